@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+
+/// Everything Portico reads from its environment, validated once at start-up.
+///
+/// A bad value stops start-up with one line that names the variable and says what is
+/// expected (`ConfigurationError`).
+public struct AppConfiguration: Sendable {
+    public enum Scheme: String, Sendable { case http, https }
+
+    /// Application role connection; nil means "start the embedded cluster".
+    public var databaseURL: String?
+    /// Owner role connection for migrations; defaults to the embedded owner or stays nil.
+    public var migrateDatabaseURL: String?
+    public var baseDomain: String
+    public var operatorHost: String
+    public var dataDirectory: URL
+    public var smtpURL: String?
+    public var smtpFrom: String
+    public var smtpStartTLS: Bool
+    public var smtpCAFile: String?
+    public var publicScheme: Scheme
+    public var logLevel: Logger.Level
+    public var trustedProxies: [IPNetwork]
+    public var databasePoolSize: Int
+    public var clamdSocket: String?
+    /// Loopback-only listener for Caddy's on-demand TLS `ask` endpoint.
+    public var internalPort: Int
+
+    public init(
+        databaseURL: String? = nil,
+        migrateDatabaseURL: String? = nil,
+        baseDomain: String = "localhost",
+        operatorHost: String = "operator.localhost",
+        dataDirectory: URL = URL(fileURLWithPath: ".portico"),
+        smtpURL: String? = nil,
+        smtpFrom: String = "portico@localhost",
+        smtpStartTLS: Bool = true,
+        smtpCAFile: String? = nil,
+        publicScheme: Scheme = .http,
+        logLevel: Logger.Level = .info,
+        trustedProxies: [IPNetwork] = [],
+        databasePoolSize: Int = 0,
+        clamdSocket: String? = nil,
+        internalPort: Int = 8081
+    ) {
+        self.databaseURL = databaseURL
+        self.migrateDatabaseURL = migrateDatabaseURL
+        self.baseDomain = baseDomain
+        self.operatorHost = operatorHost
+        self.dataDirectory = dataDirectory
+        self.smtpURL = smtpURL
+        self.smtpFrom = smtpFrom
+        self.smtpStartTLS = smtpStartTLS
+        self.smtpCAFile = smtpCAFile
+        self.publicScheme = publicScheme
+        self.logLevel = logLevel
+        self.trustedProxies = trustedProxies
+        self.databasePoolSize = databasePoolSize
+        self.clamdSocket = clamdSocket
+        self.internalPort = internalPort
+    }
+
+    /// Reads and validates the environment.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+        var configuration = AppConfiguration()
+        if let url = value("DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
+                throw ConfigurationError(variable: "DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://user:password@host:5432/db) or a libpq key=value string")
+            }
+            configuration.databaseURL = url
+        }
+        if let url = value("MIGRATE_DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
+                throw ConfigurationError(variable: "MIGRATE_DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://owner:password@host:5432/db) or a libpq key=value string")
+            }
+            configuration.migrateDatabaseURL = url
+        }
+        if let domain = value("PORTICO_BASE_DOMAIN") {
+            guard let normalized = HostName.normalize(domain) else {
+                throw ConfigurationError(variable: "PORTICO_BASE_DOMAIN", message: "must be a host name such as portal.example.net, got '\(domain)'")
+            }
+            configuration.baseDomain = normalized
+        }
+        if let host = value("PORTICO_OPERATOR_HOST") {
+            guard let normalized = HostName.normalize(host) else {
+                throw ConfigurationError(variable: "PORTICO_OPERATOR_HOST", message: "must be a host name such as operator.example.net, got '\(host)'")
+            }
+            configuration.operatorHost = normalized
+        }
+        if let directory = value("PORTICO_DATA_DIR") {
+            configuration.dataDirectory = URL(fileURLWithPath: directory)
+        }
+        if let url = value("SMTP_URL") {
+            guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
+                throw ConfigurationError(variable: "SMTP_URL", message: "must start with smtp:// (STARTTLS) or smtps:// (implicit TLS), got '\(url.prefix(12))…'")
+            }
+            configuration.smtpURL = url
+        }
+        if let from = value("SMTP_FROM") {
+            guard from.contains("@"), !from.contains("\r"), !from.contains("\n"), !from.contains(" ") else {
+                throw ConfigurationError(variable: "SMTP_FROM", message: "must be a bare email address such as noreply@example.net")
+            }
+            configuration.smtpFrom = from
+        }
+        if let startTLS = value("SMTP_STARTTLS") {
+            switch startTLS.lowercased() {
+            case "on", "true", "1", "required": configuration.smtpStartTLS = true
+            case "off", "false", "0": configuration.smtpStartTLS = false
+            default: throw ConfigurationError(variable: "SMTP_STARTTLS", message: "must be on or off, got '\(startTLS)'")
+            }
+        }
+        configuration.smtpCAFile = value("SMTP_CA_FILE")
+        if let scheme = value("PORTICO_PUBLIC_SCHEME") {
+            guard let parsed = Scheme(rawValue: scheme.lowercased()) else {
+                throw ConfigurationError(variable: "PORTICO_PUBLIC_SCHEME", message: "must be http or https, got '\(scheme)'")
+            }
+            configuration.publicScheme = parsed
+        }
+        if let level = value("LOG_LEVEL") {
+            guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError(variable: "LOG_LEVEL", message: "must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+            }
+            configuration.logLevel = parsed
+        }
+        if let proxies = value("PORTICO_TRUSTED_PROXIES") {
+            var networks: [IPNetwork] = []
+            for entry in proxies.split(separator: ",") {
+                let trimmed = entry.trimmingCharacters(in: .whitespaces)
+                guard let network = IPNetwork(trimmed) else {
+                    throw ConfigurationError(variable: "PORTICO_TRUSTED_PROXIES", message: "must be a comma-separated list of IP addresses or CIDR ranges; '\(trimmed)' is neither")
+                }
+                networks.append(network)
+            }
+            configuration.trustedProxies = networks
+        }
+        if let size = value("PORTICO_DB_POOL_SIZE") {
+            guard let parsed = Int(size), (1...500).contains(parsed) else {
+                throw ConfigurationError(variable: "PORTICO_DB_POOL_SIZE", message: "must be a whole number from 1 to 500, got '\(size)'")
+            }
+            configuration.databasePoolSize = parsed
+        }
+        configuration.clamdSocket = value("CLAMD_SOCKET")
+        if let port = value("PORTICO_INTERNAL_PORT") {
+            guard let parsed = Int(port), (1...65535).contains(parsed) else {
+                throw ConfigurationError(variable: "PORTICO_INTERNAL_PORT", message: "must be a TCP port from 1 to 65535, got '\(port)'")
+            }
+            configuration.internalPort = parsed
+        }
+        return configuration
+    }
+
+    /// Pool size actually used: configured, or the pool's default.
+    var effectivePoolSize: Int {
+        databasePoolSize > 0 ? databasePoolSize : 2 * ProcessInfo.processInfo.activeProcessorCount + 2
+    }
+}
+
+/// A configuration problem, reported as one line naming the variable.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let variable: String
+    public let message: String
+
+    public init(variable: String, message: String) {
+        self.variable = variable
+        self.message = message
+    }
+
+    public var description: String { "Configuration error: \(variable) \(message)" }
+}

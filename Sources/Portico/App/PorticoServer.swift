@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+
+/// `portico serve`: prepare the database, build the application, run until SIGTERM/SIGINT,
+/// then stop cleanly (in-flight requests finish, workers release what they claimed, the
+/// embedded cluster stops if this process started it).
+public enum PorticoServer {
+    public static func serve(configuration: AppConfiguration, hostname: String, port: Int) async throws {
+        let logger = makeLogger(label: "portico", level: configuration.logLevel)
+        let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
+        do {
+            try await DatabaseBootstrap.migrateOrVerify(endpoints, logger: logger)
+            let dependencies = try await AppDependencies.make(configuration: configuration, appURL: endpoints.appURL, logger: logger)
+            do {
+                try await DatabaseBootstrap.verifyApplicationRole(pool: dependencies.pool)
+                let app = try buildApplication(dependencies, hostname: hostname, port: port)
+                logger.info("Portico listening", metadata: ["url": "http://\(hostname):\(port)"])
+                try await app.runService()
+            } catch {
+                await dependencies.shutdown()
+                throw error
+            }
+            await dependencies.shutdown()
+        } catch {
+            if endpoints.embeddedStartedHere { try? await endpoints.embedded?.stop() }
+            throw error
+        }
+        if endpoints.embeddedStartedHere {
+            logger.info("Stopping the embedded PostgreSQL")
+            try await endpoints.embedded?.stop()
+        }
+    }
+}
+
+/// A logger at the configured level, writing key=value metadata to standard error.
+public func makeLogger(label: String, level: Logger.Level) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = level
+    return logger
+}

@@ -1,0 +1,43 @@
+import Hummingbird
+import Postgres
+
+/// `/healthz` says the process is up; `/readyz` says it can serve: the database answers
+/// within a second. Load balancers poll these on any host name, so they sit before
+/// tenant resolution.
+struct HealthController {
+    let pool: ConnectionPool
+
+    static let paths: Set<String> = ["/healthz", "/readyz"]
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("healthz", use: health)
+        router.get("readyz", use: ready)
+    }
+
+    @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {
+        Response.plainText("ok\n")
+    }
+
+    @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let pool = self.pool
+        do {
+            _ = try await withTimeout(.seconds(1)) {
+                try await pool.query("SELECT 1")
+            }
+            return Response.plainText("ready\n")
+        } catch {
+            context.logger.warning("Readiness check failed", metadata: ["error": "\(error)"])
+            return Response.plainText("database unavailable\n", status: .serviceUnavailable)
+        }
+    }
+}
+
+extension Response {
+    static func plainText(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+}

@@ -1,0 +1,238 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Owns its `PGconn` and frees it in `deinit`.
+///
+/// Every method blocks the calling thread: call them only from the pool's dedicated
+/// thread pool (`ConnectionPool`), never from the cooperative executor or an event loop.
+/// A connection is used by one caller at a time; the pool guarantees that, which is why
+/// the class can be `@unchecked Sendable`.
+public final class Connection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Session state was changed in a way a plain transaction end does not undo
+    /// (LISTEN, session-level SET, advisory locks): reset before the next caller.
+    var needsReset = false
+    /// Statements run since the pool handed this connection out.
+    var statementsSinceCheckout = 0
+    let createdAt = ContinuousClock.now
+    var lastUsedAt = ContinuousClock.now
+
+    /// Connection settings every Portico connection runs with: predictable text formats.
+    static let enforcedOptions = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3"
+
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// Opens a connection from a libpq URI or key/value conninfo string. Blocks.
+    public static func connect(to conninfo: String, applicationName: String = "portico") throws -> Connection {
+        // Defaults first (the URI may override them), enforced settings after it.
+        // Options the URI carries (`?options=-csearch_path%3Dx`) are kept and ours appended.
+        let options = [userOptions(in: conninfo), enforcedOptions].compactMap { $0 }.joined(separator: " ")
+        let keywords = ["connect_timeout", "application_name", "dbname", "options", "client_encoding"]
+        let values = ["5", applicationName, conninfo, options, "UTF8"]
+        let raw: OpaquePointer? = withArrayOfCStrings(keywords) { keywordPointers in
+            withArrayOfCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let raw else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        let connection = Connection(handle: raw)
+        guard PQstatus(raw) == CONNECTION_OK else {
+            let message = connection.lastErrorMessage
+            throw PostgresError(kind: .connection, message: "Cannot connect to PostgreSQL: \(message)")
+        }
+        let version = PQserverVersion(raw)
+        guard version >= 140000 else {
+            throw PostgresError(
+                kind: .client,
+                message: "PostgreSQL \(version / 10000) is too old: Portico needs PostgreSQL 14 or newer"
+            )
+        }
+        return connection
+    }
+
+    /// The `options` value inside a conninfo string or URI, if any.
+    private static func userOptions(in conninfo: String) -> String? {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let parsed = PQconninfoParse(conninfo, &error) else {
+            if let error { PQfreemem(error) }
+            return nil
+        }
+        defer { PQconninfoFree(parsed) }
+        var option = parsed
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "options", let value = option.pointee.val {
+                let text = String(cString: value)
+                return text.isEmpty ? nil : text
+            }
+            option += 1
+        }
+        return nil
+    }
+
+    var lastErrorMessage: String {
+        guard let text = PQerrorMessage(handle) else { return "unknown error" }
+        return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// True when libpq knows the connection is gone.
+    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// True when the connection sits inside a transaction block (or a failed one).
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status != PQTRANS_IDLE
+    }
+
+    /// Process id of the server backend, for diagnostics and tests.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    public var serverVersion: Int32 { PQserverVersion(handle) }
+
+    /// The role the session runs as.
+    public var user: String {
+        guard let text = PQuser(handle) else { return "" }
+        return String(cString: text)
+    }
+
+    /// Runs one statement with bound parameters (extended protocol, text format). Blocks.
+    public func query(_ sql: SQL) throws -> QueryResult {
+        let (text, binds) = sql.render()
+        let values: [String?]
+        do {
+            values = try binds.map { try $0.encode() }
+        } catch var error as PostgresError {
+            error = PostgresError(kind: error.kind, message: error.message, query: text)
+            throw error
+        }
+        statementsSinceCheckout += 1
+        lastUsedAt = .now
+        let result: OpaquePointer? = withArrayOfOptionalCStrings(values) { pointers in
+            PQexecParams(handle, text, Int32(values.count), nil, pointers, nil, nil, 0)
+        }
+        return try consume(result, query: text)
+    }
+
+    /// Runs SQL text without parameters through the simple protocol; several statements
+    /// are allowed. Only for fixed text the program owns (transaction control, migration files).
+    public func run(script: String) throws {
+        statementsSinceCheckout += 1
+        lastUsedAt = .now
+        let result = PQexec(handle, script)
+        _ = try consume(result, query: String(script.prefix(200)))
+    }
+
+    private func consume(_ raw: OpaquePointer?, query: String) throws -> QueryResult {
+        guard let raw else {
+            throw PostgresError(kind: .connection, message: lastErrorMessage, query: query)
+        }
+        let result = ResultHandle(raw)
+        switch PQresultStatus(raw) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
+            return result.read()
+        default:
+            throw result.error(query: query, connectionBroken: isBroken)
+        }
+    }
+
+    /// Sends `NOTIFY`-style listen commands and waits for notifications: see `NotificationListener`.
+    var socket: Int32 { PQsocket(handle) }
+
+    func consumeInput() -> Bool { PQconsumeInput(handle) == 1 }
+
+    func nextNotification() -> (channel: String, payload: String, pid: Int32)? {
+        guard let notify = PQnotifies(handle) else { return nil }
+        defer { PQfreemem(notify) }
+        let channel = String(cString: notify.pointee.relname)
+        let payload = notify.pointee.extra.map { String(cString: $0) } ?? ""
+        return (channel, payload, notify.pointee.be_pid)
+    }
+}
+
+/// Owns a `PGresult` and frees it in `deinit`.
+final class ResultHandle {
+    private let raw: OpaquePointer
+
+    init(_ raw: OpaquePointer) { self.raw = raw }
+
+    deinit { PQclear(raw) }
+
+    func read() -> QueryResult {
+        let columnCount = Int(PQnfields(raw))
+        let rowCount = Int(PQntuples(raw))
+        var names: [String] = []
+        names.reserveCapacity(columnCount)
+        for column in 0..<columnCount {
+            names.append(String(cString: PQfname(raw, Int32(column))))
+        }
+        let columns = ColumnSet(names: names)
+        var rows: [Row] = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(raw, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    let length = Int(PQgetlength(raw, Int32(row), Int32(column)))
+                    let pointer = PQgetvalue(raw, Int32(row), Int32(column))!
+                    values.append(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                    })
+                }
+            }
+            rows.append(Row(columns: columns, values: values))
+        }
+        let affected = String(cString: PQcmdTuples(raw))
+        return QueryResult(columns: columns, rows: rows, affectedRows: Int(affected) ?? 0)
+    }
+
+    func error(query: String, connectionBroken: Bool) -> PostgresError {
+        func field(_ code: Int32) -> String? {
+            guard let value = PQresultErrorField(raw, code) else { return nil }
+            return String(cString: value)
+        }
+        let state = field(Int32(UInt8(ascii: "C"))).map(SQLState.init(rawValue:))
+        let message = field(Int32(UInt8(ascii: "M")))
+            ?? String(cString: PQresultErrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
+        let kind: PostgresError.Kind = (state == nil && connectionBroken) ? .connection : .server
+        return PostgresError(
+            kind: kind,
+            sqlState: state,
+            message: message.isEmpty ? "the connection to the server was lost" : message,
+            detail: field(Int32(UInt8(ascii: "D"))),
+            constraint: field(Int32(UInt8(ascii: "n"))),
+            query: query
+        )
+    }
+}
+
+/// The rows of a result plus the affected-row count of a command.
+public struct QueryResult: Sendable {
+    public let columns: ColumnSet
+    public let rows: [Row]
+    public let affectedRows: Int
+}
+
+private func withArrayOfCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    // libpq's keyword/value arrays end with a NULL entry.
+    withArrayOfOptionalCStrings(strings.map { Optional($0) } + [nil], body)
+}
+
+/// Calls `body` with C strings for each value (nil stays NULL) that live for the call.
+private func withArrayOfOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { value in
+        guard let value else { return nil }
+        return strdup(value)
+    }
+    defer { for pointer in pointers { free(pointer) } }
+    return body(pointers.map { $0.map { UnsafePointer($0) } })
+}

@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import NIOPosix
+
+/// A bounded pool of libpq connections.
+///
+/// libpq blocks, so every call runs on a dedicated `NIOThreadPool` with one thread per
+/// connection: the cooperative executor and the event loops never wait on the database.
+/// Broken connections are dropped and replaced on demand, so the pool recovers by itself
+/// after the server restarts.
+public final class ConnectionPool: Sendable {
+    public let configuration: PoolConfiguration
+    let threadPool: NIOThreadPool
+    private let state: PoolState
+    let logger: Logger
+
+    public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "portico.postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections)
+        self.threadPool.start()
+        self.state = PoolState(maxConnections: configuration.maxConnections)
+    }
+
+    /// Closes idle connections and stops the thread pool. In-flight work finishes first
+    /// only if the caller awaited it; call this at shutdown.
+    public func close() async {
+        _ = await state.close()
+        try? await threadPool.shutdownGracefully()
+    }
+
+    /// Counts for readiness and metrics.
+    public func statistics() async -> PoolStatistics { await state.statistics() }
+
+    // MARK: Running work on a connection
+
+    /// Runs blocking work with a connection on the pool's threads.
+    func blocking<T: Sendable>(_ connection: Connection, _ work: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        do {
+            return try await threadPool.runIfActive { try work(connection) }
+        } catch let error as PostgresError {
+            throw error
+        } catch {
+            throw PostgresError(kind: .shutDown, message: "The database thread pool is shut down")
+        }
+    }
+
+    /// Lends a connection to `body` and takes it back afterwards, whatever happens.
+    public func withConnection<R: Sendable>(_ body: (PooledConnection) async throws -> R) async throws -> R {
+        let connection = try await checkout()
+        do {
+            let result = try await body(PooledConnection(connection: connection, pool: self))
+            await checkin(connection)
+            return result
+        } catch {
+            await checkin(connection)
+            throw error
+        }
+    }
+
+    /// Runs one statement outside an explicit transaction.
+    @discardableResult
+    public func query(_ sql: SQL) async throws -> QueryResult {
+        try await withConnection { try await $0.query(sql) }
+    }
+
+    /// `BEGIN` … `COMMIT`, or `ROLLBACK` if `body` throws.
+    ///
+    /// If the connection turns out to be dead at `BEGIN` (the server restarted while it sat
+    /// idle) it is replaced and `BEGIN` is tried once more: nothing has run yet, so that is safe.
+    public func withTransaction<R: Sendable>(_ body: (Transaction) async throws -> R) async throws -> R {
+        try await transaction(setup: nil, body)
+    }
+
+    /// A transaction that first runs `set_config('app.tenant_id', tenantID, true)`, so that
+    /// row-level security sees only that tenant's rows. The setting ends with the transaction.
+    public func withTenant<R: Sendable>(_ tenantID: UUID, _ body: (Transaction) async throws -> R) async throws -> R {
+        try await transaction(setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
+    }
+
+    private func transaction<R: Sendable>(setup: SQL?, _ body: (Transaction) async throws -> R) async throws -> R {
+        var connection = try await checkout()
+        do {
+            try await begin(connection, setup: setup)
+        } catch let error as PostgresError where error.isConnectionFailure {
+            await discard(connection, evictIdle: true)
+            connection = try await checkout()
+            do {
+                try await begin(connection, setup: setup)
+            } catch {
+                await checkin(connection)
+                throw error
+            }
+        } catch {
+            await checkin(connection)
+            throw error
+        }
+        let transaction = Transaction(connection: connection, pool: self)
+        do {
+            let result = try await body(transaction)
+            try await blocking(connection) { try $0.run(script: "COMMIT") }
+            await checkin(connection)
+            return result
+        } catch {
+            await checkin(connection)  // rolls back: the connection is still in the transaction
+            throw error
+        }
+    }
+
+    private func begin(_ connection: Connection, setup: SQL?) async throws {
+        try await blocking(connection) { connection in
+            try connection.run(script: "BEGIN")
+            if let setup { _ = try connection.query(setup) }
+        }
+    }
+
+    // MARK: Checkout and checkin
+
+    func checkout() async throws -> Connection {
+        switch try await state.reserve(timeout: configuration.acquireTimeout) {
+        case .connection(let connection):
+            connection.statementsSinceCheckout = 0
+            return connection
+        case .create:
+            do {
+                let conninfo = configuration.conninfo
+                let name = configuration.applicationName
+                let connection = try await threadPool.runIfActive {
+                    try Connection.connect(to: conninfo, applicationName: name)
+                }
+                return connection
+            } catch {
+                await state.slotFreed()
+                if let error = error as? PostgresError { throw error }
+                throw PostgresError(kind: .shutDown, message: "The database thread pool is shut down")
+            }
+        }
+    }
+
+    /// Returns a connection, cleaning it first: an open transaction is rolled back, changed
+    /// session state is reset with `DISCARD ALL`, and a broken connection is dropped.
+    func checkin(_ connection: Connection) async {
+        var usable = !connection.isBroken
+        if usable && (connection.isInTransaction || connection.needsReset) {
+            do {
+                try await blocking(connection) { connection in
+                    if connection.isInTransaction { try connection.run(script: "ROLLBACK") }
+                    if connection.needsReset {
+                        try connection.run(script: "DISCARD ALL")
+                        connection.needsReset = false
+                    }
+                }
+            } catch {
+                usable = false
+            }
+        }
+        if usable && !connection.isBroken {
+            await state.release(connection)
+        } else {
+            await discard(connection, evictIdle: true)
+        }
+    }
+
+    /// Drops a connection. After a connection failure the idle ones are suspect too
+    /// (a restarted server killed them all), so they go as well and are reopened on demand.
+    func discard(_ connection: Connection, evictIdle: Bool) async {
+        let evicted = await state.drop(evictIdle: evictIdle)
+        if !evicted.isEmpty {
+            logger.info("Dropped idle database connections after a connection failure", metadata: ["count": "\(evicted.count + 1)"])
+        }
+        // The connections are freed when the last reference goes; PQfinish only queues a
+        // Terminate message on the socket and does not wait for the server.
+        _ = connection
+    }
+}
+
+/// Pool counts, for readiness checks and metrics.
+public struct PoolStatistics: Sendable {
+    public let open: Int
+    public let idle: Int
+    public let waiting: Int
+    public let maxConnections: Int
+}
+
+/// The pool's bookkeeping: which connections are idle, how many exist, who waits.
+actor PoolState {
+    enum Lease: Sendable {
+        case connection(Connection)
+        /// Permission to open a new connection (a slot is reserved for it).
+        case create
+    }
+
+    private let maxConnections: Int
+    private var idle: [Connection] = []
+    private var total = 0
+    private var waiters: [(id: UInt64, continuation: CheckedContinuation<Lease, any Error>)] = []
+    private var nextWaiterID: UInt64 = 0
+    private var closed = false
+
+    init(maxConnections: Int) {
+        self.maxConnections = maxConnections
+    }
+
+    func reserve(timeout: Duration) async throws -> Lease {
+        if closed { throw PostgresError(kind: .shutDown, message: "The connection pool is closed") }
+        if let connection = idle.popLast() { return .connection(connection) }
+        if total < maxConnections {
+            total += 1
+            return .create
+        }
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            await self?.expire(id, after: timeout)
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiters.append((id, continuation))
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+    }
+
+    private func expire(_ id: UInt64, after timeout: Duration) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        let waiter = waiters.remove(at: index)
+        waiter.continuation.resume(throwing: PostgresError(
+            kind: .poolTimeout,
+            message: "No database connection became free within \(timeout) (all \(maxConnections) in use)"
+        ))
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+    }
+
+    func release(_ connection: Connection) {
+        if closed {
+            total -= 1
+            return
+        }
+        if !waiters.isEmpty {
+            waiters.removeFirst().continuation.resume(returning: .connection(connection))
+        } else {
+            idle.append(connection)
+        }
+    }
+
+    /// A slot reserved with `.create` was not used (the connect failed).
+    func slotFreed() {
+        total -= 1
+        handOverFreedSlot()
+    }
+
+    /// One connection is gone; optionally all idle ones go too. Returns the evicted ones.
+    func drop(evictIdle: Bool) -> [Connection] {
+        total -= 1
+        var evicted: [Connection] = []
+        if evictIdle {
+            evicted = idle
+            total -= idle.count
+            idle.removeAll()
+        }
+        for _ in 0...evicted.count { handOverFreedSlot() }
+        return evicted
+    }
+
+    private func handOverFreedSlot() {
+        guard !closed, !waiters.isEmpty, total < maxConnections else { return }
+        total += 1
+        waiters.removeFirst().continuation.resume(returning: .create)
+    }
+
+    func close() -> [Connection] {
+        closed = true
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError(kind: .shutDown, message: "The connection pool is closed"))
+        }
+        waiters.removeAll()
+        let connections = idle
+        total -= idle.count
+        idle.removeAll()
+        return connections
+    }
+
+    func statistics() -> PoolStatistics {
+        PoolStatistics(open: total, idle: idle.count, waiting: waiters.count, maxConnections: maxConnections)
+    }
+}

@@ -1,0 +1,80 @@
+/// Something that runs SQL: a pooled connection or a transaction.
+public protocol QueryRunner: Sendable {
+    /// Runs one statement with bound parameters.
+    func query(_ sql: SQL) async throws -> QueryResult
+}
+
+extension QueryRunner {
+    /// All rows of a query.
+    public func rows(_ sql: SQL) async throws -> [Row] {
+        try await query(sql).rows
+    }
+
+    /// The first row, or nil.
+    public func first(_ sql: SQL) async throws -> Row? {
+        try await query(sql).rows.first
+    }
+
+    /// Runs a command and returns how many rows it touched.
+    @discardableResult
+    public func execute(_ sql: SQL) async throws -> Int {
+        try await query(sql).affectedRows
+    }
+
+    /// The first column of the first row.
+    public func scalar<T: PostgresDecodable>(_ sql: SQL, as type: T.Type = T.self) async throws -> T? {
+        guard let row = try await first(sql) else { return nil }
+        return try row.decode(at: 0, as: T?.self)
+    }
+
+    /// Queues a notification; PostgreSQL delivers it when the surrounding transaction commits.
+    public func notify(channel: String, payload: String) async throws {
+        try await execute("SELECT pg_notify(\(channel), \(payload))")
+    }
+}
+
+/// A connection lent by the pool for the duration of a `withConnection` body.
+public struct PooledConnection: QueryRunner {
+    let connection: Connection
+    let pool: ConnectionPool
+
+    public func query(_ sql: SQL) async throws -> QueryResult {
+        try await pool.blocking(connection) { try $0.query(sql) }
+    }
+
+    /// Server process id of this connection.
+    public var backendPID: Int32 { connection.backendPID }
+
+    /// The session role.
+    public var user: String { connection.user }
+
+    /// Runs a fixed script through the simple protocol (several statements allowed).
+    /// Session-level changes made by it are reset when the connection goes back to the pool.
+    public func run(script: String) async throws {
+        connection.needsReset = true
+        try await pool.blocking(connection) { try $0.run(script: script) }
+    }
+
+    /// Marks the session as changed (session `SET`, advisory lock) so the pool resets it.
+    public func markSessionChanged() {
+        connection.needsReset = true
+    }
+}
+
+/// An open transaction; it commits when the `withTransaction`/`withTenant` body returns.
+public struct Transaction: QueryRunner {
+    let connection: Connection
+    let pool: ConnectionPool
+
+    public func query(_ sql: SQL) async throws -> QueryResult {
+        try await pool.blocking(connection) { try $0.query(sql) }
+    }
+
+    /// Server process id of this connection.
+    public var backendPID: Int32 { connection.backendPID }
+
+    /// Runs a fixed script inside the transaction (several statements allowed).
+    public func run(script: String) async throws {
+        try await pool.blocking(connection) { try $0.run(script: script) }
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the tests need and runs every test: the Swift suites (real PostgreSQL in an
+# embedded cluster under .portico-test, a real SMTP server on loopback) and the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deploy/install-deps.sh --test
+
+stop_test_cluster() {
+  if [[ -f .portico-test/embedded-postgres.json ]]; then
+    cluster=$(python3 -c 'import json,sys; print(json.load(open(".portico-test/embedded-postgres.json"))["clusterPath"])')
+    bindir=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    if [[ $(id -u) -eq 0 ]]; then
+      runuser -u postgres -- "$bindir/pg_ctl" -D "$cluster" -m fast stop >/dev/null 2>&1 || true
+    else
+      "$bindir/pg_ctl" -D "$cluster" -m fast stop >/dev/null 2>&1 || true
+    fi
+  fi
+}
+trap stop_test_cluster EXIT
+
+swift build --build-tests
+swift test --skip-build

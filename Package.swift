@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "portico", targets: ["portico"]),
+        .executable(name: "portico-bench", targets: ["portico-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
@@ -74,6 +75,11 @@ let package = Package(
                 "Portico",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "portico-bench",
+            dependencies: ["Postgres"],
             swiftSettings: swiftSettings
         ),
 

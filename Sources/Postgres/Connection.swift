@@ -16,12 +16,16 @@ public final class Connection: @unchecked Sendable {
     var statementsSinceCheckout = 0
     let createdAt = ContinuousClock.now
     var lastUsedAt = ContinuousClock.now
+    /// Named prepared statements of this session, by SQL text; nil when caching is off.
+    private var preparedStatements: [String: String]?
+    static let preparedStatementLimit = 512
 
     /// Connection settings every Portico connection runs with: predictable text formats.
     static let enforcedOptions = "-c DateStyle=ISO -c TimeZone=UTC -c IntervalStyle=iso_8601 -c extra_float_digits=3"
 
-    private init(handle: OpaquePointer) {
+    private init(handle: OpaquePointer, cacheStatements: Bool) {
         self.handle = handle
+        self.preparedStatements = cacheStatements ? [:] : nil
     }
 
     deinit {
@@ -29,7 +33,11 @@ public final class Connection: @unchecked Sendable {
     }
 
     /// Opens a connection from a libpq URI or key/value conninfo string. Blocks.
-    public static func connect(to conninfo: String, applicationName: String = "portico") throws -> Connection {
+    ///
+    /// With `cacheStatements`, each distinct SQL text is prepared once per session and then
+    /// executed by name: the server parses and plans it once. Turn it off behind a pooler
+    /// that cannot keep named statements (PgBouncer before 1.21 in transaction mode).
+    public static func connect(to conninfo: String, applicationName: String = "portico", cacheStatements: Bool = true) throws -> Connection {
         // Defaults first (the URI may override them), enforced settings after it.
         // Options the URI carries (`?options=-csearch_path%3Dx`) are kept and ours appended.
         let options = [userOptions(in: conninfo), enforcedOptions].compactMap { $0 }.joined(separator: " ")
@@ -43,7 +51,7 @@ public final class Connection: @unchecked Sendable {
         guard let raw else {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
-        let connection = Connection(handle: raw)
+        let connection = Connection(handle: raw, cacheStatements: cacheStatements)
         guard PQstatus(raw) == CONNECTION_OK else {
             let message = connection.lastErrorMessage
             throw PostgresError(kind: .connection, message: "Cannot connect to PostgreSQL: \(message)")
@@ -114,10 +122,34 @@ public final class Connection: @unchecked Sendable {
         }
         statementsSinceCheckout += 1
         lastUsedAt = .now
+        if let name = try preparedName(for: text, parameterCount: values.count) {
+            let result: OpaquePointer? = withArrayOfOptionalCStrings(values) { pointers in
+                PQexecPrepared(handle, name, Int32(values.count), pointers, nil, nil, 0)
+            }
+            return try consume(result, query: text)
+        }
         let result: OpaquePointer? = withArrayOfOptionalCStrings(values) { pointers in
             PQexecParams(handle, text, Int32(values.count), nil, pointers, nil, nil, 0)
         }
         return try consume(result, query: text)
+    }
+
+    /// The name of a prepared statement for `text`, preparing it on first use; nil when the
+    /// cache is off or full (the statement then runs unnamed).
+    private func preparedName(for text: String, parameterCount: Int) throws -> String? {
+        guard let cache = preparedStatements else { return nil }
+        if let name = cache[text] { return name }
+        guard cache.count < Self.preparedStatementLimit else { return nil }
+        let name = "portico_\(cache.count + 1)"
+        let result = PQprepare(handle, name, text, Int32(parameterCount), nil)
+        _ = try consume(result, query: text)
+        preparedStatements?[text] = name
+        return name
+    }
+
+    /// Forgets prepared statements (after `DISCARD ALL`, which deallocates them).
+    func forgetPreparedStatements() {
+        if preparedStatements != nil { preparedStatements = [:] }
     }
 
     /// Runs SQL text without parameters through the simple protocol; several statements

@@ -125,8 +125,9 @@ public final class ConnectionPool: Sendable {
             do {
                 let conninfo = configuration.conninfo
                 let name = configuration.applicationName
+                let cache = configuration.cacheStatements
                 let connection = try await threadPool.runIfActive {
-                    try Connection.connect(to: conninfo, applicationName: name)
+                    try Connection.connect(to: conninfo, applicationName: name, cacheStatements: cache)
                 }
                 return connection
             } catch {
@@ -147,6 +148,7 @@ public final class ConnectionPool: Sendable {
                     if connection.isInTransaction { try connection.run(script: "ROLLBACK") }
                     if connection.needsReset {
                         try connection.run(script: "DISCARD ALL")
+                        connection.forgetPreparedStatements()
                         connection.needsReset = false
                     }
                 }

@@ -10,17 +10,21 @@ public struct PoolConfiguration: Sendable {
     public var acquireTimeout: Duration
     /// Shown in `pg_stat_activity.application_name`.
     public var applicationName: String
+    /// Prepare each distinct statement once per connection (see `Connection.connect`).
+    public var cacheStatements: Bool
 
     public init(
         conninfo: String,
         maxConnections: Int = PoolConfiguration.defaultMaxConnections,
         acquireTimeout: Duration = .seconds(5),
-        applicationName: String = "portico"
+        applicationName: String = "portico",
+        cacheStatements: Bool = true
     ) {
         self.conninfo = conninfo
         self.maxConnections = max(1, maxConnections)
         self.acquireTimeout = acquireTimeout
         self.applicationName = applicationName
+        self.cacheStatements = cacheStatements
     }
 
     /// 2 × cores + 2: enough to keep the database busy while some connections wait on I/O.

@@ -1,0 +1,17 @@
+DROP TABLE audit_events;
+DROP TABLE notes;
+DROP TABLE tasks;
+DROP TABLE appointments;
+DROP TABLE attachments;
+DROP TABLE work_order_comments;
+DROP TABLE work_order_changes;
+DROP TABLE work_orders;
+DROP TABLE customers;
+DROP TABLE staff_users;
+DROP TABLE equipment;
+DROP TABLE organizations;
+DROP TABLE tenant_counters;
+DROP TRIGGER tenant_branding_notify ON tenant_branding;
+DROP TRIGGER tenant_domains_notify ON tenant_domains;
+DROP TRIGGER tenants_notify ON tenants;
+DROP FUNCTION portico_notify_tenancy();

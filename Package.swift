@@ -100,6 +100,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MailerTests",
+            dependencies: ["Mailer", "PorticoTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PorticoTests",
             dependencies: [
                 "Portico", "PorticoTestSupport", "Postgres", "PorticoCrypto", "Mailer",

@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "portico",
             dependencies: [
-                "Portico",
+                "Portico", "PorticoCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -90,6 +90,7 @@ let package = Package(
                 "Portico", "Postgres",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Tests/PorticoTestSupport",
             swiftSettings: swiftSettings

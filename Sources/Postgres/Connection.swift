@@ -51,6 +51,9 @@ public final class Connection: @unchecked Sendable {
         guard let raw else {
             throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
         }
+        // NOTICE messages ("relation already exists, skipping") are not errors; libpq would print
+        // them to stderr.
+        PQsetNoticeProcessor(raw, { _, _ in }, nil)
         let connection = Connection(handle: raw, cacheStatements: cacheStatements)
         guard PQstatus(raw) == CONNECTION_OK else {
             let message = connection.lastErrorMessage

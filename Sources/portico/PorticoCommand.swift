@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import Portico
+import PorticoCrypto
 
 @main
 struct PorticoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "Multi-tenant, white-label customer portal for wireless ISPs.",
-        subcommands: [Serve.self, Migrate.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, DemoCommand.self]
     )
 }
 

@@ -1,21 +1,46 @@
 import Foundation
+import Portico
 import Postgres
+import PorticoCrypto
 
-/// Puts at least one row into every table the migrations create, so that the down
-/// migrations are exercised against a database holding data.
+/// Puts rows into every table the migrations create, so that the down migrations are
+/// exercised against a database holding data: the demo tenants, plus the tables the demo
+/// does not touch.
 public enum DemoSeedForMigrations {
     public static func fill(ownerPool: ConnectionPool) async throws {
-        let tenant = try await ownerPool.query("SELECT id FROM tenants WHERE slug = 'mig-test'").rows.first!.decode("id", as: UUID.self)
+        let hasher = PasswordHasher(parameters: Argon2Parameters(memoryKiB: 19_456, iterations: 2), concurrency: 1)
+        _ = try await DemoData(pool: ownerPool, configuration: TestApp.configuration(), hasher: hasher).seed()
+        await hasher.shutdown()
+        let tenant = try await ownerPool.query("SELECT id FROM tenants WHERE slug = 'acme'").rows.first!.decode("id", as: UUID.self)
         try await ownerPool.withTenant(tenant) { transaction in
-            try await transaction.run(script: script)
+            try await transaction.run(script: tenantScript)
         }
+        try await ownerPool.withConnection { try await $0.run(script: platformScript) }
     }
 
-    /// Statements run with app.tenant_id set to the 'mig-test' tenant.
-    static let script = """
+    /// Runs with app.tenant_id set to the acme tenant.
+    static let tenantScript = """
         INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at, is_primary)
-             VALUES (current_setting('app.tenant_id')::uuid, 'mig-test.localhost', 'platform', 'x', now(), true);
-        INSERT INTO tenant_branding (tenant_id, company_name) VALUES (current_setting('app.tenant_id')::uuid, 'Migration test');
+             VALUES (current_setting('app.tenant_id')::uuid, 'portal.acme-migrations.example', 'custom', 'x', now(), true);
+        INSERT INTO attachments (tenant_id, work_order_id, file_name, content_type, size_bytes, sha256, storage_key, uploaded_by_kind)
+             SELECT tenant_id, id, 'photo.jpg', 'image/jpeg', 10, repeat('a', 64), 'key' || number || 'abcdefghijklmnop', 'customer'
+               FROM work_orders LIMIT 1;
+        INSERT INTO sessions (tenant_id, token_hash, principal_kind, principal_id, csrf_token, idle_timeout_seconds, expires_at)
+             SELECT tenant_id, repeat('b', 64), 'customer', id, repeat('c', 43), 3600, now() + interval '1 day' FROM customers LIMIT 1;
+        INSERT INTO account_tokens (tenant_id, token_hash, kind, email, expires_at)
+             VALUES (current_setting('app.tenant_id')::uuid, repeat('d', 64), 'verify_email', 'x@example.net', now() + interval '1 day');
+        INSERT INTO staff_recovery_codes (tenant_id, staff_id, code_hash)
+             SELECT tenant_id, id, repeat('e', 64) FROM staff_users LIMIT 1;
+        INSERT INTO audit_events (tenant_id, actor_kind, action) VALUES (current_setting('app.tenant_id')::uuid, 'system', 'test.seed');
+        """
+
+    static let platformScript = """
         INSERT INTO operators (email) VALUES ('op@example.net');
+        INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, idle_timeout_seconds, expires_at)
+             SELECT repeat('f', 64), id, repeat('g', 43), 1800, now() + interval '1 hour' FROM operators LIMIT 1;
+        INSERT INTO operator_tokens (token_hash, kind, operator_id, expires_at)
+             SELECT repeat('a', 64), 'setup', id, now() + interval '1 day' FROM operators LIMIT 1;
+        INSERT INTO operator_recovery_codes (operator_id, code_hash) SELECT id, repeat('c', 64) FROM operators LIMIT 1;
+        INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES ('test', now(), 1);
         """
 }

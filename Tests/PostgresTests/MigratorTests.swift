@@ -22,11 +22,26 @@ struct MigratorTests {
         #expect(applied.count == migrator.migrations.count)
         #expect(try await migrator.up(pool: owner, appRole: appRole).isEmpty)
 
-        // Put rows in every table the migrations made (through the seed the demo uses).
-        try await owner.withConnection { connection in
-            try await connection.run(script: "INSERT INTO tenants (slug, name) VALUES ('mig-test', 'Migration test')")
-        }
+        // Put rows in every table the migrations made, then check none stayed empty.
         try await DemoSeedForMigrations.fill(ownerPool: owner)
+        let emptyTables = try await owner.withConnection { connection in
+            var empty: [String] = []
+            let tables = try await connection.rows("""
+                SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'schema_migrations'
+                """).map { try $0.decode("relname", as: String.self) }
+            // Tenant tables hide rows without app.tenant_id: count as the acme tenant where needed.
+            let acme = try await connection.scalar("SELECT id FROM tenants WHERE slug = 'acme'", as: UUID.self)!
+            try await connection.execute("SELECT set_config('app.tenant_id', \(acme), false)")
+            for table in tables {
+                // Table names cannot be bound; query_to_xml runs the count with the name quoted by format(%I).
+                let present = try await connection.scalar("SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', \(table)::text), false, true, '')))[1]::text::int", as: Int.self) ?? 0
+                if present == 0 { empty.append(table) }
+            }
+            connection.markSessionChanged()
+            return empty
+        }
+        #expect(emptyTables.isEmpty, "tables without rows: \(emptyTables)")
 
         let reverted = try await migrator.down(pool: owner, appRole: appRole, count: 1_000)
         #expect(reverted.count == migrator.migrations.count)

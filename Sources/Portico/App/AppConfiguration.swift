@@ -26,6 +26,11 @@ public struct AppConfiguration: Sendable {
     public var clamdSocket: String?
     /// Loopback-only listener for Caddy's on-demand TLS `ask` endpoint.
     public var internalPort: Int
+    /// Port for links in emails when it is not the scheme's default (`PORTICO_PUBLIC_PORT`);
+    /// on a `localhost` base domain `serve` uses its own port.
+    public var publicPort: Int?
+    /// Prepare statements once per connection (`PORTICO_DB_STATEMENT_CACHE=off` behind old PgBouncer).
+    public var databaseStatementCache: Bool
 
     public init(
         databaseURL: String? = nil,
@@ -42,7 +47,9 @@ public struct AppConfiguration: Sendable {
         trustedProxies: [IPNetwork] = [],
         databasePoolSize: Int = 0,
         clamdSocket: String? = nil,
-        internalPort: Int = 8081
+        internalPort: Int = 8081,
+        publicPort: Int? = nil,
+        databaseStatementCache: Bool = true
     ) {
         self.databaseURL = databaseURL
         self.migrateDatabaseURL = migrateDatabaseURL
@@ -59,6 +66,8 @@ public struct AppConfiguration: Sendable {
         self.databasePoolSize = databasePoolSize
         self.clamdSocket = clamdSocket
         self.internalPort = internalPort
+        self.publicPort = publicPort
+        self.databaseStatementCache = databaseStatementCache
     }
 
     /// Reads and validates the environment.
@@ -150,6 +159,19 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(variable: "PORTICO_INTERNAL_PORT", message: "must be a TCP port from 1 to 65535, got '\(port)'")
             }
             configuration.internalPort = parsed
+        }
+        if let port = value("PORTICO_PUBLIC_PORT") {
+            guard let parsed = Int(port), (1...65535).contains(parsed) else {
+                throw ConfigurationError(variable: "PORTICO_PUBLIC_PORT", message: "must be a TCP port from 1 to 65535, got '\(port)'")
+            }
+            configuration.publicPort = parsed
+        }
+        if let cache = value("PORTICO_DB_STATEMENT_CACHE") {
+            switch cache.lowercased() {
+            case "on", "true", "1": configuration.databaseStatementCache = true
+            case "off", "false", "0": configuration.databaseStatementCache = false
+            default: throw ConfigurationError(variable: "PORTICO_DB_STATEMENT_CACHE", message: "must be on or off, got '\(cache)'")
+            }
         }
         return configuration
     }

@@ -14,13 +14,29 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(hostname, port: port), serverName: nil),
-        services: [],
+        services: [NotificationService(dependencies: dependencies)],
         logger: logger
     )
 }
 
-func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
+public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    let renderer = dependencies.renderer
+    // Order matters: outer middleware see what inner ones return, errors included.
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(https: dependencies.configuration.publicScheme == .https))
+    router.add(middleware: SiteResolutionMiddleware(
+        directory: dependencies.directory,
+        trustedProxies: dependencies.configuration.trustedProxies,
+        pages: NeutralPages(renderer: renderer)
+    ))
+    router.add(middleware: ErrorPageMiddleware(renderer: renderer))
+
     HealthController(pool: dependencies.pool).addRoutes(to: router)
+    StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
+
+    let tenantRoutes = router.group(context: TenantRequestContext.self)
+    BrandingController().addRoutes(to: tenantRoutes)
+    PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
     return router
 }

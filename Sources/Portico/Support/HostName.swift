@@ -23,7 +23,7 @@ public enum HostName {
         if host.hasPrefix("[") { return nil }
         if let colon = host.lastIndex(of: ":") {
             let port = host[host.index(after: colon)...]
-            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCII), port.allSatisfy(\.isNumber) else { return nil }
+            guard port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port), (1...65535).contains(number) else { return nil }
             host = host[..<colon]
         }
         return normalize(String(host))

@@ -1,10 +1,19 @@
 import Foundation
 
 /// A tenant as a request sees it once its Host header resolved: identity, status, theme,
-/// branding and the host its links are built on.
+/// branding, and the origin its links are built on (its primary domain, from the database).
 public struct ResolvedTenant: Sendable {
     public let id: TenantID
     public let slug: String
     public let name: String
-    public let isSuspended: Bool
+    public let status: TenantStatus
+    public let theme: String
+    public let branding: Branding
+    /// `https://portal.acme.net` or `http://acme.localhost:8080`: where every emailed link points.
+    public let publicOrigin: String
+
+    public var isSuspended: Bool { status == .suspended }
+
+    /// An absolute URL on the tenant's primary domain.
+    public func url(_ path: String) -> String { publicOrigin + path }
 }

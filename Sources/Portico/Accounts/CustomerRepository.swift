@@ -1,0 +1,110 @@
+import Foundation
+import Postgres
+
+public protocol CustomerRepository: Sendable {
+    func create(_ new: NewCustomer, in transaction: TenantTransaction) async throws -> Customer
+    func find(id: UUID, in transaction: TenantTransaction) async throws -> Customer?
+    func find(email: String, in transaction: TenantTransaction) async throws -> Customer?
+    func members(of organization: UUID, in transaction: TenantTransaction) async throws -> [Customer]
+    /// Candidates for a sign-in identifier: an email, an account number or a phone number.
+    func credentials(forIdentifier identifier: String, in transaction: TenantTransaction) async throws -> [CustomerCredentials]
+    func credentials(id: UUID, in transaction: TenantTransaction) async throws -> CustomerCredentials?
+    func setPasswordHash(_ hash: String, for customer: UUID, in transaction: TenantTransaction) async throws
+    func setStatus(_ status: CustomerStatus, for customer: UUID, in transaction: TenantTransaction) async throws
+    func markEmailVerified(_ customer: UUID, email: String, in transaction: TenantTransaction) async throws -> Bool
+    func updateProfile(_ customer: UUID, name: String, phone: String, in transaction: TenantTransaction) async throws
+    func changeEmail(_ customer: UUID, to email: String, in transaction: TenantTransaction) async throws
+    func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws
+}
+
+public struct PostgresCustomerRepository: CustomerRepository {
+    public init() {}
+
+    public func create(_ new: NewCustomer, in transaction: TenantTransaction) async throws -> Customer {
+        do {
+            return try await transaction.first("""
+                INSERT INTO customers (tenant_id, organization_id, role, name, email, phone, phone_digits, password_hash, status,
+                                       email_verified_at, external_id)
+                VALUES (\(transaction.tenant), \(new.organizationId), \(new.role), \(new.name), \(new.email.lowercased()), \(new.phone),
+                        \(PhoneNumber.digits(new.phone)), \(new.passwordHash), \(new.status),
+                        CASE WHEN \(new.emailVerified) THEN now() END, \(new.externalId))
+                RETURNING *
+                """)!.decode(Customer.self)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            if error.constraint == "customers_tenant_id_email_key" {
+                throw AppError(.conflict, code: "email_taken", "An account with this email address already exists.", fields: ["email": "Already registered"])
+            }
+            throw AppError(.conflict, code: "external_id_taken", "Another customer already has this external id.", fields: ["external_id": "Already in use"])
+        }
+    }
+
+    public func find(id: UUID, in transaction: TenantTransaction) async throws -> Customer? {
+        try await transaction.first("SELECT * FROM customers WHERE id = \(id)")?.decode(Customer.self)
+    }
+
+    public func find(email: String, in transaction: TenantTransaction) async throws -> Customer? {
+        try await transaction.first("SELECT * FROM customers WHERE email = \(email.lowercased())")?.decode(Customer.self)
+    }
+
+    public func members(of organization: UUID, in transaction: TenantTransaction) async throws -> [Customer] {
+        try await transaction.rows("""
+            SELECT * FROM customers WHERE organization_id = \(organization) ORDER BY role = 'owner' DESC, lower(name)
+            """).map { try $0.decode(Customer.self) }
+    }
+
+    public func credentials(forIdentifier identifier: String, in transaction: TenantTransaction) async throws -> [CustomerCredentials] {
+        let trimmed = identifier.trimmingCharacters(in: .whitespaces)
+        if trimmed.contains("@") {
+            return try await transaction.rows("""
+                SELECT id, email, password_hash, status FROM customers WHERE email = \(trimmed.lowercased())
+                """).map { try $0.decode(CustomerCredentials.self) }
+        }
+        let digits = PhoneNumber.digits(trimmed)
+        // An account number names an organization: any of its members may sign in with it.
+        return try await transaction.rows("""
+            SELECT c.id, c.email, c.password_hash, c.status
+              FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
+             WHERE o.account_number = \(trimmed) OR (\(digits) <> '' AND length(\(digits)) >= 6 AND c.phone_digits = \(digits))
+             ORDER BY c.role = 'owner' DESC, c.created_at
+            """).map { try $0.decode(CustomerCredentials.self) }
+    }
+
+    public func credentials(id: UUID, in transaction: TenantTransaction) async throws -> CustomerCredentials? {
+        try await transaction.first("SELECT id, email, password_hash, status FROM customers WHERE id = \(id)")?.decode(CustomerCredentials.self)
+    }
+
+    public func setPasswordHash(_ hash: String, for customer: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE customers SET password_hash = \(hash) WHERE id = \(customer)")
+    }
+
+    public func setStatus(_ status: CustomerStatus, for customer: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE customers SET status = \(status) WHERE id = \(customer)")
+    }
+
+    public func markEmailVerified(_ customer: UUID, email: String, in transaction: TenantTransaction) async throws -> Bool {
+        try await transaction.execute("""
+            UPDATE customers SET email_verified_at = now(), status = CASE WHEN status = 'pending' THEN 'active' ELSE status END
+             WHERE id = \(customer) AND email = \(email.lowercased())
+            """) == 1
+    }
+
+    public func updateProfile(_ customer: UUID, name: String, phone: String, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("""
+            UPDATE customers SET name = \(name), phone = \(phone), phone_digits = \(PhoneNumber.digits(phone)) WHERE id = \(customer)
+            """)
+    }
+
+    public func changeEmail(_ customer: UUID, to email: String, in transaction: TenantTransaction) async throws {
+        do {
+            try await transaction.execute("""
+                UPDATE customers SET email = \(email.lowercased()), email_verified_at = now() WHERE id = \(customer)
+                """)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            throw AppError(.conflict, code: "email_taken", "Another account already uses this email address.", fields: ["email": "Already registered"])
+        }
+    }
+
+    public func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE customers SET last_sign_in_at = now() WHERE id = \(customer)")
+    }
+}

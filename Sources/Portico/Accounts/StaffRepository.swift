@@ -1,0 +1,87 @@
+import Foundation
+import Postgres
+
+public protocol StaffRepository: Sendable {
+    func create(email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction) async throws -> StaffUser
+    func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser?
+    func find(email: String, in transaction: TenantTransaction) async throws -> StaffUser?
+    func all(in transaction: TenantTransaction) async throws -> [StaffUser]
+    func credentials(email: String, in transaction: TenantTransaction) async throws -> StaffCredentials?
+    func credentials(id: UUID, in transaction: TenantTransaction) async throws -> StaffCredentials?
+    func setPassword(_ hash: String, activate: Bool, for staff: UUID, in transaction: TenantTransaction) async throws
+    func setRole(_ role: StaffRole, for staff: UUID, in transaction: TenantTransaction) async throws
+    func setStatus(_ status: StaffStatus, for staff: UUID, in transaction: TenantTransaction) async throws
+    func setName(_ name: String, for staff: UUID, in transaction: TenantTransaction) async throws
+    func setTOTP(secret: String?, enabled: Bool, for staff: UUID, in transaction: TenantTransaction) async throws
+    func recordSignIn(_ staff: UUID, in transaction: TenantTransaction) async throws
+}
+
+public struct PostgresStaffRepository: StaffRepository {
+    public init() {}
+
+    public func create(email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction) async throws -> StaffUser {
+        do {
+            return try await transaction.first("""
+                INSERT INTO staff_users (tenant_id, email, name, role, status, password_hash)
+                VALUES (\(transaction.tenant), \(email.lowercased()), \(name), \(role), \(status), \(passwordHash))
+                RETURNING *
+                """)!.decode(StaffUser.self)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            throw AppError(.conflict, code: "email_taken", "A staff account with this email address already exists.", fields: ["email": "Already a staff member"])
+        }
+    }
+
+    public func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser? {
+        try await transaction.first("SELECT * FROM staff_users WHERE id = \(id)")?.decode(StaffUser.self)
+    }
+
+    public func find(email: String, in transaction: TenantTransaction) async throws -> StaffUser? {
+        try await transaction.first("SELECT * FROM staff_users WHERE email = \(email.lowercased())")?.decode(StaffUser.self)
+    }
+
+    public func all(in transaction: TenantTransaction) async throws -> [StaffUser] {
+        try await transaction.rows("SELECT * FROM staff_users ORDER BY status = 'deactivated', lower(name), email").map { try $0.decode(StaffUser.self) }
+    }
+
+    public func credentials(email: String, in transaction: TenantTransaction) async throws -> StaffCredentials? {
+        try await transaction.first("""
+            SELECT id, email, password_hash, status, role, totp_secret, totp_enabled_at FROM staff_users WHERE email = \(email.lowercased())
+            """)?.decode(StaffCredentials.self)
+    }
+
+    public func credentials(id: UUID, in transaction: TenantTransaction) async throws -> StaffCredentials? {
+        try await transaction.first("""
+            SELECT id, email, password_hash, status, role, totp_secret, totp_enabled_at FROM staff_users WHERE id = \(id)
+            """)?.decode(StaffCredentials.self)
+    }
+
+    public func setPassword(_ hash: String, activate: Bool, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("""
+            UPDATE staff_users SET password_hash = \(hash),
+                   status = CASE WHEN \(activate) AND status = 'invited' THEN 'active' ELSE status END
+             WHERE id = \(staff)
+            """)
+    }
+
+    public func setRole(_ role: StaffRole, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE staff_users SET role = \(role) WHERE id = \(staff)")
+    }
+
+    public func setStatus(_ status: StaffStatus, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE staff_users SET status = \(status) WHERE id = \(staff)")
+    }
+
+    public func setName(_ name: String, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE staff_users SET name = \(name) WHERE id = \(staff)")
+    }
+
+    public func setTOTP(secret: String?, enabled: Bool, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("""
+            UPDATE staff_users SET totp_secret = \(secret), totp_enabled_at = CASE WHEN \(enabled) THEN now() END WHERE id = \(staff)
+            """)
+    }
+
+    public func recordSignIn(_ staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE staff_users SET last_sign_in_at = now() WHERE id = \(staff)")
+    }
+}

@@ -1,0 +1,19 @@
+import ServiceLifecycle
+
+/// Runs the `LISTEN` connection for as long as the application runs and feeds its events to
+/// whoever follows them (the tenant cache; live updates later).
+struct NotificationService: Service {
+    let dependencies: AppDependencies
+
+    func run() async throws {
+        let listener = dependencies.listener
+        let directory = dependencies.directory
+        let events = listener.subscribe()
+        listener.start()
+        await withGracefulShutdownHandler {
+            await directory.followChanges(events)
+        } onGracefulShutdown: {
+            Task { await listener.stop() }
+        }
+    }
+}

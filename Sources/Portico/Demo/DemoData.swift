@@ -1,0 +1,175 @@
+import Foundation
+import Postgres
+import PorticoCrypto
+
+/// `portico demo`: two differently branded tenants with subscribers, staff, work orders in
+/// every status, appointments, tasks and notes. Idempotent: a tenant that exists is left alone.
+public struct DemoData: Sendable {
+    let pool: ConnectionPool
+    let configuration: AppConfiguration
+    let hasher: PasswordHasher
+    let repositories: Repositories
+
+    public init(pool: ConnectionPool, configuration: AppConfiguration, hasher: PasswordHasher, repositories: Repositories = .postgres) {
+        self.pool = pool
+        self.configuration = configuration
+        self.hasher = hasher
+        self.repositories = repositories
+    }
+
+    /// The password of every demo account (printed by `portico demo`, listed in README).
+    public static let password = "portico-demo-2024"
+
+    struct Spec {
+        let slug: String
+        let name: String
+        let theme: String
+        let branding: Branding
+        let people: [(String, String, String)]   // name, email local part, phone
+        let plans: [String]
+    }
+
+    static let specs: [Spec] = [
+        Spec(
+            slug: "acme", name: "Acme Wireless", theme: "default",
+            branding: Branding(
+                companyName: "Acme Wireless", logoUrl: "/static/default/demo/acme-logo.svg", faviconUrl: nil,
+                colorPrimary: "#0b5cab", colorSecondary: "#374151", colorAccent: "#c2410c",
+                colorBackground: "#ffffff", colorText: "#1f2933",
+                supportEmail: "support@acme.example", supportPhone: "+1 555 0100", supportHours: "Mon–Fri 8:00–18:00",
+                websiteUrl: "https://acme.example", welcomeMessage: "Fast, friendly rural internet. Track your installs and repairs here.",
+                footerText: "Acme Wireless · Serving the valley since 2009", customCss: "", version: 1
+            ),
+            people: [("Dana Whitfield", "dana", "+1 555 0101"), ("Luis Ortega", "luis", "+1 555 0102"), ("Mei Chen", "mei", "+1 555 0103"),
+                     ("Harvest Co-op", "office", "+1 555 0104")],
+            plans: ["Home 50/10", "Home 100/20", "Business 200/50"]
+        ),
+        Spec(
+            slug: "zenith", name: "Zenith Networks", theme: "horizon",
+            branding: Branding(
+                companyName: "Zenith Networks", logoUrl: "/static/horizon/demo/zenith-logo.svg", faviconUrl: nil,
+                colorPrimary: "#5b21b6", colorSecondary: "#0f766e", colorAccent: "#0f766e",
+                colorBackground: "#faf7ff", colorText: "#1e1b2e",
+                supportEmail: "help@zenith.example", supportPhone: "+1 555 0200", supportHours: "Every day 7:00–22:00",
+                websiteUrl: "https://zenith.example", welcomeMessage: "Welcome to Zenith — high-altitude internet for mountain homes.",
+                footerText: "Zenith Networks LLC", customCss: "", version: 1
+            ),
+            people: [("Ravi Patel", "ravi", "+1 555 0201"), ("Sofia Rossi", "sofia", "+1 555 0202"), ("Trailhead Lodge", "lodge", "+1 555 0203")],
+            plans: ["Summit 25", "Summit 75", "Lodge Pro"]
+        ),
+    ]
+
+    /// Creates what is missing; returns one line per tenant.
+    public func seed() async throws -> [String] {
+        let passwordHash = try await hasher.hash(Self.password)
+        var lines: [String] = []
+        for spec in Self.specs {
+            let existing = try await pool.query("SELECT id FROM tenants WHERE slug = \(spec.slug)").rows.first
+            if existing != nil {
+                lines.append("\(spec.slug): already present (left as it is)")
+                continue
+            }
+            try await seed(spec, passwordHash: passwordHash)
+            lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))/portal")
+        }
+        return lines
+    }
+
+    private func seed(_ spec: Spec, passwordHash: String) async throws {
+        try await pool.withTransaction { transaction in
+            let tenantID = try await transaction.first("""
+                INSERT INTO tenants (slug, name, theme) VALUES (\(spec.slug), \(spec.name), \(spec.theme)) RETURNING id
+                """)!.decode("id", as: TenantID.self)
+            try await transaction.execute("SELECT set_config('app.tenant_id', \(tenantID), true)")
+            let tx = TenantTransaction(tenant: tenantID, base: transaction)
+            let b = spec.branding
+            try await transaction.execute("""
+                INSERT INTO tenant_branding (tenant_id, company_name, logo_url, color_primary, color_secondary, color_accent, color_background,
+                    color_text, support_email, support_phone, support_hours, website_url, welcome_message, footer_text)
+                VALUES (\(tenantID), \(b.companyName), \(b.logoUrl), \(b.colorPrimary), \(b.colorSecondary), \(b.colorAccent),
+                    \(b.colorBackground), \(b.colorText), \(b.supportEmail), \(b.supportPhone), \(b.supportHours), \(b.websiteUrl),
+                    \(b.welcomeMessage), \(b.footerText))
+                """)
+            try await populate(spec, passwordHash: passwordHash, in: tx)
+        }
+    }
+
+    private func populate(_ spec: Spec, passwordHash: String, in tx: TenantTransaction) async throws {
+        let domain = "\(spec.slug).example"
+        let admin = try await repositories.staff.create(email: "admin@\(domain)", name: "Alex Admin", role: .admin, status: .active, passwordHash: passwordHash, in: tx)
+        _ = try await repositories.staff.create(email: "agent@\(domain)", name: "Avery Agent", role: .agent, status: .active, passwordHash: passwordHash, in: tx)
+        let technician = try await repositories.staff.create(email: "tech@\(domain)", name: "Terry Technician", role: .technician, status: .active, passwordHash: passwordHash, in: tx)
+        let adminActor = Actor(kind: .staff, id: admin.id, name: admin.displayName)
+
+        let statuses: [WorkOrderStatus] = WorkOrderStatus.allCases
+        let titles = ["Install rooftop antenna", "Slow speeds in the evening", "Relocate router to office", "Replace damaged cable",
+                      "Upgrade plan equipment", "Intermittent outages", "Site survey for new barn", "Mount repair after storm"]
+        var orderIndex = 0
+        for (index, person) in spec.people.enumerated() {
+            let isBusiness = person.1 == "office" || person.1 == "lodge"
+            let organization = try await repositories.organizations.create(NewOrganization(
+                name: isBusiness ? person.0 : "\(person.0.split(separator: " ").last ?? "") household",
+                kind: isBusiness ? .business : .household,
+                serviceAddress: "\(120 + index * 7) Ridge Road, Valley Springs",
+                servicePlan: spec.plans[index % spec.plans.count],
+                serviceStatus: index == spec.people.count - 1 ? .pendingInstall : .active
+            ), in: tx)
+            let customer = try await repositories.customers.create(NewCustomer(
+                organizationId: organization.id, role: .owner, name: person.0, email: "\(person.1)@\(domain)", phone: person.2,
+                passwordHash: passwordHash, status: .active, emailVerified: true
+            ), in: tx)
+            _ = try await repositories.organizations.addEquipment(NewEquipment(
+                model: index % 2 == 0 ? "Ubiquiti LiteBeam 5AC" : "Cambium ePMP Force 300",
+                serial: "SN\(spec.slug.uppercased())\(1000 + index)",
+                mac: String(format: "00:27:22:%02x:%02x:%02x", index, index * 3 % 256, index * 7 % 256),
+                installedOn: "2024-0\(index % 9 + 1)-15"
+            ), to: organization.id, in: tx)
+            let customerActor = Actor(kind: .customer, id: customer.id, name: customer.name)
+
+            // Every status appears across the tenant's orders.
+            for _ in 0..<2 {
+                let status = statuses[orderIndex % statuses.count]
+                let title = titles[orderIndex % titles.count]
+                orderIndex += 1
+                var order = try await repositories.workOrders.create(NewWorkOrder(
+                    organizationId: organization.id, title: title,
+                    description: "\(title). Reported by \(customer.name).", category: orderIndex % 2 == 0 ? "Repair" : "Installation",
+                    priority: orderIndex % 4 == 0 ? .high : .normal, serviceLocation: organization.serviceAddress,
+                    customerNotes: "Dog in the yard is friendly.", status: status == .draft ? .draft : .submitted
+                ), by: customerActor, in: tx)
+                if status != .draft && status != .submitted {
+                    var changes: [WorkOrderFieldChange] = [.init(.status, status.rawValue)]
+                    if status != .rejected && status != .cancelled {
+                        changes.append(.init(.assigneeId, technician.id.uuidString.lowercased(), display: technician.displayName))
+                        changes.append(.init(.progress, status == .completed ? "100" : "40"))
+                        changes.append(.init(.shopNotes, "Technician scheduled; bring a 10 m ladder."))
+                        changes.append(.init(.dueDate, ISODates.today(Date().addingTimeInterval(Double(orderIndex % 3 - 1) * 86_400 * 5))))
+                    } else {
+                        changes.append(.init(.closedReason, status == .rejected ? "Outside our coverage area." : "Customer no longer needs it."))
+                    }
+                    order = try await repositories.workOrders.update(order, changes: changes, expectedVersion: order.version, by: adminActor, reason: "Demo data", in: tx)
+                    _ = try await repositories.workOrders.addComment(to: order.id, body: "We have scheduled this and will keep you posted.", visibility: .shared, by: adminActor, in: tx)
+                    _ = try await repositories.workOrders.addComment(to: order.id, body: "Internal: check tower sector 3 capacity first.", visibility: .internalOnly, by: adminActor, in: tx)
+                }
+                if status == .approved || status == .inProgress {
+                    let start = Calendar.current.startOfDay(for: Date()).addingTimeInterval(Double(orderIndex % 5 + 1) * 86_400 + 9 * 3600)
+                    _ = try await repositories.appointments.create(NewAppointment(
+                        organizationId: organization.id, workOrderId: order.id, kind: order.category == "Installation" ? .install : .repair,
+                        startsAt: start, endsAt: start.addingTimeInterval(3 * 3600), technicianId: technician.id,
+                        status: orderIndex % 2 == 0 ? .proposed : .confirmed, address: organization.serviceAddress,
+                        notes: "Please make sure someone over 18 is home."
+                    ), in: tx)
+                    _ = try await repositories.tasks.create(NewTask(
+                        organizationId: organization.id, customerId: customer.id, workOrderId: order.id,
+                        title: "Grant roof access", details: "Unlock the roof hatch before the visit.", dueDate: ISODates.today(start),
+                        createdByStaffId: admin.id
+                    ), in: tx)
+                }
+            }
+            _ = try await repositories.notes.create(organization: organization.id, customer: nil,
+                body: "Welcome aboard! Your installer will call the day before.", visibility: .shared, author: adminActor, in: tx)
+            _ = try await repositories.notes.create(organization: organization.id, customer: nil,
+                body: "Internal: prefers morning visits; gate code 4471.", visibility: .internalOnly, author: adminActor, in: tx)
+        }
+    }
+}

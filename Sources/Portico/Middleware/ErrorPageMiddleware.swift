@@ -1,0 +1,138 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+
+/// Turns every error into a response a person can act on: a branded page (400, 403, 404,
+/// 409, 413, 422, 429, 500, 503) or, under `/api/`, the API's JSON error shape. Nothing
+/// internal (stack, SQL, exception text) reaches the client; unexpected errors are logged
+/// with the request id, which the page shows as a reference.
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let renderer: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let appError = Self.classify(error, context: context)
+            if request.uri.path.hasPrefix("/api/") {
+                return APIError.response(appError)
+            }
+            return render(appError, context: context)
+        }
+    }
+
+    /// Maps any error to what the client is told.
+    static func classify(_ error: any Error, context: Context) -> AppError {
+        switch error {
+        case let error as AppError:
+            return error
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound:
+                return .notFound()
+            case .contentTooLarge:
+                return AppError(.payloadTooLarge, code: "too_large", "What you sent is too large.")
+            case .methodNotAllowed:
+                return AppError(.badRequest, code: "method_not_allowed", "This address does not accept that kind of request.")
+            case .badRequest:
+                return AppError(.badRequest, code: "bad_request", "The request could not be understood. Check what you entered and try again.")
+            case .unsupportedMediaType:
+                return AppError(.unsupportedMediaType, code: "unsupported_media_type", "This kind of content is not accepted here.")
+            default:
+                context.logger.warning("HTTP error", metadata: ["status": "\(error.status.code)"])
+                return AppError(.badRequest, code: "bad_request", "The request could not be completed.")
+            }
+        case let error as PostgresError where error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .shutDown:
+            context.logger.error("Database unavailable", metadata: ["error": "\(error)"])
+            return AppError(.unavailable, code: "unavailable", "We cannot serve this right now. Please try again in a minute.", retryAfter: 30)
+        case is DecodingError:
+            return AppError(.badRequest, code: "malformed_body", "The request body could not be read: check its format.")
+        default:
+            context.logger.error("Unexpected error", metadata: ["error": "\(error)", "type": "\(type(of: error))"])
+            return AppError(.unavailable, code: "internal_error", "Something went wrong on our side. Please try again; if it keeps happening, quote reference \(context.id).")
+        }
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let heading: String
+        let message: String
+        let status: Int
+        let fields: [Field]
+        let showSignIn: Bool
+        let reference: String
+        struct Field { let name: String; let message: String }
+    }
+
+    func render(_ error: AppError, context: Context) -> Response {
+        let heading = Self.heading(for: error)
+        var layout: LayoutModel
+        var theme = "default"
+        if case .tenant(let tenant) = context.site {
+            layout = LayoutModel(tenant: tenant, title: heading)
+            theme = tenant.theme
+        } else {
+            layout = LayoutModel(platformTitle: heading)
+        }
+        layout.title = heading
+        let view = View(
+            layout: layout, heading: heading, message: error.message, status: Int(error.status.code),
+            fields: error.fields.sorted { $0.key < $1.key }.map { View.Field(name: $0.key, message: $0.value) },
+            showSignIn: error.kind == .unauthorized, reference: context.id
+        )
+        let body = (try? renderer.render("errors/error", theme: theme, view, status: error.status).body)
+            ?? "<!doctype html><title>\(error.status.code)</title><p>\(heading)</p>"
+        var response = Response(
+            status: error.status,
+            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+        if let retryAfter = error.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        return response
+    }
+
+    static func heading(for error: AppError) -> String {
+        switch error.kind {
+        case .badRequest: "Something is wrong with this request"
+        case .unauthorized: "Please sign in"
+        case .forbidden: "You cannot do that here"
+        case .notFound: "Page not found"
+        case .conflict: "This changed while you were working on it"
+        case .preconditionFailed: "This changed while you were working on it"
+        case .payloadTooLarge: "That is too large"
+        case .unsupportedMediaType: "That kind of file or content is not accepted"
+        case .validation: "Please check what you entered"
+        case .tooManyRequests: "Too many attempts"
+        case .unavailable: "Temporarily unavailable"
+        }
+    }
+}
+
+/// The API's single error shape: `{"error": {"code": …, "message": …, "fields": {…}}}`.
+enum APIError {
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            let code: String
+            let message: String
+            let fields: [String: String]?
+        }
+        let error: Detail
+    }
+
+    static func response(_ error: AppError) -> Response {
+        let body = Body(error: .init(code: error.code, message: error.message, fields: error.fields.isEmpty ? nil : error.fields))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(body)) ?? Data("{\"error\":{\"code\":\"internal_error\",\"message\":\"error\"}}".utf8)
+        var response = Response(
+            status: error.status,
+            headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+        if let retryAfter = error.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        return response
+    }
+}

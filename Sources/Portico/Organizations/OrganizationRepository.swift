@@ -1,0 +1,96 @@
+import Foundation
+import Postgres
+
+/// Organizations and their equipment.
+public protocol OrganizationRepository: Sendable {
+    func create(_ new: NewOrganization, in transaction: TenantTransaction) async throws -> Organization
+    func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization?
+    func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization?
+    func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
+    func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment
+    func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment]
+}
+
+public struct PostgresOrganizationRepository: OrganizationRepository {
+    public init() {}
+
+    public func create(_ new: NewOrganization, in transaction: TenantTransaction) async throws -> Organization {
+        let accountNumber: String
+        if let given = new.accountNumber {
+            accountNumber = given
+        } else {
+            accountNumber = String(try await TenantCounters.next("account_number", startingAt: 100_001, in: transaction))
+        }
+        do {
+            return try await transaction.first("""
+                INSERT INTO organizations (tenant_id, account_number, name, kind, service_address, service_plan, service_status, external_id)
+                VALUES (\(transaction.tenant), \(accountNumber), \(new.name), \(new.kind), \(new.serviceAddress), \(new.servicePlan),
+                        \(new.serviceStatus), \(new.externalId))
+                RETURNING *
+                """)!.decode(Organization.self)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            if error.constraint == "organizations_tenant_id_account_number_key" {
+                throw AppError(.conflict, code: "account_number_taken", "Account number \(accountNumber) is already used by another subscriber account.", fields: ["account_number": "Already in use"])
+            }
+            throw AppError(.conflict, code: "external_id_taken", "Another subscriber account already has this external id.", fields: ["external_id": "Already in use"])
+        }
+    }
+
+    public func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization? {
+        try await transaction.first("SELECT * FROM organizations WHERE id = \(id)")?.decode(Organization.self)
+    }
+
+    public func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization? {
+        try await transaction.first("SELECT * FROM organizations WHERE account_number = \(accountNumber)")?.decode(Organization.self)
+    }
+
+    public func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization] {
+        var condition: SQL = "true"
+        if let search, !search.isEmpty {
+            let pattern = "%" + SQLPattern.escapeLike(search.lowercased()) + "%"
+            condition = "(lower(name) LIKE \(pattern) OR lower(account_number) LIKE \(pattern) OR lower(service_address) LIKE \(pattern))"
+        }
+        return try await transaction.rows("""
+            SELECT * FROM organizations WHERE \(condition) ORDER BY lower(name), id LIMIT \(limit) OFFSET \(offset)
+            """).map { try $0.decode(Organization.self) }
+    }
+
+    public func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment {
+        try await transaction.first("""
+            INSERT INTO equipment (tenant_id, organization_id, model, serial, mac, installed_on)
+            VALUES (\(transaction.tenant), \(organization), \(new.model), \(new.serial), \(new.mac.lowercased()), \(new.installedOn)::date)
+            RETURNING id, organization_id, model, serial, mac, installed_on::text, created_at
+            """)!.decode(Equipment.self)
+    }
+
+    public func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment] {
+        try await transaction.rows("""
+            SELECT id, organization_id, model, serial, mac, installed_on::text, created_at
+              FROM equipment WHERE organization_id = \(organization) ORDER BY installed_on NULLS LAST, model
+            """).map { try $0.decode(Equipment.self) }
+    }
+}
+
+/// Per-tenant sequences kept in `tenant_counters`: the row lock serializes concurrent callers
+/// of one tenant without touching others.
+enum TenantCounters {
+    static func next(_ name: String, startingAt start: Int, in transaction: TenantTransaction) async throws -> Int {
+        try await transaction.first("""
+            INSERT INTO tenant_counters (tenant_id, name, value) VALUES (\(transaction.tenant), \(name), \(start))
+            ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + 1
+            RETURNING value
+            """)!.decode("value", as: Int.self)
+    }
+}
+
+enum SQLPattern {
+    /// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+    static func escapeLike(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+}

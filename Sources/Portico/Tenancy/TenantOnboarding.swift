@@ -1,0 +1,175 @@
+import Foundation
+import Postgres
+import PorticoCrypto
+
+/// What an operator asks for when onboarding a WISP.
+public struct TenantOnboardingRequest: Sendable {
+    public var slug: String
+    public var name: String
+    public var adminEmail: String
+    public var customDomain: String?
+
+    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil) {
+        self.slug = slug
+        self.name = name
+        self.adminEmail = adminEmail
+        self.customDomain = customDomain
+    }
+}
+
+public struct OnboardedTenant: Sendable {
+    public let tenant: Tenant
+    public let platformHost: String
+    public let customDomain: TenantDomain?
+    public let adminStaffID: UUID
+    /// The one-time link the first admin uses to set a password.
+    public let adminSetupLink: String
+}
+
+/// Creates a tenant with everything it needs in one transaction: the tenant, its custom domain
+/// (unverified), default branding, and its first admin (invited, with a one-time setup link).
+public struct TenantOnboarding: Sendable {
+    let pool: ConnectionPool
+    let configuration: AppConfiguration
+    let repositories: Repositories
+
+    public init(pool: ConnectionPool, configuration: AppConfiguration, repositories: Repositories = .postgres) {
+        self.pool = pool
+        self.configuration = configuration
+        self.repositories = repositories
+    }
+
+    /// Names a tenant may not take: they are, or will be, hosts of the platform itself.
+    public static let reservedSlugs: Set<String> = [
+        "www", "admin", "operator", "operators", "api", "app", "apps", "mail", "smtp", "imap", "static", "assets", "cdn",
+        "portal", "status", "support", "help", "docs", "billing", "internal", "localhost", "portico", "root", "system",
+        "dashboard", "login", "auth", "account", "accounts", "test", "demo-admin",
+    ]
+
+    /// Checks the request; returns field → message for every problem.
+    public func validate(_ request: TenantOnboardingRequest) -> [String: String] {
+        var problems: [String: String] = [:]
+        let slug = request.slug
+        if slug.count < 3 || slug.count > 40 {
+            problems["slug"] = "must be 3 to 40 characters long"
+        } else if !slug.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }) {
+            problems["slug"] = "may contain only lower-case letters a–z, digits and hyphens"
+        } else if slug.hasPrefix("-") || slug.hasSuffix("-") {
+            problems["slug"] = "must start and end with a letter or digit"
+        } else if Self.reservedSlugs.contains(slug) {
+            problems["slug"] = "'\(slug)' is reserved for the platform; choose another"
+        }
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty || name.count > 200 {
+            problems["name"] = "must be 1 to 200 characters"
+        }
+        if EmailAddress.normalize(request.adminEmail) == nil {
+            problems["admin-email"] = "'\(request.adminEmail)' is not a valid email address"
+        }
+        if let domain = request.customDomain {
+            if let problem = Self.customDomainProblem(domain, configuration: configuration) {
+                problems["domain"] = problem
+            }
+        }
+        return problems
+    }
+
+    /// Why a host cannot be a tenant's custom domain, or nil when it can.
+    public static func customDomainProblem(_ domain: String, configuration: AppConfiguration) -> String? {
+        guard let host = HostName.normalize(domain), host.contains(".") else {
+            return "'\(domain)' is not a domain name such as portal.example.net"
+        }
+        if IPNetwork.parseAddress(host) != nil { return "must be a domain name, not an IP address" }
+        if host == configuration.baseDomain || host.hasSuffix("." + configuration.baseDomain) {
+            return "'\(host)' is under the platform's own domain; tenants get <slug>.\(configuration.baseDomain) automatically"
+        }
+        if host == configuration.operatorHost { return "'\(host)' is the operator console's host" }
+        return nil
+    }
+
+    public func create(_ request: TenantOnboardingRequest) async throws -> OnboardedTenant {
+        let problems = validate(request)
+        guard problems.isEmpty else {
+            throw AppError.validation(problems, message: "The tenant cannot be created: " + problems.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; "))
+        }
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let adminEmail = EmailAddress.normalize(request.adminEmail)!
+        let domain = request.customDomain.flatMap(HostName.normalize)
+        let setupToken = SecureRandom.token()
+        let result = try await pool.withTransaction { transaction in
+            let tenant: Tenant
+            do {
+                tenant = try await transaction.first("""
+                    INSERT INTO tenants (slug, name) VALUES (\(request.slug), \(name))
+                    RETURNING \(PostgresTenantStore.tenantColumns)
+                    """)!.decode(Tenant.self)
+            } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+                throw AppError(.conflict, code: "slug_taken", "A tenant with the slug '\(request.slug)' already exists.", fields: ["slug": "already taken"])
+            }
+            // The rest is tenant-owned: scope the transaction to the new tenant.
+            try await transaction.execute("SELECT set_config('app.tenant_id', \(tenant.id), true)")
+            let scoped = TenantTransaction(tenant: tenant.id, base: transaction)
+            var customDomain: TenantDomain?
+            if let domain {
+                let taken = try await transaction.scalar("""
+                    SELECT count(*)::int FROM tenant_domains WHERE domain = \(domain) AND verified_at IS NOT NULL
+                    """, as: Int.self) ?? 0
+                if taken > 0 {
+                    throw AppError(.conflict, code: "domain_taken", "The domain \(domain) is already active for another tenant.", fields: ["domain": "already in use"])
+                }
+                customDomain = try await transaction.first("""
+                    INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
+                    VALUES (\(tenant.id), \(domain), 'custom', \(DomainVerification.newToken()))
+                    RETURNING *
+                    """)!.decode(TenantDomain.self)
+            }
+            try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(tenant.id), \(name))")
+            let admin = try await repositories.staff.create(email: adminEmail, name: "", role: .admin, status: .invited, passwordHash: nil, in: scoped)
+            try await AccountTokens.insert(
+                token: setupToken, kind: .inviteStaff, email: adminEmail, staffID: admin.id,
+                lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: scoped
+            )
+            try await repositories.audit.record(NewAuditEvent(
+                actorKind: "operator", actorLabel: "onboarding", action: "tenant.created", targetKind: "tenant", targetId: tenant.slug
+            ), in: scoped)
+            return (tenant, customDomain, admin.id)
+        }
+        let platformHost = "\(request.slug).\(configuration.baseDomain)"
+        let origin = PublicOrigin(configuration: configuration).origin(host: platformHost)
+        return OnboardedTenant(
+            tenant: result.0, platformHost: platformHost, customDomain: result.1, adminStaffID: result.2,
+            adminSetupLink: "\(origin)/admin/invite/\(setupToken)"
+        )
+    }
+}
+
+/// Emails as Portico stores them: trimmed, lower-case, checked for a plausible shape.
+public enum EmailAddress {
+    public static func normalize(_ text: String) -> String? {
+        let email = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        guard email.count >= 3, email.count <= 254 else { return nil }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return nil }
+        guard email.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 && !"<>()[],;:\\\"".unicodeScalars.contains($0) }) else { return nil }
+        guard let domain = HostName.normalize(String(parts[1])), domain.contains(".") || domain == "localhost" else { return nil }
+        return "\(parts[0])@\(domain)"
+    }
+}
+
+/// Links point at the tenant's primary host, with the public scheme and (in development) port.
+struct PublicOrigin {
+    let configuration: AppConfiguration
+
+    func origin(host: String) -> String {
+        if let port = configuration.publicPort { return "\(configuration.publicScheme.rawValue)://\(host):\(port)" }
+        return "\(configuration.publicScheme.rawValue)://\(host)"
+    }
+}
+
+/// The DNS TXT challenge for custom domains.
+public enum DomainVerification {
+    /// The record name a tenant creates: `_portico-challenge.<domain>`.
+    public static func recordName(for domain: String) -> String { "_portico-challenge.\(domain)" }
+
+    public static func newToken() -> String { "portico-verify=" + SecureRandom.token(bytes: 18) }
+}

@@ -1,0 +1,82 @@
+/// What every page's layout shows: the tenant's brand, navigation, the signed-in person and
+/// the CSRF token for the sign-out form.
+public struct LayoutModel: Sendable {
+    public struct NavItem: Sendable {
+        public let label: String
+        public let href: String
+        public let current: Bool
+    }
+
+    public var title: String
+    public var siteName: String
+    public var logoUrl: String?
+    public var faviconUrl: String?
+    public var theme: String
+    public var brandingVersion: Int
+    public var hasBranding: Bool
+    public var hasCustomCss: Bool
+    public var footerText: String
+    public var supportEmail: String?
+    public var supportPhone: String?
+    public var supportHours: String?
+    public var websiteUrl: String?
+    public var area: String
+    public var nav: [NavItem]
+    public var signedIn: Bool
+    public var userName: String
+    public var signOutAction: String
+    public var csrfToken: String
+    public var notice: String?
+    public var printable: Bool
+
+    /// The layout for pages of a tenant.
+    public init(tenant: ResolvedTenant, title: String, area: String = "public") {
+        let branding = tenant.branding
+        self.title = title
+        self.siteName = branding.companyName
+        self.logoUrl = branding.logoUrl
+        self.faviconUrl = branding.faviconUrl
+        self.theme = tenant.theme
+        self.brandingVersion = branding.version
+        self.hasBranding = true
+        self.hasCustomCss = !branding.customCss.isEmpty
+        self.footerText = branding.footerText
+        self.supportEmail = branding.supportEmail
+        self.supportPhone = branding.supportPhone
+        self.supportHours = branding.supportHours
+        self.websiteUrl = branding.websiteUrl
+        self.area = area
+        self.nav = []
+        self.signedIn = false
+        self.userName = ""
+        self.signOutAction = ""
+        self.csrfToken = ""
+        self.notice = nil
+        self.printable = false
+    }
+
+    /// The layout for pages that belong to no tenant (unknown host, operator console).
+    public init(platformTitle title: String, area: String = "platform") {
+        self.title = title
+        self.siteName = "Portico"
+        self.logoUrl = nil
+        self.faviconUrl = nil
+        self.theme = "default"
+        self.brandingVersion = 0
+        self.hasBranding = false
+        self.hasCustomCss = false
+        self.footerText = ""
+        self.supportEmail = nil
+        self.supportPhone = nil
+        self.supportHours = nil
+        self.websiteUrl = nil
+        self.area = area
+        self.nav = []
+        self.signedIn = false
+        self.userName = ""
+        self.signOutAction = ""
+        self.csrfToken = ""
+        self.notice = nil
+        self.printable = false
+    }
+}

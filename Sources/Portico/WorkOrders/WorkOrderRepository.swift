@@ -1,0 +1,320 @@
+import Foundation
+import Postgres
+
+/// Which orders a list shows.
+public struct WorkOrderFilter: Sendable {
+    public var organizationId: UUID?
+    public var statuses: [WorkOrderStatus]
+    public var category: String?
+    public var search: String?
+    public var createdFrom: String?
+    public var createdTo: String?
+    public var assigneeId: UUID?
+    public var includeDrafts: Bool
+
+    public init(
+        organizationId: UUID? = nil, statuses: [WorkOrderStatus] = [], category: String? = nil, search: String? = nil,
+        createdFrom: String? = nil, createdTo: String? = nil, assigneeId: UUID? = nil, includeDrafts: Bool = true
+    ) {
+        self.organizationId = organizationId
+        self.statuses = statuses
+        self.category = category
+        self.search = search
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+        self.assigneeId = assigneeId
+        self.includeDrafts = includeDrafts
+    }
+}
+
+public protocol WorkOrderRepository: Sendable {
+    func create(_ new: NewWorkOrder, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrder
+    func find(number: Int, organization: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder?
+    func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder?
+    func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
+    func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int
+    /// Applies field changes if the order is still at `expectedVersion`; records each changed
+    /// field in the history. Throws a conflict when someone else changed it first.
+    func update(_ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
+                in transaction: TenantTransaction) async throws -> WorkOrder
+    func history(of workOrder: UUID, in transaction: TenantTransaction) async throws -> [WorkOrderChange]
+    func addComment(to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrderComment
+    func comments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [WorkOrderComment]
+    func addAttachment(_ record: NewAttachment, in transaction: TenantTransaction) async throws -> AttachmentRecord
+    func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord]
+    func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord?
+}
+
+public struct NewAttachment: Sendable {
+    public var workOrderId: UUID
+    public var commentId: UUID?
+    public var fileName: String
+    public var contentType: String
+    public var sizeBytes: Int64
+    public var sha256: String
+    public var storageKey: String
+    public var uploadedBy: Actor
+    public var visibility: Visibility
+
+    public init(workOrderId: UUID, commentId: UUID? = nil, fileName: String, contentType: String, sizeBytes: Int64, sha256: String,
+                storageKey: String, uploadedBy: Actor, visibility: Visibility = .shared) {
+        self.workOrderId = workOrderId
+        self.commentId = commentId
+        self.fileName = fileName
+        self.contentType = contentType
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.storageKey = storageKey
+        self.uploadedBy = uploadedBy
+        self.visibility = visibility
+    }
+}
+
+/// One field set to a new value, in text form for the history.
+public struct WorkOrderFieldChange: Sendable {
+    public enum Field: String, Sendable, CaseIterable {
+        case title, description, category, priority, quantity
+        case serviceLocation = "service_location"
+        case preferredDates = "preferred_dates"
+        case customerNotes = "customer_notes"
+        case shopNotes = "shop_notes"
+        case internalNotes = "internal_notes"
+        case status, progress
+        case estimatedCompletion = "estimated_completion"
+        case dueDate = "due_date"
+        case assigneeId = "assignee_id"
+        case closedReason = "closed_reason"
+    }
+
+    public let field: Field
+    public let newValue: String?
+    /// How the history shows the new value when it differs from the stored text (a person's name for an id).
+    public let displayValue: String?
+
+    public init(_ field: Field, _ newValue: String?, display: String? = nil) {
+        self.field = field
+        self.newValue = newValue
+        self.displayValue = display
+    }
+}
+
+public struct PostgresWorkOrderRepository: WorkOrderRepository {
+    public init() {}
+
+    public func create(_ new: NewWorkOrder, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrder {
+        let number = try await TenantCounters.next("work_order_number", startingAt: 1001, in: transaction)
+        let order = try await transaction.first("""
+            INSERT INTO work_orders (tenant_id, number, organization_id, title, description, category, priority, quantity,
+                                     service_location, preferred_dates, customer_notes, status, due_date, assignee_id,
+                                     created_by_customer_id, created_by_staff_id, submitted_at, external_id)
+            VALUES (\(transaction.tenant), \(number), \(new.organizationId), \(new.title), \(new.description), \(new.category),
+                    \(new.priority), \(new.quantity), \(new.serviceLocation), \(new.preferredDates), \(new.customerNotes),
+                    \(new.status), \(new.dueDate)::date, \(new.assigneeId),
+                    \(actor.kind == .customer ? actor.id : nil), \(actor.kind == .staff ? actor.id : nil),
+                    CASE WHEN \(new.status) <> 'draft' THEN now() END, \(new.externalId))
+            RETURNING \(Self.columns)
+            """)!.decode(WorkOrder.self)
+        try await record(order.id, field: "status", from: nil, to: order.status.rawValue, by: actor, reason: "Created", in: transaction)
+        return order
+    }
+
+    /// `due_date` as text so it decodes as an ISO date string.
+    static let columns: SQL = """
+        id, number, organization_id, title, description, category, priority, quantity, service_location, preferred_dates,
+        customer_notes, shop_notes, internal_notes, status, progress, estimated_completion, due_date::text AS due_date, assignee_id,
+        created_by_customer_id, created_by_staff_id, submitted_at, approved_at, completed_at, closed_reason, external_id, version,
+        created_at, updated_at
+        """
+
+    public func find(number: Int, organization: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder? {
+        let scope: SQL = organization.map { "AND organization_id = \($0)" } ?? ""
+        return try await transaction.first("SELECT \(Self.columns) FROM work_orders WHERE number = \(number) \(scope)")?.decode(WorkOrder.self)
+    }
+
+    public func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder? {
+        try await transaction.first("SELECT \(Self.columns) FROM work_orders WHERE id = \(id)")?.decode(WorkOrder.self)
+    }
+
+    func conditions(_ filter: WorkOrderFilter) -> SQL {
+        var conditions: [SQL] = ["true"]
+        if let organization = filter.organizationId { conditions.append("organization_id = \(organization)") }
+        if !filter.statuses.isEmpty { conditions.append("status = ANY(\(filter.statuses.map(\.rawValue))::text[])") }
+        if !filter.includeDrafts { conditions.append("status <> 'draft'") }
+        if let category = filter.category, !category.isEmpty { conditions.append("category = \(category)") }
+        if let assignee = filter.assigneeId { conditions.append("assignee_id = \(assignee)") }
+        if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
+        if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }
+        if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
+            let digits = search.hasPrefix("#") ? String(search.dropFirst()) : search
+            if let number = Int(digits) {
+                conditions.append("(number = \(number) OR search @@ plainto_tsquery('simple', \(search)))")
+            } else {
+                conditions.append("search @@ plainto_tsquery('simple', \(search))")
+            }
+        }
+        return SQL.join(conditions, separator: " AND ")
+    }
+
+    public func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder] {
+        try await transaction.rows("""
+            SELECT \(Self.columns) FROM work_orders WHERE \(conditions(filter))
+             ORDER BY created_at DESC, number DESC LIMIT \(limit) OFFSET \(offset)
+            """).map { try $0.decode(WorkOrder.self) }
+    }
+
+    public func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int {
+        try await transaction.scalar("SELECT count(*)::int FROM work_orders WHERE \(conditions(filter))", as: Int.self) ?? 0
+    }
+
+    public func update(_ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
+                       in transaction: TenantTransaction) async throws -> WorkOrder {
+        let current = Self.currentValues(order)
+        let effective = changes.filter { current[$0.field] != $0.newValue }
+        guard !effective.isEmpty else {
+            guard order.version == expectedVersion else { throw Self.conflict(order.number) }
+            return order
+        }
+        var assignments: [SQL] = ["version = version + 1"]
+        for change in effective {
+            assignments.append(Self.assignment(change))
+            if change.field == .status, let status = change.newValue.flatMap(WorkOrderStatus.init(rawValue:)) {
+                switch status {
+                case .submitted: assignments.append("submitted_at = COALESCE(submitted_at, now())")
+                case .approved: assignments.append("approved_at = COALESCE(approved_at, now())")
+                case .completed: assignments.append("completed_at = now()")
+                case .inProgress where order.status == .completed: assignments.append("completed_at = NULL")
+                default: break
+                }
+            }
+        }
+        guard let updated = try await transaction.first("""
+            UPDATE work_orders SET \(SQL.join(assignments, separator: ", "))
+             WHERE id = \(order.id) AND version = \(expectedVersion)
+            RETURNING \(Self.columns)
+            """)?.decode(WorkOrder.self)
+        else {
+            throw Self.conflict(order.number)
+        }
+        for change in effective {
+            try await record(order.id, field: change.field.rawValue, from: current[change.field] ?? nil,
+                             to: change.displayValue ?? change.newValue, by: actor, reason: reason, in: transaction)
+        }
+        return updated
+    }
+
+    static func conflict(_ number: Int) -> AppError {
+        AppError(.conflict, code: "version_conflict",
+                 "Work order #\(number) was changed by someone else after you opened it. Reload it to see the changes, then make yours again.")
+    }
+
+    static func currentValues(_ order: WorkOrder) -> [WorkOrderFieldChange.Field: String?] {
+        [
+            .title: order.title, .description: order.description, .category: order.category, .priority: order.priority.rawValue,
+            .quantity: String(order.quantity), .serviceLocation: order.serviceLocation, .preferredDates: order.preferredDates,
+            .customerNotes: order.customerNotes, .shopNotes: order.shopNotes, .internalNotes: order.internalNotes,
+            .status: order.status.rawValue, .progress: String(order.progress),
+            .estimatedCompletion: order.estimatedCompletion.map(ISODates.format), .dueDate: order.dueDate,
+            .assigneeId: order.assigneeId?.uuidString.lowercased(), .closedReason: order.closedReason,
+        ]
+    }
+
+    static func assignment(_ change: WorkOrderFieldChange) -> SQL {
+        let value = change.newValue
+        switch change.field {
+        case .title: return "title = \(value ?? "")"
+        case .description: return "description = \(value ?? "")"
+        case .category: return "category = \(value ?? "")"
+        case .priority: return "priority = \(value ?? "normal")"
+        case .quantity: return "quantity = \(value ?? "1")::int"
+        case .serviceLocation: return "service_location = \(value ?? "")"
+        case .preferredDates: return "preferred_dates = \(value ?? "")"
+        case .customerNotes: return "customer_notes = \(value ?? "")"
+        case .shopNotes: return "shop_notes = \(value ?? "")"
+        case .internalNotes: return "internal_notes = \(value ?? "")"
+        case .status: return "status = \(value ?? "draft")"
+        case .progress: return "progress = \(value ?? "0")::int"
+        case .estimatedCompletion: return "estimated_completion = \(value)::timestamptz"
+        case .dueDate: return "due_date = \(value)::date"
+        case .assigneeId: return "assignee_id = \(value)::uuid"
+        case .closedReason: return "closed_reason = \(value ?? "")"
+        }
+    }
+
+    func record(_ workOrder: UUID, field: String, from: String?, to: String?, by actor: Actor, reason: String, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("""
+            INSERT INTO work_order_changes (tenant_id, work_order_id, field, old_value, new_value, actor_kind, actor_id, actor_name, reason)
+            VALUES (\(transaction.tenant), \(workOrder), \(field), \(from), \(to), \(actor.kind), \(actor.id), \(actor.name), \(reason))
+            """)
+    }
+
+    public func history(of workOrder: UUID, in transaction: TenantTransaction) async throws -> [WorkOrderChange] {
+        try await transaction.rows("""
+            SELECT id, field, old_value, new_value, actor_kind, actor_id, actor_name, reason, created_at
+              FROM work_order_changes WHERE work_order_id = \(workOrder) ORDER BY created_at, id
+            """).map { try $0.decode(WorkOrderChange.self) }
+    }
+
+    public func addComment(to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrderComment {
+        try await transaction.first("""
+            INSERT INTO work_order_comments (tenant_id, work_order_id, author_kind, author_id, author_name, body, visibility)
+            VALUES (\(transaction.tenant), \(workOrder), \(actor.kind), \(actor.id), \(actor.name), \(body), \(visibility))
+            RETURNING id, work_order_id, author_kind, author_id, author_name, body, visibility, created_at
+            """)!.decode(WorkOrderComment.self)
+    }
+
+    public func comments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [WorkOrderComment] {
+        let visibility: SQL = includeInternal ? "" : "AND visibility = 'shared'"
+        return try await transaction.rows("""
+            SELECT id, work_order_id, author_kind, author_id, author_name, body, visibility, created_at
+              FROM work_order_comments WHERE work_order_id = \(workOrder) \(visibility) ORDER BY created_at, id
+            """).map { try $0.decode(WorkOrderComment.self) }
+    }
+
+    public func addAttachment(_ record: NewAttachment, in transaction: TenantTransaction) async throws -> AttachmentRecord {
+        try await transaction.first("""
+            INSERT INTO attachments (tenant_id, work_order_id, comment_id, file_name, content_type, size_bytes, sha256, storage_key,
+                                     uploaded_by_kind, uploaded_by_id, visibility)
+            VALUES (\(transaction.tenant), \(record.workOrderId), \(record.commentId), \(record.fileName), \(record.contentType),
+                    \(record.sizeBytes), \(record.sha256), \(record.storageKey), \(record.uploadedBy.kind), \(record.uploadedBy.id),
+                    \(record.visibility))
+            RETURNING *
+            """)!.decode(AttachmentRecord.self)
+    }
+
+    public func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord] {
+        let visibility: SQL = includeInternal ? "" : "AND visibility = 'shared'"
+        return try await transaction.rows("""
+            SELECT * FROM attachments WHERE work_order_id = \(workOrder) \(visibility) ORDER BY created_at, id
+            """).map { try $0.decode(AttachmentRecord.self) }
+    }
+
+    public func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord? {
+        try await transaction.first("SELECT * FROM attachments WHERE id = \(id)")?.decode(AttachmentRecord.self)
+    }
+}
+
+/// ISO 8601 timestamps as stored in history and sent in forms.
+public enum ISODates {
+    public static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
+    /// Today's date (UTC) as yyyy-mm-dd.
+    public static func today(_ now: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: now)
+    }
+}

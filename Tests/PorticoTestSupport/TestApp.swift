@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOEmbedded
+import Portico
+import Postgres
+
+/// A response as a test sees it.
+public struct HTTPTestResponse: Sendable {
+    public let status: HTTPResponse.Status
+    public let headers: HTTPFields
+    public let body: String
+
+    public func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+    public func headers(_ name: String) -> [String] { headers[values: HTTPField.Name(name)!] }
+}
+
+/// The application as `portico serve` builds it, on the shared test database, with requests
+/// sent in-process to the router under any Host header (and peer address) a test chooses.
+public final class TestApp: Sendable {
+    public let dependencies: AppDependencies
+    let responder: any HTTPResponder<AppRequestContext>
+    let logger: Logger
+
+    public static func configuration(trustedProxies: [IPNetwork] = [], scheme: AppConfiguration.Scheme = .http) -> AppConfiguration {
+        AppConfiguration(
+            baseDomain: "localhost", operatorHost: "operator.localhost",
+            dataDirectory: TestCluster.dataDirectory.appendingPathComponent("app-data"),
+            publicScheme: scheme, logLevel: .warning, trustedProxies: trustedProxies, publicPort: 8080
+        )
+    }
+
+    /// Dependencies against the test database with their own pool and listener.
+    public static func dependencies(configuration: AppConfiguration = TestApp.configuration()) async throws -> AppDependencies {
+        let database = try await TestCluster.database()
+        let logger = TestLogging.logger("app")
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: database.appURL, maxConnections: 6), logger: logger)
+        let listener = NotificationListener(conninfo: database.appURL, channels: AppDependencies.notificationChannels, logger: logger)
+        let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
+        return AppDependencies(
+            configuration: configuration, pool: pool, listener: listener,
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), logger: logger
+        )
+    }
+
+    init(dependencies: AppDependencies) async throws {
+        self.dependencies = dependencies
+        self.responder = try await buildRouter(dependencies).buildResponder()
+        self.logger = dependencies.logger
+    }
+
+    /// Runs `body` with an application whose notification listener runs (cache invalidation,
+    /// live updates), and tears it down afterwards.
+    public static func with<T: Sendable>(
+        configuration: AppConfiguration = TestApp.configuration(),
+        _ body: (TestApp) async throws -> T
+    ) async throws -> T {
+        let dependencies = try await dependencies(configuration: configuration)
+        let app = try await TestApp(dependencies: dependencies)
+        let events = dependencies.listener.subscribe()
+        dependencies.listener.start()
+        let follower = Task { await dependencies.directory.followChanges(events) }
+        do {
+            let result = try await body(app)
+            await dependencies.shutdown()
+            await follower.value
+            return result
+        } catch {
+            await dependencies.shutdown()
+            await follower.value
+            throw error
+        }
+    }
+
+    /// Sends a request as a client at `peer` would, for `host`.
+    public func request(
+        _ method: HTTPRequest.Method, _ path: String, host: String?, headers: HTTPFields = [:], body: String? = nil,
+        peer: String = "203.0.113.9"
+    ) async throws -> HTTPTestResponse {
+        var fields = headers
+        if let body { fields[.contentLength] = String(body.utf8.count) }
+        let request = Request(
+            head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: fields),
+            body: RequestBody(buffer: ByteBuffer(string: body ?? ""))
+        )
+        let channel = NIOAsyncTestingChannel()
+        channel.remoteAddress = try SocketAddress(ipAddress: peer, port: 51_000)
+        let context = AppRequestContext(source: ApplicationRequestContextSource(
+            channel: channel, logger: logger.with(metadataKey: "hb.request.id", value: .string(UUID().uuidString.prefix(8).lowercased()))
+        ))
+        let response: Response
+        do {
+            response = try await responder.respond(to: request, context: context)
+        } catch {
+            return HTTPTestResponse(status: .internalServerError, headers: [:], body: "unhandled: \(error)")
+        }
+        let collector = BodyCollector()
+        try await response.body.write(collector)
+        return HTTPTestResponse(status: response.status, headers: response.headers, body: String(decoding: collector.bytes(), as: UTF8.self))
+    }
+
+    public func get(_ path: String, host: String?, headers: HTTPFields = [:]) async throws -> HTTPTestResponse {
+        try await request(.get, path, host: host, headers: headers)
+    }
+}
+
+/// Collects a response body in memory.
+final class BodyCollector: ResponseBodyWriter, @unchecked Sendable {
+    private var buffer = ByteBuffer()
+    private let lock = NSLock()
+
+    func write(_ buffer: ByteBuffer) async throws {
+        var copy = buffer
+        lock.withLock { self.buffer.writeBuffer(&copy) }
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+
+    func bytes() -> [UInt8] {
+        lock.withLock { Array(buffer.readableBytesView) }
+    }
+}
+
+private extension Logger {
+    func with(metadataKey key: String, value: Logger.MetadataValue) -> Logger {
+        var logger = self
+        logger[metadataKey: key] = value
+        return logger
+    }
+}

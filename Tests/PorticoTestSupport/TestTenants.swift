@@ -1,0 +1,47 @@
+import Foundation
+import Portico
+import Postgres
+import PorticoCrypto
+
+/// A tenant made for one test, so tests can run in parallel on one database.
+public struct TestTenant: Sendable {
+    public let id: TenantID
+    public let slug: String
+    public let name: String
+    /// `<slug>.localhost`
+    public var host: String { "\(slug).localhost" }
+
+    /// A fresh active tenant with a unique slug and default branding.
+    public static func create(name: String? = nil, pool: ConnectionPool? = nil) async throws -> TestTenant {
+        let shared = try await TestCluster.database().appPool
+        let pool = pool ?? shared
+        let slug = "t-" + UUID().uuidString.prefix(12).lowercased()
+        let displayName = name ?? "Tenant \(slug)"
+        let id = try await pool.withTransaction { transaction in
+            let id = try await transaction.first("INSERT INTO tenants (slug, name) VALUES (\(slug), \(displayName)) RETURNING id")!
+                .decode("id", as: TenantID.self)
+            try await transaction.execute("SELECT set_config('app.tenant_id', \(id), true)")
+            try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(id), \(displayName))")
+            return id
+        }
+        return TestTenant(id: id, slug: slug, name: displayName)
+    }
+
+    /// Runs `body` in a transaction scoped to this tenant on the shared pool.
+    public func transaction<T: Sendable>(_ body: (TenantTransaction) async throws -> T) async throws -> T {
+        try await TestCluster.database().appPool.withTenant(id, body)
+    }
+
+    /// An organization with one owner customer.
+    public func subscriber(name: String = "Pat Subscriber", email: String? = nil, passwordHash: String? = nil) async throws -> (Organization, Customer) {
+        try await transaction { tx in
+            let organization = try await Repositories.postgres.organizations.create(NewOrganization(name: "\(name) household", serviceAddress: "1 Test Lane"), in: tx)
+            let customer = try await Repositories.postgres.customers.create(NewCustomer(
+                organizationId: organization.id, role: .owner, name: name,
+                email: email ?? "\(UUID().uuidString.prefix(8).lowercased())@example.net", phone: "+1 555 01\(Int.random(in: 10...99))",
+                passwordHash: passwordHash, status: .active, emailVerified: true
+            ), in: tx)
+            return (organization, customer)
+        }
+    }
+}

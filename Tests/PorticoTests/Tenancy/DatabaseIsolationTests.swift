@@ -1,0 +1,139 @@
+import Foundation
+import Portico
+import PorticoTestSupport
+import Postgres
+import Testing
+
+/// The second wall: PostgreSQL row-level security, checked in the catalog and in behaviour.
+@Suite("Tenant isolation in the database")
+struct DatabaseIsolationTests {
+    /// Tables with a tenant_id column, read from the catalog (so a new table cannot be forgotten).
+    static func tenantTables(_ pool: ConnectionPool) async throws -> [String] {
+        try await pool.query("""
+            SELECT c.relname FROM pg_class c
+              JOIN pg_namespace n ON n.oid = c.relnamespace
+              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1
+            """).rows.map { try $0.decode("relname", as: String.self) }
+    }
+
+    @Test("every table with a tenant_id has RLS enabled and forced, with a USING and a WITH CHECK on app.tenant_id")
+    func catalog() async throws {
+        let pool = try await TestCluster.database().appPool
+        let tables = try await Self.tenantTables(pool)
+        #expect(tables.count >= 17)
+        for table in tables {
+            let row = try #require(try await pool.query("""
+                SELECT c.relrowsecurity, c.relforcerowsecurity,
+                       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'
+                           AND p.polcmd = '*' AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_setting(''app.tenant_id''::text, true)%'
+                           AND pg_get_expr(p.polwithcheck, p.polrelid) LIKE '%current_setting(''app.tenant_id''::text, true)%')::int AS policies,
+                       (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'tenant_id_immutable')::int AS immutable
+                  FROM pg_class c WHERE c.relname = \(table) AND c.relnamespace = 'public'::regnamespace
+                """).rows.first)
+            #expect(try row.decode("relrowsecurity", as: Bool.self), "\(table): RLS not enabled")
+            #expect(try row.decode("relforcerowsecurity", as: Bool.self), "\(table): RLS not forced")
+            #expect(try row.decode("policies", as: Int.self) == 1, "\(table): no tenant_isolation policy with USING and WITH CHECK")
+            #expect(try row.decode("immutable", as: Int.self) == 1, "\(table): tenant_id not protected against change")
+        }
+        // The only other policy is the public domain lookup (read-only).
+        let extra = try await pool.query("""
+            SELECT c.relname || '.' || p.polname || ':' || p.polcmd::text AS policy FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+             WHERE p.polname <> 'tenant_isolation' ORDER BY 1
+            """).rows.map { try $0.decode("policy", as: String.self) }
+        #expect(extra == ["tenant_domains.domain_lookup:r"])
+    }
+
+    @Test("the application role owns nothing and is neither superuser nor BYPASSRLS")
+    func applicationRole() async throws {
+        let pool = try await TestCluster.database().appPool
+        let row = try #require(try await pool.query("""
+            SELECT r.rolsuper, r.rolbypassrls, r.rolcreaterole, r.rolcreatedb,
+                   (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid)::int AS owned_relations,
+                   (SELECT count(*) FROM pg_proc p WHERE p.proowner = r.oid)::int AS owned_functions
+              FROM pg_roles r WHERE r.rolname = current_user
+            """).rows.first)
+        #expect(try row.decode("rolsuper", as: Bool.self) == false)
+        #expect(try row.decode("rolbypassrls", as: Bool.self) == false)
+        #expect(try row.decode("rolcreaterole", as: Bool.self) == false)
+        #expect(try row.decode("owned_relations", as: Int.self) == 0)
+        #expect(try row.decode("owned_functions", as: Int.self) == 0)
+        // and serve's start-up check agrees
+        try await DatabaseBootstrap.verifyApplicationRole(pool: pool)
+    }
+
+    @Test("serve refuses to run as a superuser")
+    func refusesSuperuser() async throws {
+        let database = try await TestCluster.database()
+        let admin = ConnectionPool(configuration: PoolConfiguration(conninfo: database.adminURL(database: database.handle.credentials.database), maxConnections: 1))
+        let error = await #expect(throws: ConfigurationError.self) { try await DatabaseBootstrap.verifyApplicationRole(pool: admin) }
+        #expect(error?.variable == "DATABASE_URL")
+        #expect(error?.message.contains("superuser") == true)
+        await admin.close()
+    }
+
+    @Test("without app.tenant_id every tenant table reads empty and every insert fails")
+    func noTenantSeesNothing() async throws {
+        let tenant = try await TestTenant.create()
+        _ = try await tenant.subscriber()
+        let pool = try await TestCluster.database().appPool
+        for table in try await Self.tenantTables(pool) {
+            let visible = try await pool.withTransaction { transaction in
+                // The table name comes from the catalog, quoted by format(%I).
+                try await transaction.scalar("""
+                    SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', \(table)::text), false, true, '')))[1]::text::int
+                    """, as: Int.self)
+            }
+            #expect(visible == 0 || table == "tenant_domains", "\(table) shows \(visible ?? -1) rows without a tenant")
+        }
+        let insert = await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { transaction in
+                try await transaction.execute("INSERT INTO organizations (tenant_id, account_number, name) VALUES (\(tenant.id), 'x1', 'Sneaky')")
+            }
+        }
+        #expect(insert?.sqlState == .insufficientPrivilege || insert?.message.contains("row-level security") == true)
+        let branding = await #expect(throws: PostgresError.self) {
+            try await pool.withTransaction { transaction in
+                try await transaction.execute("INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tenant.id), 'x.example.net', 'custom', 't')")
+            }
+        }
+        #expect(branding?.message.contains("row-level security") == true)
+    }
+
+    @Test("a tenant cannot write rows for another tenant, point at another tenant's rows, or move a row")
+    func crossTenantWritesFail() async throws {
+        let tenantA = try await TestTenant.create()
+        let tenantB = try await TestTenant.create()
+        let (organizationB, _) = try await tenantB.subscriber()
+        let (organizationA, _) = try await tenantA.subscriber()
+
+        // Writing a row that claims tenant B while scoped to A: WITH CHECK refuses it.
+        let wrongTenant = await #expect(throws: PostgresError.self) {
+            try await tenantA.transaction { tx in
+                try await tx.execute("INSERT INTO organizations (tenant_id, account_number, name) VALUES (\(tenantB.id), 'zz', 'Planted')")
+            }
+        }
+        #expect(wrongTenant?.message.contains("row-level security") == true)
+
+        // A child row in A pointing at B's organization: the composite foreign key refuses it.
+        let childRow = await #expect(throws: PostgresError.self) {
+            try await tenantA.transaction { tx in
+                try await tx.execute("""
+                    INSERT INTO notes (tenant_id, organization_id, body) VALUES (\(tenantA.id), \(organizationB.id), 'points elsewhere')
+                    """)
+            }
+        }
+        #expect(childRow?.sqlState == .foreignKeyViolation)
+
+        // Moving A's row to B: the immutability trigger (and RLS) refuse it.
+        let move = await #expect(throws: PostgresError.self) {
+            try await tenantA.transaction { tx in
+                try await tx.execute("UPDATE organizations SET tenant_id = \(tenantB.id) WHERE id = \(organizationA.id)")
+            }
+        }
+        #expect(move != nil)
+        // A's organization is still A's.
+        let still = try await tenantA.transaction { tx in try await Repositories.postgres.organizations.find(id: organizationA.id, in: tx) }
+        #expect(still != nil)
+    }
+}

@@ -74,7 +74,7 @@ struct RowDecoder: Decoder {
 }
 
 /// String-backed enums stored as text columns: conform and get both directions for free.
-public protocol PostgresTextEnum: PostgresEncodable, PostgresDecodable, RawRepresentable where RawValue == String {}
+public protocol PostgresTextEnum: PostgresEncodable, PostgresDecodable, Codable, RawRepresentable where RawValue == String {}
 
 extension PostgresTextEnum {
     public func postgresText() throws -> String { try rawValue.postgresText() }

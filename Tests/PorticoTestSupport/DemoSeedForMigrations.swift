@@ -32,6 +32,9 @@ public enum DemoSeedForMigrations {
         INSERT INTO staff_recovery_codes (tenant_id, staff_id, code_hash)
              SELECT tenant_id, id, repeat('e', 64) FROM staff_users LIMIT 1;
         INSERT INTO audit_events (tenant_id, actor_kind, action) VALUES (current_setting('app.tenant_id')::uuid, 'system', 'test.seed');
+        INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id)
+             VALUES (current_setting('app.tenant_id')::uuid, 'test', 'x@example.net', 'Hello', 'Body', 'm1@acme.localhost');
+        INSERT INTO tenant_settings (tenant_id) VALUES (current_setting('app.tenant_id')::uuid);
         """
 
     static let platformScript = """

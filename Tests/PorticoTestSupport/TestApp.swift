@@ -7,6 +7,7 @@ import NIOCore
 import NIOEmbedded
 import Portico
 import Postgres
+import PorticoCrypto
 
 /// A response as a test sees it.
 public struct HTTPTestResponse: Sendable {
@@ -25,6 +26,10 @@ public final class TestApp: Sendable {
     let responder: any HTTPResponder<AppRequestContext>
     let logger: Logger
 
+    /// Argon2id at its production parameters, shared by the tests (a pool per test would
+    /// multiply 19 MiB buffers for nothing).
+    public static let hasher = PasswordHasher(concurrency: 2)
+
     public static func configuration(trustedProxies: [IPNetwork] = [], scheme: AppConfiguration.Scheme = .http) -> AppConfiguration {
         AppConfiguration(
             baseDomain: "localhost", operatorHost: "operator.localhost",
@@ -42,7 +47,7 @@ public final class TestApp: Sendable {
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), logger: logger
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: TestApp.hasher, logger: logger
         )
     }
 
@@ -63,14 +68,18 @@ public final class TestApp: Sendable {
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()
         let follower = Task { await dependencies.directory.followChanges(events) }
+        // Not `dependencies.shutdown()`: the password hasher is shared by all tests.
+        func stop() async {
+            await dependencies.listener.stop()
+            await dependencies.pool.close()
+            await follower.value
+        }
         do {
             let result = try await body(app)
-            await dependencies.shutdown()
-            await follower.value
+            await stop()
             return result
         } catch {
-            await dependencies.shutdown()
-            await follower.value
+            await stop()
             throw error
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import PorticoCrypto
 
 /// Everything the application needs from the outside world, made once per process (or per
 /// test) and handed to `buildApplication`.
@@ -11,11 +12,19 @@ public struct AppDependencies: Sendable {
     public let tenants: any TenantStore
     public let directory: TenantDirectory
     public let renderer: PageRenderer
+    public let repositories: Repositories
+    public let sessions: any SessionStore
+    public let hasher: PasswordHasher
+    public let passwordPolicy: PasswordPolicy
+    public let rateLimiter: RateLimiter
+    public let outbox: Outbox
     public let logger: Logger
 
     public init(
         configuration: AppConfiguration, pool: ConnectionPool, listener: NotificationListener,
-        tenants: any TenantStore, renderer: PageRenderer, logger: Logger
+        tenants: any TenantStore, renderer: PageRenderer, hasher: PasswordHasher, logger: Logger,
+        repositories: Repositories = .postgres, sessions: any SessionStore = PostgresSessionStore(),
+        passwordPolicy: PasswordPolicy = .standard
     ) {
         self.configuration = configuration
         self.pool = pool
@@ -23,11 +32,17 @@ public struct AppDependencies: Sendable {
         self.tenants = tenants
         self.directory = TenantDirectory(store: tenants, configuration: configuration, logger: logger)
         self.renderer = renderer
+        self.repositories = repositories
+        self.sessions = sessions
+        self.hasher = hasher
+        self.passwordPolicy = passwordPolicy
+        self.rateLimiter = RateLimiter(pool: pool)
+        self.outbox = Outbox(composer: EmailComposer(renderer: renderer))
         self.logger = logger
     }
 
     /// Channels the process listens on.
-    public static let notificationChannels = [TenantDirectory.notificationChannel]
+    public static let notificationChannels = [TenantDirectory.notificationChannel, "portico_outbox", "portico_events"]
 
     /// Builds the production dependencies against a database.
     public static func make(configuration: AppConfiguration, appURL: String, logger: Logger) async throws -> AppDependencies {
@@ -42,13 +57,16 @@ public struct AppDependencies: Sendable {
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), logger: logger
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: PasswordHasher(), logger: logger
         )
     }
 
     /// Releases what `make` opened.
     public func shutdown() async {
         await listener.stop()
+        await hasher.shutdown()
         await pool.close()
     }
+
+    var cookies: SessionCookies { SessionCookies(https: configuration.publicScheme == .https) }
 }

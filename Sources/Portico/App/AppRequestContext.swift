@@ -12,6 +12,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var site: Site = .unresolved
     /// The client address after trusted-proxy handling (`X-Forwarded-For`).
     public var clientIP: String = ""
+    /// The Host the client addressed, as sent (port included): what `Origin` must match.
+    public var requestHost: String = ""
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

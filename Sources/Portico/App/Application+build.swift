@@ -36,7 +36,14 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
 
     let tenantRoutes = router.group(context: TenantRequestContext.self)
+    tenantRoutes.add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
+    tenantRoutes.add(middleware: CSRFMiddleware(renderer: renderer))
     BrandingController().addRoutes(to: tenantRoutes)
     PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
+    CustomerAuthController(accounts: CustomerAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
+        .addRoutes(to: tenantRoutes)
+
+    let portal = tenantRoutes.group(context: CustomerRequestContext.self)
+    DashboardController(dependencies: dependencies).addRoutes(to: portal)
     return router
 }

@@ -15,6 +15,11 @@ struct ErrorPageMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let redirect as Redirect {
+            return redirect.response
+        } catch let required as SignInRequired where !request.uri.path.hasPrefix("/api/") {
+            let next = required.next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?+"))) ?? ""
+            return Redirect(to: "\(required.loginPath)?next=\(next)").response
         } catch {
             let appError = Self.classify(error, context: context)
             if request.uri.path.hasPrefix("/api/") {
@@ -29,6 +34,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
         switch error {
         case let error as AppError:
             return error
+        case is SignInRequired:
+            return AppError(.unauthorized, code: "unauthorized", "Sign in first: this needs a valid access token.")
         case let error as HTTPError:
             switch error.status {
             case .notFound:

@@ -45,6 +45,7 @@ struct SiteResolutionMiddleware: RouterMiddleware {
             return pages.badRequest("The Host header is not a valid host name.")
         }
 
+        context.requestHost = rawHost.lowercased()
         let resolution: HostResolution
         do {
             resolution = try await directory.resolve(host: host)

@@ -5,26 +5,23 @@ struct PortalHomeController {
     let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("", use: root)
-        group.get("portal", use: home)
+        group.get("", use: home)
     }
 
     struct View {
         let layout: LayoutModel
         let welcomeMessage: String
         let companyName: String
-    }
-
-    @Sendable func root(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        Response(status: .seeOther, headers: [.location: "/portal"])
+        let signedIn: Bool
     }
 
     @Sendable func home(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let tenant = context.tenant
         let view = View(
-            layout: LayoutModel(tenant: tenant, title: tenant.branding.companyName, area: "portal"),
+            layout: .portal(context, title: "Welcome", current: ""),
             welcomeMessage: tenant.branding.welcomeMessage,
-            companyName: tenant.branding.companyName
+            companyName: tenant.branding.companyName,
+            signedIn: context.auth?.customer != nil
         )
         return try renderer.render("portal/home", theme: tenant.theme, view)
     }

@@ -55,6 +55,24 @@ public struct LayoutModel: Sendable {
         self.printable = false
     }
 
+    /// The subscriber portal's layout: navigation and the sign-out form.
+    public static func portal(_ context: TenantRequestContext, title: String, current: String) -> LayoutModel {
+        var layout = LayoutModel(tenant: context.tenant, title: title, area: "portal")
+        layout.csrfToken = context.csrfToken
+        if let customer = context.auth?.customer {
+            layout.signedIn = true
+            layout.userName = customer.name
+            layout.signOutAction = "/portal/logout"
+            let items: [(String, String)] = [
+                ("Dashboard", "/portal"), ("Work orders", "/portal/work-orders"), ("Appointments", "/portal/appointments"),
+                ("Tasks", "/portal/tasks"), ("Notes", "/portal/notes"), ("Service", "/portal/service"),
+                ("Support", "/portal/support"), ("Profile", "/portal/profile"),
+            ]
+            layout.nav = items.map { NavItem(label: $0.0, href: $0.1, current: $0.1 == current) }
+        }
+        return layout
+    }
+
     /// The layout for pages that belong to no tenant (unknown host, operator console).
     public init(platformTitle title: String, area: String = "platform") {
         self.title = title

@@ -36,12 +36,13 @@ struct DatabaseIsolationTests {
             #expect(try row.decode("policies", as: Int.self) == 1, "\(table): no tenant_isolation policy with USING and WITH CHECK")
             #expect(try row.decode("immutable", as: Int.self) == 1, "\(table): tenant_id not protected against change")
         }
-        // The only other policy is the public domain lookup (read-only).
+        // The only other policies: the public domain lookup (read-only) and the outbox delivery
+        // worker's read/update, gated on app.worker.
         let extra = try await pool.query("""
             SELECT c.relname || '.' || p.polname || ':' || p.polcmd::text AS policy FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
              WHERE p.polname <> 'tenant_isolation' ORDER BY 1
             """).rows.map { try $0.decode("policy", as: String.self) }
-        #expect(extra == ["tenant_domains.domain_lookup:r"])
+        #expect(extra == ["outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r"])
     }
 
     @Test("the application role owns nothing and is neither superuser nor BYPASSRLS")

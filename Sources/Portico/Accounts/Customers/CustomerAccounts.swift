@@ -1,0 +1,402 @@
+import Foundation
+import Logging
+import Postgres
+import PorticoCrypto
+
+/// Where a request comes from, for audit events and rate limits.
+public struct RequestOrigin: Sendable {
+    public let ip: String
+    public let userAgent: String
+
+    public init(ip: String, userAgent: String) {
+        self.ip = ip
+        self.userAgent = userAgent
+    }
+}
+
+/// Subscriber accounts: registration, sign-in, verification, password reset, invitations,
+/// access codes, profile and password changes. HTTP-free, so pages and the API share it.
+public struct CustomerAccounts: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    var pool: ConnectionPool { dependencies.pool }
+    var repositories: Repositories { dependencies.repositories }
+    var limiter: RateLimiter { dependencies.rateLimiter }
+
+    // MARK: Sign-in
+
+    public enum SignInOutcome: Sendable {
+        case signedIn(token: String, customerID: UUID, remember: Bool)
+        /// Wrong identifier or password: one answer for both.
+        case invalidCredentials
+        case notAllowed(CustomerStatus)
+    }
+
+    /// Checks the password of whoever the identifier (email, account number or phone) names.
+    /// Unknown identifiers cost the same Argon2id work as known ones.
+    public func signIn(identifier: String, password: String, remember: Bool, tenant: ResolvedTenant, origin: RequestOrigin,
+                       replacing oldToken: String?) async throws -> SignInOutcome {
+        let normalized = identifier.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let accountBucket = RateLimiter.bucket(.signInAccount, tenant.id.description, normalized)
+        let ipBucket = RateLimiter.bucket(.signInIP, origin.ip)
+        let tenantBucket = RateLimiter.bucket(.signInTenant, tenant.id.description)
+        for (limit, bucket) in [(RateLimit.signInAccount, accountBucket)] {
+            let decision = try await limiter.check(limit, bucket: bucket)
+            if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
+        }
+        for (limit, bucket) in [(RateLimit.signInIP, ipBucket), (RateLimit.signInTenant, tenantBucket)] {
+            let decision = try await limiter.hit(limit, bucket: bucket)
+            if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
+        }
+        guard !normalized.isEmpty, !password.isEmpty, password.count <= PasswordPolicy.maximumLength * 4 else {
+            _ = try await dependencies.hasher.verifyDummy(password)
+            return .invalidCredentials
+        }
+        let candidates = try await pool.withTenant(tenant.id) { tx in
+            try await repositories.customers.credentials(forIdentifier: normalized, in: tx)
+        }
+        var matched: CustomerCredentials?
+        var rehash = false
+        for candidate in candidates.prefix(5) {
+            guard let hash = candidate.passwordHash else { continue }
+            let result = try await dependencies.hasher.verify(password, against: hash)
+            if result.matches {
+                matched = candidate
+                rehash = result.needsRehash
+                break
+            }
+        }
+        if candidates.allSatisfy({ $0.passwordHash == nil }) {
+            _ = try await dependencies.hasher.verifyDummy(password)
+        }
+        guard let customer = matched else {
+            _ = try await limiter.hit(.signInAccount, bucket: accountBucket)
+            try await audit(.init(actorKind: "anonymous", actorLabel: String(normalized.prefix(254)), action: "signin.failure",
+                                  targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent), tenant: tenant)
+            return .invalidCredentials
+        }
+        guard customer.status == .active || customer.status == .pending else {
+            try await audit(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "signin.refused",
+                                  targetKind: "customer", targetId: customer.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
+                                  details: ["status": customer.status.rawValue]), tenant: tenant)
+            return .notAllowed(customer.status)
+        }
+        let newHash = rehash ? try await dependencies.hasher.hash(password) : nil
+        let token = try await pool.withTenant(tenant.id) { tx in
+            if let oldToken { try await dependencies.sessions.revoke(token: oldToken, in: tx) }
+            if let newHash { try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx) }
+            try await repositories.customers.recordSignIn(customer.id, in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                                                      action: "signin.success", targetKind: "customer", targetId: customer.id.uuidString,
+                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            return try await dependencies.sessions.create(kind: .customer, principal: customer.id, remember: remember,
+                                                          secondFactorPending: false, ip: origin.ip, userAgent: origin.userAgent, in: tx)
+        }
+        try await limiter.reset(bucket: accountBucket)
+        return .signedIn(token: token, customerID: customer.id, remember: remember)
+    }
+
+    public func signOut(token: String, customer: SignedInCustomer?, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        try await pool.withTenant(tenant.id) { tx in
+            try await dependencies.sessions.revoke(token: token, in: tx)
+            if let customer {
+                try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                                                          action: "signout", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            }
+        }
+    }
+
+    // MARK: Registration
+
+    public struct Registration: Sendable {
+        public var name: String
+        public var email: String
+        public var phone: String
+        public var password: String
+        public var accountNumber: String
+        public var accessCode: String
+
+        public init(name: String, email: String, phone: String, password: String, accountNumber: String = "", accessCode: String = "") {
+            self.name = name
+            self.email = email
+            self.phone = phone
+            self.password = password
+            self.accountNumber = accountNumber
+            self.accessCode = accessCode
+        }
+    }
+
+    /// Field problems of a registration form (before anything is looked up).
+    public func problems(in registration: Registration) -> [String: String] {
+        var problems: [String: String] = [:]
+        let name = registration.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty { problems["name"] = "Enter your name." } else if name.count > 200 { problems["name"] = "Use at most 200 characters." }
+        let email = EmailAddress.normalize(registration.email)
+        if email == nil { problems["email"] = "Enter an email address like name@example.com." }
+        if registration.phone.count > 40 { problems["phone"] = "Use at most 40 characters." }
+        if let problem = dependencies.passwordPolicy.problem(with: registration.password, email: email) { problems["password"] = problem }
+        let hasCode = !registration.accessCode.trimmingCharacters(in: .whitespaces).isEmpty
+        let hasAccount = !registration.accountNumber.trimmingCharacters(in: .whitespaces).isEmpty
+        if hasCode && !hasAccount { problems["account_number"] = "Enter the account number printed next to your access code." }
+        if hasAccount && !hasCode { problems["access_code"] = "Enter the access code from your letter, or leave the account number empty." }
+        return problems
+    }
+
+    /// Registers a subscriber. The outcome is the same whether or not the email already has an
+    /// account (that account's owner gets an email instead), so registration reveals nothing.
+    public func register(_ registration: Registration, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        let problems = problems(in: registration)
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        let decision = try await limiter.hit(.registerIP, bucket: RateLimiter.bucket(.registerIP, origin.ip))
+        if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
+
+        let email = EmailAddress.normalize(registration.email)!
+        let name = registration.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Hash before looking anything up: both paths spend the same time.
+        let passwordHash = try await dependencies.hasher.hash(registration.password)
+        let accessCode = registration.accessCode.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: "-", with: "")
+        let accountNumber = registration.accountNumber.trimmingCharacters(in: .whitespaces)
+        if !accessCode.isEmpty {
+            for (limit, key) in [(RateLimit.accessCodeIP, origin.ip), (RateLimit.accessCodeAccount, tenant.id.description + accountNumber)] {
+                let decision = try await limiter.hit(limit, bucket: RateLimiter.bucket(limit, key))
+                if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
+            }
+        }
+        let verifyToken = SecureRandom.token()
+        try await pool.withTenant(tenant.id) { tx in
+            if let existing = try await repositories.customers.find(email: email, in: tx) {
+                try await dependencies.outbox.enqueue(.accountExists, to: existing.email, name: existing.name, tenant: tenant,
+                                                      values: ["actionUrl": tenant.url("/portal/login")], in: tx)
+                try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "register.existing_email",
+                                                          ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                return
+            }
+            let organization: Organization
+            var role = CustomerRole.owner
+            if !accessCode.isEmpty {
+                guard let linked = try await AccountTokens.consume(accessCode, kind: .accessCode, in: tx),
+                      let organizationID = linked.organizationId,
+                      let found = try await repositories.organizations.find(id: organizationID, in: tx),
+                      found.accountNumber == accountNumber
+                else {
+                    throw AppError.validation(["access_code": "This access code and account number do not match an account. Check the letter, or leave both empty to register without them."])
+                }
+                organization = found
+                role = try await repositories.customers.members(of: organization.id, in: tx).isEmpty ? .owner : .member
+            } else {
+                organization = try await repositories.organizations.create(NewOrganization(name: "\(name) household", kind: .household), in: tx)
+            }
+            let customer = try await repositories.customers.create(NewCustomer(
+                organizationId: organization.id, role: role, name: name, email: email, phone: registration.phone,
+                passwordHash: passwordHash, status: .active, emailVerified: false
+            ), in: tx)
+            try await AccountTokens.insert(token: verifyToken, kind: .verifyEmail, email: email, customerID: customer.id,
+                                           lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(.verifyEmail, to: email, name: name, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(verifyToken)")], in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: email, action: "register",
+                                                      targetKind: "organization", targetId: organization.accountNumber,
+                                                      ip: origin.ip, userAgent: origin.userAgent,
+                                                      details: accessCode.isEmpty ? [:] : ["linked_by": "access_code"]), in: tx)
+        }
+    }
+
+    // MARK: Email verification
+
+    /// Consumes a verification (or email-change) token. Returns the verified address, or nil
+    /// for any invalid, used, expired, other-tenant or other-kind token.
+    public func verifyEmail(token: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> String? {
+        try await pool.withTenant(tenant.id) { tx in
+            if let consumed = try await AccountTokens.consume(token, kind: .verifyEmail, in: tx), let customerID = consumed.customerId {
+                guard try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx) else { return nil }
+                try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                                                          action: "email.verified", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                return consumed.email
+            }
+            if let consumed = try await AccountTokens.consume(token, kind: .changeEmail, in: tx), let customerID = consumed.customerId,
+               let customer = try await repositories.customers.find(id: customerID, in: tx) {
+                let previous = customer.email
+                try await repositories.customers.changeEmail(customerID, to: consumed.email, in: tx)
+                try await dependencies.outbox.enqueue(.emailChangedNotice, to: previous, name: customer.name, tenant: tenant,
+                                                      values: ["newEmail": consumed.email], in: tx)
+                try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                                                          action: "email.changed", ip: origin.ip, userAgent: origin.userAgent,
+                                                          details: ["previous": previous]), in: tx)
+                return consumed.email
+            }
+            return nil
+        }
+    }
+
+    /// Sends a fresh verification link to a signed-in, unverified customer.
+    public func resendVerification(customer: SignedInCustomer, tenant: ResolvedTenant) async throws {
+        let decision = try await limiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, "verify", customer.id.uuidString))
+        if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
+        let token = SecureRandom.token()
+        try await pool.withTenant(tenant.id) { tx in
+            try await AccountTokens.revoke(kind: .verifyEmail, customerID: customer.id, in: tx)
+            try await AccountTokens.insert(token: token, kind: .verifyEmail, email: customer.email, customerID: customer.id,
+                                           lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(.verifyEmail, to: customer.email, name: customer.name, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], in: tx)
+        }
+    }
+
+    // MARK: Password reset
+
+    /// Sends a reset link if the email belongs to an active account; otherwise does nothing.
+    /// The caller shows the same page either way.
+    public func requestPasswordReset(email rawEmail: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        let ipDecision = try await limiter.hit(.forgotIP, bucket: RateLimiter.bucket(.forgotIP, origin.ip))
+        if !ipDecision.allowed { throw RateLimiter.tooMany(retryAfter: ipDecision.retryAfter) }
+        guard let email = EmailAddress.normalize(rawEmail) else {
+            throw AppError.validation(["email": "Enter the email address of your account, like name@example.com."])
+        }
+        let accountDecision = try await limiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, tenant.id.description, email))
+        // Over the per-account limit: silently send nothing (answering differently would tell).
+        guard accountDecision.allowed else { return }
+        let token = SecureRandom.token()
+        try await pool.withTenant(tenant.id) { tx in
+            guard let customer = try await repositories.customers.find(email: email, in: tx),
+                  customer.status == .active || customer.status == .pending
+            else { return }
+            try await AccountTokens.revoke(kind: .resetPassword, customerID: customer.id, in: tx)
+            try await AccountTokens.insert(token: token, kind: .resetPassword, email: email, customerID: customer.id,
+                                           lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(.resetPassword, to: email, name: customer.name, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/portal/reset-password?token=\(token)")], in: tx)
+            try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "password.reset_requested",
+                                                      targetKind: "customer", targetId: customer.id.uuidString,
+                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+        }
+    }
+
+    /// Whether a reset link is still good (to show the form).
+    public func resetTokenIsValid(_ token: String, tenant: ResolvedTenant) async throws -> Bool {
+        try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, in: tx) != nil }
+    }
+
+    /// Sets a new password through a reset link; ends every session of the account. The person
+    /// signs in afterwards (no automatic sign-in).
+    public func resetPassword(token: String, newPassword: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        let email = try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, in: tx)?.email }
+        guard let email else { throw Self.invalidLink }
+        if let problem = dependencies.passwordPolicy.problem(with: newPassword, email: email) {
+            throw AppError.validation(["password": problem])
+        }
+        let hash = try await dependencies.hasher.hash(newPassword)
+        try await pool.withTenant(tenant.id) { tx in
+            guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, in: tx), let customerID = consumed.customerId else {
+                throw Self.invalidLink
+            }
+            try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
+            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customerID, except: nil, in: tx)
+            // Following the emailed link proves the address.
+            _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                                                      action: "password.reset", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+        }
+    }
+
+    static let invalidLink = AppError(.notFound, code: "invalid_link",
+                                      "This link is not valid any more: it may have been used already, have expired, or be incomplete. Ask for a new one.")
+
+    // MARK: Invitations
+
+    /// The email an invitation is for, if the invitation is still good.
+    public func invitation(_ token: String, tenant: ResolvedTenant) async throws -> AccountTokens.Consumed? {
+        try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .inviteCustomer, in: tx) }
+    }
+
+    /// Accepts an invitation: sets the password, activates the login, and marks the email
+    /// verified (the link went to it). The person signs in afterwards.
+    public func acceptInvitation(token: String, name: String, password: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        guard let invitation = try await invitation(token, tenant: tenant) else { throw Self.invalidLink }
+        var problems: [String: String] = [:]
+        let trimmedName = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmedName.isEmpty || trimmedName.count > 200 { problems["name"] = "Enter your name (at most 200 characters)." }
+        if let problem = dependencies.passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        let hash = try await dependencies.hasher.hash(password)
+        try await pool.withTenant(tenant.id) { tx in
+            guard let consumed = try await AccountTokens.consume(token, kind: .inviteCustomer, in: tx), let customerID = consumed.customerId else {
+                throw Self.invalidLink
+            }
+            try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
+            try await repositories.customers.updateProfile(customerID, name: trimmedName,
+                                                           phone: try await repositories.customers.find(id: customerID, in: tx)?.phone ?? "", in: tx)
+            try await repositories.customers.setStatus(.active, for: customerID, in: tx)
+            _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                                                      action: "invitation.accepted", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+        }
+    }
+
+    // MARK: Profile
+
+    public func updateProfile(customer: SignedInCustomer, name: String, phone: String, tenant: ResolvedTenant) async throws {
+        var problems: [String: String] = [:]
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = "Enter your name (at most 200 characters)." }
+        if phone.count > 40 { problems["phone"] = "Use at most 40 characters." }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        try await pool.withTenant(tenant.id) { tx in
+            try await repositories.customers.updateProfile(customer.id, name: trimmed, phone: phone.trimmingCharacters(in: .whitespaces), in: tx)
+        }
+    }
+
+    /// Changes the password (the current one is required) and ends every other session.
+    public func changePassword(customer: SignedInCustomer, current: String, new: String, keeping token: String,
+                               tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
+        guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
+            throw AppError.validation(["current_password": "This is not your current password."])
+        }
+        if let problem = dependencies.passwordPolicy.problem(with: new, email: customer.email) {
+            throw AppError.validation(["new_password": problem])
+        }
+        let newHash = try await dependencies.hasher.hash(new)
+        try await pool.withTenant(tenant.id) { tx in
+            try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx)
+            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
+            try await dependencies.outbox.enqueue(.passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/portal/forgot-password")], in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                                                      action: "password.changed", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+        }
+    }
+
+    /// Starts an email change: the new address gets a confirmation link; the account keeps the
+    /// old address until it is followed.
+    public func requestEmailChange(customer: SignedInCustomer, newEmail rawEmail: String, password: String,
+                                   tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        guard let newEmail = EmailAddress.normalize(rawEmail) else {
+            throw AppError.validation(["new_email": "Enter an email address like name@example.com."])
+        }
+        guard newEmail != customer.email else { throw AppError.validation(["new_email": "This is already your email address."]) }
+        let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
+        guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(password, against: hash).matches else {
+            throw AppError.validation(["email_password": "This is not your current password."])
+        }
+        let token = SecureRandom.token()
+        try await pool.withTenant(tenant.id) { tx in
+            if try await repositories.customers.find(email: newEmail, in: tx) != nil {
+                throw AppError.validation(["new_email": "Another account already uses this email address."])
+            }
+            try await AccountTokens.revoke(kind: .changeEmail, customerID: customer.id, in: tx)
+            try await AccountTokens.insert(token: token, kind: .changeEmail, email: newEmail, customerID: customer.id,
+                                           lifetime: AccountTokens.Kind.changeEmail.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(.changeEmail, to: newEmail, name: customer.name, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                                                      action: "email.change_requested", ip: origin.ip, userAgent: origin.userAgent,
+                                                      details: ["new_email": newEmail]), in: tx)
+        }
+    }
+
+    func audit(_ event: NewAuditEvent, tenant: ResolvedTenant) async throws {
+        try await pool.withTenant(tenant.id) { tx in try await repositories.audit.record(event, in: tx) }
+    }
+}

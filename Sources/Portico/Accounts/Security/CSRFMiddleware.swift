@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import PorticoCrypto
+
+/// Cross-site request forgery defence for every state-changing request on a tenant host:
+///
+/// 1. the browser's own statement of where the request came from — `Sec-Fetch-Site` must be
+///    `same-origin` (a sibling tenant's subdomain is `same-site`, which is refused) and
+///    `Origin`, when sent, must be this very origin;
+/// 2. a synchronizer token: the form field `csrf_token` must equal the session's token (or,
+///    signed out, the anonymous token in its cookie).
+///
+/// Multipart uploads are streamed, so their handlers check the token field themselves
+/// (`CSRF.verify`), which must come before any file in the form. The JSON API uses bearer
+/// tokens, not cookies, and is not subject to this check.
+struct CSRFMiddleware: RouterMiddleware {
+    typealias Context = TenantRequestContext
+
+    let renderer: PageRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard ![.get, .head, .options].contains(request.method), !request.uri.path.hasPrefix("/api/") else {
+            return try await next(request, context)
+        }
+        try CSRF.checkOrigin(request, context: context)
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.hasPrefix("multipart/form-data") {
+            return try await next(request, context)
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let form = FormFields(urlEncoded: String(buffer: body))
+        try CSRF.verify(token: form["csrf_token"], context: context)
+        return try await next(request, context)
+    }
+}
+
+enum CSRF {
+    static func failure(_ detail: String) -> AppError {
+        AppError(.forbidden, code: "csrf_failed",
+                 "This form could not be accepted (\(detail)). It may have been open too long or come from another site. Go back, reload the page, and submit it again.")
+    }
+
+    static func checkOrigin(_ request: Request, context: TenantRequestContext) throws {
+        if let site = request.headers[.secFetchSite]?.lowercased(), site != "same-origin", site != "none" {
+            throw failure("it was sent from another site")
+        }
+        if let origin = request.headers[.origin] {
+            guard let components = URLComponents(string: origin), let host = components.host else {
+                throw failure("its origin is not valid")
+            }
+            let port = components.port.map { ":\($0)" } ?? ""
+            if "\(host.lowercased())\(port)" != context.requestHost.lowercased() {
+                throw failure("it was sent from another site")
+            }
+        }
+    }
+
+    static func verify(token: String?, context: TenantRequestContext) throws {
+        guard let token, !token.isEmpty, !context.csrfToken.isEmpty, context.newAnonymousCSRFToken == nil else {
+            throw failure("its security token is missing")
+        }
+        guard Digest.constantTimeEquals(token, context.csrfToken) else {
+            throw failure("its security token does not match")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Postgres
+import PorticoCrypto
+
+/// A limit: at most `limit` hits per `window`; past it, the bucket is blocked with
+/// exponential back-off (base, doubling with each repeated offence, capped) — never a
+/// permanent lockout.
+public struct RateLimit: Sendable {
+    public let name: String
+    public let limit: Int
+    public let window: Duration
+    public let baseBlock: Duration
+    public let maximumBlock: Duration
+
+    public init(name: String, limit: Int, window: Duration, baseBlock: Duration = .seconds(60), maximumBlock: Duration = .seconds(3600)) {
+        self.name = name
+        self.limit = limit
+        self.window = window
+        self.baseBlock = baseBlock
+        self.maximumBlock = maximumBlock
+    }
+
+    // Sign-in: 10 failures per account per 15 minutes, 100 attempts per IP per hour,
+    // 5,000 per tenant per hour (a credential-stuffing ceiling).
+    public static let signInAccount = RateLimit(name: "signin-account", limit: 10, window: .seconds(900), baseBlock: .seconds(300))
+    public static let signInIP = RateLimit(name: "signin-ip", limit: 100, window: .seconds(3600), baseBlock: .seconds(600))
+    public static let signInTenant = RateLimit(name: "signin-tenant", limit: 5000, window: .seconds(3600), baseBlock: .seconds(60), maximumBlock: .seconds(600))
+    // Registration and password-reset requests.
+    public static let registerIP = RateLimit(name: "register-ip", limit: 20, window: .seconds(3600), baseBlock: .seconds(600))
+    public static let forgotIP = RateLimit(name: "forgot-ip", limit: 20, window: .seconds(3600), baseBlock: .seconds(600))
+    public static let forgotAccount = RateLimit(name: "forgot-account", limit: 5, window: .seconds(3600), baseBlock: .seconds(900))
+    // Access codes are short: few guesses.
+    public static let accessCodeIP = RateLimit(name: "access-code-ip", limit: 10, window: .seconds(3600), baseBlock: .seconds(900))
+    public static let accessCodeAccount = RateLimit(name: "access-code-account", limit: 5, window: .seconds(3600), baseBlock: .seconds(1800))
+    // Second-factor codes.
+    public static let totp = RateLimit(name: "totp", limit: 5, window: .seconds(900), baseBlock: .seconds(300))
+}
+
+public struct RateLimitDecision: Sendable {
+    public let allowed: Bool
+    /// Seconds until the bucket accepts hits again (when not allowed).
+    public let retryAfter: Int
+}
+
+/// Counters in PostgreSQL, so every instance shares them.
+public struct RateLimiter: Sendable {
+    let pool: ConnectionPool
+
+    public init(pool: ConnectionPool) { self.pool = pool }
+
+    /// Bucket name for a limit and a key (the key is hashed: emails and IPs are not stored).
+    public static func bucket(_ limit: RateLimit, _ parts: String...) -> String {
+        "\(limit.name):" + Digest.sha256Hex(parts.joined(separator: "|")).prefix(40)
+    }
+
+    /// Is the bucket currently blocked? Does not count a hit.
+    public func check(_ limit: RateLimit, bucket: String) async throws -> RateLimitDecision {
+        let seconds = try await pool.query("""
+            SELECT GREATEST(0, ceil(extract(epoch FROM blocked_until - now())))::int AS wait
+              FROM rate_limits WHERE bucket = \(bucket) AND blocked_until > now()
+            """).rows.first?.decode("wait", as: Int.self)
+        if let seconds, seconds > 0 { return RateLimitDecision(allowed: false, retryAfter: seconds) }
+        return RateLimitDecision(allowed: true, retryAfter: 0)
+    }
+
+    /// Counts a hit; returns whether it was within the limit. Exceeding the limit blocks the
+    /// bucket for `baseBlock × 2^strikes` (capped); a window that passes quietly forgives.
+    @discardableResult
+    public func hit(_ limit: RateLimit, bucket: String) async throws -> RateLimitDecision {
+        let window = Int(limit.window.components.seconds)
+        let base = Int(limit.baseBlock.components.seconds)
+        let cap = Int(limit.maximumBlock.components.seconds)
+        let row = try await pool.query("""
+            INSERT INTO rate_limits AS r (bucket, window_started_at, hits) VALUES (\(bucket), now(), 1)
+            ON CONFLICT (bucket) DO UPDATE SET
+                strikes = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) AND (r.blocked_until IS NULL OR r.blocked_until < now())
+                               THEN 0 ELSE r.strikes END,
+                hits = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN 1 ELSE r.hits + 1 END,
+                window_started_at = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN now() ELSE r.window_started_at END
+            RETURNING hits, strikes, blocked_until
+            """).rows.first!
+        let hits: Int = try row.decode("hits")
+        let strikes: Int = try row.decode("strikes")
+        if let blockedUntil = try row.decode("blocked_until", as: Date?.self), blockedUntil > Date() {
+            return RateLimitDecision(allowed: false, retryAfter: max(1, Int(blockedUntil.timeIntervalSinceNow.rounded(.up))))
+        }
+        guard hits > limit.limit else { return RateLimitDecision(allowed: true, retryAfter: 0) }
+        let block = min(cap, base << min(strikes, 16))
+        try await pool.query("""
+            UPDATE rate_limits SET blocked_until = now() + make_interval(secs => \(block)), strikes = strikes + 1,
+                   hits = 0, window_started_at = now()
+             WHERE bucket = \(bucket)
+            """)
+        return RateLimitDecision(allowed: false, retryAfter: block)
+    }
+
+    /// Clears a bucket (a successful sign-in forgives the account's failures).
+    public func reset(bucket: String) async throws {
+        try await pool.query("DELETE FROM rate_limits WHERE bucket = \(bucket) AND (blocked_until IS NULL OR blocked_until < now())")
+    }
+
+    /// Drops counters that have been quiet for a day.
+    public func deleteStale() async throws -> Int {
+        try await pool.query("""
+            DELETE FROM rate_limits WHERE window_started_at < now() - interval '1 day' AND (blocked_until IS NULL OR blocked_until < now())
+            """).affectedRows
+    }
+
+    public static func tooMany(retryAfter: Int) -> AppError {
+        let minutes = max(1, (retryAfter + 59) / 60)
+        return AppError(.tooManyRequests, code: "rate_limited",
+                        "Too many attempts. For your security, please wait \(minutes) minute\(minutes == 1 ? "" : "s") before trying again.",
+                        retryAfter: retryAfter)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Hummingbird
+
+/// The session and anonymous-CSRF cookies: `HttpOnly`, `SameSite=Lax`, no `Domain` (so they
+/// never reach a sibling tenant's subdomain), and under https `Secure` with the `__Host-`
+/// prefix, which browsers refuse to let any other host set.
+public struct SessionCookies: Sendable {
+    public let https: Bool
+
+    public init(https: Bool) { self.https = https }
+
+    public var sessionName: String { https ? "__Host-portico_session" : "portico_session" }
+    public var csrfName: String { https ? "__Host-portico_csrf" : "portico_csrf" }
+
+    public func session(_ token: String, persistentFor lifetime: Duration?) -> Cookie {
+        Cookie(
+            name: sessionName, value: token, maxAge: lifetime.map { Int($0.components.seconds) }, path: "/",
+            secure: https, httpOnly: true, sameSite: .lax
+        )
+    }
+
+    public func clearSession() -> Cookie {
+        Cookie(name: sessionName, value: "", maxAge: 0, path: "/", secure: https, httpOnly: true, sameSite: .lax)
+    }
+
+    public func anonymousCSRF(_ token: String) -> Cookie {
+        Cookie(name: csrfName, value: token, path: "/", secure: https, httpOnly: true, sameSite: .strict)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import PorticoCrypto
+
+/// Reads the session cookie and, when it names a live session of this tenant whose principal
+/// may still sign in, puts it in the context. A suspended customer or deactivated staff member
+/// loses the session on the next request. An unknown token is ignored (and cleared), never
+/// adopted. Without a session, the anonymous CSRF token comes from (or goes into) its cookie.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = TenantRequestContext
+
+    let pool: ConnectionPool
+    let sessions: any SessionStore
+    let cookies: SessionCookies
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestPath = request.uri.description
+        var clearCookie = false
+        if let token = request.cookies[cookies.sessionName]?.value, !token.isEmpty {
+            let record = try await pool.withTenant(context.tenant.id) { tx in
+                try await sessions.find(token: token, in: tx)
+            }
+            if let record, Self.principalMayProceed(record) {
+                context.auth = AuthState(token: token, session: record)
+                context.csrfToken = record.csrfToken
+            } else {
+                if record != nil {
+                    // The principal was suspended, locked or deactivated: end the session now.
+                    try await pool.withTenant(context.tenant.id) { tx in try await sessions.revoke(token: token, in: tx) }
+                }
+                clearCookie = true
+            }
+        }
+        if context.auth == nil {
+            if let anonymous = request.cookies[cookies.csrfName]?.value, anonymous.count >= 32, anonymous.count <= 64 {
+                context.csrfToken = anonymous
+            } else {
+                let fresh = SecureRandom.token()
+                context.csrfToken = fresh
+                context.newAnonymousCSRFToken = fresh
+            }
+        }
+        var response = try await next(request, context)
+        if clearCookie && !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(cookies.sessionName + "=") }) {
+            response.setCookie(cookies.clearSession())
+        }
+        if let fresh = context.newAnonymousCSRFToken, response.headers[values: .setCookie].isEmpty {
+            response.setCookie(cookies.anonymousCSRF(fresh))
+        }
+        return response
+    }
+
+    static func principalMayProceed(_ record: SessionRecord) -> Bool {
+        switch record.principalKind {
+        case .customer: record.principalStatus == CustomerStatus.active.rawValue || record.principalStatus == CustomerStatus.pending.rawValue
+        case .staff: record.principalStatus == StaffStatus.active.rawValue
+        }
+    }
+}

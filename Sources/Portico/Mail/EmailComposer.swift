@@ -1,0 +1,64 @@
+import Foundation
+
+/// A rendered email, ready for the outbox.
+public struct ComposedEmail: Sendable {
+    public let kind: NotificationKind
+    public let subject: String
+    public let text: String
+    public let html: String
+}
+
+/// Renders emails from the tenant's theme (`email/<kind>.text.mustache`, whose first line is
+/// `Subject: …`, and `email/<kind>.html.mustache`), branded with the tenant's name, colours,
+/// logo, support contacts and footer. Every link is built on the tenant's primary domain.
+public struct EmailComposer: Sendable {
+    let renderer: PageRenderer
+
+    public init(renderer: PageRenderer) { self.renderer = renderer }
+
+    /// What every email template can use as `brand`.
+    public struct Brand: Sendable {
+        public let companyName: String
+        public let logoUrl: String?
+        public let colorPrimary: String
+        public let colorOnPrimary: String
+        public let supportEmail: String?
+        public let supportPhone: String?
+        public let supportHours: String?
+        public let footerText: String
+        public let portalUrl: String
+        public let statusUrl: String
+    }
+
+    public static func brand(for tenant: ResolvedTenant) -> Brand {
+        let branding = tenant.branding
+        let onPrimary = (try? Color(hex: branding.colorPrimary))?.bestTextColor.hex ?? "#ffffff"
+        var logo = branding.logoUrl
+        if let path = logo, path.hasPrefix("/") { logo = tenant.url(path) }
+        return Brand(
+            companyName: branding.companyName, logoUrl: logo, colorPrimary: branding.colorPrimary, colorOnPrimary: onPrimary,
+            supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours,
+            footerText: branding.footerText, portalUrl: tenant.url("/portal"), statusUrl: tenant.url("/status")
+        )
+    }
+
+    /// Renders `kind` with `values` (plus `brand` and `recipientName`).
+    public func compose(_ kind: NotificationKind, tenant: ResolvedTenant, recipientName: String, values: [String: any Sendable] = [:]) throws -> ComposedEmail {
+        var view: [String: Any] = values
+        view["brand"] = Self.brand(for: tenant)
+        view["recipientName"] = recipientName.isEmpty ? "there" : recipientName
+        guard let rawText = renderer.renderText("email/\(kind.rawValue).text", theme: tenant.theme, view),
+              let html = renderer.renderText("email/\(kind.rawValue).html", theme: tenant.theme, view)
+        else {
+            throw RenderError(template: "email/\(kind.rawValue)")
+        }
+        var lines = rawText.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.first, first.hasPrefix("Subject:") else {
+            throw RenderError(template: "email/\(kind.rawValue).text (its first line must be \"Subject: …\")")
+        }
+        let subject = first.dropFirst("Subject:".count).trimmingCharacters(in: .whitespaces)
+        lines.removeFirst()
+        while lines.first?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeFirst() }
+        return ComposedEmail(kind: kind, subject: subject, text: lines.joined(separator: "\n"), html: html)
+    }
+}

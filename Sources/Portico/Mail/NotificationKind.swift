@@ -1,0 +1,64 @@
+/// Every email Portico sends. Security mail always goes out; tenant admins can switch the
+/// others off (`tenant_settings.disabled_notifications`), and subscribers can opt out of
+/// non-security mail in their profile.
+public enum NotificationKind: String, Sendable, CaseIterable {
+    case verifyEmail = "verify_email"
+    case resetPassword = "reset_password"
+    case inviteCustomer = "invite_customer"
+    case inviteStaff = "invite_staff"
+    case changeEmail = "change_email"
+    case emailChangedNotice = "email_changed_notice"
+    case passwordChanged = "password_changed"
+    case accountExists = "account_exists"
+    case welcome
+    case workOrderReceived = "work_order_received"
+    case workOrderApproved = "work_order_approved"
+    case workOrderRejected = "work_order_rejected"
+    case workOrderStatusChanged = "work_order_status_changed"
+    case workOrderProgress = "work_order_progress"
+    case workOrderCompleted = "work_order_completed"
+    case workOrderComment = "work_order_comment"
+    case appointmentProposed = "appointment_proposed"
+    case appointmentConfirmed = "appointment_confirmed"
+    case appointmentChanged = "appointment_changed"
+    case appointmentReminder = "appointment_reminder"
+    case taskAssigned = "task_assigned"
+    case staffNotice = "staff_notice"
+
+    /// Mail about the account's security: cannot be switched off.
+    public var isSecurity: Bool {
+        switch self {
+        case .verifyEmail, .resetPassword, .inviteCustomer, .inviteStaff, .changeEmail, .emailChangedNotice, .passwordChanged, .accountExists:
+            true
+        default:
+            false
+        }
+    }
+
+    public var label: String {
+        switch self {
+        case .verifyEmail: "Email verification"
+        case .resetPassword: "Password reset"
+        case .inviteCustomer: "Subscriber invitation"
+        case .inviteStaff: "Staff invitation"
+        case .changeEmail: "Email change confirmation"
+        case .emailChangedNotice: "Email changed notice"
+        case .passwordChanged: "Password changed notice"
+        case .accountExists: "Registration attempt on an existing account"
+        case .welcome: "Welcome"
+        case .workOrderReceived: "Work order received"
+        case .workOrderApproved: "Work order approved"
+        case .workOrderRejected: "Work order rejected"
+        case .workOrderStatusChanged: "Work order status changed"
+        case .workOrderProgress: "Work order progress or ETA changed"
+        case .workOrderCompleted: "Work order completed"
+        case .workOrderComment: "New comment from staff"
+        case .appointmentProposed: "Appointment proposed"
+        case .appointmentConfirmed: "Appointment confirmed"
+        case .appointmentChanged: "Appointment changed"
+        case .appointmentReminder: "Appointment reminder (24 h before)"
+        case .taskAssigned: "Task assigned"
+        case .staffNotice: "Notices to staff"
+        }
+    }
+}

@@ -45,3 +45,43 @@ public struct TestTenant: Sendable {
         }
     }
 }
+
+/// One password for test accounts, hashed once (Argon2id at production cost is slow on purpose).
+public enum TestPasswords {
+    public static let password = "correct horse battery staple"
+    private static let hashTask = Task { try await TestApp.hasher.hash(password) }
+
+    public static func hash() async throws -> String { try await hashTask.value }
+}
+
+extension TestTenant {
+    /// A subscriber who can sign in with `TestPasswords.password`.
+    public func signInableSubscriber(name: String = "Sam Subscriber", email: String? = nil) async throws -> (Organization, Customer) {
+        try await subscriber(name: name, email: email, passwordHash: try await TestPasswords.hash())
+    }
+
+    /// An active staff member who can sign in with `TestPasswords.password`.
+    public func staff(role: StaffRole, email: String? = nil, name: String = "Test Staff") async throws -> StaffUser {
+        let hash = try await TestPasswords.hash()
+        return try await transaction { tx in
+            try await Repositories.postgres.staff.create(email: email ?? "\(role.rawValue)-\(UUID().uuidString.prefix(6).lowercased())@staff.example",
+                                                         name: name, role: role, status: .active, passwordHash: hash, in: tx)
+        }
+    }
+}
+
+extension Browser {
+    /// Signs a subscriber in through the real sign-in form.
+    @discardableResult
+    public func signInCustomer(_ identifier: String, password: String = TestPasswords.password) async throws -> HTTPTestResponse {
+        try await get("/portal/login")
+        return try await post("/portal/login", ["identifier": identifier, "password": password])
+    }
+
+    /// Signs a staff member in through the real staff sign-in form.
+    @discardableResult
+    public func signInStaff(_ email: String, password: String = TestPasswords.password) async throws -> HTTPTestResponse {
+        try await get("/admin/login")
+        return try await post("/admin/login", ["email": email, "password": password])
+    }
+}

@@ -14,7 +14,7 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(hostname, port: port), serverName: nil),
-        services: [NotificationService(dependencies: dependencies)],
+        services: [NotificationService(dependencies: dependencies), MaintenanceService(dependencies: dependencies)],
         logger: logger
     )
 }
@@ -37,13 +37,32 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
 
     let tenantRoutes = router.group(context: TenantRequestContext.self)
     tenantRoutes.add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
-    tenantRoutes.add(middleware: CSRFMiddleware(renderer: renderer))
+    tenantRoutes.add(middleware: CSRFMiddleware<TenantRequestContext>())
     BrandingController().addRoutes(to: tenantRoutes)
     PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
     CustomerAuthController(accounts: CustomerAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
 
+    StaffAuthController(accounts: StaffAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
+        .addRoutes(to: tenantRoutes)
+
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
     DashboardController(dependencies: dependencies).addRoutes(to: portal)
+
+    // The console: every route needs a signed-in staff member; some need a role.
+    let console = tenantRoutes.group(context: StaffRequestContext.self)
+    AdminHomeController(dependencies: dependencies).addRoutes(to: console)
+    AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
+    let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
+    StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
+    AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
+
+    // The operator host.
+    let operatorSite = router.group(context: OperatorSiteContext.self)
+    operatorSite.add(middleware: OperatorSessionMiddleware(accounts: OperatorAccounts(dependencies: dependencies), cookies: dependencies.cookies))
+    operatorSite.add(middleware: CSRFMiddleware<OperatorSiteContext>())
+    let operatorController = OperatorController(dependencies: dependencies)
+    operatorController.addPublicRoutes(to: operatorSite)
+    operatorController.addRoutes(to: operatorSite.group(context: OperatorRequestContext.self))
     return router
 }

@@ -13,10 +13,7 @@ import PorticoCrypto
 /// Multipart uploads are streamed, so their handlers check the token field themselves
 /// (`CSRF.verify`), which must come before any file in the form. The JSON API uses bearer
 /// tokens, not cookies, and is not subject to this check.
-struct CSRFMiddleware: RouterMiddleware {
-    typealias Context = TenantRequestContext
-
-    let renderer: PageRenderer
+struct CSRFMiddleware<Context: CSRFProtectedContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard ![.get, .head, .options].contains(request.method), !request.uri.path.hasPrefix("/api/") else {
@@ -41,7 +38,7 @@ enum CSRF {
                  "This form could not be accepted (\(detail)). It may have been open too long or come from another site. Go back, reload the page, and submit it again.")
     }
 
-    static func checkOrigin(_ request: Request, context: TenantRequestContext) throws {
+    static func checkOrigin(_ request: Request, context: some CSRFProtectedContext) throws {
         if let site = request.headers[.secFetchSite]?.lowercased(), site != "same-origin", site != "none" {
             throw failure("it was sent from another site")
         }
@@ -56,7 +53,7 @@ enum CSRF {
         }
     }
 
-    static func verify(token: String?, context: TenantRequestContext) throws {
+    static func verify(token: String?, context: some CSRFProtectedContext) throws {
         guard let token, !token.isEmpty, !context.csrfToken.isEmpty, context.newAnonymousCSRFToken == nil else {
             throw failure("its security token is missing")
         }
@@ -65,3 +62,12 @@ enum CSRF {
         }
     }
 }
+
+/// A context that knows the CSRF token its forms carry and the host the client addressed.
+public protocol CSRFProtectedContext: RequestContext {
+    var csrfToken: String { get }
+    var requestHost: String { get }
+    var newAnonymousCSRFToken: String? { get }
+}
+
+extension TenantRequestContext: CSRFProtectedContext {}

@@ -11,6 +11,15 @@ public struct SessionCookies: Sendable {
 
     public var sessionName: String { https ? "__Host-portico_session" : "portico_session" }
     public var csrfName: String { https ? "__Host-portico_csrf" : "portico_csrf" }
+    public var operatorName: String { https ? "__Host-portico_operator" : "portico_operator" }
+
+    public func operatorSession(_ token: String) -> Cookie {
+        Cookie(name: operatorName, value: token, path: "/", secure: https, httpOnly: true, sameSite: .strict)
+    }
+
+    public func clearOperatorSession() -> Cookie {
+        Cookie(name: operatorName, value: "", maxAge: 0, path: "/", secure: https, httpOnly: true, sameSite: .strict)
+    }
 
     public func session(_ token: String, persistentFor lifetime: Duration?) -> Cookie {
         Cookie(

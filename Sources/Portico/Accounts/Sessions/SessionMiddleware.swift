@@ -44,10 +44,12 @@ struct SessionMiddleware: RouterMiddleware {
             }
         }
         var response = try await next(request, context)
-        if clearCookie && !response.headers[values: .setCookie].contains(where: { $0.hasPrefix(cookies.sessionName + "=") }) {
+        let handlerSetSession = response.headers[values: .setCookie].contains { $0.hasPrefix(cookies.sessionName + "=") }
+        if clearCookie && !handlerSetSession {
             response.setCookie(cookies.clearSession())
         }
-        if let fresh = context.newAnonymousCSRFToken, response.headers[values: .setCookie].isEmpty {
+        // Signed out, the forms on this page carry the anonymous token: make sure the browser has it.
+        if let fresh = context.newAnonymousCSRFToken, !handlerSetSession {
             response.setCookie(cookies.anonymousCSRF(fresh))
         }
         return response

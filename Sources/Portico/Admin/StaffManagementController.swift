@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+
+/// `/admin/staff` (admins): invite staff, change roles, deactivate and reactivate, resend
+/// set-password links.
+struct StaffManagementController {
+    let dependencies: AppDependencies
+    var accounts: StaffAccounts { StaffAccounts(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/staff", use: list)
+        group.post("admin/staff/invite", use: invite)
+        group.post("admin/staff/:id/role", use: changeRole)
+        group.post("admin/staff/:id/deactivate", use: deactivate)
+        group.post("admin/staff/:id/reactivate", use: reactivate)
+        group.post("admin/staff/:id/resend", use: resend)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let form: FormView
+        let members: [Member]
+        let roles: [Role]
+        struct Member {
+            let id: String
+            let name: String
+            let email: String
+            let role: String
+            let status: String
+            let twoFactor: Bool
+            let isSelf: Bool
+            let deactivated: Bool
+            let roleOptions: [Role]
+        }
+        struct Role { let value: String; let label: String; let selected: Bool }
+    }
+
+    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let staff = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
+        var layout = context.layout(title: "Staff", current: "/admin/staff")
+        layout.notice = notice
+        let view = View(
+            layout: layout, form: FormView(form),
+            members: staff.map { member in
+                View.Member(id: member.id.uuidString.lowercased(), name: member.displayName, email: member.email, role: member.role.label,
+                            status: member.status.rawValue, twoFactor: member.totpEnabledAt != nil, isSelf: member.id == context.staff.id,
+                            deactivated: member.status == .deactivated,
+                            roleOptions: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0 == member.role) })
+            },
+            roles: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["role"] ?? "agent")) }
+        )
+        return try dependencies.renderer.render("admin/staff", theme: context.tenant.theme, view, status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await render(context)
+    }
+
+    @Sendable func invite(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        guard let role = StaffRole(rawValue: form.text("role")) else {
+            var state = FormState.keeping(form)
+            state.errors["role"] = "Choose admin, agent or technician."
+            return try await render(context, form: state, status: .unprocessableContent)
+        }
+        do {
+            let staff = try await accounts.invite(email: form.text("email"), name: form.text("name"), role: role, by: context.staff,
+                                                  tenant: context.tenant, origin: context.origin(request))
+            return try await render(context, notice: "Invitation sent to \(staff.email).")
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            if error.fields.isEmpty { state.message = error.message }
+            return try await render(context, form: state, status: error.status)
+        }
+    }
+
+    func staffID(_ context: StaffRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("staff member") }
+        return id
+    }
+
+    @Sendable func changeRole(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        guard let role = StaffRole(rawValue: form.text("role")) else { throw AppError.validation(["role": "Choose admin, agent or technician."]) }
+        try await accounts.changeRole(staffID: try staffID(context), to: role, by: context.staff, tenant: context.tenant, origin: context.origin(request))
+        return try await render(context, notice: "Role changed. The person signs in again to use it.")
+    }
+
+    @Sendable func deactivate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await accounts.setActive(false, staffID: try staffID(context), by: context.staff, tenant: context.tenant, origin: context.origin(request))
+        return try await render(context, notice: "Account deactivated and signed out everywhere.")
+    }
+
+    @Sendable func reactivate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await accounts.setActive(true, staffID: try staffID(context), by: context.staff, tenant: context.tenant, origin: context.origin(request))
+        return try await render(context, notice: "Account reactivated.")
+    }
+
+    @Sendable func resend(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await accounts.resendInvitation(staffID: try staffID(context), by: context.staff, tenant: context.tenant, origin: context.origin(request))
+        return try await render(context, notice: "A new set-password link was sent.")
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Housekeeping inside `portico serve`: expired sessions, used or expired tokens, quiet
+/// rate-limit counters. Tenant tables are cleaned tenant by tenant (RLS holds everywhere).
+struct MaintenanceService: Service {
+    let dependencies: AppDependencies
+    let interval: Duration
+
+    init(dependencies: AppDependencies, interval: Duration = .seconds(600)) {
+        self.dependencies = dependencies
+        self.interval = interval
+    }
+
+    func run() async throws {
+        let logger = dependencies.logger
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await sweep()
+            } catch {
+                logger.warning("Maintenance sweep failed; will try again", metadata: ["error": "\(error)"])
+            }
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One pass; returns how many rows went.
+    @discardableResult
+    func sweep() async throws -> Int {
+        var removed = 0
+        for tenant in try await dependencies.tenants.allTenants() {
+            removed += try await dependencies.pool.withTenant(tenant.id) { tx in
+                let sessions = try await dependencies.sessions.deleteExpired(in: tx)
+                let tokens = try await tx.execute("""
+                    DELETE FROM account_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
+                    """)
+                return sessions + tokens
+            }
+        }
+        removed += try await dependencies.pool.query("""
+            DELETE FROM operator_sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => idle_timeout_seconds)
+            """).affectedRows
+        removed += try await dependencies.pool.query("""
+            DELETE FROM operator_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
+            """).affectedRows
+        removed += try await dependencies.rateLimiter.deleteStale()
+        return removed
+    }
+}

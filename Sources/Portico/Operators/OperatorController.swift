@@ -1,0 +1,245 @@
+import Foundation
+import Hummingbird
+
+/// The operator console on `PORTICO_OPERATOR_HOST`: setup, sign-in with TOTP, and tenant
+/// onboarding, suspension and usage.
+struct OperatorController {
+    let dependencies: AppDependencies
+    var accounts: OperatorAccounts { OperatorAccounts(dependencies: dependencies) }
+    var cookies: SessionCookies { dependencies.cookies }
+    var renderer: PageRenderer { dependencies.renderer }
+
+    func addPublicRoutes(to group: RouterGroup<OperatorSiteContext>) {
+        group.get("operator/login", use: loginForm)
+        group.post("operator/login", use: login)
+        group.get("operator/login/code", use: codeForm)
+        group.post("operator/login/code", use: code)
+        group.post("operator/logout", use: logout)
+        group.get("operator/setup/:token", use: setupForm)
+        group.post("operator/setup/:token", use: setup)
+        group.get("operator/enrol", use: enrolForm)
+        group.post("operator/enrol", use: enrol)
+    }
+
+    func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
+        group.get("operator", use: tenants)
+        group.get("operator/tenants/new", use: newTenantForm)
+        group.post("operator/tenants", use: createTenant)
+        group.post("operator/tenants/:slug/suspend", use: suspend)
+        group.post("operator/tenants/:slug/resume", use: resume)
+    }
+
+    func publicLayout(_ context: OperatorSiteContext, _ title: String) -> LayoutModel {
+        var layout = LayoutModel(platformTitle: title, area: "operator")
+        layout.csrfToken = context.csrfToken
+        return layout
+    }
+
+    func origin(_ request: Request, _ ip: String) -> RequestOrigin { RequestOrigin(ip: ip, userAgent: request.headers[.userAgent] ?? "") }
+
+    struct FormPage {
+        let layout: LayoutModel
+        let form: FormView
+        let heading: String
+        let action: String
+        let kind: String
+        let enrolUrl: String?
+        let enrolKey: String?
+        let recoveryCodes: [String]
+        let showEmail: Bool
+        let showPassword: Bool
+        let showCode: Bool
+        let showForm: Bool
+    }
+
+    func page(_ layout: LayoutModel, kind: String, heading: String, action: String, form: FormState = FormState(),
+              enrol: (String, String)? = nil, codes: [String] = [], status: HTTPResponse.Status = .ok) throws -> HTML {
+        try renderer.render("operator/form", FormPage(
+            layout: layout, form: FormView(form), heading: heading, action: action, kind: kind,
+            enrolUrl: enrol?.0, enrolKey: enrol?.1, recoveryCodes: codes,
+            showEmail: kind == "login", showPassword: kind == "login" || kind == "setup", showCode: kind == "code" || kind == "enrol",
+            showForm: codes.isEmpty
+        ), status: status)
+    }
+
+    // MARK: Sign-in
+
+    @Sendable func loginForm(_ request: Request, context: OperatorSiteContext) async throws -> HTML {
+        try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: "/operator/login")
+    }
+
+    @Sendable func login(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        guard let token = try await accounts.signIn(email: form.text("email"), password: form["password"] ?? "", origin: origin(request, context.clientIP)) else {
+            var state = FormState.keeping(form)
+            state.message = "The email or the password is not right."
+            return try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: "/operator/login",
+                            form: state, status: .unauthorized).response(from: request, context: context)
+        }
+        if let old = context.sessionToken { try await accounts.signOut(token: old) }
+        var response = Redirect(to: "/operator/login/code").response
+        response.setCookie(cookies.operatorSession(token))
+        return response
+    }
+
+    @Sendable func codeForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        guard let session = context.session else { return Redirect(to: "/operator/login").response }
+        if session.totpEnabledAt == nil { return Redirect(to: "/operator/enrol").response }
+        return try page(publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
+                        action: "/operator/login/code").response(from: request, context: context)
+    }
+
+    @Sendable func code(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        guard let session = context.session, let token = context.sessionToken, session.secondFactorPending else {
+            return Redirect(to: "/operator/login").response
+        }
+        guard let fresh = try await accounts.completeSecondFactor(session: session, token: token, code: form.text("code")) else {
+            var state = FormState()
+            state.errors["code"] = "This code is not right. Enter the current 6-digit code, or a recovery code."
+            return try page(publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
+                            action: "/operator/login/code", form: state, status: .unauthorized).response(from: request, context: context)
+        }
+        var response = Redirect(to: "/operator").response
+        response.setCookie(cookies.operatorSession(fresh))
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        if let token = context.sessionToken { try await accounts.signOut(token: token) }
+        var response = Redirect(to: "/operator/login").response
+        response.setCookie(cookies.clearOperatorSession())
+        return response
+    }
+
+    // MARK: Setup and enrolment (required before anything else)
+
+    @Sendable func setupForm(_ request: Request, context: OperatorSiteContext) async throws -> HTML {
+        let token = context.parameters.get("token") ?? ""
+        guard try await accounts.setupTokenIsValid(token) else { throw CustomerAccounts.invalidLink }
+        var html = try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
+                            action: "/operator/setup/\(token)")
+        html.headers[.referrerPolicy] = "no-referrer"
+        return html
+    }
+
+    @Sendable func setup(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        let token = context.parameters.get("token") ?? ""
+        let form = try await FormFields.read(request)
+        do {
+            let session = try await accounts.completeSetup(token: token, password: form["password"] ?? "", origin: origin(request, context.clientIP))
+            var response = Redirect(to: "/operator/enrol").response
+            response.setCookie(cookies.operatorSession(session))
+            return response
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState()
+            state.errors = error.fields
+            return try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
+                            action: "/operator/setup/\(token)", form: state, status: .unprocessableContent).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func enrolForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        guard let session = context.session else { return Redirect(to: "/operator/login").response }
+        guard session.totpEnabledAt == nil else { return Redirect(to: session.secondFactorPending ? "/operator/login/code" : "/operator").response }
+        let secret = try await accounts.enrolmentSecret(for: session)
+        let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
+        return try page(publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
+                        action: "/operator/enrol", enrol: (url, TOTPCodes.manualKey(secret: secret))).response(from: request, context: context)
+    }
+
+    @Sendable func enrol(_ request: Request, context: OperatorSiteContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        guard let session = context.session, let token = context.sessionToken else { return Redirect(to: "/operator/login").response }
+        guard let (fresh, codes) = try await accounts.confirmEnrolment(session: session, token: token, code: form.text("code")) else {
+            let secret = try await accounts.enrolmentSecret(for: session)
+            var state = FormState()
+            state.errors["code"] = "This code is not right. Check the device's clock and enter the current 6-digit code."
+            let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
+            return try page(publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
+                            action: "/operator/enrol", form: state, enrol: (url, TOTPCodes.manualKey(secret: secret)),
+                            status: .unprocessableContent).response(from: request, context: context)
+        }
+        var response = try page(publicLayout(context, "Recovery codes"), kind: "codes", heading: "Save your recovery codes",
+                                action: "/operator", codes: codes).response(from: request, context: context)
+        response.setCookie(cookies.operatorSession(fresh))
+        return response
+    }
+
+    // MARK: Tenants
+
+    struct TenantsView {
+        let layout: LayoutModel
+        let tenants: [TenantCommands.Listed]
+        let notice: String?
+        let form: FormView
+    }
+
+    func environment() -> CommandEnvironment {
+        CommandEnvironment(configuration: dependencies.configuration, pool: dependencies.pool, logger: dependencies.logger)
+    }
+
+    @Sendable func tenants(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let tenants = try await TenantCommands.list(environment: environment())
+        return try renderer.render("operator/tenants", TenantsView(layout: context.layout(title: "Tenants"), tenants: tenants, notice: nil, form: FormView(FormState())))
+    }
+
+    @Sendable func newTenantForm(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        try renderer.render("operator/new-tenant", TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil, form: FormView(FormState())))
+    }
+
+    @Sendable func createTenant(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let domain = form.text("domain")
+        let onboarding = TenantOnboarding(pool: dependencies.pool, configuration: dependencies.configuration, repositories: dependencies.repositories)
+        do {
+            let created = try await onboarding.create(TenantOnboardingRequest(slug: form.text("slug"), name: form.text("name"),
+                                                                              adminEmail: form.text("admin_email"), customDomain: domain.isEmpty ? nil : domain))
+            // The first admin's invitation goes out through the new tenant's outbox.
+            if let tenant = try await dependencies.tenants.tenant(id: created.tenant.id) {
+                let resolved = try await dependencies.directory.resolved(tenant)
+                let token = created.adminSetupLink.components(separatedBy: "/admin/invite/").last ?? ""
+                try await dependencies.pool.withTenant(tenant.id) { tx in
+                    try await dependencies.outbox.enqueue(.inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
+                                                          values: ["actionUrl": resolved.url("/admin/invite/\(token)"), "role": StaffRole.admin.label], in: tx)
+                    try await dependencies.repositories.audit.record(.init(actorKind: "operator", actorId: context.session.operatorId,
+                                                                           actorLabel: context.session.email, action: "tenant.created",
+                                                                           targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)
+                }
+            }
+            let tenants = try await TenantCommands.list(environment: environment())
+            return try renderer.render("operator/tenants", TenantsView(
+                layout: context.layout(title: "Tenants"), tenants: tenants,
+                notice: "Created \(created.tenant.slug). The first admin was emailed a set-up link.", form: FormView(FormState())))
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            var state = FormState.keeping(form)
+            state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key] = $1.value }
+            if state.errors.isEmpty { state.message = error.message }
+            return try renderer.render("operator/new-tenant", TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
+                                                                          form: FormView(state)), status: error.status)
+        }
+    }
+
+    @Sendable func suspend(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        try await setStatus(.suspended, context: context)
+    }
+
+    @Sendable func resume(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        try await setStatus(.active, context: context)
+    }
+
+    func setStatus(_ status: TenantStatus, context: OperatorRequestContext) async throws -> HTML {
+        let slug = context.parameters.get("slug") ?? ""
+        let message = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
+        if let tenant = try await dependencies.tenants.tenant(slug: slug) {
+            try await dependencies.pool.withTenant(tenant.id) { tx in
+                try await dependencies.repositories.audit.record(.init(actorKind: "operator", actorId: context.session.operatorId,
+                                                                       actorLabel: context.session.email,
+                                                                       action: status == .suspended ? "tenant.suspended" : "tenant.resumed",
+                                                                       targetKind: "tenant", targetId: slug, ip: context.clientIP), in: tx)
+            }
+        }
+        let tenants = try await TenantCommands.list(environment: environment())
+        return try renderer.render("operator/tenants", TenantsView(layout: context.layout(title: "Tenants"), tenants: tenants, notice: message, form: FormView(FormState())))
+    }
+}

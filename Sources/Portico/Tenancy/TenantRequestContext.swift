@@ -39,6 +39,11 @@ public struct AuthState: Sendable {
     public let token: String
     public let session: SessionRecord
 
+    public init(token: String, session: SessionRecord) {
+        self.token = token
+        self.session = session
+    }
+
     public var customer: SignedInCustomer? {
         guard session.principalKind == .customer, !session.secondFactorPending, let organization = session.organizationId else { return nil }
         return SignedInCustomer(

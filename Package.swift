@@ -92,6 +92,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PorticoTestSupport",
+            exclude: ["smtp_test_server.py", "mime_inspect.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

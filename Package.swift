@@ -94,6 +94,7 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             path: "Tests/PorticoTestSupport",
+            exclude: ["smtp_test_server.py", "mime_inspect.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

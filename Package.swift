@@ -88,7 +88,7 @@ let package = Package(
         .target(
             name: "PorticoTestSupport",
             dependencies: [
-                "Portico", "Postgres",
+                "Portico", "Postgres", "Mailer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Portico
+import Postgres
 
 /// A browser for in-process tests: keeps cookies for one host, remembers the CSRF token of the
 /// last page, and sends `Origin` and `Sec-Fetch-Site` the way a browser does.
@@ -119,8 +120,9 @@ public enum TestMailbox {
         }
     }
 
-    public static func messages(to recipient: String, tenant: TenantID, kind: String? = nil) async throws -> [Message] {
-        let pool = try await TestCluster.database().appPool
+    public static func messages(to recipient: String, tenant: TenantID, kind: String? = nil, pool: ConnectionPool? = nil) async throws -> [Message] {
+        let shared = try await TestCluster.database().appPool
+        let pool = pool ?? shared
         return try await pool.withTenant(tenant) { tx in
             try await tx.rows("""
                 SELECT kind, recipient, subject, text_body, html_body, message_id FROM outbox

@@ -31,6 +31,8 @@ extension SMTPTestServer {
         public var hang: Hang?
         /// Save the message, then close the connection without replying.
         public var dropAfterData: Bool
+        /// A fixed port (to bring a "relay" back where it was); nil picks a free one.
+        public var port: Int?
 
         public init(
             security: Security = .plain, rejectRecipients: [String] = [], tempfailRecipients: [String] = [],
@@ -44,11 +46,13 @@ extension SMTPTestServer {
             self.auth = auth
             self.hang = hang
             self.dropAfterData = dropAfterData
+            self.port = nil
         }
 
         /// The command-line flags of smtp_test_server.py.
         var arguments: [String] {
             var arguments: [String] = []
+            if let port { arguments += ["--port", String(port)] }
             switch security {
             case .plain:
                 arguments.append("--no-starttls")

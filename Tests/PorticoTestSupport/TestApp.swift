@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Mailer
 import NIOCore
 import NIOEmbedded
 import Portico
@@ -39,15 +40,18 @@ public final class TestApp: Sendable {
     }
 
     /// Dependencies against the test database with their own pool and listener.
-    public static func dependencies(configuration: AppConfiguration = TestApp.configuration()) async throws -> AppDependencies {
+    public static func dependencies(configuration: AppConfiguration = TestApp.configuration(), databaseURL: String? = nil,
+                                    mailTransport: (any MailTransport)? = nil) async throws -> AppDependencies {
         let database = try await TestCluster.database()
+        let url = databaseURL ?? database.appURL
         let logger = TestLogging.logger("app")
-        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: database.appURL, maxConnections: 6), logger: logger)
-        let listener = NotificationListener(conninfo: database.appURL, channels: AppDependencies.notificationChannels, logger: logger)
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6), logger: logger)
+        let listener = NotificationListener(conninfo: url, channels: AppDependencies.notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: TestApp.hasher, logger: logger
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: TestApp.hasher, logger: logger,
+            mailTransport: mailTransport
         )
     }
 
@@ -61,9 +65,11 @@ public final class TestApp: Sendable {
     /// live updates), and tears it down afterwards.
     public static func with<T: Sendable>(
         configuration: AppConfiguration = TestApp.configuration(),
+        databaseURL: String? = nil,
+        mailTransport: (any MailTransport)? = nil,
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
-        let dependencies = try await dependencies(configuration: configuration)
+        let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport)
         let app = try await TestApp(dependencies: dependencies)
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()

@@ -64,6 +64,19 @@ public enum TestCluster {
 
     /// A fresh, empty database owned by `portico_owner` (for migration tests), dropped by the
     /// returned closure.
+    /// A scratch database with every migration applied, for suites that need a database of
+    /// their own (the outbox worker claims mail of every tenant, so its tests must not see
+    /// other suites' mail).
+    public static func migratedScratchDatabase(prefix: String) async throws -> (ownerURL: String, appURL: String, drop: @Sendable () async -> Void) {
+        let scratch = try await scratchDatabase(prefix: prefix)
+        let shared = try await database()
+        let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: scratch.ownerURL, maxConnections: 1))
+        try await Migrator(directory: try ResourceLocator.directory(named: "Migrations"), logger: TestLogging.logger("migrate"))
+            .up(pool: owner, appRole: shared.handle.credentials.appUser)
+        await owner.close()
+        return scratch
+    }
+
     public static func scratchDatabase(prefix: String = "scratch") async throws -> (ownerURL: String, appURL: String, drop: @Sendable () async -> Void) {
         let shared = try await database()
         let handle = shared.handle

@@ -8,6 +8,8 @@ public struct TestTenant: Sendable {
     public let id: TenantID
     public let slug: String
     public let name: String
+    /// The pool of the database the tenant lives in (nil: the shared test database).
+    public var pool: ConnectionPool?
     /// `<slug>.localhost`
     public var host: String { "\(slug).localhost" }
 
@@ -24,12 +26,13 @@ public struct TestTenant: Sendable {
             try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(id), \(displayName))")
             return id
         }
-        return TestTenant(id: id, slug: slug, name: displayName)
+        return TestTenant(id: id, slug: slug, name: displayName, pool: pool === shared ? nil : pool)
     }
 
     /// Runs `body` in a transaction scoped to this tenant on the shared pool.
     public func transaction<T: Sendable>(_ body: (TenantTransaction) async throws -> T) async throws -> T {
-        try await TestCluster.database().appPool.withTenant(id, body)
+        let shared = try await TestCluster.database().appPool
+        return try await (pool ?? shared).withTenant(id, body)
     }
 
     /// An organization with one owner customer.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Mailer
 import Postgres
 import PorticoCrypto
 
@@ -18,13 +19,14 @@ public struct AppDependencies: Sendable {
     public let passwordPolicy: PasswordPolicy
     public let rateLimiter: RateLimiter
     public let outbox: Outbox
+    public let mailTransport: any MailTransport
     public let logger: Logger
 
     public init(
         configuration: AppConfiguration, pool: ConnectionPool, listener: NotificationListener,
         tenants: any TenantStore, renderer: PageRenderer, hasher: PasswordHasher, logger: Logger,
         repositories: Repositories = .postgres, sessions: any SessionStore = PostgresSessionStore(),
-        passwordPolicy: PasswordPolicy = .standard
+        passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil
     ) {
         self.configuration = configuration
         self.pool = pool
@@ -38,7 +40,29 @@ public struct AppDependencies: Sendable {
         self.passwordPolicy = passwordPolicy
         self.rateLimiter = RateLimiter(pool: pool)
         self.outbox = Outbox(composer: EmailComposer(renderer: renderer))
+        self.mailTransport = mailTransport ?? MailDropTransport(directory: configuration.dataDirectory.appendingPathComponent("mail"), logger: logger)
         self.logger = logger
+    }
+
+    /// The relay named by `SMTP_URL`, or the mail drop (`.eml` files under the data directory).
+    public static func mailTransport(for configuration: AppConfiguration, logger: Logger) throws -> any MailTransport {
+        guard let url = configuration.smtpURL else {
+            return MailDropTransport(directory: configuration.dataDirectory.appendingPathComponent("mail"), logger: logger)
+        }
+        do {
+            let smtp = try SMTPConfiguration.parse(url: url, startTLS: configuration.smtpStartTLS, caFile: configuration.smtpCAFile)
+            return SMTPTransport(configuration: smtp, concurrency: 2, logger: logger)
+        } catch let error as MailError {
+            if case .invalidConfiguration(let variable, let message) = error {
+                throw ConfigurationError(variable: variable, message: message)
+            }
+            throw ConfigurationError(variable: "SMTP_URL", message: "\(error)")
+        }
+    }
+
+    /// Outbox delivery through this process's mail transport.
+    public var outboxDelivery: OutboxDelivery {
+        OutboxDelivery(pool: pool, transport: mailTransport, fromAddress: configuration.smtpFrom, logger: logger)
     }
 
     /// Channels the process listens on.
@@ -57,13 +81,15 @@ public struct AppDependencies: Sendable {
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: PasswordHasher(), logger: logger
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: PasswordHasher(), logger: logger,
+            mailTransport: try mailTransport(for: configuration, logger: logger)
         )
     }
 
     /// Releases what `make` opened.
     public func shutdown() async {
         await listener.stop()
+        if let smtp = mailTransport as? SMTPTransport { await smtp.shutdown() }
         await hasher.shutdown()
         await pool.close()
     }

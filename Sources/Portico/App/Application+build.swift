@@ -14,7 +14,11 @@ public func buildApplication(
     return Application(
         router: router,
         configuration: .init(address: .hostname(hostname, port: port), serverName: nil),
-        services: [NotificationService(dependencies: dependencies), MaintenanceService(dependencies: dependencies)],
+        services: [
+            NotificationService(dependencies: dependencies),
+            MaintenanceService(dependencies: dependencies),
+            OutboxService(delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5)),
+        ],
         logger: logger
     )
 }

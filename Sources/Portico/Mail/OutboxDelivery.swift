@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import Mailer
+import Postgres
+
+/// Delivers the outbox: claims due messages of every tenant with `FOR UPDATE SKIP LOCKED`
+/// (several `serve` processes never take the same row), sends each through the mail
+/// transport, and records the outcome:
+///
+/// * sent → `sent`;
+/// * permanent refusal (5xx, bad address) → `failed`, never retried automatically;
+/// * transient failure (4xx, relay down, timeout before the body went) → `queued` again with
+///   exponential back-off and jitter (1 min doubling to 6 h), `dead` after `maximumAttempts`;
+/// * uncertain (the relay may have accepted it: timeout after the body, or a worker that died
+///   mid-send) → retried once with the same Message-ID, then `dead` rather than risk sending
+///   it a third time.
+public struct OutboxDelivery: Sendable {
+    public struct Policy: Sendable {
+        public var maximumAttempts = 10
+        public var firstRetry: Duration = .seconds(60)
+        public var longestRetry: Duration = .seconds(6 * 3600)
+        /// A row `sending` for longer than this belonged to a worker that died.
+        public var stuckAfter: Duration = .seconds(300)
+        public var batchSize = 20
+
+        public init() {}
+    }
+
+    let pool: ConnectionPool
+    let transport: any MailTransport
+    let fromAddress: String
+    let policy: Policy
+    let workerName: String
+    let logger: Logger
+
+    public init(pool: ConnectionPool, transport: any MailTransport, fromAddress: String, policy: Policy = Policy(),
+                workerName: String = "worker-\(UUID().uuidString.prefix(8).lowercased())", logger: Logger) {
+        self.pool = pool
+        self.transport = transport
+        self.fromAddress = fromAddress
+        self.policy = policy
+        self.workerName = workerName
+        self.logger = logger
+    }
+
+    /// Runs `body` in a transaction allowed to see and update the queue of every tenant.
+    static func acrossTenants<R: Sendable>(_ pool: ConnectionPool, _ body: (Transaction) async throws -> R) async throws -> R {
+        try await pool.withTransaction { tx in
+            try await tx.execute("SELECT set_config('app.worker', 'outbox_delivery', true)")
+            return try await body(tx)
+        }
+    }
+
+    /// Claims due messages; the claim commits before anything is sent.
+    func claim() async throws -> [OutboxMessage] {
+        try await Self.acrossTenants(pool) { tx in
+            try await tx.rows("""
+                UPDATE outbox SET status = 'sending', claimed_by = \(workerName), claimed_at = now(), attempts = attempts + 1
+                 WHERE (tenant_id, id) IN (
+                       SELECT tenant_id, id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()
+                        ORDER BY next_attempt_at LIMIT \(policy.batchSize) FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """).map { try $0.decode(OutboxMessage.self) }
+        }
+    }
+
+    /// Puts messages whose worker vanished mid-send back in the queue, marked uncertain
+    /// (or gives up on those that were uncertain already).
+    @discardableResult
+    public func rescueStuck() async throws -> Int {
+        let seconds = Int(policy.stuckAfter.components.seconds)
+        return try await Self.acrossTenants(pool) { tx in
+            try await tx.execute("""
+                UPDATE outbox SET
+                    status = CASE WHEN uncertain THEN 'dead' ELSE 'queued' END,
+                    uncertain = true, next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
+                    last_error = CASE WHEN uncertain THEN 'Delivery uncertain twice (worker stopped mid-send); not retried to avoid sending it again'
+                                      ELSE 'Worker stopped mid-send; retrying once with the same Message-ID' END
+                 WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(seconds))
+                """)
+        }
+    }
+
+    /// One pass: rescue, claim, deliver. Returns how many messages it handled.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        try await rescueStuck()
+        let batch = try await claim()
+        for message in batch {
+            await deliver(message)
+        }
+        return batch.count
+    }
+
+    func deliver(_ message: OutboxMessage) async {
+        let outcome: Outcome
+        do {
+            try await transport.send(try mailMessage(for: message))
+            outcome = .sent
+        } catch let error as MailDeliveryError {
+            switch error {
+            case .permanent: outcome = .permanent(error.description)
+            case .transient: outcome = .transient(error.description)
+            case .uncertain: outcome = .uncertain(error.description)
+            }
+        } catch let error as MailError {
+            outcome = .permanent(error.description)
+        } catch {
+            outcome = .transient("\(error)")
+        }
+        do {
+            try await record(outcome, for: message)
+        } catch {
+            // The row stays `sending` and is rescued later as uncertain: never lost.
+            logger.error("Could not record an email's delivery outcome", metadata: ["message_id": "\(message.messageId)", "error": "\(error)"])
+        }
+    }
+
+    enum Outcome {
+        case sent
+        case permanent(String)
+        case transient(String)
+        case uncertain(String)
+    }
+
+    func record(_ outcome: Outcome, for message: OutboxMessage) async throws {
+        let metadata: Logger.Metadata = ["tenant": "\(message.tenantId)", "kind": "\(message.kind)", "to": "\(message.recipient)",
+                                         "message_id": "\(message.messageId)", "attempt": "\(message.attempts)"]
+        try await Self.acrossTenants(pool) { tx in
+            switch outcome {
+            case .sent:
+                try await tx.execute("""
+                    UPDATE outbox SET status = 'sent', sent_at = now(), claimed_by = NULL, last_error = NULL
+                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                    """)
+                logger.info("Email sent", metadata: metadata)
+            case .permanent(let error):
+                try await tx.execute("""
+                    UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = \(String(error.prefix(2000)))
+                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                    """)
+                logger.warning("Email refused for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            case .transient(let error):
+                if message.attempts >= policy.maximumAttempts {
+                    try await tx.execute("""
+                        UPDATE outbox SET status = 'dead', claimed_by = NULL,
+                               last_error = \("Gave up after \(message.attempts) attempts. Last error: \(error)".prefix(2000).description)
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                        """)
+                    logger.error("Email dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                } else {
+                    let delay = backoff(afterAttempt: message.attempts)
+                    try await tx.execute("""
+                        UPDATE outbox SET status = 'queued', claimed_by = NULL, last_error = \(String(error.prefix(2000))),
+                               next_attempt_at = now() + make_interval(secs => \(delay))
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                        """)
+                    logger.notice("Email delayed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(Int(delay))"]) { $1 })
+                }
+            case .uncertain(let error):
+                if message.uncertain {
+                    try await tx.execute("""
+                        UPDATE outbox SET status = 'dead', claimed_by = NULL,
+                               last_error = \("Delivery uncertain twice; not retried to avoid sending it again. \(error)".prefix(2000).description)
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                        """)
+                } else {
+                    try await tx.execute("""
+                        UPDATE outbox SET status = 'queued', uncertain = true, claimed_by = NULL, last_error = \(String(error.prefix(2000))),
+                               next_attempt_at = now() + make_interval(secs => \(backoff(afterAttempt: 1)))
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                        """)
+                }
+                logger.warning("Email delivery uncertain", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            }
+        }
+    }
+
+    /// Seconds before the next attempt: first retry doubling per attempt up to the longest,
+    /// with ±20 % jitter so that a relay coming back is not hit by every message at once.
+    func backoff(afterAttempt attempt: Int) -> Double {
+        let first = Double(policy.firstRetry.components.seconds)
+        let longest = Double(policy.longestRetry.components.seconds)
+        let base = min(longest, first * pow(2, Double(max(0, attempt - 1))))
+        return (base * Double.random(in: 0.8...1.2)).rounded()
+    }
+
+    func mailMessage(for message: OutboxMessage) throws -> MailMessage {
+        let replyTo = try message.replyTo.flatMap { $0.isEmpty ? nil : try MailAddress($0) }
+        return MailMessage(
+            from: try MailAddress(fromAddress, displayName: message.fromName.isEmpty ? nil : message.fromName),
+            to: try MailAddress(message.recipient, displayName: message.recipientName.isEmpty ? nil : message.recipientName),
+            replyTo: replyTo, subject: message.subject, textBody: message.textBody, htmlBody: message.htmlBody,
+            messageID: message.messageId, date: message.createdAt, listUnsubscribe: message.listUnsubscribe,
+            extraHeaders: [(name: "X-Portico-Kind", value: message.kind)]
+        )
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Postgres
+
+public enum OutboxStatus: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
+    case queued
+    case sending
+    case sent
+    /// Refused for good (5xx reply, bad address): never retried automatically.
+    case failed
+    /// Gave up after the maximum number of attempts; staff can retry.
+    case dead
+}
+
+/// A row of the outbox.
+public struct OutboxMessage: Sendable, Decodable {
+    public let tenantId: TenantID
+    public let id: UUID
+    public let kind: String
+    public let recipient: String
+    public let recipientName: String
+    public let subject: String
+    public let textBody: String
+    public let htmlBody: String?
+    public let fromName: String
+    public let replyTo: String?
+    public let listUnsubscribe: String?
+    public let messageId: String
+    public let status: OutboxStatus
+    public let attempts: Int
+    public let nextAttemptAt: Date
+    public let uncertain: Bool
+    public let lastError: String?
+    public let createdAt: Date
+    public let sentAt: Date?
+}

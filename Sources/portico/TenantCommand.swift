@@ -110,3 +110,22 @@ struct DemoCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Inspect the email outbox.",
+        subcommands: [Status.self]
+    )
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count messages by status (queued, sending, sent, failed, dead).")
+
+        func run() async throws {
+            let configuration = try loadConfiguration()
+            try await reportingErrors {
+                print(try await CommandEnvironment.run(configuration) { try await OutboxCommands.status(environment: $0) })
+            }
+        }
+    }
+}

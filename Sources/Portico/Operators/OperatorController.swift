@@ -208,9 +208,9 @@ struct OperatorController {
                 }
             }
             let tenants = try await TenantCommands.list(environment: environment())
-            return try renderer.render("operator/tenants", TenantsView(
-                layout: context.layout(title: "Tenants"), tenants: tenants,
-                notice: "Created \(created.tenant.slug). The first admin was emailed a set-up link.", form: FormView(FormState())))
+            var layout = context.layout(title: "Tenants")
+            layout.notice = "Created \(created.tenant.slug). The first admin was emailed a set-up link."
+            return try renderer.render("operator/tenants", TenantsView(layout: layout, tenants: tenants, notice: nil, form: FormView(FormState())))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
             state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key] = $1.value }
@@ -240,6 +240,8 @@ struct OperatorController {
             }
         }
         let tenants = try await TenantCommands.list(environment: environment())
-        return try renderer.render("operator/tenants", TenantsView(layout: context.layout(title: "Tenants"), tenants: tenants, notice: message, form: FormView(FormState())))
+        var layout = context.layout(title: "Tenants")
+        layout.notice = message
+        return try renderer.render("operator/tenants", TenantsView(layout: layout, tenants: tenants, notice: nil, form: FormView(FormState())))
     }
 }

@@ -94,11 +94,11 @@ struct OnboardingTests {
         let slug = Self.uniqueSlug()
         _ = try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "Toggle Wireless", adminEmail: "a@toggle.example"), environment: environment)
         try await TestApp.with { (app: TestApp) async throws in
-            #expect(try await app.get("/portal", host: "\(slug).localhost").status == .ok)
+            #expect(try await app.get("/", host: "\(slug).localhost").status == .ok)
             #expect(try await TenantCommands.setStatus(.suspended, slug: slug, environment: environment).contains("Suspended"))
-            try await eventually { try await app.get("/portal", host: "\(slug).localhost").status == .serviceUnavailable }
+            try await eventually { try await app.get("/", host: "\(slug).localhost").status == .serviceUnavailable }
             #expect(try await TenantCommands.setStatus(.active, slug: slug, environment: environment).contains("Resumed"))
-            try await eventually { try await app.get("/portal", host: "\(slug).localhost").status == .ok }
+            try await eventually { try await app.get("/", host: "\(slug).localhost").status == .ok }
         }
         let missing = await #expect(throws: AppError.self) { try await TenantCommands.setStatus(.suspended, slug: "no-such-tenant-x", environment: environment) }
         #expect(missing?.message.contains("No tenant has the slug") == true)

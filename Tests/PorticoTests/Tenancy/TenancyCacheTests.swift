@@ -19,16 +19,16 @@ struct TenancyCacheTests {
         // Two applications, each with its own pool, listener and cache: two `serve` processes.
         try await TestApp.with { (first: TestApp) async throws in
             try await TestApp.with { (second: TestApp) async throws in
-                #expect(try await first.get("/portal", host: domain).status == .ok)
-                #expect(try await second.get("/portal", host: domain).status == .ok)  // now cached in both
+                #expect(try await first.get("/", host: domain).status == .ok)
+                #expect(try await second.get("/", host: domain).status == .ok)  // now cached in both
 
                 try await first.dependencies.pool.withTenant(tenant.id) { tx in
                     try await tx.execute("DELETE FROM tenant_domains WHERE domain = \(domain)")
                 }
                 let start = ContinuousClock.now
-                try await eventually(timeout: .seconds(1)) { try await second.get("/portal", host: domain).status == .notFound }
+                try await eventually(timeout: .seconds(1)) { try await second.get("/", host: domain).status == .notFound }
                 #expect(ContinuousClock.now - start < .seconds(1))
-                #expect(try await first.get("/portal", host: domain).status == .notFound)
+                #expect(try await first.get("/", host: domain).status == .notFound)
             }
         }
     }
@@ -38,11 +38,11 @@ struct TenancyCacheTests {
         let tenant = try await TestTenant.create(name: "Before Rename")
         try await TestApp.with { (first: TestApp) async throws in
             try await TestApp.with { (second: TestApp) async throws in
-                #expect(try await second.get("/portal", host: tenant.host).body.contains("Before Rename"))
+                #expect(try await second.get("/", host: tenant.host).body.contains("Before Rename"))
                 try await first.dependencies.pool.withTenant(tenant.id) { tx in
                     try await tx.execute("UPDATE tenant_branding SET company_name = 'After Rename', version = version + 1")
                 }
-                try await eventually { try await second.get("/portal", host: tenant.host).body.contains("After Rename") }
+                try await eventually { try await second.get("/", host: tenant.host).body.contains("After Rename") }
             }
         }
     }

@@ -12,7 +12,7 @@ struct TenantResolutionTests {
         let tenant = try await TestTenant.create(name: "Resolution Wireless")
         try await TestApp.with { (app: TestApp) async throws in
             for host in [tenant.host, tenant.host.uppercased(), "\(tenant.host):8080", "\(tenant.host).", "\(tenant.host).:8080"] {
-                let response = try await app.get("/portal", host: host)
+                let response = try await app.get("/", host: host)
                 #expect(response.status == .ok, "Host \(host)")
                 #expect(response.body.contains("Resolution Wireless"), "Host \(host)")
             }
@@ -24,13 +24,13 @@ struct TenantResolutionTests {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
             for host in ["", "\(tenant.host)..", "user@\(tenant.host)", "bad host.localhost", "[::1]:8080", "\(tenant.host):99999", "\(tenant.host):x", "a..localhost"] {
-                let response = try await app.get("/portal", host: host)
+                let response = try await app.get("/", host: host)
                 #expect(response.status == .badRequest, "Host \"\(host)\" gave \(response.status)")
                 #expect(!response.body.contains(tenant.name))
             }
-            let missing = try await app.get("/portal", host: nil)
+            let missing = try await app.get("/", host: nil)
             #expect(missing.status == .badRequest)
-            let repeated = try await app.get("/portal", host: tenant.host, headers: [HTTPField.Name("Host")!: "other.localhost"])
+            let repeated = try await app.get("/", host: tenant.host, headers: [HTTPField.Name("Host")!: "other.localhost"])
             #expect(repeated.status == .badRequest)
             #expect(repeated.body.contains("more than one Host header"))
         }
@@ -41,7 +41,7 @@ struct TenantResolutionTests {
         let tenant = try await TestTenant.create(name: "Secretive Wireless")
         try await TestApp.with { (app: TestApp) async throws in
             for host in ["nobody-\(UUID().uuidString.prefix(6).lowercased()).localhost", "example.com", "\(tenant.slug).example.com", "sub.\(tenant.host)"] {
-                let response = try await app.get("/portal", host: host)
+                let response = try await app.get("/", host: host)
                 #expect(response.status == .notFound, "Host \(host)")
                 #expect(!response.body.contains("Secretive"))
                 #expect(!response.body.contains(tenant.slug))
@@ -58,12 +58,12 @@ struct TenantResolutionTests {
             try await tx.execute("INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tx.tenant), \(domain), 'custom', 'token')")
         }
         try await TestApp.with { (app: TestApp) async throws in
-            #expect(try await app.get("/portal", host: domain).status == .notFound)
+            #expect(try await app.get("/", host: domain).status == .notFound)
             try await tenant.transaction { tx in
                 try await tx.execute("UPDATE tenant_domains SET verified_at = now() WHERE domain = \(domain)")
             }
-            try await eventually { try await app.get("/portal", host: domain).status == .ok }
-            #expect(try await app.get("/portal", host: domain).body.contains("Custom Domain Co"))
+            try await eventually { try await app.get("/", host: domain).status == .ok }
+            #expect(try await app.get("/", host: domain).body.contains("Custom Domain Co"))
         }
     }
 
@@ -71,10 +71,10 @@ struct TenantResolutionTests {
     func suspendedTenant() async throws {
         let tenant = try await TestTenant.create(name: "Paused Wireless")
         try await TestApp.with { (app: TestApp) async throws in
-            #expect(try await app.get("/portal", host: tenant.host).status == .ok)
+            #expect(try await app.get("/", host: tenant.host).status == .ok)
             _ = try await PostgresTenantStore(pool: app.dependencies.pool).setStatus(.suspended, slug: tenant.slug)
-            try await eventually { try await app.get("/portal", host: tenant.host).status == .serviceUnavailable }
-            let response = try await app.get("/portal", host: tenant.host)
+            try await eventually { try await app.get("/", host: tenant.host).status == .serviceUnavailable }
+            let response = try await app.get("/", host: tenant.host)
             #expect(response.body.contains("temporarily unavailable"))
             #expect(!response.body.contains("Paused Wireless"))
         }
@@ -86,9 +86,9 @@ struct TenantResolutionTests {
         let configuration = TestApp.configuration(trustedProxies: [IPNetwork("10.0.0.0/8")!])
         try await TestApp.with(configuration: configuration) { (app: TestApp) async throws in
             let headers: HTTPFields = [HTTPField.Name("X-Forwarded-Host")!: tenant.host]
-            let untrusted = try await app.request(.get, "/portal", host: "unknown.localhost", headers: headers, peer: "203.0.113.5")
+            let untrusted = try await app.request(.get, "/", host: "unknown.localhost", headers: headers, peer: "203.0.113.5")
             #expect(untrusted.status == .notFound)
-            let trusted = try await app.request(.get, "/portal", host: "unknown.localhost", headers: headers, peer: "10.1.2.3")
+            let trusted = try await app.request(.get, "/", host: "unknown.localhost", headers: headers, peer: "10.1.2.3")
             #expect(trusted.status == .ok)
             #expect(trusted.body.contains("Forwarded Wireless"))
         }
@@ -97,7 +97,7 @@ struct TenantResolutionTests {
     @Test("tenant routes do not exist on the operator host, and health checks answer on any host")
     func operatorHostAndHealth() async throws {
         try await TestApp.with { (app: TestApp) async throws in
-            #expect(try await app.get("/portal", host: "operator.localhost").status == .notFound)
+            #expect(try await app.get("/", host: "operator.localhost").status == .notFound)
             #expect(try await app.get("/healthz", host: "anything.example").status == .ok)
             #expect(try await app.get("/readyz", host: nil).status == .ok)
         }

@@ -75,7 +75,8 @@ public struct RateLimiter: Sendable {
             ON CONFLICT (bucket) DO UPDATE SET
                 strikes = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) AND (r.blocked_until IS NULL OR r.blocked_until < now())
                                THEN 0 ELSE r.strikes END,
-                hits = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN 1 ELSE r.hits + 1 END,
+                hits = CASE WHEN r.blocked_until > now() THEN r.hits
+                            WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN 1 ELSE r.hits + 1 END,
                 window_started_at = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN now() ELSE r.window_started_at END
             RETURNING hits, strikes, blocked_until
             """).rows.first!
@@ -84,14 +85,15 @@ public struct RateLimiter: Sendable {
         if let blockedUntil = try row.decode("blocked_until", as: Date?.self), blockedUntil > Date() {
             return RateLimitDecision(allowed: false, retryAfter: max(1, Int(blockedUntil.timeIntervalSinceNow.rounded(.up))))
         }
-        guard hits > limit.limit else { return RateLimitDecision(allowed: true, retryAfter: 0) }
+        // The limit-th hit is still allowed; it closes the bucket for the ones after it.
+        guard hits >= limit.limit else { return RateLimitDecision(allowed: true, retryAfter: 0) }
         let block = min(cap, base << min(strikes, 16))
         try await pool.query("""
             UPDATE rate_limits SET blocked_until = now() + make_interval(secs => \(block)), strikes = strikes + 1,
                    hits = 0, window_started_at = now()
              WHERE bucket = \(bucket)
             """)
-        return RateLimitDecision(allowed: false, retryAfter: block)
+        return RateLimitDecision(allowed: hits == limit.limit, retryAfter: block)
     }
 
     /// Clears a bucket (a successful sign-in forgives the account's failures).

@@ -61,6 +61,8 @@ enum AdminNavigation {
 
     static let all: [Item] = [
         Item(label: "Command centre", href: "/admin", minimumRole: .technician),
+        Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
+        Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
         Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),

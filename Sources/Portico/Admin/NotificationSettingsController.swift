@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/settings/notifications` (admins): which emails go to subscribers. Security mail
+/// (verification, reset, invitations, email change) cannot be switched off.
+struct NotificationSettingsController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/settings/notifications", use: show)
+        group.post("admin/settings/notifications", use: save)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let kinds: [Kind]
+        struct Kind { let value: String; let label: String; let enabled: Bool; let locked: Bool }
+    }
+
+    func render(_ context: StaffRequestContext, notice: String?) async throws -> HTML {
+        let disabled = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await tx.scalar("SELECT disabled_notifications FROM tenant_settings", as: [String].self) ?? []
+        }
+        var layout = context.layout(title: "Email notifications", current: "/admin/settings/notifications")
+        layout.notice = notice
+        let view = View(layout: layout, kinds: NotificationKind.allCases.filter { $0 != .staffNotice }.map {
+            View.Kind(value: $0.rawValue, label: $0.label, enabled: !disabled.contains($0.rawValue), locked: $0.isSecurity)
+        })
+        return try dependencies.renderer.render("admin/notifications", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await render(context, notice: nil)
+    }
+
+    @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let enabled = Set(form.all("enabled"))
+        let unknown = enabled.filter { NotificationKind(rawValue: $0) == nil }
+        guard unknown.isEmpty else { throw AppError.validation(["enabled": "Unknown notification: \(unknown.sorted().joined(separator: ", "))"]) }
+        let disabled = NotificationKind.allCases.filter { !$0.isSecurity && !enabled.contains($0.rawValue) }.map(\.rawValue)
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await tx.execute("""
+                INSERT INTO tenant_settings (tenant_id, disabled_notifications) VALUES (\(tx.tenant), \(disabled)::text[])
+                ON CONFLICT (tenant_id) DO UPDATE SET disabled_notifications = EXCLUDED.disabled_notifications, updated_at = now()
+                """)
+            try await dependencies.repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
+                                                                   action: "settings.notifications_changed", ip: context.clientIP,
+                                                                   details: ["disabled": disabled.joined(separator: ",")]), in: tx)
+        }
+        return try await render(context, notice: "Saved.")
+    }
+}

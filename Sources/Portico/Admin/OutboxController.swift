@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/outbox` (agents and admins): recent emails with status, attempts and last error;
+/// failed or dead ones can be queued again.
+struct OutboxController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/outbox", use: list)
+        group.post("admin/outbox/:id/retry", use: retry)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let messages: [Row]
+        let counts: [Count]
+        struct Row {
+            let id: String
+            let created: String
+            let kind: String
+            let recipient: String
+            let subject: String
+            let status: String
+            let attempts: Int
+            let lastError: String?
+            let retryable: Bool
+        }
+        struct Count { let status: String; let count: Int }
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await render(context, notice: nil)
+    }
+
+    func render(_ context: StaffRequestContext, notice: String?) async throws -> HTML {
+        let (messages, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let messages = try await tx.rows("""
+                SELECT * FROM outbox WHERE tenant_id = \(tx.tenant) ORDER BY created_at DESC LIMIT 100
+                """).map { try $0.decode(OutboxMessage.self) }
+            let counts = try await tx.rows("""
+                SELECT status, count(*)::int AS n FROM outbox WHERE tenant_id = \(tx.tenant) GROUP BY status ORDER BY status
+                """).map { View.Count(status: try $0.decode("status"), count: try $0.decode("n")) }
+            return (messages, counts)
+        }
+        var layout = context.layout(title: "Email outbox", current: "/admin/outbox")
+        layout.notice = notice
+        let view = View(layout: layout, messages: messages.map { message in
+            View.Row(id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,
+                     recipient: message.recipient, subject: message.subject, status: message.status.rawValue, attempts: message.attempts,
+                     lastError: message.lastError, retryable: message.status == .dead || message.status == .failed)
+        }, counts: counts)
+        return try dependencies.renderer.render("admin/outbox", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func retry(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("email") }
+        let retried = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let rows = try await tx.execute("""
+                UPDATE outbox SET status = 'queued', attempts = 0, uncertain = false, next_attempt_at = now(), last_error = NULL
+                 WHERE tenant_id = \(tx.tenant) AND id = \(id) AND status IN ('dead', 'failed')
+                """)
+            if rows == 1 {
+                try await dependencies.repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
+                                                                       action: "outbox.retried", targetKind: "email", targetId: id.uuidString,
+                                                                       ip: context.clientIP), in: tx)
+                try await tx.notify(channel: "portico_outbox", payload: "")
+            }
+            return rows == 1
+        }
+        guard retried else { throw AppError.notFound("failed email") }
+        return try await render(context, notice: "The email is queued again and will be sent within a few seconds.")
+    }
+}

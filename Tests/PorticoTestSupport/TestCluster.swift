@@ -50,6 +50,12 @@ public enum TestCluster {
             let name = handle.credentials.database
             let owner = handle.credentials.ownerUser
             try await admin.withConnection { connection in
+                // Scratch databases of earlier runs go too.
+                let leftovers = try await connection.rows("""
+                    SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname) AS statement FROM pg_database
+                     WHERE NOT datistemplate AND datname NOT IN ('postgres')
+                    """).map { try $0.decode("statement", as: String.self) }
+                for statement in leftovers { try await connection.run(script: statement) }
                 let drop = try await connection.scalar("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', \(name)::text)", as: String.self)!
                 try await connection.run(script: drop)
                 let create = try await connection.scalar("SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L', \(name)::text, \(owner)::text, 'UTF8')", as: String.self)!

@@ -100,6 +100,19 @@ enum DisplayDate {
         return formatter.string(from: date) + " UTC"
     }
 
+    /// "Tue 4 Jun 2024, 09:00–12:00 UTC"
+    static func window(_ start: Date, _ end: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE d MMM yyyy, HH:mm"
+        let time = DateFormatter()
+        time.timeZone = TimeZone(identifier: "UTC")
+        time.locale = Locale(identifier: "en_US_POSIX")
+        time.dateFormat = "HH:mm"
+        return "\(formatter.string(from: start))–\(time.string(from: end)) UTC"
+    }
+
     static func date(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "EEE d MMM yyyy"

@@ -52,6 +52,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
     DashboardController(dependencies: dependencies).addRoutes(to: portal)
+    ProfileController(dependencies: dependencies).addRoutes(to: portal)
 
     // The console: every route needs a signed-in staff member; some need a role.
     let console = tenantRoutes.group(context: StaffRequestContext.self)

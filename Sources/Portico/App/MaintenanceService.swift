@@ -3,24 +3,26 @@ import Logging
 import Postgres
 import ServiceLifecycle
 
-/// Housekeeping inside `portico serve`: expired sessions, used or expired tokens, quiet
-/// rate-limit counters. Tenant tables are cleaned tenant by tenant (RLS holds everywhere).
-struct MaintenanceService: Service {
+/// Housekeeping inside `portico serve`, every five minutes: expired sessions, used or expired
+/// tokens, quiet rate-limit counters, and appointment reminders. Tenant tables are handled
+/// tenant by tenant (RLS holds everywhere).
+public struct MaintenanceService: Service {
     let dependencies: AppDependencies
     let interval: Duration
 
-    init(dependencies: AppDependencies, interval: Duration = .seconds(600)) {
+    public init(dependencies: AppDependencies, interval: Duration = .seconds(300)) {
         self.dependencies = dependencies
         self.interval = interval
     }
 
-    func run() async throws {
+    public func run() async throws {
         let logger = dependencies.logger
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await sweep()
+                try await AppointmentReminders(dependencies: dependencies).send()
             } catch {
-                logger.warning("Maintenance sweep failed; will try again", metadata: ["error": "\(error)"])
+                logger.warning("Maintenance pass failed; will try again", metadata: ["error": "\(error)"])
             }
             let interval = self.interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -29,7 +31,7 @@ struct MaintenanceService: Service {
 
     /// One pass; returns how many rows went.
     @discardableResult
-    func sweep() async throws -> Int {
+    public func sweep() async throws -> Int {
         var removed = 0
         for tenant in try await dependencies.tenants.allTenants() {
             removed += try await dependencies.pool.withTenant(tenant.id) { tx in

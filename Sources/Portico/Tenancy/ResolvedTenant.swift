@@ -12,6 +12,16 @@ public struct ResolvedTenant: Sendable {
     /// `https://portal.acme.net` or `http://acme.localhost:8080`: where every emailed link points.
     public let publicOrigin: String
 
+    public init(id: TenantID, slug: String, name: String, status: TenantStatus, theme: String, branding: Branding, publicOrigin: String) {
+        self.id = id
+        self.slug = slug
+        self.name = name
+        self.status = status
+        self.theme = theme
+        self.branding = branding
+        self.publicOrigin = publicOrigin
+    }
+
     public var isSuspended: Bool { status == .suspended }
 
     /// An absolute URL on the tenant's primary domain.

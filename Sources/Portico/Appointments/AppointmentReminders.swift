@@ -1,0 +1,57 @@
+import Foundation
+import Postgres
+
+/// Emails every active member of the organization 24 hours before a proposed or confirmed
+/// visit, once (`reminder_sent_at`). Runs tenant by tenant from the maintenance loop.
+public struct AppointmentReminders: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    /// Sends what is due; returns how many reminder emails were queued.
+    @discardableResult
+    public func send(now: Date = Date()) async throws -> Int {
+        var queued = 0
+        for tenant in try await dependencies.tenants.allTenants() where tenant.status == .active {
+            let resolved = try await dependencies.directory.resolved(tenant)
+            queued += try await dependencies.pool.withTenant(tenant.id) { tx in
+                let due = try await tx.rows("""
+                    SELECT * FROM appointments
+                     WHERE status IN ('proposed', 'confirmed') AND reminder_sent_at IS NULL
+                       AND starts_at > \(now) AND starts_at <= \(now.addingTimeInterval(24 * 3600))
+                     ORDER BY starts_at FOR UPDATE SKIP LOCKED
+                    """).map { try $0.decode(Appointment.self) }
+                var count = 0
+                for appointment in due {
+                    let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
+                    for member in members where member.status == .active {
+                        let sent = try await dependencies.outbox.enqueue(
+                            .appointmentReminder, to: member.email, name: member.name, tenant: resolved,
+                            values: AppointmentMail.values(appointment, tenant: resolved), in: tx
+                        )
+                        if sent { count += 1 }
+                    }
+                    try await tx.execute("UPDATE appointments SET reminder_sent_at = now() WHERE id = \(appointment.id)")
+                }
+                return count
+            }
+        }
+        return queued
+    }
+}
+
+/// What appointment emails show.
+enum AppointmentMail {
+    static func values(_ appointment: Appointment, tenant: ResolvedTenant, technician: String? = nil, note: String? = nil) -> [String: any Sendable] {
+        var values: [String: any Sendable] = [
+            "kind": appointment.kind.label.lowercased(),
+            "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
+            "address": appointment.address,
+            "status": appointment.status.label.lowercased(),
+            "actionUrl": tenant.url("/portal/appointments/\(appointment.id.uuidString.lowercased())"),
+        ]
+        if let technician { values["technician"] = technician }
+        if let note, !note.isEmpty { values["note"] = note }
+        return values
+    }
+}

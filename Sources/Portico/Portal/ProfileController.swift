@@ -1,0 +1,96 @@
+import Foundation
+import Hummingbird
+
+/// `/portal/profile`: contact details, email change (confirmed through the new address) and
+/// password change (other sessions end).
+struct ProfileController {
+    let dependencies: AppDependencies
+    var accounts: CustomerAccounts { CustomerAccounts(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get("portal/profile", use: show)
+        group.post("portal/profile", use: saveDetails)
+        group.post("portal/profile/email", use: changeEmail)
+        group.post("portal/profile/password", use: changePassword)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let form: FormView
+        let name: String
+        let email: String
+        let phone: String
+        let emailVerified: Bool
+        let organization: String
+        let accountNumber: String
+        let members: [Member]
+        struct Member { let name: String; let email: String; let role: String; let isYou: Bool }
+    }
+
+    func render(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let repositories = dependencies.repositories
+        let (customer, organization, members) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await repositories.customers.find(id: context.customer.id, in: tx),
+             try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
+             try await repositories.customers.members(of: context.customer.organizationId, in: tx))
+        }
+        guard let customer, let organization else { throw AppError.notFound() }
+        var layout = context.layout(title: "Profile", current: "/portal/profile")
+        layout.notice = notice
+        let view = View(
+            layout: layout, form: FormView(form), name: form.values["name"] ?? customer.name, email: customer.email,
+            phone: form.values["phone"] ?? customer.phone, emailVerified: customer.isEmailVerified,
+            organization: organization.name, accountNumber: organization.accountNumber,
+            members: members.map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) }
+        )
+        return try dependencies.renderer.render("portal/profile", theme: context.tenant.theme, view, status: status)
+    }
+
+    @Sendable func show(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        try await render(context)
+    }
+
+    func origin(_ request: Request, _ context: CustomerRequestContext) -> RequestOrigin {
+        RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
+    }
+
+    /// Runs `action`; validation problems re-render the page with the fields marked.
+    func handle(_ request: Request, context: CustomerRequestContext, form: FormFields, notice: String,
+                _ action: () async throws -> Void) async throws -> HTML {
+        do {
+            try await action()
+            return try await render(context, notice: notice)
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await render(context, form: state, status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func saveDetails(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        return try await handle(request, context: context, form: form, notice: "Your details are saved.") {
+            try await accounts.updateProfile(customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant)
+        }
+    }
+
+    @Sendable func changeEmail(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let newEmail = EmailAddress.normalize(form.text("new_email")) ?? form.text("new_email")
+        return try await handle(request, context: context, form: form,
+                                notice: "We sent a confirmation link to \(newEmail). Your address changes when you follow it.") {
+            try await accounts.requestEmailChange(customer: context.customer, newEmail: form.text("new_email"), password: form["email_password"] ?? "",
+                                                  tenant: context.tenant, origin: origin(request, context))
+        }
+    }
+
+    @Sendable func changePassword(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        return try await handle(request, context: context, form: form,
+                                notice: "Your password is changed. Other devices were signed out.") {
+            try await accounts.changePassword(customer: context.customer, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                                              keeping: context.auth.token, tenant: context.tenant, origin: origin(request, context))
+        }
+    }
+}

@@ -111,7 +111,7 @@ public struct EmbeddedCluster: Sendable {
     private func initialize(binaries: URL) throws -> Credentials {
         let clusterPath = try chooseClusterPath()
         let adminPassword = Self.password()
-        let passwordFile = clusterPath.deletingLastPathComponent().appendingPathComponent(".pgpass-init-\(getpid())")
+        let passwordFile = clusterPath.deletingLastPathComponent().appendingPathComponent(".pgpass-init-\(getpid())-\(UUID().uuidString)")
         try Data(adminPassword.utf8).write(to: passwordFile)
         defer { try? FileManager.default.removeItem(at: passwordFile) }
         try prepareForServerUser(passwordFile.path, directory: false)

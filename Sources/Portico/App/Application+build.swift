@@ -49,6 +49,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
 
     StaffAuthController(accounts: StaffAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
+    UnsubscribeController(dependencies: dependencies).addRoutes(to: tenantRoutes)
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
     DashboardController(dependencies: dependencies).addRoutes(to: portal)

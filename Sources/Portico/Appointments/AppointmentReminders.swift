@@ -25,8 +25,8 @@ public struct AppointmentReminders: Sendable {
                 for appointment in due {
                     let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
                     for member in members where member.status == .active {
-                        let sent = try await dependencies.outbox.enqueue(
-                            .appointmentReminder, to: member.email, name: member.name, tenant: resolved,
+                        let sent = try await SubscriberMail(outbox: dependencies.outbox).send(
+                            .appointmentReminder, to: member, tenant: resolved,
                             values: AppointmentMail.values(appointment, tenant: resolved), in: tx
                         )
                         if sent { count += 1 }

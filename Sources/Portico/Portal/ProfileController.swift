@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 /// `/portal/profile`: contact details, email change (confirmed through the new address) and
 /// password change (other sessions end).
@@ -12,6 +13,7 @@ struct ProfileController {
         group.post("portal/profile", use: saveDetails)
         group.post("portal/profile/email", use: changeEmail)
         group.post("portal/profile/password", use: changePassword)
+        group.post("portal/profile/notifications", use: saveNotifications)
     }
 
     struct View {
@@ -24,16 +26,20 @@ struct ProfileController {
         let organization: String
         let accountNumber: String
         let members: [Member]
+        let notifications: [Toggle]
         struct Member { let name: String; let email: String; let role: String; let isYou: Bool }
+        struct Toggle { let value: String; let label: String; let enabled: Bool }
     }
 
     func render(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
                 status: HTTPResponse.Status = .ok) async throws -> HTML {
         let repositories = dependencies.repositories
-        let (customer, organization, members) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (customer, organization, members, preferences) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await repositories.customers.find(id: context.customer.id, in: tx),
              try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
-             try await repositories.customers.members(of: context.customer.organizationId, in: tx))
+             try await repositories.customers.members(of: context.customer.organizationId, in: tx),
+             try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(context.customer.id)")?
+                .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences())
         }
         guard let customer, let organization else { throw AppError.notFound() }
         var layout = context.layout(title: "Profile", current: "/portal/profile")
@@ -42,7 +48,10 @@ struct ProfileController {
             layout: layout, form: FormView(form), name: form.values["name"] ?? customer.name, email: customer.email,
             phone: form.values["phone"] ?? customer.phone, emailVerified: customer.isEmailVerified,
             organization: organization.name, accountNumber: organization.accountNumber,
-            members: members.map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) }
+            members: members.map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) },
+            notifications: NotificationPreferences.Group.allCases.map {
+                View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
+            }
         )
         return try dependencies.renderer.render("portal/profile", theme: context.tenant.theme, view, status: status)
     }
@@ -83,6 +92,19 @@ struct ProfileController {
             try await accounts.requestEmailChange(customer: context.customer, newEmail: form.text("new_email"), password: form["email_password"] ?? "",
                                                   tenant: context.tenant, origin: origin(request, context))
         }
+    }
+
+    @Sendable func saveNotifications(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let enabled = Set(form.all("enabled"))
+        guard enabled.allSatisfy({ NotificationPreferences.Group(rawValue: $0) != nil }) else {
+            throw AppError.validation(["enabled": "Unknown kind of email."])
+        }
+        let preferences = NotificationPreferences(muted: NotificationPreferences.Group.allCases.map(\.rawValue).filter { !enabled.contains($0) })
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await tx.execute("UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(context.customer.id)")
+        }
+        return try await render(context, notice: "Your email preferences are saved.")
     }
 
     @Sendable func changePassword(_ request: Request, context: CustomerRequestContext) async throws -> HTML {

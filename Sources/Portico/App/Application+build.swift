@@ -50,10 +50,16 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     StaffAuthController(accounts: StaffAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
     UnsubscribeController(dependencies: dependencies).addRoutes(to: tenantRoutes)
+    StatusPageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
+    CalendarFeedController(dependencies: dependencies).addRoutes(to: tenantRoutes)
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
     DashboardController(dependencies: dependencies).addRoutes(to: portal)
     ProfileController(dependencies: dependencies).addRoutes(to: portal)
+    PortalWorkOrdersController(dependencies: dependencies).addRoutes(to: portal)
+    PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
+    PortalAppointmentsController(dependencies: dependencies).addRoutes(to: portal)
+    PortalPagesController(dependencies: dependencies).addRoutes(to: portal)
 
     // The console: every route needs a signed-in staff member; some need a role.
     let console = tenantRoutes.group(context: StaffRequestContext.self)

@@ -65,6 +65,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let console = tenantRoutes.group(context: StaffRequestContext.self)
     AdminHomeController(dependencies: dependencies).addRoutes(to: console)
     AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
+    AdminWorkOrdersController(dependencies: dependencies).addRoutes(to: console)
+    AdminEventsController(dependencies: dependencies).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))

@@ -58,6 +58,14 @@ STAFF_PAGES = [
     Page("admin-outbox", "/admin/outbox", role="admin"),
     Page("admin-account", "/admin/account", role="admin"),
     Page("admin-notifications", "/admin/settings/notifications", role="admin"),
+    Page("admin-work-orders", "/admin/work-orders", role="agent"),
+    Page("admin-work-order-detail", "/admin/work-orders/1001", role="agent"),
+    Page("admin-work-order-new", "/admin/work-orders/new", role="agent"),
+    Page("admin-work-orders-technician", "/admin/work-orders", role="technician"),
+    Page("admin-customers", "/admin/customers", role="agent"),
+    Page("admin-customer-new", "/admin/customers/new", role="agent"),
+    # Redirects to the demo's first subscriber account.
+    Page("admin-customer-detail", "/admin/customers/account/100001", role="agent"),
 ]
 
 ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES

@@ -69,6 +69,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     AdminEventsController(dependencies: dependencies).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
+    AdminCustomersController(dependencies: dependencies).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)

@@ -66,6 +66,11 @@ STAFF_PAGES = [
     Page("admin-customer-new", "/admin/customers/new", role="agent"),
     # Redirects to the demo's first subscriber account.
     Page("admin-customer-detail", "/admin/customers/account/100001", role="agent"),
+    Page("admin-appointments", "/admin/appointments", role="agent"),
+    Page("admin-appointments-week", "/admin/appointments?view=week", role="agent"),
+    Page("admin-appointments-technician", "/admin/appointments?view=week", role="technician"),
+    Page("admin-appointment-new", "/admin/appointments/new?account=100001&work_order=1001", role="agent"),
+    Page("admin-tasks", "/admin/tasks?status=all", role="agent"),
 ]
 
 ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES

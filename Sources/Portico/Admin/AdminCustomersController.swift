@@ -135,6 +135,9 @@ struct AdminCustomersController {
         let accessCode: String?
         let newWorkOrderHref: String
         let ordersHref: String
+        let appointments: [AppointmentLink]
+        let newAppointmentHref: String?
+        let tasksHref: String
         struct Member { let memberId: String; let name: String; let email: String; let phone: String; let role: String; let status: String; let verified: Bool; let suspended: Bool }
         struct Equipment { let equipmentId: String; let model: String; let serial: String; let mac: String; let installedOn: String? }
         struct NoteRow { let body: String; let author: String; let when: String; let shared: Bool }
@@ -150,9 +153,11 @@ struct AdminCustomersController {
                     try await repositories.organizations.equipment(of: id, in: tx),
                     try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
                     try await repositories.tasks.list(organization: id, status: nil, in: tx),
-                    try await repositories.workOrders.list(WorkOrderFilter(organizationId: id, includeDrafts: false), limit: 20, offset: 0, in: tx))
+                    try await repositories.workOrders.list(WorkOrderFilter(organizationId: id, includeDrafts: false), limit: 20, offset: 0, in: tx),
+                    try await AppointmentLink.load(AppointmentFilter(from: Date().addingTimeInterval(-30 * 86_400), organizationId: id),
+                                                   staff: context.staff, repositories: repositories, in: tx))
         }
-        let (organization, members, equipment, notes, tasks, orders) = data
+        let (organization, members, equipment, notes, tasks, orders, appointments) = data
         var layout = context.layout(title: organization.name, current: "/admin/customers")
         layout.notice = notice
         let values = ["name": organization.name, "account_number": organization.accountNumber, "kind": organization.kind.rawValue,
@@ -173,7 +178,9 @@ struct AdminCustomersController {
             edit: editView(context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
                            title: organization.name, action: "/admin/customers/\(id.uuidString.lowercased())"),
             canEdit: context.staff.role >= .agent, accessCode: accessCode,
-            newWorkOrderHref: "/admin/work-orders/new?account=\(encodedAccount)", ordersHref: "/admin/work-orders?account=\(encodedAccount)")
+            newWorkOrderHref: "/admin/work-orders/new?account=\(encodedAccount)", ordersHref: "/admin/work-orders?account=\(encodedAccount)",
+            appointments: appointments, newAppointmentHref: "/admin/appointments/new?account=\(encodedAccount)",
+            tasksHref: "/admin/tasks?status=all&account=\(encodedAccount)")
         return try renderer.render("admin/customers/detail", theme: context.tenant.theme, view, status: status)
     }
 
@@ -339,23 +346,8 @@ struct AdminCustomersController {
         let form = try await FormFields.read(request)
         _ = try await requireOrganization(id, context: context)
         return try await act(id, request, context: context, form: form, notice: "Task created; the subscriber is told.") {
-            let title = form.text("task_title")
-            var problems: [String: String] = [:]
-            if title.isEmpty || title.count > 200 { problems["task_title"] = "Say what the subscriber should do (at most 200 characters)." }
-            if form.text("task_details").count > 5000 { problems["task_details"] = "Use at most 5,000 characters." }
-            let due = form.text("task_due")
-            if !due.isEmpty && !DateInput.isISODate(due) { problems["task_due"] = "Use a date like 2024-05-31." }
-            guard problems.isEmpty else { throw AppError.validation(problems) }
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                let task = try await repositories.tasks.create(NewTask(organizationId: id, title: title, details: form.text("task_details"),
-                                                                       dueDate: due.isEmpty ? nil : due, createdByStaffId: context.staff.id), in: tx)
-                let mail = SubscriberMail(outbox: dependencies.outbox)
-                for member in try await repositories.customers.members(of: id, in: tx) where member.role == .owner {
-                    try await mail.send(.taskAssigned, to: member, tenant: context.tenant, values: [
-                        "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": context.tenant.url("/portal/tasks"),
-                    ], in: tx)
-                }
-            }
+            _ = try await StaffTasks(dependencies: dependencies).create(StaffTasks.Input(form: form), for: id, staff: context.staff,
+                                                                        origin: context.origin(request), tenant: context.tenant)
         }
     }
 

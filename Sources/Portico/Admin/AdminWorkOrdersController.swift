@@ -211,6 +211,8 @@ struct AdminWorkOrdersController {
         let attachments: [PortalWorkOrdersController.AttachmentView]
         let form: FormView
         let eventsUrl: String
+        let appointments: [AppointmentLink]
+        let newAppointmentHref: String?
         struct Comment { let author: String; let when: String; let body: String; let isInternal: Bool }
     }
 
@@ -225,9 +227,12 @@ struct AdminWorkOrdersController {
                     try await repositories.workOrders.history(of: order.id, in: tx),
                     try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
                     try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
-                    try await repositories.staff.all(in: tx))
+                    try await repositories.staff.all(in: tx),
+                    try await AppointmentLink.load(AppointmentFilter(workOrderId: order.id), staff: staff, repositories: repositories, in: tx))
         }
-        let (order, organization, history, comments, attachments, team) = data
+        let (order, organization, history, comments, attachments, team, appointments) = data
+        let encodedAccount: String = (organization?.accountNumber ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let newAppointmentHref: String? = staff.role >= .agent ? "/admin/appointments/new?account=\(encodedAccount)&work_order=\(order.number)" : nil
         var layout = context.layout(title: "Work order #\(order.number)", current: "/admin/work-orders")
         layout.notice = notice
         layout.printable = true
@@ -250,7 +255,8 @@ struct AdminWorkOrdersController {
             comments: comments.map { .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly) },
             attachments: attachments.map { .init(name: $0.fileName, size: ByteSize.display($0.sizeBytes),
                                                  href: "/admin/work-orders/\(order.number)/attachments/\($0.id.uuidString.lowercased())") },
-            form: FormView(form), eventsUrl: "/admin/events?work_order=\(order.number)"
+            form: FormView(form), eventsUrl: "/admin/events?work_order=\(order.number)",
+            appointments: appointments, newAppointmentHref: newAppointmentHref
         )
         return try renderer.render("admin/work-orders/detail", theme: context.tenant.theme, view, status: status)
     }

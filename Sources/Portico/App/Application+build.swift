@@ -70,6 +70,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
     AdminCustomersController(dependencies: dependencies).addRoutes(to: agents)
+    AdminAppointmentsController(dependencies: dependencies).addRoutes(console: console, agents: agents)
+    AdminTasksController(dependencies: dependencies).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)

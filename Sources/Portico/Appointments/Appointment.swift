@@ -50,6 +50,7 @@ public struct Appointment: Sendable, Decodable {
     public let notes: String
     public let rescheduleWindows: [TimeWindow]
     public let rescheduleNote: String
+    public let cancelReason: String
     public let version: Int
     public let createdAt: Date
     public let updatedAt: Date
@@ -77,5 +78,49 @@ public struct NewAppointment: Sendable {
         self.status = status
         self.address = address
         self.notes = notes
+    }
+}
+
+/// Which appointments the console's calendar shows: those starting in `[from, to)`.
+public struct AppointmentFilter: Sendable {
+    public var from: Date?
+    public var to: Date?
+    public var technicianId: UUID?
+    public var unassigned: Bool
+    public var status: AppointmentStatus?
+    public var organizationId: UUID?
+    public var workOrderId: UUID?
+
+    public init(from: Date? = nil, to: Date? = nil, technicianId: UUID? = nil, unassigned: Bool = false, status: AppointmentStatus? = nil,
+                organizationId: UUID? = nil, workOrderId: UUID? = nil) {
+        self.from = from
+        self.to = to
+        self.technicianId = technicianId
+        self.unassigned = unassigned
+        self.status = status
+        self.organizationId = organizationId
+        self.workOrderId = workOrderId
+    }
+}
+
+/// What staff change when they edit an appointment.
+public struct AppointmentChanges: Sendable {
+    public var workOrderId: UUID?
+    public var kind: AppointmentKind
+    public var window: TimeWindow
+    public var technicianId: UUID?
+    public var address: String
+    public var notes: String
+    public var status: AppointmentStatus
+
+    public init(workOrderId: UUID?, kind: AppointmentKind, window: TimeWindow, technicianId: UUID?, address: String, notes: String,
+                status: AppointmentStatus) {
+        self.workOrderId = workOrderId
+        self.kind = kind
+        self.window = window
+        self.technicianId = technicianId
+        self.address = address
+        self.notes = notes
+        self.status = status
     }
 }

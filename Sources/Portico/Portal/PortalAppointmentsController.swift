@@ -34,6 +34,7 @@ struct PortalAppointmentsController {
         let version: Int
         let proposals: [String]
         let rescheduleNote: String
+        let cancelReason: String
     }
 
     static func view(_ appointment: Appointment, technician: String?, workOrder: Int?) -> AppointmentView {
@@ -46,7 +47,7 @@ struct PortalAppointmentsController {
             canConfirm: future && (appointment.status == .proposed || appointment.status == .rescheduleRequested),
             canReschedule: future && [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status),
             version: appointment.version, proposals: appointment.rescheduleWindows.map { DisplayDate.window($0.startsAt, $0.endsAt) },
-            rescheduleNote: appointment.rescheduleNote
+            rescheduleNote: appointment.rescheduleNote, cancelReason: appointment.status == .cancelled ? appointment.cancelReason : ""
         )
     }
 

@@ -46,6 +46,8 @@ public protocol TaskRepository: Sendable {
     func create(_ new: NewTask, in transaction: TenantTransaction) async throws -> TaskItem
     func find(id: UUID, organization: UUID?, in transaction: TenantTransaction) async throws -> TaskItem?
     func list(organization: UUID?, status: TaskStatus?, in transaction: TenantTransaction) async throws -> [TaskItem]
+    /// The console's task list, newest first within open / done, at most `limit`.
+    func search(organization: UUID?, status: TaskStatus?, limit: Int, in transaction: TenantTransaction) async throws -> [TaskItem]
     /// Marks an open task done; false when it was already done.
     func markDone(_ task: UUID, by customer: UUID?, note: String, in transaction: TenantTransaction) async throws -> Bool
 }
@@ -76,6 +78,16 @@ public struct PostgresTaskRepository: TaskRepository {
         return try await transaction.rows("""
             SELECT \(Self.columns) FROM tasks WHERE \(SQL.join(conditions, separator: " AND "))
              ORDER BY status = 'done', due_date NULLS LAST, created_at DESC
+            """).map { try $0.decode(TaskItem.self) }
+    }
+
+    public func search(organization: UUID?, status: TaskStatus?, limit: Int, in transaction: TenantTransaction) async throws -> [TaskItem] {
+        var conditions: [SQL] = ["true"]
+        if let organization { conditions.append("organization_id = \(organization)") }
+        if let status { conditions.append("status = \(status)") }
+        return try await transaction.rows("""
+            SELECT \(Self.columns) FROM tasks WHERE \(SQL.join(conditions, separator: " AND "))
+             ORDER BY status = 'done', due_date NULLS LAST, created_at DESC, id LIMIT \(limit)
             """).map { try $0.decode(TaskItem.self) }
     }
 

@@ -1,0 +1,2 @@
+DROP INDEX appointments_technician;
+ALTER TABLE appointments DROP COLUMN cancel_reason;

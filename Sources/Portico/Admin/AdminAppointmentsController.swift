@@ -1,0 +1,426 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/appointments`: the visit calendar by day or week (filter by technician and status,
+/// reschedule requests highlighted), scheduling, editing and cancelling visits for an
+/// organization, answering reschedule requests, and marking visits done. Agents and admins do
+/// everything; technicians see only their own visits and can mark them done.
+struct AdminAppointmentsController {
+    let dependencies: AppDependencies
+    var service: StaffAppointments { StaffAppointments(dependencies: dependencies) }
+    var renderer: PageRenderer { dependencies.renderer }
+    var repositories: Repositories { dependencies.repositories }
+    static let listLimit = 500
+
+    /// `console`: any signed-in staff; `agents`: agents and admins.
+    func addRoutes(console: RouterGroup<StaffRequestContext>, agents: RouterGroup<StaffRequestContext>) {
+        console.get("admin/appointments", use: calendar)
+        console.get("admin/appointments/:id", use: detail)
+        console.post("admin/appointments/:id/complete", use: complete)
+        agents.get("admin/appointments/new", use: newForm)
+        agents.post("admin/appointments", use: create)
+        agents.post("admin/appointments/:id", use: update)
+        agents.post("admin/appointments/:id/cancel", use: cancel)
+        agents.post("admin/appointments/:id/accept", use: accept)
+        agents.post("admin/appointments/:id/propose", use: propose)
+    }
+
+    static func id(_ context: StaffRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("appointment") }
+        return id
+    }
+
+    static func formatter(_ format: String) -> DateFormatter {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = format
+        return formatter
+    }
+
+    static var utc: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }
+
+    // MARK: Calendar
+
+    struct Row: Sendable {
+        let href: String
+        let time: String
+        let kind: String
+        let organization: String
+        let technician: String
+        let status: String
+        let statusLabel: String
+        let attention: Bool
+        let workOrder: Int?
+        let when: String
+    }
+
+    struct Day: Sendable {
+        let heading: String
+        let isToday: Bool
+        let rows: [Row]
+    }
+
+    struct CalendarView {
+        let layout: LayoutModel
+        let title: String
+        let isWeek: Bool
+        let days: [Day]
+        let total: Int
+        let requests: [Row]
+        let requestCount: Int
+        let previousHref: String
+        let nextHref: String
+        let todayHref: String
+        let dayHref: String
+        let weekHref: String
+        let date: String
+        let view: String
+        let technicians: [Option]
+        let statuses: [Option]
+        let canFilterTechnician: Bool
+        let canCreate: Bool
+        let truncated: Bool
+        let eventsUrl: String
+    }
+
+    /// The range a view covers: one UTC day, or the Monday-to-Sunday week holding `date`.
+    static func range(view: String, date: Date) -> (Date, Date) {
+        let calendar = utc
+        let day = calendar.startOfDay(for: date)
+        guard view == "week" else { return (day, calendar.date(byAdding: .day, value: 1, to: day)!) }
+        let weekday = calendar.component(.weekday, from: day)  // 1 = Sunday
+        let monday = calendar.date(byAdding: .day, value: -((weekday + 5) % 7), to: day)!
+        return (monday, calendar.date(byAdding: .day, value: 7, to: monday)!)
+    }
+
+    @Sendable func calendar(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) } }
+        var problems: [String: String] = [:]
+        let view = value("view") ?? "day"
+        if view != "day" && view != "week" { problems["view"] = "Choose the day or the week view." }
+        let dateText = value("date") ?? ISODates.today()
+        if !DateInput.isISODate(dateText) { problems["date"] = "Use a date like 2024-06-04." }
+        let status = value("status")
+        if let status, AppointmentStatus(rawValue: status) == nil { problems["status"] = "Choose a status from the list." }
+        let technician = value("technician")
+        if let technician, technician != "none", UUID(uuidString: technician) == nil { problems["technician"] = "Choose a technician from the list." }
+        guard problems.isEmpty, let date = ISODates.parse("\(dateText)T00:00:00Z") else {
+            throw AppError.validation(problems, message: "The calendar could not show that.")
+        }
+        let (from, to) = Self.range(view: view, date: date)
+        var filter = AppointmentFilter(from: from, to: to, status: status.flatMap(AppointmentStatus.init))
+        if let technician { if technician == "none" { filter.unassigned = true } else { filter.technicianId = UUID(uuidString: technician) } }
+        let isTechnician = context.staff.role == .technician
+        if isTechnician { filter.technicianId = context.staff.id; filter.unassigned = false }
+        var requestFilter = AppointmentFilter(status: .rescheduleRequested)
+        if isTechnician { requestFilter.technicianId = context.staff.id }
+
+        let (appointments, requests, staff, organizations) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let appointments = try await repositories.appointments.search(filter, limit: Self.listLimit + 1, in: tx)
+            let requests = try await repositories.appointments.search(requestFilter, limit: 100, in: tx)
+            var names: [UUID: String] = [:]
+            for id in Set((appointments + requests).map(\.organizationId)) { names[id] = try await repositories.organizations.find(id: id, in: tx)?.name }
+            return (appointments, requests, try await repositories.staff.all(in: tx), names)
+        }
+        let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
+        let numbers = try await workOrderNumbers(Set((appointments + requests).compactMap(\.workOrderId)), context: context)
+        let times = Self.formatter("HH:mm")
+        func row(_ appointment: Appointment) -> Row {
+            Row(href: "/admin/appointments/\(appointment.id.uuidString.lowercased())",
+                time: "\(times.string(from: appointment.startsAt))–\(times.string(from: appointment.endsAt))",
+                kind: appointment.kind.label, organization: organizations[appointment.organizationId] ?? "",
+                technician: appointment.technicianId.flatMap { staffNames[$0] } ?? "Not assigned",
+                status: appointment.status.rawValue, statusLabel: appointment.status.label,
+                attention: appointment.status == .rescheduleRequested,
+                workOrder: appointment.workOrderId.flatMap { numbers[$0] }, when: DisplayDate.window(appointment.startsAt, appointment.endsAt))
+        }
+        let shown = Array(appointments.prefix(Self.listLimit))
+        let calendar = Self.utc
+        let dayCount = view == "week" ? 7 : 1
+        let headings = Self.formatter("EEEE d MMMM yyyy")
+        let today = calendar.startOfDay(for: Date())
+        let days = (0..<dayCount).map { offset -> Day in
+            let start = calendar.date(byAdding: .day, value: offset, to: from)!
+            let end = calendar.date(byAdding: .day, value: 1, to: start)!
+            return Day(heading: headings.string(from: start), isToday: start == today,
+                       rows: shown.filter { $0.startsAt >= start && $0.startsAt < end }.map(row))
+        }
+
+        let isoDay = Self.formatter("yyyy-MM-dd")
+        func link(view: String, date: Date) -> String {
+            var items = [URLQueryItem(name: "view", value: view), URLQueryItem(name: "date", value: isoDay.string(from: date))]
+            if let technician, !isTechnician { items.append(URLQueryItem(name: "technician", value: technician)) }
+            if let status { items.append(URLQueryItem(name: "status", value: status)) }
+            var components = URLComponents()
+            components.queryItems = items
+            return "/admin/appointments?" + (components.percentEncodedQuery ?? "")
+        }
+        let step = view == "week" ? 7 : 1
+        let title = view == "week"
+            ? "Week of \(Self.formatter("EEE d MMM yyyy").string(from: from))"
+            : headings.string(from: from)
+        return try renderer.render("admin/appointments/calendar", theme: context.tenant.theme, CalendarView(
+            layout: context.layout(title: "Appointments", current: "/admin/appointments"),
+            title: title, isWeek: view == "week", days: days, total: shown.count, requests: requests.map(row), requestCount: requests.count,
+            previousHref: link(view: view, date: calendar.date(byAdding: .day, value: -step, to: from)!),
+            nextHref: link(view: view, date: calendar.date(byAdding: .day, value: step, to: from)!),
+            todayHref: link(view: view, date: Date()), dayHref: link(view: "day", date: date), weekHref: link(view: "week", date: date),
+            date: dateText, view: view,
+            technicians: [Option(value: "", label: "Anyone", selected: technician == nil), Option(value: "none", label: "Not assigned", selected: technician == "none")]
+                + staff.filter { $0.status == .active }.map {
+                    Option(value: $0.id.uuidString.lowercased(), label: $0.displayName, selected: $0.id.uuidString.lowercased() == technician?.lowercased())
+                },
+            statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+                + AppointmentStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
+            canFilterTechnician: !isTechnician, canCreate: context.staff.role >= .agent,
+            truncated: appointments.count > Self.listLimit, eventsUrl: "/admin/events"))
+    }
+
+    func workOrderNumbers(_ ids: Set<UUID>, context: StaffRequestContext) async throws -> [UUID: Int] {
+        guard !ids.isEmpty else { return [:] }
+        return try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            var numbers: [UUID: Int] = [:]
+            for id in ids { numbers[id] = try await repositories.workOrders.find(id: id, in: tx)?.number }
+            return numbers
+        }
+    }
+
+    // MARK: Form fields
+
+    /// The appointment form's choices and what is in it.
+    struct FormFieldsView {
+        let form: FormView
+        let kinds: [Option]
+        let technicians: [Option]
+        let statuses: [Option]
+        let action: String
+        let isNew: Bool
+        let submitLabel: String
+    }
+
+    func fields(_ context: StaffRequestContext, values: [String: String], form: FormState, action: String, isNew: Bool,
+                team: [StaffUser]) -> FormFieldsView {
+        let technician = values["technician_id"] ?? ""
+        return FormFieldsView(
+            form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
+            kinds: AppointmentKind.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["kind"] ?? "repair")) },
+            technicians: [Option(value: "", label: "Nobody yet", selected: technician.isEmpty)]
+                + team.filter { $0.status == .active }.map {
+                    Option(value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))", selected: $0.id.uuidString.lowercased() == technician.lowercased())
+                },
+            statuses: [Option(value: "proposed", label: "Proposed — the subscriber confirms it in the portal", selected: values["status"] != "confirmed"),
+                       Option(value: "confirmed", label: "Confirmed — already agreed with the subscriber", selected: values["status"] == "confirmed")],
+            action: action, isNew: isNew, submitLabel: isNew ? "Schedule the visit" : "Save changes")
+    }
+
+    // MARK: New
+
+    struct NewView {
+        let layout: LayoutModel
+        let fields: FormFieldsView
+    }
+
+    func renderNew(_ context: StaffRequestContext, form: FormState, status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let team = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
+        return try renderer.render("admin/appointments/new", theme: context.tenant.theme, NewView(
+            layout: context.layout(title: "Schedule a visit", current: "/admin/appointments"),
+            fields: fields(context, values: form.values, form: form, action: "/admin/appointments", isNew: true, team: team)), status: status)
+    }
+
+    @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        var state = FormState()
+        let query = request.uri.queryParameters
+        if let account = query.get("account") { state.values["account"] = String(account.prefix(64)) }
+        if let order = query.get("work_order") { state.values["work_order"] = String(order.prefix(12)) }
+        if let date = query.get("date"), DateInput.isISODate(String(date)) { state.values["date"] = String(date) }
+        return try await renderNew(context, form: state)
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        do {
+            let appointment = try await service.create(StaffAppointments.Input(form: form), staff: context.staff, origin: context.origin(request),
+                                                       tenant: context.tenant)
+            return Redirect(to: "/admin/appointments/\(appointment.id.uuidString.lowercased())?created=1").response
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            if error.fields.isEmpty { state.message = error.message }
+            return try await renderNew(context, form: state, status: error.status).response(from: request, context: context)
+        }
+    }
+
+    // MARK: Detail
+
+    struct DetailView {
+        let layout: LayoutModel
+        let id: String
+        let kind: String
+        let when: String
+        let status: String
+        let statusLabel: String
+        let attention: Bool
+        let organization: String
+        let organizationHref: String
+        let accountNumber: String
+        let workOrder: Int?
+        let technician: String
+        let address: String
+        let notes: String
+        let cancelReason: String
+        let rescheduleNote: String
+        let proposals: [Proposal]
+        let version: Int
+        let isOpen: Bool
+        let canManage: Bool
+        let canComplete: Bool
+        let form: FormView
+        let fields: FormFieldsView
+        let backHref: String
+        let eventsUrl: String
+        struct Proposal { let choice: Int; let when: String; let past: Bool }
+    }
+
+    func renderDetail(_ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let staff = context.staff
+        let (appointment, organization, team, number) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let appointment = try await service.find(id, staff: staff, in: tx)
+            return (appointment, try await repositories.organizations.find(id: appointment.organizationId, in: tx), try await repositories.staff.all(in: tx),
+                    try await appointment.workOrderId.asyncMap { try await repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil)
+        }
+        var layout = context.layout(title: "\(appointment.kind.label) visit", current: "/admin/appointments")
+        layout.notice = notice
+        let dayFormat = Self.formatter("yyyy-MM-dd"), timeFormat = Self.formatter("HH:mm")
+        var values = ["kind": appointment.kind.rawValue, "technician_id": appointment.technicianId?.uuidString.lowercased() ?? "",
+                      "date": dayFormat.string(from: appointment.startsAt), "start": timeFormat.string(from: appointment.startsAt),
+                      "end": timeFormat.string(from: appointment.endsAt), "address": appointment.address, "notes": appointment.notes,
+                      "work_order": number.map(String.init) ?? ""]
+        values.merge(form.values) { $1 }
+        let open = [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status)
+        let canManage = staff.role >= .agent
+        let now = Date()
+        let view = DetailView(
+            layout: layout, id: id.uuidString.lowercased(), kind: appointment.kind.label,
+            when: DisplayDate.window(appointment.startsAt, appointment.endsAt), status: appointment.status.rawValue,
+            statusLabel: appointment.status.label, attention: appointment.status == .rescheduleRequested,
+            organization: organization?.name ?? "",
+            organizationHref: canManage ? "/admin/customers/\(appointment.organizationId.uuidString.lowercased())" : "",
+            accountNumber: organization?.accountNumber ?? "", workOrder: number,
+            technician: appointment.technicianId.flatMap { tech in team.first { $0.id == tech }?.displayName } ?? "Not assigned",
+            address: appointment.address, notes: appointment.notes, cancelReason: appointment.cancelReason, rescheduleNote: appointment.rescheduleNote,
+            proposals: appointment.status == .rescheduleRequested
+                ? appointment.rescheduleWindows.enumerated().map { .init(choice: $0.offset + 1, when: DisplayDate.window($0.element.startsAt, $0.element.endsAt), past: $0.element.startsAt <= now) }
+                : [],
+            version: appointment.version, isOpen: open, canManage: canManage && open,
+            canComplete: appointment.status == .confirmed || appointment.status == .proposed,
+            form: FormView(form),
+            fields: fields(context, values: values, form: form, action: "/admin/appointments/\(id.uuidString.lowercased())", isNew: false, team: team),
+            backHref: "/admin/appointments?view=day&date=\(dayFormat.string(from: appointment.startsAt))",
+            eventsUrl: "/admin/events")
+        return try renderer.render("admin/appointments/detail", theme: context.tenant.theme, view, status: status)
+    }
+
+    @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let notice = request.uri.queryParameters.get("created") == "1" ? "Visit scheduled. The subscriber is told." : nil
+        return try await renderDetail(try Self.id(context), context: context, notice: notice)
+    }
+
+    /// Runs a change; problems re-render the page with what was typed and the reason.
+    func act(_ id: UUID, context: StaffRequestContext, form: FormFields, _ action: () async throws -> String) async throws -> HTML {
+        do {
+            let notice = try await action()
+            return try await renderDetail(id, context: context, notice: notice)
+        } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            state.message = error.fields.isEmpty ? error.message : nil
+            return try await renderDetail(id, context: context, form: state, status: error.status)
+        }
+    }
+
+    func version(_ form: FormFields) -> Int { Int(form.text("version")) ?? -1 }
+
+    @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try Self.id(context)
+        let form = try await FormFields.read(request)
+        return try await act(id, context: context, form: form) {
+            let result = try await service.update(id, StaffAppointments.Input(form: form), version: version(form), staff: context.staff,
+                                                  origin: context.origin(request), tenant: context.tenant)
+            guard result.changed else { return "Nothing changed." }
+            return result.appointment.status == .proposed ? "Saved. The subscriber is told and asked to confirm." : "Saved. The subscriber is told."
+        }
+    }
+
+    @Sendable func cancel(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try Self.id(context)
+        let form = try await FormFields.read(request)
+        return try await act(id, context: context, form: form) {
+            _ = try await service.cancel(id, reason: form.text("reason"), version: version(form), staff: context.staff,
+                                         origin: context.origin(request), tenant: context.tenant)
+            return "Visit cancelled. The subscriber is told why."
+        }
+    }
+
+    @Sendable func accept(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try Self.id(context)
+        let form = try await FormFields.read(request)
+        return try await act(id, context: context, form: form) {
+            _ = try await service.accept(id, choice: Int(form.text("choice")) ?? 0, version: version(form), staff: context.staff,
+                                         origin: context.origin(request), tenant: context.tenant)
+            return "The visit is moved to the subscriber's time and confirmed. They are told."
+        }
+    }
+
+    @Sendable func propose(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try Self.id(context)
+        let form = try await FormFields.read(request)
+        return try await act(id, context: context, form: form) {
+            _ = try await service.propose(id, date: form.text("propose_date"), start: form.text("propose_start"), end: form.text("propose_end"),
+                                          note: form.text("propose_note"), version: version(form), staff: context.staff,
+                                          origin: context.origin(request), tenant: context.tenant)
+            return "New time proposed. The subscriber is asked to confirm it."
+        }
+    }
+
+    @Sendable func complete(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try Self.id(context)
+        let form = try await FormFields.read(request)
+        return try await act(id, context: context, form: form) {
+            _ = try await service.complete(id, version: version(form), staff: context.staff, origin: context.origin(request), tenant: context.tenant)
+            return "Marked done."
+        }
+    }
+}
+
+/// A visit as other console pages link to it (work-order and subscriber pages).
+struct AppointmentLink: Sendable {
+    let href: String
+    let kind: String
+    let when: String
+    let technician: String
+    let status: String
+    let statusLabel: String
+    let attention: Bool
+
+    /// The visits of an organization or work order this staff member may open (technicians:
+    /// their own), newest window last.
+    static func load(_ filter: AppointmentFilter, staff: SignedInStaff, repositories: Repositories, in tx: TenantTransaction) async throws -> [AppointmentLink] {
+        var filter = filter
+        if staff.role == .technician { filter.technicianId = staff.id }
+        let appointments = try await repositories.appointments.search(filter, limit: 50, in: tx)
+        let team = Dictionary(uniqueKeysWithValues: try await repositories.staff.all(in: tx).map { ($0.id, $0.displayName) })
+        return appointments.map {
+            AppointmentLink(href: "/admin/appointments/\($0.id.uuidString.lowercased())", kind: $0.kind.label,
+                            when: DisplayDate.window($0.startsAt, $0.endsAt), technician: $0.technicianId.flatMap { team[$0] } ?? "Not assigned",
+                            status: $0.status.rawValue, statusLabel: $0.status.label, attention: $0.status == .rescheduleRequested)
+        }
+    }
+}

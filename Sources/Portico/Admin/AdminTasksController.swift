@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/tasks` (agents and admins): what subscribers have been asked to do, open or done,
+/// for every account or one, and a form to set a new task for an account or one member.
+struct AdminTasksController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+    var repositories: Repositories { dependencies.repositories }
+    static let limit = 200
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/tasks", use: list)
+        group.post("admin/tasks", use: create)
+        group.post("admin/tasks/:id/done", use: markDone)
+    }
+
+    struct Row: Sendable {
+        let title: String
+        let details: String
+        let organization: String
+        let organizationHref: String
+        let customer: String
+        let status: String
+        let statusLabel: String
+        let due: String?
+        let overdue: Bool
+        let workOrder: Int?
+        let doneNote: String
+        let created: String
+        let doneAction: String?
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let rows: [Row]
+        let statuses: [Option]
+        let account: String
+        let truncated: Bool
+        let form: FormView
+    }
+
+    func render(_ request: Request, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let query = request.uri.queryParameters
+        let statusText = String((query.get("status") ?? "open").prefix(20))
+        guard ["open", "done", "all"].contains(statusText) else {
+            throw AppError.validation(["status": "Choose open, done or all."], message: "The task list could not be filtered.")
+        }
+        let account = String((query.get("account") ?? "").prefix(64)).trimmingCharacters(in: .whitespaces)
+        let (tasks, organizations, customers, numbers) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            var organizationId: UUID?
+            if !account.isEmpty {
+                guard let organization = try await repositories.organizations.find(accountNumber: account, in: tx) else {
+                    throw AppError.validation(["account": "No subscriber has the account number \(account)."], message: "The task list could not be filtered.")
+                }
+                organizationId = organization.id
+            }
+            let tasks = try await repositories.tasks.search(organization: organizationId, status: TaskStatus(rawValue: statusText),
+                                                           limit: Self.limit + 1, in: tx)
+            var organizations: [UUID: Organization] = [:]
+            for id in Set(tasks.map(\.organizationId)) { organizations[id] = try await repositories.organizations.find(id: id, in: tx) }
+            var customers: [UUID: String] = [:]
+            for id in Set(tasks.compactMap(\.customerId)) { customers[id] = try await repositories.customers.find(id: id, in: tx)?.name }
+            var numbers: [UUID: Int] = [:]
+            for id in Set(tasks.compactMap(\.workOrderId)) { numbers[id] = try await repositories.workOrders.find(id: id, in: tx)?.number }
+            return (tasks, organizations, customers, numbers)
+        }
+        let today = ISODates.today()
+        var layout = context.layout(title: "Tasks", current: "/admin/tasks")
+        layout.notice = notice
+        var values = form.values
+        if values["account"] == nil { values["account"] = account }
+        return try renderer.render("admin/tasks/list", theme: context.tenant.theme, ListView(
+            layout: layout,
+            rows: tasks.prefix(Self.limit).map { task in
+                let organization = organizations[task.organizationId]
+                return Row(title: task.title, details: task.details, organization: organization.map { "\($0.name) (\($0.accountNumber))" } ?? "",
+                           organizationHref: "/admin/customers/\(task.organizationId.uuidString.lowercased())",
+                           customer: task.customerId.flatMap { customers[$0] } ?? "Whole account",
+                           status: task.status.rawValue, statusLabel: task.status == .open ? "Open" : "Done", due: task.dueDate,
+                           overdue: task.status == .open && (task.dueDate.map { $0 < today } ?? false),
+                           workOrder: task.workOrderId.flatMap { numbers[$0] }, doneNote: task.doneNote, created: DisplayDate.dateTime(task.createdAt),
+                           doneAction: task.status == .open ? "/admin/tasks/\(task.id.uuidString.lowercased())/done" : nil)
+            },
+            statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map { Option(value: $0.0, label: $0.1, selected: $0.0 == statusText) },
+            account: account, truncated: tasks.count > Self.limit,
+            form: FormView(FormState(values: values, errors: form.errors, message: form.message))), status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await render(request, context: context)
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        do {
+            let number = form.text("account").trimmingCharacters(in: .whitespaces)
+            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx -> Organization? in
+                if number.isEmpty { return nil }
+                return try await repositories.organizations.find(accountNumber: String(number.prefix(64)), in: tx)
+            }
+            guard let organization else {
+                throw AppError.validation(["account": number.isEmpty ? "Enter the subscriber's account number."
+                                                                      : "No subscriber has the account number “\(number.prefix(64))”."])
+            }
+            let task = try await StaffTasks(dependencies: dependencies).create(StaffTasks.Input(form: form), for: organization.id, staff: context.staff,
+                                                                              origin: context.origin(request), tenant: context.tenant)
+            return try await render(request, context: context, notice: "Task “\(task.title)” set for \(organization.name). The subscriber is told.")
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            if error.fields.isEmpty { state.message = error.message }
+            return try await render(request, context: context, form: state, status: error.status)
+        }
+    }
+
+    /// Staff mark a task done for the subscriber (say, they phoned to say so).
+    @Sendable func markDone(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
+        let task = try await dependencies.pool.withTenant(context.tenant.id) { tx -> TaskItem in
+            guard let task = try await repositories.tasks.find(id: id, organization: nil, in: tx) else { throw AppError.notFound("task") }
+            guard try await repositories.tasks.markDone(id, by: nil, note: "Marked done by \(context.staff.displayName)", in: tx) else {
+                throw AppError(.conflict, code: "already_done", "This task is already done.")
+            }
+            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "task.completed",
+                                                      targetKind: "task", targetId: id.uuidString.lowercased(), ip: context.clientIP,
+                                                      userAgent: request.headers[.userAgent] ?? "", details: ["title": task.title]), in: tx)
+            return task
+        }
+        return try await render(request, context: context, notice: "“\(task.title)” is marked done.")
+    }
+}

@@ -1,0 +1,289 @@
+import Foundation
+import Postgres
+
+/// What staff do with appointments: schedule a visit for an organization (optionally for one
+/// of its work orders), edit or cancel it, answer a reschedule request (accept one of the
+/// subscriber's windows or propose another) and mark a visit done. Every change is audited
+/// and emails the organization's members per the tenant's and their own notification
+/// settings, in the same transaction. Technicians reach only the visits assigned to them.
+public struct StaffAppointments: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    var repositories: Repositories { dependencies.repositories }
+
+    /// Shortest and longest visit window staff can book.
+    static let minimumLength: TimeInterval = 15 * 60
+    static let maximumLength: TimeInterval = 12 * 3600
+    /// How far ahead a visit can be booked.
+    static let horizon: TimeInterval = 2 * 366 * 86_400
+
+    /// The appointment, if this staff member may see it (technicians: only their own).
+    public func find(_ id: UUID, staff: SignedInStaff, in tx: TenantTransaction) async throws -> Appointment {
+        guard let appointment = try await repositories.appointments.find(id: id, organization: nil, in: tx),
+              staff.role != .technician || appointment.technicianId == staff.id
+        else { throw AppError.notFound("appointment") }
+        return appointment
+    }
+
+    // MARK: Input
+
+    /// The appointment form as typed.
+    public struct Input: Sendable {
+        public var accountNumber: String
+        public var workOrder: String
+        public var kind: String
+        public var status: String
+        public var technician: String
+        public var date: String
+        public var start: String
+        public var end: String
+        public var address: String
+        public var notes: String
+
+        public init(form: FormFields) {
+            accountNumber = form.text("account")
+            workOrder = form.text("work_order").trimmingCharacters(in: CharacterSet(charactersIn: "# "))
+            kind = form.text("kind")
+            status = form.text("status")
+            technician = form.text("technician_id")
+            date = form.text("date")
+            start = form.text("start")
+            end = form.text("end")
+            address = form.text("address")
+            notes = form.text("notes")
+        }
+    }
+
+    /// A window from a date and two times (UTC), checked for sense: a real date and times, the
+    /// end after the start, between 15 minutes and 12 hours long, and (when `future`) not in
+    /// the past nor more than two years ahead. Problems are keyed by `prefix` + field.
+    static func window(date: String, start: String, end: String, future: Bool, now: Date = Date(), prefix: String = "") throws -> TimeWindow {
+        guard DateInput.isISODate(date) else { throw AppError.validation(["\(prefix)date": "Use a date like 2024-06-04."]) }
+        guard let from = DateInput.time(date, start) else { throw AppError.validation(["\(prefix)start": "Use a start time like 09:00."]) }
+        guard let to = DateInput.time(date, end) else { throw AppError.validation(["\(prefix)end": "Use an end time like 12:00."]) }
+        guard to > from else { throw AppError.validation(["\(prefix)end": "The end must be after the start."]) }
+        let length = to.timeIntervalSince(from)
+        guard length >= minimumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at least 15 minutes long."]) }
+        guard length <= maximumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at most 12 hours long."]) }
+        if future {
+            guard from > now else { throw AppError.validation(["\(prefix)date": "Choose a time in the future."]) }
+            guard from < now.addingTimeInterval(horizon) else { throw AppError.validation(["\(prefix)date": "Choose a date within the next two years."]) }
+        }
+        return TimeWindow(startsAt: from, endsAt: to)
+    }
+
+    /// Checks the input against this tenant's data. `organization` is fixed when editing.
+    func resolve(_ input: Input, organization fixed: Organization?, current: Appointment?, in tx: TenantTransaction) async throws
+        -> (Organization, AppointmentChanges) {
+        var problems: [String: String] = [:]
+        var organization = fixed
+        if organization == nil {
+            let number = input.accountNumber.trimmingCharacters(in: .whitespaces)
+            if number.isEmpty {
+                problems["account"] = "Enter the subscriber's account number."
+            } else if let found = try await repositories.organizations.find(accountNumber: String(number.prefix(64)), in: tx) {
+                organization = found
+            } else {
+                problems["account"] = "No subscriber has the account number “\(number.prefix(64))”."
+            }
+        }
+        var workOrderId: UUID?
+        if !input.workOrder.isEmpty {
+            if let number = Int(input.workOrder), number > 0, number < 1_000_000_000, let organization,
+               let order = try await repositories.workOrders.find(number: number, organization: organization.id, in: tx) {
+                workOrderId = order.id
+            } else if organization != nil || Int(input.workOrder) == nil {
+                problems["work_order"] = "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders. Leave it blank or use one of theirs."
+            }
+        }
+        let kind = AppointmentKind(rawValue: input.kind.isEmpty ? "repair" : input.kind)
+        if kind == nil { problems["kind"] = "Choose the kind of visit from the list." }
+        var technicianId: UUID?
+        if !input.technician.isEmpty {
+            if let id = UUID(uuidString: input.technician), let person = try await repositories.staff.find(id: id, in: tx), person.status == .active {
+                technicianId = person.id
+            } else {
+                problems["technician_id"] = "Choose an active member of your team, or nobody yet."
+            }
+        }
+        if input.address.count > 500 { problems["address"] = "Use at most 500 characters." }
+        if input.notes.count > 5000 { problems["notes"] = "Use at most 5,000 characters." }
+        var window: TimeWindow?
+        do {
+            // Past windows are refused unless an edit keeps the window it already had.
+            let parsed = try Self.window(date: input.date, start: input.start, end: input.end, future: false)
+            let unchanged = current.map { $0.startsAt == parsed.startsAt && $0.endsAt == parsed.endsAt } ?? false
+            window = unchanged ? parsed : try Self.window(date: input.date, start: input.start, end: input.end, future: true)
+        } catch let error as AppError {
+            problems.merge(error.fields) { first, _ in first }
+        }
+        guard problems.isEmpty, let organization, let kind, let window else { throw AppError.validation(problems) }
+        let address = input.address.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (organization, AppointmentChanges(
+            workOrderId: workOrderId, kind: kind, window: window, technicianId: technicianId,
+            address: address.isEmpty && current == nil ? organization.serviceAddress : address,
+            notes: input.notes.trimmingCharacters(in: .whitespacesAndNewlines), status: current?.status ?? .proposed))
+    }
+
+    // MARK: Operations
+
+    /// Books a visit: proposed (the subscriber confirms in the portal) or already confirmed.
+    public func create(_ input: Input, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+        try requireAgent(staff)
+        let status: AppointmentStatus = input.status == "confirmed" ? .confirmed : .proposed
+        guard input.status.isEmpty || input.status == "proposed" || input.status == "confirmed" else {
+            throw AppError.validation(["status": "Choose proposed or confirmed."])
+        }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let (organization, changes) = try await resolve(input, organization: nil, current: nil, in: tx)
+            let appointment = try await repositories.appointments.create(NewAppointment(
+                organizationId: organization.id, workOrderId: changes.workOrderId, kind: changes.kind, startsAt: changes.window.startsAt,
+                endsAt: changes.window.endsAt, technicianId: changes.technicianId, status: status, address: changes.address, notes: changes.notes
+            ), in: tx)
+            try await audit("appointment.created", appointment, staff: staff, origin: origin,
+                            details: ["account": organization.accountNumber, "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
+                                      "status": status.rawValue], in: tx)
+            try await notify(status == .confirmed ? .appointmentConfirmed : .appointmentProposed, appointment, note: nil, tenant: tenant, in: tx)
+            return appointment
+        }
+    }
+
+    /// Edits an open visit. Moving a confirmed visit (or one the subscriber asked to move) makes
+    /// it proposed again, so the subscriber confirms the new time. Nothing changed: nothing
+    /// written, nobody emailed (`changed` is false).
+    public func update(_ id: UUID, _ input: Input, version: Int, staff: SignedInStaff, origin: RequestOrigin,
+                       tenant: ResolvedTenant) async throws -> (appointment: Appointment, changed: Bool) {
+        try requireAgent(staff)
+        return try await dependencies.pool.withTenant(tenant.id) { tx -> (appointment: Appointment, changed: Bool) in
+            let current = try await find(id, staff: staff, in: tx)
+            try Self.requireOpen(current)
+            guard let organization = try await repositories.organizations.find(id: current.organizationId, in: tx) else { throw AppError.notFound("appointment") }
+            var (_, changes) = try await resolve(input, organization: organization, current: current, in: tx)
+            let moved = changes.window != TimeWindow(startsAt: current.startsAt, endsAt: current.endsAt)
+            if moved && current.status != .proposed { changes.status = .proposed }
+            guard moved || changes.kind != current.kind || changes.technicianId != current.technicianId || changes.address != current.address
+                    || changes.notes != current.notes || changes.workOrderId != current.workOrderId
+            else {
+                guard current.version == version else { throw PostgresAppointmentRepository.conflict }
+                return (current, false)
+            }
+            let updated = try await repositories.appointments.update(id, with: changes, expectedVersion: version, in: tx)
+            try await audit("appointment.updated", updated, staff: staff, origin: origin,
+                            details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt), "status": updated.status.rawValue], in: tx)
+            try await notify(.appointmentChanged, updated, note: nil, tenant: tenant, in: tx)
+            return (updated, true)
+        }
+    }
+
+    /// Cancels an open visit; the reason is required and sent to the subscriber.
+    public func cancel(_ id: UUID, reason: String, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+        try requireAgent(staff)
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else { throw AppError.validation(["reason": "Give a reason for the cancellation: the subscriber will see it."]) }
+        guard reason.count <= 2000 else { throw AppError.validation(["reason": "Use at most 2,000 characters."]) }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let current = try await find(id, staff: staff, in: tx)
+            try Self.requireOpen(current)
+            let updated = try await repositories.appointments.cancel(id, reason: reason, expectedVersion: version, in: tx)
+            try await audit("appointment.cancelled", updated, staff: staff, origin: origin, details: ["reason": reason], in: tx)
+            try await notify(.appointmentChanged, updated, note: "Cancelled: \(reason)", tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    /// Accepts one of the windows the subscriber proposed (1-based `choice`): the visit moves
+    /// there and is confirmed.
+    public func accept(_ id: UUID, choice: Int, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+        try requireAgent(staff)
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let current = try await find(id, staff: staff, in: tx)
+            guard current.status == .rescheduleRequested else {
+                throw AppError(.conflict, code: "no_request", "The subscriber has not asked to move this visit (it is \(current.status.label.lowercased())).")
+            }
+            guard current.rescheduleWindows.indices.contains(choice - 1) else {
+                throw AppError.validation(["choice": "Choose one of the times the subscriber suggested."])
+            }
+            let window = current.rescheduleWindows[choice - 1]
+            guard window.startsAt > Date() else {
+                throw AppError.validation(["choice": "That time has passed. Propose another time instead."])
+            }
+            let updated = try await repositories.appointments.reschedule(id, to: window, technician: current.technicianId, status: .confirmed,
+                                                                         expectedVersion: version, in: tx)
+            try await audit("appointment.reschedule_accepted", updated, staff: staff, origin: origin,
+                            details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
+            try await notify(.appointmentConfirmed, updated, note: nil, tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    /// Proposes another window (usually in answer to a reschedule request); the subscriber
+    /// confirms it in the portal or asks again.
+    public func propose(_ id: UUID, date: String, start: String, end: String, note: String, version: Int, staff: SignedInStaff,
+                        origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+        try requireAgent(staff)
+        let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if note.count > 2000 { problems["propose_note"] = "Use at most 2,000 characters." }
+        var window: TimeWindow?
+        do { window = try Self.window(date: date, start: start, end: end, future: true, prefix: "propose_") } catch let error as AppError {
+            problems.merge(error.fields) { first, _ in first }
+        }
+        guard problems.isEmpty, let window else { throw AppError.validation(problems) }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let current = try await find(id, staff: staff, in: tx)
+            try Self.requireOpen(current)
+            let updated = try await repositories.appointments.reschedule(id, to: window, technician: current.technicianId, status: .proposed,
+                                                                         expectedVersion: version, in: tx)
+            try await audit("appointment.reschedule_proposed", updated, staff: staff, origin: origin,
+                            details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
+            try await notify(.appointmentProposed, updated, note: note, tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    /// Marks a proposed or confirmed visit done (technicians: their own).
+    public func complete(_ id: UUID, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            let current = try await find(id, staff: staff, in: tx)
+            guard current.status == .confirmed || current.status == .proposed else {
+                throw AppError(.conflict, code: "cannot_complete", "This visit is \(current.status.label.lowercased()) and cannot be marked done.")
+            }
+            let updated = try await repositories.appointments.setStatus(.completed, of: id, expectedVersion: version, in: tx)
+            try await audit("appointment.completed", updated, staff: staff, origin: origin, in: tx)
+            return updated
+        }
+    }
+
+    // MARK: Helpers
+
+    func requireAgent(_ staff: SignedInStaff) throws {
+        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins schedule visits.") }
+    }
+
+    static func requireOpen(_ appointment: Appointment) throws {
+        guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
+            throw AppError(.conflict, code: "closed", "This visit is \(appointment.status.label.lowercased()) and can no longer be changed.")
+        }
+    }
+
+    func audit(_ action: String, _ appointment: Appointment, staff: SignedInStaff, origin: RequestOrigin, details: [String: String] = [:],
+               in tx: TenantTransaction) async throws {
+        var details = details
+        details["organization"] = appointment.organizationId.uuidString.lowercased()
+        try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action,
+                                                  targetKind: "appointment", targetId: appointment.id.uuidString.lowercased(), ip: origin.ip,
+                                                  userAgent: origin.userAgent, details: details), in: tx)
+    }
+
+    /// One email to each member of the organization who takes appointment mail.
+    func notify(_ kind: NotificationKind, _ appointment: Appointment, note: String?, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+        let technician = try await appointment.technicianId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
+        let values = AppointmentMail.values(appointment, tenant: tenant, technician: technician, note: note)
+        let mail = SubscriberMail(outbox: dependencies.outbox)
+        for member in try await repositories.customers.members(of: appointment.organizationId, in: tx) {
+            try await mail.send(kind, to: member, tenant: tenant, values: values, in: tx)
+        }
+    }
+}

@@ -22,7 +22,7 @@ def test_page(page, tenant, width, server, signed_in):
     harness.open_page(driver, server.url(tenant, page.path))
     harness.save_screenshot(driver, f"{tenant}-{page.name}-{width}")
 
-    landed = driver.execute_script("return location.pathname")
+    landed = driver.execute_script("return location.pathname + location.search")
     if page.lands_on:
         assert landed.startswith(page.lands_on) and landed != page.lands_on, f"{page.path} as {page.role} ended on {landed}"
     else:

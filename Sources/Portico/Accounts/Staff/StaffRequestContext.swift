@@ -64,6 +64,7 @@ enum AdminNavigation {
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
         Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
         Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),
+        Item(label: "Domains", href: "/admin/domains", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),
     ]

@@ -46,7 +46,7 @@ public final class TestApp: Sendable {
         let database = try await TestCluster.database()
         let url = databaseURL ?? database.appURL
         let logger = TestLogging.logger("app")
-        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6), logger: logger)
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6, acquireTimeout: .seconds(60)), logger: logger)
         let listener = NotificationListener(conninfo: url, channels: AppDependencies.notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(

@@ -92,3 +92,23 @@ struct PortalEventsController {
         }
     }
 }
+
+/// `/admin/events`: live updates of this tenant for the console (all organizations,
+/// internal comments included), optionally for one work order.
+struct AdminEventsController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/events", use: events)
+    }
+
+    @Sendable func events(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let tenant = context.tenant.id.rawValue
+        let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
+        return LiveStream.response(listener: dependencies.listener) { event in
+            guard event.t == tenant else { return false }
+            if let number, let eventNumber = event.n, event.type != "appointment" { return eventNumber == number }
+            return true
+        }
+    }
+}

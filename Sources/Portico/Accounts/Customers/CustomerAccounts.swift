@@ -349,8 +349,10 @@ public struct CustomerAccounts: Sendable {
             if try await repositories.customers.find(email: email, in: tx) != nil {
                 throw AppError.validation(["member_email": "This email address already has an account here."])
             }
+            // The first person on an account (staff inviting into a new account) owns it.
+            let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
             let member = try await repositories.customers.create(NewCustomer(
-                organizationId: organization, role: .member, name: trimmed, email: email, status: .pending), in: tx)
+                organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
             try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: email, customerID: member.id, organizationID: organization,
                                            createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.inviteCustomer, to: email, name: trimmed, tenant: tenant,

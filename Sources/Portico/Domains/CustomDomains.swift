@@ -50,12 +50,16 @@ struct CustomDomains {
         return found
     }
 
-    func add(_ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin) async throws -> TenantDomain {
-        let configuration = dependencies.configuration
-        if let problem = TenantOnboarding.customDomainProblem(text, configuration: configuration) {
-            throw AppError.validation(["domain": problem], message: "The domain cannot be added: \(problem).")
+    /// Adds `text` (normalised: punycode for internationalised names) as a pending domain
+    /// with a fresh verification token.
+    func add(_ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin) async throws -> (domain: TenantDomain, enteredAs: String?) {
+        let input: DomainInput
+        switch DomainInput.parse(text, configuration: dependencies.configuration) {
+        case .success(let parsed): input = parsed
+        case .failure(let problem):
+            throw AppError.validation(["domain": problem.message], message: "The domain cannot be added: \(problem.message).")
         }
-        let domain = HostName.normalize(text)!
+        let domain = input.ascii
         let added = try await pool.withTenant(tenant.id) { tx -> TenantDomain in
             let rows = try await tx.first("""
                 SELECT count(*) FILTER (WHERE tenant_id = \(tx.tenant) AND kind = 'custom')::int AS own,
@@ -87,10 +91,11 @@ struct CustomDomains {
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {
                 throw AppError(.conflict, code: "domain_exists", "\(domain) is already on your list of domains.", fields: ["domain": "already added"])
             }
-            try await audit("domain.added", domain: domain, by: staff, origin: origin, in: tx)
+            try await audit("domain.added", domain: domain, by: staff, origin: origin,
+                            details: input.unicode.map { ["entered_as": $0] } ?? [:], in: tx)
             return inserted
         }
-        return added
+        return (added, input.unicode)
     }
 
     /// Looks the TXT record up (outside any transaction) and activates the domain when one

@@ -80,10 +80,11 @@ struct DomainsController {
     @Sendable func add(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         do {
-            let added = try await domains.add(form.text("domain"), tenant: context.tenant, by: context.staff, origin: context.origin(request))
+            let (added, enteredAs) = try await domains.add(form.text("domain"), tenant: context.tenant, by: context.staff, origin: context.origin(request))
+            let name = enteredAs.map { "\($0) (in DNS: \(added.domain))" } ?? added.domain
             return try await render(
                 context,
-                notice: "\(added.domain) was added. Create the two DNS records below, then press “Verify now”. Until it is verified, the domain shows nothing.",
+                notice: "\(name) was added. Create the two DNS records below, then press “Verify now”. Until it is verified, the domain shows nothing.",
                 highlight: added.domain
             )
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {

@@ -51,6 +51,60 @@ struct DomainAccessTests {
         }
     }
 
+    @Test("customers, anonymous visitors and another tenant's admin (with its session cookie replayed here) reach no domain route; nothing changes")
+    func outsiders() async throws {
+        let tenant = try await TestTenant.create(name: "Guarded Domains")
+        let other = try await TestTenant.create(name: "Foreign Admins")
+        let (_, customer) = try await tenant.signInableSubscriber()
+        let foreignAdmin = try await other.staff(role: .admin)
+        let domain = DomainTestSupport.uniqueDomain(tenant)
+        try await tenant.transaction { tx in
+            try await tx.execute("""
+                INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tx.tenant), \(domain), 'custom', 'guarded-token')
+                """)
+        }
+        let dns = FakeDNSResolver()
+        dns.set("_portico-challenge.\(domain)", .records(["guarded-token"]))
+        try await TestApp.with(dnsResolver: dns) { (app: TestApp) async throws in
+            let subscriber = Browser(app: app, host: tenant.host)
+            try await subscriber.signInCustomer(customer.email)
+            try await subscriber.get("/portal")
+
+            // The other tenant's admin signs in at home, then sends those cookies here.
+            let home = Browser(app: app, host: other.host)
+            try await home.signInStaff(foreignAdmin.email)
+            #expect(try await home.get("/admin/domains").status == .ok)
+            let replayed = Browser(app: app, host: tenant.host)
+            for (name, value) in home.cookies { replayed.setCookie(name, value) }
+
+            let anonymous = Browser(app: app, host: tenant.host)
+            let posts: [(String, [String: String])] = [
+                ("/admin/domains", ["domain": "new-\(tenant.slug).example.net"]), ("/admin/domains/\(domain)/verify", [:]),
+                ("/admin/domains/\(domain)/primary", [:]), ("/admin/domains/\(domain)/remove", [:]),
+            ]
+            for (who, browser) in [("customer", subscriber), ("other tenant's admin", replayed), ("anonymous", anonymous)] {
+                let page = try await browser.get("/admin/domains")
+                #expect(page.status == .seeOther, "\(who) GET")
+                #expect(page.header("Location")?.hasPrefix("/admin/login") == true, "\(who) GET")
+                #expect(!page.body.contains("guarded-token"))
+                for (path, fields) in posts {
+                    // With the CSRF token of a page this browser really has, when it has one.
+                    let response = try await browser.post(path, fields)
+                    #expect(response.status == .seeOther || response.status == .forbidden, "\(who) POST \(path): \(response.status)")
+                    #expect(response.header("Location").map { $0.hasPrefix("/admin/login") } ?? true, "\(who) POST \(path)")
+                }
+            }
+            #expect(dns.queries.isEmpty)
+            #expect(try await DomainTestSupport.row(domain, of: tenant).map { !$0.verified && !$0.primary } == true)
+            let count = try await tenant.transaction { tx in
+                try await tx.scalar("SELECT count(*)::int FROM tenant_domains WHERE tenant_id = \(tx.tenant)", as: Int.self)
+            }
+            #expect(count == 1)
+            #expect(!(try await DomainTestSupport.auditActions(tenant)).contains { $0.hasPrefix("domain.") })
+            #expect(try await app.get("/", host: domain).status == .notFound)
+        }
+    }
+
     @Test("another tenant's domains are invisible and cannot be verified, made primary or removed from this console (404, nothing changes)")
     func crossTenant() async throws {
         let tenant = try await TestTenant.create(name: "Home Tenant")

@@ -138,8 +138,9 @@ struct DomainConsoleTests {
             try await console.signInStaff(admin.email)
             try await console.get("/admin/domains")
             let cases: [(String, String)] = [
-                ("", "is not a domain name"),
-                ("https://portal.example.net/", "is not a domain name"),
+                ("", "enter a domain name"),
+                ("https://portal.example.net/", "without https://"),
+                ("\u{2603}.example.net", "which a domain name cannot hold"),
                 ("portal example.net", "is not a domain name"),
                 ("localhost-only", "is not a domain name"),
                 ("203.0.113.7", "not an IP address"),
@@ -151,7 +152,19 @@ struct DomainConsoleTests {
                 let response = try await console.post("/admin/domains", ["domain": input])
                 #expect(response.status == .unprocessableContent, "input \(input)")
                 #expect(response.body.contains(message), "input \(input)")
+                #expect(response.body.contains("href=\"#field-domain\""), "input \(input)")
             }
+            #expect(try await DomainTestSupport.auditActions(tenant).filter { $0 == "domain.added" }.isEmpty)
+
+            // An internationalised name is stored in its DNS (punycode) form, shown both ways.
+            let unique = "i\(UUID().uuidString.prefix(6).lowercased())"
+            let international = try await console.post("/admin/domains", ["domain": "Portal.\(unique).Bücher.example"])
+            #expect(international.status == .ok)
+            let ascii = "portal.\(unique).xn--bcher-kva.example"
+            #expect(international.body.contains("portal.\(unique).bücher.example (in DNS: \(ascii)) was added"))
+            #expect(international.body.contains("_portico-challenge.\(ascii)"))
+            #expect(try await DomainTestSupport.row(ascii, of: tenant)?.verified == false)
+            #expect(try await console.post("/admin/domains/\(ascii)/remove").status == .ok)
             let domain = DomainTestSupport.uniqueDomain(tenant)
             #expect(try await console.post("/admin/domains", ["domain": domain]).status == .ok)
             let duplicate = try await console.post("/admin/domains", ["domain": domain])

@@ -23,6 +23,10 @@ def test_add_verify_and_remove_a_domain_at_360(server, signed_in):
     assert "portico-verify=" in main
     assert "CNAME" in main
     harness.save_screenshot(driver, "zenith-admin-domains-pending-360")
+    # The domain table's cards wrap long names instead of scrolling sideways inside it.
+    sideways = driver.execute_script(
+        "return Array.from(document.querySelectorAll('main .table-wrap')).map((el) => el.scrollWidth - el.clientWidth)")
+    assert sideways and all(extra <= 1 for extra in sideways), f"the domain table scrolls sideways by {sideways} px at 360 px"
     problems = harness.page_problems(driver)
     assert not problems, "\n".join(problems)
 

@@ -75,6 +75,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
+    BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     // The operator host.
     let operatorSite = router.group(context: OperatorSiteContext.self)

@@ -1,6 +1,6 @@
 import Foundation
 import Portico
-import PorticoCrypto
+import HummingbirdOTP
 import PorticoTestSupport
 import Postgres
 import Testing

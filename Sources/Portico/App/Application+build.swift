@@ -78,7 +78,9 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
+    DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
+    BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     // The operator host.
     let operatorSite = router.group(context: OperatorSiteContext.self)

@@ -10,6 +10,7 @@ public struct Repositories: Sendable {
     public let notes: any NoteRepository
     public let audit: any AuditRepository
     public let settings: any TenantSettingsRepository
+    public let branding: any BrandingRepository
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),
@@ -20,6 +21,7 @@ public struct Repositories: Sendable {
         tasks: PostgresTaskRepository(),
         notes: PostgresNoteRepository(),
         audit: PostgresAuditRepository(),
-        settings: PostgresTenantSettingsRepository()
+        settings: PostgresTenantSettingsRepository(),
+        branding: PostgresBrandingRepository()
     )
 }

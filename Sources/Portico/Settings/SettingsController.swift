@@ -68,6 +68,8 @@ struct SettingsController {
             .init(title: "Session and security", href: "/admin/settings/security",
                   summary: "Staff signed out after \(security.staffIdleMinutes) idle minutes; two-factor sign-in \(security.requireStaffTotp ? "required" : "optional") for staff."),
             .init(title: "Staff", href: "/admin/staff", summary: "Invite staff, change roles, deactivate accounts."),
+            .init(title: "Branding", href: "/admin/branding", summary: "Logo, colours and texts of the portal and emails."),
+            .init(title: "Domains", href: "/admin/domains", summary: "Custom domains and the primary one used in email links."),
         ]
         return try dependencies.renderer.render("admin/settings/index", theme: context.tenant.theme,
                                                 IndexView(layout: context.layout(title: "Settings", current: "/admin/settings"), sections: sections))

@@ -29,7 +29,11 @@ struct AccountSecurityController {
         let credentials = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx)
         }
-        let view = View(layout: context.layout(title: "My account", current: "/admin/account"), form: FormView(form),
+        var layout = context.layout(title: "My account", current: "/admin/account")
+        if context.auth.session.staffTotpRequired && credentials?.totpEnabledAt == nil && enrolment == nil {
+            layout.notice = "Two-factor sign-in is required for staff. Set it up below to use the console."
+        }
+        let view = View(layout: layout, form: FormView(form),
                         email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
                         enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes)
         return try dependencies.renderer.render("admin/account", theme: context.tenant.theme, view, status: status)
@@ -59,6 +63,11 @@ struct AccountSecurityController {
 
     @Sendable func disable(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
+        if context.auth.session.staffTotpRequired {
+            var state = FormState()
+            state.errors = ["code": "Two-factor sign-in is required for staff here, so it cannot be turned off. An admin can change this under Settings → Session and security."]
+            return try await render(context, form: state, status: .conflict)
+        }
         do {
             try await accounts.disableTOTP(staff: context.staff, code: form.text("code"), tenant: context.tenant, origin: context.origin(request))
             return try await render(context)

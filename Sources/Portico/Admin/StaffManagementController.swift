@@ -37,7 +37,7 @@ struct StaffManagementController {
 
     func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let staff = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
-        var layout = context.layout(title: "Staff", current: "/admin/staff")
+        var layout = context.layout(title: "Staff", current: "/admin/settings")
         layout.notice = notice
         let view = View(
             layout: layout, form: FormView(form),

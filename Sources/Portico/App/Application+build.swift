@@ -63,6 +63,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
 
     // The console: every route needs a signed-in staff member; some need a role.
     let console = tenantRoutes.group(context: StaffRequestContext.self)
+    console.add(middleware: StaffTwoFactorRequirement())
     AdminHomeController(dependencies: dependencies).addRoutes(to: console)
     AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
     AdminWorkOrdersController(dependencies: dependencies).addRoutes(to: console)
@@ -73,7 +74,11 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     AdminAppointmentsController(dependencies: dependencies).addRoutes(console: console, agents: agents)
     AdminTasksController(dependencies: dependencies).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
+    SettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    CategorySettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)

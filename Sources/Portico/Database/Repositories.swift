@@ -9,6 +9,7 @@ public struct Repositories: Sendable {
     public let tasks: any TaskRepository
     public let notes: any NoteRepository
     public let audit: any AuditRepository
+    public let settings: any TenantSettingsRepository
     public let branding: any BrandingRepository
 
     public static let postgres = Repositories(
@@ -20,6 +21,7 @@ public struct Repositories: Sendable {
         tasks: PostgresTaskRepository(),
         notes: PostgresNoteRepository(),
         audit: PostgresAuditRepository(),
+        settings: PostgresTenantSettingsRepository(),
         branding: PostgresBrandingRepository()
     )
 }

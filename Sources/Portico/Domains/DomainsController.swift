@@ -53,7 +53,7 @@ struct DomainsController {
                 highlight: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let list = try await domains.list(tenant: context.tenant.id)
         let platformHost = dependencies.directory.platformHost(slug: context.tenant.slug)
-        var layout = context.layout(title: "Domains", current: "/admin/domains")
+        var layout = context.layout(title: "Domains", current: "/admin/settings")
         layout.notice = notice
         let rows = list.map { domain in
             View.Row(

@@ -42,7 +42,7 @@ struct DashboardController {
             let tasks = try await repositories.tasks.list(organization: organization, status: .open, in: tx)
             let notes = try await repositories.notes.list(organization: organization, sharedOnly: true, limit: 3, in: tx)
                 .filter { $0.customerId == nil || $0.customerId == context.customer.id }
-            let notices = try await ServiceNotices.recent(days: 1, in: tx).filter { $0.isCurrent() }
+            let notices = try await ServiceNotices.active(in: tx)
             return (orders, nextView, tasks, notes, notices)
         }
         let today = ISODates.today()

@@ -118,7 +118,12 @@ struct PortalWorkOrdersController {
             layout: context.layout(title: title, current: "/portal/work-orders"),
             form: FormView(FormState(values: values, errors: errors, message: message)),
             categories: [Option(value: "", label: "Choose a category", selected: current.isEmpty)]
-                + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText) },
+                + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText) }
+                // An order keeps a category that is no longer offered to new ones.
+                + (order.flatMap { order in
+                    order.category.isEmpty || categories.contains { $0.name == order.category } ? nil
+                        : [Option(value: order.category, label: order.category, selected: order.category == current)]
+                } ?? []),
             priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["priority"] ?? "normal")) },
             editing: order != nil, number: order?.number, version: order?.version, loadedAt: ISODates.format(Date()),
             action: order.map { "/portal/work-orders/\($0.number)/edit" } ?? "/portal/work-orders",

@@ -20,16 +20,32 @@ public struct ServiceNotice: Sendable, Decodable {
 }
 
 public enum ServiceNotices {
+    /// One definition of "active", used by the status page, the dashboard banner and the
+    /// console alike: started, not past its end, not resolved.
+    static let activeCondition: SQL = "starts_at <= now() AND (ends_at IS NULL OR ends_at > now()) AND resolved_at IS NULL"
+
+    /// The last `days` days of notices, plus any still active or planned, however old.
     public static func recent(days: Int = 30, in tx: TenantTransaction) async throws -> [ServiceNotice] {
         try await tx.rows("""
             SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
-             WHERE starts_at > now() - make_interval(days => \(days)) OR resolved_at IS NULL
+             WHERE starts_at > now() - make_interval(days => \(days))
+                OR (resolved_at IS NULL AND (ends_at IS NULL OR ends_at > now()))
              ORDER BY starts_at DESC LIMIT 100
+            """).map { try $0.decode(ServiceNotice.self) }
+    }
+
+    /// The notices happening now (the dashboard banner).
+    public static func active(in tx: TenantTransaction) async throws -> [ServiceNotice] {
+        try await tx.rows("""
+            SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
+             WHERE \(activeCondition) ORDER BY starts_at DESC LIMIT 20
             """).map { try $0.decode(ServiceNotice.self) }
     }
 
     struct View: Sendable {
         let kind: String
+        let kindLabel: String
+        let style: String
         let title: String
         let body: String
         let when: String
@@ -37,13 +53,30 @@ public enum ServiceNotices {
         let upcoming: Bool
     }
 
+    static func label(_ kind: String) -> String {
+        switch kind {
+        case "outage": "Outage"
+        case "maintenance": "Maintenance"
+        default: "Information"
+        }
+    }
+
+    /// Outages in red, maintenance in amber, information in the brand colour.
+    static func style(_ kind: String) -> String {
+        switch kind {
+        case "outage": "notice notice--danger"
+        case "maintenance": "notice notice--warning"
+        default: "notice"
+        }
+    }
+
     static func view(_ notice: ServiceNotice, now: Date = Date()) -> View {
         var when = "Since \(DisplayDate.dateTime(notice.startsAt))"
         if notice.startsAt > now { when = "Planned from \(DisplayDate.dateTime(notice.startsAt))" }
-        if let end = notice.endsAt { when += " until \(DisplayDate.dateTime(end))" }
+        if let end = notice.endsAt { when += end > now ? " until \(DisplayDate.dateTime(end))" : ", ended \(DisplayDate.dateTime(end))" }
         if let resolved = notice.resolvedAt { when = "Resolved \(DisplayDate.dateTime(resolved))" }
-        return View(kind: notice.kind, title: notice.title, body: notice.body, when: when, current: notice.isCurrent(at: now),
-                    upcoming: notice.startsAt > now && notice.resolvedAt == nil)
+        return View(kind: notice.kind, kindLabel: label(notice.kind), style: style(notice.kind), title: notice.title, body: notice.body, when: when,
+                    current: notice.isCurrent(at: now), upcoming: notice.startsAt > now && notice.resolvedAt == nil)
     }
 }
 

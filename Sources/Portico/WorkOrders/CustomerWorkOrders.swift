@@ -13,9 +13,16 @@ public struct CustomerWorkOrders: Sendable {
                                               baseBlock: .seconds(3600), maximumBlock: .seconds(24 * 3600))
     public static let reopenWindow: TimeInterval = 14 * 24 * 3600
 
-    func validate(_ input: WorkOrderInput, submit: Bool, in tx: TenantTransaction) async throws {
-        let categories = try await WorkOrderCategories.active(in: tx).map(\.name)
-        let problems = input.problems(categories: categories, requireComplete: submit)
+    /// Only active categories may be chosen; an order being edited may keep the category it
+    /// already has, even if an admin has deactivated it since.
+    func validate(_ input: WorkOrderInput, submit: Bool, keeping current: String? = nil, in tx: TenantTransaction) async throws {
+        let all = try await WorkOrderCategories.all(in: tx)
+        let active = all.filter(\.active).map(\.name)
+        let kept = current.map { $0.isEmpty ? [] : [$0] } ?? []
+        var problems = input.problems(categories: active.isEmpty ? [] : active + kept, requireComplete: submit)
+        if problems["category"] == nil, input.category != current, all.contains(where: { !$0.active && $0.name == input.category }) {
+            problems["category"] = "This category is no longer offered. Choose one of the listed categories."
+        }
         guard problems.isEmpty else { throw AppError.validation(problems) }
     }
 
@@ -78,7 +85,7 @@ public struct CustomerWorkOrders: Sendable {
                            retryAfter: check.retryAfter)
         }
         let updated = try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await validate(input, submit: submit || order.status == .submitted, in: tx)
+            try await validate(input, submit: submit || order.status == .submitted, keeping: order.category, in: tx)
             var changes = input.changes(from: order)
             if submit && order.status == .draft { changes.append(.init(.status, WorkOrderStatus.submitted.rawValue)) }
             let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: customer.actor,

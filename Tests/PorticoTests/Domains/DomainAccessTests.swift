@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Custom domains: roles and tenant isolation")
 struct DomainAccessTests {
-    @Test("agents and technicians get 403 on every domain page and action; the nav shows Domains to admins only")
+    @Test("agents and technicians get 403 on every domain page and action; only admins find Domains (under Settings)")
     func rolePolicy() async throws {
         let tenant = try await TestTenant.create()
         let admin = try await tenant.staff(role: .admin)
@@ -45,7 +45,7 @@ struct DomainAccessTests {
 
             let console = Browser(app: app, host: tenant.host)
             try await console.signInStaff(admin.email)
-            #expect(try await console.get("/admin").body.contains("href=\"/admin/domains\""))
+            #expect(try await console.get("/admin/settings").body.contains("href=\"/admin/domains\""))
             // Anonymous visitors are sent to sign in.
             #expect(try await Browser(app: app, host: tenant.host).get("/admin/domains").status == .seeOther)
         }

@@ -98,7 +98,15 @@ struct CustomerAuthController {
         switch outcome {
         case .signedIn(let token, _, let remember):
             var response = Redirect(to: Redirect.safeNext(next, fallback: "/portal", allowedPrefix: "/portal")).response
-            response.setCookie(cookies.session(token, persistentFor: remember ? .seconds(90 * 24 * 3600) : nil))
+            var lifetime: Duration?
+            if remember {
+                // The cookie lasts as long as the tenant's "remember me" duration (the server enforces it too).
+                let days = try await accounts.dependencies.pool.withTenant(context.tenant.id) { tx in
+                    try await accounts.dependencies.repositories.settings.security(in: tx).rememberMeDays
+                }
+                lifetime = .seconds(days * 24 * 3600)
+            }
+            response.setCookie(cookies.session(token, persistentFor: lifetime))
             return response
         case .invalidCredentials:
             var state = FormState.keeping(form)

@@ -53,4 +53,7 @@ public struct SessionRecord: Sendable, Decodable {
     public let organizationId: UUID?
     public let emailVerified: Bool
     public let staffRole: StaffRole?
+    /// Staff only: whether this person has two-factor sign-in, and whether the tenant requires it.
+    public let staffTotpEnabled: Bool
+    public let staffTotpRequired: Bool
 }

@@ -30,8 +30,11 @@ public struct PostgresSessionStore: SessionStore {
     public func create(kind: PrincipalKind, principal: UUID, remember: Bool, secondFactorPending: Bool, ip: String, userAgent: String,
                        in transaction: TenantTransaction) async throws -> String {
         let token = SecureRandom.token()
-        let idle = Int(policy.idle(kind, remember: remember).components.seconds)
-        let absolute = Int(policy.absolute(kind, remember: remember).components.seconds)
+        // The tenant's own options (within safe bounds) decide the timeouts, read afresh each time.
+        let settings = try await PostgresTenantSettingsRepository().security(in: transaction)
+        let idle = settings.idleSeconds(kind, remember: remember)
+        var absolute = Int(policy.absolute(kind, remember: remember).components.seconds)
+        if kind == .customer && remember { absolute = settings.rememberMeDays * 86_400 }
         try await transaction.execute("""
             INSERT INTO sessions (tenant_id, token_hash, principal_kind, principal_id, csrf_token, remember, second_factor_pending,
                                   idle_timeout_seconds, expires_at, ip, user_agent)
@@ -65,6 +68,8 @@ public struct PostgresSessionStore: SessionStore {
                    c.organization_id,
                    (c.email_verified_at IS NOT NULL) AS email_verified,
                    st.role AS staff_role,
+                   (st.totp_enabled_at IS NOT NULL) AS staff_totp_enabled,
+                   COALESCE((SELECT ts.require_staff_totp FROM tenant_settings ts), false) AS staff_totp_required,
                    (SELECT count(*) FROM touched) AS touched
               FROM live
               LEFT JOIN customers c ON live.principal_kind = 'customer' AND c.tenant_id = live.tenant_id AND c.id = live.principal_id

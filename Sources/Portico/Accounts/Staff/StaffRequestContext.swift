@@ -66,10 +66,7 @@ enum AdminNavigation {
         Item(label: "Subscribers", href: "/admin/customers", minimumRole: .agent),
         Item(label: "Tasks", href: "/admin/tasks", minimumRole: .agent),
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
-        Item(label: "Branding", href: "/admin/branding", minimumRole: .admin),
-        Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
-        Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),
-        Item(label: "Domains", href: "/admin/domains", minimumRole: .admin),
+        Item(label: "Settings", href: "/admin/settings", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),
     ]

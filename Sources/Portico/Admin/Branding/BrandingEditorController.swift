@@ -52,7 +52,7 @@ struct BrandingEditorController {
         for (field, _, keyPath) in BrandingInput.colorFields {
             if let typed = values[field], let color = try? Color(hex: typed) { shown[keyPath: keyPath] = color.hex }
         }
-        var layout = context.layout(title: "Branding", current: "/admin/branding")
+        var layout = context.layout(title: "Branding", current: "/admin/settings")
         layout.notice = notice
         let contrast = ((try? BrandingContrast.pairs(shown)) ?? []).map {
             let ratio = $0.foreground.contrast(with: $0.background)

@@ -1,0 +1,191 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/settings/categories` (admins): the work-order categories subscribers choose from,
+/// with help text; add, rename, reorder (plain forms, no script), deactivate / reactivate, and
+/// delete those no work order uses.
+struct CategorySettingsController {
+    let dependencies: AppDependencies
+    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    var repository: any TenantSettingsRepository { support.repository }
+
+    static let messages = ["added": "Category added.", "saved": "Category saved.", "moved": "Order changed.",
+                           "deactivated": "Category deactivated: subscribers no longer see it; existing work orders keep it.",
+                           "reactivated": "Category reactivated.", "deleted": "Category deleted."]
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/settings/categories", use: list)
+        group.post("admin/settings/categories", use: create)
+        group.get("admin/settings/categories/:id", use: edit)
+        group.post("admin/settings/categories/:id", use: update)
+        group.post("admin/settings/categories/:id/move", use: move)
+        group.post("admin/settings/categories/:id/deactivate", use: deactivate)
+        group.post("admin/settings/categories/:id/reactivate", use: reactivate)
+        group.post("admin/settings/categories/:id/delete", use: delete)
+    }
+
+    /// Name and help text from the form, or every problem with them.
+    static func parse(_ form: FormFields) throws -> (name: String, helpText: String) {
+        let name = form.text("name").trimmingCharacters(in: .whitespacesAndNewlines)
+        let help = form.text("help_text").trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if name.isEmpty { problems["name"] = "Enter a name for the category, for example “No signal”." }
+        else if name.count > 100 { problems["name"] = "Use at most 100 characters for the name." }
+        if help.count > 500 { problems["help_text"] = "Use at most 500 characters for the help text." }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        return (name, help)
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let form: FormView
+        let rows: [Row]
+        struct Row {
+            let id: String
+            let name: String
+            let helpText: String
+            let active: Bool
+            let usage: Int
+            let usageLabel: String
+            let deletable: Bool
+            let canMoveUp: Bool
+            let canMoveDown: Bool
+        }
+    }
+
+    func renderList(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let (categories, usage) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let categories = try await repository.categories(in: tx)
+            var usage: [String: Int] = [:]
+            for category in categories { usage[category.name] = try await repository.ordersUsing(category: category.name, in: tx) }
+            return (categories, usage)
+        }
+        var layout = context.layout(title: "Work-order categories", current: "/admin/settings")
+        layout.notice = notice
+        let rows = categories.enumerated().map { index, category in
+            let used = usage[category.name] ?? 0
+            return ListView.Row(id: category.id.uuidString.lowercased(), name: category.name, helpText: category.helpText, active: category.active,
+                                usage: used, usageLabel: used == 0 ? "Not used" : used == 1 ? "1 work order" : "\(used) work orders",
+                                deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1)
+        }
+        return try dependencies.renderer.render("admin/settings/categories", theme: context.tenant.theme,
+                                                ListView(layout: layout, form: FormView(form), rows: rows), status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        do {
+            let (name, help) = try Self.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let category = try await repository.createCategory(name: name, helpText: help, in: tx)
+                try await support.audit(context, request, action: "settings.category_created", targetKind: "work_order_category",
+                                        targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
+            }
+            return Redirect(to: "/admin/settings/categories?done=added").response
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await renderList(context, form: state, status: error.status).response(from: request, context: context)
+        }
+    }
+
+    struct EditView {
+        let layout: LayoutModel
+        let form: FormView
+        let id: String
+        let name: String
+        let active: Bool
+    }
+
+    func renderEdit(_ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let category = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.category(id: id, in: tx) }
+        guard let category else { throw AppError.notFound("category") }
+        let shown = values ?? ["name": category.name, "help_text": category.helpText]
+        return try dependencies.renderer.render("admin/settings/category", theme: context.tenant.theme, EditView(
+            layout: context.layout(title: "Edit category", current: "/admin/settings"),
+            form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
+            id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
+    }
+
+    @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderEdit(context, id: try support.id(context, "category"))
+    }
+
+    @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "category")
+        let form = try await FormFields.read(request)
+        do {
+            let (name, help) = try Self.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                guard let before = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
+                guard try await repository.updateCategory(id: id, name: name, helpText: help, in: tx) else { throw AppError.notFound("category") }
+                var details: [String: String] = [:]
+                if before.name != name { details["name"] = "\(before.name) → \(name)" }
+                if before.helpText != help { details["help_text"] = "changed" }
+                try await support.audit(context, request, action: "settings.category_updated", targetKind: "work_order_category",
+                                        targetId: id.uuidString.lowercased(), details: details, in: tx)
+            }
+            return Redirect(to: "/admin/settings/categories?done=saved").response
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                                        status: error.status).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "category")
+        let direction = try SettingsSupport.direction(try await FormFields.read(request))
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard try await repository.moveCategory(id: id, direction, in: tx) else { throw AppError.notFound("category") }
+            try await support.audit(context, request, action: "settings.category_moved", targetKind: "work_order_category",
+                                    targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
+        }
+        return Redirect(to: "/admin/settings/categories?done=moved").response
+    }
+
+    func setActive(_ active: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "category")
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let category = try await repository.category(id: id, in: tx),
+                  try await repository.setCategoryActive(id: id, active: active, in: tx) else { throw AppError.notFound("category") }
+            try await support.audit(context, request, action: active ? "settings.category_reactivated" : "settings.category_deactivated",
+                                    targetKind: "work_order_category", targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
+        }
+        return Redirect(to: "/admin/settings/categories?done=\(active ? "reactivated" : "deactivated")").response
+    }
+
+    @Sendable func deactivate(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        try await setActive(false, request, context)
+    }
+
+    @Sendable func reactivate(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        try await setActive(true, request, context)
+    }
+
+    @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "category")
+        do {
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                guard let category = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
+                let used = try await repository.ordersUsing(category: category.name, in: tx)
+                guard used == 0 else {
+                    throw AppError(.conflict, code: "category_in_use",
+                                   "“\(category.name)” is used by \(used == 1 ? "1 work order" : "\(used) work orders"), so it cannot be deleted. Deactivate it instead: subscribers stop seeing it and existing work orders keep it.")
+                }
+                guard try await repository.deleteCategory(id: id, in: tx) else { throw AppError.notFound("category") }
+                try await support.audit(context, request, action: "settings.category_deleted", targetKind: "work_order_category",
+                                        targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
+            }
+            return Redirect(to: "/admin/settings/categories?done=deleted").response
+        } catch let error as AppError where error.kind == .conflict {
+            return try await renderList(context, form: FormState(message: error.message), status: error.status).response(from: request, context: context)
+        }
+    }
+}

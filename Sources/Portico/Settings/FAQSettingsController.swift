@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/settings/faq` (admins): the questions and answers on the subscribers' support page;
+/// add, edit, reorder (plain forms, no script) and delete.
+struct FAQSettingsController {
+    let dependencies: AppDependencies
+    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    var repository: any TenantSettingsRepository { support.repository }
+
+    static let messages = ["added": "Question added.", "saved": "Question saved.", "moved": "Order changed.", "deleted": "Question deleted."]
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/settings/faq", use: list)
+        group.post("admin/settings/faq", use: create)
+        group.get("admin/settings/faq/:id", use: edit)
+        group.post("admin/settings/faq/:id", use: update)
+        group.post("admin/settings/faq/:id/move", use: move)
+        group.post("admin/settings/faq/:id/delete", use: delete)
+    }
+
+    static func parse(_ form: FormFields) throws -> (question: String, answer: String) {
+        let question = form.text("question").trimmingCharacters(in: .whitespacesAndNewlines)
+        let answer = form.text("answer").trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if question.isEmpty { problems["question"] = "Enter the question, as a subscriber would ask it." }
+        else if question.count > 300 { problems["question"] = "Use at most 300 characters for the question." }
+        if answer.isEmpty { problems["answer"] = "Enter the answer." }
+        else if answer.count > 5000 { problems["answer"] = "Use at most 5,000 characters for the answer." }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        return (question, answer)
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let form: FormView
+        let rows: [Row]
+        struct Row { let id: String; let question: String; let answer: String; let canMoveUp: Bool; let canMoveDown: Bool }
+    }
+
+    func renderList(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
+        var layout = context.layout(title: "Frequently asked questions", current: "/admin/settings")
+        layout.notice = notice
+        let rows = entries.enumerated().map { index, entry in
+            ListView.Row(id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
+                         canMoveUp: index > 0, canMoveDown: index < entries.count - 1)
+        }
+        return try dependencies.renderer.render("admin/settings/faq", theme: context.tenant.theme,
+                                                ListView(layout: layout, form: FormView(form), rows: rows), status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        do {
+            let (question, answer) = try Self.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let entry = try await repository.createFAQ(question: question, answer: answer, in: tx)
+                try await support.audit(context, request, action: "settings.faq_created", targetKind: "faq_entry",
+                                        targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
+            }
+            return Redirect(to: "/admin/settings/faq?done=added").response
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await renderList(context, form: state, status: error.status).response(from: request, context: context)
+        }
+    }
+
+    struct EditView {
+        let layout: LayoutModel
+        let form: FormView
+        let id: String
+    }
+
+    func renderEdit(_ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let entry = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
+        guard let entry else { throw AppError.notFound("question") }
+        let shown = values ?? ["question": entry.question, "answer": entry.answer]
+        return try dependencies.renderer.render("admin/settings/faq-entry", theme: context.tenant.theme, EditView(
+            layout: context.layout(title: "Edit question", current: "/admin/settings"),
+            form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), id: entry.id.uuidString.lowercased()), status: status)
+    }
+
+    @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderEdit(context, id: try support.id(context, "question"))
+    }
+
+    @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "question")
+        let form = try await FormFields.read(request)
+        do {
+            let (question, answer) = try Self.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                guard try await repository.updateFAQ(id: id, question: question, answer: answer, in: tx) else { throw AppError.notFound("question") }
+                try await support.audit(context, request, action: "settings.faq_updated", targetKind: "faq_entry",
+                                        targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
+            }
+            return Redirect(to: "/admin/settings/faq?done=saved").response
+        } catch let error as AppError where error.kind == .validation {
+            return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                                        status: error.status).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "question")
+        let direction = try SettingsSupport.direction(try await FormFields.read(request))
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard try await repository.moveFAQ(id: id, direction, in: tx) else { throw AppError.notFound("question") }
+            try await support.audit(context, request, action: "settings.faq_moved", targetKind: "faq_entry",
+                                    targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
+        }
+        return Redirect(to: "/admin/settings/faq?done=moved").response
+    }
+
+    @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "question")
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let entry = try await repository.faqEntry(id: id, in: tx), try await repository.deleteFAQ(id: id, in: tx) else {
+                throw AppError.notFound("question")
+            }
+            try await support.audit(context, request, action: "settings.faq_deleted", targetKind: "faq_entry",
+                                    targetId: id.uuidString.lowercased(), details: ["question": String(entry.question.prefix(100))], in: tx)
+        }
+        return Redirect(to: "/admin/settings/faq?done=deleted").response
+    }
+}

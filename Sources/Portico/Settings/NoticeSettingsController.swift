@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/settings/notices` (admins): outage, maintenance and information notices with a
+/// start and an optional end; they show on `/status` and as the dashboard banner while active
+/// (started, not ended, not resolved). Create, edit, resolve.
+struct NoticeSettingsController {
+    let dependencies: AppDependencies
+    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    var repository: any TenantSettingsRepository { support.repository }
+
+    static let messages = ["added": "Notice created.", "saved": "Notice saved.", "resolved": "Notice resolved: it moves to the status page’s history."]
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/settings/notices", use: list)
+        group.post("admin/settings/notices", use: create)
+        group.get("admin/settings/notices/:id", use: edit)
+        group.post("admin/settings/notices/:id", use: update)
+        group.post("admin/settings/notices/:id/resolve", use: resolve)
+    }
+
+    static func kinds(_ selected: String) -> [Option] {
+        NoticeInput.kinds.map { Option(value: $0, label: ServiceNotices.label($0), selected: $0 == selected) }
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let form: FormView
+        let kinds: [Option]
+        let rows: [Row]
+        struct Row {
+            let id: String
+            let title: String
+            let kindLabel: String
+            let when: String
+            let state: String
+            let stateLabel: String
+            let resolvable: Bool
+        }
+    }
+
+    static func state(_ notice: ServiceNotice, now: Date = Date()) -> (String, String) {
+        if notice.resolvedAt != nil { return ("resolved", "Resolved") }
+        if notice.startsAt > now { return ("planned", "Planned") }
+        if let end = notice.endsAt, end <= now { return ("ended", "Ended") }
+        return ("active", "Showing now")
+    }
+
+    func renderList(_ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notices(in: tx) }
+        var layout = context.layout(title: "Service notices", current: "/admin/settings")
+        layout.notice = notice
+        let shown = values ?? ["kind": "outage", "starts_at": NoticeInput.formatTime(Date())]
+        let rows = notices.map { notice in
+            let (state, label) = Self.state(notice)
+            return ListView.Row(id: notice.id.uuidString.lowercased(), title: notice.title, kindLabel: ServiceNotices.label(notice.kind),
+                                when: ServiceNotices.view(notice).when, state: state, stateLabel: label, resolvable: notice.resolvedAt == nil)
+        }
+        return try dependencies.renderer.render("admin/settings/notices", theme: context.tenant.theme, ListView(
+            layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
+            kinds: Self.kinds(shown["kind"] ?? "outage"), rows: rows), status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
+    }
+
+    static func details(_ input: NoticeInput) -> [String: String] {
+        ["kind": input.kind, "title": String(input.title.prefix(100)), "starts_at": ISODates.format(input.startsAt),
+         "ends_at": input.endsAt.map { ISODates.format($0) } ?? ""]
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        do {
+            let input = try NoticeInput.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let notice = try await repository.createNotice(input, in: tx)
+                try await support.audit(context, request, action: "settings.notice_created", targetKind: "service_notice",
+                                        targetId: notice.id.uuidString.lowercased(), details: Self.details(input), in: tx)
+            }
+            return Redirect(to: "/admin/settings/notices?done=added").response
+        } catch let error as AppError where error.kind == .validation {
+            return try await renderList(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                                        status: error.status).response(from: request, context: context)
+        }
+    }
+
+    struct EditView {
+        let layout: LayoutModel
+        let form: FormView
+        let kinds: [Option]
+        let id: String
+        let resolved: Bool
+        let resolvedAt: String?
+    }
+
+    func renderEdit(_ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let notice = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notice(id: id, in: tx) }
+        guard let notice else { throw AppError.notFound("notice") }
+        let shown = values ?? ["kind": notice.kind, "title": notice.title, "body": notice.body, "starts_at": NoticeInput.formatTime(notice.startsAt),
+                               "ends_at": notice.endsAt.map(NoticeInput.formatTime) ?? ""]
+        return try dependencies.renderer.render("admin/settings/notice", theme: context.tenant.theme, EditView(
+            layout: context.layout(title: "Edit notice", current: "/admin/settings"),
+            form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
+            id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
+            resolvedAt: notice.resolvedAt.map { DisplayDate.dateTime($0) }), status: status)
+    }
+
+    @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderEdit(context, id: try support.id(context, "notice"))
+    }
+
+    @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "notice")
+        let form = try await FormFields.read(request)
+        do {
+            let input = try NoticeInput.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                guard try await repository.updateNotice(id: id, input, in: tx) else { throw AppError.notFound("notice") }
+                try await support.audit(context, request, action: "settings.notice_updated", targetKind: "service_notice",
+                                        targetId: id.uuidString.lowercased(), details: Self.details(input), in: tx)
+            }
+            return Redirect(to: "/admin/settings/notices?done=saved").response
+        } catch let error as AppError where error.kind == .validation {
+            return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                                        status: error.status).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func resolve(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "notice")
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let notice = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }
+            guard try await repository.resolveNotice(id: id, in: tx) else {
+                throw AppError(.conflict, code: "notice_resolved", "“\(notice.title)” is already resolved.")
+            }
+            try await support.audit(context, request, action: "settings.notice_resolved", targetKind: "service_notice",
+                                    targetId: id.uuidString.lowercased(), details: ["title": String(notice.title.prefix(100))], in: tx)
+        }
+        return Redirect(to: "/admin/settings/notices?done=resolved").response
+    }
+}

@@ -172,6 +172,16 @@ struct UploadFixture {
         return Request(head: head, body: requestBody)
     }
 
+    func receive(
+        _ body: MultipartBody, limits: UploadLimits = .standard, chunkSize: Int? = nil, pulled: PulledBytes? = nil,
+        scanner: any VirusScanner = NoScanner(), beforeFiles: MultipartUpload.BeforeFiles? = nil
+    ) async throws -> UploadedForm {
+        let request = request(body.finished(), contentType: body.contentType, chunkSize: chunkSize, pulled: pulled)
+        return try await MultipartUpload.receive(
+            request: request, limits: limits, blobStore: store, tenant: tenant, scanner: scanner, beforeFiles: beforeFiles
+        )
+    }
+
     func storedBytes(_ key: BlobKey) async throws -> [UInt8] {
         let buffer = try await store.read(tenant: tenant, key: key, upTo: 100 * 1024 * 1024)
         return Array(buffer.readableBytesView)

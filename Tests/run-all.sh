@@ -20,3 +20,6 @@ trap stop_test_cluster EXIT
 
 swift build --build-tests
 swift test --skip-build
+
+# Real headless Chromium against the real server (the binary built above).
+PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Browser/run.sh

@@ -34,7 +34,10 @@ public enum DemoSeedForMigrations {
         INSERT INTO audit_events (tenant_id, actor_kind, action) VALUES (current_setting('app.tenant_id')::uuid, 'system', 'test.seed');
         INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id)
              VALUES (current_setting('app.tenant_id')::uuid, 'test', 'x@example.net', 'Hello', 'Body', 'm1@acme.localhost');
-        INSERT INTO tenant_settings (tenant_id) VALUES (current_setting('app.tenant_id')::uuid);
+        INSERT INTO tenant_settings (tenant_id) VALUES (current_setting('app.tenant_id')::uuid)
+            ON CONFLICT (tenant_id) DO NOTHING;
+        INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash)
+             SELECT tenant_id, id, repeat('a', 64) FROM organizations LIMIT 1;
         """
 
     static let platformScript = """

@@ -45,7 +45,7 @@ public final class TestApp: Sendable {
         let database = try await TestCluster.database()
         let url = databaseURL ?? database.appURL
         let logger = TestLogging.logger("app")
-        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6), logger: logger)
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6, acquireTimeout: .seconds(60)), logger: logger)
         let listener = NotificationListener(conninfo: url, channels: AppDependencies.notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
@@ -144,5 +144,37 @@ private extension Logger {
         var logger = self
         logger[metadataKey: key] = value
         return logger
+    }
+}
+
+/// Gathers a streamed response body as it arrives (Server-Sent Events).
+public final class StreamCollector: ResponseBodyWriter, @unchecked Sendable {
+    private var buffer = ""
+    private let lock = NSLock()
+
+    public init() {}
+
+    public func write(_ buffer: ByteBuffer) async throws {
+        lock.withLock { self.buffer += String(buffer: buffer) }
+    }
+
+    public func finish(_ trailingHeaders: HTTPFields?) async throws {}
+
+    public var text: String { lock.withLock { buffer } }
+}
+
+extension TestApp {
+    /// Sends a request and streams its response body into `collector` until it ends or the
+    /// task is cancelled.
+    public func stream(_ method: HTTPRequest.Method, _ path: String, host: String, headers: HTTPFields = [:], into collector: StreamCollector) async throws -> HTTPResponse.Status {
+        let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: headers),
+                              body: RequestBody(buffer: ByteBuffer()))
+        let channel = NIOAsyncTestingChannel()
+        channel.remoteAddress = try SocketAddress(ipAddress: "203.0.113.77", port: 51_000)
+        let context = AppRequestContext(source: ApplicationRequestContextSource(
+            channel: channel, logger: logger.with(metadataKey: "hb.request.id", value: .string("stream"))))
+        let response = try await responder.respond(to: request, context: context)
+        try await response.body.write(collector)
+        return response.status
     }
 }

@@ -30,7 +30,7 @@ public enum TestCluster {
         try await Migrator(directory: try ResourceLocator.directory(named: "Migrations"), logger: logger)
             .up(pool: owner, appRole: handle.credentials.appUser)
         await owner.close()
-        let appPool = ConnectionPool(configuration: PoolConfiguration(conninfo: handle.appURL, maxConnections: 12), logger: logger)
+        let appPool = ConnectionPool(configuration: PoolConfiguration(conninfo: handle.appURL, maxConnections: 20, acquireTimeout: .seconds(60)), logger: logger)
         return Database(handle: handle, appPool: appPool)
     }
 

@@ -34,7 +34,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
             if error.constraint == "customers_tenant_id_email_key" {
                 throw AppError(.conflict, code: "email_taken", "An account with this email address already exists.", fields: ["email": "Already registered"])
             }
-            throw AppError(.conflict, code: "external_id_taken", "Another customer already has this external id.", fields: ["external_id": "Already in use"])
+            throw AppError(.conflict, code: "external_id_taken", "Another customer already has this external id.", fields: ["external_id": "Another customer already has this external id."])
         }
     }
 

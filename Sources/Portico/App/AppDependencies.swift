@@ -66,7 +66,7 @@ public struct AppDependencies: Sendable {
     }
 
     /// Channels the process listens on.
-    public static let notificationChannels = [TenantDirectory.notificationChannel, "portico_outbox", "portico_events"]
+    public static let notificationChannels = [TenantDirectory.notificationChannel, "portico_outbox", LiveEvent.channel]
 
     /// Builds the production dependencies against a database.
     public static func make(configuration: AppConfiguration, appURL: String, logger: Logger) async throws -> AppDependencies {

@@ -90,8 +90,43 @@ public struct DemoData: Sendable {
                     \(b.colorBackground), \(b.colorText), \(b.supportEmail), \(b.supportPhone), \(b.supportHours), \(b.websiteUrl),
                     \(b.welcomeMessage), \(b.footerText))
                 """)
+            try await settings(for: spec, in: tx)
             try await populate(spec, passwordHash: passwordHash, in: tx)
         }
+    }
+
+    /// Categories with help text, FAQ entries, service notices (one resolved, one planned).
+    private func settings(for spec: Spec, in tx: TenantTransaction) async throws {
+        let categories = [
+            ("Installation", "A new connection, or moving your antenna to a new building."),
+            ("Repair", "Something stopped working or got damaged."),
+            ("Relocation", "Move your router or antenna within the same property."),
+            ("Upgrade", "New equipment for a faster plan."),
+            ("Other", "Anything else — describe it below."),
+        ]
+        for (index, category) in categories.enumerated() {
+            try await tx.execute("""
+                INSERT INTO work_order_categories (tenant_id, name, help_text, position) VALUES (\(tx.tenant), \(category.0), \(category.1), \(index))
+                """)
+        }
+        let faq = [
+            ("My internet is slow in the evening. Why?", "Evenings are the busiest time on the network. Restart your router first; if speeds stay below half your plan for more than a day, create a Repair work order."),
+            ("How do I restart my equipment?", "Unplug the power supply of the antenna (the small box near the cable) for 30 seconds, then plug it back in. Wait two minutes."),
+            ("Can I move my router myself?", "Yes, inside the same room. To move it elsewhere, ask for a Relocation: the cable may need to be re-routed."),
+            ("What if nobody is home at the appointment?", "Ask for another time from the appointment page at least 24 hours before, so we can plan another visit."),
+        ]
+        for (index, entry) in faq.enumerated() {
+            try await tx.execute("INSERT INTO faq_entries (tenant_id, question, answer, position) VALUES (\(tx.tenant), \(entry.0), \(entry.1), \(index))")
+        }
+        let now = Date()
+        try await tx.execute("""
+            INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at, resolved_at)
+            VALUES (\(tx.tenant), 'outage', 'North ridge sector offline', 'A power failure at the north ridge tower interrupted service for about two hours.',
+                    \(now.addingTimeInterval(-5 * 86_400)), NULL, \(now.addingTimeInterval(-5 * 86_400 + 7200))),
+                   (\(tx.tenant), 'maintenance', 'Planned tower maintenance', 'Short interruptions between 02:00 and 04:00 while we upgrade radios.',
+                    \(now.addingTimeInterval(3 * 86_400)), \(now.addingTimeInterval(3 * 86_400 + 7200)), NULL)
+            """)
+        try await tx.execute("INSERT INTO tenant_settings (tenant_id) VALUES (\(tx.tenant)) ON CONFLICT DO NOTHING")
     }
 
     private func populate(_ spec: Spec, passwordHash: String, in tx: TenantTransaction) async throws {
@@ -134,7 +169,7 @@ public struct DemoData: Sendable {
                 var order = try await repositories.workOrders.create(NewWorkOrder(
                     organizationId: organization.id, title: title,
                     description: "\(title). Reported by \(customer.name).", category: orderIndex % 2 == 0 ? "Repair" : "Installation",
-                    priority: orderIndex % 4 == 0 ? .high : .normal, serviceLocation: organization.serviceAddress,
+                    priority: orderIndex % 4 == 0 ? .high : .normal, serviceLocation: organization.serviceAddress, preferredDates: "Weekday mornings",
                     customerNotes: "Dog in the yard is friendly.", status: status == .draft ? .draft : .submitted
                 ), by: customerActor, in: tx)
                 if status != .draft && status != .submitted {

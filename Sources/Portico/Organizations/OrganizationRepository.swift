@@ -7,6 +7,9 @@ public protocol OrganizationRepository: Sendable {
     func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization?
     func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization?
     func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
+    func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization?
+    func removeEquipment(_ id: UUID, from organization: UUID, in transaction: TenantTransaction) async throws -> Bool
+    func count(search: String?, in transaction: TenantTransaction) async throws -> Int
     func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment
     func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment]
 }
@@ -30,9 +33,9 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
                 """)!.decode(Organization.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             if error.constraint == "organizations_tenant_id_account_number_key" {
-                throw AppError(.conflict, code: "account_number_taken", "Account number \(accountNumber) is already used by another subscriber account.", fields: ["account_number": "Already in use"])
+                throw AppError(.conflict, code: "account_number_taken", "Account number \(accountNumber) is already used by another subscriber account.", fields: ["account_number": "Another subscriber account already has this account number. Use another, or leave it blank for the next free number."])
             }
-            throw AppError(.conflict, code: "external_id_taken", "Another subscriber account already has this external id.", fields: ["external_id": "Already in use"])
+            throw AppError(.conflict, code: "external_id_taken", "Another subscriber account already has this external id.", fields: ["external_id": "Another subscriber account already has this external id."])
         }
     }
 
@@ -45,14 +48,43 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
     }
 
     public func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization] {
-        var condition: SQL = "true"
-        if let search, !search.isEmpty {
-            let pattern = "%" + SQLPattern.escapeLike(search.lowercased()) + "%"
-            condition = "(lower(name) LIKE \(pattern) OR lower(account_number) LIKE \(pattern) OR lower(service_address) LIKE \(pattern))"
-        }
+        let condition = Self.matching(search)
         return try await transaction.rows("""
             SELECT * FROM organizations WHERE \(condition) ORDER BY lower(name), id LIMIT \(limit) OFFSET \(offset)
             """).map { try $0.decode(Organization.self) }
+    }
+
+    public func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization? {
+        do {
+            return try await transaction.first("""
+                UPDATE organizations SET name = \(fields.name), kind = \(fields.kind), service_address = \(fields.serviceAddress),
+                       service_plan = \(fields.servicePlan), service_status = \(fields.serviceStatus),
+                       account_number = COALESCE(\(fields.accountNumber), account_number)
+                 WHERE id = \(id) RETURNING *
+                """)?.decode(Organization.self)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            throw AppError(.conflict, code: "account_number_taken", "Another subscriber account already has this account number.", fields: ["account_number": "Another subscriber account already has this account number. Use another, or leave it blank for the next free number."])
+        }
+    }
+
+    public func removeEquipment(_ id: UUID, from organization: UUID, in transaction: TenantTransaction) async throws -> Bool {
+        try await transaction.execute("DELETE FROM equipment WHERE id = \(id) AND organization_id = \(organization)") == 1
+    }
+
+    /// Staff look accounts up by name, number, address, or a member's name, email or phone.
+    static func matching(_ search: String?) -> SQL {
+        guard let search, !search.isEmpty else { return "true" }
+        let pattern = "%" + SQLPattern.escapeLike(search.lowercased()) + "%"
+        return """
+            (lower(name) LIKE \(pattern) OR lower(account_number) LIKE \(pattern) OR lower(service_address) LIKE \(pattern)
+             OR EXISTS (SELECT 1 FROM customers c WHERE c.organization_id = organizations.id
+                        AND (lower(c.name) LIKE \(pattern) OR lower(c.email::text) LIKE \(pattern) OR c.phone LIKE \(pattern))))
+            """
+    }
+
+    public func count(search: String?, in transaction: TenantTransaction) async throws -> Int {
+        let condition = Self.matching(search)
+        return try await transaction.scalar("SELECT count(*)::int FROM organizations WHERE \(condition)", as: Int.self) ?? 0
     }
 
     public func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment {

@@ -14,6 +14,7 @@ struct ProfileController {
         group.post("portal/profile/email", use: changeEmail)
         group.post("portal/profile/password", use: changePassword)
         group.post("portal/profile/notifications", use: saveNotifications)
+        group.post("portal/profile/members", use: inviteMember)
     }
 
     struct View {
@@ -26,6 +27,7 @@ struct ProfileController {
         let organization: String
         let accountNumber: String
         let members: [Member]
+        let isOwner: Bool
         let notifications: [Toggle]
         struct Member { let name: String; let email: String; let role: String; let isYou: Bool }
         struct Toggle { let value: String; let label: String; let enabled: Bool }
@@ -49,6 +51,7 @@ struct ProfileController {
             phone: form.values["phone"] ?? customer.phone, emailVerified: customer.isEmailVerified,
             organization: organization.name, accountNumber: organization.accountNumber,
             members: members.map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) },
+            isOwner: customer.role == .owner,
             notifications: NotificationPreferences.Group.allCases.map {
                 View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
             }
@@ -105,6 +108,21 @@ struct ProfileController {
             try await tx.execute("UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(context.customer.id)")
         }
         return try await render(context, notice: "Your email preferences are saved.")
+    }
+
+    @Sendable func inviteMember(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let role = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.customers.find(id: context.customer.id, in: tx)?.role
+        }
+        guard role == .owner else {
+            throw AppError(.forbidden, code: "owner_only", "Only the account owner can invite people to this account.")
+        }
+        return try await handle(request, context: context, form: form, notice: "Invitation sent to \(form.text("member_email")).") {
+            _ = try await accounts.inviteMember(name: form.text("member_name"), email: form.text("member_email"),
+                                                organization: context.customer.organizationId, invitedBy: context.customer.email,
+                                                tenant: context.tenant, origin: origin(request, context))
+        }
     }
 
     @Sendable func changePassword(_ request: Request, context: CustomerRequestContext) async throws -> HTML {

@@ -11,6 +11,9 @@ public struct WorkOrderFilter: Sendable {
     public var createdTo: String?
     public var assigneeId: UUID?
     public var includeDrafts: Bool
+    public var priority: WorkOrderPriority?
+    public var overdue = false
+    public var unassigned = false
 
     public init(
         organizationId: UUID? = nil, statuses: [WorkOrderStatus] = [], category: String? = nil, search: String? = nil,
@@ -33,6 +36,7 @@ public protocol WorkOrderRepository: Sendable {
     func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder?
     func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
     func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int
+    func page(_ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
     /// Applies field changes if the order is still at `expectedVersion`; records each changed
     /// field in the history. Throws a conflict when someone else changed it first.
     func update(_ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
@@ -67,6 +71,67 @@ public struct NewAttachment: Sendable {
         self.storageKey = storageKey
         self.uploadedBy = uploadedBy
         self.visibility = visibility
+    }
+}
+
+/// Orders of the staff queue.
+public enum WorkOrderSort: String, Sendable, CaseIterable {
+    case newest, oldest, updated, due, priority
+
+    public var label: String {
+        switch self {
+        case .newest: "Newest first"
+        case .oldest: "Oldest first"
+        case .updated: "Recently updated"
+        case .due: "Due soonest"
+        case .priority: "Most urgent"
+        }
+    }
+
+    var descending: Bool { self == .newest || self == .updated || self == .priority }
+
+    var orderBy: SQL {
+        switch self {
+        case .newest: "created_at DESC, number DESC"
+        case .oldest: "created_at ASC, number ASC"
+        case .updated: "updated_at DESC, number DESC"
+        case .due: "COALESCE(due_date, 'infinity'::date) ASC, number ASC"
+        case .priority: "(CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END) DESC, number DESC"
+        }
+    }
+
+    /// The cursor that continues after `order`.
+    public func cursor(after order: WorkOrder) -> WorkOrderCursor {
+        switch self {
+        case .newest, .oldest: WorkOrderCursor(value: ISODates.formatPrecise(order.createdAt), number: order.number)
+        case .updated: WorkOrderCursor(value: ISODates.formatPrecise(order.updatedAt), number: order.number)
+        case .due: WorkOrderCursor(value: order.dueDate ?? "infinity", number: order.number)
+        case .priority:
+            WorkOrderCursor(value: String(["low": 1, "normal": 2, "high": 3, "urgent": 4][order.priority.rawValue] ?? 2), number: order.number)
+        }
+    }
+}
+
+/// Where a keyset page ends: the sort value and the number of its last row.
+public struct WorkOrderCursor: Sendable, Equatable {
+    public let value: String
+    public let number: Int
+
+    public init(value: String, number: Int) {
+        self.value = value
+        self.number = number
+    }
+
+    /// `value~number`, URL-safe.
+    public var token: String { "\(value)~\(number)".addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:"))) ?? "" }
+
+    public init?(token: String) {
+        guard let decoded = token.removingPercentEncoding, let separator = decoded.lastIndex(of: "~"),
+              let number = Int(decoded[decoded.index(after: separator)...]), decoded.count <= 80 else { return nil }
+        let value = String(decoded[..<separator])
+        guard !value.isEmpty, value.allSatisfy({ $0.isNumber || "-:.TZ+infty".contains($0) }) else { return nil }
+        self.value = value
+        self.number = number
     }
 }
 
@@ -142,6 +207,11 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         if !filter.includeDrafts { conditions.append("status <> 'draft'") }
         if let category = filter.category, !category.isEmpty { conditions.append("category = \(category)") }
         if let assignee = filter.assigneeId { conditions.append("assignee_id = \(assignee)") }
+        if filter.unassigned { conditions.append("assignee_id IS NULL") }
+        if let priority = filter.priority { conditions.append("priority = \(priority)") }
+        if filter.overdue {
+            conditions.append("due_date < current_date AND status NOT IN ('draft', 'completed', 'rejected', 'cancelled')")
+        }
         if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
         if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }
         if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
@@ -161,6 +231,31 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
              ORDER BY created_at DESC, number DESC LIMIT \(limit) OFFSET \(offset)
             """).map { try $0.decode(WorkOrder.self) }
     }
+
+    /// A page of a staff queue in a stable order, continuing after `cursor` (keyset pagination:
+    /// as fast on page 5,000 as on page 1).
+    public func page(_ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
+                     in transaction: TenantTransaction) async throws -> [WorkOrder] {
+        var conditions = conditions(filter)
+        if let cursor {
+            let comparison: SQL = sort.descending ? "<" : ">"
+            switch sort {
+            case .newest, .oldest:
+                conditions = conditions + " AND (created_at, number) \(comparison) (\(cursor.value)::timestamptz, \(cursor.number))"
+            case .updated:
+                conditions = conditions + " AND (updated_at, number) \(comparison) (\(cursor.value)::timestamptz, \(cursor.number))"
+            case .due:
+                conditions = conditions + " AND (COALESCE(due_date, 'infinity'::date), number) \(comparison) (\(cursor.value)::date, \(cursor.number))"
+            case .priority:
+                conditions = conditions + " AND (\(Self.priorityRank), number) \(comparison) (\(Int(cursor.value) ?? 0), \(cursor.number))"
+            }
+        }
+        return try await transaction.rows("""
+            SELECT \(Self.columns) FROM work_orders WHERE \(conditions) ORDER BY \(sort.orderBy) LIMIT \(limit)
+            """).map { try $0.decode(WorkOrder.self) }
+    }
+
+    static let priorityRank: SQL = "(CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END)"
 
     public func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int {
         try await transaction.scalar("SELECT count(*)::int FROM work_orders WHERE \(conditions(filter))", as: Int.self) ?? 0
@@ -299,6 +394,18 @@ public enum ISODates {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+
+    /// With microseconds, for keyset cursors that must not lose precision.
+    public static func formatPrecise(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let seconds = date.timeIntervalSince1970
+        let whole = floor(seconds)
+        let micros = Int(((seconds - whole) * 1_000_000).rounded())
+        formatter.formatOptions = [.withInternetDateTime]
+        let base = formatter.string(from: Date(timeIntervalSince1970: whole)).dropLast()  // drop "Z"
+        return "\(base).\(String(format: "%06d", min(micros, 999_999)))Z"
     }
 
     public static func parse(_ text: String) -> Date? {

@@ -118,3 +118,34 @@ struct AccountLifecycleTests {
         }
     }
 }
+
+@Suite("Household members")
+struct HouseholdMemberTests {
+    @Test("the owner invites a member, who accepts and sees the same organization's work orders; members cannot invite")
+    func ownerInvitesMember() async throws {
+        let tenant = try await TestTenant.create()
+        let (organization, owner) = try await tenant.signInableSubscriber(name: "Olga Owner")
+        try await tenant.transaction { tx in
+            _ = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "Shared household order", status: .submitted),
+                                                                 by: Actor(kind: .customer, id: owner.id, name: owner.name), in: tx)
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let browser = Browser(app: app, host: tenant.host)
+            try await browser.signInCustomer(owner.email)
+            try await browser.get("/portal/profile")
+            let member = "member-\(UUID().uuidString.prefix(6).lowercased())@example.net"
+            #expect(try await browser.post("/portal/profile/members", ["member_name": "Mo Member", "member_email": "nope"]).status == .unprocessableContent)
+            try await browser.get("/portal/profile")
+            #expect(try await browser.post("/portal/profile/members", ["member_name": "Mo Member", "member_email": member]).body.contains("Invitation sent"))
+            let mail = try #require(try await TestMailbox.latest(to: member, tenant: tenant.id, kind: "invite_customer"))
+            let path = try #require(mail.linkPath)
+            let invitee = Browser(app: app, host: tenant.host)
+            try await invitee.get(path)
+            #expect(try await invitee.post(path, ["name": "Mo Member", "password": "member of the house"]).status == .ok)
+            try await invitee.signInCustomer(member, password: "member of the house")
+            #expect(try await invitee.get("/portal/work-orders").body.contains("Shared household order"))
+            try await invitee.get("/portal/profile")
+            #expect(try await invitee.post("/portal/profile/members", ["member_name": "X", "member_email": "x@example.net"]).status == .forbidden)
+        }
+    }
+}

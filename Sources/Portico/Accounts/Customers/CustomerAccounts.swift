@@ -334,6 +334,36 @@ public struct CustomerAccounts: Sendable {
         }
     }
 
+    /// Creates a login for someone in the same organization and emails them an invitation
+    /// (the organization's owner does this from the profile; staff from the console).
+    public func inviteMember(name: String, email rawEmail: String, organization: UUID, invitedBy: String, tenant: ResolvedTenant,
+                             origin: RequestOrigin, createdByStaff: UUID? = nil) async throws -> Customer {
+        var problems: [String: String] = [:]
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = "Enter their name (at most 200 characters)." }
+        let email = EmailAddress.normalize(rawEmail)
+        if email == nil { problems["member_email"] = "Enter an email address like name@example.com." }
+        guard problems.isEmpty, let email else { throw AppError.validation(problems) }
+        let token = SecureRandom.token()
+        return try await pool.withTenant(tenant.id) { tx in
+            if try await repositories.customers.find(email: email, in: tx) != nil {
+                throw AppError.validation(["member_email": "This email address already has an account here."])
+            }
+            // The first person on an account (staff inviting into a new account) owns it.
+            let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
+            let member = try await repositories.customers.create(NewCustomer(
+                organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
+            try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: email, customerID: member.id, organizationID: organization,
+                                           createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(.inviteCustomer, to: email, name: trimmed, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/portal/invite/\(token)")], in: tx)
+            try await repositories.audit.record(.init(actorKind: createdByStaff == nil ? "customer" : "staff", actorId: createdByStaff,
+                                                      actorLabel: invitedBy, action: "customer.invited", targetKind: "customer", targetId: email,
+                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            return member
+        }
+    }
+
     // MARK: Profile
 
     public func updateProfile(customer: SignedInCustomer, name: String, phone: String, tenant: ResolvedTenant) async throws {

@@ -61,6 +61,8 @@ enum AdminNavigation {
 
     static let all: [Item] = [
         Item(label: "Command centre", href: "/admin", minimumRole: .technician),
+        Item(label: "Work orders", href: "/admin/work-orders", minimumRole: .technician),
+        Item(label: "Subscribers", href: "/admin/customers", minimumRole: .agent),
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
         Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
         Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),

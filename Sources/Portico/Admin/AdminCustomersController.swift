@@ -1,0 +1,397 @@
+import Foundation
+import Hummingbird
+import Postgres
+import PorticoCrypto
+
+/// `/admin/customers` (agents and admins): subscriber accounts with their members, plan,
+/// service status and equipment; create and edit; invite a member by email or print an
+/// access-code letter; suspend and reactivate logins; notes and tasks; a read-only, audited
+/// "view as the subscriber".
+struct AdminCustomersController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+    var repositories: Repositories { dependencies.repositories }
+    static let pageSize = 50
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/customers", use: list)
+        group.get("admin/customers/new", use: newForm)
+        group.post("admin/customers", use: create)
+        group.get("admin/customers/account/:number", use: byAccountNumber)
+        group.get("admin/customers/:id", use: detail)
+        group.post("admin/customers/:id", use: update)
+        group.post("admin/customers/:id/invite", use: invite)
+        group.post("admin/customers/:id/access-code", use: accessCode)
+        group.post("admin/customers/:id/members/:customer/suspend", use: suspend)
+        group.post("admin/customers/:id/members/:customer/reactivate", use: reactivate)
+        group.post("admin/customers/:id/equipment", use: addEquipment)
+        group.post("admin/customers/:id/equipment/:equipment/delete", use: removeEquipment)
+        group.post("admin/customers/:id/notes", use: addNote)
+        group.post("admin/customers/:id/tasks", use: addTask)
+        group.get("admin/customers/:id/view-as", use: viewAs)
+    }
+
+    func organizationID(_ context: StaffRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("subscriber account") }
+        return id
+    }
+
+    func audit(_ context: StaffRequestContext, _ request: Request, action: String, target: String, details: [String: String] = [:], in tx: TenantTransaction) async throws {
+        try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
+                                                  targetKind: "organization", targetId: target, ip: context.clientIP,
+                                                  userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
+    }
+
+    // MARK: List and create
+
+    struct ListView {
+        let layout: LayoutModel
+        let rows: [Row]
+        let total: Int
+        let query: String
+        let nextPage: String?
+        let previousPage: String?
+        struct Row { let name: String; let accountNumber: String; let plan: String; let status: String; let statusLabel: String; let href: String }
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
+        let page = max(0, min(100_000, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0))
+        let (organizations, total) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await repositories.organizations.list(search: query, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx),
+             try await repositories.organizations.count(search: query, in: tx))
+        }
+        let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try renderer.render("admin/customers/list", theme: context.tenant.theme, ListView(
+            layout: context.layout(title: "Subscribers", current: "/admin/customers"),
+            rows: organizations.prefix(Self.pageSize).map {
+                .init(name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
+                      statusLabel: $0.serviceStatus.label, href: "/admin/customers/\($0.id.uuidString.lowercased())")
+            },
+            total: total, query: query,
+            nextPage: organizations.count > Self.pageSize ? "/admin/customers?q=\(encoded)&page=\(page + 1)" : nil,
+            previousPage: page > 0 ? "/admin/customers?q=\(encoded)&page=\(page - 1)" : nil))
+    }
+
+    struct EditView {
+        let layout: LayoutModel
+        let form: FormView
+        let kinds: [Option]
+        let statuses: [Option]
+        let action: String
+    }
+
+    func editView(_ context: StaffRequestContext, values: [String: String], form: FormState = FormState(), title: String, action: String) -> EditView {
+        EditView(
+            layout: context.layout(title: title, current: "/admin/customers"),
+            form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
+            kinds: OrganizationKind.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (values["kind"] ?? "household")) },
+            statuses: ServiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["service_status"] ?? "pending_install")) },
+            action: action)
+    }
+
+    @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try renderer.render("admin/customers/edit", theme: context.tenant.theme,
+                            editView(context, values: [:], title: "New subscriber account", action: "/admin/customers"))
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        do {
+            let fields = try OrganizationInput.parse(form)
+            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let organization = try await repositories.organizations.create(fields, in: tx)
+                try await audit(context, request, action: "organization.created", target: organization.accountNumber, in: tx)
+                return organization
+            }
+            return Redirect(to: "/admin/customers/\(organization.id.uuidString.lowercased())").response
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            let view = editView(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),
+                                title: "New subscriber account", action: "/admin/customers")
+            return try renderer.render("admin/customers/edit", theme: context.tenant.theme, view, status: error.status).response(from: request, context: context)
+        }
+    }
+
+    // MARK: Detail
+
+    struct DetailView {
+        let layout: LayoutModel
+        let id: String
+        let name: String
+        let accountNumber: String
+        let kind: String
+        let plan: String
+        let address: String
+        let status: String
+        let statusLabel: String
+        let members: [Member]
+        let equipment: [Equipment]
+        let notes: [NoteRow]
+        let tasks: [TaskRow]
+        let orders: [WorkOrderCard]
+        let form: FormView
+        let edit: EditView
+        let canEdit: Bool
+        let accessCode: String?
+        let newWorkOrderHref: String
+        let ordersHref: String
+        struct Member { let memberId: String; let name: String; let email: String; let phone: String; let role: String; let status: String; let verified: Bool; let suspended: Bool }
+        struct Equipment { let equipmentId: String; let model: String; let serial: String; let mac: String; let installedOn: String? }
+        struct NoteRow { let body: String; let author: String; let when: String; let shared: Bool }
+        struct TaskRow { let title: String; let status: String; let due: String? }
+    }
+
+    func renderDetail(_ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, accessCode: String? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
+            return (organization,
+                    try await repositories.customers.members(of: id, in: tx),
+                    try await repositories.organizations.equipment(of: id, in: tx),
+                    try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
+                    try await repositories.tasks.list(organization: id, status: nil, in: tx),
+                    try await repositories.workOrders.list(WorkOrderFilter(organizationId: id, includeDrafts: false), limit: 20, offset: 0, in: tx))
+        }
+        let (organization, members, equipment, notes, tasks, orders) = data
+        var layout = context.layout(title: organization.name, current: "/admin/customers")
+        layout.notice = notice
+        let values = ["name": organization.name, "account_number": organization.accountNumber, "kind": organization.kind.rawValue,
+                      "service_address": organization.serviceAddress, "service_plan": organization.servicePlan, "service_status": organization.serviceStatus.rawValue]
+        let today = ISODates.today()
+        let encodedAccount = organization.accountNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let view = DetailView(
+            layout: layout, id: id.uuidString.lowercased(), name: organization.name, accountNumber: organization.accountNumber,
+            kind: organization.kind.rawValue, plan: organization.servicePlan, address: organization.serviceAddress,
+            status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
+            members: members.map { .init(memberId: $0.id.uuidString.lowercased(), name: $0.name, email: $0.email, phone: $0.phone, role: $0.role.rawValue,
+                                         status: $0.status.rawValue, verified: $0.isEmailVerified, suspended: $0.status == .suspended || $0.status == .locked) },
+            equipment: equipment.map { .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
+            notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared) },
+            tasks: tasks.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
+            orders: orders.map { WorkOrderCard($0, today: today, base: "/admin/work-orders") },
+            form: FormView(form),
+            edit: editView(context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
+                           title: organization.name, action: "/admin/customers/\(id.uuidString.lowercased())"),
+            canEdit: context.staff.role >= .agent, accessCode: accessCode,
+            newWorkOrderHref: "/admin/work-orders/new?account=\(encodedAccount)", ordersHref: "/admin/work-orders?account=\(encodedAccount)")
+        return try renderer.render("admin/customers/detail", theme: context.tenant.theme, view, status: status)
+    }
+
+    /// Staff quote account numbers, not ids: `/admin/customers/account/100042` opens the account.
+    @Sendable func byAccountNumber(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let number = String((context.parameters.get("number") ?? "").prefix(64))
+        let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await repositories.organizations.find(accountNumber: number, in: tx)
+        }
+        guard let organization else { throw AppError.notFound("subscriber account") }
+        return Redirect(to: "/admin/customers/\(organization.id.uuidString.lowercased())").response
+    }
+
+    @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderDetail(try organizationID(context), context: context)
+    }
+
+    /// Runs a change on the account's page; problems re-render it with the reasons.
+    func act(_ id: UUID, _ request: Request, context: StaffRequestContext, form: FormFields, notice: String,
+             _ action: () async throws -> Void) async throws -> HTML {
+        do {
+            try await action()
+            return try await renderDetail(id, context: context, notice: notice)
+        } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            state.message = error.fields.isEmpty ? error.message : nil
+            return try await renderDetail(id, context: context, form: state, status: error.status)
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let form = try await FormFields.read(request)
+        return try await act(id, request, context: context, form: form, notice: "Saved.") {
+            let fields = try OrganizationInput.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                guard let updated = try await repositories.organizations.update(id, with: fields, in: tx) else { throw AppError.notFound("subscriber account") }
+                try await audit(context, request, action: "organization.updated", target: updated.accountNumber, in: tx)
+            }
+        }
+    }
+
+    @Sendable func invite(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let form = try await FormFields.read(request)
+        _ = try await requireOrganization(id, context: context)
+        return try await act(id, request, context: context, form: form, notice: "Invitation sent to \(form.text("member_email")).") {
+            _ = try await CustomerAccounts(dependencies: dependencies).inviteMember(
+                name: form.text("member_name"), email: form.text("member_email"), organization: id, invitedBy: context.staff.email,
+                tenant: context.tenant, origin: context.origin(request), createdByStaff: context.staff.id)
+        }
+    }
+
+    func requireOrganization(_ id: UUID, context: StaffRequestContext) async throws -> Organization {
+        let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.organizations.find(id: id, in: tx) }
+        guard let organization else { throw AppError.notFound("subscriber account") }
+        return organization
+    }
+
+    /// A new access code for a letter: shown once, on a printable page; only its hash is kept.
+    @Sendable func accessCode(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let organization = try await requireOrganization(id, context: context)
+        let code = SecureRandom.humanCode(length: 10)
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await tx.execute("UPDATE account_tokens SET consumed_at = now() WHERE kind = 'access_code' AND organization_id = \(id) AND consumed_at IS NULL")
+            try await AccountTokens.insert(token: code, kind: .accessCode, email: "", organizationID: id, createdBy: context.staff.id,
+                                           lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)
+            try await audit(context, request, action: "organization.access_code_issued", target: organization.accountNumber, in: tx)
+        }
+        let formatted = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(2))"
+        return try renderer.render("admin/customers/letter", theme: context.tenant.theme, LetterView(
+            layout: { var layout = context.layout(title: "Access code letter", current: "/admin/customers"); layout.printable = true; return layout }(),
+            name: organization.name, address: organization.serviceAddress, accountNumber: organization.accountNumber, code: formatted,
+            registerUrl: context.tenant.url("/portal/register"), companyName: context.tenant.branding.companyName,
+            supportPhone: context.tenant.branding.supportPhone, backHref: "/admin/customers/\(id.uuidString.lowercased())",
+            expires: DisplayDate.date(Date().addingTimeInterval(90 * 86_400))))
+    }
+
+    struct LetterView {
+        let layout: LayoutModel
+        let name: String
+        let address: String
+        let accountNumber: String
+        let code: String
+        let registerUrl: String
+        let companyName: String
+        let supportPhone: String?
+        let backHref: String
+        let expires: String
+    }
+
+    func member(_ context: StaffRequestContext, organization: UUID) async throws -> Customer {
+        guard let text = context.parameters.get("customer"), let id = UUID(uuidString: text) else { throw AppError.notFound("customer") }
+        let customer = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.customers.find(id: id, in: tx) }
+        guard let customer, customer.organizationId == organization else { throw AppError.notFound("customer") }
+        return customer
+    }
+
+    @Sendable func suspend(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let customer = try await member(context, organization: id)
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await repositories.customers.setStatus(.suspended, for: customer.id, in: tx)
+            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: nil, in: tx)
+            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.suspended",
+                                                      targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
+        }
+        return try await renderDetail(id, context: context, notice: "\(customer.name) is suspended and signed out everywhere.")
+    }
+
+    @Sendable func reactivate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let customer = try await member(context, organization: id)
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let hasPassword = try await repositories.customers.credentials(id: customer.id, in: tx)?.passwordHash != nil
+            try await repositories.customers.setStatus(hasPassword ? .active : .pending, for: customer.id, in: tx)
+            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.reactivated",
+                                                      targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
+        }
+        return try await renderDetail(id, context: context, notice: "\(customer.name) can sign in again.")
+    }
+
+    @Sendable func addEquipment(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let form = try await FormFields.read(request)
+        _ = try await requireOrganization(id, context: context)
+        return try await act(id, request, context: context, form: form, notice: "Equipment added.") {
+            let equipment = try EquipmentInput.parse(form)
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                _ = try await repositories.organizations.addEquipment(equipment, to: id, in: tx)
+            }
+        }
+    }
+
+    @Sendable func removeEquipment(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        guard let text = context.parameters.get("equipment"), let equipmentID = UUID(uuidString: text) else { throw AppError.notFound("equipment") }
+        let removed = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await repositories.organizations.removeEquipment(equipmentID, from: id, in: tx)
+        }
+        guard removed else { throw AppError.notFound("equipment") }
+        return try await renderDetail(id, context: context, notice: "Equipment removed.")
+    }
+
+    @Sendable func addNote(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let form = try await FormFields.read(request)
+        _ = try await requireOrganization(id, context: context)
+        return try await act(id, request, context: context, form: form, notice: "Note added.") {
+            let body = form.text("note_body")
+            guard !body.isEmpty, body.count <= 10_000 else { throw AppError.validation(["note_body": "Write the note (at most 10,000 characters)."]) }
+            let visibility: Visibility = form.text("note_visibility") == "shared" ? .shared : .internalOnly
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                _ = try await repositories.notes.create(organization: id, customer: nil, body: body, visibility: visibility, author: context.staff.actor, in: tx)
+            }
+        }
+    }
+
+    @Sendable func addTask(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let form = try await FormFields.read(request)
+        _ = try await requireOrganization(id, context: context)
+        return try await act(id, request, context: context, form: form, notice: "Task created; the subscriber is told.") {
+            let title = form.text("task_title")
+            var problems: [String: String] = [:]
+            if title.isEmpty || title.count > 200 { problems["task_title"] = "Say what the subscriber should do (at most 200 characters)." }
+            if form.text("task_details").count > 5000 { problems["task_details"] = "Use at most 5,000 characters." }
+            let due = form.text("task_due")
+            if !due.isEmpty && !DateInput.isISODate(due) { problems["task_due"] = "Use a date like 2024-05-31." }
+            guard problems.isEmpty else { throw AppError.validation(problems) }
+            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let task = try await repositories.tasks.create(NewTask(organizationId: id, title: title, details: form.text("task_details"),
+                                                                       dueDate: due.isEmpty ? nil : due, createdByStaffId: context.staff.id), in: tx)
+                let mail = SubscriberMail(outbox: dependencies.outbox)
+                for member in try await repositories.customers.members(of: id, in: tx) where member.role == .owner {
+                    try await mail.send(.taskAssigned, to: member, tenant: context.tenant, values: [
+                        "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": context.tenant.url("/portal/tasks"),
+                    ], in: tx)
+                }
+            }
+        }
+    }
+
+    // MARK: View as the subscriber
+
+    struct ViewAsView {
+        let layout: LayoutModel
+        let name: String
+        let backHref: String
+        let orders: [WorkOrderCard]
+        let appointments: [PortalAppointmentsController.AppointmentView]
+        let tasks: [DetailView.TaskRow]
+        let notes: [DetailView.NoteRow]
+    }
+
+    /// What the subscriber's portal shows, read-only, with staff-only data left out exactly as
+    /// the portal leaves it out. Every look is audited.
+    @Sendable func viewAs(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
+            try await audit(context, request, action: "organization.viewed_as_customer", target: organization.accountNumber, in: tx)
+            let orders = try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx)
+            let appointments = try await repositories.appointments.list(organization: id, from: Date(), to: nil, in: tx)
+            return (organization, orders, appointments,
+                    try await repositories.tasks.list(organization: id, status: .open, in: tx),
+                    try await repositories.notes.list(organization: id, sharedOnly: true, limit: 10, in: tx))
+        }
+        let today = ISODates.today()
+        var layout = context.layout(title: "Viewing as \(data.0.name)", current: "/admin/customers")
+        layout.notice = "Read-only: this is what \(data.0.name) sees in the portal. Staff-only notes and comments are not shown."
+        return try renderer.render("admin/customers/view-as", theme: context.tenant.theme, ViewAsView(
+            layout: layout, name: data.0.name, backHref: "/admin/customers/\(id.uuidString.lowercased())",
+            orders: data.1.map { WorkOrderCard($0, today: today, base: "/admin/work-orders") },
+            appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },
+            tasks: data.3.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
+            notes: data.4.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: true) }))
+    }
+}

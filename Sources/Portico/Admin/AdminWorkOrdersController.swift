@@ -1,0 +1,373 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/work-orders`: the queue (filters, search, sort, keyset pages), review (approve /
+/// reject), the detail page with every staff operation, replies, creation on behalf of an
+/// organization, and bulk actions. Technicians see and update only their assigned orders.
+struct AdminWorkOrdersController {
+    let dependencies: AppDependencies
+    var service: StaffWorkOrders { StaffWorkOrders(dependencies: dependencies) }
+    var renderer: PageRenderer { dependencies.renderer }
+    static let pageSize = 25
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/work-orders", use: queue)
+        group.get("admin/work-orders/new", use: newForm)
+        group.post("admin/work-orders", use: create)
+        group.post("admin/work-orders/bulk", use: bulk)
+        group.get("admin/work-orders/:number", use: detail)
+        group.post("admin/work-orders/:number/approve", use: approve)
+        group.post("admin/work-orders/:number/reject", use: reject)
+        group.post("admin/work-orders/:number/update", use: update)
+        group.post("admin/work-orders/:number/comments", use: comment)
+    }
+
+    static func number(_ context: StaffRequestContext) throws -> Int {
+        guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000 else {
+            throw AppError.notFound("work order")
+        }
+        return number
+    }
+
+    // MARK: Queue
+
+    struct Row: Sendable {
+        let number: Int
+        let title: String
+        let status: String
+        let statusLabel: String
+        let priority: String
+        let organization: String
+        let assignee: String
+        let due: String?
+        let overdue: Bool
+        let created: String
+        let href: String
+    }
+
+    struct QueueView {
+        let layout: LayoutModel
+        let rows: [Row]
+        let total: Int
+        let filter: [String: String]
+        let statuses: [Option]
+        let priorities: [Option]
+        let categories: [Option]
+        let assignees: [Option]
+        let sorts: [Option]
+        let nextPage: String?
+        let firstPage: String?
+        let canBulk: Bool
+        let bulkStatuses: [Option]
+        let results: [StaffWorkOrders.BulkResult]
+        let eventsUrl: String
+    }
+
+    func renderQueue(_ request: Request, context: StaffRequestContext, results: [StaffWorkOrders.BulkResult] = []) async throws -> HTML {
+        let query = request.uri.queryParameters
+        func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
+        var problems: [String: String] = [:]
+        let status = value("status")
+        if let status, WorkOrderStatus(rawValue: status) == nil { problems["status"] = "Choose a status from the list." }
+        let priority = value("priority")
+        if let priority, WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = "Choose a priority from the list." }
+        let assignee = value("assignee")
+        if let assignee, assignee != "none", UUID(uuidString: assignee) == nil { problems["assignee"] = "Choose a staff member from the list." }
+        for key in ["from", "to"] where value(key).map({ !DateInput.isISODate($0) }) == true { problems[key] = "Use a date like 2024-05-31." }
+        let sort = value("sort").flatMap(WorkOrderSort.init(rawValue:)) ?? .newest
+        if value("sort") != nil && WorkOrderSort(rawValue: value("sort")!) == nil { problems["sort"] = "Choose a sort order from the list." }
+        let cursor = value("after").flatMap(WorkOrderCursor.init(token:))
+        if value("after") != nil && cursor == nil { problems["after"] = "This page link is damaged; start from the first page." }
+        guard problems.isEmpty else { throw AppError.validation(problems, message: "The filters could not be applied.") }
+
+        var filter = WorkOrderFilter(statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [], category: value("category"),
+                                     search: value("q"), createdFrom: value("from"), createdTo: value("to"), includeDrafts: false)
+        filter.priority = priority.flatMap(WorkOrderPriority.init)
+        filter.overdue = value("overdue") == "1"
+        filter.unassigned = value("unassigned") == "1" || assignee == "none"
+        if let assignee, assignee != "none" { filter.assigneeId = UUID(uuidString: assignee) }
+        if context.staff.role == .technician { filter.assigneeId = context.staff.id; filter.unassigned = false }
+        let accountNumber = value("account")
+
+        let repositories = dependencies.repositories
+        let (orders, total, organizations, staff, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            if let accountNumber {
+                guard let organization = try await repositories.organizations.find(accountNumber: accountNumber, in: tx) else {
+                    throw AppError.validation(["account": "No subscriber has the account number \(accountNumber)."])
+                }
+                filter.organizationId = organization.id
+            }
+            let orders = try await repositories.workOrders.page(filter, sort: sort, after: cursor, limit: Self.pageSize + 1, in: tx)
+            let total = try await repositories.workOrders.count(filter, in: tx)
+            var names: [UUID: String] = [:]
+            for id in Set(orders.map(\.organizationId)) { names[id] = try await repositories.organizations.find(id: id, in: tx)?.name }
+            return (orders, total, names, try await repositories.staff.all(in: tx), try await WorkOrderCategories.all(in: tx))
+        }
+        let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
+        let today = ISODates.today()
+        let shown = Array(orders.prefix(Self.pageSize))
+        func link(after: WorkOrderCursor?) -> String {
+            var items: [URLQueryItem] = []
+            for key in ["q", "status", "priority", "category", "assignee", "account", "overdue", "unassigned", "from", "to", "sort"] {
+                if let value = value(key) { items.append(URLQueryItem(name: key, value: value)) }
+            }
+            if let after { items.append(URLQueryItem(name: "after", value: after.token)) }
+            var components = URLComponents()
+            components.queryItems = items
+            return "/admin/work-orders" + (items.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? ""))
+        }
+        var layout = context.layout(title: "Work orders", current: "/admin/work-orders")
+        if !results.isEmpty {
+            let failed = results.filter { !$0.ok }.count
+            layout.notice = "\(results.count - failed) changed, \(failed) not changed."
+        }
+        let view = QueueView(
+            layout: layout,
+            rows: shown.map { order in
+                Row(number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
+                    priority: order.priority.label, organization: organizations[order.organizationId] ?? "",
+                    assignee: order.assigneeId.flatMap { staffNames[$0] } ?? "—", due: order.dueDate, overdue: order.isOverdue(today: today),
+                    created: DisplayDate.dateTime(order.createdAt), href: "/admin/work-orders/\(order.number)")
+            },
+            total: total,
+            filter: ["q": value("q") ?? "", "account": accountNumber ?? "", "from": value("from") ?? "", "to": value("to") ?? "",
+                     "overdue": filter.overdue ? "1" : "", "unassigned": value("unassigned") ?? ""],
+            statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+                + WorkOrderStatus.allCases.filter { $0 != .draft }.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
+            priorities: [Option(value: "", label: "Any priority", selected: priority == nil)]
+                + WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == priority) },
+            categories: [Option(value: "", label: "Any category", selected: value("category") == nil)]
+                + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == value("category")) },
+            assignees: [Option(value: "", label: "Anyone", selected: assignee == nil), Option(value: "none", label: "Unassigned", selected: assignee == "none")]
+                + staff.filter { $0.status == .active }.map { Option(value: $0.id.uuidString.lowercased(), label: $0.displayName, selected: $0.id.uuidString.lowercased() == assignee) },
+            sorts: WorkOrderSort.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == sort) },
+            nextPage: orders.count > Self.pageSize ? link(after: sort.cursor(after: shown.last!)) : nil,
+            firstPage: cursor != nil ? link(after: nil) : nil,
+            canBulk: context.staff.role >= .agent,
+            bulkStatuses: [WorkOrderStatus.approved, .inProgress, .waiting, .completed].map { Option(value: $0.rawValue, label: $0.label, selected: false) },
+            results: results,
+            eventsUrl: "/admin/events"
+        )
+        return try renderer.render("admin/work-orders/queue", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func queue(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderQueue(request, context: context)
+    }
+
+    @Sendable func bulk(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins change several orders at once.") }
+        let form = try await FormFields.read(request)
+        let numbers = form.all("numbers").compactMap { Int($0) }
+        guard !numbers.isEmpty else { throw AppError.validation(["numbers": "Tick at least one work order."]) }
+        var update = StaffWorkOrders.Update(reason: form.text("reason"))
+        switch form.text("bulk_action") {
+        case "assign":
+            update.assigneeId = form.text("assignee")
+        case "status":
+            guard let status = WorkOrderStatus(rawValue: form.text("status")) else { throw AppError.validation(["status": "Choose a status."]) }
+            update.status = status
+        default:
+            throw AppError.validation(["bulk_action": "Choose what to do with the ticked orders."])
+        }
+        let results = await service.bulk(numbers, update: update, staff: context.staff, tenant: context.tenant)
+        return try await renderQueue(request, context: context, results: results)
+    }
+
+    // MARK: Detail
+
+    struct DetailView {
+        let layout: LayoutModel
+        let number: Int
+        let title: String
+        let status: String
+        let statusLabel: String
+        let organization: String
+        let organizationHref: String
+        let accountNumber: String
+        let priority: String
+        let category: String
+        let quantity: Int
+        let description: String
+        let serviceLocation: String
+        let preferredDates: String
+        let customerNotes: String
+        let shopNotes: String
+        let internalNotes: String
+        let progress: Int
+        let eta: String
+        let due: String
+        let closedReason: String
+        let version: Int
+        let overdue: Bool
+        let isSubmitted: Bool
+        let transitions: [Option]
+        let assignees: [Option]
+        let priorities: [Option]
+        let canAssign: Bool
+        let history: [HistoryEntry]
+        let comments: [Comment]
+        let attachments: [PortalWorkOrdersController.AttachmentView]
+        let form: FormView
+        let eventsUrl: String
+        struct Comment { let author: String; let when: String; let body: String; let isInternal: Bool }
+    }
+
+    func renderDetail(_ number: Int, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let repositories = dependencies.repositories
+        let staff = context.staff
+        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let order = try await service.find(number, staff: staff, in: tx)
+            return (order,
+                    try await repositories.organizations.find(id: order.organizationId, in: tx),
+                    try await repositories.workOrders.history(of: order.id, in: tx),
+                    try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
+                    try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
+                    try await repositories.staff.all(in: tx))
+        }
+        let (order, organization, history, comments, attachments, team) = data
+        var layout = context.layout(title: "Work order #\(order.number)", current: "/admin/work-orders")
+        layout.notice = notice
+        layout.printable = true
+        let view = DetailView(
+            layout: layout, number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
+            organization: organization?.name ?? "", organizationHref: "/admin/customers/\(order.organizationId.uuidString.lowercased())",
+            accountNumber: organization?.accountNumber ?? "", priority: order.priority.label, category: order.category, quantity: order.quantity,
+            description: order.description, serviceLocation: order.serviceLocation, preferredDates: order.preferredDates,
+            customerNotes: order.customerNotes, shopNotes: form.values["shop_notes"] ?? order.shopNotes,
+            internalNotes: form.values["internal_notes"] ?? order.internalNotes, progress: order.progress,
+            eta: order.estimatedCompletion.map { ISODates.today($0) } ?? "", due: order.dueDate ?? "", closedReason: order.closedReason,
+            version: order.version, overdue: order.isOverdue(today: ISODates.today()), isSubmitted: order.status == .submitted,
+            transitions: [Option(value: "", label: "Keep \(order.status.label)", selected: true)]
+                + order.status.staffTransitions.map { Option(value: $0.rawValue, label: $0.label, selected: false) },
+            assignees: [Option(value: "", label: "Nobody", selected: order.assigneeId == nil)]
+                + team.filter { $0.status == .active }.map { Option(value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))", selected: $0.id == order.assigneeId) },
+            priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == order.priority) },
+            canAssign: staff.role >= .agent,
+            history: history.map { HistoryEntry($0, viewer: nil) }.reversed(),
+            comments: comments.map { .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly) },
+            attachments: attachments.map { .init(name: $0.fileName, size: ByteSize.display($0.sizeBytes),
+                                                 href: "/admin/work-orders/\(order.number)/attachments/\($0.id.uuidString.lowercased())") },
+            form: FormView(form), eventsUrl: "/admin/events?work_order=\(order.number)"
+        )
+        return try renderer.render("admin/work-orders/detail", theme: context.tenant.theme, view, status: status)
+    }
+
+    @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderDetail(try Self.number(context), context: context)
+    }
+
+    /// Runs a change; problems re-render the page with what was typed and the reason.
+    func act(_ number: Int, context: StaffRequestContext, form: FormFields, notice: String, _ action: () async throws -> Void) async throws -> HTML {
+        do {
+            try await action()
+            return try await renderDetail(number, context: context, notice: notice)
+        } catch let error as AppError where [.validation, .conflict, .forbidden].contains(error.kind) {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            state.message = error.message
+            return try await renderDetail(number, context: context, form: state, status: error.status)
+        }
+    }
+
+    @Sendable func approve(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins review work orders.") }
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        return try await act(number, context: context, form: form, notice: "Approved. The subscriber is told.") {
+            _ = try await service.approve(number, version: Int(form.text("version")) ?? -1, eta: form.text("estimated_completion"),
+                                          priority: WorkOrderPriority(rawValue: form.text("priority")), assignee: form.text("assignee_id"),
+                                          staff: context.staff, tenant: context.tenant)
+        }
+    }
+
+    @Sendable func reject(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins review work orders.") }
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        return try await act(number, context: context, form: form, notice: "Rejected. The subscriber is told why.") {
+            _ = try await service.reject(number, version: Int(form.text("version")) ?? -1, reason: form.text("reason"), staff: context.staff, tenant: context.tenant)
+        }
+    }
+
+    @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        var update = StaffWorkOrders.Update(reason: form.text("reason"))
+        if let status = form["status"], !status.isEmpty {
+            guard let parsed = WorkOrderStatus(rawValue: status) else { throw AppError.validation(["status": "Choose a status from the list."]) }
+            update.status = parsed
+        }
+        if let progress = form["progress"], !progress.isEmpty {
+            guard let value = Int(progress) else { throw AppError.validation(["progress": "Enter a percentage from 0 to 100."]) }
+            update.progress = value
+        }
+        if form["estimated_completion"] != nil { update.estimatedCompletion = form.text("estimated_completion") }
+        if form["due_date"] != nil { update.dueDate = form.text("due_date") }
+        if form["assignee_id"] != nil && context.staff.role >= .agent { update.assigneeId = form.text("assignee_id") }
+        if let priority = form["priority"], !priority.isEmpty {
+            guard let value = WorkOrderPriority(rawValue: priority) else { throw AppError.validation(["priority": "Choose a priority from the list."]) }
+            update.priority = value
+        }
+        if form["shop_notes"] != nil { update.shopNotes = form["shop_notes"] }
+        if form["internal_notes"] != nil { update.internalNotes = form["internal_notes"] }
+        return try await act(number, context: context, form: form, notice: "Saved.") {
+            _ = try await service.update(number, update, version: Int(form.text("version")) ?? -1, staff: context.staff, tenant: context.tenant)
+        }
+    }
+
+    @Sendable func comment(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        let visibility: Visibility = form.text("visibility") == "internal" ? .internalOnly : .shared
+        return try await act(number, context: context, form: form, notice: visibility == .shared ? "Reply sent to the subscriber." : "Internal note added.") {
+            _ = try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: context.staff, tenant: context.tenant)
+        }
+    }
+
+    // MARK: New
+
+    struct NewView {
+        let layout: LayoutModel
+        let form: FormView
+        let categories: [Option]
+        let priorities: [Option]
+    }
+
+    func renderNew(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await WorkOrderCategories.active(in: tx) }
+        let current = form.values["category"] ?? ""
+        return try renderer.render("admin/work-orders/new", theme: context.tenant.theme, NewView(
+            layout: context.layout(title: "New work order", current: "/admin/work-orders"), form: FormView(form),
+            categories: [Option(value: "", label: "No category", selected: current.isEmpty)] + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current) },
+            priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["priority"] ?? "normal")) }
+        ), status: status)
+    }
+
+    @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        var state = FormState()
+        if let account = request.uri.queryParameters.get("account") { state.values["account"] = String(account.prefix(64)) }
+        return try await renderNew(context, form: state)
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        let input = WorkOrderInput(form: form)
+        do {
+            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                try await dependencies.repositories.organizations.find(accountNumber: form.text("account"), in: tx)
+            }
+            guard let organization else { throw AppError.validation(["account": "No subscriber has the account number “\(form.text("account"))”."]) }
+            let order = try await service.create(for: organization.id, input: input, approve: form.text("action") == "approve",
+                                                 staff: context.staff, tenant: context.tenant)
+            return Redirect(to: "/admin/work-orders/\(order.number)").response
+        } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            if error.fields.isEmpty { state.message = error.message }
+            return try await renderNew(context, form: state, status: error.status).response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Postgres
+import PorticoCrypto
+
+/// What a subscriber can do with their organization's appointments.
+public struct CustomerAppointments: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    public func find(_ id: UUID, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Appointment {
+        let appointment = try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await dependencies.repositories.appointments.find(id: id, organization: customer.organizationId, in: tx)
+        }
+        guard let appointment else { throw AppError.notFound("appointment") }
+        return appointment
+    }
+
+    public func confirm(_ id: UUID, version: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Appointment {
+        let appointment = try await find(id, customer: customer, tenant: tenant)
+        guard appointment.status == .proposed || appointment.status == .rescheduleRequested else {
+            throw AppError(.conflict, code: "cannot_confirm", "This appointment is \(appointment.status.label.lowercased()) and cannot be confirmed.")
+        }
+        guard appointment.startsAt > Date() else { throw AppError(.conflict, code: "in_the_past", "This appointment is in the past.") }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let updated = try await dependencies.repositories.appointments.setStatus(.confirmed, of: id, expectedVersion: version, in: tx)
+            try await StaffNotices(dependencies: dependencies).send(
+                subject: "Appointment confirmed by the subscriber",
+                message: "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
+                link: tenant.url("/admin/appointments"), tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    /// Parses up to three preferred windows ("date", "start", "end" fields) and a note.
+    public static func windows(from form: FormFields) throws -> [TimeWindow] {
+        var windows: [TimeWindow] = []
+        var problems: [String: String] = [:]
+        for index in 1...3 {
+            let date = form.text("date\(index)"), start = form.text("start\(index)"), end = form.text("end\(index)")
+            if date.isEmpty && start.isEmpty && end.isEmpty { continue }
+            guard DateInput.isISODate(date) else { problems["date\(index)"] = "Use a date like 2024-06-04."; continue }
+            guard let from = DateInput.time(date, start), let to = DateInput.time(date, end) else {
+                problems["start\(index)"] = "Use times like 09:00 and 12:00."
+                continue
+            }
+            guard to > from else { problems["end\(index)"] = "The end must be after the start."; continue }
+            guard from > Date() else { problems["date\(index)"] = "Choose a time in the future."; continue }
+            windows.append(TimeWindow(startsAt: from, endsAt: to))
+        }
+        if windows.isEmpty && problems.isEmpty { problems["date1"] = "Suggest at least one time that would suit you." }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        return windows
+    }
+
+    public func requestReschedule(_ id: UUID, windows: [TimeWindow], note: String, version: Int, customer: SignedInCustomer,
+                                  tenant: ResolvedTenant) async throws -> Appointment {
+        guard note.count <= 2000 else { throw AppError.validation(["note": "Use at most 2,000 characters."]) }
+        let appointment = try await find(id, customer: customer, tenant: tenant)
+        guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
+            throw AppError(.conflict, code: "cannot_reschedule", "This appointment is \(appointment.status.label.lowercased()) and cannot be moved.")
+        }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let updated = try await dependencies.repositories.appointments.requestReschedule(id, windows: windows, note: note,
+                                                                                             expectedVersion: version, in: tx)
+            let proposals = windows.map { DisplayDate.window($0.startsAt, $0.endsAt) }.joined(separator: "; ")
+            try await StaffNotices(dependencies: dependencies).send(
+                subject: "Reschedule requested",
+                message: "\(customer.name) asks to move the \(appointment.kind.label.lowercased()) visit of \(DisplayDate.window(appointment.startsAt, appointment.endsAt)). Suggested: \(proposals).\(note.isEmpty ? "" : " Note: \(note)")",
+                link: tenant.url("/admin/appointments"), tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    // MARK: Calendar feed
+
+    /// A new private feed URL for the organization (the previous one stops working).
+    public func createFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> String {
+        let token = SecureRandom.token()
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await tx.execute("DELETE FROM calendar_feeds WHERE organization_id = \(customer.organizationId)")
+            try await tx.execute("""
+                INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash) VALUES (\(tx.tenant), \(customer.organizationId), \(Digest.sha256Hex(token)))
+                """)
+        }
+        return tenant.url("/calendar/\(token).ics")
+    }
+
+    public func revokeFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await tx.execute("DELETE FROM calendar_feeds WHERE organization_id = \(customer.organizationId)")
+        }
+    }
+
+    public func hasFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Bool {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await tx.scalar("SELECT count(*)::int FROM calendar_feeds WHERE organization_id = \(customer.organizationId)", as: Int.self) ?? 0 > 0
+        }
+    }
+}
+
+extension DateInput {
+    /// A date (yyyy-mm-dd) and a time (HH:mm) as an instant in UTC.
+    static func time(_ date: String, _ time: String) -> Date? {
+        let parts = time.split(separator: ":")
+        guard isISODate(date), parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
+              (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+        return ISODates.parse("\(date)T\(String(format: "%02d:%02d", hour, minute)):00Z")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// iCalendar (RFC 5545) documents for appointments: one event for the `.ics` download, all of
+/// an organization's for its calendar feed. CRLF line ends, lines folded at 75 octets, text
+/// escaped.
+enum ICalendar {
+    static func document(_ events: [String], name: String) -> String {
+        var lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Portico//Customer portal//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
+            "X-WR-CALNAME:\(escape(name))",
+        ]
+        for event in events { lines.append(event) }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+
+    static func event(_ appointment: Appointment, tenant: ResolvedTenant, host: String) -> String {
+        let status: String
+        switch appointment.status {
+        case .confirmed, .completed: status = "CONFIRMED"
+        case .cancelled: status = "CANCELLED"
+        case .proposed, .rescheduleRequested: status = "TENTATIVE"
+        }
+        let description = [appointment.notes, "Details: \(tenant.url("/portal/appointments/\(appointment.id.uuidString.lowercased())"))"]
+            .filter { !$0.isEmpty }.joined(separator: "\n")
+        return [
+            "BEGIN:VEVENT",
+            "UID:\(appointment.id.uuidString.lowercased())@\(host)",
+            "DTSTAMP:\(stamp(appointment.updatedAt))",
+            "DTSTART:\(stamp(appointment.startsAt))",
+            "DTEND:\(stamp(appointment.endsAt))",
+            "SEQUENCE:\(appointment.version)",
+            "STATUS:\(status)",
+            "SUMMARY:\(escape("\(appointment.kind.label) visit — \(tenant.branding.companyName)"))",
+            "LOCATION:\(escape(appointment.address))",
+            "DESCRIPTION:\(escape(description))",
+            "END:VEVENT",
+        ].map(fold).joined(separator: "\r\n")
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
+    static func escape(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            switch character {
+            case "\\": result += "\\\\"
+            case ";": result += "\\;"
+            case ",": result += "\\,"
+            case "\n": result += "\\n"
+            case "\r": continue
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+
+    /// Folds a content line into 75-octet pieces (continuations start with a space), never
+    /// splitting a UTF-8 character. Already-folded multi-line strings pass through per line.
+    static func fold(_ line: String) -> String {
+        if line.contains("\r\n") { return line }
+        var pieces: [String] = []
+        var current = ""
+        var octets = 0
+        for character in line {
+            let size = String(character).utf8.count
+            let limit = pieces.isEmpty ? 75 : 74
+            if octets + size > limit {
+                pieces.append(current)
+                current = ""
+                octets = 0
+            }
+            current.append(character)
+            octets += size
+        }
+        pieces.append(current)
+        return pieces.enumerated().map { $0.offset == 0 ? $0.element : " " + $0.element }.joined(separator: "\r\n")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Hummingbird
+import Postgres
+import ServiceLifecycle
+
+/// A change announced on `portico_events` (by database triggers on work orders, comments,
+/// appointments and tasks), as the live-update streams see it.
+public struct LiveEvent: Sendable, Decodable {
+    public let t: UUID
+    public let o: UUID?
+    public let type: String
+    public let n: Int?
+    public let s: String?
+    public let v: String?
+
+    public static let channel = "portico_events"
+
+    static func parse(_ payload: String) -> LiveEvent? {
+        try? JSONDecoder().decode(LiveEvent.self, from: Data(payload.utf8))
+    }
+}
+
+/// Server-Sent Events: a stream of `update` events for the changes `include` accepts, with a
+/// heartbeat every 15 seconds, ending when the client leaves, after 30 minutes (browsers
+/// reconnect by themselves), or when the server shuts down.
+enum LiveStream {
+    static func response(listener: NotificationListener, include: @escaping @Sendable (LiveEvent) -> Bool) -> Response {
+        let events = listener.subscribe()
+        let (lines, emit) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        let forwarder = Task {
+            for await event in events {
+                switch event {
+                case .notification(let channel, let payload) where channel == LiveEvent.channel:
+                    guard let live = LiveEvent.parse(payload), include(live) else { continue }
+                    emit.yield("event: update\ndata: {\"type\":\"\(live.type)\",\"number\":\(live.n.map(String.init) ?? "null")}\n\n")
+                case .reconnected:
+                    // Changes may have been missed: let the page refresh itself.
+                    emit.yield("event: update\ndata: {\"type\":\"resync\"}\n\n")
+                default:
+                    continue
+                }
+            }
+        }
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(15))
+                emit.yield(": keep-alive\n\n")
+            }
+        }
+        let body = ResponseBody { writer in
+            defer {
+                forwarder.cancel()
+                heartbeat.cancel()
+                emit.finish()
+            }
+            try await writer.write(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
+            let deadline = ContinuousClock.now + .seconds(1800)
+            try await withGracefulShutdownHandler {
+                for await line in lines {
+                    try await writer.write(ByteBuffer(string: line))
+                    if ContinuousClock.now > deadline { break }
+                }
+            } onGracefulShutdown: {
+                emit.finish()
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no",
+        ], body: body)
+    }
+}
+
+/// `/portal/events`: live updates for the signed-in subscriber's organization (optionally one
+/// work order). Internal comments never produce an event here.
+struct PortalEventsController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get("portal/events", use: events)
+    }
+
+    @Sendable func events(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let tenant = context.tenant.id.rawValue
+        let organization = context.customer.organizationId
+        let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
+        return LiveStream.response(listener: dependencies.listener) { event in
+            guard event.t == tenant, event.o == organization else { return false }
+            if event.type == "comment" && event.v != "shared" { return false }
+            if let number, let eventNumber = event.n, event.type != "appointment" { return eventNumber == number }
+            return true
+        }
+    }
+}
+
+/// `/admin/events`: live updates of this tenant for the console (all organizations,
+/// internal comments included), optionally for one work order.
+struct AdminEventsController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/events", use: events)
+    }
+
+    @Sendable func events(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let tenant = context.tenant.id.rawValue
+        let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
+        return LiveStream.response(listener: dependencies.listener) { event in
+            guard event.t == tenant else { return false }
+            if let number, let eventNumber = event.n, event.type != "appointment" { return eventNumber == number }
+            return true
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/portal/appointments`: upcoming and past visits, confirm, ask to reschedule, `.ics`
+/// downloads and a private calendar feed.
+struct PortalAppointmentsController {
+    let dependencies: AppDependencies
+    var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get("portal/appointments", use: list)
+        group.get("portal/appointments/:id", use: detail)
+        group.post("portal/appointments/:id/confirm", use: confirm)
+        group.post("portal/appointments/:id/reschedule", use: reschedule)
+        group.post("portal/appointments/feed", use: createFeed)
+        group.post("portal/appointments/feed/revoke", use: revokeFeed)
+    }
+
+    struct AppointmentView: Sendable {
+        let id: String
+        let kind: String
+        let when: String
+        let status: String
+        let statusLabel: String
+        let address: String
+        let notes: String
+        let technician: String?
+        let workOrder: Int?
+        let href: String
+        let icsHref: String
+        let canConfirm: Bool
+        let canReschedule: Bool
+        let version: Int
+        let proposals: [String]
+        let rescheduleNote: String
+    }
+
+    static func view(_ appointment: Appointment, technician: String?, workOrder: Int?) -> AppointmentView {
+        let id = appointment.id.uuidString.lowercased()
+        let future = appointment.startsAt > Date()
+        return AppointmentView(
+            id: id, kind: appointment.kind.label, when: DisplayDate.window(appointment.startsAt, appointment.endsAt),
+            status: appointment.status.rawValue, statusLabel: appointment.status.label, address: appointment.address, notes: appointment.notes,
+            technician: technician, workOrder: workOrder, href: "/portal/appointments/\(id)", icsHref: "/portal/appointments/\(id).ics",
+            canConfirm: future && (appointment.status == .proposed || appointment.status == .rescheduleRequested),
+            canReschedule: future && [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status),
+            version: appointment.version, proposals: appointment.rescheduleWindows.map { DisplayDate.window($0.startsAt, $0.endsAt) },
+            rescheduleNote: appointment.rescheduleNote
+        )
+    }
+
+    /// Appointments with their technician's name and work-order number, for one organization.
+    func load(_ context: CustomerRequestContext, id: UUID? = nil) async throws -> [AppointmentView] {
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let appointments: [Appointment]
+            if let id {
+                appointments = try await dependencies.repositories.appointments.find(id: id, organization: context.customer.organizationId, in: tx).map { [$0] } ?? []
+            } else {
+                appointments = try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
+            }
+            var views: [AppointmentView] = []
+            for appointment in appointments {
+                let technician = try await appointment.technicianId.asyncMap { try await dependencies.repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
+                let number = try await appointment.workOrderId.asyncMap { try await dependencies.repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
+                views.append(Self.view(appointment, technician: technician, workOrder: number))
+            }
+            return views
+        }
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let upcoming: [AppointmentView]
+        let past: [AppointmentView]
+        let hasFeed: Bool
+        let feedUrl: String?
+    }
+
+    func renderList(_ context: CustomerRequestContext, feedUrl: String? = nil, notice: String? = nil) async throws -> HTML {
+        let all = try await load(context)
+        let raw = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
+        }
+        let upcomingIDs = Set(raw.filter { $0.endsAt > Date() && $0.status != .cancelled && $0.status != .completed }.map { $0.id.uuidString.lowercased() })
+        var layout = context.layout(title: "Appointments", current: "/portal/appointments")
+        layout.notice = notice
+        let view = ListView(layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
+                            past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
+                            hasFeed: try await service.hasFeed(customer: context.customer, tenant: context.tenant), feedUrl: feedUrl)
+        return try dependencies.renderer.render("portal/appointments/list", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func list(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        try await renderList(context)
+    }
+
+    struct DetailView {
+        let layout: LayoutModel
+        let appointment: AppointmentView
+        let form: FormView
+    }
+
+    /// `/portal/appointments/{id}` and `/portal/appointments/{id}.ics`.
+    @Sendable func detail(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        var text = context.parameters.get("id") ?? ""
+        let wantsICS = text.hasSuffix(".ics")
+        if wantsICS { text.removeLast(4) }
+        guard let id = UUID(uuidString: text) else { throw AppError.notFound("appointment") }
+        if wantsICS {
+            let appointment = try await service.find(id, customer: context.customer, tenant: context.tenant)
+            let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
+            let body = ICalendar.document([ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName)
+            return Response(status: .ok, headers: [
+                .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"appointment-\(text.prefix(8)).ics\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        return try await renderDetail(id, context: context).response(from: request, context: context)
+    }
+
+    func renderDetail(_ id: UUID, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
+                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+        guard let appointment = try await load(context, id: id).first else { throw AppError.notFound("appointment") }
+        var layout = context.layout(title: "\(appointment.kind) visit", current: "/portal/appointments")
+        layout.notice = notice
+        return try dependencies.renderer.render("portal/appointments/detail", theme: context.tenant.theme,
+                                                DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
+    }
+
+    func id(_ context: CustomerRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("appointment") }
+        return id
+    }
+
+    @Sendable func confirm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let id = try id(context)
+        let form = try await FormFields.read(request)
+        do {
+            _ = try await service.confirm(id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant)
+            return try await renderDetail(id, context: context, notice: "Thank you — the visit is confirmed.")
+        } catch let error as AppError where error.kind == .conflict {
+            return try await renderDetail(id, context: context, form: FormState(message: error.message), status: .conflict)
+        }
+    }
+
+    @Sendable func reschedule(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let id = try id(context)
+        let form = try await FormFields.read(request)
+        do {
+            let windows = try CustomerAppointments.windows(from: form)
+            _ = try await service.requestReschedule(id, windows: windows, note: form.text("note"), version: Int(form.text("version")) ?? -1,
+                                                    customer: context.customer, tenant: context.tenant)
+            return try await renderDetail(id, context: context, notice: "Your request is sent. We will confirm a new time.")
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            if error.fields.isEmpty { state.message = error.message }
+            return try await renderDetail(id, context: context, form: state, status: error.status)
+        }
+    }
+
+    @Sendable func createFeed(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let url = try await service.createFeed(customer: context.customer, tenant: context.tenant)
+        return try await renderList(context, feedUrl: url, notice: "Your calendar link is ready. Keep it private: anyone with it sees your appointments.")
+    }
+
+    @Sendable func revokeFeed(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        try await service.revokeFeed(customer: context.customer, tenant: context.tenant)
+        return try await renderList(context, notice: "The calendar link no longer works.")
+    }
+}
+
+/// `/calendar/{token}.ics`: an organization's appointments for calendar apps. The token in the
+/// URL is the only credential (calendar apps cannot sign in); it can be revoked.
+struct CalendarFeedController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("calendar/:file", use: feed)
+    }
+
+    @Sendable func feed(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        guard let file = context.parameters.get("file"), file.hasSuffix(".ics") else { throw AppError.notFound("calendar") }
+        let token = String(file.dropLast(4))
+        guard token.count >= 20, token.count <= 100 else { throw AppError.notFound("calendar") }
+        let appointments = try await dependencies.pool.withTenant(context.tenant.id) { tx -> [Appointment]? in
+            guard let organization = try await tx.scalar("""
+                SELECT organization_id FROM calendar_feeds WHERE token_hash = \(AccountTokens.hash(token))
+                """, as: UUID.self) else { return nil }
+            return try await dependencies.repositories.appointments.list(organization: organization, from: Date().addingTimeInterval(-90 * 86_400), to: nil, in: tx)
+        }
+        guard let appointments else { throw AppError.notFound("calendar") }
+        let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
+        let body = ICalendar.document(appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName)
+        var response = Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "private, max-age=300"],
+                                body: .init(byteBuffer: ByteBuffer(string: body)))
+        response.headers[.referrerPolicy] = "no-referrer"
+        return response
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The rest of the portal: tasks, shared notes, service details, support.
+struct PortalPagesController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get("portal/tasks", use: tasks)
+        group.post("portal/tasks/:id/done", use: taskDone)
+        group.get("portal/notes", use: notes)
+        group.get("portal/service", use: service)
+        group.get("portal/support", use: support)
+    }
+
+    // MARK: Tasks
+
+    struct TaskView: Sendable {
+        let id: String
+        let title: String
+        let details: String
+        let due: String?
+        let done: Bool
+        let doneAt: String?
+        let doneNote: String
+        let workOrder: Int?
+    }
+
+    struct TasksView {
+        let layout: LayoutModel
+        let open: [TaskView]
+        let done: [TaskView]
+        let form: FormView
+    }
+
+    func renderTasks(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let items = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            var views: [TaskView] = []
+            for task in try await dependencies.repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx) {
+                let number = try await task.workOrderId.asyncMap { try await dependencies.repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
+                views.append(TaskView(id: task.id.uuidString.lowercased(), title: task.title, details: task.details, due: task.dueDate,
+                                      done: task.status == .done, doneAt: task.doneAt.map(DisplayDate.dateTime), doneNote: task.doneNote, workOrder: number))
+            }
+            return views
+        }
+        var layout = context.layout(title: "Tasks", current: "/portal/tasks")
+        layout.notice = notice
+        return try renderer.render("portal/tasks", theme: context.tenant.theme,
+                                   TasksView(layout: layout, open: items.filter { !$0.done }, done: items.filter(\.done), form: FormView(form)), status: status)
+    }
+
+    @Sendable func tasks(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        try await renderTasks(context)
+    }
+
+    @Sendable func taskDone(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
+        let form = try await FormFields.read(request)
+        let note = form.text("note")
+        guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": "Use at most 2,000 characters."]), status: .unprocessableContent) }
+        let task = try await dependencies.pool.withTenant(context.tenant.id) { tx -> TaskItem? in
+            guard let task = try await dependencies.repositories.tasks.find(id: id, organization: context.customer.organizationId, in: tx) else { return nil }
+            if try await dependencies.repositories.tasks.markDone(id, by: context.customer.id, note: note, in: tx) {
+                try await StaffNotices(dependencies: dependencies).send(
+                    subject: "Task done: \(task.title)", message: "\(context.customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
+                    link: context.tenant.url("/admin"), tenant: context.tenant, in: tx)
+            }
+            return task
+        }
+        guard task != nil else { throw AppError.notFound("task") }
+        return try await renderTasks(context, notice: "Thank you — marked as done.")
+    }
+
+    // MARK: Notes
+
+    struct NotesView {
+        let layout: LayoutModel
+        let notes: [NoteView]
+        struct NoteView { let body: String; let author: String; let when: String }
+    }
+
+    @Sendable func notes(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let notes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
+        }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
+        return try renderer.render("portal/notes", theme: context.tenant.theme, NotesView(
+            layout: context.layout(title: "Notes", current: "/portal/notes"),
+            notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
+    }
+
+    // MARK: Service
+
+    struct ServiceView {
+        let layout: LayoutModel
+        let plan: String
+        let status: String
+        let statusLabel: String
+        let address: String
+        let accountNumber: String
+        let name: String
+        let equipment: [EquipmentView]
+        let installs: [WorkOrderCard]
+        struct EquipmentView { let model: String; let serial: String; let mac: String; let installedOn: String? }
+    }
+
+    @Sendable func service(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let (organization, equipment, installs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx),
+             try await dependencies.repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
+             try await dependencies.repositories.workOrders.list(
+                WorkOrderFilter(organizationId: context.customer.organizationId, statuses: [.completed]), limit: 50, offset: 0, in: tx))
+        }
+        guard let organization else { throw AppError.notFound() }
+        let today = ISODates.today()
+        return try renderer.render("portal/service", theme: context.tenant.theme, ServiceView(
+            layout: context.layout(title: "Your service", current: "/portal/service"),
+            plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
+            address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
+            equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
+            installs: installs.filter { $0.category.lowercased().contains("install") }.map { WorkOrderCard($0, today: today) }))
+    }
+
+    // MARK: Support
+
+    struct SupportView {
+        let layout: LayoutModel
+        let faq: [Entry]
+        let query: String
+        let supportEmail: String?
+        let supportPhone: String?
+        let supportHours: String?
+        let websiteUrl: String?
+        struct Entry { let question: String; let answer: String }
+    }
+
+    @Sendable func support(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
+        let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await FAQ.search(query, in: tx)
+        }
+        let branding = context.tenant.branding
+        return try renderer.render("portal/support", theme: context.tenant.theme, SupportView(
+            layout: context.layout(title: "Support", current: "/portal/support"),
+            faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
+            supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours, websiteUrl: branding.websiteUrl))
+    }
+}
+
+/// The tenant's frequently asked questions.
+enum FAQ {
+    struct Entry: Decodable, Sendable {
+        let id: UUID
+        let question: String
+        let answer: String
+        let position: Int
+    }
+
+    static func search(_ query: String, in tx: TenantTransaction) async throws -> [Entry] {
+        var condition: SQL = "true"
+        if !query.isEmpty {
+            let pattern = "%" + SQLPattern.escapeLike(query.lowercased()) + "%"
+            condition = "(lower(question) LIKE \(pattern) OR lower(answer) LIKE \(pattern))"
+        }
+        return try await tx.rows("SELECT id, question, answer, position FROM faq_entries WHERE \(condition) ORDER BY position, question")
+            .map { try $0.decode(Entry.self) }
+    }
+}

@@ -1,0 +1,393 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// The subscriber's work orders: list with search and filters, new (draft or submit), detail
+/// with live updates, edit until approved, history (+ CSV), cancel, reopen, comments.
+struct PortalWorkOrdersController {
+    let dependencies: AppDependencies
+    var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
+    var renderer: PageRenderer { dependencies.renderer }
+    static let pageSize = 20
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get("portal/work-orders", use: list)
+        group.get("portal/work-orders/new", use: newForm)
+        group.post("portal/work-orders", use: create)
+        group.get("portal/work-orders/:number", use: detail)
+        group.get("portal/work-orders/:number/edit", use: editForm)
+        group.post("portal/work-orders/:number/edit", use: edit)
+        group.post("portal/work-orders/:number/autosave", use: autosave)
+        group.get("portal/work-orders/:number/history", use: history)
+        group.get("portal/work-orders/:number/history.csv", use: historyCSV)
+        group.post("portal/work-orders/:number/cancel", use: cancel)
+        group.post("portal/work-orders/:number/reopen", use: reopen)
+        group.post("portal/work-orders/:number/comments", use: comment)
+    }
+
+    static func number(_ context: CustomerRequestContext) throws -> Int {
+        guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000 else {
+            throw AppError.notFound("work order")
+        }
+        return number
+    }
+
+    // MARK: List
+
+    struct ListView {
+        let layout: LayoutModel
+        let orders: [WorkOrderCard]
+        let total: Int
+        let filter: [String: String]
+        let statuses: [Option]
+        let categories: [Option]
+        let nextPage: String?
+        let previousPage: String?
+        let filtered: Bool
+    }
+
+    @Sendable func list(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let query = request.uri.queryParameters
+        var problems: [String: String] = [:]
+        let status = query.get("status").flatMap { $0.isEmpty ? nil : $0 }
+        if let status, WorkOrderStatus(rawValue: status) == nil { problems["status"] = "Choose a status from the list." }
+        let from = query.get("from").flatMap { $0.isEmpty ? nil : $0 }
+        let to = query.get("to").flatMap { $0.isEmpty ? nil : $0 }
+        if let from, !DateInput.isISODate(from) { problems["from"] = "Use a date like 2024-05-31." }
+        if let to, !DateInput.isISODate(to) { problems["to"] = "Use a date like 2024-05-31." }
+        guard problems.isEmpty else { throw AppError.validation(problems, message: "The filters could not be applied.") }
+        let page = max(0, min(10_000, Int(query.get("page") ?? "0") ?? 0))
+        let search = query.get("q").map { String($0.prefix(200)) }
+        let category = query.get("category").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+        let filter = WorkOrderFilter(organizationId: context.customer.organizationId, statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [],
+                                     category: category, search: search, createdFrom: from, createdTo: to)
+        let (orders, total, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await dependencies.repositories.workOrders.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx),
+             try await dependencies.repositories.workOrders.count(filter, in: tx),
+             try await WorkOrderCategories.all(in: tx))
+        }
+        let today = ISODates.today()
+        func link(_ page: Int) -> String {
+            var items = [URLQueryItem(name: "page", value: String(page))]
+            for (key, value) in [("q", search), ("status", status), ("category", category), ("from", from), ("to", to)] {
+                if let value, !value.isEmpty { items.append(URLQueryItem(name: key, value: value)) }
+            }
+            var components = URLComponents()
+            components.queryItems = items
+            return "/portal/work-orders?" + (components.percentEncodedQuery ?? "")
+        }
+        let view = ListView(
+            layout: context.layout(title: "Work orders", current: "/portal/work-orders"),
+            orders: orders.prefix(Self.pageSize).map { WorkOrderCard($0, today: today) }, total: total,
+            filter: ["q": search ?? "", "from": from ?? "", "to": to ?? ""],
+            statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+                + WorkOrderStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
+            categories: [Option(value: "", label: "Any category", selected: category == nil)]
+                + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == category) },
+            nextPage: orders.count > Self.pageSize ? link(page + 1) : nil, previousPage: page > 0 ? link(page - 1) : nil,
+            filtered: search?.isEmpty == false || status != nil || category != nil || from != nil || to != nil
+        )
+        return try renderer.render("portal/work-orders/list", theme: context.tenant.theme, view)
+    }
+
+    // MARK: New and edit
+
+    struct FormPage {
+        let layout: LayoutModel
+        let form: FormView
+        let categories: [Option]
+        let priorities: [Option]
+        let editing: Bool
+        let number: Int?
+        let version: Int?
+        let loadedAt: String
+        let action: String
+        let canSubmit: Bool
+        let emailVerified: Bool
+        let isDraft: Bool
+        let autosaveUrl: String?
+        let conflict: [HistoryEntry]
+    }
+
+    func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
+                  order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {
+        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await WorkOrderCategories.active(in: tx) }
+        let title = order.map { "Edit work order #\($0.number)" } ?? "New work order"
+        let current = values["category"] ?? ""
+        return FormPage(
+            layout: context.layout(title: title, current: "/portal/work-orders"),
+            form: FormView(FormState(values: values, errors: errors, message: message)),
+            categories: [Option(value: "", label: "Choose a category", selected: current.isEmpty)]
+                + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText) },
+            priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["priority"] ?? "normal")) },
+            editing: order != nil, number: order?.number, version: order?.version, loadedAt: ISODates.format(Date()),
+            action: order.map { "/portal/work-orders/\($0.number)/edit" } ?? "/portal/work-orders",
+            canSubmit: order == nil || order?.status == .draft, emailVerified: context.customer.emailVerified,
+            isDraft: order == nil || order?.status == .draft,
+            autosaveUrl: order.flatMap { $0.status == .draft ? "/portal/work-orders/\($0.number)/autosave" : nil },
+            conflict: conflict
+        )
+    }
+
+    @Sendable func newForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let address = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx)?.serviceAddress ?? ""
+        }
+        let page = try await formPage(context, values: ["priority": "normal", "quantity": "1", "service_location": address])
+        return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
+    }
+
+    @Sendable func create(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        let input = WorkOrderInput(form: form)
+        let submit = form.text("action") == "submit"
+        if form.flag("autosave") {
+            // The form's script saving a new draft for the first time: it continues on the edit URL.
+            let order = try await service.create(input, submit: false, customer: context.customer, tenant: context.tenant)
+            let body = "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"/portal/work-orders/\(order.number)/edit\",\"autosave_url\":\"/portal/work-orders/\(order.number)/autosave\"}"
+            return Response(status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+        do {
+            let order = try await service.create(input, submit: submit, customer: context.customer, tenant: context.tenant)
+            return Redirect(to: submit ? "/portal/work-orders/\(order.number)?submitted=1" : "/portal/work-orders/\(order.number)/edit?saved=1").response
+        } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
+            let page = try await formPage(context, values: input.values, errors: error.fields, message: error.fields.isEmpty ? error.message : nil)
+            return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+                .response(from: request, context: context)
+        }
+    }
+
+    func values(of order: WorkOrder) -> [String: String] {
+        ["title": order.title, "description": order.description, "category": order.category, "priority": order.priority.rawValue,
+         "quantity": String(order.quantity), "service_location": order.serviceLocation, "preferred_dates": order.preferredDates,
+         "customer_notes": order.customerNotes]
+    }
+
+    @Sendable func editForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        guard !order.status.isLockedForCustomer else { throw CustomerWorkOrders.locked(order) }
+        var page = try await formPage(context, values: values(of: order), order: order)
+        if request.uri.queryParameters.get("saved") != nil {
+            var layout = page.layout
+            layout.notice = "Draft saved. Submit it when it is complete."
+            page = FormPage(layout: layout, form: page.form, categories: page.categories, priorities: page.priorities, editing: page.editing,
+                            number: page.number, version: page.version, loadedAt: page.loadedAt, action: page.action, canSubmit: page.canSubmit,
+                            emailVerified: page.emailVerified, isDraft: page.isDraft, autosaveUrl: page.autosaveUrl, conflict: [])
+        }
+        return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
+    }
+
+    @Sendable func edit(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        let input = WorkOrderInput(form: form)
+        guard let version = Int(form.text("version")) else {
+            throw AppError(.badRequest, code: "missing_version", "The form is incomplete (its version is missing). Reload the page and try again.")
+        }
+        let submit = form.text("action") == "submit"
+        do {
+            let order = try await service.edit(number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant)
+            return Redirect(to: "/portal/work-orders/\(order.number)?\(submit ? "submitted" : "updated")=1").response
+        } catch let error as AppError where error.code == "version_conflict" {
+            // Show what changed since the form was loaded, and keep what the person typed.
+            let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+            let loadedAt = ISODates.parse(form.text("loaded_at")) ?? .distantPast
+            let changes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
+            }.filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+            if order.status.isLockedForCustomer { throw CustomerWorkOrders.locked(order) }
+            let page = try await formPage(context, values: input.values, message: error.message, order: order, conflict: changes)
+            return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: .conflict)
+                .response(from: request, context: context)
+        } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
+            let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+            let page = try await formPage(context, values: input.values, errors: error.fields, message: error.fields.isEmpty ? error.message : nil, order: order)
+            return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+                .response(from: request, context: context)
+        }
+    }
+
+    /// Draft auto-save from the form's script: saves what is there (without requiring a
+    /// complete order) and answers with the new version.
+    @Sendable func autosave(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        guard let version = Int(form.text("version")) else { throw AppError(.badRequest, code: "missing_version", "The version is missing.") }
+        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+        guard order.status == .draft else { throw CustomerWorkOrders.locked(order) }
+        let updated = try await service.edit(number, input: WorkOrderInput(form: form), version: version, submit: false,
+                                             customer: context.customer, tenant: context.tenant)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: "{\"version\":\(updated.version),\"saved_at\":\"\(ISODates.format(updated.updatedAt))\"}")))
+    }
+
+    // MARK: Detail
+
+    struct DetailView {
+        let layout: LayoutModel
+        let order: WorkOrderCard
+        let description: String
+        let priority: String
+        let quantity: Int
+        let serviceLocation: String
+        let preferredDates: String
+        let customerNotes: String
+        let shopNotes: String
+        let due: String?
+        let technician: String?
+        let closedReason: String
+        let editable: Bool
+        let cancellable: Bool
+        let reopenable: Bool
+        let isDraft: Bool
+        let version: Int
+        let timeline: [HistoryEntry]
+        let comments: [CommentView]
+        let attachments: [AttachmentView]
+        let form: FormView
+        let supportEmail: String?
+        let supportPhone: String?
+        let eventsUrl: String
+    }
+
+    struct CommentView: Sendable {
+        let author: String
+        let when: String
+        let body: String
+        let fromStaff: Bool
+    }
+
+    struct AttachmentView: Sendable {
+        let name: String
+        let size: String
+        let href: String
+    }
+
+    func detailView(_ order: WorkOrder, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) async throws -> DetailView {
+        let repositories = dependencies.repositories
+        let (history, comments, attachments, technician) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await repositories.workOrders.history(of: order.id, in: tx),
+             try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx),
+             try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx),
+             try await order.assigneeId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName })
+        }
+        var layout = context.layout(title: "Work order #\(order.number)", current: "/portal/work-orders")
+        layout.notice = notice
+        layout.printable = true
+        let completedRecently = order.status == .completed && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
+        return DetailView(
+            layout: layout, order: WorkOrderCard(order, today: ISODates.today()), description: order.description, priority: order.priority.label,
+            quantity: order.quantity, serviceLocation: order.serviceLocation, preferredDates: order.preferredDates, customerNotes: order.customerNotes,
+            shopNotes: order.shopNotes, due: order.dueDate, technician: technician ?? nil, closedReason: order.closedReason,
+            editable: !order.status.isLockedForCustomer, cancellable: order.status == .submitted || order.status == .draft,
+            reopenable: completedRecently, isDraft: order.status == .draft, version: order.version,
+            timeline: history.filter { $0.field == "status" }.map { HistoryEntry($0, viewer: context.customer.id) },
+            comments: comments.map { CommentView(author: $0.authorId == context.customer.id ? "You" : $0.authorName, when: DisplayDate.dateTime($0.createdAt),
+                                                 body: $0.body, fromStaff: $0.authorKind == "staff") },
+            attachments: attachments.map { AttachmentView(name: $0.fileName, size: ByteSize.display($0.sizeBytes),
+                                                          href: "/portal/work-orders/\(order.number)/attachments/\($0.id.uuidString.lowercased())") },
+            form: FormView(form), supportEmail: context.tenant.branding.supportEmail, supportPhone: context.tenant.branding.supportPhone,
+            eventsUrl: "/portal/events?work_order=\(order.number)"
+        )
+    }
+
+    @Sendable func detail(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        let query = request.uri.queryParameters
+        let notice = query.get("submitted") != nil ? "Work order #\(order.number) is submitted. We will review it and let you know."
+            : query.get("updated") != nil ? "Your changes are saved." : nil
+        return try renderer.render("portal/work-orders/detail", theme: context.tenant.theme, try await detailView(order, context: context, notice: notice))
+    }
+
+    func actionFailed(_ error: AppError, number: Int, context: CustomerRequestContext) async throws -> HTML {
+        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+        var state = FormState(errors: error.fields)
+        if error.fields.isEmpty { state.message = error.message }
+        return try renderer.render("portal/work-orders/detail", theme: context.tenant.theme,
+                                   try await detailView(order, context: context, form: state), status: error.status)
+    }
+
+    @Sendable func cancel(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        do {
+            let order = try await service.cancel(number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
+                                                 customer: context.customer, tenant: context.tenant)
+            return Redirect(to: "/portal/work-orders/\(order.number)?updated=1").response
+        } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
+            return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func reopen(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        do {
+            let order = try await service.reopen(number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
+                                                 customer: context.customer, tenant: context.tenant)
+            return Redirect(to: "/portal/work-orders/\(order.number)?updated=1").response
+        } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
+            return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
+        }
+    }
+
+    @Sendable func comment(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let number = try Self.number(context)
+        let form = try await FormFields.read(request)
+        do {
+            _ = try await service.comment(number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant)
+            return Redirect(to: "/portal/work-orders/\(number)#comments").response
+        } catch let error as AppError where error.kind == .validation {
+            return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
+        }
+    }
+
+    // MARK: History
+
+    struct HistoryView {
+        let layout: LayoutModel
+        let number: Int
+        let title: String
+        let entries: [HistoryEntry]
+    }
+
+    func customerHistory(_ order: WorkOrder, context: CustomerRequestContext) async throws -> [HistoryEntry] {
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
+        }.filter { $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+    }
+
+    @Sendable func history(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        let view = HistoryView(layout: context.layout(title: "History of #\(order.number)", current: "/portal/work-orders"),
+                               number: order.number, title: order.title, entries: try await customerHistory(order, context: context))
+        return try renderer.render("portal/work-orders/history", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func historyCSV(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        var csv = CSVWriter.row(["when", "field", "from", "to", "who", "reason"])
+        for entry in try await customerHistory(order, context: context) {
+            csv += CSVWriter.row([entry.when, entry.field, entry.from, entry.to, entry.who, entry.reason])
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+            .contentDisposition: "attachment; filename=\"work-order-\(order.number)-history.csv\"",
+        ], body: .init(byteBuffer: ByteBuffer(string: csv)))
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
+
+enum ByteSize {
+    static func display(_ bytes: Int64) -> String {
+        if bytes < 1024 { return "\(bytes) B" }
+        if bytes < 1024 * 1024 { return String(format: "%.0f KB", Double(bytes) / 1024) }
+        return String(format: "%.1f MB", Double(bytes) / 1_048_576)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// Outage and maintenance notices: shown on `/status` and as the dashboard banner.
+public struct ServiceNotice: Sendable, Decodable {
+    public let id: UUID
+    public let kind: String
+    public let title: String
+    public let body: String
+    public let startsAt: Date
+    public let endsAt: Date?
+    public let resolvedAt: Date?
+    public let createdAt: Date
+
+    /// Happening now: started, not ended, not resolved.
+    public func isCurrent(at now: Date = Date()) -> Bool {
+        startsAt <= now && (endsAt.map { $0 > now } ?? true) && resolvedAt == nil
+    }
+}
+
+public enum ServiceNotices {
+    public static func recent(days: Int = 30, in tx: TenantTransaction) async throws -> [ServiceNotice] {
+        try await tx.rows("""
+            SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
+             WHERE starts_at > now() - make_interval(days => \(days)) OR resolved_at IS NULL
+             ORDER BY starts_at DESC LIMIT 100
+            """).map { try $0.decode(ServiceNotice.self) }
+    }
+
+    struct View: Sendable {
+        let kind: String
+        let title: String
+        let body: String
+        let when: String
+        let current: Bool
+        let upcoming: Bool
+    }
+
+    static func view(_ notice: ServiceNotice, now: Date = Date()) -> View {
+        var when = "Since \(DisplayDate.dateTime(notice.startsAt))"
+        if notice.startsAt > now { when = "Planned from \(DisplayDate.dateTime(notice.startsAt))" }
+        if let end = notice.endsAt { when += " until \(DisplayDate.dateTime(end))" }
+        if let resolved = notice.resolvedAt { when = "Resolved \(DisplayDate.dateTime(resolved))" }
+        return View(kind: notice.kind, title: notice.title, body: notice.body, when: when, current: notice.isCurrent(at: now),
+                    upcoming: notice.startsAt > now && notice.resolvedAt == nil)
+    }
+}
+
+/// `/status`: the public service status page of a tenant (no sign-in).
+struct StatusPageController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("status", use: status)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let current: [ServiceNotices.View]
+        let upcoming: [ServiceNotices.View]
+        let history: [ServiceNotices.View]
+        let allClear: Bool
+    }
+
+    @Sendable func status(_ request: Request, context: TenantRequestContext) async throws -> HTML {
+        let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await ServiceNotices.recent(in: tx) }
+        let views = notices.map { ServiceNotices.view($0) }
+        let current = views.filter(\.current)
+        return try dependencies.renderer.render("status", theme: context.tenant.theme, View(
+            layout: .portal(context, title: "Service status", current: ""), current: current, upcoming: views.filter(\.upcoming),
+            history: views.filter { !$0.current && !$0.upcoming }, allClear: current.isEmpty))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// Work orders as portal pages show them.
+struct WorkOrderCard: Sendable {
+    let number: Int
+    let title: String
+    let status: String
+    let statusLabel: String
+    let progress: Int
+    let eta: String?
+    let updated: String
+    let category: String
+    let overdue: Bool
+    let href: String
+
+    init(_ order: WorkOrder, today: String, base: String = "/portal/work-orders") {
+        number = order.number
+        title = order.title
+        status = order.status.rawValue
+        statusLabel = order.status.label
+        progress = order.progress
+        eta = order.estimatedCompletion.map(DisplayDate.date)
+        updated = DisplayDate.dateTime(order.updatedAt)
+        category = order.category
+        overdue = order.isOverdue(today: today)
+        href = "\(base)/\(order.number)"
+    }
+}
+
+struct HistoryEntry: Sendable {
+    let when: String
+    let field: String
+    let from: String
+    let to: String
+    let who: String
+    let reason: String
+
+    init(_ change: WorkOrderChange, viewer: UUID?) {
+        when = DisplayDate.dateTime(change.createdAt)
+        field = Self.fieldLabel(change.field)
+        from = Self.display(change.field, change.oldValue)
+        to = Self.display(change.field, change.newValue)
+        switch change.actorKind {
+        case "customer": who = change.actorId == viewer ? "You" : change.actorName
+        case "staff": who = change.actorName.isEmpty ? "Staff" : change.actorName
+        case "integration": who = "Integration"
+        default: who = "System"
+        }
+        reason = change.reason
+    }
+
+    static func fieldLabel(_ field: String) -> String {
+        switch field {
+        case "service_location": "Service location"
+        case "preferred_dates": "Preferred dates"
+        case "customer_notes": "Your notes"
+        case "shop_notes": "Notes from the shop"
+        case "internal_notes": "Internal notes"
+        case "estimated_completion": "Estimated completion"
+        case "due_date": "Due date"
+        case "assignee_id": "Technician"
+        case "closed_reason": "Reason"
+        default: field.prefix(1).uppercased() + field.dropFirst()
+        }
+    }
+
+    static func display(_ field: String, _ value: String?) -> String {
+        guard let value, !value.isEmpty else { return "—" }
+        if field == "status" { return WorkOrderStatus(rawValue: value)?.label ?? value }
+        if field == "estimated_completion", let date = ISODates.parse(value) { return DisplayDate.date(date) }
+        if field == "progress" { return "\(value) %" }
+        return value
+    }
+}
+
+/// Select options with the current one marked.
+struct Option: Sendable {
+    let value: String
+    let label: String
+    let selected: Bool
+    let help: String?
+
+    init(value: String, label: String, selected: Bool, help: String? = nil) {
+        self.value = value
+        self.label = label
+        self.selected = selected
+        self.help = help
+    }
+}

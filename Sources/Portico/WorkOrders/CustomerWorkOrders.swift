@@ -1,0 +1,196 @@
+import Foundation
+import Postgres
+
+/// What a subscriber can do with their organization's work orders: drafts, submission,
+/// edits until approval (versioned, at most 20 a day), cancellation, reopening, comments.
+public struct CustomerWorkOrders: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    var repositories: Repositories { dependencies.repositories }
+    public static let editsPerDay = RateLimit(name: "work-order-edits", limit: 20, window: .seconds(24 * 3600),
+                                              baseBlock: .seconds(3600), maximumBlock: .seconds(24 * 3600))
+    public static let reopenWindow: TimeInterval = 14 * 24 * 3600
+
+    func validate(_ input: WorkOrderInput, submit: Bool, in tx: TenantTransaction) async throws {
+        let categories = try await WorkOrderCategories.active(in: tx).map(\.name)
+        let problems = input.problems(categories: categories, requireComplete: submit)
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+    }
+
+    static let needsVerifiedEmail = AppError(.forbidden, code: "email_not_verified",
+        "Confirm your email address before submitting a work order: use the link we sent you, or ask for a new one on your dashboard. You can save this one as a draft meanwhile.")
+
+    /// Creates a draft or submits a new order.
+    public func create(_ input: WorkOrderInput, submit: Bool, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
+        if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await validate(input, submit: submit, in: tx)
+            var location = input.serviceLocation
+            if location.isEmpty {
+                location = try await repositories.organizations.find(id: customer.organizationId, in: tx)?.serviceAddress ?? ""
+            }
+            let order = try await repositories.workOrders.create(NewWorkOrder(
+                organizationId: customer.organizationId, title: input.title, description: input.description, category: input.category,
+                priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
+                serviceLocation: location, preferredDates: input.preferredDates, customerNotes: input.customerNotes,
+                status: submit ? .submitted : .draft
+            ), by: customer.actor, in: tx)
+            if submit { try await announceSubmission(order, customer: customer, tenant: tenant, in: tx) }
+            return order
+        }
+    }
+
+    func announceSubmission(_ order: WorkOrder, customer: SignedInCustomer, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+        if let submitter = try await repositories.customers.find(id: customer.id, in: tx) {
+            try await SubscriberMail(outbox: dependencies.outbox).send(.workOrderReceived, to: submitter, tenant: tenant,
+                                                                       values: WorkOrderMail.values(order, tenant: tenant), in: tx)
+        }
+        try await StaffNotices(dependencies: dependencies).send(
+            subject: "New work order #\(order.number) awaits review",
+            message: "\(customer.name) submitted work order #\(order.number) “\(order.title)”.",
+            link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+    }
+
+    /// The organization's order with this number; another organization's is as missing as a
+    /// number that does not exist.
+    public func find(_ number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
+        let order = try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await repositories.workOrders.find(number: number, organization: customer.organizationId, in: tx)
+        }
+        guard let order else { throw AppError.notFound("work order") }
+        return order
+    }
+
+    /// Edits a draft or submitted order; `submit` also submits a draft. The edit applies only
+    /// if nobody changed the order since `version`.
+    public func edit(_ number: Int, input: WorkOrderInput, version: Int, submit: Bool, customer: SignedInCustomer,
+                     tenant: ResolvedTenant) async throws -> WorkOrder {
+        let order = try await find(number, customer: customer, tenant: tenant)
+        guard !order.status.isLockedForCustomer else { throw Self.locked(order) }
+        if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
+        let bucket = RateLimiter.bucket(Self.editsPerDay, tenant.id.description, order.id.uuidString)
+        let check = try await dependencies.rateLimiter.check(Self.editsPerDay, bucket: bucket)
+        if !check.allowed {
+            throw AppError(.tooManyRequests, code: "too_many_edits",
+                           "Work order #\(order.number) has been edited 20 times today. Add a comment instead, or try again tomorrow.",
+                           retryAfter: check.retryAfter)
+        }
+        let updated = try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await validate(input, submit: submit || order.status == .submitted, in: tx)
+            var changes = input.changes(from: order)
+            if submit && order.status == .draft { changes.append(.init(.status, WorkOrderStatus.submitted.rawValue)) }
+            let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: customer.actor,
+                                                                   reason: "", in: tx)
+            if submit && order.status == .draft { try await announceSubmission(updated, customer: customer, tenant: tenant, in: tx) }
+            return updated
+        }
+        if updated.version != order.version { _ = try await dependencies.rateLimiter.hit(Self.editsPerDay, bucket: bucket) }
+        return updated
+    }
+
+    static func locked(_ order: WorkOrder) -> AppError {
+        AppError(.conflict, code: "work_order_locked",
+                 "Work order #\(order.number) is \(order.status.label.lowercased()), so its details can no longer be changed. You can still add a comment.")
+    }
+
+    /// Cancels a draft or submitted order, with a reason.
+    public func cancel(_ number: Int, reason: String, version: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 2000 else {
+            throw AppError.validation(["reason": "Say briefly why you are cancelling (at most 2,000 characters)."])
+        }
+        let order = try await find(number, customer: customer, tenant: tenant)
+        guard order.status == .submitted || order.status == .draft else {
+            throw AppError(.conflict, code: "cannot_cancel",
+                           "Work order #\(order.number) is \(order.status.label.lowercased()) and can no longer be cancelled here. Add a comment or contact support.")
+        }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let updated = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue), .init(.closedReason, trimmed)],
+                                                                   expectedVersion: version, by: customer.actor, reason: trimmed, in: tx)
+            if order.status == .submitted {
+                try await StaffNotices(dependencies: dependencies).send(
+                    subject: "Work order #\(order.number) was cancelled by the subscriber",
+                    message: "\(customer.name) cancelled work order #\(order.number) “\(order.title)”: \(trimmed)",
+                    link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+            }
+            return updated
+        }
+    }
+
+    /// Reopens an order completed less than 14 days ago.
+    public func reopen(_ number: Int, reason: String, version: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty, trimmed.count <= 2000 else {
+            throw AppError.validation(["reason": "Say what is still not right (at most 2,000 characters)."])
+        }
+        let order = try await find(number, customer: customer, tenant: tenant)
+        guard order.status == .completed, let completed = order.completedAt, Date().timeIntervalSince(completed) <= Self.reopenWindow else {
+            throw AppError(.conflict, code: "cannot_reopen",
+                           "Only work orders completed in the last 14 days can be reopened. Submit a new work order instead.")
+        }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let updated = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
+                                                                   expectedVersion: version, by: customer.actor, reason: "Reopened: \(trimmed)", in: tx)
+            try await StaffNotices(dependencies: dependencies).send(
+                subject: "Work order #\(order.number) was reopened",
+                message: "\(customer.name) reopened work order #\(order.number) “\(order.title)”: \(trimmed)",
+                link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    /// Adds a comment (shared with staff) to any of the organization's orders.
+    public func comment(_ number: Int, body: String, customer: SignedInCustomer, tenant: ResolvedTenant,
+                        attachments: [UploadedAttachment] = []) async throws -> WorkOrderComment {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": "Write a message (or attach a file)."]) }
+        guard text.count <= 10_000 else { throw AppError.validation(["body": "Use at most 10,000 characters."]) }
+        let order = try await find(number, customer: customer, tenant: tenant)
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let comment = try await repositories.workOrders.addComment(to: order.id, body: text.isEmpty ? "(attached files)" : text,
+                                                                       visibility: .shared, by: customer.actor, in: tx)
+            for file in attachments {
+                _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: comment.id, by: customer.actor), in: tx)
+            }
+            return comment
+        }
+    }
+}
+
+/// A file already stored by the upload handling, ready to be recorded against an order.
+public struct UploadedAttachment: Sendable {
+    public let fileName: String
+    public let contentType: String
+    public let sizeBytes: Int64
+    public let sha256: String
+    public let storageKey: String
+
+    public init(fileName: String, contentType: String, sizeBytes: Int64, sha256: String, storageKey: String) {
+        self.fileName = fileName
+        self.contentType = contentType
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.storageKey = storageKey
+    }
+
+    func record(workOrder: UUID, comment: UUID?, by actor: Actor, visibility: Visibility = .shared) -> NewAttachment {
+        NewAttachment(workOrderId: workOrder, commentId: comment, fileName: fileName, contentType: contentType, sizeBytes: sizeBytes,
+                      sha256: sha256, storageKey: storageKey, uploadedBy: actor, visibility: visibility)
+    }
+}
+
+/// What work-order emails show.
+enum WorkOrderMail {
+    static func values(_ order: WorkOrder, tenant: ResolvedTenant, reason: String? = nil, extra: [String: any Sendable] = [:]) -> [String: any Sendable] {
+        var values: [String: any Sendable] = [
+            "number": order.number, "title": order.title, "status": order.status.label.lowercased(), "progress": order.progress,
+            "actionUrl": tenant.url("/portal/work-orders/\(order.number)"),
+        ]
+        if let eta = order.estimatedCompletion { values["eta"] = DisplayDate.date(eta) }
+        if let reason, !reason.isEmpty { values["reason"] = reason }
+        for (key, value) in extra { values[key] = value }
+        return values
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Postgres
+
+/// What staff do with work orders: review (approve / reject), move along the pipeline, set
+/// progress, ETA, due date, assignee and priority, write shop and internal notes, reply, and
+/// create orders for an organization. Every change lands in the history with the staff
+/// member's name and reason, and the subscriber is emailed per the tenant's settings.
+/// Technicians reach only the orders assigned to them.
+public struct StaffWorkOrders: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    var repositories: Repositories { dependencies.repositories }
+
+    /// The order, if this staff member may see it (technicians: only assigned ones).
+    public func find(_ number: Int, staff: SignedInStaff, in tx: TenantTransaction) async throws -> WorkOrder {
+        guard let order = try await repositories.workOrders.find(number: number, organization: nil, in: tx),
+              staff.role != .technician || order.assigneeId == staff.id
+        else { throw AppError.notFound("work order") }
+        return order
+    }
+
+    /// What a staff member asks to change on an order.
+    public struct Update: Sendable {
+        public var status: WorkOrderStatus?
+        public var progress: Int?
+        public var estimatedCompletion: String?   // yyyy-mm-dd, "" clears
+        public var dueDate: String?               // yyyy-mm-dd, "" clears
+        public var assigneeId: String?            // uuid, "" clears
+        public var priority: WorkOrderPriority?
+        public var shopNotes: String?
+        public var internalNotes: String?
+        public var reason: String
+
+        public init(status: WorkOrderStatus? = nil, progress: Int? = nil, estimatedCompletion: String? = nil, dueDate: String? = nil,
+                    assigneeId: String? = nil, priority: WorkOrderPriority? = nil, shopNotes: String? = nil, internalNotes: String? = nil,
+                    reason: String = "") {
+            self.status = status
+            self.progress = progress
+            self.estimatedCompletion = estimatedCompletion
+            self.dueDate = dueDate
+            self.assigneeId = assigneeId
+            self.priority = priority
+            self.shopNotes = shopNotes
+            self.internalNotes = internalNotes
+            self.reason = reason
+        }
+    }
+
+    static func transitionError(_ order: WorkOrder, to status: WorkOrderStatus) -> AppError {
+        let allowed = order.status.staffTransitions.map(\.label)
+        let list = allowed.isEmpty ? "none: it is closed" : allowed.joined(separator: ", ")
+        return AppError(.conflict, code: "invalid_transition",
+                        "Work order #\(order.number) cannot go from \(order.status.label) to \(status.label). From \(order.status.label) it can go to: \(list).",
+                        fields: ["status": "Allowed: \(list)"])
+    }
+
+    /// Applies an update (with the optimistic version check) and sends the emails it causes.
+    public func update(_ number: Int, _ update: Update, version: Int, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrder {
+        var problems: [String: String] = [:]
+        if let progress = update.progress, !(0...100).contains(progress) { problems["progress"] = "Enter a percentage from 0 to 100." }
+        if let eta = update.estimatedCompletion, !eta.isEmpty, !DateInput.isISODate(eta) { problems["estimated_completion"] = "Use a date like 2024-06-30." }
+        if let due = update.dueDate, !due.isEmpty, !DateInput.isISODate(due) { problems["due_date"] = "Use a date like 2024-06-30." }
+        if let notes = update.shopNotes, notes.count > 5000 { problems["shop_notes"] = "Use at most 5,000 characters." }
+        if let notes = update.internalNotes, notes.count > 10_000 { problems["internal_notes"] = "Use at most 10,000 characters." }
+        if update.reason.count > 2000 { problems["reason"] = "Use at most 2,000 characters." }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let order = try await find(number, staff: staff, in: tx)
+            var changes: [WorkOrderFieldChange] = []
+            if let status = update.status, status != order.status {
+                guard order.status.staffTransitions.contains(status) else { throw Self.transitionError(order, to: status) }
+                if status == .rejected || status == .cancelled {
+                    guard !update.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                        throw AppError.validation(["reason": "Give a reason: the subscriber will see it."])
+                    }
+                    changes.append(.init(.closedReason, update.reason))
+                }
+                changes.append(.init(.status, status.rawValue))
+                if status == .completed { changes.append(.init(.progress, "100")) }
+            }
+            if let progress = update.progress, update.status != .completed { changes.append(.init(.progress, String(progress))) }
+            if let eta = update.estimatedCompletion {
+                changes.append(.init(.estimatedCompletion, eta.isEmpty ? nil : ISODates.format(ISODates.parse("\(eta)T17:00:00Z")!)))
+            }
+            if let due = update.dueDate { changes.append(.init(.dueDate, due.isEmpty ? nil : due)) }
+            if let assignee = update.assigneeId {
+                if assignee.isEmpty {
+                    changes.append(.init(.assigneeId, nil, display: "Nobody"))
+                } else {
+                    guard staff.role >= .agent else {
+                        throw AppError(.forbidden, code: "forbidden", "Only agents and admins assign work orders.")
+                    }
+                    guard let id = UUID(uuidString: assignee), let person = try await repositories.staff.find(id: id, in: tx), person.status == .active else {
+                        throw AppError.validation(["assignee_id": "Choose an active staff member."])
+                    }
+                    changes.append(.init(.assigneeId, id.uuidString.lowercased(), display: person.displayName))
+                }
+            }
+            if let priority = update.priority { changes.append(.init(.priority, priority.rawValue)) }
+            if let notes = update.shopNotes { changes.append(.init(.shopNotes, notes)) }
+            if let notes = update.internalNotes { changes.append(.init(.internalNotes, notes)) }
+            let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: staff.actor,
+                                                                   reason: update.reason, in: tx)
+            try await notify(before: order, after: updated, reason: update.reason, tenant: tenant, in: tx)
+            return updated
+        }
+    }
+
+    /// Approves a submitted order, optionally setting ETA, priority and assignee.
+    public func approve(_ number: Int, version: Int, eta: String?, priority: WorkOrderPriority?, assignee: String?, staff: SignedInStaff,
+                        tenant: ResolvedTenant) async throws -> WorkOrder {
+        try await update(number, Update(status: .approved, estimatedCompletion: eta?.isEmpty == true ? nil : eta, assigneeId: assignee?.isEmpty == true ? nil : assignee,
+                                        priority: priority, reason: "Approved"), version: version, staff: staff, tenant: tenant)
+    }
+
+    /// Rejects a submitted order; the reason is required and sent to the subscriber.
+    public func reject(_ number: Int, version: Int, reason: String, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrder {
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw AppError.validation(["reason": "Give a reason for the rejection: the subscriber will see it."])
+        }
+        return try await update(number, Update(status: .rejected, reason: reason), version: version, staff: staff, tenant: tenant)
+    }
+
+    /// Who hears about an order: the customer who created it, else the organization's owners.
+    func recipients(of order: WorkOrder, in tx: TenantTransaction) async throws -> [Customer] {
+        if let creator = order.createdByCustomerId, let customer = try await repositories.customers.find(id: creator, in: tx),
+           customer.organizationId == order.organizationId {
+            return [customer]
+        }
+        return try await repositories.customers.members(of: order.organizationId, in: tx).filter { $0.role == .owner }
+    }
+
+    /// One email per change that matters to the subscriber.
+    func notify(before: WorkOrder, after: WorkOrder, reason: String, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+        guard before.version != after.version else { return }
+        var kinds: [NotificationKind] = []
+        if before.status != after.status {
+            switch after.status {
+            case .approved: kinds.append(.workOrderApproved)
+            case .rejected: kinds.append(.workOrderRejected)
+            case .completed: kinds.append(.workOrderCompleted)
+            case .draft, .submitted: break
+            default: kinds.append(.workOrderStatusChanged)
+            }
+        } else if before.progress != after.progress || before.estimatedCompletion != after.estimatedCompletion {
+            kinds.append(.workOrderProgress)
+        }
+        guard !kinds.isEmpty else { return }
+        let mail = SubscriberMail(outbox: dependencies.outbox)
+        for customer in try await recipients(of: after, in: tx) {
+            for kind in kinds {
+                try await mail.send(kind, to: customer, tenant: tenant, values: WorkOrderMail.values(after, tenant: tenant, reason: reason), in: tx)
+            }
+        }
+    }
+
+    /// A reply: shared ones are emailed to the subscriber; internal ones stay with staff.
+    public func comment(_ number: Int, body: String, visibility: Visibility, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrderComment {
+        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= 10_000 else { throw AppError.validation(["body": "Write a message (at most 10,000 characters)."]) }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let order = try await find(number, staff: staff, in: tx)
+            let comment = try await repositories.workOrders.addComment(to: order.id, body: text, visibility: visibility, by: staff.actor, in: tx)
+            if visibility == .shared {
+                let mail = SubscriberMail(outbox: dependencies.outbox)
+                for customer in try await recipients(of: order, in: tx) {
+                    try await mail.send(.workOrderComment, to: customer, tenant: tenant,
+                                        values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": text]), in: tx)
+                }
+            }
+            return comment
+        }
+    }
+
+    /// Creates an order for an organization (submitted or straight to approved).
+    public func create(for organization: UUID, input: WorkOrderInput, approve: Bool, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrder {
+        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins create work orders.") }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            guard let org = try await repositories.organizations.find(id: organization, in: tx) else {
+                throw AppError.validation(["organization": "Choose a subscriber account."])
+            }
+            let categories = try await WorkOrderCategories.active(in: tx).map(\.name)
+            let problems = input.problems(categories: categories, requireComplete: false)
+            guard problems.isEmpty else { throw AppError.validation(problems) }
+            let order = try await repositories.workOrders.create(NewWorkOrder(
+                organizationId: org.id, title: input.title, description: input.description, category: input.category,
+                priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
+                serviceLocation: input.serviceLocation.isEmpty ? org.serviceAddress : input.serviceLocation, preferredDates: input.preferredDates,
+                customerNotes: input.customerNotes, status: approve ? .approved : .submitted
+            ), by: staff.actor, in: tx)
+            if approve {
+                try await tx.execute("UPDATE work_orders SET approved_at = now(), submitted_at = COALESCE(submitted_at, now()) WHERE id = \(order.id)")
+            }
+            return order
+        }
+    }
+
+    /// The outcome of one row of a bulk action.
+    public struct BulkResult: Sendable {
+        public let number: Int
+        public let ok: Bool
+        public let message: String
+    }
+
+    /// Assigns or moves several orders; each succeeds or fails on its own.
+    public func bulk(_ numbers: [Int], update: Update, staff: SignedInStaff, tenant: ResolvedTenant) async -> [BulkResult] {
+        var results: [BulkResult] = []
+        for number in numbers.prefix(200) {
+            do {
+                let current = try await dependencies.pool.withTenant(tenant.id) { tx in try await find(number, staff: staff, in: tx) }
+                let updated = try await self.update(number, update, version: current.version, staff: staff, tenant: tenant)
+                results.append(BulkResult(number: number, ok: true, message: "Now \(updated.status.label.lowercased())"))
+            } catch let error as AppError {
+                results.append(BulkResult(number: number, ok: false, message: error.message))
+            } catch {
+                results.append(BulkResult(number: number, ok: false, message: "Could not be changed; try it on its own."))
+            }
+        }
+        return results
+    }
+}

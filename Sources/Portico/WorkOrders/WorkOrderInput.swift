@@ -1,0 +1,78 @@
+import Foundation
+
+/// What a subscriber fills in for a work order, validated with the same rules the form's
+/// hints show (`maxlength`, `required`, `min`/`max`).
+public struct WorkOrderInput: Sendable {
+    public var title: String
+    public var description: String
+    public var category: String
+    public var priority: String
+    public var quantity: String
+    public var serviceLocation: String
+    public var preferredDates: String
+    public var customerNotes: String
+
+    public init(title: String = "", description: String = "", category: String = "", priority: String = "normal", quantity: String = "1",
+                serviceLocation: String = "", preferredDates: String = "", customerNotes: String = "") {
+        self.title = title
+        self.description = description
+        self.category = category
+        self.priority = priority
+        self.quantity = quantity
+        self.serviceLocation = serviceLocation
+        self.preferredDates = preferredDates
+        self.customerNotes = customerNotes
+    }
+
+    public init(form: FormFields) {
+        self.init(
+            title: form.text("title"), description: form.text("description"), category: form.text("category"),
+            priority: form.text("priority").isEmpty ? "normal" : form.text("priority"), quantity: form.text("quantity").isEmpty ? "1" : form.text("quantity"),
+            serviceLocation: form.text("service_location"), preferredDates: form.text("preferred_dates"), customerNotes: form.text("customer_notes")
+        )
+    }
+
+    public static let limits = (title: 200, description: 10_000, location: 500, preferredDates: 500, notes: 5000, quantity: 100_000)
+
+    /// Field → message for everything wrong. `categories` is the tenant's list (empty: any).
+    public func problems(categories: [String], requireComplete: Bool) -> [String: String] {
+        var problems: [String: String] = [:]
+        if title.isEmpty { problems["title"] = "Give the work order a short title, for example “No signal since the storm”." }
+        if title.count > Self.limits.title { problems["title"] = "Use at most \(Self.limits.title) characters for the title." }
+        if description.count > Self.limits.description { problems["description"] = "Use at most \(Self.limits.description) characters." }
+        if requireComplete && description.isEmpty { problems["description"] = "Describe what needs doing, so a technician knows what to bring." }
+        if !categories.isEmpty {
+            if category.isEmpty {
+                if requireComplete { problems["category"] = "Choose a category." }
+            } else if !categories.contains(category) {
+                problems["category"] = "Choose one of the listed categories."
+            }
+        } else if category.count > 100 {
+            problems["category"] = "Use at most 100 characters."
+        }
+        if WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = "Choose low, normal, high or urgent." }
+        if let number = Int(quantity) {
+            if number < 1 || number > Self.limits.quantity { problems["quantity"] = "Enter a whole number from 1 to \(Self.limits.quantity)." }
+        } else {
+            problems["quantity"] = "Enter a whole number, like 1 or 3."
+        }
+        if serviceLocation.count > Self.limits.location { problems["service_location"] = "Use at most \(Self.limits.location) characters." }
+        if preferredDates.count > Self.limits.preferredDates { problems["preferred_dates"] = "Use at most \(Self.limits.preferredDates) characters." }
+        if customerNotes.count > Self.limits.notes { problems["customer_notes"] = "Use at most \(Self.limits.notes) characters." }
+        return problems
+    }
+
+    public var values: [String: String] {
+        ["title": title, "description": description, "category": category, "priority": priority, "quantity": quantity,
+         "service_location": serviceLocation, "preferred_dates": preferredDates, "customer_notes": customerNotes]
+    }
+
+    /// The changes this input makes to `order` (customer-editable fields only).
+    func changes(from order: WorkOrder) -> [WorkOrderFieldChange] {
+        [
+            .init(.title, title), .init(.description, description), .init(.category, category), .init(.priority, priority),
+            .init(.quantity, String(Int(quantity) ?? order.quantity)), .init(.serviceLocation, serviceLocation),
+            .init(.preferredDates, preferredDates), .init(.customerNotes, customerNotes),
+        ]
+    }
+}

@@ -1,0 +1,514 @@
+"""The browser-test harness: one real `portico serve` on a fresh data directory, and headless
+Chromium (Debian's /usr/bin/chromium through /usr/bin/chromedriver) driving it.
+
+Tests use it through the fixtures in conftest.py; this module holds the pieces:
+
+* `PorticoServer` starts `portico demo` then `portico serve` and stops both cleanly;
+* `new_driver()` opens a headless Chromium that records console messages, uncaught errors and
+  Content-Security-Policy violations from the first byte of every page;
+* `set_viewport()`, `save_screenshot()`, `page_problems()` and friends check one page;
+* `sign_in()` signs in through the real forms;
+* `read_mail()` reads the `.eml` files of the mail drop.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import email
+import email.policy
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("PORTICO_BROWSER_ARTIFACTS", REPO_ROOT / "artifacts" / "browser"))
+CHROMIUM = os.environ.get("PORTICO_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("PORTICO_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+PASSWORD = "portico-demo-2024"
+
+# Demo accounts (see README): tenant -> role -> sign-in email.
+ACCOUNTS = {
+    "acme": {"subscriber": "dana@acme.example", "admin": "admin@acme.example",
+             "agent": "agent@acme.example", "technician": "tech@acme.example"},
+    "zenith": {"subscriber": "ravi@zenith.example", "admin": "admin@zenith.example",
+               "agent": "agent@zenith.example", "technician": "tech@zenith.example"},
+}
+COMPANY_NAMES = {"acme": "Acme Wireless", "zenith": "Zenith Networks"}
+
+# Roles that sign in on /admin/login; every other role except "anonymous" uses /portal/login.
+STAFF_ROLES = {"admin", "agent", "technician"}
+
+
+# MARK: - Server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent():
+    """In the child before exec: get SIGTERM if the test process dies, so a killed run does not
+    leave a server (and its PostgreSQL) behind. `serve` stops its cluster on SIGTERM."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+class PorticoServer:
+    """`portico demo` then `portico serve` on a fresh data directory and a free port."""
+
+    def __init__(self, binary: Path, log_path: Path):
+        self.binary = binary
+        self.port = free_port()
+        self.data_dir = Path(tempfile.mkdtemp(prefix="portico-browser-"))
+        # Running as root, the embedded PostgreSQL runs as `postgres`: let it reach the folder so
+        # the cluster stays inside it (removed with it) instead of under /var/tmp.
+        os.chmod(self.data_dir, 0o755)
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env.update({
+            "PORTICO_DATA_DIR": str(self.data_dir),
+            "PORTICO_PUBLIC_PORT": str(self.port),
+            "PORTICO_HOME": str(REPO_ROOT),
+            "LOG_LEVEL": os.environ.get("PORTICO_BROWSER_LOG_LEVEL", "info"),
+        })
+        for name in ("DATABASE_URL", "MIGRATE_DATABASE_URL", "SMTP_URL", "PORTICO_BASE_DOMAIN",
+                     "PORTICO_OPERATOR_HOST", "PORTICO_PUBLIC_SCHEME", "PORTICO_TRUSTED_PROXIES"):
+            env.pop(name, None)
+        return env
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    def url(self, host: str, path: str = "/") -> str:
+        """`host` is a tenant slug (`acme`), `operator`, or a full host name."""
+        if "." not in host:
+            host = f"{host}.localhost"
+        return f"http://{host}:{self.port}{path}"
+
+    def start(self, timeout: float = 180) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")
+        demo = subprocess.run([str(self.binary), "demo"], env=self.env, cwd=REPO_ROOT, stdout=self._log,
+                              stderr=subprocess.STDOUT, timeout=timeout, preexec_fn=_die_with_parent)
+        if demo.returncode != 0:
+            raise RuntimeError(f"`portico demo` exited with {demo.returncode}:\n{self.log_tail()}")
+        self.process = subprocess.Popen(
+            [str(self.binary), "serve", "--hostname", "127.0.0.1", "--port", str(self.port)],
+            env=self.env, cwd=REPO_ROOT, stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"`portico serve` exited with {self.process.returncode}:\n{self.log_tail()}")
+            if self.http_status("/readyz", host="acme") == 200:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"`portico serve` was not ready within {timeout:.0f} s:\n{self.log_tail()}")
+            time.sleep(0.25)
+
+    def http_status(self, path: str, host: str = "acme") -> int | None:
+        """Status of a GET straight to the server (no proxy), with the tenant's Host header."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            connection.request("GET", path, headers={"Host": f"{host}.localhost:{self.port}"})
+            return connection.getresponse().status
+        except OSError:
+            return None
+        finally:
+            connection.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self) -> None:
+        try:
+            if self.process and self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    self.process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+        finally:
+            self._stop_cluster_if_running()
+            if self._log:
+                self._log.close()
+            if os.environ.get("PORTICO_BROWSER_KEEP_DATA") != "1":
+                shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _stop_cluster_if_running(self) -> None:
+        """`serve` stops the embedded cluster it started; this is the safety net for a server
+        that was killed or never got that far."""
+        try:
+            cluster = json.loads((self.data_dir / "embedded-postgres.json").read_text())["clusterPath"]
+        except (OSError, ValueError, KeyError):
+            return
+        if not Path(cluster, "postmaster.pid").exists():
+            self._remove_cluster_outside_data_dir(cluster)
+            return
+        bindirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
+                         if p.parent.name.isdigit() else 0)
+        if not bindirs:
+            return
+        command = [str(bindirs[-1] / "pg_ctl"), "-D", cluster, "-m", "fast", "-w", "stop"]
+        if os.geteuid() == 0:
+            command = ["/usr/sbin/runuser", "-u", "postgres", "--"] + command
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        self._remove_cluster_outside_data_dir(cluster)
+
+    def _remove_cluster_outside_data_dir(self, cluster: str) -> None:
+        path = Path(cluster)
+        if os.environ.get("PORTICO_BROWSER_KEEP_DATA") != "1" and self.data_dir not in path.parents \
+                and path.name.startswith("portico-pg-") and path.parent == Path("/var/tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# MARK: - Browser
+
+# Injected before any page script: records CSP violations and uncaught errors of every page.
+_RECORDER = """
+(() => {
+  const log = window.__portico = {csp: [], errors: []};
+  document.addEventListener('securitypolicyviolation', (e) => {
+    log.csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || location.href}:${e.lineNumber}`);
+  });
+  window.addEventListener('error', (e) => {
+    log.errors.push(e.message ? `${e.message} at ${e.filename}:${e.lineno}`
+                              : `failed to load ${(e.target && (e.target.src || e.target.href)) || 'a resource'}`);
+  }, true);
+  window.addEventListener('unhandledrejection', (e) => { log.errors.push(`unhandled rejection: ${e.reason}`); });
+})();
+"""
+
+
+def new_driver(width: int = 1280, height: int = 900) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--hide-scrollbars",
+                     "--force-device-scale-factor=1", f"--window-size={width},{height}", "--no-proxy-server",
+                     "--no-first-run", "--no-default-browser-check", "--disable-extensions",
+                     "--password-store=basic", "--disable-background-networking", "--lang=en-US"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.page_load_strategy = "normal"
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _RECORDER})
+    set_viewport(driver, width, height)
+    return driver
+
+
+def alive(driver) -> bool:
+    try:
+        return driver.execute_script("return 1") == 1
+    except Exception:  # noqa: BLE001 — any failure means the browser is gone
+        return False
+
+
+def set_viewport(driver, width: int, height: int = 800) -> None:
+    """Makes the layout viewport exactly `width` CSS pixels at device scale 1. Desktop mode
+    (`mobile: False`) on purpose: mobile emulation zooms out to fit a too-wide page, which
+    hides the horizontal overflow the 360-px check looks for."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def wait_for(driver, condition, timeout: float = 10):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+# The driver that opened a page last: conftest screenshots it when a test fails.
+last_driver = None
+
+
+def open_page(driver, url: str) -> None:
+    """Opens a page and waits for it to be loaded; drops console messages of earlier pages."""
+    global last_driver
+    last_driver = driver
+    console_messages(driver)
+    driver.get(url)
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def console_messages(driver) -> list[dict]:
+    """Console messages since the last call (the driver's log is read-once)."""
+    try:
+        return driver.get_log("browser")
+    except Exception:  # noqa: BLE001 — a driver without the log: nothing to report
+        return []
+
+
+def save_screenshot(driver, name: str, full_page: bool = True) -> Path:
+    """Saves `artifacts/browser/<name>.png`: the whole page (up to 6000 px tall) by default."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    if full_page:
+        metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        viewport = metrics.get("cssLayoutViewport") or metrics["layoutViewport"]
+        clip = {"x": 0, "y": 0, "scale": 1,
+                "width": max(viewport["clientWidth"], min(size["width"], 4000)),
+                "height": max(viewport["clientHeight"], min(size["height"], 6000))}
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot",
+                                      {"format": "png", "captureBeyondViewport": True, "clip": clip})
+        path.write_bytes(base64.b64decode(shot["data"]))
+    else:
+        driver.save_screenshot(str(path))
+    return path
+
+
+# MARK: - Checks
+
+_OVERFLOW = r"""
+const doc = document.documentElement;
+const result = {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, culprits: [], cutOff: []};
+const name = (el, r) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+  + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\s+/).join('.') : '')
+  + ` [${Math.round(r.left)}..${Math.round(r.right)}]`;
+for (const el of document.body.querySelectorAll('*')) {
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0) continue;
+  // Wider than the viewport (what makes it scroll sideways); parked off-screen content such
+  // as the skip link is absolutely positioned entirely to the left, and fine.
+  if (doc.scrollWidth > window.innerWidth && result.culprits.length < 8 && r.right > window.innerWidth + 0.5)
+    result.culprits.push(name(el, r));
+  // Partly past the left edge: that part cannot be scrolled to, it is simply lost.
+  if (r.left < -1 && r.right > 0 && result.cutOff.length < 8 && getComputedStyle(el).visibility !== 'hidden')
+    result.cutOff.push(name(el, r));
+}
+return result;
+"""
+
+# Basic WCAG checks a script can make. Returns a list of problems (empty: all good).
+_ACCESSIBILITY = r"""
+const problems = [];
+const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+const text = (el) => (el.textContent || '').replace(/\s+/g, ' ').trim();
+const describe = (el) => el.outerHTML.replace(/\s+/g, ' ').slice(0, 140);
+const labelledBy = (el) => (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
+  .map((id) => document.getElementById(id)).filter(Boolean).map(text).join(' ').trim();
+const accessibleName = (el) => (el.getAttribute('aria-label') || '').trim() || labelledBy(el)
+  || (el.labels ? Array.from(el.labels).map(text).join(' ').trim() : '') || (el.getAttribute('title') || '').trim();
+
+const lang = document.documentElement.getAttribute('lang');
+if (!lang || !lang.trim()) problems.push('html has no lang');
+if (!document.title.trim()) problems.push('the page has no title');
+
+const mains = document.querySelectorAll('main, [role=main]');
+if (mains.length !== 1) problems.push(`${mains.length} main landmarks (want exactly 1)`);
+if (!document.querySelector('header')) problems.push('no header');
+if (!document.querySelector('footer')) problems.push('no footer');
+const h1s = document.querySelectorAll('h1');
+if (h1s.length !== 1) problems.push(`${h1s.length} h1 headings (want exactly 1)`);
+
+const skip = document.querySelector('a.skip-link[href^="#"]');
+if (!skip) problems.push('no skip link');
+else {
+  const target = document.getElementById(skip.getAttribute('href').slice(1));
+  if (!target) problems.push(`the skip link leads to ${skip.getAttribute('href')}, which does not exist`);
+  else if (target !== mains[0]) problems.push('the skip link does not lead to the main landmark');
+  const first = document.body.querySelector('a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])');
+  if (first !== skip) problems.push('the skip link is not the first focusable element');
+}
+
+for (const el of document.querySelectorAll('input, select, textarea')) {
+  const type = (el.getAttribute('type') || '').toLowerCase();
+  if (type === 'hidden') continue;
+  if (['submit', 'button', 'reset'].includes(type)) {
+    if (!(el.value || '').trim() && !accessibleName(el)) problems.push(`button without a name: ${describe(el)}`);
+    continue;
+  }
+  if (!accessibleName(el)) problems.push(`form control without a label: ${describe(el)}`);
+}
+
+for (const el of document.querySelectorAll('button, [role=button], summary')) {
+  if (!text(el) && !accessibleName(el) && !el.querySelector('img[alt]:not([alt=""])'))
+    problems.push(`button without an accessible name: ${describe(el)}`);
+}
+
+for (const el of document.querySelectorAll('a[href]')) {
+  if (!visible(el) && !el.classList.contains('skip-link')) continue;
+  if (!text(el) && !accessibleName(el) && !el.querySelector('img[alt]:not([alt=""])'))
+    problems.push(`link without an accessible name: ${describe(el)}`);
+}
+
+for (const img of document.querySelectorAll('img')) {
+  if (!img.hasAttribute('alt')) problems.push(`image without alt: ${describe(img)}`);
+}
+
+const seen = new Map();
+for (const el of document.querySelectorAll('[id]')) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+for (const [id, count] of seen) if (count > 1) problems.push(`id "${id}" is used ${count} times`);
+
+for (const label of document.querySelectorAll('label[for]')) {
+  if (!document.getElementById(label.htmlFor)) problems.push(`label for missing id "${label.htmlFor}"`);
+}
+return problems;
+"""
+
+
+def overflow(driver) -> dict:
+    return driver.execute_script(_OVERFLOW)
+
+
+def accessibility_problems(driver) -> list[str]:
+    return driver.execute_script(_ACCESSIBILITY)
+
+
+# Console messages no page is blamed for. A tenant without a favicon has no <link rel=icon>,
+# so Chromium asks for /favicon.ico on its own and logs the 404.
+IGNORED_CONSOLE = ("/favicon.ico - Failed to load resource",)
+
+
+def page_errors(driver, allow: tuple[str, ...] = ()) -> list[str]:
+    """Console errors and warnings, uncaught exceptions and CSP violations of the current page
+    (since it was opened with `open_page`). `allow` holds substrings of messages to ignore."""
+    allow = tuple(allow) + IGNORED_CONSOLE
+    problems = []
+    for entry in console_messages(driver):
+        if entry.get("level") in ("SEVERE", "WARNING"):
+            message = entry["message"]
+            problems.append(f"console {entry['level'].lower()}: {message[:200]}{'…' if len(message) > 200 else ''}")
+    recorded = driver.execute_script("return window.__portico || {csp: [], errors: []}")
+    problems += [f"CSP violation: {item}" for item in recorded["csp"]]
+    problems += [f"script error: {item}" for item in recorded["errors"]]
+    return [p for p in problems if not any(a in p for a in allow)]
+
+
+def page_problems(driver, allow_console: tuple[str, ...] = ()) -> list[str]:
+    """Everything the page checks look at: horizontal overflow, accessibility basics, console
+    errors and CSP violations."""
+    problems = []
+    measured = overflow(driver)
+    if measured["scrollWidth"] > measured["innerWidth"]:
+        problems.append(f"horizontal scrolling: the page is {measured['scrollWidth']} px wide in a "
+                        f"{measured['innerWidth']} px viewport; too wide: {', '.join(measured['culprits']) or '?'}")
+    if measured["cutOff"]:
+        problems.append(f"cut off at the left edge: {', '.join(measured['cutOff'])}")
+    problems += accessibility_problems(driver)
+    problems += page_errors(driver, allow=allow_console)
+    return problems
+
+
+# MARK: - Journeys
+
+
+def fill(driver, field_id: str, value: str) -> None:
+    element = driver.find_element(By.ID, field_id)
+    element.clear()
+    element.send_keys(value)
+
+
+def click_like_a_user(driver, element) -> None:
+    """A real mouse click at the middle of the element. WebDriver's element click refuses
+    content inside a closed <details> even when CSS shows it (the wide-screen menu)."""
+    rect = driver.execute_script(
+        "arguments[0].scrollIntoView({block: 'center'}); const r = arguments[0].getBoundingClientRect();"
+        "return [r.left + r.width / 2, r.top + r.height / 2];", element)
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(int(rect[0]), int(rect[1])).click()
+    actions.perform()
+
+
+def submit(driver, label: str) -> None:
+    """Clicks the submit button with this text and waits for the next page."""
+    button = driver.find_element(By.XPATH, f"//main//button[normalize-space()={json.dumps(label)}]")
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    wait_for(driver, EC.staleness_of(old))
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def sign_in(driver, server: PorticoServer, tenant: str, role: str) -> None:
+    """Signs in through the real form: a subscriber on /portal/login, staff on /admin/login."""
+    email_address = ACCOUNTS[tenant][role]
+    if role in STAFF_ROLES:
+        open_page(driver, server.url(tenant, "/admin/login"))
+        fill(driver, "field-email", email_address)
+        fill(driver, "field-password", PASSWORD)
+        submit(driver, "Sign in")
+        expected = "/admin"
+    else:
+        open_page(driver, server.url(tenant, "/portal/login"))
+        fill(driver, "field-identifier", email_address)
+        fill(driver, "field-password", PASSWORD)
+        submit(driver, "Sign in")
+        expected = "/portal"
+    path = driver.execute_script("return location.pathname")
+    if path != expected:
+        heading = driver.find_element(By.TAG_NAME, "h1").text
+        raise AssertionError(f"signing in as {email_address} led to {path} ({heading!r}), not {expected}")
+
+
+@dataclass
+class Mail:
+    path: Path
+    message: email.message.EmailMessage
+
+    @property
+    def to(self) -> str:
+        return str(self.message["To"] or "")
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"] or "")
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part else ""
+
+    @property
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part else ""
+
+    def links(self) -> list[str]:
+        return re.findall(r"https?://[^\s<>\"')]+", self.text + "\n" + self.html)
+
+
+def read_mail(server: PorticoServer, to: str, timeout: float = 30) -> Mail:
+    """The newest `.eml` in the mail drop addressed to `to`, waiting for the outbox worker to
+    write it. Decodes quoted-printable and base64 bodies through `email`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        candidates = sorted(server.mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True) \
+            if server.mail_dir.exists() else []
+        for path in candidates:
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if to.lower() in str(message["To"] or "").lower():
+                return Mail(path, message)
+        if time.monotonic() > deadline:
+            raise TimeoutException(f"no email to {to} in {server.mail_dir} after {timeout:.0f} s")
+        time.sleep(0.25)

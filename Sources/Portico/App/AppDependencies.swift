@@ -20,13 +20,18 @@ public struct AppDependencies: Sendable {
     public let rateLimiter: RateLimiter
     public let outbox: Outbox
     public let mailTransport: any MailTransport
+    /// Uploaded files: `PORTICO_DATA_DIR/files/<tenant>/…` unless a test gives another store.
+    public let blobStore: any BlobStore
+    /// clamd when `CLAMD_SOCKET` is set, otherwise no scanning.
+    public let virusScanner: any VirusScanner
     public let logger: Logger
 
     public init(
         configuration: AppConfiguration, pool: ConnectionPool, listener: NotificationListener,
         tenants: any TenantStore, renderer: PageRenderer, hasher: PasswordHasher, logger: Logger,
         repositories: Repositories = .postgres, sessions: any SessionStore = PostgresSessionStore(),
-        passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil
+        passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil,
+        blobStore: (any BlobStore)? = nil, virusScanner: (any VirusScanner)? = nil
     ) {
         self.configuration = configuration
         self.pool = pool
@@ -41,6 +46,8 @@ public struct AppDependencies: Sendable {
         self.rateLimiter = RateLimiter(pool: pool)
         self.outbox = Outbox(composer: EmailComposer(renderer: renderer))
         self.mailTransport = mailTransport ?? MailDropTransport(directory: configuration.dataDirectory.appendingPathComponent("mail"), logger: logger)
+        self.blobStore = blobStore ?? FileBlobStore(root: configuration.dataDirectory.appendingPathComponent("files"))
+        self.virusScanner = virusScanner ?? configuration.makeVirusScanner()
         self.logger = logger
     }
 

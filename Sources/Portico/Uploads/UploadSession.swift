@@ -181,12 +181,13 @@ final class UploadSession {
             return
         }
         let fileName = FileNames.sanitize(rawFileName)
+        // The hook (a CSRF check) decides first: a forged request learns nothing of the limits.
+        try await runBeforeFilesOnce()
         fileCount += 1
         guard fileCount <= limits.maxFiles else {
-            throw AppError(.payloadTooLarge, code: "upload_too_many_files",
-                           "You can send at most \(limits.maxFiles) files at a time. Please send the others in another upload.")
+            let message = "You can send at most \(limits.maxFiles) files at a time. Please send the others in another upload."
+            throw AppError(.payloadTooLarge, code: "upload_too_many_files", message, fields: [disposition.name: message])
         }
-        try await runBeforeFilesOnce()
         let claimed: FileKind
         do {
             claimed = try policy.checkName(fileName)

@@ -24,6 +24,8 @@ public struct AppDependencies: Sendable {
     public let blobStore: any BlobStore
     /// clamd when `CLAMD_SOCKET` is set, otherwise no scanning.
     public let virusScanner: any VirusScanner
+    /// TXT lookups for custom-domain verification (tests pass a fake).
+    public let dnsResolver: any DNSResolver
     public let logger: Logger
 
     public init(
@@ -31,7 +33,8 @@ public struct AppDependencies: Sendable {
         tenants: any TenantStore, renderer: PageRenderer, hasher: PasswordHasher, logger: Logger,
         repositories: Repositories = .postgres, sessions: any SessionStore = PostgresSessionStore(),
         passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil,
-        blobStore: (any BlobStore)? = nil, virusScanner: (any VirusScanner)? = nil
+        blobStore: (any BlobStore)? = nil, virusScanner: (any VirusScanner)? = nil,
+        dnsResolver: any DNSResolver = SystemDNSResolver()
     ) {
         self.configuration = configuration
         self.pool = pool
@@ -48,6 +51,7 @@ public struct AppDependencies: Sendable {
         self.mailTransport = mailTransport ?? MailDropTransport(directory: configuration.dataDirectory.appendingPathComponent("mail"), logger: logger)
         self.blobStore = blobStore ?? FileBlobStore(root: configuration.dataDirectory.appendingPathComponent("files"))
         self.virusScanner = virusScanner ?? configuration.makeVirusScanner()
+        self.dnsResolver = dnsResolver
         self.logger = logger
     }
 
@@ -84,7 +88,10 @@ public struct AppDependencies: Sendable {
             ),
             logger: logger
         )
-        let listener = NotificationListener(conninfo: appURL, channels: notificationChannels, logger: logger)
+        // LISTEN needs a session of its own: through PgBouncer in transaction mode it would
+        // not hear anything, so PORTICO_LISTEN_DATABASE_URL may name a direct connection.
+        let listenURL = configuration.databaseURL != nil ? (configuration.listenDatabaseURL ?? appURL) : appURL
+        let listener = NotificationListener(conninfo: listenURL, channels: notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,

@@ -64,8 +64,10 @@ enum AdminNavigation {
         Item(label: "Work orders", href: "/admin/work-orders", minimumRole: .technician),
         Item(label: "Subscribers", href: "/admin/customers", minimumRole: .agent),
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
+        Item(label: "Branding", href: "/admin/branding", minimumRole: .admin),
         Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
         Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),
+        Item(label: "Domains", href: "/admin/domains", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),
     ]

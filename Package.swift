@@ -68,6 +68,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                // Uploads: blocking file I/O on NIOThreadPool, clamd over a UNIX socket.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings,

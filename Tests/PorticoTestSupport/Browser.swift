@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import Hummingbird
 import Portico
 import Postgres
 
@@ -46,6 +47,26 @@ public final class Browser: @unchecked Sendable {
         if headers[.secFetchSiteName] == nil { headers[.secFetchSiteName] = "same-origin" }
         headers[.contentType] = "application/x-www-form-urlencoded"
         return try await send(.post, path, body: Browser.encode(fields), headers: headers)
+    }
+
+    /// Posts a body the test built (a multipart form), with the browser's cookies, `Origin` and
+    /// `Sec-Fetch-Site`. The CSRF token is the caller's business: it lives inside the body.
+    @discardableResult
+    public func post(_ path: String, contentType: String, body: RequestBody, contentLength: Int?, headers: HTTPFields = [:]) async throws -> HTTPTestResponse {
+        var headers = headers
+        if headers[.origin] == nil { headers[.origin] = origin }
+        if headers[.secFetchSiteName] == nil { headers[.secFetchSiteName] = "same-origin" }
+        headers[.contentType] = contentType
+        if let contentLength { headers[.contentLength] = String(contentLength) }
+        let cookie = cookieHeader
+        if !cookie.isEmpty && headers[.cookie] == nil { headers[.cookie] = cookie }
+        if headers[.userAgent] == nil { headers[.userAgent] = "PorticoTestBrowser/1.0" }
+        let response = try await app.send(.post, path, host: host, headers: headers, body: body, peer: peer)
+        absorbCookies(response)
+        if response.header("Content-Type")?.hasPrefix("text/html") == true {
+            lock.withLock { lastPage = response }
+        }
+        return response
     }
 
     public func send(_ method: HTTPRequest.Method, _ path: String, body: String?, headers: HTTPFields) async throws -> HTTPTestResponse {

@@ -15,6 +15,8 @@ public struct HTTPTestResponse: Sendable {
     public let status: HTTPResponse.Status
     public let headers: HTTPFields
     public let body: String
+    /// The body as bytes (binary downloads).
+    public var bytes: [UInt8] = []
 
     public func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
     public func headers(_ name: String) -> [String] { headers[values: HTTPField.Name(name)!] }
@@ -100,9 +102,16 @@ public final class TestApp: Sendable {
     ) async throws -> HTTPTestResponse {
         var fields = headers
         if let body { fields[.contentLength] = String(body.utf8.count) }
+        return try await send(method, path, host: host, headers: fields, body: RequestBody(buffer: ByteBuffer(string: body ?? "")), peer: peer)
+    }
+
+    /// Sends a request with any body (bytes, or a stream a test controls).
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, host: String?, headers: HTTPFields, body: RequestBody, peer: String = "203.0.113.9"
+    ) async throws -> HTTPTestResponse {
         let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: fields),
-            body: RequestBody(buffer: ByteBuffer(string: body ?? ""))
+            head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: headers),
+            body: body
         )
         let channel = NIOAsyncTestingChannel()
         channel.remoteAddress = try SocketAddress(ipAddress: peer, port: 51_000)
@@ -117,7 +126,8 @@ public final class TestApp: Sendable {
         }
         let collector = BodyCollector()
         try await response.body.write(collector)
-        return HTTPTestResponse(status: response.status, headers: response.headers, body: String(decoding: collector.bytes(), as: UTF8.self))
+        let bytes = collector.bytes()
+        return HTTPTestResponse(status: response.status, headers: response.headers, body: String(decoding: bytes, as: UTF8.self), bytes: bytes)
     }
 
     public func get(_ path: String, host: String?, headers: HTTPFields = [:]) async throws -> HTTPTestResponse {

@@ -9,6 +9,7 @@ struct AdminWorkOrdersController {
     let dependencies: AppDependencies
     var service: StaffWorkOrders { StaffWorkOrders(dependencies: dependencies) }
     var renderer: PageRenderer { dependencies.renderer }
+    var receiver: AttachmentReceiver { AttachmentReceiver(dependencies: dependencies) }
     static let pageSize = 25
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -21,6 +22,7 @@ struct AdminWorkOrdersController {
         group.post("admin/work-orders/:number/reject", use: reject)
         group.post("admin/work-orders/:number/update", use: update)
         group.post("admin/work-orders/:number/comments", use: comment)
+        group.get("admin/work-orders/:number/attachments/:id", use: attachment)
     }
 
     static func number(_ context: StaffRequestContext) throws -> Int {
@@ -212,6 +214,9 @@ struct AdminWorkOrdersController {
         let history: [HistoryEntry]
         let comments: [Comment]
         let attachments: [PortalWorkOrdersController.AttachmentView]
+        let attachmentSlots: Int
+        let canAttach: Bool
+        let acceptedFiles: String
         let form: FormView
         let eventsUrl: String
         let appointments: [AppointmentLink]
@@ -256,8 +261,10 @@ struct AdminWorkOrdersController {
             canAssign: staff.role >= .agent,
             history: history.map { HistoryEntry($0, viewer: nil) }.reversed(),
             comments: comments.map { .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly) },
-            attachments: attachments.map { .init(name: $0.fileName, size: ByteSize.display($0.sizeBytes),
-                                                 href: "/admin/work-orders/\(order.number)/attachments/\($0.id.uuidString.lowercased())") },
+            attachments: attachments.map { .init($0, base: "/admin/work-orders/\(order.number)") },
+            attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
+            canAttach: attachments.count < WorkOrderAttachments.perOrder,
+            acceptedFiles: PortalWorkOrdersController.acceptedFiles,
             form: FormView(form), eventsUrl: "/admin/events?work_order=\(order.number)",
             appointments: appointments, newAppointmentHref: newAppointmentHref
         )
@@ -329,11 +336,51 @@ struct AdminWorkOrdersController {
 
     @Sendable func comment(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let number = try Self.number(context)
-        let form = try await FormFields.read(request)
-        let visibility: Visibility = form.text("visibility") == "internal" ? .internalOnly : .shared
-        return try await act(number, context: context, form: form, notice: visibility == .shared ? "Reply sent to the subscriber." : "Internal note added.") {
-            _ = try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: context.staff, tenant: context.tenant)
+        let staff = context.staff
+        // 404 (technicians: unless assigned) before a byte of the body is read.
+        let existing = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let order = try await service.find(number, staff: staff, in: tx)
+            return try await dependencies.repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx).count
         }
+        let posted: PostedForm
+        switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id, existing: existing, number: number) {
+        case .received(let form): posted = form
+        case .refused(let error, let fields):
+            var state = FormState.keeping(fields)
+            state.errors = error.fields
+            state.message = error.message
+            return try await renderDetail(number, context: context, form: state, status: error.status)
+        }
+        let form = posted.fields
+        let visibility: Visibility = form.text("visibility") == "internal" ? .internalOnly : .shared
+        let files = posted.files.isEmpty ? "" : posted.files.count == 1 ? " with 1 file" : " with \(posted.files.count) files"
+        let notice = visibility == .shared ? "Reply sent to the subscriber\(files)." : "Internal note added\(files)."
+        return try await act(number, context: context, form: form, notice: notice) {
+            _ = try await posted.using(dependencies, tenant: context.tenant.id) {
+                try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: staff, tenant: context.tenant,
+                                          attachments: posted.attachments, origin: context.origin(request))
+            }
+        }
+    }
+
+    /// A file of an order this staff member may see (technicians: assigned orders only);
+    /// anything else, including another tenant's, is the same 404.
+    @Sendable func attachment(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
+              let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
+        else { throw AppError.notFound("file") }
+        let staff = context.staff
+        let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
+            let order: WorkOrder
+            do {
+                order = try await service.find(number, staff: staff, in: tx)
+            } catch let error as AppError where error.kind == .notFound {
+                return nil
+            }
+            return try await dependencies.repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: true, in: tx)
+        }
+        guard let record else { throw AppError.notFound("file") }
+        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
     }
 
     // MARK: New

@@ -26,6 +26,10 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var trustedProxies: [IPNetwork]
     public var databasePoolSize: Int
+    /// `CLAMD_SOCKET`: path of clamd's UNIX socket (`/run/clamav/clamd.ctl`). When set, every
+    /// uploaded file is scanned with `zINSTREAM` before it is accepted, and an unreachable or
+    /// failing scanner refuses the upload (fail closed). clamd's `StreamMaxLength` must be at
+    /// least 15 MB. Unset: uploads are not scanned.
     public var clamdSocket: String?
     /// Loopback-only listener for Caddy's on-demand TLS `ask` endpoint.
     public var internalPort: Int

@@ -20,6 +20,10 @@ public struct AppDependencies: Sendable {
     public let rateLimiter: RateLimiter
     public let outbox: Outbox
     public let mailTransport: any MailTransport
+    /// Uploaded files: `PORTICO_DATA_DIR/files/<tenant>/…` unless a test gives another store.
+    public let blobStore: any BlobStore
+    /// clamd when `CLAMD_SOCKET` is set, otherwise no scanning.
+    public let virusScanner: any VirusScanner
     /// TXT lookups for custom-domain verification (tests pass a fake).
     public let dnsResolver: any DNSResolver
     public let logger: Logger
@@ -29,6 +33,7 @@ public struct AppDependencies: Sendable {
         tenants: any TenantStore, renderer: PageRenderer, hasher: PasswordHasher, logger: Logger,
         repositories: Repositories = .postgres, sessions: any SessionStore = PostgresSessionStore(),
         passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil,
+        blobStore: (any BlobStore)? = nil, virusScanner: (any VirusScanner)? = nil,
         dnsResolver: any DNSResolver = SystemDNSResolver()
     ) {
         self.configuration = configuration
@@ -44,6 +49,8 @@ public struct AppDependencies: Sendable {
         self.rateLimiter = RateLimiter(pool: pool)
         self.outbox = Outbox(composer: EmailComposer(renderer: renderer))
         self.mailTransport = mailTransport ?? MailDropTransport(directory: configuration.dataDirectory.appendingPathComponent("mail"), logger: logger)
+        self.blobStore = blobStore ?? FileBlobStore(root: configuration.dataDirectory.appendingPathComponent("files"))
+        self.virusScanner = virusScanner ?? configuration.makeVirusScanner()
         self.dnsResolver = dnsResolver
         self.logger = logger
     }

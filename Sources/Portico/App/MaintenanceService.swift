@@ -4,7 +4,7 @@ import Postgres
 import ServiceLifecycle
 
 /// Housekeeping inside `portico serve`, every five minutes: expired sessions, used or expired
-/// tokens, quiet rate-limit counters, and appointment reminders. Tenant tables are handled
+/// tokens, quiet rate-limit counters, abandoned partial uploads, and appointment reminders. Tenant tables are handled
 /// tenant by tenant (RLS holds everywhere).
 public struct MaintenanceService: Service {
     let dependencies: AppDependencies
@@ -49,6 +49,11 @@ public struct MaintenanceService: Service {
             DELETE FROM operator_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
             """).affectedRows
         removed += try await dependencies.rateLimiter.deleteStale()
+        // Half-written uploads of a process that crashed mid-upload (a finished or refused one
+        // never leaves any).
+        if let files = dependencies.blobStore as? FileBlobStore {
+            removed += try await files.removeAbandonedTemporaryFiles()
+        }
         return removed
     }
 }

@@ -8,7 +8,9 @@ struct PortalWorkOrdersController {
     let dependencies: AppDependencies
     var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
     var renderer: PageRenderer { dependencies.renderer }
+    var receiver: AttachmentReceiver { AttachmentReceiver(dependencies: dependencies) }
     static let pageSize = 20
+    static let chooseFilesAgain = "Your files were not kept because of the problems above. Please choose them again."
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get("portal/work-orders", use: list)
@@ -23,6 +25,7 @@ struct PortalWorkOrdersController {
         group.post("portal/work-orders/:number/cancel", use: cancel)
         group.post("portal/work-orders/:number/reopen", use: reopen)
         group.post("portal/work-orders/:number/comments", use: comment)
+        group.get("portal/work-orders/:number/attachments/:id", use: attachment)
     }
 
     static func number(_ context: CustomerRequestContext) throws -> Int {
@@ -107,11 +110,21 @@ struct PortalWorkOrdersController {
         let isDraft: Bool
         let autosaveUrl: String?
         let conflict: [HistoryEntry]
+        let attachments: [AttachmentView]
+        let attachmentSlots: Int
+        let canAttach: Bool
+        let acceptedFiles: String
     }
+
+    /// The `accept` attribute of file inputs: the allow-listed extensions.
+    static let acceptedFiles = FileKind.allCases.flatMap(\.extensions).map { ".\($0)" }.joined(separator: ",")
 
     func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
                   order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {
-        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await WorkOrderCategories.active(in: tx) }
+        let (categories, attached) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await WorkOrderCategories.active(in: tx),
+             try await order.asyncMap { try await dependencies.repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? [])
+        }
         let title = order.map { "Edit work order #\($0.number)" } ?? "New work order"
         let current = values["category"] ?? ""
         return FormPage(
@@ -130,7 +143,10 @@ struct PortalWorkOrdersController {
             canSubmit: order == nil || order?.status == .draft, emailVerified: context.customer.emailVerified,
             isDraft: order == nil || order?.status == .draft,
             autosaveUrl: order.flatMap { $0.status == .draft ? "/portal/work-orders/\($0.number)/autosave" : nil },
-            conflict: conflict
+            conflict: conflict,
+            attachments: order.map { order in attached.map { AttachmentView($0, base: "/portal/work-orders/\(order.number)") } } ?? [],
+            attachmentSlots: max(0, WorkOrderAttachments.perOrder - attached.count), canAttach: attached.count < WorkOrderAttachments.perOrder,
+            acceptedFiles: Self.acceptedFiles
         )
     }
 
@@ -142,21 +158,47 @@ struct PortalWorkOrdersController {
         return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
     }
 
+    /// The form again after a refused upload: what was typed before the files, and why.
+    func refusedUpload(_ error: AppError, fields: FormFields, request: Request, context: CustomerRequestContext, order: WorkOrder? = nil) async throws -> Response {
+        let page = try await formPage(context, values: WorkOrderInput(form: fields).values, errors: error.fields,
+                                      message: error.fields.isEmpty ? error.message : nil, order: order)
+        return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+            .response(from: request, context: context)
+    }
+
+    /// Field errors, plus a word about the files when some were sent (they are not kept).
+    static func errors(_ error: AppError, files: [UploadedFile]) -> [String: String] {
+        var errors = error.fields
+        if !files.isEmpty && errors["attachments"] == nil && !errors.isEmpty { errors["attachments"] = chooseFilesAgain }
+        return errors
+    }
+
     @Sendable func create(_ request: Request, context: CustomerRequestContext) async throws -> Response {
-        let form = try await FormFields.read(request)
+        let posted: PostedForm
+        switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id) {
+        case .received(let form): posted = form
+        case .refused(let error, let fields): return try await refusedUpload(error, fields: fields, request: request, context: context)
+        }
+        let form = posted.fields
         let input = WorkOrderInput(form: form)
         let submit = form.text("action") == "submit"
         if form.flag("autosave") {
             // The form's script saving a new draft for the first time: it continues on the edit URL.
+            // It sends text only; files come with the form itself.
+            await posted.discard(dependencies, tenant: context.tenant.id)
             let order = try await service.create(input, submit: false, customer: context.customer, tenant: context.tenant)
             let body = "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"/portal/work-orders/\(order.number)/edit\",\"autosave_url\":\"/portal/work-orders/\(order.number)/autosave\"}"
             return Response(status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         do {
-            let order = try await service.create(input, submit: submit, customer: context.customer, tenant: context.tenant)
+            let order = try await posted.using(dependencies, tenant: context.tenant.id) {
+                try await service.create(input, submit: submit, customer: context.customer, tenant: context.tenant, attachments: posted.attachments)
+            }
             return Redirect(to: submit ? "/portal/work-orders/\(order.number)?submitted=1" : "/portal/work-orders/\(order.number)/edit?saved=1").response
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
-            let page = try await formPage(context, values: input.values, errors: error.fields, message: error.fields.isEmpty ? error.message : nil)
+            let errors = Self.errors(error, files: posted.files)
+            let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
+            let page = try await formPage(context, values: input.values, errors: errors, message: message)
             return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
                 .response(from: request, context: context)
         }
@@ -177,21 +219,42 @@ struct PortalWorkOrdersController {
             layout.notice = "Draft saved. Submit it when it is complete."
             page = FormPage(layout: layout, form: page.form, categories: page.categories, priorities: page.priorities, editing: page.editing,
                             number: page.number, version: page.version, loadedAt: page.loadedAt, action: page.action, canSubmit: page.canSubmit,
-                            emailVerified: page.emailVerified, isDraft: page.isDraft, autosaveUrl: page.autosaveUrl, conflict: [])
+                            emailVerified: page.emailVerified, isDraft: page.isDraft, autosaveUrl: page.autosaveUrl, conflict: [],
+                            attachments: page.attachments, attachmentSlots: page.attachmentSlots, canAttach: page.canAttach,
+                            acceptedFiles: page.acceptedFiles)
         }
         return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
     }
 
+    /// The order (404 unless it is this organization's) and how many files the subscriber sees on it.
+    func orderAndAttachmentCount(_ number: Int, context: CustomerRequestContext) async throws -> (WorkOrder, Int) {
+        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+        let count = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx).count
+        }
+        return (order, count)
+    }
+
     @Sendable func edit(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         let number = try Self.number(context)
-        let form = try await FormFields.read(request)
+        let (current, existing) = try await orderAndAttachmentCount(number, context: context)
+        let posted: PostedForm
+        switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id, existing: existing, number: number) {
+        case .received(let form): posted = form
+        case .refused(let error, let fields): return try await refusedUpload(error, fields: fields, request: request, context: context, order: current)
+        }
+        let form = posted.fields
         let input = WorkOrderInput(form: form)
         guard let version = Int(form.text("version")) else {
+            await posted.discard(dependencies, tenant: context.tenant.id)
             throw AppError(.badRequest, code: "missing_version", "The form is incomplete (its version is missing). Reload the page and try again.")
         }
         let submit = form.text("action") == "submit"
         do {
-            let order = try await service.edit(number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant)
+            let order = try await posted.using(dependencies, tenant: context.tenant.id) {
+                try await service.edit(number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant,
+                                       attachments: posted.attachments)
+            }
             return Redirect(to: "/portal/work-orders/\(order.number)?\(submit ? "submitted" : "updated")=1").response
         } catch let error as AppError where error.code == "version_conflict" {
             // Show what changed since the form was loaded, and keep what the person typed.
@@ -201,12 +264,14 @@ struct PortalWorkOrdersController {
                 try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
             }.filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
             if order.status.isLockedForCustomer { throw CustomerWorkOrders.locked(order) }
-            let page = try await formPage(context, values: input.values, message: error.message, order: order, conflict: changes)
+            let page = try await formPage(context, values: input.values, message: error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain),
+                                          order: order, conflict: changes)
             return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: .conflict)
                 .response(from: request, context: context)
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
-            let page = try await formPage(context, values: input.values, errors: error.fields, message: error.fields.isEmpty ? error.message : nil, order: order)
+            let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
+            let page = try await formPage(context, values: input.values, errors: Self.errors(error, files: posted.files), message: message, order: order)
             return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
                 .response(from: request, context: context)
         }
@@ -249,6 +314,9 @@ struct PortalWorkOrdersController {
         let timeline: [HistoryEntry]
         let comments: [CommentView]
         let attachments: [AttachmentView]
+        let attachmentSlots: Int
+        let canAttach: Bool
+        let acceptedFiles: String
         let form: FormView
         let supportEmail: String?
         let supportPhone: String?
@@ -266,6 +334,18 @@ struct PortalWorkOrdersController {
         let name: String
         let size: String
         let href: String
+        let kind: String
+        let when: String
+        let isInternal: Bool
+
+        init(_ record: AttachmentRecord, base: String) {
+            name = record.fileName
+            size = ByteSize.display(record.sizeBytes)
+            href = "\(base)/attachments/\(record.id.uuidString.lowercased())"
+            kind = FileKind(contentType: record.contentType)?.displayName ?? "File"
+            when = DisplayDate.dateTime(record.createdAt)
+            isInternal = record.visibility == .internalOnly
+        }
     }
 
     func detailView(_ order: WorkOrder, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) async throws -> DetailView {
@@ -289,8 +369,9 @@ struct PortalWorkOrdersController {
             timeline: history.filter { $0.field == "status" }.map { HistoryEntry($0, viewer: context.customer.id) },
             comments: comments.map { CommentView(author: $0.authorId == context.customer.id ? "You" : $0.authorName, when: DisplayDate.dateTime($0.createdAt),
                                                  body: $0.body, fromStaff: $0.authorKind == "staff") },
-            attachments: attachments.map { AttachmentView(name: $0.fileName, size: ByteSize.display($0.sizeBytes),
-                                                          href: "/portal/work-orders/\(order.number)/attachments/\($0.id.uuidString.lowercased())") },
+            attachments: attachments.map { AttachmentView($0, base: "/portal/work-orders/\(order.number)") },
+            attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
+            canAttach: attachments.count < WorkOrderAttachments.perOrder, acceptedFiles: Self.acceptedFiles,
             form: FormView(form), supportEmail: context.tenant.branding.supportEmail, supportPhone: context.tenant.branding.supportPhone,
             eventsUrl: "/portal/events?work_order=\(order.number)"
         )
@@ -304,9 +385,9 @@ struct PortalWorkOrdersController {
         return try renderer.render("portal/work-orders/detail", theme: context.tenant.theme, try await detailView(order, context: context, notice: notice))
     }
 
-    func actionFailed(_ error: AppError, number: Int, context: CustomerRequestContext) async throws -> HTML {
+    func actionFailed(_ error: AppError, number: Int, context: CustomerRequestContext, body: String? = nil) async throws -> HTML {
         let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
-        var state = FormState(errors: error.fields)
+        var state = FormState(values: body.map { ["body": $0] } ?? [:], errors: error.fields)
         if error.fields.isEmpty { state.message = error.message }
         return try renderer.render("portal/work-orders/detail", theme: context.tenant.theme,
                                    try await detailView(order, context: context, form: state), status: error.status)
@@ -338,13 +419,41 @@ struct PortalWorkOrdersController {
 
     @Sendable func comment(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         let number = try Self.number(context)
-        let form = try await FormFields.read(request)
+        let (_, existing) = try await orderAndAttachmentCount(number, context: context)
+        let posted: PostedForm
+        switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id, existing: existing, number: number) {
+        case .received(let form): posted = form
+        case .refused(let error, let fields):
+            return try await actionFailed(error, number: number, context: context, body: fields["body"]).response(from: request, context: context)
+        }
+        let form = posted.fields
         do {
-            _ = try await service.comment(number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant)
+            _ = try await posted.using(dependencies, tenant: context.tenant.id) {
+                try await service.comment(number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant,
+                                          attachments: posted.attachments)
+            }
             return Redirect(to: "/portal/work-orders/\(number)#comments").response
         } catch let error as AppError where error.kind == .validation {
-            return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
+            var error = error
+            if !posted.files.isEmpty && error.fields["attachments"] == nil { error.fields["attachments"] = Self.chooseFilesAgain }
+            return try await actionFailed(error, number: number, context: context, body: form["body"]).response(from: request, context: context)
         }
+    }
+
+    /// A file of one of the organization's orders. Another organization's, another tenant's,
+    /// an internal one, or one that does not exist: the same 404.
+    @Sendable func attachment(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
+              let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
+        else { throw AppError.notFound("file") }
+        let repositories = dependencies.repositories
+        let organization = context.customer.organizationId
+        let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
+            guard let order = try await repositories.workOrders.find(number: number, organization: organization, in: tx) else { return nil }
+            return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)
+        }
+        guard let record else { throw AppError.notFound("file") }
+        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
     }
 
     // MARK: History

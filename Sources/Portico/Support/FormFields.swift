@@ -19,6 +19,11 @@ public struct FormFields: Sendable {
         self.values = values.mapValues { [$0] }
     }
 
+    /// The text fields of a multipart form.
+    public init(_ fields: [UploadedForm.Field]) {
+        for field in fields { values[field.name, default: []].append(field.value) }
+    }
+
     static func decode(_ text: Substring) -> String {
         let spaced = text.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced

@@ -30,8 +30,10 @@ public struct CustomerWorkOrders: Sendable {
         "Confirm your email address before submitting a work order: use the link we sent you, or ask for a new one on your dashboard. You can save this one as a draft meanwhile.")
 
     /// Creates a draft or submits a new order.
-    public func create(_ input: WorkOrderInput, submit: Bool, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
+    public func create(_ input: WorkOrderInput, submit: Bool, customer: SignedInCustomer, tenant: ResolvedTenant,
+                       attachments: [UploadedAttachment] = []) async throws -> WorkOrder {
         if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
+        if attachments.count > WorkOrderAttachments.perOrder { throw WorkOrderAttachments.tooMany(number: nil, existing: 0) }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             try await validate(input, submit: submit, in: tx)
             var location = input.serviceLocation
@@ -44,6 +46,9 @@ public struct CustomerWorkOrders: Sendable {
                 serviceLocation: location, preferredDates: input.preferredDates, customerNotes: input.customerNotes,
                 status: submit ? .submitted : .draft
             ), by: customer.actor, in: tx)
+            for file in attachments {
+                _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx)
+            }
             if submit { try await announceSubmission(order, customer: customer, tenant: tenant, in: tx) }
             return order
         }
@@ -73,7 +78,7 @@ public struct CustomerWorkOrders: Sendable {
     /// Edits a draft or submitted order; `submit` also submits a draft. The edit applies only
     /// if nobody changed the order since `version`.
     public func edit(_ number: Int, input: WorkOrderInput, version: Int, submit: Bool, customer: SignedInCustomer,
-                     tenant: ResolvedTenant) async throws -> WorkOrder {
+                     tenant: ResolvedTenant, attachments: [UploadedAttachment] = []) async throws -> WorkOrder {
         let order = try await find(number, customer: customer, tenant: tenant)
         guard !order.status.isLockedForCustomer else { throw Self.locked(order) }
         if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
@@ -90,6 +95,11 @@ public struct CustomerWorkOrders: Sendable {
             if submit && order.status == .draft { changes.append(.init(.status, WorkOrderStatus.submitted.rawValue)) }
             let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: customer.actor,
                                                                    reason: "", in: tx)
+            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,
+                                                     repositories: repositories, in: tx)
+            for file in attachments {
+                _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx)
+            }
             if submit && order.status == .draft { try await announceSubmission(updated, customer: customer, tenant: tenant, in: tx) }
             return updated
         }
@@ -156,6 +166,8 @@ public struct CustomerWorkOrders: Sendable {
         guard text.count <= 10_000 else { throw AppError.validation(["body": "Use at most 10,000 characters."]) }
         let order = try await find(number, customer: customer, tenant: tenant)
         return try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,
+                                                     repositories: repositories, in: tx)
             let comment = try await repositories.workOrders.addComment(to: order.id, body: text.isEmpty ? "(attached files)" : text,
                                                                        visibility: .shared, by: customer.actor, in: tx)
             for file in attachments {

@@ -158,17 +158,34 @@ public struct StaffWorkOrders: Sendable {
     }
 
     /// A reply: shared ones are emailed to the subscriber; internal ones stay with staff.
-    public func comment(_ number: Int, body: String, visibility: Visibility, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrderComment {
+    /// A reply (shared, emailed) or an internal note, optionally with files. Files on an
+    /// internal note are internal too: subscribers never see or download them.
+    public func comment(_ number: Int, body: String, visibility: Visibility, staff: SignedInStaff, tenant: ResolvedTenant,
+                        attachments: [UploadedAttachment] = [], origin: RequestOrigin = RequestOrigin(ip: "", userAgent: "")) async throws -> WorkOrderComment {
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty, text.count <= 10_000 else { throw AppError.validation(["body": "Write a message (at most 10,000 characters)."]) }
+        guard (!text.isEmpty || !attachments.isEmpty), text.count <= 10_000 else {
+            throw AppError.validation(["body": "Write a message (at most 10,000 characters) or attach a file."])
+        }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let order = try await find(number, staff: staff, in: tx)
-            let comment = try await repositories.workOrders.addComment(to: order.id, body: text, visibility: visibility, by: staff.actor, in: tx)
+            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: true,
+                                                     repositories: repositories, in: tx)
+            let comment = try await repositories.workOrders.addComment(to: order.id, body: text.isEmpty ? "(attached files)" : text,
+                                                                       visibility: visibility, by: staff.actor, in: tx)
+            for file in attachments {
+                let record = try await repositories.workOrders.addAttachment(
+                    file.record(workOrder: order.id, comment: comment.id, by: staff.actor, visibility: visibility), in: tx)
+                try await repositories.audit.record(.init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "work_order.attachment_added",
+                    targetKind: "work_order", targetId: String(order.number), ip: origin.ip, userAgent: origin.userAgent,
+                    details: ["attachment": record.id.uuidString.lowercased(), "file_name": record.fileName,
+                              "size": String(record.sizeBytes), "sha256": record.sha256, "visibility": visibility.rawValue]), in: tx)
+            }
             if visibility == .shared {
                 let mail = SubscriberMail(outbox: dependencies.outbox)
                 for customer in try await recipients(of: order, in: tx) {
                     try await mail.send(.workOrderComment, to: customer, tenant: tenant,
-                                        values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": text]), in: tx)
+                                        values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": comment.body]), in: tx)
                 }
             }
             return comment

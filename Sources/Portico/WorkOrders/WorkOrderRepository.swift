@@ -49,6 +49,12 @@ public protocol WorkOrderRepository: Sendable {
     func addAttachment(_ record: NewAttachment, in transaction: TenantTransaction) async throws -> AttachmentRecord
     func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord]
     func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord?
+    /// The attachment, only if it belongs to this order and (unless `includeInternal`) is
+    /// shared and not on an internal comment.
+    func attachment(id: UUID, workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> AttachmentRecord?
+    /// How many attachments the order has (only subscriber-visible ones unless `includeInternal`).
+    /// Locks the order row first, so concurrent uploads to the same order count one after another.
+    func lockAndCountAttachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> Int
 }
 
 public struct NewAttachment: Sendable {
@@ -381,15 +387,37 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
             """)!.decode(AttachmentRecord.self)
     }
 
+    /// Subscribers see an attachment only when it is shared and, if it came with a comment,
+    /// that comment is shared too.
+    static func attachmentVisibility(includeInternal: Bool) -> SQL {
+        includeInternal ? "" : """
+            AND a.visibility = 'shared'
+            AND NOT EXISTS (SELECT 1 FROM work_order_comments c WHERE c.id = a.comment_id AND c.visibility <> 'shared')
+            """
+    }
+
     public func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord] {
-        let visibility: SQL = includeInternal ? "" : "AND visibility = 'shared'"
-        return try await transaction.rows("""
-            SELECT * FROM attachments WHERE work_order_id = \(workOrder) \(visibility) ORDER BY created_at, id
+        try await transaction.rows("""
+            SELECT a.* FROM attachments a WHERE a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
+             ORDER BY a.created_at, a.id
             """).map { try $0.decode(AttachmentRecord.self) }
     }
 
     public func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord? {
         try await transaction.first("SELECT * FROM attachments WHERE id = \(id)")?.decode(AttachmentRecord.self)
+    }
+
+    public func attachment(id: UUID, workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> AttachmentRecord? {
+        try await transaction.first("""
+            SELECT a.* FROM attachments a WHERE a.id = \(id) AND a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
+            """)?.decode(AttachmentRecord.self)
+    }
+
+    public func lockAndCountAttachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> Int {
+        try await transaction.execute("SELECT 1 FROM work_orders WHERE id = \(workOrder) FOR UPDATE")
+        return try await transaction.scalar("""
+            SELECT count(*)::int FROM attachments a WHERE a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
+            """, as: Int.self) ?? 0
     }
 }
 

@@ -18,6 +18,7 @@
     var fields = function () {
       var data = new URLSearchParams(new FormData(form));
       data.delete("action");
+      data.delete("attachments"); // files go with the form itself, never with an auto-save
       return data;
     };
     var saved = fields().toString();

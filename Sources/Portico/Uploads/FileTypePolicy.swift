@@ -1,0 +1,90 @@
+import Foundation
+
+/// The allow-list for uploads. A file is accepted only when its extension and its first
+/// bytes both say it is the same accepted kind: a renamed file is refused either way round.
+public struct FileTypePolicy: Sendable {
+    public let accepted: [FileKind]
+
+    public init(accepted: [FileKind] = FileKind.allCases) {
+        self.accepted = accepted
+    }
+
+    public static let standard = FileTypePolicy()
+
+    /// How many leading bytes the content check looks at.
+    public static var sniffLength: Int { FileSignatures.sniffLength }
+
+    /// The accepted kind a file name claims by its extension, or nil.
+    public func claimedKind(fileName: String) -> FileKind? {
+        guard let ext = Self.fileExtension(fileName) else { return nil }
+        return accepted.first { $0.extensions.contains(ext) }
+    }
+
+    /// What the content is, judged by its first bytes alone (nil when not an accepted kind).
+    public func detectedKind(head: some Collection<UInt8>) -> FileKind? {
+        guard let kind = FileSignatures.detect(Array(head.prefix(Self.sniffLength))) else { return nil }
+        return accepted.contains(kind) ? kind : nil
+    }
+
+    /// Refuses a name whose extension is not on the list; callers check this before reading
+    /// any content.
+    public func checkName(_ fileName: String) throws -> FileKind {
+        guard let kind = claimedKind(fileName: fileName) else {
+            throw AppError(.unsupportedMediaType, code: "upload_type_not_accepted",
+                           "\(Self.shown(fileName)) is not an accepted file type. Accepted: \(acceptedList).")
+        }
+        return kind
+    }
+
+    /// The kind of an accepted file, or an error saying what is wrong with it.
+    public func check(fileName: String, head: some Collection<UInt8>) throws -> FileKind {
+        let claimed = try checkName(fileName)
+        let bytes = Array(head.prefix(Self.sniffLength))
+        let detected = FileSignatures.detect(bytes)
+        if detected == claimed { return claimed }
+        let looksLike: String
+        if bytes.isEmpty {
+            looksLike = "it is empty"
+        } else if let detected {
+            looksLike = "its contents look like \(detected.describedContent)"
+        } else if let other = FileSignatures.describeOther(bytes) {
+            looksLike = "its contents look like \(other)"
+        } else {
+            looksLike = "we could not recognise its contents"
+        }
+        var advice = "Please choose the original \(claimed.displayName) file"
+        if let detected, accepted.contains(detected) {
+            advice += ", or rename it to end in .\(detected.extensions[0]) if it really is \(detected.describedContent)"
+        }
+        throw AppError(.unsupportedMediaType, code: "upload_content_mismatch",
+                       "\(Self.shown(fileName)) is not a \(claimed.displayName) file (\(looksLike)). \(advice).")
+    }
+
+    /// "JPEG, PNG, HEIC, WebP photos, PDF, DXF and DWG drawings" for the standard list.
+    public var acceptedList: String {
+        let photos = accepted.filter(\.isPhoto).map(\.displayName)
+        let drawings = accepted.filter(\.isDrawing).map(\.displayName)
+        let others = accepted.filter { !$0.isPhoto && !$0.isDrawing }.map(\.displayName)
+        var groups: [String] = []
+        if !photos.isEmpty { groups.append(photos.joined(separator: ", ") + " photos") }
+        groups += others
+        if !drawings.isEmpty {
+            let names = drawings.count > 1
+                ? drawings.dropLast().joined(separator: ", ") + " and " + drawings.last!
+                : drawings[0]
+            groups.append(names + " drawings")
+        }
+        return groups.joined(separator: ", ")
+    }
+
+    /// Lower-cased text after the last dot, if there is a non-empty one.
+    static func fileExtension(_ fileName: String) -> String? {
+        guard let dot = fileName.lastIndex(of: "."), fileName.index(after: dot) < fileName.endIndex else { return nil }
+        return fileName[fileName.index(after: dot)...].lowercased()
+    }
+
+    /// A name as quoted in a message: never empty.
+    static func shown(_ fileName: String) -> String {
+        fileName.isEmpty ? "The file" : fileName
+    }
+}

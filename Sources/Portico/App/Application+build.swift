@@ -70,10 +70,12 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
     AdminCustomersController(dependencies: dependencies).addRoutes(to: agents)
+    ExportController(dependencies: dependencies).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
+    ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     // The operator host.
     let operatorSite = router.group(context: OperatorSiteContext.self)

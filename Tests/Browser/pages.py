@@ -66,6 +66,8 @@ STAFF_PAGES = [
     Page("admin-customer-new", "/admin/customers/new", role="agent"),
     # Redirects to the demo's first subscriber account.
     Page("admin-customer-detail", "/admin/customers/account/100001", role="agent"),
+    Page("admin-import", "/admin/import", role="admin"),
+    Page("admin-export", "/admin/export", role="agent"),
 ]
 
 ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES

@@ -84,7 +84,9 @@ struct CSVAccessTests {
             #expect(try await techBrowser.post("/admin/import/\(id)/discard").status == .forbidden)
             try await agentBrowser.get("/admin")
             #expect(try await agentBrowser.post("/admin/import/\(id)/discard").status == .forbidden)
-            #expect(try await CSVTesting.counts(tenant).organizations == 0)
+            // Only the subscriber's own account exists: nothing was imported.
+            #expect(try await CSVTesting.counts(tenant).organizations == 1)
+            #expect(try await tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM organizations WHERE account_number = 'R-1'", as: Int.self) } == 0)
             #expect(try await admin.get("/admin/import/\(id)").status == .ok, "the upload survived every refused attempt")
             // Unknown export names are the same 404 as any missing page.
             #expect(try await admin.get("/admin/export/passwords.csv").status == .notFound)

@@ -111,6 +111,7 @@ struct CSVImportTests {
             let changed = String(decoding: Self.mixedFile, as: UTF8.self)
                 .replacingOccurrences(of: "Basic 25", with: "Basic 50").replacingOccurrences(of: "555-0101", with: "555-0199")
                 .replacingOccurrences(of: "9 Elm;Biz 50", with: "9 Elm;")
+            try await admin.get("/admin/import")
             let again = try await CSVTesting.upload(admin, changed)
             let reDry = CSVTesting.totals(try await CSVTesting.run(admin, id: again, mode: "dry_run").body)
             #expect(reDry["created"] == 0)

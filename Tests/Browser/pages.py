@@ -22,6 +22,7 @@ class Page:
     tenants: tuple = TENANTS       # tenant slugs, or "operator" for the operator console's host
     wide: bool = True              # also check at 1280 px
     allow_console: tuple = ()      # substrings of console messages this page may log
+    lands_on: str = ""             # a path prefix the page redirects to (default: `path` itself)
 
 
 PUBLIC_PAGES = [
@@ -58,14 +59,16 @@ STAFF_PAGES = [
     Page("admin-outbox", "/admin/outbox", role="admin"),
     Page("admin-account", "/admin/account", role="admin"),
     Page("admin-notifications", "/admin/settings/notifications", role="admin"),
+    Page("admin-branding", "/admin/branding", role="admin"),
     Page("admin-work-orders", "/admin/work-orders", role="agent"),
     Page("admin-work-order-detail", "/admin/work-orders/1001", role="agent"),
     Page("admin-work-order-new", "/admin/work-orders/new", role="agent"),
     Page("admin-work-orders-technician", "/admin/work-orders", role="technician"),
+    Page("admin-technician", "/admin", role="technician"),
     Page("admin-customers", "/admin/customers", role="agent"),
     Page("admin-customer-new", "/admin/customers/new", role="agent"),
     # Redirects to the demo's first subscriber account.
-    Page("admin-customer-detail", "/admin/customers/account/100001", role="agent"),
+    Page("admin-customer-detail", "/admin/customers/account/100001", role="agent", lands_on="/admin/customers/"),
     Page("admin-import", "/admin/import", role="admin"),
     Page("admin-export", "/admin/export", role="agent"),
 ]

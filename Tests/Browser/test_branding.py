@@ -35,3 +35,34 @@ def test_each_tenant_has_its_own_look(server, signed_in):
         assert company in driver.title
         assert not harness.page_errors(driver)
     assert colours["acme"] != colours["zenith"], f"both headers are {colours['acme']}"
+
+
+PREVIEW_HEADER = "return getComputedStyle(document.querySelector('#brand-preview .site-header')).backgroundColor;"
+PAGE_HEADER = "return getComputedStyle(document.querySelector('body > header.site-header')).backgroundColor;"
+
+
+def test_branding_editor_previews_unsaved_changes(server, signed_in):
+    """The preview follows typed colours and texts and the contrast table reacts, while the
+    real page (and the saved branding) stay as they are until the admin saves."""
+    driver = signed_in("admin", "acme")
+    harness.set_viewport(driver, 1280, 900)
+    harness.open_page(driver, server.url("acme", "/admin/branding"))
+    page_before = driver.execute_script(PAGE_HEADER)
+    preview_before = driver.execute_script(PREVIEW_HEADER)
+
+    harness.fill(driver, "field-color_primary", "#aa0000")
+    harness.wait_for(driver, lambda d: d.execute_script(PREVIEW_HEADER) == "rgb(170, 0, 0)")
+    assert driver.execute_script(PAGE_HEADER) == page_before, "only the preview changes before saving"
+    assert preview_before != "rgb(170, 0, 0)"
+
+    harness.fill(driver, "field-company_name", "Preview Networks")
+    harness.wait_for(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#brand-preview .brand__name").text == "Preview Networks")
+
+    harness.fill(driver, "field-color_text", "#dddddd")
+    harness.wait_for(driver, lambda d: "too faint" in d.find_element(By.ID, "contrast-table").text)
+    harness.save_screenshot(driver, "acme-branding-editor-preview")
+    assert not harness.page_errors(driver)
+
+    # Nothing was saved: the portal still shows the demo name.
+    harness.open_page(driver, server.url("acme", "/"))
+    assert "Acme Wireless" in driver.find_element(By.CSS_SELECTOR, "header .brand__name").text

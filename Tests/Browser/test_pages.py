@@ -23,7 +23,10 @@ def test_page(page, tenant, width, server, signed_in):
     harness.save_screenshot(driver, f"{tenant}-{page.name}-{width}")
 
     landed = driver.execute_script("return location.pathname")
-    assert landed == page.path, f"{page.path} as {page.role} ended on {landed}"
+    if page.lands_on:
+        assert landed.startswith(page.lands_on) and landed != page.lands_on, f"{page.path} as {page.role} ended on {landed}"
+    else:
+        assert landed == page.path, f"{page.path} as {page.role} ended on {landed}"
     problems = harness.page_problems(driver, allow_console=page.allow_console)
     assert not problems, f"{tenant} {page.path} at {width} px:\n  " + "\n  ".join(problems)
 

@@ -75,6 +75,8 @@ struct AdminWorkOrdersController {
         let assignee = value("assignee")
         if let assignee, assignee != "none", UUID(uuidString: assignee) == nil { problems["assignee"] = "Choose a staff member from the list." }
         for key in ["from", "to"] where value(key).map({ !DateInput.isISODate($0) }) == true { problems[key] = "Use a date like 2024-05-31." }
+        let dueOn = value("due") == "today" ? ISODates.today() : value("due")
+        if let dueOn, !DateInput.isISODate(dueOn) { problems["due"] = "Use a date like 2024-05-31, or “today”." }
         let sort = value("sort").flatMap(WorkOrderSort.init(rawValue:)) ?? .newest
         if value("sort") != nil && WorkOrderSort(rawValue: value("sort")!) == nil { problems["sort"] = "Choose a sort order from the list." }
         let cursor = value("after").flatMap(WorkOrderCursor.init(token:))
@@ -85,6 +87,7 @@ struct AdminWorkOrdersController {
                                      search: value("q"), createdFrom: value("from"), createdTo: value("to"), includeDrafts: false)
         filter.priority = priority.flatMap(WorkOrderPriority.init)
         filter.overdue = value("overdue") == "1"
+        filter.dueOn = dueOn
         filter.unassigned = value("unassigned") == "1" || assignee == "none"
         if let assignee, assignee != "none" { filter.assigneeId = UUID(uuidString: assignee) }
         if context.staff.role == .technician { filter.assigneeId = context.staff.id; filter.unassigned = false }
@@ -109,7 +112,7 @@ struct AdminWorkOrdersController {
         let shown = Array(orders.prefix(Self.pageSize))
         func link(after: WorkOrderCursor?) -> String {
             var items: [URLQueryItem] = []
-            for key in ["q", "status", "priority", "category", "assignee", "account", "overdue", "unassigned", "from", "to", "sort"] {
+            for key in ["q", "status", "priority", "category", "assignee", "account", "overdue", "unassigned", "due", "from", "to", "sort"] {
                 if let value = value(key) { items.append(URLQueryItem(name: key, value: value)) }
             }
             if let after { items.append(URLQueryItem(name: "after", value: after.token)) }

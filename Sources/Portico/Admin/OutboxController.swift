@@ -31,13 +31,19 @@ struct OutboxController {
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await render(context, notice: nil)
+        let status = request.uri.queryParameters.get("status").flatMap { $0.isEmpty ? nil : $0 }
+        guard status == nil || OutboxStatus(rawValue: status!) != nil else {
+            throw AppError.validation(["status": "Choose one of: \(OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))."],
+                                      message: "Unknown email status.")
+        }
+        return try await render(context, notice: nil, status: status.flatMap(OutboxStatus.init))
     }
 
-    func render(_ context: StaffRequestContext, notice: String?) async throws -> HTML {
+    func render(_ context: StaffRequestContext, notice: String?, status: OutboxStatus? = nil) async throws -> HTML {
         let (messages, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let messages = try await tx.rows("""
-                SELECT * FROM outbox WHERE tenant_id = \(tx.tenant) ORDER BY created_at DESC LIMIT 100
+                SELECT * FROM outbox WHERE tenant_id = \(tx.tenant) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+                ORDER BY created_at DESC LIMIT 100
                 """).map { try $0.decode(OutboxMessage.self) }
             let counts = try await tx.rows("""
                 SELECT status, count(*)::int AS n FROM outbox WHERE tenant_id = \(tx.tenant) GROUP BY status ORDER BY status

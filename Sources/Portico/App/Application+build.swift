@@ -75,6 +75,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
+    BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     // The operator host.

@@ -9,6 +9,7 @@ public struct Repositories: Sendable {
     public let tasks: any TaskRepository
     public let notes: any NoteRepository
     public let audit: any AuditRepository
+    public let branding: any BrandingRepository
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),
@@ -18,6 +19,7 @@ public struct Repositories: Sendable {
         appointments: PostgresAppointmentRepository(),
         tasks: PostgresTaskRepository(),
         notes: PostgresNoteRepository(),
-        audit: PostgresAuditRepository()
+        audit: PostgresAuditRepository(),
+        branding: PostgresBrandingRepository()
     )
 }

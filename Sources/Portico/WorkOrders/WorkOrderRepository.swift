@@ -14,6 +14,8 @@ public struct WorkOrderFilter: Sendable {
     public var priority: WorkOrderPriority?
     public var overdue = false
     public var unassigned = false
+    /// Open orders due on this day (yyyy-mm-dd).
+    public var dueOn: String?
 
     public init(
         organizationId: UUID? = nil, statuses: [WorkOrderStatus] = [], category: String? = nil, search: String? = nil,
@@ -211,6 +213,9 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         if let priority = filter.priority { conditions.append("priority = \(priority)") }
         if filter.overdue {
             conditions.append("due_date < current_date AND status NOT IN ('draft', 'completed', 'rejected', 'cancelled')")
+        }
+        if let day = filter.dueOn {
+            conditions.append("due_date = \(day)::date AND status NOT IN ('draft', 'completed', 'rejected', 'cancelled')")
         }
         if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
         if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }

@@ -82,6 +82,68 @@
     source.addEventListener("update", refresh);
   }
 
+  // Branding editor: the preview follows what is typed (colours through a scoped stylesheet
+  // the server renders, texts directly), and the contrast table is recomputed as you type
+  // with the same WCAG arithmetic the server enforces on save.
+  var brandingForm = document.querySelector("[data-branding-form]");
+  if (brandingForm) {
+    var previewCss = document.getElementById("brand-preview-css");
+    var colorNames = ["color_primary", "color_secondary", "color_accent", "color_background", "color_text"];
+    var parseHex = function (text) {
+      var m = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i.exec((text || "").trim());
+      if (!m) { return null; }
+      var h = m[1].length === 3 ? m[1].replace(/./g, "$&$&") : m[1];
+      return [0, 2, 4].map(function (i) { return parseInt(h.substr(i, 2), 16); });
+    };
+    var luminance = function (rgb) {
+      var c = rgb.map(function (v) { v = v / 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    };
+    var contrast = function (a, b) {
+      var la = luminance(a), lb = luminance(b);
+      return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+    };
+    var bestText = function (rgb) {
+      var white = [255, 255, 255], black = [17, 24, 39];
+      return contrast(rgb, white) >= contrast(rgb, black) ? white : black;
+    };
+    var value = function (name) { var el = brandingForm.elements[name]; return el ? el.value : ""; };
+    var timer = null;
+    var update = function () {
+      var query = colorNames.map(function (n) { return n + "=" + encodeURIComponent(value(n)); }).join("&");
+      if (previewCss) { previewCss.href = "/admin/branding/preview.css?" + query; }
+      Array.prototype.forEach.call(document.querySelectorAll("[data-preview]"), function (el) {
+        el.textContent = value(el.getAttribute("data-preview"));
+      });
+      var c = {};
+      colorNames.forEach(function (n) { c[n] = parseHex(value(n)); });
+      var rows = document.querySelectorAll("#contrast-table tbody tr");
+      if (colorNames.every(function (n) { return c[n]; }) && rows.length === 6) {
+        var bg = c.color_background;
+        var pairs = [[c.color_text, bg, 4.5], [c.color_primary, bg, 4.5], [bestText(c.color_primary), c.color_primary, 4.5],
+                     [c.color_secondary, bg, 4.5], [c.color_accent, bg, 3], [bestText(c.color_accent), c.color_accent, 4.5]];
+        pairs.forEach(function (pair, i) {
+          var ratio = contrast(pair[0], pair[1]);
+          var cells = rows[i].querySelectorAll("td");
+          cells[1].textContent = (Math.floor(ratio * 10) / 10).toFixed(1) + ":1";
+          var ok = ratio >= pair[2];
+          cells[3].innerHTML = ok ? '<span class="badge badge--approved">legible</span>' : '<span class="badge badge--rejected">too faint</span>';
+        });
+      }
+    };
+    brandingForm.addEventListener("input", function (event) {
+      var picker = event.target.getAttribute("data-color-picker");
+      if (picker) { document.getElementById(picker).value = event.target.value; }
+      if (event.target.hasAttribute("data-color-field")) {
+        var rgb = parseHex(event.target.value);
+        var swatch = brandingForm.querySelector('[data-color-picker="' + event.target.id + '"]');
+        if (rgb && swatch) { swatch.value = "#" + rgb.map(function (v) { return ("0" + v.toString(16)).slice(-2); }).join(""); }
+      }
+      clearTimeout(timer);
+      timer = setTimeout(update, 120);
+    });
+  }
+
   // Wide screens show the menu's links without its toggle (CSS, through ::details-content);
   // in an engine without ::details-content, open the menu there instead.
   if (window.CSS && CSS.supports && !CSS.supports("selector(::details-content)") && window.matchMedia) {

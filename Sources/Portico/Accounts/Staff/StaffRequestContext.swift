@@ -66,6 +66,7 @@ enum AdminNavigation {
         Item(label: "Work orders", href: "/admin/work-orders", minimumRole: .technician),
         Item(label: "Subscribers", href: "/admin/customers", minimumRole: .agent),
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
+        Item(label: "Branding", href: "/admin/branding", minimumRole: .admin),
         Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
         Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),

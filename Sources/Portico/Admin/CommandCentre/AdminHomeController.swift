@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+
+/// `/admin`: the command centre. Today's counts, the first rows behind each with quick
+/// actions, refreshed live when anything in the tenant changes.
+struct AdminHomeController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin", use: home)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let staffName: String
+        let role: String
+        let isTechnician: Bool
+        let canReview: Bool
+        let counts: [Count]
+        let awaitingApproval: [Order]
+        let overdue: [Order]
+        let unassigned: [Order]
+        let dueToday: [Order]
+        let appointments: [Appointment]
+        let hasAwaiting: Bool
+        let hasOverdue: Bool
+        let hasUnassigned: Bool
+        let hasDueToday: Bool
+        let hasAppointments: Bool
+        let staffId: String
+        let eventsUrl: String
+
+        struct Count { let label: String; let value: Int; let href: String; let attention: Bool }
+        struct Order {
+            let number: Int
+            let title: String
+            let organization: String
+            let priority: String
+            let urgent: Bool
+            let due: String
+            let assignee: String
+            let since: String
+            let version: Int
+        }
+        struct Appointment {
+            let window: String
+            let organization: String
+            let organizationHref: String
+            let technician: String
+            let status: String
+            let rescheduleRequested: Bool
+        }
+    }
+
+    @Sendable func home(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let staff = context.staff
+        let isTechnician = staff.role < .agent
+        let today = ISODates.today()
+        let snapshot = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await CommandCentre.load(assignee: isTechnician ? staff.id : nil, today: today, in: tx)
+        }
+        let counts = snapshot.counts
+        var cards = [
+            View.Count(label: "Awaiting approval", value: counts.awaitingApproval, href: "/admin/work-orders?status=submitted", attention: counts.awaitingApproval > 0),
+            View.Count(label: "Overdue", value: counts.overdue, href: "/admin/work-orders?overdue=1", attention: counts.overdue > 0),
+            View.Count(label: "Due today", value: counts.dueToday, href: "/admin/work-orders?due=today", attention: false),
+            View.Count(label: "Appointments today", value: counts.appointmentsToday, href: "/admin/appointments", attention: false),
+            View.Count(label: "Reschedule requests", value: counts.rescheduleRequests, href: "/admin/appointments?status=reschedule_requested",
+                       attention: counts.rescheduleRequests > 0),
+        ]
+        if !isTechnician {
+            cards.insert(View.Count(label: "Unassigned", value: counts.unassigned, href: "/admin/work-orders?unassigned=1", attention: counts.unassigned > 0), at: 2)
+            cards.append(View.Count(label: "Undeliverable emails", value: counts.undeliverableEmails, href: "/admin/outbox?status=dead",
+                                    attention: counts.undeliverableEmails > 0))
+        }
+        let view = View(
+            layout: context.layout(title: "Command centre", current: "/admin"), staffName: staff.displayName, role: staff.role.label,
+            isTechnician: isTechnician, canReview: !isTechnician, counts: cards,
+            awaitingApproval: snapshot.awaitingApproval.map(Self.order), overdue: snapshot.overdue.map(Self.order),
+            unassigned: snapshot.unassigned.map(Self.order), dueToday: snapshot.dueToday.map(Self.order),
+            appointments: snapshot.appointments.map {
+                View.Appointment(window: DisplayDate.window($0.startsAt, $0.endsAt), organization: $0.organization,
+                                 organizationHref: "/admin/customers/\($0.organizationId.uuidString.lowercased())",
+                                 technician: $0.technician ?? "Nobody yet", status: $0.status.replacingOccurrences(of: "_", with: " "),
+                                 rescheduleRequested: $0.status == "reschedule_requested")
+            },
+            hasAwaiting: !snapshot.awaitingApproval.isEmpty, hasOverdue: !snapshot.overdue.isEmpty, hasUnassigned: !snapshot.unassigned.isEmpty,
+            hasDueToday: !snapshot.dueToday.isEmpty, hasAppointments: !snapshot.appointments.isEmpty,
+            staffId: staff.id.uuidString.lowercased(), eventsUrl: "/admin/events"
+        )
+        return try dependencies.renderer.render("admin/home", theme: context.tenant.theme, view)
+    }
+
+    static func order(_ row: CommandCentre.OrderRow) -> View.Order {
+        View.Order(number: row.number, title: row.title, organization: row.organization,
+                   priority: WorkOrderPriority(rawValue: row.priority)?.label ?? row.priority, urgent: row.priority == "urgent",
+                   due: row.dueDate ?? "", assignee: row.assignee ?? "", since: row.since.map(DisplayDate.dateTime) ?? "", version: row.version)
+    }
+}

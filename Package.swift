@@ -33,6 +33,8 @@ let package = Package(
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // The system resolver (glibc: <resolv.h>, libresolv) for DNS TXT verification of custom domains.
+        .systemLibrary(name: "CResolv"),
 
         .target(
             name: "Postgres",
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "Portico",
             dependencies: [
-                "Postgres", "PorticoCrypto", "Mailer",
+                "Postgres", "PorticoCrypto", "Mailer", "CResolv",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -74,7 +76,8 @@ let package = Package(
                 .product(name: "CSV", package: "CSV.swift"),
             ],
             resources: [.copy("Resources/common-passwords.txt")],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.linkedLibrary("resolv")]
         ),
         .executableTarget(
             name: "portico",

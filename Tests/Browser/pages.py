@@ -59,6 +59,7 @@ STAFF_PAGES = [
     Page("admin-outbox", "/admin/outbox", role="admin"),
     Page("admin-account", "/admin/account", role="admin"),
     Page("admin-notifications", "/admin/settings/notifications", role="admin"),
+    Page("admin-domains", "/admin/domains", role="admin"),
     Page("admin-branding", "/admin/branding", role="admin"),
     Page("admin-work-orders", "/admin/work-orders", role="agent"),
     Page("admin-work-order-detail", "/admin/work-orders/1001", role="agent"),

@@ -41,7 +41,8 @@ public final class TestApp: Sendable {
 
     /// Dependencies against the test database with their own pool and listener.
     public static func dependencies(configuration: AppConfiguration = TestApp.configuration(), databaseURL: String? = nil,
-                                    mailTransport: (any MailTransport)? = nil) async throws -> AppDependencies {
+                                    mailTransport: (any MailTransport)? = nil,
+                                    dnsResolver: (any DNSResolver)? = nil) async throws -> AppDependencies {
         let database = try await TestCluster.database()
         let url = databaseURL ?? database.appURL
         let logger = TestLogging.logger("app")
@@ -51,7 +52,7 @@ public final class TestApp: Sendable {
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
             tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: TestApp.hasher, logger: logger,
-            mailTransport: mailTransport
+            mailTransport: mailTransport, dnsResolver: dnsResolver ?? UnreachableDNSResolver()
         )
     }
 
@@ -67,9 +68,11 @@ public final class TestApp: Sendable {
         configuration: AppConfiguration = TestApp.configuration(),
         databaseURL: String? = nil,
         mailTransport: (any MailTransport)? = nil,
+        dnsResolver: (any DNSResolver)? = nil,
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
-        let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport)
+        let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport,
+                                                  dnsResolver: dnsResolver)
         let app = try await TestApp(dependencies: dependencies)
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()
@@ -120,6 +123,12 @@ public final class TestApp: Sendable {
     public func get(_ path: String, host: String?, headers: HTTPFields = [:]) async throws -> HTTPTestResponse {
         try await request(.get, path, host: host, headers: headers)
     }
+}
+
+/// Tests never reach real DNS: without a fake of their own, every lookup fails fast.
+public struct UnreachableDNSResolver: DNSResolver {
+    public init() {}
+    public func txtRecords(for name: String) async throws -> [String] { throw DNSLookupError.temporaryFailure }
 }
 
 /// Collects a response body in memory.

@@ -12,6 +12,9 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: String?
     /// Owner role connection for migrations; defaults to the embedded owner or stays nil.
     public var migrateDatabaseURL: String?
+    /// A direct (non-pooled) application-role connection for `LISTEN`, when `databaseURL`
+    /// goes through PgBouncer in transaction mode; nil: `databaseURL` is used.
+    public var listenDatabaseURL: String?
     public var baseDomain: String
     public var operatorHost: String
     public var dataDirectory: URL
@@ -88,6 +91,12 @@ public struct AppConfiguration: Sendable {
                 throw ConfigurationError(variable: "MIGRATE_DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://owner:password@host:5432/db) or a libpq key=value string")
             }
             configuration.migrateDatabaseURL = url
+        }
+        if let url = value("PORTICO_LISTEN_DATABASE_URL") {
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
+                throw ConfigurationError(variable: "PORTICO_LISTEN_DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://user:password@primary:5432/db) or a libpq key=value string")
+            }
+            configuration.listenDatabaseURL = url
         }
         if let domain = value("PORTICO_BASE_DOMAIN") {
             guard let normalized = HostName.normalize(domain) else {

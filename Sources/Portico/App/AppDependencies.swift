@@ -20,13 +20,16 @@ public struct AppDependencies: Sendable {
     public let rateLimiter: RateLimiter
     public let outbox: Outbox
     public let mailTransport: any MailTransport
+    /// TXT lookups for custom-domain verification (tests pass a fake).
+    public let dnsResolver: any DNSResolver
     public let logger: Logger
 
     public init(
         configuration: AppConfiguration, pool: ConnectionPool, listener: NotificationListener,
         tenants: any TenantStore, renderer: PageRenderer, hasher: PasswordHasher, logger: Logger,
         repositories: Repositories = .postgres, sessions: any SessionStore = PostgresSessionStore(),
-        passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil
+        passwordPolicy: PasswordPolicy = .standard, mailTransport: (any MailTransport)? = nil,
+        dnsResolver: any DNSResolver = SystemDNSResolver()
     ) {
         self.configuration = configuration
         self.pool = pool
@@ -41,6 +44,7 @@ public struct AppDependencies: Sendable {
         self.rateLimiter = RateLimiter(pool: pool)
         self.outbox = Outbox(composer: EmailComposer(renderer: renderer))
         self.mailTransport = mailTransport ?? MailDropTransport(directory: configuration.dataDirectory.appendingPathComponent("mail"), logger: logger)
+        self.dnsResolver = dnsResolver
         self.logger = logger
     }
 
@@ -77,7 +81,10 @@ public struct AppDependencies: Sendable {
             ),
             logger: logger
         )
-        let listener = NotificationListener(conninfo: appURL, channels: notificationChannels, logger: logger)
+        // LISTEN needs a session of its own: through PgBouncer in transaction mode it would
+        // not hear anything, so PORTICO_LISTEN_DATABASE_URL may name a direct connection.
+        let listenURL = configuration.databaseURL != nil ? (configuration.listenDatabaseURL ?? appURL) : appURL
+        let listener = NotificationListener(conninfo: listenURL, channels: notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,

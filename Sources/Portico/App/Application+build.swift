@@ -74,6 +74,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
+    DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Postgres
+import ServiceLifecycle
 
 /// `portico serve`: prepare the database, build the application, run until SIGTERM/SIGINT,
 /// then stop cleanly (in-flight requests finish, workers release what they claimed, the
@@ -16,8 +17,17 @@ public enum PorticoServer {
             do {
                 try await DatabaseBootstrap.verifyApplicationRole(pool: dependencies.pool)
                 let app = try buildApplication(dependencies, hostname: hostname, port: port)
-                logger.info("Portico listening", metadata: ["url": "http://\(hostname):\(port)"])
-                try await app.runService()
+                // The loopback-only listener (Caddy's on-demand TLS `ask`) runs beside it;
+                // SIGTERM/SIGINT stop both gracefully, and either failing stops the other.
+                let internalPort = configuration.internalPort
+                let internalApp = InternalListenerService(app: InternalListener.application(dependencies, port: internalPort), port: internalPort)
+                let group = ServiceGroup(configuration: .init(
+                    services: [internalApp, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+                ))
+                logger.info("Portico listening", metadata: [
+                    "url": "http://\(hostname):\(port)", "internal": "http://\(InternalListener.address):\(internalPort)/internal/",
+                ])
+                try await group.run()
             } catch {
                 await dependencies.shutdown()
                 throw error

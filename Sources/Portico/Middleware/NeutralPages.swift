@@ -23,6 +23,10 @@ struct NeutralPages: Sendable {
         page(status: .notFound, title: "Site not found", message: "There is no portal at this address. Check the link you followed, or contact your internet provider for their portal address.")
     }
 
+    func notFound() -> Response {
+        page(status: .notFound, title: "Page not found", message: "There is nothing at this address.")
+    }
+
     func badRequest(_ message: String) -> Response {
         page(status: .badRequest, title: "Bad request", message: message)
     }

@@ -16,8 +16,12 @@ struct SiteResolutionMiddleware: RouterMiddleware {
     let pages: NeutralPages
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if HealthController.paths.contains(request.uri.path) || InternalPaths.isInternal(request.uri.path) {
+        if HealthController.paths.contains(request.uri.path) {
             return try await next(request, context)
+        }
+        // The internal routes live only on the loopback listener (`InternalListener`).
+        if InternalPaths.isInternal(request.uri.path) {
+            return pages.notFound()
         }
         var context = context
         let peer = context.remoteAddress?.ipAddress ?? ""
@@ -77,7 +81,7 @@ struct SiteResolutionMiddleware: RouterMiddleware {
     }
 }
 
-/// Paths served by the loopback-only internal listener, never on public hosts.
+/// Paths served by the loopback-only internal listener, never on the public one.
 enum InternalPaths {
-    static func isInternal(_ path: String) -> Bool { path.hasPrefix("/internal/") }
+    static func isInternal(_ path: String) -> Bool { path == "/internal" || path.hasPrefix("/internal/") }
 }

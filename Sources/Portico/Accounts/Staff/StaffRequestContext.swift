@@ -69,6 +69,7 @@ enum AdminNavigation {
         Item(label: "Branding", href: "/admin/branding", minimumRole: .admin),
         Item(label: "Notifications", href: "/admin/settings/notifications", minimumRole: .admin),
         Item(label: "Staff", href: "/admin/staff", minimumRole: .admin),
+        Item(label: "Domains", href: "/admin/domains", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
         Item(label: "Import / export", href: "/admin/import", minimumRole: .admin),
         Item(label: "Export", href: "/admin/export", minimumRole: .agent, maximumRole: .agent),

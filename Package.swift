@@ -21,6 +21,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        // CSV import in the staff console: an RFC 4180 reader (quoted fields with embedded
+        // delimiters, quotes and newlines, CRLF or LF, any single-character delimiter), so the
+        // import does not carry a hand-written parser. Export keeps our own `CSVWriter`, which
+        // neutralises formula cells.
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libargon2-dev, libssl-dev, libcurl4-openssl-dev).
@@ -70,6 +75,7 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 // Uploads: blocking file I/O on NIOThreadPool, clamd over a UNIX socket.
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings,

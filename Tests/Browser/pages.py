@@ -80,6 +80,8 @@ STAFF_PAGES = [
     Page("admin-appointments-technician", "/admin/appointments?view=week", role="technician"),
     Page("admin-appointment-new", "/admin/appointments/new?account=100001&work_order=1001", role="agent"),
     Page("admin-tasks", "/admin/tasks?status=all", role="agent"),
+    Page("admin-import", "/admin/import", role="admin"),
+    Page("admin-export", "/admin/export", role="agent"),
 ]
 
 ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES

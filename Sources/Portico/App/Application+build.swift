@@ -73,6 +73,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     AdminCustomersController(dependencies: dependencies).addRoutes(to: agents)
     AdminAppointmentsController(dependencies: dependencies).addRoutes(console: console, agents: agents)
     AdminTasksController(dependencies: dependencies).addRoutes(to: agents)
+    ExportController(dependencies: dependencies).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
     SettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
@@ -83,6 +84,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
+    ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     // The operator host.
     let operatorSite = router.group(context: OperatorSiteContext.self)

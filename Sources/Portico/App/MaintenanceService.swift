@@ -4,8 +4,8 @@ import Postgres
 import ServiceLifecycle
 
 /// Housekeeping inside `portico serve`, every five minutes: expired sessions, used or expired
-/// tokens, quiet rate-limit counters, abandoned partial uploads, and appointment reminders. Tenant tables are handled
-/// tenant by tenant (RLS holds everywhere).
+/// tokens, quiet rate-limit counters, abandoned partial uploads, appointment reminders, and CSV
+/// import uploads older than a day. Tenant tables are handled tenant by tenant (RLS holds everywhere).
 public struct MaintenanceService: Service {
     let dependencies: AppDependencies
     let interval: Duration
@@ -21,6 +21,7 @@ public struct MaintenanceService: Service {
             do {
                 try await sweep()
                 try await AppointmentReminders(dependencies: dependencies).send()
+                ImportFiles(dataDirectory: dependencies.configuration.dataDirectory).sweep()
             } catch {
                 logger.warning("Maintenance pass failed; will try again", metadata: ["error": "\(error)"])
             }

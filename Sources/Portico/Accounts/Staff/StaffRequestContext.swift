@@ -57,6 +57,8 @@ enum AdminNavigation {
         let label: String
         let href: String
         let minimumRole: StaffRole
+        /// Staff above this role see another item instead (nil: no upper bound).
+        var maximumRole: StaffRole? = nil
     }
 
     static let all: [Item] = [
@@ -68,10 +70,14 @@ enum AdminNavigation {
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
         Item(label: "Settings", href: "/admin/settings", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
+        Item(label: "Import / export", href: "/admin/import", minimumRole: .admin),
+        Item(label: "Export", href: "/admin/export", minimumRole: .agent, maximumRole: .agent),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),
     ]
 
-    static func items(for role: StaffRole) -> [Item] { all.filter { role >= $0.minimumRole } }
+    static func items(for role: StaffRole) -> [Item] {
+        all.filter { role >= $0.minimumRole && $0.maximumRole.map { role <= $0 } ?? true }
+    }
 }
 
 /// The role policy: routes beneath it answer 403 to staff below `minimum`.

@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+
+/// `/admin/export` and `/admin/export/<kind>.csv` (agents and admins): the tenant's data as
+/// CSV, streamed page by page, every cell through `CSVWriter` (formula cells neutralised),
+/// every export audited. Row-level security scopes each page to the tenant.
+struct ExportController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/export", use: page)
+        group.get("admin/export/:file", use: download)
+    }
+
+    struct Link { let title: String; let description: String; let href: String; let fileName: String }
+
+    static var links: [Link] {
+        CSVExport.all.map { Link(title: $0.title, description: $0.description, href: $0.path, fileName: $0.fileName) }
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let exports: [Link]
+        let canImport: Bool
+    }
+
+    @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let view = View(layout: context.layout(title: "Export", current: "/admin/export"), exports: Self.links,
+                        canImport: context.staff.role >= .admin)
+        return try dependencies.renderer.render("admin/export", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        guard let export = context.parameters.get("file").flatMap(CSVExport.named) else { throw AppError.notFound("export") }
+        let pool = dependencies.pool
+        let tenant = context.tenant.id
+        let event = NewAuditEvent(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: export.auditAction,
+                                  targetKind: "export", targetId: export.kind, ip: context.clientIP,
+                                  userAgent: request.headers[.userAgent] ?? "")
+        try await pool.withTenant(tenant) { tx in try await dependencies.repositories.audit.record(event, in: tx) }
+        let body = ResponseBody { writer in
+            try await writer.write(ByteBuffer(string: CSVWriter.row(export.header)))
+            var cursor: String? = nil
+            repeat {
+                let page = try await pool.withTenant(tenant) { tx in try await export.page(cursor, CSVExport.pageSize, tx) }
+                var chunk = ""
+                for row in page.rows { chunk += CSVWriter.row(row) }
+                if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
+                cursor = page.cursor
+            } while cursor != nil
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"\(context.tenant.slug)-\(export.kind)-\(ISODates.today()).csv\"",
+            .cacheControl: "no-store",
+        ], body: body)
+    }
+}

@@ -43,6 +43,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     tenantRoutes.add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
     tenantRoutes.add(middleware: CSRFMiddleware<TenantRequestContext>())
     BrandingController().addRoutes(to: tenantRoutes)
+    BrandAssetsController(dependencies: dependencies).addPublicRoutes(to: tenantRoutes)
     PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
     CustomerAuthController(accounts: CustomerAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
@@ -84,6 +85,7 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
+    BrandAssetsController(dependencies: dependencies).addRoutes(to: adminOnly)
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     // The operator host.

@@ -117,7 +117,7 @@ struct PortalWorkOrdersController {
     }
 
     /// The `accept` attribute of file inputs: the allow-listed extensions.
-    static let acceptedFiles = FileKind.allCases.flatMap(\.extensions).map { ".\($0)" }.joined(separator: ",")
+    static let acceptedFiles = FileKind.attachments.flatMap(\.extensions).map { ".\($0)" }.joined(separator: ",")
 
     func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
                   order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {

@@ -1,9 +1,12 @@
 import Foundation
 
 /// The kinds of file Portico accepts: site photos and the drawings and documents that go
-/// with a work order.
+/// with a work order (`attachments`), and the logo and favicon formats of branding.
 public enum FileKind: String, Sendable, CaseIterable, Codable {
-    case jpeg, png, heic, webp, pdf, dxf, dwg
+    case jpeg, png, heic, webp, pdf, dxf, dwg, svg, ico
+
+    /// What a work order may carry.
+    public static let attachments: [FileKind] = [.jpeg, .png, .heic, .webp, .pdf, .dxf, .dwg]
 
     /// The canonical `Content-Type`, whatever the client claimed.
     public var contentType: String {
@@ -15,6 +18,8 @@ public enum FileKind: String, Sendable, CaseIterable, Codable {
         case .pdf: "application/pdf"
         case .dxf: "image/vnd.dxf"
         case .dwg: "image/vnd.dwg"
+        case .svg: "image/svg+xml"
+        case .ico: "image/x-icon"
         }
     }
 
@@ -34,6 +39,8 @@ public enum FileKind: String, Sendable, CaseIterable, Codable {
         case .pdf: ["pdf"]
         case .dxf: ["dxf"]
         case .dwg: ["dwg"]
+        case .svg: ["svg"]
+        case .ico: ["ico"]
         }
     }
 
@@ -47,6 +54,8 @@ public enum FileKind: String, Sendable, CaseIterable, Codable {
         case .pdf: "PDF"
         case .dxf: "DXF"
         case .dwg: "DWG"
+        case .svg: "SVG"
+        case .ico: "ICO"
         }
     }
 
@@ -60,6 +69,8 @@ public enum FileKind: String, Sendable, CaseIterable, Codable {
         case .pdf: "a PDF"
         case .dxf: "a DXF drawing"
         case .dwg: "a DWG drawing"
+        case .svg: "an SVG image"
+        case .ico: "an icon"
         }
     }
 
@@ -68,14 +79,15 @@ public enum FileKind: String, Sendable, CaseIterable, Codable {
     public var isInlineImage: Bool {
         switch self {
         case .jpeg, .png, .webp: true
-        case .heic, .pdf, .dxf, .dwg: false
+        // SVG can carry script; icons are branding only: neither opens inline as an attachment.
+        case .heic, .pdf, .dxf, .dwg, .svg, .ico: false
         }
     }
 
     var isPhoto: Bool {
         switch self {
         case .jpeg, .png, .heic, .webp: true
-        case .pdf, .dxf, .dwg: false
+        case .pdf, .dxf, .dwg, .svg, .ico: false
         }
     }
 

@@ -13,7 +13,20 @@ enum FileSignatures {
         if head.starts(with: ascii("%PDF-")) { return .pdf }
         if isDWG(head) { return .dwg }
         if isDXF(head) { return .dxf }
+        if head.starts(with: [0x00, 0x00, 0x01, 0x00]) && head.count >= 6 && head[4] > 0 { return .ico }
+        if isSVG(head) { return .svg }
         return nil
+    }
+
+    /// XML text whose first element is `<svg` (after an optional BOM, XML declaration and
+    /// comments). Whether it is *safe* is `SVGSanitizer`'s question.
+    private static func isSVG(_ head: [UInt8]) -> Bool {
+        var bytes = head[...]
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+        guard let text = String(bytes: bytes, encoding: .utf8) ?? String(bytes: bytes.dropLast(3), encoding: .utf8) else { return false }
+        let trimmed = text.drop { $0.isWhitespace }
+        guard trimmed.hasPrefix("<") else { return false }
+        return text.range(of: "<svg", options: .caseInsensitive) != nil
     }
 
     /// ISO BMFF: a `ftyp` box first, with a HEIF major brand.

@@ -5,7 +5,7 @@ import Foundation
 public struct FileTypePolicy: Sendable {
     public let accepted: [FileKind]
 
-    public init(accepted: [FileKind] = FileKind.allCases) {
+    public init(accepted: [FileKind] = FileKind.attachments) {
         self.accepted = accepted
     }
 

@@ -24,6 +24,8 @@ struct BrandingEditorController {
         let preview: Preview
         let logoUrl: String?
         let faviconUrl: String?
+        let logoError: String?
+        let faviconError: String?
 
         struct ColorField { let name: String; let label: String; let value: String; let error: String? }
         struct ContrastRow { let what: String; let ratio: String; let minimum: String; let passes: Bool }
@@ -40,11 +42,16 @@ struct BrandingEditorController {
         ]
     }
 
-    func render(_ context: StaffRequestContext, form: FormState? = nil, notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(_ context: StaffRequestContext, form: FormState? = nil, assetProblem: FormState? = nil, notice: String? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> HTML {
         let (branding, theme) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await dependencies.repositories.branding.current(in: tx)
         }
         var state = form ?? FormState(values: Self.values(of: branding, theme: theme))
+        if let assetProblem {
+            state.errors = assetProblem.errors
+            state.message = assetProblem.message
+        }
         if form != nil { state.values["version"] = state.values["version"] ?? String(branding.version) }
         let values = state.values
         // The preview and the contrast table show what is typed, where it parses.
@@ -70,7 +77,8 @@ struct BrandingEditorController {
             preview: .init(companyName: values["company_name"] ?? branding.companyName, welcomeMessage: values["welcome_message"] ?? "",
                            footerText: values["footer_text"] ?? "", supportEmail: values["support_email"].flatMap { $0.isEmpty ? nil : $0 },
                            supportPhone: values["support_phone"].flatMap { $0.isEmpty ? nil : $0 }),
-            logoUrl: branding.logoUrl, faviconUrl: branding.faviconUrl
+            logoUrl: branding.logoUrl, faviconUrl: branding.faviconUrl,
+            logoError: assetProblem?.errors["logo"], faviconError: assetProblem?.errors["favicon"]
         )
         return try dependencies.renderer.render("admin/branding", theme: context.tenant.theme, view, status: status)
     }

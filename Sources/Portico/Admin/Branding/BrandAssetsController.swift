@@ -1,0 +1,110 @@
+import Foundation
+import Hummingbird
+
+/// Logo and favicon: admins upload them on the branding page (`POST /admin/branding/logo`,
+/// `/favicon`); every portal page of the tenant shows them from `GET /branding/logo` and
+/// `/branding/favicon`. PNG and SVG for the logo, plus ICO for the favicon; an SVG must pass
+/// `SVGSanitizer` and is always served with a sandboxing policy, so it can never run script.
+struct BrandAssetsController {
+    let dependencies: AppDependencies
+
+    static let maximumSize = 1024 * 1024
+
+    static func accepted(_ kind: BrandingAssetKind) -> [FileKind] {
+        switch kind {
+        case .logo: [.png, .svg]
+        case .favicon: [.png, .svg, .ico]
+        }
+    }
+
+    func addPublicRoutes(to group: RouterGroup<TenantRequestContext>) {
+        group.get("branding/logo", use: { request, context in try await serve(.logo, context: context) })
+        group.get("branding/favicon", use: { request, context in try await serve(.favicon, context: context) })
+    }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.post("admin/branding/logo", use: { request, context in try await upload(.logo, request: request, context: context) })
+        group.post("admin/branding/favicon", use: { request, context in try await upload(.favicon, request: request, context: context) })
+    }
+
+    func serve(_ kind: BrandingAssetKind, context: TenantRequestContext) async throws -> Response {
+        let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.branding.asset(kind, in: tx)
+        }
+        guard let stored, let type = FileKind(contentType: stored.contentType) else { throw AppError.notFound(kind.rawValue) }
+        let content: BlobContent
+        do {
+            content = try await dependencies.blobStore.open(tenant: context.tenant.id, key: stored.key)
+        } catch BlobStoreError.notFound {
+            throw AppError.notFound(kind.rawValue)
+        }
+        return Response(status: .ok, headers: [
+            .contentType: type.contentType,
+            .contentLength: String(content.size),
+            .xContentTypeOptions: "nosniff",
+            // The URL carries the branding version, so a new upload is a new URL.
+            .cacheControl: "public, max-age=3600",
+            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        ], body: ResponseBody(asyncSequence: content))
+    }
+
+    func upload(_ kind: BrandingAssetKind, request: Request, context: StaffRequestContext) async throws -> Response {
+        let tenant = context.tenant.id
+        var limits = UploadLimits.standard
+        limits.maxFiles = 1
+        limits.maxFileSize = Self.maximumSize
+        limits.maxTotalSize = Self.maximumSize + 64 * 1024
+        let policy = FileTypePolicy(accepted: Self.accepted(kind))
+        let form: UploadedForm
+        do {
+            form = try await MultipartUpload.receive(
+                request: request, limits: limits, blobStore: dependencies.blobStore, tenant: tenant,
+                scanner: dependencies.virusScanner, policy: policy, logger: dependencies.logger
+            ) { fields in
+                try CSRF.verify(token: fields.first { $0.name == "csrf_token" }?.value, context: context.parent)
+            }
+        } catch let error as AppError where error.code.hasPrefix("upload_") {
+            return try await refuse(kind, error.message, request: request, context: context)
+        }
+        guard let file = form.files.first else {
+            return try await refuse(kind, "Choose a file to upload.", request: request, context: context)
+        }
+        do {
+            if file.kind == .svg {
+                let bytes = try await dependencies.blobStore.read(tenant: tenant, key: file.key, upTo: Self.maximumSize)
+                do {
+                    try SVGSanitizer.check(Data(buffer: bytes))
+                } catch let refusal as SVGSanitizer.Refusal {
+                    throw AppError(.unsupportedMediaType, code: "unsafe_svg",
+                                   "\(file.fileName) was refused: \(refusal.reason). Export the logo again as a plain SVG, or upload a PNG.")
+                }
+            }
+            let previous = try await dependencies.pool.withTenant(tenant) { tx in
+                let previous = try await dependencies.repositories.branding.asset(kind, in: tx)
+                try await dependencies.repositories.branding.setUploadedAsset(kind, key: file.key, contentType: file.kind.contentType, in: tx)
+                try await dependencies.repositories.audit.record(.init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "branding.\(kind.rawValue)_uploaded",
+                    targetKind: "tenant", targetId: tenant.rawValue.uuidString.lowercased(), ip: context.clientIP,
+                    userAgent: request.headers[.userAgent] ?? "", details: ["file": file.fileName, "type": file.kind.contentType, "bytes": String(file.size)]), in: tx)
+                return previous
+            }
+            if let previous { try? await dependencies.blobStore.delete(tenant: tenant, key: previous.key) }
+        } catch let error as AppError {
+            await form.deleteFiles(from: dependencies.blobStore, tenant: tenant, logger: dependencies.logger)
+            if error.kind == .unsupportedMediaType { return try await refuse(kind, error.message, request: request, context: context) }
+            throw error
+        } catch {
+            await form.deleteFiles(from: dependencies.blobStore, tenant: tenant, logger: dependencies.logger)
+            throw error
+        }
+        dependencies.directory.invalidateAll()
+        return Response(status: .seeOther, headers: [.location: "/admin/branding?saved=1"])
+    }
+
+    func refuse(_ kind: BrandingAssetKind, _ message: String, request: Request, context: StaffRequestContext) async throws -> Response {
+        var state = FormState(errors: [kind.rawValue: message], message: "The \(kind.rawValue) was not changed.")
+        state.values = [:]
+        let page = try await BrandingEditorController(dependencies: dependencies).render(context, form: nil, assetProblem: state, status: .unprocessableContent)
+        return try page.response(from: request, context: context)
+    }
+}

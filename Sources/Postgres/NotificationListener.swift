@@ -90,6 +90,10 @@ public final class NotificationListener: Sendable {
         for subscriber in subscribers { subscriber.finish() }
     }
 
+    /// True once the first `LISTEN` has run: from then on no notification is missed (except
+    /// across a reconnect, which subscribers hear about).
+    public var isListening: Bool { state.withLock { $0.connectedOnce } }
+
     private var stopRequested: Bool { state.withLock { $0.stopRequested } }
 
     private func broadcast(_ event: Event) {

@@ -79,6 +79,11 @@ public final class TestApp: Sendable {
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()
         let follower = Task { await dependencies.directory.followChanges(events) }
+        // Tests that change data and expect to hear about it need the LISTEN in place first.
+        let listening = ContinuousClock.now + .seconds(20)
+        while !dependencies.listener.isListening && ContinuousClock.now < listening {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         // Not `dependencies.shutdown()`: the password hasher is shared by all tests.
         func stop() async {
             await dependencies.listener.stop()

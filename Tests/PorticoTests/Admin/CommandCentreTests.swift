@@ -192,7 +192,7 @@ struct CommandCentreTests {
                 _ = try? await app.stream(.get, "/admin/events", host: day.tenant.host,
                                           headers: [.cookie: "portico_session=\(console.cookie("portico_session")!)"], into: collector)
             }
-            try await Task.sleep(for: .milliseconds(500))
+            try await eventually(timeout: .seconds(20)) { collector.text.contains(": connected") }
             try await other.transaction { tx in
                 try await tx.execute("""
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status)

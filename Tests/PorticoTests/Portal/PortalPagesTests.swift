@@ -107,7 +107,8 @@ struct PortalPagesTests {
                 _ = try? await app.stream(.get, "/portal/events?work_order=\(me.orderNumber)", host: tenant.host,
                                           headers: [.cookie: "portico_session=\(browser.cookie("portico_session")!)"], into: collector)
             }
-            try await Task.sleep(for: .milliseconds(500))
+            // The stream subscribes before it writes its first line.
+            try await eventually(timeout: .seconds(20)) { collector.text.contains(": connected") }
             // A neighbour's change must not arrive…
             try await neighbour.tenant.transaction { tx in try await tx.execute("UPDATE work_orders SET progress = 10 WHERE number = \(neighbour.orderNumber)") }
             // …ours must, through another connection (the shared test pool, not the app's).

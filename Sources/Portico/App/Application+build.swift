@@ -34,6 +34,9 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
         trustedProxies: dependencies.configuration.trustedProxies,
         pages: NeutralPages(renderer: renderer)
     ))
+    // CORS for /api/v1 (per tenant, off by default): outside the error middleware so errors get
+    // the headers too, and before routing so preflights reach it for every API path.
+    router.add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer))
 
     HealthController(pool: dependencies.pool).addRoutes(to: router)
@@ -81,6 +84,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     CategorySettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    APIAccessSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)

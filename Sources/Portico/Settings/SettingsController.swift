@@ -53,9 +53,10 @@ struct SettingsController {
     }
 
     @Sendable func index(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let (categories, faq, notices, security) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (categories, faq, notices, security, corsOrigins) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await support.repository.categories(in: tx), try await support.repository.faqEntries(in: tx),
-             try await ServiceNotices.active(in: tx), try await support.repository.security(in: tx))
+             try await ServiceNotices.active(in: tx), try await support.repository.security(in: tx),
+             try await support.repository.apiCORSOrigins(in: tx))
         }
         let active = categories.filter(\.active).count
         let sections: [IndexView.Section] = [
@@ -67,6 +68,9 @@ struct SettingsController {
             .init(title: "Email notifications", href: "/admin/settings/notifications", summary: "Which emails subscribers receive."),
             .init(title: "Session and security", href: "/admin/settings/security",
                   summary: "Staff signed out after \(security.staffIdleMinutes) idle minutes; two-factor sign-in \(security.requireStaffTotp ? "required" : "optional") for staff."),
+            .init(title: "API access", href: "/admin/settings/api-access",
+                  summary: corsOrigins.isEmpty ? "No browser origin may call the API (cross-origin access off)."
+                      : "\(corsOrigins.origins.count) browser origin(s) may call the API."),
             .init(title: "Staff", href: "/admin/staff", summary: "Invite staff, change roles, deactivate accounts."),
             .init(title: "Branding", href: "/admin/branding", summary: "Logo, colours and texts of the portal and emails."),
             .init(title: "Domains", href: "/admin/domains", summary: "Custom domains and the primary one used in email links."),

@@ -161,6 +161,10 @@ public protocol TenantSettingsRepository: Sendable {
     func security(in transaction: TenantTransaction) async throws -> SecuritySettings
     /// Saves the options and applies the timeouts to the sessions already open.
     func saveSecurity(_ settings: SecuritySettings, in transaction: TenantTransaction) async throws
+
+    /// The origins whose pages may call `/api/v1` from a browser (empty: none, the default).
+    func apiCORSOrigins(in transaction: TenantTransaction) async throws -> CORSOrigins
+    func saveAPICORSOrigins(_ origins: CORSOrigins, in transaction: TenantTransaction) async throws
 }
 
 public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
@@ -340,5 +344,23 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
                    expires_at = LEAST(expires_at, created_at + make_interval(days => \(settings.rememberMeDays)))
              WHERE principal_kind = 'customer' AND remember
             """)
+    }
+
+    // MARK: API access
+
+    public func apiCORSOrigins(in transaction: TenantTransaction) async throws -> CORSOrigins {
+        let origins = try await transaction.scalar("SELECT api_cors_origins FROM tenant_settings", as: [String].self)
+        return CORSOrigins(origins ?? [])
+    }
+
+    public func saveAPICORSOrigins(_ origins: CORSOrigins, in transaction: TenantTransaction) async throws {
+        do {
+            try await transaction.execute("""
+                INSERT INTO tenant_settings (tenant_id, api_cors_origins) VALUES (\(transaction.tenant), \(origins.origins)::text[])
+                ON CONFLICT (tenant_id) DO UPDATE SET api_cors_origins = EXCLUDED.api_cors_origins, updated_at = now()
+                """)
+        } catch let error as PostgresError where error.sqlState == .checkViolation {
+            throw AppError.validation(["origins": "List at most \(CORSOrigins.maximum) origins."])
+        }
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs every test: the Swift suites (real PostgreSQL in an
-# embedded cluster under .portico-test, a real SMTP server on loopback) and the browser tests.
+# embedded cluster under .portico-test, a real SMTP server on loopback), the browser tests and
+# the API fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --test
@@ -23,3 +24,6 @@ swift test --skip-build
 
 # Real headless Chromium against the real server (the binary built above).
 PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Browser/run.sh
+
+# Property-based fuzz of /api/v1 against the real server (schemathesis; fails on any 5xx).
+PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/API/fuzz.sh

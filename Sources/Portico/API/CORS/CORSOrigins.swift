@@ -25,10 +25,11 @@ public struct CORSOrigins: Sendable, Equatable {
         !origins.isEmpty && origins.contains(origin.lowercased())
     }
 
-    /// Reads the console's text area: one origin per line (commas and spaces also separate).
+    /// Reads the console's text area: one origin per line (commas and spaces also separate;
+    /// `\r\n` is one `Character`, which `isWhitespace` covers).
     /// Every line that is not a valid origin is named with what to write instead.
     public static func parse(_ text: String) throws -> CORSOrigins {
-        let entries = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "," || $0 == " " || $0 == "\t" })
+        let entries = text.split(whereSeparator: { $0.isWhitespace || $0 == "," })
             .map(String.init).filter { !$0.isEmpty }
         var problems: [String] = []
         var origins: [String] = []

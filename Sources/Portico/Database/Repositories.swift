@@ -11,6 +11,7 @@ public struct Repositories: Sendable {
     public let audit: any AuditRepository
     public let settings: any TenantSettingsRepository
     public let branding: any BrandingRepository
+    public var webhooks: any WebhookRepository = PostgresWebhookRepository()
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),

@@ -72,7 +72,7 @@ public struct PostgresWebhookRepository: WebhookRepository {
     public func enqueue(eventId: UUID, type: WebhookEventType, payload: String, in transaction: TenantTransaction) async throws -> Int {
         try await transaction.execute("""
             INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
-            SELECT tenant_id, id, \(eventId), \(type.rawValue), \(payload) FROM webhook_endpoints
+            SELECT tenant_id, id, \(eventId)::uuid, \(type.rawValue)::text, \(payload)::text FROM webhook_endpoints
              WHERE tenant_id = \(transaction.tenant) AND enabled AND \(type.rawValue) = ANY(events)
             """)
     }
@@ -95,7 +95,7 @@ public struct PostgresWebhookRepository: WebhookRepository {
         return try await transaction.rows("""
             SELECT a.* FROM webhook_attempts a
               JOIN webhook_deliveries d ON d.tenant_id = a.tenant_id AND d.id = a.delivery_id
-             WHERE a.tenant_id = \(transaction.tenant) AND d.endpoint_id = \(endpoint) AND a.delivery_id = ANY(\(deliveries))
+             WHERE a.tenant_id = \(transaction.tenant) AND d.endpoint_id = \(endpoint) AND a.delivery_id = ANY(\(deliveries)::uuid[])
              ORDER BY a.created_at, a.attempt
             """).map { try $0.decode(WebhookAttempt.self) }
     }

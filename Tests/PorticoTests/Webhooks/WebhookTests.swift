@@ -292,7 +292,7 @@ struct WebhookTests {
     @Test("disabled endpoints, unsubscribed events and other tenants' endpoints get nothing")
     func routing() async throws {
         let world = try await world()
-        let other = try await world()
+        let other = try await self.world()
         let disabledReceiver = try await WebhookReceiver.start()
         let narrowReceiver = try await WebhookReceiver.start()
         let otherReceiver = try await WebhookReceiver.start()
@@ -352,7 +352,7 @@ struct WebhookTests {
     @Test("admins only; other tenants' endpoint and delivery ids are a 404 that changes nothing")
     func access() async throws {
         let world = try await world()
-        let other = try await world()
+        let other = try await self.world()
         let receiver = try await WebhookReceiver.start()
         defer { Task { await receiver.stop() } }
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in

@@ -182,7 +182,8 @@ public struct WebhookDelivery: Sendable {
                 addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
             }
             if let bad = addresses.first(where: AddressGuard.isForbidden) {
-                throw WebhookAddressError(message: "Refused: \(host) resolves to \(bad), a loopback, private, link-local or otherwise non-public address")
+                let what = bad == host ? host : "\(host) resolves to \(bad), which"
+                throw WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
             }
             if !AddressGuard.isAddressLiteral(host) {
                 let address = addresses[0]

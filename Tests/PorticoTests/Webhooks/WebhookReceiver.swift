@@ -39,15 +39,17 @@ final class WebhookReceiver: Sendable {
 
     let state: State
     let port: Int
+    let group: ServiceGroup
     let task: Task<Void, any Error>
 
     var url: String { "http://127.0.0.1:\(port)/hooks/portico" }
     var received: [Received] { get async { await state.received } }
     func recover() async { await state.recover() }
 
-    private init(state: State, port: Int, task: Task<Void, any Error>) {
+    private init(state: State, port: Int, group: ServiceGroup, task: Task<Void, any Error>) {
         self.state = state
         self.port = port
+        self.group = group
         self.task = task
     }
 
@@ -69,17 +71,18 @@ final class WebhookReceiver: Sendable {
                                   portContinuation.yield(channel.localAddress?.port ?? 0)
                                   portContinuation.finish()
                               }, logger: logger)
-        let task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else {
             task.cancel()
             throw CancellationError()
         }
-        return WebhookReceiver(state: state, port: port, task: task)
+        return WebhookReceiver(state: state, port: port, group: group, task: task)
     }
 
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 }

@@ -508,4 +508,49 @@ struct WebhookTests {
             #expect(errors.allSatisfy { $0.contains("Refused") && $0.contains("127.0.0.1") || $0.contains("::1") }, "\(errors)")
         }
     }
+
+    // MARK: Transactions and configuration
+
+    @Test("a change that fails (stale version) queues no event; nothing is queued without a committed change")
+    func failedChangeQueuesNothing() async throws {
+        let world = try await world()
+        try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
+            let console = try await console(app, world)
+            _ = try await createEndpoint(console, url: "http://127.0.0.1:9/never", events: [.workOrderStatusChanged, .workOrderCreated])
+            let subscriber = Browser(app: app, host: world.tenant.host)
+            try await subscriber.signInCustomer(world.customer.email)
+            try await subscriber.get("/portal/work-orders/new")
+            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders", [
+                "title": "Mast", "description": "Leaning", "priority": "normal", "quantity": "1", "action": "submit"])))
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE event_type = 'work_order.created'") == 1)
+            try await console.get("/admin/work-orders/1001")
+            let stale = try await console.post("/admin/work-orders/1001/approve", ["version": "7"])
+            #expect(stale.status == .conflict)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE event_type = 'work_order.status_changed'") == 0)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM work_orders WHERE status = 'submitted'") == 1)
+        }
+    }
+
+    @Test("PORTICO_WEBHOOKS_ALLOW_HTTP / _ALLOW_PRIVATE: off by default, 1 turns them on, anything else stops start-up naming the variable")
+    func configuration() throws {
+        let defaults = try AppConfiguration.fromEnvironment([:])
+        #expect(!defaults.webhooksAllowHTTP && !defaults.webhooksAllowPrivate)
+        let on = try AppConfiguration.fromEnvironment(["PORTICO_WEBHOOKS_ALLOW_HTTP": "1", "PORTICO_WEBHOOKS_ALLOW_PRIVATE": "1"])
+        #expect(on.webhooksAllowHTTP && on.webhooksAllowPrivate)
+        #expect(throws: ConfigurationError.self) { try AppConfiguration.fromEnvironment(["PORTICO_WEBHOOKS_ALLOW_HTTP": "maybe"]) }
+        do {
+            _ = try AppConfiguration.fromEnvironment(["PORTICO_WEBHOOKS_ALLOW_PRIVATE": "yes please"])
+            Issue.record("accepted a bad flag")
+        } catch let error as ConfigurationError {
+            #expect(error.variable == "PORTICO_WEBHOOKS_ALLOW_PRIVATE")
+        }
+    }
+
+    @Test("signature: t=<seconds>,v1=<hex HMAC-SHA256(secret, t.body)>")
+    func signature() {
+        let secret = String(repeating: "ab", count: 32)
+        let header = WebhookDelivery.signature(secret: secret, timestamp: 1_700_000_000, body: "{\"a\":1}")
+        let expected = Hex.encode(Digest.hmacSHA256(key: Array(secret.utf8), message: Array("1700000000.{\"a\":1}".utf8)))
+        #expect(header == "t=1700000000,v1=\(expected)")
+    }
 }

@@ -8,7 +8,7 @@ public func buildApplication(
     hostname: String = "127.0.0.1",
     port: Int = 8080
 ) throws -> some ApplicationProtocol {
-    let router = buildRouter(dependencies)
+    let router = try buildRouter(dependencies)
     var logger = dependencies.logger
     logger[metadataKey: "component"] = "http"
     return Application(
@@ -24,7 +24,7 @@ public func buildApplication(
     )
 }
 
-public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestContext> {
+public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let renderer = dependencies.renderer
     // Order matters: outer middleware see what inner ones return, errors included.
@@ -90,6 +90,8 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
     WebhooksController(dependencies: dependencies).addRoutes(to: adminOnly)
 
+    try addAPIRoutes(to: router, dependencies)
+
     // The operator host.
     let operatorSite = router.group(context: OperatorSiteContext.self)
     operatorSite.add(middleware: OperatorSessionMiddleware(accounts: OperatorAccounts(dependencies: dependencies), cookies: dependencies.cookies))
@@ -98,4 +100,18 @@ public func buildRouter(_ dependencies: AppDependencies) -> Router<AppRequestCon
     operatorController.addPublicRoutes(to: operatorSite)
     operatorController.addRoutes(to: operatorSite.group(context: OperatorRequestContext.self))
     return router
+}
+
+/// `/api/v1` on tenant hosts: bearer credentials instead of cookies, JSON in and out.
+func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDependencies) throws {
+    let api = router.group("api/v1", context: APIRequestContext.self)
+    OpenAPIController(document: try OpenAPIDocument.load()).addRoutes(to: api)
+
+    // Subscriber API: routes that need a signed-in subscriber go on `subscriber`.
+    let subscriber = api.group()
+        .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
+        .group(context: SubscriberAPIContext.self)
+    _ = subscriber
+
+    // Integration API (API keys): routes go under `api/v1/admin`.
 }

@@ -37,10 +37,11 @@ public struct MaintenanceService: Service {
         for tenant in try await dependencies.tenants.allTenants() {
             removed += try await dependencies.pool.withTenant(tenant.id) { tx in
                 let sessions = try await dependencies.sessions.deleteExpired(in: tx)
+                let apiTokens = try await dependencies.repositories.apiTokens.deleteExpired(in: tx)
                 let tokens = try await tx.execute("""
                     DELETE FROM account_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
                     """)
-                return sessions + tokens
+                return sessions + apiTokens + tokens
             }
         }
         removed += try await dependencies.pool.query("""

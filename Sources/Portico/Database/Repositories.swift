@@ -11,6 +11,7 @@ public struct Repositories: Sendable {
     public let audit: any AuditRepository
     public let settings: any TenantSettingsRepository
     public let branding: any BrandingRepository
+    public let apiTokens: any SubscriberTokenStore
     public var webhooks: any WebhookRepository = PostgresWebhookRepository()
 
     public static let postgres = Repositories(
@@ -23,6 +24,7 @@ public struct Repositories: Sendable {
         notes: PostgresNoteRepository(),
         audit: PostgresAuditRepository(),
         settings: PostgresTenantSettingsRepository(),
-        branding: PostgresBrandingRepository()
+        branding: PostgresBrandingRepository(),
+        apiTokens: PostgresSubscriberTokenStore()
     )
 }

@@ -140,6 +140,10 @@ enum APIError {
             body: .init(byteBuffer: ByteBuffer(bytes: data))
         )
         if let retryAfter = error.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+        if error.kind == .unauthorized {
+            // RFC 6750: tell the client which scheme, and whether its token was the problem.
+            response.headers[.wwwAuthenticate] = error.code == "invalid_token" ? "Bearer error=\"invalid_token\"" : "Bearer"
+        }
         return response
     }
 }

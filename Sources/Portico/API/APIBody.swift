@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+
+/// A JSON request body of the API. `fields` lists the keys it accepts: any other key is
+/// refused, so a misspelt field is an error the client sees, not a change silently dropped.
+public protocol APIRequestBody: Decodable, Sendable {
+    static var fields: Set<String> { get }
+}
+
+/// Reads JSON request bodies for the API with one set of rules and errors:
+/// wrong or missing content type → 415, larger than the limit → 413, not a JSON object → 400,
+/// unknown keys → 400 naming them, missing/mistyped/null values → 422 with per-field messages.
+public enum APIBody {
+    /// 64 KiB: every JSON body of the API is a small record; uploads stream separately.
+    public static let defaultLimit = 64 * 1024
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    public static func decode<Body: APIRequestBody>(
+        _ type: Body.Type, from request: Request, limit: Int = defaultLimit
+    ) async throws -> Body {
+        let data = try await jsonObjectData(from: request, limit: limit, allowedFields: Body.fields)
+        do {
+            return try decoder.decode(Body.self, from: data)
+        } catch let error as DecodingError {
+            throw problem(error)
+        }
+    }
+
+    /// Checks type, size, shape and keys; returns the bytes to decode.
+    static func jsonObjectData(from request: Request, limit: Int, allowedFields: Set<String>) async throws -> Data {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard mediaType == "application/json" else {
+            throw AppError(.unsupportedMediaType, code: "unsupported_media_type",
+                           "Send the body as JSON with the header Content-Type: application/json.")
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
+            throw tooLarge(limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge(limit)
+        }
+        let data = Data(buffer.readableBytesView)
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw AppError(.badRequest, code: "malformed_json", "The body is not valid JSON.")
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw AppError(.badRequest, code: "malformed_json", "The body must be a JSON object.")
+        }
+        let unknown = Set(dictionary.keys).subtracting(allowedFields)
+        if !unknown.isEmpty {
+            let accepted = allowedFields.sorted().joined(separator: ", ")
+            var fields: [String: String] = [:]
+            for key in unknown.prefix(20) {
+                fields[String(key.prefix(100))] = "This field is not recognised here. Accepted fields: \(accepted)."
+            }
+            throw AppError(.badRequest, code: "unknown_fields",
+                           "The body has fields this endpoint does not accept: \(unknown.sorted().prefix(20).joined(separator: ", ")).",
+                           fields: fields)
+        }
+        return data
+    }
+
+    static func tooLarge(_ limit: Int) -> AppError {
+        AppError(.payloadTooLarge, code: "too_large", "The body is larger than this endpoint accepts (at most \(limit / 1024) KiB).")
+    }
+
+    /// Turns a decoding failure into a 422 that names the field and says what was expected.
+    static func problem(_ error: DecodingError) -> AppError {
+        func path(_ codingPath: [any CodingKey], appending key: (any CodingKey)? = nil) -> String {
+            let keys = (codingPath + (key.map { [$0] } ?? [])).map { key in
+                key.intValue.map(String.init) ?? snakeCase(key.stringValue)
+            }
+            return keys.isEmpty ? "body" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .validation([path(context.codingPath, appending: key): "This field is required."])
+        case .valueNotFound(_, let context):
+            return .validation([path(context.codingPath): "This field cannot be null."])
+        case .typeMismatch(let type, let context):
+            return .validation([path(context.codingPath): "Expected \(describe(type))."])
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            if context.debugDescription.lowercased().contains("date") {
+                return .validation([field: "Use an RFC 3339 timestamp such as 2026-11-22T09:30:00Z."])
+            }
+            return .validation([field: "This value is not one of the accepted values."])
+        @unknown default:
+            return AppError(.badRequest, code: "malformed_json", "The body could not be read.")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is Substring.Type: "a string"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is Date.Type: "an RFC 3339 timestamp"
+        case is UUID.Type: "a UUID"
+        default:
+            String(describing: type).hasPrefix("Array") ? "an array" : (String(describing: type).hasPrefix("Dictionary") ? "an object" : "a value of another type")
+        }
+    }
+
+    /// `serviceAddress` → `service_address`: field names as the client wrote them.
+    static func snakeCase(_ key: String) -> String {
+        var result = ""
+        for character in key {
+            if character.isUppercase {
+                if !result.isEmpty { result.append("_") }
+                result.append(contentsOf: character.lowercased())
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -166,6 +166,11 @@ struct WebhookTests {
                 #expect((payload["created_at"] as? String)?.hasSuffix("Z") == true)
                 #expect(Set(payload.keys) == ["id", "type", "created_at", "tenant", "data"])
                 byType[type] = (request, try #require(payload["data"] as? [String: Any]))
+                // The payload is exactly what OpenAPI/webhooks.json documents for this event.
+                let contract = OpenAPIContract.shared
+                let schema = try #require(contract.document["webhooks"]?[type]?["post"]?["requestBody"]?["content"]?["application/json"]?["schema"])
+                let problems = contract.validator.problems(try JSONValue.parse(request.body), against: schema)
+                #expect(problems.isEmpty, "\(type): \(problems)")
             }
             #expect(Set(byType.keys) == Set(WebhookEventType.allCases.map(\.rawValue)))
 

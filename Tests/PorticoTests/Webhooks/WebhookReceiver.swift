@@ -18,14 +18,17 @@ final class WebhookReceiver: Sendable {
         var received: [Received] = []
         var failuresLeft: Int
         var alwaysFail: Bool
+        let redirectTo: String?
 
-        init(failFirst: Int, alwaysFail: Bool) {
+        init(failFirst: Int, alwaysFail: Bool, redirectTo: String?) {
             failuresLeft = failFirst
             self.alwaysFail = alwaysFail
+            self.redirectTo = redirectTo
         }
 
         func record(_ request: Received) -> HTTPResponse.Status {
             received.append(request)
+            if redirectTo != nil { return .found }
             if alwaysFail { return .internalServerError }
             if failuresLeft > 0 {
                 failuresLeft -= 1
@@ -53,15 +56,19 @@ final class WebhookReceiver: Sendable {
         self.task = task
     }
 
-    static func start(failFirst: Int = 0, alwaysFail: Bool = false) async throws -> WebhookReceiver {
-        let state = State(failFirst: failFirst, alwaysFail: alwaysFail)
+    /// `redirectTo`: every answer is a 302 there. `largeBody`: 200 answers carry 200 KiB.
+    static func start(failFirst: Int = 0, alwaysFail: Bool = false, redirectTo: String? = nil, largeBody: Bool = false) async throws -> WebhookReceiver {
+        let state = State(failFirst: failFirst, alwaysFail: alwaysFail, redirectTo: redirectTo)
         let router = Router()
         router.post("/hooks/portico") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let status = await state.record(Received(path: request.uri.path, headers: headers, body: String(buffer: body)))
-            return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: status == .ok ? "ok" : "receiver says no")))
+            var fields = HTTPFields()
+            if let redirectTo { fields[.location] = redirectTo }
+            let text = status == .ok ? (largeBody ? String(repeating: "x", count: 200 * 1024) : "ok") : "receiver says no"
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "webhook-receiver")

@@ -559,4 +559,31 @@ struct WebhookTests {
         let expected = Hex.encode(Digest.hmacSHA256(key: Array(secret.utf8), message: Array("1700000000.{\"a\":1}".utf8)))
         #expect(header == "t=1700000000,v1=\(expected)")
     }
+
+    @Test("redirects are not followed (a 3xx is a failed attempt), and a huge 2xx answer is read only up to 64 KiB and counts as delivered")
+    func redirectsAndLargeAnswers() async throws {
+        let world = try await world()
+        let target = try await WebhookReceiver.start()
+        let redirecting = try await WebhookReceiver.start(redirectTo: target.url)
+        let chatty = try await WebhookReceiver.start(largeBody: true)
+        defer { Task { await target.stop(); await redirecting.stop(); await chatty.stop() } }
+        try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
+            let console = try await console(app, world)
+            _ = try await createEndpoint(console, url: redirecting.url, events: [.customerRegistered])
+            _ = try await createEndpoint(console, url: chatty.url, events: [.customerRegistered])
+            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
+            try await visitor.get("/portal/register")
+            #expect(try await visitor.post("/portal/register", ["name": "Reo Redirect", "email": "reo@example.net",
+                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            let worker = Self.worker(app, world.tenant, maximumAttempts: 2)
+            try await Self.deliver(worker) {
+                try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status IN ('dead', 'delivered')") == 2
+            }
+            #expect(await redirecting.received.count == 2)
+            #expect(await target.received.isEmpty, "the redirect was not followed")
+            #expect(await chatty.received.count == 1)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead' AND last_status_code = 302") == 1)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered' AND last_status_code = 200") == 1)
+        }
+    }
 }

@@ -115,7 +115,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     let subscriber = api.group()
         .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
-    _ = subscriber
+    WorkOrderAPIController(dependencies: dependencies).addRoutes(to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.
 }

@@ -16,6 +16,8 @@ public struct WorkOrderFilter: Sendable {
     public var unassigned = false
     /// Open orders due on this day (yyyy-mm-dd).
     public var dueOn: String?
+    /// Orders changed at or after this moment (API sync: `updated_since`).
+    public var updatedSince: Date?
 
     public init(
         organizationId: UUID? = nil, statuses: [WorkOrderStatus] = [], category: String? = nil, search: String? = nil,
@@ -225,6 +227,7 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         }
         if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
         if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }
+        if let since = filter.updatedSince { conditions.append("updated_at >= \(ISODates.formatPrecise(since))::timestamptz") }
         if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
             let digits = search.hasPrefix("#") ? String(search.dropFirst()) : search
             if let number = Int(digits) {

@@ -1,0 +1,339 @@
+import Foundation
+import Hummingbird
+
+/// `/api/v1/work-orders…` for a signed-in subscriber: the portal's work-order pages as JSON,
+/// through the same `CustomerWorkOrders` service (same rules, messages, rate limits, history,
+/// live events and notifications). Everything is scoped to the subscriber's organization: an
+/// order or file of another organization or tenant is the same 404 as a missing one.
+struct WorkOrderAPIController {
+    let dependencies: AppDependencies
+    var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
+        group.get("work-orders", use: list)
+        group.post("work-orders", use: create)
+        group.get("work-orders/:number", use: show)
+        group.patch("work-orders/:number", use: update)
+        group.get("work-orders/:number/history", use: history)
+        group.post("work-orders/:number/comments", use: comment)
+        group.get("work-orders/:number/attachments", use: attachments)
+        group.post("work-orders/:number/attachments", use: upload)
+        group.get("work-orders/:number/attachments/:id", use: download)
+    }
+
+    static func number(_ context: SubscriberAPIContext) throws -> Int {
+        guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000 else {
+            throw AppError.notFound("work order")
+        }
+        return number
+    }
+
+    static func location(_ number: Int) -> String { "/api/v1/work-orders/\(number)" }
+
+    /// The order as JSON with its version as a strong `ETag`.
+    static func orderResponse(_ order: WorkOrder, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.eTag] = "\"\(order.version)\""
+        return try APIJSON.response(WorkOrderJSON(order), status: status, headers: fields)
+    }
+
+    // MARK: List
+
+    static let statusHelp = "Use one or more of \(WorkOrderStatus.allCases.map(\.rawValue).joined(separator: ", ")), repeating the parameter or separating them with commas."
+
+    @Sendable func list(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        var problems: [String: String] = [:]
+        var statuses: [WorkOrderStatus] = []
+        for raw in query.getAll("status") {
+            for part in raw.split(separator: ",") {
+                let name = part.trimmingCharacters(in: .whitespaces)
+                guard !name.isEmpty else { continue }
+                if let status = WorkOrderStatus(rawValue: name) {
+                    if !statuses.contains(status) { statuses.append(status) }
+                } else {
+                    problems["status"] = "“\(name.prefix(40))” is not a status. " + Self.statusHelp
+                }
+            }
+        }
+        let category = query.get("category").flatMap { $0.isEmpty ? nil : $0 }
+        if let category, category.count > 100 { problems["category"] = "Use at most 100 characters." }
+        let search = query.get("q").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let search, search.count > 200 { problems["q"] = "Search with at most 200 characters." }
+        var since: Date?
+        if let text = query.get("updated_since") {
+            since = ISODates.parse(text)
+            if since == nil { problems["updated_since"] = "Use an RFC 3339 timestamp such as 2026-11-22T09:30:00Z." }
+        }
+        let paging: APIPaging
+        do {
+            paging = try APIPaging(request)
+        } catch let error as AppError {
+            throw AppError.validation(error.fields.merging(problems) { first, _ in first }, message: "The filters could not be applied.")
+        }
+        var cursor: WorkOrderCursor?
+        if let token = paging.cursor {
+            cursor = OpaqueCursor.decode(token).flatMap(WorkOrderCursor.init(token:))
+            if cursor == nil { problems["cursor"] = "Pass back the next_cursor of the previous page unchanged." }
+        }
+        guard problems.isEmpty else { throw AppError.validation(problems, message: "The filters could not be applied.") }
+
+        var filter = WorkOrderFilter(statuses: statuses, category: category, search: search)
+        filter.updatedSince = since
+        let rows = try await service.page(filter, after: cursor, limit: paging.limit + 1, customer: context.customer, tenant: context.tenant)
+        let items = Array(rows.prefix(paging.limit))
+        let next = rows.count > paging.limit ? items.last.map { OpaqueCursor.encode(WorkOrderSort.updated.cursor(after: $0).token) } : nil
+        return try APIJSON.response(APIPage(items: items.map(WorkOrderJSON.init), nextCursor: next))
+    }
+
+    // MARK: Create
+
+    struct CreateBody: APIRequestBody {
+        static let fields: Set<String> = ["title", "description", "category", "priority", "quantity", "service_location",
+                                          "preferred_dates", "customer_notes", "submit"]
+        var title: String?
+        var description: String?
+        var category: String?
+        var priority: String?
+        var quantity: Int?
+        var serviceLocation: String?
+        var preferredDates: String?
+        var customerNotes: String?
+        var submit: Bool?
+    }
+
+    static func trimmed(_ text: String?) -> String? { text?.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    @Sendable func create(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let body = try await APIBody.decode(CreateBody.self, from: request)
+        let input = WorkOrderInput(
+            title: Self.trimmed(body.title) ?? "", description: Self.trimmed(body.description) ?? "", category: Self.trimmed(body.category) ?? "",
+            priority: Self.trimmed(body.priority) ?? "normal", quantity: String(body.quantity ?? 1),
+            serviceLocation: Self.trimmed(body.serviceLocation) ?? "", preferredDates: Self.trimmed(body.preferredDates) ?? "",
+            customerNotes: Self.trimmed(body.customerNotes) ?? ""
+        )
+        let order = try await service.create(input, submit: body.submit ?? false, customer: context.customer, tenant: context.tenant)
+        return try Self.orderResponse(order, status: .created, headers: [.location: Self.location(order.number)])
+    }
+
+    // MARK: Show and update
+
+    @Sendable func show(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        return try Self.orderResponse(order)
+    }
+
+    struct UpdateBody: APIRequestBody {
+        static let fields: Set<String> = ["title", "description", "category", "priority", "quantity", "service_location",
+                                          "preferred_dates", "customer_notes", "status", "reason"]
+        var title: String?
+        var description: String?
+        var category: String?
+        var priority: String?
+        var quantity: Int?
+        var serviceLocation: String?
+        var preferredDates: String?
+        var customerNotes: String?
+        var status: String?
+        var reason: String?
+
+        var editsFields: Bool {
+            title != nil || description != nil || category != nil || priority != nil || quantity != nil || serviceLocation != nil
+                || preferredDates != nil || customerNotes != nil
+        }
+
+        /// The order's fields with the ones present in the body replaced.
+        func input(over order: WorkOrder) -> WorkOrderInput {
+            WorkOrderInput(
+                title: trimmed(title) ?? order.title, description: trimmed(description) ?? order.description,
+                category: trimmed(category) ?? order.category, priority: trimmed(priority) ?? order.priority.rawValue,
+                quantity: String(quantity ?? order.quantity), serviceLocation: trimmed(serviceLocation) ?? order.serviceLocation,
+                preferredDates: trimmed(preferredDates) ?? order.preferredDates, customerNotes: trimmed(customerNotes) ?? order.customerNotes
+            )
+        }
+
+        func trimmed(_ text: String?) -> String? { WorkOrderAPIController.trimmed(text) }
+    }
+
+    static let ifMatchRequired = AppError(.badRequest, code: "if_match_required",
+        "Send the order's current version as `If-Match: \"<version>\"` (the ETag of GET /work-orders/{number}), so a change made meanwhile is not overwritten.")
+
+    /// The version named by `If-Match: "<version>"`.
+    static func expectedVersion(_ request: Request) throws -> Int {
+        guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { throw ifMatchRequired }
+        var text = Substring(header)
+        if text.count >= 2, text.first == "\"", text.last == "\"" { text = text.dropFirst().dropLast() }
+        guard let version = Int(text), version >= 0 else {
+            throw AppError(.badRequest, code: "if_match_invalid",
+                           "`If-Match` must be the order's ETag, a version number in double quotes such as \"3\".")
+        }
+        return version
+    }
+
+    static func versionMismatch(_ order: WorkOrder) -> AppError {
+        AppError(.preconditionFailed, code: "version_mismatch",
+                 "Work order #\(order.number) has changed since the version you sent (it is now at version \(order.version)). Fetch it again, then reapply your change.")
+    }
+
+    @Sendable func update(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let number = try Self.number(context)
+        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+        let body = try await APIBody.decode(UpdateBody.self, from: request)
+        let version = try Self.expectedVersion(request)
+
+        var problems: [String: String] = [:]
+        let target = body.status.map { $0.trimmingCharacters(in: .whitespaces) }
+        let action = target.flatMap(WorkOrderStatus.init(rawValue:))
+        switch (target, action) {
+        case (nil, _):
+            if !body.editsFields { problems["body"] = "Send at least one field to change, or a `status`." }
+            if body.reason != nil { problems["reason"] = "A reason goes with `status` cancelled or in_progress only." }
+        case (_, .submitted?):
+            if body.reason != nil { problems["reason"] = "A reason goes with `status` cancelled or in_progress only." }
+        case (_, .cancelled?), (_, .inProgress?):
+            if body.editsFields { problems["status"] = "Cancel or reopen in a request of its own, without other fields." }
+        default:
+            problems["status"] = "Use submitted (submit a draft), cancelled (cancel a draft or submitted order, with a reason) or in_progress (reopen an order completed in the last 14 days, with a reason)."
+        }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        guard order.version == version else { throw Self.versionMismatch(order) }
+
+        let updated: WorkOrder
+        do {
+            switch action {
+            case .cancelled?:
+                updated = try await service.cancel(number, reason: body.reason ?? "", version: version, customer: context.customer, tenant: context.tenant)
+            case .inProgress?:
+                updated = try await service.reopen(number, reason: body.reason ?? "", version: version, customer: context.customer, tenant: context.tenant)
+            default:
+                updated = try await service.edit(number, input: body.input(over: order), version: version, submit: action == .submitted,
+                                                 customer: context.customer, tenant: context.tenant)
+            }
+        } catch let error as AppError where error.code == "version_conflict" {
+            // Someone changed it between our read and the conditional update: nothing was written.
+            let current = try await service.find(number, customer: context.customer, tenant: context.tenant)
+            throw Self.versionMismatch(current)
+        }
+        return try Self.orderResponse(updated)
+    }
+
+    // MARK: History and comments
+
+    @Sendable func history(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let (_, changes, comments) = try await service.timeline(of: try Self.number(context), customer: context.customer, tenant: context.tenant)
+        let entries = changes.map { HistoryItemJSON.change(.init($0)) } + comments.map { HistoryItemJSON.comment(.init($0)) }
+        let ordered = entries.enumerated().sorted { left, right in
+            left.element.at != right.element.at ? left.element.at < right.element.at : left.offset < right.offset
+        }.map(\.element)
+        return try APIJSON.response(HistoryJSON(items: ordered))
+    }
+
+    struct CommentBody: APIRequestBody {
+        static let fields: Set<String> = ["body"]
+        var body: String
+    }
+
+    @Sendable func comment(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let number = try Self.number(context)
+        _ = try await service.find(number, customer: context.customer, tenant: context.tenant)
+        let body = try await APIBody.decode(CommentBody.self, from: request)
+        let comment = try await service.comment(number, body: body.body, customer: context.customer, tenant: context.tenant)
+        return try APIJSON.response(CommentJSON(comment), status: .created)
+    }
+
+    // MARK: Attachments
+
+    @Sendable func attachments(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let number = try Self.number(context)
+        let (order, files) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
+        return try APIJSON.response(AttachmentListJSON(items: files.map { AttachmentJSON($0, number: order.number) }))
+    }
+
+    static let uploadFields: Set<String> = ["file", "comment"]
+
+    static func unknownParts(_ names: [String]) -> AppError {
+        let unknown = Set(names).subtracting(uploadFields).sorted()
+        var fields: [String: String] = [:]
+        for name in unknown.prefix(20) {
+            fields[String(name.prefix(100))] = "This part is not recognised here. Send files as parts named `file`, and optionally a `comment`."
+        }
+        return AppError(.badRequest, code: "unknown_fields", "The upload has parts this endpoint does not accept: \(unknown.prefix(20).joined(separator: ", ")).",
+                        fields: fields)
+    }
+
+    /// One or more files as `multipart/form-data` parts named `file`, through the portal's
+    /// streamed upload path (per-file and total size while streaming, at most 10 per order,
+    /// extension and magic-byte allow-list, virus scan failing closed). With a `comment` part
+    /// the files go with a new comment (any order); without, onto a draft or submitted order.
+    @Sendable func upload(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let number = try Self.number(context)
+        let (order, existing) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
+        let contentType = (request.headers[.contentType] ?? "").lowercased()
+        guard contentType.hasPrefix("multipart/form-data") else {
+            throw AppError(.unsupportedMediaType, code: "unsupported_media_type",
+                           "Send files as multipart/form-data, each in a part named `file`.")
+        }
+        var limits = UploadLimits.standard
+        limits.maxFiles = max(0, WorkOrderAttachments.perOrder - existing.count)
+        limits.maxFields = 10
+        let form: UploadedForm
+        do {
+            form = try await MultipartUpload.receive(
+                request: request, limits: limits, blobStore: dependencies.blobStore, tenant: context.tenant.id,
+                scanner: dependencies.virusScanner, logger: dependencies.logger
+            ) { fields in
+                // Unknown text parts before the first file: refuse before a byte is stored.
+                if fields.contains(where: { !Self.uploadFields.contains($0.name) }) { throw Self.unknownParts(fields.map(\.name)) }
+            }
+        } catch let error as AppError where error.code == "upload_too_many_files" {
+            throw WorkOrderAttachments.tooMany(number: order.number, existing: existing.count)
+        }
+        let posted = PostedForm(fields: FormFields(form.fields), files: form.files)
+        let names = form.fields.map(\.name) + form.files.map(\.fieldName)
+        if names.contains(where: { !Self.uploadFields.contains($0) }) || form.fields.contains(where: { $0.name == "file" }) {
+            await posted.discard(dependencies, tenant: context.tenant.id)
+            if form.fields.contains(where: { $0.name == "file" }) && !names.contains(where: { !Self.uploadFields.contains($0) }) {
+                throw AppError.validation(["file": "The `file` part must be a file (with a filename), not text."])
+            }
+            throw Self.unknownParts(names)
+        }
+        if form.files.isEmpty {
+            throw AppError.validation(["file": "Attach at least one file, as a part named `file`."])
+        }
+        let records: [AttachmentRecord] = try await posted.using(dependencies, tenant: context.tenant.id) {
+            if let text = posted.fields["comment"] {
+                let comment = try await service.comment(number, body: text, customer: context.customer, tenant: context.tenant,
+                                                        attachments: posted.attachments)
+                return try await service.attachments(of: number, customer: context.customer, tenant: context.tenant).1
+                    .filter { $0.commentId == comment.id }
+            }
+            return try await service.attach(number, attachments: posted.attachments, customer: context.customer, tenant: context.tenant)
+        }
+        return try APIJSON.response(AttachmentListJSON(items: records.map { AttachmentJSON($0, number: order.number) }), status: .created)
+    }
+
+    /// The file, with the portal download's headers (`nosniff`, `Content-Disposition`, a
+    /// sandboxing CSP). Internal files, files of other organizations or tenants: 404.
+    @Sendable func download(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let number = try Self.number(context)
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound("file") }
+        let record = try await service.attachment(id, of: number, customer: context.customer, tenant: context.tenant)
+        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+    }
+}
+
+/// Cursors handed to clients: base64url of an internal token, so clients treat them as opaque.
+enum OpaqueCursor {
+    static func encode(_ token: String) -> String {
+        Data(token.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: String) -> String? {
+        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+}

@@ -38,6 +38,8 @@ public enum DemoSeedForMigrations {
             ON CONFLICT (tenant_id) DO NOTHING;
         INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash)
              SELECT tenant_id, id, repeat('a', 64) FROM organizations LIMIT 1;
+        INSERT INTO api_tokens (tenant_id, token_hash, kind, family_id, customer_id, expires_at)
+             SELECT tenant_id, repeat('9', 64), 'refresh', gen_random_uuid(), id, now() + interval '1 day' FROM customers LIMIT 1;
         """
 
     static let platformScript = """

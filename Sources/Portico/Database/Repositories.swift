@@ -12,6 +12,7 @@ public struct Repositories: Sendable {
     public let settings: any TenantSettingsRepository
     public let branding: any BrandingRepository
     public let apiTokens: any SubscriberTokenStore
+    public var webhooks: any WebhookRepository = PostgresWebhookRepository()
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),

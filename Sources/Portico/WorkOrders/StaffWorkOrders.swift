@@ -12,6 +12,7 @@ public struct StaffWorkOrders: Sendable {
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
 
     var repositories: Repositories { dependencies.repositories }
+    var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
 
     /// The order, if this staff member may see it (technicians: only assigned ones).
     public func find(_ number: Int, staff: SignedInStaff, in tx: TenantTransaction) async throws -> WorkOrder {
@@ -105,6 +106,7 @@ public struct StaffWorkOrders: Sendable {
             let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: staff.actor,
                                                                    reason: update.reason, in: tx)
             try await notify(before: order, after: updated, reason: update.reason, tenant: tenant, in: tx)
+            try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
     }
@@ -188,6 +190,7 @@ public struct StaffWorkOrders: Sendable {
                                         values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": comment.body]), in: tx)
                 }
             }
+            try await webhooks.commentAdded(comment, to: order, tenant: tenant, in: tx)
             return comment
         }
     }
@@ -211,6 +214,7 @@ public struct StaffWorkOrders: Sendable {
             if approve {
                 try await tx.execute("UPDATE work_orders SET approved_at = now(), submitted_at = COALESCE(submitted_at, now()) WHERE id = \(order.id)")
             }
+            try await webhooks.workOrderCreated(order, tenant: tenant, in: tx)
             return order
         }
     }

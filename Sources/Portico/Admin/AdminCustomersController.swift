@@ -287,6 +287,7 @@ struct AdminCustomersController {
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await repositories.customers.setStatus(.suspended, for: customer.id, in: tx)
             _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: nil, in: tx)
+            try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
             try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.suspended",
                                                       targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
         }

@@ -110,12 +110,18 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
 func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDependencies) throws {
     let api = router.group("api/v1", context: APIRequestContext.self)
     OpenAPIController(document: try OpenAPIDocument.load()).addRoutes(to: api)
+    let subscriberAuth = SubscriberAuthController(dependencies: dependencies)
+    subscriberAuth.addPublicRoutes(to: api)
 
     // Subscriber API: routes that need a signed-in subscriber go on `subscriber`.
     let subscriber = api.group()
         .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
     WorkOrderAPIController(dependencies: dependencies).addRoutes(to: subscriber)
+    subscriberAuth.addRoutes(to: subscriber)
+    SubscriberProfileController(dependencies: dependencies).addRoutes(to: subscriber)
+    SubscriberAppointmentsController(dependencies: dependencies).addRoutes(to: subscriber)
+    SubscriberAccountController(dependencies: dependencies).addRoutes(to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.
 }

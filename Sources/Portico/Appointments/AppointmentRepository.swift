@@ -15,6 +15,10 @@ public protocol AppointmentRepository: Sendable {
     /// A staff edit; a moved window clears the reminder and any reschedule request.
     func update(_ appointment: UUID, with changes: AppointmentChanges, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
     func cancel(_ appointment: UUID, reason: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
+    /// An organization's appointments as the subscriber sees them, a page at a time: upcoming
+    /// ones (not ended, neither completed nor cancelled) soonest first, then the others latest
+    /// first. Throws `InvalidPageKey` for an `after` that no page returned.
+    func page(organization: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<Appointment>
 }
 
 public struct PostgresAppointmentRepository: AppointmentRepository {
@@ -110,6 +114,32 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
             """)?.decode(Appointment.self)
         else { throw Self.conflict }
         return updated
+    }
+
+    struct Ranked: Decodable {
+        let pageRank: Int
+        let pageKey: Int64
+    }
+
+    public func page(organization: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<Appointment> {
+        var position: SQL = "true"
+        if let after {
+            guard after.count == 3 else { throw InvalidPageKey() }
+            let (rank, key, id) = (try InvalidPageKey.int(after[0]), try InvalidPageKey.int(after[1]), try InvalidPageKey.uuid(after[2]))
+            position = "(page_rank, page_key, id) > (\(Int(rank)), \(key), \(id))"
+        }
+        let rows = try await transaction.rows("""
+            SELECT * FROM (
+                SELECT ranked.*, CASE WHEN page_rank = 0 THEN page_micros ELSE -page_micros END AS page_key FROM (
+                    SELECT appointments.*,
+                           CASE WHEN ends_at > now() AND status NOT IN ('completed', 'cancelled') THEN 0 ELSE 1 END AS page_rank,
+                           (extract(epoch FROM starts_at) * 1000000)::bigint AS page_micros
+                      FROM appointments WHERE organization_id = \(organization)) ranked) keyed
+             WHERE \(position)
+             ORDER BY page_rank, page_key, id LIMIT \(limit + 1)
+            """).map { (try $0.decode(Appointment.self), try $0.decode(Ranked.self)) }
+        return KeysetPage.from(rows, limit: limit, item: { $0.0 },
+                               key: { [String($0.1.pageRank), String($0.1.pageKey), $0.0.id.uuidString] })
     }
 
     static let conflict = AppError(.conflict, code: "version_conflict", "This appointment was changed by someone else meanwhile. Reload it and try again.")

@@ -16,14 +16,33 @@ public struct CustomerAppointments: Sendable {
         return appointment
     }
 
-    public func confirm(_ id: UUID, version: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Appointment {
+    /// The organization's appointments a page at a time, upcoming first (the API's list).
+    public func page(customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant) async throws -> KeysetPage<Appointment> {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await dependencies.repositories.appointments.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+        }
+    }
+
+    /// Whether the subscriber may confirm or ask to move it now (what the page offers).
+    public static func canConfirm(_ appointment: Appointment, now: Date = Date()) -> Bool {
+        appointment.startsAt > now && (appointment.status == .proposed || appointment.status == .rescheduleRequested)
+    }
+
+    public static func canReschedule(_ appointment: Appointment, now: Date = Date()) -> Bool {
+        appointment.startsAt > now && [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status)
+    }
+
+    /// `version` nil: the current one (a client that does not track versions).
+    public func confirm(_ id: UUID, version: Int?, customer: SignedInCustomer, tenant: ResolvedTenant,
+                        origin: RequestOrigin? = nil) async throws -> Appointment {
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard appointment.status == .proposed || appointment.status == .rescheduleRequested else {
             throw AppError(.conflict, code: "cannot_confirm", "This appointment is \(appointment.status.label.lowercased()) and cannot be confirmed.")
         }
         guard appointment.startsAt > Date() else { throw AppError(.conflict, code: "in_the_past", "This appointment is in the past.") }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await dependencies.repositories.appointments.setStatus(.confirmed, of: id, expectedVersion: version, in: tx)
+            let updated = try await dependencies.repositories.appointments.setStatus(.confirmed, of: id, expectedVersion: version ?? appointment.version, in: tx)
+            try await audit("appointment.confirmed", appointment, customer: customer, origin: origin, in: tx)
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Appointment confirmed by the subscriber",
                 message: "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
@@ -54,8 +73,24 @@ public struct CustomerAppointments: Sendable {
         return windows
     }
 
-    public func requestReschedule(_ id: UUID, windows: [TimeWindow], note: String, version: Int, customer: SignedInCustomer,
-                                  tenant: ResolvedTenant) async throws -> Appointment {
+    /// Checks windows given as instants (the API's `preferred_times`) by the rules of the
+    /// page's form: one to three, each ending after it starts, in the future. Problems are
+    /// keyed `preferred_times.<index>.<field>`.
+    public static func validate(windows: [TimeWindow], field: String = "preferred_times", now: Date = Date()) throws -> [TimeWindow] {
+        var problems: [String: String] = [:]
+        if windows.isEmpty { problems[field] = "Suggest at least one time that would suit you." }
+        if windows.count > 3 { problems[field] = "Suggest at most three times." }
+        for (index, window) in windows.enumerated().prefix(3) {
+            if window.endsAt <= window.startsAt { problems["\(field).\(index).ends_at"] = "The end must be after the start." }
+            if window.startsAt <= now { problems["\(field).\(index).starts_at"] = "Choose a time in the future." }
+            if window.endsAt.timeIntervalSince(window.startsAt) > 86_400 { problems["\(field).\(index).ends_at"] = "Keep each window within one day." }
+        }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        return windows
+    }
+
+    public func requestReschedule(_ id: UUID, windows: [TimeWindow], note: String, version: Int?, customer: SignedInCustomer,
+                                  tenant: ResolvedTenant, origin: RequestOrigin? = nil) async throws -> Appointment {
         guard note.count <= 2000 else { throw AppError.validation(["note": "Use at most 2,000 characters."]) }
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
@@ -63,7 +98,8 @@ public struct CustomerAppointments: Sendable {
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let updated = try await dependencies.repositories.appointments.requestReschedule(id, windows: windows, note: note,
-                                                                                             expectedVersion: version, in: tx)
+                                                                                             expectedVersion: version ?? appointment.version, in: tx)
+            try await audit("appointment.reschedule_requested", appointment, customer: customer, origin: origin, in: tx)
             let proposals = windows.map { DisplayDate.window($0.startsAt, $0.endsAt) }.joined(separator: "; ")
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Reschedule requested",
@@ -72,6 +108,13 @@ public struct CustomerAppointments: Sendable {
             try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "reschedule_requested", tenant: tenant, in: tx)
             return updated
         }
+    }
+
+    func audit(_ action: String, _ appointment: Appointment, customer: SignedInCustomer, origin: RequestOrigin?,
+               in tx: TenantTransaction) async throws {
+        try await dependencies.repositories.audit.record(.init(
+            actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
+            targetKind: "appointment", targetId: appointment.id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
     }
 
     // MARK: Calendar feed

@@ -18,6 +18,10 @@ public protocol NoteRepository: Sendable {
     /// Notes of an organization. `sharedOnly` is what a subscriber may see: internal notes
     /// never leave through it.
     func list(organization: UUID, sharedOnly: Bool, limit: Int, in transaction: TenantTransaction) async throws -> [Note]
+    /// What one subscriber may read, newest first, a page at a time: shared notes about the
+    /// organization or about them (never internal ones, never those about another member).
+    /// Throws `InvalidPageKey` for an `after` that no page returned.
+    func sharedPage(organization: UUID, customer: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<Note>
 }
 
 public struct PostgresNoteRepository: NoteRepository {
@@ -30,6 +34,28 @@ public struct PostgresNoteRepository: NoteRepository {
                     \(author.kind == .staff ? author.id : nil), \(author.name))
             RETURNING id, organization_id, customer_id, body, visibility, author_staff_id, author_name, created_at
             """)!.decode(Note.self)
+    }
+
+    struct Ranked: Decodable { let pageCreated: Int64 }
+
+    public func sharedPage(organization: UUID, customer: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<Note> {
+        var position: SQL = "true"
+        if let after {
+            guard after.count == 2 else { throw InvalidPageKey() }
+            let (created, id) = (try InvalidPageKey.int(after[0]), try InvalidPageKey.uuid(after[1]))
+            position = "(page_created, id) > (\(created), \(id))"
+        }
+        let rows = try await transaction.rows("""
+            SELECT * FROM (
+                SELECT id, organization_id, customer_id, body, visibility, author_staff_id, author_name, created_at,
+                       -(extract(epoch FROM created_at) * 1000000)::bigint AS page_created
+                  FROM notes
+                 WHERE organization_id = \(organization) AND visibility = 'shared'
+                   AND (customer_id IS NULL OR customer_id = \(customer))) keyed
+             WHERE \(position)
+             ORDER BY page_created, id LIMIT \(limit + 1)
+            """).map { (try $0.decode(Note.self), try $0.decode(Ranked.self)) }
+        return KeysetPage.from(rows, limit: limit, item: { $0.0 }, key: { [String($0.1.pageCreated), $0.0.id.uuidString] })
     }
 
     public func list(organization: UUID, sharedOnly: Bool, limit: Int, in transaction: TenantTransaction) async throws -> [Note] {

@@ -138,7 +138,8 @@ struct PortalAppointmentsController {
         let id = try id(context)
         let form = try await FormFields.read(request)
         do {
-            _ = try await service.confirm(id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant)
+            _ = try await service.confirm(id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant,
+                                          origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
             return try await renderDetail(id, context: context, notice: "Thank you — the visit is confirmed.")
         } catch let error as AppError where error.kind == .conflict {
             return try await renderDetail(id, context: context, form: FormState(message: error.message), status: .conflict)
@@ -151,7 +152,8 @@ struct PortalAppointmentsController {
         do {
             let windows = try CustomerAppointments.windows(from: form)
             _ = try await service.requestReschedule(id, windows: windows, note: form.text("note"), version: Int(form.text("version")) ?? -1,
-                                                    customer: context.customer, tenant: context.tenant)
+                                                    customer: context.customer, tenant: context.tenant,
+                                                    origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
             return try await renderDetail(id, context: context, notice: "Your request is sent. We will confirm a new time.")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)

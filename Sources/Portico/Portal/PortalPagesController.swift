@@ -60,16 +60,8 @@ struct PortalPagesController {
         let form = try await FormFields.read(request)
         let note = form.text("note")
         guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": "Use at most 2,000 characters."]), status: .unprocessableContent) }
-        let task = try await dependencies.pool.withTenant(context.tenant.id) { tx -> TaskItem? in
-            guard let task = try await dependencies.repositories.tasks.find(id: id, organization: context.customer.organizationId, in: tx) else { return nil }
-            if try await dependencies.repositories.tasks.markDone(id, by: context.customer.id, note: note, in: tx) {
-                try await StaffNotices(dependencies: dependencies).send(
-                    subject: "Task done: \(task.title)", message: "\(context.customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
-                    link: context.tenant.url("/admin"), tenant: context.tenant, in: tx)
-            }
-            return task
-        }
-        guard task != nil else { throw AppError.notFound("task") }
+        try await CustomerTasks(dependencies: dependencies).markDone(id, note: note, customer: context.customer, tenant: context.tenant,
+                                                                     origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
         return try await renderTasks(context, notice: "Thank you — marked as done.")
     }
 

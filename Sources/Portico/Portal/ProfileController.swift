@@ -83,7 +83,8 @@ struct ProfileController {
     @Sendable func saveDetails(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         return try await handle(request, context: context, form: form, notice: "Your details are saved.") {
-            try await accounts.updateProfile(customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant)
+            try await accounts.updateProfile(customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant,
+                                              origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
         }
     }
 

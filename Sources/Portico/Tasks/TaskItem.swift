@@ -50,6 +50,9 @@ public protocol TaskRepository: Sendable {
     func search(organization: UUID?, status: TaskStatus?, limit: Int, in transaction: TenantTransaction) async throws -> [TaskItem]
     /// Marks an open task done; false when it was already done.
     func markDone(_ task: UUID, by customer: UUID?, note: String, in transaction: TenantTransaction) async throws -> Bool
+    /// An organization's tasks a page at a time, in the order of `list` (open first, by due
+    /// date, newest first). Throws `InvalidPageKey` for an `after` that no page returned.
+    func page(organization: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<TaskItem>
 }
 
 public struct PostgresTaskRepository: TaskRepository {
@@ -89,6 +92,32 @@ public struct PostgresTaskRepository: TaskRepository {
             SELECT \(Self.columns) FROM tasks WHERE \(SQL.join(conditions, separator: " AND "))
              ORDER BY status = 'done', due_date NULLS LAST, created_at DESC, id LIMIT \(limit)
             """).map { try $0.decode(TaskItem.self) }
+    }
+
+    struct Ranked: Decodable {
+        let pageRank: Int
+        let pageDue: String
+        let pageCreated: Int64
+    }
+
+    public func page(organization: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<TaskItem> {
+        var position: SQL = "true"
+        if let after {
+            guard after.count == 4, after[1] == "infinity" || DateInput.isISODate(after[1]) else { throw InvalidPageKey() }
+            let (rank, created, id) = (try InvalidPageKey.int(after[0]), try InvalidPageKey.int(after[2]), try InvalidPageKey.uuid(after[3]))
+            position = "(page_rank, page_due::date, page_created, id) > (\(Int(rank)), \(after[1])::date, \(created), \(id))"
+        }
+        let rows = try await transaction.rows("""
+            SELECT * FROM (
+                SELECT \(Self.columns), CASE WHEN status = 'done' THEN 1 ELSE 0 END AS page_rank,
+                       COALESCE(tasks.due_date, 'infinity'::date)::text AS page_due,
+                       -(extract(epoch FROM created_at) * 1000000)::bigint AS page_created
+                  FROM tasks WHERE organization_id = \(organization)) keyed
+             WHERE \(position)
+             ORDER BY page_rank, page_due::date, page_created, id LIMIT \(limit + 1)
+            """).map { (try $0.decode(TaskItem.self), try $0.decode(Ranked.self)) }
+        return KeysetPage.from(rows, limit: limit, item: { $0.0 },
+                               key: { [String($0.1.pageRank), $0.1.pageDue, String($0.1.pageCreated), $0.0.id.uuidString] })
     }
 
     public func markDone(_ task: UUID, by customer: UUID?, note: String, in transaction: TenantTransaction) async throws -> Bool {

@@ -34,10 +34,57 @@ public struct CustomerAccounts: Sendable {
         case notAllowed(CustomerStatus)
     }
 
-    /// Checks the password of whoever the identifier (email, account number or phone) names.
-    /// Unknown identifiers cost the same Argon2id work as known ones.
+    /// How a subscriber signs in: the portal's cookie session or the API's bearer tokens.
+    /// Both share the credential check, the rate limits and the audit events.
+    public enum SignInChannel: String, Sendable {
+        case portal, api
+
+        var auditDetails: [String: String] { self == .api ? ["channel": "api"] : [:] }
+    }
+
+    /// The outcome of a sign-in whose credential (session token or API tokens) the caller chose.
+    public enum CheckedSignIn<Credential: Sendable>: Sendable {
+        case signedIn(Credential, customerID: UUID)
+        /// Wrong identifier or password: one answer for both.
+        case invalidCredentials
+        case notAllowed(CustomerStatus)
+    }
+
+    /// Signs in to the portal: a fresh cookie session (replacing the one the browser brought).
     public func signIn(identifier: String, password: String, remember: Bool, tenant: ResolvedTenant, origin: RequestOrigin,
                        replacing oldToken: String?) async throws -> SignInOutcome {
+        let sessions = dependencies.sessions
+        let outcome = try await checkedSignIn(identifier: identifier, password: password, tenant: tenant, origin: origin, channel: .portal) {
+            customerID, tx in
+            if let oldToken { try await sessions.revoke(token: oldToken, in: tx) }
+            return try await sessions.create(kind: .customer, principal: customerID, remember: remember,
+                                             secondFactorPending: false, ip: origin.ip, userAgent: origin.userAgent, in: tx)
+        }
+        switch outcome {
+        case .signedIn(let token, let customerID): return .signedIn(token: token, customerID: customerID, remember: remember)
+        case .invalidCredentials: return .invalidCredentials
+        case .notAllowed(let status): return .notAllowed(status)
+        }
+    }
+
+    /// Signs in to the API: a new token family (access + refresh token).
+    public func signInForAPI(identifier: String, password: String, tenant: ResolvedTenant,
+                             origin: RequestOrigin) async throws -> CheckedSignIn<IssuedTokens> {
+        let tokens = repositories.apiTokens
+        return try await checkedSignIn(identifier: identifier, password: password, tenant: tenant, origin: origin, channel: .api) {
+            customerID, tx in
+            try await tokens.issue(customer: customerID, origin: origin, in: tx)
+        }
+    }
+
+    /// Checks the password of whoever the identifier (email, account number or phone) names,
+    /// under the per-account, per-IP and per-tenant limits shared by every channel. On success
+    /// `issue` creates the credential in the same transaction as the audit event.
+    /// Unknown identifiers cost the same Argon2id work as known ones.
+    func checkedSignIn<Credential: Sendable>(
+        identifier: String, password: String, tenant: ResolvedTenant, origin: RequestOrigin, channel: SignInChannel,
+        issue: @escaping @Sendable (UUID, TenantTransaction) async throws -> Credential
+    ) async throws -> CheckedSignIn<Credential> {
         let normalized = identifier.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let accountBucket = RateLimiter.bucket(.signInAccount, tenant.id.description, normalized)
         let ipBucket = RateLimiter.bucket(.signInIP, origin.ip)
@@ -74,28 +121,62 @@ public struct CustomerAccounts: Sendable {
         guard let customer = matched else {
             _ = try await limiter.hit(.signInAccount, bucket: accountBucket)
             try await audit(.init(actorKind: "anonymous", actorLabel: String(normalized.prefix(254)), action: "signin.failure",
-                                  targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent), tenant: tenant)
+                                  targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), tenant: tenant)
             return .invalidCredentials
         }
         guard customer.status == .active || customer.status == .pending else {
             try await audit(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "signin.refused",
                                   targetKind: "customer", targetId: customer.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
-                                  details: ["status": customer.status.rawValue]), tenant: tenant)
+                                  details: channel.auditDetails.merging(["status": customer.status.rawValue]) { $1 }), tenant: tenant)
             return .notAllowed(customer.status)
         }
         let newHash = rehash ? try await dependencies.hasher.hash(password) : nil
-        let token = try await pool.withTenant(tenant.id) { tx in
-            if let oldToken { try await dependencies.sessions.revoke(token: oldToken, in: tx) }
+        let credential = try await pool.withTenant(tenant.id) { tx in
             if let newHash { try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx) }
             try await repositories.customers.recordSignIn(customer.id, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
                                                       action: "signin.success", targetKind: "customer", targetId: customer.id.uuidString,
-                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
-            return try await dependencies.sessions.create(kind: .customer, principal: customer.id, remember: remember,
-                                                          secondFactorPending: false, ip: origin.ip, userAgent: origin.userAgent, in: tx)
+                                                      ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
+            return try await issue(customer.id, tx)
         }
         try await limiter.reset(bucket: accountBucket)
-        return .signedIn(token: token, customerID: customer.id, remember: remember)
+        return .signedIn(credential, customerID: customer.id)
+    }
+
+    /// Ends an API sign-in: every token of the family the access token belongs to.
+    public func signOutOfAPI(family: UUID, customer: SignedInCustomer, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+        try await pool.withTenant(tenant.id) { tx in
+            try await repositories.apiTokens.revokeFamily(family, in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                                                      action: "signout", ip: origin.ip, userAgent: origin.userAgent,
+                                                      details: SignInChannel.api.auditDetails), in: tx)
+        }
+    }
+
+    public enum RefreshResult: Sendable {
+        case rotated(IssuedTokens)
+        case invalid
+        case reused
+    }
+
+    /// Exchanges a refresh token for a new pair. Reuse of a spent one revokes its whole family
+    /// and is audited (`api.refresh_reused`): the token leaked or was replayed.
+    public func refreshAPITokens(_ refreshToken: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> RefreshResult {
+        try await pool.withTenant(tenant.id) { tx in
+            switch try await repositories.apiTokens.refresh(refreshToken, origin: origin, in: tx) {
+            case .rotated(let tokens, _):
+                return .rotated(tokens)
+            case .invalid:
+                return .invalid
+            case .reused(let customerID):
+                let email = try await repositories.customers.find(id: customerID, in: tx)?.email ?? ""
+                try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: email,
+                                                          action: "api.refresh_reused", targetKind: "customer", targetId: customerID.uuidString,
+                                                          ip: origin.ip, userAgent: origin.userAgent,
+                                                          details: ["effect": "every token of this sign-in revoked"]), in: tx)
+                return .reused
+            }
+        }
     }
 
     public func signOut(token: String, customer: SignedInCustomer?, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
@@ -146,7 +227,8 @@ public struct CustomerAccounts: Sendable {
 
     /// Registers a subscriber. The outcome is the same whether or not the email already has an
     /// account (that account's owner gets an email instead), so registration reveals nothing.
-    public func register(_ registration: Registration, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+    public func register(_ registration: Registration, tenant: ResolvedTenant, origin: RequestOrigin,
+                         channel: SignInChannel = .portal) async throws {
         let problems = problems(in: registration)
         guard problems.isEmpty else { throw AppError.validation(problems) }
         let decision = try await limiter.hit(.registerIP, bucket: RateLimiter.bucket(.registerIP, origin.ip))
@@ -170,7 +252,7 @@ public struct CustomerAccounts: Sendable {
                 try await dependencies.outbox.enqueue(.accountExists, to: existing.email, name: existing.name, tenant: tenant,
                                                       values: ["actionUrl": tenant.url("/portal/login")], in: tx)
                 try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "register.existing_email",
-                                                          ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                                                          ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
                 return
             }
             let organization: Organization
@@ -199,7 +281,7 @@ public struct CustomerAccounts: Sendable {
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: email, action: "register",
                                                       targetKind: "organization", targetId: organization.accountNumber,
                                                       ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: accessCode.isEmpty ? [:] : ["linked_by": "access_code"]), in: tx)
+                                                      details: (accessCode.isEmpty ? [:] : ["linked_by": "access_code"]).merging(channel.auditDetails) { $1 }), in: tx)
             try await WebhookEvents(repositories: repositories).customerRegistered(customer.id, tenant: tenant, in: tx)
         }
     }
@@ -294,6 +376,7 @@ public struct CustomerAccounts: Sendable {
             }
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
             _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customerID, except: nil, in: tx)
+            try await repositories.apiTokens.revokeAll(customer: customerID, in: tx)
             // Following the emailed link proves the address.
             _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
@@ -368,7 +451,8 @@ public struct CustomerAccounts: Sendable {
 
     // MARK: Profile
 
-    public func updateProfile(customer: SignedInCustomer, name: String, phone: String, tenant: ResolvedTenant) async throws {
+    public func updateProfile(customer: SignedInCustomer, name: String, phone: String, tenant: ResolvedTenant,
+                              origin: RequestOrigin? = nil) async throws {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = "Enter your name (at most 200 characters)." }
@@ -376,6 +460,9 @@ public struct CustomerAccounts: Sendable {
         guard problems.isEmpty else { throw AppError.validation(problems) }
         try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.updateProfile(customer.id, name: trimmed, phone: phone.trimmingCharacters(in: .whitespaces), in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                                                      action: "profile.updated", targetKind: "customer", targetId: customer.id.uuidString,
+                                                      ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
         }
     }
 
@@ -393,6 +480,8 @@ public struct CustomerAccounts: Sendable {
         try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx)
             _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
+            // API sign-ins end too (the page keeps only the session that made the change).
+            try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
             try await dependencies.outbox.enqueue(.passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
                                                   values: ["actionUrl": tenant.url("/portal/forgot-password")], in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,

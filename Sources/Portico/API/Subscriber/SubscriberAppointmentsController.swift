@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+
+/// `/api/v1/appointments`: the organization's visits; confirm one, or ask to move it. The
+/// rules are `CustomerAppointments`', as on the portal's pages.
+struct SubscriberAppointmentsController {
+    let dependencies: AppDependencies
+    var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
+        group.get("appointments", use: list)
+        group.post("appointments/:id/confirm", use: confirm)
+        group.post("appointments/:id/reschedule", use: reschedule)
+    }
+
+    struct WindowResource: Encodable, Sendable {
+        let startsAt: Date
+        let endsAt: Date
+    }
+
+    struct RescheduleRequestResource: Encodable, Sendable {
+        let preferredTimes: [WindowResource]
+        let note: String
+    }
+
+    struct AppointmentResource: Encodable, Sendable {
+        let id: String
+        let kind: String
+        let status: String
+        let startsAt: Date
+        let endsAt: Date
+        let address: String
+        let notes: String
+        @NullEncoded var technician: String?
+        @NullEncoded var workOrderNumber: Int?
+        let version: Int
+        let canConfirm: Bool
+        let canReschedule: Bool
+        /// The subscriber's pending request to move it (status `reschedule_requested`).
+        @NullEncoded var rescheduleRequest: RescheduleRequestResource?
+        @NullEncoded var cancelReason: String?
+    }
+
+    func resources(_ appointments: [Appointment], tenant: ResolvedTenant) async throws -> [AppointmentResource] {
+        let repositories = dependencies.repositories
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            var resources: [AppointmentResource] = []
+            for appointment in appointments {
+                var technician: String?
+                if let id = appointment.technicianId { technician = try await repositories.staff.find(id: id, in: tx)?.displayName }
+                var number: Int?
+                if let id = appointment.workOrderId { number = try await repositories.workOrders.find(id: id, in: tx)?.number }
+                let request = appointment.status == .rescheduleRequested
+                    ? RescheduleRequestResource(preferredTimes: appointment.rescheduleWindows.map { WindowResource(startsAt: $0.startsAt, endsAt: $0.endsAt) },
+                                                note: appointment.rescheduleNote)
+                    : nil
+                resources.append(AppointmentResource(
+                    id: appointment.id.apiString, kind: appointment.kind.rawValue, status: appointment.status.rawValue,
+                    startsAt: appointment.startsAt, endsAt: appointment.endsAt, address: appointment.address, notes: appointment.notes,
+                    technician: technician, workOrderNumber: number, version: appointment.version,
+                    canConfirm: CustomerAppointments.canConfirm(appointment), canReschedule: CustomerAppointments.canReschedule(appointment),
+                    rescheduleRequest: request, cancelReason: appointment.status == .cancelled ? appointment.cancelReason : nil))
+            }
+            return resources
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let paging = try APIPaging(request)
+        let page = try await APICursor.page(paging) { after in
+            try await service.page(customer: context.customer, after: after, limit: paging.limit, tenant: context.tenant)
+        } map: { appointments in
+            try await resources(appointments, tenant: context.tenant)
+        }
+        return try APIJSON.response(page)
+    }
+
+    func id(_ context: SubscriberAPIContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("appointment") }
+        return id
+    }
+
+    /// The optional body of confirm: the version the client saw (stale → 409).
+    struct ConfirmBody: APIRequestBody {
+        static let fields: Set<String> = ["version"]
+        let version: Int?
+    }
+
+    @Sendable func confirm(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let id = try id(context)
+        let body = try await APIBody.decodeIfPresent(ConfirmBody.self, from: request)
+        let updated = try await service.confirm(id, version: body?.version, customer: context.customer, tenant: context.tenant,
+                                                origin: SubscriberAuthController.origin(request, ip: context.clientIP))
+        return try APIJSON.response(try await resources([updated], tenant: context.tenant)[0])
+    }
+
+    struct RescheduleBody: APIRequestBody {
+        static let fields: Set<String> = ["preferred_times", "note", "version"]
+        let preferredTimes: [TimeWindow]
+        let note: String?
+        let version: Int?
+    }
+
+    @Sendable func reschedule(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
+        let id = try id(context)
+        let body = try await APIBody.decode(RescheduleBody.self, from: request)
+        let windows = try CustomerAppointments.validate(windows: body.preferredTimes)
+        let updated = try await service.requestReschedule(id, windows: windows, note: body.note ?? "", version: body.version,
+                                                          customer: context.customer, tenant: context.tenant,
+                                                          origin: SubscriberAuthController.origin(request, ip: context.clientIP))
+        return try APIJSON.response(try await resources([updated], tenant: context.tenant)[0])
+    }
+}

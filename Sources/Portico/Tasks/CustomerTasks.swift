@@ -1,0 +1,39 @@
+import Foundation
+import Postgres
+
+/// What a subscriber can do with the tasks asked of their organization. HTTP-free: the
+/// portal's pages and the API share it.
+public struct CustomerTasks: Sendable {
+    let dependencies: AppDependencies
+
+    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+
+    public func page(customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant) async throws -> KeysetPage<TaskItem> {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await dependencies.repositories.tasks.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+        }
+    }
+
+    /// Marks a task of the customer's organization done (with an optional note for staff).
+    /// Marking a done task again changes nothing. Another organization's task is not found.
+    @discardableResult
+    public func markDone(_ id: UUID, note: String, customer: SignedInCustomer, tenant: ResolvedTenant,
+                         origin: RequestOrigin? = nil) async throws -> TaskItem {
+        guard note.count <= 2000 else { throw AppError.validation(["note": "Use at most 2,000 characters."]) }
+        let repositories = dependencies.repositories
+        let task = try await dependencies.pool.withTenant(tenant.id) { tx -> TaskItem? in
+            guard let task = try await repositories.tasks.find(id: id, organization: customer.organizationId, in: tx) else { return nil }
+            if try await repositories.tasks.markDone(id, by: customer.id, note: note, in: tx) {
+                try await StaffNotices(dependencies: dependencies).send(
+                    subject: "Task done: \(task.title)", message: "\(customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
+                    link: tenant.url("/admin"), tenant: tenant, in: tx)
+                try await repositories.audit.record(.init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "task.done",
+                    targetKind: "task", targetId: id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
+            }
+            return try await repositories.tasks.find(id: id, organization: customer.organizationId, in: tx)
+        }
+        guard let task else { throw AppError.notFound("task") }
+        return task
+    }
+}

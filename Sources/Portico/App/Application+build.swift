@@ -87,6 +87,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandAssetsController(dependencies: dependencies).addRoutes(to: adminOnly)
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
+    APIKeysController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     try addAPIRoutes(to: router, dependencies)
 
@@ -112,4 +113,9 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     _ = subscriber
 
     // Integration API (API keys): routes go under `api/v1/admin`.
+    let integration = api.group("admin")
+        .add(middleware: APIKeyAuthenticator(pool: dependencies.pool, keys: dependencies.repositories.apiKeys))
+        .group(context: IntegrationAPIContext.self)
+        .add(middleware: APIKeyPolicy(limiter: dependencies.rateLimiter))
+    IntegrationController(dependencies: dependencies).addRoutes(to: integration)
 }

@@ -12,6 +12,7 @@ public struct Repositories: Sendable {
     public let settings: any TenantSettingsRepository
     public let branding: any BrandingRepository
     public let apiTokens: any SubscriberTokenStore
+    public let apiKeys: any APIKeyStore
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),
@@ -24,6 +25,7 @@ public struct Repositories: Sendable {
         audit: PostgresAuditRepository(),
         settings: PostgresTenantSettingsRepository(),
         branding: PostgresBrandingRepository(),
-        apiTokens: PostgresSubscriberTokenStore()
+        apiTokens: PostgresSubscriberTokenStore(),
+        apiKeys: PostgresAPIKeyStore()
     )
 }

@@ -12,18 +12,19 @@ public enum APIKeyCommands {
         guard let tenant = try await PostgresTenantStore(pool: environment.pool).tenant(slug: slug.lowercased()) else {
             throw CommandError(description: "No tenant has the slug “\(slug)”. See: portico tenant list")
         }
-        let (name, scopes): (String, Set<APIKeyIdentity.Scope>)
+        let validated: (String, Set<APIKeyIdentity.Scope>)
         do {
-            (name, scopes) = try PostgresAPIKeyStore.validate(name: name, scope: scope)
+            validated = try PostgresAPIKeyStore.validate(name: name, scope: scope)
         } catch let error as AppError {
             throw CommandError(description: error.fields.sorted { $0.key < $1.key }.map { "--\($0.key): \($0.value)" }.joined(separator: " "))
         }
+        let (keyName, scopes) = validated
         let created = try await environment.pool.withTenant(tenant.id) { tx in
-            let created = try await PostgresAPIKeyStore().create(name: name, scopes: scopes, createdBy: nil, in: tx)
+            let created = try await PostgresAPIKeyStore().create(name: keyName, scopes: scopes, createdBy: nil, in: tx)
             try await PostgresAuditRepository().record(.init(
                 actorKind: "system", actorLabel: "portico api-key create", action: "api_key.created", targetKind: "api_key",
                 targetId: created.record.id.uuidString.lowercased(),
-                details: ["name": name, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]), in: tx)
+                details: ["name": keyName, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]), in: tx)
             return created
         }
         return created.secret

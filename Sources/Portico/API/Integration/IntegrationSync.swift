@@ -204,11 +204,8 @@ public struct IntegrationSync: Sendable {
         if email == nil { problems["email"] = "Enter an email address like name@example.com." }
         let phone = (body.phone ?? "").trimmingCharacters(in: .whitespaces)
         if phone.count > 40 { problems["phone"] = "Use at most 40 characters." }
-        var role: CustomerRole?
-        if let raw = body.role {
-            role = CustomerRole(rawValue: raw)
-            if role == nil { problems["role"] = "Use owner or member." }
-        }
+        let role: CustomerRole? = body.role.flatMap(CustomerRole.init(rawValue:))
+        if body.role != nil && role == nil { problems["role"] = "Use owner or member." }
         if body.organizationExternalId.isEmpty || body.organizationExternalId.count > 200 {
             problems["organization_external_id"] = "Name the organization by its external id."
         }

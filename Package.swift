@@ -62,10 +62,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outgoing webhooks: one POST through a libcurl easy handle, on a thread pool.
+        .target(
+            name: "HTTPPost",
+            dependencies: [
+                "CCurl",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Portico",
             dependencies: [
-                "Postgres", "PorticoCrypto", "Mailer", "CResolv",
+                "Postgres", "PorticoCrypto", "Mailer", "CResolv", "HTTPPost",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),

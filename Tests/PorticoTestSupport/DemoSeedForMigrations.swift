@@ -38,6 +38,14 @@ public enum DemoSeedForMigrations {
             ON CONFLICT (tenant_id) DO NOTHING;
         INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash)
              SELECT tenant_id, id, repeat('a', 64) FROM organizations LIMIT 1;
+        INSERT INTO api_tokens (tenant_id, token_hash, kind, family_id, customer_id, expires_at)
+             SELECT tenant_id, repeat('9', 64), 'refresh', gen_random_uuid(), id, now() + interval '1 day' FROM customers LIMIT 1;
+        INSERT INTO webhook_endpoints (tenant_id, url, events, secret)
+             VALUES (current_setting('app.tenant_id')::uuid, 'https://hooks.example.net/portico', '{work_order.created}', repeat('a', 64));
+        INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
+             SELECT tenant_id, id, gen_random_uuid(), 'work_order.created', '{}' FROM webhook_endpoints LIMIT 1;
+        INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
+             SELECT tenant_id, id, 1, 500, 12 FROM webhook_deliveries LIMIT 1;
         """
 
     static let platformScript = """

@@ -38,6 +38,12 @@ public struct AppConfiguration: Sendable {
     public var publicPort: Int?
     /// Prepare statements once per connection (`PORTICO_DB_STATEMENT_CACHE=off` behind old PgBouncer).
     public var databaseStatementCache: Bool
+    /// `PORTICO_WEBHOOKS_ALLOW_HTTP=1`: webhook endpoints may use plain http:// (tests, demo).
+    /// Otherwise only https:// is accepted.
+    public var webhooksAllowHTTP: Bool = false
+    /// `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`: webhooks may go to loopback and private addresses
+    /// (tests, demo). Otherwise a host that resolves to one is refused at delivery time.
+    public var webhooksAllowPrivate: Bool = false
 
     public init(
         databaseURL: String? = nil,
@@ -184,6 +190,15 @@ public struct AppConfiguration: Sendable {
             case "on", "true", "1": configuration.databaseStatementCache = true
             case "off", "false", "0": configuration.databaseStatementCache = false
             default: throw ConfigurationError(variable: "PORTICO_DB_STATEMENT_CACHE", message: "must be on or off, got '\(cache)'")
+            }
+        }
+        for (name, keyPath) in [("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
+                                ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate)] {
+            guard let flag = value(name) else { continue }
+            switch flag.lowercased() {
+            case "1", "on", "true", "yes": configuration[keyPath: keyPath] = true
+            case "0", "off", "false", "no": configuration[keyPath: keyPath] = false
+            default: throw ConfigurationError(variable: name, message: "must be 1 or 0, got '\(flag)'")
             }
         }
         return configuration

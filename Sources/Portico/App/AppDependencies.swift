@@ -77,7 +77,16 @@ public struct AppDependencies: Sendable {
     }
 
     /// Channels the process listens on.
-    public static let notificationChannels = [TenantDirectory.notificationChannel, "portico_outbox", LiveEvent.channel]
+    public static let notificationChannels = [TenantDirectory.notificationChannel, "portico_outbox", LiveEvent.channel, WebhookDelivery.channel]
+
+    /// Webhook delivery with the production back-off schedule and this configuration's
+    /// http / private-address switches.
+    public var webhookDelivery: WebhookDelivery {
+        var policy = WebhookDelivery.Policy()
+        policy.allowHTTP = configuration.webhooksAllowHTTP
+        policy.allowPrivate = configuration.webhooksAllowPrivate
+        return WebhookDelivery(pool: pool, policy: policy, logger: logger)
+    }
 
     /// Builds the production dependencies against a database.
     public static func make(configuration: AppConfiguration, appURL: String, logger: Logger) async throws -> AppDependencies {

@@ -18,6 +18,7 @@ public func buildApplication(
             NotificationService(dependencies: dependencies),
             MaintenanceService(dependencies: dependencies),
             OutboxService(delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5)),
+            WebhookService(delivery: dependencies.webhookDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5)),
         ],
         logger: logger
     )
@@ -88,6 +89,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     BrandAssetsController(dependencies: dependencies).addRoutes(to: adminOnly)
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
     APIKeysController(dependencies: dependencies).addRoutes(to: adminOnly)
+    WebhooksController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     try addAPIRoutes(to: router, dependencies)
 

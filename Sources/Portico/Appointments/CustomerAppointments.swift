@@ -28,6 +28,7 @@ public struct CustomerAppointments: Sendable {
                 subject: "Appointment confirmed by the subscriber",
                 message: "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
                 link: tenant.url("/admin/appointments"), tenant: tenant, in: tx)
+            try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "confirmed", tenant: tenant, in: tx)
             return updated
         }
     }
@@ -68,6 +69,7 @@ public struct CustomerAppointments: Sendable {
                 subject: "Reschedule requested",
                 message: "\(customer.name) asks to move the \(appointment.kind.label.lowercased()) visit of \(DisplayDate.window(appointment.startsAt, appointment.endsAt)). Suggested: \(proposals).\(note.isEmpty ? "" : " Note: \(note)")",
                 link: tenant.url("/admin/appointments"), tenant: tenant, in: tx)
+            try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "reschedule_requested", tenant: tenant, in: tx)
             return updated
         }
     }

@@ -145,6 +145,7 @@ public struct StaffAppointments: Sendable {
             try await audit("appointment.created", appointment, staff: staff, origin: origin,
                             details: ["account": organization.accountNumber, "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
                                       "status": status.rawValue], in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(appointment, change: "created", tenant: tenant, in: tx)
             try await notify(status == .confirmed ? .appointmentConfirmed : .appointmentProposed, appointment, note: nil, tenant: tenant, in: tx)
             return appointment
         }
@@ -172,6 +173,7 @@ public struct StaffAppointments: Sendable {
             let updated = try await repositories.appointments.update(id, with: changes, expectedVersion: version, in: tx)
             try await audit("appointment.updated", updated, staff: staff, origin: origin,
                             details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt), "status": updated.status.rawValue], in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "updated", tenant: tenant, in: tx)
             try await notify(.appointmentChanged, updated, note: nil, tenant: tenant, in: tx)
             return (updated, true)
         }
@@ -188,6 +190,7 @@ public struct StaffAppointments: Sendable {
             try Self.requireOpen(current)
             let updated = try await repositories.appointments.cancel(id, reason: reason, expectedVersion: version, in: tx)
             try await audit("appointment.cancelled", updated, staff: staff, origin: origin, details: ["reason": reason], in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "cancelled", tenant: tenant, in: tx)
             try await notify(.appointmentChanged, updated, note: "Cancelled: \(reason)", tenant: tenant, in: tx)
             return updated
         }
@@ -213,6 +216,7 @@ public struct StaffAppointments: Sendable {
                                                                          expectedVersion: version, in: tx)
             try await audit("appointment.reschedule_accepted", updated, staff: staff, origin: origin,
                             details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "reschedule_accepted", tenant: tenant, in: tx)
             try await notify(.appointmentConfirmed, updated, note: nil, tenant: tenant, in: tx)
             return updated
         }
@@ -238,6 +242,7 @@ public struct StaffAppointments: Sendable {
                                                                          expectedVersion: version, in: tx)
             try await audit("appointment.reschedule_proposed", updated, staff: staff, origin: origin,
                             details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "rescheduled", tenant: tenant, in: tx)
             try await notify(.appointmentProposed, updated, note: note, tenant: tenant, in: tx)
             return updated
         }
@@ -252,6 +257,7 @@ public struct StaffAppointments: Sendable {
             }
             let updated = try await repositories.appointments.setStatus(.completed, of: id, expectedVersion: version, in: tx)
             try await audit("appointment.completed", updated, staff: staff, origin: origin, in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "completed", tenant: tenant, in: tx)
             return updated
         }
     }

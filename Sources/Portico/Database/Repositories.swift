@@ -13,6 +13,7 @@ public struct Repositories: Sendable {
     public let branding: any BrandingRepository
     public let apiTokens: any SubscriberTokenStore
     public let apiKeys: any APIKeyStore
+    public var webhooks: any WebhookRepository = PostgresWebhookRepository()
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),

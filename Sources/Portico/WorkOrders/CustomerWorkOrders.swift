@@ -9,6 +9,7 @@ public struct CustomerWorkOrders: Sendable {
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
 
     var repositories: Repositories { dependencies.repositories }
+    var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
     public static let editsPerDay = RateLimit(name: "work-order-edits", limit: 20, window: .seconds(24 * 3600),
                                               baseBlock: .seconds(3600), maximumBlock: .seconds(24 * 3600))
     public static let reopenWindow: TimeInterval = 14 * 24 * 3600
@@ -50,6 +51,7 @@ public struct CustomerWorkOrders: Sendable {
                 _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx)
             }
             if submit { try await announceSubmission(order, customer: customer, tenant: tenant, in: tx) }
+            try await webhooks.workOrderCreated(order, tenant: tenant, in: tx)
             return order
         }
     }
@@ -101,6 +103,7 @@ public struct CustomerWorkOrders: Sendable {
                 _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx)
             }
             if submit && order.status == .draft { try await announceSubmission(updated, customer: customer, tenant: tenant, in: tx) }
+            try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
         if updated.version != order.version { _ = try await dependencies.rateLimiter.hit(Self.editsPerDay, bucket: bucket) }
@@ -132,6 +135,7 @@ public struct CustomerWorkOrders: Sendable {
                     message: "\(customer.name) cancelled work order #\(order.number) “\(order.title)”: \(trimmed)",
                     link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
             }
+            try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
     }
@@ -154,6 +158,7 @@ public struct CustomerWorkOrders: Sendable {
                 subject: "Work order #\(order.number) was reopened",
                 message: "\(customer.name) reopened work order #\(order.number) “\(order.title)”: \(trimmed)",
                 link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+            try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
     }
@@ -173,6 +178,7 @@ public struct CustomerWorkOrders: Sendable {
             for file in attachments {
                 _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: comment.id, by: customer.actor), in: tx)
             }
+            try await webhooks.commentAdded(comment, to: order, tenant: tenant, in: tx)
             return comment
         }
     }

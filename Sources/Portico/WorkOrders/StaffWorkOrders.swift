@@ -12,6 +12,7 @@ public struct StaffWorkOrders: Sendable {
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
 
     var repositories: Repositories { dependencies.repositories }
+    var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
 
     /// The order, if this staff member may see it (technicians: only assigned ones).
     public func find(_ number: Int, staff: SignedInStaff, in tx: TenantTransaction) async throws -> WorkOrder {
@@ -109,6 +110,7 @@ public struct StaffWorkOrders: Sendable {
                 try await auditIntegration(staff, action: "work_order.updated", order: updated,
                                            details: ["status": "\(order.status.rawValue) → \(updated.status.rawValue)", "reason": update.reason], in: tx)
             }
+            try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
     }
@@ -199,6 +201,7 @@ public struct StaffWorkOrders: Sendable {
                                         values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": comment.body]), in: tx)
                 }
             }
+            try await webhooks.commentAdded(comment, to: order, tenant: tenant, in: tx)
             return comment
         }
     }
@@ -226,6 +229,7 @@ public struct StaffWorkOrders: Sendable {
                 try await auditIntegration(staff, action: "work_order.created", order: order,
                                            details: ["account": org.accountNumber, "status": order.status.rawValue], in: tx)
             }
+            try await webhooks.workOrderCreated(order, tenant: tenant, in: tx)
             return order
         }
     }

@@ -36,13 +36,17 @@ struct DatabaseIsolationTests {
             #expect(try row.decode("policies", as: Int.self) == 1, "\(table): no tenant_isolation policy with USING and WITH CHECK")
             #expect(try row.decode("immutable", as: Int.self) == 1, "\(table): tenant_id not protected against change")
         }
-        // The only other policies: the public domain lookup (read-only) and the outbox delivery
-        // worker's read/update, gated on app.worker.
+        // The only other policies: the public domain lookup (read-only), the outbox delivery
+        // worker's read/update and the webhook delivery worker's (read endpoints, read/update
+        // deliveries, read/insert attempts), each gated on its own app.worker value.
         let extra = try await pool.query("""
             SELECT c.relname || '.' || p.polname || ':' || p.polcmd::text AS policy FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
              WHERE p.polname <> 'tenant_isolation' ORDER BY 1
             """).rows.map { try $0.decode("policy", as: String.self) }
-        #expect(extra == ["outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r"])
+        #expect(extra == ["outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r",
+                          "webhook_attempts.webhook_attempts_delivery_insert:a", "webhook_attempts.webhook_attempts_delivery_read:r",
+                          "webhook_deliveries.webhook_deliveries_delivery_read:r", "webhook_deliveries.webhook_deliveries_delivery_update:w",
+                          "webhook_endpoints.webhook_endpoints_delivery_read:r"])
     }
 
     @Test("the application role owns nothing and is neither superuser nor BYPASSRLS")

@@ -200,6 +200,7 @@ public struct CustomerAccounts: Sendable {
                                                       targetKind: "organization", targetId: organization.accountNumber,
                                                       ip: origin.ip, userAgent: origin.userAgent,
                                                       details: accessCode.isEmpty ? [:] : ["linked_by": "access_code"]), in: tx)
+            try await WebhookEvents(repositories: repositories).customerRegistered(customer.id, tenant: tenant, in: tx)
         }
     }
 
@@ -331,6 +332,7 @@ public struct CustomerAccounts: Sendable {
             _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
                                                       action: "invitation.accepted", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await WebhookEvents(repositories: repositories).customerRegistered(customerID, tenant: tenant, in: tx)
         }
     }
 

@@ -1,0 +1,256 @@
+import Foundation
+import HTTPPost
+import Logging
+import NIOPosix
+import Postgres
+import PorticoCrypto
+
+/// Delivers queued webhooks: claims due rows of every tenant with `FOR UPDATE SKIP LOCKED`
+/// (several `serve` processes never take the same row), POSTs each with libcurl, logs the
+/// attempt, and records the outcome: 2xx → `delivered`; anything else (other status, refused
+/// address, timeout, connection error) → `queued` again after the next step of the back-off
+/// schedule, `dead` after `maximumAttempts`.
+///
+/// Headers: `Content-Type: application/json`, `User-Agent: Portico-Webhooks/1`,
+/// `Portico-Event: <type>`, `Portico-Delivery: <delivery id>` (the same on every retry), and
+/// `Portico-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, where the
+/// key is the secret exactly as shown to the admin (its 64 hex characters as UTF-8 bytes).
+public struct WebhookDelivery: Sendable {
+    public static let channel = "portico_webhooks"
+
+    public struct Policy: Sendable {
+        public var maximumAttempts = 8
+        /// Wait after the 1st, 2nd, … failed attempt; the last step repeats.
+        public var schedule: [Duration] = [.seconds(30), .seconds(120), .seconds(600), .seconds(3600), .seconds(6 * 3600),
+                                           .seconds(12 * 3600), .seconds(24 * 3600)]
+        /// ±fraction of random spread on each wait, so that a receiver coming back is not hit
+        /// by every delivery at once.
+        public var jitter = 0.1
+        /// A row `sending` for longer than this belonged to a worker that died: queued again
+        /// (receivers deduplicate by `Portico-Delivery`).
+        public var stuckAfter: Duration = .seconds(300)
+        public var batchSize = 20
+        public var connectTimeout: Duration = .seconds(5)
+        public var totalTimeout: Duration = .seconds(15)
+        public var maximumResponseBytes = 65_536
+        public var allowHTTP = false
+        public var allowPrivate = false
+        /// Only this tenant's deliveries (tests run workers side by side); nil: every tenant.
+        public var tenant: TenantID?
+
+        public init() {}
+    }
+
+    let pool: ConnectionPool
+    let poster: HTTPPoster
+    public let policy: Policy
+    let workerName: String
+    let logger: Logger
+
+    public init(pool: ConnectionPool, policy: Policy, poster: HTTPPoster = HTTPPoster(),
+                workerName: String = "webhooks-\(UUID().uuidString.prefix(8).lowercased())", logger: Logger) {
+        self.pool = pool
+        self.policy = policy
+        self.poster = poster
+        self.workerName = workerName
+        self.logger = logger
+    }
+
+    static func acrossTenants<R: Sendable>(_ pool: ConnectionPool, _ body: (Transaction) async throws -> R) async throws -> R {
+        try await pool.withTransaction { tx in
+            try await tx.execute("SELECT set_config('app.worker', 'webhook_delivery', true)")
+            return try await body(tx)
+        }
+    }
+
+    struct Claimed: Sendable, Decodable {
+        let tenantId: TenantID
+        let id: UUID
+        let endpointId: UUID
+        let eventType: String
+        let payload: String
+        let attempts: Int
+        let url: String
+        let secret: String
+    }
+
+    /// Claims due deliveries of enabled endpoints; the claim commits before anything is sent.
+    func claim() async throws -> [Claimed] {
+        let tenant = policy.tenant
+        return try await Self.acrossTenants(pool) { tx in
+            try await tx.rows("""
+                UPDATE webhook_deliveries d SET status = 'sending', claimed_by = \(workerName), claimed_at = now(), attempts = d.attempts + 1
+                  FROM webhook_endpoints e
+                 WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+                   AND (d.tenant_id, d.id) IN (
+                       SELECT q.tenant_id, q.id FROM webhook_deliveries q
+                         JOIN webhook_endpoints qe ON qe.tenant_id = q.tenant_id AND qe.id = q.endpoint_id
+                        WHERE q.status = 'queued' AND q.next_attempt_at <= now() AND qe.enabled
+                          AND (\(tenant)::uuid IS NULL OR q.tenant_id = \(tenant))
+                        ORDER BY q.next_attempt_at LIMIT \(policy.batchSize) FOR UPDATE OF q SKIP LOCKED)
+                RETURNING d.tenant_id, d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret
+                """).map { try $0.decode(Claimed.self) }
+        }
+    }
+
+    /// Queues again the rows whose worker vanished mid-send.
+    @discardableResult
+    public func rescueStuck() async throws -> Int {
+        let seconds = Int(policy.stuckAfter.components.seconds)
+        let tenant = policy.tenant
+        return try await Self.acrossTenants(pool) { tx in
+            try await tx.execute("""
+                UPDATE webhook_deliveries SET status = 'queued', next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
+                       last_error = 'Worker stopped mid-send; sending again with the same Portico-Delivery id'
+                 WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(seconds))
+                   AND (\(tenant)::uuid IS NULL OR tenant_id = \(tenant))
+                """)
+        }
+    }
+
+    /// One pass: rescue, claim, deliver. Returns how many deliveries it handled.
+    @discardableResult
+    public func runOnce() async throws -> Int {
+        try await rescueStuck()
+        let batch = try await claim()
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in batch {
+                group.addTask { await deliver(delivery) }
+            }
+        }
+        return batch.count
+    }
+
+    /// The signature header value for `body` at `timestamp`.
+    public static func signature(secret: String, timestamp: Int, body: String) -> String {
+        let mac = Digest.hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
+        return "t=\(timestamp),v1=\(Hex.encode(mac))"
+    }
+
+    enum Outcome {
+        case delivered(Int)
+        case failed(status: Int?, error: String)
+    }
+
+    func deliver(_ delivery: Claimed) async {
+        let started = ContinuousClock.now
+        let outcome: Outcome
+        do {
+            let request = try await prepare(delivery)
+            let response = try await poster.post(request)
+            if (200..<300).contains(response.statusCode) {
+                outcome = .delivered(response.statusCode)
+            } else {
+                let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                outcome = .failed(status: response.statusCode,
+                                  error: "The receiver answered \(response.statusCode)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+            }
+        } catch let error as HTTPPostError {
+            outcome = .failed(status: nil, error: error.timedOut ? "Timed out: \(error.message)" : error.message)
+        } catch {
+            outcome = .failed(status: nil, error: "\(error)")
+        }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        do {
+            try await record(outcome, for: delivery, durationMs: milliseconds)
+        } catch {
+            // The row stays `sending` and is rescued later: never lost.
+            logger.error("Could not record a webhook's delivery outcome", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    /// The request, after the scheme and address checks. The address checked is the one
+    /// libcurl connects to (`CURLOPT_RESOLVE`), so a DNS answer that changes in between
+    /// (rebinding) cannot reach a private address.
+    func prepare(_ delivery: Claimed) async throws -> HTTPPostRequest {
+        guard let components = URLComponents(string: delivery.url), let scheme = components.scheme?.lowercased(),
+              let rawHost = components.host, !rawHost.isEmpty else {
+            throw WebhookAddressError(message: "The endpoint URL is not valid")
+        }
+        guard scheme == "https" || (scheme == "http" && policy.allowHTTP) else {
+            throw WebhookAddressError(message: "Refused: \(scheme):// URLs are not allowed (https only)")
+        }
+        var resolve: [String] = []
+        if !policy.allowPrivate {
+            let host = rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            let port = components.port ?? (scheme == "https" ? 443 : 80)
+            let addresses: [String]
+            if AddressGuard.isAddressLiteral(host) {
+                addresses = [host]
+            } else {
+                addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
+            }
+            if let bad = addresses.first(where: AddressGuard.isForbidden) {
+                let what = bad == host ? host : "\(host) resolves to \(bad), which"
+                throw WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
+            }
+            if !AddressGuard.isAddressLiteral(host) {
+                let address = addresses[0]
+                resolve = ["\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"]
+            }
+        }
+        let timestamp = Int(Date().timeIntervalSince1970)
+        return HTTPPostRequest(
+            url: delivery.url,
+            headers: [
+                (name: "Content-Type", value: "application/json"),
+                (name: "User-Agent", value: "Portico-Webhooks/1"),
+                (name: "Portico-Event", value: delivery.eventType),
+                (name: "Portico-Delivery", value: delivery.id.uuidString.lowercased()),
+                (name: "Portico-Signature", value: Self.signature(secret: delivery.secret, timestamp: timestamp, body: delivery.payload)),
+            ],
+            body: Array(delivery.payload.utf8), resolve: resolve, protocols: policy.allowHTTP ? "http,https" : "https",
+            connectTimeout: policy.connectTimeout, totalTimeout: policy.totalTimeout, maximumResponseBytes: policy.maximumResponseBytes)
+    }
+
+    /// Seconds before the next attempt after `attempt` failed ones.
+    func backoff(afterAttempt attempt: Int) -> Double {
+        let step = policy.schedule.isEmpty ? .seconds(60) : policy.schedule[min(max(0, attempt - 1), policy.schedule.count - 1)]
+        let base = Double(step.components.seconds) + Double(step.components.attoseconds) / 1e18
+        guard policy.jitter > 0 else { return base }
+        return base * Double.random(in: (1 - policy.jitter)...(1 + policy.jitter))
+    }
+
+    func record(_ outcome: Outcome, for delivery: Claimed, durationMs: Int) async throws {
+        let metadata: Logger.Metadata = ["tenant": "\(delivery.tenantId)", "delivery": "\(delivery.id)", "event": "\(delivery.eventType)",
+                                         "attempt": "\(delivery.attempts)"]
+        try await Self.acrossTenants(pool) { tx in
+            switch outcome {
+            case .delivered(let status):
+                try await tx.execute("""
+                    INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
+                    VALUES (\(delivery.tenantId), \(delivery.id), \(delivery.attempts), \(status), \(durationMs))
+                    """)
+                try await tx.execute("""
+                    UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_at = NULL,
+                           last_status_code = \(status), last_error = NULL
+                     WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id)
+                    """)
+                logger.info("Webhook delivered", metadata: metadata)
+            case .failed(let status, let error):
+                let message = String(error.prefix(2000))
+                try await tx.execute("""
+                    INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, error, duration_ms)
+                    VALUES (\(delivery.tenantId), \(delivery.id), \(delivery.attempts), \(status), \(message), \(durationMs))
+                    """)
+                if delivery.attempts >= policy.maximumAttempts {
+                    try await tx.execute("""
+                        UPDATE webhook_deliveries SET status = 'dead', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
+                               last_error = \(String("Gave up after \(delivery.attempts) attempts. Last error: \(error)".prefix(2000)))
+                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id)
+                        """)
+                    logger.warning("Webhook dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+                } else {
+                    let delay = backoff(afterAttempt: delivery.attempts)
+                    try await tx.execute("""
+                        UPDATE webhook_deliveries SET status = 'queued', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
+                               last_error = \(message), next_attempt_at = now() + make_interval(secs => \(delay))
+                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id)
+                        """)
+                    logger.notice("Webhook failed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(delay)"]) { $1 })
+                }
+            }
+        }
+    }
+}

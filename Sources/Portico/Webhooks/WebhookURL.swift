@@ -1,0 +1,96 @@
+import Foundation
+
+/// The rules for an endpoint URL, checked when an admin saves it (the address check is
+/// repeated at delivery time, against what the name resolves to then).
+public enum WebhookURL {
+    public static let maximumLength = 2000
+
+    /// The normalised URL, or a message saying what to change.
+    public static func validate(_ raw: String, allowHTTP: Bool, allowPrivate: Bool) -> Result<String, WebhookURLProblem> {
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { return .failure(.init("Enter the URL that should receive the events, such as https://billing.example.net/portico/webhooks.")) }
+        if text.count > maximumLength { return .failure(.init("Use a URL of at most 2,000 characters.")) }
+        if text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7f || $0.value > 0x7e }) {
+            return .failure(.init("The URL contains spaces or characters that are not allowed; percent-encode them."))
+        }
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+            return .failure(.init("This is not a valid URL. Use one like https://billing.example.net/portico/webhooks."))
+        }
+        switch scheme {
+        case "https": break
+        case "http":
+            guard allowHTTP else { return .failure(.init("Use an https:// URL: events are signed but not encrypted otherwise.")) }
+        default:
+            return .failure(.init("Use an https:// URL (\(scheme):// is not supported)."))
+        }
+        if components.user != nil || components.password != nil || components.percentEncodedHost?.contains("@") == true {
+            return .failure(.init("Remove the user name and password from the URL: receivers check the Portico-Signature header instead."))
+        }
+        if components.fragment != nil || text.contains("#") { return .failure(.init("Remove the #fragment from the URL: it is never sent to the server.")) }
+        guard let host = components.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), !host.isEmpty else {
+            return .failure(.init("The URL needs a host name, such as https://billing.example.net/…"))
+        }
+        if let port = components.port, !(1...65535).contains(port) { return .failure(.init("Use a port from 1 to 65535.")) }
+        if !allowPrivate {
+            let lower = host.lowercased()
+            if lower == "localhost" || lower.hasSuffix(".localhost") || AddressGuard.isForbidden(lower) {
+                return .failure(.init("Use a public host: webhooks are not sent to loopback, private or link-local addresses."))
+            }
+        }
+        return .success(text)
+    }
+}
+
+public struct WebhookURLProblem: Error, Sendable {
+    public let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Which addresses webhooks may not reach (unless `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`):
+/// loopback, private, carrier-grade NAT, link-local, multicast, unspecified and reserved ones.
+public enum AddressGuard {
+    static let forbidden: [IPNetwork] = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+        "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
+    ].compactMap { IPNetwork($0) }
+
+    /// True for an address literal in a forbidden range (false for anything that is not an address).
+    public static func isForbidden(_ address: String) -> Bool {
+        forbidden.contains { $0.contains(address) }
+    }
+
+    public static func isAddressLiteral(_ text: String) -> Bool { IPNetwork.parseAddress(text) != nil }
+
+    /// Resolves `host` with the system resolver (blocking: call it on a thread pool). Returns
+    /// the addresses in text form.
+    static func resolve(_ host: String) throws -> [String] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, nil, &hints, &result)
+        guard status == 0, let first = result else {
+            throw WebhookAddressError(message: "Could not resolve \(host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(first) }
+        var addresses: [String] = []
+        var cursor: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = cursor {
+            var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if let address = entry.pointee.ai_addr,
+               getnameinfo(address, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                let text = String(cString: buffer)
+                if !addresses.contains(text) { addresses.append(text) }
+            }
+            cursor = entry.pointee.ai_next
+        }
+        guard !addresses.isEmpty else { throw WebhookAddressError(message: "\(host) has no addresses") }
+        return addresses
+    }
+}
+
+struct WebhookAddressError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import Hummingbird
+import Postgres
+import PorticoCrypto
+
+/// `/admin/webhooks` (admins, under Settings): endpoints that receive signed event POSTs.
+/// Create (the signing secret is shown once), rotate the secret (shown once), enable,
+/// disable, delete; per endpoint the delivery log with every attempt and a redeliver button.
+/// Another tenant's endpoint or delivery id is the same 404 as a missing one.
+struct WebhooksController {
+    let dependencies: AppDependencies
+    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    var repository: any WebhookRepository { dependencies.repositories.webhooks }
+
+    static let messages = [
+        "enabled": "Endpoint enabled: queued events are sent now.",
+        "disabled": "Endpoint disabled: no events are queued for it until you enable it again.",
+        "deleted": "Endpoint deleted with its delivery log.",
+        "redelivered": "Delivery queued again: it is sent within a few seconds.",
+    ]
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/webhooks", use: list)
+        group.post("admin/webhooks", use: create)
+        group.get("admin/webhooks/:id", use: show)
+        group.post("admin/webhooks/:id/enable", use: enable)
+        group.post("admin/webhooks/:id/disable", use: disable)
+        group.post("admin/webhooks/:id/rotate-secret", use: rotate)
+        group.post("admin/webhooks/:id/delete", use: delete)
+        group.post("admin/webhooks/:id/deliveries/:delivery/redeliver", use: redeliver)
+    }
+
+    static func newSecret() -> String { Hex.encode(SecureRandom.bytes(32)) }
+
+    // MARK: List and create
+
+    struct EventOption { let value: String; let label: String; let field: String; let checked: Bool }
+
+    struct ListView {
+        let layout: LayoutModel
+        let form: FormView
+        let events: [EventOption]
+        let rows: [Row]
+        let allowHTTP: Bool
+        struct Row {
+            let id: String
+            let url: String
+            let description: String
+            let events: String
+            let enabled: Bool
+            let queued: Int
+            let delivered: Int
+            let dead: Int
+        }
+    }
+
+    func renderList(_ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
+                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let (endpoints, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await repository.endpoints(in: tx), try await repository.counts(in: tx))
+        }
+        var layout = context.layout(title: "Webhooks", current: "/admin/settings")
+        layout.notice = notice
+        let shown = values ?? [:]
+        let events = WebhookEventType.allCases.map {
+            EventOption(value: $0.rawValue, label: $0.label, field: $0.formField, checked: values == nil || shown[$0.formField] != nil)
+        }
+        let rows = endpoints.map { endpoint in
+            let count = counts[endpoint.id] ?? [:]
+            return ListView.Row(id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
+                                events: endpoint.events.joined(separator: ", "), enabled: endpoint.enabled,
+                                queued: (count[.queued] ?? 0) + (count[.sending] ?? 0), delivered: count[.delivered] ?? 0, dead: count[.dead] ?? 0)
+        }
+        return try dependencies.renderer.render("admin/settings/webhooks", theme: context.tenant.theme, ListView(
+            layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), events: events, rows: rows,
+            allowHTTP: dependencies.configuration.webhooksAllowHTTP), status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
+    }
+
+    /// Validated input of the create form.
+    func parse(_ form: FormFields) throws -> NewWebhookEndpoint {
+        var problems: [String: String] = [:]
+        var url = ""
+        switch WebhookURL.validate(form.text("url"), allowHTTP: dependencies.configuration.webhooksAllowHTTP,
+                                   allowPrivate: dependencies.configuration.webhooksAllowPrivate) {
+        case .success(let valid): url = valid
+        case .failure(let problem): problems["url"] = problem.message
+        }
+        let description = form.text("description").trimmingCharacters(in: .whitespacesAndNewlines)
+        if description.count > 500 { problems["description"] = "Use at most 500 characters." }
+        let events = WebhookEventType.allCases.filter { form.flag($0.formField) }
+        if events.isEmpty { problems["events"] = "Choose at least one event to send." }
+        guard problems.isEmpty else { throw AppError.validation(problems) }
+        return NewWebhookEndpoint(url: url, description: description, events: events, secret: Self.newSecret())
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        do {
+            let input = try parse(form)
+            let endpoint = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let endpoint = try await repository.createEndpoint(input, in: tx)
+                try await support.audit(context, request, action: "webhook.created", targetKind: "webhook_endpoint",
+                                        targetId: endpoint.id.uuidString.lowercased(),
+                                        details: ["url": String(endpoint.url.prefix(300)), "events": endpoint.events.joined(separator: ",")], in: tx)
+                return endpoint
+            }
+            return try await renderShow(context, id: endpoint.id, secret: input.secret,
+                                        notice: "Endpoint created. Copy the signing secret now: it is not shown again.")
+                .response(from: request, context: context)
+        } catch let error as AppError where error.kind == .validation {
+            return try await renderList(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                                        status: error.status).response(from: request, context: context)
+        }
+    }
+
+    // MARK: One endpoint
+
+    struct ShowView {
+        let layout: LayoutModel
+        let id: String
+        let url: String
+        let description: String
+        let events: [String]
+        let enabled: Bool
+        let created: String
+        let secret: String?
+        let deliveries: [Delivery]
+        struct Delivery {
+            let endpointId: String
+            let id: String
+            let eventType: String
+            let eventId: String
+            let created: String
+            let status: String
+            let statusLabel: String
+            let attempts: Int
+            let lastStatusCode: Int?
+            let lastError: String?
+            let nextAttempt: String?
+            let delivered: String?
+            let redeliverable: Bool
+            let log: [Attempt]
+        }
+        struct Attempt { let attempt: Int; let at: String; let statusCode: Int?; let error: String?; let durationMs: Int }
+    }
+
+    func renderShow(_ context: StaffRequestContext, id: UUID, secret: String? = nil, notice: String? = nil) async throws -> HTML {
+        let (endpoint, deliveries, attempts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let endpoint = try await repository.endpoint(id: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
+            let deliveries = try await repository.deliveries(endpoint: id, limit: 100, in: tx)
+            let attempts = try await repository.attempts(endpoint: id, deliveries: deliveries.map(\.id), in: tx)
+            return (endpoint, deliveries, attempts)
+        }
+        var layout = context.layout(title: "Webhook endpoint", current: "/admin/settings")
+        layout.notice = notice
+        let log = Dictionary(grouping: attempts, by: \.deliveryId)
+        let rows = deliveries.map { delivery in
+            ShowView.Delivery(
+                endpointId: id.uuidString.lowercased(), id: delivery.id.uuidString.lowercased(), eventType: delivery.eventType, eventId: delivery.eventId.uuidString.lowercased(),
+                created: DisplayDate.dateTime(delivery.createdAt), status: delivery.status.rawValue, statusLabel: delivery.status.label,
+                attempts: delivery.attempts, lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError,
+                nextAttempt: delivery.status == .queued ? DisplayDate.dateTime(delivery.nextAttemptAt) : nil,
+                delivered: delivery.deliveredAt.map { DisplayDate.dateTime($0) }, redeliverable: delivery.status != .sending,
+                log: (log[delivery.id] ?? []).map {
+                    ShowView.Attempt(attempt: $0.attempt, at: DisplayDate.dateTime($0.createdAt), statusCode: $0.statusCode, error: $0.error,
+                                     durationMs: $0.durationMs)
+                })
+        }
+        return try dependencies.renderer.render("admin/settings/webhook", theme: context.tenant.theme, ShowView(
+            layout: layout, id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description, events: endpoint.events,
+            enabled: endpoint.enabled, created: DisplayDate.dateTime(endpoint.createdAt), secret: secret, deliveries: rows))
+    }
+
+    @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderShow(context, id: try support.id(context, "webhook endpoint"), notice: SettingsSupport.notice(request, Self.messages))
+    }
+
+    func setEnabled(_ enabled: Bool, _ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "webhook endpoint")
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard try await repository.setEnabled(enabled, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
+            try await support.audit(context, request, action: enabled ? "webhook.enabled" : "webhook.disabled", targetKind: "webhook_endpoint",
+                                    targetId: id.uuidString.lowercased(), in: tx)
+            if enabled { try await tx.notify(channel: WebhookDelivery.channel, payload: "") }
+        }
+        return Redirect(to: "/admin/webhooks/\(id.uuidString.lowercased())?done=\(enabled ? "enabled" : "disabled")").response
+    }
+
+    @Sendable func enable(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        try await setEnabled(true, request, context: context)
+    }
+
+    @Sendable func disable(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        try await setEnabled(false, request, context: context)
+    }
+
+    @Sendable func rotate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try support.id(context, "webhook endpoint")
+        let secret = Self.newSecret()
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard try await repository.rotateSecret(secret, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
+            try await support.audit(context, request, action: "webhook.secret_rotated", targetKind: "webhook_endpoint",
+                                    targetId: id.uuidString.lowercased(), in: tx)
+        }
+        return try await renderShow(context, id: id, secret: secret,
+                                    notice: "New signing secret made; the old one no longer signs anything. Copy it now: it is not shown again.")
+    }
+
+    @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "webhook endpoint")
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let endpoint = try await repository.endpoint(id: id, in: tx), try await repository.deleteEndpoint(id, in: tx) else {
+                throw AppError.notFound("webhook endpoint")
+            }
+            try await support.audit(context, request, action: "webhook.deleted", targetKind: "webhook_endpoint", targetId: id.uuidString.lowercased(),
+                                    details: ["url": String(endpoint.url.prefix(300))], in: tx)
+        }
+        return Redirect(to: "/admin/webhooks?done=deleted").response
+    }
+
+    @Sendable func redeliver(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let id = try support.id(context, "webhook endpoint")
+        guard let text = context.parameters.get("delivery"), let delivery = UUID(uuidString: text) else { throw AppError.notFound("delivery") }
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let found = try await repository.delivery(id: delivery, endpoint: id, in: tx) else { throw AppError.notFound("delivery") }
+            guard try await repository.redeliver(delivery, endpoint: id, in: tx) else {
+                throw AppError(.conflict, code: "delivery_in_progress", "This delivery is being sent right now. Reload the page in a moment and try again if it fails.")
+            }
+            try await support.audit(context, request, action: "webhook.redelivered", targetKind: "webhook_delivery",
+                                    targetId: delivery.uuidString.lowercased(),
+                                    details: ["endpoint": id.uuidString.lowercased(), "event": found.eventType, "previous_status": found.status.rawValue], in: tx)
+        }
+        return Redirect(to: "/admin/webhooks/\(id.uuidString.lowercased())?done=redelivered").response
+    }
+}

@@ -28,6 +28,7 @@ public struct Customer: Sendable, Decodable {
     public let status: CustomerStatus
     public let externalId: String?
     public let createdAt: Date
+    public let updatedAt: Date
     public let lastSignInAt: Date?
 
     public var isEmailVerified: Bool { emailVerifiedAt != nil }

@@ -15,6 +15,13 @@ public protocol CustomerRepository: Sendable {
     func updateProfile(_ customer: UUID, name: String, phone: String, in transaction: TenantTransaction) async throws
     func changeEmail(_ customer: UUID, to email: String, in transaction: TenantTransaction) async throws
     func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws
+    // Sync by external id (integration API).
+    func find(externalId: String, in transaction: TenantTransaction) async throws -> Customer?
+    /// Customers changed at or after `since`, in (updated_at, id) order, after `cursor`.
+    func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Customer, SyncCursor)]
+    /// Sets what a billing system owns of a login (never its password or status).
+    func updateSynced(_ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
+                      in transaction: TenantTransaction) async throws -> Customer
 }
 
 public struct PostgresCustomerRepository: CustomerRepository {
@@ -106,5 +113,36 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws {
         try await transaction.execute("UPDATE customers SET last_sign_in_at = now() WHERE id = \(customer)")
+    }
+
+    public func find(externalId: String, in transaction: TenantTransaction) async throws -> Customer? {
+        try await transaction.first("SELECT * FROM customers WHERE external_id = \(externalId)")?.decode(Customer.self)
+    }
+
+    public func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Customer, SyncCursor)] {
+        try await transaction.rows("""
+            SELECT *, updated_at::text AS sync_key FROM customers WHERE \(SyncCursor.condition(since: since, after: cursor))
+             ORDER BY updated_at, id LIMIT \(limit)
+            """).map { row in
+            let customer = try row.decode(Customer.self)
+            return (customer, SyncCursor(updatedAt: try row.decode("sync_key", as: String.self), id: customer.id))
+        }
+    }
+
+    public func updateSynced(_ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
+                             in transaction: TenantTransaction) async throws -> Customer {
+        do {
+            // A changed address is no longer a verified one.
+            return try await transaction.first("""
+                UPDATE customers SET organization_id = \(organization), role = \(role), name = \(name), phone = \(phone),
+                       phone_digits = \(PhoneNumber.digits(phone)),
+                       email_verified_at = CASE WHEN email = \(email.lowercased()) THEN email_verified_at END,
+                       email = \(email.lowercased())
+                 WHERE id = \(customer) RETURNING *
+                """)!.decode(Customer.self)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            throw AppError(.conflict, code: "email_taken", "Another login already uses this email address.",
+                           fields: ["email": "Another login in this portal already uses this email address."])
+        }
     }
 }

@@ -92,6 +92,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandAssetsController(dependencies: dependencies).addRoutes(to: adminOnly)
     ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
+    APIKeysController(dependencies: dependencies).addRoutes(to: adminOnly)
     WebhooksController(dependencies: dependencies).addRoutes(to: adminOnly)
 
     try addAPIRoutes(to: router, dependencies)
@@ -124,4 +125,9 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     SubscriberAccountController(dependencies: dependencies).addRoutes(to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.
+    let integration = api.group("admin")
+        .add(middleware: APIKeyAuthenticator(pool: dependencies.pool, keys: dependencies.repositories.apiKeys))
+        .group(context: IntegrationAPIContext.self)
+        .add(middleware: APIKeyPolicy(limiter: dependencies.rateLimiter))
+    IntegrationController(dependencies: dependencies).addRoutes(to: integration)
 }

@@ -278,7 +278,7 @@ public struct StaffAppointments: Sendable {
                in tx: TenantTransaction) async throws {
         var details = details
         details["organization"] = appointment.organizationId.uuidString.lowercased()
-        try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action,
+        try await repositories.audit.record(.init(actorKind: staff.kind.rawValue, actorId: staff.id, actorLabel: staff.email, action: action,
                                                   targetKind: "appointment", targetId: appointment.id.uuidString.lowercased(), ip: origin.ip,
                                                   userAgent: origin.userAgent, details: details), in: tx)
     }

@@ -12,6 +12,7 @@ public struct Repositories: Sendable {
     public let settings: any TenantSettingsRepository
     public let branding: any BrandingRepository
     public let apiTokens: any SubscriberTokenStore
+    public let apiKeys: any APIKeyStore
     public var webhooks: any WebhookRepository = PostgresWebhookRepository()
 
     public static let postgres = Repositories(
@@ -25,6 +26,7 @@ public struct Repositories: Sendable {
         audit: PostgresAuditRepository(),
         settings: PostgresTenantSettingsRepository(),
         branding: PostgresBrandingRepository(),
-        apiTokens: PostgresSubscriberTokenStore()
+        apiTokens: PostgresSubscriberTokenStore(),
+        apiKeys: PostgresAPIKeyStore()
     )
 }

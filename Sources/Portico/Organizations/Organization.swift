@@ -67,7 +67,9 @@ public struct Equipment: Sendable, Decodable {
     public let serial: String
     public let mac: String
     public let installedOn: String?
+    public let externalId: String?
     public let createdAt: Date
+    public let updatedAt: Date
 }
 
 public struct NewEquipment: Sendable {
@@ -76,8 +78,11 @@ public struct NewEquipment: Sendable {
     public var mac: String
     /// ISO date (yyyy-mm-dd).
     public var installedOn: String?
+    /// The billing system's id for it (integration API upserts).
+    public var externalId: String?
 
-    public init(model: String, serial: String = "", mac: String = "", installedOn: String? = nil) {
+    public init(model: String, serial: String = "", mac: String = "", installedOn: String? = nil, externalId: String? = nil) {
+        self.externalId = externalId
         self.model = model
         self.serial = serial
         self.mac = mac

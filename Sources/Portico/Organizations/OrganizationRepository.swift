@@ -12,6 +12,13 @@ public protocol OrganizationRepository: Sendable {
     func count(search: String?, in transaction: TenantTransaction) async throws -> Int
     func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment
     func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment]
+    // Sync by external id (integration API).
+    func find(externalId: String, in transaction: TenantTransaction) async throws -> Organization?
+    /// Organizations changed at or after `since`, in (updated_at, id) order, after `cursor`.
+    func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Organization, SyncCursor)]
+    func equipment(externalId: String, organization: UUID, in transaction: TenantTransaction) async throws -> Equipment?
+    /// Replaces an item's fields; nil when it is not this organization's.
+    func updateEquipment(_ id: UUID, of organization: UUID, with fields: NewEquipment, in transaction: TenantTransaction) async throws -> Equipment?
 }
 
 public struct PostgresOrganizationRepository: OrganizationRepository {
@@ -89,17 +96,48 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
 
     public func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment {
         try await transaction.first("""
-            INSERT INTO equipment (tenant_id, organization_id, model, serial, mac, installed_on)
-            VALUES (\(transaction.tenant), \(organization), \(new.model), \(new.serial), \(new.mac.lowercased()), \(new.installedOn)::date)
-            RETURNING id, organization_id, model, serial, mac, installed_on::text, created_at
+            INSERT INTO equipment (tenant_id, organization_id, model, serial, mac, installed_on, external_id)
+            VALUES (\(transaction.tenant), \(organization), \(new.model), \(new.serial), \(new.mac.lowercased()), \(new.installedOn)::date, \(new.externalId))
+            RETURNING \(Self.equipmentColumns)
             """)!.decode(Equipment.self)
     }
 
     public func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment] {
         try await transaction.rows("""
-            SELECT id, organization_id, model, serial, mac, installed_on::text, created_at
+            SELECT \(Self.equipmentColumns)
               FROM equipment WHERE organization_id = \(organization) ORDER BY installed_on NULLS LAST, model
             """).map { try $0.decode(Equipment.self) }
+    }
+
+    static let equipmentColumns: SQL = "id, organization_id, model, serial, mac, installed_on::text AS installed_on, external_id, created_at, updated_at"
+
+    public func find(externalId: String, in transaction: TenantTransaction) async throws -> Organization? {
+        try await transaction.first("SELECT * FROM organizations WHERE external_id = \(externalId)")?.decode(Organization.self)
+    }
+
+    public func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Organization, SyncCursor)] {
+        try await transaction.rows("""
+            SELECT *, updated_at::text AS sync_key FROM organizations WHERE \(SyncCursor.condition(since: since, after: cursor))
+             ORDER BY updated_at, id LIMIT \(limit)
+            """).map { row in
+            let organization = try row.decode(Organization.self)
+            return (organization, SyncCursor(updatedAt: try row.decode("sync_key", as: String.self), id: organization.id))
+        }
+    }
+
+    public func equipment(externalId: String, organization: UUID, in transaction: TenantTransaction) async throws -> Equipment? {
+        try await transaction.first("""
+            SELECT \(Self.equipmentColumns) FROM equipment WHERE external_id = \(externalId) AND organization_id = \(organization)
+            """)?.decode(Equipment.self)
+    }
+
+    public func updateEquipment(_ id: UUID, of organization: UUID, with fields: NewEquipment, in transaction: TenantTransaction) async throws -> Equipment? {
+        try await transaction.first("""
+            UPDATE equipment SET model = \(fields.model), serial = \(fields.serial), mac = \(fields.mac.lowercased()),
+                   installed_on = \(fields.installedOn)::date
+             WHERE id = \(id) AND organization_id = \(organization)
+            RETURNING \(Self.equipmentColumns)
+            """)?.decode(Equipment.self)
     }
 }
 

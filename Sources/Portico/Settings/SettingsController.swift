@@ -74,6 +74,7 @@ struct SettingsController {
             .init(title: "Staff", href: "/admin/staff", summary: "Invite staff, change roles, deactivate accounts."),
             .init(title: "Branding", href: "/admin/branding", summary: "Logo, colours and texts of the portal and emails."),
             .init(title: "Domains", href: "/admin/domains", summary: "Custom domains and the primary one used in email links."),
+            .init(title: "API keys", href: "/admin/api-keys", summary: "Keys for your billing or CRM system to sync accounts and work orders."),
             .init(title: "Webhooks", href: "/admin/webhooks", summary: "Signed event POSTs to your billing or CRM system, with a delivery log."),
         ]
         return try dependencies.renderer.render("admin/settings/index", theme: context.tenant.theme,

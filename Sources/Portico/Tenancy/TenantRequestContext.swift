@@ -73,9 +73,16 @@ public struct SignedInStaff: Sendable {
     public let name: String
     public let email: String
     public let role: StaffRole
+    /// `.integration` when an API key acts through the staff services (id: the key's id).
+    public var kind: Actor.Kind = .staff
 
     public var displayName: String { name.isEmpty ? email : name }
-    public var actor: Actor { Actor(kind: .staff, id: id, name: displayName) }
+    public var actor: Actor { Actor(kind: kind, id: id, name: displayName) }
+
+    /// An integration API key acting with the rights of an admin, recorded as itself.
+    public static func integration(_ key: APIKeyIdentity) -> SignedInStaff {
+        SignedInStaff(id: key.id, name: key.actor.name, email: key.actor.name, role: .admin, kind: .integration)
+    }
 }
 
 import Foundation

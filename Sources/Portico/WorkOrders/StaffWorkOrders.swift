@@ -106,9 +106,20 @@ public struct StaffWorkOrders: Sendable {
             let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: staff.actor,
                                                                    reason: update.reason, in: tx)
             try await notify(before: order, after: updated, reason: update.reason, tenant: tenant, in: tx)
+            if staff.kind == .integration && updated.version != order.version {
+                try await auditIntegration(staff, action: "work_order.updated", order: updated,
+                                           details: ["status": "\(order.status.rawValue) → \(updated.status.rawValue)", "reason": update.reason], in: tx)
+            }
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
+    }
+
+    /// Staff changes live in the order's history; an integration's writes are audited too, so
+    /// the audit log shows what each API key did.
+    func auditIntegration(_ staff: SignedInStaff, action: String, order: WorkOrder, details: [String: String], in tx: TenantTransaction) async throws {
+        try await repositories.audit.record(.init(actorKind: staff.kind.rawValue, actorId: staff.id, actorLabel: staff.email, action: action,
+                                                  targetKind: "work_order", targetId: String(order.number), details: details), in: tx)
     }
 
     /// Approves a submitted order, optionally setting ETA, priority and assignee.
@@ -213,6 +224,10 @@ public struct StaffWorkOrders: Sendable {
             ), by: staff.actor, in: tx)
             if approve {
                 try await tx.execute("UPDATE work_orders SET approved_at = now(), submitted_at = COALESCE(submitted_at, now()) WHERE id = \(order.id)")
+            }
+            if staff.kind == .integration {
+                try await auditIntegration(staff, action: "work_order.created", order: order,
+                                           details: ["account": org.accountNumber, "status": order.status.rawValue], in: tx)
             }
             try await webhooks.workOrderCreated(order, tenant: tenant, in: tx)
             return order

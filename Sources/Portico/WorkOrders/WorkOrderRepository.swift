@@ -57,6 +57,10 @@ public protocol WorkOrderRepository: Sendable {
     /// How many attachments the order has (only subscriber-visible ones unless `includeInternal`).
     /// Locks the order row first, so concurrent uploads to the same order count one after another.
     func lockAndCountAttachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> Int
+    /// Orders changed at or after `since` (optionally in some statuses), in (updated_at, id)
+    /// order after `cursor`: what a sync walks (integration API).
+    func changed(since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
+                 in transaction: TenantTransaction) async throws -> [(WorkOrder, SyncCursor)]
 }
 
 public struct NewAttachment: Sendable {
@@ -237,6 +241,19 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
             }
         }
         return SQL.join(conditions, separator: " AND ")
+    }
+
+    public func changed(since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
+                        in transaction: TenantTransaction) async throws -> [(WorkOrder, SyncCursor)] {
+        let status: SQL = statuses.isEmpty ? "" : " AND status = ANY(\(statuses.map(\.rawValue))::text[])"
+        return try await transaction.rows("""
+            SELECT \(Self.columns), updated_at::text AS sync_key FROM work_orders
+             WHERE \(SyncCursor.condition(since: since, after: cursor))\(status)
+             ORDER BY updated_at, id LIMIT \(limit)
+            """).map { row in
+            let order = try row.decode(WorkOrder.self)
+            return (order, SyncCursor(updatedAt: try row.decode("sync_key", as: String.self), id: order.id))
+        }
     }
 
     public func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder] {

@@ -438,15 +438,22 @@ public struct CustomerAccounts: Sendable {
             let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
             let member = try await repositories.customers.create(NewCustomer(
                 organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
-            try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: email, customerID: member.id, organizationID: organization,
-                                           createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(.inviteCustomer, to: email, name: trimmed, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/invite/\(token)")], in: tx)
+            try await enqueueInvitation(for: member, token: token, createdByStaff: createdByStaff, tenant: tenant, in: tx)
             try await repositories.audit.record(.init(actorKind: createdByStaff == nil ? "customer" : "staff", actorId: createdByStaff,
                                                       actorLabel: invitedBy, action: "customer.invited", targetKind: "customer", targetId: email,
                                                       ip: origin.ip, userAgent: origin.userAgent), in: tx)
             return member
         }
+    }
+
+    /// Emails a login without a password its invitation link (single use, hashed at rest),
+    /// in the caller's transaction.
+    public func enqueueInvitation(for member: Customer, token: String = SecureRandom.token(), createdByStaff: UUID?, tenant: ResolvedTenant,
+                                  in tx: TenantTransaction) async throws {
+        try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: member.email, customerID: member.id, organizationID: member.organizationId,
+                                       createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
+        try await dependencies.outbox.enqueue(.inviteCustomer, to: member.email, name: member.name, tenant: tenant,
+                                              values: ["actionUrl": tenant.url("/portal/invite/\(token)")], in: tx)
     }
 
     // MARK: Profile

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/api-keys` (admins, under Settings): keys for the integration API. A new key is
+/// shown once, on the page that answers its creation; only its hash is kept. Revoking takes
+/// effect on the next request. Creation and revocation are audited.
+struct APIKeysController {
+    let dependencies: AppDependencies
+    var keys: any APIKeyStore { dependencies.repositories.apiKeys }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/api-keys", use: list)
+        group.post("admin/api-keys", use: create)
+        group.post("admin/api-keys/:id/revoke", use: revoke)
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let form: FormView
+        let rows: [Row]
+        let created: Created?
+        let readChecked: Bool
+        struct Row {
+            let id: String
+            let name: String
+            let prefix: String
+            let scopes: String
+            let created: String
+            let lastUsed: String
+            let revoked: String?
+        }
+        struct Created {
+            let name: String
+            let secret: String
+            let scopes: String
+        }
+    }
+
+    static func scopeLabel(_ scopes: Set<APIKeyIdentity.Scope>) -> String { scopes.contains(.write) ? "Read and write" : "Read only" }
+
+    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let records = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
+        var layout = context.layout(title: "API keys", current: "/admin/settings")
+        layout.notice = notice
+        let rows = records.map {
+            ListView.Row(id: $0.id.uuidString.lowercased(), name: $0.name, prefix: $0.keyPrefix + "…", scopes: Self.scopeLabel($0.scopes),
+                         created: DisplayDate.dateTime($0.createdAt), lastUsed: $0.lastUsedAt.map(DisplayDate.dateTime) ?? "Never",
+                         revoked: $0.revokedAt.map(DisplayDate.dateTime))
+        }
+        return try dependencies.renderer.render("admin/api-keys", theme: context.tenant.theme, ListView(
+            layout: layout, form: FormView(form), rows: rows, created: created, readChecked: form.values["scope"] != "write"), status: status)
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await render(context)
+    }
+
+    @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        do {
+            let (name, scopes) = try PostgresAPIKeyStore.validate(name: form.text("name"), scope: form.text("scope"))
+            let created = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                let created = try await keys.create(name: name, scopes: scopes, createdBy: context.staff.id, in: tx)
+                try await dependencies.repositories.audit.record(.init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.created",
+                    targetKind: "api_key", targetId: created.record.id.uuidString.lowercased(), ip: context.clientIP,
+                    userAgent: request.headers[.userAgent] ?? "",
+                    details: ["name": name, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]), in: tx)
+                return created
+            }
+            return try await render(context, notice: "API key “\(name)” created. Copy it now: it is shown only this once.",
+                                    created: .init(name: name, secret: created.secret, scopes: Self.scopeLabel(scopes)), status: .created)
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await render(context, form: state, status: error.status)
+        }
+    }
+
+    @Sendable func revoke(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("API key") }
+        let revoked = try await dependencies.pool.withTenant(context.tenant.id) { tx -> APIKeyRecord? in
+            guard let record = try await keys.revoke(id: id, in: tx) else { return nil }
+            try await dependencies.repositories.audit.record(.init(
+                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.revoked",
+                targetKind: "api_key", targetId: record.id.uuidString.lowercased(), ip: context.clientIP,
+                userAgent: request.headers[.userAgent] ?? "", details: ["name": record.name, "prefix": record.keyPrefix]), in: tx)
+            return record
+        }
+        guard let revoked else { throw AppError.notFound("API key") }
+        return try await render(context, notice: "API key “\(revoked.name)” is revoked: requests with it are refused from now on.")
+    }
+}

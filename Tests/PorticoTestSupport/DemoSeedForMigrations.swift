@@ -40,6 +40,8 @@ public enum DemoSeedForMigrations {
              SELECT tenant_id, id, repeat('a', 64) FROM organizations LIMIT 1;
         INSERT INTO api_tokens (tenant_id, token_hash, kind, family_id, customer_id, expires_at)
              SELECT tenant_id, repeat('9', 64), 'refresh', gen_random_uuid(), id, now() + interval '1 day' FROM customers LIMIT 1;
+        INSERT INTO api_keys (tenant_id, name, key_prefix, key_hash, scopes)
+             VALUES (current_setting('app.tenant_id')::uuid, 'Billing', 'pk_abcd', repeat('8', 64), '{read,write}');
         INSERT INTO webhook_endpoints (tenant_id, url, events, secret)
              VALUES (current_setting('app.tenant_id')::uuid, 'https://hooks.example.net/portico', '{work_order.created}', repeat('a', 64));
         INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)

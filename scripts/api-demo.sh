@@ -71,12 +71,37 @@ expect 200 "login"
 access=$(json access_token <<<"$tokens"); refresh=$(json refresh_token <<<"$tokens")
 echo "    access_token ${access:0:12}…  refresh_token ${refresh:0:12}…  expires_in $(json expires_in <<<"$tokens") s"
 
+step "Confirm the email address (the link in the message the demo wrote to ${PORTICO_DATA_DIR:-.portico}/mail/)"
+link=$(python3 - "$email" "${PORTICO_DATA_DIR:-.portico}/mail" <<'PY'
+import email, glob, os, re, sys
+address, folder = sys.argv[1], sys.argv[2]
+for path in sorted(glob.glob(os.path.join(folder, "*.eml")), key=os.path.getmtime, reverse=True):
+    message = email.message_from_binary_file(open(path, "rb"))
+    if address not in (message.get("To") or ""):
+        continue
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            found = re.search(r"https?://\S*/portal/verify\?token=[A-Za-z0-9_-]+", part.get_payload(decode=True).decode())
+            if found:
+                print(found.group(0))
+                sys.exit(0)
+sys.exit(1)
+PY
+) || fail "no verification email for $email in ${PORTICO_DATA_DIR:-.portico}/mail/ (is the demo server writing mail there?)"
+[[ $(http -o /dev/null -w '%{http_code}' "$link") == 200 ]] || fail "the verification link did not work: $link"
+echo "    verified through ${link%%\?*}"
+
 step "GET /me"
 call GET /me "" "$access" | show
 expect 200 "me"
 
+step "GET /work-order-categories"
+category=$(call GET /work-order-categories "" "$access" | json items.0.name)
+expect 200 "categories"
+echo "    first category: $category"
+
 step "POST /work-orders  (submit)"
-order=$(call POST /work-orders '{"title":"No signal since the storm","description":"The antenna light is off and the router shows no WAN link.","submit":true}' "$access")
+order=$(call POST /work-orders "{\"title\":\"No signal since the storm\",\"description\":\"The antenna light is off and the router shows no WAN link.\",\"category\":\"$category\",\"submit\":true}" "$access")
 expect 201 "create work order"
 number=$(json number <<<"$order")
 echo "$order" | show

@@ -119,6 +119,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
         .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
     WorkOrderAPIController(dependencies: dependencies).addRoutes(to: subscriber)
+    WorkOrderCategoriesAPIController(dependencies: dependencies).addRoutes(to: subscriber)
     subscriberAuth.addRoutes(to: subscriber)
     SubscriberProfileController(dependencies: dependencies).addRoutes(to: subscriber)
     SubscriberAppointmentsController(dependencies: dependencies).addRoutes(to: subscriber)

@@ -135,6 +135,17 @@ struct WorkOrderAPITests {
             let client = APIClient(app: app, host: world.tenant.host, token: world.token)
             let before = try await Self.snapshot(world.tenant)
 
+            // The app learns the categories it may send (active ones, by name); another tenant's never show.
+            let other = try await TestTenant.create()
+            try await other.transaction { tx in
+                try await tx.execute("INSERT INTO work_order_categories (tenant_id, name) VALUES (\(tx.tenant), 'Foreign')")
+            }
+            let categories = try await client.get("/api/v1/work-order-categories")
+            #expect(categories.status == .ok)
+            #expect(categories["items"]?.array?.compactMap { $0["name"]?.string } == ["Repair"])
+            #expect(categories["items"]?[0]?["help_text"]?.string == "Broken things")
+            #expect(try await client.with(token: nil).get("/api/v1/work-order-categories").status == .unauthorized)
+
             let empty = try await client.post("/api/v1/work-orders", json: [String: Any]())
             #expect(empty.status == .unprocessableContent)
             #expect(empty.errorCode == "validation_failed")

@@ -70,7 +70,32 @@ public enum APIBody {
                            "The body has fields this endpoint does not accept: \(unknown.sorted().prefix(20).joined(separator: ", ")).",
                            fields: fields)
         }
+        // PostgreSQL text cannot hold U+0000: refuse it here with the field's name rather than
+        // let it fail at the database.
+        if let field = firstFieldWithNUL(dictionary, path: "") {
+            throw AppError.validation([field: "Text may not contain the NUL character (\\u0000)."])
+        }
         return data
+    }
+
+    static func firstFieldWithNUL(_ value: Any, path: String) -> String? {
+        switch value {
+        case let text as String:
+            return text.unicodeScalars.contains("\u{0}") ? (path.isEmpty ? "body" : path) : nil
+        case let object as [String: Any]:
+            for (key, member) in object {
+                if key.unicodeScalars.contains("\u{0}") { return path.isEmpty ? "body" : path }
+                if let found = firstFieldWithNUL(member, path: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (index, member) in array.enumerated() {
+                if let found = firstFieldWithNUL(member, path: "\(path).\(index)") { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
     }
 
     static func tooLarge(_ limit: Int) -> AppError {

@@ -146,6 +146,11 @@ struct WorkOrderAPITests {
             #expect(categories["items"]?[0]?["help_text"]?.string == "Broken things")
             #expect(try await client.with(token: nil).get("/api/v1/work-order-categories").status == .unauthorized)
 
+            // Found by the fuzz: a NUL character (which PostgreSQL text cannot hold) is a 422, not a 503.
+            let nul = try await client.post("/api/v1/work-orders", json: ["title": "No\u{0}signal"])
+            #expect(nul.status == .unprocessableContent)
+            #expect(nul.errorFields["title"]?.contains("NUL") == true)
+
             let empty = try await client.post("/api/v1/work-orders", json: [String: Any]())
             #expect(empty.status == .unprocessableContent)
             #expect(empty.errorCode == "validation_failed")

@@ -73,6 +73,15 @@ public final class TestApp: Sendable {
         dnsResolver: (any DNSResolver)? = nil,
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
+        try await ConnectionBudget.applications.withSlot {
+            try await run(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport, dnsResolver: dnsResolver, body)
+        }
+    }
+
+    private static func run<T: Sendable>(
+        configuration: AppConfiguration, databaseURL: String?, mailTransport: (any MailTransport)?, dnsResolver: (any DNSResolver)?,
+        _ body: (TestApp) async throws -> T
+    ) async throws -> T {
         let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport,
                                                   dnsResolver: dnsResolver)
         let app = try await TestApp(dependencies: dependencies)

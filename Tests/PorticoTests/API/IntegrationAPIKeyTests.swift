@@ -182,10 +182,11 @@ struct IntegrationAPIKeyTests {
         let calm = try await IntegrationSupport.key(tenant, name: "Calm")
         let id = try await tenant.transaction { tx in try await tx.scalar("SELECT id FROM api_keys WHERE name = 'Runaway loop'", as: UUID.self) }!
         let pool = try await TestCluster.database().appPool
-        try await pool.query("""
-            INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES (\(RateLimit.apiKeyBucket(id)), now(), \(RateLimit.apiKey.limit))
-            """)
         try await TestApp.with { (app: TestApp) async throws in
+            // The window opens only once the app is up: the test may have waited for it.
+            try await pool.query("""
+                INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES (\(RateLimit.apiKeyBucket(id)), now(), \(RateLimit.apiKey.limit))
+                """)
             let limited = try await IntegrationSupport.client(app, tenant, key: busy).get("/api/v1/admin/organizations")
             #expect(limited.status == .tooManyRequests)
             #expect(limited.errorCode == "rate_limited")

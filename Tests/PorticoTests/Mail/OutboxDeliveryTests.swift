@@ -16,12 +16,16 @@ struct OutboxDeliveryTests {
         let dependencies: AppDependencies
     }
 
-    static let database = Task { try await TestCluster.migratedScratchDatabase(prefix: "outbox") }
+    /// One database and one pool for the whole (serialized) suite, rather than a pool per test
+    /// left open until the run ends.
+    static let shared = Task {
+        let urls = try await TestCluster.migratedScratchDatabase(prefix: "outbox")
+        return try await TestApp.dependencies(databaseURL: urls.appURL)
+    }
 
     /// A tenant with a verified primary custom domain (links must use it) in the suite's database.
     func world(primaryDomain: Bool = true) async throws -> World {
-        let urls = try await Self.database.value
-        let dependencies = try await TestApp.dependencies(databaseURL: urls.appURL)
+        let dependencies = try await Self.shared.value
         let tenant = try await TestTenant.create(name: "Outbox & Co Wireless", pool: dependencies.pool)
         try await tenant.transaction { tx in
             try await tx.execute("UPDATE tenant_branding SET support_email = 'help@outbox-co.example', color_primary = '#0a7b55'")

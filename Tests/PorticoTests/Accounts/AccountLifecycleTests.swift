@@ -77,8 +77,9 @@ struct AccountLifecycleTests {
             try await live.signInCustomer(customer.email)
             let stale = Browser(app: app, host: tenant.host)
             try await stale.signInCustomer(customer.email)
+            let staleToken = try #require(stale.cookie("portico_session"))
             try await tenant.transaction { tx in
-                try await tx.execute("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE token_hash = \(AccountTokens.hash(stale.cookie("portico_session")!))")
+                try await tx.execute("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE token_hash = \(AccountTokens.hash(staleToken))")
                 try await AccountTokens.insert(token: "old-token-\(UUID())", kind: .verifyEmail, email: customer.email, customerID: customer.id,
                                                lifetime: .seconds(1), in: tx)
                 try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '8 days' WHERE customer_id = \(customer.id)")

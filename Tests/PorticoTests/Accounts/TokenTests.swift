@@ -125,10 +125,11 @@ struct TokenTests {
             try await here.signInCustomer(customer.email)
             try await elsewhere.signInCustomer(customer.email)
             let accounts = CustomerAccounts(dependencies: app.dependencies)
+            let token = try #require(here.cookie("portico_session"))
             let session = try await app.dependencies.pool.withTenant(tenant.id) { tx in
-                try await app.dependencies.sessions.find(token: here.cookie("portico_session")!, in: tx)
+                try await app.dependencies.sessions.find(token: token, in: tx)
             }
-            let auth = AuthState(token: here.cookie("portico_session")!, session: try #require(session))
+            let auth = AuthState(token: token, session: try #require(session))
             let resolved = try await app.dependencies.directory.resolve(host: tenant.host)
             guard case .tenant(let resolvedTenant) = resolved else { Issue.record("tenant did not resolve"); return }
             let wrong = await #expect(throws: AppError.self) {

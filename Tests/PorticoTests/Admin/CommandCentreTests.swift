@@ -187,10 +187,11 @@ struct CommandCentreTests {
         try await TestApp.with { (app: TestApp) async throws in
             let console = Browser(app: app, host: day.tenant.host)
             try await console.signInStaff(day.agent.email)
+            let cookie = try #require(console.cookie("portico_session"))
             let collector = StreamCollector()
             let stream = Task {
                 _ = try? await app.stream(.get, "/admin/events", host: day.tenant.host,
-                                          headers: [.cookie: "portico_session=\(console.cookie("portico_session")!)"], into: collector)
+                                          headers: [.cookie: "portico_session=\(cookie)"], into: collector)
             }
             try await eventually(timeout: .seconds(20)) { collector.text.contains(": connected") }
             try await other.transaction { tx in

@@ -102,10 +102,11 @@ struct PortalPagesTests {
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             try await browser.signInCustomer(me.customer.email)
+            let cookie = try #require(browser.cookie("portico_session"))
             let collector = StreamCollector()
             let stream = Task {
                 _ = try? await app.stream(.get, "/portal/events?work_order=\(me.orderNumber)", host: tenant.host,
-                                          headers: [.cookie: "portico_session=\(browser.cookie("portico_session")!)"], into: collector)
+                                          headers: [.cookie: "portico_session=\(cookie)"], into: collector)
             }
             // The stream subscribes before it writes its first line.
             try await eventually(timeout: .seconds(20)) { collector.text.contains(": connected") }

@@ -5,6 +5,12 @@ import Hummingbird
 /// refused, so a misspelt field is an error the client sees, not a change silently dropped.
 public protocol APIRequestBody: Decodable, Sendable {
     static var fields: Set<String> { get }
+    /// For a field holding an object or an array of objects: the keys those objects accept.
+    static var nestedFields: [String: Set<String>] { get }
+}
+
+extension APIRequestBody {
+    public static var nestedFields: [String: Set<String>] { [:] }
 }
 
 /// Reads JSON request bodies for the API with one set of rules and errors:
@@ -24,7 +30,7 @@ public enum APIBody {
     public static func decode<Body: APIRequestBody>(
         _ type: Body.Type, from request: Request, limit: Int = defaultLimit
     ) async throws -> Body {
-        let data = try await jsonObjectData(from: request, limit: limit, allowedFields: Body.fields)
+        let data = try await jsonObjectData(from: request, limit: limit, allowedFields: Body.fields, nestedFields: Body.nestedFields)
         do {
             return try decoder.decode(Body.self, from: data)
         } catch let error as DecodingError {
@@ -33,7 +39,8 @@ public enum APIBody {
     }
 
     /// Checks type, size, shape and keys; returns the bytes to decode.
-    static func jsonObjectData(from request: Request, limit: Int, allowedFields: Set<String>) async throws -> Data {
+    static func jsonObjectData(from request: Request, limit: Int, allowedFields: Set<String>,
+                               nestedFields: [String: Set<String>] = [:]) async throws -> Data {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard mediaType == "application/json" else {
@@ -59,16 +66,18 @@ public enum APIBody {
         guard let dictionary = object as? [String: Any] else {
             throw AppError(.badRequest, code: "malformed_json", "The body must be a JSON object.")
         }
-        let unknown = Set(dictionary.keys).subtracting(allowedFields)
-        if !unknown.isEmpty {
-            let accepted = allowedFields.sorted().joined(separator: ", ")
-            var fields: [String: String] = [:]
-            for key in unknown.prefix(20) {
-                fields[String(key.prefix(100))] = "This field is not recognised here. Accepted fields: \(accepted)."
+        try refuseUnknownKeys(of: dictionary, allowed: allowedFields, path: "")
+        for (field, allowed) in nestedFields {
+            switch dictionary[field] {
+            case let object as [String: Any]:
+                try refuseUnknownKeys(of: object, allowed: allowed, path: "\(field).")
+            case let array as [Any]:
+                for case (let index, let object as [String: Any]) in array.enumerated() {
+                    try refuseUnknownKeys(of: object, allowed: allowed, path: "\(field).\(index).")
+                }
+            default:
+                break  // missing or mistyped: decoding names it
             }
-            throw AppError(.badRequest, code: "unknown_fields",
-                           "The body has fields this endpoint does not accept: \(unknown.sorted().prefix(20).joined(separator: ", ")).",
-                           fields: fields)
         }
         // PostgreSQL text cannot hold U+0000: refuse it here with the field's name rather than
         // let it fail at the database.
@@ -76,6 +85,21 @@ public enum APIBody {
             throw AppError.validation([field: "Text may not contain the NUL character (\\u0000)."])
         }
         return data
+    }
+
+    /// 400 `unknown_fields` naming each unexpected key (with `path`, e.g. `preferred_times.0.`)
+    /// and the keys accepted there.
+    static func refuseUnknownKeys(of object: [String: Any], allowed: Set<String>, path: String) throws {
+        let unknown = Set(object.keys).subtracting(allowed)
+        guard !unknown.isEmpty else { return }
+        let accepted = allowed.sorted().joined(separator: ", ")
+        let named = unknown.sorted().prefix(20).map { path + String($0.prefix(100)) }
+        var fields: [String: String] = [:]
+        for key in named {
+            fields[key] = "This field is not recognised here. Accepted fields: \(accepted)."
+        }
+        throw AppError(.badRequest, code: "unknown_fields",
+                       "The body has fields this endpoint does not accept: \(named.joined(separator: ", ")).", fields: fields)
     }
 
     static func firstFieldWithNUL(_ value: Any, path: String) -> String? {

@@ -37,7 +37,12 @@ public struct IPNetwork: Sendable, Equatable {
     }
 
     public func contains(_ text: String) -> Bool {
-        guard let other = IPNetwork.parseAddress(text), other.count == address.count else { return false }
+        guard let other = IPNetwork.parseAddress(text) else { return false }
+        return contains(bytes: other)
+    }
+
+    func contains(bytes other: [UInt8]) -> Bool {
+        guard other.count == address.count else { return false }
         var remaining = prefixLength
         for index in 0..<address.count where remaining > 0 {
             let bits = min(8, remaining)

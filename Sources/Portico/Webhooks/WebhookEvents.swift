@@ -137,17 +137,27 @@ public struct WebhookEvents: Sendable {
 
     // MARK: Events
 
+    /// A draft is the subscriber's own until submitted (staff do not see it either), so the
+    /// ISP's systems first hear of an order when it is submitted or created by staff.
     public func workOrderCreated(_ order: WorkOrder, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+        guard order.status != .draft else { return }
         try await publish(.workOrderCreated, tenant: tenant, in: tx) { try await workOrderData(order, previous: nil, in: tx) }
     }
 
-    /// Publishes `work_order.status_changed` when the status differs (no-op otherwise).
+    /// Publishes `work_order.status_changed` when the status differs (no-op otherwise). A
+    /// draft being submitted is the order's `work_order.created`; a draft being discarded is
+    /// nothing the ISP ever saw.
     public func workOrderChanged(from before: WorkOrder, to after: WorkOrder, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
         guard before.status != after.status else { return }
+        if before.status == .draft {
+            if after.status == .submitted { try await workOrderCreated(after, tenant: tenant, in: tx) }
+            return
+        }
         try await publish(.workOrderStatusChanged, tenant: tenant, in: tx) { try await workOrderData(after, previous: before.status, in: tx) }
     }
 
     public func commentAdded(_ comment: WorkOrderComment, to order: WorkOrder, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+        guard order.status != .draft else { return }
         try await publish(.workOrderCommentAdded, tenant: tenant, in: tx) {
             CommentData(workOrderId: order.id.uuidString.lowercased(), workOrderNumber: order.number, commentId: comment.id.uuidString.lowercased(),
                         authorKind: comment.authorKind, visibility: comment.visibility.rawValue, body: comment.body,

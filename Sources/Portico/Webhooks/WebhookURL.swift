@@ -47,17 +47,32 @@ public struct WebhookURLProblem: Error, Sendable {
 }
 
 /// Which addresses webhooks may not reach (unless `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`):
-/// loopback, private, carrier-grade NAT, link-local, multicast, unspecified and reserved ones.
+/// loopback, private, carrier-grade NAT, link-local, multicast, unspecified and reserved ones,
+/// and IPv6 addresses that carry one of those IPv4 addresses (NAT64, 6to4) — a NAT64 gateway
+/// would otherwise relay `64:ff9b::7f00:1` to the ISP's own 127.0.0.1.
 public enum AddressGuard {
     static let forbidden: [IPNetwork] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-        "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8",
+        "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
     ].compactMap { IPNetwork($0) }
+
+    /// Well-known NAT64 (RFC 6052): the IPv4 address is the last 32 bits.
+    static let nat64 = IPNetwork("64:ff9b::/96")!
+    /// 6to4 (RFC 3056): the IPv4 address is bits 16–47.
+    static let sixToFour = IPNetwork("2002::/16")!
 
     /// True for an address literal in a forbidden range (false for anything that is not an address).
     public static func isForbidden(_ address: String) -> Bool {
-        forbidden.contains { $0.contains(address) }
+        guard let bytes = IPNetwork.parseAddress(address) else { return false }
+        return isForbidden(bytes: bytes)
+    }
+
+    static func isForbidden(bytes: [UInt8]) -> Bool {
+        if forbidden.contains(where: { $0.contains(bytes: bytes) }) { return true }
+        if nat64.contains(bytes: bytes) { return isForbidden(bytes: Array(bytes[12..<16])) }
+        if sixToFour.contains(bytes: bytes) { return isForbidden(bytes: Array(bytes[2..<6])) }
+        return false
     }
 
     public static func isAddressLiteral(_ text: String) -> Bool { IPNetwork.parseAddress(text) != nil }

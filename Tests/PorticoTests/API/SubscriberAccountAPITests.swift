@@ -157,6 +157,12 @@ struct SubscriberAccountAPITests {
             #expect(none.errorFields["preferred_times"] != nil)
             let badDate = try await client.post("/api/v1/appointments/\(later)/reschedule", json: ["preferred_times": [["starts_at": "tomorrow", "ends_at": end]]])
             #expect(badDate.status == .unprocessableContent)
+            // A misspelt key inside a window is refused by name, like one at the top level.
+            let misspelt = try await client.post("/api/v1/appointments/\(later)/reschedule", json: [
+                "preferred_times": [["starts_at": start, "ends_at": end], ["starts_at": start, "ends_at": end, "timezone": "UTC"]]])
+            #expect(misspelt.status == .badRequest)
+            #expect(misspelt.errorCode == "unknown_fields")
+            #expect(misspelt.errorFields["preferred_times.1.timezone"]?.contains("starts_at") == true)
             let moved = try await client.post("/api/v1/appointments/\(later)/reschedule", json: [
                 "preferred_times": [["starts_at": start, "ends_at": end]], "note": "Mornings are best"])
             #expect(moved.status == .ok, "\(moved)")

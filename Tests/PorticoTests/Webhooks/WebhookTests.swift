@@ -537,6 +537,46 @@ struct WebhookTests {
         }
     }
 
+    @Test("drafts are the subscriber's own: saving, editing or discarding one sends nothing; submitting it is its work_order.created")
+    func draftsStayPrivate() async throws {
+        let world = try await world()
+        try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
+            let console = try await console(app, world)
+            _ = try await createEndpoint(console, url: "http://127.0.0.1:9/never")
+            let subscriber = Browser(app: app, host: world.tenant.host)
+            try await subscriber.signInCustomer(world.customer.email)
+            let draft = ["title": "Maybe a second dish", "description": "Thinking about it", "priority": "normal", "quantity": "1", "action": "save"]
+            try await subscriber.get("/portal/work-orders/new")
+            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders", draft)))
+            try await subscriber.get("/portal/work-orders/new")
+            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders", draft)))
+            try await subscriber.get("/portal/work-orders/1001/edit")
+            var edited = draft
+            edited["description"] = "Decided: yes"
+            edited["version"] = "1"
+            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders/1001/edit", edited)))
+            try await subscriber.get("/portal/work-orders/1002")
+            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders/1002/cancel", ["reason": "Never mind", "version": "1"])))
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM work_orders WHERE status = 'cancelled'") == 1)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0)
+
+            try await subscriber.get("/portal/work-orders/1001/edit")
+            edited["version"] = "2"
+            edited["action"] = "submit"
+            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders/1001/edit", edited)))
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 1)
+            let payload = try await world.tenant.transaction { tx in
+                try await tx.first("SELECT event_type, payload::text AS payload FROM webhook_deliveries")
+            }
+            #expect(try payload?.decode("event_type", as: String.self) == "work_order.created")
+            let text = try #require(try payload?.decode("payload", as: String.self))
+            let data = try Self.json(text)["data"] as? [String: Any]
+            #expect(data?["number"] as? Int == 1001)
+            #expect(data?["status"] as? String == "submitted")
+            #expect(data?["previous_status"] == nil)
+        }
+    }
+
     @Test("PORTICO_WEBHOOKS_ALLOW_HTTP / _ALLOW_PRIVATE: off by default, 1 turns them on, anything else stops start-up naming the variable")
     func configuration() throws {
         let defaults = try AppConfiguration.fromEnvironment([:])

@@ -96,6 +96,7 @@ struct SubscriberAppointmentsController {
 
     struct RescheduleBody: APIRequestBody {
         static let fields: Set<String> = ["preferred_times", "note", "version"]
+        static let nestedFields: [String: Set<String>] = ["preferred_times": ["starts_at", "ends_at"]]
         let preferredTimes: [TimeWindow]
         let note: String?
         let version: Int?

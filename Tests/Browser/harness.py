@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
@@ -428,6 +428,21 @@ def fill(driver, field_id: str, value: str) -> None:
     element = driver.find_element(By.ID, field_id)
     element.clear()
     element.send_keys(value)
+
+
+def attach_file(driver, field_id: str, path) -> None:
+    """Chooses a file in a file input. ChromeDriver resolves the input through CDP node ids,
+    which a full-page screenshot (`captureBeyondViewport`) can invalidate: "Node with given id
+    does not belong to the document". Then the input is found afresh — the page is unchanged,
+    only the driver's handle went stale."""
+    for attempt in range(3):
+        try:
+            driver.find_element(By.ID, field_id).send_keys(str(path))
+            return
+        except WebDriverException as error:
+            if "does not belong to the document" not in str(error) or attempt == 2:
+                raise
+            time.sleep(0.2)
 
 
 def click_like_a_user(driver, element) -> None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
@@ -430,21 +430,6 @@ def fill(driver, field_id: str, value: str) -> None:
     element.send_keys(value)
 
 
-def attach_file(driver, field_id: str, path) -> None:
-    """Chooses a file in a file input. ChromeDriver resolves the input through CDP node ids,
-    which a full-page screenshot (`captureBeyondViewport`) can invalidate: "Node with given id
-    does not belong to the document". Then the input is found afresh — the page is unchanged,
-    only the driver's handle went stale."""
-    for attempt in range(3):
-        try:
-            driver.find_element(By.ID, field_id).send_keys(str(path))
-            return
-        except WebDriverException as error:
-            if "does not belong to the document" not in str(error) or attempt == 2:
-                raise
-            time.sleep(0.2)
-
-
 def click_like_a_user(driver, element) -> None:
     """A real mouse click at the middle of the element. WebDriver's element click refuses
     content inside a closed <details> even when CSS shows it (the wide-screen menu)."""
@@ -456,12 +441,30 @@ def click_like_a_user(driver, element) -> None:
     actions.perform()
 
 
+def left_the_page(element):
+    """A wait condition: `element`'s document has been replaced (the browser navigated).
+    Like `EC.staleness_of`, but ChromeDriver sometimes answers a query about an element of a
+    document that is going away with "Node with given id does not belong to the document"
+    instead of a stale-element error; that means the same thing, not a failure."""
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return gone
+
+
 def submit(driver, label: str) -> None:
     """Clicks the submit button with this text and waits for the next page."""
     button = driver.find_element(By.XPATH, f"//main//button[normalize-space()={json.dumps(label)}]")
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    wait_for(driver, EC.staleness_of(old))
+    wait_for(driver, left_the_page(old))
     wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
 
 

@@ -37,7 +37,7 @@ def test_subscriber_submits_a_work_order_with_a_photo(server, new_browser):
     with tempfile.TemporaryDirectory() as folder:
         photo = Path(folder) / "bent-mount.png"
         content = small_png(photo)
-        harness.attach_file(driver, "field-attachments", photo)
+        driver.find_element(By.ID, "field-attachments").send_keys(str(photo))
         harness.submit(driver, "Submit")
 
     path = driver.execute_script("return location.pathname")

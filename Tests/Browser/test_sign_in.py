@@ -2,7 +2,6 @@
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 
 import harness
 
@@ -26,7 +25,7 @@ def sign_out_through_menu(driver, width):
     harness.wait_for(driver, lambda d: rendered(d, button))
     old = driver.find_element(By.TAG_NAME, "html")
     harness.click_like_a_user(driver, button)
-    harness.wait_for(driver, EC.staleness_of(old))
+    harness.wait_for(driver, harness.left_the_page(old))
 
 
 @pytest.mark.parametrize("width", [360, 1280])

@@ -119,7 +119,7 @@ struct OperatorController {
         guard try await accounts.setupTokenIsValid(token) else { throw CustomerAccounts.invalidLink }
         var html = try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
                             action: "/operator/setup/\(token)")
-        html.headers[.referrerPolicy] = "no-referrer"
+        html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
 

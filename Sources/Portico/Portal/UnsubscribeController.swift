@@ -44,7 +44,7 @@ struct UnsubscribeController {
             layout: .portal(context, title: "Unsubscribe", current: ""), heading: "Stop these emails?",
             paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). Security emails (password resets, confirmations) still arrive."],
             actionUrl: nil, actionLabel: nil, formAction: request.uri.path))
-        html.headers[.referrerPolicy] = "no-referrer"
+        html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
 

@@ -31,6 +31,15 @@ struct CSRFAndHeadersTests {
             let siblingOrigin = try await browser.post("/portal/logout", fields, headers: [.origin: "http://\(sibling.host)"])
             #expect(siblingOrigin.status == .forbidden)
 
+            // `Origin: null` is what a sandboxed frame on any site sends: refused unless the
+            // browser also says the request is same-origin.
+            for site in ["cross-site", "same-site", "none"] {
+                let opaque = try await browser.post("/portal/logout", fields, headers: [
+                    .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: site,
+                ])
+                #expect(opaque.status == .forbidden, "Origin: null with Sec-Fetch-Site: \(site)")
+            }
+
             let sameSite = try await browser.post("/portal/logout", fields, headers: [HTTPField.Name("Sec-Fetch-Site")!: "same-site"])
             #expect(sameSite.status == .forbidden)
             let crossSite = try await browser.post("/portal/logout", fields, headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
@@ -38,8 +47,11 @@ struct CSRFAndHeadersTests {
 
             // Still signed in after all of that…
             #expect(try await browser.get("/portal").status == .ok)
-            // …and the genuine form works.
-            #expect(try await browser.post("/portal/logout").status == .seeOther)
+            // …and the genuine form works, also from a page with a strict referrer policy
+            // (Chromium: `Origin: null` with `Sec-Fetch-Site: same-origin`).
+            #expect(try await browser.post("/portal/logout", fields, headers: [
+                .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+            ]).status == .seeOther)
             #expect(try await browser.get("/portal").status == .seeOther)
         }
     }

@@ -34,7 +34,7 @@ struct CustomerSignInTests {
             let verified = try await browser.get(try #require(mail.linkPath))
             #expect(verified.status == .ok)
             #expect(verified.body.contains("Email confirmed"))
-            #expect(verified.header("Referrer-Policy") == "no-referrer")
+            #expect(verified.header("Referrer-Policy") == "same-origin")
             #expect(!(try await browser.get("/portal").body.contains("Please confirm your email address")))
             // The link works once.
             #expect(try await browser.get(try #require(mail.linkPath)).status == .notFound)

@@ -37,7 +37,7 @@ struct TokenTests {
             // The real one shows the form, then works once.
             let form = try await browser.get("/portal/reset-password?token=\(valid)")
             #expect(form.status == .ok)
-            #expect(form.header("Referrer-Policy") == "no-referrer")
+            #expect(form.header("Referrer-Policy") == "same-origin")
             let formToken = try #require(browser.csrfToken)
             let done = try await browser.post("/portal/reset-password", ["token": valid, "password": "brand new passphrase here"])
             #expect(done.status == .ok)

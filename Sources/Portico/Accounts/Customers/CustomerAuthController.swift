@@ -69,9 +69,7 @@ struct CustomerAuthController {
 
     /// Pages reached through emailed tokens must not leak the token in a Referer header.
     func noReferrer(_ html: HTML) -> HTML {
-        var html = html
-        html.headers[.referrerPolicy] = "no-referrer"
-        return html
+        html.keepingTokenOnThisSite()
     }
 
     // MARK: Sign-in and sign-out

@@ -6,7 +6,7 @@ import PorticoCrypto
 ///
 /// 1. the browser's own statement of where the request came from — `Sec-Fetch-Site` must be
 ///    `same-origin` (a sibling tenant's subdomain is `same-site`, which is refused) and
-///    `Origin`, when sent, must be this very origin;
+///    `Origin`, when sent, must be this very origin (or `null` from a same-origin page);
 /// 2. a synchronizer token: the form field `csrf_token` must equal the session's token (or,
 ///    signed out, the anonymous token in its cookie).
 ///
@@ -48,6 +48,16 @@ enum CSRF {
             throw failure("it was sent from another site")
         }
         if let origin = request.headers[.origin] {
+            // A page served with a strict referrer policy (a user's browser setting, an
+            // extension) makes Chromium send `Origin: null` for its own forms. `null` is also
+            // what a sandboxed frame on an attacker's site sends, so it passes only together
+            // with `Sec-Fetch-Site: same-origin`, which a browser sets and a page cannot forge.
+            if origin == "null" {
+                guard request.headers[.secFetchSite]?.lowercased() == "same-origin" else {
+                    throw failure("its origin is not valid")
+                }
+                return
+            }
             guard let components = URLComponents(string: origin), let host = components.host else {
                 throw failure("its origin is not valid")
             }

@@ -119,7 +119,7 @@ struct StaffAuthController {
         guard let invitation = try await accounts.invitation(token, tenant: context.tenant) else { throw CustomerAccounts.invalidLink }
         var html = try renderer.render("portal/account/set-password", theme: context.tenant.theme,
                                        inviteView(context, token: token, email: invitation.email, form: FormState()))
-        html.headers[.referrerPolicy] = "no-referrer"
+        html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
 

@@ -173,6 +173,12 @@ public struct Migrator: Sendable {
                         applied_at timestamptz NOT NULL DEFAULT now()
                     )
                     """)
+                // `serve` and the CLI started with only the application role read the migration
+                // state to refuse a database with pending migrations; reading it is all they may do.
+                let grant = try await connection.scalar(
+                    "SELECT format('GRANT SELECT ON schema_migrations TO %I', \(appRole)::text)", as: String.self
+                ) ?? ""
+                try await connection.run(script: grant)
                 let result = try await body(connection)
                 try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
                 return result

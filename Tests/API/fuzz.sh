@@ -73,7 +73,8 @@ server_pid=""
 # The server's environment: embedded defaults only, whatever the caller's shell has.
 unset DATABASE_URL MIGRATE_DATABASE_URL SMTP_URL PORTICO_BASE_DOMAIN PORTICO_OPERATOR_HOST \
       PORTICO_PUBLIC_SCHEME PORTICO_TRUSTED_PROXIES
-export PORTICO_DATA_DIR="$data_dir" PORTICO_PUBLIC_PORT="$port" PORTICO_HOME="$root" LOG_LEVEL=${FUZZ_LOG_LEVEL:-info}
+internal_port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+export PORTICO_DATA_DIR="$data_dir" PORTICO_PUBLIC_PORT="$port" PORTICO_INTERNAL_PORT="$internal_port" PORTICO_HOME="$root" LOG_LEVEL=${FUZZ_LOG_LEVEL:-info}
 
 stop_cluster() {
   local cluster bindir

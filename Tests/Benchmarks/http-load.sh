@@ -29,6 +29,8 @@ export PORTICO_TRUSTED_PROXIES=127.0.0.1
 export LOG_LEVEL=${LOG_LEVEL:-warning}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export PORTICO_PUBLIC_PORT=$port
+PORTICO_INTERNAL_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export PORTICO_INTERNAL_PORT
 host="acme.localhost:$port"
 origin="http://$host"
 base="http://127.0.0.1:$port"

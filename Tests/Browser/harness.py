@@ -82,6 +82,8 @@ class PorticoServer:
     def __init__(self, binary: Path, log_path: Path):
         self.binary = binary
         self.port = free_port()
+        # The loopback TLS-ask listener too: another Portico on this machine may hold 8081.
+        self.internal_port = free_port()
         self.data_dir = Path(tempfile.mkdtemp(prefix="portico-browser-"))
         # Running as root, the embedded PostgreSQL runs as `postgres`: let it reach the folder so
         # the cluster stays inside it (removed with it) instead of under /var/tmp.
@@ -96,6 +98,7 @@ class PorticoServer:
         env.update({
             "PORTICO_DATA_DIR": str(self.data_dir),
             "PORTICO_PUBLIC_PORT": str(self.port),
+            "PORTICO_INTERNAL_PORT": str(self.internal_port),
             "PORTICO_HOME": str(REPO_ROOT),
             "LOG_LEVEL": os.environ.get("PORTICO_BROWSER_LOG_LEVEL", "info"),
         })

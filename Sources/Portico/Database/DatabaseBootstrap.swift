@@ -56,8 +56,21 @@ public enum DatabaseBootstrap {
             }
         } else {
             let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: endpoints.appURL, maxConnections: 1), logger: logger)
-            let statuses = try await migrator.status(pool: pool)
-            await pool.close()
+            let statuses: [MigrationStatus]
+            do {
+                statuses = try await migrator.status(pool: pool)
+                await pool.close()
+            } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+                // Databases migrated before the application role could read the migration state.
+                await pool.close()
+                throw ConfigurationError(
+                    variable: "MIGRATE_DATABASE_URL",
+                    message: "is not set and the application role may not read schema_migrations yet: run `portico migrate up` once with MIGRATE_DATABASE_URL pointing at the schema owner (it grants that read)"
+                )
+            } catch {
+                await pool.close()
+                throw error
+            }
             let pending = statuses.filter { $0.appliedAt == nil }
             if !pending.isEmpty {
                 throw ConfigurationError(

@@ -57,18 +57,40 @@ public enum MigrationCommands {
         }
     }
 
+    /// Reading the state needs no owner: with only `DATABASE_URL` it is read as the
+    /// application role (which migrations grant SELECT on `schema_migrations`).
     public static func status(configuration: AppConfiguration) async throws -> String {
-        try await withOwnerPool(configuration) { migrator, pool, _ in
-            let statuses = try await migrator.status(pool: pool)
-            return statuses.map { status in
-                let state: String
-                if let applied = status.appliedAt {
-                    state = status.checksumMismatch ? "CHANGED after it was applied (\(applied))" : "applied \(applied)"
-                } else {
-                    state = "pending"
-                }
-                return "\(status.migration.fileName)\t\(state)"
-            }.joined(separator: "\n")
+        let logger = makeLogger(label: "portico.migrate", level: configuration.logLevel)
+        let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: endpoints.ownerURL ?? endpoints.appURL, maxConnections: 1), logger: logger)
+        let statuses: [MigrationStatus]
+        do {
+            statuses = try await DatabaseBootstrap.migrator(logger: logger).status(pool: pool)
+            await pool.close()
+            if endpoints.embeddedStartedHere { try? await endpoints.embedded?.stop() }
+        } catch {
+            await pool.close()
+            if endpoints.embeddedStartedHere { try? await endpoints.embedded?.stop() }
+            if let error = error as? PostgresError, error.sqlState == .insufficientPrivilege {
+                throw ConfigurationError(
+                    variable: "MIGRATE_DATABASE_URL",
+                    message: "is not set and the application role may not read schema_migrations yet: run `portico migrate up` once with MIGRATE_DATABASE_URL pointing at the schema owner (it grants that read)"
+                )
+            }
+            throw error
         }
+        return render(statuses)
+    }
+
+    static func render(_ statuses: [MigrationStatus]) -> String {
+        statuses.map { status in
+            let state: String
+            if let applied = status.appliedAt {
+                state = status.checksumMismatch ? "CHANGED after it was applied (\(applied))" : "applied \(applied)"
+            } else {
+                state = "pending"
+            }
+            return "\(status.migration.fileName)\t\(state)"
+        }.joined(separator: "\n")
     }
 }

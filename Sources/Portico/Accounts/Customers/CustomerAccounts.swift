@@ -438,6 +438,8 @@ public struct CustomerAccounts: Sendable {
             let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
             let member = try await repositories.customers.create(NewCustomer(
                 organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
+            // Staff invitations share the tenant's hourly allowance (see `InvitationQuota`).
+            if createdByStaff != nil { try await InvitationQuota.take(1, tenant: tenant.id, in: tx) }
             try await enqueueInvitation(for: member, token: token, createdByStaff: createdByStaff, tenant: tenant, in: tx)
             try await repositories.audit.record(.init(actorKind: createdByStaff == nil ? "customer" : "staff", actorId: createdByStaff,
                                                       actorLabel: invitedBy, action: "customer.invited", targetKind: "customer", targetId: email,
@@ -473,9 +475,11 @@ public struct CustomerAccounts: Sendable {
         }
     }
 
-    /// Changes the password (the current one is required) and ends every other session.
+    /// Changes the password (the current one is required) and ends every other session and
+    /// app sign-in; returns how many ended.
+    @discardableResult
     public func changePassword(customer: SignedInCustomer, current: String, new: String, keeping token: String,
-                               tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+                               tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
         guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
             throw AppError.validation(["current_password": "This is not your current password."])
@@ -484,15 +488,18 @@ public struct CustomerAccounts: Sendable {
             throw AppError.validation(["new_password": problem])
         }
         let newHash = try await dependencies.hasher.hash(new)
-        try await pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx)
-            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
+            let sessions = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
             // API sign-ins end too (the page keeps only the session that made the change).
+            let apps = try await repositories.apiTokens.families(customer: customer.id, in: tx).count
             try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
             try await dependencies.outbox.enqueue(.passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
                                                   values: ["actionUrl": tenant.url("/portal/forgot-password")], in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "password.changed", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                                                      action: "password.changed", ip: origin.ip, userAgent: origin.userAgent,
+                                                      details: ["signed_out_elsewhere": "\(sessions + apps)"]), in: tx)
+            return sessions + apps
         }
     }
 

@@ -386,6 +386,38 @@ return problems;
 """
 
 
+# Labels (headers, buttons, badges, terms, form labels, navigation) must break between words,
+# never inside one ("Subscri-bers"): a word whose text lies on two lines is a problem. Hyphens,
+# dashes and slashes are break points like spaces.
+_BROKEN_WORDS = r"""
+const problems = [];
+const labels = 'th, button, .button, .badge, dt, label, legend, header nav a, summary, .hint';
+for (const el of document.querySelectorAll(labels)) {
+  // Not rendered (a closed menu's content, display: none): nothing to read.
+  if (!el.checkVisibility({visibilityProperty: true}) || el.closest('.visually-hidden')) continue;
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('.visually-hidden')) continue;
+    const words = /[^\s\-\u2013\u2014\/@.]+/g;
+    for (let m = words.exec(node.textContent); m; m = words.exec(node.textContent)) {
+      if (m[0].length < 2) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1 && problems.length < 8)
+        problems.push(`the word "${m[0]}" breaks across lines in ${el.tagName.toLowerCase()} "${el.textContent.replace(/\s+/g, ' ').trim().slice(0, 60)}"`);
+    }
+  }
+}
+return problems;
+"""
+
+
+def broken_words(driver) -> list[str]:
+    return driver.execute_script(_BROKEN_WORDS)
+
+
 def overflow(driver) -> dict:
     return driver.execute_script(_OVERFLOW)
 
@@ -415,8 +447,8 @@ def page_errors(driver, allow: tuple[str, ...] = ()) -> list[str]:
 
 
 def page_problems(driver, allow_console: tuple[str, ...] = ()) -> list[str]:
-    """Everything the page checks look at: horizontal overflow, accessibility basics, console
-    errors and CSP violations."""
+    """Everything the page checks look at: horizontal overflow, accessibility basics, labels
+    broken inside a word, console errors and CSP violations."""
     problems = []
     measured = overflow(driver)
     if measured["scrollWidth"] > measured["innerWidth"]:
@@ -425,6 +457,7 @@ def page_problems(driver, allow_console: tuple[str, ...] = ()) -> list[str]:
     if measured["cutOff"]:
         problems.append(f"cut off at the left edge: {', '.join(measured['cutOff'])}")
     problems += accessibility_problems(driver)
+    problems += broken_words(driver)
     problems += page_errors(driver, allow=allow_console)
     return problems
 

@@ -225,7 +225,9 @@ struct OperatorController {
             outbox = backlog(health.outbox)
             webhooks = backlog(health.webhooks)
             databaseReachable = health.databaseMilliseconds != nil
-            database = health.databaseMilliseconds.map { "Reachable, answered in \($0) ms (PostgreSQL \(health.databaseVersion ?? "?"))" }
+            // "15.6 (Debian 15.6-0+deb12u1)" → "15.6"
+            let postgres = health.databaseVersion.map { String($0.prefix { $0 != " " }) } ?? "?"
+            database = health.databaseMilliseconds.map { "Reachable, answered in \($0 < 1 ? "under 1" : String($0)) ms (PostgreSQL \(postgres))" }
                 ?? "Not reachable within 2 seconds"
             version = health.porticoVersion
             checkedAt = DisplayDate.dateTime(Date())

@@ -201,9 +201,18 @@ struct SignedInDevicesTests {
             #expect(page.body.contains("from 198.51.100.61"))
             #expect(!page.body.contains("198.51.100.63"), "a colleague's session is not listed")
 
+            // A colleague's session, and an admin's of another tenant: as unknown as a made-up id.
+            let elsewhere = try await TestTenant.create()
+            let foreignAdmin = try await elsewhere.staff(role: .admin)
+            let foreignDesk = try await staffBrowser(app, elsewhere, foreignAdmin.email, agent: Self.windowsFirefox, peer: "198.51.100.64")
             let agentSession = try #require(try await sessionIDs(tenant, principal: agent.id).first)
-            #expect(try await desk.post("/admin/account/sessions/\(agentSession.uuidString.lowercased())/sign-out").status == .notFound)
+            let foreignSession = try #require(try await sessionIDs(elsewhere, principal: foreignAdmin.id).first)
+            for id in [agentSession, foreignSession, UUID()] {
+                try await desk.get("/admin/account")
+                #expect(try await desk.post("/admin/account/sessions/\(id.uuidString.lowercased())/sign-out").status == .notFound)
+            }
             #expect(try await colleague.get("/admin").status == .ok)
+            #expect(try await foreignDesk.get("/admin").status == .ok)
 
             try await desk.get("/admin/account")
             let others = try await desk.post("/admin/account/sessions/sign-out-others")

@@ -126,6 +126,37 @@ struct InvitationTests {
         }
     }
 
+    @Test("an invitation of a login suspended since cannot be used (it would activate the login); after reactivation it works")
+    func suspendedLogin() async throws {
+        let tenant = try await TestTenant.create()
+        let (organization, customer) = try await pendingLogin(tenant, account: "Paused")
+        try await TestApp.with { (app: TestApp) async throws in
+            let agent = try await console(app, tenant)
+            try await agent.get(Self.path(organization))
+            try await agent.post(Self.invitePath(organization, customer))
+            let link = try #require(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "invite_customer")?.linkPath)
+            let subscriber = Browser(app: app, host: tenant.host)
+            #expect(try await subscriber.get(link).status == .ok, "the form, before the suspension")
+
+            let member = "\(Self.path(organization))/members/\(customer.id.uuidString.lowercased())"
+            try await agent.get(Self.path(organization))
+            #expect(try await agent.post("\(member)/suspend").status == .ok)
+            let refused = try await subscriber.post(link, ["name": "Paused Person", "password": "a suspended passphrase"])
+            #expect(refused.status == .forbidden)
+            #expect(refused.body.contains("This login is suspended"))
+            #expect(refused.header("Referrer-Policy") == "same-origin")
+            #expect(try await Browser(app: app, host: tenant.host).get(link).status == .forbidden)
+            #expect(try await hasPassword(tenant, customer) == false)
+            let status = try await tenant.transaction { tx in try await Repositories.postgres.customers.find(id: customer.id, in: tx)?.status }
+            #expect(status == .suspended)
+
+            try await agent.get(Self.path(organization))
+            #expect(try await agent.post("\(member)/reactivate").status == .ok)
+            try await subscriber.get(link)
+            #expect(try await subscriber.post(link, ["name": "Back Again", "password": "a reactivated passphrase"]).body.contains("Your account is ready"))
+        }
+    }
+
     @Test("another account's, another tenant's or a made-up login id: the same 404 and no email; technicians cannot invite; suspended logins are refused")
     func isolationAndRules() async throws {
         let tenant = try await TestTenant.create()

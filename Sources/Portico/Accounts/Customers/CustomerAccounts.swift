@@ -390,8 +390,22 @@ public struct CustomerAccounts: Sendable {
     // MARK: Invitations
 
     /// The email an invitation is for, if the invitation is still good.
+    /// A suspended or locked login's invitation cannot be used: accepting it would activate the
+    /// login behind staff's back.
     public func invitation(_ token: String, tenant: ResolvedTenant) async throws -> AccountTokens.Consumed? {
-        try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .inviteCustomer, in: tx) }
+        try await pool.withTenant(tenant.id) { tx in
+            guard let invitation = try await AccountTokens.peek(token, kind: .inviteCustomer, in: tx) else { return nil }
+            try await requireInvitable(invitation.customerId, in: tx)
+            return invitation
+        }
+    }
+
+    static let suspendedLogin = AppError(.forbidden, code: "login_suspended",
+                                         "The login this invitation is for is suspended, so the invitation cannot be used now.")
+
+    func requireInvitable(_ customerID: UUID?, in tx: TenantTransaction) async throws {
+        guard let customerID, let customer = try await repositories.customers.find(id: customerID, in: tx) else { return }
+        if customer.status == .suspended || customer.status == .locked { throw Self.suspendedLogin }
     }
 
     /// Accepts an invitation: sets the password, activates the login, and marks the email
@@ -408,6 +422,8 @@ public struct CustomerAccounts: Sendable {
             guard let consumed = try await AccountTokens.consume(token, kind: .inviteCustomer, in: tx), let customerID = consumed.customerId else {
                 throw Self.invalidLink
             }
+            // Suspended since the form was shown: the transaction rolls back, the link stays unused.
+            try await requireInvitable(customerID, in: tx)
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
             try await repositories.customers.updateProfile(customerID, name: trimmedName,
                                                            phone: try await repositories.customers.find(id: customerID, in: tx)?.phone ?? "", in: tx)

@@ -248,7 +248,13 @@ struct CustomerAuthController {
 
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
-        guard let invitation = try await accounts.invitation(token, tenant: context.tenant) else { return try await invalidInvitation(context, token: token) }
+        let invitation: AccountTokens.Consumed?
+        do {
+            invitation = try await accounts.invitation(token, tenant: context.tenant)
+        } catch let error as AppError where error.code == "login_suspended" {
+            return try suspendedLogin(context)
+        }
+        guard let invitation else { return try await invalidInvitation(context, token: token) }
         return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
                                               setPasswordView(context, form: FormState(), token: token, reset: false, email: invitation.email)))
     }
@@ -266,10 +272,20 @@ struct CustomerAuthController {
                                                   setPasswordView(context, form: state, token: token, reset: false), status: .unprocessableContent))
         } catch let error as AppError where error.code == "invalid_link" {
             return try await invalidInvitation(context, token: token)
+        } catch let error as AppError where error.code == "login_suspended" {
+            return try suspendedLogin(context)
         }
         return noReferrer(try message(context, title: "Account ready", heading: "Your account is ready", [
             "Sign in with your email address and the password you chose.",
         ], action: ("/portal/login", "Sign in")))
+    }
+
+    func suspendedLogin(_ context: TenantRequestContext) throws -> HTML {
+        let company = context.tenant.branding.companyName
+        return noReferrer(try message(context, title: "Login suspended", heading: "This login is suspended", [
+            "The login this invitation is for is suspended, so it cannot be set up now.",
+            "Contact \(company) support to restore it; the invitation works again once they do, until it expires.",
+        ], status: .forbidden))
     }
 
     /// Why an invitation link does not work, as precisely as the token allows: replaced by a

@@ -391,7 +391,7 @@ return problems;
 # dashes and slashes are break points like spaces.
 _BROKEN_WORDS = r"""
 const problems = [];
-const labels = 'th, button, .button, .badge, dt, label, legend, header nav a, summary, .hint';
+const labels = 'th, button, .button, .badge, dt, label, legend, header nav a, summary, .hint, .word';
 for (const el of document.querySelectorAll(labels)) {
   // Not rendered (a closed menu's content, display: none): nothing to read.
   if (!el.checkVisibility({visibilityProperty: true}) || el.closest('.visually-hidden')) continue;

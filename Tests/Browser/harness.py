@@ -713,6 +713,17 @@ class Mail:
         return matches[0]
 
 
+def save_mail_screenshot(driver, mail: Mail, name: str) -> Path:
+    """Shows the message's HTML part in the browser as a webmail would (a local file, images
+    from their URLs) and saves `artifacts/browser/<name>.png`."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = ARTIFACTS / f"{name}.html"
+    page.write_text(mail.html)
+    driver.get(page.as_uri())
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+    return save_screenshot(driver, name)
+
+
 def wait_for_message(server: PorticoServer, to: str, subject: str | None = None, since: int = 0,
                      timeout: float = 30) -> Mail:
     """The newest message to `to` whose subject matches the regular expression `subject`, among

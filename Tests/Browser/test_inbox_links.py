@@ -172,6 +172,7 @@ def test_subscriber_password_reset(server, new_browser):
 
     mail = harness.wait_for_message(server, address, r"^Reset your Acme Wireless password$", since)
     assert mail.button()["text"] == "Choose a new password"
+    harness.save_mail_screenshot(new_browser(600, 800), mail, "mail-acme-reset-password")
     link = follow(driver, mail, server.url("acme", "/portal/reset-password?token="))
     assert heading(driver) == "Choose a new password"
     assert not harness.page_problems(driver)
@@ -274,6 +275,7 @@ def test_unsubscribe_link_of_a_notification(server, new_browser):
     harness.submit(driver, "Submit")
 
     mail = harness.wait_for_message(server, address, r"^We received work order #\d+", since)
+    harness.save_mail_screenshot(new_browser(600, 800), mail, "mail-acme-work-order-received")
     link = mail.link_named("Unsubscribe from these emails")
     assert link.startswith(server.url("acme", "/portal/unsubscribe/"))
     assert link in mail.text_links(), f"the text part does not carry the unsubscribe link:\n{mail.text}"

@@ -79,6 +79,7 @@ extension StaffAccounts {
 public enum StaffResetLinks {
     public struct Issued: Sendable {
         public let link: String
+        public let slug: String
         public let email: String
         public let expiresIn: Duration
     }
@@ -115,6 +116,6 @@ public enum StaffResetLinks {
                 actorKind: "operator", actorId: operatorID, actorLabel: operatorLabel, action: "staff.password.reset_link_issued",
                 targetKind: "staff", targetId: staff.email, ip: ip, details: ["by": "operator"]), in: tx)
         }
-        return Issued(link: resolved.url(StaffAccounts.resetPath(token)), email: email, expiresIn: StaffAccounts.operatorLinkLifetime)
+        return Issued(link: resolved.url(StaffAccounts.resetPath(token)), slug: tenant.slug, email: email, expiresIn: StaffAccounts.operatorLinkLifetime)
     }
 }

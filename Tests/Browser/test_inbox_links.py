@@ -116,6 +116,7 @@ def accept_staff_invitation(driver, server, tenant: str, address: str, since: in
     harness.fill(driver, "field-password", OTHER_PASSWORD)
     harness.submit(driver, "Save and continue to sign-in")
     assert path(driver) == "/admin/login", f"accepting the invitation led to {path(driver)} ({heading(driver)!r})"
+    assert "Your staff account is ready" in driver.page_source
 
 
 def set_up_operator(driver, server) -> str:

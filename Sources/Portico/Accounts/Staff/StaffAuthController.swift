@@ -41,7 +41,12 @@ struct StaffAuthController {
     @Sendable func loginForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
         if context.auth?.staff != nil { return Redirect(to: "/admin").response }
         let next = request.uri.queryParameters.get("next").map { Redirect.safeNext($0, fallback: "", allowedPrefix: "/admin") }
-        let view = LoginView(layout: layout(context, "Staff sign-in"), form: FormView(FormState()), next: next?.isEmpty == false ? next : nil)
+        var page = layout(context, "Staff sign-in")
+        // Arriving from a just-accepted invitation: say it worked, so the sign-in form is expected.
+        if request.uri.queryParameters.get("ready") == "1" {
+            page.notice = "Your staff account is ready. Sign in with your email address and the password you chose."
+        }
+        let view = LoginView(layout: page, form: FormView(FormState()), next: next?.isEmpty == false ? next : nil)
         return try renderer.render("admin/login", theme: context.tenant.theme, view).response(from: request, context: context)
     }
 
@@ -140,7 +145,7 @@ struct StaffAuthController {
             return try renderer.render("portal/account/set-password", theme: context.tenant.theme,
                                        inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent).response(from: request, context: context)
         }
-        return Redirect(to: "/admin/login").response
+        return Redirect(to: "/admin/login?ready=1").response
     }
 
     // MARK: Password recovery

@@ -516,8 +516,7 @@ public struct CustomerAccounts: Sendable {
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
             if let owner = try await repositories.customers.find(email: newEmail, in: tx) {
-                try await tellOwner(owner, attempt: "Someone signed in to another \(tenant.branding.companyName) portal account asked to change that account's email address to this one.",
-                                    by: customer, action: "email.change_to_taken_address", tenant: tenant, origin: origin, in: tx)
+                try await tellOwner(owner, attempt: .emailChange, by: customer, action: "email.change_to_taken_address", tenant: tenant, origin: origin, in: tx)
                 return
             }
             try await AccountTokens.revoke(kind: .changeEmail, customerID: customer.id, in: tx)
@@ -531,12 +530,16 @@ public struct CustomerAccounts: Sendable {
         }
     }
 
+    /// What someone tried to do with an address that already has an account (the
+    /// `address_in_use` email words each one).
+    enum AddressAttempt: String { case emailChange, invitation }
+
     /// The neutral answer's other half: the owner of an address someone tried to use hears
     /// about it (security mail), and the attempt is audited with who made it.
-    func tellOwner(_ owner: Customer, attempt: String, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
+    func tellOwner(_ owner: Customer, attempt: AddressAttempt, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
                    origin: RequestOrigin, in tx: TenantTransaction) async throws {
         try await dependencies.outbox.enqueue(.addressInUse, to: owner.email, name: owner.name, tenant: tenant,
-                                              values: ["attempt": attempt, "actionUrl": tenant.url("/portal/login"), "actionLabel": "Sign in"], in: tx)
+                                              values: [attempt.rawValue: true, "actionUrl": tenant.url("/portal/login"), "actionLabel": "Sign in"], in: tx)
         try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
                                                   targetKind: "customer", targetId: owner.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
                                                   details: ["email": owner.email]), in: tx)
@@ -574,8 +577,8 @@ public struct CustomerAccounts: Sendable {
                     // Already listed on the owner's own profile: no secret to keep.
                     throw AppError.validation(["member_email": "\(existing.name.isEmpty ? email : existing.name) is already on this account."])
                 } else {
-                    try await tellOwner(existing, attempt: "Someone signed in to another \(tenant.branding.companyName) portal account tried to invite this address to join their account.",
-                                        by: owner, action: "customer.invite_to_taken_address", tenant: tenant, origin: origin, in: tx)
+                    try await tellOwner(existing, attempt: .invitation, by: owner, action: "customer.invite_to_taken_address", tenant: tenant,
+                                        origin: origin, in: tx)
                 }
                 return
             }

@@ -104,6 +104,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     let operatorController = OperatorController(dependencies: dependencies)
     operatorController.addPublicRoutes(to: operatorSite)
     operatorController.addRoutes(to: operatorSite.group(context: OperatorRequestContext.self))
+    OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorSite.group(context: OperatorRequestContext.self))
     return router
 }
 

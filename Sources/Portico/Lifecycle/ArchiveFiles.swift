@@ -7,18 +7,17 @@ import PorticoCrypto
 /// Why tar and not ZIP: a backup carries every uploaded file, possibly hundreds of thousands.
 /// tar writes them in one streaming pass; ZIPFoundation rewrites its whole central directory
 /// each time it adds an entry (quadratic in the number of files). tar is on every Linux host,
-/// and Windows 10+ (`tar.exe`, Explorer) and macOS open it too. GNU tar's `--to-command` also
-/// lets `verify` checksum every member without unpacking the archive to disk.
+/// and Windows 10+ (`tar.exe`, Explorer) and macOS open it too.
 enum Tar {
     static var executable: String {
         ["/usr/bin/tar", "/bin/tar"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/tar"
     }
 
     /// Creates `archive` from `members` (paths relative to `directory`), gzip-compressed when
-    /// asked. Owners are recorded as 0 and hard links stored as plain files.
+    /// asked. Owners are recorded as 0, modes as owner-only, hard links as plain files.
     static func create(_ archive: URL, from directory: URL, members: [String], gzip: Bool = false) async throws {
         var command = [executable, "--create", "--format=pax", "--numeric-owner", "--owner=0", "--group=0",
-                       "--hard-dereference", "--file", archive.path, "--directory", directory.path]
+                       "--hard-dereference", "--mode=go-rwx", "--file", archive.path, "--directory", directory.path]
         if gzip { command.append("--gzip") }
         command.append("--")
         command += members
@@ -31,22 +30,6 @@ enum Tar {
         let result = try await ChildProcess.runOffThread([executable, "--list", "--file", archive.path])
         guard result.exitCode == 0 else { throw LifecycleError("\(archive.lastPathComponent) is not a readable tar archive: \(result.output.suffix(300))") }
         return result.output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-    }
-
-    /// SHA-256 and size of every regular file in the archive, read in one streaming pass
-    /// (`--to-command` pipes each member's content to sha256sum; nothing is written to disk).
-    static func checksums(_ archive: URL) async throws -> [String: (sha256: String, size: Int64)] {
-        let command = [executable, "--extract", "--file", archive.path,
-                       "--to-command=printf '%s %s %s\\n' \"$(sha256sum | cut -c1-64)\" \"$TAR_SIZE\" \"$TAR_FILENAME\""]
-        let result = try await ChildProcess.runOffThread(command)
-        guard result.exitCode == 0 else { throw LifecycleError("\(archive.lastPathComponent) could not be read to the end (damaged or cut short): \(result.output.suffix(300))") }
-        var sums: [String: (String, Int64)] = [:]
-        for line in result.output.split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 2).map(String.init)
-            guard parts.count == 3, parts[0].count == 64, let size = Int64(parts[1]) else { continue }
-            sums[parts[2]] = (parts[0], size)
-        }
-        return sums
     }
 
     /// One member's content as bytes (a small file: the manifest).

@@ -86,7 +86,7 @@ struct TenantExportTests {
             }
         }
         let customers = try #require(tables.first { $0["table"] as? String == "customers" })
-        #expect((customers["omitted_columns"] as? [String]) == ["password_hash"])
+        #expect((customers["omitted_columns"] as? [String]) == ["password_hash", "unsubscribe_key"])
         #expect((customers["columns"] as? [String])?.contains("email") == true)
         #expect(try String(contentsOf: root.appendingPathComponent("data/organizations.jsonl"), encoding: .utf8).contains(world.marker))
 

@@ -25,15 +25,31 @@ extension Backups {
                 Restore it with a portico at least as new as the one that took it.
                 """)
         }
-        let verification = try await BackupVerification.check(file)
+        if !force {
+            // Refuse a non-empty target before the (long) unpacking; checked again below.
+            let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: ownerURL, maxConnections: 1), logger: logger)
+            let contents = try? await databaseContents(owner)
+            await owner.close()
+            if let contents, contents.objects > 0 {
+                throw LifecycleError("""
+                    The database '\(contents.database)' is not empty (\(contents.objects) objects, e.g. \(contents.examples)). \
+                    Restore into an empty database, or pass --force to replace everything the owner role owns in it.
+                    """)
+            }
+        }
+        // Unpacked inside the data directory: the files then move into place by renaming.
+        let scratch = try Scratch.directory(near: dataDirectory, prefix: "restore")
+        defer { scratch.remove() }
+        let verification = try await BackupVerification.check(file, unpackingInto: scratch.url)
         guard verification.isValid else {
             throw LifecycleError("\(file.lastPathComponent) does not verify, nothing was restored: \(verification.problems.prefix(5).joined(separator: "; "))")
         }
 
         let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: ownerURL, maxConnections: 1), logger: logger)
         do {
-            let restored = try await restore(file, manifest: manifest, force: force, owner: owner)
+            let restored = try await restore(unpacked: scratch.url, manifest: manifest, force: force, owner: owner)
             await owner.close()
+            logger.info("Backup restored", metadata: ["file": "\(file.path)", "migration_level": "\(manifest.migrationLevel)", "files": "\(manifest.fileCount)"])
             return restored
         } catch {
             await owner.close()
@@ -41,7 +57,7 @@ extension Backups {
         }
     }
 
-    private func restore(_ file: URL, manifest: BackupManifest, force: Bool, owner: ConnectionPool) async throws -> Restored {
+    private func restore(unpacked: URL, manifest: BackupManifest, force: Bool, owner: ConnectionPool) async throws -> Restored {
         let filesRoot = filesRoot
         let contents = try await databaseContents(owner)
         let existingFiles = try await offThread { Self.countFiles(in: filesRoot) }
@@ -86,12 +102,9 @@ extension Backups {
             }
         }
 
-        let scratch = try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "restore")
-        defer { scratch.remove() }
-        try await Tar.extract(file, members: [BackupManifest.databaseFile], into: scratch.url)
         let restored = try await PostgresClientTools.locate().run(
             "pg_restore", ["--no-owner", "--single-transaction", "--exit-on-error", "--no-password",
-                           scratch.url.appendingPathComponent(BackupManifest.databaseFile).path],
+                           unpacked.appendingPathComponent(BackupManifest.databaseFile).path],
             conninfo: ownerURL
         )
         guard restored.exitCode == 0 else {
@@ -103,14 +116,17 @@ extension Backups {
         }
 
         if manifest.fileCount > 0 {
-            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            try await Tar.extract(file, members: [BackupManifest.filesDirectory], into: dataDirectory)
+            let unpackedFiles = unpacked.appendingPathComponent(BackupManifest.filesDirectory, isDirectory: true)
+            try await offThread {
+                let manager = FileManager.default
+                if manager.fileExists(atPath: filesRoot.path) { try manager.removeItem(at: filesRoot) }  // empty: checked above
+                try manager.moveItem(at: unpackedFiles, to: filesRoot)
+            }
         }
-        let unpacked = try await offThread { Self.countFiles(in: filesRoot) }
-        guard unpacked >= manifest.fileCount else {
-            throw LifecycleError("Only \(unpacked) of the backup's \(manifest.fileCount) files are in \(filesRoot.path) after unpacking")
+        let present = try await offThread { Self.countFiles(in: filesRoot) }
+        guard present >= manifest.fileCount else {
+            throw LifecycleError("Only \(present) of the backup's \(manifest.fileCount) files are in \(filesRoot.path) after the restore")
         }
-        logger.info("Backup restored", metadata: ["file": "\(file.path)", "migration_level": "\(manifest.migrationLevel)", "files": "\(manifest.fileCount)"])
         return Restored(manifest: manifest, files: manifest.fileCount, previousFiles: previousFiles)
     }
 

@@ -4,8 +4,11 @@ import Postgres
 /// `portico backup verify`: is this archive a complete, undamaged Portico backup?
 ///
 /// Checks that the manifest is sane, that the archive holds exactly the members it lists
-/// (regular files only, nothing that could unpack outside its folder), that every member's
-/// size and SHA-256 match, and that `pg_restore --list` reads the dump.
+/// (nothing that could unpack outside its folder), then unpacks it into a private folder
+/// beside it and checks that every member is a regular file of the listed size and SHA-256,
+/// and that `pg_restore --list` reads the dump. (Unpacking and hashing in-process costs disk
+/// space the size of the archive for a moment, but is IO-bound: a checksum process per member
+/// through tar's `--to-command` took 1 min 48 s for 10,000 files.)
 public struct BackupVerification: Sendable {
     public let file: URL
     public let manifest: BackupManifest?
@@ -14,6 +17,14 @@ public struct BackupVerification: Sendable {
     public var isValid: Bool { manifest != nil && problems.isEmpty }
 
     public static func check(_ file: URL) async throws -> BackupVerification {
+        let scratch = try (try? Scratch.directory(near: file.deletingLastPathComponent(), prefix: "verify"))
+            ?? Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "verify")
+        defer { scratch.remove() }
+        return try await check(file, unpackingInto: scratch.url)
+    }
+
+    /// Verifies, leaving the unpacked members in `folder` (empty, private) for a restore to use.
+    static func check(_ file: URL, unpackingInto folder: URL) async throws -> BackupVerification {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw LifecycleError("No backup file at \(file.path)")
         }
@@ -26,37 +37,54 @@ public struct BackupVerification: Sendable {
         var problems = manifest.sanityProblems()
         guard problems.isEmpty else { return BackupVerification(file: file, manifest: manifest, problems: problems) }
 
+        // Which members: exactly the listed ones (and their folders), before anything is unpacked.
         let names: [String]
-        let sums: [String: (sha256: String, size: Int64)]
         do {
             names = try await Tar.names(file)
-            sums = try await Tar.checksums(file)
         } catch {
             return BackupVerification(file: file, manifest: manifest, problems: ["\(error)"])
         }
-        let listed = Dictionary(uniqueKeysWithValues: manifest.entries.map { ($0.path, $0) })
-        for name in names {
-            if name == BackupManifest.fileName { continue }
+        let listed = Set(manifest.entries.map(\.path))
+        for name in names where name != BackupManifest.fileName {
             if name.hasSuffix("/") {
                 let directory = String(name.dropLast())
                 if !(directory == BackupManifest.filesDirectory || BackupManifest.isSafeMemberPath(directory)) {
                     problems.append("the archive holds an unexpected directory '\(name.prefix(120))'")
                 }
-                continue
+            } else if !listed.contains(name) {
+                problems.append("the archive holds '\(name.prefix(120))', which the manifest does not list")
             }
-            if listed[name] == nil { problems.append("the archive holds '\(name.prefix(120))', which the manifest does not list") }
-            else if sums[name] == nil { problems.append("'\(name.prefix(120))' is not a regular file") }
         }
         if Set(names).count != names.count { problems.append("the archive holds a member twice") }
-        for entry in manifest.entries {
-            guard let sum = sums[entry.path] else {
-                problems.append("\(entry.path) is missing from the archive")
-                continue
-            }
-            if sum.size != entry.size { problems.append("\(entry.path) has \(sum.size) bytes, the manifest says \(entry.size)") }
-            else if sum.sha256 != entry.sha256 { problems.append("\(entry.path) does not match its SHA-256 checksum (damaged)") }
+        guard problems.isEmpty else { return BackupVerification(file: file, manifest: manifest, problems: problems) }
+
+        do {
+            try await Tar.extract(file, into: folder)
+        } catch {
+            return BackupVerification(file: file, manifest: manifest, problems: ["\(error)"])
         }
-        if problems.isEmpty, let dumpProblem = await readableDump(file) { problems.append(dumpProblem) }
+        let entries = manifest.entries
+        problems += try await offThread {
+            var problems: [String] = []
+            for entry in entries {
+                let url = folder.appendingPathComponent(entry.path)
+                guard let type = try? FileManager.default.attributesOfItem(atPath: url.path)[.type] as? FileAttributeType else {
+                    problems.append("\(entry.path) is missing from the archive")
+                    continue
+                }
+                guard type == .typeRegular else {
+                    problems.append("\(entry.path) is not a regular file")
+                    continue
+                }
+                let digest = try FileDigest.sha256(of: url)
+                if digest.size != entry.size { problems.append("\(entry.path) has \(digest.size) bytes, the manifest says \(entry.size)") }
+                else if digest.sha256 != entry.sha256 { problems.append("\(entry.path) does not match its SHA-256 checksum (damaged)") }
+            }
+            return problems
+        }
+        if problems.isEmpty, let dumpProblem = await readableDump(folder.appendingPathComponent(BackupManifest.databaseFile)) {
+            problems.append(dumpProblem)
+        }
         return BackupVerification(file: file, manifest: manifest, problems: problems)
     }
 
@@ -72,12 +100,9 @@ public struct BackupVerification: Sendable {
     }
 
     /// nil when `pg_restore --list` reads the dump's table of contents and finds the schema in it.
-    static func readableDump(_ file: URL) async -> String? {
+    static func readableDump(_ dump: URL) async -> String? {
         do {
-            let scratch = try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "verify")
-            defer { scratch.remove() }
-            try await Tar.extract(file, members: [BackupManifest.databaseFile], into: scratch.url)
-            let listing = try await PostgresClientTools.locate().run("pg_restore", ["--list", scratch.url.appendingPathComponent(BackupManifest.databaseFile).path])
+            let listing = try await PostgresClientTools.locate().run("pg_restore", ["--list", dump.path])
             guard listing.exitCode == 0 else { return "pg_restore cannot read database.dump: \(listing.output.suffix(300))" }
             guard listing.output.contains("TABLE DATA public schema_migrations") else {
                 return "database.dump holds no schema_migrations data: it is not a dump of a Portico database"

@@ -156,7 +156,8 @@ public struct TenantExport: Sendable {
 
     /// Columns that hold credentials: never exported.
     static let omittedColumnRuleStatic: StaticString = """
-        a.attname IN ('password_hash', 'totp_secret', 'secret', 'csrf_token') OR a.attname::text LIKE '%\\_hash' OR a.attname::text LIKE '%\\_secret'
+        a.attname IN ('password_hash', 'totp_secret', 'secret', 'csrf_token', 'unsubscribe_key')
+            OR a.attname::text LIKE '%\\_hash' OR a.attname::text LIKE '%\\_secret'
         """
 
     static let batchSize = 1_000

@@ -41,8 +41,8 @@ enum TenantExportReadme {
             \(tables.joined(separator: "\n"))
 
             Left out on purpose: credentials (password hashes, token and recovery-code hashes,
-            TOTP secrets, webhook signing secrets, CSRF tokens) and derived search columns. People
-            set new passwords wherever this data goes next.
+            TOTP secrets, webhook signing secrets, CSRF tokens, unsubscribe-link keys) and derived
+            search columns. People set new passwords wherever this data goes next.
 
             ## Spreadsheet files
 

@@ -13,11 +13,12 @@ struct BackupCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a backup archive (pg_dump of the database, uploaded files, manifest).")
         @Option(help: "Folder for the archive (default: PORTICO_BACKUP_DIR, else <data dir>/backups).") var output: String?
+        @Flag(help: "Then remove old archives there: keep PORTICO_BACKUP_KEEP (7), none older than PORTICO_BACKUP_MAX_AGE_DAYS (30).") var prune = false
 
         func run() async throws {
             let configuration = try loadConfiguration()
             try await reportingErrors {
-                print(try await BackupCommands.create(configuration: configuration, output: output))
+                print(try await BackupCommands.create(configuration: configuration, output: output, prune: prune))
             }
         }
     }

@@ -32,17 +32,25 @@ public enum BackupCommands {
         return configuration.backup.directory ?? configuration.dataDirectory.appendingPathComponent("backups", isDirectory: true)
     }
 
-    public static func create(configuration: AppConfiguration, output: String?) async throws -> String {
+    /// With `prune`, the folder is then pruned like the schedule does (`PORTICO_BACKUP_KEEP`,
+    /// `PORTICO_BACKUP_MAX_AGE_DAYS`): for a systemd timer or cron job.
+    public static func create(configuration: AppConfiguration, output: String?, prune: Bool = false) async throws -> String {
         let directory = directory(output, configuration: configuration)
         let created = try await withOwner(configuration) { ownerURL, logger in
             try await Backups(ownerURL: ownerURL, dataDirectory: configuration.dataDirectory, logger: logger).create(in: directory, trigger: .cli)
         }
-        return """
+        var text = """
             Backup written: \(created.file.path)
               \(ByteCountFormatter.string(fromByteCount: created.size, countStyle: .file)), migration level \(created.manifest.migrationLevel), \
             \(created.manifest.tenantCount) tenant(s), \(created.manifest.fileCount) uploaded file(s)
               check it with: portico backup verify \(created.file.path)
             """
+        if prune {
+            let (keep, maxAge) = (configuration.backup.keep, configuration.backup.maxAgeDays)
+            let removed = try await offThread { try BackupRetention.prune(directory, keep: keep, maxAgeDays: maxAge) }
+            text += "\n  pruned (keep \(keep), at most \(maxAge) days old): " + (removed.isEmpty ? "nothing to remove" : removed.joined(separator: ", "))
+        }
+        return text
     }
 
     public static func list(configuration: AppConfiguration, directory given: String?) async throws -> String {

@@ -29,7 +29,9 @@ public struct PlatformAuditEvent: Sendable {
 
     /// The person at the terminal, as far as the process can tell: `user@host`.
     public static var cliActorLabel: String {
-        let user = ProcessInfo.processInfo.environment["SUDO_USER"] ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        // Who is at the terminal, not a setting: kept out of the configuration variables.
+        let session = ProcessInfo.processInfo.environment
+        let user = session["SUDO_USER"] ?? session["USER"] ?? "unknown"
         return "\(user)@\(ProcessInfo.processInfo.hostName)"
     }
 

@@ -76,10 +76,16 @@ struct BackupRestoreTests {
         #expect(before.files.count == 3)
         #expect(before.files.contains(world.photo) && before.files.contains(world.pdf))
 
-        // create, list, verify
+        // create (pruning an old archive, as the systemd timer does), list, verify
+        let old = backups.appendingPathComponent("portico-backup-20200101T000000Z.tar")
+        try Data("old".utf8).write(to: old)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -400 * 86_400)], ofItemAtPath: old.path)
         let sourceEnvironment = Self.environment(databaseURL: source.appURL, ownerURL: source.ownerURL, dataDirectory: sourceData)
-        let created = try await LifecycleSupport.portico(["backup", "create", "--output", backups.path], environment: sourceEnvironment)
+        let created = try await LifecycleSupport.portico(["backup", "create", "--output", backups.path, "--prune"],
+                                                         environment: sourceEnvironment.merging(["PORTICO_BACKUP_KEEP": "1"]) { $1 })
         #expect(created.code == 0, "backup create: \(created.output)")
+        #expect(created.output.contains("pruned (keep 1, at most 30 days old): portico-backup-20200101T000000Z.tar"), "\(created.output)")
+        #expect(!FileManager.default.fileExists(atPath: old.path))
         let archives = try FileManager.default.contentsOfDirectory(atPath: backups.path).filter { $0.hasSuffix(".tar") }
         let name = try #require(archives.first)
         #expect(archives.count == 1)

@@ -133,3 +133,38 @@ struct BackupScheduleTests {
         #expect(runs.allSatisfy { $0.status == "succeeded" })
     }
 }
+
+/// The systemd timer route stays true to the CLI.
+@Suite("deploy/: backup units")
+struct BackupDeployFilesTests {
+    static func read(_ path: String) throws -> String {
+        try String(contentsOf: LifecycleSupport.repositoryRoot.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    @Test("portico-backup.service runs `backup create --prune` as the owner from the credential file; the timer starts it nightly")
+    func units() throws {
+        let service = try Self.read("deploy/portico-backup.service")
+        let execStart = try #require(service.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
+        #expect(execStart.contains("MIGRATE_DATABASE_URL=\"$$(cat %d/migrate-database-url)\""))
+        #expect(execStart.contains("/usr/local/bin/portico backup create --output /var/backups/portico --prune"))
+        #expect(service.contains("LoadCredential=migrate-database-url:/etc/portico/migrate-database-url"))
+        #expect(service.contains("User=portico") && service.contains("Type=oneshot"))
+        #expect(service.contains("ReadWritePaths=/var/lib/portico /var/backups/portico"))
+        let timer = try Self.read("deploy/portico-backup.timer")
+        #expect(timer.contains("OnCalendar=") && timer.contains("Persistent=true") && timer.contains("WantedBy=timers.target"))
+        // And the container image carries pg_dump.
+        #expect(try Self.read("deploy/Containerfile").contains("postgresql-client"))
+    }
+
+    @Test("serve with a schedule but without the owner's URL stops with the variable named")
+    func scheduleNeedsTheOwner() throws {
+        var configuration = AppConfiguration()
+        configuration.backup = BackupSettings(directory: URL(fileURLWithPath: "/tmp/b"), schedule: .daily(hour: 2, minute: 0))
+        let error = #expect(throws: ConfigurationError.self) {
+            _ = try BackupService.scheduled(configuration: configuration, ownerURL: nil, logger: Logger(label: "test"))
+        }
+        #expect(error?.variable == "MIGRATE_DATABASE_URL")
+        #expect(try BackupService.scheduled(configuration: AppConfiguration(), ownerURL: nil, logger: Logger(label: "test")) == nil)
+        #expect(try BackupService.scheduled(configuration: configuration, ownerURL: "postgresql://o@h/d", logger: Logger(label: "test")) != nil)
+    }
+}

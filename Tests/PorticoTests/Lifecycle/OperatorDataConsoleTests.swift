@@ -114,14 +114,30 @@ struct OperatorDataConsoleTests {
         }
     }
 
-    @Test("the backups panel shows the schedule and the last runs")
+    @Test("the backups panel shows the schedule, the last success with its size and the last failure with its error")
     func backupsPanel() async throws {
+        // Runs as `backup create` records them (as the owner, which takes backups).
+        let database = try await TestCluster.database()
+        let stamp = UUID().uuidString.prefix(8).lowercased()
+        let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: database.ownerURL, maxConnections: 1))
+        try await owner.query("""
+            INSERT INTO backup_runs (trigger, status, started_at, finished_at, file_name, size_bytes, migration_level)
+            VALUES ('schedule', 'succeeded', now() - interval '2 minutes', now() - interval '1 minute', \("portico-backup-\(stamp).tar"), 52428800, 32)
+            """)
+        try await owner.query("""
+            INSERT INTO backup_runs (trigger, status, started_at, finished_at, error)
+            VALUES ('cli', 'failed', now(), now(), \("pg_dump failed: disk full \(stamp)"))
+            """)
+        await owner.close()
         try await TestApp.with { (app: TestApp) async throws in
             let (browser, _) = try await LifecycleSupport.signedInOperator(app)
             let panel = try await browser.get("/operator/backups")
             #expect(panel.status == .ok)
             #expect(panel.body.contains("<h1>Backups</h1>"))
             #expect(panel.body.contains("off (set PORTICO_BACKUP_SCHEDULE and PORTICO_BACKUP_DIR)"))
+            #expect(panel.body.contains("portico-backup-\(stamp).tar"))
+            #expect(panel.body.contains("52.4 MB") || panel.body.contains("52,4 MB"), "the size of the last success")
+            #expect(panel.body.contains("pg_dump failed: disk full \(stamp)"))
             #expect(try await Browser(app: app, host: "operator.localhost").get("/operator/backups").status == .seeOther)
         }
     }

@@ -55,7 +55,7 @@ public enum BackupCommands {
 
     public static func list(configuration: AppConfiguration, directory given: String?) async throws -> String {
         let directory = directory(given, configuration: configuration)
-        let archives = BackupRetention.archives(in: directory)
+        let archives = try await offThread { BackupRetention.archives(in: directory) }
         guard !archives.isEmpty else { return "No backups in \(directory.path). Take one with: portico backup create" }
         var lines = ["FILE  CREATED (UTC)  SIZE  MIGRATION  TENANTS  FILES"]
         for archive in archives {

@@ -34,13 +34,13 @@ enum Tar {
 
     /// One member's content as bytes (a small file: the manifest).
     static func read(_ member: String, from archive: URL) async throws -> Data {
-        let scratch = try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "read")
-        defer { scratch.remove() }
-        // --occurrence: stop at the first match instead of reading the whole archive.
-        let result = try await ChildProcess.runOffThread([executable, "--extract", "--file", archive.path, "--directory", scratch.url.path,
-                                                          "--no-same-owner", "--occurrence=1", "--", member])
-        guard result.exitCode == 0 else { throw LifecycleError("\(archive.lastPathComponent) has no readable \(member): \(result.output.suffix(300))") }
-        return try Data(contentsOf: scratch.url.appendingPathComponent(member))
+        try await Scratch.using(near: FileManager.default.temporaryDirectory, prefix: "read") { scratch in
+            // --occurrence: stop at the first match instead of reading the whole archive.
+            let result = try await ChildProcess.runOffThread([executable, "--extract", "--file", archive.path, "--directory", scratch.url.path,
+                                                              "--no-same-owner", "--occurrence=1", "--", member])
+            guard result.exitCode == 0 else { throw LifecycleError("\(archive.lastPathComponent) has no readable \(member): \(result.output.suffix(300))") }
+            return try await offThread { try Data(contentsOf: scratch.url.appendingPathComponent(member)) }
+        }
     }
 
     /// Unpacks `members` (all when empty) into `directory`, which must exist. Files get the
@@ -65,8 +65,23 @@ struct Scratch: Sendable {
         return Scratch(url: url)
     }
 
-    func remove() {
-        try? FileManager.default.removeItem(at: url)
+    /// Runs `body` with a fresh folder beside `base` and removes the folder afterwards, whatever
+    /// happens; creating and removing (a tree of thousands of files) happen off the cooperative pool.
+    static func using<T: Sendable>(near base: URL, prefix: String, _ body: (Scratch) async throws -> T) async throws -> T {
+        let scratch = try await offThread { try Scratch.directory(near: base, prefix: prefix) }
+        do {
+            let result = try await body(scratch)
+            await scratch.discard()
+            return result
+        } catch {
+            await scratch.discard()
+            throw error
+        }
+    }
+
+    func discard() async {
+        let url = url
+        _ = try? await offThread { try? FileManager.default.removeItem(at: url) }
     }
 }
 
@@ -83,8 +98,12 @@ func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async th
 final class FileChunks: @unchecked Sendable {
     private let handle: FileHandle
 
-    init(_ url: URL) throws {
-        handle = try FileHandle(forReadingFrom: url)
+    private init(_ handle: FileHandle) {
+        self.handle = handle
+    }
+
+    static func open(_ url: URL) async throws -> FileChunks {
+        try await offThread { FileChunks(try FileHandle(forReadingFrom: url)) }
     }
 
     /// Up to `count` bytes; empty at the end.

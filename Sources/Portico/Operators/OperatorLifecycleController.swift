@@ -55,33 +55,37 @@ struct OperatorLifecycleController {
     /// The export as a download: built into a private temporary folder, streamed, removed.
     @Sendable func export(_ request: Request, context: OperatorRequestContext) async throws -> Response {
         let tenant = try await tenant(context)
-        let scratch = try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "console-export")
-        let date = ISODates.today()
-        let file = scratch.url.appendingPathComponent("\(tenant.slug)-export-\(date).tar.gz")
-        let manifest: TenantExport.Manifest
+        let scratch = try await offThread { try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "console-export") }
+        let file = scratch.url.appendingPathComponent("\(tenant.slug)-export-\(ISODates.today()).tar.gz")
+        let size: Int
         do {
-            manifest = try await TenantExport(pool: dependencies.pool, blobStore: dependencies.blobStore).write(tenant, to: file)
+            let manifest = try await TenantExport(pool: dependencies.pool, blobStore: dependencies.blobStore).write(tenant, to: file)
             try await dependencies.pool.withConnection { connection in
                 try await PlatformAuditEvent(actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
                                              action: "tenant.exported", targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP,
                                              details: ["file": file.lastPathComponent, "rows": "\(manifest.tables.reduce(0) { $0 + $1.rows })",
                                                        "files": "\(manifest.files.count)"]).record(on: connection)
             }
+            size = try await offThread { (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0 }
         } catch {
-            scratch.remove()
+            await scratch.discard()
             throw error
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
         let body = ResponseBody(contentLength: size) { writer in
-            defer { scratch.remove() }
-            let reader = try FileChunks(file)
-            defer { reader.close() }
-            while true {
-                let chunk = try await reader.next(256 * 1024)
-                if chunk.isEmpty { break }
-                try await writer.write(ByteBuffer(bytes: chunk))
+            do {
+                let reader = try await FileChunks.open(file)
+                defer { reader.close() }
+                while true {
+                    let chunk = try await reader.next(256 * 1024)
+                    if chunk.isEmpty { break }
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+                await scratch.discard()
+            } catch {
+                await scratch.discard()
+                throw error
             }
-            try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [
             .contentType: "application/gzip",
@@ -153,7 +157,8 @@ struct OperatorLifecycleController {
     @Sendable func backups(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
         let settings = dependencies.configuration.backup
         let status = try await BackupStatus.load(pool: dependencies.pool)
-        let archives = settings.directory.map { BackupRetention.archives(in: $0) } ?? []
+        let directory = settings.directory
+        let archives = try await offThread { directory.map { BackupRetention.archives(in: $0) } ?? [] }
         let view = BackupsView(
             layout: context.layout(title: "Backups"), scheduled: settings.schedule != nil,
             schedule: settings.schedule?.description ?? "off (set PORTICO_BACKUP_SCHEDULE and PORTICO_BACKUP_DIR)",

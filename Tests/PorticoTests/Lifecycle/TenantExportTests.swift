@@ -17,6 +17,16 @@ struct TenantExportTests {
     func exactlyTheTenantsData() async throws {
         let world = try await LifecycleWorld.seed()
         let other = try await LifecycleWorld.seed()
+        // Domains are readable across tenants (host lookup happens before any tenant is known):
+        // the export must still hold only its own.
+        for seeded in [world, other] {
+            try await seeded.tenant.transaction { tx in
+                try await tx.execute("""
+                    INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
+                    VALUES (\(seeded.tenant.id), \("portal.\(seeded.marker).example.net"), 'custom', 'token')
+                    """)
+            }
+        }
         let folder = try LifecycleSupport.temporaryDirectory("export")
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("\(world.tenant.slug).tar.gz")
@@ -89,6 +99,8 @@ struct TenantExportTests {
         #expect((customers["omitted_columns"] as? [String]) == ["password_hash", "unsubscribe_key"])
         #expect((customers["columns"] as? [String])?.contains("email") == true)
         #expect(try String(contentsOf: root.appendingPathComponent("data/organizations.jsonl"), encoding: .utf8).contains(world.marker))
+        #expect(try String(contentsOf: root.appendingPathComponent("data/tenant_domains.jsonl"), encoding: .utf8).contains("portal.\(world.marker).example.net"))
+        #expect(exported["tenant_domains"] == 1)
 
         // Audited at platform level.
         let audited = try await database.appPool.query("""

@@ -38,22 +38,24 @@ extension Backups {
             }
         }
         // Unpacked inside the data directory: the files then move into place by renaming.
-        let scratch = try Scratch.directory(near: dataDirectory, prefix: "restore")
-        defer { scratch.remove() }
-        let verification = try await BackupVerification.check(file, unpackingInto: scratch.url)
-        guard verification.isValid else {
-            throw LifecycleError("\(file.lastPathComponent) does not verify, nothing was restored: \(verification.problems.prefix(5).joined(separator: "; "))")
+        try await offThread { [dataDirectory] in
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-
-        let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: ownerURL, maxConnections: 1), logger: logger)
-        do {
-            let restored = try await restore(unpacked: scratch.url, manifest: manifest, force: force, owner: owner)
-            await owner.close()
-            logger.info("Backup restored", metadata: ["file": "\(file.path)", "migration_level": "\(manifest.migrationLevel)", "files": "\(manifest.fileCount)"])
-            return restored
-        } catch {
-            await owner.close()
-            throw error
+        return try await Scratch.using(near: dataDirectory, prefix: "restore") { scratch in
+            let verification = try await BackupVerification.check(file, unpackingInto: scratch.url)
+            guard verification.isValid else {
+                throw LifecycleError("\(file.lastPathComponent) does not verify, nothing was restored: \(verification.problems.prefix(5).joined(separator: "; "))")
+            }
+            let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: ownerURL, maxConnections: 1), logger: logger)
+            do {
+                let restored = try await restore(unpacked: scratch.url, manifest: manifest, force: force, owner: owner)
+                await owner.close()
+                logger.info("Backup restored", metadata: ["file": "\(file.path)", "migration_level": "\(manifest.migrationLevel)", "files": "\(manifest.fileCount)"])
+                return restored
+            } catch {
+                await owner.close()
+                throw error
+            }
         }
     }
 
@@ -97,7 +99,7 @@ extension Backups {
             }
             if existingFiles > 0 {
                 let aside = dataDirectory.appendingPathComponent("files.before-restore-\(Int(Date().timeIntervalSince1970))", isDirectory: true)
-                try FileManager.default.moveItem(at: filesRoot, to: aside)
+                try await offThread { try FileManager.default.moveItem(at: filesRoot, to: aside) }
                 previousFiles = aside
             }
         }

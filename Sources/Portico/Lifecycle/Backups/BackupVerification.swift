@@ -17,10 +17,12 @@ public struct BackupVerification: Sendable {
     public var isValid: Bool { manifest != nil && problems.isEmpty }
 
     public static func check(_ file: URL) async throws -> BackupVerification {
-        let scratch = try (try? Scratch.directory(near: file.deletingLastPathComponent(), prefix: "verify"))
-            ?? Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "verify")
-        defer { scratch.remove() }
-        return try await check(file, unpackingInto: scratch.url)
+        // Beside the archive (where there is room for it), else in the temporary folder.
+        let folder = file.deletingLastPathComponent()
+        let writable = await (try? offThread { FileManager.default.isWritableFile(atPath: folder.path) }) ?? false
+        return try await Scratch.using(near: writable ? folder : FileManager.default.temporaryDirectory, prefix: "verify") { scratch in
+            try await check(file, unpackingInto: scratch.url)
+        }
     }
 
     /// Verifies, leaving the unpacked members in `folder` (empty, private) for a restore to use.

@@ -59,47 +59,48 @@ public struct Backups: Sendable {
     }
 
     private func write(into directory: URL, owner: ConnectionPool) async throws -> Created {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try await offThread { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
         let facts = try await databaseFacts(owner)
-        let scratch = try Scratch.directory(near: directory, prefix: "backup")
-        defer { scratch.remove() }
+        return try await Scratch.using(near: directory, prefix: "backup") { scratch in
+            let dump = scratch.url.appendingPathComponent(BackupManifest.databaseFile)
+            // The owner reads every row only with portico.backup = on (migration 0032's policy);
+            // --enable-row-security makes pg_dump read through that policy instead of refusing.
+            let dumped = try await PostgresClientTools.locate().run(
+                "pg_dump", ["--format=custom", "--enable-row-security", "--no-password", "--file=\(dump.path)"],
+                conninfo: ownerURL, environment: ["PGOPTIONS": "-c portico.backup=on"]
+            )
+            guard dumped.exitCode == 0 else { throw LifecycleError("pg_dump failed: \(dumped.output.suffix(600))") }
 
-        let dump = scratch.url.appendingPathComponent(BackupManifest.databaseFile)
-        let tools = try PostgresClientTools.locate()
-        // The owner reads every row only with portico.backup = on (migration 0032's policy);
-        // --enable-row-security makes pg_dump read through that policy instead of refusing.
-        let dumped = try await tools.run("pg_dump", ["--format=custom", "--enable-row-security", "--no-password", "--file=\(dump.path)"],
-                                         conninfo: ownerURL, environment: ["PGOPTIONS": "-c portico.backup=on"])
-        guard dumped.exitCode == 0 else { throw LifecycleError("pg_dump failed: \(dumped.output.suffix(600))") }
-
-        let filesRoot = filesRoot
-        let staged = try await offThread { try Self.stageFiles(from: filesRoot, into: scratch.url.appendingPathComponent(BackupManifest.filesDirectory)) }
-        let entries = try await offThread {
-            try ([BackupManifest.databaseFile] + staged).map { path in
-                let digest = try FileDigest.sha256(of: scratch.url.appendingPathComponent(path))
-                return BackupManifest.Entry(path: path, size: digest.size, sha256: digest.sha256)
+            let filesRoot = filesRoot
+            let staged = try await offThread { try Self.stageFiles(from: filesRoot, into: scratch.url.appendingPathComponent(BackupManifest.filesDirectory)) }
+            let entries = try await offThread {
+                try ([BackupManifest.databaseFile] + staged).map { path in
+                    let digest = try FileDigest.sha256(of: scratch.url.appendingPathComponent(path))
+                    return BackupManifest.Entry(path: path, size: digest.size, sha256: digest.sha256)
+                }
             }
-        }
-        let manifest = BackupManifest(
-            format: BackupManifest.formatName, formatVersion: BackupManifest.currentFormatVersion, porticoVersion: PorticoVersion.current,
-            migrationLevel: facts.migrationLevel, createdAt: Date(), postgresServerVersion: facts.serverVersion,
-            databaseName: facts.database, tenantCount: facts.tenants, fileCount: staged.count, entries: entries
-        )
-        try manifest.encoded().write(to: scratch.url.appendingPathComponent(BackupManifest.fileName))
+            let manifest = BackupManifest(
+                format: BackupManifest.formatName, formatVersion: BackupManifest.currentFormatVersion, porticoVersion: PorticoVersion.current,
+                migrationLevel: facts.migrationLevel, createdAt: Date(), postgresServerVersion: facts.serverVersion,
+                databaseName: facts.database, tenantCount: facts.tenants, fileCount: staged.count, entries: entries
+            )
+            let encoded = try manifest.encoded()
+            try await offThread { try encoded.write(to: scratch.url.appendingPathComponent(BackupManifest.fileName)) }
 
-        let name = Self.archiveName(for: manifest.createdAt, in: directory)
-        let partial = scratch.url.appendingPathComponent(name + ".partial")
-        var members = [BackupManifest.fileName, BackupManifest.databaseFile]
-        if !staged.isEmpty { members.append(BackupManifest.filesDirectory) }
-        try await Tar.create(partial, from: scratch.url, members: members)
-        let final = directory.appendingPathComponent(name)
-        try await offThread {
-            chmod(partial.path, 0o600)
-            try FileManager.default.moveItem(at: partial, to: final)
+            let name = try await offThread { Self.archiveName(for: manifest.createdAt, in: directory) }
+            let partial = scratch.url.appendingPathComponent(name + ".partial")
+            var members = [BackupManifest.fileName, BackupManifest.databaseFile]
+            if !staged.isEmpty { members.append(BackupManifest.filesDirectory) }
+            try await Tar.create(partial, from: scratch.url, members: members)
+            let final = directory.appendingPathComponent(name)
+            let size = try await offThread {
+                chmod(partial.path, 0o600)
+                try FileManager.default.moveItem(at: partial, to: final)
+                return (try? FileManager.default.attributesOfItem(atPath: final.path)[.size] as? Int64) ?? 0
+            }
+            logger.info("Backup written", metadata: ["file": "\(final.path)", "bytes": "\(size)", "files": "\(staged.count)"])
+            return Created(file: final, size: size, manifest: manifest)
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: final.path)[.size] as? Int64) ?? 0
-        logger.info("Backup written", metadata: ["file": "\(final.path)", "bytes": "\(size)", "files": "\(staged.count)"])
-        return Created(file: final, size: size, manifest: manifest)
     }
 
     struct DatabaseFacts {

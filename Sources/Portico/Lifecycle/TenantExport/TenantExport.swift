@@ -64,53 +64,61 @@ public struct TenantExport: Sendable {
 
     /// Writes the archive to `output` (which must not exist yet). The file is mode 0600.
     public func write(_ tenant: Tenant, to output: URL) async throws -> Manifest {
-        guard !FileManager.default.fileExists(atPath: output.path) else {
-            throw LifecycleError("\(output.path) already exists; choose another --output file")
-        }
         let folder = output.deletingLastPathComponent()
-        let scratch = try Scratch.directory(near: folder, prefix: "export")
-        defer { scratch.remove() }
-        for directory in ["data", "csv", "files"] {
-            try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent(directory), withIntermediateDirectories: true)
-        }
-
-        let (level, tables, csv) = try await pool.withTenantSnapshot(tenant.id) { tx in
-            let level = try await tx.scalar("SELECT max(version) FROM schema_migrations", as: Int.self) ?? 0
-            var tables = [try await writeTenantRow(tenant, tx: tx, into: scratch.url)]
-            for table in try await tenantTables(tx) {
-                tables.append(try await writeTable(table, tx: tx, into: scratch.url))
-            }
-            var csv: [Manifest.CSVFile] = []
-            for export in CSVExport.all {
-                csv.append(try await writeCSV(export, tx: tx, into: scratch.url))
-            }
-            return (level, tables, csv)
-        }
-
-        var files: [Manifest.StoredFile] = []
-        for key in try await blobStore.keys(tenant: tenant.id) {
-            files.append(try await copyBlob(key, tenant: tenant.id, into: scratch.url))
-        }
-
-        let manifest = Manifest(
-            format: Self.formatName, formatVersion: Self.formatVersion, porticoVersion: PorticoVersion.current, migrationLevel: level,
-            createdAt: Date(), tenant: .init(id: tenant.id.description, slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue),
-            tables: tables, csv: csv, files: files
-        )
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(manifest).write(to: scratch.url.appendingPathComponent("manifest.json"))
-        try Data(TenantExportReadme.text(manifest).utf8).write(to: scratch.url.appendingPathComponent("README.md"))
-
-        let partial = scratch.url.appendingPathComponent("archive.tar.gz")
-        try await Tar.create(partial, from: scratch.url, members: ["README.md", "manifest.json", "data", "csv", "files"], gzip: true)
         try await offThread {
-            chmod(partial.path, 0o600)
-            try FileManager.default.moveItem(at: partial, to: output)
+            guard !FileManager.default.fileExists(atPath: output.path) else {
+                throw LifecycleError("\(output.path) already exists; choose another --output file")
+            }
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
-        return manifest
+        return try await Scratch.using(near: folder, prefix: "export") { scratch in
+            try await offThread {
+                for directory in ["data", "csv", "files"] {
+                    try FileManager.default.createDirectory(at: scratch.url.appendingPathComponent(directory), withIntermediateDirectories: true)
+                }
+            }
+            let (level, tables, csv) = try await pool.withTenantSnapshot(tenant.id) { tx in
+                let level = try await tx.scalar("SELECT max(version) FROM schema_migrations", as: Int.self) ?? 0
+                var tables = [try await writeTenantRow(tenant, tx: tx, into: scratch.url)]
+                for table in try await tenantTables(tx) {
+                    tables.append(try await writeTable(table, tx: tx, into: scratch.url))
+                }
+                var csv: [Manifest.CSVFile] = []
+                for export in CSVExport.all {
+                    csv.append(try await writeCSV(export, tx: tx, into: scratch.url))
+                }
+                return (level, tables, csv)
+            }
+
+            var files: [Manifest.StoredFile] = []
+            for key in try await blobStore.keys(tenant: tenant.id) {
+                files.append(try await copyBlob(key, tenant: tenant.id, into: scratch.url))
+            }
+
+            let manifest = Manifest(
+                format: Self.formatName, formatVersion: Self.formatVersion, porticoVersion: PorticoVersion.current, migrationLevel: level,
+                createdAt: Date(), tenant: .init(id: tenant.id.description, slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue),
+                tables: tables, csv: csv, files: files
+            )
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            let manifestData = try encoder.encode(manifest)
+            let readme = Data(TenantExportReadme.text(manifest).utf8)
+            try await offThread {
+                try manifestData.write(to: scratch.url.appendingPathComponent("manifest.json"))
+                try readme.write(to: scratch.url.appendingPathComponent("README.md"))
+            }
+
+            let partial = scratch.url.appendingPathComponent("archive.tar.gz")
+            try await Tar.create(partial, from: scratch.url, members: ["README.md", "manifest.json", "data", "csv", "files"], gzip: true)
+            try await offThread {
+                chmod(partial.path, 0o600)
+                try FileManager.default.moveItem(at: partial, to: output)
+            }
+            return manifest
+        }
     }
 
     struct TenantTable {
@@ -164,7 +172,7 @@ public struct TenantExport: Sendable {
 
     func writeTable(_ table: TenantTable, tx: TenantTransaction, into root: URL) async throws -> Manifest.TableFile {
         let path = "data/\(table.name).jsonl"
-        let file = try StagedFile(root.appendingPathComponent(path))
+        let file = try await StagedFile.create(root.appendingPathComponent(path))
         defer { file.close() }
         try await tx.base.run(script: table.declare)
         var rows = 0
@@ -186,7 +194,7 @@ public struct TenantExport: Sendable {
         let path = "data/tenants.jsonl"
         let row = try await tx.first("SELECT row_to_json(t)::text AS line, array(SELECT jsonb_object_keys(to_jsonb(t))) AS columns FROM tenants t WHERE t.id = \(tenant.id)")
         guard let row else { throw LifecycleError("The tenant \(tenant.slug) no longer exists") }
-        let file = try StagedFile(root.appendingPathComponent(path))
+        let file = try await StagedFile.create(root.appendingPathComponent(path))
         defer { file.close() }
         try await file.append(Data((try row.decode("line", as: String.self) + "\n").utf8))
         return Manifest.TableFile(table: "tenants", file: path, rows: 1, columns: try row.decode("columns"), omittedColumns: [])
@@ -194,7 +202,7 @@ public struct TenantExport: Sendable {
 
     func writeCSV(_ export: CSVExport, tx: TenantTransaction, into root: URL) async throws -> Manifest.CSVFile {
         let path = "csv/\(export.fileName)"
-        let file = try StagedFile(root.appendingPathComponent(path))
+        let file = try await StagedFile.create(root.appendingPathComponent(path))
         defer { file.close() }
         try await file.append(Data(CSVWriter.row(export.header).utf8))
         var cursor: String?
@@ -213,7 +221,7 @@ public struct TenantExport: Sendable {
     func copyBlob(_ key: BlobKey, tenant: TenantID, into root: URL) async throws -> Manifest.StoredFile {
         let path = "files/\(key.rawValue)"
         let content = try await blobStore.open(tenant: tenant, key: key)
-        let file = try StagedFile(root.appendingPathComponent(path))
+        let file = try await StagedFile.create(root.appendingPathComponent(path))
         defer { file.close() }
         let hasher = SHA256Hasher()
         var size: Int64 = 0
@@ -231,11 +239,17 @@ public struct TenantExport: Sendable {
 final class StagedFile: @unchecked Sendable {
     private let handle: FileHandle
 
-    init(_ url: URL) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw LifecycleError("Cannot create \(url.path)")
+    private init(_ handle: FileHandle) {
+        self.handle = handle
+    }
+
+    static func create(_ url: URL) async throws -> StagedFile {
+        try await offThread {
+            guard FileManager.default.createFile(atPath: url.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw LifecycleError("Cannot create \(url.path)")
+            }
+            return StagedFile(try FileHandle(forWritingTo: url))
         }
-        handle = try FileHandle(forWritingTo: url)
     }
 
     func append(_ data: Data) async throws {

@@ -79,6 +79,31 @@ struct TenantDeletionTests {
         #expect(LifecycleSupport.files(under: Self.tenantFolders(neighbour.tenant)[0]).count == 3)
     }
 
+    @Test("at a terminal without --confirm, the slug is asked for: a wrong answer deletes nothing, the right one deletes")
+    func terminalPrompt() async throws {
+        let world = try await LifecycleWorld.seed()
+        let environment = try await Self.environment()
+        #expect(try await LifecycleSupport.portico(["tenant", "suspend", world.tenant.slug], environment: environment).code == 0)
+        // util-linux `script` gives the command a pseudo-terminal; the answer comes from printf.
+        func answer(_ text: String) async throws -> (exitCode: Int32, output: String) {
+            let variables = (environment.merging(["PORTICO_HOME": LifecycleSupport.repositoryRoot.path, "LOG_LEVEL": "error"]) { $1 })
+                .map { "\($0.key)='\($0.value)'" }.sorted().joined(separator: " ")
+            let command = "\(try LifecycleSupport.binary()) tenant delete \(world.tenant.slug)"
+            return try await TestProcess.run(["/bin/sh", "-c", "printf '%s\\n' '\(text)' | env \(variables) /usr/bin/script -q -e -c '\(command)' /dev/null"],
+                                             timeout: .seconds(120))
+        }
+        let wrong = try await answer("not-the-slug")
+        #expect(wrong.exitCode == 1)
+        #expect(wrong.output.contains("Type the slug to confirm"))
+        #expect(wrong.output.contains("confirmation does not match"))
+        #expect(try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: try await Self.adminURL())["work_orders"] == 1)
+
+        let right = try await answer(world.tenant.slug)
+        #expect(right.exitCode == 0, "\(right.output)")
+        #expect(right.output.contains("Deleted \(world.tenant.slug)"))
+        #expect(try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: try await Self.adminURL()).values.allSatisfy { $0 == 0 })
+    }
+
     @Test("deleting an unknown tenant names the slug; the purge function refuses an active tenant even when called directly")
     func refusals() async throws {
         let world = try await LifecycleWorld.seed()

@@ -108,6 +108,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     let operatorPages = operatorSite.group(context: OperatorRequestContext.self)
     operatorController.addRoutes(to: operatorPages)
     OperatorTenantController(dependencies: dependencies).addRoutes(to: operatorPages)
+    OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorPages)
     return router
 }
 

@@ -21,8 +21,8 @@ struct PlatformHealth: Sendable {
     let databaseVersion: String?
     let porticoVersion: String
 
-    /// What this binary reports as its version: "dev" until release builds stamp one.
-    static let version = "dev"
+    /// What this binary reports as its version (the same as backups and exports record).
+    static let version = PorticoVersion.current
 
     static func read(pool: ConnectionPool) async -> PlatformHealth {
         let started = ContinuousClock.now

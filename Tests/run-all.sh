@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs every test: the Swift suites (real PostgreSQL in an
-# embedded cluster under .portico-test, a real SMTP server on loopback), the browser tests and
-# the API fuzz.
+# embedded cluster under .portico-test, a real SMTP server on loopback), the browser tests,
+# the API fuzz, the deploy-artefact checks and the production-topology test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --test
@@ -20,6 +20,8 @@ stop_test_cluster() {
 trap stop_test_cluster EXIT
 
 swift build --build-tests
+# The versions SwiftPM resolved are the ones deploy/dependency-versions.txt names.
+scripts/check-dependency-versions.sh
 swift test --skip-build
 
 # Real headless Chromium against the real server (the binary built above).
@@ -27,3 +29,13 @@ PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Browser/run.sh
 
 # Property-based fuzz of /api/v1 against the real server (schemathesis; fails on any 5xx).
 PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/API/fuzz.sh
+
+# Deploy artefacts: `portico` linked as scripts/build-release.sh links it (static Swift runtime,
+# version baked in), checked with ldd against the Containerfile's runtime packages and run with
+# the Swift toolchain hidden. Debug, so that only the link step differs from the build above.
+scripts/build-release.sh -c debug
+Tests/Deploy/runtime_libraries.py "$(swift build --show-bin-path)/portico"
+
+# PostgreSQL (application role only) → PgBouncer 1.18 (transaction mode) → 3 × portico → HAProxy
+# → Caddy (on-demand TLS), with kill -9, SIGTERM and a slow SMTP relay under a write workload.
+PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Topology/run.sh

@@ -74,6 +74,7 @@ public struct OperatorAccounts: Sendable {
         }
         guard matches, let row, try row.decode("status", as: String.self) == "active" else {
             _ = try await dependencies.rateLimiter.hit(.signInAccount, bucket: bucket)
+            PorticoMetrics.signInFailed(actor: "operator")
             return nil
         }
         try await dependencies.rateLimiter.reset(bucket: bucket)

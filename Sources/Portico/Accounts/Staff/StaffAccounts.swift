@@ -46,6 +46,7 @@ public struct StaffAccounts: Sendable {
                 try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "staff.signin.failure",
                                                           ip: origin.ip, userAgent: origin.userAgent), in: tx)
             }
+            PorticoMetrics.signInFailed(actor: "staff")
             return .invalidCredentials
         }
         guard staff.status == .active else { return .deactivated }

@@ -10,4 +10,5 @@ if [[ ! -x "$portico" ]]; then
   echo "topology: $portico is not built (swift build --product portico)" >&2
   exit 2
 fi
-exec timeout --kill-after=30 420 python3 Tests/Topology/topology.py --portico "$portico" "$@"
+# Debian's python3: the slow relay needs python3-aiosmtpd.
+exec timeout --kill-after=30 420 /usr/bin/python3 Tests/Topology/topology.py --portico "$portico" "$@"

@@ -30,12 +30,14 @@ PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Browser/run.sh
 # Property-based fuzz of /api/v1 against the real server (schemathesis; fails on any 5xx).
 PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/API/fuzz.sh
 
-# Deploy artefacts: `portico` linked as scripts/build-release.sh links it (static Swift runtime,
-# version baked in), checked with ldd against the Containerfile's runtime packages and run with
-# the Swift toolchain hidden. Debug, so that only the link step differs from the build above.
-scripts/build-release.sh -c debug
-Tests/Deploy/runtime_libraries.py "$(swift build --show-bin-path)/portico"
+# Deploy artefacts: the release binary exactly as deploy/ builds it (scripts/build-release.sh:
+# static Swift runtime, version linked in), checked with ldd/readelf against the Containerfile's
+# runtime packages and the manual recipe's, and run with the Swift toolchain hidden.
+scripts/build-release.sh
+release_bin="$(swift build -c release --show-bin-path)/portico"
+Tests/Deploy/runtime_libraries.py "$release_bin"
 
-# PostgreSQL (application role only) → PgBouncer 1.18 (transaction mode) → 3 × portico → HAProxy
-# → Caddy (on-demand TLS), with kill -9, SIGTERM and a slow SMTP relay under a write workload.
-PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Topology/run.sh
+# The production topology with that binary: PostgreSQL (application role only) → PgBouncer 1.18
+# (transaction mode) → 3 × portico → HAProxy → Caddy (on-demand TLS), with kill -9, SIGTERM and
+# a slow SMTP relay under a write workload.
+PORTICO_BIN="$release_bin" Tests/Topology/run.sh

@@ -673,6 +673,9 @@ def scenario(topology):
     reader.start()
     if not ready.wait(15) or (events and events[0].startswith("status")):
         raise Failure(f"the live-update stream did not open: {events}")
+    status, text = scrape(topology, 1)
+    if (metric(text, "portico_sse_connections") or 0) < 1:
+        raise Failure("instance 1's /metrics does not count the open live-update stream")
     written = time.monotonic()
     connection = http.client.HTTPConnection("127.0.0.1", topology.http_ports[1], timeout=15)
     connection.request("POST", "/api/v1/admin/work-orders", body=json.dumps({
@@ -762,6 +765,8 @@ def scenario(topology):
     topology.figures["mails duplicated"] = len(received) - len(unique)
 
     status, text = scrape(topology, 1)
+    with open(os.path.join(topology.work, "metrics-portico1.txt"), "w") as handle:
+        handle.write(text)     # kept with --keep (e.g. for `promtool check metrics`)
     requests = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("portico_http_requests_total{"))
     topology.figures["portico1 /metrics requests counted"] = int(requests)
 

@@ -61,8 +61,9 @@ public enum PorticoMetrics {
         ]
     }
 
-    /// Open Server-Sent Events streams on this instance.
-    static let sseConnections = Meter(label: Name.sseConnections)
+    /// Open Server-Sent Events streams on this instance. Looked up on each use (the registry
+    /// returns the same gauge), so a stream opened before the bootstrap is no no-op forever.
+    static var sseConnections: Meter { Meter(label: Name.sseConnections) }
 
     /// A failed password step: wrong identifier or password, or an account that may not sign in.
     /// `actor` is `customer`, `staff` or `operator` — never the identifier itself.

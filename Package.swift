@@ -14,7 +14,7 @@ let package = Package(
     ],
     // Exact versions: the same sources build on every machine. Transitive packages are
     // checked against deploy/dependency-versions.txt (scripts/check-dependency-versions.sh),
-    // since Package.resolved stays out of git (README, "Reproducible builds").
+    // since Package.resolved stays out of git (README, "Versions and reproducible builds").
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),

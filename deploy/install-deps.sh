@@ -7,7 +7,9 @@ set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libargon2-dev libssl-dev postgresql)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver pgbouncer haproxy caddy curl binutils)
+  # openssl: the private CA and certificates of the STARTTLS test relays (Swift and browser tests).
+  # pgbouncer, haproxy, caddy, curl, binutils (readelf): the topology and deploy-artefact tests.
+  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver openssl pgbouncer haproxy caddy curl binutils)
 fi
 
 missing=()

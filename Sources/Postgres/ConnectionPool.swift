@@ -85,15 +85,21 @@ public final class ConnectionPool: Sendable {
         try await transaction(setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
     }
 
-    private func transaction<R: Sendable>(setup: SQL?, _ body: (Transaction) async throws -> R) async throws -> R {
+    /// `withTenant` in a read-only `REPEATABLE READ` transaction: every query of `body` sees
+    /// the same snapshot (an export whose tables agree with each other).
+    public func withTenantSnapshot<R: Sendable>(_ tenantID: UUID, _ body: (Transaction) async throws -> R) async throws -> R {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
+    }
+
+    private func transaction<R: Sendable>(begin: String = "BEGIN", setup: SQL?, _ body: (Transaction) async throws -> R) async throws -> R {
         var connection = try await checkout()
         do {
-            try await begin(connection, setup: setup)
+            try await self.begin(connection, statement: begin, setup: setup)
         } catch let error as PostgresError where error.isConnectionFailure {
             await discard(connection, evictIdle: true)
             connection = try await checkout()
             do {
-                try await begin(connection, setup: setup)
+                try await self.begin(connection, statement: begin, setup: setup)
             } catch {
                 await checkin(connection)
                 throw error
@@ -114,9 +120,9 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    private func begin(_ connection: Connection, setup: SQL?) async throws {
+    private func begin(_ connection: Connection, statement: String, setup: SQL?) async throws {
         try await blocking(connection) { connection in
-            try connection.run(script: "BEGIN")
+            try connection.run(script: statement)
             if let setup { _ = try connection.query(setup) }
         }
     }

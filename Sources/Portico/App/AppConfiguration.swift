@@ -44,6 +44,8 @@ public struct AppConfiguration: Sendable {
     /// `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`: webhooks may go to loopback and private addresses
     /// (tests, demo). Otherwise a host that resolves to one is refused at delivery time.
     public var webhooksAllowPrivate: Bool = false
+    /// `PORTICO_BACKUP_DIR`, `PORTICO_BACKUP_SCHEDULE`, `PORTICO_BACKUP_KEEP`, `PORTICO_BACKUP_MAX_AGE_DAYS`.
+    public var backup = BackupSettings()
 
     public init(
         databaseURL: String? = nil,
@@ -201,6 +203,7 @@ public struct AppConfiguration: Sendable {
             default: throw ConfigurationError(variable: name, message: "must be 1 or 0, got '\(flag)'")
             }
         }
+        configuration.backup = try BackupSettings.fromEnvironment(value)
         return configuration
     }
 

@@ -14,6 +14,7 @@ public enum PorticoServer {
         let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
         do {
             try await DatabaseBootstrap.migrateOrVerify(endpoints, logger: logger)
+            let backups = try BackupService.scheduled(configuration: configuration, ownerURL: endpoints.ownerURL, logger: logger)
             let dependencies = try await AppDependencies.make(configuration: configuration, appURL: endpoints.appURL, logger: logger)
             do {
                 try await DatabaseBootstrap.verifyApplicationRole(pool: dependencies.pool)
@@ -22,8 +23,10 @@ public enum PorticoServer {
                 // SIGTERM/SIGINT stop both gracefully, and either failing stops the other.
                 let internalPort = configuration.internalPort
                 let internalApp = InternalListenerService(app: InternalListener.application(dependencies, port: internalPort), port: internalPort)
+                var services: [any Service] = [internalApp, app]
+                if let backups { services.append(backups) }
                 let group = ServiceGroup(configuration: .init(
-                    services: [internalApp, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+                    services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
                 ))
                 logger.info("Portico listening", metadata: [
                     "url": "http://\(hostname):\(port)", "internal": "http://\(InternalListener.address):\(internalPort)/internal/",

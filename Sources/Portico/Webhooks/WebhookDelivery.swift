@@ -175,17 +175,20 @@ public struct WebhookDelivery: Sendable {
         if !policy.allowPrivate {
             let host = rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let port = components.port ?? (scheme == "https" ? 443 : 80)
-            let addresses: [String]
-            if AddressGuard.isAddressLiteral(host) {
-                addresses = [host]
-            } else {
-                addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
+            let refused = { (what: String) in
+                WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
             }
-            if let bad = addresses.first(where: AddressGuard.isForbidden) {
-                let what = bad == host ? host : "\(host) resolves to \(bad), which"
-                throw WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
-            }
-            if !AddressGuard.isAddressLiteral(host) {
+            switch AddressGuard.HostForm(host) {
+            case .address(let bytes, _):
+                // Any notation (`[::127.0.0.1]`, `0x7f.1`, `2130706433`): judged as the address it is.
+                if AddressGuard.isForbidden(bytes: bytes) { throw refused(host) }
+            case .invalidNumeric:
+                throw WebhookAddressError(message: "Refused: \(host) is not a valid address")
+            case .name(let name):
+                // Whatever the resolver says (RFC 6761), also for `LOCALHOST.`.
+                if AddressGuard.isLocalName(name) { throw refused("\(host) (always 127.0.0.1 or ::1)") }
+                let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
+                if let bad = addresses.first(where: AddressGuard.isForbidden) { throw refused("\(host) resolves to \(bad), which") }
                 let address = addresses[0]
                 resolve = ["\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"]
             }
@@ -215,7 +218,9 @@ public struct WebhookDelivery: Sendable {
     func record(_ outcome: Outcome, for delivery: Claimed, durationMs: Int) async throws {
         let metadata: Logger.Metadata = ["tenant": "\(delivery.tenantId)", "delivery": "\(delivery.id)", "event": "\(delivery.eventType)",
                                          "attempt": "\(delivery.attempts)"]
-        try await Self.acrossTenants(pool) { tx in
+        // The outcome belongs to one tenant: record it in that tenant's transaction (RLS as
+        // everywhere), so the worker needs no cross-tenant access to the attempt log.
+        try await pool.withTenant(delivery.tenantId) { tx in
             switch outcome {
             case .delivered(let status):
                 try await tx.execute("""

@@ -27,6 +27,8 @@ struct StaffAndRolesTests {
             #expect(try await newcomer.get(path).status == .ok)
             let accepted = try await newcomer.post(path, ["name": "Tia Tech", "password": "technician passphrase"])
             #expect(accepted.status == .seeOther)
+            #expect(accepted.header("Location") == "/admin/login?ready=1")
+            #expect(try await newcomer.get("/admin/login?ready=1").body.contains("Your staff account is ready."))
             let signedIn = try await newcomer.signInStaff(invitee, password: "technician passphrase")
             #expect(signedIn.header("Location") == "/admin")
             #expect(try await newcomer.get("/admin").status == .ok)
@@ -151,7 +153,8 @@ struct StaffAndRolesTests {
             #expect(try await laptop.post("/admin/login/code", ["code": "123456"]).status == .unauthorized)
             let pendingToken = laptop.cookie("portico_session")
             try await laptop.get("/admin/login/code")
-            let done = try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
+            // The next code: the one used to confirm enrolment works once only.
+            let done = try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
             #expect(done.header("Location") == "/admin")
             #expect(laptop.cookie("portico_session") != pendingToken)  // privilege change: fresh token
             #expect(try await laptop.get("/admin").status == .ok)

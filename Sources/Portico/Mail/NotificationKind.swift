@@ -84,7 +84,7 @@ public enum NotificationKind: String, Sendable, CaseIterable {
         case .changeEmail: "Confirm my new email address"
         case .emailChangedNotice: "Open your account"
         case .passwordChanged: "Reset my password"
-        case .accountExists: "Sign in"
+        case .accountExists, .addressInUse: "Sign in"
         case .welcome: "Open your customer portal"
         case .workOrderReceived, .workOrderApproved, .workOrderRejected, .workOrderStatusChanged, .workOrderProgress, .workOrderCompleted:
             "View the work order"

@@ -67,7 +67,7 @@ struct DatabaseIsolationTests {
             SELECT substring(coalesce(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) FROM '= ''([a-z_]+)''') AS worker,
                    string_agg(DISTINCT c.relname, ',' ORDER BY c.relname) AS tables
               FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-             WHERE p.polname NOT IN ('tenant_isolation', 'domain_lookup') GROUP BY 1 ORDER BY 1
+             WHERE p.polname NOT IN ('tenant_isolation', 'domain_lookup', 'portico_backup_read') GROUP BY 1 ORDER BY 1
             """).rows.map { "\(try $0.decode("worker", as: String.self)):\(try $0.decode("tables", as: String.self))" }
         #expect(byWorker == ["outbox_delivery:outbox", "webhook_delivery:webhook_deliveries,webhook_endpoints"])
     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOPosix
@@ -13,6 +14,8 @@ public final class ConnectionPool: Sendable {
     let threadPool: NIOThreadPool
     private let state: PoolState
     let logger: Logger
+    /// Time from asking for a connection to holding one (waiting, or opening a new one).
+    private let acquireTimer: CoreMetrics.Timer
 
     public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "portico.postgres")) {
         self.configuration = configuration
@@ -20,6 +23,10 @@ public final class ConnectionPool: Sendable {
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections)
         self.threadPool.start()
         self.state = PoolState(maxConnections: configuration.maxConnections)
+        self.acquireTimer = CoreMetrics.Timer(
+            label: "portico_db_pool_acquire_duration_seconds", dimensions: [("pool", configuration.applicationName)],
+            preferredDisplayUnit: .seconds
+        )
     }
 
     /// Closes idle connections and stops the thread pool. In-flight work finishes first
@@ -123,6 +130,14 @@ public final class ConnectionPool: Sendable {
     // MARK: Checkout and checkin
 
     func checkout() async throws -> Connection {
+        let start = ContinuousClock.now
+        let connection = try await reserveOrOpen()
+        let elapsed = ContinuousClock.now - start
+        acquireTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return connection
+    }
+
+    private func reserveOrOpen() async throws -> Connection {
         switch try await state.reserve(timeout: configuration.acquireTimeout) {
         case .connection(let connection):
             connection.statementsSinceCheckout = 0

@@ -28,6 +28,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     let router = Router(context: AppRequestContext.self)
     let renderer = dependencies.renderer
     // Order matters: outer middleware see what inner ones return, errors included.
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(https: dependencies.configuration.publicScheme == .https))
     router.add(middleware: SiteResolutionMiddleware(
@@ -40,7 +41,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     router.add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer))
 
-    HealthController(pool: dependencies.pool).addRoutes(to: router)
+    HealthController(pool: dependencies.pool, listener: dependencies.listener).addRoutes(to: router)
     StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
     BrandAssetsController(dependencies: dependencies).addFaviconRoute(to: router)
 

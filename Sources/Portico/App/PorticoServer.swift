@@ -10,6 +10,7 @@ import ServiceLifecycle
 public enum PorticoServer {
     public static func serve(configuration: AppConfiguration, hostname: String, port: Int) async throws {
         let logger = makeLogger(label: "portico", level: configuration.logLevel)
+        PorticoMetrics.bootstrap()
         let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
         do {
             try await DatabaseBootstrap.migrateOrVerify(endpoints, logger: logger)

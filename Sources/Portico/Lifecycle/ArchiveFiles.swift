@@ -136,8 +136,3 @@ public struct LifecycleError: Error, CustomStringConvertible, Sendable {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
-
-/// The version this binary reports in backups and exports.
-public enum PorticoVersion {
-    public static let current = "0.9.0"
-}

@@ -59,7 +59,9 @@ enum LiveStream {
             }
         }
         let body = ResponseBody { writer in
+            PorticoMetrics.sseConnections.increment()
             defer {
+                PorticoMetrics.sseConnections.decrement()
                 forwarder.cancel()
                 heartbeat.cancel()
                 emit.finish()

@@ -72,6 +72,7 @@ public struct OperatorAccounts: Sendable {
         }
         guard matches, let row, try row.decode("status", as: String.self) == "active" else {
             try await limits.recordFailure(buckets, accounts: 0)
+            PorticoMetrics.signInFailed(actor: "operator")
             return nil
         }
         try await limits.recordSuccess(buckets)

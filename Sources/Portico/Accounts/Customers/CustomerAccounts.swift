@@ -92,6 +92,7 @@ public struct CustomerAccounts: Sendable {
         guard !normalized.isEmpty, !password.isEmpty, password.count <= PasswordPolicy.maximumLength * 4 else {
             _ = try await dependencies.hasher.verifyDummy(password)
             try await recordFailure(buckets, limits: limits, tenant: tenant)
+            PorticoMetrics.signInFailed(actor: "customer")
             return .invalidCredentials
         }
         let candidates = try await pool.withTenant(tenant.id) { tx in
@@ -115,6 +116,7 @@ public struct CustomerAccounts: Sendable {
             try await recordFailure(buckets, limits: limits, tenant: tenant)
             try await audit(.init(actorKind: "anonymous", actorLabel: String(normalized.prefix(254)), action: "signin.failure",
                                   targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), tenant: tenant)
+            PorticoMetrics.signInFailed(actor: "customer")
             return .invalidCredentials
         }
         guard customer.status == .active || customer.status == .pending else {

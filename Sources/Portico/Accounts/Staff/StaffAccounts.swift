@@ -42,6 +42,7 @@ public struct StaffAccounts: Sendable {
                 return try await SignInLimits.accountCount(in: tx)
             }
             try await limits.recordFailure(buckets, accounts: accounts)
+            PorticoMetrics.signInFailed(actor: "staff")
             return .invalidCredentials
         }
         guard staff.status == .active else { return .deactivated }

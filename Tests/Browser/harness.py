@@ -65,8 +65,11 @@ ACCOUNTS = {
 }
 COMPANY_NAMES = {"acme": "Acme Wireless", "zenith": "Zenith Networks"}
 
-# Roles that sign in on /admin/login; every other role except "anonymous" uses /portal/login.
+# Roles that sign in on /admin/login; "operator" signs in on the operator host; every other
+# role except "anonymous" uses /portal/login.
 STAFF_ROLES = {"admin", "agent", "technician"}
+OPERATOR_EMAIL = "ops-browser@platform.example"
+OPERATOR_PASSWORD = "operator browser passphrase"
 
 
 # MARK: - Server
@@ -498,6 +501,38 @@ return problems;
 """
 
 
+# Labels (headers, buttons, badges, terms, form labels, navigation) must break between words,
+# never inside one ("Subscri-bers"): a word whose text lies on two lines is a problem. Hyphens,
+# dashes and slashes are break points like spaces.
+_BROKEN_WORDS = r"""
+const problems = [];
+const labels = 'th, button, .button, .badge, dt, label, legend, header nav a, summary, .hint, .word';
+for (const el of document.querySelectorAll(labels)) {
+  // Not rendered (a closed menu's content, display: none): nothing to read.
+  if (!el.checkVisibility({visibilityProperty: true}) || el.closest('.visually-hidden')) continue;
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('.visually-hidden')) continue;
+    const words = /[^\s\-\u2013\u2014\/@.]+/g;
+    for (let m = words.exec(node.textContent); m; m = words.exec(node.textContent)) {
+      if (m[0].length < 2) continue;
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+      if (lines.size > 1 && problems.length < 8)
+        problems.push(`the word "${m[0]}" breaks across lines in ${el.tagName.toLowerCase()} "${el.textContent.replace(/\s+/g, ' ').trim().slice(0, 60)}"`);
+    }
+  }
+}
+return problems;
+"""
+
+
+def broken_words(driver) -> list[str]:
+    return driver.execute_script(_BROKEN_WORDS)
+
+
 def overflow(driver) -> dict:
     return driver.execute_script(_OVERFLOW)
 
@@ -506,9 +541,9 @@ def accessibility_problems(driver) -> list[str]:
     return driver.execute_script(_ACCESSIBILITY)
 
 
-# Console messages no page is blamed for. A tenant without a favicon has no <link rel=icon>,
-# so Chromium asks for /favicon.ico on its own and logs the 404.
-IGNORED_CONSOLE = ("/favicon.ico - Failed to load resource",)
+# Console messages no page is blamed for. (None: /favicon.ico answers on every host, so the
+# icon Chromium asks for on its own no longer logs a 404.)
+IGNORED_CONSOLE: tuple[str, ...] = ()
 
 
 def page_errors(driver, allow: tuple[str, ...] = ()) -> list[str]:
@@ -527,8 +562,8 @@ def page_errors(driver, allow: tuple[str, ...] = ()) -> list[str]:
 
 
 def page_problems(driver, allow_console: tuple[str, ...] = ()) -> list[str]:
-    """Everything the page checks look at: horizontal overflow, accessibility basics, console
-    errors and CSP violations."""
+    """Everything the page checks look at: horizontal overflow, accessibility basics, labels
+    broken inside a word, console errors and CSP violations."""
     problems = []
     measured = overflow(driver)
     if measured["scrollWidth"] > measured["innerWidth"]:
@@ -537,6 +572,7 @@ def page_problems(driver, allow_console: tuple[str, ...] = ()) -> list[str]:
     if measured["cutOff"]:
         problems.append(f"cut off at the left edge: {', '.join(measured['cutOff'])}")
     problems += accessibility_problems(driver)
+    problems += broken_words(driver)
     problems += page_errors(driver, allow=allow_console)
     return problems
 
@@ -588,8 +624,32 @@ def submit(driver, label: str) -> None:
     wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
 
 
+def sign_in_operator(driver, server: PorticoServer) -> None:
+    """An operator as one is made: `portico operator create` prints a set-up link; the page
+    asks for a password, then for an authenticator (the key on the page, the code computed as
+    an app would), then shows the recovery codes."""
+    printed = server.cli("operator", "create", "--email", OPERATOR_EMAIL)
+    found = re.search(r"setup link \(one use, 7 days\): (\S+)", printed)
+    if not found:
+        raise AssertionError(f"`portico operator create` printed no set-up link: {printed}")
+    open_page(driver, found.group(1))
+    fill(driver, "field-password", OPERATOR_PASSWORD)
+    submit(driver, "Continue")
+    key = driver.find_element(By.XPATH, "//main//p[starts-with(normalize-space(), 'Key:')]/code").text
+    fill(driver, "field-code", totp(key))
+    submit(driver, "Continue")
+    open_page(driver, server.url("operator", "/operator"))
+    path = driver.execute_script("return location.pathname")
+    if path != "/operator":
+        raise AssertionError(f"the operator set-up led to {path}, not /operator")
+
+
 def sign_in(driver, server: PorticoServer, tenant: str, role: str) -> None:
-    """Signs in through the real form: a subscriber on /portal/login, staff on /admin/login."""
+    """Signs in through the real form: a subscriber on /portal/login, staff on /admin/login,
+    an operator through the set-up of a new operator account."""
+    if role == "operator":
+        sign_in_operator(driver, server)
+        return
     email_address = ACCOUNTS[tenant][role]
     if role in STAFF_ROLES:
         open_page(driver, server.url(tenant, "/admin/login"))

@@ -3,9 +3,9 @@ at 360 px (and at 1280 px unless `wide=False`) on every tenant in `tenants`, scr
 `artifacts/browser/<tenant>-<name>-<width>.png`, and held to the accessibility basics, no
 console errors and no CSP violations.
 
-`role` picks the browser the page is opened in: "anonymous", "subscriber", or a staff role
-("admin", "agent", "technician"); signed-in browsers sign in once per run through the real
-forms (see `signed_in` in conftest.py).
+`role` picks the browser the page is opened in: "anonymous", "subscriber", a staff role
+("admin", "agent", "technician") or "operator" (on the operator host); signed-in browsers sign
+in once per run through the real forms (see `signed_in` in conftest.py).
 """
 
 from dataclasses import dataclass
@@ -73,6 +73,9 @@ STAFF_PAGES = [
     Page("admin-work-orders-technician", "/admin/work-orders", role="technician"),
     Page("admin-technician", "/admin", role="technician"),
     Page("admin-customers", "/admin/customers", role="agent"),
+    Page("admin-customers-not-invited", "/admin/customers?access=not_invited", role="agent"),
+    # The demo's Cedar household: two logins without a password, one of them invited.
+    Page("admin-invitations", "/admin/customers/invitations", role="agent"),
     Page("admin-customer-new", "/admin/customers/new", role="agent"),
     # Redirects to the demo's first subscriber account.
     Page("admin-customer-detail", "/admin/customers/account/100001", role="agent", lands_on="/admin/customers/"),
@@ -85,7 +88,12 @@ STAFF_PAGES = [
     Page("admin-export", "/admin/export", role="agent"),
 ]
 
-ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES
+OPERATOR_PAGES = [
+    Page("operator-tenants", "/operator", role="operator", tenants=("operator",)),
+    Page("operator-new-tenant", "/operator/tenants/new", role="operator", tenants=("operator",)),
+]
+
+ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES + OPERATOR_PAGES
 
 # Signed-in roles whose header menu is opened and checked at 360 and 1280 px, with the page
 # it is opened on.

@@ -76,10 +76,25 @@ public enum AccountTokens {
             """)?.decode(Consumed.self)
     }
 
-    /// Withdraws every open token of a kind for a principal (a newer one replaces them).
+    /// What became of a token, for a page that explains why its link no longer works. Only
+    /// whoever holds the token learns this; a token of another tenant or kind is `unknown`.
+    public enum LinkState: Sendable, Equatable { case valid, replaced, used, expired, unknown }
+
+    public static func state(_ token: String, kind: Kind, in transaction: TenantTransaction) async throws -> LinkState {
+        guard !token.isEmpty, token.count <= 200, let row = try await transaction.first("""
+            SELECT consumed_at IS NOT NULL AS consumed, revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired
+              FROM account_tokens WHERE token_hash = \(hash(token)) AND kind = \(kind)
+            """) else { return .unknown }
+        if try row.decode("revoked", as: Bool.self) { return .replaced }
+        if try row.decode("consumed", as: Bool.self) { return .used }
+        return try row.decode("expired", as: Bool.self) ? .expired : .valid
+    }
+
+    /// Withdraws every open token of a kind for a principal (a newer one replaces them): used
+    /// up, and marked revoked so its link can say it was replaced.
     public static func revoke(kind: Kind, customerID: UUID? = nil, staffID: UUID? = nil, in transaction: TenantTransaction) async throws {
         try await transaction.execute("""
-            UPDATE account_tokens SET consumed_at = now()
+            UPDATE account_tokens SET consumed_at = now(), revoked_at = now()
              WHERE kind = \(kind) AND consumed_at IS NULL
                AND ((\(customerID)::uuid IS NOT NULL AND customer_id = \(customerID)) OR (\(staffID)::uuid IS NOT NULL AND staff_id = \(staffID)))
             """)

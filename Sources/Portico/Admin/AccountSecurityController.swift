@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// `/admin/account`: the signed-in staff member's own security: two-factor sign-in.
+/// `/admin/account`: the signed-in staff member's own security: password, two-factor sign-in,
+/// and where they are signed in (sign out one session or every other one).
 struct AccountSecurityController {
     let dependencies: AppDependencies
     var accounts: StaffAccounts { StaffAccounts(dependencies: dependencies) }
@@ -11,7 +12,13 @@ struct AccountSecurityController {
         group.post("admin/account/totp/start", use: start)
         group.post("admin/account/totp/confirm", use: confirm)
         group.post("admin/account/totp/disable", use: disable)
+        group.post("admin/account/password", use: changePassword)
+        group.post("admin/account/sessions/sign-out-others", use: signOutOthers)
+        group.post("admin/account/sessions/:id/sign-out", use: signOutDevice)
     }
+
+    static let devicesExplanation = "Browsers signed in to your staff account. Changing your password signs out every other session; "
+        + "setting a new one through an emailed reset or set-password link signs out all of them."
 
     struct View {
         let layout: LayoutModel
@@ -21,21 +28,26 @@ struct AccountSecurityController {
         let totpEnabled: Bool
         let enrolment: Enrolment?
         let recoveryCodes: [String]
+        let devices: DeviceListView
         struct Enrolment { let url: String; let manualKey: String }
     }
 
     func render(_ context: StaffRequestContext, enrolment: StaffAccounts.Enrolment? = nil, recoveryCodes: [String] = [],
-                form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
-        let credentials = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx)
+                form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let devices = SignedInDevices(dependencies: dependencies)
+        let (credentials, signedIn) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx),
+             try await devices.list(for: Self.owner(context), in: tx))
         }
         var layout = context.layout(title: "My account", current: "/admin/account")
+        layout.notice = notice
         if context.auth.session.staffTotpRequired && credentials?.totpEnabledAt == nil && enrolment == nil {
             layout.notice = "Two-factor sign-in is required for staff. Set it up below to use the console."
         }
         let view = View(layout: layout, form: FormView(form),
                         email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
-                        enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes)
+                        enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
+                        devices: DeviceListView(signedIn, base: "/admin/account/sessions", explanation: Self.devicesExplanation))
         return try dependencies.renderer.render("admin/account", theme: context.tenant.theme, view, status: status)
     }
 
@@ -75,6 +87,45 @@ struct AccountSecurityController {
             var state = FormState()
             state.errors = error.fields
             return try await render(context, form: state, status: .unprocessableContent)
+        }
+    }
+
+    // MARK: Password and sessions
+
+    static func owner(_ context: StaffRequestContext) -> SignedInDevices.Owner {
+        SignedInDevices.Owner(kind: .staff, id: context.staff.id, email: context.staff.email, token: context.auth.token)
+    }
+
+    @Sendable func changePassword(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let ended: Int
+        do {
+            ended = try await accounts.changePassword(staff: context.staff, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                                                      keeping: context.auth.token, tenant: context.tenant, origin: context.origin(request))
+        } catch let error as AppError where error.kind == .validation {
+            return try await render(context, form: FormState(errors: error.fields), status: .unprocessableContent)
+        }
+        return try await render(context, notice: "Your password is changed. " + ProfileController.endedElsewhere(ended))
+    }
+
+    @Sendable func signOutOthers(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(for: Self.owner(context), tenant: context.tenant,
+                                                                                        origin: context.origin(request))
+        return try await render(context, notice: ProfileController.endedElsewhere(ended))
+    }
+
+    /// Signs one session out; naming this very session signs out here, like the header's button.
+    @Sendable func signOutDevice(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("session") }
+        let result = try await SignedInDevices(dependencies: dependencies).signOut(device: id, for: Self.owner(context), tenant: context.tenant,
+                                                                                   origin: context.origin(request))
+        switch result {
+        case .signedOutHere:
+            var response = Redirect(to: "/admin/login").response
+            response.setCookie(dependencies.cookies.clearSession())
+            return response
+        case .signedOut(let label):
+            return try await render(context, notice: "\(label) was signed out.").response(from: request, context: context)
         }
     }
 }

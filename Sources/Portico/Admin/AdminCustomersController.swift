@@ -5,8 +5,8 @@ import PorticoCrypto
 
 /// `/admin/customers` (agents and admins): subscriber accounts with their members, plan,
 /// service status and equipment; create and edit; invite a member by email or print an
-/// access-code letter; suspend and reactivate logins; notes and tasks; a read-only, audited
-/// "view as the subscriber".
+/// access-code letter; send or resend a login's invitation and see where each stands; suspend
+/// and reactivate logins; notes and tasks; a read-only, audited "view as the subscriber".
 struct AdminCustomersController {
     let dependencies: AppDependencies
     var renderer: PageRenderer { dependencies.renderer }
@@ -22,6 +22,7 @@ struct AdminCustomersController {
         group.post("admin/customers/:id", use: update)
         group.post("admin/customers/:id/invite", use: invite)
         group.post("admin/customers/:id/access-code", use: accessCode)
+        group.post("admin/customers/:id/members/:customer/invite", use: inviteMember)
         group.post("admin/customers/:id/members/:customer/suspend", use: suspend)
         group.post("admin/customers/:id/members/:customer/reactivate", use: reactivate)
         group.post("admin/customers/:id/equipment", use: addEquipment)
@@ -49,28 +50,63 @@ struct AdminCustomersController {
         let rows: [Row]
         let total: Int
         let query: String
+        let accessOptions: [Option]
+        let filtered: Bool
+        let inviteHref: String?
         let nextPage: String?
         let previousPage: String?
-        struct Row { let name: String; let accountNumber: String; let plan: String; let status: String; let statusLabel: String; let href: String }
+        struct Row {
+            let name: String; let accountNumber: String; let plan: String; let status: String; let statusLabel: String; let href: String
+            let access: [AccessCount]
+        }
+        struct AccessCount { let key: String; let text: String }
+    }
+
+    /// "2 have a login", "1 not invited": how an account's logins stand with their invitations.
+    static func accessCounts(_ counts: [(InvitationStatus.Key, Int)]) -> [ListView.AccessCount] {
+        counts.map { key, count in
+            let text = switch key {
+            case .accepted: count == 1 ? "1 has a login" : "\(count) have a login"
+            case .invited: "\(count) invited"
+            case .expired: "\(count) invitation\(count == 1 ? "" : "s") expired"
+            case .notInvited: "\(count) not invited"
+            }
+            return ListView.AccessCount(key: key.rawValue, text: text)
+        }
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
         let page = max(0, min(100_000, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0))
-        let (organizations, total) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await repositories.organizations.list(search: query, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx),
-             try await repositories.organizations.count(search: query, in: tx))
+        let access = request.uri.queryParameters.get("access").flatMap { InvitationStatus.Key(rawValue: String($0)) }
+        let (organizations, total, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let organizations = try await repositories.organizations.list(search: query, access: access, limit: Self.pageSize + 1,
+                                                                          offset: page * Self.pageSize, in: tx)
+            return (organizations, try await repositories.organizations.count(search: query, access: access, in: tx),
+                    try await InvitationStatus.summaries(of: organizations.prefix(Self.pageSize).map(\.id), in: tx))
         }
-        let encoded = query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let filter = Self.listQuery(search: query, access: access)
+        let bulk = CustomerInvitations.Selection(search: query, access: access)
         return try renderer.render("admin/customers/list", theme: context.tenant.theme, ListView(
             layout: context.layout(title: "Subscribers", current: "/admin/customers"),
             rows: organizations.prefix(Self.pageSize).map {
                 .init(name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
-                      statusLabel: $0.serviceStatus.label, href: "/admin/customers/\($0.id.uuidString.lowercased())")
+                      statusLabel: $0.serviceStatus.label, href: "/admin/customers/\($0.id.uuidString.lowercased())",
+                      access: Self.accessCounts(counts[$0.id] ?? []))
             },
             total: total, query: query,
-            nextPage: organizations.count > Self.pageSize ? "/admin/customers?q=\(encoded)&page=\(page + 1)" : nil,
-            previousPage: page > 0 ? "/admin/customers?q=\(encoded)&page=\(page - 1)" : nil))
+            accessOptions: [Option(value: "", label: "Any", selected: access == nil)]
+                + InvitationStatus.Key.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == access) },
+            filtered: !query.isEmpty || access != nil,
+            inviteHref: bulk.states.isEmpty ? nil : "/admin/customers/invitations?" + filter,
+            nextPage: organizations.count > Self.pageSize ? "/admin/customers?\(filter)&page=\(page + 1)" : nil,
+            previousPage: page > 0 ? "/admin/customers?\(filter)&page=\(page - 1)" : nil))
+    }
+
+    /// `q=…&access=…` for links that keep the list's filter.
+    static func listQuery(search: String, access: InvitationStatus.Key?) -> String {
+        let encoded = search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return "q=\(encoded)" + (access.map { "&access=\($0.rawValue)" } ?? "")
     }
 
     struct EditView {
@@ -138,7 +174,11 @@ struct AdminCustomersController {
         let appointments: [AppointmentLink]
         let newAppointmentHref: String?
         let tasksHref: String
-        struct Member { let memberId: String; let name: String; let email: String; let phone: String; let role: String; let status: String; let verified: Bool; let suspended: Bool }
+        struct Member {
+            let memberId: String; let name: String; let email: String; let phone: String; let role: String; let status: String
+            let verified: Bool; let suspended: Bool
+            let invitation: String; let invitationKey: String; let canInvite: Bool; let inviteLabel: String
+        }
         struct Equipment { let equipmentId: String; let model: String; let serial: String; let mac: String; let installedOn: String? }
         struct NoteRow { let body: String; let author: String; let when: String; let shared: Bool }
         struct TaskRow { let title: String; let status: String; let due: String? }
@@ -148,8 +188,8 @@ struct AdminCustomersController {
                       status: HTTPResponse.Status = .ok) async throws -> HTML {
         let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
-            return (organization,
-                    try await repositories.customers.members(of: id, in: tx),
+            let members = try await repositories.customers.members(of: id, in: tx)
+            return (organization, members, try await InvitationStatus.of(members.map(\.id), in: tx),
                     try await repositories.organizations.equipment(of: id, in: tx),
                     try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
                     try await repositories.tasks.list(organization: id, status: nil, in: tx),
@@ -157,7 +197,7 @@ struct AdminCustomersController {
                     try await AppointmentLink.load(AppointmentFilter(from: Date().addingTimeInterval(-30 * 86_400), organizationId: id),
                                                    staff: context.staff, repositories: repositories, in: tx))
         }
-        let (organization, members, equipment, notes, tasks, orders, appointments) = data
+        let (organization, members, invitations, equipment, notes, tasks, orders, appointments) = data
         var layout = context.layout(title: organization.name, current: "/admin/customers")
         layout.notice = notice
         let values = ["name": organization.name, "account_number": organization.accountNumber, "kind": organization.kind.rawValue,
@@ -168,8 +208,15 @@ struct AdminCustomersController {
             layout: layout, id: id.uuidString.lowercased(), name: organization.name, accountNumber: organization.accountNumber,
             kind: organization.kind.rawValue, plan: organization.servicePlan, address: organization.serviceAddress,
             status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
-            members: members.map { .init(memberId: $0.id.uuidString.lowercased(), name: $0.name, email: $0.email, phone: $0.phone, role: $0.role.rawValue,
-                                         status: $0.status.rawValue, verified: $0.isEmailVerified, suspended: $0.status == .suspended || $0.status == .locked) },
+            members: members.map { member in
+                let invitation = invitations[member.id] ?? .notInvited
+                return .init(memberId: member.id.uuidString.lowercased(), name: member.name, email: member.email, phone: member.phone,
+                             role: member.role.rawValue, status: member.status.rawValue, verified: member.isEmailVerified,
+                             suspended: member.status == .suspended || member.status == .locked,
+                             invitation: invitation.label, invitationKey: invitation.key.rawValue,
+                             canInvite: member.status == .pending && invitation.key != .accepted,
+                             inviteLabel: invitation.key == .notInvited ? "Send invitation" : "Resend invitation")
+            },
             equipment: equipment.map { .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
             notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared) },
             tasks: tasks.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
@@ -232,6 +279,23 @@ struct AdminCustomersController {
             _ = try await CustomerAccounts(dependencies: dependencies).inviteMember(
                 name: form.text("member_name"), email: form.text("member_email"), organization: id, invitedBy: context.staff.email,
                 tenant: context.tenant, origin: context.origin(request), createdByStaff: context.staff.id)
+        }
+    }
+
+    /// Sends a login without a password its invitation, or a new one (the old link stops working).
+    @Sendable func inviteMember(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let id = try organizationID(context)
+        guard let text = context.parameters.get("customer"), let customerID = UUID(uuidString: text) else { throw AppError.notFound("login") }
+        do {
+            let (customer, sent) = try await CustomerInvitations(dependencies: dependencies).invite(
+                customer: customerID, organization: id, by: context.staff, tenant: context.tenant, origin: context.origin(request))
+            return try await renderDetail(id, context: context, notice: sent == .resent
+                ? "A new invitation is on its way to \(customer.email). The link in the earlier one no longer works."
+                : "Invitation sent to \(customer.email).")
+        } catch let error as AppError where error.kind == .conflict || error.kind == .tooManyRequests {
+            var html = try await renderDetail(id, context: context, form: FormState(message: error.message), status: error.status)
+            if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }
+            return html
         }
     }
 

@@ -113,6 +113,15 @@ enum DisplayDate {
         return "\(formatter.string(from: start))–\(time.string(from: end)) UTC"
     }
 
+    /// "14:05 UTC"
+    static func time(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "HH:mm"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: date) + " UTC"
+    }
+
     static func date(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "EEE d MMM yyyy"

@@ -43,6 +43,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
 
     HealthController(pool: dependencies.pool, listener: dependencies.listener).addRoutes(to: router)
     StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
+    BrandAssetsController(dependencies: dependencies).addFaviconRoute(to: router)
 
     let tenantRoutes = router.group(context: TenantRequestContext.self)
     tenantRoutes.add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
@@ -77,6 +78,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
     AdminCustomersController(dependencies: dependencies).addRoutes(to: agents)
+    AdminInvitationsController(dependencies: dependencies).addRoutes(to: agents)
     AdminAppointmentsController(dependencies: dependencies).addRoutes(console: console, agents: agents)
     AdminTasksController(dependencies: dependencies).addRoutes(to: agents)
     ExportController(dependencies: dependencies).addRoutes(to: agents)

@@ -97,18 +97,8 @@ public struct DemoData: Sendable {
 
     /// Categories with help text, FAQ entries, service notices (one resolved, one planned).
     private func settings(for spec: Spec, in tx: TenantTransaction) async throws {
-        let categories = [
-            ("Installation", "A new connection, or moving your antenna to a new building."),
-            ("Repair", "Something stopped working or got damaged."),
-            ("Relocation", "Move your router or antenna within the same property."),
-            ("Upgrade", "New equipment for a faster plan."),
-            ("Other", "Anything else — describe it below."),
-        ]
-        for (index, category) in categories.enumerated() {
-            try await tx.execute("""
-                INSERT INTO work_order_categories (tenant_id, name, help_text, position) VALUES (\(tx.tenant), \(category.0), \(category.1), \(index))
-                """)
-        }
+        // The same categories every new tenant starts with.
+        try await WorkOrderCategories.seedDefaults(in: tx)
         let faq = [
             ("My internet is slow in the evening. Why?", "Evenings are the busiest time on the network. Restart your router first; if speeds stay below half your plan for more than a day, create a Repair work order."),
             ("How do I restart my equipment?", "Unplug the power supply of the antenna (the small box near the cable) for 30 seconds, then plug it back in. Wait two minutes."),
@@ -140,6 +130,7 @@ public struct DemoData: Sendable {
         let titles = ["Install rooftop antenna", "Slow speeds in the evening", "Relocate router to office", "Replace damaged cable",
                       "Upgrade plan equipment", "Intermittent outages", "Site survey for new barn", "Mount repair after storm"]
         var orderIndex = 0
+        var firstCustomer: Customer?
         for (index, person) in spec.people.enumerated() {
             let isBusiness = person.1 == "office" || person.1 == "lodge"
             let organization = try await repositories.organizations.create(NewOrganization(
@@ -160,6 +151,7 @@ public struct DemoData: Sendable {
                 installedOn: "2024-0\(index % 9 + 1)-15"
             ), to: organization.id, in: tx)
             let customerActor = Actor(kind: .customer, id: customer.id, name: customer.name)
+            if firstCustomer == nil { firstCustomer = customer }
 
             // Every status appears across the tenant's orders.
             for _ in 0..<2 {
@@ -206,5 +198,36 @@ public struct DemoData: Sendable {
             _ = try await repositories.notes.create(organization: organization.id, customer: nil,
                 body: "Internal: prefers morning visits; gate code 4471.", visibility: .internalOnly, author: adminActor, in: tx)
         }
+        if let firstCustomer { try await completedInstallation(for: firstCustomer, admin: adminActor, in: tx) }
+        try await accountWithoutLogins(spec, admin: admin, in: tx)
+    }
+
+    /// The first subscriber's connection was installed through a work order: their service
+    /// page's installation history shows it beside the equipment's install date.
+    private func completedInstallation(for customer: Customer, admin: Actor, in tx: TenantTransaction) async throws {
+        let order = try await repositories.workOrders.create(NewWorkOrder(
+            organizationId: customer.organizationId, title: "Initial installation", description: "Roof mount, antenna aligned to the north tower.",
+            category: "Installation", priority: .normal, serviceLocation: "", preferredDates: "", customerNotes: "", status: .submitted
+        ), by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
+        _ = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.completed.rawValue), .init(.progress, "100")],
+                                                     expectedVersion: order.version, by: admin, reason: "Demo data", in: tx)
+    }
+
+    /// An account imported from billing whose two logins have no password yet: one invited
+    /// (the link is in the mail drop only if invited again), one not — what staff meet after
+    /// an import.
+    private func accountWithoutLogins(_ spec: Spec, admin: StaffUser, in tx: TenantTransaction) async throws {
+        let organization = try await repositories.organizations.create(NewOrganization(
+            name: "Cedar household", kind: .household, serviceAddress: "9 Cedar Lane, Valley Springs",
+            servicePlan: spec.plans[0], serviceStatus: .pendingInstall
+        ), in: tx)
+        let invited = try await repositories.customers.create(NewCustomer(
+            organizationId: organization.id, role: .owner, name: "Robin Cedar", email: "robin@\(spec.slug).example", status: .pending
+        ), in: tx)
+        _ = try await repositories.customers.create(NewCustomer(
+            organizationId: organization.id, role: .member, name: "Sam Cedar", email: "sam@\(spec.slug).example", status: .pending
+        ), in: tx)
+        try await AccountTokens.insert(token: SecureRandom.token(), kind: .inviteCustomer, email: invited.email, customerID: invited.id,
+                                       organizationID: organization.id, createdBy: admin.id, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
     }
 }

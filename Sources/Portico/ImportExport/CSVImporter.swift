@@ -45,7 +45,9 @@ struct CSVImporter {
     let pool: ConnectionPool
     var batchSize = 1_000
 
-    func run(text: String, delimiter: CSVDelimiter, mapping: ImportMapping, tenant: TenantID, write: Bool) async throws -> ImportReport {
+    /// `importId` tags the logins a real run creates, so its result page can invite them.
+    func run(text: String, delimiter: CSVDelimiter, mapping: ImportMapping, tenant: TenantID, write: Bool,
+             importId: String? = nil) async throws -> ImportReport {
         let started = ContinuousClock.now
         let planner = try await Self.offloadThrowing { try ImportPlanner(text: text, delimiter: delimiter, mapping: mapping) }
         var report = ImportReport()
@@ -56,7 +58,7 @@ struct CSVImporter {
             guard !batch.rows.isEmpty else { continue }
             do {
                 let outcome = try await pool.withTenant(tenant) { tx in
-                    try await ImportBatchWriter(tx: tx).process(batch.rows, write: write)
+                    try await ImportBatchWriter(tx: tx, importId: importId).process(batch.rows, write: write)
                 }
                 planner.markFailed(outcome.failedAccounts)
                 report.add(outcome.results)

@@ -52,6 +52,8 @@ struct ImportBatchWriter {
     }
 
     let tx: TenantTransaction
+    /// The import the logins created here belong to (`customers.import_id`).
+    var importId: String? = nil
 
     func process(_ rows: [PlannedRow], write: Bool) async throws -> Outcome {
         var problems: [Int: String] = [:]   // index in `rows` → message
@@ -301,13 +303,14 @@ struct ImportBatchWriter {
         let customerInserts = customers.filter { !existingEmails.contains($0.customer.email) }
         if !customerInserts.isEmpty {
             try await tx.execute("""
-                INSERT INTO customers (tenant_id, organization_id, role, name, email, phone, phone_digits, status, external_id)
+                INSERT INTO customers (tenant_id, organization_id, role, name, email, phone, phone_digits, status, external_id, import_id)
                 SELECT \(tx.tenant), s.organization_id,
                        CASE WHEN s.role <> '' THEN s.role
                             WHEN s.first AND NOT EXISTS (
                                 SELECT 1 FROM customers o WHERE o.organization_id = s.organization_id AND o.role = 'owner') THEN 'owner'
                             ELSE 'member' END,
-                       s.name, s.email, s.phone, regexp_replace(s.phone, '[^0-9]', '', 'g'), 'pending', NULLIF(s.external_id, '')
+                       s.name, s.email, s.phone, regexp_replace(s.phone, '[^0-9]', '', 'g'), 'pending', NULLIF(s.external_id, ''),
+                       \(importId)::text
                   FROM unnest(\(customerInserts.map(\.customer.email))::text[], \(customerInserts.map(\.organization))::uuid[],
                               \(customerInserts.map(\.fallbackName))::text[], \(customerInserts.map { $0.customer.phone ?? "" })::text[],
                               \(customerInserts.map { $0.customer.role?.rawValue ?? "" })::text[],

@@ -194,6 +194,9 @@ struct ImportController {
         let mappedColumns: [Mapped]
         let canImport: Bool
         let seconds: String
+        /// After a real import that created logins: where to invite them.
+        let inviteHref: String?
+        let newLogins: String
         struct Total { let key: String; let label: String; let value: String }
         struct Row { let row: Int; let outcome: String; let label: String; let subject: String; let message: String }
         struct Hidden { let name: String; let value: String }
@@ -233,7 +236,8 @@ struct ImportController {
             return try files.text(of: chosen, tenant: tenant)
         }
         let report = try await CSVImporter(pool: dependencies.pool).run(
-            text: text, delimiter: upload.delimiter, mapping: mapping, tenant: context.tenant.id, write: write
+            text: text, delimiter: upload.delimiter, mapping: mapping, tenant: context.tenant.id, write: write,
+            importId: write ? upload.id : nil
         )
         var details = report.totals.details
         details["file"] = upload.fileName
@@ -252,7 +256,7 @@ struct ImportController {
         var layout = context.layout(title: write ? "Import finished" : "Import: dry run", current: "/admin/import")
         if write {
             layout.notice = "Imported \(GroupedNumber.text(accepted)) of \(GroupedNumber.text(totals.rows)) rows."
-                + (totals.customersCreated > 0 ? " New customers are pending: invite them from their account when you are ready." : "")
+                + (totals.customersCreated > 0 ? " New customers have no password yet: invite them below when you are ready." : "")
         }
         let view = ResultView(
             layout: layout, upload: Self.summary(upload), dryRun: !write,
@@ -280,7 +284,9 @@ struct ImportController {
                 return .init(column: name.isEmpty ? "Column \(index + 1)" : name, field: field.label)
             },
             canImport: !write && accepted > 0,
-            seconds: String(format: "%.1f", report.seconds)
+            seconds: String(format: "%.1f", report.seconds),
+            inviteHref: write && totals.customersCreated > 0 ? "/admin/customers/invitations?import=\(upload.id)" : nil,
+            newLogins: totals.customersCreated == 1 ? "1 new login" : "\(GroupedNumber.text(totals.customersCreated)) new logins"
         )
         return try dependencies.renderer.render("admin/import-result", theme: context.tenant.theme, view)
     }

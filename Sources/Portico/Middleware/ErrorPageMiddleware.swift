@@ -71,11 +71,12 @@ struct ErrorPageMiddleware: RouterMiddleware {
         let fields: [Field]
         let showSignIn: Bool
         let reference: String
+        let link: AppError.Link?
         struct Field { let name: String; let message: String }
     }
 
     func render(_ error: AppError, context: Context) -> Response {
-        let heading = Self.heading(for: error)
+        let heading = error.heading ?? Self.heading(for: error)
         var layout: LayoutModel
         var theme = "default"
         if case .tenant(let tenant) = context.site {
@@ -88,7 +89,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         let view = View(
             layout: layout, heading: heading, message: error.message, status: Int(error.status.code),
             fields: error.fields.sorted { $0.key < $1.key }.map { View.Field(name: $0.key, message: $0.value) },
-            showSignIn: error.kind == .unauthorized, reference: context.id
+            showSignIn: error.kind == .unauthorized, reference: context.id, link: error.link
         )
         let body = (try? renderer.render("errors/error", theme: theme, view, status: error.status).body)
             ?? "<!doctype html><title>\(error.status.code)</title><p>\(heading)</p>"

@@ -170,9 +170,78 @@ struct OperatorController {
 
     struct TenantsView {
         let layout: LayoutModel
-        let tenants: [TenantCommands.Listed]
+        let tenants: [TenantRow]
         let notice: String?
         let form: FormView
+        var health: HealthView? = nil
+    }
+
+    /// A tenant in the console's table, with the one action its state allows.
+    struct TenantRow {
+        let slug: String
+        let name: String
+        let status: String
+        let host: String
+        let domains: [String]
+        let organizations: Int
+        let customers: Int
+        let staff: Int
+        let openWorkOrders: Int
+        let isActive: Bool
+
+        init(_ listed: TenantCommands.Listed) {
+            slug = listed.slug
+            name = listed.name
+            status = listed.status
+            host = listed.host
+            domains = listed.domains
+            organizations = listed.organizations
+            customers = listed.customers
+            staff = listed.staff
+            openWorkOrders = listed.openWorkOrders
+            isActive = listed.status == TenantStatus.active.rawValue
+        }
+    }
+
+    struct HealthView {
+        let tenants: [Count]
+        let tenantTotal: Int
+        let outbox: Backlog?
+        let webhooks: Backlog?
+        let databaseReachable: Bool
+        let database: String
+        let version: String
+        let checkedAt: String
+        struct Count { let status: String; let count: Int }
+        struct Backlog { let waiting: Int; let failed: Int; let oldest: String?; let attention: Bool }
+
+        init(_ health: PlatformHealth) {
+            tenants = (health.tenants ?? []).map { Count(status: $0.status, count: $0.count) }
+            tenantTotal = tenants.reduce(0) { $0 + $1.count }
+            func backlog(_ backlog: PlatformHealth.Backlog?) -> Backlog? {
+                backlog.map { Backlog(waiting: $0.waiting, failed: $0.failed, oldest: $0.oldestWaiting.map { PlatformHealth.age(since: $0) },
+                                      attention: $0.failed > 0 || ($0.oldestWaiting.map { Date().timeIntervalSince($0) > 900 } ?? false)) }
+            }
+            outbox = backlog(health.outbox)
+            webhooks = backlog(health.webhooks)
+            databaseReachable = health.databaseMilliseconds != nil
+            // "15.6 (Debian 15.6-0+deb12u1)" → "15.6"
+            let postgres = health.databaseVersion.map { String($0.prefix { $0 != " " }) } ?? "?"
+            database = health.databaseMilliseconds.map { "Reachable, answered in \($0 < 1 ? "under 1" : String($0)) ms (PostgreSQL \(postgres))" }
+                ?? "Not reachable within 2 seconds"
+            version = health.porticoVersion
+            checkedAt = DisplayDate.dateTime(Date())
+        }
+    }
+
+    /// The tenant table with the health panel above it.
+    func tenantsPage(_ context: OperatorRequestContext, notice: String? = nil) async throws -> HTML {
+        let tenants = try await TenantCommands.list(environment: environment())
+        var layout = context.layout(title: "Tenants")
+        layout.notice = notice
+        return try renderer.render("operator/tenants", TenantsView(
+            layout: layout, tenants: tenants.map(TenantRow.init), notice: nil, form: FormView(FormState()),
+            health: HealthView(await PlatformHealth.read(pool: dependencies.pool))))
     }
 
     func environment() -> CommandEnvironment {
@@ -180,8 +249,7 @@ struct OperatorController {
     }
 
     @Sendable func tenants(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
-        let tenants = try await TenantCommands.list(environment: environment())
-        return try renderer.render("operator/tenants", TenantsView(layout: context.layout(title: "Tenants"), tenants: tenants, notice: nil, form: FormView(FormState())))
+        try await tenantsPage(context)
     }
 
     @Sendable func newTenantForm(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -207,10 +275,7 @@ struct OperatorController {
                                                                            targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)
                 }
             }
-            let tenants = try await TenantCommands.list(environment: environment())
-            var layout = context.layout(title: "Tenants")
-            layout.notice = "Created \(created.tenant.slug). The first admin was emailed a set-up link."
-            return try renderer.render("operator/tenants", TenantsView(layout: layout, tenants: tenants, notice: nil, form: FormView(FormState())))
+            return try await tenantsPage(context, notice: "Created \(created.tenant.slug). The first admin was emailed a set-up link.")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
             state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key] = $1.value }
@@ -228,8 +293,16 @@ struct OperatorController {
         try await setStatus(.active, context: context)
     }
 
+    /// Suspends or resumes a tenant. The table offers only the action the tenant's state allows;
+    /// a stale page asking for the state the tenant is already in changes (and audits) nothing.
     func setStatus(_ status: TenantStatus, context: OperatorRequestContext) async throws -> HTML {
         let slug = context.parameters.get("slug") ?? ""
+        guard let current = try await dependencies.tenants.tenant(slug: slug) else {
+            throw AppError(.notFound, code: "tenant_not_found", "No tenant has the slug '\(slug.prefix(60))'.")
+        }
+        if current.status == status {
+            return try await tenantsPage(context, notice: "\(slug) is already \(status == .suspended ? "suspended" : "active"): nothing changed.")
+        }
         let message = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
         if let tenant = try await dependencies.tenants.tenant(slug: slug) {
             try await dependencies.pool.withTenant(tenant.id) { tx in
@@ -239,9 +312,6 @@ struct OperatorController {
                                                                        targetKind: "tenant", targetId: slug, ip: context.clientIP), in: tx)
             }
         }
-        let tenants = try await TenantCommands.list(environment: environment())
-        var layout = context.layout(title: "Tenants")
-        layout.notice = message
-        return try renderer.render("operator/tenants", TenantsView(layout: layout, tenants: tenants, notice: nil, form: FormView(FormState())))
+        return try await tenantsPage(context, notice: message)
     }
 }

@@ -103,12 +103,8 @@ struct OperatorLifecycleController {
             let report = try await TenantDeletion(pool: dependencies.pool, blobStore: dependencies.blobStore,
                                                   dataDirectory: dependencies.configuration.dataDirectory)
                 .delete(slug: tenant.slug, confirmation: form.text("confirm"), actor: actor)
-            let tenants = try await TenantCommands.list(environment: CommandEnvironment(configuration: dependencies.configuration,
-                                                                                          pool: dependencies.pool, logger: dependencies.logger))
-            var layout = context.layout(title: "Tenants")
-            layout.notice = "Deleted \(report.slug): \(report.totalRows) rows and \(report.files) file(s) removed."
-            return try renderer.render("operator/tenants", OperatorController.TenantsView(layout: layout, tenants: tenants, notice: nil,
-                                                                                         form: FormView(FormState())))
+            return try await OperatorController(dependencies: dependencies).tenantsPage(
+                context, notice: "Deleted \(report.slug): \(report.totalRows) rows and \(report.files) file(s) removed.")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState()
             state.errors = error.fields

@@ -6,10 +6,11 @@ public protocol OrganizationRepository: Sendable {
     func create(_ new: NewOrganization, in transaction: TenantTransaction) async throws -> Organization
     func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization?
     func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization?
-    func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
+    /// Accounts matching a search, optionally only those with a login in one invitation state.
+    func list(search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
     func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization?
     func removeEquipment(_ id: UUID, from organization: UUID, in transaction: TenantTransaction) async throws -> Bool
-    func count(search: String?, in transaction: TenantTransaction) async throws -> Int
+    func count(search: String?, access: InvitationStatus.Key?, in transaction: TenantTransaction) async throws -> Int
     func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment
     func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment]
     // Sync by external id (integration API).
@@ -19,6 +20,16 @@ public protocol OrganizationRepository: Sendable {
     func equipment(externalId: String, organization: UUID, in transaction: TenantTransaction) async throws -> Equipment?
     /// Replaces an item's fields; nil when it is not this organization's.
     func updateEquipment(_ id: UUID, of organization: UUID, with fields: NewEquipment, in transaction: TenantTransaction) async throws -> Equipment?
+}
+
+extension OrganizationRepository {
+    public func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization] {
+        try await list(search: search, access: nil, limit: limit, offset: offset, in: transaction)
+    }
+
+    public func count(search: String?, in transaction: TenantTransaction) async throws -> Int {
+        try await count(search: search, access: nil, in: transaction)
+    }
 }
 
 public struct PostgresOrganizationRepository: OrganizationRepository {
@@ -54,8 +65,8 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
         try await transaction.first("SELECT * FROM organizations WHERE account_number = \(accountNumber)")?.decode(Organization.self)
     }
 
-    public func list(search: String?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization] {
-        let condition = Self.matching(search)
+    public func list(search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization] {
+        let condition = Self.matching(search, access: access)
         return try await transaction.rows("""
             SELECT * FROM organizations WHERE \(condition) ORDER BY lower(name), id LIMIT \(limit) OFFSET \(offset)
             """).map { try $0.decode(Organization.self) }
@@ -89,8 +100,16 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
             """
     }
 
-    public func count(search: String?, in transaction: TenantTransaction) async throws -> Int {
-        let condition = Self.matching(search)
+    static func matching(_ search: String?, access: InvitationStatus.Key?) -> SQL {
+        guard let access else { return matching(search) }
+        return """
+            (\(matching(search)) AND EXISTS (SELECT 1 FROM customers c \(InvitationStatus.SQLFragments.newestInvitation)
+                                             WHERE c.organization_id = organizations.id AND (\(InvitationStatus.SQLFragments.state)) = \(access.rawValue)))
+            """
+    }
+
+    public func count(search: String?, access: InvitationStatus.Key?, in transaction: TenantTransaction) async throws -> Int {
+        let condition = Self.matching(search, access: access)
         return try await transaction.scalar("SELECT count(*)::int FROM organizations WHERE \(condition)", as: Int.self) ?? 0
     }
 

@@ -93,7 +93,7 @@ struct PortalPagesController {
         let accountNumber: String
         let name: String
         let equipment: [EquipmentView]
-        let installs: [WorkOrderCard]
+        let installs: [InstallationHistory.Entry]
         struct EquipmentView { let model: String; let serial: String; let mac: String; let installedOn: String? }
     }
 
@@ -101,17 +101,15 @@ struct PortalPagesController {
         let (organization, equipment, installs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx),
              try await dependencies.repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
-             try await dependencies.repositories.workOrders.list(
-                WorkOrderFilter(organizationId: context.customer.organizationId, statuses: [.completed]), limit: 50, offset: 0, in: tx))
+             try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: dependencies.repositories))
         }
         guard let organization else { throw AppError.notFound() }
-        let today = ISODates.today()
         return try renderer.render("portal/service", theme: context.tenant.theme, ServiceView(
             layout: context.layout(title: "Your service", current: "/portal/service"),
             plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
             address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
             equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
-            installs: installs.filter { $0.category.lowercased().contains("install") }.map { WorkOrderCard($0, today: today) }))
+            installs: installs))
     }
 
     // MARK: Support

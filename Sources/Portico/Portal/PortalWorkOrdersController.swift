@@ -268,6 +268,15 @@ struct PortalWorkOrdersController {
                                           order: order, conflict: changes)
             return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: .conflict)
                 .response(from: request, context: context)
+        } catch let error as AppError where error.code == "too_many_edits" {
+            // Nothing was saved, but what the person typed stays on the page.
+            let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+            let message = error.message + " Nothing was saved; what you typed is still below, so you can copy it into a comment."
+                + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain)
+            let page = try await formPage(context, values: input.values, message: message, order: order)
+            var html = try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+            if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }
+            return try html.response(from: request, context: context)
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
             let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import Postgres
 
-/// `/portal/profile`: contact details, email change (confirmed through the new address) and
-/// password change (other sessions end).
+/// `/portal/profile`: contact details, email change (confirmed through the new address),
+/// password change (other sessions end), and where the subscriber is signed in (sign out one
+/// device or every other one).
 struct ProfileController {
     let dependencies: AppDependencies
     var accounts: CustomerAccounts { CustomerAccounts(dependencies: dependencies) }
@@ -15,7 +16,12 @@ struct ProfileController {
         group.post("portal/profile/password", use: changePassword)
         group.post("portal/profile/notifications", use: saveNotifications)
         group.post("portal/profile/members", use: inviteMember)
+        group.post("portal/profile/sessions/sign-out-others", use: signOutOthers)
+        group.post("portal/profile/sessions/:id/sign-out", use: signOutDevice)
     }
+
+    static let devicesExplanation = "Browsers and apps signed in to your account. Changing your password signs out every other device; "
+        + "resetting a forgotten password signs out all of them."
 
     struct View {
         let layout: LayoutModel
@@ -29,6 +35,7 @@ struct ProfileController {
         let members: [Member]
         let isOwner: Bool
         let notifications: [Toggle]
+        let devices: DeviceListView
         struct Member { let name: String; let email: String; let role: String; let isYou: Bool }
         struct Toggle { let value: String; let label: String; let enabled: Bool }
     }
@@ -36,12 +43,15 @@ struct ProfileController {
     func render(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
                 status: HTTPResponse.Status = .ok) async throws -> HTML {
         let repositories = dependencies.repositories
-        let (customer, organization, members, preferences) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let devices = SignedInDevices(dependencies: dependencies)
+        let owner = Self.owner(context)
+        let (customer, organization, members, preferences, signedIn) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await repositories.customers.find(id: context.customer.id, in: tx),
              try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
              try await repositories.customers.members(of: context.customer.organizationId, in: tx),
              try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(context.customer.id)")?
-                .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences())
+                .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences(),
+             try await devices.list(for: owner, in: tx))
         }
         guard let customer, let organization else { throw AppError.notFound() }
         var layout = context.layout(title: "Profile", current: "/portal/profile")
@@ -57,7 +67,8 @@ struct ProfileController {
             isOwner: customer.role == .owner,
             notifications: NotificationPreferences.Group.allCases.map {
                 View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
-            }
+            },
+            devices: DeviceListView(signedIn, base: "/portal/profile/sessions", explanation: Self.devicesExplanation)
         )
         return try dependencies.renderer.render("portal/profile", theme: context.tenant.theme, view, status: status)
     }
@@ -132,10 +143,49 @@ struct ProfileController {
 
     @Sendable func changePassword(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
-        return try await handle(request, context: context, form: form,
-                                notice: "Your password is changed. Other devices were signed out.") {
-            try await accounts.changePassword(customer: context.customer, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
-                                              keeping: context.auth.token, tenant: context.tenant, origin: origin(request, context))
+        let ended: Int
+        do {
+            ended = try await accounts.changePassword(customer: context.customer, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                                                      keeping: context.auth.token, tenant: context.tenant, origin: origin(request, context))
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await render(context, form: state, status: .unprocessableContent)
+        }
+        return try await render(context, notice: "Your password is changed. " + Self.endedElsewhere(ended))
+    }
+
+    /// "2 other devices were signed out." — what a password change or "sign out everywhere else" did.
+    static func endedElsewhere(_ count: Int) -> String {
+        switch count {
+        case 0: "You were not signed in anywhere else."
+        case 1: "1 other device was signed out."
+        default: "\(count) other devices were signed out."
+        }
+    }
+
+    static func owner(_ context: CustomerRequestContext) -> SignedInDevices.Owner {
+        SignedInDevices.Owner(kind: .customer, id: context.customer.id, email: context.customer.email, token: context.auth.token)
+    }
+
+    @Sendable func signOutOthers(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(for: Self.owner(context), tenant: context.tenant,
+                                                                                        origin: origin(request, context))
+        return try await render(context, notice: Self.endedElsewhere(ended))
+    }
+
+    /// Signs one device out; naming this very session signs out here, like the header's button.
+    @Sendable func signOutDevice(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("session") }
+        let result = try await SignedInDevices(dependencies: dependencies).signOut(device: id, for: Self.owner(context), tenant: context.tenant,
+                                                                                   origin: origin(request, context))
+        switch result {
+        case .signedOutHere:
+            var response = Redirect(to: "/portal/login").response
+            response.setCookie(dependencies.cookies.clearSession())
+            return response
+        case .signedOut(let label):
+            return try await render(context, notice: "\(label) was signed out.").response(from: request, context: context)
         }
     }
 }

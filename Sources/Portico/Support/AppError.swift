@@ -30,6 +30,21 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     public var fields: [String: String]
     /// Seconds until a limited client may try again (429, 503).
     public var retryAfter: Int?
+    /// The error page's heading, when the kind's usual one would mislead (a 409 that is not
+    /// about a concurrent change).
+    public var heading: String?
+    /// Where the error page points next (besides the start page).
+    public var link: Link?
+
+    public struct Link: Sendable {
+        public let href: String
+        public let label: String
+
+        public init(href: String, label: String) {
+            self.href = href
+            self.label = label
+        }
+    }
 
     public init(_ kind: Kind, code: String, _ message: String, fields: [String: String] = [:], retryAfter: Int? = nil) {
         self.kind = kind

@@ -27,7 +27,8 @@ public struct OnboardedTenant: Sendable {
 }
 
 /// Creates a tenant with everything it needs in one transaction: the tenant, its custom domain
-/// (unverified), default branding, and its first admin (invited, with a one-time setup link).
+/// (unverified), default branding, the default work-order categories, and its first admin
+/// (invited, with a one-time setup link).
 public struct TenantOnboarding: Sendable {
     let pool: ConnectionPool
     let configuration: AppConfiguration
@@ -124,6 +125,7 @@ public struct TenantOnboarding: Sendable {
                     """)!.decode(TenantDomain.self)
             }
             try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(tenant.id), \(name))")
+            try await WorkOrderCategories.seedDefaults(in: scoped)
             let admin = try await repositories.staff.create(email: adminEmail, name: "", role: .admin, status: .invited, passwordHash: nil, in: scoped)
             try await AccountTokens.insert(
                 token: setupToken, kind: .inviteStaff, email: adminEmail, staffID: admin.id,

@@ -20,4 +20,16 @@ struct StaticAssetsController {
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }
+
+    /// The theme's `favicon.ico` (a plain mark naming no one): for tenants without a favicon of
+    /// their own and for the operator console.
+    static func neutralFavicon(themes: ThemeLibrary, theme: String = "default", request: Request) throws -> Response {
+        guard let asset = themes.asset(theme: theme, path: "favicon.ico") else { throw AppError.notFound("file") }
+        var headers: HTTPFields = [.contentType: asset.contentType, .eTag: asset.etag, .cacheControl: "public, max-age=300"]
+        if request.headers[.ifNoneMatch] == asset.etag {
+            headers[.contentType] = nil
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: asset.bytes)))
+    }
 }

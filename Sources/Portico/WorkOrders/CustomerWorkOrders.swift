@@ -110,9 +110,14 @@ public struct CustomerWorkOrders: Sendable {
         return updated
     }
 
+    /// Not a concurrent edit: the order moved past the point where its subscriber may change it.
     static func locked(_ order: WorkOrder) -> AppError {
-        AppError(.conflict, code: "work_order_locked",
-                 "Work order #\(order.number) is \(order.status.label.lowercased()), so its details can no longer be changed. You can still add a comment.")
+        var error = AppError(.conflict, code: "work_order_locked",
+                             "Work order #\(order.number) is \(order.status.label.lowercased()), so its details can no longer be changed. "
+                             + "You can still add a comment on the order if something needs correcting.")
+        error.heading = "This work order can no longer be edited"
+        error.link = AppError.Link(href: "/portal/work-orders/\(order.number)", label: "Open work order #\(order.number)")
+        return error
     }
 
     /// Cancels a draft or submitted order, with a reason.

@@ -17,6 +17,29 @@ public enum WorkOrderCategories {
             """).map { try $0.decode(WorkOrderCategory.self) }
     }
 
+    /// What a new tenant starts with, so its subscribers can submit work orders on day one;
+    /// admins rename, reorder or deactivate them under Settings. "Installation" is what the
+    /// service page's installation history looks for.
+    public static let defaults: [(name: String, helpText: String)] = [
+        ("Installation", "A new connection, or moving your antenna to a new building."),
+        ("Repair", "Something stopped working or got damaged."),
+        ("Relocation", "Move your router or antenna within the same property."),
+        ("Upgrade", "New equipment for a faster plan."),
+        ("Other", "Anything else — describe it below."),
+    ]
+
+    /// Adds the default categories to a tenant that has none (a tenant's existing list is never touched).
+    public static func seedDefaults(in transaction: TenantTransaction) async throws {
+        let existing = try await transaction.scalar("SELECT count(*)::int FROM work_order_categories", as: Int.self) ?? 0
+        guard existing == 0 else { return }
+        for (index, category) in defaults.enumerated() {
+            try await transaction.execute("""
+                INSERT INTO work_order_categories (tenant_id, name, help_text, position)
+                VALUES (\(transaction.tenant), \(category.name), \(category.helpText), \(index))
+                """)
+        }
+    }
+
     public static func all(in transaction: TenantTransaction) async throws -> [WorkOrderCategory] {
         try await transaction.rows("""
             SELECT id, name, help_text, position, active FROM work_order_categories ORDER BY position, name

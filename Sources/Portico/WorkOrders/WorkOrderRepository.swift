@@ -497,6 +497,15 @@ public enum ISODates {
         return formatter.date(from: text)
     }
 
+    /// A yyyy-mm-dd day as midnight UTC.
+    public static func parseDay(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyy-MM-dd"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return text.count == 10 ? formatter.date(from: text) : nil
+    }
+
     /// Today's date (UTC) as yyyy-mm-dd.
     public static func today(_ now: Date = Date()) -> String {
         let formatter = DateFormatter()

@@ -151,9 +151,14 @@ struct PortalWorkOrderTests {
             let editForm = try await browser.get("/portal/work-orders/1001/edit")
             #expect(editForm.status == .conflict)
             #expect(editForm.body.contains("can no longer be changed"))
+            // Its own heading and a way back to the order, not the concurrent-edit page.
+            #expect(editForm.body.contains("This work order can no longer be edited"))
+            #expect(!editForm.body.contains("This changed while you were working on it"))
+            #expect(editForm.body.contains("href=\"/portal/work-orders/1001\">Open work order #1001</a>"))
             try await browser.get("/portal/work-orders/1001")
             let edit = try await browser.post("/portal/work-orders/1001/edit", complete.merging(["title": "Changed!", "version": String(try await version(tenant, 1001))]) { $1 })
             #expect(edit.status == .conflict)
+            #expect(edit.body.contains("This work order can no longer be edited"))
             let title = try await tenant.transaction { tx in try await Repositories.postgres.workOrders.find(number: 1001, organization: nil, in: tx)?.title }
             #expect(title == "No signal since the storm")
 
@@ -188,7 +193,7 @@ struct PortalWorkOrderTests {
         }
     }
 
-    @Test("at most 20 edits per order per day")
+    @Test("at most 20 edits per order per day; the 21st keeps what was typed on the form with the reason")
     func editLimit() async throws {
         let tenant = try await TestTenant.create()
         let (_, customer) = try await tenant.signInableSubscriber()
@@ -207,6 +212,13 @@ struct PortalWorkOrderTests {
             let limited = try await browser.post("/portal/work-orders/1001/edit", complete.merging(["title": "Edit 21", "version": "21", "action": "draft"]) { $1 })
             #expect(limited.status == .tooManyRequests)
             #expect(limited.body.contains("edited 20 times today"))
+            #expect(limited.body.contains("Nothing was saved; what you typed is still below"))
+            #expect(limited.body.contains("value=\"Edit 21\""), "the typed title is still in the form")
+            #expect(limited.body.contains(">The antenna looks bent.</textarea>"))
+            #expect(Int(limited.header("Retry-After") ?? "") ?? 0 > 0)
+            // (A draft is its author's alone, so read it straight from the table.)
+            let title = try await tenant.transaction { tx in try await tx.scalar("SELECT title FROM work_orders WHERE number = 1001", as: String.self) }
+            #expect(title == "Edit 20")
         }
     }
 

@@ -107,3 +107,43 @@ struct OnboardingTests {
         #expect(try TenantCommands.listJSON(listed).contains("\"slug\" : \"\(slug)\""))
     }
 }
+
+@Suite("A new tenant's starting set")
+struct TenantStartingSetTests {
+    @Test("a tenant onboarded from the CLI starts with the default work-order categories, which its subscribers can pick at once")
+    func defaultCategories() async throws {
+        let environment = try await OnboardingTests.environment()
+        let slug = OnboardingTests.uniqueSlug()
+        _ = try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "Fresh Wireless", adminEmail: "boss@\(slug).example"),
+                                            environment: environment)
+        let tenant = try #require(try await PostgresTenantStore(pool: environment.pool).tenant(slug: slug))
+        let names = try await environment.pool.withTenant(tenant.id) { tx in try await WorkOrderCategories.active(in: tx).map(\.name) }
+        #expect(names == WorkOrderCategories.defaults.map(\.name))
+        #expect(names.contains("Installation"), "what the service page's installation history looks for")
+
+        // Seeding again (the demo runs it too) never touches an existing list.
+        try await environment.pool.withTenant(tenant.id) { tx in
+            try await tx.execute("UPDATE work_order_categories SET name = 'New connection' WHERE name = 'Installation'")
+            try await WorkOrderCategories.seedDefaults(in: tx)
+        }
+        let after = try await environment.pool.withTenant(tenant.id) { tx in try await WorkOrderCategories.all(in: tx).map(\.name) }
+        #expect(after.count == WorkOrderCategories.defaults.count)
+        #expect(after.first == "New connection")
+
+        let hash = try await TestPasswords.hash()
+        let customer = try await environment.pool.withTenant(tenant.id) { tx in
+            let organization = try await Repositories.postgres.organizations.create(NewOrganization(name: "First household"), in: tx)
+            return try await Repositories.postgres.customers.create(NewCustomer(
+                organizationId: organization.id, role: .owner, name: "First Subscriber", email: "first@\(slug).example",
+                passwordHash: hash, status: .active, emailVerified: true), in: tx)
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let browser = Browser(app: app, host: "\(slug).localhost")
+            try await browser.signInCustomer(customer.email)
+            let form = try await browser.get("/portal/work-orders/new")
+            for name in ["New connection", "Repair", "Relocation", "Upgrade", "Other"] {
+                #expect(form.body.contains("<option value=\"\(name)\""), "\(name) is offered")
+            }
+        }
+    }
+}

@@ -34,6 +34,20 @@ public protocol SubscriberTokenStore: Sendable {
     func revokeAll(customer: UUID, in transaction: TenantTransaction) async throws
     /// Housekeeping: tokens expired or revoked more than a day ago.
     func deleteExpired(in transaction: TenantTransaction) async throws -> Int
+    /// The subscriber's live sign-ins (families with a usable refresh token), latest first.
+    func families(customer: UUID, in transaction: TenantTransaction) async throws -> [APISignIn]
+    /// Ends one of the subscriber's sign-ins; false when the family is not theirs or already over.
+    func revokeFamily(_ family: UUID, customer: UUID, in transaction: TenantTransaction) async throws -> Bool
+}
+
+/// An app sign-in (a token family) as its owner sees it among their devices.
+public struct APISignIn: Sendable, Decodable {
+    public let familyId: UUID
+    public let signedInAt: Date
+    /// When the app last refreshed its tokens (using an access token is not recorded).
+    public let lastRefreshAt: Date
+    public let ip: String
+    public let userAgent: String
 }
 
 public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
@@ -129,6 +143,23 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
 
     public func revokeFamily(_ family: UUID, in tx: TenantTransaction) async throws {
         try await tx.execute("UPDATE api_tokens SET revoked_at = now() WHERE family_id = \(family) AND revoked_at IS NULL")
+    }
+
+    public func families(customer: UUID, in tx: TenantTransaction) async throws -> [APISignIn] {
+        try await tx.rows("""
+            SELECT family_id, min(created_at) AS signed_in_at, max(created_at) AS last_refresh_at,
+                   (array_agg(ip ORDER BY created_at DESC))[1] AS ip, (array_agg(user_agent ORDER BY created_at DESC))[1] AS user_agent
+              FROM api_tokens WHERE customer_id = \(customer)
+             GROUP BY family_id
+            HAVING bool_or(kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now())
+             ORDER BY max(created_at) DESC
+            """).map { try $0.decode(APISignIn.self) }
+    }
+
+    public func revokeFamily(_ family: UUID, customer: UUID, in tx: TenantTransaction) async throws -> Bool {
+        try await tx.execute("""
+            UPDATE api_tokens SET revoked_at = now() WHERE family_id = \(family) AND customer_id = \(customer) AND revoked_at IS NULL
+            """) > 0
     }
 
     public func revokeAll(customer: UUID, in tx: TenantTransaction) async throws {

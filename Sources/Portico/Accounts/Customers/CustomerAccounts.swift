@@ -393,8 +393,22 @@ public struct CustomerAccounts: Sendable {
     // MARK: Invitations
 
     /// The email an invitation is for, if the invitation is still good.
+    /// A suspended or locked login's invitation cannot be used: accepting it would activate the
+    /// login behind staff's back.
     public func invitation(_ token: String, tenant: ResolvedTenant) async throws -> AccountTokens.Consumed? {
-        try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .inviteCustomer, in: tx) }
+        try await pool.withTenant(tenant.id) { tx in
+            guard let invitation = try await AccountTokens.peek(token, kind: .inviteCustomer, in: tx) else { return nil }
+            try await requireInvitable(invitation.customerId, in: tx)
+            return invitation
+        }
+    }
+
+    static let suspendedLogin = AppError(.forbidden, code: "login_suspended",
+                                         "The login this invitation is for is suspended, so the invitation cannot be used now.")
+
+    func requireInvitable(_ customerID: UUID?, in tx: TenantTransaction) async throws {
+        guard let customerID, let customer = try await repositories.customers.find(id: customerID, in: tx) else { return }
+        if customer.status == .suspended || customer.status == .locked { throw Self.suspendedLogin }
     }
 
     /// Accepts an invitation: sets the password, activates the login, and marks the email
@@ -411,6 +425,8 @@ public struct CustomerAccounts: Sendable {
             guard let consumed = try await AccountTokens.consume(token, kind: .inviteCustomer, in: tx), let customerID = consumed.customerId else {
                 throw Self.invalidLink
             }
+            // Suspended since the form was shown: the transaction rolls back, the link stays unused.
+            try await requireInvitable(customerID, in: tx)
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
             try await repositories.customers.updateProfile(customerID, name: trimmedName,
                                                            phone: try await repositories.customers.find(id: customerID, in: tx)?.phone ?? "", in: tx)
@@ -441,6 +457,8 @@ public struct CustomerAccounts: Sendable {
             let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
             let member = try await repositories.customers.create(NewCustomer(
                 organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
+            // Staff invitations share the tenant's hourly allowance (see `InvitationQuota`).
+            if createdByStaff != nil { try await InvitationQuota.take(1, tenant: tenant.id, in: tx) }
             try await enqueueInvitation(for: member, token: token, createdByStaff: createdByStaff, tenant: tenant, in: tx)
             try await repositories.audit.record(.init(actorKind: createdByStaff == nil ? "customer" : "staff", actorId: createdByStaff,
                                                       actorLabel: invitedBy, action: "customer.invited", targetKind: "customer", targetId: email,
@@ -476,9 +494,11 @@ public struct CustomerAccounts: Sendable {
         }
     }
 
-    /// Changes the password (the current one is required) and ends every other session.
+    /// Changes the password (the current one is required) and ends every other session and
+    /// app sign-in; returns how many ended.
+    @discardableResult
     public func changePassword(customer: SignedInCustomer, current: String, new: String, keeping token: String,
-                               tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+                               tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
         guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
             throw AppError.validation(["current_password": "This is not your current password."])
@@ -487,15 +507,18 @@ public struct CustomerAccounts: Sendable {
             throw AppError.validation(["new_password": problem])
         }
         let newHash = try await dependencies.hasher.hash(new)
-        try await pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx)
-            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
+            let sessions = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
             // API sign-ins end too (the page keeps only the session that made the change).
+            let apps = try await repositories.apiTokens.families(customer: customer.id, in: tx).count
             try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
             try await dependencies.outbox.enqueue(.passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
                                                   values: ["actionUrl": tenant.url("/portal/forgot-password")], in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "password.changed", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                                                      action: "password.changed", ip: origin.ip, userAgent: origin.userAgent,
+                                                      details: ["signed_out_elsewhere": "\(sessions + apps)"]), in: tx)
+            return sessions + apps
         }
     }
 

@@ -261,7 +261,13 @@ struct CustomerAuthController {
 
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
-        guard let invitation = try await accounts.invitation(token, tenant: context.tenant) else { return try invalidLink(context) }
+        let invitation: AccountTokens.Consumed?
+        do {
+            invitation = try await accounts.invitation(token, tenant: context.tenant)
+        } catch let error as AppError where error.code == "login_suspended" {
+            return try suspendedLogin(context)
+        }
+        guard let invitation else { return try await invalidInvitation(context, token: token) }
         return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
                                               setPasswordView(context, form: FormState(), token: token, reset: false, email: invitation.email)))
     }
@@ -278,10 +284,50 @@ struct CustomerAuthController {
             return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
                                                   setPasswordView(context, form: state, token: token, reset: false), status: .unprocessableContent))
         } catch let error as AppError where error.code == "invalid_link" {
-            return try invalidLink(context)
+            return try await invalidInvitation(context, token: token)
+        } catch let error as AppError where error.code == "login_suspended" {
+            return try suspendedLogin(context)
         }
         return noReferrer(try message(context, title: "Account ready", heading: "Your account is ready", [
             "Sign in with your email address and the password you chose.",
         ], action: ("/portal/login", "Sign in")))
+    }
+
+    func suspendedLogin(_ context: TenantRequestContext) throws -> HTML {
+        let company = context.tenant.branding.companyName
+        return noReferrer(try message(context, title: "Login suspended", heading: "This login is suspended", [
+            "The login this invitation is for is suspended, so it cannot be set up now.",
+            "Contact \(company) support to restore it; the invitation works again once they do, until it expires.",
+        ], status: .forbidden))
+    }
+
+    /// Why an invitation link does not work, as precisely as the token allows: replaced by a
+    /// newer invitation (staff resent it), already used, or expired. Only the holder of the
+    /// token learns this. Every case is a 404, like any other dead link.
+    func invalidInvitation(_ context: TenantRequestContext, token: String) async throws -> HTML {
+        let state = try await accounts.dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await AccountTokens.state(token, kind: .inviteCustomer, in: tx)
+        }
+        let company = context.tenant.branding.companyName
+        let contact = [context.tenant.branding.supportEmail, context.tenant.branding.supportPhone].compactMap { $0 }.filter { !$0.isEmpty }
+        let reach = contact.isEmpty ? "" : " (\(contact.joined(separator: ", ")))"
+        switch state {
+        case .replaced:
+            return noReferrer(try message(context, title: "Invitation replaced", heading: "This invitation link was replaced by a newer one", [
+                "\(company) sent you a newer invitation, so this link no longer works.",
+                "Open the most recent invitation email and use its link. Cannot find it? Ask \(company)\(reach) to send it again.",
+            ], status: .notFound))
+        case .used:
+            return noReferrer(try message(context, title: "Invitation already used", heading: "This invitation has already been used", [
+                "The login it was for is set up. Sign in with your email address and the password you chose.",
+                "Forgot the password? Use “Forgot your password?” on the sign-in page.",
+            ], action: ("/portal/login", "Sign in"), status: .notFound))
+        case .expired:
+            return noReferrer(try message(context, title: "Invitation expired", heading: "This invitation has expired", [
+                "Invitation links work for 7 days. Ask \(company)\(reach) to send you a new one.",
+            ], status: .notFound))
+        case .valid, .unknown:
+            return try invalidLink(context)
+        }
     }
 }

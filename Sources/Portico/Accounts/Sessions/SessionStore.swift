@@ -18,6 +18,22 @@ public protocol SessionStore: Sendable {
     /// Ends a session and opens a fresh one for the same principal (privilege change).
     func rotate(token: String, secondFactorPending: Bool, in transaction: TenantTransaction) async throws -> String?
     func deleteExpired(in transaction: TenantTransaction) async throws -> Int
+    /// The live sessions of a principal, newest activity first; `current` marks the caller's own.
+    func list(kind: PrincipalKind, principal: UUID, current token: String, in transaction: TenantTransaction) async throws -> [SessionSummary]
+    /// Ends one session of this principal by its public id; false when it is not theirs (or gone).
+    func revoke(id: UUID, kind: PrincipalKind, principal: UUID, in transaction: TenantTransaction) async throws -> Bool
+}
+
+/// One live session as its owner sees it in the list of their devices.
+public struct SessionSummary: Sendable, Decodable {
+    public let id: UUID
+    public let createdAt: Date
+    public let lastSeenAt: Date
+    public let ip: String
+    public let userAgent: String
+    public let remember: Bool
+    public let secondFactorPending: Bool
+    public let current: Bool
 }
 
 public struct PostgresSessionStore: SessionStore {
@@ -100,6 +116,23 @@ public struct PostgresSessionStore: SessionStore {
         guard rows == 1 else { return nil }
         try await revoke(token: token, in: transaction)
         return fresh
+    }
+
+    public func list(kind: PrincipalKind, principal: UUID, current token: String, in transaction: TenantTransaction) async throws -> [SessionSummary] {
+        try await transaction.rows("""
+            SELECT id, created_at, last_seen_at, ip, user_agent, remember, second_factor_pending,
+                   (token_hash = \(Self.hash(token))) AS current
+              FROM sessions
+             WHERE principal_kind = \(kind) AND principal_id = \(principal)
+               AND expires_at > now() AND last_seen_at > now() - make_interval(secs => idle_timeout_seconds)
+             ORDER BY token_hash = \(Self.hash(token)) DESC, last_seen_at DESC, created_at DESC
+            """).map { try $0.decode(SessionSummary.self) }
+    }
+
+    public func revoke(id: UUID, kind: PrincipalKind, principal: UUID, in transaction: TenantTransaction) async throws -> Bool {
+        try await transaction.execute("""
+            DELETE FROM sessions WHERE id = \(id) AND principal_kind = \(kind) AND principal_id = \(principal)
+            """) == 1
     }
 
     public func deleteExpired(in transaction: TenantTransaction) async throws -> Int {

@@ -217,6 +217,31 @@ public struct StaffAccounts: Sendable {
         }
     }
 
+    // MARK: Password
+
+    /// Changes a staff member's own password (the current one is required) and ends their
+    /// other sessions; returns how many ended.
+    public func changePassword(staff: SignedInStaff, current: String, new: String, keeping token: String,
+                               tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
+        let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.credentials(id: staff.id, in: tx) }
+        guard current.count <= 512, let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
+            throw AppError.validation(["current_password": "This is not your current password."])
+        }
+        if let problem = dependencies.passwordPolicy.problem(with: new, email: staff.email) {
+            throw AppError.validation(["new_password": problem])
+        }
+        let newHash = try await dependencies.hasher.hash(new)
+        return try await pool.withTenant(tenant.id) { tx in
+            try await repositories.staff.setPassword(newHash, activate: false, for: staff.id, in: tx)
+            let ended = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
+            try await dependencies.outbox.enqueue(.passwordChanged, to: staff.email, name: staff.name, tenant: tenant,
+                                                  values: ["actionUrl": tenant.url("/admin/login")], in: tx)
+            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.password.changed",
+                                                      ip: origin.ip, userAgent: origin.userAgent, details: ["signed_out_elsewhere": "\(ended)"]), in: tx)
+            return ended
+        }
+    }
+
     // MARK: Two-factor
 
     public struct Enrolment: Sendable {

@@ -18,8 +18,26 @@ struct BrandAssetsController {
     }
 
     func addPublicRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("branding/logo", use: { request, context in try await serve(.logo, context: context) })
-        group.get("branding/favicon", use: { request, context in try await serve(.favicon, context: context) })
+        group.get("branding/logo", use: { request, context in try await serve(.logo, tenant: context.tenant.id) })
+        group.get("branding/favicon", use: { request, context in try await serve(.favicon, tenant: context.tenant.id) })
+    }
+
+    /// `/favicon.ico`, which browsers ask for on their own, on every host: a tenant's uploaded
+    /// favicon or else its theme's neutral one; the operator console's is the neutral one.
+    /// (Unknown hosts never get here: they get the 404 that names no tenant.) Short-lived in
+    /// caches, since a new upload keeps this URL.
+    func addFaviconRoute(to router: Router<AppRequestContext>) {
+        router.get("favicon.ico") { request, context in
+            let themes = dependencies.renderer.themes
+            guard case .tenant(let tenant) = context.site else { return try StaticAssetsController.neutralFavicon(themes: themes, request: request) }
+            do {
+                var response = try await serve(.favicon, tenant: tenant.id)
+                response.headers[.cacheControl] = "public, max-age=300"
+                return response
+            } catch let error as AppError where error.kind == .notFound {
+                return try StaticAssetsController.neutralFavicon(themes: themes, theme: tenant.theme, request: request)
+            }
+        }
     }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -27,14 +45,14 @@ struct BrandAssetsController {
         group.post("admin/branding/favicon", use: { request, context in try await upload(.favicon, request: request, context: context) })
     }
 
-    func serve(_ kind: BrandingAssetKind, context: TenantRequestContext) async throws -> Response {
-        let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+    func serve(_ kind: BrandingAssetKind, tenant: TenantID) async throws -> Response {
+        let stored = try await dependencies.pool.withTenant(tenant) { tx in
             try await dependencies.repositories.branding.asset(kind, in: tx)
         }
         guard let stored, let type = FileKind(contentType: stored.contentType) else { throw AppError.notFound(kind.rawValue) }
         let content: BlobContent
         do {
-            content = try await dependencies.blobStore.open(tenant: context.tenant.id, key: stored.key)
+            content = try await dependencies.blobStore.open(tenant: tenant, key: stored.key)
         } catch BlobStoreError.notFound {
             throw AppError.notFound(kind.rawValue)
         }

@@ -1,0 +1,37 @@
+import Foundation
+
+/// The "Where you're signed in" section, as the `partials/devices` template reads it, for the
+/// profile page and the staff account page alike (`base`: where its forms post).
+struct DeviceListView: Sendable {
+    struct Device: Sendable {
+        let id: String
+        let label: String
+        let kind: String
+        let ip: String
+        let signedIn: String
+        let lastSeen: String
+        let current: Bool
+        let waitingForCode: Bool
+        let signOutAction: String
+    }
+
+    let devices: [Device]
+    let hasOthers: Bool
+    let signOutOthersAction: String
+    /// What ends sessions without this list (shown so nobody wonders).
+    let explanation: String
+
+    init(_ devices: [SignedInDevice], base: String, explanation: String) {
+        self.devices = devices.map { device in
+            Device(id: device.id.uuidString.lowercased(), label: device.agent.label,
+                   kind: device.kind == .app ? "App" : "Browser",
+                   ip: device.ip.isEmpty ? "unknown address" : device.ip,
+                   signedIn: DisplayDate.dateTime(device.signedInAt), lastSeen: DisplayDate.dateTime(device.lastSeenAt),
+                   current: device.isCurrent, waitingForCode: device.waitingForSecondFactor,
+                   signOutAction: "\(base)/\(device.id.uuidString.lowercased())/sign-out")
+        }
+        self.hasOthers = devices.contains { !$0.isCurrent }
+        self.signOutOthersAction = "\(base)/sign-out-others"
+        self.explanation = explanation
+    }
+}

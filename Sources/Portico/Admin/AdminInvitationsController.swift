@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+
+/// `/admin/customers/invitations` (agents and admins): invite, in one go, the logins without a
+/// password of a filtered subscriber list or of a CSV import. The page first says how many it
+/// will invite ("This will invite 42 subscribers") and names the first of them; nothing is sent
+/// until that is confirmed, and only as many as the tenant's hourly allowance still permits.
+struct AdminInvitationsController {
+    let dependencies: AppDependencies
+    var invitations: CustomerInvitations { CustomerInvitations(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/customers/invitations", use: preview)
+        group.post("admin/customers/invitations", use: send)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let form: FormView
+        let selection: String
+        let summary: String
+        let detail: String?
+        let canSend: Bool
+        let willInvite: Int
+        let buttonLabel: String
+        let sample: [Person]
+        let more: String?
+        let hidden: [Hidden]
+        let backHref: String
+        let backLabel: String
+        struct Person { let name: String; let email: String; let accountNumber: String }
+        struct Hidden { let name: String; let value: String }
+    }
+
+    /// The selection a page or form names; a malformed import reference is a 404, like a missing import.
+    func selection(_ values: (String) -> String?) throws -> CustomerInvitations.Selection {
+        let search = String((values("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
+        let access = (values("access") ?? "").isEmpty ? nil : InvitationStatus.Key(rawValue: values("access") ?? "")
+        if let raw = values("access"), !raw.isEmpty, access == nil {
+            throw AppError(.badRequest, code: "bad_filter", "Unknown portal-access filter “\(raw.prefix(40))”. Choose one from the subscriber list.")
+        }
+        var importId: String?
+        if let raw = values("import"), !raw.isEmpty {
+            guard ImportFiles.isWellFormed(raw) else { throw AppError.notFound("import") }
+            importId = raw
+        }
+        return CustomerInvitations.Selection(search: search, access: access, importId: importId)
+    }
+
+    func render(_ selection: CustomerInvitations.Selection, context: StaffRequestContext, form: FormState = FormState(),
+                notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let preview = try await invitations.preview(selection, tenant: context.tenant)
+        var layout = context.layout(title: "Invite subscribers", current: "/admin/customers")
+        layout.notice = notice
+        let people = { (count: Int) in "\(GroupedNumber.text(count)) subscriber\(count == 1 ? "" : "s")" }
+        let hourEnds = preview.hourEndsAt.map { DisplayDate.time($0) } ?? "the top of the hour"
+        var summary: String
+        var detail: String?
+        if preview.matching == 0 {
+            summary = "Nobody to invite here: every login in this selection already has a password, a live invitation, or is suspended."
+        } else if preview.willInvite == 0 {
+            summary = "This selection has \(people(preview.matching)) to invite, but this portal has used its \(GroupedNumber.text(InvitationQuota.perHour)) invitations for this hour."
+            detail = "Invitations are limited per hour to keep your mail out of spam folders. Come back after \(hourEnds)."
+        } else if preview.willInvite < preview.matching {
+            summary = "This will invite \(people(preview.willInvite)) now, of the \(GroupedNumber.text(preview.matching)) in this selection."
+            detail = "This portal can send \(GroupedNumber.text(preview.remainingThisHour)) more invitation\(preview.remainingThisHour == 1 ? "" : "s") this hour (at most \(GroupedNumber.text(InvitationQuota.perHour)) an hour, to keep your mail out of spam folders). Invite the others after \(hourEnds)."
+        } else {
+            summary = "This will invite \(people(preview.willInvite))."
+        }
+        if preview.willInvite > 0 {
+            detail = (detail.map { $0 + " " } ?? "") + "Each gets an email with a link to choose a password; the link works for 7 days. Logins that already have a live invitation are left alone."
+        }
+        var hidden = [View.Hidden(name: "q", value: selection.search), View.Hidden(name: "expected", value: "\(preview.willInvite)")]
+        if let access = selection.access { hidden.append(.init(name: "access", value: access.rawValue)) }
+        if let importId = selection.importId { hidden.append(.init(name: "import", value: importId)) }
+        let listQuery = AdminCustomersController.listQuery(search: selection.search, access: selection.access)
+        let view = View(
+            layout: layout, form: FormView(form), selection: Self.describe(selection), summary: summary, detail: detail,
+            canSend: preview.willInvite > 0, willInvite: preview.willInvite, buttonLabel: "Invite \(people(preview.willInvite))",
+            sample: preview.sample.map { .init(name: $0.name, email: $0.email, accountNumber: $0.accountNumber) },
+            more: preview.matching > preview.sample.count ? "and \(GroupedNumber.text(preview.matching - preview.sample.count)) more" : nil,
+            hidden: hidden,
+            backHref: selection.importId != nil ? "/admin/customers?access=not_invited" : "/admin/customers?\(listQuery)",
+            backLabel: selection.importId != nil ? "All subscribers not invited yet" : "Back to the subscriber list")
+        return try dependencies.renderer.render("admin/customers/invitations", theme: context.tenant.theme, view, status: status)
+    }
+
+    static func describe(_ selection: CustomerInvitations.Selection) -> String {
+        var parts: [String] = []
+        if selection.importId != nil { parts.append("logins created by this CSV import") }
+        if !selection.search.isEmpty { parts.append("accounts matching “\(selection.search)”") }
+        if let access = selection.access { parts.append("logins that are “\(access.label.lowercased())”") }
+        return parts.isEmpty ? "Every subscriber login without a password." : "Subscriber logins without a password: " + parts.joined(separator: ", ") + "."
+    }
+
+    @Sendable func preview(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let query = request.uri.queryParameters
+        return try await render(try selection { query.get($0) }, context: context)
+    }
+
+    @Sendable func send(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let selection = try selection { form[$0] }
+        guard let expected = Int(form.text("expected")), expected > 0, expected <= InvitationQuota.perHour else {
+            throw AppError(.badRequest, code: "missing_count", "The form is incomplete (the number to invite is missing). Open the invitation page again.")
+        }
+        do {
+            let sent = try await invitations.inviteAll(selection, expected: expected, by: context.staff, tenant: context.tenant,
+                                                       origin: context.origin(request))
+            return try await render(selection, context: context,
+                                    notice: "Invited \(GroupedNumber.text(sent)) subscriber\(sent == 1 ? "" : "s"). The emails go out within a minute (see Email outbox).")
+        } catch let error as AppError where error.kind == .conflict || error.kind == .tooManyRequests {
+            var html = try await render(selection, context: context, form: FormState(message: error.message), status: error.status)
+            if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }
+            return html
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Postgres
+
+/// The "Installation history" of the service page: what was installed at the subscriber's
+/// account and when, from two sources staff keep anyway — the install dates of equipment, and
+/// completed work orders whose category is an installation ("Installation", "Install repeater"…).
+/// Newest first.
+struct InstallationHistory {
+    struct Entry: Sendable, Equatable {
+        /// yyyy-mm-dd, for ordering.
+        let day: String
+        let when: String
+        let title: String
+        let detail: String
+        let href: String?
+    }
+
+    struct CompletedInstall: Sendable, Decodable {
+        let number: Int
+        let title: String
+        let category: String
+        let completedAt: Date
+    }
+
+    static func load(organization: UUID, in tx: TenantTransaction, repositories: Repositories) async throws -> [Entry] {
+        let equipment = try await repositories.organizations.equipment(of: organization, in: tx)
+        let orders = try await tx.rows("""
+            SELECT number, title, category, COALESCE(completed_at, updated_at) AS completed_at FROM work_orders
+             WHERE organization_id = \(organization) AND status = 'completed' AND lower(category) LIKE '%install%'
+             ORDER BY 4 DESC LIMIT 100
+            """).map { try $0.decode(CompletedInstall.self) }
+        return merge(equipment: equipment, orders: orders)
+    }
+
+    static func merge(equipment: [Equipment], orders: [CompletedInstall]) -> [Entry] {
+        let fromEquipment = equipment.compactMap { item -> Entry? in
+            guard let day = item.installedOn, let date = ISODates.parseDay(day) else { return nil }
+            let identity = [item.serial.isEmpty ? nil : "serial \(item.serial)", item.mac.isEmpty ? nil : "MAC \(item.mac)"].compactMap { $0 }
+            return Entry(day: day, when: DisplayDate.date(date), title: "\(item.model.isEmpty ? "Equipment" : item.model) installed",
+                         detail: identity.joined(separator: " · "), href: nil)
+        }
+        let fromOrders = orders.map { order in
+            Entry(day: ISODates.today(order.completedAt), when: DisplayDate.date(order.completedAt),
+                  title: "#\(order.number) \(order.title)", detail: "\(order.category) completed",
+                  href: "/portal/work-orders/\(order.number)")
+        }
+        return (fromEquipment + fromOrders).sorted { ($0.day, $0.title) > ($1.day, $1.title) }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HummingbirdOTP
+import Portico
+import PorticoTestSupport
+import Postgres
+import Testing
+
+@Suite("Operator console: the tenant table and platform health")
+struct OperatorTenantTableTests {
+    /// An operator set up through the CLI link, enrolled in TOTP and signed in, in a browser.
+    static func signedInOperator(_ app: TestApp) async throws -> Browser {
+        let database = try await TestCluster.database()
+        var configuration = TestApp.configuration()
+        configuration.databaseURL = database.appURL
+        let environment = CommandEnvironment(configuration: configuration, pool: database.appPool, logger: TestLogging.logger("cli"))
+        let email = "op-\(UUID().uuidString.prefix(6).lowercased())@platform.example"
+        let output = try await OperatorCommands.create(email: email, environment: environment)
+        let link = try #require(output.components(separatedBy: "setup link (one use, 7 days): ").last?.split(separator: "\n").first.map(String.init))
+        let path = try #require(URLComponents(string: link)?.path)
+        let browser = Browser(app: app, host: "operator.localhost")
+        try await browser.get(path)
+        try await browser.post(path, ["password": "operator passphrase 1"])
+        try await browser.get("/operator/enrol")
+        let secret = try #require(try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?
+            .decode("totp_secret", as: String.self))
+        try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
+        #expect(try await browser.get("/operator").status == .ok)
+        return browser
+    }
+
+    static func row(of slug: String, in page: String) -> String? {
+        guard let start = page.range(of: "<span class=\"muted\">\(slug)</span>") else { return nil }
+        let rest = page[start.upperBound...]
+        return rest.range(of: "</tr>").map { String(rest[..<$0.lowerBound]) }
+    }
+
+    @Test("each tenant has exactly the action its state allows; a stale action changes and audits nothing")
+    func oneActionPerState() async throws {
+        let active = try await TestTenant.create(name: "Still Active")
+        let suspended = try await TestTenant.create(name: "Already Suspended")
+        try await TestCluster.database().appPool.query("UPDATE tenants SET status = 'suspended' WHERE id = \(suspended.id)")
+        try await TestApp.with { (app: TestApp) async throws in
+            let console = try await Self.signedInOperator(app)
+            let page = try await console.get("/operator")
+            let activeRow = try #require(Self.row(of: active.slug, in: page.body))
+            #expect(activeRow.contains("/operator/tenants/\(active.slug)/suspend"))
+            #expect(!activeRow.contains("/resume"))
+            let suspendedRow = try #require(Self.row(of: suspended.slug, in: page.body))
+            #expect(suspendedRow.contains("/operator/tenants/\(suspended.slug)/resume"))
+            #expect(!suspendedRow.contains("/suspend\""))
+
+            // A page opened before someone else resumed it: nothing happens, and it says so.
+            let stale = try await console.post("/operator/tenants/\(active.slug)/resume")
+            #expect(stale.status == .ok)
+            #expect(stale.body.contains("\(active.slug) is already active: nothing changed."))
+            let audited = try await active.transaction { tx in
+                try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action LIKE 'tenant.%'", as: Int.self)
+            }
+            #expect(audited == 0)
+            #expect(try await console.post("/operator/tenants/no-such-tenant-here/suspend").status == .notFound)
+        }
+    }
+
+    @Test("the health panel: tenants by state, outbox and webhook backlogs with the oldest wait, the database and the version")
+    func healthPanel() async throws {
+        let tenant = try await TestTenant.create()
+        _ = try await tenant.transaction { tx in
+            try await tx.execute("""
+                INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, created_at, next_attempt_at)
+                VALUES (\(tenant.id), 'test', 'late@example.net', 'Hello', 'Body', \("health-\(UUID().uuidString)@x"),
+                        now() - interval '2 hours', now() + interval '1 day')
+                """)
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let console = try await Self.signedInOperator(app)
+            let page = try await console.get("/operator")
+            #expect(page.body.contains("Platform health"))
+            let counts = try await TestCluster.database().appPool.query("SELECT status, count(*)::int AS n FROM tenants GROUP BY status").rows
+            for row in counts {
+                let status = try row.decode("status", as: String.self), n = try row.decode("n", as: Int.self)
+                #expect(page.body.contains("<span class=\"badge badge--\(status)\">\(n) \(status)</span>"))
+            }
+            // The queued message above waits two hours (or a row of a concurrent test waits longer).
+            let outbox = try #require(page.body.range(of: "<dt>Email outbox</dt>").map { String(page.body[$0.upperBound...].prefix(300)) })
+            #expect(outbox.contains("waiting, oldest "))
+            #expect(outbox.contains(" h ") || outbox.contains("day"))
+            #expect(page.body.contains("<dt>Webhooks</dt>"))
+            #expect(page.body.contains("Reachable, answered in "))
+            #expect(page.body.contains("(PostgreSQL 15"))
+            #expect(page.body.contains("<dt>Version</dt><dd>Portico "))
+        }
+        // Done with it: no other suite should meet a two-hour-old queued message.
+        _ = try await tenant.transaction { tx in try await tx.execute("UPDATE outbox SET status = 'sent', sent_at = now() WHERE recipient = 'late@example.net'") }
+    }
+}

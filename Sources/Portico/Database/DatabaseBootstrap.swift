@@ -22,6 +22,7 @@ public enum DatabaseBootstrap {
         if let appURL = configuration.databaseURL {
             return DatabaseEndpoints(appURL: appURL, ownerURL: configuration.migrateDatabaseURL, embedded: nil, embeddedStartedHere: false)
         }
+        try await StartupChecks.prepareDataDirectory(configuration.dataDirectory)
         let cluster = EmbeddedCluster(dataDirectory: configuration.dataDirectory, logger: logger)
         let handle = try await cluster.start()
         return DatabaseEndpoints(appURL: handle.appURL, ownerURL: handle.ownerURL, embedded: cluster, embeddedStartedHere: handle.startedHere)

@@ -98,7 +98,7 @@ public struct HTTPPoster: Sendable {
             } onCancel: {
                 abort.raise()
             }
-        } catch is CancellationError {
+        } catch is CancellationError where Task.isCancelled {
             throw HTTPPostError(message: "Stopped before it started (the worker is shutting down)", timedOut: false, stopped: true)
         }
     }

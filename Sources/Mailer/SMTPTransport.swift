@@ -43,7 +43,7 @@ public final class SMTPTransport: MailTransport {
         } catch let error as MailDeliveryError {
             logger.debug("mail not delivered", metadata: ["message-id": "\(message.messageID)", "error": "\(error)"])
             throw error
-        } catch is CancellationError {
+        } catch is CancellationError where Task.isCancelled {
             // Cancelled while waiting for a thread: nothing was sent.
             throw MailDeliveryError.transient(code: nil, message: "delivery stopped before it started (the worker is shutting down)")
         } catch {

@@ -6,7 +6,8 @@ set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libargon2-dev libssl-dev postgresql)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver)
+  # openssl: the private CA and certificates of the STARTTLS test relays (Swift and browser tests).
+  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver openssl)
 fi
 
 missing=()

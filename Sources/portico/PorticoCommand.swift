@@ -8,7 +8,7 @@ struct PorticoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "Multi-tenant, white-label customer portal for wireless ISPs.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, DemoCommand.self, OutboxCommand.self, APIKeyCommand.self]
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, StaffCommand.self, DemoCommand.self, OutboxCommand.self, APIKeyCommand.self]
     )
 }
 

@@ -1,7 +1,9 @@
 """Fixtures of the browser tests.
 
 * `server` (session): one `portico serve` with demo data on a fresh data directory and a free
-  port; `server.url("acme", "/portal")`, `server.mail_dir`, `server.data_dir`.
+  port, delivering mail over SMTP (STARTTLS) to a capture server on another free port;
+  `server.url("acme", "/portal")`, `server.smtp` (with `harness.wait_for_message`),
+  `server.cli("operator", "create", …)`, `server.data_dir`.
 * `signed_in(role, tenant="acme")` (session): a shared Chromium signed in as that demo
   account through the real form (once per run); "anonymous" gives a shared signed-out one.
   Use it for pages that only read; the browser stays signed in for the next test.

@@ -3,12 +3,17 @@ Chromium (Debian's /usr/bin/chromium through /usr/bin/chromedriver) driving it.
 
 Tests use it through the fixtures in conftest.py; this module holds the pieces:
 
-* `PorticoServer` starts `portico demo` then `portico serve` and stops both cleanly;
+* `SMTPCapture` is a real SMTP server on loopback (Debian's python3-aiosmtpd, through
+  Tests/PorticoTestSupport/smtp_test_server.py) with STARTTLS required, which `serve` delivers to;
+* `PorticoServer` starts `portico demo` then `portico serve` (mail through `SMTP_URL` to the
+  capture server) and stops both cleanly; `server.cli(...)` runs another `portico` command;
 * `new_driver()` opens a headless Chromium that records console messages, uncaught errors and
   Content-Security-Policy violations from the first byte of every page;
 * `set_viewport()`, `save_screenshot()`, `page_problems()` and friends check one page;
 * `sign_in()` signs in through the real forms;
-* `read_mail()` reads the `.eml` files of the mail drop.
+* `wait_for_message()` takes a message the SMTP server received and decodes it as a mail client
+  would (`Mail`: html, text, links, the call-to-action button); `read_mail()` is its short form;
+* `totp()` computes an authenticator's code; `ForeignSite` serves a page from another origin.
 """
 
 from __future__ import annotations
@@ -17,17 +22,23 @@ import base64
 import ctypes
 import email
 import email.policy
+import hashlib
+import hmac
+import html.parser
 import http.client
+import http.server
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from selenium import webdriver
@@ -76,8 +87,103 @@ def _die_with_parent():
         pass
 
 
+# Debian's interpreter, which has python3-aiosmtpd (the venv running pytest does not need it).
+SYSTEM_PYTHON = os.environ.get("PORTICO_TEST_PYTHON", "/usr/bin/python3")
+SMTP_SERVER_SCRIPT = REPO_ROOT / "Tests" / "PorticoTestSupport" / "smtp_test_server.py"
+
+
+class SMTPCapture:
+    """A real SMTP relay for the server under test: smtp_test_server.py (the one the Swift
+    tests use) on a free port of 127.0.0.1, offering and requiring STARTTLS with a certificate
+    from a private CA made here, as a production relay would. `serve` trusts that CA through
+    `SMTP_CA_FILE`, so mail travels exactly the production path (libcurl, STARTTLS, DATA).
+    Every accepted message is saved as `<n>.eml` (the DATA as received) and `<n>.json` (the
+    envelope) in `directory`."""
+
+    def __init__(self, work_dir: Path, log_path: Path):
+        self.work_dir = work_dir
+        self.directory = work_dir / "messages"
+        self.log_path = log_path
+        self.port: int | None = None
+        self.process: subprocess.Popen | None = None
+        self._log = None
+        self._parsed: dict[int, Mail] = {}
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.work_dir / "ca.pem"
+
+    def _certificates(self) -> None:
+        def run(*arguments):
+            subprocess.run(["openssl", *arguments], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           cwd=self.work_dir, timeout=60)
+        curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        run("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", f"/CN=Portico browser-test CA {os.getpid()}",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        run("req", *curve, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost")
+        (self.work_dir / "server.ext").write_text(
+            "basicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature, keyEncipherment\n"
+            "extendedKeyUsage = serverAuth\nsubjectAltName = DNS:localhost, IP:127.0.0.1\n")
+        run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial",
+            "0x" + os.urandom(8).hex(), "-days", "2", "-extfile", "server.ext", "-out", "server.pem")
+
+    def start(self, timeout: float = 20) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._certificates()
+        ready = self.work_dir / "ready.json"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [SYSTEM_PYTHON, str(SMTP_SERVER_SCRIPT), "--directory", str(self.directory), "--ready-file", str(ready),
+             "--starttls", "--cert", str(self.work_dir / "server.pem"), "--key", str(self.work_dir / "server.key")],
+            stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the SMTP capture server exited ({self.process.returncode}); is python3-aiosmtpd "
+                                   f"installed (apt-get install python3-aiosmtpd)?\n{self.log_path.read_text(errors='replace')}")
+            try:
+                self.port = json.loads(ready.read_text())["port"]
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the SMTP capture server was not ready within {timeout:.0f} s")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self._log:
+            self._log.close()
+
+    def count(self) -> int:
+        """How many messages arrived so far (a marker for `wait_for_message(since=…)`)."""
+        return len(list(self.directory.glob("*.eml")))
+
+    def messages(self, since: int = 0) -> list[Mail]:
+        """The messages received after the first `since`, in order of arrival."""
+        numbers = sorted(int(path.stem) for path in self.directory.glob("*.eml") if path.stem.isdigit())
+        for number in numbers:
+            if number not in self._parsed:
+                self._parsed[number] = Mail.load(self.directory, number)
+        return [self._parsed[number] for number in numbers if number > since]
+
+
 class PorticoServer:
-    """`portico demo` then `portico serve` on a fresh data directory and a free port."""
+    """`portico demo` then `portico serve` on a fresh data directory and a free port, sending
+    its mail through `SMTP_URL` to an `SMTPCapture`."""
 
     def __init__(self, binary: Path, log_path: Path):
         self.binary = binary
@@ -91,6 +197,7 @@ class PorticoServer:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self._log = None
+        self.smtp = SMTPCapture(self.data_dir / "smtp", log_path.parent / "smtp.log")
 
     @property
     def env(self) -> dict:
@@ -101,15 +208,23 @@ class PorticoServer:
             "PORTICO_INTERNAL_PORT": str(self.internal_port),
             "PORTICO_HOME": str(REPO_ROOT),
             "LOG_LEVEL": os.environ.get("PORTICO_BROWSER_LOG_LEVEL", "info"),
+            # The production mail path: STARTTLS required (the default), the relay's private CA trusted.
+            "SMTP_URL": self.smtp.url,
+            "SMTP_CA_FILE": str(self.smtp.ca_file),
         })
-        for name in ("DATABASE_URL", "MIGRATE_DATABASE_URL", "SMTP_URL", "PORTICO_BASE_DOMAIN",
+        for name in ("DATABASE_URL", "MIGRATE_DATABASE_URL", "SMTP_STARTTLS", "SMTP_FROM", "PORTICO_BASE_DOMAIN",
                      "PORTICO_OPERATOR_HOST", "PORTICO_PUBLIC_SCHEME", "PORTICO_TRUSTED_PROXIES"):
             env.pop(name, None)
         return env
 
-    @property
-    def mail_dir(self) -> Path:
-        return self.data_dir / "mail"
+    def cli(self, *arguments: str, timeout: float = 120) -> str:
+        """Runs `portico <arguments>` against this server's database (as an operator on the
+        machine would) and returns what it printed; raises with its output if it failed."""
+        done = subprocess.run([str(self.binary), *arguments], env=self.env, cwd=REPO_ROOT, capture_output=True,
+                              text=True, timeout=timeout, preexec_fn=_die_with_parent)
+        if done.returncode != 0:
+            raise RuntimeError(f"`portico {' '.join(arguments)}` exited with {done.returncode}:\n{done.stdout}{done.stderr}")
+        return done.stdout
 
     def url(self, host: str, path: str = "/") -> str:
         """`host` is a tenant slug (`acme`), `operator`, or a full host name."""
@@ -119,6 +234,7 @@ class PorticoServer:
 
     def start(self, timeout: float = 180) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.smtp.start()
         self._log = open(self.log_path, "wb")
         demo = subprocess.run([str(self.binary), "demo"], env=self.env, cwd=REPO_ROOT, stdout=self._log,
                               stderr=subprocess.STDOUT, timeout=timeout, preexec_fn=_die_with_parent)
@@ -165,6 +281,7 @@ class PorticoServer:
                     self.process.wait(timeout=10)
         finally:
             self._stop_cluster_if_running()
+            self.smtp.stop()
             if self._log:
                 self._log.close()
             if os.environ.get("PORTICO_BROWSER_KEEP_DATA") != "1":
@@ -492,14 +609,60 @@ def sign_in(driver, server: PorticoServer, tenant: str, role: str) -> None:
         raise AssertionError(f"signing in as {email_address} led to {path} ({heading!r}), not {expected}")
 
 
+class _LinkCollector(html.parser.HTMLParser):
+    """The links of an HTML part, with their visible text and inline style, as a reader sees them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[dict] = []
+        self._open: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "a" and attributes.get("href"):
+            link = {"href": attributes["href"], "text": "", "style": attributes.get("style") or ""}
+            self.links.append(link)
+            self._open.append(link)
+        elif tag == "img" and self._open:
+            self._open[-1]["text"] += " " + (attributes.get("alt") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._open:
+            link = self._open.pop()
+            link["text"] = re.sub(r"\s+", " ", link["text"]).strip()
+
+    def handle_data(self, data):
+        for link in self._open:
+            link["text"] += data
+
+
+_URL = re.compile(r"https?://[^\s<>\"')]+")
+
+
 @dataclass
 class Mail:
-    path: Path
+    """One message the SMTP server received, decoded the way a mail client does it
+    (`email` with `policy.default`: MIME structure, quoted-printable and base64 bodies,
+    encoded-word headers)."""
+
+    number: int
+    envelope: dict
     message: email.message.EmailMessage
+    path: Path = field(default=None)
+
+    @classmethod
+    def load(cls, directory: Path, number: int) -> Mail:
+        path = directory / f"{number}.eml"
+        envelope = json.loads((directory / f"{number}.json").read_text())
+        return cls(number, envelope, email.message_from_bytes(path.read_bytes(), policy=email.policy.default), path)
 
     @property
     def to(self) -> str:
         return str(self.message["To"] or "")
+
+    @property
+    def recipients(self) -> list[str]:
+        return [address.lower() for address in self.envelope.get("rcpt_tos", [])]
 
     @property
     def subject(self) -> str:
@@ -515,21 +678,119 @@ class Mail:
         part = self.message.get_body(preferencelist=("html",))
         return part.get_content() if part else ""
 
+    def html_links(self) -> list[dict]:
+        """Every `<a href>` of the HTML part: `{"href", "text", "style"}`."""
+        collector = _LinkCollector()
+        collector.feed(self.html)
+        return collector.links
+
+    def text_links(self) -> list[str]:
+        return _URL.findall(self.text)
+
     def links(self) -> list[str]:
-        return re.findall(r"https?://[^\s<>\"')]+", self.text + "\n" + self.html)
+        """Every web link of both parts."""
+        return _URL.findall(self.text + "\n" + self.html)
+
+    def button(self) -> dict:
+        """The call-to-action: the link styled as a button in the HTML part."""
+        buttons = [link for link in self.html_links() if "display:inline-block" in link["style"].replace(" ", "")]
+        assert len(buttons) == 1, f"expected one button in message {self.number} ({self.subject!r}), found {buttons}"
+        return buttons[0]
+
+    def action_link(self) -> str:
+        """The button's link, after checking what a reader relies on: the button has visible
+        text, and the text part carries the very same link."""
+        button = self.button()
+        assert button["text"], f"the button of {self.subject!r} has no visible text: {button}"
+        assert button["href"] in self.text_links(), \
+            f"the text part of {self.subject!r} does not carry the button's link {button['href']}:\n{self.text}"
+        return button["href"]
+
+    def link_named(self, text: str) -> str:
+        """The HTML link whose visible text is `text` (e.g. "Unsubscribe from these emails")."""
+        matches = [link["href"] for link in self.html_links() if link["text"] == text]
+        assert matches, f"no link named {text!r} in {self.subject!r}: {self.html_links()}"
+        return matches[0]
+
+
+def save_mail_screenshot(driver, mail: Mail, name: str) -> Path:
+    """Shows the message's HTML part in the browser as a webmail would (a local file, images
+    from their URLs) and saves `artifacts/browser/<name>.png`."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = ARTIFACTS / f"{name}.html"
+    page.write_text(mail.html)
+    driver.get(page.as_uri())
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+    return save_screenshot(driver, name)
+
+
+def wait_for_message(server: PorticoServer, to: str, subject: str | None = None, since: int = 0,
+                     timeout: float = 30) -> Mail:
+    """The newest message to `to` whose subject matches the regular expression `subject`, among
+    those received after the first `since` (`server.smtp.count()` before the action), waiting
+    for the outbox worker to deliver it."""
+    deadline = time.monotonic() + timeout
+    wanted = to.lower()
+    while True:
+        for mail in reversed(server.smtp.messages(since)):
+            if wanted in mail.recipients and (subject is None or re.search(subject, mail.subject)):
+                return mail
+        if time.monotonic() > deadline:
+            seen = [(mail.recipients, mail.subject) for mail in server.smtp.messages(since)]
+            raise TimeoutException(f"no email to {to}{f' with a subject like {subject!r}' if subject else ''} "
+                                   f"within {timeout:.0f} s; received: {seen}")
+        time.sleep(0.2)
 
 
 def read_mail(server: PorticoServer, to: str, timeout: float = 30) -> Mail:
-    """The newest `.eml` in the mail drop addressed to `to`, waiting for the outbox worker to
-    write it. Decodes quoted-printable and base64 bodies through `email`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        candidates = sorted(server.mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True) \
-            if server.mail_dir.exists() else []
-        for path in candidates:
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if to.lower() in str(message["To"] or "").lower():
-                return Mail(path, message)
-        if time.monotonic() > deadline:
-            raise TimeoutException(f"no email to {to} in {server.mail_dir} after {timeout:.0f} s")
-        time.sleep(0.25)
+    """The newest message to `to` the SMTP server received (waiting for it)."""
+    return wait_for_message(server, to, timeout=timeout)
+
+
+# MARK: - Authenticator codes and foreign sites
+
+
+def totp(manual_key: str, step_offset: int = 0, at: float | None = None) -> str:
+    """The 6-digit RFC 6238 code (SHA-1, 30 s) an authenticator app shows for the key the
+    page displays (base32, in groups of four)."""
+    key = manual_key.replace(" ", "").upper()
+    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+    counter = int((time.time() if at is None else at) // 30) + step_offset
+    digest = hmac.new(secret, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+class ForeignSite:
+    """Another website (an attacker's page) on its own origin, `http://127.0.0.1:<free port>`:
+    serves `pages[path]` as HTML. Use it as a context manager."""
+
+    def __init__(self, pages: dict[str, str]):
+        self.pages = pages
+        site = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 — the stdlib's name
+                body = site.pages.get(self.path.split("?")[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "not found").encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> ForeignSite:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -31,6 +31,7 @@ PUBLIC_PAGES = [
     Page("register", "/portal/register"),
     Page("forgot-password", "/portal/forgot-password"),
     Page("admin-login", "/admin/login"),
+    Page("admin-forgot-password", "/admin/forgot-password"),
     # The browser logs the 404 of the document itself; the error page must still be tidy.
     Page("not-found", "/no-such-page", allow_console=("status of 404",)),
     Page("operator-login", "/operator/login", tenants=("operator",)),

@@ -32,6 +32,14 @@ public enum AccountTokens {
         public let organizationId: UUID?
     }
 
+    /// Whose account a token is for. A password-reset token is one kind for subscribers and
+    /// staff alike; the holder keeps a staff link from opening the subscriber form and back.
+    public enum Holder: Sendable {
+        case customer, staff
+
+        var isStaff: Bool { self == .staff }
+    }
+
     public static func hash(_ token: String) -> String { Digest.sha256Hex(token) }
 
     public static func insert(
@@ -48,21 +56,23 @@ public enum AccountTokens {
 
     /// Consumes a token of `kind` if it exists in this tenant, is unused and unexpired.
     /// Every failure looks the same to the caller: nil.
-    public static func consume(_ token: String, kind: Kind, in transaction: TenantTransaction) async throws -> Consumed? {
+    public static func consume(_ token: String, kind: Kind, holder: Holder? = nil, in transaction: TenantTransaction) async throws -> Consumed? {
         guard !token.isEmpty, token.count <= 200 else { return nil }
         return try await transaction.first("""
             UPDATE account_tokens SET consumed_at = now()
              WHERE token_hash = \(hash(token)) AND kind = \(kind) AND consumed_at IS NULL AND expires_at > now()
+               AND (\(holder?.isStaff)::boolean IS NULL OR (staff_id IS NOT NULL) = \(holder?.isStaff))
             RETURNING email, customer_id, staff_id, organization_id
             """)?.decode(Consumed.self)
     }
 
     /// Looks a token up without consuming it (to show the form that will consume it).
-    public static func peek(_ token: String, kind: Kind, in transaction: TenantTransaction) async throws -> Consumed? {
+    public static func peek(_ token: String, kind: Kind, holder: Holder? = nil, in transaction: TenantTransaction) async throws -> Consumed? {
         guard !token.isEmpty, token.count <= 200 else { return nil }
         return try await transaction.first("""
             SELECT email, customer_id, staff_id, organization_id FROM account_tokens
              WHERE token_hash = \(hash(token)) AND kind = \(kind) AND consumed_at IS NULL AND expires_at > now()
+               AND (\(holder?.isStaff)::boolean IS NULL OR (staff_id IS NOT NULL) = \(holder?.isStaff))
             """)?.decode(Consumed.self)
     }
 

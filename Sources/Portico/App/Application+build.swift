@@ -119,7 +119,9 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     operatorSite.add(middleware: CSRFMiddleware<OperatorSiteContext>())
     let operatorController = OperatorController(dependencies: dependencies)
     operatorController.addPublicRoutes(to: operatorSite)
-    operatorController.addRoutes(to: operatorSite.group(context: OperatorRequestContext.self))
+    let operatorPages = operatorSite.group(context: OperatorRequestContext.self)
+    operatorController.addRoutes(to: operatorPages)
+    OperatorTenantController(dependencies: dependencies).addRoutes(to: operatorPages)
     return router
 }
 

@@ -26,27 +26,51 @@ public struct EmailComposer: Sendable {
         public let supportPhone: String?
         public let supportHours: String?
         public let footerText: String
+        /// The text signature's first line: the company name and the footer text, without
+        /// saying the name twice when the footer text already starts with or contains it.
+        public let signature: String
         public let portalUrl: String
         public let statusUrl: String
+    }
+
+    /// The logo an email may show, or nil (the header then shows the company name alone).
+    /// Gmail and Outlook do not display SVG, so only raster logos make it into mail: an
+    /// uploaded logo by its checked type, any other address by its file extension.
+    public static func emailLogoUrl(for branding: Branding) -> String? {
+        guard let url = branding.logoUrl, !url.isEmpty else { return nil }
+        if url.hasPrefix("/branding/logo") { return branding.logoType == "image/png" ? url : nil }
+        let path = (url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url).lowercased()
+        return [".png", ".jpg", ".jpeg", ".gif"].contains { path.hasSuffix($0) } ? url : nil
+    }
+
+    public static func signature(companyName: String, footerText: String) -> String {
+        let footer = footerText.trimmingCharacters(in: .whitespacesAndNewlines)
+        if footer.isEmpty { return companyName }
+        if footer.range(of: companyName, options: .caseInsensitive) != nil { return footer }
+        return "\(companyName) · \(footer)"
     }
 
     public static func brand(for tenant: ResolvedTenant) -> Brand {
         let branding = tenant.branding
         let onPrimary = (try? Color(hex: branding.colorPrimary))?.bestTextColor.hex ?? "#ffffff"
-        var logo = branding.logoUrl
+        var logo = emailLogoUrl(for: branding)
         if let path = logo, path.hasPrefix("/") { logo = tenant.url(path) }
         return Brand(
             companyName: branding.companyName, logoUrl: logo, colorPrimary: branding.colorPrimary, colorOnPrimary: onPrimary,
             supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours,
-            footerText: branding.footerText, portalUrl: tenant.url("/portal"), statusUrl: tenant.url("/status")
+            footerText: branding.footerText, signature: signature(companyName: branding.companyName, footerText: branding.footerText),
+            portalUrl: tenant.url("/portal"), statusUrl: tenant.url("/status")
         )
     }
 
-    /// Renders `kind` with `values` (plus `brand` and `recipientName`).
+    /// Renders `kind` with `values` (plus `brand`, `recipientName` and, unless `values` names
+    /// another, the kind's `actionLabel` for the button). `unsubscribeUrl` in `values` adds the
+    /// unsubscribe link to both parts' footers.
     public func compose(_ kind: NotificationKind, tenant: ResolvedTenant, recipientName: String, values: [String: any Sendable] = [:]) throws -> ComposedEmail {
         var view: [String: Any] = values
         view["brand"] = Self.brand(for: tenant)
         view["recipientName"] = recipientName.isEmpty ? "there" : recipientName
+        if view["actionLabel"] == nil { view["actionLabel"] = kind.actionLabel }
         guard let rawText = renderer.renderText("email/\(kind.rawValue).text", theme: tenant.theme, view),
               let html = renderer.renderText("email/\(kind.rawValue).html", theme: tenant.theme, view)
         else {

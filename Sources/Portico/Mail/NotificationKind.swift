@@ -61,4 +61,27 @@ public enum NotificationKind: String, Sendable, CaseIterable {
         case .staffNotice: "Notices to staff"
         }
     }
+
+    /// The text of the email's call-to-action button: what following the link does. The HTML
+    /// part shows it on the button; the text part carries the same link after its sentence.
+    public var actionLabel: String {
+        switch self {
+        case .verifyEmail: "Confirm my email address"
+        case .resetPassword: "Choose a new password"
+        case .inviteCustomer: "Accept the invitation"
+        case .inviteStaff: "Set up my staff account"
+        case .changeEmail: "Confirm my new email address"
+        case .emailChangedNotice: "Open your account"
+        case .passwordChanged: "Reset my password"
+        case .accountExists: "Sign in"
+        case .welcome: "Open your customer portal"
+        case .workOrderReceived, .workOrderApproved, .workOrderRejected, .workOrderStatusChanged, .workOrderProgress, .workOrderCompleted:
+            "View the work order"
+        case .workOrderComment: "Read the comment"
+        case .appointmentProposed: "Confirm or ask to reschedule"
+        case .appointmentConfirmed, .appointmentChanged, .appointmentReminder: "View the appointment"
+        case .taskAssigned: "View your tasks"
+        case .staffNotice: "Open it in the staff console"
+        }
+    }
 }

@@ -21,6 +21,9 @@ public struct Outbox: Sendable {
                 """, as: Bool.self) ?? false
             if disabled { return false }
         }
+        var values = values
+        // The same link as the `List-Unsubscribe` header, visible in both parts' footers.
+        if let listUnsubscribe { values["unsubscribeUrl"] = listUnsubscribe }
         let email = try composer.compose(kind, tenant: tenant, recipientName: recipientName, values: values)
         let id = UUID()
         let host = URLComponents(string: tenant.publicOrigin)?.host ?? "portico.invalid"

@@ -20,6 +20,8 @@ public struct Branding: Sendable, Codable, Equatable {
     public var footerText: String
     public var customCss: String
     public var version: Int
+    /// The checked type of an uploaded logo (`image/png`, `image/svg+xml`); nil otherwise.
+    public var logoType: String? = nil
 
     public static func defaults(companyName: String) -> Branding {
         Branding(

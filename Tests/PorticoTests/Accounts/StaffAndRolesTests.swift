@@ -27,6 +27,8 @@ struct StaffAndRolesTests {
             #expect(try await newcomer.get(path).status == .ok)
             let accepted = try await newcomer.post(path, ["name": "Tia Tech", "password": "technician passphrase"])
             #expect(accepted.status == .seeOther)
+            #expect(accepted.header("Location") == "/admin/login?ready=1")
+            #expect(try await newcomer.get("/admin/login?ready=1").body.contains("Your staff account is ready."))
             let signedIn = try await newcomer.signInStaff(invitee, password: "technician passphrase")
             #expect(signedIn.header("Location") == "/admin")
             #expect(try await newcomer.get("/admin").status == .ok)

@@ -358,20 +358,21 @@ public struct CustomerAccounts: Sendable {
 
     /// Whether a reset link is still good (to show the form).
     public func resetTokenIsValid(_ token: String, tenant: ResolvedTenant) async throws -> Bool {
-        try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, in: tx) != nil }
+        try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, holder: .customer, in: tx) != nil }
     }
 
     /// Sets a new password through a reset link; ends every session of the account. The person
     /// signs in afterwards (no automatic sign-in).
     public func resetPassword(token: String, newPassword: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
-        let email = try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, in: tx)?.email }
+        let email = try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, holder: .customer, in: tx)?.email }
         guard let email else { throw Self.invalidLink }
         if let problem = dependencies.passwordPolicy.problem(with: newPassword, email: email) {
             throw AppError.validation(["password": problem])
         }
         let hash = try await dependencies.hasher.hash(newPassword)
         try await pool.withTenant(tenant.id) { tx in
-            guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, in: tx), let customerID = consumed.customerId else {
+            guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, holder: .customer, in: tx),
+                  let customerID = consumed.customerId else {
                 throw Self.invalidLink
             }
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)

@@ -37,6 +37,21 @@ struct CustomerAuthController {
         let form: FormView
     }
 
+    /// "Forgot your password?" for subscribers and staff alike.
+    struct ForgotView {
+        let layout: LayoutModel
+        let form: FormView
+        let intro: String
+        let action: String
+        let loginUrl: String
+
+        static func portal(_ context: TenantRequestContext, form: FormState) -> ForgotView {
+            ForgotView(layout: .portal(context, title: "Reset your password", current: ""), form: FormView(form),
+                       intro: "Enter the email address of your account. If it has one, we will send a link to choose a new password.",
+                       action: "/portal/forgot-password", loginUrl: "/portal/login")
+        }
+    }
+
     struct MessageView {
         let layout: LayoutModel
         let heading: String
@@ -180,8 +195,7 @@ struct CustomerAuthController {
     // MARK: Password reset
 
     @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        try renderer.render("portal/account/forgot", theme: context.tenant.theme,
-                            RegisterView(layout: .portal(context, title: "Reset your password", current: ""), form: FormView(FormState())))
+        try renderer.render("portal/account/forgot", theme: context.tenant.theme, ForgotView.portal(context, form: FormState()))
     }
 
     @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -191,8 +205,7 @@ struct CustomerAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try renderer.render("portal/account/forgot", theme: context.tenant.theme,
-                                       RegisterView(layout: .portal(context, title: "Reset your password", current: ""), form: FormView(state)),
+            return try renderer.render("portal/account/forgot", theme: context.tenant.theme, ForgotView.portal(context, form: state),
                                        status: .unprocessableContent)
         }
         return try message(context, title: "Check your email", heading: "Check your email", [

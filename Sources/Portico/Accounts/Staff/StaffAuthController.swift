@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-/// Staff sign-in (with the TOTP step when enrolled), sign-out and invitation acceptance.
+/// Staff sign-in (with the TOTP step when enrolled), sign-out, invitation acceptance and
+/// password recovery ("Forgot password?" → emailed one-time link → new password).
 struct StaffAuthController {
     let accounts: StaffAccounts
     let renderer: PageRenderer
@@ -15,6 +16,10 @@ struct StaffAuthController {
         group.post("admin/logout", use: logout)
         group.get("admin/invite/:token", use: inviteForm)
         group.post("admin/invite/:token", use: acceptInvite)
+        group.get("admin/forgot-password", use: forgotForm)
+        group.post("admin/forgot-password", use: forgot)
+        group.get("admin/reset-password", use: resetForm)
+        group.post("admin/reset-password", use: reset)
     }
 
     struct LoginView {
@@ -36,7 +41,12 @@ struct StaffAuthController {
     @Sendable func loginForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
         if context.auth?.staff != nil { return Redirect(to: "/admin").response }
         let next = request.uri.queryParameters.get("next").map { Redirect.safeNext($0, fallback: "", allowedPrefix: "/admin") }
-        let view = LoginView(layout: layout(context, "Staff sign-in"), form: FormView(FormState()), next: next?.isEmpty == false ? next : nil)
+        var page = layout(context, "Staff sign-in")
+        // Arriving from a just-accepted invitation: say it worked, so the sign-in form is expected.
+        if request.uri.queryParameters.get("ready") == "1" {
+            page.notice = "Your staff account is ready. Sign in with your email address and the password you chose."
+        }
+        let view = LoginView(layout: page, form: FormView(FormState()), next: next?.isEmpty == false ? next : nil)
         return try renderer.render("admin/login", theme: context.tenant.theme, view).response(from: request, context: context)
     }
 
@@ -135,6 +145,82 @@ struct StaffAuthController {
             return try renderer.render("portal/account/set-password", theme: context.tenant.theme,
                                        inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent).response(from: request, context: context)
         }
-        return Redirect(to: "/admin/login").response
+        return Redirect(to: "/admin/login?ready=1").response
+    }
+
+    // MARK: Password recovery
+
+    typealias ForgotView = CustomerAuthController.ForgotView
+    typealias MessageView = CustomerAuthController.MessageView
+
+    func forgotView(_ context: TenantRequestContext, form: FormState) -> ForgotView {
+        ForgotView(layout: layout(context, "Reset your staff password"), form: FormView(form),
+                   intro: "Enter the email address of your staff account. If it has one, we will send it a link to choose a new password.",
+                   action: "/admin/forgot-password", loginUrl: "/admin/login")
+    }
+
+    func message(_ context: TenantRequestContext, title: String, heading: String, _ paragraphs: [String], action: (String, String),
+                 status: HTTPResponse.Status = .ok) throws -> HTML {
+        try renderer.render("portal/account/message", theme: context.tenant.theme,
+                            MessageView(layout: layout(context, title), heading: heading, paragraphs: paragraphs,
+                                        actionUrl: action.0, actionLabel: action.1), status: status)
+    }
+
+    @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
+        try renderer.render("portal/account/forgot", theme: context.tenant.theme, forgotView(context, form: FormState()))
+    }
+
+    /// The same answer whether or not the address has a staff account here.
+    @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        do {
+            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: origin(request, context))
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try renderer.render("portal/account/forgot", theme: context.tenant.theme, forgotView(context, form: state),
+                                       status: .unprocessableContent)
+        }
+        return try message(context, title: "Check your email", heading: "Check your email", [
+            "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to a staff account here, we sent it a link to choose a new password. The link works for one hour.",
+            "No email after a few minutes? Check your spam folder, or ask an admin to send you a set-password link.",
+        ], action: ("/admin/login", "Back to sign-in"))
+    }
+
+    func resetView(_ context: TenantRequestContext, token: String, form: FormState) -> InviteView {
+        InviteView(layout: layout(context, "Choose a new password"), form: FormView(form), heading: "Choose a new password",
+                   intro: "Choose a new password for your staff account at \(context.tenant.branding.companyName). You will sign in with it afterwards.",
+                   action: "/admin/reset-password", token: token, askName: false, submitLabel: "Save the new password")
+    }
+
+    func invalidResetLink(_ context: TenantRequestContext) throws -> HTML {
+        try message(context, title: "Link not valid", heading: "This link is not valid any more", [
+            "It may have been used already, have expired, or be incomplete.",
+        ], action: ("/admin/forgot-password", "Ask for a new link"), status: .notFound).keepingTokenOnThisSite()
+    }
+
+    @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
+        let token = request.uri.queryParameters.get("token") ?? ""
+        guard try await accounts.resetTokenIsValid(token, tenant: context.tenant) else { return try invalidResetLink(context) }
+        return try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+                                   resetView(context, token: token, form: FormState())).keepingTokenOnThisSite()
+    }
+
+    @Sendable func reset(_ request: Request, context: TenantRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        let token = form["token"] ?? ""
+        do {
+            try await accounts.resetPassword(token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: origin(request, context))
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState()
+            state.errors = error.fields
+            return try renderer.render("portal/account/set-password", theme: context.tenant.theme, resetView(context, token: token, form: state),
+                                       status: .unprocessableContent).keepingTokenOnThisSite().response(from: request, context: context)
+        } catch let error as AppError where error.code == "invalid_link" {
+            return try invalidResetLink(context).response(from: request, context: context)
+        }
+        return try message(context, title: "Password changed", heading: "Your password is changed", [
+            "For your security, you were signed out everywhere. Sign in with your new password; if you use an authenticator app, it still asks for its code.",
+        ], action: ("/admin/login", "Sign in")).keepingTokenOnThisSite().response(from: request, context: context)
     }
 }

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+
+/// One tenant on the operator console: its hosts, its admins, and a one-time set-password
+/// link for an admin who cannot get back in by "Forgot password?" (the mailbox is gone too).
+struct OperatorTenantController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
+        group.get("operator/tenants/:slug", use: show)
+        group.post("operator/tenants/:slug/staff-reset-link", use: issueResetLink)
+    }
+
+    struct Admin {
+        let email: String
+        let name: String
+        let status: String
+        let twoFactor: Bool
+    }
+
+    struct IssuedLink {
+        let email: String
+        let link: String
+        let hours: Int
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let slug: String
+        let name: String
+        let status: String
+        let host: String
+        let domains: [String]
+        let admins: [Admin]
+        let hasAdmins: Bool
+        let form: FormView
+        let issued: IssuedLink?
+    }
+
+    func tenant(_ context: OperatorRequestContext) async throws -> Tenant {
+        let slug = context.parameters.get("slug") ?? ""
+        guard let tenant = try await dependencies.tenants.tenant(slug: slug) else { throw AppError.notFound("tenant") }
+        return tenant
+    }
+
+    func render(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState(), issued: IssuedLink? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let staff = try await dependencies.pool.withTenant(tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
+        let admins = staff.filter { $0.role == .admin }.map {
+            Admin(email: $0.email, name: $0.name, status: $0.status.rawValue, twoFactor: $0.totpEnabledAt != nil)
+        }
+        let domains = try await dependencies.tenants.domains(for: tenant.id).map { $0.domain + ($0.isActive ? "" : " (unverified)") }
+        let view = View(layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
+                        host: dependencies.directory.platformHost(slug: tenant.slug), domains: domains, admins: admins,
+                        hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
+        var html = try dependencies.renderer.render("operator/tenant", view, status: status)
+        // The page may show a live set-password link: keep it out of caches and Referer headers.
+        if issued != nil { html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy }
+        return html
+    }
+
+    @Sendable func show(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        try await render(try await tenant(context), context: context)
+    }
+
+    @Sendable func issueResetLink(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let tenant = try await tenant(context)
+        let form = try await FormFields.read(request)
+        do {
+            let issued = try await StaffResetLinks.issue(slug: tenant.slug, email: form.text("email"), operatorLabel: context.session.email,
+                                                         operatorID: context.session.operatorId, ip: context.clientIP,
+                                                         pool: dependencies.pool, directory: dependencies.directory)
+            return try await render(tenant, context: context, issued: IssuedLink(
+                email: issued.email, link: issued.link, hours: Int(issued.expiresIn.components.seconds / 3600)))
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await render(tenant, context: context, form: state, status: .unprocessableContent)
+        }
+    }
+}

@@ -31,7 +31,10 @@ struct RequestLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let route = Self.route(context.endpointPath)
-        let level: Logger.Level = status >= 500 ? .warning : (HealthController.paths.contains(route) ? .debug : .info)
+        // `info` whatever the status: the status is a field, and why a request failed is logged
+        // where it failed (unexpected errors at `error`, a database outage once per interval),
+        // so warnings and errors stay worth reading during an outage.
+        let level: Logger.Level = HealthController.paths.contains(route) ? .debug : .info
         var logger = context.logger
         logger[metadataKey: "hb.request.id"] = nil
         logger[metadataKey: "tenant"] = nil

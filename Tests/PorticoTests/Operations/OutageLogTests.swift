@@ -43,10 +43,12 @@ struct OutageLogTests {
         let errors = capture.records.filter { $0.level >= .error }
         #expect(errors.count == 1, "\(errors.map(\.text))")
         #expect(errors.first?.message == "Database unavailable")
-        // Besides the access lines (one per request by design), almost nothing.
-        let other = capture.records.filter { $0.message != "request" && $0.level >= .notice }
-        #expect(other.count <= 3, "\(other.map(\.text))")
+        // One access line per request by design, at info; almost nothing else.
         #expect(capture.accessLines.count == 201)
+        #expect(capture.accessLines.allSatisfy { $0.metadata["status"] == "503" })
+        #expect(capture.accessLines.filter { $0.metadata["route"] != "/readyz" }.allSatisfy { $0.level == .info })
+        let loud = capture.records.filter { $0.level >= .notice }
+        #expect(loud.count <= 3, "\(loud.map(\.text))")
     }
 
     @Test("after the interval one more line, counting the ones held back")

@@ -18,13 +18,14 @@ public func buildApplication(
     var logger = dependencies.logger
     logger[metadataKey: "component"] = "http"
     let limits = dependencies.configuration.http
+    let idle = IdleConnections()
     let workers = WorkerShutdown(signal: dependencies.shutdownSignal, grace: dependencies.configuration.shutdownGrace)
     return Application(
         router: router,
-        server: .portico(limits),
+        server: .portico(limits, idle: idle),
         configuration: .init(
             address: .hostname(hostname, port: port), serverName: nil,
-            availableConnectionsDelegate: ConnectionCap(maximum: limits.effectiveMaxConnections, logger: logger)
+            availableConnectionsDelegate: ConnectionCap(maximum: limits.effectiveMaxConnections, idle: idle, logger: logger)
         ),
         services: [
             NotificationService(dependencies: dependencies),

@@ -3,10 +3,14 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
+import Synchronization
 
 /// The public listener's HTTP/1.1 channel: Hummingbird's, with the slow-client limits of
 /// `HTTPLimits`.
 ///
+/// * At the connection cap (`ConnectionCap`), the connection idle the longest — between
+///   requests, or with a head still trickling in — is closed to make room, so slow clients
+///   cannot keep out the ones that send requests.
 /// * A request head must be complete within `headerTimeout` of its first byte (or of the
 ///   connection opening): the client gets `408` and the connection closes. Trickling header
 ///   bytes does not keep a connection alive (slowloris).
@@ -18,9 +22,10 @@ struct PublicHTTPChannel: ServerChildChannel {
 
     let responder: HTTPChannelHandler.Responder
     let limits: HTTPLimits
+    let idle: IdleConnections
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        let deadline = RequestHeadDeadline(timeout: TimeAmount(limits.headerTimeout))
+        let deadline = RequestHeadDeadline(timeout: TimeAmount(limits.headerTimeout), idle: idle)
         let http1 = HTTP1Channel(responder: responder, configuration: .init(
             additionalChannelHandlers: [RequestHeadObserver(deadline: deadline)],
             idleTimeout: TimeAmount(limits.idleTimeout)
@@ -39,9 +44,9 @@ struct PublicHTTPChannel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 with Portico's slow-client limits.
-    static func portico(_ limits: HTTPLimits) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in PublicHTTPChannel(responder: responder, limits: limits) }
+    /// HTTP/1.1 with Portico's slow-client limits; `idle` is shared with the `ConnectionCap`.
+    static func portico(_ limits: HTTPLimits, idle: IdleConnections) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in PublicHTTPChannel(responder: responder, limits: limits, idle: idle) }
     }
 }
 
@@ -49,17 +54,34 @@ extension HTTPServerBuilder {
 /// (both handlers run there), hence `@unchecked Sendable`.
 final class RequestHeadDeadline: @unchecked Sendable {
     let timeout: TimeAmount
+    let idle: IdleConnections
     /// Between requests: the next bytes start a request head.
     var awaitingHead = true
     /// Requests whose response has not been written completely.
     var responsesPending = 0
     var timer: Scheduled<Void>?
+    /// Closes this connection from any thread (set once the connection is active).
+    var shed: (@Sendable () -> Void)?
 
-    init(timeout: TimeAmount) { self.timeout = timeout }
+    init(timeout: TimeAmount, idle: IdleConnections) {
+        self.timeout = timeout
+        self.idle = idle
+    }
+
+    var id: ObjectIdentifier { ObjectIdentifier(self) }
 
     func cancel() {
         timer?.cancel()
         timer = nil
+    }
+
+    /// Holds a slot without a request in progress: may be closed to make room at the cap.
+    func becameIdle() {
+        if awaitingHead, responsesPending == 0, let shed { idle.add(id, shed: shed) }
+    }
+
+    func becameBusy() {
+        idle.remove(id)
     }
 }
 
@@ -76,21 +98,37 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
     init(deadline: RequestHeadDeadline) { self.deadline = deadline }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context) }
+        if context.channel.isActive { opened(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context)
+        opened(context)
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         deadline.cancel()
+        deadline.becameBusy()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline.cancel()
+        deadline.becameBusy()
+    }
+
+    func opened(_ context: ChannelHandlerContext) {
+        guard deadline.shed == nil else { return }
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        deadline.shed = {
+            eventLoop.execute {
+                let (handler, context) = loopBound.value
+                handler.expired(context)
+            }
+        }
+        arm(context)
+        deadline.becameIdle()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -109,9 +147,11 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
         }
     }
 
+    /// The head deadline passed, or the connection is shed to make room at the cap.
     func expired(_ context: ChannelHandlerContext) {
-        deadline.timer = nil
+        deadline.cancel()
         guard deadline.awaitingHead, context.channel.isActive else { return }
+        deadline.becameBusy()
         if deadline.responsesPending == 0 {
             let response = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\n\r\nThe request headers took too long. Retry."
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in context.close(promise: nil) }
@@ -139,6 +179,7 @@ final class RequestHeadObserver: ChannelDuplexHandler, RemovableChannelHandler {
             deadline.cancel()
             deadline.awaitingHead = false
             deadline.responsesPending += 1
+            deadline.becameBusy()
         case .body:
             break
         case .end:
@@ -150,7 +191,43 @@ final class RequestHeadObserver: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             deadline.responsesPending = max(0, deadline.responsesPending - 1)
+            deadline.becameIdle()
         }
         context.write(data, promise: promise)
+    }
+}
+
+/// Connections that hold a slot without a request in progress: between requests (keep-alive)
+/// or while a request head is still arriving. At the connection cap the one idle the longest
+/// is closed (408), as nginx does with keep-alive connections when it runs out.
+final class IdleConnections: Sendable {
+    private struct State {
+        var entries: [ObjectIdentifier: (sequence: UInt64, shed: @Sendable () -> Void)] = [:]
+        var sequence: UInt64 = 0
+    }
+    private let state = Mutex(State())
+
+    func add(_ id: ObjectIdentifier, shed: @escaping @Sendable () -> Void) {
+        state.withLock { state in
+            state.sequence += 1
+            state.entries[id] = (state.sequence, shed)
+        }
+    }
+
+    func remove(_ id: ObjectIdentifier) {
+        _ = state.withLock { $0.entries.removeValue(forKey: id) }
+    }
+
+    var count: Int { state.withLock { $0.entries.count } }
+
+    /// Closes the connection idle the longest; false when no connection is idle.
+    func shedOldest() -> Bool {
+        let shed = state.withLock { state -> (@Sendable () -> Void)? in
+            guard let oldest = state.entries.min(by: { $0.value.sequence < $1.value.sequence }) else { return nil }
+            state.entries.removeValue(forKey: oldest.key)
+            return oldest.value.shed
+        }
+        shed?()
+        return shed != nil
     }
 }

@@ -81,23 +81,25 @@ struct SlowClientTests {
         #expect(capture.accessLines.first { $0.metadata["route"] == "/portal/login" }?.metadata["status"] == "400")
     }
 
-    @Test("at the connection cap a new client waits until one closes; reaching it is logged once")
-    func connectionCap() async throws {
+    @Test("at the connection cap the connection idle the longest is closed to make room; reaching the cap is logged")
+    func connectionCapShedsIdle() async throws {
         let capture = LogCapture()
         let dependencies = try await OperationsDatabase.dependencies(http: OperationsDatabase.limits(header: 30, idle: 30, maxConnections: 2),
                                                                      logger: capture)
         try await LiveServer.with(dependencies) { server in
-            try await RawConnection.with(port: server.port) { first in
-                try await first.send(Self.request)
-                try await first.waitForText(containing: "ok\n")
+            try await RawConnection.with(port: server.port) { slow in
+                // A head that trickles in: it holds a slot without a request in progress.
+                try await slow.send("GET /healthz HTTP/1.1\r\nHost: slow.localhost\r\n")
+                try await Task.sleep(for: .milliseconds(300))
                 try await RawConnection.with(port: server.port) { second in
                     try await second.send(Self.request)
                     try await second.waitForText(containing: "ok\n")
+                    // Opening the second reached the cap: the slow one made room (long before its 30 s).
+                    let waited = try await slow.waitForClose(timeout: .seconds(5))
+                    #expect(waited < .seconds(5))
+                    #expect(slow.text.hasPrefix("HTTP/1.1 408"))
                     try await RawConnection.with(port: server.port) { third in
                         try await third.send(Self.request)
-                        try await Task.sleep(for: .seconds(1))
-                        #expect(third.text.isEmpty, "served beyond the cap")
-                        await first.abort()
                         let served = try await third.waitForText(containing: "ok\n", timeout: .seconds(5))
                         #expect(served.hasPrefix("HTTP/1.1 200 OK"))
                     }
@@ -105,9 +107,34 @@ struct SlowClientTests {
             }
         }
         let warnings = capture.records.filter { $0.message.hasPrefix("Connection limit reached") }
-        #expect(warnings.count == 1)
+        #expect(warnings.count == 1, "logged at most once a minute")
         #expect(warnings.first?.metadata["limit"] == "2")
         #expect(warnings.first?.level == .warning)
+    }
+
+    @Test("at the connection cap with every connection busy, a new client waits until one closes")
+    func connectionCapWaitsForBusy() async throws {
+        let dependencies = try await OperationsDatabase.dependencies(http: OperationsDatabase.limits(header: 30, idle: 30, maxConnections: 2))
+        // A request whose body is still arriving is busy, not idle: it is never closed to make room.
+        let busy = "POST /portal/login HTTP/1.1\r\nHost: busy.localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=a"
+        try await LiveServer.with(dependencies) { server in
+            try await RawConnection.with(port: server.port) { first in
+                try await first.send(busy)
+                try await RawConnection.with(port: server.port) { second in
+                    try await second.send(busy)
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await RawConnection.with(port: server.port) { third in
+                        try await third.send(Self.request)
+                        try await Task.sleep(for: .seconds(1))
+                        #expect(third.text.isEmpty, "served beyond the cap")
+                        #expect(!first.isClosed && !second.isClosed, "a busy connection was closed")
+                        await first.abort()
+                        let served = try await third.waitForText(containing: "ok\n", timeout: .seconds(5))
+                        #expect(served.hasPrefix("HTTP/1.1 200 OK"))
+                    }
+                }
+            }
+        }
     }
 
     @Test("without PORTICO_MAX_CONNECTIONS the cap follows the open-files limit")

@@ -107,14 +107,19 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        deadline.cancel()
-        deadline.becameBusy()
+        closed()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        closed()
+    }
+
+    /// Stops the clock and forgets the shedding closure (it refers back to this handler).
+    func closed() {
         deadline.cancel()
         deadline.becameBusy()
+        deadline.shed = nil
     }
 
     func opened(_ context: ChannelHandlerContext) {

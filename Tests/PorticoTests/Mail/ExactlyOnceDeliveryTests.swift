@@ -54,10 +54,12 @@ struct ExactlyOnceDeliveryTests {
 
     func worker(_ world: World, relay: String, name: String, stuckAfter: Duration = .seconds(300)) throws -> OutboxDelivery {
         var smtp = try SMTPConfiguration.parse(url: relay, startTLS: false)
-        smtp.connectTimeout = .seconds(2)
+        smtp.connectTimeout = .seconds(10)
         smtp.totalTimeout = .seconds(20)
         var policy = OutboxDelivery.Policy()
         policy.stuckAfter = stuckAfter
+        // A loaded machine may make an attempt fail; the retry then comes soon.
+        policy.firstRetry = .seconds(1)
         return OutboxDelivery(pool: world.pool, transport: SMTPTransport(configuration: smtp), fromAddress: "noreply@portico.example",
                               policy: policy, workerName: name, logger: TestLogging.logger("outbox"))
     }
@@ -166,7 +168,17 @@ struct ExactlyOnceDeliveryTests {
                 try await waitUntil { try await outboxRows(world).contains { $0.status == .sending } }
                 let stoppedAt = ContinuousClock.now
                 signal.trigger()   // what `portico serve` does at SIGTERM, before the HTTP server drains
-                try await waitUntil(timeout: .seconds(10)) { try await !outboxRows(world).contains { $0.status == .sending } }
+                do {
+                    try await waitUntil(timeout: .seconds(10)) { try await !outboxRows(world).contains { $0.status == .sending } }
+                } catch {
+                    let detail = try await world.pool.withTenant(world.tenant.id) { tx in
+                        try await tx.rows("SELECT status, claimed_by, attempts, last_error FROM outbox").map { row in
+                            "\(try row.decode("status", as: String.self)) \(try row.decode("claimed_by", as: String?.self) ?? "-") \(try row.decode("attempts", as: Int.self)) \(try row.decode("last_error", as: String?.self) ?? "")"
+                        }
+                    }
+                    Issue.record("still sending: \(detail); relay log: \(server.log)")
+                    throw error
+                }
                 // The message in hand takes 0.8 s at the relay; room for a loaded machine.
                 #expect(ContinuousClock.now - stoppedAt < .seconds(6))
                 try await Task.sleep(for: .milliseconds(500))
@@ -205,7 +217,10 @@ struct ExactlyOnceDeliveryTests {
         }
         try await SMTPTestServer.with { relay in
             let other = try worker(world, relay: relay.url, name: "other-instance")
-            while try await other.runOnce() > 0 {}
+            try await waitUntil {
+                try await other.runOnce()
+                return try await outboxRows(world).allSatisfy { $0.status == .sent }
+            }
             #expect(try relay.messages().flatMap(\.recipients).sorted() == recipients.sorted())
         }
     }
@@ -244,9 +259,10 @@ struct ExactlyOnceDeliveryTests {
             let received = try relay.messages().flatMap(\.recipients).filter { recipients.contains($0) }
             #expect(Set(received).count == received.count, "sent twice: \(received)")
             let rows = try await outboxRows(world)
-            #expect(!rows.contains { $0.status == .sending })
-            #expect(rows.filter { $0.status == .sent }.count == received.count)
-            #expect(rows.filter { $0.status == .queued }.count == 20 - received.count)
+            let summary = "rows: \(Dictionary(grouping: rows, by: \.status).mapValues(\.count)), received \(received.count); log:\n\(process.output.suffix(4000))"
+            #expect(!rows.contains { $0.status == .sending }, "\(summary)")
+            #expect(rows.filter { $0.status == .sent }.count == received.count, "\(summary)")
+            #expect(rows.filter { $0.status == .queued }.count == 20 - received.count, "\(summary)")
             #expect(received.count < 20, "the whole backlog was sent before stopping")
             // Every line on standard error is one JSON object.
             for line in process.output.split(separator: "\n") {

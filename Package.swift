@@ -12,22 +12,30 @@ let package = Package(
         .executable(name: "portico", targets: ["portico"]),
         .executable(name: "portico-bench", targets: ["portico-bench"]),
     ],
+    // Exact versions: the same sources build on every machine. Transitive packages are
+    // checked against deploy/dependency-versions.txt (scripts/check-dependency-versions.sh),
+    // since Package.resolved stays out of git (README, "Versions and reproducible builds").
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
-        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
-        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         // HTTPRequestPart / HTTPResponsePart for the slow-client handlers in Hummingbird's pipeline.
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
-        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", exact: "4.7.1"),
         // CSV import in the staff console: an RFC 4180 reader (quoted fields with embedded
         // delimiters, quotes and newlines, CRLF or LF, any single-character delimiter), so the
         // import does not carry a hand-written parser. Export keeps our own `CSVWriter`, which
         // neutralises formula cells.
-        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", exact: "2.5.2"),
+        // Prometheus /metrics on the internal listener: swift-metrics is the ecosystem's metrics
+        // API (Hummingbird's MetricsMiddleware and our own counters speak it) and swift-prometheus
+        // is its maintained Prometheus backend (text exposition, histogram buckets, label escaping).
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libargon2-dev, libssl-dev, libcurl4-openssl-dev).
@@ -37,12 +45,16 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // The system resolver (glibc: <resolv.h>, libresolv) for DNS TXT verification of custom domains.
         .systemLibrary(name: "CResolv"),
+        // `portico --version`: "dev", or what scripts/build-release.sh links in (git describe).
+        .target(name: "CPorticoVersion"),
 
         .target(
             name: "Postgres",
             dependencies: [
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
+                // Pool acquire time; a no-op until the process bootstraps a metrics backend.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -76,7 +88,7 @@ let package = Package(
         .target(
             name: "Portico",
             dependencies: [
-                "Postgres", "PorticoCrypto", "Mailer", "CResolv", "HTTPPost",
+                "Postgres", "PorticoCrypto", "Mailer", "CResolv", "HTTPPost", "CPorticoVersion",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -91,6 +103,9 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and runs every test: the Swift suites (real PostgreSQL in an
-# embedded cluster under .portico-test, a real SMTP server on loopback), the browser tests and
-# the API fuzz.
+# embedded cluster under .portico-test, a real SMTP server on loopback), the browser tests,
+# the API fuzz, the deploy-artefact checks and the production-topology test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deploy/install-deps.sh --test
@@ -20,6 +20,8 @@ stop_test_cluster() {
 trap stop_test_cluster EXIT
 
 swift build --build-tests
+# The versions SwiftPM resolved are the ones deploy/dependency-versions.txt names.
+scripts/check-dependency-versions.sh
 swift test --skip-build
 
 # Real headless Chromium against the real server (the binary built above).
@@ -27,3 +29,15 @@ PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/Browser/run.sh
 
 # Property-based fuzz of /api/v1 against the real server (schemathesis; fails on any 5xx).
 PORTICO_BIN="$(swift build --show-bin-path)/portico" Tests/API/fuzz.sh
+
+# Deploy artefacts: the release binary exactly as deploy/ builds it (scripts/build-release.sh:
+# static Swift runtime, version linked in), checked with ldd/readelf against the Containerfile's
+# runtime packages and the manual recipe's, and run with the Swift toolchain hidden.
+scripts/build-release.sh
+release_bin="$(swift build -c release --show-bin-path)/portico"
+Tests/Deploy/runtime_libraries.py "$release_bin"
+
+# The production topology with that binary: PostgreSQL (application role only) → PgBouncer 1.18
+# (transaction mode) → 3 × portico → HAProxy → Caddy (on-demand TLS), with kill -9, SIGTERM and
+# a slow SMTP relay under a write workload.
+PORTICO_BIN="$release_bin" Tests/Topology/run.sh

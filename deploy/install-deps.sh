@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Portico needs, only those missing.
 #   deploy/install-deps.sh          build + run (libraries, PostgreSQL server binaries)
-#   deploy/install-deps.sh --test   also what the test suite drives (SMTP server, Chromium, Python)
+#   deploy/install-deps.sh --test   also what the test suite drives (SMTP server, Chromium, Python,
+#                                   and the topology test's PgBouncer, HAProxy, Caddy, curl)
 set -euo pipefail
 
 packages=(pkg-config libpq-dev libcurl4-openssl-dev libargon2-dev libssl-dev postgresql)
 if [[ "${1:-}" == "--test" ]]; then
   # openssl: the private CA and certificates of the STARTTLS test relays (Swift and browser tests).
-  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver openssl)
+  # pgbouncer, haproxy, caddy, curl, binutils (readelf): the topology and deploy-artefact tests.
+  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver openssl pgbouncer haproxy caddy curl binutils)
 fi
 
 missing=()

@@ -4,14 +4,19 @@ import Foundation
 ///
 /// Foundation's `Process` on Linux can miss a child's exit when several run at once from
 /// different threads; the embedded cluster starts processes concurrently (tests), so it
-/// uses this instead. Blocks the calling thread: call it off the cooperative pool.
-enum ChildProcess {
-    struct Result {
-        let exitCode: Int32
-        let output: String
+/// uses this instead. `run` blocks the calling thread; `runOffThread` waits on a GCD thread,
+/// never on the cooperative pool.
+public enum ChildProcess {
+    public struct Result: Sendable {
+        public let exitCode: Int32
+        /// stdout and stderr together.
+        public let output: String
     }
 
-    static func run(_ command: [String]) throws -> Result {
+    /// Runs `command` (an absolute path first) to completion. `environment` adds to (or
+    /// replaces entries of) this process's environment — how a password reaches a client
+    /// program without appearing in its command line.
+    public static func run(_ command: [String], environment: [String: String] = [:]) throws -> Result {
         // Start in / (through coreutils `env -C`): the server user may not be allowed into
         // our working directory, and initdb refuses to run where it cannot getcwd().
         let arguments = ["/usr/bin/env", "-C", "/"] + command
@@ -31,7 +36,16 @@ enum ChildProcess {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        let status: Int32
+        if environment.isEmpty {
+            status = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        } else {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            var environmentStrings: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { for pointer in environmentStrings { free(pointer) } }
+            status = posix_spawn(&pid, arguments[0], &actions, nil, &argv, &environmentStrings)
+        }
         guard status == 0 else {
             throw EmbeddedClusterError("Cannot start \(command[0]): \(String(cString: strerror(status)))")
         }
@@ -43,5 +57,13 @@ enum ChildProcess {
         let exitCode: Int32 = (waitStatus & 0x7f) == 0 ? (waitStatus >> 8) & 0xff : 128 + (waitStatus & 0x7f)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return Result(exitCode: exitCode, output: output)
+    }
+}
+
+extension ChildProcess {
+    /// `run` on a GCD thread: the caller's task suspends instead of blocking a thread of the
+    /// cooperative pool while the child runs (a pg_dump can take minutes).
+    public static func runOffThread(_ command: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await EmbeddedCluster.offThread { try run(command, environment: environment) }
     }
 }

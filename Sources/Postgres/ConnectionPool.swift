@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOPosix
@@ -13,6 +14,8 @@ public final class ConnectionPool: Sendable {
     let threadPool: NIOThreadPool
     private let state: PoolState
     let logger: Logger
+    /// Time from asking for a connection to holding one (waiting, or opening a new one).
+    private let acquireTimer: CoreMetrics.Timer
 
     public init(configuration: PoolConfiguration, logger: Logger = Logger(label: "portico.postgres")) {
         self.configuration = configuration
@@ -20,6 +23,10 @@ public final class ConnectionPool: Sendable {
         self.threadPool = NIOThreadPool(numberOfThreads: configuration.maxConnections)
         self.threadPool.start()
         self.state = PoolState(maxConnections: configuration.maxConnections)
+        self.acquireTimer = CoreMetrics.Timer(
+            label: "portico_db_pool_acquire_duration_seconds", dimensions: [("pool", configuration.applicationName)],
+            preferredDisplayUnit: .seconds
+        )
     }
 
     /// Closes idle connections and stops the thread pool. In-flight work finishes first
@@ -78,15 +85,21 @@ public final class ConnectionPool: Sendable {
         try await transaction(setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
     }
 
-    private func transaction<R: Sendable>(setup: SQL?, _ body: (Transaction) async throws -> R) async throws -> R {
+    /// `withTenant` in a read-only `REPEATABLE READ` transaction: every query of `body` sees
+    /// the same snapshot (an export whose tables agree with each other).
+    public func withTenantSnapshot<R: Sendable>(_ tenantID: UUID, _ body: (Transaction) async throws -> R) async throws -> R {
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
+    }
+
+    private func transaction<R: Sendable>(begin: String = "BEGIN", setup: SQL?, _ body: (Transaction) async throws -> R) async throws -> R {
         var connection = try await checkout()
         do {
-            try await begin(connection, setup: setup)
+            try await self.begin(connection, statement: begin, setup: setup)
         } catch let error as PostgresError where error.isConnectionFailure {
             await discard(connection, evictIdle: true)
             connection = try await checkout()
             do {
-                try await begin(connection, setup: setup)
+                try await self.begin(connection, statement: begin, setup: setup)
             } catch {
                 await checkin(connection)
                 throw error
@@ -107,9 +120,9 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    private func begin(_ connection: Connection, setup: SQL?) async throws {
+    private func begin(_ connection: Connection, statement: String, setup: SQL?) async throws {
         try await blocking(connection) { connection in
-            try connection.run(script: "BEGIN")
+            try connection.run(script: statement)
             if let setup { _ = try connection.query(setup) }
         }
     }
@@ -117,6 +130,14 @@ public final class ConnectionPool: Sendable {
     // MARK: Checkout and checkin
 
     func checkout() async throws -> Connection {
+        let start = ContinuousClock.now
+        let connection = try await reserveOrOpen()
+        let elapsed = ContinuousClock.now - start
+        acquireTimer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return connection
+    }
+
+    private func reserveOrOpen() async throws -> Connection {
         switch try await state.reserve(timeout: configuration.acquireTimeout) {
         case .connection(let connection):
             connection.statementsSinceCheckout = 0

@@ -8,7 +8,8 @@ struct PorticoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portico",
         abstract: "Multi-tenant, white-label customer portal for wireless ISPs.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, StaffCommand.self, DemoCommand.self, OutboxCommand.self, APIKeyCommand.self]
+        version: PorticoVersion.current,
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, StaffCommand.self, DemoCommand.self, OutboxCommand.self, APIKeyCommand.self, BackupCommand.self]
     )
 }
 

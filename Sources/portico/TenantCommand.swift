@@ -7,7 +7,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Onboard and manage tenants (WISPs).",
-        subcommands: [Create.self, List.self, Suspend.self, Resume.self]
+        subcommands: [Create.self, List.self, Suspend.self, Resume.self, Export.self, Delete.self]
     )
 
     struct Create: AsyncParsableCommand {

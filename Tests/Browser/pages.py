@@ -68,7 +68,7 @@ STAFF_PAGES = [
     Page("admin-domains", "/admin/domains", role="admin"),
     Page("admin-branding", "/admin/branding", role="admin"),
     Page("admin-work-orders", "/admin/work-orders", role="agent"),
-    Page("admin-work-order-detail", "/admin/work-orders/1001", role="agent"),
+    Page("admin-work-order-detail", "/admin/work-orders/1002", role="agent"),  # 1001 is a draft: its author's alone
     Page("admin-work-order-new", "/admin/work-orders/new", role="agent"),
     Page("admin-work-orders-technician", "/admin/work-orders", role="technician"),
     Page("admin-technician", "/admin", role="technician"),
@@ -79,7 +79,7 @@ STAFF_PAGES = [
     Page("admin-appointments", "/admin/appointments", role="agent"),
     Page("admin-appointments-week", "/admin/appointments?view=week", role="agent"),
     Page("admin-appointments-technician", "/admin/appointments?view=week", role="technician"),
-    Page("admin-appointment-new", "/admin/appointments/new?account=100001&work_order=1001", role="agent"),
+    Page("admin-appointment-new", "/admin/appointments/new?account=100001&work_order=1002", role="agent"),
     Page("admin-tasks", "/admin/tasks?status=all", role="agent"),
     Page("admin-import", "/admin/import", role="admin"),
     Page("admin-export", "/admin/export", role="agent"),

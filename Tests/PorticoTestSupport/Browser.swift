@@ -118,7 +118,8 @@ extension HTTPField.Name {
     static let secFetchSiteName = HTTPField.Name("Sec-Fetch-Site")!
 }
 
-/// Reading what the outbox holds, as a mailbox would.
+/// Reading what the outbox holds, as a mailbox would: bodies as they will be sent, with the
+/// one-time link's token (kept out of the stored bodies) put back while the row still has it.
 public enum TestMailbox {
     public struct Message: Sendable {
         public let kind: String
@@ -146,11 +147,14 @@ public enum TestMailbox {
         let pool = pool ?? shared
         return try await pool.withTenant(tenant) { tx in
             try await tx.rows("""
-                SELECT kind, recipient, subject, text_body, html_body, message_id FROM outbox
+                SELECT kind, recipient, subject, text_body, html_body, message_id, link_token FROM outbox
                  WHERE recipient = \(recipient.lowercased()) AND (\(kind)::text IS NULL OR kind = \(kind)) ORDER BY created_at, id
                 """).map {
-                Message(kind: try $0.decode("kind"), recipient: try $0.decode("recipient"), subject: try $0.decode("subject"),
-                        text: try $0.decode("text_body"), html: try $0.decode("html_body"), messageID: try $0.decode("message_id"))
+                let token = try $0.decode("link_token", as: String?.self)
+                func complete(_ body: String) -> String { token.map { body.replacingOccurrences(of: Outbox.linkTokenPlaceholder, with: $0) } ?? body }
+                return Message(kind: try $0.decode("kind"), recipient: try $0.decode("recipient"), subject: try $0.decode("subject"),
+                               text: complete(try $0.decode("text_body")), html: try $0.decode("html_body", as: String?.self).map(complete),
+                               messageID: try $0.decode("message_id"))
             }
         }
     }

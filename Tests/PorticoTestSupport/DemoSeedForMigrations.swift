@@ -58,5 +58,9 @@ public enum DemoSeedForMigrations {
              SELECT repeat('a', 64), 'setup', id, now() + interval '1 day' FROM operators LIMIT 1;
         INSERT INTO operator_recovery_codes (operator_id, code_hash) SELECT id, repeat('c', 64) FROM operators LIMIT 1;
         INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES ('test', now(), 1);
+        INSERT INTO platform_audit_events (actor_kind, actor_label, action, target_kind, target_id)
+             VALUES ('cli', 'root@host', 'tenant.exported', 'tenant', 'acme');
+        INSERT INTO backup_runs (trigger, status, finished_at, file_name, size_bytes, migration_level)
+             VALUES ('cli', 'succeeded', now(), 'portico-backup-20260101T000000Z.tar', 1024, 32);
         """
 }

@@ -77,7 +77,9 @@ public struct PostgresStaffRepository: StaffRepository {
 
     public func setTOTP(secret: String?, enabled: Bool, for staff: UUID, in transaction: TenantTransaction) async throws {
         try await transaction.execute("""
-            UPDATE staff_users SET totp_secret = \(secret), totp_enabled_at = CASE WHEN \(enabled) THEN now() END WHERE id = \(staff)
+            UPDATE staff_users SET totp_secret = \(secret), totp_enabled_at = CASE WHEN \(enabled) THEN now() END,
+                   totp_last_step = CASE WHEN \(enabled) THEN totp_last_step END
+             WHERE id = \(staff)
             """)
     }
 

@@ -153,7 +153,7 @@ struct AdminCustomersController {
                     try await repositories.organizations.equipment(of: id, in: tx),
                     try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
                     try await repositories.tasks.list(organization: id, status: nil, in: tx),
-                    try await repositories.workOrders.list(WorkOrderFilter(organizationId: id, includeDrafts: false), limit: 20, offset: 0, in: tx),
+                    try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx),
                     try await AppointmentLink.load(AppointmentFilter(from: Date().addingTimeInterval(-30 * 86_400), organizationId: id),
                                                    staff: context.staff, repositories: repositories, in: tx))
         }

@@ -86,7 +86,7 @@ struct AdminWorkOrdersController {
         guard problems.isEmpty else { throw AppError.validation(problems, message: "The filters could not be applied.") }
 
         var filter = WorkOrderFilter(statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [], category: value("category"),
-                                     search: value("q"), createdFrom: value("from"), createdTo: value("to"), includeDrafts: false)
+                                     search: value("q"), createdFrom: value("from"), createdTo: value("to"))
         filter.priority = priority.flatMap(WorkOrderPriority.init)
         filter.overdue = value("overdue") == "1"
         filter.dueOn = dueOn

@@ -26,6 +26,8 @@ struct OutboxController {
             let attempts: Int
             let lastError: String?
             let retryable: Bool
+            /// Failed or dead with its one-time link cleared: a new email is needed, not a retry.
+            let linkRemoved: Bool
         }
         struct Count { let status: String; let count: Int }
     }
@@ -55,14 +57,23 @@ struct OutboxController {
         let view = View(layout: layout, messages: messages.map { message in
             View.Row(id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,
                      recipient: message.recipient, subject: message.subject, status: message.status.rawValue, attempts: message.attempts,
-                     lastError: message.lastError, retryable: message.status == .dead || message.status == .failed)
+                     lastError: message.lastError, retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
+                     linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
         }, counts: counts)
         return try dependencies.renderer.render("admin/outbox", theme: context.tenant.theme, view)
     }
 
+    static let linkGone = AppError(.conflict, code: "link_removed",
+        "This email carried a one-time link (password reset, verification or invitation), removed when delivery stopped so that it cannot be used from here. Send a new one instead: ask the person to request a new reset link, or re-send the invitation.")
+
     @Sendable func retry(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("email") }
         let retried = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard let message = try await tx.first("SELECT * FROM outbox WHERE id = \(id) AND status IN ('dead', 'failed')")?.decode(OutboxMessage.self) else {
+                return false
+            }
+            // Its reset / verification / invitation link was cleared when delivery stopped.
+            guard !message.lostItsLink else { throw Self.linkGone }
             let rows = try await tx.execute("""
                 UPDATE outbox SET status = 'queued', attempts = 0, uncertain = false, next_attempt_at = now(), last_error = NULL
                  WHERE tenant_id = \(tx.tenant) AND id = \(id) AND status IN ('dead', 'failed')

@@ -54,6 +54,8 @@ public struct AppConfiguration: Sendable {
     /// an embedded PostgreSQL): requests in flight and the mail or webhook in hand finish,
     /// or are cut off and released for another instance.
     public var shutdownGrace: Duration = .seconds(10)
+    /// `PORTICO_BACKUP_DIR`, `PORTICO_BACKUP_SCHEDULE`, `PORTICO_BACKUP_KEEP`, `PORTICO_BACKUP_MAX_AGE_DAYS`.
+    public var backup = BackupSettings()
 
     public init(
         databaseURL: String? = nil,
@@ -239,6 +241,7 @@ public struct AppConfiguration: Sendable {
             default: throw ConfigurationError(variable: name, message: "must be 1 or 0, got '\(flag)'")
             }
         }
+        configuration.backup = try BackupSettings.fromEnvironment(value)
         return configuration
     }
 

@@ -104,8 +104,13 @@ public struct AppDependencies: Sendable {
         )
         // LISTEN needs a session of its own: through PgBouncer in transaction mode it would
         // not hear anything, so PORTICO_LISTEN_DATABASE_URL may name a direct connection.
+        // A start-up NOTIFY round trip tells when it would not (`NotificationListener.Status`).
         let listenURL = configuration.databaseURL != nil ? (configuration.listenDatabaseURL ?? appURL) : appURL
-        let listener = NotificationListener(conninfo: listenURL, channels: notificationChannels, logger: logger)
+        let listener = NotificationListener(
+            conninfo: listenURL, channels: notificationChannels, cacheStatements: configuration.databaseStatementCache,
+            urlVariable: configuration.databaseURL != nil && configuration.listenDatabaseURL != nil ? "PORTICO_LISTEN_DATABASE_URL" : "DATABASE_URL",
+            logger: logger
+        )
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,

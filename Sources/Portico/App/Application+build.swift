@@ -44,6 +44,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     let router = Router(context: AppRequestContext.self)
     let renderer = dependencies.renderer
     // Order matters: outer middleware see what inner ones return, errors included.
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(https: dependencies.configuration.publicScheme == .https))
     router.add(middleware: SiteResolutionMiddleware(
@@ -57,7 +58,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     router.add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings, throttle: dependencies.logThrottle))
     router.add(middleware: ErrorPageMiddleware(renderer: renderer, throttle: dependencies.logThrottle))
 
-    HealthController(pool: dependencies.pool, throttle: dependencies.logThrottle).addRoutes(to: router)
+    HealthController(pool: dependencies.pool, listener: dependencies.listener, throttle: dependencies.logThrottle).addRoutes(to: router)
     StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
 
     let tenantRoutes = router.group(context: TenantRequestContext.self)
@@ -123,6 +124,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     let operatorPages = operatorSite.group(context: OperatorRequestContext.self)
     operatorController.addRoutes(to: operatorPages)
     OperatorTenantController(dependencies: dependencies).addRoutes(to: operatorPages)
+    OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorPages)
     return router
 }
 

@@ -4,8 +4,8 @@ import Postgres
 import ServiceLifecycle
 
 /// Housekeeping inside `portico serve`, every five minutes: expired sessions, used or expired
-/// tokens, quiet rate-limit counters, abandoned partial uploads, appointment reminders, and CSV
-/// import uploads older than a day. Tenant tables are handled tenant by tenant (RLS holds everywhere).
+/// tokens, old outbox mail (sent: 30 days, failed or dead: 90), quiet rate-limit counters,
+/// abandoned partial uploads, appointment reminders, and CSV import uploads older than a day. Tenant tables are handled tenant by tenant (RLS holds everywhere).
 public struct MaintenanceService: Service {
     let dependencies: AppDependencies
     let interval: Duration
@@ -30,6 +30,9 @@ public struct MaintenanceService: Service {
         }
     }
 
+    static let sentMailRetention: SQL = "interval '30 days'"
+    static let undeliveredMailRetention: SQL = "interval '90 days'"
+
     /// One pass; returns how many rows went.
     @discardableResult
     public func sweep() async throws -> Int {
@@ -41,7 +44,14 @@ public struct MaintenanceService: Service {
                 let tokens = try await tx.execute("""
                     DELETE FROM account_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
                     """)
-                return sessions + apiTokens + tokens
+                // Old mail: delivered after 30 days, refused or dead after 90 (its one-time
+                // links were cleared when it stopped; the rest is personal data kept no longer).
+                let mail = try await tx.execute("""
+                    DELETE FROM outbox
+                     WHERE (status = 'sent' AND created_at < now() - \(Self.sentMailRetention))
+                        OR (status IN ('failed', 'dead') AND created_at < now() - \(Self.undeliveredMailRetention))
+                    """)
+                return sessions + apiTokens + tokens + mail
             }
         }
         removed += try await dependencies.pool.query("""

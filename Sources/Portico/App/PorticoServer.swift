@@ -22,9 +22,11 @@ public enum PorticoServer {
         try await StartupChecks.prepareDataDirectory(configuration.dataDirectory)
 
         let logger = makeLogger(label: "portico", level: configuration.logLevel)
+        PorticoMetrics.bootstrap()
         let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
         do {
             try await DatabaseBootstrap.migrateOrVerify(endpoints, logger: logger)
+            let backups = try BackupService.scheduled(configuration: configuration, ownerURL: endpoints.ownerURL, logger: logger)
             let dependencies = try await AppDependencies.make(configuration: configuration, appURL: endpoints.appURL, logger: logger)
             do {
                 try await DatabaseBootstrap.verifyApplicationRole(pool: dependencies.pool)
@@ -33,15 +35,13 @@ public enum PorticoServer {
                 // SIGTERM/SIGINT stop both gracefully, and either failing stops the other.
                 let internalPort = configuration.internalPort
                 let internalApp = InternalListenerService(app: InternalListener.application(dependencies, port: internalPort), port: internalPort)
-                var group = ServiceGroupConfiguration(
-                    services: [
-                        .init(service: internalApp),
-                        // Told first: the workers hear it before the HTTP server has drained.
-                        .init(service: AnnouncingShutdown(wrapped: ListenerService(app: app, listener: publicListener),
-                                                          signal: dependencies.shutdownSignal)),
-                    ],
-                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-                )
+                var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: internalApp)]
+                if let backups { services.append(.init(service: backups)) }
+                // Last, so it is told first: the workers hear it before the HTTP server has
+                // drained (and before a running backup has stopped).
+                services.append(.init(service: AnnouncingShutdown(wrapped: ListenerService(app: app, listener: publicListener),
+                                                                  signal: dependencies.shutdownSignal)))
+                var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
                 // Past the grace period, whatever still runs (a slow upload) is cancelled.
                 group.maximumGracefulShutdownDuration = configuration.shutdownGrace
                 logger.info("Portico listening", metadata: [

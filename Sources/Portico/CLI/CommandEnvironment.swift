@@ -23,7 +23,7 @@ public struct CommandEnvironment: Sendable {
         }
         do {
             try await DatabaseBootstrap.migrateOrVerify(endpoints, logger: logger)
-            let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: endpoints.appURL, maxConnections: 4), logger: logger)
+            let pool = endpoints.pool(endpoints.appURL, maxConnections: 4, logger: logger)
             do {
                 try await DatabaseBootstrap.verifyApplicationRole(pool: pool)
                 let result = try await body(CommandEnvironment(configuration: configuration, pool: pool, logger: logger))

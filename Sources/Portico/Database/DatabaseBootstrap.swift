@@ -11,6 +11,18 @@ public struct DatabaseEndpoints: Sendable {
     /// Set when Portico started its own cluster and should stop it on exit.
     public let embedded: EmbeddedCluster?
     public let embeddedStartedHere: Bool
+    /// `PORTICO_DB_STATEMENT_CACHE`: every connection the process opens follows it, the
+    /// one-off ones at start-up and in the CLI too — behind PgBouncer < 1.21 in transaction
+    /// mode a single named statement left on a server connection breaks the next client.
+    public var cacheStatements: Bool = true
+
+    /// A pool on `conninfo` (one of the URLs above) that honours the statement-cache setting.
+    public func pool(_ conninfo: String, maxConnections: Int, logger: Logger = Logger(label: "portico.postgres")) -> ConnectionPool {
+        ConnectionPool(
+            configuration: PoolConfiguration(conninfo: conninfo, maxConnections: maxConnections, cacheStatements: cacheStatements),
+            logger: logger
+        )
+    }
 }
 
 /// Prepares the database before anything serves requests: starts the embedded cluster
@@ -20,12 +32,18 @@ public enum DatabaseBootstrap {
     /// Resolves the endpoints; starts the embedded cluster if needed.
     public static func endpoints(for configuration: AppConfiguration, logger: Logger) async throws -> DatabaseEndpoints {
         if let appURL = configuration.databaseURL {
-            return DatabaseEndpoints(appURL: appURL, ownerURL: configuration.migrateDatabaseURL, embedded: nil, embeddedStartedHere: false)
+            return DatabaseEndpoints(
+                appURL: appURL, ownerURL: configuration.migrateDatabaseURL, embedded: nil, embeddedStartedHere: false,
+                cacheStatements: configuration.databaseStatementCache
+            )
         }
         try await StartupChecks.prepareDataDirectory(configuration.dataDirectory)
         let cluster = EmbeddedCluster(dataDirectory: configuration.dataDirectory, logger: logger)
         let handle = try await cluster.start()
-        return DatabaseEndpoints(appURL: handle.appURL, ownerURL: handle.ownerURL, embedded: cluster, embeddedStartedHere: handle.startedHere)
+        return DatabaseEndpoints(
+            appURL: handle.appURL, ownerURL: handle.ownerURL, embedded: cluster, embeddedStartedHere: handle.startedHere,
+            cacheStatements: configuration.databaseStatementCache
+        )
     }
 
     public static func migrator(logger: Logger) throws -> Migrator {
@@ -33,12 +51,16 @@ public enum DatabaseBootstrap {
     }
 
     /// Name of the application role, read from a connection made with the application URL.
-    public static func applicationRole(appURL: String) async throws -> String {
-        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: appURL, maxConnections: 1))
-        defer { Task { await pool.close() } }
-        let role = try await pool.query("SELECT current_user").rows.first?.decode(at: 0, as: String.self) ?? ""
-        await pool.close()
-        return role
+    public static func applicationRole(_ endpoints: DatabaseEndpoints) async throws -> String {
+        let pool = endpoints.pool(endpoints.appURL, maxConnections: 1)
+        do {
+            let role = try await pool.query("SELECT current_user").rows.first?.decode(at: 0, as: String.self) ?? ""
+            await pool.close()
+            return role
+        } catch {
+            await pool.close()
+            throw error
+        }
     }
 
     /// Applies pending migrations as the owner, or, without owner credentials, checks that
@@ -46,8 +68,8 @@ public enum DatabaseBootstrap {
     public static func migrateOrVerify(_ endpoints: DatabaseEndpoints, logger: Logger) async throws {
         let migrator = try migrator(logger: logger)
         if let ownerURL = endpoints.ownerURL {
-            let appRole = try await applicationRole(appURL: endpoints.appURL)
-            let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: ownerURL, maxConnections: 1), logger: logger)
+            let appRole = try await applicationRole(endpoints)
+            let owner = endpoints.pool(ownerURL, maxConnections: 1, logger: logger)
             do {
                 try await migrator.up(pool: owner, appRole: appRole)
                 await owner.close()
@@ -56,7 +78,7 @@ public enum DatabaseBootstrap {
                 throw error
             }
         } else {
-            let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: endpoints.appURL, maxConnections: 1), logger: logger)
+            let pool = endpoints.pool(endpoints.appURL, maxConnections: 1, logger: logger)
             let statuses: [MigrationStatus]
             do {
                 statuses = try await migrator.status(pool: pool)

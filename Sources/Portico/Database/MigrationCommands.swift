@@ -24,7 +24,7 @@ public enum MigrationCommands {
         if let role = ProcessInfo.processInfo.environment["PORTICO_APP_ROLE"], !role.isEmpty {
             appRole = role
         } else {
-            appRole = try await DatabaseBootstrap.applicationRole(appURL: endpoints.appURL)
+            appRole = try await DatabaseBootstrap.applicationRole(endpoints)
         }
         return Target(ownerURL: ownerURL, appRole: appRole, endpoints: endpoints)
     }
@@ -32,7 +32,7 @@ public enum MigrationCommands {
     static func withOwnerPool<T: Sendable>(_ configuration: AppConfiguration, _ body: (Migrator, ConnectionPool, String) async throws -> T) async throws -> T {
         let logger = makeLogger(label: "portico.migrate", level: configuration.logLevel)
         let target = try await target(configuration, logger: logger)
-        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: target.ownerURL, maxConnections: 1), logger: logger)
+        let pool = target.endpoints.pool(target.ownerURL, maxConnections: 1, logger: logger)
         do {
             let result = try await body(try DatabaseBootstrap.migrator(logger: logger), pool, target.appRole)
             await pool.close()
@@ -62,7 +62,7 @@ public enum MigrationCommands {
     public static func status(configuration: AppConfiguration) async throws -> String {
         let logger = makeLogger(label: "portico.migrate", level: configuration.logLevel)
         let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
-        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: endpoints.ownerURL ?? endpoints.appURL, maxConnections: 1), logger: logger)
+        let pool = endpoints.pool(endpoints.ownerURL ?? endpoints.appURL, maxConnections: 1, logger: logger)
         let statuses: [MigrationStatus]
         do {
             statuses = try await DatabaseBootstrap.migrator(logger: logger).status(pool: pool)

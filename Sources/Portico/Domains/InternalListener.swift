@@ -4,7 +4,7 @@ import NIOCore
 import ServiceLifecycle
 
 /// The loopback-only listener (`127.0.0.1:PORTICO_INTERNAL_PORT`) for what only the local
-/// reverse proxy may ask. Its router is its own: none of these routes exist on the public
+/// reverse proxy and the local Prometheus scraper may ask (`/internal/tls/ask`, `/metrics`). Its router is its own: none of these routes exist on the public
 /// listener, whose `SiteResolutionMiddleware` answers 404 to every `/internal/…` path.
 public enum InternalListener {
     /// Always loopback: the address is not configurable on purpose.
@@ -29,6 +29,7 @@ public enum InternalListener {
     public static func router(_ dependencies: AppDependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         TLSAskController(directory: dependencies.directory, throttle: dependencies.logThrottle).addRoutes(to: router)
+        MetricsController(dependencies: dependencies).addRoutes(to: router)
         return router
     }
 }

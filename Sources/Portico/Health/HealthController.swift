@@ -2,10 +2,12 @@ import Hummingbird
 import Postgres
 
 /// `/healthz` says the process is up; `/readyz` says it can serve: the database answers
-/// within a second. Load balancers poll these on any host name, so they sit before
+/// within a second and the `LISTEN` connection has not been found deaf (behind a
+/// transaction-mode pooler). Load balancers poll these on any host name, so they sit before
 /// tenant resolution.
 struct HealthController {
     let pool: ConnectionPool
+    let listener: NotificationListener
     let throttle: LogThrottle
 
     static let paths: Set<String> = ["/healthz", "/readyz"]
@@ -20,6 +22,10 @@ struct HealthController {
     }
 
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Logged once, at error level, by the listener itself.
+        if listener.status == .notDelivered {
+            return Response.plainText("notifications not delivered: see PORTICO_LISTEN_DATABASE_URL in the log\n", status: .serviceUnavailable)
+        }
         let pool = self.pool
         do {
             _ = try await withTimeout(.seconds(1)) {

@@ -67,7 +67,7 @@ struct CSVExport: Sendable {
 
     static let workOrders = CSVExport(
         kind: "work-orders", title: "Work orders",
-        description: "Every work order with its status, dates and notes, internal notes included (staff data).",
+        description: "Every work order with its status, dates and notes, internal notes included (staff data). Subscribers' unsubmitted drafts are theirs alone and not included.",
         header: ["number", "account_number", "organization_name", "title", "status", "priority", "category", "quantity", "progress",
                  "description", "service_location", "preferred_dates", "customer_notes", "shop_notes", "internal_notes",
                  "estimated_completion", "due_date", "assignee", "created_by", "submitted_at", "approved_at", "completed_at",
@@ -86,7 +86,7 @@ struct CSVExport: Sendable {
               LEFT JOIN staff_users a ON a.tenant_id = w.tenant_id AND a.id = w.assignee_id
               LEFT JOIN customers cc ON cc.tenant_id = w.tenant_id AND cc.id = w.created_by_customer_id
               LEFT JOIN staff_users cs ON cs.tenant_id = w.tenant_id AND cs.id = w.created_by_staff_id
-             WHERE w.number > \(Int(cursor ?? "0") ?? 0) ORDER BY w.number LIMIT \(size)
+             WHERE w.number > \(Int(cursor ?? "0") ?? 0) AND \(WorkOrderPrivacy.visible(to: nil, alias: "w.")) ORDER BY w.number LIMIT \(size)
             """).map(CSVExport.texts)
         return (rows, rows.count < size ? nil : rows.last?[0])
     }
@@ -100,7 +100,7 @@ struct CSVExport: Sendable {
             SELECT ch.id::text, w.number::text, to_char(ch.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ch.field, ch.old_value, ch.new_value,
                    ch.actor_kind, ch.actor_name, ch.reason
               FROM work_order_changes ch JOIN work_orders w ON w.tenant_id = ch.tenant_id AND w.id = ch.work_order_id
-             WHERE ch.id > \(Int64(cursor ?? "0") ?? 0) ORDER BY ch.id LIMIT \(size)
+             WHERE ch.id > \(Int64(cursor ?? "0") ?? 0) AND \(WorkOrderPrivacy.visible(to: nil, alias: "w.")) ORDER BY ch.id LIMIT \(size)
             """).map(CSVExport.texts)
         return (rows.map { Array($0.dropFirst()) }, rows.count < size ? nil : rows.last?[0])
     }

@@ -12,6 +12,17 @@ public struct LiveEvent: Sendable, Decodable {
     public let n: Int?
     public let s: String?
     public let v: String?
+    /// The order is private to the subscriber `c` who wrote it (a draft, or a discarded one).
+    public let p: Bool?
+    public let c: UUID?
+    /// The order's assignee, and the previous one when this change took it from them.
+    public let a: UUID?
+    public let pa: UUID?
+    /// An appointment's technician, and the previous one.
+    public let tech: UUID?
+    public let ptech: UUID?
+
+    var isPrivateDraft: Bool { p == true }
 
     public static let channel = "portico_events"
 
@@ -48,7 +59,9 @@ enum LiveStream {
             }
         }
         let body = ResponseBody { writer in
+            PorticoMetrics.sseConnections.increment()
             defer {
+                PorticoMetrics.sseConnections.decrement()
                 forwarder.cancel()
                 heartbeat.cancel()
                 emit.finish()
@@ -84,8 +97,11 @@ struct PortalEventsController {
         let tenant = context.tenant.id.rawValue
         let organization = context.customer.organizationId
         let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
+        let me = context.customer.id
         return LiveStream.response(listener: dependencies.listener) { event in
             guard event.t == tenant, event.o == organization else { return false }
+            // Another member's draft is theirs alone.
+            if event.isPrivateDraft && event.c != me { return false }
             if event.type == "comment" && event.v != "shared" { return false }
             if let number, let eventNumber = event.n, event.type != "appointment" { return eventNumber == number }
             return true
@@ -93,8 +109,9 @@ struct PortalEventsController {
     }
 }
 
-/// `/admin/events`: live updates of this tenant for the console (all organizations,
-/// internal comments included), optionally for one work order.
+/// `/admin/events`: live updates of this tenant for the console, optionally for one work
+/// order, scoped like the pages: never a subscriber's private draft; technicians hear only of
+/// the orders and visits assigned to them (or just taken from them), nothing else.
 struct AdminEventsController {
     let dependencies: AppDependencies
 
@@ -105,10 +122,24 @@ struct AdminEventsController {
     @Sendable func events(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let tenant = context.tenant.id.rawValue
         let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
+        let staff = context.staff
         return LiveStream.response(listener: dependencies.listener) { event in
-            guard event.t == tenant else { return false }
+            guard event.t == tenant, Self.staff(staff, mayHearOf: event) else { return false }
             if let number, let eventNumber = event.n, event.type != "appointment" { return eventNumber == number }
             return true
+        }
+    }
+
+    static func staff(_ staff: SignedInStaff, mayHearOf event: LiveEvent) -> Bool {
+        switch event.type {
+        case "work_order", "comment":
+            if event.isPrivateDraft { return false }
+            return staff.role != .technician || event.a == staff.id || event.pa == staff.id
+        case "appointment":
+            return staff.role != .technician || event.tech == staff.id || event.ptech == staff.id
+        default:
+            // Tasks and the outbox are agents' and admins' pages.
+            return staff.role != .technician
         }
     }
 }

@@ -10,6 +10,7 @@ public enum NotificationKind: String, Sendable, CaseIterable {
     case emailChangedNotice = "email_changed_notice"
     case passwordChanged = "password_changed"
     case accountExists = "account_exists"
+    case addressInUse = "address_in_use"
     case welcome
     case workOrderReceived = "work_order_received"
     case workOrderApproved = "work_order_approved"
@@ -25,10 +26,19 @@ public enum NotificationKind: String, Sendable, CaseIterable {
     case taskAssigned = "task_assigned"
     case staffNotice = "staff_notice"
 
+    /// Mail whose link is a one-time token: the outbox keeps the token out of stored bodies.
+    public var carriesLinkToken: Bool {
+        switch self {
+        case .verifyEmail, .resetPassword, .inviteCustomer, .inviteStaff, .changeEmail: true
+        default: false
+        }
+    }
+
     /// Mail about the account's security: cannot be switched off.
     public var isSecurity: Bool {
         switch self {
-        case .verifyEmail, .resetPassword, .inviteCustomer, .inviteStaff, .changeEmail, .emailChangedNotice, .passwordChanged, .accountExists:
+        case .verifyEmail, .resetPassword, .inviteCustomer, .inviteStaff, .changeEmail, .emailChangedNotice, .passwordChanged, .accountExists,
+             .addressInUse:
             true
         default:
             false
@@ -45,6 +55,7 @@ public enum NotificationKind: String, Sendable, CaseIterable {
         case .emailChangedNotice: "Email changed notice"
         case .passwordChanged: "Password changed notice"
         case .accountExists: "Registration attempt on an existing account"
+        case .addressInUse: "Someone else tried to use an address that has an account"
         case .welcome: "Welcome"
         case .workOrderReceived: "Work order received"
         case .workOrderApproved: "Work order approved"
@@ -73,7 +84,7 @@ public enum NotificationKind: String, Sendable, CaseIterable {
         case .changeEmail: "Confirm my new email address"
         case .emailChangedNotice: "Open your account"
         case .passwordChanged: "Reset my password"
-        case .accountExists: "Sign in"
+        case .accountExists, .addressInUse: "Sign in"
         case .welcome: "Open your customer portal"
         case .workOrderReceived, .workOrderApproved, .workOrderRejected, .workOrderStatusChanged, .workOrderProgress, .workOrderCompleted:
             "View the work order"

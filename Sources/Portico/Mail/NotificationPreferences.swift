@@ -64,7 +64,7 @@ public struct SubscriberMail: Sendable {
 
     @discardableResult
     public func send(_ kind: NotificationKind, to customer: Customer, tenant: ResolvedTenant, values: [String: any Sendable],
-                     in transaction: TenantTransaction) async throws -> Bool {
+                     linkToken: String? = nil, in transaction: TenantTransaction) async throws -> Bool {
         guard customer.status == .active || customer.status == .pending else { return false }
         var unsubscribe: String?
         if !kind.isSecurity, let group = NotificationPreferences.group(of: kind) {
@@ -83,7 +83,7 @@ public struct SubscriberMail: Sendable {
                 unsubscribe = tenant.url("/portal/unsubscribe/\(customer.id.uuidString.lowercased())/\(group.rawValue)/\(key)")
             }
         }
-        return try await outbox.enqueue(kind, to: customer.email, name: customer.name, tenant: tenant, values: values,
+        return try await outbox.enqueue(kind, to: customer.email, name: customer.name, tenant: tenant, values: values, linkToken: linkToken,
                                         listUnsubscribe: unsubscribe, in: transaction)
     }
 }

@@ -40,7 +40,6 @@ public struct OutboxDelivery: Sendable {
         public init() {}
     }
 
-
     let pool: ConnectionPool
     let transport: any MailTransport
     let fromAddress: String
@@ -88,6 +87,7 @@ public struct OutboxDelivery: Sendable {
             try await tx.execute("""
                 UPDATE outbox SET
                     status = CASE WHEN uncertain THEN 'dead' ELSE 'queued' END,
+                    link_token = CASE WHEN uncertain THEN NULL ELSE link_token END,
                     uncertain = true, next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
                     last_error = CASE WHEN uncertain THEN 'Delivery uncertain twice (worker stopped mid-send); not retried to avoid sending it again'
                                       ELSE 'Worker stopped mid-send; retrying once with the same Message-ID' END
@@ -156,6 +156,7 @@ public struct OutboxDelivery: Sendable {
 
     func send(_ message: OutboxMessage) async -> Outcome {
         do {
+            if message.lostItsLink { return .permanent(Self.lostLink) }
             try await transport.send(try mailMessage(for: message))
             return .sent
         } catch let error as MailDeliveryError {
@@ -191,6 +192,8 @@ public struct OutboxDelivery: Sendable {
         }
     }
 
+    static let lostLink = "Not sent: its one-time link was removed when delivery stopped earlier. Ask for a new email instead (a new reset link or invitation)."
+
     enum Outcome: Sendable {
         case sent
         case permanent(String)
@@ -217,7 +220,7 @@ public struct OutboxDelivery: Sendable {
                 logger.notice("Email released at shutdown", metadata: metadata)
             case .sent:
                 let updated = try await tx.execute("""
-                    UPDATE outbox SET status = 'sent', sent_at = now(), claimed_by = NULL, last_error = NULL
+                    UPDATE outbox SET status = 'sent', sent_at = now(), claimed_by = NULL, last_error = NULL, link_token = NULL
                      WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 if updated == 0 {
@@ -228,14 +231,14 @@ public struct OutboxDelivery: Sendable {
                 }
             case .permanent(let error):
                 try await tx.execute("""
-                    UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = \(String(error.prefix(2000)))
+                    UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = \(String(error.prefix(2000))), link_token = NULL
                      WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 logger.warning("Email refused for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             case .transient(let error):
                 if message.attempts >= policy.maximumAttempts {
                     try await tx.execute("""
-                        UPDATE outbox SET status = 'dead', claimed_by = NULL,
+                        UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
                                last_error = \("Gave up after \(message.attempts) attempts. Last error: \(error)".prefix(2000).description)
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
@@ -252,7 +255,7 @@ public struct OutboxDelivery: Sendable {
             case .uncertain(let error):
                 if message.uncertain {
                     try await tx.execute("""
-                        UPDATE outbox SET status = 'dead', claimed_by = NULL,
+                        UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
                                last_error = \("Delivery uncertain twice; not retried to avoid sending it again. \(error)".prefix(2000).description)
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
@@ -277,12 +280,17 @@ public struct OutboxDelivery: Sendable {
         return (base * Double.random(in: 0.8...1.2)).rounded()
     }
 
+    /// The message as it goes out: the one-time link's token back in place of the placeholder.
     func mailMessage(for message: OutboxMessage) throws -> MailMessage {
         let replyTo = try message.replyTo.flatMap { $0.isEmpty ? nil : try MailAddress($0) }
+        func complete(_ body: String) -> String {
+            guard let token = message.linkToken else { return body }
+            return body.replacingOccurrences(of: Outbox.linkTokenPlaceholder, with: token)
+        }
         return MailMessage(
             from: try MailAddress(fromAddress, displayName: message.fromName.isEmpty ? nil : message.fromName),
             to: try MailAddress(message.recipient, displayName: message.recipientName.isEmpty ? nil : message.recipientName),
-            replyTo: replyTo, subject: message.subject, textBody: message.textBody, htmlBody: message.htmlBody,
+            replyTo: replyTo, subject: message.subject, textBody: complete(message.textBody), htmlBody: message.htmlBody.map(complete),
             messageID: message.messageId, date: message.createdAt, listUnsubscribe: message.listUnsubscribe,
             extraHeaders: [(name: "X-Portico-Kind", value: message.kind)]
         )

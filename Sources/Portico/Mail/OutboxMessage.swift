@@ -24,6 +24,8 @@ public struct OutboxMessage: Sendable, Decodable {
     public let fromName: String
     public let replyTo: String?
     public let listUnsubscribe: String?
+    /// The one-time link's token while the message still has to go out (nil after).
+    public let linkToken: String?
     public let messageId: String
     public let status: OutboxStatus
     public let attempts: Int
@@ -32,4 +34,10 @@ public struct OutboxMessage: Sendable, Decodable {
     public let lastError: String?
     public let createdAt: Date
     public let sentAt: Date?
+
+    /// The bodies hold a one-time link whose token was cleared (the message stopped being
+    /// delivered): sending it now would send a dead link.
+    public var lostItsLink: Bool {
+        linkToken == nil && (textBody.contains(Outbox.linkTokenPlaceholder) || htmlBody?.contains(Outbox.linkTokenPlaceholder) == true)
+    }
 }

@@ -59,11 +59,9 @@ public struct OperatorAccounts: Sendable {
     /// Password step. The session it returns still owes the TOTP code (or enrolment).
     public func signIn(email rawEmail: String, password: String, origin: RequestOrigin) async throws -> String? {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
-        let bucket = RateLimiter.bucket(.signInAccount, "operator", email)
-        let check = try await dependencies.rateLimiter.check(.signInAccount, bucket: bucket)
-        if !check.allowed { throw RateLimiter.tooMany(retryAfter: check.retryAfter) }
-        let ipDecision = try await dependencies.rateLimiter.hit(.signInIP, bucket: RateLimiter.bucket(.signInIP, origin.ip))
-        if !ipDecision.allowed { throw RateLimiter.tooMany(retryAfter: ipDecision.retryAfter) }
+        let limits = SignInLimits(limiter: dependencies.rateLimiter)
+        let buckets = limits.buckets(scope: .operatorConsole, kind: "", identifier: email, ip: origin.ip)
+        try await limits.admit(buckets)
         let row = try await pool.query("SELECT id, password_hash, status FROM operators WHERE email = \(email)").rows.first
         let hash: String? = try row?.decode("password_hash")
         var matches = false
@@ -73,10 +71,11 @@ public struct OperatorAccounts: Sendable {
             _ = try await dependencies.hasher.verifyDummy(password)
         }
         guard matches, let row, try row.decode("status", as: String.self) == "active" else {
-            _ = try await dependencies.rateLimiter.hit(.signInAccount, bucket: bucket)
+            try await limits.recordFailure(buckets, accounts: 0)
+            PorticoMetrics.signInFailed(actor: "operator")
             return nil
         }
-        try await dependencies.rateLimiter.reset(bucket: bucket)
+        try await limits.recordSuccess(buckets)
         return try await pool.withTransaction { tx in
             try await createSession(operatorID: try row.decode("id"), ip: origin.ip, userAgent: origin.userAgent, in: tx)
         }
@@ -99,7 +98,8 @@ public struct OperatorAccounts: Sendable {
                 """)?.decode("operator_id", as: UUID.self)
             else { throw CustomerAccounts.invalidLink }
             try await tx.execute("""
-                UPDATE operators SET password_hash = \(hash), status = 'active', totp_secret = NULL, totp_enabled_at = NULL WHERE id = \(operatorID)
+                UPDATE operators SET password_hash = \(hash), status = 'active', totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL
+                 WHERE id = \(operatorID)
                 """)
             try await tx.execute("DELETE FROM operator_sessions WHERE operator_id = \(operatorID)")
             return try await createSession(operatorID: operatorID, ip: origin.ip, userAgent: origin.userAgent, in: tx)
@@ -119,15 +119,18 @@ public struct OperatorAccounts: Sendable {
             throw AppError(.conflict, code: "totp_enabled", "An authenticator is already enrolled.")
         }
         let secret = TOTPCodes.newSecret()
-        try await pool.query("UPDATE operators SET totp_secret = \(secret) WHERE id = \(session.operatorId) AND totp_enabled_at IS NULL")
+        try await pool.query("""
+            UPDATE operators SET totp_secret = \(secret), totp_last_step = NULL WHERE id = \(session.operatorId) AND totp_enabled_at IS NULL
+            """)
         return secret
     }
 
     /// Confirms enrolment; returns the fresh session token and the recovery codes.
     public func confirmEnrolment(session: OperatorSession, token: String, code: String) async throws -> (String, [String])? {
-        guard let secret = session.totpSecret, session.totpEnabledAt == nil, TOTPCodes.verify(code, secret: secret) else { return nil }
+        guard let secret = session.totpSecret, session.totpEnabledAt == nil else { return nil }
         let codes = TOTPCodes.newRecoveryCodes()
-        let fresh = try await pool.withTransaction { tx in
+        let fresh = try await pool.withTransaction { tx -> String? in
+            guard try await TOTPCodes.consume(code, secret: secret, table: .operators, id: session.operatorId, in: tx) else { return nil }
             try await tx.execute("UPDATE operators SET totp_enabled_at = now() WHERE id = \(session.operatorId)")
             try await tx.execute("DELETE FROM operator_recovery_codes WHERE operator_id = \(session.operatorId)")
             for recovery in codes {
@@ -135,16 +138,19 @@ public struct OperatorAccounts: Sendable {
             }
             return try await rotate(token: token, in: tx)
         }
+        guard let fresh else { return nil }
         return (fresh, codes)
     }
 
     /// The second factor at sign-in: a TOTP code or a recovery code.
     public func completeSecondFactor(session: OperatorSession, token: String, code: String) async throws -> String? {
-        let decision = try await dependencies.rateLimiter.hit(.totp, bucket: RateLimiter.bucket(.totp, "operator", session.operatorId.uuidString))
+        // Only wrong codes count toward the limit.
+        let bucket = RateLimiter.bucket(.totp, "operator", session.operatorId.uuidString)
+        let decision = try await dependencies.rateLimiter.check(.totp, bucket: bucket)
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         guard let secret = session.totpSecret, session.totpEnabledAt != nil else { return nil }
-        return try await pool.withTransaction { tx -> String? in
-            var accepted = TOTPCodes.verify(code, secret: secret)
+        let fresh = try await pool.withTransaction { tx -> String? in
+            var accepted = try await TOTPCodes.consume(code, secret: secret, table: .operators, id: session.operatorId, in: tx)
             if !accepted {
                 accepted = try await tx.execute("""
                     UPDATE operator_recovery_codes SET used_at = now()
@@ -155,6 +161,11 @@ public struct OperatorAccounts: Sendable {
             try await tx.execute("UPDATE operators SET last_sign_in_at = now() WHERE id = \(session.operatorId)")
             return try await rotate(token: token, in: tx)
         }
+        if fresh == nil {
+            let counted = try await dependencies.rateLimiter.hit(.totp, bucket: bucket)
+            if !counted.allowed { throw RateLimiter.tooMany(retryAfter: counted.retryAfter) }
+        }
+        return fresh
     }
 
     /// Replaces a pending session with a full one (fresh token).

@@ -54,6 +54,7 @@ public struct OperatorRequestContext: ChildRequestContext {
         layout.nav = [
             .init(label: "Tenants", href: "/operator", current: title == "Tenants"),
             .init(label: "New tenant", href: "/operator/tenants/new", current: title == "New tenant"),
+            .init(label: "Backups", href: "/operator/backups", current: title == "Backups"),
         ]
         return layout
     }

@@ -201,7 +201,7 @@ struct OperatorController {
                 let token = created.adminSetupLink.components(separatedBy: "/admin/invite/").last ?? ""
                 try await dependencies.pool.withTenant(tenant.id) { tx in
                     try await dependencies.outbox.enqueue(.inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
-                                                          values: ["actionUrl": resolved.url("/admin/invite/\(token)"), "role": StaffRole.admin.label], in: tx)
+                                                          values: ["actionUrl": resolved.url("/admin/invite/\(token)"), "role": StaffRole.admin.label], linkToken: token, in: tx)
                     try await dependencies.repositories.audit.record(.init(actorKind: "operator", actorId: context.session.operatorId,
                                                                            actorLabel: context.session.email, action: "tenant.created",
                                                                            targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)

@@ -30,7 +30,8 @@ struct DashboardController {
         let repositories = dependencies.repositories
         let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let orders = try await repositories.workOrders.list(
-                WorkOrderFilter(organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting]), limit: 12, offset: 0, in: tx)
+                WorkOrderFilter(organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting], draftsOf: context.customer.id),
+                limit: 12, offset: 0, in: tx)
             let next = try await repositories.appointments.list(organization: organization, from: Date(), to: nil, in: tx)
                 .first { $0.status != .cancelled && $0.status != .completed }
             var nextView: PortalAppointmentsController.AppointmentView?

@@ -63,7 +63,7 @@ struct PortalWorkOrdersController {
         let search = query.get("q").map { String($0.prefix(200)) }
         let category = query.get("category").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
         let filter = WorkOrderFilter(organizationId: context.customer.organizationId, statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [],
-                                     category: category, search: search, createdFrom: from, createdTo: to)
+                                     category: category, search: search, createdFrom: from, createdTo: to, draftsOf: context.customer.id)
         let (orders, total, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await dependencies.repositories.workOrders.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx),
              try await dependencies.repositories.workOrders.count(filter, in: tx),
@@ -448,8 +448,9 @@ struct PortalWorkOrdersController {
         else { throw AppError.notFound("file") }
         let repositories = dependencies.repositories
         let organization = context.customer.organizationId
+        let me = context.customer.id
         let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
-            guard let order = try await repositories.workOrders.find(number: number, organization: organization, in: tx) else { return nil }
+            guard let order = try await repositories.workOrders.find(number: number, organization: organization, draftsOf: me, in: tx) else { return nil }
             return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)
         }
         guard let record else { throw AppError.notFound("file") }

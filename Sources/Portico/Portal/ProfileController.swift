@@ -50,7 +50,10 @@ struct ProfileController {
             layout: layout, form: FormView(form), name: form.values["name"] ?? customer.name, email: customer.email,
             phone: form.values["phone"] ?? customer.phone, emailVerified: customer.isEmailVerified,
             organization: organization.name, accountNumber: organization.accountNumber,
-            members: members.map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) },
+            // Only people who joined: listing pending invitations would tell an owner which
+            // invited addresses already had an account (those get no invitation).
+            members: members.filter { $0.status != .pending || $0.id == customer.id }
+                .map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) },
             isOwner: customer.role == .owner,
             notifications: NotificationPreferences.Group.allCases.map {
                 View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
@@ -119,10 +122,11 @@ struct ProfileController {
         guard role == .owner else {
             throw AppError(.forbidden, code: "owner_only", "Only the account owner can invite people to this account.")
         }
-        return try await handle(request, context: context, form: form, notice: "Invitation sent to \(form.text("member_email")).") {
-            _ = try await accounts.inviteMember(name: form.text("member_name"), email: form.text("member_email"),
-                                                organization: context.customer.organizationId, invitedBy: context.customer.email,
-                                                tenant: context.tenant, origin: origin(request, context))
+        let email = EmailAddress.normalize(form.text("member_email")) ?? form.text("member_email")
+        return try await handle(request, context: context, form: form,
+                                notice: "Invitation sent to \(email). They appear here once they accept it.") {
+            try await accounts.inviteHouseholdMember(name: form.text("member_name"), email: form.text("member_email"), by: context.customer,
+                                                     tenant: context.tenant, origin: origin(request, context))
         }
     }
 

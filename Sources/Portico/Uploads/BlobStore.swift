@@ -16,6 +16,13 @@ public protocol BlobStore: Sendable {
     /// Removes a blob. Removing one that does not exist is not an error, so cleanups can
     /// be repeated.
     func delete(tenant: TenantID, key: BlobKey) async throws
+
+    /// Every finished blob of the tenant (a tenant export takes them all).
+    func keys(tenant: TenantID) async throws -> [BlobKey]
+
+    /// Removes everything stored for the tenant, finished or not (offboarding). Returns how
+    /// many blobs went.
+    func removeAll(tenant: TenantID) async throws -> Int
 }
 
 /// One blob being written. Used by one task at a time, in order: `write`…, then exactly one

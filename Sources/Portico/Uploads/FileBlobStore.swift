@@ -70,6 +70,30 @@ public struct FileBlobStore: BlobStore {
         try await io.run { try Posix.removeFile(path) }
     }
 
+    public func keys(tenant: TenantID) async throws -> [BlobKey] {
+        let directory = tenantDirectory(tenant)
+        return try await io.run {
+            let manager = FileManager.default
+            var keys: [BlobKey] = []
+            for shard in (try? manager.contentsOfDirectory(atPath: directory)) ?? [] {
+                for name in (try? manager.contentsOfDirectory(atPath: "\(directory)/\(shard)")) ?? [] {
+                    if let key = BlobKey(name), key.shard == shard { keys.append(key) }
+                }
+            }
+            return keys.sorted { $0.rawValue < $1.rawValue }
+        }
+    }
+
+    public func removeAll(tenant: TenantID) async throws -> Int {
+        let directory = tenantDirectory(tenant)
+        let count = try await keys(tenant: tenant).count
+        try await io.run {
+            guard FileManager.default.fileExists(atPath: directory) else { return }
+            try FileManager.default.removeItem(atPath: directory)
+        }
+        return count
+    }
+
     /// Deletes temporary files a crashed process left behind (a finished or aborted write
     /// never leaves one). Returns how many were removed.
     public func removeAbandonedTemporaryFiles(olderThan age: Duration = .seconds(3600)) async throws -> Int {

@@ -215,7 +215,7 @@ public struct WebhookDelivery: Sendable {
         while true {
             do { try await Task.sleep(for: policy.leaseRenewal) } catch { return }
             do {
-                try await Self.acrossTenants(pool) { tx in
+                try await pool.withTenant(delivery.tenantId) { tx in
                     try await tx.execute("""
                         UPDATE webhook_deliveries SET claimed_at = now()
                          WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND status = 'sending' AND claimed_by = \(workerName)
@@ -245,17 +245,20 @@ public struct WebhookDelivery: Sendable {
         if !policy.allowPrivate {
             let host = rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let port = components.port ?? (scheme == "https" ? 443 : 80)
-            let addresses: [String]
-            if AddressGuard.isAddressLiteral(host) {
-                addresses = [host]
-            } else {
-                addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
+            let refused = { (what: String) in
+                WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
             }
-            if let bad = addresses.first(where: AddressGuard.isForbidden) {
-                let what = bad == host ? host : "\(host) resolves to \(bad), which"
-                throw WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
-            }
-            if !AddressGuard.isAddressLiteral(host) {
+            switch AddressGuard.HostForm(host) {
+            case .address(let bytes, _):
+                // Any notation (`[::127.0.0.1]`, `0x7f.1`, `2130706433`): judged as the address it is.
+                if AddressGuard.isForbidden(bytes: bytes) { throw refused(host) }
+            case .invalidNumeric:
+                throw WebhookAddressError(message: "Refused: \(host) is not a valid address")
+            case .name(let name):
+                // Whatever the resolver says (RFC 6761), also for `LOCALHOST.`.
+                if AddressGuard.isLocalName(name) { throw refused("\(host) (always 127.0.0.1 or ::1)") }
+                let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
+                if let bad = addresses.first(where: AddressGuard.isForbidden) { throw refused("\(host) resolves to \(bad), which") }
                 let address = addresses[0]
                 resolve = ["\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"]
             }
@@ -287,7 +290,9 @@ public struct WebhookDelivery: Sendable {
                                          "attempt": "\(delivery.attempts)"]
         // Only while this worker still holds the row (it may have been rescued as stuck).
         let held: SQL = "status = 'sending' AND claimed_by = \(workerName)"
-        try await Self.acrossTenants(pool) { tx in
+        // The outcome belongs to one tenant: record it in that tenant's transaction (RLS as
+        // everywhere), so the worker needs no cross-tenant access to the attempt log.
+        try await pool.withTenant(delivery.tenantId) { tx in
             switch outcome {
             case .released:
                 try await tx.execute("""

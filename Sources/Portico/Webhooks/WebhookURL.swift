@@ -31,14 +31,24 @@ public enum WebhookURL {
             return .failure(.init("The URL needs a host name, such as https://billing.example.net/…"))
         }
         if let port = components.port, !(1...65535).contains(port) { return .failure(.init("Use a port from 1 to 65535.")) }
-        if !allowPrivate {
-            let lower = host.lowercased()
-            if lower == "localhost" || lower.hasSuffix(".localhost") || AddressGuard.isForbidden(lower) {
-                return .failure(.init("Use a public host: webhooks are not sent to loopback, private or link-local addresses."))
-            }
+        // The same reading of the host as at delivery: one trailing dot ignored, IPv4 in any
+        // notation a resolver accepts (`127.1`, `0x7f.1`, `2130706433`, `0177.0.0.1`).
+        switch AddressGuard.HostForm(host) {
+        case .invalidNumeric:
+            return .failure(.init("The host looks like an IP address but is not a valid one. Write it like 203.0.113.10, or use a host name."))
+        case .address(_, canonical: false):
+            return .failure(.init("Write the IP address in the usual dotted form, like 203.0.113.10 (not in hexadecimal, octal or as one number)."))
+        case .address(let bytes, canonical: true):
+            if !allowPrivate && AddressGuard.isForbidden(bytes: bytes) { return .failure(Self.notPublic) }
+        case .name(let name):
+            if !allowPrivate && AddressGuard.isLocalName(name) { return .failure(Self.notPublic) }
         }
         return .success(text)
     }
+}
+
+extension WebhookURL {
+    static let notPublic = WebhookURLProblem("Use a public host: webhooks are not sent to loopback, private or link-local addresses.")
 }
 
 public struct WebhookURLProblem: Error, Sendable {
@@ -49,22 +59,51 @@ public struct WebhookURLProblem: Error, Sendable {
 /// Which addresses webhooks may not reach (unless `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`):
 /// loopback, private, carrier-grade NAT, link-local, multicast, unspecified and reserved ones,
 /// and IPv6 addresses that carry one of those IPv4 addresses (NAT64, 6to4) — a NAT64 gateway
-/// would otherwise relay `64:ff9b::7f00:1` to the ISP's own 127.0.0.1.
+/// would otherwise relay `64:ff9b::7f00:1` to the ISP's own 127.0.0.1. The whole deprecated
+/// IPv4-compatible range `::/96` (`[::127.0.0.1]`) is refused: nothing public lives there, and
+/// some stacks still route it to the IPv4 address it embeds.
 public enum AddressGuard {
     static let forbidden: [IPNetwork] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
         "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-        "::/128", "::1/128", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
+        "::/96", "64:ff9b:1::/48", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8",
     ].compactMap { IPNetwork($0) }
+
+    /// How a URL's host reads: an address (and whether it is written the usual way), a number
+    /// that is no valid address, or a name. One trailing dot is ignored, as resolvers do.
+    public enum HostForm: Equatable {
+        case address([UInt8], canonical: Bool)
+        case invalidNumeric
+        case name(String)
+
+        public init(_ rawHost: String) {
+            var host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            if host.hasSuffix(".") && !host.hasSuffix("..") { host.removeLast() }
+            if let bytes = IPNetwork.parseAddress(host) {
+                self = .address(bytes, canonical: true)
+            } else if let numeric = IPv4Notation.parse(host) {
+                self = numeric.map { .address($0, canonical: false) } ?? .invalidNumeric
+            } else {
+                self = .name(host)
+            }
+        }
+    }
+
+    /// `localhost` and its subdomains: loopback by definition (RFC 6761), whatever DNS says.
+    public static func isLocalName(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower == "localhost" || lower.hasSuffix(".localhost")
+    }
 
     /// Well-known NAT64 (RFC 6052): the IPv4 address is the last 32 bits.
     static let nat64 = IPNetwork("64:ff9b::/96")!
     /// 6to4 (RFC 3056): the IPv4 address is bits 16–47.
     static let sixToFour = IPNetwork("2002::/16")!
 
-    /// True for an address literal in a forbidden range (false for anything that is not an address).
+    /// True for an address, in any notation, in a forbidden range (false for anything that is
+    /// not an address).
     public static func isForbidden(_ address: String) -> Bool {
-        guard let bytes = IPNetwork.parseAddress(address) else { return false }
+        guard case .address(let bytes, _) = HostForm(address) else { return false }
         return isForbidden(bytes: bytes)
     }
 
@@ -75,7 +114,10 @@ public enum AddressGuard {
         return false
     }
 
-    public static func isAddressLiteral(_ text: String) -> Bool { IPNetwork.parseAddress(text) != nil }
+    public static func isAddressLiteral(_ text: String) -> Bool {
+        if case .address = HostForm(text) { return true }
+        return false
+    }
 
     /// Resolves `host` with the system resolver (blocking: call it on a thread pool). Returns
     /// the addresses in text form.
@@ -108,4 +150,45 @@ public enum AddressGuard {
 struct WebhookAddressError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+/// IPv4 written the ways `inet_aton` and the WHATWG URL parser accept: one to four parts,
+/// each decimal, octal (leading 0) or hexadecimal (0x), the last filling the remaining bytes
+/// (`127.1` is 127.0.0.1, `2130706433` is too). Browsers, curl and resolvers all read these
+/// as addresses, so the guard must as well.
+enum IPv4Notation {
+    /// Nil: the host does not end in a number (it is a name). `.some(nil)`: it ends in a
+    /// number but is no valid address. Otherwise the four bytes.
+    static func parse(_ host: String) -> [UInt8]?? {
+        var parts = host.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 1 && parts.last == "" { parts.removeLast() }
+        guard let last = parts.last, isNumber(last) else { return nil }
+        guard (1...4).contains(parts.count) else { return .some(nil) }
+        var values: [UInt64] = []
+        for part in parts {
+            guard let value = number(part) else { return .some(nil) }
+            values.append(value)
+        }
+        guard values.dropLast().allSatisfy({ $0 <= 255 }) else { return .some(nil) }
+        let lastBytes = 5 - values.count
+        guard values.last! < (UInt64(1) << UInt64(8 * lastBytes)) else { return .some(nil) }
+        var address = values.last!
+        for (index, value) in values.dropLast().enumerated() { address += value << UInt64(8 * (3 - index)) }
+        return .some([UInt8((address >> 24) & 0xff), UInt8((address >> 16) & 0xff), UInt8((address >> 8) & 0xff), UInt8(address & 0xff)])
+    }
+
+    /// The WHATWG "ends in a number" test for the last label.
+    static func isNumber(_ part: String) -> Bool {
+        if !part.isEmpty && part.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
+        let lower = part.lowercased()
+        return lower.hasPrefix("0x") && lower.dropFirst(2).allSatisfy(\.isHexDigit)
+    }
+
+    static func number(_ part: String) -> UInt64? {
+        guard !part.isEmpty, part.count <= 32 else { return nil }
+        let lower = part.lowercased()
+        if lower.hasPrefix("0x") { return lower.count == 2 ? 0 : UInt64(lower.dropFirst(2), radix: 16) }
+        if lower.count > 1 && lower.hasPrefix("0") { return UInt64(lower.dropFirst(), radix: 8) }
+        return UInt64(lower, radix: 10)
+    }
 }

@@ -67,11 +67,11 @@ public struct CustomerWorkOrders: Sendable {
             link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
     }
 
-    /// The organization's order with this number; another organization's is as missing as a
-    /// number that does not exist.
+    /// The organization's order with this number; another organization's, and another
+    /// member's draft, are as missing as a number that does not exist.
     public func find(_ number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
         let order = try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await repositories.workOrders.find(number: number, organization: customer.organizationId, in: tx)
+            try await repositories.workOrders.find(number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
         }
         guard let order else { throw AppError.notFound("work order") }
         return order
@@ -198,7 +198,8 @@ public struct CustomerWorkOrders: Sendable {
     public func attachment(_ id: UUID, of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> AttachmentRecord {
         let organization = customer.organizationId
         let record = try await dependencies.pool.withTenant(tenant.id) { tx -> AttachmentRecord? in
-            guard let order = try await repositories.workOrders.find(number: number, organization: organization, in: tx) else { return nil }
+            guard let order = try await repositories.workOrders.find(number: number, organization: organization, draftsOf: customer.id, in: tx)
+            else { return nil }
             return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)
         }
         guard let record else { throw AppError.notFound("file") }
@@ -221,6 +222,7 @@ public struct CustomerWorkOrders: Sendable {
                      tenant: ResolvedTenant) async throws -> [WorkOrder] {
         var scoped = filter
         scoped.organizationId = customer.organizationId
+        scoped.draftsOf = customer.id
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.page(scoped, sort: .updated, after: cursor, limit: limit, in: tx)
         }

@@ -31,11 +31,12 @@ public enum WorkOrderStatus: String, Sendable, Codable, CaseIterable, PostgresTe
     public var isLockedForCustomer: Bool { self != .draft && self != .submitted }
 
     /// Where staff may move an order from here: the pipeline
-    /// `draft → submitted → approved → in_progress ⇄ waiting → completed`, plus rejection of a
+    /// `submitted → approved → in_progress ⇄ waiting → completed`, plus rejection of a
     /// submitted order, cancellation of any open one, and reopening a completed one.
     public var staffTransitions: [WorkOrderStatus] {
         switch self {
-        case .draft: [.submitted, .cancelled]
+        // A draft is its author's alone: staff never see it, let alone move it.
+        case .draft: []
         case .submitted: [.approved, .rejected, .cancelled]
         case .approved: [.inProgress, .waiting, .completed, .cancelled]
         case .inProgress: [.waiting, .completed, .cancelled]

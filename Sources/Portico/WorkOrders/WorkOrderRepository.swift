@@ -10,7 +10,9 @@ public struct WorkOrderFilter: Sendable {
     public var createdFrom: String?
     public var createdTo: String?
     public var assigneeId: UUID?
-    public var includeDrafts: Bool
+    /// Whose private orders (drafts, and drafts discarded without being submitted) the list
+    /// may include: only this subscriber's own. Nil (staff, integrations): none at all.
+    public var draftsOf: UUID?
     public var priority: WorkOrderPriority?
     public var overdue = false
     public var unassigned = false
@@ -21,7 +23,7 @@ public struct WorkOrderFilter: Sendable {
 
     public init(
         organizationId: UUID? = nil, statuses: [WorkOrderStatus] = [], category: String? = nil, search: String? = nil,
-        createdFrom: String? = nil, createdTo: String? = nil, assigneeId: UUID? = nil, includeDrafts: Bool = true
+        createdFrom: String? = nil, createdTo: String? = nil, assigneeId: UUID? = nil, draftsOf: UUID? = nil
     ) {
         self.organizationId = organizationId
         self.statuses = statuses
@@ -30,13 +32,15 @@ public struct WorkOrderFilter: Sendable {
         self.createdFrom = createdFrom
         self.createdTo = createdTo
         self.assigneeId = assigneeId
-        self.includeDrafts = includeDrafts
+        self.draftsOf = draftsOf
     }
 }
 
 public protocol WorkOrderRepository: Sendable {
     func create(_ new: NewWorkOrder, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrder
-    func find(number: Int, organization: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder?
+    /// The order with this number (in `organization`, if given), unless it is another
+    /// subscriber's private draft: drafts are found only for `author`, never for staff (nil).
+    func find(number: Int, organization: UUID?, draftsOf author: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder?
     func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder?
     func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
     func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int
@@ -61,6 +65,28 @@ public protocol WorkOrderRepository: Sendable {
     /// order after `cursor`: what a sync walks (integration API).
     func changed(since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
                  in transaction: TenantTransaction) async throws -> [(WorkOrder, SyncCursor)]
+}
+
+extension WorkOrderRepository {
+    /// The order with this number as staff and integrations see it: never a private draft.
+    public func find(number: Int, organization: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder? {
+        try await find(number: number, organization: organization, draftsOf: nil, in: transaction)
+    }
+}
+
+/// Which orders are their author's alone: drafts, and drafts discarded without ever being
+/// submitted. A draft becomes everyone's business (staff, the rest of the organization,
+/// webhooks) only when it is submitted.
+public enum WorkOrderPrivacy {
+    /// The SQL condition "visible to `author`" (nil: to staff) over the `work_orders` columns,
+    /// optionally behind a table alias such as `w.`.
+    public static func visible(to author: UUID?, alias: SQL = "") -> SQL {
+        let open: SQL = """
+            (\(alias)created_by_customer_id IS NULL OR \(alias)submitted_at IS NOT NULL OR \(alias)status NOT IN ('draft', 'cancelled')
+            """
+        guard let author else { return open + ")" }
+        return open + " OR \(alias)created_by_customer_id = \(author))"
+    }
 }
 
 public struct NewAttachment: Sendable {
@@ -205,9 +231,11 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         created_at, updated_at
         """
 
-    public func find(number: Int, organization: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder? {
+    public func find(number: Int, organization: UUID?, draftsOf author: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder? {
         let scope: SQL = organization.map { "AND organization_id = \($0)" } ?? ""
-        return try await transaction.first("SELECT \(Self.columns) FROM work_orders WHERE number = \(number) \(scope)")?.decode(WorkOrder.self)
+        return try await transaction.first("""
+            SELECT \(Self.columns) FROM work_orders WHERE number = \(number) \(scope) AND \(WorkOrderPrivacy.visible(to: author))
+            """)?.decode(WorkOrder.self)
     }
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder? {
@@ -218,7 +246,7 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         var conditions: [SQL] = ["true"]
         if let organization = filter.organizationId { conditions.append("organization_id = \(organization)") }
         if !filter.statuses.isEmpty { conditions.append("status = ANY(\(filter.statuses.map(\.rawValue))::text[])") }
-        if !filter.includeDrafts { conditions.append("status <> 'draft'") }
+        conditions.append(WorkOrderPrivacy.visible(to: filter.draftsOf))
         if let category = filter.category, !category.isEmpty { conditions.append("category = \(category)") }
         if let assignee = filter.assigneeId { conditions.append("assignee_id = \(assignee)") }
         if filter.unassigned { conditions.append("assignee_id IS NULL") }
@@ -248,7 +276,7 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         let status: SQL = statuses.isEmpty ? "" : " AND status = ANY(\(statuses.map(\.rawValue))::text[])"
         return try await transaction.rows("""
             SELECT \(Self.columns), updated_at::text AS sync_key FROM work_orders
-             WHERE \(SyncCursor.condition(since: since, after: cursor))\(status)
+             WHERE \(SyncCursor.condition(since: since, after: cursor))\(status) AND \(WorkOrderPrivacy.visible(to: nil))
              ORDER BY updated_at, id LIMIT \(limit)
             """).map { row in
             let order = try row.decode(WorkOrder.self)

@@ -320,7 +320,8 @@ struct WorkOrderAPITests {
     static func attachInternalAndShared(_ world: World, number: Int) async throws -> (shared: AttachmentRecord, internal: AttachmentRecord) {
         let actor = try await staffActor(world.tenant)
         return try await world.tenant.transaction { tx in
-            let order = try #require(try await Repositories.postgres.workOrders.find(number: number, organization: nil, in: tx))
+            // Seen as its author sees it: the order may be their draft.
+            let order = try #require(try await Repositories.postgres.workOrders.find(number: number, organization: nil, draftsOf: world.customer.id, in: tx))
             let shared = try await Repositories.postgres.workOrders.addAttachment(NewAttachment(
                 workOrderId: order.id, fileName: "site.jpg", contentType: "image/jpeg", sizeBytes: 10, sha256: String(repeating: "a", count: 64),
                 storageKey: "missing\(UUID().uuidString.prefix(8).lowercased())abcdefghijklmnop",
@@ -338,7 +339,8 @@ struct WorkOrderAPITests {
     @Test("PATCH needs If-Match: missing 400, malformed 400, stale 412 with nothing changed; current applies and returns the next ETag")
     func ifMatch() async throws {
         let world = try await Self.world()
-        let order = try await Self.order(world, title: "Original", status: .draft)
+        // Submitted, not a draft: staff change it below, and a draft is its author's alone.
+        let order = try await Self.order(world, title: "Original", status: .submitted)
         try await TestApp.with { (app: TestApp) async throws in
             let client = APIClient(app: app, host: world.tenant.host, token: world.token)
             let path = "/api/v1/work-orders/\(order.number)"
@@ -573,7 +575,8 @@ struct WorkOrderAPITests {
     @Test("upload a photo and a PDF, list them, download with the portal's headers; internal files never listed nor downloadable")
     func attachments() async throws {
         let world = try await Self.world()
-        let order = try await Self.order(world, title: "With files", status: .draft)
+        // Submitted (still open to files), so that staff can approve it below.
+        let order = try await Self.order(world, title: "With files", status: .submitted)
         let (_, hidden) = try await Self.attachInternalAndShared(world, number: order.number)
         try await TestApp.with { (app: TestApp) async throws in
             let client = APIClient(app: app, host: world.tenant.host, token: world.token)
@@ -608,7 +611,6 @@ struct WorkOrderAPITests {
             #expect(internalFile.status == .notFound)
 
             // With a comment the files go with it; after approval only that way.
-            try await Self.staffUpdate(world.tenant, number: order.number, [.init(.status, "submitted")])
             try await Self.staffUpdate(world.tenant, number: order.number, [.init(.status, "approved")])
             let before = try await Self.snapshot(world.tenant)
             let locked = try await Self.upload(client, order.number, files: [("file", "late.jpg", SampleFile.jpeg())])

@@ -91,15 +91,16 @@ struct EnumerationAndRateLimitTests {
         }
     }
 
-    @Test("an address trying too many sign-ins is limited across accounts and tenants")
+    @Test("an address with too many failed sign-ins is limited for every account of the tenant; other addresses are not")
     func ipLimit() async throws {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
             let peer = "198.51.100.\(Int.random(in: 1...254))"
-            let limiter = app.dependencies.rateLimiter
-            // Spend the address's hourly allowance quickly.
-            for _ in 0..<RateLimit.signInIP.limit { try await limiter.hit(.signInIP, bucket: RateLimiter.bucket(.signInIP, peer)) }
+            let buckets = SignInLimits(limiter: app.dependencies.rateLimiter).buckets(scope: .tenant(tenant.id), kind: "", identifier: "x", ip: peer)
+            // Spend all but one of the address's hourly failures quickly; the last one closes it.
+            try await SignInLimitTests.prefill(app, bucket: buckets.address, failures: RateLimit.signInIP.limit - 1)
             let browser = Browser(app: app, host: tenant.host, peer: peer)
+            #expect(try await browser.signInCustomer("first-\(UUID().uuidString.prefix(4))@example.net", password: "whatever password").status == .unauthorized)
             let response = try await browser.signInCustomer("anyone-\(UUID().uuidString.prefix(4))@example.net", password: "whatever password")
             #expect(response.status == .tooManyRequests)
             // Another address is not affected.

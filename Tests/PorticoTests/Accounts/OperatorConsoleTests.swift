@@ -37,7 +37,7 @@ struct OperatorConsoleTests {
             #expect(done.body.contains("recovery codes"))
             #expect(try await browser.get("/operator").status == .ok)
 
-            // A later sign-in: password, then code.
+            // A later sign-in: password, then code (the next one: each code works once).
             let later = Browser(app: app, host: "operator.localhost")
             try await later.get("/operator/login")
             #expect(try await later.post("/operator/login", ["email": email, "password": "wrong password here"]).status == .unauthorized)
@@ -45,7 +45,8 @@ struct OperatorConsoleTests {
             #expect(try await later.post("/operator/login", ["email": email, "password": "operator passphrase 1"]).header("Location") == "/operator/login/code")
             #expect(try await later.get("/operator").header("Location") == "/operator/login/code")
             try await later.get("/operator/login/code")
-            #expect(try await later.post("/operator/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute())]).header("Location") == "/operator")
+            let next = String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))
+            #expect(try await later.post("/operator/login/code", ["code": next]).header("Location") == "/operator")
 
             // Onboard a tenant from the console; its first admin is invited by email.
             try await later.get("/operator/tenants/new")

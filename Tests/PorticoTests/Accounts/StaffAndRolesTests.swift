@@ -153,7 +153,8 @@ struct StaffAndRolesTests {
             #expect(try await laptop.post("/admin/login/code", ["code": "123456"]).status == .unauthorized)
             let pendingToken = laptop.cookie("portico_session")
             try await laptop.get("/admin/login/code")
-            let done = try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
+            // The next code: the one used to confirm enrolment works once only.
+            let done = try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
             #expect(done.header("Location") == "/admin")
             #expect(laptop.cookie("portico_session") != pendingToken)  // privilege change: fresh token
             #expect(try await laptop.get("/admin").status == .ok)

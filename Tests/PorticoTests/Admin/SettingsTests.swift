@@ -429,7 +429,7 @@ struct SettingsTests {
             #expect(confirmed.body.contains("recovery codes"))
             #expect(try await agentBrowser.get("/admin").status == .ok)
             try await agentBrowser.get("/admin/account")
-            let off = try await agentBrowser.post("/admin/account/totp/disable", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
+            let off = try await agentBrowser.post("/admin/account/totp/disable", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
             #expect(off.status == .conflict)
             #expect(off.body.contains("cannot be turned off"))
             #expect(try await count(world, "SELECT count(*)::int FROM staff_users WHERE id = \(agent.id) AND totp_enabled_at IS NOT NULL") == 1)

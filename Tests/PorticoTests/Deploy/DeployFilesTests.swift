@@ -93,7 +93,12 @@ struct DeployFilesTests {
         let containerfile = try Self.read("deploy/Containerfile")
         let manifest = try Self.read("Package.swift")
         #expect(manifest.contains(#".executable(name: "portico""#))
-        #expect(containerfile.contains("swift build -c release --product portico"))
+        // The release build is scripts/build-release.sh's: static Swift runtime, version linked in.
+        #expect(containerfile.contains("scripts/build-release.sh"))
+        #expect(containerfile.contains("swift build -c release --show-bin-path"))
+        let script = try Self.read("scripts/build-release.sh")
+        #expect(script.contains("configuration=(-c release)"))
+        #expect(script.contains("--product portico --static-swift-stdlib"))
         #expect(containerfile.contains("portico_Portico.resources"))
         #expect(containerfile.contains("COPY . ."))
         let ignore = try Self.read(".dockerignore")

@@ -69,8 +69,10 @@ struct OutboxAdminTests {
             guard case .tenant(let resolved) = try await app.dependencies.directory.resolve(host: tenant.host) else { return }
             let (welcome, verify) = try await tenant.transaction { tx in
                 let welcome = try await app.dependencies.outbox.enqueue(.welcome, to: customer.email, name: "", tenant: resolved, in: tx)
+                let token = String(repeating: "t", count: 43)
                 let verify = try await app.dependencies.outbox.enqueue(.verifyEmail, to: customer.email, name: "", tenant: resolved,
-                                                                       values: ["actionUrl": "x"], in: tx)
+                                                                       values: ["actionUrl": resolved.url("/portal/verify?token=\(token)")],
+                                                                       linkToken: token, in: tx)
                 return (welcome, verify)
             }
             #expect(welcome == false)

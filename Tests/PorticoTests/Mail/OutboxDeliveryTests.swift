@@ -20,12 +20,12 @@ struct OutboxDeliveryTests {
     /// left open until the run ends.
     static let shared = Task {
         let urls = try await TestCluster.migratedScratchDatabase(prefix: "outbox")
-        return try await TestApp.dependencies(databaseURL: urls.appURL)
+        return (url: urls.appURL, dependencies: try await TestApp.dependencies(databaseURL: urls.appURL))
     }
 
     /// A tenant with a verified primary custom domain (links must use it) in the suite's database.
     func world(primaryDomain: Bool = true) async throws -> World {
-        let dependencies = try await Self.shared.value
+        let dependencies = try await Self.shared.value.dependencies
         let tenant = try await TestTenant.create(name: "Outbox & Co Wireless", pool: dependencies.pool)
         try await tenant.transaction { tx in
             try await tx.execute("UPDATE tenant_branding SET support_email = 'help@outbox-co.example', color_primary = '#0a7b55'")
@@ -42,10 +42,15 @@ struct OutboxDeliveryTests {
         return World(pool: dependencies.pool, tenant: tenant, resolved: resolved, dependencies: dependencies)
     }
 
-    func enqueue(_ world: World, to recipient: String, kind: NotificationKind = .verifyEmail, link: String = "/portal/verify?token=abc") async throws {
+    /// A one-time token as the account code makes them (43 URL-safe characters).
+    static let linkToken = "Tok3n-Of-Exactly-Forty-Three-Characters_abc"
+
+    func enqueue(_ world: World, to recipient: String, kind: NotificationKind = .verifyEmail,
+                 link: String = "/portal/verify?token=\(OutboxDeliveryTests.linkToken)") async throws {
         try await world.pool.withTenant(world.tenant.id) { tx in
             try await world.dependencies.outbox.enqueue(kind, to: recipient, name: "Zoë Ünicode", tenant: world.resolved,
-                                                        values: ["actionUrl": world.resolved.url(link)], in: tx)
+                                                        values: ["actionUrl": world.resolved.url(link)],
+                                                        linkToken: kind.carriesLinkToken ? Self.linkToken : nil, in: tx)
         }
     }
 
@@ -95,7 +100,7 @@ struct OutboxDeliveryTests {
             #expect(parsed.contentType == "multipart/alternative")
             let text = try #require(parsed.parts.first { $0.contentType == "text/plain" })
             let html = try #require(parsed.parts.first { $0.contentType == "text/html" })
-            #expect(text.text.contains("http://portal.\(world.tenant.slug).example.net:8080/portal/verify?token=abc"))
+            #expect(text.text.contains("http://portal.\(world.tenant.slug).example.net:8080/portal/verify?token=\(Self.linkToken)"))
             #expect(html.text.contains("#0a7b55"))  // the tenant's colour
             #expect(html.text.contains("Outbox &amp; Co Wireless"))
             #expect(!text.text.contains("&amp;"))  // text is not HTML-escaped

@@ -38,7 +38,9 @@ struct UnsubscribeTests {
             }
             #expect(appointments == true)  // other groups still on
             let security = try await tenant.transaction { tx in
-                try await mail.send(.verifyEmail, to: customer, tenant: resolved, values: ["actionUrl": "z"], in: tx)
+                let token = String(repeating: "t", count: 43)
+                return try await mail.send(.verifyEmail, to: customer, tenant: resolved, values: ["actionUrl": resolved.url("/portal/verify?token=\(token)")],
+                                           linkToken: token, in: tx)
             }
             #expect(security == true)
             let securityHeader = try await tenant.transaction { tx in

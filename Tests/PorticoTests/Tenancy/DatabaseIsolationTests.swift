@@ -36,17 +36,40 @@ struct DatabaseIsolationTests {
             #expect(try row.decode("policies", as: Int.self) == 1, "\(table): no tenant_isolation policy with USING and WITH CHECK")
             #expect(try row.decode("immutable", as: Int.self) == 1, "\(table): tenant_id not protected against change")
         }
+        // pg_dump's read path: on every tenant table, SELECT only, only for the table's owner
+        // (never the application role), and only with portico.backup = on.
+        for table in tables {
+            let backup = try #require(try await pool.query("""
+                SELECT count(*)::int AS policies,
+                       bool_and(p.polcmd = 'r' AND p.polroles = ARRAY[c.relowner]
+                                AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_setting(''portico.backup''::text, true) = ''on''%') AS shaped,
+                       bool_or((SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) = ANY (p.polroles)) AS reaches_app
+                  FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+                 WHERE c.relname = \(table) AND c.relnamespace = 'public'::regnamespace AND p.polname = 'portico_backup_read'
+                """).rows.first)
+            #expect(try backup.decode("policies", as: Int.self) == 1, "\(table): no portico_backup_read policy")
+            #expect(try backup.decode("shaped", as: Bool?.self) == true, "\(table): portico_backup_read is not owner-only SELECT gated on portico.backup")
+            #expect(try backup.decode("reaches_app", as: Bool?.self) == false, "\(table): portico_backup_read applies to the application role")
+        }
         // The only other policies: the public domain lookup (read-only), the outbox delivery
         // worker's read/update and the webhook delivery worker's (read endpoints, read/update
-        // deliveries, read/insert attempts), each gated on its own app.worker value.
+        // deliveries; attempts are logged in the tenant's own transaction), each gated on its
+        // own app.worker value.
         let extra = try await pool.query("""
             SELECT c.relname || '.' || p.polname || ':' || p.polcmd::text AS policy FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-             WHERE p.polname <> 'tenant_isolation' ORDER BY 1
+             WHERE p.polname NOT IN ('tenant_isolation', 'portico_backup_read') ORDER BY 1
             """).rows.map { try $0.decode("policy", as: String.self) }
         #expect(extra == ["outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r",
-                          "webhook_attempts.webhook_attempts_delivery_insert:a", "webhook_attempts.webhook_attempts_delivery_read:r",
                           "webhook_deliveries.webhook_deliveries_delivery_read:r", "webhook_deliveries.webhook_deliveries_delivery_update:w",
                           "webhook_endpoints.webhook_endpoints_delivery_read:r"])
+        // Each worker value opens exactly its own tables.
+        let byWorker = try await pool.query("""
+            SELECT substring(coalesce(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) FROM '= ''([a-z_]+)''') AS worker,
+                   string_agg(DISTINCT c.relname, ',' ORDER BY c.relname) AS tables
+              FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+             WHERE p.polname NOT IN ('tenant_isolation', 'domain_lookup', 'portico_backup_read') GROUP BY 1 ORDER BY 1
+            """).rows.map { "\(try $0.decode("worker", as: String.self)):\(try $0.decode("tables", as: String.self))" }
+        #expect(byWorker == ["outbox_delivery:outbox", "webhook_delivery:webhook_deliveries,webhook_endpoints"])
     }
 
     @Test("the application role owns nothing and is neither superuser nor BYPASSRLS")

@@ -86,19 +86,13 @@ public struct CustomerAccounts: Sendable {
         issue: @escaping @Sendable (UUID, TenantTransaction) async throws -> Credential
     ) async throws -> CheckedSignIn<Credential> {
         let normalized = identifier.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let accountBucket = RateLimiter.bucket(.signInAccount, tenant.id.description, normalized)
-        let ipBucket = RateLimiter.bucket(.signInIP, origin.ip)
-        let tenantBucket = RateLimiter.bucket(.signInTenant, tenant.id.description)
-        for (limit, bucket) in [(RateLimit.signInAccount, accountBucket)] {
-            let decision = try await limiter.check(limit, bucket: bucket)
-            if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
-        }
-        for (limit, bucket) in [(RateLimit.signInIP, ipBucket), (RateLimit.signInTenant, tenantBucket)] {
-            let decision = try await limiter.hit(limit, bucket: bucket)
-            if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
-        }
+        let limits = SignInLimits(limiter: limiter)
+        let buckets = limits.buckets(scope: .tenant(tenant.id), kind: "", identifier: normalized, ip: origin.ip)
+        try await limits.admit(buckets)
         guard !normalized.isEmpty, !password.isEmpty, password.count <= PasswordPolicy.maximumLength * 4 else {
             _ = try await dependencies.hasher.verifyDummy(password)
+            try await recordFailure(buckets, limits: limits, tenant: tenant)
+            PorticoMetrics.signInFailed(actor: "customer")
             return .invalidCredentials
         }
         let candidates = try await pool.withTenant(tenant.id) { tx in
@@ -119,9 +113,10 @@ public struct CustomerAccounts: Sendable {
             _ = try await dependencies.hasher.verifyDummy(password)
         }
         guard let customer = matched else {
-            _ = try await limiter.hit(.signInAccount, bucket: accountBucket)
+            try await recordFailure(buckets, limits: limits, tenant: tenant)
             try await audit(.init(actorKind: "anonymous", actorLabel: String(normalized.prefix(254)), action: "signin.failure",
                                   targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), tenant: tenant)
+            PorticoMetrics.signInFailed(actor: "customer")
             return .invalidCredentials
         }
         guard customer.status == .active || customer.status == .pending else {
@@ -139,8 +134,13 @@ public struct CustomerAccounts: Sendable {
                                                       ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
             return try await issue(customer.id, tx)
         }
-        try await limiter.reset(bucket: accountBucket)
+        try await limits.recordSuccess(buckets)
         return .signedIn(credential, customerID: customer.id)
+    }
+
+    func recordFailure(_ buckets: SignInLimits.Buckets, limits: SignInLimits, tenant: ResolvedTenant) async throws {
+        let accounts = try await pool.withTenant(tenant.id) { tx in try await SignInLimits.accountCount(in: tx) }
+        try await limits.recordFailure(buckets, accounts: accounts)
     }
 
     /// Ends an API sign-in: every token of the family the access token belongs to.
@@ -277,7 +277,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: verifyToken, kind: .verifyEmail, email: email, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.verifyEmail, to: email, name: name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(verifyToken)")], in: tx)
+                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(verifyToken)")], linkToken: verifyToken, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: email, action: "register",
                                                       targetKind: "organization", targetId: organization.accountNumber,
                                                       ip: origin.ip, userAgent: origin.userAgent,
@@ -299,7 +299,9 @@ public struct CustomerAccounts: Sendable {
                 return consumed.email
             }
             if let consumed = try await AccountTokens.consume(token, kind: .changeEmail, in: tx), let customerID = consumed.customerId,
-               let customer = try await repositories.customers.find(id: customerID, in: tx) {
+               let customer = try await repositories.customers.find(id: customerID, in: tx),
+               // Someone registered the address after the link was sent: the link is void.
+               try await repositories.customers.find(email: consumed.email, in: tx) == nil {
                 let previous = customer.email
                 try await repositories.customers.changeEmail(customerID, to: consumed.email, in: tx)
                 try await dependencies.outbox.enqueue(.emailChangedNotice, to: previous, name: customer.name, tenant: tenant,
@@ -323,7 +325,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: token, kind: .verifyEmail, email: customer.email, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.verifyEmail, to: customer.email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], in: tx)
+                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], linkToken: token, in: tx)
         }
     }
 
@@ -349,7 +351,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: token, kind: .resetPassword, email: email, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.resetPassword, to: email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/reset-password?token=\(token)")], in: tx)
+                                                  values: ["actionUrl": tenant.url("/portal/reset-password?token=\(token)")], linkToken: token, in: tx)
             try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "password.reset_requested",
                                                       targetKind: "customer", targetId: customer.id.uuidString,
                                                       ip: origin.ip, userAgent: origin.userAgent), in: tx)
@@ -420,8 +422,8 @@ public struct CustomerAccounts: Sendable {
         }
     }
 
-    /// Creates a login for someone in the same organization and emails them an invitation
-    /// (the organization's owner does this from the profile; staff from the console).
+    /// Creates a login for someone in an organization and emails them an invitation (staff, from
+    /// the console; they see every account anyway, so a taken address is named plainly).
     public func inviteMember(name: String, email rawEmail: String, organization: UUID, invitedBy: String, tenant: ResolvedTenant,
                              origin: RequestOrigin, createdByStaff: UUID? = nil) async throws -> Customer {
         var problems: [String: String] = [:]
@@ -454,7 +456,7 @@ public struct CustomerAccounts: Sendable {
         try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: member.email, customerID: member.id, organizationID: member.organizationId,
                                        createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
         try await dependencies.outbox.enqueue(.inviteCustomer, to: member.email, name: member.name, tenant: tenant,
-                                              values: ["actionUrl": tenant.url("/portal/invite/\(token)")], in: tx)
+                                              values: ["actionUrl": tenant.url("/portal/invite/\(token)")], linkToken: token, in: tx)
     }
 
     // MARK: Profile
@@ -498,30 +500,96 @@ public struct CustomerAccounts: Sendable {
     }
 
     /// Starts an email change: the new address gets a confirmation link; the account keeps the
-    /// old address until it is followed.
+    /// old address until it is followed. The answer is the same when the address already has
+    /// an account (whose owner is told instead), so the form reveals nothing about who is
+    /// registered; at most 10 requests per account per hour (this also bounds guessing the
+    /// password it asks for).
     public func requestEmailChange(customer: SignedInCustomer, newEmail rawEmail: String, password: String,
                                    tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         guard let newEmail = EmailAddress.normalize(rawEmail) else {
             throw AppError.validation(["new_email": "Enter an email address like name@example.com."])
         }
         guard newEmail != customer.email else { throw AppError.validation(["new_email": "This is already your email address."]) }
+        let decision = try await limiter.hit(.emailChange, bucket: RateLimiter.bucket(.emailChange, tenant.id.description, customer.id.uuidString))
+        if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
         guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(password, against: hash).matches else {
             throw AppError.validation(["email_password": "This is not your current password."])
         }
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
-            if try await repositories.customers.find(email: newEmail, in: tx) != nil {
-                throw AppError.validation(["new_email": "Another account already uses this email address."])
+            if let owner = try await repositories.customers.find(email: newEmail, in: tx) {
+                try await tellOwner(owner, attempt: .emailChange, by: customer, action: "email.change_to_taken_address", tenant: tenant, origin: origin, in: tx)
+                return
             }
             try await AccountTokens.revoke(kind: .changeEmail, customerID: customer.id, in: tx)
             try await AccountTokens.insert(token: token, kind: .changeEmail, email: newEmail, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.changeEmail.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.changeEmail, to: newEmail, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], in: tx)
+                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], linkToken: token, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
                                                       action: "email.change_requested", ip: origin.ip, userAgent: origin.userAgent,
                                                       details: ["new_email": newEmail]), in: tx)
+        }
+    }
+
+    /// What someone tried to do with an address that already has an account (the
+    /// `address_in_use` email words each one).
+    enum AddressAttempt: String { case emailChange, invitation }
+
+    /// The neutral answer's other half: the owner of an address someone tried to use hears
+    /// about it (security mail), and the attempt is audited with who made it.
+    func tellOwner(_ owner: Customer, attempt: AddressAttempt, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
+                   origin: RequestOrigin, in tx: TenantTransaction) async throws {
+        try await dependencies.outbox.enqueue(.addressInUse, to: owner.email, name: owner.name, tenant: tenant,
+                                              values: [attempt.rawValue: true, "actionUrl": tenant.url("/portal/login"), "actionLabel": "Sign in"], in: tx)
+        try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
+                                                  targetKind: "customer", targetId: owner.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
+                                                  details: ["email": owner.email]), in: tx)
+    }
+
+    // MARK: Household members
+
+    /// The organization's owner invites someone to share the account. The answer is the same
+    /// whether or not the address already has an account here: if it does, that person gets
+    /// an email saying someone tried (an unaccepted invitation to the same household is sent
+    /// again instead), and the profile lists only people who accepted, so nothing shows the
+    /// difference. At most 10 invitations per account per hour.
+    public func inviteHouseholdMember(name: String, email rawEmail: String, by owner: SignedInCustomer, tenant: ResolvedTenant,
+                                      origin: RequestOrigin) async throws {
+        var problems: [String: String] = [:]
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = "Enter their name (at most 200 characters)." }
+        let email = EmailAddress.normalize(rawEmail)
+        if email == nil { problems["member_email"] = "Enter an email address like name@example.com." }
+        guard problems.isEmpty, let email else { throw AppError.validation(problems) }
+        guard email != owner.email else { throw AppError.validation(["member_email": "This is your own address: enter theirs."]) }
+        let decision = try await limiter.hit(.householdInvitations, bucket: RateLimiter.bucket(.householdInvitations, tenant.id.description, owner.id.uuidString))
+        if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
+        let token = SecureRandom.token()
+        try await pool.withTenant(tenant.id) { tx in
+            if let existing = try await repositories.customers.find(email: email, in: tx) {
+                if existing.organizationId == owner.organizationId && existing.status == .pending {
+                    // Invited before and not joined yet: the new link replaces the old one.
+                    try await AccountTokens.revoke(kind: .inviteCustomer, customerID: existing.id, in: tx)
+                    try await enqueueInvitation(for: existing, token: token, createdByStaff: nil, tenant: tenant, in: tx)
+                    try await repositories.audit.record(.init(actorKind: "customer", actorId: owner.id, actorLabel: owner.email, action: "customer.invited",
+                                                              targetKind: "customer", targetId: email, ip: origin.ip, userAgent: origin.userAgent,
+                                                              details: ["again": "yes"]), in: tx)
+                } else if existing.organizationId == owner.organizationId {
+                    // Already listed on the owner's own profile: no secret to keep.
+                    throw AppError.validation(["member_email": "\(existing.name.isEmpty ? email : existing.name) is already on this account."])
+                } else {
+                    try await tellOwner(existing, attempt: .invitation, by: owner, action: "customer.invite_to_taken_address", tenant: tenant,
+                                        origin: origin, in: tx)
+                }
+                return
+            }
+            let member = try await repositories.customers.create(NewCustomer(
+                organizationId: owner.organizationId, role: .member, name: trimmed, email: email, status: .pending), in: tx)
+            try await enqueueInvitation(for: member, token: token, createdByStaff: nil, tenant: tenant, in: tx)
+            try await repositories.audit.record(.init(actorKind: "customer", actorId: owner.id, actorLabel: owner.email, action: "customer.invited",
+                                                      targetKind: "customer", targetId: email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 

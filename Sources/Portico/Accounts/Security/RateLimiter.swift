@@ -20,11 +20,7 @@ public struct RateLimit: Sendable {
         self.maximumBlock = maximumBlock
     }
 
-    // Sign-in: 10 failures per account per 15 minutes, 100 attempts per IP per hour,
-    // 5,000 per tenant per hour (a credential-stuffing ceiling).
-    public static let signInAccount = RateLimit(name: "signin-account", limit: 10, window: .seconds(900), baseBlock: .seconds(300))
-    public static let signInIP = RateLimit(name: "signin-ip", limit: 100, window: .seconds(3600), baseBlock: .seconds(600))
-    public static let signInTenant = RateLimit(name: "signin-tenant", limit: 5000, window: .seconds(3600), baseBlock: .seconds(60), maximumBlock: .seconds(600))
+    // Sign-in limits: see `SignInLimits`.
     // Registration and password-reset requests.
     public static let registerIP = RateLimit(name: "register-ip", limit: 20, window: .seconds(3600), baseBlock: .seconds(600))
     public static let forgotIP = RateLimit(name: "forgot-ip", limit: 20, window: .seconds(3600), baseBlock: .seconds(600))
@@ -32,7 +28,10 @@ public struct RateLimit: Sendable {
     // Access codes are short: few guesses.
     public static let accessCodeIP = RateLimit(name: "access-code-ip", limit: 10, window: .seconds(3600), baseBlock: .seconds(900))
     public static let accessCodeAccount = RateLimit(name: "access-code-account", limit: 5, window: .seconds(3600), baseBlock: .seconds(1800))
-    // Second-factor codes.
+    // Signed-in subscribers asking to use an address: email changes and household invitations.
+    public static let emailChange = RateLimit(name: "email-change", limit: 10, window: .seconds(3600), baseBlock: .seconds(900))
+    public static let householdInvitations = RateLimit(name: "household-invite", limit: 10, window: .seconds(3600), baseBlock: .seconds(900))
+    // Second-factor codes (wrong ones only).
     public static let totp = RateLimit(name: "totp", limit: 5, window: .seconds(900), baseBlock: .seconds(300))
 }
 
@@ -50,6 +49,10 @@ public struct RateLimiter: Sendable {
 
     /// Bucket name for a limit and a key (the key is hashed: emails and IPs are not stored).
     public static func bucket(_ limit: RateLimit, _ parts: String...) -> String {
+        bucket(limit, parts: parts)
+    }
+
+    public static func bucket(_ limit: RateLimit, parts: [String]) -> String {
         "\(limit.name):" + Digest.sha256Hex(parts.joined(separator: "|")).prefix(40)
     }
 
@@ -59,6 +62,16 @@ public struct RateLimiter: Sendable {
             SELECT GREATEST(0, ceil(extract(epoch FROM blocked_until - now())))::int AS wait
               FROM rate_limits WHERE bucket = \(bucket) AND blocked_until > now()
             """).rows.first?.decode("wait", as: Int.self)
+        if let seconds, seconds > 0 { return RateLimitDecision(allowed: false, retryAfter: seconds) }
+        return RateLimitDecision(allowed: true, retryAfter: 0)
+    }
+
+    /// Is any of these buckets blocked? The longest wait wins. Counts nothing.
+    public func check(buckets: [String]) async throws -> RateLimitDecision {
+        let seconds = try await pool.query("""
+            SELECT max(GREATEST(0, ceil(extract(epoch FROM blocked_until - now()))))::int AS wait
+              FROM rate_limits WHERE bucket = ANY(\(buckets)::text[]) AND blocked_until > now()
+            """).rows.first?.decode("wait", as: Int?.self)
         if let seconds, seconds > 0 { return RateLimitDecision(allowed: false, retryAfter: seconds) }
         return RateLimitDecision(allowed: true, retryAfter: 0)
     }

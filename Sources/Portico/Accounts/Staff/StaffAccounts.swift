@@ -22,14 +22,9 @@ public struct StaffAccounts: Sendable {
 
     public func signIn(email rawEmail: String, password: String, tenant: ResolvedTenant, origin: RequestOrigin, replacing oldToken: String?) async throws -> SignInOutcome {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
-        let accountBucket = RateLimiter.bucket(.signInAccount, tenant.id.description, "staff", email)
-        let check = try await limiter.check(.signInAccount, bucket: accountBucket)
-        if !check.allowed { throw RateLimiter.tooMany(retryAfter: check.retryAfter) }
-        for (limit, bucket) in [(RateLimit.signInIP, RateLimiter.bucket(.signInIP, origin.ip)),
-                                (RateLimit.signInTenant, RateLimiter.bucket(.signInTenant, tenant.id.description))] {
-            let decision = try await limiter.hit(limit, bucket: bucket)
-            if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
-        }
+        let limits = SignInLimits(limiter: limiter)
+        let buckets = limits.buckets(scope: .tenant(tenant.id), kind: "staff", identifier: email, ip: origin.ip)
+        try await limits.admit(buckets)
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.credentials(email: email, in: tx) }
         var verified = false
         var rehash = false
@@ -41,11 +36,13 @@ public struct StaffAccounts: Sendable {
             _ = try await dependencies.hasher.verifyDummy(password)
         }
         guard verified, let staff = credentials else {
-            _ = try await limiter.hit(.signInAccount, bucket: accountBucket)
-            try await pool.withTenant(tenant.id) { tx in
+            let accounts = try await pool.withTenant(tenant.id) { tx in
                 try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "staff.signin.failure",
                                                           ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                return try await SignInLimits.accountCount(in: tx)
             }
+            try await limits.recordFailure(buckets, accounts: accounts)
+            PorticoMetrics.signInFailed(actor: "staff")
             return .invalidCredentials
         }
         guard staff.status == .active else { return .deactivated }
@@ -62,20 +59,21 @@ public struct StaffAccounts: Sendable {
             return try await dependencies.sessions.create(kind: .staff, principal: staff.id, remember: false, secondFactorPending: needsCode,
                                                           ip: origin.ip, userAgent: origin.userAgent, in: tx)
         }
-        try await limiter.reset(bucket: accountBucket)
+        try await limits.recordSuccess(buckets)
         return needsCode ? .needsSecondFactor(token: token) : .signedIn(token: token)
     }
 
     /// Finishes a sign-in with a TOTP or recovery code; returns a fresh session token.
     public func completeSecondFactor(session: AuthState, code: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> String? {
         guard session.session.principalKind == .staff, session.session.secondFactorPending else { return nil }
+        // Only wrong codes count: a person who types right codes is never slowed down.
         let bucket = RateLimiter.bucket(.totp, tenant.id.description, session.session.principalId.uuidString)
-        let decision = try await limiter.hit(.totp, bucket: bucket)
+        let decision = try await limiter.check(.totp, bucket: bucket)
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let staffID = session.session.principalId
-        return try await pool.withTenant(tenant.id) { tx -> String? in
+        let fresh = try await pool.withTenant(tenant.id) { tx -> String? in
             guard let credentials = try await repositories.staff.credentials(id: staffID, in: tx), let secret = credentials.totpSecret else { return nil }
-            var accepted = TOTPCodes.verify(code, secret: secret)
+            var accepted = try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staffID, in: tx)
             var usedRecovery = false
             if !accepted {
                 accepted = try await tx.execute("""
@@ -95,6 +93,11 @@ public struct StaffAccounts: Sendable {
                                                       details: usedRecovery ? ["second_factor": "recovery_code"] : ["second_factor": "totp"]), in: tx)
             return try await dependencies.sessions.rotate(token: session.token, secondFactorPending: false, in: tx)
         }
+        if fresh == nil {
+            let counted = try await limiter.hit(.totp, bucket: bucket)
+            if !counted.allowed { throw RateLimiter.tooMany(retryAfter: counted.retryAfter) }
+        }
+        return fresh
     }
 
     public func signOut(_ auth: AuthState, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
@@ -165,7 +168,7 @@ public struct StaffAccounts: Sendable {
         try await AccountTokens.insert(token: token, kind: .inviteStaff, email: staff.email, staffID: staff.id, createdBy: admin?.id,
                                        lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: tx)
         try await dependencies.outbox.enqueue(.inviteStaff, to: staff.email, name: staff.name, tenant: tenant,
-                                              values: ["actionUrl": tenant.url("/admin/invite/\(token)"), "role": staff.role.label], in: tx)
+                                              values: ["actionUrl": tenant.url("/admin/invite/\(token)"), "role": staff.role.label], linkToken: token, in: tx)
     }
 
     // MARK: Roles and status
@@ -242,7 +245,7 @@ public struct StaffAccounts: Sendable {
             guard let credentials = try await repositories.staff.credentials(id: staff.id, in: tx), let secret = credentials.totpSecret,
                   credentials.totpEnabledAt == nil
             else { throw AppError(.conflict, code: "totp_not_started", "Start the set-up again: no device is waiting to be confirmed.") }
-            guard TOTPCodes.verify(code, secret: secret) else {
+            guard try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staff.id, in: tx) else {
                 throw AppError.validation(["code": "This code is not right. Check the device's clock and enter the current 6-digit code."])
             }
             try await repositories.staff.setTOTP(secret: secret, enabled: true, for: staff.id, in: tx)
@@ -264,8 +267,8 @@ public struct StaffAccounts: Sendable {
             guard let credentials = try await repositories.staff.credentials(id: staff.id, in: tx), let secret = credentials.totpSecret,
                   credentials.totpEnabledAt != nil
             else { return }
-            guard TOTPCodes.verify(code, secret: secret) else {
-                throw AppError.validation(["code": "This code is not right. Enter the current 6-digit code from your device."])
+            guard try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staff.id, in: tx) else {
+                throw AppError.validation(["code": "This code is not right or was used already. Enter the next 6-digit code from your device."])
             }
             try await repositories.staff.setTOTP(secret: nil, enabled: false, for: staff.id, in: tx)
             try await tx.execute("DELETE FROM staff_recovery_codes WHERE staff_id = \(staff.id)")

@@ -29,7 +29,7 @@ extension StaffAccounts {
             try await AccountTokens.insert(token: token, kind: .resetPassword, email: staff.email, staffID: staff.id,
                                            lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.resetPassword, to: staff.email, name: staff.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url(Self.resetPath(token))], in: tx)
+                                                  values: ["actionUrl": tenant.url(Self.resetPath(token))], linkToken: token, in: tx)
             try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "staff.password.reset_requested",
                                                       targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }

@@ -1,0 +1,171 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Operator console pages for a tenant's data (export download, offboarding) and the
+/// backups panel. Operators only: these routes exist on the operator host alone, behind the
+/// operator session with its second factor.
+struct OperatorLifecycleController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+
+    func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
+        group.get("operator/tenants/:slug/data", use: dataPage)
+        group.post("operator/tenants/:slug/export", use: export)
+        group.post("operator/tenants/:slug/delete", use: delete)
+        group.get("operator/backups", use: backups)
+    }
+
+    struct DataView {
+        let layout: LayoutModel
+        let tenant: Tenant
+        let usage: TenantUsage
+        let suspended: Bool
+        let form: FormView
+        let events: [EventRow]
+    }
+
+    struct EventRow {
+        let when: String
+        let action: String
+        let actor: String
+    }
+
+    func tenant(_ context: OperatorRequestContext) async throws -> Tenant {
+        guard let slug = context.parameters.get("slug"), let tenant = try await dependencies.tenants.tenant(slug: slug) else {
+            throw AppError.notFound("tenant")
+        }
+        return tenant
+    }
+
+    func dataView(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState()) async throws -> DataView {
+        let usage = try await dependencies.tenants.usage(for: tenant.id)
+        let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: dependencies.pool).map {
+            EventRow(when: ISO8601DateFormatter().string(from: $0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
+        }
+        return DataView(layout: context.layout(title: "Data of \(tenant.name)"), tenant: tenant, usage: usage,
+                        suspended: tenant.status == .suspended, form: FormView(form), events: events)
+    }
+
+    @Sendable func dataPage(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let tenant = try await tenant(context)
+        return try renderer.render("operator/tenant-data", try await dataView(tenant, context: context))
+    }
+
+    /// The export as a download: built into a private temporary folder, streamed, removed.
+    @Sendable func export(_ request: Request, context: OperatorRequestContext) async throws -> Response {
+        let tenant = try await tenant(context)
+        let scratch = try await offThread { try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "console-export") }
+        let file = scratch.url.appendingPathComponent("\(tenant.slug)-export-\(ISODates.today()).tar.gz")
+        let size: Int
+        do {
+            let manifest = try await TenantExport(pool: dependencies.pool, blobStore: dependencies.blobStore).write(tenant, to: file)
+            try await dependencies.pool.withConnection { connection in
+                try await PlatformAuditEvent(actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
+                                             action: "tenant.exported", targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP,
+                                             details: ["file": file.lastPathComponent, "rows": "\(manifest.tables.reduce(0) { $0 + $1.rows })",
+                                                       "files": "\(manifest.files.count)"]).record(on: connection)
+            }
+            size = try await offThread { (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0 }
+        } catch {
+            await scratch.discard()
+            throw error
+        }
+        let body = ResponseBody(contentLength: size) { writer in
+            do {
+                let reader = try await FileChunks.open(file)
+                defer { reader.close() }
+                while true {
+                    let chunk = try await reader.next(256 * 1024)
+                    if chunk.isEmpty { break }
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+                await scratch.discard()
+            } catch {
+                await scratch.discard()
+                throw error
+            }
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "application/gzip",
+            .contentDisposition: "attachment; filename=\"\(file.lastPathComponent)\"",
+            .cacheControl: "no-store",
+        ], body: body)
+    }
+
+    @Sendable func delete(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let tenant = try await tenant(context)
+        let form = try await FormFields.read(request)
+        let actor = PlatformAuditEvent(actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
+                                       action: "tenant.deleted", ip: context.clientIP)
+        do {
+            let report = try await TenantDeletion(pool: dependencies.pool, blobStore: dependencies.blobStore,
+                                                  dataDirectory: dependencies.configuration.dataDirectory)
+                .delete(slug: tenant.slug, confirmation: form.text("confirm"), actor: actor)
+            let tenants = try await TenantCommands.list(environment: CommandEnvironment(configuration: dependencies.configuration,
+                                                                                          pool: dependencies.pool, logger: dependencies.logger))
+            var layout = context.layout(title: "Tenants")
+            layout.notice = "Deleted \(report.slug): \(report.totalRows) rows and \(report.files) file(s) removed."
+            return try renderer.render("operator/tenants", OperatorController.TenantsView(layout: layout, tenants: tenants, notice: nil,
+                                                                                         form: FormView(FormState())))
+        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+            var state = FormState()
+            state.errors = error.fields
+            state.message = error.message
+            return try renderer.render("operator/tenant-data", try await dataView(tenant, context: context, form: state), status: error.status)
+        }
+    }
+
+    // MARK: Backups panel
+
+    struct BackupsView {
+        let layout: LayoutModel
+        let scheduled: Bool
+        let schedule: String
+        let directory: String
+        let retention: String
+        let lastSuccess: RunRow?
+        let lastFailure: RunRow?
+        let runs: [RunRow]
+        let archives: [ArchiveRow]
+    }
+
+    struct RunRow {
+        let started: String
+        let trigger: String
+        let status: String
+        let file: String
+        let size: String
+        let error: String?
+    }
+
+    struct ArchiveRow {
+        let name: String
+        let size: String
+    }
+
+    static func size(_ bytes: Int64?) -> String {
+        bytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .file) } ?? ""
+    }
+
+    static func row(_ run: BackupRun) -> RunRow {
+        RunRow(started: ISO8601DateFormatter().string(from: run.startedAt), trigger: run.trigger, status: run.status,
+               file: run.fileName, size: size(run.sizeBytes), error: run.error.isEmpty ? nil : run.error)
+    }
+
+    @Sendable func backups(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let settings = dependencies.configuration.backup
+        let status = try await BackupStatus.load(pool: dependencies.pool)
+        let directory = settings.directory
+        let archives = try await offThread { directory.map { BackupRetention.archives(in: $0) } ?? [] }
+        let view = BackupsView(
+            layout: context.layout(title: "Backups"), scheduled: settings.schedule != nil,
+            schedule: settings.schedule?.description ?? "off (set PORTICO_BACKUP_SCHEDULE and PORTICO_BACKUP_DIR)",
+            directory: settings.directory?.path ?? "not set", retention: "keep \(settings.keep), none older than \(settings.maxAgeDays) days",
+            lastSuccess: status.lastSuccess.map(Self.row), lastFailure: status.lastFailure.map(Self.row), runs: status.recent.map(Self.row),
+            archives: archives.prefix(20).map { ArchiveRow(name: $0.file.lastPathComponent, size: Self.size($0.size)) }
+        )
+        return try renderer.render("operator/backups", view)
+    }
+}

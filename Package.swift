@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        // HTTPRequestPart / HTTPResponsePart for the slow-client handlers in Hummingbird's pipeline.
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/vapor/multipart-kit", exact: "4.7.1"),
         // CSV import in the staff console: an RFC 4180 reader (quoted fields with embedded
         // delimiters, quotes and newlines, CRLF or LF, any single-character delimiter), so the
@@ -96,6 +98,10 @@ let package = Package(
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 // Uploads: blocking file I/O on NIOThreadPool, clamd over a UNIX socket.
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // HTTPParserError: a request body that broke off is the client's 400, not our 503.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -127,6 +133,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/PorticoTestSupport",
             exclude: ["smtp_test_server.py", "mime_inspect.py"],

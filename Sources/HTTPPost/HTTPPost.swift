@@ -38,11 +38,35 @@ public struct HTTPPostResponse: Sendable {
     public let truncated: Bool
 }
 
-/// The transfer failed before a status line arrived (refused, DNS, TLS, timeout).
+/// The transfer failed before a status line arrived (refused, DNS, TLS, timeout), or was
+/// stopped because the calling task was cancelled (`stopped`).
 public struct HTTPPostError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public let timedOut: Bool
+    public var stopped = false
     public var description: String { message }
+
+    public init(message: String, timedOut: Bool, stopped: Bool = false) {
+        self.message = message
+        self.timedOut = timedOut
+        self.stopped = stopped
+    }
+}
+
+/// Stops a transfer on another thread: libcurl's progress callback (at least once a second)
+/// sees the raised flag and ends the transfer with CURLE_ABORTED_BY_CALLBACK.
+final class CurlAbortFlag: @unchecked Sendable {
+    // Written and read only with atomic operations in ccurl.c.
+    let pointer: UnsafeMutablePointer<Int32>
+
+    init() {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: 0)
+    }
+
+    deinit { pointer.deallocate() }
+
+    func raise() { ccurl_raise_abort_flag(pointer) }
 }
 
 /// Sends POSTs with libcurl on a thread pool (curl_easy_perform blocks), one easy handle per
@@ -50,12 +74,32 @@ public struct HTTPPostError: Error, CustomStringConvertible, Sendable {
 public struct HTTPPoster: Sendable {
     let threadPool: NIOThreadPool
 
-    public init(threadPool: NIOThreadPool = .singleton) { self.threadPool = threadPool }
+    /// Eight threads of their own (the webhook worker's batch): a slow receiver occupies one
+    /// of these, not a thread that file I/O or DNS lookups wait for — and a stopped delivery
+    /// that had not started yet is released at once instead of waiting for a free thread.
+    public static let sharedThreadPool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
 
+    public init(threadPool: NIOThreadPool = HTTPPoster.sharedThreadPool) { self.threadPool = threadPool }
+
+    /// Cancelling the calling task stops the transfer within about a second
+    /// (`HTTPPostError.stopped`).
     public func post(_ request: HTTPPostRequest) async throws -> HTTPPostResponse {
-        try await threadPool.runIfActive {
-            let handle = try HTTPPostHandle()
-            return try handle.perform(request)
+        let abort = CurlAbortFlag()
+        do {
+            return try await withTaskCancellationHandler {
+                try await threadPool.runIfActive {
+                    let handle = try HTTPPostHandle()
+                    return try handle.perform(request, abort: abort)
+                }
+            } onCancel: {
+                abort.raise()
+            }
+        } catch is CancellationError where Task.isCancelled {
+            throw HTTPPostError(message: "Stopped before it started (the worker is shutting down)", timedOut: false, stopped: true)
         }
     }
 }
@@ -112,7 +156,8 @@ final class HTTPPostHandle {
         return head
     }
 
-    func perform(_ request: HTTPPostRequest) throws -> HTTPPostResponse {
+    func perform(_ request: HTTPPostRequest, abort: CurlAbortFlag) throws -> HTTPPostResponse {
+        try check(ccurl_set_abort_flag(raw, abort.pointer), "the abort callback")
         try check(ccurl_setopt_string(raw, CURLOPT_URL, request.url), "the URL")
         try check(ccurl_setopt_string(raw, CURLOPT_PROTOCOLS_STR, request.protocols), "protocols")
         try check(ccurl_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 0), "redirects")
@@ -154,7 +199,7 @@ final class HTTPPostHandle {
         try check(ccurl_setopt_pointer(raw, CURLOPT_WRITEDATA, unmanaged.toOpaque()), "write data")
 
         errorBuffer[0] = 0
-        let code = curl_easy_perform(raw)
+        let code = withExtendedLifetime(abort) { curl_easy_perform(raw) }
         var status = 0
         _ = ccurl_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &status)
         if code == CURLE_OK || (code == CURLE_WRITE_ERROR && sink.truncated && status > 0) {
@@ -162,6 +207,9 @@ final class HTTPPostHandle {
         }
         let detail = String(cString: errorBuffer).trimmingCharacters(in: .whitespacesAndNewlines)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        if code == CURLE_ABORTED_BY_CALLBACK {
+            throw HTTPPostError(message: "Stopped while sending (the worker is shutting down)", timedOut: false, stopped: true)
+        }
         throw HTTPPostError(message: message, timedOut: code == CURLE_OPERATION_TIMEDOUT)
     }
 

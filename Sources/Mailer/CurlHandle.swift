@@ -57,6 +57,11 @@ final class CurlHandle {
         try check(ccurl_setopt_slist(raw, option, list.head), option)
     }
 
+    /// The transfer ends soon after `flag` is raised. The flag must outlive the transfer.
+    func setAbortFlag(_ flag: CurlAbortFlag) throws {
+        try check(ccurl_set_abort_flag(raw, flag.pointer), CURLOPT_XFERINFOFUNCTION)
+    }
+
     func setReadFunction(_ callback: ccurl_io_callback) throws {
         try check(ccurl_setopt_read_function(raw, callback), CURLOPT_READFUNCTION)
     }

@@ -11,11 +11,13 @@ struct SMTPDelivery {
     let bytes: [UInt8]
 
     /// Returns when the server accepted the message; throws `MailDeliveryError` otherwise.
-    func perform() throws {
+    /// Raising `abort` ends the conversation within about a second.
+    func perform(abort: CurlAbortFlag = CurlAbortFlag()) throws {
         let handle = try CurlHandle()
         let source = UploadSource(bytes)
         try configure(handle, source: source)
-        let code = withExtendedLifetime(source) { handle.perform() }
+        try handle.setAbortFlag(abort)
+        let code = withExtendedLifetime((source, abort)) { handle.perform() }
         guard code != CURLE_OK else { return }
         throw SMTPFailure.classify(SMTPFailure.Context(
             curlCode: code,

@@ -58,6 +58,9 @@ enum SMTPFailure {
                 message: "the connection to \(relay) failed after the whole message was sent, before the server confirmed it: \(detail)\(replyText)"
             )
         }
+        if code == CURLE_ABORTED_BY_CALLBACK {
+            return .transient(code: nil, message: "delivery through \(relay) was stopped before the whole message was sent (the worker is shutting down)")
+        }
         if code == CURLE_OPERATION_TIMEDOUT {
             return .transient(code: nil, message: "the SMTP server \(relay) did not answer in time: \(detail)\(replyText)")
         }

@@ -29,12 +29,23 @@ public final class SMTPTransport: MailTransport {
         let delivery = SMTPDelivery(
             configuration: configuration, from: message.from.address, recipient: message.to.address, bytes: bytes
         )
+        // Cancelling the task stops the conversation (shutdown): the relay may or may not have
+        // the message by then, which the error says (transient before the whole message went,
+        // uncertain after).
+        let abort = CurlAbortFlag()
         do {
-            try await threadPool.runIfActive { try delivery.perform() }
+            try await withTaskCancellationHandler {
+                try await threadPool.runIfActive { try delivery.perform(abort: abort) }
+            } onCancel: {
+                abort.raise()
+            }
             logger.debug("mail delivered", metadata: ["message-id": "\(message.messageID)", "relay": "\(configuration.host)"])
         } catch let error as MailDeliveryError {
             logger.debug("mail not delivered", metadata: ["message-id": "\(message.messageID)", "error": "\(error)"])
             throw error
+        } catch is CancellationError where Task.isCancelled {
+            // Cancelled while waiting for a thread: nothing was sent.
+            throw MailDeliveryError.transient(code: nil, message: "delivery stopped before it started (the worker is shutting down)")
         } catch {
             // runIfActive refuses work once the pool is shut down.
             throw MailDeliveryError.transient(code: nil, message: "the SMTP transport is shut down")

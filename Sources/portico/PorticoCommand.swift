@@ -16,7 +16,9 @@ struct PorticoCommand: AsyncParsableCommand {
 /// Reads the environment or exits with the one-line configuration error.
 func loadConfiguration() throws -> AppConfiguration {
     do {
-        return try AppConfiguration.fromEnvironment()
+        let configuration = try AppConfiguration.fromEnvironment()
+        LoggingSetup.bootstrap(configuration.logFormat)
+        return configuration
     } catch let error as ConfigurationError {
         FileHandle.standardError.write(Data("\(error)\n".utf8))
         throw ExitCode(78)
@@ -42,7 +44,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the portals, the staff console and the API.")
 
     @Option(help: "Address to listen on.") var hostname = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Port to listen on (1-65535).") var port = 8080
 
     func run() async throws {
         let configuration = try loadConfiguration()

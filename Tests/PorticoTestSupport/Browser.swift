@@ -27,7 +27,7 @@ public final class Browser: @unchecked Sendable {
 
     public func setCookie(_ name: String, _ value: String?) { lock.withLock { cookies[name] = value } }
 
-    var cookieHeader: String {
+    public var cookieHeader: String {
         lock.withLock { cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
     }
 

@@ -33,6 +33,9 @@ extension SMTPTestServer {
         public var dropAfterData: Bool
         /// A fixed port (to bring a "relay" back where it was); nil picks a free one.
         public var port: Int?
+        /// A slow relay: how long it waits after each message's data before it saves the
+        /// message and replies. A client that gives up meanwhile leaves nothing saved.
+        public var delay: Duration?
 
         public init(
             security: Security = .plain, rejectRecipients: [String] = [], tempfailRecipients: [String] = [],
@@ -47,6 +50,7 @@ extension SMTPTestServer {
             self.hang = hang
             self.dropAfterData = dropAfterData
             self.port = nil
+            self.delay = nil
         }
 
         /// The command-line flags of smtp_test_server.py.
@@ -67,6 +71,10 @@ extension SMTPTestServer {
             if let auth { arguments += ["--auth", "\(auth.user):\(auth.password)"] }
             if let hang { arguments += ["--hang", hang.rawValue] }
             if dropAfterData { arguments.append("--drop-after-data") }
+            if let delay {
+                let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
+                arguments += ["--delay", String(seconds)]
+            }
             return arguments
         }
     }

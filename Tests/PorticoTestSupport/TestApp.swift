@@ -44,10 +44,10 @@ public final class TestApp: Sendable {
     /// Dependencies against the test database with their own pool and listener.
     public static func dependencies(configuration: AppConfiguration = TestApp.configuration(), databaseURL: String? = nil,
                                     mailTransport: (any MailTransport)? = nil,
-                                    dnsResolver: (any DNSResolver)? = nil) async throws -> AppDependencies {
+                                    dnsResolver: (any DNSResolver)? = nil, logger: Logger? = nil) async throws -> AppDependencies {
         let database = try await TestCluster.database()
         let url = databaseURL ?? database.appURL
-        let logger = TestLogging.logger("app")
+        let logger = logger ?? TestLogging.logger("app")
         let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6, acquireTimeout: .seconds(60)), logger: logger)
         let listener = NotificationListener(conninfo: url, channels: AppDependencies.notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
@@ -71,19 +71,21 @@ public final class TestApp: Sendable {
         databaseURL: String? = nil,
         mailTransport: (any MailTransport)? = nil,
         dnsResolver: (any DNSResolver)? = nil,
+        logger: Logger? = nil,
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
         try await ConnectionBudget.applications.withSlot {
-            try await run(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport, dnsResolver: dnsResolver, body)
+            try await run(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport, dnsResolver: dnsResolver,
+                          logger: logger, body)
         }
     }
 
     private static func run<T: Sendable>(
         configuration: AppConfiguration, databaseURL: String?, mailTransport: (any MailTransport)?, dnsResolver: (any DNSResolver)?,
-        _ body: (TestApp) async throws -> T
+        logger: Logger?, _ body: (TestApp) async throws -> T
     ) async throws -> T {
         let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport,
-                                                  dnsResolver: dnsResolver)
+                                                  dnsResolver: dnsResolver, logger: logger)
         let app = try await TestApp(dependencies: dependencies)
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()
@@ -105,6 +107,20 @@ public final class TestApp: Sendable {
             return result
         } catch {
             await stop()
+            throw error
+        }
+    }
+
+    /// An application whose notification listener never starts: for tests of a database that
+    /// cannot be reached, where waiting for the LISTEN would only cost time.
+    public static func withoutListener<T: Sendable>(_ dependencies: AppDependencies, _ body: (TestApp) async throws -> T) async throws -> T {
+        let app = try await TestApp(dependencies: dependencies)
+        do {
+            let result = try await body(app)
+            await dependencies.pool.close()
+            return result
+        } catch {
+            await dependencies.pool.close()
             throw error
         }
     }

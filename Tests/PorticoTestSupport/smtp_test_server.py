@@ -18,6 +18,9 @@ Modes (flags may be combined):
   --hang {rcpt,data}            never answer RCPT, or never answer the end of DATA
                                 (the message is saved first)
   --drop-after-data             save the message, then close the connection without a reply
+  --delay SECONDS               a slow relay: wait this long after the end of DATA before
+                                saving the message and replying (a client that gives up
+                                while it waits leaves nothing saved)
 """
 
 import argparse
@@ -59,6 +62,8 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.options.reject_data:
             return "554 5.6.0 message refused"
+        if self.options.delay:
+            await asyncio.sleep(self.options.delay)
         self.count += 1
         number = self.count
         transport = server.transport
@@ -156,6 +161,7 @@ def main():
     parser.add_argument("--auth")
     parser.add_argument("--hang", choices=["rcpt", "data"])
     parser.add_argument("--drop-after-data", action="store_true")
+    parser.add_argument("--delay", type=float, default=0)
     options = parser.parse_args()
     asyncio.run(serve(options))
 

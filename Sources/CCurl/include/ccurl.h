@@ -22,4 +22,10 @@ CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value);
 CURLcode ccurl_getinfo_double(CURL *handle, CURLINFO info, double *value);
 CURLcode ccurl_getinfo_string(CURL *handle, CURLINFO info, const char **value);
 
+// Stopping a transfer from another thread: once *flag is non-zero, libcurl's progress
+// callback (called at least once a second, even while waiting for a reply) returns 1 and the
+// transfer ends with CURLE_ABORTED_BY_CALLBACK.
+CURLcode ccurl_set_abort_flag(CURL *handle, int *flag);
+void ccurl_raise_abort_flag(int *flag);
+
 #endif

@@ -53,7 +53,7 @@ public enum APIBody {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw tooLarge(limit)
         }
         let data = Data(buffer.readableBytesView)

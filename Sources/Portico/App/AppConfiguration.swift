@@ -7,6 +7,8 @@ import Logging
 /// expected (`ConfigurationError`).
 public struct AppConfiguration: Sendable {
     public enum Scheme: String, Sendable { case http, https }
+    /// `LOG_FORMAT`: `text` (swift-log's key=value lines) or `json` (one object per line).
+    public enum LogFormat: String, Sendable { case text, json }
 
     /// Application role connection; nil means "start the embedded cluster".
     public var databaseURL: String?
@@ -44,6 +46,14 @@ public struct AppConfiguration: Sendable {
     /// `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`: webhooks may go to loopback and private addresses
     /// (tests, demo). Otherwise a host that resolves to one is refused at delivery time.
     public var webhooksAllowPrivate: Bool = false
+    /// `LOG_FORMAT`.
+    public var logFormat: LogFormat = .text
+    /// Slow-client limits of the public listener (`PORTICO_HTTP_*`, `PORTICO_MAX_CONNECTIONS`).
+    public var http = HTTPLimits()
+    /// `PORTICO_SHUTDOWN_GRACE_SECONDS`: from SIGTERM to exit at most this long (plus stopping
+    /// an embedded PostgreSQL): requests in flight and the mail or webhook in hand finish,
+    /// or are cut off and released for another instance.
+    public var shutdownGrace: Duration = .seconds(10)
     /// `PORTICO_BACKUP_DIR`, `PORTICO_BACKUP_SCHEDULE`, `PORTICO_BACKUP_KEEP`, `PORTICO_BACKUP_MAX_AGE_DAYS`.
     public var backup = BackupSettings()
 
@@ -194,6 +204,34 @@ public struct AppConfiguration: Sendable {
             default: throw ConfigurationError(variable: "PORTICO_DB_STATEMENT_CACHE", message: "must be on or off, got '\(cache)'")
             }
         }
+        if let format = value("LOG_FORMAT") {
+            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
+                throw ConfigurationError(variable: "LOG_FORMAT", message: "must be text or json, got '\(format)'")
+            }
+            configuration.logFormat = parsed
+        }
+        func seconds(_ raw: String?, _ name: String, in range: ClosedRange<Int>) throws -> Duration? {
+            guard let raw else { return nil }
+            guard let parsed = Int(raw), range.contains(parsed) else {
+                throw ConfigurationError(variable: name, message: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+            }
+            return .seconds(parsed)
+        }
+        if let grace = try seconds(value("PORTICO_SHUTDOWN_GRACE_SECONDS"), "PORTICO_SHUTDOWN_GRACE_SECONDS", in: 1...300) {
+            configuration.shutdownGrace = grace
+        }
+        if let timeout = try seconds(value("PORTICO_HTTP_HEADER_TIMEOUT_SECONDS"), "PORTICO_HTTP_HEADER_TIMEOUT_SECONDS", in: 1...300) {
+            configuration.http.headerTimeout = timeout
+        }
+        if let timeout = try seconds(value("PORTICO_HTTP_IDLE_TIMEOUT_SECONDS"), "PORTICO_HTTP_IDLE_TIMEOUT_SECONDS", in: 1...3600) {
+            configuration.http.idleTimeout = timeout
+        }
+        if let limit = value("PORTICO_MAX_CONNECTIONS") {
+            guard let parsed = Int(limit), (1...1_000_000).contains(parsed) else {
+                throw ConfigurationError(variable: "PORTICO_MAX_CONNECTIONS", message: "must be a whole number from 1 to 1000000, got '\(limit)'")
+            }
+            configuration.http.maxConnections = parsed
+        }
         for (name, keyPath) in [("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
                                 ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate)] {
             guard let flag = value(name) else { continue }
@@ -210,6 +248,37 @@ public struct AppConfiguration: Sendable {
     /// Pool size actually used: configured, or the pool's default.
     var effectivePoolSize: Int {
         databasePoolSize > 0 ? databasePoolSize : 2 * ProcessInfo.processInfo.activeProcessorCount + 2
+    }
+}
+
+/// What the public listener allows a client before it is cut off.
+public struct HTTPLimits: Sendable {
+    /// A request head (request line and headers) must arrive completely within this time
+    /// of its first byte (`PORTICO_HTTP_HEADER_TIMEOUT_SECONDS`); the client gets 408.
+    public var headerTimeout: Duration = .seconds(10)
+    /// A connection that sends nothing for this long — between requests, or in the middle
+    /// of a request body — is closed (`PORTICO_HTTP_IDLE_TIMEOUT_SECONDS`). Keep it above the
+    /// reverse proxy's upstream keep-alive so that the proxy, not Portico, closes idle ones.
+    public var idleTimeout: Duration = .seconds(75)
+    /// Connections held at once (`PORTICO_MAX_CONNECTIONS`); beyond it new ones wait in the
+    /// kernel's listen backlog until one closes. nil: the open-files limit less a reserve for
+    /// the database pool and files, at most 10 000.
+    public var maxConnections: Int?
+
+    public init() {}
+
+    /// The limit in force: configured, or derived from `RLIMIT_NOFILE`.
+    public var effectiveMaxConnections: Int {
+        if let maxConnections { return maxConnections }
+        var limit = rlimit()
+        #if canImport(Glibc)
+        let status = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+        #else
+        let status = getrlimit(RLIMIT_NOFILE, &limit)
+        #endif
+        // RLIM_INFINITY is all ones; anything that large means "no limit" here.
+        guard status == 0, limit.rlim_cur < 1_000_000_000 else { return 10_000 }
+        return min(10_000, max(64, Int(limit.rlim_cur) - 256))
     }
 }
 

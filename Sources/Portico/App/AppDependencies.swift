@@ -27,6 +27,11 @@ public struct AppDependencies: Sendable {
     /// TXT lookups for custom-domain verification (tests pass a fake).
     public let dnsResolver: any DNSResolver
     public let logger: Logger
+    /// Repeated failure lines (a database outage) at most once per interval per kind.
+    public var logThrottle = LogThrottle()
+    /// Triggered at the first SIGTERM/SIGINT, before the HTTP server has drained: the mail
+    /// and webhook workers stop claiming at once.
+    public let shutdownSignal = ShutdownSignal()
 
     public init(
         configuration: AppConfiguration, pool: ConnectionPool, listener: NotificationListener,

@@ -1,25 +1,41 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Builds the HTTP application. `portico serve` and the tests both use this, so the tests
 /// exercise exactly the routes, middleware and services that run in production.
+///
+/// The listener applies `configuration.http`: a deadline for request heads, an idle timeout
+/// and a cap on open connections (`PublicHTTPChannel`, `ConnectionCap`). `onServerRunning`
+/// learns the address bound (port 0 picks a free one).
 public func buildApplication(
     _ dependencies: AppDependencies,
     hostname: String = "127.0.0.1",
-    port: Int = 8080
+    port: Int = 8080,
+    onServerRunning: (@Sendable (SocketAddress?) async -> Void)? = nil
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(dependencies)
     var logger = dependencies.logger
     logger[metadataKey: "component"] = "http"
+    let limits = dependencies.configuration.http
+    let idle = IdleConnections()
+    let workers = WorkerShutdown(signal: dependencies.shutdownSignal, grace: dependencies.configuration.shutdownGrace)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(hostname, port: port), serverName: nil),
+        server: .portico(limits, idle: idle),
+        configuration: .init(
+            address: .hostname(hostname, port: port), serverName: nil,
+            availableConnectionsDelegate: ConnectionCap(maximum: limits.effectiveMaxConnections, idle: idle, logger: logger)
+        ),
         services: [
             NotificationService(dependencies: dependencies),
             MaintenanceService(dependencies: dependencies),
-            OutboxService(delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5)),
-            WebhookService(delivery: dependencies.webhookDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5)),
+            OutboxService(delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
+                          shutdown: workers),
+            WebhookService(delivery: dependencies.webhookDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
+                           shutdown: workers),
         ],
+        onServerRunning: { channel in await onServerRunning?(channel.localAddress) },
         logger: logger
     )
 }
@@ -34,14 +50,15 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     router.add(middleware: SiteResolutionMiddleware(
         directory: dependencies.directory,
         trustedProxies: dependencies.configuration.trustedProxies,
-        pages: NeutralPages(renderer: renderer)
+        pages: NeutralPages(renderer: renderer),
+        throttle: dependencies.logThrottle
     ))
     // CORS for /api/v1 (per tenant, off by default): outside the error middleware so errors get
     // the headers too, and before routing so preflights reach it for every API path.
-    router.add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings))
-    router.add(middleware: ErrorPageMiddleware(renderer: renderer))
+    router.add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings, throttle: dependencies.logThrottle))
+    router.add(middleware: ErrorPageMiddleware(renderer: renderer, throttle: dependencies.logThrottle))
 
-    HealthController(pool: dependencies.pool, listener: dependencies.listener).addRoutes(to: router)
+    HealthController(pool: dependencies.pool, listener: dependencies.listener, throttle: dependencies.logThrottle).addRoutes(to: router)
     StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
     BrandAssetsController(dependencies: dependencies).addFaviconRoute(to: router)
 

@@ -37,6 +37,7 @@ public enum DatabaseBootstrap {
                 cacheStatements: configuration.databaseStatementCache
             )
         }
+        try await StartupChecks.prepareDataDirectory(configuration.dataDirectory)
         let cluster = EmbeddedCluster(dataDirectory: configuration.dataDirectory, logger: logger)
         let handle = try await cluster.start()
         return DatabaseEndpoints(

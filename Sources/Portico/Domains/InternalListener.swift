@@ -28,7 +28,7 @@ public enum InternalListener {
 
     public static func router(_ dependencies: AppDependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        TLSAskController(directory: dependencies.directory).addRoutes(to: router)
+        TLSAskController(directory: dependencies.directory, throttle: dependencies.logThrottle).addRoutes(to: router)
         MetricsController(dependencies: dependencies).addRoutes(to: router)
         return router
     }
@@ -42,6 +42,7 @@ public enum InternalListener {
 /// one indexed lookup each per 30 seconds at most.
 struct TLSAskController {
     let directory: TenantDirectory
+    let throttle: LogThrottle
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("internal/tls/ask", use: ask)
@@ -58,7 +59,7 @@ struct TLSAskController {
         do {
             resolution = try await directory.resolve(host: host)
         } catch {
-            context.logger.error("TLS ask: host resolution failed", metadata: ["error": "\(error)"])
+            context.logger.throttled(throttle, key: "tls_ask_failed", level: .error, "TLS ask: host resolution failed", metadata: ["error": "\(error)"])
             return .plainText("unavailable\n", status: .serviceUnavailable)
         }
         switch resolution {
@@ -82,9 +83,8 @@ struct InternalListenerService<App: ApplicationProtocol>: Service {
         do {
             try await app.run()
         } catch let error as IOError {
-            throw ConfigurationError(
-                variable: "PORTICO_INTERNAL_PORT",
-                message: "the loopback listener could not use \(InternalListener.address):\(port) (\(error.description)); choose a free port"
+            throw StartupChecks.describeBindFailure(
+                error, listener: .init(host: InternalListener.address, port: port, setting: "PORTICO_INTERNAL_PORT")
             )
         }
     }

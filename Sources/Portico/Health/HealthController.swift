@@ -8,6 +8,7 @@ import Postgres
 struct HealthController {
     let pool: ConnectionPool
     let listener: NotificationListener
+    let throttle: LogThrottle
 
     static let paths: Set<String> = ["/healthz", "/readyz"]
 
@@ -32,7 +33,8 @@ struct HealthController {
             }
             return Response.plainText("ready\n")
         } catch {
-            context.logger.warning("Readiness check failed", metadata: ["error": "\(error)"])
+            // Load balancers ask every few seconds: one line per interval while it lasts.
+            context.logger.throttled(throttle, key: "readiness_failed", level: .warning, "Readiness check failed", metadata: ["error": "\(error)"])
             return Response.plainText("database unavailable\n", status: .serviceUnavailable)
         }
     }

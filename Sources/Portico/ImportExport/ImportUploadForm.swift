@@ -29,7 +29,7 @@ struct ImportUploadForm {
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maximumBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw CSVFileProblem.tooLarge(limitMegabytes: maximumFileBytes / 1_048_576).appError
         }
         // Up to 20 MB of copying: off the cooperative pool.

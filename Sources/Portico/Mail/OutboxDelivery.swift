@@ -3,9 +3,9 @@ import Logging
 import Mailer
 import Postgres
 
-/// Delivers the outbox: claims due messages of every tenant with `FOR UPDATE SKIP LOCKED`
-/// (several `serve` processes never take the same row), sends each through the mail
-/// transport, and records the outcome:
+/// Delivers the outbox: claims due messages of every tenant ONE AT A TIME with
+/// `FOR UPDATE SKIP LOCKED` (several `serve` processes never take the same row), sends it
+/// through the mail transport while renewing its lease, and records the outcome:
 ///
 /// * sent → `sent`;
 /// * permanent refusal (5xx, bad address) → `failed`, never retried automatically;
@@ -13,15 +13,29 @@ import Postgres
 ///   exponential back-off and jitter (1 min doubling to 6 h), `dead` after `maximumAttempts`;
 /// * uncertain (the relay may have accepted it: timeout after the body, or a worker that died
 ///   mid-send) → retried once with the same Message-ID, then `dead` rather than risk sending
-///   it a third time.
+///   it a third time;
+/// * stopped at shutdown before the whole message went → `queued` at once, the attempt not
+///   counted (`released`).
+///
+/// Exactly once while workers live: a worker holds only the message it is sending, and
+/// renews that row's `claimed_at` every `leaseRenewal`, so however slow the relay, no other
+/// worker takes it for stuck. Only a worker that dies (or loses the database for longer than
+/// `stuckAfter`) mid-send leaves a message whose fate is unknown: that one message is sent
+/// again, once, with the same Message-ID.
 public struct OutboxDelivery: Sendable {
     public struct Policy: Sendable {
         public var maximumAttempts = 10
         public var firstRetry: Duration = .seconds(60)
         public var longestRetry: Duration = .seconds(6 * 3600)
-        /// A row `sending` for longer than this belonged to a worker that died.
+        /// A row `sending` whose lease was not renewed for this long belonged to a worker that died.
         public var stuckAfter: Duration = .seconds(300)
+        /// Messages handled per pass (each claimed on its own, just before it is sent).
         public var batchSize = 20
+
+        /// The sending worker renews its lease ten times per `stuckAfter` (every 30 s by
+        /// default): a busy machine may miss several before another instance takes the
+        /// message for stuck.
+        public var leaseRenewal: Duration { stuckAfter / 10 }
 
         public init() {}
     }
@@ -51,16 +65,16 @@ public struct OutboxDelivery: Sendable {
         }
     }
 
-    /// Claims due messages; the claim commits before anything is sent.
-    func claim() async throws -> [OutboxMessage] {
+    /// Claims the next due message; the claim commits before anything is sent.
+    func claimOne() async throws -> OutboxMessage? {
         try await Self.acrossTenants(pool) { tx in
             try await tx.rows("""
                 UPDATE outbox SET status = 'sending', claimed_by = \(workerName), claimed_at = now(), attempts = attempts + 1
                  WHERE (tenant_id, id) IN (
                        SELECT tenant_id, id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()
-                        ORDER BY next_attempt_at LIMIT \(policy.batchSize) FOR UPDATE SKIP LOCKED)
+                        ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 RETURNING *
-                """).map { try $0.decode(OutboxMessage.self) }
+                """).first.map { try $0.decode(OutboxMessage.self) }
         }
     }
 
@@ -69,7 +83,7 @@ public struct OutboxDelivery: Sendable {
     @discardableResult
     public func rescueStuck() async throws -> Int {
         let seconds = Int(policy.stuckAfter.components.seconds)
-        return try await Self.acrossTenants(pool) { tx in
+        let requeued = try await Self.acrossTenants(pool) { tx in
             try await tx.execute("""
                 UPDATE outbox SET
                     status = CASE WHEN uncertain THEN 'dead' ELSE 'queued' END,
@@ -80,39 +94,58 @@ public struct OutboxDelivery: Sendable {
                  WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(seconds))
                 """)
         }
+        if requeued > 0 {
+            logger.warning("Emails whose worker stopped renewing its lease are queued again (uncertain)", metadata: ["count": "\(requeued)"])
+        }
+        return requeued
     }
 
-    /// One pass: rescue, claim, deliver. Returns how many messages it handled.
+    /// One pass: rescue, then claim and deliver one message at a time, up to `batchSize`
+    /// or until `stop` is triggered. Returns how many messages it handled.
     @discardableResult
-    public func runOnce() async throws -> Int {
+    public func runOnce(stop: DeliveryStop? = nil) async throws -> Int {
         try await rescueStuck()
-        let batch = try await claim()
-        for message in batch {
-            await deliver(message)
+        var handled = 0
+        while handled < policy.batchSize, stop?.signal.isTriggered != true, let message = try await claimOne() {
+            await deliver(message, stop: stop)
+            handled += 1
         }
-        return batch.count
+        return handled
     }
 
-    func deliver(_ message: OutboxMessage) async {
-        let outcome: Outcome
-        do {
-            if message.lostItsLink {
-                outcome = .permanent(Self.lostLink)
-            } else {
-                try await transport.send(try mailMessage(for: message))
-                outcome = .sent
+    func deliver(_ message: OutboxMessage, stop: DeliveryStop? = nil) async {
+        enum Event: Sendable { case finished(Outcome), stopDue, done }
+        var outcome = Outcome.transient("the delivery did not finish")
+        var stopped = false
+        await withTaskGroup(of: Event.self) { group in
+            group.addTask { .finished(await send(message)) }
+            group.addTask {
+                await renewLease(of: message)
+                return .done
             }
-        } catch let error as MailDeliveryError {
-            switch error {
-            case .permanent: outcome = .permanent(error.description)
-            case .transient: outcome = .transient(error.description)
-            case .uncertain: outcome = .uncertain(error.description)
+            if let stop {
+                group.addTask {
+                    await stop.signal.wait()
+                    try? await Task.sleep(for: stop.abortAfter)
+                    return Task.isCancelled ? .done : .stopDue
+                }
             }
-        } catch let error as MailError {
-            outcome = .permanent(error.description)
-        } catch {
-            outcome = .transient("\(error)")
+            for await event in group {
+                switch event {
+                case .finished(let result):
+                    outcome = result
+                    group.cancelAll()
+                case .stopDue:
+                    // Cancelling stops the transfer within about a second; it reports whether
+                    // the relay may have the message.
+                    stopped = true
+                    group.cancelAll()
+                case .done:
+                    break
+                }
+            }
         }
+        if stopped, case .transient = outcome { outcome = .released }
         do {
             try await record(outcome, for: message)
         } catch {
@@ -121,30 +154,85 @@ public struct OutboxDelivery: Sendable {
         }
     }
 
+    func send(_ message: OutboxMessage) async -> Outcome {
+        do {
+            if message.lostItsLink { return .permanent(Self.lostLink) }
+            try await transport.send(try mailMessage(for: message))
+            return .sent
+        } catch let error as MailDeliveryError {
+            switch error {
+            case .permanent: return .permanent(error.description)
+            case .transient: return .transient(error.description)
+            case .uncertain: return .uncertain(error.description)
+            }
+        } catch let error as MailError {
+            return .permanent(error.description)
+        } catch {
+            return .transient("\(error)")
+        }
+    }
+
+    /// Keeps `claimed_at` fresh while the message is being sent, until cancelled.
+    func renewLease(of message: OutboxMessage) async {
+        while true {
+            do { try await Task.sleep(for: policy.leaseRenewal) } catch { return }
+            do {
+                try await Self.acrossTenants(pool) { tx in
+                    try await tx.execute("""
+                        UPDATE outbox SET claimed_at = now()
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND status = 'sending' AND claimed_by = \(workerName)
+                        """)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("Could not renew the lease of an email being sent", metadata: ["message_id": "\(message.messageId)", "error": "\(error)"])
+            }
+        }
+    }
+
     static let lostLink = "Not sent: its one-time link was removed when delivery stopped earlier. Ask for a new email instead (a new reset link or invitation)."
 
-    enum Outcome {
+    enum Outcome: Sendable {
         case sent
         case permanent(String)
         case transient(String)
         case uncertain(String)
+        /// Stopped at shutdown before the whole message went: back in the queue at once.
+        case released
     }
 
     func record(_ outcome: Outcome, for message: OutboxMessage) async throws {
         let metadata: Logger.Metadata = ["tenant": "\(message.tenantId)", "kind": "\(message.kind)", "to": "\(message.recipient)",
                                          "message_id": "\(message.messageId)", "attempt": "\(message.attempts)"]
+        // Only while this worker still holds the row: if it lost the lease (rescued as stuck by
+        // another worker), the row is that worker's now.
+        let held: SQL = "status = 'sending' AND claimed_by = \(workerName)"
         try await Self.acrossTenants(pool) { tx in
             switch outcome {
-            case .sent:
+            case .released:
                 try await tx.execute("""
-                    UPDATE outbox SET status = 'sent', sent_at = now(), claimed_by = NULL, last_error = NULL, link_token = NULL
-                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                    UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
+                           next_attempt_at = now(), last_error = 'Stopped at shutdown before it was sent; the next worker sends it'
+                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
-                logger.info("Email sent", metadata: metadata)
+                logger.notice("Email released at shutdown", metadata: metadata)
+            case .sent:
+                let updated = try await tx.execute("""
+                    UPDATE outbox SET status = 'sent', sent_at = now(), claimed_by = NULL, last_error = NULL, link_token = NULL
+                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
+                    """)
+                if updated == 0 {
+                    logger.warning("Email sent after its lease ran out (database unreachable too long); another worker may send it again",
+                                   metadata: metadata)
+                } else {
+                    logger.info("Email sent", metadata: metadata)
+                }
             case .permanent(let error):
                 try await tx.execute("""
                     UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = \(String(error.prefix(2000))), link_token = NULL
-                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                     WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 logger.warning("Email refused for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             case .transient(let error):
@@ -152,7 +240,7 @@ public struct OutboxDelivery: Sendable {
                     try await tx.execute("""
                         UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
                                last_error = \("Gave up after \(message.attempts) attempts. Last error: \(error)".prefix(2000).description)
-                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                     logger.error("Email dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 } else {
@@ -160,7 +248,7 @@ public struct OutboxDelivery: Sendable {
                     try await tx.execute("""
                         UPDATE outbox SET status = 'queued', claimed_by = NULL, last_error = \(String(error.prefix(2000))),
                                next_attempt_at = now() + make_interval(secs => \(delay))
-                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                     logger.notice("Email delayed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(Int(delay))"]) { $1 })
                 }
@@ -169,13 +257,13 @@ public struct OutboxDelivery: Sendable {
                     try await tx.execute("""
                         UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
                                last_error = \("Delivery uncertain twice; not retried to avoid sending it again. \(error)".prefix(2000).description)
-                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                 } else {
                     try await tx.execute("""
                         UPDATE outbox SET status = 'queued', uncertain = true, claimed_by = NULL, last_error = \(String(error.prefix(2000))),
                                next_attempt_at = now() + make_interval(secs => \(backoff(afterAttempt: 1)))
-                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id)
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                 }
                 logger.warning("Email delivery uncertain", metadata: metadata.merging(["error": "\(error)"]) { $1 })

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOHTTP1
 import Postgres
 
 /// Turns every error into a response a person can act on: a branded page (400, 403, 404,
@@ -11,6 +12,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
     let renderer: PageRenderer
+    let throttle: LogThrottle
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -20,8 +22,13 @@ struct ErrorPageMiddleware: RouterMiddleware {
         } catch let required as SignInRequired where !request.uri.path.hasPrefix("/api/") {
             let next = required.next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?+"))) ?? ""
             return Redirect(to: "\(required.loginPath)?next=\(next)").response
+        } catch let error as HTTPParserError {
+            // The request body broke off (the client went away) or is not valid HTTP: the
+            // server answers 400 and closes the connection; nothing of ours to report.
+            context.logger.debug("Request body incomplete or malformed", metadata: ["error": "\(error)"])
+            throw error
         } catch {
-            let appError = Self.classify(error, context: context)
+            let appError = Self.classify(error, context: context, throttle: throttle)
             if request.uri.path.hasPrefix("/api/") {
                 return APIError.response(appError)
             }
@@ -30,13 +37,14 @@ struct ErrorPageMiddleware: RouterMiddleware {
     }
 
     /// Maps any error to what the client is told.
-    static func classify(_ error: any Error, context: Context) -> AppError {
+    static func classify(_ error: any Error, context: Context, throttle: LogThrottle) -> AppError {
         switch error {
         case let error as AppError:
             return error
         case is SignInRequired:
             return AppError(.unauthorized, code: "unauthorized", "Sign in first: this needs a valid access token.")
-        case let error as HTTPError:
+        // HTTPError, and NIO's NIOTooManyBytesError from `collect(upTo:)` (a body over its limit).
+        case let error as any HTTPResponseError:
             switch error.status {
             case .notFound:
                 return .notFound()
@@ -52,8 +60,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
                 context.logger.warning("HTTP error", metadata: ["status": "\(error.status.code)"])
                 return AppError(.badRequest, code: "bad_request", "The request could not be completed.")
             }
-        case let error as PostgresError where error.isConnectionFailure || error.kind == .poolTimeout || error.kind == .shutDown:
-            context.logger.error("Database unavailable", metadata: ["error": "\(error)"])
+        case let error as PostgresError where error.isOutage:
+            context.logger.throttled(throttle, key: "database_unavailable", level: .error, "Database unavailable", metadata: ["error": "\(error)"])
             return AppError(.unavailable, code: "unavailable", "We cannot serve this right now. Please try again in a minute.", retryAfter: 30)
         case is DecodingError:
             return AppError(.badRequest, code: "malformed_body", "The request body could not be read: check its format.")

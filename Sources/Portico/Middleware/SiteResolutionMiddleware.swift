@@ -14,6 +14,7 @@ struct SiteResolutionMiddleware: RouterMiddleware {
     let directory: TenantDirectory
     let trustedProxies: [IPNetwork]
     let pages: NeutralPages
+    let throttle: LogThrottle
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if HealthController.paths.contains(request.uri.path) {
@@ -42,6 +43,7 @@ struct SiteResolutionMiddleware: RouterMiddleware {
                 context.clientIP = client
             }
         }
+        context.facts.clientIP = context.clientIP
         guard let rawHost = hostValue, !rawHost.isEmpty else {
             return pages.badRequest("The request has no Host header.")
         }
@@ -54,7 +56,7 @@ struct SiteResolutionMiddleware: RouterMiddleware {
         do {
             resolution = try await directory.resolve(host: host)
         } catch {
-            context.logger.error("Host resolution failed", metadata: ["error": "\(error)"])
+            logFailure(error, context: context)
             return pages.unavailable()
         }
         switch resolution {
@@ -66,8 +68,18 @@ struct SiteResolutionMiddleware: RouterMiddleware {
             if tenant.isSuspended { return pages.suspended() }
             context.site = .tenant(tenant)
             context.logger[metadataKey: "tenant"] = "\(tenant.slug)"
+            context.facts.tenant = tenant.slug
         }
         return try await next(request, context)
+    }
+
+    /// A database outage fails every request: one line per interval, not one per request.
+    func logFailure(_ error: any Error, context: Context) {
+        if let error = error as? PostgresError, error.isOutage {
+            context.logger.throttled(throttle, key: "database_unavailable", level: .error, "Database unavailable", metadata: ["error": "\(error)"])
+        } else {
+            context.logger.error("Host resolution failed", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The client is the right-most address in `X-Forwarded-For` that is not a trusted proxy.

@@ -55,7 +55,7 @@ public struct FormFields: Sendable {
         do {
             let buffer = try await request.collectBody(upTo: limit)
             return FormFields(urlEncoded: String(buffer: buffer))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw AppError(.payloadTooLarge, code: "too_large", "What you sent is too large.")
         }
     }

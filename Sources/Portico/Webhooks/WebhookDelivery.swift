@@ -9,7 +9,13 @@ import PorticoCrypto
 /// (several `serve` processes never take the same row), POSTs each with libcurl, logs the
 /// attempt, and records the outcome: 2xx → `delivered`; anything else (other status, refused
 /// address, timeout, connection error) → `queued` again after the next step of the back-off
-/// schedule, `dead` after `maximumAttempts`.
+/// schedule, `dead` after `maximumAttempts`; stopped at shutdown → `queued` at once, the
+/// attempt not counted.
+///
+/// A worker claims only what it sends at once (`batchSize`, all in parallel) and renews each
+/// row's `claimed_at` while it is in flight, so a slow receiver never makes another instance
+/// take it for stuck: a delivery is repeated only after its worker died mid-send (receivers
+/// deduplicate by `Portico-Delivery`).
 ///
 /// Headers: `Content-Type: application/json`, `User-Agent: Portico-Webhooks/1`,
 /// `Portico-Event: <type>`, `Portico-Delivery: <delivery id>` (the same on every retry), and
@@ -26,10 +32,11 @@ public struct WebhookDelivery: Sendable {
         /// ±fraction of random spread on each wait, so that a receiver coming back is not hit
         /// by every delivery at once.
         public var jitter = 0.1
-        /// A row `sending` for longer than this belonged to a worker that died: queued again
-        /// (receivers deduplicate by `Portico-Delivery`).
+        /// A row `sending` whose lease was not renewed for this long belonged to a worker that
+        /// died: queued again (receivers deduplicate by `Portico-Delivery`).
         public var stuckAfter: Duration = .seconds(300)
-        public var batchSize = 20
+        /// Deliveries claimed together and sent in parallel.
+        public var batchSize = 8
         public var connectTimeout: Duration = .seconds(5)
         public var totalTimeout: Duration = .seconds(15)
         public var maximumResponseBytes = 65_536
@@ -37,6 +44,10 @@ public struct WebhookDelivery: Sendable {
         public var allowPrivate = false
         /// Only this tenant's deliveries (tests run workers side by side); nil: every tenant.
         public var tenant: TenantID?
+
+        /// The sending worker renews its leases ten times per `stuckAfter`: a busy machine may
+        /// miss several renewals before another instance takes a delivery for stuck.
+        public var leaseRenewal: Duration { stuckAfter / 10 }
 
         public init() {}
     }
@@ -98,7 +109,7 @@ public struct WebhookDelivery: Sendable {
     public func rescueStuck() async throws -> Int {
         let seconds = Int(policy.stuckAfter.components.seconds)
         let tenant = policy.tenant
-        return try await Self.acrossTenants(pool) { tx in
+        let requeued = try await Self.acrossTenants(pool) { tx in
             try await tx.execute("""
                 UPDATE webhook_deliveries SET status = 'queued', next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
                        last_error = 'Worker stopped mid-send; sending again with the same Portico-Delivery id'
@@ -106,16 +117,23 @@ public struct WebhookDelivery: Sendable {
                    AND (\(tenant)::uuid IS NULL OR tenant_id = \(tenant))
                 """)
         }
+        if requeued > 0 {
+            logger.warning("Webhook deliveries whose worker stopped renewing its lease are queued again", metadata: ["count": "\(requeued)"])
+        }
+        return requeued
     }
 
-    /// One pass: rescue, claim, deliver. Returns how many deliveries it handled.
+    /// One pass: rescue, claim a batch, deliver it in parallel. Returns how many deliveries it
+    /// handled. With `stop` triggered nothing is claimed; deliveries in flight get
+    /// `stop.abortAfter` to finish, then are stopped and released.
     @discardableResult
-    public func runOnce() async throws -> Int {
+    public func runOnce(stop: DeliveryStop? = nil) async throws -> Int {
         try await rescueStuck()
+        guard stop?.signal.isTriggered != true else { return 0 }
         let batch = try await claim()
         await withTaskGroup(of: Void.self) { group in
             for delivery in batch {
-                group.addTask { await deliver(delivery) }
+                group.addTask { await deliver(delivery, stop: stop) }
             }
         }
         return batch.count
@@ -127,28 +145,41 @@ public struct WebhookDelivery: Sendable {
         return "t=\(timestamp),v1=\(Hex.encode(mac))"
     }
 
-    enum Outcome {
+    enum Outcome: Sendable {
         case delivered(Int)
         case failed(status: Int?, error: String)
+        /// Stopped at shutdown: back in the queue at once, for the next worker.
+        case released
     }
 
-    func deliver(_ delivery: Claimed) async {
+    func deliver(_ delivery: Claimed, stop: DeliveryStop? = nil) async {
+        enum Event: Sendable { case finished(Outcome), stopDue, done }
         let started = ContinuousClock.now
-        let outcome: Outcome
-        do {
-            let request = try await prepare(delivery)
-            let response = try await poster.post(request)
-            if (200..<300).contains(response.statusCode) {
-                outcome = .delivered(response.statusCode)
-            } else {
-                let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                outcome = .failed(status: response.statusCode,
-                                  error: "The receiver answered \(response.statusCode)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+        var outcome = Outcome.failed(status: nil, error: "The delivery did not finish")
+        await withTaskGroup(of: Event.self) { group in
+            group.addTask { .finished(await post(delivery)) }
+            group.addTask {
+                await renewLease(of: delivery)
+                return .done
             }
-        } catch let error as HTTPPostError {
-            outcome = .failed(status: nil, error: error.timedOut ? "Timed out: \(error.message)" : error.message)
-        } catch {
-            outcome = .failed(status: nil, error: "\(error)")
+            if let stop {
+                group.addTask {
+                    await stop.signal.wait()
+                    try? await Task.sleep(for: stop.abortAfter)
+                    return Task.isCancelled ? .done : .stopDue
+                }
+            }
+            for await event in group {
+                switch event {
+                case .finished(let result):
+                    outcome = result
+                    group.cancelAll()
+                case .stopDue:
+                    group.cancelAll()  // the transfer stops within about a second
+                case .done:
+                    break
+                }
+            }
         }
         let elapsed = ContinuousClock.now - started
         let milliseconds = Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
@@ -157,6 +188,45 @@ public struct WebhookDelivery: Sendable {
         } catch {
             // The row stays `sending` and is rescued later: never lost.
             logger.error("Could not record a webhook's delivery outcome", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    func post(_ delivery: Claimed) async -> Outcome {
+        do {
+            let request = try await prepare(delivery)
+            let response = try await poster.post(request)
+            if (200..<300).contains(response.statusCode) {
+                return .delivered(response.statusCode)
+            }
+            let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .failed(status: response.statusCode,
+                           error: "The receiver answered \(response.statusCode)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+        } catch let error as HTTPPostError where error.stopped {
+            return .released
+        } catch let error as HTTPPostError {
+            return .failed(status: nil, error: error.timedOut ? "Timed out: \(error.message)" : error.message)
+        } catch {
+            return .failed(status: nil, error: "\(error)")
+        }
+    }
+
+    /// Keeps `claimed_at` fresh while the delivery is in flight, until cancelled.
+    func renewLease(of delivery: Claimed) async {
+        while true {
+            do { try await Task.sleep(for: policy.leaseRenewal) } catch { return }
+            do {
+                try await pool.withTenant(delivery.tenantId) { tx in
+                    try await tx.execute("""
+                        UPDATE webhook_deliveries SET claimed_at = now()
+                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND status = 'sending' AND claimed_by = \(workerName)
+                        """)
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("Could not renew the lease of a webhook being sent", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+            }
         }
     }
 
@@ -218,10 +288,19 @@ public struct WebhookDelivery: Sendable {
     func record(_ outcome: Outcome, for delivery: Claimed, durationMs: Int) async throws {
         let metadata: Logger.Metadata = ["tenant": "\(delivery.tenantId)", "delivery": "\(delivery.id)", "event": "\(delivery.eventType)",
                                          "attempt": "\(delivery.attempts)"]
+        // Only while this worker still holds the row (it may have been rescued as stuck).
+        let held: SQL = "status = 'sending' AND claimed_by = \(workerName)"
         // The outcome belongs to one tenant: record it in that tenant's transaction (RLS as
         // everywhere), so the worker needs no cross-tenant access to the attempt log.
         try await pool.withTenant(delivery.tenantId) { tx in
             switch outcome {
+            case .released:
+                try await tx.execute("""
+                    UPDATE webhook_deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
+                           next_attempt_at = now(), last_error = 'Stopped at shutdown; the next worker sends it again with the same Portico-Delivery id'
+                     WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
+                    """)
+                logger.notice("Webhook released at shutdown", metadata: metadata)
             case .delivered(let status):
                 try await tx.execute("""
                     INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
@@ -230,7 +309,7 @@ public struct WebhookDelivery: Sendable {
                 try await tx.execute("""
                     UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_at = NULL,
                            last_status_code = \(status), last_error = NULL
-                     WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id)
+                     WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
                     """)
                 logger.info("Webhook delivered", metadata: metadata)
             case .failed(let status, let error):
@@ -243,7 +322,7 @@ public struct WebhookDelivery: Sendable {
                     try await tx.execute("""
                         UPDATE webhook_deliveries SET status = 'dead', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
                                last_error = \(String("Gave up after \(delivery.attempts) attempts. Last error: \(error)".prefix(2000)))
-                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id)
+                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
                         """)
                     logger.warning("Webhook dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 } else {
@@ -251,7 +330,7 @@ public struct WebhookDelivery: Sendable {
                     try await tx.execute("""
                         UPDATE webhook_deliveries SET status = 'queued', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
                                last_error = \(message), next_attempt_at = now() + make_interval(secs => \(delay))
-                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id)
+                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
                         """)
                     logger.notice("Webhook failed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(delay)"]) { $1 })
                 }

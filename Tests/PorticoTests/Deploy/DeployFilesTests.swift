@@ -64,6 +64,16 @@ struct DeployFilesTests {
         #expect(caddyfile.contains("health_uri /readyz"))
     }
 
+    @Test("Caddy drops idle upstream connections before Portico's idle timeout would; the unit waits longer than the grace period")
+    func timeoutsAgree() throws {
+        let caddyfile = try Self.read("deploy/Caddyfile")
+        let keepalive = try #require(caddyfile.firstMatch(of: #/keepalive (\d+)s/#).flatMap { Int($0.1) })
+        #expect(keepalive < Int(HTTPLimits().idleTimeout.components.seconds))
+        let unit = try Self.read("deploy/portico.service")
+        let stop = try #require(unit.firstMatch(of: #/TimeoutStopSec=(\d+)/#).flatMap { Int($0.1) })
+        #expect(stop > Int(AppConfiguration().shutdownGrace.components.seconds) + 10, "room for the grace period and stopping")
+    }
+
     @Test("the systemd unit runs `portico serve` with variables the example defines, and migrates first")
     func systemdUnit() throws {
         let unit = try Self.read("deploy/portico.service")

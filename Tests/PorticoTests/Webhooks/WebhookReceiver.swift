@@ -57,7 +57,9 @@ final class WebhookReceiver: Sendable {
     }
 
     /// `redirectTo`: every answer is a 302 there. `largeBody`: 200 answers carry 200 KiB.
-    static func start(failFirst: Int = 0, alwaysFail: Bool = false, redirectTo: String? = nil, largeBody: Bool = false) async throws -> WebhookReceiver {
+    /// `delay`: a slow receiver, answering that long after it recorded the request.
+    static func start(failFirst: Int = 0, alwaysFail: Bool = false, redirectTo: String? = nil, largeBody: Bool = false,
+                      delay: Duration = .zero) async throws -> WebhookReceiver {
         let state = State(failFirst: failFirst, alwaysFail: alwaysFail, redirectTo: redirectTo)
         let router = Router()
         router.post("/hooks/portico") { request, _ -> Response in
@@ -65,6 +67,7 @@ final class WebhookReceiver: Sendable {
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             let status = await state.record(Received(path: request.uri.path, headers: headers, body: String(buffer: body)))
+            if delay > .zero { try? await Task.sleep(for: delay) }
             var fields = HTTPFields()
             if let redirectTo { fields[.location] = redirectTo }
             let text = status == .ok ? (largeBody ? String(repeating: "x", count: 200 * 1024) : "ok") : "receiver says no"
@@ -90,6 +93,12 @@ final class WebhookReceiver: Sendable {
 
     func stop() async {
         await group.triggerGracefulShutdown()
+        _ = await task.result
+    }
+
+    /// Stops at once, cutting off requests it is still answering (a slow receiver's).
+    func kill() async {
+        task.cancel()
         _ = await task.result
     }
 }

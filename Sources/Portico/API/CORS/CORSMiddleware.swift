@@ -19,6 +19,7 @@ struct CORSMiddleware: RouterMiddleware {
 
     let pool: ConnectionPool
     let settings: any TenantSettingsRepository
+    let throttle: LogThrottle
 
     static let allowMethods = "GET, POST, PUT, PATCH, DELETE"
     static let allowHeaders = "Authorization, Content-Type, If-Match"
@@ -76,7 +77,8 @@ struct CORSMiddleware: RouterMiddleware {
             let origins = try await pool.withTenant(tenant.id) { tx in try await settings.apiCORSOrigins(in: tx) }
             return origins.allows(origin)
         } catch {
-            context.logger.warning("CORS origins could not be read", metadata: ["error": "\(error)"])
+            context.logger.throttled(throttle, key: "cors_origins_unreadable", level: .warning, "CORS origins could not be read",
+                                     metadata: ["error": "\(error)"])
             return false
         }
     }

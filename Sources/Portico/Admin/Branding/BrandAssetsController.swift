@@ -82,7 +82,14 @@ struct BrandAssetsController {
                 try CSRF.verify(token: fields.first { $0.name == "csrf_token" }?.value, context: context.parent)
             }
         } catch let error as AppError where error.code.hasPrefix("upload_") {
-            return try await refuse(kind, error.message, request: request, context: context)
+            // Too large stays 413 and a body that broke off 400 (the page says why); a file
+            // that is not acceptable is 422.
+            let status: HTTPResponse.Status = switch error.kind {
+            case .payloadTooLarge: .contentTooLarge
+            case .badRequest: .badRequest
+            default: .unprocessableContent
+            }
+            return try await refuse(kind, error.message, status: status, request: request, context: context)
         }
         guard let file = form.files.first else {
             return try await refuse(kind, "Choose a file to upload.", request: request, context: context)
@@ -119,10 +126,11 @@ struct BrandAssetsController {
         return Response(status: .seeOther, headers: [.location: "/admin/branding?saved=1"])
     }
 
-    func refuse(_ kind: BrandingAssetKind, _ message: String, request: Request, context: StaffRequestContext) async throws -> Response {
+    func refuse(_ kind: BrandingAssetKind, _ message: String, status: HTTPResponse.Status = .unprocessableContent, request: Request,
+                context: StaffRequestContext) async throws -> Response {
         var state = FormState(errors: [kind.rawValue: message], message: "The \(kind.rawValue) was not changed.")
         state.values = [:]
-        let page = try await BrandingEditorController(dependencies: dependencies).render(context, form: nil, assetProblem: state, status: .unprocessableContent)
+        let page = try await BrandingEditorController(dependencies: dependencies).render(context, form: nil, assetProblem: state, status: status)
         return try page.response(from: request, context: context)
     }
 }

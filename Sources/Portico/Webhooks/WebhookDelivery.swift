@@ -89,16 +89,18 @@ public struct WebhookDelivery: Sendable {
     func claim() async throws -> [Claimed] {
         let tenant = policy.tenant
         return try await Self.acrossTenants(pool) { tx in
+            // Materialized, so the SKIP LOCKED pick runs once (see OutboxDelivery.claimOne).
             try await tx.rows("""
-                UPDATE webhook_deliveries d SET status = 'sending', claimed_by = \(workerName), claimed_at = now(), attempts = d.attempts + 1
-                  FROM webhook_endpoints e
-                 WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
-                   AND (d.tenant_id, d.id) IN (
+                WITH next AS MATERIALIZED (
                        SELECT q.tenant_id, q.id FROM webhook_deliveries q
                          JOIN webhook_endpoints qe ON qe.tenant_id = q.tenant_id AND qe.id = q.endpoint_id
                         WHERE q.status = 'queued' AND q.next_attempt_at <= now() AND qe.enabled
                           AND (\(tenant)::uuid IS NULL OR q.tenant_id = \(tenant))
                         ORDER BY q.next_attempt_at LIMIT \(policy.batchSize) FOR UPDATE OF q SKIP LOCKED)
+                UPDATE webhook_deliveries d SET status = 'sending', claimed_by = \(workerName), claimed_at = now(), attempts = d.attempts + 1
+                  FROM webhook_endpoints e, next
+                 WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
+                   AND d.tenant_id = next.tenant_id AND d.id = next.id
                 RETURNING d.tenant_id, d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret
                 """).map { try $0.decode(Claimed.self) }
         }

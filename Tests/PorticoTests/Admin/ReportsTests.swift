@@ -1,0 +1,274 @@
+import Foundation
+import Portico
+import PorticoTestSupport
+import Postgres
+import Testing
+
+/// `/admin/reports`: the numbers against a small history computed by hand, the CSV of each
+/// report, the filters (good and bad), who may see them, and that another tenant's history
+/// never counts.
+@Suite("Admin: reports")
+struct ReportsTests {
+    /// Two weeks, Monday 2026-03-02 to Sunday 2026-03-15, of a tenant with two categories
+    /// and one technician:
+    ///
+    /// | #    | category | submitted     | approved     | completed    | other |
+    /// |------|----------|---------------|--------------|--------------|-------|
+    /// | 1001 | Repair   | 03-02 10:00   | 03-02 12:00 (2 h)  | 03-04 10:00 (48 h)  | Terry's |
+    /// | 1002 | Repair   | 03-03 08:00   | 03-03 12:00 (4 h)  | 03-10 08:00 (168 h) | Terry's |
+    /// | 1003 | Install  | 03-09 09:00   | 03-10 09:00 (24 h) | –                   | unassigned |
+    /// | 1004 | Install  | 03-10 00:00   | –            | –            | due 03-12, open |
+    /// | 1005 | Repair   | 02-20 00:00   | 03-11 00:00 (456 h) | –                  | unassigned |
+    /// | 1006 | Install  | 03-02 09:00   | –            | –            | due 03-05, cancelled 03-11 |
+    /// | 1007 | Repair   | draft         |              |              | never submitted |
+    ///
+    /// Appointments: week 1 one confirmed, one asked to move, one asked to move then
+    /// confirmed; week 2 one cancelled. Subscribers: week 1 three web sign-ins by two people
+    /// and an undeliverable email; week 2 one app sign-in, one self-registration, one refused
+    /// email and one sent. Webhooks: week 1 two delivered, week 2 one given up.
+    struct History {
+        let tenant: TestTenant
+        let admin: StaffUser
+        let technician: StaffUser
+    }
+
+    static let range = "from=2026-03-02&to=2026-03-15"
+
+    static func history(categories: [String] = ["Repair", "Install"]) async throws -> History {
+        let tenant = try await TestTenant.create()
+        let admin = try await tenant.staff(role: .admin)
+        let technician = try await tenant.staff(role: .technician, name: "Terry Tech")
+        let (organization, customer) = try await tenant.subscriber(name: "Robin Reports")
+        let (_, other) = try await tenant.subscriber(name: "Kim Reports")
+        try await tenant.transaction { tx in
+            for (position, name) in categories.enumerated() {
+                try await tx.execute("INSERT INTO work_order_categories (tenant_id, name, position) VALUES (\(tx.tenant), \(name), \(position))")
+            }
+            func order(_ number: Int, _ category: String, status: String, submitted: String?, approved: String? = nil, completed: String? = nil,
+                       due: String? = nil, closed: String? = nil, assignee: UUID? = nil) async throws {
+                try await tx.execute("""
+                    INSERT INTO work_orders (tenant_id, number, organization_id, title, category, status, submitted_at, approved_at, completed_at,
+                                             due_date, closed_at, assignee_id, created_by_staff_id)
+                    VALUES (\(tx.tenant), \(number), \(organization.id), \("Order \(number)"), \(category), \(status),
+                            \(submitted)::timestamptz, \(approved)::timestamptz, \(completed)::timestamptz, \(due)::date, \(closed)::timestamptz,
+                            \(assignee), \(admin.id))
+                    """)
+            }
+            try await order(1001, "Repair", status: "completed", submitted: "2026-03-02 10:00Z", approved: "2026-03-02 12:00Z",
+                            completed: "2026-03-04 10:00Z", closed: "2026-03-04 10:00Z", assignee: technician.id)
+            try await order(1002, "Repair", status: "completed", submitted: "2026-03-03 08:00Z", approved: "2026-03-03 12:00Z",
+                            completed: "2026-03-10 08:00Z", closed: "2026-03-10 08:00Z", assignee: technician.id)
+            try await order(1003, "Install", status: "approved", submitted: "2026-03-09 09:00Z", approved: "2026-03-10 09:00Z")
+            try await order(1004, "Install", status: "submitted", submitted: "2026-03-10 00:00Z", due: "2026-03-12")
+            try await order(1005, "Repair", status: "approved", submitted: "2026-02-20 00:00Z", approved: "2026-03-11 00:00Z")
+            try await order(1006, "Install", status: "cancelled", submitted: "2026-03-02 09:00Z", due: "2026-03-05", closed: "2026-03-11 09:00Z")
+            try await order(1007, "Repair", status: "draft", submitted: nil)
+
+            func appointment(_ starts: String, _ statuses: [String]) async throws {
+                let id = try #require(try await tx.first("""
+                    INSERT INTO appointments (tenant_id, organization_id, starts_at, ends_at, status)
+                    VALUES (\(tx.tenant), \(organization.id), \(starts)::timestamptz, \(starts)::timestamptz + interval '1 hour', 'proposed') RETURNING id
+                    """)?.decode("id", as: UUID.self))
+                for status in statuses {
+                    try await tx.execute("UPDATE appointments SET status = \(status) WHERE tenant_id = \(tx.tenant) AND id = \(id)")
+                }
+            }
+            try await appointment("2026-03-03 09:00Z", ["confirmed"])
+            try await appointment("2026-03-04 09:00Z", ["reschedule_requested"])
+            try await appointment("2026-03-05 09:00Z", ["reschedule_requested", "confirmed"])
+            try await appointment("2026-03-12 09:00Z", ["cancelled"])
+
+            func audit(_ action: String, _ who: UUID, _ at: String, api: Bool = false) async throws {
+                try await tx.execute("""
+                    INSERT INTO audit_events (tenant_id, occurred_at, actor_kind, actor_id, action, details)
+                    VALUES (\(tx.tenant), \(at)::timestamptz, 'customer', \(who), \(action), \(api ? "{\"channel\":\"api\"}" : "{}")::jsonb)
+                    """)
+            }
+            try await audit("signin.success", customer.id, "2026-03-02 08:00Z")
+            try await audit("signin.success", customer.id, "2026-03-06 08:00Z")
+            try await audit("signin.success", other.id, "2026-03-08 23:59Z")
+            try await audit("signin.failure", other.id, "2026-03-08 23:00Z")
+            try await audit("signin.success", other.id, "2026-03-12 08:00Z", api: true)
+            try await audit("register", other.id, "2026-03-13 08:00Z")
+            for (status, at) in [("dead", "2026-03-03 10:00Z"), ("failed", "2026-03-10 10:00Z"), ("sent", "2026-03-10 11:00Z")] {
+                try await tx.execute("""
+                    INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status, created_at)
+                    VALUES (\(tx.tenant), 'work_order.approved', 'robin@example.net', 'Approved', 'x', \("<\(UUID())@test>"), \(status), \(at)::timestamptz)
+                    """)
+            }
+            let endpoint = try #require(try await tx.first("""
+                INSERT INTO webhook_endpoints (tenant_id, url, events, secret) VALUES (\(tx.tenant), 'https://hooks.example.net/in', '{work_order.created}',
+                    \(String(repeating: "ab", count: 32))) RETURNING id
+                """)?.decode("id", as: UUID.self))
+            for (status, created, delivered) in [("delivered", "2026-03-03 10:00Z", "2026-03-03 10:00Z" as String?),
+                                                 ("delivered", "2026-03-04 10:00Z", "2026-03-04 10:01Z"),
+                                                 ("dead", "2026-03-11 10:00Z", nil)] {
+                try await tx.execute("""
+                    INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload, status, created_at, delivered_at)
+                    VALUES (\(tx.tenant), \(endpoint), gen_random_uuid(), 'work_order.created', '{}', \(status), \(created)::timestamptz,
+                            \(delivered)::timestamptz)
+                    """)
+            }
+        }
+        return History(tenant: tenant, admin: admin, technician: technician)
+    }
+
+    /// The report's CSV rows (header first), parsed plainly: these fixtures have no quotes or commas.
+    static func csvRows(_ body: String) -> [[String]] {
+        body.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    static func signedInAdmin(_ app: TestApp, _ history: History) async throws -> Browser {
+        let browser = Browser(app: app, host: history.tenant.host)
+        try await browser.signInStaff(history.admin.email)
+        return browser
+    }
+
+    @Test("work orders per week, overdue trend, appointments, subscriber activity and integrations match the hand count; another tenant's identical history never counts")
+    func weeklyNumbers() async throws {
+        _ = try await Self.history()  // a neighbour with the same history, same weeks
+        let history = try await Self.history()
+        try await TestApp.with { (app: TestApp) async throws in
+            let admin = try await Self.signedInAdmin(app, history)
+            func csv(_ report: String, _ query: String = Self.range) async throws -> [[String]] {
+                let response = try await admin.get("/admin/reports/\(report).csv?\(query)")
+                #expect(response.status == .ok)
+                #expect(response.header("Content-Type") == "text/csv; charset=utf-8")
+                #expect(response.header("Content-Disposition")?.hasPrefix("attachment; filename=\"\(history.tenant.slug)-\(report)-2026-03-02-to-") == true)
+                return Self.csvRows(response.body)
+            }
+            #expect(try await csv("work-orders-weekly") == [["week_starting", "opened", "approved", "completed"],
+                                                            ["2026-03-02", "3", "2", "1"], ["2026-03-09", "2", "2", "1"]])
+            #expect(try await csv("work-orders-weekly", Self.range + "&category=Repair") == [
+                ["week_starting", "opened", "approved", "completed"], ["2026-03-02", "2", "2", "1"], ["2026-03-09", "0", "1", "1"]])
+            #expect(try await csv("overdue-weekly") == [["week_starting", "overdue"], ["2026-03-02", "1"], ["2026-03-09", "1"]])
+            #expect(try await csv("overdue-weekly", Self.range + "&category=Repair") == [["week_starting", "overdue"], ["2026-03-02", "0"], ["2026-03-09", "0"]])
+            #expect(try await csv("appointments-weekly") == [
+                ["week_starting", "appointments", "confirmed", "reschedule_requested", "cancelled", "reschedule_rate_percent"],
+                ["2026-03-02", "3", "2", "2", "0", "66.7"], ["2026-03-09", "1", "0", "0", "1", "0"]])
+            #expect(try await csv("subscriber-activity-weekly") == [
+                ["week_starting", "sign_ins", "active_logins", "self_registrations", "emails_not_delivered"],
+                ["2026-03-02", "3", "2", "0", "1"], ["2026-03-09", "1", "1", "1", "1"]])
+            #expect(try await csv("integrations-weekly") == [
+                ["week_starting", "api_sign_ins", "webhooks_delivered", "webhooks_failed"],
+                ["2026-03-02", "0", "2", "0"], ["2026-03-09", "1", "0", "1"]])
+            // One day only: the Monday of week 2.
+            #expect(try await csv("work-orders-weekly", "from=2026-03-09&to=2026-03-09") == [
+                ["week_starting", "opened", "approved", "completed"], ["2026-03-09", "1", "0", "0"]])
+        }
+    }
+
+    @Test("time to approval and to completion: median and 90th percentile by category and by technician")
+    func timesToApprovalAndCompletion() async throws {
+        let history = try await Self.history()
+        try await TestApp.with { (app: TestApp) async throws in
+            let admin = try await Self.signedInAdmin(app, history)
+            let header = ["approved", "approval_median_hours", "approval_p90_hours", "completed", "completion_median_hours", "completion_p90_hours"]
+            let byCategory = Self.csvRows(try await admin.get("/admin/reports/time-by-category.csv?\(Self.range)").body)
+            #expect(byCategory.first == ["category"] + header)
+            // Repair: approvals 2, 4, 456 h → median 4, p90 4 + 0.8 × 452 = 365.6; completions 48, 168 h → 108 and 156.
+            #expect(Set(byCategory.dropFirst()) == [["Install", "1", "24", "24", "0", "", ""],
+                                                    ["Repair", "3", "4", "365.6", "2", "108", "156"]])
+            let byTechnician = Self.csvRows(try await admin.get("/admin/reports/time-by-technician.csv?\(Self.range)").body)
+            #expect(byTechnician.first == ["technician"] + header)
+            #expect(Set(byTechnician.dropFirst()) == [["Terry Tech (\(history.technician.email))", "2", "3", "3.8", "2", "108", "156"],
+                                                      ["(unassigned)", "2", "240", "412.8", "0", "", ""]])
+            let installOnly = Self.csvRows(try await admin.get("/admin/reports/time-by-technician.csv?\(Self.range)&category=Install").body)
+            #expect(Array(installOnly.dropFirst()) == [["(unassigned)", "1", "24", "24", "0", "", ""]])
+        }
+    }
+
+    @Test("the page: a filter form, and per report an accessible SVG chart, the same numbers in a table, and a CSV link with the range")
+    func pageShowsChartsAndTables() async throws {
+        let history = try await Self.history()
+        try await TestApp.with { (app: TestApp) async throws in
+            let admin = try await Self.signedInAdmin(app, history)
+            let page = try await admin.get("/admin/reports?\(Self.range)&category=Repair")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("href=\"/admin/reports\""))  // in the navigation
+            for report in ["work-orders-weekly", "time-by-category", "time-by-technician", "overdue-weekly", "appointments-weekly",
+                           "subscriber-activity-weekly", "integrations-weekly"] {
+                #expect(page.body.contains("<svg id=\"chart-\(report)\" class=\"chart\" role=\"img\" aria-labelledby=\"chart-\(report)-title chart-\(report)-desc\""))
+                #expect(page.body.contains("<title id=\"chart-\(report)-title\">"))
+                #expect(page.body.contains("href=\"/admin/reports/\(report).csv?from=2026-03-02&amp;to=2026-03-15&amp;category=Repair\""))
+            }
+            #expect(!page.body.contains("style="))  // the CSP allows no inline style
+            // Week 1 of Repair orders: 2 opened, 2 approved, 1 completed — in the table and as bar titles.
+            #expect(page.body.contains("<tr><th scope=\"row\">2026-03-02</th><td>2</td><td>2</td><td>1</td></tr>"))
+            #expect(page.body.contains("<title>2026-03-02: Opened 2</title>"))
+            #expect(page.body.contains("<option selected>Repair</option>"))
+            // Without a range: the last twelve weeks up to today.
+            let defaults = try await admin.get("/admin/reports")
+            #expect(defaults.status == .ok)
+            #expect(defaults.body.components(separatedBy: "<title>").count > 12)
+        }
+    }
+
+    @Test("bad filters get a 422 that says what to change; an unknown report is a 404", arguments: [
+        ("from=2026-02-30&to=2026-03-15", "Use a date like 2026-05-31."),
+        ("from=yesterday", "Use a date like 2026-05-31."),
+        ("from=2026-03-15&to=2026-03-02", "The start date (2026-03-15) is after the end date (2026-03-02)."),
+        ("from=2020-01-01&to=2026-03-02", "a report covers at most two years"),
+        ("from=2026-03-02&to=2026-03-15&category=Plumbing", "There is no work-order category named “Plumbing”."),
+        ("from=2026-03-02&to=2026-03-15&category=%27%3B%20DROP%20TABLE%20work_orders%3B--", "There is no work-order category named"),
+    ])
+    func badFilters(query: String, message: String) async throws {
+        let history = try await Self.history()
+        try await TestApp.with { (app: TestApp) async throws in
+            let admin = try await Self.signedInAdmin(app, history)
+            for path in ["/admin/reports?\(query)", "/admin/reports/work-orders-weekly.csv?\(query)"] {
+                let response = try await admin.get(path)
+                #expect(response.status == .unprocessableContent, "\(path)")
+                #expect(response.body.contains(message.replacingOccurrences(of: "“", with: "&#8220;")) || response.body.contains(message), "\(path)")
+                #expect(response.header("Content-Type")?.hasPrefix("text/csv") != true)
+            }
+            #expect(try await admin.get("/admin/reports/no-such-report.csv").status == .notFound)
+            #expect(try await admin.get("/admin/reports/work-orders-weekly").status == .notFound)
+            // Nothing was downloaded, so nothing was audited.
+            let downloads = try await history.tenant.transaction { tx in
+                try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'report.downloaded'", as: Int.self)
+            }
+            #expect(downloads == 0)
+        }
+    }
+
+    @Test("technicians and agents get 403 and no numbers; a download is audited")
+    func onlyAdmins() async throws {
+        let history = try await Self.history()
+        let agent = try await history.tenant.staff(role: .agent)
+        try await TestApp.with { (app: TestApp) async throws in
+            for person in [history.technician, agent] {
+                let browser = Browser(app: app, host: history.tenant.host)
+                try await browser.signInStaff(person.email)
+                for path in ["/admin/reports?\(Self.range)", "/admin/reports/work-orders-weekly.csv?\(Self.range)"] {
+                    let response = try await browser.get(path)
+                    #expect(response.status == .forbidden, "\(person.role) \(path)")
+                    #expect(!response.body.contains("week_starting") && !response.body.contains("<svg id=\"chart-"))
+                }
+                #expect(!(try await browser.get("/admin").body.contains("href=\"/admin/reports\"")))
+            }
+            let admin = try await Self.signedInAdmin(app, history)
+            _ = try await admin.get("/admin/reports/overdue-weekly.csv?\(Self.range)")
+            let audited = try await history.tenant.transaction { tx in
+                try await tx.rows("SELECT actor_label, target_id, details->>'from' AS f FROM audit_events WHERE action = 'report.downloaded'").map {
+                    [try $0.decode("actor_label", as: String.self), try $0.decode("target_id", as: String.self), try $0.decode("f", as: String.self)]
+                }
+            }
+            #expect(audited == [[history.admin.email, "overdue-weekly", "2026-03-02"]])
+        }
+    }
+
+    @Test("a category name that looks like a formula stays text in the CSV")
+    func formulaNamesStayText() async throws {
+        let history = try await Self.history(categories: ["=HYPERLINK(\"http://evil.example\")", "Repair"])
+        try await history.tenant.transaction { tx in
+            try await tx.execute("UPDATE work_orders SET category = '=HYPERLINK(\"http://evil.example\")' WHERE category = 'Install'")
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let admin = try await Self.signedInAdmin(app, history)
+            let body = try await admin.get("/admin/reports/time-by-category.csv?\(Self.range)").body
+            #expect(body.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\",1,24,24,0,,\r\n"))
+            #expect(!body.contains("\r\n=HYPERLINK"))
+        }
+    }
+}

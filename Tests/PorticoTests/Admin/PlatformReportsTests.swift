@@ -8,22 +8,22 @@ import Testing
 /// migration 0036's counting functions, for operators only.
 @Suite("Operator: platform reports")
 struct PlatformReportsTests {
-    /// A tenant that joined in the week of Monday 2001-01-01 (a week no other test uses) with
+    /// A tenant that joined in the week of `monday` (each test its own long-past week) with
     /// two subscriber logins that week and three work orders: two submitted that week (one of
     /// them still open), one draft.
-    static func oldTenant() async throws -> TestTenant {
+    static func oldTenant(monday: String) async throws -> TestTenant {
         let tenant = try await TestTenant.create()
         let database = try await TestCluster.database()
-        try await database.appPool.query("UPDATE tenants SET created_at = '2001-01-03 10:00Z' WHERE id = \(tenant.id)")
+        try await database.appPool.query("UPDATE tenants SET created_at = \(monday)::date + interval '2 days 10 hours' WHERE id = \(tenant.id)")
         let (organization, first) = try await tenant.subscriber(name: "Ada Early")
         let (_, second) = try await tenant.subscriber(name: "Bo Early")
         try await tenant.transaction { tx in
-            try await tx.execute("UPDATE customers SET created_at = '2001-01-02 10:00Z' WHERE id IN (\(first.id), \(second.id))")
-            for (number, status, submitted) in [(1001, "submitted", "2001-01-04 10:00Z" as String?), (1002, "completed", "2001-01-05 10:00Z"),
-                                                (1003, "draft", nil)] {
+            try await tx.execute("UPDATE customers SET created_at = \(monday)::date + interval '1 day' WHERE id IN (\(first.id), \(second.id))")
+            for (number, status, submitted) in [(1001, "submitted", "3 days" as String?), (1002, "completed", "4 days"), (1003, "draft", nil)] {
                 try await tx.execute("""
                     INSERT INTO work_orders (tenant_id, number, organization_id, title, status, submitted_at, created_at, created_by_customer_id)
-                    VALUES (\(tx.tenant), \(number), \(organization.id), 'Old order', \(status), \(submitted)::timestamptz, '2001-01-04 09:00Z', \(first.id))
+                    VALUES (\(tx.tenant), \(number), \(organization.id), 'Old order', \(status), \(monday)::date + \(submitted)::interval,
+                            \(monday)::date + interval '3 days', \(first.id))
                     """)
             }
         }
@@ -32,7 +32,7 @@ struct PlatformReportsTests {
 
     @Test("an operator sees each tenant's counts and weekly growth as charts, tables and CSV")
     func operatorReports() async throws {
-        let tenant = try await Self.oldTenant()
+        let tenant = try await Self.oldTenant(monday: "2001-01-01")
         try await TestApp.with { (app: TestApp) async throws in
             let (browser, _) = try await LifecycleSupport.signedInOperator(app)
             let growth = try await browser.get("/operator/reports/platform-growth.csv?from=2001-01-01&to=2001-01-14")
@@ -62,7 +62,7 @@ struct PlatformReportsTests {
 
     @Test("the reports are not on tenant hosts, and the application role still reads no other tenant's rows")
     func notForTenantsOrTheAppRole() async throws {
-        let tenant = try await Self.oldTenant()
+        let tenant = try await Self.oldTenant(monday: "2003-01-06")
         let admin = try await tenant.staff(role: .admin)
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)

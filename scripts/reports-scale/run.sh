@@ -11,7 +11,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 portico=${PORTICO_BIN:-$(cd "$here/../.." && swift build --show-bin-path)/portico}
 export PORTICO_DATA_DIR=${1:-/tmp/portico-reports-scale}
 mkdir -p "$PORTICO_DATA_DIR"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+PORTICO_INTERNAL_PORT=$(free_port)
+export PORTICO_INTERNAL_PORT
 server_pid=
 stop() { if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=; fi; }
 trap stop EXIT

@@ -91,7 +91,8 @@ BEGIN
 END;
 $$;
 CREATE INDEX customers_created ON customers (created_at);
-CREATE INDEX work_orders_created_platform ON work_orders (created_at);
+-- Growth counts by creation time across tenants (index-only: the flag is in the predicate).
+CREATE INDEX work_orders_created_platform ON work_orders (created_at) WHERE submitted_at IS NOT NULL;
 
 -- Per tenant: accounts, logins, work orders (all and open), and when the last order came in.
 CREATE FUNCTION portico_platform_tenant_usage() RETURNS TABLE (
@@ -113,21 +114,32 @@ BEGIN
 END;
 $$;
 
--- Per week (Mondays) from the week of `since` to the week of `until`: new tenants, new
--- logins, new work orders.
+-- Per week (Mondays, UTC) from the week of `since` to the week of `until`: new tenants, new
+-- logins, new work orders. One pass over each table's range (not one scan per week: at
+-- a million work orders that took 6 s for two years).
 CREATE FUNCTION portico_platform_growth(since date, until date) RETURNS TABLE (week date, tenants bigint, customers bigint, work_orders bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
 BEGIN
     PERFORM set_config('portico.platform_report', 'on', true);
     RETURN QUERY
-    SELECT (g.week AT TIME ZONE 'UTC')::date,
-           (SELECT count(*) FROM tenants t WHERE t.created_at >= g.week AND t.created_at < g.week + interval '7 days'),
-           (SELECT count(*) FROM customers c WHERE c.created_at >= g.week AND c.created_at < g.week + interval '7 days'),
-           (SELECT count(*) FROM work_orders w WHERE w.created_at >= g.week AND w.created_at < g.week + interval '7 days'
-                                                 AND w.submitted_at IS NOT NULL)
-            -- Weeks in UTC, whatever the session's time zone.
-      FROM generate_series(date_trunc('week', since::timestamp) AT TIME ZONE 'UTC', date_trunc('week', until::timestamp) AT TIME ZONE 'UTC',
-                           interval '7 days') AS g(week);
+    WITH weeks AS (
+        SELECT generate_series(date_trunc('week', since::timestamp), date_trunc('week', until::timestamp), interval '7 days') AS monday
+    ), bounds AS (
+        SELECT min(monday) AT TIME ZONE 'UTC' AS lo, (max(monday) + interval '7 days') AT TIME ZONE 'UTC' AS hi FROM weeks
+    ), t AS (
+        SELECT date_trunc('week', x.created_at AT TIME ZONE 'UTC') AS monday, count(*) AS n
+          FROM tenants x, bounds b WHERE x.created_at >= b.lo AND x.created_at < b.hi GROUP BY 1
+    ), c AS (
+        SELECT date_trunc('week', x.created_at AT TIME ZONE 'UTC') AS monday, count(*) AS n
+          FROM customers x, bounds b WHERE x.created_at >= b.lo AND x.created_at < b.hi GROUP BY 1
+    ), w AS (
+        SELECT date_trunc('week', x.created_at AT TIME ZONE 'UTC') AS monday, count(*) AS n
+          FROM work_orders x, bounds b WHERE x.created_at >= b.lo AND x.created_at < b.hi AND x.submitted_at IS NOT NULL GROUP BY 1
+    )
+    SELECT weeks.monday::date, coalesce(t.n, 0), coalesce(c.n, 0), coalesce(w.n, 0)
+      FROM weeks LEFT JOIN t USING (monday) LEFT JOIN c USING (monday) LEFT JOIN w USING (monday)
+     ORDER BY weeks.monday;
     PERFORM set_config('portico.platform_report', 'off', true);
 END;
 $$;

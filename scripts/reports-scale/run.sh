@@ -45,6 +45,7 @@ SELECT t.id, 'admin@scale.example', 'Scale Admin', 'admin', 'active', a.password
 SQL
 fi
 psql "$db" -q <<'SQL'
+LOAD 'auto_explain';  -- so ALTER SYSTEM knows its settings
 ALTER SYSTEM SET session_preload_libraries = 'auto_explain';
 ALTER SYSTEM SET auto_explain.log_min_duration = 0;
 ALTER SYSTEM SET auto_explain.log_analyze = on;

@@ -107,17 +107,35 @@ enum TenantReports {
     /// At the end of each week (or now, for the current week): how many submitted orders were
     /// past their due date and not closed. Uses `closed_at` (migration 0036), so an order
     /// completed since still counts as overdue in the weeks it was.
+    ///
+    /// One pass over the tenant's dated orders (an index-only scan), not one per week: an
+    /// order is overdue at the end of every week from the later of its due date's week and
+    /// its submission's week up to (not including) the week it closed, so the weekly counts
+    /// are a running sum of "became overdue" minus "closed" per week. Orders due today or
+    /// later are not overdue now, nor at the end of any earlier week.
     static func overdueWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
         let result = try await tx.rows("""
             WITH weeks AS (\(filter.weeks)),
-            moments AS (SELECT week, least((week + interval '7 days') AT TIME ZONE 'UTC', now()) AS at FROM weeks)
-            SELECT to_char(m.week, 'YYYY-MM-DD'),
-                   (SELECT count(*) FROM work_orders w
-                     WHERE w.tenant_id = \(tx.tenant) AND w.due_date IS NOT NULL AND w.submitted_at IS NOT NULL
-                       AND w.due_date < (m.at AT TIME ZONE 'UTC')::date AND w.submitted_at < m.at
-                       AND (w.closed_at IS NULL OR w.closed_at >= m.at) AND \(filter.categoryMatches("w.category")))
-              FROM moments m
-             ORDER BY m.week
+            bounds AS (SELECT min(week) AS first, max(week) AS last FROM weeks),
+            spans AS (
+                SELECT greatest(date_trunc('week', w.due_date::timestamp), \(ReportFilter.week("w.submitted_at"))) AS starts,
+                       \(ReportFilter.week("w.closed_at")) AS ends
+                  FROM work_orders w, bounds r
+                 WHERE w.tenant_id = \(tx.tenant) AND w.due_date IS NOT NULL AND w.submitted_at IS NOT NULL
+                   AND w.due_date < (now() AT TIME ZONE 'UTC')::date AND w.due_date < (r.last + interval '7 days')::date
+                   AND (w.closed_at IS NULL OR w.closed_at >= (r.first + interval '7 days') AT TIME ZONE 'UTC')
+                   AND \(filter.categoryMatches("w.category"))
+            ),
+            changes AS (
+                SELECT greatest(s.starts, r.first) AS week, count(*) AS d FROM spans s, bounds r
+                 WHERE s.ends IS NULL OR s.ends > s.starts GROUP BY 1
+                UNION ALL
+                SELECT greatest(s.ends, r.first), -count(*) FROM spans s, bounds r WHERE s.ends > s.starts GROUP BY 1
+            ),
+            net AS (SELECT week, sum(d) AS d FROM changes GROUP BY week)
+            SELECT to_char(weeks.week, 'YYYY-MM-DD'), sum(coalesce(n.d, 0)) OVER (ORDER BY weeks.week)
+              FROM weeks LEFT JOIN net n USING (week)
+             ORDER BY weeks.week
             """)
         return ReportTable(id: "overdue-weekly", title: "Overdue work orders",
                            summary: "Open work orders past their due date at the end of each week (for the current week: now).",

@@ -1,5 +1,5 @@
 import Foundation
-import Portico
+@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
@@ -155,6 +155,42 @@ struct ReportsTests {
             // One day only: the Monday of week 2.
             #expect(try await csv("work-orders-weekly", "from=2026-03-09&to=2026-03-09") == [
                 ["week_starting", "opened", "approved", "completed"], ["2026-03-09", "1", "0", "0"]])
+        }
+    }
+
+    @Test("overdue at the end of each week: overdue since before the range, due before it was submitted, closed before its due date, closed exactly at a week's end, due later")
+    func overdueEdges() async throws {
+        let tenant = try await TestTenant.create()
+        let admin = try await tenant.staff(role: .admin)
+        let (organization, _) = try await tenant.subscriber()
+        try await tenant.transaction { tx in
+            // (number, submitted, due, closed): due dates as SQL on the UTC date of today where relative.
+            let orders: [(Int, String, SQL, String?)] = [
+                (1001, "2026-02-01 10:00Z", "'2026-02-10'::date", nil),                    // A: overdue since February
+                (1002, "2026-02-01 10:00Z", "'2026-03-20'::date", "2026-03-01 10:00Z"),     // B: closed before its due date: never
+                (1003, "2026-03-04 10:00Z", "'2026-03-01'::date", nil),                    // C: due before it was submitted: from its submission
+                (1004, "2026-03-03 10:00Z", "(now() AT TIME ZONE 'UTC')::date + 10", nil), // D: due later: never
+                (1005, "2026-03-02 10:00Z", "'2026-03-08'::date", "2026-03-09 00:00Z"),     // E: due Sunday, closed at the week's end: week 1
+                (1006, "2026-03-02 10:00Z", "(now() AT TIME ZONE 'UTC')::date - 1", nil),  // F: due yesterday: overdue now
+                (1007, "2026-03-02 10:00Z", "(now() AT TIME ZONE 'UTC')::date + 1", nil),  // G: due tomorrow: not yet
+            ]
+            for (number, submitted, due, closed) in orders {
+                try await tx.execute("""
+                    INSERT INTO work_orders (tenant_id, number, organization_id, title, status, submitted_at, due_date, closed_at, created_by_staff_id)
+                    VALUES (\(tx.tenant), \(number), \(organization.id), 'Dated', \(closed == nil ? "approved" : "completed"),
+                            \(submitted)::timestamptz, \(due), \(closed)::timestamptz, \(admin.id))
+                    """)
+            }
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let browser = Browser(app: app, host: tenant.host)
+            try await browser.signInStaff(admin.email)
+            let weeks = Self.csvRows(try await browser.get("/admin/reports/overdue-weekly.csv?\(Self.range)").body)
+            // Weeks 1 and 2 end in the past, before F's and G's due dates.
+            #expect(weeks == [["week_starting", "overdue"], ["2026-03-02", "3"], ["2026-03-09", "2"]])  // A C E, then A C
+            let today = ReportFilter.day(Date())
+            let now = Self.csvRows(try await browser.get("/admin/reports/overdue-weekly.csv?from=\(today)&to=\(today)").body)
+            #expect(now.count == 2 && now[1].last == "3", "\(now)")  // A, C and F
         }
     }
 

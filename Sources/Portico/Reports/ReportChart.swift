@@ -9,7 +9,7 @@ struct ReportChart: Sendable {
     struct Bar: Sendable { let x: String; let y: String; let width: String; let height: String; let series: Int; let tip: String }
     struct Tick: Sendable { let y: String; let labelY: String; let label: String }
     struct XLabel: Sendable { let x: String; let text: String }
-    struct Legend: Sendable { let x: String; let swatchX: String; let series: Int; let text: String }
+    struct Legend: Sendable { let x: String; let y: String; let swatchX: String; let swatchY: String; let series: Int; let text: String }
 
     let id: String
     let title: String
@@ -20,12 +20,14 @@ struct ReportChart: Sendable {
     // numbers on the left and the week labels below.
     static let left = 56.0
     static let right = 712.0
-    static let top = 30.0
+    static let top = 44.0
     static let bottom = 236.0
-    var left: Double { Self.left }
-    var right: Double { Self.right }
-    var axisY: String { Self.point(Self.bottom) }
-    var labelsY: String { Self.point(Self.bottom + 18) }
+    // Stored, not computed: templates read values by reflection, which sees stored ones only.
+    let plotLeft = ReportChart.point(ReportChart.left)
+    let plotRight = ReportChart.point(ReportChart.right)
+    let axisY = ReportChart.point(ReportChart.bottom)
+    let labelsY = ReportChart.point(ReportChart.bottom + 18)
+    let unitY = ReportChart.point(ReportChart.bottom + 36)
     var unitLabel: String
     let bars: [Bar]
     let ticks: [Tick]
@@ -71,11 +73,19 @@ struct ReportChart: Sendable {
         }
         self.bars = bars
         xLabels = labels
+        // Legend entries left to right, wrapping to a second row when the first is full.
         var legendX = left
+        var legendRow = 0.0
         legend = charted.enumerated().map { position, column in
             let text = table.columns[column].title
-            defer { legendX += 24 + Double(text.count) * 7 }
-            return Legend(x: Self.point(legendX + 16), swatchX: Self.point(legendX), series: position, text: text)
+            let width = 24 + Double(text.count) * 6.5
+            if legendX + width > right && legendX > left {
+                legendX = left
+                legendRow += 1
+            }
+            defer { legendX += width }
+            return Legend(x: Self.point(legendX + 16), y: Self.point(18 + 16 * legendRow), swatchX: Self.point(legendX),
+                          swatchY: Self.point(8 + 16 * legendRow), series: position, text: text)
         }
     }
 

@@ -32,11 +32,17 @@ struct ReportChartTests {
         #expect(chart.ticks.map(\.label) == ["0", "2.5", "5", "7.5", "10"])
         #expect(chart.bars.count == 4)
         #expect(chart.bars.map(\.series) == [0, 1, 0, 1])
-        #expect(chart.bars[0].height == "206.0" && chart.bars[0].y == "30.0")  // the largest reaches the top
-        #expect(chart.bars[1].height == "103.0")
+        #expect(chart.bars[0].height == "192.0" && chart.bars[0].y == "44.0")  // the largest reaches the top
+        #expect(chart.bars[1].height == "96.0")
         #expect(chart.bars[3].height == "0.0" && chart.bars[3].tip == "2026-03-09: B –")
         #expect(chart.xLabels.map(\.text) == ["2 Mar", "9 Mar"])
         #expect(chart.legend.map(\.text) == ["A", "B"])
+        // Four long names do not fit one row: the legend wraps instead of running off the chart.
+        let long = ReportTable(id: "long", title: "Long", summary: "", label: .init(key: "k", title: "K"),
+                               columns: ["Median hours to approval", "90th percentile hours to approval", "Median hours to completion",
+                                         "90th percentile hours to completion"].map { .init(key: $0, title: $0) },
+                               unit: "hours", rows: [])
+        #expect(ReportChart(long).legend.map(\.swatchY) == ["8.0", "8.0", "8.0", "24.0"])
         #expect(ReportChart.niceCeiling(0) == 4 && ReportChart.niceCeiling(13) == 20 && ReportChart.niceCeiling(365.6) == 400
                 && ReportChart.niceCeiling(401) == 500)
         #expect(table.csv == "week,a,b,rate\r\n2026-03-02,10,5,99\r\n2026-03-09,0,,\r\n")

@@ -229,6 +229,10 @@ struct ReportsTests {
                 #expect(page.body.contains("href=\"/admin/reports/\(report).csv?from=2026-03-02&amp;to=2026-03-15&amp;category=Repair\""))
             }
             #expect(!page.body.contains("style="))  // the CSP allows no inline style
+            // Every coordinate filled in (templates see stored properties only).
+            for attribute in ["x", "y", "x1", "x2", "y1", "y2", "width", "height"] {
+                #expect(!page.body.contains(" \(attribute)=\"\""), "empty \(attribute)")
+            }
             // Week 1 of Repair orders: 2 opened, 2 approved, 1 completed — in the table and as bar titles.
             #expect(page.body.contains("<tr><th scope=\"row\">2026-03-02</th><td>2</td><td>2</td><td>1</td></tr>"))
             #expect(page.body.contains("<title>2026-03-02: Opened 2</title>"))

@@ -9,8 +9,9 @@ import Testing
 /// never counts.
 @Suite("Admin: reports")
 struct ReportsTests {
-    /// Two weeks, Monday 2026-03-02 to Sunday 2026-03-15, of a tenant with two categories
-    /// and one technician:
+    /// Two weeks, from the Monday four weeks before this one (`base`; the table writes it as
+    /// 2026-03-02, and every date as if it were) to the Sunday after next, of a tenant with two
+    /// categories and one technician:
     ///
     /// | #    | category | submitted     | approved     | completed    | other |
     /// |------|----------|---------------|--------------|--------------|-------|
@@ -23,16 +24,27 @@ struct ReportsTests {
     /// | 1007 | Repair   | draft         |              |              | never submitted |
     ///
     /// Appointments: week 1 one confirmed, one asked to move, one asked to move then
-    /// confirmed; week 2 one cancelled. Subscribers: week 1 three web sign-ins by two people
-    /// and an undeliverable email; week 2 one app sign-in, one self-registration, one refused
-    /// email and one sent. Webhooks: week 1 two delivered, week 2 one given up.
+    /// confirmed; week 2 one cancelled. Subscribers: week 1 three web sign-ins by two people;
+    /// week 2 one app sign-in and one self-registration (and, in the last two weeks, one
+    /// given-up email, one refused and one sent). Webhooks: week 1 two delivered, week 2 one
+    /// given up.
     struct History {
         let tenant: TestTenant
         let admin: StaffUser
         let technician: StaffUser
     }
 
-    static let range = "from=2026-03-02&to=2026-03-15"
+    /// The Monday four weeks before this week's (UTC): the fixture's first day, written
+    /// 2026-03-02 in the table above. Recent, so no maintenance or retention job removes the
+    /// fixture's rows while a long test run goes on.
+    static let base: Date = {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar.dateInterval(of: .weekOfYear, for: Date())!.start.addingTimeInterval(-28 * 86_400)
+    }()
+    /// The day `offset` days after `base`, as `YYYY-MM-DD`.
+    static func d(_ offset: Int) -> String { ReportFilter.day(base.addingTimeInterval(Double(offset) * 86_400)) }
+    static let range = "from=\(Self.d(0))&to=\(Self.d(13))"
 
     static func history(categories: [String] = ["Repair", "Install"]) async throws -> History {
         let tenant = try await TestTenant.create()
@@ -54,14 +66,14 @@ struct ReportsTests {
                             \(assignee), \(admin.id))
                     """)
             }
-            try await order(1001, "Repair", status: "completed", submitted: "2026-03-02 10:00Z", approved: "2026-03-02 12:00Z",
-                            completed: "2026-03-04 10:00Z", closed: "2026-03-04 10:00Z", assignee: technician.id)
-            try await order(1002, "Repair", status: "completed", submitted: "2026-03-03 08:00Z", approved: "2026-03-03 12:00Z",
-                            completed: "2026-03-10 08:00Z", closed: "2026-03-10 08:00Z", assignee: technician.id)
-            try await order(1003, "Install", status: "approved", submitted: "2026-03-09 09:00Z", approved: "2026-03-10 09:00Z")
-            try await order(1004, "Install", status: "submitted", submitted: "2026-03-10 00:00Z", due: "2026-03-12")
-            try await order(1005, "Repair", status: "approved", submitted: "2026-02-20 00:00Z", approved: "2026-03-11 00:00Z")
-            try await order(1006, "Install", status: "cancelled", submitted: "2026-03-02 09:00Z", due: "2026-03-05", closed: "2026-03-11 09:00Z")
+            try await order(1001, "Repair", status: "completed", submitted: "\(Self.d(0)) 10:00Z", approved: "\(Self.d(0)) 12:00Z",
+                            completed: "\(Self.d(2)) 10:00Z", closed: "\(Self.d(2)) 10:00Z", assignee: technician.id)
+            try await order(1002, "Repair", status: "completed", submitted: "\(Self.d(1)) 08:00Z", approved: "\(Self.d(1)) 12:00Z",
+                            completed: "\(Self.d(8)) 08:00Z", closed: "\(Self.d(8)) 08:00Z", assignee: technician.id)
+            try await order(1003, "Install", status: "approved", submitted: "\(Self.d(7)) 09:00Z", approved: "\(Self.d(8)) 09:00Z")
+            try await order(1004, "Install", status: "submitted", submitted: "\(Self.d(8)) 00:00Z", due: "\(Self.d(10))")
+            try await order(1005, "Repair", status: "approved", submitted: "\(Self.d(-10)) 00:00Z", approved: "\(Self.d(9)) 00:00Z")
+            try await order(1006, "Install", status: "cancelled", submitted: "\(Self.d(0)) 09:00Z", due: "\(Self.d(3))", closed: "\(Self.d(9)) 09:00Z")
             try await order(1007, "Repair", status: "draft", submitted: nil)
 
             func appointment(_ starts: String, _ statuses: [String]) async throws {
@@ -73,10 +85,10 @@ struct ReportsTests {
                     try await tx.execute("UPDATE appointments SET status = \(status) WHERE tenant_id = \(tx.tenant) AND id = \(id)")
                 }
             }
-            try await appointment("2026-03-03 09:00Z", ["confirmed"])
-            try await appointment("2026-03-04 09:00Z", ["reschedule_requested"])
-            try await appointment("2026-03-05 09:00Z", ["reschedule_requested", "confirmed"])
-            try await appointment("2026-03-12 09:00Z", ["cancelled"])
+            try await appointment("\(Self.d(1)) 09:00Z", ["confirmed"])
+            try await appointment("\(Self.d(2)) 09:00Z", ["reschedule_requested"])
+            try await appointment("\(Self.d(3)) 09:00Z", ["reschedule_requested", "confirmed"])
+            try await appointment("\(Self.d(10)) 09:00Z", ["cancelled"])
 
             func audit(_ action: String, _ who: UUID, _ at: String, api: Bool = false) async throws {
                 try await tx.execute("""
@@ -84,25 +96,28 @@ struct ReportsTests {
                     VALUES (\(tx.tenant), \(at)::timestamptz, 'customer', \(who), \(action), \(api ? "{\"channel\":\"api\"}" : "{}")::jsonb)
                     """)
             }
-            try await audit("signin.success", customer.id, "2026-03-02 08:00Z")
-            try await audit("signin.success", customer.id, "2026-03-06 08:00Z")
-            try await audit("signin.success", other.id, "2026-03-08 23:59Z")
-            try await audit("signin.failure", other.id, "2026-03-08 23:00Z")
-            try await audit("signin.success", other.id, "2026-03-12 08:00Z", api: true)
-            try await audit("register", other.id, "2026-03-13 08:00Z")
-            for (status, at) in [("dead", "2026-03-03 10:00Z"), ("failed", "2026-03-10 10:00Z"), ("sent", "2026-03-10 11:00Z")] {
+            try await audit("signin.success", customer.id, "\(Self.d(0)) 08:00Z")
+            try await audit("signin.success", customer.id, "\(Self.d(4)) 08:00Z")
+            try await audit("signin.success", other.id, "\(Self.d(6)) 23:59Z")
+            try await audit("signin.failure", other.id, "\(Self.d(6)) 23:00Z")
+            try await audit("signin.success", other.id, "\(Self.d(10)) 08:00Z", api: true)
+            try await audit("register", other.id, "\(Self.d(11)) 08:00Z")
+            // Undeliverable emails in the last two weeks: the maintenance job removes refused and
+            // given-up messages after 90 days, so these cannot sit in March with the rest.
+            for (status, age) in [("dead", "1 day"), ("failed", "8 days"), ("sent", "1 day")] {
                 try await tx.execute("""
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status, created_at)
-                    VALUES (\(tx.tenant), 'work_order.approved', 'robin@example.net', 'Approved', 'x', \("<\(UUID())@test>"), \(status), \(at)::timestamptz)
+                    VALUES (\(tx.tenant), 'work_order.approved', 'robin@example.net', 'Approved', 'x', \("<\(UUID())@test>"), \(status),
+                            now() - \(age)::interval)
                     """)
             }
             let endpoint = try #require(try await tx.first("""
                 INSERT INTO webhook_endpoints (tenant_id, url, events, secret) VALUES (\(tx.tenant), 'https://hooks.example.net/in', '{work_order.created}',
                     \(String(repeating: "ab", count: 32))) RETURNING id
                 """)?.decode("id", as: UUID.self))
-            for (status, created, delivered) in [("delivered", "2026-03-03 10:00Z", "2026-03-03 10:00Z" as String?),
-                                                 ("delivered", "2026-03-04 10:00Z", "2026-03-04 10:01Z"),
-                                                 ("dead", "2026-03-11 10:00Z", nil)] {
+            for (status, created, delivered) in [("delivered", "\(Self.d(1)) 10:00Z", "\(Self.d(1)) 10:00Z" as String?),
+                                                 ("delivered", "\(Self.d(2)) 10:00Z", "\(Self.d(2)) 10:01Z"),
+                                                 ("dead", "\(Self.d(9)) 10:00Z", nil)] {
                 try await tx.execute("""
                     INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload, status, created_at, delivered_at)
                     VALUES (\(tx.tenant), \(endpoint), gen_random_uuid(), 'work_order.created', '{}', \(status), \(created)::timestamptz,
@@ -134,27 +149,31 @@ struct ReportsTests {
                 let response = try await admin.get("/admin/reports/\(report).csv?\(query)")
                 #expect(response.status == .ok)
                 #expect(response.header("Content-Type") == "text/csv; charset=utf-8")
-                #expect(response.header("Content-Disposition")?.hasPrefix("attachment; filename=\"\(history.tenant.slug)-\(report)-2026-03-") == true)
+                #expect(response.header("Content-Disposition")?.hasPrefix("attachment; filename=\"\(history.tenant.slug)-\(report)-") == true)
                 return Self.csvRows(response.body)
             }
             #expect(try await csv("work-orders-weekly") == [["week_starting", "opened", "approved", "completed"],
-                                                            ["2026-03-02", "3", "2", "1"], ["2026-03-09", "2", "2", "1"]])
+                                                            ["\(Self.d(0))", "3", "2", "1"], ["\(Self.d(7))", "2", "2", "1"]])
             #expect(try await csv("work-orders-weekly", Self.range + "&category=Repair") == [
-                ["week_starting", "opened", "approved", "completed"], ["2026-03-02", "2", "2", "1"], ["2026-03-09", "0", "1", "1"]])
-            #expect(try await csv("overdue-weekly") == [["week_starting", "overdue"], ["2026-03-02", "1"], ["2026-03-09", "1"]])
-            #expect(try await csv("overdue-weekly", Self.range + "&category=Repair") == [["week_starting", "overdue"], ["2026-03-02", "0"], ["2026-03-09", "0"]])
+                ["week_starting", "opened", "approved", "completed"], ["\(Self.d(0))", "2", "2", "1"], ["\(Self.d(7))", "0", "1", "1"]])
+            #expect(try await csv("overdue-weekly") == [["week_starting", "overdue"], ["\(Self.d(0))", "1"], ["\(Self.d(7))", "1"]])
+            #expect(try await csv("overdue-weekly", Self.range + "&category=Repair") == [["week_starting", "overdue"], ["\(Self.d(0))", "0"], ["\(Self.d(7))", "0"]])
             #expect(try await csv("appointments-weekly") == [
                 ["week_starting", "appointments", "confirmed", "reschedule_requested", "cancelled", "reschedule_rate_percent"],
-                ["2026-03-02", "3", "2", "2", "0", "66.7"], ["2026-03-09", "1", "0", "0", "1", "0"]])
+                ["\(Self.d(0))", "3", "2", "2", "0", "66.7"], ["\(Self.d(7))", "1", "0", "0", "1", "0"]])
             #expect(try await csv("subscriber-activity-weekly") == [
                 ["week_starting", "sign_ins", "active_logins", "self_registrations", "emails_not_delivered"],
-                ["2026-03-02", "3", "2", "0", "1"], ["2026-03-09", "1", "1", "1", "1"]])
+                ["\(Self.d(0))", "3", "2", "0", "0"], ["\(Self.d(7))", "1", "1", "1", "0"]])
+            // The last two weeks: one refused and one given-up email (the sent one does not count).
+            let recent = try await csv("subscriber-activity-weekly",
+                                       "from=\(ReportFilter.day(Date().addingTimeInterval(-13 * 86_400)))&to=\(ReportFilter.day(Date()))")
+            #expect(recent.dropFirst().reduce(0) { $0 + (Int($1[4]) ?? 0) } == 2, "\(recent)")
             #expect(try await csv("integrations-weekly") == [
                 ["week_starting", "api_sign_ins", "webhooks_delivered", "webhooks_failed"],
-                ["2026-03-02", "0", "2", "0"], ["2026-03-09", "1", "0", "1"]])
+                ["\(Self.d(0))", "0", "2", "0"], ["\(Self.d(7))", "1", "0", "1"]])
             // One day only: the Monday of week 2.
-            #expect(try await csv("work-orders-weekly", "from=2026-03-09&to=2026-03-09") == [
-                ["week_starting", "opened", "approved", "completed"], ["2026-03-09", "1", "0", "0"]])
+            #expect(try await csv("work-orders-weekly", "from=\(Self.d(7))&to=\(Self.d(7))") == [
+                ["week_starting", "opened", "approved", "completed"], ["\(Self.d(7))", "1", "0", "0"]])
         }
     }
 
@@ -166,13 +185,13 @@ struct ReportsTests {
         try await tenant.transaction { tx in
             // (number, submitted, due, closed): due dates as SQL on the UTC date of today where relative.
             let orders: [(Int, String, SQL, String?)] = [
-                (1001, "2026-02-01 10:00Z", "'2026-02-10'::date", nil),                    // A: overdue since February
-                (1002, "2026-02-01 10:00Z", "'2026-03-20'::date", "2026-03-01 10:00Z"),     // B: closed before its due date: never
-                (1003, "2026-03-04 10:00Z", "'2026-03-01'::date", nil),                    // C: due before it was submitted: from its submission
-                (1004, "2026-03-03 10:00Z", "(now() AT TIME ZONE 'UTC')::date + 10", nil), // D: due later: never
-                (1005, "2026-03-02 10:00Z", "'2026-03-08'::date", "2026-03-09 00:00Z"),     // E: due Sunday, closed at the week's end: week 1
-                (1006, "2026-03-02 10:00Z", "(now() AT TIME ZONE 'UTC')::date - 1", nil),  // F: due yesterday: overdue now
-                (1007, "2026-03-02 10:00Z", "(now() AT TIME ZONE 'UTC')::date + 1", nil),  // G: due tomorrow: not yet
+                (1001, "\(Self.d(-29)) 10:00Z", "\(Self.d(-20))::date", nil),                    // A: overdue since February
+                (1002, "\(Self.d(-29)) 10:00Z", "\(Self.d(18))::date", "\(Self.d(-1)) 10:00Z"),     // B: closed before its due date: never
+                (1003, "\(Self.d(2)) 10:00Z", "\(Self.d(-1))::date", nil),                    // C: due before it was submitted: from its submission
+                (1004, "\(Self.d(1)) 10:00Z", "(now() AT TIME ZONE 'UTC')::date + 10", nil), // D: due later: never
+                (1005, "\(Self.d(0)) 10:00Z", "\(Self.d(6))::date", "\(Self.d(7)) 00:00Z"),     // E: due Sunday, closed at the week's end: week 1
+                (1006, "\(Self.d(0)) 10:00Z", "(now() AT TIME ZONE 'UTC')::date - 1", nil),  // F: due yesterday: overdue now
+                (1007, "\(Self.d(0)) 10:00Z", "(now() AT TIME ZONE 'UTC')::date + 1", nil),  // G: due tomorrow: not yet
             ]
             for (number, submitted, due, closed) in orders {
                 try await tx.execute("""
@@ -187,7 +206,7 @@ struct ReportsTests {
             try await browser.signInStaff(admin.email)
             let weeks = Self.csvRows(try await browser.get("/admin/reports/overdue-weekly.csv?\(Self.range)").body)
             // Weeks 1 and 2 end in the past, before F's and G's due dates.
-            #expect(weeks == [["week_starting", "overdue"], ["2026-03-02", "3"], ["2026-03-09", "2"]])  // A C E, then A C
+            #expect(weeks == [["week_starting", "overdue"], ["\(Self.d(0))", "3"], ["\(Self.d(7))", "2"]])  // A C E, then A C
             let today = ReportFilter.day(Date())
             let now = Self.csvRows(try await browser.get("/admin/reports/overdue-weekly.csv?from=\(today)&to=\(today)").body)
             #expect(now.count == 2 && now[1].last == "3", "\(now)")  // A, C and F
@@ -226,7 +245,7 @@ struct ReportsTests {
                            "subscriber-activity-weekly", "integrations-weekly"] {
                 #expect(page.body.contains("<svg id=\"chart-\(report)\" class=\"chart\" role=\"img\" aria-labelledby=\"chart-\(report)-title chart-\(report)-desc\""))
                 #expect(page.body.contains("<title id=\"chart-\(report)-title\">"))
-                #expect(page.body.contains("href=\"/admin/reports/\(report).csv?from=2026-03-02&amp;to=2026-03-15&amp;category=Repair\""))
+                #expect(page.body.contains("href=\"/admin/reports/\(report).csv?from=\(Self.d(0))&amp;to=\(Self.d(13))&amp;category=Repair\""))
             }
             #expect(!page.body.contains("style="))  // the CSP allows no inline style
             // Every coordinate filled in (templates see stored properties only).
@@ -234,8 +253,8 @@ struct ReportsTests {
                 #expect(!page.body.contains(" \(attribute)=\"\""), "empty \(attribute)")
             }
             // Week 1 of Repair orders: 2 opened, 2 approved, 1 completed — in the table and as bar titles.
-            #expect(page.body.contains("<tr><th scope=\"row\">2026-03-02</th><td>2</td><td>2</td><td>1</td></tr>"))
-            #expect(page.body.contains("<title>2026-03-02: Opened 2</title>"))
+            #expect(page.body.contains("<tr><th scope=\"row\">\(Self.d(0))</th><td>2</td><td>2</td><td>1</td></tr>"))
+            #expect(page.body.contains("<title>\(Self.d(0)): Opened 2</title>"))
             #expect(page.body.contains("<option selected>Repair</option>"))
             // Without a range: the last twelve weeks up to today.
             let defaults = try await admin.get("/admin/reports")
@@ -294,7 +313,7 @@ struct ReportsTests {
                     [try $0.decode("actor_label", as: String.self), try $0.decode("target_id", as: String.self), try $0.decode("f", as: String.self)]
                 }
             }
-            #expect(audited == [[history.admin.email, "overdue-weekly", "2026-03-02"]])
+            #expect(audited == [[history.admin.email, "overdue-weekly", "\(Self.d(0))"]])
         }
     }
 

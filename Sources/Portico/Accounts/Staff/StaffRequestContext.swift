@@ -70,6 +70,7 @@ enum AdminNavigation {
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
         Item(label: "Settings", href: "/admin/settings", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
+        Item(label: "Deletion requests", href: "/admin/deletion-requests", minimumRole: .admin),
         Item(label: "Import / export", href: "/admin/import", minimumRole: .admin),
         Item(label: "Export", href: "/admin/export", minimumRole: .agent, maximumRole: .agent),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),

@@ -36,6 +36,9 @@ let package = Package(
         // is its maintained Prometheus backend (text exposition, histogram buckets, label escaping).
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        // A subscriber's own data as a ZIP (the format every phone and desktop opens without a
+        // tool): small archives, written once. Backups and tenant exports stay tar (ArchiveFiles).
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libargon2-dev, libssl-dev, libcurl4-openssl-dev).
@@ -106,6 +109,7 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             resources: [.copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings,
@@ -155,6 +159,8 @@ let package = Package(
             dependencies: [
                 "Portico", "PorticoTestSupport", "Postgres", "PorticoCrypto", "Mailer",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                // Opens the subscriber's data download in tests.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),

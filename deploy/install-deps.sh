@@ -5,7 +5,7 @@
 #                                   and the topology test's PgBouncer, HAProxy, Caddy, curl)
 set -euo pipefail
 
-packages=(pkg-config libpq-dev libcurl4-openssl-dev libargon2-dev libssl-dev postgresql)
+packages=(pkg-config libpq-dev libcurl4-openssl-dev libargon2-dev libssl-dev zlib1g-dev postgresql)
 if [[ "${1:-}" == "--test" ]]; then
   # openssl: the private CA and certificates of the STARTTLS test relays (Swift and browser tests).
   # pgbouncer, haproxy, caddy, curl, binutils (readelf): the topology and deploy-artefact tests.

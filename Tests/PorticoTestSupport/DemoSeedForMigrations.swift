@@ -48,6 +48,9 @@ public enum DemoSeedForMigrations {
              SELECT tenant_id, id, gen_random_uuid(), 'work_order.created', '{}' FROM webhook_endpoints LIMIT 1;
         INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
              SELECT tenant_id, id, 1, 500, 12 FROM webhook_deliveries LIMIT 1;
+        INSERT INTO deletion_requests (tenant_id, customer_id, organization_id, reason)
+             SELECT tenant_id, id, organization_id, 'Moving away' FROM customers LIMIT 1;
+        INSERT INTO retention_runs (tenant_id, removed, total) VALUES (current_setting('app.tenant_id')::uuid, '{"sent_mail": 2}', 2);
         """
 
     static let platformScript = """

@@ -168,6 +168,8 @@ struct AdminCustomersController {
         let form: FormView
         let edit: EditView
         let canEdit: Bool
+        /// Admins delete logins (a subscriber's data rights).
+        let canDeleteLogins: Bool
         let accessCode: String?
         let newWorkOrderHref: String
         let ordersHref: String
@@ -224,7 +226,7 @@ struct AdminCustomersController {
             form: FormView(form),
             edit: editView(context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
                            title: organization.name, action: "/admin/customers/\(id.uuidString.lowercased())"),
-            canEdit: context.staff.role >= .agent, accessCode: accessCode,
+            canEdit: context.staff.role >= .agent, canDeleteLogins: context.staff.role >= .admin, accessCode: accessCode,
             newWorkOrderHref: "/admin/work-orders/new?account=\(encodedAccount)", ordersHref: "/admin/work-orders?account=\(encodedAccount)",
             appointments: appointments, newAppointmentHref: "/admin/appointments/new?account=\(encodedAccount)",
             tasksHref: "/admin/tasks?status=all&account=\(encodedAccount)")

@@ -3,9 +3,11 @@ import Logging
 import Postgres
 import ServiceLifecycle
 
-/// Housekeeping inside `portico serve`, every five minutes: expired sessions, used or expired
-/// tokens, old outbox mail (sent: 30 days, failed or dead: 90), quiet rate-limit counters,
-/// abandoned partial uploads, appointment reminders, and CSV import uploads older than a day. Tenant tables are handled tenant by tenant (RLS holds everywhere).
+/// Housekeeping inside `portico serve`, every five minutes: each tenant's retention settings
+/// (audit log, outbox mail, ended sessions, used links, untouched drafts, webhook deliveries;
+/// see `RetentionJob`), expired API tokens, operator sessions and links, quiet rate-limit
+/// counters, abandoned partial uploads, appointment reminders, and CSV import uploads older
+/// than a day. Tenant tables are handled tenant by tenant (RLS holds everywhere).
 public struct MaintenanceService: Service {
     let dependencies: AppDependencies
     let interval: Duration
@@ -30,28 +32,16 @@ public struct MaintenanceService: Service {
         }
     }
 
-    static let sentMailRetention: SQL = "interval '30 days'"
-    static let undeliveredMailRetention: SQL = "interval '90 days'"
-
     /// One pass; returns how many rows went.
     @discardableResult
     public func sweep() async throws -> Int {
         var removed = 0
         for tenant in try await dependencies.tenants.allTenants() {
+            // Each tenant's retention settings: audit log, outbox mail, ended sessions, used
+            // links, untouched drafts, webhook deliveries (RetentionJob, in small batches).
+            removed += try await RetentionJob(dependencies: dependencies).run(tenant: tenant.id, slug: tenant.slug).total
             removed += try await dependencies.pool.withTenant(tenant.id) { tx in
-                let sessions = try await dependencies.sessions.deleteExpired(in: tx)
-                let apiTokens = try await dependencies.repositories.apiTokens.deleteExpired(in: tx)
-                let tokens = try await tx.execute("""
-                    DELETE FROM account_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
-                    """)
-                // Old mail: delivered after 30 days, refused or dead after 90 (its one-time
-                // links were cleared when it stopped; the rest is personal data kept no longer).
-                let mail = try await tx.execute("""
-                    DELETE FROM outbox
-                     WHERE (status = 'sent' AND created_at < now() - \(Self.sentMailRetention))
-                        OR (status IN ('failed', 'dead') AND created_at < now() - \(Self.undeliveredMailRetention))
-                    """)
-                return sessions + apiTokens + tokens + mail
+                try await dependencies.repositories.apiTokens.deleteExpired(in: tx)
             }
         }
         removed += try await dependencies.pool.query("""

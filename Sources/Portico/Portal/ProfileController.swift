@@ -36,7 +36,11 @@ struct ProfileController {
         let isOwner: Bool
         let notifications: [Toggle]
         let devices: DeviceListView
-        struct Member { let name: String; let email: String; let role: String; let isYou: Bool }
+        /// When the subscriber asked for their login to be deleted (nil: no open request).
+        let deletionRequested: String?
+        /// An owner who shares the account must hand it over before asking for deletion.
+        let mustHandOver: Bool
+        struct Member { let id: String; let name: String; let email: String; let role: String; let isYou: Bool; let canMakeOwner: Bool }
         struct Toggle { let value: String; let label: String; let enabled: Bool }
     }
 
@@ -45,17 +49,20 @@ struct ProfileController {
         let repositories = dependencies.repositories
         let devices = SignedInDevices(dependencies: dependencies)
         let owner = Self.owner(context)
-        let (customer, organization, members, preferences, signedIn) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (customer, organization, members, preferences, signedIn, deletionRequested) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await repositories.customers.find(id: context.customer.id, in: tx),
              try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
              try await repositories.customers.members(of: context.customer.organizationId, in: tx),
              try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(context.customer.id)")?
                 .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences(),
-             try await devices.list(for: owner, in: tx))
+             try await devices.list(for: owner, in: tx),
+             try await DeletionRequests.pending(for: context.customer.id, in: tx))
         }
         guard let customer, let organization else { throw AppError.notFound() }
         var layout = context.layout(title: "Profile", current: "/portal/profile")
         layout.notice = notice
+        let isOwner = customer.role == .owner
+        let joined = members.filter { $0.status != .pending && $0.id != customer.id }
         let view = View(
             layout: layout, form: FormView(form), name: form.values["name"] ?? customer.name, email: customer.email,
             phone: form.values["phone"] ?? customer.phone, emailVerified: customer.isEmailVerified,
@@ -63,12 +70,17 @@ struct ProfileController {
             // Only people who joined: listing pending invitations would tell an owner which
             // invited addresses already had an account (those get no invitation).
             members: members.filter { $0.status != .pending || $0.id == customer.id }
-                .map { View.Member(name: $0.name, email: $0.email, role: $0.role.rawValue, isYou: $0.id == customer.id) },
-            isOwner: customer.role == .owner,
+                .map { member in
+                    View.Member(id: member.id.uuidString.lowercased(), name: member.name, email: member.email, role: member.role.rawValue,
+                                isYou: member.id == customer.id, canMakeOwner: isOwner && member.id != customer.id && member.status != .pending)
+                },
+            isOwner: isOwner,
             notifications: NotificationPreferences.Group.allCases.map {
                 View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
             },
-            devices: DeviceListView(signedIn, base: "/portal/profile/sessions", explanation: Self.devicesExplanation)
+            devices: DeviceListView(signedIn, base: "/portal/profile/sessions", explanation: Self.devicesExplanation),
+            deletionRequested: deletionRequested.map(DisplayDate.dateTime),
+            mustHandOver: isOwner && !joined.isEmpty
         )
         return try dependencies.renderer.render("portal/profile", theme: context.tenant.theme, view, status: status)
     }

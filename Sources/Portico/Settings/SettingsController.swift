@@ -71,6 +71,8 @@ struct SettingsController {
             .init(title: "API access", href: "/admin/settings/api-access",
                   summary: corsOrigins.isEmpty ? "No browser origin may call the API (cross-origin access off)."
                       : "\(corsOrigins.origins.count) browser origin(s) may call the API."),
+            .init(title: "Data retention", href: "/admin/settings/retention",
+                  summary: "How long the audit log, emails, drafts and webhook deliveries are kept, and what was removed lately."),
             .init(title: "Staff", href: "/admin/staff", summary: "Invite staff, change roles, deactivate accounts."),
             .init(title: "Branding", href: "/admin/branding", summary: "Logo, colours and texts of the portal and emails."),
             .init(title: "Domains", href: "/admin/domains", summary: "Custom domains and the primary one used in email links."),

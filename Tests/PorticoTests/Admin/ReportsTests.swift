@@ -9,7 +9,7 @@ import Testing
 /// never counts.
 @Suite("Admin: reports")
 struct ReportsTests {
-    /// Two weeks, from the Monday four weeks before this one (`base`; the table writes it as
+    /// Two weeks, from the Monday three weeks before this one (`base`; the table writes it as
     /// 2026-03-02, and every date as if it were) to the Sunday after next, of a tenant with two
     /// categories and one technician:
     ///
@@ -34,13 +34,13 @@ struct ReportsTests {
         let technician: StaffUser
     }
 
-    /// The Monday four weeks before this week's (UTC): the fixture's first day, written
+    /// The Monday three weeks before this week's (UTC): the fixture's first day, written
     /// 2026-03-02 in the table above. Recent, so no maintenance or retention job removes the
-    /// fixture's rows while a long test run goes on.
+    /// fixture's rows while a long test run goes on (delivered webhooks: 30 days by default).
     static let base: Date = {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.dateInterval(of: .weekOfYear, for: Date())!.start.addingTimeInterval(-28 * 86_400)
+        return calendar.dateInterval(of: .weekOfYear, for: Date())!.start.addingTimeInterval(-21 * 86_400)
     }()
     /// The day `offset` days after `base`, as `YYYY-MM-DD`.
     static func d(_ offset: Int) -> String { ReportFilter.day(base.addingTimeInterval(Double(offset) * 86_400)) }

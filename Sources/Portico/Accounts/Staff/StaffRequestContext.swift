@@ -71,6 +71,7 @@ enum AdminNavigation {
         Item(label: "Settings", href: "/admin/settings", minimumRole: .admin),
         Item(label: "Reports", href: "/admin/reports", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
+        Item(label: "Deletion requests", href: "/admin/deletion-requests", minimumRole: .admin),
         Item(label: "Import / export", href: "/admin/import", minimumRole: .admin),
         Item(label: "Export", href: "/admin/export", minimumRole: .agent, maximumRole: .agent),
         Item(label: "My account", href: "/admin/account", minimumRole: .technician),

@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// Admins' side of subscriber deletion: `/admin/deletion-requests` lists what subscribers
+/// asked for, and `/admin/customers/:id/members/:customer/delete` deletes a login after the
+/// admin types its email address (whether or not the subscriber asked).
+struct DeletionRequestsController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/deletion-requests", use: list)
+        group.get("admin/customers/:id/members/:customer/delete", use: confirmPage)
+        group.post("admin/customers/:id/members/:customer/delete", use: delete)
+    }
+
+    struct ListView {
+        let layout: LayoutModel
+        let pending: [Pending]
+        let closed: [Closed]
+        struct Pending { let name: String; let email: String; let account: String; let organization: String; let reason: String; let requested: String; let href: String }
+        struct Closed { let account: String; let outcome: String; let requested: String; let resolved: String; let by: String }
+    }
+
+    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let (pending, closed) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await DeletionRequests.pending(in: tx), try await DeletionRequests.recentlyClosed(limit: 20, in: tx))
+        }
+        return try renderer.render("admin/deletion-requests", theme: context.tenant.theme, ListView(
+            layout: context.layout(title: "Deletion requests", current: "/admin/deletion-requests"),
+            pending: pending.map {
+                .init(name: $0.name, email: $0.email, account: $0.accountNumber, organization: $0.organizationName, reason: $0.reason,
+                      requested: DisplayDate.dateTime($0.requestedAt),
+                      href: "/admin/customers/\($0.organizationId.uuidString.lowercased())/members/\($0.customerId.uuidString.lowercased())/delete")
+            },
+            closed: closed.map {
+                .init(account: $0.accountNumber, outcome: $0.status == "completed" ? "Login deleted" : "Withdrawn by the subscriber",
+                      requested: DisplayDate.dateTime($0.requestedAt), resolved: DisplayDate.dateTime($0.resolvedAt), by: $0.resolvedBy)
+            }))
+    }
+
+    struct ConfirmView {
+        let layout: LayoutModel
+        let form: FormView
+        let name: String
+        let email: String
+        let accountName: String
+        let accountHref: String
+        let action: String
+        let requested: String?
+        let reason: String
+        let isOwner: Bool
+    }
+
+    /// The member named by the path, in the account named by the path (anything else: 404).
+    func target(_ context: StaffRequestContext) async throws -> (Customer, Organization, (Date, String)?) {
+        guard let org = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let id = context.parameters.get("customer").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound("customer") }
+        let repositories = dependencies.repositories
+        let found = try await dependencies.pool.withTenant(context.tenant.id) { tx -> (Customer, Organization, (Date, String)?)? in
+            guard let customer = try await repositories.customers.find(id: id, in: tx), customer.organizationId == org,
+                  let organization = try await repositories.organizations.find(id: org, in: tx) else { return nil }
+            let request = try await tx.first("SELECT requested_at, reason FROM deletion_requests WHERE customer_id = \(id) AND status = 'pending'")
+            return (customer, organization, try request.map { (try $0.decode("requested_at", as: Date.self), try $0.decode("reason", as: String.self)) })
+        }
+        guard let found else { throw AppError.notFound("customer") }
+        return found
+    }
+
+    func renderConfirm(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let (customer, organization, request) = try await target(context)
+        let accountHref = "/admin/customers/\(organization.id.uuidString.lowercased())"
+        return try renderer.render("admin/customers/delete-login", theme: context.tenant.theme, ConfirmView(
+            layout: context.layout(title: "Delete \(customer.name)'s login", current: "/admin/customers"), form: FormView(form),
+            name: customer.name, email: customer.email, accountName: organization.name, accountHref: accountHref,
+            action: "\(accountHref)/members/\(customer.id.uuidString.lowercased())/delete",
+            requested: request.map { DisplayDate.dateTime($0.0) }, reason: request?.1 ?? "", isOwner: customer.role == .owner), status: status)
+    }
+
+    @Sendable func confirmPage(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await renderConfirm(context)
+    }
+
+    @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let (customer, organization, _) = try await target(context)
+        let form = try await FormFields.read(request)
+        guard EmailAddress.normalize(form.text("confirm_email")) == customer.email else {
+            var state = FormState.keeping(form)
+            state.errors = ["confirm_email": "Type the login's email address, \(customer.email), to confirm the deletion."]
+            return try await renderConfirm(context, form: state, status: .unprocessableContent)
+        }
+        let outcome = try await CustomerErasure(dependencies: dependencies).erase(
+            customer: customer.id, organization: organization.id, by: context.staff, tenant: context.tenant, origin: context.origin(request))
+        var notice = "\(outcome.name)'s login is deleted; the account's history now shows “\(CustomerErasure.replacement)”."
+        if let owner = outcome.newOwner { notice += " \(owner) now owns the account." }
+        return try await AdminCustomersController(dependencies: dependencies).renderDetail(organization.id, context: context, notice: notice)
+    }
+}

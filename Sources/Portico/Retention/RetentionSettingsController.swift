@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import Postgres
+
+/// `/admin/settings/retention` (admins): how many days each kind of short-lived record is
+/// kept, and what the maintenance job removed lately.
+struct RetentionSettingsController {
+    let dependencies: AppDependencies
+    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/settings/retention", use: show)
+        group.post("admin/settings/retention", use: save)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let form: FormView
+        let fields: [Field]
+        let runs: [Run]
+        struct Field { let name: String; let label: String; let hint: String; let value: String; let min: Int; let max: Int; let defaultDays: Int; let error: String? }
+        struct Run { let when: String; let summary: String; let total: Int }
+    }
+
+    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+                status: HTTPResponse.Status = .ok) async throws -> HTML {
+        let (settings, runs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (try await RetentionSettings.load(in: tx), try await RetentionJob.recentRuns(limit: 20, in: tx))
+        }
+        var layout = context.layout(title: "Data retention", current: "/admin/settings")
+        layout.notice = notice
+        let defaults = RetentionSettings()
+        return try dependencies.renderer.render("admin/settings/retention", theme: context.tenant.theme, View(
+            layout: layout, form: FormView(form),
+            fields: RetentionSettings.fields.map { field in
+                .init(name: field.name, label: field.label, hint: field.hint,
+                      value: form.values[field.name] ?? "\(settings[keyPath: field.keyPath])",
+                      min: field.range.lowerBound, max: field.range.upperBound, defaultDays: defaults[keyPath: field.keyPath],
+                      error: form.errors[field.name])
+            },
+            runs: runs.map { .init(when: DisplayDate.dateTime($0.ranAt), summary: RetentionJob.summary($0.removed), total: $0.total) }),
+            status: status)
+    }
+
+    @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        try await render(context)
+    }
+
+    @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let form = try await FormFields.read(request)
+        let settings: RetentionSettings
+        do {
+            settings = try RetentionSettings.parse(form)
+        } catch let error as AppError where error.kind == .validation {
+            var state = FormState.keeping(form)
+            state.errors = error.fields
+            return try await render(context, form: state, status: .unprocessableContent)
+        }
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let old = try await RetentionSettings.load(in: tx)
+            try await settings.save(in: tx)
+            try await support.audit(context, request, action: "settings.retention_changed", targetKind: "tenant", targetId: context.tenant.slug,
+                                    details: settings.changes(from: old), in: tx)
+        }
+        return try await render(context, notice: "Retention periods saved. The next maintenance pass (within five minutes) applies them.")
+    }
+}

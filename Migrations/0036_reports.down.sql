@@ -12,7 +12,6 @@ BEGIN
 END;
 $$;
 DROP INDEX webhook_deliveries_delivered;
-DROP INDEX webhook_deliveries_created;
 DROP INDEX work_orders_due_history;
 DROP INDEX work_orders_completed;
 DROP INDEX work_orders_approved;

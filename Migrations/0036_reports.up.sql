@@ -71,8 +71,8 @@ CREATE INDEX work_orders_approved ON work_orders (tenant_id, approved_at) WHERE 
 CREATE INDEX work_orders_completed ON work_orders (tenant_id, completed_at) WHERE completed_at IS NOT NULL;
 CREATE INDEX work_orders_due_history ON work_orders (tenant_id, due_date) INCLUDE (submitted_at, closed_at, category)
     WHERE due_date IS NOT NULL AND submitted_at IS NOT NULL;
--- Webhook deliveries per week (the worker's index leads with next_attempt_at, not the tenant).
-CREATE INDEX webhook_deliveries_created ON webhook_deliveries (tenant_id, created_at);
+-- Webhook deliveries per week by delivery time (0035's webhook_deliveries_created serves
+-- the given-up ones, by creation time).
 CREATE INDEX webhook_deliveries_delivered ON webhook_deliveries (tenant_id, delivered_at) WHERE delivered_at IS NOT NULL;
 
 -- The operator's platform report reads counts across tenants, which row-level security

@@ -57,6 +57,7 @@ STAFF_PAGES = [
     Page("admin", "/admin", role="admin"),
     Page("admin-staff", "/admin/staff", role="admin"),
     Page("admin-audit", "/admin/audit", role="admin"),
+    Page("admin-reports", "/admin/reports", role="admin"),
     Page("admin-deletion-requests", "/admin/deletion-requests", role="admin"),
     Page("admin-outbox", "/admin/outbox", role="admin"),
     Page("admin-account", "/admin/account", role="admin"),
@@ -93,6 +94,7 @@ STAFF_PAGES = [
 OPERATOR_PAGES = [
     Page("operator-tenants", "/operator", role="operator", tenants=("operator",)),
     Page("operator-new-tenant", "/operator/tenants/new", role="operator", tenants=("operator",)),
+    Page("operator-reports", "/operator/reports", role="operator", tenants=("operator",)),
 ]
 
 ALL_PAGES = PUBLIC_PAGES + SUBSCRIBER_PAGES + STAFF_PAGES + OPERATOR_PAGES

@@ -111,6 +111,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
     AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
+    ReportsController(dependencies: dependencies).addRoutes(to: adminOnly)
     DeletionRequestsController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
     BrandAssetsController(dependencies: dependencies).addRoutes(to: adminOnly)
@@ -130,6 +131,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     operatorController.addRoutes(to: operatorPages)
     OperatorTenantController(dependencies: dependencies).addRoutes(to: operatorPages)
     OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorPages)
+    OperatorReportsController(dependencies: dependencies).addRoutes(to: operatorPages)
     return router
 }
 

@@ -55,6 +55,7 @@ public struct OperatorRequestContext: ChildRequestContext {
             .init(label: "Tenants", href: "/operator", current: title == "Tenants"),
             .init(label: "New tenant", href: "/operator/tenants/new", current: title == "New tenant"),
             .init(label: "Backups", href: "/operator/backups", current: title == "Backups"),
+            .init(label: "Reports", href: "/operator/reports", current: title == "Reports"),
         ]
         return layout
     }

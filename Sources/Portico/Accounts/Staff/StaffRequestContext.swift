@@ -69,6 +69,7 @@ enum AdminNavigation {
         Item(label: "Tasks", href: "/admin/tasks", minimumRole: .agent),
         Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
         Item(label: "Settings", href: "/admin/settings", minimumRole: .admin),
+        Item(label: "Reports", href: "/admin/reports", minimumRole: .admin),
         Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
         Item(label: "Deletion requests", href: "/admin/deletion-requests", minimumRole: .admin),
         Item(label: "Import / export", href: "/admin/import", minimumRole: .admin),

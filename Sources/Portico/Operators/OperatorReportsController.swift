@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+
+/// `/operator/reports`: the platform-level reports (tenants, subscribers, work orders per
+/// tenant, growth), each a chart, a table and a CSV download. Operators only.
+struct OperatorReportsController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
+        group.get("operator/reports", use: page)
+        group.get("operator/reports/:file", use: download)
+    }
+
+    struct View {
+        let layout: LayoutModel
+        let from: String
+        let to: String
+        let reports: [ReportView]
+    }
+
+    func filter(_ request: Request) throws -> ReportFilter {
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        return try ReportFilter.parse(query, categories: nil)
+    }
+
+    @Sendable func page(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
+        let filter = try filter(request)
+        let tables = [
+            try await PlatformReports.tenantUsage(pool: dependencies.pool, limit: PlatformReports.pageTenants),
+            try await PlatformReports.growth(filter, pool: dependencies.pool),
+        ]
+        let view = View(layout: context.layout(title: "Reports"), from: filter.from, to: filter.to,
+                        reports: tables.map { ReportView($0, csvBase: "/operator/reports", query: filter.query) })
+        return try dependencies.renderer.render("operator/reports", view)
+    }
+
+    @Sendable func download(_ request: Request, context: OperatorRequestContext) async throws -> Response {
+        guard let file = context.parameters.get("file"), file.hasSuffix(".csv"),
+              let id = PlatformReports.ids.first(where: { "\($0).csv" == file }) else { throw AppError.notFound("report") }
+        let filter = try filter(request)
+        let table = try await PlatformReports.build(id, filter, pool: dependencies.pool)
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"portico-\(id)-\(filter.from)-to-\(filter.to).csv\"",
+            .cacheControl: "no-store",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(string: table.csv)))
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Postgres
+
+/// The date range (and, for tenant reports, the category) a report covers, read from the
+/// query string and checked before any query runs: a bad value is a 422 that says what to
+/// type, never a 500 or an empty chart.
+///
+/// Weeks start on Monday and days are UTC days; the first and last week count only the days
+/// inside the range.
+struct ReportFilter: Sendable, Equatable {
+    /// First and last day, inclusive, as `YYYY-MM-DD`.
+    let from: String
+    let to: String
+    /// nil: every category.
+    let category: String?
+
+    /// The longest range a report draws: two years of weekly bars is already 105 bars.
+    static let maximumDays = 732
+    /// With no dates given: the current week and the eleven before it.
+    static let defaultWeeks = 12
+
+    /// Reads `from`, `to` and `category`; `categories` are the names a category may take
+    /// (nil: this report has no category filter).
+    static func parse(_ query: [String: String], categories: [String]?, today: Date = Date()) throws -> ReportFilter {
+        var problems: [String: String] = [:]
+        let fromText = query["from"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let toText = query["to"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        for (key, value) in [("from", fromText), ("to", toText)] where !value.isEmpty && !DateInput.isISODate(value) {
+            problems[key] = "Use a date like 2026-05-31."
+        }
+        if !problems.isEmpty {
+            throw AppError.validation(problems, message: "The report's dates are not dates: use the form YYYY-MM-DD, like 2026-05-31.")
+        }
+        let to = toText.isEmpty ? day(today) : toText
+        let from = fromText.isEmpty ? day(defaultStart(to)) : fromText
+        guard let first = date(from), let last = date(to), first <= last else {
+            throw AppError.validation(["from": "Choose a start date on or before the end date."],
+                                      message: "The start date (\(from)) is after the end date (\(to)).")
+        }
+        let days = Int(last.timeIntervalSince(first) / 86_400) + 1
+        guard days <= maximumDays else {
+            throw AppError.validation(["from": "Choose a range of at most two years."],
+                                      message: "The range covers \(days) days; a report covers at most two years (\(maximumDays) days).")
+        }
+        var category: String? = nil
+        if let categories, let asked = query["category"], !asked.isEmpty {
+            guard categories.contains(asked) else {
+                throw AppError.validation(["category": "Choose one of the listed categories, or “All categories”."],
+                                          message: "There is no work-order category named “\(asked.prefix(100))”.")
+            }
+            category = asked
+        }
+        return ReportFilter(from: from, to: to, category: category)
+    }
+
+    /// The query string that asks for this filter again (for CSV links).
+    var query: String {
+        var items = [URLQueryItem(name: "from", value: from), URLQueryItem(name: "to", value: to)]
+        if let category { items.append(URLQueryItem(name: "category", value: category)) }
+        var components = URLComponents()
+        components.queryItems = items
+        // `+` would read back as a space.
+        return (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+    }
+
+    // SQL fragments every report shares.
+
+    /// The first instant of the range (UTC midnight of `from`).
+    var start: SQL { "(\(from)::date::timestamp AT TIME ZONE 'UTC')" }
+    /// The first instant after the range (UTC midnight after `to`).
+    var end: SQL { "((\(to)::date + 1)::timestamp AT TIME ZONE 'UTC')" }
+    /// One row per week of the range: `week`, a UTC timestamp (no zone) of its Monday.
+    var weeks: SQL {
+        "SELECT generate_series(date_trunc('week', \(from)::date::timestamp), date_trunc('week', \(to)::date::timestamp), interval '7 days') AS week"
+    }
+    /// The Monday (UTC, no zone) of the week `column` (a timestamptz) falls in.
+    static func week(_ column: SQL) -> SQL { "date_trunc('week', \(column) AT TIME ZONE 'UTC')" }
+    /// `column` inside the range.
+    func within(_ column: SQL) -> SQL { "\(column) >= \(start) AND \(column) < \(end)" }
+    /// The category condition (true when every category is asked for).
+    func categoryMatches(_ column: SQL) -> SQL { "(\(category)::text IS NULL OR \(column) = \(category))" }
+
+    private static func defaultStart(_ to: String) -> Date {
+        let last = date(to) ?? Date()
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let monday = calendar.dateInterval(of: .weekOfYear, for: last)?.start ?? last
+        return monday.addingTimeInterval(-Double(defaultWeeks - 1) * 7 * 86_400)
+    }
+
+    private static func date(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text)
+    }
+
+    static func day(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+
+/// `/admin/reports` (admins): how the queue and the portal are doing over a date range,
+/// optionally for one category: each report a chart, a table and a CSV download
+/// (`/admin/reports/<report>.csv` with the same filter). Technicians and agents get the
+/// console's 403: the reports show every technician's figures.
+struct ReportsController {
+    let dependencies: AppDependencies
+
+    func addRoutes(to group: RouterGroup<StaffRequestContext>) {
+        group.get("admin/reports", use: page)
+        group.get("admin/reports/:file", use: download)
+    }
+
+    struct View {
+        struct Option { let name: String; let selected: Bool }
+        let layout: LayoutModel
+        let from: String
+        let to: String
+        let categories: [Option]
+        let reports: [ReportView]
+    }
+
+    /// The filter of this request, checked against the tenant's categories.
+    func filter(_ request: Request, _ context: StaffRequestContext) async throws -> ReportFilter {
+        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await WorkOrderCategories.all(in: tx).map(\.name)
+        }
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        return try ReportFilter.parse(query, categories: categories)
+    }
+
+    @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
+        let filter = try await filter(request, context)
+        let (tables, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            var tables: [ReportTable] = []
+            for report in TenantReports.all { tables.append(try await report.build(filter, tx)) }
+            return (tables, try await WorkOrderCategories.all(in: tx).map(\.name))
+        }
+        let view = View(layout: context.layout(title: "Reports", current: "/admin/reports"), from: filter.from, to: filter.to,
+                        categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
+                        reports: tables.map { ReportView($0, csvBase: "/admin/reports", query: filter.query) })
+        return try dependencies.renderer.render("admin/reports", theme: context.tenant.theme, view)
+    }
+
+    @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        guard let report = context.parameters.get("file").flatMap(TenantReports.named) else { throw AppError.notFound("report") }
+        let filter = try await filter(request, context)
+        let table = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let table = try await report.build(filter, tx)
+            try await dependencies.repositories.audit.record(.init(
+                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "report.downloaded",
+                targetKind: "report", targetId: report.id, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "",
+                details: ["from": filter.from, "to": filter.to, "category": filter.category ?? ""]), in: tx)
+            return table
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "text/csv; charset=utf-8",
+            .contentDisposition: "attachment; filename=\"\(context.tenant.slug)-\(report.id)-\(filter.from)-to-\(filter.to).csv\"",
+            .cacheControl: "no-store",
+        ], body: ResponseBody(byteBuffer: ByteBuffer(string: table.csv)))
+    }
+}

@@ -45,22 +45,7 @@ struct SubscriberRightsController {
             await scratch.discard()
             throw error
         }
-        let body = ResponseBody(contentLength: size) { writer in
-            do {
-                let reader = try await FileChunks.open(file)
-                defer { reader.close() }
-                while true {
-                    let chunk = try await reader.next(256 * 1024)
-                    if chunk.isEmpty { break }
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-                try await writer.finish(nil)
-                await scratch.discard()
-            } catch {
-                await scratch.discard()
-                throw error
-            }
-        }
+        let body = scratch.streaming(file, size: size)
         let name = "\(context.tenant.slug)-my-data-\(ISODates.today()).zip"
         return Response(status: .ok, headers: [
             .contentType: "application/zip",

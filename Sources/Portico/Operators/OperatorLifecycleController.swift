@@ -71,22 +71,7 @@ struct OperatorLifecycleController {
             await scratch.discard()
             throw error
         }
-        let body = ResponseBody(contentLength: size) { writer in
-            do {
-                let reader = try await FileChunks.open(file)
-                defer { reader.close() }
-                while true {
-                    let chunk = try await reader.next(256 * 1024)
-                    if chunk.isEmpty { break }
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-                try await writer.finish(nil)
-                await scratch.discard()
-            } catch {
-                await scratch.discard()
-                throw error
-            }
-        }
+        let body = scratch.streaming(file, size: size)
         return Response(status: .ok, headers: [
             .contentType: "application/gzip",
             .contentDisposition: "attachment; filename=\"\(file.lastPathComponent)\"",

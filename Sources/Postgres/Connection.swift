@@ -164,6 +164,9 @@ public final class Connection: @unchecked Sendable {
     /// the first error is thrown: inside a transaction, the transaction is then failed and
     /// rolls back, exactly as with separate calls. Statements not yet prepared are prepared
     /// within the same pipeline.
+    ///
+    /// The connection stays in blocking mode: meant for a handful of statements (a page's
+    /// reads), whose queries and results fit the socket buffers, not for bulk loads.
     public func pipeline(_ statements: [SQL]) throws -> [QueryResult] {
         if statements.count == 1 { return [try query(statements[0])] }
         if statements.isEmpty { return [] }

@@ -79,7 +79,8 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     CalendarFeedController(dependencies: dependencies).addRoutes(to: tenantRoutes)
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
-    DashboardController(dependencies: dependencies).addRoutes(to: portal)
+    DashboardController(dashboards: PortalDashboards(pool: dependencies.pool, repositories: dependencies.repositories), renderer: renderer)
+        .addRoutes(to: portal)
     ProfileController(dependencies: dependencies).addRoutes(to: portal)
     SubscriberRightsController(dependencies: dependencies).addRoutes(to: portal)
     PortalWorkOrdersController(dependencies: dependencies).addRoutes(to: portal)

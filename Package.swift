@@ -39,6 +39,10 @@ let package = Package(
         // A subscriber's own data as a ZIP (the format every phone and desktop opens without a
         // tool): small archives, written once. Backups and tenant exports stay tar (ArchiveFiles).
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        // Golden HTML and email snapshots (Tests/PorticoSnapshotTests): the reviewed output is a
+        // committed file, a change to a template or view shows up as a diff in review, and a test
+        // fails when the rendering changes without the snapshot being re-recorded on purpose.
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", exact: "1.19.7"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libargon2-dev, libssl-dev, libcurl4-openssl-dev).
@@ -152,6 +156,17 @@ let package = Package(
         .testTarget(
             name: "MailerTests",
             dependencies: ["Mailer", "PorticoTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // Every page and every email kind rendered for two tenants of different brandings, compared
+        // byte for byte with the committed snapshots under __Snapshots__.
+        .testTarget(
+            name: "PorticoSnapshotTests",
+            dependencies: [
+                "Portico", "PorticoTestSupport", "Postgres",
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+            ],
+            exclude: ["__Snapshots__"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -64,7 +64,13 @@ trap cleanup EXIT
 "$portico" demo >/dev/null
 credentials="$PORTICO_DATA_DIR/embedded-postgres.json"
 cluster=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clusterPath"])' "$credentials")
-admin_url() { python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); print(f"postgresql://{c["adminUser"]}:{c["adminPassword"]}@127.0.0.1:{c["port"]}/{c["database"]}?sslmode=disable")' "$credentials"; }
+admin_url() {
+  python3 - "$credentials" <<'PY'
+import json, sys, urllib.parse
+c = json.load(open(sys.argv[1]))
+print(f"postgresql://{c['adminUser']}:{urllib.parse.quote(c['adminPassword'])}@127.0.0.1:{c['port']}/{c['database']}?sslmode=disable")
+PY
+}
 # Statement counts need pg_stat_statements, which loads at server start: the benchmark's
 # cluster (never a production one) gets it in postgresql.auto.conf; `serve` starts it below.
 if ! grep -q pg_stat_statements "$cluster/postgresql.auto.conf" 2>/dev/null; then
@@ -173,11 +179,14 @@ def latency(p):
 requests = int(re.search(r"(\d+) requests in", text).group(1))
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)) / per_page
 bad = int((re.search(r"Non-2xx or 3xx responses: (\d+)", text) or [0, 0])[1])
-socket = re.search(r"Socket errors: (.*)", text)
-errors = bad + (sum(int(n) for n in re.findall(r"\d+", socket.group(1))) if socket else 0)
+# Refused or broken connections fail the run; a timeout (no answer within wrk's 2 s) is a
+# latency, reported beside the row, since an overloaded shared machine produces a few.
+socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+errors = bad + (sum(int(n) for n in socket.groups()[:3]) if socket else 0)
+timeouts = int(socket.group(4)) if socket else 0
 pages = max(requests / per_page, 1)
 app_ms, pg_ms = app * 1000 / hz / pages, pg * 1000 / hz / pages
-print(f"{name:36} {rps:8.1f} {latency(50):7.2f}ms {latency(99):7.2f}ms {app_ms:8.2f} {pg_ms:8.2f} {stmts / pages:7.1f} {xacts / pages:6.1f} {peak / 1024:8.1f} {load:>6}")
+print(f"{name:36} {rps:8.1f} {latency(50):7.2f}ms {latency(99):7.2f}ms {app_ms:8.2f} {pg_ms:8.2f} {stmts / pages:7.1f} {xacts / pages:6.1f} {peak / 1024:8.1f} {load:>6}" + (f"  ({timeouts} timed out)" if timeouts else ""))
 with open(results, "a") as out:
     out.write(f"{name}\t{rps}\t{latency(99)}\t{app_ms}\t{pg_ms}\n")
 if errors:

@@ -71,15 +71,17 @@ struct DatabaseIsolationTests {
             """).rows.map { "\(try $0.decode("relname", as: String.self)):\(try $0.decode("shaped", as: Bool.self)):\(try $0.decode("reaches_app", as: Bool.self))" }
         #expect(scan == ["account_tokens", "api_tokens", "appointments", "audit_events", "outbox", "retention_runs", "sessions",
                          "tenant_settings", "webhook_deliveries", "work_orders"].map { "\($0):true:false" })
-        // The only other policies: the public domain lookup (read-only), the outbox delivery
-        // worker's read/update and the webhook delivery worker's (read endpoints, read/update
+        // The only other policies: the public domain lookup (read-only), the API usage flusher's
+        // add-only counts (read/insert/update, never delete), the outbox delivery worker's
+        // read/update and the webhook delivery worker's (read endpoints, read/update
         // deliveries; attempts are logged in the tenant's own transaction), each gated on its
         // own app.worker value.
         let extra = try await pool.query("""
             SELECT c.relname || '.' || p.polname || ':' || p.polcmd::text AS policy FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
              WHERE p.polname NOT IN ('tenant_isolation', 'portico_backup_read', 'portico_platform_report', 'portico_maintenance_scan') ORDER BY 1
             """).rows.map { try $0.decode("policy", as: String.self) }
-        #expect(extra == ["outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r",
+        #expect(extra == ["api_usage_daily.api_usage_flush_insert:a", "api_usage_daily.api_usage_flush_read:r",
+                          "api_usage_daily.api_usage_flush_update:w", "outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r",
                           "webhook_deliveries.webhook_deliveries_delivery_read:r", "webhook_deliveries.webhook_deliveries_delivery_update:w",
                           "webhook_endpoints.webhook_endpoints_delivery_read:r"])
         // Each worker value opens exactly its own tables.
@@ -90,7 +92,7 @@ struct DatabaseIsolationTests {
              WHERE p.polname NOT IN ('tenant_isolation', 'domain_lookup', 'portico_backup_read', 'portico_platform_report', 'portico_maintenance_scan')
              GROUP BY 1 ORDER BY 1
             """).rows.map { "\(try $0.decode("worker", as: String.self)):\(try $0.decode("tables", as: String.self))" }
-        #expect(byWorker == ["outbox_delivery:outbox", "webhook_delivery:webhook_deliveries,webhook_endpoints"])
+        #expect(byWorker == ["api_usage:api_usage_daily", "outbox_delivery:outbox", "webhook_delivery:webhook_deliveries,webhook_endpoints"])
     }
 
     @Test("the application role owns nothing and is neither superuser nor BYPASSRLS")

@@ -139,7 +139,7 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
 
 /// `/api/v1` on tenant hosts: bearer credentials instead of cookies, JSON in and out.
 func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDependencies) throws {
-    let api = router.group("api/v1", context: APIRequestContext.self)
+    let api = router.group(context: APIRequestContext.self)
     OpenAPIController(document: try OpenAPIDocument.load()).addRoutes(to: api)
     let subscriberAuth = SubscriberAuthController(dependencies: dependencies)
     subscriberAuth.addPublicRoutes(to: api)
@@ -157,7 +157,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     SubscriberAccountController(dependencies: dependencies).addRoutes(to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.
-    let integration = api.group("admin")
+    let integration = api.group()
         .add(middleware: APIKeyAuthenticator(pool: dependencies.pool, keys: dependencies.repositories.apiKeys))
         .group(context: IntegrationAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .integration, tally: dependencies.apiUsage))

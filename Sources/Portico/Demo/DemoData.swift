@@ -70,7 +70,7 @@ public struct DemoData: Sendable {
                 continue
             }
             try await seed(spec, passwordHash: passwordHash)
-            lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))/portal")
+            lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))\(PortalRoutes.home.path)")
         }
         return lines
     }

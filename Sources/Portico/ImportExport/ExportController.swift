@@ -8,8 +8,8 @@ struct ExportController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/export", use: page)
-        group.get("admin/export/:file", use: download)
+        group.get(ConsoleRoutes.exports, use: page)
+        group.get(ConsoleRoutes.exportFile, use: download)
     }
 
     struct Link { let title: String; let description: String; let href: String; let fileName: String }
@@ -25,7 +25,7 @@ struct ExportController {
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let view = View(layout: context.layout(title: "Export", current: "/admin/export"), exports: Self.links,
+        let view = View(layout: context.layout(title: "Export", current: ConsoleRoutes.exports.path), exports: Self.links,
                         canImport: context.staff.role >= .admin)
         return try dependencies.renderer.render("admin/export", theme: context.tenant.theme, view)
     }

@@ -13,8 +13,8 @@ struct UnsubscribeController {
     static let pathPrefix = "/portal/unsubscribe/"
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("portal/unsubscribe/:customer/:group/:key", use: confirm)
-        group.post("portal/unsubscribe/:customer/:group/:key", use: unsubscribe)
+        group.get(PortalRoutes.unsubscribe, use: confirm)
+        group.post(PortalRoutes.unsubscribe, use: unsubscribe)
     }
 
     struct View {
@@ -60,6 +60,6 @@ struct UnsubscribeController {
         return try dependencies.renderer.render("portal/unsubscribe", theme: context.tenant.theme, View(
             layout: .portal(context, title: "Unsubscribed", current: ""), heading: "You are unsubscribed",
             paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). You can turn them on again in your profile."],
-            actionUrl: "/portal/profile", actionLabel: "Open your profile", formAction: nil))
+            actionUrl: PortalRoutes.profile.path, actionLabel: "Open your profile", formAction: nil))
     }
 }

@@ -24,6 +24,8 @@ public struct OnboardedTenant: Sendable {
     public let adminStaffID: UUID
     /// The one-time link the first admin uses to set a password.
     public let adminSetupLink: String
+    /// Its token, for the invitation email.
+    public let adminSetupToken: String
 }
 
 /// Creates a tenant with everything it needs in one transaction: the tenant, its custom domain
@@ -140,7 +142,7 @@ public struct TenantOnboarding: Sendable {
         let origin = PublicOrigin(configuration: configuration).origin(host: platformHost)
         return OnboardedTenant(
             tenant: result.0, platformHost: platformHost, customDomain: result.1, adminStaffID: result.2,
-            adminSetupLink: "\(origin)/admin/invite/\(setupToken)"
+            adminSetupLink: origin + ConsoleRoutes.invite(setupToken), adminSetupToken: setupToken
         )
     }
 }

@@ -6,7 +6,7 @@ struct StaticAssetsController {
     let themes: ThemeLibrary
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("static/:theme/**", use: asset)
+        router.get(PublicRoutes.staticAsset, use: asset)
     }
 
     @Sendable func asset(_ request: Request, context: AppRequestContext) async throws -> Response {

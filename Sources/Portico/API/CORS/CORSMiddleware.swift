@@ -28,7 +28,7 @@ struct CORSMiddleware: RouterMiddleware {
     static let maxAge = 600
 
     static func isAPI(_ path: String) -> Bool {
-        path == "/api/v1" || path.hasPrefix("/api/v1/")
+        path == SubscriberAPIRoutes.base || path.hasPrefix(SubscriberAPIRoutes.base + "/")
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

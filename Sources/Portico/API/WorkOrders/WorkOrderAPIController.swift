@@ -10,15 +10,15 @@ struct WorkOrderAPIController {
     var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.get("work-orders", use: list)
-        group.post("work-orders", use: create)
-        group.get("work-orders/:number", use: show)
-        group.patch("work-orders/:number", use: update)
-        group.get("work-orders/:number/history", use: history)
-        group.post("work-orders/:number/comments", use: comment)
-        group.get("work-orders/:number/attachments", use: attachments)
-        group.post("work-orders/:number/attachments", use: upload)
-        group.get("work-orders/:number/attachments/:id", use: download)
+        group.get(SubscriberAPIRoutes.workOrders, use: list)
+        group.post(SubscriberAPIRoutes.workOrders, use: create)
+        group.get(SubscriberAPIRoutes.workOrder, use: show)
+        group.patch(SubscriberAPIRoutes.workOrder, use: update)
+        group.get(SubscriberAPIRoutes.workOrderHistory, use: history)
+        group.post(SubscriberAPIRoutes.workOrderComments, use: comment)
+        group.get(SubscriberAPIRoutes.workOrderAttachments, use: attachments)
+        group.post(SubscriberAPIRoutes.workOrderAttachments, use: upload)
+        group.get(SubscriberAPIRoutes.workOrderAttachment, use: download)
     }
 
     static func number(_ context: SubscriberAPIContext) throws -> Int {
@@ -28,7 +28,7 @@ struct WorkOrderAPIController {
         return number
     }
 
-    static func location(_ number: Int) -> String { "/api/v1/work-orders/\(number)" }
+    static func location(_ number: Int) -> String { SubscriberAPIRoutes.workOrder(number) }
 
     /// The order as JSON with its version as a strong `ETag`.
     static func orderResponse(_ order: WorkOrder, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

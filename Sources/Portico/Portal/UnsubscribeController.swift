@@ -6,11 +6,9 @@ import Postgres
 /// `/portal/unsubscribe/{customer}/{group}/{key}`: the link in `List-Unsubscribe`. GET shows
 /// a confirmation button; POST (the button, or a mail client's RFC 8058 one-click request)
 /// mutes that group of notification mail. The per-subscriber key in the URL authenticates it,
-/// so it needs no session and is exempt from the CSRF token check.
+/// so it needs no session and is registered outside the CSRF token check.
 struct UnsubscribeController {
     let dependencies: AppDependencies
-
-    static let pathPrefix = "/portal/unsubscribe/"
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
         group.get(PortalRoutes.unsubscribe, use: confirm)

@@ -10,10 +10,16 @@ enum PublicRoutes {
     static let customCSS = Route("/custom.css")
     static let faviconICO = Route("/favicon.ico")
     static let healthz = Route("/healthz")
-    /// On the loopback-only internal listener (`InternalListener`), never the public one.
-    static let internalTLSAsk = Route("/internal/tls/ask")
     static let metrics = Route("/metrics")
     static let readyz = Route("/readyz")
     static let staticAsset = Route("/static/:theme/**")
     static let status = Route("/status")
+}
+
+/// The loopback-only internal listener (`InternalListener`). On the public listener the whole
+/// area is a 404 on any host, before site resolution.
+enum InternalRoutes {
+    static let tlsAsk = Route("/internal/tls/ask")
+    static let area = Route("/internal")
+    static let everything = Route("/internal/**")
 }

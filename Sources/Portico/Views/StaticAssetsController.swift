@@ -5,7 +5,7 @@ import Hummingbird
 struct StaticAssetsController {
     let themes: ThemeLibrary
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: RouterGroup<AppRequestContext>) {
         router.get(PublicRoutes.staticAsset, use: asset)
     }
 

@@ -26,7 +26,7 @@ struct BrandAssetsController {
     /// favicon or else its theme's neutral one; the operator console's is the neutral one.
     /// (Unknown hosts never get here: they get the 404 that names no tenant.) Short-lived in
     /// caches, since a new upload keeps this URL.
-    func addFaviconRoute(to router: Router<AppRequestContext>) {
+    func addFaviconRoute(to router: RouterGroup<AppRequestContext>) {
         router.get(PublicRoutes.faviconICO) { request, context in
             let themes = dependencies.renderer.themes
             guard case .tenant(let tenant) = context.site else { return try StaticAssetsController.neutralFavicon(themes: themes, request: request) }

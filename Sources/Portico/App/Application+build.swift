@@ -68,10 +68,11 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
             pages: neutral,
             throttle: dependencies.logThrottle
         ))
-        // CORS for /api/v1 (per tenant, off by default): outside the error middleware so errors
-        // get the headers too; preflights reach it through the API's unmatched-route claims.
+    let api = sites.group()
+        // CORS (per tenant, off by default): outside the error middleware so errors get the
+        // headers too; preflights reach it through the API's unmatched-route claims.
         .add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings, throttle: dependencies.logThrottle))
-    let api = sites.group().add(middleware: APIErrorMiddleware(throttle: dependencies.logThrottle))
+        .add(middleware: APIErrorMiddleware(throttle: dependencies.logThrottle))
     let pages = sites.group().add(middleware: ErrorPageMiddleware(renderer: renderer, throttle: dependencies.logThrottle))
 
     StaticAssetsController(themes: renderer.themes).addRoutes(to: pages)

@@ -336,7 +336,7 @@ struct AdminWorkOrdersController {
         let files = posted.files.isEmpty ? "" : posted.files.count == 1 ? " with 1 file" : " with \(posted.files.count) files"
         let notice = visibility == .shared ? "Reply sent to the subscriber\(files)." : "Internal note added\(files)."
         return try await act(number, context: context, form: form, notice: notice) {
-            _ = try await posted.using(dependencies, tenant: context.tenant.id) {
+            _ = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
                 try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: staff, tenant: context.tenant,
                                           attachments: posted.attachments, origin: context.origin(request))
             }

@@ -99,7 +99,8 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
         .addRoutes(to: portal)
     ProfileController(dependencies: dependencies).addRoutes(to: portal)
     SubscriberRightsController(dependencies: dependencies).addRoutes(to: portal)
-    PortalWorkOrdersController(dependencies: dependencies).addRoutes(to: portal)
+    PortalWorkOrdersController(service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
+                               receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore).addRoutes(to: portal)
     PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
     PortalAppointmentsController(dependencies: dependencies).addRoutes(to: portal)
     PortalPagesController(dependencies: dependencies).addRoutes(to: portal)

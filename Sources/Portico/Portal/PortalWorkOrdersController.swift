@@ -4,11 +4,13 @@ import Postgres
 
 /// The subscriber's work orders: list with search and filters, new (draft or submit), detail
 /// with live updates, edit until approved, history (+ CSV), cancel, reopen, comments.
+/// It reads and writes only through `service` (which opens the transactions); `files` is where
+/// refused uploads are deleted from and downloads are read.
 struct PortalWorkOrdersController {
-    let dependencies: AppDependencies
-    var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
-    var renderer: PageRenderer { dependencies.renderer }
-    var receiver: AttachmentReceiver { AttachmentReceiver(dependencies: dependencies) }
+    let service: CustomerWorkOrders
+    let renderer: PageRenderer
+    let receiver: AttachmentReceiver
+    let files: any BlobStore
     static let pageSize = 20
     static let chooseFilesAgain = "Your files were not kept because of the problems above. Please choose them again."
 
@@ -118,10 +120,7 @@ struct PortalWorkOrdersController {
 
     func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
                   order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {
-        let (categories, attached) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await WorkOrderCategories.active(in: tx),
-             try await order.asyncMap { try await dependencies.repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? [])
-        }
+        let (categories, attached) = try await service.formChoices(editing: order, tenant: context.tenant)
         let title = order.map { "Edit work order #\($0.number)" } ?? "New work order"
         let current = values["category"] ?? ""
         return FormPage(
@@ -148,9 +147,7 @@ struct PortalWorkOrdersController {
     }
 
     @Sendable func newForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let address = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx)?.serviceAddress ?? ""
-        }
+        let address = try await service.serviceAddress(customer: context.customer, tenant: context.tenant)
         let page = try await formPage(context, values: ["priority": "normal", "quantity": "1", "service_location": address])
         return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
     }
@@ -182,13 +179,13 @@ struct PortalWorkOrdersController {
         if form.flag("autosave") {
             // The form's script saving a new draft for the first time: it continues on the edit URL.
             // It sends text only; files come with the form itself.
-            await posted.discard(dependencies, tenant: context.tenant.id)
+            await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
             let order = try await service.create(input, submit: false, customer: context.customer, tenant: context.tenant)
             let body = "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"\(PortalRoutes.workOrderEdit(order.number))\",\"autosave_url\":\"\(PortalRoutes.workOrderAutosave(order.number))\"}"
             return Response(status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         do {
-            let order = try await posted.using(dependencies, tenant: context.tenant.id) {
+            let order = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.create(input, submit: submit, customer: context.customer, tenant: context.tenant, attachments: posted.attachments)
             }
             return Redirect(to: submit ? "\(PortalRoutes.workOrder(order.number))?submitted=1" : "\(PortalRoutes.workOrderEdit(order.number))?saved=1").response
@@ -225,11 +222,8 @@ struct PortalWorkOrdersController {
 
     /// The order (404 unless it is this organization's) and how many files the subscriber sees on it.
     func orderAndAttachmentCount(_ number: Int, context: CustomerRequestContext) async throws -> (WorkOrder, Int) {
-        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
-        let count = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx).count
-        }
-        return (order, count)
+        let (order, files) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
+        return (order, files.count)
     }
 
     @Sendable func edit(_ request: Request, context: CustomerRequestContext) async throws -> Response {
@@ -243,12 +237,12 @@ struct PortalWorkOrdersController {
         let form = posted.fields
         let input = WorkOrderInput(form: form)
         guard let version = Int(form.text("version")) else {
-            await posted.discard(dependencies, tenant: context.tenant.id)
+            await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
             throw AppError(.badRequest, code: "missing_version", "The form is incomplete (its version is missing). Reload the page and try again.")
         }
         let submit = form.text("action") == "submit"
         do {
-            let order = try await posted.using(dependencies, tenant: context.tenant.id) {
+            let order = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.edit(number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant,
                                        attachments: posted.attachments)
             }
@@ -257,9 +251,7 @@ struct PortalWorkOrdersController {
             // Show what changed since the form was loaded, and keep what the person typed.
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
             let loadedAt = ISODates.parse(form.text("loaded_at")) ?? .distantPast
-            let changes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
-            }.filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+            let changes = try await service.history(of: order, tenant: context.tenant).filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
             if order.status.isLockedForCustomer { throw CustomerWorkOrders.locked(order) }
             let page = try await formPage(context, values: input.values, message: error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain),
                                           order: order, conflict: changes)
@@ -429,7 +421,7 @@ struct PortalWorkOrdersController {
         }
         let form = posted.fields
         do {
-            _ = try await posted.using(dependencies, tenant: context.tenant.id) {
+            _ = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.comment(number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant,
                                           attachments: posted.attachments)
             }
@@ -447,15 +439,8 @@ struct PortalWorkOrdersController {
         guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
               let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("file") }
-        let repositories = dependencies.repositories
-        let organization = context.customer.organizationId
-        let me = context.customer.id
-        let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
-            guard let order = try await repositories.workOrders.find(number: number, organization: organization, draftsOf: me, in: tx) else { return nil }
-            return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)
-        }
-        guard let record else { throw AppError.notFound("file") }
-        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+        let record = try await service.attachment(id, of: number, customer: context.customer, tenant: context.tenant)
+        return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
     }
 
     // MARK: History
@@ -468,9 +453,7 @@ struct PortalWorkOrdersController {
     }
 
     func customerHistory(_ order: WorkOrder, context: CustomerRequestContext) async throws -> [HistoryEntry] {
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
-        }.filter { $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+        try await service.history(of: order, tenant: context.tenant).filter { $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
     }
 
     @Sendable func history(_ request: Request, context: CustomerRequestContext) async throws -> HTML {

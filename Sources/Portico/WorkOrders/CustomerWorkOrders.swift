@@ -222,6 +222,30 @@ public struct CustomerWorkOrders: Sendable {
         return (order, files)
     }
 
+    /// What the work-order form offers: the active categories, and the files the subscriber sees
+    /// on the order being edited (none for a new one).
+    func formChoices(editing order: WorkOrder?, tenant: ResolvedTenant) async throws -> (categories: [WorkOrderCategory], attachments: [AttachmentRecord]) {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            (try await WorkOrderCategories.active(in: tx),
+             try await order.asyncMap { try await repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? [])
+        }
+    }
+
+    /// The organization's service address: where a new order's work happens unless it says otherwise.
+    func serviceAddress(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> String {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await repositories.organizations.find(id: customer.organizationId, in: tx)?.serviceAddress ?? ""
+        }
+    }
+
+    /// Every recorded change of an order the caller has already found (internal notes included:
+    /// the caller filters what its viewer may see).
+    func history(of order: WorkOrder, tenant: ResolvedTenant) async throws -> [WorkOrderChange] {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await repositories.workOrders.history(of: order.id, in: tx)
+        }
+    }
+
     /// One such file; another organization's, an internal one or a missing one: the same 404.
     public func attachment(_ id: UUID, of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> AttachmentRecord {
         let organization = customer.organizationId

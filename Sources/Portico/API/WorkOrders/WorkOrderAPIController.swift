@@ -291,7 +291,7 @@ struct WorkOrderAPIController {
         let posted = PostedForm(fields: FormFields(form.fields), files: form.files)
         let names = form.fields.map(\.name) + form.files.map(\.fieldName)
         if names.contains(where: { !Self.uploadFields.contains($0) }) || form.fields.contains(where: { $0.name == "file" }) {
-            await posted.discard(dependencies, tenant: context.tenant.id)
+            await posted.discard(from: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
             if form.fields.contains(where: { $0.name == "file" }) && !names.contains(where: { !Self.uploadFields.contains($0) }) {
                 throw AppError.validation(["file": "The `file` part must be a file (with a filename), not text."])
             }
@@ -300,7 +300,7 @@ struct WorkOrderAPIController {
         if form.files.isEmpty {
             throw AppError.validation(["file": "Attach at least one file, as a part named `file`."])
         }
-        let records: [AttachmentRecord] = try await posted.using(dependencies, tenant: context.tenant.id) {
+        let records: [AttachmentRecord] = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
             if let text = posted.fields["comment"] {
                 let comment = try await service.comment(number, body: text, customer: context.customer, tenant: context.tenant,
                                                         attachments: posted.attachments)

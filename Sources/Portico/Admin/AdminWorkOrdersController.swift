@@ -5,11 +5,14 @@ import Postgres
 /// `/admin/work-orders`: the queue (filters, search, sort, keyset pages), review (approve /
 /// reject), the detail page with every staff operation, replies, creation on behalf of an
 /// organization, and bulk actions. Technicians see and update only their assigned orders.
+///
+/// It reads and writes only through `service` (which opens the transactions); `files` is where
+/// refused uploads are deleted from and downloads are read.
 struct AdminWorkOrdersController {
-    let dependencies: AppDependencies
-    var service: StaffWorkOrders { StaffWorkOrders(dependencies: dependencies) }
-    var renderer: PageRenderer { dependencies.renderer }
-    var receiver: AttachmentReceiver { AttachmentReceiver(dependencies: dependencies) }
+    let service: StaffWorkOrders
+    let renderer: PageRenderer
+    let receiver: AttachmentReceiver
+    let files: any BlobStore
     static let pageSize = 25
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -318,10 +321,7 @@ struct AdminWorkOrdersController {
         let number = try Self.number(context)
         let staff = context.staff
         // 404 (technicians: unless assigned) before a byte of the body is read.
-        let existing = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let order = try await service.find(number, staff: staff, in: tx)
-            return try await dependencies.repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx).count
-        }
+        let existing = try await service.attachmentCount(of: number, staff: staff, tenant: context.tenant.id)
         let posted: PostedForm
         switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id, existing: existing, number: number) {
         case .received(let form): posted = form
@@ -336,7 +336,7 @@ struct AdminWorkOrdersController {
         let files = posted.files.isEmpty ? "" : posted.files.count == 1 ? " with 1 file" : " with \(posted.files.count) files"
         let notice = visibility == .shared ? "Reply sent to the subscriber\(files)." : "Internal note added\(files)."
         return try await act(number, context: context, form: form, notice: notice) {
-            _ = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
+            _ = try await posted.using(self.files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: staff, tenant: context.tenant,
                                           attachments: posted.attachments, origin: context.origin(request))
             }
@@ -349,18 +349,8 @@ struct AdminWorkOrdersController {
         guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
               let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("file") }
-        let staff = context.staff
-        let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
-            let order: WorkOrder
-            do {
-                order = try await service.find(number, staff: staff, in: tx)
-            } catch let error as AppError where error.kind == .notFound {
-                return nil
-            }
-            return try await dependencies.repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: true, in: tx)
-        }
-        guard let record else { throw AppError.notFound("file") }
-        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+        let record = try await service.attachment(id, of: number, staff: context.staff, tenant: context.tenant.id)
+        return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
     }
 
     // MARK: New
@@ -373,7 +363,7 @@ struct AdminWorkOrdersController {
     }
 
     func renderNew(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
-        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await WorkOrderCategories.active(in: tx) }
+        let categories = try await service.activeCategories(tenant: context.tenant.id)
         let current = form.values["category"] ?? ""
         return try renderer.render("admin/work-orders/new", theme: context.tenant.theme, NewView(
             layout: context.layout(title: "New work order", current: ConsoleRoutes.workOrders.path), form: FormView(form),
@@ -392,9 +382,7 @@ struct AdminWorkOrdersController {
         let form = try await FormFields.read(request)
         let input = WorkOrderInput(form: form)
         do {
-            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await dependencies.repositories.organizations.find(accountNumber: form.text("account"), in: tx)
-            }
+            let organization = try await service.organization(accountNumber: form.text("account"), tenant: context.tenant.id)
             guard let organization else { throw AppError.validation(["account": "No subscriber has the account number “\(form.text("account"))”."]) }
             let order = try await service.create(for: organization.id, input: input, approve: form.text("action") == "approve",
                                                  staff: context.staff, tenant: context.tenant)

@@ -110,7 +110,8 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     console.add(middleware: StaffTwoFactorRequirement())
     AdminHomeController(dependencies: dependencies).addRoutes(to: console)
     AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
-    AdminWorkOrdersController(dependencies: dependencies).addRoutes(to: console)
+    AdminWorkOrdersController(service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
+                              receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore).addRoutes(to: console)
     AdminEventsController(dependencies: dependencies).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)

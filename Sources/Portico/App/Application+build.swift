@@ -41,7 +41,9 @@ public func buildApplication(
     )
 }
 
-public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestContext> {
+/// `claimingUnmatched: false` leaves out the not-found claims (`UnmatchedRoutes`): only for
+/// tests that read the route table, to see the routes the application defines.
+public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool = true) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let renderer = dependencies.renderer
     // Order matters: outer middleware see what inner ones return, errors included. Each
@@ -155,7 +157,9 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorPages)
     OperatorReportsController(dependencies: dependencies).addRoutes(to: operatorPages)
 
-    UnmatchedRoutes.claim(table: router.routes, apiPaths: apiPaths, pages: pages, api: api)
+    if claimingUnmatched {
+        UnmatchedRoutes.claim(table: router.routes, apiPaths: apiPaths, pages: pages, api: api)
+    }
     return router
 }
 

@@ -68,10 +68,8 @@ struct Route: RouteDefinition {
     init(_ pattern: String) {
         self.pattern = RoutePattern(pattern).text
     }
-    /// The link (`/portal/work-orders`).
+    /// The link (`/portal/work-orders`); a query string is the caller's to append.
     var path: String { pattern }
-    /// The link with a query string already encoded by the caller (`status=open&page=2`).
-    func path(query: String) -> String { query.isEmpty ? pattern : "\(pattern)?\(query)" }
 }
 
 /// A route with one parameter: `PortalRoutes.workOrder(42)` is `/portal/work-orders/42`.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/portal`: the tenant's welcome, open work orders as status cards, the next appointment
@@ -11,6 +12,7 @@ struct DashboardController {
         group.get("portal", use: dashboard)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let customerName: String
@@ -58,6 +60,6 @@ struct DashboardController {
             notices: data.4.map { ServiceNotices.view($0) },
             eventsUrl: "/portal/events"
         )
-        return try dependencies.renderer.render("portal/dashboard", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.portalDashboard, theme: context.tenant.theme, view)
     }
 }

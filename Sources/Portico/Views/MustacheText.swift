@@ -7,3 +7,18 @@ extension String: @retroactive MustacheCustomRenderable {
     public var renderText: String { self }
     public var isNull: Bool { isEmpty }
 }
+
+/// A section over a value (`{{#due}}…{{due}}…{{/due}}`) puts the value itself on the context
+/// stack, and every name looked up inside is first asked of it. Scalars have no names; saying
+/// so here keeps the engine from building a `Mirror` of them on each lookup.
+extension String: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension Int: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension Double: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}

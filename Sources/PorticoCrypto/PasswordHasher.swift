@@ -31,16 +31,27 @@ public struct PasswordVerification: Sendable, Equatable {
 
 /// Argon2id hashing on a small dedicated thread pool: each hash costs ~19 MiB and tens of
 /// milliseconds of CPU, so the pool size caps both memory and the CPU an attacker can burn.
+/// The pool is narrower than the machine (`defaultConcurrency`): a storm of sign-ins queues
+/// here and leaves at least one core to the event loops, so pages keep being served.
 public final class PasswordHasher: Sendable {
     public let parameters: Argon2Parameters
+    /// Threads hashing at once; further hashes wait their turn.
+    public let concurrency: Int
     private let threadPool: NIOThreadPool
     /// A hash of a random password, verified against when an account does not exist so the
     /// answer takes as long as for a real account.
     private let dummyHash: String
 
-    public init(parameters: Argon2Parameters = .standard, concurrency: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
+    /// One core fewer than the machine has (at least one): with 2 cores, one hashes while the
+    /// other renders pages and runs PostgreSQL's share of them.
+    public static func defaultConcurrency(cores: Int = ProcessInfo.processInfo.activeProcessorCount) -> Int {
+        max(1, cores - 1)
+    }
+
+    public init(parameters: Argon2Parameters = .standard, concurrency: Int = PasswordHasher.defaultConcurrency()) {
         self.parameters = parameters
-        self.threadPool = NIOThreadPool(numberOfThreads: concurrency)
+        self.concurrency = max(1, concurrency)
+        self.threadPool = NIOThreadPool(numberOfThreads: self.concurrency)
         self.threadPool.start()
         self.dummyHash = (try? Self.hashBlocking(SecureRandom.token(), parameters: parameters)) ?? ""
     }

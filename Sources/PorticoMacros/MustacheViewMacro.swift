@@ -49,7 +49,7 @@ public struct MustacheViewMacro: ExtensionMacro {
         let access = isPublic ? "public " : ""
         let cases = names.map { name in
             let key = name.trimmingCharacters(in: "`")
-            return "case \"\(key)\": return \(name)"
+            return "case \"\(key)\": return self.\(name)"
         }
         let body = (cases + ["default: return nil"]).joined(separator: "\n")
         let extensionDecl = try ExtensionDeclSyntax("""

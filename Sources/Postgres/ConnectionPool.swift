@@ -41,8 +41,16 @@ public final class ConnectionPool: Sendable {
 
     // MARK: Running work on a connection
 
-    /// Runs blocking work with a connection on the pool's threads.
+    /// Runs blocking work with a connection on the pool's threads, adding what it sent to the
+    /// task's `QueryTally`, if any.
     func blocking<T: Sendable>(_ connection: Connection, _ work: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let tally = QueryTally.current
+        let statements = connection.statementsSinceCheckout
+        let roundTrips = connection.roundTripsSinceCheckout
+        defer {
+            tally?.add(statements: connection.statementsSinceCheckout - statements,
+                       roundTrips: connection.roundTripsSinceCheckout - roundTrips)
+        }
         do {
             return try await threadPool.runIfActive { try work(connection) }
         } catch let error as PostgresError {
@@ -76,30 +84,67 @@ public final class ConnectionPool: Sendable {
     /// If the connection turns out to be dead at `BEGIN` (the server restarted while it sat
     /// idle) it is replaced and `BEGIN` is tried once more: nothing has run yet, so that is safe.
     public func withTransaction<R: Sendable>(_ body: (Transaction) async throws -> R) async throws -> R {
-        try await transaction(setup: nil, body)
+        try await transaction(setup: [], body)
     }
 
     /// A transaction that first runs `set_config('app.tenant_id', tenantID, true)`, so that
     /// row-level security sees only that tenant's rows. The setting ends with the transaction.
+    ///
+    /// If the task has a `ParkedTransaction` for this tenant on this pool (a request whose
+    /// session lookup began it), `body` runs in that one instead, and it commits here.
     public func withTenant<R: Sendable>(_ tenantID: UUID, _ body: (Transaction) async throws -> R) async throws -> R {
-        try await transaction(setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
+        if let open = ParkedTransaction.current?.take(pool: self, tenantID: tenantID) {
+            return try await run(open, body)
+        }
+        return try await transaction(setup: [Self.tenantSetting(tenantID)], body)
     }
 
     /// `withTenant` in a read-only `REPEATABLE READ` transaction: every query of `body` sees
     /// the same snapshot (an export whose tables agree with each other).
     public func withTenantSnapshot<R: Sendable>(_ tenantID: UUID, _ body: (Transaction) async throws -> R) async throws -> R {
-        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", setup: "SELECT set_config('app.tenant_id', \(tenantID), true)", body)
+        try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", setup: [Self.tenantSetting(tenantID)], body)
     }
 
-    private func transaction<R: Sendable>(begin: String = "BEGIN", setup: SQL?, _ body: (Transaction) async throws -> R) async throws -> R {
-        var connection = try await checkout()
+    /// The statement that scopes a transaction to one tenant for row-level security.
+    public static func tenantSetting(_ tenantID: UUID) -> SQL {
+        "SELECT set_config('app.tenant_id', \(tenantID), true)"
+    }
+
+    private func transaction<R: Sendable>(begin: String = "BEGIN", setup: [SQL], _ body: (Transaction) async throws -> R) async throws -> R {
+        let (open, _) = try await self.begin(begin, setup: setup, then: [])
+        return try await run(open, body)
+    }
+
+    /// Runs `body` in an open transaction and ends it: commit, or rollback if `body` throws.
+    private func run<R: Sendable>(_ open: OpenTransaction, _ body: (Transaction) async throws -> R) async throws -> R {
         do {
-            try await self.begin(connection, statement: begin, setup: setup)
+            let result = try await body(open.transaction)
+            try await open.commit()
+            return result
+        } catch {
+            await open.rollback()
+            throw error
+        }
+    }
+
+    /// Begins a transaction whose end the caller decides (`commit()` or `rollback()` on the
+    /// result), sending `BEGIN`, `setup` and `first` in one round trip; returns the results
+    /// of `first`. For work that does not fit one closure: a request's transaction opened by
+    /// its session lookup and finished by the page's reads.
+    ///
+    /// A connection found dead at `BEGIN` is replaced and the pipeline sent once more, as in
+    /// `withTransaction`: nothing of it can have committed.
+    public func begin(_ statement: String = "BEGIN", setup: [SQL], then first: [SQL]) async throws -> (OpenTransaction, [QueryResult]) {
+        let pipeline = [SQL(parts: [.text(statement)])] + setup + first
+        var connection = try await checkout()
+        var results: [QueryResult]
+        do {
+            results = try await blocking(connection) { try $0.pipeline(pipeline) }
         } catch let error as PostgresError where error.isConnectionFailure {
             await discard(connection, evictIdle: true)
             connection = try await checkout()
             do {
-                try await self.begin(connection, statement: begin, setup: setup)
+                results = try await blocking(connection) { try $0.pipeline(pipeline) }
             } catch {
                 await checkin(connection)
                 throw error
@@ -108,28 +153,14 @@ public final class ConnectionPool: Sendable {
             await checkin(connection)
             throw error
         }
-        let transaction = Transaction(connection: connection, pool: self)
-        do {
-            let result = try await body(transaction)
-            try await blocking(connection) { try $0.run(script: "COMMIT") }
-            await checkin(connection)
-            return result
-        } catch {
-            await checkin(connection)  // rolls back: the connection is still in the transaction
-            throw error
-        }
-    }
-
-    private func begin(_ connection: Connection, statement: String, setup: SQL?) async throws {
-        try await blocking(connection) { connection in
-            try connection.run(script: statement)
-            if let setup { _ = try connection.query(setup) }
-        }
+        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
+        return (OpenTransaction(connection: connection, pool: self), Array(results.dropFirst(1 + setup.count)))
     }
 
     // MARK: Checkout and checkin
 
     func checkout() async throws -> Connection {
+        await ParkedTransaction.current?.release(before: self)
         let start = ContinuousClock.now
         let connection = try await reserveOrOpen()
         let elapsed = ContinuousClock.now - start
@@ -141,6 +172,7 @@ public final class ConnectionPool: Sendable {
         switch try await state.reserve(timeout: configuration.acquireTimeout) {
         case .connection(let connection):
             connection.statementsSinceCheckout = 0
+            connection.roundTripsSinceCheckout = 0
             return connection
         case .create:
             do {

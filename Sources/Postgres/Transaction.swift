@@ -1,7 +1,11 @@
+import Synchronization
+
 /// Something that runs SQL: a pooled connection or a transaction.
 public protocol QueryRunner: Sendable {
     /// Runs one statement with bound parameters.
     func query(_ sql: SQL) async throws -> QueryResult
+    /// Runs statements one after another in a single round trip (see `Connection.pipeline`).
+    func pipeline(_ statements: [SQL]) async throws -> [QueryResult]
 }
 
 extension QueryRunner {
@@ -42,6 +46,10 @@ public struct PooledConnection: QueryRunner {
         try await pool.blocking(connection) { try $0.query(sql) }
     }
 
+    public func pipeline(_ statements: [SQL]) async throws -> [QueryResult] {
+        try await pool.blocking(connection) { try $0.pipeline(statements) }
+    }
+
     /// Server process id of this connection.
     public var backendPID: Int32 { connection.backendPID }
 
@@ -70,11 +78,62 @@ public struct Transaction: QueryRunner {
         try await pool.blocking(connection) { try $0.query(sql) }
     }
 
+    public func pipeline(_ statements: [SQL]) async throws -> [QueryResult] {
+        try await pool.blocking(connection) { try $0.pipeline(statements) }
+    }
+
     /// Server process id of this connection.
     public var backendPID: Int32 { connection.backendPID }
 
     /// Runs a fixed script inside the transaction (several statements allowed).
     public func run(script: String) async throws {
         try await pool.blocking(connection) { try $0.run(script: script) }
+    }
+}
+
+/// A transaction begun with `ConnectionPool.begin(setup:then:)`: it holds its connection until
+/// `commit()` or `rollback()`. Finishing twice is harmless; the second call does nothing.
+public final class OpenTransaction: Sendable {
+    public let transaction: Transaction
+    private let finished = Mutex(false)
+
+    init(connection: Connection, pool: ConnectionPool) {
+        self.transaction = Transaction(connection: connection, pool: pool)
+    }
+
+    /// True the first time only: whoever gets true returns the connection.
+    private func finish() -> Bool {
+        finished.withLock { done in
+            defer { done = true }
+            return !done
+        }
+    }
+
+    /// Commits and returns the connection to the pool. A failed commit rolled back.
+    public func commit() async throws {
+        guard finish() else { return }
+        let connection = transaction.connection, pool = transaction.pool
+        do {
+            try await pool.blocking(connection) { try $0.run(script: "COMMIT") }
+        } catch {
+            await pool.checkin(connection)
+            throw error
+        }
+        await pool.checkin(connection)
+    }
+
+    /// Rolls back and returns the connection to the pool.
+    public func rollback() async {
+        guard finish() else { return }
+        // The pool rolls back whatever is still open when the connection comes back.
+        await transaction.pool.checkin(transaction.connection)
+    }
+
+    deinit {
+        // A caller that forgot to finish must not cost the pool a connection for good.
+        if finish() {
+            let connection = transaction.connection, pool = transaction.pool
+            Task { await pool.checkin(connection) }
+        }
     }
 }

@@ -38,11 +38,11 @@ struct MustacheViewMacroTests {
                 func child(named name: String) -> Any? {
                     switch name {
                     case "title":
-                        return title
+                        return self.title
                     case "notice":
-                        return notice
+                        return self.notice
                     case "count":
-                        return count
+                        return self.count
                     default:
                         return nil
                     }
@@ -67,7 +67,34 @@ struct MustacheViewMacroTests {
                 public func child(named name: String) -> Any? {
                     switch name {
                     case "default":
-                        return `default`
+                        return self.`default`
+                    default:
+                        return nil
+                    }
+                }
+            }
+            """)
+    }
+
+    @Test("a property called `name` answers itself, not the name being looked up")
+    func propertyCalledName() {
+        // child(named name:) has a parameter called `name`; a bare `return name` would answer
+        // every `{{name}}` with the word "name".
+        expand("""
+            @MustacheView
+            struct StaffRow {
+                let name: String
+            }
+            """, """
+            struct StaffRow {
+                let name: String
+            }
+
+            extension StaffRow: MustacheParent {
+                func child(named name: String) -> Any? {
+                    switch name {
+                    case "name":
+                        return self.name
                     default:
                         return nil
                     }

@@ -51,6 +51,9 @@ public enum DemoSeedForMigrations {
         INSERT INTO deletion_requests (tenant_id, customer_id, organization_id, reason)
              SELECT tenant_id, id, organization_id, 'Moving away' FROM customers LIMIT 1;
         INSERT INTO retention_runs (tenant_id, removed, total) VALUES (current_setting('app.tenant_id')::uuid, '{"sent_mail": 2}', 2);
+        INSERT INTO deleted_customers (tenant_id, id, external_id, organization_id)
+             SELECT tenant_id, gen_random_uuid(), 'crm-gone', id FROM organizations LIMIT 1;
+        INSERT INTO api_usage_daily (tenant_id, day, surface, requests) VALUES (current_setting('app.tenant_id')::uuid, current_date, 'integration', 3);
         """
 
     static let platformScript = """

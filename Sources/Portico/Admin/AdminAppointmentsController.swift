@@ -413,11 +413,15 @@ struct AppointmentLink: Sendable {
 
     /// The visits of an organization or work order this staff member may open (technicians:
     /// their own), newest window last.
-    static func load(_ filter: AppointmentFilter, staff: SignedInStaff, repositories: Repositories, in tx: TenantTransaction) async throws -> [AppointmentLink] {
+    /// `team`: the tenant's staff, when the caller has them already.
+    static func load(_ filter: AppointmentFilter, staff: SignedInStaff, team: [StaffUser]? = nil, repositories: Repositories,
+                     in tx: TenantTransaction) async throws -> [AppointmentLink] {
         var filter = filter
         if staff.role == .technician { filter.technicianId = staff.id }
         let appointments = try await repositories.appointments.search(filter, limit: 50, in: tx)
-        let team = Dictionary(uniqueKeysWithValues: try await repositories.staff.all(in: tx).map { ($0.id, $0.displayName) })
+        let members: [StaffUser]
+        if let team { members = team } else { members = try await repositories.staff.all(in: tx) }
+        let team = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
         return appointments.map {
             AppointmentLink(href: "/admin/appointments/\($0.id.uuidString.lowercased())", kind: $0.kind.label,
                             when: DisplayDate.window($0.startsAt, $0.endsAt), technician: $0.technicianId.flatMap { team[$0] } ?? "Not assigned",

@@ -98,20 +98,9 @@ struct AdminWorkOrdersController {
         if context.staff.role == .technician { filter.assigneeId = context.staff.id; filter.unassigned = false }
         let accountNumber = value("account")
 
-        let repositories = dependencies.repositories
-        let (orders, total, organizations, staff, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            if let accountNumber {
-                guard let organization = try await repositories.organizations.find(accountNumber: accountNumber, in: tx) else {
-                    throw AppError.validation(["account": "No subscriber has the account number \(accountNumber)."])
-                }
-                filter.organizationId = organization.id
-            }
-            let orders = try await repositories.workOrders.page(filter, sort: sort, after: cursor, limit: Self.pageSize + 1, in: tx)
-            let total = try await repositories.workOrders.count(filter, in: tx)
-            var names: [UUID: String] = [:]
-            for id in Set(orders.map(\.organizationId)) { names[id] = try await repositories.organizations.find(id: id, in: tx)?.name }
-            return (orders, total, names, try await repositories.staff.all(in: tx), try await WorkOrderCategories.all(in: tx))
-        }
+        let queue = try await service.queue(filter, accountNumber: accountNumber, sort: sort, after: cursor, limit: Self.pageSize + 1,
+                                            tenant: context.tenant.id)
+        let (orders, total, organizations, staff, categories) = (queue.orders, queue.total, queue.organizationNames, queue.team, queue.categories)
         let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
         let today = ISODates.today()
         let shown = Array(orders.prefix(Self.pageSize))
@@ -231,19 +220,10 @@ struct AdminWorkOrdersController {
 
     func renderDetail(_ number: Int, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
                       status: HTTPResponse.Status = .ok) async throws -> HTML {
-        let repositories = dependencies.repositories
         let staff = context.staff
-        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let order = try await service.find(number, staff: staff, in: tx)
-            return (order,
-                    try await repositories.organizations.find(id: order.organizationId, in: tx),
-                    try await repositories.workOrders.history(of: order.id, in: tx),
-                    try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
-                    try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
-                    try await repositories.staff.all(in: tx),
-                    try await AppointmentLink.load(AppointmentFilter(workOrderId: order.id), staff: staff, repositories: repositories, in: tx))
-        }
-        let (order, organization, history, comments, attachments, team, appointments) = data
+        let data = try await service.detail(number, staff: staff, tenant: context.tenant.id)
+        let (order, organization, history, comments, attachments, team, appointments)
+            = (data.order, data.organization, data.history, data.comments, data.attachments, data.team, data.appointments)
         let encodedAccount: String = (organization?.accountNumber ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let newAppointmentHref: String? = staff.role >= .agent ? "/admin/appointments/new?account=\(encodedAccount)&work_order=\(order.number)" : nil
         var layout = context.layout(title: "Work order #\(order.number)", current: "/admin/work-orders")

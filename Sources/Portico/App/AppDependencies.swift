@@ -32,6 +32,8 @@ public struct AppDependencies: Sendable {
     /// Triggered at the first SIGTERM/SIGINT, before the HTTP server has drained: the mail
     /// and webhook workers stop claiming at once.
     public let shutdownSignal = ShutdownSignal()
+    /// API requests per tenant, counted in memory and flushed by `APIUsageFlusher`.
+    public let apiUsage = APIUsageTally()
 
     public init(
         configuration: AppConfiguration, pool: ConnectionPool, listener: NotificationListener,

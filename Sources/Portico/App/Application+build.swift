@@ -34,6 +34,7 @@ public func buildApplication(
                           shutdown: workers),
             WebhookService(delivery: dependencies.webhookDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
                            shutdown: workers),
+            APIUsageFlusher(pool: dependencies.pool, tally: dependencies.apiUsage, logger: dependencies.logger),
         ],
         onServerRunning: { channel in await onServerRunning?(channel.localAddress) },
         logger: logger
@@ -78,7 +79,8 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     CalendarFeedController(dependencies: dependencies).addRoutes(to: tenantRoutes)
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
-    DashboardController(dependencies: dependencies).addRoutes(to: portal)
+    DashboardController(dashboards: PortalDashboards(pool: dependencies.pool, repositories: dependencies.repositories), renderer: renderer)
+        .addRoutes(to: portal)
     ProfileController(dependencies: dependencies).addRoutes(to: portal)
     SubscriberRightsController(dependencies: dependencies).addRoutes(to: portal)
     PortalWorkOrdersController(dependencies: dependencies).addRoutes(to: portal)
@@ -146,6 +148,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     let subscriber = api.group()
         .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
+        .add(middleware: APIUsageMiddleware(surface: .subscriber, tally: dependencies.apiUsage))
     WorkOrderAPIController(dependencies: dependencies).addRoutes(to: subscriber)
     WorkOrderCategoriesAPIController(dependencies: dependencies).addRoutes(to: subscriber)
     subscriberAuth.addRoutes(to: subscriber)
@@ -157,6 +160,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     let integration = api.group("admin")
         .add(middleware: APIKeyAuthenticator(pool: dependencies.pool, keys: dependencies.repositories.apiKeys))
         .group(context: IntegrationAPIContext.self)
+        .add(middleware: APIUsageMiddleware(surface: .integration, tally: dependencies.apiUsage))
         .add(middleware: APIKeyPolicy(limiter: dependencies.rateLimiter))
     IntegrationController(dependencies: dependencies).addRoutes(to: integration)
 }

@@ -2,7 +2,8 @@ import Foundation
 import Postgres
 
 /// Emails every active member of the organization 24 hours before a proposed or confirmed
-/// visit, once (`reminder_sent_at`). Runs tenant by tenant from the maintenance loop.
+/// visit, once (`reminder_sent_at`). Runs from the maintenance loop, for the tenants one
+/// statement finds with reminders due (`DueWork`), each in its own transaction.
 public struct AppointmentReminders: Sendable {
     let dependencies: AppDependencies
 
@@ -12,7 +13,8 @@ public struct AppointmentReminders: Sendable {
     @discardableResult
     public func send(now: Date = Date()) async throws -> Int {
         var queued = 0
-        for tenant in try await dependencies.tenants.allTenants() where tenant.status == .active {
+        for tenantID in try await DueWork(pool: dependencies.pool).reminders(now: now) {
+            guard let tenant = try await dependencies.tenants.tenant(id: tenantID), tenant.status == .active else { continue }
             let resolved = try await dependencies.directory.resolved(tenant)
             queued += try await dependencies.pool.withTenant(tenant.id) { tx in
                 let due = try await tx.rows("""

@@ -6,6 +6,10 @@ public protocol AppointmentRepository: Sendable {
     /// An appointment, optionally only if it belongs to `organization`.
     func find(id: UUID, organization: UUID?, in transaction: TenantTransaction) async throws -> Appointment?
     func list(organization: UUID?, from: Date?, to: Date?, in transaction: TenantTransaction) async throws -> [Appointment]
+    /// An organization's next appointment (not ended, neither completed nor cancelled) with its
+    /// technician's name and its work order's number, in one statement (the dashboard).
+    func next(organization: UUID, in transaction: TenantTransaction) async throws -> UpcomingAppointment?
+    func nextQuery(organization: UUID) -> Query<UpcomingAppointment?>
     func setStatus(_ status: AppointmentStatus, of appointment: UUID, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
     func requestReschedule(_ appointment: UUID, windows: [TimeWindow], note: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
     func reschedule(_ appointment: UUID, to window: TimeWindow, technician: UUID?, status: AppointmentStatus, expectedVersion: Int,
@@ -19,6 +23,13 @@ public protocol AppointmentRepository: Sendable {
     /// ones (not ended, neither completed nor cancelled) soonest first, then the others latest
     /// first. Throws `InvalidPageKey` for an `after` that no page returned.
     func page(organization: UUID, after: [String]?, limit: Int, in transaction: TenantTransaction) async throws -> KeysetPage<Appointment>
+}
+
+/// An appointment with what a page shows beside it.
+public struct UpcomingAppointment: Sendable {
+    public let appointment: Appointment
+    public let technician: String?
+    public let workOrderNumber: Int?
 }
 
 public struct PostgresAppointmentRepository: AppointmentRepository {
@@ -46,6 +57,27 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
         return try await transaction.rows("""
             SELECT * FROM appointments WHERE \(SQL.join(conditions, separator: " AND ")) ORDER BY starts_at, id
             """).map { try $0.decode(Appointment.self) }
+    }
+
+    public func next(organization: UUID, in transaction: TenantTransaction) async throws -> UpcomingAppointment? {
+        try await transaction.run(nextQuery(organization: organization))
+    }
+
+    public func nextQuery(organization: UUID) -> Query<UpcomingAppointment?> {
+        Query("""
+            SELECT a.*, COALESCE(NULLIF(st.name, ''), st.email) AS technician_name, wo.number AS work_order_number
+              FROM appointments a
+              LEFT JOIN staff_users st ON st.tenant_id = a.tenant_id AND st.id = a.technician_id
+              LEFT JOIN work_orders wo ON wo.tenant_id = a.tenant_id AND wo.id = a.work_order_id
+             WHERE a.organization_id = \(organization) AND a.ends_at >= now()
+               AND a.status NOT IN ('completed', 'cancelled')
+             ORDER BY a.starts_at, a.id
+             LIMIT 1
+            """) { result in
+            guard let row = result.rows.first else { return nil }
+            return UpcomingAppointment(appointment: try row.decode(Appointment.self), technician: try row.decode("technician_name", as: String?.self),
+                                       workOrderNumber: try row.decode("work_order_number", as: Int?.self))
+        }
     }
 
     public func setStatus(_ status: AppointmentStatus, of appointment: UUID, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment {

@@ -8,7 +8,8 @@ import Postgres
 /// the tasks they ticked off stay with the account, no longer pointing at anyone; work-order
 /// history, comments and the audit log keep every row with the person replaced by "Deleted
 /// customer" (`portico_erase_customer_traces`); the emails written to them are removed; an open
-/// deletion request is closed. An owner's account passes to its longest-standing member.
+/// deletion request is closed. An owner's account passes to its longest-standing member. A
+/// tombstone with the ids (no personal data) tells integrations the login is gone.
 struct CustomerErasure: Sendable {
     static let replacement = "Deleted customer"
     let dependencies: AppDependencies
@@ -23,7 +24,8 @@ struct CustomerErasure: Sendable {
     func erase(customer id: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Outcome {
         let (outcome, storageKeys) = try await dependencies.pool.withTenant(tenant.id) { tx -> (Outcome, [String]) in
             guard let person = try await tx.first("""
-                SELECT c.name, c.email, c.role, o.account_number FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
+                SELECT c.name, c.email, c.role, c.external_id, o.account_number, o.external_id AS organization_external_id
+                  FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
                  WHERE c.id = \(id) AND c.organization_id = \(organization) FOR UPDATE OF c
                 """) else { throw AppError.notFound("customer") }
             let name: String = try person.decode("name")
@@ -62,6 +64,12 @@ struct CustomerErasure: Sendable {
                 """)
             // Tokens, API tokens, tasks and notes addressed to the person cascade with the row.
             try await tx.execute("DELETE FROM customers WHERE id = \(id)")
+            // What a syncing billing system needs to drop its copy: ids only, in this transaction,
+            // so the tombstone and the webhook exist if and only if the person is gone.
+            let tombstone = try await dependencies.repositories.deletedCustomers.record(
+                customer: id, externalId: try person.decode("external_id"), organization: organization,
+                organizationExternalId: try person.decode("organization_external_id"), in: tx)
+            try await WebhookEvents(repositories: dependencies.repositories).customerDeleted(tombstone, tenant: tenant, in: tx)
 
             var details = ["account": accountNumber, "drafts_removed": "\(removedDrafts)"]
             for row in erased {

@@ -29,6 +29,16 @@ struct SubscriberRightsController {
 
     /// The ZIP, built in a private temporary folder, streamed, then removed.
     @Sendable func download(_ request: Request, context: CustomerRequestContext) async throws -> Response {
+        // Each archive reads every record and file of the account: a handful an hour is plenty
+        // for a person, and a stolen session cannot turn it into a load on the server.
+        let limit = RateLimit.dataExport
+        let decision = try await dependencies.rateLimiter.hit(limit, bucket: RateLimiter.bucket(limit, context.tenant.id.description, context.customer.id.uuidString))
+        guard decision.allowed else {
+            let minutes = max(1, (decision.retryAfter + 59) / 60)
+            throw AppError(.tooManyRequests, code: "rate_limited",
+                           "You have downloaded your data \(limit.limit) times in the last hour. Please wait \(minutes) minute\(minutes == 1 ? "" : "s") before downloading it again.",
+                           retryAfter: decision.retryAfter)
+        }
         let records = try await SubscriberDataRecords.load(customer: context.customer.id, tenant: context.tenant, pool: dependencies.pool)
         let scratch = try await offThread { try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "subscriber-data") }
         let file = scratch.url.appendingPathComponent("data.zip")
@@ -116,4 +126,9 @@ struct SubscriberRightsController {
         }
         return try await profile.render(context, notice: "\(name) now owns this account; you are a member of it.")
     }
+}
+
+extension RateLimit {
+    /// The subscriber's "Download my data" archive, per login.
+    static let dataExport = RateLimit(name: "data-export", limit: 5, window: .seconds(3600), baseBlock: .seconds(900))
 }

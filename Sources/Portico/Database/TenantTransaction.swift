@@ -10,6 +10,10 @@ public struct TenantTransaction: QueryRunner {
     public func query(_ sql: SQL) async throws -> QueryResult {
         try await base.query(sql)
     }
+
+    public func pipeline(_ statements: [SQL]) async throws -> [QueryResult] {
+        try await base.pipeline(statements)
+    }
 }
 
 extension ConnectionPool {
@@ -18,5 +22,16 @@ extension ConnectionPool {
         try await withTenant(tenant.rawValue) { transaction in
             try await body(TenantTransaction(tenant: tenant, base: transaction))
         }
+    }
+}
+
+extension ConnectionPool {
+    /// Authentication and handler in one tenant transaction (see `withRequestTransaction`).
+    func withRequestTransaction<L: Sendable, T>(
+        tenant: TenantID, share: Bool, lookup: (TenantTransaction) async throws -> L, then rest: (L) async throws -> T
+    ) async throws -> T {
+        try await withRequestTransaction(tenant: tenant.rawValue, share: share, lookup: { transaction in
+            try await lookup(TenantTransaction(tenant: tenant, base: transaction))
+        }, then: rest)
     }
 }

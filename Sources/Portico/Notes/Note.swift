@@ -18,6 +18,7 @@ public protocol NoteRepository: Sendable {
     /// Notes of an organization. `sharedOnly` is what a subscriber may see: internal notes
     /// never leave through it.
     func list(organization: UUID, sharedOnly: Bool, limit: Int, in transaction: TenantTransaction) async throws -> [Note]
+    func listQuery(organization: UUID, sharedOnly: Bool, limit: Int) -> Query<[Note]>
     /// What one subscriber may read, newest first, a page at a time: shared notes about the
     /// organization or about them (never internal ones, never those about another member).
     /// Throws `InvalidPageKey` for an `after` that no page returned.
@@ -59,10 +60,14 @@ public struct PostgresNoteRepository: NoteRepository {
     }
 
     public func list(organization: UUID, sharedOnly: Bool, limit: Int, in transaction: TenantTransaction) async throws -> [Note] {
+        try await transaction.run(listQuery(organization: organization, sharedOnly: sharedOnly, limit: limit))
+    }
+
+    public func listQuery(organization: UUID, sharedOnly: Bool, limit: Int) -> Query<[Note]> {
         let visibility: SQL = sharedOnly ? "AND visibility = 'shared'" : ""
-        return try await transaction.rows("""
+        return .rows("""
             SELECT id, organization_id, customer_id, body, visibility, author_staff_id, author_name, created_at
               FROM notes WHERE organization_id = \(organization) \(visibility) ORDER BY created_at DESC, id LIMIT \(limit)
-            """).map { try $0.decode(Note.self) }
+            """, as: Note.self)
     }
 }

@@ -6,6 +6,8 @@ public protocol OrganizationRepository: Sendable {
     func create(_ new: NewOrganization, in transaction: TenantTransaction) async throws -> Organization
     func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization?
     func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization?
+    /// The names of several organizations in one statement (list pages: never one query per row).
+    func names(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: String]
     /// Accounts matching a search, optionally only those with a login in one invitation state.
     func list(search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
     func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization?
@@ -59,6 +61,12 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization? {
         try await transaction.first("SELECT * FROM organizations WHERE id = \(id)")?.decode(Organization.self)
+    }
+
+    public func names(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await transaction.rows("SELECT id, name FROM organizations WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
+        return Dictionary(try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: String.self)) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization? {

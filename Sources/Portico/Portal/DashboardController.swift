@@ -6,7 +6,8 @@ import Postgres
 /// `/portal`: the tenant's welcome, open work orders as status cards, the next appointment
 /// with its actions, open tasks, recent shared notes, and any outage banner.
 struct DashboardController {
-    let dependencies: AppDependencies
+    let dashboards: PortalDashboards
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get("portal", use: dashboard)
@@ -28,38 +29,43 @@ struct DashboardController {
     }
 
     @Sendable func dashboard(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let organization = context.customer.organizationId
-        let repositories = dependencies.repositories
-        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let orders = try await repositories.workOrders.list(
-                WorkOrderFilter(organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting], draftsOf: context.customer.id),
-                limit: 12, offset: 0, in: tx)
-            let next = try await repositories.appointments.list(organization: organization, from: Date(), to: nil, in: tx)
-                .first { $0.status != .cancelled && $0.status != .completed }
-            var nextView: PortalAppointmentsController.AppointmentView?
-            if let next {
-                let technician = try await next.technicianId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
-                let number = try await next.workOrderId.asyncMap { try await repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
-                nextView = PortalAppointmentsController.view(next, technician: technician, workOrder: number)
-            }
-            let tasks = try await repositories.tasks.list(organization: organization, status: .open, in: tx)
-            let notes = try await repositories.notes.list(organization: organization, sharedOnly: true, limit: 3, in: tx)
-                .filter { $0.customerId == nil || $0.customerId == context.customer.id }
-            let notices = try await ServiceNotices.active(in: tx)
-            return (orders, nextView, tasks, notes, notices)
-        }
+        let (orders, next, tasks, notes, notices) = try await dashboards.load(for: context.customer, tenant: context.tenant.id)
         let today = ISODates.today()
         let view = View(
             layout: context.layout(title: "Dashboard", current: "/portal"),
             customerName: context.customer.name, welcomeMessage: context.tenant.branding.welcomeMessage,
             emailVerified: context.customer.emailVerified, email: context.customer.email,
-            openOrders: data.0.map { WorkOrderCard($0, today: today) }, nextAppointment: data.1,
-            openTasks: data.2.prefix(5).map { PortalPagesController.TaskView(id: $0.id.uuidString.lowercased(), title: $0.title, details: $0.details, due: $0.dueDate,
+            openOrders: orders.map { WorkOrderCard($0, today: today) },
+            nextAppointment: next.map { PortalAppointmentsController.view($0.appointment, technician: $0.technician, workOrder: $0.workOrderNumber) },
+            openTasks: tasks.prefix(5).map { PortalPagesController.TaskView(id: $0.id.uuidString.lowercased(), title: $0.title, details: $0.details, due: $0.dueDate,
                                                                              done: false, doneAt: nil, doneNote: "", workOrder: nil) },
-            notes: data.3.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) },
-            notices: data.4.map { ServiceNotices.view($0) },
+            notes: notes.filter { $0.customerId == nil || $0.customerId == context.customer.id }
+                .map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) },
+            notices: notices.map { ServiceNotices.view($0) },
             eventsUrl: "/portal/events"
         )
-        return try dependencies.renderer.render(.portalDashboard, theme: context.tenant.theme, view)
+        return try renderer.render(.portalDashboard, theme: context.tenant.theme, view)
+    }
+}
+
+/// What the dashboard shows, read in one transaction and one round trip.
+struct PortalDashboards: Sendable {
+    let pool: ConnectionPool
+    let repositories: Repositories
+
+    func load(for customer: SignedInCustomer, tenant: TenantID) async throws
+        -> ([WorkOrder], UpcomingAppointment?, [TaskItem], [Note], [ServiceNotice]) {
+        let organization = customer.organizationId
+        let openOrders = WorkOrderFilter(organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting],
+                                         draftsOf: customer.id)
+        // Independent reads batched; on a GET the transaction is the session's (SessionMiddleware).
+        return try await pool.withTenant(tenant) { tx in
+            try await tx.batch(
+                repositories.workOrders.listQuery(openOrders, limit: 12, offset: 0),
+                repositories.appointments.nextQuery(organization: organization),
+                repositories.tasks.listQuery(organization: organization, status: .open),
+                repositories.notes.listQuery(organization: organization, sharedOnly: true, limit: 3),
+                ServiceNotices.activeQuery)
+        }
     }
 }

@@ -66,11 +66,8 @@ struct PortalWorkOrdersController {
         let category = query.get("category").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
         let filter = WorkOrderFilter(organizationId: context.customer.organizationId, statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [],
                                      category: category, search: search, createdFrom: from, createdTo: to, draftsOf: context.customer.id)
-        let (orders, total, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await dependencies.repositories.workOrders.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx),
-             try await dependencies.repositories.workOrders.count(filter, in: tx),
-             try await WorkOrderCategories.all(in: tx))
-        }
+        let (orders, total, categories) = try await service.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize,
+                                                                 customer: context.customer, tenant: context.tenant)
         let today = ISODates.today()
         func link(_ page: Int) -> String {
             var items = [URLQueryItem(name: "page", value: String(page))]
@@ -363,14 +360,8 @@ struct PortalWorkOrdersController {
         }
     }
 
-    func detailView(_ order: WorkOrder, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) async throws -> DetailView {
-        let repositories = dependencies.repositories
-        let (history, comments, attachments, technician) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await repositories.workOrders.history(of: order.id, in: tx),
-             try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx),
-             try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx),
-             try await order.assigneeId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName })
-        }
+    func detailView(_ detail: CustomerWorkOrders.Detail, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) -> DetailView {
+        let (order, history, comments, attachments, technician) = (detail.order, detail.history, detail.comments, detail.attachments, detail.technician)
         var layout = context.layout(title: "Work order #\(order.number)", current: "/portal/work-orders")
         layout.notice = notice
         layout.printable = true
@@ -378,7 +369,7 @@ struct PortalWorkOrdersController {
         return DetailView(
             layout: layout, order: WorkOrderCard(order, today: ISODates.today()), description: order.description, priority: order.priority.label,
             quantity: order.quantity, serviceLocation: order.serviceLocation, preferredDates: order.preferredDates, customerNotes: order.customerNotes,
-            shopNotes: order.shopNotes, due: order.dueDate, technician: technician ?? nil, closedReason: order.closedReason,
+            shopNotes: order.shopNotes, due: order.dueDate, technician: technician, closedReason: order.closedReason,
             editable: !order.status.isLockedForCustomer, cancellable: order.status == .submitted || order.status == .draft,
             reopenable: completedRecently, isDraft: order.status == .draft, version: order.version,
             timeline: history.filter { $0.field == "status" }.map { HistoryEntry($0, viewer: context.customer.id) },
@@ -393,19 +384,20 @@ struct PortalWorkOrdersController {
     }
 
     @Sendable func detail(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        let detail = try await service.detail(try Self.number(context), customer: context.customer, tenant: context.tenant)
+        let order = detail.order
         let query = request.uri.queryParameters
         let notice = query.get("submitted") != nil ? "Work order #\(order.number) is submitted. We will review it and let you know."
             : query.get("updated") != nil ? "Your changes are saved." : nil
-        return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme, try await detailView(order, context: context, notice: notice))
+        return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme, detailView(detail, context: context, notice: notice))
     }
 
     func actionFailed(_ error: AppError, number: Int, context: CustomerRequestContext, body: String? = nil) async throws -> HTML {
-        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
+        let detail = try await service.detail(number, customer: context.customer, tenant: context.tenant)
         var state = FormState(values: body.map { ["body": $0] } ?? [:], errors: error.fields)
         if error.fields.isEmpty { state.message = error.message }
         return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme,
-                                   try await detailView(order, context: context, form: state), status: error.status)
+                                   detailView(detail, context: context, form: state), status: error.status)
     }
 
     @Sendable func cancel(_ request: Request, context: CustomerRequestContext) async throws -> Response {

@@ -37,11 +37,13 @@ public enum ServiceNotices {
 
     /// The notices happening now (the dashboard banner).
     public static func active(in tx: TenantTransaction) async throws -> [ServiceNotice] {
-        try await tx.rows("""
-            SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
-             WHERE \(activeCondition) ORDER BY starts_at DESC LIMIT 20
-            """).map { try $0.decode(ServiceNotice.self) }
+        try await tx.run(activeQuery)
     }
+
+    static let activeQuery = Query.rows("""
+        SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
+         WHERE \(activeCondition) ORDER BY starts_at DESC LIMIT 20
+        """, as: ServiceNotice.self)
 
     @MustacheView
     struct View: Sendable {

@@ -206,13 +206,17 @@ enum TenantReports {
                            unit: "per week", rows: rows(result))
     }
 
-    /// The subscriber app's sign-ins (API tokens issued against a password) and webhook
-    /// deliveries: delivered, and given up on. Not filtered by category.
+    /// API requests (both APIs, counted per instance and flushed each minute), the subscriber
+    /// app's sign-ins (API tokens issued against a password) and webhook deliveries: delivered,
+    /// and given up on. Not filtered by category.
     static func integrationsWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
         let result = try await tx.rows("""
             WITH weeks AS (\(filter.weeks))
-            SELECT to_char(weeks.week, 'YYYY-MM-DD'), coalesce(s.n, 0), coalesce(d.n, 0), coalesce(f.n, 0)
+            SELECT to_char(weeks.week, 'YYYY-MM-DD'), coalesce(r.n, 0), coalesce(s.n, 0), coalesce(d.n, 0), coalesce(f.n, 0)
               FROM weeks
+              LEFT JOIN (SELECT date_trunc('week', day::timestamp) AS week, sum(requests) AS n FROM api_usage_daily
+                          WHERE tenant_id = \(tx.tenant) AND \(filter.within("day::timestamp AT TIME ZONE 'UTC'"))
+                          GROUP BY 1) r USING (week)
               LEFT JOIN (SELECT \(ReportFilter.week("occurred_at")) AS week, count(*) AS n FROM audit_events
                           WHERE tenant_id = \(tx.tenant) AND action = 'signin.success' AND details->>'channel' = 'api'
                             AND \(filter.within("occurred_at"))
@@ -226,10 +230,12 @@ enum TenantReports {
              ORDER BY weeks.week
             """)
         return ReportTable(id: "integrations-weekly", title: "API and webhook usage",
-                           summary: "Sign-ins through the API (the subscriber app), webhook deliveries your endpoints accepted, "
+                           summary: "Requests to the API (the subscriber app and your integrations), sign-ins through the API, "
+                               + "webhook deliveries your endpoints accepted, "
                                + "and webhook deliveries given up on after every retry, per week.",
                            label: week,
-                           columns: [.init(key: "api_sign_ins", title: "API sign-ins"),
+                           columns: [.init(key: "api_requests", title: "API requests"),
+                                     .init(key: "api_sign_ins", title: "API sign-ins"),
                                      .init(key: "webhooks_delivered", title: "Webhooks delivered"),
                                      .init(key: "webhooks_failed", title: "Webhooks given up")],
                            unit: "per week", rows: rows(result))

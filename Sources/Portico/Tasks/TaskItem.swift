@@ -46,6 +46,7 @@ public protocol TaskRepository: Sendable {
     func create(_ new: NewTask, in transaction: TenantTransaction) async throws -> TaskItem
     func find(id: UUID, organization: UUID?, in transaction: TenantTransaction) async throws -> TaskItem?
     func list(organization: UUID?, status: TaskStatus?, in transaction: TenantTransaction) async throws -> [TaskItem]
+    func listQuery(organization: UUID?, status: TaskStatus?) -> Query<[TaskItem]>
     /// The console's task list, newest first within open / done, at most `limit`.
     func search(organization: UUID?, status: TaskStatus?, limit: Int, in transaction: TenantTransaction) async throws -> [TaskItem]
     /// Marks an open task done; false when it was already done.
@@ -75,13 +76,17 @@ public struct PostgresTaskRepository: TaskRepository {
     }
 
     public func list(organization: UUID?, status: TaskStatus?, in transaction: TenantTransaction) async throws -> [TaskItem] {
+        try await transaction.run(listQuery(organization: organization, status: status))
+    }
+
+    public func listQuery(organization: UUID?, status: TaskStatus?) -> Query<[TaskItem]> {
         var conditions: [SQL] = ["true"]
         if let organization { conditions.append("organization_id = \(organization)") }
         if let status { conditions.append("status = \(status)") }
-        return try await transaction.rows("""
+        return .rows("""
             SELECT \(Self.columns) FROM tasks WHERE \(SQL.join(conditions, separator: " AND "))
              ORDER BY status = 'done', due_date NULLS LAST, created_at DESC
-            """).map { try $0.decode(TaskItem.self) }
+            """, as: TaskItem.self)
     }
 
     public func search(organization: UUID?, status: TaskStatus?, limit: Int, in transaction: TenantTransaction) async throws -> [TaskItem] {

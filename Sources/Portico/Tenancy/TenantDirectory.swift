@@ -22,7 +22,9 @@ public final class TenantDirectory: Sendable {
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
+        /// Least recently used hosts make room for new ones: a flood of made-up Host headers
+        /// evicts only itself and the coldest tenants, never the whole cache at once.
+        var entries: LRUCache<String, Entry>
         /// Bumped by every invalidation, so a lookup that raced one is not cached.
         var generation: UInt64 = 0
     }
@@ -31,16 +33,17 @@ public final class TenantDirectory: Sendable {
     private let baseDomain: String
     private let operatorHost: String
     private let origins: PublicOrigin
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let logger: Logger
     /// A safety net only: invalidation is by notification.
     static let positiveTTL: Duration = .seconds(300)
     static let negativeTTL: Duration = .seconds(30)
     /// Bounded so that a flood of made-up Host headers cannot grow memory.
-    static let maximumEntries = 10_000
+    public static let maximumEntries = 10_000
 
-    public init(store: any TenantStore, configuration: AppConfiguration, logger: Logger) {
+    public init(store: any TenantStore, configuration: AppConfiguration, logger: Logger, capacity: Int = TenantDirectory.maximumEntries) {
         self.store = store
+        self.state = Mutex(State(entries: LRUCache(capacity: capacity)))
         self.baseDomain = configuration.baseDomain
         self.operatorHost = configuration.operatorHost
         self.origins = PublicOrigin(configuration: configuration)
@@ -50,7 +53,7 @@ public final class TenantDirectory: Sendable {
     public func resolve(host: String) async throws -> HostResolution {
         let now = ContinuousClock.now
         let (cached, generation) = state.withLock { state in
-            (state.entries[host].flatMap { $0.expires > now ? $0.resolution : nil }, state.generation)
+            (state.entries.value(for: host).flatMap { $0.expires > now ? $0.resolution : nil }, state.generation)
         }
         if let cached { return cached }
         let resolution = try await lookUp(host)
@@ -58,8 +61,7 @@ public final class TenantDirectory: Sendable {
         if case .unknown = resolution { ttl = Self.negativeTTL } else { ttl = Self.positiveTTL }
         state.withLock { state in
             guard state.generation == generation else { return }
-            if state.entries.count >= Self.maximumEntries { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[host] = Entry(resolution: resolution, expires: .now + ttl)
+            state.entries.set(Entry(resolution: resolution, expires: .now + ttl), for: host)
         }
         return resolution
     }

@@ -8,6 +8,7 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case workOrderCommentAdded = "work_order.comment_added"
     case appointmentChanged = "appointment.changed"
     case customerRegistered = "customer.registered"
+    case customerDeleted = "customer.deleted"
 
     public var label: String {
         switch self {
@@ -16,6 +17,7 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
         case .workOrderCommentAdded: "Comment added to a work order"
         case .appointmentChanged: "Appointment booked or changed"
         case .customerRegistered: "Subscriber registered (or accepted an invitation)"
+        case .customerDeleted: "Subscriber login deleted (ids only)"
         }
     }
 

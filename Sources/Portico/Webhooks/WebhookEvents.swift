@@ -185,4 +185,9 @@ public struct WebhookEvents: Sendable {
                                 email: found.email, name: found.name, externalId: found.externalId)
         }
     }
+
+    /// An erased customer: ids only, like the `deleted-customers` sync listing.
+    func customerDeleted(_ tombstone: DeletedCustomer, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+        try await publish(.customerDeleted, tenant: tenant, in: tx) { DeletedCustomerResource(tombstone) }
+    }
 }

@@ -77,6 +77,29 @@ public struct CustomerWorkOrders: Sendable {
         return order
     }
 
+    /// Everything the subscriber's detail page shows, in one transaction.
+    public struct Detail: Sendable {
+        public let order: WorkOrder
+        public let history: [WorkOrderChange]
+        public let comments: [WorkOrderComment]
+        public let attachments: [AttachmentRecord]
+        public let technician: String?
+    }
+
+    /// The order (as `find` sees it) with its history, shared comments, shared attachments
+    /// and its technician's name.
+    public func detail(_ number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Detail {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            guard let order = try await repositories.workOrders.find(number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
+            else { throw AppError.notFound("work order") }
+            return Detail(order: order,
+                          history: try await repositories.workOrders.history(of: order.id, in: tx),
+                          comments: try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx),
+                          attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx),
+                          technician: try await order.assigneeId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil)
+        }
+    }
+
     /// Edits a draft or submitted order; `submit` also submits a draft. The edit applies only
     /// if nobody changed the order since `version`.
     public func edit(_ number: Int, input: WorkOrderInput, version: Int, submit: Bool, customer: SignedInCustomer,
@@ -223,6 +246,20 @@ public struct CustomerWorkOrders: Sendable {
     }
 
     /// A page of the organization's orders, most recently changed first.
+    /// A page of the organization's orders (newest first), how many match in all, and the
+    /// categories to filter by: the portal's list, in one transaction.
+    func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, customer: SignedInCustomer,
+              tenant: ResolvedTenant) async throws -> (orders: [WorkOrder], total: Int, categories: [WorkOrderCategory]) {
+        var scoped = filter
+        scoped.organizationId = customer.organizationId
+        scoped.draftsOf = customer.id
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            (try await repositories.workOrders.list(scoped, limit: limit, offset: offset, in: tx),
+             try await repositories.workOrders.count(scoped, in: tx),
+             try await WorkOrderCategories.all(in: tx))
+        }
+    }
+
     public func page(_ filter: WorkOrderFilter, after cursor: WorkOrderCursor?, limit: Int, customer: SignedInCustomer,
                      tenant: ResolvedTenant) async throws -> [WorkOrder] {
         var scoped = filter

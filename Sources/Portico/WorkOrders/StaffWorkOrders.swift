@@ -22,6 +22,61 @@ public struct StaffWorkOrders: Sendable {
         return order
     }
 
+    /// Everything the console's queue shows, in one transaction: a page of orders (one more
+    /// than asked, to know if another page follows), the total, the orders' organization names
+    /// (one statement for all rows), the team and the categories.
+    struct Queue: Sendable {
+        let orders: [WorkOrder]
+        let total: Int
+        let organizationNames: [UUID: String]
+        let team: [StaffUser]
+        let categories: [WorkOrderCategory]
+    }
+
+    /// `accountNumber` narrows the filter to that subscriber; an unknown one is a validation error.
+    func queue(_ filter: WorkOrderFilter, accountNumber: String?, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
+               tenant: TenantID) async throws -> Queue {
+        var filter = filter
+        return try await dependencies.pool.withTenant(tenant) { tx in
+            if let accountNumber {
+                guard let organization = try await repositories.organizations.find(accountNumber: accountNumber, in: tx) else {
+                    throw AppError.validation(["account": "No subscriber has the account number \(accountNumber)."])
+                }
+                filter.organizationId = organization.id
+            }
+            let orders = try await repositories.workOrders.page(filter, sort: sort, after: cursor, limit: limit, in: tx)
+            return Queue(orders: orders, total: try await repositories.workOrders.count(filter, in: tx),
+                         organizationNames: try await repositories.organizations.names(ids: orders.map(\.organizationId), in: tx),
+                         team: try await repositories.staff.all(in: tx), categories: try await WorkOrderCategories.all(in: tx))
+        }
+    }
+
+    /// Everything the console's detail page shows, in one transaction.
+    struct Detail: Sendable {
+        let order: WorkOrder
+        let organization: Organization?
+        let history: [WorkOrderChange]
+        let comments: [WorkOrderComment]
+        let attachments: [AttachmentRecord]
+        let team: [StaffUser]
+        let appointments: [AppointmentLink]
+    }
+
+    func detail(_ number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> Detail {
+        try await dependencies.pool.withTenant(tenant) { tx in
+            let order = try await find(number, staff: staff, in: tx)
+            let team = try await repositories.staff.all(in: tx)
+            return Detail(order: order,
+                          organization: try await repositories.organizations.find(id: order.organizationId, in: tx),
+                          history: try await repositories.workOrders.history(of: order.id, in: tx),
+                          comments: try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
+                          attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
+                          team: team,
+                          appointments: try await AppointmentLink.load(AppointmentFilter(workOrderId: order.id), staff: staff, team: team,
+                                                                       repositories: repositories, in: tx))
+        }
+    }
+
     /// What a staff member asks to change on an order.
     public struct Update: Sendable {
         public var status: WorkOrderStatus?

@@ -124,6 +124,12 @@ struct ReportsTests {
                             \(delivered)::timestamptz)
                     """)
             }
+            // API requests as the instances flush them: per day and surface.
+            for (day, surface, requests) in [(Self.d(1), "subscriber", 5), (Self.d(3), "integration", 7), (Self.d(8), "integration", 4)] {
+                try await tx.execute("""
+                    INSERT INTO api_usage_daily (tenant_id, day, surface, requests) VALUES (\(tx.tenant), \(day)::date, \(surface), \(requests))
+                    """)
+            }
         }
         return History(tenant: tenant, admin: admin, technician: technician)
     }
@@ -169,8 +175,8 @@ struct ReportsTests {
                                        "from=\(ReportFilter.day(Date().addingTimeInterval(-13 * 86_400)))&to=\(ReportFilter.day(Date()))")
             #expect(recent.dropFirst().reduce(0) { $0 + (Int($1[4]) ?? 0) } == 2, "\(recent)")
             #expect(try await csv("integrations-weekly") == [
-                ["week_starting", "api_sign_ins", "webhooks_delivered", "webhooks_failed"],
-                ["\(Self.d(0))", "0", "2", "0"], ["\(Self.d(7))", "1", "0", "1"]])
+                ["week_starting", "api_requests", "api_sign_ins", "webhooks_delivered", "webhooks_failed"],
+                ["\(Self.d(0))", "12", "0", "2", "0"], ["\(Self.d(7))", "4", "1", "0", "1"]])
             // One day only: the Monday of week 2.
             #expect(try await csv("work-orders-weekly", "from=\(Self.d(7))&to=\(Self.d(7))") == [
                 ["week_starting", "opened", "approved", "completed"], ["\(Self.d(7))", "1", "0", "0"]])

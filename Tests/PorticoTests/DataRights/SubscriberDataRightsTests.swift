@@ -148,6 +148,23 @@ struct SubscriberDataRightsTests {
         }
     }
 
+    @Test("five downloads an hour per login: the sixth is refused with the wait, another login of the same account is unaffected")
+    func downloadLimit() async throws {
+        try await TestApp.with { (app: TestApp) async throws in
+            let world = try await world(app)
+            let owner = Browser(app: app, host: world.tenant.host)
+            #expect(try await owner.signInCustomer(world.owner.email).status == .seeOther)
+            for _ in 0..<5 { #expect(try await owner.get("/portal/profile/data.zip").status == .ok) }
+            let refused = try await owner.get("/portal/profile/data.zip")
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.body.contains("downloaded your data 5 times in the last hour"))
+            #expect(refused.header("Retry-After").flatMap(Int.init).map { $0 > 0 } == true)
+            let member = Browser(app: app, host: world.tenant.host)
+            #expect(try await member.signInCustomer(world.member.email).status == .seeOther)
+            #expect(try await member.get("/portal/profile/data.zip").status == .ok)
+        }
+    }
+
     @Test("an owner who shares the account hands it over first; then the request is recorded once, audited, and can be withdrawn")
     func deletionRequest() async throws {
         try await TestApp.with { (app: TestApp) async throws in

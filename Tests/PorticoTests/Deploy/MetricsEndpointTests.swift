@@ -111,7 +111,18 @@ struct MetricsEndpointTests {
                             RETURNING id
                             """, as: UUID.self)
                     }
-                    let scrape = try await Self.scrape(client)
+                    // A scrape whose backlog queries miss their 2 s deadline (the whole suite
+                    // shares two cores) answers with the last values and counts a scrape error;
+                    // that is the designed behaviour, so such a scrape is taken again. Each scrape
+                    // counts its own error before it answers.
+                    var scrape = try await Self.scrape(client)
+                    var errors = scrape.value(Name.scrapeErrors) ?? 0
+                    for _ in 0..<5 {
+                        scrape = try await Self.scrape(client)
+                        let now = scrape.value(Name.scrapeErrors) ?? 0
+                        if now == errors && scrape.value(Name.webhookBacklog) != nil { break }
+                        errors = now
+                    }
                     #expect(scrape.value(Name.outboxBacklog) ?? 0 >= 1)
                     let stillQueued = try await tenant.transaction { tx in
                         try await tx.scalar("SELECT status = 'queued' FROM outbox WHERE tenant_id = \(tx.tenant) AND id = \(overdue)", as: Bool.self)

@@ -61,15 +61,27 @@ struct DatabaseIsolationTests {
               FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polname = 'portico_platform_report' ORDER BY 1
             """).rows.map { "\(try $0.decode("relname", as: String.self)):\(try $0.decode("shaped", as: Bool.self)):\(try $0.decode("reaches_app", as: Bool.self))" }
         #expect(platform == ["customers:true:false", "organizations:true:false", "work_orders:true:false"])
-        // The only other policies: the public domain lookup (read-only), the outbox delivery
-        // worker's read/update and the webhook delivery worker's (read endpoints, read/update
+        // Maintenance's due-work scan (migration 0039): the same shape, gated on
+        // portico.maintenance_scan, on the tables whose due rows it looks for.
+        let scan = try await pool.query("""
+            SELECT c.relname, p.polcmd = 'r' AND p.polroles = ARRAY[c.relowner]
+                   AND pg_get_expr(p.polqual, p.polrelid) LIKE '%current_setting(''portico.maintenance_scan''::text, true) = ''on''%' AS shaped,
+                   (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user) = ANY (p.polroles) AS reaches_app
+              FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.polname = 'portico_maintenance_scan' ORDER BY 1
+            """).rows.map { "\(try $0.decode("relname", as: String.self)):\(try $0.decode("shaped", as: Bool.self)):\(try $0.decode("reaches_app", as: Bool.self))" }
+        #expect(scan == ["account_tokens", "api_tokens", "appointments", "audit_events", "outbox", "retention_runs", "sessions",
+                         "tenant_settings", "webhook_deliveries", "work_orders"].map { "\($0):true:false" })
+        // The only other policies: the public domain lookup (read-only), the API usage flusher's
+        // add-only counts (read/insert/update, never delete), the outbox delivery worker's
+        // read/update and the webhook delivery worker's (read endpoints, read/update
         // deliveries; attempts are logged in the tenant's own transaction), each gated on its
         // own app.worker value.
         let extra = try await pool.query("""
             SELECT c.relname || '.' || p.polname || ':' || p.polcmd::text AS policy FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-             WHERE p.polname NOT IN ('tenant_isolation', 'portico_backup_read', 'portico_platform_report') ORDER BY 1
+             WHERE p.polname NOT IN ('tenant_isolation', 'portico_backup_read', 'portico_platform_report', 'portico_maintenance_scan') ORDER BY 1
             """).rows.map { try $0.decode("policy", as: String.self) }
-        #expect(extra == ["outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r",
+        #expect(extra == ["api_usage_daily.api_usage_flush_insert:a", "api_usage_daily.api_usage_flush_read:r",
+                          "api_usage_daily.api_usage_flush_update:w", "outbox.outbox_delivery_read:r", "outbox.outbox_delivery_update:w", "tenant_domains.domain_lookup:r",
                           "webhook_deliveries.webhook_deliveries_delivery_read:r", "webhook_deliveries.webhook_deliveries_delivery_update:w",
                           "webhook_endpoints.webhook_endpoints_delivery_read:r"])
         // Each worker value opens exactly its own tables.
@@ -77,9 +89,10 @@ struct DatabaseIsolationTests {
             SELECT substring(coalesce(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)) FROM '= ''([a-z_]+)''') AS worker,
                    string_agg(DISTINCT c.relname, ',' ORDER BY c.relname) AS tables
               FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
-             WHERE p.polname NOT IN ('tenant_isolation', 'domain_lookup', 'portico_backup_read', 'portico_platform_report') GROUP BY 1 ORDER BY 1
+             WHERE p.polname NOT IN ('tenant_isolation', 'domain_lookup', 'portico_backup_read', 'portico_platform_report', 'portico_maintenance_scan')
+             GROUP BY 1 ORDER BY 1
             """).rows.map { "\(try $0.decode("worker", as: String.self)):\(try $0.decode("tables", as: String.self))" }
-        #expect(byWorker == ["outbox_delivery:outbox", "webhook_delivery:webhook_deliveries,webhook_endpoints"])
+        #expect(byWorker == ["api_usage:api_usage_daily", "outbox_delivery:outbox", "webhook_delivery:webhook_deliveries,webhook_endpoints"])
     }
 
     @Test("the application role owns nothing and is neither superuser nor BYPASSRLS")

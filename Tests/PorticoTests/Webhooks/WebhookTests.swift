@@ -152,11 +152,19 @@ struct WebhookTests {
             let booked = try await console.post("/admin/appointments", ["account": world.organization.accountNumber, "date": Self.day(3),
                                                                        "start": "09:00", "end": "10:00", "work_order": "1001"])
             #expect(booked.status == .seeOther, "\(booked.status) \(booked.body.prefix(300))")
+            // customer.deleted, through the console: the login Nia registered above.
+            let nia = try #require(try await world.tenant.transaction { tx in
+                try await tx.first("SELECT id, organization_id FROM customers WHERE email = 'nia@example.net'")
+            })
+            let deletion = "/admin/customers/\(try nia.decode("organization_id", as: UUID.self).uuidString.lowercased())/members/"
+                + "\(try nia.decode("id", as: UUID.self).uuidString.lowercased())/delete"
+            try await console.get(deletion)
+            #expect(try await console.post(deletion, ["confirm_email": "nia@example.net"]).status == .ok)
 
             let worker = Self.worker(app, world.tenant)
-            try await Self.deliver(worker) { await receiver.received.count >= 5 }
+            try await Self.deliver(worker) { await receiver.received.count >= 6 }
             let received = await receiver.received
-            #expect(received.count == 5)
+            #expect(received.count == 6)
             var byType: [String: (WebhookReceiver.Received, [String: Any])] = [:]
             for request in received {
                 let payload = try Self.json(request.body)
@@ -179,6 +187,11 @@ struct WebhookTests {
             #expect(customer["email"] as? String == "nia@example.net")
             #expect(customer["name"] as? String == "Nia New")
             #expect(customer.keys.contains("external_id"))
+            // The deleted login: ids only, nothing that names the person.
+            let deleted = try #require(byType["customer.deleted"])
+            #expect(deleted.1["id"] as? String == (try nia.decode("id", as: UUID.self)).uuidString.lowercased())
+            #expect(deleted.1.keys.contains("external_id") && deleted.1.keys.contains("organization_external_id"))
+            #expect(!deleted.0.body.contains("nia@example.net") && !deleted.0.body.contains("Nia New"))
             let created = try #require(byType["work_order.created"]?.1)
             #expect(created["number"] as? Int == 1001)
             #expect(created["title"] as? String == "Dish loose")
@@ -199,9 +212,9 @@ struct WebhookTests {
 
             // Delivery ids are the rows' ids; every row delivered with one logged attempt.
             let ids = Set(received.compactMap { $0.header("Portico-Delivery") })
-            #expect(ids.count == 5)
-            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered'") == 5)
-            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_attempts WHERE status_code = 200") == 5)
+            #expect(ids.count == 6)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered'") == 6)
+            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_attempts WHERE status_code = 200") == 6)
             let page = try await console.get("/admin/webhooks/\(id)").body
             #expect(page.contains("work_order.status_changed"))
             #expect(page.contains("Delivered"))

@@ -16,6 +16,7 @@ struct IntegrationController {
         group.get("customers", use: listCustomers)
         group.get("customers/:external_id", use: getCustomer)
         group.put("customers/:external_id", use: putCustomer)
+        group.get("deleted-customers", use: listDeletedCustomers)
         group.get("work-orders", use: listWorkOrders)
         group.post("work-orders", use: createWorkOrder)
         group.get("work-orders/:number", use: getWorkOrder)
@@ -119,6 +120,12 @@ struct IntegrationController {
     @Sendable func listCustomers(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
         let query = try syncQuery(request)
         return try APIJSON.response(try await sync.customers(since: query.since, after: query.cursor, limit: query.limit, tenant: context.tenant))
+    }
+
+    /// `updated_since` here means deleted at or after.
+    @Sendable func listDeletedCustomers(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
+        let query = try syncQuery(request)
+        return try APIJSON.response(try await sync.deletedCustomers(since: query.since, after: query.cursor, limit: query.limit, tenant: context.tenant))
     }
 
     @Sendable func getCustomer(_ request: Request, context: IntegrationAPIContext) async throws -> Response {

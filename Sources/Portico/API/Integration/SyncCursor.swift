@@ -29,11 +29,12 @@ public struct SyncCursor: Sendable, Equatable {
         self.id = id
     }
 
-    /// `updated_at >= since AND (updated_at, id) > cursor`, for tables with those columns.
-    static func condition(since: Date?, after cursor: SyncCursor?) -> SQL {
+    /// `updated_at >= since AND (updated_at, id) > cursor`, for tables with those columns
+    /// (`time` names another timestamp column, such as a tombstone's `deleted_at`).
+    static func condition(since: Date?, after cursor: SyncCursor?, time: SQL = "updated_at") -> SQL {
         var conditions: [SQL] = ["true"]
-        if let since { conditions.append("updated_at >= \(since)") }
-        if let cursor { conditions.append("(updated_at, id) > (\(cursor.updatedAt)::timestamptz, \(cursor.id))") }
+        if let since { conditions.append("\(time) >= \(since)") }
+        if let cursor { conditions.append("(\(time), id) > (\(cursor.updatedAt)::timestamptz, \(cursor.id))") }
         return SQL.join(conditions, separator: " AND ")
     }
 }

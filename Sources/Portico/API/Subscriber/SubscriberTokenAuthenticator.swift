@@ -12,12 +12,15 @@ struct SubscriberTokenAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let token = try BearerCredential.from(request)
-        let subscriber = try await pool.withTenant(context.tenant.id) { tx in
+        // Reads share the token check's transaction (one BEGIN/COMMIT per request).
+        let share = request.method == .get || request.method == .head
+        return try await pool.withRequestTransaction(tenant: context.tenant.id, share: share) { tx in
             try await tokens.authenticate(accessToken: token, in: tx)
+        } then: { subscriber in
+            guard let subscriber else { throw APIAuthError.invalidToken }
+            var context = context
+            context.subscriber = subscriber
+            return try await next(request, context)
         }
-        guard let subscriber else { throw APIAuthError.invalidToken }
-        var context = context
-        context.subscriber = subscriber
-        return try await next(request, context)
     }
 }

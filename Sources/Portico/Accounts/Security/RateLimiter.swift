@@ -109,6 +109,51 @@ public struct RateLimiter: Sendable {
         return RateLimitDecision(allowed: hits == limit.limit, retryAfter: block)
     }
 
+    /// Counts one hit in each bucket, in one statement: the same arithmetic as `hit` (window,
+    /// back-off, strikes) for every bucket at once, without a decision — the next `check` of
+    /// these buckets makes it. A failed sign-in touches four buckets; four round trips (and a
+    /// fifth for each that trips) per attempt made bookkeeping a sizeable share of its cost.
+    public func hit(all hits: [(limit: RateLimit, bucket: String)]) async throws {
+        // One row per bucket (ON CONFLICT may not touch a row twice), in a fixed order so
+        // concurrent attempts sharing buckets lock them in the same order.
+        var seen = Set<String>()
+        let rows = hits.filter { seen.insert($0.bucket).inserted }.sorted { $0.bucket < $1.bucket }
+        guard !rows.isEmpty else { return }
+        let buckets = rows.map { $0.bucket }
+        let limits = rows.map { $0.limit.limit }
+        let windows = rows.map { Int($0.limit.window.components.seconds) }
+        let bases = rows.map { Int($0.limit.baseBlock.components.seconds) }
+        let caps = rows.map { Int($0.limit.maximumBlock.components.seconds) }
+        // In ON CONFLICT's SET only the target row and EXCLUDED are in scope, so each bucket's
+        // own limit comes from the `counted` rows through a correlated sub-select.
+        try await pool.query("""
+            WITH counted AS (
+                SELECT * FROM unnest(\(buckets)::text[], \(limits)::int[], \(windows)::int[], \(bases)::int[], \(caps)::int[])
+                    AS c(bucket, lim, win, base, cap)
+            )
+            INSERT INTO rate_limits AS r (bucket, window_started_at, hits, strikes, blocked_until)
+            SELECT c.bucket, now(),
+                   CASE WHEN c.lim <= 1 THEN 0 ELSE 1 END,
+                   CASE WHEN c.lim <= 1 THEN 1 ELSE 0 END,
+                   CASE WHEN c.lim <= 1 THEN now() + make_interval(secs => least(c.cap, c.base)) END
+              FROM counted c ORDER BY c.bucket
+            ON CONFLICT (bucket) DO UPDATE SET (hits, strikes, blocked_until, window_started_at) = (
+                SELECT CASE WHEN s.trip THEN 0 ELSE s.hits END,
+                       CASE WHEN s.trip THEN s.strikes + 1 ELSE s.strikes END,
+                       CASE WHEN s.trip THEN now() + make_interval(secs => least(c.cap, c.base << least(s.strikes, 16)))
+                            ELSE r.blocked_until END,
+                       CASE WHEN s.trip THEN now() ELSE s.window_started_at END
+                  FROM counted c
+                 CROSS JOIN LATERAL (SELECT r.window_started_at < now() - make_interval(secs => c.win) AS expired,
+                                            coalesce(r.blocked_until > now(), false) AS blocked) w
+                 CROSS JOIN LATERAL (SELECT CASE WHEN w.blocked THEN r.hits WHEN w.expired THEN 1 ELSE r.hits + 1 END AS hits,
+                                            CASE WHEN w.expired AND NOT w.blocked THEN 0 ELSE r.strikes END AS strikes,
+                                            CASE WHEN w.expired THEN now() ELSE r.window_started_at END AS window_started_at) n
+                 CROSS JOIN LATERAL (SELECT n.*, NOT w.blocked AND n.hits >= c.lim AS trip) s
+                 WHERE c.bucket = r.bucket)
+            """)
+    }
+
     /// Clears a bucket (a successful sign-in forgives the account's failures).
     public func reset(bucket: String) async throws {
         try await pool.query("DELETE FROM rate_limits WHERE bucket = \(bucket) AND (blocked_until IS NULL OR blocked_until < now())")

@@ -62,12 +62,13 @@ public struct SignInLimits: Sendable {
     }
 
     /// Counts a failed attempt in every bucket, with the address and tenant limits scaled to
-    /// the tenant's number of accounts (counted only here, on the failure path).
+    /// the tenant's number of accounts (counted only here, on the failure path). One statement.
     public func recordFailure(_ buckets: Buckets, accounts: Int) async throws {
-        try await limiter.hit(.signInAccount, bucket: buckets.account)
-        try await limiter.hit(.signInIP(accounts: accounts), bucket: buckets.address)
-        try await limiter.hit(.signInAnyTenantIP, bucket: buckets.anyTenantAddress)
-        if let tenant = buckets.tenant { try await limiter.hit(.signInTenant(accounts: accounts), bucket: tenant) }
+        var hits: [(limit: RateLimit, bucket: String)] = [
+            (.signInAccount, buckets.account), (.signInIP(accounts: accounts), buckets.address), (.signInAnyTenantIP, buckets.anyTenantAddress),
+        ]
+        if let tenant = buckets.tenant { hits.append((.signInTenant(accounts: accounts), tenant)) }
+        try await limiter.hit(all: hits)
     }
 
     /// A right password forgives its account's failures, nothing else.

@@ -19,20 +19,33 @@ struct SessionMiddleware: RouterMiddleware {
         var context = context
         context.requestPath = request.uri.description
         var clearCookie = false
-        if let token = request.cookies[cookies.sessionName]?.value, !token.isEmpty {
-            let record = try await pool.withTenant(context.tenant.id) { tx in
-                try await sessions.find(token: token, in: tx)
-            }
-            if let record, Self.principalMayProceed(record) {
-                context.auth = AuthState(token: token, session: record)
-                context.csrfToken = record.csrfToken
-            } else {
-                if record != nil {
-                    // The principal was suspended, locked or deactivated: end the session now.
-                    try await pool.withTenant(context.tenant.id) { tx in try await sessions.revoke(token: token, in: tx) }
+        var parked: ParkedTransaction?
+        if let token = request.cookies[cookies.sessionName]?.value, let lookup = sessions.lookup(token: token) {
+            // BEGIN, the tenant setting and the session lookup (with its touch) in one round trip.
+            let (open, results) = try await pool.begin(setup: [ConnectionPool.tenantSetting(context.tenant.id.rawValue)], then: [lookup.sql])
+            do {
+                let record = try lookup.decode(results[0])
+                if let record, Self.principalMayProceed(record) {
+                    context.auth = AuthState(token: token, session: record)
+                    context.csrfToken = record.csrfToken
+                } else {
+                    if record != nil {
+                        // The principal was suspended, locked or deactivated: end the session now.
+                        try await sessions.revoke(token: token, in: TenantTransaction(tenant: context.tenant.id, base: open.transaction))
+                    }
+                    clearCookie = true
                 }
-                clearCookie = true
+                if context.auth != nil && Self.sharesTransaction(request.method) {
+                    parked = ParkedTransaction(open, tenantID: context.tenant.id.rawValue)
+                } else {
+                    try await open.commit()
+                }
+            } catch {
+                await open.rollback()
+                throw error
             }
+        } else if request.cookies[cookies.sessionName]?.value.isEmpty == false {
+            clearCookie = true  // not a token we could ever have issued
         }
         if context.auth == nil {
             if let anonymous = request.cookies[cookies.csrfName]?.value, anonymous.count >= 32, anonymous.count <= 64 {
@@ -43,7 +56,13 @@ struct SessionMiddleware: RouterMiddleware {
                 context.newAnonymousCSRFToken = fresh
             }
         }
-        var response = try await next(request, context)
+        // The page's first `withTenant` continues the session's transaction (see ParkedTransaction).
+        var response: Response
+        if let parked {
+            response = try await parked.park { try await next(request, context) }
+        } else {
+            response = try await next(request, context)
+        }
         let handlerSetSession = response.headers[values: .setCookie].contains { $0.hasPrefix(cookies.sessionName + "=") }
         if clearCookie && !handlerSetSession {
             response.setCookie(cookies.clearSession())
@@ -53,6 +72,12 @@ struct SessionMiddleware: RouterMiddleware {
             response.setCookie(cookies.anonymousCSRF(fresh))
         }
         return response
+    }
+
+    /// Reads (GET, HEAD) run in the session's transaction. Writes get their own: a request body
+    /// can take long to arrive, and no connection should sit in a transaction waiting for it.
+    static func sharesTransaction(_ method: HTTPRequest.Method) -> Bool {
+        method == .get || method == .head
     }
 
     static func principalMayProceed(_ record: SessionRecord) -> Bool {

@@ -9,9 +9,10 @@ public protocol SessionStore: Sendable {
     /// Creates a session and returns its token (never one the client brought).
     func create(kind: PrincipalKind, principal: UUID, remember: Bool, secondFactorPending: Bool, ip: String, userAgent: String,
                 in transaction: TenantTransaction) async throws -> String
-    /// The live session for a token, or nil (unknown, idle too long, past its absolute limit,
-    /// or its principal no longer allowed in).
-    func find(token: String, in transaction: TenantTransaction) async throws -> SessionRecord?
+    /// The query that finds the live session for a token (nil: unknown, idle too long, past
+    /// its absolute limit) and touches it; nil when the token cannot be one of ours. A query
+    /// value, so the session middleware can send it with `BEGIN` in one round trip.
+    func lookup(token: String) -> Query<SessionRecord?>?
     func revoke(token: String, in transaction: TenantTransaction) async throws
     /// Ends every session of a principal, optionally keeping one (password change).
     func revokeAll(kind: PrincipalKind, principal: UUID, except token: String?, in transaction: TenantTransaction) async throws -> Int
@@ -34,6 +35,14 @@ public struct SessionSummary: Sendable, Decodable {
     public let remember: Bool
     public let secondFactorPending: Bool
     public let current: Bool
+}
+
+extension SessionStore {
+    /// The live session for a token, or nil.
+    public func find(token: String, in transaction: TenantTransaction) async throws -> SessionRecord? {
+        guard let lookup = lookup(token: token) else { return nil }
+        return try await transaction.run(lookup)
+    }
 }
 
 public struct PostgresSessionStore: SessionStore {
@@ -61,11 +70,11 @@ public struct PostgresSessionStore: SessionStore {
         return token
     }
 
-    public func find(token: String, in transaction: TenantTransaction) async throws -> SessionRecord? {
+    public func lookup(token: String) -> Query<SessionRecord?>? {
         guard token.count >= 20, token.count <= 100 else { return nil }
         let touchSeconds = Int(policy.touchInterval.components.seconds)
         // One round trip: the session, its principal's current state, and a throttled touch.
-        return try await transaction.first("""
+        return Query<SessionRecord?>.first("""
             WITH live AS (
                 SELECT s.* FROM sessions s
                  WHERE s.token_hash = \(Self.hash(token)) AND s.expires_at > now()
@@ -90,7 +99,7 @@ public struct PostgresSessionStore: SessionStore {
               FROM live
               LEFT JOIN customers c ON live.principal_kind = 'customer' AND c.tenant_id = live.tenant_id AND c.id = live.principal_id
               LEFT JOIN staff_users st ON live.principal_kind = 'staff' AND st.tenant_id = live.tenant_id AND st.id = live.principal_id
-            """)?.decode(SessionRecord.self)
+            """, as: SessionRecord.self)
     }
 
     public func revoke(token: String, in transaction: TenantTransaction) async throws {

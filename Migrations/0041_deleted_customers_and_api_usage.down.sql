@@ -1,0 +1,2 @@
+DROP TABLE api_usage_daily;
+DROP TABLE deleted_customers;

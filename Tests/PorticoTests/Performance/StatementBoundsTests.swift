@@ -1,0 +1,144 @@
+import Foundation
+import HTTPTypes
+import Portico
+import PorticoTestSupport
+import Postgres
+import Testing
+
+/// The main pages ask the database for a fixed amount of work however many rows they show:
+/// one transaction per request (the session lookup and the page's reads share it) and a bounded
+/// number of statements. A query per row (N+1) or a second transaction shows up here as a
+/// failed bound, without timing anything. The bounds count `BEGIN`, the tenant setting, the
+/// session lookup and `COMMIT` too.
+@Suite("Statement bounds per request")
+struct StatementBoundsTests {
+    /// 30 work orders across three organizations, assigned to two staff members, with an
+    /// appointment, so that anything fetched per row or per organization would multiply.
+    struct World {
+        let tenant: TestTenant
+        let agent: StaffUser
+        let customer: Customer
+        let token: String
+        let ownNumber: Int
+    }
+
+    static func world() async throws -> World {
+        let tenant = try await TestTenant.create()
+        let agent = try await tenant.staff(role: .agent, name: "Avery Agent")
+        let technician = try await tenant.staff(role: .technician, name: "Terry Tech")
+        let (organization, customer) = try await tenant.signInableSubscriber(name: "Bo Bounds")
+        let others = [try await tenant.subscriber(name: "Olga Other"), try await tenant.subscriber(name: "Otto Other")]
+        let owners = [(organization, customer)] + others
+        let numbers = try await tenant.transaction { tx in
+            var numbers: [Int] = []
+            for index in 0..<30 {
+                let (org, owner) = owners[index % owners.count]
+                let order = try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: org.id, title: "Order \(index)", status: .submitted),
+                    by: Actor(kind: .customer, id: owner.id, name: owner.name), in: tx)
+                numbers.append(order.number)
+            }
+            try await tx.execute("""
+                UPDATE work_orders SET status = 'approved', approved_at = now(),
+                       assignee_id = CASE WHEN number % 2 = 0 THEN \(agent.id)::uuid ELSE \(technician.id)::uuid END
+                 WHERE number % 3 = 0
+                """)
+            let first = try #require(try await Repositories.postgres.workOrders.find(number: numbers[0], organization: nil, in: tx))
+            try await tx.execute("""
+                INSERT INTO appointments (tenant_id, organization_id, work_order_id, starts_at, ends_at, technician_id, status)
+                VALUES (\(tx.tenant), \(organization.id), \(first.id), now() + interval '1 day', now() + interval '1 day 2 hours', \(technician.id), 'confirmed')
+                """)
+            try await tx.execute("""
+                UPDATE work_orders SET assignee_id = \(technician.id) WHERE id = \(first.id)
+                """)
+            return numbers
+        }
+        let token = try await tenant.transaction { tx in
+            try await Repositories.postgres.apiTokens.issue(customer: customer.id, origin: .init(ip: "192.0.2.1", userAgent: "t"), in: tx)
+        }.accessToken
+        return World(tenant: tenant, agent: agent, customer: customer, token: token, ownNumber: numbers[0])
+    }
+
+    /// An application that does not follow tenancy notifications. The tenant directory empties
+    /// on every one, and the suites running beside this one create tenants all the time, so a
+    /// counted fetch could pay for resolving its host again (two transactions, ~10 statements)
+    /// through no fault of the page. These pages need no live updates.
+    static func app<T: Sendable>(_ body: (TestApp) async throws -> T) async throws -> T {
+        try await TestApp.withoutListener(try await TestApp.dependencies(), body)
+    }
+
+    /// Fetches `path` once to warm caches (tenant directory, templates), then counts a second fetch.
+    static func counted(_ browser: Browser, _ path: String) async throws -> (HTTPTestResponse, QueryTally.Counts) {
+        _ = try await browser.get(path)
+        return try await QueryCount.of { try await browser.get(path) }
+    }
+
+    static func expect(_ counts: QueryTally.Counts, transactions: Int = 1, statements: Int, _ page: String) {
+        #expect(counts.transactions <= transactions, "\(page): \(counts)")
+        #expect(counts.statements <= statements, "\(page): \(counts)")
+    }
+
+    @Test("subscriber pages: dashboard, work-order list and detail each run in one transaction")
+    func subscriberPages() async throws {
+        let world = try await Self.world()
+        try await Self.app { (app: TestApp) async throws in
+            let browser = Browser(app: app, host: world.tenant.host)
+            _ = try await browser.signInCustomer(world.customer.email)
+
+            let (dashboard, dashboardCounts) = try await Self.counted(browser, "/portal")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.body.contains("Add to calendar"))  // the next appointment
+            Self.expect(dashboardCounts, statements: 9, "dashboard")
+            #expect(dashboardCounts.roundTrips <= 3, "dashboard: \(dashboardCounts)")
+
+            let (list, listCounts) = try await Self.counted(browser, "/portal/work-orders")
+            #expect(list.status == .ok)
+            #expect(list.body.contains("Order 27"))
+            #expect(!list.body.contains("Order 29"))  // another organization's
+            Self.expect(listCounts, statements: 7, "portal work-order list")
+
+            let (detail, detailCounts) = try await Self.counted(browser, "/portal/work-orders/\(world.ownNumber)")
+            #expect(detail.status == .ok)
+            #expect(detail.body.contains("Order 0"))
+            Self.expect(detailCounts, statements: 9, "portal work-order detail")
+        }
+    }
+
+    @Test("console pages: work-order queue, detail and command centre each run in one transaction")
+    func consolePages() async throws {
+        let world = try await Self.world()
+        try await Self.app { (app: TestApp) async throws in
+            let console = Browser(app: app, host: world.tenant.host)
+            _ = try await console.signInStaff(world.agent.email)
+
+            let (queue, queueCounts) = try await Self.counted(console, "/admin/work-orders")
+            #expect(queue.status == .ok)
+            // Every row names its organization, from one query for all of them.
+            #expect(queue.body.contains("Olga Other household"))
+            #expect(queue.body.contains("Otto Other household"))
+            #expect(queue.body.contains("Bo Bounds household"))
+            Self.expect(queueCounts, statements: 9, "console work-order queue")
+
+            let (detail, detailCounts) = try await Self.counted(console, "/admin/work-orders/\(world.ownNumber)")
+            #expect(detail.status == .ok)
+            Self.expect(detailCounts, statements: 11, "console work-order detail")
+
+            let (home, homeCounts) = try await Self.counted(console, "/admin")
+            #expect(home.status == .ok)
+            Self.expect(homeCounts, statements: 10, "command centre")
+        }
+    }
+
+    @Test("the subscriber API's work-order list runs in the token check's transaction")
+    func apiList() async throws {
+        let world = try await Self.world()
+        try await Self.app { (app: TestApp) async throws in
+            let api = APIClient(app: app, host: world.tenant.host, token: world.token)
+            _ = try await api.get("/api/v1/work-orders")
+            let (list, counts) = try await QueryCount.of { try await api.get("/api/v1/work-orders") }
+            #expect(list.status == .ok)
+            #expect(list.body.contains("Order 27"))
+            Self.expect(counts, statements: 5, "API work-order list")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Postgres
+import PorticoTestSupport
+import Testing
+
+/// Pipelines (several statements, one round trip), a request's parked transaction shared by
+/// its next `withTenant`, and the per-task tally that counts both.
+@Suite("Pipelines, parked transactions and the query tally")
+struct PipelineAndParkingTests {
+    let scratch = ErrorsAndTransactionsTests()
+
+    @Test("a pipeline runs its statements in order in one round trip")
+    func pipelineInOrder() async throws {
+        try await scratch.withScratchTable { pool in
+            let (results, counts) = try await pool.withTransaction { tx in
+                try await QueryCount.of {
+                    try await tx.pipeline(["INSERT INTO parents (id) VALUES (\(1)), (\(2))", "SELECT count(*) FROM parents", "SELECT \("x")::text"])
+                }
+            }
+            #expect(results.count == 3)
+            #expect(results[0].affectedRows == 2)
+            #expect(try results[1].rows.first?.decode(at: 0, as: Int.self) == 2)
+            #expect(try results[2].rows.first?.decode(at: 0, as: String.self) == "x")
+            #expect(counts == QueryTally.Counts(statements: 3, transactions: 0, roundTrips: 1))
+        }
+    }
+
+    @Test("a failing statement in a pipeline throws its error and the transaction rolls back; the connection stays usable")
+    func pipelineFailure() async throws {
+        try await scratch.withScratchTable { pool in
+            let error = await #expect(throws: PostgresError.self) {
+                try await pool.withTransaction { tx in
+                    _ = try await tx.pipeline(["INSERT INTO parents (id) VALUES (1)", "INSERT INTO parents (id) VALUES (1)", "INSERT INTO parents (id) VALUES (2)"])
+                }
+            }
+            #expect(error?.sqlState == .uniqueViolation)
+            let count = try await pool.query("SELECT count(*) FROM parents").rows.first?.decode(at: 0, as: Int.self)
+            #expect(count == 0)
+        }
+    }
+
+    @Test("the first withTenant inside a parked transaction continues it: one BEGIN, one COMMIT")
+    func parkedTransactionIsShared() async throws {
+        try await scratch.withScratchTable { pool in
+            let tenant = UUID()
+            let (seen, counts) = try await QueryCount.of {
+                let (open, _) = try await pool.begin(setup: [ConnectionPool.tenantSetting(tenant)], then: ["INSERT INTO parents (id) VALUES (1)"])
+                return try await ParkedTransaction(open, tenantID: tenant).park {
+                    try await pool.withTenant(tenant) { tx in
+                        try await tx.scalar("SELECT count(*) || ':' || current_setting('app.tenant_id') FROM parents", as: String.self)
+                    }
+                }
+            }
+            #expect(seen == "1:\(tenant.uuidString.lowercased())")
+            #expect(counts.transactions == 1)
+            let count = try await pool.query("SELECT count(*) FROM parents").rows.first?.decode(at: 0, as: Int.self)
+            #expect(count == 1)
+        }
+    }
+
+    @Test("a parked transaction nobody took commits after a good body and rolls back after a failed one")
+    func parkedTransactionEnds() async throws {
+        try await scratch.withScratchTable { pool in
+            let tenant = UUID()
+            let (kept, _) = try await pool.begin(setup: [ConnectionPool.tenantSetting(tenant)], then: ["INSERT INTO parents (id) VALUES (1)"])
+            try await ParkedTransaction(kept, tenantID: tenant).park {}
+            let (dropped, _) = try await pool.begin(setup: [ConnectionPool.tenantSetting(tenant)], then: ["INSERT INTO parents (id) VALUES (2)"])
+            struct PageFailed: Error {}
+            await #expect(throws: PageFailed.self) {
+                try await ParkedTransaction(dropped, tenantID: tenant).park { throw PageFailed() }
+            }
+            let ids = try await pool.query("SELECT id FROM parents ORDER BY id").rows.map { try $0.decode(at: 0, as: Int.self) }
+            #expect(ids == [1])
+        }
+    }
+
+    @Test("with a parked transaction, another tenant's or a plain checkout commits it first: a task never holds two connections")
+    func parkedTransactionNeverHoldsTwo() async throws {
+        let database = try await TestCluster.database()
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: database.ownerURL, maxConnections: 1, acquireTimeout: .seconds(5)))
+        let tenant = UUID(), other = UUID()
+        let (open, _) = try await pool.begin(setup: [ConnectionPool.tenantSetting(tenant)], then: [])
+        let setting = try await ParkedTransaction(open, tenantID: tenant).park {
+            // With one connection, waiting for a second would time out.
+            try await pool.withTenant(other) { tx in try await tx.scalar("SELECT current_setting('app.tenant_id')", as: String.self) }
+        }
+        #expect(setting == other.uuidString.lowercased())
+        await pool.close()
+    }
+}

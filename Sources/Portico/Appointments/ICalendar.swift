@@ -49,7 +49,9 @@ enum ICalendar {
             case "\\": result += "\\\\"
             case ";": result += "\\;"
             case ",": result += "\\,"
-            case "\n": result += "\\n"
+            // A textarea submits CRLF, and Swift reads "\r\n" as one Character: without its own
+            // case it passed through raw and ended the content line mid-note.
+            case "\n", "\r\n": result += "\\n"
             case "\r": continue
             default: result.append(character)
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Mustache
 
 /// Empty text counts as "nothing" in templates, as in most Mustache implementations:
@@ -20,5 +21,21 @@ extension Int: @retroactive MustacheParent {
 }
 
 extension Double: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension Date: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension UUID: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension TenantID: MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension TenantStatus: MustacheParent {
     public func child(named name: String) -> Any? { nil }
 }

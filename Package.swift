@@ -1,4 +1,5 @@
 // swift-tools-version:6.2
+import CompilerPluginSupport
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -43,6 +44,9 @@ let package = Package(
         // committed file, a change to a template or view shows up as a diff in review, and a test
         // fails when the rendering changes without the snapshot being re-recorded on purpose.
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing", exact: "1.19.7"),
+        // The `@MustacheView` macro (Sources/PorticoMacros): view models that swift-mustache reads
+        // through `MustacheParent` instead of `Mirror`. 603 is the swift-syntax of Swift 6.3.
+        .package(url: "https://github.com/swiftlang/swift-syntax", exact: "603.0.1"),
     ],
     targets: [
         // C libraries from the system (Debian: libpq-dev, libargon2-dev, libssl-dev, libcurl4-openssl-dev).
@@ -92,10 +96,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `@MustacheView`: generates each view model's `MustacheParent.child(named:)` from its
+        // stored properties, so templates read views without reflection.
+        .macro(
+            name: "PorticoMacros",
+            dependencies: [
+                .product(name: "SwiftSyntaxMacros", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxBuilder", package: "swift-syntax"),
+                .product(name: "SwiftDiagnostics", package: "swift-syntax"),
+                .product(name: "SwiftCompilerPlugin", package: "swift-syntax"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Portico",
             dependencies: [
-                "Postgres", "PorticoCrypto", "Mailer", "CResolv", "HTTPPost", "CPorticoVersion",
+                "Postgres", "PorticoCrypto", "Mailer", "CResolv", "HTTPPost", "CPorticoVersion", "PorticoMacros",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -167,6 +183,15 @@ let package = Package(
                 .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
             ],
             exclude: ["__Snapshots__"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PorticoMacrosTests",
+            dependencies: [
+                "PorticoMacros",
+                .product(name: "SwiftSyntaxMacroExpansion", package: "swift-syntax"),
+                .product(name: "SwiftSyntaxMacrosGenericTestSupport", package: "swift-syntax"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

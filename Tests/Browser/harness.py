@@ -210,6 +210,8 @@ class PorticoServer:
             "PORTICO_PUBLIC_PORT": str(self.port),
             "PORTICO_INTERNAL_PORT": str(self.internal_port),
             "PORTICO_HOME": str(REPO_ROOT),
+            # Every page the suite opens must be readable by templates without reflection.
+            "PORTICO_AUDIT_VIEWS": "1",
             "LOG_LEVEL": os.environ.get("PORTICO_BROWSER_LOG_LEVEL", "info"),
             # The production mail path: STARTTLS required (the default), the relay's private CA trusted.
             "SMTP_URL": self.smtp.url,

@@ -51,9 +51,10 @@ public final class TestApp: Sendable {
         let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6, acquireTimeout: .seconds(60)), logger: logger)
         let listener = NotificationListener(conninfo: url, channels: AppDependencies.notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
+        // Every page and email a test renders must be readable without reflection.
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: TestApp.hasher, logger: logger,
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, auditsViews: true), hasher: TestApp.hasher, logger: logger,
             mailTransport: mailTransport, dnsResolver: dnsResolver ?? UnreachableDNSResolver()
         )
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/api-keys` (admins, under Settings): keys for the integration API. A new key is
@@ -15,12 +16,14 @@ struct APIKeysController {
         group.post(ConsoleRoutes.apiKeyRevoke, use: revoke)
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
         let rows: [Row]
         let created: Created?
         let readChecked: Bool
+        @MustacheView
         struct Row {
             let id: String
             let name: String
@@ -30,6 +33,7 @@ struct APIKeysController {
             let lastUsed: String
             let revoked: String?
         }
+        @MustacheView
         struct Created {
             let name: String
             let secret: String
@@ -49,7 +53,7 @@ struct APIKeysController {
                          created: DisplayDate.dateTime($0.createdAt), lastUsed: $0.lastUsedAt.map(DisplayDate.dateTime) ?? "Never",
                          revoked: $0.revokedAt.map(DisplayDate.dateTime))
         }
-        return try dependencies.renderer.render("admin/api-keys", theme: context.tenant.theme, ListView(
+        return try dependencies.renderer.render(.adminApiKeys, theme: context.tenant.theme, ListView(
             layout: layout, form: FormView(form), rows: rows, created: created, readChecked: form.values["scope"] != "write"), status: status)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/account`: the signed-in staff member's own security: password, two-factor sign-in,
 /// and where they are signed in (sign out one session or every other one).
@@ -20,6 +21,7 @@ struct AccountSecurityController {
     static let devicesExplanation = "Browsers signed in to your staff account. Changing your password signs out every other session; "
         + "setting a new one through an emailed reset or set-password link signs out all of them."
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
@@ -29,6 +31,7 @@ struct AccountSecurityController {
         let enrolment: Enrolment?
         let recoveryCodes: [String]
         let devices: DeviceListView
+        @MustacheView
         struct Enrolment { let url: String; let manualKey: String }
     }
 
@@ -48,7 +51,7 @@ struct AccountSecurityController {
                         email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
                         enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
                         devices: DeviceListView(signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers, explanation: Self.devicesExplanation))
-        return try dependencies.renderer.render("admin/account", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {

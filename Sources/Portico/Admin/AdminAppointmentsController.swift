@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/appointments`: the visit calendar by day or week (filter by technician and status,
@@ -31,14 +32,6 @@ struct AdminAppointmentsController {
         return id
     }
 
-    static func formatter(_ format: String) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = format
-        return formatter
-    }
-
     static var utc: Calendar {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -47,6 +40,7 @@ struct AdminAppointmentsController {
 
     // MARK: Calendar
 
+    @MustacheView
     struct Row: Sendable {
         let href: String
         let time: String
@@ -60,12 +54,14 @@ struct AdminAppointmentsController {
         let when: String
     }
 
+    @MustacheView
     struct Day: Sendable {
         let heading: String
         let isToday: Bool
         let rows: [Row]
     }
 
+    @MustacheView
     struct CalendarView {
         let layout: LayoutModel
         let title: String
@@ -131,10 +127,10 @@ struct AdminAppointmentsController {
         }
         let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
         let numbers = try await workOrderNumbers(Set((appointments + requests).compactMap(\.workOrderId)), context: context)
-        let times = Self.formatter("HH:mm")
+        let times = DateFormats.time
         func row(_ appointment: Appointment) -> Row {
             Row(href: ConsoleRoutes.appointment(appointment.id),
-                time: "\(times.string(from: appointment.startsAt))–\(times.string(from: appointment.endsAt))",
+                time: "\(times.format(appointment.startsAt))–\(times.format(appointment.endsAt))",
                 kind: appointment.kind.label, organization: organizations[appointment.organizationId] ?? "",
                 technician: appointment.technicianId.flatMap { staffNames[$0] } ?? "Not assigned",
                 status: appointment.status.rawValue, statusLabel: appointment.status.label,
@@ -144,18 +140,18 @@ struct AdminAppointmentsController {
         let shown = Array(appointments.prefix(Self.listLimit))
         let calendar = Self.utc
         let dayCount = view == "week" ? 7 : 1
-        let headings = Self.formatter("EEEE d MMMM yyyy")
+        let headings = DateFormats.longDay
         let today = calendar.startOfDay(for: Date())
         let days = (0..<dayCount).map { offset -> Day in
             let start = calendar.date(byAdding: .day, value: offset, to: from)!
             let end = calendar.date(byAdding: .day, value: 1, to: start)!
-            return Day(heading: headings.string(from: start), isToday: start == today,
+            return Day(heading: headings.format(start), isToday: start == today,
                        rows: shown.filter { $0.startsAt >= start && $0.startsAt < end }.map(row))
         }
 
-        let isoDay = Self.formatter("yyyy-MM-dd")
+        let isoDay = DateFormats.day
         func link(view: String, date: Date) -> String {
-            var items = [URLQueryItem(name: "view", value: view), URLQueryItem(name: "date", value: isoDay.string(from: date))]
+            var items = [URLQueryItem(name: "view", value: view), URLQueryItem(name: "date", value: isoDay.format(date))]
             if let technician, !isTechnician { items.append(URLQueryItem(name: "technician", value: technician)) }
             if let status { items.append(URLQueryItem(name: "status", value: status)) }
             var components = URLComponents()
@@ -164,9 +160,9 @@ struct AdminAppointmentsController {
         }
         let step = view == "week" ? 7 : 1
         let title = view == "week"
-            ? "Week of \(Self.formatter("EEE d MMM yyyy").string(from: from))"
-            : headings.string(from: from)
-        return try renderer.render("admin/appointments/calendar", theme: context.tenant.theme, CalendarView(
+            ? "Week of \(DateFormats.shortDay.format(from))"
+            : headings.format(from)
+        return try renderer.render(.adminAppointmentsCalendar, theme: context.tenant.theme, CalendarView(
             layout: context.layout(title: "Appointments", current: ConsoleRoutes.appointments.path),
             title: title, isWeek: view == "week", days: days, total: shown.count, requests: requests.map(row), requestCount: requests.count,
             previousHref: link(view: view, date: calendar.date(byAdding: .day, value: -step, to: from)!),
@@ -195,6 +191,7 @@ struct AdminAppointmentsController {
     // MARK: Form fields
 
     /// The appointment form's choices and what is in it.
+    @MustacheView
     struct FormFieldsView {
         let form: FormView
         let kinds: [Option]
@@ -222,6 +219,7 @@ struct AdminAppointmentsController {
 
     // MARK: New
 
+    @MustacheView
     struct NewView {
         let layout: LayoutModel
         let fields: FormFieldsView
@@ -229,7 +227,7 @@ struct AdminAppointmentsController {
 
     func renderNew(_ context: StaffRequestContext, form: FormState, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let team = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
-        return try renderer.render("admin/appointments/new", theme: context.tenant.theme, NewView(
+        return try renderer.render(.adminAppointmentsNew, theme: context.tenant.theme, NewView(
             layout: context.layout(title: "Schedule a visit", current: ConsoleRoutes.appointments.path),
             fields: fields(context, values: form.values, form: form, action: ConsoleRoutes.appointments.path, isNew: true, team: team)), status: status)
     }
@@ -259,6 +257,7 @@ struct AdminAppointmentsController {
 
     // MARK: Detail
 
+    @MustacheView
     struct DetailView {
         let layout: LayoutModel
         let id: String
@@ -285,6 +284,7 @@ struct AdminAppointmentsController {
         let fields: FormFieldsView
         let backHref: String
         let eventsUrl: String
+        @MustacheView
         struct Proposal { let choice: Int; let when: String; let past: Bool }
     }
 
@@ -298,10 +298,10 @@ struct AdminAppointmentsController {
         }
         var layout = context.layout(title: "\(appointment.kind.label) visit", current: ConsoleRoutes.appointments.path)
         layout.notice = notice
-        let dayFormat = Self.formatter("yyyy-MM-dd"), timeFormat = Self.formatter("HH:mm")
+        let dayFormat = DateFormats.day, timeFormat = DateFormats.time
         var values = ["kind": appointment.kind.rawValue, "technician_id": appointment.technicianId?.uuidString.lowercased() ?? "",
-                      "date": dayFormat.string(from: appointment.startsAt), "start": timeFormat.string(from: appointment.startsAt),
-                      "end": timeFormat.string(from: appointment.endsAt), "address": appointment.address, "notes": appointment.notes,
+                      "date": dayFormat.format(appointment.startsAt), "start": timeFormat.format(appointment.startsAt),
+                      "end": timeFormat.format(appointment.endsAt), "address": appointment.address, "notes": appointment.notes,
                       "work_order": number.map(String.init) ?? ""]
         values.merge(form.values) { $1 }
         let open = [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status)
@@ -323,9 +323,9 @@ struct AdminAppointmentsController {
             canComplete: appointment.status == .confirmed || appointment.status == .proposed,
             form: FormView(form),
             fields: fields(context, values: values, form: form, action: ConsoleRoutes.appointment(id), isNew: false, team: team),
-            backHref: "\(ConsoleRoutes.appointments.path)?view=day&date=\(dayFormat.string(from: appointment.startsAt))",
+            backHref: "\(ConsoleRoutes.appointments.path)?view=day&date=\(dayFormat.format(appointment.startsAt))",
             eventsUrl: ConsoleRoutes.events.path)
-        return try renderer.render("admin/appointments/detail", theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminAppointmentsDetail, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -401,6 +401,7 @@ struct AdminAppointmentsController {
 }
 
 /// A visit as other console pages link to it (work-order and subscriber pages).
+@MustacheView
 struct AppointmentLink: Sendable {
     let href: String
     let kind: String

@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
-import Postgres
+import Mustache
 import PorticoCrypto
+import Postgres
 
 /// `/admin/customers` (agents and admins): subscriber accounts with their members, plan,
 /// service status and equipment; create and edit; invite a member by email or print an
@@ -45,6 +46,7 @@ struct AdminCustomersController {
 
     // MARK: List and create
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let rows: [Row]
@@ -55,10 +57,12 @@ struct AdminCustomersController {
         let inviteHref: String?
         let nextPage: String?
         let previousPage: String?
+        @MustacheView
         struct Row {
             let name: String; let accountNumber: String; let plan: String; let status: String; let statusLabel: String; let href: String
             let access: [AccessCount]
         }
+        @MustacheView
         struct AccessCount { let key: String; let text: String }
     }
 
@@ -87,7 +91,7 @@ struct AdminCustomersController {
         }
         let filter = Self.listQuery(search: query, access: access)
         let bulk = CustomerInvitations.Selection(search: query, access: access)
-        return try renderer.render("admin/customers/list", theme: context.tenant.theme, ListView(
+        return try renderer.render(.adminCustomersList, theme: context.tenant.theme, ListView(
             layout: context.layout(title: "Subscribers", current: ConsoleRoutes.customers.path),
             rows: organizations.prefix(Self.pageSize).map {
                 .init(name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
@@ -109,6 +113,7 @@ struct AdminCustomersController {
         return "q=\(encoded)" + (access.map { "&access=\($0.rawValue)" } ?? "")
     }
 
+    @MustacheView
     struct EditView {
         let layout: LayoutModel
         let form: FormView
@@ -127,7 +132,7 @@ struct AdminCustomersController {
     }
 
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try renderer.render("admin/customers/edit", theme: context.tenant.theme,
+        try renderer.render(.adminCustomersEdit, theme: context.tenant.theme,
                             editView(context, values: [:], title: "New subscriber account", action: ConsoleRoutes.customers.path))
     }
 
@@ -144,12 +149,13 @@ struct AdminCustomersController {
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             let view = editView(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),
                                 title: "New subscriber account", action: ConsoleRoutes.customers.path)
-            return try renderer.render("admin/customers/edit", theme: context.tenant.theme, view, status: error.status).response(from: request, context: context)
+            return try renderer.render(.adminCustomersEdit, theme: context.tenant.theme, view, status: error.status).response(from: request, context: context)
         }
     }
 
     // MARK: Detail
 
+    @MustacheView
     struct DetailView {
         let layout: LayoutModel
         let id: String
@@ -176,13 +182,17 @@ struct AdminCustomersController {
         let appointments: [AppointmentLink]
         let newAppointmentHref: String?
         let tasksHref: String
+        @MustacheView
         struct Member {
             let memberId: String; let name: String; let email: String; let phone: String; let role: String; let status: String
             let verified: Bool; let suspended: Bool
             let invitation: String; let invitationKey: String; let canInvite: Bool; let inviteLabel: String
         }
+        @MustacheView
         struct Equipment { let equipmentId: String; let model: String; let serial: String; let mac: String; let installedOn: String? }
+        @MustacheView
         struct NoteRow { let body: String; let author: String; let when: String; let shared: Bool }
+        @MustacheView
         struct TaskRow { let title: String; let status: String; let due: String? }
     }
 
@@ -230,7 +240,7 @@ struct AdminCustomersController {
             newWorkOrderHref: "\(ConsoleRoutes.newWorkOrder.path)?account=\(encodedAccount)", ordersHref: "\(ConsoleRoutes.workOrders.path)?account=\(encodedAccount)",
             appointments: appointments, newAppointmentHref: "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)",
             tasksHref: "\(ConsoleRoutes.tasks.path)?status=all&account=\(encodedAccount)")
-        return try renderer.render("admin/customers/detail", theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminCustomersDetail, theme: context.tenant.theme, view, status: status)
     }
 
     /// Staff quote account numbers, not ids: `/admin/customers/account/100042` opens the account.
@@ -319,7 +329,7 @@ struct AdminCustomersController {
             try await audit(context, request, action: "organization.access_code_issued", target: organization.accountNumber, in: tx)
         }
         let formatted = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(2))"
-        return try renderer.render("admin/customers/letter", theme: context.tenant.theme, LetterView(
+        return try renderer.render(.adminCustomersLetter, theme: context.tenant.theme, LetterView(
             layout: { var layout = context.layout(title: "Access code letter", current: ConsoleRoutes.customers.path); layout.printable = true; return layout }(),
             name: organization.name, address: organization.serviceAddress, accountNumber: organization.accountNumber, code: formatted,
             registerUrl: context.tenant.url(PortalRoutes.register.path), companyName: context.tenant.branding.companyName,
@@ -327,6 +337,7 @@ struct AdminCustomersController {
             expires: DisplayDate.date(Date().addingTimeInterval(90 * 86_400))))
     }
 
+    @MustacheView
     struct LetterView {
         let layout: LayoutModel
         let name: String
@@ -420,6 +431,7 @@ struct AdminCustomersController {
 
     // MARK: View as the subscriber
 
+    @MustacheView
     struct ViewAsView {
         let layout: LayoutModel
         let name: String
@@ -446,7 +458,7 @@ struct AdminCustomersController {
         let today = ISODates.today()
         var layout = context.layout(title: "Viewing as \(data.0.name)", current: ConsoleRoutes.customers.path)
         layout.notice = "Read-only: this is what \(data.0.name) sees in the portal. Staff-only notes and comments are not shown."
-        return try renderer.render("admin/customers/view-as", theme: context.tenant.theme, ViewAsView(
+        return try renderer.render(.adminCustomersViewAs, theme: context.tenant.theme, ViewAsView(
             layout: layout, name: data.0.name, backHref: ConsoleRoutes.customer(id),
             orders: data.1.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
             appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/customers/invitations` (agents and admins): invite, in one go, the logins without a
 /// password of a filtered subscriber list or of a CSV import. The page first says how many it
@@ -14,6 +15,7 @@ struct AdminInvitationsController {
         group.post(ConsoleRoutes.invitations, use: send)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
@@ -28,7 +30,9 @@ struct AdminInvitationsController {
         let hidden: [Hidden]
         let backHref: String
         let backLabel: String
+        @MustacheView
         struct Person { let name: String; let email: String; let accountNumber: String }
+        @MustacheView
         struct Hidden { let name: String; let value: String }
     }
 
@@ -82,7 +86,7 @@ struct AdminInvitationsController {
             hidden: hidden,
             backHref: selection.importId != nil ? "\(ConsoleRoutes.customers.path)?access=not_invited" : "\(ConsoleRoutes.customers.path)?\(listQuery)",
             backLabel: selection.importId != nil ? "All subscribers not invited yet" : "Back to the subscriber list")
-        return try dependencies.renderer.render("admin/customers/invitations", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminCustomersInvitations, theme: context.tenant.theme, view, status: status)
     }
 
     static func describe(_ selection: CustomerInvitations.Selection) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/tasks` (agents and admins): what subscribers have been asked to do, open or done,
@@ -16,6 +17,7 @@ struct AdminTasksController {
         group.post(ConsoleRoutes.taskDone, use: markDone)
     }
 
+    @MustacheView
     struct Row: Sendable {
         let title: String
         let details: String
@@ -32,6 +34,7 @@ struct AdminTasksController {
         let doneAction: String?
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let rows: [Row]
@@ -72,7 +75,7 @@ struct AdminTasksController {
         layout.notice = notice
         var values = form.values
         if values["account"] == nil { values["account"] = account }
-        return try renderer.render("admin/tasks/list", theme: context.tenant.theme, ListView(
+        return try renderer.render(.adminTasksList, theme: context.tenant.theme, ListView(
             layout: layout,
             rows: tasks.prefix(Self.limit).map { task in
                 let organization = organizations[task.organizationId]

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/work-orders`: the queue (filters, search, sort, keyset pages), review (approve /
@@ -37,6 +38,7 @@ struct AdminWorkOrdersController {
 
     // MARK: Queue
 
+    @MustacheView
     struct Row: Sendable {
         let number: Int
         let title: String
@@ -51,6 +53,7 @@ struct AdminWorkOrdersController {
         let href: String
     }
 
+    @MustacheView
     struct QueueView {
         let layout: LayoutModel
         let rows: [Row]
@@ -146,7 +149,7 @@ struct AdminWorkOrdersController {
             results: results,
             eventsUrl: ConsoleRoutes.events.path
         )
-        return try renderer.render("admin/work-orders/queue", theme: context.tenant.theme, view)
+        return try renderer.render(.adminWorkOrdersQueue, theme: context.tenant.theme, view)
     }
 
     @Sendable func queue(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -174,6 +177,7 @@ struct AdminWorkOrdersController {
 
     // MARK: Detail
 
+    @MustacheView
     struct DetailView {
         let layout: LayoutModel
         let number: Int
@@ -213,6 +217,7 @@ struct AdminWorkOrdersController {
         let eventsUrl: String
         let appointments: [AppointmentLink]
         let newAppointmentHref: String?
+        @MustacheView
         struct Comment { let author: String; let when: String; let body: String; let isInternal: Bool }
     }
 
@@ -251,7 +256,7 @@ struct AdminWorkOrdersController {
             form: FormView(form), eventsUrl: "\(ConsoleRoutes.events.path)?work_order=\(order.number)",
             appointments: appointments, newAppointmentHref: newAppointmentHref
         )
-        return try renderer.render("admin/work-orders/detail", theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminWorkOrdersDetail, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -355,6 +360,7 @@ struct AdminWorkOrdersController {
 
     // MARK: New
 
+    @MustacheView
     struct NewView {
         let layout: LayoutModel
         let form: FormView
@@ -365,7 +371,7 @@ struct AdminWorkOrdersController {
     func renderNew(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
         let categories = try await service.activeCategories(tenant: context.tenant.id)
         let current = form.values["category"] ?? ""
-        return try renderer.render("admin/work-orders/new", theme: context.tenant.theme, NewView(
+        return try renderer.render(.adminWorkOrdersNew, theme: context.tenant.theme, NewView(
             layout: context.layout(title: "New work order", current: ConsoleRoutes.workOrders.path), form: FormView(form),
             categories: [Option(value: "", label: "No category", selected: current.isEmpty)] + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current) },
             priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["priority"] ?? "normal")) }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/audit` (admins): security and admin events, filterable, exportable as CSV.
 struct AuditController {
@@ -10,6 +11,7 @@ struct AuditController {
         group.get(ConsoleRoutes.auditCSV, use: export)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let events: [Event]
@@ -17,6 +19,7 @@ struct AuditController {
         let nextPage: Int?
         let previousPage: Int?
         let exportQuery: String
+        @MustacheView
         struct Event { let time: String; let actor: String; let action: String; let target: String; let ip: String }
     }
 
@@ -52,7 +55,7 @@ struct AuditController {
             nextPage: events.count > Self.pageSize ? page + 1 : nil, previousPage: page > 0 ? page - 1 : nil,
             exportQuery: query
         )
-        return try dependencies.renderer.render("admin/audit", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminAudit, theme: context.tenant.theme, view)
     }
 
     /// The filtered events as CSV, streamed page by page (constant memory). Exports are audited.
@@ -92,42 +95,24 @@ struct AuditController {
 
 /// Dates as people read them, in UTC.
 enum DisplayDate {
+    /// "2031-03-04 09:00 UTC"
     static func dateTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.string(from: date) + " UTC"
+        DateFormats.dayTime.format(date) + " UTC"
     }
 
     /// "Tue 4 Jun 2024, 09:00–12:00 UTC"
     static func window(_ start: Date, _ end: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE d MMM yyyy, HH:mm"
-        let time = DateFormatter()
-        time.timeZone = TimeZone(identifier: "UTC")
-        time.locale = Locale(identifier: "en_US_POSIX")
-        time.dateFormat = "HH:mm"
-        return "\(formatter.string(from: start))–\(time.string(from: end)) UTC"
+        "\(DateFormats.shortDay.format(start)), \(DateFormats.time.format(start))–\(DateFormats.time.format(end)) UTC"
     }
 
     /// "14:05 UTC"
     static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.string(from: date) + " UTC"
+        DateFormats.time.format(date) + " UTC"
     }
 
+    /// "Tue 4 Jun 2024"
     static func date(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "EEE d MMM yyyy"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.string(from: date)
+        DateFormats.shortDay.format(date)
     }
 }
 

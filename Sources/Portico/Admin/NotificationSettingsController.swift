@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/settings/notifications` (admins): which emails go to subscribers. Security mail
@@ -12,9 +13,11 @@ struct NotificationSettingsController {
         group.post(ConsoleRoutes.settingsNotifications, use: save)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let kinds: [Kind]
+        @MustacheView
         struct Kind { let value: String; let label: String; let enabled: Bool; let locked: Bool }
     }
 
@@ -27,7 +30,7 @@ struct NotificationSettingsController {
         let view = View(layout: layout, kinds: NotificationKind.allCases.filter { $0 != .staffNotice }.map {
             View.Kind(value: $0.rawValue, label: $0.label, enabled: !disabled.contains($0.rawValue), locked: $0.isSecurity)
         })
-        return try dependencies.renderer.render("admin/notifications", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminNotifications, theme: context.tenant.theme, view)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {

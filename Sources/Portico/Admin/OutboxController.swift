@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/outbox` (agents and admins): recent emails with status, attempts and last error;
@@ -12,10 +13,12 @@ struct OutboxController {
         group.post(ConsoleRoutes.outboxRetry, use: retry)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let messages: [Row]
         let counts: [Count]
+        @MustacheView
         struct Row {
             let id: String
             let created: String
@@ -29,6 +32,7 @@ struct OutboxController {
             /// Failed or dead with its one-time link cleared: a new email is needed, not a retry.
             let linkRemoved: Bool
         }
+        @MustacheView
         struct Count { let status: String; let count: Int }
     }
 
@@ -60,7 +64,7 @@ struct OutboxController {
                      lastError: message.lastError, retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
                      linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
         }, counts: counts)
-        return try dependencies.renderer.render("admin/outbox", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminOutbox, theme: context.tenant.theme, view)
     }
 
     static let linkGone = AppError(.conflict, code: "link_removed",

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/staff` (admins): invite staff, change roles, deactivate and reactivate, resend
 /// set-password links.
@@ -16,11 +17,13 @@ struct StaffManagementController {
         group.post(ConsoleRoutes.staffResend, use: resend)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
         let members: [Member]
         let roles: [Role]
+        @MustacheView
         struct Member {
             let id: String
             let name: String
@@ -32,6 +35,7 @@ struct StaffManagementController {
             let deactivated: Bool
             let roleOptions: [Role]
         }
+        @MustacheView
         struct Role { let value: String; let label: String; let selected: Bool }
     }
 
@@ -49,7 +53,7 @@ struct StaffManagementController {
             },
             roles: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["role"] ?? "agent")) }
         )
-        return try dependencies.renderer.render("admin/staff", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminStaff, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {

@@ -46,6 +46,9 @@ public struct AppConfiguration: Sendable {
     /// `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`: webhooks may go to loopback and private addresses
     /// (tests, demo). Otherwise a host that resolves to one is refused at delivery time.
     public var webhooksAllowPrivate: Bool = false
+    /// `PORTICO_AUDIT_VIEWS=1` (tests): refuse to render a view a template would read by
+    /// reflection (`ViewModelAudit`); the browser suite runs with it so every page it opens is checked.
+    public var auditViews: Bool = false
     /// `LOG_FORMAT`.
     public var logFormat: LogFormat = .text
     /// Slow-client limits of the public listener (`PORTICO_HTTP_*`, `PORTICO_MAX_CONNECTIONS`).
@@ -233,7 +236,8 @@ public struct AppConfiguration: Sendable {
             configuration.http.maxConnections = parsed
         }
         for (name, keyPath) in [("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
-                                ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate)] {
+                                ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate),
+                                ("PORTICO_AUDIT_VIEWS", \AppConfiguration.auditViews)] {
             guard let flag = value(name) else { continue }
             switch flag.lowercased() {
             case "1", "on", "true", "yes": configuration[keyPath: keyPath] = true

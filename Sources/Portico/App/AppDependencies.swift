@@ -116,7 +116,7 @@ public struct AppDependencies: Sendable {
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes), hasher: PasswordHasher(), logger: logger,
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, auditsViews: configuration.auditViews), hasher: PasswordHasher(), logger: logger,
             mailTransport: try mailTransport(for: configuration, logger: logger)
         )
     }

@@ -39,11 +39,7 @@ enum ICalendar {
     }
 
     static func stamp(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date)
+        DateFormats.stamp.format(date)
     }
 
     static func escape(_ text: String) -> String {
@@ -53,7 +49,9 @@ enum ICalendar {
             case "\\": result += "\\\\"
             case ";": result += "\\;"
             case ",": result += "\\,"
-            case "\n": result += "\\n"
+            // A textarea submits CRLF, and Swift reads "\r\n" as one Character: without its own
+            // case it passed through raw and ended the content line mid-note.
+            case "\n", "\r\n": result += "\\n"
             case "\r": continue
             default: result.append(character)
             }

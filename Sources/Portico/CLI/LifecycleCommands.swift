@@ -60,7 +60,7 @@ public enum BackupCommands {
         var lines = ["FILE  CREATED (UTC)  SIZE  MIGRATION  TENANTS  FILES"]
         for archive in archives {
             if let manifest = try? await BackupVerification.readManifest(archive.file) {
-                lines.append([archive.file.lastPathComponent, ISO8601DateFormatter().string(from: manifest.createdAt),
+                lines.append([archive.file.lastPathComponent, DateFormats.iso.format(manifest.createdAt),
                               ByteCountFormatter.string(fromByteCount: archive.size, countStyle: .file), "\(manifest.migrationLevel)",
                               "\(manifest.tenantCount)", "\(manifest.fileCount)"].joined(separator: "  "))
             } else {
@@ -78,7 +78,7 @@ public enum BackupCommands {
         }
         return (true, """
             \(file): OK
-              created \(ISO8601DateFormatter().string(from: manifest.createdAt)) by portico \(manifest.porticoVersion), migration level \(manifest.migrationLevel)
+              created \(DateFormats.iso.format(manifest.createdAt)) by portico \(manifest.porticoVersion), migration level \(manifest.migrationLevel)
               \(manifest.entries.count) members checked (database dump and \(manifest.fileCount) file(s), \
             \(ByteCountFormatter.string(fromByteCount: manifest.totalBytes, countStyle: .file))); pg_restore reads the dump
             """)

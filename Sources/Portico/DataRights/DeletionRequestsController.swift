@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// Admins' side of subscriber deletion: `/admin/deletion-requests` lists what subscribers
@@ -15,11 +16,14 @@ struct DeletionRequestsController {
         group.post(ConsoleRoutes.customerMemberDelete, use: delete)
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let pending: [Pending]
         let closed: [Closed]
+        @MustacheView
         struct Pending { let name: String; let email: String; let account: String; let organization: String; let reason: String; let requested: String; let href: String }
+        @MustacheView
         struct Closed { let account: String; let outcome: String; let requested: String; let resolved: String; let by: String }
     }
 
@@ -27,7 +31,7 @@ struct DeletionRequestsController {
         let (pending, closed) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await DeletionRequests.pending(in: tx), try await DeletionRequests.recentlyClosed(limit: 20, in: tx))
         }
-        return try renderer.render("admin/deletion-requests", theme: context.tenant.theme, ListView(
+        return try renderer.render(.adminDeletionRequests, theme: context.tenant.theme, ListView(
             layout: context.layout(title: "Deletion requests", current: ConsoleRoutes.deletionRequests.path),
             pending: pending.map {
                 .init(name: $0.name, email: $0.email, account: $0.accountNumber, organization: $0.organizationName, reason: $0.reason,
@@ -40,6 +44,7 @@ struct DeletionRequestsController {
             }))
     }
 
+    @MustacheView
     struct ConfirmView {
         let layout: LayoutModel
         let form: FormView
@@ -71,7 +76,7 @@ struct DeletionRequestsController {
     func renderConfirm(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
         let (customer, organization, request) = try await target(context)
         let accountHref = ConsoleRoutes.customer(organization.id)
-        return try renderer.render("admin/customers/delete-login", theme: context.tenant.theme, ConfirmView(
+        return try renderer.render(.adminCustomersDeleteLogin, theme: context.tenant.theme, ConfirmView(
             layout: context.layout(title: "Delete \(customer.name)'s login", current: ConsoleRoutes.customers.path), form: FormView(form),
             name: customer.name, email: customer.email, accountName: organization.name, accountHref: accountHref,
             action: "\(accountHref)/members/\(customer.id.uuidString.lowercased())/delete",

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/domains` (admins): the platform subdomain and the tenant's custom domains; add a
 /// domain (then create a DNS TXT record and a CNAME), verify it, make it primary, remove it.
@@ -15,6 +16,7 @@ struct DomainsController {
         group.post(ConsoleRoutes.domainRemove, use: remove)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
@@ -26,6 +28,7 @@ struct DomainsController {
         let hasDomains: Bool
         let check: Check?
 
+        @MustacheView
         struct Row {
             let domain: String
             let active: Bool
@@ -40,6 +43,7 @@ struct DomainsController {
         }
 
         /// The result of a verification that did not activate the domain.
+        @MustacheView
         struct Check {
             let heading: String
             let message: String
@@ -70,7 +74,7 @@ struct DomainsController {
             platformIsPrimary: !list.contains { $0.isPrimary && $0.isActive }, cnameTarget: platformHost,
             domains: rows, pending: rows.filter { !$0.active }, hasDomains: !rows.isEmpty, check: check
         )
-        return try dependencies.renderer.render("admin/domains", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminDomains, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {

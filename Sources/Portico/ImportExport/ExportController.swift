@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/export` and `/admin/export/<kind>.csv` (agents and admins): the tenant's data as
 /// CSV, streamed page by page, every cell through `CSVWriter` (formula cells neutralised),
@@ -12,12 +13,14 @@ struct ExportController {
         group.get(ConsoleRoutes.exportFile, use: download)
     }
 
+    @MustacheView
     struct Link { let title: String; let description: String; let href: String; let fileName: String }
 
     static var links: [Link] {
         CSVExport.all.map { Link(title: $0.title, description: $0.description, href: $0.path, fileName: $0.fileName) }
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let exports: [Link]
@@ -27,7 +30,7 @@ struct ExportController {
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let view = View(layout: context.layout(title: "Export", current: ConsoleRoutes.exports.path), exports: Self.links,
                         canImport: context.staff.role >= .admin)
-        return try dependencies.renderer.render("admin/export", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminExport, theme: context.tenant.theme, view)
     }
 
     @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {

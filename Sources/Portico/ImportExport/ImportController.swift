@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/import` (admins): subscriber accounts, customers and equipment from one CSV file,
 /// in three steps — upload, column mapping, dry run — then the import itself.
@@ -20,6 +21,7 @@ struct ImportController {
 
     // MARK: Step 1: upload
 
+    @MustacheView
     struct StartView {
         let layout: LayoutModel
         let form: FormView
@@ -27,6 +29,7 @@ struct ImportController {
         let maximumRows: String
         let fields: [FieldHelp]
         let exports: [ExportController.Link]
+        @MustacheView
         struct FieldHelp { let label: String; let names: String }
     }
 
@@ -42,7 +45,7 @@ struct ImportController {
             },
             exports: ExportController.links
         )
-        return try dependencies.renderer.render("admin/import", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminImport, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func start(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -114,21 +117,25 @@ struct ImportController {
 
     // MARK: Step 2: mapping
 
+    @MustacheView
     struct MappingView {
         let layout: LayoutModel
         let problems: [String]
         let hasProblems: Bool
         let upload: UploadSummary
         let columns: [Column]
+        @MustacheView
         struct Column {
             let index: Int
             let name: String
             let samples: String
             let options: [Option]
         }
+        @MustacheView
         struct Option { let value: String; let label: String; let selected: Bool }
     }
 
+    @MustacheView
     struct UploadSummary {
         let id: String
         let fileName: String
@@ -159,7 +166,7 @@ struct ImportController {
                 )
             }
         )
-        return try dependencies.renderer.render("admin/import-mapping", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminImportMapping, theme: context.tenant.theme, view, status: status)
     }
 
     /// File access runs off the cooperative pool (uploads are up to 20 MB).
@@ -180,6 +187,7 @@ struct ImportController {
 
     // MARK: Step 3: dry run or import
 
+    @MustacheView
     struct ResultView {
         let layout: LayoutModel
         let upload: UploadSummary
@@ -197,9 +205,13 @@ struct ImportController {
         /// After a real import that created logins: where to invite them.
         let inviteHref: String?
         let newLogins: String
+        @MustacheView
         struct Total { let key: String; let label: String; let value: String }
+        @MustacheView
         struct Row { let row: Int; let outcome: String; let label: String; let subject: String; let message: String }
+        @MustacheView
         struct Hidden { let name: String; let value: String }
+        @MustacheView
         struct Mapped { let column: String; let field: String }
     }
 
@@ -288,7 +300,7 @@ struct ImportController {
             inviteHref: write && totals.customersCreated > 0 ? "\(ConsoleRoutes.invitations.path)?import=\(upload.id)" : nil,
             newLogins: totals.customersCreated == 1 ? "1 new login" : "\(GroupedNumber.text(totals.customersCreated)) new logins"
         )
-        return try dependencies.renderer.render("admin/import-result", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminImportResult, theme: context.tenant.theme, view)
     }
 
     @Sendable func discard(_ request: Request, context: StaffRequestContext) async throws -> HTML {

@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 
 /// A rendered email, ready for the outbox.
 public struct ComposedEmail: Sendable {
@@ -17,6 +18,7 @@ public struct EmailComposer: Sendable {
     public init(renderer: PageRenderer) { self.renderer = renderer }
 
     /// What every email template can use as `brand`.
+    @MustacheView
     public struct Brand: Sendable {
         public let companyName: String
         public let logoUrl: String?
@@ -71,14 +73,14 @@ public struct EmailComposer: Sendable {
         view["brand"] = Self.brand(for: tenant)
         view["recipientName"] = recipientName.isEmpty ? "there" : recipientName
         if view["actionLabel"] == nil { view["actionLabel"] = kind.actionLabel }
-        guard let rawText = renderer.renderText("email/\(kind.rawValue).text", theme: tenant.theme, view),
-              let html = renderer.renderText("email/\(kind.rawValue).html", theme: tenant.theme, view)
+        guard let rawText = try renderer.renderText(.emailText(kind), theme: tenant.theme, view),
+              let html = try renderer.renderText(.emailHTML(kind), theme: tenant.theme, view)
         else {
             throw RenderError(template: "email/\(kind.rawValue)")
         }
         var lines = rawText.split(separator: "\n", omittingEmptySubsequences: false)
         guard let first = lines.first, first.hasPrefix("Subject:") else {
-            throw RenderError(template: "email/\(kind.rawValue).text (its first line must be \"Subject: …\")")
+            throw RenderError(template: "email/\(kind.rawValue).text", reason: "must start with a \"Subject: …\" line")
         }
         let subject = first.dropFirst("Subject:".count).trimmingCharacters(in: .whitespaces)
         lines.removeFirst()

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Mustache
 import NIOHTTP1
 import Postgres
 
@@ -68,6 +69,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         }
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let heading: String
@@ -77,6 +79,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         let showSignIn: Bool
         let reference: String
         let link: AppError.Link?
+        @MustacheView
         struct Field { let name: String; let message: String }
     }
 
@@ -96,7 +99,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             fields: error.fields.sorted { $0.key < $1.key }.map { View.Field(name: $0.key, message: $0.value) },
             showSignIn: error.kind == .unauthorized, reference: context.id, link: error.link
         )
-        let body = (try? renderer.render("errors/error", theme: theme, view, status: error.status).body)
+        let body = (try? renderer.render(.errorsError, theme: theme, view, status: error.status).body)
             ?? "<!doctype html><title>\(error.status.code)</title><p>\(heading)</p>"
         var response = Response(
             status: error.status,

@@ -1,9 +1,11 @@
 import Hummingbird
+import Mustache
 
 /// Pages for requests that belong to no tenant: they carry no tenant's name or branding.
 struct NeutralPages: Sendable {
     let renderer: PageRenderer
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let heading: String
@@ -12,7 +14,7 @@ struct NeutralPages: Sendable {
 
     func page(status: HTTPResponse.Status, title: String, message: String) -> Response {
         let view = View(layout: LayoutModel(platformTitle: title), heading: title, message: message)
-        let html = (try? renderer.render("errors/neutral", view, status: status)) ?? HTML("<!doctype html><title>\(status.code)</title>", status: status)
+        let html = (try? renderer.render(.errorsNeutral, view, status: status)) ?? HTML("<!doctype html><title>\(status.code)</title>", status: status)
         var response = Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                                 body: .init(byteBuffer: ByteBuffer(string: html.body)))
         if status == .serviceUnavailable { response.headers[.retryAfter] = "30" }

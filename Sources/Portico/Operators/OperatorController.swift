@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// The operator console on `PORTICO_OPERATOR_HOST`: setup, sign-in with TOTP, and tenant
 /// onboarding, suspension and usage.
@@ -37,6 +38,7 @@ struct OperatorController {
 
     func origin(_ request: Request, _ ip: String) -> RequestOrigin { RequestOrigin(ip: ip, userAgent: request.headers[.userAgent] ?? "") }
 
+    @MustacheView
     struct FormPage {
         let layout: LayoutModel
         let form: FormView
@@ -54,7 +56,7 @@ struct OperatorController {
 
     func page(_ layout: LayoutModel, kind: String, heading: String, action: String, form: FormState = FormState(),
               enrol: (String, String)? = nil, codes: [String] = [], status: HTTPResponse.Status = .ok) throws -> HTML {
-        try renderer.render("operator/form", FormPage(
+        try renderer.render(.operatorForm, FormPage(
             layout: layout, form: FormView(form), heading: heading, action: action, kind: kind,
             enrolUrl: enrol?.0, enrolKey: enrol?.1, recoveryCodes: codes,
             showEmail: kind == "login", showPassword: kind == "login" || kind == "setup", showCode: kind == "code" || kind == "enrol",
@@ -168,6 +170,7 @@ struct OperatorController {
 
     // MARK: Tenants
 
+    @MustacheView
     struct TenantsView {
         let layout: LayoutModel
         let tenants: [TenantRow]
@@ -177,6 +180,7 @@ struct OperatorController {
     }
 
     /// A tenant in the console's table, with the one action its state allows.
+    @MustacheView
     struct TenantRow {
         let slug: String
         let name: String
@@ -203,6 +207,7 @@ struct OperatorController {
         }
     }
 
+    @MustacheView
     struct HealthView {
         let tenants: [Count]
         let tenantTotal: Int
@@ -212,7 +217,9 @@ struct OperatorController {
         let database: String
         let version: String
         let checkedAt: String
+        @MustacheView
         struct Count { let status: String; let count: Int }
+        @MustacheView
         struct Backlog { let waiting: Int; let failed: Int; let oldest: String?; let attention: Bool }
 
         init(_ health: PlatformHealth) {
@@ -239,7 +246,7 @@ struct OperatorController {
         let tenants = try await TenantCommands.list(environment: environment())
         var layout = context.layout(title: "Tenants")
         layout.notice = notice
-        return try renderer.render("operator/tenants", TenantsView(
+        return try renderer.render(.operatorTenants, TenantsView(
             layout: layout, tenants: tenants.map(TenantRow.init), notice: nil, form: FormView(FormState()),
             health: HealthView(await PlatformHealth.read(pool: dependencies.pool))))
     }
@@ -253,7 +260,7 @@ struct OperatorController {
     }
 
     @Sendable func newTenantForm(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
-        try renderer.render("operator/new-tenant", TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil, form: FormView(FormState())))
+        try renderer.render(.operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil, form: FormView(FormState())))
     }
 
     @Sendable func createTenant(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -280,7 +287,7 @@ struct OperatorController {
             var state = FormState.keeping(form)
             state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key] = $1.value }
             if state.errors.isEmpty { state.message = error.message }
-            return try renderer.render("operator/new-tenant", TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
+            return try renderer.render(.operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
                                                                           form: FormView(state)), status: error.status)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import NIOCore
 
 /// Operator console pages for a tenant's data (export download, offboarding) and the
@@ -16,6 +17,7 @@ struct OperatorLifecycleController {
         group.get(OperatorRoutes.backups, use: backups)
     }
 
+    @MustacheView
     struct DataView {
         let layout: LayoutModel
         let tenant: Tenant
@@ -25,6 +27,7 @@ struct OperatorLifecycleController {
         let events: [EventRow]
     }
 
+    @MustacheView
     struct EventRow {
         let when: String
         let action: String
@@ -41,7 +44,7 @@ struct OperatorLifecycleController {
     func dataView(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState()) async throws -> DataView {
         let usage = try await dependencies.tenants.usage(for: tenant.id)
         let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: dependencies.pool).map {
-            EventRow(when: ISO8601DateFormatter().string(from: $0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
+            EventRow(when: DateFormats.iso.format($0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
         }
         return DataView(layout: context.layout(title: "Data of \(tenant.name)"), tenant: tenant, usage: usage,
                         suspended: tenant.status == .suspended, form: FormView(form), events: events)
@@ -49,7 +52,7 @@ struct OperatorLifecycleController {
 
     @Sendable func dataPage(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
         let tenant = try await tenant(context)
-        return try renderer.render("operator/tenant-data", try await dataView(tenant, context: context))
+        return try renderer.render(.operatorTenantData, try await dataView(tenant, context: context))
     }
 
     /// The export as a download: built into a private temporary folder, streamed, removed.
@@ -94,12 +97,13 @@ struct OperatorLifecycleController {
             var state = FormState()
             state.errors = error.fields
             state.message = error.message
-            return try renderer.render("operator/tenant-data", try await dataView(tenant, context: context, form: state), status: error.status)
+            return try renderer.render(.operatorTenantData, try await dataView(tenant, context: context, form: state), status: error.status)
         }
     }
 
     // MARK: Backups panel
 
+    @MustacheView
     struct BackupsView {
         let layout: LayoutModel
         let scheduled: Bool
@@ -112,6 +116,7 @@ struct OperatorLifecycleController {
         let archives: [ArchiveRow]
     }
 
+    @MustacheView
     struct RunRow {
         let started: String
         let trigger: String
@@ -121,6 +126,7 @@ struct OperatorLifecycleController {
         let error: String?
     }
 
+    @MustacheView
     struct ArchiveRow {
         let name: String
         let size: String
@@ -131,7 +137,7 @@ struct OperatorLifecycleController {
     }
 
     static func row(_ run: BackupRun) -> RunRow {
-        RunRow(started: ISO8601DateFormatter().string(from: run.startedAt), trigger: run.trigger, status: run.status,
+        RunRow(started: DateFormats.iso.format(run.startedAt), trigger: run.trigger, status: run.status,
                file: run.fileName, size: size(run.sizeBytes), error: run.error.isEmpty ? nil : run.error)
     }
 
@@ -147,6 +153,6 @@ struct OperatorLifecycleController {
             lastSuccess: status.lastSuccess.map(Self.row), lastFailure: status.lastFailure.map(Self.row), runs: status.recent.map(Self.row),
             archives: archives.prefix(20).map { ArchiveRow(name: $0.file.lastPathComponent, size: Self.size($0.size)) }
         )
-        return try renderer.render("operator/backups", view)
+        return try renderer.render(.operatorBackups, view)
     }
 }

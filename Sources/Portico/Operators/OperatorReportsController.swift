@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/operator/reports`: the platform-level reports (tenants, subscribers, work orders per
 /// tenant, growth), each a chart, a table and a CSV download. Operators only.
@@ -11,6 +12,7 @@ struct OperatorReportsController {
         group.get(OperatorRoutes.report, use: download)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let from: String
@@ -32,7 +34,7 @@ struct OperatorReportsController {
         ]
         let view = View(layout: context.layout(title: "Reports"), from: filter.from, to: filter.to,
                         reports: tables.map { ReportView($0, csvBase: OperatorRoutes.reports.path, query: filter.query) })
-        return try dependencies.renderer.render("operator/reports", view)
+        return try dependencies.renderer.render(.operatorReports, view)
     }
 
     @Sendable func download(_ request: Request, context: OperatorRequestContext) async throws -> Response {

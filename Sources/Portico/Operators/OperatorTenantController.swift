@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// One tenant on the operator console: its hosts, its admins, and a one-time set-password
 /// link for an admin who cannot get back in by "Forgot password?" (the mailbox is gone too).
@@ -11,6 +12,7 @@ struct OperatorTenantController {
         group.post(OperatorRoutes.tenantStaffResetLink, use: issueResetLink)
     }
 
+    @MustacheView
     struct Admin {
         let email: String
         let name: String
@@ -18,12 +20,14 @@ struct OperatorTenantController {
         let twoFactor: Bool
     }
 
+    @MustacheView
     struct IssuedLink {
         let email: String
         let link: String
         let hours: Int
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let slug: String
@@ -53,7 +57,7 @@ struct OperatorTenantController {
         let view = View(layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
                         host: dependencies.directory.platformHost(slug: tenant.slug), domains: domains, admins: admins,
                         hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
-        var html = try dependencies.renderer.render("operator/tenant", view, status: status)
+        var html = try dependencies.renderer.render(.operatorTenant, view, status: status)
         // The page may show a live set-password link: keep it out of caches and Referer headers.
         if issued != nil { html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy }
         return html

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/portal`: the tenant's welcome, open work orders as status cards, the next appointment
@@ -12,6 +13,7 @@ struct DashboardController {
         group.get(PortalRoutes.home, use: dashboard)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let customerName: String
@@ -42,7 +44,7 @@ struct DashboardController {
             notices: notices.map { ServiceNotices.view($0) },
             eventsUrl: PortalRoutes.events.path
         )
-        return try renderer.render("portal/dashboard", theme: context.tenant.theme, view)
+        return try renderer.render(.portalDashboard, theme: context.tenant.theme, view)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 import Postgres
 
 /// The "Installation history" of the service page: what was installed at the subscriber's
@@ -6,6 +7,7 @@ import Postgres
 /// completed work orders whose category is an installation ("Installation", "Install repeater"…).
 /// Newest first.
 struct InstallationHistory {
+    @MustacheView
     struct Entry: Sendable, Equatable {
         /// yyyy-mm-dd, for ordering.
         let day: String

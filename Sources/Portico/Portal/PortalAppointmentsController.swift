@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/portal/appointments`: upcoming and past visits, confirm, ask to reschedule, `.ics`
@@ -17,6 +18,7 @@ struct PortalAppointmentsController {
         group.post(PortalRoutes.appointmentsFeedRevoke, use: revokeFeed)
     }
 
+    @MustacheView
     struct AppointmentView: Sendable {
         let id: String
         let kind: String
@@ -70,6 +72,7 @@ struct PortalAppointmentsController {
         }
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let upcoming: [AppointmentView]
@@ -89,13 +92,14 @@ struct PortalAppointmentsController {
         let view = ListView(layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
                             past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
                             hasFeed: try await service.hasFeed(customer: context.customer, tenant: context.tenant), feedUrl: feedUrl)
-        return try dependencies.renderer.render("portal/appointments/list", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.portalAppointmentsList, theme: context.tenant.theme, view)
     }
 
     @Sendable func list(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         try await renderList(context)
     }
 
+    @MustacheView
     struct DetailView {
         let layout: LayoutModel
         let appointment: AppointmentView
@@ -125,7 +129,7 @@ struct PortalAppointmentsController {
         guard let appointment = try await load(context, id: id).first else { throw AppError.notFound("appointment") }
         var layout = context.layout(title: "\(appointment.kind) visit", current: PortalRoutes.appointments.path)
         layout.notice = notice
-        return try dependencies.renderer.render("portal/appointments/detail", theme: context.tenant.theme,
+        return try dependencies.renderer.render(.portalAppointmentsDetail, theme: context.tenant.theme,
                                                 DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
     }
 

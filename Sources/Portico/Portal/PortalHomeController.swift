@@ -1,4 +1,5 @@
 import Hummingbird
+import Mustache
 
 /// The tenant's front page: its brand and welcome message, and the way in.
 struct PortalHomeController {
@@ -8,6 +9,7 @@ struct PortalHomeController {
         group.get(PublicRoutes.root, use: home)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let welcomeMessage: String
@@ -23,6 +25,6 @@ struct PortalHomeController {
             companyName: tenant.branding.companyName,
             signedIn: context.auth?.customer != nil
         )
-        return try renderer.render("portal/home", theme: tenant.theme, view)
+        return try renderer.render(.portalHome, theme: tenant.theme, view)
     }
 }

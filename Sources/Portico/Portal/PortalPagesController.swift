@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// The rest of the portal: tasks, shared notes, service details, support.
@@ -17,6 +18,7 @@ struct PortalPagesController {
 
     // MARK: Tasks
 
+    @MustacheView
     struct TaskView: Sendable {
         let id: String
         let title: String
@@ -28,6 +30,7 @@ struct PortalPagesController {
         let workOrder: Int?
     }
 
+    @MustacheView
     struct TasksView {
         let layout: LayoutModel
         let open: [TaskView]
@@ -47,7 +50,7 @@ struct PortalPagesController {
         }
         var layout = context.layout(title: "Tasks", current: PortalRoutes.tasks.path)
         layout.notice = notice
-        return try renderer.render("portal/tasks", theme: context.tenant.theme,
+        return try renderer.render(.portalTasks, theme: context.tenant.theme,
                                    TasksView(layout: layout, open: items.filter { !$0.done }, done: items.filter(\.done), form: FormView(form)), status: status)
     }
 
@@ -67,9 +70,11 @@ struct PortalPagesController {
 
     // MARK: Notes
 
+    @MustacheView
     struct NotesView {
         let layout: LayoutModel
         let notes: [NoteView]
+        @MustacheView
         struct NoteView { let body: String; let author: String; let when: String }
     }
 
@@ -77,13 +82,14 @@ struct PortalPagesController {
         let notes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
         }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
-        return try renderer.render("portal/notes", theme: context.tenant.theme, NotesView(
+        return try renderer.render(.portalNotes, theme: context.tenant.theme, NotesView(
             layout: context.layout(title: "Notes", current: PortalRoutes.notes.path),
             notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
     }
 
     // MARK: Service
 
+    @MustacheView
     struct ServiceView {
         let layout: LayoutModel
         let plan: String
@@ -94,6 +100,7 @@ struct PortalPagesController {
         let name: String
         let equipment: [EquipmentView]
         let installs: [InstallationHistory.Entry]
+        @MustacheView
         struct EquipmentView { let model: String; let serial: String; let mac: String; let installedOn: String? }
     }
 
@@ -104,7 +111,7 @@ struct PortalPagesController {
              try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: dependencies.repositories))
         }
         guard let organization else { throw AppError.notFound() }
-        return try renderer.render("portal/service", theme: context.tenant.theme, ServiceView(
+        return try renderer.render(.portalService, theme: context.tenant.theme, ServiceView(
             layout: context.layout(title: "Your service", current: PortalRoutes.service.path),
             plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
             address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
@@ -114,6 +121,7 @@ struct PortalPagesController {
 
     // MARK: Support
 
+    @MustacheView
     struct SupportView {
         let layout: LayoutModel
         let faq: [Entry]
@@ -122,6 +130,7 @@ struct PortalPagesController {
         let supportPhone: String?
         let supportHours: String?
         let websiteUrl: String?
+        @MustacheView
         struct Entry { let question: String; let answer: String }
     }
 
@@ -131,7 +140,7 @@ struct PortalPagesController {
             try await FAQ.search(query, in: tx)
         }
         let branding = context.tenant.branding
-        return try renderer.render("portal/support", theme: context.tenant.theme, SupportView(
+        return try renderer.render(.portalSupport, theme: context.tenant.theme, SupportView(
             layout: context.layout(title: "Support", current: PortalRoutes.support.path),
             faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
             supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours, websiteUrl: branding.websiteUrl))

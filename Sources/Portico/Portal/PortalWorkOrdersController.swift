@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// The subscriber's work orders: list with search and filters, new (draft or submit), detail
@@ -39,6 +40,7 @@ struct PortalWorkOrdersController {
 
     // MARK: List
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let orders: [WorkOrderCard]
@@ -89,11 +91,12 @@ struct PortalWorkOrdersController {
             nextPage: orders.count > Self.pageSize ? link(page + 1) : nil, previousPage: page > 0 ? link(page - 1) : nil,
             filtered: search?.isEmpty == false || status != nil || category != nil || from != nil || to != nil
         )
-        return try renderer.render("portal/work-orders/list", theme: context.tenant.theme, view)
+        return try renderer.render(.portalWorkOrdersList, theme: context.tenant.theme, view)
     }
 
     // MARK: New and edit
 
+    @MustacheView
     struct FormPage {
         let layout: LayoutModel
         let form: FormView
@@ -149,14 +152,14 @@ struct PortalWorkOrdersController {
     @Sendable func newForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let address = try await service.serviceAddress(customer: context.customer, tenant: context.tenant)
         let page = try await formPage(context, values: ["priority": "normal", "quantity": "1", "service_location": address])
-        return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
+        return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page)
     }
 
     /// The form again after a refused upload: what was typed before the files, and why.
     func refusedUpload(_ error: AppError, fields: FormFields, request: Request, context: CustomerRequestContext, order: WorkOrder? = nil) async throws -> Response {
         let page = try await formPage(context, values: WorkOrderInput(form: fields).values, errors: error.fields,
                                       message: error.fields.isEmpty ? error.message : nil, order: order)
-        return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+        return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
             .response(from: request, context: context)
     }
 
@@ -193,7 +196,7 @@ struct PortalWorkOrdersController {
             let errors = Self.errors(error, files: posted.files)
             let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
             let page = try await formPage(context, values: input.values, errors: errors, message: message)
-            return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+            return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
                 .response(from: request, context: context)
         }
     }
@@ -217,7 +220,7 @@ struct PortalWorkOrdersController {
                             attachments: page.attachments, attachmentSlots: page.attachmentSlots, canAttach: page.canAttach,
                             acceptedFiles: page.acceptedFiles)
         }
-        return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page)
+        return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page)
     }
 
     /// The order (404 unless it is this organization's) and how many files the subscriber sees on it.
@@ -255,7 +258,7 @@ struct PortalWorkOrdersController {
             if order.status.isLockedForCustomer { throw CustomerWorkOrders.locked(order) }
             let page = try await formPage(context, values: input.values, message: error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain),
                                           order: order, conflict: changes)
-            return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: .conflict)
+            return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: .conflict)
                 .response(from: request, context: context)
         } catch let error as AppError where error.code == "too_many_edits" {
             // Nothing was saved, but what the person typed stays on the page.
@@ -263,14 +266,14 @@ struct PortalWorkOrdersController {
             let message = error.message + " Nothing was saved; what you typed is still below, so you can copy it into a comment."
                 + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain)
             let page = try await formPage(context, values: input.values, message: message, order: order)
-            var html = try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+            var html = try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
             if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }
             return try html.response(from: request, context: context)
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
             let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
             let page = try await formPage(context, values: input.values, errors: Self.errors(error, files: posted.files), message: message, order: order)
-            return try renderer.render("portal/work-orders/form", theme: context.tenant.theme, page, status: error.status)
+            return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
                 .response(from: request, context: context)
         }
     }
@@ -291,6 +294,7 @@ struct PortalWorkOrdersController {
 
     // MARK: Detail
 
+    @MustacheView
     struct DetailView {
         let layout: LayoutModel
         let order: WorkOrderCard
@@ -321,6 +325,7 @@ struct PortalWorkOrdersController {
         let eventsUrl: String
     }
 
+    @MustacheView
     struct CommentView: Sendable {
         let author: String
         let when: String
@@ -328,6 +333,7 @@ struct PortalWorkOrdersController {
         let fromStaff: Bool
     }
 
+    @MustacheView
     struct AttachmentView: Sendable {
         let name: String
         let size: String
@@ -375,14 +381,14 @@ struct PortalWorkOrdersController {
         let query = request.uri.queryParameters
         let notice = query.get("submitted") != nil ? "Work order #\(order.number) is submitted. We will review it and let you know."
             : query.get("updated") != nil ? "Your changes are saved." : nil
-        return try renderer.render("portal/work-orders/detail", theme: context.tenant.theme, detailView(detail, context: context, notice: notice))
+        return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme, detailView(detail, context: context, notice: notice))
     }
 
     func actionFailed(_ error: AppError, number: Int, context: CustomerRequestContext, body: String? = nil) async throws -> HTML {
         let detail = try await service.detail(number, customer: context.customer, tenant: context.tenant)
         var state = FormState(values: body.map { ["body": $0] } ?? [:], errors: error.fields)
         if error.fields.isEmpty { state.message = error.message }
-        return try renderer.render("portal/work-orders/detail", theme: context.tenant.theme,
+        return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme,
                                    detailView(detail, context: context, form: state), status: error.status)
     }
 
@@ -445,6 +451,7 @@ struct PortalWorkOrdersController {
 
     // MARK: History
 
+    @MustacheView
     struct HistoryView {
         let layout: LayoutModel
         let number: Int
@@ -460,7 +467,7 @@ struct PortalWorkOrdersController {
         let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
         let view = HistoryView(layout: context.layout(title: "History of #\(order.number)", current: PortalRoutes.workOrders.path),
                                number: order.number, title: order.title, entries: try await customerHistory(order, context: context))
-        return try renderer.render("portal/work-orders/history", theme: context.tenant.theme, view)
+        return try renderer.render(.portalWorkOrdersHistory, theme: context.tenant.theme, view)
     }
 
     @Sendable func historyCSV(_ request: Request, context: CustomerRequestContext) async throws -> Response {

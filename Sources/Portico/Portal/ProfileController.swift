@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/portal/profile`: contact details, email change (confirmed through the new address),
@@ -23,6 +24,7 @@ struct ProfileController {
     static let devicesExplanation = "Browsers and apps signed in to your account. Changing your password signs out every other device; "
         + "resetting a forgotten password signs out all of them."
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
@@ -40,7 +42,9 @@ struct ProfileController {
         let deletionRequested: String?
         /// An owner who shares the account must hand it over before asking for deletion.
         let mustHandOver: Bool
+        @MustacheView
         struct Member { let id: String; let name: String; let email: String; let role: String; let isYou: Bool; let canMakeOwner: Bool }
+        @MustacheView
         struct Toggle { let value: String; let label: String; let enabled: Bool }
     }
 
@@ -82,7 +86,7 @@ struct ProfileController {
             deletionRequested: deletionRequested.map(DisplayDate.dateTime),
             mustHandOver: isOwner && !joined.isEmpty
         )
-        return try dependencies.renderer.render("portal/profile", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.portalProfile, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func show(_ request: Request, context: CustomerRequestContext) async throws -> HTML {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// Outage and maintenance notices: shown on `/status` and as the dashboard banner.
@@ -44,6 +45,7 @@ public enum ServiceNotices {
          WHERE \(activeCondition) ORDER BY starts_at DESC LIMIT 20
         """, as: ServiceNotice.self)
 
+    @MustacheView
     struct View: Sendable {
         let kind: String
         let kindLabel: String
@@ -90,6 +92,7 @@ struct StatusPageController {
         group.get(PublicRoutes.status, use: status)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let current: [ServiceNotices.View]
@@ -102,7 +105,7 @@ struct StatusPageController {
         let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await ServiceNotices.recent(in: tx) }
         let views = notices.map { ServiceNotices.view($0) }
         let current = views.filter(\.current)
-        return try dependencies.renderer.render("status", theme: context.tenant.theme, View(
+        return try dependencies.renderer.render(.status, theme: context.tenant.theme, View(
             layout: .portal(context, title: "Service status", current: ""), current: current, upcoming: views.filter(\.upcoming),
             history: views.filter { !$0.current && !$0.upcoming }, allClear: current.isEmpty))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import PorticoCrypto
 import Postgres
 
@@ -15,6 +16,7 @@ struct UnsubscribeController {
         group.post(PortalRoutes.unsubscribe, use: unsubscribe)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let heading: String
@@ -38,7 +40,7 @@ struct UnsubscribeController {
 
     @Sendable func confirm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let (_, group) = try await target(context)
-        var html = try dependencies.renderer.render("portal/unsubscribe", theme: context.tenant.theme, View(
+        var html = try dependencies.renderer.render(.portalUnsubscribe, theme: context.tenant.theme, View(
             layout: .portal(context, title: "Unsubscribe", current: ""), heading: "Stop these emails?",
             paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). Security emails (password resets, confirmations) still arrive."],
             actionUrl: nil, actionLabel: nil, formAction: request.uri.path))
@@ -55,7 +57,7 @@ struct UnsubscribeController {
             if !updated.muted.contains(group.rawValue) { updated.muted.append(group.rawValue) }
             try await tx.execute("UPDATE customers SET notification_preferences = \(JSONParameter(updated))::jsonb WHERE id = \(customerID)")
         }
-        return try dependencies.renderer.render("portal/unsubscribe", theme: context.tenant.theme, View(
+        return try dependencies.renderer.render(.portalUnsubscribe, theme: context.tenant.theme, View(
             layout: .portal(context, title: "Unsubscribed", current: ""), heading: "You are unsubscribed",
             paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). You can turn them on again in your profile."],
             actionUrl: PortalRoutes.profile.path, actionLabel: "Open your profile", formAction: nil))

@@ -1,6 +1,8 @@
 import Foundation
+import Mustache
 
 /// Work orders as portal pages show them.
+@MustacheView
 struct WorkOrderCard: Sendable {
     let number: Int
     let title: String
@@ -27,6 +29,7 @@ struct WorkOrderCard: Sendable {
     }
 }
 
+@MustacheView
 struct HistoryEntry: Sendable {
     let when: String
     let field: String
@@ -74,6 +77,7 @@ struct HistoryEntry: Sendable {
 }
 
 /// Select options with the current one marked.
+@MustacheView
 struct Option: Sendable {
     let value: String
     let label: String

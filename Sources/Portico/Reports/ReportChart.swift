@@ -1,14 +1,20 @@
 import Foundation
+import Mustache
 
 /// A report's bar chart, laid out in Swift and drawn by the `partials/report-chart`
 /// template as inline SVG: no script, no inline style (the CSP forbids both; colours come
 /// from classes in the stylesheet), `role="img"` with a `<title>` and `<desc>`, and every
 /// bar titled with its exact number. The table beside it carries the same numbers for
 /// screen readers, so the SVG's parts are hidden from them.
+@MustacheView
 struct ReportChart: Sendable {
+    @MustacheView
     struct Bar: Sendable { let x: String; let y: String; let width: String; let height: String; let series: Int; let tip: String }
+    @MustacheView
     struct Tick: Sendable { let y: String; let labelY: String; let label: String }
+    @MustacheView
     struct XLabel: Sendable { let x: String; let text: String }
+    @MustacheView
     struct Legend: Sendable { let x: String; let y: String; let swatchX: String; let swatchY: String; let series: Int; let text: String }
 
     let id: String

@@ -1,5 +1,9 @@
+import Mustache
+
 /// What the templates need of one report: the chart, the table beside it and the CSV link.
+@MustacheView
 struct ReportView: Sendable {
+    @MustacheView
     struct TableRow: Sendable { let label: String; let cells: [String] }
 
     let id: String

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/reports` (admins): how the queue and the portal are doing over a date range,
 /// optionally for one category: each report a chart, a table and a CSV download
@@ -13,7 +14,9 @@ struct ReportsController {
         group.get(ConsoleRoutes.report, use: download)
     }
 
+    @MustacheView
     struct View {
+        @MustacheView
         struct Option { let name: String; let selected: Bool }
         let layout: LayoutModel
         let from: String
@@ -42,7 +45,7 @@ struct ReportsController {
         let view = View(layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
                         categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
                         reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
-        return try dependencies.renderer.render("admin/reports", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 
     @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/settings/retention` (admins): how many days each kind of short-lived record is
@@ -13,12 +14,15 @@ struct RetentionSettingsController {
         group.post(ConsoleRoutes.settingsRetention, use: save)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
         let fields: [Field]
         let runs: [Run]
+        @MustacheView
         struct Field { let name: String; let label: String; let hint: String; let value: String; let min: Int; let max: Int; let defaultDays: Int; let error: String? }
+        @MustacheView
         struct Run { let when: String; let summary: String; let total: Int }
     }
 
@@ -30,7 +34,7 @@ struct RetentionSettingsController {
         var layout = context.layout(title: "Data retention", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let defaults = RetentionSettings()
-        return try dependencies.renderer.render("admin/settings/retention", theme: context.tenant.theme, View(
+        return try dependencies.renderer.render(.adminSettingsRetention, theme: context.tenant.theme, View(
             layout: layout, form: FormView(form),
             fields: RetentionSettings.fields.map { field in
                 .init(name: field.name, label: field.label, hint: field.hint,

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/settings/api-access` (admins): which browser origins may call `/api/v1` (CORS).
@@ -13,6 +14,7 @@ struct APIAccessSettingsController {
         group.post(ConsoleRoutes.settingsAPIAccess, use: save)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
@@ -27,7 +29,7 @@ struct APIAccessSettingsController {
         var layout = context.layout(title: "API access", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let values = ["origins": text ?? stored.origins.joined(separator: "\n")]
-        return try dependencies.renderer.render("admin/settings/api-access", theme: context.tenant.theme, View(
+        return try dependencies.renderer.render(.adminSettingsApiAccess, theme: context.tenant.theme, View(
             layout: layout, form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
             maximum: CORSOrigins.maximum, origins: stored.origins, apiBase: context.tenant.url(SubscriberAPIRoutes.base)), status: status)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/settings/categories` (admins): the work-order categories subscribers choose from,
@@ -37,10 +38,12 @@ struct CategorySettingsController {
         return (name, help)
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
         let rows: [Row]
+        @MustacheView
         struct Row {
             let id: String
             let name: String
@@ -70,7 +73,7 @@ struct CategorySettingsController {
                                 usage: used, usageLabel: used == 0 ? "Not used" : used == 1 ? "1 work order" : "\(used) work orders",
                                 deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1)
         }
-        return try dependencies.renderer.render("admin/settings/categories", theme: context.tenant.theme,
+        return try dependencies.renderer.render(.adminSettingsCategories, theme: context.tenant.theme,
                                                 ListView(layout: layout, form: FormView(form), rows: rows), status: status)
     }
 
@@ -95,6 +98,7 @@ struct CategorySettingsController {
         }
     }
 
+    @MustacheView
     struct EditView {
         let layout: LayoutModel
         let form: FormView
@@ -108,7 +112,7 @@ struct CategorySettingsController {
         let category = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.category(id: id, in: tx) }
         guard let category else { throw AppError.notFound("category") }
         let shown = values ?? ["name": category.name, "help_text": category.helpText]
-        return try dependencies.renderer.render("admin/settings/category", theme: context.tenant.theme, EditView(
+        return try dependencies.renderer.render(.adminSettingsCategory, theme: context.tenant.theme, EditView(
             layout: context.layout(title: "Edit category", current: ConsoleRoutes.settings.path),
             form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
             id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)

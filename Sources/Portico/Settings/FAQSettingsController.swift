@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/settings/faq` (admins): the questions and answers on the subscribers' support page;
@@ -32,10 +33,12 @@ struct FAQSettingsController {
         return (question, answer)
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
         let rows: [Row]
+        @MustacheView
         struct Row { let id: String; let question: String; let answer: String; let canMoveUp: Bool; let canMoveDown: Bool }
     }
 
@@ -48,7 +51,7 @@ struct FAQSettingsController {
             ListView.Row(id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
                          canMoveUp: index > 0, canMoveDown: index < entries.count - 1)
         }
-        return try dependencies.renderer.render("admin/settings/faq", theme: context.tenant.theme,
+        return try dependencies.renderer.render(.adminSettingsFaq, theme: context.tenant.theme,
                                                 ListView(layout: layout, form: FormView(form), rows: rows), status: status)
     }
 
@@ -73,6 +76,7 @@ struct FAQSettingsController {
         }
     }
 
+    @MustacheView
     struct EditView {
         let layout: LayoutModel
         let form: FormView
@@ -84,7 +88,7 @@ struct FAQSettingsController {
         let entry = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
         guard let entry else { throw AppError.notFound("question") }
         let shown = values ?? ["question": entry.question, "answer": entry.answer]
-        return try dependencies.renderer.render("admin/settings/faq-entry", theme: context.tenant.theme, EditView(
+        return try dependencies.renderer.render(.adminSettingsFaqEntry, theme: context.tenant.theme, EditView(
             layout: context.layout(title: "Edit question", current: ConsoleRoutes.settings.path),
             form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), id: entry.id.uuidString.lowercased()), status: status)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// `/admin/settings/notices` (admins): outage, maintenance and information notices with a
@@ -24,11 +25,13 @@ struct NoticeSettingsController {
         NoticeInput.kinds.map { Option(value: $0, label: ServiceNotices.label($0), selected: $0 == selected) }
     }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
         let kinds: [Option]
         let rows: [Row]
+        @MustacheView
         struct Row {
             let id: String
             let title: String
@@ -58,7 +61,7 @@ struct NoticeSettingsController {
             return ListView.Row(id: notice.id.uuidString.lowercased(), title: notice.title, kindLabel: ServiceNotices.label(notice.kind),
                                 when: ServiceNotices.view(notice).when, state: state, stateLabel: label, resolvable: notice.resolvedAt == nil)
         }
-        return try dependencies.renderer.render("admin/settings/notices", theme: context.tenant.theme, ListView(
+        return try dependencies.renderer.render(.adminSettingsNotices, theme: context.tenant.theme, ListView(
             layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
             kinds: Self.kinds(shown["kind"] ?? "outage"), rows: rows), status: status)
     }
@@ -88,6 +91,7 @@ struct NoticeSettingsController {
         }
     }
 
+    @MustacheView
     struct EditView {
         let layout: LayoutModel
         let form: FormView
@@ -103,7 +107,7 @@ struct NoticeSettingsController {
         guard let notice else { throw AppError.notFound("notice") }
         let shown = values ?? ["kind": notice.kind, "title": notice.title, "body": notice.body, "starts_at": NoticeInput.formatTime(notice.startsAt),
                                "ends_at": notice.endsAt.map(NoticeInput.formatTime) ?? ""]
-        return try dependencies.renderer.render("admin/settings/notice", theme: context.tenant.theme, EditView(
+        return try dependencies.renderer.render(.adminSettingsNotice, theme: context.tenant.theme, EditView(
             layout: context.layout(title: "Edit notice", current: ConsoleRoutes.settings.path),
             form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
             id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,

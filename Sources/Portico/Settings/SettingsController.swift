@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 import Postgres
 
 /// What every settings page shares: the id in the path, the audit trail, and the one-line
@@ -46,9 +47,11 @@ struct SettingsController {
         group.post(ConsoleRoutes.settingsSecurity, use: saveSecurity)
     }
 
+    @MustacheView
     struct IndexView {
         let layout: LayoutModel
         let sections: [Section]
+        @MustacheView
         struct Section { let title: String; let href: String; let summary: String }
     }
 
@@ -79,10 +82,11 @@ struct SettingsController {
             .init(title: "API keys", href: ConsoleRoutes.apiKeys.path, summary: "Keys for your billing or CRM system to sync accounts and work orders."),
             .init(title: "Webhooks", href: ConsoleRoutes.webhooks.path, summary: "Signed event POSTs to your billing or CRM system, with a delivery log."),
         ]
-        return try dependencies.renderer.render("admin/settings/index", theme: context.tenant.theme,
+        return try dependencies.renderer.render(.adminSettingsIndex, theme: context.tenant.theme,
                                                 IndexView(layout: context.layout(title: "Settings", current: ConsoleRoutes.settings.path), sections: sections))
     }
 
+    @MustacheView
     struct SecurityView {
         let layout: LayoutModel
         let form: FormView
@@ -104,7 +108,7 @@ struct SettingsController {
         let shown = values ?? stored
         var layout = context.layout(title: "Session and security", current: ConsoleRoutes.settings.path)
         layout.notice = notice
-        return try dependencies.renderer.render("admin/settings/security", theme: context.tenant.theme, SecurityView(
+        return try dependencies.renderer.render(.adminSettingsSecurity, theme: context.tenant.theme, SecurityView(
             layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
             requireTotp: shown["require_staff_totp"] == "yes",
             staffBounds: "\(SecuritySettings.staffIdleBounds.lowerBound)–\(SecuritySettings.staffIdleBounds.upperBound) minutes",

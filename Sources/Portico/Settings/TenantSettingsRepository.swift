@@ -82,11 +82,7 @@ public struct NoticeInput: Sendable {
     }
 
     static func formatTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm"
-        return formatter.string(from: date)
+        DateFormats.localInput.format(date)
     }
 
     /// Reads the form; an empty start means now.

@@ -1,4 +1,5 @@
 import Hummingbird
+import Mustache
 
 /// An error a person can act on: a code for programs, a message for people, and per-field
 /// messages for forms. Rendered as a branded page or as the API's JSON error shape.
@@ -36,6 +37,7 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     /// Where the error page points next (besides the start page).
     public var link: Link?
 
+    @MustacheView
     public struct Link: Sendable {
         public let href: String
         public let label: String

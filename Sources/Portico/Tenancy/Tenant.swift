@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 import Postgres
 
 public enum TenantStatus: String, Sendable, Codable, PostgresTextEnum {
@@ -7,6 +8,7 @@ public enum TenantStatus: String, Sendable, Codable, PostgresTextEnum {
 }
 
 /// A WISP using Portico.
+@MustacheView
 public struct Tenant: Sendable, Decodable {
     public let id: TenantID
     public let slug: String

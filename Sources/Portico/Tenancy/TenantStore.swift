@@ -1,7 +1,9 @@
 import Foundation
+import Mustache
 import Postgres
 
 /// Usage figures an operator sees per tenant.
+@MustacheView
 public struct TenantUsage: Sendable {
     public let organizations: Int
     public let customers: Int

@@ -1,6 +1,9 @@
+import Mustache
+
 /// What a form page shows besides its own fields: what was typed (never passwords) and
 /// what is wrong with it, per field and as a summary at the top.
 public struct FormState: Sendable {
+    @MustacheView
     public struct Problem: Sendable {
         public let field: String
         public let message: String
@@ -28,6 +31,7 @@ public struct FormState: Sendable {
 }
 
 /// `FormState` flattened for templates (Mustache sees stored properties only).
+@MustacheView
 public struct FormView: Sendable {
     public let values: [String: String]
     public let errors: [String: String]

@@ -1,6 +1,10 @@
+import Mustache
+
 /// What every page's layout shows: the tenant's brand, navigation, the signed-in person and
 /// the CSRF token for the sign-out form.
+@MustacheView
 public struct LayoutModel: Sendable {
+    @MustacheView
     public struct NavItem: Sendable {
         public let label: String
         public let href: String

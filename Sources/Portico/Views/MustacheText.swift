@@ -1,3 +1,4 @@
+import Foundation
 import Mustache
 
 /// Empty text counts as "nothing" in templates, as in most Mustache implementations:
@@ -6,4 +7,35 @@ import Mustache
 extension String: @retroactive MustacheCustomRenderable {
     public var renderText: String { self }
     public var isNull: Bool { isEmpty }
+}
+
+/// A section over a value (`{{#due}}…{{due}}…{{/due}}`) puts the value itself on the context
+/// stack, and every name looked up inside is first asked of it. Scalars have no names; saying
+/// so here keeps the engine from building a `Mirror` of them on each lookup.
+extension String: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension Int: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension Double: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension Date: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension UUID: @retroactive MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension TenantID: MustacheParent {
+    public func child(named name: String) -> Any? { nil }
+}
+
+extension TenantStatus: MustacheParent {
+    public func child(named name: String) -> Any? { nil }
 }

@@ -4,25 +4,51 @@ import Mustache
 
 /// Renders pages with the tenant's theme. Values reach templates through `{{ }}`, which
 /// escapes HTML; templates never put user text into `{{{ }}}`.
+///
+/// View models are read without reflection: each conforms to `MustacheParent` through
+/// `@MustacheView`, and `auditsViews` (on in tests) refuses to render one that would not.
 public struct PageRenderer: Sendable {
     public let themes: ThemeLibrary
+    /// Checks each view for values templates would read by reflection and fails the render if
+    /// it finds any (`ViewModelAudit`). Tests turn it on; it costs reflection itself.
+    public var auditsViews = false
 
-    public init(themes: ThemeLibrary) { self.themes = themes }
+    public init(themes: ThemeLibrary, auditsViews: Bool = false) {
+        self.themes = themes
+        self.auditsViews = auditsViews
+    }
 
-    public func render(_ template: String, theme: String = "default", _ view: Any, status: HTTPResponse.Status = .ok) throws -> HTML {
-        guard let text = themes.library(for: theme).render(view, withTemplate: template) else {
-            throw RenderError(template: template)
+    public func render(_ template: TemplateName, theme: String = "default", _ view: Any, status: HTTPResponse.Status = .ok) throws -> HTML {
+        try audit(view, template)
+        guard let text = themes.library(for: theme).render(view, withTemplate: template.path) else {
+            throw RenderError(template: template.path)
         }
         return HTML(text, status: status)
     }
 
     /// Renders an email or text template; nil when the theme has no such template.
-    public func renderText(_ template: String, theme: String, _ view: Any) -> String? {
-        themes.library(for: theme).render(view, withTemplate: template)
+    public func renderText(_ template: TemplateName, theme: String, _ view: Any) throws -> String? {
+        try audit(view, template)
+        return themes.library(for: theme).render(view, withTemplate: template.path)
+    }
+
+    private func audit(_ view: Any, _ template: TemplateName) throws {
+        guard auditsViews else { return }
+        let reflected = ViewModelAudit.reflectedTypes(in: view)
+        if !reflected.isEmpty {
+            throw RenderError(template: template.path, reason: "reads by reflection (add @MustacheView): \(reflected.joined(separator: ", "))")
+        }
     }
 }
 
 public struct RenderError: Error, CustomStringConvertible {
     public let template: String
-    public var description: String { "No template named \(template)" }
+    public var reason: String?
+
+    public init(template: String, reason: String? = nil) {
+        self.template = template
+        self.reason = reason
+    }
+
+    public var description: String { reason.map { "\(template) \($0)" } ?? "No template named \(template)" }
 }

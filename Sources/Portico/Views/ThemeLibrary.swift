@@ -40,6 +40,11 @@ public struct ThemeLibrary: Sendable {
             libraries[theme] = MustacheLibrary(templates: merged)
             assets[theme] = mergedAssets
         }
+        // Handlers name templates by `TemplateName`; each must exist before the first request.
+        let missing = TemplateName.all.filter { libraries["default"]?.getTemplate(named: $0.path) == nil }
+        guard missing.isEmpty else {
+            throw ConfigurationError(variable: "PORTICO_HOME", message: "leads to a default theme without \(missing.map(\.path).joined(separator: ", "))")
+        }
         self.libraries = libraries
         self.assets = assets
     }

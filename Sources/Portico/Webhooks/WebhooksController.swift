@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
-import Postgres
+import Mustache
 import PorticoCrypto
+import Postgres
 
 /// `/admin/webhooks` (admins, under Settings): endpoints that receive signed event POSTs.
 /// Create (the signing secret is shown once), rotate the secret (shown once), enable,
@@ -34,14 +35,17 @@ struct WebhooksController {
 
     // MARK: List and create
 
+    @MustacheView
     struct EventOption { let value: String; let label: String; let field: String; let checked: Bool }
 
+    @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
         let events: [EventOption]
         let rows: [Row]
         let allowHTTP: Bool
+        @MustacheView
         struct Row {
             let id: String
             let url: String
@@ -71,7 +75,7 @@ struct WebhooksController {
                                 events: endpoint.events.joined(separator: ", "), enabled: endpoint.enabled,
                                 queued: (count[.queued] ?? 0) + (count[.sending] ?? 0), delivered: count[.delivered] ?? 0, dead: count[.dead] ?? 0)
         }
-        return try dependencies.renderer.render("admin/settings/webhooks", theme: context.tenant.theme, ListView(
+        return try dependencies.renderer.render(.adminSettingsWebhooks, theme: context.tenant.theme, ListView(
             layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), events: events, rows: rows,
             allowHTTP: dependencies.configuration.webhooksAllowHTTP), status: status)
     }
@@ -119,6 +123,7 @@ struct WebhooksController {
 
     // MARK: One endpoint
 
+    @MustacheView
     struct ShowView {
         let layout: LayoutModel
         let id: String
@@ -129,6 +134,7 @@ struct WebhooksController {
         let created: String
         let secret: String?
         let deliveries: [Delivery]
+        @MustacheView
         struct Delivery {
             let endpointId: String
             let id: String
@@ -145,6 +151,7 @@ struct WebhooksController {
             let redeliverable: Bool
             let log: [Attempt]
         }
+        @MustacheView
         struct Attempt { let attempt: Int; let at: String; let statusCode: Int?; let error: String?; let durationMs: Int }
     }
 
@@ -170,7 +177,7 @@ struct WebhooksController {
                                      durationMs: $0.durationMs)
                 })
         }
-        return try dependencies.renderer.render("admin/settings/webhook", theme: context.tenant.theme, ShowView(
+        return try dependencies.renderer.render(.adminSettingsWebhook, theme: context.tenant.theme, ShowView(
             layout: layout, id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description, events: endpoint.events,
             enabled: endpoint.enabled, created: DisplayDate.dateTime(endpoint.createdAt), secret: secret, deliveries: rows))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Mustache
 import Postgres
 
 /// What staff do with work orders: review (approve / reject), move along the pipeline, set
@@ -326,6 +327,7 @@ public struct StaffWorkOrders: Sendable {
     }
 
     /// The outcome of one row of a bulk action.
+    @MustacheView
     public struct BulkResult: Sendable {
         public let number: Int
         public let ok: Bool

@@ -478,20 +478,15 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
 /// ISO 8601 timestamps as stored in history and sent in forms.
 public enum ISODates {
     public static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        DateFormats.iso.format(date)
     }
 
     /// With microseconds, for keyset cursors that must not lose precision.
     public static func formatPrecise(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let seconds = date.timeIntervalSince1970
         let whole = floor(seconds)
         let micros = Int(((seconds - whole) * 1_000_000).rounded())
-        formatter.formatOptions = [.withInternetDateTime]
-        let base = formatter.string(from: Date(timeIntervalSince1970: whole)).dropLast()  // drop "Z"
+        let base = DateFormats.iso.format(Date(timeIntervalSince1970: whole)).dropLast()  // drop "Z"
         return "\(base).\(String(format: "%06d", min(micros, 999_999)))Z"
     }
 
@@ -514,10 +509,6 @@ public enum ISODates {
 
     /// Today's date (UTC) as yyyy-mm-dd.
     public static func today(_ now: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd"
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        return formatter.string(from: now)
+        DateFormats.day.format(now)
     }
 }

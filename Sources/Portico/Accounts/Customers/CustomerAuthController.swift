@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// The subscriber's way in: sign-in, registration, email verification, password reset,
 /// invitations and sign-out, on the tenant's host under `/portal`.
@@ -26,18 +27,21 @@ struct CustomerAuthController {
 
     // MARK: Views
 
+    @MustacheView
     struct LoginView {
         let layout: LayoutModel
         let form: FormView
         let next: String?
     }
 
+    @MustacheView
     struct RegisterView {
         let layout: LayoutModel
         let form: FormView
     }
 
     /// "Forgot your password?" for subscribers and staff alike.
+    @MustacheView
     struct ForgotView {
         let layout: LayoutModel
         let form: FormView
@@ -52,6 +56,7 @@ struct CustomerAuthController {
         }
     }
 
+    @MustacheView
     struct MessageView {
         let layout: LayoutModel
         let heading: String
@@ -60,6 +65,7 @@ struct CustomerAuthController {
         let actionLabel: String?
     }
 
+    @MustacheView
     struct SetPasswordView {
         let layout: LayoutModel
         let form: FormView
@@ -79,7 +85,7 @@ struct CustomerAuthController {
                  action: (String, String)? = nil, status: HTTPResponse.Status = .ok) throws -> HTML {
         let view = MessageView(layout: .portal(context, title: title, current: ""), heading: heading, paragraphs: paragraphs,
                                actionUrl: action?.0, actionLabel: action?.1)
-        return try renderer.render("portal/account/message", theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.portalAccountMessage, theme: context.tenant.theme, view, status: status)
     }
 
     /// Pages reached through emailed tokens must not leak the token in a Referer header.
@@ -98,7 +104,7 @@ struct CustomerAuthController {
     func renderLogin(_ context: TenantRequestContext, form: FormState, next: String?, status: HTTPResponse.Status) throws -> HTML {
         let safeNext = next.map { Redirect.safeNext($0, fallback: "", allowedPrefix: PortalRoutes.home.path) }.flatMap { $0.isEmpty ? nil : $0 }
         let view = LoginView(layout: .portal(context, title: "Sign in", current: ""), form: FormView(form), next: safeNext)
-        return try renderer.render("portal/account/login", theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.portalAccountLogin, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func login(_ request: Request, context: TenantRequestContext) async throws -> Response {
@@ -146,7 +152,7 @@ struct CustomerAuthController {
 
     @Sendable func registerForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let view = RegisterView(layout: .portal(context, title: "Create an account", current: ""), form: FormView(FormState()))
-        return try renderer.render("portal/account/register", theme: context.tenant.theme, view)
+        return try renderer.render(.portalAccountRegister, theme: context.tenant.theme, view)
     }
 
     @Sendable func register(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -161,7 +167,7 @@ struct CustomerAuthController {
             var state = FormState.keeping(form)
             state.errors = error.fields
             let view = RegisterView(layout: .portal(context, title: "Create an account", current: ""), form: FormView(state))
-            return try renderer.render("portal/account/register", theme: context.tenant.theme, view, status: .unprocessableContent)
+            return try renderer.render(.portalAccountRegister, theme: context.tenant.theme, view, status: .unprocessableContent)
         }
         let email = EmailAddress.normalize(registration.email) ?? registration.email
         return try message(context, title: "Check your email", heading: "Check your email", [
@@ -195,7 +201,7 @@ struct CustomerAuthController {
     // MARK: Password reset
 
     @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        try renderer.render("portal/account/forgot", theme: context.tenant.theme, ForgotView.portal(context, form: FormState()))
+        try renderer.render(.portalAccountForgot, theme: context.tenant.theme, ForgotView.portal(context, form: FormState()))
     }
 
     @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -205,7 +211,7 @@ struct CustomerAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try renderer.render("portal/account/forgot", theme: context.tenant.theme, ForgotView.portal(context, form: state),
+            return try renderer.render(.portalAccountForgot, theme: context.tenant.theme, ForgotView.portal(context, form: state),
                                        status: .unprocessableContent)
         }
         return try message(context, title: "Check your email", heading: "Check your email", [
@@ -229,7 +235,7 @@ struct CustomerAuthController {
     @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = request.uri.queryParameters.get("token") ?? ""
         guard try await accounts.resetTokenIsValid(token, tenant: context.tenant) else { return try invalidLink(context) }
-        return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+        return noReferrer(try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                               setPasswordView(context, form: FormState(), token: token, reset: true)))
     }
 
@@ -241,7 +247,7 @@ struct CustomerAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields
-            return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+            return noReferrer(try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                                   setPasswordView(context, form: state, token: token, reset: true), status: .unprocessableContent))
         } catch let error as AppError where error.code == "invalid_link" {
             return try invalidLink(context)
@@ -268,7 +274,7 @@ struct CustomerAuthController {
             return try suspendedLogin(context)
         }
         guard let invitation else { return try await invalidInvitation(context, token: token) }
-        return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+        return noReferrer(try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                               setPasswordView(context, form: FormState(), token: token, reset: false, email: invitation.email)))
     }
 
@@ -281,7 +287,7 @@ struct CustomerAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return noReferrer(try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+            return noReferrer(try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                                   setPasswordView(context, form: state, token: token, reset: false), status: .unprocessableContent))
         } catch let error as AppError where error.code == "invalid_link" {
             return try await invalidInvitation(context, token: token)

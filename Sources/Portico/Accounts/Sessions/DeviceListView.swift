@@ -1,8 +1,11 @@
 import Foundation
+import Mustache
 
 /// The "Where you're signed in" section, as the `partials/devices` template reads it, for the
 /// profile page and the staff account page alike (each passes the routes its forms post to).
+@MustacheView
 struct DeviceListView: Sendable {
+    @MustacheView
     struct Device: Sendable {
         let id: String
         let label: String

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// Staff sign-in (with the TOTP step when enrolled), sign-out, invitation acceptance and
 /// password recovery ("Forgot password?" → emailed one-time link → new password).
@@ -22,6 +23,7 @@ struct StaffAuthController {
         group.post(ConsoleRoutes.resetPassword, use: reset)
     }
 
+    @MustacheView
     struct LoginView {
         let layout: LayoutModel
         let form: FormView
@@ -47,7 +49,7 @@ struct StaffAuthController {
             page.notice = "Your staff account is ready. Sign in with your email address and the password you chose."
         }
         let view = LoginView(layout: page, form: FormView(FormState()), next: next?.isEmpty == false ? next : nil)
-        return try renderer.render("admin/login", theme: context.tenant.theme, view).response(from: request, context: context)
+        return try renderer.render(.adminLogin, theme: context.tenant.theme, view).response(from: request, context: context)
     }
 
     @Sendable func login(_ request: Request, context: TenantRequestContext) async throws -> Response {
@@ -68,10 +70,11 @@ struct StaffAuthController {
             var state = FormState.keeping(form)
             state.message = "The email or the password is not right, or this staff account is not active."
             let view = LoginView(layout: layout(context, "Staff sign-in"), form: FormView(state), next: nil)
-            return try renderer.render("admin/login", theme: context.tenant.theme, view, status: .unauthorized).response(from: request, context: context)
+            return try renderer.render(.adminLogin, theme: context.tenant.theme, view, status: .unauthorized).response(from: request, context: context)
         }
     }
 
+    @MustacheView
     struct CodeView {
         let layout: LayoutModel
         let form: FormView
@@ -79,7 +82,7 @@ struct StaffAuthController {
 
     @Sendable func codeForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
         guard context.auth?.session.secondFactorPending == true else { return Redirect(to: ConsoleRoutes.login.path).response }
-        return try renderer.render("admin/login-code", theme: context.tenant.theme,
+        return try renderer.render(.adminLoginCode, theme: context.tenant.theme,
                                    CodeView(layout: layout(context, "Two-factor code"), form: FormView(FormState()))).response(from: request, context: context)
     }
 
@@ -89,7 +92,7 @@ struct StaffAuthController {
         guard let token = try await accounts.completeSecondFactor(session: auth, code: form.text("code"), tenant: context.tenant, origin: origin(request, context)) else {
             var state = FormState()
             state.errors["code"] = "This code is not right. Enter the current 6-digit code from your authenticator, or a recovery code."
-            return try renderer.render("admin/login-code", theme: context.tenant.theme,
+            return try renderer.render(.adminLoginCode, theme: context.tenant.theme,
                                        CodeView(layout: layout(context, "Two-factor code"), form: FormView(state)), status: .unauthorized).response(from: request, context: context)
         }
         var response = Redirect(to: ConsoleRoutes.home.path).response
@@ -106,6 +109,7 @@ struct StaffAuthController {
         return response
     }
 
+    @MustacheView
     struct InviteView {
         let layout: LayoutModel
         let form: FormView
@@ -127,7 +131,7 @@ struct StaffAuthController {
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
         guard let invitation = try await accounts.invitation(token, tenant: context.tenant) else { throw CustomerAccounts.invalidLink }
-        var html = try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+        var html = try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                        inviteView(context, token: token, email: invitation.email, form: FormState()))
         html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
@@ -142,7 +146,7 @@ struct StaffAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+            return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                        inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent).response(from: request, context: context)
         }
         return Redirect(to: "\(ConsoleRoutes.login.path)?ready=1").response
@@ -161,13 +165,13 @@ struct StaffAuthController {
 
     func message(_ context: TenantRequestContext, title: String, heading: String, _ paragraphs: [String], action: (String, String),
                  status: HTTPResponse.Status = .ok) throws -> HTML {
-        try renderer.render("portal/account/message", theme: context.tenant.theme,
+        try renderer.render(.portalAccountMessage, theme: context.tenant.theme,
                             MessageView(layout: layout(context, title), heading: heading, paragraphs: paragraphs,
                                         actionUrl: action.0, actionLabel: action.1), status: status)
     }
 
     @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        try renderer.render("portal/account/forgot", theme: context.tenant.theme, forgotView(context, form: FormState()))
+        try renderer.render(.portalAccountForgot, theme: context.tenant.theme, forgotView(context, form: FormState()))
     }
 
     /// The same answer whether or not the address has a staff account here.
@@ -178,7 +182,7 @@ struct StaffAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try renderer.render("portal/account/forgot", theme: context.tenant.theme, forgotView(context, form: state),
+            return try renderer.render(.portalAccountForgot, theme: context.tenant.theme, forgotView(context, form: state),
                                        status: .unprocessableContent)
         }
         return try message(context, title: "Check your email", heading: "Check your email", [
@@ -202,7 +206,7 @@ struct StaffAuthController {
     @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = request.uri.queryParameters.get("token") ?? ""
         guard try await accounts.resetTokenIsValid(token, tenant: context.tenant) else { return try invalidResetLink(context) }
-        return try renderer.render("portal/account/set-password", theme: context.tenant.theme,
+        return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                    resetView(context, token: token, form: FormState())).keepingTokenOnThisSite()
     }
 
@@ -214,7 +218,7 @@ struct StaffAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields
-            return try renderer.render("portal/account/set-password", theme: context.tenant.theme, resetView(context, token: token, form: state),
+            return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme, resetView(context, token: token, form: state),
                                        status: .unprocessableContent).keepingTokenOnThisSite().response(from: request, context: context)
         } catch let error as AppError where error.code == "invalid_link" {
             return try invalidResetLink(context).response(from: request, context: context)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin/branding` (admins): every branding field, the theme, a live preview of the portal
 /// with the unsaved colours and texts, and a WCAG AA contrast check that refuses illegible
@@ -13,6 +14,7 @@ struct BrandingEditorController {
         group.get(ConsoleRoutes.brandingPreviewCSS, use: previewCSS)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let form: FormView
@@ -27,8 +29,11 @@ struct BrandingEditorController {
         let logoError: String?
         let faviconError: String?
 
+        @MustacheView
         struct ColorField { let name: String; let label: String; let value: String; let error: String? }
+        @MustacheView
         struct ContrastRow { let what: String; let ratio: String; let minimum: String; let passes: Bool }
+        @MustacheView
         struct Preview { let companyName: String; let welcomeMessage: String; let footerText: String; let supportEmail: String?; let supportPhone: String? }
     }
 
@@ -80,7 +85,7 @@ struct BrandingEditorController {
             logoUrl: branding.logoUrl, faviconUrl: branding.faviconUrl,
             logoError: assetProblem?.errors["logo"], faviconError: assetProblem?.errors["favicon"]
         )
-        return try dependencies.renderer.render("admin/branding", theme: context.tenant.theme, view, status: status)
+        return try dependencies.renderer.render(.adminBranding, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func editor(_ request: Request, context: StaffRequestContext) async throws -> HTML {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Mustache
 
 /// `/admin`: the command centre. Today's counts, the first rows behind each with quick
 /// actions, refreshed live when anything in the tenant changes.
@@ -10,6 +11,7 @@ struct AdminHomeController {
         group.get(ConsoleRoutes.home, use: home)
     }
 
+    @MustacheView
     struct View {
         let layout: LayoutModel
         let staffName: String
@@ -30,7 +32,9 @@ struct AdminHomeController {
         let staffId: String
         let eventsUrl: String
 
+        @MustacheView
         struct Count { let label: String; let value: Int; let href: String; let attention: Bool }
+        @MustacheView
         struct Order {
             let number: Int
             let title: String
@@ -42,6 +46,7 @@ struct AdminHomeController {
             let since: String
             let version: Int
         }
+        @MustacheView
         struct Appointment {
             let window: String
             let organization: String
@@ -88,7 +93,7 @@ struct AdminHomeController {
             hasDueToday: !snapshot.dueToday.isEmpty, hasAppointments: !snapshot.appointments.isEmpty,
             staffId: staff.id.uuidString.lowercased(), eventsUrl: ConsoleRoutes.events.path
         )
-        return try dependencies.renderer.render("admin/home", theme: context.tenant.theme, view)
+        return try dependencies.renderer.render(.adminHome, theme: context.tenant.theme, view)
     }
 
     static func order(_ row: CommandCentre.OrderRow) -> View.Order {

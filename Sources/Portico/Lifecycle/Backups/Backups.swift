@@ -146,11 +146,7 @@ public struct Backups: Sendable {
     }
 
     static func archiveName(for date: Date, in directory: URL) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        let stem = archivePrefix + formatter.string(from: date)
+        let stem = archivePrefix + DateFormats.stamp.format(date)
         var name = stem + archiveSuffix
         var counter = 2
         while FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path) {

@@ -11,7 +11,7 @@ enum TenantExportReadme {
         return """
             # Data export of \(manifest.tenant.name) (`\(manifest.tenant.slug)`)
 
-            Made by Portico \(manifest.porticoVersion) on \(ISO8601DateFormatter().string(from: manifest.createdAt)).
+            Made by Portico \(manifest.porticoVersion) on \(DateFormats.iso.format(manifest.createdAt)).
             Format: `\(TenantExport.formatName)`, `format_version` \(manifest.formatVersion) (database migration level \(manifest.migrationLevel)).
 
             Everything this tenant held in Portico at that moment: every row of every table that

@@ -21,6 +21,19 @@ struct RowDecoder: Decoder {
     }
 
     static func columnName(for key: String) -> String {
+        if key.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(key.utf8.count + 4)
+            for byte in key.utf8 {
+                if (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) {
+                    bytes.append(UInt8(ascii: "_"))
+                    bytes.append(byte + 32)
+                } else {
+                    bytes.append(byte)
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var result = ""
         for character in key {
             if character.isUppercase {
@@ -33,6 +46,25 @@ struct RowDecoder: Decoder {
         return result
     }
 
+    /// `created_at` → `createdAt`: the property name whose `columnName(for:)` is this column,
+    /// when there is one (`ColumnSet` checks the round trip).
+    static func propertyName(forColumn column: String) -> String {
+        var result = ""
+        var upperNext = false
+        for character in column {
+            if character == "_" {
+                upperNext = true
+            } else if upperNext {
+                result.append(contentsOf: character.uppercased())
+                upperNext = false
+            } else {
+                result.append(character)
+            }
+        }
+        if upperNext { result.append("_") }
+        return result
+    }
+
     struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let row: Row
         var codingPath: [any CodingKey] = []
@@ -40,24 +72,25 @@ struct RowDecoder: Decoder {
 
         func column(_ key: Key) -> String { RowDecoder.columnName(for: key.stringValue) }
 
-        func contains(_ key: Key) -> Bool { row.columns.index(of: column(key)) != nil }
+        func contains(_ key: Key) -> Bool { row.columns.index(ofProperty: key.stringValue) != nil }
 
         func decodeNil(forKey key: Key) throws -> Bool {
-            guard let index = row.columns.index(of: column(key)) else { return true }
+            guard let index = row.columns.index(ofProperty: key.stringValue) else { return true }
             return row.text(at: index) == nil
         }
 
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-            let name = column(key)
             if let decodable = T.self as? any PostgresDecodable.Type {
-                let index = try row.position(of: name)
+                guard let index = row.columns.index(ofProperty: key.stringValue) else {
+                    throw PostgresError(kind: .decoding, message: "The result has no column named \"\(column(key))\"")
+                }
                 guard let text = row.text(at: index) else {
-                    throw PostgresError(kind: .decoding, message: "Column \"\(name)\" is NULL but \(T.self) is not optional")
+                    throw PostgresError(kind: .decoding, message: "Column \"\(column(key))\" is NULL but \(T.self) is not optional")
                 }
                 // swiftlint:disable:next force_cast
                 return try decodable.init(postgresText: text) as! T
             }
-            return try row.decodeJSON(name, as: T.self)
+            return try row.decodeJSON(column(key), as: T.self)
         }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {

@@ -26,6 +26,22 @@ struct RateLimitBatchTests {
         return State(hits: try row.decode("hits"), strikes: try row.decode("strikes"), blockedFor: try row.decode("blocked_for", as: Int?.self))
     }
 
+    /// The database's clock, in seconds.
+    static func clock(_ pool: ConnectionPool) async throws -> Double {
+        try #require(try await pool.query("SELECT extract(epoch FROM clock_timestamp())::float8 AS now").rows.first).decode("now")
+    }
+
+    /// Whether the bucket's block was set to `seconds` by a statement that ran between the
+    /// clock readings `before` and `after`: `blocked_until` is that statement's time plus the
+    /// block, so the block lies in [until − after, until − before]. Unlike "seconds left now",
+    /// this holds however long a loaded machine kept the test waiting for a connection.
+    static func blocked(_ pool: ConnectionPool, _ bucket: String, for seconds: Double, between before: Double, and after: Double) async throws -> Bool {
+        guard let until: Double = try await pool.query("""
+            SELECT extract(epoch FROM blocked_until)::float8 AS until FROM rate_limits WHERE bucket = \(bucket) AND blocked_until IS NOT NULL
+            """).rows.first?.decode("until") else { return false }
+        return (until - after - 1)...(until - before + 1) ~= seconds
+    }
+
     @Test("counting buckets together leaves each exactly as counting it alone would: hits, blocks, doubling back-off, forgiveness")
     func sameArithmeticAsSingleHits() async throws {
         let pool = try await TestCluster.database().appPool
@@ -57,16 +73,22 @@ struct RateLimitBatchTests {
         }
 
         // Into the first block of the strict limit (60 s) and past it while blocked.
+        var before = try await Self.clock(pool)
         for attempt in 1...5 { try await step("attempt \(attempt)") }
-        #expect(try await Self.state(pool, batched.strict)?.blockedFor.map { $0 > 50 && $0 <= 60 } == true)
-        #expect(try await Self.state(pool, batched.loose)?.blockedFor.map { $0 > 290 && $0 <= 300 } == true)
+        var after = try await Self.clock(pool)
+        #expect(try await Self.blocked(pool, batched.strict, for: 60, between: before, and: after))
+        #expect(try await Self.blocked(pool, batched.loose, for: 300, between: before, and: after))
         // A repeat offence doubles the block (120 s); the next is capped (150 s, not 240).
         try await unblock()
+        before = try await Self.clock(pool)
         for attempt in 6...8 { try await step("attempt \(attempt)") }
-        #expect(try await Self.state(pool, batched.strict)?.blockedFor.map { $0 > 110 && $0 <= 120 } == true)
+        after = try await Self.clock(pool)
+        #expect(try await Self.blocked(pool, batched.strict, for: 120, between: before, and: after))
         try await unblock()
+        before = try await Self.clock(pool)
         for attempt in 9...11 { try await step("attempt \(attempt)") }
-        #expect(try await Self.state(pool, batched.strict)?.blockedFor.map { $0 > 140 && $0 <= 150 } == true)
+        after = try await Self.clock(pool)
+        #expect(try await Self.blocked(pool, batched.strict, for: 150, between: before, and: after))
         // A quiet window forgives the strikes.
         try await pool.query("""
             UPDATE rate_limits SET blocked_until = now() - interval '2 hours', window_started_at = now() - interval '2 hours'
@@ -85,9 +107,12 @@ struct RateLimitBatchTests {
         let run = UUID().uuidString
         let singleBucket = RateLimiter.bucket(single, run), pairBucket = RateLimiter.bucket(pair, run)
 
+        let before = try await Self.clock(pool)
         try await limiter.hit(all: [(single, singleBucket), (pair, pairBucket), (pair, pairBucket)])
+        let after = try await Self.clock(pool)
 
-        #expect(try await Self.state(pool, singleBucket).map { $0.strikes == 1 && $0.hits == 0 && ($0.blockedFor ?? 0) > 20 } == true)
+        #expect(try await Self.state(pool, singleBucket).map { $0.strikes == 1 && $0.hits == 0 } == true)
+        #expect(try await Self.blocked(pool, singleBucket, for: 30, between: before, and: after))
         #expect(try await !limiter.check(single, bucket: singleBucket).allowed)
         #expect(try await Self.state(pool, pairBucket) == State(hits: 1, strikes: 0, blockedFor: nil))
         try await limiter.hit(all: [])  // nothing to count, no statement

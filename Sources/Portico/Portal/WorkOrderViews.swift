@@ -15,7 +15,7 @@ struct WorkOrderCard: Sendable {
     let overdue: Bool
     let href: String
 
-    init(_ order: WorkOrder, today: String, base: String = PortalRoutes.workOrders.path) {
+    init(_ order: WorkOrder, today: String, base: String = "/portal/work-orders") {
         number = order.number
         title = order.title
         status = order.status.rawValue

@@ -10,13 +10,13 @@ struct SubscriberAuthController {
 
     /// Login, registration and refresh need no token.
     func addPublicRoutes(to group: RouterGroup<APIRequestContext>) {
-        group.post(SubscriberAPIRoutes.authLogin, use: login)
-        group.post(SubscriberAPIRoutes.authRegister, use: register)
-        group.post(SubscriberAPIRoutes.authRefresh, use: refresh)
+        group.post("auth/login", use: login)
+        group.post("auth/register", use: register)
+        group.post("auth/refresh", use: refresh)
     }
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.post(SubscriberAPIRoutes.authLogout, use: logout)
+        group.post("auth/logout", use: logout)
     }
 
     static func origin(_ request: Request, ip: String) -> RequestOrigin {

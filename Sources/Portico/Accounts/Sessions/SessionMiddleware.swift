@@ -22,8 +22,7 @@ struct SessionMiddleware: RouterMiddleware {
         var parked: ParkedTransaction?
         if let token = request.cookies[cookies.sessionName]?.value, let lookup = sessions.lookup(token: token) {
             // BEGIN, the tenant setting and the session lookup (with its touch) in one round trip.
-            let (begun, results) = try await pool.beginTenant(context.tenant.id, then: [lookup.sql])
-            let open = begun.open
+            let (open, results) = try await pool.begin(setup: [ConnectionPool.tenantSetting(context.tenant.id.rawValue)], then: [lookup.sql])
             do {
                 let record = try lookup.decode(results[0])
                 if let record, Self.principalMayProceed(record) {
@@ -32,7 +31,7 @@ struct SessionMiddleware: RouterMiddleware {
                 } else {
                     if record != nil {
                         // The principal was suspended, locked or deactivated: end the session now.
-                        try await sessions.revoke(token: token, in: begun.scoped)
+                        try await sessions.revoke(token: token, in: TenantTransaction(tenant: context.tenant.id, base: open.transaction))
                     }
                     clearCookie = true
                 }

@@ -5,7 +5,7 @@ struct OpenAPIController {
     let document: OpenAPIDocument
 
     func addRoutes(to group: RouterGroup<APIRequestContext>) {
-        group.get("openapi.json", use: openAPI)
+        group.get(SubscriberAPIRoutes.openAPIDocument, use: openAPI)
     }
 
     @Sendable func openAPI(_ request: Request, context: APIRequestContext) async throws -> Response {

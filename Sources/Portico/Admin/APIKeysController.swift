@@ -11,9 +11,9 @@ struct APIKeysController {
     var keys: any APIKeyStore { dependencies.repositories.apiKeys }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/api-keys", use: list)
-        group.post("admin/api-keys", use: create)
-        group.post("admin/api-keys/:id/revoke", use: revoke)
+        group.get(ConsoleRoutes.apiKeys, use: list)
+        group.post(ConsoleRoutes.apiKeys, use: create)
+        group.post(ConsoleRoutes.apiKeyRevoke, use: revoke)
     }
 
     @MustacheView
@@ -46,7 +46,7 @@ struct APIKeysController {
     func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
                 status: HTTPResponse.Status = .ok) async throws -> HTML {
         let records = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
-        var layout = context.layout(title: "API keys", current: "/admin/settings")
+        var layout = context.layout(title: "API keys", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = records.map {
             ListView.Row(id: $0.id.uuidString.lowercased(), name: $0.name, prefix: $0.keyPrefix + "…", scopes: Self.scopeLabel($0.scopes),

@@ -9,13 +9,13 @@ struct AccountSecurityController {
     var accounts: StaffAccounts { StaffAccounts(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/account", use: show)
-        group.post("admin/account/totp/start", use: start)
-        group.post("admin/account/totp/confirm", use: confirm)
-        group.post("admin/account/totp/disable", use: disable)
-        group.post("admin/account/password", use: changePassword)
-        group.post("admin/account/sessions/sign-out-others", use: signOutOthers)
-        group.post("admin/account/sessions/:id/sign-out", use: signOutDevice)
+        group.get(ConsoleRoutes.account, use: show)
+        group.post(ConsoleRoutes.accountTOTPStart, use: start)
+        group.post(ConsoleRoutes.accountTOTPConfirm, use: confirm)
+        group.post(ConsoleRoutes.accountTOTPDisable, use: disable)
+        group.post(ConsoleRoutes.accountPassword, use: changePassword)
+        group.post(ConsoleRoutes.accountSessionsSignOutOthers, use: signOutOthers)
+        group.post(ConsoleRoutes.accountSessionSignOut, use: signOutDevice)
     }
 
     static let devicesExplanation = "Browsers signed in to your staff account. Changing your password signs out every other session; "
@@ -42,7 +42,7 @@ struct AccountSecurityController {
             (try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx),
              try await devices.list(for: Self.owner(context), in: tx))
         }
-        var layout = context.layout(title: "My account", current: "/admin/account")
+        var layout = context.layout(title: "My account", current: ConsoleRoutes.account.path)
         layout.notice = notice
         if context.auth.session.staffTotpRequired && credentials?.totpEnabledAt == nil && enrolment == nil {
             layout.notice = "Two-factor sign-in is required for staff. Set it up below to use the console."
@@ -50,7 +50,7 @@ struct AccountSecurityController {
         let view = View(layout: layout, form: FormView(form),
                         email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
                         enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
-                        devices: DeviceListView(signedIn, base: "/admin/account/sessions", explanation: Self.devicesExplanation))
+                        devices: DeviceListView(signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers, explanation: Self.devicesExplanation))
         return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }
 
@@ -124,7 +124,7 @@ struct AccountSecurityController {
                                                                                    origin: context.origin(request))
         switch result {
         case .signedOutHere:
-            var response = Redirect(to: "/admin/login").response
+            var response = Redirect(to: ConsoleRoutes.login.path).response
             response.setCookie(dependencies.cookies.clearSession())
             return response
         case .signedOut(let label):

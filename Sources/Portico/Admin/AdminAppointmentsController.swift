@@ -16,15 +16,15 @@ struct AdminAppointmentsController {
 
     /// `console`: any signed-in staff; `agents`: agents and admins.
     func addRoutes(console: RouterGroup<StaffRequestContext>, agents: RouterGroup<StaffRequestContext>) {
-        console.get("admin/appointments", use: calendar)
-        console.get("admin/appointments/:id", use: detail)
-        console.post("admin/appointments/:id/complete", use: complete)
-        agents.get("admin/appointments/new", use: newForm)
-        agents.post("admin/appointments", use: create)
-        agents.post("admin/appointments/:id", use: update)
-        agents.post("admin/appointments/:id/cancel", use: cancel)
-        agents.post("admin/appointments/:id/accept", use: accept)
-        agents.post("admin/appointments/:id/propose", use: propose)
+        console.get(ConsoleRoutes.appointments, use: calendar)
+        console.get(ConsoleRoutes.appointment, use: detail)
+        console.post(ConsoleRoutes.appointmentComplete, use: complete)
+        agents.get(ConsoleRoutes.newAppointment, use: newForm)
+        agents.post(ConsoleRoutes.appointments, use: create)
+        agents.post(ConsoleRoutes.appointment, use: update)
+        agents.post(ConsoleRoutes.appointmentCancel, use: cancel)
+        agents.post(ConsoleRoutes.appointmentAccept, use: accept)
+        agents.post(ConsoleRoutes.appointmentPropose, use: propose)
     }
 
     static func id(_ context: StaffRequestContext) throws -> UUID {
@@ -129,7 +129,7 @@ struct AdminAppointmentsController {
         let numbers = try await workOrderNumbers(Set((appointments + requests).compactMap(\.workOrderId)), context: context)
         let times = DateFormats.time
         func row(_ appointment: Appointment) -> Row {
-            Row(href: "/admin/appointments/\(appointment.id.uuidString.lowercased())",
+            Row(href: ConsoleRoutes.appointment(appointment.id),
                 time: "\(times.format(appointment.startsAt))–\(times.format(appointment.endsAt))",
                 kind: appointment.kind.label, organization: organizations[appointment.organizationId] ?? "",
                 technician: appointment.technicianId.flatMap { staffNames[$0] } ?? "Not assigned",
@@ -156,14 +156,14 @@ struct AdminAppointmentsController {
             if let status { items.append(URLQueryItem(name: "status", value: status)) }
             var components = URLComponents()
             components.queryItems = items
-            return "/admin/appointments?" + (components.percentEncodedQuery ?? "")
+            return "\(ConsoleRoutes.appointments.path)?" + (components.percentEncodedQuery ?? "")
         }
         let step = view == "week" ? 7 : 1
         let title = view == "week"
             ? "Week of \(DateFormats.shortDay.format(from))"
             : headings.format(from)
         return try renderer.render(.adminAppointmentsCalendar, theme: context.tenant.theme, CalendarView(
-            layout: context.layout(title: "Appointments", current: "/admin/appointments"),
+            layout: context.layout(title: "Appointments", current: ConsoleRoutes.appointments.path),
             title: title, isWeek: view == "week", days: days, total: shown.count, requests: requests.map(row), requestCount: requests.count,
             previousHref: link(view: view, date: calendar.date(byAdding: .day, value: -step, to: from)!),
             nextHref: link(view: view, date: calendar.date(byAdding: .day, value: step, to: from)!),
@@ -176,7 +176,7 @@ struct AdminAppointmentsController {
             statuses: [Option(value: "", label: "Any status", selected: status == nil)]
                 + AppointmentStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
             canFilterTechnician: !isTechnician, canCreate: context.staff.role >= .agent,
-            truncated: appointments.count > Self.listLimit, eventsUrl: "/admin/events"))
+            truncated: appointments.count > Self.listLimit, eventsUrl: ConsoleRoutes.events.path))
     }
 
     func workOrderNumbers(_ ids: Set<UUID>, context: StaffRequestContext) async throws -> [UUID: Int] {
@@ -228,8 +228,8 @@ struct AdminAppointmentsController {
     func renderNew(_ context: StaffRequestContext, form: FormState, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let team = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
         return try renderer.render(.adminAppointmentsNew, theme: context.tenant.theme, NewView(
-            layout: context.layout(title: "Schedule a visit", current: "/admin/appointments"),
-            fields: fields(context, values: form.values, form: form, action: "/admin/appointments", isNew: true, team: team)), status: status)
+            layout: context.layout(title: "Schedule a visit", current: ConsoleRoutes.appointments.path),
+            fields: fields(context, values: form.values, form: form, action: ConsoleRoutes.appointments.path, isNew: true, team: team)), status: status)
     }
 
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -246,7 +246,7 @@ struct AdminAppointmentsController {
         do {
             let appointment = try await service.create(StaffAppointments.Input(form: form), staff: context.staff, origin: context.origin(request),
                                                        tenant: context.tenant)
-            return Redirect(to: "/admin/appointments/\(appointment.id.uuidString.lowercased())?created=1").response
+            return Redirect(to: "\(ConsoleRoutes.appointment(appointment.id))?created=1").response
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -296,7 +296,7 @@ struct AdminAppointmentsController {
             return (appointment, try await repositories.organizations.find(id: appointment.organizationId, in: tx), try await repositories.staff.all(in: tx),
                     try await appointment.workOrderId.asyncMap { try await repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil)
         }
-        var layout = context.layout(title: "\(appointment.kind.label) visit", current: "/admin/appointments")
+        var layout = context.layout(title: "\(appointment.kind.label) visit", current: ConsoleRoutes.appointments.path)
         layout.notice = notice
         let dayFormat = DateFormats.day, timeFormat = DateFormats.time
         var values = ["kind": appointment.kind.rawValue, "technician_id": appointment.technicianId?.uuidString.lowercased() ?? "",
@@ -312,7 +312,7 @@ struct AdminAppointmentsController {
             when: DisplayDate.window(appointment.startsAt, appointment.endsAt), status: appointment.status.rawValue,
             statusLabel: appointment.status.label, attention: appointment.status == .rescheduleRequested,
             organization: organization?.name ?? "",
-            organizationHref: canManage ? "/admin/customers/\(appointment.organizationId.uuidString.lowercased())" : "",
+            organizationHref: canManage ? ConsoleRoutes.customer(appointment.organizationId) : "",
             accountNumber: organization?.accountNumber ?? "", workOrder: number,
             technician: appointment.technicianId.flatMap { tech in team.first { $0.id == tech }?.displayName } ?? "Not assigned",
             address: appointment.address, notes: appointment.notes, cancelReason: appointment.cancelReason, rescheduleNote: appointment.rescheduleNote,
@@ -322,9 +322,9 @@ struct AdminAppointmentsController {
             version: appointment.version, isOpen: open, canManage: canManage && open,
             canComplete: appointment.status == .confirmed || appointment.status == .proposed,
             form: FormView(form),
-            fields: fields(context, values: values, form: form, action: "/admin/appointments/\(id.uuidString.lowercased())", isNew: false, team: team),
-            backHref: "/admin/appointments?view=day&date=\(dayFormat.format(appointment.startsAt))",
-            eventsUrl: "/admin/events")
+            fields: fields(context, values: values, form: form, action: ConsoleRoutes.appointment(id), isNew: false, team: team),
+            backHref: "\(ConsoleRoutes.appointments.path)?view=day&date=\(dayFormat.format(appointment.startsAt))",
+            eventsUrl: ConsoleRoutes.events.path)
         return try renderer.render(.adminAppointmentsDetail, theme: context.tenant.theme, view, status: status)
     }
 
@@ -423,7 +423,7 @@ struct AppointmentLink: Sendable {
         if let team { members = team } else { members = try await repositories.staff.all(in: tx) }
         let team = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
         return appointments.map {
-            AppointmentLink(href: "/admin/appointments/\($0.id.uuidString.lowercased())", kind: $0.kind.label,
+            AppointmentLink(href: ConsoleRoutes.appointment($0.id), kind: $0.kind.label,
                             when: DisplayDate.window($0.startsAt, $0.endsAt), technician: $0.technicianId.flatMap { team[$0] } ?? "Not assigned",
                             status: $0.status.rawValue, statusLabel: $0.status.label, attention: $0.status == .rescheduleRequested)
         }

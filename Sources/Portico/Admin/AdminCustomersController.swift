@@ -15,22 +15,22 @@ struct AdminCustomersController {
     static let pageSize = 50
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/customers", use: list)
-        group.get("admin/customers/new", use: newForm)
-        group.post("admin/customers", use: create)
-        group.get("admin/customers/account/:number", use: byAccountNumber)
-        group.get("admin/customers/:id", use: detail)
-        group.post("admin/customers/:id", use: update)
-        group.post("admin/customers/:id/invite", use: invite)
-        group.post("admin/customers/:id/access-code", use: accessCode)
-        group.post("admin/customers/:id/members/:customer/invite", use: inviteMember)
-        group.post("admin/customers/:id/members/:customer/suspend", use: suspend)
-        group.post("admin/customers/:id/members/:customer/reactivate", use: reactivate)
-        group.post("admin/customers/:id/equipment", use: addEquipment)
-        group.post("admin/customers/:id/equipment/:equipment/delete", use: removeEquipment)
-        group.post("admin/customers/:id/notes", use: addNote)
-        group.post("admin/customers/:id/tasks", use: addTask)
-        group.get("admin/customers/:id/view-as", use: viewAs)
+        group.get(ConsoleRoutes.customers, use: list)
+        group.get(ConsoleRoutes.newCustomer, use: newForm)
+        group.post(ConsoleRoutes.customers, use: create)
+        group.get(ConsoleRoutes.customerByAccount, use: byAccountNumber)
+        group.get(ConsoleRoutes.customer, use: detail)
+        group.post(ConsoleRoutes.customer, use: update)
+        group.post(ConsoleRoutes.customerInvite, use: invite)
+        group.post(ConsoleRoutes.customerAccessCode, use: accessCode)
+        group.post(ConsoleRoutes.customerMemberInvite, use: inviteMember)
+        group.post(ConsoleRoutes.customerMemberSuspend, use: suspend)
+        group.post(ConsoleRoutes.customerMemberReactivate, use: reactivate)
+        group.post(ConsoleRoutes.customerEquipment, use: addEquipment)
+        group.post(ConsoleRoutes.customerEquipmentDelete, use: removeEquipment)
+        group.post(ConsoleRoutes.customerNotes, use: addNote)
+        group.post(ConsoleRoutes.customerTasks, use: addTask)
+        group.get(ConsoleRoutes.customerViewAs, use: viewAs)
     }
 
     func organizationID(_ context: StaffRequestContext) throws -> UUID {
@@ -92,19 +92,19 @@ struct AdminCustomersController {
         let filter = Self.listQuery(search: query, access: access)
         let bulk = CustomerInvitations.Selection(search: query, access: access)
         return try renderer.render(.adminCustomersList, theme: context.tenant.theme, ListView(
-            layout: context.layout(title: "Subscribers", current: "/admin/customers"),
+            layout: context.layout(title: "Subscribers", current: ConsoleRoutes.customers.path),
             rows: organizations.prefix(Self.pageSize).map {
                 .init(name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
-                      statusLabel: $0.serviceStatus.label, href: "/admin/customers/\($0.id.uuidString.lowercased())",
+                      statusLabel: $0.serviceStatus.label, href: ConsoleRoutes.customer($0.id),
                       access: Self.accessCounts(counts[$0.id] ?? []))
             },
             total: total, query: query,
             accessOptions: [Option(value: "", label: "Any", selected: access == nil)]
                 + InvitationStatus.Key.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == access) },
             filtered: !query.isEmpty || access != nil,
-            inviteHref: bulk.states.isEmpty ? nil : "/admin/customers/invitations?" + filter,
-            nextPage: organizations.count > Self.pageSize ? "/admin/customers?\(filter)&page=\(page + 1)" : nil,
-            previousPage: page > 0 ? "/admin/customers?\(filter)&page=\(page - 1)" : nil))
+            inviteHref: bulk.states.isEmpty ? nil : "\(ConsoleRoutes.invitations.path)?" + filter,
+            nextPage: organizations.count > Self.pageSize ? "\(ConsoleRoutes.customers.path)?\(filter)&page=\(page + 1)" : nil,
+            previousPage: page > 0 ? "\(ConsoleRoutes.customers.path)?\(filter)&page=\(page - 1)" : nil))
     }
 
     /// `q=…&access=…` for links that keep the list's filter.
@@ -124,7 +124,7 @@ struct AdminCustomersController {
 
     func editView(_ context: StaffRequestContext, values: [String: String], form: FormState = FormState(), title: String, action: String) -> EditView {
         EditView(
-            layout: context.layout(title: title, current: "/admin/customers"),
+            layout: context.layout(title: title, current: ConsoleRoutes.customers.path),
             form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
             kinds: OrganizationKind.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (values["kind"] ?? "household")) },
             statuses: ServiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["service_status"] ?? "pending_install")) },
@@ -133,7 +133,7 @@ struct AdminCustomersController {
 
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try renderer.render(.adminCustomersEdit, theme: context.tenant.theme,
-                            editView(context, values: [:], title: "New subscriber account", action: "/admin/customers"))
+                            editView(context, values: [:], title: "New subscriber account", action: ConsoleRoutes.customers.path))
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -145,10 +145,10 @@ struct AdminCustomersController {
                 try await audit(context, request, action: "organization.created", target: organization.accountNumber, in: tx)
                 return organization
             }
-            return Redirect(to: "/admin/customers/\(organization.id.uuidString.lowercased())").response
+            return Redirect(to: ConsoleRoutes.customer(organization.id)).response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             let view = editView(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),
-                                title: "New subscriber account", action: "/admin/customers")
+                                title: "New subscriber account", action: ConsoleRoutes.customers.path)
             return try renderer.render(.adminCustomersEdit, theme: context.tenant.theme, view, status: error.status).response(from: request, context: context)
         }
     }
@@ -210,7 +210,7 @@ struct AdminCustomersController {
                                                    staff: context.staff, repositories: repositories, in: tx))
         }
         let (organization, members, invitations, equipment, notes, tasks, orders, appointments) = data
-        var layout = context.layout(title: organization.name, current: "/admin/customers")
+        var layout = context.layout(title: organization.name, current: ConsoleRoutes.customers.path)
         layout.notice = notice
         let values = ["name": organization.name, "account_number": organization.accountNumber, "kind": organization.kind.rawValue,
                       "service_address": organization.serviceAddress, "service_plan": organization.servicePlan, "service_status": organization.serviceStatus.rawValue]
@@ -232,14 +232,14 @@ struct AdminCustomersController {
             equipment: equipment.map { .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
             notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared) },
             tasks: tasks.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
-            orders: orders.map { WorkOrderCard($0, today: today, base: "/admin/work-orders") },
+            orders: orders.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
             form: FormView(form),
             edit: editView(context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
-                           title: organization.name, action: "/admin/customers/\(id.uuidString.lowercased())"),
+                           title: organization.name, action: ConsoleRoutes.customer(id)),
             canEdit: context.staff.role >= .agent, canDeleteLogins: context.staff.role >= .admin, accessCode: accessCode,
-            newWorkOrderHref: "/admin/work-orders/new?account=\(encodedAccount)", ordersHref: "/admin/work-orders?account=\(encodedAccount)",
-            appointments: appointments, newAppointmentHref: "/admin/appointments/new?account=\(encodedAccount)",
-            tasksHref: "/admin/tasks?status=all&account=\(encodedAccount)")
+            newWorkOrderHref: "\(ConsoleRoutes.newWorkOrder.path)?account=\(encodedAccount)", ordersHref: "\(ConsoleRoutes.workOrders.path)?account=\(encodedAccount)",
+            appointments: appointments, newAppointmentHref: "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)",
+            tasksHref: "\(ConsoleRoutes.tasks.path)?status=all&account=\(encodedAccount)")
         return try renderer.render(.adminCustomersDetail, theme: context.tenant.theme, view, status: status)
     }
 
@@ -250,7 +250,7 @@ struct AdminCustomersController {
             try await repositories.organizations.find(accountNumber: number, in: tx)
         }
         guard let organization else { throw AppError.notFound("subscriber account") }
-        return Redirect(to: "/admin/customers/\(organization.id.uuidString.lowercased())").response
+        return Redirect(to: ConsoleRoutes.customer(organization.id)).response
     }
 
     @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -330,10 +330,10 @@ struct AdminCustomersController {
         }
         let formatted = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(2))"
         return try renderer.render(.adminCustomersLetter, theme: context.tenant.theme, LetterView(
-            layout: { var layout = context.layout(title: "Access code letter", current: "/admin/customers"); layout.printable = true; return layout }(),
+            layout: { var layout = context.layout(title: "Access code letter", current: ConsoleRoutes.customers.path); layout.printable = true; return layout }(),
             name: organization.name, address: organization.serviceAddress, accountNumber: organization.accountNumber, code: formatted,
-            registerUrl: context.tenant.url("/portal/register"), companyName: context.tenant.branding.companyName,
-            supportPhone: context.tenant.branding.supportPhone, backHref: "/admin/customers/\(id.uuidString.lowercased())",
+            registerUrl: context.tenant.url(PortalRoutes.register.path), companyName: context.tenant.branding.companyName,
+            supportPhone: context.tenant.branding.supportPhone, backHref: ConsoleRoutes.customer(id),
             expires: DisplayDate.date(Date().addingTimeInterval(90 * 86_400))))
     }
 
@@ -456,11 +456,11 @@ struct AdminCustomersController {
                     try await repositories.notes.list(organization: id, sharedOnly: true, limit: 10, in: tx))
         }
         let today = ISODates.today()
-        var layout = context.layout(title: "Viewing as \(data.0.name)", current: "/admin/customers")
+        var layout = context.layout(title: "Viewing as \(data.0.name)", current: ConsoleRoutes.customers.path)
         layout.notice = "Read-only: this is what \(data.0.name) sees in the portal. Staff-only notes and comments are not shown."
         return try renderer.render(.adminCustomersViewAs, theme: context.tenant.theme, ViewAsView(
-            layout: layout, name: data.0.name, backHref: "/admin/customers/\(id.uuidString.lowercased())",
-            orders: data.1.map { WorkOrderCard($0, today: today, base: "/admin/work-orders") },
+            layout: layout, name: data.0.name, backHref: ConsoleRoutes.customer(id),
+            orders: data.1.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
             appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },
             tasks: data.3.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
             notes: data.4.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: true) }))

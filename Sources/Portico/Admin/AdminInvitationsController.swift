@@ -11,8 +11,8 @@ struct AdminInvitationsController {
     var invitations: CustomerInvitations { CustomerInvitations(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/customers/invitations", use: preview)
-        group.post("admin/customers/invitations", use: send)
+        group.get(ConsoleRoutes.invitations, use: preview)
+        group.post(ConsoleRoutes.invitations, use: send)
     }
 
     @MustacheView
@@ -54,7 +54,7 @@ struct AdminInvitationsController {
     func render(_ selection: CustomerInvitations.Selection, context: StaffRequestContext, form: FormState = FormState(),
                 notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let preview = try await invitations.preview(selection, tenant: context.tenant)
-        var layout = context.layout(title: "Invite subscribers", current: "/admin/customers")
+        var layout = context.layout(title: "Invite subscribers", current: ConsoleRoutes.customers.path)
         layout.notice = notice
         let people = { (count: Int) in "\(GroupedNumber.text(count)) subscriber\(count == 1 ? "" : "s")" }
         let hourEnds = preview.hourEndsAt.map { DisplayDate.time($0) } ?? "the top of the hour"
@@ -84,7 +84,7 @@ struct AdminInvitationsController {
             sample: preview.sample.map { .init(name: $0.name, email: $0.email, accountNumber: $0.accountNumber) },
             more: preview.matching > preview.sample.count ? "and \(GroupedNumber.text(preview.matching - preview.sample.count)) more" : nil,
             hidden: hidden,
-            backHref: selection.importId != nil ? "/admin/customers?access=not_invited" : "/admin/customers?\(listQuery)",
+            backHref: selection.importId != nil ? "\(ConsoleRoutes.customers.path)?access=not_invited" : "\(ConsoleRoutes.customers.path)?\(listQuery)",
             backLabel: selection.importId != nil ? "All subscribers not invited yet" : "Back to the subscriber list")
         return try dependencies.renderer.render(.adminCustomersInvitations, theme: context.tenant.theme, view, status: status)
     }

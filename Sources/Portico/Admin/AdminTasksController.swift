@@ -12,9 +12,9 @@ struct AdminTasksController {
     static let limit = 200
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/tasks", use: list)
-        group.post("admin/tasks", use: create)
-        group.post("admin/tasks/:id/done", use: markDone)
+        group.get(ConsoleRoutes.tasks, use: list)
+        group.post(ConsoleRoutes.tasks, use: create)
+        group.post(ConsoleRoutes.taskDone, use: markDone)
     }
 
     @MustacheView
@@ -71,7 +71,7 @@ struct AdminTasksController {
             return (tasks, organizations, customers, numbers)
         }
         let today = ISODates.today()
-        var layout = context.layout(title: "Tasks", current: "/admin/tasks")
+        var layout = context.layout(title: "Tasks", current: ConsoleRoutes.tasks.path)
         layout.notice = notice
         var values = form.values
         if values["account"] == nil { values["account"] = account }
@@ -80,12 +80,12 @@ struct AdminTasksController {
             rows: tasks.prefix(Self.limit).map { task in
                 let organization = organizations[task.organizationId]
                 return Row(title: task.title, details: task.details, organization: organization.map { "\($0.name) (\($0.accountNumber))" } ?? "",
-                           organizationHref: "/admin/customers/\(task.organizationId.uuidString.lowercased())",
+                           organizationHref: ConsoleRoutes.customer(task.organizationId),
                            customer: task.customerId.flatMap { customers[$0] } ?? "Whole account",
                            status: task.status.rawValue, statusLabel: task.status == .open ? "Open" : "Done", due: task.dueDate,
                            overdue: task.status == .open && (task.dueDate.map { $0 < today } ?? false),
                            workOrder: task.workOrderId.flatMap { numbers[$0] }, doneNote: task.doneNote, created: DisplayDate.dateTime(task.createdAt),
-                           doneAction: task.status == .open ? "/admin/tasks/\(task.id.uuidString.lowercased())/done" : nil)
+                           doneAction: task.status == .open ? ConsoleRoutes.taskDone(task.id) : nil)
             },
             statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map { Option(value: $0.0, label: $0.1, selected: $0.0 == statusText) },
             account: account, truncated: tasks.count > Self.limit,

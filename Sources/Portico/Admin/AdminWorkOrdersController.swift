@@ -6,24 +6,27 @@ import Postgres
 /// `/admin/work-orders`: the queue (filters, search, sort, keyset pages), review (approve /
 /// reject), the detail page with every staff operation, replies, creation on behalf of an
 /// organization, and bulk actions. Technicians see and update only their assigned orders.
+///
+/// It reads and writes only through `service` (which opens the transactions); `files` is where
+/// refused uploads are deleted from and downloads are read.
 struct AdminWorkOrdersController {
-    let dependencies: AppDependencies
-    var service: StaffWorkOrders { StaffWorkOrders(dependencies: dependencies) }
-    var renderer: PageRenderer { dependencies.renderer }
-    var receiver: AttachmentReceiver { AttachmentReceiver(dependencies: dependencies) }
+    let service: StaffWorkOrders
+    let renderer: PageRenderer
+    let receiver: AttachmentReceiver
+    let files: any BlobStore
     static let pageSize = 25
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/work-orders", use: queue)
-        group.get("admin/work-orders/new", use: newForm)
-        group.post("admin/work-orders", use: create)
-        group.post("admin/work-orders/bulk", use: bulk)
-        group.get("admin/work-orders/:number", use: detail)
-        group.post("admin/work-orders/:number/approve", use: approve)
-        group.post("admin/work-orders/:number/reject", use: reject)
-        group.post("admin/work-orders/:number/update", use: update)
-        group.post("admin/work-orders/:number/comments", use: comment)
-        group.get("admin/work-orders/:number/attachments/:id", use: attachment)
+        group.get(ConsoleRoutes.workOrders, use: queue)
+        group.get(ConsoleRoutes.newWorkOrder, use: newForm)
+        group.post(ConsoleRoutes.workOrders, use: create)
+        group.post(ConsoleRoutes.workOrdersBulk, use: bulk)
+        group.get(ConsoleRoutes.workOrder, use: detail)
+        group.post(ConsoleRoutes.workOrderApprove, use: approve)
+        group.post(ConsoleRoutes.workOrderReject, use: reject)
+        group.post(ConsoleRoutes.workOrderUpdate, use: update)
+        group.post(ConsoleRoutes.workOrderComments, use: comment)
+        group.get(ConsoleRoutes.workOrderAttachment, use: attachment)
     }
 
     static func number(_ context: StaffRequestContext) throws -> Int {
@@ -112,9 +115,9 @@ struct AdminWorkOrdersController {
             if let after { items.append(URLQueryItem(name: "after", value: after.token)) }
             var components = URLComponents()
             components.queryItems = items
-            return "/admin/work-orders" + (items.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? ""))
+            return ConsoleRoutes.workOrders.path + (items.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? ""))
         }
-        var layout = context.layout(title: "Work orders", current: "/admin/work-orders")
+        var layout = context.layout(title: "Work orders", current: ConsoleRoutes.workOrders.path)
         if !results.isEmpty {
             let failed = results.filter { !$0.ok }.count
             layout.notice = "\(results.count - failed) changed, \(failed) not changed."
@@ -125,7 +128,7 @@ struct AdminWorkOrdersController {
                 Row(number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
                     priority: order.priority.label, organization: organizations[order.organizationId] ?? "",
                     assignee: order.assigneeId.flatMap { staffNames[$0] } ?? "—", due: order.dueDate, overdue: order.isOverdue(today: today),
-                    created: DisplayDate.dateTime(order.createdAt), href: "/admin/work-orders/\(order.number)")
+                    created: DisplayDate.dateTime(order.createdAt), href: ConsoleRoutes.workOrder(order.number))
             },
             total: total,
             filter: ["q": value("q") ?? "", "account": accountNumber ?? "", "from": value("from") ?? "", "to": value("to") ?? "",
@@ -144,7 +147,7 @@ struct AdminWorkOrdersController {
             canBulk: context.staff.role >= .agent,
             bulkStatuses: [WorkOrderStatus.approved, .inProgress, .waiting, .completed].map { Option(value: $0.rawValue, label: $0.label, selected: false) },
             results: results,
-            eventsUrl: "/admin/events"
+            eventsUrl: ConsoleRoutes.events.path
         )
         return try renderer.render(.adminWorkOrdersQueue, theme: context.tenant.theme, view)
     }
@@ -225,13 +228,13 @@ struct AdminWorkOrdersController {
         let (order, organization, history, comments, attachments, team, appointments)
             = (data.order, data.organization, data.history, data.comments, data.attachments, data.team, data.appointments)
         let encodedAccount: String = (organization?.accountNumber ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        let newAppointmentHref: String? = staff.role >= .agent ? "/admin/appointments/new?account=\(encodedAccount)&work_order=\(order.number)" : nil
-        var layout = context.layout(title: "Work order #\(order.number)", current: "/admin/work-orders")
+        let newAppointmentHref: String? = staff.role >= .agent ? "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)&work_order=\(order.number)" : nil
+        var layout = context.layout(title: "Work order #\(order.number)", current: ConsoleRoutes.workOrders.path)
         layout.notice = notice
         layout.printable = true
         let view = DetailView(
             layout: layout, number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
-            organization: organization?.name ?? "", organizationHref: "/admin/customers/\(order.organizationId.uuidString.lowercased())",
+            organization: organization?.name ?? "", organizationHref: ConsoleRoutes.customer(order.organizationId),
             accountNumber: organization?.accountNumber ?? "", priority: order.priority.label, category: order.category, quantity: order.quantity,
             description: order.description, serviceLocation: order.serviceLocation, preferredDates: order.preferredDates,
             customerNotes: order.customerNotes, shopNotes: form.values["shop_notes"] ?? order.shopNotes,
@@ -246,11 +249,11 @@ struct AdminWorkOrdersController {
             canAssign: staff.role >= .agent,
             history: history.map { HistoryEntry($0, viewer: nil) }.reversed(),
             comments: comments.map { .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly) },
-            attachments: attachments.map { .init($0, base: "/admin/work-orders/\(order.number)") },
+            attachments: attachments.map { .init($0, base: ConsoleRoutes.workOrder(order.number)) },
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
             canAttach: attachments.count < WorkOrderAttachments.perOrder,
             acceptedFiles: PortalWorkOrdersController.acceptedFiles,
-            form: FormView(form), eventsUrl: "/admin/events?work_order=\(order.number)",
+            form: FormView(form), eventsUrl: "\(ConsoleRoutes.events.path)?work_order=\(order.number)",
             appointments: appointments, newAppointmentHref: newAppointmentHref
         )
         return try renderer.render(.adminWorkOrdersDetail, theme: context.tenant.theme, view, status: status)
@@ -323,10 +326,7 @@ struct AdminWorkOrdersController {
         let number = try Self.number(context)
         let staff = context.staff
         // 404 (technicians: unless assigned) before a byte of the body is read.
-        let existing = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let order = try await service.find(number, staff: staff, in: tx)
-            return try await dependencies.repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx).count
-        }
+        let existing = try await service.attachmentCount(of: number, staff: staff, tenant: context.tenant.id)
         let posted: PostedForm
         switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id, existing: existing, number: number) {
         case .received(let form): posted = form
@@ -341,7 +341,7 @@ struct AdminWorkOrdersController {
         let files = posted.files.isEmpty ? "" : posted.files.count == 1 ? " with 1 file" : " with \(posted.files.count) files"
         let notice = visibility == .shared ? "Reply sent to the subscriber\(files)." : "Internal note added\(files)."
         return try await act(number, context: context, form: form, notice: notice) {
-            _ = try await posted.using(dependencies, tenant: context.tenant.id) {
+            _ = try await posted.using(self.files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: staff, tenant: context.tenant,
                                           attachments: posted.attachments, origin: context.origin(request))
             }
@@ -354,18 +354,8 @@ struct AdminWorkOrdersController {
         guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
               let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("file") }
-        let staff = context.staff
-        let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
-            let order: WorkOrder
-            do {
-                order = try await service.find(number, staff: staff, in: tx)
-            } catch let error as AppError where error.kind == .notFound {
-                return nil
-            }
-            return try await dependencies.repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: true, in: tx)
-        }
-        guard let record else { throw AppError.notFound("file") }
-        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+        let record = try await service.attachment(id, of: number, staff: context.staff, tenant: context.tenant.id)
+        return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
     }
 
     // MARK: New
@@ -379,10 +369,10 @@ struct AdminWorkOrdersController {
     }
 
     func renderNew(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
-        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await WorkOrderCategories.active(in: tx) }
+        let categories = try await service.activeCategories(tenant: context.tenant.id)
         let current = form.values["category"] ?? ""
         return try renderer.render(.adminWorkOrdersNew, theme: context.tenant.theme, NewView(
-            layout: context.layout(title: "New work order", current: "/admin/work-orders"), form: FormView(form),
+            layout: context.layout(title: "New work order", current: ConsoleRoutes.workOrders.path), form: FormView(form),
             categories: [Option(value: "", label: "No category", selected: current.isEmpty)] + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current) },
             priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["priority"] ?? "normal")) }
         ), status: status)
@@ -398,13 +388,11 @@ struct AdminWorkOrdersController {
         let form = try await FormFields.read(request)
         let input = WorkOrderInput(form: form)
         do {
-            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await dependencies.repositories.organizations.find(accountNumber: form.text("account"), in: tx)
-            }
+            let organization = try await service.organization(accountNumber: form.text("account"), tenant: context.tenant.id)
             guard let organization else { throw AppError.validation(["account": "No subscriber has the account number “\(form.text("account"))”."]) }
             let order = try await service.create(for: organization.id, input: input, approve: form.text("action") == "approve",
                                                  staff: context.staff, tenant: context.tenant)
-            return Redirect(to: "/admin/work-orders/\(order.number)").response
+            return Redirect(to: ConsoleRoutes.workOrder(order.number)).response
         } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
             var state = FormState.keeping(form)
             state.errors = error.fields

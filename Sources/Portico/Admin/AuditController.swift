@@ -7,8 +7,8 @@ struct AuditController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/audit", use: list)
-        group.get("admin/audit.csv", use: export)
+        group.get(ConsoleRoutes.audit, use: list)
+        group.get(ConsoleRoutes.auditCSV, use: export)
     }
 
     @MustacheView
@@ -46,7 +46,7 @@ struct AuditController {
         }
         let query = request.uri.query ?? ""
         let view = View(
-            layout: context.layout(title: "Audit log", current: "/admin/audit"),
+            layout: context.layout(title: "Audit log", current: ConsoleRoutes.audit.path),
             events: events.prefix(Self.pageSize).map { event in
                 View.Event(time: DisplayDate.dateTime(event.occurredAt), actor: event.actorLabel.isEmpty ? event.actorKind : event.actorLabel,
                            action: event.action, target: [event.targetKind, event.targetId].filter { !$0.isEmpty }.joined(separator: " "), ip: event.ip)

@@ -9,8 +9,8 @@ struct NotificationSettingsController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings/notifications", use: show)
-        group.post("admin/settings/notifications", use: save)
+        group.get(ConsoleRoutes.settingsNotifications, use: show)
+        group.post(ConsoleRoutes.settingsNotifications, use: save)
     }
 
     @MustacheView
@@ -25,7 +25,7 @@ struct NotificationSettingsController {
         let disabled = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.scalar("SELECT disabled_notifications FROM tenant_settings", as: [String].self) ?? []
         }
-        var layout = context.layout(title: "Email notifications", current: "/admin/settings")
+        var layout = context.layout(title: "Email notifications", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let view = View(layout: layout, kinds: NotificationKind.allCases.filter { $0 != .staffNotice }.map {
             View.Kind(value: $0.rawValue, label: $0.label, enabled: !disabled.contains($0.rawValue), locked: $0.isSecurity)

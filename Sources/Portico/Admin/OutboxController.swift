@@ -9,8 +9,8 @@ struct OutboxController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/outbox", use: list)
-        group.post("admin/outbox/:id/retry", use: retry)
+        group.get(ConsoleRoutes.outbox, use: list)
+        group.post(ConsoleRoutes.outboxRetry, use: retry)
     }
 
     @MustacheView
@@ -56,7 +56,7 @@ struct OutboxController {
                 """).map { View.Count(status: try $0.decode("status"), count: try $0.decode("n")) }
             return (messages, counts)
         }
-        var layout = context.layout(title: "Email outbox", current: "/admin/outbox")
+        var layout = context.layout(title: "Email outbox", current: ConsoleRoutes.outbox.path)
         layout.notice = notice
         let view = View(layout: layout, messages: messages.map { message in
             View.Row(id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,

@@ -9,12 +9,12 @@ struct StaffManagementController {
     var accounts: StaffAccounts { StaffAccounts(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/staff", use: list)
-        group.post("admin/staff/invite", use: invite)
-        group.post("admin/staff/:id/role", use: changeRole)
-        group.post("admin/staff/:id/deactivate", use: deactivate)
-        group.post("admin/staff/:id/reactivate", use: reactivate)
-        group.post("admin/staff/:id/resend", use: resend)
+        group.get(ConsoleRoutes.staff, use: list)
+        group.post(ConsoleRoutes.staffInvite, use: invite)
+        group.post(ConsoleRoutes.staffRole, use: changeRole)
+        group.post(ConsoleRoutes.staffDeactivate, use: deactivate)
+        group.post(ConsoleRoutes.staffReactivate, use: reactivate)
+        group.post(ConsoleRoutes.staffResend, use: resend)
     }
 
     @MustacheView
@@ -41,7 +41,7 @@ struct StaffManagementController {
 
     func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let staff = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
-        var layout = context.layout(title: "Staff", current: "/admin/settings")
+        var layout = context.layout(title: "Staff", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let view = View(
             layout: layout, form: FormView(form),

@@ -41,31 +41,50 @@ public func buildApplication(
     )
 }
 
-public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppRequestContext> {
+/// `claimingUnmatched: false` leaves out the not-found claims (`UnmatchedRoutes`): only for
+/// tests that read the route table, to see the routes the application defines.
+public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool = true) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let renderer = dependencies.renderer
-    // Order matters: outer middleware see what inner ones return, errors included.
+    // Order matters: outer middleware see what inner ones return, errors included. Each
+    // behaviour belongs to the route group it serves, never to a check of the URL path.
     router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(https: dependencies.configuration.publicScheme == .https))
-    router.add(middleware: SiteResolutionMiddleware(
-        directory: dependencies.directory,
-        trustedProxies: dependencies.configuration.trustedProxies,
-        pages: NeutralPages(renderer: renderer),
-        throttle: dependencies.logThrottle
-    ))
-    // CORS for /api/v1 (per tenant, off by default): outside the error middleware so errors get
-    // the headers too, and before routing so preflights reach it for every API path.
-    router.add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings, throttle: dependencies.logThrottle))
-    router.add(middleware: ErrorPageMiddleware(renderer: renderer, throttle: dependencies.logThrottle))
 
+    // Load balancers poll these on any host name: before, and without, site resolution.
     HealthController(pool: dependencies.pool, listener: dependencies.listener, throttle: dependencies.logThrottle).addRoutes(to: router)
-    StaticAssetsController(themes: renderer.themes).addRoutes(to: router)
-    BrandAssetsController(dependencies: dependencies).addFaviconRoute(to: router)
+    // The internal routes live only on the loopback listener: here they are not, on any host.
+    let neutral = NeutralPages(renderer: renderer)
+    for method in UnmatchedRoutes.methods {
+        for route in [InternalRoutes.area, InternalRoutes.everything] {
+            router.on(RouterPath(route.pattern), method: method) { _, _ in neutral.notFound() }
+        }
+    }
 
-    let tenantRoutes = router.group(context: TenantRequestContext.self)
-    tenantRoutes.add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
-    tenantRoutes.add(middleware: CSRFMiddleware<TenantRequestContext>())
+    // Everything else belongs to the site the Host header names.
+    let sites = router.group()
+        .add(middleware: SiteResolutionMiddleware(
+            directory: dependencies.directory,
+            trustedProxies: dependencies.configuration.trustedProxies,
+            pages: neutral,
+            throttle: dependencies.logThrottle
+        ))
+    let api = sites.group()
+        // CORS (per tenant, off by default): outside the error middleware so errors get the
+        // headers too; preflights reach it through the API's unmatched-route claims.
+        .add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings, throttle: dependencies.logThrottle))
+        .add(middleware: APIErrorMiddleware(throttle: dependencies.logThrottle))
+    let pages = sites.group().add(middleware: ErrorPageMiddleware(renderer: renderer, throttle: dependencies.logThrottle))
+
+    StaticAssetsController(themes: renderer.themes).addRoutes(to: pages)
+    BrandAssetsController(dependencies: dependencies).addFaviconRoute(to: pages)
+
+    let tenantSite = pages.group(context: TenantRequestContext.self)
+        .add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
+    // Outside the CSRF check: mail clients post one-click unsubscribes (RFC 8058).
+    UnsubscribeController(dependencies: dependencies).addRoutes(to: tenantSite)
+    let tenantRoutes = tenantSite.group().add(middleware: CSRFMiddleware<TenantRequestContext>())
     BrandingController().addRoutes(to: tenantRoutes)
     BrandAssetsController(dependencies: dependencies).addPublicRoutes(to: tenantRoutes)
     PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
@@ -74,7 +93,6 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
 
     StaffAuthController(accounts: StaffAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
-    UnsubscribeController(dependencies: dependencies).addRoutes(to: tenantRoutes)
     StatusPageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
     CalendarFeedController(dependencies: dependencies).addRoutes(to: tenantRoutes)
 
@@ -83,7 +101,8 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
         .addRoutes(to: portal)
     ProfileController(dependencies: dependencies).addRoutes(to: portal)
     SubscriberRightsController(dependencies: dependencies).addRoutes(to: portal)
-    PortalWorkOrdersController(dependencies: dependencies).addRoutes(to: portal)
+    PortalWorkOrdersController(service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
+                               receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore).addRoutes(to: portal)
     PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
     PortalAppointmentsController(dependencies: dependencies).addRoutes(to: portal)
     PortalPagesController(dependencies: dependencies).addRoutes(to: portal)
@@ -93,7 +112,8 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     console.add(middleware: StaffTwoFactorRequirement())
     AdminHomeController(dependencies: dependencies).addRoutes(to: console)
     AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
-    AdminWorkOrdersController(dependencies: dependencies).addRoutes(to: console)
+    AdminWorkOrdersController(service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
+                              receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore).addRoutes(to: console)
     AdminEventsController(dependencies: dependencies).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
@@ -121,10 +141,12 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     APIKeysController(dependencies: dependencies).addRoutes(to: adminOnly)
     WebhooksController(dependencies: dependencies).addRoutes(to: adminOnly)
 
-    try addAPIRoutes(to: router, dependencies)
+    let pagePaths = Set(router.routes.map(\.path.description))
+    try addAPIRoutes(to: api, dependencies)
+    let apiPaths = Set(router.routes.map(\.path.description)).subtracting(pagePaths)
 
     // The operator host.
-    let operatorSite = router.group(context: OperatorSiteContext.self)
+    let operatorSite = pages.group(context: OperatorSiteContext.self)
     operatorSite.add(middleware: OperatorSessionMiddleware(accounts: OperatorAccounts(dependencies: dependencies), cookies: dependencies.cookies))
     operatorSite.add(middleware: CSRFMiddleware<OperatorSiteContext>())
     let operatorController = OperatorController(dependencies: dependencies)
@@ -134,12 +156,16 @@ public func buildRouter(_ dependencies: AppDependencies) throws -> Router<AppReq
     OperatorTenantController(dependencies: dependencies).addRoutes(to: operatorPages)
     OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorPages)
     OperatorReportsController(dependencies: dependencies).addRoutes(to: operatorPages)
+
+    if claimingUnmatched {
+        UnmatchedRoutes.claim(table: router.routes, apiPaths: apiPaths, pages: pages, api: api)
+    }
     return router
 }
 
 /// `/api/v1` on tenant hosts: bearer credentials instead of cookies, JSON in and out.
-func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDependencies) throws {
-    let api = router.group("api/v1", context: APIRequestContext.self)
+func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: AppDependencies) throws {
+    let api = router.group(context: APIRequestContext.self)
     OpenAPIController(document: try OpenAPIDocument.load()).addRoutes(to: api)
     let subscriberAuth = SubscriberAuthController(dependencies: dependencies)
     subscriberAuth.addPublicRoutes(to: api)
@@ -157,7 +183,7 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ dependencies: AppDepen
     SubscriberAccountController(dependencies: dependencies).addRoutes(to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.
-    let integration = api.group("admin")
+    let integration = api.group()
         .add(middleware: APIKeyAuthenticator(pool: dependencies.pool, keys: dependencies.repositories.apiKeys))
         .group(context: IntegrationAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .integration, tally: dependencies.apiUsage))

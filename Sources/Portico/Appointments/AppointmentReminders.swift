@@ -50,7 +50,7 @@ enum AppointmentMail {
             "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
             "address": appointment.address,
             "status": appointment.status.label.lowercased(),
-            "actionUrl": tenant.url("/portal/appointments/\(appointment.id.uuidString.lowercased())"),
+            "actionUrl": tenant.url(PortalRoutes.appointment(appointment.id)),
         ]
         if let technician { values["technician"] = technician }
         if let note, !note.isEmpty { values["note"] = note }

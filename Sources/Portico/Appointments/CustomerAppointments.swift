@@ -46,7 +46,7 @@ public struct CustomerAppointments: Sendable {
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Appointment confirmed by the subscriber",
                 message: "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
-                link: tenant.url("/admin/appointments"), tenant: tenant, in: tx)
+                link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
             try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "confirmed", tenant: tenant, in: tx)
             return updated
         }
@@ -104,7 +104,7 @@ public struct CustomerAppointments: Sendable {
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Reschedule requested",
                 message: "\(customer.name) asks to move the \(appointment.kind.label.lowercased()) visit of \(DisplayDate.window(appointment.startsAt, appointment.endsAt)). Suggested: \(proposals).\(note.isEmpty ? "" : " Note: \(note)")",
-                link: tenant.url("/admin/appointments"), tenant: tenant, in: tx)
+                link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
             try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "reschedule_requested", tenant: tenant, in: tx)
             return updated
         }
@@ -128,7 +128,7 @@ public struct CustomerAppointments: Sendable {
                 INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash) VALUES (\(tx.tenant), \(customer.organizationId), \(Digest.sha256Hex(token)))
                 """)
         }
-        return tenant.url("/calendar/\(token).ics")
+        return tenant.url(PublicRoutes.calendarFeed("\(token).ics"))
     }
 
     public func revokeFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws {

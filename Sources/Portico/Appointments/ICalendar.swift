@@ -21,7 +21,7 @@ enum ICalendar {
         case .cancelled: status = "CANCELLED"
         case .proposed, .rescheduleRequested: status = "TENTATIVE"
         }
-        let description = [appointment.notes, "Details: \(tenant.url("/portal/appointments/\(appointment.id.uuidString.lowercased())"))"]
+        let description = [appointment.notes, "Details: \(tenant.url(PortalRoutes.appointment(appointment.id)))"]
             .filter { !$0.isEmpty }.joined(separator: "\n")
         return [
             "BEGIN:VEVENT",

@@ -25,7 +25,7 @@ public enum OperatorCommands {
         let origin = PublicOrigin(configuration: environment.configuration).origin(host: environment.configuration.operatorHost)
         return """
             Created operator \(email) (invited).
-              setup link (one use, 7 days): \(origin)/operator/setup/\(token)
+              setup link (one use, 7 days): \(origin)\(OperatorRoutes.setup(token))
               Operators must enrol a TOTP authenticator during setup.
             """
     }

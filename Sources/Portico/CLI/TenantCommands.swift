@@ -7,7 +7,7 @@ public enum TenantCommands {
         let onboarded = try await TenantOnboarding(pool: environment.pool, configuration: environment.configuration).create(request)
         var lines = [
             "Created tenant \(onboarded.tenant.slug) (\(onboarded.tenant.name))",
-            "  portal:       \(PublicOrigin(configuration: environment.configuration).origin(host: onboarded.platformHost))/portal",
+            "  portal:       \(PublicOrigin(configuration: environment.configuration).origin(host: onboarded.platformHost))\(PortalRoutes.home.path)",
         ]
         if let domain = onboarded.customDomain {
             lines.append("  custom domain \(domain.domain): not active until verified —")

@@ -11,9 +11,9 @@ struct DeletionRequestsController {
     var renderer: PageRenderer { dependencies.renderer }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/deletion-requests", use: list)
-        group.get("admin/customers/:id/members/:customer/delete", use: confirmPage)
-        group.post("admin/customers/:id/members/:customer/delete", use: delete)
+        group.get(ConsoleRoutes.deletionRequests, use: list)
+        group.get(ConsoleRoutes.customerMemberDelete, use: confirmPage)
+        group.post(ConsoleRoutes.customerMemberDelete, use: delete)
     }
 
     @MustacheView
@@ -32,11 +32,11 @@ struct DeletionRequestsController {
             (try await DeletionRequests.pending(in: tx), try await DeletionRequests.recentlyClosed(limit: 20, in: tx))
         }
         return try renderer.render(.adminDeletionRequests, theme: context.tenant.theme, ListView(
-            layout: context.layout(title: "Deletion requests", current: "/admin/deletion-requests"),
+            layout: context.layout(title: "Deletion requests", current: ConsoleRoutes.deletionRequests.path),
             pending: pending.map {
                 .init(name: $0.name, email: $0.email, account: $0.accountNumber, organization: $0.organizationName, reason: $0.reason,
                       requested: DisplayDate.dateTime($0.requestedAt),
-                      href: "/admin/customers/\($0.organizationId.uuidString.lowercased())/members/\($0.customerId.uuidString.lowercased())/delete")
+                      href: ConsoleRoutes.customerMemberDelete($0.organizationId, $0.customerId))
             },
             closed: closed.map {
                 .init(account: $0.accountNumber, outcome: $0.status == "completed" ? "Login deleted" : "Withdrawn by the subscriber",
@@ -75,9 +75,9 @@ struct DeletionRequestsController {
 
     func renderConfirm(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
         let (customer, organization, request) = try await target(context)
-        let accountHref = "/admin/customers/\(organization.id.uuidString.lowercased())"
+        let accountHref = ConsoleRoutes.customer(organization.id)
         return try renderer.render(.adminCustomersDeleteLogin, theme: context.tenant.theme, ConfirmView(
-            layout: context.layout(title: "Delete \(customer.name)'s login", current: "/admin/customers"), form: FormView(form),
+            layout: context.layout(title: "Delete \(customer.name)'s login", current: ConsoleRoutes.customers.path), form: FormView(form),
             name: customer.name, email: customer.email, accountName: organization.name, accountHref: accountHref,
             action: "\(accountHref)/members/\(customer.id.uuidString.lowercased())/delete",
             requested: request.map { DisplayDate.dateTime($0.0) }, reason: request?.1 ?? "", isOwner: customer.role == .owner), status: status)

@@ -11,10 +11,10 @@ struct SubscriberRightsController {
     var profile: ProfileController { ProfileController(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal/profile/data.zip", use: download)
-        group.post("portal/profile/deletion", use: requestDeletion)
-        group.post("portal/profile/deletion/withdraw", use: withdrawDeletion)
-        group.post("portal/profile/members/:id/make-owner", use: makeOwner)
+        group.get(PortalRoutes.profileDataZIP, use: download)
+        group.post(PortalRoutes.profileDeletion, use: requestDeletion)
+        group.post(PortalRoutes.profileDeletionWithdraw, use: withdrawDeletion)
+        group.post(PortalRoutes.profileMemberMakeOwner, use: makeOwner)
     }
 
     static let ownerMustHandOver = "You own this account and other people use it. Make one of them the owner (under "

@@ -70,20 +70,19 @@ public struct DemoData: Sendable {
                 continue
             }
             try await seed(spec, passwordHash: passwordHash)
-            lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))/portal")
+            lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))\(PortalRoutes.home.path)")
         }
         return lines
     }
 
     private func seed(_ spec: Spec, passwordHash: String) async throws {
-        try await pool.withTransaction { transaction in
-            let tenantID = try await transaction.first("""
+        try await pool.withNewTenant(create: { transaction in
+            try await transaction.first("""
                 INSERT INTO tenants (slug, name, theme) VALUES (\(spec.slug), \(spec.name), \(spec.theme)) RETURNING id
                 """)!.decode("id", as: TenantID.self)
-            try await transaction.execute("SELECT set_config('app.tenant_id', \(tenantID), true)")
-            let tx = TenantTransaction(tenant: tenantID, base: transaction)
+        }, tenant: { $0 }, then: { tenantID, tx in
             let b = spec.branding
-            try await transaction.execute("""
+            try await tx.execute("""
                 INSERT INTO tenant_branding (tenant_id, company_name, logo_url, color_primary, color_secondary, color_accent, color_background,
                     color_text, support_email, support_phone, support_hours, website_url, welcome_message, footer_text)
                 VALUES (\(tenantID), \(b.companyName), \(b.logoUrl), \(b.colorPrimary), \(b.colorSecondary), \(b.colorAccent),
@@ -92,7 +91,7 @@ public struct DemoData: Sendable {
                 """)
             try await settings(for: spec, in: tx)
             try await populate(spec, passwordHash: passwordHash, in: tx)
-        }
+        })
     }
 
     /// Categories with help text, FAQ entries, service notices (one resolved, one planned).

@@ -9,11 +9,11 @@ struct DomainsController {
     var domains: CustomDomains { CustomDomains(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/domains", use: list)
-        group.post("admin/domains", use: add)
-        group.post("admin/domains/:domain/verify", use: verify)
-        group.post("admin/domains/:domain/primary", use: makePrimary)
-        group.post("admin/domains/:domain/remove", use: remove)
+        group.get(ConsoleRoutes.domains, use: list)
+        group.post(ConsoleRoutes.domains, use: add)
+        group.post(ConsoleRoutes.domainVerify, use: verify)
+        group.post(ConsoleRoutes.domainPrimary, use: makePrimary)
+        group.post(ConsoleRoutes.domainRemove, use: remove)
     }
 
     @MustacheView
@@ -57,7 +57,7 @@ struct DomainsController {
                 highlight: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let list = try await domains.list(tenant: context.tenant.id)
         let platformHost = dependencies.directory.platformHost(slug: context.tenant.slug)
-        var layout = context.layout(title: "Domains", current: "/admin/settings")
+        var layout = context.layout(title: "Domains", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = list.map { domain in
             View.Row(

@@ -45,7 +45,7 @@ struct TLSAskController {
     let throttle: LogThrottle
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("internal/tls/ask", use: ask)
+        router.get(InternalRoutes.tlsAsk, use: ask)
     }
 
     @Sendable func ask(_ request: Request, context: BasicRequestContext) async throws -> Response {

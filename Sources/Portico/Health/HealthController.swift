@@ -10,11 +10,11 @@ struct HealthController {
     let listener: NotificationListener
     let throttle: LogThrottle
 
-    static let paths: Set<String> = ["/healthz", "/readyz"]
+    static let paths: Set<String> = [PublicRoutes.healthz.path, PublicRoutes.readyz.path]
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("healthz", use: health)
-        router.get("readyz", use: ready)
+        router.get(PublicRoutes.healthz, use: health)
+        router.get(PublicRoutes.readyz, use: ready)
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {

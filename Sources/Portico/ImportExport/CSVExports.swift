@@ -15,7 +15,7 @@ struct CSVExport: Sendable {
     let page: @Sendable (_ cursor: String?, _ size: Int, _ tx: TenantTransaction) async throws -> (rows: [[String]], cursor: String?)
 
     var fileName: String { "\(kind).csv" }
-    var path: String { "/admin/export/\(fileName)" }
+    var path: String { ConsoleRoutes.exportFile(fileName) }
     var auditAction: String { "export.\(kind.replacingOccurrences(of: "-", with: "_"))" }
 
     static let pageSize = 1_000

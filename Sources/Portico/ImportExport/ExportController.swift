@@ -9,8 +9,8 @@ struct ExportController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/export", use: page)
-        group.get("admin/export/:file", use: download)
+        group.get(ConsoleRoutes.exports, use: page)
+        group.get(ConsoleRoutes.exportFile, use: download)
     }
 
     @MustacheView
@@ -28,7 +28,7 @@ struct ExportController {
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let view = View(layout: context.layout(title: "Export", current: "/admin/export"), exports: Self.links,
+        let view = View(layout: context.layout(title: "Export", current: ConsoleRoutes.exports.path), exports: Self.links,
                         canImport: context.staff.role >= .admin)
         return try dependencies.renderer.render(.adminExport, theme: context.tenant.theme, view)
     }

@@ -12,11 +12,11 @@ struct ImportController {
     var files: ImportFiles { ImportFiles(dataDirectory: dependencies.configuration.dataDirectory) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/import", use: start)
-        group.post("admin/import", use: upload)
-        group.get("admin/import/:id", use: mappingPage)
-        group.post("admin/import/:id", use: submit)
-        group.post("admin/import/:id/discard", use: discard)
+        group.get(ConsoleRoutes.imports, use: start)
+        group.post(ConsoleRoutes.imports, use: upload)
+        group.get(ConsoleRoutes.importFile, use: mappingPage)
+        group.post(ConsoleRoutes.importFile, use: submit)
+        group.post(ConsoleRoutes.importDiscard, use: discard)
     }
 
     // MARK: Step 1: upload
@@ -35,7 +35,7 @@ struct ImportController {
 
     func renderStart(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
                      status: HTTPResponse.Status = .ok) throws -> HTML {
-        var layout = context.layout(title: "Import and export", current: "/admin/import")
+        var layout = context.layout(title: "Import and export", current: ConsoleRoutes.imports.path)
         layout.notice = notice
         let view = StartView(
             layout: layout, form: FormView(form), maximumMegabytes: ImportUploadForm.maximumFileBytes / 1_048_576,
@@ -93,7 +93,7 @@ struct ImportController {
             "file": upload.fileName, "bytes": "\(upload.byteCount)", "rows": "\(upload.rowCount)", "columns": "\(upload.header.count)",
             "encoding": upload.encoding.rawValue, "delimiter": upload.delimiter.label,
         ])
-        return Redirect(to: "/admin/import/\(upload.id)").response
+        return Redirect(to: ConsoleRoutes.importFile(upload.id)).response
     }
 
     /// Every step that changes something (upload, dry run, import, discard) is audited.
@@ -154,7 +154,7 @@ struct ImportController {
     func renderMapping(_ upload: ImportUpload, mapping: ImportMapping, context: StaffRequestContext, problems: [String] = [],
                        status: HTTPResponse.Status = .ok) throws -> HTML {
         let view = MappingView(
-            layout: context.layout(title: "Import: match the columns", current: "/admin/import"),
+            layout: context.layout(title: "Import: match the columns", current: ConsoleRoutes.imports.path),
             problems: problems, hasProblems: !problems.isEmpty, upload: Self.summary(upload),
             columns: upload.header.enumerated().map { index, name in
                 let chosen = index < mapping.columns.count ? mapping.columns[index] : nil
@@ -265,7 +265,7 @@ struct ImportController {
             ResultView.Row(row: result.row, outcome: result.outcome.rawValue, label: result.outcome.label, subject: result.subject, message: result.message)
         }
         let accepted = totals.created + totals.updated
-        var layout = context.layout(title: write ? "Import finished" : "Import: dry run", current: "/admin/import")
+        var layout = context.layout(title: write ? "Import finished" : "Import: dry run", current: ConsoleRoutes.imports.path)
         if write {
             layout.notice = "Imported \(GroupedNumber.text(accepted)) of \(GroupedNumber.text(totals.rows)) rows."
                 + (totals.customersCreated > 0 ? " New customers have no password yet: invite them below when you are ready." : "")
@@ -297,7 +297,7 @@ struct ImportController {
             },
             canImport: !write && accepted > 0,
             seconds: String(format: "%.1f", report.seconds),
-            inviteHref: write && totals.customersCreated > 0 ? "/admin/customers/invitations?import=\(upload.id)" : nil,
+            inviteHref: write && totals.customersCreated > 0 ? "\(ConsoleRoutes.invitations.path)?import=\(upload.id)" : nil,
             newLogins: totals.customersCreated == 1 ? "1 new login" : "\(GroupedNumber.text(totals.customersCreated)) new logins"
         )
         return try dependencies.renderer.render(.adminImportResult, theme: context.tenant.theme, view)

@@ -90,7 +90,7 @@ struct PortalEventsController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal/events", use: events)
+        group.get(PortalRoutes.events, use: events)
     }
 
     @Sendable func events(_ request: Request, context: CustomerRequestContext) async throws -> Response {
@@ -116,7 +116,7 @@ struct AdminEventsController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/events", use: events)
+        group.get(ConsoleRoutes.events, use: events)
     }
 
     @Sendable func events(_ request: Request, context: StaffRequestContext) async throws -> Response {

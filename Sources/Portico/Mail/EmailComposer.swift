@@ -40,7 +40,7 @@ public struct EmailComposer: Sendable {
     /// uploaded logo by its checked type, any other address by its file extension.
     public static func emailLogoUrl(for branding: Branding) -> String? {
         guard let url = branding.logoUrl, !url.isEmpty else { return nil }
-        if url.hasPrefix("/branding/logo") { return branding.logoType == "image/png" ? url : nil }
+        if url.hasPrefix(PublicRoutes.brandingLogo.path) { return branding.logoType == "image/png" ? url : nil }
         let path = (url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url).lowercased()
         return [".png", ".jpg", ".jpeg", ".gif"].contains { path.hasSuffix($0) } ? url : nil
     }
@@ -61,7 +61,7 @@ public struct EmailComposer: Sendable {
             companyName: branding.companyName, logoUrl: logo, colorPrimary: branding.colorPrimary, colorOnPrimary: onPrimary,
             supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours,
             footerText: branding.footerText, signature: signature(companyName: branding.companyName, footerText: branding.footerText),
-            portalUrl: tenant.url("/portal"), statusUrl: tenant.url("/status")
+            portalUrl: tenant.url(PortalRoutes.home.path), statusUrl: tenant.url(PublicRoutes.status.path)
         )
     }
 

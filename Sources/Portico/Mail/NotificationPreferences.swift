@@ -80,7 +80,7 @@ public struct SubscriberMail: Sendable {
                 key = try await transaction.scalar("SELECT unsubscribe_key FROM customers WHERE id = \(customer.id)", as: String.self)
             }
             if let key {
-                unsubscribe = tenant.url("/portal/unsubscribe/\(customer.id.uuidString.lowercased())/\(group.rawValue)/\(key)")
+                unsubscribe = tenant.url(PortalRoutes.unsubscribe(customer.id, group.rawValue, key))
             }
         }
         return try await outbox.enqueue(kind, to: customer.email, name: customer.name, tenant: tenant, values: values, linkToken: linkToken,

@@ -13,7 +13,7 @@ struct MetricsController {
     let dependencies: AppDependencies
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("metrics", use: metrics)
+        router.get(PublicRoutes.metrics, use: metrics)
     }
 
     @Sendable func metrics(_ request: Request, context: BasicRequestContext) async throws -> Response {

@@ -6,9 +6,10 @@ import NIOHTTP1
 import Postgres
 
 /// Turns every error into a response a person can act on: a branded page (400, 403, 404,
-/// 409, 413, 422, 429, 500, 503) or, under `/api/`, the API's JSON error shape. Nothing
-/// internal (stack, SQL, exception text) reaches the client; unexpected errors are logged
-/// with the request id, which the page shows as a reference.
+/// 409, 413, 422, 429, 500, 503), or a redirect to sign-in. It sits on the page routes; the
+/// API's routes have `APIErrorMiddleware` instead. Nothing internal (stack, SQL, exception
+/// text) reaches the client; unexpected errors are logged with the request id, which the page
+/// shows as a reference.
 struct ErrorPageMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -20,7 +21,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let redirect as Redirect {
             return redirect.response
-        } catch let required as SignInRequired where !request.uri.path.hasPrefix("/api/") {
+        } catch let required as SignInRequired {
             let next = required.next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?+"))) ?? ""
             return Redirect(to: "\(required.loginPath)?next=\(next)").response
         } catch let error as HTTPParserError {
@@ -29,11 +30,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             context.logger.debug("Request body incomplete or malformed", metadata: ["error": "\(error)"])
             throw error
         } catch {
-            let appError = Self.classify(error, context: context, throttle: throttle)
-            if request.uri.path.hasPrefix("/api/") {
-                return APIError.response(appError)
-            }
-            return render(appError, context: context)
+            return render(Self.classify(error, context: context, throttle: throttle), context: context)
         }
     }
 
@@ -126,6 +123,27 @@ struct ErrorPageMiddleware: RouterMiddleware {
         case .validation: "Please check what you entered"
         case .tooManyRequests: "Too many attempts"
         case .unavailable: "Temporarily unavailable"
+        }
+    }
+}
+
+/// The API routes' errors, in the API's JSON shape: API clients sign in with bearer
+/// credentials, so "sign in first" is a 401 here, never a redirect to a page.
+struct APIErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let throttle: LogThrottle
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let redirect as Redirect {
+            return redirect.response
+        } catch let error as HTTPParserError {
+            context.logger.debug("Request body incomplete or malformed", metadata: ["error": "\(error)"])
+            throw error
+        } catch {
+            return APIError.response(ErrorPageMiddleware.classify(error, context: context, throttle: throttle))
         }
     }
 }

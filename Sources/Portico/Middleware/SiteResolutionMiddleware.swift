@@ -3,7 +3,8 @@ import Logging
 import Postgres
 
 /// Decides, before any session or tenant query, which site a request is for: a tenant's
-/// portal, the operator console, or nothing (a plain 404 that names no tenant).
+/// portal, the operator console, or nothing (a plain 404 that names no tenant). It sits on
+/// the site routes; health checks are registered outside it, so they answer on any host.
 ///
 /// The Host header is normalised (lower case, port and one trailing dot stripped) and must
 /// be a well-formed DNS name and appear once. `X-Forwarded-Host`/`X-Forwarded-For` are
@@ -17,13 +18,6 @@ struct SiteResolutionMiddleware: RouterMiddleware {
     let throttle: LogThrottle
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if HealthController.paths.contains(request.uri.path) {
-            return try await next(request, context)
-        }
-        // The internal routes live only on the loopback listener (`InternalListener`).
-        if InternalPaths.isInternal(request.uri.path) {
-            return pages.notFound()
-        }
         var context = context
         let peer = context.remoteAddress?.ipAddress ?? ""
         let peerTrusted = trustedProxies.contains { $0.contains(peer) }
@@ -91,9 +85,4 @@ struct SiteResolutionMiddleware: RouterMiddleware {
         }
         return nil
     }
-}
-
-/// Paths served by the loopback-only internal listener, never on the public one.
-enum InternalPaths {
-    static func isInternal(_ path: String) -> Bool { path == "/internal" || path.hasPrefix("/internal/") }
 }

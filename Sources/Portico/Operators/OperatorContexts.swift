@@ -13,7 +13,7 @@ public struct OperatorSiteContext: ChildRequestContext, CSRFProtectedContext {
     public var sessionToken: String?
     public var csrfToken: String = ""
     public var newAnonymousCSRFToken: String?
-    public var requestPath: String = "/operator"
+    public var requestPath: String = OperatorRoutes.home.path
 
     public init(context: AppRequestContext) throws {
         guard case .operatorConsole = context.site else { throw AppError.notFound() }
@@ -33,10 +33,10 @@ public struct OperatorRequestContext: ChildRequestContext {
 
     public init(context: OperatorSiteContext) throws {
         guard let session = context.session, let token = context.sessionToken else {
-            throw SignInRequired(loginPath: "/operator/login", next: context.requestPath)
+            throw SignInRequired(loginPath: OperatorRoutes.login.path, next: context.requestPath)
         }
         guard !session.secondFactorPending else {
-            throw Redirect(to: session.totpEnabledAt == nil ? "/operator/enrol" : "/operator/login/code")
+            throw Redirect(to: session.totpEnabledAt == nil ? OperatorRoutes.enrol.path : OperatorRoutes.loginCode.path)
         }
         self.coreContext = context.coreContext
         self.session = session
@@ -50,12 +50,12 @@ public struct OperatorRequestContext: ChildRequestContext {
         layout.csrfToken = csrfToken
         layout.signedIn = true
         layout.userName = session.email
-        layout.signOutAction = "/operator/logout"
+        layout.signOutAction = OperatorRoutes.logout.path
         layout.nav = [
-            .init(label: "Tenants", href: "/operator", current: title == "Tenants"),
-            .init(label: "New tenant", href: "/operator/tenants/new", current: title == "New tenant"),
-            .init(label: "Backups", href: "/operator/backups", current: title == "Backups"),
-            .init(label: "Reports", href: "/operator/reports", current: title == "Reports"),
+            .init(label: "Tenants", href: OperatorRoutes.home.path, current: title == "Tenants"),
+            .init(label: "New tenant", href: OperatorRoutes.newTenant.path, current: title == "New tenant"),
+            .init(label: "Backups", href: OperatorRoutes.backups.path, current: title == "Backups"),
+            .init(label: "Reports", href: OperatorRoutes.reports.path, current: title == "Reports"),
         ]
         return layout
     }

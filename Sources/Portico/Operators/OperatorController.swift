@@ -11,23 +11,23 @@ struct OperatorController {
     var renderer: PageRenderer { dependencies.renderer }
 
     func addPublicRoutes(to group: RouterGroup<OperatorSiteContext>) {
-        group.get("operator/login", use: loginForm)
-        group.post("operator/login", use: login)
-        group.get("operator/login/code", use: codeForm)
-        group.post("operator/login/code", use: code)
-        group.post("operator/logout", use: logout)
-        group.get("operator/setup/:token", use: setupForm)
-        group.post("operator/setup/:token", use: setup)
-        group.get("operator/enrol", use: enrolForm)
-        group.post("operator/enrol", use: enrol)
+        group.get(OperatorRoutes.login, use: loginForm)
+        group.post(OperatorRoutes.login, use: login)
+        group.get(OperatorRoutes.loginCode, use: codeForm)
+        group.post(OperatorRoutes.loginCode, use: code)
+        group.post(OperatorRoutes.logout, use: logout)
+        group.get(OperatorRoutes.setup, use: setupForm)
+        group.post(OperatorRoutes.setup, use: setup)
+        group.get(OperatorRoutes.enrol, use: enrolForm)
+        group.post(OperatorRoutes.enrol, use: enrol)
     }
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
-        group.get("operator", use: tenants)
-        group.get("operator/tenants/new", use: newTenantForm)
-        group.post("operator/tenants", use: createTenant)
-        group.post("operator/tenants/:slug/suspend", use: suspend)
-        group.post("operator/tenants/:slug/resume", use: resume)
+        group.get(OperatorRoutes.home, use: tenants)
+        group.get(OperatorRoutes.newTenant, use: newTenantForm)
+        group.post(OperatorRoutes.tenants, use: createTenant)
+        group.post(OperatorRoutes.tenantSuspend, use: suspend)
+        group.post(OperatorRoutes.tenantResume, use: resume)
     }
 
     func publicLayout(_ context: OperatorSiteContext, _ title: String) -> LayoutModel {
@@ -67,7 +67,7 @@ struct OperatorController {
     // MARK: Sign-in
 
     @Sendable func loginForm(_ request: Request, context: OperatorSiteContext) async throws -> HTML {
-        try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: "/operator/login")
+        try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: OperatorRoutes.login.path)
     }
 
     @Sendable func login(_ request: Request, context: OperatorSiteContext) async throws -> Response {
@@ -75,41 +75,41 @@ struct OperatorController {
         guard let token = try await accounts.signIn(email: form.text("email"), password: form["password"] ?? "", origin: origin(request, context.clientIP)) else {
             var state = FormState.keeping(form)
             state.message = "The email or the password is not right."
-            return try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: "/operator/login",
+            return try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: OperatorRoutes.login.path,
                             form: state, status: .unauthorized).response(from: request, context: context)
         }
         if let old = context.sessionToken { try await accounts.signOut(token: old) }
-        var response = Redirect(to: "/operator/login/code").response
+        var response = Redirect(to: OperatorRoutes.loginCode.path).response
         response.setCookie(cookies.operatorSession(token))
         return response
     }
 
     @Sendable func codeForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
-        guard let session = context.session else { return Redirect(to: "/operator/login").response }
-        if session.totpEnabledAt == nil { return Redirect(to: "/operator/enrol").response }
+        guard let session = context.session else { return Redirect(to: OperatorRoutes.login.path).response }
+        if session.totpEnabledAt == nil { return Redirect(to: OperatorRoutes.enrol.path).response }
         return try page(publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
-                        action: "/operator/login/code").response(from: request, context: context)
+                        action: OperatorRoutes.loginCode.path).response(from: request, context: context)
     }
 
     @Sendable func code(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         let form = try await FormFields.read(request)
         guard let session = context.session, let token = context.sessionToken, session.secondFactorPending else {
-            return Redirect(to: "/operator/login").response
+            return Redirect(to: OperatorRoutes.login.path).response
         }
         guard let fresh = try await accounts.completeSecondFactor(session: session, token: token, code: form.text("code")) else {
             var state = FormState()
             state.errors["code"] = "This code is not right. Enter the current 6-digit code, or a recovery code."
             return try page(publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
-                            action: "/operator/login/code", form: state, status: .unauthorized).response(from: request, context: context)
+                            action: OperatorRoutes.loginCode.path, form: state, status: .unauthorized).response(from: request, context: context)
         }
-        var response = Redirect(to: "/operator").response
+        var response = Redirect(to: OperatorRoutes.home.path).response
         response.setCookie(cookies.operatorSession(fresh))
         return response
     }
 
     @Sendable func logout(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         if let token = context.sessionToken { try await accounts.signOut(token: token) }
-        var response = Redirect(to: "/operator/login").response
+        var response = Redirect(to: OperatorRoutes.login.path).response
         response.setCookie(cookies.clearOperatorSession())
         return response
     }
@@ -120,7 +120,7 @@ struct OperatorController {
         let token = context.parameters.get("token") ?? ""
         guard try await accounts.setupTokenIsValid(token) else { throw CustomerAccounts.invalidLink }
         var html = try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
-                            action: "/operator/setup/\(token)")
+                            action: OperatorRoutes.setup(token))
         html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
@@ -130,40 +130,40 @@ struct OperatorController {
         let form = try await FormFields.read(request)
         do {
             let session = try await accounts.completeSetup(token: token, password: form["password"] ?? "", origin: origin(request, context.clientIP))
-            var response = Redirect(to: "/operator/enrol").response
+            var response = Redirect(to: OperatorRoutes.enrol.path).response
             response.setCookie(cookies.operatorSession(session))
             return response
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields
             return try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
-                            action: "/operator/setup/\(token)", form: state, status: .unprocessableContent).response(from: request, context: context)
+                            action: OperatorRoutes.setup(token), form: state, status: .unprocessableContent).response(from: request, context: context)
         }
     }
 
     @Sendable func enrolForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
-        guard let session = context.session else { return Redirect(to: "/operator/login").response }
-        guard session.totpEnabledAt == nil else { return Redirect(to: session.secondFactorPending ? "/operator/login/code" : "/operator").response }
+        guard let session = context.session else { return Redirect(to: OperatorRoutes.login.path).response }
+        guard session.totpEnabledAt == nil else { return Redirect(to: session.secondFactorPending ? OperatorRoutes.loginCode.path : OperatorRoutes.home.path).response }
         let secret = try await accounts.enrolmentSecret(for: session)
         let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
         return try page(publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
-                        action: "/operator/enrol", enrol: (url, TOTPCodes.manualKey(secret: secret))).response(from: request, context: context)
+                        action: OperatorRoutes.enrol.path, enrol: (url, TOTPCodes.manualKey(secret: secret))).response(from: request, context: context)
     }
 
     @Sendable func enrol(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        guard let session = context.session, let token = context.sessionToken else { return Redirect(to: "/operator/login").response }
+        guard let session = context.session, let token = context.sessionToken else { return Redirect(to: OperatorRoutes.login.path).response }
         guard let (fresh, codes) = try await accounts.confirmEnrolment(session: session, token: token, code: form.text("code")) else {
             let secret = try await accounts.enrolmentSecret(for: session)
             var state = FormState()
             state.errors["code"] = "This code is not right. Check the device's clock and enter the current 6-digit code."
             let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
             return try page(publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
-                            action: "/operator/enrol", form: state, enrol: (url, TOTPCodes.manualKey(secret: secret)),
+                            action: OperatorRoutes.enrol.path, form: state, enrol: (url, TOTPCodes.manualKey(secret: secret)),
                             status: .unprocessableContent).response(from: request, context: context)
         }
         var response = try page(publicLayout(context, "Recovery codes"), kind: "codes", heading: "Save your recovery codes",
-                                action: "/operator", codes: codes).response(from: request, context: context)
+                                action: OperatorRoutes.home.path, codes: codes).response(from: request, context: context)
         response.setCookie(cookies.operatorSession(fresh))
         return response
     }
@@ -273,10 +273,10 @@ struct OperatorController {
             // The first admin's invitation goes out through the new tenant's outbox.
             if let tenant = try await dependencies.tenants.tenant(id: created.tenant.id) {
                 let resolved = try await dependencies.directory.resolved(tenant)
-                let token = created.adminSetupLink.components(separatedBy: "/admin/invite/").last ?? ""
+                let token = created.adminSetupToken
                 try await dependencies.pool.withTenant(tenant.id) { tx in
                     try await dependencies.outbox.enqueue(.inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
-                                                          values: ["actionUrl": resolved.url("/admin/invite/\(token)"), "role": StaffRole.admin.label], linkToken: token, in: tx)
+                                                          values: ["actionUrl": resolved.url(ConsoleRoutes.invite(token)), "role": StaffRole.admin.label], linkToken: token, in: tx)
                     try await dependencies.repositories.audit.record(.init(actorKind: "operator", actorId: context.session.operatorId,
                                                                            actorLabel: context.session.email, action: "tenant.created",
                                                                            targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)

@@ -11,10 +11,10 @@ struct OperatorLifecycleController {
     var renderer: PageRenderer { dependencies.renderer }
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
-        group.get("operator/tenants/:slug/data", use: dataPage)
-        group.post("operator/tenants/:slug/export", use: export)
-        group.post("operator/tenants/:slug/delete", use: delete)
-        group.get("operator/backups", use: backups)
+        group.get(OperatorRoutes.tenantData, use: dataPage)
+        group.post(OperatorRoutes.tenantExport, use: export)
+        group.post(OperatorRoutes.tenantDelete, use: delete)
+        group.get(OperatorRoutes.backups, use: backups)
     }
 
     @MustacheView

@@ -8,8 +8,8 @@ struct OperatorReportsController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
-        group.get("operator/reports", use: page)
-        group.get("operator/reports/:file", use: download)
+        group.get(OperatorRoutes.reports, use: page)
+        group.get(OperatorRoutes.report, use: download)
     }
 
     @MustacheView
@@ -33,7 +33,7 @@ struct OperatorReportsController {
             try await PlatformReports.growth(filter, pool: dependencies.pool),
         ]
         let view = View(layout: context.layout(title: "Reports"), from: filter.from, to: filter.to,
-                        reports: tables.map { ReportView($0, csvBase: "/operator/reports", query: filter.query) })
+                        reports: tables.map { ReportView($0, csvBase: OperatorRoutes.reports.path, query: filter.query) })
         return try dependencies.renderer.render(.operatorReports, view)
     }
 

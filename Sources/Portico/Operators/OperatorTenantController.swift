@@ -8,8 +8,8 @@ struct OperatorTenantController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
-        group.get("operator/tenants/:slug", use: show)
-        group.post("operator/tenants/:slug/staff-reset-link", use: issueResetLink)
+        group.get(OperatorRoutes.tenant, use: show)
+        group.post(OperatorRoutes.tenantStaffResetLink, use: issueResetLink)
     }
 
     @MustacheView

@@ -10,7 +10,7 @@ struct DashboardController {
     let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal", use: dashboard)
+        group.get(PortalRoutes.home, use: dashboard)
     }
 
     @MustacheView
@@ -32,7 +32,7 @@ struct DashboardController {
         let (orders, next, tasks, notes, notices) = try await dashboards.load(for: context.customer, tenant: context.tenant.id)
         let today = ISODates.today()
         let view = View(
-            layout: context.layout(title: "Dashboard", current: "/portal"),
+            layout: context.layout(title: "Dashboard", current: PortalRoutes.home.path),
             customerName: context.customer.name, welcomeMessage: context.tenant.branding.welcomeMessage,
             emailVerified: context.customer.emailVerified, email: context.customer.email,
             openOrders: orders.map { WorkOrderCard($0, today: today) },
@@ -42,7 +42,7 @@ struct DashboardController {
             notes: notes.filter { $0.customerId == nil || $0.customerId == context.customer.id }
                 .map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) },
             notices: notices.map { ServiceNotices.view($0) },
-            eventsUrl: "/portal/events"
+            eventsUrl: PortalRoutes.events.path
         )
         return try renderer.render(.portalDashboard, theme: context.tenant.theme, view)
     }

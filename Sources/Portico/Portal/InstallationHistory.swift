@@ -44,7 +44,7 @@ struct InstallationHistory {
         let fromOrders = orders.map { order in
             Entry(day: ISODates.today(order.completedAt), when: DisplayDate.date(order.completedAt),
                   title: "#\(order.number) \(order.title)", detail: "\(order.category) completed",
-                  href: "/portal/work-orders/\(order.number)")
+                  href: PortalRoutes.workOrder(order.number))
         }
         return (fromEquipment + fromOrders).sorted { ($0.day, $0.title) > ($1.day, $1.title) }
     }

@@ -10,12 +10,12 @@ struct PortalAppointmentsController {
     var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal/appointments", use: list)
-        group.get("portal/appointments/:id", use: detail)
-        group.post("portal/appointments/:id/confirm", use: confirm)
-        group.post("portal/appointments/:id/reschedule", use: reschedule)
-        group.post("portal/appointments/feed", use: createFeed)
-        group.post("portal/appointments/feed/revoke", use: revokeFeed)
+        group.get(PortalRoutes.appointments, use: list)
+        group.get(PortalRoutes.appointment, use: detail)
+        group.post(PortalRoutes.appointmentConfirm, use: confirm)
+        group.post(PortalRoutes.appointmentReschedule, use: reschedule)
+        group.post(PortalRoutes.appointmentsFeed, use: createFeed)
+        group.post(PortalRoutes.appointmentsFeedRevoke, use: revokeFeed)
     }
 
     @MustacheView
@@ -45,7 +45,7 @@ struct PortalAppointmentsController {
         return AppointmentView(
             id: id, kind: appointment.kind.label, when: DisplayDate.window(appointment.startsAt, appointment.endsAt),
             status: appointment.status.rawValue, statusLabel: appointment.status.label, address: appointment.address, notes: appointment.notes,
-            technician: technician, workOrder: workOrder, href: "/portal/appointments/\(id)", icsHref: "/portal/appointments/\(id).ics",
+            technician: technician, workOrder: workOrder, href: PortalRoutes.appointment(appointment.id), icsHref: "\(PortalRoutes.appointment(appointment.id)).ics",
             canConfirm: future && (appointment.status == .proposed || appointment.status == .rescheduleRequested),
             canReschedule: future && [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status),
             version: appointment.version, proposals: appointment.rescheduleWindows.map { DisplayDate.window($0.startsAt, $0.endsAt) },
@@ -87,7 +87,7 @@ struct PortalAppointmentsController {
             try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
         }
         let upcomingIDs = Set(raw.filter { $0.endsAt > Date() && $0.status != .cancelled && $0.status != .completed }.map { $0.id.uuidString.lowercased() })
-        var layout = context.layout(title: "Appointments", current: "/portal/appointments")
+        var layout = context.layout(title: "Appointments", current: PortalRoutes.appointments.path)
         layout.notice = notice
         let view = ListView(layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
                             past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
@@ -127,7 +127,7 @@ struct PortalAppointmentsController {
     func renderDetail(_ id: UUID, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
                       status: HTTPResponse.Status = .ok) async throws -> HTML {
         guard let appointment = try await load(context, id: id).first else { throw AppError.notFound("appointment") }
-        var layout = context.layout(title: "\(appointment.kind) visit", current: "/portal/appointments")
+        var layout = context.layout(title: "\(appointment.kind) visit", current: PortalRoutes.appointments.path)
         layout.notice = notice
         return try dependencies.renderer.render(.portalAppointmentsDetail, theme: context.tenant.theme,
                                                 DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
@@ -184,7 +184,7 @@ struct CalendarFeedController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("calendar/:file", use: feed)
+        group.get(PublicRoutes.calendarFeed, use: feed)
     }
 
     @Sendable func feed(_ request: Request, context: TenantRequestContext) async throws -> Response {

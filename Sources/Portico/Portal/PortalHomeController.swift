@@ -6,7 +6,7 @@ struct PortalHomeController {
     let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("", use: home)
+        group.get(PublicRoutes.root, use: home)
     }
 
     @MustacheView

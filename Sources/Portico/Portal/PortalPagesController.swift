@@ -9,11 +9,11 @@ struct PortalPagesController {
     var renderer: PageRenderer { dependencies.renderer }
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal/tasks", use: tasks)
-        group.post("portal/tasks/:id/done", use: taskDone)
-        group.get("portal/notes", use: notes)
-        group.get("portal/service", use: service)
-        group.get("portal/support", use: support)
+        group.get(PortalRoutes.tasks, use: tasks)
+        group.post(PortalRoutes.taskDone, use: taskDone)
+        group.get(PortalRoutes.notes, use: notes)
+        group.get(PortalRoutes.service, use: service)
+        group.get(PortalRoutes.support, use: support)
     }
 
     // MARK: Tasks
@@ -48,7 +48,7 @@ struct PortalPagesController {
             }
             return views
         }
-        var layout = context.layout(title: "Tasks", current: "/portal/tasks")
+        var layout = context.layout(title: "Tasks", current: PortalRoutes.tasks.path)
         layout.notice = notice
         return try renderer.render(.portalTasks, theme: context.tenant.theme,
                                    TasksView(layout: layout, open: items.filter { !$0.done }, done: items.filter(\.done), form: FormView(form)), status: status)
@@ -83,7 +83,7 @@ struct PortalPagesController {
             try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
         }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
         return try renderer.render(.portalNotes, theme: context.tenant.theme, NotesView(
-            layout: context.layout(title: "Notes", current: "/portal/notes"),
+            layout: context.layout(title: "Notes", current: PortalRoutes.notes.path),
             notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
     }
 
@@ -112,7 +112,7 @@ struct PortalPagesController {
         }
         guard let organization else { throw AppError.notFound() }
         return try renderer.render(.portalService, theme: context.tenant.theme, ServiceView(
-            layout: context.layout(title: "Your service", current: "/portal/service"),
+            layout: context.layout(title: "Your service", current: PortalRoutes.service.path),
             plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
             address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
             equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
@@ -141,7 +141,7 @@ struct PortalPagesController {
         }
         let branding = context.tenant.branding
         return try renderer.render(.portalSupport, theme: context.tenant.theme, SupportView(
-            layout: context.layout(title: "Support", current: "/portal/support"),
+            layout: context.layout(title: "Support", current: PortalRoutes.support.path),
             faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
             supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours, websiteUrl: branding.websiteUrl))
     }

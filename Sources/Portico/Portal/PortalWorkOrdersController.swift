@@ -5,28 +5,30 @@ import Postgres
 
 /// The subscriber's work orders: list with search and filters, new (draft or submit), detail
 /// with live updates, edit until approved, history (+ CSV), cancel, reopen, comments.
+/// It reads and writes only through `service` (which opens the transactions); `files` is where
+/// refused uploads are deleted from and downloads are read.
 struct PortalWorkOrdersController {
-    let dependencies: AppDependencies
-    var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
-    var renderer: PageRenderer { dependencies.renderer }
-    var receiver: AttachmentReceiver { AttachmentReceiver(dependencies: dependencies) }
+    let service: CustomerWorkOrders
+    let renderer: PageRenderer
+    let receiver: AttachmentReceiver
+    let files: any BlobStore
     static let pageSize = 20
     static let chooseFilesAgain = "Your files were not kept because of the problems above. Please choose them again."
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal/work-orders", use: list)
-        group.get("portal/work-orders/new", use: newForm)
-        group.post("portal/work-orders", use: create)
-        group.get("portal/work-orders/:number", use: detail)
-        group.get("portal/work-orders/:number/edit", use: editForm)
-        group.post("portal/work-orders/:number/edit", use: edit)
-        group.post("portal/work-orders/:number/autosave", use: autosave)
-        group.get("portal/work-orders/:number/history", use: history)
-        group.get("portal/work-orders/:number/history.csv", use: historyCSV)
-        group.post("portal/work-orders/:number/cancel", use: cancel)
-        group.post("portal/work-orders/:number/reopen", use: reopen)
-        group.post("portal/work-orders/:number/comments", use: comment)
-        group.get("portal/work-orders/:number/attachments/:id", use: attachment)
+        group.get(PortalRoutes.workOrders, use: list)
+        group.get(PortalRoutes.newWorkOrder, use: newForm)
+        group.post(PortalRoutes.workOrders, use: create)
+        group.get(PortalRoutes.workOrder, use: detail)
+        group.get(PortalRoutes.workOrderEdit, use: editForm)
+        group.post(PortalRoutes.workOrderEdit, use: edit)
+        group.post(PortalRoutes.workOrderAutosave, use: autosave)
+        group.get(PortalRoutes.workOrderHistory, use: history)
+        group.get(PortalRoutes.workOrderHistoryCSV, use: historyCSV)
+        group.post(PortalRoutes.workOrderCancel, use: cancel)
+        group.post(PortalRoutes.workOrderReopen, use: reopen)
+        group.post(PortalRoutes.workOrderComments, use: comment)
+        group.get(PortalRoutes.workOrderAttachment, use: attachment)
     }
 
     static func number(_ context: CustomerRequestContext) throws -> Int {
@@ -76,10 +78,10 @@ struct PortalWorkOrdersController {
             }
             var components = URLComponents()
             components.queryItems = items
-            return "/portal/work-orders?" + (components.percentEncodedQuery ?? "")
+            return "\(PortalRoutes.workOrders.path)?" + (components.percentEncodedQuery ?? "")
         }
         let view = ListView(
-            layout: context.layout(title: "Work orders", current: "/portal/work-orders"),
+            layout: context.layout(title: "Work orders", current: PortalRoutes.workOrders.path),
             orders: orders.prefix(Self.pageSize).map { WorkOrderCard($0, today: today) }, total: total,
             filter: ["q": search ?? "", "from": from ?? "", "to": to ?? ""],
             statuses: [Option(value: "", label: "Any status", selected: status == nil)]
@@ -121,14 +123,11 @@ struct PortalWorkOrdersController {
 
     func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
                   order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {
-        let (categories, attached) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await WorkOrderCategories.active(in: tx),
-             try await order.asyncMap { try await dependencies.repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? [])
-        }
+        let (categories, attached) = try await service.formChoices(editing: order, tenant: context.tenant)
         let title = order.map { "Edit work order #\($0.number)" } ?? "New work order"
         let current = values["category"] ?? ""
         return FormPage(
-            layout: context.layout(title: title, current: "/portal/work-orders"),
+            layout: context.layout(title: title, current: PortalRoutes.workOrders.path),
             form: FormView(FormState(values: values, errors: errors, message: message)),
             categories: [Option(value: "", label: "Choose a category", selected: current.isEmpty)]
                 + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText) }
@@ -139,21 +138,19 @@ struct PortalWorkOrdersController {
                 } ?? []),
             priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["priority"] ?? "normal")) },
             editing: order != nil, number: order?.number, version: order?.version, loadedAt: ISODates.format(Date()),
-            action: order.map { "/portal/work-orders/\($0.number)/edit" } ?? "/portal/work-orders",
+            action: order.map { PortalRoutes.workOrderEdit($0.number) } ?? PortalRoutes.workOrders.path,
             canSubmit: order == nil || order?.status == .draft, emailVerified: context.customer.emailVerified,
             isDraft: order == nil || order?.status == .draft,
-            autosaveUrl: order.flatMap { $0.status == .draft ? "/portal/work-orders/\($0.number)/autosave" : nil },
+            autosaveUrl: order.flatMap { $0.status == .draft ? PortalRoutes.workOrderAutosave($0.number) : nil },
             conflict: conflict,
-            attachments: order.map { order in attached.map { AttachmentView($0, base: "/portal/work-orders/\(order.number)") } } ?? [],
+            attachments: order.map { order in attached.map { AttachmentView($0, base: PortalRoutes.workOrder(order.number)) } } ?? [],
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attached.count), canAttach: attached.count < WorkOrderAttachments.perOrder,
             acceptedFiles: Self.acceptedFiles
         )
     }
 
     @Sendable func newForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let address = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx)?.serviceAddress ?? ""
-        }
+        let address = try await service.serviceAddress(customer: context.customer, tenant: context.tenant)
         let page = try await formPage(context, values: ["priority": "normal", "quantity": "1", "service_location": address])
         return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page)
     }
@@ -185,16 +182,16 @@ struct PortalWorkOrdersController {
         if form.flag("autosave") {
             // The form's script saving a new draft for the first time: it continues on the edit URL.
             // It sends text only; files come with the form itself.
-            await posted.discard(dependencies, tenant: context.tenant.id)
+            await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
             let order = try await service.create(input, submit: false, customer: context.customer, tenant: context.tenant)
-            let body = "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"/portal/work-orders/\(order.number)/edit\",\"autosave_url\":\"/portal/work-orders/\(order.number)/autosave\"}"
+            let body = "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"\(PortalRoutes.workOrderEdit(order.number))\",\"autosave_url\":\"\(PortalRoutes.workOrderAutosave(order.number))\"}"
             return Response(status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         do {
-            let order = try await posted.using(dependencies, tenant: context.tenant.id) {
+            let order = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.create(input, submit: submit, customer: context.customer, tenant: context.tenant, attachments: posted.attachments)
             }
-            return Redirect(to: submit ? "/portal/work-orders/\(order.number)?submitted=1" : "/portal/work-orders/\(order.number)/edit?saved=1").response
+            return Redirect(to: submit ? "\(PortalRoutes.workOrder(order.number))?submitted=1" : "\(PortalRoutes.workOrderEdit(order.number))?saved=1").response
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
             let errors = Self.errors(error, files: posted.files)
             let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
@@ -228,11 +225,8 @@ struct PortalWorkOrdersController {
 
     /// The order (404 unless it is this organization's) and how many files the subscriber sees on it.
     func orderAndAttachmentCount(_ number: Int, context: CustomerRequestContext) async throws -> (WorkOrder, Int) {
-        let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
-        let count = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx).count
-        }
-        return (order, count)
+        let (order, files) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
+        return (order, files.count)
     }
 
     @Sendable func edit(_ request: Request, context: CustomerRequestContext) async throws -> Response {
@@ -246,23 +240,21 @@ struct PortalWorkOrdersController {
         let form = posted.fields
         let input = WorkOrderInput(form: form)
         guard let version = Int(form.text("version")) else {
-            await posted.discard(dependencies, tenant: context.tenant.id)
+            await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
             throw AppError(.badRequest, code: "missing_version", "The form is incomplete (its version is missing). Reload the page and try again.")
         }
         let submit = form.text("action") == "submit"
         do {
-            let order = try await posted.using(dependencies, tenant: context.tenant.id) {
+            let order = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.edit(number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant,
                                        attachments: posted.attachments)
             }
-            return Redirect(to: "/portal/work-orders/\(order.number)?\(submit ? "submitted" : "updated")=1").response
+            return Redirect(to: "\(PortalRoutes.workOrder(order.number))?\(submit ? "submitted" : "updated")=1").response
         } catch let error as AppError where error.code == "version_conflict" {
             // Show what changed since the form was loaded, and keep what the person typed.
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
             let loadedAt = ISODates.parse(form.text("loaded_at")) ?? .distantPast
-            let changes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
-            }.filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+            let changes = try await service.history(of: order, tenant: context.tenant).filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
             if order.status.isLockedForCustomer { throw CustomerWorkOrders.locked(order) }
             let page = try await formPage(context, values: input.values, message: error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain),
                                           order: order, conflict: changes)
@@ -362,7 +354,7 @@ struct PortalWorkOrdersController {
 
     func detailView(_ detail: CustomerWorkOrders.Detail, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) -> DetailView {
         let (order, history, comments, attachments, technician) = (detail.order, detail.history, detail.comments, detail.attachments, detail.technician)
-        var layout = context.layout(title: "Work order #\(order.number)", current: "/portal/work-orders")
+        var layout = context.layout(title: "Work order #\(order.number)", current: PortalRoutes.workOrders.path)
         layout.notice = notice
         layout.printable = true
         let completedRecently = order.status == .completed && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
@@ -375,11 +367,11 @@ struct PortalWorkOrdersController {
             timeline: history.filter { $0.field == "status" }.map { HistoryEntry($0, viewer: context.customer.id) },
             comments: comments.map { CommentView(author: $0.authorId == context.customer.id ? "You" : $0.authorName, when: DisplayDate.dateTime($0.createdAt),
                                                  body: $0.body, fromStaff: $0.authorKind == "staff") },
-            attachments: attachments.map { AttachmentView($0, base: "/portal/work-orders/\(order.number)") },
+            attachments: attachments.map { AttachmentView($0, base: PortalRoutes.workOrder(order.number)) },
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
             canAttach: attachments.count < WorkOrderAttachments.perOrder, acceptedFiles: Self.acceptedFiles,
             form: FormView(form), supportEmail: context.tenant.branding.supportEmail, supportPhone: context.tenant.branding.supportPhone,
-            eventsUrl: "/portal/events?work_order=\(order.number)"
+            eventsUrl: "\(PortalRoutes.events.path)?work_order=\(order.number)"
         )
     }
 
@@ -406,7 +398,7 @@ struct PortalWorkOrdersController {
         do {
             let order = try await service.cancel(number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
                                                  customer: context.customer, tenant: context.tenant)
-            return Redirect(to: "/portal/work-orders/\(order.number)?updated=1").response
+            return Redirect(to: "\(PortalRoutes.workOrder(order.number))?updated=1").response
         } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
             return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
         }
@@ -418,7 +410,7 @@ struct PortalWorkOrdersController {
         do {
             let order = try await service.reopen(number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
                                                  customer: context.customer, tenant: context.tenant)
-            return Redirect(to: "/portal/work-orders/\(order.number)?updated=1").response
+            return Redirect(to: "\(PortalRoutes.workOrder(order.number))?updated=1").response
         } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
             return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
         }
@@ -435,11 +427,11 @@ struct PortalWorkOrdersController {
         }
         let form = posted.fields
         do {
-            _ = try await posted.using(dependencies, tenant: context.tenant.id) {
+            _ = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.comment(number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant,
                                           attachments: posted.attachments)
             }
-            return Redirect(to: "/portal/work-orders/\(number)#comments").response
+            return Redirect(to: "\(PortalRoutes.workOrder(number))#comments").response
         } catch let error as AppError where error.kind == .validation {
             var error = error
             if !posted.files.isEmpty && error.fields["attachments"] == nil { error.fields["attachments"] = Self.chooseFilesAgain }
@@ -453,15 +445,8 @@ struct PortalWorkOrdersController {
         guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
               let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("file") }
-        let repositories = dependencies.repositories
-        let organization = context.customer.organizationId
-        let me = context.customer.id
-        let record = try await dependencies.pool.withTenant(context.tenant.id) { tx -> AttachmentRecord? in
-            guard let order = try await repositories.workOrders.find(number: number, organization: organization, draftsOf: me, in: tx) else { return nil }
-            return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)
-        }
-        guard let record else { throw AppError.notFound("file") }
-        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+        let record = try await service.attachment(id, of: number, customer: context.customer, tenant: context.tenant)
+        return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
     }
 
     // MARK: History
@@ -475,14 +460,12 @@ struct PortalWorkOrdersController {
     }
 
     func customerHistory(_ order: WorkOrder, context: CustomerRequestContext) async throws -> [HistoryEntry] {
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.workOrders.history(of: order.id, in: tx)
-        }.filter { $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+        try await service.history(of: order, tenant: context.tenant).filter { $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
     }
 
     @Sendable func history(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
-        let view = HistoryView(layout: context.layout(title: "History of #\(order.number)", current: "/portal/work-orders"),
+        let view = HistoryView(layout: context.layout(title: "History of #\(order.number)", current: PortalRoutes.workOrders.path),
                                number: order.number, title: order.title, entries: try await customerHistory(order, context: context))
         return try renderer.render(.portalWorkOrdersHistory, theme: context.tenant.theme, view)
     }

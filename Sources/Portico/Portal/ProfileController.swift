@@ -11,14 +11,14 @@ struct ProfileController {
     var accounts: CustomerAccounts { CustomerAccounts(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
-        group.get("portal/profile", use: show)
-        group.post("portal/profile", use: saveDetails)
-        group.post("portal/profile/email", use: changeEmail)
-        group.post("portal/profile/password", use: changePassword)
-        group.post("portal/profile/notifications", use: saveNotifications)
-        group.post("portal/profile/members", use: inviteMember)
-        group.post("portal/profile/sessions/sign-out-others", use: signOutOthers)
-        group.post("portal/profile/sessions/:id/sign-out", use: signOutDevice)
+        group.get(PortalRoutes.profile, use: show)
+        group.post(PortalRoutes.profile, use: saveDetails)
+        group.post(PortalRoutes.profileEmail, use: changeEmail)
+        group.post(PortalRoutes.profilePassword, use: changePassword)
+        group.post(PortalRoutes.profileNotifications, use: saveNotifications)
+        group.post(PortalRoutes.profileMembers, use: inviteMember)
+        group.post(PortalRoutes.profileSessionsSignOutOthers, use: signOutOthers)
+        group.post(PortalRoutes.profileSessionSignOut, use: signOutDevice)
     }
 
     static let devicesExplanation = "Browsers and apps signed in to your account. Changing your password signs out every other device; "
@@ -63,7 +63,7 @@ struct ProfileController {
              try await DeletionRequests.pending(for: context.customer.id, in: tx))
         }
         guard let customer, let organization else { throw AppError.notFound() }
-        var layout = context.layout(title: "Profile", current: "/portal/profile")
+        var layout = context.layout(title: "Profile", current: PortalRoutes.profile.path)
         layout.notice = notice
         let isOwner = customer.role == .owner
         let joined = members.filter { $0.status != .pending && $0.id != customer.id }
@@ -82,7 +82,7 @@ struct ProfileController {
             notifications: NotificationPreferences.Group.allCases.map {
                 View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
             },
-            devices: DeviceListView(signedIn, base: "/portal/profile/sessions", explanation: Self.devicesExplanation),
+            devices: DeviceListView(signedIn, signOut: PortalRoutes.profileSessionSignOut, signOutOthers: PortalRoutes.profileSessionsSignOutOthers, explanation: Self.devicesExplanation),
             deletionRequested: deletionRequested.map(DisplayDate.dateTime),
             mustHandOver: isOwner && !joined.isEmpty
         )
@@ -197,7 +197,7 @@ struct ProfileController {
                                                                                    origin: origin(request, context))
         switch result {
         case .signedOutHere:
-            var response = Redirect(to: "/portal/login").response
+            var response = Redirect(to: PortalRoutes.login.path).response
             response.setCookie(dependencies.cookies.clearSession())
             return response
         case .signedOut(let label):

@@ -89,7 +89,7 @@ struct StatusPageController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("status", use: status)
+        group.get(PublicRoutes.status, use: status)
     }
 
     @MustacheView

@@ -7,15 +7,13 @@ import Postgres
 /// `/portal/unsubscribe/{customer}/{group}/{key}`: the link in `List-Unsubscribe`. GET shows
 /// a confirmation button; POST (the button, or a mail client's RFC 8058 one-click request)
 /// mutes that group of notification mail. The per-subscriber key in the URL authenticates it,
-/// so it needs no session and is exempt from the CSRF token check.
+/// so it needs no session and is registered outside the CSRF token check.
 struct UnsubscribeController {
     let dependencies: AppDependencies
 
-    static let pathPrefix = "/portal/unsubscribe/"
-
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("portal/unsubscribe/:customer/:group/:key", use: confirm)
-        group.post("portal/unsubscribe/:customer/:group/:key", use: unsubscribe)
+        group.get(PortalRoutes.unsubscribe, use: confirm)
+        group.post(PortalRoutes.unsubscribe, use: unsubscribe)
     }
 
     @MustacheView
@@ -62,6 +60,6 @@ struct UnsubscribeController {
         return try dependencies.renderer.render(.portalUnsubscribe, theme: context.tenant.theme, View(
             layout: .portal(context, title: "Unsubscribed", current: ""), heading: "You are unsubscribed",
             paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). You can turn them on again in your profile."],
-            actionUrl: "/portal/profile", actionLabel: "Open your profile", formAction: nil))
+            actionUrl: PortalRoutes.profile.path, actionLabel: "Open your profile", formAction: nil))
     }
 }

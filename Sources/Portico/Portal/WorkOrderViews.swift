@@ -15,7 +15,7 @@ struct WorkOrderCard: Sendable {
     let overdue: Bool
     let href: String
 
-    init(_ order: WorkOrder, today: String, base: String = "/portal/work-orders") {
+    init(_ order: WorkOrder, today: String, base: String = PortalRoutes.workOrders.path) {
         number = order.number
         title = order.title
         status = order.status.rawValue

@@ -10,8 +10,8 @@ struct ReportsController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/reports", use: page)
-        group.get("admin/reports/:file", use: download)
+        group.get(ConsoleRoutes.reports, use: page)
+        group.get(ConsoleRoutes.report, use: download)
     }
 
     @MustacheView
@@ -42,9 +42,9 @@ struct ReportsController {
             for report in TenantReports.all { tables.append(try await report.build(filter, tx)) }
             return (tables, try await WorkOrderCategories.all(in: tx).map(\.name))
         }
-        let view = View(layout: context.layout(title: "Reports", current: "/admin/reports"), from: filter.from, to: filter.to,
+        let view = View(layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
                         categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
-                        reports: tables.map { ReportView($0, csvBase: "/admin/reports", query: filter.query) })
+                        reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
         return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 

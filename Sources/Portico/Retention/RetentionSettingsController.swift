@@ -10,8 +10,8 @@ struct RetentionSettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings/retention", use: show)
-        group.post("admin/settings/retention", use: save)
+        group.get(ConsoleRoutes.settingsRetention, use: show)
+        group.post(ConsoleRoutes.settingsRetention, use: save)
     }
 
     @MustacheView
@@ -31,7 +31,7 @@ struct RetentionSettingsController {
         let (settings, runs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await RetentionSettings.load(in: tx), try await RetentionJob.recentRuns(limit: 20, in: tx))
         }
-        var layout = context.layout(title: "Data retention", current: "/admin/settings")
+        var layout = context.layout(title: "Data retention", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let defaults = RetentionSettings()
         return try dependencies.renderer.render(.adminSettingsRetention, theme: context.tenant.theme, View(

@@ -10,8 +10,8 @@ struct APIAccessSettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings/api-access", use: show)
-        group.post("admin/settings/api-access", use: save)
+        group.get(ConsoleRoutes.settingsAPIAccess, use: show)
+        group.post(ConsoleRoutes.settingsAPIAccess, use: save)
     }
 
     @MustacheView
@@ -26,12 +26,12 @@ struct APIAccessSettingsController {
     func render(_ context: StaffRequestContext, text: String? = nil, form: FormState = FormState(), notice: String? = nil,
                 status: HTTPResponse.Status = .ok) async throws -> HTML {
         let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await support.repository.apiCORSOrigins(in: tx) }
-        var layout = context.layout(title: "API access", current: "/admin/settings")
+        var layout = context.layout(title: "API access", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let values = ["origins": text ?? stored.origins.joined(separator: "\n")]
         return try dependencies.renderer.render(.adminSettingsApiAccess, theme: context.tenant.theme, View(
             layout: layout, form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
-            maximum: CORSOrigins.maximum, origins: stored.origins, apiBase: context.tenant.url("/api/v1")), status: status)
+            maximum: CORSOrigins.maximum, origins: stored.origins, apiBase: context.tenant.url(SubscriberAPIRoutes.base)), status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -54,7 +54,7 @@ struct APIAccessSettingsController {
                                             details: ["added": added.joined(separator: " "), "removed": removed.joined(separator: " ")], in: tx)
                 }
             }
-            return Redirect(to: "/admin/settings/api-access?done=saved").response
+            return Redirect(to: "\(ConsoleRoutes.settingsAPIAccess.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
             return try await render(context, text: String(text.prefix(10_000)), form: FormState(errors: error.fields, message: nil),
                                     status: error.status).response(from: request, context: context)

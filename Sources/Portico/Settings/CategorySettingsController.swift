@@ -16,14 +16,14 @@ struct CategorySettingsController {
                            "reactivated": "Category reactivated.", "deleted": "Category deleted."]
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings/categories", use: list)
-        group.post("admin/settings/categories", use: create)
-        group.get("admin/settings/categories/:id", use: edit)
-        group.post("admin/settings/categories/:id", use: update)
-        group.post("admin/settings/categories/:id/move", use: move)
-        group.post("admin/settings/categories/:id/deactivate", use: deactivate)
-        group.post("admin/settings/categories/:id/reactivate", use: reactivate)
-        group.post("admin/settings/categories/:id/delete", use: delete)
+        group.get(ConsoleRoutes.settingsCategories, use: list)
+        group.post(ConsoleRoutes.settingsCategories, use: create)
+        group.get(ConsoleRoutes.settingsCategory, use: edit)
+        group.post(ConsoleRoutes.settingsCategory, use: update)
+        group.post(ConsoleRoutes.settingsCategoryMove, use: move)
+        group.post(ConsoleRoutes.settingsCategoryDeactivate, use: deactivate)
+        group.post(ConsoleRoutes.settingsCategoryReactivate, use: reactivate)
+        group.post(ConsoleRoutes.settingsCategoryDelete, use: delete)
     }
 
     /// Name and help text from the form, or every problem with them.
@@ -65,7 +65,7 @@ struct CategorySettingsController {
             for category in categories { usage[category.name] = try await repository.ordersUsing(category: category.name, in: tx) }
             return (categories, usage)
         }
-        var layout = context.layout(title: "Work-order categories", current: "/admin/settings")
+        var layout = context.layout(title: "Work-order categories", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = categories.enumerated().map { index, category in
             let used = usage[category.name] ?? 0
@@ -90,7 +90,7 @@ struct CategorySettingsController {
                 try await support.audit(context, request, action: "settings.category_created", targetKind: "work_order_category",
                                         targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
             }
-            return Redirect(to: "/admin/settings/categories?done=added").response
+            return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=added").response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -113,7 +113,7 @@ struct CategorySettingsController {
         guard let category else { throw AppError.notFound("category") }
         let shown = values ?? ["name": category.name, "help_text": category.helpText]
         return try dependencies.renderer.render(.adminSettingsCategory, theme: context.tenant.theme, EditView(
-            layout: context.layout(title: "Edit category", current: "/admin/settings"),
+            layout: context.layout(title: "Edit category", current: ConsoleRoutes.settings.path),
             form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
             id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
     }
@@ -136,7 +136,7 @@ struct CategorySettingsController {
                 try await support.audit(context, request, action: "settings.category_updated", targetKind: "work_order_category",
                                         targetId: id.uuidString.lowercased(), details: details, in: tx)
             }
-            return Redirect(to: "/admin/settings/categories?done=saved").response
+            return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                                         status: error.status).response(from: request, context: context)
@@ -151,7 +151,7 @@ struct CategorySettingsController {
             try await support.audit(context, request, action: "settings.category_moved", targetKind: "work_order_category",
                                     targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
         }
-        return Redirect(to: "/admin/settings/categories?done=moved").response
+        return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=moved").response
     }
 
     func setActive(_ active: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> Response {
@@ -162,7 +162,7 @@ struct CategorySettingsController {
             try await support.audit(context, request, action: active ? "settings.category_reactivated" : "settings.category_deactivated",
                                     targetKind: "work_order_category", targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
         }
-        return Redirect(to: "/admin/settings/categories?done=\(active ? "reactivated" : "deactivated")").response
+        return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=\(active ? "reactivated" : "deactivated")").response
     }
 
     @Sendable func deactivate(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -187,7 +187,7 @@ struct CategorySettingsController {
                 try await support.audit(context, request, action: "settings.category_deleted", targetKind: "work_order_category",
                                         targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
             }
-            return Redirect(to: "/admin/settings/categories?done=deleted").response
+            return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=deleted").response
         } catch let error as AppError where error.kind == .conflict {
             return try await renderList(context, form: FormState(message: error.message), status: error.status).response(from: request, context: context)
         }

@@ -13,12 +13,12 @@ struct FAQSettingsController {
     static let messages = ["added": "Question added.", "saved": "Question saved.", "moved": "Order changed.", "deleted": "Question deleted."]
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings/faq", use: list)
-        group.post("admin/settings/faq", use: create)
-        group.get("admin/settings/faq/:id", use: edit)
-        group.post("admin/settings/faq/:id", use: update)
-        group.post("admin/settings/faq/:id/move", use: move)
-        group.post("admin/settings/faq/:id/delete", use: delete)
+        group.get(ConsoleRoutes.settingsFAQ, use: list)
+        group.post(ConsoleRoutes.settingsFAQ, use: create)
+        group.get(ConsoleRoutes.settingsFAQEntry, use: edit)
+        group.post(ConsoleRoutes.settingsFAQEntry, use: update)
+        group.post(ConsoleRoutes.settingsFAQEntryMove, use: move)
+        group.post(ConsoleRoutes.settingsFAQEntryDelete, use: delete)
     }
 
     static func parse(_ form: FormFields) throws -> (question: String, answer: String) {
@@ -45,7 +45,7 @@ struct FAQSettingsController {
     func renderList(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
                     status: HTTPResponse.Status = .ok) async throws -> HTML {
         let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
-        var layout = context.layout(title: "Frequently asked questions", current: "/admin/settings")
+        var layout = context.layout(title: "Frequently asked questions", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
             ListView.Row(id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
@@ -68,7 +68,7 @@ struct FAQSettingsController {
                 try await support.audit(context, request, action: "settings.faq_created", targetKind: "faq_entry",
                                         targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
-            return Redirect(to: "/admin/settings/faq?done=added").response
+            return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=added").response
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -89,7 +89,7 @@ struct FAQSettingsController {
         guard let entry else { throw AppError.notFound("question") }
         let shown = values ?? ["question": entry.question, "answer": entry.answer]
         return try dependencies.renderer.render(.adminSettingsFaqEntry, theme: context.tenant.theme, EditView(
-            layout: context.layout(title: "Edit question", current: "/admin/settings"),
+            layout: context.layout(title: "Edit question", current: ConsoleRoutes.settings.path),
             form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), id: entry.id.uuidString.lowercased()), status: status)
     }
 
@@ -107,7 +107,7 @@ struct FAQSettingsController {
                 try await support.audit(context, request, action: "settings.faq_updated", targetKind: "faq_entry",
                                         targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
-            return Redirect(to: "/admin/settings/faq?done=saved").response
+            return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
             return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                                         status: error.status).response(from: request, context: context)
@@ -122,7 +122,7 @@ struct FAQSettingsController {
             try await support.audit(context, request, action: "settings.faq_moved", targetKind: "faq_entry",
                                     targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
         }
-        return Redirect(to: "/admin/settings/faq?done=moved").response
+        return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=moved").response
     }
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -134,6 +134,6 @@ struct FAQSettingsController {
             try await support.audit(context, request, action: "settings.faq_deleted", targetKind: "faq_entry",
                                     targetId: id.uuidString.lowercased(), details: ["question": String(entry.question.prefix(100))], in: tx)
         }
-        return Redirect(to: "/admin/settings/faq?done=deleted").response
+        return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=deleted").response
     }
 }

@@ -14,11 +14,11 @@ struct NoticeSettingsController {
     static let messages = ["added": "Notice created.", "saved": "Notice saved.", "resolved": "Notice resolved: it moves to the status page’s history."]
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings/notices", use: list)
-        group.post("admin/settings/notices", use: create)
-        group.get("admin/settings/notices/:id", use: edit)
-        group.post("admin/settings/notices/:id", use: update)
-        group.post("admin/settings/notices/:id/resolve", use: resolve)
+        group.get(ConsoleRoutes.settingsNotices, use: list)
+        group.post(ConsoleRoutes.settingsNotices, use: create)
+        group.get(ConsoleRoutes.settingsNotice, use: edit)
+        group.post(ConsoleRoutes.settingsNotice, use: update)
+        group.post(ConsoleRoutes.settingsNoticeResolve, use: resolve)
     }
 
     static func kinds(_ selected: String) -> [Option] {
@@ -53,7 +53,7 @@ struct NoticeSettingsController {
     func renderList(_ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
                     status: HTTPResponse.Status = .ok) async throws -> HTML {
         let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notices(in: tx) }
-        var layout = context.layout(title: "Service notices", current: "/admin/settings")
+        var layout = context.layout(title: "Service notices", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? ["kind": "outage", "starts_at": NoticeInput.formatTime(Date())]
         let rows = notices.map { notice in
@@ -84,7 +84,7 @@ struct NoticeSettingsController {
                 try await support.audit(context, request, action: "settings.notice_created", targetKind: "service_notice",
                                         targetId: notice.id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
-            return Redirect(to: "/admin/settings/notices?done=added").response
+            return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=added").response
         } catch let error as AppError where error.kind == .validation {
             return try await renderList(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                                         status: error.status).response(from: request, context: context)
@@ -108,7 +108,7 @@ struct NoticeSettingsController {
         let shown = values ?? ["kind": notice.kind, "title": notice.title, "body": notice.body, "starts_at": NoticeInput.formatTime(notice.startsAt),
                                "ends_at": notice.endsAt.map(NoticeInput.formatTime) ?? ""]
         return try dependencies.renderer.render(.adminSettingsNotice, theme: context.tenant.theme, EditView(
-            layout: context.layout(title: "Edit notice", current: "/admin/settings"),
+            layout: context.layout(title: "Edit notice", current: ConsoleRoutes.settings.path),
             form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
             id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
             resolvedAt: notice.resolvedAt.map { DisplayDate.dateTime($0) }), status: status)
@@ -128,7 +128,7 @@ struct NoticeSettingsController {
                 try await support.audit(context, request, action: "settings.notice_updated", targetKind: "service_notice",
                                         targetId: id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
-            return Redirect(to: "/admin/settings/notices?done=saved").response
+            return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
             return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                                         status: error.status).response(from: request, context: context)
@@ -145,6 +145,6 @@ struct NoticeSettingsController {
             try await support.audit(context, request, action: "settings.notice_resolved", targetKind: "service_notice",
                                     targetId: id.uuidString.lowercased(), details: ["title": String(notice.title.prefix(100))], in: tx)
         }
-        return Redirect(to: "/admin/settings/notices?done=resolved").response
+        return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=resolved").response
     }
 }

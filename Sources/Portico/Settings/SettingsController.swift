@@ -42,9 +42,9 @@ struct SettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/settings", use: index)
-        group.get("admin/settings/security", use: security)
-        group.post("admin/settings/security", use: saveSecurity)
+        group.get(ConsoleRoutes.settings, use: index)
+        group.get(ConsoleRoutes.settingsSecurity, use: security)
+        group.post(ConsoleRoutes.settingsSecurity, use: saveSecurity)
     }
 
     @MustacheView
@@ -63,27 +63,27 @@ struct SettingsController {
         }
         let active = categories.filter(\.active).count
         let sections: [IndexView.Section] = [
-            .init(title: "Work-order categories", href: "/admin/settings/categories",
+            .init(title: "Work-order categories", href: ConsoleRoutes.settingsCategories.path,
                   summary: "\(active) offered to subscribers\(categories.count > active ? ", \(categories.count - active) inactive" : "")."),
-            .init(title: "Frequently asked questions", href: "/admin/settings/faq", summary: "\(faq.count) on the subscribers’ support page."),
-            .init(title: "Service notices", href: "/admin/settings/notices",
+            .init(title: "Frequently asked questions", href: ConsoleRoutes.settingsFAQ.path, summary: "\(faq.count) on the subscribers’ support page."),
+            .init(title: "Service notices", href: ConsoleRoutes.settingsNotices.path,
                   summary: notices.isEmpty ? "No notice is showing right now." : "\(notices.count) showing now on the status page and dashboards."),
-            .init(title: "Email notifications", href: "/admin/settings/notifications", summary: "Which emails subscribers receive."),
-            .init(title: "Session and security", href: "/admin/settings/security",
+            .init(title: "Email notifications", href: ConsoleRoutes.settingsNotifications.path, summary: "Which emails subscribers receive."),
+            .init(title: "Session and security", href: ConsoleRoutes.settingsSecurity.path,
                   summary: "Staff signed out after \(security.staffIdleMinutes) idle minutes; two-factor sign-in \(security.requireStaffTotp ? "required" : "optional") for staff."),
-            .init(title: "API access", href: "/admin/settings/api-access",
+            .init(title: "API access", href: ConsoleRoutes.settingsAPIAccess.path,
                   summary: corsOrigins.isEmpty ? "No browser origin may call the API (cross-origin access off)."
                       : "\(corsOrigins.origins.count) browser origin(s) may call the API."),
-            .init(title: "Data retention", href: "/admin/settings/retention",
+            .init(title: "Data retention", href: ConsoleRoutes.settingsRetention.path,
                   summary: "How long the audit log, emails, drafts and webhook deliveries are kept, and what was removed lately."),
-            .init(title: "Staff", href: "/admin/staff", summary: "Invite staff, change roles, deactivate accounts."),
-            .init(title: "Branding", href: "/admin/branding", summary: "Logo, colours and texts of the portal and emails."),
-            .init(title: "Domains", href: "/admin/domains", summary: "Custom domains and the primary one used in email links."),
-            .init(title: "API keys", href: "/admin/api-keys", summary: "Keys for your billing or CRM system to sync accounts and work orders."),
-            .init(title: "Webhooks", href: "/admin/webhooks", summary: "Signed event POSTs to your billing or CRM system, with a delivery log."),
+            .init(title: "Staff", href: ConsoleRoutes.staff.path, summary: "Invite staff, change roles, deactivate accounts."),
+            .init(title: "Branding", href: ConsoleRoutes.branding.path, summary: "Logo, colours and texts of the portal and emails."),
+            .init(title: "Domains", href: ConsoleRoutes.domains.path, summary: "Custom domains and the primary one used in email links."),
+            .init(title: "API keys", href: ConsoleRoutes.apiKeys.path, summary: "Keys for your billing or CRM system to sync accounts and work orders."),
+            .init(title: "Webhooks", href: ConsoleRoutes.webhooks.path, summary: "Signed event POSTs to your billing or CRM system, with a delivery log."),
         ]
         return try dependencies.renderer.render(.adminSettingsIndex, theme: context.tenant.theme,
-                                                IndexView(layout: context.layout(title: "Settings", current: "/admin/settings"), sections: sections))
+                                                IndexView(layout: context.layout(title: "Settings", current: ConsoleRoutes.settings.path), sections: sections))
     }
 
     @MustacheView
@@ -106,7 +106,7 @@ struct SettingsController {
         let stored = ["staff_idle_minutes": String(settings.staffIdleMinutes), "customer_idle_hours": String(settings.customerIdleHours),
                       "remember_me_days": String(settings.rememberMeDays), "require_staff_totp": settings.requireStaffTotp ? "yes" : "no"]
         let shown = values ?? stored
-        var layout = context.layout(title: "Session and security", current: "/admin/settings")
+        var layout = context.layout(title: "Session and security", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         return try dependencies.renderer.render(.adminSettingsSecurity, theme: context.tenant.theme, SecurityView(
             layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
@@ -136,7 +136,7 @@ struct SettingsController {
                 try await support.audit(context, request, action: "settings.security_changed", targetKind: "tenant_settings",
                                         targetId: context.tenant.id.description, details: details, in: tx)
             }
-            return Redirect(to: "/admin/settings/security?done=saved").response
+            return Redirect(to: "\(ConsoleRoutes.settingsSecurity.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
             return try await renderSecurity(context, values: FormState.keeping(form).values,
                                             form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),

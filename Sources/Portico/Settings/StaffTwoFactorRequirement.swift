@@ -6,7 +6,7 @@ import Hummingbird
 struct StaffTwoFactorRequirement: RouterMiddleware {
     typealias Context = StaffRequestContext
 
-    static let enrolPath = "/admin/account"
+    static let enrolPath = ConsoleRoutes.account.path
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let session = context.auth.session

@@ -26,7 +26,7 @@ public struct CustomerTasks: Sendable {
             if try await repositories.tasks.markDone(id, by: customer.id, note: note, in: tx) {
                 try await StaffNotices(dependencies: dependencies).send(
                     subject: "Task done: \(task.title)", message: "\(customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
-                    link: tenant.url("/admin"), tenant: tenant, in: tx)
+                    link: tenant.url(ConsoleRoutes.home.path), tenant: tenant, in: tx)
                 try await repositories.audit.record(.init(
                     actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "task.done",
                     targetKind: "task", targetId: id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)

@@ -72,7 +72,7 @@ public struct StaffTasks: Sendable {
             let mail = SubscriberMail(outbox: dependencies.outbox)
             for member in recipients {
                 try await mail.send(.taskAssigned, to: member, tenant: tenant, values: [
-                    "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": tenant.url("/portal/tasks"),
+                    "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": tenant.url(PortalRoutes.tasks.path),
                 ], in: tx)
             }
             return task

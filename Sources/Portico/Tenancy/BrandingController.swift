@@ -4,8 +4,8 @@ import Hummingbird
 /// tenant's own stylesheet), each with an ETag so browsers revalidate cheaply.
 struct BrandingController {
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("branding.css", use: brandingCSS)
-        group.get("custom.css", use: customCSS)
+        group.get(PublicRoutes.brandingCSS, use: brandingCSS)
+        group.get(PublicRoutes.customCSS, use: customCSS)
     }
 
     @Sendable func brandingCSS(_ request: Request, context: TenantRequestContext) async throws -> Response {

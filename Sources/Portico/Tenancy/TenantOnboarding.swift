@@ -24,6 +24,8 @@ public struct OnboardedTenant: Sendable {
     public let adminStaffID: UUID
     /// The one-time link the first admin uses to set a password.
     public let adminSetupLink: String
+    /// Its token, for the invitation email.
+    public let adminSetupToken: String
 }
 
 /// Creates a tenant with everything it needs in one transaction: the tenant, its custom domain
@@ -97,34 +99,32 @@ public struct TenantOnboarding: Sendable {
         let adminEmail = EmailAddress.normalize(request.adminEmail)!
         let domain = request.customDomain.flatMap(HostName.normalize)
         let setupToken = SecureRandom.token()
-        let result = try await pool.withTransaction { transaction in
-            let tenant: Tenant
+        let result = try await pool.withNewTenant(create: { transaction in
             do {
-                tenant = try await transaction.first("""
+                return try await transaction.first("""
                     INSERT INTO tenants (slug, name) VALUES (\(request.slug), \(name))
                     RETURNING \(PostgresTenantStore.tenantColumns)
                     """)!.decode(Tenant.self)
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {
                 throw AppError(.conflict, code: "slug_taken", "A tenant with the slug '\(request.slug)' already exists.", fields: ["slug": "already taken"])
             }
-            // The rest is tenant-owned: scope the transaction to the new tenant.
-            try await transaction.execute("SELECT set_config('app.tenant_id', \(tenant.id), true)")
-            let scoped = TenantTransaction(tenant: tenant.id, base: transaction)
+        }, tenant: \.id, then: { tenant, scoped in
+            // The rest is tenant-owned, in the same transaction scoped to the new tenant.
             var customDomain: TenantDomain?
             if let domain {
-                let taken = try await transaction.scalar("""
+                let taken = try await scoped.scalar("""
                     SELECT count(*)::int FROM tenant_domains WHERE domain = \(domain) AND verified_at IS NOT NULL
                     """, as: Int.self) ?? 0
                 if taken > 0 {
                     throw AppError(.conflict, code: "domain_taken", "The domain \(domain) is already active for another tenant.", fields: ["domain": "already in use"])
                 }
-                customDomain = try await transaction.first("""
+                customDomain = try await scoped.first("""
                     INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
                     VALUES (\(tenant.id), \(domain), 'custom', \(DomainVerification.newToken()))
                     RETURNING *
                     """)!.decode(TenantDomain.self)
             }
-            try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(tenant.id), \(name))")
+            try await scoped.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(tenant.id), \(name))")
             try await WorkOrderCategories.seedDefaults(in: scoped)
             let admin = try await repositories.staff.create(email: adminEmail, name: "", role: .admin, status: .invited, passwordHash: nil, in: scoped)
             try await AccountTokens.insert(
@@ -135,12 +135,12 @@ public struct TenantOnboarding: Sendable {
                 actorKind: "operator", actorLabel: "onboarding", action: "tenant.created", targetKind: "tenant", targetId: tenant.slug
             ), in: scoped)
             return (tenant, customDomain, admin.id)
-        }
+        })
         let platformHost = "\(request.slug).\(configuration.baseDomain)"
         let origin = PublicOrigin(configuration: configuration).origin(host: platformHost)
         return OnboardedTenant(
             tenant: result.0, platformHost: platformHost, customDomain: result.1, adminStaffID: result.2,
-            adminSetupLink: "\(origin)/admin/invite/\(setupToken)"
+            adminSetupLink: origin + ConsoleRoutes.invite(setupToken), adminSetupToken: setupToken
         )
     }
 }

@@ -66,11 +66,11 @@ public struct LayoutModel: Sendable {
         if let customer = context.auth?.customer {
             layout.signedIn = true
             layout.userName = customer.name
-            layout.signOutAction = "/portal/logout"
+            layout.signOutAction = PortalRoutes.logout.path
             let items: [(String, String)] = [
-                ("Dashboard", "/portal"), ("Work orders", "/portal/work-orders"), ("Appointments", "/portal/appointments"),
-                ("Tasks", "/portal/tasks"), ("Notes", "/portal/notes"), ("Service", "/portal/service"),
-                ("Support", "/portal/support"), ("Profile", "/portal/profile"),
+                ("Dashboard", PortalRoutes.home.path), ("Work orders", PortalRoutes.workOrders.path), ("Appointments", PortalRoutes.appointments.path),
+                ("Tasks", PortalRoutes.tasks.path), ("Notes", PortalRoutes.notes.path), ("Service", PortalRoutes.service.path),
+                ("Support", PortalRoutes.support.path), ("Profile", PortalRoutes.profile.path),
             ]
             layout.nav = items.map { NavItem(label: $0.0, href: $0.1, current: $0.1 == current) }
         }

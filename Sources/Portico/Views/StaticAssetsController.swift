@@ -5,8 +5,8 @@ import Hummingbird
 struct StaticAssetsController {
     let themes: ThemeLibrary
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("static/:theme/**", use: asset)
+    func addRoutes(to router: RouterGroup<AppRequestContext>) {
+        router.get(PublicRoutes.staticAsset, use: asset)
     }
 
     @Sendable func asset(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -21,14 +21,14 @@ struct WebhooksController {
     ]
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/webhooks", use: list)
-        group.post("admin/webhooks", use: create)
-        group.get("admin/webhooks/:id", use: show)
-        group.post("admin/webhooks/:id/enable", use: enable)
-        group.post("admin/webhooks/:id/disable", use: disable)
-        group.post("admin/webhooks/:id/rotate-secret", use: rotate)
-        group.post("admin/webhooks/:id/delete", use: delete)
-        group.post("admin/webhooks/:id/deliveries/:delivery/redeliver", use: redeliver)
+        group.get(ConsoleRoutes.webhooks, use: list)
+        group.post(ConsoleRoutes.webhooks, use: create)
+        group.get(ConsoleRoutes.webhook, use: show)
+        group.post(ConsoleRoutes.webhookEnable, use: enable)
+        group.post(ConsoleRoutes.webhookDisable, use: disable)
+        group.post(ConsoleRoutes.webhookRotateSecret, use: rotate)
+        group.post(ConsoleRoutes.webhookDelete, use: delete)
+        group.post(ConsoleRoutes.webhookDeliveryRedeliver, use: redeliver)
     }
 
     static func newSecret() -> String { Hex.encode(SecureRandom.bytes(32)) }
@@ -63,7 +63,7 @@ struct WebhooksController {
         let (endpoints, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await repository.endpoints(in: tx), try await repository.counts(in: tx))
         }
-        var layout = context.layout(title: "Webhooks", current: "/admin/settings")
+        var layout = context.layout(title: "Webhooks", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? [:]
         let events = WebhookEventType.allCases.map {
@@ -162,7 +162,7 @@ struct WebhooksController {
             let attempts = try await repository.attempts(endpoint: id, deliveries: deliveries.map(\.id), in: tx)
             return (endpoint, deliveries, attempts)
         }
-        var layout = context.layout(title: "Webhook endpoint", current: "/admin/settings")
+        var layout = context.layout(title: "Webhook endpoint", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let log = Dictionary(grouping: attempts, by: \.deliveryId)
         let rows = deliveries.map { delivery in
@@ -194,7 +194,7 @@ struct WebhooksController {
                                     targetId: id.uuidString.lowercased(), in: tx)
             if enabled { try await tx.notify(channel: WebhookDelivery.channel, payload: "") }
         }
-        return Redirect(to: "/admin/webhooks/\(id.uuidString.lowercased())?done=\(enabled ? "enabled" : "disabled")").response
+        return Redirect(to: "\(ConsoleRoutes.webhook(id))?done=\(enabled ? "enabled" : "disabled")").response
     }
 
     @Sendable func enable(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -226,7 +226,7 @@ struct WebhooksController {
             try await support.audit(context, request, action: "webhook.deleted", targetKind: "webhook_endpoint", targetId: id.uuidString.lowercased(),
                                     details: ["url": String(endpoint.url.prefix(300))], in: tx)
         }
-        return Redirect(to: "/admin/webhooks?done=deleted").response
+        return Redirect(to: "\(ConsoleRoutes.webhooks.path)?done=deleted").response
     }
 
     @Sendable func redeliver(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -241,6 +241,6 @@ struct WebhooksController {
                                     targetId: delivery.uuidString.lowercased(),
                                     details: ["endpoint": id.uuidString.lowercased(), "event": found.eventType, "previous_status": found.status.rawValue], in: tx)
         }
-        return Redirect(to: "/admin/webhooks/\(id.uuidString.lowercased())?done=redelivered").response
+        return Redirect(to: "\(ConsoleRoutes.webhook(id))?done=redelivered").response
     }
 }

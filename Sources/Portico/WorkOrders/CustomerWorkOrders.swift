@@ -64,7 +64,7 @@ public struct CustomerWorkOrders: Sendable {
         try await StaffNotices(dependencies: dependencies).send(
             subject: "New work order #\(order.number) awaits review",
             message: "\(customer.name) submitted work order #\(order.number) “\(order.title)”.",
-            link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+            link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
     }
 
     /// The organization's order with this number; another organization's, and another
@@ -139,7 +139,7 @@ public struct CustomerWorkOrders: Sendable {
                              "Work order #\(order.number) is \(order.status.label.lowercased()), so its details can no longer be changed. "
                              + "You can still add a comment on the order if something needs correcting.")
         error.heading = "This work order can no longer be edited"
-        error.link = AppError.Link(href: "/portal/work-orders/\(order.number)", label: "Open work order #\(order.number)")
+        error.link = AppError.Link(href: PortalRoutes.workOrder(order.number), label: "Open work order #\(order.number)")
         return error
     }
 
@@ -161,7 +161,7 @@ public struct CustomerWorkOrders: Sendable {
                 try await StaffNotices(dependencies: dependencies).send(
                     subject: "Work order #\(order.number) was cancelled by the subscriber",
                     message: "\(customer.name) cancelled work order #\(order.number) “\(order.title)”: \(trimmed)",
-                    link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+                    link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             }
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
@@ -185,7 +185,7 @@ public struct CustomerWorkOrders: Sendable {
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Work order #\(order.number) was reopened",
                 message: "\(customer.name) reopened work order #\(order.number) “\(order.title)”: \(trimmed)",
-                link: tenant.url("/admin/work-orders/\(order.number)"), tenant: tenant, in: tx)
+                link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
@@ -220,6 +220,30 @@ public struct CustomerWorkOrders: Sendable {
             try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx)
         }
         return (order, files)
+    }
+
+    /// What the work-order form offers: the active categories, and the files the subscriber sees
+    /// on the order being edited (none for a new one).
+    func formChoices(editing order: WorkOrder?, tenant: ResolvedTenant) async throws -> (categories: [WorkOrderCategory], attachments: [AttachmentRecord]) {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            (try await WorkOrderCategories.active(in: tx),
+             try await order.asyncMap { try await repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? [])
+        }
+    }
+
+    /// The organization's service address: where a new order's work happens unless it says otherwise.
+    func serviceAddress(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> String {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await repositories.organizations.find(id: customer.organizationId, in: tx)?.serviceAddress ?? ""
+        }
+    }
+
+    /// Every recorded change of an order the caller has already found (internal notes included:
+    /// the caller filters what its viewer may see).
+    func history(of order: WorkOrder, tenant: ResolvedTenant) async throws -> [WorkOrderChange] {
+        try await dependencies.pool.withTenant(tenant.id) { tx in
+            try await repositories.workOrders.history(of: order.id, in: tx)
+        }
     }
 
     /// One such file; another organization's, an internal one or a missing one: the same 404.
@@ -318,7 +342,7 @@ enum WorkOrderMail {
     static func values(_ order: WorkOrder, tenant: ResolvedTenant, reason: String? = nil, extra: [String: any Sendable] = [:]) -> [String: any Sendable] {
         var values: [String: any Sendable] = [
             "number": order.number, "title": order.title, "status": order.status.label.lowercased(), "progress": order.progress,
-            "actionUrl": tenant.url("/portal/work-orders/\(order.number)"),
+            "actionUrl": tenant.url(PortalRoutes.workOrder(order.number)),
         ]
         if let eta = order.estimatedCompletion { values["eta"] = DisplayDate.date(eta) }
         if let reason, !reason.isEmpty { values["reason"] = reason }

@@ -23,6 +23,42 @@ public struct StaffWorkOrders: Sendable {
         return order
     }
 
+    /// How many files an order this staff member may see carries (internal ones included): the
+    /// upload limit's count, answered (or 404) before a byte of the body is read.
+    func attachmentCount(of number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> Int {
+        try await dependencies.pool.withTenant(tenant) { tx in
+            let order = try await find(number, staff: staff, in: tx)
+            return try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx).count
+        }
+    }
+
+    /// A file of an order this staff member may see; anything else is the same 404.
+    func attachment(_ id: UUID, of number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> AttachmentRecord {
+        let record = try await dependencies.pool.withTenant(tenant) { tx -> AttachmentRecord? in
+            let order: WorkOrder
+            do {
+                order = try await find(number, staff: staff, in: tx)
+            } catch let error as AppError where error.kind == .notFound {
+                return nil
+            }
+            return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: true, in: tx)
+        }
+        guard let record else { throw AppError.notFound("file") }
+        return record
+    }
+
+    /// The categories a new order may take.
+    func activeCategories(tenant: TenantID) async throws -> [WorkOrderCategory] {
+        try await dependencies.pool.withTenant(tenant) { tx in try await WorkOrderCategories.active(in: tx) }
+    }
+
+    /// The subscriber account a new order is for, by its account number.
+    func organization(accountNumber: String, tenant: TenantID) async throws -> Organization? {
+        try await dependencies.pool.withTenant(tenant) { tx in
+            try await repositories.organizations.find(accountNumber: accountNumber, in: tx)
+        }
+    }
+
     /// Everything the console's queue shows, in one transaction: a page of orders (one more
     /// than asked, to know if another page follows), the total, the orders' organization names
     /// (one statement for all rows), the team and the categories.

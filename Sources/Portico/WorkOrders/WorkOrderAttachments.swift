@@ -71,22 +71,22 @@ struct PostedForm: Sendable {
     }
 
     /// Deletes the stored files: the form's action failed, so nothing may keep them.
-    func discard(_ dependencies: AppDependencies, tenant: TenantID) async {
+    func discard(from store: any BlobStore, tenant: TenantID, logger: Logger) async {
         for file in files {
             do {
-                try await dependencies.blobStore.delete(tenant: tenant, key: file.key)
+                try await store.delete(tenant: tenant, key: file.key)
             } catch {
-                dependencies.logger.error("Could not delete an unused upload", metadata: ["key": "\(file.key)", "error": "\(error)"])
+                logger.error("Could not delete an unused upload", metadata: ["key": "\(file.key)", "error": "\(error)"])
             }
         }
     }
 
     /// Runs `body`; if it throws, the files are deleted first.
-    func using<T>(_ dependencies: AppDependencies, tenant: TenantID, _ body: () async throws -> T) async throws -> T {
+    func using<T>(_ store: any BlobStore, tenant: TenantID, logger: Logger, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch {
-            await discard(dependencies, tenant: tenant)
+            await discard(from: store, tenant: tenant, logger: logger)
             throw error
         }
     }

@@ -10,10 +10,10 @@ import Postgres
 /// read. Any other origin, or none, gets no CORS headers, and its preflight a 403 in the API's
 /// error shape. Credentials mode is never allowed: the API takes bearer tokens, not cookies.
 ///
-/// It runs on the router, after the site is resolved and outside the error middleware: a
-/// preflight must be answered for every API path (the router has no `OPTIONS` routes, so
-/// route-group middleware would never see one), and thrown errors must already be responses
-/// when the headers are added.
+/// It sits on the API's route group, after the site is resolved and outside the API's error
+/// middleware, so thrown errors are already responses when the headers are added. Preflights
+/// reach it on every API path because every node of the API's route table answers `OPTIONS`
+/// (`UnmatchedRoutes`).
 struct CORSMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -27,12 +27,8 @@ struct CORSMiddleware: RouterMiddleware {
     /// Seconds a browser may cache a preflight answer.
     static let maxAge = 600
 
-    static func isAPI(_ path: String) -> Bool {
-        path == "/api/v1" || path.hasPrefix("/api/v1/")
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.isAPI(request.uri.path), case .tenant(let tenant) = context.site else {
+        guard case .tenant(let tenant) = context.site else {
             return try await next(request, context)
         }
         let origin = request.headers[.origin]

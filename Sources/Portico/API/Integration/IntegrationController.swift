@@ -8,21 +8,21 @@ struct IntegrationController {
     var sync: IntegrationSync { IntegrationSync(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<IntegrationAPIContext>) {
-        group.get("organizations", use: listOrganizations)
-        group.get("organizations/:external_id", use: getOrganization)
-        group.put("organizations/:external_id", use: putOrganization)
-        group.put("organizations/:external_id/service", use: putService)
-        group.put("organizations/:external_id/equipment/:equipment_external_id", use: putEquipment)
-        group.get("customers", use: listCustomers)
-        group.get("customers/:external_id", use: getCustomer)
-        group.put("customers/:external_id", use: putCustomer)
-        group.get("deleted-customers", use: listDeletedCustomers)
-        group.get("work-orders", use: listWorkOrders)
-        group.post("work-orders", use: createWorkOrder)
-        group.get("work-orders/:number", use: getWorkOrder)
-        group.patch("work-orders/:number", use: patchWorkOrder)
-        group.post("appointments", use: createAppointment)
-        group.patch("appointments/:id", use: patchAppointment)
+        group.get(IntegrationAPIRoutes.organizations, use: listOrganizations)
+        group.get(IntegrationAPIRoutes.organization, use: getOrganization)
+        group.put(IntegrationAPIRoutes.organization, use: putOrganization)
+        group.put(IntegrationAPIRoutes.organizationService, use: putService)
+        group.put(IntegrationAPIRoutes.organizationEquipment, use: putEquipment)
+        group.get(IntegrationAPIRoutes.customers, use: listCustomers)
+        group.get(IntegrationAPIRoutes.customer, use: getCustomer)
+        group.put(IntegrationAPIRoutes.customer, use: putCustomer)
+        group.get(IntegrationAPIRoutes.deletedCustomers, use: listDeletedCustomers)
+        group.get(IntegrationAPIRoutes.workOrders, use: listWorkOrders)
+        group.post(IntegrationAPIRoutes.workOrders, use: createWorkOrder)
+        group.get(IntegrationAPIRoutes.workOrder, use: getWorkOrder)
+        group.patch(IntegrationAPIRoutes.workOrder, use: patchWorkOrder)
+        group.post(IntegrationAPIRoutes.appointments, use: createAppointment)
+        group.patch(IntegrationAPIRoutes.appointment, use: patchAppointment)
     }
 
     // MARK: Request helpers
@@ -162,7 +162,7 @@ struct IntegrationController {
         let body = try await APIBody.decode(IntegrationSync.WorkOrderBody.self, from: request)
         let order = try await sync.createWorkOrder(body, key: context.apiKey, tenant: context.tenant)
         var headers = Self.etag(order.version)
-        headers[.location] = "/api/v1/admin/work-orders/\(order.number)"
+        headers[.location] = IntegrationAPIRoutes.workOrder(order.number)
         return try APIJSON.response(order, status: .created, headers: headers)
     }
 

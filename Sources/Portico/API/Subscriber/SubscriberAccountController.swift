@@ -7,10 +7,10 @@ struct SubscriberAccountController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.get("tasks", use: tasks)
-        group.post("tasks/:id/done", use: taskDone)
-        group.get("notes", use: notes)
-        group.get("service", use: service)
+        group.get(SubscriberAPIRoutes.tasks, use: tasks)
+        group.post(SubscriberAPIRoutes.taskDone, use: taskDone)
+        group.get(SubscriberAPIRoutes.notes, use: notes)
+        group.get(SubscriberAPIRoutes.service, use: service)
     }
 
     // MARK: Tasks

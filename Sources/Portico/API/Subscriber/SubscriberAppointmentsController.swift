@@ -8,9 +8,9 @@ struct SubscriberAppointmentsController {
     var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.get("appointments", use: list)
-        group.post("appointments/:id/confirm", use: confirm)
-        group.post("appointments/:id/reschedule", use: reschedule)
+        group.get(SubscriberAPIRoutes.appointments, use: list)
+        group.post(SubscriberAPIRoutes.appointmentConfirm, use: confirm)
+        group.post(SubscriberAPIRoutes.appointmentReschedule, use: reschedule)
     }
 
     struct WindowResource: Encodable, Sendable {

@@ -10,13 +10,13 @@ struct SubscriberAuthController {
 
     /// Login, registration and refresh need no token.
     func addPublicRoutes(to group: RouterGroup<APIRequestContext>) {
-        group.post("auth/login", use: login)
-        group.post("auth/register", use: register)
-        group.post("auth/refresh", use: refresh)
+        group.post(SubscriberAPIRoutes.authLogin, use: login)
+        group.post(SubscriberAPIRoutes.authRegister, use: register)
+        group.post(SubscriberAPIRoutes.authRefresh, use: refresh)
     }
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.post("auth/logout", use: logout)
+        group.post(SubscriberAPIRoutes.authLogout, use: logout)
     }
 
     static func origin(_ request: Request, ip: String) -> RequestOrigin {

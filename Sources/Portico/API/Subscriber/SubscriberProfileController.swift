@@ -6,8 +6,8 @@ struct SubscriberProfileController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.get("me", use: show)
-        group.put("me", use: replace)
+        group.get(SubscriberAPIRoutes.me, use: show)
+        group.put(SubscriberAPIRoutes.me, use: replace)
     }
 
     struct OrganizationResource: Encodable, Sendable {

@@ -10,15 +10,15 @@ struct WorkOrderAPIController {
     var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.get("work-orders", use: list)
-        group.post("work-orders", use: create)
-        group.get("work-orders/:number", use: show)
-        group.patch("work-orders/:number", use: update)
-        group.get("work-orders/:number/history", use: history)
-        group.post("work-orders/:number/comments", use: comment)
-        group.get("work-orders/:number/attachments", use: attachments)
-        group.post("work-orders/:number/attachments", use: upload)
-        group.get("work-orders/:number/attachments/:id", use: download)
+        group.get(SubscriberAPIRoutes.workOrders, use: list)
+        group.post(SubscriberAPIRoutes.workOrders, use: create)
+        group.get(SubscriberAPIRoutes.workOrder, use: show)
+        group.patch(SubscriberAPIRoutes.workOrder, use: update)
+        group.get(SubscriberAPIRoutes.workOrderHistory, use: history)
+        group.post(SubscriberAPIRoutes.workOrderComments, use: comment)
+        group.get(SubscriberAPIRoutes.workOrderAttachments, use: attachments)
+        group.post(SubscriberAPIRoutes.workOrderAttachments, use: upload)
+        group.get(SubscriberAPIRoutes.workOrderAttachment, use: download)
     }
 
     static func number(_ context: SubscriberAPIContext) throws -> Int {
@@ -28,7 +28,7 @@ struct WorkOrderAPIController {
         return number
     }
 
-    static func location(_ number: Int) -> String { "/api/v1/work-orders/\(number)" }
+    static func location(_ number: Int) -> String { SubscriberAPIRoutes.workOrder(number) }
 
     /// The order as JSON with its version as a strong `ETag`.
     static func orderResponse(_ order: WorkOrder, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
@@ -291,7 +291,7 @@ struct WorkOrderAPIController {
         let posted = PostedForm(fields: FormFields(form.fields), files: form.files)
         let names = form.fields.map(\.name) + form.files.map(\.fieldName)
         if names.contains(where: { !Self.uploadFields.contains($0) }) || form.fields.contains(where: { $0.name == "file" }) {
-            await posted.discard(dependencies, tenant: context.tenant.id)
+            await posted.discard(from: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
             if form.fields.contains(where: { $0.name == "file" }) && !names.contains(where: { !Self.uploadFields.contains($0) }) {
                 throw AppError.validation(["file": "The `file` part must be a file (with a filename), not text."])
             }
@@ -300,7 +300,7 @@ struct WorkOrderAPIController {
         if form.files.isEmpty {
             throw AppError.validation(["file": "Attach at least one file, as a part named `file`."])
         }
-        let records: [AttachmentRecord] = try await posted.using(dependencies, tenant: context.tenant.id) {
+        let records: [AttachmentRecord] = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
             if let text = posted.fields["comment"] {
                 let comment = try await service.comment(number, body: text, customer: context.customer, tenant: context.tenant,
                                                         attachments: posted.attachments)

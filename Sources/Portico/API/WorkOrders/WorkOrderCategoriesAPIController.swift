@@ -6,7 +6,7 @@ struct WorkOrderCategoriesAPIController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
-        group.get("work-order-categories", use: list)
+        group.get(SubscriberAPIRoutes.workOrderCategories, use: list)
     }
 
     struct CategoryJSON: Encodable, Sendable {

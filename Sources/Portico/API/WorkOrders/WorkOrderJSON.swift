@@ -163,7 +163,7 @@ struct AttachmentJSON: Encodable, Sendable {
         commentId = Nullable(record.commentId?.uuidString.lowercased())
         uploadedBy = record.uploadedByKind
         createdAt = record.createdAt
-        downloadUrl = "/api/v1/work-orders/\(number)/attachments/\(record.id.uuidString.lowercased())"
+        downloadUrl = SubscriberAPIRoutes.workOrderAttachment(number, record.id)
     }
 }
 

@@ -250,7 +250,7 @@ public struct CustomerAccounts: Sendable {
         try await pool.withTenant(tenant.id) { tx in
             if let existing = try await repositories.customers.find(email: email, in: tx) {
                 try await dependencies.outbox.enqueue(.accountExists, to: existing.email, name: existing.name, tenant: tenant,
-                                                      values: ["actionUrl": tenant.url("/portal/login")], in: tx)
+                                                      values: ["actionUrl": tenant.url(PortalRoutes.login.path)], in: tx)
                 try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "register.existing_email",
                                                           ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
                 return
@@ -277,7 +277,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: verifyToken, kind: .verifyEmail, email: email, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.verifyEmail, to: email, name: name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(verifyToken)")], linkToken: verifyToken, in: tx)
+                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(verifyToken)")], linkToken: verifyToken, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: email, action: "register",
                                                       targetKind: "organization", targetId: organization.accountNumber,
                                                       ip: origin.ip, userAgent: origin.userAgent,
@@ -325,7 +325,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: token, kind: .verifyEmail, email: customer.email, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.verifyEmail, to: customer.email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], linkToken: token, in: tx)
+                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
         }
     }
 
@@ -351,7 +351,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: token, kind: .resetPassword, email: email, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.resetPassword, to: email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/reset-password?token=\(token)")], linkToken: token, in: tx)
+                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.resetPassword.path)?token=\(token)")], linkToken: token, in: tx)
             try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "password.reset_requested",
                                                       targetKind: "customer", targetId: customer.id.uuidString,
                                                       ip: origin.ip, userAgent: origin.userAgent), in: tx)
@@ -474,7 +474,7 @@ public struct CustomerAccounts: Sendable {
         try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: member.email, customerID: member.id, organizationID: member.organizationId,
                                        createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
         try await dependencies.outbox.enqueue(.inviteCustomer, to: member.email, name: member.name, tenant: tenant,
-                                              values: ["actionUrl": tenant.url("/portal/invite/\(token)")], linkToken: token, in: tx)
+                                              values: ["actionUrl": tenant.url(PortalRoutes.invite(token))], linkToken: token, in: tx)
     }
 
     // MARK: Profile
@@ -514,7 +514,7 @@ public struct CustomerAccounts: Sendable {
             let apps = try await repositories.apiTokens.families(customer: customer.id, in: tx).count
             try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
             try await dependencies.outbox.enqueue(.passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/forgot-password")], in: tx)
+                                                  values: ["actionUrl": tenant.url(PortalRoutes.forgotPassword.path)], in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
                                                       action: "password.changed", ip: origin.ip, userAgent: origin.userAgent,
                                                       details: ["signed_out_elsewhere": "\(sessions + apps)"]), in: tx)
@@ -549,7 +549,7 @@ public struct CustomerAccounts: Sendable {
             try await AccountTokens.insert(token: token, kind: .changeEmail, email: newEmail, customerID: customer.id,
                                            lifetime: AccountTokens.Kind.changeEmail.lifetime, in: tx)
             try await dependencies.outbox.enqueue(.changeEmail, to: newEmail, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/portal/verify?token=\(token)")], linkToken: token, in: tx)
+                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
             try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
                                                       action: "email.change_requested", ip: origin.ip, userAgent: origin.userAgent,
                                                       details: ["new_email": newEmail]), in: tx)
@@ -565,7 +565,7 @@ public struct CustomerAccounts: Sendable {
     func tellOwner(_ owner: Customer, attempt: AddressAttempt, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
                    origin: RequestOrigin, in tx: TenantTransaction) async throws {
         try await dependencies.outbox.enqueue(.addressInUse, to: owner.email, name: owner.name, tenant: tenant,
-                                              values: [attempt.rawValue: true, "actionUrl": tenant.url("/portal/login"), "actionLabel": "Sign in"], in: tx)
+                                              values: [attempt.rawValue: true, "actionUrl": tenant.url(PortalRoutes.login.path), "actionLabel": "Sign in"], in: tx)
         try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
                                                   targetKind: "customer", targetId: owner.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
                                                   details: ["email": owner.email]), in: tx)

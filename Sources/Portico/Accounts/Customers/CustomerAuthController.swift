@@ -10,19 +10,19 @@ struct CustomerAuthController {
     let cookies: SessionCookies
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("portal/login", use: loginForm)
-        group.post("portal/login", use: login)
-        group.post("portal/logout", use: logout)
-        group.get("portal/register", use: registerForm)
-        group.post("portal/register", use: register)
-        group.get("portal/verify", use: verify)
-        group.post("portal/verify/resend", use: resendVerification)
-        group.get("portal/forgot-password", use: forgotForm)
-        group.post("portal/forgot-password", use: forgot)
-        group.get("portal/reset-password", use: resetForm)
-        group.post("portal/reset-password", use: reset)
-        group.get("portal/invite/:token", use: inviteForm)
-        group.post("portal/invite/:token", use: acceptInvite)
+        group.get(PortalRoutes.login, use: loginForm)
+        group.post(PortalRoutes.login, use: login)
+        group.post(PortalRoutes.logout, use: logout)
+        group.get(PortalRoutes.register, use: registerForm)
+        group.post(PortalRoutes.register, use: register)
+        group.get(PortalRoutes.verify, use: verify)
+        group.post(PortalRoutes.verifyResend, use: resendVerification)
+        group.get(PortalRoutes.forgotPassword, use: forgotForm)
+        group.post(PortalRoutes.forgotPassword, use: forgot)
+        group.get(PortalRoutes.resetPassword, use: resetForm)
+        group.post(PortalRoutes.resetPassword, use: reset)
+        group.get(PortalRoutes.invite, use: inviteForm)
+        group.post(PortalRoutes.invite, use: acceptInvite)
     }
 
     // MARK: Views
@@ -52,7 +52,7 @@ struct CustomerAuthController {
         static func portal(_ context: TenantRequestContext, form: FormState) -> ForgotView {
             ForgotView(layout: .portal(context, title: "Reset your password", current: ""), form: FormView(form),
                        intro: "Enter the email address of your account. If it has one, we will send a link to choose a new password.",
-                       action: "/portal/forgot-password", loginUrl: "/portal/login")
+                       action: PortalRoutes.forgotPassword.path, loginUrl: PortalRoutes.login.path)
         }
     }
 
@@ -96,13 +96,13 @@ struct CustomerAuthController {
     // MARK: Sign-in and sign-out
 
     @Sendable func loginForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        if context.auth?.customer != nil { return Redirect(to: "/portal").response }
+        if context.auth?.customer != nil { return Redirect(to: PortalRoutes.home.path).response }
         let next = request.uri.queryParameters.get("next")
         return try renderLogin(context, form: FormState(), next: next, status: .ok).response(from: request, context: context)
     }
 
     func renderLogin(_ context: TenantRequestContext, form: FormState, next: String?, status: HTTPResponse.Status) throws -> HTML {
-        let safeNext = next.map { Redirect.safeNext($0, fallback: "", allowedPrefix: "/portal") }.flatMap { $0.isEmpty ? nil : $0 }
+        let safeNext = next.map { Redirect.safeNext($0, fallback: "", allowedPrefix: PortalRoutes.home.path) }.flatMap { $0.isEmpty ? nil : $0 }
         let view = LoginView(layout: .portal(context, title: "Sign in", current: ""), form: FormView(form), next: safeNext)
         return try renderer.render(.portalAccountLogin, theme: context.tenant.theme, view, status: status)
     }
@@ -116,7 +116,7 @@ struct CustomerAuthController {
         )
         switch outcome {
         case .signedIn(let token, _, let remember):
-            var response = Redirect(to: Redirect.safeNext(next, fallback: "/portal", allowedPrefix: "/portal")).response
+            var response = Redirect(to: Redirect.safeNext(next, fallback: PortalRoutes.home.path, allowedPrefix: PortalRoutes.home.path)).response
             var lifetime: Duration?
             if remember {
                 // The cookie lasts as long as the tenant's "remember me" duration (the server enforces it too).
@@ -143,7 +143,7 @@ struct CustomerAuthController {
         if let auth = context.auth {
             try await accounts.signOut(token: auth.token, customer: auth.customer, tenant: context.tenant, origin: origin(request, context))
         }
-        var response = Redirect(to: "/portal/login").response
+        var response = Redirect(to: PortalRoutes.login.path).response
         response.setCookie(cookies.clearSession())
         return response
     }
@@ -173,7 +173,7 @@ struct CustomerAuthController {
         return try message(context, title: "Check your email", heading: "Check your email", [
             "We sent a message to \(email). Follow the link in it to confirm your address.",
             "You can already sign in; you will be able to submit work orders once your address is confirmed.",
-        ], action: ("/portal/login", "Sign in"))
+        ], action: (PortalRoutes.login.path, "Sign in"))
     }
 
     // MARK: Email verification
@@ -184,18 +184,18 @@ struct CustomerAuthController {
             return noReferrer(try message(context, title: "Link not valid", heading: "This link is not valid any more", [
                 "It may have been used already, have expired, or be incomplete.",
                 "Sign in to ask for a new confirmation email.",
-            ], action: ("/portal/login", "Sign in"), status: .notFound))
+            ], action: (PortalRoutes.login.path, "Sign in"), status: .notFound))
         }
         return noReferrer(try message(context, title: "Email confirmed", heading: "Email confirmed", [
             "Thank you: \(email) is confirmed.",
-        ], action: context.auth?.customer != nil ? ("/portal", "Go to your dashboard") : ("/portal/login", "Sign in")))
+        ], action: context.auth?.customer != nil ? (PortalRoutes.home.path, "Go to your dashboard") : (PortalRoutes.login.path, "Sign in")))
     }
 
     @Sendable func resendVerification(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        guard let customer = context.auth?.customer else { throw SignInRequired(loginPath: "/portal/login", next: "/portal") }
+        guard let customer = context.auth?.customer else { throw SignInRequired(loginPath: PortalRoutes.login.path, next: PortalRoutes.home.path) }
         try await accounts.resendVerification(customer: customer, tenant: context.tenant)
         return try message(context, title: "Check your email", heading: "Check your email",
-                           ["We sent a new confirmation link to \(customer.email)."], action: ("/portal", "Back to your dashboard"))
+                           ["We sent a new confirmation link to \(customer.email)."], action: (PortalRoutes.home.path, "Back to your dashboard"))
     }
 
     // MARK: Password reset
@@ -217,7 +217,7 @@ struct CustomerAuthController {
         return try message(context, title: "Check your email", heading: "Check your email", [
             "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to an account, we sent it a link to choose a new password. The link works for one hour.",
             "No email after a few minutes? Check your spam folder, or make sure you used the address of your account.",
-        ], action: ("/portal/login", "Back to sign-in"))
+        ], action: (PortalRoutes.login.path, "Back to sign-in"))
     }
 
     func setPasswordView(_ context: TenantRequestContext, form: FormState, token: String, reset: Bool, email: String? = nil) -> SetPasswordView {
@@ -227,7 +227,7 @@ struct CustomerAuthController {
             heading: reset ? "Choose a new password" : "Welcome to \(context.tenant.branding.companyName)",
             intro: reset ? "Choose a new password for your account. You will sign in with it afterwards."
                 : "Set up your account for \(email ?? "your email address"): enter your name and choose a password.",
-            action: reset ? "/portal/reset-password" : "/portal/invite/\(token)",
+            action: reset ? PortalRoutes.resetPassword.path : PortalRoutes.invite(token),
             token: reset ? token : nil, askName: !reset, submitLabel: reset ? "Save the new password" : "Create my login"
         )
     }
@@ -254,13 +254,13 @@ struct CustomerAuthController {
         }
         return noReferrer(try message(context, title: "Password changed", heading: "Your password is changed", [
             "For your security, you were signed out everywhere. Sign in with your new password.",
-        ], action: ("/portal/login", "Sign in")))
+        ], action: (PortalRoutes.login.path, "Sign in")))
     }
 
     func invalidLink(_ context: TenantRequestContext) throws -> HTML {
         noReferrer(try message(context, title: "Link not valid", heading: "This link is not valid any more", [
             "It may have been used already, have expired, or be incomplete.",
-        ], action: ("/portal/forgot-password", "Ask for a new link"), status: .notFound))
+        ], action: (PortalRoutes.forgotPassword.path, "Ask for a new link"), status: .notFound))
     }
 
     // MARK: Invitations
@@ -296,7 +296,7 @@ struct CustomerAuthController {
         }
         return noReferrer(try message(context, title: "Account ready", heading: "Your account is ready", [
             "Sign in with your email address and the password you chose.",
-        ], action: ("/portal/login", "Sign in")))
+        ], action: (PortalRoutes.login.path, "Sign in")))
     }
 
     func suspendedLogin(_ context: TenantRequestContext) throws -> HTML {
@@ -327,7 +327,7 @@ struct CustomerAuthController {
             return noReferrer(try message(context, title: "Invitation already used", heading: "This invitation has already been used", [
                 "The login it was for is set up. Sign in with your email address and the password you chose.",
                 "Forgot the password? Use “Forgot your password?” on the sign-in page.",
-            ], action: ("/portal/login", "Sign in"), status: .notFound))
+            ], action: (PortalRoutes.login.path, "Sign in"), status: .notFound))
         case .expired:
             return noReferrer(try message(context, title: "Invitation expired", heading: "This invitation has expired", [
                 "Invitation links work for 7 days. Ask \(company)\(reach) to send you a new one.",

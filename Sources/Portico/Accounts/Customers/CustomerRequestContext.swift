@@ -17,7 +17,7 @@ public struct CustomerRequestContext: ChildRequestContext {
 
     public init(context: TenantRequestContext) throws {
         guard let auth = context.auth, let customer = auth.customer else {
-            throw SignInRequired(loginPath: "/portal/login", next: context.requestPath)
+            throw SignInRequired(loginPath: PortalRoutes.login.path, next: context.requestPath)
         }
         self.coreContext = context.coreContext
         self.tenant = context.tenant

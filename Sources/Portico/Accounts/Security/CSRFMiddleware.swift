@@ -11,17 +11,14 @@ import PorticoCrypto
 ///    signed out, the anonymous token in its cookie).
 ///
 /// Multipart uploads are streamed, so their handlers check the token field themselves
-/// (`CSRF.verify`), which must come before any file in the form. The JSON API uses bearer
-/// tokens, not cookies, and is not subject to this check.
+/// (`CSRF.verify`), which must come before any file in the form. It sits on the page route
+/// groups only: the JSON API uses bearer tokens, not cookies, and the one-click unsubscribe
+/// route (RFC 8058: mail clients post it, authenticated by the secret in its URL; all it can
+/// do is switch notification mail off) is registered outside it.
 struct CSRFMiddleware<Context: CSRFProtectedContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard ![.get, .head, .options].contains(request.method), !request.uri.path.hasPrefix("/api/") else {
-            return try await next(request, context)
-        }
-        // One-click unsubscribe (RFC 8058) comes from mail clients, authenticated by the
-        // secret in its URL; all it can do is switch notification mail off.
-        if request.uri.path.hasPrefix(UnsubscribeController.pathPrefix) {
+        guard ![.get, .head, .options].contains(request.method) else {
             return try await next(request, context)
         }
         try CSRF.checkOrigin(request, context: context)

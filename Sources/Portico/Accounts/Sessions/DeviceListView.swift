@@ -2,7 +2,7 @@ import Foundation
 import Mustache
 
 /// The "Where you're signed in" section, as the `partials/devices` template reads it, for the
-/// profile page and the staff account page alike (`base`: where its forms post).
+/// profile page and the staff account page alike (each passes the routes its forms post to).
 @MustacheView
 struct DeviceListView: Sendable {
     @MustacheView
@@ -24,17 +24,17 @@ struct DeviceListView: Sendable {
     /// What ends sessions without this list (shown so nobody wonders).
     let explanation: String
 
-    init(_ devices: [SignedInDevice], base: String, explanation: String) {
+    init(_ devices: [SignedInDevice], signOut: Route1<UUID>, signOutOthers: Route, explanation: String) {
         self.devices = devices.map { device in
             Device(id: device.id.uuidString.lowercased(), label: device.agent.label,
                    kind: device.kind == .app ? "App" : "Browser",
                    ip: device.ip.isEmpty ? "unknown address" : device.ip,
                    signedIn: DisplayDate.dateTime(device.signedInAt), lastSeen: DisplayDate.dateTime(device.lastSeenAt),
                    current: device.isCurrent, waitingForCode: device.waitingForSecondFactor,
-                   signOutAction: "\(base)/\(device.id.uuidString.lowercased())/sign-out")
+                   signOutAction: signOut(device.id))
         }
         self.hasOthers = devices.contains { !$0.isCurrent }
-        self.signOutOthersAction = "\(base)/sign-out-others"
+        self.signOutOthersAction = signOutOthers.path
         self.explanation = explanation
     }
 }

@@ -22,7 +22,8 @@ struct SessionMiddleware: RouterMiddleware {
         var parked: ParkedTransaction?
         if let token = request.cookies[cookies.sessionName]?.value, let lookup = sessions.lookup(token: token) {
             // BEGIN, the tenant setting and the session lookup (with its touch) in one round trip.
-            let (open, results) = try await pool.begin(setup: [ConnectionPool.tenantSetting(context.tenant.id.rawValue)], then: [lookup.sql])
+            let (begun, results) = try await pool.beginTenant(context.tenant.id, then: [lookup.sql])
+            let open = begun.open
             do {
                 let record = try lookup.decode(results[0])
                 if let record, Self.principalMayProceed(record) {
@@ -31,7 +32,7 @@ struct SessionMiddleware: RouterMiddleware {
                 } else {
                     if record != nil {
                         // The principal was suspended, locked or deactivated: end the session now.
-                        try await sessions.revoke(token: token, in: TenantTransaction(tenant: context.tenant.id, base: open.transaction))
+                        try await sessions.revoke(token: token, in: begun.scoped)
                     }
                     clearCookie = true
                 }

@@ -168,7 +168,7 @@ public struct StaffAccounts: Sendable {
         try await AccountTokens.insert(token: token, kind: .inviteStaff, email: staff.email, staffID: staff.id, createdBy: admin?.id,
                                        lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: tx)
         try await dependencies.outbox.enqueue(.inviteStaff, to: staff.email, name: staff.name, tenant: tenant,
-                                              values: ["actionUrl": tenant.url("/admin/invite/\(token)"), "role": staff.role.label], linkToken: token, in: tx)
+                                              values: ["actionUrl": tenant.url(ConsoleRoutes.invite(token)), "role": staff.role.label], linkToken: token, in: tx)
     }
 
     // MARK: Roles and status
@@ -235,7 +235,7 @@ public struct StaffAccounts: Sendable {
             try await repositories.staff.setPassword(newHash, activate: false, for: staff.id, in: tx)
             let ended = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
             try await dependencies.outbox.enqueue(.passwordChanged, to: staff.email, name: staff.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("/admin/login")], in: tx)
+                                                  values: ["actionUrl": tenant.url(ConsoleRoutes.login.path)], in: tx)
             try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.password.changed",
                                                       ip: origin.ip, userAgent: origin.userAgent, details: ["signed_out_elsewhere": "\(ended)"]), in: tx)
             return ended

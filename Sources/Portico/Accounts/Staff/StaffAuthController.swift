@@ -10,17 +10,17 @@ struct StaffAuthController {
     let cookies: SessionCookies
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("admin/login", use: loginForm)
-        group.post("admin/login", use: login)
-        group.get("admin/login/code", use: codeForm)
-        group.post("admin/login/code", use: code)
-        group.post("admin/logout", use: logout)
-        group.get("admin/invite/:token", use: inviteForm)
-        group.post("admin/invite/:token", use: acceptInvite)
-        group.get("admin/forgot-password", use: forgotForm)
-        group.post("admin/forgot-password", use: forgot)
-        group.get("admin/reset-password", use: resetForm)
-        group.post("admin/reset-password", use: reset)
+        group.get(ConsoleRoutes.login, use: loginForm)
+        group.post(ConsoleRoutes.login, use: login)
+        group.get(ConsoleRoutes.loginCode, use: codeForm)
+        group.post(ConsoleRoutes.loginCode, use: code)
+        group.post(ConsoleRoutes.logout, use: logout)
+        group.get(ConsoleRoutes.invite, use: inviteForm)
+        group.post(ConsoleRoutes.invite, use: acceptInvite)
+        group.get(ConsoleRoutes.forgotPassword, use: forgotForm)
+        group.post(ConsoleRoutes.forgotPassword, use: forgot)
+        group.get(ConsoleRoutes.resetPassword, use: resetForm)
+        group.post(ConsoleRoutes.resetPassword, use: reset)
     }
 
     @MustacheView
@@ -41,8 +41,8 @@ struct StaffAuthController {
     }
 
     @Sendable func loginForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        if context.auth?.staff != nil { return Redirect(to: "/admin").response }
-        let next = request.uri.queryParameters.get("next").map { Redirect.safeNext($0, fallback: "", allowedPrefix: "/admin") }
+        if context.auth?.staff != nil { return Redirect(to: ConsoleRoutes.home.path).response }
+        let next = request.uri.queryParameters.get("next").map { Redirect.safeNext($0, fallback: "", allowedPrefix: ConsoleRoutes.home.path) }
         var page = layout(context, "Staff sign-in")
         // Arriving from a just-accepted invitation: say it worked, so the sign-in form is expected.
         if request.uri.queryParameters.get("ready") == "1" {
@@ -54,7 +54,7 @@ struct StaffAuthController {
 
     @Sendable func login(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        let next = Redirect.safeNext(request.uri.queryParameters.get("next"), fallback: "/admin", allowedPrefix: "/admin")
+        let next = Redirect.safeNext(request.uri.queryParameters.get("next"), fallback: ConsoleRoutes.home.path, allowedPrefix: ConsoleRoutes.home.path)
         let outcome = try await accounts.signIn(email: form.text("email"), password: form["password"] ?? "", tenant: context.tenant,
                                                 origin: origin(request, context), replacing: context.auth?.token)
         switch outcome {
@@ -63,7 +63,7 @@ struct StaffAuthController {
             response.setCookie(cookies.session(token, persistentFor: nil))
             return response
         case .needsSecondFactor(let token):
-            var response = Redirect(to: "/admin/login/code").response
+            var response = Redirect(to: ConsoleRoutes.loginCode.path).response
             response.setCookie(cookies.session(token, persistentFor: nil))
             return response
         case .invalidCredentials, .deactivated:
@@ -81,21 +81,21 @@ struct StaffAuthController {
     }
 
     @Sendable func codeForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        guard context.auth?.session.secondFactorPending == true else { return Redirect(to: "/admin/login").response }
+        guard context.auth?.session.secondFactorPending == true else { return Redirect(to: ConsoleRoutes.login.path).response }
         return try renderer.render(.adminLoginCode, theme: context.tenant.theme,
                                    CodeView(layout: layout(context, "Two-factor code"), form: FormView(FormState()))).response(from: request, context: context)
     }
 
     @Sendable func code(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        guard let auth = context.auth, auth.session.secondFactorPending else { return Redirect(to: "/admin/login").response }
+        guard let auth = context.auth, auth.session.secondFactorPending else { return Redirect(to: ConsoleRoutes.login.path).response }
         guard let token = try await accounts.completeSecondFactor(session: auth, code: form.text("code"), tenant: context.tenant, origin: origin(request, context)) else {
             var state = FormState()
             state.errors["code"] = "This code is not right. Enter the current 6-digit code from your authenticator, or a recovery code."
             return try renderer.render(.adminLoginCode, theme: context.tenant.theme,
                                        CodeView(layout: layout(context, "Two-factor code"), form: FormView(state)), status: .unauthorized).response(from: request, context: context)
         }
-        var response = Redirect(to: "/admin").response
+        var response = Redirect(to: ConsoleRoutes.home.path).response
         response.setCookie(cookies.session(token, persistentFor: nil))
         return response
     }
@@ -104,7 +104,7 @@ struct StaffAuthController {
         if let auth = context.auth, auth.session.principalKind == .staff {
             try await accounts.signOut(auth, tenant: context.tenant, origin: origin(request, context))
         }
-        var response = Redirect(to: "/admin/login").response
+        var response = Redirect(to: ConsoleRoutes.login.path).response
         response.setCookie(cookies.clearSession())
         return response
     }
@@ -125,7 +125,7 @@ struct StaffAuthController {
         InviteView(layout: layout(context, "Set up your staff account"), form: FormView(form),
                    heading: "Set up your staff account",
                    intro: "Choose a password for \(email ?? "your account") at \(context.tenant.branding.companyName).",
-                   action: "/admin/invite/\(token)", token: nil, askName: true, submitLabel: "Save and continue to sign-in")
+                   action: ConsoleRoutes.invite(token), token: nil, askName: true, submitLabel: "Save and continue to sign-in")
     }
 
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -149,7 +149,7 @@ struct StaffAuthController {
             return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
                                        inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent).response(from: request, context: context)
         }
-        return Redirect(to: "/admin/login?ready=1").response
+        return Redirect(to: "\(ConsoleRoutes.login.path)?ready=1").response
     }
 
     // MARK: Password recovery
@@ -160,7 +160,7 @@ struct StaffAuthController {
     func forgotView(_ context: TenantRequestContext, form: FormState) -> ForgotView {
         ForgotView(layout: layout(context, "Reset your staff password"), form: FormView(form),
                    intro: "Enter the email address of your staff account. If it has one, we will send it a link to choose a new password.",
-                   action: "/admin/forgot-password", loginUrl: "/admin/login")
+                   action: ConsoleRoutes.forgotPassword.path, loginUrl: ConsoleRoutes.login.path)
     }
 
     func message(_ context: TenantRequestContext, title: String, heading: String, _ paragraphs: [String], action: (String, String),
@@ -188,19 +188,19 @@ struct StaffAuthController {
         return try message(context, title: "Check your email", heading: "Check your email", [
             "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to a staff account here, we sent it a link to choose a new password. The link works for one hour.",
             "No email after a few minutes? Check your spam folder, or ask an admin to send you a set-password link.",
-        ], action: ("/admin/login", "Back to sign-in"))
+        ], action: (ConsoleRoutes.login.path, "Back to sign-in"))
     }
 
     func resetView(_ context: TenantRequestContext, token: String, form: FormState) -> InviteView {
         InviteView(layout: layout(context, "Choose a new password"), form: FormView(form), heading: "Choose a new password",
                    intro: "Choose a new password for your staff account at \(context.tenant.branding.companyName). You will sign in with it afterwards.",
-                   action: "/admin/reset-password", token: token, askName: false, submitLabel: "Save the new password")
+                   action: ConsoleRoutes.resetPassword.path, token: token, askName: false, submitLabel: "Save the new password")
     }
 
     func invalidResetLink(_ context: TenantRequestContext) throws -> HTML {
         try message(context, title: "Link not valid", heading: "This link is not valid any more", [
             "It may have been used already, have expired, or be incomplete.",
-        ], action: ("/admin/forgot-password", "Ask for a new link"), status: .notFound).keepingTokenOnThisSite()
+        ], action: (ConsoleRoutes.forgotPassword.path, "Ask for a new link"), status: .notFound).keepingTokenOnThisSite()
     }
 
     @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -225,6 +225,6 @@ struct StaffAuthController {
         }
         return try message(context, title: "Password changed", heading: "Your password is changed", [
             "For your security, you were signed out everywhere. Sign in with your new password; if you use an authenticator app, it still asks for its code.",
-        ], action: ("/admin/login", "Sign in")).keepingTokenOnThisSite().response(from: request, context: context)
+        ], action: (ConsoleRoutes.login.path, "Sign in")).keepingTokenOnThisSite().response(from: request, context: context)
     }
 }

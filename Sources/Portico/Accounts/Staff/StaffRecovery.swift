@@ -35,7 +35,7 @@ extension StaffAccounts {
         }
     }
 
-    static func resetPath(_ token: String) -> String { "/admin/reset-password?token=\(token)" }
+    static func resetPath(_ token: String) -> String { "\(ConsoleRoutes.resetPassword.path)?token=\(token)" }
 
     /// The staff member a reset link is for, while it is unused, unexpired, of this tenant and
     /// the account may still sign in.

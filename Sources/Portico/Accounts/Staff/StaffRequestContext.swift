@@ -17,9 +17,9 @@ public struct StaffRequestContext: ChildRequestContext {
     public init(context: TenantRequestContext) throws {
         guard let auth = context.auth, let staff = auth.staff else {
             if context.auth?.session.principalKind == .staff, context.auth?.session.secondFactorPending == true {
-                throw Redirect(to: "/admin/login/code")
+                throw Redirect(to: ConsoleRoutes.loginCode.path)
             }
-            throw SignInRequired(loginPath: "/admin/login", next: context.requestPath)
+            throw SignInRequired(loginPath: ConsoleRoutes.login.path, next: context.requestPath)
         }
         self.coreContext = context.coreContext
         self.tenant = context.tenant
@@ -43,7 +43,7 @@ public struct StaffRequestContext: ChildRequestContext {
         layout.csrfToken = csrfToken
         layout.signedIn = true
         layout.userName = staff.displayName
-        layout.signOutAction = "/admin/logout"
+        layout.signOutAction = ConsoleRoutes.logout.path
         layout.nav = AdminNavigation.items(for: staff.role).map {
             LayoutModel.NavItem(label: $0.label, href: $0.href, current: $0.href == current)
         }
@@ -62,19 +62,19 @@ enum AdminNavigation {
     }
 
     static let all: [Item] = [
-        Item(label: "Command centre", href: "/admin", minimumRole: .technician),
-        Item(label: "Work orders", href: "/admin/work-orders", minimumRole: .technician),
-        Item(label: "Appointments", href: "/admin/appointments", minimumRole: .technician),
-        Item(label: "Subscribers", href: "/admin/customers", minimumRole: .agent),
-        Item(label: "Tasks", href: "/admin/tasks", minimumRole: .agent),
-        Item(label: "Email outbox", href: "/admin/outbox", minimumRole: .agent),
-        Item(label: "Settings", href: "/admin/settings", minimumRole: .admin),
-        Item(label: "Reports", href: "/admin/reports", minimumRole: .admin),
-        Item(label: "Audit log", href: "/admin/audit", minimumRole: .admin),
-        Item(label: "Deletion requests", href: "/admin/deletion-requests", minimumRole: .admin),
-        Item(label: "Import / export", href: "/admin/import", minimumRole: .admin),
-        Item(label: "Export", href: "/admin/export", minimumRole: .agent, maximumRole: .agent),
-        Item(label: "My account", href: "/admin/account", minimumRole: .technician),
+        Item(label: "Command centre", href: ConsoleRoutes.home.path, minimumRole: .technician),
+        Item(label: "Work orders", href: ConsoleRoutes.workOrders.path, minimumRole: .technician),
+        Item(label: "Appointments", href: ConsoleRoutes.appointments.path, minimumRole: .technician),
+        Item(label: "Subscribers", href: ConsoleRoutes.customers.path, minimumRole: .agent),
+        Item(label: "Tasks", href: ConsoleRoutes.tasks.path, minimumRole: .agent),
+        Item(label: "Email outbox", href: ConsoleRoutes.outbox.path, minimumRole: .agent),
+        Item(label: "Settings", href: ConsoleRoutes.settings.path, minimumRole: .admin),
+        Item(label: "Reports", href: ConsoleRoutes.reports.path, minimumRole: .admin),
+        Item(label: "Audit log", href: ConsoleRoutes.audit.path, minimumRole: .admin),
+        Item(label: "Deletion requests", href: ConsoleRoutes.deletionRequests.path, minimumRole: .admin),
+        Item(label: "Import / export", href: ConsoleRoutes.imports.path, minimumRole: .admin),
+        Item(label: "Export", href: ConsoleRoutes.exports.path, minimumRole: .agent, maximumRole: .agent),
+        Item(label: "My account", href: ConsoleRoutes.account.path, minimumRole: .technician),
     ]
 
     static func items(for role: StaffRole) -> [Item] {

@@ -18,16 +18,16 @@ struct BrandAssetsController {
     }
 
     func addPublicRoutes(to group: RouterGroup<TenantRequestContext>) {
-        group.get("branding/logo", use: { request, context in try await serve(.logo, tenant: context.tenant.id) })
-        group.get("branding/favicon", use: { request, context in try await serve(.favicon, tenant: context.tenant.id) })
+        group.get(PublicRoutes.brandingLogo, use: { request, context in try await serve(.logo, tenant: context.tenant.id) })
+        group.get(PublicRoutes.brandingFavicon, use: { request, context in try await serve(.favicon, tenant: context.tenant.id) })
     }
 
     /// `/favicon.ico`, which browsers ask for on their own, on every host: a tenant's uploaded
     /// favicon or else its theme's neutral one; the operator console's is the neutral one.
     /// (Unknown hosts never get here: they get the 404 that names no tenant.) Short-lived in
     /// caches, since a new upload keeps this URL.
-    func addFaviconRoute(to router: Router<AppRequestContext>) {
-        router.get("favicon.ico") { request, context in
+    func addFaviconRoute(to router: RouterGroup<AppRequestContext>) {
+        router.get(PublicRoutes.faviconICO) { request, context in
             let themes = dependencies.renderer.themes
             guard case .tenant(let tenant) = context.site else { return try StaticAssetsController.neutralFavicon(themes: themes, request: request) }
             do {
@@ -41,8 +41,8 @@ struct BrandAssetsController {
     }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.post("admin/branding/logo", use: { request, context in try await upload(.logo, request: request, context: context) })
-        group.post("admin/branding/favicon", use: { request, context in try await upload(.favicon, request: request, context: context) })
+        group.post(ConsoleRoutes.brandingLogo, use: { request, context in try await upload(.logo, request: request, context: context) })
+        group.post(ConsoleRoutes.brandingFavicon, use: { request, context in try await upload(.favicon, request: request, context: context) })
     }
 
     func serve(_ kind: BrandingAssetKind, tenant: TenantID) async throws -> Response {
@@ -123,7 +123,7 @@ struct BrandAssetsController {
             throw error
         }
         dependencies.directory.invalidateAll()
-        return Response(status: .seeOther, headers: [.location: "/admin/branding?saved=1"])
+        return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 
     func refuse(_ kind: BrandingAssetKind, _ message: String, status: HTTPResponse.Status = .unprocessableContent, request: Request,

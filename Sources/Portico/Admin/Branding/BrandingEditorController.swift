@@ -9,9 +9,9 @@ struct BrandingEditorController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin/branding", use: editor)
-        group.post("admin/branding", use: save)
-        group.get("admin/branding/preview.css", use: previewCSS)
+        group.get(ConsoleRoutes.branding, use: editor)
+        group.post(ConsoleRoutes.branding, use: save)
+        group.get(ConsoleRoutes.brandingPreviewCSS, use: previewCSS)
     }
 
     @MustacheView
@@ -64,7 +64,7 @@ struct BrandingEditorController {
         for (field, _, keyPath) in BrandingInput.colorFields {
             if let typed = values[field], let color = try? Color(hex: typed) { shown[keyPath: keyPath] = color.hex }
         }
-        var layout = context.layout(title: "Branding", current: "/admin/settings")
+        var layout = context.layout(title: "Branding", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let contrast = ((try? BrandingContrast.pairs(shown)) ?? []).map {
             let ratio = $0.foreground.contrast(with: $0.background)
@@ -78,7 +78,7 @@ struct BrandingEditorController {
             colors: BrandingInput.colorFields.map { View.ColorField(name: $0.field, label: $0.label, value: values[$0.field] ?? "", error: state.errors[$0.field]) },
             themes: dependencies.renderer.themes.themeNames.map { Option(value: $0, label: $0.capitalized, selected: $0 == (values["theme"] ?? theme)) },
             version: Int(values["version"] ?? "") ?? branding.version, contrast: contrast,
-            previewCssHref: "/admin/branding/preview.css?" + (query.percentEncodedQuery ?? ""),
+            previewCssHref: "\(ConsoleRoutes.brandingPreviewCSS.path)?" + (query.percentEncodedQuery ?? ""),
             preview: .init(companyName: values["company_name"] ?? branding.companyName, welcomeMessage: values["welcome_message"] ?? "",
                            footerText: values["footer_text"] ?? "", supportEmail: values["support_email"].flatMap { $0.isEmpty ? nil : $0 },
                            supportPhone: values["support_phone"].flatMap { $0.isEmpty ? nil : $0 }),
@@ -117,7 +117,7 @@ struct BrandingEditorController {
         }
         // This instance at once; the others through the tenancy NOTIFY.
         dependencies.directory.invalidateAll()
-        return Response(status: .seeOther, headers: [.location: "/admin/branding?saved=1"])
+        return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 
     /// The preview pane's colours as custom properties scoped to `.brand-preview`; a colour

@@ -8,7 +8,7 @@ struct AdminHomeController {
     let dependencies: AppDependencies
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
-        group.get("admin", use: home)
+        group.get(ConsoleRoutes.home, use: home)
     }
 
     @MustacheView
@@ -66,32 +66,32 @@ struct AdminHomeController {
         }
         let counts = snapshot.counts
         var cards = [
-            View.Count(label: "Awaiting approval", value: counts.awaitingApproval, href: "/admin/work-orders?status=submitted", attention: counts.awaitingApproval > 0),
-            View.Count(label: "Overdue", value: counts.overdue, href: "/admin/work-orders?overdue=1", attention: counts.overdue > 0),
-            View.Count(label: "Due today", value: counts.dueToday, href: "/admin/work-orders?due=today", attention: false),
-            View.Count(label: "Appointments today", value: counts.appointmentsToday, href: "/admin/appointments", attention: false),
-            View.Count(label: "Reschedule requests", value: counts.rescheduleRequests, href: "/admin/appointments?status=reschedule_requested",
+            View.Count(label: "Awaiting approval", value: counts.awaitingApproval, href: "\(ConsoleRoutes.workOrders.path)?status=submitted", attention: counts.awaitingApproval > 0),
+            View.Count(label: "Overdue", value: counts.overdue, href: "\(ConsoleRoutes.workOrders.path)?overdue=1", attention: counts.overdue > 0),
+            View.Count(label: "Due today", value: counts.dueToday, href: "\(ConsoleRoutes.workOrders.path)?due=today", attention: false),
+            View.Count(label: "Appointments today", value: counts.appointmentsToday, href: ConsoleRoutes.appointments.path, attention: false),
+            View.Count(label: "Reschedule requests", value: counts.rescheduleRequests, href: "\(ConsoleRoutes.appointments.path)?status=reschedule_requested",
                        attention: counts.rescheduleRequests > 0),
         ]
         if !isTechnician {
-            cards.insert(View.Count(label: "Unassigned", value: counts.unassigned, href: "/admin/work-orders?unassigned=1", attention: counts.unassigned > 0), at: 2)
-            cards.append(View.Count(label: "Undeliverable emails", value: counts.undeliverableEmails, href: "/admin/outbox?status=dead",
+            cards.insert(View.Count(label: "Unassigned", value: counts.unassigned, href: "\(ConsoleRoutes.workOrders.path)?unassigned=1", attention: counts.unassigned > 0), at: 2)
+            cards.append(View.Count(label: "Undeliverable emails", value: counts.undeliverableEmails, href: "\(ConsoleRoutes.outbox.path)?status=dead",
                                     attention: counts.undeliverableEmails > 0))
         }
         let view = View(
-            layout: context.layout(title: "Command centre", current: "/admin"), staffName: staff.displayName, role: staff.role.label,
+            layout: context.layout(title: "Command centre", current: ConsoleRoutes.home.path), staffName: staff.displayName, role: staff.role.label,
             isTechnician: isTechnician, canReview: !isTechnician, counts: cards,
             awaitingApproval: snapshot.awaitingApproval.map(Self.order), overdue: snapshot.overdue.map(Self.order),
             unassigned: snapshot.unassigned.map(Self.order), dueToday: snapshot.dueToday.map(Self.order),
             appointments: snapshot.appointments.map {
                 View.Appointment(window: DisplayDate.window($0.startsAt, $0.endsAt), organization: $0.organization,
-                                 organizationHref: "/admin/customers/\($0.organizationId.uuidString.lowercased())",
+                                 organizationHref: ConsoleRoutes.customer($0.organizationId),
                                  technician: $0.technician ?? "Nobody yet", status: $0.status.replacingOccurrences(of: "_", with: " "),
                                  rescheduleRequested: $0.status == "reschedule_requested")
             },
             hasAwaiting: !snapshot.awaitingApproval.isEmpty, hasOverdue: !snapshot.overdue.isEmpty, hasUnassigned: !snapshot.unassigned.isEmpty,
             hasDueToday: !snapshot.dueToday.isEmpty, hasAppointments: !snapshot.appointments.isEmpty,
-            staffId: staff.id.uuidString.lowercased(), eventsUrl: "/admin/events"
+            staffId: staff.id.uuidString.lowercased(), eventsUrl: ConsoleRoutes.events.path
         )
         return try dependencies.renderer.render(.adminHome, theme: context.tenant.theme, view)
     }

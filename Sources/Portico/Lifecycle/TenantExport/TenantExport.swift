@@ -261,10 +261,3 @@ final class StagedFile: @unchecked Sendable {
         try? handle.close()
     }
 }
-
-extension ConnectionPool {
-    /// `withTenant` in one read-only snapshot (`REPEATABLE READ`): every query sees the same data.
-    func withTenantSnapshot<R: Sendable>(_ tenant: TenantID, _ body: (TenantTransaction) async throws -> R) async throws -> R {
-        try await withTenantSnapshot(tenant.rawValue) { try await body(TenantTransaction(tenant: tenant, base: $0)) }
-    }
-}

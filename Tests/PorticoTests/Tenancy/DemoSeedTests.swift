@@ -1,0 +1,46 @@
+import Foundation
+import Portico
+import PorticoTestSupport
+import Postgres
+import Testing
+
+/// Demo seeding writes each tenant's rows in the transaction that creates the tenant, through
+/// the pool's one helper for that (`withNewTenant`): under forced row-level security the rows
+/// exist only if that transaction was scoped to the new tenant.
+@Suite("Demo seeding")
+struct DemoSeedTests {
+    @Test("the demo tenants come with their branding, categories, subscribers and staff, each row scoped to its tenant; a second run leaves them alone")
+    func seedsTenantScopedRows() async throws {
+        // Setup: a database of its own (the demo slugs are fixed).
+        let scratch = try await TestCluster.migratedScratchDatabase(prefix: "demo")
+        let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: scratch.appURL, maxConnections: 2))
+        do {
+            let demo = DemoData(pool: pool, configuration: TestApp.configuration(), hasher: TestApp.hasher)
+
+            // Act
+            let first = try await demo.seed()
+            let second = try await demo.seed()
+
+            // Check
+            #expect(first.count == 2 && first.allSatisfy { $0.contains("created") }, "\(first)")
+            #expect(second.allSatisfy { $0.contains("already present") }, "\(second)")
+            for slug in ["acme", "zenith"] {
+                let id = try #require(try await pool.query("SELECT id FROM tenants WHERE slug = \(slug)").rows.first?.decode("id", as: TenantID.self))
+                let counts = try await pool.withTenant(id) { tx in
+                    (branding: try await tx.scalar("SELECT count(*)::int FROM tenant_branding", as: Int.self) ?? 0,
+                     categories: try await tx.scalar("SELECT count(*)::int FROM work_order_categories", as: Int.self) ?? 0,
+                     customers: try await tx.scalar("SELECT count(*)::int FROM customers", as: Int.self) ?? 0,
+                     staff: try await tx.scalar("SELECT count(*)::int FROM staff_users", as: Int.self) ?? 0)
+                }
+                #expect(counts.branding == 1, "\(slug)")
+                #expect(counts.categories > 0 && counts.customers > 0 && counts.staff >= 3, "\(slug): \(counts)")
+            }
+        } catch {
+            await pool.close()
+            await scratch.drop()
+            throw error
+        }
+        await pool.close()
+        await scratch.drop()
+    }
+}

@@ -28,6 +28,14 @@ public enum MIMEBuilder {
         try MessageID.validate(message.messageID)
         headers.write("Message-ID", ["<\(message.messageID)>"])
         headers.write("MIME-Version", ["1.0"])
+        if let language = message.contentLanguage {
+            // A BCP 47 tag: letters, digits and hyphens only, so it cannot carry another header.
+            guard !language.isEmpty, language.utf8.count <= 35,
+                  language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                throw MailError.invalidHeader("Content-Language must be a language tag like en or pt-BR")
+            }
+            headers.write("Content-Language", [language])
+        }
         if let url = message.listUnsubscribe {
             try ListUnsubscribe.validate(url)
             headers.write("List-Unsubscribe", ["<\(url)>"])

@@ -22,6 +22,8 @@ public struct MailMessage: Sendable {
     /// More header fields, written in this order after the standard ones (`X-Portico-Kind`…).
     /// Names must be RFC 5322 field names and must not be one the builder writes itself.
     public var extraHeaders: [(name: String, value: String)]
+    /// `Content-Language` (RFC 3282): the language tag of the bodies (`es`, `pt-BR`).
+    public var contentLanguage: String?
 
     /// `messageID` nil makes a random one in the sender's domain; `date` defaults to now.
     public init(
@@ -34,7 +36,8 @@ public struct MailMessage: Sendable {
         messageID: String? = nil,
         date: Date = Date(),
         listUnsubscribe: String? = nil,
-        extraHeaders: [(name: String, value: String)] = []
+        extraHeaders: [(name: String, value: String)] = [],
+        contentLanguage: String? = nil
     ) {
         self.from = from
         self.to = to
@@ -46,6 +49,7 @@ public struct MailMessage: Sendable {
         self.date = date
         self.listUnsubscribe = listUnsubscribe
         self.extraHeaders = extraHeaders
+        self.contentLanguage = contentLanguage
     }
 
     /// A random Message-ID (`<uuid>@<domain>`).

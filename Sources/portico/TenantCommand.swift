@@ -16,13 +16,17 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "Display name of the WISP.") var name: String
         @Option(help: "Email of the first admin; gets a one-time setup link.") var adminEmail: String
         @Option(help: "A custom domain (active once its DNS TXT record is verified).") var domain: String?
+        @Option(help: "The portal's language: en, es, pt-BR or fr (admins can offer more later).") var language = "en"
 
         func run() async throws {
             let configuration = try loadConfiguration()
+            guard let defaultLanguage = Language(code: language) else {
+                throw ValidationError("--language must be one of \(Language.allCases.map(\.code).joined(separator: ", ")).")
+            }
             try await reportingErrors {
                 let output = try await CommandEnvironment.run(configuration) { environment in
                     try await TenantCommands.create(
-                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain),
+                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain, defaultLanguage: defaultLanguage),
                         environment: environment
                     )
                 }

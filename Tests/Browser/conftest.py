@@ -90,8 +90,8 @@ def signed_in(server, _shared_drivers):
 def new_browser():
     drivers = []
 
-    def browser(width: int = 1280, height: int = 900):
-        driver = harness.new_driver(width, height)
+    def browser(width: int = 1280, height: int = 900, lang: str = "en-US"):
+        driver = harness.new_driver(width, height, lang)
         drivers.append(driver)
         return driver
     yield browser

@@ -337,14 +337,16 @@ _RECORDER = """
 """
 
 
-def new_driver(width: int = 1280, height: int = 900) -> webdriver.Chrome:
+def new_driver(width: int = 1280, height: int = 900, lang: str = "en-US") -> webdriver.Chrome:
+    """A headless Chromium whose Accept-Language is `lang` (English unless a test asks)."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--hide-scrollbars",
                      "--force-device-scale-factor=1", f"--window-size={width},{height}", "--no-proxy-server",
                      "--no-first-run", "--no-default-browser-check", "--disable-extensions",
-                     "--password-store=basic", "--disable-background-networking", "--lang=en-US"):
+                     "--password-store=basic", "--disable-background-networking", f"--lang={lang}"):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": lang})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     options.page_load_strategy = "normal"
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

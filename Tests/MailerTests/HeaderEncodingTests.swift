@@ -140,3 +140,21 @@ struct HeaderEncodingTests {
         #expect(parsed.value("List-Unsubscribe-Post") == nil)
     }
 }
+
+@Suite("MIME builder: Content-Language")
+struct ContentLanguageTests {
+    @Test("a language tag is written as Content-Language; none, none; anything else is refused")
+    func contentLanguage() async throws {
+        var message = try Fixtures.message(subject: "Confirma tu correo")
+        #expect(!String(decoding: try MIMEBuilder.build(message), as: UTF8.self).contains("Content-Language"))
+
+        message.contentLanguage = "pt-BR"
+        let headers = String(decoding: try MIMEBuilder.build(message), as: UTF8.self).components(separatedBy: "\r\n\r\n")[0]
+        #expect(headers.components(separatedBy: "\r\n").contains("Content-Language: pt-BR"))
+
+        for bad in ["", "es\r\nBcc: x@evil.example", "fr;q=1", String(repeating: "a", count: 40)] {
+            message.contentLanguage = bad
+            #expect(throws: MailError.self) { try MIMEBuilder.build(message) }
+        }
+    }
+}

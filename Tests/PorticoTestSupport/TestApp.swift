@@ -44,17 +44,19 @@ public final class TestApp: Sendable {
     /// Dependencies against the test database with their own pool and listener.
     public static func dependencies(configuration: AppConfiguration = TestApp.configuration(), databaseURL: String? = nil,
                                     mailTransport: (any MailTransport)? = nil,
-                                    dnsResolver: (any DNSResolver)? = nil, logger: Logger? = nil) async throws -> AppDependencies {
+                                    dnsResolver: (any DNSResolver)? = nil, logger: Logger? = nil,
+                                    catalogs: MessageCatalogs? = nil) async throws -> AppDependencies {
         let database = try await TestCluster.database()
         let url = databaseURL ?? database.appURL
         let logger = logger ?? TestLogging.logger("app")
         let pool = ConnectionPool(configuration: PoolConfiguration(conninfo: url, maxConnections: 6, acquireTimeout: .seconds(60)), logger: logger)
         let listener = NotificationListener(conninfo: url, channels: AppDependencies.notificationChannels, logger: logger)
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
+        let catalogs = try catalogs ?? MessageCatalogs(directory: try ResourceLocator.directory(named: "Locales"))
         // Every page and email a test renders must be readable without reflection.
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, auditsViews: true), hasher: TestApp.hasher, logger: logger,
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, catalogs: catalogs, auditsViews: true), hasher: TestApp.hasher, logger: logger,
             mailTransport: mailTransport, dnsResolver: dnsResolver ?? UnreachableDNSResolver()
         )
     }
@@ -73,20 +75,21 @@ public final class TestApp: Sendable {
         mailTransport: (any MailTransport)? = nil,
         dnsResolver: (any DNSResolver)? = nil,
         logger: Logger? = nil,
+        catalogs: MessageCatalogs? = nil,
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
         try await ConnectionBudget.applications.withSlot {
             try await run(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport, dnsResolver: dnsResolver,
-                          logger: logger, body)
+                          logger: logger, catalogs: catalogs, body)
         }
     }
 
     private static func run<T: Sendable>(
         configuration: AppConfiguration, databaseURL: String?, mailTransport: (any MailTransport)?, dnsResolver: (any DNSResolver)?,
-        logger: Logger?, _ body: (TestApp) async throws -> T
+        logger: Logger?, catalogs: MessageCatalogs?, _ body: (TestApp) async throws -> T
     ) async throws -> T {
         let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport,
-                                                  dnsResolver: dnsResolver, logger: logger)
+                                                  dnsResolver: dnsResolver, logger: logger, catalogs: catalogs)
         let app = try await TestApp(dependencies: dependencies)
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()

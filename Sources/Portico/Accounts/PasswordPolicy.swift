@@ -29,24 +29,24 @@ public struct PasswordPolicy: Sendable {
     public func problem(with password: String, email: String?) -> String? {
         let length = password.count
         if length < Self.minimumLength {
-            return "Use at least \(Self.minimumLength) characters. A few unrelated words make a strong password that is easy to remember."
+            return L10n.t("validation.password.tooShort", ["min": "\(Self.minimumLength)"])
         }
         if length > Self.maximumLength {
-            return "Use at most \(Self.maximumLength) characters."
+            return L10n.atMostCharacters(Self.maximumLength)
         }
         let lowered = password.lowercased()
         if common.contains(lowered) {
-            return "This password is one of the most commonly used and easy to guess. Choose another."
+            return L10n.t("validation.password.common")
         }
         if let email, !email.isEmpty {
             let address = email.lowercased()
             let local = address.split(separator: "@").first.map(String.init) ?? address
             if lowered == address || (local.count >= 4 && lowered == local) {
-                return "Do not use your email address as your password."
+                return L10n.t("validation.password.email")
             }
         }
         if Set(lowered).count <= 2 {
-            return "This password repeats the same characters and is easy to guess. Choose another."
+            return L10n.t("validation.password.repetitive")
         }
         return nil
     }

@@ -211,6 +211,7 @@ struct AdminWorkOrdersController {
         let comments: [Comment]
         let attachments: [PortalWorkOrdersController.AttachmentView]
         let attachmentSlots: Int
+        let attachmentHint: String
         let canAttach: Bool
         let acceptedFiles: String
         let form: FormView
@@ -251,6 +252,7 @@ struct AdminWorkOrdersController {
             comments: comments.map { .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly) },
             attachments: attachments.map { .init($0, base: ConsoleRoutes.workOrder(order.number)) },
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
+            attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attachments.count)),
             canAttach: attachments.count < WorkOrderAttachments.perOrder,
             acceptedFiles: PortalWorkOrdersController.acceptedFiles,
             form: FormView(form), eventsUrl: "\(ConsoleRoutes.events.path)?work_order=\(order.number)",

@@ -114,9 +114,10 @@ public struct AppDependencies: Sendable {
             logger: logger
         )
         let themes = try ThemeLibrary(directory: try ResourceLocator.directory(named: "Themes"))
+        let catalogs = try MessageCatalogs(directory: try ResourceLocator.directory(named: "Locales"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, auditsViews: configuration.auditViews), hasher: PasswordHasher(), logger: logger,
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, catalogs: catalogs, auditsViews: configuration.auditViews), hasher: PasswordHasher(), logger: logger,
             mailTransport: try mailTransport(for: configuration, logger: logger)
         )
     }

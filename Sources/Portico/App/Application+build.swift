@@ -82,10 +82,12 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
 
     let tenantSite = pages.group(context: TenantRequestContext.self)
         .add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
+        .add(middleware: LanguageMiddleware(catalogs: renderer.catalogs, cookies: dependencies.cookies))
     // Outside the CSRF check: mail clients post one-click unsubscribes (RFC 8058).
     UnsubscribeController(dependencies: dependencies).addRoutes(to: tenantSite)
     let tenantRoutes = tenantSite.group().add(middleware: CSRFMiddleware<TenantRequestContext>())
     BrandingController().addRoutes(to: tenantRoutes)
+    LanguageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
     BrandAssetsController(dependencies: dependencies).addPublicRoutes(to: tenantRoutes)
     PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
     CustomerAuthController(accounts: CustomerAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
@@ -129,6 +131,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     APIAccessSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    LanguageSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     RetentionSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
     DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)

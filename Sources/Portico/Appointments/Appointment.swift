@@ -8,21 +8,14 @@ public enum AppointmentStatus: String, Sendable, Codable, CaseIterable, Postgres
     case completed
     case cancelled
 
-    public var label: String {
-        switch self {
-        case .proposed: "Proposed"
-        case .confirmed: "Confirmed"
-        case .rescheduleRequested: "Reschedule requested"
-        case .completed: "Completed"
-        case .cancelled: "Cancelled"
-        }
-    }
+    /// In the request's language (`appointments.status.*`).
+    public var label: String { L10n.t("appointments.status.\(rawValue)") }
 }
 
 public enum AppointmentKind: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
     case install, repair, survey, maintenance, other
 
-    public var label: String { rawValue.capitalized }
+    public var label: String { L10n.t("appointments.kind.\(rawValue)") }
 }
 
 /// A time window the subscriber proposes when asking to reschedule.

@@ -174,5 +174,7 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
                                key: { [String($0.1.pageRank), String($0.1.pageKey), $0.0.id.uuidString] })
     }
 
-    static let conflict = AppError(.conflict, code: "version_conflict", "This appointment was changed by someone else meanwhile. Reload it and try again.")
+    static var conflict: AppError {
+        AppError(.conflict, code: "version_conflict", L10n.t("validation.appointment.conflict"))
+    }
 }

@@ -37,9 +37,9 @@ public struct CustomerAppointments: Sendable {
                         origin: RequestOrigin? = nil) async throws -> Appointment {
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard appointment.status == .proposed || appointment.status == .rescheduleRequested else {
-            throw AppError(.conflict, code: "cannot_confirm", "This appointment is \(appointment.status.label.lowercased()) and cannot be confirmed.")
+            throw AppError(.conflict, code: "cannot_confirm", L10n.t("validation.appointment.cannotConfirm", ["status": appointment.status.label.lowercased()]))
         }
-        guard appointment.startsAt > Date() else { throw AppError(.conflict, code: "in_the_past", "This appointment is in the past.") }
+        guard appointment.startsAt > Date() else { throw AppError(.conflict, code: "in_the_past", L10n.t("validation.appointment.past")) }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let updated = try await dependencies.repositories.appointments.setStatus(.confirmed, of: id, expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.confirmed", appointment, customer: customer, origin: origin, in: tx)
@@ -59,16 +59,16 @@ public struct CustomerAppointments: Sendable {
         for index in 1...3 {
             let date = form.text("date\(index)"), start = form.text("start\(index)"), end = form.text("end\(index)")
             if date.isEmpty && start.isEmpty && end.isEmpty { continue }
-            guard DateInput.isISODate(date) else { problems["date\(index)"] = "Use a date like 2024-06-04."; continue }
+            guard DateInput.isISODate(date) else { problems["date\(index)"] = L10n.t("validation.dateLike"); continue }
             guard let from = DateInput.time(date, start), let to = DateInput.time(date, end) else {
-                problems["start\(index)"] = "Use times like 09:00 and 12:00."
+                problems["start\(index)"] = L10n.t("validation.timesLike")
                 continue
             }
-            guard to > from else { problems["end\(index)"] = "The end must be after the start."; continue }
-            guard from > Date() else { problems["date\(index)"] = "Choose a time in the future."; continue }
+            guard to > from else { problems["end\(index)"] = L10n.t("validation.endAfterStart"); continue }
+            guard from > Date() else { problems["date\(index)"] = L10n.t("validation.future"); continue }
             windows.append(TimeWindow(startsAt: from, endsAt: to))
         }
-        if windows.isEmpty && problems.isEmpty { problems["date1"] = "Suggest at least one time that would suit you." }
+        if windows.isEmpty && problems.isEmpty { problems["date1"] = L10n.t("validation.appointment.atLeastOne") }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return windows
     }
@@ -78,12 +78,12 @@ public struct CustomerAppointments: Sendable {
     /// keyed `preferred_times.<index>.<field>`.
     public static func validate(windows: [TimeWindow], field: String = "preferred_times", now: Date = Date()) throws -> [TimeWindow] {
         var problems: [String: String] = [:]
-        if windows.isEmpty { problems[field] = "Suggest at least one time that would suit you." }
-        if windows.count > 3 { problems[field] = "Suggest at most three times." }
+        if windows.isEmpty { problems[field] = L10n.t("validation.appointment.atLeastOne") }
+        if windows.count > 3 { problems[field] = L10n.t("validation.appointment.atMostThree") }
         for (index, window) in windows.enumerated().prefix(3) {
-            if window.endsAt <= window.startsAt { problems["\(field).\(index).ends_at"] = "The end must be after the start." }
-            if window.startsAt <= now { problems["\(field).\(index).starts_at"] = "Choose a time in the future." }
-            if window.endsAt.timeIntervalSince(window.startsAt) > 86_400 { problems["\(field).\(index).ends_at"] = "Keep each window within one day." }
+            if window.endsAt <= window.startsAt { problems["\(field).\(index).ends_at"] = L10n.t("validation.endAfterStart") }
+            if window.startsAt <= now { problems["\(field).\(index).starts_at"] = L10n.t("validation.future") }
+            if window.endsAt.timeIntervalSince(window.startsAt) > 86_400 { problems["\(field).\(index).ends_at"] = L10n.t("validation.appointment.oneDay") }
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return windows
@@ -91,10 +91,10 @@ public struct CustomerAppointments: Sendable {
 
     public func requestReschedule(_ id: UUID, windows: [TimeWindow], note: String, version: Int?, customer: SignedInCustomer,
                                   tenant: ResolvedTenant, origin: RequestOrigin? = nil) async throws -> Appointment {
-        guard note.count <= 2000 else { throw AppError.validation(["note": "Use at most 2,000 characters."]) }
+        guard note.count <= 2000 else { throw AppError.validation(["note": L10n.atMostCharacters(2000)]) }
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
-            throw AppError(.conflict, code: "cannot_reschedule", "This appointment is \(appointment.status.label.lowercased()) and cannot be moved.")
+            throw AppError(.conflict, code: "cannot_reschedule", L10n.t("validation.appointment.cannotMove", ["status": appointment.status.label.lowercased()]))
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let updated = try await dependencies.repositories.appointments.requestReschedule(id, windows: windows, note: note,

@@ -27,6 +27,8 @@ public struct DemoData: Sendable {
         let branding: Branding
         let people: [(String, String, String)]   // name, email local part, phone
         let plans: [String]
+        /// The portal's language, and the others it offers (issue 17: zenith greets in Spanish).
+        var languages: [Language] = [.en]
     }
 
     static let specs: [Spec] = [
@@ -42,7 +44,8 @@ public struct DemoData: Sendable {
             ),
             people: [("Dana Whitfield", "dana", "+1 555 0101"), ("Luis Ortega", "luis", "+1 555 0102"), ("Mei Chen", "mei", "+1 555 0103"),
                      ("Harvest Co-op", "office", "+1 555 0104")],
-            plans: ["Home 50/10", "Home 100/20", "Business 200/50"]
+            plans: ["Home 50/10", "Home 100/20", "Business 200/50"],
+            languages: [.en, .es]
         ),
         Spec(
             slug: "zenith", name: "Zenith Networks", theme: "horizon",
@@ -55,7 +58,8 @@ public struct DemoData: Sendable {
                 footerText: "Zenith Networks LLC", customCss: "", version: 1
             ),
             people: [("Ravi Patel", "ravi", "+1 555 0201"), ("Sofia Rossi", "sofia", "+1 555 0202"), ("Trailhead Lodge", "lodge", "+1 555 0203")],
-            plans: ["Summit 25", "Summit 75", "Lodge Pro"]
+            plans: ["Summit 25", "Summit 75", "Lodge Pro"],
+            languages: [.es, .en]
         ),
     ]
 
@@ -81,6 +85,8 @@ public struct DemoData: Sendable {
                 INSERT INTO tenants (slug, name, theme) VALUES (\(spec.slug), \(spec.name), \(spec.theme)) RETURNING id
                 """)!.decode("id", as: TenantID.self)
         }, tenant: { $0 }, then: { tenantID, tx in
+            let languages = spec.languages.map(\.code)
+            try await tx.execute("UPDATE tenants SET offered_languages = \(languages), default_language = \(languages[0]) WHERE id = \(tenantID)")
             let b = spec.branding
             try await tx.execute("""
                 INSERT INTO tenant_branding (tenant_id, company_name, logo_url, color_primary, color_secondary, color_accent, color_background,

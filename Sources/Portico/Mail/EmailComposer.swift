@@ -70,9 +70,21 @@ public struct EmailComposer: Sendable {
     /// unsubscribe link to both parts' footers.
     public func compose(_ kind: NotificationKind, tenant: ResolvedTenant, recipientName: String, values: [String: any Sendable] = [:]) throws -> ComposedEmail {
         var view: [String: Any] = values
-        view["brand"] = Self.brand(for: tenant)
-        view["recipientName"] = recipientName.isEmpty ? "there" : recipientName
-        if view["actionLabel"] == nil { view["actionLabel"] = kind.actionLabel }
+        let brand = Self.brand(for: tenant)
+        let texts = renderer.texts
+        let name = recipientName.isEmpty ? texts("email.there") : recipientName
+        view["brand"] = brand
+        view["recipientName"] = name
+        view["lang"] = texts.language.code
+        // Sentences with the email's values in them, formatted here: `{{m.welcome.subject}}`.
+        var filling = values.mapValues { "\($0)" }
+        filling["company"] = brand.companyName
+        filling["name"] = name
+        view["m"] = FilledTexts(texts: texts, prefix: "email", values: filling)
+        if view["actionLabel"] == nil {
+            let key = "email.action.\(kind.rawValue)"
+            view["actionLabel"] = texts.has(key) ? texts(key) : kind.actionLabel
+        }
         guard let rawText = try renderer.renderText(.emailText(kind), theme: tenant.theme, view),
               let html = try renderer.renderText(.emailHTML(kind), theme: tenant.theme, view)
         else {
@@ -86,5 +98,19 @@ public struct EmailComposer: Sendable {
         lines.removeFirst()
         while lines.first?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeFirst() }
         return ComposedEmail(kind: kind, subject: subject, text: lines.joined(separator: "\n"), html: html)
+    }
+}
+
+/// The catalog's `email.*` texts with the email's values filled in, for templates:
+/// `{{m.verify_email.subject}}` is `email.verify_email.subject` with `{company}`, `{name}` and
+/// the sender's values (`{newEmail}`, …) in place.
+struct FilledTexts: MustacheParent {
+    let texts: Texts
+    let prefix: String
+    let values: [String: String]
+
+    func child(named name: String) -> Any? {
+        let key = prefix + "." + name
+        return texts.has(key) ? texts(key, values) : FilledTexts(texts: texts, prefix: key, values: values)
     }
 }

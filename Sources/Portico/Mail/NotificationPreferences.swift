@@ -10,14 +10,8 @@ public struct NotificationPreferences: Sendable, Codable, Equatable {
         case tasks
         case news
 
-        public var label: String {
-            switch self {
-            case .workOrders: "Work order updates"
-            case .appointments: "Appointments and reminders"
-            case .tasks: "Tasks for you"
-            case .news: "Welcome and general messages"
-            }
-        }
+        /// In the request's language (`notifications.group.*`).
+        public var label: String { L10n.t("notifications.group.\(rawValue)") }
     }
 
     /// Groups switched off.

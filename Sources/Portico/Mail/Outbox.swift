@@ -16,6 +16,25 @@ public struct Outbox: Sendable {
     /// What stands in the stored bodies for the token of a one-time link.
     public static let linkTokenPlaceholder = "{one-time-link-token}"
 
+    /// The email kinds whose templates read the message catalogs. The others are still
+    /// English only, and go out in English (labels included) so no email mixes languages
+    /// or claims a `Content-Language` it is not written in.
+    public static let translatedKinds: Set<NotificationKind> = [
+        .verifyEmail, .resetPassword, .inviteCustomer, .changeEmail, .emailChangedNotice, .passwordChanged, .accountExists,
+        .addressInUse, .welcome,
+    ]
+
+    /// The recipient's language: a subscriber's or staff member's own choice while the tenant
+    /// offers it, else the tenant's default.
+    static func language(of recipient: String, kind: NotificationKind, tenant: ResolvedTenant, in transaction: TenantTransaction) async throws -> Language {
+        guard translatedKinds.contains(kind) else { return .en }
+        let chosen = try await transaction.scalar("""
+            SELECT COALESCE((SELECT language FROM customers WHERE email = \(recipient.lowercased())),
+                            (SELECT language FROM staff_users WHERE email = \(recipient.lowercased())))
+            """, as: String.self)
+        return chosen.flatMap(Language.init(code:)).flatMap { tenant.offeredLanguages.contains($0) ? $0 : nil } ?? tenant.defaultLanguage
+    }
+
     /// A kind that carries a one-time link was queued without naming its token.
     struct MissingLinkToken: Error, CustomStringConvertible {
         let kind: NotificationKind
@@ -42,7 +61,10 @@ public struct Outbox: Sendable {
         var values = values
         // The same link as the `List-Unsubscribe` header, visible in both parts' footers.
         if let listUnsubscribe { values["unsubscribeUrl"] = listUnsubscribe }
-        let email = try composer.compose(kind, tenant: tenant, recipientName: recipientName, values: values)
+        let language = try await Self.language(of: recipient, kind: kind, tenant: tenant, in: transaction)
+        let email = try Texts.$current.withValue(composer.renderer.catalogs.texts(language)) {
+            try composer.compose(kind, tenant: tenant, recipientName: recipientName, values: values)
+        }
         var text = email.text
         var html = email.html
         var storedToken: String?
@@ -55,10 +77,10 @@ public struct Outbox: Sendable {
         let host = URLComponents(string: tenant.publicOrigin)?.host ?? "portico.invalid"
         try await transaction.execute("""
             INSERT INTO outbox (tenant_id, id, kind, recipient, recipient_name, subject, text_body, html_body, from_name, reply_to,
-                                list_unsubscribe, message_id, link_token)
+                                list_unsubscribe, message_id, link_token, content_language)
             VALUES (\(transaction.tenant), \(id), \(kind.rawValue), \(recipient.lowercased()), \(String(recipientName.prefix(200))),
                     \(String(email.subject.prefix(500))), \(text), \(html), \(String(tenant.branding.companyName.prefix(200))),
-                    \(tenant.branding.supportEmail), \(listUnsubscribe), \("\(id.uuidString.lowercased())@\(host)"), \(storedToken))
+                    \(tenant.branding.supportEmail), \(listUnsubscribe), \("\(id.uuidString.lowercased())@\(host)"), \(storedToken), \(language.code))
             """)
         return true
     }

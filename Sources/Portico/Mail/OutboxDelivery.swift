@@ -300,7 +300,7 @@ public struct OutboxDelivery: Sendable {
             to: try MailAddress(message.recipient, displayName: message.recipientName.isEmpty ? nil : message.recipientName),
             replyTo: replyTo, subject: message.subject, textBody: complete(message.textBody), htmlBody: message.htmlBody.map(complete),
             messageID: message.messageId, date: message.createdAt, listUnsubscribe: message.listUnsubscribe,
-            extraHeaders: [(name: "X-Portico-Kind", value: message.kind)]
+            extraHeaders: [(name: "X-Portico-Kind", value: message.kind)], contentLanguage: message.contentLanguage
         )
     }
 }

@@ -27,6 +27,8 @@ public struct OutboxMessage: Sendable, Decodable {
     /// The one-time link's token while the message still has to go out (nil after).
     public let linkToken: String?
     public let messageId: String
+    /// The language the bodies are written in (`Content-Language`).
+    public let contentLanguage: String
     public let status: OutboxStatus
     public let attempts: Int
     public let nextAttemptAt: Date

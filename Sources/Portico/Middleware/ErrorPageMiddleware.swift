@@ -19,17 +19,26 @@ struct ErrorPageMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let redirect as Redirect {
+        } catch let failure as LocalizedFailure {
+            return try Texts.$current.withValue(failure.texts) { try respond(to: failure.error, context: context) }
+        } catch {
+            return try respond(to: error, context: context)
+        }
+    }
+
+    private func respond(to error: any Error, context: Context) throws -> Response {
+        switch error {
+        case let redirect as Redirect:
             return redirect.response
-        } catch let required as SignInRequired {
+        case let required as SignInRequired:
             let next = required.next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?+"))) ?? ""
             return Redirect(to: "\(required.loginPath)?next=\(next)").response
-        } catch let error as HTTPParserError {
+        case let error as HTTPParserError:
             // The request body broke off (the client went away) or is not valid HTTP: the
             // server answers 400 and closes the connection; nothing of ours to report.
             context.logger.debug("Request body incomplete or malformed", metadata: ["error": "\(error)"])
             throw error
-        } catch {
+        default:
             return render(Self.classify(error, context: context, throttle: throttle), context: context)
         }
     }
@@ -47,7 +56,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
             case .notFound:
                 return .notFound()
             case .contentTooLarge:
-                return AppError(.payloadTooLarge, code: "too_large", "What you sent is too large.")
+                return AppError(.payloadTooLarge, code: "too_large", L10n.t("errors.tooLarge"))
             case .methodNotAllowed:
                 return AppError(.badRequest, code: "method_not_allowed", "This address does not accept that kind of request.")
             case .badRequest:
@@ -60,12 +69,12 @@ struct ErrorPageMiddleware: RouterMiddleware {
             }
         case let error as PostgresError where error.isOutage:
             context.logger.throttled(throttle, key: "database_unavailable", level: .error, "Database unavailable", metadata: ["error": "\(error)"])
-            return AppError(.unavailable, code: "unavailable", "We cannot serve this right now. Please try again in a minute.", retryAfter: 30)
+            return AppError(.unavailable, code: "unavailable", L10n.t("errors.unavailable"), retryAfter: 30)
         case is DecodingError:
             return AppError(.badRequest, code: "malformed_body", "The request body could not be read: check its format.")
         default:
             context.logger.error("Unexpected error", metadata: ["error": "\(error)", "type": "\(type(of: error))"])
-            return AppError(.unavailable, code: "internal_error", "Something went wrong on our side. Please try again; if it keeps happening, quote reference \(context.id).")
+            return AppError(.unavailable, code: "internal_error", L10n.t("errors.internal", ["reference": context.id]))
         }
     }
 
@@ -89,6 +98,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
         var theme = "default"
         if case .tenant(let tenant) = context.site {
             layout = LayoutModel(tenant: tenant, title: heading)
+            // No CSRF token here for the footer's switcher form to carry.
+            layout.languages = []
             theme = tenant.theme
         } else {
             layout = LayoutModel(platformTitle: heading)
@@ -112,17 +123,17 @@ struct ErrorPageMiddleware: RouterMiddleware {
 
     static func heading(for error: AppError) -> String {
         switch error.kind {
-        case .badRequest: "Something is wrong with this request"
-        case .unauthorized: "Please sign in"
-        case .forbidden: "You cannot do that here"
-        case .notFound: "Page not found"
-        case .conflict: "This changed while you were working on it"
-        case .preconditionFailed: "This changed while you were working on it"
-        case .payloadTooLarge: "That is too large"
-        case .unsupportedMediaType: "That kind of file or content is not accepted"
-        case .validation: "Please check what you entered"
-        case .tooManyRequests: "Too many attempts"
-        case .unavailable: "Temporarily unavailable"
+        case .badRequest: L10n.t("errors.heading.badRequest")
+        case .unauthorized: L10n.t("errors.heading.unauthorized")
+        case .forbidden: L10n.t("errors.heading.forbidden")
+        case .notFound: L10n.t("errors.heading.notFound")
+        case .conflict: L10n.t("errors.heading.conflict")
+        case .preconditionFailed: L10n.t("errors.heading.conflict")
+        case .payloadTooLarge: L10n.t("errors.heading.tooLarge")
+        case .unsupportedMediaType: L10n.t("errors.heading.unsupported")
+        case .validation: L10n.t("errors.heading.validation")
+        case .tooManyRequests: L10n.t("errors.heading.tooManyRequests")
+        case .unavailable: L10n.t("errors.heading.unavailable")
         }
     }
 }
@@ -137,6 +148,16 @@ struct APIErrorMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let failure as LocalizedFailure {
+            return try Texts.$current.withValue(failure.texts) { try respond(to: failure.error, context: context) }
+        } catch {
+            return try respond(to: error, context: context)
+        }
+    }
+
+    private func respond(to error: any Error, context: Context) throws -> Response {
+        do {
+            throw error
         } catch let redirect as Redirect {
             return redirect.response
         } catch let error as HTTPParserError {

@@ -177,6 +177,8 @@ struct OperatorController {
         let notice: String?
         let form: FormView
         var health: HealthView? = nil
+        /// The new-tenant form's choice of portal language.
+        var languages: [LayoutModel.LanguageOption] = Language.allCases.map { .init(code: $0.code, name: $0.nativeName, selected: $0 == .en) }
     }
 
     /// A tenant in the console's table, with the one action its state allows.
@@ -266,10 +268,15 @@ struct OperatorController {
     @Sendable func createTenant(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         let domain = form.text("domain")
+        // A form from before the language field (or a script) sends none: English, as before.
+        let languageCode = form.text("default_language")
+        let language = languageCode.isEmpty ? Language.en : Language(code: languageCode)
         let onboarding = TenantOnboarding(pool: dependencies.pool, configuration: dependencies.configuration, repositories: dependencies.repositories)
         do {
+            guard let language else { throw AppError.validation(["default_language": "Choose the portal's language from the list."]) }
             let created = try await onboarding.create(TenantOnboardingRequest(slug: form.text("slug"), name: form.text("name"),
-                                                                              adminEmail: form.text("admin_email"), customDomain: domain.isEmpty ? nil : domain))
+                                                                              adminEmail: form.text("admin_email"), customDomain: domain.isEmpty ? nil : domain,
+                                                                              defaultLanguage: language))
             // The first admin's invitation goes out through the new tenant's outbox.
             if let tenant = try await dependencies.tenants.tenant(id: created.tenant.id) {
                 let resolved = try await dependencies.directory.resolved(tenant)
@@ -288,7 +295,9 @@ struct OperatorController {
             state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key] = $1.value }
             if state.errors.isEmpty { state.message = error.message }
             return try renderer.render(.operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
-                                                                          form: FormView(state)), status: error.status)
+                                                                          form: FormView(state),
+                                                                          languages: Language.allCases.map { .init(code: $0.code, name: $0.nativeName, selected: $0 == (language ?? .en)) }),
+                                       status: error.status)
         }
     }
 

@@ -7,14 +7,8 @@ public enum ServiceStatus: String, Sendable, Codable, CaseIterable, PostgresText
     case pendingInstall = "pending_install"
     case cancelled
 
-    public var label: String {
-        switch self {
-        case .active: "Active"
-        case .suspended: "Suspended"
-        case .pendingInstall: "Pending installation"
-        case .cancelled: "Cancelled"
-        }
-    }
+    /// In the request's language (`organizations.serviceStatus.*`).
+    public var label: String { L10n.t("organizations.serviceStatus.\(rawValue)") }
 }
 
 public enum OrganizationKind: String, Sendable, Codable, CaseIterable, PostgresTextEnum {

@@ -17,12 +17,16 @@ struct DashboardController {
     struct View {
         let layout: LayoutModel
         let customerName: String
+        let greeting: String
+        let confirmEmail: String
         let welcomeMessage: String
         let emailVerified: Bool
         let email: String
         let openOrders: [WorkOrderCard]
         let nextAppointment: PortalAppointmentsController.AppointmentView?
         let openTasks: [PortalPagesController.TaskView]
+        /// "3 more tasks" when the dashboard shows only the first five.
+        let moreTasks: String
         let notes: [PortalPagesController.NotesView.NoteView]
         let notices: [ServiceNotices.View]
         let eventsUrl: String
@@ -32,13 +36,16 @@ struct DashboardController {
         let (orders, next, tasks, notes, notices) = try await dashboards.load(for: context.customer, tenant: context.tenant.id)
         let today = ISODates.today()
         let view = View(
-            layout: context.layout(title: "Dashboard", current: PortalRoutes.home.path),
-            customerName: context.customer.name, welcomeMessage: context.tenant.branding.welcomeMessage,
+            layout: context.layout(title: L10n.t("portal.dashboard.title"), current: PortalRoutes.home.path),
+            customerName: context.customer.name,
+            greeting: L10n.t("portal.dashboard.greeting", ["name": context.customer.name]),
+            confirmEmail: L10n.t("portal.dashboard.confirmEmail", ["email": context.customer.email]), welcomeMessage: context.tenant.branding.welcomeMessage,
             emailVerified: context.customer.emailVerified, email: context.customer.email,
             openOrders: orders.map { WorkOrderCard($0, today: today) },
             nextAppointment: next.map { PortalAppointmentsController.view($0.appointment, technician: $0.technician, workOrder: $0.workOrderNumber) },
             openTasks: tasks.prefix(5).map { PortalPagesController.TaskView(id: $0.id.uuidString.lowercased(), title: $0.title, details: $0.details, due: $0.dueDate,
                                                                              done: false, doneAt: nil, doneNote: "", workOrder: nil) },
+            moreTasks: tasks.count > 5 ? L10n.texts.plural("portal.dashboard.moreTasks", count: tasks.count - 5) : "",
             notes: notes.filter { $0.customerId == nil || $0.customerId == context.customer.id }
                 .map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) },
             notices: notices.map { ServiceNotices.view($0) },

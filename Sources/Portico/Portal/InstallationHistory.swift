@@ -37,13 +37,15 @@ struct InstallationHistory {
     static func merge(equipment: [Equipment], orders: [CompletedInstall]) -> [Entry] {
         let fromEquipment = equipment.compactMap { item -> Entry? in
             guard let day = item.installedOn, let date = ISODates.parseDay(day) else { return nil }
-            let identity = [item.serial.isEmpty ? nil : "serial \(item.serial)", item.mac.isEmpty ? nil : "MAC \(item.mac)"].compactMap { $0 }
-            return Entry(day: day, when: DisplayDate.date(date), title: "\(item.model.isEmpty ? "Equipment" : item.model) installed",
+            let identity = [item.serial.isEmpty ? nil : L10n.t("portal.service.history.serial", ["serial": item.serial]),
+                            item.mac.isEmpty ? nil : L10n.t("portal.service.history.mac", ["mac": item.mac])].compactMap { $0 }
+            let model = item.model.isEmpty ? L10n.t("portal.service.history.equipment") : item.model
+            return Entry(day: day, when: DisplayDate.date(date), title: L10n.t("portal.service.history.installed", ["model": model]),
                          detail: identity.joined(separator: " · "), href: nil)
         }
         let fromOrders = orders.map { order in
             Entry(day: ISODates.today(order.completedAt), when: DisplayDate.date(order.completedAt),
-                  title: "#\(order.number) \(order.title)", detail: "\(order.category) completed",
+                  title: "#\(order.number) \(order.title)", detail: L10n.t("portal.service.history.completed", ["category": order.category]),
                   href: PortalRoutes.workOrder(order.number))
         }
         return (fromEquipment + fromOrders).sorted { ($0.day, $0.title) > ($1.day, $1.title) }

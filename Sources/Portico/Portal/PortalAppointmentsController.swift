@@ -22,6 +22,8 @@ struct PortalAppointmentsController {
     struct AppointmentView: Sendable {
         let id: String
         let kind: String
+        /// "Install visit", as one phrase (word order differs by language).
+        let kindVisit: String
         let when: String
         let status: String
         let statusLabel: String
@@ -43,7 +45,7 @@ struct PortalAppointmentsController {
         let id = appointment.id.uuidString.lowercased()
         let future = appointment.startsAt > Date()
         return AppointmentView(
-            id: id, kind: appointment.kind.label, when: DisplayDate.window(appointment.startsAt, appointment.endsAt),
+            id: id, kind: appointment.kind.label, kindVisit: L10n.t("appointments.visit.\(appointment.kind.rawValue)"), when: DisplayDate.window(appointment.startsAt, appointment.endsAt),
             status: appointment.status.rawValue, statusLabel: appointment.status.label, address: appointment.address, notes: appointment.notes,
             technician: technician, workOrder: workOrder, href: PortalRoutes.appointment(appointment.id), icsHref: "\(PortalRoutes.appointment(appointment.id)).ics",
             canConfirm: future && (appointment.status == .proposed || appointment.status == .rescheduleRequested),
@@ -87,7 +89,7 @@ struct PortalAppointmentsController {
             try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
         }
         let upcomingIDs = Set(raw.filter { $0.endsAt > Date() && $0.status != .cancelled && $0.status != .completed }.map { $0.id.uuidString.lowercased() })
-        var layout = context.layout(title: "Appointments", current: PortalRoutes.appointments.path)
+        var layout = context.layout(title: L10n.t("portal.appointments.heading"), current: PortalRoutes.appointments.path)
         layout.notice = notice
         let view = ListView(layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
                             past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
@@ -127,7 +129,7 @@ struct PortalAppointmentsController {
     func renderDetail(_ id: UUID, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
                       status: HTTPResponse.Status = .ok) async throws -> HTML {
         guard let appointment = try await load(context, id: id).first else { throw AppError.notFound("appointment") }
-        var layout = context.layout(title: "\(appointment.kind) visit", current: PortalRoutes.appointments.path)
+        var layout = context.layout(title: appointment.kindVisit, current: PortalRoutes.appointments.path)
         layout.notice = notice
         return try dependencies.renderer.render(.portalAppointmentsDetail, theme: context.tenant.theme,
                                                 DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
@@ -144,7 +146,7 @@ struct PortalAppointmentsController {
         do {
             _ = try await service.confirm(id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant,
                                           origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
-            return try await renderDetail(id, context: context, notice: "Thank you — the visit is confirmed.")
+            return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.confirmed"))
         } catch let error as AppError where error.kind == .conflict {
             return try await renderDetail(id, context: context, form: FormState(message: error.message), status: .conflict)
         }
@@ -158,7 +160,7 @@ struct PortalAppointmentsController {
             _ = try await service.requestReschedule(id, windows: windows, note: form.text("note"), version: Int(form.text("version")) ?? -1,
                                                     customer: context.customer, tenant: context.tenant,
                                                     origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
-            return try await renderDetail(id, context: context, notice: "Your request is sent. We will confirm a new time.")
+            return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.requestSent"))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -169,12 +171,12 @@ struct PortalAppointmentsController {
 
     @Sendable func createFeed(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let url = try await service.createFeed(customer: context.customer, tenant: context.tenant)
-        return try await renderList(context, feedUrl: url, notice: "Your calendar link is ready. Keep it private: anyone with it sees your appointments.")
+        return try await renderList(context, feedUrl: url, notice: L10n.t("portal.appointments.feed.ready"))
     }
 
     @Sendable func revokeFeed(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         try await service.revokeFeed(customer: context.customer, tenant: context.tenant)
-        return try await renderList(context, notice: "The calendar link no longer works.")
+        return try await renderList(context, notice: L10n.t("portal.appointments.feed.revoked"))
     }
 }
 

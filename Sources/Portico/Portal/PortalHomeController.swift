@@ -14,15 +14,17 @@ struct PortalHomeController {
         let layout: LayoutModel
         let welcomeMessage: String
         let companyName: String
+        let heading: String
         let signedIn: Bool
     }
 
     @Sendable func home(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let tenant = context.tenant
         let view = View(
-            layout: .portal(context, title: "Welcome", current: ""),
+            layout: .portal(context, title: L10n.t("portal.home.title"), current: ""),
             welcomeMessage: tenant.branding.welcomeMessage,
             companyName: tenant.branding.companyName,
+            heading: L10n.t("portal.home.heading", ["company": tenant.branding.companyName]),
             signedIn: context.auth?.customer != nil
         )
         return try renderer.render(.portalHome, theme: tenant.theme, view)

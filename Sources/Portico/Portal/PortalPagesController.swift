@@ -48,7 +48,7 @@ struct PortalPagesController {
             }
             return views
         }
-        var layout = context.layout(title: "Tasks", current: PortalRoutes.tasks.path)
+        var layout = context.layout(title: L10n.t("portal.tasks.heading"), current: PortalRoutes.tasks.path)
         layout.notice = notice
         return try renderer.render(.portalTasks, theme: context.tenant.theme,
                                    TasksView(layout: layout, open: items.filter { !$0.done }, done: items.filter(\.done), form: FormView(form)), status: status)
@@ -62,10 +62,10 @@ struct PortalPagesController {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
         let form = try await FormFields.read(request)
         let note = form.text("note")
-        guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": "Use at most 2,000 characters."]), status: .unprocessableContent) }
+        guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": L10n.atMostCharacters(2000)]), status: .unprocessableContent) }
         try await CustomerTasks(dependencies: dependencies).markDone(id, note: note, customer: context.customer, tenant: context.tenant,
                                                                      origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
-        return try await renderTasks(context, notice: "Thank you — marked as done.")
+        return try await renderTasks(context, notice: L10n.t("portal.tasks.markedDone"))
     }
 
     // MARK: Notes
@@ -83,7 +83,7 @@ struct PortalPagesController {
             try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
         }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
         return try renderer.render(.portalNotes, theme: context.tenant.theme, NotesView(
-            layout: context.layout(title: "Notes", current: PortalRoutes.notes.path),
+            layout: context.layout(title: L10n.t("portal.notes.heading"), current: PortalRoutes.notes.path),
             notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
     }
 
@@ -112,7 +112,7 @@ struct PortalPagesController {
         }
         guard let organization else { throw AppError.notFound() }
         return try renderer.render(.portalService, theme: context.tenant.theme, ServiceView(
-            layout: context.layout(title: "Your service", current: PortalRoutes.service.path),
+            layout: context.layout(title: L10n.t("portal.service.heading"), current: PortalRoutes.service.path),
             plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
             address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
             equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
@@ -126,6 +126,8 @@ struct PortalPagesController {
         let layout: LayoutModel
         let faq: [Entry]
         let query: String
+        /// "No question matches “…”."
+        let noMatch: String
         let supportEmail: String?
         let supportPhone: String?
         let supportHours: String?
@@ -141,8 +143,9 @@ struct PortalPagesController {
         }
         let branding = context.tenant.branding
         return try renderer.render(.portalSupport, theme: context.tenant.theme, SupportView(
-            layout: context.layout(title: "Support", current: PortalRoutes.support.path),
+            layout: context.layout(title: L10n.t("portal.support.heading"), current: PortalRoutes.support.path),
             faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
+            noMatch: L10n.t("portal.support.noMatch", ["query": query]),
             supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours, websiteUrl: branding.websiteUrl))
     }
 }

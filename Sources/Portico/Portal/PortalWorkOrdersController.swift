@@ -45,6 +45,7 @@ struct PortalWorkOrdersController {
         let layout: LayoutModel
         let orders: [WorkOrderCard]
         let total: Int
+        let totalLabel: String
         let filter: [String: String]
         let statuses: [Option]
         let categories: [Option]
@@ -81,12 +82,13 @@ struct PortalWorkOrdersController {
             return "\(PortalRoutes.workOrders.path)?" + (components.percentEncodedQuery ?? "")
         }
         let view = ListView(
-            layout: context.layout(title: "Work orders", current: PortalRoutes.workOrders.path),
+            layout: context.layout(title: L10n.t("portal.workOrders.heading"), current: PortalRoutes.workOrders.path),
             orders: orders.prefix(Self.pageSize).map { WorkOrderCard($0, today: today) }, total: total,
+            totalLabel: L10n.texts.plural("portal.workOrders.total", count: total),
             filter: ["q": search ?? "", "from": from ?? "", "to": to ?? ""],
-            statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+            statuses: [Option(value: "", label: L10n.t("portal.workOrders.anyStatus"), selected: status == nil)]
                 + WorkOrderStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
-            categories: [Option(value: "", label: "Any category", selected: category == nil)]
+            categories: [Option(value: "", label: L10n.t("portal.workOrders.anyCategory"), selected: category == nil)]
                 + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == category) },
             nextPage: orders.count > Self.pageSize ? link(page + 1) : nil, previousPage: page > 0 ? link(page - 1) : nil,
             filtered: search?.isEmpty == false || status != nil || category != nil || from != nil || to != nil
@@ -114,6 +116,8 @@ struct PortalWorkOrdersController {
         let conflict: [HistoryEntry]
         let attachments: [AttachmentView]
         let attachmentSlots: Int
+        /// "…up to 15 MB each; 3 more on this order at most."
+        let attachmentHint: String
         let canAttach: Bool
         let acceptedFiles: String
     }
@@ -124,12 +128,12 @@ struct PortalWorkOrdersController {
     func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
                   order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {
         let (categories, attached) = try await service.formChoices(editing: order, tenant: context.tenant)
-        let title = order.map { "Edit work order #\($0.number)" } ?? "New work order"
+        let title = order.map { L10n.t("portal.form.editTitle", ["number": "#\($0.number)"]) } ?? L10n.t("portal.workOrders.new")
         let current = values["category"] ?? ""
         return FormPage(
             layout: context.layout(title: title, current: PortalRoutes.workOrders.path),
             form: FormView(FormState(values: values, errors: errors, message: message)),
-            categories: [Option(value: "", label: "Choose a category", selected: current.isEmpty)]
+            categories: [Option(value: "", label: L10n.t("portal.form.chooseCategory"), selected: current.isEmpty)]
                 + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText) }
                 // An order keeps a category that is no longer offered to new ones.
                 + (order.flatMap { order in
@@ -144,7 +148,8 @@ struct PortalWorkOrdersController {
             autosaveUrl: order.flatMap { $0.status == .draft ? PortalRoutes.workOrderAutosave($0.number) : nil },
             conflict: conflict,
             attachments: order.map { order in attached.map { AttachmentView($0, base: PortalRoutes.workOrder(order.number)) } } ?? [],
-            attachmentSlots: max(0, WorkOrderAttachments.perOrder - attached.count), canAttach: attached.count < WorkOrderAttachments.perOrder,
+            attachmentSlots: max(0, WorkOrderAttachments.perOrder - attached.count),
+            attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attached.count)), canAttach: attached.count < WorkOrderAttachments.perOrder,
             acceptedFiles: Self.acceptedFiles
         )
     }
@@ -213,11 +218,11 @@ struct PortalWorkOrdersController {
         var page = try await formPage(context, values: values(of: order), order: order)
         if request.uri.queryParameters.get("saved") != nil {
             var layout = page.layout
-            layout.notice = "Draft saved. Submit it when it is complete."
+            layout.notice = L10n.t("portal.workOrder.draftSaved")
             page = FormPage(layout: layout, form: page.form, categories: page.categories, priorities: page.priorities, editing: page.editing,
                             number: page.number, version: page.version, loadedAt: page.loadedAt, action: page.action, canSubmit: page.canSubmit,
                             emailVerified: page.emailVerified, isDraft: page.isDraft, autosaveUrl: page.autosaveUrl, conflict: [],
-                            attachments: page.attachments, attachmentSlots: page.attachmentSlots, canAttach: page.canAttach,
+                            attachments: page.attachments, attachmentSlots: page.attachmentSlots, attachmentHint: page.attachmentHint, canAttach: page.canAttach,
                             acceptedFiles: page.acceptedFiles)
         }
         return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page)
@@ -317,12 +322,18 @@ struct PortalWorkOrdersController {
         let comments: [CommentView]
         let attachments: [AttachmentView]
         let attachmentSlots: Int
+        /// "…up to 15 MB each; 3 more on this order at most."
+        let attachmentHint: String
         let canAttach: Bool
         let acceptedFiles: String
         let form: FormView
         let supportEmail: String?
         let supportPhone: String?
         let eventsUrl: String
+        /// "The details are locked now that the order is Approved; …"
+        let lockedNote: String
+        /// ", quoting #1001." after the support contacts.
+        let quoting: String
     }
 
     @MustacheView
@@ -346,7 +357,7 @@ struct PortalWorkOrdersController {
             name = record.fileName
             size = ByteSize.display(record.sizeBytes)
             href = "\(base)/attachments/\(record.id.uuidString.lowercased())"
-            kind = FileKind(contentType: record.contentType)?.displayName ?? "File"
+            kind = FileKind(contentType: record.contentType)?.displayName ?? L10n.t("attachments.file")
             when = DisplayDate.dateTime(record.createdAt)
             isInternal = record.visibility == .internalOnly
         }
@@ -354,7 +365,7 @@ struct PortalWorkOrdersController {
 
     func detailView(_ detail: CustomerWorkOrders.Detail, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) -> DetailView {
         let (order, history, comments, attachments, technician) = (detail.order, detail.history, detail.comments, detail.attachments, detail.technician)
-        var layout = context.layout(title: "Work order #\(order.number)", current: PortalRoutes.workOrders.path)
+        var layout = context.layout(title: L10n.t("portal.workOrder.title", ["number": "#\(order.number)"]), current: PortalRoutes.workOrders.path)
         layout.notice = notice
         layout.printable = true
         let completedRecently = order.status == .completed && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
@@ -365,13 +376,16 @@ struct PortalWorkOrdersController {
             editable: !order.status.isLockedForCustomer, cancellable: order.status == .submitted || order.status == .draft,
             reopenable: completedRecently, isDraft: order.status == .draft, version: order.version,
             timeline: history.filter { $0.field == "status" }.map { HistoryEntry($0, viewer: context.customer.id) },
-            comments: comments.map { CommentView(author: $0.authorId == context.customer.id ? "You" : $0.authorName, when: DisplayDate.dateTime($0.createdAt),
+            comments: comments.map { CommentView(author: $0.authorId == context.customer.id ? L10n.t("workOrders.history.you") : $0.authorName, when: DisplayDate.dateTime($0.createdAt),
                                                  body: $0.body, fromStaff: $0.authorKind == "staff") },
             attachments: attachments.map { AttachmentView($0, base: PortalRoutes.workOrder(order.number)) },
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
+            attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attachments.count)),
             canAttach: attachments.count < WorkOrderAttachments.perOrder, acceptedFiles: Self.acceptedFiles,
             form: FormView(form), supportEmail: context.tenant.branding.supportEmail, supportPhone: context.tenant.branding.supportPhone,
-            eventsUrl: "\(PortalRoutes.events.path)?work_order=\(order.number)"
+            eventsUrl: "\(PortalRoutes.events.path)?work_order=\(order.number)",
+            lockedNote: L10n.t("portal.workOrder.locked", ["status": order.status.label]),
+            quoting: L10n.t("portal.workOrder.contactQuoting", ["number": "#\(order.number)"])
         )
     }
 
@@ -379,8 +393,8 @@ struct PortalWorkOrdersController {
         let detail = try await service.detail(try Self.number(context), customer: context.customer, tenant: context.tenant)
         let order = detail.order
         let query = request.uri.queryParameters
-        let notice = query.get("submitted") != nil ? "Work order #\(order.number) is submitted. We will review it and let you know."
-            : query.get("updated") != nil ? "Your changes are saved." : nil
+        let notice = query.get("submitted") != nil ? L10n.t("portal.workOrder.submitted", ["number": "#\(order.number)"])
+            : query.get("updated") != nil ? L10n.t("portal.workOrder.saved") : nil
         return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme, detailView(detail, context: context, notice: notice))
     }
 
@@ -457,6 +471,7 @@ struct PortalWorkOrdersController {
         let number: Int
         let title: String
         let entries: [HistoryEntry]
+        let heading: String
     }
 
     func customerHistory(_ order: WorkOrder, context: CustomerRequestContext) async throws -> [HistoryEntry] {
@@ -465,8 +480,9 @@ struct PortalWorkOrdersController {
 
     @Sendable func history(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
-        let view = HistoryView(layout: context.layout(title: "History of #\(order.number)", current: PortalRoutes.workOrders.path),
-                               number: order.number, title: order.title, entries: try await customerHistory(order, context: context))
+        let view = HistoryView(layout: context.layout(title: L10n.t("portal.history.title", ["number": "#\(order.number)"]), current: PortalRoutes.workOrders.path),
+                               number: order.number, title: order.title, entries: try await customerHistory(order, context: context),
+                               heading: L10n.t("portal.history.heading", ["number": "#\(order.number)", "title": order.title]))
         return try renderer.render(.portalWorkOrdersHistory, theme: context.tenant.theme, view)
     }
 

@@ -21,8 +21,7 @@ struct ProfileController {
         group.post(PortalRoutes.profileSessionSignOut, use: signOutDevice)
     }
 
-    static let devicesExplanation = "Browsers and apps signed in to your account. Changing your password signs out every other device; "
-        + "resetting a forgotten password signs out all of them."
+    static var devicesExplanation: String { L10n.t("portal.profile.devicesExplanation") }
 
     @MustacheView
     struct View {
@@ -42,6 +41,8 @@ struct ProfileController {
         let deletionRequested: String?
         /// An owner who shares the account must hand it over before asking for deletion.
         let mustHandOver: Bool
+        /// "You asked on … for your login to be deleted. …"
+        let deletionNote: String
         @MustacheView
         struct Member { let id: String; let name: String; let email: String; let role: String; let isYou: Bool; let canMakeOwner: Bool }
         @MustacheView
@@ -63,7 +64,7 @@ struct ProfileController {
              try await DeletionRequests.pending(for: context.customer.id, in: tx))
         }
         guard let customer, let organization else { throw AppError.notFound() }
-        var layout = context.layout(title: "Profile", current: PortalRoutes.profile.path)
+        var layout = context.layout(title: L10n.t("portal.nav.profile"), current: PortalRoutes.profile.path)
         layout.notice = notice
         let isOwner = customer.role == .owner
         let joined = members.filter { $0.status != .pending && $0.id != customer.id }
@@ -75,7 +76,7 @@ struct ProfileController {
             // invited addresses already had an account (those get no invitation).
             members: members.filter { $0.status != .pending || $0.id == customer.id }
                 .map { member in
-                    View.Member(id: member.id.uuidString.lowercased(), name: member.name, email: member.email, role: member.role.rawValue,
+                    View.Member(id: member.id.uuidString.lowercased(), name: member.name, email: member.email, role: L10n.t("portal.profile.role.\(member.role.rawValue)"),
                                 isYou: member.id == customer.id, canMakeOwner: isOwner && member.id != customer.id && member.status != .pending)
                 },
             isOwner: isOwner,
@@ -84,7 +85,8 @@ struct ProfileController {
             },
             devices: DeviceListView(signedIn, signOut: PortalRoutes.profileSessionSignOut, signOutOthers: PortalRoutes.profileSessionsSignOutOthers, explanation: Self.devicesExplanation),
             deletionRequested: deletionRequested.map(DisplayDate.dateTime),
-            mustHandOver: isOwner && !joined.isEmpty
+            mustHandOver: isOwner && !joined.isEmpty,
+            deletionNote: deletionRequested.map { L10n.t("portal.profile.deletionNote", ["date": DisplayDate.dateTime($0)]) } ?? ""
         )
         return try dependencies.renderer.render(.portalProfile, theme: context.tenant.theme, view, status: status)
     }
@@ -112,7 +114,7 @@ struct ProfileController {
 
     @Sendable func saveDetails(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
-        return try await handle(request, context: context, form: form, notice: "Your details are saved.") {
+        return try await handle(request, context: context, form: form, notice: L10n.t("portal.profile.detailsSaved")) {
             try await accounts.updateProfile(customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant,
                                               origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
         }
@@ -122,7 +124,7 @@ struct ProfileController {
         let form = try await FormFields.read(request)
         let newEmail = EmailAddress.normalize(form.text("new_email")) ?? form.text("new_email")
         return try await handle(request, context: context, form: form,
-                                notice: "We sent a confirmation link to \(newEmail). Your address changes when you follow it.") {
+                                notice: L10n.t("portal.profile.emailSent", ["email": newEmail])) {
             try await accounts.requestEmailChange(customer: context.customer, newEmail: form.text("new_email"), password: form["email_password"] ?? "",
                                                   tenant: context.tenant, origin: origin(request, context))
         }
@@ -138,7 +140,7 @@ struct ProfileController {
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.execute("UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(context.customer.id)")
         }
-        return try await render(context, notice: "Your email preferences are saved.")
+        return try await render(context, notice: L10n.t("portal.profile.emailPrefsSaved"))
     }
 
     @Sendable func inviteMember(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
@@ -151,7 +153,7 @@ struct ProfileController {
         }
         let email = EmailAddress.normalize(form.text("member_email")) ?? form.text("member_email")
         return try await handle(request, context: context, form: form,
-                                notice: "Invitation sent to \(email). They appear here once they accept it.") {
+                                notice: L10n.t("portal.profile.invitationSent", ["email": email])) {
             try await accounts.inviteHouseholdMember(name: form.text("member_name"), email: form.text("member_email"), by: context.customer,
                                                      tenant: context.tenant, origin: origin(request, context))
         }
@@ -168,16 +170,12 @@ struct ProfileController {
             state.errors = error.fields
             return try await render(context, form: state, status: .unprocessableContent)
         }
-        return try await render(context, notice: "Your password is changed. " + Self.endedElsewhere(ended))
+        return try await render(context, notice: L10n.t("portal.profile.passwordChanged") + " " + Self.endedElsewhere(ended))
     }
 
     /// "2 other devices were signed out." — what a password change or "sign out everywhere else" did.
     static func endedElsewhere(_ count: Int) -> String {
-        switch count {
-        case 0: "You were not signed in anywhere else."
-        case 1: "1 other device was signed out."
-        default: "\(count) other devices were signed out."
-        }
+        count == 0 ? L10n.t("devices.notElsewhere") : L10n.texts.plural("devices.endedElsewhere", count: count)
     }
 
     static func owner(_ context: CustomerRequestContext) -> SignedInDevices.Owner {
@@ -201,7 +199,7 @@ struct ProfileController {
             response.setCookie(dependencies.cookies.clearSession())
             return response
         case .signedOut(let label):
-            return try await render(context, notice: "\(label) was signed out.").response(from: request, context: context)
+            return try await render(context, notice: L10n.t("devices.signedOut", ["device": label])).response(from: request, context: context)
         }
     }
 }

@@ -59,9 +59,9 @@ public enum ServiceNotices {
 
     static func label(_ kind: String) -> String {
         switch kind {
-        case "outage": "Outage"
-        case "maintenance": "Maintenance"
-        default: "Information"
+        case "outage": L10n.t("notices.kind.outage")
+        case "maintenance": L10n.t("notices.kind.maintenance")
+        default: L10n.t("notices.kind.information")
         }
     }
 
@@ -75,10 +75,14 @@ public enum ServiceNotices {
     }
 
     static func view(_ notice: ServiceNotice, now: Date = Date()) -> View {
-        var when = "Since \(DisplayDate.dateTime(notice.startsAt))"
-        if notice.startsAt > now { when = "Planned from \(DisplayDate.dateTime(notice.startsAt))" }
-        if let end = notice.endsAt { when += end > now ? " until \(DisplayDate.dateTime(end))" : ", ended \(DisplayDate.dateTime(end))" }
-        if let resolved = notice.resolvedAt { when = "Resolved \(DisplayDate.dateTime(resolved))" }
+        let start = DisplayDate.dateTime(notice.startsAt)
+        var when = L10n.t(notice.startsAt > now ? "notices.when.plannedFrom" : "notices.when.since", ["start": start])
+        if let end = notice.endsAt {
+            when = L10n.t(notice.startsAt > now ? (end > now ? "notices.when.plannedFromUntil" : "notices.when.plannedFromEnded")
+                                                : (end > now ? "notices.when.sinceUntil" : "notices.when.sinceEnded"),
+                          ["start": start, "end": DisplayDate.dateTime(end)])
+        }
+        if let resolved = notice.resolvedAt { when = L10n.t("notices.when.resolved", ["date": DisplayDate.dateTime(resolved)]) }
         return View(kind: notice.kind, kindLabel: label(notice.kind), style: style(notice.kind), title: notice.title, body: notice.body, when: when,
                     current: notice.isCurrent(at: now), upcoming: notice.startsAt > now && notice.resolvedAt == nil)
     }
@@ -106,7 +110,7 @@ struct StatusPageController {
         let views = notices.map { ServiceNotices.view($0) }
         let current = views.filter(\.current)
         return try dependencies.renderer.render(.status, theme: context.tenant.theme, View(
-            layout: .portal(context, title: "Service status", current: ""), current: current, upcoming: views.filter(\.upcoming),
+            layout: .portal(context, title: L10n.t("layout.footer.serviceStatus"), current: ""), current: current, upcoming: views.filter(\.upcoming),
             history: views.filter { !$0.current && !$0.upcoming }, allClear: current.isEmpty))
     }
 }

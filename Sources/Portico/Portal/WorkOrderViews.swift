@@ -14,6 +14,8 @@ struct WorkOrderCard: Sendable {
     let category: String
     let overdue: Bool
     let href: String
+    let progressLabel: String
+    let progressDone: String
 
     init(_ order: WorkOrder, today: String, base: String = PortalRoutes.workOrders.path) {
         number = order.number
@@ -26,6 +28,8 @@ struct WorkOrderCard: Sendable {
         category = order.category
         overdue = order.isOverdue(today: today)
         href = "\(base)/\(order.number)"
+        progressLabel = L10n.t("workOrders.card.progressOf", ["number": "#\(order.number)"])
+        progressDone = L10n.t("workOrders.card.progressDone", ["progress": "\(order.progress)"])
     }
 }
 
@@ -37,6 +41,8 @@ struct HistoryEntry: Sendable {
     let to: String
     let who: String
     let reason: String
+    /// "Ana changed Title from “a” to “b”", for the edit conflict notice.
+    let change: String
 
     init(_ change: WorkOrderChange, viewer: UUID?) {
         when = DisplayDate.dateTime(change.createdAt)
@@ -44,27 +50,20 @@ struct HistoryEntry: Sendable {
         from = Self.display(change.field, change.oldValue)
         to = Self.display(change.field, change.newValue)
         switch change.actorKind {
-        case "customer": who = change.actorId == viewer ? "You" : change.actorName
-        case "staff": who = change.actorName.isEmpty ? "Staff" : change.actorName
-        case "integration": who = "Integration"
-        default: who = "System"
+        case "customer": who = change.actorId == viewer ? L10n.t("workOrders.history.you") : change.actorName
+        case "staff": who = change.actorName.isEmpty ? L10n.t("workOrders.history.staff") : change.actorName
+        case "integration": who = L10n.t("workOrders.history.integration")
+        default: who = L10n.t("workOrders.history.system")
         }
         reason = change.reason
+        self.change = L10n.t("workOrders.history.change", ["who": who, "field": field, "from": from, "to": to])
     }
 
+    /// In the request's language (`workOrders.field.*`); a field without a text shows its name.
     static func fieldLabel(_ field: String) -> String {
-        switch field {
-        case "service_location": "Service location"
-        case "preferred_dates": "Preferred dates"
-        case "customer_notes": "Your notes"
-        case "shop_notes": "Notes from the shop"
-        case "internal_notes": "Internal notes"
-        case "estimated_completion": "Estimated completion"
-        case "due_date": "Due date"
-        case "assignee_id": "Technician"
-        case "closed_reason": "Reason"
-        default: field.prefix(1).uppercased() + field.dropFirst()
-        }
+        let key = "workOrders.field.\(field)"
+        let label = L10n.t(key)
+        return label != key ? label : field.prefix(1).uppercased() + field.dropFirst()
     }
 
     static func display(_ field: String, _ value: String?) -> String {

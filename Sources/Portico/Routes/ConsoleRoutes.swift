@@ -64,6 +64,7 @@ enum ConsoleRoutes {
     static let resetPassword = Route("/admin/reset-password")
     static let settings = Route("/admin/settings")
     static let settingsAPIAccess = Route("/admin/settings/api-access")
+    static let settingsLanguages = Route("/admin/settings/languages")
     static let settingsCategories = Route("/admin/settings/categories")
     static let settingsCategory = Route1<UUID>("/admin/settings/categories/:id")
     static let settingsCategoryDeactivate = Route1<UUID>("/admin/settings/categories/:id/deactivate")

@@ -10,6 +10,8 @@ enum PublicRoutes {
     static let customCSS = Route("/custom.css")
     static let faviconICO = Route("/favicon.ico")
     static let healthz = Route("/healthz")
+    /// The footer's language switcher (a form, so it works without JavaScript).
+    static let language = Route("/language")
     static let metrics = Route("/metrics")
     static let readyz = Route("/readyz")
     static let staticAsset = Route("/static/:theme/**")

@@ -62,7 +62,12 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
     /// The same 404 for "missing" and "not yours", so ids of other tenants and organizations
     /// reveal nothing.
     public static func notFound(_ what: String = "page") -> AppError {
-        AppError(.notFound, code: "not_found", "We could not find that \(what). It may have been removed, or the link may be wrong.")
+        // The subscriber-facing things have their own sentence per language (nouns have genders);
+        // staff and API ones stay in English until the console is translated.
+        let key = "errors.notFound.\(what.replacingOccurrences(of: " ", with: "_"))"
+        let translated = L10n.t(key)
+        return AppError(.notFound, code: "not_found", translated != key ? translated
+                        : "We could not find that \(what). It may have been removed, or the link may be wrong.")
     }
 
     public static func validation(_ fields: [String: String], message: String = "Please correct the highlighted fields.") -> AppError {

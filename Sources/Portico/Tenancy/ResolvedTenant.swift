@@ -11,6 +11,10 @@ public struct ResolvedTenant: Sendable {
     public let branding: Branding
     /// `https://portal.acme.net` or `http://acme.localhost:8080`: where every emailed link points.
     public let publicOrigin: String
+    /// The language of pages and emails when a person has no better match, and the languages
+    /// the tenant's portal offers (default first).
+    public var defaultLanguage: Language = .en
+    public var offeredLanguages: [Language] = [.en]
 
     public init(id: TenantID, slug: String, name: String, status: TenantStatus, theme: String, branding: Branding, publicOrigin: String) {
         self.id = id

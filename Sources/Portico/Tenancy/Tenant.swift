@@ -16,6 +16,9 @@ public struct Tenant: Sendable, Decodable {
     public let status: TenantStatus
     public let theme: String
     public let createdAt: Date
+    /// Codes of shipped languages (`Language`); the default is among the offered.
+    public var defaultLanguage: String = Language.en.code
+    public var offeredLanguages: [String] = [Language.en.code]
 }
 
 /// A host that maps to a tenant, other than its platform subdomain.

@@ -107,10 +107,14 @@ public final class TenantDirectory: Sendable {
     func resolved(_ tenant: Tenant) async throws -> ResolvedTenant {
         let branding = try await store.branding(for: tenant.id) ?? .defaults(companyName: tenant.name)
         let primary = try await store.domains(for: tenant.id).first(where: { $0.isPrimary && $0.isActive })?.domain
-        return ResolvedTenant(
+        var resolved = ResolvedTenant(
             id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, theme: tenant.theme,
             branding: branding, publicOrigin: origins.origin(host: primary ?? platformHost(slug: tenant.slug))
         )
+        let defaultLanguage = Language(code: tenant.defaultLanguage) ?? .en
+        resolved.defaultLanguage = defaultLanguage
+        resolved.offeredLanguages = [defaultLanguage] + tenant.offeredLanguages.compactMap(Language.init(code:)).filter { $0 != defaultLanguage }
+        return resolved
     }
 
     public func platformHost(slug: String) -> String { "\(slug).\(baseDomain)" }

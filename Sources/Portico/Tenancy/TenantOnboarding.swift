@@ -8,12 +8,15 @@ public struct TenantOnboardingRequest: Sendable {
     public var name: String
     public var adminEmail: String
     public var customDomain: String?
+    /// The portal's language; admins may offer more later (`/admin/settings/languages`).
+    public var defaultLanguage: Language
 
-    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil) {
+    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil, defaultLanguage: Language = .en) {
         self.slug = slug
         self.name = name
         self.adminEmail = adminEmail
         self.customDomain = customDomain
+        self.defaultLanguage = defaultLanguage
     }
 }
 
@@ -102,7 +105,8 @@ public struct TenantOnboarding: Sendable {
         let result = try await pool.withNewTenant(create: { transaction in
             do {
                 return try await transaction.first("""
-                    INSERT INTO tenants (slug, name) VALUES (\(request.slug), \(name))
+                    INSERT INTO tenants (slug, name, default_language, offered_languages)
+                    VALUES (\(request.slug), \(name), \(request.defaultLanguage.code), \([request.defaultLanguage.code]))
                     RETURNING \(PostgresTenantStore.tenantColumns)
                     """)!.decode(Tenant.self)
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {

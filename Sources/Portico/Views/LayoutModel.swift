@@ -11,6 +11,14 @@ public struct LayoutModel: Sendable {
         public let current: Bool
     }
 
+    /// One entry of the footer's language switcher.
+    @MustacheView
+    public struct LanguageOption: Sendable {
+        public let code: String
+        public let name: String
+        public let selected: Bool
+    }
+
     public var title: String
     public var siteName: String
     public var logoUrl: String?
@@ -32,6 +40,12 @@ public struct LayoutModel: Sendable {
     public var csrfToken: String
     public var notice: String?
     public var printable: Bool
+    /// `<html lang>`: the language the page is in.
+    public var lang: String
+    /// The tenant's languages when it offers more than one, for the footer's switcher.
+    public var languages: [LanguageOption]
+    /// Where the switcher returns to: this page.
+    public var languageBack: String
 
     /// The layout for pages of a tenant.
     public init(tenant: ResolvedTenant, title: String, area: String = "public") {
@@ -57,22 +71,30 @@ public struct LayoutModel: Sendable {
         self.csrfToken = ""
         self.notice = nil
         self.printable = false
+        let language = L10n.texts.language
+        self.lang = language.code
+        self.languages = tenant.offeredLanguages.count > 1
+            ? tenant.offeredLanguages.map { LanguageOption(code: $0.code, name: $0.nativeName, selected: $0 == language) }
+            : []
+        self.languageBack = ""
     }
 
     /// The subscriber portal's layout: navigation and the sign-out form.
     public static func portal(_ context: TenantRequestContext, title: String, current: String) -> LayoutModel {
         var layout = LayoutModel(tenant: context.tenant, title: title, area: "portal")
         layout.csrfToken = context.csrfToken
+        layout.languageBack = context.requestPath
         if let customer = context.auth?.customer {
             layout.signedIn = true
             layout.userName = customer.name
             layout.signOutAction = PortalRoutes.logout.path
             let items: [(String, String)] = [
-                ("Dashboard", PortalRoutes.home.path), ("Work orders", PortalRoutes.workOrders.path), ("Appointments", PortalRoutes.appointments.path),
-                ("Tasks", PortalRoutes.tasks.path), ("Notes", PortalRoutes.notes.path), ("Service", PortalRoutes.service.path),
-                ("Support", PortalRoutes.support.path), ("Profile", PortalRoutes.profile.path),
+                ("dashboard", PortalRoutes.home.path), ("workOrders", PortalRoutes.workOrders.path), ("appointments", PortalRoutes.appointments.path),
+                ("tasks", PortalRoutes.tasks.path), ("notes", PortalRoutes.notes.path), ("service", PortalRoutes.service.path),
+                ("support", PortalRoutes.support.path), ("profile", PortalRoutes.profile.path),
             ]
-            layout.nav = items.map { NavItem(label: $0.0, href: $0.1, current: $0.1 == current) }
+            let texts = L10n.texts
+            layout.nav = items.map { NavItem(label: texts("portal.nav.\($0.0)"), href: $0.1, current: $0.1 == current) }
         }
         return layout
     }
@@ -100,5 +122,8 @@ public struct LayoutModel: Sendable {
         self.csrfToken = ""
         self.notice = nil
         self.printable = false
+        self.lang = L10n.texts.language.code
+        self.languages = []
+        self.languageBack = ""
     }
 }

@@ -46,6 +46,7 @@ public struct TemplateName: Hashable, Sendable, CustomStringConvertible {
     public static let adminSettingsFaq = TemplateName("admin/settings/faq")
     public static let adminSettingsFaqEntry = TemplateName("admin/settings/faq-entry")
     public static let adminSettingsIndex = TemplateName("admin/settings/index")
+    public static let adminSettingsLanguages = TemplateName("admin/settings/languages")
     public static let adminSettingsNotice = TemplateName("admin/settings/notice")
     public static let adminSettingsNotices = TemplateName("admin/settings/notices")
     public static let adminSettingsRetention = TemplateName("admin/settings/retention")
@@ -125,6 +126,7 @@ public struct TemplateName: Hashable, Sendable, CustomStringConvertible {
         .adminSettingsFaq,
         .adminSettingsFaqEntry,
         .adminSettingsIndex,
+        .adminSettingsLanguages,
         .adminSettingsNotice,
         .adminSettingsNotices,
         .adminSettingsRetention,

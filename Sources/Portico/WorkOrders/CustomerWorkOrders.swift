@@ -22,13 +22,14 @@ public struct CustomerWorkOrders: Sendable {
         let kept = current.map { $0.isEmpty ? [] : [$0] } ?? []
         var problems = input.problems(categories: active.isEmpty ? [] : active + kept, requireComplete: submit)
         if problems["category"] == nil, input.category != current, all.contains(where: { !$0.active && $0.name == input.category }) {
-            problems["category"] = "This category is no longer offered. Choose one of the listed categories."
+            problems["category"] = L10n.t("validation.workOrder.categoryRetired")
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }
     }
 
-    static let needsVerifiedEmail = AppError(.forbidden, code: "email_not_verified",
-        "Confirm your email address before submitting a work order: use the link we sent you, or ask for a new one on your dashboard. You can save this one as a draft meanwhile.")
+    static var needsVerifiedEmail: AppError {
+        AppError(.forbidden, code: "email_not_verified", L10n.t("validation.workOrder.needsVerifiedEmail"))
+    }
 
     /// Creates a draft or submits a new order.
     public func create(_ input: WorkOrderInput, submit: Bool, customer: SignedInCustomer, tenant: ResolvedTenant,
@@ -111,7 +112,7 @@ public struct CustomerWorkOrders: Sendable {
         let check = try await dependencies.rateLimiter.check(Self.editsPerDay, bucket: bucket)
         if !check.allowed {
             throw AppError(.tooManyRequests, code: "too_many_edits",
-                           "Work order #\(order.number) has been edited 20 times today. Add a comment instead, or try again tomorrow.",
+                           L10n.t("validation.workOrder.tooManyEdits", ["number": "#\(order.number)"]),
                            retryAfter: check.retryAfter)
         }
         let updated = try await dependencies.pool.withTenant(tenant.id) { tx in
@@ -136,8 +137,7 @@ public struct CustomerWorkOrders: Sendable {
     /// Not a concurrent edit: the order moved past the point where its subscriber may change it.
     static func locked(_ order: WorkOrder) -> AppError {
         var error = AppError(.conflict, code: "work_order_locked",
-                             "Work order #\(order.number) is \(order.status.label.lowercased()), so its details can no longer be changed. "
-                             + "You can still add a comment on the order if something needs correcting.")
+                             L10n.t("validation.workOrder.locked", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
         error.heading = "This work order can no longer be edited"
         error.link = AppError.Link(href: PortalRoutes.workOrder(order.number), label: "Open work order #\(order.number)")
         return error
@@ -147,12 +147,12 @@ public struct CustomerWorkOrders: Sendable {
     public func cancel(_ number: Int, reason: String, version: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 2000 else {
-            throw AppError.validation(["reason": "Say briefly why you are cancelling (at most 2,000 characters)."])
+            throw AppError.validation(["reason": L10n.t("validation.workOrder.cancelReason")])
         }
         let order = try await find(number, customer: customer, tenant: tenant)
         guard order.status == .submitted || order.status == .draft else {
             throw AppError(.conflict, code: "cannot_cancel",
-                           "Work order #\(order.number) is \(order.status.label.lowercased()) and can no longer be cancelled here. Add a comment or contact support.")
+                           L10n.t("validation.workOrder.cannotCancel", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let updated = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue), .init(.closedReason, trimmed)],
@@ -172,12 +172,12 @@ public struct CustomerWorkOrders: Sendable {
     public func reopen(_ number: Int, reason: String, version: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.count <= 2000 else {
-            throw AppError.validation(["reason": "Say what is still not right (at most 2,000 characters)."])
+            throw AppError.validation(["reason": L10n.t("validation.workOrder.reopenReason")])
         }
         let order = try await find(number, customer: customer, tenant: tenant)
         guard order.status == .completed, let completed = order.completedAt, Date().timeIntervalSince(completed) <= Self.reopenWindow else {
             throw AppError(.conflict, code: "cannot_reopen",
-                           "Only work orders completed in the last 14 days can be reopened. Submit a new work order instead.")
+                           L10n.t("validation.workOrder.cannotReopen"))
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let updated = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
@@ -298,8 +298,8 @@ public struct CustomerWorkOrders: Sendable {
     public func comment(_ number: Int, body: String, customer: SignedInCustomer, tenant: ResolvedTenant,
                         attachments: [UploadedAttachment] = []) async throws -> WorkOrderComment {
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": "Write a message (or attach a file)."]) }
-        guard text.count <= 10_000 else { throw AppError.validation(["body": "Use at most 10,000 characters."]) }
+        guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": L10n.t("validation.workOrder.emptyMessage")]) }
+        guard text.count <= 10_000 else { throw AppError.validation(["body": L10n.atMostCharacters(10_000)]) }
         let order = try await find(number, customer: customer, tenant: tenant)
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,

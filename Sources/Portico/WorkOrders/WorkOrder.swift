@@ -11,18 +11,8 @@ public enum WorkOrderStatus: String, Sendable, Codable, CaseIterable, PostgresTe
     case rejected
     case cancelled
 
-    public var label: String {
-        switch self {
-        case .draft: "Draft"
-        case .submitted: "Submitted"
-        case .approved: "Approved"
-        case .inProgress: "In progress"
-        case .waiting: "Waiting"
-        case .completed: "Completed"
-        case .rejected: "Rejected"
-        case .cancelled: "Cancelled"
-        }
-    }
+    /// In the request's language (`workOrders.status.*`).
+    public var label: String { L10n.t("workOrders.status.\(rawValue)") }
 
     /// Closed orders need no more work.
     public var isClosed: Bool { self == .completed || self == .rejected || self == .cancelled }
@@ -53,7 +43,7 @@ public enum WorkOrderPriority: String, Sendable, Codable, CaseIterable, Postgres
     case high
     case urgent
 
-    public var label: String { rawValue.capitalized }
+    public var label: String { L10n.t("workOrders.priority.\(rawValue)") }
 }
 
 /// Who made a change: shown in history as "you", a staff member's name, or "system".

@@ -10,6 +10,11 @@ public enum WorkOrderAttachments {
     /// Files per order, counting those already attached (the ones the uploader can see).
     public static let perOrder = 10
 
+    /// What a file input says about the files it takes and how many more fit.
+    static func hint(slots: Int) -> String {
+        L10n.texts.plural("attachments.hint", count: slots)
+    }
+
     static func tooMany(number: Int?, existing: Int) -> AppError {
         let remaining = max(0, perOrder - existing)
         let message: String

@@ -37,28 +37,28 @@ public struct WorkOrderInput: Sendable {
     /// Field → message for everything wrong. `categories` is the tenant's list (empty: any).
     public func problems(categories: [String], requireComplete: Bool) -> [String: String] {
         var problems: [String: String] = [:]
-        if title.isEmpty { problems["title"] = "Give the work order a short title, for example “No signal since the storm”." }
-        if title.count > Self.limits.title { problems["title"] = "Use at most \(Self.limits.title) characters for the title." }
-        if description.count > Self.limits.description { problems["description"] = "Use at most \(Self.limits.description) characters." }
-        if requireComplete && description.isEmpty { problems["description"] = "Describe what needs doing, so a technician knows what to bring." }
+        if title.isEmpty { problems["title"] = L10n.t("validation.workOrder.title") }
+        if title.count > Self.limits.title { problems["title"] = L10n.t("validation.workOrder.titleTooLong", ["max": "\(Self.limits.title)"]) }
+        if description.count > Self.limits.description { problems["description"] = L10n.atMostCharacters(Self.limits.description) }
+        if requireComplete && description.isEmpty { problems["description"] = L10n.t("validation.workOrder.description") }
         if !categories.isEmpty {
             if category.isEmpty {
-                if requireComplete { problems["category"] = "Choose a category." }
+                if requireComplete { problems["category"] = L10n.t("portal.form.chooseCategory") + "." }
             } else if !categories.contains(category) {
-                problems["category"] = "Choose one of the listed categories."
+                problems["category"] = L10n.t("validation.workOrder.listedCategory")
             }
         } else if category.count > 100 {
-            problems["category"] = "Use at most 100 characters."
+            problems["category"] = L10n.atMostCharacters(100)
         }
-        if WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = "Choose low, normal, high or urgent." }
+        if WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = L10n.t("validation.workOrder.priority") }
         if let number = Int(quantity) {
-            if number < 1 || number > Self.limits.quantity { problems["quantity"] = "Enter a whole number from 1 to \(Self.limits.quantity)." }
+            if number < 1 || number > Self.limits.quantity { problems["quantity"] = L10n.t("validation.workOrder.quantityRange", ["max": "\(Self.limits.quantity)"]) }
         } else {
-            problems["quantity"] = "Enter a whole number, like 1 or 3."
+            problems["quantity"] = L10n.t("validation.workOrder.quantity")
         }
-        if serviceLocation.count > Self.limits.location { problems["service_location"] = "Use at most \(Self.limits.location) characters." }
-        if preferredDates.count > Self.limits.preferredDates { problems["preferred_dates"] = "Use at most \(Self.limits.preferredDates) characters." }
-        if customerNotes.count > Self.limits.notes { problems["customer_notes"] = "Use at most \(Self.limits.notes) characters." }
+        if serviceLocation.count > Self.limits.location { problems["service_location"] = L10n.atMostCharacters(Self.limits.location) }
+        if preferredDates.count > Self.limits.preferredDates { problems["preferred_dates"] = L10n.atMostCharacters(Self.limits.preferredDates) }
+        if customerNotes.count > Self.limits.notes { problems["customer_notes"] = L10n.atMostCharacters(Self.limits.notes) }
         return problems
     }
 

@@ -213,15 +213,15 @@ public struct CustomerAccounts: Sendable {
     public func problems(in registration: Registration) -> [String: String] {
         var problems: [String: String] = [:]
         let name = registration.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { problems["name"] = "Enter your name." } else if name.count > 200 { problems["name"] = "Use at most 200 characters." }
+        if name.isEmpty { problems["name"] = L10n.t("validation.enterYourName") } else if name.count > 200 { problems["name"] = L10n.atMostCharacters(200) }
         let email = EmailAddress.normalize(registration.email)
-        if email == nil { problems["email"] = "Enter an email address like name@example.com." }
-        if registration.phone.count > 40 { problems["phone"] = "Use at most 40 characters." }
+        if email == nil { problems["email"] = L10n.t("validation.emailLike") }
+        if registration.phone.count > 40 { problems["phone"] = L10n.atMostCharacters(40) }
         if let problem = dependencies.passwordPolicy.problem(with: registration.password, email: email) { problems["password"] = problem }
         let hasCode = !registration.accessCode.trimmingCharacters(in: .whitespaces).isEmpty
         let hasAccount = !registration.accountNumber.trimmingCharacters(in: .whitespaces).isEmpty
-        if hasCode && !hasAccount { problems["account_number"] = "Enter the account number printed next to your access code." }
-        if hasAccount && !hasCode { problems["access_code"] = "Enter the access code from your letter, or leave the account number empty." }
+        if hasCode && !hasAccount { problems["account_number"] = L10n.t("validation.accountNumberNeeded") }
+        if hasAccount && !hasCode { problems["access_code"] = L10n.t("validation.accessCodeNeeded") }
         return problems
     }
 
@@ -263,7 +263,7 @@ public struct CustomerAccounts: Sendable {
                       let found = try await repositories.organizations.find(id: organizationID, in: tx),
                       found.accountNumber == accountNumber
                 else {
-                    throw AppError.validation(["access_code": "This access code and account number do not match an account. Check the letter, or leave both empty to register without them."])
+                    throw AppError.validation(["access_code": L10n.t("validation.accessCodeMismatch")])
                 }
                 organization = found
                 role = try await repositories.customers.members(of: organization.id, in: tx).isEmpty ? .owner : .member
@@ -337,7 +337,7 @@ public struct CustomerAccounts: Sendable {
         let ipDecision = try await limiter.hit(.forgotIP, bucket: RateLimiter.bucket(.forgotIP, origin.ip))
         if !ipDecision.allowed { throw RateLimiter.tooMany(retryAfter: ipDecision.retryAfter) }
         guard let email = EmailAddress.normalize(rawEmail) else {
-            throw AppError.validation(["email": "Enter the email address of your account, like name@example.com."])
+            throw AppError.validation(["email": L10n.t("validation.accountEmailLike")])
         }
         let accountDecision = try await limiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, tenant.id.description, email))
         // Over the per-account limit: silently send nothing (answering differently would tell).
@@ -388,7 +388,7 @@ public struct CustomerAccounts: Sendable {
     }
 
     static let invalidLink = AppError(.notFound, code: "invalid_link",
-                                      "This link is not valid any more: it may have been used already, have expired, or be incomplete. Ask for a new one.")
+                                      L10n.t("validation.linkNotValid"))
 
     // MARK: Invitations
 
@@ -404,7 +404,7 @@ public struct CustomerAccounts: Sendable {
     }
 
     static let suspendedLogin = AppError(.forbidden, code: "login_suspended",
-                                         "The login this invitation is for is suspended, so the invitation cannot be used now.")
+                                         L10n.t("validation.inviteSuspended"))
 
     func requireInvitable(_ customerID: UUID?, in tx: TenantTransaction) async throws {
         guard let customerID, let customer = try await repositories.customers.find(id: customerID, in: tx) else { return }
@@ -417,7 +417,7 @@ public struct CustomerAccounts: Sendable {
         guard let invitation = try await invitation(token, tenant: tenant) else { throw Self.invalidLink }
         var problems: [String: String] = [:]
         let trimmedName = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmedName.isEmpty || trimmedName.count > 200 { problems["name"] = "Enter your name (at most 200 characters)." }
+        if trimmedName.isEmpty || trimmedName.count > 200 { problems["name"] = L10n.t("validation.yourNameAtMost") }
         if let problem = dependencies.passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         let hash = try await dependencies.hasher.hash(password)
@@ -444,14 +444,14 @@ public struct CustomerAccounts: Sendable {
                              origin: RequestOrigin, createdByStaff: UUID? = nil) async throws -> Customer {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = "Enter their name (at most 200 characters)." }
+        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
         let email = EmailAddress.normalize(rawEmail)
-        if email == nil { problems["member_email"] = "Enter an email address like name@example.com." }
+        if email == nil { problems["member_email"] = L10n.t("validation.emailLike") }
         guard problems.isEmpty, let email else { throw AppError.validation(problems) }
         let token = SecureRandom.token()
         return try await pool.withTenant(tenant.id) { tx in
             if try await repositories.customers.find(email: email, in: tx) != nil {
-                throw AppError.validation(["member_email": "This email address already has an account here."])
+                throw AppError.validation(["member_email": L10n.t("validation.emailTaken")])
             }
             // The first person on an account (staff inviting into a new account) owns it.
             let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
@@ -483,8 +483,8 @@ public struct CustomerAccounts: Sendable {
                               origin: RequestOrigin? = nil) async throws {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = "Enter your name (at most 200 characters)." }
-        if phone.count > 40 { problems["phone"] = "Use at most 40 characters." }
+        if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = L10n.t("validation.yourNameAtMost") }
+        if phone.count > 40 { problems["phone"] = L10n.atMostCharacters(40) }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.updateProfile(customer.id, name: trimmed, phone: phone.trimmingCharacters(in: .whitespaces), in: tx)
@@ -501,7 +501,7 @@ public struct CustomerAccounts: Sendable {
                                tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
         guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
-            throw AppError.validation(["current_password": "This is not your current password."])
+            throw AppError.validation(["current_password": L10n.t("validation.notCurrentPassword")])
         }
         if let problem = dependencies.passwordPolicy.problem(with: new, email: customer.email) {
             throw AppError.validation(["new_password": problem])
@@ -530,14 +530,14 @@ public struct CustomerAccounts: Sendable {
     public func requestEmailChange(customer: SignedInCustomer, newEmail rawEmail: String, password: String,
                                    tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         guard let newEmail = EmailAddress.normalize(rawEmail) else {
-            throw AppError.validation(["new_email": "Enter an email address like name@example.com."])
+            throw AppError.validation(["new_email": L10n.t("validation.emailLike")])
         }
-        guard newEmail != customer.email else { throw AppError.validation(["new_email": "This is already your email address."]) }
+        guard newEmail != customer.email else { throw AppError.validation(["new_email": L10n.t("validation.alreadyYourEmail")]) }
         let decision = try await limiter.hit(.emailChange, bucket: RateLimiter.bucket(.emailChange, tenant.id.description, customer.id.uuidString))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
         guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(password, against: hash).matches else {
-            throw AppError.validation(["email_password": "This is not your current password."])
+            throw AppError.validation(["email_password": L10n.t("validation.notCurrentPassword")])
         }
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
@@ -582,11 +582,11 @@ public struct CustomerAccounts: Sendable {
                                       origin: RequestOrigin) async throws {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = "Enter their name (at most 200 characters)." }
+        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
         let email = EmailAddress.normalize(rawEmail)
-        if email == nil { problems["member_email"] = "Enter an email address like name@example.com." }
+        if email == nil { problems["member_email"] = L10n.t("validation.emailLike") }
         guard problems.isEmpty, let email else { throw AppError.validation(problems) }
-        guard email != owner.email else { throw AppError.validation(["member_email": "This is your own address: enter theirs."]) }
+        guard email != owner.email else { throw AppError.validation(["member_email": L10n.t("validation.ownAddress")]) }
         let decision = try await limiter.hit(.householdInvitations, bucket: RateLimiter.bucket(.householdInvitations, tenant.id.description, owner.id.uuidString))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let token = SecureRandom.token()

@@ -32,12 +32,14 @@ struct CustomerAuthController {
         let layout: LayoutModel
         let form: FormView
         let next: String?
+        let heading: String
     }
 
     @MustacheView
     struct RegisterView {
         let layout: LayoutModel
         let form: FormView
+        let heading: String
     }
 
     /// "Forgot your password?" for subscribers and staff alike.
@@ -50,8 +52,8 @@ struct CustomerAuthController {
         let loginUrl: String
 
         static func portal(_ context: TenantRequestContext, form: FormState) -> ForgotView {
-            ForgotView(layout: .portal(context, title: "Reset your password", current: ""), form: FormView(form),
-                       intro: "Enter the email address of your account. If it has one, we will send a link to choose a new password.",
+            ForgotView(layout: .portal(context, title: L10n.t("portal.forgot.title"), current: ""), form: FormView(form),
+                       intro: L10n.t("portal.forgot.intro"),
                        action: PortalRoutes.forgotPassword.path, loginUrl: PortalRoutes.login.path)
         }
     }
@@ -103,7 +105,8 @@ struct CustomerAuthController {
 
     func renderLogin(_ context: TenantRequestContext, form: FormState, next: String?, status: HTTPResponse.Status) throws -> HTML {
         let safeNext = next.map { Redirect.safeNext($0, fallback: "", allowedPrefix: PortalRoutes.home.path) }.flatMap { $0.isEmpty ? nil : $0 }
-        let view = LoginView(layout: .portal(context, title: "Sign in", current: ""), form: FormView(form), next: safeNext)
+        let view = LoginView(layout: .portal(context, title: L10n.t("portal.login.title"), current: ""), form: FormView(form), next: safeNext,
+                             heading: L10n.t("portal.login.heading", ["company": context.tenant.branding.companyName]))
         return try renderer.render(.portalAccountLogin, theme: context.tenant.theme, view, status: status)
     }
 
@@ -129,12 +132,12 @@ struct CustomerAuthController {
             return response
         case .invalidCredentials:
             var state = FormState.keeping(form)
-            state.message = "The email, account number or phone, or the password, is not right. Check them and try again."
+            state.message = L10n.t("portal.login.invalidCredentials")
             return try renderLogin(context, form: state, next: next, status: .unauthorized).response(from: request, context: context)
         case .notAllowed(let status):
             let reason = status == .suspended ? "suspended" : "locked"
-            return try message(context, title: "Account \(reason)", heading: "Your account is \(reason)",
-                               ["You cannot sign in while your account is \(reason). Please contact \(context.tenant.branding.companyName) support to restore access."],
+            return try message(context, title: L10n.t("portal.login.\(reason).title"), heading: L10n.t("portal.login.\(reason).heading"),
+                               [L10n.t("portal.login.\(reason).body", ["company": context.tenant.branding.companyName])],
                                status: .forbidden).response(from: request, context: context)
         }
     }
@@ -151,7 +154,8 @@ struct CustomerAuthController {
     // MARK: Registration
 
     @Sendable func registerForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        let view = RegisterView(layout: .portal(context, title: "Create an account", current: ""), form: FormView(FormState()))
+        let view = RegisterView(layout: .portal(context, title: L10n.t("portal.register.title"), current: ""), form: FormView(FormState()),
+                                heading: L10n.t("portal.register.heading", ["company": context.tenant.branding.companyName]))
         return try renderer.render(.portalAccountRegister, theme: context.tenant.theme, view)
     }
 
@@ -166,14 +170,15 @@ struct CustomerAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            let view = RegisterView(layout: .portal(context, title: "Create an account", current: ""), form: FormView(state))
+            let view = RegisterView(layout: .portal(context, title: L10n.t("portal.register.title"), current: ""), form: FormView(state),
+                                    heading: L10n.t("portal.register.heading", ["company": context.tenant.branding.companyName]))
             return try renderer.render(.portalAccountRegister, theme: context.tenant.theme, view, status: .unprocessableContent)
         }
         let email = EmailAddress.normalize(registration.email) ?? registration.email
-        return try message(context, title: "Check your email", heading: "Check your email", [
-            "We sent a message to \(email). Follow the link in it to confirm your address.",
-            "You can already sign in; you will be able to submit work orders once your address is confirmed.",
-        ], action: (PortalRoutes.login.path, "Sign in"))
+        return try message(context, title: L10n.t("portal.checkEmail.title"), heading: L10n.t("portal.checkEmail.title"), [
+            L10n.t("portal.register.sent", ["email": email]),
+            L10n.t("portal.register.canSignIn"),
+        ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn")))
     }
 
     // MARK: Email verification
@@ -181,21 +186,22 @@ struct CustomerAuthController {
     @Sendable func verify(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = request.uri.queryParameters.get("token") ?? ""
         guard let email = try await accounts.verifyEmail(token: token, tenant: context.tenant, origin: origin(request, context)) else {
-            return noReferrer(try message(context, title: "Link not valid", heading: "This link is not valid any more", [
-                "It may have been used already, have expired, or be incomplete.",
-                "Sign in to ask for a new confirmation email.",
-            ], action: (PortalRoutes.login.path, "Sign in"), status: .notFound))
+            return noReferrer(try message(context, title: L10n.t("portal.invalidLink.title"), heading: L10n.t("portal.invalidLink.heading"), [
+                L10n.t("portal.invalidLink.why"),
+                L10n.t("portal.verify.askAgain"),
+            ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn")), status: .notFound))
         }
-        return noReferrer(try message(context, title: "Email confirmed", heading: "Email confirmed", [
-            "Thank you: \(email) is confirmed.",
-        ], action: context.auth?.customer != nil ? (PortalRoutes.home.path, "Go to your dashboard") : (PortalRoutes.login.path, "Sign in")))
+        return noReferrer(try message(context, title: L10n.t("portal.verify.confirmed"), heading: L10n.t("portal.verify.confirmed"), [
+            L10n.t("portal.verify.thanks", ["email": email]),
+        ], action: context.auth?.customer != nil ? (PortalRoutes.home.path, L10n.t("portal.home.goToDashboard"))
+                                                  : (PortalRoutes.login.path, L10n.t("portal.action.signIn"))))
     }
 
     @Sendable func resendVerification(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         guard let customer = context.auth?.customer else { throw SignInRequired(loginPath: PortalRoutes.login.path, next: PortalRoutes.home.path) }
         try await accounts.resendVerification(customer: customer, tenant: context.tenant)
-        return try message(context, title: "Check your email", heading: "Check your email",
-                           ["We sent a new confirmation link to \(customer.email)."], action: (PortalRoutes.home.path, "Back to your dashboard"))
+        return try message(context, title: L10n.t("portal.checkEmail.title"), heading: L10n.t("portal.checkEmail.title"),
+                           [L10n.t("portal.verify.resent", ["email": customer.email])], action: (PortalRoutes.home.path, L10n.t("portal.action.backToDashboard")))
     }
 
     // MARK: Password reset
@@ -214,21 +220,21 @@ struct CustomerAuthController {
             return try renderer.render(.portalAccountForgot, theme: context.tenant.theme, ForgotView.portal(context, form: state),
                                        status: .unprocessableContent)
         }
-        return try message(context, title: "Check your email", heading: "Check your email", [
-            "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to an account, we sent it a link to choose a new password. The link works for one hour.",
-            "No email after a few minutes? Check your spam folder, or make sure you used the address of your account.",
-        ], action: (PortalRoutes.login.path, "Back to sign-in"))
+        return try message(context, title: L10n.t("portal.checkEmail.title"), heading: L10n.t("portal.checkEmail.title"), [
+            L10n.t("portal.forgot.sent", ["email": EmailAddress.normalize(form.text("email")) ?? form.text("email")]),
+            L10n.t("portal.forgot.noEmail"),
+        ], action: (PortalRoutes.login.path, L10n.t("portal.action.backToSignIn")))
     }
 
     func setPasswordView(_ context: TenantRequestContext, form: FormState, token: String, reset: Bool, email: String? = nil) -> SetPasswordView {
         SetPasswordView(
-            layout: .portal(context, title: reset ? "Choose a new password" : "Accept your invitation", current: ""),
+            layout: .portal(context, title: L10n.t(reset ? "portal.setPassword.resetTitle" : "portal.setPassword.inviteTitle"), current: ""),
             form: FormView(form),
-            heading: reset ? "Choose a new password" : "Welcome to \(context.tenant.branding.companyName)",
-            intro: reset ? "Choose a new password for your account. You will sign in with it afterwards."
-                : "Set up your account for \(email ?? "your email address"): enter your name and choose a password.",
+            heading: reset ? L10n.t("portal.setPassword.resetTitle") : L10n.t("portal.home.heading", ["company": context.tenant.branding.companyName]),
+            intro: reset ? L10n.t("portal.setPassword.resetIntro")
+                : L10n.t("portal.setPassword.inviteIntro", ["email": email ?? L10n.t("portal.setPassword.yourEmail")]),
             action: reset ? PortalRoutes.resetPassword.path : PortalRoutes.invite(token),
-            token: reset ? token : nil, askName: !reset, submitLabel: reset ? "Save the new password" : "Create my login"
+            token: reset ? token : nil, askName: !reset, submitLabel: L10n.t(reset ? "portal.setPassword.resetSubmit" : "portal.setPassword.inviteSubmit")
         )
     }
 
@@ -252,15 +258,15 @@ struct CustomerAuthController {
         } catch let error as AppError where error.code == "invalid_link" {
             return try invalidLink(context)
         }
-        return noReferrer(try message(context, title: "Password changed", heading: "Your password is changed", [
-            "For your security, you were signed out everywhere. Sign in with your new password.",
-        ], action: (PortalRoutes.login.path, "Sign in")))
+        return noReferrer(try message(context, title: L10n.t("portal.setPassword.changedTitle"), heading: L10n.t("portal.setPassword.changedHeading"), [
+            L10n.t("portal.setPassword.changedBody"),
+        ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn"))))
     }
 
     func invalidLink(_ context: TenantRequestContext) throws -> HTML {
-        noReferrer(try message(context, title: "Link not valid", heading: "This link is not valid any more", [
-            "It may have been used already, have expired, or be incomplete.",
-        ], action: (PortalRoutes.forgotPassword.path, "Ask for a new link"), status: .notFound))
+        noReferrer(try message(context, title: L10n.t("portal.invalidLink.title"), heading: L10n.t("portal.invalidLink.heading"), [
+            L10n.t("portal.invalidLink.why"),
+        ], action: (PortalRoutes.forgotPassword.path, L10n.t("portal.invalidLink.askNew")), status: .notFound))
     }
 
     // MARK: Invitations
@@ -294,16 +300,16 @@ struct CustomerAuthController {
         } catch let error as AppError where error.code == "login_suspended" {
             return try suspendedLogin(context)
         }
-        return noReferrer(try message(context, title: "Account ready", heading: "Your account is ready", [
-            "Sign in with your email address and the password you chose.",
-        ], action: (PortalRoutes.login.path, "Sign in")))
+        return noReferrer(try message(context, title: L10n.t("portal.invite.readyTitle"), heading: L10n.t("portal.invite.readyHeading"), [
+            L10n.t("portal.invite.readyBody"),
+        ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn"))))
     }
 
     func suspendedLogin(_ context: TenantRequestContext) throws -> HTML {
         let company = context.tenant.branding.companyName
-        return noReferrer(try message(context, title: "Login suspended", heading: "This login is suspended", [
-            "The login this invitation is for is suspended, so it cannot be set up now.",
-            "Contact \(company) support to restore it; the invitation works again once they do, until it expires.",
+        return noReferrer(try message(context, title: L10n.t("portal.invite.suspendedTitle"), heading: L10n.t("portal.invite.suspendedHeading"), [
+            L10n.t("portal.invite.suspendedBody"),
+            L10n.t("portal.invite.suspendedContact", ["company": company]),
         ], status: .forbidden))
     }
 
@@ -319,18 +325,18 @@ struct CustomerAuthController {
         let reach = contact.isEmpty ? "" : " (\(contact.joined(separator: ", ")))"
         switch state {
         case .replaced:
-            return noReferrer(try message(context, title: "Invitation replaced", heading: "This invitation link was replaced by a newer one", [
-                "\(company) sent you a newer invitation, so this link no longer works.",
-                "Open the most recent invitation email and use its link. Cannot find it? Ask \(company)\(reach) to send it again.",
+            return noReferrer(try message(context, title: L10n.t("portal.invite.replacedTitle"), heading: L10n.t("portal.invite.replacedHeading"), [
+                L10n.t("portal.invite.replacedWhy", ["company": company]),
+                L10n.t("portal.invite.replacedWhat", ["company": company, "reach": reach]),
             ], status: .notFound))
         case .used:
-            return noReferrer(try message(context, title: "Invitation already used", heading: "This invitation has already been used", [
-                "The login it was for is set up. Sign in with your email address and the password you chose.",
-                "Forgot the password? Use “Forgot your password?” on the sign-in page.",
-            ], action: (PortalRoutes.login.path, "Sign in"), status: .notFound))
+            return noReferrer(try message(context, title: L10n.t("portal.invite.usedTitle"), heading: L10n.t("portal.invite.usedHeading"), [
+                L10n.t("portal.invite.usedBody"),
+                L10n.t("portal.invite.usedForgot"),
+            ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn")), status: .notFound))
         case .expired:
-            return noReferrer(try message(context, title: "Invitation expired", heading: "This invitation has expired", [
-                "Invitation links work for 7 days. Ask \(company)\(reach) to send you a new one.",
+            return noReferrer(try message(context, title: L10n.t("portal.invite.expiredTitle"), heading: L10n.t("portal.invite.expiredHeading"), [
+                L10n.t("portal.invite.expiredBody", ["company": company, "reach": reach]),
             ], status: .notFound))
         case .valid, .unknown:
             return try invalidLink(context)

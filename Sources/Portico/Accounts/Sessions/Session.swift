@@ -50,6 +50,8 @@ public struct SessionRecord: Sendable, Decodable {
     public let principalName: String
     public let principalEmail: String
     public let principalStatus: String
+    /// The language the person chose (profile, console, footer switcher); nil: none yet.
+    public let principalLanguage: String?
     public let organizationId: UUID?
     public let emailVerified: Bool
     public let staffRole: StaffRole?

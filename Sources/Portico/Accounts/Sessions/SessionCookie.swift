@@ -12,6 +12,12 @@ public struct SessionCookies: Sendable {
     public var sessionName: String { https ? "__Host-portico_session" : "portico_session" }
     public var csrfName: String { https ? "__Host-portico_csrf" : "portico_csrf" }
     public var operatorName: String { https ? "__Host-portico_operator" : "portico_operator" }
+    /// A signed-out visitor's pick in the footer's language switcher (signed-in people's is stored).
+    public var languageName: String { https ? "__Host-portico_lang" : "portico_lang" }
+
+    public func language(_ language: Language) -> Cookie {
+        Cookie(name: languageName, value: language.code, maxAge: 365 * 24 * 3600, path: "/", secure: https, httpOnly: true, sameSite: .lax)
+    }
 
     public func operatorSession(_ token: String) -> Cookie {
         Cookie(name: operatorName, value: token, path: "/", secure: https, httpOnly: true, sameSite: .strict)

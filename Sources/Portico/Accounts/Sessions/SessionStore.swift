@@ -90,6 +90,7 @@ public struct PostgresSessionStore: SessionStore {
                    COALESCE(c.name, st.name, '') AS principal_name,
                    COALESCE(c.email, st.email, '') AS principal_email,
                    COALESCE(c.status, st.status, '') AS principal_status,
+                   COALESCE(c.language, st.language) AS principal_language,
                    c.organization_id,
                    (c.email_verified_at IS NOT NULL) AS email_verified,
                    st.role AS staff_role,

@@ -25,16 +25,16 @@ public struct UserAgentSummary: Sendable, Equatable {
     public var label: String {
         let name = browser.map { name in version.map { "\(name) \($0)" } ?? name }
         let place: String? = switch (system, device) {
-        case ("Android", .phone): "Android phone"
-        case ("Android", .tablet): "Android tablet"
+        case ("Android", .phone): L10n.t("devices.androidPhone")
+        case ("Android", .tablet): L10n.t("devices.androidTablet")
         case (let system?, _): system
         case (nil, _): nil
         }
         switch (name, place) {
-        case let (name?, place?): return "\(name) on \(place)"
+        case let (name?, place?): return L10n.t("devices.browserOn", ["browser": name, "place": place])
         case let (name?, nil): return name
-        case let (nil, place?): return "A browser on \(place)"
-        case (nil, nil): return "Unknown browser"
+        case let (nil, place?): return L10n.t("devices.aBrowserOn", ["place": place])
+        case (nil, nil): return L10n.t("devices.unknownBrowser")
         }
     }
 

@@ -1,0 +1,68 @@
+"""Languages: zenith's portal speaks Spanish to a Spanish browser; an admin offers Portuguese
+and a subscriber switches to it from the footer (a plain form, no JavaScript needed)."""
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+import harness
+
+
+def html_lang(driver) -> str:
+    return driver.execute_script("return document.documentElement.lang")
+
+
+def switch_language(driver, code: str) -> None:
+    Select(driver.find_element(By.ID, "language-select")).select_by_value(code)
+    old = driver.find_element(By.TAG_NAME, "html")
+    harness.click_like_a_user(driver, driver.find_element(By.CSS_SELECTOR, "form.language-switcher button[type=submit]"))
+    harness.wait_for(driver, harness.left_the_page(old))
+    harness.wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def test_zenith_in_spanish_then_a_subscriber_switches_to_portuguese(server, new_browser):
+    # The admin offers Portuguese too (zenith's demo: Spanish, with English offered).
+    admin = new_browser(1280, 900)
+    harness.sign_in(admin, server, "zenith", "admin")
+    harness.open_page(admin, server.url("zenith", "/admin/settings/languages"))
+    checkbox = admin.find_element(By.CSS_SELECTOR, "input[name=offered][value=pt-BR]")
+    if not checkbox.is_selected():
+        harness.click_like_a_user(admin, checkbox)
+    harness.submit(admin, "Save")
+    assert "Saved" in admin.find_element(By.CSS_SELECTOR, ".notice").text
+
+    # A Spanish browser gets zenith's portal in Spanish, signed out and signed in.
+    driver = new_browser(1280, 900, lang="es-ES")
+    harness.open_page(driver, server.url("zenith", "/portal/login"))
+    assert html_lang(driver) == "es"
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Inicia sesión en Zenith Networks"
+    harness.fill(driver, "field-identifier", "lodge@zenith.example")
+    harness.fill(driver, "field-password", harness.PASSWORD)
+    harness.submit(driver, "Entrar")
+    assert driver.execute_script("return location.pathname") == "/portal"
+    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Hola, ")
+    harness.save_screenshot(driver, "zenith-dashboard-es-1280")
+
+    # The footer's switcher: Portuguese, stored with the account.
+    switch_language(driver, "pt-BR")
+    assert driver.execute_script("return location.pathname") == "/portal"
+    assert html_lang(driver) == "pt-BR"
+    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Olá, ")
+    assert "Solicitações" in driver.find_element(By.CSS_SELECTOR, "header nav").get_attribute("textContent")
+    harness.open_page(driver, server.url("zenith", "/portal/work-orders"))
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Solicitações"
+    assert not harness.page_errors(driver)
+
+    # Stored, not just a cookie: a fresh Spanish browser signing in as the same person sees Portuguese.
+    other = new_browser(1280, 900, lang="es-ES")
+    harness.open_page(other, server.url("zenith", "/portal/login"))
+    harness.fill(other, "field-identifier", "lodge@zenith.example")
+    harness.fill(other, "field-password", harness.PASSWORD)
+    harness.submit(other, "Entrar")
+    assert html_lang(other) == "pt-BR"
+
+    # And back to Spanish from the profile page's own form.
+    harness.open_page(driver, server.url("zenith", "/portal/profile"))
+    Select(driver.find_element(By.ID, "field-language")).select_by_value("es")
+    harness.submit(driver, "Salvar idioma")
+    assert driver.execute_script("return location.pathname") == "/portal/profile"
+    assert html_lang(driver) == "es"

@@ -59,7 +59,7 @@ struct RouteGroupTests {
         }
     }
 
-    @Test("a method no route takes (TRACE, CONNECT, QUERY, PROPFIND, an invented one) gets 501 with the security headers on every host and surface, and the access log says 501, not 500")
+    @Test("a method no route takes (TRACE, CONNECT, QUERY, PROPFIND, an invented one) gets 405 with Allow and the security headers on every host and surface, and the access log says 405, not 500")
     func unsupportedMethods() async throws {
         let tenant = try await TestTenant.create()
         let capture = LogCapture()
@@ -71,11 +71,12 @@ struct RouteGroupTests {
                 for (host, path) in targets {
                     let before = capture.accessLines.count
                     let response = try await app.request(method, path, host: host)
-                    #expect(response.status == .notImplemented, "\(method) \(path)")
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.header("Allow") == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", "\(method) \(path)")
                     #expect(response.body.contains("does not support the \(method.rawValue) method"), "\(method) \(path)")
                     #expect(response.header("X-Content-Type-Options") == "nosniff", "\(method) \(path)")
                     let lines = capture.accessLines.dropFirst(before)
-                    #expect(lines.map { $0.metadata["status"] } == ["501"], "\(method) \(path)")
+                    #expect(lines.map { $0.metadata["status"] } == ["405"], "\(method) \(path)")
                 }
             }
             // The methods the routes take are untouched by it.

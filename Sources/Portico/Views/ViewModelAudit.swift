@@ -18,6 +18,9 @@ enum ViewModelAudit {
     private static func visit(_ value: Any, found: inout Set<String>, depth: Int) {
         // Views are shallow trees; the bound only guards against a cycle through a class.
         guard depth < 24 else { return }
+        // The catalog's texts answer every name through `MustacheParent` (`Texts.child(named:)`);
+        // their insides are never read by a template.
+        if value is Texts || value is FilledTexts { return }
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional?, .collection?, .set?:

@@ -73,7 +73,9 @@ struct PseudoLocaleTests {
         // The test's own data, which pages show as it is.
         let data = ["Quorra Net", fixture.customer.name, fixture.customer.email, fixture.customer.phone, "Zed's order", "Zed's task", "Zed question?",
                     "Zed answer.", "Zed outage", "Zed works", "Zed body", "household", "1 Test Lane", fixture.organization.accountNumber,
-                    "LiteBeam 5AC", "SN42", "00:27:22:aa:bb:cc", "Other", "#", ".ics", "CSV", "MAC", "JPEG, PNG, HEIC, WebP", "PDF", "DXF, DWG", "MB", "Mo"]
+                    "LiteBeam 5AC", "SN42", "00:27:22:aa:bb:cc", "Other",
+                    // A history reason stored with the change when the order was made (data, not a page text).
+                    "Created", "#", ".ics", "CSV", "MAC", "JPEG, PNG, HEIC, WebP", "PDF", "DXF, DWG", "MB", "Mo"]
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             var pages: [(String, HTTPTestResponse)] = []

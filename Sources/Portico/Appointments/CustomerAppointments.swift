@@ -91,7 +91,7 @@ public struct CustomerAppointments: Sendable {
 
     public func requestReschedule(_ id: UUID, windows: [TimeWindow], note: String, version: Int?, customer: SignedInCustomer,
                                   tenant: ResolvedTenant, origin: RequestOrigin? = nil) async throws -> Appointment {
-        guard note.count <= 2000 else { throw AppError.validation(["note": L10n.atMostCharacters(2000)]) }
+        guard note.count <= 2000 else { throw AppError.validation(["note": L10n.atMostCharacters(2000, grouped: true)]) }
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
             throw AppError(.conflict, code: "cannot_reschedule", L10n.t("validation.appointment.cannotMove", ["status": appointment.status.label.lowercased()]))

@@ -93,9 +93,10 @@ public enum L10n {
 
     public static func t(_ key: String, _ values: [String: String] = [:]) -> String { texts(key, values) }
 
-    /// "Use at most 2,000 characters.", the count in the locale's digits.
-    public static func atMostCharacters(_ maximum: Int) -> String {
+    /// "Use at most 200 characters."; `grouped` writes the count with the locale's grouping
+    /// ("2,000", "2.000"), as the messages that always did.
+    public static func atMostCharacters(_ maximum: Int, grouped: Bool = false) -> String {
         let texts = texts
-        return texts("validation.atMostCharacters", ["max": maximum.formatted(.number.locale(texts.locale))])
+        return texts("validation.atMostCharacters", ["max": grouped ? maximum.formatted(.number.locale(texts.locale)) : "\(maximum)"])
     }
 }

@@ -62,7 +62,7 @@ struct PortalPagesController {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
         let form = try await FormFields.read(request)
         let note = form.text("note")
-        guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": L10n.atMostCharacters(2000)]), status: .unprocessableContent) }
+        guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": L10n.atMostCharacters(2000, grouped: true)]), status: .unprocessableContent) }
         try await CustomerTasks(dependencies: dependencies).markDone(id, note: note, customer: context.customer, tenant: context.tenant,
                                                                      origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
         return try await renderTasks(context, notice: L10n.t("portal.tasks.markedDone"))

@@ -41,8 +41,6 @@ struct HistoryEntry: Sendable {
     let to: String
     let who: String
     let reason: String
-    /// "Ana changed Title from “a” to “b”", for the edit conflict notice.
-    let change: String
 
     init(_ change: WorkOrderChange, viewer: UUID?) {
         when = DisplayDate.dateTime(change.createdAt)
@@ -56,7 +54,6 @@ struct HistoryEntry: Sendable {
         default: who = L10n.t("workOrders.history.system")
         }
         reason = change.reason
-        self.change = L10n.t("workOrders.history.change", ["who": who, "field": field, "from": from, "to": to])
     }
 
     /// In the request's language (`workOrders.field.*`); a field without a text shows its name.

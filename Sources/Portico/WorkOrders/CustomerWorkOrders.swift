@@ -299,7 +299,7 @@ public struct CustomerWorkOrders: Sendable {
                         attachments: [UploadedAttachment] = []) async throws -> WorkOrderComment {
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": L10n.t("validation.workOrder.emptyMessage")]) }
-        guard text.count <= 10_000 else { throw AppError.validation(["body": L10n.atMostCharacters(10_000)]) }
+        guard text.count <= 10_000 else { throw AppError.validation(["body": L10n.atMostCharacters(10_000, grouped: true)]) }
         let order = try await find(number, customer: customer, tenant: tenant)
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,

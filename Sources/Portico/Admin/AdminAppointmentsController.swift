@@ -121,8 +121,7 @@ struct AdminAppointmentsController {
         let (appointments, requests, staff, organizations) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let appointments = try await repositories.appointments.search(filter, limit: Self.listLimit + 1, in: tx)
             let requests = try await repositories.appointments.search(requestFilter, limit: 100, in: tx)
-            var names: [UUID: String] = [:]
-            for id in Set((appointments + requests).map(\.organizationId)) { names[id] = try await repositories.organizations.find(id: id, in: tx)?.name }
+            let names = try await repositories.organizations.names(ids: (appointments + requests).map(\.organizationId), in: tx)
             return (appointments, requests, try await repositories.staff.all(in: tx), names)
         }
         let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
@@ -182,9 +181,7 @@ struct AdminAppointmentsController {
     func workOrderNumbers(_ ids: Set<UUID>, context: StaffRequestContext) async throws -> [UUID: Int] {
         guard !ids.isEmpty else { return [:] }
         return try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            var numbers: [UUID: Int] = [:]
-            for id in ids { numbers[id] = try await repositories.workOrders.find(id: id, in: tx)?.number }
-            return numbers
+            try await repositories.workOrders.numbers(ids: Array(ids), in: tx)
         }
     }
 

@@ -62,13 +62,12 @@ struct PortalAppointmentsController {
             } else {
                 appointments = try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
             }
-            var views: [AppointmentView] = []
-            for appointment in appointments {
-                let technician = try await appointment.technicianId.asyncMap { try await dependencies.repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
-                let number = try await appointment.workOrderId.asyncMap { try await dependencies.repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
-                views.append(Self.view(appointment, technician: technician, workOrder: number))
+            let technicians = try await dependencies.repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx)
+            let numbers = try await dependencies.repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx)
+            return appointments.map { appointment in
+                Self.view(appointment, technician: appointment.technicianId.flatMap { technicians[$0]?.displayName },
+                          workOrder: appointment.workOrderId.flatMap { numbers[$0] })
             }
-            return views
         }
     }
 

@@ -42,6 +42,8 @@ public protocol WorkOrderRepository: Sendable {
     /// subscriber's private draft: drafts are found only for `author`, never for staff (nil).
     func find(number: Int, organization: UUID?, draftsOf author: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder?
     func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder?
+    /// The numbers of these work orders, in one query (lists show "#42" beside a task or visit).
+    func numbers(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Int]
     func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
     /// `list` as a query value, to send with a page's other reads in one round trip (`batch`).
     func listQuery(_ filter: WorkOrderFilter, limit: Int, offset: Int) -> Query<[WorkOrder]>
@@ -242,6 +244,12 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder? {
         try await transaction.first("SELECT \(Self.columns) FROM work_orders WHERE id = \(id)")?.decode(WorkOrder.self)
+    }
+
+    public func numbers(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await transaction.rows("SELECT id, number FROM work_orders WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
+        return Dictionary(try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: Int.self)) }, uniquingKeysWith: { first, _ in first })
     }
 
     func conditions(_ filter: WorkOrderFilter) -> SQL {

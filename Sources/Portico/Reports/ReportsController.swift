@@ -23,6 +23,7 @@ struct ReportsController {
         let to: String
         let categories: [Option]
         let reports: [ReportView]
+        let timeZone: String
     }
 
     /// The filter of this request, checked against the tenant's categories.
@@ -32,7 +33,7 @@ struct ReportsController {
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return try ReportFilter.parse(query, categories: categories)
+        return try ReportFilter.parse(query, categories: categories, zone: DisplayDate.current.zone)
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -44,7 +45,8 @@ struct ReportsController {
         }
         let view = View(layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
                         categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
-                        reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
+                        reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) },
+                        timeZone: filter.zone)
         return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 

@@ -507,8 +507,8 @@ public enum ISODates {
         return text.count == 10 ? formatter.date(from: text) : nil
     }
 
-    /// Today's date (UTC) as yyyy-mm-dd.
+    /// The reader's calendar day (the tenant's, in a request or job) at `now`, as yyyy-mm-dd.
     public static func today(_ now: Date = Date()) -> String {
-        DateFormats.day.format(now)
+        DisplayDate.current.day(now)
     }
 }

@@ -56,7 +56,7 @@ struct AccountSecurityController {
                         email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
                         enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
                         devices: DeviceListView(signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers, explanation: Self.devicesExplanation),
-                        timeZone: context.auth.session.staffTimeZone ?? "", tenantTimeZone: context.tenant.timeZone.identifier,
+                        timeZone: context.auth.session.staffTimeZone ?? "", tenantTimeZone: TenantTimeZone.name(context.tenant.timeZone),
                         zoneChoices: TenantTimeZone.choices)
         return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }

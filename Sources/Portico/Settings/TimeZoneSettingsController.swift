@@ -30,7 +30,7 @@ struct TimeZoneSettingsController {
         let zone = context.tenant.timeZone
         let now = DisplayDate(zone: zone).dateTime(Date())
         return try dependencies.renderer.render(.adminSettingsTimeZone, theme: context.tenant.theme, View(
-            layout: layout, form: FormView(FormState(values: ["time_zone": value ?? zone.identifier], errors: form.errors, message: form.message)),
+            layout: layout, form: FormView(FormState(values: ["time_zone": value ?? TenantTimeZone.name(zone)], errors: form.errors, message: form.message)),
             zoneChoices: TenantTimeZone.choices, example: now), status: status)
     }
 
@@ -45,7 +45,7 @@ struct TimeZoneSettingsController {
             return try render(context, value: String(name.prefix(64)), form: FormState(errors: ["time_zone": problem]), status: .unprocessableContent)
                 .response(from: request, context: context)
         }
-        let before = context.tenant.timeZone.identifier
+        let before = TenantTimeZone.name(context.tenant.timeZone)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.execute("UPDATE tenants SET time_zone = \(name) WHERE id = \(tx.tenant)")
             try await support.audit(context, request, action: "settings.time_zone_changed", targetKind: "tenant", targetId: context.tenant.slug,

@@ -72,6 +72,11 @@ public enum TenantTimeZone {
         return nil
     }
 
+    /// The name to show for `zone` in a form: Foundation calls UTC "GMT" (the same zone).
+    public static func name(_ zone: TimeZone) -> String {
+        zone.identifier == "GMT" ? "UTC" : zone.identifier
+    }
+
     /// The zone for a stored name; UTC when the database no longer knows it.
     public static func zone(_ name: String) -> TimeZone {
         TimeZone(identifier: name) ?? DateFormats.utc

@@ -53,7 +53,7 @@ struct ReportFilter: Sendable, Equatable {
             }
             category = asked
         }
-        return ReportFilter(from: from, to: to, category: category, zone: zone.identifier)
+        return ReportFilter(from: from, to: to, category: category, zone: TenantTimeZone.name(zone))
     }
 
     /// The query string that asks for this filter again (for CSV links).

@@ -23,7 +23,6 @@ struct ReportsController {
         let to: String
         let categories: [Option]
         let reports: [ReportView]
-        let timeZone: String
     }
 
     /// The filter of this request, checked against the tenant's categories.
@@ -45,8 +44,7 @@ struct ReportsController {
         }
         let view = View(layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
                         categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
-                        reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) },
-                        timeZone: filter.zone)
+                        reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
         return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 
 /// Dates as people read them: in the zone of whoever reads (the tenant's, or a staff member's
 /// own in the console) and in their locale, with the zone's short name where a reader could
@@ -52,6 +53,12 @@ public struct DisplayDate: Sendable {
     func day(_ date: Date) -> String {
         formats.day.format(date)
     }
+
+    /// SQL for the first instant of the local day `day` (yyyy-mm-dd) here: a `date` compared with
+    /// a `timestamptz` would mean midnight in the session's zone (UTC), not the reader's.
+    func startOfDay(_ day: String) -> SQL { "(\(day)::date::timestamp AT TIME ZONE \(zone.identifier))" }
+    /// SQL for the first instant after the local day `day`.
+    func endOfDay(_ day: String) -> SQL { "((\(day)::date + 1)::timestamp AT TIME ZONE \(zone.identifier))" }
 
     static func dateTime(_ date: Date) -> String { current.dateTime(date) }
     static func window(_ start: Date, _ end: Date) -> String { current.window(start, end) }

@@ -259,8 +259,9 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         if let day = filter.dueOn {
             conditions.append("due_date = \(day)::date AND status NOT IN ('draft', 'completed', 'rejected', 'cancelled')")
         }
-        if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
-        if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }
+        // Days of the reader's calendar (the filter was typed in their zone).
+        if let from = filter.createdFrom { conditions.append("created_at >= \(DisplayDate.current.startOfDay(from))") }
+        if let to = filter.createdTo { conditions.append("created_at < \(DisplayDate.current.endOfDay(to))") }
         if let since = filter.updatedSince { conditions.append("updated_at >= \(ISODates.formatPrecise(since))::timestamptz") }
         if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
             let digits = search.hasPrefix("#") ? String(search.dropFirst()) : search

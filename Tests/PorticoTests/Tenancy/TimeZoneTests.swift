@@ -238,6 +238,24 @@ struct TimeZoneTests {
         }
     }
 
+    @Test("date filters are the reader's days: an event at 21:00 on 31 Dec in Chicago (03:00 on 1 Jan in UTC) is on the 31st")
+    func dateFiltersAreLocalDays() async throws {
+        let world = try await world()
+        try await world.tenant.transaction { tx in
+            try await tx.execute("""
+                INSERT INTO audit_events (tenant_id, occurred_at, actor_kind, action) VALUES (\(tx.tenant), '2027-01-01T03:00:00Z', 'system', 'test.late_evening')
+                """)
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let admin = Browser(app: app, host: world.tenant.host)
+            try await admin.signInStaff(world.admin.email)
+            let evening = try await admin.get("/admin/audit?from=2026-12-31&to=2026-12-31")
+            #expect(evening.body.contains("test.late_evening"))
+            #expect(evening.body.contains("2026-12-31 21:00 CST"))
+            #expect(!(try await admin.get("/admin/audit?from=2027-01-01&to=2027-01-01").body.contains("test.late_evening")))
+        }
+    }
+
     // MARK: Files
 
     @Test("the .ics download and the calendar feed parse with Python's icalendar, exact instants, the zone named, a multi-line note intact")

@@ -6,7 +6,7 @@ struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Back up, verify and restore the whole deployment (database and uploaded files).",
-        discussion: "Runs as the schema owner (MIGRATE_DATABASE_URL, or the embedded cluster's owner). See README, \"Backups and restore\".",
+        discussion: "Runs as the schema owner (MIGRATE_DATABASE_URL, or the embedded cluster's owner). See docs/operator-guide.md, \"Backups and restore\".",
         subcommands: [Create.self, List.self, Verify.self, Restore.self]
     )
 

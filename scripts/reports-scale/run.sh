@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures the reports at scale (README, "Reports" → "Measured at scale"): a scratch
+# Measures the reports at scale (docs/performance.md, "Measured at scale"): a scratch
 # embedded cluster under $DATA, migrated by `portico serve`, seeded by seed.sql with 10,000
 # tenants and 1,000,000 work orders, then every report of a big tenant (100,000 orders) and
 # of a typical one (~90) fetched as CSV over two years, with auto_explain logging the plan

@@ -1,4 +1,4 @@
--- Scale data for measuring the reports (README, "Reports" → "Measured"): 10,000 tenants and
+-- Scale data for measuring the reports (docs/performance.md, "Measured at scale"): 10,000 tenants and
 -- 1,000,000 submitted work orders over two years. Tenant 1 ("big-isp") holds 100,000 of them
 -- (a large ISP), the other 9,999 share the rest (about 90 each). Per tenant: one account, one
 -- login, five technicians; appointments, sign-ins and webhook deliveries in proportion.

@@ -51,6 +51,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(https: dependencies.configuration.publicScheme == .https))
+    router.add(middleware: UnsupportedMethodMiddleware())
 
     // Load balancers poll these on any host name: before, and without, site resolution.
     HealthController(pool: dependencies.pool, listener: dependencies.listener, throttle: dependencies.logThrottle).addRoutes(to: router)

@@ -117,10 +117,10 @@ public enum DatabaseBootstrap {
         }
         let name: String = try row.decode("rolname")
         if try row.decode("rolsuper", as: Bool.self) {
-            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as superuser '\(name)'; use an application role without SUPERUSER (see README, \"External database\")")
+            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as superuser '\(name)'; use an application role without SUPERUSER (see docs/operator-guide.md, \"Roles\")")
         }
         if try row.decode("rolbypassrls", as: Bool.self) {
-            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as '\(name)', which has BYPASSRLS; use an application role without it (see README, \"External database\")")
+            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as '\(name)', which has BYPASSRLS; use an application role without it (see docs/operator-guide.md, \"Roles\")")
         }
         if try row.decode("owned", as: Int.self) > 0 {
             throw ConfigurationError(variable: "DATABASE_URL", message: "connects as '\(name)', which owns tables; connect as the application role and keep the owner for MIGRATE_DATABASE_URL")

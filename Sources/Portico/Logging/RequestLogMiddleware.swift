@@ -21,8 +21,10 @@ struct RequestLogMiddleware: RouterMiddleware {
             return response
         } catch {
             // What reaches here is answered by the server itself: a request whose body broke
-            // off or could not be parsed (400, connection closed).
-            log(request, context: context, status: error is HTTPParserError ? 400 : 500, since: start)
+            // off or could not be parsed (400, connection closed), or an error that names its
+            // own status; anything else becomes a 500.
+            let status = error is HTTPParserError ? 400 : Int((error as? any HTTPResponseError)?.status.code ?? 500)
+            log(request, context: context, status: status, since: start)
             throw error
         }
     }

@@ -4,7 +4,7 @@ import Postgres
 /// The reports a tenant's admins see on `/admin/reports`. Each is one query in one tenant
 /// transaction: row-level security keeps it to the tenant, and every query also names
 /// `tx.tenant` so it runs on the `(tenant_id, …)` indexes of migration 0036 (measured in the
-/// README at a million work orders).
+/// docs/performance.md at a million work orders).
 enum TenantReports {
     typealias Build = @Sendable (ReportFilter, TenantTransaction) async throws -> ReportTable
 

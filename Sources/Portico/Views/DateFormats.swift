@@ -8,7 +8,7 @@ import Synchronization
 /// values: `Sendable`, immutable and safe to use from any thread, unlike `DateFormatter`. A
 /// `DateFormatter` built per call cost about 100–150 µs of CPU (ICU setup) and was built on
 /// every call at some 15 sites; a shared style formats in about 2 µs, as fast as a per-thread
-/// cached `DateFormatter` without the thread-local bookkeeping (README, "Rendering").
+/// cached `DateFormatter` without the thread-local bookkeeping (docs/architecture.md, "Rendering").
 enum DateFormats {
     static let utc = TimeZone(identifier: "UTC")!
     static let posix = Locale(identifier: "en_US_POSIX")

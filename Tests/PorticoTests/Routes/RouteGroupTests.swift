@@ -58,4 +58,30 @@ struct RouteGroupTests {
             #expect(try await app.get("/healthz", host: nil).body == "ok\n")
         }
     }
+
+    @Test("a method no route takes (TRACE, CONNECT, QUERY, PROPFIND, an invented one) gets 405 with Allow and the security headers on every host and surface, and the access log says 405, not 500")
+    func unsupportedMethods() async throws {
+        let tenant = try await TestTenant.create()
+        let capture = LogCapture()
+        try await TestApp.with(logger: capture.logger("app")) { (app: TestApp) async throws in
+            let methods = ["TRACE", "CONNECT", "QUERY", "PROPFIND", "BREW"].map { HTTPRequest.Method($0)! }
+            let targets: [(String?, String)] = [(tenant.host, "/portal"), (tenant.host, "/api/v1/work-orders"), (tenant.host, "/no/such/page"),
+                                                ("nobody.localhost", "/portal"), (nil, "/healthz")]
+            for method in methods {
+                for (host, path) in targets {
+                    let before = capture.accessLines.count
+                    let response = try await app.request(method, path, host: host)
+                    #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                    #expect(response.header("Allow") == "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS", "\(method) \(path)")
+                    #expect(response.body.contains("does not support the \(method.rawValue) method"), "\(method) \(path)")
+                    #expect(response.header("X-Content-Type-Options") == "nosniff", "\(method) \(path)")
+                    let lines = capture.accessLines.dropFirst(before)
+                    #expect(lines.map { $0.metadata["status"] } == ["405"], "\(method) \(path)")
+                }
+            }
+            // The methods the routes take are untouched by it.
+            #expect(try await app.get("/healthz", host: nil).status == .ok)
+            #expect(try await app.request(.delete, "/portal", host: tenant.host).status == .notFound)
+        }
+    }
 }

@@ -51,7 +51,7 @@ struct TimeZoneSettingsController {
             try await support.audit(context, request, action: "settings.time_zone_changed", targetKind: "tenant", targetId: context.tenant.slug,
                                     details: ["time_zone": "\(before) → \(name)"], in: tx)
         }
-        dependencies.directory.invalidateAll()  // the resolved tenant carries its zone
+        dependencies.directory.invalidate(tenant: context.tenant.id)  // the resolved tenant carries its zone
         return Redirect(to: "\(ConsoleRoutes.settingsTimeZone.path)?done=saved").response
     }
 }

@@ -16,13 +16,14 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "Display name of the WISP.") var name: String
         @Option(help: "Email of the first admin; gets a one-time setup link.") var adminEmail: String
         @Option(help: "A custom domain (active once its DNS TXT record is verified).") var domain: String?
+        @Option(help: "IANA time zone its people see and enter times in, e.g. America/Chicago.") var timeZone: String = "UTC"
 
         func run() async throws {
             let configuration = try loadConfiguration()
             try await reportingErrors {
                 let output = try await CommandEnvironment.run(configuration) { environment in
                     try await TenantCommands.create(
-                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain),
+                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain, timeZone: timeZone),
                         environment: environment
                     )
                 }

@@ -114,7 +114,7 @@ struct PortalAppointmentsController {
         if wantsICS {
             let appointment = try await service.find(id, customer: context.customer, tenant: context.tenant)
             let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
-            let body = ICalendar.document([ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName)
+            let body = ICalendar.document([ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName, timeZone: context.tenant.timeZone)
             return Response(status: .ok, headers: [
                 .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
                 .contentDisposition: "attachment; filename=\"appointment-\(text.prefix(8)).ics\"",
@@ -198,7 +198,7 @@ struct CalendarFeedController {
         }
         guard let appointments else { throw AppError.notFound("calendar") }
         let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
-        let body = ICalendar.document(appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName)
+        let body = ICalendar.document(appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName, timeZone: context.tenant.timeZone)
         var response = Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "private, max-age=300"],
                                 body: .init(byteBuffer: ByteBuffer(string: body)))
         response.headers[.referrerPolicy] = "no-referrer"

@@ -128,7 +128,8 @@ public final class TenantDirectory: Sendable {
         let primary = try await store.domains(for: tenant.id).first(where: { $0.isPrimary && $0.isActive })?.domain
         return ResolvedTenant(
             id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, theme: tenant.theme,
-            branding: branding, publicOrigin: origins.origin(host: primary ?? platformHost(slug: tenant.slug))
+            branding: branding, publicOrigin: origins.origin(host: primary ?? platformHost(slug: tenant.slug)),
+            timeZone: TenantTimeZone.zone(tenant.timeZone)
         )
     }
 

@@ -8,12 +8,15 @@ public struct TenantOnboardingRequest: Sendable {
     public var name: String
     public var adminEmail: String
     public var customDomain: String?
+    /// An IANA zone name (`America/Chicago`): where the tenant's people see and enter times.
+    public var timeZone: String
 
-    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil) {
+    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil, timeZone: String = "UTC") {
         self.slug = slug
         self.name = name
         self.adminEmail = adminEmail
         self.customDomain = customDomain
+        self.timeZone = timeZone.trimmingCharacters(in: .whitespaces)
     }
 }
 
@@ -69,6 +72,9 @@ public struct TenantOnboarding: Sendable {
         if EmailAddress.normalize(request.adminEmail) == nil {
             problems["admin-email"] = "'\(request.adminEmail)' is not a valid email address"
         }
+        if let problem = TenantTimeZone.problem(request.timeZone) {
+            problems["time-zone"] = problem
+        }
         if let domain = request.customDomain {
             if let problem = Self.customDomainProblem(domain, configuration: configuration) {
                 problems["domain"] = problem
@@ -102,7 +108,7 @@ public struct TenantOnboarding: Sendable {
         let result = try await pool.withNewTenant(create: { transaction in
             do {
                 return try await transaction.first("""
-                    INSERT INTO tenants (slug, name) VALUES (\(request.slug), \(name))
+                    INSERT INTO tenants (slug, name, time_zone) VALUES (\(request.slug), \(name), \(request.timeZone))
                     RETURNING \(PostgresTenantStore.tenantColumns)
                     """)!.decode(Tenant.self)
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {

@@ -32,6 +32,8 @@ public struct LayoutModel: Sendable {
     public var csrfToken: String
     public var notice: String?
     public var printable: Bool
+    /// The zone the page's times are in and its inputs are read in (`America/Chicago`).
+    public var timeZone: String
 
     /// The layout for pages of a tenant.
     public init(tenant: ResolvedTenant, title: String, area: String = "public") {
@@ -57,6 +59,7 @@ public struct LayoutModel: Sendable {
         self.csrfToken = ""
         self.notice = nil
         self.printable = false
+        self.timeZone = DisplayDate.current.zone.identifier
     }
 
     /// The subscriber portal's layout: navigation and the sign-out form.
@@ -100,5 +103,6 @@ public struct LayoutModel: Sendable {
         self.csrfToken = ""
         self.notice = nil
         self.printable = false
+        self.timeZone = DisplayDate.current.zone.identifier
     }
 }

@@ -267,8 +267,9 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         if let day = filter.dueOn {
             conditions.append("due_date = \(day)::date AND status NOT IN ('draft', 'completed', 'rejected', 'cancelled')")
         }
-        if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
-        if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }
+        // Days of the reader's calendar (the filter was typed in their zone).
+        if let from = filter.createdFrom { conditions.append("created_at >= \(DisplayDate.current.startOfDay(from))") }
+        if let to = filter.createdTo { conditions.append("created_at < \(DisplayDate.current.endOfDay(to))") }
         if let since = filter.updatedSince { conditions.append("updated_at >= \(ISODates.formatPrecise(since))::timestamptz") }
         if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
             let digits = search.hasPrefix("#") ? String(search.dropFirst()) : search
@@ -515,8 +516,8 @@ public enum ISODates {
         return text.count == 10 ? formatter.date(from: text) : nil
     }
 
-    /// Today's date (UTC) as yyyy-mm-dd.
+    /// The reader's calendar day (the tenant's, in a request or job) at `now`, as yyyy-mm-dd.
     public static func today(_ now: Date = Date()) -> String {
-        DateFormats.day.format(now)
+        DisplayDate.current.day(now)
     }
 }

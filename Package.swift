@@ -161,7 +161,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/PorticoTestSupport",
-            exclude: ["smtp_test_server.py", "mime_inspect.py"],
+            exclude: ["smtp_test_server.py", "mime_inspect.py", "ics_inspect.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

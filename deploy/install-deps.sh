@@ -9,7 +9,7 @@ packages=(pkg-config libpq-dev libcurl4-openssl-dev libargon2-dev libssl-dev zli
 if [[ "${1:-}" == "--test" ]]; then
   # openssl: the private CA and certificates of the STARTTLS test relays (Swift and browser tests).
   # pgbouncer, haproxy, caddy, curl, binutils (readelf): the topology and deploy-artefact tests.
-  packages+=(python3 python3-aiosmtpd python3-venv chromium chromium-driver openssl pgbouncer haproxy caddy curl binutils)
+  packages+=(python3 python3-aiosmtpd python3-icalendar python3-venv chromium chromium-driver openssl pgbouncer haproxy caddy curl binutils)
 fi
 
 missing=()

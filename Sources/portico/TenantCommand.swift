@@ -16,6 +16,7 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "Display name of the WISP.") var name: String
         @Option(help: "Email of the first admin; gets a one-time setup link.") var adminEmail: String
         @Option(help: "A custom domain (active once its DNS TXT record is verified).") var domain: String?
+        @Option(help: "IANA time zone its people see and enter times in, e.g. America/Chicago.") var timeZone: String = "UTC"
         @Option(help: "The portal's language: en, es, pt-BR or fr (admins can offer more later).") var language = "en"
 
         func run() async throws {
@@ -26,7 +27,8 @@ struct TenantCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let output = try await CommandEnvironment.run(configuration) { environment in
                     try await TenantCommands.create(
-                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain, defaultLanguage: defaultLanguage),
+                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain, timeZone: timeZone,
+                                                defaultLanguage: defaultLanguage),
                         environment: environment
                     )
                 }

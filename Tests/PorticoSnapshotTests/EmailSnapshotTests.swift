@@ -22,7 +22,7 @@ struct EmailSnapshotTests {
                     "actionUrl": tenant.url("/portal/work-orders/1042?y=1&z=2"), "number": 1042, "title": "Fix <the dish> & cable",
                     "status": "in progress", "reason": "Needs a ladder & a permit", "progress": 40, "eta": "Tue 4 Mar 2031",
                     "author": "Avery Agent", "comment": "We'll be there at 9 & bring parts.", "kind": "repair",
-                    "when": "Tue 4 Mar 2031, 09:00–12:00 UTC", "address": "127 Ridge Road", "technician": "Terry Technician",
+                    "when": "Tue 4 Mar 2031, 09:00–12:00 CST", "day": "tomorrow", "address": "127 Ridge Road", "technician": "Terry Technician",
                     "note": "Gate code 4471", "due": "2031-03-03", "details": "Unlock the hatch", "role": "Agent",
                     "newEmail": "new@example.net", "subjectLine": "Outbox backlog", "message": "Three emails are waiting.",
                 ]

@@ -13,14 +13,14 @@ public struct TestTenant: Sendable {
     /// `<slug>.localhost`
     public var host: String { "\(slug).localhost" }
 
-    /// A fresh active tenant with a unique slug and default branding.
-    public static func create(name: String? = nil, pool: ConnectionPool? = nil) async throws -> TestTenant {
+    /// A fresh active tenant with a unique slug and default branding, in `timeZone` (UTC by default).
+    public static func create(name: String? = nil, pool: ConnectionPool? = nil, timeZone: String = "UTC") async throws -> TestTenant {
         let shared = try await TestCluster.database().appPool
         let pool = pool ?? shared
         let slug = "t-" + UUID().uuidString.prefix(12).lowercased()
         let displayName = name ?? "Tenant \(slug)"
         let id = try await pool.withTransaction { transaction in
-            let id = try await transaction.first("INSERT INTO tenants (slug, name) VALUES (\(slug), \(displayName)) RETURNING id")!
+            let id = try await transaction.first("INSERT INTO tenants (slug, name, time_zone) VALUES (\(slug), \(displayName), \(timeZone)) RETURNING id")!
                 .decode("id", as: TenantID.self)
             try await transaction.execute("SELECT set_config('app.tenant_id', \(id), true)")
             try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(id), \(displayName))")

@@ -39,6 +39,12 @@ public struct APIPage<Item: Encodable & Sendable>: Encodable, Sendable {
         self.nextCursor = nextCursor
     }
 
+    /// A page of a sync listing read with one row more than `limit`: that extra row only says
+    /// there is another page, which starts after the last row shown.
+    init<Row>(rows: [(Row, SyncCursor)], limit: Int, _ item: (Row) throws -> Item) rethrows {
+        self.init(items: try rows.prefix(limit).map { try item($0.0) }, nextCursor: rows.count > limit ? rows[limit - 1].1.token : nil)
+    }
+
     // `next_cursor` is always present (null on the last page), so clients need not test for it.
     enum CodingKeys: String, CodingKey { case items, nextCursor }
     public func encode(to encoder: any Encoder) throws {

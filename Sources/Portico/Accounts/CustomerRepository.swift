@@ -4,6 +4,8 @@ import Postgres
 public protocol CustomerRepository: Sendable {
     func create(_ new: NewCustomer, in transaction: TenantTransaction) async throws -> Customer
     func find(id: UUID, in transaction: TenantTransaction) async throws -> Customer?
+    /// The customers with these ids, in one query.
+    func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Customer]
     func find(email: String, in transaction: TenantTransaction) async throws -> Customer?
     func members(of organization: UUID, in transaction: TenantTransaction) async throws -> [Customer]
     /// Candidates for a sign-in identifier: an email, an account number or a phone number.
@@ -47,6 +49,12 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> Customer? {
         try await transaction.first("SELECT * FROM customers WHERE id = \(id)")?.decode(Customer.self)
+    }
+
+    public func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Customer] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await transaction.rows("SELECT * FROM customers WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
+        return Dictionary(try rows.map { try $0.decode(Customer.self) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func find(email: String, in transaction: TenantTransaction) async throws -> Customer? {

@@ -4,6 +4,8 @@ import Postgres
 public protocol StaffRepository: Sendable {
     func create(email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction) async throws -> StaffUser
     func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser?
+    /// The staff members with these ids, in one query (lists name each row's technician).
+    func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: StaffUser]
     func find(email: String, in transaction: TenantTransaction) async throws -> StaffUser?
     func all(in transaction: TenantTransaction) async throws -> [StaffUser]
     func credentials(email: String, in transaction: TenantTransaction) async throws -> StaffCredentials?
@@ -33,6 +35,12 @@ public struct PostgresStaffRepository: StaffRepository {
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser? {
         try await transaction.first("SELECT * FROM staff_users WHERE id = \(id)")?.decode(StaffUser.self)
+    }
+
+    public func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: StaffUser] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await transaction.rows("SELECT * FROM staff_users WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
+        return Dictionary(try rows.map { try $0.decode(StaffUser.self) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func find(email: String, in transaction: TenantTransaction) async throws -> StaffUser? {

@@ -16,6 +16,7 @@ struct AccountSecurityController {
         group.post(ConsoleRoutes.accountPassword, use: changePassword)
         group.post(ConsoleRoutes.accountSessionsSignOutOthers, use: signOutOthers)
         group.post(ConsoleRoutes.accountSessionSignOut, use: signOutDevice)
+        group.post(ConsoleRoutes.accountTimeZone, use: saveTimeZone)
     }
 
     static let devicesExplanation = "Browsers signed in to your staff account. Changing your password signs out every other session; "
@@ -31,6 +32,10 @@ struct AccountSecurityController {
         let enrolment: Enrolment?
         let recoveryCodes: [String]
         let devices: DeviceListView
+        /// This person's own zone for the console ("": the tenant's).
+        let timeZone: String
+        let tenantTimeZone: String
+        let zoneChoices: [String]
         @MustacheView
         struct Enrolment { let url: String; let manualKey: String }
     }
@@ -50,12 +55,14 @@ struct AccountSecurityController {
         let view = View(layout: layout, form: FormView(form),
                         email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
                         enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
-                        devices: DeviceListView(signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers, explanation: Self.devicesExplanation))
+                        devices: DeviceListView(signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers, explanation: Self.devicesExplanation),
+                        timeZone: context.auth.session.staffTimeZone ?? "", tenantTimeZone: TenantTimeZone.name(context.tenant.timeZone),
+                        zoneChoices: TenantTimeZone.choices)
         return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await render(context)
+        try await render(context, notice: SettingsSupport.notice(request, ["time-zone": "Saved. The console shows times in your chosen zone."]))
     }
 
     @Sendable func start(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -91,6 +98,26 @@ struct AccountSecurityController {
             state.errors = error.fields
             return try await render(context, form: state, status: .unprocessableContent)
         }
+    }
+
+    // MARK: Time zone
+
+    /// This person's own zone for the console; empty means the tenant's.
+    @Sendable func saveTimeZone(_ request: Request, context: StaffRequestContext) async throws -> Response {
+        let form = try await FormFields.read(request)
+        let name = form.text("time_zone").trimmingCharacters(in: .whitespaces)
+        if !name.isEmpty, let problem = TenantTimeZone.problem(name) {
+            return try await render(context, form: FormState(errors: ["time_zone": problem]), status: .unprocessableContent)
+                .response(from: request, context: context)
+        }
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await tx.execute("UPDATE staff_users SET time_zone = \(name.isEmpty ? nil : name) WHERE id = \(context.staff.id)")
+            try await dependencies.repositories.audit.record(.init(
+                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "account.time_zone_changed",
+                targetKind: "staff", targetId: context.staff.id.uuidString.lowercased(), ip: context.clientIP,
+                userAgent: request.headers[.userAgent] ?? "", details: ["time_zone": name.isEmpty ? "the tenant's" : name]), in: tx)
+        }
+        return Redirect(to: "\(ConsoleRoutes.account.path)?done=time-zone").response
     }
 
     // MARK: Password and sessions

@@ -32,11 +32,8 @@ struct AdminAppointmentsController {
         return id
     }
 
-    static var utc: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }
+    /// The reader's calendar: days and weeks begin at their local midnight.
+    static var calendar: Calendar { DisplayDate.current.formats.calendar }
 
     // MARK: Calendar
 
@@ -85,9 +82,9 @@ struct AdminAppointmentsController {
         let eventsUrl: String
     }
 
-    /// The range a view covers: one UTC day, or the Monday-to-Sunday week holding `date`.
-    static func range(view: String, date: Date) -> (Date, Date) {
-        let calendar = utc
+    /// The range a view covers: one local day (23 or 25 hours on a night the clocks change), or
+    /// the Monday-to-Sunday week holding `date`.
+    static func range(view: String, date: Date, calendar: Calendar = Self.calendar) -> (Date, Date) {
         let day = calendar.startOfDay(for: date)
         guard view == "week" else { return (day, calendar.date(byAdding: .day, value: 1, to: day)!) }
         let weekday = calendar.component(.weekday, from: day)  // 1 = Sunday
@@ -107,10 +104,14 @@ struct AdminAppointmentsController {
         if let status, AppointmentStatus(rawValue: status) == nil { problems["status"] = "Choose a status from the list." }
         let technician = value("technician")
         if let technician, technician != "none", UUID(uuidString: technician) == nil { problems["technician"] = "Choose a technician from the list." }
-        guard problems.isEmpty, let date = ISODates.parse("\(dateText)T00:00:00Z") else {
+        let calendar = Self.calendar
+        guard problems.isEmpty, let date = ISODates.parseDay(dateText).flatMap({ noonUTC -> Date? in
+            let day = DateFormats.calendar.dateComponents([.year, .month, .day], from: noonUTC)
+            return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
+        }) else {
             throw AppError.validation(problems, message: "The calendar could not show that.")
         }
-        let (from, to) = Self.range(view: view, date: date)
+        let (from, to) = Self.range(view: view, date: date, calendar: calendar)
         var filter = AppointmentFilter(from: from, to: to, status: status.flatMap(AppointmentStatus.init))
         if let technician { if technician == "none" { filter.unassigned = true } else { filter.technicianId = UUID(uuidString: technician) } }
         let isTechnician = context.staff.role == .technician
@@ -121,13 +122,13 @@ struct AdminAppointmentsController {
         let (appointments, requests, staff, organizations) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let appointments = try await repositories.appointments.search(filter, limit: Self.listLimit + 1, in: tx)
             let requests = try await repositories.appointments.search(requestFilter, limit: 100, in: tx)
-            var names: [UUID: String] = [:]
-            for id in Set((appointments + requests).map(\.organizationId)) { names[id] = try await repositories.organizations.find(id: id, in: tx)?.name }
+            let names = try await repositories.organizations.names(ids: (appointments + requests).map(\.organizationId), in: tx)
             return (appointments, requests, try await repositories.staff.all(in: tx), names)
         }
         let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
         let numbers = try await workOrderNumbers(Set((appointments + requests).compactMap(\.workOrderId)), context: context)
-        let times = DateFormats.time
+        let formats = DisplayDate.current.formats
+        let times = formats.time
         func row(_ appointment: Appointment) -> Row {
             Row(href: ConsoleRoutes.appointment(appointment.id),
                 time: "\(times.format(appointment.startsAt))–\(times.format(appointment.endsAt))",
@@ -138,9 +139,8 @@ struct AdminAppointmentsController {
                 workOrder: appointment.workOrderId.flatMap { numbers[$0] }, when: DisplayDate.window(appointment.startsAt, appointment.endsAt))
         }
         let shown = Array(appointments.prefix(Self.listLimit))
-        let calendar = Self.utc
         let dayCount = view == "week" ? 7 : 1
-        let headings = DateFormats.longDay
+        let headings = formats.longDay
         let today = calendar.startOfDay(for: Date())
         let days = (0..<dayCount).map { offset -> Day in
             let start = calendar.date(byAdding: .day, value: offset, to: from)!
@@ -149,7 +149,7 @@ struct AdminAppointmentsController {
                        rows: shown.filter { $0.startsAt >= start && $0.startsAt < end }.map(row))
         }
 
-        let isoDay = DateFormats.day
+        let isoDay = formats.day
         func link(view: String, date: Date) -> String {
             var items = [URLQueryItem(name: "view", value: view), URLQueryItem(name: "date", value: isoDay.format(date))]
             if let technician, !isTechnician { items.append(URLQueryItem(name: "technician", value: technician)) }
@@ -160,7 +160,7 @@ struct AdminAppointmentsController {
         }
         let step = view == "week" ? 7 : 1
         let title = view == "week"
-            ? "Week of \(DateFormats.shortDay.format(from))"
+            ? "Week of \(formats.shortDay.format(from))"
             : headings.format(from)
         return try renderer.render(.adminAppointmentsCalendar, theme: context.tenant.theme, CalendarView(
             layout: context.layout(title: "Appointments", current: ConsoleRoutes.appointments.path),
@@ -182,9 +182,7 @@ struct AdminAppointmentsController {
     func workOrderNumbers(_ ids: Set<UUID>, context: StaffRequestContext) async throws -> [UUID: Int] {
         guard !ids.isEmpty else { return [:] }
         return try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            var numbers: [UUID: Int] = [:]
-            for id in ids { numbers[id] = try await repositories.workOrders.find(id: id, in: tx)?.number }
-            return numbers
+            try await repositories.workOrders.numbers(ids: Array(ids), in: tx)
         }
     }
 
@@ -298,7 +296,7 @@ struct AdminAppointmentsController {
         }
         var layout = context.layout(title: "\(appointment.kind.label) visit", current: ConsoleRoutes.appointments.path)
         layout.notice = notice
-        let dayFormat = DateFormats.day, timeFormat = DateFormats.time
+        let formats = DisplayDate.current.formats, dayFormat = formats.day, timeFormat = formats.time
         var values = ["kind": appointment.kind.rawValue, "technician_id": appointment.technicianId?.uuidString.lowercased() ?? "",
                       "date": dayFormat.format(appointment.startsAt), "start": timeFormat.format(appointment.startsAt),
                       "end": timeFormat.format(appointment.endsAt), "address": appointment.address, "notes": appointment.notes,

@@ -62,12 +62,9 @@ struct AdminTasksController {
             }
             let tasks = try await repositories.tasks.search(organization: organizationId, status: TaskStatus(rawValue: statusText),
                                                            limit: Self.limit + 1, in: tx)
-            var organizations: [UUID: Organization] = [:]
-            for id in Set(tasks.map(\.organizationId)) { organizations[id] = try await repositories.organizations.find(id: id, in: tx) }
-            var customers: [UUID: String] = [:]
-            for id in Set(tasks.compactMap(\.customerId)) { customers[id] = try await repositories.customers.find(id: id, in: tx)?.name }
-            var numbers: [UUID: Int] = [:]
-            for id in Set(tasks.compactMap(\.workOrderId)) { numbers[id] = try await repositories.workOrders.find(id: id, in: tx)?.number }
+            let organizations = try await repositories.organizations.find(ids: tasks.map(\.organizationId), in: tx)
+            let customers = try await repositories.customers.find(ids: tasks.compactMap(\.customerId), in: tx).mapValues(\.name)
+            let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
             return (tasks, organizations, customers, numbers)
         }
         let today = ISODates.today()

@@ -69,14 +69,15 @@ struct AuditController {
                                                       action: "audit.exported", ip: context.clientIP,
                                                       userAgent: request.headers[.userAgent] ?? ""), in: tx)
         }
+        let dates = DisplayDate.current  // the body streams after this handler returns
         let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: CSVWriter.row(["time", "actor_kind", "actor", "action", "target_kind", "target", "ip", "user_agent"])))
+            try await writer.write(ByteBuffer(string: CSVWriter.bom + CSVWriter.row(["time", "actor_kind", "actor", "action", "target_kind", "target", "ip", "user_agent"])))
             var offset = 0
             while true {
                 let events = try await pool.withTenant(tenant) { tx in try await repositories.audit.list(filter, limit: 500, offset: offset, in: tx) }
                 var chunk = ""
                 for event in events {
-                    chunk += CSVWriter.row([ISODates.format(event.occurredAt), event.actorKind, event.actorLabel, event.action,
+                    chunk += CSVWriter.row([dates.iso(event.occurredAt), event.actorKind, event.actorLabel, event.action,
                                             event.targetKind, event.targetId, event.ip, event.userAgent])
                 }
                 if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
@@ -90,29 +91,6 @@ struct AuditController {
             .contentDisposition: "attachment; filename=\"audit-\(ISODates.today()).csv\"",
             .cacheControl: "no-store",
         ], body: body)
-    }
-}
-
-/// Dates as people read them, in UTC.
-enum DisplayDate {
-    /// "2031-03-04 09:00 UTC"
-    static func dateTime(_ date: Date) -> String {
-        DateFormats.dayTime.format(date) + " UTC"
-    }
-
-    /// "Tue 4 Jun 2024, 09:00–12:00 UTC"
-    static func window(_ start: Date, _ end: Date) -> String {
-        "\(DateFormats.shortDay.format(start)), \(DateFormats.time.format(start))–\(DateFormats.time.format(end)) UTC"
-    }
-
-    /// "14:05 UTC"
-    static func time(_ date: Date) -> String {
-        DateFormats.time.format(date) + " UTC"
-    }
-
-    /// "Tue 4 Jun 2024"
-    static func date(_ date: Date) -> String {
-        DateFormats.shortDay.format(date)
     }
 }
 

@@ -131,6 +131,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     CategorySettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    TimeZoneSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     APIAccessSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     LanguageSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     RetentionSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)

@@ -16,7 +16,9 @@ public struct AppointmentReminders: Sendable {
         for tenantID in try await DueWork(pool: dependencies.pool).reminders(now: now) {
             guard let tenant = try await dependencies.tenants.tenant(id: tenantID), tenant.status == .active else { continue }
             let resolved = try await dependencies.directory.resolved(tenant)
-            queued += try await dependencies.pool.withTenant(tenant.id) { tx in
+            // The mail's times, and its "today" or "tomorrow", are the tenant's.
+            queued += try await DisplayDate.$current.withValue(resolved.dates()) {
+              try await dependencies.pool.withTenant(tenant.id) { tx in
                 let due = try await tx.rows("""
                     SELECT * FROM appointments
                      WHERE status IN ('proposed', 'confirmed') AND reminder_sent_at IS NULL
@@ -27,18 +29,26 @@ public struct AppointmentReminders: Sendable {
                 for appointment in due {
                     let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
                     for member in members where member.status == .active {
+                        var values = AppointmentMail.values(appointment, tenant: resolved)
+                        values["day"] = Self.day(of: appointment.startsAt, now: now)
                         let sent = try await SubscriberMail(outbox: dependencies.outbox).send(
-                            .appointmentReminder, to: member, tenant: resolved,
-                            values: AppointmentMail.values(appointment, tenant: resolved), in: tx
+                            .appointmentReminder, to: member, tenant: resolved, values: values, in: tx
                         )
                         if sent { count += 1 }
                     }
                     try await tx.execute("UPDATE appointments SET reminder_sent_at = now() WHERE id = \(appointment.id)")
                 }
                 return count
+              }
             }
         }
         return queued
+    }
+
+    /// "today" or "tomorrow": the visit's day against today's in the reader's calendar (a
+    /// reminder goes out at most 24 hours ahead, so it is one or the other).
+    static func day(of start: Date, now: Date, in dates: DisplayDate = .current) -> String {
+        dates.day(start) == dates.day(now) ? "today" : "tomorrow"
     }
 }
 

@@ -60,7 +60,7 @@ public struct CustomerAppointments: Sendable {
             let date = form.text("date\(index)"), start = form.text("start\(index)"), end = form.text("end\(index)")
             if date.isEmpty && start.isEmpty && end.isEmpty { continue }
             guard DateInput.isISODate(date) else { problems["date\(index)"] = L10n.t("validation.dateLike"); continue }
-            guard let from = DateInput.time(date, start), let to = DateInput.time(date, end) else {
+            guard let from = try DateInput.time(date, start, field: "start\(index)"), let to = try DateInput.time(date, end, field: "end\(index)") else {
                 problems["start\(index)"] = L10n.t("validation.timesLike")
                 continue
             }
@@ -145,11 +145,18 @@ public struct CustomerAppointments: Sendable {
 }
 
 extension DateInput {
-    /// A date (yyyy-mm-dd) and a time (HH:mm) as an instant in UTC.
-    static func time(_ date: String, _ time: String) -> Date? {
+    /// A date (yyyy-mm-dd) and a time (HH:mm) as the instant they name in `zone` (the
+    /// reader's); nil when either is malformed. A time the clocks skip that night is a
+    /// validation error on `field`; a repeated one (clocks going back) is its first occurrence.
+    static func time(_ date: String, _ time: String, field: String, zone: TimeZone = DisplayDate.current.zone) throws -> Date? {
         let parts = time.split(separator: ":")
-        guard isISODate(date), parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
+        let day = date.split(separator: "-").compactMap { Int($0) }
+        guard isISODate(date), day.count == 3, parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
               (0...23).contains(hour), (0...59).contains(minute) else { return nil }
-        return ISODates.parse("\(date)T\(String(format: "%02d:%02d", hour, minute)):00Z")
+        switch LocalTime.read(year: day[0], month: day[1], day: day[2], hour: hour, minute: minute, in: zone) {
+        case .instant(let instant): return instant
+        case .skipped:
+            throw AppError.validation([field: "\(date) \(String(format: "%02d:%02d", hour, minute)) does not exist in \(zone.identifier): the clocks go forward that night. Choose a time an hour later."])
+        }
     }
 }

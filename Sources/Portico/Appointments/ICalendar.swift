@@ -4,10 +4,12 @@ import Foundation
 /// an organization's for its calendar feed. CRLF line ends, lines folded at 75 octets, text
 /// escaped.
 enum ICalendar {
-    static func document(_ events: [String], name: String) -> String {
+    /// Times are UTC instants (`…Z`), exact in every calendar without a VTIMEZONE; the
+    /// tenant's zone goes in `X-WR-TIMEZONE`, the hint calendar apps use to show the feed.
+    static func document(_ events: [String], name: String, timeZone: TimeZone) -> String {
         var lines = [
             "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Portico//Customer portal//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-            "X-WR-CALNAME:\(escape(name))",
+            "X-WR-CALNAME:\(escape(name))", "X-WR-TIMEZONE:\(timeZone.identifier)",
         ]
         for event in events { lines.append(event) }
         lines.append("END:VCALENDAR")

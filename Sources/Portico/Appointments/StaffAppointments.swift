@@ -56,13 +56,13 @@ public struct StaffAppointments: Sendable {
         }
     }
 
-    /// A window from a date and two times (UTC), checked for sense: a real date and times, the
+    /// A window from a date and two times (in the reader's zone), checked for sense: a real date and times, the
     /// end after the start, between 15 minutes and 12 hours long, and (when `future`) not in
     /// the past nor more than two years ahead. Problems are keyed by `prefix` + field.
     static func window(date: String, start: String, end: String, future: Bool, now: Date = Date(), prefix: String = "") throws -> TimeWindow {
         guard DateInput.isISODate(date) else { throw AppError.validation(["\(prefix)date": "Use a date like 2024-06-04."]) }
-        guard let from = DateInput.time(date, start) else { throw AppError.validation(["\(prefix)start": "Use a start time like 09:00."]) }
-        guard let to = DateInput.time(date, end) else { throw AppError.validation(["\(prefix)end": "Use an end time like 12:00."]) }
+        guard let from = try DateInput.time(date, start, field: "\(prefix)start") else { throw AppError.validation(["\(prefix)start": "Use a start time like 09:00."]) }
+        guard let to = try DateInput.time(date, end, field: "\(prefix)end") else { throw AppError.validation(["\(prefix)end": "Use an end time like 12:00."]) }
         guard to > from else { throw AppError.validation(["\(prefix)end": "The end must be after the start."]) }
         let length = to.timeIntervalSince(from)
         guard length >= minimumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at least 15 minutes long."]) }

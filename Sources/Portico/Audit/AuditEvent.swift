@@ -76,8 +76,9 @@ public struct PostgresAuditRepository: AuditRepository {
         if let actor = filter.actor, !actor.isEmpty {
             conditions.append("lower(actor_label) LIKE \("%" + SQLPattern.escapeLike(actor.lowercased()) + "%")")
         }
-        if let from = filter.from { conditions.append("occurred_at >= \(from)::date") }
-        if let to = filter.to { conditions.append("occurred_at < \(to)::date + 1") }
+        // Days of the reader's calendar (the filter was typed in their zone).
+        if let from = filter.from { conditions.append("occurred_at >= \(DisplayDate.current.startOfDay(from))") }
+        if let to = filter.to { conditions.append("occurred_at < \(DisplayDate.current.endOfDay(to))") }
         return try await transaction.rows("""
             SELECT id, occurred_at, actor_kind, actor_id, actor_label, action, target_kind, target_id, ip, user_agent
               FROM audit_events WHERE \(SQL.join(conditions, separator: " AND "))

@@ -104,7 +104,7 @@ struct SubscriberDataArchive: Sendable {
     static func stamp(_ date: Date?) -> String { date.map(DisplayDate.dateTime) ?? "" }
 
     static func csv(_ header: [String], _ rows: [[String]]) -> String {
-        CSVWriter.row(header) + rows.map(CSVWriter.row).joined()
+        CSVWriter.bom + CSVWriter.row(header) + rows.map(CSVWriter.row).joined()
     }
 
     static func readme(_ r: SubscriberDataRecords) -> String {
@@ -132,7 +132,8 @@ struct SubscriberDataArchive: Sendable {
           data.json          all of the above in one file a program can read (UTF-8 JSON;
                              times in UTC, ISO 8601; files by their place in this archive)
 
-        Times in the text and CSV files are in UTC. The CSV files open in any spreadsheet; a
+        Times in the text and CSV files are in the portal's time zone (\(DisplayDate.current.zone.identifier)),
+        each with the zone's short name. The CSV files open in any spreadsheet; a
         cell that begins with an apostrophe was text that a spreadsheet would otherwise run as
         a formula.
 

@@ -24,6 +24,8 @@ public struct DemoData: Sendable {
         let slug: String
         let name: String
         let theme: String
+        /// Where its people are: acme's portal shows Chicago times, zenith's Madrid times.
+        let timeZone: String
         let branding: Branding
         let people: [(String, String, String)]   // name, email local part, phone
         let plans: [String]
@@ -33,7 +35,7 @@ public struct DemoData: Sendable {
 
     static let specs: [Spec] = [
         Spec(
-            slug: "acme", name: "Acme Wireless", theme: "default",
+            slug: "acme", name: "Acme Wireless", theme: "default", timeZone: "America/Chicago",
             branding: Branding(
                 companyName: "Acme Wireless", logoUrl: "/static/default/demo/acme-logo.svg", faviconUrl: nil,
                 colorPrimary: "#0b5cab", colorSecondary: "#374151", colorAccent: "#c2410c",
@@ -48,7 +50,7 @@ public struct DemoData: Sendable {
             languages: [.en, .es]
         ),
         Spec(
-            slug: "zenith", name: "Zenith Networks", theme: "horizon",
+            slug: "zenith", name: "Zenith Networks", theme: "horizon", timeZone: "Europe/Madrid",
             branding: Branding(
                 companyName: "Zenith Networks", logoUrl: "/static/horizon/demo/zenith-logo.svg", faviconUrl: nil,
                 colorPrimary: "#5b21b6", colorSecondary: "#0f766e", colorAccent: "#0f766e",
@@ -70,10 +72,15 @@ public struct DemoData: Sendable {
         for spec in Self.specs {
             let existing = try await pool.query("SELECT id FROM tenants WHERE slug = \(spec.slug)").rows.first
             if existing != nil {
+                // Demo tenants made before time zones existed get theirs; nothing else changes.
+                try await pool.query("UPDATE tenants SET time_zone = \(spec.timeZone) WHERE slug = \(spec.slug) AND time_zone = 'UTC'")
                 lines.append("\(spec.slug): already present (left as it is)")
                 continue
             }
-            try await seed(spec, passwordHash: passwordHash)
+            // Due dates and the like are days on the tenant's calendar.
+            try await DisplayDate.$current.withValue(DisplayDate(zone: TenantTimeZone.zone(spec.timeZone))) {
+                try await seed(spec, passwordHash: passwordHash)
+            }
             lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))\(PortalRoutes.home.path)")
         }
         return lines
@@ -82,7 +89,7 @@ public struct DemoData: Sendable {
     private func seed(_ spec: Spec, passwordHash: String) async throws {
         try await pool.withNewTenant(create: { transaction in
             try await transaction.first("""
-                INSERT INTO tenants (slug, name, theme) VALUES (\(spec.slug), \(spec.name), \(spec.theme)) RETURNING id
+                INSERT INTO tenants (slug, name, theme, time_zone) VALUES (\(spec.slug), \(spec.name), \(spec.theme), \(spec.timeZone)) RETURNING id
                 """)!.decode("id", as: TenantID.self)
         }, tenant: { $0 }, then: { tenantID, tx in
             let languages = spec.languages.map(\.code)
@@ -184,7 +191,10 @@ public struct DemoData: Sendable {
                     _ = try await repositories.workOrders.addComment(to: order.id, body: "Internal: check tower sector 3 capacity first.", visibility: .internalOnly, by: adminActor, in: tx)
                 }
                 if status == .approved || status == .inProgress {
-                    let start = Calendar.current.startOfDay(for: Date()).addingTimeInterval(Double(orderIndex % 5 + 1) * 86_400 + 9 * 3600)
+                    // 09:00 on one of the next five days, on the tenant's clock.
+                    let calendar = DateFormats.local(TenantTimeZone.zone(spec.timeZone)).calendar
+                    let day = calendar.date(byAdding: .day, value: orderIndex % 5 + 1, to: calendar.startOfDay(for: Date()))!
+                    let start = calendar.date(bySettingHour: 9, minute: 0, second: 0, of: day)!
                     _ = try await repositories.appointments.create(NewAppointment(
                         organizationId: organization.id, workOrderId: order.id, kind: order.category == "Installation" ? .install : .repair,
                         startsAt: start, endsAt: start.addingTimeInterval(3 * 3600), technicianId: technician.id,

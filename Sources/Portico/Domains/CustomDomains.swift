@@ -133,7 +133,7 @@ struct CustomDomains {
                 if row != nil { try await audit("domain.verified", domain: domain.domain, by: staff, origin: origin, in: tx) }
                 return row
             }
-            dependencies.directory.invalidateAll()
+            dependencies.directory.invalidate(tenant: tenant.id)
             guard let verified else {
                 // Removed, re-added or verified meanwhile: report what is there now.
                 let current = try await find(domain.domain, tenant: tenant.id)
@@ -181,7 +181,7 @@ struct CustomDomains {
             }
             try await audit("domain.primary_changed", domain: host, by: staff, origin: origin, details: ["from": previous, "to": host], in: tx)
         }
-        dependencies.directory.invalidateAll()
+        dependencies.directory.invalidate(tenant: tenant.id)
         return host
     }
 
@@ -201,7 +201,7 @@ struct CustomDomains {
             return row
         }
         guard let removed else { throw AppError.notFound("domain") }
-        dependencies.directory.invalidateAll()
+        dependencies.directory.invalidate(tenant: tenant.id)
         return removed
     }
 

@@ -39,7 +39,7 @@ struct CSVExport: Sendable {
             )
             SELECT p.account_number, p.name, p.kind, p.service_address, p.service_plan, p.service_status, p.external_id,
                    e.model, e.serial, e.mac, e.installed_on::text,
-                   to_char(p.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(p.updated_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   to_char(p.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), to_char(p.updated_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')
               FROM page p LEFT JOIN equipment e ON e.tenant_id = p.tenant_id AND e.organization_id = p.id
              ORDER BY p.account_number, e.installed_on NULLS LAST, e.created_at, e.id
             """).map(CSVExport.texts)
@@ -58,7 +58,7 @@ struct CSVExport: Sendable {
             SELECT o.account_number, o.name, o.kind, o.service_address, o.service_plan, o.service_status,
                    c.name, c.email, c.phone, c.role, c.status, c.external_id,
                    CASE WHEN c.email_verified_at IS NULL THEN 'no' ELSE 'yes' END,
-                   to_char(c.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(c.last_sign_in_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   to_char(c.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), to_char(c.last_sign_in_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')
               FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
              WHERE c.email > \(cursor ?? "") ORDER BY c.email LIMIT \(size)
             """).map(CSVExport.texts)
@@ -76,11 +76,11 @@ struct CSVExport: Sendable {
         let rows = try await tx.rows("""
             SELECT w.number::text, o.account_number, o.name, w.title, w.status, w.priority, w.category, w.quantity::text, w.progress::text,
                    w.description, w.service_location, w.preferred_dates, w.customer_notes, w.shop_notes, w.internal_notes,
-                   to_char(w.estimated_completion, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), w.due_date::text,
+                   to_char(w.estimated_completion, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), w.due_date::text,
                    COALESCE(a.email, ''), COALESCE(cc.email, cs.email, ''),
-                   to_char(w.submitted_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(w.approved_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                   to_char(w.completed_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), w.closed_reason, w.external_id, w.version::text,
-                   to_char(w.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(w.updated_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   to_char(w.submitted_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), to_char(w.approved_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
+                   to_char(w.completed_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), w.closed_reason, w.external_id, w.version::text,
+                   to_char(w.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), to_char(w.updated_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM')
               FROM work_orders w
               JOIN organizations o ON o.tenant_id = w.tenant_id AND o.id = w.organization_id
               LEFT JOIN staff_users a ON a.tenant_id = w.tenant_id AND a.id = w.assignee_id
@@ -97,7 +97,7 @@ struct CSVExport: Sendable {
         header: ["work_order_number", "changed_at", "field", "old_value", "new_value", "actor_kind", "actor_name", "reason"]
     ) { cursor, size, tx in
         let rows = try await tx.rows("""
-            SELECT ch.id::text, w.number::text, to_char(ch.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ch.field, ch.old_value, ch.new_value,
+            SELECT ch.id::text, w.number::text, to_char(ch.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), ch.field, ch.old_value, ch.new_value,
                    ch.actor_kind, ch.actor_name, ch.reason
               FROM work_order_changes ch JOIN work_orders w ON w.tenant_id = ch.tenant_id AND w.id = ch.work_order_id
              WHERE ch.id > \(Int64(cursor ?? "0") ?? 0) AND \(WorkOrderPrivacy.visible(to: nil, alias: "w.")) ORDER BY ch.id LIMIT \(size)
@@ -107,7 +107,7 @@ struct CSVExport: Sendable {
 
     static let appointments = CSVExport(
         kind: "appointments", title: "Appointments",
-        description: "Visits with their time window (UTC), status, technician and notes.",
+        description: "Visits with their time window (with the time zone offset), status, technician and notes.",
         header: ["starts_at", "ends_at", "account_number", "organization_name", "work_order_number", "kind", "status", "technician",
                  "address", "notes", "reschedule_note", "id", "created_at", "updated_at"]
     ) { cursor, size, tx in
@@ -117,9 +117,9 @@ struct CSVExport: Sendable {
         let zero = UUID(uuidString: "00000000-0000-0000-0000-000000000000")!
         let afterId = parts.count == 2 ? (UUID(uuidString: parts[1]) ?? zero) : zero
         let rows = try await tx.rows("""
-            SELECT to_char(a.starts_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(a.ends_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+            SELECT to_char(a.starts_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), to_char(a.ends_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
                    o.account_number, o.name, w.number::text, a.kind, a.status, COALESCE(t.email, ''), a.address, a.notes, a.reschedule_note,
-                   a.id::text, to_char(a.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(a.updated_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                   a.id::text, to_char(a.created_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'), to_char(a.updated_at, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM'),
                    a.starts_at::text
               FROM appointments a
               JOIN organizations o ON o.tenant_id = a.tenant_id AND o.id = a.organization_id

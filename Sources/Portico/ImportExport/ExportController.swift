@@ -41,11 +41,16 @@ struct ExportController {
                                   targetKind: "export", targetId: export.kind, ip: context.clientIP,
                                   userAgent: request.headers[.userAgent] ?? "")
         try await pool.withTenant(tenant) { tx in try await dependencies.repositories.audit.record(event, in: tx) }
+        let zone = DisplayDate.current.zone.identifier  // the body streams after this handler returns
         let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: CSVWriter.row(export.header)))
+            try await writer.write(ByteBuffer(string: CSVWriter.bom + CSVWriter.row(export.header)))
             var cursor: String? = nil
             repeat {
-                let page = try await pool.withTenant(tenant) { tx in try await export.page(cursor, CSVExport.pageSize, tx) }
+                let page = try await pool.withTenant(tenant) { tx in
+                    // Times come out of `to_char` in the reader's zone, with its offset.
+                    try await tx.execute("SELECT set_config('TimeZone', \(zone), true)")
+                    return try await export.page(cursor, CSVExport.pageSize, tx)
+                }
                 var chunk = ""
                 for row in page.rows { chunk += CSVWriter.row(row) }
                 if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }

@@ -122,37 +122,21 @@ public struct OutboxDelivery: Sendable {
     }
 
     func deliver(_ message: OutboxMessage, stop: DeliveryStop? = nil) async {
-        enum Event: Sendable { case finished(Outcome), stopDue, done }
-        var outcome = Outcome.transient("the delivery did not finish")
-        var stopped = false
-        await withTaskGroup(of: Event.self) { group in
-            group.addTask { .finished(await send(message)) }
-            group.addTask {
-                await renewLease(of: message)
-                return .done
-            }
-            if let stop {
-                group.addTask {
-                    await stop.signal.wait()
-                    try? await Task.sleep(for: stop.abortAfter)
-                    return Task.isCancelled ? .done : .stopDue
-                }
-            }
-            for await event in group {
-                switch event {
-                case .finished(let result):
-                    outcome = result
-                    group.cancelAll()
-                case .stopDue:
-                    // Cancelling stops the transfer within about a second; it reports whether
-                    // the relay may have the message.
-                    stopped = true
-                    group.cancelAll()
-                case .done:
-                    break
-                }
-            }
-        }
+        let pool = self.pool, workerName = self.workerName
+        let attempt = LeasedAttempt<Outcome>(
+            renewEvery: policy.leaseRenewal,
+            renew: {
+                try await Self.acrossTenants(pool) { tx in
+                    try await tx.execute("""
+                        UPDATE outbox SET claimed_at = now()
+                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND status = 'sending' AND claimed_by = \(workerName)
+                        """)
+                } as Int
+            },
+            logger: logger, what: "an email", metadata: ["message_id": "\(message.messageId)"])
+        let (finished, stopped) = await attempt.run(stop: stop) { await send(message) }
+        // A cancelled send reports whether the relay may have the message.
+        var outcome = finished ?? .transient("the delivery did not finish")
         if stopped, case .transient = outcome { outcome = .released }
         do {
             try await record(outcome, for: message)
@@ -177,26 +161,6 @@ public struct OutboxDelivery: Sendable {
             return .permanent(error.description)
         } catch {
             return .transient("\(error)")
-        }
-    }
-
-    /// Keeps `claimed_at` fresh while the message is being sent, until cancelled.
-    func renewLease(of message: OutboxMessage) async {
-        while true {
-            do { try await Task.sleep(for: policy.leaseRenewal) } catch { return }
-            do {
-                try await Self.acrossTenants(pool) { tx in
-                    try await tx.execute("""
-                        UPDATE outbox SET claimed_at = now()
-                         WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND status = 'sending' AND claimed_by = \(workerName)
-                        """)
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("Could not renew the lease of an email being sent", metadata: ["message_id": "\(message.messageId)", "error": "\(error)"])
-            }
         }
     }
 

@@ -276,6 +276,7 @@ struct OperatorController {
             guard let language else { throw AppError.validation(["default_language": "Choose the portal's language from the list."]) }
             let created = try await onboarding.create(TenantOnboardingRequest(slug: form.text("slug"), name: form.text("name"),
                                                                               adminEmail: form.text("admin_email"), customDomain: domain.isEmpty ? nil : domain,
+                                                                              timeZone: form.text("time_zone").isEmpty ? "UTC" : form.text("time_zone"),
                                                                               defaultLanguage: language))
             // The first admin's invitation goes out through the new tenant's outbox.
             if let tenant = try await dependencies.tenants.tenant(id: created.tenant.id) {
@@ -292,7 +293,7 @@ struct OperatorController {
             return try await tenantsPage(context, notice: "Created \(created.tenant.slug). The first admin was emailed a set-up link.")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
-            state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key] = $1.value }
+            state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key == "time-zone" ? "time_zone" : $1.key] = $1.value }
             if state.errors.isEmpty { state.message = error.message }
             return try renderer.render(.operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
                                                                           form: FormView(state),

@@ -43,8 +43,9 @@ struct OperatorLifecycleController {
 
     func dataView(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState()) async throws -> DataView {
         let usage = try await dependencies.tenants.usage(for: tenant.id)
+        let dates = DisplayDate(zone: TenantTimeZone.zone(tenant.timeZone))  // the tenant's own clock
         let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: dependencies.pool).map {
-            EventRow(when: DateFormats.iso.format($0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
+            EventRow(when: dates.dateTime($0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
         }
         return DataView(layout: context.layout(title: "Data of \(tenant.name)"), tenant: tenant, usage: usage,
                         suspended: tenant.status == .suspended, form: FormView(form), events: events)
@@ -137,7 +138,7 @@ struct OperatorLifecycleController {
     }
 
     static func row(_ run: BackupRun) -> RunRow {
-        RunRow(started: DateFormats.iso.format(run.startedAt), trigger: run.trigger, status: run.status,
+        RunRow(started: DisplayDate.dateTime(run.startedAt), trigger: run.trigger, status: run.status,
                file: run.fileName, size: size(run.sizeBytes), error: run.error.isEmpty ? nil : run.error)
     }
 

@@ -8,6 +8,8 @@ public protocol OrganizationRepository: Sendable {
     func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization?
     /// The names of several organizations in one statement (list pages: never one query per row).
     func names(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: String]
+    /// The organizations with these ids, in one query (lists name each row's organization).
+    func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Organization]
     /// Accounts matching a search, optionally only those with a login in one invitation state.
     func list(search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
     func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization?
@@ -61,6 +63,12 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization? {
         try await transaction.first("SELECT * FROM organizations WHERE id = \(id)")?.decode(Organization.self)
+    }
+
+    public func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Organization] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await transaction.rows("SELECT * FROM organizations WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
+        return Dictionary(try rows.map { try $0.decode(Organization.self) }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func names(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: String] {

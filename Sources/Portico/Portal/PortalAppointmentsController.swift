@@ -64,13 +64,12 @@ struct PortalAppointmentsController {
             } else {
                 appointments = try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
             }
-            var views: [AppointmentView] = []
-            for appointment in appointments {
-                let technician = try await appointment.technicianId.asyncMap { try await dependencies.repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
-                let number = try await appointment.workOrderId.asyncMap { try await dependencies.repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
-                views.append(Self.view(appointment, technician: technician, workOrder: number))
+            let technicians = try await dependencies.repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx)
+            let numbers = try await dependencies.repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx)
+            return appointments.map { appointment in
+                Self.view(appointment, technician: appointment.technicianId.flatMap { technicians[$0]?.displayName },
+                          workOrder: appointment.workOrderId.flatMap { numbers[$0] })
             }
-            return views
         }
     }
 
@@ -117,7 +116,7 @@ struct PortalAppointmentsController {
         if wantsICS {
             let appointment = try await service.find(id, customer: context.customer, tenant: context.tenant)
             let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
-            let body = ICalendar.document([ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName)
+            let body = ICalendar.document([ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName, timeZone: context.tenant.timeZone)
             return Response(status: .ok, headers: [
                 .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
                 .contentDisposition: "attachment; filename=\"appointment-\(text.prefix(8)).ics\"",
@@ -201,7 +200,7 @@ struct CalendarFeedController {
         }
         guard let appointments else { throw AppError.notFound("calendar") }
         let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
-        let body = ICalendar.document(appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName)
+        let body = ICalendar.document(appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName, timeZone: context.tenant.timeZone)
         var response = Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "private, max-age=300"],
                                 body: .init(byteBuffer: ByteBuffer(string: body)))
         response.headers[.referrerPolicy] = "no-referrer"

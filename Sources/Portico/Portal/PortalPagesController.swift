@@ -40,9 +40,11 @@ struct PortalPagesController {
 
     func renderTasks(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let items = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let tasks = try await dependencies.repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx)
+            let numbers = try await dependencies.repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
             var views: [TaskView] = []
-            for task in try await dependencies.repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx) {
-                let number = try await task.workOrderId.asyncMap { try await dependencies.repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
+            for task in tasks {
+                let number = task.workOrderId.flatMap { numbers[$0] }
                 views.append(TaskView(id: task.id.uuidString.lowercased(), title: task.title, details: task.details, due: task.dueDate,
                                       done: task.status == .done, doneAt: task.doneAt.map(DisplayDate.dateTime), doneNote: task.doneNote, workOrder: number))
             }

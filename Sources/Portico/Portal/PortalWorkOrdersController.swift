@@ -488,9 +488,9 @@ struct PortalWorkOrdersController {
 
     @Sendable func historyCSV(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
-        var csv = CSVWriter.row(["when", "field", "from", "to", "who", "reason"])
+        var csv = CSVWriter.bom + CSVWriter.row(["when", "field", "from", "to", "who", "reason"])
         for entry in try await customerHistory(order, context: context) {
-            csv += CSVWriter.row([entry.when, entry.field, entry.from, entry.to, entry.who, entry.reason])
+            csv += CSVWriter.row([entry.at, entry.field, entry.from, entry.to, entry.who, entry.reason])
         }
         return Response(status: .ok, headers: [
             .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",

@@ -36,6 +36,8 @@ struct WorkOrderCard: Sendable {
 @MustacheView
 struct HistoryEntry: Sendable {
     let when: String
+    /// For files: ISO 8601 with the reader's offset.
+    let at: String
     let field: String
     let from: String
     let to: String
@@ -44,6 +46,7 @@ struct HistoryEntry: Sendable {
 
     init(_ change: WorkOrderChange, viewer: UUID?) {
         when = DisplayDate.dateTime(change.createdAt)
+        at = DisplayDate.current.iso(change.createdAt)
         field = Self.fieldLabel(change.field)
         from = Self.display(change.field, change.oldValue)
         to = Self.display(change.field, change.newValue)

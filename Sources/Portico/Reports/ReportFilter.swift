@@ -5,7 +5,7 @@ import Postgres
 /// query string and checked before any query runs: a bad value is a 422 that says what to
 /// type, never a 500 or an empty chart.
 ///
-/// Weeks start on Monday and days are UTC days; the first and last week count only the days
+/// Weeks start on Monday and days are the tenant's local days; the first and last week count only the days
 /// inside the range.
 struct ReportFilter: Sendable, Equatable {
     /// First and last day, inclusive, as `YYYY-MM-DD`.
@@ -13,6 +13,8 @@ struct ReportFilter: Sendable, Equatable {
     let to: String
     /// nil: every category.
     let category: String?
+    /// The zone whose days and weeks count (the tenant's; UTC for the platform's reports).
+    var zone = "UTC"
 
     /// The longest range a report draws: two years of weekly bars is already 105 bars.
     static let maximumDays = 732
@@ -21,7 +23,8 @@ struct ReportFilter: Sendable, Equatable {
 
     /// Reads `from`, `to` and `category`; `categories` are the names a category may take
     /// (nil: this report has no category filter).
-    static func parse(_ query: [String: String], categories: [String]?, today: Date = Date()) throws -> ReportFilter {
+    static func parse(_ query: [String: String], categories: [String]?, today: Date = Date(),
+                      zone: TimeZone = DateFormats.utc) throws -> ReportFilter {
         var problems: [String: String] = [:]
         let fromText = query["from"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let toText = query["to"]?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -31,7 +34,7 @@ struct ReportFilter: Sendable, Equatable {
         if !problems.isEmpty {
             throw AppError.validation(problems, message: "The report's dates are not dates: use the form YYYY-MM-DD, like 2026-05-31.")
         }
-        let to = toText.isEmpty ? day(today) : toText
+        let to = toText.isEmpty ? DisplayDate(zone: zone).day(today) : toText
         let from = fromText.isEmpty ? day(defaultStart(to)) : fromText
         guard let first = date(from), let last = date(to), first <= last else {
             throw AppError.validation(["from": "Choose a start date on or before the end date."],
@@ -50,7 +53,7 @@ struct ReportFilter: Sendable, Equatable {
             }
             category = asked
         }
-        return ReportFilter(from: from, to: to, category: category)
+        return ReportFilter(from: from, to: to, category: category, zone: TenantTimeZone.name(zone))
     }
 
     /// The query string that asks for this filter again (for CSV links).
@@ -65,16 +68,18 @@ struct ReportFilter: Sendable, Equatable {
 
     // SQL fragments every report shares.
 
-    /// The first instant of the range (UTC midnight of `from`).
-    var start: SQL { "(\(from)::date::timestamp AT TIME ZONE 'UTC')" }
-    /// The first instant after the range (UTC midnight after `to`).
-    var end: SQL { "((\(to)::date + 1)::timestamp AT TIME ZONE 'UTC')" }
+    /// The first instant of the range (local midnight of `from`).
+    var start: SQL { "(\(from)::date::timestamp AT TIME ZONE \(zone))" }
+    /// The first instant after the range (local midnight after `to`).
+    var end: SQL { "((\(to)::date + 1)::timestamp AT TIME ZONE \(zone))" }
     /// One row per week of the range: `week`, a UTC timestamp (no zone) of its Monday.
     var weeks: SQL {
         "SELECT generate_series(date_trunc('week', \(from)::date::timestamp), date_trunc('week', \(to)::date::timestamp), interval '7 days') AS week"
     }
     /// The Monday (UTC, no zone) of the week `column` (a timestamptz) falls in.
     static func week(_ column: SQL) -> SQL { "date_trunc('week', \(column) AT TIME ZONE 'UTC')" }
+    /// The Monday (local, no zone) of the week `column` (a timestamptz) falls in, in `zone`.
+    func week(_ column: SQL) -> SQL { "date_trunc('week', \(column) AT TIME ZONE \(zone))" }
     /// `column` inside the range.
     func within(_ column: SQL) -> SQL { "\(column) >= \(start) AND \(column) < \(end)" }
     /// The category condition (true when every category is asked for).

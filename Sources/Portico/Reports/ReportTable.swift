@@ -35,7 +35,7 @@ struct ReportTable: Sendable {
     /// Header and rows as CSV, every cell through `CSVWriter` (formula cells neutralised:
     /// category and technician names are typed by people).
     var csv: String {
-        var text = CSVWriter.row([label.key] + columns.map(\.key))
+        var text = CSVWriter.bom + CSVWriter.row([label.key] + columns.map(\.key))
         for row in rows {
             text += CSVWriter.row([row.label] + row.values.map { $0.map(Self.format) ?? "" })
         }

@@ -32,7 +32,7 @@ struct ReportsController {
         }
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return try ReportFilter.parse(query, categories: categories)
+        return try ReportFilter.parse(query, categories: categories, zone: DisplayDate.current.zone)
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {

@@ -38,7 +38,7 @@ enum TenantReports {
     static func workOrdersWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
         func counted(_ column: SQL) -> SQL {
             """
-            SELECT \(ReportFilter.week(column)) AS week, count(*) AS n FROM work_orders
+            SELECT \(filter.week(column)) AS week, count(*) AS n FROM work_orders
              WHERE tenant_id = \(tx.tenant) AND \(filter.within(column)) AND \(filter.categoryMatches("category"))
              GROUP BY 1
             """
@@ -118,12 +118,12 @@ enum TenantReports {
             WITH weeks AS (\(filter.weeks)),
             bounds AS (SELECT min(week) AS first, max(week) AS last FROM weeks),
             spans AS (
-                SELECT greatest(date_trunc('week', w.due_date::timestamp), \(ReportFilter.week("w.submitted_at"))) AS starts,
-                       \(ReportFilter.week("w.closed_at")) AS ends
+                SELECT greatest(date_trunc('week', w.due_date::timestamp), \(filter.week("w.submitted_at"))) AS starts,
+                       \(filter.week("w.closed_at")) AS ends
                   FROM work_orders w, bounds r
                  WHERE w.tenant_id = \(tx.tenant) AND w.due_date IS NOT NULL AND w.submitted_at IS NOT NULL
-                   AND w.due_date < (now() AT TIME ZONE 'UTC')::date AND w.due_date < (r.last + interval '7 days')::date
-                   AND (w.closed_at IS NULL OR w.closed_at >= (r.first + interval '7 days') AT TIME ZONE 'UTC')
+                   AND w.due_date < (now() AT TIME ZONE \(filter.zone))::date AND w.due_date < (r.last + interval '7 days')::date
+                   AND (w.closed_at IS NULL OR w.closed_at >= (r.first + interval '7 days') AT TIME ZONE \(filter.zone))
                    AND \(filter.categoryMatches("w.category"))
             ),
             changes AS (
@@ -148,7 +148,7 @@ enum TenantReports {
         let result = try await tx.rows("""
             WITH weeks AS (\(filter.weeks)),
             counted AS (
-                SELECT \(ReportFilter.week("a.starts_at")) AS week, count(*) AS total,
+                SELECT \(filter.week("a.starts_at")) AS week, count(*) AS total,
                        count(*) FILTER (WHERE a.confirmed_at IS NOT NULL) AS confirmed,
                        count(*) FILTER (WHERE a.reschedule_requests > 0) AS rescheduled,
                        count(*) FILTER (WHERE a.status = 'cancelled') AS cancelled
@@ -180,7 +180,7 @@ enum TenantReports {
     static func subscriberActivityWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
         func audited(_ action: String) -> SQL {
             """
-            SELECT \(ReportFilter.week("occurred_at")) AS week, count(*) AS n, count(DISTINCT actor_id) AS people FROM audit_events
+            SELECT \(filter.week("occurred_at")) AS week, count(*) AS n, count(DISTINCT actor_id) AS people FROM audit_events
              WHERE tenant_id = \(tx.tenant) AND action = \(action) AND actor_kind = 'customer' AND \(filter.within("occurred_at"))
              GROUP BY 1
             """
@@ -191,7 +191,7 @@ enum TenantReports {
               FROM weeks
               LEFT JOIN (\(audited("signin.success"))) s USING (week)
               LEFT JOIN (\(audited("register"))) r USING (week)
-              LEFT JOIN (SELECT \(ReportFilter.week("created_at")) AS week, count(*) AS n FROM outbox
+              LEFT JOIN (SELECT \(filter.week("created_at")) AS week, count(*) AS n FROM outbox
                           WHERE tenant_id = \(tx.tenant) AND status IN ('failed', 'dead') AND \(filter.within("created_at"))
                           GROUP BY 1) b USING (week)
              ORDER BY weeks.week
@@ -217,14 +217,14 @@ enum TenantReports {
               LEFT JOIN (SELECT date_trunc('week', day::timestamp) AS week, sum(requests) AS n FROM api_usage_daily
                           WHERE tenant_id = \(tx.tenant) AND \(filter.within("day::timestamp AT TIME ZONE 'UTC'"))
                           GROUP BY 1) r USING (week)
-              LEFT JOIN (SELECT \(ReportFilter.week("occurred_at")) AS week, count(*) AS n FROM audit_events
+              LEFT JOIN (SELECT \(filter.week("occurred_at")) AS week, count(*) AS n FROM audit_events
                           WHERE tenant_id = \(tx.tenant) AND action = 'signin.success' AND details->>'channel' = 'api'
                             AND \(filter.within("occurred_at"))
                           GROUP BY 1) s USING (week)
-              LEFT JOIN (SELECT \(ReportFilter.week("delivered_at")) AS week, count(*) AS n FROM webhook_deliveries
+              LEFT JOIN (SELECT \(filter.week("delivered_at")) AS week, count(*) AS n FROM webhook_deliveries
                           WHERE tenant_id = \(tx.tenant) AND status = 'delivered' AND \(filter.within("delivered_at"))
                           GROUP BY 1) d USING (week)
-              LEFT JOIN (SELECT \(ReportFilter.week("created_at")) AS week, count(*) AS n FROM webhook_deliveries
+              LEFT JOIN (SELECT \(filter.week("created_at")) AS week, count(*) AS n FROM webhook_deliveries
                           WHERE tenant_id = \(tx.tenant) AND status = 'dead' AND \(filter.within("created_at"))
                           GROUP BY 1) f USING (week)
              ORDER BY weeks.week

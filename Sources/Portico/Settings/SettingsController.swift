@@ -68,6 +68,8 @@ struct SettingsController {
             .init(title: "Frequently asked questions", href: ConsoleRoutes.settingsFAQ.path, summary: "\(faq.count) on the subscribers’ support page."),
             .init(title: "Service notices", href: ConsoleRoutes.settingsNotices.path,
                   summary: notices.isEmpty ? "No notice is showing right now." : "\(notices.count) showing now on the status page and dashboards."),
+            .init(title: "Time zone", href: ConsoleRoutes.settingsTimeZone.path,
+                  summary: "Times show and are entered in \(TenantTimeZone.name(context.tenant.timeZone))."),
             .init(title: "Languages", href: ConsoleRoutes.settingsLanguages.path,
                   summary: "Portal in \(context.tenant.defaultLanguage.nativeName)"
                       + (context.tenant.offeredLanguages.count > 1 ? ", also offered in \(context.tenant.offeredLanguages.dropFirst().map(\.nativeName).joined(separator: ", "))." : ".")),

@@ -69,20 +69,19 @@ public struct NoticeInput: Sendable {
         self.endsAt = endsAt
     }
 
-    /// `datetime-local` values, read as UTC (the console shows times in UTC).
-    static func parseTime(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text) { return date }
-        }
-        return nil
+    /// `datetime-local` values (`2025-06-01T08:00`, seconds or a space allowed), read in the
+    /// reader's zone; a time the clocks skip is a validation error on `field`.
+    static func parseTime(_ text: String, field: String) throws -> Date? {
+        let separator = text.contains("T") ? "T" : " "
+        let parts = text.split(separator: separator, maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        let time = parts[1].split(separator: ":")
+        guard time.count == 2 || (time.count == 3 && time[2].count == 2 && Int(time[2]) != nil) else { return nil }
+        return try DateInput.time(parts[0], time.prefix(2).joined(separator: ":"), field: field)
     }
 
     static func formatTime(_ date: Date) -> String {
-        DateFormats.localInput.format(date)
+        DisplayDate.current.formats.localInput.format(date)
     }
 
     /// Reads the form; an empty start means now.
@@ -97,16 +96,16 @@ public struct NoticeInput: Sendable {
         var startsAt = now
         let startText = form.text("starts_at").trimmingCharacters(in: .whitespaces)
         if !startText.isEmpty {
-            if let date = parseTime(startText) { startsAt = date } else { problems["starts_at"] = "Enter the start as a date and time, e.g. 2025-06-01T08:00 (UTC)." }
+            if let date = try parseTime(startText, field: "starts_at") { startsAt = date } else { problems["starts_at"] = "Enter the start as a date and time, e.g. 2025-06-01T08:00." }
         }
         var endsAt: Date?
         let endText = form.text("ends_at").trimmingCharacters(in: .whitespaces)
         if !endText.isEmpty {
-            if let date = parseTime(endText) {
+            if let date = try parseTime(endText, field: "ends_at") {
                 endsAt = date
                 if problems["starts_at"] == nil, date <= startsAt { problems["ends_at"] = "The end must be after the start." }
             } else {
-                problems["ends_at"] = "Enter the end as a date and time, e.g. 2025-06-01T12:00 (UTC), or leave it empty."
+                problems["ends_at"] = "Enter the end as a date and time, e.g. 2025-06-01T12:00, or leave it empty."
             }
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }

@@ -6,6 +6,10 @@
 /// character gets one more, and the CSV import (`ImportValue.clean`) takes exactly one off,
 /// so every value survives an export and a re-import unchanged.
 public enum CSVWriter {
+    /// Starts every CSV file: without it Excel on Windows reads UTF-8 as a legacy code page
+    /// and garbles accented names. The import skips it (`CSVText`).
+    public static let bom = "\u{FEFF}"
+
     /// The first characters a spreadsheet treats as the start of a formula.
     public static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
 

@@ -75,6 +75,12 @@ public struct LRUCache<Key: Hashable, Value> {
         return value
     }
 
+    /// Removes every entry whose value matches; the others keep their recency.
+    public mutating func removeAll(where shouldRemove: (Value) -> Bool) {
+        let doomed = slots.filter { shouldRemove($0.value) }.map(\.key)
+        for key in doomed { removeValue(for: key) }
+    }
+
     public mutating func removeAll() {
         slots.removeAll(keepingCapacity: true)
         index.removeAll(keepingCapacity: true)

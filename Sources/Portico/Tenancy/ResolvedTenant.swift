@@ -11,12 +11,15 @@ public struct ResolvedTenant: Sendable {
     public let branding: Branding
     /// `https://portal.acme.net` or `http://acme.localhost:8080`: where every emailed link points.
     public let publicOrigin: String
+    /// Where its people are: every time shown or typed on its site and in its mail is in this zone.
+    public let timeZone: TimeZone
     /// The language of pages and emails when a person has no better match, and the languages
     /// the tenant's portal offers (default first).
     public var defaultLanguage: Language = .en
     public var offeredLanguages: [Language] = [.en]
 
-    public init(id: TenantID, slug: String, name: String, status: TenantStatus, theme: String, branding: Branding, publicOrigin: String) {
+    public init(id: TenantID, slug: String, name: String, status: TenantStatus, theme: String, branding: Branding, publicOrigin: String,
+                timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -24,9 +27,13 @@ public struct ResolvedTenant: Sendable {
         self.theme = theme
         self.branding = branding
         self.publicOrigin = publicOrigin
+        self.timeZone = timeZone
     }
 
     public var isSuspended: Bool { status == .suspended }
+
+    /// How its pages and mail write dates: in its zone, in `locale`.
+    func dates(_ locale: Locale = .portico) -> DisplayDate { DisplayDate(zone: timeZone, locale: locale) }
 
     /// An absolute URL on the tenant's primary domain.
     public func url(_ path: String) -> String { publicOrigin + path }

@@ -15,6 +15,8 @@ public struct Tenant: Sendable, Decodable {
     public let name: String
     public let status: TenantStatus
     public let theme: String
+    /// The IANA zone its people see and enter times in (`America/Chicago`); `UTC` by default.
+    public let timeZone: String
     public let createdAt: Date
     /// Codes of shipped languages (`Language`); the default is among the offered.
     public var defaultLanguage: String = Language.en.code

@@ -11,8 +11,11 @@ public enum HostResolution: Sendable {
 }
 
 /// Resolves hosts to tenants: verified custom domain, then `<slug>.<base domain>`, then the
-/// operator host. Results are cached in memory; any change to tenants, domains or branding
-/// (on any instance) empties every instance's cache through `NOTIFY portico_tenancy`.
+/// operator host. Results are cached in memory; a change to a tenant, its domains or its
+/// branding (on any instance) reaches every instance through `NOTIFY portico_tenancy` with
+/// the tenant's id, and only that tenant's hosts (and the hosts no tenant had, one of which
+/// may now be its new name) are looked up again: at ten thousand tenants, one tenant editing
+/// its colours does not send every other tenant's next request to the database.
 public final class TenantDirectory: Sendable {
     public static let notificationChannel = "portico_tenancy"
 
@@ -74,13 +77,29 @@ public final class TenantDirectory: Sendable {
         }
     }
 
-    /// Empties the cache on every tenancy notification, and after the listener reconnects
-    /// (notifications sent while it was away are lost). Returns when the stream ends.
+    /// Forgets the hosts of `tenant`, and every host no tenant had: a new slug or domain of
+    /// this tenant may be one of them.
+    public func invalidate(tenant: TenantID) {
+        state.withLock { state in
+            state.entries.removeAll { entry in
+                switch entry.resolution {
+                case .tenant(let resolved): resolved.id == tenant
+                case .unknown: true
+                case .operatorConsole: false
+                }
+            }
+            state.generation &+= 1
+        }
+    }
+
+    /// Forgets a tenant's hosts on its tenancy notification, and everything after the listener
+    /// reconnects (notifications sent while it was away are lost) or when a notification does
+    /// not name a tenant. Returns when the stream ends.
     public func followChanges(_ events: AsyncStream<NotificationListener.Event>) async {
         for await event in events {
             switch event {
-            case .notification(let channel, _) where channel == Self.notificationChannel:
-                invalidateAll()
+            case .notification(let channel, let payload) where channel == Self.notificationChannel:
+                if let id = UUID(uuidString: payload) { invalidate(tenant: TenantID(id)) } else { invalidateAll() }
             case .reconnected:
                 invalidateAll()
             default:
@@ -109,7 +128,8 @@ public final class TenantDirectory: Sendable {
         let primary = try await store.domains(for: tenant.id).first(where: { $0.isPrimary && $0.isActive })?.domain
         var resolved = ResolvedTenant(
             id: tenant.id, slug: tenant.slug, name: tenant.name, status: tenant.status, theme: tenant.theme,
-            branding: branding, publicOrigin: origins.origin(host: primary ?? platformHost(slug: tenant.slug))
+            branding: branding, publicOrigin: origins.origin(host: primary ?? platformHost(slug: tenant.slug)),
+            timeZone: TenantTimeZone.zone(tenant.timeZone)
         )
         let defaultLanguage = Language(code: tenant.defaultLanguage) ?? .en
         resolved.defaultLanguage = defaultLanguage

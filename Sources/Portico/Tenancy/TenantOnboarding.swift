@@ -8,14 +8,18 @@ public struct TenantOnboardingRequest: Sendable {
     public var name: String
     public var adminEmail: String
     public var customDomain: String?
+    /// An IANA zone name (`America/Chicago`): where the tenant's people see and enter times.
+    public var timeZone: String
     /// The portal's language; admins may offer more later (`/admin/settings/languages`).
     public var defaultLanguage: Language
 
-    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil, defaultLanguage: Language = .en) {
+    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil, timeZone: String = "UTC",
+                defaultLanguage: Language = .en) {
         self.slug = slug
         self.name = name
         self.adminEmail = adminEmail
         self.customDomain = customDomain
+        self.timeZone = timeZone.trimmingCharacters(in: .whitespaces)
         self.defaultLanguage = defaultLanguage
     }
 }
@@ -72,6 +76,9 @@ public struct TenantOnboarding: Sendable {
         if EmailAddress.normalize(request.adminEmail) == nil {
             problems["admin-email"] = "'\(request.adminEmail)' is not a valid email address"
         }
+        if let problem = TenantTimeZone.problem(request.timeZone) {
+            problems["time-zone"] = problem
+        }
         if let domain = request.customDomain {
             if let problem = Self.customDomainProblem(domain, configuration: configuration) {
                 problems["domain"] = problem
@@ -105,8 +112,8 @@ public struct TenantOnboarding: Sendable {
         let result = try await pool.withNewTenant(create: { transaction in
             do {
                 return try await transaction.first("""
-                    INSERT INTO tenants (slug, name, default_language, offered_languages)
-                    VALUES (\(request.slug), \(name), \(request.defaultLanguage.code), \([request.defaultLanguage.code]))
+                    INSERT INTO tenants (slug, name, time_zone, default_language, offered_languages)
+                    VALUES (\(request.slug), \(name), \(request.timeZone), \(request.defaultLanguage.code), \([request.defaultLanguage.code]))
                     RETURNING \(PostgresTenantStore.tenantColumns)
                     """)!.decode(Tenant.self)
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {

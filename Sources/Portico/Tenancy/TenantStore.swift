@@ -30,7 +30,7 @@ public struct PostgresTenantStore: TenantStore {
 
     public init(pool: ConnectionPool) { self.pool = pool }
 
-    static let tenantColumns: SQL = "id, slug, name, status, theme, created_at, default_language, offered_languages"
+    static let tenantColumns: SQL = "id, slug, name, status, theme, time_zone, created_at, default_language, offered_languages"
 
     public func tenant(slug: String) async throws -> Tenant? {
         try await pool.query("SELECT \(Self.tenantColumns) FROM tenants WHERE slug = \(slug)").rows.first?.decode(Tenant.self)

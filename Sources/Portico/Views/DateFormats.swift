@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The date formats of pages, mail, forms and files, each built once and shared.
 ///
@@ -38,4 +39,73 @@ enum DateFormats {
     static let stamp = style("\(year: .padded(4))\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z")
     /// `2031-03-04T09:00:00Z` (ISO 8601, internet date time)
     static let iso = Date.ISO8601FormatStyle(timeZone: utc)
+}
+
+extension DateFormats {
+    /// The person-facing formats for one time zone and locale. Built once per (zone, locale)
+    /// by `DateFormats.local(_:_:)` and shared: every member is an immutable `Sendable` style.
+    struct Local: Sendable {
+        let zone: TimeZone
+        let locale: Locale
+        let calendar: Calendar
+        /// `2031-03-04`
+        let day: Date.VerbatimFormatStyle
+        /// `2031-03-04 09:00`
+        let dayTime: Date.VerbatimFormatStyle
+        /// `2031-03-04T09:00`, a `datetime-local` input's value
+        let localInput: Date.VerbatimFormatStyle
+        /// `09:00`
+        let time: Date.VerbatimFormatStyle
+        /// `Tue 4 Mar 2031`
+        let shortDay: Date.VerbatimFormatStyle
+        /// `Tuesday 4 March 2031`
+        let longDay: Date.VerbatimFormatStyle
+        /// `CST`, `CDT`, `GMT+1`: the zone's short name at an instant, as the locale writes it
+        let zoneName: Date.VerbatimFormatStyle
+        /// `2031-03-04T09:00:00-06:00`: ISO 8601 with the zone's offset (files people open)
+        let iso: Date.ISO8601FormatStyle
+
+        init(zone: TimeZone, locale: Locale) {
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = zone
+            calendar.locale = locale
+            func style(_ format: Date.FormatString, locale: Locale) -> Date.VerbatimFormatStyle {
+                Date.VerbatimFormatStyle(format: format, locale: locale, timeZone: zone, calendar: calendar)
+            }
+            // Numeric layouts keep the POSIX locale (digits and separators fixed); the names
+            // (weekday, month, zone) follow the person's locale.
+            let posix = DateFormats.posix
+            self.zone = zone
+            self.locale = locale
+            self.calendar = calendar
+            day = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)", locale: posix)
+            dayTime = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
+            localInput = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
+            time = style("\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
+            shortDay = style("\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated) \(year: .padded(4))", locale: locale)
+            longDay = style("\(weekday: .wide) \(day: .defaultDigits) \(month: .wide) \(year: .padded(4))", locale: locale)
+            zoneName = style("\(timeZone: .specificName(.short))", locale: locale)
+            iso = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: zone)
+        }
+    }
+
+    private static let cache = Mutex<[String: Local]>([:])
+
+    /// The formats for `zone` in `locale`, built on first use and cached (ICU setup costs
+    /// about 100 µs a style; a cached style formats in about 2 µs).
+    static func local(_ zone: TimeZone, _ locale: Locale = .portico) -> Local {
+        let key = zone.identifier + "|" + locale.identifier
+        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let built = Local(zone: zone, locale: locale)
+        return cache.withLock { cache in
+            if let raced = cache[key] { return raced }
+            cache[key] = built
+            return built
+        }
+    }
+}
+
+extension Locale {
+    /// The locale person-facing dates use until a person's language is known (issue 17, i18n).
+    static let portico = Locale(identifier: "en_US")
 }

@@ -40,6 +40,8 @@ public struct LayoutModel: Sendable {
     public var csrfToken: String
     public var notice: String?
     public var printable: Bool
+    /// The zone the page's times are in and its inputs are read in (`America/Chicago`).
+    public var timeZone: String
     /// `<html lang>`: the language the page is in.
     public var lang: String
     /// The tenant's languages when it offers more than one, for the footer's switcher.
@@ -71,6 +73,7 @@ public struct LayoutModel: Sendable {
         self.csrfToken = ""
         self.notice = nil
         self.printable = false
+        self.timeZone = DisplayDate.current.zone.identifier
         let language = L10n.texts.language
         self.lang = language.code
         self.languages = tenant.offeredLanguages.count > 1
@@ -122,6 +125,7 @@ public struct LayoutModel: Sendable {
         self.csrfToken = ""
         self.notice = nil
         self.printable = false
+        self.timeZone = DisplayDate.current.zone.identifier
         self.lang = L10n.texts.language.code
         self.languages = []
         self.languageBack = ""

@@ -51,6 +51,7 @@ public struct TemplateName: Hashable, Sendable, CustomStringConvertible {
     public static let adminSettingsNotices = TemplateName("admin/settings/notices")
     public static let adminSettingsRetention = TemplateName("admin/settings/retention")
     public static let adminSettingsSecurity = TemplateName("admin/settings/security")
+    public static let adminSettingsTimeZone = TemplateName("admin/settings/time-zone")
     public static let adminSettingsWebhook = TemplateName("admin/settings/webhook")
     public static let adminSettingsWebhooks = TemplateName("admin/settings/webhooks")
     public static let adminStaff = TemplateName("admin/staff")
@@ -131,6 +132,7 @@ public struct TemplateName: Hashable, Sendable, CustomStringConvertible {
         .adminSettingsNotices,
         .adminSettingsRetention,
         .adminSettingsSecurity,
+        .adminSettingsTimeZone,
         .adminSettingsWebhook,
         .adminSettingsWebhooks,
         .adminStaff,

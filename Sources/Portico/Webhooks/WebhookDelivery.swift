@@ -155,34 +155,21 @@ public struct WebhookDelivery: Sendable {
     }
 
     func deliver(_ delivery: Claimed, stop: DeliveryStop? = nil) async {
-        enum Event: Sendable { case finished(Outcome), stopDue, done }
         let started = ContinuousClock.now
-        var outcome = Outcome.failed(status: nil, error: "The delivery did not finish")
-        await withTaskGroup(of: Event.self) { group in
-            group.addTask { .finished(await post(delivery)) }
-            group.addTask {
-                await renewLease(of: delivery)
-                return .done
-            }
-            if let stop {
-                group.addTask {
-                    await stop.signal.wait()
-                    try? await Task.sleep(for: stop.abortAfter)
-                    return Task.isCancelled ? .done : .stopDue
-                }
-            }
-            for await event in group {
-                switch event {
-                case .finished(let result):
-                    outcome = result
-                    group.cancelAll()
-                case .stopDue:
-                    group.cancelAll()  // the transfer stops within about a second
-                case .done:
-                    break
-                }
-            }
-        }
+        let pool = self.pool, workerName = self.workerName
+        let attempt = LeasedAttempt<Outcome>(
+            renewEvery: policy.leaseRenewal,
+            renew: {
+                try await pool.withTenant(delivery.tenantId) { tx in
+                    try await tx.execute("""
+                        UPDATE webhook_deliveries SET claimed_at = now()
+                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND status = 'sending' AND claimed_by = \(workerName)
+                        """)
+                } as Int
+            },
+            logger: logger, what: "a webhook", metadata: ["delivery": "\(delivery.id)"])
+        // A stopped POST reports `.released` itself (libcurl was told to stop).
+        let outcome = await attempt.run(stop: stop) { await post(delivery) }.outcome ?? .failed(status: nil, error: "The delivery did not finish")
         let elapsed = ContinuousClock.now - started
         let milliseconds = Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
         do {
@@ -209,26 +196,6 @@ public struct WebhookDelivery: Sendable {
             return .failed(status: nil, error: error.timedOut ? "Timed out: \(error.message)" : error.message)
         } catch {
             return .failed(status: nil, error: "\(error)")
-        }
-    }
-
-    /// Keeps `claimed_at` fresh while the delivery is in flight, until cancelled.
-    func renewLease(of delivery: Claimed) async {
-        while true {
-            do { try await Task.sleep(for: policy.leaseRenewal) } catch { return }
-            do {
-                try await pool.withTenant(delivery.tenantId) { tx in
-                    try await tx.execute("""
-                        UPDATE webhook_deliveries SET claimed_at = now()
-                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND status = 'sending' AND claimed_by = \(workerName)
-                        """)
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                if Task.isCancelled { return }
-                logger.warning("Could not renew the lease of a webhook being sent", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-            }
         }
     }
 

@@ -176,7 +176,8 @@ public struct StaffWorkOrders: Sendable {
             }
             if let progress = update.progress, update.status != .completed { changes.append(.init(.progress, String(progress))) }
             if let eta = update.estimatedCompletion {
-                changes.append(.init(.estimatedCompletion, eta.isEmpty ? nil : ISODates.format(ISODates.parse("\(eta)T17:00:00Z")!)))
+                // An ETA is a day: stored as 17:00 there (never a skipped hour), so it reads as that day.
+                changes.append(.init(.estimatedCompletion, eta.isEmpty ? nil : try DateInput.time(eta, "17:00", field: "estimated_completion").map(ISODates.format)))
             }
             if let due = update.dueDate { changes.append(.init(.dueDate, due.isEmpty ? nil : due)) }
             if let assignee = update.assigneeId {

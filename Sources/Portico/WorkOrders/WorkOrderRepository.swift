@@ -42,6 +42,8 @@ public protocol WorkOrderRepository: Sendable {
     /// subscriber's private draft: drafts are found only for `author`, never for staff (nil).
     func find(number: Int, organization: UUID?, draftsOf author: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder?
     func find(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrder?
+    /// The numbers of these work orders, in one query (lists show "#42" beside a task or visit).
+    func numbers(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Int]
     func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
     /// `list` as a query value, to send with a page's other reads in one round trip (`batch`).
     func listQuery(_ filter: WorkOrderFilter, limit: Int, offset: Int) -> Query<[WorkOrder]>
@@ -244,6 +246,12 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         try await transaction.first("SELECT \(Self.columns) FROM work_orders WHERE id = \(id)")?.decode(WorkOrder.self)
     }
 
+    public func numbers(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await transaction.rows("SELECT id, number FROM work_orders WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
+        return Dictionary(try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: Int.self)) }, uniquingKeysWith: { first, _ in first })
+    }
+
     func conditions(_ filter: WorkOrderFilter) -> SQL {
         var conditions: [SQL] = ["true"]
         if let organization = filter.organizationId { conditions.append("organization_id = \(organization)") }
@@ -259,8 +267,9 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         if let day = filter.dueOn {
             conditions.append("due_date = \(day)::date AND status NOT IN ('draft', 'completed', 'rejected', 'cancelled')")
         }
-        if let from = filter.createdFrom { conditions.append("created_at >= \(from)::date") }
-        if let to = filter.createdTo { conditions.append("created_at < \(to)::date + 1") }
+        // Days of the reader's calendar (the filter was typed in their zone).
+        if let from = filter.createdFrom { conditions.append("created_at >= \(DisplayDate.current.startOfDay(from))") }
+        if let to = filter.createdTo { conditions.append("created_at < \(DisplayDate.current.endOfDay(to))") }
         if let since = filter.updatedSince { conditions.append("updated_at >= \(ISODates.formatPrecise(since))::timestamptz") }
         if let search = filter.search?.trimmingCharacters(in: .whitespaces), !search.isEmpty {
             let digits = search.hasPrefix("#") ? String(search.dropFirst()) : search
@@ -507,8 +516,8 @@ public enum ISODates {
         return text.count == 10 ? formatter.date(from: text) : nil
     }
 
-    /// Today's date (UTC) as yyyy-mm-dd.
+    /// The reader's calendar day (the tenant's, in a request or job) at `now`, as yyyy-mm-dd.
     public static func today(_ now: Date = Date()) -> String {
-        DateFormats.day.format(now)
+        DisplayDate.current.day(now)
     }
 }

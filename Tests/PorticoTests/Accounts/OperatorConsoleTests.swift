@@ -51,16 +51,19 @@ struct OperatorConsoleTests {
             // Onboard a tenant from the console; its first admin is invited by email.
             try await later.get("/operator/tenants/new")
             let slug = "opc-\(UUID().uuidString.prefix(8).lowercased())"
-            let created = try await later.post("/operator/tenants", ["slug": slug, "name": "Console Made", "admin_email": "first@console.example"])
+            let created = try await later.post("/operator/tenants", ["slug": slug, "name": "Console Made", "admin_email": "first@console.example",
+                                                                     "time_zone": "America/Chicago"])
             #expect(created.status == .ok)
             #expect(created.body.contains("Created \(slug)"))
             let tenant = try #require(try await PostgresTenantStore(pool: database.appPool).tenant(slug: slug))
+            #expect(tenant.timeZone == "America/Chicago")
             let invite = try #require(try await TestMailbox.latest(to: "first@console.example", tenant: tenant.id, kind: "invite_staff"))
             #expect(invite.link?.hasPrefix("http://\(slug).localhost:8080/admin/invite/") == true)
 
-            let invalid = try await later.post("/operator/tenants", ["slug": "admin", "name": "", "admin_email": "nope"])
+            let invalid = try await later.post("/operator/tenants", ["slug": "admin", "name": "", "admin_email": "nope", "time_zone": "Mars/Olympus_Mons"])
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.body.contains("reserved"))
+            #expect(invalid.body.contains("“Mars/Olympus_Mons” is not a time zone this server knows"))
 
             // Suspend and resume from the console.
             #expect(try await later.post("/operator/tenants/\(slug)/suspend").body.contains("Suspended \(slug)"))

@@ -186,7 +186,7 @@ struct StaffAndRolesTests {
             let csv = try await console.get("/admin/audit.csv?action=signin.failure")
             #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
             #expect(csv.header("Content-Disposition")?.contains("attachment") == true)
-            #expect(csv.body.hasPrefix("time,actor_kind,actor,action"))
+            #expect(csv.body.hasPrefix("\u{FEFF}time,actor_kind,actor,action"), "a UTF-8 BOM, then the header")
             #expect(csv.body.contains("\"'=hyperlink(\"\"http://evil\"\")@x.example\""))
             #expect(try await console.get("/admin/audit?from=2024-02-30").status == .unprocessableContent)
             let exported = try await tenant.transaction { tx in

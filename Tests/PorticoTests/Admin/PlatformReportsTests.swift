@@ -38,12 +38,12 @@ struct PlatformReportsTests {
             let growth = try await browser.get("/operator/reports/platform-growth.csv?from=2001-01-01&to=2001-01-14")
             #expect(growth.status == .ok)
             #expect(growth.header("Content-Disposition") == "attachment; filename=\"portico-platform-growth-2001-01-01-to-2001-01-14.csv\"")
-            #expect(growth.body == "week_starting,new_tenants,new_logins,new_work_orders\r\n2001-01-01,1,2,2\r\n2001-01-08,0,0,0\r\n")
+            #expect(growth.body == "\u{FEFF}week_starting,new_tenants,new_logins,new_work_orders\r\n2001-01-01,1,2,2\r\n2001-01-08,0,0,0\r\n")
 
             let usage = try await browser.get("/operator/reports/tenant-usage.csv")
             #expect(usage.status == .ok)
             let lines = usage.body.components(separatedBy: "\r\n")
-            #expect(lines.first == "tenant,accounts,logins,work_orders,open_work_orders")
+            #expect(lines.first == "\u{FEFF}tenant,accounts,logins,work_orders,open_work_orders")
             #expect(lines.contains("\(tenant.slug),2,2,2,1"))
 
             let page = try await browser.get("/operator/reports?from=2001-01-01&to=2001-01-14")

@@ -45,6 +45,6 @@ struct ReportChartTests {
         #expect(ReportChart(long).legend.map(\.swatchY) == ["8.0", "8.0", "8.0", "24.0"])
         #expect(ReportChart.niceCeiling(0) == 4 && ReportChart.niceCeiling(13) == 20 && ReportChart.niceCeiling(365.6) == 400
                 && ReportChart.niceCeiling(401) == 500)
-        #expect(table.csv == "week,a,b,rate\r\n2026-03-02,10,5,99\r\n2026-03-09,0,,\r\n")
+        #expect(table.csv == "\u{FEFF}week,a,b,rate\r\n2026-03-02,10,5,99\r\n2026-03-09,0,,\r\n")
     }
 }

@@ -135,8 +135,10 @@ struct ReportsTests {
     }
 
     /// The report's CSV rows (header first), parsed plainly: these fixtures have no quotes or commas.
+    /// The rows of a report's CSV, which starts with a UTF-8 BOM (for Excel).
     static func csvRows(_ body: String) -> [[String]] {
-        body.split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(body.hasPrefix("\u{FEFF}"))
+        return body.dropFirst().split(separator: "\r\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
     }
 
     static func signedInAdmin(_ app: TestApp, _ history: History) async throws -> Browser {

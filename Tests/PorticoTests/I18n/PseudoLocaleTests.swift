@@ -91,8 +91,6 @@ struct PseudoLocaleTests {
             for (path, page) in pages {
                 #expect(page.status == .ok, "\(path)")
                 for text in Self.visibleTexts(page.body) where !Self.leftover(text, data: data).isEmpty {
-                    // The reschedule form's zone line belongs to the time-zone work (issue 17 item 1).
-                    if text == "Times are in UTC." { continue }
                     Issue.record("\(path) shows text not from the catalog: \(text)")
                 }
             }

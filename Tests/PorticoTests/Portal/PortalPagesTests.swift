@@ -38,7 +38,7 @@ struct PortalPagesTests {
                 "note": "Mornings are best",
             ])
             #expect(asked.body.contains("Your request is sent"))
-            #expect(asked.body.contains("Mon 1 Jun 2099, 09:00–12:00 UTC"))
+            #expect(asked.body.contains("Mon 1 Jun 2099, 09:00–12:00 GMT"))
             #expect(try await TestMailbox.latest(to: "desk-\(tenant.slug)@staff.example", tenant: tenant.id, kind: "staff_notice")?.text.contains("Mornings are best") == true)
 
             let ics = try await browser.get("/portal/appointments/\(id).ics")

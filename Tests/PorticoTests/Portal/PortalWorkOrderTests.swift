@@ -63,7 +63,7 @@ struct PortalWorkOrderTests {
             #expect(history.body.contains("Submitted"))
             #expect(history.body.contains("You"))
             let csv = try await browser.get("/portal/work-orders/\(number)/history.csv")
-            #expect(csv.body.hasPrefix("when,field,from,to,who,reason"))
+            #expect(csv.body.hasPrefix("\u{FEFF}when,field,from,to,who,reason"), "a UTF-8 BOM, then the header")
             #expect(csv.header("Content-Disposition")?.contains("attachment") == true)
 
             #expect(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "work_order_received")?.subject.contains("#\(number)") == true)

@@ -33,6 +33,8 @@ struct DemoSeedTests {
                      staff: try await tx.scalar("SELECT count(*)::int FROM staff_users", as: Int.self) ?? 0)
                 }
                 #expect(counts.branding == 1, "\(slug)")
+                let zone = try await pool.query("SELECT time_zone FROM tenants WHERE id = \(id)").rows.first?.decode("time_zone", as: String.self)
+                #expect(zone == (slug == "acme" ? "America/Chicago" : "Europe/Madrid"))
                 #expect(counts.categories > 0 && counts.customers > 0 && counts.staff >= 3, "\(slug): \(counts)")
             }
         } catch {

@@ -78,12 +78,18 @@ struct OnboardingTests {
             (TenantOnboardingRequest(slug: Self.uniqueSlug(), name: "X", adminEmail: "a@x.example", customDomain: "10.0.0.1"), "domain"),
             (TenantOnboardingRequest(slug: Self.uniqueSlug(), name: "X", adminEmail: "a@x.example", customDomain: "evil.localhost"), "domain"),
             (TenantOnboardingRequest(slug: Self.uniqueSlug(), name: "X", adminEmail: "a@x.example", customDomain: "operator.localhost"), "domain"),
+            (TenantOnboardingRequest(slug: Self.uniqueSlug(), name: "X", adminEmail: "a@x.example", timeZone: "America/Springfield"), "time-zone"),
+            (TenantOnboardingRequest(slug: Self.uniqueSlug(), name: "X", adminEmail: "a@x.example", timeZone: "CST"), "time-zone"),
+            (TenantOnboardingRequest(slug: Self.uniqueSlug(), name: "X", adminEmail: "a@x.example", timeZone: ""), "time-zone"),
         ]
         for (request, field) in cases {
             let error = await #expect(throws: AppError.self, "\(request.slug) / \(field)") {
                 try await TenantCommands.create(request, environment: environment)
             }
             #expect(error?.fields[field] != nil, "expected a problem with \(field) for \(request)")
+            if field == "time-zone", !request.timeZone.isEmpty {
+                #expect(error?.message.contains("“\(request.timeZone)” is not a time zone this server knows") == true, "the message names the value")
+            }
             #expect(try await PostgresTenantStore(pool: environment.pool).tenant(slug: request.slug) == nil)
         }
     }

@@ -35,7 +35,6 @@ extension IntegrationSync {
         let rows = try await pool.withTenant(tenant.id) { tx in
             try await repositories.deletedCustomers.changed(since: since, after: cursor, limit: limit + 1, in: tx)
         }
-        return APIPage(items: rows.prefix(limit).map { DeletedCustomerResource($0.0) },
-                       nextCursor: rows.count > limit ? rows[limit - 1].1.token : nil)
+        return APIPage(rows: rows, limit: limit, DeletedCustomerResource.init)
     }
 }

@@ -149,8 +149,7 @@ public struct IntegrationSync: Sendable {
         let rows = try await pool.withTenant(tenant.id) { tx in
             try await repositories.organizations.changed(since: since, after: cursor, limit: limit + 1, in: tx)
         }
-        return APIPage(items: rows.prefix(limit).map { OrganizationResource($0.0) },
-                       nextCursor: rows.count > limit ? rows[limit - 1].1.token : nil)
+        return APIPage(rows: rows, limit: limit, OrganizationResource.init)
     }
 
     // MARK: Equipment
@@ -257,15 +256,8 @@ public struct IntegrationSync: Sendable {
     public func customers(since: Date?, after cursor: SyncCursor?, limit: Int, tenant: ResolvedTenant) async throws -> APIPage<CustomerResource> {
         try await pool.withTenant(tenant.id) { tx in
             let rows = try await repositories.customers.changed(since: since, after: cursor, limit: limit + 1, in: tx)
-            var organizations: [UUID: Organization] = [:]
-            var items: [CustomerResource] = []
-            for (customer, _) in rows.prefix(limit) {
-                if organizations[customer.organizationId] == nil {
-                    organizations[customer.organizationId] = try await repositories.organizations.find(id: customer.organizationId, in: tx)
-                }
-                items.append(CustomerResource(customer, organization: organizations[customer.organizationId]))
-            }
-            return APIPage(items: items, nextCursor: rows.count > limit ? rows[limit - 1].1.token : nil)
+            let organizations = try await repositories.organizations.find(ids: rows.prefix(limit).map(\.0.organizationId), in: tx)
+            return APIPage(rows: rows, limit: limit) { CustomerResource($0, organization: organizations[$0.organizationId]) }
         }
     }
 
@@ -325,15 +317,8 @@ public struct IntegrationSync: Sendable {
                            tenant: ResolvedTenant) async throws -> APIPage<IntegrationWorkOrderResource> {
         try await pool.withTenant(tenant.id) { tx in
             let rows = try await repositories.workOrders.changed(since: since, statuses: statuses, after: cursor, limit: limit + 1, in: tx)
-            var organizations: [UUID: Organization] = [:]
-            var items: [IntegrationWorkOrderResource] = []
-            for (order, _) in rows.prefix(limit) {
-                if organizations[order.organizationId] == nil {
-                    organizations[order.organizationId] = try await repositories.organizations.find(id: order.organizationId, in: tx)
-                }
-                items.append(IntegrationWorkOrderResource(order, organization: organizations[order.organizationId]))
-            }
-            return APIPage(items: items, nextCursor: rows.count > limit ? rows[limit - 1].1.token : nil)
+            let organizations = try await repositories.organizations.find(ids: rows.prefix(limit).map(\.0.organizationId), in: tx)
+            return APIPage(rows: rows, limit: limit) { IntegrationWorkOrderResource($0, organization: organizations[$0.organizationId]) }
         }
     }
 

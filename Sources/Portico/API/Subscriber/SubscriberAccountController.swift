@@ -30,10 +30,10 @@ struct SubscriberAccountController {
     func resources(_ tasks: [TaskItem], tenant: ResolvedTenant) async throws -> [TaskResource] {
         let repositories = dependencies.repositories
         return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
             var resources: [TaskResource] = []
             for task in tasks {
-                var number: Int?
-                if let id = task.workOrderId { number = try await repositories.workOrders.find(id: id, in: tx)?.number }
+                let number = task.workOrderId.flatMap { numbers[$0] }
                 resources.append(TaskResource(id: task.id.apiString, title: task.title, details: task.details, status: task.status.rawValue,
                                               dueDate: task.dueDate, doneAt: task.doneAt, doneNote: task.doneNote, workOrderNumber: number,
                                               createdAt: task.createdAt))

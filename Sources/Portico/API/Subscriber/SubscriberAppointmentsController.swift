@@ -44,12 +44,12 @@ struct SubscriberAppointmentsController {
     func resources(_ appointments: [Appointment], tenant: ResolvedTenant) async throws -> [AppointmentResource] {
         let repositories = dependencies.repositories
         return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let technicians = try await repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx)
+            let numbers = try await repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx)
             var resources: [AppointmentResource] = []
             for appointment in appointments {
-                var technician: String?
-                if let id = appointment.technicianId { technician = try await repositories.staff.find(id: id, in: tx)?.displayName }
-                var number: Int?
-                if let id = appointment.workOrderId { number = try await repositories.workOrders.find(id: id, in: tx)?.number }
+                let technician = appointment.technicianId.flatMap { technicians[$0]?.displayName }
+                let number = appointment.workOrderId.flatMap { numbers[$0] }
                 let request = appointment.status == .rescheduleRequested
                     ? RescheduleRequestResource(preferredTimes: appointment.rescheduleWindows.map { WindowResource(startsAt: $0.startsAt, endsAt: $0.endsAt) },
                                                 note: appointment.rescheduleNote)

@@ -58,4 +58,6 @@ public struct SessionRecord: Sendable, Decodable {
     /// Staff only: whether this person has two-factor sign-in, and whether the tenant requires it.
     public let staffTotpEnabled: Bool
     public let staffTotpRequired: Bool
+    /// Staff only: the zone this person chose for the console (nil: the tenant's).
+    public let staffTimeZone: String?
 }

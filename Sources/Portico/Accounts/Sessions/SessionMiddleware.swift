@@ -57,12 +57,14 @@ struct SessionMiddleware: RouterMiddleware {
                 context.newAnonymousCSRFToken = fresh
             }
         }
+        // Times on the page are in the tenant's zone, or a staff member's own in the console.
+        let zone = context.auth?.staff != nil ? context.auth?.session.staffTimeZone.map(TenantTimeZone.zone) : nil
         // The page's first `withTenant` continues the session's transaction (see ParkedTransaction).
-        var response: Response
-        if let parked {
-            response = try await parked.park { try await next(request, context) }
-        } else {
-            response = try await next(request, context)
+        var response: Response = try await DisplayDate.$current.withValue(DisplayDate(zone: zone ?? context.tenant.timeZone)) {
+            if let parked {
+                return try await parked.park { try await next(request, context) }
+            }
+            return try await next(request, context)
         }
         let handlerSetSession = response.headers[values: .setCookie].contains { $0.hasPrefix(cookies.sessionName + "=") }
         if clearCookie && !handlerSetSession {

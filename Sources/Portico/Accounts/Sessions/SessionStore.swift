@@ -93,7 +93,7 @@ public struct PostgresSessionStore: SessionStore {
                    COALESCE(c.language, st.language) AS principal_language,
                    c.organization_id,
                    (c.email_verified_at IS NOT NULL) AS email_verified,
-                   st.role AS staff_role,
+                   st.role AS staff_role, st.time_zone AS staff_time_zone,
                    (st.totp_enabled_at IS NOT NULL) AS staff_totp_enabled,
                    COALESCE((SELECT ts.require_staff_totp FROM tenant_settings ts), false) AS staff_totp_required,
                    (SELECT count(*) FROM touched) AS touched

@@ -122,7 +122,7 @@ struct BrandAssetsController {
             await form.deleteFiles(from: dependencies.blobStore, tenant: tenant, logger: dependencies.logger)
             throw error
         }
-        dependencies.directory.invalidateAll()
+        dependencies.directory.invalidate(tenant: tenant)
         return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 

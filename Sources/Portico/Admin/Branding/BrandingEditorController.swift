@@ -116,7 +116,7 @@ struct BrandingEditorController {
             return try await render(context, form: state, status: error.status).response(from: request, context: context)
         }
         // This instance at once; the others through the tenancy NOTIFY.
-        dependencies.directory.invalidateAll()
+        dependencies.directory.invalidate(tenant: context.tenant.id)
         return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 

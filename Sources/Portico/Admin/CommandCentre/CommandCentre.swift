@@ -58,7 +58,7 @@ struct CommandCentre: Sendable {
                    (SELECT count(*) FROM work_orders WHERE assignee_id IS NULL AND status IN ('approved', 'in_progress', 'waiting'))::int AS unassigned,
                    (SELECT count(*) FROM work_orders WHERE due_date = \(today)::date AND status IN ('submitted', 'approved', 'in_progress', 'waiting')
                        AND (\(mine)::uuid IS NULL OR assignee_id = \(mine)))::int AS due_today,
-                   (SELECT count(*) FROM appointments WHERE starts_at >= \(today)::date AND starts_at < \(today)::date + 1
+                   (SELECT count(*) FROM appointments WHERE starts_at >= \(DisplayDate.current.startOfDay(today)) AND starts_at < \(DisplayDate.current.endOfDay(today))
                        AND status <> 'cancelled' AND (\(mine)::uuid IS NULL OR technician_id = \(mine)))::int AS today,
                    (SELECT count(*) FROM appointments WHERE status = 'reschedule_requested'
                        AND (\(mine)::uuid IS NULL OR technician_id = \(mine)))::int AS reschedules,
@@ -88,7 +88,7 @@ struct CommandCentre: Sendable {
             JOIN organizations o ON o.id = a.organization_id
             LEFT JOIN staff_users s ON s.id = a.technician_id
             WHERE a.status <> 'cancelled'
-              AND ((a.starts_at >= \(today)::date AND a.starts_at < \(today)::date + 1) OR a.status = 'reschedule_requested')
+              AND ((a.starts_at >= \(DisplayDate.current.startOfDay(today)) AND a.starts_at < \(DisplayDate.current.endOfDay(today))) OR a.status = 'reschedule_requested')
               AND (\(mine)::uuid IS NULL OR a.technician_id = \(mine))
             ORDER BY a.status = 'reschedule_requested' DESC, a.starts_at
             LIMIT \(listLength * 2)

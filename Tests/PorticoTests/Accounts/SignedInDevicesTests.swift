@@ -55,7 +55,7 @@ struct SignedInDevicesTests {
 
             let profile = try await laptop.get("/portal/profile", headers: [.userAgent: Self.windowsFirefox])
             #expect(profile.status == .ok)
-            #expect(profile.body.contains("Where you're signed in"))
+            #expect(profile.body.contains("Where you&#39;re signed in"))  // the catalog's text, HTML-escaped
             #expect(profile.body.contains("Firefox 127 on Windows <span class=\"badge badge--confirmed\">This device</span>"))
             #expect(profile.body.contains("Safari 17 on iPhone"))
             #expect(profile.body.contains("from 198.51.100.21"))

@@ -227,7 +227,10 @@ def test_subscriber_invitation_from_staff(server, new_browser):
     harness.fill(admin, "field-member_email", invitee)
     harness.submit(admin, "Send invitation")
 
-    mail = harness.wait_for_message(server, invitee, r"^You are invited to the Zenith Networks customer portal$", since)
+    # Zenith's portal speaks Spanish first: an invitee has no language of their own yet, so the
+    # email goes in the tenant's default; the pages then follow the browser (English here).
+    mail = harness.wait_for_message(server, invitee, r"^Te invitamos al portal de clientes de Zenith Networks$", since)
+    assert mail.message["Content-Language"] == "es"
     driver = new_browser(360, 800)
     follow(driver, mail, server.url("zenith", "/portal/invite/"))
     assert heading(driver) == "Welcome to Zenith Networks"

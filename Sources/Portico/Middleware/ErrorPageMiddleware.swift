@@ -145,11 +145,11 @@ struct APIErrorMiddleware: RouterMiddleware {
 
     let throttle: LogThrottle
 
+    // No `LocalizedFailure` arrives here: `LanguageMiddleware` sits on the page routes only, and
+    // API errors are JSON with machine-readable codes.
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let failure as LocalizedFailure {
-            return try Texts.$current.withValue(failure.texts) { try respond(to: failure.error, context: context) }
         } catch {
             return try respond(to: error, context: context)
         }

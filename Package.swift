@@ -3,7 +3,7 @@ import CompilerPluginSupport
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -73,7 +73,8 @@ let package = Package(
         ),
         .target(
             name: "PorticoCrypto",
-            dependencies: ["CArgon2", "COpenSSL",
+            dependencies: [
+                "CArgon2", "COpenSSL",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

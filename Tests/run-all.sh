@@ -19,6 +19,9 @@ stop_test_cluster() {
 }
 trap stop_test_cluster EXIT
 
+# One formatting (.swift-format); seconds, so it runs before the long build.
+scripts/check-format.sh
+
 swift build --build-tests
 # The versions SwiftPM resolved are the ones deploy/dependency-versions.txt names.
 scripts/check-dependency-versions.sh

@@ -17,8 +17,10 @@ public struct HTTPPostRequest: Sendable {
     /// Bytes of the response body kept; the transfer stops once more arrive.
     public var maximumResponseBytes: Int
 
-    public init(url: String, headers: [(name: String, value: String)], body: [UInt8], resolve: [String] = [], protocols: String = "https",
-                connectTimeout: Duration = .seconds(5), totalTimeout: Duration = .seconds(15), maximumResponseBytes: Int = 65_536) {
+    public init(
+        url: String, headers: [(name: String, value: String)], body: [UInt8], resolve: [String] = [], protocols: String = "https",
+        connectTimeout: Duration = .seconds(5), totalTimeout: Duration = .seconds(15), maximumResponseBytes: Int = 65_536
+    ) {
         self.url = url
         self.headers = headers
         self.body = body
@@ -183,19 +185,22 @@ final class HTTPPostHandle {
         let sink = ResponseSink(limit: request.maximumResponseBytes)
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
-        try check(ccurl_setopt_write_function(raw, { buffer, size, count, userdata in
-            guard let userdata, let buffer else { return 0 }
-            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
-            let length = size * count
-            let room = sink.limit - sink.bytes.count
-            if length > room {
-                sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: max(0, room)))
-                sink.truncated = true
-                return 0   // stops the transfer: enough has been read
-            }
-            sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
-            return length
-        }), "write function")
+        try check(
+            ccurl_setopt_write_function(
+                raw,
+                { buffer, size, count, userdata in
+                    guard let userdata, let buffer else { return 0 }
+                    let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+                    let length = size * count
+                    let room = sink.limit - sink.bytes.count
+                    if length > room {
+                        sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: max(0, room)))
+                        sink.truncated = true
+                        return 0  // stops the transfer: enough has been read
+                    }
+                    sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+                    return length
+                }), "write function")
         try check(ccurl_setopt_pointer(raw, CURLOPT_WRITEDATA, unmanaged.toOpaque()), "write data")
 
         errorBuffer[0] = 0

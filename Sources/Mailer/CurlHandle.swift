@@ -1,5 +1,5 @@
-import Foundation
 import CCurl
+import Foundation
 
 /// One libcurl easy handle, with everything libcurl keeps pointers to while it works:
 /// the error buffer and the string lists. Freed together in `deinit`, handle first.

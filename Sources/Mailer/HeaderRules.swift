@@ -13,7 +13,7 @@ enum MessageID {
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty }) else { throw refuse("must look like id@domain") }
         for part in parts {
             guard part.unicodeScalars.allSatisfy({ HeaderText.isAtext($0) || $0 == "." }),
-                  part.first != ".", part.last != ".", !part.contains("..")
+                part.first != ".", part.last != ".", !part.contains("..")
             else { throw refuse("may only hold letters, digits, single dots and RFC 5322 atext symbols") }
         }
     }
@@ -53,9 +53,10 @@ enum ExtraHeader {
     static func validate(name: String, value: String) throws {
         // RFC 5322 §3.6.8: printable ASCII except the colon.
         guard !name.isEmpty, name.utf8.count <= 76,
-              name.utf8.allSatisfy({ $0 >= 33 && $0 <= 126 && $0 != UInt8(ascii: ":") })
+            name.utf8.allSatisfy({ $0 >= 33 && $0 <= 126 && $0 != UInt8(ascii: ":") })
         else {
-            throw MailError.invalidHeader("extra header name \(escapedForMessage(name)) is not an RFC 5322 field name (1–76 printable ASCII characters, no colon or space)")
+            throw MailError.invalidHeader(
+                "extra header name \(escapedForMessage(name)) is not an RFC 5322 field name (1–76 printable ASCII characters, no colon or space)")
         }
         let lowered = name.lowercased()
         guard !reservedNames.contains(lowered), !lowered.hasPrefix("content-") else {

@@ -31,7 +31,8 @@ public enum MIMEBuilder {
         if let language = message.contentLanguage {
             // A BCP 47 tag: letters, digits and hyphens only, so it cannot carry another header.
             guard !language.isEmpty, language.utf8.count <= 35,
-                  language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
+                language.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+            else {
                 throw MailError.invalidHeader("Content-Language must be a language tag like en or pt-BR")
             }
             headers.write("Content-Language", [language])

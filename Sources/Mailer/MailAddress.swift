@@ -58,15 +58,17 @@ public struct MailAddress: Sendable, Equatable, CustomStringConvertible {
         if address.contains("<") || address.contains(">") { throw refuse("contains an angle bracket") }
         // A dot-atom local part (RFC 5322 atext and dots): no quoted strings or comments.
         guard local.unicodeScalars.allSatisfy({ HeaderText.isAtext($0) || $0 == "." }),
-              !local.hasPrefix("."), !local.hasSuffix(".")
+            !local.hasPrefix("."), !local.hasSuffix(".")
         else { throw refuse("has a local part with characters outside RFC 5322 atext (quoted local parts are not supported)") }
         // A host name: labels of letters, digits and hyphens.
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.allSatisfy({ label in
-            !label.isEmpty && label.utf8.count <= 63
-                && label.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" }
-                && label.first != "-" && label.last != "-"
-        }) else { throw refuse("has a malformed domain (letters, digits, hyphens and dots only)") }
+        guard
+            labels.allSatisfy({ label in
+                !label.isEmpty && label.utf8.count <= 63
+                    && label.unicodeScalars.allSatisfy { $0.isASCIILetter || $0.isASCIIDigit || $0 == "-" }
+                    && label.first != "-" && label.last != "-"
+            })
+        else { throw refuse("has a malformed domain (letters, digits, hyphens and dots only)") }
     }
 }
 

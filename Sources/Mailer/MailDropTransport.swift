@@ -36,15 +36,18 @@ public final class MailDropTransport: MailTransport {
         } catch {
             throw MailDeliveryError.transient(code: nil, message: "cannot write \(file.path): \(error)")
         }
-        logger.info("mail written to file", metadata: [
-            "to": "\(message.to.address)", "subject": "\(message.subject)", "file": "\(file.path)",
-        ])
+        logger.info(
+            "mail written to file",
+            metadata: [
+                "to": "\(message.to.address)", "subject": "\(message.subject)", "file": "\(file.path)",
+            ])
     }
 
     static func fileName(for message: MailMessage) -> String {
-        let safeID = String(message.messageID.unicodeScalars.prefix(120).map { scalar -> Character in
-            scalar.isASCIILetter || scalar.isASCIIDigit || "._-@".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
-        })
+        let safeID = String(
+            message.messageID.unicodeScalars.prefix(120).map { scalar -> Character in
+                scalar.isASCIILetter || scalar.isASCIIDigit || "._-@".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
+            })
         return "\(MailDate.compact(message.date))-\(safeID).eml"
     }
 

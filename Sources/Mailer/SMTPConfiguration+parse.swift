@@ -70,7 +70,8 @@ extension SMTPConfiguration {
         if security == .plaintext, !HostNameShape.isLoopback(host) {
             throw MailError.invalidConfiguration(
                 variable: "SMTP_STARTTLS",
-                message: "may be false only for a relay on this machine (127.0.0.1, ::1 or localhost), not \(host): without STARTTLS mail and SMTP credentials would cross the network unencrypted"
+                message:
+                    "may be false only for a relay on this machine (127.0.0.1, ::1 or localhost), not \(host): without STARTTLS mail and SMTP credentials would cross the network unencrypted"
             )
         }
         if let caFile {

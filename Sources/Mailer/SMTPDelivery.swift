@@ -19,13 +19,14 @@ struct SMTPDelivery {
         try handle.setAbortFlag(abort)
         let code = withExtendedLifetime((source, abort)) { handle.perform() }
         guard code != CURLE_OK else { return }
-        throw SMTPFailure.classify(SMTPFailure.Context(
-            curlCode: code,
-            replyCode: handle.responseCode,
-            bodyDelivered: source.deliveredEverything,
-            detail: handle.errorMessage(for: code),
-            configuration: configuration
-        ))
+        throw SMTPFailure.classify(
+            SMTPFailure.Context(
+                curlCode: code,
+                replyCode: handle.responseCode,
+                bodyDelivered: source.deliveredEverything,
+                detail: handle.errorMessage(for: code),
+                configuration: configuration
+            ))
     }
 
     private func configure(_ handle: CurlHandle, source: UploadSource) throws {

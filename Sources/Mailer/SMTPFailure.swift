@@ -1,5 +1,5 @@
-import Foundation
 import CCurl
+import Foundation
 
 /// Sorts a failed libcurl SMTP transfer into permanent, transient or uncertain.
 ///
@@ -29,7 +29,8 @@ enum SMTPFailure {
         if code == CURLE_USE_SSL_FAILED {
             return .permanent(
                 code: reply,
-                message: "STARTTLS is required but the SMTP server \(relay) does not offer it (\(detail)); nothing was sent. Use a relay with STARTTLS, smtps://, or SMTP_STARTTLS=false for a relay on this machine"
+                message:
+                    "STARTTLS is required but the SMTP server \(relay) does not offer it (\(detail)); nothing was sent. Use a relay with STARTTLS, smtps://, or SMTP_STARTTLS=false for a relay on this machine"
             )
         }
         if code == CURLE_LOGIN_DENIED {
@@ -59,7 +60,8 @@ enum SMTPFailure {
             )
         }
         if code == CURLE_ABORTED_BY_CALLBACK {
-            return .transient(code: nil, message: "delivery through \(relay) was stopped before the whole message was sent (the worker is shutting down)")
+            return .transient(
+                code: nil, message: "delivery through \(relay) was stopped before the whole message was sent (the worker is shutting down)")
         }
         if code == CURLE_OPERATION_TIMEDOUT {
             return .transient(code: nil, message: "the SMTP server \(relay) did not answer in time: \(detail)\(replyText)")

@@ -69,10 +69,12 @@ public final class PasswordHasher: Sendable {
         let parameters = parameters
         return try await threadPool.runIfActive {
             let matches = Self.verifyBlocking(password, encoded: encoded)
-            let needsRehash = matches && Self.parameters(of: encoded).map { stored in
-                stored.memoryKiB < parameters.memoryKiB || stored.iterations < parameters.iterations
-                    || stored.parallelism != parameters.parallelism
-            } ?? true
+            let needsRehash =
+                matches
+                && Self.parameters(of: encoded).map { stored in
+                    stored.memoryKiB < parameters.memoryKiB || stored.iterations < parameters.iterations
+                        || stored.parallelism != parameters.parallelism
+                } ?? true
             return PasswordVerification(matches: matches, needsRehash: needsRehash)
         }
     }

@@ -52,7 +52,8 @@ public struct MustacheViewMacro: ExtensionMacro {
             return "case \"\(key)\": return self.\(name)"
         }
         let body = (cases + ["default: return nil"]).joined(separator: "\n")
-        let extensionDecl = try ExtensionDeclSyntax("""
+        let extensionDecl = try ExtensionDeclSyntax(
+            """
             extension \(type.trimmed): MustacheParent {
                 \(raw: access)func child(named name: String) -> Any? {
                     switch name {

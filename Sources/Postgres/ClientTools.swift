@@ -28,15 +28,19 @@ public struct PostgresClientTools: Sendable {
             candidates.append(bindir.output.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         candidates += ["/usr/local/bin", "/usr/bin"]
-        for candidate in candidates where ["pg_dump", "pg_restore"].allSatisfy({ FileManager.default.isExecutableFile(atPath: candidate + "/" + $0) }) {
+        for candidate in candidates
+        where ["pg_dump", "pg_restore"].allSatisfy({ FileManager.default.isExecutableFile(atPath: candidate + "/" + $0) }) {
             return PostgresClientTools(directory: URL(fileURLWithPath: candidate))
         }
-        throw PostgresError(kind: .connection, message: "pg_dump and pg_restore not found: install them with `sudo apt-get install postgresql-client`")
+        throw PostgresError(
+            kind: .connection, message: "pg_dump and pg_restore not found: install them with `sudo apt-get install postgresql-client`")
     }
 
     /// Runs `tool` (`pg_dump`, `pg_restore`) with `arguments`, connected by `conninfo` when
     /// given (it becomes `--dbname`). Waits off the cooperative pool.
-    public func run(_ tool: String, _ arguments: [String], conninfo: String? = nil, environment: [String: String] = [:]) async throws -> ChildProcess.Result {
+    public func run(
+        _ tool: String, _ arguments: [String], conninfo: String? = nil, environment: [String: String] = [:]
+    ) async throws -> ChildProcess.Result {
         var command = [directory.appendingPathComponent(tool).path]
         var environment = environment
         if let conninfo {
@@ -54,7 +58,8 @@ public struct PostgresClientTools: Sendable {
         guard let options = PQconninfoParse(conninfo, &error) else {
             let message = error.map { String(cString: $0) } ?? "cannot parse"
             if let error { PQfreemem(error) }
-            throw PostgresError(kind: .connection, message: "Not a PostgreSQL connection string: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw PostgresError(
+                kind: .connection, message: "Not a PostgreSQL connection string: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         defer { PQconninfoFree(options) }
         var parts: [String] = []

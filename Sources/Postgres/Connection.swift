@@ -339,9 +339,10 @@ final class ResultHandle {
                 } else {
                     let length = Int(PQgetlength(raw, Int32(row), Int32(column)))
                     let pointer = PQgetvalue(raw, Int32(row), Int32(column))!
-                    values.append(pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                    })
+                    values.append(
+                        pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
+                            String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                        })
                 }
             }
             rows.append(Row(columns: columns, values: values))
@@ -356,7 +357,8 @@ final class ResultHandle {
             return String(cString: value)
         }
         let state = field(Int32(UInt8(ascii: "C"))).map(SQLState.init(rawValue:))
-        let message = field(Int32(UInt8(ascii: "M")))
+        let message =
+            field(Int32(UInt8(ascii: "M")))
             ?? String(cString: PQresultErrorMessage(raw)).trimmingCharacters(in: .whitespacesAndNewlines)
         let kind: PostgresError.Kind = (state == nil && connectionBroken) ? .connection : .server
         return PostgresError(

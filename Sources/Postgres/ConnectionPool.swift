@@ -48,8 +48,9 @@ public final class ConnectionPool: Sendable {
         let statements = connection.statementsSinceCheckout
         let roundTrips = connection.roundTripsSinceCheckout
         defer {
-            tally?.add(statements: connection.statementsSinceCheckout - statements,
-                       roundTrips: connection.roundTripsSinceCheckout - roundTrips)
+            tally?.add(
+                statements: connection.statementsSinceCheckout - statements,
+                roundTrips: connection.roundTripsSinceCheckout - roundTrips)
         }
         do {
             return try await threadPool.runIfActive { try work(connection) }
@@ -282,10 +283,11 @@ actor PoolState {
     private func expire(_ id: UInt64, after timeout: Duration) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
         let waiter = waiters.remove(at: index)
-        waiter.continuation.resume(throwing: PostgresError(
-            kind: .poolTimeout,
-            message: "No database connection became free within \(timeout) (all \(maxConnections) in use)"
-        ))
+        waiter.continuation.resume(
+            throwing: PostgresError(
+                kind: .poolTimeout,
+                message: "No database connection became free within \(timeout) (all \(maxConnections) in use)"
+            ))
     }
 
     private func cancelWaiter(_ id: UInt64) {

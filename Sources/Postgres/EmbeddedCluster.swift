@@ -100,7 +100,8 @@ public struct EmbeddedCluster: Sendable {
         var options = "-c port=\(credentials.port)"
         for (key, value) in serverSettings.sorted(by: { $0.key < $1.key }) { options += " -c \(key)=\(value)" }
         let logFile = credentials.clusterPath + "/server.log"
-        let started = try runAsServerUser([pgctl, "-D", credentials.clusterPath, "-l", logFile, "-o", options, "-w", "-t", "60", "start"], allowFailure: true)
+        let started = try runAsServerUser(
+            [pgctl, "-D", credentials.clusterPath, "-l", logFile, "-o", options, "-w", "-t", "60", "start"], allowFailure: true)
         guard started.exitCode == 0 else {
             throw EmbeddedClusterError("The embedded PostgreSQL did not start (see \(logFile)): \(started.output.suffix(400))")
         }
@@ -121,10 +122,11 @@ public struct EmbeddedCluster: Sendable {
         try FileManager.default.createDirectory(at: clusterPath, withIntermediateDirectories: true)
         try prepareForServerUser(clusterPath.path, directory: true)
         let initdb = binaries.appendingPathComponent("initdb").path
-        let result = try runAsServerUser([
-            initdb, "-D", clusterPath.path, "-U", "portico_admin", "--pwfile", passwordFile.path,
-            "--auth=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-instructions",
-        ], allowFailure: true)
+        let result = try runAsServerUser(
+            [
+                initdb, "-D", clusterPath.path, "-U", "portico_admin", "--pwfile", passwordFile.path,
+                "--auth=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-instructions",
+            ], allowFailure: true)
         guard result.exitCode == 0 else {
             throw EmbeddedClusterError("initdb failed: \(result.output.suffix(600))")
         }
@@ -171,8 +173,14 @@ public struct EmbeddedCluster: Sendable {
             try await pool.withConnection { connection in
                 // DDL takes no parameters: the server quotes the generated names and passwords.
                 let roles: [(String, SQL)] = [
-                    (credentials.ownerUser, "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', \(credentials.ownerUser)::text, \(credentials.ownerPassword)::text)"),
-                    (credentials.appUser, "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', \(credentials.appUser)::text, \(credentials.appPassword)::text)"),
+                    (
+                        credentials.ownerUser,
+                        "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', \(credentials.ownerUser)::text, \(credentials.ownerPassword)::text)"
+                    ),
+                    (
+                        credentials.appUser,
+                        "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', \(credentials.appUser)::text, \(credentials.appPassword)::text)"
+                    ),
                 ]
                 for (role, statement) in roles {
                     let exists = try await connection.scalar("SELECT count(*) FROM pg_roles WHERE rolname = \(role)", as: Int.self) ?? 0
@@ -180,12 +188,14 @@ public struct EmbeddedCluster: Sendable {
                         try await connection.run(script: try await connection.scalar(statement, as: String.self) ?? "")
                     }
                 }
-                let database = try await connection.scalar("SELECT count(*) FROM pg_database WHERE datname = \(credentials.database)", as: Int.self) ?? 0
+                let database =
+                    try await connection.scalar("SELECT count(*) FROM pg_database WHERE datname = \(credentials.database)", as: Int.self) ?? 0
                 if database == 0 {
-                    let create = try await connection.scalar(
-                        "SELECT format('CREATE DATABASE %I OWNER %I ENCODING %L TEMPLATE template0', \(credentials.database)::text, \(credentials.ownerUser)::text, 'UTF8')",
-                        as: String.self
-                    ) ?? ""
+                    let create =
+                        try await connection.scalar(
+                            "SELECT format('CREATE DATABASE %I OWNER %I ENCODING %L TEMPLATE template0', \(credentials.database)::text, \(credentials.ownerUser)::text, 'UTF8')",
+                            as: String.self
+                        ) ?? ""
                     try await connection.run(script: create)
                 }
             }
@@ -226,7 +236,9 @@ public struct EmbeddedCluster: Sendable {
     private func prepareForServerUser(_ path: String, directory: Bool) throws {
         guard Self.isRoot else { return }
         guard let user = getpwnam(Self.serverUser) else {
-            throw EmbeddedClusterError("Running as root, the embedded PostgreSQL needs the unprivileged user '\(Self.serverUser)': install it with `apt-get install postgresql` or create the user")
+            throw EmbeddedClusterError(
+                "Running as root, the embedded PostgreSQL needs the unprivileged user '\(Self.serverUser)': install it with `apt-get install postgresql` or create the user"
+            )
         }
         chown(path, user.pointee.pw_uid, user.pointee.pw_gid)
         chmod(path, directory ? 0o700 : 0o600)
@@ -247,7 +259,9 @@ public struct EmbeddedCluster: Sendable {
         var command = arguments
         if Self.isRoot {
             guard getpwnam(Self.serverUser) != nil else {
-                throw EmbeddedClusterError("Running as root, the embedded PostgreSQL needs the unprivileged user '\(Self.serverUser)': install it with `apt-get install postgresql` or create the user")
+                throw EmbeddedClusterError(
+                    "Running as root, the embedded PostgreSQL needs the unprivileged user '\(Self.serverUser)': install it with `apt-get install postgresql` or create the user"
+                )
             }
             command = ["/usr/sbin/runuser", "-u", Self.serverUser, "--"] + arguments
         }
@@ -276,7 +290,9 @@ public struct EmbeddedCluster: Sendable {
                 return URL(fileURLWithPath: candidate)
             }
         }
-        throw EmbeddedClusterError("PostgreSQL server programs (initdb, pg_ctl) not found: install them with `sudo apt-get install postgresql`, or set DATABASE_URL to use an existing server")
+        throw EmbeddedClusterError(
+            "PostgreSQL server programs (initdb, pg_ctl) not found: install them with `sudo apt-get install postgresql`, or set DATABASE_URL to use an existing server"
+        )
     }
 
     private static func capture(_ arguments: [String]) throws -> String {

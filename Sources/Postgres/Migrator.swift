@@ -103,7 +103,8 @@ public struct Migrator: Sendable {
                 logger.info("Applying migration \(migration.fileName)")
                 try await inTransaction(connection, migration: migration, direction: "up") {
                     try await connection.run(script: migration.up)
-                    try await connection.execute("""
+                    try await connection.execute(
+                        """
                         INSERT INTO schema_migrations (version, name, checksum)
                         VALUES (\(migration.version), \(migration.name), encode(sha256(convert_to(\(migration.up), 'UTF8')), 'hex'))
                         """)
@@ -165,19 +166,21 @@ public struct Migrator: Sendable {
             try await connection.execute("SELECT pg_advisory_lock(\(Self.lockKey))")
             do {
                 try await connection.execute("SELECT set_config('portico.app_role', \(appRole), false)")
-                try await connection.run(script: """
-                    CREATE TABLE IF NOT EXISTS schema_migrations (
-                        version integer PRIMARY KEY,
-                        name text NOT NULL,
-                        checksum text NOT NULL,
-                        applied_at timestamptz NOT NULL DEFAULT now()
-                    )
-                    """)
+                try await connection.run(
+                    script: """
+                        CREATE TABLE IF NOT EXISTS schema_migrations (
+                            version integer PRIMARY KEY,
+                            name text NOT NULL,
+                            checksum text NOT NULL,
+                            applied_at timestamptz NOT NULL DEFAULT now()
+                        )
+                        """)
                 // `serve` and the CLI started with only the application role read the migration
                 // state to refuse a database with pending migrations; reading it is all they may do.
-                let grant = try await connection.scalar(
-                    "SELECT format('GRANT SELECT ON schema_migrations TO %I', \(appRole)::text)", as: String.self
-                ) ?? ""
+                let grant =
+                    try await connection.scalar(
+                        "SELECT format('GRANT SELECT ON schema_migrations TO %I', \(appRole)::text)", as: String.self
+                    ) ?? ""
                 try await connection.run(script: grant)
                 let result = try await body(connection)
                 try await connection.execute("SELECT pg_advisory_unlock(\(Self.lockKey))")
@@ -189,7 +192,8 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func inTransaction(_ connection: PooledConnection, migration: Migration, direction: String, _ body: () async throws -> Void) async throws {
+    private func inTransaction(_ connection: PooledConnection, migration: Migration, direction: String, _ body: () async throws -> Void) async throws
+    {
         try await connection.run(script: "BEGIN")
         do {
             try await body()

@@ -40,7 +40,11 @@ public final class ParkedTransaction: Sendable {
     /// Ends the transaction if nobody took it: commits it, or rolls it back when the request
     /// failed. Safe to call more than once.
     public func finish(commit: Bool) async throws {
-        guard let open = open.withLock({ open in defer { open = nil }; return open }) else { return }
+        guard
+            let open = open.withLock({ open in
+                defer { open = nil }; return open
+            })
+        else { return }
         if commit {
             try await open.commit()
         } else {

@@ -142,7 +142,7 @@ enum PostgresDateFormat {
             return true
         }
         guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2),
-              expect(UInt8(ascii: "-")), let day = number(2)
+            expect(UInt8(ascii: "-")), let day = number(2)
         else { return nil }
         var hour = 0, minute = 0, second = 0
         var fraction = 0.0
@@ -150,7 +150,7 @@ enum PostgresDateFormat {
         if index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "T") {
             index += 1
             guard let h = number(2), expect(UInt8(ascii: ":")), let m = number(2), expect(UInt8(ascii: ":")),
-                  let s = number(2)
+                let s = number(2)
             else { return nil }
             hour = h; minute = m; second = s
             if index < bytes.count, bytes[index] == UInt8(ascii: ".") {

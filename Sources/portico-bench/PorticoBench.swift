@@ -11,7 +11,7 @@ struct PorticoBench {
     static func main() async throws {
         let arguments = CommandLine.arguments
         guard arguments.count == 6, arguments[1] == "pool",
-              let clients = Int(arguments[3]), let seconds = Int(arguments[4]), let rows = Int(arguments[5])
+            let clients = Int(arguments[3]), let seconds = Int(arguments[4]), let rows = Int(arguments[5])
         else {
             FileHandle.standardError.write(Data("usage: portico-bench pool <conninfo> <clients> <seconds> <rows>\n".utf8))
             exit(64)

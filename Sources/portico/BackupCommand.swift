@@ -6,14 +6,16 @@ struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Back up, verify and restore the whole deployment (database and uploaded files).",
-        discussion: "Runs as the schema owner (MIGRATE_DATABASE_URL, or the embedded cluster's owner). See docs/operator-guide.md, \"Backups and restore\".",
+        discussion:
+            "Runs as the schema owner (MIGRATE_DATABASE_URL, or the embedded cluster's owner). See docs/operator-guide.md, \"Backups and restore\".",
         subcommands: [Create.self, List.self, Verify.self, Restore.self]
     )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write a backup archive (pg_dump of the database, uploaded files, manifest).")
         @Option(help: "Folder for the archive (default: PORTICO_BACKUP_DIR, else <data dir>/backups).") var output: String?
-        @Flag(help: "Then remove old archives there: keep PORTICO_BACKUP_KEEP (7), none older than PORTICO_BACKUP_MAX_AGE_DAYS (30).") var prune = false
+        @Flag(help: "Then remove old archives there: keep PORTICO_BACKUP_KEEP (7), none older than PORTICO_BACKUP_MAX_AGE_DAYS (30).") var prune =
+            false
 
         func run() async throws {
             let configuration = try loadConfiguration()
@@ -36,7 +38,8 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check a backup: manifest, every checksum, and that pg_restore reads the dump. Exit 1 if not sound.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check a backup: manifest, every checksum, and that pg_restore reads the dump. Exit 1 if not sound.")
         @Argument(help: "The backup archive.") var file: String
 
         func run() async throws {

@@ -48,9 +48,11 @@ struct BenchCommand: AsyncParsableCommand {
             await hasher.shutdown()
             let parameters = hasher.parameters
             let rate = Double(verified) / elapsed
-            print(String(format: "argon2id m=%u t=%u p=%u: %.1f verifications/s on %d thread(s), %d cores (%d in %.1f s)",
-                         parameters.memoryKiB, parameters.iterations, parameters.parallelism, rate,
-                         hasher.concurrency, ProcessInfo.processInfo.activeProcessorCount, verified, elapsed))
+            print(
+                String(
+                    format: "argon2id m=%u t=%u p=%u: %.1f verifications/s on %d thread(s), %d cores (%d in %.1f s)",
+                    parameters.memoryKiB, parameters.iterations, parameters.parallelism, rate,
+                    hasher.concurrency, ProcessInfo.processInfo.activeProcessorCount, verified, elapsed))
         }
     }
 }

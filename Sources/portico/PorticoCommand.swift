@@ -9,7 +9,10 @@ struct PorticoCommand: AsyncParsableCommand {
         commandName: "portico",
         abstract: "Multi-tenant, white-label customer portal for wireless ISPs.",
         version: PorticoVersion.current,
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, StaffCommand.self, DemoCommand.self, OutboxCommand.self, APIKeyCommand.self, BackupCommand.self, BenchCommand.self]
+        subcommands: [
+            Serve.self, Migrate.self, TenantCommand.self, OperatorCommand.self, StaffCommand.self, DemoCommand.self, OutboxCommand.self,
+            APIKeyCommand.self, BackupCommand.self, BenchCommand.self,
+        ]
     )
 }
 

@@ -20,9 +20,10 @@ struct StaffCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try loadConfiguration()
             try await reportingErrors {
-                print(try await CommandEnvironment.run(configuration) { environment in
-                    try await StaffCommands.resetLink(tenant: tenant, email: email, environment: environment)
-                })
+                print(
+                    try await CommandEnvironment.run(configuration) { environment in
+                        try await StaffCommands.resetLink(tenant: tenant, email: email, environment: environment)
+                    })
             }
         }
     }

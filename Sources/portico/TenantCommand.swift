@@ -27,8 +27,9 @@ struct TenantCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let output = try await CommandEnvironment.run(configuration) { environment in
                     try await TenantCommands.create(
-                        TenantOnboardingRequest(slug: slug, name: name, adminEmail: adminEmail, customDomain: domain, timeZone: timeZone,
-                                                defaultLanguage: defaultLanguage),
+                        TenantOnboardingRequest(
+                            slug: slug, name: name, adminEmail: adminEmail, customDomain: domain, timeZone: timeZone,
+                            defaultLanguage: defaultLanguage),
                         environment: environment
                     )
                 }

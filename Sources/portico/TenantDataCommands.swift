@@ -12,7 +12,8 @@ extension TenantCommand {
         func run() async throws {
             let configuration = try loadConfiguration()
             try await reportingErrors {
-                print(try await CommandEnvironment.run(configuration) { try await TenantCommands.export(slug: slug, output: output, environment: $0) })
+                print(
+                    try await CommandEnvironment.run(configuration) { try await TenantCommands.export(slug: slug, output: output, environment: $0) })
             }
         }
     }
@@ -37,9 +38,10 @@ extension TenantCommand {
                 } else {
                     throw ValidationError("Pass --confirm \(slug) to confirm the deletion (no terminal to ask in).")
                 }
-                print(try await CommandEnvironment.run(configuration) {
-                    try await TenantCommands.delete(slug: slug, confirmation: confirmation, environment: $0)
-                })
+                print(
+                    try await CommandEnvironment.run(configuration) {
+                        try await TenantCommands.delete(slug: slug, confirmation: confirmation, environment: $0)
+                    })
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Mailer
 
 /// Messages and checks shared by the Mailer tests.

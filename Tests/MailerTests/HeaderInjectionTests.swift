@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Mailer
 
 @Suite("MIME builder: header injection and invalid values are refused")
@@ -39,7 +40,9 @@ struct HeaderInjectionTests {
         headerName.extraHeaders = [(name: "X-Evil\(lineBreak)Bcc", value: "x@y.z")]
 
         // Act / check
-        for (message, header) in [(extra, "X-Portico-Kind"), (messageID, "Message-ID"), (unsubscribe, "List-Unsubscribe"), (headerName, "extra header name")] {
+        for (message, header) in [
+            (extra, "X-Portico-Kind"), (messageID, "Message-ID"), (unsubscribe, "List-Unsubscribe"), (headerName, "extra header name"),
+        ] {
             let error = #expect(throws: MailError.self) { try MIMEBuilder.build(message) }
             #expect(error.map { "\($0)" }?.contains(header) == true, "\(header): \(String(describing: error))")
         }
@@ -50,7 +53,9 @@ struct HeaderInjectionTests {
     @Test("extra headers may not replace addressing or MIME headers, and names must be RFC 5322 field names")
     func extraHeaderNames() throws {
         // Act / check
-        for name in ["From", "to", "BCC", "Cc", "Subject", "Message-ID", "Content-Type", "content-transfer-encoding", "MIME-Version", "Sender", "Return-Path"] {
+        for name in [
+            "From", "to", "BCC", "Cc", "Subject", "Message-ID", "Content-Type", "content-transfer-encoding", "MIME-Version", "Sender", "Return-Path",
+        ] {
             let message = try Fixtures.message(extraHeaders: [(name: name, value: "x@example.com")])
             #expect(throws: MailError.self, "\(name)") { try MIMEBuilder.build(message) }
         }
@@ -63,7 +68,10 @@ struct HeaderInjectionTests {
     @Test("Message-ID and List-Unsubscribe must have a shape that can be written as it is")
     func shapes() throws {
         // Act / check
-        for id in ["<abc@acme.example.net>", "a..b@acme.example.net", ".a@acme.example.net", "no-at-sign", "two@at@signs", "@acme.example.net", "abc@", "sp ace@acme.example.net", "ü@acme.example.net"] {
+        for id in [
+            "<abc@acme.example.net>", "a..b@acme.example.net", ".a@acme.example.net", "no-at-sign", "two@at@signs", "@acme.example.net", "abc@",
+            "sp ace@acme.example.net", "ü@acme.example.net",
+        ] {
             var message = try Fixtures.message()
             message.messageID = id
             #expect(throws: MailError.self, "\(id)") { try MIMEBuilder.build(message) }
@@ -80,32 +88,39 @@ struct MailAddressTests {
     @Test("ordinary addresses are accepted as they are; an empty display name counts as none")
     func accepted() throws {
         // Act / check
-        for address in ["ada@example.com", "first.last+tag@sub.example.co.uk", "o'brien@example.ie", "x@localhost", "user_%!#$&*=?^`{|}~-@xn--bcher-kva.example"] {
+        for address in [
+            "ada@example.com", "first.last+tag@sub.example.co.uk", "o'brien@example.ie", "x@localhost", "user_%!#$&*=?^`{|}~-@xn--bcher-kva.example",
+        ] {
             #expect(try MailAddress(address).address == address)
         }
         #expect(try MailAddress("ada@example.com", displayName: "").displayName == nil)
         #expect(try MailAddress("ada@example.com", displayName: "Ada").description == "Ada <ada@example.com>")
     }
 
-    @Test("malformed addresses are refused with a message saying why", arguments: [
-        ("", "empty"),
-        ("no-at-sign", "exactly one @"),
-        ("two@@example.com", "exactly one @"),
-        ("@example.com", "before and after"),
-        ("ada@", "before and after"),
-        ("ada lovelace@example.com", "space"),
-        ("<ada@example.com>", "angle bracket"),
-        ("ada@example.com>", "angle bracket"),
-        ("\"quoted\"@example.com", "atext"),
-        ("ada@exa mple.com", "space"),
-        ("ada@-example.com", "domain"),
-        ("ada@example..com", "domain"),
-        ("zoë@example.com", "non-ASCII"),
-        ("ada@bücher.example", "non-ASCII"),
-        ("ada\t@example.com", "control"),
-        (String(repeating: "a", count: 65) + "@example.com", "local part longer"),
-        ("a@" + String(repeating: "b", count: 60) + "." + String(repeating: "c", count: 60) + "." + String(repeating: "d", count: 60) + "." + String(repeating: "e", count: 70) + ".com", "254"),
-    ])
+    @Test(
+        "malformed addresses are refused with a message saying why",
+        arguments: [
+            ("", "empty"),
+            ("no-at-sign", "exactly one @"),
+            ("two@@example.com", "exactly one @"),
+            ("@example.com", "before and after"),
+            ("ada@", "before and after"),
+            ("ada lovelace@example.com", "space"),
+            ("<ada@example.com>", "angle bracket"),
+            ("ada@example.com>", "angle bracket"),
+            ("\"quoted\"@example.com", "atext"),
+            ("ada@exa mple.com", "space"),
+            ("ada@-example.com", "domain"),
+            ("ada@example..com", "domain"),
+            ("zoë@example.com", "non-ASCII"),
+            ("ada@bücher.example", "non-ASCII"),
+            ("ada\t@example.com", "control"),
+            (String(repeating: "a", count: 65) + "@example.com", "local part longer"),
+            (
+                "a@" + String(repeating: "b", count: 60) + "." + String(repeating: "c", count: 60) + "." + String(repeating: "d", count: 60) + "."
+                    + String(repeating: "e", count: 70) + ".com", "254"
+            ),
+        ])
     func refused(_ address: String, _ reason: String) {
         // Act
         let error = #expect(throws: MailError.self) { try MailAddress(address) }

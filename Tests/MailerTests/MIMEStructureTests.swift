@@ -1,6 +1,7 @@
 import Foundation
 import PorticoTestSupport
 import Testing
+
 @testable import Mailer
 
 @Suite("MIME builder: structure and headers")
@@ -73,10 +74,11 @@ struct MIMEStructureTests {
         let names = Fixtures.headerLines(first).filter { !$0.hasPrefix(" ") }.map { String($0.prefix { $0 != ":" }) }
 
         // Check: a mailto: link gets no one-click header (RFC 8058 is for https only).
-        #expect(names == [
-            "Date", "From", "To", "Reply-To", "Subject", "Message-ID", "MIME-Version", "List-Unsubscribe",
-            "X-Portico-Kind", "X-Portico-Tenant", "Content-Type",
-        ])
+        #expect(
+            names == [
+                "Date", "From", "To", "Reply-To", "Subject", "Message-ID", "MIME-Version", "List-Unsubscribe",
+                "X-Portico-Kind", "X-Portico-Tenant", "Content-Type",
+            ])
         #expect(first == second)
     }
 
@@ -118,6 +120,6 @@ struct MIMEStructureTests {
         let lines = try #require(Fixtures.crlfLines(bytes), "bare CR or LF in the output")
         #expect(lines.allSatisfy { $0.count <= 998 })
         #expect(lines.allSatisfy { $0.count <= 78 })  // QP lines are ≤ 76, header lines folded
-        #expect(bytes.allSatisfy { $0 < 0x80 })      // 7-bit clean: no 8BITMIME needed
+        #expect(bytes.allSatisfy { $0 < 0x80 })  // 7-bit clean: no 8BITMIME needed
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PorticoTestSupport
 import Testing
+
 @testable import Mailer
 
 @Suite("Mail drop: .eml files instead of SMTP")

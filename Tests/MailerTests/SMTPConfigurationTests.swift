@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Mailer
 
 @Suite("SMTP configuration from SMTP_URL")
@@ -30,12 +31,16 @@ struct SMTPConfigurationTests {
     @Test("STARTTLS may be switched off only for a loopback relay")
     func startTLSOffOnLoopbackOnly() throws {
         // Act / check: loopback in every spelling is accepted…
-        for url in ["smtp://127.0.0.1:2525", "smtp://127.8.9.10", "smtp://localhost:25", "smtp://LOCALHOST", "smtp://[::1]:2525", "smtp://[0:0:0:0:0:0:0:1]"] {
+        for url in [
+            "smtp://127.0.0.1:2525", "smtp://127.8.9.10", "smtp://localhost:25", "smtp://LOCALHOST", "smtp://[::1]:2525", "smtp://[0:0:0:0:0:0:0:1]",
+        ] {
             let configuration = try SMTPConfiguration.parse(url: url, startTLS: false)
             #expect(configuration.security == .plaintext, "\(url)")
         }
         // …anything else is refused with a message naming SMTP_STARTTLS and saying why.
-        for url in ["smtp://relay.example.net", "smtp://10.0.0.5", "smtp://128.0.0.1", "smtp://[::2]", "smtp://localhost.example.net", "smtp://0.0.0.0"] {
+        for url in [
+            "smtp://relay.example.net", "smtp://10.0.0.5", "smtp://128.0.0.1", "smtp://[::2]", "smtp://localhost.example.net", "smtp://0.0.0.0",
+        ] {
             let error = #expect(throws: MailError.self, "\(url)") { try SMTPConfiguration.parse(url: url, startTLS: false) }
             let text = error.map { "\($0)" } ?? ""
             #expect(text.hasPrefix("SMTP_STARTTLS "), "\(text)")
@@ -45,13 +50,15 @@ struct SMTPConfigurationTests {
         #expect(try SMTPConfiguration.parse(url: "smtps://relay.example.net", startTLS: false).security == .implicitTLS)
     }
 
-    @Test("malformed URLs are refused naming SMTP_URL, and never repeat the password", arguments: [
-        "", "relay.example.net", "http://relay.example.net", "smtp://", "smtp://:25", "smtp://relay.example.net:0",
-        "smtp://relay.example.net:65536", "smtp://relay.example.net:abc", "smtp://relay example.net",
-        "smtp://relay.example.net?x=1", "smtp://relay.example.net#frag", "smtp://[::1", "smtp://[nonsense]:25",
-        "smtp://a:b:c", "smtp://:secretpw@relay.example.net", "smtp://user:secret%zz@relay.example.net",
-        "smtp://user:secret@relay.example.net/bad path", "smtp://user:secret%00x@relay.example.net", "smtp://rel_ay.example.net",
-    ])
+    @Test(
+        "malformed URLs are refused naming SMTP_URL, and never repeat the password",
+        arguments: [
+            "", "relay.example.net", "http://relay.example.net", "smtp://", "smtp://:25", "smtp://relay.example.net:0",
+            "smtp://relay.example.net:65536", "smtp://relay.example.net:abc", "smtp://relay example.net",
+            "smtp://relay.example.net?x=1", "smtp://relay.example.net#frag", "smtp://[::1", "smtp://[nonsense]:25",
+            "smtp://a:b:c", "smtp://:secretpw@relay.example.net", "smtp://user:secret%zz@relay.example.net",
+            "smtp://user:secret@relay.example.net/bad path", "smtp://user:secret%00x@relay.example.net", "smtp://rel_ay.example.net",
+        ])
     func refused(_ url: String) {
         // Act
         let error = #expect(throws: MailError.self) { try SMTPConfiguration.parse(url: url) }

@@ -1,6 +1,7 @@
 import Foundation
 import PorticoTestSupport
 import Testing
+
 @testable import Mailer
 
 /// Deliveries to a real SMTP server (aiosmtpd) on loopback, plain SMTP.

@@ -1,5 +1,6 @@
 import CCurl
 import Testing
+
 @testable import Mailer
 
 @Suite("Classifying failed deliveries")
@@ -29,7 +30,9 @@ struct SMTPFailureTests {
         // Act / check
         #expect(Self.classify(CURLE_SEND_ERROR, reply: 451) == .transient(code: 451, message: Self.classify(CURLE_SEND_ERROR, reply: 451).message))
         #expect(Self.classify(CURLE_WEIRD_SERVER_REPLY, reply: 452, delivered: true).replyCode == 452)
-        for code in [CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_SSL_CONNECT_ERROR] {
+        for code in [
+            CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_OPERATION_TIMEDOUT, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_SSL_CONNECT_ERROR,
+        ] {
             guard case .transient = Self.classify(code, reply: code == CURLE_OPERATION_TIMEDOUT ? 250 : 0) else {
                 Issue.record("\(code) not transient")
                 continue

@@ -1,6 +1,7 @@
 import Foundation
 import PorticoTestSupport
 import Testing
+
 @testable import Mailer
 
 /// TLS and authentication against a real SMTP server on loopback, with a private CA made

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PorticoTestSupport
+
 @testable import Mailer
 
 extension SMTPTransport {

@@ -7,8 +7,10 @@ import Testing
 struct MustacheViewMacroTests {
     let macros: [String: MacroSpec] = ["MustacheView": MacroSpec(type: MustacheViewMacro.self, conformances: ["MustacheParent"])]
 
-    func expand(_ source: String, _ expanded: String, diagnostics: [DiagnosticSpec] = [],
-                sourceLocation: SourceLocation = #_sourceLocation) {
+    func expand(
+        _ source: String, _ expanded: String, diagnostics: [DiagnosticSpec] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         assertMacroExpansion(source, expandedSource: expanded, diagnostics: diagnostics, macroSpecs: macros) { failure in
             Issue.record(Comment(rawValue: failure.message), sourceLocation: sourceLocation)
         }
@@ -16,7 +18,8 @@ struct MustacheViewMacroTests {
 
     @Test("stored properties answer by name; computed and static ones stay invisible, as they are to reflection")
     func storedProperties() {
-        expand("""
+        expand(
+            """
             @MustacheView
             struct CardView {
                 let title: String
@@ -25,7 +28,8 @@ struct MustacheViewMacroTests {
                 var shout: String { title.uppercased() }
                 var count = 0 { didSet {} }
             }
-            """, """
+            """,
+            """
             struct CardView {
                 let title: String
                 var notice: String?
@@ -53,12 +57,14 @@ struct MustacheViewMacroTests {
 
     @Test("a public view gets a public witness; a backquoted name answers without its quotes")
     func publicView() {
-        expand("""
+        expand(
+            """
             @MustacheView
             public struct Row {
                 public let `default`: Bool
             }
-            """, """
+            """,
+            """
             public struct Row {
                 public let `default`: Bool
             }
@@ -80,12 +86,14 @@ struct MustacheViewMacroTests {
     func propertyCalledName() {
         // child(named name:) has a parameter called `name`; a bare `return name` would answer
         // every `{{name}}` with the word "name".
-        expand("""
+        expand(
+            """
             @MustacheView
             struct StaffRow {
                 let name: String
             }
-            """, """
+            """,
+            """
             struct StaffRow {
                 let name: String
             }
@@ -105,12 +113,14 @@ struct MustacheViewMacroTests {
 
     @Test("an enum is refused with a message that says what the macro applies to")
     func refusesEnums() {
-        expand("""
+        expand(
+            """
             @MustacheView
             enum Status {
                 case open
             }
-            """, """
+            """,
+            """
             enum Status {
                 case open
             }

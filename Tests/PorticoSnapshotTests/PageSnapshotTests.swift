@@ -15,8 +15,10 @@ struct PageSnapshotTests {
         let world = try await SnapshotWorld.seed(brand)
         let scrubber = Scrubber(names: [(world.tenant.slug, "{tenant}")])
         try await TestApp.with { (app: TestApp) async throws in
-            func expect(_ response: HTTPTestResponse, _ name: String, fileID: StaticString = #fileID, filePath: StaticString = #filePath,
-                        line: UInt = #line, column: UInt = #column) {
+            func expect(
+                _ response: HTTPTestResponse, _ name: String, fileID: StaticString = #fileID, filePath: StaticString = #filePath,
+                line: UInt = #line, column: UInt = #column
+            ) {
                 let page = "HTTP \(response.status.code)\n\n" + scrubber.scrub(response.body)
                 assertSnapshot(of: page, as: .lines, named: name, fileID: fileID, file: filePath, testName: brand.key, line: line, column: column)
             }

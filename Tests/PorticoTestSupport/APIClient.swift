@@ -89,8 +89,10 @@ public struct APIClient: Sendable {
 
     /// Sends a raw body (malformed JSON, another content type, a huge body …).
     @discardableResult
-    public func send(_ method: HTTPRequest.Method, _ path: String, body: String? = nil,
-                     contentType: String? = "application/json", headers: HTTPFields = [:]) async throws -> APIResponse {
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, body: String? = nil,
+        contentType: String? = "application/json", headers: HTTPFields = [:]
+    ) async throws -> APIResponse {
         var fields = headers
         if let token, fields[.authorization] == nil { fields[.authorization] = "Bearer \(token)" }
         if body != nil, let contentType, fields[.contentType] == nil { fields[.contentType] = contentType }
@@ -101,15 +103,18 @@ public struct APIClient: Sendable {
 
     /// Sends a prepared body (multipart uploads).
     @discardableResult
-    public func send(_ method: HTTPRequest.Method, _ path: String, contentType: String, bytes: [UInt8],
-                     headers: HTTPFields = [:]) async throws -> APIResponse {
+    public func send(
+        _ method: HTTPRequest.Method, _ path: String, contentType: String, bytes: [UInt8],
+        headers: HTTPFields = [:]
+    ) async throws -> APIResponse {
         var fields = headers
         if let token, fields[.authorization] == nil { fields[.authorization] = "Bearer \(token)" }
         fields[.contentType] = contentType
         fields[.contentLength] = String(bytes.count)
         if fields[.userAgent] == nil { fields[.userAgent] = "PorticoTestAPIClient/1.0" }
-        let response = try await app.send(method, path, host: host, headers: fields,
-                                          body: RequestBody(buffer: ByteBuffer(bytes: bytes)), peer: peer)
+        let response = try await app.send(
+            method, path, host: host, headers: fields,
+            body: RequestBody(buffer: ByteBuffer(bytes: bytes)), peer: peer)
         return try checked(method, path, response)
     }
 

@@ -39,7 +39,9 @@ public final class Browser: @unchecked Sendable {
     /// Submits a form as the browser would, with the CSRF token of the last page (unless the
     /// fields carry their own `csrf_token`).
     @discardableResult
-    public func post(_ path: String, _ fields: [String: String] = [:], headers: HTTPFields = [:], includeCSRF: Bool = true) async throws -> HTTPTestResponse {
+    public func post(
+        _ path: String, _ fields: [String: String] = [:], headers: HTTPFields = [:], includeCSRF: Bool = true
+    ) async throws -> HTTPTestResponse {
         var fields = fields
         if includeCSRF, fields["csrf_token"] == nil, let token = csrfToken { fields["csrf_token"] = token }
         var headers = headers
@@ -52,7 +54,9 @@ public final class Browser: @unchecked Sendable {
     /// Posts a body the test built (a multipart form), with the browser's cookies, `Origin` and
     /// `Sec-Fetch-Site`. The CSRF token is the caller's business: it lives inside the body.
     @discardableResult
-    public func post(_ path: String, contentType: String, body: RequestBody, contentLength: Int?, headers: HTTPFields = [:]) async throws -> HTTPTestResponse {
+    public func post(
+        _ path: String, contentType: String, body: RequestBody, contentLength: Int?, headers: HTTPFields = [:]
+    ) async throws -> HTTPTestResponse {
         var headers = headers
         if headers[.origin] == nil { headers[.origin] = origin }
         if headers[.secFetchSiteName] == nil { headers[.secFetchSiteName] = "same-origin" }
@@ -146,15 +150,18 @@ public enum TestMailbox {
         let shared = try await TestCluster.database().appPool
         let pool = pool ?? shared
         return try await pool.withTenant(tenant) { tx in
-            try await tx.rows("""
+            try await tx.rows(
+                """
                 SELECT kind, recipient, subject, text_body, html_body, message_id, link_token FROM outbox
                  WHERE recipient = \(recipient.lowercased()) AND (\(kind)::text IS NULL OR kind = \(kind)) ORDER BY created_at, id
-                """).map {
+                """
+            ).map {
                 let token = try $0.decode("link_token", as: String?.self)
                 func complete(_ body: String) -> String { token.map { body.replacingOccurrences(of: Outbox.linkTokenPlaceholder, with: $0) } ?? body }
-                return Message(kind: try $0.decode("kind"), recipient: try $0.decode("recipient"), subject: try $0.decode("subject"),
-                               text: complete(try $0.decode("text_body")), html: try $0.decode("html_body", as: String?.self).map(complete),
-                               messageID: try $0.decode("message_id"))
+                return Message(
+                    kind: try $0.decode("kind"), recipient: try $0.decode("recipient"), subject: try $0.decode("subject"),
+                    text: complete(try $0.decode("text_body")), html: try $0.decode("html_body", as: String?.self).map(complete),
+                    messageID: try $0.decode("message_id"))
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Portico
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Puts rows into every table the migrations create, so that the down migrations are
 /// exercised against a database holding data: the demo tenants, plus the tables the demo

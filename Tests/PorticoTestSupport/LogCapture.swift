@@ -74,8 +74,10 @@ public final class LogCapture: Sendable {
         func log(event: LogEvent) {
             var merged = metadata
             if let specific = event.metadata { merged.merge(specific) { $1 } }
-            capture.append(Record(level: event.level, message: event.message.description,
-                                  metadata: merged.mapValues { "\($0)" }))
+            capture.append(
+                Record(
+                    level: event.level, message: event.message.description,
+                    metadata: merged.mapValues { "\($0)" }))
         }
     }
 }

@@ -62,8 +62,12 @@ public struct OpenAPIContract: Sendable {
         }
         let where_ = "\(method) \(template) → \(response.status.code)"
         let responses = operation["responses"]
-        guard var documented = responses?[String(response.status.code)] ?? responses?["\(response.status.code / 100)XX"] ?? responses?["default"] else {
-            throw APIContractViolation(description: "\(where_): status not documented (documented: \(responses?.object?.keys.sorted().joined(separator: ", ") ?? "none")); body: \(response.body.prefix(300))")
+        guard var documented = responses?[String(response.status.code)] ?? responses?["\(response.status.code / 100)XX"] ?? responses?["default"]
+        else {
+            throw APIContractViolation(
+                description:
+                    "\(where_): status not documented (documented: \(responses?.object?.keys.sorted().joined(separator: ", ") ?? "none")); body: \(response.body.prefix(300))"
+            )
         }
         if let reference = documented["$ref"]?.string {
             guard let target = validator.resolve(reference) else { throw APIContractViolation(description: "\(where_): unresolvable \(reference)") }
@@ -82,7 +86,9 @@ public struct OpenAPIContract: Sendable {
             guard let json = response.json else { throw APIContractViolation(description: "\(where_): the body is not JSON") }
             let problems = validator.problems(json, against: schema)
             if !problems.isEmpty {
-                throw APIContractViolation(description: "\(where_): body does not match the document:\n  " + problems.prefix(10).joined(separator: "\n  ") + "\nbody: \(response.body.prefix(500))")
+                throw APIContractViolation(
+                    description: "\(where_): body does not match the document:\n  " + problems.prefix(10).joined(separator: "\n  ")
+                        + "\nbody: \(response.body.prefix(500))")
             }
         } else {
             let type = response.header("Content-Type")?.split(separator: ";").first.map(String.init) ?? ""

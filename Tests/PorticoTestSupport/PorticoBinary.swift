@@ -22,7 +22,9 @@ public enum PorticoBinary {
 
     /// Runs `portico` with exactly `environment` (plus PATH and HOME) and returns its exit
     /// code and what it wrote to standard output and standard error.
-    public static func run(_ arguments: [String], environment: [String: String], timeout: Duration = .seconds(60)) async throws -> (exitCode: Int32, output: String) {
+    public static func run(
+        _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(60)
+    ) async throws -> (exitCode: Int32, output: String) {
         var full = environment
         full["PATH"] = full["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         full["HOME"] = full["HOME"] ?? NSTemporaryDirectory()

@@ -52,8 +52,10 @@ extension Browser {
     /// Submits a `multipart/form-data` form as a browser would: text fields (the last page's
     /// CSRF token unless given) and one file.
     @discardableResult
-    public func upload(_ path: String, fields: [String: String] = [:], fileField: String = "file", fileName: String,
-                       contentType: String = "text/csv", file: [UInt8], includeCSRF: Bool = true) async throws -> HTTPTestResponse {
+    public func upload(
+        _ path: String, fields: [String: String] = [:], fileField: String = "file", fileName: String,
+        contentType: String = "text/csv", file: [UInt8], includeCSRF: Bool = true
+    ) async throws -> HTTPTestResponse {
         var fields = fields
         if includeCSRF, fields["csrf_token"] == nil, let token = csrfToken { fields["csrf_token"] = token }
         let boundary = "----PorticoTestBoundary\(UUID().uuidString.replacingOccurrences(of: "-", with: ""))"
@@ -61,7 +63,9 @@ extension Browser {
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
             body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
         }
-        body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        body += Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(fileField)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                .utf8)
         body += file
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         var headers: HTTPFields = [:]

@@ -29,7 +29,8 @@ public final class SMTPTestServer: Sendable {
             .appendingPathComponent("portico-smtp-\(UUID().uuidString.prefix(8).lowercased())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let readyFile = directory.appendingPathComponent("ready.json")
-        let arguments = [python, script.path, "--directory", directory.path, "--ready-file", readyFile.path]
+        let arguments =
+            [python, script.path, "--directory", directory.path, "--ready-file", readyFile.path]
             + options.arguments
         let process = try TestProcess(arguments, outputFile: directory.appendingPathComponent("server.log"))
 
@@ -41,8 +42,9 @@ public final class SMTPTestServer: Sendable {
                 )
             }
             if let data = try? Data(contentsOf: readyFile),
-               let ready = try? JSONDecoder().decode(Ready.self, from: data),
-               canConnect(port: ready.port) {
+                let ready = try? JSONDecoder().decode(Ready.self, from: data),
+                canConnect(port: ready.port)
+            {
                 return SMTPTestServer(port: ready.port, options: options, directory: directory, process: process)
             }
             guard ContinuousClock.now < deadline else {

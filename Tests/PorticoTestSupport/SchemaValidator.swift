@@ -99,8 +99,10 @@ public struct SchemaValidator: Sendable {
         }
     }
 
-    private func checkObject(_ object: [String: JSONValue], _ keywords: [String: JSONValue], _ path: String,
-                             _ problems: inout [String], depth: Int) {
+    private func checkObject(
+        _ object: [String: JSONValue], _ keywords: [String: JSONValue], _ path: String,
+        _ problems: inout [String], depth: Int
+    ) {
         let properties = keywords["properties"]?.object ?? [:]
         for name in keywords["required"]?.array?.compactMap(\.string) ?? [] where object[name] == nil {
             problems.append("\(path): missing required property `\(name)`")
@@ -124,7 +126,8 @@ public struct SchemaValidator: Sendable {
         if let maximum = keywords["maxLength"]?.int, text.count > maximum { problems.append("\(path): longer than \(maximum)") }
         if let pattern = keywords["pattern"]?.string {
             if let regex = try? NSRegularExpression(pattern: pattern),
-               regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
+                regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+            {
                 problems.append("\(path): \"\(text)\" does not match \(pattern)")
             }
         }

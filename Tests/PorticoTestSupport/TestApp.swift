@@ -7,8 +7,8 @@ import Mailer
 import NIOCore
 import NIOEmbedded
 import Portico
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// A response as a test sees it.
 public struct HTTPTestResponse: Sendable {
@@ -42,10 +42,12 @@ public final class TestApp: Sendable {
     }
 
     /// Dependencies against the test database with their own pool and listener.
-    public static func dependencies(configuration: AppConfiguration = TestApp.configuration(), databaseURL: String? = nil,
-                                    mailTransport: (any MailTransport)? = nil,
-                                    dnsResolver: (any DNSResolver)? = nil, logger: Logger? = nil,
-                                    catalogs: MessageCatalogs? = nil) async throws -> AppDependencies {
+    public static func dependencies(
+        configuration: AppConfiguration = TestApp.configuration(), databaseURL: String? = nil,
+        mailTransport: (any MailTransport)? = nil,
+        dnsResolver: (any DNSResolver)? = nil, logger: Logger? = nil,
+        catalogs: MessageCatalogs? = nil
+    ) async throws -> AppDependencies {
         let database = try await TestCluster.database()
         let url = databaseURL ?? database.appURL
         let logger = logger ?? TestLogging.logger("app")
@@ -56,7 +58,8 @@ public final class TestApp: Sendable {
         // Every page and email a test renders must be readable without reflection.
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, catalogs: catalogs, auditsViews: true), hasher: TestApp.hasher, logger: logger,
+            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, catalogs: catalogs, auditsViews: true),
+            hasher: TestApp.hasher, logger: logger,
             mailTransport: mailTransport, dnsResolver: dnsResolver ?? UnreachableDNSResolver()
         )
     }
@@ -79,8 +82,9 @@ public final class TestApp: Sendable {
         _ body: (TestApp) async throws -> T
     ) async throws -> T {
         try await ConnectionBudget.applications.withSlot {
-            try await run(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport, dnsResolver: dnsResolver,
-                          logger: logger, catalogs: catalogs, body)
+            try await run(
+                configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport, dnsResolver: dnsResolver,
+                logger: logger, catalogs: catalogs, body)
         }
     }
 
@@ -88,8 +92,9 @@ public final class TestApp: Sendable {
         configuration: AppConfiguration, databaseURL: String?, mailTransport: (any MailTransport)?, dnsResolver: (any DNSResolver)?,
         logger: Logger?, catalogs: MessageCatalogs?, _ body: (TestApp) async throws -> T
     ) async throws -> T {
-        let dependencies = try await dependencies(configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport,
-                                                  dnsResolver: dnsResolver, logger: logger, catalogs: catalogs)
+        let dependencies = try await dependencies(
+            configuration: configuration, databaseURL: databaseURL, mailTransport: mailTransport,
+            dnsResolver: dnsResolver, logger: logger, catalogs: catalogs)
         let app = try await TestApp(dependencies: dependencies)
         let events = dependencies.listener.subscribe()
         dependencies.listener.start()
@@ -149,9 +154,10 @@ public final class TestApp: Sendable {
         )
         let channel = NIOAsyncTestingChannel()
         channel.remoteAddress = try SocketAddress(ipAddress: peer, port: 51_000)
-        let context = AppRequestContext(source: ApplicationRequestContextSource(
-            channel: channel, logger: logger.with(metadataKey: "hb.request.id", value: .string(UUID().uuidString.prefix(8).lowercased()))
-        ))
+        let context = AppRequestContext(
+            source: ApplicationRequestContextSource(
+                channel: channel, logger: logger.with(metadataKey: "hb.request.id", value: .string(UUID().uuidString.prefix(8).lowercased()))
+            ))
         let response: Response
         do {
             response = try await responder.respond(to: request, context: context)
@@ -219,13 +225,17 @@ public final class StreamCollector: ResponseBodyWriter, @unchecked Sendable {
 extension TestApp {
     /// Sends a request and streams its response body into `collector` until it ends or the
     /// task is cancelled.
-    public func stream(_ method: HTTPRequest.Method, _ path: String, host: String, headers: HTTPFields = [:], into collector: StreamCollector) async throws -> HTTPResponse.Status {
-        let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: headers),
-                              body: RequestBody(buffer: ByteBuffer()))
+    public func stream(
+        _ method: HTTPRequest.Method, _ path: String, host: String, headers: HTTPFields = [:], into collector: StreamCollector
+    ) async throws -> HTTPResponse.Status {
+        let request = Request(
+            head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: headers),
+            body: RequestBody(buffer: ByteBuffer()))
         let channel = NIOAsyncTestingChannel()
         channel.remoteAddress = try SocketAddress(ipAddress: "203.0.113.77", port: 51_000)
-        let context = AppRequestContext(source: ApplicationRequestContextSource(
-            channel: channel, logger: logger.with(metadataKey: "hb.request.id", value: .string("stream"))))
+        let context = AppRequestContext(
+            source: ApplicationRequestContextSource(
+                channel: channel, logger: logger.with(metadataKey: "hb.request.id", value: .string("stream"))))
         let response = try await responder.respond(to: request, context: context)
         try await response.body.write(collector)
         return response.status

@@ -18,15 +18,17 @@ public struct TestCertificates: Sendable {
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
-        try await openssl(["req", "-x509"] + curve + [
-            "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2",
-            "-subj", "/CN=Portico Test CA \(UUID().uuidString.prefix(8))",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ])
-        try await openssl(["req"] + curve + [
-            "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost",
-        ])
+        try await openssl(
+            ["req", "-x509"] + curve + [
+                "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2",
+                "-subj", "/CN=Portico Test CA \(UUID().uuidString.prefix(8))",
+                "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            ])
+        try await openssl(
+            ["req"] + curve + [
+                "-keyout", path("server.key"), "-out", path("server.csr"), "-subj", "/CN=localhost",
+            ])
         try """
         basicConstraints = CA:FALSE
         keyUsage = critical, digitalSignature, keyEncipherment

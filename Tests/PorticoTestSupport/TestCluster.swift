@@ -30,7 +30,8 @@ public enum TestCluster {
         try await Migrator(directory: try ResourceLocator.directory(named: "Migrations"), logger: logger)
             .up(pool: owner, appRole: handle.credentials.appUser)
         await owner.close()
-        let appPool = ConnectionPool(configuration: PoolConfiguration(conninfo: handle.appURL, maxConnections: 20, acquireTimeout: .seconds(60)), logger: logger)
+        let appPool = ConnectionPool(
+            configuration: PoolConfiguration(conninfo: handle.appURL, maxConnections: 20, acquireTimeout: .seconds(60)), logger: logger)
         return Database(handle: handle, appPool: appPool)
     }
 
@@ -51,14 +52,18 @@ public enum TestCluster {
             let owner = handle.credentials.ownerUser
             try await admin.withConnection { connection in
                 // Scratch databases of earlier runs go too.
-                let leftovers = try await connection.rows("""
+                let leftovers = try await connection.rows(
+                    """
                     SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', datname) AS statement FROM pg_database
                      WHERE NOT datistemplate AND datname NOT IN ('postgres')
-                    """).map { try $0.decode("statement", as: String.self) }
+                    """
+                ).map { try $0.decode("statement", as: String.self) }
                 for statement in leftovers { try await connection.run(script: statement) }
                 let drop = try await connection.scalar("SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', \(name)::text)", as: String.self)!
                 try await connection.run(script: drop)
-                let create = try await connection.scalar("SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L', \(name)::text, \(owner)::text, 'UTF8')", as: String.self)!
+                let create = try await connection.scalar(
+                    "SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L', \(name)::text, \(owner)::text, 'UTF8')",
+                    as: String.self)!
                 try await connection.run(script: create)
             }
         } catch {
@@ -83,14 +88,17 @@ public enum TestCluster {
         return scratch
     }
 
-    public static func scratchDatabase(prefix: String = "scratch") async throws -> (ownerURL: String, appURL: String, drop: @Sendable () async -> Void) {
+    public static func scratchDatabase(
+        prefix: String = "scratch"
+    ) async throws -> (ownerURL: String, appURL: String, drop: @Sendable () async -> Void) {
         let shared = try await database()
         let handle = shared.handle
         let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
         let owner = handle.credentials.ownerUser
         let admin = ConnectionPool(configuration: PoolConfiguration(conninfo: handle.adminURL(), maxConnections: 1))
         try await admin.withConnection { connection in
-            let create = try await connection.scalar("SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L', \(name)::text, \(owner)::text, 'UTF8')", as: String.self)!
+            let create = try await connection.scalar(
+                "SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L', \(name)::text, \(owner)::text, 'UTF8')", as: String.self)!
             try await connection.run(script: create)
         }
         await admin.close()

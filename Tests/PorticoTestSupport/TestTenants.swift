@@ -1,7 +1,7 @@
 import Foundation
 import Portico
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// A tenant made for one test, so tests can run in parallel on one database.
 public struct TestTenant: Sendable {
@@ -20,7 +20,8 @@ public struct TestTenant: Sendable {
         let slug = "t-" + UUID().uuidString.prefix(12).lowercased()
         let displayName = name ?? "Tenant \(slug)"
         let id = try await pool.withTransaction { transaction in
-            let id = try await transaction.first("INSERT INTO tenants (slug, name, time_zone) VALUES (\(slug), \(displayName), \(timeZone)) RETURNING id")!
+            let id = try await transaction.first(
+                "INSERT INTO tenants (slug, name, time_zone) VALUES (\(slug), \(displayName), \(timeZone)) RETURNING id")!
                 .decode("id", as: TenantID.self)
             try await transaction.execute("SELECT set_config('app.tenant_id', \(id), true)")
             try await transaction.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(id), \(displayName))")
@@ -36,14 +37,18 @@ public struct TestTenant: Sendable {
     }
 
     /// An organization with one owner customer.
-    public func subscriber(name: String = "Pat Subscriber", email: String? = nil, passwordHash: String? = nil) async throws -> (Organization, Customer) {
+    public func subscriber(
+        name: String = "Pat Subscriber", email: String? = nil, passwordHash: String? = nil
+    ) async throws -> (Organization, Customer) {
         try await transaction { tx in
-            let organization = try await Repositories.postgres.organizations.create(NewOrganization(name: "\(name) household", serviceAddress: "1 Test Lane"), in: tx)
-            let customer = try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: organization.id, role: .owner, name: name,
-                email: email ?? "\(UUID().uuidString.prefix(8).lowercased())@example.net", phone: "+1 555 01\(Int.random(in: 10...99))",
-                passwordHash: passwordHash, status: .active, emailVerified: true
-            ), in: tx)
+            let organization = try await Repositories.postgres.organizations.create(
+                NewOrganization(name: "\(name) household", serviceAddress: "1 Test Lane"), in: tx)
+            let customer = try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .owner, name: name,
+                    email: email ?? "\(UUID().uuidString.prefix(8).lowercased())@example.net", phone: "+1 555 01\(Int.random(in: 10...99))",
+                    passwordHash: passwordHash, status: .active, emailVerified: true
+                ), in: tx)
             return (organization, customer)
         }
     }
@@ -67,8 +72,9 @@ extension TestTenant {
     public func staff(role: StaffRole, email: String? = nil, name: String = "Test Staff") async throws -> StaffUser {
         let hash = try await TestPasswords.hash()
         return try await transaction { tx in
-            try await Repositories.postgres.staff.create(email: email ?? "\(role.rawValue)-\(UUID().uuidString.prefix(6).lowercased())@staff.example",
-                                                         name: name, role: role, status: .active, passwordHash: hash, in: tx)
+            try await Repositories.postgres.staff.create(
+                email: email ?? "\(role.rawValue)-\(UUID().uuidString.prefix(6).lowercased())@staff.example",
+                name: name, role: role, status: .active, passwordHash: hash, in: tx)
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoTestSupport
+import Postgres
 import Testing
 
 @Suite("SQLSTATE mapping and transactions")
@@ -12,14 +12,16 @@ struct ErrorsAndTransactionsTests {
         let schema = "t_\(UUID().uuidString.prefix(8).lowercased())"
         do {
             try await owner.withConnection { connection in
-                try await connection.run(script: """
-                    CREATE SCHEMA \(schema);
-                    SET search_path = \(schema);
-                    CREATE TABLE parents (id int PRIMARY KEY);
-                    CREATE TABLE items (id int PRIMARY KEY, parent_id int REFERENCES parents (id), qty int CHECK (qty >= 0), email text UNIQUE);
-                    """)
+                try await connection.run(
+                    script: """
+                        CREATE SCHEMA \(schema);
+                        SET search_path = \(schema);
+                        CREATE TABLE parents (id int PRIMARY KEY);
+                        CREATE TABLE items (id int PRIMARY KEY, parent_id int REFERENCES parents (id), qty int CHECK (qty >= 0), email text UNIQUE);
+                        """)
             }
-            let scoped = ConnectionPool(configuration: PoolConfiguration(conninfo: database.ownerURL + "&options=-csearch_path%3D\(schema)", maxConnections: 2))
+            let scoped = ConnectionPool(
+                configuration: PoolConfiguration(conninfo: database.ownerURL + "&options=-csearch_path%3D\(schema)", maxConnections: 2))
             do {
                 try await body(scoped)
             } catch {

@@ -1,7 +1,7 @@
 import Foundation
-import Postgres
 import Portico
 import PorticoTestSupport
+import Postgres
 import Testing
 
 @Suite("Migrations")
@@ -26,16 +26,21 @@ struct MigratorTests {
         try await DemoSeedForMigrations.fill(ownerPool: owner)
         let emptyTables = try await owner.withConnection { connection in
             var empty: [String] = []
-            let tables = try await connection.rows("""
+            let tables = try await connection.rows(
+                """
                 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                  WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'schema_migrations'
-                """).map { try $0.decode("relname", as: String.self) }
+                """
+            ).map { try $0.decode("relname", as: String.self) }
             // Tenant tables hide rows without app.tenant_id: count as the acme tenant where needed.
             let acme = try await connection.scalar("SELECT id FROM tenants WHERE slug = 'acme'", as: UUID.self)!
             try await connection.execute("SELECT set_config('app.tenant_id', \(acme), false)")
             for table in tables {
                 // Table names cannot be bound; query_to_xml runs the count with the name quoted by format(%I).
-                let present = try await connection.scalar("SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', \(table)::text), false, true, '')))[1]::text::int", as: Int.self) ?? 0
+                let present =
+                    try await connection.scalar(
+                        "SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I', \(table)::text), false, true, '')))[1]::text::int",
+                        as: Int.self) ?? 0
                 if present == 0 { empty.append(table) }
             }
             connection.markSessionChanged()
@@ -45,10 +50,12 @@ struct MigratorTests {
 
         let reverted = try await migrator.down(pool: owner, appRole: appRole, count: 1_000)
         #expect(reverted.count == migrator.migrations.count)
-        let leftovers = try await owner.query("""
+        let leftovers = try await owner.query(
+            """
             SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'S', 'v', 'm') AND c.relname <> 'schema_migrations'
-            """).rows.first?.decode("n", as: Int.self)
+            """
+        ).rows.first?.decode("n", as: Int.self)
         #expect(leftovers == 0)
 
         let again = try await migrator.up(pool: owner, appRole: appRole)
@@ -62,7 +69,7 @@ struct MigratorTests {
         let scratch = try await TestCluster.scratchDatabase(prefix: "checksum")
         let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: scratch.ownerURL, maxConnections: 1))
         let original = Migrator(migrations: [
-            Migration(version: 1, name: "first", up: "CREATE TABLE first_table (id int)", down: "DROP TABLE first_table"),
+            Migration(version: 1, name: "first", up: "CREATE TABLE first_table (id int)", down: "DROP TABLE first_table")
         ])
         try await original.up(pool: owner, appRole: "portico_app")
         let edited = Migrator(migrations: [
@@ -85,7 +92,7 @@ struct MigratorTests {
         let scratch = try await TestCluster.scratchDatabase(prefix: "failing")
         let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: scratch.ownerURL, maxConnections: 1))
         let migrator = Migrator(migrations: [
-            Migration(version: 1, name: "broken", up: "CREATE TABLE half_done (id int); SELECT 1/0;", down: "DROP TABLE half_done"),
+            Migration(version: 1, name: "broken", up: "CREATE TABLE half_done (id int); SELECT 1/0;", down: "DROP TABLE half_done")
         ])
         let error = await #expect(throws: MigrationError.self) { try await migrator.up(pool: owner, appRole: "portico_app") }
         #expect(error?.description.contains("0001_broken.up.sql failed") == true)

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoTestSupport
+import Postgres
 import Testing
 
 @Suite("LISTEN/NOTIFY")

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoTestSupport
+import Postgres
 import Testing
 
 @Suite("Parameter binding and decoding")
@@ -11,11 +11,14 @@ struct ParameterBindingTests {
         let id = UUID()
         let moment = Date(timeIntervalSince1970: 1_700_000_000.123456)
         let bytes = Data([0, 1, 2, 0xfe, 0xff, 0x5c, 0x78])
-        let row = try #require(try await pool.query("""
-            SELECT \(String("héllo wörld ✓ 日本"))::text AS text, \(Int(-42))::bigint AS int, \(Int64.max)::bigint AS int64,
-                   \(true)::boolean AS yes, \(false)::boolean AS no, \(3.25)::float8 AS double, \(id)::uuid AS id,
-                   \(moment)::timestamptz AS moment, \(bytes)::bytea AS bytes, \(["a", "b,c", "d\"e"])::text[] AS list
-            """).rows.first)
+        let row = try #require(
+            try await pool.query(
+                """
+                SELECT \(String("héllo wörld ✓ 日本"))::text AS text, \(Int(-42))::bigint AS int, \(Int64.max)::bigint AS int64,
+                       \(true)::boolean AS yes, \(false)::boolean AS no, \(3.25)::float8 AS double, \(id)::uuid AS id,
+                       \(moment)::timestamptz AS moment, \(bytes)::bytea AS bytes, \(["a", "b,c", "d\"e"])::text[] AS list
+                """
+            ).rows.first)
         #expect(try row.decode("text") == "héllo wörld ✓ 日本")
         #expect(try row.decode("int") == -42)
         #expect(try row.decode("int64") == Int64.max)
@@ -88,10 +91,13 @@ struct ParameterBindingTests {
         }
         struct Payload: Decodable, Equatable { let a: Int }
         let pool = try await TestCluster.database().appPool
-        let row = try #require(try await pool.query("""
-            SELECT gen_random_uuid() AS some_id, now() AS created_at, NULL::text AS label,
-                   ARRAY['x','y'] AS tags, '{"a": 7}'::jsonb AS payload
-            """).rows.first)
+        let row = try #require(
+            try await pool.query(
+                """
+                SELECT gen_random_uuid() AS some_id, now() AS created_at, NULL::text AS label,
+                       ARRAY['x','y'] AS tags, '{"a": 7}'::jsonb AS payload
+                """
+            ).rows.first)
         let sample = try row.decode(Sample.self)
         #expect(sample.label == nil)
         #expect(sample.tags == ["x", "y"])

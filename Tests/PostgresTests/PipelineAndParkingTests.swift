@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoTestSupport
+import Postgres
 import Testing
 
 /// Pipelines (several statements, one round trip), a request's parked transaction shared by
@@ -30,7 +30,9 @@ struct PipelineAndParkingTests {
         try await scratch.withScratchTable { pool in
             let error = await #expect(throws: PostgresError.self) {
                 try await pool.withTransaction { tx in
-                    _ = try await tx.pipeline(["INSERT INTO parents (id) VALUES (1)", "INSERT INTO parents (id) VALUES (1)", "INSERT INTO parents (id) VALUES (2)"])
+                    _ = try await tx.pipeline([
+                        "INSERT INTO parents (id) VALUES (1)", "INSERT INTO parents (id) VALUES (1)", "INSERT INTO parents (id) VALUES (2)",
+                    ])
                 }
             }
             #expect(error?.sqlState == .uniqueViolation)

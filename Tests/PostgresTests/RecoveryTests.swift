@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoTestSupport
+import Postgres
 import Testing
 
 /// Uses a cluster of its own: restarting the shared one would disturb every other test.

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoTestSupport
+import Postgres
 import Testing
 
 /// Rows decode into structs by property name: `createdAt` reads `created_at`. The mapping is
@@ -21,10 +21,13 @@ struct RowDecodingTests {
     func decodesByPropertyName() async throws {
         let pool = try await TestCluster.database().appPool
 
-        let row = try #require(try await pool.query("""
-            SELECT 7 AS id, 'today' AS created_at, 'Unit 4' AS line2_address, 'c-1' AS customer_i_d,
-                   NULL::text AS due_on, '{"a": 1}'::jsonb AS tags
-            """).rows.first)
+        let row = try #require(
+            try await pool.query(
+                """
+                SELECT 7 AS id, 'today' AS created_at, 'Unit 4' AS line2_address, 'c-1' AS customer_i_d,
+                       NULL::text AS due_on, '{"a": 1}'::jsonb AS tags
+                """
+            ).rows.first)
         let order = try row.decode(Order.self)
 
         #expect(order == Order(id: 7, createdAt: "today", line2Address: "Unit 4", customerID: "c-1", dueOn: nil, note: nil, tags: ["a": 1]))

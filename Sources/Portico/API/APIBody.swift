@@ -39,13 +39,16 @@ public enum APIBody {
     }
 
     /// Checks type, size, shape and keys; returns the bytes to decode.
-    static func jsonObjectData(from request: Request, limit: Int, allowedFields: Set<String>,
-                               nestedFields: [String: Set<String>] = [:]) async throws -> Data {
+    static func jsonObjectData(
+        from request: Request, limit: Int, allowedFields: Set<String>,
+        nestedFields: [String: Set<String>] = [:]
+    ) async throws -> Data {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard mediaType == "application/json" else {
-            throw AppError(.unsupportedMediaType, code: "unsupported_media_type",
-                           "Send the body as JSON with the header Content-Type: application/json.")
+            throw AppError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                "Send the body as JSON with the header Content-Type: application/json.")
         }
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
             throw tooLarge(limit)
@@ -98,8 +101,9 @@ public enum APIBody {
         for key in named {
             fields[key] = "This field is not recognised here. Accepted fields: \(accepted)."
         }
-        throw AppError(.badRequest, code: "unknown_fields",
-                       "The body has fields this endpoint does not accept: \(named.joined(separator: ", ")).", fields: fields)
+        throw AppError(
+            .badRequest, code: "unknown_fields",
+            "The body has fields this endpoint does not accept: \(named.joined(separator: ", ")).", fields: fields)
     }
 
     static func firstFieldWithNUL(_ value: Any, path: String) -> String? {
@@ -161,7 +165,8 @@ public enum APIBody {
         case is Date.Type: "an RFC 3339 timestamp"
         case is UUID.Type: "a UUID"
         default:
-            String(describing: type).hasPrefix("Array") ? "an array" : (String(describing: type).hasPrefix("Dictionary") ? "an object" : "a value of another type")
+            String(describing: type).hasPrefix("Array")
+                ? "an array" : (String(describing: type).hasPrefix("Dictionary") ? "an object" : "a value of another type")
         }
     }
 

@@ -17,7 +17,10 @@ enum APICursor {
         return decoded.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    static let invalid = AppError.validation(["cursor": "This cursor was not handed out by this list. Pass back the next_cursor of the previous page unchanged, or leave it out to start again."])
+    static let invalid = AppError.validation([
+        "cursor":
+            "This cursor was not handed out by this list. Pass back the next_cursor of the previous page unchanged, or leave it out to start again."
+    ])
 
     /// Reads one page through `load` (which gets the decoded sort key) and maps its items.
     static func page<Item: Sendable, Resource: Encodable & Sendable>(

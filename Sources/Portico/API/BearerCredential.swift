@@ -17,10 +17,13 @@ enum BearerCredential {
 /// 401s of the API. One message for unknown, expired, revoked and other-tenant credentials,
 /// so a probe learns nothing about which it was.
 enum APIAuthError {
-    static let missing = AppError(.unauthorized, code: "missing_credentials",
-                                  "Send a credential in the Authorization header: `Authorization: Bearer <token>`.")
-    static let malformed = AppError(.unauthorized, code: "malformed_credentials",
-                                    "The Authorization header must have the form `Bearer <token>`.")
-    static let invalidToken = AppError(.unauthorized, code: "invalid_token",
-                                       "The access token is unknown, expired or revoked. Refresh it, or sign in again.")
+    static let missing = AppError(
+        .unauthorized, code: "missing_credentials",
+        "Send a credential in the Authorization header: `Authorization: Bearer <token>`.")
+    static let malformed = AppError(
+        .unauthorized, code: "malformed_credentials",
+        "The Authorization header must have the form `Bearer <token>`.")
+    static let invalidToken = AppError(
+        .unauthorized, code: "invalid_token",
+        "The access token is unknown, expired or revoked. Refresh it, or sign in again.")
 }

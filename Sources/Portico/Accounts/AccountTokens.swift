@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Single-use, expiring tokens bound to a tenant, an email and a kind. The raw token only
 /// travels in the link; the database keeps its SHA-256. Consuming is one atomic UPDATE, so a
@@ -47,7 +47,8 @@ public enum AccountTokens {
         createdBy: UUID? = nil, lifetime: Duration, in transaction: TenantTransaction
     ) async throws {
         let seconds = Int(lifetime.components.seconds)
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             INSERT INTO account_tokens (tenant_id, token_hash, kind, email, customer_id, staff_id, organization_id, created_by_staff_id, expires_at)
             VALUES (\(transaction.tenant), \(hash(token)), \(kind), \(email.lowercased()), \(customerID), \(staffID), \(organizationID),
                     \(createdBy), now() + make_interval(secs => \(seconds)))
@@ -58,7 +59,8 @@ public enum AccountTokens {
     /// Every failure looks the same to the caller: nil.
     public static func consume(_ token: String, kind: Kind, holder: Holder? = nil, in transaction: TenantTransaction) async throws -> Consumed? {
         guard !token.isEmpty, token.count <= 200 else { return nil }
-        return try await transaction.first("""
+        return try await transaction.first(
+            """
             UPDATE account_tokens SET consumed_at = now()
              WHERE token_hash = \(hash(token)) AND kind = \(kind) AND consumed_at IS NULL AND expires_at > now()
                AND (\(holder?.isStaff)::boolean IS NULL OR (staff_id IS NOT NULL) = \(holder?.isStaff))
@@ -69,7 +71,8 @@ public enum AccountTokens {
     /// Looks a token up without consuming it (to show the form that will consume it).
     public static func peek(_ token: String, kind: Kind, holder: Holder? = nil, in transaction: TenantTransaction) async throws -> Consumed? {
         guard !token.isEmpty, token.count <= 200 else { return nil }
-        return try await transaction.first("""
+        return try await transaction.first(
+            """
             SELECT email, customer_id, staff_id, organization_id FROM account_tokens
              WHERE token_hash = \(hash(token)) AND kind = \(kind) AND consumed_at IS NULL AND expires_at > now()
                AND (\(holder?.isStaff)::boolean IS NULL OR (staff_id IS NOT NULL) = \(holder?.isStaff))
@@ -81,10 +84,13 @@ public enum AccountTokens {
     public enum LinkState: Sendable, Equatable { case valid, replaced, used, expired, unknown }
 
     public static func state(_ token: String, kind: Kind, in transaction: TenantTransaction) async throws -> LinkState {
-        guard !token.isEmpty, token.count <= 200, let row = try await transaction.first("""
-            SELECT consumed_at IS NOT NULL AS consumed, revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired
-              FROM account_tokens WHERE token_hash = \(hash(token)) AND kind = \(kind)
-            """) else { return .unknown }
+        guard !token.isEmpty, token.count <= 200,
+            let row = try await transaction.first(
+                """
+                SELECT consumed_at IS NOT NULL AS consumed, revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired
+                  FROM account_tokens WHERE token_hash = \(hash(token)) AND kind = \(kind)
+                """)
+        else { return .unknown }
         if try row.decode("revoked", as: Bool.self) { return .replaced }
         if try row.decode("consumed", as: Bool.self) { return .used }
         return try row.decode("expired", as: Bool.self) ? .expired : .valid
@@ -93,7 +99,8 @@ public enum AccountTokens {
     /// Withdraws every open token of a kind for a principal (a newer one replaces them): used
     /// up, and marked revoked so its link can say it was replaced.
     public static func revoke(kind: Kind, customerID: UUID? = nil, staffID: UUID? = nil, in transaction: TenantTransaction) async throws {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE account_tokens SET consumed_at = now(), revoked_at = now()
              WHERE kind = \(kind) AND consumed_at IS NULL
                AND ((\(customerID)::uuid IS NOT NULL AND customer_id = \(customerID)) OR (\(staffID)::uuid IS NOT NULL AND staff_id = \(staffID)))

@@ -22,8 +22,10 @@ public protocol CustomerRepository: Sendable {
     /// Customers changed at or after `since`, in (updated_at, id) order, after `cursor`.
     func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Customer, SyncCursor)]
     /// Sets what a billing system owns of a login (never its password or status).
-    func updateSynced(_ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
-                      in transaction: TenantTransaction) async throws -> Customer
+    func updateSynced(
+        _ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
+        in transaction: TenantTransaction
+    ) async throws -> Customer
 }
 
 public struct PostgresCustomerRepository: CustomerRepository {
@@ -31,7 +33,8 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func create(_ new: NewCustomer, in transaction: TenantTransaction) async throws -> Customer {
         do {
-            return try await transaction.first("""
+            return try await transaction.first(
+                """
                 INSERT INTO customers (tenant_id, organization_id, role, name, email, phone, phone_digits, password_hash, status,
                                        email_verified_at, external_id)
                 VALUES (\(transaction.tenant), \(new.organizationId), \(new.role), \(new.name), \(new.email.lowercased()), \(new.phone),
@@ -41,9 +44,12 @@ public struct PostgresCustomerRepository: CustomerRepository {
                 """)!.decode(Customer.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             if error.constraint == "customers_tenant_id_email_key" {
-                throw AppError(.conflict, code: "email_taken", "An account with this email address already exists.", fields: ["email": "Already registered"])
+                throw AppError(
+                    .conflict, code: "email_taken", "An account with this email address already exists.", fields: ["email": "Already registered"])
             }
-            throw AppError(.conflict, code: "external_id_taken", "Another customer already has this external id.", fields: ["external_id": "Another customer already has this external id."])
+            throw AppError(
+                .conflict, code: "external_id_taken", "Another customer already has this external id.",
+                fields: ["external_id": "Another customer already has this external id."])
         }
     }
 
@@ -62,26 +68,32 @@ public struct PostgresCustomerRepository: CustomerRepository {
     }
 
     public func members(of organization: UUID, in transaction: TenantTransaction) async throws -> [Customer] {
-        try await transaction.rows("""
+        try await transaction.rows(
+            """
             SELECT * FROM customers WHERE organization_id = \(organization) ORDER BY role = 'owner' DESC, lower(name)
-            """).map { try $0.decode(Customer.self) }
+            """
+        ).map { try $0.decode(Customer.self) }
     }
 
     public func credentials(forIdentifier identifier: String, in transaction: TenantTransaction) async throws -> [CustomerCredentials] {
         let trimmed = identifier.trimmingCharacters(in: .whitespaces)
         if trimmed.contains("@") {
-            return try await transaction.rows("""
+            return try await transaction.rows(
+                """
                 SELECT id, email, password_hash, status FROM customers WHERE email = \(trimmed.lowercased())
-                """).map { try $0.decode(CustomerCredentials.self) }
+                """
+            ).map { try $0.decode(CustomerCredentials.self) }
         }
         let digits = PhoneNumber.digits(trimmed)
         // An account number names an organization: any of its members may sign in with it.
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT c.id, c.email, c.password_hash, c.status
               FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
              WHERE o.account_number = \(trimmed) OR (\(digits) <> '' AND length(\(digits)) >= 6 AND c.phone_digits = \(digits))
              ORDER BY c.role = 'owner' DESC, c.created_at
-            """).map { try $0.decode(CustomerCredentials.self) }
+            """
+        ).map { try $0.decode(CustomerCredentials.self) }
     }
 
     public func credentials(id: UUID, in transaction: TenantTransaction) async throws -> CustomerCredentials? {
@@ -97,25 +109,29 @@ public struct PostgresCustomerRepository: CustomerRepository {
     }
 
     public func markEmailVerified(_ customer: UUID, email: String, in transaction: TenantTransaction) async throws -> Bool {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE customers SET email_verified_at = now(), status = CASE WHEN status = 'pending' THEN 'active' ELSE status END
              WHERE id = \(customer) AND email = \(email.lowercased())
             """) == 1
     }
 
     public func updateProfile(_ customer: UUID, name: String, phone: String, in transaction: TenantTransaction) async throws {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE customers SET name = \(name), phone = \(phone), phone_digits = \(PhoneNumber.digits(phone)) WHERE id = \(customer)
             """)
     }
 
     public func changeEmail(_ customer: UUID, to email: String, in transaction: TenantTransaction) async throws {
         do {
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 UPDATE customers SET email = \(email.lowercased()), email_verified_at = now() WHERE id = \(customer)
                 """)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            throw AppError(.conflict, code: "email_taken", "Another account already uses this email address.", fields: ["email": "Already registered"])
+            throw AppError(
+                .conflict, code: "email_taken", "Another account already uses this email address.", fields: ["email": "Already registered"])
         }
     }
 
@@ -127,21 +143,28 @@ public struct PostgresCustomerRepository: CustomerRepository {
         try await transaction.first("SELECT * FROM customers WHERE external_id = \(externalId)")?.decode(Customer.self)
     }
 
-    public func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Customer, SyncCursor)] {
-        try await transaction.rows("""
+    public func changed(
+        since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction
+    ) async throws -> [(Customer, SyncCursor)] {
+        try await transaction.rows(
+            """
             SELECT *, updated_at::text AS sync_key FROM customers WHERE \(SyncCursor.condition(since: since, after: cursor))
              ORDER BY updated_at, id LIMIT \(limit)
-            """).map { row in
+            """
+        ).map { row in
             let customer = try row.decode(Customer.self)
             return (customer, SyncCursor(updatedAt: try row.decode("sync_key", as: String.self), id: customer.id))
         }
     }
 
-    public func updateSynced(_ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
-                             in transaction: TenantTransaction) async throws -> Customer {
+    public func updateSynced(
+        _ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
+        in transaction: TenantTransaction
+    ) async throws -> Customer {
         do {
             // A changed address is no longer a verified one.
-            return try await transaction.first("""
+            return try await transaction.first(
+                """
                 UPDATE customers SET organization_id = \(organization), role = \(role), name = \(name), phone = \(phone),
                        phone_digits = \(PhoneNumber.digits(phone)),
                        email_verified_at = CASE WHEN email = \(email.lowercased()) THEN email_verified_at END,
@@ -149,8 +172,9 @@ public struct PostgresCustomerRepository: CustomerRepository {
                  WHERE id = \(customer) RETURNING *
                 """)!.decode(Customer.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            throw AppError(.conflict, code: "email_taken", "Another login already uses this email address.",
-                           fields: ["email": "Another login in this portal already uses this email address."])
+            throw AppError(
+                .conflict, code: "email_taken", "Another login already uses this email address.",
+                fields: ["email": "Another login in this portal already uses this email address."])
         }
     }
 }

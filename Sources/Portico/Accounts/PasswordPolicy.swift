@@ -15,7 +15,7 @@ public struct PasswordPolicy: Sendable {
     /// The shipped list of 30,000 common passwords (`Resources/common-passwords.txt`).
     public static let standard: PasswordPolicy = {
         guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt"),
-              let text = try? String(contentsOf: url, encoding: .utf8)
+            let text = try? String(contentsOf: url, encoding: .utf8)
         else {
             fatalError("Portico's resource bundle lacks common-passwords.txt; reinstall it next to the executable")
         }

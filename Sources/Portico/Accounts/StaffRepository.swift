@@ -2,7 +2,9 @@ import Foundation
 import Postgres
 
 public protocol StaffRepository: Sendable {
-    func create(email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction) async throws -> StaffUser
+    func create(
+        email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction
+    ) async throws -> StaffUser
     func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser?
     /// The staff members with these ids, in one query (lists name each row's technician).
     func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: StaffUser]
@@ -21,15 +23,20 @@ public protocol StaffRepository: Sendable {
 public struct PostgresStaffRepository: StaffRepository {
     public init() {}
 
-    public func create(email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction) async throws -> StaffUser {
+    public func create(
+        email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction
+    ) async throws -> StaffUser {
         do {
-            return try await transaction.first("""
+            return try await transaction.first(
+                """
                 INSERT INTO staff_users (tenant_id, email, name, role, status, password_hash)
                 VALUES (\(transaction.tenant), \(email.lowercased()), \(name), \(role), \(status), \(passwordHash))
                 RETURNING *
                 """)!.decode(StaffUser.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            throw AppError(.conflict, code: "email_taken", "A staff account with this email address already exists.", fields: ["email": "Already a staff member"])
+            throw AppError(
+                .conflict, code: "email_taken", "A staff account with this email address already exists.", fields: ["email": "Already a staff member"]
+            )
         }
     }
 
@@ -48,23 +55,28 @@ public struct PostgresStaffRepository: StaffRepository {
     }
 
     public func all(in transaction: TenantTransaction) async throws -> [StaffUser] {
-        try await transaction.rows("SELECT * FROM staff_users ORDER BY status = 'deactivated', lower(name), email").map { try $0.decode(StaffUser.self) }
+        try await transaction.rows("SELECT * FROM staff_users ORDER BY status = 'deactivated', lower(name), email").map {
+            try $0.decode(StaffUser.self)
+        }
     }
 
     public func credentials(email: String, in transaction: TenantTransaction) async throws -> StaffCredentials? {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             SELECT id, email, password_hash, status, role, totp_secret, totp_enabled_at FROM staff_users WHERE email = \(email.lowercased())
             """)?.decode(StaffCredentials.self)
     }
 
     public func credentials(id: UUID, in transaction: TenantTransaction) async throws -> StaffCredentials? {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             SELECT id, email, password_hash, status, role, totp_secret, totp_enabled_at FROM staff_users WHERE id = \(id)
             """)?.decode(StaffCredentials.self)
     }
 
     public func setPassword(_ hash: String, activate: Bool, for staff: UUID, in transaction: TenantTransaction) async throws {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE staff_users SET password_hash = \(hash),
                    status = CASE WHEN \(activate) AND status = 'invited' THEN 'active' ELSE status END
              WHERE id = \(staff)
@@ -84,7 +96,8 @@ public struct PostgresStaffRepository: StaffRepository {
     }
 
     public func setTOTP(secret: String?, enabled: Bool, for staff: UUID, in transaction: TenantTransaction) async throws {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE staff_users SET totp_secret = \(secret), totp_enabled_at = CASE WHEN \(enabled) THEN now() END,
                    totp_last_step = CASE WHEN \(enabled) THEN totp_last_step END
              WHERE id = \(staff)

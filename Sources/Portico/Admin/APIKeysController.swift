@@ -43,18 +43,23 @@ struct APIKeysController {
 
     static func scopeLabel(_ scopes: Set<APIKeyIdentity.Scope>) -> String { scopes.contains(.write) ? "Read and write" : "Read only" }
 
-    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let records = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
         var layout = context.layout(title: "API keys", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = records.map {
-            ListView.Row(id: $0.id.uuidString.lowercased(), name: $0.name, prefix: $0.keyPrefix + "…", scopes: Self.scopeLabel($0.scopes),
-                         created: DisplayDate.dateTime($0.createdAt), lastUsed: $0.lastUsedAt.map(DisplayDate.dateTime) ?? "Never",
-                         revoked: $0.revokedAt.map(DisplayDate.dateTime))
+            ListView.Row(
+                id: $0.id.uuidString.lowercased(), name: $0.name, prefix: $0.keyPrefix + "…", scopes: Self.scopeLabel($0.scopes),
+                created: DisplayDate.dateTime($0.createdAt), lastUsed: $0.lastUsedAt.map(DisplayDate.dateTime) ?? "Never",
+                revoked: $0.revokedAt.map(DisplayDate.dateTime))
         }
-        return try dependencies.renderer.render(.adminApiKeys, theme: context.tenant.theme, ListView(
-            layout: layout, form: FormView(form), rows: rows, created: created, readChecked: form.values["scope"] != "write"), status: status)
+        return try dependencies.renderer.render(
+            .adminApiKeys, theme: context.tenant.theme,
+            ListView(
+                layout: layout, form: FormView(form), rows: rows, created: created, readChecked: form.values["scope"] != "write"), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -67,15 +72,18 @@ struct APIKeysController {
             let (name, scopes) = try PostgresAPIKeyStore.validate(name: form.text("name"), scope: form.text("scope"))
             let created = try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let created = try await keys.create(name: name, scopes: scopes, createdBy: context.staff.id, in: tx)
-                try await dependencies.repositories.audit.record(.init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.created",
-                    targetKind: "api_key", targetId: created.record.id.uuidString.lowercased(), ip: context.clientIP,
-                    userAgent: request.headers[.userAgent] ?? "",
-                    details: ["name": name, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]), in: tx)
+                try await dependencies.repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.created",
+                        targetKind: "api_key", targetId: created.record.id.uuidString.lowercased(), ip: context.clientIP,
+                        userAgent: request.headers[.userAgent] ?? "",
+                        details: ["name": name, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]),
+                    in: tx)
                 return created
             }
-            return try await render(context, notice: "API key “\(name)” created. Copy it now: it is shown only this once.",
-                                    created: .init(name: name, secret: created.secret, scopes: Self.scopeLabel(scopes)), status: .created)
+            return try await render(
+                context, notice: "API key “\(name)” created. Copy it now: it is shown only this once.",
+                created: .init(name: name, secret: created.secret, scopes: Self.scopeLabel(scopes)), status: .created)
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -87,10 +95,11 @@ struct APIKeysController {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("API key") }
         let revoked = try await dependencies.pool.withTenant(context.tenant.id) { tx -> APIKeyRecord? in
             guard let record = try await keys.revoke(id: id, in: tx) else { return nil }
-            try await dependencies.repositories.audit.record(.init(
-                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.revoked",
-                targetKind: "api_key", targetId: record.id.uuidString.lowercased(), ip: context.clientIP,
-                userAgent: request.headers[.userAgent] ?? "", details: ["name": record.name, "prefix": record.keyPrefix]), in: tx)
+            try await dependencies.repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.revoked",
+                    targetKind: "api_key", targetId: record.id.uuidString.lowercased(), ip: context.clientIP,
+                    userAgent: request.headers[.userAgent] ?? "", details: ["name": record.name, "prefix": record.keyPrefix]), in: tx)
             return record
         }
         guard let revoked else { throw AppError.notFound("API key") }

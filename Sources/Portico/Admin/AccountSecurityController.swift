@@ -19,7 +19,8 @@ struct AccountSecurityController {
         group.post(ConsoleRoutes.accountTimeZone, use: saveTimeZone)
     }
 
-    static let devicesExplanation = "Browsers signed in to your staff account. Changing your password signs out every other session; "
+    static let devicesExplanation =
+        "Browsers signed in to your staff account. Changing your password signs out every other session; "
         + "setting a new one through an emailed reset or set-password link signs out all of them."
 
     @MustacheView
@@ -40,24 +41,31 @@ struct AccountSecurityController {
         struct Enrolment { let url: String; let manualKey: String }
     }
 
-    func render(_ context: StaffRequestContext, enrolment: StaffAccounts.Enrolment? = nil, recoveryCodes: [String] = [],
-                form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, enrolment: StaffAccounts.Enrolment? = nil, recoveryCodes: [String] = [],
+        form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let devices = SignedInDevices(dependencies: dependencies)
         let (credentials, signedIn) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx),
-             try await devices.list(for: Self.owner(context), in: tx))
+            (
+                try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx),
+                try await devices.list(for: Self.owner(context), in: tx)
+            )
         }
         var layout = context.layout(title: "My account", current: ConsoleRoutes.account.path)
         layout.notice = notice
         if context.auth.session.staffTotpRequired && credentials?.totpEnabledAt == nil && enrolment == nil {
             layout.notice = "Two-factor sign-in is required for staff. Set it up below to use the console."
         }
-        let view = View(layout: layout, form: FormView(form),
-                        email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
-                        enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
-                        devices: DeviceListView(signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers, explanation: Self.devicesExplanation),
-                        timeZone: context.auth.session.staffTimeZone ?? "", tenantTimeZone: TenantTimeZone.name(context.tenant.timeZone),
-                        zoneChoices: TenantTimeZone.choices)
+        let view = View(
+            layout: layout, form: FormView(form),
+            email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
+            enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
+            devices: DeviceListView(
+                signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers,
+                explanation: Self.devicesExplanation),
+            timeZone: context.auth.session.staffTimeZone ?? "", tenantTimeZone: TenantTimeZone.name(context.tenant.timeZone),
+            zoneChoices: TenantTimeZone.choices)
         return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }
 
@@ -73,8 +81,9 @@ struct AccountSecurityController {
     @Sendable func confirm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         do {
-            let codes = try await accounts.confirmTOTP(staff: context.staff, code: form.text("code"), keeping: context.auth.token,
-                                                       tenant: context.tenant, origin: context.origin(request))
+            let codes = try await accounts.confirmTOTP(
+                staff: context.staff, code: form.text("code"), keeping: context.auth.token,
+                tenant: context.tenant, origin: context.origin(request))
             return try await render(context, recoveryCodes: codes)
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
@@ -87,7 +96,10 @@ struct AccountSecurityController {
         let form = try await FormFields.read(request)
         if context.auth.session.staffTotpRequired {
             var state = FormState()
-            state.errors = ["code": "Two-factor sign-in is required for staff here, so it cannot be turned off. An admin can change this under Settings → Session and security."]
+            state.errors = [
+                "code":
+                    "Two-factor sign-in is required for staff here, so it cannot be turned off. An admin can change this under Settings → Session and security."
+            ]
             return try await render(context, form: state, status: .conflict)
         }
         do {
@@ -112,10 +124,11 @@ struct AccountSecurityController {
         }
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.execute("UPDATE staff_users SET time_zone = \(name.isEmpty ? nil : name) WHERE id = \(context.staff.id)")
-            try await dependencies.repositories.audit.record(.init(
-                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "account.time_zone_changed",
-                targetKind: "staff", targetId: context.staff.id.uuidString.lowercased(), ip: context.clientIP,
-                userAgent: request.headers[.userAgent] ?? "", details: ["time_zone": name.isEmpty ? "the tenant's" : name]), in: tx)
+            try await dependencies.repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "account.time_zone_changed",
+                    targetKind: "staff", targetId: context.staff.id.uuidString.lowercased(), ip: context.clientIP,
+                    userAgent: request.headers[.userAgent] ?? "", details: ["time_zone": name.isEmpty ? "the tenant's" : name]), in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.account.path)?done=time-zone").response
     }
@@ -130,8 +143,9 @@ struct AccountSecurityController {
         let form = try await FormFields.read(request)
         let ended: Int
         do {
-            ended = try await accounts.changePassword(staff: context.staff, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
-                                                      keeping: context.auth.token, tenant: context.tenant, origin: context.origin(request))
+            ended = try await accounts.changePassword(
+                staff: context.staff, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                keeping: context.auth.token, tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             return try await render(context, form: FormState(errors: error.fields), status: .unprocessableContent)
         }
@@ -139,16 +153,18 @@ struct AccountSecurityController {
     }
 
     @Sendable func signOutOthers(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(for: Self.owner(context), tenant: context.tenant,
-                                                                                        origin: context.origin(request))
+        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(
+            for: Self.owner(context), tenant: context.tenant,
+            origin: context.origin(request))
         return try await render(context, notice: ProfileController.endedElsewhere(ended))
     }
 
     /// Signs one session out; naming this very session signs out here, like the header's button.
     @Sendable func signOutDevice(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("session") }
-        let result = try await SignedInDevices(dependencies: dependencies).signOut(device: id, for: Self.owner(context), tenant: context.tenant,
-                                                                                   origin: context.origin(request))
+        let result = try await SignedInDevices(dependencies: dependencies).signOut(
+            device: id, for: Self.owner(context), tenant: context.tenant,
+            origin: context.origin(request))
         switch result {
         case .signedOutHere:
             var response = Redirect(to: ConsoleRoutes.login.path).response

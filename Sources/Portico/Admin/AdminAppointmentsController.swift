@@ -105,10 +105,12 @@ struct AdminAppointmentsController {
         let technician = value("technician")
         if let technician, technician != "none", UUID(uuidString: technician) == nil { problems["technician"] = "Choose a technician from the list." }
         let calendar = Self.calendar
-        guard problems.isEmpty, let date = ISODates.parseDay(dateText).flatMap({ noonUTC -> Date? in
-            let day = DateFormats.calendar.dateComponents([.year, .month, .day], from: noonUTC)
-            return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
-        }) else {
+        guard problems.isEmpty,
+            let date = ISODates.parseDay(dateText).flatMap({ noonUTC -> Date? in
+                let day = DateFormats.calendar.dateComponents([.year, .month, .day], from: noonUTC)
+                return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
+            })
+        else {
             throw AppError.validation(problems, message: "The calendar could not show that.")
         }
         let (from, to) = Self.range(view: view, date: date, calendar: calendar)
@@ -130,7 +132,8 @@ struct AdminAppointmentsController {
         let formats = DisplayDate.current.formats
         let times = formats.time
         func row(_ appointment: Appointment) -> Row {
-            Row(href: ConsoleRoutes.appointment(appointment.id),
+            Row(
+                href: ConsoleRoutes.appointment(appointment.id),
                 time: "\(times.format(appointment.startsAt))–\(times.format(appointment.endsAt))",
                 kind: appointment.kind.label, organization: organizations[appointment.organizationId] ?? "",
                 technician: appointment.technicianId.flatMap { staffNames[$0] } ?? "Not assigned",
@@ -145,8 +148,9 @@ struct AdminAppointmentsController {
         let days = (0..<dayCount).map { offset -> Day in
             let start = calendar.date(byAdding: .day, value: offset, to: from)!
             let end = calendar.date(byAdding: .day, value: 1, to: start)!
-            return Day(heading: headings.format(start), isToday: start == today,
-                       rows: shown.filter { $0.startsAt >= start && $0.startsAt < end }.map(row))
+            return Day(
+                heading: headings.format(start), isToday: start == today,
+                rows: shown.filter { $0.startsAt >= start && $0.startsAt < end }.map(row))
         }
 
         let isoDay = formats.day
@@ -159,24 +163,32 @@ struct AdminAppointmentsController {
             return "\(ConsoleRoutes.appointments.path)?" + (components.percentEncodedQuery ?? "")
         }
         let step = view == "week" ? 7 : 1
-        let title = view == "week"
+        let title =
+            view == "week"
             ? "Week of \(formats.shortDay.format(from))"
             : headings.format(from)
-        return try renderer.render(.adminAppointmentsCalendar, theme: context.tenant.theme, CalendarView(
-            layout: context.layout(title: "Appointments", current: ConsoleRoutes.appointments.path),
-            title: title, isWeek: view == "week", days: days, total: shown.count, requests: requests.map(row), requestCount: requests.count,
-            previousHref: link(view: view, date: calendar.date(byAdding: .day, value: -step, to: from)!),
-            nextHref: link(view: view, date: calendar.date(byAdding: .day, value: step, to: from)!),
-            todayHref: link(view: view, date: Date()), dayHref: link(view: "day", date: date), weekHref: link(view: "week", date: date),
-            date: dateText, view: view,
-            technicians: [Option(value: "", label: "Anyone", selected: technician == nil), Option(value: "none", label: "Not assigned", selected: technician == "none")]
-                + staff.filter { $0.status == .active }.map {
-                    Option(value: $0.id.uuidString.lowercased(), label: $0.displayName, selected: $0.id.uuidString.lowercased() == technician?.lowercased())
-                },
-            statuses: [Option(value: "", label: "Any status", selected: status == nil)]
-                + AppointmentStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
-            canFilterTechnician: !isTechnician, canCreate: context.staff.role >= .agent,
-            truncated: appointments.count > Self.listLimit, eventsUrl: ConsoleRoutes.events.path))
+        return try renderer.render(
+            .adminAppointmentsCalendar, theme: context.tenant.theme,
+            CalendarView(
+                layout: context.layout(title: "Appointments", current: ConsoleRoutes.appointments.path),
+                title: title, isWeek: view == "week", days: days, total: shown.count, requests: requests.map(row), requestCount: requests.count,
+                previousHref: link(view: view, date: calendar.date(byAdding: .day, value: -step, to: from)!),
+                nextHref: link(view: view, date: calendar.date(byAdding: .day, value: step, to: from)!),
+                todayHref: link(view: view, date: Date()), dayHref: link(view: "day", date: date), weekHref: link(view: "week", date: date),
+                date: dateText, view: view,
+                technicians: [
+                    Option(value: "", label: "Anyone", selected: technician == nil),
+                    Option(value: "none", label: "Not assigned", selected: technician == "none"),
+                ]
+                    + staff.filter { $0.status == .active }.map {
+                        Option(
+                            value: $0.id.uuidString.lowercased(), label: $0.displayName,
+                            selected: $0.id.uuidString.lowercased() == technician?.lowercased())
+                    },
+                statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+                    + AppointmentStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
+                canFilterTechnician: !isTechnician, canCreate: context.staff.role >= .agent,
+                truncated: appointments.count > Self.listLimit, eventsUrl: ConsoleRoutes.events.path))
     }
 
     func workOrderNumbers(_ ids: Set<UUID>, context: StaffRequestContext) async throws -> [UUID: Int] {
@@ -200,18 +212,26 @@ struct AdminAppointmentsController {
         let submitLabel: String
     }
 
-    func fields(_ context: StaffRequestContext, values: [String: String], form: FormState, action: String, isNew: Bool,
-                team: [StaffUser]) -> FormFieldsView {
+    func fields(
+        _ context: StaffRequestContext, values: [String: String], form: FormState, action: String, isNew: Bool,
+        team: [StaffUser]
+    ) -> FormFieldsView {
         let technician = values["technician_id"] ?? ""
         return FormFieldsView(
             form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
-            kinds: AppointmentKind.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["kind"] ?? "repair")) },
+            kinds: AppointmentKind.allCases.map {
+                Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["kind"] ?? "repair"))
+            },
             technicians: [Option(value: "", label: "Nobody yet", selected: technician.isEmpty)]
                 + team.filter { $0.status == .active }.map {
-                    Option(value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))", selected: $0.id.uuidString.lowercased() == technician.lowercased())
+                    Option(
+                        value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))",
+                        selected: $0.id.uuidString.lowercased() == technician.lowercased())
                 },
-            statuses: [Option(value: "proposed", label: "Proposed — the subscriber confirms it in the portal", selected: values["status"] != "confirmed"),
-                       Option(value: "confirmed", label: "Confirmed — already agreed with the subscriber", selected: values["status"] == "confirmed")],
+            statuses: [
+                Option(value: "proposed", label: "Proposed — the subscriber confirms it in the portal", selected: values["status"] != "confirmed"),
+                Option(value: "confirmed", label: "Confirmed — already agreed with the subscriber", selected: values["status"] == "confirmed"),
+            ],
             action: action, isNew: isNew, submitLabel: isNew ? "Schedule the visit" : "Save changes")
     }
 
@@ -225,9 +245,12 @@ struct AdminAppointmentsController {
 
     func renderNew(_ context: StaffRequestContext, form: FormState, status: HTTPResponse.Status = .ok) async throws -> HTML {
         let team = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
-        return try renderer.render(.adminAppointmentsNew, theme: context.tenant.theme, NewView(
-            layout: context.layout(title: "Schedule a visit", current: ConsoleRoutes.appointments.path),
-            fields: fields(context, values: form.values, form: form, action: ConsoleRoutes.appointments.path, isNew: true, team: team)), status: status)
+        return try renderer.render(
+            .adminAppointmentsNew, theme: context.tenant.theme,
+            NewView(
+                layout: context.layout(title: "Schedule a visit", current: ConsoleRoutes.appointments.path),
+                fields: fields(context, values: form.values, form: form, action: ConsoleRoutes.appointments.path, isNew: true, team: team)),
+            status: status)
     }
 
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -242,8 +265,9 @@ struct AdminAppointmentsController {
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         do {
-            let appointment = try await service.create(StaffAppointments.Input(form: form), staff: context.staff, origin: context.origin(request),
-                                                       tenant: context.tenant)
+            let appointment = try await service.create(
+                StaffAppointments.Input(form: form), staff: context.staff, origin: context.origin(request),
+                tenant: context.tenant)
             return Redirect(to: "\(ConsoleRoutes.appointment(appointment.id))?created=1").response
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
@@ -286,21 +310,28 @@ struct AdminAppointmentsController {
         struct Proposal { let choice: Int; let when: String; let past: Bool }
     }
 
-    func renderDetail(_ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderDetail(
+        _ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let staff = context.staff
         let (appointment, organization, team, number) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let appointment = try await service.find(id, staff: staff, in: tx)
-            return (appointment, try await repositories.organizations.find(id: appointment.organizationId, in: tx), try await repositories.staff.all(in: tx),
-                    try await appointment.workOrderId.asyncMap { try await repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil)
+            return (
+                appointment, try await repositories.organizations.find(id: appointment.organizationId, in: tx),
+                try await repositories.staff.all(in: tx),
+                try await appointment.workOrderId.asyncMap { try await repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
+            )
         }
         var layout = context.layout(title: "\(appointment.kind.label) visit", current: ConsoleRoutes.appointments.path)
         layout.notice = notice
         let formats = DisplayDate.current.formats, dayFormat = formats.day, timeFormat = formats.time
-        var values = ["kind": appointment.kind.rawValue, "technician_id": appointment.technicianId?.uuidString.lowercased() ?? "",
-                      "date": dayFormat.format(appointment.startsAt), "start": timeFormat.format(appointment.startsAt),
-                      "end": timeFormat.format(appointment.endsAt), "address": appointment.address, "notes": appointment.notes,
-                      "work_order": number.map(String.init) ?? ""]
+        var values = [
+            "kind": appointment.kind.rawValue, "technician_id": appointment.technicianId?.uuidString.lowercased() ?? "",
+            "date": dayFormat.format(appointment.startsAt), "start": timeFormat.format(appointment.startsAt),
+            "end": timeFormat.format(appointment.endsAt), "address": appointment.address, "notes": appointment.notes,
+            "work_order": number.map(String.init) ?? "",
+        ]
         values.merge(form.values) { $1 }
         let open = [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status)
         let canManage = staff.role >= .agent
@@ -313,9 +344,12 @@ struct AdminAppointmentsController {
             organizationHref: canManage ? ConsoleRoutes.customer(appointment.organizationId) : "",
             accountNumber: organization?.accountNumber ?? "", workOrder: number,
             technician: appointment.technicianId.flatMap { tech in team.first { $0.id == tech }?.displayName } ?? "Not assigned",
-            address: appointment.address, notes: appointment.notes, cancelReason: appointment.cancelReason, rescheduleNote: appointment.rescheduleNote,
+            address: appointment.address, notes: appointment.notes, cancelReason: appointment.cancelReason,
+            rescheduleNote: appointment.rescheduleNote,
             proposals: appointment.status == .rescheduleRequested
-                ? appointment.rescheduleWindows.enumerated().map { .init(choice: $0.offset + 1, when: DisplayDate.window($0.element.startsAt, $0.element.endsAt), past: $0.element.startsAt <= now) }
+                ? appointment.rescheduleWindows.enumerated().map {
+                    .init(choice: $0.offset + 1, when: DisplayDate.window($0.element.startsAt, $0.element.endsAt), past: $0.element.startsAt <= now)
+                }
                 : [],
             version: appointment.version, isOpen: open, canManage: canManage && open,
             canComplete: appointment.status == .confirmed || appointment.status == .proposed,
@@ -350,8 +384,9 @@ struct AdminAppointmentsController {
         let id = try Self.id(context)
         let form = try await FormFields.read(request)
         return try await act(id, context: context, form: form) {
-            let result = try await service.update(id, StaffAppointments.Input(form: form), version: version(form), staff: context.staff,
-                                                  origin: context.origin(request), tenant: context.tenant)
+            let result = try await service.update(
+                id, StaffAppointments.Input(form: form), version: version(form), staff: context.staff,
+                origin: context.origin(request), tenant: context.tenant)
             guard result.changed else { return "Nothing changed." }
             return result.appointment.status == .proposed ? "Saved. The subscriber is told and asked to confirm." : "Saved. The subscriber is told."
         }
@@ -361,8 +396,9 @@ struct AdminAppointmentsController {
         let id = try Self.id(context)
         let form = try await FormFields.read(request)
         return try await act(id, context: context, form: form) {
-            _ = try await service.cancel(id, reason: form.text("reason"), version: version(form), staff: context.staff,
-                                         origin: context.origin(request), tenant: context.tenant)
+            _ = try await service.cancel(
+                id, reason: form.text("reason"), version: version(form), staff: context.staff,
+                origin: context.origin(request), tenant: context.tenant)
             return "Visit cancelled. The subscriber is told why."
         }
     }
@@ -371,8 +407,9 @@ struct AdminAppointmentsController {
         let id = try Self.id(context)
         let form = try await FormFields.read(request)
         return try await act(id, context: context, form: form) {
-            _ = try await service.accept(id, choice: Int(form.text("choice")) ?? 0, version: version(form), staff: context.staff,
-                                         origin: context.origin(request), tenant: context.tenant)
+            _ = try await service.accept(
+                id, choice: Int(form.text("choice")) ?? 0, version: version(form), staff: context.staff,
+                origin: context.origin(request), tenant: context.tenant)
             return "The visit is moved to the subscriber's time and confirmed. They are told."
         }
     }
@@ -381,9 +418,10 @@ struct AdminAppointmentsController {
         let id = try Self.id(context)
         let form = try await FormFields.read(request)
         return try await act(id, context: context, form: form) {
-            _ = try await service.propose(id, date: form.text("propose_date"), start: form.text("propose_start"), end: form.text("propose_end"),
-                                          note: form.text("propose_note"), version: version(form), staff: context.staff,
-                                          origin: context.origin(request), tenant: context.tenant)
+            _ = try await service.propose(
+                id, date: form.text("propose_date"), start: form.text("propose_start"), end: form.text("propose_end"),
+                note: form.text("propose_note"), version: version(form), staff: context.staff,
+                origin: context.origin(request), tenant: context.tenant)
             return "New time proposed. The subscriber is asked to confirm it."
         }
     }
@@ -412,8 +450,10 @@ struct AppointmentLink: Sendable {
     /// The visits of an organization or work order this staff member may open (technicians:
     /// their own), newest window last.
     /// `team`: the tenant's staff, when the caller has them already.
-    static func load(_ filter: AppointmentFilter, staff: SignedInStaff, team: [StaffUser]? = nil, repositories: Repositories,
-                     in tx: TenantTransaction) async throws -> [AppointmentLink] {
+    static func load(
+        _ filter: AppointmentFilter, staff: SignedInStaff, team: [StaffUser]? = nil, repositories: Repositories,
+        in tx: TenantTransaction
+    ) async throws -> [AppointmentLink] {
         var filter = filter
         if staff.role == .technician { filter.technicianId = staff.id }
         let appointments = try await repositories.appointments.search(filter, limit: 50, in: tx)
@@ -421,9 +461,10 @@ struct AppointmentLink: Sendable {
         if let team { members = team } else { members = try await repositories.staff.all(in: tx) }
         let team = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
         return appointments.map {
-            AppointmentLink(href: ConsoleRoutes.appointment($0.id), kind: $0.kind.label,
-                            when: DisplayDate.window($0.startsAt, $0.endsAt), technician: $0.technicianId.flatMap { team[$0] } ?? "Not assigned",
-                            status: $0.status.rawValue, statusLabel: $0.status.label, attention: $0.status == .rescheduleRequested)
+            AppointmentLink(
+                href: ConsoleRoutes.appointment($0.id), kind: $0.kind.label,
+                when: DisplayDate.window($0.startsAt, $0.endsAt), technician: $0.technicianId.flatMap { team[$0] } ?? "Not assigned",
+                status: $0.status.rawValue, statusLabel: $0.status.label, attention: $0.status == .rescheduleRequested)
         }
     }
 }

@@ -38,10 +38,14 @@ struct AdminCustomersController {
         return id
     }
 
-    func audit(_ context: StaffRequestContext, _ request: Request, action: String, target: String, details: [String: String] = [:], in tx: TenantTransaction) async throws {
-        try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
-                                                  targetKind: "organization", targetId: target, ip: context.clientIP,
-                                                  userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
+    func audit(
+        _ context: StaffRequestContext, _ request: Request, action: String, target: String, details: [String: String] = [:], in tx: TenantTransaction
+    ) async throws {
+        try await repositories.audit.record(
+            .init(
+                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
+                targetKind: "organization", targetId: target, ip: context.clientIP,
+                userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
     }
 
     // MARK: List and create
@@ -69,12 +73,13 @@ struct AdminCustomersController {
     /// "2 have a login", "1 not invited": how an account's logins stand with their invitations.
     static func accessCounts(_ counts: [(InvitationStatus.Key, Int)]) -> [ListView.AccessCount] {
         counts.map { key, count in
-            let text = switch key {
-            case .accepted: count == 1 ? "1 has a login" : "\(count) have a login"
-            case .invited: "\(count) invited"
-            case .expired: "\(count) invitation\(count == 1 ? "" : "s") expired"
-            case .notInvited: "\(count) not invited"
-            }
+            let text =
+                switch key {
+                case .accepted: count == 1 ? "1 has a login" : "\(count) have a login"
+                case .invited: "\(count) invited"
+                case .expired: "\(count) invitation\(count == 1 ? "" : "s") expired"
+                case .notInvited: "\(count) not invited"
+                }
             return ListView.AccessCount(key: key.rawValue, text: text)
         }
     }
@@ -84,27 +89,33 @@ struct AdminCustomersController {
         let page = max(0, min(100_000, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0))
         let access = request.uri.queryParameters.get("access").flatMap { InvitationStatus.Key(rawValue: String($0)) }
         let (organizations, total, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let organizations = try await repositories.organizations.list(search: query, access: access, limit: Self.pageSize + 1,
-                                                                          offset: page * Self.pageSize, in: tx)
-            return (organizations, try await repositories.organizations.count(search: query, access: access, in: tx),
-                    try await InvitationStatus.summaries(of: organizations.prefix(Self.pageSize).map(\.id), in: tx))
+            let organizations = try await repositories.organizations.list(
+                search: query, access: access, limit: Self.pageSize + 1,
+                offset: page * Self.pageSize, in: tx)
+            return (
+                organizations, try await repositories.organizations.count(search: query, access: access, in: tx),
+                try await InvitationStatus.summaries(of: organizations.prefix(Self.pageSize).map(\.id), in: tx)
+            )
         }
         let filter = Self.listQuery(search: query, access: access)
         let bulk = CustomerInvitations.Selection(search: query, access: access)
-        return try renderer.render(.adminCustomersList, theme: context.tenant.theme, ListView(
-            layout: context.layout(title: "Subscribers", current: ConsoleRoutes.customers.path),
-            rows: organizations.prefix(Self.pageSize).map {
-                .init(name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
-                      statusLabel: $0.serviceStatus.label, href: ConsoleRoutes.customer($0.id),
-                      access: Self.accessCounts(counts[$0.id] ?? []))
-            },
-            total: total, query: query,
-            accessOptions: [Option(value: "", label: "Any", selected: access == nil)]
-                + InvitationStatus.Key.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == access) },
-            filtered: !query.isEmpty || access != nil,
-            inviteHref: bulk.states.isEmpty ? nil : "\(ConsoleRoutes.invitations.path)?" + filter,
-            nextPage: organizations.count > Self.pageSize ? "\(ConsoleRoutes.customers.path)?\(filter)&page=\(page + 1)" : nil,
-            previousPage: page > 0 ? "\(ConsoleRoutes.customers.path)?\(filter)&page=\(page - 1)" : nil))
+        return try renderer.render(
+            .adminCustomersList, theme: context.tenant.theme,
+            ListView(
+                layout: context.layout(title: "Subscribers", current: ConsoleRoutes.customers.path),
+                rows: organizations.prefix(Self.pageSize).map {
+                    .init(
+                        name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
+                        statusLabel: $0.serviceStatus.label, href: ConsoleRoutes.customer($0.id),
+                        access: Self.accessCounts(counts[$0.id] ?? []))
+                },
+                total: total, query: query,
+                accessOptions: [Option(value: "", label: "Any", selected: access == nil)]
+                    + InvitationStatus.Key.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == access) },
+                filtered: !query.isEmpty || access != nil,
+                inviteHref: bulk.states.isEmpty ? nil : "\(ConsoleRoutes.invitations.path)?" + filter,
+                nextPage: organizations.count > Self.pageSize ? "\(ConsoleRoutes.customers.path)?\(filter)&page=\(page + 1)" : nil,
+                previousPage: page > 0 ? "\(ConsoleRoutes.customers.path)?\(filter)&page=\(page - 1)" : nil))
     }
 
     /// `q=…&access=…` for links that keep the list's filter.
@@ -122,18 +133,24 @@ struct AdminCustomersController {
         let action: String
     }
 
-    func editView(_ context: StaffRequestContext, values: [String: String], form: FormState = FormState(), title: String, action: String) -> EditView {
+    func editView(_ context: StaffRequestContext, values: [String: String], form: FormState = FormState(), title: String, action: String) -> EditView
+    {
         EditView(
             layout: context.layout(title: title, current: ConsoleRoutes.customers.path),
             form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
-            kinds: OrganizationKind.allCases.map { Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (values["kind"] ?? "household")) },
-            statuses: ServiceStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["service_status"] ?? "pending_install")) },
+            kinds: OrganizationKind.allCases.map {
+                Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (values["kind"] ?? "household"))
+            },
+            statuses: ServiceStatus.allCases.map {
+                Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["service_status"] ?? "pending_install"))
+            },
             action: action)
     }
 
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try renderer.render(.adminCustomersEdit, theme: context.tenant.theme,
-                            editView(context, values: [:], title: "New subscriber account", action: ConsoleRoutes.customers.path))
+        try renderer.render(
+            .adminCustomersEdit, theme: context.tenant.theme,
+            editView(context, values: [:], title: "New subscriber account", action: ConsoleRoutes.customers.path))
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -147,9 +164,12 @@ struct AdminCustomersController {
             }
             return Redirect(to: ConsoleRoutes.customer(organization.id)).response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            let view = editView(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),
-                                title: "New subscriber account", action: ConsoleRoutes.customers.path)
-            return try renderer.render(.adminCustomersEdit, theme: context.tenant.theme, view, status: error.status).response(from: request, context: context)
+            let view = editView(
+                context, values: FormState.keeping(form).values,
+                form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),
+                title: "New subscriber account", action: ConsoleRoutes.customers.path)
+            return try renderer.render(.adminCustomersEdit, theme: context.tenant.theme, view, status: error.status).response(
+                from: request, context: context)
         }
     }
 
@@ -196,24 +216,32 @@ struct AdminCustomersController {
         struct TaskRow { let title: String; let status: String; let due: String? }
     }
 
-    func renderDetail(_ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, accessCode: String? = nil,
-                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderDetail(
+        _ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, accessCode: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
             let members = try await repositories.customers.members(of: id, in: tx)
-            return (organization, members, try await InvitationStatus.of(members.map(\.id), in: tx),
-                    try await repositories.organizations.equipment(of: id, in: tx),
-                    try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
-                    try await repositories.tasks.list(organization: id, status: nil, in: tx),
-                    try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx),
-                    try await AppointmentLink.load(AppointmentFilter(from: Date().addingTimeInterval(-30 * 86_400), organizationId: id),
-                                                   staff: context.staff, repositories: repositories, in: tx))
+            return (
+                organization, members, try await InvitationStatus.of(members.map(\.id), in: tx),
+                try await repositories.organizations.equipment(of: id, in: tx),
+                try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
+                try await repositories.tasks.list(organization: id, status: nil, in: tx),
+                try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx),
+                try await AppointmentLink.load(
+                    AppointmentFilter(from: Date().addingTimeInterval(-30 * 86_400), organizationId: id),
+                    staff: context.staff, repositories: repositories, in: tx)
+            )
         }
         let (organization, members, invitations, equipment, notes, tasks, orders, appointments) = data
         var layout = context.layout(title: organization.name, current: ConsoleRoutes.customers.path)
         layout.notice = notice
-        let values = ["name": organization.name, "account_number": organization.accountNumber, "kind": organization.kind.rawValue,
-                      "service_address": organization.serviceAddress, "service_plan": organization.servicePlan, "service_status": organization.serviceStatus.rawValue]
+        let values = [
+            "name": organization.name, "account_number": organization.accountNumber, "kind": organization.kind.rawValue,
+            "service_address": organization.serviceAddress, "service_plan": organization.servicePlan,
+            "service_status": organization.serviceStatus.rawValue,
+        ]
         let today = ISODates.today()
         let encodedAccount = organization.accountNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let view = DetailView(
@@ -222,22 +250,29 @@ struct AdminCustomersController {
             status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
             members: members.map { member in
                 let invitation = invitations[member.id] ?? .notInvited
-                return .init(memberId: member.id.uuidString.lowercased(), name: member.name, email: member.email, phone: member.phone,
-                             role: member.role.rawValue, status: member.status.rawValue, verified: member.isEmailVerified,
-                             suspended: member.status == .suspended || member.status == .locked,
-                             invitation: invitation.label, invitationKey: invitation.key.rawValue,
-                             canInvite: member.status == .pending && invitation.key != .accepted,
-                             inviteLabel: invitation.key == .notInvited ? "Send invitation" : "Resend invitation")
+                return .init(
+                    memberId: member.id.uuidString.lowercased(), name: member.name, email: member.email, phone: member.phone,
+                    role: member.role.rawValue, status: member.status.rawValue, verified: member.isEmailVerified,
+                    suspended: member.status == .suspended || member.status == .locked,
+                    invitation: invitation.label, invitationKey: invitation.key.rawValue,
+                    canInvite: member.status == .pending && invitation.key != .accepted,
+                    inviteLabel: invitation.key == .notInvited ? "Send invitation" : "Resend invitation")
             },
-            equipment: equipment.map { .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
-            notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared) },
+            equipment: equipment.map {
+                .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn)
+            },
+            notes: notes.map {
+                .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared)
+            },
             tasks: tasks.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
             orders: orders.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
             form: FormView(form),
-            edit: editView(context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
-                           title: organization.name, action: ConsoleRoutes.customer(id)),
+            edit: editView(
+                context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
+                title: organization.name, action: ConsoleRoutes.customer(id)),
             canEdit: context.staff.role >= .agent, canDeleteLogins: context.staff.role >= .admin, accessCode: accessCode,
-            newWorkOrderHref: "\(ConsoleRoutes.newWorkOrder.path)?account=\(encodedAccount)", ordersHref: "\(ConsoleRoutes.workOrders.path)?account=\(encodedAccount)",
+            newWorkOrderHref: "\(ConsoleRoutes.newWorkOrder.path)?account=\(encodedAccount)",
+            ordersHref: "\(ConsoleRoutes.workOrders.path)?account=\(encodedAccount)",
             appointments: appointments, newAppointmentHref: "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)",
             tasksHref: "\(ConsoleRoutes.tasks.path)?status=all&account=\(encodedAccount)")
         return try renderer.render(.adminCustomersDetail, theme: context.tenant.theme, view, status: status)
@@ -258,8 +293,10 @@ struct AdminCustomersController {
     }
 
     /// Runs a change on the account's page; problems re-render it with the reasons.
-    func act(_ id: UUID, _ request: Request, context: StaffRequestContext, form: FormFields, notice: String,
-             _ action: () async throws -> Void) async throws -> HTML {
+    func act(
+        _ id: UUID, _ request: Request, context: StaffRequestContext, form: FormFields, notice: String,
+        _ action: () async throws -> Void
+    ) async throws -> HTML {
         do {
             try await action()
             return try await renderDetail(id, context: context, notice: notice)
@@ -277,7 +314,9 @@ struct AdminCustomersController {
         return try await act(id, request, context: context, form: form, notice: "Saved.") {
             let fields = try OrganizationInput.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                guard let updated = try await repositories.organizations.update(id, with: fields, in: tx) else { throw AppError.notFound("subscriber account") }
+                guard let updated = try await repositories.organizations.update(id, with: fields, in: tx) else {
+                    throw AppError.notFound("subscriber account")
+                }
                 try await audit(context, request, action: "organization.updated", target: updated.accountNumber, in: tx)
             }
         }
@@ -301,9 +340,11 @@ struct AdminCustomersController {
         do {
             let (customer, sent) = try await CustomerInvitations(dependencies: dependencies).invite(
                 customer: customerID, organization: id, by: context.staff, tenant: context.tenant, origin: context.origin(request))
-            return try await renderDetail(id, context: context, notice: sent == .resent
-                ? "A new invitation is on its way to \(customer.email). The link in the earlier one no longer works."
-                : "Invitation sent to \(customer.email).")
+            return try await renderDetail(
+                id, context: context,
+                notice: sent == .resent
+                    ? "A new invitation is on its way to \(customer.email). The link in the earlier one no longer works."
+                    : "Invitation sent to \(customer.email).")
         } catch let error as AppError where error.kind == .conflict || error.kind == .tooManyRequests {
             var html = try await renderDetail(id, context: context, form: FormState(message: error.message), status: error.status)
             if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }
@@ -312,7 +353,8 @@ struct AdminCustomersController {
     }
 
     func requireOrganization(_ id: UUID, context: StaffRequestContext) async throws -> Organization {
-        let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.organizations.find(id: id, in: tx) }
+        let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.organizations.find(id: id, in: tx)
+        }
         guard let organization else { throw AppError.notFound("subscriber account") }
         return organization
     }
@@ -323,18 +365,25 @@ struct AdminCustomersController {
         let organization = try await requireOrganization(id, context: context)
         let code = SecureRandom.humanCode(length: 10)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute("UPDATE account_tokens SET consumed_at = now() WHERE kind = 'access_code' AND organization_id = \(id) AND consumed_at IS NULL")
-            try await AccountTokens.insert(token: code, kind: .accessCode, email: "", organizationID: id, createdBy: context.staff.id,
-                                           lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)
+            try await tx.execute(
+                "UPDATE account_tokens SET consumed_at = now() WHERE kind = 'access_code' AND organization_id = \(id) AND consumed_at IS NULL")
+            try await AccountTokens.insert(
+                token: code, kind: .accessCode, email: "", organizationID: id, createdBy: context.staff.id,
+                lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)
             try await audit(context, request, action: "organization.access_code_issued", target: organization.accountNumber, in: tx)
         }
         let formatted = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(2))"
-        return try renderer.render(.adminCustomersLetter, theme: context.tenant.theme, LetterView(
-            layout: { var layout = context.layout(title: "Access code letter", current: ConsoleRoutes.customers.path); layout.printable = true; return layout }(),
-            name: organization.name, address: organization.serviceAddress, accountNumber: organization.accountNumber, code: formatted,
-            registerUrl: context.tenant.url(PortalRoutes.register.path), companyName: context.tenant.branding.companyName,
-            supportPhone: context.tenant.branding.supportPhone, backHref: ConsoleRoutes.customer(id),
-            expires: DisplayDate.date(Date().addingTimeInterval(90 * 86_400))))
+        return try renderer.render(
+            .adminCustomersLetter, theme: context.tenant.theme,
+            LetterView(
+                layout: {
+                    var layout = context.layout(title: "Access code letter", current: ConsoleRoutes.customers.path); layout.printable = true;
+                    return layout
+                }(),
+                name: organization.name, address: organization.serviceAddress, accountNumber: organization.accountNumber, code: formatted,
+                registerUrl: context.tenant.url(PortalRoutes.register.path), companyName: context.tenant.branding.companyName,
+                supportPhone: context.tenant.branding.supportPhone, backHref: ConsoleRoutes.customer(id),
+                expires: DisplayDate.date(Date().addingTimeInterval(90 * 86_400))))
     }
 
     @MustacheView
@@ -365,8 +414,10 @@ struct AdminCustomersController {
             try await repositories.customers.setStatus(.suspended, for: customer.id, in: tx)
             _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: nil, in: tx)
             try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.suspended",
-                                                      targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.suspended",
+                    targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
         }
         return try await renderDetail(id, context: context, notice: "\(customer.name) is suspended and signed out everywhere.")
     }
@@ -377,8 +428,10 @@ struct AdminCustomersController {
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let hasPassword = try await repositories.customers.credentials(id: customer.id, in: tx)?.passwordHash != nil
             try await repositories.customers.setStatus(hasPassword ? .active : .pending, for: customer.id, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.reactivated",
-                                                      targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.reactivated",
+                    targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
         }
         return try await renderDetail(id, context: context, notice: "\(customer.name) can sign in again.")
     }
@@ -414,7 +467,8 @@ struct AdminCustomersController {
             guard !body.isEmpty, body.count <= 10_000 else { throw AppError.validation(["note_body": "Write the note (at most 10,000 characters)."]) }
             let visibility: Visibility = form.text("note_visibility") == "shared" ? .shared : .internalOnly
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                _ = try await repositories.notes.create(organization: id, customer: nil, body: body, visibility: visibility, author: context.staff.actor, in: tx)
+                _ = try await repositories.notes.create(
+                    organization: id, customer: nil, body: body, visibility: visibility, author: context.staff.actor, in: tx)
             }
         }
     }
@@ -424,8 +478,9 @@ struct AdminCustomersController {
         let form = try await FormFields.read(request)
         _ = try await requireOrganization(id, context: context)
         return try await act(id, request, context: context, form: form, notice: "Task created; the subscriber is told.") {
-            _ = try await StaffTasks(dependencies: dependencies).create(StaffTasks.Input(form: form), for: id, staff: context.staff,
-                                                                        origin: context.origin(request), tenant: context.tenant)
+            _ = try await StaffTasks(dependencies: dependencies).create(
+                StaffTasks.Input(form: form), for: id, staff: context.staff,
+                origin: context.origin(request), tenant: context.tenant)
         }
     }
 
@@ -451,18 +506,22 @@ struct AdminCustomersController {
             try await audit(context, request, action: "organization.viewed_as_customer", target: organization.accountNumber, in: tx)
             let orders = try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx)
             let appointments = try await repositories.appointments.list(organization: id, from: Date(), to: nil, in: tx)
-            return (organization, orders, appointments,
-                    try await repositories.tasks.list(organization: id, status: .open, in: tx),
-                    try await repositories.notes.list(organization: id, sharedOnly: true, limit: 10, in: tx))
+            return (
+                organization, orders, appointments,
+                try await repositories.tasks.list(organization: id, status: .open, in: tx),
+                try await repositories.notes.list(organization: id, sharedOnly: true, limit: 10, in: tx)
+            )
         }
         let today = ISODates.today()
         var layout = context.layout(title: "Viewing as \(data.0.name)", current: ConsoleRoutes.customers.path)
         layout.notice = "Read-only: this is what \(data.0.name) sees in the portal. Staff-only notes and comments are not shown."
-        return try renderer.render(.adminCustomersViewAs, theme: context.tenant.theme, ViewAsView(
-            layout: layout, name: data.0.name, backHref: ConsoleRoutes.customer(id),
-            orders: data.1.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
-            appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },
-            tasks: data.3.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
-            notes: data.4.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: true) }))
+        return try renderer.render(
+            .adminCustomersViewAs, theme: context.tenant.theme,
+            ViewAsView(
+                layout: layout, name: data.0.name, backHref: ConsoleRoutes.customer(id),
+                orders: data.1.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
+                appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },
+                tasks: data.3.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
+                notes: data.4.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: true) }))
     }
 }

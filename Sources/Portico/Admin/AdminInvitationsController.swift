@@ -51,8 +51,10 @@ struct AdminInvitationsController {
         return CustomerInvitations.Selection(search: search, access: access, importId: importId)
     }
 
-    func render(_ selection: CustomerInvitations.Selection, context: StaffRequestContext, form: FormState = FormState(),
-                notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ selection: CustomerInvitations.Selection, context: StaffRequestContext, form: FormState = FormState(),
+        notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let preview = try await invitations.preview(selection, tenant: context.tenant)
         var layout = context.layout(title: "Invite subscribers", current: ConsoleRoutes.customers.path)
         layout.notice = notice
@@ -63,16 +65,20 @@ struct AdminInvitationsController {
         if preview.matching == 0 {
             summary = "Nobody to invite here: every login in this selection already has a password, a live invitation, or is suspended."
         } else if preview.willInvite == 0 {
-            summary = "This selection has \(people(preview.matching)) to invite, but this portal has used its \(GroupedNumber.text(InvitationQuota.perHour)) invitations for this hour."
+            summary =
+                "This selection has \(people(preview.matching)) to invite, but this portal has used its \(GroupedNumber.text(InvitationQuota.perHour)) invitations for this hour."
             detail = "Invitations are limited per hour to keep your mail out of spam folders. Come back after \(hourEnds)."
         } else if preview.willInvite < preview.matching {
             summary = "This will invite \(people(preview.willInvite)) now, of the \(GroupedNumber.text(preview.matching)) in this selection."
-            detail = "This portal can send \(GroupedNumber.text(preview.remainingThisHour)) more invitation\(preview.remainingThisHour == 1 ? "" : "s") this hour (at most \(GroupedNumber.text(InvitationQuota.perHour)) an hour, to keep your mail out of spam folders). Invite the others after \(hourEnds)."
+            detail =
+                "This portal can send \(GroupedNumber.text(preview.remainingThisHour)) more invitation\(preview.remainingThisHour == 1 ? "" : "s") this hour (at most \(GroupedNumber.text(InvitationQuota.perHour)) an hour, to keep your mail out of spam folders). Invite the others after \(hourEnds)."
         } else {
             summary = "This will invite \(people(preview.willInvite))."
         }
         if preview.willInvite > 0 {
-            detail = (detail.map { $0 + " " } ?? "") + "Each gets an email with a link to choose a password; the link works for 7 days. Logins that already have a live invitation are left alone."
+            detail =
+                (detail.map { $0 + " " } ?? "")
+                + "Each gets an email with a link to choose a password; the link works for 7 days. Logins that already have a live invitation are left alone."
         }
         var hidden = [View.Hidden(name: "q", value: selection.search), View.Hidden(name: "expected", value: "\(preview.willInvite)")]
         if let access = selection.access { hidden.append(.init(name: "access", value: access.rawValue)) }
@@ -84,7 +90,8 @@ struct AdminInvitationsController {
             sample: preview.sample.map { .init(name: $0.name, email: $0.email, accountNumber: $0.accountNumber) },
             more: preview.matching > preview.sample.count ? "and \(GroupedNumber.text(preview.matching - preview.sample.count)) more" : nil,
             hidden: hidden,
-            backHref: selection.importId != nil ? "\(ConsoleRoutes.customers.path)?access=not_invited" : "\(ConsoleRoutes.customers.path)?\(listQuery)",
+            backHref: selection.importId != nil
+                ? "\(ConsoleRoutes.customers.path)?access=not_invited" : "\(ConsoleRoutes.customers.path)?\(listQuery)",
             backLabel: selection.importId != nil ? "All subscribers not invited yet" : "Back to the subscriber list")
         return try dependencies.renderer.render(.adminCustomersInvitations, theme: context.tenant.theme, view, status: status)
     }
@@ -94,7 +101,8 @@ struct AdminInvitationsController {
         if selection.importId != nil { parts.append("logins created by this CSV import") }
         if !selection.search.isEmpty { parts.append("accounts matching “\(selection.search)”") }
         if let access = selection.access { parts.append("logins that are “\(access.label.lowercased())”") }
-        return parts.isEmpty ? "Every subscriber login without a password." : "Subscriber logins without a password: " + parts.joined(separator: ", ") + "."
+        return parts.isEmpty
+            ? "Every subscriber login without a password." : "Subscriber logins without a password: " + parts.joined(separator: ", ") + "."
     }
 
     @Sendable func preview(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -106,13 +114,17 @@ struct AdminInvitationsController {
         let form = try await FormFields.read(request)
         let selection = try selection { form[$0] }
         guard let expected = Int(form.text("expected")), expected > 0, expected <= InvitationQuota.perHour else {
-            throw AppError(.badRequest, code: "missing_count", "The form is incomplete (the number to invite is missing). Open the invitation page again.")
+            throw AppError(
+                .badRequest, code: "missing_count", "The form is incomplete (the number to invite is missing). Open the invitation page again.")
         }
         do {
-            let sent = try await invitations.inviteAll(selection, expected: expected, by: context.staff, tenant: context.tenant,
-                                                       origin: context.origin(request))
-            return try await render(selection, context: context,
-                                    notice: "Invited \(GroupedNumber.text(sent)) subscriber\(sent == 1 ? "" : "s"). The emails go out within a minute (see Email outbox).")
+            let sent = try await invitations.inviteAll(
+                selection, expected: expected, by: context.staff, tenant: context.tenant,
+                origin: context.origin(request))
+            return try await render(
+                selection, context: context,
+                notice: "Invited \(GroupedNumber.text(sent)) subscriber\(sent == 1 ? "" : "s"). The emails go out within a minute (see Email outbox)."
+            )
         } catch let error as AppError where error.kind == .conflict || error.kind == .tooManyRequests {
             var html = try await render(selection, context: context, form: FormState(message: error.message), status: error.status)
             if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }

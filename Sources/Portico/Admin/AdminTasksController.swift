@@ -44,8 +44,10 @@ struct AdminTasksController {
         let form: FormView
     }
 
-    func render(_ request: Request, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ request: Request, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let query = request.uri.queryParameters
         let statusText = String((query.get("status") ?? "open").prefix(20))
         guard ["open", "done", "all"].contains(statusText) else {
@@ -56,12 +58,14 @@ struct AdminTasksController {
             var organizationId: UUID?
             if !account.isEmpty {
                 guard let organization = try await repositories.organizations.find(accountNumber: account, in: tx) else {
-                    throw AppError.validation(["account": "No subscriber has the account number \(account)."], message: "The task list could not be filtered.")
+                    throw AppError.validation(
+                        ["account": "No subscriber has the account number \(account)."], message: "The task list could not be filtered.")
                 }
                 organizationId = organization.id
             }
-            let tasks = try await repositories.tasks.search(organization: organizationId, status: TaskStatus(rawValue: statusText),
-                                                           limit: Self.limit + 1, in: tx)
+            let tasks = try await repositories.tasks.search(
+                organization: organizationId, status: TaskStatus(rawValue: statusText),
+                limit: Self.limit + 1, in: tx)
             let organizations = try await repositories.organizations.find(ids: tasks.map(\.organizationId), in: tx)
             let customers = try await repositories.customers.find(ids: tasks.compactMap(\.customerId), in: tx).mapValues(\.name)
             let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
@@ -72,21 +76,24 @@ struct AdminTasksController {
         layout.notice = notice
         var values = form.values
         if values["account"] == nil { values["account"] = account }
-        return try renderer.render(.adminTasksList, theme: context.tenant.theme, ListView(
-            layout: layout,
-            rows: tasks.prefix(Self.limit).map { task in
-                let organization = organizations[task.organizationId]
-                return Row(title: task.title, details: task.details, organization: organization.map { "\($0.name) (\($0.accountNumber))" } ?? "",
-                           organizationHref: ConsoleRoutes.customer(task.organizationId),
-                           customer: task.customerId.flatMap { customers[$0] } ?? "Whole account",
-                           status: task.status.rawValue, statusLabel: task.status == .open ? "Open" : "Done", due: task.dueDate,
-                           overdue: task.status == .open && (task.dueDate.map { $0 < today } ?? false),
-                           workOrder: task.workOrderId.flatMap { numbers[$0] }, doneNote: task.doneNote, created: DisplayDate.dateTime(task.createdAt),
-                           doneAction: task.status == .open ? ConsoleRoutes.taskDone(task.id) : nil)
-            },
-            statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map { Option(value: $0.0, label: $0.1, selected: $0.0 == statusText) },
-            account: account, truncated: tasks.count > Self.limit,
-            form: FormView(FormState(values: values, errors: form.errors, message: form.message))), status: status)
+        return try renderer.render(
+            .adminTasksList, theme: context.tenant.theme,
+            ListView(
+                layout: layout,
+                rows: tasks.prefix(Self.limit).map { task in
+                    let organization = organizations[task.organizationId]
+                    return Row(
+                        title: task.title, details: task.details, organization: organization.map { "\($0.name) (\($0.accountNumber))" } ?? "",
+                        organizationHref: ConsoleRoutes.customer(task.organizationId),
+                        customer: task.customerId.flatMap { customers[$0] } ?? "Whole account",
+                        status: task.status.rawValue, statusLabel: task.status == .open ? "Open" : "Done", due: task.dueDate,
+                        overdue: task.status == .open && (task.dueDate.map { $0 < today } ?? false),
+                        workOrder: task.workOrderId.flatMap { numbers[$0] }, doneNote: task.doneNote, created: DisplayDate.dateTime(task.createdAt),
+                        doneAction: task.status == .open ? ConsoleRoutes.taskDone(task.id) : nil)
+                },
+                statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map { Option(value: $0.0, label: $0.1, selected: $0.0 == statusText) },
+                account: account, truncated: tasks.count > Self.limit,
+                form: FormView(FormState(values: values, errors: form.errors, message: form.message))), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -102,11 +109,15 @@ struct AdminTasksController {
                 return try await repositories.organizations.find(accountNumber: String(number.prefix(64)), in: tx)
             }
             guard let organization else {
-                throw AppError.validation(["account": number.isEmpty ? "Enter the subscriber's account number."
-                                                                      : "No subscriber has the account number “\(number.prefix(64))”."])
+                throw AppError.validation([
+                    "account": number.isEmpty
+                        ? "Enter the subscriber's account number."
+                        : "No subscriber has the account number “\(number.prefix(64))”."
+                ])
             }
-            let task = try await StaffTasks(dependencies: dependencies).create(StaffTasks.Input(form: form), for: organization.id, staff: context.staff,
-                                                                              origin: context.origin(request), tenant: context.tenant)
+            let task = try await StaffTasks(dependencies: dependencies).create(
+                StaffTasks.Input(form: form), for: organization.id, staff: context.staff,
+                origin: context.origin(request), tenant: context.tenant)
             return try await render(request, context: context, notice: "Task “\(task.title)” set for \(organization.name). The subscriber is told.")
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
@@ -124,9 +135,11 @@ struct AdminTasksController {
             guard try await repositories.tasks.markDone(id, by: nil, note: "Marked done by \(context.staff.displayName)", in: tx) else {
                 throw AppError(.conflict, code: "already_done", "This task is already done.")
             }
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "task.completed",
-                                                      targetKind: "task", targetId: id.uuidString.lowercased(), ip: context.clientIP,
-                                                      userAgent: request.headers[.userAgent] ?? "", details: ["title": task.title]), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "task.completed",
+                    targetKind: "task", targetId: id.uuidString.lowercased(), ip: context.clientIP,
+                    userAgent: request.headers[.userAgent] ?? "", details: ["title": task.title]), in: tx)
             return task
         }
         return try await render(request, context: context, notice: "“\(task.title)” is marked done.")

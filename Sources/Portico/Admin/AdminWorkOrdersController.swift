@@ -91,8 +91,9 @@ struct AdminWorkOrdersController {
         if value("after") != nil && cursor == nil { problems["after"] = "This page link is damaged; start from the first page." }
         guard problems.isEmpty else { throw AppError.validation(problems, message: "The filters could not be applied.") }
 
-        var filter = WorkOrderFilter(statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [], category: value("category"),
-                                     search: value("q"), createdFrom: value("from"), createdTo: value("to"))
+        var filter = WorkOrderFilter(
+            statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [], category: value("category"),
+            search: value("q"), createdFrom: value("from"), createdTo: value("to"))
         filter.priority = priority.flatMap(WorkOrderPriority.init)
         filter.overdue = value("overdue") == "1"
         filter.dueOn = dueOn
@@ -101,8 +102,9 @@ struct AdminWorkOrdersController {
         if context.staff.role == .technician { filter.assigneeId = context.staff.id; filter.unassigned = false }
         let accountNumber = value("account")
 
-        let queue = try await service.queue(filter, accountNumber: accountNumber, sort: sort, after: cursor, limit: Self.pageSize + 1,
-                                            tenant: context.tenant.id)
+        let queue = try await service.queue(
+            filter, accountNumber: accountNumber, sort: sort, after: cursor, limit: Self.pageSize + 1,
+            tenant: context.tenant.id)
         let (orders, total, organizations, staff, categories) = (queue.orders, queue.total, queue.organizationNames, queue.team, queue.categories)
         let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
         let today = ISODates.today()
@@ -125,27 +127,39 @@ struct AdminWorkOrdersController {
         let view = QueueView(
             layout: layout,
             rows: shown.map { order in
-                Row(number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
+                Row(
+                    number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
                     priority: order.priority.label, organization: organizations[order.organizationId] ?? "",
                     assignee: order.assigneeId.flatMap { staffNames[$0] } ?? "—", due: order.dueDate, overdue: order.isOverdue(today: today),
                     created: DisplayDate.dateTime(order.createdAt), href: ConsoleRoutes.workOrder(order.number))
             },
             total: total,
-            filter: ["q": value("q") ?? "", "account": accountNumber ?? "", "from": value("from") ?? "", "to": value("to") ?? "",
-                     "overdue": filter.overdue ? "1" : "", "unassigned": value("unassigned") ?? ""],
+            filter: [
+                "q": value("q") ?? "", "account": accountNumber ?? "", "from": value("from") ?? "", "to": value("to") ?? "",
+                "overdue": filter.overdue ? "1" : "", "unassigned": value("unassigned") ?? "",
+            ],
             statuses: [Option(value: "", label: "Any status", selected: status == nil)]
-                + WorkOrderStatus.allCases.filter { $0 != .draft }.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
+                + WorkOrderStatus.allCases.filter { $0 != .draft }.map {
+                    Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status)
+                },
             priorities: [Option(value: "", label: "Any priority", selected: priority == nil)]
                 + WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == priority) },
             categories: [Option(value: "", label: "Any category", selected: value("category") == nil)]
                 + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == value("category")) },
-            assignees: [Option(value: "", label: "Anyone", selected: assignee == nil), Option(value: "none", label: "Unassigned", selected: assignee == "none")]
-                + staff.filter { $0.status == .active }.map { Option(value: $0.id.uuidString.lowercased(), label: $0.displayName, selected: $0.id.uuidString.lowercased() == assignee) },
+            assignees: [
+                Option(value: "", label: "Anyone", selected: assignee == nil),
+                Option(value: "none", label: "Unassigned", selected: assignee == "none"),
+            ]
+                + staff.filter { $0.status == .active }.map {
+                    Option(value: $0.id.uuidString.lowercased(), label: $0.displayName, selected: $0.id.uuidString.lowercased() == assignee)
+                },
             sorts: WorkOrderSort.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == sort) },
             nextPage: orders.count > Self.pageSize ? link(after: sort.cursor(after: shown.last!)) : nil,
             firstPage: cursor != nil ? link(after: nil) : nil,
             canBulk: context.staff.role >= .agent,
-            bulkStatuses: [WorkOrderStatus.approved, .inProgress, .waiting, .completed].map { Option(value: $0.rawValue, label: $0.label, selected: false) },
+            bulkStatuses: [WorkOrderStatus.approved, .inProgress, .waiting, .completed].map {
+                Option(value: $0.rawValue, label: $0.label, selected: false)
+            },
             results: results,
             eventsUrl: ConsoleRoutes.events.path
         )
@@ -157,7 +171,9 @@ struct AdminWorkOrdersController {
     }
 
     @Sendable func bulk(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins change several orders at once.") }
+        guard context.staff.role >= .agent else {
+            throw AppError(.forbidden, code: "forbidden", "Only agents and admins change several orders at once.")
+        }
         let form = try await FormFields.read(request)
         let numbers = form.all("numbers").compactMap { Int($0) }
         guard !numbers.isEmpty else { throw AppError.validation(["numbers": "Tick at least one work order."]) }
@@ -222,14 +238,18 @@ struct AdminWorkOrdersController {
         struct Comment { let author: String; let when: String; let body: String; let isInternal: Bool }
     }
 
-    func renderDetail(_ number: Int, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderDetail(
+        _ number: Int, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let staff = context.staff
         let data = try await service.detail(number, staff: staff, tenant: context.tenant.id)
-        let (order, organization, history, comments, attachments, team, appointments)
-            = (data.order, data.organization, data.history, data.comments, data.attachments, data.team, data.appointments)
+        let (order, organization, history, comments, attachments, team, appointments) = (
+            data.order, data.organization, data.history, data.comments, data.attachments, data.team, data.appointments
+        )
         let encodedAccount: String = (organization?.accountNumber ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        let newAppointmentHref: String? = staff.role >= .agent ? "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)&work_order=\(order.number)" : nil
+        let newAppointmentHref: String? =
+            staff.role >= .agent ? "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)&work_order=\(order.number)" : nil
         var layout = context.layout(title: "Work order #\(order.number)", current: ConsoleRoutes.workOrders.path)
         layout.notice = notice
         layout.printable = true
@@ -245,11 +265,15 @@ struct AdminWorkOrdersController {
             transitions: [Option(value: "", label: "Keep \(order.status.label)", selected: true)]
                 + order.status.staffTransitions.map { Option(value: $0.rawValue, label: $0.label, selected: false) },
             assignees: [Option(value: "", label: "Nobody", selected: order.assigneeId == nil)]
-                + team.filter { $0.status == .active }.map { Option(value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))", selected: $0.id == order.assigneeId) },
+                + team.filter { $0.status == .active }.map {
+                    Option(value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))", selected: $0.id == order.assigneeId)
+                },
             priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == order.priority) },
             canAssign: staff.role >= .agent,
             history: history.map { HistoryEntry($0, viewer: nil) }.reversed(),
-            comments: comments.map { .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly) },
+            comments: comments.map {
+                .init(author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), body: $0.body, isInternal: $0.visibility == .internalOnly)
+            },
             attachments: attachments.map { .init($0, base: ConsoleRoutes.workOrder(order.number)) },
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
             attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attachments.count)),
@@ -283,9 +307,10 @@ struct AdminWorkOrdersController {
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
         return try await act(number, context: context, form: form, notice: "Approved. The subscriber is told.") {
-            _ = try await service.approve(number, version: Int(form.text("version")) ?? -1, eta: form.text("estimated_completion"),
-                                          priority: WorkOrderPriority(rawValue: form.text("priority")), assignee: form.text("assignee_id"),
-                                          staff: context.staff, tenant: context.tenant)
+            _ = try await service.approve(
+                number, version: Int(form.text("version")) ?? -1, eta: form.text("estimated_completion"),
+                priority: WorkOrderPriority(rawValue: form.text("priority")), assignee: form.text("assignee_id"),
+                staff: context.staff, tenant: context.tenant)
         }
     }
 
@@ -294,7 +319,8 @@ struct AdminWorkOrdersController {
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
         return try await act(number, context: context, form: form, notice: "Rejected. The subscriber is told why.") {
-            _ = try await service.reject(number, version: Int(form.text("version")) ?? -1, reason: form.text("reason"), staff: context.staff, tenant: context.tenant)
+            _ = try await service.reject(
+                number, version: Int(form.text("version")) ?? -1, reason: form.text("reason"), staff: context.staff, tenant: context.tenant)
         }
     }
 
@@ -314,7 +340,9 @@ struct AdminWorkOrdersController {
         if form["due_date"] != nil { update.dueDate = form.text("due_date") }
         if form["assignee_id"] != nil && context.staff.role >= .agent { update.assigneeId = form.text("assignee_id") }
         if let priority = form["priority"], !priority.isEmpty {
-            guard let value = WorkOrderPriority(rawValue: priority) else { throw AppError.validation(["priority": "Choose a priority from the list."]) }
+            guard let value = WorkOrderPriority(rawValue: priority) else {
+                throw AppError.validation(["priority": "Choose a priority from the list."])
+            }
             update.priority = value
         }
         if form["shop_notes"] != nil { update.shopNotes = form["shop_notes"] }
@@ -344,8 +372,9 @@ struct AdminWorkOrdersController {
         let notice = visibility == .shared ? "Reply sent to the subscriber\(files)." : "Internal note added\(files)."
         return try await act(number, context: context, form: form, notice: notice) {
             _ = try await posted.using(self.files, tenant: context.tenant.id, logger: context.logger) {
-                try await service.comment(number, body: form["body"] ?? "", visibility: visibility, staff: staff, tenant: context.tenant,
-                                          attachments: posted.attachments, origin: context.origin(request))
+                try await service.comment(
+                    number, body: form["body"] ?? "", visibility: visibility, staff: staff, tenant: context.tenant,
+                    attachments: posted.attachments, origin: context.origin(request))
             }
         }
     }
@@ -354,7 +383,7 @@ struct AdminWorkOrdersController {
     /// anything else, including another tenant's, is the same 404.
     @Sendable func attachment(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
-              let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
+            let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("file") }
         let record = try await service.attachment(id, of: number, staff: context.staff, tenant: context.tenant.id)
         return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
@@ -373,11 +402,16 @@ struct AdminWorkOrdersController {
     func renderNew(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
         let categories = try await service.activeCategories(tenant: context.tenant.id)
         let current = form.values["category"] ?? ""
-        return try renderer.render(.adminWorkOrdersNew, theme: context.tenant.theme, NewView(
-            layout: context.layout(title: "New work order", current: ConsoleRoutes.workOrders.path), form: FormView(form),
-            categories: [Option(value: "", label: "No category", selected: current.isEmpty)] + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current) },
-            priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["priority"] ?? "normal")) }
-        ), status: status)
+        return try renderer.render(
+            .adminWorkOrdersNew, theme: context.tenant.theme,
+            NewView(
+                layout: context.layout(title: "New work order", current: ConsoleRoutes.workOrders.path), form: FormView(form),
+                categories: [Option(value: "", label: "No category", selected: current.isEmpty)]
+                    + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current) },
+                priorities: WorkOrderPriority.allCases.map {
+                    Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["priority"] ?? "normal"))
+                }
+            ), status: status)
     }
 
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -392,8 +426,9 @@ struct AdminWorkOrdersController {
         do {
             let organization = try await service.organization(accountNumber: form.text("account"), tenant: context.tenant.id)
             guard let organization else { throw AppError.validation(["account": "No subscriber has the account number “\(form.text("account"))”."]) }
-            let order = try await service.create(for: organization.id, input: input, approve: form.text("action") == "approve",
-                                                 staff: context.staff, tenant: context.tenant)
+            let order = try await service.create(
+                for: organization.id, input: input, approve: form.text("action") == "approve",
+                staff: context.staff, tenant: context.tenant)
             return Redirect(to: ConsoleRoutes.workOrder(order.number)).response
         } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
             var state = FormState.keeping(form)

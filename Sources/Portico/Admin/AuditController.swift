@@ -48,8 +48,9 @@ struct AuditController {
         let view = View(
             layout: context.layout(title: "Audit log", current: ConsoleRoutes.audit.path),
             events: events.prefix(Self.pageSize).map { event in
-                View.Event(time: DisplayDate.dateTime(event.occurredAt), actor: event.actorLabel.isEmpty ? event.actorKind : event.actorLabel,
-                           action: event.action, target: [event.targetKind, event.targetId].filter { !$0.isEmpty }.joined(separator: " "), ip: event.ip)
+                View.Event(
+                    time: DisplayDate.dateTime(event.occurredAt), actor: event.actorLabel.isEmpty ? event.actorKind : event.actorLabel,
+                    action: event.action, target: [event.targetKind, event.targetId].filter { !$0.isEmpty }.joined(separator: " "), ip: event.ip)
             },
             filter: ["action": filter.action ?? "", "actor": filter.actor ?? "", "from": filter.from ?? "", "to": filter.to ?? ""],
             nextPage: events.count > Self.pageSize ? page + 1 : nil, previousPage: page > 0 ? page - 1 : nil,
@@ -65,20 +66,26 @@ struct AuditController {
         let repositories = dependencies.repositories
         let tenant = context.tenant.id
         try await pool.withTenant(tenant) { tx in
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
-                                                      action: "audit.exported", ip: context.clientIP,
-                                                      userAgent: request.headers[.userAgent] ?? ""), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
+                    action: "audit.exported", ip: context.clientIP,
+                    userAgent: request.headers[.userAgent] ?? ""), in: tx)
         }
         let dates = DisplayDate.current  // the body streams after this handler returns
         let body = ResponseBody { writer in
-            try await writer.write(ByteBuffer(string: CSVWriter.bom + CSVWriter.row(["time", "actor_kind", "actor", "action", "target_kind", "target", "ip", "user_agent"])))
+            try await writer.write(
+                ByteBuffer(
+                    string: CSVWriter.bom + CSVWriter.row(["time", "actor_kind", "actor", "action", "target_kind", "target", "ip", "user_agent"])))
             var offset = 0
             while true {
                 let events = try await pool.withTenant(tenant) { tx in try await repositories.audit.list(filter, limit: 500, offset: offset, in: tx) }
                 var chunk = ""
                 for event in events {
-                    chunk += CSVWriter.row([dates.iso(event.occurredAt), event.actorKind, event.actorLabel, event.action,
-                                            event.targetKind, event.targetId, event.ip, event.userAgent])
+                    chunk += CSVWriter.row([
+                        dates.iso(event.occurredAt), event.actorKind, event.actorLabel, event.action,
+                        event.targetKind, event.targetId, event.ip, event.userAgent,
+                    ])
                 }
                 if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
                 if events.count < 500 { break }
@@ -86,11 +93,13 @@ struct AuditController {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"audit-\(ISODates.today()).csv\"",
-            .cacheControl: "no-store",
-        ], body: body)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"audit-\(ISODates.today()).csv\"",
+                .cacheControl: "no-store",
+            ], body: body)
     }
 }
 
@@ -99,8 +108,8 @@ enum DateInput {
     static func isISODate(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1900...2200).contains(year), (1...12).contains(month), (1...31).contains(day)
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            (1900...2200).contains(year), (1...12).contains(month), (1...31).contains(day)
         else { return false }
         var components = DateComponents()
         components.year = year

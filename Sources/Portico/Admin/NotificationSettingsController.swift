@@ -27,9 +27,11 @@ struct NotificationSettingsController {
         }
         var layout = context.layout(title: "Email notifications", current: ConsoleRoutes.settings.path)
         layout.notice = notice
-        let view = View(layout: layout, kinds: NotificationKind.allCases.filter { $0 != .staffNotice }.map {
-            View.Kind(value: $0.rawValue, label: $0.label, enabled: !disabled.contains($0.rawValue), locked: $0.isSecurity)
-        })
+        let view = View(
+            layout: layout,
+            kinds: NotificationKind.allCases.filter { $0 != .staffNotice }.map {
+                View.Kind(value: $0.rawValue, label: $0.label, enabled: !disabled.contains($0.rawValue), locked: $0.isSecurity)
+            })
         return try dependencies.renderer.render(.adminNotifications, theme: context.tenant.theme, view)
     }
 
@@ -44,13 +46,16 @@ struct NotificationSettingsController {
         guard unknown.isEmpty else { throw AppError.validation(["enabled": "Unknown notification: \(unknown.sorted().joined(separator: ", "))"]) }
         let disabled = NotificationKind.allCases.filter { !$0.isSecurity && !enabled.contains($0.rawValue) }.map(\.rawValue)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_settings (tenant_id, disabled_notifications) VALUES (\(tx.tenant), \(disabled)::text[])
                 ON CONFLICT (tenant_id) DO UPDATE SET disabled_notifications = EXCLUDED.disabled_notifications, updated_at = now()
                 """)
-            try await dependencies.repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
-                                                                   action: "settings.notifications_changed", ip: context.clientIP,
-                                                                   details: ["disabled": disabled.joined(separator: ",")]), in: tx)
+            try await dependencies.repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
+                    action: "settings.notifications_changed", ip: context.clientIP,
+                    details: ["disabled": disabled.joined(separator: ",")]), in: tx)
         }
         return try await render(context, notice: "Saved.")
     }

@@ -39,53 +39,68 @@ struct OutboxController {
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let status = request.uri.queryParameters.get("status").flatMap { $0.isEmpty ? nil : $0 }
         guard status == nil || OutboxStatus(rawValue: status!) != nil else {
-            throw AppError.validation(["status": "Choose one of: \(OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))."],
-                                      message: "Unknown email status.")
+            throw AppError.validation(
+                ["status": "Choose one of: \(OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))."],
+                message: "Unknown email status.")
         }
         return try await render(context, notice: nil, status: status.flatMap(OutboxStatus.init))
     }
 
     func render(_ context: StaffRequestContext, notice: String?, status: OutboxStatus? = nil) async throws -> HTML {
         let (messages, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let messages = try await tx.rows("""
+            let messages = try await tx.rows(
+                """
                 SELECT * FROM outbox WHERE tenant_id = \(tx.tenant) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
                 ORDER BY created_at DESC LIMIT 100
-                """).map { try $0.decode(OutboxMessage.self) }
-            let counts = try await tx.rows("""
+                """
+            ).map { try $0.decode(OutboxMessage.self) }
+            let counts = try await tx.rows(
+                """
                 SELECT status, count(*)::int AS n FROM outbox WHERE tenant_id = \(tx.tenant) GROUP BY status ORDER BY status
-                """).map { View.Count(status: try $0.decode("status"), count: try $0.decode("n")) }
+                """
+            ).map { View.Count(status: try $0.decode("status"), count: try $0.decode("n")) }
             return (messages, counts)
         }
         var layout = context.layout(title: "Email outbox", current: ConsoleRoutes.outbox.path)
         layout.notice = notice
-        let view = View(layout: layout, messages: messages.map { message in
-            View.Row(id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,
-                     recipient: message.recipient, subject: message.subject, status: message.status.rawValue, attempts: message.attempts,
-                     lastError: message.lastError, retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
-                     linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
-        }, counts: counts)
+        let view = View(
+            layout: layout,
+            messages: messages.map { message in
+                View.Row(
+                    id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,
+                    recipient: message.recipient, subject: message.subject, status: message.status.rawValue, attempts: message.attempts,
+                    lastError: message.lastError, retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
+                    linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
+            }, counts: counts)
         return try dependencies.renderer.render(.adminOutbox, theme: context.tenant.theme, view)
     }
 
-    static let linkGone = AppError(.conflict, code: "link_removed",
-        "This email carried a one-time link (password reset, verification or invitation), removed when delivery stopped so that it cannot be used from here. Send a new one instead: ask the person to request a new reset link, or re-send the invitation.")
+    static let linkGone = AppError(
+        .conflict, code: "link_removed",
+        "This email carried a one-time link (password reset, verification or invitation), removed when delivery stopped so that it cannot be used from here. Send a new one instead: ask the person to request a new reset link, or re-send the invitation."
+    )
 
     @Sendable func retry(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("email") }
         let retried = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard let message = try await tx.first("SELECT * FROM outbox WHERE id = \(id) AND status IN ('dead', 'failed')")?.decode(OutboxMessage.self) else {
+            guard
+                let message = try await tx.first("SELECT * FROM outbox WHERE id = \(id) AND status IN ('dead', 'failed')")?.decode(OutboxMessage.self)
+            else {
                 return false
             }
             // Its reset / verification / invitation link was cleared when delivery stopped.
             guard !message.lostItsLink else { throw Self.linkGone }
-            let rows = try await tx.execute("""
+            let rows = try await tx.execute(
+                """
                 UPDATE outbox SET status = 'queued', attempts = 0, uncertain = false, next_attempt_at = now(), last_error = NULL
                  WHERE tenant_id = \(tx.tenant) AND id = \(id) AND status IN ('dead', 'failed')
                 """)
             if rows == 1 {
-                try await dependencies.repositories.audit.record(.init(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
-                                                                       action: "outbox.retried", targetKind: "email", targetId: id.uuidString,
-                                                                       ip: context.clientIP), in: tx)
+                try await dependencies.repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
+                        action: "outbox.retried", targetKind: "email", targetId: id.uuidString,
+                        ip: context.clientIP), in: tx)
                 try await tx.notify(channel: "portico_outbox", payload: "")
             }
             return rows == 1

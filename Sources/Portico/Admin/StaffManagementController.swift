@@ -39,19 +39,24 @@ struct StaffManagementController {
         struct Role { let value: String; let label: String; let selected: Bool }
     }
 
-    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let staff = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
         var layout = context.layout(title: "Staff", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let view = View(
             layout: layout, form: FormView(form),
             members: staff.map { member in
-                View.Member(id: member.id.uuidString.lowercased(), name: member.displayName, email: member.email, role: member.role.label,
-                            status: member.status.rawValue, twoFactor: member.totpEnabledAt != nil, isSelf: member.id == context.staff.id,
-                            deactivated: member.status == .deactivated,
-                            roleOptions: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0 == member.role) })
+                View.Member(
+                    id: member.id.uuidString.lowercased(), name: member.displayName, email: member.email, role: member.role.label,
+                    status: member.status.rawValue, twoFactor: member.totpEnabledAt != nil, isSelf: member.id == context.staff.id,
+                    deactivated: member.status == .deactivated,
+                    roleOptions: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0 == member.role) })
             },
-            roles: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["role"] ?? "agent")) }
+            roles: StaffRole.allCases.reversed().map {
+                View.Role(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["role"] ?? "agent"))
+            }
         )
         return try dependencies.renderer.render(.adminStaff, theme: context.tenant.theme, view, status: status)
     }
@@ -68,8 +73,9 @@ struct StaffManagementController {
             return try await render(context, form: state, status: .unprocessableContent)
         }
         do {
-            let staff = try await accounts.invite(email: form.text("email"), name: form.text("name"), role: role, by: context.staff,
-                                                  tenant: context.tenant, origin: context.origin(request))
+            let staff = try await accounts.invite(
+                email: form.text("email"), name: form.text("name"), role: role, by: context.staff,
+                tenant: context.tenant, origin: context.origin(request))
             return try await render(context, notice: "Invitation sent to \(staff.email).")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
@@ -87,7 +93,8 @@ struct StaffManagementController {
     @Sendable func changeRole(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         guard let role = StaffRole(rawValue: form.text("role")) else { throw AppError.validation(["role": "Choose admin, agent or technician."]) }
-        try await accounts.changeRole(staffID: try staffID(context), to: role, by: context.staff, tenant: context.tenant, origin: context.origin(request))
+        try await accounts.changeRole(
+            staffID: try staffID(context), to: role, by: context.staff, tenant: context.tenant, origin: context.origin(request))
         return try await render(context, notice: "Role changed. The person signs in again to use it.")
     }
 

@@ -107,19 +107,25 @@ public struct AppConfiguration: Sendable {
         var configuration = AppConfiguration()
         if let url = value("DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
-                throw ConfigurationError(variable: "DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://user:password@host:5432/db) or a libpq key=value string")
+                throw ConfigurationError(
+                    variable: "DATABASE_URL",
+                    message: "must be a PostgreSQL URI (postgresql://user:password@host:5432/db) or a libpq key=value string")
             }
             configuration.databaseURL = url
         }
         if let url = value("MIGRATE_DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
-                throw ConfigurationError(variable: "MIGRATE_DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://owner:password@host:5432/db) or a libpq key=value string")
+                throw ConfigurationError(
+                    variable: "MIGRATE_DATABASE_URL",
+                    message: "must be a PostgreSQL URI (postgresql://owner:password@host:5432/db) or a libpq key=value string")
             }
             configuration.migrateDatabaseURL = url
         }
         if let url = value("PORTICO_LISTEN_DATABASE_URL") {
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
-                throw ConfigurationError(variable: "PORTICO_LISTEN_DATABASE_URL", message: "must be a PostgreSQL URI (postgresql://user:password@primary:5432/db) or a libpq key=value string")
+                throw ConfigurationError(
+                    variable: "PORTICO_LISTEN_DATABASE_URL",
+                    message: "must be a PostgreSQL URI (postgresql://user:password@primary:5432/db) or a libpq key=value string")
             }
             configuration.listenDatabaseURL = url
         }
@@ -131,7 +137,8 @@ public struct AppConfiguration: Sendable {
         }
         if let host = value("PORTICO_OPERATOR_HOST") {
             guard let normalized = HostName.normalize(host) else {
-                throw ConfigurationError(variable: "PORTICO_OPERATOR_HOST", message: "must be a host name such as operator.example.net, got '\(host)'")
+                throw ConfigurationError(
+                    variable: "PORTICO_OPERATOR_HOST", message: "must be a host name such as operator.example.net, got '\(host)'")
             }
             configuration.operatorHost = normalized
         }
@@ -140,7 +147,8 @@ public struct AppConfiguration: Sendable {
         }
         if let url = value("SMTP_URL") {
             guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
-                throw ConfigurationError(variable: "SMTP_URL", message: "must start with smtp:// (STARTTLS) or smtps:// (implicit TLS), got '\(url.prefix(12))…'")
+                throw ConfigurationError(
+                    variable: "SMTP_URL", message: "must start with smtp:// (STARTTLS) or smtps:// (implicit TLS), got '\(url.prefix(12))…'")
             }
             configuration.smtpURL = url
         }
@@ -166,7 +174,8 @@ public struct AppConfiguration: Sendable {
         }
         if let level = value("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
-                throw ConfigurationError(variable: "LOG_LEVEL", message: "must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+                throw ConfigurationError(
+                    variable: "LOG_LEVEL", message: "must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
             }
             configuration.logLevel = parsed
         }
@@ -175,7 +184,9 @@ public struct AppConfiguration: Sendable {
             for entry in proxies.split(separator: ",") {
                 let trimmed = entry.trimmingCharacters(in: .whitespaces)
                 guard let network = IPNetwork(trimmed) else {
-                    throw ConfigurationError(variable: "PORTICO_TRUSTED_PROXIES", message: "must be a comma-separated list of IP addresses or CIDR ranges; '\(trimmed)' is neither")
+                    throw ConfigurationError(
+                        variable: "PORTICO_TRUSTED_PROXIES",
+                        message: "must be a comma-separated list of IP addresses or CIDR ranges; '\(trimmed)' is neither")
                 }
                 networks.append(network)
             }
@@ -216,7 +227,8 @@ public struct AppConfiguration: Sendable {
         func seconds(_ raw: String?, _ name: String, in range: ClosedRange<Int>) throws -> Duration? {
             guard let raw else { return nil }
             guard let parsed = Int(raw), range.contains(parsed) else {
-                throw ConfigurationError(variable: name, message: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
+                throw ConfigurationError(
+                    variable: name, message: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
             }
             return .seconds(parsed)
         }
@@ -235,9 +247,11 @@ public struct AppConfiguration: Sendable {
             }
             configuration.http.maxConnections = parsed
         }
-        for (name, keyPath) in [("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
-                                ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate),
-                                ("PORTICO_AUDIT_VIEWS", \AppConfiguration.auditViews)] {
+        for (name, keyPath) in [
+            ("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
+            ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate),
+            ("PORTICO_AUDIT_VIEWS", \AppConfiguration.auditViews),
+        ] {
             guard let flag = value(name) else { continue }
             switch flag.lowercased() {
             case "1", "on", "true", "yes": configuration[keyPath: keyPath] = true

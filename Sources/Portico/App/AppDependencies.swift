@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Mailer
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Everything the application needs from the outside world, made once per process (or per
 /// test) and handed to `buildApplication`.
@@ -117,7 +117,9 @@ public struct AppDependencies: Sendable {
         let catalogs = try MessageCatalogs(directory: try ResourceLocator.directory(named: "Locales"))
         return AppDependencies(
             configuration: configuration, pool: pool, listener: listener,
-            tenants: PostgresTenantStore(pool: pool), renderer: PageRenderer(themes: themes, catalogs: catalogs, auditsViews: configuration.auditViews), hasher: PasswordHasher(), logger: logger,
+            tenants: PostgresTenantStore(pool: pool),
+            renderer: PageRenderer(themes: themes, catalogs: catalogs, auditsViews: configuration.auditViews), hasher: PasswordHasher(),
+            logger: logger,
             mailTransport: try mailTransport(for: configuration, logger: logger)
         )
     }

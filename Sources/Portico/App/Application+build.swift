@@ -30,10 +30,12 @@ public func buildApplication(
         services: [
             NotificationService(dependencies: dependencies),
             MaintenanceService(dependencies: dependencies),
-            OutboxService(delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
-                          shutdown: workers),
-            WebhookService(delivery: dependencies.webhookDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
-                           shutdown: workers),
+            OutboxService(
+                delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
+                shutdown: workers),
+            WebhookService(
+                delivery: dependencies.webhookDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
+                shutdown: workers),
             APIUsageFlusher(pool: dependencies.pool, tally: dependencies.apiUsage, logger: dependencies.logger),
         ],
         onServerRunning: { channel in await onServerRunning?(channel.localAddress) },
@@ -65,12 +67,13 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
 
     // Everything else belongs to the site the Host header names.
     let sites = router.group()
-        .add(middleware: SiteResolutionMiddleware(
-            directory: dependencies.directory,
-            trustedProxies: dependencies.configuration.trustedProxies,
-            pages: neutral,
-            throttle: dependencies.logThrottle
-        ))
+        .add(
+            middleware: SiteResolutionMiddleware(
+                directory: dependencies.directory,
+                trustedProxies: dependencies.configuration.trustedProxies,
+                pages: neutral,
+                throttle: dependencies.logThrottle
+            ))
     let api = sites.group()
         // CORS (per tenant, off by default): outside the error middleware so errors get the
         // headers too; preflights reach it through the API's unmatched-route claims.
@@ -104,8 +107,10 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         .addRoutes(to: portal)
     ProfileController(dependencies: dependencies).addRoutes(to: portal)
     SubscriberRightsController(dependencies: dependencies).addRoutes(to: portal)
-    PortalWorkOrdersController(service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
-                               receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore).addRoutes(to: portal)
+    PortalWorkOrdersController(
+        service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
+        receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore
+    ).addRoutes(to: portal)
     PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
     PortalAppointmentsController(dependencies: dependencies).addRoutes(to: portal)
     PortalPagesController(dependencies: dependencies).addRoutes(to: portal)
@@ -115,8 +120,10 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     console.add(middleware: StaffTwoFactorRequirement())
     AdminHomeController(dependencies: dependencies).addRoutes(to: console)
     AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
-    AdminWorkOrdersController(service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
-                              receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore).addRoutes(to: console)
+    AdminWorkOrdersController(
+        service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
+        receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore
+    ).addRoutes(to: console)
     AdminEventsController(dependencies: dependencies).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)

@@ -27,9 +27,10 @@ struct ConnectionCap: AvailableConnectionsDelegate {
         if open >= maximum {
             let idleCount = idle.count
             let shed = idle.shedOldest()
-            logger.throttled(throttle, key: "connection_cap", level: .warning,
-                             "Connection limit reached (PORTICO_MAX_CONNECTIONS): the connection idle the longest is closed to make room; while none is idle, new connections wait until one closes",
-                             metadata: ["open": "\(open)", "limit": "\(maximum)", "idle": "\(idleCount)", "closed_idle": "\(shed)"])
+            logger.throttled(
+                throttle, key: "connection_cap", level: .warning,
+                "Connection limit reached (PORTICO_MAX_CONNECTIONS): the connection idle the longest is closed to make room; while none is idle, new connections wait until one closes",
+                metadata: ["open": "\(open)", "limit": "\(maximum)", "idle": "\(idleCount)", "closed_idle": "\(shed)"])
         }
     }
 

@@ -22,8 +22,9 @@ public struct DueWork: Sendable {
     /// Tenants with records past their retention period or old API tokens.
     public func housekeeping() async throws -> [Housekeeping] {
         try await pool.query("SELECT due_tenant, due_slug, retention_due, api_tokens_due FROM portico_retention_due()").rows.map {
-            Housekeeping(tenant: try $0.decode("due_tenant"), slug: try $0.decode("due_slug"),
-                         retention: try $0.decode("retention_due"), apiTokens: try $0.decode("api_tokens_due"))
+            Housekeeping(
+                tenant: try $0.decode("due_tenant"), slug: try $0.decode("due_slug"),
+                retention: try $0.decode("retention_due"), apiTokens: try $0.decode("api_tokens_due"))
         }
     }
 

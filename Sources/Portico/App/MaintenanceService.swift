@@ -51,12 +51,16 @@ public struct MaintenanceService: Service {
                 }
             }
         }
-        removed += try await dependencies.pool.query("""
+        removed += try await dependencies.pool.query(
+            """
             DELETE FROM operator_sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => idle_timeout_seconds)
-            """).affectedRows
-        removed += try await dependencies.pool.query("""
+            """
+        ).affectedRows
+        removed += try await dependencies.pool.query(
+            """
             DELETE FROM operator_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
-            """).affectedRows
+            """
+        ).affectedRows
         removed += try await dependencies.rateLimiter.deleteStale()
         // Half-written uploads of a process that crashed mid-upload (a finished or refused one
         // never leaves any).

@@ -39,21 +39,27 @@ public enum PorticoServer {
                 if let backups { services.append(.init(service: backups)) }
                 // Last, so it is told first: the workers hear it before the HTTP server has
                 // drained (and before a running backup has stopped).
-                services.append(.init(service: AnnouncingShutdown(wrapped: ListenerService(app: app, listener: publicListener),
-                                                                  signal: dependencies.shutdownSignal)))
+                services.append(
+                    .init(
+                        service: AnnouncingShutdown(
+                            wrapped: ListenerService(app: app, listener: publicListener),
+                            signal: dependencies.shutdownSignal)))
                 var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
                 // Past the grace period, whatever still runs (a slow upload) is cancelled.
                 group.maximumGracefulShutdownDuration = configuration.shutdownGrace
-                logger.info("Portico listening", metadata: [
-                    "url": "http://\(hostname):\(port)", "internal": "http://\(InternalListener.address):\(internalPort)/internal/",
-                    "shutdown_grace_s": "\(configuration.shutdownGrace.components.seconds)",
-                ])
+                logger.info(
+                    "Portico listening",
+                    metadata: [
+                        "url": "http://\(hostname):\(port)", "internal": "http://\(InternalListener.address):\(internalPort)/internal/",
+                        "shutdown_grace_s": "\(configuration.shutdownGrace.components.seconds)",
+                    ])
                 do {
                     try await ServiceGroup(configuration: group).run()
                 } catch let error where dependencies.shutdownSignal.isTriggered && !(error is ConfigurationError) {
                     // The grace period ran out and the rest was cancelled: still a stop we asked for.
-                    logger.warning("Stopped at the end of the shutdown grace period; work still running was cut off",
-                                   metadata: ["error": "\(error)"])
+                    logger.warning(
+                        "Stopped at the end of the shutdown grace period; work still running was cut off",
+                        metadata: ["error": "\(error)"])
                 }
                 logger.info("Stopped serving")
             } catch {

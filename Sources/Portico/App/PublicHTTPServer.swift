@@ -26,10 +26,12 @@ struct PublicHTTPChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let deadline = RequestHeadDeadline(timeout: TimeAmount(limits.headerTimeout), idle: idle)
-        let http1 = HTTP1Channel(responder: responder, configuration: .init(
-            additionalChannelHandlers: [RequestHeadObserver(deadline: deadline)],
-            idleTimeout: TimeAmount(limits.idleTimeout)
-        ))
+        let http1 = HTTP1Channel(
+            responder: responder,
+            configuration: .init(
+                additionalChannelHandlers: [RequestHeadObserver(deadline: deadline)],
+                idleTimeout: TimeAmount(limits.idleTimeout)
+            ))
         // First in the pipeline, so it sees raw bytes before the HTTP decoder does.
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(RequestHeadTimeoutHandler(deadline: deadline))
@@ -158,7 +160,8 @@ final class RequestHeadTimeoutHandler: ChannelInboundHandler, RemovableChannelHa
         guard deadline.awaitingHead, context.channel.isActive else { return }
         deadline.becameBusy()
         if deadline.responsesPending == 0 {
-            let response = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\n\r\nThe request headers took too long. Retry."
+            let response =
+                "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 40\r\n\r\nThe request headers took too long. Retry."
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in context.close(promise: nil) }
         } else {
             context.close(promise: nil)

@@ -33,7 +33,8 @@ public enum StartupChecks {
         for (index, listener) in listeners.enumerated() {
             try validatePort(listener.port, setting: listener.setting)
             if let earlier = listeners[..<index].first(where: { $0.port == listener.port }) {
-                throw ConfigurationError(variable: listener.setting, message: "\(listener.port) is also \(earlier.setting); give each listener its own port")
+                throw ConfigurationError(
+                    variable: listener.setting, message: "\(listener.port) is also \(earlier.setting); give each listener its own port")
             }
         }
         for listener in listeners {
@@ -54,13 +55,22 @@ public enum StartupChecks {
         if let error = error as? IOError {
             switch error.errnoCode {
             case EADDRINUSE:
-                return ConfigurationError(variable: listener.setting, message: "\(listener.port) is in use (something already listens on \(listener.host):\(listener.port)); stop it or choose another port")
+                return ConfigurationError(
+                    variable: listener.setting,
+                    message:
+                        "\(listener.port) is in use (something already listens on \(listener.host):\(listener.port)); stop it or choose another port")
             case EACCES:
-                return ConfigurationError(variable: listener.setting, message: "\(listener.port) needs privileges this user lacks; choose a port above 1023 and let the reverse proxy listen on 80/443")
+                return ConfigurationError(
+                    variable: listener.setting,
+                    message: "\(listener.port) needs privileges this user lacks; choose a port above 1023 and let the reverse proxy listen on 80/443")
             case EADDRNOTAVAIL:
-                return ConfigurationError(variable: listener.setting, message: "\(listener.port) cannot be bound on \(listener.host): that address does not belong to this machine")
+                return ConfigurationError(
+                    variable: listener.setting,
+                    message: "\(listener.port) cannot be bound on \(listener.host): that address does not belong to this machine")
             default:
-                return ConfigurationError(variable: listener.setting, message: "\(listener.port) cannot be bound on \(listener.host): \(String(cString: strerror(error.errnoCode)))")
+                return ConfigurationError(
+                    variable: listener.setting,
+                    message: "\(listener.port) cannot be bound on \(listener.host): \(String(cString: strerror(error.errnoCode)))")
             }
         }
         if error is SocketAddressError {

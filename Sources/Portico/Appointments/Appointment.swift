@@ -60,8 +60,10 @@ public struct NewAppointment: Sendable {
     public var address: String
     public var notes: String
 
-    public init(organizationId: UUID, workOrderId: UUID? = nil, kind: AppointmentKind, startsAt: Date, endsAt: Date,
-                technicianId: UUID? = nil, status: AppointmentStatus = .proposed, address: String = "", notes: String = "") {
+    public init(
+        organizationId: UUID, workOrderId: UUID? = nil, kind: AppointmentKind, startsAt: Date, endsAt: Date,
+        technicianId: UUID? = nil, status: AppointmentStatus = .proposed, address: String = "", notes: String = ""
+    ) {
         self.organizationId = organizationId
         self.workOrderId = workOrderId
         self.kind = kind
@@ -84,8 +86,10 @@ public struct AppointmentFilter: Sendable {
     public var organizationId: UUID?
     public var workOrderId: UUID?
 
-    public init(from: Date? = nil, to: Date? = nil, technicianId: UUID? = nil, unassigned: Bool = false, status: AppointmentStatus? = nil,
-                organizationId: UUID? = nil, workOrderId: UUID? = nil) {
+    public init(
+        from: Date? = nil, to: Date? = nil, technicianId: UUID? = nil, unassigned: Bool = false, status: AppointmentStatus? = nil,
+        organizationId: UUID? = nil, workOrderId: UUID? = nil
+    ) {
         self.from = from
         self.to = to
         self.technicianId = technicianId
@@ -106,8 +110,10 @@ public struct AppointmentChanges: Sendable {
     public var notes: String
     public var status: AppointmentStatus
 
-    public init(workOrderId: UUID?, kind: AppointmentKind, window: TimeWindow, technicianId: UUID?, address: String, notes: String,
-                status: AppointmentStatus) {
+    public init(
+        workOrderId: UUID?, kind: AppointmentKind, window: TimeWindow, technicianId: UUID?, address: String, notes: String,
+        status: AppointmentStatus
+    ) {
         self.workOrderId = workOrderId
         self.kind = kind
         self.window = window

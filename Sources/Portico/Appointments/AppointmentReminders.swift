@@ -18,28 +18,30 @@ public struct AppointmentReminders: Sendable {
             let resolved = try await dependencies.directory.resolved(tenant)
             // The mail's times, and its "today" or "tomorrow", are the tenant's.
             queued += try await DisplayDate.$current.withValue(resolved.dates()) {
-              try await dependencies.pool.withTenant(tenant.id) { tx in
-                let due = try await tx.rows("""
-                    SELECT * FROM appointments
-                     WHERE status IN ('proposed', 'confirmed') AND reminder_sent_at IS NULL
-                       AND starts_at > \(now) AND starts_at <= \(now.addingTimeInterval(24 * 3600))
-                     ORDER BY starts_at FOR UPDATE SKIP LOCKED
-                    """).map { try $0.decode(Appointment.self) }
-                var count = 0
-                for appointment in due {
-                    let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
-                    for member in members where member.status == .active {
-                        var values = AppointmentMail.values(appointment, tenant: resolved)
-                        values["day"] = Self.day(of: appointment.startsAt, now: now)
-                        let sent = try await SubscriberMail(outbox: dependencies.outbox).send(
-                            .appointmentReminder, to: member, tenant: resolved, values: values, in: tx
-                        )
-                        if sent { count += 1 }
+                try await dependencies.pool.withTenant(tenant.id) { tx in
+                    let due = try await tx.rows(
+                        """
+                        SELECT * FROM appointments
+                         WHERE status IN ('proposed', 'confirmed') AND reminder_sent_at IS NULL
+                           AND starts_at > \(now) AND starts_at <= \(now.addingTimeInterval(24 * 3600))
+                         ORDER BY starts_at FOR UPDATE SKIP LOCKED
+                        """
+                    ).map { try $0.decode(Appointment.self) }
+                    var count = 0
+                    for appointment in due {
+                        let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
+                        for member in members where member.status == .active {
+                            var values = AppointmentMail.values(appointment, tenant: resolved)
+                            values["day"] = Self.day(of: appointment.startsAt, now: now)
+                            let sent = try await SubscriberMail(outbox: dependencies.outbox).send(
+                                .appointmentReminder, to: member, tenant: resolved, values: values, in: tx
+                            )
+                            if sent { count += 1 }
+                        }
+                        try await tx.execute("UPDATE appointments SET reminder_sent_at = now() WHERE id = \(appointment.id)")
                     }
-                    try await tx.execute("UPDATE appointments SET reminder_sent_at = now() WHERE id = \(appointment.id)")
+                    return count
                 }
-                return count
-              }
             }
         }
         return queued

@@ -10,14 +10,22 @@ public protocol AppointmentRepository: Sendable {
     /// technician's name and its work order's number, in one statement (the dashboard).
     func next(organization: UUID, in transaction: TenantTransaction) async throws -> UpcomingAppointment?
     func nextQuery(organization: UUID) -> Query<UpcomingAppointment?>
-    func setStatus(_ status: AppointmentStatus, of appointment: UUID, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
-    func requestReschedule(_ appointment: UUID, windows: [TimeWindow], note: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
-    func reschedule(_ appointment: UUID, to window: TimeWindow, technician: UUID?, status: AppointmentStatus, expectedVersion: Int,
-                    in transaction: TenantTransaction) async throws -> Appointment
+    func setStatus(
+        _ status: AppointmentStatus, of appointment: UUID, expectedVersion: Int, in transaction: TenantTransaction
+    ) async throws -> Appointment
+    func requestReschedule(
+        _ appointment: UUID, windows: [TimeWindow], note: String, expectedVersion: Int, in transaction: TenantTransaction
+    ) async throws -> Appointment
+    func reschedule(
+        _ appointment: UUID, to window: TimeWindow, technician: UUID?, status: AppointmentStatus, expectedVersion: Int,
+        in transaction: TenantTransaction
+    ) async throws -> Appointment
     /// The console's calendar: appointments starting in the filter's range, by start time.
     func search(_ filter: AppointmentFilter, limit: Int, in transaction: TenantTransaction) async throws -> [Appointment]
     /// A staff edit; a moved window clears the reminder and any reschedule request.
-    func update(_ appointment: UUID, with changes: AppointmentChanges, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
+    func update(
+        _ appointment: UUID, with changes: AppointmentChanges, expectedVersion: Int, in transaction: TenantTransaction
+    ) async throws -> Appointment
     func cancel(_ appointment: UUID, reason: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment
     /// An organization's appointments as the subscriber sees them, a page at a time: upcoming
     /// ones (not ended, neither completed nor cancelled) soonest first, then the others latest
@@ -36,7 +44,8 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
     public init() {}
 
     public func create(_ new: NewAppointment, in transaction: TenantTransaction) async throws -> Appointment {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             INSERT INTO appointments (tenant_id, organization_id, work_order_id, kind, starts_at, ends_at, technician_id, status, address, notes)
             VALUES (\(transaction.tenant), \(new.organizationId), \(new.workOrderId), \(new.kind), \(new.startsAt), \(new.endsAt),
                     \(new.technicianId), \(new.status), \(new.address), \(new.notes))
@@ -54,9 +63,11 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
         if let organization { conditions.append("organization_id = \(organization)") }
         if let from { conditions.append("ends_at >= \(from)") }
         if let to { conditions.append("starts_at < \(to)") }
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT * FROM appointments WHERE \(SQL.join(conditions, separator: " AND ")) ORDER BY starts_at, id
-            """).map { try $0.decode(Appointment.self) }
+            """
+        ).map { try $0.decode(Appointment.self) }
     }
 
     public func next(organization: UUID, in transaction: TenantTransaction) async throws -> UpcomingAppointment? {
@@ -64,7 +75,8 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
     }
 
     public func nextQuery(organization: UUID) -> Query<UpcomingAppointment?> {
-        Query("""
+        Query(
+            """
             SELECT a.*, COALESCE(NULLIF(st.name, ''), st.email) AS technician_name, wo.number AS work_order_number
               FROM appointments a
               LEFT JOIN staff_users st ON st.tenant_id = a.tenant_id AND st.id = a.technician_id
@@ -73,39 +85,53 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
                AND a.status NOT IN ('completed', 'cancelled')
              ORDER BY a.starts_at, a.id
              LIMIT 1
-            """) { result in
+            """
+        ) { result in
             guard let row = result.rows.first else { return nil }
-            return UpcomingAppointment(appointment: try row.decode(Appointment.self), technician: try row.decode("technician_name", as: String?.self),
-                                       workOrderNumber: try row.decode("work_order_number", as: Int?.self))
+            return UpcomingAppointment(
+                appointment: try row.decode(Appointment.self), technician: try row.decode("technician_name", as: String?.self),
+                workOrderNumber: try row.decode("work_order_number", as: Int?.self))
         }
     }
 
-    public func setStatus(_ status: AppointmentStatus, of appointment: UUID, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment {
-        guard let updated = try await transaction.first("""
-            UPDATE appointments SET status = \(status), version = version + 1
-             WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
-            """)?.decode(Appointment.self)
+    public func setStatus(
+        _ status: AppointmentStatus, of appointment: UUID, expectedVersion: Int, in transaction: TenantTransaction
+    ) async throws -> Appointment {
+        guard
+            let updated = try await transaction.first(
+                """
+                UPDATE appointments SET status = \(status), version = version + 1
+                 WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
+                """)?.decode(Appointment.self)
         else { throw Self.conflict }
         return updated
     }
 
-    public func requestReschedule(_ appointment: UUID, windows: [TimeWindow], note: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment {
-        guard let updated = try await transaction.first("""
-            UPDATE appointments SET status = 'reschedule_requested', reschedule_windows = \(JSONParameter(windows))::jsonb,
-                   reschedule_note = \(note), version = version + 1
-             WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
-            """)?.decode(Appointment.self)
+    public func requestReschedule(
+        _ appointment: UUID, windows: [TimeWindow], note: String, expectedVersion: Int, in transaction: TenantTransaction
+    ) async throws -> Appointment {
+        guard
+            let updated = try await transaction.first(
+                """
+                UPDATE appointments SET status = 'reschedule_requested', reschedule_windows = \(JSONParameter(windows))::jsonb,
+                       reschedule_note = \(note), version = version + 1
+                 WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
+                """)?.decode(Appointment.self)
         else { throw Self.conflict }
         return updated
     }
 
-    public func reschedule(_ appointment: UUID, to window: TimeWindow, technician: UUID?, status: AppointmentStatus, expectedVersion: Int,
-                           in transaction: TenantTransaction) async throws -> Appointment {
-        guard let updated = try await transaction.first("""
-            UPDATE appointments SET starts_at = \(window.startsAt), ends_at = \(window.endsAt), technician_id = \(technician),
-                   status = \(status), reschedule_windows = '[]', reschedule_note = '', reminder_sent_at = NULL, version = version + 1
-             WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
-            """)?.decode(Appointment.self)
+    public func reschedule(
+        _ appointment: UUID, to window: TimeWindow, technician: UUID?, status: AppointmentStatus, expectedVersion: Int,
+        in transaction: TenantTransaction
+    ) async throws -> Appointment {
+        guard
+            let updated = try await transaction.first(
+                """
+                UPDATE appointments SET starts_at = \(window.startsAt), ends_at = \(window.endsAt), technician_id = \(technician),
+                       status = \(status), reschedule_windows = '[]', reschedule_note = '', reminder_sent_at = NULL, version = version + 1
+                 WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
+                """)?.decode(Appointment.self)
         else { throw Self.conflict }
         return updated
     }
@@ -119,31 +145,39 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
         if let status = filter.status { conditions.append("status = \(status)") }
         if let organization = filter.organizationId { conditions.append("organization_id = \(organization)") }
         if let workOrder = filter.workOrderId { conditions.append("work_order_id = \(workOrder)") }
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT * FROM appointments WHERE \(SQL.join(conditions, separator: " AND ")) ORDER BY starts_at, id LIMIT \(limit)
-            """).map { try $0.decode(Appointment.self) }
+            """
+        ).map { try $0.decode(Appointment.self) }
     }
 
-    public func update(_ appointment: UUID, with changes: AppointmentChanges, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment {
-        guard let updated = try await transaction.first("""
-            UPDATE appointments
-               SET work_order_id = \(changes.workOrderId), kind = \(changes.kind), technician_id = \(changes.technicianId),
-                   address = \(changes.address), notes = \(changes.notes), status = \(changes.status),
-                   reminder_sent_at = CASE WHEN starts_at = \(changes.window.startsAt) THEN reminder_sent_at END,
-                   reschedule_windows = CASE WHEN \(changes.status) = 'reschedule_requested' THEN reschedule_windows ELSE '[]' END,
-                   reschedule_note = CASE WHEN \(changes.status) = 'reschedule_requested' THEN reschedule_note ELSE '' END,
-                   starts_at = \(changes.window.startsAt), ends_at = \(changes.window.endsAt), version = version + 1
-             WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
-            """)?.decode(Appointment.self)
+    public func update(
+        _ appointment: UUID, with changes: AppointmentChanges, expectedVersion: Int, in transaction: TenantTransaction
+    ) async throws -> Appointment {
+        guard
+            let updated = try await transaction.first(
+                """
+                UPDATE appointments
+                   SET work_order_id = \(changes.workOrderId), kind = \(changes.kind), technician_id = \(changes.technicianId),
+                       address = \(changes.address), notes = \(changes.notes), status = \(changes.status),
+                       reminder_sent_at = CASE WHEN starts_at = \(changes.window.startsAt) THEN reminder_sent_at END,
+                       reschedule_windows = CASE WHEN \(changes.status) = 'reschedule_requested' THEN reschedule_windows ELSE '[]' END,
+                       reschedule_note = CASE WHEN \(changes.status) = 'reschedule_requested' THEN reschedule_note ELSE '' END,
+                       starts_at = \(changes.window.startsAt), ends_at = \(changes.window.endsAt), version = version + 1
+                 WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
+                """)?.decode(Appointment.self)
         else { throw Self.conflict }
         return updated
     }
 
     public func cancel(_ appointment: UUID, reason: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Appointment {
-        guard let updated = try await transaction.first("""
-            UPDATE appointments SET status = 'cancelled', cancel_reason = \(reason), reschedule_windows = '[]', version = version + 1
-             WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
-            """)?.decode(Appointment.self)
+        guard
+            let updated = try await transaction.first(
+                """
+                UPDATE appointments SET status = 'cancelled', cancel_reason = \(reason), reschedule_windows = '[]', version = version + 1
+                 WHERE id = \(appointment) AND version = \(expectedVersion) RETURNING *
+                """)?.decode(Appointment.self)
         else { throw Self.conflict }
         return updated
     }
@@ -160,7 +194,8 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
             let (rank, key, id) = (try InvalidPageKey.int(after[0]), try InvalidPageKey.int(after[1]), try InvalidPageKey.uuid(after[2]))
             position = "(page_rank, page_key, id) > (\(Int(rank)), \(key), \(id))"
         }
-        let rows = try await transaction.rows("""
+        let rows = try await transaction.rows(
+            """
             SELECT * FROM (
                 SELECT ranked.*, CASE WHEN page_rank = 0 THEN page_micros ELSE -page_micros END AS page_key FROM (
                     SELECT appointments.*,
@@ -169,9 +204,11 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
                       FROM appointments WHERE organization_id = \(organization)) ranked) keyed
              WHERE \(position)
              ORDER BY page_rank, page_key, id LIMIT \(limit + 1)
-            """).map { (try $0.decode(Appointment.self), try $0.decode(Ranked.self)) }
-        return KeysetPage.from(rows, limit: limit, item: { $0.0 },
-                               key: { [String($0.1.pageRank), String($0.1.pageKey), $0.0.id.uuidString] })
+            """
+        ).map { (try $0.decode(Appointment.self), try $0.decode(Ranked.self)) }
+        return KeysetPage.from(
+            rows, limit: limit, item: { $0.0 },
+            key: { [String($0.1.pageRank), String($0.1.pageKey), $0.0.id.uuidString] })
     }
 
     static var conflict: AppError {

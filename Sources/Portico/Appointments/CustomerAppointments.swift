@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// What a subscriber can do with their organization's appointments.
 public struct CustomerAppointments: Sendable {
@@ -33,19 +33,24 @@ public struct CustomerAppointments: Sendable {
     }
 
     /// `version` nil: the current one (a client that does not track versions).
-    public func confirm(_ id: UUID, version: Int?, customer: SignedInCustomer, tenant: ResolvedTenant,
-                        origin: RequestOrigin? = nil) async throws -> Appointment {
+    public func confirm(
+        _ id: UUID, version: Int?, customer: SignedInCustomer, tenant: ResolvedTenant,
+        origin: RequestOrigin? = nil
+    ) async throws -> Appointment {
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard appointment.status == .proposed || appointment.status == .rescheduleRequested else {
-            throw AppError(.conflict, code: "cannot_confirm", L10n.t("validation.appointment.cannotConfirm", ["status": appointment.status.label.lowercased()]))
+            throw AppError(
+                .conflict, code: "cannot_confirm", L10n.t("validation.appointment.cannotConfirm", ["status": appointment.status.label.lowercased()]))
         }
         guard appointment.startsAt > Date() else { throw AppError(.conflict, code: "in_the_past", L10n.t("validation.appointment.past")) }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await dependencies.repositories.appointments.setStatus(.confirmed, of: id, expectedVersion: version ?? appointment.version, in: tx)
+            let updated = try await dependencies.repositories.appointments.setStatus(
+                .confirmed, of: id, expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.confirmed", appointment, customer: customer, origin: origin, in: tx)
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Appointment confirmed by the subscriber",
-                message: "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
+                message:
+                    "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
                 link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
             try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "confirmed", tenant: tenant, in: tx)
             return updated
@@ -60,7 +65,8 @@ public struct CustomerAppointments: Sendable {
             let date = form.text("date\(index)"), start = form.text("start\(index)"), end = form.text("end\(index)")
             if date.isEmpty && start.isEmpty && end.isEmpty { continue }
             guard DateInput.isISODate(date) else { problems["date\(index)"] = L10n.t("validation.dateLike"); continue }
-            guard let from = try DateInput.time(date, start, field: "start\(index)"), let to = try DateInput.time(date, end, field: "end\(index)") else {
+            guard let from = try DateInput.time(date, start, field: "start\(index)"), let to = try DateInput.time(date, end, field: "end\(index)")
+            else {
                 problems["start\(index)"] = L10n.t("validation.timesLike")
                 continue
             }
@@ -83,38 +89,49 @@ public struct CustomerAppointments: Sendable {
         for (index, window) in windows.enumerated().prefix(3) {
             if window.endsAt <= window.startsAt { problems["\(field).\(index).ends_at"] = L10n.t("validation.endAfterStart") }
             if window.startsAt <= now { problems["\(field).\(index).starts_at"] = L10n.t("validation.future") }
-            if window.endsAt.timeIntervalSince(window.startsAt) > 86_400 { problems["\(field).\(index).ends_at"] = L10n.t("validation.appointment.oneDay") }
+            if window.endsAt.timeIntervalSince(window.startsAt) > 86_400 {
+                problems["\(field).\(index).ends_at"] = L10n.t("validation.appointment.oneDay")
+            }
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return windows
     }
 
-    public func requestReschedule(_ id: UUID, windows: [TimeWindow], note: String, version: Int?, customer: SignedInCustomer,
-                                  tenant: ResolvedTenant, origin: RequestOrigin? = nil) async throws -> Appointment {
+    public func requestReschedule(
+        _ id: UUID, windows: [TimeWindow], note: String, version: Int?, customer: SignedInCustomer,
+        tenant: ResolvedTenant, origin: RequestOrigin? = nil
+    ) async throws -> Appointment {
         guard note.count <= 2000 else { throw AppError.validation(["note": L10n.atMostCharacters(2000, grouped: true)]) }
         let appointment = try await find(id, customer: customer, tenant: tenant)
         guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
-            throw AppError(.conflict, code: "cannot_reschedule", L10n.t("validation.appointment.cannotMove", ["status": appointment.status.label.lowercased()]))
+            throw AppError(
+                .conflict, code: "cannot_reschedule", L10n.t("validation.appointment.cannotMove", ["status": appointment.status.label.lowercased()]))
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await dependencies.repositories.appointments.requestReschedule(id, windows: windows, note: note,
-                                                                                             expectedVersion: version ?? appointment.version, in: tx)
+            let updated = try await dependencies.repositories.appointments.requestReschedule(
+                id, windows: windows, note: note,
+                expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.reschedule_requested", appointment, customer: customer, origin: origin, in: tx)
             let proposals = windows.map { DisplayDate.window($0.startsAt, $0.endsAt) }.joined(separator: "; ")
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Reschedule requested",
-                message: "\(customer.name) asks to move the \(appointment.kind.label.lowercased()) visit of \(DisplayDate.window(appointment.startsAt, appointment.endsAt)). Suggested: \(proposals).\(note.isEmpty ? "" : " Note: \(note)")",
+                message:
+                    "\(customer.name) asks to move the \(appointment.kind.label.lowercased()) visit of \(DisplayDate.window(appointment.startsAt, appointment.endsAt)). Suggested: \(proposals).\(note.isEmpty ? "" : " Note: \(note)")",
                 link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
-            try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "reschedule_requested", tenant: tenant, in: tx)
+            try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(
+                updated, change: "reschedule_requested", tenant: tenant, in: tx)
             return updated
         }
     }
 
-    func audit(_ action: String, _ appointment: Appointment, customer: SignedInCustomer, origin: RequestOrigin?,
-               in tx: TenantTransaction) async throws {
-        try await dependencies.repositories.audit.record(.init(
-            actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
-            targetKind: "appointment", targetId: appointment.id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
+    func audit(
+        _ action: String, _ appointment: Appointment, customer: SignedInCustomer, origin: RequestOrigin?,
+        in tx: TenantTransaction
+    ) async throws {
+        try await dependencies.repositories.audit.record(
+            .init(
+                actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
+                targetKind: "appointment", targetId: appointment.id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
     }
 
     // MARK: Calendar feed
@@ -124,7 +141,8 @@ public struct CustomerAppointments: Sendable {
         let token = SecureRandom.token()
         try await dependencies.pool.withTenant(tenant.id) { tx in
             try await tx.execute("DELETE FROM calendar_feeds WHERE organization_id = \(customer.organizationId)")
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash) VALUES (\(tx.tenant), \(customer.organizationId), \(Digest.sha256Hex(token)))
                 """)
         }
@@ -152,11 +170,15 @@ extension DateInput {
         let parts = time.split(separator: ":")
         let day = date.split(separator: "-").compactMap { Int($0) }
         guard isISODate(date), day.count == 3, parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]),
-              (0...23).contains(hour), (0...59).contains(minute) else { return nil }
+            (0...23).contains(hour), (0...59).contains(minute)
+        else { return nil }
         switch LocalTime.read(year: day[0], month: day[1], day: day[2], hour: hour, minute: minute, in: zone) {
         case .instant(let instant): return instant
         case .skipped:
-            throw AppError.validation([field: "\(date) \(String(format: "%02d:%02d", hour, minute)) does not exist in \(zone.identifier): the clocks go forward that night. Choose a time an hour later."])
+            throw AppError.validation([
+                field:
+                    "\(date) \(String(format: "%02d:%02d", hour, minute)) does not exist in \(zone.identifier): the clocks go forward that night. Choose a time an hour later."
+            ])
         }
     }
 }

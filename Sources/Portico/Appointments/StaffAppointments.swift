@@ -22,7 +22,7 @@ public struct StaffAppointments: Sendable {
     /// The appointment, if this staff member may see it (technicians: only their own).
     public func find(_ id: UUID, staff: SignedInStaff, in tx: TenantTransaction) async throws -> Appointment {
         guard let appointment = try await repositories.appointments.find(id: id, organization: nil, in: tx),
-              staff.role != .technician || appointment.technicianId == staff.id
+            staff.role != .technician || appointment.technicianId == staff.id
         else { throw AppError.notFound("appointment") }
         return appointment
     }
@@ -61,22 +61,31 @@ public struct StaffAppointments: Sendable {
     /// the past nor more than two years ahead. Problems are keyed by `prefix` + field.
     static func window(date: String, start: String, end: String, future: Bool, now: Date = Date(), prefix: String = "") throws -> TimeWindow {
         guard DateInput.isISODate(date) else { throw AppError.validation(["\(prefix)date": "Use a date like 2024-06-04."]) }
-        guard let from = try DateInput.time(date, start, field: "\(prefix)start") else { throw AppError.validation(["\(prefix)start": "Use a start time like 09:00."]) }
-        guard let to = try DateInput.time(date, end, field: "\(prefix)end") else { throw AppError.validation(["\(prefix)end": "Use an end time like 12:00."]) }
+        guard let from = try DateInput.time(date, start, field: "\(prefix)start") else {
+            throw AppError.validation(["\(prefix)start": "Use a start time like 09:00."])
+        }
+        guard let to = try DateInput.time(date, end, field: "\(prefix)end") else {
+            throw AppError.validation(["\(prefix)end": "Use an end time like 12:00."])
+        }
         guard to > from else { throw AppError.validation(["\(prefix)end": "The end must be after the start."]) }
         let length = to.timeIntervalSince(from)
         guard length >= minimumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at least 15 minutes long."]) }
         guard length <= maximumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at most 12 hours long."]) }
         if future {
             guard from > now else { throw AppError.validation(["\(prefix)date": "Choose a time in the future."]) }
-            guard from < now.addingTimeInterval(horizon) else { throw AppError.validation(["\(prefix)date": "Choose a date within the next two years."]) }
+            guard from < now.addingTimeInterval(horizon) else {
+                throw AppError.validation(["\(prefix)date": "Choose a date within the next two years."])
+            }
         }
         return TimeWindow(startsAt: from, endsAt: to)
     }
 
     /// Checks the input against this tenant's data. `organization` is fixed when editing.
-    func resolve(_ input: Input, organization fixed: Organization?, current: Appointment?, in tx: TenantTransaction) async throws
-        -> (Organization, AppointmentChanges) {
+    func resolve(
+        _ input: Input, organization fixed: Organization?, current: Appointment?, in tx: TenantTransaction
+    ) async throws
+        -> (Organization, AppointmentChanges)
+    {
         var problems: [String: String] = [:]
         var organization = fixed
         if organization == nil {
@@ -92,10 +101,12 @@ public struct StaffAppointments: Sendable {
         var workOrderId: UUID?
         if !input.workOrder.isEmpty {
             if let number = Int(input.workOrder), number > 0, number < 1_000_000_000, let organization,
-               let order = try await repositories.workOrders.find(number: number, organization: organization.id, in: tx) {
+                let order = try await repositories.workOrders.find(number: number, organization: organization.id, in: tx)
+            {
                 workOrderId = order.id
             } else if organization != nil || Int(input.workOrder) == nil {
-                problems["work_order"] = "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders. Leave it blank or use one of theirs."
+                problems["work_order"] =
+                    "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders. Leave it blank or use one of theirs."
             }
         }
         let kind = AppointmentKind(rawValue: input.kind.isEmpty ? "repair" : input.kind)
@@ -121,10 +132,13 @@ public struct StaffAppointments: Sendable {
         }
         guard problems.isEmpty, let organization, let kind, let window else { throw AppError.validation(problems) }
         let address = input.address.trimmingCharacters(in: .whitespacesAndNewlines)
-        return (organization, AppointmentChanges(
-            workOrderId: workOrderId, kind: kind, window: window, technicianId: technicianId,
-            address: address.isEmpty && current == nil ? organization.serviceAddress : address,
-            notes: input.notes.trimmingCharacters(in: .whitespacesAndNewlines), status: current?.status ?? .proposed))
+        return (
+            organization,
+            AppointmentChanges(
+                workOrderId: workOrderId, kind: kind, window: window, technicianId: technicianId,
+                address: address.isEmpty && current == nil ? organization.serviceAddress : address,
+                notes: input.notes.trimmingCharacters(in: .whitespacesAndNewlines), status: current?.status ?? .proposed)
+        )
     }
 
     // MARK: Operations
@@ -138,13 +152,17 @@ public struct StaffAppointments: Sendable {
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let (organization, changes) = try await resolve(input, organization: nil, current: nil, in: tx)
-            let appointment = try await repositories.appointments.create(NewAppointment(
-                organizationId: organization.id, workOrderId: changes.workOrderId, kind: changes.kind, startsAt: changes.window.startsAt,
-                endsAt: changes.window.endsAt, technicianId: changes.technicianId, status: status, address: changes.address, notes: changes.notes
-            ), in: tx)
-            try await audit("appointment.created", appointment, staff: staff, origin: origin,
-                            details: ["account": organization.accountNumber, "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
-                                      "status": status.rawValue], in: tx)
+            let appointment = try await repositories.appointments.create(
+                NewAppointment(
+                    organizationId: organization.id, workOrderId: changes.workOrderId, kind: changes.kind, startsAt: changes.window.startsAt,
+                    endsAt: changes.window.endsAt, technicianId: changes.technicianId, status: status, address: changes.address, notes: changes.notes
+                ), in: tx)
+            try await audit(
+                "appointment.created", appointment, staff: staff, origin: origin,
+                details: [
+                    "account": organization.accountNumber, "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
+                    "status": status.rawValue,
+                ], in: tx)
             try await WebhookEvents(repositories: repositories).appointmentChanged(appointment, change: "created", tenant: tenant, in: tx)
             try await notify(status == .confirmed ? .appointmentConfirmed : .appointmentProposed, appointment, note: nil, tenant: tenant, in: tx)
             return appointment
@@ -154,25 +172,31 @@ public struct StaffAppointments: Sendable {
     /// Edits an open visit. Moving a confirmed visit (or one the subscriber asked to move) makes
     /// it proposed again, so the subscriber confirms the new time. Nothing changed: nothing
     /// written, nobody emailed (`changed` is false).
-    public func update(_ id: UUID, _ input: Input, version: Int, staff: SignedInStaff, origin: RequestOrigin,
-                       tenant: ResolvedTenant) async throws -> (appointment: Appointment, changed: Bool) {
+    public func update(
+        _ id: UUID, _ input: Input, version: Int, staff: SignedInStaff, origin: RequestOrigin,
+        tenant: ResolvedTenant
+    ) async throws -> (appointment: Appointment, changed: Bool) {
         try requireAgent(staff)
         return try await dependencies.pool.withTenant(tenant.id) { tx -> (appointment: Appointment, changed: Bool) in
             let current = try await find(id, staff: staff, in: tx)
             try Self.requireOpen(current)
-            guard let organization = try await repositories.organizations.find(id: current.organizationId, in: tx) else { throw AppError.notFound("appointment") }
+            guard let organization = try await repositories.organizations.find(id: current.organizationId, in: tx) else {
+                throw AppError.notFound("appointment")
+            }
             var (_, changes) = try await resolve(input, organization: organization, current: current, in: tx)
             let moved = changes.window != TimeWindow(startsAt: current.startsAt, endsAt: current.endsAt)
             if moved && current.status != .proposed { changes.status = .proposed }
-            guard moved || changes.kind != current.kind || changes.technicianId != current.technicianId || changes.address != current.address
+            guard
+                moved || changes.kind != current.kind || changes.technicianId != current.technicianId || changes.address != current.address
                     || changes.notes != current.notes || changes.workOrderId != current.workOrderId
             else {
                 guard current.version == version else { throw PostgresAppointmentRepository.conflict }
                 return (current, false)
             }
             let updated = try await repositories.appointments.update(id, with: changes, expectedVersion: version, in: tx)
-            try await audit("appointment.updated", updated, staff: staff, origin: origin,
-                            details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt), "status": updated.status.rawValue], in: tx)
+            try await audit(
+                "appointment.updated", updated, staff: staff, origin: origin,
+                details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt), "status": updated.status.rawValue], in: tx)
             try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "updated", tenant: tenant, in: tx)
             try await notify(.appointmentChanged, updated, note: nil, tenant: tenant, in: tx)
             return (updated, true)
@@ -180,7 +204,9 @@ public struct StaffAppointments: Sendable {
     }
 
     /// Cancels an open visit; the reason is required and sent to the subscriber.
-    public func cancel(_ id: UUID, reason: String, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+    public func cancel(
+        _ id: UUID, reason: String, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant
+    ) async throws -> Appointment {
         try requireAgent(staff)
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw AppError.validation(["reason": "Give a reason for the cancellation: the subscriber will see it."]) }
@@ -198,12 +224,15 @@ public struct StaffAppointments: Sendable {
 
     /// Accepts one of the windows the subscriber proposed (1-based `choice`): the visit moves
     /// there and is confirmed.
-    public func accept(_ id: UUID, choice: Int, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+    public func accept(
+        _ id: UUID, choice: Int, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant
+    ) async throws -> Appointment {
         try requireAgent(staff)
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             guard current.status == .rescheduleRequested else {
-                throw AppError(.conflict, code: "no_request", "The subscriber has not asked to move this visit (it is \(current.status.label.lowercased())).")
+                throw AppError(
+                    .conflict, code: "no_request", "The subscriber has not asked to move this visit (it is \(current.status.label.lowercased())).")
             }
             guard current.rescheduleWindows.indices.contains(choice - 1) else {
                 throw AppError.validation(["choice": "Choose one of the times the subscriber suggested."])
@@ -212,10 +241,12 @@ public struct StaffAppointments: Sendable {
             guard window.startsAt > Date() else {
                 throw AppError.validation(["choice": "That time has passed. Propose another time instead."])
             }
-            let updated = try await repositories.appointments.reschedule(id, to: window, technician: current.technicianId, status: .confirmed,
-                                                                         expectedVersion: version, in: tx)
-            try await audit("appointment.reschedule_accepted", updated, staff: staff, origin: origin,
-                            details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
+            let updated = try await repositories.appointments.reschedule(
+                id, to: window, technician: current.technicianId, status: .confirmed,
+                expectedVersion: version, in: tx)
+            try await audit(
+                "appointment.reschedule_accepted", updated, staff: staff, origin: origin,
+                details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
             try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "reschedule_accepted", tenant: tenant, in: tx)
             try await notify(.appointmentConfirmed, updated, note: nil, tenant: tenant, in: tx)
             return updated
@@ -224,8 +255,10 @@ public struct StaffAppointments: Sendable {
 
     /// Proposes another window (usually in answer to a reschedule request); the subscriber
     /// confirms it in the portal or asks again.
-    public func propose(_ id: UUID, date: String, start: String, end: String, note: String, version: Int, staff: SignedInStaff,
-                        origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
+    public func propose(
+        _ id: UUID, date: String, start: String, end: String, note: String, version: Int, staff: SignedInStaff,
+        origin: RequestOrigin, tenant: ResolvedTenant
+    ) async throws -> Appointment {
         try requireAgent(staff)
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
@@ -238,10 +271,12 @@ public struct StaffAppointments: Sendable {
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             try Self.requireOpen(current)
-            let updated = try await repositories.appointments.reschedule(id, to: window, technician: current.technicianId, status: .proposed,
-                                                                         expectedVersion: version, in: tx)
-            try await audit("appointment.reschedule_proposed", updated, staff: staff, origin: origin,
-                            details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
+            let updated = try await repositories.appointments.reschedule(
+                id, to: window, technician: current.technicianId, status: .proposed,
+                expectedVersion: version, in: tx)
+            try await audit(
+                "appointment.reschedule_proposed", updated, staff: staff, origin: origin,
+                details: ["when": DisplayDate.window(updated.startsAt, updated.endsAt)], in: tx)
             try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "rescheduled", tenant: tenant, in: tx)
             try await notify(.appointmentProposed, updated, note: note, tenant: tenant, in: tx)
             return updated
@@ -274,13 +309,17 @@ public struct StaffAppointments: Sendable {
         }
     }
 
-    func audit(_ action: String, _ appointment: Appointment, staff: SignedInStaff, origin: RequestOrigin, details: [String: String] = [:],
-               in tx: TenantTransaction) async throws {
+    func audit(
+        _ action: String, _ appointment: Appointment, staff: SignedInStaff, origin: RequestOrigin, details: [String: String] = [:],
+        in tx: TenantTransaction
+    ) async throws {
         var details = details
         details["organization"] = appointment.organizationId.uuidString.lowercased()
-        try await repositories.audit.record(.init(actorKind: staff.kind.rawValue, actorId: staff.id, actorLabel: staff.email, action: action,
-                                                  targetKind: "appointment", targetId: appointment.id.uuidString.lowercased(), ip: origin.ip,
-                                                  userAgent: origin.userAgent, details: details), in: tx)
+        try await repositories.audit.record(
+            .init(
+                actorKind: staff.kind.rawValue, actorId: staff.id, actorLabel: staff.email, action: action,
+                targetKind: "appointment", targetId: appointment.id.uuidString.lowercased(), ip: origin.ip,
+                userAgent: origin.userAgent, details: details), in: tx)
     }
 
     /// One email to each member of the organization who takes appointment mail.

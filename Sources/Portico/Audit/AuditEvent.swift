@@ -26,8 +26,10 @@ public struct NewAuditEvent: Sendable {
     public var userAgent: String
     public var details: [String: String]
 
-    public init(actorKind: String, actorId: UUID? = nil, actorLabel: String = "", action: String, targetKind: String = "",
-                targetId: String = "", ip: String = "", userAgent: String = "", details: [String: String] = [:]) {
+    public init(
+        actorKind: String, actorId: UUID? = nil, actorLabel: String = "", action: String, targetKind: String = "",
+        targetId: String = "", ip: String = "", userAgent: String = "", details: [String: String] = [:]
+    ) {
         self.actorKind = actorKind
         self.actorId = actorId
         self.actorLabel = actorLabel
@@ -63,7 +65,8 @@ public struct PostgresAuditRepository: AuditRepository {
     public init() {}
 
     public func record(_ event: NewAuditEvent, in transaction: TenantTransaction) async throws {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             INSERT INTO audit_events (tenant_id, actor_kind, actor_id, actor_label, action, target_kind, target_id, ip, user_agent, details)
             VALUES (\(transaction.tenant), \(event.actorKind), \(event.actorId), \(String(event.actorLabel.prefix(254))), \(event.action),
                     \(event.targetKind), \(event.targetId), \(event.ip), \(event.userAgent), \(JSONParameter(event.details))::jsonb)
@@ -79,10 +82,12 @@ public struct PostgresAuditRepository: AuditRepository {
         // Days of the reader's calendar (the filter was typed in their zone).
         if let from = filter.from { conditions.append("occurred_at >= \(DisplayDate.current.startOfDay(from))") }
         if let to = filter.to { conditions.append("occurred_at < \(DisplayDate.current.endOfDay(to))") }
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT id, occurred_at, actor_kind, actor_id, actor_label, action, target_kind, target_id, ip, user_agent
               FROM audit_events WHERE \(SQL.join(conditions, separator: " AND "))
              ORDER BY occurred_at DESC, id DESC LIMIT \(limit) OFFSET \(offset)
-            """).map { try $0.decode(AuditEvent.self) }
+            """
+        ).map { try $0.decode(AuditEvent.self) }
     }
 }

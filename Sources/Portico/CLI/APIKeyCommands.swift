@@ -21,10 +21,12 @@ public enum APIKeyCommands {
         let (keyName, scopes) = validated
         let created = try await environment.pool.withTenant(tenant.id) { tx in
             let created = try await PostgresAPIKeyStore().create(name: keyName, scopes: scopes, createdBy: nil, in: tx)
-            try await PostgresAuditRepository().record(.init(
-                actorKind: "system", actorLabel: "portico api-key create", action: "api_key.created", targetKind: "api_key",
-                targetId: created.record.id.uuidString.lowercased(),
-                details: ["name": keyName, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]), in: tx)
+            try await PostgresAuditRepository().record(
+                .init(
+                    actorKind: "system", actorLabel: "portico api-key create", action: "api_key.created", targetKind: "api_key",
+                    targetId: created.record.id.uuidString.lowercased(),
+                    details: ["name": keyName, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]),
+                in: tx)
             return created
         }
         return created.secret

@@ -14,8 +14,9 @@ public enum BackupCommands {
         let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
         do {
             guard let ownerURL = endpoints.ownerURL else {
-                throw ConfigurationError(variable: "MIGRATE_DATABASE_URL",
-                                         message: "must point at the schema owner for backups: pg_dump and pg_restore run as the owner")
+                throw ConfigurationError(
+                    variable: "MIGRATE_DATABASE_URL",
+                    message: "must point at the schema owner for backups: pg_dump and pg_restore run as the owner")
             }
             let result = try await body(ownerURL, logger)
             if endpoints.embeddedStartedHere { try? await endpoints.embedded?.stop() }
@@ -48,7 +49,8 @@ public enum BackupCommands {
         if prune {
             let (keep, maxAge) = (configuration.backup.keep, configuration.backup.maxAgeDays)
             let removed = try await offThread { try BackupRetention.prune(directory, keep: keep, maxAgeDays: maxAge) }
-            text += "\n  pruned (keep \(keep), at most \(maxAge) days old): " + (removed.isEmpty ? "nothing to remove" : removed.joined(separator: ", "))
+            text +=
+                "\n  pruned (keep \(keep), at most \(maxAge) days old): " + (removed.isEmpty ? "nothing to remove" : removed.joined(separator: ", "))
         }
         return text
     }
@@ -60,9 +62,12 @@ public enum BackupCommands {
         var lines = ["FILE  CREATED (UTC)  SIZE  MIGRATION  TENANTS  FILES"]
         for archive in archives {
             if let manifest = try? await BackupVerification.readManifest(archive.file) {
-                lines.append([archive.file.lastPathComponent, DateFormats.iso.format(manifest.createdAt),
-                              ByteCountFormatter.string(fromByteCount: archive.size, countStyle: .file), "\(manifest.migrationLevel)",
-                              "\(manifest.tenantCount)", "\(manifest.fileCount)"].joined(separator: "  "))
+                lines.append(
+                    [
+                        archive.file.lastPathComponent, DateFormats.iso.format(manifest.createdAt),
+                        ByteCountFormatter.string(fromByteCount: archive.size, countStyle: .file), "\(manifest.migrationLevel)",
+                        "\(manifest.tenantCount)", "\(manifest.fileCount)",
+                    ].joined(separator: "  "))
             } else {
                 lines.append("\(archive.file.lastPathComponent)  (no readable manifest: damaged or not a Portico backup)")
             }
@@ -76,12 +81,15 @@ public enum BackupCommands {
         guard verification.isValid, let manifest = verification.manifest else {
             return (false, (["\(file): NOT a sound backup"] + verification.problems.map { "  - \($0)" }).joined(separator: "\n"))
         }
-        return (true, """
+        return (
+            true,
+            """
             \(file): OK
               created \(DateFormats.iso.format(manifest.createdAt)) by portico \(manifest.porticoVersion), migration level \(manifest.migrationLevel)
               \(manifest.entries.count) members checked (database dump and \(manifest.fileCount) file(s), \
             \(ByteCountFormatter.string(fromByteCount: manifest.totalBytes, countStyle: .file))); pg_restore reads the dump
-            """)
+            """
+        )
     }
 
     public static func restore(configuration: AppConfiguration, file: String, force: Bool) async throws -> String {
@@ -93,7 +101,8 @@ public enum BackupCommands {
         var lines = ["Restored \(file): database at migration level \(restored.manifest.migrationLevel), \(restored.files) uploaded file(s)."]
         if let previous = restored.previousFiles { lines.append("  The files that were there before are in \(previous.path).") }
         if restored.manifest.migrationLevel < known {
-            lines.append("  This portico knows newer migrations (up to \(known)): `portico migrate up` (or `serve` with the owner's URL) applies them.")
+            lines.append(
+                "  This portico knows newer migrations (up to \(known)): `portico migrate up` (or `serve` with the owner's URL) applies them.")
         }
         return lines.joined(separator: "\n")
     }
@@ -108,10 +117,14 @@ extension TenantCommands {
         let file = URL(fileURLWithPath: output)
         let manifest = try await TenantExport(pool: environment.pool, blobStore: environment.blobStore).write(tenant, to: file)
         try await environment.pool.withConnection { connection in
-            try await PlatformAuditEvent(actorKind: .cli, actorLabel: PlatformAuditEvent.cliActorLabel, action: "tenant.exported",
-                                         targetKind: "tenant", targetId: tenant.slug,
-                                         details: ["file": file.lastPathComponent, "rows": "\(manifest.tables.reduce(0) { $0 + $1.rows })",
-                                                   "files": "\(manifest.files.count)"]).record(on: connection)
+            try await PlatformAuditEvent(
+                actorKind: .cli, actorLabel: PlatformAuditEvent.cliActorLabel, action: "tenant.exported",
+                targetKind: "tenant", targetId: tenant.slug,
+                details: [
+                    "file": file.lastPathComponent, "rows": "\(manifest.tables.reduce(0) { $0 + $1.rows })",
+                    "files": "\(manifest.files.count)",
+                ]
+            ).record(on: connection)
         }
         return """
             Exported \(tenant.slug) to \(file.path)
@@ -123,9 +136,11 @@ extension TenantCommands {
     /// `portico tenant delete SLUG --confirm SLUG`.
     public static func delete(slug: String, confirmation: String, environment: CommandEnvironment) async throws -> String {
         let actor = PlatformAuditEvent(actorKind: .cli, actorLabel: PlatformAuditEvent.cliActorLabel, action: "tenant.deleted")
-        let report = try await TenantDeletion(pool: environment.pool, blobStore: environment.blobStore,
-                                              dataDirectory: environment.configuration.dataDirectory)
-            .delete(slug: slug, confirmation: confirmation, actor: actor)
+        let report = try await TenantDeletion(
+            pool: environment.pool, blobStore: environment.blobStore,
+            dataDirectory: environment.configuration.dataDirectory
+        )
+        .delete(slug: slug, confirmation: confirmation, actor: actor)
         let busiest = report.rowsByTable.filter { $0.rows > 0 }.sorted { $0.rows > $1.rows }.prefix(5).map { "\($0.table) \($0.rows)" }
         return """
             Deleted \(report.slug): \(report.totalRows) rows in \(report.rowsByTable.count) tables (\(busiest.joined(separator: ", "))), \(report.files) file(s).

@@ -5,7 +5,8 @@ import Postgres
 public enum OutboxCommands {
     public static func status(environment: CommandEnvironment) async throws -> String {
         let rows = try await OutboxDelivery.acrossTenants(environment.pool) { tx in
-            try await tx.rows("""
+            try await tx.rows(
+                """
                 SELECT status, count(*)::int AS n, min(created_at) FILTER (WHERE status = 'queued') AS oldest_queued
                   FROM outbox GROUP BY status ORDER BY status
                 """)

@@ -38,12 +38,13 @@ public enum TenantCommands {
         for tenant in try await store.allTenants() {
             let usage = try await store.usage(for: tenant.id)
             let domains = try await store.domains(for: tenant.id).map { $0.domain + ($0.isActive ? "" : " (unverified)") }
-            result.append(Listed(
-                slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
-                host: "\(tenant.slug).\(environment.configuration.baseDomain)", domains: domains,
-                organizations: usage.organizations, customers: usage.customers, staff: usage.staff,
-                openWorkOrders: usage.openWorkOrders, createdAt: tenant.createdAt
-            ))
+            result.append(
+                Listed(
+                    slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
+                    host: "\(tenant.slug).\(environment.configuration.baseDomain)", domains: domains,
+                    organizations: usage.organizations, customers: usage.customers, staff: usage.staff,
+                    openWorkOrders: usage.openWorkOrders, createdAt: tenant.createdAt
+                ))
         }
         return result
     }

@@ -21,44 +21,54 @@ struct CustomerErasure: Sendable {
         let removedDrafts: Int
     }
 
-    func erase(customer id: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Outcome {
+    func erase(customer id: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Outcome
+    {
         let (outcome, storageKeys) = try await dependencies.pool.withTenant(tenant.id) { tx -> (Outcome, [String]) in
-            guard let person = try await tx.first("""
-                SELECT c.name, c.email, c.role, c.external_id, o.account_number, o.external_id AS organization_external_id
-                  FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
-                 WHERE c.id = \(id) AND c.organization_id = \(organization) FOR UPDATE OF c
-                """) else { throw AppError.notFound("customer") }
+            guard
+                let person = try await tx.first(
+                    """
+                    SELECT c.name, c.email, c.role, c.external_id, o.account_number, o.external_id AS organization_external_id
+                      FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
+                     WHERE c.id = \(id) AND c.organization_id = \(organization) FOR UPDATE OF c
+                    """)
+            else { throw AppError.notFound("customer") }
             let name: String = try person.decode("name")
             let email: String = try person.decode("email")
             let accountNumber: String = try person.decode("account_number")
 
             var newOwner: String?
             if try person.decode("role", as: String.self) == CustomerRole.owner.rawValue,
-               let heir = try await tx.first("""
-                   UPDATE customers SET role = 'owner'
-                    WHERE id = (SELECT id FROM customers WHERE organization_id = \(organization) AND id <> \(id) AND status <> 'pending'
-                                 ORDER BY created_at, id LIMIT 1)
-                   RETURNING name
-                   """) {
+                let heir = try await tx.first(
+                    """
+                    UPDATE customers SET role = 'owner'
+                     WHERE id = (SELECT id FROM customers WHERE organization_id = \(organization) AND id <> \(id) AND status <> 'pending'
+                                  ORDER BY created_at, id LIMIT 1)
+                    RETURNING name
+                    """)
+            {
                 newOwner = try heir.decode("name")
             }
 
             // Private drafts: their files go too (after the commit, below).
             let privateDrafts: SQL = "created_by_customer_id = \(id) AND NOT \(WorkOrderPrivacy.visible(to: nil))"
-            let storageKeys = try await tx.rows("""
+            let storageKeys = try await tx.rows(
+                """
                 SELECT a.storage_key FROM attachments a
                  WHERE a.work_order_id IN (SELECT w.id FROM work_orders w WHERE \(privateDrafts))
-                """).map { try $0.decode("storage_key", as: String.self) }
+                """
+            ).map { try $0.decode("storage_key", as: String.self) }
             let removedDrafts = try await tx.execute("DELETE FROM work_orders WHERE \(privateDrafts)")
             try await tx.execute("UPDATE work_orders SET created_by_customer_id = NULL WHERE created_by_customer_id = \(id)")
             try await tx.execute("UPDATE tasks SET done_by_customer_id = NULL WHERE done_by_customer_id = \(id)")
 
             _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: id, except: nil, in: tx)
             try await dependencies.repositories.apiTokens.revokeAll(customer: id, in: tx)
-            let erased = try await tx.rows("""
+            let erased = try await tx.rows(
+                """
                 SELECT table_name, changed FROM portico_erase_customer_traces(\(tenant.id.rawValue), \(id), \(email), \(Self.replacement))
                 """)
-            let request = try await tx.first("""
+            let request = try await tx.first(
+                """
                 UPDATE deletion_requests SET status = 'completed', resolved_at = now(), resolved_by = \(staff.email), reason = ''
                  WHERE customer_id = \(id) AND status = 'pending' RETURNING id
                 """)
@@ -77,15 +87,17 @@ struct CustomerErasure: Sendable {
             }
             if let request { details["request"] = try request.decode("id", as: UUID.self).uuidString.lowercased() }
             if newOwner != nil { details["ownership"] = "passed to the longest-standing member" }
-            try await dependencies.repositories.audit.record(.init(
-                actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "customer.deleted", targetKind: "customer",
-                targetId: Self.replacement, ip: origin.ip, userAgent: origin.userAgent, details: details), in: tx)
+            try await dependencies.repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "customer.deleted", targetKind: "customer",
+                    targetId: Self.replacement, ip: origin.ip, userAgent: origin.userAgent, details: details), in: tx)
             return (Outcome(name: name, newOwner: newOwner, removedDrafts: removedDrafts), storageKeys)
         }
         for key in storageKeys.compactMap(BlobKey.init) {
             // A file left behind is unreachable (its row is gone); the next removal retries nothing, so log it.
             do { try await dependencies.blobStore.delete(tenant: tenant.id, key: key) } catch {
-                dependencies.logger.warning("Could not remove a deleted customer's draft attachment", metadata: ["tenant": "\(tenant.slug)", "error": "\(error)"])
+                dependencies.logger.warning(
+                    "Could not remove a deleted customer's draft attachment", metadata: ["tenant": "\(tenant.slug)", "error": "\(error)"])
             }
         }
         return outcome
@@ -120,21 +132,25 @@ enum DeletionRequests {
     }
 
     static func pending(in tx: TenantTransaction) async throws -> [Pending] {
-        try await tx.rows("""
+        try await tx.rows(
+            """
             SELECT r.id, r.customer_id, r.organization_id, c.name, c.email, o.account_number, o.name AS organization_name, r.reason, r.requested_at
               FROM deletion_requests r
               JOIN customers c ON c.tenant_id = r.tenant_id AND c.id = r.customer_id
               JOIN organizations o ON o.tenant_id = r.tenant_id AND o.id = r.organization_id
              WHERE r.status = 'pending' ORDER BY r.requested_at
-            """).map { try $0.decode(Pending.self) }
+            """
+        ).map { try $0.decode(Pending.self) }
     }
 
     /// Recently closed requests: carried out (naming nobody any more) or withdrawn.
     static func recentlyClosed(limit: Int, in tx: TenantTransaction) async throws -> [Closed] {
-        try await tx.rows("""
+        try await tx.rows(
+            """
             SELECT o.account_number, r.status, r.requested_at, r.resolved_at, r.resolved_by
               FROM deletion_requests r JOIN organizations o ON o.tenant_id = r.tenant_id AND o.id = r.organization_id
              WHERE r.status <> 'pending' ORDER BY r.resolved_at DESC LIMIT \(limit)
-            """).map { try $0.decode(Closed.self) }
+            """
+        ).map { try $0.decode(Closed.self) }
     }
 }

@@ -22,7 +22,10 @@ struct DeletionRequestsController {
         let pending: [Pending]
         let closed: [Closed]
         @MustacheView
-        struct Pending { let name: String; let email: String; let account: String; let organization: String; let reason: String; let requested: String; let href: String }
+        struct Pending {
+            let name: String; let email: String; let account: String; let organization: String; let reason: String; let requested: String;
+            let href: String
+        }
         @MustacheView
         struct Closed { let account: String; let outcome: String; let requested: String; let resolved: String; let by: String }
     }
@@ -31,17 +34,21 @@ struct DeletionRequestsController {
         let (pending, closed) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await DeletionRequests.pending(in: tx), try await DeletionRequests.recentlyClosed(limit: 20, in: tx))
         }
-        return try renderer.render(.adminDeletionRequests, theme: context.tenant.theme, ListView(
-            layout: context.layout(title: "Deletion requests", current: ConsoleRoutes.deletionRequests.path),
-            pending: pending.map {
-                .init(name: $0.name, email: $0.email, account: $0.accountNumber, organization: $0.organizationName, reason: $0.reason,
-                      requested: DisplayDate.dateTime($0.requestedAt),
-                      href: ConsoleRoutes.customerMemberDelete($0.organizationId, $0.customerId))
-            },
-            closed: closed.map {
-                .init(account: $0.accountNumber, outcome: $0.status == "completed" ? "Login deleted" : "Withdrawn by the subscriber",
-                      requested: DisplayDate.dateTime($0.requestedAt), resolved: DisplayDate.dateTime($0.resolvedAt), by: $0.resolvedBy)
-            }))
+        return try renderer.render(
+            .adminDeletionRequests, theme: context.tenant.theme,
+            ListView(
+                layout: context.layout(title: "Deletion requests", current: ConsoleRoutes.deletionRequests.path),
+                pending: pending.map {
+                    .init(
+                        name: $0.name, email: $0.email, account: $0.accountNumber, organization: $0.organizationName, reason: $0.reason,
+                        requested: DisplayDate.dateTime($0.requestedAt),
+                        href: ConsoleRoutes.customerMemberDelete($0.organizationId, $0.customerId))
+                },
+                closed: closed.map {
+                    .init(
+                        account: $0.accountNumber, outcome: $0.status == "completed" ? "Login deleted" : "Withdrawn by the subscriber",
+                        requested: DisplayDate.dateTime($0.requestedAt), resolved: DisplayDate.dateTime($0.resolvedAt), by: $0.resolvedBy)
+                }))
     }
 
     @MustacheView
@@ -61,13 +68,17 @@ struct DeletionRequestsController {
     /// The member named by the path, in the account named by the path (anything else: 404).
     func target(_ context: StaffRequestContext) async throws -> (Customer, Organization, (Date, String)?) {
         guard let org = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
-              let id = context.parameters.get("customer").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound("customer") }
+            let id = context.parameters.get("customer").flatMap(UUID.init(uuidString:))
+        else { throw AppError.notFound("customer") }
         let repositories = dependencies.repositories
         let found = try await dependencies.pool.withTenant(context.tenant.id) { tx -> (Customer, Organization, (Date, String)?)? in
             guard let customer = try await repositories.customers.find(id: id, in: tx), customer.organizationId == org,
-                  let organization = try await repositories.organizations.find(id: org, in: tx) else { return nil }
+                let organization = try await repositories.organizations.find(id: org, in: tx)
+            else { return nil }
             let request = try await tx.first("SELECT requested_at, reason FROM deletion_requests WHERE customer_id = \(id) AND status = 'pending'")
-            return (customer, organization, try request.map { (try $0.decode("requested_at", as: Date.self), try $0.decode("reason", as: String.self)) })
+            return (
+                customer, organization, try request.map { (try $0.decode("requested_at", as: Date.self), try $0.decode("reason", as: String.self)) }
+            )
         }
         guard let found else { throw AppError.notFound("customer") }
         return found
@@ -76,11 +87,13 @@ struct DeletionRequestsController {
     func renderConfirm(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
         let (customer, organization, request) = try await target(context)
         let accountHref = ConsoleRoutes.customer(organization.id)
-        return try renderer.render(.adminCustomersDeleteLogin, theme: context.tenant.theme, ConfirmView(
-            layout: context.layout(title: "Delete \(customer.name)'s login", current: ConsoleRoutes.customers.path), form: FormView(form),
-            name: customer.name, email: customer.email, accountName: organization.name, accountHref: accountHref,
-            action: "\(accountHref)/members/\(customer.id.uuidString.lowercased())/delete",
-            requested: request.map { DisplayDate.dateTime($0.0) }, reason: request?.1 ?? "", isOwner: customer.role == .owner), status: status)
+        return try renderer.render(
+            .adminCustomersDeleteLogin, theme: context.tenant.theme,
+            ConfirmView(
+                layout: context.layout(title: "Delete \(customer.name)'s login", current: ConsoleRoutes.customers.path), form: FormView(form),
+                name: customer.name, email: customer.email, accountName: organization.name, accountHref: accountHref,
+                action: "\(accountHref)/members/\(customer.id.uuidString.lowercased())/delete",
+                requested: request.map { DisplayDate.dateTime($0.0) }, reason: request?.1 ?? "", isOwner: customer.role == .owner), status: status)
     }
 
     @Sendable func confirmPage(_ request: Request, context: StaffRequestContext) async throws -> HTML {

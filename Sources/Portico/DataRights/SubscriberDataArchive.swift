@@ -40,8 +40,9 @@ struct SubscriberDataArchive: Sendable {
             let archive = try Archive(url: output, accessMode: .create)
             var names: [String] = []
             for (path, data) in texts {
-                try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
-                                     provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
+                try archive.addEntry(
+                    with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate,
+                    provider: { position, size in data.subdata(in: Int(position)..<Int(position) + size) })
                 names.append(path)
             }
             for file in filesToAdd {
@@ -74,26 +75,66 @@ struct SubscriberDataArchive: Sendable {
             ("README.txt", Data(readme(records).utf8)),
             ("data.json", try encoder.encode(records)),
             ("profile.txt", Data(profile(records).utf8)),
-            ("work-orders.csv", Data(csv(["number", "title", "status", "category", "priority", "submitted", "approved", "completed", "due"],
-                                         records.workOrders.map {
-                                             ["\($0.number)", $0.title, $0.status, $0.category, $0.priority, stamp($0.submittedAt),
-                                              stamp($0.approvedAt), stamp($0.completedAt), $0.dueDate ?? ""]
-                                         }).utf8)),
-            ("appointments.csv", Data(csv(["kind", "starts", "ends", "status", "address", "notes", "work_order", "reschedule_note", "cancel_reason"],
-                                          records.appointments.map {
-                                              [$0.kind, stamp($0.startsAt), stamp($0.endsAt), $0.status, $0.address, $0.notes,
-                                               $0.workOrderNumber.map { "#\($0)" } ?? "", $0.rescheduleNote, $0.cancelReason]
-                                          }).utf8)),
-            ("tasks.csv", Data(csv(["title", "details", "status", "due", "done", "done_note", "work_order"], records.tasks.map {
-                [$0.title, $0.details, $0.status, $0.dueDate ?? "", stamp($0.doneAt), $0.doneNote, $0.workOrderNumber.map { "#\($0)" } ?? ""]
-            }).utf8)),
+            (
+                "work-orders.csv",
+                Data(
+                    csv(
+                        ["number", "title", "status", "category", "priority", "submitted", "approved", "completed", "due"],
+                        records.workOrders.map {
+                            [
+                                "\($0.number)", $0.title, $0.status, $0.category, $0.priority, stamp($0.submittedAt),
+                                stamp($0.approvedAt), stamp($0.completedAt), $0.dueDate ?? "",
+                            ]
+                        }
+                    ).utf8)
+            ),
+            (
+                "appointments.csv",
+                Data(
+                    csv(
+                        ["kind", "starts", "ends", "status", "address", "notes", "work_order", "reschedule_note", "cancel_reason"],
+                        records.appointments.map {
+                            [
+                                $0.kind, stamp($0.startsAt), stamp($0.endsAt), $0.status, $0.address, $0.notes,
+                                $0.workOrderNumber.map { "#\($0)" } ?? "", $0.rescheduleNote, $0.cancelReason,
+                            ]
+                        }
+                    ).utf8)
+            ),
+            (
+                "tasks.csv",
+                Data(
+                    csv(
+                        ["title", "details", "status", "due", "done", "done_note", "work_order"],
+                        records.tasks.map {
+                            [
+                                $0.title, $0.details, $0.status, $0.dueDate ?? "", stamp($0.doneAt), $0.doneNote,
+                                $0.workOrderNumber.map { "#\($0)" } ?? "",
+                            ]
+                        }
+                    ).utf8)
+            ),
             ("notes.txt", Data(notes(records).utf8)),
-            ("activity.csv", Data(csv(["time", "action", "ip_address", "browser"], records.activity.map {
-                [stamp($0.at), $0.action, $0.ip, $0.userAgent]
-            }).utf8)),
-            ("emails.csv", Data(csv(["queued", "kind", "subject", "status", "sent"], records.emails.map {
-                [stamp($0.createdAt), $0.kind, $0.subject, $0.status, stamp($0.sentAt)]
-            }).utf8)),
+            (
+                "activity.csv",
+                Data(
+                    csv(
+                        ["time", "action", "ip_address", "browser"],
+                        records.activity.map {
+                            [stamp($0.at), $0.action, $0.ip, $0.userAgent]
+                        }
+                    ).utf8)
+            ),
+            (
+                "emails.csv",
+                Data(
+                    csv(
+                        ["queued", "kind", "subject", "status", "sent"],
+                        records.emails.map {
+                            [stamp($0.createdAt), $0.kind, $0.subject, $0.status, stamp($0.sentAt)]
+                        }
+                    ).utf8)
+            ),
         ]
         for order in records.workOrders {
             texts.append(("work-orders/\(order.number).txt", Data(workOrder(order).utf8)))
@@ -162,14 +203,19 @@ struct SubscriberDataArchive: Sendable {
             "Service status: \(r.organization.serviceStatus)",
             "", "Equipment", "---------",
         ]
-        lines += r.equipment.isEmpty ? ["None recorded."] : r.equipment.map {
-            "\($0.model)\($0.serial.isEmpty ? "" : ", serial \($0.serial)")\($0.mac.isEmpty ? "" : ", MAC \($0.mac)")\($0.installedOn.map { ", installed \($0)" } ?? "")"
-        }
+        lines +=
+            r.equipment.isEmpty
+            ? ["None recorded."]
+            : r.equipment.map {
+                "\($0.model)\($0.serial.isEmpty ? "" : ", serial \($0.serial)")\($0.mac.isEmpty ? "" : ", MAC \($0.mac)")\($0.installedOn.map { ", installed \($0)" } ?? "")"
+            }
         lines += ["", "Other people on the account", "---------------------------"]
         lines += r.otherMembers.isEmpty ? ["Nobody else."] : r.otherMembers.map { "\($0.name) (\($0.role))" }
         if !r.sessions.isEmpty {
             lines += ["", "Where you are signed in", "-----------------------"]
-            lines += r.sessions.map { "Since \(stamp($0.createdAt)), last seen \(stamp($0.lastSeenAt)), from \($0.ip.isEmpty ? "unknown address" : $0.ip): \($0.userAgent)" }
+            lines += r.sessions.map {
+                "Since \(stamp($0.createdAt)), last seen \(stamp($0.lastSeenAt)), from \($0.ip.isEmpty ? "unknown address" : $0.ip): \($0.userAgent)"
+            }
         }
         if !r.deletionRequests.isEmpty {
             lines += ["", "Requests to delete your login", "-----------------------------"]
@@ -190,8 +236,10 @@ struct SubscriberDataArchive: Sendable {
         if let due = o.dueDate { lines.append("Due: \(due)") }
         if let eta = o.estimatedCompletion { lines.append("Estimated completion: \(stamp(eta))") }
         if !o.closedReason.isEmpty { lines.append("Reason given when it closed: \(o.closedReason)") }
-        for (label, text) in [("Description", o.description), ("Service location", o.serviceLocation), ("Preferred dates", o.preferredDates),
-                              ("Your notes", o.customerNotes), ("Notes from the shop", o.shopNotes)] where !text.isEmpty {
+        for (label, text) in [
+            ("Description", o.description), ("Service location", o.serviceLocation), ("Preferred dates", o.preferredDates),
+            ("Your notes", o.customerNotes), ("Notes from the shop", o.shopNotes),
+        ] where !text.isEmpty {
             lines += ["", "\(label):", text]
         }
         lines += ["", "History", "-------"]
@@ -202,9 +250,12 @@ struct SubscriberDataArchive: Sendable {
         lines += ["", "Comments", "--------"]
         lines += o.comments.isEmpty ? ["None."] : o.comments.flatMap { ["\(stamp($0.at)), \($0.author):", $0.body, ""] }
         lines += ["", "Files", "-----"]
-        lines += o.attachments.isEmpty ? ["None."] : o.attachments.map {
-            "\($0.fileName) (\($0.sizeBytes) bytes): \($0.path.isEmpty ? "the file is no longer stored" : $0.path)"
-        }
+        lines +=
+            o.attachments.isEmpty
+            ? ["None."]
+            : o.attachments.map {
+                "\($0.fileName) (\($0.sizeBytes) bytes): \($0.path.isEmpty ? "the file is no longer stored" : $0.path)"
+            }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 

@@ -17,14 +17,18 @@ struct SubscriberRightsController {
         group.post(PortalRoutes.profileMemberMakeOwner, use: makeOwner)
     }
 
-    static let ownerMustHandOver = "You own this account and other people use it. Make one of them the owner (under "
+    static let ownerMustHandOver =
+        "You own this account and other people use it. Make one of them the owner (under "
         + "“Make owner” in the account section below), then ask again."
 
-    func audit(_ context: CustomerRequestContext, _ request: Request, action: String, details: [String: String] = [:],
-               in tx: TenantTransaction) async throws {
-        try await dependencies.repositories.audit.record(.init(
-            actorKind: "customer", actorId: context.customer.id, actorLabel: context.customer.email, action: action, targetKind: "customer",
-            targetId: context.customer.email, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
+    func audit(
+        _ context: CustomerRequestContext, _ request: Request, action: String, details: [String: String] = [:],
+        in tx: TenantTransaction
+    ) async throws {
+        try await dependencies.repositories.audit.record(
+            .init(
+                actorKind: "customer", actorId: context.customer.id, actorLabel: context.customer.email, action: action, targetKind: "customer",
+                targetId: context.customer.email, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
     }
 
     /// The ZIP, built in a private temporary folder, streamed, then removed.
@@ -32,12 +36,14 @@ struct SubscriberRightsController {
         // Each archive reads every record and file of the account: a handful an hour is plenty
         // for a person, and a stolen session cannot turn it into a load on the server.
         let limit = RateLimit.dataExport
-        let decision = try await dependencies.rateLimiter.hit(limit, bucket: RateLimiter.bucket(limit, context.tenant.id.description, context.customer.id.uuidString))
+        let decision = try await dependencies.rateLimiter.hit(
+            limit, bucket: RateLimiter.bucket(limit, context.tenant.id.description, context.customer.id.uuidString))
         guard decision.allowed else {
             let minutes = max(1, (decision.retryAfter + 59) / 60)
-            throw AppError(.tooManyRequests, code: "rate_limited",
-                           "You have downloaded your data \(limit.limit) times in the last hour. Please wait \(minutes) minute\(minutes == 1 ? "" : "s") before downloading it again.",
-                           retryAfter: decision.retryAfter)
+            throw AppError(
+                .tooManyRequests, code: "rate_limited",
+                "You have downloaded your data \(limit.limit) times in the last hour. Please wait \(minutes) minute\(minutes == 1 ? "" : "s") before downloading it again.",
+                retryAfter: decision.retryAfter)
         }
         let records = try await SubscriberDataRecords.load(customer: context.customer.id, tenant: context.tenant, pool: dependencies.pool)
         let scratch = try await offThread { try Scratch.directory(near: FileManager.default.temporaryDirectory, prefix: "subscriber-data") }
@@ -48,8 +54,9 @@ struct SubscriberRightsController {
                 .write(records, tenant: context.tenant.id, scratch: scratch, to: file)
             size = try await offThread { (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0 }
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await audit(context, request, action: "customer.data_exported",
-                                details: ["entries": "\(entries.count)", "bytes": "\(size)", "work_orders": "\(records.workOrders.count)"], in: tx)
+                try await audit(
+                    context, request, action: "customer.data_exported",
+                    details: ["entries": "\(entries.count)", "bytes": "\(size)", "work_orders": "\(records.workOrders.count)"], in: tx)
             }
         } catch {
             await scratch.discard()
@@ -57,11 +64,13 @@ struct SubscriberRightsController {
         }
         let body = scratch.streaming(file, size: size)
         let name = "\(context.tenant.slug)-my-data-\(ISODates.today()).zip"
-        return Response(status: .ok, headers: [
-            .contentType: "application/zip",
-            .contentDisposition: "attachment; filename=\"\(name)\"",
-            .cacheControl: "no-store",
-        ], body: body)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip",
+                .contentDisposition: "attachment; filename=\"\(name)\"",
+                .cacheControl: "no-store",
+            ], body: body)
     }
 
     @Sendable func requestDeletion(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
@@ -77,12 +86,15 @@ struct SubscriberRightsController {
             guard let me = try await tx.first("SELECT role FROM customers WHERE id = \(customer.id) FOR UPDATE") else { throw AppError.notFound() }
             if try await DeletionRequests.pending(for: customer.id, in: tx) != nil { return "You already asked; staff will carry it out soon." }
             if try me.decode("role", as: String.self) == CustomerRole.owner.rawValue,
-               try await tx.first("""
-                   SELECT 1 FROM customers WHERE organization_id = \(customer.organizationId) AND id <> \(customer.id) AND status <> 'pending' LIMIT 1
-                   """) != nil {
+                try await tx.first(
+                    """
+                    SELECT 1 FROM customers WHERE organization_id = \(customer.organizationId) AND id <> \(customer.id) AND status <> 'pending' LIMIT 1
+                    """) != nil
+            {
                 return nil
             }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO deletion_requests (tenant_id, customer_id, organization_id, reason)
                 VALUES (\(context.tenant.id.rawValue), \(customer.id), \(customer.organizationId), \(reason))
                 """)
@@ -97,14 +109,16 @@ struct SubscriberRightsController {
 
     @Sendable func withdrawDeletion(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let withdrawn = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let changed = try await tx.execute("""
+            let changed = try await tx.execute(
+                """
                 UPDATE deletion_requests SET status = 'withdrawn', resolved_at = now(), resolved_by = 'subscriber'
                  WHERE customer_id = \(context.customer.id) AND status = 'pending'
                 """)
             if changed > 0 { try await audit(context, request, action: "customer.deletion_withdrawn", in: tx) }
             return changed > 0
         }
-        return try await profile.render(context, notice: withdrawn ? "Your request is withdrawn; your login stays." : "There was no request to withdraw.")
+        return try await profile.render(
+            context, notice: withdrawn ? "Your request is withdrawn; your login stays." : "There was no request to withdraw.")
     }
 
     /// The owner hands the account to another member who has joined; the owner becomes a member.
@@ -114,9 +128,12 @@ struct SubscriberRightsController {
         }
         let customer = context.customer
         let name = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard let heir = try await tx.first("""
-                SELECT name FROM customers WHERE id = \(target) AND organization_id = \(customer.organizationId) AND status <> 'pending' FOR UPDATE
-                """) else { throw AppError.notFound("member") }
+            guard
+                let heir = try await tx.first(
+                    """
+                    SELECT name FROM customers WHERE id = \(target) AND organization_id = \(customer.organizationId) AND status <> 'pending' FOR UPDATE
+                    """)
+            else { throw AppError.notFound("member") }
             guard try await tx.execute("UPDATE customers SET role = 'member' WHERE id = \(customer.id) AND role = 'owner'") == 1 else {
                 throw AppError(.forbidden, code: "owner_only", "Only the account owner can hand the account over.")
             }

@@ -88,7 +88,8 @@ public enum DatabaseBootstrap {
                 await pool.close()
                 throw ConfigurationError(
                     variable: "MIGRATE_DATABASE_URL",
-                    message: "is not set and the application role may not read schema_migrations yet: run `portico migrate up` once with MIGRATE_DATABASE_URL pointing at the schema owner (it grants that read)"
+                    message:
+                        "is not set and the application role may not read schema_migrations yet: run `portico migrate up` once with MIGRATE_DATABASE_URL pointing at the schema owner (it grants that read)"
                 )
             } catch {
                 await pool.close()
@@ -98,7 +99,8 @@ public enum DatabaseBootstrap {
             if !pending.isEmpty {
                 throw ConfigurationError(
                     variable: "MIGRATE_DATABASE_URL",
-                    message: "is not set and \(pending.count) migration(s) are pending (\(pending.first!.migration.fileName)…): run `portico migrate up` with MIGRATE_DATABASE_URL pointing at the schema owner, or set it for `serve` to migrate on start"
+                    message:
+                        "is not set and \(pending.count) migration(s) are pending (\(pending.first!.migration.fileName)…): run `portico migrate up` with MIGRATE_DATABASE_URL pointing at the schema owner, or set it for `serve` to migrate on start"
                 )
             }
         }
@@ -106,24 +108,33 @@ public enum DatabaseBootstrap {
 
     /// Refuses to serve as a role that row-level security would not hold back.
     public static func verifyApplicationRole(pool: ConnectionPool) async throws {
-        guard let row = try await pool.query("""
-            SELECT r.rolname, r.rolsuper, r.rolbypassrls,
-                   (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE c.relowner = r.oid AND n.nspname = 'public') AS owned
-              FROM pg_roles r WHERE r.rolname = current_user
-            """).rows.first
+        guard
+            let row = try await pool.query(
+                """
+                SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+                       (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE c.relowner = r.oid AND n.nspname = 'public') AS owned
+                  FROM pg_roles r WHERE r.rolname = current_user
+                """
+            ).rows.first
         else {
             throw ConfigurationError(variable: "DATABASE_URL", message: "connects as a role that pg_roles does not list")
         }
         let name: String = try row.decode("rolname")
         if try row.decode("rolsuper", as: Bool.self) {
-            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as superuser '\(name)'; use an application role without SUPERUSER (see docs/operator-guide.md, \"Roles\")")
+            throw ConfigurationError(
+                variable: "DATABASE_URL",
+                message: "connects as superuser '\(name)'; use an application role without SUPERUSER (see docs/operator-guide.md, \"Roles\")")
         }
         if try row.decode("rolbypassrls", as: Bool.self) {
-            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as '\(name)', which has BYPASSRLS; use an application role without it (see docs/operator-guide.md, \"Roles\")")
+            throw ConfigurationError(
+                variable: "DATABASE_URL",
+                message: "connects as '\(name)', which has BYPASSRLS; use an application role without it (see docs/operator-guide.md, \"Roles\")")
         }
         if try row.decode("owned", as: Int.self) > 0 {
-            throw ConfigurationError(variable: "DATABASE_URL", message: "connects as '\(name)', which owns tables; connect as the application role and keep the owner for MIGRATE_DATABASE_URL")
+            throw ConfigurationError(
+                variable: "DATABASE_URL",
+                message: "connects as '\(name)', which owns tables; connect as the application role and keep the owner for MIGRATE_DATABASE_URL")
         }
     }
 }

@@ -18,7 +18,9 @@ public enum MigrationCommands {
     static func target(_ configuration: AppConfiguration, logger: Logger) async throws -> Target {
         let endpoints = try await DatabaseBootstrap.endpoints(for: configuration, logger: logger)
         guard let ownerURL = endpoints.ownerURL else {
-            throw ConfigurationError(variable: "MIGRATE_DATABASE_URL", message: "must be set to the schema owner's connection to run migrations against an external database")
+            throw ConfigurationError(
+                variable: "MIGRATE_DATABASE_URL",
+                message: "must be set to the schema owner's connection to run migrations against an external database")
         }
         let appRole: String
         if let role = ProcessInfo.processInfo.environment["PORTICO_APP_ROLE"], !role.isEmpty {
@@ -29,7 +31,9 @@ public enum MigrationCommands {
         return Target(ownerURL: ownerURL, appRole: appRole, endpoints: endpoints)
     }
 
-    static func withOwnerPool<T: Sendable>(_ configuration: AppConfiguration, _ body: (Migrator, ConnectionPool, String) async throws -> T) async throws -> T {
+    static func withOwnerPool<T: Sendable>(
+        _ configuration: AppConfiguration, _ body: (Migrator, ConnectionPool, String) async throws -> T
+    ) async throws -> T {
         let logger = makeLogger(label: "portico.migrate", level: configuration.logLevel)
         let target = try await target(configuration, logger: logger)
         let pool = target.endpoints.pool(target.ownerURL, maxConnections: 1, logger: logger)
@@ -74,7 +78,8 @@ public enum MigrationCommands {
             if let error = error as? PostgresError, error.sqlState == .insufficientPrivilege {
                 throw ConfigurationError(
                     variable: "MIGRATE_DATABASE_URL",
-                    message: "is not set and the application role may not read schema_migrations yet: run `portico migrate up` once with MIGRATE_DATABASE_URL pointing at the schema owner (it grants that read)"
+                    message:
+                        "is not set and the application role may not read schema_migrations yet: run `portico migrate up` once with MIGRATE_DATABASE_URL pointing at the schema owner (it grants that read)"
                 )
             }
             throw error

@@ -68,9 +68,11 @@ extension ConnectionPool {
     func withRequestTransaction<L: Sendable, T>(
         tenant: TenantID, share: Bool, lookup: (TenantTransaction) async throws -> L, then rest: (L) async throws -> T
     ) async throws -> T {
-        try await withRequestTransaction(tenant: tenant.rawValue, share: share, lookup: { transaction in
-            try await lookup(TenantTransaction(tenant: tenant, base: transaction))
-        }, then: rest)
+        try await withRequestTransaction(
+            tenant: tenant.rawValue, share: share,
+            lookup: { transaction in
+                try await lookup(TenantTransaction(tenant: tenant, base: transaction))
+            }, then: rest)
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// `portico demo`: two differently branded tenants with subscribers, staff, work orders in
 /// every status, appointments, tasks and notes. Idempotent: a tenant that exists is left alone.
@@ -27,7 +27,7 @@ public struct DemoData: Sendable {
         /// Where its people are: acme's portal shows Chicago times, zenith's Madrid times.
         let timeZone: String
         let branding: Branding
-        let people: [(String, String, String)]   // name, email local part, phone
+        let people: [(String, String, String)]  // name, email local part, phone
         let plans: [String]
         /// The portal's language, and the others it offers (issue 17: zenith greets in Spanish).
         var languages: [Language] = [.en]
@@ -44,8 +44,10 @@ public struct DemoData: Sendable {
                 websiteUrl: "https://acme.example", welcomeMessage: "Fast, friendly rural internet. Track your installs and repairs here.",
                 footerText: "Acme Wireless · Serving the valley since 2009", customCss: "", version: 1
             ),
-            people: [("Dana Whitfield", "dana", "+1 555 0101"), ("Luis Ortega", "luis", "+1 555 0102"), ("Mei Chen", "mei", "+1 555 0103"),
-                     ("Harvest Co-op", "office", "+1 555 0104")],
+            people: [
+                ("Dana Whitfield", "dana", "+1 555 0101"), ("Luis Ortega", "luis", "+1 555 0102"), ("Mei Chen", "mei", "+1 555 0103"),
+                ("Harvest Co-op", "office", "+1 555 0104"),
+            ],
             plans: ["Home 50/10", "Home 100/20", "Business 200/50"],
             languages: [.en, .es]
         ),
@@ -81,30 +83,36 @@ public struct DemoData: Sendable {
             try await DisplayDate.$current.withValue(DisplayDate(zone: TenantTimeZone.zone(spec.timeZone))) {
                 try await seed(spec, passwordHash: passwordHash)
             }
-            lines.append("\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))\(PortalRoutes.home.path)")
+            lines.append(
+                "\(spec.slug): created — \(PublicOrigin(configuration: configuration).origin(host: "\(spec.slug).\(configuration.baseDomain)"))\(PortalRoutes.home.path)"
+            )
         }
         return lines
     }
 
     private func seed(_ spec: Spec, passwordHash: String) async throws {
-        try await pool.withNewTenant(create: { transaction in
-            try await transaction.first("""
-                INSERT INTO tenants (slug, name, theme, time_zone) VALUES (\(spec.slug), \(spec.name), \(spec.theme), \(spec.timeZone)) RETURNING id
-                """)!.decode("id", as: TenantID.self)
-        }, tenant: { $0 }, then: { tenantID, tx in
-            let languages = spec.languages.map(\.code)
-            try await tx.execute("UPDATE tenants SET offered_languages = \(languages), default_language = \(languages[0]) WHERE id = \(tenantID)")
-            let b = spec.branding
-            try await tx.execute("""
-                INSERT INTO tenant_branding (tenant_id, company_name, logo_url, color_primary, color_secondary, color_accent, color_background,
-                    color_text, support_email, support_phone, support_hours, website_url, welcome_message, footer_text)
-                VALUES (\(tenantID), \(b.companyName), \(b.logoUrl), \(b.colorPrimary), \(b.colorSecondary), \(b.colorAccent),
-                    \(b.colorBackground), \(b.colorText), \(b.supportEmail), \(b.supportPhone), \(b.supportHours), \(b.websiteUrl),
-                    \(b.welcomeMessage), \(b.footerText))
-                """)
-            try await settings(for: spec, in: tx)
-            try await populate(spec, passwordHash: passwordHash, in: tx)
-        })
+        try await pool.withNewTenant(
+            create: { transaction in
+                try await transaction.first(
+                    """
+                    INSERT INTO tenants (slug, name, theme, time_zone) VALUES (\(spec.slug), \(spec.name), \(spec.theme), \(spec.timeZone)) RETURNING id
+                    """)!.decode("id", as: TenantID.self)
+            }, tenant: { $0 },
+            then: { tenantID, tx in
+                let languages = spec.languages.map(\.code)
+                try await tx.execute("UPDATE tenants SET offered_languages = \(languages), default_language = \(languages[0]) WHERE id = \(tenantID)")
+                let b = spec.branding
+                try await tx.execute(
+                    """
+                    INSERT INTO tenant_branding (tenant_id, company_name, logo_url, color_primary, color_secondary, color_accent, color_background,
+                        color_text, support_email, support_phone, support_hours, website_url, welcome_message, footer_text)
+                    VALUES (\(tenantID), \(b.companyName), \(b.logoUrl), \(b.colorPrimary), \(b.colorSecondary), \(b.colorAccent),
+                        \(b.colorBackground), \(b.colorText), \(b.supportEmail), \(b.supportPhone), \(b.supportHours), \(b.websiteUrl),
+                        \(b.welcomeMessage), \(b.footerText))
+                    """)
+                try await settings(for: spec, in: tx)
+                try await populate(spec, passwordHash: passwordHash, in: tx)
+            })
     }
 
     /// Categories with help text, FAQ entries, service notices (one resolved, one planned).
@@ -112,16 +120,30 @@ public struct DemoData: Sendable {
         // The same categories every new tenant starts with.
         try await WorkOrderCategories.seedDefaults(in: tx)
         let faq = [
-            ("My internet is slow in the evening. Why?", "Evenings are the busiest time on the network. Restart your router first; if speeds stay below half your plan for more than a day, create a Repair work order."),
-            ("How do I restart my equipment?", "Unplug the power supply of the antenna (the small box near the cable) for 30 seconds, then plug it back in. Wait two minutes."),
-            ("Can I move my router myself?", "Yes, inside the same room. To move it elsewhere, ask for a Relocation: the cable may need to be re-routed."),
-            ("What if nobody is home at the appointment?", "Ask for another time from the appointment page at least 24 hours before, so we can plan another visit."),
+            (
+                "My internet is slow in the evening. Why?",
+                "Evenings are the busiest time on the network. Restart your router first; if speeds stay below half your plan for more than a day, create a Repair work order."
+            ),
+            (
+                "How do I restart my equipment?",
+                "Unplug the power supply of the antenna (the small box near the cable) for 30 seconds, then plug it back in. Wait two minutes."
+            ),
+            (
+                "Can I move my router myself?",
+                "Yes, inside the same room. To move it elsewhere, ask for a Relocation: the cable may need to be re-routed."
+            ),
+            (
+                "What if nobody is home at the appointment?",
+                "Ask for another time from the appointment page at least 24 hours before, so we can plan another visit."
+            ),
         ]
         for (index, entry) in faq.enumerated() {
-            try await tx.execute("INSERT INTO faq_entries (tenant_id, question, answer, position) VALUES (\(tx.tenant), \(entry.0), \(entry.1), \(index))")
+            try await tx.execute(
+                "INSERT INTO faq_entries (tenant_id, question, answer, position) VALUES (\(tx.tenant), \(entry.0), \(entry.1), \(index))")
         }
         let now = Date()
-        try await tx.execute("""
+        try await tx.execute(
+            """
             INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at, resolved_at)
             VALUES (\(tx.tenant), 'outage', 'North ridge sector offline', 'A power failure at the north ridge tower interrupted service for about two hours.',
                     \(now.addingTimeInterval(-5 * 86_400)), NULL, \(now.addingTimeInterval(-5 * 86_400 + 7200))),
@@ -133,35 +155,43 @@ public struct DemoData: Sendable {
 
     private func populate(_ spec: Spec, passwordHash: String, in tx: TenantTransaction) async throws {
         let domain = "\(spec.slug).example"
-        let admin = try await repositories.staff.create(email: "admin@\(domain)", name: "Alex Admin", role: .admin, status: .active, passwordHash: passwordHash, in: tx)
-        _ = try await repositories.staff.create(email: "agent@\(domain)", name: "Avery Agent", role: .agent, status: .active, passwordHash: passwordHash, in: tx)
-        let technician = try await repositories.staff.create(email: "tech@\(domain)", name: "Terry Technician", role: .technician, status: .active, passwordHash: passwordHash, in: tx)
+        let admin = try await repositories.staff.create(
+            email: "admin@\(domain)", name: "Alex Admin", role: .admin, status: .active, passwordHash: passwordHash, in: tx)
+        _ = try await repositories.staff.create(
+            email: "agent@\(domain)", name: "Avery Agent", role: .agent, status: .active, passwordHash: passwordHash, in: tx)
+        let technician = try await repositories.staff.create(
+            email: "tech@\(domain)", name: "Terry Technician", role: .technician, status: .active, passwordHash: passwordHash, in: tx)
         let adminActor = Actor(kind: .staff, id: admin.id, name: admin.displayName)
 
         let statuses: [WorkOrderStatus] = WorkOrderStatus.allCases
-        let titles = ["Install rooftop antenna", "Slow speeds in the evening", "Relocate router to office", "Replace damaged cable",
-                      "Upgrade plan equipment", "Intermittent outages", "Site survey for new barn", "Mount repair after storm"]
+        let titles = [
+            "Install rooftop antenna", "Slow speeds in the evening", "Relocate router to office", "Replace damaged cable",
+            "Upgrade plan equipment", "Intermittent outages", "Site survey for new barn", "Mount repair after storm",
+        ]
         var orderIndex = 0
         var firstCustomer: Customer?
         for (index, person) in spec.people.enumerated() {
             let isBusiness = person.1 == "office" || person.1 == "lodge"
-            let organization = try await repositories.organizations.create(NewOrganization(
-                name: isBusiness ? person.0 : "\(person.0.split(separator: " ").last ?? "") household",
-                kind: isBusiness ? .business : .household,
-                serviceAddress: "\(120 + index * 7) Ridge Road, Valley Springs",
-                servicePlan: spec.plans[index % spec.plans.count],
-                serviceStatus: index == spec.people.count - 1 ? .pendingInstall : .active
-            ), in: tx)
-            let customer = try await repositories.customers.create(NewCustomer(
-                organizationId: organization.id, role: .owner, name: person.0, email: "\(person.1)@\(domain)", phone: person.2,
-                passwordHash: passwordHash, status: .active, emailVerified: true
-            ), in: tx)
-            _ = try await repositories.organizations.addEquipment(NewEquipment(
-                model: index % 2 == 0 ? "Ubiquiti LiteBeam 5AC" : "Cambium ePMP Force 300",
-                serial: "SN\(spec.slug.uppercased())\(1000 + index)",
-                mac: String(format: "00:27:22:%02x:%02x:%02x", index, index * 3 % 256, index * 7 % 256),
-                installedOn: "2024-0\(index % 9 + 1)-15"
-            ), to: organization.id, in: tx)
+            let organization = try await repositories.organizations.create(
+                NewOrganization(
+                    name: isBusiness ? person.0 : "\(person.0.split(separator: " ").last ?? "") household",
+                    kind: isBusiness ? .business : .household,
+                    serviceAddress: "\(120 + index * 7) Ridge Road, Valley Springs",
+                    servicePlan: spec.plans[index % spec.plans.count],
+                    serviceStatus: index == spec.people.count - 1 ? .pendingInstall : .active
+                ), in: tx)
+            let customer = try await repositories.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .owner, name: person.0, email: "\(person.1)@\(domain)", phone: person.2,
+                    passwordHash: passwordHash, status: .active, emailVerified: true
+                ), in: tx)
+            _ = try await repositories.organizations.addEquipment(
+                NewEquipment(
+                    model: index % 2 == 0 ? "Ubiquiti LiteBeam 5AC" : "Cambium ePMP Force 300",
+                    serial: "SN\(spec.slug.uppercased())\(1000 + index)",
+                    mac: String(format: "00:27:22:%02x:%02x:%02x", index, index * 3 % 256, index * 7 % 256),
+                    installedOn: "2024-0\(index % 9 + 1)-15"
+                ), to: organization.id, in: tx)
             let customerActor = Actor(kind: .customer, id: customer.id, name: customer.name)
             if firstCustomer == nil { firstCustomer = customer }
 
@@ -170,12 +200,14 @@ public struct DemoData: Sendable {
                 let status = statuses[orderIndex % statuses.count]
                 let title = titles[orderIndex % titles.count]
                 orderIndex += 1
-                var order = try await repositories.workOrders.create(NewWorkOrder(
-                    organizationId: organization.id, title: title,
-                    description: "\(title). Reported by \(customer.name).", category: orderIndex % 2 == 0 ? "Repair" : "Installation",
-                    priority: orderIndex % 4 == 0 ? .high : .normal, serviceLocation: organization.serviceAddress, preferredDates: "Weekday mornings",
-                    customerNotes: "Dog in the yard is friendly.", status: status == .draft ? .draft : .submitted
-                ), by: customerActor, in: tx)
+                var order = try await repositories.workOrders.create(
+                    NewWorkOrder(
+                        organizationId: organization.id, title: title,
+                        description: "\(title). Reported by \(customer.name).", category: orderIndex % 2 == 0 ? "Repair" : "Installation",
+                        priority: orderIndex % 4 == 0 ? .high : .normal, serviceLocation: organization.serviceAddress,
+                        preferredDates: "Weekday mornings",
+                        customerNotes: "Dog in the yard is friendly.", status: status == .draft ? .draft : .submitted
+                    ), by: customerActor, in: tx)
                 if status != .draft && status != .submitted {
                     var changes: [WorkOrderFieldChange] = [.init(.status, status.rawValue)]
                     if status != .rejected && status != .cancelled {
@@ -186,31 +218,38 @@ public struct DemoData: Sendable {
                     } else {
                         changes.append(.init(.closedReason, status == .rejected ? "Outside our coverage area." : "Customer no longer needs it."))
                     }
-                    order = try await repositories.workOrders.update(order, changes: changes, expectedVersion: order.version, by: adminActor, reason: "Demo data", in: tx)
-                    _ = try await repositories.workOrders.addComment(to: order.id, body: "We have scheduled this and will keep you posted.", visibility: .shared, by: adminActor, in: tx)
-                    _ = try await repositories.workOrders.addComment(to: order.id, body: "Internal: check tower sector 3 capacity first.", visibility: .internalOnly, by: adminActor, in: tx)
+                    order = try await repositories.workOrders.update(
+                        order, changes: changes, expectedVersion: order.version, by: adminActor, reason: "Demo data", in: tx)
+                    _ = try await repositories.workOrders.addComment(
+                        to: order.id, body: "We have scheduled this and will keep you posted.", visibility: .shared, by: adminActor, in: tx)
+                    _ = try await repositories.workOrders.addComment(
+                        to: order.id, body: "Internal: check tower sector 3 capacity first.", visibility: .internalOnly, by: adminActor, in: tx)
                 }
                 if status == .approved || status == .inProgress {
                     // 09:00 on one of the next five days, on the tenant's clock.
                     let calendar = DateFormats.local(TenantTimeZone.zone(spec.timeZone)).calendar
                     let day = calendar.date(byAdding: .day, value: orderIndex % 5 + 1, to: calendar.startOfDay(for: Date()))!
                     let start = calendar.date(bySettingHour: 9, minute: 0, second: 0, of: day)!
-                    _ = try await repositories.appointments.create(NewAppointment(
-                        organizationId: organization.id, workOrderId: order.id, kind: order.category == "Installation" ? .install : .repair,
-                        startsAt: start, endsAt: start.addingTimeInterval(3 * 3600), technicianId: technician.id,
-                        status: orderIndex % 2 == 0 ? .proposed : .confirmed, address: organization.serviceAddress,
-                        notes: "Please make sure someone over 18 is home."
-                    ), in: tx)
-                    _ = try await repositories.tasks.create(NewTask(
-                        organizationId: organization.id, customerId: customer.id, workOrderId: order.id,
-                        title: "Grant roof access", details: "Unlock the roof hatch before the visit.", dueDate: ISODates.today(start),
-                        createdByStaffId: admin.id
-                    ), in: tx)
+                    _ = try await repositories.appointments.create(
+                        NewAppointment(
+                            organizationId: organization.id, workOrderId: order.id, kind: order.category == "Installation" ? .install : .repair,
+                            startsAt: start, endsAt: start.addingTimeInterval(3 * 3600), technicianId: technician.id,
+                            status: orderIndex % 2 == 0 ? .proposed : .confirmed, address: organization.serviceAddress,
+                            notes: "Please make sure someone over 18 is home."
+                        ), in: tx)
+                    _ = try await repositories.tasks.create(
+                        NewTask(
+                            organizationId: organization.id, customerId: customer.id, workOrderId: order.id,
+                            title: "Grant roof access", details: "Unlock the roof hatch before the visit.", dueDate: ISODates.today(start),
+                            createdByStaffId: admin.id
+                        ), in: tx)
                 }
             }
-            _ = try await repositories.notes.create(organization: organization.id, customer: nil,
+            _ = try await repositories.notes.create(
+                organization: organization.id, customer: nil,
                 body: "Welcome aboard! Your installer will call the day before.", visibility: .shared, author: adminActor, in: tx)
-            _ = try await repositories.notes.create(organization: organization.id, customer: nil,
+            _ = try await repositories.notes.create(
+                organization: organization.id, customer: nil,
                 body: "Internal: prefers morning visits; gate code 4471.", visibility: .internalOnly, author: adminActor, in: tx)
         }
         if let firstCustomer { try await completedInstallation(for: firstCustomer, admin: adminActor, in: tx) }
@@ -220,29 +259,36 @@ public struct DemoData: Sendable {
     /// The first subscriber's connection was installed through a work order: their service
     /// page's installation history shows it beside the equipment's install date.
     private func completedInstallation(for customer: Customer, admin: Actor, in tx: TenantTransaction) async throws {
-        let order = try await repositories.workOrders.create(NewWorkOrder(
-            organizationId: customer.organizationId, title: "Initial installation", description: "Roof mount, antenna aligned to the north tower.",
-            category: "Installation", priority: .normal, serviceLocation: "", preferredDates: "", customerNotes: "", status: .submitted
-        ), by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
-        _ = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.completed.rawValue), .init(.progress, "100")],
-                                                     expectedVersion: order.version, by: admin, reason: "Demo data", in: tx)
+        let order = try await repositories.workOrders.create(
+            NewWorkOrder(
+                organizationId: customer.organizationId, title: "Initial installation",
+                description: "Roof mount, antenna aligned to the north tower.",
+                category: "Installation", priority: .normal, serviceLocation: "", preferredDates: "", customerNotes: "", status: .submitted
+            ), by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
+        _ = try await repositories.workOrders.update(
+            order, changes: [.init(.status, WorkOrderStatus.completed.rawValue), .init(.progress, "100")],
+            expectedVersion: order.version, by: admin, reason: "Demo data", in: tx)
     }
 
     /// An account imported from billing whose two logins have no password yet: one invited
     /// (the link is in the mail drop only if invited again), one not — what staff meet after
     /// an import.
     private func accountWithoutLogins(_ spec: Spec, admin: StaffUser, in tx: TenantTransaction) async throws {
-        let organization = try await repositories.organizations.create(NewOrganization(
-            name: "Cedar household", kind: .household, serviceAddress: "9 Cedar Lane, Valley Springs",
-            servicePlan: spec.plans[0], serviceStatus: .pendingInstall
-        ), in: tx)
-        let invited = try await repositories.customers.create(NewCustomer(
-            organizationId: organization.id, role: .owner, name: "Robin Cedar", email: "robin@\(spec.slug).example", status: .pending
-        ), in: tx)
-        _ = try await repositories.customers.create(NewCustomer(
-            organizationId: organization.id, role: .member, name: "Sam Cedar", email: "sam@\(spec.slug).example", status: .pending
-        ), in: tx)
-        try await AccountTokens.insert(token: SecureRandom.token(), kind: .inviteCustomer, email: invited.email, customerID: invited.id,
-                                       organizationID: organization.id, createdBy: admin.id, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
+        let organization = try await repositories.organizations.create(
+            NewOrganization(
+                name: "Cedar household", kind: .household, serviceAddress: "9 Cedar Lane, Valley Springs",
+                servicePlan: spec.plans[0], serviceStatus: .pendingInstall
+            ), in: tx)
+        let invited = try await repositories.customers.create(
+            NewCustomer(
+                organizationId: organization.id, role: .owner, name: "Robin Cedar", email: "robin@\(spec.slug).example", status: .pending
+            ), in: tx)
+        _ = try await repositories.customers.create(
+            NewCustomer(
+                organizationId: organization.id, role: .member, name: "Sam Cedar", email: "sam@\(spec.slug).example", status: .pending
+            ), in: tx)
+        try await AccountTokens.insert(
+            token: SecureRandom.token(), kind: .inviteCustomer, email: invited.email, customerID: invited.id,
+            organizationID: organization.id, createdBy: admin.id, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
     }
 }

@@ -30,10 +30,12 @@ struct CustomDomains {
     /// The tenant's custom domains (primary first, then by name).
     func list(tenant: TenantID) async throws -> [TenantDomain] {
         try await pool.withTenant(tenant) { tx in
-            try await tx.rows("""
+            try await tx.rows(
+                """
                 SELECT * FROM tenant_domains WHERE tenant_id = \(tx.tenant) AND kind = 'custom'
                  ORDER BY is_primary DESC, domain
-                """).map { try $0.decode(TenantDomain.self) }
+                """
+            ).map { try $0.decode(TenantDomain.self) }
         }
     }
 
@@ -42,9 +44,11 @@ struct CustomDomains {
     func find(_ text: String, tenant: TenantID) async throws -> TenantDomain {
         guard let domain = HostName.normalize(text) else { throw AppError.notFound("domain") }
         let found = try await pool.withTenant(tenant) { tx in
-            try await tx.first("""
+            try await tx.first(
+                """
                 SELECT * FROM tenant_domains WHERE tenant_id = \(tx.tenant) AND domain = \(domain) AND kind = 'custom'
-                """).map { try $0.decode(TenantDomain.self) }
+                """
+            ).map { try $0.decode(TenantDomain.self) }
         }
         guard let found else { throw AppError.notFound("domain") }
         return found
@@ -52,7 +56,9 @@ struct CustomDomains {
 
     /// Adds `text` (normalised: punycode for internationalised names) as a pending domain
     /// with a fresh verification token.
-    func add(_ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin) async throws -> (domain: TenantDomain, enteredAs: String?) {
+    func add(
+        _ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin
+    ) async throws -> (domain: TenantDomain, enteredAs: String?) {
         let input: DomainInput
         switch DomainInput.parse(text, configuration: dependencies.configuration) {
         case .success(let parsed): input = parsed
@@ -61,7 +67,8 @@ struct CustomDomains {
         }
         let domain = input.ascii
         let added = try await pool.withTenant(tenant.id) { tx -> TenantDomain in
-            let rows = try await tx.first("""
+            let rows = try await tx.first(
+                """
                 SELECT count(*) FILTER (WHERE tenant_id = \(tx.tenant) AND kind = 'custom')::int AS own,
                        count(*) FILTER (WHERE tenant_id = \(tx.tenant) AND domain = \(domain))::int AS same,
                        count(*) FILTER (WHERE tenant_id <> \(tx.tenant) AND domain = \(domain) AND verified_at IS NOT NULL)::int AS elsewhere
@@ -72,18 +79,21 @@ struct CustomDomains {
                 throw AppError(.conflict, code: "domain_exists", "\(domain) is already on your list of domains.", fields: ["domain": "already added"])
             }
             if try rows.decode("elsewhere", as: Int.self) > 0 {
-                throw AppError(.conflict, code: "domain_taken",
-                               "\(domain) is already active for another portal. If the domain is yours, have it removed there first, or contact platform support.",
-                               fields: ["domain": "already active for another portal"])
+                throw AppError(
+                    .conflict, code: "domain_taken",
+                    "\(domain) is already active for another portal. If the domain is yours, have it removed there first, or contact platform support.",
+                    fields: ["domain": "already active for another portal"])
             }
             if try rows.decode("own", as: Int.self) >= Self.maximumPerTenant {
-                throw AppError(.conflict, code: "too_many_domains",
-                               "A portal can have at most \(Self.maximumPerTenant) custom domains. Remove one you no longer use first.",
-                               fields: ["domain": "limit reached"])
+                throw AppError(
+                    .conflict, code: "too_many_domains",
+                    "A portal can have at most \(Self.maximumPerTenant) custom domains. Remove one you no longer use first.",
+                    fields: ["domain": "limit reached"])
             }
             let inserted: TenantDomain
             do {
-                inserted = try await tx.first("""
+                inserted = try await tx.first(
+                    """
                     INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
                     VALUES (\(tx.tenant), \(domain), 'custom', \(DomainVerification.newToken()))
                     RETURNING *
@@ -91,8 +101,9 @@ struct CustomDomains {
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {
                 throw AppError(.conflict, code: "domain_exists", "\(domain) is already on your list of domains.", fields: ["domain": "already added"])
             }
-            try await audit("domain.added", domain: domain, by: staff, origin: origin,
-                            details: input.unicode.map { ["entered_as": $0] } ?? [:], in: tx)
+            try await audit(
+                "domain.added", domain: domain, by: staff, origin: origin,
+                details: input.unicode.map { ["entered_as": $0] } ?? [:], in: tx)
             return inserted
         }
         return (added, input.unicode)
@@ -124,12 +135,14 @@ struct CustomDomains {
 
         do {
             let verified = try await pool.withTenant(tenant.id) { tx -> TenantDomain? in
-                let row = try await tx.first("""
+                let row = try await tx.first(
+                    """
                     UPDATE tenant_domains SET verified_at = now()
                      WHERE tenant_id = \(tx.tenant) AND domain = \(domain.domain) AND verified_at IS NULL
                        AND verification_token = \(domain.verificationToken)
                     RETURNING *
-                    """).map { try $0.decode(TenantDomain.self) }
+                    """
+                ).map { try $0.decode(TenantDomain.self) }
                 if row != nil { try await audit("domain.verified", domain: domain.domain, by: staff, origin: origin, in: tx) }
                 return row
             }
@@ -155,7 +168,8 @@ struct CustomDomains {
         guard let host = HostName.normalize(text) else { throw AppError.notFound("domain") }
         try await pool.withTenant(tenant.id) { tx in
             // One change at a time per tenant: the "one primary" index would otherwise race.
-            let rows = try await tx.rows("""
+            let rows = try await tx.rows(
+                """
                 SELECT domain, is_primary, verified_at IS NOT NULL AS active FROM tenant_domains
                  WHERE tenant_id = \(tx.tenant) ORDER BY domain FOR UPDATE
                 """)
@@ -166,16 +180,19 @@ struct CustomDomains {
                     throw AppError.notFound("domain")
                 }
                 guard try row.decode("active", as: Bool.self) else {
-                    throw AppError(.conflict, code: "domain_not_verified",
-                                   "\(host) is not verified yet. Verify it first; only an active domain can carry your links.")
+                    throw AppError(
+                        .conflict, code: "domain_not_verified",
+                        "\(host) is not verified yet. Verify it first; only an active domain can carry your links.")
                 }
             }
             guard previous != host else { return }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE tenant_domains SET is_primary = false WHERE tenant_id = \(tx.tenant) AND is_primary
                 """)
             if host != platformHost {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE tenant_domains SET is_primary = true WHERE tenant_id = \(tx.tenant) AND domain = \(host)
                     """)
             }
@@ -190,13 +207,16 @@ struct CustomDomains {
     func remove(_ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin) async throws -> TenantDomain {
         guard let host = HostName.normalize(text) else { throw AppError.notFound("domain") }
         let removed = try await pool.withTenant(tenant.id) { tx -> TenantDomain? in
-            let row = try await tx.first("""
+            let row = try await tx.first(
+                """
                 DELETE FROM tenant_domains WHERE tenant_id = \(tx.tenant) AND domain = \(host) AND kind = 'custom'
                 RETURNING *
-                """).map { try $0.decode(TenantDomain.self) }
+                """
+            ).map { try $0.decode(TenantDomain.self) }
             if let row {
-                try await audit("domain.removed", domain: host, by: staff, origin: origin,
-                                details: ["was_active": "\(row.isActive)", "was_primary": "\(row.isPrimary)"], in: tx)
+                try await audit(
+                    "domain.removed", domain: host, by: staff, origin: origin,
+                    details: ["was_active": "\(row.isActive)", "was_primary": "\(row.isPrimary)"], in: tx)
             }
             return row
         }
@@ -207,7 +227,8 @@ struct CustomDomains {
 
     func activeElsewhere(_ domain: String, tenant: TenantID) async throws -> Bool {
         let count = try await pool.withTenant(tenant) { tx in
-            try await tx.scalar("""
+            try await tx.scalar(
+                """
                 SELECT count(*)::int FROM tenant_domains WHERE domain = \(domain) AND tenant_id <> \(tx.tenant) AND verified_at IS NOT NULL
                 """, as: Int.self) ?? 0
         }
@@ -222,16 +243,20 @@ struct CustomDomains {
         return text.trimmingCharacters(in: .whitespaces) == token
     }
 
-    func audit(_ action: String, domain: String, by staff: SignedInStaff, origin: RequestOrigin, details: [String: String] = [:],
-               in tx: TenantTransaction) async throws {
-        try await dependencies.repositories.audit.record(NewAuditEvent(
-            actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action, targetKind: "domain", targetId: domain,
-            ip: origin.ip, userAgent: origin.userAgent, details: details
-        ), in: tx)
+    func audit(
+        _ action: String, domain: String, by staff: SignedInStaff, origin: RequestOrigin, details: [String: String] = [:],
+        in tx: TenantTransaction
+    ) async throws {
+        try await dependencies.repositories.audit.record(
+            NewAuditEvent(
+                actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action, targetKind: "domain", targetId: domain,
+                ip: origin.ip, userAgent: origin.userAgent, details: details
+            ), in: tx)
     }
 }
 
 extension RateLimit {
     /// DNS lookups a tenant's admins may trigger: generous for people, a wall for scripts.
-    static let domainVerification = RateLimit(name: "domain-verify", limit: 60, window: .seconds(3600), baseBlock: .seconds(300), maximumBlock: .seconds(3600))
+    static let domainVerification = RateLimit(
+        name: "domain-verify", limit: 60, window: .seconds(3600), baseBlock: .seconds(300), maximumBlock: .seconds(3600))
 }

@@ -91,7 +91,9 @@ public struct SystemDNSResolver: DNSResolver {
             case HOST_NOT_FOUND, NO_DATA: return []
             case TRY_AGAIN: throw DNSLookupError.temporaryFailure
             default:
-                throw DNSLookupError.failed(length == -2 ? "could not read the resolver configuration (/etc/resolv.conf)" : "the nameserver refused or could not process the query")
+                throw DNSLookupError.failed(
+                    length == -2
+                        ? "could not read the resolver configuration (/etc/resolv.conf)" : "the nameserver refused or could not process the query")
             }
         }
         return try DNSMessage.txtRecords(in: answer.prefix(min(Int(length), answer.count)))
@@ -210,7 +212,7 @@ public enum DNSMessage {
         guard !host.isEmpty, host.utf8.count <= 253 else { return nil }
         for label in host.split(separator: ".", omittingEmptySubsequences: false) {
             guard !label.isEmpty, label.utf8.count <= 63,
-                  label.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 })
+                label.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 })
             else { return nil }
         }
         return host

@@ -21,7 +21,10 @@ public struct DomainInput: Sendable, Equatable {
         guard !trimmed.isEmpty else { return .failure(Problem("enter a domain name such as portal.example.net")) }
         let shown = trimmed.count > 80 ? String(trimmed.prefix(80)) + "…" : trimmed
         if trimmed.contains("://") || trimmed.contains("/") || trimmed.contains("@") || trimmed.contains(":") {
-            return .failure(Problem("'\(shown)' is not a domain name such as portal.example.net: enter the name alone, without https://, a path, a port or an email address"))
+            return .failure(
+                Problem(
+                    "'\(shown)' is not a domain name such as portal.example.net: enter the name alone, without https://, a path, a port or an email address"
+                ))
         }
         // UTS #46 maps the ideographic and full-width full stops to dots; lower-case, NFC.
         var name = trimmed.replacingOccurrences(of: "\u{3002}", with: ".")
@@ -39,7 +42,9 @@ public struct DomainInput: Sendable, Equatable {
                 }
                 if let bad = label.unicodeScalars.first(where: { !Self.allowedInLabel($0) }) {
                     let code = "U+" + String(bad.value, radix: 16, uppercase: true)
-                    return .failure(Problem("'\(shown)' contains '\(Character(bad))' (\(code)), which a domain name cannot hold; use letters, digits and hyphens"))
+                    return .failure(
+                        Problem("'\(shown)' contains '\(Character(bad))' (\(code)), which a domain name cannot hold; use letters, digits and hyphens")
+                    )
                 }
                 guard let encoded = Punycode.encode(String(label)) else {
                     return .failure(Problem("'\(shown)' is not a domain name such as portal.example.net"))
@@ -50,7 +55,8 @@ public struct DomainInput: Sendable, Equatable {
         }
         guard let host = HostName.normalize(ascii), host.contains(".") else {
             if isInternational, ascii.split(separator: ".").contains(where: { $0.utf8.count > 63 }) {
-                return .failure(Problem("'\(shown)' has a part that is too long once converted for DNS (\(ascii.prefix(80))…); at most 63 characters per part"))
+                return .failure(
+                    Problem("'\(shown)' has a part that is too long once converted for DNS (\(ascii.prefix(80))…); at most 63 characters per part"))
             }
             return .failure(Problem("'\(shown)' is not a domain name such as portal.example.net"))
         }

@@ -53,8 +53,10 @@ struct DomainsController {
         }
     }
 
-    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, check: View.Check? = nil,
-                highlight: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, check: View.Check? = nil,
+        highlight: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let list = try await domains.list(tenant: context.tenant.id)
         let platformHost = dependencies.directory.platformHost(slug: context.tenant.slug)
         var layout = context.layout(title: "Domains", current: ConsoleRoutes.settings.path)
@@ -84,11 +86,13 @@ struct DomainsController {
     @Sendable func add(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         do {
-            let (added, enteredAs) = try await domains.add(form.text("domain"), tenant: context.tenant, by: context.staff, origin: context.origin(request))
+            let (added, enteredAs) = try await domains.add(
+                form.text("domain"), tenant: context.tenant, by: context.staff, origin: context.origin(request))
             let name = enteredAs.map { "\($0) (in DNS: \(added.domain))" } ?? added.domain
             return try await render(
                 context,
-                notice: "\(name) was added. Create the two DNS records below, then press “Verify now”. Until it is verified, the domain shows nothing.",
+                notice:
+                    "\(name) was added. Create the two DNS records below, then press “Verify now”. Until it is verified, the domain shows nothing.",
                 highlight: added.domain
             )
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
@@ -103,38 +107,51 @@ struct DomainsController {
         let name = context.parameters.get("domain") ?? ""
         switch try await domains.verify(name, tenant: context.tenant, by: context.staff, origin: context.origin(request)) {
         case .verified(let domain):
-            return try await render(context, notice: "\(domain.domain) is verified and active: it now opens your portal. Make it primary to use it in the links of your emails.",
-                                    highlight: domain.domain)
+            return try await render(
+                context,
+                notice: "\(domain.domain) is verified and active: it now opens your portal. Make it primary to use it in the links of your emails.",
+                highlight: domain.domain)
         case .alreadyActive(let domain):
             return try await render(context, notice: "\(domain.domain) is already verified and active.", highlight: domain.domain)
         case .activeElsewhere(let domain):
-            return try await render(context, check: View.Check(
-                heading: "\(domain.domain) cannot be verified",
-                message: "\(domain.domain) is already active for another portal. If the domain is yours, have it removed there first, or contact platform support.",
-                found: [], hasFound: false, expected: domain.verificationToken
-            ), highlight: domain.domain, status: .conflict)
+            return try await render(
+                context,
+                check: View.Check(
+                    heading: "\(domain.domain) cannot be verified",
+                    message:
+                        "\(domain.domain) is already active for another portal. If the domain is yours, have it removed there first, or contact platform support.",
+                    found: [], hasFound: false, expected: domain.verificationToken
+                ), highlight: domain.domain, status: .conflict)
         case .recordNotFound(let domain):
             let record = DomainVerification.recordName(for: domain.domain)
-            return try await render(context, check: View.Check(
-                heading: "\(domain.domain) is not verified yet",
-                message: "No TXT record was found at \(record). Create it with the value below, then try again. New DNS records can take a few minutes, sometimes hours, to appear.",
-                found: [], hasFound: false, expected: domain.verificationToken
-            ), highlight: domain.domain, status: .unprocessableContent)
+            return try await render(
+                context,
+                check: View.Check(
+                    heading: "\(domain.domain) is not verified yet",
+                    message:
+                        "No TXT record was found at \(record). Create it with the value below, then try again. New DNS records can take a few minutes, sometimes hours, to appear.",
+                    found: [], hasFound: false, expected: domain.verificationToken
+                ), highlight: domain.domain, status: .unprocessableContent)
         case .differentValue(let domain, let found):
             let record = DomainVerification.recordName(for: domain.domain)
             let shown = found.prefix(10).map { $0.count > 300 ? String($0.prefix(300)) + "…" : $0 }
-            return try await render(context, check: View.Check(
-                heading: "\(domain.domain) is not verified yet",
-                message: "The TXT record at \(record) has a different value. Change it to the expected value below (and remove old values), then try again.",
-                found: shown, hasFound: true, expected: domain.verificationToken
-            ), highlight: domain.domain, status: .unprocessableContent)
+            return try await render(
+                context,
+                check: View.Check(
+                    heading: "\(domain.domain) is not verified yet",
+                    message:
+                        "The TXT record at \(record) has a different value. Change it to the expected value below (and remove old values), then try again.",
+                    found: shown, hasFound: true, expected: domain.verificationToken
+                ), highlight: domain.domain, status: .unprocessableContent)
         case .lookupFailed(let domain, let error):
             let record = DomainVerification.recordName(for: domain.domain)
-            return try await render(context, check: View.Check(
-                heading: "\(domain.domain) could not be checked",
-                message: "The DNS lookup of \(record) failed: \(error). Nothing was changed; please try again in a few minutes.",
-                found: [], hasFound: false, expected: domain.verificationToken
-            ), highlight: domain.domain, status: .badGateway)
+            return try await render(
+                context,
+                check: View.Check(
+                    heading: "\(domain.domain) could not be checked",
+                    message: "The DNS lookup of \(record) failed: \(error). Nothing was changed; please try again in a few minutes.",
+                    found: [], hasFound: false, expected: domain.verificationToken
+                ), highlight: domain.domain, status: .badGateway)
         }
     }
 
@@ -142,9 +159,11 @@ struct DomainsController {
         let name = context.parameters.get("domain") ?? ""
         let host = try await domains.makePrimary(name, tenant: context.tenant, by: context.staff, origin: context.origin(request))
         let platform = host == dependencies.directory.platformHost(slug: context.tenant.slug)
-        return try await render(context, notice: platform
-            ? "Links in your emails now use \(host) again."
-            : "\(host) is now your primary domain: links in your emails use it from now on.")
+        return try await render(
+            context,
+            notice: platform
+                ? "Links in your emails now use \(host) again."
+                : "\(host) is now your primary domain: links in your emails use it from now on.")
     }
 
     @Sendable func remove(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -155,7 +174,8 @@ struct DomainsController {
             notice += " Links in your emails use \(dependencies.directory.platformHost(slug: context.tenant.slug)) again."
         }
         if HostName.fromHostHeader(context.requestHost) == removed.domain {
-            let platform = PublicOrigin(configuration: dependencies.configuration).origin(host: dependencies.directory.platformHost(slug: context.tenant.slug))
+            let platform = PublicOrigin(configuration: dependencies.configuration).origin(
+                host: dependencies.directory.platformHost(slug: context.tenant.slug))
             notice += " You were using it for this page: continue at \(platform)/admin."
         }
         return try await render(context, notice: notice)

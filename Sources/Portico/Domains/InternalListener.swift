@@ -59,7 +59,8 @@ struct TLSAskController {
         do {
             resolution = try await directory.resolve(host: host)
         } catch {
-            context.logger.throttled(throttle, key: "tls_ask_failed", level: .error, "TLS ask: host resolution failed", metadata: ["error": "\(error)"])
+            context.logger.throttled(
+                throttle, key: "tls_ask_failed", level: .error, "TLS ask: host resolution failed", metadata: ["error": "\(error)"])
             return .plainText("unavailable\n", status: .serviceUnavailable)
         }
         switch resolution {

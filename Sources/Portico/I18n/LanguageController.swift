@@ -14,7 +14,9 @@ struct LanguageController {
     @Sendable func choose(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         guard let language = Language(code: form.text("language")), context.tenant.offeredLanguages.contains(language) else {
-            throw AppError.validation(["language": L10n.t("errors.language.unknown", ["offered": L10n.texts.list(context.tenant.offeredLanguages.map(\.nativeName))])])
+            throw AppError.validation([
+                "language": L10n.t("errors.language.unknown", ["offered": L10n.texts.list(context.tenant.offeredLanguages.map(\.nativeName))])
+            ])
         }
         if let customer = context.auth?.customer {
             try await dependencies.pool.withTenant(context.tenant.id) { tx in

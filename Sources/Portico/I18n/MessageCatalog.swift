@@ -92,7 +92,9 @@ public struct MessageCatalogs: Sendable {
         for (language, catalog) in catalogs where language != .en {
             let missing = Set(reference.messages.keys).subtracting(catalog.messages.keys)
             guard missing.isEmpty else {
-                throw ConfigurationError(variable: "PORTICO_HOME", message: "holds Locales/\(language.code).json without \(missing.sorted().prefix(5).joined(separator: ", "))")
+                throw ConfigurationError(
+                    variable: "PORTICO_HOME",
+                    message: "holds Locales/\(language.code).json without \(missing.sorted().prefix(5).joined(separator: ", "))")
             }
         }
         self.init(catalogs: catalogs)

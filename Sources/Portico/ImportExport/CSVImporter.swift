@@ -46,8 +46,10 @@ struct CSVImporter {
     var batchSize = 1_000
 
     /// `importId` tags the logins a real run creates, so its result page can invite them.
-    func run(text: String, delimiter: CSVDelimiter, mapping: ImportMapping, tenant: TenantID, write: Bool,
-             importId: String? = nil) async throws -> ImportReport {
+    func run(
+        text: String, delimiter: CSVDelimiter, mapping: ImportMapping, tenant: TenantID, write: Bool,
+        importId: String? = nil
+    ) async throws -> ImportReport {
         let started = ContinuousClock.now
         let planner = try await Self.offloadThrowing { try ImportPlanner(text: text, delimiter: delimiter, mapping: mapping) }
         var report = ImportReport()
@@ -65,7 +67,8 @@ struct CSVImporter {
                 merge(outcome.totals, into: &report.totals)
             } catch let error as PostgresError where Self.isRefusal(error) {
                 let first = batch.rows.first!.record.row, last = batch.rows.last!.record.row
-                let reason = "Rows \(first)–\(last) were refused by the database as one batch (\(error.constraint.map { "constraint \($0)" } ?? "SQLSTATE \(error.sqlState?.rawValue ?? "unknown")")), so none of them was imported. Another import may have changed the same accounts at the same time: import the file again."
+                let reason =
+                    "Rows \(first)–\(last) were refused by the database as one batch (\(error.constraint.map { "constraint \($0)" } ?? "SQLSTATE \(error.sqlState?.rawValue ?? "unknown")")), so none of them was imported. Another import may have changed the same accounts at the same time: import the file again."
                 var failed: [String: Int] = [:]
                 let results = batch.rows.map { row in
                     if row.carriesOrganization { failed[row.record.accountNumber] = row.record.row }

@@ -28,8 +28,9 @@ struct ExportController {
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let view = View(layout: context.layout(title: "Export", current: ConsoleRoutes.exports.path), exports: Self.links,
-                        canImport: context.staff.role >= .admin)
+        let view = View(
+            layout: context.layout(title: "Export", current: ConsoleRoutes.exports.path), exports: Self.links,
+            canImport: context.staff.role >= .admin)
         return try dependencies.renderer.render(.adminExport, theme: context.tenant.theme, view)
     }
 
@@ -37,9 +38,10 @@ struct ExportController {
         guard let export = context.parameters.get("file").flatMap(CSVExport.named) else { throw AppError.notFound("export") }
         let pool = dependencies.pool
         let tenant = context.tenant.id
-        let event = NewAuditEvent(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: export.auditAction,
-                                  targetKind: "export", targetId: export.kind, ip: context.clientIP,
-                                  userAgent: request.headers[.userAgent] ?? "")
+        let event = NewAuditEvent(
+            actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: export.auditAction,
+            targetKind: "export", targetId: export.kind, ip: context.clientIP,
+            userAgent: request.headers[.userAgent] ?? "")
         try await pool.withTenant(tenant) { tx in try await dependencies.repositories.audit.record(event, in: tx) }
         let zone = DisplayDate.current.zone.identifier  // the body streams after this handler returns
         let body = ResponseBody { writer in
@@ -58,10 +60,12 @@ struct ExportController {
             } while cursor != nil
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"\(context.tenant.slug)-\(export.kind)-\(ISODates.today()).csv\"",
-            .cacheControl: "no-store",
-        ], body: body)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(context.tenant.slug)-\(export.kind)-\(ISODates.today()).csv\"",
+                .cacheControl: "no-store",
+            ], body: body)
     }
 }

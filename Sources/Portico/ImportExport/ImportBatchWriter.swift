@@ -56,21 +56,26 @@ struct ImportBatchWriter {
     var importId: String? = nil
 
     func process(_ rows: [PlannedRow], write: Bool) async throws -> Outcome {
-        var problems: [Int: String] = [:]   // index in `rows` → message
-        var duplicates: Set<Int> = []       // the problems that are duplicates rather than errors
+        var problems: [Int: String] = [:]  // index in `rows` → message
+        var duplicates: Set<Int> = []  // the problems that are duplicates rather than errors
 
         // Organizations: which exist, and whose external id another account holds.
         let organizationRows = rows.indices.filter { rows[$0].carriesOrganization }
         let accountNumbers = organizationRows.map { rows[$0].record.accountNumber }
-        let existingAccounts = Set(try await tx.rows("""
-            SELECT account_number FROM organizations WHERE account_number = ANY(\(accountNumbers)::text[])
-            """).map { try $0.decode(at: 0, as: String.self) })
+        let existingAccounts = Set(
+            try await tx.rows(
+                """
+                SELECT account_number FROM organizations WHERE account_number = ANY(\(accountNumbers)::text[])
+                """
+            ).map { try $0.decode(at: 0, as: String.self) })
         let externalIds = organizationRows.compactMap { rows[$0].record.externalId }
         var externalHolders: [String: String] = [:]
         if !externalIds.isEmpty {
-            for row in try await tx.rows("""
+            for row in try await tx.rows(
+                """
                 SELECT external_id, account_number FROM organizations WHERE external_id = ANY(\(externalIds)::text[])
-                """) {
+                """)
+            {
                 externalHolders[try row.decode(at: 0, as: String.self)] = try row.decode(at: 1, as: String.self)
             }
         }
@@ -87,20 +92,24 @@ struct ImportBatchWriter {
         let customerRows = rows.indices.filter { rows[$0].record.customer != nil }
         let emails = customerRows.map { rows[$0].record.customer!.email }
         var emailAccounts: [String: String] = [:]
-        for row in try await tx.rows("""
+        for row in try await tx.rows(
+            """
             SELECT c.email, o.account_number
               FROM customers c JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
              WHERE c.email = ANY(\(emails)::text[])
-            """) {
+            """)
+        {
             emailAccounts[try row.decode(at: 0, as: String.self)] = try row.decode(at: 1, as: String.self)
         }
         let existingEmails = Set(emailAccounts.keys)
         let customerExternalIds = customerRows.compactMap { rows[$0].record.customer?.externalId }
         var customerExternalHolders: [String: String] = [:]
         if !customerExternalIds.isEmpty {
-            for row in try await tx.rows("""
+            for row in try await tx.rows(
+                """
                 SELECT external_id, email FROM customers WHERE external_id = ANY(\(customerExternalIds)::text[])
-                """) {
+                """)
+            {
                 customerExternalHolders[try row.decode(at: 0, as: String.self)] = try row.decode(at: 1, as: String.self)
             }
         }
@@ -132,11 +141,13 @@ struct ImportBatchWriter {
         var devices: [String: [(mac: String, serial: String, model: String)]] = [:]
         if !equipmentRows.isEmpty {
             let accounts = Array(Set(equipmentRows.map { rows[$0].record.accountNumber }))
-            for row in try await tx.rows("""
+            for row in try await tx.rows(
+                """
                 SELECT o.account_number, e.mac, e.serial, e.model
                   FROM equipment e JOIN organizations o ON o.tenant_id = e.tenant_id AND o.id = e.organization_id
                  WHERE o.account_number = ANY(\(accounts)::text[])
-                """) {
+                """)
+            {
                 devices[try row.decode(at: 0, as: String.self), default: []].append(
                     (try row.decode(at: 1, as: String.self), try row.decode(at: 2, as: String.self), try row.decode(at: 3, as: String.self)))
             }
@@ -193,8 +204,9 @@ struct ImportBatchWriter {
         }
 
         if write {
-            try await self.write(rows: accepted.map { rows[$0] }, existingAccounts: existingAccounts, existingEmails: existingEmails,
-                                 equipmentIsNew: accepted.map { equipmentIsNew[$0] ?? false })
+            try await self.write(
+                rows: accepted.map { rows[$0] }, existingAccounts: existingAccounts, existingEmails: existingEmails,
+                equipmentIsNew: accepted.map { equipmentIsNew[$0] ?? false })
         }
         return outcome
     }
@@ -211,7 +223,8 @@ struct ImportBatchWriter {
         let organizations = rows.filter(\.carriesOrganization).map(\.record)
         let updates = organizations.filter { existingAccounts.contains($0.accountNumber) }
         if !updates.isEmpty {
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 WITH s AS (
                     SELECT * FROM unnest(\(updates.map(\.accountNumber))::text[], \(updates.map { $0.organizationName ?? "" })::text[],
                                          \(updates.map { $0.kind?.rawValue ?? "" })::text[], \(updates.map { $0.serviceAddress ?? "" })::text[],
@@ -239,7 +252,8 @@ struct ImportBatchWriter {
         }
         let inserts = organizations.filter { !existingAccounts.contains($0.accountNumber) }
         if !inserts.isEmpty {
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO organizations (tenant_id, account_number, name, kind, service_address, service_plan, service_status, external_id)
                 SELECT \(tx.tenant), s.account_number, s.name, COALESCE(NULLIF(s.kind, ''), 'household'), s.address, s.plan,
                        COALESCE(NULLIF(s.status, ''), 'pending_install'), NULLIF(s.external_id, '')
@@ -256,9 +270,11 @@ struct ImportBatchWriter {
         let dependent = rows.filter { $0.record.customer != nil || $0.record.equipment != nil }
         guard !dependent.isEmpty else { return }
         var organizationIds: [String: UUID] = [:]
-        for row in try await tx.rows("""
+        for row in try await tx.rows(
+            """
             SELECT account_number, id FROM organizations WHERE account_number = ANY(\(Array(Set(dependent.map(\.record.accountNumber))))::text[])
-            """) {
+            """)
+        {
             organizationIds[try row.decode(at: 0, as: String.self)] = try row.decode(at: 1, as: UUID.self)
         }
 
@@ -276,7 +292,8 @@ struct ImportBatchWriter {
         }
         let customerUpdates = customers.filter { existingEmails.contains($0.customer.email) }
         if !customerUpdates.isEmpty {
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 WITH s AS (
                     SELECT * FROM unnest(\(customerUpdates.map(\.customer.email))::text[], \(customerUpdates.map(\.organization))::uuid[],
                                          \(customerUpdates.map { $0.customer.name ?? "" })::text[], \(customerUpdates.map { $0.customer.phone ?? "" })::text[],
@@ -302,7 +319,8 @@ struct ImportBatchWriter {
         }
         let customerInserts = customers.filter { !existingEmails.contains($0.customer.email) }
         if !customerInserts.isEmpty {
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO customers (tenant_id, organization_id, role, name, email, phone, phone_digits, status, external_id, import_id)
                 SELECT \(tx.tenant), s.organization_id,
                        CASE WHEN s.role <> '' THEN s.role
@@ -328,7 +346,8 @@ struct ImportBatchWriter {
             if isNew { equipmentInserts.append((organization, equipment)) } else { equipmentUpdates.append((organization, equipment)) }
         }
         if !equipmentUpdates.isEmpty {
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 WITH s AS (
                     SELECT * FROM unnest(\(equipmentUpdates.map(\.0))::uuid[], \(equipmentUpdates.map { $0.1.model ?? "" })::text[],
                                          \(equipmentUpdates.map { $0.1.serial ?? "" })::text[], \(equipmentUpdates.map { $0.1.mac ?? "" })::text[],
@@ -353,7 +372,8 @@ struct ImportBatchWriter {
                 """)
         }
         if !equipmentInserts.isEmpty {
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO equipment (tenant_id, organization_id, model, serial, mac, installed_on)
                 SELECT \(tx.tenant), s.organization_id, s.model, s.serial, s.mac, NULLIF(s.installed_on, '')::date
                   FROM unnest(\(equipmentInserts.map(\.0))::uuid[], \(equipmentInserts.map { $0.1.model ?? "" })::text[],

@@ -33,8 +33,10 @@ struct ImportController {
         struct FieldHelp { let label: String; let names: String }
     }
 
-    func renderStart(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                     status: HTTPResponse.Status = .ok) throws -> HTML {
+    func renderStart(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) throws -> HTML {
         var layout = context.layout(title: "Import and export", current: ConsoleRoutes.imports.path)
         layout.notice = notice
         let view = StartView(
@@ -66,8 +68,9 @@ struct ImportController {
             return try failedUpload(CSVFileProblem.missingFile.appError, context: context, request: request)
         }
         guard bytes.count <= ImportUploadForm.maximumFileBytes else {
-            return try failedUpload(CSVFileProblem.tooLarge(limitMegabytes: ImportUploadForm.maximumFileBytes / 1_048_576).appError,
-                                    context: context, request: request)
+            return try failedUpload(
+                CSVFileProblem.tooLarge(limitMegabytes: ImportUploadForm.maximumFileBytes / 1_048_576).appError,
+                context: context, request: request)
         }
         let fileName = Self.displayName(form.fileName ?? "")
         let analysed: (text: String, encoding: CSVTextEncoding, delimiter: CSVDelimiter, summary: CSVFileSummary)
@@ -89,18 +92,21 @@ struct ImportController {
         )
         let files = files, text = analysed.text, tenant = context.tenant.id
         try await CSVImporter.offloadThrowing { try files.save(upload, text: text, tenant: tenant) }
-        try await audit(context, request, action: "import.uploaded", upload: upload, details: [
-            "file": upload.fileName, "bytes": "\(upload.byteCount)", "rows": "\(upload.rowCount)", "columns": "\(upload.header.count)",
-            "encoding": upload.encoding.rawValue, "delimiter": upload.delimiter.label,
-        ])
+        try await audit(
+            context, request, action: "import.uploaded", upload: upload,
+            details: [
+                "file": upload.fileName, "bytes": "\(upload.byteCount)", "rows": "\(upload.rowCount)", "columns": "\(upload.header.count)",
+                "encoding": upload.encoding.rawValue, "delimiter": upload.delimiter.label,
+            ])
         return Redirect(to: ConsoleRoutes.importFile(upload.id)).response
     }
 
     /// Every step that changes something (upload, dry run, import, discard) is audited.
     func audit(_ context: StaffRequestContext, _ request: Request, action: String, upload: ImportUpload, details: [String: String]) async throws {
-        let event = NewAuditEvent(actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
-                                  targetKind: "import", targetId: upload.id, ip: context.clientIP,
-                                  userAgent: request.headers[.userAgent] ?? "", details: details)
+        let event = NewAuditEvent(
+            actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
+            targetKind: "import", targetId: upload.id, ip: context.clientIP,
+            userAgent: request.headers[.userAgent] ?? "", details: details)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.audit.record(event, in: tx) }
     }
 
@@ -147,12 +153,15 @@ struct ImportController {
     }
 
     static func summary(_ upload: ImportUpload) -> UploadSummary {
-        UploadSummary(id: upload.id, fileName: upload.fileName, rows: GroupedNumber.text(upload.rowCount), columns: upload.header.count,
-                      encoding: upload.encoding.label, delimiter: upload.delimiter.label, encodingNotice: upload.encoding.notice)
+        UploadSummary(
+            id: upload.id, fileName: upload.fileName, rows: GroupedNumber.text(upload.rowCount), columns: upload.header.count,
+            encoding: upload.encoding.label, delimiter: upload.delimiter.label, encodingNotice: upload.encoding.notice)
     }
 
-    func renderMapping(_ upload: ImportUpload, mapping: ImportMapping, context: StaffRequestContext, problems: [String] = [],
-                       status: HTTPResponse.Status = .ok) throws -> HTML {
+    func renderMapping(
+        _ upload: ImportUpload, mapping: ImportMapping, context: StaffRequestContext, problems: [String] = [],
+        status: HTTPResponse.Status = .ok
+    ) throws -> HTML {
         let view = MappingView(
             layout: context.layout(title: "Import: match the columns", current: ConsoleRoutes.imports.path),
             problems: problems, hasProblems: !problems.isEmpty, upload: Self.summary(upload),
@@ -259,15 +268,18 @@ struct ImportController {
         return try renderResult(report, upload: upload, mapping: mapping, write: write, context: context)
     }
 
-    func renderResult(_ report: ImportReport, upload: ImportUpload, mapping: ImportMapping, write: Bool, context: StaffRequestContext) throws -> HTML {
+    func renderResult(_ report: ImportReport, upload: ImportUpload, mapping: ImportMapping, write: Bool, context: StaffRequestContext) throws -> HTML
+    {
         let totals = report.totals
         func row(_ result: ImportRowResult) -> ResultView.Row {
-            ResultView.Row(row: result.row, outcome: result.outcome.rawValue, label: result.outcome.label, subject: result.subject, message: result.message)
+            ResultView.Row(
+                row: result.row, outcome: result.outcome.rawValue, label: result.outcome.label, subject: result.subject, message: result.message)
         }
         let accepted = totals.created + totals.updated
         var layout = context.layout(title: write ? "Import finished" : "Import: dry run", current: ConsoleRoutes.imports.path)
         if write {
-            layout.notice = "Imported \(GroupedNumber.text(accepted)) of \(GroupedNumber.text(totals.rows)) rows."
+            layout.notice =
+                "Imported \(GroupedNumber.text(accepted)) of \(GroupedNumber.text(totals.rows)) rows."
                 + (totals.customersCreated > 0 ? " New customers have no password yet: invite them below when you are ready." : "")
         }
         let view = ResultView(

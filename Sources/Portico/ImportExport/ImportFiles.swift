@@ -70,12 +70,12 @@ struct ImportFiles: Sendable {
     /// The upload with this id in this tenant's folder, or the same 404 as for a missing one.
     func load(_ id: String, tenant: TenantID) throws -> ImportUpload {
         guard Self.isWellFormed(id),
-              let data = FileManager.default.contents(atPath: folder(tenant).appendingPathComponent("\(id).json").path)
+            let data = FileManager.default.contents(atPath: folder(tenant).appendingPathComponent("\(id).json").path)
         else { throw AppError.notFound("import file") }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         guard let upload = try? decoder.decode(ImportUpload.self, from: data), upload.tenantId == tenant.rawValue,
-              upload.uploadedAt.addingTimeInterval(Self.lifetime) > Date()
+            upload.uploadedAt.addingTimeInterval(Self.lifetime) > Date()
         else { throw AppError.notFound("import file") }
         return upload
     }
@@ -101,7 +101,9 @@ struct ImportFiles: Sendable {
         guard let tenants = try? manager.contentsOfDirectory(at: root, includingPropertiesForKeys: nil) else { return 0 }
         var removed = 0
         for tenant in tenants {
-            guard let files = try? manager.contentsOfDirectory(at: tenant, includingPropertiesForKeys: [.contentModificationDateKey]) else { continue }
+            guard let files = try? manager.contentsOfDirectory(at: tenant, includingPropertiesForKeys: [.contentModificationDateKey]) else {
+                continue
+            }
             for file in files {
                 let modified = (try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
                 if now.timeIntervalSince(modified) > Self.lifetime, (try? manager.removeItem(at: file)) != nil { removed += 1 }

@@ -46,11 +46,15 @@ enum ImportField: String, CaseIterable, Codable, Sendable {
     var synonyms: [String] {
         switch self {
         case .accountNumber:
-            ["account", "accountno", "accountnum", "acct", "acctno", "acctnum", "acctnumber", "accountid", "accountcode",
-             "customerid", "customerno", "customernumber", "customernum", "subscriberid", "subscribernumber", "accountnr"]
+            [
+                "account", "accountno", "accountnum", "acct", "acctno", "acctnum", "acctnumber", "accountid", "accountcode",
+                "customerid", "customerno", "customernumber", "customernum", "subscriberid", "subscribernumber", "accountnr",
+            ]
         case .organizationName:
-            ["organization", "organisation", "organisationname", "org", "orgname", "household", "householdname", "company",
-             "companyname", "business", "businessname", "accountname"]
+            [
+                "organization", "organisation", "organisationname", "org", "orgname", "household", "householdname", "company",
+                "companyname", "business", "businessname", "accountname",
+            ]
         case .kind:
             ["type", "accounttype", "customertype", "organizationtype", "organizationkind", "householdorbusiness"]
         case .serviceAddress:
@@ -60,14 +64,19 @@ enum ImportField: String, CaseIterable, Codable, Sendable {
         case .serviceStatus:
             ["status", "accountstatus", "subscriptionstatus"]
         case .externalId:
-            ["externalid", "extid", "externalref", "externalreference", "reference", "ref", "legacyid", "accountexternalid", "organizationexternalid"]
+            [
+                "externalid", "extid", "externalref", "externalreference", "reference", "ref", "legacyid", "accountexternalid",
+                "organizationexternalid",
+            ]
         case .customerName:
             ["name", "fullname", "contactname", "contact", "subscriber", "subscribername", "customer", "personname", "firstandlastname"]
         case .email:
             ["email", "emailaddress", "mail", "emailaddr", "customeremail", "contactemail", "emailid"]
         case .phone:
-            ["phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno", "tel", "telephone", "telephonenumber",
-             "cell", "cellphone", "cellnumber", "contactphone", "customerphone"]
+            [
+                "phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno", "tel", "telephone", "telephonenumber",
+                "cell", "cellphone", "cellnumber", "contactphone", "customerphone",
+            ]
         case .customerRole:
             ["role", "memberrole", "contactrole"]
         case .customerExternalId:
@@ -79,8 +88,10 @@ enum ImportField: String, CaseIterable, Codable, Sendable {
         case .equipmentMAC:
             ["mac", "macaddress", "macaddr", "equipmentmacaddress", "devicemac", "cpemac", "radiomac"]
         case .equipmentInstalledOn:
-            ["installed", "installdate", "installedon", "installationdate", "dateinstalled", "installeddate", "installedat", "equipmentinstalled",
-             "equipmentinstalldate"]
+            [
+                "installed", "installdate", "installedon", "installationdate", "dateinstalled", "installeddate", "installedat", "equipmentinstalled",
+                "equipmentinstalldate",
+            ]
         }
     }
 }
@@ -111,11 +122,12 @@ struct ImportMapping: Sendable, Equatable {
     /// first one gets it.
     static func automatic(header: [String]) -> ImportMapping {
         var used = Set<ImportField>()
-        return ImportMapping(columns: header.map { name in
-            guard let field = synonymTable[key(name)], !used.contains(field) else { return nil }
-            used.insert(field)
-            return field
-        })
+        return ImportMapping(
+            columns: header.map { name in
+                guard let field = synonymTable[key(name)], !used.contains(field) else { return nil }
+                used.insert(field)
+                return field
+            })
     }
 
     /// Stored form: one raw value per column, "" for ignored.
@@ -138,13 +150,16 @@ struct ImportMapping: Sendable, Equatable {
     func problems(header: [String]) -> [String] {
         var problems: [String] = []
         if !fields.contains(.accountNumber) {
-            problems.append("Choose the column that holds the account number: accounts are matched by it, so importing the file again updates them instead of duplicating them.")
+            problems.append(
+                "Choose the column that holds the account number: accounts are matched by it, so importing the file again updates them instead of duplicating them."
+            )
         }
         if !fields.contains(.organizationName) && !fields.contains(.customerName) {
             problems.append("Choose a column with the organization or household name, or with the customer name (new accounts need a name).")
         }
         if fields.contains(.customerName) || fields.contains(.phone) || fields.contains(.customerRole) || fields.contains(.customerExternalId),
-           !fields.contains(.email) {
+            !fields.contains(.email)
+        {
             problems.append("Customers are matched by email: choose the email column too, or set the customer columns to “Ignore”.")
         }
         for field in ImportField.allCases {
@@ -272,7 +287,8 @@ struct ImportRecord: Sendable {
     static func parse(_ values: [String], row: Int, mapping: ImportMapping, columnCount: Int) throws(RowProblems) -> ImportRecord {
         var problems: [String] = []
         if values.count > columnCount, values[columnCount...].contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            problems.append("has \(values.count) values but the header has \(columnCount) columns (a value containing the delimiter must be in double quotes)")
+            problems.append(
+                "has \(values.count) values but the header has \(columnCount) columns (a value containing the delimiter must be in double quotes)")
         }
         func value(_ field: ImportField) -> String? {
             guard let index = mapping.column(of: field), index < values.count else { return nil }

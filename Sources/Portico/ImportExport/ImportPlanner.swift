@@ -94,8 +94,10 @@ final class ImportPlanner: @unchecked Sendable {
                 }
             } catch let problems as RowProblems {
                 let subject = mapping.column(of: .accountNumber).flatMap { $0 < values.count ? ImportValue.clean(values[$0]) : nil } ?? ""
-                batch.results.append(ImportRowResult(row: row, outcome: .error, subject: String(subject.prefix(64)),
-                                                     message: problems.messages.joined(separator: "; ") + "."))
+                batch.results.append(
+                    ImportRowResult(
+                        row: row, outcome: .error, subject: String(subject.prefix(64)),
+                        message: problems.messages.joined(separator: "; ") + "."))
             } catch {
                 batch.results.append(ImportRowResult(row: row, outcome: .error, subject: "", message: "This row could not be read."))
             }
@@ -126,7 +128,8 @@ final class ImportPlanner: @unchecked Sendable {
         if let known {
             if let equipment = record.equipment, known.equipment.contains(equipment.identity) { record.equipment = nil }
             if record.customer == nil && record.equipment == nil {
-                return duplicate("Account number \(account) already appears on row \(known.row) and this row adds no new customer or equipment; it was skipped.")
+                return duplicate(
+                    "Account number \(account) already appears on row \(known.row) and this row adds no new customer or equipment; it was skipped.")
             }
         }
         if let mac = record.equipment?.mac, let holder = macs[mac], holder.account != account {
@@ -135,7 +138,9 @@ final class ImportPlanner: @unchecked Sendable {
         if known == nil, let external = record.externalId, let holder = organizationExternalIds[external], holder.account != account {
             return error("External id \(external) is already used by account \(holder.account) on row \(holder.row).")
         }
-        if let customer = record.customer, let external = customer.externalId, let holder = customerExternalIds[external], holder.email != customer.email {
+        if let customer = record.customer, let external = customer.externalId, let holder = customerExternalIds[external],
+            holder.email != customer.email
+        {
             return error("Customer external id \(external) is already used by \(holder.email) on row \(holder.row).")
         }
 
@@ -153,7 +158,9 @@ final class ImportPlanner: @unchecked Sendable {
         }
         if known == nil, let external = record.externalId { organizationExternalIds[external] = (account, row) }
         accounts[account] = entry
-        return .planned(PlannedRow(record: record, carriesOrganization: known == nil, organizationRow: entry.row,
-                                   firstCustomerOfAccount: firstCustomer))
+        return .planned(
+            PlannedRow(
+                record: record, carriesOrganization: known == nil, organizationRow: entry.row,
+                firstCustomerOfAccount: firstCustomer))
     }
 }

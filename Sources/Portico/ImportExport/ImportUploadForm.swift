@@ -83,10 +83,12 @@ struct ImportUploadForm {
         // Skip the leading token (`form-data`, `multipart/form-data`).
         while index < header.endIndex, header[index] != ";" { index = header.index(after: index) }
         while index < header.endIndex {
-            index = header.index(after: index) // past ';'
+            index = header.index(after: index)  // past ';'
             while index < header.endIndex, header[index] == " " { index = header.index(after: index) }
             var key = ""
-            while index < header.endIndex, header[index] != "=", header[index] != ";" { key.append(header[index]); index = header.index(after: index) }
+            while index < header.endIndex, header[index] != "=", header[index] != ";" {
+                key.append(header[index]); index = header.index(after: index)
+            }
             guard index < header.endIndex, header[index] == "=" else { continue }
             index = header.index(after: index)
             var value = ""

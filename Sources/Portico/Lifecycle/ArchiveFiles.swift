@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Backups and tenant exports are tar files written by GNU tar (`/usr/bin/tar`).
 ///
@@ -16,8 +16,10 @@ enum Tar {
     /// Creates `archive` from `members` (paths relative to `directory`), gzip-compressed when
     /// asked. Owners are recorded as 0, modes as owner-only, hard links as plain files.
     static func create(_ archive: URL, from directory: URL, members: [String], gzip: Bool = false) async throws {
-        var command = [executable, "--create", "--format=pax", "--numeric-owner", "--owner=0", "--group=0",
-                       "--hard-dereference", "--mode=go-rwx", "--file", archive.path, "--directory", directory.path]
+        var command = [
+            executable, "--create", "--format=pax", "--numeric-owner", "--owner=0", "--group=0",
+            "--hard-dereference", "--mode=go-rwx", "--file", archive.path, "--directory", directory.path,
+        ]
         if gzip { command.append("--gzip") }
         command.append("--")
         command += members
@@ -28,7 +30,9 @@ enum Tar {
     /// Every member name, in archive order (directories end in `/`).
     static func names(_ archive: URL) async throws -> [String] {
         let result = try await ChildProcess.runOffThread([executable, "--list", "--file", archive.path])
-        guard result.exitCode == 0 else { throw LifecycleError("\(archive.lastPathComponent) is not a readable tar archive: \(result.output.suffix(300))") }
+        guard result.exitCode == 0 else {
+            throw LifecycleError("\(archive.lastPathComponent) is not a readable tar archive: \(result.output.suffix(300))")
+        }
         return result.output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
     }
 
@@ -36,9 +40,13 @@ enum Tar {
     static func read(_ member: String, from archive: URL) async throws -> Data {
         try await Scratch.using(near: FileManager.default.temporaryDirectory, prefix: "read") { scratch in
             // --occurrence: stop at the first match instead of reading the whole archive.
-            let result = try await ChildProcess.runOffThread([executable, "--extract", "--file", archive.path, "--directory", scratch.url.path,
-                                                              "--no-same-owner", "--occurrence=1", "--", member])
-            guard result.exitCode == 0 else { throw LifecycleError("\(archive.lastPathComponent) has no readable \(member): \(result.output.suffix(300))") }
+            let result = try await ChildProcess.runOffThread([
+                executable, "--extract", "--file", archive.path, "--directory", scratch.url.path,
+                "--no-same-owner", "--occurrence=1", "--", member,
+            ])
+            guard result.exitCode == 0 else {
+                throw LifecycleError("\(archive.lastPathComponent) has no readable \(member): \(result.output.suffix(300))")
+            }
             return try await offThread { try Data(contentsOf: scratch.url.appendingPathComponent(member)) }
         }
     }

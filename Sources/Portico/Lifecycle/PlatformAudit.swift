@@ -15,8 +15,10 @@ public struct PlatformAuditEvent: Sendable {
     public var ip: String
     public var details: [String: String]
 
-    public init(actorKind: ActorKind, actorId: UUID? = nil, actorLabel: String, action: String, targetKind: String = "", targetId: String = "",
-                ip: String = "", details: [String: String] = [:]) {
+    public init(
+        actorKind: ActorKind, actorId: UUID? = nil, actorLabel: String, action: String, targetKind: String = "", targetId: String = "",
+        ip: String = "", details: [String: String] = [:]
+    ) {
         self.actorKind = actorKind
         self.actorId = actorId
         self.actorLabel = String(actorLabel.prefix(254))
@@ -39,7 +41,8 @@ public struct PlatformAuditEvent: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(details), as: UTF8.self)
-        try await db.execute("""
+        try await db.execute(
+            """
             INSERT INTO platform_audit_events (actor_kind, actor_id, actor_label, action, target_kind, target_id, ip, details)
             VALUES (\(actorKind.rawValue), \(actorId), \(actorLabel), \(action), \(targetKind), \(targetId), \(ip), \(json)::jsonb)
             """)
@@ -56,9 +59,11 @@ public struct RecordedPlatformEvent: Sendable, Decodable {
     public let targetId: String
 
     public static func recent(targetKind: String, targetId: String, limit: Int = 20, pool: ConnectionPool) async throws -> [RecordedPlatformEvent] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT occurred_at, actor_kind, actor_label, action, target_kind, target_id FROM platform_audit_events
              WHERE target_kind = \(targetKind) AND target_id = \(targetId) ORDER BY occurred_at DESC, id DESC LIMIT \(limit)
-            """).rows.map { try $0.decode(RecordedPlatformEvent.self) }
+            """
+        ).rows.map { try $0.decode(RecordedPlatformEvent.self) }
     }
 }

@@ -13,8 +13,10 @@ public struct JSONLogHandler: LogHandler {
     let output: @Sendable (String) -> Void
 
     /// A handler writing to `output` (standard error in production; a buffer in tests).
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil,
-                output: @escaping @Sendable (String) -> Void = StandardError.writeLine) {
+    public init(
+        label: String, metadataProvider: Logger.MetadataProvider? = nil,
+        output: @escaping @Sendable (String) -> Void = StandardError.writeLine
+    ) {
         self.label = label
         self.metadataProvider = metadataProvider
         self.output = output

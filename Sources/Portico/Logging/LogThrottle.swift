@@ -41,8 +41,10 @@ public final class LogThrottle: Sendable {
 extension Logger {
     /// Logs through `throttle`: at most one line per interval for `key`, with the count of
     /// those held back since the last one.
-    public func throttled(_ throttle: LogThrottle, key: String, level: Logger.Level, _ message: @autoclosure () -> Logger.Message,
-                          metadata: @autoclosure () -> Logger.Metadata = [:]) {
+    public func throttled(
+        _ throttle: LogThrottle, key: String, level: Logger.Level, _ message: @autoclosure () -> Logger.Message,
+        metadata: @autoclosure () -> Logger.Metadata = [:]
+    ) {
         guard logLevel <= level, let suppressed = throttle.admit(key) else { return }
         var metadata = metadata()
         if suppressed > 0 {

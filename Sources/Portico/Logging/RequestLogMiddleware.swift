@@ -41,15 +41,17 @@ struct RequestLogMiddleware: RouterMiddleware {
         logger[metadataKey: "hb.request.id"] = nil
         logger[metadataKey: "tenant"] = nil
         let facts = context.facts
-        logger.log(level: level, "request", metadata: [
-            "method": "\(request.method)",
-            "route": "\(route)",
-            "status": "\(status)",
-            "duration_ms": "\(String(format: "%.1f", milliseconds))",
-            "tenant": "\(facts.tenant ?? "-")",
-            "client_ip": "\(facts.clientIP ?? context.clientIP)",
-            "request_id": "\(context.id)",
-        ])
+        logger.log(
+            level: level, "request",
+            metadata: [
+                "method": "\(request.method)",
+                "route": "\(route)",
+                "status": "\(status)",
+                "duration_ms": "\(String(format: "%.1f", milliseconds))",
+                "tenant": "\(facts.tenant ?? "-")",
+                "client_ip": "\(facts.clientIP ?? context.clientIP)",
+                "request_id": "\(context.id)",
+            ])
     }
 
     /// The pattern the router matched; `-` when none did (a 404, or a request refused

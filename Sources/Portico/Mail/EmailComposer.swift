@@ -68,7 +68,9 @@ public struct EmailComposer: Sendable {
     /// Renders `kind` with `values` (plus `brand`, `recipientName` and, unless `values` names
     /// another, the kind's `actionLabel` for the button). `unsubscribeUrl` in `values` adds the
     /// unsubscribe link to both parts' footers.
-    public func compose(_ kind: NotificationKind, tenant: ResolvedTenant, recipientName: String, values: [String: any Sendable] = [:]) throws -> ComposedEmail {
+    public func compose(
+        _ kind: NotificationKind, tenant: ResolvedTenant, recipientName: String, values: [String: any Sendable] = [:]
+    ) throws -> ComposedEmail {
         var view: [String: Any] = values
         let brand = Self.brand(for: tenant)
         let texts = renderer.texts
@@ -86,7 +88,7 @@ public struct EmailComposer: Sendable {
             view["actionLabel"] = texts.has(key) ? texts(key) : kind.actionLabel
         }
         guard let rawText = try renderer.renderText(.emailText(kind), theme: tenant.theme, view),
-              let html = try renderer.renderText(.emailHTML(kind), theme: tenant.theme, view)
+            let html = try renderer.renderText(.emailHTML(kind), theme: tenant.theme, view)
         else {
             throw RenderError(template: "email/\(kind.rawValue)")
         }

@@ -38,7 +38,7 @@ public enum NotificationKind: String, Sendable, CaseIterable {
     public var isSecurity: Bool {
         switch self {
         case .verifyEmail, .resetPassword, .inviteCustomer, .inviteStaff, .changeEmail, .emailChangedNotice, .passwordChanged, .accountExists,
-             .addressInUse:
+            .addressInUse:
             true
         default:
             false

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// What a subscriber wants to hear about by email, beyond security mail (always sent).
 public struct NotificationPreferences: Sendable, Codable, Equatable {
@@ -35,7 +35,7 @@ public struct NotificationPreferences: Sendable, Codable, Equatable {
     public static func group(of kind: NotificationKind) -> Group? {
         switch kind {
         case .workOrderReceived, .workOrderApproved, .workOrderRejected, .workOrderStatusChanged, .workOrderProgress, .workOrderCompleted,
-             .workOrderComment:
+            .workOrderComment:
             .workOrders
         case .appointmentProposed, .appointmentConfirmed, .appointmentChanged, .appointmentReminder:
             .appointments
@@ -57,12 +57,15 @@ public struct SubscriberMail: Sendable {
     public init(outbox: Outbox) { self.outbox = outbox }
 
     @discardableResult
-    public func send(_ kind: NotificationKind, to customer: Customer, tenant: ResolvedTenant, values: [String: any Sendable],
-                     linkToken: String? = nil, in transaction: TenantTransaction) async throws -> Bool {
+    public func send(
+        _ kind: NotificationKind, to customer: Customer, tenant: ResolvedTenant, values: [String: any Sendable],
+        linkToken: String? = nil, in transaction: TenantTransaction
+    ) async throws -> Bool {
         guard customer.status == .active || customer.status == .pending else { return false }
         var unsubscribe: String?
         if !kind.isSecurity, let group = NotificationPreferences.group(of: kind) {
-            let row = try await transaction.first("""
+            let row = try await transaction.first(
+                """
                 SELECT notification_preferences, unsubscribe_key FROM customers WHERE id = \(customer.id)
                 """)
             let preferences = try row?.decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences()
@@ -77,7 +80,8 @@ public struct SubscriberMail: Sendable {
                 unsubscribe = tenant.url(PortalRoutes.unsubscribe(customer.id, group.rawValue, key))
             }
         }
-        return try await outbox.enqueue(kind, to: customer.email, name: customer.name, tenant: tenant, values: values, linkToken: linkToken,
-                                        listUnsubscribe: unsubscribe, in: transaction)
+        return try await outbox.enqueue(
+            kind, to: customer.email, name: customer.name, tenant: tenant, values: values, linkToken: linkToken,
+            listUnsubscribe: unsubscribe, in: transaction)
     }
 }

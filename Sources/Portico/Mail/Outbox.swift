@@ -26,9 +26,12 @@ public struct Outbox: Sendable {
 
     /// The recipient's language: a subscriber's or staff member's own choice while the tenant
     /// offers it, else the tenant's default.
-    static func language(of recipient: String, kind: NotificationKind, tenant: ResolvedTenant, in transaction: TenantTransaction) async throws -> Language {
+    static func language(
+        of recipient: String, kind: NotificationKind, tenant: ResolvedTenant, in transaction: TenantTransaction
+    ) async throws -> Language {
         guard translatedKinds.contains(kind) else { return .en }
-        let chosen = try await transaction.scalar("""
+        let chosen = try await transaction.scalar(
+            """
             SELECT COALESCE((SELECT language FROM customers WHERE email = \(recipient.lowercased())),
                             (SELECT language FROM staff_users WHERE email = \(recipient.lowercased())))
             """, as: String.self)
@@ -53,9 +56,11 @@ public struct Outbox: Sendable {
         // ordinary text when it is taken out of the bodies).
         if kind.carriesLinkToken && (linkToken?.count ?? 0) < 20 { throw MissingLinkToken(kind: kind) }
         if !kind.isSecurity {
-            let disabled = try await transaction.scalar("""
-                SELECT \(kind.rawValue) = ANY(disabled_notifications) FROM tenant_settings
-                """, as: Bool.self) ?? false
+            let disabled =
+                try await transaction.scalar(
+                    """
+                    SELECT \(kind.rawValue) = ANY(disabled_notifications) FROM tenant_settings
+                    """, as: Bool.self) ?? false
             if disabled { return false }
         }
         var values = values
@@ -75,7 +80,8 @@ public struct Outbox: Sendable {
         }
         let id = UUID()
         let host = URLComponents(string: tenant.publicOrigin)?.host ?? "portico.invalid"
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             INSERT INTO outbox (tenant_id, id, kind, recipient, recipient_name, subject, text_body, html_body, from_name, reply_to,
                                 list_unsubscribe, message_id, link_token, content_language)
             VALUES (\(transaction.tenant), \(id), \(kind.rawValue), \(recipient.lowercased()), \(String(recipientName.prefix(200))),

@@ -47,8 +47,10 @@ public struct OutboxDelivery: Sendable {
     let workerName: String
     let logger: Logger
 
-    public init(pool: ConnectionPool, transport: any MailTransport, fromAddress: String, policy: Policy = Policy(),
-                workerName: String = "worker-\(UUID().uuidString.prefix(8).lowercased())", logger: Logger) {
+    public init(
+        pool: ConnectionPool, transport: any MailTransport, fromAddress: String, policy: Policy = Policy(),
+        workerName: String = "worker-\(UUID().uuidString.prefix(8).lowercased())", logger: Logger
+    ) {
         self.pool = pool
         self.transport = transport
         self.fromAddress = fromAddress
@@ -73,14 +75,16 @@ public struct OutboxDelivery: Sendable {
     /// worker then sent (seen: 19 of 20 left `sending`).
     func claimOne() async throws -> OutboxMessage? {
         let claimed = try await Self.acrossTenants(pool) { tx in
-            try await tx.rows("""
+            try await tx.rows(
+                """
                 WITH next AS MATERIALIZED (
                      SELECT tenant_id, id FROM outbox WHERE status = 'queued' AND next_attempt_at <= now()
                       ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
                 UPDATE outbox o SET status = 'sending', claimed_by = \(workerName), claimed_at = now(), attempts = o.attempts + 1
                   FROM next WHERE o.tenant_id = next.tenant_id AND o.id = next.id
                 RETURNING o.*
-                """).map { try $0.decode(OutboxMessage.self) }
+                """
+            ).map { try $0.decode(OutboxMessage.self) }
         }
         assert(claimed.count <= 1, "one claim took \(claimed.count) messages")
         return claimed.first
@@ -92,7 +96,8 @@ public struct OutboxDelivery: Sendable {
     public func rescueStuck() async throws -> Int {
         let seconds = Int(policy.stuckAfter.components.seconds)
         let requeued = try await Self.acrossTenants(pool) { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE outbox SET
                     status = CASE WHEN uncertain THEN 'dead' ELSE 'queued' END,
                     link_token = CASE WHEN uncertain THEN NULL ELSE link_token END,
@@ -127,7 +132,8 @@ public struct OutboxDelivery: Sendable {
             renewEvery: policy.leaseRenewal,
             renew: {
                 try await Self.acrossTenants(pool) { tx in
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE outbox SET claimed_at = now()
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND status = 'sending' AND claimed_by = \(workerName)
                         """)
@@ -164,7 +170,8 @@ public struct OutboxDelivery: Sendable {
         }
     }
 
-    static let lostLink = "Not sent: its one-time link was removed when delivery stopped earlier. Ask for a new email instead (a new reset link or invitation)."
+    static let lostLink =
+        "Not sent: its one-time link was removed when delivery stopped earlier. Ask for a new email instead (a new reset link or invitation)."
 
     enum Outcome: Sendable {
         case sent
@@ -176,40 +183,47 @@ public struct OutboxDelivery: Sendable {
     }
 
     func record(_ outcome: Outcome, for message: OutboxMessage) async throws {
-        let metadata: Logger.Metadata = ["tenant": "\(message.tenantId)", "kind": "\(message.kind)", "to": "\(message.recipient)",
-                                         "message_id": "\(message.messageId)", "attempt": "\(message.attempts)"]
+        let metadata: Logger.Metadata = [
+            "tenant": "\(message.tenantId)", "kind": "\(message.kind)", "to": "\(message.recipient)",
+            "message_id": "\(message.messageId)", "attempt": "\(message.attempts)",
+        ]
         // Only while this worker still holds the row: if it lost the lease (rescued as stuck by
         // another worker), the row is that worker's now.
         let held: SQL = "status = 'sending' AND claimed_by = \(workerName)"
         try await Self.acrossTenants(pool) { tx in
             switch outcome {
             case .released:
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
                            next_attempt_at = now(), last_error = 'Stopped at shutdown before it was sent; the next worker sends it'
                      WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 logger.notice("Email released at shutdown", metadata: metadata)
             case .sent:
-                let updated = try await tx.execute("""
+                let updated = try await tx.execute(
+                    """
                     UPDATE outbox SET status = 'sent', sent_at = now(), claimed_by = NULL, last_error = NULL, link_token = NULL
                      WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 if updated == 0 {
-                    logger.warning("Email sent after its lease ran out (database unreachable too long); another worker may send it again",
-                                   metadata: metadata)
+                    logger.warning(
+                        "Email sent after its lease ran out (database unreachable too long); another worker may send it again",
+                        metadata: metadata)
                 } else {
                     logger.info("Email sent", metadata: metadata)
                 }
             case .permanent(let error):
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = \(String(error.prefix(2000))), link_token = NULL
                      WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 logger.warning("Email refused for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
             case .transient(let error):
                 if message.attempts >= policy.maximumAttempts {
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
                                last_error = \("Gave up after \(message.attempts) attempts. Last error: \(error)".prefix(2000).description)
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
@@ -217,22 +231,26 @@ public struct OutboxDelivery: Sendable {
                     logger.error("Email dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 } else {
                     let delay = backoff(afterAttempt: message.attempts)
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE outbox SET status = 'queued', claimed_by = NULL, last_error = \(String(error.prefix(2000))),
                                next_attempt_at = now() + make_interval(secs => \(delay))
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
-                    logger.notice("Email delayed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(Int(delay))"]) { $1 })
+                    logger.notice(
+                        "Email delayed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(Int(delay))"]) { $1 })
                 }
             case .uncertain(let error):
                 if message.uncertain {
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
                                last_error = \("Delivery uncertain twice; not retried to avoid sending it again. \(error)".prefix(2000).description)
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                 } else {
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE outbox SET status = 'queued', uncertain = true, claimed_by = NULL, last_error = \(String(error.prefix(2000))),
                                next_attempt_at = now() + make_interval(secs => \(backoff(afterAttempt: 1)))
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)

@@ -11,8 +11,9 @@ public struct StaffNotices: Sendable {
     public func send(subject: String, message: String, link: String, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
         let staff = try await dependencies.repositories.staff.all(in: tx).filter { $0.status == .active && $0.role >= .agent }
         for member in staff {
-            try await dependencies.outbox.enqueue(.staffNotice, to: member.email, name: member.displayName, tenant: tenant,
-                                                  values: ["subjectLine": subject, "message": message, "actionUrl": link], in: tx)
+            try await dependencies.outbox.enqueue(
+                .staffNotice, to: member.email, name: member.displayName, tenant: tenant,
+                values: ["subjectLine": subject, "message": message, "actionUrl": link], in: tx)
         }
     }
 }

@@ -1,5 +1,5 @@
-import Hummingbird
 import CoreMetrics
+import Hummingbird
 import Metrics
 
 /// Counts requests and records their duration by route pattern (`/portal/work-orders/{id}`,

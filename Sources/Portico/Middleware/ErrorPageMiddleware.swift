@@ -31,7 +31,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
         case let redirect as Redirect:
             return redirect.response
         case let required as SignInRequired:
-            let next = required.next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?+"))) ?? ""
+            let next =
+                required.next.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?+"))) ?? ""
             return Redirect(to: "\(required.loginPath)?next=\(next)").response
         case let error as HTTPParserError:
             // The request body broke off (the client went away) or is not valid HTTP: the
@@ -110,7 +111,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
             fields: error.fields.sorted { $0.key < $1.key }.map { View.Field(name: $0.key, message: $0.value) },
             showSignIn: error.kind == .unauthorized, reference: context.id, link: error.link
         )
-        let body = (try? renderer.render(.errorsError, theme: theme, view, status: error.status).body)
+        let body =
+            (try? renderer.render(.errorsError, theme: theme, view, status: error.status).body)
             ?? "<!doctype html><title>\(error.status.code)</title><p>\(heading)</p>"
         var response = Response(
             status: error.status,

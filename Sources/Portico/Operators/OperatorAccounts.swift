@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// A platform operator's session, with the operator's current state.
 public struct OperatorSession: Sendable, Decodable {
@@ -27,7 +27,8 @@ public struct OperatorAccounts: Sendable {
 
     func createSession(operatorID: UUID, ip: String, userAgent: String, in transaction: some QueryRunner) async throws -> String {
         let token = SecureRandom.token()
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, second_factor_pending, idle_timeout_seconds, expires_at, ip, user_agent)
             VALUES (\(Digest.sha256Hex(token)), \(operatorID), \(SecureRandom.token()), true, \(Int(Self.idle.components.seconds)),
                     now() + make_interval(secs => \(Int(Self.absolute.components.seconds))), \(String(ip.prefix(64))), \(String(userAgent.prefix(500))))
@@ -38,14 +39,17 @@ public struct OperatorAccounts: Sendable {
     public func session(token: String) async throws -> OperatorSession? {
         guard token.count >= 20, token.count <= 100 else { return nil }
         return try await pool.withTransaction { tx in
-            guard let session = try await tx.first("""
-                SELECT s.token_hash, s.operator_id, s.csrf_token, s.second_factor_pending, o.email, o.status, o.totp_secret, o.totp_enabled_at
-                  FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
-                 WHERE s.token_hash = \(Digest.sha256Hex(token)) AND s.expires_at > now()
-                   AND s.last_seen_at > now() - make_interval(secs => s.idle_timeout_seconds)
-                """)?.decode(OperatorSession.self)
+            guard
+                let session = try await tx.first(
+                    """
+                    SELECT s.token_hash, s.operator_id, s.csrf_token, s.second_factor_pending, o.email, o.status, o.totp_secret, o.totp_enabled_at
+                      FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
+                     WHERE s.token_hash = \(Digest.sha256Hex(token)) AND s.expires_at > now()
+                       AND s.last_seen_at > now() - make_interval(secs => s.idle_timeout_seconds)
+                    """)?.decode(OperatorSession.self)
             else { return nil }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE operator_sessions SET last_seen_at = now() WHERE token_hash = \(session.tokenHash) AND last_seen_at < now() - interval '60 seconds'
                 """)
             return session.status == "active" ? session : nil
@@ -83,21 +87,26 @@ public struct OperatorAccounts: Sendable {
 
     /// Setup link: sets the password and opens a session that must enrol TOTP next.
     public func completeSetup(token: String, password: String, origin: RequestOrigin) async throws -> String {
-        let email = try await pool.query("""
+        let email = try await pool.query(
+            """
             SELECT o.email FROM operator_tokens t JOIN operators o ON o.id = t.operator_id
              WHERE t.token_hash = \(Digest.sha256Hex(token)) AND t.kind = 'setup' AND t.consumed_at IS NULL AND t.expires_at > now()
-            """).rows.first?.decode("email", as: String.self)
+            """
+        ).rows.first?.decode("email", as: String.self)
         guard let email else { throw CustomerAccounts.invalidLink }
         if let problem = dependencies.passwordPolicy.problem(with: password, email: email) { throw AppError.validation(["password": problem]) }
         let hash = try await dependencies.hasher.hash(password)
         return try await pool.withTransaction { tx in
-            guard let operatorID = try await tx.first("""
-                UPDATE operator_tokens SET consumed_at = now()
-                 WHERE token_hash = \(Digest.sha256Hex(token)) AND kind = 'setup' AND consumed_at IS NULL AND expires_at > now()
-                RETURNING operator_id
-                """)?.decode("operator_id", as: UUID.self)
+            guard
+                let operatorID = try await tx.first(
+                    """
+                    UPDATE operator_tokens SET consumed_at = now()
+                     WHERE token_hash = \(Digest.sha256Hex(token)) AND kind = 'setup' AND consumed_at IS NULL AND expires_at > now()
+                    RETURNING operator_id
+                    """)?.decode("operator_id", as: UUID.self)
             else { throw CustomerAccounts.invalidLink }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE operators SET password_hash = \(hash), status = 'active', totp_secret = NULL, totp_enabled_at = NULL, totp_last_step = NULL
                  WHERE id = \(operatorID)
                 """)
@@ -107,9 +116,11 @@ public struct OperatorAccounts: Sendable {
     }
 
     public func setupTokenIsValid(_ token: String) async throws -> Bool {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT 1 FROM operator_tokens WHERE token_hash = \(Digest.sha256Hex(token)) AND kind = 'setup' AND consumed_at IS NULL AND expires_at > now()
-            """).rows.first != nil
+            """
+        ).rows.first != nil
     }
 
     /// A TOTP secret for an operator who has none enabled yet (created on first call).
@@ -119,7 +130,8 @@ public struct OperatorAccounts: Sendable {
             throw AppError(.conflict, code: "totp_enabled", "An authenticator is already enrolled.")
         }
         let secret = TOTPCodes.newSecret()
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE operators SET totp_secret = \(secret), totp_last_step = NULL WHERE id = \(session.operatorId) AND totp_enabled_at IS NULL
             """)
         return secret
@@ -134,7 +146,9 @@ public struct OperatorAccounts: Sendable {
             try await tx.execute("UPDATE operators SET totp_enabled_at = now() WHERE id = \(session.operatorId)")
             try await tx.execute("DELETE FROM operator_recovery_codes WHERE operator_id = \(session.operatorId)")
             for recovery in codes {
-                try await tx.execute("INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES (\(session.operatorId), \(TOTPCodes.hashRecoveryCode(recovery)))")
+                try await tx.execute(
+                    "INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES (\(session.operatorId), \(TOTPCodes.hashRecoveryCode(recovery)))"
+                )
             }
             return try await rotate(token: token, in: tx)
         }
@@ -152,10 +166,12 @@ public struct OperatorAccounts: Sendable {
         let fresh = try await pool.withTransaction { tx -> String? in
             var accepted = try await TOTPCodes.consume(code, secret: secret, table: .operators, id: session.operatorId, in: tx)
             if !accepted {
-                accepted = try await tx.execute("""
-                    UPDATE operator_recovery_codes SET used_at = now()
-                     WHERE operator_id = \(session.operatorId) AND code_hash = \(TOTPCodes.hashRecoveryCode(code)) AND used_at IS NULL
-                    """) == 1
+                accepted =
+                    try await tx.execute(
+                        """
+                        UPDATE operator_recovery_codes SET used_at = now()
+                         WHERE operator_id = \(session.operatorId) AND code_hash = \(TOTPCodes.hashRecoveryCode(code)) AND used_at IS NULL
+                        """) == 1
             }
             guard accepted else { return nil }
             try await tx.execute("UPDATE operators SET last_sign_in_at = now() WHERE id = \(session.operatorId)")
@@ -171,7 +187,8 @@ public struct OperatorAccounts: Sendable {
     /// Replaces a pending session with a full one (fresh token).
     func rotate(token: String, in tx: Transaction) async throws -> String {
         let fresh = SecureRandom.token()
-        try await tx.execute("""
+        try await tx.execute(
+            """
             INSERT INTO operator_sessions (token_hash, operator_id, csrf_token, second_factor_pending, idle_timeout_seconds, expires_at, ip, user_agent)
             SELECT \(Digest.sha256Hex(fresh)), operator_id, \(SecureRandom.token()), false, idle_timeout_seconds, expires_at, ip, user_agent
               FROM operator_sessions WHERE token_hash = \(Digest.sha256Hex(token))

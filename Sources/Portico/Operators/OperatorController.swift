@@ -54,14 +54,18 @@ struct OperatorController {
         let showForm: Bool
     }
 
-    func page(_ layout: LayoutModel, kind: String, heading: String, action: String, form: FormState = FormState(),
-              enrol: (String, String)? = nil, codes: [String] = [], status: HTTPResponse.Status = .ok) throws -> HTML {
-        try renderer.render(.operatorForm, FormPage(
-            layout: layout, form: FormView(form), heading: heading, action: action, kind: kind,
-            enrolUrl: enrol?.0, enrolKey: enrol?.1, recoveryCodes: codes,
-            showEmail: kind == "login", showPassword: kind == "login" || kind == "setup", showCode: kind == "code" || kind == "enrol",
-            showForm: codes.isEmpty
-        ), status: status)
+    func page(
+        _ layout: LayoutModel, kind: String, heading: String, action: String, form: FormState = FormState(),
+        enrol: (String, String)? = nil, codes: [String] = [], status: HTTPResponse.Status = .ok
+    ) throws -> HTML {
+        try renderer.render(
+            .operatorForm,
+            FormPage(
+                layout: layout, form: FormView(form), heading: heading, action: action, kind: kind,
+                enrolUrl: enrol?.0, enrolKey: enrol?.1, recoveryCodes: codes,
+                showEmail: kind == "login", showPassword: kind == "login" || kind == "setup", showCode: kind == "code" || kind == "enrol",
+                showForm: codes.isEmpty
+            ), status: status)
     }
 
     // MARK: Sign-in
@@ -72,11 +76,16 @@ struct OperatorController {
 
     @Sendable func login(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        guard let token = try await accounts.signIn(email: form.text("email"), password: form["password"] ?? "", origin: origin(request, context.clientIP)) else {
+        guard
+            let token = try await accounts.signIn(
+                email: form.text("email"), password: form["password"] ?? "", origin: origin(request, context.clientIP))
+        else {
             var state = FormState.keeping(form)
             state.message = "The email or the password is not right."
-            return try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: OperatorRoutes.login.path,
-                            form: state, status: .unauthorized).response(from: request, context: context)
+            return try page(
+                publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: OperatorRoutes.login.path,
+                form: state, status: .unauthorized
+            ).response(from: request, context: context)
         }
         if let old = context.sessionToken { try await accounts.signOut(token: old) }
         var response = Redirect(to: OperatorRoutes.loginCode.path).response
@@ -87,8 +96,10 @@ struct OperatorController {
     @Sendable func codeForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         guard let session = context.session else { return Redirect(to: OperatorRoutes.login.path).response }
         if session.totpEnabledAt == nil { return Redirect(to: OperatorRoutes.enrol.path).response }
-        return try page(publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
-                        action: OperatorRoutes.loginCode.path).response(from: request, context: context)
+        return try page(
+            publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
+            action: OperatorRoutes.loginCode.path
+        ).response(from: request, context: context)
     }
 
     @Sendable func code(_ request: Request, context: OperatorSiteContext) async throws -> Response {
@@ -99,8 +110,10 @@ struct OperatorController {
         guard let fresh = try await accounts.completeSecondFactor(session: session, token: token, code: form.text("code")) else {
             var state = FormState()
             state.errors["code"] = "This code is not right. Enter the current 6-digit code, or a recovery code."
-            return try page(publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
-                            action: OperatorRoutes.loginCode.path, form: state, status: .unauthorized).response(from: request, context: context)
+            return try page(
+                publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
+                action: OperatorRoutes.loginCode.path, form: state, status: .unauthorized
+            ).response(from: request, context: context)
         }
         var response = Redirect(to: OperatorRoutes.home.path).response
         response.setCookie(cookies.operatorSession(fresh))
@@ -119,8 +132,9 @@ struct OperatorController {
     @Sendable func setupForm(_ request: Request, context: OperatorSiteContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
         guard try await accounts.setupTokenIsValid(token) else { throw CustomerAccounts.invalidLink }
-        var html = try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
-                            action: OperatorRoutes.setup(token))
+        var html = try page(
+            publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
+            action: OperatorRoutes.setup(token))
         html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
@@ -136,18 +150,24 @@ struct OperatorController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields
-            return try page(publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
-                            action: OperatorRoutes.setup(token), form: state, status: .unprocessableContent).response(from: request, context: context)
+            return try page(
+                publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
+                action: OperatorRoutes.setup(token), form: state, status: .unprocessableContent
+            ).response(from: request, context: context)
         }
     }
 
     @Sendable func enrolForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         guard let session = context.session else { return Redirect(to: OperatorRoutes.login.path).response }
-        guard session.totpEnabledAt == nil else { return Redirect(to: session.secondFactorPending ? OperatorRoutes.loginCode.path : OperatorRoutes.home.path).response }
+        guard session.totpEnabledAt == nil else {
+            return Redirect(to: session.secondFactorPending ? OperatorRoutes.loginCode.path : OperatorRoutes.home.path).response
+        }
         let secret = try await accounts.enrolmentSecret(for: session)
         let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
-        return try page(publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
-                        action: OperatorRoutes.enrol.path, enrol: (url, TOTPCodes.manualKey(secret: secret))).response(from: request, context: context)
+        return try page(
+            publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
+            action: OperatorRoutes.enrol.path, enrol: (url, TOTPCodes.manualKey(secret: secret))
+        ).response(from: request, context: context)
     }
 
     @Sendable func enrol(_ request: Request, context: OperatorSiteContext) async throws -> Response {
@@ -158,12 +178,16 @@ struct OperatorController {
             var state = FormState()
             state.errors["code"] = "This code is not right. Check the device's clock and enter the current 6-digit code."
             let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
-            return try page(publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
-                            action: OperatorRoutes.enrol.path, form: state, enrol: (url, TOTPCodes.manualKey(secret: secret)),
-                            status: .unprocessableContent).response(from: request, context: context)
+            return try page(
+                publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
+                action: OperatorRoutes.enrol.path, form: state, enrol: (url, TOTPCodes.manualKey(secret: secret)),
+                status: .unprocessableContent
+            ).response(from: request, context: context)
         }
-        var response = try page(publicLayout(context, "Recovery codes"), kind: "codes", heading: "Save your recovery codes",
-                                action: OperatorRoutes.home.path, codes: codes).response(from: request, context: context)
+        var response = try page(
+            publicLayout(context, "Recovery codes"), kind: "codes", heading: "Save your recovery codes",
+            action: OperatorRoutes.home.path, codes: codes
+        ).response(from: request, context: context)
         response.setCookie(cookies.operatorSession(fresh))
         return response
     }
@@ -228,15 +252,19 @@ struct OperatorController {
             tenants = (health.tenants ?? []).map { Count(status: $0.status, count: $0.count) }
             tenantTotal = tenants.reduce(0) { $0 + $1.count }
             func backlog(_ backlog: PlatformHealth.Backlog?) -> Backlog? {
-                backlog.map { Backlog(waiting: $0.waiting, failed: $0.failed, oldest: $0.oldestWaiting.map { PlatformHealth.age(since: $0) },
-                                      attention: $0.failed > 0 || ($0.oldestWaiting.map { Date().timeIntervalSince($0) > 900 } ?? false)) }
+                backlog.map {
+                    Backlog(
+                        waiting: $0.waiting, failed: $0.failed, oldest: $0.oldestWaiting.map { PlatformHealth.age(since: $0) },
+                        attention: $0.failed > 0 || ($0.oldestWaiting.map { Date().timeIntervalSince($0) > 900 } ?? false))
+                }
             }
             outbox = backlog(health.outbox)
             webhooks = backlog(health.webhooks)
             databaseReachable = health.databaseMilliseconds != nil
             // "15.6 (Debian 15.6-0+deb12u1)" → "15.6"
             let postgres = health.databaseVersion.map { String($0.prefix { $0 != " " }) } ?? "?"
-            database = health.databaseMilliseconds.map { "Reachable, answered in \($0 < 1 ? "under 1" : String($0)) ms (PostgreSQL \(postgres))" }
+            database =
+                health.databaseMilliseconds.map { "Reachable, answered in \($0 < 1 ? "under 1" : String($0)) ms (PostgreSQL \(postgres))" }
                 ?? "Not reachable within 2 seconds"
             version = health.porticoVersion
             checkedAt = DisplayDate.dateTime(Date())
@@ -248,9 +276,11 @@ struct OperatorController {
         let tenants = try await TenantCommands.list(environment: environment())
         var layout = context.layout(title: "Tenants")
         layout.notice = notice
-        return try renderer.render(.operatorTenants, TenantsView(
-            layout: layout, tenants: tenants.map(TenantRow.init), notice: nil, form: FormView(FormState()),
-            health: HealthView(await PlatformHealth.read(pool: dependencies.pool))))
+        return try renderer.render(
+            .operatorTenants,
+            TenantsView(
+                layout: layout, tenants: tenants.map(TenantRow.init), notice: nil, form: FormView(FormState()),
+                health: HealthView(await PlatformHealth.read(pool: dependencies.pool))))
     }
 
     func environment() -> CommandEnvironment {
@@ -262,7 +292,8 @@ struct OperatorController {
     }
 
     @Sendable func newTenantForm(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
-        try renderer.render(.operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil, form: FormView(FormState())))
+        try renderer.render(
+            .operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil, form: FormView(FormState())))
     }
 
     @Sendable func createTenant(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -274,31 +305,41 @@ struct OperatorController {
         let onboarding = TenantOnboarding(pool: dependencies.pool, configuration: dependencies.configuration, repositories: dependencies.repositories)
         do {
             guard let language else { throw AppError.validation(["default_language": "Choose the portal's language from the list."]) }
-            let created = try await onboarding.create(TenantOnboardingRequest(slug: form.text("slug"), name: form.text("name"),
-                                                                              adminEmail: form.text("admin_email"), customDomain: domain.isEmpty ? nil : domain,
-                                                                              timeZone: form.text("time_zone").isEmpty ? "UTC" : form.text("time_zone"),
-                                                                              defaultLanguage: language))
+            let created = try await onboarding.create(
+                TenantOnboardingRequest(
+                    slug: form.text("slug"), name: form.text("name"),
+                    adminEmail: form.text("admin_email"), customDomain: domain.isEmpty ? nil : domain,
+                    timeZone: form.text("time_zone").isEmpty ? "UTC" : form.text("time_zone"),
+                    defaultLanguage: language))
             // The first admin's invitation goes out through the new tenant's outbox.
             if let tenant = try await dependencies.tenants.tenant(id: created.tenant.id) {
                 let resolved = try await dependencies.directory.resolved(tenant)
                 let token = created.adminSetupToken
                 try await dependencies.pool.withTenant(tenant.id) { tx in
-                    try await dependencies.outbox.enqueue(.inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
-                                                          values: ["actionUrl": resolved.url(ConsoleRoutes.invite(token)), "role": StaffRole.admin.label], linkToken: token, in: tx)
-                    try await dependencies.repositories.audit.record(.init(actorKind: "operator", actorId: context.session.operatorId,
-                                                                           actorLabel: context.session.email, action: "tenant.created",
-                                                                           targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)
+                    try await dependencies.outbox.enqueue(
+                        .inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
+                        values: ["actionUrl": resolved.url(ConsoleRoutes.invite(token)), "role": StaffRole.admin.label], linkToken: token, in: tx)
+                    try await dependencies.repositories.audit.record(
+                        .init(
+                            actorKind: "operator", actorId: context.session.operatorId,
+                            actorLabel: context.session.email, action: "tenant.created",
+                            targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)
                 }
             }
             return try await tenantsPage(context, notice: "Created \(created.tenant.slug). The first admin was emailed a set-up link.")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
-            state.errors = error.fields.reduce(into: [:]) { $0[$1.key == "admin-email" ? "admin_email" : $1.key == "time-zone" ? "time_zone" : $1.key] = $1.value }
+            state.errors = error.fields.reduce(into: [:]) {
+                $0[$1.key == "admin-email" ? "admin_email" : $1.key == "time-zone" ? "time_zone" : $1.key] = $1.value
+            }
             if state.errors.isEmpty { state.message = error.message }
-            return try renderer.render(.operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
-                                                                          form: FormView(state),
-                                                                          languages: Language.allCases.map { .init(code: $0.code, name: $0.nativeName, selected: $0 == (language ?? .en)) }),
-                                       status: error.status)
+            return try renderer.render(
+                .operatorNewTenant,
+                TenantsView(
+                    layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
+                    form: FormView(state),
+                    languages: Language.allCases.map { .init(code: $0.code, name: $0.nativeName, selected: $0 == (language ?? .en)) }),
+                status: error.status)
         }
     }
 
@@ -323,10 +364,12 @@ struct OperatorController {
         let message = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
         if let tenant = try await dependencies.tenants.tenant(slug: slug) {
             try await dependencies.pool.withTenant(tenant.id) { tx in
-                try await dependencies.repositories.audit.record(.init(actorKind: "operator", actorId: context.session.operatorId,
-                                                                       actorLabel: context.session.email,
-                                                                       action: status == .suspended ? "tenant.suspended" : "tenant.resumed",
-                                                                       targetKind: "tenant", targetId: slug, ip: context.clientIP), in: tx)
+                try await dependencies.repositories.audit.record(
+                    .init(
+                        actorKind: "operator", actorId: context.session.operatorId,
+                        actorLabel: context.session.email,
+                        action: status == .suspended ? "tenant.suspended" : "tenant.resumed",
+                        targetKind: "tenant", targetId: slug, ip: context.clientIP), in: tx)
             }
         }
         return try await tenantsPage(context, notice: message)

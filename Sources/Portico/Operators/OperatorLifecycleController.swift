@@ -47,8 +47,9 @@ struct OperatorLifecycleController {
         let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: dependencies.pool).map {
             EventRow(when: dates.dateTime($0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
         }
-        return DataView(layout: context.layout(title: "Data of \(tenant.name)"), tenant: tenant, usage: usage,
-                        suspended: tenant.status == .suspended, form: FormView(form), events: events)
+        return DataView(
+            layout: context.layout(title: "Data of \(tenant.name)"), tenant: tenant, usage: usage,
+            suspended: tenant.status == .suspended, form: FormView(form), events: events)
     }
 
     @Sendable func dataPage(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -65,10 +66,14 @@ struct OperatorLifecycleController {
         do {
             let manifest = try await TenantExport(pool: dependencies.pool, blobStore: dependencies.blobStore).write(tenant, to: file)
             try await dependencies.pool.withConnection { connection in
-                try await PlatformAuditEvent(actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
-                                             action: "tenant.exported", targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP,
-                                             details: ["file": file.lastPathComponent, "rows": "\(manifest.tables.reduce(0) { $0 + $1.rows })",
-                                                       "files": "\(manifest.files.count)"]).record(on: connection)
+                try await PlatformAuditEvent(
+                    actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
+                    action: "tenant.exported", targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP,
+                    details: [
+                        "file": file.lastPathComponent, "rows": "\(manifest.tables.reduce(0) { $0 + $1.rows })",
+                        "files": "\(manifest.files.count)",
+                    ]
+                ).record(on: connection)
             }
             size = try await offThread { (try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0 }
         } catch {
@@ -76,22 +81,27 @@ struct OperatorLifecycleController {
             throw error
         }
         let body = scratch.streaming(file, size: size)
-        return Response(status: .ok, headers: [
-            .contentType: "application/gzip",
-            .contentDisposition: "attachment; filename=\"\(file.lastPathComponent)\"",
-            .cacheControl: "no-store",
-        ], body: body)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/gzip",
+                .contentDisposition: "attachment; filename=\"\(file.lastPathComponent)\"",
+                .cacheControl: "no-store",
+            ], body: body)
     }
 
     @Sendable func delete(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
         let tenant = try await tenant(context)
         let form = try await FormFields.read(request)
-        let actor = PlatformAuditEvent(actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
-                                       action: "tenant.deleted", ip: context.clientIP)
+        let actor = PlatformAuditEvent(
+            actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
+            action: "tenant.deleted", ip: context.clientIP)
         do {
-            let report = try await TenantDeletion(pool: dependencies.pool, blobStore: dependencies.blobStore,
-                                                  dataDirectory: dependencies.configuration.dataDirectory)
-                .delete(slug: tenant.slug, confirmation: form.text("confirm"), actor: actor)
+            let report = try await TenantDeletion(
+                pool: dependencies.pool, blobStore: dependencies.blobStore,
+                dataDirectory: dependencies.configuration.dataDirectory
+            )
+            .delete(slug: tenant.slug, confirmation: form.text("confirm"), actor: actor)
             return try await OperatorController(dependencies: dependencies).tenantsPage(
                 context, notice: "Deleted \(report.slug): \(report.totalRows) rows and \(report.files) file(s) removed.")
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
@@ -138,8 +148,9 @@ struct OperatorLifecycleController {
     }
 
     static func row(_ run: BackupRun) -> RunRow {
-        RunRow(started: DisplayDate.dateTime(run.startedAt), trigger: run.trigger, status: run.status,
-               file: run.fileName, size: size(run.sizeBytes), error: run.error.isEmpty ? nil : run.error)
+        RunRow(
+            started: DisplayDate.dateTime(run.startedAt), trigger: run.trigger, status: run.status,
+            file: run.fileName, size: size(run.sizeBytes), error: run.error.isEmpty ? nil : run.error)
     }
 
     @Sendable func backups(_ request: Request, context: OperatorRequestContext) async throws -> HTML {

@@ -32,20 +32,24 @@ struct OperatorReportsController {
             try await PlatformReports.tenantUsage(pool: dependencies.pool, limit: PlatformReports.pageTenants),
             try await PlatformReports.growth(filter, pool: dependencies.pool),
         ]
-        let view = View(layout: context.layout(title: "Reports"), from: filter.from, to: filter.to,
-                        reports: tables.map { ReportView($0, csvBase: OperatorRoutes.reports.path, query: filter.query) })
+        let view = View(
+            layout: context.layout(title: "Reports"), from: filter.from, to: filter.to,
+            reports: tables.map { ReportView($0, csvBase: OperatorRoutes.reports.path, query: filter.query) })
         return try dependencies.renderer.render(.operatorReports, view)
     }
 
     @Sendable func download(_ request: Request, context: OperatorRequestContext) async throws -> Response {
         guard let file = context.parameters.get("file"), file.hasSuffix(".csv"),
-              let id = PlatformReports.ids.first(where: { "\($0).csv" == file }) else { throw AppError.notFound("report") }
+            let id = PlatformReports.ids.first(where: { "\($0).csv" == file })
+        else { throw AppError.notFound("report") }
         let filter = try filter(request)
         let table = try await PlatformReports.build(id, filter, pool: dependencies.pool)
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"portico-\(id)-\(filter.from)-to-\(filter.to).csv\"",
-            .cacheControl: "no-store",
-        ], body: ResponseBody(byteBuffer: ByteBuffer(string: table.csv)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"portico-\(id)-\(filter.from)-to-\(filter.to).csv\"",
+                .cacheControl: "no-store",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(string: table.csv)))
     }
 }

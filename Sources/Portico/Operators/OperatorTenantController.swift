@@ -47,16 +47,19 @@ struct OperatorTenantController {
         return tenant
     }
 
-    func render(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState(), issued: IssuedLink? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState(), issued: IssuedLink? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let staff = try await dependencies.pool.withTenant(tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
         let admins = staff.filter { $0.role == .admin }.map {
             Admin(email: $0.email, name: $0.name, status: $0.status.rawValue, twoFactor: $0.totpEnabledAt != nil)
         }
         let domains = try await dependencies.tenants.domains(for: tenant.id).map { $0.domain + ($0.isActive ? "" : " (unverified)") }
-        let view = View(layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
-                        host: dependencies.directory.platformHost(slug: tenant.slug), domains: domains, admins: admins,
-                        hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
+        let view = View(
+            layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
+            host: dependencies.directory.platformHost(slug: tenant.slug), domains: domains, admins: admins,
+            hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
         var html = try dependencies.renderer.render(.operatorTenant, view, status: status)
         // The page may show a live set-password link: keep it out of caches and Referer headers.
         if issued != nil { html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy }
@@ -71,11 +74,14 @@ struct OperatorTenantController {
         let tenant = try await tenant(context)
         let form = try await FormFields.read(request)
         do {
-            let issued = try await StaffResetLinks.issue(slug: tenant.slug, email: form.text("email"), operatorLabel: context.session.email,
-                                                         operatorID: context.session.operatorId, ip: context.clientIP,
-                                                         pool: dependencies.pool, directory: dependencies.directory)
-            return try await render(tenant, context: context, issued: IssuedLink(
-                email: issued.email, link: issued.link, hours: Int(issued.expiresIn.components.seconds / 3600)))
+            let issued = try await StaffResetLinks.issue(
+                slug: tenant.slug, email: form.text("email"), operatorLabel: context.session.email,
+                operatorID: context.session.operatorId, ip: context.clientIP,
+                pool: dependencies.pool, directory: dependencies.directory)
+            return try await render(
+                tenant, context: context,
+                issued: IssuedLink(
+                    email: issued.email, link: issued.link, hours: Int(issued.expiresIn.components.seconds / 3600)))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields

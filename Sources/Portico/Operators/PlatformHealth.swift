@@ -30,35 +30,43 @@ struct PlatformHealth: Sendable {
             try await pool.query("SELECT current_setting('server_version') AS v").rows.first?.decode("v", as: String.self)
         }
         let elapsed = ContinuousClock.now - started
-        let milliseconds = databaseVersion == nil ? nil
+        let milliseconds =
+            databaseVersion == nil
+            ? nil
             : Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         let tenants = try? await pool.query("SELECT status, count(*)::int AS n FROM tenants GROUP BY status ORDER BY status").rows.map {
             (status: try $0.decode("status", as: String.self), count: try $0.decode("n", as: Int.self))
         }
         let outbox = try? await OutboxDelivery.acrossTenants(pool) { tx in
-            try backlog(try await tx.first("""
-                SELECT count(*) FILTER (WHERE status IN ('queued', 'sending'))::int AS waiting,
-                       count(*) FILTER (WHERE status IN ('dead', 'failed'))::int AS failed,
-                       min(created_at) FILTER (WHERE status IN ('queued', 'sending')) AS oldest
-                  FROM outbox
-                """))
+            try backlog(
+                try await tx.first(
+                    """
+                    SELECT count(*) FILTER (WHERE status IN ('queued', 'sending'))::int AS waiting,
+                           count(*) FILTER (WHERE status IN ('dead', 'failed'))::int AS failed,
+                           min(created_at) FILTER (WHERE status IN ('queued', 'sending')) AS oldest
+                      FROM outbox
+                    """))
         }
         let webhooks = try? await WebhookDelivery.acrossTenants(pool) { tx in
-            try backlog(try await tx.first("""
-                SELECT count(*) FILTER (WHERE status IN ('queued', 'sending'))::int AS waiting,
-                       count(*) FILTER (WHERE status = 'dead')::int AS failed,
-                       min(created_at) FILTER (WHERE status IN ('queued', 'sending')) AS oldest
-                  FROM webhook_deliveries
-                """))
+            try backlog(
+                try await tx.first(
+                    """
+                    SELECT count(*) FILTER (WHERE status IN ('queued', 'sending'))::int AS waiting,
+                           count(*) FILTER (WHERE status = 'dead')::int AS failed,
+                           min(created_at) FILTER (WHERE status IN ('queued', 'sending')) AS oldest
+                      FROM webhook_deliveries
+                    """))
         }
-        return PlatformHealth(tenants: tenants, outbox: outbox, webhooks: webhooks, databaseMilliseconds: milliseconds,
-                              databaseVersion: databaseVersion, porticoVersion: version)
+        return PlatformHealth(
+            tenants: tenants, outbox: outbox, webhooks: webhooks, databaseMilliseconds: milliseconds,
+            databaseVersion: databaseVersion, porticoVersion: version)
     }
 
     private static func backlog(_ row: Row?) throws -> Backlog {
         guard let row else { return Backlog(waiting: 0, failed: 0, oldestWaiting: nil) }
-        return Backlog(waiting: try row.decode("waiting", as: Int.self), failed: try row.decode("failed", as: Int.self),
-                       oldestWaiting: try row.decode("oldest", as: Date?.self))
+        return Backlog(
+            waiting: try row.decode("waiting", as: Int.self), failed: try row.decode("failed", as: Int.self),
+            oldestWaiting: try row.decode("oldest", as: Date?.self))
     }
 
     /// "3 min", "2 h 5 min", "4 days": how long the oldest waiting item has waited.

@@ -15,8 +15,9 @@ public enum OrganizationInput {
         let account = form.text("account_number")
         if account.count > 64 { problems["account_number"] = "Use at most 64 characters." }
         guard problems.isEmpty, let kind, let status else { throw AppError.validation(problems) }
-        return NewOrganization(accountNumber: account.isEmpty ? nil : account, name: name, kind: kind, serviceAddress: form.text("service_address"),
-                               servicePlan: form.text("service_plan"), serviceStatus: status)
+        return NewOrganization(
+            accountNumber: account.isEmpty ? nil : account, name: name, kind: kind, serviceAddress: form.text("service_address"),
+            servicePlan: form.text("service_plan"), serviceStatus: status)
     }
 }
 
@@ -36,7 +37,11 @@ public enum EquipmentInput {
         if form.text("serial").count > 200 { problems["serial"] = "Use at most 200 characters." }
         var mac = ""
         if !form.text("mac").isEmpty {
-            if let normalized = normalizeMAC(form.text("mac")) { mac = normalized } else { problems["mac"] = "Use a MAC address like 00:27:22:aa:bb:cc." }
+            if let normalized = normalizeMAC(form.text("mac")) {
+                mac = normalized
+            } else {
+                problems["mac"] = "Use a MAC address like 00:27:22:aa:bb:cc."
+            }
         }
         let installed = form.text("installed_on")
         if !installed.isEmpty && !DateInput.isISODate(installed) { problems["installed_on"] = "Use a date like 2024-05-31." }

@@ -11,7 +11,9 @@ public protocol OrganizationRepository: Sendable {
     /// The organizations with these ids, in one query (lists name each row's organization).
     func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Organization]
     /// Accounts matching a search, optionally only those with a login in one invitation state.
-    func list(search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization]
+    func list(
+        search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction
+    ) async throws -> [Organization]
     func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization?
     func removeEquipment(_ id: UUID, from organization: UUID, in transaction: TenantTransaction) async throws -> Bool
     func count(search: String?, access: InvitationStatus.Key?, in transaction: TenantTransaction) async throws -> Int
@@ -47,7 +49,8 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
             accountNumber = String(try await TenantCounters.next("account_number", startingAt: 100_001, in: transaction))
         }
         do {
-            return try await transaction.first("""
+            return try await transaction.first(
+                """
                 INSERT INTO organizations (tenant_id, account_number, name, kind, service_address, service_plan, service_status, external_id)
                 VALUES (\(transaction.tenant), \(accountNumber), \(new.name), \(new.kind), \(new.serviceAddress), \(new.servicePlan),
                         \(new.serviceStatus), \(new.externalId))
@@ -55,9 +58,16 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
                 """)!.decode(Organization.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             if error.constraint == "organizations_tenant_id_account_number_key" {
-                throw AppError(.conflict, code: "account_number_taken", "Account number \(accountNumber) is already used by another subscriber account.", fields: ["account_number": "Another subscriber account already has this account number. Use another, or leave it blank for the next free number."])
+                throw AppError(
+                    .conflict, code: "account_number_taken", "Account number \(accountNumber) is already used by another subscriber account.",
+                    fields: [
+                        "account_number":
+                            "Another subscriber account already has this account number. Use another, or leave it blank for the next free number."
+                    ])
             }
-            throw AppError(.conflict, code: "external_id_taken", "Another subscriber account already has this external id.", fields: ["external_id": "Another subscriber account already has this external id."])
+            throw AppError(
+                .conflict, code: "external_id_taken", "Another subscriber account already has this external id.",
+                fields: ["external_id": "Another subscriber account already has this external id."])
         }
     }
 
@@ -74,30 +84,41 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
     public func names(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: String] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await transaction.rows("SELECT id, name FROM organizations WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
-        return Dictionary(try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: String.self)) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: String.self)) }, uniquingKeysWith: { first, _ in first })
     }
 
     public func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization? {
         try await transaction.first("SELECT * FROM organizations WHERE account_number = \(accountNumber)")?.decode(Organization.self)
     }
 
-    public func list(search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction) async throws -> [Organization] {
+    public func list(
+        search: String?, access: InvitationStatus.Key?, limit: Int, offset: Int, in transaction: TenantTransaction
+    ) async throws -> [Organization] {
         let condition = Self.matching(search, access: access)
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT * FROM organizations WHERE \(condition) ORDER BY lower(name), id LIMIT \(limit) OFFSET \(offset)
-            """).map { try $0.decode(Organization.self) }
+            """
+        ).map { try $0.decode(Organization.self) }
     }
 
     public func update(_ id: UUID, with fields: NewOrganization, in transaction: TenantTransaction) async throws -> Organization? {
         do {
-            return try await transaction.first("""
+            return try await transaction.first(
+                """
                 UPDATE organizations SET name = \(fields.name), kind = \(fields.kind), service_address = \(fields.serviceAddress),
                        service_plan = \(fields.servicePlan), service_status = \(fields.serviceStatus),
                        account_number = COALESCE(\(fields.accountNumber), account_number)
                  WHERE id = \(id) RETURNING *
                 """)?.decode(Organization.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            throw AppError(.conflict, code: "account_number_taken", "Another subscriber account already has this account number.", fields: ["account_number": "Another subscriber account already has this account number. Use another, or leave it blank for the next free number."])
+            throw AppError(
+                .conflict, code: "account_number_taken", "Another subscriber account already has this account number.",
+                fields: [
+                    "account_number":
+                        "Another subscriber account already has this account number. Use another, or leave it blank for the next free number."
+                ])
         }
     }
 
@@ -130,7 +151,8 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
     }
 
     public func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             INSERT INTO equipment (tenant_id, organization_id, model, serial, mac, installed_on, external_id)
             VALUES (\(transaction.tenant), \(organization), \(new.model), \(new.serial), \(new.mac.lowercased()), \(new.installedOn)::date, \(new.externalId))
             RETURNING \(Self.equipmentColumns)
@@ -138,36 +160,47 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
     }
 
     public func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment] {
-        try await transaction.rows("""
+        try await transaction.rows(
+            """
             SELECT \(Self.equipmentColumns)
               FROM equipment WHERE organization_id = \(organization) ORDER BY installed_on NULLS LAST, model
-            """).map { try $0.decode(Equipment.self) }
+            """
+        ).map { try $0.decode(Equipment.self) }
     }
 
-    static let equipmentColumns: SQL = "id, organization_id, model, serial, mac, installed_on::text AS installed_on, external_id, created_at, updated_at"
+    static let equipmentColumns: SQL =
+        "id, organization_id, model, serial, mac, installed_on::text AS installed_on, external_id, created_at, updated_at"
 
     public func find(externalId: String, in transaction: TenantTransaction) async throws -> Organization? {
         try await transaction.first("SELECT * FROM organizations WHERE external_id = \(externalId)")?.decode(Organization.self)
     }
 
-    public func changed(since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [(Organization, SyncCursor)] {
-        try await transaction.rows("""
+    public func changed(
+        since: Date?, after cursor: SyncCursor?, limit: Int, in transaction: TenantTransaction
+    ) async throws -> [(Organization, SyncCursor)] {
+        try await transaction.rows(
+            """
             SELECT *, updated_at::text AS sync_key FROM organizations WHERE \(SyncCursor.condition(since: since, after: cursor))
              ORDER BY updated_at, id LIMIT \(limit)
-            """).map { row in
+            """
+        ).map { row in
             let organization = try row.decode(Organization.self)
             return (organization, SyncCursor(updatedAt: try row.decode("sync_key", as: String.self), id: organization.id))
         }
     }
 
     public func equipment(externalId: String, organization: UUID, in transaction: TenantTransaction) async throws -> Equipment? {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             SELECT \(Self.equipmentColumns) FROM equipment WHERE external_id = \(externalId) AND organization_id = \(organization)
             """)?.decode(Equipment.self)
     }
 
-    public func updateEquipment(_ id: UUID, of organization: UUID, with fields: NewEquipment, in transaction: TenantTransaction) async throws -> Equipment? {
-        try await transaction.first("""
+    public func updateEquipment(
+        _ id: UUID, of organization: UUID, with fields: NewEquipment, in transaction: TenantTransaction
+    ) async throws -> Equipment? {
+        try await transaction.first(
+            """
             UPDATE equipment SET model = \(fields.model), serial = \(fields.serial), mac = \(fields.mac.lowercased()),
                    installed_on = \(fields.installedOn)::date
              WHERE id = \(id) AND organization_id = \(organization)
@@ -180,7 +213,8 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
 /// of one tenant without touching others.
 enum TenantCounters {
     static func next(_ name: String, startingAt start: Int, in transaction: TenantTransaction) async throws -> Int {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             INSERT INTO tenant_counters (tenant_id, name, value) VALUES (\(transaction.tenant), \(name), \(start))
             ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + 1
             RETURNING value

@@ -39,12 +39,16 @@ struct DashboardController {
             layout: context.layout(title: L10n.t("portal.dashboard.title"), current: PortalRoutes.home.path),
             customerName: context.customer.name,
             greeting: L10n.t("portal.dashboard.greeting", ["name": context.customer.name]),
-            confirmEmail: L10n.t("portal.dashboard.confirmEmail", ["email": context.customer.email]), welcomeMessage: context.tenant.branding.welcomeMessage,
+            confirmEmail: L10n.t("portal.dashboard.confirmEmail", ["email": context.customer.email]),
+            welcomeMessage: context.tenant.branding.welcomeMessage,
             emailVerified: context.customer.emailVerified, email: context.customer.email,
             openOrders: orders.map { WorkOrderCard($0, today: today) },
             nextAppointment: next.map { PortalAppointmentsController.view($0.appointment, technician: $0.technician, workOrder: $0.workOrderNumber) },
-            openTasks: tasks.prefix(5).map { PortalPagesController.TaskView(id: $0.id.uuidString.lowercased(), title: $0.title, details: $0.details, due: $0.dueDate,
-                                                                             done: false, doneAt: nil, doneNote: "", workOrder: nil) },
+            openTasks: tasks.prefix(5).map {
+                PortalPagesController.TaskView(
+                    id: $0.id.uuidString.lowercased(), title: $0.title, details: $0.details, due: $0.dueDate,
+                    done: false, doneAt: nil, doneNote: "", workOrder: nil)
+            },
             moreTasks: tasks.count > 5 ? L10n.texts.plural("portal.dashboard.moreTasks", count: tasks.count - 5) : "",
             notes: notes.filter { $0.customerId == nil || $0.customerId == context.customer.id }
                 .map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) },
@@ -60,11 +64,15 @@ struct PortalDashboards: Sendable {
     let pool: ConnectionPool
     let repositories: Repositories
 
-    func load(for customer: SignedInCustomer, tenant: TenantID) async throws
-        -> ([WorkOrder], UpcomingAppointment?, [TaskItem], [Note], [ServiceNotice]) {
+    func load(
+        for customer: SignedInCustomer, tenant: TenantID
+    ) async throws
+        -> ([WorkOrder], UpcomingAppointment?, [TaskItem], [Note], [ServiceNotice])
+    {
         let organization = customer.organizationId
-        let openOrders = WorkOrderFilter(organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting],
-                                         draftsOf: customer.id)
+        let openOrders = WorkOrderFilter(
+            organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting],
+            draftsOf: customer.id)
         // Independent reads batched; on a GET the transaction is the session's (SessionMiddleware).
         return try await pool.withTenant(tenant) { tx in
             try await tx.batch(

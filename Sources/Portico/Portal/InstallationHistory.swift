@@ -26,27 +26,33 @@ struct InstallationHistory {
 
     static func load(organization: UUID, in tx: TenantTransaction, repositories: Repositories) async throws -> [Entry] {
         let equipment = try await repositories.organizations.equipment(of: organization, in: tx)
-        let orders = try await tx.rows("""
+        let orders = try await tx.rows(
+            """
             SELECT number, title, category, COALESCE(completed_at, updated_at) AS completed_at FROM work_orders
              WHERE organization_id = \(organization) AND status = 'completed' AND lower(category) LIKE '%install%'
              ORDER BY 4 DESC LIMIT 100
-            """).map { try $0.decode(CompletedInstall.self) }
+            """
+        ).map { try $0.decode(CompletedInstall.self) }
         return merge(equipment: equipment, orders: orders)
     }
 
     static func merge(equipment: [Equipment], orders: [CompletedInstall]) -> [Entry] {
         let fromEquipment = equipment.compactMap { item -> Entry? in
             guard let day = item.installedOn, let date = ISODates.parseDay(day) else { return nil }
-            let identity = [item.serial.isEmpty ? nil : L10n.t("portal.service.history.serial", ["serial": item.serial]),
-                            item.mac.isEmpty ? nil : L10n.t("portal.service.history.mac", ["mac": item.mac])].compactMap { $0 }
+            let identity = [
+                item.serial.isEmpty ? nil : L10n.t("portal.service.history.serial", ["serial": item.serial]),
+                item.mac.isEmpty ? nil : L10n.t("portal.service.history.mac", ["mac": item.mac]),
+            ].compactMap { $0 }
             let model = item.model.isEmpty ? L10n.t("portal.service.history.equipment") : item.model
-            return Entry(day: day, when: DisplayDate.date(date), title: L10n.t("portal.service.history.installed", ["model": model]),
-                         detail: identity.joined(separator: " · "), href: nil)
+            return Entry(
+                day: day, when: DisplayDate.date(date), title: L10n.t("portal.service.history.installed", ["model": model]),
+                detail: identity.joined(separator: " · "), href: nil)
         }
         let fromOrders = orders.map { order in
-            Entry(day: ISODates.today(order.completedAt), when: DisplayDate.date(order.completedAt),
-                  title: "#\(order.number) \(order.title)", detail: L10n.t("portal.service.history.completed", ["category": order.category]),
-                  href: PortalRoutes.workOrder(order.number))
+            Entry(
+                day: ISODates.today(order.completedAt), when: DisplayDate.date(order.completedAt),
+                title: "#\(order.number) \(order.title)", detail: L10n.t("portal.service.history.completed", ["category": order.category]),
+                href: PortalRoutes.workOrder(order.number))
         }
         return (fromEquipment + fromOrders).sorted { ($0.day, $0.title) > ($1.day, $1.title) }
     }

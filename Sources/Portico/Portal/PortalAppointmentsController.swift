@@ -45,9 +45,11 @@ struct PortalAppointmentsController {
         let id = appointment.id.uuidString.lowercased()
         let future = appointment.startsAt > Date()
         return AppointmentView(
-            id: id, kind: appointment.kind.label, kindVisit: L10n.t("appointments.visit.\(appointment.kind.rawValue)"), when: DisplayDate.window(appointment.startsAt, appointment.endsAt),
+            id: id, kind: appointment.kind.label, kindVisit: L10n.t("appointments.visit.\(appointment.kind.rawValue)"),
+            when: DisplayDate.window(appointment.startsAt, appointment.endsAt),
             status: appointment.status.rawValue, statusLabel: appointment.status.label, address: appointment.address, notes: appointment.notes,
-            technician: technician, workOrder: workOrder, href: PortalRoutes.appointment(appointment.id), icsHref: "\(PortalRoutes.appointment(appointment.id)).ics",
+            technician: technician, workOrder: workOrder, href: PortalRoutes.appointment(appointment.id),
+            icsHref: "\(PortalRoutes.appointment(appointment.id)).ics",
             canConfirm: future && (appointment.status == .proposed || appointment.status == .rescheduleRequested),
             canReschedule: future && [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status),
             version: appointment.version, proposals: appointment.rescheduleWindows.map { DisplayDate.window($0.startsAt, $0.endsAt) },
@@ -60,15 +62,19 @@ struct PortalAppointmentsController {
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let appointments: [Appointment]
             if let id {
-                appointments = try await dependencies.repositories.appointments.find(id: id, organization: context.customer.organizationId, in: tx).map { [$0] } ?? []
+                appointments =
+                    try await dependencies.repositories.appointments.find(id: id, organization: context.customer.organizationId, in: tx).map { [$0] }
+                    ?? []
             } else {
-                appointments = try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
+                appointments = try await dependencies.repositories.appointments.list(
+                    organization: context.customer.organizationId, from: nil, to: nil, in: tx)
             }
             let technicians = try await dependencies.repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx)
             let numbers = try await dependencies.repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx)
             return appointments.map { appointment in
-                Self.view(appointment, technician: appointment.technicianId.flatMap { technicians[$0]?.displayName },
-                          workOrder: appointment.workOrderId.flatMap { numbers[$0] })
+                Self.view(
+                    appointment, technician: appointment.technicianId.flatMap { technicians[$0]?.displayName },
+                    workOrder: appointment.workOrderId.flatMap { numbers[$0] })
             }
         }
     }
@@ -87,12 +93,14 @@ struct PortalAppointmentsController {
         let raw = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
         }
-        let upcomingIDs = Set(raw.filter { $0.endsAt > Date() && $0.status != .cancelled && $0.status != .completed }.map { $0.id.uuidString.lowercased() })
+        let upcomingIDs = Set(
+            raw.filter { $0.endsAt > Date() && $0.status != .cancelled && $0.status != .completed }.map { $0.id.uuidString.lowercased() })
         var layout = context.layout(title: L10n.t("portal.appointments.heading"), current: PortalRoutes.appointments.path)
         layout.notice = notice
-        let view = ListView(layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
-                            past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
-                            hasFeed: try await service.hasFeed(customer: context.customer, tenant: context.tenant), feedUrl: feedUrl)
+        let view = ListView(
+            layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
+            past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
+            hasFeed: try await service.hasFeed(customer: context.customer, tenant: context.tenant), feedUrl: feedUrl)
         return try dependencies.renderer.render(.portalAppointmentsList, theme: context.tenant.theme, view)
     }
 
@@ -116,22 +124,29 @@ struct PortalAppointmentsController {
         if wantsICS {
             let appointment = try await service.find(id, customer: context.customer, tenant: context.tenant)
             let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
-            let body = ICalendar.document([ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName, timeZone: context.tenant.timeZone)
-            return Response(status: .ok, headers: [
-                .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
-                .contentDisposition: "attachment; filename=\"appointment-\(text.prefix(8)).ics\"",
-            ], body: .init(byteBuffer: ByteBuffer(string: body)))
+            let body = ICalendar.document(
+                [ICalendar.event(appointment, tenant: context.tenant, host: host)], name: context.tenant.branding.companyName,
+                timeZone: context.tenant.timeZone)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "text/calendar; charset=utf-8", .cacheControl: "no-store",
+                    .contentDisposition: "attachment; filename=\"appointment-\(text.prefix(8)).ics\"",
+                ], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         return try await renderDetail(id, context: context).response(from: request, context: context)
     }
 
-    func renderDetail(_ id: UUID, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
-                      status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderDetail(
+        _ id: UUID, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         guard let appointment = try await load(context, id: id).first else { throw AppError.notFound("appointment") }
         var layout = context.layout(title: appointment.kindVisit, current: PortalRoutes.appointments.path)
         layout.notice = notice
-        return try dependencies.renderer.render(.portalAppointmentsDetail, theme: context.tenant.theme,
-                                                DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
+        return try dependencies.renderer.render(
+            .portalAppointmentsDetail, theme: context.tenant.theme,
+            DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
     }
 
     func id(_ context: CustomerRequestContext) throws -> UUID {
@@ -143,8 +158,9 @@ struct PortalAppointmentsController {
         let id = try id(context)
         let form = try await FormFields.read(request)
         do {
-            _ = try await service.confirm(id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant,
-                                          origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+            _ = try await service.confirm(
+                id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant,
+                origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
             return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.confirmed"))
         } catch let error as AppError where error.kind == .conflict {
             return try await renderDetail(id, context: context, form: FormState(message: error.message), status: .conflict)
@@ -156,9 +172,10 @@ struct PortalAppointmentsController {
         let form = try await FormFields.read(request)
         do {
             let windows = try CustomerAppointments.windows(from: form)
-            _ = try await service.requestReschedule(id, windows: windows, note: form.text("note"), version: Int(form.text("version")) ?? -1,
-                                                    customer: context.customer, tenant: context.tenant,
-                                                    origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+            _ = try await service.requestReschedule(
+                id, windows: windows, note: form.text("note"), version: Int(form.text("version")) ?? -1,
+                customer: context.customer, tenant: context.tenant,
+                origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
             return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.requestSent"))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
@@ -193,16 +210,23 @@ struct CalendarFeedController {
         let token = String(file.dropLast(4))
         guard token.count >= 20, token.count <= 100 else { throw AppError.notFound("calendar") }
         let appointments = try await dependencies.pool.withTenant(context.tenant.id) { tx -> [Appointment]? in
-            guard let organization = try await tx.scalar("""
-                SELECT organization_id FROM calendar_feeds WHERE token_hash = \(AccountTokens.hash(token))
-                """, as: UUID.self) else { return nil }
-            return try await dependencies.repositories.appointments.list(organization: organization, from: Date().addingTimeInterval(-90 * 86_400), to: nil, in: tx)
+            guard
+                let organization = try await tx.scalar(
+                    """
+                    SELECT organization_id FROM calendar_feeds WHERE token_hash = \(AccountTokens.hash(token))
+                    """, as: UUID.self)
+            else { return nil }
+            return try await dependencies.repositories.appointments.list(
+                organization: organization, from: Date().addingTimeInterval(-90 * 86_400), to: nil, in: tx)
         }
         guard let appointments else { throw AppError.notFound("calendar") }
         let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
-        let body = ICalendar.document(appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName, timeZone: context.tenant.timeZone)
-        var response = Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "private, max-age=300"],
-                                body: .init(byteBuffer: ByteBuffer(string: body)))
+        let body = ICalendar.document(
+            appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName,
+            timeZone: context.tenant.timeZone)
+        var response = Response(
+            status: .ok, headers: [.contentType: "text/calendar; charset=utf-8", .cacheControl: "private, max-age=300"],
+            body: .init(byteBuffer: ByteBuffer(string: body)))
         response.headers[.referrerPolicy] = "no-referrer"
         return response
     }

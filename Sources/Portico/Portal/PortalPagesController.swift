@@ -38,22 +38,27 @@ struct PortalPagesController {
         let form: FormView
     }
 
-    func renderTasks(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderTasks(
+        _ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let items = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let tasks = try await dependencies.repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx)
             let numbers = try await dependencies.repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
             var views: [TaskView] = []
             for task in tasks {
                 let number = task.workOrderId.flatMap { numbers[$0] }
-                views.append(TaskView(id: task.id.uuidString.lowercased(), title: task.title, details: task.details, due: task.dueDate,
-                                      done: task.status == .done, doneAt: task.doneAt.map(DisplayDate.dateTime), doneNote: task.doneNote, workOrder: number))
+                views.append(
+                    TaskView(
+                        id: task.id.uuidString.lowercased(), title: task.title, details: task.details, due: task.dueDate,
+                        done: task.status == .done, doneAt: task.doneAt.map(DisplayDate.dateTime), doneNote: task.doneNote, workOrder: number))
             }
             return views
         }
         var layout = context.layout(title: L10n.t("portal.tasks.heading"), current: PortalRoutes.tasks.path)
         layout.notice = notice
-        return try renderer.render(.portalTasks, theme: context.tenant.theme,
-                                   TasksView(layout: layout, open: items.filter { !$0.done }, done: items.filter(\.done), form: FormView(form)), status: status)
+        return try renderer.render(
+            .portalTasks, theme: context.tenant.theme,
+            TasksView(layout: layout, open: items.filter { !$0.done }, done: items.filter(\.done), form: FormView(form)), status: status)
     }
 
     @Sendable func tasks(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
@@ -64,9 +69,13 @@ struct PortalPagesController {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
         let form = try await FormFields.read(request)
         let note = form.text("note")
-        guard note.count <= 2000 else { return try await renderTasks(context, form: FormState(errors: ["note": L10n.atMostCharacters(2000, grouped: true)]), status: .unprocessableContent) }
-        try await CustomerTasks(dependencies: dependencies).markDone(id, note: note, customer: context.customer, tenant: context.tenant,
-                                                                     origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+        guard note.count <= 2000 else {
+            return try await renderTasks(
+                context, form: FormState(errors: ["note": L10n.atMostCharacters(2000, grouped: true)]), status: .unprocessableContent)
+        }
+        try await CustomerTasks(dependencies: dependencies).markDone(
+            id, note: note, customer: context.customer, tenant: context.tenant,
+            origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
         return try await renderTasks(context, notice: L10n.t("portal.tasks.markedDone"))
     }
 
@@ -84,9 +93,11 @@ struct PortalPagesController {
         let notes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
         }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
-        return try renderer.render(.portalNotes, theme: context.tenant.theme, NotesView(
-            layout: context.layout(title: L10n.t("portal.notes.heading"), current: PortalRoutes.notes.path),
-            notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
+        return try renderer.render(
+            .portalNotes, theme: context.tenant.theme,
+            NotesView(
+                layout: context.layout(title: L10n.t("portal.notes.heading"), current: PortalRoutes.notes.path),
+                notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
     }
 
     // MARK: Service
@@ -108,17 +119,21 @@ struct PortalPagesController {
 
     @Sendable func service(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let (organization, equipment, installs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx),
-             try await dependencies.repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
-             try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: dependencies.repositories))
+            (
+                try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx),
+                try await dependencies.repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
+                try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: dependencies.repositories)
+            )
         }
         guard let organization else { throw AppError.notFound() }
-        return try renderer.render(.portalService, theme: context.tenant.theme, ServiceView(
-            layout: context.layout(title: L10n.t("portal.service.heading"), current: PortalRoutes.service.path),
-            plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
-            address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
-            equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
-            installs: installs))
+        return try renderer.render(
+            .portalService, theme: context.tenant.theme,
+            ServiceView(
+                layout: context.layout(title: L10n.t("portal.service.heading"), current: PortalRoutes.service.path),
+                plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
+                address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
+                equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
+                installs: installs))
     }
 
     // MARK: Support
@@ -144,11 +159,14 @@ struct PortalPagesController {
             try await FAQ.search(query, in: tx)
         }
         let branding = context.tenant.branding
-        return try renderer.render(.portalSupport, theme: context.tenant.theme, SupportView(
-            layout: context.layout(title: L10n.t("portal.support.heading"), current: PortalRoutes.support.path),
-            faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
-            noMatch: L10n.t("portal.support.noMatch", ["query": query]),
-            supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours, websiteUrl: branding.websiteUrl))
+        return try renderer.render(
+            .portalSupport, theme: context.tenant.theme,
+            SupportView(
+                layout: context.layout(title: L10n.t("portal.support.heading"), current: PortalRoutes.support.path),
+                faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
+                noMatch: L10n.t("portal.support.noMatch", ["query": query]),
+                supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours,
+                websiteUrl: branding.websiteUrl))
     }
 }
 

@@ -67,10 +67,12 @@ struct PortalWorkOrdersController {
         let page = max(0, min(10_000, Int(query.get("page") ?? "0") ?? 0))
         let search = query.get("q").map { String($0.prefix(200)) }
         let category = query.get("category").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
-        let filter = WorkOrderFilter(organizationId: context.customer.organizationId, statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [],
-                                     category: category, search: search, createdFrom: from, createdTo: to, draftsOf: context.customer.id)
-        let (orders, total, categories) = try await service.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize,
-                                                                 customer: context.customer, tenant: context.tenant)
+        let filter = WorkOrderFilter(
+            organizationId: context.customer.organizationId, statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [],
+            category: category, search: search, createdFrom: from, createdTo: to, draftsOf: context.customer.id)
+        let (orders, total, categories) = try await service.list(
+            filter, limit: Self.pageSize + 1, offset: page * Self.pageSize,
+            customer: context.customer, tenant: context.tenant)
         let today = ISODates.today()
         func link(_ page: Int) -> String {
             var items = [URLQueryItem(name: "page", value: String(page))]
@@ -125,8 +127,10 @@ struct PortalWorkOrdersController {
     /// The `accept` attribute of file inputs: the allow-listed extensions.
     static let acceptedFiles = FileKind.attachments.flatMap(\.extensions).map { ".\($0)" }.joined(separator: ",")
 
-    func formPage(_ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
-                  order: WorkOrder? = nil, conflict: [HistoryEntry] = []) async throws -> FormPage {
+    func formPage(
+        _ context: CustomerRequestContext, values: [String: String], errors: [String: String] = [:], message: String? = nil,
+        order: WorkOrder? = nil, conflict: [HistoryEntry] = []
+    ) async throws -> FormPage {
         let (categories, attached) = try await service.formChoices(editing: order, tenant: context.tenant)
         let title = order.map { L10n.t("portal.form.editTitle", ["number": "#\($0.number)"]) } ?? L10n.t("portal.workOrders.new")
         let current = values["category"] ?? ""
@@ -134,13 +138,18 @@ struct PortalWorkOrdersController {
             layout: context.layout(title: title, current: PortalRoutes.workOrders.path),
             form: FormView(FormState(values: values, errors: errors, message: message)),
             categories: [Option(value: "", label: L10n.t("portal.form.chooseCategory"), selected: current.isEmpty)]
-                + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText) }
+                + categories.map {
+                    Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText)
+                }
                 // An order keeps a category that is no longer offered to new ones.
                 + (order.flatMap { order in
-                    order.category.isEmpty || categories.contains { $0.name == order.category } ? nil
+                    order.category.isEmpty || categories.contains { $0.name == order.category }
+                        ? nil
                         : [Option(value: order.category, label: order.category, selected: order.category == current)]
                 } ?? []),
-            priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["priority"] ?? "normal")) },
+            priorities: WorkOrderPriority.allCases.map {
+                Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["priority"] ?? "normal"))
+            },
             editing: order != nil, number: order?.number, version: order?.version, loadedAt: ISODates.format(Date()),
             action: order.map { PortalRoutes.workOrderEdit($0.number) } ?? PortalRoutes.workOrders.path,
             canSubmit: order == nil || order?.status == .draft, emailVerified: context.customer.emailVerified,
@@ -149,7 +158,8 @@ struct PortalWorkOrdersController {
             conflict: conflict,
             attachments: order.map { order in attached.map { AttachmentView($0, base: PortalRoutes.workOrder(order.number)) } } ?? [],
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attached.count),
-            attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attached.count)), canAttach: attached.count < WorkOrderAttachments.perOrder,
+            attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attached.count)),
+            canAttach: attached.count < WorkOrderAttachments.perOrder,
             acceptedFiles: Self.acceptedFiles
         )
     }
@@ -161,9 +171,12 @@ struct PortalWorkOrdersController {
     }
 
     /// The form again after a refused upload: what was typed before the files, and why.
-    func refusedUpload(_ error: AppError, fields: FormFields, request: Request, context: CustomerRequestContext, order: WorkOrder? = nil) async throws -> Response {
-        let page = try await formPage(context, values: WorkOrderInput(form: fields).values, errors: error.fields,
-                                      message: error.fields.isEmpty ? error.message : nil, order: order)
+    func refusedUpload(
+        _ error: AppError, fields: FormFields, request: Request, context: CustomerRequestContext, order: WorkOrder? = nil
+    ) async throws -> Response {
+        let page = try await formPage(
+            context, values: WorkOrderInput(form: fields).values, errors: error.fields,
+            message: error.fields.isEmpty ? error.message : nil, order: order)
         return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
             .response(from: request, context: context)
     }
@@ -189,14 +202,19 @@ struct PortalWorkOrdersController {
             // It sends text only; files come with the form itself.
             await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
             let order = try await service.create(input, submit: false, customer: context.customer, tenant: context.tenant)
-            let body = "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"\(PortalRoutes.workOrderEdit(order.number))\",\"autosave_url\":\"\(PortalRoutes.workOrderAutosave(order.number))\"}"
-            return Response(status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: body)))
+            let body =
+                "{\"number\":\(order.number),\"version\":\(order.version),\"edit_url\":\"\(PortalRoutes.workOrderEdit(order.number))\",\"autosave_url\":\"\(PortalRoutes.workOrderAutosave(order.number))\"}"
+            return Response(
+                status: .created, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         do {
             let order = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.create(input, submit: submit, customer: context.customer, tenant: context.tenant, attachments: posted.attachments)
             }
-            return Redirect(to: submit ? "\(PortalRoutes.workOrder(order.number))?submitted=1" : "\(PortalRoutes.workOrderEdit(order.number))?saved=1").response
+            return Redirect(
+                to: submit ? "\(PortalRoutes.workOrder(order.number))?submitted=1" : "\(PortalRoutes.workOrderEdit(order.number))?saved=1"
+            ).response
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
             let errors = Self.errors(error, files: posted.files)
             let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
@@ -207,9 +225,11 @@ struct PortalWorkOrdersController {
     }
 
     func values(of order: WorkOrder) -> [String: String] {
-        ["title": order.title, "description": order.description, "category": order.category, "priority": order.priority.rawValue,
-         "quantity": String(order.quantity), "service_location": order.serviceLocation, "preferred_dates": order.preferredDates,
-         "customer_notes": order.customerNotes]
+        [
+            "title": order.title, "description": order.description, "category": order.category, "priority": order.priority.rawValue,
+            "quantity": String(order.quantity), "service_location": order.serviceLocation, "preferred_dates": order.preferredDates,
+            "customer_notes": order.customerNotes,
+        ]
     }
 
     @Sendable func editForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
@@ -219,11 +239,12 @@ struct PortalWorkOrdersController {
         if request.uri.queryParameters.get("saved") != nil {
             var layout = page.layout
             layout.notice = L10n.t("portal.workOrder.draftSaved")
-            page = FormPage(layout: layout, form: page.form, categories: page.categories, priorities: page.priorities, editing: page.editing,
-                            number: page.number, version: page.version, loadedAt: page.loadedAt, action: page.action, canSubmit: page.canSubmit,
-                            emailVerified: page.emailVerified, isDraft: page.isDraft, autosaveUrl: page.autosaveUrl, conflict: [],
-                            attachments: page.attachments, attachmentSlots: page.attachmentSlots, attachmentHint: page.attachmentHint, canAttach: page.canAttach,
-                            acceptedFiles: page.acceptedFiles)
+            page = FormPage(
+                layout: layout, form: page.form, categories: page.categories, priorities: page.priorities, editing: page.editing,
+                number: page.number, version: page.version, loadedAt: page.loadedAt, action: page.action, canSubmit: page.canSubmit,
+                emailVerified: page.emailVerified, isDraft: page.isDraft, autosaveUrl: page.autosaveUrl, conflict: [],
+                attachments: page.attachments, attachmentSlots: page.attachmentSlots, attachmentHint: page.attachmentHint, canAttach: page.canAttach,
+                acceptedFiles: page.acceptedFiles)
         }
         return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page)
     }
@@ -240,7 +261,8 @@ struct PortalWorkOrdersController {
         let posted: PostedForm
         switch try await receiver.receive(request, csrf: context.parent, tenant: context.tenant.id, existing: existing, number: number) {
         case .received(let form): posted = form
-        case .refused(let error, let fields): return try await refusedUpload(error, fields: fields, request: request, context: context, order: current)
+        case .refused(let error, let fields):
+            return try await refusedUpload(error, fields: fields, request: request, context: context, order: current)
         }
         let form = posted.fields
         let input = WorkOrderInput(form: form)
@@ -251,24 +273,29 @@ struct PortalWorkOrdersController {
         let submit = form.text("action") == "submit"
         do {
             let order = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
-                try await service.edit(number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant,
-                                       attachments: posted.attachments)
+                try await service.edit(
+                    number, input: input, version: version, submit: submit, customer: context.customer, tenant: context.tenant,
+                    attachments: posted.attachments)
             }
             return Redirect(to: "\(PortalRoutes.workOrder(order.number))?\(submit ? "submitted" : "updated")=1").response
         } catch let error as AppError where error.code == "version_conflict" {
             // Show what changed since the form was loaded, and keep what the person typed.
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
             let loadedAt = ISODates.parse(form.text("loaded_at")) ?? .distantPast
-            let changes = try await service.history(of: order, tenant: context.tenant).filter { $0.createdAt > loadedAt && $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+            let changes = try await service.history(of: order, tenant: context.tenant).filter {
+                $0.createdAt > loadedAt && $0.field != "internal_notes"
+            }.map { HistoryEntry($0, viewer: context.customer.id) }
             if order.status.isLockedForCustomer { throw CustomerWorkOrders.locked(order) }
-            let page = try await formPage(context, values: input.values, message: error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain),
-                                          order: order, conflict: changes)
+            let page = try await formPage(
+                context, values: input.values, message: error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain),
+                order: order, conflict: changes)
             return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: .conflict)
                 .response(from: request, context: context)
         } catch let error as AppError where error.code == "too_many_edits" {
             // Nothing was saved, but what the person typed stays on the page.
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
-            let message = error.message + " Nothing was saved; what you typed is still below, so you can copy it into a comment."
+            let message =
+                error.message + " Nothing was saved; what you typed is still below, so you can copy it into a comment."
                 + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain)
             let page = try await formPage(context, values: input.values, message: message, order: order)
             var html = try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
@@ -277,7 +304,8 @@ struct PortalWorkOrdersController {
         } catch let error as AppError where error.kind == .validation || error.code == "email_not_verified" {
             let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
             let message = error.fields.isEmpty ? error.message + (posted.files.isEmpty ? "" : " " + Self.chooseFilesAgain) : nil
-            let page = try await formPage(context, values: input.values, errors: Self.errors(error, files: posted.files), message: message, order: order)
+            let page = try await formPage(
+                context, values: input.values, errors: Self.errors(error, files: posted.files), message: message, order: order)
             return try renderer.render(.portalWorkOrdersForm, theme: context.tenant.theme, page, status: error.status)
                 .response(from: request, context: context)
         }
@@ -291,10 +319,12 @@ struct PortalWorkOrdersController {
         guard let version = Int(form.text("version")) else { throw AppError(.badRequest, code: "missing_version", "The version is missing.") }
         let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
         guard order.status == .draft else { throw CustomerWorkOrders.locked(order) }
-        let updated = try await service.edit(number, input: WorkOrderInput(form: form), version: version, submit: false,
-                                             customer: context.customer, tenant: context.tenant)
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: "{\"version\":\(updated.version),\"saved_at\":\"\(ISODates.format(updated.updatedAt))\"}")))
+        let updated = try await service.edit(
+            number, input: WorkOrderInput(form: form), version: version, submit: false,
+            customer: context.customer, tenant: context.tenant)
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: "{\"version\":\(updated.version),\"saved_at\":\"\(ISODates.format(updated.updatedAt))\"}")))
     }
 
     // MARK: Detail
@@ -363,21 +393,31 @@ struct PortalWorkOrdersController {
         }
     }
 
-    func detailView(_ detail: CustomerWorkOrders.Detail, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil) -> DetailView {
-        let (order, history, comments, attachments, technician) = (detail.order, detail.history, detail.comments, detail.attachments, detail.technician)
+    func detailView(
+        _ detail: CustomerWorkOrders.Detail, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil
+    ) -> DetailView {
+        let (order, history, comments, attachments, technician) = (
+            detail.order, detail.history, detail.comments, detail.attachments, detail.technician
+        )
         var layout = context.layout(title: L10n.t("portal.workOrder.title", ["number": "#\(order.number)"]), current: PortalRoutes.workOrders.path)
         layout.notice = notice
         layout.printable = true
-        let completedRecently = order.status == .completed && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
+        let completedRecently =
+            order.status == .completed && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
         return DetailView(
             layout: layout, order: WorkOrderCard(order, today: ISODates.today()), description: order.description, priority: order.priority.label,
-            quantity: order.quantity, serviceLocation: order.serviceLocation, preferredDates: order.preferredDates, customerNotes: order.customerNotes,
+            quantity: order.quantity, serviceLocation: order.serviceLocation, preferredDates: order.preferredDates,
+            customerNotes: order.customerNotes,
             shopNotes: order.shopNotes, due: order.dueDate, technician: technician, closedReason: order.closedReason,
             editable: !order.status.isLockedForCustomer, cancellable: order.status == .submitted || order.status == .draft,
             reopenable: completedRecently, isDraft: order.status == .draft, version: order.version,
             timeline: history.filter { $0.field == "status" }.map { HistoryEntry($0, viewer: context.customer.id) },
-            comments: comments.map { CommentView(author: $0.authorId == context.customer.id ? L10n.t("workOrders.history.you") : $0.authorName, when: DisplayDate.dateTime($0.createdAt),
-                                                 body: $0.body, fromStaff: $0.authorKind == "staff") },
+            comments: comments.map {
+                CommentView(
+                    author: $0.authorId == context.customer.id ? L10n.t("workOrders.history.you") : $0.authorName,
+                    when: DisplayDate.dateTime($0.createdAt),
+                    body: $0.body, fromStaff: $0.authorKind == "staff")
+            },
             attachments: attachments.map { AttachmentView($0, base: PortalRoutes.workOrder(order.number)) },
             attachmentSlots: max(0, WorkOrderAttachments.perOrder - attachments.count),
             attachmentHint: WorkOrderAttachments.hint(slots: max(0, WorkOrderAttachments.perOrder - attachments.count)),
@@ -393,7 +433,9 @@ struct PortalWorkOrdersController {
         let detail = try await service.detail(try Self.number(context), customer: context.customer, tenant: context.tenant)
         let order = detail.order
         let query = request.uri.queryParameters
-        let notice = query.get("submitted") != nil ? L10n.t("portal.workOrder.submitted", ["number": "#\(order.number)"])
+        let notice =
+            query.get("submitted") != nil
+            ? L10n.t("portal.workOrder.submitted", ["number": "#\(order.number)"])
             : query.get("updated") != nil ? L10n.t("portal.workOrder.saved") : nil
         return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme, detailView(detail, context: context, notice: notice))
     }
@@ -402,16 +444,18 @@ struct PortalWorkOrdersController {
         let detail = try await service.detail(number, customer: context.customer, tenant: context.tenant)
         var state = FormState(values: body.map { ["body": $0] } ?? [:], errors: error.fields)
         if error.fields.isEmpty { state.message = error.message }
-        return try renderer.render(.portalWorkOrdersDetail, theme: context.tenant.theme,
-                                   detailView(detail, context: context, form: state), status: error.status)
+        return try renderer.render(
+            .portalWorkOrdersDetail, theme: context.tenant.theme,
+            detailView(detail, context: context, form: state), status: error.status)
     }
 
     @Sendable func cancel(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
         do {
-            let order = try await service.cancel(number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
-                                                 customer: context.customer, tenant: context.tenant)
+            let order = try await service.cancel(
+                number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
+                customer: context.customer, tenant: context.tenant)
             return Redirect(to: "\(PortalRoutes.workOrder(order.number))?updated=1").response
         } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
             return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
@@ -422,8 +466,9 @@ struct PortalWorkOrdersController {
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
         do {
-            let order = try await service.reopen(number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
-                                                 customer: context.customer, tenant: context.tenant)
+            let order = try await service.reopen(
+                number, reason: form.text("reason"), version: Int(form.text("version")) ?? -1,
+                customer: context.customer, tenant: context.tenant)
             return Redirect(to: "\(PortalRoutes.workOrder(order.number))?updated=1").response
         } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
             return try await actionFailed(error, number: number, context: context).response(from: request, context: context)
@@ -442,8 +487,9 @@ struct PortalWorkOrdersController {
         let form = posted.fields
         do {
             _ = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
-                try await service.comment(number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant,
-                                          attachments: posted.attachments)
+                try await service.comment(
+                    number, body: form["body"] ?? "", customer: context.customer, tenant: context.tenant,
+                    attachments: posted.attachments)
             }
             return Redirect(to: "\(PortalRoutes.workOrder(number))#comments").response
         } catch let error as AppError where error.kind == .validation {
@@ -457,7 +503,7 @@ struct PortalWorkOrdersController {
     /// an internal one, or one that does not exist: the same 404.
     @Sendable func attachment(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         guard let text = context.parameters.get("number"), let number = Int(text), number > 0, number < 1_000_000_000,
-              let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
+            let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("file") }
         let record = try await service.attachment(id, of: number, customer: context.customer, tenant: context.tenant)
         return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
@@ -475,14 +521,17 @@ struct PortalWorkOrdersController {
     }
 
     func customerHistory(_ order: WorkOrder, context: CustomerRequestContext) async throws -> [HistoryEntry] {
-        try await service.history(of: order, tenant: context.tenant).filter { $0.field != "internal_notes" }.map { HistoryEntry($0, viewer: context.customer.id) }
+        try await service.history(of: order, tenant: context.tenant).filter { $0.field != "internal_notes" }.map {
+            HistoryEntry($0, viewer: context.customer.id)
+        }
     }
 
     @Sendable func history(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)
-        let view = HistoryView(layout: context.layout(title: L10n.t("portal.history.title", ["number": "#\(order.number)"]), current: PortalRoutes.workOrders.path),
-                               number: order.number, title: order.title, entries: try await customerHistory(order, context: context),
-                               heading: L10n.t("portal.history.heading", ["number": "#\(order.number)", "title": order.title]))
+        let view = HistoryView(
+            layout: context.layout(title: L10n.t("portal.history.title", ["number": "#\(order.number)"]), current: PortalRoutes.workOrders.path),
+            number: order.number, title: order.title, entries: try await customerHistory(order, context: context),
+            heading: L10n.t("portal.history.heading", ["number": "#\(order.number)", "title": order.title]))
         return try renderer.render(.portalWorkOrdersHistory, theme: context.tenant.theme, view)
     }
 
@@ -492,10 +541,12 @@ struct PortalWorkOrdersController {
         for entry in try await customerHistory(order, context: context) {
             csv += CSVWriter.row([entry.at, entry.field, entry.from, entry.to, entry.who, entry.reason])
         }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
-            .contentDisposition: "attachment; filename=\"work-order-\(order.number)-history.csv\"",
-        ], body: .init(byteBuffer: ByteBuffer(string: csv)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"work-order-\(order.number)-history.csv\"",
+            ], body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 }
 

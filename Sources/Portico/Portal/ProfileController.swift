@@ -49,19 +49,24 @@ struct ProfileController {
         struct Toggle { let value: String; let label: String; let enabled: Bool }
     }
 
-    func render(_ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let repositories = dependencies.repositories
         let devices = SignedInDevices(dependencies: dependencies)
         let owner = Self.owner(context)
-        let (customer, organization, members, preferences, signedIn, deletionRequested) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await repositories.customers.find(id: context.customer.id, in: tx),
-             try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
-             try await repositories.customers.members(of: context.customer.organizationId, in: tx),
-             try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(context.customer.id)")?
-                .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences(),
-             try await devices.list(for: owner, in: tx),
-             try await DeletionRequests.pending(for: context.customer.id, in: tx))
+        let (customer, organization, members, preferences, signedIn, deletionRequested) = try await dependencies.pool.withTenant(context.tenant.id) {
+            tx in
+            (
+                try await repositories.customers.find(id: context.customer.id, in: tx),
+                try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
+                try await repositories.customers.members(of: context.customer.organizationId, in: tx),
+                try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(context.customer.id)")?
+                    .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences(),
+                try await devices.list(for: owner, in: tx),
+                try await DeletionRequests.pending(for: context.customer.id, in: tx)
+            )
         }
         guard let customer, let organization else { throw AppError.notFound() }
         var layout = context.layout(title: L10n.t("portal.nav.profile"), current: PortalRoutes.profile.path)
@@ -76,14 +81,18 @@ struct ProfileController {
             // invited addresses already had an account (those get no invitation).
             members: members.filter { $0.status != .pending || $0.id == customer.id }
                 .map { member in
-                    View.Member(id: member.id.uuidString.lowercased(), name: member.name, email: member.email, role: L10n.t("portal.profile.role.\(member.role.rawValue)"),
-                                isYou: member.id == customer.id, canMakeOwner: isOwner && member.id != customer.id && member.status != .pending)
+                    View.Member(
+                        id: member.id.uuidString.lowercased(), name: member.name, email: member.email,
+                        role: L10n.t("portal.profile.role.\(member.role.rawValue)"),
+                        isYou: member.id == customer.id, canMakeOwner: isOwner && member.id != customer.id && member.status != .pending)
                 },
             isOwner: isOwner,
             notifications: NotificationPreferences.Group.allCases.map {
                 View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
             },
-            devices: DeviceListView(signedIn, signOut: PortalRoutes.profileSessionSignOut, signOutOthers: PortalRoutes.profileSessionsSignOutOthers, explanation: Self.devicesExplanation),
+            devices: DeviceListView(
+                signedIn, signOut: PortalRoutes.profileSessionSignOut, signOutOthers: PortalRoutes.profileSessionsSignOutOthers,
+                explanation: Self.devicesExplanation),
             deletionRequested: deletionRequested.map(DisplayDate.dateTime),
             mustHandOver: isOwner && !joined.isEmpty,
             deletionNote: deletionRequested.map { L10n.t("portal.profile.deletionNote", ["date": DisplayDate.dateTime($0)]) } ?? ""
@@ -100,8 +109,10 @@ struct ProfileController {
     }
 
     /// Runs `action`; validation problems re-render the page with the fields marked.
-    func handle(_ request: Request, context: CustomerRequestContext, form: FormFields, notice: String,
-                _ action: () async throws -> Void) async throws -> HTML {
+    func handle(
+        _ request: Request, context: CustomerRequestContext, form: FormFields, notice: String,
+        _ action: () async throws -> Void
+    ) async throws -> HTML {
         do {
             try await action()
             return try await render(context, notice: notice)
@@ -115,18 +126,22 @@ struct ProfileController {
     @Sendable func saveDetails(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         return try await handle(request, context: context, form: form, notice: L10n.t("portal.profile.detailsSaved")) {
-            try await accounts.updateProfile(customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant,
-                                              origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+            try await accounts.updateProfile(
+                customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant,
+                origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
         }
     }
 
     @Sendable func changeEmail(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         let newEmail = EmailAddress.normalize(form.text("new_email")) ?? form.text("new_email")
-        return try await handle(request, context: context, form: form,
-                                notice: L10n.t("portal.profile.emailSent", ["email": newEmail])) {
-            try await accounts.requestEmailChange(customer: context.customer, newEmail: form.text("new_email"), password: form["email_password"] ?? "",
-                                                  tenant: context.tenant, origin: origin(request, context))
+        return try await handle(
+            request, context: context, form: form,
+            notice: L10n.t("portal.profile.emailSent", ["email": newEmail])
+        ) {
+            try await accounts.requestEmailChange(
+                customer: context.customer, newEmail: form.text("new_email"), password: form["email_password"] ?? "",
+                tenant: context.tenant, origin: origin(request, context))
         }
     }
 
@@ -138,7 +153,8 @@ struct ProfileController {
         }
         let preferences = NotificationPreferences(muted: NotificationPreferences.Group.allCases.map(\.rawValue).filter { !enabled.contains($0) })
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute("UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(context.customer.id)")
+            try await tx.execute(
+                "UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(context.customer.id)")
         }
         return try await render(context, notice: L10n.t("portal.profile.emailPrefsSaved"))
     }
@@ -152,10 +168,13 @@ struct ProfileController {
             throw AppError(.forbidden, code: "owner_only", "Only the account owner can invite people to this account.")
         }
         let email = EmailAddress.normalize(form.text("member_email")) ?? form.text("member_email")
-        return try await handle(request, context: context, form: form,
-                                notice: L10n.t("portal.profile.invitationSent", ["email": email])) {
-            try await accounts.inviteHouseholdMember(name: form.text("member_name"), email: form.text("member_email"), by: context.customer,
-                                                     tenant: context.tenant, origin: origin(request, context))
+        return try await handle(
+            request, context: context, form: form,
+            notice: L10n.t("portal.profile.invitationSent", ["email": email])
+        ) {
+            try await accounts.inviteHouseholdMember(
+                name: form.text("member_name"), email: form.text("member_email"), by: context.customer,
+                tenant: context.tenant, origin: origin(request, context))
         }
     }
 
@@ -163,8 +182,9 @@ struct ProfileController {
         let form = try await FormFields.read(request)
         let ended: Int
         do {
-            ended = try await accounts.changePassword(customer: context.customer, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
-                                                      keeping: context.auth.token, tenant: context.tenant, origin: origin(request, context))
+            ended = try await accounts.changePassword(
+                customer: context.customer, current: form["current_password"] ?? "", new: form["new_password"] ?? "",
+                keeping: context.auth.token, tenant: context.tenant, origin: origin(request, context))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -183,16 +203,18 @@ struct ProfileController {
     }
 
     @Sendable func signOutOthers(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(for: Self.owner(context), tenant: context.tenant,
-                                                                                        origin: origin(request, context))
+        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(
+            for: Self.owner(context), tenant: context.tenant,
+            origin: origin(request, context))
         return try await render(context, notice: Self.endedElsewhere(ended))
     }
 
     /// Signs one device out; naming this very session signs out here, like the header's button.
     @Sendable func signOutDevice(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("session") }
-        let result = try await SignedInDevices(dependencies: dependencies).signOut(device: id, for: Self.owner(context), tenant: context.tenant,
-                                                                                   origin: origin(request, context))
+        let result = try await SignedInDevices(dependencies: dependencies).signOut(
+            device: id, for: Self.owner(context), tenant: context.tenant,
+            origin: origin(request, context))
         switch result {
         case .signedOutHere:
             var response = Redirect(to: PortalRoutes.login.path).response

@@ -27,12 +27,14 @@ public enum ServiceNotices {
 
     /// The last `days` days of notices, plus any still active or planned, however old.
     public static func recent(days: Int = 30, in tx: TenantTransaction) async throws -> [ServiceNotice] {
-        try await tx.rows("""
+        try await tx.rows(
+            """
             SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
              WHERE starts_at > now() - make_interval(days => \(days))
                 OR (resolved_at IS NULL AND (ends_at IS NULL OR ends_at > now()))
              ORDER BY starts_at DESC LIMIT 100
-            """).map { try $0.decode(ServiceNotice.self) }
+            """
+        ).map { try $0.decode(ServiceNotice.self) }
     }
 
     /// The notices happening now (the dashboard banner).
@@ -40,7 +42,8 @@ public enum ServiceNotices {
         try await tx.run(activeQuery)
     }
 
-    static let activeQuery = Query.rows("""
+    static let activeQuery = Query.rows(
+        """
         SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
          WHERE \(activeCondition) ORDER BY starts_at DESC LIMIT 20
         """, as: ServiceNotice.self)
@@ -78,13 +81,16 @@ public enum ServiceNotices {
         let start = DisplayDate.dateTime(notice.startsAt)
         var when = L10n.t(notice.startsAt > now ? "notices.when.plannedFrom" : "notices.when.since", ["start": start])
         if let end = notice.endsAt {
-            when = L10n.t(notice.startsAt > now ? (end > now ? "notices.when.plannedFromUntil" : "notices.when.plannedFromEnded")
-                                                : (end > now ? "notices.when.sinceUntil" : "notices.when.sinceEnded"),
-                          ["start": start, "end": DisplayDate.dateTime(end)])
+            when = L10n.t(
+                notice.startsAt > now
+                    ? (end > now ? "notices.when.plannedFromUntil" : "notices.when.plannedFromEnded")
+                    : (end > now ? "notices.when.sinceUntil" : "notices.when.sinceEnded"),
+                ["start": start, "end": DisplayDate.dateTime(end)])
         }
         if let resolved = notice.resolvedAt { when = L10n.t("notices.when.resolved", ["date": DisplayDate.dateTime(resolved)]) }
-        return View(kind: notice.kind, kindLabel: label(notice.kind), style: style(notice.kind), title: notice.title, body: notice.body, when: when,
-                    current: notice.isCurrent(at: now), upcoming: notice.startsAt > now && notice.resolvedAt == nil)
+        return View(
+            kind: notice.kind, kindLabel: label(notice.kind), style: style(notice.kind), title: notice.title, body: notice.body, when: when,
+            current: notice.isCurrent(at: now), upcoming: notice.startsAt > now && notice.resolvedAt == nil)
     }
 }
 
@@ -109,8 +115,11 @@ struct StatusPageController {
         let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await ServiceNotices.recent(in: tx) }
         let views = notices.map { ServiceNotices.view($0) }
         let current = views.filter(\.current)
-        return try dependencies.renderer.render(.status, theme: context.tenant.theme, View(
-            layout: .portal(context, title: L10n.t("layout.footer.serviceStatus"), current: ""), current: current, upcoming: views.filter(\.upcoming),
-            history: views.filter { !$0.current && !$0.upcoming }, allClear: current.isEmpty))
+        return try dependencies.renderer.render(
+            .status, theme: context.tenant.theme,
+            View(
+                layout: .portal(context, title: L10n.t("layout.footer.serviceStatus"), current: ""), current: current,
+                upcoming: views.filter(\.upcoming),
+                history: views.filter { !$0.current && !$0.upcoming }, allClear: current.isEmpty))
     }
 }

@@ -28,8 +28,8 @@ struct UnsubscribeController {
 
     func target(_ context: TenantRequestContext) async throws -> (UUID, NotificationPreferences.Group) {
         guard let customerText = context.parameters.get("customer"), let customerID = UUID(uuidString: customerText),
-              let group = context.parameters.get("group").flatMap(NotificationPreferences.Group.init(rawValue:)),
-              let key = context.parameters.get("key")
+            let group = context.parameters.get("group").flatMap(NotificationPreferences.Group.init(rawValue:)),
+            let key = context.parameters.get("key")
         else { throw AppError.notFound("link") }
         let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.scalar("SELECT unsubscribe_key FROM customers WHERE id = \(customerID)", as: String.self)
@@ -40,10 +40,14 @@ struct UnsubscribeController {
 
     @Sendable func confirm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let (_, group) = try await target(context)
-        var html = try dependencies.renderer.render(.portalUnsubscribe, theme: context.tenant.theme, View(
-            layout: .portal(context, title: "Unsubscribe", current: ""), heading: "Stop these emails?",
-            paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). Security emails (password resets, confirmations) still arrive."],
-            actionUrl: nil, actionLabel: nil, formAction: request.uri.path))
+        var html = try dependencies.renderer.render(
+            .portalUnsubscribe, theme: context.tenant.theme,
+            View(
+                layout: .portal(context, title: "Unsubscribe", current: ""), heading: "Stop these emails?",
+                paragraphs: [
+                    "You will no longer get emails about: \(group.label.lowercased()). Security emails (password resets, confirmations) still arrive."
+                ],
+                actionUrl: nil, actionLabel: nil, formAction: request.uri.path))
         html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
@@ -51,15 +55,18 @@ struct UnsubscribeController {
     @Sendable func unsubscribe(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let (customerID, group) = try await target(context)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let current = try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(customerID)")?
+            let current =
+                try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(customerID)")?
                 .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences()
             var updated = current
             if !updated.muted.contains(group.rawValue) { updated.muted.append(group.rawValue) }
             try await tx.execute("UPDATE customers SET notification_preferences = \(JSONParameter(updated))::jsonb WHERE id = \(customerID)")
         }
-        return try dependencies.renderer.render(.portalUnsubscribe, theme: context.tenant.theme, View(
-            layout: .portal(context, title: "Unsubscribed", current: ""), heading: "You are unsubscribed",
-            paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). You can turn them on again in your profile."],
-            actionUrl: PortalRoutes.profile.path, actionLabel: "Open your profile", formAction: nil))
+        return try dependencies.renderer.render(
+            .portalUnsubscribe, theme: context.tenant.theme,
+            View(
+                layout: .portal(context, title: "Unsubscribed", current: ""), heading: "You are unsubscribed",
+                paragraphs: ["You will no longer get emails about: \(group.label.lowercased()). You can turn them on again in your profile."],
+                actionUrl: PortalRoutes.profile.path, actionLabel: "Open your profile", formAction: nil))
     }
 }

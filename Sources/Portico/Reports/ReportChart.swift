@@ -69,9 +69,11 @@ struct ReportChart: Sendable {
             for (position, column) in charted.enumerated() {
                 let value = row.values[column] ?? 0
                 let height = scale > 0 ? plotHeight * value / scale : 0
-                bars.append(Bar(x: Self.point(groupLeft + barWidth * Double(position)), y: Self.point(bottom - height),
-                                width: Self.point(barWidth), height: Self.point(height), series: position,
-                                tip: "\(row.label): \(table.columns[column].title) \(row.values[column].map(ReportTable.format) ?? "–")"))
+                bars.append(
+                    Bar(
+                        x: Self.point(groupLeft + barWidth * Double(position)), y: Self.point(bottom - height),
+                        width: Self.point(barWidth), height: Self.point(height), series: position,
+                        tip: "\(row.label): \(table.columns[column].title) \(row.values[column].map(ReportTable.format) ?? "–")"))
             }
             if index % labelEvery == 0 {
                 labels.append(XLabel(x: Self.point(left + groupWidth * (Double(index) + 0.5)), text: Self.shortLabel(row.label)))
@@ -90,8 +92,9 @@ struct ReportChart: Sendable {
                 legendRow += 1
             }
             defer { legendX += width }
-            return Legend(x: Self.point(legendX + 16), y: Self.point(18 + 16 * legendRow), swatchX: Self.point(legendX),
-                          swatchY: Self.point(8 + 16 * legendRow), series: position, text: text)
+            return Legend(
+                x: Self.point(legendX + 16), y: Self.point(18 + 16 * legendRow), swatchX: Self.point(legendX),
+                swatchY: Self.point(8 + 16 * legendRow), series: position, text: text)
         }
     }
 

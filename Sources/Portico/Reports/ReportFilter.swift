@@ -23,8 +23,10 @@ struct ReportFilter: Sendable, Equatable {
 
     /// Reads `from`, `to` and `category`; `categories` are the names a category may take
     /// (nil: this report has no category filter).
-    static func parse(_ query: [String: String], categories: [String]?, today: Date = Date(),
-                      zone: TimeZone = DateFormats.utc) throws -> ReportFilter {
+    static func parse(
+        _ query: [String: String], categories: [String]?, today: Date = Date(),
+        zone: TimeZone = DateFormats.utc
+    ) throws -> ReportFilter {
         var problems: [String: String] = [:]
         let fromText = query["from"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let toText = query["to"]?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -37,19 +39,22 @@ struct ReportFilter: Sendable, Equatable {
         let to = toText.isEmpty ? DisplayDate(zone: zone).day(today) : toText
         let from = fromText.isEmpty ? day(defaultStart(to)) : fromText
         guard let first = date(from), let last = date(to), first <= last else {
-            throw AppError.validation(["from": "Choose a start date on or before the end date."],
-                                      message: "The start date (\(from)) is after the end date (\(to)).")
+            throw AppError.validation(
+                ["from": "Choose a start date on or before the end date."],
+                message: "The start date (\(from)) is after the end date (\(to)).")
         }
         let days = Int(last.timeIntervalSince(first) / 86_400) + 1
         guard days <= maximumDays else {
-            throw AppError.validation(["from": "Choose a range of at most two years."],
-                                      message: "The range covers \(days) days; a report covers at most two years (\(maximumDays) days).")
+            throw AppError.validation(
+                ["from": "Choose a range of at most two years."],
+                message: "The range covers \(days) days; a report covers at most two years (\(maximumDays) days).")
         }
         var category: String? = nil
         if let categories, let asked = query["category"], !asked.isEmpty {
             guard categories.contains(asked) else {
-                throw AppError.validation(["category": "Choose one of the listed categories, or “All categories”."],
-                                          message: "There is no work-order category named “\(asked.prefix(100))”.")
+                throw AppError.validation(
+                    ["category": "Choose one of the listed categories, or “All categories”."],
+                    message: "There is no work-order category named “\(asked.prefix(100))”.")
             }
             category = asked
         }

@@ -42,9 +42,10 @@ struct ReportsController {
             for report in TenantReports.all { tables.append(try await report.build(filter, tx)) }
             return (tables, try await WorkOrderCategories.all(in: tx).map(\.name))
         }
-        let view = View(layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
-                        categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
-                        reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
+        let view = View(
+            layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
+            categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
+            reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
         return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 
@@ -53,16 +54,19 @@ struct ReportsController {
         let filter = try await filter(request, context)
         let table = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let table = try await report.build(filter, tx)
-            try await dependencies.repositories.audit.record(.init(
-                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "report.downloaded",
-                targetKind: "report", targetId: report.id, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "",
-                details: ["from": filter.from, "to": filter.to, "category": filter.category ?? ""]), in: tx)
+            try await dependencies.repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "report.downloaded",
+                    targetKind: "report", targetId: report.id, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "",
+                    details: ["from": filter.from, "to": filter.to, "category": filter.category ?? ""]), in: tx)
             return table
         }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"\(context.tenant.slug)-\(report.id)-\(filter.from)-to-\(filter.to).csv\"",
-            .cacheControl: "no-store",
-        ], body: ResponseBody(byteBuffer: ByteBuffer(string: table.csv)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(context.tenant.slug)-\(report.id)-\(filter.from)-to-\(filter.to).csv\"",
+                .cacheControl: "no-store",
+            ], body: ResponseBody(byteBuffer: ByteBuffer(string: table.csv)))
     }
 }

@@ -43,7 +43,8 @@ enum TenantReports {
              GROUP BY 1
             """
         }
-        let result = try await tx.rows("""
+        let result = try await tx.rows(
+            """
             WITH weeks AS (\(filter.weeks))
             SELECT to_char(weeks.week, 'YYYY-MM-DD'), coalesce(o.n, 0), coalesce(a.n, 0), coalesce(c.n, 0)
               FROM weeks
@@ -52,12 +53,15 @@ enum TenantReports {
               LEFT JOIN (\(counted("completed_at"))) c USING (week)
              ORDER BY weeks.week
             """)
-        return ReportTable(id: "work-orders-weekly", title: "Work orders per week",
-                           summary: "Work orders submitted (opened), approved and completed in each week.",
-                           label: week,
-                           columns: [.init(key: "opened", title: "Opened"), .init(key: "approved", title: "Approved"),
-                                     .init(key: "completed", title: "Completed")],
-                           unit: "work orders", rows: rows(result))
+        return ReportTable(
+            id: "work-orders-weekly", title: "Work orders per week",
+            summary: "Work orders submitted (opened), approved and completed in each week.",
+            label: week,
+            columns: [
+                .init(key: "opened", title: "Opened"), .init(key: "approved", title: "Approved"),
+                .init(key: "completed", title: "Completed"),
+            ],
+            unit: "work orders", rows: rows(result))
     }
 
     enum Grouping { case category, technician }
@@ -71,10 +75,12 @@ enum TenantReports {
         let completed: SQL = "w.completed_at >= \(filter.start) AND w.completed_at < \(filter.end)"
         let toApproval: SQL = "greatest(0, extract(epoch FROM w.approved_at - w.submitted_at) / 3600)"
         let toCompletion: SQL = "greatest(0, extract(epoch FROM w.completed_at - w.submitted_at) / 3600)"
-        let label: SQL = grouping == .category
+        let label: SQL =
+            grouping == .category
             ? "CASE WHEN w.category = '' THEN '(no category)' ELSE w.category END"
             : "coalesce(s.name || ' (' || s.email || ')', '(unassigned)')"
-        let result = try await tx.rows("""
+        let result = try await tx.rows(
+            """
             SELECT \(label) AS label,
                    count(*) FILTER (WHERE \(approved)),
                    round((percentile_cont(0.5) WITHIN GROUP (ORDER BY \(toApproval)) FILTER (WHERE \(approved)))::numeric, 1),
@@ -89,19 +95,22 @@ enum TenantReports {
              GROUP BY 1 ORDER BY 1
             """)
         let byCategory = grouping == .category
-        return ReportTable(id: byCategory ? "time-by-category" : "time-by-technician",
-                           title: byCategory ? "Time to approval and completion by category" : "Time to approval and completion by technician",
-                           summary: "Hours from submission to approval (orders approved in the range) and to completion (orders completed in the range): "
-                               + "the median (half took less) and the 90th percentile (nine in ten took less)"
-                               + (byCategory ? ", per category." : ", per assigned technician."),
-                           label: byCategory ? .init(key: "category", title: "Category") : .init(key: "technician", title: "Technician"),
-                           columns: [.init(key: "approved", title: "Approved", charted: false),
-                                     .init(key: "approval_median_hours", title: "Median hours to approval"),
-                                     .init(key: "approval_p90_hours", title: "90th percentile hours to approval"),
-                                     .init(key: "completed", title: "Completed", charted: false),
-                                     .init(key: "completion_median_hours", title: "Median hours to completion"),
-                                     .init(key: "completion_p90_hours", title: "90th percentile hours to completion")],
-                           unit: "hours", rows: rows(result))
+        return ReportTable(
+            id: byCategory ? "time-by-category" : "time-by-technician",
+            title: byCategory ? "Time to approval and completion by category" : "Time to approval and completion by technician",
+            summary: "Hours from submission to approval (orders approved in the range) and to completion (orders completed in the range): "
+                + "the median (half took less) and the 90th percentile (nine in ten took less)"
+                + (byCategory ? ", per category." : ", per assigned technician."),
+            label: byCategory ? .init(key: "category", title: "Category") : .init(key: "technician", title: "Technician"),
+            columns: [
+                .init(key: "approved", title: "Approved", charted: false),
+                .init(key: "approval_median_hours", title: "Median hours to approval"),
+                .init(key: "approval_p90_hours", title: "90th percentile hours to approval"),
+                .init(key: "completed", title: "Completed", charted: false),
+                .init(key: "completion_median_hours", title: "Median hours to completion"),
+                .init(key: "completion_p90_hours", title: "90th percentile hours to completion"),
+            ],
+            unit: "hours", rows: rows(result))
     }
 
     /// At the end of each week (or now, for the current week): how many submitted orders were
@@ -114,7 +123,8 @@ enum TenantReports {
     /// are a running sum of "became overdue" minus "closed" per week. Orders due today or
     /// later are not overdue now, nor at the end of any earlier week.
     static func overdueWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
-        let result = try await tx.rows("""
+        let result = try await tx.rows(
+            """
             WITH weeks AS (\(filter.weeks)),
             bounds AS (SELECT min(week) AS first, max(week) AS last FROM weeks),
             spans AS (
@@ -137,15 +147,17 @@ enum TenantReports {
               FROM weeks LEFT JOIN net n USING (week)
              ORDER BY weeks.week
             """)
-        return ReportTable(id: "overdue-weekly", title: "Overdue work orders",
-                           summary: "Open work orders past their due date at the end of each week (for the current week: now).",
-                           label: week, columns: [.init(key: "overdue", title: "Overdue")], unit: "work orders", rows: rows(result))
+        return ReportTable(
+            id: "overdue-weekly", title: "Overdue work orders",
+            summary: "Open work orders past their due date at the end of each week (for the current week: now).",
+            label: week, columns: [.init(key: "overdue", title: "Overdue")], unit: "work orders", rows: rows(result))
     }
 
     /// Appointments by the week they are (or were) for: how many, how many the subscriber
     /// confirmed, how many they asked to move, and that as a share.
     static func appointmentsWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
-        let result = try await tx.rows("""
+        let result = try await tx.rows(
+            """
             WITH weeks AS (\(filter.weeks)),
             counted AS (
                 SELECT \(filter.week("a.starts_at")) AS week, count(*) AS total,
@@ -163,15 +175,18 @@ enum TenantReports {
               FROM weeks LEFT JOIN counted c USING (week)
              ORDER BY weeks.week
             """)
-        return ReportTable(id: "appointments-weekly", title: "Appointments: confirmations and reschedules",
-                           summary: "Appointments in each week: all of them, those the subscriber confirmed, those they asked to move, "
-                               + "those cancelled, and the reschedule rate (asked to move, per cent of all).",
-                           label: week,
-                           columns: [.init(key: "appointments", title: "Appointments"), .init(key: "confirmed", title: "Confirmed"),
-                                     .init(key: "reschedule_requested", title: "Reschedule requested"),
-                                     .init(key: "cancelled", title: "Cancelled", charted: false),
-                                     .init(key: "reschedule_rate_percent", title: "Reschedule rate %", charted: false)],
-                           unit: "appointments", rows: rows(result))
+        return ReportTable(
+            id: "appointments-weekly", title: "Appointments: confirmations and reschedules",
+            summary: "Appointments in each week: all of them, those the subscriber confirmed, those they asked to move, "
+                + "those cancelled, and the reschedule rate (asked to move, per cent of all).",
+            label: week,
+            columns: [
+                .init(key: "appointments", title: "Appointments"), .init(key: "confirmed", title: "Confirmed"),
+                .init(key: "reschedule_requested", title: "Reschedule requested"),
+                .init(key: "cancelled", title: "Cancelled", charted: false),
+                .init(key: "reschedule_rate_percent", title: "Reschedule rate %", charted: false),
+            ],
+            unit: "appointments", rows: rows(result))
     }
 
     /// Subscribers' sign-ins (all channels), how many different subscribers signed in, new
@@ -185,7 +200,8 @@ enum TenantReports {
              GROUP BY 1
             """
         }
-        let result = try await tx.rows("""
+        let result = try await tx.rows(
+            """
             WITH weeks AS (\(filter.weeks))
             SELECT to_char(weeks.week, 'YYYY-MM-DD'), coalesce(s.n, 0), coalesce(s.people, 0), coalesce(r.n, 0), coalesce(b.n, 0)
               FROM weeks
@@ -196,21 +212,25 @@ enum TenantReports {
                           GROUP BY 1) b USING (week)
              ORDER BY weeks.week
             """)
-        return ReportTable(id: "subscriber-activity-weekly", title: "Subscriber activity",
-                           summary: "Subscriber sign-ins (web and app), different subscribers who signed in (active logins), "
-                               + "self-registrations, and emails that could not be delivered (refused or given up), per week.",
-                           label: week,
-                           columns: [.init(key: "sign_ins", title: "Sign-ins"), .init(key: "active_logins", title: "Active logins"),
-                                     .init(key: "self_registrations", title: "Self-registrations"),
-                                     .init(key: "emails_not_delivered", title: "Emails not delivered")],
-                           unit: "per week", rows: rows(result))
+        return ReportTable(
+            id: "subscriber-activity-weekly", title: "Subscriber activity",
+            summary: "Subscriber sign-ins (web and app), different subscribers who signed in (active logins), "
+                + "self-registrations, and emails that could not be delivered (refused or given up), per week.",
+            label: week,
+            columns: [
+                .init(key: "sign_ins", title: "Sign-ins"), .init(key: "active_logins", title: "Active logins"),
+                .init(key: "self_registrations", title: "Self-registrations"),
+                .init(key: "emails_not_delivered", title: "Emails not delivered"),
+            ],
+            unit: "per week", rows: rows(result))
     }
 
     /// API requests (both APIs, counted per instance and flushed each minute), the subscriber
     /// app's sign-ins (API tokens issued against a password) and webhook deliveries: delivered,
     /// and given up on. Not filtered by category.
     static func integrationsWeekly(_ filter: ReportFilter, _ tx: TenantTransaction) async throws -> ReportTable {
-        let result = try await tx.rows("""
+        let result = try await tx.rows(
+            """
             WITH weeks AS (\(filter.weeks))
             SELECT to_char(weeks.week, 'YYYY-MM-DD'), coalesce(r.n, 0), coalesce(s.n, 0), coalesce(d.n, 0), coalesce(f.n, 0)
               FROM weeks
@@ -229,15 +249,18 @@ enum TenantReports {
                           GROUP BY 1) f USING (week)
              ORDER BY weeks.week
             """)
-        return ReportTable(id: "integrations-weekly", title: "API and webhook usage",
-                           summary: "Requests to the API (the subscriber app and your integrations), sign-ins through the API, "
-                               + "webhook deliveries your endpoints accepted, "
-                               + "and webhook deliveries given up on after every retry, per week.",
-                           label: week,
-                           columns: [.init(key: "api_requests", title: "API requests"),
-                                     .init(key: "api_sign_ins", title: "API sign-ins"),
-                                     .init(key: "webhooks_delivered", title: "Webhooks delivered"),
-                                     .init(key: "webhooks_failed", title: "Webhooks given up")],
-                           unit: "per week", rows: rows(result))
+        return ReportTable(
+            id: "integrations-weekly", title: "API and webhook usage",
+            summary: "Requests to the API (the subscriber app and your integrations), sign-ins through the API, "
+                + "webhook deliveries your endpoints accepted, "
+                + "and webhook deliveries given up on after every retry, per week.",
+            label: week,
+            columns: [
+                .init(key: "api_requests", title: "API requests"),
+                .init(key: "api_sign_ins", title: "API sign-ins"),
+                .init(key: "webhooks_delivered", title: "Webhooks delivered"),
+                .init(key: "webhooks_failed", title: "Webhooks given up"),
+            ],
+            unit: "per week", rows: rows(result))
     }
 }

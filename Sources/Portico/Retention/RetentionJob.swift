@@ -48,48 +48,64 @@ public struct RetentionJob: Sendable {
             Kind(name: "audit_events") { tx in
                 (try await tx.scalar("SELECT portico_trim_audit_events(\(tenant.rawValue), \(batch))", as: Int.self) ?? 0, [])
             },
-            rows("sent_mail", """
+            rows(
+                "sent_mail",
+                """
                 DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = 'sent' AND created_at < \(older(settings.sentMailDays)) LIMIT \(batch))
                 """),
-            rows("undelivered_mail", """
+            rows(
+                "undelivered_mail",
+                """
                 DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status IN ('failed', 'dead')
                                                   AND created_at < \(older(settings.undeliveredMailDays)) LIMIT \(batch))
                 """),
             // A session has ended when it expired or sat idle past its timeout; it stops
             // working then, whatever this period says (the session lookup checks both).
-            rows("sessions", """
+            rows(
+                "sessions",
+                """
                 DELETE FROM sessions WHERE id IN (
                     SELECT id FROM sessions
                      WHERE expires_at <= \(older(settings.endedSessionsDays))
                         OR last_seen_at <= \(older(settings.endedSessionsDays)) - make_interval(secs => idle_timeout_seconds)
                      LIMIT \(batch))
                 """),
-            rows("tokens", """
+            rows(
+                "tokens",
+                """
                 DELETE FROM account_tokens WHERE token_hash IN (
                     SELECT token_hash FROM account_tokens WHERE expires_at < \(older(settings.expiredTokensDays)) OR consumed_at < \(older(settings.expiredTokensDays))
                      LIMIT \(batch))
                 """),
             // Drafts nobody submitted, with their files (removed once the rows are gone).
             Kind(name: "drafts") { tx in
-                let ids = try await tx.rows("""
+                let ids = try await tx.rows(
+                    """
                     SELECT id FROM work_orders WHERE status = 'draft' AND submitted_at IS NULL AND updated_at < \(older(settings.draftsDays))
                      ORDER BY updated_at LIMIT \(batch) FOR UPDATE SKIP LOCKED
-                    """).map { try $0.decode("id", as: UUID.self).uuidString }
+                    """
+                ).map { try $0.decode("id", as: UUID.self).uuidString }
                 guard !ids.isEmpty else { return (0, []) }
                 let keys = try await tx.rows("SELECT storage_key FROM attachments WHERE work_order_id = ANY(\(ids)::uuid[])")
                     .map { try $0.decode("storage_key", as: String.self) }
                 return (try await tx.execute("DELETE FROM work_orders WHERE id = ANY(\(ids)::uuid[])"), keys)
             },
-            rows("delivered_webhooks", """
+            rows(
+                "delivered_webhooks",
+                """
                 DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'delivered'
                                                              AND created_at < \(older(settings.deliveredWebhooksDays)) LIMIT \(batch))
                 """),
-            rows("dead_webhooks", """
+            rows(
+                "dead_webhooks",
+                """
                 DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'dead'
                                                              AND created_at < \(older(settings.deadWebhooksDays)) LIMIT \(batch))
                 """),
             // Its own records, after 90 days (not reported: nobody asked to keep them longer).
-            rows(Self.ownRecords, "DELETE FROM retention_runs WHERE id IN (SELECT id FROM retention_runs WHERE ran_at < now() - interval '90 days' LIMIT \(batch))"),
+            rows(
+                Self.ownRecords,
+                "DELETE FROM retention_runs WHERE id IN (SELECT id FROM retention_runs WHERE ran_at < now() - interval '90 days' LIMIT \(batch))"),
         ]
     }
 
@@ -123,7 +139,8 @@ public struct RetentionJob: Sendable {
         if report.total > 0 {
             let removed = report.removed
             try await dependencies.pool.withTenant(tenant) { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO retention_runs (tenant_id, removed, total, duration_ms)
                     VALUES (\(tenant.rawValue), \(JSONParameter(removed))::jsonb, \(report.total), \(max(milliseconds, 0)))
                     """)
@@ -145,7 +162,8 @@ public struct RetentionJob: Sendable {
 
     static func recentRuns(limit: Int, in tx: TenantTransaction) async throws -> [Run] {
         try await tx.rows("SELECT ran_at, removed, total, duration_ms FROM retention_runs ORDER BY ran_at DESC, id DESC LIMIT \(limit)").map {
-            Run(ranAt: try $0.decode("ran_at"), removed: try $0.decodeJSON("removed", as: [String: Int].self), total: try $0.decode("total"),
+            Run(
+                ranAt: try $0.decode("ran_at"), removed: try $0.decodeJSON("removed", as: [String: Int].self), total: try $0.decode("total"),
                 durationMs: try $0.decode("duration_ms"))
         }
     }

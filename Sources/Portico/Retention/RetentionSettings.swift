@@ -24,28 +24,39 @@ struct RetentionSettings: Sendable, Equatable {
     }
 
     static let fields: [Field] = [
-        Field(name: "audit_days", label: "Audit log", hint: "Sign-ins, changes and other events in the audit log.", range: 30...3650, keyPath: \.auditDays),
+        Field(
+            name: "audit_days", label: "Audit log", hint: "Sign-ins, changes and other events in the audit log.", range: 30...3650,
+            keyPath: \.auditDays),
         Field(name: "sent_mail_days", label: "Delivered emails", hint: "Emails the outbox delivered.", range: 1...365, keyPath: \.sentMailDays),
-        Field(name: "undelivered_mail_days", label: "Undelivered emails", hint: "Emails that bounced or were given up on.",
-              range: 7...365, keyPath: \.undeliveredMailDays),
-        Field(name: "ended_sessions_days", label: "Ended sign-ins", hint: "Sessions that expired or timed out (0: removed at once).",
-              range: 0...30, keyPath: \.endedSessionsDays),
-        Field(name: "expired_tokens_days", label: "Used or expired links", hint: "Confirmation, reset and invitation links after use or expiry.",
-              range: 1...90, keyPath: \.expiredTokensDays),
-        Field(name: "drafts_days", label: "Untouched drafts", hint: "Work-order drafts nobody submitted or changed in this time.",
-              range: 30...3650, keyPath: \.draftsDays),
-        Field(name: "delivered_webhooks_days", label: "Delivered webhooks", hint: "Webhook deliveries your system accepted.",
-              range: 1...365, keyPath: \.deliveredWebhooksDays),
-        Field(name: "dead_webhooks_days", label: "Dead webhooks", hint: "Webhook deliveries given up on after every retry.",
-              range: 7...365, keyPath: \.deadWebhooksDays),
+        Field(
+            name: "undelivered_mail_days", label: "Undelivered emails", hint: "Emails that bounced or were given up on.",
+            range: 7...365, keyPath: \.undeliveredMailDays),
+        Field(
+            name: "ended_sessions_days", label: "Ended sign-ins", hint: "Sessions that expired or timed out (0: removed at once).",
+            range: 0...30, keyPath: \.endedSessionsDays),
+        Field(
+            name: "expired_tokens_days", label: "Used or expired links", hint: "Confirmation, reset and invitation links after use or expiry.",
+            range: 1...90, keyPath: \.expiredTokensDays),
+        Field(
+            name: "drafts_days", label: "Untouched drafts", hint: "Work-order drafts nobody submitted or changed in this time.",
+            range: 30...3650, keyPath: \.draftsDays),
+        Field(
+            name: "delivered_webhooks_days", label: "Delivered webhooks", hint: "Webhook deliveries your system accepted.",
+            range: 1...365, keyPath: \.deliveredWebhooksDays),
+        Field(
+            name: "dead_webhooks_days", label: "Dead webhooks", hint: "Webhook deliveries given up on after every retry.",
+            range: 7...365, keyPath: \.deadWebhooksDays),
     ]
 
     static func load(in tx: TenantTransaction) async throws -> RetentionSettings {
-        guard let row = try await tx.first("""
-            SELECT retain_audit_days, retain_sent_mail_days, retain_undelivered_mail_days, retain_ended_sessions_days,
-                   retain_expired_tokens_days, retain_drafts_days, retain_delivered_webhooks_days, retain_dead_webhooks_days
-              FROM tenant_settings
-            """) else { return RetentionSettings() }
+        guard
+            let row = try await tx.first(
+                """
+                SELECT retain_audit_days, retain_sent_mail_days, retain_undelivered_mail_days, retain_ended_sessions_days,
+                       retain_expired_tokens_days, retain_drafts_days, retain_delivered_webhooks_days, retain_dead_webhooks_days
+                  FROM tenant_settings
+                """)
+        else { return RetentionSettings() }
         return RetentionSettings(
             auditDays: try row.decode("retain_audit_days"), sentMailDays: try row.decode("retain_sent_mail_days"),
             undeliveredMailDays: try row.decode("retain_undelivered_mail_days"), endedSessionsDays: try row.decode("retain_ended_sessions_days"),
@@ -60,7 +71,8 @@ struct RetentionSettings: Sendable, Equatable {
         for field in fields {
             let text = form.text(field.name).trimmingCharacters(in: .whitespaces)
             guard let days = Int(text), field.range.contains(days) else {
-                errors[field.name] = "\(field.label): enter a whole number of days from \(field.range.lowerBound) to \(field.range.upperBound)"
+                errors[field.name] =
+                    "\(field.label): enter a whole number of days from \(field.range.lowerBound) to \(field.range.upperBound)"
                     + (text.isEmpty ? "." : " (not “\(text.prefix(20))”).")
                 continue
             }
@@ -71,7 +83,8 @@ struct RetentionSettings: Sendable, Equatable {
     }
 
     func save(in tx: TenantTransaction) async throws {
-        try await tx.execute("""
+        try await tx.execute(
+            """
             INSERT INTO tenant_settings (tenant_id, retain_audit_days, retain_sent_mail_days, retain_undelivered_mail_days, retain_ended_sessions_days,
                                          retain_expired_tokens_days, retain_drafts_days, retain_delivered_webhooks_days, retain_dead_webhooks_days)
             VALUES (\(tx.tenant.rawValue), \(auditDays), \(sentMailDays), \(undeliveredMailDays), \(endedSessionsDays), \(expiredTokensDays),

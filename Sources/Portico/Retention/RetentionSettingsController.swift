@@ -21,28 +21,36 @@ struct RetentionSettingsController {
         let fields: [Field]
         let runs: [Run]
         @MustacheView
-        struct Field { let name: String; let label: String; let hint: String; let value: String; let min: Int; let max: Int; let defaultDays: Int; let error: String? }
+        struct Field {
+            let name: String; let label: String; let hint: String; let value: String; let min: Int; let max: Int; let defaultDays: Int;
+            let error: String?
+        }
         @MustacheView
         struct Run { let when: String; let summary: String; let total: Int }
     }
 
-    func render(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let (settings, runs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await RetentionSettings.load(in: tx), try await RetentionJob.recentRuns(limit: 20, in: tx))
         }
         var layout = context.layout(title: "Data retention", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let defaults = RetentionSettings()
-        return try dependencies.renderer.render(.adminSettingsRetention, theme: context.tenant.theme, View(
-            layout: layout, form: FormView(form),
-            fields: RetentionSettings.fields.map { field in
-                .init(name: field.name, label: field.label, hint: field.hint,
-                      value: form.values[field.name] ?? "\(settings[keyPath: field.keyPath])",
-                      min: field.range.lowerBound, max: field.range.upperBound, defaultDays: defaults[keyPath: field.keyPath],
-                      error: form.errors[field.name])
-            },
-            runs: runs.map { .init(when: DisplayDate.dateTime($0.ranAt), summary: RetentionJob.summary($0.removed), total: $0.total) }),
+        return try dependencies.renderer.render(
+            .adminSettingsRetention, theme: context.tenant.theme,
+            View(
+                layout: layout, form: FormView(form),
+                fields: RetentionSettings.fields.map { field in
+                    .init(
+                        name: field.name, label: field.label, hint: field.hint,
+                        value: form.values[field.name] ?? "\(settings[keyPath: field.keyPath])",
+                        min: field.range.lowerBound, max: field.range.upperBound, defaultDays: defaults[keyPath: field.keyPath],
+                        error: form.errors[field.name])
+                },
+                runs: runs.map { .init(when: DisplayDate.dateTime($0.ranAt), summary: RetentionJob.summary($0.removed), total: $0.total) }),
             status: status)
     }
 
@@ -63,8 +71,9 @@ struct RetentionSettingsController {
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let old = try await RetentionSettings.load(in: tx)
             try await settings.save(in: tx)
-            try await support.audit(context, request, action: "settings.retention_changed", targetKind: "tenant", targetId: context.tenant.slug,
-                                    details: settings.changes(from: old), in: tx)
+            try await support.audit(
+                context, request, action: "settings.retention_changed", targetKind: "tenant", targetId: context.tenant.slug,
+                details: settings.changes(from: old), in: tx)
         }
         return try await render(context, notice: "Retention periods saved. The next maintenance pass (within five minutes) applies them.")
     }

@@ -105,19 +105,29 @@ struct Route3<A: RouteParameter, B: RouteParameter, C: RouteParameter>: RouteDef
 
 /// Registering a handler by route, so no path is spelled twice.
 extension RouterMethods {
-    @discardableResult func get(_ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func get(
+        _ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         on(RouterPath(route.pattern), method: .get, use: handler)
     }
-    @discardableResult func post(_ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func post(
+        _ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         on(RouterPath(route.pattern), method: .post, use: handler)
     }
-    @discardableResult func put(_ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func put(
+        _ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         on(RouterPath(route.pattern), method: .put, use: handler)
     }
-    @discardableResult func patch(_ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func patch(
+        _ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         on(RouterPath(route.pattern), method: .patch, use: handler)
     }
-    @discardableResult func delete(_ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func delete(
+        _ route: some RouteDefinition, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         on(RouterPath(route.pattern), method: .delete, use: handler)
     }
 }

@@ -16,8 +16,10 @@ enum UnmatchedRoutes {
     /// - Parameters:
     ///   - table: every route registered so far.
     ///   - apiPaths: the patterns the API registered (its prefixes go to the API too).
-    static func claim(table: [Router<AppRequestContext>.RouteDescription], apiPaths: Set<String>,
-                      pages: RouterGroup<AppRequestContext>, api: RouterGroup<AppRequestContext>) {
+    static func claim(
+        table: [Router<AppRequestContext>.RouteDescription], apiPaths: Set<String>,
+        pages: RouterGroup<AppRequestContext>, api: RouterGroup<AppRequestContext>
+    ) {
         var taken: [String: Set<HTTPRequest.Method>] = [:]
         for route in table { taken[route.path.description, default: []].insert(route.method) }
         var pageNodes: Set<String> = []
@@ -29,11 +31,12 @@ enum UnmatchedRoutes {
             if apiPaths.contains(path) { apiNodes.formUnion(nodes) } else { pageNodes.formUnion(nodes) }
         }
         let nodes = pageNodes.union(apiNodes)
-        let hasParameterChild = Set(nodes.compactMap { node -> String? in
-            let components = RouterPath(node).map(\.description)
-            guard let last = components.last, last.hasPrefix("{") || last.hasPrefix("*") else { return nil }
-            return "/" + components.dropLast().joined(separator: "/")
-        })
+        let hasParameterChild = Set(
+            nodes.compactMap { node -> String? in
+                let components = RouterPath(node).map(\.description)
+                guard let last = components.last, last.hasPrefix("{") || last.hasPrefix("*") else { return nil }
+                return "/" + components.dropLast().joined(separator: "/")
+            })
         for node in nodes where !node.contains("*") {
             let group = pageNodes.contains(node) ? pages : api
             for method in methods where !(taken[node]?.contains(method) ?? false) {

@@ -23,15 +23,19 @@ struct APIAccessSettingsController {
         let apiBase: String
     }
 
-    func render(_ context: StaffRequestContext, text: String? = nil, form: FormState = FormState(), notice: String? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, text: String? = nil, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await support.repository.apiCORSOrigins(in: tx) }
         var layout = context.layout(title: "API access", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let values = ["origins": text ?? stored.origins.joined(separator: "\n")]
-        return try dependencies.renderer.render(.adminSettingsApiAccess, theme: context.tenant.theme, View(
-            layout: layout, form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
-            maximum: CORSOrigins.maximum, origins: stored.origins, apiBase: context.tenant.url(SubscriberAPIRoutes.base)), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsApiAccess, theme: context.tenant.theme,
+            View(
+                layout: layout, form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
+                maximum: CORSOrigins.maximum, origins: stored.origins, apiBase: context.tenant.url(SubscriberAPIRoutes.base)), status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -49,15 +53,18 @@ struct APIAccessSettingsController {
                 let added = origins.origins.filter { !before.origins.contains($0) }
                 let removed = before.origins.filter { !origins.origins.contains($0) }
                 if !added.isEmpty || !removed.isEmpty {
-                    try await support.audit(context, request, action: "settings.api_cors_changed", targetKind: "tenant_settings",
-                                            targetId: context.tenant.id.description,
-                                            details: ["added": added.joined(separator: " "), "removed": removed.joined(separator: " ")], in: tx)
+                    try await support.audit(
+                        context, request, action: "settings.api_cors_changed", targetKind: "tenant_settings",
+                        targetId: context.tenant.id.description,
+                        details: ["added": added.joined(separator: " "), "removed": removed.joined(separator: " ")], in: tx)
                 }
             }
             return Redirect(to: "\(ConsoleRoutes.settingsAPIAccess.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
-            return try await render(context, text: String(text.prefix(10_000)), form: FormState(errors: error.fields, message: nil),
-                                    status: error.status).response(from: request, context: context)
+            return try await render(
+                context, text: String(text.prefix(10_000)), form: FormState(errors: error.fields, message: nil),
+                status: error.status
+            ).response(from: request, context: context)
         }
     }
 }

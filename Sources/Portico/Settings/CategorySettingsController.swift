@@ -11,9 +11,11 @@ struct CategorySettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any TenantSettingsRepository { support.repository }
 
-    static let messages = ["added": "Category added.", "saved": "Category saved.", "moved": "Order changed.",
-                           "deactivated": "Category deactivated: subscribers no longer see it; existing work orders keep it.",
-                           "reactivated": "Category reactivated.", "deleted": "Category deleted."]
+    static let messages = [
+        "added": "Category added.", "saved": "Category saved.", "moved": "Order changed.",
+        "deactivated": "Category deactivated: subscribers no longer see it; existing work orders keep it.",
+        "reactivated": "Category reactivated.", "deleted": "Category deleted.",
+    ]
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsCategories, use: list)
@@ -31,8 +33,11 @@ struct CategorySettingsController {
         let name = form.text("name").trimmingCharacters(in: .whitespacesAndNewlines)
         let help = form.text("help_text").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
-        if name.isEmpty { problems["name"] = "Enter a name for the category, for example “No signal”." }
-        else if name.count > 100 { problems["name"] = "Use at most 100 characters for the name." }
+        if name.isEmpty {
+            problems["name"] = "Enter a name for the category, for example “No signal”."
+        } else if name.count > 100 {
+            problems["name"] = "Use at most 100 characters for the name."
+        }
         if help.count > 500 { problems["help_text"] = "Use at most 500 characters for the help text." }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return (name, help)
@@ -57,8 +62,10 @@ struct CategorySettingsController {
         }
     }
 
-    func renderList(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderList(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let (categories, usage) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             let categories = try await repository.categories(in: tx)
             var usage: [String: Int] = [:]
@@ -69,12 +76,14 @@ struct CategorySettingsController {
         layout.notice = notice
         let rows = categories.enumerated().map { index, category in
             let used = usage[category.name] ?? 0
-            return ListView.Row(id: category.id.uuidString.lowercased(), name: category.name, helpText: category.helpText, active: category.active,
-                                usage: used, usageLabel: used == 0 ? "Not used" : used == 1 ? "1 work order" : "\(used) work orders",
-                                deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1)
+            return ListView.Row(
+                id: category.id.uuidString.lowercased(), name: category.name, helpText: category.helpText, active: category.active,
+                usage: used, usageLabel: used == 0 ? "Not used" : used == 1 ? "1 work order" : "\(used) work orders",
+                deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1)
         }
-        return try dependencies.renderer.render(.adminSettingsCategories, theme: context.tenant.theme,
-                                                ListView(layout: layout, form: FormView(form), rows: rows), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsCategories, theme: context.tenant.theme,
+            ListView(layout: layout, form: FormView(form), rows: rows), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -87,8 +96,9 @@ struct CategorySettingsController {
             let (name, help) = try Self.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let category = try await repository.createCategory(name: name, helpText: help, in: tx)
-                try await support.audit(context, request, action: "settings.category_created", targetKind: "work_order_category",
-                                        targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
+                try await support.audit(
+                    context, request, action: "settings.category_created", targetKind: "work_order_category",
+                    targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=added").response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
@@ -107,15 +117,19 @@ struct CategorySettingsController {
         let active: Bool
     }
 
-    func renderEdit(_ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderEdit(
+        _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let category = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.category(id: id, in: tx) }
         guard let category else { throw AppError.notFound("category") }
         let shown = values ?? ["name": category.name, "help_text": category.helpText]
-        return try dependencies.renderer.render(.adminSettingsCategory, theme: context.tenant.theme, EditView(
-            layout: context.layout(title: "Edit category", current: ConsoleRoutes.settings.path),
-            form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
-            id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsCategory, theme: context.tenant.theme,
+            EditView(
+                layout: context.layout(title: "Edit category", current: ConsoleRoutes.settings.path),
+                form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
+                id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
     }
 
     @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -133,13 +147,16 @@ struct CategorySettingsController {
                 var details: [String: String] = [:]
                 if before.name != name { details["name"] = "\(before.name) → \(name)" }
                 if before.helpText != help { details["help_text"] = "changed" }
-                try await support.audit(context, request, action: "settings.category_updated", targetKind: "work_order_category",
-                                        targetId: id.uuidString.lowercased(), details: details, in: tx)
+                try await support.audit(
+                    context, request, action: "settings.category_updated", targetKind: "work_order_category",
+                    targetId: id.uuidString.lowercased(), details: details, in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                                        status: error.status).response(from: request, context: context)
+            return try await renderEdit(
+                context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                status: error.status
+            ).response(from: request, context: context)
         }
     }
 
@@ -148,8 +165,9 @@ struct CategorySettingsController {
         let direction = try SettingsSupport.direction(try await FormFields.read(request))
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard try await repository.moveCategory(id: id, direction, in: tx) else { throw AppError.notFound("category") }
-            try await support.audit(context, request, action: "settings.category_moved", targetKind: "work_order_category",
-                                    targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
+            try await support.audit(
+                context, request, action: "settings.category_moved", targetKind: "work_order_category",
+                targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=moved").response
     }
@@ -158,9 +176,11 @@ struct CategorySettingsController {
         let id = try support.id(context, "category")
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard let category = try await repository.category(id: id, in: tx),
-                  try await repository.setCategoryActive(id: id, active: active, in: tx) else { throw AppError.notFound("category") }
-            try await support.audit(context, request, action: active ? "settings.category_reactivated" : "settings.category_deactivated",
-                                    targetKind: "work_order_category", targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
+                try await repository.setCategoryActive(id: id, active: active, in: tx)
+            else { throw AppError.notFound("category") }
+            try await support.audit(
+                context, request, action: active ? "settings.category_reactivated" : "settings.category_deactivated",
+                targetKind: "work_order_category", targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=\(active ? "reactivated" : "deactivated")").response
     }
@@ -180,16 +200,20 @@ struct CategorySettingsController {
                 guard let category = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
                 let used = try await repository.ordersUsing(category: category.name, in: tx)
                 guard used == 0 else {
-                    throw AppError(.conflict, code: "category_in_use",
-                                   "“\(category.name)” is used by \(used == 1 ? "1 work order" : "\(used) work orders"), so it cannot be deleted. Deactivate it instead: subscribers stop seeing it and existing work orders keep it.")
+                    throw AppError(
+                        .conflict, code: "category_in_use",
+                        "“\(category.name)” is used by \(used == 1 ? "1 work order" : "\(used) work orders"), so it cannot be deleted. Deactivate it instead: subscribers stop seeing it and existing work orders keep it."
+                    )
                 }
                 guard try await repository.deleteCategory(id: id, in: tx) else { throw AppError.notFound("category") }
-                try await support.audit(context, request, action: "settings.category_deleted", targetKind: "work_order_category",
-                                        targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
+                try await support.audit(
+                    context, request, action: "settings.category_deleted", targetKind: "work_order_category",
+                    targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=deleted").response
         } catch let error as AppError where error.kind == .conflict {
-            return try await renderList(context, form: FormState(message: error.message), status: error.status).response(from: request, context: context)
+            return try await renderList(context, form: FormState(message: error.message), status: error.status).response(
+                from: request, context: context)
         }
     }
 }

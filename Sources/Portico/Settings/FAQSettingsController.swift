@@ -25,10 +25,16 @@ struct FAQSettingsController {
         let question = form.text("question").trimmingCharacters(in: .whitespacesAndNewlines)
         let answer = form.text("answer").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
-        if question.isEmpty { problems["question"] = "Enter the question, as a subscriber would ask it." }
-        else if question.count > 300 { problems["question"] = "Use at most 300 characters for the question." }
-        if answer.isEmpty { problems["answer"] = "Enter the answer." }
-        else if answer.count > 5000 { problems["answer"] = "Use at most 5,000 characters for the answer." }
+        if question.isEmpty {
+            problems["question"] = "Enter the question, as a subscriber would ask it."
+        } else if question.count > 300 {
+            problems["question"] = "Use at most 300 characters for the question."
+        }
+        if answer.isEmpty {
+            problems["answer"] = "Enter the answer."
+        } else if answer.count > 5000 {
+            problems["answer"] = "Use at most 5,000 characters for the answer."
+        }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return (question, answer)
     }
@@ -42,17 +48,21 @@ struct FAQSettingsController {
         struct Row { let id: String; let question: String; let answer: String; let canMoveUp: Bool; let canMoveDown: Bool }
     }
 
-    func renderList(_ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderList(
+        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
         var layout = context.layout(title: "Frequently asked questions", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
-            ListView.Row(id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
-                         canMoveUp: index > 0, canMoveDown: index < entries.count - 1)
+            ListView.Row(
+                id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
+                canMoveUp: index > 0, canMoveDown: index < entries.count - 1)
         }
-        return try dependencies.renderer.render(.adminSettingsFaq, theme: context.tenant.theme,
-                                                ListView(layout: layout, form: FormView(form), rows: rows), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsFaq, theme: context.tenant.theme,
+            ListView(layout: layout, form: FormView(form), rows: rows), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -65,8 +75,9 @@ struct FAQSettingsController {
             let (question, answer) = try Self.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let entry = try await repository.createFAQ(question: question, answer: answer, in: tx)
-                try await support.audit(context, request, action: "settings.faq_created", targetKind: "faq_entry",
-                                        targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
+                try await support.audit(
+                    context, request, action: "settings.faq_created", targetKind: "faq_entry",
+                    targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=added").response
         } catch let error as AppError where error.kind == .validation {
@@ -83,14 +94,19 @@ struct FAQSettingsController {
         let id: String
     }
 
-    func renderEdit(_ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderEdit(
+        _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let entry = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
         guard let entry else { throw AppError.notFound("question") }
         let shown = values ?? ["question": entry.question, "answer": entry.answer]
-        return try dependencies.renderer.render(.adminSettingsFaqEntry, theme: context.tenant.theme, EditView(
-            layout: context.layout(title: "Edit question", current: ConsoleRoutes.settings.path),
-            form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), id: entry.id.uuidString.lowercased()), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsFaqEntry, theme: context.tenant.theme,
+            EditView(
+                layout: context.layout(title: "Edit question", current: ConsoleRoutes.settings.path),
+                form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), id: entry.id.uuidString.lowercased()),
+            status: status)
     }
 
     @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -104,13 +120,16 @@ struct FAQSettingsController {
             let (question, answer) = try Self.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 guard try await repository.updateFAQ(id: id, question: question, answer: answer, in: tx) else { throw AppError.notFound("question") }
-                try await support.audit(context, request, action: "settings.faq_updated", targetKind: "faq_entry",
-                                        targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
+                try await support.audit(
+                    context, request, action: "settings.faq_updated", targetKind: "faq_entry",
+                    targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
-            return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                                        status: error.status).response(from: request, context: context)
+            return try await renderEdit(
+                context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                status: error.status
+            ).response(from: request, context: context)
         }
     }
 
@@ -119,8 +138,9 @@ struct FAQSettingsController {
         let direction = try SettingsSupport.direction(try await FormFields.read(request))
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard try await repository.moveFAQ(id: id, direction, in: tx) else { throw AppError.notFound("question") }
-            try await support.audit(context, request, action: "settings.faq_moved", targetKind: "faq_entry",
-                                    targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
+            try await support.audit(
+                context, request, action: "settings.faq_moved", targetKind: "faq_entry",
+                targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=moved").response
     }
@@ -131,8 +151,9 @@ struct FAQSettingsController {
             guard let entry = try await repository.faqEntry(id: id, in: tx), try await repository.deleteFAQ(id: id, in: tx) else {
                 throw AppError.notFound("question")
             }
-            try await support.audit(context, request, action: "settings.faq_deleted", targetKind: "faq_entry",
-                                    targetId: id.uuidString.lowercased(), details: ["question": String(entry.question.prefix(100))], in: tx)
+            try await support.audit(
+                context, request, action: "settings.faq_deleted", targetKind: "faq_entry",
+                targetId: id.uuidString.lowercased(), details: ["question": String(entry.question.prefix(100))], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=deleted").response
     }

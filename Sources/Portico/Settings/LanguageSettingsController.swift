@@ -30,20 +30,24 @@ struct LanguageSettingsController {
         }
     }
 
-    func render(_ context: StaffRequestContext, defaultLanguage: Language, offered: [Language], form: FormState = FormState(),
-                notice: String? = nil, status: HTTPResponse.Status = .ok) throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, defaultLanguage: Language, offered: [Language], form: FormState = FormState(),
+        notice: String? = nil, status: HTTPResponse.Status = .ok
+    ) throws -> HTML {
         var layout = context.layout(title: "Languages", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let choices = Language.allCases.map {
             View.Choice(code: $0.code, name: $0.nativeName, offered: offered.contains($0), isDefault: $0 == defaultLanguage)
         }
-        return try dependencies.renderer.render(.adminSettingsLanguages, theme: context.tenant.theme,
-                                                View(layout: layout, form: FormView(form), languages: choices), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsLanguages, theme: context.tenant.theme,
+            View(layout: layout, form: FormView(form), languages: choices), status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try render(context, defaultLanguage: context.tenant.defaultLanguage, offered: context.tenant.offeredLanguages,
-                   notice: SettingsSupport.notice(request, ["saved": "Saved. The portal offers the new languages from the next page."]))
+        try render(
+            context, defaultLanguage: context.tenant.defaultLanguage, offered: context.tenant.offeredLanguages,
+            notice: SettingsSupport.notice(request, ["saved": "Saved. The portal offers the new languages from the next page."]))
     }
 
     @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -56,18 +60,22 @@ struct LanguageSettingsController {
         if defaultLanguage == nil { errors["default_language"] = "Choose the default language from the list." }
         if offered.count != offeredCodes.count { errors["offered"] = "Choose offered languages from the list." }
         guard errors.isEmpty, let defaultLanguage else {
-            return try render(context, defaultLanguage: defaultLanguage ?? context.tenant.defaultLanguage, offered: offered,
-                              form: FormState(errors: errors), status: .unprocessableContent).response(from: request, context: context)
+            return try render(
+                context, defaultLanguage: defaultLanguage ?? context.tenant.defaultLanguage, offered: offered,
+                form: FormState(errors: errors), status: .unprocessableContent
+            ).response(from: request, context: context)
         }
         // The default is always offered: ticking it off would leave the portal without its own language.
         let codes = ([defaultLanguage] + Language.allCases.filter { offered.contains($0) && $0 != defaultLanguage }).map(\.code)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE tenants SET default_language = \(codes[0]), offered_languages = \(codes) WHERE id = \(tx.tenant)
                 """)
-            try await support.audit(context, request, action: "settings.languages_changed", targetKind: "tenant",
-                                    targetId: context.tenant.id.description,
-                                    details: ["default": codes[0], "offered": codes.joined(separator: " ")], in: tx)
+            try await support.audit(
+                context, request, action: "settings.languages_changed", targetKind: "tenant",
+                targetId: context.tenant.id.description,
+                details: ["default": codes[0], "offered": codes.joined(separator: " ")], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.settingsLanguages.path)?done=saved").response
     }

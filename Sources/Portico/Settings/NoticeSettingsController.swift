@@ -11,7 +11,9 @@ struct NoticeSettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any TenantSettingsRepository { support.repository }
 
-    static let messages = ["added": "Notice created.", "saved": "Notice saved.", "resolved": "Notice resolved: it moves to the status page’s history."]
+    static let messages = [
+        "added": "Notice created.", "saved": "Notice saved.", "resolved": "Notice resolved: it moves to the status page’s history.",
+    ]
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsNotices, use: list)
@@ -50,20 +52,25 @@ struct NoticeSettingsController {
         return ("active", "Showing now")
     }
 
-    func renderList(_ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderList(
+        _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notices(in: tx) }
         var layout = context.layout(title: "Service notices", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? ["kind": "outage", "starts_at": NoticeInput.formatTime(Date())]
         let rows = notices.map { notice in
             let (state, label) = Self.state(notice)
-            return ListView.Row(id: notice.id.uuidString.lowercased(), title: notice.title, kindLabel: ServiceNotices.label(notice.kind),
-                                when: ServiceNotices.view(notice).when, state: state, stateLabel: label, resolvable: notice.resolvedAt == nil)
+            return ListView.Row(
+                id: notice.id.uuidString.lowercased(), title: notice.title, kindLabel: ServiceNotices.label(notice.kind),
+                when: ServiceNotices.view(notice).when, state: state, stateLabel: label, resolvable: notice.resolvedAt == nil)
         }
-        return try dependencies.renderer.render(.adminSettingsNotices, theme: context.tenant.theme, ListView(
-            layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
-            kinds: Self.kinds(shown["kind"] ?? "outage"), rows: rows), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsNotices, theme: context.tenant.theme,
+            ListView(
+                layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
+                kinds: Self.kinds(shown["kind"] ?? "outage"), rows: rows), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -71,8 +78,10 @@ struct NoticeSettingsController {
     }
 
     static func details(_ input: NoticeInput) -> [String: String] {
-        ["kind": input.kind, "title": String(input.title.prefix(100)), "starts_at": ISODates.format(input.startsAt),
-         "ends_at": input.endsAt.map { ISODates.format($0) } ?? ""]
+        [
+            "kind": input.kind, "title": String(input.title.prefix(100)), "starts_at": ISODates.format(input.startsAt),
+            "ends_at": input.endsAt.map { ISODates.format($0) } ?? "",
+        ]
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -81,13 +90,16 @@ struct NoticeSettingsController {
             let input = try NoticeInput.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let notice = try await repository.createNotice(input, in: tx)
-                try await support.audit(context, request, action: "settings.notice_created", targetKind: "service_notice",
-                                        targetId: notice.id.uuidString.lowercased(), details: Self.details(input), in: tx)
+                try await support.audit(
+                    context, request, action: "settings.notice_created", targetKind: "service_notice",
+                    targetId: notice.id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=added").response
         } catch let error as AppError where error.kind == .validation {
-            return try await renderList(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                                        status: error.status).response(from: request, context: context)
+            return try await renderList(
+                context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                status: error.status
+            ).response(from: request, context: context)
         }
     }
 
@@ -101,17 +113,24 @@ struct NoticeSettingsController {
         let resolvedAt: String?
     }
 
-    func renderEdit(_ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderEdit(
+        _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let notice = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notice(id: id, in: tx) }
         guard let notice else { throw AppError.notFound("notice") }
-        let shown = values ?? ["kind": notice.kind, "title": notice.title, "body": notice.body, "starts_at": NoticeInput.formatTime(notice.startsAt),
-                               "ends_at": notice.endsAt.map(NoticeInput.formatTime) ?? ""]
-        return try dependencies.renderer.render(.adminSettingsNotice, theme: context.tenant.theme, EditView(
-            layout: context.layout(title: "Edit notice", current: ConsoleRoutes.settings.path),
-            form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
-            id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
-            resolvedAt: notice.resolvedAt.map { DisplayDate.dateTime($0) }), status: status)
+        let shown =
+            values ?? [
+                "kind": notice.kind, "title": notice.title, "body": notice.body, "starts_at": NoticeInput.formatTime(notice.startsAt),
+                "ends_at": notice.endsAt.map(NoticeInput.formatTime) ?? "",
+            ]
+        return try dependencies.renderer.render(
+            .adminSettingsNotice, theme: context.tenant.theme,
+            EditView(
+                layout: context.layout(title: "Edit notice", current: ConsoleRoutes.settings.path),
+                form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
+                id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
+                resolvedAt: notice.resolvedAt.map { DisplayDate.dateTime($0) }), status: status)
     }
 
     @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -125,13 +144,16 @@ struct NoticeSettingsController {
             let input = try NoticeInput.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 guard try await repository.updateNotice(id: id, input, in: tx) else { throw AppError.notFound("notice") }
-                try await support.audit(context, request, action: "settings.notice_updated", targetKind: "service_notice",
-                                        targetId: id.uuidString.lowercased(), details: Self.details(input), in: tx)
+                try await support.audit(
+                    context, request, action: "settings.notice_updated", targetKind: "service_notice",
+                    targetId: id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
             return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=saved").response
         } catch let error as AppError where error.kind == .validation {
-            return try await renderEdit(context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                                        status: error.status).response(from: request, context: context)
+            return try await renderEdit(
+                context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                status: error.status
+            ).response(from: request, context: context)
         }
     }
 
@@ -142,8 +164,9 @@ struct NoticeSettingsController {
             guard try await repository.resolveNotice(id: id, in: tx) else {
                 throw AppError(.conflict, code: "notice_resolved", "“\(notice.title)” is already resolved.")
             }
-            try await support.audit(context, request, action: "settings.notice_resolved", targetKind: "service_notice",
-                                    targetId: id.uuidString.lowercased(), details: ["title": String(notice.title.prefix(100))], in: tx)
+            try await support.audit(
+                context, request, action: "settings.notice_resolved", targetKind: "service_notice",
+                targetId: id.uuidString.lowercased(), details: ["title": String(notice.title.prefix(100))], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=resolved").response
     }

@@ -90,13 +90,21 @@ public struct NoticeInput: Sendable {
         let kind = form.text("kind")
         if !kinds.contains(kind) { problems["kind"] = "Choose outage, maintenance or information." }
         let title = form.text("title").trimmingCharacters(in: .whitespacesAndNewlines)
-        if title.isEmpty { problems["title"] = "Enter a title." } else if title.count > 200 { problems["title"] = "Use at most 200 characters for the title." }
+        if title.isEmpty {
+            problems["title"] = "Enter a title."
+        } else if title.count > 200 {
+            problems["title"] = "Use at most 200 characters for the title."
+        }
         let body = form.text("body").trimmingCharacters(in: .whitespacesAndNewlines)
         if body.count > 5000 { problems["body"] = "Use at most 5,000 characters for the details." }
         var startsAt = now
         let startText = form.text("starts_at").trimmingCharacters(in: .whitespaces)
         if !startText.isEmpty {
-            if let date = try parseTime(startText, field: "starts_at") { startsAt = date } else { problems["starts_at"] = "Enter the start as a date and time, e.g. 2025-06-01T08:00." }
+            if let date = try parseTime(startText, field: "starts_at") {
+                startsAt = date
+            } else {
+                problems["starts_at"] = "Enter the start as a date and time, e.g. 2025-06-01T08:00."
+            }
         }
         var endsAt: Date?
         let endText = form.text("ends_at").trimmingCharacters(in: .whitespaces)
@@ -170,8 +178,9 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
 
     func duplicateName(_ body: () async throws -> Void) async throws {
         do { try await body() } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            throw AppError(.conflict, code: "category_exists", "Another category already has this name.",
-                           fields: ["name": "Another category already has this name. Choose a different one."])
+            throw AppError(
+                .conflict, code: "category_exists", "Another category already has this name.",
+                fields: ["name": "Another category already has this name. Choose a different one."])
         }
     }
 
@@ -192,7 +201,8 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     public func createCategory(name: String, helpText: String, in transaction: TenantTransaction) async throws -> WorkOrderCategory {
         var created: WorkOrderCategory?
         try await duplicateName {
-            created = try await transaction.first("""
+            created = try await transaction.first(
+                """
                 INSERT INTO work_order_categories (tenant_id, name, help_text, position)
                 SELECT \(transaction.tenant), \(name), \(helpText), COALESCE(max(position) + 1, 0) FROM work_order_categories
                 RETURNING \(Self.categoryColumns)
@@ -219,9 +229,12 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func moveCategory(id: UUID, _ direction: MoveDirection, in transaction: TenantTransaction) async throws -> Bool {
-        let ids = try await transaction.rows("SELECT id FROM work_order_categories ORDER BY position, name FOR UPDATE").map { try $0.decode(at: 0, as: UUID.self) }
+        let ids = try await transaction.rows("SELECT id FROM work_order_categories ORDER BY position, name FOR UPDATE").map {
+            try $0.decode(at: 0, as: UUID.self)
+        }
         guard let order = Self.moved(ids, id, direction) else { return false }
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE work_order_categories c SET position = o.ord - 1
               FROM unnest(\(order)::uuid[]) WITH ORDINALITY AS o(id, ord) WHERE c.id = o.id
             """)
@@ -240,7 +253,9 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     // MARK: FAQ
 
     public func faqEntries(in transaction: TenantTransaction) async throws -> [FAQEntry] {
-        try await transaction.rows("SELECT id, question, answer, position FROM faq_entries ORDER BY position, question").map { try $0.decode(FAQEntry.self) }
+        try await transaction.rows("SELECT id, question, answer, position FROM faq_entries ORDER BY position, question").map {
+            try $0.decode(FAQEntry.self)
+        }
     }
 
     public func faqEntry(id: UUID, in transaction: TenantTransaction) async throws -> FAQEntry? {
@@ -248,11 +263,14 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func createFAQ(question: String, answer: String, in transaction: TenantTransaction) async throws -> FAQEntry {
-        guard let entry = try await transaction.first("""
-            INSERT INTO faq_entries (tenant_id, question, answer, position)
-            SELECT \(transaction.tenant), \(question), \(answer), COALESCE(max(position) + 1, 0) FROM faq_entries
-            RETURNING id, question, answer, position
-            """)?.decode(FAQEntry.self) else { throw AppError(.conflict, code: "faq_not_created", "The question could not be added. Try again.") }
+        guard
+            let entry = try await transaction.first(
+                """
+                INSERT INTO faq_entries (tenant_id, question, answer, position)
+                SELECT \(transaction.tenant), \(question), \(answer), COALESCE(max(position) + 1, 0) FROM faq_entries
+                RETURNING id, question, answer, position
+                """)?.decode(FAQEntry.self)
+        else { throw AppError(.conflict, code: "faq_not_created", "The question could not be added. Try again.") }
         return entry
     }
 
@@ -265,9 +283,12 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func moveFAQ(id: UUID, _ direction: MoveDirection, in transaction: TenantTransaction) async throws -> Bool {
-        let ids = try await transaction.rows("SELECT id FROM faq_entries ORDER BY position, question FOR UPDATE").map { try $0.decode(at: 0, as: UUID.self) }
+        let ids = try await transaction.rows("SELECT id FROM faq_entries ORDER BY position, question FOR UPDATE").map {
+            try $0.decode(at: 0, as: UUID.self)
+        }
         guard let order = Self.moved(ids, id, direction) else { return false }
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE faq_entries f SET position = o.ord - 1
               FROM unnest(\(order)::uuid[]) WITH ORDINALITY AS o(id, ord) WHERE f.id = o.id
             """)
@@ -286,16 +307,20 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func createNotice(_ input: NoticeInput, in transaction: TenantTransaction) async throws -> ServiceNotice {
-        guard let notice = try await transaction.first("""
-            INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at)
-            VALUES (\(transaction.tenant), \(input.kind), \(input.title), \(input.body), \(input.startsAt), \(input.endsAt))
-            RETURNING \(Self.noticeColumns)
-            """)?.decode(ServiceNotice.self) else { throw AppError(.conflict, code: "notice_not_created", "The notice could not be created. Try again.") }
+        guard
+            let notice = try await transaction.first(
+                """
+                INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at)
+                VALUES (\(transaction.tenant), \(input.kind), \(input.title), \(input.body), \(input.startsAt), \(input.endsAt))
+                RETURNING \(Self.noticeColumns)
+                """)?.decode(ServiceNotice.self)
+        else { throw AppError(.conflict, code: "notice_not_created", "The notice could not be created. Try again.") }
         return notice
     }
 
     public func updateNotice(id: UUID, _ input: NoticeInput, in transaction: TenantTransaction) async throws -> Bool {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE service_notices SET kind = \(input.kind), title = \(input.title), body = \(input.body),
                    starts_at = \(input.startsAt), ends_at = \(input.endsAt) WHERE id = \(id)
             """) == 1
@@ -308,14 +333,16 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     // MARK: Security
 
     public func security(in transaction: TenantTransaction) async throws -> SecuritySettings {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             SELECT staff_idle_minutes, customer_idle_hours, remember_me_days, require_staff_totp FROM tenant_settings
             """)?.decode(SecuritySettings.self) ?? .defaults
     }
 
     public func saveSecurity(_ settings: SecuritySettings, in transaction: TenantTransaction) async throws {
         do {
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 INSERT INTO tenant_settings (tenant_id, staff_idle_minutes, customer_idle_hours, remember_me_days, require_staff_totp)
                 VALUES (\(transaction.tenant), \(settings.staffIdleMinutes), \(settings.customerIdleHours), \(settings.rememberMeDays),
                         \(settings.requireStaffTotp))
@@ -327,14 +354,17 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
             throw AppError.validation([:], message: "A value is outside the allowed range. Check the limits shown next to each field.")
         }
         // Sessions already open follow the new timeouts from their next request on.
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE sessions SET idle_timeout_seconds = \(settings.idleSeconds(.staff, remember: false)) WHERE principal_kind = 'staff'
             """)
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE sessions SET idle_timeout_seconds = \(settings.idleSeconds(.customer, remember: false))
              WHERE principal_kind = 'customer' AND NOT remember
             """)
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE sessions SET idle_timeout_seconds = \(settings.idleSeconds(.customer, remember: true)),
                    expires_at = LEAST(expires_at, created_at + make_interval(days => \(settings.rememberMeDays)))
              WHERE principal_kind = 'customer' AND remember
@@ -350,7 +380,8 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
 
     public func saveAPICORSOrigins(_ origins: CORSOrigins, in transaction: TenantTransaction) async throws {
         do {
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 INSERT INTO tenant_settings (tenant_id, api_cors_origins) VALUES (\(transaction.tenant), \(origins.origins)::text[])
                 ON CONFLICT (tenant_id) DO UPDATE SET api_cors_origins = EXCLUDED.api_cors_origins, updated_at = now()
                 """)

@@ -23,15 +23,20 @@ struct TimeZoneSettingsController {
         let example: String
     }
 
-    func render(_ context: StaffRequestContext, value: String? = nil, form: FormState = FormState(), notice: String? = nil,
-                status: HTTPResponse.Status = .ok) throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, value: String? = nil, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) throws -> HTML {
         var layout = context.layout(title: "Time zone", current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let zone = context.tenant.timeZone
         let now = DisplayDate(zone: zone).dateTime(Date())
-        return try dependencies.renderer.render(.adminSettingsTimeZone, theme: context.tenant.theme, View(
-            layout: layout, form: FormView(FormState(values: ["time_zone": value ?? TenantTimeZone.name(zone)], errors: form.errors, message: form.message)),
-            zoneChoices: TenantTimeZone.choices, example: now), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsTimeZone, theme: context.tenant.theme,
+            View(
+                layout: layout,
+                form: FormView(FormState(values: ["time_zone": value ?? TenantTimeZone.name(zone)], errors: form.errors, message: form.message)),
+                zoneChoices: TenantTimeZone.choices, example: now), status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -48,8 +53,9 @@ struct TimeZoneSettingsController {
         let before = TenantTimeZone.name(context.tenant.timeZone)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.execute("UPDATE tenants SET time_zone = \(name) WHERE id = \(tx.tenant)")
-            try await support.audit(context, request, action: "settings.time_zone_changed", targetKind: "tenant", targetId: context.tenant.slug,
-                                    details: ["time_zone": "\(before) → \(name)"], in: tx)
+            try await support.audit(
+                context, request, action: "settings.time_zone_changed", targetKind: "tenant", targetId: context.tenant.slug,
+                details: ["time_zone": "\(before) → \(name)"], in: tx)
         }
         dependencies.directory.invalidate(tenant: context.tenant.id)  // the resolved tenant carries its zone
         return Redirect(to: "\(ConsoleRoutes.settingsTimeZone.path)?done=saved").response

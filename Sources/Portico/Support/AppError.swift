@@ -66,8 +66,11 @@ public struct AppError: Error, Sendable, CustomStringConvertible {
         // staff and API ones stay in English until the console is translated.
         let key = "errors.notFound.\(what.replacingOccurrences(of: " ", with: "_"))"
         let translated = L10n.t(key)
-        return AppError(.notFound, code: "not_found", translated != key ? translated
-                        : "We could not find that \(what). It may have been removed, or the link may be wrong.")
+        return AppError(
+            .notFound, code: "not_found",
+            translated != key
+                ? translated
+                : "We could not find that \(what). It may have been removed, or the link may be wrong.")
     }
 
     public static func validation(_ fields: [String: String], message: String = "Please correct the highlighted fields.") -> AppError {

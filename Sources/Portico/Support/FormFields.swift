@@ -73,7 +73,7 @@ public struct Redirect: Error, Sendable {
     /// A path inside this site only (never `//evil.example`), for `?next=` parameters.
     public static func safeNext(_ next: String?, fallback: String, allowedPrefix: String) -> String {
         guard let next, next.hasPrefix(allowedPrefix), !next.hasPrefix("//"), !next.contains("\\"),
-              !next.contains("\r"), !next.contains("\n"), next.count <= 500
+            !next.contains("\r"), !next.contains("\n"), next.count <= 500
         else { return fallback }
         return next
     }

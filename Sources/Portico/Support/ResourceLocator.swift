@@ -24,6 +24,7 @@ public enum ResourceLocator {
                 return candidate.standardizedFileURL
             }
         }
-        throw ConfigurationError(variable: "PORTICO_HOME", message: "does not lead to Portico's \(name)/ folder; set it to the directory that holds \(name)/")
+        throw ConfigurationError(
+            variable: "PORTICO_HOME", message: "does not lead to Portico's \(name)/ folder; set it to the directory that holds \(name)/")
     }
 }

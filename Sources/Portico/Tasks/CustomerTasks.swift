@@ -17,19 +17,23 @@ public struct CustomerTasks: Sendable {
     /// Marks a task of the customer's organization done (with an optional note for staff).
     /// Marking a done task again changes nothing. Another organization's task is not found.
     @discardableResult
-    public func markDone(_ id: UUID, note: String, customer: SignedInCustomer, tenant: ResolvedTenant,
-                         origin: RequestOrigin? = nil) async throws -> TaskItem {
+    public func markDone(
+        _ id: UUID, note: String, customer: SignedInCustomer, tenant: ResolvedTenant,
+        origin: RequestOrigin? = nil
+    ) async throws -> TaskItem {
         guard note.count <= 2000 else { throw AppError.validation(["note": "Use at most 2,000 characters."]) }
         let repositories = dependencies.repositories
         let task = try await dependencies.pool.withTenant(tenant.id) { tx -> TaskItem? in
             guard let task = try await repositories.tasks.find(id: id, organization: customer.organizationId, in: tx) else { return nil }
             if try await repositories.tasks.markDone(id, by: customer.id, note: note, in: tx) {
                 try await StaffNotices(dependencies: dependencies).send(
-                    subject: "Task done: \(task.title)", message: "\(customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
+                    subject: "Task done: \(task.title)",
+                    message: "\(customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
                     link: tenant.url(ConsoleRoutes.home.path), tenant: tenant, in: tx)
-                try await repositories.audit.record(.init(
-                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "task.done",
-                    targetKind: "task", targetId: id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "task.done",
+                        targetKind: "task", targetId: id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
             }
             return try await repositories.tasks.find(id: id, organization: customer.organizationId, in: tx)
         }

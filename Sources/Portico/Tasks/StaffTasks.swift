@@ -30,16 +30,21 @@ public struct StaffTasks: Sendable {
         }
     }
 
-    public func create(_ input: Input, for organization: UUID, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant,
-                       today: String = ISODates.today()) async throws -> TaskItem {
+    public func create(
+        _ input: Input, for organization: UUID, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant,
+        today: String = ISODates.today()
+    ) async throws -> TaskItem {
         guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins set tasks for subscribers.") }
         var problems: [String: String] = [:]
         let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
         if title.isEmpty || title.count > 200 { problems["task_title"] = "Say what the subscriber should do (at most 200 characters)." }
         if input.details.count > 5000 { problems["task_details"] = "Use at most 5,000 characters." }
         if !input.due.isEmpty {
-            if !DateInput.isISODate(input.due) { problems["task_due"] = "Use a date like 2024-05-31." }
-            else if input.due < today { problems["task_due"] = "Choose today or a later date." }
+            if !DateInput.isISODate(input.due) {
+                problems["task_due"] = "Use a date like 2024-05-31."
+            } else if input.due < today {
+                problems["task_due"] = "Choose today or a later date."
+            }
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             guard let org = try await repositories.organizations.find(id: organization, in: tx) else { throw AppError.notFound("subscriber account") }
@@ -49,31 +54,44 @@ public struct StaffTasks: Sendable {
                 customer = try await repositories.customers.find(email: String(email.prefix(254)), in: tx)
                 if customer?.organizationId != org.id {
                     customer = nil
-                    problems["task_customer"] = "No member of \(org.name) has the email “\(email.prefix(254))”. Leave it blank to set the task for the whole account."
+                    problems["task_customer"] =
+                        "No member of \(org.name) has the email “\(email.prefix(254))”. Leave it blank to set the task for the whole account."
                 }
             }
             var workOrder: WorkOrder?
             if !input.workOrder.isEmpty {
-                workOrder = try await Int(input.workOrder).asyncMap { try await repositories.workOrders.find(number: $0, organization: org.id, in: tx) } ?? nil
-                if workOrder == nil { problems["task_work_order"] = "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders." }
+                workOrder =
+                    try await Int(input.workOrder).asyncMap { try await repositories.workOrders.find(number: $0, organization: org.id, in: tx) }
+                    ?? nil
+                if workOrder == nil {
+                    problems["task_work_order"] = "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders."
+                }
             }
             guard problems.isEmpty else { throw AppError.validation(problems) }
-            let task = try await repositories.tasks.create(NewTask(organizationId: org.id, customerId: customer?.id, workOrderId: workOrder?.id,
-                                                                   title: title, details: input.details, dueDate: input.due.isEmpty ? nil : input.due,
-                                                                   createdByStaffId: staff.id), in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "task.created",
-                                                      targetKind: "task", targetId: task.id.uuidString.lowercased(), ip: origin.ip,
-                                                      userAgent: origin.userAgent,
-                                                      details: ["account": org.accountNumber, "title": title, "customer": customer?.email ?? ""]), in: tx)
+            let task = try await repositories.tasks.create(
+                NewTask(
+                    organizationId: org.id, customerId: customer?.id, workOrderId: workOrder?.id,
+                    title: title, details: input.details, dueDate: input.due.isEmpty ? nil : input.due,
+                    createdByStaffId: staff.id), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "task.created",
+                    targetKind: "task", targetId: task.id.uuidString.lowercased(), ip: origin.ip,
+                    userAgent: origin.userAgent,
+                    details: ["account": org.accountNumber, "title": title, "customer": customer?.email ?? ""]), in: tx)
             var recipients: [Customer]
-            if let customer { recipients = [customer] } else {
+            if let customer {
+                recipients = [customer]
+            } else {
                 recipients = try await repositories.customers.members(of: org.id, in: tx).filter { $0.role == .owner }
             }
             let mail = SubscriberMail(outbox: dependencies.outbox)
             for member in recipients {
-                try await mail.send(.taskAssigned, to: member, tenant: tenant, values: [
-                    "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": tenant.url(PortalRoutes.tasks.path),
-                ], in: tx)
+                try await mail.send(
+                    .taskAssigned, to: member, tenant: tenant,
+                    values: [
+                        "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": tenant.url(PortalRoutes.tasks.path),
+                    ], in: tx)
             }
             return task
         }

@@ -30,8 +30,10 @@ public struct NewTask: Sendable {
     public var dueDate: String?
     public var createdByStaffId: UUID?
 
-    public init(organizationId: UUID, customerId: UUID? = nil, workOrderId: UUID? = nil, title: String, details: String = "",
-                dueDate: String? = nil, createdByStaffId: UUID? = nil) {
+    public init(
+        organizationId: UUID, customerId: UUID? = nil, workOrderId: UUID? = nil, title: String, details: String = "",
+        dueDate: String? = nil, createdByStaffId: UUID? = nil
+    ) {
         self.organizationId = organizationId
         self.customerId = customerId
         self.workOrderId = workOrderId
@@ -59,10 +61,12 @@ public protocol TaskRepository: Sendable {
 public struct PostgresTaskRepository: TaskRepository {
     public init() {}
 
-    static let columns: SQL = "id, organization_id, customer_id, work_order_id, title, details, status, due_date::text AS due_date, done_at, done_note, created_at"
+    static let columns: SQL =
+        "id, organization_id, customer_id, work_order_id, title, details, status, due_date::text AS due_date, done_at, done_note, created_at"
 
     public func create(_ new: NewTask, in transaction: TenantTransaction) async throws -> TaskItem {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             INSERT INTO tasks (tenant_id, organization_id, customer_id, work_order_id, title, details, due_date, created_by_staff_id)
             VALUES (\(transaction.tenant), \(new.organizationId), \(new.customerId), \(new.workOrderId), \(new.title), \(new.details),
                     \(new.dueDate)::date, \(new.createdByStaffId))
@@ -83,7 +87,8 @@ public struct PostgresTaskRepository: TaskRepository {
         var conditions: [SQL] = ["true"]
         if let organization { conditions.append("organization_id = \(organization)") }
         if let status { conditions.append("status = \(status)") }
-        return .rows("""
+        return .rows(
+            """
             SELECT \(Self.columns) FROM tasks WHERE \(SQL.join(conditions, separator: " AND "))
              ORDER BY status = 'done', due_date NULLS LAST, created_at DESC
             """, as: TaskItem.self)
@@ -93,10 +98,12 @@ public struct PostgresTaskRepository: TaskRepository {
         var conditions: [SQL] = ["true"]
         if let organization { conditions.append("organization_id = \(organization)") }
         if let status { conditions.append("status = \(status)") }
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT \(Self.columns) FROM tasks WHERE \(SQL.join(conditions, separator: " AND "))
              ORDER BY status = 'done', due_date NULLS LAST, created_at DESC, id LIMIT \(limit)
-            """).map { try $0.decode(TaskItem.self) }
+            """
+        ).map { try $0.decode(TaskItem.self) }
     }
 
     struct Ranked: Decodable {
@@ -112,7 +119,8 @@ public struct PostgresTaskRepository: TaskRepository {
             let (rank, created, id) = (try InvalidPageKey.int(after[0]), try InvalidPageKey.int(after[2]), try InvalidPageKey.uuid(after[3]))
             position = "(page_rank, page_due::date, page_created, id) > (\(Int(rank)), \(after[1])::date, \(created), \(id))"
         }
-        let rows = try await transaction.rows("""
+        let rows = try await transaction.rows(
+            """
             SELECT * FROM (
                 SELECT \(Self.columns), CASE WHEN status = 'done' THEN 1 ELSE 0 END AS page_rank,
                        COALESCE(tasks.due_date, 'infinity'::date)::text AS page_due,
@@ -120,13 +128,16 @@ public struct PostgresTaskRepository: TaskRepository {
                   FROM tasks WHERE organization_id = \(organization)) keyed
              WHERE \(position)
              ORDER BY page_rank, page_due::date, page_created, id LIMIT \(limit + 1)
-            """).map { (try $0.decode(TaskItem.self), try $0.decode(Ranked.self)) }
-        return KeysetPage.from(rows, limit: limit, item: { $0.0 },
-                               key: { [String($0.1.pageRank), $0.1.pageDue, String($0.1.pageCreated), $0.0.id.uuidString] })
+            """
+        ).map { (try $0.decode(TaskItem.self), try $0.decode(Ranked.self)) }
+        return KeysetPage.from(
+            rows, limit: limit, item: { $0.0 },
+            key: { [String($0.1.pageRank), $0.1.pageDue, String($0.1.pageCreated), $0.0.id.uuidString] })
     }
 
     public func markDone(_ task: UUID, by customer: UUID?, note: String, in transaction: TenantTransaction) async throws -> Bool {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             UPDATE tasks SET status = 'done', done_at = now(), done_note = \(note), done_by_customer_id = \(customer)
              WHERE id = \(task) AND status = 'open'
             """) == 1

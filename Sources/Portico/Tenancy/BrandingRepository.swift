@@ -29,14 +29,16 @@ public struct PostgresBrandingRepository: BrandingRepository {
 
     public func current(in transaction: TenantTransaction) async throws -> (branding: Branding, theme: String) {
         guard let branding = try await transaction.first("SELECT * FROM tenant_branding").map({ try $0.decode(Branding.self) }),
-              let theme = try await transaction.scalar("SELECT theme FROM tenants WHERE id = \(transaction.tenant)", as: String.self) else {
+            let theme = try await transaction.scalar("SELECT theme FROM tenants WHERE id = \(transaction.tenant)", as: String.self)
+        else {
             throw AppError.notFound("branding")
         }
         return (branding, theme)
     }
 
     public func save(_ b: Branding, theme: String, expectedVersion: Int, in transaction: TenantTransaction) async throws -> Branding {
-        let saved = try await transaction.first("""
+        let saved = try await transaction.first(
+            """
             UPDATE tenant_branding SET company_name = \(b.companyName), logo_url = \(b.logoUrl), favicon_url = \(b.faviconUrl),
                 logo_key = CASE WHEN \(b.logoUrl)::text IS NULL THEN NULL ELSE logo_key END,
                 logo_type = CASE WHEN \(b.logoUrl)::text IS NULL THEN NULL ELSE logo_type END,
@@ -50,18 +52,21 @@ public struct PostgresBrandingRepository: BrandingRepository {
             RETURNING *
             """)
         guard let saved else {
-            throw AppError(.conflict, code: "stale_branding",
-                           "Someone saved the branding while you were editing. Reload the page to see their changes, then apply yours again.")
+            throw AppError(
+                .conflict, code: "stale_branding",
+                "Someone saved the branding while you were editing. Reload the page to see their changes, then apply yours again.")
         }
         try await transaction.execute("UPDATE tenants SET theme = \(theme) WHERE id = \(transaction.tenant) AND theme <> \(theme)")
         return try saved.decode(Branding.self)
     }
 
     public func asset(_ kind: BrandingAssetKind, in transaction: TenantTransaction) async throws -> StoredBrandAsset? {
-        let row = switch kind {
-        case .logo: try await transaction.first("SELECT logo_key AS key, logo_type AS type FROM tenant_branding WHERE logo_key IS NOT NULL")
-        case .favicon: try await transaction.first("SELECT favicon_key AS key, favicon_type AS type FROM tenant_branding WHERE favicon_key IS NOT NULL")
-        }
+        let row =
+            switch kind {
+            case .logo: try await transaction.first("SELECT logo_key AS key, logo_type AS type FROM tenant_branding WHERE logo_key IS NOT NULL")
+            case .favicon:
+                try await transaction.first("SELECT favicon_key AS key, favicon_type AS type FROM tenant_branding WHERE favicon_key IS NOT NULL")
+            }
         guard let row, let key = BlobKey(try row.decode("key", as: String.self)) else { return nil }
         return StoredBrandAsset(key: key, contentType: try row.decode("type"))
     }
@@ -69,12 +74,14 @@ public struct PostgresBrandingRepository: BrandingRepository {
     public func setUploadedAsset(_ kind: BrandingAssetKind, key: BlobKey, contentType: String, in transaction: TenantTransaction) async throws {
         switch kind {
         case .logo:
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 UPDATE tenant_branding SET logo_key = \(key.rawValue), logo_type = \(contentType),
                     logo_url = '/branding/logo?v=' || (version + 1), version = version + 1
                 """)
         case .favicon:
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 UPDATE tenant_branding SET favicon_key = \(key.rawValue), favicon_type = \(contentType),
                     favicon_url = '/branding/favicon?v=' || (version + 1), version = version + 1
                 """)

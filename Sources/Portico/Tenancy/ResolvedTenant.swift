@@ -18,8 +18,10 @@ public struct ResolvedTenant: Sendable {
     public var defaultLanguage: Language = .en
     public var offeredLanguages: [Language] = [.en]
 
-    public init(id: TenantID, slug: String, name: String, status: TenantStatus, theme: String, branding: Branding, publicOrigin: String,
-                timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+    public init(
+        id: TenantID, slug: String, name: String, status: TenantStatus, theme: String, branding: Branding, publicOrigin: String,
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!
+    ) {
         self.id = id
         self.slug = slug
         self.name = name

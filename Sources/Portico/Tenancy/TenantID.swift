@@ -13,4 +13,3 @@ public struct TenantID: Hashable, Sendable, Codable, CustomStringConvertible, Po
 
     public var description: String { rawValue.uuidString.lowercased() }
 }
-

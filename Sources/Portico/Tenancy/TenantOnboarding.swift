@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// What an operator asks for when onboarding a WISP.
 public struct TenantOnboardingRequest: Sendable {
@@ -13,8 +13,10 @@ public struct TenantOnboardingRequest: Sendable {
     /// The portal's language; admins may offer more later (`/admin/settings/languages`).
     public var defaultLanguage: Language
 
-    public init(slug: String, name: String, adminEmail: String, customDomain: String? = nil, timeZone: String = "UTC",
-                defaultLanguage: Language = .en) {
+    public init(
+        slug: String, name: String, adminEmail: String, customDomain: String? = nil, timeZone: String = "UTC",
+        defaultLanguage: Language = .en
+    ) {
         self.slug = slug
         self.name = name
         self.adminEmail = adminEmail
@@ -103,50 +105,64 @@ public struct TenantOnboarding: Sendable {
     public func create(_ request: TenantOnboardingRequest) async throws -> OnboardedTenant {
         let problems = validate(request)
         guard problems.isEmpty else {
-            throw AppError.validation(problems, message: "The tenant cannot be created: " + problems.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; "))
+            throw AppError.validation(
+                problems,
+                message: "The tenant cannot be created: "
+                    + problems.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; "))
         }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let adminEmail = EmailAddress.normalize(request.adminEmail)!
         let domain = request.customDomain.flatMap(HostName.normalize)
         let setupToken = SecureRandom.token()
-        let result = try await pool.withNewTenant(create: { transaction in
-            do {
-                return try await transaction.first("""
-                    INSERT INTO tenants (slug, name, time_zone, default_language, offered_languages)
-                    VALUES (\(request.slug), \(name), \(request.timeZone), \(request.defaultLanguage.code), \([request.defaultLanguage.code]))
-                    RETURNING \(PostgresTenantStore.tenantColumns)
-                    """)!.decode(Tenant.self)
-            } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-                throw AppError(.conflict, code: "slug_taken", "A tenant with the slug '\(request.slug)' already exists.", fields: ["slug": "already taken"])
-            }
-        }, tenant: \.id, then: { tenant, scoped in
-            // The rest is tenant-owned, in the same transaction scoped to the new tenant.
-            var customDomain: TenantDomain?
-            if let domain {
-                let taken = try await scoped.scalar("""
-                    SELECT count(*)::int FROM tenant_domains WHERE domain = \(domain) AND verified_at IS NOT NULL
-                    """, as: Int.self) ?? 0
-                if taken > 0 {
-                    throw AppError(.conflict, code: "domain_taken", "The domain \(domain) is already active for another tenant.", fields: ["domain": "already in use"])
+        let result = try await pool.withNewTenant(
+            create: { transaction in
+                do {
+                    return try await transaction.first(
+                        """
+                        INSERT INTO tenants (slug, name, time_zone, default_language, offered_languages)
+                        VALUES (\(request.slug), \(name), \(request.timeZone), \(request.defaultLanguage.code), \([request.defaultLanguage.code]))
+                        RETURNING \(PostgresTenantStore.tenantColumns)
+                        """)!.decode(Tenant.self)
+                } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+                    throw AppError(
+                        .conflict, code: "slug_taken", "A tenant with the slug '\(request.slug)' already exists.", fields: ["slug": "already taken"])
                 }
-                customDomain = try await scoped.first("""
-                    INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
-                    VALUES (\(tenant.id), \(domain), 'custom', \(DomainVerification.newToken()))
-                    RETURNING *
-                    """)!.decode(TenantDomain.self)
-            }
-            try await scoped.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(tenant.id), \(name))")
-            try await WorkOrderCategories.seedDefaults(in: scoped)
-            let admin = try await repositories.staff.create(email: adminEmail, name: "", role: .admin, status: .invited, passwordHash: nil, in: scoped)
-            try await AccountTokens.insert(
-                token: setupToken, kind: .inviteStaff, email: adminEmail, staffID: admin.id,
-                lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: scoped
-            )
-            try await repositories.audit.record(NewAuditEvent(
-                actorKind: "operator", actorLabel: "onboarding", action: "tenant.created", targetKind: "tenant", targetId: tenant.slug
-            ), in: scoped)
-            return (tenant, customDomain, admin.id)
-        })
+            }, tenant: \.id,
+            then: { tenant, scoped in
+                // The rest is tenant-owned, in the same transaction scoped to the new tenant.
+                var customDomain: TenantDomain?
+                if let domain {
+                    let taken =
+                        try await scoped.scalar(
+                            """
+                            SELECT count(*)::int FROM tenant_domains WHERE domain = \(domain) AND verified_at IS NOT NULL
+                            """, as: Int.self) ?? 0
+                    if taken > 0 {
+                        throw AppError(
+                            .conflict, code: "domain_taken", "The domain \(domain) is already active for another tenant.",
+                            fields: ["domain": "already in use"])
+                    }
+                    customDomain = try await scoped.first(
+                        """
+                        INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
+                        VALUES (\(tenant.id), \(domain), 'custom', \(DomainVerification.newToken()))
+                        RETURNING *
+                        """)!.decode(TenantDomain.self)
+                }
+                try await scoped.execute("INSERT INTO tenant_branding (tenant_id, company_name) VALUES (\(tenant.id), \(name))")
+                try await WorkOrderCategories.seedDefaults(in: scoped)
+                let admin = try await repositories.staff.create(
+                    email: adminEmail, name: "", role: .admin, status: .invited, passwordHash: nil, in: scoped)
+                try await AccountTokens.insert(
+                    token: setupToken, kind: .inviteStaff, email: adminEmail, staffID: admin.id,
+                    lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: scoped
+                )
+                try await repositories.audit.record(
+                    NewAuditEvent(
+                        actorKind: "operator", actorLabel: "onboarding", action: "tenant.created", targetKind: "tenant", targetId: tenant.slug
+                    ), in: scoped)
+                return (tenant, customDomain, admin.id)
+            })
         let platformHost = "\(request.slug).\(configuration.baseDomain)"
         let origin = PublicOrigin(configuration: configuration).origin(host: platformHost)
         return OnboardedTenant(
@@ -163,7 +179,9 @@ public enum EmailAddress {
         guard email.count >= 3, email.count <= 254 else { return nil }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64 else { return nil }
-        guard email.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 && !"<>()[],;:\\\"".unicodeScalars.contains($0) }) else { return nil }
+        guard email.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 && !"<>()[],;:\\\"".unicodeScalars.contains($0) }) else {
+            return nil
+        }
         guard let domain = HostName.normalize(String(parts[1])), domain.contains(".") || domain == "localhost" else { return nil }
         return "\(parts[0])@\(domain)"
     }

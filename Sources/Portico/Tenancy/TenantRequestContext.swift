@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 
@@ -84,5 +85,3 @@ public struct SignedInStaff: Sendable {
         SignedInStaff(id: key.id, name: key.actor.name, email: key.actor.name, role: .admin, kind: .integration)
     }
 }
-
-import Foundation

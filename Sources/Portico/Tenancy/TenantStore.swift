@@ -42,9 +42,11 @@ public struct PostgresTenantStore: TenantStore {
 
     public func tenantForActiveDomain(_ domain: String) async throws -> TenantID? {
         // Readable without a tenant through the domain_lookup policy.
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT tenant_id FROM tenant_domains WHERE domain = \(domain) AND verified_at IS NOT NULL
-            """).rows.first?.decode("tenant_id", as: TenantID.self)
+            """
+        ).rows.first?.decode("tenant_id", as: TenantID.self)
     }
 
     public func branding(for tenant: TenantID) async throws -> Branding? {
@@ -56,9 +58,11 @@ public struct PostgresTenantStore: TenantStore {
     public func domains(for tenant: TenantID) async throws -> [TenantDomain] {
         try await pool.withTenant(tenant) { transaction in
             // The domain_lookup policy lets every tenant read all domains: filter explicitly.
-            try await transaction.rows("""
+            try await transaction.rows(
+                """
                 SELECT * FROM tenant_domains WHERE tenant_id = \(tenant) ORDER BY is_primary DESC, domain
-                """).map { try $0.decode(TenantDomain.self) }
+                """
+            ).map { try $0.decode(TenantDomain.self) }
         }
     }
 
@@ -67,14 +71,17 @@ public struct PostgresTenantStore: TenantStore {
     }
 
     public func setStatus(_ status: TenantStatus, slug: String) async throws -> Tenant? {
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE tenants SET status = \(status) WHERE slug = \(slug) RETURNING \(Self.tenantColumns)
-            """).rows.first?.decode(Tenant.self)
+            """
+        ).rows.first?.decode(Tenant.self)
     }
 
     public func usage(for tenant: TenantID) async throws -> TenantUsage {
         try await pool.withTenant(tenant) { transaction in
-            let row = try await transaction.first("""
+            let row = try await transaction.first(
+                """
                 SELECT (SELECT count(*) FROM organizations)::int AS organizations,
                        (SELECT count(*) FROM customers)::int AS customers,
                        (SELECT count(*) FROM staff_users WHERE status <> 'deactivated')::int AS staff,

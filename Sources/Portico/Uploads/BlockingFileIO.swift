@@ -1,12 +1,13 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import NIOCore
-import NIOPosix
-import Synchronization
 
 /// Runs blocking file system calls on a `NIOThreadPool`, never on Swift's cooperative pool.
 ///

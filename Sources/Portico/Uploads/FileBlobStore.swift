@@ -1,12 +1,13 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import PorticoCrypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import NIOCore
-import NIOPosix
-import PorticoCrypto
 
 /// Blobs as files: `<root>/<tenant-id>/<first two key characters>/<key>`, directories 0700,
 /// files 0600. The root is `PORTICO_DATA_DIR/files`, outside anything a web server serves.
@@ -109,7 +110,8 @@ public struct FileBlobStore: BlobStore {
                     for name in (try? manager.contentsOfDirectory(atPath: shardPath)) ?? [] where name.hasPrefix(Self.temporaryPrefix) {
                         let path = "\(shardPath)/\(name)"
                         guard let modified = try? manager.attributesOfItem(atPath: path)[.modificationDate] as? Date,
-                              modified < cutoff else { continue }
+                            modified < cutoff
+                        else { continue }
                         try Posix.removeFile(path)
                         removed += 1
                     }

@@ -30,8 +30,9 @@ public struct FileTypePolicy: Sendable {
     /// any content.
     public func checkName(_ fileName: String) throws -> FileKind {
         guard let kind = claimedKind(fileName: fileName) else {
-            throw AppError(.unsupportedMediaType, code: "upload_type_not_accepted",
-                           "\(Self.shown(fileName)) is not an accepted file type. Accepted: \(acceptedList).")
+            throw AppError(
+                .unsupportedMediaType, code: "upload_type_not_accepted",
+                "\(Self.shown(fileName)) is not an accepted file type. Accepted: \(acceptedList).")
         }
         return kind
     }
@@ -56,8 +57,9 @@ public struct FileTypePolicy: Sendable {
         if let detected, accepted.contains(detected) {
             advice += ", or rename it to end in .\(detected.extensions[0]) if it really is \(detected.describedContent)"
         }
-        throw AppError(.unsupportedMediaType, code: "upload_content_mismatch",
-                       "\(Self.shown(fileName)) is not a \(claimed.displayName) file (\(looksLike)). \(advice).")
+        throw AppError(
+            .unsupportedMediaType, code: "upload_content_mismatch",
+            "\(Self.shown(fileName)) is not a \(claimed.displayName) file (\(looksLike)). \(advice).")
     }
 
     /// "JPEG, PNG, HEIC, WebP photos, PDF, DXF and DWG drawings" for the standard list.
@@ -69,7 +71,8 @@ public struct FileTypePolicy: Sendable {
         if !photos.isEmpty { groups.append(photos.joined(separator: ", ") + " photos") }
         groups += others
         if !drawings.isEmpty {
-            let names = drawings.count > 1
+            let names =
+                drawings.count > 1
                 ? drawings.dropLast().joined(separator: ", ") + " and " + drawings.last!
                 : drawings[0]
             groups.append(names + " drawings")

@@ -13,19 +13,22 @@ enum MultipartHeaders {
             throw notMultipart("The upload arrived as \(type.isEmpty ? "an unknown type" : type)")
         }
         guard let boundary = parameters.first(where: { $0.name == "boundary" })?.value, !boundary.isEmpty else {
-            throw AppError(.badRequest, code: "upload_missing_boundary",
-                           "The upload's Content-Type has no multipart boundary, so its parts cannot be told apart. Please try again from the form.")
+            throw AppError(
+                .badRequest, code: "upload_missing_boundary",
+                "The upload's Content-Type has no multipart boundary, so its parts cannot be told apart. Please try again from the form.")
         }
         guard isValidBoundary(boundary) else {
-            throw AppError(.badRequest, code: "upload_invalid_boundary",
-                           "The upload's multipart boundary is not valid (1 to 70 letters, digits or '()+_,-./:=? ). Please try again from the form.")
+            throw AppError(
+                .badRequest, code: "upload_invalid_boundary",
+                "The upload's multipart boundary is not valid (1 to 70 letters, digits or '()+_,-./:=? ). Please try again from the form.")
         }
         return boundary
     }
 
     private static func notMultipart(_ what: String) -> AppError {
-        AppError(.badRequest, code: "upload_not_multipart",
-                 "\(what); files must be sent as a form upload (multipart/form-data). Please use the upload form.")
+        AppError(
+            .badRequest, code: "upload_not_multipart",
+            "\(what); files must be sent as a form upload (multipart/form-data). Please use the upload form.")
     }
 
     /// RFC 2046 §5.1.1: 1–70 `bchars`, not ending in a space.
@@ -98,7 +101,8 @@ struct PartDisposition {
     static func parse(_ header: String) -> PartDisposition? {
         let (type, parameters) = MultipartHeaders.parse(header)
         guard type.lowercased() == "form-data",
-              let name = parameters.first(where: { $0.name == "name" })?.value, !name.isEmpty else { return nil }
+            let name = parameters.first(where: { $0.name == "name" })?.value, !name.isEmpty
+        else { return nil }
         var fileName = parameters.first(where: { $0.name == "filename" })?.value
         // RFC 5987 `filename*=UTF-8''…` wins over the plain one when a client sends both.
         if let extended = parameters.first(where: { $0.name == "filename*" })?.value, let decoded = decodeExtended(extended) {

@@ -106,8 +106,9 @@ final class UploadSession {
             }
         }
         guard case .between = part, endsWithClosingDelimiter else {
-            throw AppError(.badRequest, code: "upload_incomplete",
-                           "The upload ended before the form was complete. Please check your connection and try again.")
+            throw AppError(
+                .badRequest, code: "upload_incomplete",
+                "The upload ended before the form was complete. Please check your connection and try again.")
         }
         try await runBeforeFilesOnce()
         return UploadedForm(fields: fields, files: files, partNames: partNames, fieldsBeforeFirstFile: fieldsBeforeFirstFile ?? fields)
@@ -165,8 +166,9 @@ final class UploadSession {
         }
         let dispositions = headers.filter { $0.name.lowercased() == "content-disposition" }
         guard dispositions.count == 1, let disposition = PartDisposition.parse(dispositions[0].value) else {
-            throw AppError(.badRequest, code: "upload_unnamed_part",
-                           "Part of the form arrived without a field name. Please reload the page and try again.")
+            throw AppError(
+                .badRequest, code: "upload_unnamed_part",
+                "Part of the form arrived without a field name. Please reload the page and try again.")
         }
         partNames.append(disposition.name)
         guard let rawFileName = disposition.fileName else {
@@ -201,18 +203,21 @@ final class UploadSession {
         switch part {
         case .field(let field):
             guard field.value.readableBytes + buffer.readableBytes <= limits.maxFieldSize else {
-                throw AppError(.payloadTooLarge, code: "upload_field_too_large",
-                               "The form field “\(field.name)” is longer than \(ByteCountText.describe(limits.maxFieldSize)). Please shorten it.",
-                               fields: [field.name: "This is longer than \(ByteCountText.describe(limits.maxFieldSize))."])
+                throw AppError(
+                    .payloadTooLarge, code: "upload_field_too_large",
+                    "The form field “\(field.name)” is longer than \(ByteCountText.describe(limits.maxFieldSize)). Please shorten it.",
+                    fields: [field.name: "This is longer than \(ByteCountText.describe(limits.maxFieldSize))."])
             }
             field.value.writeImmutableBuffer(buffer)
         case .emptyFileInput:
-            throw AppError(.badRequest, code: "upload_file_without_name",
-                           "A file arrived without a name. Please choose the file again.")
+            throw AppError(
+                .badRequest, code: "upload_file_without_name",
+                "A file arrived without a name. Please choose the file again.")
         case .file(let file):
             file.size += buffer.readableBytes
             guard file.size <= limits.maxFileSize else {
-                let message = "\(file.fileName) is larger than \(ByteCountText.describe(limits.maxFileSize)), the most we accept for one file. "
+                let message =
+                    "\(file.fileName) is larger than \(ByteCountText.describe(limits.maxFileSize)), the most we accept for one file. "
                     + "Please send a smaller version (for a photo, a lower resolution works well)."
                 throw AppError(.payloadTooLarge, code: "upload_file_too_large", message, fields: [file.fieldName: message])
             }
@@ -233,8 +238,9 @@ final class UploadSession {
         switch part {
         case .field(let field):
             guard let value = String(validating: field.value.readableBytesView, as: UTF8.self) else {
-                throw AppError(.badRequest, code: "upload_field_not_text",
-                               "The form field “\(field.name)” is not valid text (UTF-8). Please retype it and try again.")
+                throw AppError(
+                    .badRequest, code: "upload_field_not_text",
+                    "The form field “\(field.name)” is not valid text (UTF-8). Please retype it and try again.")
             }
             fields.append(UploadedForm.Field(name: field.name, value: value))
         case .emptyFileInput:
@@ -247,10 +253,11 @@ final class UploadSession {
             let blob = try await storing(file) { try await writer.finish() }
             storedKeys.append(blob.key)
             if scanner.isEnabled { try await scan(blob, file) }
-            files.append(UploadedFile(
-                fieldName: file.fieldName, fileName: file.fileName, kind: file.claimed,
-                size: blob.size, sha256: blob.sha256, key: blob.key
-            ))
+            files.append(
+                UploadedFile(
+                    fieldName: file.fieldName, fileName: file.fileName, kind: file.claimed,
+                    size: blob.size, sha256: blob.sha256, key: blob.key
+                ))
         case .between, .headers:
             throw Self.malformed
         }
@@ -290,7 +297,8 @@ final class UploadSession {
         }
         if case .infected(let signature) = verdict {
             logger?.warning("Upload refused: virus found", metadata: ["file": "\(file.fileName)", "signature": "\(signature)"])
-            let message = "\(file.fileName) was not accepted: our virus scanner found \(signature) in it. Please check your computer and send a clean copy."
+            let message =
+                "\(file.fileName) was not accepted: our virus scanner found \(signature) in it. Please check your computer and send a clean copy."
             throw AppError(.validation, code: "upload_virus_found", message, fields: [file.fieldName: message])
         }
     }
@@ -321,8 +329,9 @@ final class UploadSession {
     private func countField() throws {
         fieldCount += 1
         guard fieldCount <= limits.maxFields else {
-            throw AppError(.payloadTooLarge, code: "upload_too_many_fields",
-                           "The form has more than \(limits.maxFields) fields. Please reload the page and try again.")
+            throw AppError(
+                .payloadTooLarge, code: "upload_too_many_fields",
+                "The form has more than \(limits.maxFields) fields. Please reload the page and try again.")
         }
     }
 
@@ -335,8 +344,9 @@ final class UploadSession {
             throw error
         } catch {
             logger?.debug("Upload body ended with an error", metadata: ["error": "\(error)"])
-            throw AppError(.badRequest, code: "upload_interrupted",
-                           "The upload did not finish. Please check your connection and try again.")
+            throw AppError(
+                .badRequest, code: "upload_interrupted",
+                "The upload did not finish. Please check your connection and try again.")
         }
     }
 
@@ -354,12 +364,14 @@ final class UploadSession {
     }
 
     static func totalTooLarge(_ limits: UploadLimits) -> AppError {
-        AppError(.payloadTooLarge, code: "upload_too_large",
-                 "This upload is larger than \(ByteCountText.describe(limits.maxTotalSize)) in all. Please send fewer or smaller files at a time.")
+        AppError(
+            .payloadTooLarge, code: "upload_too_large",
+            "This upload is larger than \(ByteCountText.describe(limits.maxTotalSize)) in all. Please send fewer or smaller files at a time.")
     }
 
-    static let malformed = AppError(.badRequest, code: "upload_malformed",
-                                    "The upload was not a well-formed form submission. Please reload the page and try again.")
+    static let malformed = AppError(
+        .badRequest, code: "upload_malformed",
+        "The upload was not a well-formed form submission. Please reload the page and try again.")
 
     /// The same error, also attached to the form field it concerns.
     static func about(field: String, _ error: AppError) -> AppError {

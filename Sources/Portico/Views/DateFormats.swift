@@ -26,9 +26,13 @@ enum DateFormats {
     /// `2031-03-04` (yyyy-MM-dd)
     static let day = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)")
     /// `2031-03-04 09:00` (yyyy-MM-dd HH:mm)
-    static let dayTime = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)")
+    static let dayTime = style(
+        "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)"
+    )
     /// `2031-03-04T09:00`, what a `datetime-local` input holds (yyyy-MM-dd'T'HH:mm)
-    static let localInput = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)")
+    static let localInput = style(
+        "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)"
+    )
     /// `09:00` (HH:mm)
     static let time = style("\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)")
     /// `Tue 4 Mar 2031` (EEE d MMM yyyy)
@@ -36,7 +40,9 @@ enum DateFormats {
     /// `Tuesday 4 March 2031` (EEEE d MMMM yyyy)
     static let longDay = style("\(weekday: .wide) \(day: .defaultDigits) \(month: .wide) \(year: .padded(4))")
     /// `20310304T090000Z`, iCalendar's UTC form and backup file names (yyyyMMdd'T'HHmmss'Z')
-    static let stamp = style("\(year: .padded(4))\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z")
+    static let stamp = style(
+        "\(year: .padded(4))\(month: .twoDigits)\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)Z"
+    )
     /// `2031-03-04T09:00:00Z` (ISO 8601, internet date time)
     static let iso = Date.ISO8601FormatStyle(timeZone: utc)
 }
@@ -79,8 +85,12 @@ extension DateFormats {
             self.locale = locale
             self.calendar = calendar
             day = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)", locale: posix)
-            dayTime = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
-            localInput = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
+            dayTime = style(
+                "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                locale: posix)
+            localInput = style(
+                "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                locale: posix)
             time = style("\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
             shortDay = style("\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated) \(year: .padded(4))", locale: locale)
             longDay = style("\(weekday: .wide) \(day: .defaultDigits) \(month: .wide) \(year: .padded(4))", locale: locale)

@@ -74,7 +74,8 @@ public enum TenantTimeZone {
         let name = text.trimmingCharacters(in: .whitespaces)
         if name.isEmpty { return "Choose a time zone, such as America/Chicago." }
         guard name == "UTC" || known.contains(name), TimeZone(identifier: name) != nil else {
-            return "“\(name.prefix(64))” is not a time zone this server knows. Use a name from the IANA zone database, such as America/Chicago or Europe/Madrid."
+            return
+                "“\(name.prefix(64))” is not a time zone this server knows. Use a name from the IANA zone database, such as America/Chicago or Europe/Madrid."
         }
         return nil
     }

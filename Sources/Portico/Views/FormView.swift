@@ -23,7 +23,12 @@ public struct FormState: Sendable {
     public var problems: [Problem] { errors.sorted { $0.key < $1.key }.map { Problem(field: $0.key, message: $0.value) } }
 
     /// Keeps every field except those that must never be echoed back.
-    public static func keeping(_ form: FormFields, except secret: Set<String> = ["password", "new_password", "current_password", "password_confirmation", "email_password", "csrf_token", "code"]) -> FormState {
+    public static func keeping(
+        _ form: FormFields,
+        except secret: Set<String> = [
+            "password", "new_password", "current_password", "password_confirmation", "email_password", "csrf_token", "code",
+        ]
+    ) -> FormState {
         var values: [String: String] = [:]
         for (name, list) in form.values where !secret.contains(name) { values[name] = list.first ?? "" }
         return FormState(values: values)

@@ -76,7 +76,8 @@ public struct LayoutModel: Sendable {
         self.timeZone = DisplayDate.current.zone.identifier
         let language = L10n.texts.language
         self.lang = language.code
-        self.languages = tenant.offeredLanguages.count > 1
+        self.languages =
+            tenant.offeredLanguages.count > 1
             ? tenant.offeredLanguages.map { LanguageOption(code: $0.code, name: $0.nativeName, selected: $0 == language) }
             : []
         self.languageBack = ""

@@ -43,7 +43,8 @@ public struct ThemeLibrary: Sendable {
         // Handlers name templates by `TemplateName`; each must exist before the first request.
         let missing = TemplateName.all.filter { libraries["default"]?.getTemplate(named: $0.path) == nil }
         guard missing.isEmpty else {
-            throw ConfigurationError(variable: "PORTICO_HOME", message: "leads to a default theme without \(missing.map(\.path).joined(separator: ", "))")
+            throw ConfigurationError(
+                variable: "PORTICO_HOME", message: "leads to a default theme without \(missing.map(\.path).joined(separator: ", "))")
         }
         self.libraries = libraries
         self.assets = assets
@@ -70,7 +71,8 @@ public struct ThemeLibrary: Sendable {
             do {
                 templates[String(path.dropLast(".mustache".count))] = try MustacheTemplate(string: text)
             } catch {
-                throw ConfigurationError(variable: "PORTICO_HOME", message: "holds a template that does not parse: \(directory.lastPathComponent)/\(path): \(error)")
+                throw ConfigurationError(
+                    variable: "PORTICO_HOME", message: "holds a template that does not parse: \(directory.lastPathComponent)/\(path): \(error)")
             }
         }
         return templates

@@ -2,8 +2,8 @@ import Foundation
 import HTTPPost
 import Logging
 import NIOPosix
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Delivers queued webhooks: claims due rows of every tenant with `FOR UPDATE SKIP LOCKED`
 /// (several `serve` processes never take the same row), POSTs each with libcurl, logs the
@@ -27,8 +27,10 @@ public struct WebhookDelivery: Sendable {
     public struct Policy: Sendable {
         public var maximumAttempts = 8
         /// Wait after the 1st, 2nd, … failed attempt; the last step repeats.
-        public var schedule: [Duration] = [.seconds(30), .seconds(120), .seconds(600), .seconds(3600), .seconds(6 * 3600),
-                                           .seconds(12 * 3600), .seconds(24 * 3600)]
+        public var schedule: [Duration] = [
+            .seconds(30), .seconds(120), .seconds(600), .seconds(3600), .seconds(6 * 3600),
+            .seconds(12 * 3600), .seconds(24 * 3600),
+        ]
         /// ±fraction of random spread on each wait, so that a receiver coming back is not hit
         /// by every delivery at once.
         public var jitter = 0.1
@@ -58,8 +60,10 @@ public struct WebhookDelivery: Sendable {
     let workerName: String
     let logger: Logger
 
-    public init(pool: ConnectionPool, policy: Policy, poster: HTTPPoster = HTTPPoster(),
-                workerName: String = "webhooks-\(UUID().uuidString.prefix(8).lowercased())", logger: Logger) {
+    public init(
+        pool: ConnectionPool, policy: Policy, poster: HTTPPoster = HTTPPoster(),
+        workerName: String = "webhooks-\(UUID().uuidString.prefix(8).lowercased())", logger: Logger
+    ) {
         self.pool = pool
         self.policy = policy
         self.poster = poster
@@ -90,7 +94,8 @@ public struct WebhookDelivery: Sendable {
         let tenant = policy.tenant
         return try await Self.acrossTenants(pool) { tx in
             // Materialized, so the SKIP LOCKED pick runs once (see OutboxDelivery.claimOne).
-            try await tx.rows("""
+            try await tx.rows(
+                """
                 WITH next AS MATERIALIZED (
                        SELECT q.tenant_id, q.id FROM webhook_deliveries q
                          JOIN webhook_endpoints qe ON qe.tenant_id = q.tenant_id AND qe.id = q.endpoint_id
@@ -102,7 +107,8 @@ public struct WebhookDelivery: Sendable {
                  WHERE e.tenant_id = d.tenant_id AND e.id = d.endpoint_id
                    AND d.tenant_id = next.tenant_id AND d.id = next.id
                 RETURNING d.tenant_id, d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret
-                """).map { try $0.decode(Claimed.self) }
+                """
+            ).map { try $0.decode(Claimed.self) }
         }
     }
 
@@ -112,7 +118,8 @@ public struct WebhookDelivery: Sendable {
         let seconds = Int(policy.stuckAfter.components.seconds)
         let tenant = policy.tenant
         let requeued = try await Self.acrossTenants(pool) { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE webhook_deliveries SET status = 'queued', next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
                        last_error = 'Worker stopped mid-send; sending again with the same Portico-Delivery id'
                  WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(seconds))
@@ -161,7 +168,8 @@ public struct WebhookDelivery: Sendable {
             renewEvery: policy.leaseRenewal,
             renew: {
                 try await pool.withTenant(delivery.tenantId) { tx in
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE webhook_deliveries SET claimed_at = now()
                          WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND status = 'sending' AND claimed_by = \(workerName)
                         """)
@@ -188,8 +196,9 @@ public struct WebhookDelivery: Sendable {
                 return .delivered(response.statusCode)
             }
             let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .failed(status: response.statusCode,
-                           error: "The receiver answered \(response.statusCode)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+            return .failed(
+                status: response.statusCode,
+                error: "The receiver answered \(response.statusCode)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
         } catch let error as HTTPPostError where error.stopped {
             return .released
         } catch let error as HTTPPostError {
@@ -204,7 +213,8 @@ public struct WebhookDelivery: Sendable {
     /// (rebinding) cannot reach a private address.
     func prepare(_ delivery: Claimed) async throws -> HTTPPostRequest {
         guard let components = URLComponents(string: delivery.url), let scheme = components.scheme?.lowercased(),
-              let rawHost = components.host, !rawHost.isEmpty else {
+            let rawHost = components.host, !rawHost.isEmpty
+        else {
             throw WebhookAddressError(message: "The endpoint URL is not valid")
         }
         guard scheme == "https" || (scheme == "http" && policy.allowHTTP) else {
@@ -255,8 +265,10 @@ public struct WebhookDelivery: Sendable {
     }
 
     func record(_ outcome: Outcome, for delivery: Claimed, durationMs: Int) async throws {
-        let metadata: Logger.Metadata = ["tenant": "\(delivery.tenantId)", "delivery": "\(delivery.id)", "event": "\(delivery.eventType)",
-                                         "attempt": "\(delivery.attempts)"]
+        let metadata: Logger.Metadata = [
+            "tenant": "\(delivery.tenantId)", "delivery": "\(delivery.id)", "event": "\(delivery.eventType)",
+            "attempt": "\(delivery.attempts)",
+        ]
         // Only while this worker still holds the row (it may have been rescued as stuck).
         let held: SQL = "status = 'sending' AND claimed_by = \(workerName)"
         // The outcome belongs to one tenant: record it in that tenant's transaction (RLS as
@@ -264,18 +276,21 @@ public struct WebhookDelivery: Sendable {
         try await pool.withTenant(delivery.tenantId) { tx in
             switch outcome {
             case .released:
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE webhook_deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
                            next_attempt_at = now(), last_error = 'Stopped at shutdown; the next worker sends it again with the same Portico-Delivery id'
                      WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
                     """)
                 logger.notice("Webhook released at shutdown", metadata: metadata)
             case .delivered(let status):
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
                     VALUES (\(delivery.tenantId), \(delivery.id), \(delivery.attempts), \(status), \(durationMs))
                     """)
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_at = NULL,
                            last_status_code = \(status), last_error = NULL
                      WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
@@ -283,12 +298,14 @@ public struct WebhookDelivery: Sendable {
                 logger.info("Webhook delivered", metadata: metadata)
             case .failed(let status, let error):
                 let message = String(error.prefix(2000))
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, error, duration_ms)
                     VALUES (\(delivery.tenantId), \(delivery.id), \(delivery.attempts), \(status), \(message), \(durationMs))
                     """)
                 if delivery.attempts >= policy.maximumAttempts {
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE webhook_deliveries SET status = 'dead', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
                                last_error = \(String("Gave up after \(delivery.attempts) attempts. Last error: \(error)".prefix(2000)))
                          WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
@@ -296,7 +313,8 @@ public struct WebhookDelivery: Sendable {
                     logger.warning("Webhook dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
                 } else {
                     let delay = backoff(afterAttempt: delivery.attempts)
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         UPDATE webhook_deliveries SET status = 'queued', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
                                last_error = \(message), next_attempt_at = now() + make_interval(secs => \(delay))
                          WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)

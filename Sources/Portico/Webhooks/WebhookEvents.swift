@@ -34,12 +34,15 @@ public struct WebhookEvents: Sendable {
 
     /// Builds the payload only when someone listens; returns how many deliveries were queued.
     @discardableResult
-    func publish<D: Encodable & Sendable>(_ type: WebhookEventType, tenant: ResolvedTenant, in tx: TenantTransaction,
-                                          data: () async throws -> D) async throws -> Int {
+    func publish<D: Encodable & Sendable>(
+        _ type: WebhookEventType, tenant: ResolvedTenant, in tx: TenantTransaction,
+        data: () async throws -> D
+    ) async throws -> Int {
         guard try await repository.hasSubscribers(type, in: tx) else { return 0 }
         let id = UUID()
-        let envelope = Envelope(id: id.uuidString.lowercased(), type: type.rawValue, createdAt: Self.timestamp(Date()), tenant: tenant.slug,
-                                data: try await data())
+        let envelope = Envelope(
+            id: id.uuidString.lowercased(), type: type.rawValue, createdAt: Self.timestamp(Date()), tenant: tenant.slug,
+            data: try await data())
         let payload = String(decoding: try Self.encoder.encode(envelope), as: UTF8.self)
         return try await repository.enqueue(eventId: id, type: type, payload: payload, in: tx)
     }
@@ -130,9 +133,10 @@ public struct WebhookEvents: Sendable {
 
     func workOrderData(_ order: WorkOrder, previous: WorkOrderStatus?, in tx: TenantTransaction) async throws -> WorkOrderData {
         let organization = try await repositories.organizations.find(id: order.organizationId, in: tx)
-        return WorkOrderData(id: order.id.uuidString.lowercased(), number: order.number, title: order.title, status: order.status.rawValue,
-                             previousStatus: previous?.rawValue, organizationId: order.organizationId.uuidString.lowercased(),
-                             organizationExternalId: organization?.externalId, updatedAt: Self.timestamp(order.updatedAt))
+        return WorkOrderData(
+            id: order.id.uuidString.lowercased(), number: order.number, title: order.title, status: order.status.rawValue,
+            previousStatus: previous?.rawValue, organizationId: order.organizationId.uuidString.lowercased(),
+            organizationExternalId: organization?.externalId, updatedAt: Self.timestamp(order.updatedAt))
     }
 
     // MARK: Events
@@ -159,9 +163,10 @@ public struct WebhookEvents: Sendable {
     public func commentAdded(_ comment: WorkOrderComment, to order: WorkOrder, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
         guard order.status != .draft else { return }
         try await publish(.workOrderCommentAdded, tenant: tenant, in: tx) {
-            CommentData(workOrderId: order.id.uuidString.lowercased(), workOrderNumber: order.number, commentId: comment.id.uuidString.lowercased(),
-                        authorKind: comment.authorKind, visibility: comment.visibility.rawValue, body: comment.body,
-                        createdAt: Self.timestamp(comment.createdAt))
+            CommentData(
+                workOrderId: order.id.uuidString.lowercased(), workOrderNumber: order.number, commentId: comment.id.uuidString.lowercased(),
+                authorKind: comment.authorKind, visibility: comment.visibility.rawValue, body: comment.body,
+                createdAt: Self.timestamp(comment.createdAt))
         }
     }
 
@@ -171,18 +176,20 @@ public struct WebhookEvents: Sendable {
         try await publish(.appointmentChanged, tenant: tenant, in: tx) {
             var number: Int?
             if let workOrder = appointment.workOrderId { number = try await repositories.workOrders.find(id: workOrder, in: tx)?.number }
-            return AppointmentData(id: appointment.id.uuidString.lowercased(), change: change, workOrderNumber: number,
-                                   organizationId: appointment.organizationId.uuidString.lowercased(), kind: appointment.kind.rawValue,
-                                   startsAt: Self.timestamp(appointment.startsAt), endsAt: Self.timestamp(appointment.endsAt),
-                                   status: appointment.status.rawValue)
+            return AppointmentData(
+                id: appointment.id.uuidString.lowercased(), change: change, workOrderNumber: number,
+                organizationId: appointment.organizationId.uuidString.lowercased(), kind: appointment.kind.rawValue,
+                startsAt: Self.timestamp(appointment.startsAt), endsAt: Self.timestamp(appointment.endsAt),
+                status: appointment.status.rawValue)
         }
     }
 
     public func customerRegistered(_ customer: UUID, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
         try await publish(.customerRegistered, tenant: tenant, in: tx) {
             guard let found = try await repositories.customers.find(id: customer, in: tx) else { throw AppError.notFound("customer") }
-            return CustomerData(id: found.id.uuidString.lowercased(), organizationId: found.organizationId.uuidString.lowercased(),
-                                email: found.email, name: found.name, externalId: found.externalId)
+            return CustomerData(
+                id: found.id.uuidString.lowercased(), organizationId: found.organizationId.uuidString.lowercased(),
+                email: found.email, name: found.name, externalId: found.externalId)
         }
     }
 

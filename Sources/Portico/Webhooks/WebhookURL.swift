@@ -8,7 +8,9 @@ public enum WebhookURL {
     /// The normalised URL, or a message saying what to change.
     public static func validate(_ raw: String, allowHTTP: Bool, allowPrivate: Bool) -> Result<String, WebhookURLProblem> {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { return .failure(.init("Enter the URL that should receive the events, such as https://billing.example.net/portico/webhooks.")) }
+        if text.isEmpty {
+            return .failure(.init("Enter the URL that should receive the events, such as https://billing.example.net/portico/webhooks."))
+        }
         if text.count > maximumLength { return .failure(.init("Use a URL of at most 2,000 characters.")) }
         if text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7f || $0.value > 0x7e }) {
             return .failure(.init("The URL contains spaces or characters that are not allowed; percent-encode them."))
@@ -26,7 +28,9 @@ public enum WebhookURL {
         if components.user != nil || components.password != nil || components.percentEncodedHost?.contains("@") == true {
             return .failure(.init("Remove the user name and password from the URL: receivers check the Portico-Signature header instead."))
         }
-        if components.fragment != nil || text.contains("#") { return .failure(.init("Remove the #fragment from the URL: it is never sent to the server.")) }
+        if components.fragment != nil || text.contains("#") {
+            return .failure(.init("Remove the #fragment from the URL: it is never sent to the server."))
+        }
         guard let host = components.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), !host.isEmpty else {
             return .failure(.init("The URL needs a host name, such as https://billing.example.net/…"))
         }
@@ -136,7 +140,8 @@ public enum AddressGuard {
         while let entry = cursor {
             var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             if let address = entry.pointee.ai_addr,
-               getnameinfo(address, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                getnameinfo(address, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0
+            {
                 let text = String(cString: buffer)
                 if !addresses.contains(text) { addresses.append(text) }
             }

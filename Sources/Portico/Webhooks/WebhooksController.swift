@@ -58,8 +58,10 @@ struct WebhooksController {
         }
     }
 
-    func renderList(_ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
-                    status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func renderList(
+        _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let (endpoints, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await repository.endpoints(in: tx), try await repository.counts(in: tx))
         }
@@ -71,13 +73,16 @@ struct WebhooksController {
         }
         let rows = endpoints.map { endpoint in
             let count = counts[endpoint.id] ?? [:]
-            return ListView.Row(id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
-                                events: endpoint.events.joined(separator: ", "), enabled: endpoint.enabled,
-                                queued: (count[.queued] ?? 0) + (count[.sending] ?? 0), delivered: count[.delivered] ?? 0, dead: count[.dead] ?? 0)
+            return ListView.Row(
+                id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
+                events: endpoint.events.joined(separator: ", "), enabled: endpoint.enabled,
+                queued: (count[.queued] ?? 0) + (count[.sending] ?? 0), delivered: count[.delivered] ?? 0, dead: count[.dead] ?? 0)
         }
-        return try dependencies.renderer.render(.adminSettingsWebhooks, theme: context.tenant.theme, ListView(
-            layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), events: events, rows: rows,
-            allowHTTP: dependencies.configuration.webhooksAllowHTTP), status: status)
+        return try dependencies.renderer.render(
+            .adminSettingsWebhooks, theme: context.tenant.theme,
+            ListView(
+                layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), events: events, rows: rows,
+                allowHTTP: dependencies.configuration.webhooksAllowHTTP), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -88,8 +93,10 @@ struct WebhooksController {
     func parse(_ form: FormFields) throws -> NewWebhookEndpoint {
         var problems: [String: String] = [:]
         var url = ""
-        switch WebhookURL.validate(form.text("url"), allowHTTP: dependencies.configuration.webhooksAllowHTTP,
-                                   allowPrivate: dependencies.configuration.webhooksAllowPrivate) {
+        switch WebhookURL.validate(
+            form.text("url"), allowHTTP: dependencies.configuration.webhooksAllowHTTP,
+            allowPrivate: dependencies.configuration.webhooksAllowPrivate)
+        {
         case .success(let valid): url = valid
         case .failure(let problem): problems["url"] = problem.message
         }
@@ -107,17 +114,22 @@ struct WebhooksController {
             let input = try parse(form)
             let endpoint = try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let endpoint = try await repository.createEndpoint(input, in: tx)
-                try await support.audit(context, request, action: "webhook.created", targetKind: "webhook_endpoint",
-                                        targetId: endpoint.id.uuidString.lowercased(),
-                                        details: ["url": String(endpoint.url.prefix(300)), "events": endpoint.events.joined(separator: ",")], in: tx)
+                try await support.audit(
+                    context, request, action: "webhook.created", targetKind: "webhook_endpoint",
+                    targetId: endpoint.id.uuidString.lowercased(),
+                    details: ["url": String(endpoint.url.prefix(300)), "events": endpoint.events.joined(separator: ",")], in: tx)
                 return endpoint
             }
-            return try await renderShow(context, id: endpoint.id, secret: input.secret,
-                                        notice: "Endpoint created. Copy the signing secret now: it is not shown again.")
-                .response(from: request, context: context)
+            return try await renderShow(
+                context, id: endpoint.id, secret: input.secret,
+                notice: "Endpoint created. Copy the signing secret now: it is not shown again."
+            )
+            .response(from: request, context: context)
         } catch let error as AppError where error.kind == .validation {
-            return try await renderList(context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                                        status: error.status).response(from: request, context: context)
+            return try await renderList(
+                context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
+                status: error.status
+            ).response(from: request, context: context)
         }
     }
 
@@ -167,19 +179,24 @@ struct WebhooksController {
         let log = Dictionary(grouping: attempts, by: \.deliveryId)
         let rows = deliveries.map { delivery in
             ShowView.Delivery(
-                endpointId: id.uuidString.lowercased(), id: delivery.id.uuidString.lowercased(), eventType: delivery.eventType, eventId: delivery.eventId.uuidString.lowercased(),
+                endpointId: id.uuidString.lowercased(), id: delivery.id.uuidString.lowercased(), eventType: delivery.eventType,
+                eventId: delivery.eventId.uuidString.lowercased(),
                 created: DisplayDate.dateTime(delivery.createdAt), status: delivery.status.rawValue, statusLabel: delivery.status.label,
                 attempts: delivery.attempts, lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError,
                 nextAttempt: delivery.status == .queued ? DisplayDate.dateTime(delivery.nextAttemptAt) : nil,
                 delivered: delivery.deliveredAt.map { DisplayDate.dateTime($0) }, redeliverable: delivery.status != .sending,
                 log: (log[delivery.id] ?? []).map {
-                    ShowView.Attempt(attempt: $0.attempt, at: DisplayDate.dateTime($0.createdAt), statusCode: $0.statusCode, error: $0.error,
-                                     durationMs: $0.durationMs)
+                    ShowView.Attempt(
+                        attempt: $0.attempt, at: DisplayDate.dateTime($0.createdAt), statusCode: $0.statusCode, error: $0.error,
+                        durationMs: $0.durationMs)
                 })
         }
-        return try dependencies.renderer.render(.adminSettingsWebhook, theme: context.tenant.theme, ShowView(
-            layout: layout, id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description, events: endpoint.events,
-            enabled: endpoint.enabled, created: DisplayDate.dateTime(endpoint.createdAt), secret: secret, deliveries: rows))
+        return try dependencies.renderer.render(
+            .adminSettingsWebhook, theme: context.tenant.theme,
+            ShowView(
+                layout: layout, id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
+                events: endpoint.events,
+                enabled: endpoint.enabled, created: DisplayDate.dateTime(endpoint.createdAt), secret: secret, deliveries: rows))
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -190,8 +207,9 @@ struct WebhooksController {
         let id = try support.id(context, "webhook endpoint")
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard try await repository.setEnabled(enabled, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
-            try await support.audit(context, request, action: enabled ? "webhook.enabled" : "webhook.disabled", targetKind: "webhook_endpoint",
-                                    targetId: id.uuidString.lowercased(), in: tx)
+            try await support.audit(
+                context, request, action: enabled ? "webhook.enabled" : "webhook.disabled", targetKind: "webhook_endpoint",
+                targetId: id.uuidString.lowercased(), in: tx)
             if enabled { try await tx.notify(channel: WebhookDelivery.channel, payload: "") }
         }
         return Redirect(to: "\(ConsoleRoutes.webhook(id))?done=\(enabled ? "enabled" : "disabled")").response
@@ -210,11 +228,13 @@ struct WebhooksController {
         let secret = Self.newSecret()
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard try await repository.rotateSecret(secret, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
-            try await support.audit(context, request, action: "webhook.secret_rotated", targetKind: "webhook_endpoint",
-                                    targetId: id.uuidString.lowercased(), in: tx)
+            try await support.audit(
+                context, request, action: "webhook.secret_rotated", targetKind: "webhook_endpoint",
+                targetId: id.uuidString.lowercased(), in: tx)
         }
-        return try await renderShow(context, id: id, secret: secret,
-                                    notice: "New signing secret made; the old one no longer signs anything. Copy it now: it is not shown again.")
+        return try await renderShow(
+            context, id: id, secret: secret,
+            notice: "New signing secret made; the old one no longer signs anything. Copy it now: it is not shown again.")
     }
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -223,8 +243,9 @@ struct WebhooksController {
             guard let endpoint = try await repository.endpoint(id: id, in: tx), try await repository.deleteEndpoint(id, in: tx) else {
                 throw AppError.notFound("webhook endpoint")
             }
-            try await support.audit(context, request, action: "webhook.deleted", targetKind: "webhook_endpoint", targetId: id.uuidString.lowercased(),
-                                    details: ["url": String(endpoint.url.prefix(300))], in: tx)
+            try await support.audit(
+                context, request, action: "webhook.deleted", targetKind: "webhook_endpoint", targetId: id.uuidString.lowercased(),
+                details: ["url": String(endpoint.url.prefix(300))], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.webhooks.path)?done=deleted").response
     }
@@ -235,11 +256,14 @@ struct WebhooksController {
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             guard let found = try await repository.delivery(id: delivery, endpoint: id, in: tx) else { throw AppError.notFound("delivery") }
             guard try await repository.redeliver(delivery, endpoint: id, in: tx) else {
-                throw AppError(.conflict, code: "delivery_in_progress", "This delivery is being sent right now. Reload the page in a moment and try again if it fails.")
+                throw AppError(
+                    .conflict, code: "delivery_in_progress",
+                    "This delivery is being sent right now. Reload the page in a moment and try again if it fails.")
             }
-            try await support.audit(context, request, action: "webhook.redelivered", targetKind: "webhook_delivery",
-                                    targetId: delivery.uuidString.lowercased(),
-                                    details: ["endpoint": id.uuidString.lowercased(), "event": found.eventType, "previous_status": found.status.rawValue], in: tx)
+            try await support.audit(
+                context, request, action: "webhook.redelivered", targetKind: "webhook_delivery",
+                targetId: delivery.uuidString.lowercased(),
+                details: ["endpoint": id.uuidString.lowercased(), "event": found.eventType, "previous_status": found.status.rawValue], in: tx)
         }
         return Redirect(to: "\(ConsoleRoutes.webhook(id))?done=redelivered").response
     }

@@ -10,8 +10,9 @@ public struct CustomerWorkOrders: Sendable {
 
     var repositories: Repositories { dependencies.repositories }
     var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
-    public static let editsPerDay = RateLimit(name: "work-order-edits", limit: 20, window: .seconds(24 * 3600),
-                                              baseBlock: .seconds(3600), maximumBlock: .seconds(24 * 3600))
+    public static let editsPerDay = RateLimit(
+        name: "work-order-edits", limit: 20, window: .seconds(24 * 3600),
+        baseBlock: .seconds(3600), maximumBlock: .seconds(24 * 3600))
     public static let reopenWindow: TimeInterval = 14 * 24 * 3600
 
     /// Only active categories may be chosen; an order being edited may keep the category it
@@ -32,8 +33,10 @@ public struct CustomerWorkOrders: Sendable {
     }
 
     /// Creates a draft or submits a new order.
-    public func create(_ input: WorkOrderInput, submit: Bool, customer: SignedInCustomer, tenant: ResolvedTenant,
-                       attachments: [UploadedAttachment] = []) async throws -> WorkOrder {
+    public func create(
+        _ input: WorkOrderInput, submit: Bool, customer: SignedInCustomer, tenant: ResolvedTenant,
+        attachments: [UploadedAttachment] = []
+    ) async throws -> WorkOrder {
         if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
         if attachments.count > WorkOrderAttachments.perOrder { throw WorkOrderAttachments.tooMany(number: nil, existing: 0) }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
@@ -42,12 +45,13 @@ public struct CustomerWorkOrders: Sendable {
             if location.isEmpty {
                 location = try await repositories.organizations.find(id: customer.organizationId, in: tx)?.serviceAddress ?? ""
             }
-            let order = try await repositories.workOrders.create(NewWorkOrder(
-                organizationId: customer.organizationId, title: input.title, description: input.description, category: input.category,
-                priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
-                serviceLocation: location, preferredDates: input.preferredDates, customerNotes: input.customerNotes,
-                status: submit ? .submitted : .draft
-            ), by: customer.actor, in: tx)
+            let order = try await repositories.workOrders.create(
+                NewWorkOrder(
+                    organizationId: customer.organizationId, title: input.title, description: input.description, category: input.category,
+                    priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
+                    serviceLocation: location, preferredDates: input.preferredDates, customerNotes: input.customerNotes,
+                    status: submit ? .submitted : .draft
+                ), by: customer.actor, in: tx)
             for file in attachments {
                 _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx)
             }
@@ -59,8 +63,9 @@ public struct CustomerWorkOrders: Sendable {
 
     func announceSubmission(_ order: WorkOrder, customer: SignedInCustomer, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
         if let submitter = try await repositories.customers.find(id: customer.id, in: tx) {
-            try await SubscriberMail(outbox: dependencies.outbox).send(.workOrderReceived, to: submitter, tenant: tenant,
-                                                                       values: WorkOrderMail.values(order, tenant: tenant), in: tx)
+            try await SubscriberMail(outbox: dependencies.outbox).send(
+                .workOrderReceived, to: submitter, tenant: tenant,
+                values: WorkOrderMail.values(order, tenant: tenant), in: tx)
         }
         try await StaffNotices(dependencies: dependencies).send(
             subject: "New work order #\(order.number) awaits review",
@@ -91,38 +96,46 @@ public struct CustomerWorkOrders: Sendable {
     /// and its technician's name.
     public func detail(_ number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Detail {
         try await dependencies.pool.withTenant(tenant.id) { tx in
-            guard let order = try await repositories.workOrders.find(number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
+            guard
+                let order = try await repositories.workOrders.find(
+                    number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
             else { throw AppError.notFound("work order") }
-            return Detail(order: order,
-                          history: try await repositories.workOrders.history(of: order.id, in: tx),
-                          comments: try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx),
-                          attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx),
-                          technician: try await order.assigneeId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil)
+            return Detail(
+                order: order,
+                history: try await repositories.workOrders.history(of: order.id, in: tx),
+                comments: try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx),
+                attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx),
+                technician: try await order.assigneeId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil)
         }
     }
 
     /// Edits a draft or submitted order; `submit` also submits a draft. The edit applies only
     /// if nobody changed the order since `version`.
-    public func edit(_ number: Int, input: WorkOrderInput, version: Int, submit: Bool, customer: SignedInCustomer,
-                     tenant: ResolvedTenant, attachments: [UploadedAttachment] = []) async throws -> WorkOrder {
+    public func edit(
+        _ number: Int, input: WorkOrderInput, version: Int, submit: Bool, customer: SignedInCustomer,
+        tenant: ResolvedTenant, attachments: [UploadedAttachment] = []
+    ) async throws -> WorkOrder {
         let order = try await find(number, customer: customer, tenant: tenant)
         guard !order.status.isLockedForCustomer else { throw Self.locked(order) }
         if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
         let bucket = RateLimiter.bucket(Self.editsPerDay, tenant.id.description, order.id.uuidString)
         let check = try await dependencies.rateLimiter.check(Self.editsPerDay, bucket: bucket)
         if !check.allowed {
-            throw AppError(.tooManyRequests, code: "too_many_edits",
-                           L10n.t("validation.workOrder.tooManyEdits", ["number": "#\(order.number)"]),
-                           retryAfter: check.retryAfter)
+            throw AppError(
+                .tooManyRequests, code: "too_many_edits",
+                L10n.t("validation.workOrder.tooManyEdits", ["number": "#\(order.number)"]),
+                retryAfter: check.retryAfter)
         }
         let updated = try await dependencies.pool.withTenant(tenant.id) { tx in
             try await validate(input, submit: submit || order.status == .submitted, keeping: order.category, in: tx)
             var changes = input.changes(from: order)
             if submit && order.status == .draft { changes.append(.init(.status, WorkOrderStatus.submitted.rawValue)) }
-            let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: customer.actor,
-                                                                   reason: "", in: tx)
-            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,
-                                                     repositories: repositories, in: tx)
+            let updated = try await repositories.workOrders.update(
+                order, changes: changes, expectedVersion: version, by: customer.actor,
+                reason: "", in: tx)
+            try await WorkOrderAttachments.checkRoom(
+                for: order, adding: attachments.count, includeInternal: false,
+                repositories: repositories, in: tx)
             for file in attachments {
                 _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx)
             }
@@ -136,8 +149,9 @@ public struct CustomerWorkOrders: Sendable {
 
     /// Not a concurrent edit: the order moved past the point where its subscriber may change it.
     static func locked(_ order: WorkOrder) -> AppError {
-        var error = AppError(.conflict, code: "work_order_locked",
-                             L10n.t("validation.workOrder.locked", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
+        var error = AppError(
+            .conflict, code: "work_order_locked",
+            L10n.t("validation.workOrder.locked", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
         error.heading = "This work order can no longer be edited"
         error.link = AppError.Link(href: PortalRoutes.workOrder(order.number), label: "Open work order #\(order.number)")
         return error
@@ -151,12 +165,14 @@ public struct CustomerWorkOrders: Sendable {
         }
         let order = try await find(number, customer: customer, tenant: tenant)
         guard order.status == .submitted || order.status == .draft else {
-            throw AppError(.conflict, code: "cannot_cancel",
-                           L10n.t("validation.workOrder.cannotCancel", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
+            throw AppError(
+                .conflict, code: "cannot_cancel",
+                L10n.t("validation.workOrder.cannotCancel", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue), .init(.closedReason, trimmed)],
-                                                                   expectedVersion: version, by: customer.actor, reason: trimmed, in: tx)
+            let updated = try await repositories.workOrders.update(
+                order, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue), .init(.closedReason, trimmed)],
+                expectedVersion: version, by: customer.actor, reason: trimmed, in: tx)
             if order.status == .submitted {
                 try await StaffNotices(dependencies: dependencies).send(
                     subject: "Work order #\(order.number) was cancelled by the subscriber",
@@ -176,12 +192,14 @@ public struct CustomerWorkOrders: Sendable {
         }
         let order = try await find(number, customer: customer, tenant: tenant)
         guard order.status == .completed, let completed = order.completedAt, Date().timeIntervalSince(completed) <= Self.reopenWindow else {
-            throw AppError(.conflict, code: "cannot_reopen",
-                           L10n.t("validation.workOrder.cannotReopen"))
+            throw AppError(
+                .conflict, code: "cannot_reopen",
+                L10n.t("validation.workOrder.cannotReopen"))
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await repositories.workOrders.update(order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
-                                                                   expectedVersion: version, by: customer.actor, reason: "Reopened: \(trimmed)", in: tx)
+            let updated = try await repositories.workOrders.update(
+                order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
+                expectedVersion: version, by: customer.actor, reason: "Reopened: \(trimmed)", in: tx)
             try await StaffNotices(dependencies: dependencies).send(
                 subject: "Work order #\(order.number) was reopened",
                 message: "\(customer.name) reopened work order #\(order.number) “\(order.title)”: \(trimmed)",
@@ -193,20 +211,26 @@ public struct CustomerWorkOrders: Sendable {
 
     /// Attaches files to a draft or submitted order on their own (as the edit form does); once
     /// the order is locked, files go with a comment instead.
-    public func attach(_ number: Int, attachments: [UploadedAttachment], customer: SignedInCustomer,
-                       tenant: ResolvedTenant) async throws -> [AttachmentRecord] {
+    public func attach(
+        _ number: Int, attachments: [UploadedAttachment], customer: SignedInCustomer,
+        tenant: ResolvedTenant
+    ) async throws -> [AttachmentRecord] {
         guard !attachments.isEmpty else { throw AppError.validation(["file": "Attach at least one file."]) }
         let order = try await find(number, customer: customer, tenant: tenant)
         guard !order.status.isLockedForCustomer else {
-            throw AppError(.conflict, code: "work_order_locked",
-                           "Work order #\(order.number) is \(order.status.label.lowercased()), so files can only be added with a comment now. Send a `comment` field with the files.")
+            throw AppError(
+                .conflict, code: "work_order_locked",
+                "Work order #\(order.number) is \(order.status.label.lowercased()), so files can only be added with a comment now. Send a `comment` field with the files."
+            )
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,
-                                                     repositories: repositories, in: tx)
+            try await WorkOrderAttachments.checkRoom(
+                for: order, adding: attachments.count, includeInternal: false,
+                repositories: repositories, in: tx)
             var records: [AttachmentRecord] = []
             for file in attachments {
-                records.append(try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx))
+                records.append(
+                    try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx))
             }
             return records
         }
@@ -224,10 +248,14 @@ public struct CustomerWorkOrders: Sendable {
 
     /// What the work-order form offers: the active categories, and the files the subscriber sees
     /// on the order being edited (none for a new one).
-    func formChoices(editing order: WorkOrder?, tenant: ResolvedTenant) async throws -> (categories: [WorkOrderCategory], attachments: [AttachmentRecord]) {
+    func formChoices(
+        editing order: WorkOrder?, tenant: ResolvedTenant
+    ) async throws -> (categories: [WorkOrderCategory], attachments: [AttachmentRecord]) {
         try await dependencies.pool.withTenant(tenant.id) { tx in
-            (try await WorkOrderCategories.active(in: tx),
-             try await order.asyncMap { try await repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? [])
+            (
+                try await WorkOrderCategories.active(in: tx),
+                try await order.asyncMap { try await repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? []
+            )
         }
     }
 
@@ -260,11 +288,15 @@ public struct CustomerWorkOrders: Sendable {
 
     /// What the subscriber sees of an order's past: every field change but internal notes, and
     /// the shared comments (never internal ones).
-    public func timeline(of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> (WorkOrder, [WorkOrderChange], [WorkOrderComment]) {
+    public func timeline(
+        of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant
+    ) async throws -> (WorkOrder, [WorkOrderChange], [WorkOrderComment]) {
         let order = try await find(number, customer: customer, tenant: tenant)
         let (changes, comments) = try await dependencies.pool.withTenant(tenant.id) { tx in
-            (try await repositories.workOrders.history(of: order.id, in: tx),
-             try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx))
+            (
+                try await repositories.workOrders.history(of: order.id, in: tx),
+                try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx)
+            )
         }
         return (order, changes.filter { $0.field != WorkOrderFieldChange.Field.internalNotes.rawValue }, comments)
     }
@@ -272,20 +304,26 @@ public struct CustomerWorkOrders: Sendable {
     /// A page of the organization's orders, most recently changed first.
     /// A page of the organization's orders (newest first), how many match in all, and the
     /// categories to filter by: the portal's list, in one transaction.
-    func list(_ filter: WorkOrderFilter, limit: Int, offset: Int, customer: SignedInCustomer,
-              tenant: ResolvedTenant) async throws -> (orders: [WorkOrder], total: Int, categories: [WorkOrderCategory]) {
+    func list(
+        _ filter: WorkOrderFilter, limit: Int, offset: Int, customer: SignedInCustomer,
+        tenant: ResolvedTenant
+    ) async throws -> (orders: [WorkOrder], total: Int, categories: [WorkOrderCategory]) {
         var scoped = filter
         scoped.organizationId = customer.organizationId
         scoped.draftsOf = customer.id
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            (try await repositories.workOrders.list(scoped, limit: limit, offset: offset, in: tx),
-             try await repositories.workOrders.count(scoped, in: tx),
-             try await WorkOrderCategories.all(in: tx))
+            (
+                try await repositories.workOrders.list(scoped, limit: limit, offset: offset, in: tx),
+                try await repositories.workOrders.count(scoped, in: tx),
+                try await WorkOrderCategories.all(in: tx)
+            )
         }
     }
 
-    public func page(_ filter: WorkOrderFilter, after cursor: WorkOrderCursor?, limit: Int, customer: SignedInCustomer,
-                     tenant: ResolvedTenant) async throws -> [WorkOrder] {
+    public func page(
+        _ filter: WorkOrderFilter, after cursor: WorkOrderCursor?, limit: Int, customer: SignedInCustomer,
+        tenant: ResolvedTenant
+    ) async throws -> [WorkOrder] {
         var scoped = filter
         scoped.organizationId = customer.organizationId
         scoped.draftsOf = customer.id
@@ -295,17 +333,21 @@ public struct CustomerWorkOrders: Sendable {
     }
 
     /// Adds a comment (shared with staff) to any of the organization's orders.
-    public func comment(_ number: Int, body: String, customer: SignedInCustomer, tenant: ResolvedTenant,
-                        attachments: [UploadedAttachment] = []) async throws -> WorkOrderComment {
+    public func comment(
+        _ number: Int, body: String, customer: SignedInCustomer, tenant: ResolvedTenant,
+        attachments: [UploadedAttachment] = []
+    ) async throws -> WorkOrderComment {
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": L10n.t("validation.workOrder.emptyMessage")]) }
         guard text.count <= 10_000 else { throw AppError.validation(["body": L10n.atMostCharacters(10_000, grouped: true)]) }
         let order = try await find(number, customer: customer, tenant: tenant)
         return try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: false,
-                                                     repositories: repositories, in: tx)
-            let comment = try await repositories.workOrders.addComment(to: order.id, body: text.isEmpty ? "(attached files)" : text,
-                                                                       visibility: .shared, by: customer.actor, in: tx)
+            try await WorkOrderAttachments.checkRoom(
+                for: order, adding: attachments.count, includeInternal: false,
+                repositories: repositories, in: tx)
+            let comment = try await repositories.workOrders.addComment(
+                to: order.id, body: text.isEmpty ? "(attached files)" : text,
+                visibility: .shared, by: customer.actor, in: tx)
             for file in attachments {
                 _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: comment.id, by: customer.actor), in: tx)
             }
@@ -332,14 +374,17 @@ public struct UploadedAttachment: Sendable {
     }
 
     func record(workOrder: UUID, comment: UUID?, by actor: Actor, visibility: Visibility = .shared) -> NewAttachment {
-        NewAttachment(workOrderId: workOrder, commentId: comment, fileName: fileName, contentType: contentType, sizeBytes: sizeBytes,
-                      sha256: sha256, storageKey: storageKey, uploadedBy: actor, visibility: visibility)
+        NewAttachment(
+            workOrderId: workOrder, commentId: comment, fileName: fileName, contentType: contentType, sizeBytes: sizeBytes,
+            sha256: sha256, storageKey: storageKey, uploadedBy: actor, visibility: visibility)
     }
 }
 
 /// What work-order emails show.
 enum WorkOrderMail {
-    static func values(_ order: WorkOrder, tenant: ResolvedTenant, reason: String? = nil, extra: [String: any Sendable] = [:]) -> [String: any Sendable] {
+    static func values(
+        _ order: WorkOrder, tenant: ResolvedTenant, reason: String? = nil, extra: [String: any Sendable] = [:]
+    ) -> [String: any Sendable] {
         var values: [String: any Sendable] = [
             "number": order.number, "title": order.title, "status": order.status.label.lowercased(), "progress": order.progress,
             "actionUrl": tenant.url(PortalRoutes.workOrder(order.number)),

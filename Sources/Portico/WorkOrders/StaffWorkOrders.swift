@@ -18,7 +18,7 @@ public struct StaffWorkOrders: Sendable {
     /// The order, if this staff member may see it (technicians: only assigned ones).
     public func find(_ number: Int, staff: SignedInStaff, in tx: TenantTransaction) async throws -> WorkOrder {
         guard let order = try await repositories.workOrders.find(number: number, organization: nil, in: tx),
-              staff.role != .technician || order.assigneeId == staff.id
+            staff.role != .technician || order.assigneeId == staff.id
         else { throw AppError.notFound("work order") }
         return order
     }
@@ -71,8 +71,10 @@ public struct StaffWorkOrders: Sendable {
     }
 
     /// `accountNumber` narrows the filter to that subscriber; an unknown one is a validation error.
-    func queue(_ filter: WorkOrderFilter, accountNumber: String?, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
-               tenant: TenantID) async throws -> Queue {
+    func queue(
+        _ filter: WorkOrderFilter, accountNumber: String?, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
+        tenant: TenantID
+    ) async throws -> Queue {
         var filter = filter
         return try await dependencies.pool.withTenant(tenant) { tx in
             if let accountNumber {
@@ -82,9 +84,10 @@ public struct StaffWorkOrders: Sendable {
                 filter.organizationId = organization.id
             }
             let orders = try await repositories.workOrders.page(filter, sort: sort, after: cursor, limit: limit, in: tx)
-            return Queue(orders: orders, total: try await repositories.workOrders.count(filter, in: tx),
-                         organizationNames: try await repositories.organizations.names(ids: orders.map(\.organizationId), in: tx),
-                         team: try await repositories.staff.all(in: tx), categories: try await WorkOrderCategories.all(in: tx))
+            return Queue(
+                orders: orders, total: try await repositories.workOrders.count(filter, in: tx),
+                organizationNames: try await repositories.organizations.names(ids: orders.map(\.organizationId), in: tx),
+                team: try await repositories.staff.all(in: tx), categories: try await WorkOrderCategories.all(in: tx))
         }
     }
 
@@ -103,14 +106,16 @@ public struct StaffWorkOrders: Sendable {
         try await dependencies.pool.withTenant(tenant) { tx in
             let order = try await find(number, staff: staff, in: tx)
             let team = try await repositories.staff.all(in: tx)
-            return Detail(order: order,
-                          organization: try await repositories.organizations.find(id: order.organizationId, in: tx),
-                          history: try await repositories.workOrders.history(of: order.id, in: tx),
-                          comments: try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
-                          attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
-                          team: team,
-                          appointments: try await AppointmentLink.load(AppointmentFilter(workOrderId: order.id), staff: staff, team: team,
-                                                                       repositories: repositories, in: tx))
+            return Detail(
+                order: order,
+                organization: try await repositories.organizations.find(id: order.organizationId, in: tx),
+                history: try await repositories.workOrders.history(of: order.id, in: tx),
+                comments: try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
+                attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
+                team: team,
+                appointments: try await AppointmentLink.load(
+                    AppointmentFilter(workOrderId: order.id), staff: staff, team: team,
+                    repositories: repositories, in: tx))
         }
     }
 
@@ -118,17 +123,19 @@ public struct StaffWorkOrders: Sendable {
     public struct Update: Sendable {
         public var status: WorkOrderStatus?
         public var progress: Int?
-        public var estimatedCompletion: String?   // yyyy-mm-dd, "" clears
-        public var dueDate: String?               // yyyy-mm-dd, "" clears
-        public var assigneeId: String?            // uuid, "" clears
+        public var estimatedCompletion: String?  // yyyy-mm-dd, "" clears
+        public var dueDate: String?  // yyyy-mm-dd, "" clears
+        public var assigneeId: String?  // uuid, "" clears
         public var priority: WorkOrderPriority?
         public var shopNotes: String?
         public var internalNotes: String?
         public var reason: String
 
-        public init(status: WorkOrderStatus? = nil, progress: Int? = nil, estimatedCompletion: String? = nil, dueDate: String? = nil,
-                    assigneeId: String? = nil, priority: WorkOrderPriority? = nil, shopNotes: String? = nil, internalNotes: String? = nil,
-                    reason: String = "") {
+        public init(
+            status: WorkOrderStatus? = nil, progress: Int? = nil, estimatedCompletion: String? = nil, dueDate: String? = nil,
+            assigneeId: String? = nil, priority: WorkOrderPriority? = nil, shopNotes: String? = nil, internalNotes: String? = nil,
+            reason: String = ""
+        ) {
             self.status = status
             self.progress = progress
             self.estimatedCompletion = estimatedCompletion
@@ -144,16 +151,19 @@ public struct StaffWorkOrders: Sendable {
     static func transitionError(_ order: WorkOrder, to status: WorkOrderStatus) -> AppError {
         let allowed = order.status.staffTransitions.map(\.label)
         let list = allowed.isEmpty ? "none: it is closed" : allowed.joined(separator: ", ")
-        return AppError(.conflict, code: "invalid_transition",
-                        "Work order #\(order.number) cannot go from \(order.status.label) to \(status.label). From \(order.status.label) it can go to: \(list).",
-                        fields: ["status": "Allowed: \(list)"])
+        return AppError(
+            .conflict, code: "invalid_transition",
+            "Work order #\(order.number) cannot go from \(order.status.label) to \(status.label). From \(order.status.label) it can go to: \(list).",
+            fields: ["status": "Allowed: \(list)"])
     }
 
     /// Applies an update (with the optimistic version check) and sends the emails it causes.
     public func update(_ number: Int, _ update: Update, version: Int, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrder {
         var problems: [String: String] = [:]
         if let progress = update.progress, !(0...100).contains(progress) { problems["progress"] = "Enter a percentage from 0 to 100." }
-        if let eta = update.estimatedCompletion, !eta.isEmpty, !DateInput.isISODate(eta) { problems["estimated_completion"] = "Use a date like 2024-06-30." }
+        if let eta = update.estimatedCompletion, !eta.isEmpty, !DateInput.isISODate(eta) {
+            problems["estimated_completion"] = "Use a date like 2024-06-30."
+        }
         if let due = update.dueDate, !due.isEmpty, !DateInput.isISODate(due) { problems["due_date"] = "Use a date like 2024-06-30." }
         if let notes = update.shopNotes, notes.count > 5000 { problems["shop_notes"] = "Use at most 5,000 characters." }
         if let notes = update.internalNotes, notes.count > 10_000 { problems["internal_notes"] = "Use at most 10,000 characters." }
@@ -177,7 +187,10 @@ public struct StaffWorkOrders: Sendable {
             if let progress = update.progress, update.status != .completed { changes.append(.init(.progress, String(progress))) }
             if let eta = update.estimatedCompletion {
                 // An ETA is a day: stored as 17:00 there (never a skipped hour), so it reads as that day.
-                changes.append(.init(.estimatedCompletion, eta.isEmpty ? nil : try DateInput.time(eta, "17:00", field: "estimated_completion").map(ISODates.format)))
+                changes.append(
+                    .init(
+                        .estimatedCompletion, eta.isEmpty ? nil : try DateInput.time(eta, "17:00", field: "estimated_completion").map(ISODates.format)
+                    ))
             }
             if let due = update.dueDate { changes.append(.init(.dueDate, due.isEmpty ? nil : due)) }
             if let assignee = update.assigneeId {
@@ -187,7 +200,9 @@ public struct StaffWorkOrders: Sendable {
                     guard staff.role >= .agent else {
                         throw AppError(.forbidden, code: "forbidden", "Only agents and admins assign work orders.")
                     }
-                    guard let id = UUID(uuidString: assignee), let person = try await repositories.staff.find(id: id, in: tx), person.status == .active else {
+                    guard let id = UUID(uuidString: assignee), let person = try await repositories.staff.find(id: id, in: tx),
+                        person.status == .active
+                    else {
                         throw AppError.validation(["assignee_id": "Choose an active staff member."])
                     }
                     changes.append(.init(.assigneeId, id.uuidString.lowercased(), display: person.displayName))
@@ -196,12 +211,14 @@ public struct StaffWorkOrders: Sendable {
             if let priority = update.priority { changes.append(.init(.priority, priority.rawValue)) }
             if let notes = update.shopNotes { changes.append(.init(.shopNotes, notes)) }
             if let notes = update.internalNotes { changes.append(.init(.internalNotes, notes)) }
-            let updated = try await repositories.workOrders.update(order, changes: changes, expectedVersion: version, by: staff.actor,
-                                                                   reason: update.reason, in: tx)
+            let updated = try await repositories.workOrders.update(
+                order, changes: changes, expectedVersion: version, by: staff.actor,
+                reason: update.reason, in: tx)
             try await notify(before: order, after: updated, reason: update.reason, tenant: tenant, in: tx)
             if staff.kind == .integration && updated.version != order.version {
-                try await auditIntegration(staff, action: "work_order.updated", order: updated,
-                                           details: ["status": "\(order.status.rawValue) → \(updated.status.rawValue)", "reason": update.reason], in: tx)
+                try await auditIntegration(
+                    staff, action: "work_order.updated", order: updated,
+                    details: ["status": "\(order.status.rawValue) → \(updated.status.rawValue)", "reason": update.reason], in: tx)
             }
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
@@ -210,16 +227,24 @@ public struct StaffWorkOrders: Sendable {
 
     /// Staff changes live in the order's history; an integration's writes are audited too, so
     /// the audit log shows what each API key did.
-    func auditIntegration(_ staff: SignedInStaff, action: String, order: WorkOrder, details: [String: String], in tx: TenantTransaction) async throws {
-        try await repositories.audit.record(.init(actorKind: staff.kind.rawValue, actorId: staff.id, actorLabel: staff.email, action: action,
-                                                  targetKind: "work_order", targetId: String(order.number), details: details), in: tx)
+    func auditIntegration(_ staff: SignedInStaff, action: String, order: WorkOrder, details: [String: String], in tx: TenantTransaction) async throws
+    {
+        try await repositories.audit.record(
+            .init(
+                actorKind: staff.kind.rawValue, actorId: staff.id, actorLabel: staff.email, action: action,
+                targetKind: "work_order", targetId: String(order.number), details: details), in: tx)
     }
 
     /// Approves a submitted order, optionally setting ETA, priority and assignee.
-    public func approve(_ number: Int, version: Int, eta: String?, priority: WorkOrderPriority?, assignee: String?, staff: SignedInStaff,
-                        tenant: ResolvedTenant) async throws -> WorkOrder {
-        try await update(number, Update(status: .approved, estimatedCompletion: eta?.isEmpty == true ? nil : eta, assigneeId: assignee?.isEmpty == true ? nil : assignee,
-                                        priority: priority, reason: "Approved"), version: version, staff: staff, tenant: tenant)
+    public func approve(
+        _ number: Int, version: Int, eta: String?, priority: WorkOrderPriority?, assignee: String?, staff: SignedInStaff,
+        tenant: ResolvedTenant
+    ) async throws -> WorkOrder {
+        try await update(
+            number,
+            Update(
+                status: .approved, estimatedCompletion: eta?.isEmpty == true ? nil : eta, assigneeId: assignee?.isEmpty == true ? nil : assignee,
+                priority: priority, reason: "Approved"), version: version, staff: staff, tenant: tenant)
     }
 
     /// Rejects a submitted order; the reason is required and sent to the subscriber.
@@ -233,7 +258,8 @@ public struct StaffWorkOrders: Sendable {
     /// Who hears about an order: the customer who created it, else the organization's owners.
     func recipients(of order: WorkOrder, in tx: TenantTransaction) async throws -> [Customer] {
         if let creator = order.createdByCustomerId, let customer = try await repositories.customers.find(id: creator, in: tx),
-           customer.organizationId == order.organizationId {
+            customer.organizationId == order.organizationId
+        {
             return [customer]
         }
         return try await repositories.customers.members(of: order.organizationId, in: tx).filter { $0.role == .owner }
@@ -266,32 +292,40 @@ public struct StaffWorkOrders: Sendable {
     /// A reply: shared ones are emailed to the subscriber; internal ones stay with staff.
     /// A reply (shared, emailed) or an internal note, optionally with files. Files on an
     /// internal note are internal too: subscribers never see or download them.
-    public func comment(_ number: Int, body: String, visibility: Visibility, staff: SignedInStaff, tenant: ResolvedTenant,
-                        attachments: [UploadedAttachment] = [], origin: RequestOrigin = RequestOrigin(ip: "", userAgent: "")) async throws -> WorkOrderComment {
+    public func comment(
+        _ number: Int, body: String, visibility: Visibility, staff: SignedInStaff, tenant: ResolvedTenant,
+        attachments: [UploadedAttachment] = [], origin: RequestOrigin = RequestOrigin(ip: "", userAgent: "")
+    ) async throws -> WorkOrderComment {
         let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (!text.isEmpty || !attachments.isEmpty), text.count <= 10_000 else {
             throw AppError.validation(["body": "Write a message (at most 10,000 characters) or attach a file."])
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let order = try await find(number, staff: staff, in: tx)
-            try await WorkOrderAttachments.checkRoom(for: order, adding: attachments.count, includeInternal: true,
-                                                     repositories: repositories, in: tx)
-            let comment = try await repositories.workOrders.addComment(to: order.id, body: text.isEmpty ? "(attached files)" : text,
-                                                                       visibility: visibility, by: staff.actor, in: tx)
+            try await WorkOrderAttachments.checkRoom(
+                for: order, adding: attachments.count, includeInternal: true,
+                repositories: repositories, in: tx)
+            let comment = try await repositories.workOrders.addComment(
+                to: order.id, body: text.isEmpty ? "(attached files)" : text,
+                visibility: visibility, by: staff.actor, in: tx)
             for file in attachments {
                 let record = try await repositories.workOrders.addAttachment(
                     file.record(workOrder: order.id, comment: comment.id, by: staff.actor, visibility: visibility), in: tx)
-                try await repositories.audit.record(.init(
-                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "work_order.attachment_added",
-                    targetKind: "work_order", targetId: String(order.number), ip: origin.ip, userAgent: origin.userAgent,
-                    details: ["attachment": record.id.uuidString.lowercased(), "file_name": record.fileName,
-                              "size": String(record.sizeBytes), "sha256": record.sha256, "visibility": visibility.rawValue]), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "work_order.attachment_added",
+                        targetKind: "work_order", targetId: String(order.number), ip: origin.ip, userAgent: origin.userAgent,
+                        details: [
+                            "attachment": record.id.uuidString.lowercased(), "file_name": record.fileName,
+                            "size": String(record.sizeBytes), "sha256": record.sha256, "visibility": visibility.rawValue,
+                        ]), in: tx)
             }
             if visibility == .shared {
                 let mail = SubscriberMail(outbox: dependencies.outbox)
                 for customer in try await recipients(of: order, in: tx) {
-                    try await mail.send(.workOrderComment, to: customer, tenant: tenant,
-                                        values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": comment.body]), in: tx)
+                    try await mail.send(
+                        .workOrderComment, to: customer, tenant: tenant,
+                        values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": comment.body]), in: tx)
                 }
             }
             try await webhooks.commentAdded(comment, to: order, tenant: tenant, in: tx)
@@ -300,7 +334,9 @@ public struct StaffWorkOrders: Sendable {
     }
 
     /// Creates an order for an organization (submitted or straight to approved).
-    public func create(for organization: UUID, input: WorkOrderInput, approve: Bool, staff: SignedInStaff, tenant: ResolvedTenant) async throws -> WorkOrder {
+    public func create(
+        for organization: UUID, input: WorkOrderInput, approve: Bool, staff: SignedInStaff, tenant: ResolvedTenant
+    ) async throws -> WorkOrder {
         guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins create work orders.") }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             guard let org = try await repositories.organizations.find(id: organization, in: tx) else {
@@ -309,18 +345,21 @@ public struct StaffWorkOrders: Sendable {
             let categories = try await WorkOrderCategories.active(in: tx).map(\.name)
             let problems = input.problems(categories: categories, requireComplete: false)
             guard problems.isEmpty else { throw AppError.validation(problems) }
-            let order = try await repositories.workOrders.create(NewWorkOrder(
-                organizationId: org.id, title: input.title, description: input.description, category: input.category,
-                priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
-                serviceLocation: input.serviceLocation.isEmpty ? org.serviceAddress : input.serviceLocation, preferredDates: input.preferredDates,
-                customerNotes: input.customerNotes, status: approve ? .approved : .submitted
-            ), by: staff.actor, in: tx)
+            let order = try await repositories.workOrders.create(
+                NewWorkOrder(
+                    organizationId: org.id, title: input.title, description: input.description, category: input.category,
+                    priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
+                    serviceLocation: input.serviceLocation.isEmpty ? org.serviceAddress : input.serviceLocation, preferredDates: input.preferredDates,
+                    customerNotes: input.customerNotes, status: approve ? .approved : .submitted
+                ), by: staff.actor, in: tx)
             if approve {
-                try await tx.execute("UPDATE work_orders SET approved_at = now(), submitted_at = COALESCE(submitted_at, now()) WHERE id = \(order.id)")
+                try await tx.execute(
+                    "UPDATE work_orders SET approved_at = now(), submitted_at = COALESCE(submitted_at, now()) WHERE id = \(order.id)")
             }
             if staff.kind == .integration {
-                try await auditIntegration(staff, action: "work_order.created", order: order,
-                                           details: ["account": org.accountNumber, "status": order.status.rawValue], in: tx)
+                try await auditIntegration(
+                    staff, action: "work_order.created", order: order,
+                    details: ["account": org.accountNumber, "status": order.status.rawValue], in: tx)
             }
             try await webhooks.workOrderCreated(order, tenant: tenant, in: tx)
             return order

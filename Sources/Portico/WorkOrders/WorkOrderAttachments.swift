@@ -19,7 +19,8 @@ public enum WorkOrderAttachments {
         let remaining = max(0, perOrder - existing)
         let message: String
         if let number, existing > 0 {
-            message = remaining == 0
+            message =
+                remaining == 0
                 ? "Work order #\(number) already has \(existing) files, the most one order can have. Send further files in a new work order, or ask us to remove some."
                 : "Work order #\(number) already has \(existing) files and can have at most \(perOrder), so you can add \(remaining) more. Please choose fewer files."
         } else {
@@ -29,8 +30,10 @@ public enum WorkOrderAttachments {
     }
 
     /// Checks, under a lock on the order, that `adding` more files keep it within the limit.
-    static func checkRoom(for order: WorkOrder, adding: Int, includeInternal: Bool, repositories: Repositories,
-                          in tx: TenantTransaction) async throws {
+    static func checkRoom(
+        for order: WorkOrder, adding: Int, includeInternal: Bool, repositories: Repositories,
+        in tx: TenantTransaction
+    ) async throws {
         guard adding > 0 else { return }
         let existing = try await repositories.workOrders.lockAndCountAttachments(of: order.id, includeInternal: includeInternal, in: tx)
         if existing + adding > perOrder { throw tooMany(number: order.number, existing: existing) }
@@ -50,15 +53,17 @@ public enum WorkOrderAttachments {
         }
         let kind = FileKind(contentType: record.contentType)
         let inline = kind?.isInlineImage == true
-        return Response(status: .ok, headers: [
-            .contentType: kind?.contentType ?? "application/octet-stream",
-            .contentLength: String(content.size),
-            .contentDisposition: FileNames.contentDisposition(inline ? .inline : .attachment, fileName: record.fileName),
-            .xContentTypeOptions: "nosniff",
-            .cacheControl: "private, no-store",
-            // Even opened directly, the file can run nothing.
-            .contentSecurityPolicy: "default-src 'none'; img-src 'self'; sandbox",
-        ], body: ResponseBody(asyncSequence: content))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: kind?.contentType ?? "application/octet-stream",
+                .contentLength: String(content.size),
+                .contentDisposition: FileNames.contentDisposition(inline ? .inline : .attachment, fileName: record.fileName),
+                .xContentTypeOptions: "nosniff",
+                .cacheControl: "private, no-store",
+                // Even opened directly, the file can run nothing.
+                .contentSecurityPolicy: "default-src 'none'; img-src 'self'; sandbox",
+            ], body: ResponseBody(asyncSequence: content))
     }
 }
 
@@ -70,8 +75,9 @@ struct PostedForm: Sendable {
 
     var attachments: [UploadedAttachment] {
         files.map {
-            UploadedAttachment(fileName: $0.fileName, contentType: $0.contentType, sizeBytes: Int64($0.size), sha256: $0.sha256,
-                               storageKey: $0.key.rawValue)
+            UploadedAttachment(
+                fileName: $0.fileName, contentType: $0.contentType, sizeBytes: Int64($0.size), sha256: $0.sha256,
+                storageKey: $0.key.rawValue)
         }
     }
 

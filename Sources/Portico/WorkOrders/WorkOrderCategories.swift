@@ -12,9 +12,11 @@ public struct WorkOrderCategory: Sendable, Decodable {
 /// The tenant's list of work-order categories (with help text for the form).
 public enum WorkOrderCategories {
     public static func active(in transaction: TenantTransaction) async throws -> [WorkOrderCategory] {
-        try await transaction.rows("""
+        try await transaction.rows(
+            """
             SELECT id, name, help_text, position, active FROM work_order_categories WHERE active ORDER BY position, name
-            """).map { try $0.decode(WorkOrderCategory.self) }
+            """
+        ).map { try $0.decode(WorkOrderCategory.self) }
     }
 
     /// What a new tenant starts with, so its subscribers can submit work orders on day one;
@@ -33,7 +35,8 @@ public enum WorkOrderCategories {
         let existing = try await transaction.scalar("SELECT count(*)::int FROM work_order_categories", as: Int.self) ?? 0
         guard existing == 0 else { return }
         for (index, category) in defaults.enumerated() {
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 INSERT INTO work_order_categories (tenant_id, name, help_text, position)
                 VALUES (\(transaction.tenant), \(category.name), \(category.helpText), \(index))
                 """)
@@ -41,8 +44,10 @@ public enum WorkOrderCategories {
     }
 
     public static func all(in transaction: TenantTransaction) async throws -> [WorkOrderCategory] {
-        try await transaction.rows("""
+        try await transaction.rows(
+            """
             SELECT id, name, help_text, position, active FROM work_order_categories ORDER BY position, name
-            """).map { try $0.decode(WorkOrderCategory.self) }
+            """
+        ).map { try $0.decode(WorkOrderCategory.self) }
     }
 }

@@ -12,8 +12,10 @@ public struct WorkOrderInput: Sendable {
     public var preferredDates: String
     public var customerNotes: String
 
-    public init(title: String = "", description: String = "", category: String = "", priority: String = "normal", quantity: String = "1",
-                serviceLocation: String = "", preferredDates: String = "", customerNotes: String = "") {
+    public init(
+        title: String = "", description: String = "", category: String = "", priority: String = "normal", quantity: String = "1",
+        serviceLocation: String = "", preferredDates: String = "", customerNotes: String = ""
+    ) {
         self.title = title
         self.description = description
         self.category = category
@@ -27,7 +29,8 @@ public struct WorkOrderInput: Sendable {
     public init(form: FormFields) {
         self.init(
             title: form.text("title"), description: form.text("description"), category: form.text("category"),
-            priority: form.text("priority").isEmpty ? "normal" : form.text("priority"), quantity: form.text("quantity").isEmpty ? "1" : form.text("quantity"),
+            priority: form.text("priority").isEmpty ? "normal" : form.text("priority"),
+            quantity: form.text("quantity").isEmpty ? "1" : form.text("quantity"),
             serviceLocation: form.text("service_location"), preferredDates: form.text("preferred_dates"), customerNotes: form.text("customer_notes")
         )
     }
@@ -52,7 +55,9 @@ public struct WorkOrderInput: Sendable {
         }
         if WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = L10n.t("validation.workOrder.priority") }
         if let number = Int(quantity) {
-            if number < 1 || number > Self.limits.quantity { problems["quantity"] = L10n.t("validation.workOrder.quantityRange", ["max": "\(Self.limits.quantity)"]) }
+            if number < 1 || number > Self.limits.quantity {
+                problems["quantity"] = L10n.t("validation.workOrder.quantityRange", ["max": "\(Self.limits.quantity)"])
+            }
         } else {
             problems["quantity"] = L10n.t("validation.workOrder.quantity")
         }
@@ -63,8 +68,10 @@ public struct WorkOrderInput: Sendable {
     }
 
     public var values: [String: String] {
-        ["title": title, "description": description, "category": category, "priority": priority, "quantity": quantity,
-         "service_location": serviceLocation, "preferred_dates": preferredDates, "customer_notes": customerNotes]
+        [
+            "title": title, "description": description, "category": category, "priority": priority, "quantity": quantity,
+            "service_location": serviceLocation, "preferred_dates": preferredDates, "customer_notes": customerNotes,
+        ]
     }
 
     /// The changes this input makes to `order` (customer-editable fields only).

@@ -48,13 +48,19 @@ public protocol WorkOrderRepository: Sendable {
     /// `list` as a query value, to send with a page's other reads in one round trip (`batch`).
     func listQuery(_ filter: WorkOrderFilter, limit: Int, offset: Int) -> Query<[WorkOrder]>
     func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int
-    func page(_ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int, in transaction: TenantTransaction) async throws -> [WorkOrder]
+    func page(
+        _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int, in transaction: TenantTransaction
+    ) async throws -> [WorkOrder]
     /// Applies field changes if the order is still at `expectedVersion`; records each changed
     /// field in the history. Throws a conflict when someone else changed it first.
-    func update(_ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
-                in transaction: TenantTransaction) async throws -> WorkOrder
+    func update(
+        _ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
+        in transaction: TenantTransaction
+    ) async throws -> WorkOrder
     func history(of workOrder: UUID, in transaction: TenantTransaction) async throws -> [WorkOrderChange]
-    func addComment(to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrderComment
+    func addComment(
+        to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction
+    ) async throws -> WorkOrderComment
     func comments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [WorkOrderComment]
     func addAttachment(_ record: NewAttachment, in transaction: TenantTransaction) async throws -> AttachmentRecord
     func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord]
@@ -67,8 +73,10 @@ public protocol WorkOrderRepository: Sendable {
     func lockAndCountAttachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> Int
     /// Orders changed at or after `since` (optionally in some statuses), in (updated_at, id)
     /// order after `cursor`: what a sync walks (integration API).
-    func changed(since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
-                 in transaction: TenantTransaction) async throws -> [(WorkOrder, SyncCursor)]
+    func changed(
+        since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
+        in transaction: TenantTransaction
+    ) async throws -> [(WorkOrder, SyncCursor)]
 }
 
 extension WorkOrderRepository {
@@ -104,8 +112,10 @@ public struct NewAttachment: Sendable {
     public var uploadedBy: Actor
     public var visibility: Visibility
 
-    public init(workOrderId: UUID, commentId: UUID? = nil, fileName: String, contentType: String, sizeBytes: Int64, sha256: String,
-                storageKey: String, uploadedBy: Actor, visibility: Visibility = .shared) {
+    public init(
+        workOrderId: UUID, commentId: UUID? = nil, fileName: String, contentType: String, sizeBytes: Int64, sha256: String,
+        storageKey: String, uploadedBy: Actor, visibility: Visibility = .shared
+    ) {
         self.workOrderId = workOrderId
         self.commentId = commentId
         self.fileName = fileName
@@ -167,11 +177,14 @@ public struct WorkOrderCursor: Sendable, Equatable {
     }
 
     /// `value~number`, URL-safe.
-    public var token: String { "\(value)~\(number)".addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:"))) ?? "" }
+    public var token: String {
+        "\(value)~\(number)".addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~:"))) ?? ""
+    }
 
     public init?(token: String) {
         guard let decoded = token.removingPercentEncoding, let separator = decoded.lastIndex(of: "~"),
-              let number = Int(decoded[decoded.index(after: separator)...]), decoded.count <= 80 else { return nil }
+            let number = Int(decoded[decoded.index(after: separator)...]), decoded.count <= 80
+        else { return nil }
         let value = String(decoded[..<separator])
         guard !value.isEmpty, value.allSatisfy({ $0.isNumber || "-:.TZ+infty".contains($0) }) else { return nil }
         self.value = value
@@ -212,7 +225,8 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
 
     public func create(_ new: NewWorkOrder, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrder {
         let number = try await TenantCounters.next("work_order_number", startingAt: 1001, in: transaction)
-        let order = try await transaction.first("""
+        let order = try await transaction.first(
+            """
             INSERT INTO work_orders (tenant_id, number, organization_id, title, description, category, priority, quantity,
                                      service_location, preferred_dates, customer_notes, status, due_date, assignee_id,
                                      created_by_customer_id, created_by_staff_id, submitted_at, external_id)
@@ -237,7 +251,8 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
 
     public func find(number: Int, organization: UUID?, draftsOf author: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder? {
         let scope: SQL = organization.map { "AND organization_id = \($0)" } ?? ""
-        return try await transaction.first("""
+        return try await transaction.first(
+            """
             SELECT \(Self.columns) FROM work_orders WHERE number = \(number) \(scope) AND \(WorkOrderPrivacy.visible(to: author))
             """)?.decode(WorkOrder.self)
     }
@@ -249,7 +264,8 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
     public func numbers(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Int] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await transaction.rows("SELECT id, number FROM work_orders WHERE id = ANY(\(Array(Set(ids)))::uuid[])")
-        return Dictionary(try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: Int.self)) }, uniquingKeysWith: { first, _ in first })
+        return Dictionary(
+            try rows.map { (try $0.decode(at: 0, as: UUID.self), try $0.decode(at: 1, as: Int.self)) }, uniquingKeysWith: { first, _ in first })
     }
 
     func conditions(_ filter: WorkOrderFilter) -> SQL {
@@ -282,14 +298,18 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         return SQL.join(conditions, separator: " AND ")
     }
 
-    public func changed(since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
-                        in transaction: TenantTransaction) async throws -> [(WorkOrder, SyncCursor)] {
+    public func changed(
+        since: Date?, statuses: [WorkOrderStatus], after cursor: SyncCursor?, limit: Int,
+        in transaction: TenantTransaction
+    ) async throws -> [(WorkOrder, SyncCursor)] {
         let status: SQL = statuses.isEmpty ? "" : " AND status = ANY(\(statuses.map(\.rawValue))::text[])"
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT \(Self.columns), updated_at::text AS sync_key FROM work_orders
              WHERE \(SyncCursor.condition(since: since, after: cursor))\(status) AND \(WorkOrderPrivacy.visible(to: nil))
              ORDER BY updated_at, id LIMIT \(limit)
-            """).map { row in
+            """
+        ).map { row in
             let order = try row.decode(WorkOrder.self)
             return (order, SyncCursor(updatedAt: try row.decode("sync_key", as: String.self), id: order.id))
         }
@@ -300,7 +320,8 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
     }
 
     public func listQuery(_ filter: WorkOrderFilter, limit: Int, offset: Int) -> Query<[WorkOrder]> {
-        .rows("""
+        .rows(
+            """
             SELECT \(Self.columns) FROM work_orders WHERE \(conditions(filter))
              ORDER BY created_at DESC, number DESC LIMIT \(limit) OFFSET \(offset)
             """, as: WorkOrder.self)
@@ -308,8 +329,10 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
 
     /// A page of a staff queue in a stable order, continuing after `cursor` (keyset pagination:
     /// as fast on page 5,000 as on page 1).
-    public func page(_ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
-                     in transaction: TenantTransaction) async throws -> [WorkOrder] {
+    public func page(
+        _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
+        in transaction: TenantTransaction
+    ) async throws -> [WorkOrder] {
         var conditions = conditions(filter)
         if let cursor {
             let comparison: SQL = sort.descending ? "<" : ">"
@@ -319,14 +342,17 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
             case .updated:
                 conditions = conditions + " AND (updated_at, number) \(comparison) (\(cursor.value)::timestamptz, \(cursor.number))"
             case .due:
-                conditions = conditions + " AND (COALESCE(due_date, 'infinity'::date), number) \(comparison) (\(cursor.value)::date, \(cursor.number))"
+                conditions =
+                    conditions + " AND (COALESCE(due_date, 'infinity'::date), number) \(comparison) (\(cursor.value)::date, \(cursor.number))"
             case .priority:
                 conditions = conditions + " AND (\(Self.priorityRank), number) \(comparison) (\(Int(cursor.value) ?? 0), \(cursor.number))"
             }
         }
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT \(Self.columns) FROM work_orders WHERE \(conditions) ORDER BY \(sort.orderBy) LIMIT \(limit)
-            """).map { try $0.decode(WorkOrder.self) }
+            """
+        ).map { try $0.decode(WorkOrder.self) }
     }
 
     static let priorityRank: SQL = "(CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END)"
@@ -335,8 +361,10 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         try await transaction.scalar("SELECT count(*)::int FROM work_orders WHERE \(conditions(filter))", as: Int.self) ?? 0
     }
 
-    public func update(_ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
-                       in transaction: TenantTransaction) async throws -> WorkOrder {
+    public func update(
+        _ order: WorkOrder, changes: [WorkOrderFieldChange], expectedVersion: Int, by actor: Actor, reason: String,
+        in transaction: TenantTransaction
+    ) async throws -> WorkOrder {
         let current = Self.currentValues(order)
         let effective = changes.filter { current[$0.field] != $0.newValue }
         guard !effective.isEmpty else {
@@ -356,24 +384,28 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
                 }
             }
         }
-        guard let updated = try await transaction.first("""
-            UPDATE work_orders SET \(SQL.join(assignments, separator: ", "))
-             WHERE id = \(order.id) AND version = \(expectedVersion)
-            RETURNING \(Self.columns)
-            """)?.decode(WorkOrder.self)
+        guard
+            let updated = try await transaction.first(
+                """
+                UPDATE work_orders SET \(SQL.join(assignments, separator: ", "))
+                 WHERE id = \(order.id) AND version = \(expectedVersion)
+                RETURNING \(Self.columns)
+                """)?.decode(WorkOrder.self)
         else {
             throw Self.conflict(order.number)
         }
         for change in effective {
-            try await record(order.id, field: change.field.rawValue, from: current[change.field] ?? nil,
-                             to: change.displayValue ?? change.newValue, by: actor, reason: reason, in: transaction)
+            try await record(
+                order.id, field: change.field.rawValue, from: current[change.field] ?? nil,
+                to: change.displayValue ?? change.newValue, by: actor, reason: reason, in: transaction)
         }
         return updated
     }
 
     static func conflict(_ number: Int) -> AppError {
-        AppError(.conflict, code: "version_conflict",
-                 "Work order #\(number) was changed by someone else after you opened it. Reload it to see the changes, then make yours again.")
+        AppError(
+            .conflict, code: "version_conflict",
+            "Work order #\(number) was changed by someone else after you opened it. Reload it to see the changes, then make yours again.")
     }
 
     static func currentValues(_ order: WorkOrder) -> [WorkOrderFieldChange.Field: String?] {
@@ -409,22 +441,30 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         }
     }
 
-    func record(_ workOrder: UUID, field: String, from: String?, to: String?, by actor: Actor, reason: String, in transaction: TenantTransaction) async throws {
-        try await transaction.execute("""
+    func record(
+        _ workOrder: UUID, field: String, from: String?, to: String?, by actor: Actor, reason: String, in transaction: TenantTransaction
+    ) async throws {
+        try await transaction.execute(
+            """
             INSERT INTO work_order_changes (tenant_id, work_order_id, field, old_value, new_value, actor_kind, actor_id, actor_name, reason)
             VALUES (\(transaction.tenant), \(workOrder), \(field), \(from), \(to), \(actor.kind), \(actor.id), \(actor.name), \(reason))
             """)
     }
 
     public func history(of workOrder: UUID, in transaction: TenantTransaction) async throws -> [WorkOrderChange] {
-        try await transaction.rows("""
+        try await transaction.rows(
+            """
             SELECT id, field, old_value, new_value, actor_kind, actor_id, actor_name, reason, created_at
               FROM work_order_changes WHERE work_order_id = \(workOrder) ORDER BY created_at, id
-            """).map { try $0.decode(WorkOrderChange.self) }
+            """
+        ).map { try $0.decode(WorkOrderChange.self) }
     }
 
-    public func addComment(to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction) async throws -> WorkOrderComment {
-        try await transaction.first("""
+    public func addComment(
+        to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction
+    ) async throws -> WorkOrderComment {
+        try await transaction.first(
+            """
             INSERT INTO work_order_comments (tenant_id, work_order_id, author_kind, author_id, author_name, body, visibility)
             VALUES (\(transaction.tenant), \(workOrder), \(actor.kind), \(actor.id), \(actor.name), \(body), \(visibility))
             RETURNING id, work_order_id, author_kind, author_id, author_name, body, visibility, created_at
@@ -433,14 +473,17 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
 
     public func comments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [WorkOrderComment] {
         let visibility: SQL = includeInternal ? "" : "AND visibility = 'shared'"
-        return try await transaction.rows("""
+        return try await transaction.rows(
+            """
             SELECT id, work_order_id, author_kind, author_id, author_name, body, visibility, created_at
               FROM work_order_comments WHERE work_order_id = \(workOrder) \(visibility) ORDER BY created_at, id
-            """).map { try $0.decode(WorkOrderComment.self) }
+            """
+        ).map { try $0.decode(WorkOrderComment.self) }
     }
 
     public func addAttachment(_ record: NewAttachment, in transaction: TenantTransaction) async throws -> AttachmentRecord {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             INSERT INTO attachments (tenant_id, work_order_id, comment_id, file_name, content_type, size_bytes, sha256, storage_key,
                                      uploaded_by_kind, uploaded_by_id, visibility)
             VALUES (\(transaction.tenant), \(record.workOrderId), \(record.commentId), \(record.fileName), \(record.contentType),
@@ -453,17 +496,21 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
     /// Subscribers see an attachment only when it is shared and, if it came with a comment,
     /// that comment is shared too.
     static func attachmentVisibility(includeInternal: Bool) -> SQL {
-        includeInternal ? "" : """
+        includeInternal
+            ? ""
+            : """
             AND a.visibility = 'shared'
             AND NOT EXISTS (SELECT 1 FROM work_order_comments c WHERE c.id = a.comment_id AND c.visibility <> 'shared')
             """
     }
 
     public func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord] {
-        try await transaction.rows("""
+        try await transaction.rows(
+            """
             SELECT a.* FROM attachments a WHERE a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
              ORDER BY a.created_at, a.id
-            """).map { try $0.decode(AttachmentRecord.self) }
+            """
+        ).map { try $0.decode(AttachmentRecord.self) }
     }
 
     public func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord? {
@@ -471,14 +518,16 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
     }
 
     public func attachment(id: UUID, workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> AttachmentRecord? {
-        try await transaction.first("""
+        try await transaction.first(
+            """
             SELECT a.* FROM attachments a WHERE a.id = \(id) AND a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
             """)?.decode(AttachmentRecord.self)
     }
 
     public func lockAndCountAttachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> Int {
         try await transaction.execute("SELECT 1 FROM work_orders WHERE id = \(workOrder) FOR UPDATE")
-        return try await transaction.scalar("""
+        return try await transaction.scalar(
+            """
             SELECT count(*)::int FROM attachments a WHERE a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
             """, as: Int.self) ?? 0
     }

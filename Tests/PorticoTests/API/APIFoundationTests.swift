@@ -67,7 +67,8 @@ struct SubscriberTokenStoreTests {
         #expect(wrongKind == nil)
         // Only hashes are stored.
         let stored = try await tenant.transaction { tx in
-            try await tx.scalar("SELECT count(*)::int FROM api_tokens WHERE token_hash = \(tokens.accessToken) OR token_hash = \(tokens.refreshToken)", as: Int.self)
+            try await tx.scalar(
+                "SELECT count(*)::int FROM api_tokens WHERE token_hash = \(tokens.accessToken) OR token_hash = \(tokens.refreshToken)", as: Int.self)
         }
         #expect(stored == 0)
     }
@@ -82,7 +83,10 @@ struct SubscriberTokenStoreTests {
         #expect(rotatedFor == customer.id)
         #expect(second.refreshToken != first.refreshToken)
         let (oldAccess, newAccess) = try await tenant.transaction { tx in
-            (try await store.authenticate(accessToken: first.accessToken, in: tx), try await store.authenticate(accessToken: second.accessToken, in: tx))
+            (
+                try await store.authenticate(accessToken: first.accessToken, in: tx),
+                try await store.authenticate(accessToken: second.accessToken, in: tx)
+            )
         }
         #expect(oldAccess == nil)
         #expect(newAccess?.customer.id == customer.id)
@@ -105,7 +109,10 @@ struct SubscriberTokenStoreTests {
         let phoneFamily = try await tenant.transaction { tx in try await store.authenticate(accessToken: phone.accessToken, in: tx)!.tokenFamily }
         try await tenant.transaction { tx in try await store.revokeFamily(phoneFamily, in: tx) }
         let (phoneAfter, tabletAfter) = try await tenant.transaction { tx in
-            (try await store.authenticate(accessToken: phone.accessToken, in: tx), try await store.authenticate(accessToken: tablet.accessToken, in: tx))
+            (
+                try await store.authenticate(accessToken: phone.accessToken, in: tx),
+                try await store.authenticate(accessToken: tablet.accessToken, in: tx)
+            )
         }
         #expect(phoneAfter == nil)
         #expect(tabletAfter != nil)

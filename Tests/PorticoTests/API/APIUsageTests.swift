@@ -1,9 +1,10 @@
 import Foundation
 import Logging
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 /// API requests counted per tenant, day and surface: in memory on the request path, added to
 /// `api_usage_daily` by the flusher, shown in the admin's "API and webhook usage" report.

@@ -14,8 +14,10 @@ struct CORSTests {
     static let app1 = "https://app.example.com"
     static let app2 = "https://other.example.net"
 
-    func preflight(_ app: TestApp, _ host: String, origin: String?, path: String = "/api/v1/openapi.json",
-                   method: String = "POST") async throws -> HTTPTestResponse {
+    func preflight(
+        _ app: TestApp, _ host: String, origin: String?, path: String = "/api/v1/openapi.json",
+        method: String = "POST"
+    ) async throws -> HTTPTestResponse {
         var headers: HTTPFields = [.accessControlRequestMethod: method, .accessControlRequestHeaders: "authorization, content-type"]
         if let origin { headers[.origin] = origin }
         return try await app.request(.options, path, host: host, headers: headers)
@@ -67,7 +69,9 @@ struct CORSTests {
         }
     }
 
-    @Test("a listed origin: preflight 204 with methods, headers and max-age; actual responses, errors included, name the origin and expose ETag, Location, Retry-After")
+    @Test(
+        "a listed origin: preflight 204 with methods, headers and max-age; actual responses, errors included, name the origin and expose ETag, Location, Retry-After"
+    )
     func listedOrigin() async throws {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
@@ -141,8 +145,10 @@ struct CORSTests {
             #expect(try await preflight(app, other.host, origin: Self.app2).status == .noContent)
 
             // Near misses are different origins: another scheme, port or subdomain, a trailing path, `null`.
-            for origin in ["http://app.example.com", "https://app.example.com:8443", "https://evil.app.example.com",
-                           "https://app.example.com.evil.net", "null", "https://app.example.com/"] {
+            for origin in [
+                "http://app.example.com", "https://app.example.com:8443", "https://evil.app.example.com",
+                "https://app.example.com.evil.net", "null", "https://app.example.com/",
+            ] {
                 let response = try await preflight(app, tenant.host, origin: origin)
                 #expect(response.status == .forbidden, "\(origin)")
                 #expect(Self.hasNoCORSHeaders(response.headers), "\(origin)")
@@ -197,11 +203,15 @@ struct CORSTests {
 
             // Valid: case and default ports normalised, duplicates dropped, blank lines ignored.
             try await console.get("/admin/settings/api-access")
-            let saved = try await console.post("/admin/settings/api-access", [
-                "origins": "HTTPS://App.Example.com:443\r\n\r\nhttps://app.example.com\nhttps://dev.example.com:8443\nhttp://localhost:3000\nhttp://localhost",
-            ])
+            let saved = try await console.post(
+                "/admin/settings/api-access",
+                [
+                    "origins":
+                        "HTTPS://App.Example.com:443\r\n\r\nhttps://app.example.com\nhttps://dev.example.com:8443\nhttp://localhost:3000\nhttp://localhost"
+                ])
             #expect(saved.status == .seeOther || saved.status == .found, "\(saved.status) \(saved.body.suffix(3000))")
-            #expect(try await stored(tenant) == ["https://app.example.com", "https://dev.example.com:8443", "http://localhost:3000", "http://localhost"])
+            #expect(
+                try await stored(tenant) == ["https://app.example.com", "https://dev.example.com:8443", "http://localhost:3000", "http://localhost"])
             #expect(try await audits(tenant) == 1)
             let details = try await tenant.transaction { tx in
                 try await tx.scalar("SELECT details->>'added' FROM audit_events WHERE action = 'settings.api_cors_changed'", as: String.self)
@@ -214,7 +224,9 @@ struct CORSTests {
 
             // Saving the same list again changes nothing and records nothing.
             try await console.get("/admin/settings/api-access")
-            try await console.post("/admin/settings/api-access", ["origins": "https://app.example.com\nhttps://dev.example.com:8443\nhttp://localhost:3000\nhttp://localhost"])
+            try await console.post(
+                "/admin/settings/api-access",
+                ["origins": "https://app.example.com\nhttps://dev.example.com:8443\nhttp://localhost:3000\nhttp://localhost"])
             #expect(try await audits(tenant) == 1)
 
             // Clearing the list turns CORS off again.

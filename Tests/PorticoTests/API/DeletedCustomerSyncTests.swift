@@ -18,11 +18,13 @@ struct DeletedCustomerSyncTests {
     }
 
     /// A billing system's customer, then staff deleting that login in the console.
-    static func createThenDelete(_ app: TestApp, _ world: World, externalId: String, email: String) async throws -> (id: String, organization: String) {
+    static func createThenDelete(_ app: TestApp, _ world: World, externalId: String, email: String) async throws -> (id: String, organization: String)
+    {
         let api = IntegrationSupport.client(app, world.tenant, key: world.key)
         #expect(try await api.put("/api/v1/admin/organizations/org-\(externalId)", json: ["name": "Household \(externalId)"]).status.code < 300)
-        let created = try await api.put("/api/v1/admin/customers/\(externalId)",
-                                        json: ["organization_external_id": "org-\(externalId)", "name": "Person \(externalId)", "email": email])
+        let created = try await api.put(
+            "/api/v1/admin/customers/\(externalId)",
+            json: ["organization_external_id": "org-\(externalId)", "name": "Person \(externalId)", "email": email])
         #expect(created.status == .created)
         let id = try #require(created["id"]?.string)
         let organization = try #require(created["organization_id"]?.string)
@@ -35,7 +37,9 @@ struct DeletedCustomerSyncTests {
         return (id, organization)
     }
 
-    @Test("a deleted login shows up in /deleted-customers with its ids and nothing that names the person; the customer itself is gone; audited as before")
+    @Test(
+        "a deleted login shows up in /deleted-customers with its ids and nothing that names the person; the customer itself is gone; audited as before"
+    )
     func tombstoneListed() async throws {
         let world = try await Self.world()
         try await TestApp.with { (app: TestApp) async throws in
@@ -98,7 +102,8 @@ struct DeletedCustomerSyncTests {
             #expect(theirs.status == .ok)
             #expect(theirs["items"]?.array?.isEmpty == true)
             // This tenant's key on the neighbour's host is not a key there.
-            #expect(try await IntegrationSupport.client(app, neighbour, key: world.key).get("/api/v1/admin/deleted-customers").status == .unauthorized)
+            #expect(
+                try await IntegrationSupport.client(app, neighbour, key: world.key).get("/api/v1/admin/deleted-customers").status == .unauthorized)
             let reader = try await IntegrationSupport.client(app, world.tenant, key: readOnly).get("/api/v1/admin/deleted-customers")
             #expect(reader["items"]?.array?.count == 1)
             #expect(try await IntegrationSupport.client(app, world.tenant, key: nil).get("/api/v1/admin/deleted-customers").status == .unauthorized)

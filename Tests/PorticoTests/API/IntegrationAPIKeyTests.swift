@@ -22,7 +22,8 @@ enum IntegrationSupport {
 
 @Suite("Integration API: keys, authentication, scopes and limits")
 struct IntegrationAPIKeyTests {
-    @Test("an admin creates a key on the page (shown once, only its hash stored), it works and records its use, and revoking it ends it; both audited")
+    @Test(
+        "an admin creates a key on the page (shown once, only its hash stored), it works and records its use, and revoking it ends it; both audited")
     func lifecycle() async throws {
         let tenant = try await TestTenant.create()
         let admin = try await tenant.staff(role: .admin)
@@ -36,8 +37,12 @@ struct IntegrationAPIKeyTests {
             #expect(created.status == .created)
             let secret = try #require(created.body.firstMatch(of: /value="(pk_[A-Za-z0-9_-]+)"/).map { String($0.1) })
             // Only the hash is stored; the listing shows a prefix, never the key again.
-            #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM api_keys WHERE key_hash = \(secret) OR key_prefix = \(secret)") == 0)
-            #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM api_keys WHERE key_hash = \(Digest.sha256Hex(secret)) AND last_used_at IS NULL") == 1)
+            #expect(
+                try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM api_keys WHERE key_hash = \(secret) OR key_prefix = \(secret)")
+                    == 0)
+            #expect(
+                try await IntegrationSupport.count(
+                    tenant, "SELECT count(*)::int FROM api_keys WHERE key_hash = \(Digest.sha256Hex(secret)) AND last_used_at IS NULL") == 1)
             let listing = try await console.get("/admin/api-keys")
             #expect(!listing.body.contains(secret))
             #expect(listing.body.contains(String(secret.prefix(10))))
@@ -138,7 +143,8 @@ struct IntegrationAPIKeyTests {
         let foreign = try await IntegrationSupport.key(other)
         let (_, customer) = try await tenant.subscriber()
         let access = try await tenant.transaction { tx in
-            try await PostgresSubscriberTokenStore().issue(customer: customer.id, origin: RequestOrigin(ip: "192.0.2.1", userAgent: ""), in: tx).accessToken
+            try await PostgresSubscriberTokenStore().issue(customer: customer.id, origin: RequestOrigin(ip: "192.0.2.1", userAgent: ""), in: tx)
+                .accessToken
         }
         let own = try await IntegrationSupport.key(tenant)
         try await TestApp.with { (app: TestApp) async throws in
@@ -184,7 +190,8 @@ struct IntegrationAPIKeyTests {
         let pool = try await TestCluster.database().appPool
         try await TestApp.with { (app: TestApp) async throws in
             // The window opens only once the app is up: the test may have waited for it.
-            try await pool.query("""
+            try await pool.query(
+                """
                 INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES (\(RateLimit.apiKeyBucket(id)), now(), \(RateLimit.apiKey.limit))
                 """)
             let limited = try await IntegrationSupport.client(app, tenant, key: busy).get("/api/v1/admin/organizations")
@@ -208,7 +215,9 @@ struct IntegrationAPIKeyTests {
             try await APIKeyCommands.create(tenant: tenant.slug, name: "x", scope: "admin", environment: environment)
         }
         try await TestApp.with { (app: TestApp) async throws in
-            #expect(try await IntegrationSupport.client(app, tenant, key: secret).put("/api/v1/admin/organizations/cli-1", json: ["name": "CLI"]).status == .created)
+            #expect(
+                try await IntegrationSupport.client(app, tenant, key: secret).put("/api/v1/admin/organizations/cli-1", json: ["name": "CLI"]).status
+                    == .created)
         }
     }
 }

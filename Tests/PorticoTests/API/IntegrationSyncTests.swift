@@ -7,7 +7,9 @@ import Testing
 @Suite("Integration API: upserts and sync listings")
 struct IntegrationSyncTests {
     static func organizationStamp(_ tenant: TestTenant, _ externalId: String) async throws -> String? {
-        try await tenant.transaction { tx in try await tx.scalar("SELECT updated_at::text FROM organizations WHERE external_id = \(externalId)", as: String.self) }
+        try await tenant.transaction { tx in
+            try await tx.scalar("SELECT updated_at::text FROM organizations WHERE external_id = \(externalId)", as: String.self)
+        }
     }
 
     @Test("the same organization PUT twice makes one record: 201 then 200 without touching updated_at; a changed field updates it and is audited")
@@ -16,8 +18,10 @@ struct IntegrationSyncTests {
         let key = try await IntegrationSupport.key(tenant)
         try await TestApp.with { (app: TestApp) async throws in
             let api = IntegrationSupport.client(app, tenant, key: key)
-            let body: [String: Any] = ["name": "Rivera Household", "account_number": "A-100", "kind": "household",
-                                       "service_address": "4 Hill Rd", "service_plan": "Air 50", "service_status": "active"]
+            let body: [String: Any] = [
+                "name": "Rivera Household", "account_number": "A-100", "kind": "household",
+                "service_address": "4 Hill Rd", "service_plan": "Air 50", "service_status": "active",
+            ]
             let first = try await api.put("/api/v1/admin/organizations/crm-100", json: body)
             #expect(first.status == .created)
             #expect(first["external_id"]?.string == "crm-100")
@@ -38,7 +42,9 @@ struct IntegrationSyncTests {
             #expect(third.status == .ok)
             #expect(third["service_plan"]?.string == "Air 100")
             #expect(try await Self.organizationStamp(tenant, "crm-100") != stamp)
-            let audits = try await IntegrationSupport.count(tenant, """
+            let audits = try await IntegrationSupport.count(
+                tenant,
+                """
                 SELECT count(*)::int FROM audit_events WHERE actor_kind = 'integration' AND actor_label = 'API key Billing sync'
                    AND action IN ('organization.created', 'organization.updated')
                 """)
@@ -122,8 +128,12 @@ struct IntegrationSyncTests {
         let otherKey = try await IntegrationSupport.key(other)
         try await TestApp.with { (app: TestApp) async throws in
             let theirs = IntegrationSupport.client(app, other, key: otherKey)
-            #expect(try await theirs.put("/api/v1/admin/organizations/shared-1", json: ["name": "Theirs", "service_status": "active"]).status == .created)
-            #expect(try await theirs.put("/api/v1/admin/customers/person-1", json: ["organization_external_id": "shared-1", "name": "Them", "email": "them@example.net"]).status == .created)
+            #expect(
+                try await theirs.put("/api/v1/admin/organizations/shared-1", json: ["name": "Theirs", "service_status": "active"]).status == .created)
+            #expect(
+                try await theirs.put(
+                    "/api/v1/admin/customers/person-1", json: ["organization_external_id": "shared-1", "name": "Them", "email": "them@example.net"]
+                ).status == .created)
             let stamp = try await Self.organizationStamp(other, "shared-1")
 
             let api = IntegrationSupport.client(app, tenant, key: key)
@@ -136,7 +146,8 @@ struct IntegrationSyncTests {
             let missingService = try await api.put("/api/v1/admin/organizations/nobody/service", json: ["service_status": "suspended"])
             #expect(missingService.body == service.body)
             #expect(try await api.put("/api/v1/admin/organizations/shared-1/equipment/cpe-1", json: ["model": "LiteBeam"]).status == .notFound)
-            let customer = try await api.put("/api/v1/admin/customers/person-2", json: ["organization_external_id": "shared-1", "name": "X", "email": "x@example.net"])
+            let customer = try await api.put(
+                "/api/v1/admin/customers/person-2", json: ["organization_external_id": "shared-1", "name": "X", "email": "x@example.net"])
             #expect(customer.status == .unprocessableContent && customer.errorFields["organization_external_id"] != nil)
             #expect(try await Self.organizationStamp(other, "shared-1") == stamp)
             #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM organizations") == 0)
@@ -158,23 +169,35 @@ struct IntegrationSyncTests {
             #expect(created["status"]?.string == "pending")
             #expect(created["role"]?.string == "owner")
             #expect(created["email"]?.string == "ana@example.net")
-            #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM customers WHERE external_id = 'c-1' AND password_hash IS NULL") == 1)
-            let stamp = try await tenant.transaction { tx in try await tx.scalar("SELECT updated_at::text FROM customers WHERE external_id = 'c-1'", as: String.self) }
+            #expect(
+                try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM customers WHERE external_id = 'c-1' AND password_hash IS NULL")
+                    == 1)
+            let stamp = try await tenant.transaction { tx in
+                try await tx.scalar("SELECT updated_at::text FROM customers WHERE external_id = 'c-1'", as: String.self)
+            }
             #expect(try await api.put("/api/v1/admin/customers/c-1", json: body).status == .ok)
-            let after = try await tenant.transaction { tx in try await tx.scalar("SELECT updated_at::text FROM customers WHERE external_id = 'c-1'", as: String.self) }
+            let after = try await tenant.transaction { tx in
+                try await tx.scalar("SELECT updated_at::text FROM customers WHERE external_id = 'c-1'", as: String.self)
+            }
             #expect(after == stamp)
             var renamed = body
             renamed["name"] = "Ana María Home"
             let updated = try await api.put("/api/v1/admin/customers/c-1", json: renamed)
             #expect(updated.status == .ok && updated["name"]?.string == "Ana María Home")
 
-            let taken = try await api.put("/api/v1/admin/customers/c-2", json: ["organization_external_id": "home-1", "name": "Dup", "email": existing.email])
+            let taken = try await api.put(
+                "/api/v1/admin/customers/c-2", json: ["organization_external_id": "home-1", "name": "Dup", "email": existing.email])
             #expect(taken.status == .conflict && taken.errorCode == "email_taken")
-            let invalid = try await api.put("/api/v1/admin/customers/c-2", json: ["organization_external_id": "home-1", "name": "", "email": "nope", "role": "boss"])
+            let invalid = try await api.put(
+                "/api/v1/admin/customers/c-2", json: ["organization_external_id": "home-1", "name": "", "email": "nope", "role": "boss"])
             #expect(Set(invalid.errorFields.keys) == ["name", "email", "role"])
 
-            let invited = try await api.put("/api/v1/admin/customers/c-3", json: ["organization_external_id": "home-1", "name": "Ben Home",
-                                                                                  "email": "ben@example.net", "invite": true])
+            let invited = try await api.put(
+                "/api/v1/admin/customers/c-3",
+                json: [
+                    "organization_external_id": "home-1", "name": "Ben Home",
+                    "email": "ben@example.net", "invite": true,
+                ])
             #expect(invited.status == .created && invited["role"]?.string == "member")
             #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM outbox WHERE recipient = 'ben@example.net'") == 1)
             #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM outbox WHERE recipient = 'ana@example.net'") == 0)
@@ -210,7 +233,8 @@ struct IntegrationSyncTests {
             moved["serial"] = "SN2"
             #expect(try await api.put("/api/v1/admin/organizations/org-e/equipment/cpe-1", json: moved)["serial"]?.string == "SN2")
             #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM equipment") == 1)
-            let bad = try await api.put("/api/v1/admin/organizations/org-e/equipment/cpe-2", json: ["model": "X", "mac": "zz", "installed_on": "soon"])
+            let bad = try await api.put(
+                "/api/v1/admin/organizations/org-e/equipment/cpe-2", json: ["model": "X", "mac": "zz", "installed_on": "soon"])
             #expect(Set(bad.errorFields.keys) == ["mac", "installed_on"])
 
             let stampBefore = try await Self.organizationStamp(tenant, "org-e")
@@ -221,7 +245,9 @@ struct IntegrationSyncTests {
             #expect(suspended["service_status"]?.string == "suspended")
             #expect(suspended["service_plan"]?.string == "Air 25")
             #expect(try await api.put("/api/v1/admin/organizations/org-e/service", json: [String: String]()).status == .unprocessableContent)
-            #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'organization.service_changed'") == 1)
+            #expect(
+                try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'organization.service_changed'")
+                    == 1)
         }
     }
 }

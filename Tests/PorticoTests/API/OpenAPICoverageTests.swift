@@ -15,15 +15,17 @@ struct OpenAPICoverageTests {
     func coverageBothWays() async throws {
         try await TestApp.with { (app: TestApp) async throws in
             let router = try buildRouter(app.dependencies, claimingUnmatched: false)
-            let routed = Set(router.routes.compactMap { route -> String? in
-                let path = route.path.description
-                guard path.hasPrefix(OpenAPIContract.prefix + "/"), Self.methods.contains(route.method.rawValue.lowercased()) else { return nil }
-                return "\(route.method.rawValue.uppercased()) \(path.dropFirst(OpenAPIContract.prefix.count))"
-            })
+            let routed = Set(
+                router.routes.compactMap { route -> String? in
+                    let path = route.path.description
+                    guard path.hasPrefix(OpenAPIContract.prefix + "/"), Self.methods.contains(route.method.rawValue.lowercased()) else { return nil }
+                    return "\(route.method.rawValue.uppercased()) \(path.dropFirst(OpenAPIContract.prefix.count))"
+                })
             let paths = OpenAPIContract.shared.document["paths"]?.object ?? [:]
-            let documented = Set(paths.flatMap { path, item in
-                (item.object ?? [:]).keys.filter(Self.methods.contains).map { "\($0.uppercased()) \(path)" }
-            })
+            let documented = Set(
+                paths.flatMap { path, item in
+                    (item.object ?? [:]).keys.filter(Self.methods.contains).map { "\($0.uppercased()) \(path)" }
+                })
             #expect(!routed.isEmpty)
             let undocumented = routed.subtracting(documented).sorted()
             let phantom = documented.subtracting(routed).sorted()

@@ -96,14 +96,17 @@ struct SubscriberAccountAPITests {
         let ids = try await tenant.transaction { tx -> [String: UUID] in
             func make(_ name: String, days: Double, status: AppointmentStatus, technician: UUID? = nil) async throws -> (String, UUID) {
                 let start = now.addingTimeInterval(days * 86_400)
-                let appointment = try await Repositories.postgres.appointments.create(NewAppointment(
-                    organizationId: organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200),
-                    technicianId: technician, status: status, address: "1 Test Lane"), in: tx)
+                let appointment = try await Repositories.postgres.appointments.create(
+                    NewAppointment(
+                        organizationId: organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200),
+                        technicianId: technician, status: status, address: "1 Test Lane"), in: tx)
                 return (name, appointment.id)
             }
             var ids: [String: UUID] = [:]
-            for (name, days, status) in [("later", 9.0, AppointmentStatus.confirmed), ("soon", 2.0, .proposed), ("soonest", 1.0, .proposed),
-                                         ("past", -5.0, .completed), ("older", -20.0, .completed), ("cancelled", 4.0, .cancelled)] {
+            for (name, days, status) in [
+                ("later", 9.0, AppointmentStatus.confirmed), ("soon", 2.0, .proposed), ("soonest", 1.0, .proposed),
+                ("past", -5.0, .completed), ("older", -20.0, .completed), ("cancelled", 4.0, .cancelled),
+            ] {
                 let (key, id) = try await make(name, days: days, status: status, technician: name == "soon" ? technician.id : nil)
                 ids[key] = id
             }
@@ -148,29 +151,42 @@ struct SubscriberAccountAPITests {
             let start = ISO8601DateFormatter().string(from: now.addingTimeInterval(12 * 86_400))
             let end = ISO8601DateFormatter().string(from: now.addingTimeInterval(12 * 86_400 + 7200))
             let past = ISO8601DateFormatter().string(from: now.addingTimeInterval(-86_400))
-            let invalid = try await client.post("/api/v1/appointments/\(later)/reschedule", json: [
-                "preferred_times": [["starts_at": past, "ends_at": start], ["starts_at": end, "ends_at": start]]])
+            let invalid = try await client.post(
+                "/api/v1/appointments/\(later)/reschedule",
+                json: [
+                    "preferred_times": [["starts_at": past, "ends_at": start], ["starts_at": end, "ends_at": start]]
+                ])
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.errorFields["preferred_times.0.starts_at"] != nil)
             #expect(invalid.errorFields["preferred_times.1.ends_at"] != nil)
             let none = try await client.post("/api/v1/appointments/\(later)/reschedule", json: ["preferred_times": [] as [Any]])
             #expect(none.errorFields["preferred_times"] != nil)
-            let badDate = try await client.post("/api/v1/appointments/\(later)/reschedule", json: ["preferred_times": [["starts_at": "tomorrow", "ends_at": end]]])
+            let badDate = try await client.post(
+                "/api/v1/appointments/\(later)/reschedule", json: ["preferred_times": [["starts_at": "tomorrow", "ends_at": end]]])
             #expect(badDate.status == .unprocessableContent)
             // A misspelt key inside a window is refused by name, like one at the top level.
-            let misspelt = try await client.post("/api/v1/appointments/\(later)/reschedule", json: [
-                "preferred_times": [["starts_at": start, "ends_at": end], ["starts_at": start, "ends_at": end, "timezone": "UTC"]]])
+            let misspelt = try await client.post(
+                "/api/v1/appointments/\(later)/reschedule",
+                json: [
+                    "preferred_times": [["starts_at": start, "ends_at": end], ["starts_at": start, "ends_at": end, "timezone": "UTC"]]
+                ])
             #expect(misspelt.status == .badRequest)
             #expect(misspelt.errorCode == "unknown_fields")
             #expect(misspelt.errorFields["preferred_times.1.timezone"]?.contains("starts_at") == true)
-            let moved = try await client.post("/api/v1/appointments/\(later)/reschedule", json: [
-                "preferred_times": [["starts_at": start, "ends_at": end]], "note": "Mornings are best"])
+            let moved = try await client.post(
+                "/api/v1/appointments/\(later)/reschedule",
+                json: [
+                    "preferred_times": [["starts_at": start, "ends_at": end]], "note": "Mornings are best",
+                ])
             #expect(moved.status == .ok, "\(moved)")
             #expect(moved["status"]?.string == "reschedule_requested")
             #expect(moved["reschedule_request"]?["note"]?.string == "Mornings are best")
             #expect(moved["reschedule_request"]?["preferred_times"]?.array?.first?["starts_at"]?.string == start)
-            let cancelled = try await client.post("/api/v1/appointments/\(ids["cancelled"]!.uuidString)/reschedule", json: [
-                "preferred_times": [["starts_at": start, "ends_at": end]]])
+            let cancelled = try await client.post(
+                "/api/v1/appointments/\(ids["cancelled"]!.uuidString)/reschedule",
+                json: [
+                    "preferred_times": [["starts_at": start, "ends_at": end]]
+                ])
             #expect(cancelled.status == .conflict)
             #expect(cancelled.errorCode == "cannot_reschedule")
             #expect(try await SubscriberAPITest.auditCount(tenant, action: "appointment.confirmed") == 2)
@@ -192,8 +208,12 @@ struct SubscriberAccountAPITests {
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Tess Task")
         let ids = try await tenant.transaction { tx in
             var ids: [String] = []
-            for (title, due) in [("no date", nil), ("due late", "2030-05-01"), ("due soon", "2030-01-01"), ("also no date", nil), ("finished", "2029-01-01")] as [(String, String?)] {
-                ids.append(try await Repositories.postgres.tasks.create(NewTask(organizationId: organization.id, title: title, dueDate: due), in: tx).id.uuidString.lowercased())
+            for (title, due) in [
+                ("no date", nil), ("due late", "2030-05-01"), ("due soon", "2030-01-01"), ("also no date", nil), ("finished", "2029-01-01"),
+            ] as [(String, String?)] {
+                ids.append(
+                    try await Repositories.postgres.tasks.create(NewTask(organizationId: organization.id, title: title, dueDate: due), in: tx).id
+                        .uuidString.lowercased())
             }
             _ = try await Repositories.postgres.tasks.markDone(UUID(uuidString: ids[4])!, by: nil, note: "", in: tx)
             return ids
@@ -229,15 +249,20 @@ struct SubscriberAccountAPITests {
         let staff = try await tenant.staff(role: .agent, name: "Ana Agent")
         let actor = Actor(kind: .staff, id: staff.id, name: staff.displayName)
         let member = try await tenant.transaction { tx in
-            try await Repositories.postgres.customers.create(NewCustomer(organizationId: organization.id, name: "Other Member",
-                                                                         email: "member-\(UUID().uuidString.prefix(6).lowercased())@example.net"), in: tx)
+            try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, name: "Other Member",
+                    email: "member-\(UUID().uuidString.prefix(6).lowercased())@example.net"), in: tx)
         }
         // One transaction each: `created_at` is the transaction's time, and the order is by it.
-        let notes: [(UUID?, String, Visibility)] = [(nil, "Shared 1", .shared), (nil, "Shared 2", .shared), (nil, "SECRET internal", .internalOnly),
-                                                    (nil, "Shared 3", .shared), (member.id, "SECRET other member", .shared), (customer.id, "About you", .shared)]
+        let notes: [(UUID?, String, Visibility)] = [
+            (nil, "Shared 1", .shared), (nil, "Shared 2", .shared), (nil, "SECRET internal", .internalOnly),
+            (nil, "Shared 3", .shared), (member.id, "SECRET other member", .shared), (customer.id, "About you", .shared),
+        ]
         for (about, body, visibility) in notes {
             try await tenant.transaction { tx in
-                _ = try await Repositories.postgres.notes.create(organization: organization.id, customer: about, body: body, visibility: visibility, author: actor, in: tx)
+                _ = try await Repositories.postgres.notes.create(
+                    organization: organization.id, customer: about, body: body, visibility: visibility, author: actor, in: tx)
             }
         }
         try await TestApp.with { (app: TestApp) async throws in
@@ -257,12 +282,15 @@ struct SubscriberAccountAPITests {
         let tenant = try await TestTenant.create()
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Sal Service")
         try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE organizations SET service_plan = 'Ridge 50/10', service_status = 'active', service_address = '7 Hill Road' WHERE id = \(organization.id)
                 """)
-            _ = try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "LiteBeam 5AC", serial: "SN-1", mac: "AA:BB:CC:00:11:22", installedOn: "2026-01-15"),
-                                                                        to: organization.id, in: tx)
-            try await tx.execute("""
+            _ = try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(model: "LiteBeam 5AC", serial: "SN-1", mac: "AA:BB:CC:00:11:22", installedOn: "2026-01-15"),
+                to: organization.id, in: tx)
+            try await tx.execute(
+                """
                 INSERT INTO service_notices (tenant_id, kind, title, body, starts_at) VALUES
                   (\(tx.tenant), 'outage', 'Ridge tower down', 'Crews are on site.', now() - interval '1 hour'),
                   (\(tx.tenant), 'maintenance', 'Planned work next month', 'Short outage.', now() + interval '30 days')
@@ -317,8 +345,11 @@ struct SubscriberAccountAPITests {
                 let responses = [
                     (try await client.post("/api/v1/appointments/\(appointment)/confirm"), missingAppointment),
                     (try await client.post("/api/v1/appointments/\(appointment)/confirm", json: ["version": 1]), missingAppointment),
-                    (try await client.post("/api/v1/appointments/\(appointment)/reschedule",
-                                           json: ["preferred_times": [["starts_at": start, "ends_at": end]], "note": "Hijacked"]), missingAppointment),
+                    (
+                        try await client.post(
+                            "/api/v1/appointments/\(appointment)/reschedule",
+                            json: ["preferred_times": [["starts_at": start, "ends_at": end]], "note": "Hijacked"]), missingAppointment
+                    ),
                     (try await client.post("/api/v1/tasks/\(task)/done", json: ["note": "Hijacked"]), missingTask),
                     (try await client.post("/api/v1/tasks/\(task)/done"), missingTask),
                 ]

@@ -31,7 +31,8 @@ enum SubscriberAPITest {
 
 @Suite("Subscriber API: sign-in, registration, tokens")
 struct SubscriberAuthAPITests {
-    @Test("login with email, account number or phone issues a working pair; wrong and unknown credentials get the same 401; audited as the API channel")
+    @Test(
+        "login with email, account number or phone issues a working pair; wrong and unknown credentials get the same 401; audited as the API channel")
     func login() async throws {
         let tenant = try await TestTenant.create()
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Lena Login")
@@ -48,7 +49,8 @@ struct SubscriberAuthAPITests {
             #expect(try await SubscriberAPITest.auditCount(tenant, action: "signin.success", channelAPI: true) == 3)
 
             let wrong = try await client.post("/api/v1/auth/login", json: ["identifier": customer.email, "password": "not the password at all"])
-            let unknown = try await client.post("/api/v1/auth/login", json: ["identifier": "nobody@example.org", "password": "not the password at all"])
+            let unknown = try await client.post(
+                "/api/v1/auth/login", json: ["identifier": "nobody@example.org", "password": "not the password at all"])
             #expect(wrong.status == .unauthorized)
             #expect(wrong.errorCode == "invalid_credentials")
             #expect(wrong.body == unknown.body)
@@ -63,9 +65,11 @@ struct SubscriberAuthAPITests {
             #expect(extra.status == .badRequest)
             #expect(extra.errorCode == "unknown_fields")
             #expect(extra.errorFields["remember"] != nil)
-            let form = try await client.send(.post, "/api/v1/auth/login", body: "identifier=a&password=b", contentType: "application/x-www-form-urlencoded")
+            let form = try await client.send(
+                .post, "/api/v1/auth/login", body: "identifier=a&password=b", contentType: "application/x-www-form-urlencoded")
             #expect(form.status == .unsupportedMediaType)
-            let huge = try await client.send(.post, "/api/v1/auth/login", body: "{\"identifier\": \"\(String(repeating: "a", count: 70_000))\", \"password\": \"x\"}")
+            let huge = try await client.send(
+                .post, "/api/v1/auth/login", body: "{\"identifier\": \"\(String(repeating: "a", count: 70_000))\", \"password\": \"x\"}")
             #expect(huge.status == .contentTooLarge)
         }
     }
@@ -99,7 +103,8 @@ struct SubscriberAuthAPITests {
             let client = APIClient(app: app, host: tenant.host)
             var statuses: [Int] = []
             for attempt in 0..<11 {
-                let response = try await client.post("/api/v1/auth/login", json: ["identifier": customer.email, "password": "guess number \(attempt)"])
+                let response = try await client.post(
+                    "/api/v1/auth/login", json: ["identifier": customer.email, "password": "guess number \(attempt)"])
                 statuses.append(response.status.code)
                 if response.status == .tooManyRequests {
                     #expect(response.errorCode == "rate_limited")
@@ -123,16 +128,25 @@ struct SubscriberAuthAPITests {
         try await TestApp.with { (app: TestApp) async throws in
             let client = APIClient(app: app, host: tenant.host)
             let email = "newbie-\(UUID().uuidString.prefix(6).lowercased())@example.net"
-            let fresh = try await client.post("/api/v1/auth/register", json: [
-                "name": "Nora Newbie", "email": email, "phone": "+1 555 0100", "password": "a long and unusual passphrase"])
+            let fresh = try await client.post(
+                "/api/v1/auth/register",
+                json: [
+                    "name": "Nora Newbie", "email": email, "phone": "+1 555 0100", "password": "a long and unusual passphrase",
+                ])
             #expect(fresh.status == .accepted)
             #expect(fresh["status"]?.string == "check_email")
-            let again = try await client.post("/api/v1/auth/register", json: [
-                "name": "Someone Else", "email": email, "password": "another long passphrase"])
+            let again = try await client.post(
+                "/api/v1/auth/register",
+                json: [
+                    "name": "Someone Else", "email": email, "password": "another long passphrase",
+                ])
             #expect(again.status == .accepted)
             #expect(again.body == fresh.body)
-            let taken = try await client.post("/api/v1/auth/register", json: [
-                "name": "Mallory", "email": existing.email, "password": "another long passphrase"])
+            let taken = try await client.post(
+                "/api/v1/auth/register",
+                json: [
+                    "name": "Mallory", "email": existing.email, "password": "another long passphrase",
+                ])
             #expect(taken.status == .accepted)
             #expect(taken["status"]?.string == "check_email")
             #expect(try await SubscriberAPITest.auditCount(tenant, action: "register", channelAPI: true) == 1)
@@ -148,17 +162,24 @@ struct SubscriberAuthAPITests {
             let invalid = try await client.post("/api/v1/auth/register", json: ["name": "", "email": "not-an-email", "password": "short"])
             #expect(invalid.status == .unprocessableContent)
             #expect(Set(invalid.errorFields.keys).isSuperset(of: ["name", "email", "password"]))
-            let half = try await client.post("/api/v1/auth/register", json: [
-                "name": "Half", "email": "half@example.net", "password": "a long and unusual passphrase", "access_code": "ABCD-EFGH"])
+            let half = try await client.post(
+                "/api/v1/auth/register",
+                json: [
+                    "name": "Half", "email": "half@example.net", "password": "a long and unusual passphrase", "access_code": "ABCD-EFGH",
+                ])
             #expect(half.status == .unprocessableContent)
             #expect(half.errorFields["account_number"] != nil)
-            let unknown = try await client.post("/api/v1/auth/register", json: [
-                "name": "X", "email": "x@example.net", "password": "a long and unusual passphrase", "role": "admin"])
+            let unknown = try await client.post(
+                "/api/v1/auth/register",
+                json: [
+                    "name": "X", "email": "x@example.net", "password": "a long and unusual passphrase", "role": "admin",
+                ])
             #expect(unknown.status == .badRequest)
             #expect(unknown.errorFields["role"] != nil)
             // Nothing was written by the refused attempts.
             let customers = try await tenant.transaction { tx in
-                try await tx.scalar("SELECT count(*)::int FROM customers WHERE email IN ('half@example.net', 'x@example.net', 'not-an-email')", as: Int.self)
+                try await tx.scalar(
+                    "SELECT count(*)::int FROM customers WHERE email IN ('half@example.net', 'x@example.net', 'not-an-email')", as: Int.self)
             }
             #expect(customers == 0)
         }
@@ -226,7 +247,8 @@ struct SubscriberAuthAPITests {
             let foreignTokens = try await SubscriberAPITest.login(APIClient(app: app, host: other.host), foreigner.email)
             let expired = try await SubscriberAPITest.login(client, customer.email)
             try await tenant.transaction { tx in
-                try await tx.execute("UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE customer_id = \(customer.id) AND kind = 'access'")
+                try await tx.execute(
+                    "UPDATE api_tokens SET expires_at = now() - interval '1 minute' WHERE customer_id = \(customer.id) AND kind = 'access'")
             }
             let revoked = try await SubscriberAPITest.login(client, customer.email)
             #expect(try await client.with(token: revoked.accessToken).post("/api/v1/auth/logout").status == .noContent)
@@ -242,8 +264,10 @@ struct SubscriberAuthAPITests {
                 #expect(none.header("WWW-Authenticate")?.hasPrefix("Bearer") == true)
                 let malformed = try await client.send(method, path, body: body, headers: [.authorization: "Token abc"])
                 #expect(malformed.errorCode == "malformed_credentials", "\(method) \(path)")
-                for (label, token) in [("expired", expired.accessToken), ("revoked", revoked.accessToken), ("other tenant", foreignTokens.accessToken),
-                                       ("refresh token", expired.refreshToken)] {
+                for (label, token) in [
+                    ("expired", expired.accessToken), ("revoked", revoked.accessToken), ("other tenant", foreignTokens.accessToken),
+                    ("refresh token", expired.refreshToken),
+                ] {
                     let response = try await client.with(token: token).send(method, path, body: body)
                     #expect(response.status == .unauthorized && response.errorCode == "invalid_token", "\(label) \(method) \(path): \(response)")
                 }
@@ -274,18 +298,22 @@ struct SubscriberAuthAPITests {
             let console = Browser(app: app, host: tenant.host)
             try await console.signInStaff(agent.email)
             try await console.get("/admin/customers/\(organization.id.uuidString.lowercased())")
-            let suspend = try await console.post("/admin/customers/\(organization.id.uuidString.lowercased())/members/\(suspendMe.id.uuidString.lowercased())/suspend")
+            let suspend = try await console.post(
+                "/admin/customers/\(organization.id.uuidString.lowercased())/members/\(suspendMe.id.uuidString.lowercased())/suspend")
             #expect(suspend.status == .ok)
             #expect(try await client.with(token: suspended.accessToken).get("/api/v1/me").status == .unauthorized)
             #expect(try await client.post("/api/v1/auth/refresh", json: ["refresh_token": suspended.refreshToken]).status == .unauthorized)
 
             // A password change (from the portal: it keeps only the page's own session).
             let changed = try await SubscriberAPITest.login(client, changer.email)
-            let signedIn = try #require(try await tenant.transaction { tx in
-                try await PostgresSubscriberTokenStore().authenticate(accessToken: changed.accessToken, in: tx)
-            }).customer
-            try await accounts.changePassword(customer: signedIn, current: TestPasswords.password, new: "a completely new passphrase",
-                                              keeping: "no-such-session", tenant: resolved, origin: origin)
+            let signedIn = try #require(
+                try await tenant.transaction { tx in
+                    try await PostgresSubscriberTokenStore().authenticate(accessToken: changed.accessToken, in: tx)
+                }
+            ).customer
+            try await accounts.changePassword(
+                customer: signedIn, current: TestPasswords.password, new: "a completely new passphrase",
+                keeping: "no-such-session", tenant: resolved, origin: origin)
             #expect(try await client.with(token: changed.accessToken).get("/api/v1/me").status == .unauthorized)
             #expect(try await client.post("/api/v1/auth/refresh", json: ["refresh_token": changed.refreshToken]).status == .unauthorized)
             _ = try await SubscriberAPITest.login(client, changer.email, password: "a completely new passphrase")
@@ -294,8 +322,9 @@ struct SubscriberAuthAPITests {
             let reset = try await SubscriberAPITest.login(client, resetter.email)
             let token = "reset-\(UUID().uuidString)"
             try await tenant.transaction { tx in
-                try await AccountTokens.insert(token: token, kind: .resetPassword, email: resetter.email, customerID: resetter.id,
-                                               lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
+                try await AccountTokens.insert(
+                    token: token, kind: .resetPassword, email: resetter.email, customerID: resetter.id,
+                    lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
             }
             try await accounts.resetPassword(token: token, newPassword: "a freshly reset passphrase", tenant: resolved, origin: origin)
             #expect(try await client.with(token: reset.accessToken).get("/api/v1/me").status == .unauthorized)

@@ -38,12 +38,15 @@ struct WorkOrderAPITests {
         let actor = try await staffActor(tenant)
         try await tenant.transaction { tx in
             let order = try #require(try await Repositories.postgres.workOrders.find(number: number, organization: nil, in: tx))
-            _ = try await Repositories.postgres.workOrders.update(order, changes: changes, expectedVersion: order.version, by: actor, reason: "", in: tx)
+            _ = try await Repositories.postgres.workOrders.update(
+                order, changes: changes, expectedVersion: order.version, by: actor, reason: "", in: tx)
         }
     }
 
-    static func order(_ world: World, title: String, status: WorkOrderStatus = .submitted, category: String = "",
-                      description: String = "Details") async throws -> WorkOrder {
+    static func order(
+        _ world: World, title: String, status: WorkOrderStatus = .submitted, category: String = "",
+        description: String = "Details"
+    ) async throws -> WorkOrder {
         try await world.tenant.transaction { tx in
             try await Repositories.postgres.workOrders.create(
                 NewWorkOrder(organizationId: world.organization.id, title: title, description: description, category: category, status: status),
@@ -54,13 +57,17 @@ struct WorkOrderAPITests {
     /// Everything a request could change in the tenant, to prove that a refused one changed nothing.
     static func snapshot(_ tenant: TestTenant) async throws -> String {
         try await tenant.transaction { tx in
-            let orders = try await tx.scalar("""
-                SELECT coalesce(string_agg(number || ':' || version || ':' || status || ':' || title, ',' ORDER BY number), '') FROM work_orders
-                """, as: String.self) ?? ""
-            let counts = try await tx.scalar("""
-                SELECT (SELECT count(*) FROM work_order_changes) || '/' || (SELECT count(*) FROM work_order_comments) || '/'
-                       || (SELECT count(*) FROM attachments) || '/' || (SELECT count(*) FROM outbox)
-                """, as: String.self) ?? ""
+            let orders =
+                try await tx.scalar(
+                    """
+                    SELECT coalesce(string_agg(number || ':' || version || ':' || status || ':' || title, ',' ORDER BY number), '') FROM work_orders
+                    """, as: String.self) ?? ""
+            let counts =
+                try await tx.scalar(
+                    """
+                    SELECT (SELECT count(*) FROM work_order_changes) || '/' || (SELECT count(*) FROM work_order_comments) || '/'
+                           || (SELECT count(*) FROM attachments) || '/' || (SELECT count(*) FROM outbox)
+                    """, as: String.self) ?? ""
             return orders + "|" + counts
         }
     }
@@ -69,8 +76,10 @@ struct WorkOrderAPITests {
         AttachmentRouteTests.blobs(app, tenant)
     }
 
-    static func upload(_ client: APIClient, _ number: Int, files: [(String, String, [UInt8])], comment: String? = nil,
-                       extra: [(String, String)] = []) async throws -> APIResponse {
+    static func upload(
+        _ client: APIClient, _ number: Int, files: [(String, String, [UInt8])], comment: String? = nil,
+        extra: [(String, String)] = []
+    ) async throws -> APIResponse {
         var body = MultipartBody()
         for (name, value) in extra { body.field(name, value) }
         if let comment { body.field("comment", comment) }
@@ -99,10 +108,12 @@ struct WorkOrderAPITests {
             #expect(draft.header("Cache-Control") == "no-store")
 
             let outboxBefore = try await world.tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM outbox", as: Int.self) ?? 0 }
-            let submitted = try await client.post("/api/v1/work-orders", json: [
-                "title": "No signal", "description": "Since the storm.", "priority": "high", "quantity": 2,
-                "preferred_dates": "Mornings", "customer_notes": "Ring twice", "submit": true,
-            ])
+            let submitted = try await client.post(
+                "/api/v1/work-orders",
+                json: [
+                    "title": "No signal", "description": "Since the storm.", "priority": "high", "quantity": 2,
+                    "preferred_dates": "Mornings", "customer_notes": "Ring twice", "submit": true,
+                ])
             #expect(submitted.status == .created)
             #expect(submitted["status"]?.string == "submitted")
             #expect(submitted["priority"]?.string == "high")
@@ -125,7 +136,9 @@ struct WorkOrderAPITests {
         }
     }
 
-    @Test("create: the portal's validation messages as 422 fields, unknown fields 400, wrong type 422, not JSON 415, unverified email 403; nothing written")
+    @Test(
+        "create: the portal's validation messages as 422 fields, unknown fields 400, wrong type 422, not JSON 415, unverified email 403; nothing written"
+    )
     func createValidation() async throws {
         let world = try await Self.world()
         try await world.tenant.transaction { tx in
@@ -191,7 +204,8 @@ struct WorkOrderAPITests {
             try await world.tenant.transaction { tx in
                 try await tx.execute("UPDATE customers SET email_verified_at = NULL WHERE id = \(world.customer.id)")
             }
-            let unverified = try await client.post("/api/v1/work-orders", json: ["title": "x", "description": "y", "category": "Repair", "submit": true])
+            let unverified = try await client.post(
+                "/api/v1/work-orders", json: ["title": "x", "description": "y", "category": "Repair", "submit": true])
             #expect(unverified.status == .forbidden)
             #expect(unverified.errorCode == "email_not_verified")
             #expect(try await Self.snapshot(world.tenant) == before)
@@ -265,8 +279,9 @@ struct WorkOrderAPITests {
         let strangerToken = try await Self.token(otherTenant, stranger)
         // The stranger has an order with the same number in their own tenant.
         _ = try await otherTenant.transaction { tx in
-            try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: strangerOrganization.id, title: "Theirs", status: .draft),
-                                                             by: Actor(kind: .customer, id: stranger.id, name: stranger.name), in: tx)
+            try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: strangerOrganization.id, title: "Theirs", status: .draft),
+                by: Actor(kind: .customer, id: stranger.id, name: stranger.name), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let owner = APIClient(app: app, host: world.tenant.host, token: world.token)
@@ -282,8 +297,15 @@ struct WorkOrderAPITests {
             for (client, label, fileNumber) in [(neighbourClient, "other organization", mine.number), (strangerClient, "other tenant", mine.number)] {
                 let responses: [(String, APIResponse)] = [
                     ("get", try await client.get("/api/v1/work-orders/\(mine.number)")),
-                    ("patch", try await client.patch("/api/v1/work-orders/\(mine.number)", json: ["title": "Hijacked"], headers: Self.ifMatch(mine.version))),
-                    ("cancel", try await client.patch("/api/v1/work-orders/\(mine.number)", json: ["status": "cancelled", "reason": "x"], headers: Self.ifMatch(mine.version))),
+                    (
+                        "patch",
+                        try await client.patch("/api/v1/work-orders/\(mine.number)", json: ["title": "Hijacked"], headers: Self.ifMatch(mine.version))
+                    ),
+                    (
+                        "cancel",
+                        try await client.patch(
+                            "/api/v1/work-orders/\(mine.number)", json: ["status": "cancelled", "reason": "x"], headers: Self.ifMatch(mine.version))
+                    ),
                     ("history", try await client.get("/api/v1/work-orders/\(mine.number)/history")),
                     ("comment", try await client.post("/api/v1/work-orders/\(mine.number)/comments", json: ["body": "Hello"])),
                     ("attachments", try await client.get("/api/v1/work-orders/\(mine.number)/attachments")),
@@ -306,9 +328,11 @@ struct WorkOrderAPITests {
             let own = try await owner.get("/api/v1/work-orders/\(mine.number)")
             #expect(own["title"]?.string == "Private order")
             // Malformed numbers and ids are the same 404.
-            for path in ["/api/v1/work-orders/abc", "/api/v1/work-orders/0", "/api/v1/work-orders/-3/history",
-                         "/api/v1/work-orders/\(mine.number)/attachments/not-a-uuid",
-                         "/api/v1/work-orders/\(mine.number)/attachments/\(UUID().uuidString.lowercased())"] {
+            for path in [
+                "/api/v1/work-orders/abc", "/api/v1/work-orders/0", "/api/v1/work-orders/-3/history",
+                "/api/v1/work-orders/\(mine.number)/attachments/not-a-uuid",
+                "/api/v1/work-orders/\(mine.number)/attachments/\(UUID().uuidString.lowercased())",
+            ] {
                 let response = try await owner.get(path)
                 #expect(response.status == .notFound, "\(path)")
             }
@@ -321,15 +345,18 @@ struct WorkOrderAPITests {
         let actor = try await staffActor(world.tenant)
         return try await world.tenant.transaction { tx in
             // Seen as its author sees it: the order may be their draft.
-            let order = try #require(try await Repositories.postgres.workOrders.find(number: number, organization: nil, draftsOf: world.customer.id, in: tx))
-            let shared = try await Repositories.postgres.workOrders.addAttachment(NewAttachment(
-                workOrderId: order.id, fileName: "site.jpg", contentType: "image/jpeg", sizeBytes: 10, sha256: String(repeating: "a", count: 64),
-                storageKey: "missing\(UUID().uuidString.prefix(8).lowercased())abcdefghijklmnop",
-                uploadedBy: Actor(kind: .customer, id: world.customer.id, name: world.customer.name)), in: tx)
-            let hidden = try await Repositories.postgres.workOrders.addAttachment(NewAttachment(
-                workOrderId: order.id, fileName: "INTERNAL-quote.pdf", contentType: "application/pdf", sizeBytes: 10,
-                sha256: String(repeating: "b", count: 64), storageKey: "missing\(UUID().uuidString.prefix(8).lowercased())qrstuvwxyzabcdef",
-                uploadedBy: actor, visibility: .internalOnly), in: tx)
+            let order = try #require(
+                try await Repositories.postgres.workOrders.find(number: number, organization: nil, draftsOf: world.customer.id, in: tx))
+            let shared = try await Repositories.postgres.workOrders.addAttachment(
+                NewAttachment(
+                    workOrderId: order.id, fileName: "site.jpg", contentType: "image/jpeg", sizeBytes: 10, sha256: String(repeating: "a", count: 64),
+                    storageKey: "missing\(UUID().uuidString.prefix(8).lowercased())abcdefghijklmnop",
+                    uploadedBy: Actor(kind: .customer, id: world.customer.id, name: world.customer.name)), in: tx)
+            let hidden = try await Repositories.postgres.workOrders.addAttachment(
+                NewAttachment(
+                    workOrderId: order.id, fileName: "INTERNAL-quote.pdf", contentType: "application/pdf", sizeBytes: 10,
+                    sha256: String(repeating: "b", count: 64), storageKey: "missing\(UUID().uuidString.prefix(8).lowercased())qrstuvwxyzabcdef",
+                    uploadedBy: actor, visibility: .internalOnly), in: tx)
             return (shared, hidden)
         }
     }
@@ -412,7 +439,8 @@ struct WorkOrderAPITests {
             #expect(blank.errorFields["title"]?.contains("short title") == true)
             #expect(try await Self.snapshot(world.tenant) == before)
 
-            let submitted = try await client.patch(path, json: ["description": "Finished now", "status": "submitted"], headers: Self.ifMatch(draft.version))
+            let submitted = try await client.patch(
+                path, json: ["description": "Finished now", "status": "submitted"], headers: Self.ifMatch(draft.version))
             #expect(submitted.status == .ok)
             #expect(submitted["status"]?.string == "submitted")
             #expect(submitted["description"]?.string == "Finished now")
@@ -426,10 +454,12 @@ struct WorkOrderAPITests {
             let locked = try await client.patch(lockedPath, json: ["title": "Sneaky"], headers: Self.ifMatch(lockedVersion))
             #expect(locked.status == .conflict)
             #expect(locked.errorCode == "work_order_locked")
-            let cannotCancel = try await client.patch(lockedPath, json: ["status": "cancelled", "reason": "Changed my mind"], headers: Self.ifMatch(lockedVersion))
+            let cannotCancel = try await client.patch(
+                lockedPath, json: ["status": "cancelled", "reason": "Changed my mind"], headers: Self.ifMatch(lockedVersion))
             #expect(cannotCancel.status == .conflict)
             #expect(cannotCancel.errorCode == "cannot_cancel")
-            let cannotReopen = try await client.patch(lockedPath, json: ["status": "in_progress", "reason": "Still broken"], headers: Self.ifMatch(lockedVersion))
+            let cannotReopen = try await client.patch(
+                lockedPath, json: ["status": "in_progress", "reason": "Still broken"], headers: Self.ifMatch(lockedVersion))
             #expect(cannotReopen.status == .conflict)
             #expect(cannotReopen.errorCode == "cannot_reopen")
             #expect(try await Self.snapshot(world.tenant) == lockedBefore)
@@ -452,8 +482,9 @@ struct WorkOrderAPITests {
             try await Self.staffUpdate(world.tenant, number: approved.number, [.init(.status, "completed")])
             let completed = try await client.get(lockedPath)
             #expect(completed["reopenable"]?.bool == true)
-            let reopened = try await client.patch(lockedPath, json: ["status": "in_progress", "reason": "Still flaky"],
-                                                  headers: Self.ifMatch(try #require(completed["version"]?.int)))
+            let reopened = try await client.patch(
+                lockedPath, json: ["status": "in_progress", "reason": "Still flaky"],
+                headers: Self.ifMatch(try #require(completed["version"]?.int)))
             #expect(reopened.status == .ok)
             #expect(reopened["status"]?.string == "in_progress")
         }
@@ -466,14 +497,18 @@ struct WorkOrderAPITests {
         let world = try await Self.world()
         let (neighbourOrganization, neighbour) = try await world.tenant.subscriber(name: "Nina Neighbour")
         _ = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: neighbourOrganization.id, title: "Neighbour's", status: .submitted),
-                                                             by: Actor(kind: .customer, id: neighbour.id, name: neighbour.name), in: tx)
+            try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: neighbourOrganization.id, title: "Neighbour's", status: .submitted),
+                by: Actor(kind: .customer, id: neighbour.id, name: neighbour.name), in: tx)
         }
         var numbers: [Int] = []
         for index in 1...7 {
             let status: WorkOrderStatus = index <= 2 ? .draft : .submitted
-            numbers.append(try await Self.order(world, title: index == 4 ? "Antenna wobbles" : "Order \(index)", status: status,
-                                                category: index % 2 == 0 ? "Repair" : "Install").number)
+            numbers.append(
+                try await Self.order(
+                    world, title: index == 4 ? "Antenna wobbles" : "Order \(index)", status: status,
+                    category: index % 2 == 0 ? "Repair" : "Install"
+                ).number)
         }
         try await Self.staffUpdate(world.tenant, number: numbers[6], [.init(.status, "approved")])
         try await TestApp.with { (app: TestApp) async throws in
@@ -513,9 +548,11 @@ struct WorkOrderAPITests {
             let past = ISODates.format(Date().addingTimeInterval(-3600))
             #expect(try await listed("updated_since=\(past)&limit=100").count == 7)
 
-            for (query, field) in [("status=open", "status"), ("status=draft,nonsense", "status"), ("updated_since=yesterday", "updated_since"),
-                                   ("limit=0", "limit"), ("limit=101", "limit"), ("cursor=!!!", "cursor"), ("cursor=\(OpaqueCursorForTests.garbage)", "cursor"),
-                                   ("q=\(String(repeating: "a", count: 201))", "q")] {
+            for (query, field) in [
+                ("status=open", "status"), ("status=draft,nonsense", "status"), ("updated_since=yesterday", "updated_since"),
+                ("limit=0", "limit"), ("limit=101", "limit"), ("cursor=!!!", "cursor"), ("cursor=\(OpaqueCursorForTests.garbage)", "cursor"),
+                ("q=\(String(repeating: "a", count: 201))", "q"),
+            ] {
                 let response = try await client.get("/api/v1/work-orders?\(query)")
                 #expect(response.status == .unprocessableContent, "\(query)")
                 #expect(response.errorFields[field] != nil, "\(query): \(response)")
@@ -532,9 +569,11 @@ struct WorkOrderAPITests {
         let actor = try await Self.staffActor(world.tenant)
         try await world.tenant.transaction { tx in
             let current = try #require(try await Repositories.postgres.workOrders.find(number: order.number, organization: nil, in: tx))
-            let updated = try await Repositories.postgres.workOrders.update(current, changes: [.init(.internalNotes, "SECRET-INTERNAL-NOTE"), .init(.status, "approved")],
-                                                                           expectedVersion: current.version, by: actor, reason: "Looks fine", in: tx)
-            _ = try await Repositories.postgres.workOrders.addComment(to: updated.id, body: "SECRET-INTERNAL-COMMENT", visibility: .internalOnly, by: actor, in: tx)
+            let updated = try await Repositories.postgres.workOrders.update(
+                current, changes: [.init(.internalNotes, "SECRET-INTERNAL-NOTE"), .init(.status, "approved")],
+                expectedVersion: current.version, by: actor, reason: "Looks fine", in: tx)
+            _ = try await Repositories.postgres.workOrders.addComment(
+                to: updated.id, body: "SECRET-INTERNAL-COMMENT", visibility: .internalOnly, by: actor, in: tx)
             _ = try await Repositories.postgres.workOrders.addComment(to: updated.id, body: "Public reply", visibility: .shared, by: actor, in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
@@ -624,7 +663,9 @@ struct WorkOrderAPITests {
         }
     }
 
-    @Test("uploads refused: too large 413, a disallowed or disguised type 415, not multipart 415, unknown parts 400, no file 422, the 11th file 422; nothing kept")
+    @Test(
+        "uploads refused: too large 413, a disallowed or disguised type 415, not multipart 415, unknown parts 400, no file 422, the 11th file 422; nothing kept"
+    )
     func uploadRefusals() async throws {
         let world = try await Self.world()
         let order = try await Self.order(world, title: "Refusals", status: .draft)
@@ -635,13 +676,15 @@ struct WorkOrderAPITests {
             let big = try await Self.upload(client, order.number, files: [("file", "huge.jpg", SampleFile.jpeg(size: 16 * 1024 * 1024))])
             #expect(big.status == .contentTooLarge)
             #expect(big.errorCode == "upload_file_too_large")
-            let exe = try await Self.upload(client, order.number, files: [("file", "setup.exe", Array("MZ\u{90}\u{0}".utf8) + SampleFile.filler(100))])
+            let exe = try await Self.upload(
+                client, order.number, files: [("file", "setup.exe", Array("MZ\u{90}\u{0}".utf8) + SampleFile.filler(100))])
             #expect(exe.status == .unsupportedMediaType)
             let disguised = try await Self.upload(client, order.number, files: [("file", "photo.jpg", SampleFile.pdf())])
             #expect(disguised.status == .unsupportedMediaType)
             let json = try await client.post("/api/v1/work-orders/\(order.number)/attachments", json: ["file": "x"])
             #expect(json.status == .unsupportedMediaType)
-            let unknownPart = try await Self.upload(client, order.number, files: [("file", "a.jpg", SampleFile.jpeg())], extra: [("visibility", "internal")])
+            let unknownPart = try await Self.upload(
+                client, order.number, files: [("file", "a.jpg", SampleFile.jpeg())], extra: [("visibility", "internal")])
             #expect(unknownPart.status == .badRequest)
             #expect(unknownPart.errorCode == "unknown_fields")
             let wrongName = try await Self.upload(client, order.number, files: [("attachments", "a.jpg", SampleFile.jpeg())])
@@ -654,7 +697,8 @@ struct WorkOrderAPITests {
 
             let nine = (1...9).map { ("file", "photo\($0).jpg", SampleFile.jpeg(size: 800)) }
             #expect(try await Self.upload(client, order.number, files: nine).status == .created)
-            let two = try await Self.upload(client, order.number, files: [("file", "a.jpg", SampleFile.jpeg()), ("file", "b.jpg", SampleFile.jpeg())])
+            let two = try await Self.upload(
+                client, order.number, files: [("file", "a.jpg", SampleFile.jpeg()), ("file", "b.jpg", SampleFile.jpeg())])
             #expect(two.status == .unprocessableContent)
             #expect(two.errorCode == "too_many_attachments")
             #expect(try await Self.upload(client, order.number, files: [("file", "ten.jpg", SampleFile.jpeg())]).status == .created)

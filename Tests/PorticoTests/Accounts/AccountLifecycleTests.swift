@@ -12,27 +12,40 @@ struct AccountLifecycleTests {
         let (organization, _) = try await tenant.subscriber(name: "Owner Olive")
         let code = "K7QM3XPATR"
         try await tenant.transaction { tx in
-            try await AccountTokens.insert(token: code, kind: .accessCode, email: "", organizationID: organization.id,
-                                           lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)
+            try await AccountTokens.insert(
+                token: code, kind: .accessCode, email: "", organizationID: organization.id,
+                lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             try await browser.get("/portal/register")
-            let wrong = try await browser.post("/portal/register", ["name": "Member Max", "email": "max@example.net", "password": "member max passphrase",
-                                                                    "account_number": "999999", "access_code": code])
+            let wrong = try await browser.post(
+                "/portal/register",
+                [
+                    "name": "Member Max", "email": "max@example.net", "password": "member max passphrase",
+                    "account_number": "999999", "access_code": code,
+                ])
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.body.contains("do not match an account"))
             try await browser.get("/portal/register")
-            let linked = try await browser.post("/portal/register", ["name": "Member Max", "email": "max@example.net", "password": "member max passphrase",
-                                                                     "account_number": organization.accountNumber, "access_code": "k7qm-3xpa-tr"])
+            let linked = try await browser.post(
+                "/portal/register",
+                [
+                    "name": "Member Max", "email": "max@example.net", "password": "member max passphrase",
+                    "account_number": organization.accountNumber, "access_code": "k7qm-3xpa-tr",
+                ])
             #expect(linked.status == .ok)
             let members = try await tenant.transaction { tx in try await Repositories.postgres.customers.members(of: organization.id, in: tx) }
             #expect(members.map(\.email).contains("max@example.net"))
             #expect(members.first { $0.email == "max@example.net" }?.role == .member)
             // Used up.
             try await browser.get("/portal/register")
-            let again = try await browser.post("/portal/register", ["name": "Third", "email": "third@example.net", "password": "third person passphrase",
-                                                                    "account_number": organization.accountNumber, "access_code": code])
+            let again = try await browser.post(
+                "/portal/register",
+                [
+                    "name": "Third", "email": "third@example.net", "password": "third person passphrase",
+                    "account_number": organization.accountNumber, "access_code": code,
+                ])
             #expect(again.status == .unprocessableContent)
         }
     }
@@ -58,7 +71,9 @@ struct AccountLifecycleTests {
             try await browser.get("/portal/profile")
             let requested = try await browser.post("/portal/profile/email", ["new_email": newEmail, "email_password": TestPasswords.password])
             #expect(requested.body.contains("We sent a confirmation link to \(newEmail)"))
-            #expect(try await tenant.transaction { tx in try await Repositories.postgres.customers.find(id: customer.id, in: tx)?.email } == customer.email)
+            #expect(
+                try await tenant.transaction { tx in try await Repositories.postgres.customers.find(id: customer.id, in: tx)?.email }
+                    == customer.email)
 
             let mail = try #require(try await TestMailbox.latest(to: newEmail, tenant: tenant.id, kind: "change_email"))
             #expect(try await browser.get(try #require(mail.linkPath)).status == .ok)
@@ -79,16 +94,20 @@ struct AccountLifecycleTests {
             try await stale.signInCustomer(customer.email)
             let staleToken = try #require(stale.cookie("portico_session"))
             try await tenant.transaction { tx in
-                try await tx.execute("UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE token_hash = \(AccountTokens.hash(staleToken))")
-                try await AccountTokens.insert(token: "old-token-\(UUID())", kind: .verifyEmail, email: customer.email, customerID: customer.id,
-                                               lifetime: .seconds(1), in: tx)
+                try await tx.execute(
+                    "UPDATE sessions SET expires_at = now() - interval '1 minute' WHERE token_hash = \(AccountTokens.hash(staleToken))")
+                try await AccountTokens.insert(
+                    token: "old-token-\(UUID())", kind: .verifyEmail, email: customer.email, customerID: customer.id,
+                    lifetime: .seconds(1), in: tx)
                 try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '8 days' WHERE customer_id = \(customer.id)")
             }
             let removed = try await MaintenanceService(dependencies: app.dependencies).sweep()
             #expect(removed >= 2)
             let (sessions, tokens) = try await tenant.transaction { tx in
-                (try await tx.scalar("SELECT count(*)::int FROM sessions WHERE principal_id = \(customer.id)", as: Int.self),
-                 try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id)", as: Int.self))
+                (
+                    try await tx.scalar("SELECT count(*)::int FROM sessions WHERE principal_id = \(customer.id)", as: Int.self),
+                    try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id)", as: Int.self)
+                )
             }
             #expect(sessions == 1)
             #expect(tokens == 0)
@@ -103,9 +122,10 @@ struct AccountLifecycleTests {
         try await tenant.transaction { tx in
             for (hours, status) in [(20.0, AppointmentStatus.confirmed), (30.0, .confirmed), (10.0, .cancelled)] {
                 let start = Date().addingTimeInterval(hours * 3600)
-                _ = try await Repositories.postgres.appointments.create(NewAppointment(
-                    organizationId: organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200), status: status,
-                    address: "1 Test Lane"), in: tx)
+                _ = try await Repositories.postgres.appointments.create(
+                    NewAppointment(
+                        organizationId: organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200), status: status,
+                        address: "1 Test Lane"), in: tx)
             }
         }
         try await TestApp.with { (app: TestApp) async throws in
@@ -129,17 +149,22 @@ struct HouseholdMemberTests {
         let tenant = try await TestTenant.create()
         let (organization, owner) = try await tenant.signInableSubscriber(name: "Olga Owner")
         try await tenant.transaction { tx in
-            _ = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "Shared household order", status: .submitted),
-                                                                 by: Actor(kind: .customer, id: owner.id, name: owner.name), in: tx)
+            _ = try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: organization.id, title: "Shared household order", status: .submitted),
+                by: Actor(kind: .customer, id: owner.id, name: owner.name), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             try await browser.signInCustomer(owner.email)
             try await browser.get("/portal/profile")
             let member = "member-\(UUID().uuidString.prefix(6).lowercased())@example.net"
-            #expect(try await browser.post("/portal/profile/members", ["member_name": "Mo Member", "member_email": "nope"]).status == .unprocessableContent)
+            #expect(
+                try await browser.post("/portal/profile/members", ["member_name": "Mo Member", "member_email": "nope"]).status
+                    == .unprocessableContent)
             try await browser.get("/portal/profile")
-            #expect(try await browser.post("/portal/profile/members", ["member_name": "Mo Member", "member_email": member]).body.contains("Invitation sent"))
+            #expect(
+                try await browser.post("/portal/profile/members", ["member_name": "Mo Member", "member_email": member]).body.contains(
+                    "Invitation sent"))
             let mail = try #require(try await TestMailbox.latest(to: member, tenant: tenant.id, kind: "invite_customer"))
             let path = try #require(mail.linkPath)
             let invitee = Browser(app: app, host: tenant.host)

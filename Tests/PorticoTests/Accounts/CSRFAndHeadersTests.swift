@@ -34,9 +34,11 @@ struct CSRFAndHeadersTests {
             // `Origin: null` is what a sandboxed frame on any site sends: refused unless the
             // browser also says the request is same-origin.
             for site in ["cross-site", "same-site", "none"] {
-                let opaque = try await browser.post("/portal/logout", fields, headers: [
-                    .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: site,
-                ])
+                let opaque = try await browser.post(
+                    "/portal/logout", fields,
+                    headers: [
+                        .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: site,
+                    ])
                 #expect(opaque.status == .forbidden, "Origin: null with Sec-Fetch-Site: \(site)")
             }
 
@@ -49,9 +51,13 @@ struct CSRFAndHeadersTests {
             #expect(try await browser.get("/portal").status == .ok)
             // …and the genuine form works, also from a page with a strict referrer policy
             // (Chromium: `Origin: null` with `Sec-Fetch-Site: same-origin`).
-            #expect(try await browser.post("/portal/logout", fields, headers: [
-                .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
-            ]).status == .seeOther)
+            #expect(
+                try await browser.post(
+                    "/portal/logout", fields,
+                    headers: [
+                        .origin: "null", HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+                    ]
+                ).status == .seeOther)
             #expect(try await browser.get("/portal").status == .seeOther)
         }
     }
@@ -73,12 +79,12 @@ struct CSRFAndHeadersTests {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
             let responses = [
-                try await app.get("/portal/login", host: tenant.host),                  // HTML page
-                try await app.get("/no/such/page", host: tenant.host),                  // branded 404
-                try await app.get("/portal", host: "unknown-host.localhost"),           // neutral 404
-                try await app.get("/api/v1/nothing-here", host: tenant.host),            // JSON error
-                try await app.get("/healthz", host: tenant.host),                       // plain text
-                try await app.get("/portal", host: "bad host"),                         // 400
+                try await app.get("/portal/login", host: tenant.host),  // HTML page
+                try await app.get("/no/such/page", host: tenant.host),  // branded 404
+                try await app.get("/portal", host: "unknown-host.localhost"),  // neutral 404
+                try await app.get("/api/v1/nothing-here", host: tenant.host),  // JSON error
+                try await app.get("/healthz", host: tenant.host),  // plain text
+                try await app.get("/portal", host: "bad host"),  // 400
             ]
             for response in responses {
                 let csp = try #require(response.header("Content-Security-Policy"), "no CSP on a \(response.status) response")

@@ -14,9 +14,11 @@ struct CustomerSignInTests {
             let browser = Browser(app: app, host: tenant.host)
             try await browser.get("/portal/register")
             let email = "new-\(UUID().uuidString.prefix(6).lowercased())@example.net"
-            let registered = try await browser.post("/portal/register", [
-                "name": "Nora New", "email": email, "phone": "+1 (555) 010-7788", "password": "a long and unusual passphrase",
-            ])
+            let registered = try await browser.post(
+                "/portal/register",
+                [
+                    "name": "Nora New", "email": email, "phone": "+1 (555) 010-7788", "password": "a long and unusual passphrase",
+                ])
             #expect(registered.status == .ok)
             #expect(registered.body.contains("Check your email"))
             #expect(browser.cookie("portico_session") == nil)  // registration does not sign in
@@ -178,7 +180,8 @@ struct CustomerSignInTests {
 
             let remembered = Browser(app: app, host: tenant.host)
             try await remembered.get("/portal/login")
-            let long = try await remembered.post("/portal/login", ["identifier": customer.email, "password": TestPasswords.password, "remember": "on"])
+            let long = try await remembered.post(
+                "/portal/login", ["identifier": customer.email, "password": TestPasswords.password, "remember": "on"])
             let persistent = try #require(long.headers("Set-Cookie").first { $0.hasPrefix("portico_session=") })
             #expect(persistent.contains("Max-Age="))
         }
@@ -191,8 +194,9 @@ struct CustomerSignInTests {
         try await TestApp.with(configuration: TestApp.configuration(scheme: .https)) { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             try await browser.get("/portal/login")
-            let response = try await browser.post("/portal/login", ["identifier": customer.email, "password": TestPasswords.password],
-                                                  headers: [.origin: "https://\(tenant.host)"])
+            let response = try await browser.post(
+                "/portal/login", ["identifier": customer.email, "password": TestPasswords.password],
+                headers: [.origin: "https://\(tenant.host)"])
             let cookie = try #require(response.headers("Set-Cookie").first { $0.hasPrefix("__Host-portico_session=") })
             #expect(cookie.contains("Secure"))
             #expect(cookie.contains("Path=/"))

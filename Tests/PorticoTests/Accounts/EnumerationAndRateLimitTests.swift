@@ -27,12 +27,14 @@ struct EnumerationAndRateLimitTests {
             func signIn(_ email: String) async throws -> HTTPTestResponse {
                 let browser = Browser(app: app, host: tenant.host)
                 try await browser.get("/portal/login")
-                return try await browser.post("/portal/login", ["identifier": "probe", "password": "wrong password 123"].merging(["identifier": email]) { $1 })
+                return try await browser.post(
+                    "/portal/login", ["identifier": "probe", "password": "wrong password 123"].merging(["identifier": email]) { $1 })
             }
             let existingLogin = try await signIn(customer.email)
             let unknownLogin = try await signIn(unknown)
             #expect(existingLogin.status == unknownLogin.status)
-            #expect(normalized(existingLogin.body).replacingOccurrences(of: customer.email, with: "EMAIL")
+            #expect(
+                normalized(existingLogin.body).replacingOccurrences(of: customer.email, with: "EMAIL")
                     == normalized(unknownLogin.body).replacingOccurrences(of: unknown, with: "EMAIL"))
 
             func register(_ email: String) async throws -> HTTPTestResponse {
@@ -45,7 +47,8 @@ struct EnumerationAndRateLimitTests {
             let newRegister = try await register(fresh)
             #expect(existingRegister.status == .ok)
             #expect(existingRegister.status == newRegister.status)
-            #expect(normalized(existingRegister.body).replacingOccurrences(of: customer.email, with: "EMAIL")
+            #expect(
+                normalized(existingRegister.body).replacingOccurrences(of: customer.email, with: "EMAIL")
                     == normalized(newRegister.body).replacingOccurrences(of: fresh, with: "EMAIL"))
             // The real owner hears about the attempt; the account is unchanged.
             #expect(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "account_exists") != nil)
@@ -59,7 +62,8 @@ struct EnumerationAndRateLimitTests {
             let existingForgot = try await forgot(customer.email)
             let unknownForgot = try await forgot(unknown)
             #expect(existingForgot.status == unknownForgot.status)
-            #expect(normalized(existingForgot.body).replacingOccurrences(of: customer.email, with: "EMAIL")
+            #expect(
+                normalized(existingForgot.body).replacingOccurrences(of: customer.email, with: "EMAIL")
                     == normalized(unknownForgot.body).replacingOccurrences(of: unknown, with: "EMAIL"))
             #expect(try await TestMailbox.latest(to: unknown, tenant: tenant.id, kind: "reset_password") == nil)
         }
@@ -86,7 +90,8 @@ struct EnumerationAndRateLimitTests {
             try await app.dependencies.pool.query("UPDATE rate_limits SET blocked_until = now() - interval '1 second' WHERE bucket = \(bucket)")
             #expect(try await Browser(app: app, host: tenant.host).signInCustomer(customer.email).status == .seeOther)
             // A success clears the failures.
-            let remaining = try await app.dependencies.pool.query("SELECT count(*)::int AS n FROM rate_limits WHERE bucket = \(bucket)").rows.first?.decode("n", as: Int.self)
+            let remaining = try await app.dependencies.pool.query("SELECT count(*)::int AS n FROM rate_limits WHERE bucket = \(bucket)").rows.first?
+                .decode("n", as: Int.self)
             #expect(remaining == 0)
         }
     }
@@ -100,7 +105,9 @@ struct EnumerationAndRateLimitTests {
             // Spend all but one of the address's hourly failures quickly; the last one closes it.
             try await SignInLimitTests.prefill(app, bucket: buckets.address, failures: RateLimit.signInIP.limit - 1)
             let browser = Browser(app: app, host: tenant.host, peer: peer)
-            #expect(try await browser.signInCustomer("first-\(UUID().uuidString.prefix(4))@example.net", password: "whatever password").status == .unauthorized)
+            #expect(
+                try await browser.signInCustomer("first-\(UUID().uuidString.prefix(4))@example.net", password: "whatever password").status
+                    == .unauthorized)
             let response = try await browser.signInCustomer("anyone-\(UUID().uuidString.prefix(4))@example.net", password: "whatever password")
             #expect(response.status == .tooManyRequests)
             // Another address is not affected.
@@ -134,7 +141,8 @@ struct EnumerationAndRateLimitTests {
         let second = try await limiter.check(limit, bucket: bucket)
         #expect(second.retryAfter >= 120 - secondsSince(reclosedAt) && second.retryAfter <= 120)
         // A quiet window forgives the strikes.
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE rate_limits SET blocked_until = now() - interval '2 hours', window_started_at = now() - interval '2 hours' WHERE bucket = \(bucket)
             """)
         #expect(try await limiter.hit(limit, bucket: bucket).allowed)

@@ -32,7 +32,9 @@ struct OperatorConsoleTests {
             #expect(try await browser.get("/operator").header("Location") == "/operator/enrol")
             let enrol = try await browser.get("/operator/enrol")
             #expect(enrol.body.contains("otpauth://totp/"))
-            let secret = try #require(try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode("totp_secret", as: String.self))
+            let secret = try #require(
+                try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode(
+                    "totp_secret", as: String.self))
             let done = try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
             #expect(done.body.contains("recovery codes"))
             #expect(try await browser.get("/operator").status == .ok)
@@ -42,7 +44,9 @@ struct OperatorConsoleTests {
             try await later.get("/operator/login")
             #expect(try await later.post("/operator/login", ["email": email, "password": "wrong password here"]).status == .unauthorized)
             try await later.get("/operator/login")
-            #expect(try await later.post("/operator/login", ["email": email, "password": "operator passphrase 1"]).header("Location") == "/operator/login/code")
+            #expect(
+                try await later.post("/operator/login", ["email": email, "password": "operator passphrase 1"]).header("Location")
+                    == "/operator/login/code")
             #expect(try await later.get("/operator").header("Location") == "/operator/login/code")
             try await later.get("/operator/login/code")
             let next = String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))
@@ -51,8 +55,12 @@ struct OperatorConsoleTests {
             // Onboard a tenant from the console; its first admin is invited by email.
             try await later.get("/operator/tenants/new")
             let slug = "opc-\(UUID().uuidString.prefix(8).lowercased())"
-            let created = try await later.post("/operator/tenants", ["slug": slug, "name": "Console Made", "admin_email": "first@console.example",
-                                                                     "time_zone": "America/Chicago"])
+            let created = try await later.post(
+                "/operator/tenants",
+                [
+                    "slug": slug, "name": "Console Made", "admin_email": "first@console.example",
+                    "time_zone": "America/Chicago",
+                ])
             #expect(created.status == .ok)
             #expect(created.body.contains("Created \(slug)"))
             let tenant = try #require(try await PostgresTenantStore(pool: database.appPool).tenant(slug: slug))
@@ -60,7 +68,8 @@ struct OperatorConsoleTests {
             let invite = try #require(try await TestMailbox.latest(to: "first@console.example", tenant: tenant.id, kind: "invite_staff"))
             #expect(invite.link?.hasPrefix("http://\(slug).localhost:8080/admin/invite/") == true)
 
-            let invalid = try await later.post("/operator/tenants", ["slug": "admin", "name": "", "admin_email": "nope", "time_zone": "Mars/Olympus_Mons"])
+            let invalid = try await later.post(
+                "/operator/tenants", ["slug": "admin", "name": "", "admin_email": "nope", "time_zone": "Mars/Olympus_Mons"])
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.body.contains("reserved"))
             #expect(invalid.body.contains("“Mars/Olympus_Mons” is not a time zone this server knows"))

@@ -21,8 +21,9 @@ struct OperatorTenantTableTests {
         try await browser.get(path)
         try await browser.post(path, ["password": "operator passphrase 1"])
         try await browser.get("/operator/enrol")
-        let secret = try #require(try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?
-            .decode("totp_secret", as: String.self))
+        let secret = try #require(
+            try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?
+                .decode("totp_secret", as: String.self))
         try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
         #expect(try await browser.get("/operator").status == .ok)
         return browser
@@ -65,7 +66,8 @@ struct OperatorTenantTableTests {
     func healthPanel() async throws {
         let tenant = try await TestTenant.create()
         _ = try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, created_at, next_attempt_at)
                 VALUES (\(tenant.id), 'test', 'late@example.net', 'Hello', 'Body', \("health-\(UUID().uuidString)@x"),
                         now() - interval '2 hours', now() + interval '1 day')
@@ -106,6 +108,8 @@ struct OperatorTenantTableTests {
             #expect(page.body.contains("<dt>Version</dt><dd>Portico "))
         }
         // Done with it: no other suite should meet a two-hour-old queued message.
-        _ = try await tenant.transaction { tx in try await tx.execute("UPDATE outbox SET status = 'sent', sent_at = now() WHERE recipient = 'late@example.net'") }
+        _ = try await tenant.transaction { tx in
+            try await tx.execute("UPDATE outbox SET status = 'sent', sent_at = now() WHERE recipient = 'late@example.net'")
+        }
     }
 }

@@ -110,9 +110,11 @@ struct ProfileEnumerationTests {
     func badInput() async throws {
         let world = try await world()
         let member = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: world.me.organizationId, role: .member, name: "Mo Member", email: "mo-\(UUID().uuidString.prefix(6).lowercased())@example.net",
-                passwordHash: try await TestPasswords.hash(), status: .active, emailVerified: true), in: tx)
+            try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: world.me.organizationId, role: .member, name: "Mo Member",
+                    email: "mo-\(UUID().uuidString.prefix(6).lowercased())@example.net",
+                    passwordHash: try await TestPasswords.hash(), status: .active, emailVerified: true), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: world.tenant.host)
@@ -139,7 +141,8 @@ struct ProfileEnumerationTests {
                 #expect(response.body.contains(message), "\(fields)")
             }
             let sent = try await world.tenant.transaction { tx in
-                try await tx.scalar("SELECT count(*)::int FROM outbox WHERE kind IN ('change_email', 'invite_customer', 'address_in_use')", as: Int.self)
+                try await tx.scalar(
+                    "SELECT count(*)::int FROM outbox WHERE kind IN ('change_email', 'invite_customer', 'address_in_use')", as: Int.self)
             }
             #expect(sent == 0)
 
@@ -156,8 +159,10 @@ struct ProfileEnumerationTests {
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: world.tenant.host)
             try await browser.signInCustomer(world.me.email)
-            for (path, fields) in [("/portal/profile/email", { (address: String) in ["new_email": address, "email_password": TestPasswords.password] }),
-                                   ("/portal/profile/members", { (address: String) in ["member_name": "Probe", "member_email": address] })] {
+            for (path, fields) in [
+                ("/portal/profile/email", { (address: String) in ["new_email": address, "email_password": TestPasswords.password] }),
+                ("/portal/profile/members", { (address: String) in ["member_name": "Probe", "member_email": address] }),
+            ] {
                 for attempt in 1...10 {
                     try await browser.get("/portal/profile")
                     #expect(try await browser.post(path, fields(fresh())).status == .ok, "\(path) \(attempt)")

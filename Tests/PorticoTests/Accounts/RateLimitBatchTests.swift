@@ -18,11 +18,15 @@ struct RateLimitBatchTests {
     }
 
     static func state(_ pool: ConnectionPool, _ bucket: String) async throws -> State? {
-        guard let row = try await pool.query("""
-            SELECT hits, strikes,
-                   CASE WHEN blocked_until > now() THEN round(extract(epoch FROM blocked_until - now()))::int END AS blocked_for
-              FROM rate_limits WHERE bucket = \(bucket)
-            """).rows.first else { return nil }
+        guard
+            let row = try await pool.query(
+                """
+                SELECT hits, strikes,
+                       CASE WHEN blocked_until > now() THEN round(extract(epoch FROM blocked_until - now()))::int END AS blocked_for
+                  FROM rate_limits WHERE bucket = \(bucket)
+                """
+            ).rows.first
+        else { return nil }
         return State(hits: try row.decode("hits"), strikes: try row.decode("strikes"), blockedFor: try row.decode("blocked_for", as: Int?.self))
     }
 
@@ -35,10 +39,15 @@ struct RateLimitBatchTests {
     /// clock readings `before` and `after`: `blocked_until` is that statement's time plus the
     /// block, so the block lies in [until − after, until − before]. Unlike "seconds left now",
     /// this holds however long a loaded machine kept the test waiting for a connection.
-    static func blocked(_ pool: ConnectionPool, _ bucket: String, for seconds: Double, between before: Double, and after: Double) async throws -> Bool {
-        guard let until: Double = try await pool.query("""
-            SELECT extract(epoch FROM blocked_until)::float8 AS until FROM rate_limits WHERE bucket = \(bucket) AND blocked_until IS NOT NULL
-            """).rows.first?.decode("until") else { return false }
+    static func blocked(_ pool: ConnectionPool, _ bucket: String, for seconds: Double, between before: Double, and after: Double) async throws -> Bool
+    {
+        guard
+            let until: Double = try await pool.query(
+                """
+                SELECT extract(epoch FROM blocked_until)::float8 AS until FROM rate_limits WHERE bucket = \(bucket) AND blocked_until IS NOT NULL
+                """
+            ).rows.first?.decode("until")
+        else { return false }
         return (until - after - 1)...(until - before + 1) ~= seconds
     }
 
@@ -66,7 +75,8 @@ struct RateLimitBatchTests {
             #expect(abs((looseBatched?.blockedFor ?? 0) - (looseAlone?.blockedFor ?? 0)) <= 5, "\(label)")
         }
         func unblock() async throws {
-            try await pool.query("""
+            try await pool.query(
+                """
                 UPDATE rate_limits SET blocked_until = now() - interval '1 second'
                  WHERE bucket = ANY(\([alone.strict, batched.strict, alone.loose, batched.loose])::text[]) AND blocked_until IS NOT NULL
                 """)
@@ -90,7 +100,8 @@ struct RateLimitBatchTests {
         after = try await Self.clock(pool)
         #expect(try await Self.blocked(pool, batched.strict, for: 150, between: before, and: after))
         // A quiet window forgives the strikes.
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE rate_limits SET blocked_until = now() - interval '2 hours', window_started_at = now() - interval '2 hours'
              WHERE bucket = ANY(\([alone.strict, batched.strict, alone.loose, batched.loose])::text[])
             """)

@@ -11,7 +11,8 @@ import Testing
 struct SignInLimitTests {
     /// Records `failures` failed sign-ins in a bucket as if they had happened this hour.
     static func prefill(_ app: TestApp, bucket: String, failures: Int) async throws {
-        try await app.dependencies.pool.query("""
+        try await app.dependencies.pool.query(
+            """
             INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES (\(bucket), now(), \(failures))
             ON CONFLICT (bucket) DO UPDATE SET hits = EXCLUDED.hits, window_started_at = now(), blocked_until = NULL
             """)
@@ -51,7 +52,9 @@ struct SignInLimitTests {
         }
     }
 
-    @Test("a credential-stuffing run from one address is stopped after the limit, for known and unknown accounts alike (same 429); other addresses and tenants go on")
+    @Test(
+        "a credential-stuffing run from one address is stopped after the limit, for known and unknown accounts alike (same 429); other addresses and tenants go on"
+    )
     func failuresAreCounted() async throws {
         let tenant = try await TestTenant.create()
         let other = try await TestTenant.create()
@@ -71,7 +74,8 @@ struct SignInLimitTests {
             // Then the address waits: a real account with its right password and an unknown one
             // get the very same answer.
             let known = try await Browser(app: app, host: tenant.host, peer: address).signInCustomer(victim.email)
-            let unknown = try await Browser(app: app, host: tenant.host, peer: address).signInCustomer("nobody@example.net", password: "leaked password 3")
+            let unknown = try await Browser(app: app, host: tenant.host, peer: address).signInCustomer(
+                "nobody@example.net", password: "leaked password 3")
             #expect(known.status == .tooManyRequests)
             #expect(unknown.status == known.status)
             #expect(known.header("Retry-After").flatMap(Int.init).map { $0 > 0 && $0 <= 600 } == true)
@@ -101,9 +105,10 @@ struct SignInLimitTests {
         let tenant = try await TestTenant.create()
         try await tenant.transaction { tx in
             for index in 0..<59 {
-                _ = try await Repositories.postgres.customers.create(NewCustomer(
-                    organizationId: try await Repositories.postgres.organizations.create(NewOrganization(name: "Home \(index)"), in: tx).id,
-                    role: .owner, name: "Person \(index)", email: "p\(index)-\(tenant.slug)@example.net", status: .active), in: tx)
+                _ = try await Repositories.postgres.customers.create(
+                    NewCustomer(
+                        organizationId: try await Repositories.postgres.organizations.create(NewOrganization(name: "Home \(index)"), in: tx).id,
+                        role: .owner, name: "Person \(index)", email: "p\(index)-\(tenant.slug)@example.net", status: .active), in: tx)
             }
         }
         _ = try await tenant.staff(role: .admin)
@@ -113,11 +118,13 @@ struct SignInLimitTests {
             try await Self.prefill(app, bucket: limits.address, failures: 51)
             // The 52nd and 53rd failures are still answered (the base limit of 50 would have stopped them) …
             for attempt in 52...53 {
-                let response = try await Browser(app: app, host: tenant.host, peer: address).signInCustomer("guess\(attempt)@example.net", password: "nope nope nope")
+                let response = try await Browser(app: app, host: tenant.host, peer: address).signInCustomer(
+                    "guess\(attempt)@example.net", password: "nope nope nope")
                 #expect(response.status == .unauthorized, "failure \(attempt)")
             }
             // … the 54th waits.
-            #expect(try await Browser(app: app, host: tenant.host, peer: address).signInCustomer("guess54@example.net", password: "nope nope nope").status
+            #expect(
+                try await Browser(app: app, host: tenant.host, peer: address).signInCustomer("guess54@example.net", password: "nope nope nope").status
                     == .tooManyRequests)
         }
     }
@@ -131,7 +138,8 @@ struct SignInLimitTests {
             let address = Self.village()
             let limits = buckets(app, first, ip: address)
             try await Self.prefill(app, bucket: limits.anyTenantAddress, failures: RateLimit.signInAnyTenantIP.limit - 1)
-            #expect(try await Browser(app: app, host: first.host, peer: address).signInCustomer("hop@example.net", password: "nope nope nope").status
+            #expect(
+                try await Browser(app: app, host: first.host, peer: address).signInCustomer("hop@example.net", password: "nope nope nope").status
                     == .unauthorized)
             #expect(try await Browser(app: app, host: second.host, peer: address).signInCustomer(customer.email).status == .tooManyRequests)
         }
@@ -143,7 +151,8 @@ struct SignInLimitTests {
         let (_, customer) = try await tenant.signInableSubscriber()
         try await TestApp.with { (app: TestApp) async throws in
             for attempt in 1...10 {
-                let response = try await Browser(app: app, host: tenant.host, peer: Self.village()).signInCustomer(customer.email, password: "wrong \(attempt) guess")
+                let response = try await Browser(app: app, host: tenant.host, peer: Self.village()).signInCustomer(
+                    customer.email, password: "wrong \(attempt) guess")
                 #expect(response.status == .unauthorized)
             }
             let blocked = try await Browser(app: app, host: tenant.host, peer: Self.village()).signInCustomer(customer.email)
@@ -151,7 +160,8 @@ struct SignInLimitTests {
             #expect(blocked.header("Retry-After").flatMap(Int.init).map { $0 > 0 && $0 <= 300 } == true)
             // The same identifier through the API is the same account.
             let api = APIClient(app: app, host: tenant.host, peer: Self.village())
-            #expect(try await api.post("/api/v1/auth/login", json: ["identifier": customer.email, "password": TestPasswords.password]).status
+            #expect(
+                try await api.post("/api/v1/auth/login", json: ["identifier": customer.email, "password": TestPasswords.password]).status
                     == .tooManyRequests)
         }
     }

@@ -8,7 +8,8 @@ import Testing
 
 @Suite("Where you're signed in: sessions and devices")
 struct SignedInDevicesTests {
-    static let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    static let iPhone =
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
     static let windowsFirefox = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0"
     static let androidApp = "okhttp/4.12.0"
 
@@ -16,7 +17,8 @@ struct SignedInDevicesTests {
     func subscriberBrowser(_ app: TestApp, _ tenant: TestTenant, _ email: String, agent: String, peer: String) async throws -> Browser {
         let browser = Browser(app: app, host: tenant.host, peer: peer)
         try await browser.get("/portal/login", headers: [.userAgent: agent])
-        let signedIn = try await browser.post("/portal/login", ["identifier": email, "password": TestPasswords.password], headers: [.userAgent: agent])
+        let signedIn = try await browser.post(
+            "/portal/login", ["identifier": email, "password": TestPasswords.password], headers: [.userAgent: agent])
         #expect(signedIn.status == .seeOther)
         return browser
     }
@@ -30,7 +32,9 @@ struct SignedInDevicesTests {
 
     func sessionIDs(_ tenant: TestTenant, principal: UUID) async throws -> [UUID] {
         try await tenant.transaction { tx in
-            try await tx.rows("SELECT id FROM sessions WHERE principal_id = \(principal) ORDER BY created_at").map { try $0.decode("id", as: UUID.self) }
+            try await tx.rows("SELECT id FROM sessions WHERE principal_id = \(principal) ORDER BY created_at").map {
+                try $0.decode("id", as: UUID.self)
+            }
         }
     }
 
@@ -74,7 +78,10 @@ struct SignedInDevicesTests {
             #expect(try await phone.get("/portal").header("Location")?.hasPrefix("/portal/login") == true)
             #expect(try await laptop.get("/portal").status == .ok)
             #expect(try await appClient.get("/api/v1/me").status == .ok)
-            #expect(try await count(tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'session.ended' AND details->>'device' = 'Safari 17 on iPhone'") == 1)
+            #expect(
+                try await count(
+                    tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'session.ended' AND details->>'device' = 'Safari 17 on iPhone'")
+                    == 1)
 
             // Every other one: the app.
             let others = try await laptop.post("/portal/profile/sessions/sign-out-others")
@@ -84,7 +91,9 @@ struct SignedInDevicesTests {
             #expect(try await appClient.get("/api/v1/me").status == .unauthorized)
             #expect(try await api.post("/api/v1/auth/refresh", json: ["refresh_token": tokens.refreshToken]).status == .unauthorized)
             #expect(try await laptop.get("/portal").status == .ok)
-            #expect(try await count(tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'session.ended_others' AND details->>'count' = '1'") == 1)
+            #expect(
+                try await count(tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'session.ended_others' AND details->>'count' = '1'")
+                    == 1)
         }
     }
 
@@ -94,9 +103,10 @@ struct SignedInDevicesTests {
         let other = try await TestTenant.create()
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Owner One")
         let housemate = try await tenant.transaction { tx in
-            try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: organization.id, role: .member, name: "House Mate", email: "mate-\(UUID().uuidString.prefix(6))@example.net",
-                passwordHash: try await TestPasswords.hash(), status: .active, emailVerified: true), in: tx)
+            try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .member, name: "House Mate", email: "mate-\(UUID().uuidString.prefix(6))@example.net",
+                    passwordHash: try await TestPasswords.hash(), status: .active, emailVerified: true), in: tx)
         }
         let (_, stranger) = try await other.signInableSubscriber(name: "Other Tenant")
         let staff = try await tenant.staff(role: .admin)
@@ -105,10 +115,13 @@ struct SignedInDevicesTests {
             let mate = try await subscriberBrowser(app, tenant, housemate.email, agent: Self.iPhone, peer: "198.51.100.32")
             let far = try await subscriberBrowser(app, other, stranger.email, agent: Self.iPhone, peer: "198.51.100.33")
             let console = try await staffBrowser(app, tenant, staff.email, agent: Self.windowsFirefox, peer: "198.51.100.34")
-            let foreign = [try await sessionIDs(tenant, principal: housemate.id), try await sessionIDs(other, principal: stranger.id),
-                           try await sessionIDs(tenant, principal: staff.id), [UUID()]].flatMap { $0 }
+            let foreign = [
+                try await sessionIDs(tenant, principal: housemate.id), try await sessionIDs(other, principal: stranger.id),
+                try await sessionIDs(tenant, principal: staff.id), [UUID()],
+            ].flatMap { $0 }
             #expect(foreign.count == 4)
-            let before = try await count(tenant, "SELECT count(*)::int FROM sessions") + (try await count(other, "SELECT count(*)::int FROM sessions"))
+            let before =
+                try await count(tenant, "SELECT count(*)::int FROM sessions") + (try await count(other, "SELECT count(*)::int FROM sessions"))
 
             for id in foreign {
                 try await me.get("/portal/profile")  // a fresh form each time (an error page carries no CSRF token)
@@ -162,12 +175,14 @@ struct SignedInDevicesTests {
             let phone = try await subscriberBrowser(app, tenant, customer.email, agent: Self.iPhone, peer: "198.51.100.51")
             let laptop = try await subscriberBrowser(app, tenant, customer.email, agent: Self.windowsFirefox, peer: "198.51.100.52")
             try await laptop.get("/portal/profile")
-            let wrong = try await laptop.post("/portal/profile/password", ["current_password": "not it at all", "new_password": "a brand new passphrase"])
+            let wrong = try await laptop.post(
+                "/portal/profile/password", ["current_password": "not it at all", "new_password": "a brand new passphrase"])
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.body.contains("This is not your current password."))
             #expect(try await phone.get("/portal").status == .ok, "a refused change signs nobody out")
 
-            let changed = try await laptop.post("/portal/profile/password", ["current_password": TestPasswords.password, "new_password": "a brand new passphrase"])
+            let changed = try await laptop.post(
+                "/portal/profile/password", ["current_password": TestPasswords.password, "new_password": "a brand new passphrase"])
             #expect(changed.status == .ok)
             #expect(changed.body.contains("Your password is changed. 1 other device was signed out."))
             #expect(changed.body.contains("You are signed in on this device only."))
@@ -189,7 +204,8 @@ struct SignedInDevicesTests {
             #expect(try await halfway.get("/admin").header("Location") == "/admin/login/code")
             // The admin, fully signed in elsewhere (code from the authenticator).
             let desk = try await staffBrowser(app, tenant, admin.email, agent: Self.windowsFirefox, peer: "198.51.100.62")
-            let secret = try #require(try await tenant.transaction { tx in try await Repositories.postgres.staff.credentials(id: admin.id, in: tx)?.totpSecret })
+            let secret = try #require(
+                try await tenant.transaction { tx in try await Repositories.postgres.staff.credentials(id: admin.id, in: tx)?.totpSecret })
             try await desk.get("/admin/login/code")
             #expect(try await desk.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute())]).status == .seeOther)
             let colleague = try await staffBrowser(app, tenant, agent.email, agent: Self.iPhone, peer: "198.51.100.63")
@@ -231,7 +247,8 @@ struct SignedInDevicesTests {
             let other = try await staffBrowser(app, tenant, agent.email, agent: Self.iPhone, peer: "198.51.100.71")
             let desk = try await staffBrowser(app, tenant, agent.email, agent: Self.windowsFirefox, peer: "198.51.100.72")
             try await desk.get("/admin/account")
-            let wrong = try await desk.post("/admin/account/password", ["current_password": "nope nope nope", "new_password": "another good passphrase"])
+            let wrong = try await desk.post(
+                "/admin/account/password", ["current_password": "nope nope nope", "new_password": "another good passphrase"])
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.body.contains("This is not your current password."))
             let weak = try await desk.post("/admin/account/password", ["current_password": TestPasswords.password, "new_password": "short"])
@@ -239,7 +256,8 @@ struct SignedInDevicesTests {
             #expect(weak.body.contains("href=\"#field-new_password\""))
             #expect(try await other.get("/admin").status == .ok, "refused changes sign nobody out")
 
-            let changed = try await desk.post("/admin/account/password", ["current_password": TestPasswords.password, "new_password": "another good passphrase"])
+            let changed = try await desk.post(
+                "/admin/account/password", ["current_password": TestPasswords.password, "new_password": "another good passphrase"])
             #expect(changed.status == .ok)
             #expect(changed.body.contains("Your password is changed. 1 other device was signed out."))
             #expect(try await other.get("/admin").status == .seeOther)

@@ -133,9 +133,10 @@ struct StaffAndRolesTests {
             try await console.get("/admin/account")
             let started = try await console.post("/admin/account/totp/start")
             #expect(started.body.contains("otpauth://totp/"))
-            let secret = try #require(try await tenant.transaction { tx in
-                try await Repositories.postgres.staff.credentials(id: admin.id, in: tx)?.totpSecret
-            })
+            let secret = try #require(
+                try await tenant.transaction { tx in
+                    try await Repositories.postgres.staff.credentials(id: admin.id, in: tx)?.totpSecret
+                })
             let wrong = try await console.post("/admin/account/totp/confirm", ["code": "000000"])
             #expect(wrong.status == .unprocessableContent)
             try await console.get("/admin/account")
@@ -154,7 +155,8 @@ struct StaffAndRolesTests {
             let pendingToken = laptop.cookie("portico_session")
             try await laptop.get("/admin/login/code")
             // The next code: the one used to confirm enrolment works once only.
-            let done = try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
+            let done = try await laptop.post(
+                "/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
             #expect(done.header("Location") == "/admin")
             #expect(laptop.cookie("portico_session") != pendingToken)  // privilege change: fresh token
             #expect(try await laptop.get("/admin").status == .ok)

@@ -37,7 +37,8 @@ struct StaffRecoveryTests {
         }
     }
 
-    @Test("forgot password on /admin: a neutral answer either way, one emailed link that sets a new password, ends every session and keeps two-factor")
+    @Test(
+        "forgot password on /admin: a neutral answer either way, one emailed link that sets a new password, ends every session and keeps two-factor")
     func forgotAndReset() async throws {
         let tenant = try await TestTenant.create(name: "Recovery Wireless")
         let staff = try await tenant.staff(role: .admin)
@@ -48,7 +49,9 @@ struct StaffRecoveryTests {
             let laptop = Browser(app: app, host: tenant.host)
             #expect(try await laptop.signInStaff(staff.email).header("Location") == "/admin/login/code")
             try await laptop.get("/admin/login/code")
-            #expect(try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute())]).header("Location") == "/admin")
+            #expect(
+                try await laptop.post("/admin/login/code", ["code": String(format: "%06d", TOTP(secret: secret).compute())]).header("Location")
+                    == "/admin")
             #expect(try await laptop.get("/admin").status == .ok)
 
             let login = try await Browser(app: app, host: tenant.host).get("/admin/login")
@@ -59,8 +62,9 @@ struct StaffRecoveryTests {
             let known = try await askForReset(phone, email: staff.email.uppercased())
             let unknown = try await askForReset(Browser(app: app, host: tenant.host), email: stranger)
             #expect(known.status == .ok && unknown.status == .ok)
-            #expect(main(known.body).replacingOccurrences(of: staff.email, with: "X") == main(unknown.body).replacingOccurrences(of: stranger, with: "X"),
-                    "the answer tells whether the address has a staff account")
+            #expect(
+                main(known.body).replacingOccurrences(of: staff.email, with: "X") == main(unknown.body).replacingOccurrences(of: stranger, with: "X"),
+                "the answer tells whether the address has a staff account")
             #expect(main(known.body).contains("Check your email"))
             #expect(try await TestMailbox.messages(to: stranger, tenant: tenant.id).isEmpty)
 
@@ -92,7 +96,8 @@ struct StaffRecoveryTests {
 
             // Reused: the same link is dead, on the form and on the post.
             #expect(try await phone.get(path).status == .notFound)
-            let reused = try await phone.post("/admin/reset-password", ["token": token(of: path), "password": "yet another passphrase", "csrf_token": formToken])
+            let reused = try await phone.post(
+                "/admin/reset-password", ["token": token(of: path), "password": "yet another passphrase", "csrf_token": formToken])
             #expect(reused.status == .notFound)
             #expect(reused.body.contains("This link is not valid any more"))
 
@@ -112,8 +117,9 @@ struct StaffRecoveryTests {
         func issue(_ tenant: TestTenant, staffID: UUID? = nil, customer: Customer? = nil, email: String) async throws -> String {
             let token = UUID().uuidString + UUID().uuidString
             try await tenant.transaction { tx in
-                try await AccountTokens.insert(token: token, kind: .resetPassword, email: email, customerID: customer?.id, staffID: staffID,
-                                               lifetime: .seconds(3600), in: tx)
+                try await AccountTokens.insert(
+                    token: token, kind: .resetPassword, email: email, customerID: customer?.id, staffID: staffID,
+                    lifetime: .seconds(3600), in: tx)
             }
             return token
         }
@@ -137,7 +143,8 @@ struct StaffRecoveryTests {
 
             let expired = try await issue(tenant, staffID: staff.id, email: staff.email)
             try await tenant.transaction { tx in
-                try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = \(AccountTokens.hash(expired))")
+                try await tx.execute(
+                    "UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = \(AccountTokens.hash(expired))")
             }
             try await refused(expired, "expired")
 
@@ -178,7 +185,8 @@ struct StaffRecoveryTests {
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.body.contains("Enter the email address of your staff account"))
             for _ in 0..<7 {
-                let page = try await askForReset(Browser(app: app, host: tenant.host, peer: "198.51.100.\(Int.random(in: 1...250))"), email: staff.email)
+                let page = try await askForReset(
+                    Browser(app: app, host: tenant.host, peer: "198.51.100.\(Int.random(in: 1...250))"), email: staff.email)
                 #expect(page.status == .ok)
                 #expect(page.body.contains("Check your email"))
             }
@@ -203,7 +211,9 @@ struct StaffRecoveryTests {
         try await browser.get(path)
         try await browser.post(path, ["password": "operator passphrase 1"])
         try await browser.get("/operator/enrol")
-        let secret = try #require(try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode("totp_secret", as: String.self))
+        let secret = try #require(
+            try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode(
+                "totp_secret", as: String.self))
         try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
         #expect(try await browser.get("/operator").status == .ok)
         return (browser, email)
@@ -241,17 +251,24 @@ struct StaffRecoveryTests {
             let owner = Browser(app: app, host: tenant.host)
             #expect(try await owner.get(path).status == .ok)
             #expect(try await owner.post("/admin/reset-password", ["token": token(of: path), "password": "the admin is back in"]).status == .ok)
-            #expect(try await Browser(app: app, host: tenant.host).signInStaff(admin.email, password: "the admin is back in").header("Location") == "/admin")
+            #expect(
+                try await Browser(app: app, host: tenant.host).signInStaff(admin.email, password: "the admin is back in").header("Location")
+                    == "/admin")
             #expect(try await owner.get(path).status == .notFound)
 
             // Bad input: not an admin, another tenant's admin, nonsense; an unknown tenant is a 404.
-            for (email, label) in [(agent.email, "an agent"), (foreignAdmin.email, "another tenant's admin"), ("nope", "not an address"), ("", "empty")] {
+            for (email, label) in [
+                (agent.email, "an agent"), (foreignAdmin.email, "another tenant's admin"), ("nope", "not an address"), ("", "empty"),
+            ] {
                 let refused = try await console.post("/operator/tenants/\(tenant.slug)/staff-reset-link", ["email": email])
                 #expect(refused.status == .unprocessableContent, "\(label)")
                 #expect(!refused.body.contains("/admin/reset-password?token="), "\(label)")
             }
-            #expect(try await console.post("/operator/tenants/no-such-\(UUID().uuidString.prefix(6).lowercased())/staff-reset-link",
-                                           ["email": admin.email]).status == .notFound)
+            #expect(
+                try await console.post(
+                    "/operator/tenants/no-such-\(UUID().uuidString.prefix(6).lowercased())/staff-reset-link",
+                    ["email": admin.email]
+                ).status == .notFound)
             #expect(try await console.get("/operator/tenants/no-such-tenant-here").status == .notFound)
             // Nothing was issued for the other tenant's admin, in either tenant.
             let foreignTokens = try await other.transaction { tx in
@@ -283,7 +300,8 @@ struct StaffRecoveryTests {
 
         // A second link replaces the first.
         let second = try await StaffCommands.resetLink(tenant: tenant.slug, email: admin.email, environment: environment)
-        let secondLink = try #require(second.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.contains("/admin/reset-password?token=") })
+        let secondLink = try #require(
+            second.split(whereSeparator: \.isWhitespace).map(String.init).first { $0.contains("/admin/reset-password?token=") })
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             #expect(try await browser.get(String(link.dropFirst("http://\(tenant.host):8080".count))).status == .notFound)
@@ -295,8 +313,12 @@ struct StaffRecoveryTests {
         #expect(events.count == 2)
         #expect(events.allSatisfy { $0.actorLabel.hasPrefix("portico CLI") && $0.actorKind == "operator" })
 
-        await #expect(throws: AppError.self) { try await StaffCommands.resetLink(tenant: tenant.slug, email: technician.email, environment: environment) }
-        await #expect(throws: AppError.self) { try await StaffCommands.resetLink(tenant: "no-such-tenant-x", email: admin.email, environment: environment) }
+        await #expect(throws: AppError.self) {
+            try await StaffCommands.resetLink(tenant: tenant.slug, email: technician.email, environment: environment)
+        }
+        await #expect(throws: AppError.self) {
+            try await StaffCommands.resetLink(tenant: "no-such-tenant-x", email: admin.email, environment: environment)
+        }
         await #expect(throws: AppError.self) { try await StaffCommands.resetLink(tenant: tenant.slug, email: "bad", environment: environment) }
     }
 }

@@ -22,7 +22,8 @@ struct TOTPReuseTests {
         try await console.signInStaff(staff.email)
         try await console.get("/admin/account")
         try await console.post("/admin/account/totp/start")
-        let secret = try #require(try await tenant.transaction { tx in try await Repositories.postgres.staff.credentials(id: staff.id, in: tx)?.totpSecret })
+        let secret = try #require(
+            try await tenant.transaction { tx in try await Repositories.postgres.staff.credentials(id: staff.id, in: tx)?.totpSecret })
         let code = Self.code(secret)
         #expect(try await console.post("/admin/account/totp/confirm", ["code": code]).body.contains("recovery codes"))
         return (staff, secret, code)
@@ -96,7 +97,8 @@ struct TOTPReuseTests {
             let reused = try await console.post("/admin/account/totp/disable", ["code": next])
             #expect(reused.status == .unprocessableContent)
             #expect(reused.body.contains("used already"))
-            let enabled = try await tenant.transaction { tx in try await Repositories.postgres.staff.credentials(id: staff.id, in: tx)?.totpEnabledAt }
+            let enabled = try await tenant.transaction { tx in try await Repositories.postgres.staff.credentials(id: staff.id, in: tx)?.totpEnabledAt
+            }
             #expect(enabled != nil)
         }
     }
@@ -116,14 +118,18 @@ struct TOTPReuseTests {
             try await browser.get(path)
             try await browser.post(path, ["password": "operator passphrase 1"])
             try await browser.get("/operator/enrol")
-            let secret = try #require(try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode("totp_secret", as: String.self))
+            let secret = try #require(
+                try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode(
+                    "totp_secret", as: String.self))
             let enrolment = Self.code(secret)
             #expect(try await browser.post("/operator/enrol", ["code": enrolment]).body.contains("recovery codes"))
 
             func signIn() async throws -> Browser {
                 let later = Browser(app: app, host: "operator.localhost")
                 try await later.get("/operator/login")
-                #expect(try await later.post("/operator/login", ["email": email, "password": "operator passphrase 1"]).header("Location") == "/operator/login/code")
+                #expect(
+                    try await later.post("/operator/login", ["email": email, "password": "operator passphrase 1"]).header("Location")
+                        == "/operator/login/code")
                 try await later.get("/operator/login/code")
                 return later
             }

@@ -10,8 +10,9 @@ struct TokenTests {
     func issue(_ kind: AccountTokens.Kind, tenant: TestTenant, customer: Customer, lifetime: Duration? = nil) async throws -> String {
         let token = UUID().uuidString + UUID().uuidString
         try await tenant.transaction { tx in
-            try await AccountTokens.insert(token: token, kind: kind, email: customer.email, customerID: customer.id,
-                                           organizationID: customer.organizationId, lifetime: lifetime ?? kind.lifetime, in: tx)
+            try await AccountTokens.insert(
+                token: token, kind: kind, email: customer.email, customerID: customer.id,
+                organizationID: customer.organizationId, lifetime: lifetime ?? kind.lifetime, in: tx)
         }
         return token
     }
@@ -44,14 +45,18 @@ struct TokenTests {
             #expect(done.body.contains("Your password is changed"))
             #expect(browser.cookie("portico_session") == nil)  // no automatic sign-in
             // Submitting the same form again (its CSRF token is still good) finds the link used.
-            let reused = try await browser.post("/portal/reset-password", ["token": valid, "password": "another new passphrase", "csrf_token": formToken])
+            let reused = try await browser.post(
+                "/portal/reset-password", ["token": valid, "password": "another new passphrase", "csrf_token": formToken])
             #expect(reused.status == .notFound)
-            #expect(try await Browser(app: app, host: tenant.host).signInCustomer(customer.email, password: "brand new passphrase here").status == .seeOther)
+            #expect(
+                try await Browser(app: app, host: tenant.host).signInCustomer(customer.email, password: "brand new passphrase here").status
+                    == .seeOther)
 
             // Expired.
             let expired = try await issue(.resetPassword, tenant: tenant, customer: customer)
             try await tenant.transaction { tx in
-                try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = \(AccountTokens.hash(expired))")
+                try await tx.execute(
+                    "UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = \(AccountTokens.hash(expired))")
             }
             #expect(try await browser.get("/portal/reset-password?token=\(expired)").status == .notFound)
         }
@@ -72,7 +77,8 @@ struct TokenTests {
 
             let expired = try await issue(.verifyEmail, tenant: tenant, customer: customer, lifetime: .seconds(1))
             try await tenant.transaction { tx in
-                try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = \(AccountTokens.hash(expired))")
+                try await tx.execute(
+                    "UPDATE account_tokens SET expires_at = now() - interval '1 minute' WHERE token_hash = \(AccountTokens.hash(expired))")
             }
             #expect(try await browser.get("/portal/verify?token=\(expired)").status == .notFound)
 
@@ -82,9 +88,17 @@ struct TokenTests {
             let inviteFormToken = try #require(browser.csrfToken)
             let accepted = try await browser.post("/portal/invite/\(invite)", ["name": "Ivy Invited", "password": "invited person passphrase"])
             #expect(accepted.body.contains("Your account is ready"))
-            #expect(try await browser.post("/portal/invite/\(invite)", ["name": "Again", "password": "invited person passphrase",
-                                                                        "csrf_token": inviteFormToken]).status == .notFound)
-            #expect(try await Browser(app: app, host: tenant.host).signInCustomer(customer.email, password: "invited person passphrase").status == .seeOther)
+            #expect(
+                try await browser.post(
+                    "/portal/invite/\(invite)",
+                    [
+                        "name": "Again", "password": "invited person passphrase",
+                        "csrf_token": inviteFormToken,
+                    ]
+                ).status == .notFound)
+            #expect(
+                try await Browser(app: app, host: tenant.host).signInCustomer(customer.email, password: "invited person passphrase").status
+                    == .seeOther)
         }
     }
 
@@ -133,12 +147,14 @@ struct TokenTests {
             let resolved = try await app.dependencies.directory.resolve(host: tenant.host)
             guard case .tenant(let resolvedTenant) = resolved else { Issue.record("tenant did not resolve"); return }
             let wrong = await #expect(throws: AppError.self) {
-                try await accounts.changePassword(customer: auth.customer!, current: "wrong password!", new: "next passphrase ok",
-                                                  keeping: auth.token, tenant: resolvedTenant, origin: RequestOrigin(ip: "1.2.3.4", userAgent: ""))
+                try await accounts.changePassword(
+                    customer: auth.customer!, current: "wrong password!", new: "next passphrase ok",
+                    keeping: auth.token, tenant: resolvedTenant, origin: RequestOrigin(ip: "1.2.3.4", userAgent: ""))
             }
             #expect(wrong?.fields["current_password"] != nil)
-            try await accounts.changePassword(customer: auth.customer!, current: TestPasswords.password, new: "next passphrase ok",
-                                              keeping: auth.token, tenant: resolvedTenant, origin: RequestOrigin(ip: "1.2.3.4", userAgent: ""))
+            try await accounts.changePassword(
+                customer: auth.customer!, current: TestPasswords.password, new: "next passphrase ok",
+                keeping: auth.token, tenant: resolvedTenant, origin: RequestOrigin(ip: "1.2.3.4", userAgent: ""))
             #expect(try await here.get("/portal").status == .ok)
             #expect(try await elsewhere.get("/portal").status == .seeOther)
             #expect(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "password_changed") != nil)

@@ -31,13 +31,18 @@ struct AdminAppointmentTests {
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Sam Subscriber")
         let (otherOrganization, otherCustomer) = try await tenant.signInableSubscriber(name: "Nora Neighbour")
         let (order, otherOrder) = try await tenant.transaction { tx in
-            (try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "Mount the dish", status: .approved),
-                                                               by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx),
-             try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: otherOrganization.id, title: "Neighbour's order", status: .approved),
-                                                               by: Actor(kind: .customer, id: otherCustomer.id, name: otherCustomer.name), in: tx))
+            (
+                try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: organization.id, title: "Mount the dish", status: .approved),
+                    by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx),
+                try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: otherOrganization.id, title: "Neighbour's order", status: .approved),
+                    by: Actor(kind: .customer, id: otherCustomer.id, name: otherCustomer.name), in: tx)
+            )
         }
-        return World(tenant: tenant, admin: admin, agent: agent, technician: technician, otherTechnician: otherTechnician, organization: organization,
-                     customer: customer, order: order, otherOrganization: otherOrganization, otherCustomer: otherCustomer, otherOrder: otherOrder)
+        return World(
+            tenant: tenant, admin: admin, agent: agent, technician: technician, otherTechnician: otherTechnician, organization: organization,
+            customer: customer, order: order, otherOrganization: otherOrganization, otherCustomer: otherCustomer, otherOrder: otherOrder)
     }
 
     func console(_ app: TestApp, _ world: World, as staff: StaffUser? = nil) async throws -> Browser {
@@ -57,13 +62,16 @@ struct AdminAppointmentTests {
 
     static func at(_ text: String) -> Date { ISODates.parse(text)! }
 
-    func appointment(_ world: World, days: Int = 5, hour: Int = 9, status: AppointmentStatus = .proposed, technician: UUID? = nil,
-                     organization: UUID? = nil) async throws -> Appointment {
+    func appointment(
+        _ world: World, days: Int = 5, hour: Int = 9, status: AppointmentStatus = .proposed, technician: UUID? = nil,
+        organization: UUID? = nil
+    ) async throws -> Appointment {
         let start = Self.at("\(Self.day(days))T\(String(format: "%02d", hour)):00:00Z")
         return try await world.tenant.transaction { tx in
-            try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: organization ?? world.organization.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(3 * 3600),
-                technicianId: technician, status: status, address: "1 Test Lane"), in: tx)
+            try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: organization ?? world.organization.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(3 * 3600),
+                    technicianId: technician, status: status, address: "1 Test Lane"), in: tx)
         }
     }
 
@@ -75,12 +83,15 @@ struct AdminAppointmentTests {
 
     func auditActions(_ world: World) async throws -> [String] {
         try await world.tenant.transaction { tx in
-            try await tx.rows("SELECT action FROM audit_events WHERE target_kind IN ('appointment', 'task') ORDER BY id").map { try $0.decode("action", as: String.self) }
+            try await tx.rows("SELECT action FROM audit_events WHERE target_kind IN ('appointment', 'task') ORDER BY id").map {
+                try $0.decode("action", as: String.self)
+            }
         }
     }
 
     func stored(_ world: World, _ id: UUID) async throws -> Appointment {
-        try #require(try await world.tenant.transaction { tx in try await Repositories.postgres.appointments.find(id: id, organization: nil, in: tx) })
+        try #require(
+            try await world.tenant.transaction { tx in try await Repositories.postgres.appointments.find(id: id, organization: nil, in: tx) })
     }
 
     func mailKinds(_ world: World, to customer: Customer? = nil) async throws -> [String] {
@@ -89,15 +100,19 @@ struct AdminAppointmentTests {
 
     // MARK: Create
 
-    @Test("scheduling a visit: bad dates, end before start, long windows, the past, another account's work order and another tenant's technician are refused and nothing is written; a good one is stored, audited, emailed once and shown in the portal")
+    @Test(
+        "scheduling a visit: bad dates, end before start, long windows, the past, another account's work order and another tenant's technician are refused and nothing is written; a good one is stored, audited, emailed once and shown in the portal"
+    )
     func create() async throws {
         let world = try await world()
         let stranger = try await TestTenant.create()
         let foreignTechnician = try await stranger.staff(role: .technician)
         let date = Self.day(10)
-        let good = ["account": world.organization.accountNumber, "work_order": "\(world.order.number)", "kind": "install", "status": "proposed",
-                    "technician_id": world.technician.id.uuidString.lowercased(), "date": date, "start": "09:00", "end": "12:00",
-                    "notes": "Please keep the dog inside"]
+        let good = [
+            "account": world.organization.accountNumber, "work_order": "\(world.order.number)", "kind": "install", "status": "proposed",
+            "technician_id": world.technician.id.uuidString.lowercased(), "date": date, "start": "09:00", "end": "12:00",
+            "notes": "Please keep the dog inside",
+        ]
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
             let refused: [([String: String], String)] = [
@@ -119,7 +134,9 @@ struct AdminAppointmentTests {
                 try await console.get("/admin/appointments/new")
                 let response = try await console.post("/admin/appointments", good.merging(change) { $1 })
                 #expect(response.status == .unprocessableContent, "\(change)")
-                #expect(response.body.contains(message) || response.body.contains(message.replacingOccurrences(of: "&#39;", with: "'")), "\(change): \(message)")
+                #expect(
+                    response.body.contains(message) || response.body.contains(message.replacingOccurrences(of: "&#39;", with: "'")),
+                    "\(change): \(message)")
                 #expect(response.body.contains("href=\"#field-"), "the summary links to the field")
             }
             let count = try await world.tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM appointments", as: Int.self) }
@@ -136,9 +153,10 @@ struct AdminAppointmentTests {
             #expect(page.body.contains("Terry Tech"))
             #expect(page.body.contains("/admin/work-orders/\(world.order.number)"))
 
-            let row = try #require(try await world.tenant.transaction { tx in
-                try await Repositories.postgres.appointments.list(organization: world.organization.id, from: nil, to: nil, in: tx).first
-            })
+            let row = try #require(
+                try await world.tenant.transaction { tx in
+                    try await Repositories.postgres.appointments.list(organization: world.organization.id, from: nil, to: nil, in: tx).first
+                })
             #expect(row.status == .proposed)
             #expect(row.kind == .install)
             #expect(row.workOrderId == world.order.id)
@@ -169,7 +187,9 @@ struct AdminAppointmentTests {
 
     // MARK: Edit and cancel
 
-    @Test("editing moves a confirmed visit back to proposed with one 'changed' email; stale versions and closed visits are refused; cancelling needs a reason that reaches the subscriber")
+    @Test(
+        "editing moves a confirmed visit back to proposed with one 'changed' email; stale versions and closed visits are refused; cancelling needs a reason that reaches the subscriber"
+    )
     func editAndCancel() async throws {
         let world = try await world()
         let visit = try await appointment(world, status: .confirmed, technician: world.technician.id)
@@ -177,9 +197,11 @@ struct AdminAppointmentTests {
             let console = try await console(app, world)
             try await console.get(path(visit))
             let newDate = Self.day(7)
-            var fields = ["version": "\(visit.version)", "kind": "repair", "date": newDate, "start": "13:00", "end": "15:00",
-                          "technician_id": world.otherTechnician.id.uuidString.lowercased(), "address": "1 Test Lane", "notes": "Bring a ladder",
-                          "work_order": "\(world.order.number)"]
+            var fields = [
+                "version": "\(visit.version)", "kind": "repair", "date": newDate, "start": "13:00", "end": "15:00",
+                "technician_id": world.otherTechnician.id.uuidString.lowercased(), "address": "1 Test Lane", "notes": "Bring a ladder",
+                "work_order": "\(world.order.number)",
+            ]
             let bad = try await console.post(path(visit), fields.merging(["end": "12:00"]) { $1 })
             #expect(bad.status == .unprocessableContent)
             #expect(bad.body.contains("The end must be after the start."))
@@ -213,7 +235,8 @@ struct AdminAppointmentTests {
             #expect(noReason.status == .unprocessableContent)
             #expect(noReason.body.contains("Give a reason for the cancellation"))
             #expect(try await stored(world, visit.id).status == .proposed)
-            let cancelled = try await console.post("\(path(visit))/cancel", ["version": "\(after.version)", "reason": "The tower is down for repairs"])
+            let cancelled = try await console.post(
+                "\(path(visit))/cancel", ["version": "\(after.version)", "reason": "The tower is down for repairs"])
             #expect(cancelled.body.contains("Visit cancelled."))
             let gone = try await stored(world, visit.id)
             #expect(gone.status == .cancelled)
@@ -230,7 +253,8 @@ struct AdminAppointmentTests {
 
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.signInCustomer(world.customer.email)
-            #expect(try await subscriber.get("/portal/appointments/\(visit.id.uuidString.lowercased())").body.contains("The tower is down for repairs"))
+            #expect(
+                try await subscriber.get("/portal/appointments/\(visit.id.uuidString.lowercased())").body.contains("The tower is down for repairs"))
         }
     }
 
@@ -245,10 +269,13 @@ struct AdminAppointmentTests {
             try await subscriber.signInCustomer(world.customer.email)
             try await subscriber.get("/portal/appointments/\(visit.id.uuidString.lowercased())")
             let first = Self.day(8), second = Self.day(9)
-            let asked = try await subscriber.post("/portal/appointments/\(visit.id.uuidString.lowercased())/reschedule", [
-                "version": "\(visit.version)", "date1": first, "start1": "08:00", "end1": "10:00", "date2": second, "start2": "14:00", "end2": "16:00",
-                "note": "Mornings are hard",
-            ])
+            let asked = try await subscriber.post(
+                "/portal/appointments/\(visit.id.uuidString.lowercased())/reschedule",
+                [
+                    "version": "\(visit.version)", "date1": first, "start1": "08:00", "end1": "10:00", "date2": second, "start2": "14:00",
+                    "end2": "16:00",
+                    "note": "Mornings are hard",
+                ])
             #expect(asked.body.contains("Your request is sent"))
             let requested = try await stored(world, visit.id)
             #expect(requested.status == .rescheduleRequested)
@@ -266,7 +293,9 @@ struct AdminAppointmentTests {
             let wrong = try await console.post("\(path(visit))/accept", ["version": "\(requested.version)", "choice": "3"])
             #expect(wrong.status == .unprocessableContent)
             let accepted = try await console.post("\(path(visit))/accept", ["version": "\(requested.version)", "choice": "2"])
-            #expect(accepted.body.contains("moved to the subscriber&#39;s time and confirmed") || accepted.body.contains("moved to the subscriber's time and confirmed"))
+            #expect(
+                accepted.body.contains("moved to the subscriber&#39;s time and confirmed")
+                    || accepted.body.contains("moved to the subscriber's time and confirmed"))
             let after = try await stored(world, visit.id)
             #expect(after.status == .confirmed)
             #expect(after.startsAt == Self.at("\(second)T14:00:00Z"))
@@ -289,15 +318,22 @@ struct AdminAppointmentTests {
             let console = try await console(app, world)
             try await console.get(path(visit))
             let date = Self.day(12)
-            let bad = try await console.post("\(path(visit))/propose", ["version": "\(visit.version)", "propose_date": date, "propose_start": "10:00", "propose_end": "09:00"])
+            let bad = try await console.post(
+                "\(path(visit))/propose", ["version": "\(visit.version)", "propose_date": date, "propose_start": "10:00", "propose_end": "09:00"])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.body.contains("href=\"#field-propose_end\""))
-            let past = try await console.post("\(path(visit))/propose", ["version": "\(visit.version)", "propose_date": Self.day(-1), "propose_start": "10:00", "propose_end": "12:00"])
+            let past = try await console.post(
+                "\(path(visit))/propose",
+                ["version": "\(visit.version)", "propose_date": Self.day(-1), "propose_start": "10:00", "propose_end": "12:00"])
             #expect(past.status == .unprocessableContent)
             #expect(try await outboxCount(world) == 0)
 
-            let proposed = try await console.post("\(path(visit))/propose", ["version": "\(visit.version)", "propose_date": date, "propose_start": "10:00",
-                                                                              "propose_end": "12:00", "propose_note": "Our only free slot that week"])
+            let proposed = try await console.post(
+                "\(path(visit))/propose",
+                [
+                    "version": "\(visit.version)", "propose_date": date, "propose_start": "10:00",
+                    "propose_end": "12:00", "propose_note": "Our only free slot that week",
+                ])
             #expect(proposed.body.contains("New time proposed."))
             let after = try await stored(world, visit.id)
             #expect(after.status == .proposed)
@@ -311,7 +347,8 @@ struct AdminAppointmentTests {
             try await subscriber.signInCustomer(world.customer.email)
             let portal = try await subscriber.get("/portal/appointments/\(visit.id.uuidString.lowercased())")
             #expect(portal.body.contains("Confirm this visit"))
-            let confirmed = try await subscriber.post("/portal/appointments/\(visit.id.uuidString.lowercased())/confirm", ["version": "\(after.version)"])
+            let confirmed = try await subscriber.post(
+                "/portal/appointments/\(visit.id.uuidString.lowercased())/confirm", ["version": "\(after.version)"])
             #expect(confirmed.body.contains("the visit is confirmed"))
             #expect(try await stored(world, visit.id).status == .confirmed)
         }
@@ -326,8 +363,10 @@ struct AdminAppointmentTests {
         func make(_ start: String, technician: UUID? = nil, status: AppointmentStatus = .confirmed) async throws -> Appointment {
             let from = Self.at(start)
             return try await world.tenant.transaction { tx in
-                try await Repositories.postgres.appointments.create(NewAppointment(organizationId: world.organization.id, kind: .survey, startsAt: from,
-                                                                                   endsAt: from.addingTimeInterval(3600), technicianId: technician, status: status), in: tx)
+                try await Repositories.postgres.appointments.create(
+                    NewAppointment(
+                        organizationId: world.organization.id, kind: .survey, startsAt: from,
+                        endsAt: from.addingTimeInterval(3600), technicianId: technician, status: status), in: tx)
             }
         }
         let sundayBefore = try await make("2030-01-06T23:30:00Z")
@@ -355,7 +394,8 @@ struct AdminAppointmentTests {
             #expect(shown(emptyDay.body).isEmpty)
             #expect(emptyDay.body.contains("No visits."))
 
-            let mine = try await console.get("/admin/appointments?view=week&date=2030-01-07&technician=\(world.technician.id.uuidString.lowercased())")
+            let mine = try await console.get(
+                "/admin/appointments?view=week&date=2030-01-07&technician=\(world.technician.id.uuidString.lowercased())")
             #expect(shown(mine.body) == Set([mondayMidnight, wednesdayLate].map(\.id)))
             let unassigned = try await console.get("/admin/appointments?view=week&date=2030-01-07&technician=none")
             #expect(shown(unassigned.body) == Set([sundayLast.id]))
@@ -368,7 +408,8 @@ struct AdminAppointmentTests {
 
             // Technicians see only their own, whatever they ask for.
             let technician = try await self.console(app, world, as: world.technician)
-            let theirs = try await technician.get("/admin/appointments?view=week&date=2030-01-07&technician=\(world.otherTechnician.id.uuidString.lowercased())")
+            let theirs = try await technician.get(
+                "/admin/appointments?view=week&date=2030-01-07&technician=\(world.otherTechnician.id.uuidString.lowercased())")
             #expect(shown(theirs.body) == Set([mondayMidnight, wednesdayLate].map(\.id)))
             #expect(!theirs.body.contains("Schedule a visit"))
         }
@@ -376,7 +417,9 @@ struct AdminAppointmentTests {
 
     // MARK: Roles
 
-    @Test("role matrix: agents and admins manage visits and tasks; technicians see and complete only their own; customers, strangers and other tenants' staff are kept out")
+    @Test(
+        "role matrix: agents and admins manage visits and tasks; technicians see and complete only their own; customers, strangers and other tenants' staff are kept out"
+    )
     func roles() async throws {
         let world = try await world()
         let other = try await TestTenant.create()
@@ -473,15 +516,20 @@ struct AdminAppointmentTests {
             }
             // Their account number and technician are unknown here.
             try await console.get("/admin/appointments/new")
-            let booked = try await console.post("/admin/appointments", ["account": theirs.organization.accountNumber, "date": Self.day(3), "start": "09:00", "end": "10:00"])
+            let booked = try await console.post(
+                "/admin/appointments", ["account": theirs.organization.accountNumber, "date": Self.day(3), "start": "09:00", "end": "10:00"])
             #expect(booked.status == .unprocessableContent || booked.status == .seeOther)
-            let mineCount = try await mine.tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM appointments WHERE organization_id = \(theirs.organization.id)", as: Int.self) }
+            let mineCount = try await mine.tenant.transaction { tx in
+                try await tx.scalar("SELECT count(*)::int FROM appointments WHERE organization_id = \(theirs.organization.id)", as: Int.self)
+            }
             #expect(mineCount == 0)
 
             let after = try await stored(theirs, visit.id)
             #expect(after.version == visit.version)
             #expect(after.status == .rescheduleRequested)
-            let taskStatus = try await theirs.tenant.transaction { tx in try await tx.scalar("SELECT status FROM tasks WHERE id = \(task.id)", as: String.self) }
+            let taskStatus = try await theirs.tenant.transaction { tx in
+                try await tx.scalar("SELECT status FROM tasks WHERE id = \(task.id)", as: String.self)
+            }
             #expect(taskStatus == "open")
             #expect(try await outboxCount(theirs) == 0)
             #expect(try await auditActions(theirs).isEmpty)
@@ -510,22 +558,26 @@ struct AdminAppointmentTests {
             for (change, message) in refused {
                 let response = try await console.post("/admin/tasks", base.merging(change) { $1 })
                 #expect(response.status == .unprocessableContent, "\(change)")
-                #expect(response.body.contains(message) || response.body.contains(message.replacingOccurrences(of: "&#39;", with: "'")), "\(change): \(message)")
+                #expect(
+                    response.body.contains(message) || response.body.contains(message.replacingOccurrences(of: "&#39;", with: "'")),
+                    "\(change): \(message)")
             }
             let none = try await world.tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM tasks", as: Int.self) }
             #expect(none == 0)
             #expect(try await outboxCount(world) == 0)
 
-            let created = try await console.post("/admin/tasks", base.merging(["task_customer": world.customer.email, "task_work_order": "\(world.order.number)"]) { $1 })
+            let created = try await console.post(
+                "/admin/tasks", base.merging(["task_customer": world.customer.email, "task_work_order": "\(world.order.number)"]) { $1 })
             #expect(created.status == .ok)
             #expect(created.body.contains("The subscriber is told."))
             #expect(created.body.contains("Clear the roof access"))
             #expect(try await outboxCount(world) == 1)
             #expect(try await mailKinds(world) == ["task_assigned"])
             #expect(try await auditActions(world) == ["task.created"])
-            let row = try #require(try await world.tenant.transaction { tx in
-                try await Repositories.postgres.tasks.list(organization: world.organization.id, status: nil, in: tx).first
-            })
+            let row = try #require(
+                try await world.tenant.transaction { tx in
+                    try await Repositories.postgres.tasks.list(organization: world.organization.id, status: nil, in: tx).first
+                })
             #expect(row.customerId == world.customer.id)
             #expect(row.workOrderId == world.order.id)
             #expect(row.dueDate == Self.day(5))
@@ -558,9 +610,10 @@ struct AdminAppointmentTests {
     func links() async throws {
         let world = try await world()
         let visit = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: world.organization.id, workOrderId: world.order.id, kind: .install, startsAt: Date().addingTimeInterval(86_400),
-                endsAt: Date().addingTimeInterval(90_000), status: .proposed), in: tx)
+            try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: world.organization.id, workOrderId: world.order.id, kind: .install, startsAt: Date().addingTimeInterval(86_400),
+                    endsAt: Date().addingTimeInterval(90_000), status: .proposed), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)

@@ -44,8 +44,12 @@ struct AdminCustomerTests {
             #expect(taken.body.contains("already has this account number"))
 
             try await console.get("/admin/customers/new")
-            let created = try await console.post("/admin/customers", ["name": "Riverside Farm", "kind": "business", "service_plan": "Farm 100",
-                                                                      "service_address": "1 River Rd", "service_status": "pending_install"])
+            let created = try await console.post(
+                "/admin/customers",
+                [
+                    "name": "Riverside Farm", "kind": "business", "service_plan": "Farm 100",
+                    "service_address": "1 River Rd", "service_status": "pending_install",
+                ])
             #expect(created.status == .seeOther || created.status == .found)
             let location = try #require(created.header("Location"))
             let page = try await console.get(location)
@@ -76,14 +80,19 @@ struct AdminCustomerTests {
             #expect(none.body.contains("No subscriber accounts match."))
 
             try await console.get(world.accountPath)
-            let saved = try await console.post(world.accountPath, ["name": world.organization.name, "kind": "household", "service_plan": "Home 200",
-                                                                   "service_status": "active", "service_address": "2 Hill St"])
+            let saved = try await console.post(
+                world.accountPath,
+                [
+                    "name": world.organization.name, "kind": "household", "service_plan": "Home 200",
+                    "service_status": "active", "service_address": "2 Hill St",
+                ])
             #expect(saved.body.contains("Saved."))
             let wrong = try await console.post(world.accountPath, ["name": world.organization.name, "service_status": "exploded"])
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.body.contains("Choose a service status"))
             let plan = try await world.tenant.transaction { tx in
-                try await tx.scalar("SELECT service_plan || '/' || service_status FROM organizations WHERE id = \(world.organization.id)", as: String.self)
+                try await tx.scalar(
+                    "SELECT service_plan || '/' || service_status FROM organizations WHERE id = \(world.organization.id)", as: String.self)
             }
             #expect(plan == "Home 200/active", "a refused edit changes nothing")
         }
@@ -107,18 +116,27 @@ struct AdminCustomerTests {
             let secondCode = try #require(Browser.firstMatch(in: second.body, after: "letter__code\">", until: "<"))
             #expect(firstCode != secondCode)
             let stored = try await world.tenant.transaction { tx in
-                try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE organization_id = \(empty.id) AND consumed_at IS NULL", as: Int.self)
+                try await tx.scalar(
+                    "SELECT count(*)::int FROM account_tokens WHERE organization_id = \(empty.id) AND consumed_at IS NULL", as: Int.self)
             }
             #expect(stored == 1, "only the newest code is live")
 
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.get("/portal/register")
-            let old = try await subscriber.post("/portal/register", ["name": "Paula Paper", "email": "paula@example.net", "password": "paper household passphrase",
-                                                                     "account_number": empty.accountNumber, "access_code": firstCode])
+            let old = try await subscriber.post(
+                "/portal/register",
+                [
+                    "name": "Paula Paper", "email": "paula@example.net", "password": "paper household passphrase",
+                    "account_number": empty.accountNumber, "access_code": firstCode,
+                ])
             #expect(old.status == .unprocessableContent)
             try await subscriber.get("/portal/register")
-            let registered = try await subscriber.post("/portal/register", ["name": "Paula Paper", "email": "paula@example.net", "password": "paper household passphrase",
-                                                                            "account_number": empty.accountNumber, "access_code": secondCode])
+            let registered = try await subscriber.post(
+                "/portal/register",
+                [
+                    "name": "Paula Paper", "email": "paula@example.net", "password": "paper household passphrase",
+                    "account_number": empty.accountNumber, "access_code": secondCode,
+                ])
             #expect(registered.status.code < 400)
             let role = try await world.tenant.transaction { tx in
                 try await tx.scalar("SELECT role FROM customers WHERE email = 'paula@example.net' AND organization_id = \(empty.id)", as: String.self)
@@ -178,7 +196,9 @@ struct AdminCustomerTests {
             try await again.signInCustomer(world.customer.email)
             #expect(try await again.get("/portal").status == .ok)
             let actions = try await world.tenant.transaction { tx in
-                try await tx.rows("SELECT action FROM audit_events WHERE action LIKE 'customer.%' ORDER BY occurred_at").map { try $0.decode("action", as: String.self) }
+                try await tx.rows("SELECT action FROM audit_events WHERE action LIKE 'customer.%' ORDER BY occurred_at").map {
+                    try $0.decode("action", as: String.self)
+                }
             }
             #expect(actions.contains("customer.suspended") && actions.contains("customer.reactivated"))
         }
@@ -193,8 +213,12 @@ struct AdminCustomerTests {
             let bad = try await console.post("\(world.accountPath)/equipment", ["model": "LiteBeam 5AC", "mac": "zz:zz"])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.body.contains("Use a MAC address like"))
-            let added = try await console.post("\(world.accountPath)/equipment", ["model": "LiteBeam 5AC", "serial": "SN-1", "mac": "00-27-22-AA-BB-CC",
-                                                                                   "installed_on": "2024-03-01"])
+            let added = try await console.post(
+                "\(world.accountPath)/equipment",
+                [
+                    "model": "LiteBeam 5AC", "serial": "SN-1", "mac": "00-27-22-AA-BB-CC",
+                    "installed_on": "2024-03-01",
+                ])
             #expect(added.body.contains("00:27:22:aa:bb:cc"))
             let id = try await world.tenant.transaction { tx in
                 try await tx.scalar("SELECT id FROM equipment WHERE organization_id = \(world.organization.id)", as: UUID.self)
@@ -215,7 +239,8 @@ struct AdminCustomerTests {
             let noTitle = try await console.post("\(world.accountPath)/tasks", ["task_title": "", "task_due": "tomorrow"])
             #expect(noTitle.status == .unprocessableContent)
             #expect(noTitle.body.contains("Use a date like"))
-            let task = try await console.post("\(world.accountPath)/tasks", ["task_title": "Reboot the radio", "task_details": "Unplug for 30 s", "task_due": "2099-01-31"])
+            let task = try await console.post(
+                "\(world.accountPath)/tasks", ["task_title": "Reboot the radio", "task_details": "Unplug for 30 s", "task_due": "2099-01-31"])
             #expect(task.body.contains("Task created"))
             #expect(try await TestMailbox.latest(to: world.customer.email, tenant: world.tenant.id, kind: "task_assigned") != nil)
 
@@ -258,7 +283,8 @@ struct AdminCustomerTests {
         let mine = try await world()
         let theirs = try await world()
         let theirEquipment = try await theirs.tenant.transaction { tx in
-            try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "Theirs", serial: "", mac: "", installedOn: nil), to: theirs.organization.id, in: tx)
+            try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(model: "Theirs", serial: "", mac: "", installedOn: nil), to: theirs.organization.id, in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, mine)
@@ -285,11 +311,13 @@ struct AdminCustomerTests {
                 #expect(try await console.post(path, fields).status == .notFound, "POST \(path)")
             }
             let state = try await theirs.tenant.transaction { tx in
-                (try await tx.scalar("SELECT name FROM organizations WHERE id = \(theirs.organization.id)", as: String.self),
-                 try await tx.scalar("SELECT status FROM customers WHERE id = \(theirs.customer.id)", as: String.self),
-                 try await tx.scalar("SELECT count(*)::int FROM equipment", as: Int.self),
-                 try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE kind = 'access_code'", as: Int.self),
-                 try await tx.scalar("SELECT count(*)::int FROM notes", as: Int.self))
+                (
+                    try await tx.scalar("SELECT name FROM organizations WHERE id = \(theirs.organization.id)", as: String.self),
+                    try await tx.scalar("SELECT status FROM customers WHERE id = \(theirs.customer.id)", as: String.self),
+                    try await tx.scalar("SELECT count(*)::int FROM equipment", as: Int.self),
+                    try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE kind = 'access_code'", as: Int.self),
+                    try await tx.scalar("SELECT count(*)::int FROM notes", as: Int.self)
+                )
             }
             #expect(state.0 == theirs.organization.name)
             #expect(state.1 == "active")

@@ -22,8 +22,9 @@ struct AdminWorkOrderTests {
         let (organization, customer) = try await tenant.signInableSubscriber()
         try await tenant.transaction { tx in
             for index in 0..<orders {
-                _ = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "Order \(index)", status: .submitted),
-                                                                     by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
+                _ = try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: organization.id, title: "Order \(index)", status: .submitted),
+                    by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
             }
         }
         return World(tenant: tenant, agent: agent, technician: technician, customer: customer, organization: organization)
@@ -42,9 +43,12 @@ struct AdminWorkOrderTests {
             let page = try await console.get("/admin/work-orders?status=submitted")
             #expect(page.body.contains("Order 0"))
             try await console.get("/admin/work-orders/1001")
-            let approved = try await console.post("/admin/work-orders/1001/approve", [
-                "version": "1", "estimated_completion": "2099-06-30", "priority": "high", "assignee_id": world.technician.id.uuidString.lowercased(),
-            ])
+            let approved = try await console.post(
+                "/admin/work-orders/1001/approve",
+                [
+                    "version": "1", "estimated_completion": "2099-06-30", "priority": "high",
+                    "assignee_id": world.technician.id.uuidString.lowercased(),
+                ])
             #expect(approved.status == .ok)
             #expect(approved.body.contains("Approved. The subscriber is told."))
             #expect(approved.body.contains("badge--approved"))
@@ -74,7 +78,8 @@ struct AdminWorkOrderTests {
         }
     }
 
-    @Test("status, progress and ETA changes: history, one email each; invalid transitions refused with the allowed ones listed; stale versions refused")
+    @Test(
+        "status, progress and ETA changes: history, one email each; invalid transitions refused with the allowed ones listed; stale versions refused")
     func updates() async throws {
         let world = try await world()
         try await TestApp.with { (app: TestApp) async throws in
@@ -109,7 +114,8 @@ struct AdminWorkOrderTests {
             let console = Browser(app: app, host: world.tenant.host)
             try await console.signInStaff(world.agent.email)
             try await console.get("/admin/work-orders/1001")
-            try await console.post("/admin/work-orders/1001/update", ["version": "1", "shop_notes": "Bring the tall ladder", "internal_notes": "STAFF-ONLY-xyz"])
+            try await console.post(
+                "/admin/work-orders/1001/update", ["version": "1", "shop_notes": "Bring the tall ladder", "internal_notes": "STAFF-ONLY-xyz"])
             try await console.post("/admin/work-orders/1001/comments", ["body": "We will call first.", "visibility": "shared"])
             try await console.post("/admin/work-orders/1001/comments", ["body": "STAFF-ONLY-comment", "visibility": "internal"])
             #expect(try await kinds(world) == ["work_order_comment"])
@@ -144,7 +150,8 @@ struct AdminWorkOrderTests {
             try await tech.get("/admin/work-orders")
             #expect(try await tech.post("/admin/work-orders/1002/approve", ["version": "1"]).status == .forbidden)
             try await tech.get("/admin/work-orders")
-            #expect(try await tech.post("/admin/work-orders/bulk", ["numbers": "1002", "bulk_action": "assign", "assignee": ""]).status == .forbidden)
+            #expect(
+                try await tech.post("/admin/work-orders/bulk", ["numbers": "1002", "bulk_action": "assign", "assignee": ""]).status == .forbidden)
         }
     }
 
@@ -158,16 +165,19 @@ struct AdminWorkOrderTests {
             try await console.post("/admin/work-orders/1003/reject", ["version": "1", "reason": "Duplicate"])
             try await console.get("/admin/work-orders")
             let body = "csrf_token=\(console.csrfToken!)&numbers=1001&numbers=1002&numbers=1003&bulk_action=status&status=approved&reason=Batch"
-            let response = try await console.send(.post, "/admin/work-orders/bulk", body: body,
-                                                  headers: [.contentType: "application/x-www-form-urlencoded", .origin: console.origin])
+            let response = try await console.send(
+                .post, "/admin/work-orders/bulk", body: body,
+                headers: [.contentType: "application/x-www-form-urlencoded", .origin: console.origin])
             #expect(response.status == .ok)
             #expect(response.body.contains("2 changed, 1 not changed."))
             #expect(response.body.contains("#1003: ✗"))
             #expect(response.body.contains("cannot go from Rejected to Approved"))
             try await console.get("/admin/work-orders")
-            let assign = "csrf_token=\(console.csrfToken!)&numbers=1001&numbers=1002&bulk_action=assign&assignee=\(world.technician.id.uuidString.lowercased())"
-            let assigned = try await console.send(.post, "/admin/work-orders/bulk", body: assign,
-                                                  headers: [.contentType: "application/x-www-form-urlencoded", .origin: console.origin])
+            let assign =
+                "csrf_token=\(console.csrfToken!)&numbers=1001&numbers=1002&bulk_action=assign&assignee=\(world.technician.id.uuidString.lowercased())"
+            let assigned = try await console.send(
+                .post, "/admin/work-orders/bulk", body: assign,
+                headers: [.contentType: "application/x-www-form-urlencoded", .origin: console.origin])
             #expect(assigned.body.contains("2 changed, 0 not changed."))
         }
     }
@@ -183,7 +193,8 @@ struct AdminWorkOrderTests {
             #expect(unknown.status == .unprocessableContent)
             #expect(unknown.body.contains("No subscriber has the account number"))
             try await console.get("/admin/work-orders/new")
-            let created = try await console.post("/admin/work-orders", ["account": world.organization.accountNumber, "title": "Site survey", "action": "approve"])
+            let created = try await console.post(
+                "/admin/work-orders", ["account": world.organization.accountNumber, "title": "Site survey", "action": "approve"])
             #expect(created.header("Location") == "/admin/work-orders/1001")
             #expect(try await console.get("/admin/work-orders/1001").body.contains("badge--approved"))
             let subscriber = Browser(app: app, host: world.tenant.host)
@@ -200,8 +211,10 @@ struct AdminWorkOrderTests {
             let console = Browser(app: app, host: mine.tenant.host)
             try await console.signInStaff(mine.agent.email)
             #expect(try await console.get("/admin/work-orders/1001").status == .notFound)
-            for (path, fields) in [("/admin/work-orders/1001/approve", ["version": "1"]), ("/admin/work-orders/1001/reject", ["version": "1", "reason": "x"]),
-                                   ("/admin/work-orders/1001/update", ["version": "1", "status": "approved"]), ("/admin/work-orders/1001/comments", ["body": "x"])] {
+            for (path, fields) in [
+                ("/admin/work-orders/1001/approve", ["version": "1"]), ("/admin/work-orders/1001/reject", ["version": "1", "reason": "x"]),
+                ("/admin/work-orders/1001/update", ["version": "1", "status": "approved"]), ("/admin/work-orders/1001/comments", ["body": "x"]),
+            ] {
                 try await console.get("/admin")
                 #expect(try await console.post(path, fields).status == .notFound, "POST \(path)")
             }
@@ -215,7 +228,8 @@ struct AdminWorkOrderTests {
     func keysetPages() async throws {
         let world = try await world(orders: 60)
         try await world.tenant.transaction { tx in
-            try await tx.execute("UPDATE work_orders SET due_date = current_date + (number % 7), priority = (ARRAY['low','normal','high','urgent'])[1 + number % 4]")
+            try await tx.execute(
+                "UPDATE work_orders SET due_date = current_date + (number % 7), priority = (ARRAY['low','normal','high','urgent'])[1 + number % 4]")
         }
         try await TestApp.with { (app: TestApp) async throws in
             let console = Browser(app: app, host: world.tenant.host)

@@ -25,21 +25,25 @@ struct CommandCentreTests {
         let by = Actor(kind: .customer, id: customer.id, name: customer.name)
         try await tenant.transaction { tx in
             for title in ["Dish misaligned", "New mast", "Router swap"] {
-                _ = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: title, status: .submitted),
-                                                                     by: by, in: tx)
+                _ = try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: organization.id, title: title, status: .submitted),
+                    by: by, in: tx)
             }
             try await tx.execute("UPDATE work_orders SET status = 'approved', approved_at = now(), due_date = current_date WHERE number = 1002")
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE work_orders SET status = 'in_progress', approved_at = now(), due_date = current_date - 3, assignee_id = \(technician.id)
                 WHERE number = 1003
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO appointments (tenant_id, organization_id, starts_at, ends_at, technician_id, status)
                 VALUES (\(tx.tenant), \(organization.id), date_trunc('day', now()) + interval '23 hours', date_trunc('day', now()) + interval '23 hours 30 minutes',
                         \(technician.id), 'confirmed'),
                        (\(tx.tenant), \(organization.id), now() + interval '3 days', now() + interval '3 days 2 hours', NULL, 'reschedule_requested')
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status)
                 VALUES (\(tx.tenant), 'work_order.approved', 'bounce@example.net', 'Approved', 'x', '<dead@test>', 'dead')
                 """)
@@ -61,8 +65,9 @@ struct CommandCentreTests {
         let other = try await TestTenant.create()
         let (otherOrganization, otherCustomer) = try await other.subscriber(name: "Olive Other")
         try await other.transaction { tx in
-            _ = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: otherOrganization.id, title: "Other tenant secret", status: .submitted),
-                                                                 by: Actor(kind: .customer, id: otherCustomer.id, name: otherCustomer.name), in: tx)
+            _ = try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: otherOrganization.id, title: "Other tenant secret", status: .submitted),
+                by: Actor(kind: .customer, id: otherCustomer.id, name: otherCustomer.name), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let console = Browser(app: app, host: day.tenant.host)
@@ -105,18 +110,24 @@ struct CommandCentreTests {
             #expect(approved.status == .ok)
             #expect(approved.body.contains("Approved."))
 
-            let version = try await day.tenant.transaction { tx in try await tx.scalar("SELECT version FROM work_orders WHERE number = 1002", as: Int.self) }
+            let version = try await day.tenant.transaction { tx in
+                try await tx.scalar("SELECT version FROM work_orders WHERE number = 1002", as: Int.self)
+            }
             try await console.get("/admin")
-            let assigned = try await console.post("/admin/work-orders/1002/update",
-                                                  ["version": String(version!), "assignee_id": day.agent.id.uuidString.lowercased()])
+            let assigned = try await console.post(
+                "/admin/work-orders/1002/update",
+                ["version": String(version!), "assignee_id": day.agent.id.uuidString.lowercased()])
             #expect(assigned.status == .ok)
             let (status, assignee, history) = try await day.tenant.transaction { tx in
-                (try await tx.scalar("SELECT status FROM work_orders WHERE number = 1001", as: String.self),
-                 try await tx.scalar("SELECT assignee_id FROM work_orders WHERE number = 1002", as: UUID.self),
-                 try await tx.scalar("""
-                    SELECT count(*)::int FROM work_order_changes c JOIN work_orders w ON w.id = c.work_order_id
-                    WHERE w.number = 1002 AND c.field = 'assignee_id' AND c.actor_name = 'Avery Agent'
-                    """, as: Int.self))
+                (
+                    try await tx.scalar("SELECT status FROM work_orders WHERE number = 1001", as: String.self),
+                    try await tx.scalar("SELECT assignee_id FROM work_orders WHERE number = 1002", as: UUID.self),
+                    try await tx.scalar(
+                        """
+                        SELECT count(*)::int FROM work_order_changes c JOIN work_orders w ON w.id = c.work_order_id
+                        WHERE w.number = 1002 AND c.field = 'assignee_id' AND c.actor_name = 'Avery Agent'
+                        """, as: Int.self)
+                )
             }
             #expect(status == "approved")
             #expect(assignee == day.agent.id)
@@ -190,12 +201,14 @@ struct CommandCentreTests {
             let cookie = try #require(console.cookie("portico_session"))
             let collector = StreamCollector()
             let stream = Task {
-                _ = try? await app.stream(.get, "/admin/events", host: day.tenant.host,
-                                          headers: [.cookie: "portico_session=\(cookie)"], into: collector)
+                _ = try? await app.stream(
+                    .get, "/admin/events", host: day.tenant.host,
+                    headers: [.cookie: "portico_session=\(cookie)"], into: collector)
             }
             try await eventually(timeout: .seconds(20)) { collector.text.contains(": connected") }
             try await other.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status)
                     VALUES (\(tx.tenant), 'work_order.approved', 'x@example.net', 'x', 'x', '<other@test>', 'failed')
                     """)
@@ -204,7 +217,8 @@ struct CommandCentreTests {
             try await Task.sleep(for: .milliseconds(700))
             #expect(!collector.text.contains("\"type\":\"outbox\""), "another tenant's mail is not announced here")
             try await day.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status)
                     VALUES (\(tx.tenant), 'work_order.approved', 'y@example.net', 'y', 'y', '<mine@test>', 'failed')
                     """)

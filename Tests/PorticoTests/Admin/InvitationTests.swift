@@ -1,10 +1,11 @@
 import Foundation
 import HTTPTypes
-@testable import Portico
+import PorticoCrypto
 import PorticoTestSupport
 import Postgres
-import PorticoCrypto
 import Testing
+
+@testable import Portico
 
 @Suite("Staff: inviting logins that have no password")
 struct InvitationTests {
@@ -12,9 +13,10 @@ struct InvitationTests {
     func pendingLogin(_ tenant: TestTenant, account: String, email: String? = nil) async throws -> (Organization, Customer) {
         try await tenant.transaction { tx in
             let organization = try await Repositories.postgres.organizations.create(NewOrganization(name: account, kind: .household), in: tx)
-            let customer = try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: organization.id, role: .owner, name: "\(account) Owner",
-                email: email ?? "\(UUID().uuidString.prefix(8).lowercased())@invite.example", status: .pending), in: tx)
+            let customer = try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .owner, name: "\(account) Owner",
+                    email: email ?? "\(UUID().uuidString.prefix(8).lowercased())@invite.example", status: .pending), in: tx)
             return (organization, customer)
         }
     }
@@ -84,7 +86,9 @@ struct InvitationTests {
             let used = try await Browser(app: app, host: tenant.host).get(second)
             #expect(used.status == .notFound)
             #expect(used.body.contains("This invitation has already been used"))
-            #expect(try await Browser(app: app, host: tenant.host).signInCustomer(customer.email, password: "the new link passphrase").status == .seeOther)
+            #expect(
+                try await Browser(app: app, host: tenant.host).signInCustomer(customer.email, password: "the new link passphrase").status == .seeOther
+            )
 
             let after = try await agent.get(Self.path(organization))
             #expect(after.body.contains("badge--access-accepted\">Accepted "))
@@ -95,7 +99,9 @@ struct InvitationTests {
             #expect(try await TestMailbox.messages(to: customer.email, tenant: tenant.id, kind: "invite_customer").count == 2)
 
             let actions = try await tenant.transaction { tx in
-                try await tx.rows("SELECT action FROM audit_events WHERE action LIKE 'customer.invit%' ORDER BY id").map { try $0.decode("action", as: String.self) }
+                try await tx.rows("SELECT action FROM audit_events WHERE action LIKE 'customer.invit%' ORDER BY id").map {
+                    try $0.decode("action", as: String.self)
+                }
             }
             #expect(actions == ["customer.invited", "customer.invitation_resent"])
         }
@@ -111,7 +117,9 @@ struct InvitationTests {
             try await agent.post(Self.invitePath(organization, customer))
             let link = try #require(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "invite_customer")?.linkPath)
             _ = try await tenant.transaction { tx in
-                try await tx.execute("UPDATE account_tokens SET created_at = now() - interval '8 days', expires_at = now() - interval '1 day' WHERE customer_id = \(customer.id)")
+                try await tx.execute(
+                    "UPDATE account_tokens SET created_at = now() - interval '8 days', expires_at = now() - interval '1 day' WHERE customer_id = \(customer.id)"
+                )
             }
             let page = try await agent.get(Self.path(organization))
             #expect(page.body.contains("badge--access-expired\">Invitation expired "))
@@ -153,11 +161,15 @@ struct InvitationTests {
             try await agent.get(Self.path(organization))
             #expect(try await agent.post("\(member)/reactivate").status == .ok)
             try await subscriber.get(link)
-            #expect(try await subscriber.post(link, ["name": "Back Again", "password": "a reactivated passphrase"]).body.contains("Your account is ready"))
+            #expect(
+                try await subscriber.post(link, ["name": "Back Again", "password": "a reactivated passphrase"]).body.contains("Your account is ready")
+            )
         }
     }
 
-    @Test("another account's, another tenant's or a made-up login id: the same 404 and no email; technicians cannot invite; suspended logins are refused")
+    @Test(
+        "another account's, another tenant's or a made-up login id: the same 404 and no email; technicians cannot invite; suspended logins are refused"
+    )
     func isolationAndRules() async throws {
         let tenant = try await TestTenant.create()
         let other = try await TestTenant.create()
@@ -167,10 +179,12 @@ struct InvitationTests {
         let (farOrganization, _) = try await pendingLogin(other, account: "Far Away Two")
         try await TestApp.with { (app: TestApp) async throws in
             let agent = try await console(app, tenant)
-            for path in [Self.invitePath(organization, neighbourLogin), Self.invitePath(organization, farLogin),
-                         "\(Self.path(organization))/members/\(UUID().uuidString.lowercased())/invite",
-                         "\(Self.path(organization))/members/not-a-uuid/invite",
-                         Self.invitePath(farOrganization, customer), Self.invitePath(neighbour, customer)] {
+            for path in [
+                Self.invitePath(organization, neighbourLogin), Self.invitePath(organization, farLogin),
+                "\(Self.path(organization))/members/\(UUID().uuidString.lowercased())/invite",
+                "\(Self.path(organization))/members/not-a-uuid/invite",
+                Self.invitePath(farOrganization, customer), Self.invitePath(neighbour, customer),
+            ] {
                 try await agent.get(Self.path(organization))  // a fresh form each time (an error page carries no CSRF token)
                 let refused = try await agent.post(path)
                 #expect(refused.status == .notFound, "\(path)")
@@ -192,7 +206,9 @@ struct InvitationTests {
         }
     }
 
-    @Test("bulk from a filtered list: a count preview, then exactly those invited; live invitations and existing logins left alone; a stale preview is refused")
+    @Test(
+        "bulk from a filtered list: a count preview, then exactly those invited; live invitations and existing logins left alone; a stale preview is refused"
+    )
     func bulkFromList() async throws {
         let tenant = try await TestTenant.create()
         let (birch1, notInvited) = try await pendingLogin(tenant, account: "Birch One")
@@ -200,16 +216,20 @@ struct InvitationTests {
         let (_, liveLogin) = try await pendingLogin(tenant, account: "Birch Three")
         let (_, oak) = try await pendingLogin(tenant, account: "Oak Only")
         let withPassword = try await tenant.transaction { tx in
-            try await Repositories.postgres.customers.create(NewCustomer(organizationId: birch1.id, role: .member, name: "Has Login",
-                email: "has-login-\(UUID().uuidString.prefix(6).lowercased())@invite.example", passwordHash: try await TestPasswords.hash(),
-                status: .active, emailVerified: true), in: tx)
+            try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: birch1.id, role: .member, name: "Has Login",
+                    email: "has-login-\(UUID().uuidString.prefix(6).lowercased())@invite.example", passwordHash: try await TestPasswords.hash(),
+                    status: .active, emailVerified: true), in: tx)
         }
         try await tenant.transaction { tx in
-            try await AccountTokens.insert(token: SecureRandom.token(), kind: .inviteCustomer, email: expiredLogin.email, customerID: expiredLogin.id,
-                                           lifetime: .seconds(60), in: tx)
+            try await AccountTokens.insert(
+                token: SecureRandom.token(), kind: .inviteCustomer, email: expiredLogin.email, customerID: expiredLogin.id,
+                lifetime: .seconds(60), in: tx)
             try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '1 minute' WHERE customer_id = \(expiredLogin.id)")
-            try await AccountTokens.insert(token: SecureRandom.token(), kind: .inviteCustomer, email: liveLogin.email, customerID: liveLogin.id,
-                                           lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
+            try await AccountTokens.insert(
+                token: SecureRandom.token(), kind: .inviteCustomer, email: liveLogin.email, customerID: liveLogin.id,
+                lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let agent = try await console(app, tenant)
@@ -245,7 +265,11 @@ struct InvitationTests {
             for login in [liveLogin, oak, withPassword] {
                 #expect(try await TestMailbox.messages(to: login.email, tenant: tenant.id, kind: "invite_customer").isEmpty)
             }
-            #expect(try await count(tenant, "SELECT count(*)::int FROM audit_events WHERE action = 'customers.bulk_invited' AND details->>'count' = '2' AND details->>'search' = 'birch'") == 1)
+            #expect(
+                try await count(
+                    tenant,
+                    "SELECT count(*)::int FROM audit_events WHERE action = 'customers.bulk_invited' AND details->>'count' = '2' AND details->>'search' = 'birch'"
+                ) == 1)
 
             // The access filter narrows the list and the bulk selection alike.
             let notInvitedList = try await agent.get("/admin/customers?access=not_invited")
@@ -261,7 +285,8 @@ struct InvitationTests {
         var logins: [Customer] = []
         for index in 1...3 { logins.append(try await pendingLogin(tenant, account: "Capped \(index)").1) }
         let bucket = InvitationQuota.bucket(tenant.id)
-        try await TestCluster.database().appPool.query("""
+        try await TestCluster.database().appPool.query(
+            """
             INSERT INTO rate_limits (bucket, window_started_at, hits) VALUES (\(bucket), now(), \(InvitationQuota.perHour - 1))
             """)
         try await TestApp.with { (app: TestApp) async throws in
@@ -278,9 +303,10 @@ struct InvitationTests {
             #expect(refused.status == .tooManyRequests)
             #expect(refused.body.contains("This portal has sent its 1,000 invitations for this hour"))
             #expect(Int(refused.header("Retry-After") ?? "") ?? 0 > 0)
-            let organization = try #require(try await tenant.transaction { tx in
-                try await Repositories.postgres.organizations.find(id: logins[2].organizationId, in: tx)
-            })
+            let organization = try #require(
+                try await tenant.transaction { tx in
+                    try await Repositories.postgres.organizations.find(id: logins[2].organizationId, in: tx)
+                })
             try await agent.get(Self.path(organization))
             let single = try await agent.post(Self.invitePath(organization, logins[2]))
             #expect(single.status == .tooManyRequests)

@@ -30,20 +30,26 @@ struct LiveEventScopeTests {
         let (organization, author) = try await tenant.signInableSubscriber(name: "Ada Author")
         let hash = try await TestPasswords.hash()
         return try await tenant.transaction { tx in
-            let member = try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: organization.id, role: .member, name: "Max Member", email: "max-\(UUID().uuidString.prefix(6).lowercased())@example.net",
-                passwordHash: hash, status: .active, emailVerified: true), in: tx)
+            let member = try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .member, name: "Max Member",
+                    email: "max-\(UUID().uuidString.prefix(6).lowercased())@example.net",
+                    passwordHash: hash, status: .active, emailVerified: true), in: tx)
             let actor = Actor(kind: .customer, id: author.id, name: author.name)
             func order(_ title: String, _ status: WorkOrderStatus, assignee: UUID? = nil) async throws -> Int {
-                try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: title, status: status,
-                                                                               assigneeId: assignee), by: actor, in: tx).number
+                try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(
+                        organizationId: organization.id, title: title, status: status,
+                        assigneeId: assignee), by: actor, in: tx
+                ).number
             }
-            return World(tenant: tenant, technician: technician, colleague: colleague, agent: agent, organization: organization,
-                         author: author, member: member,
-                         mine: try await order("Mine", .approved, assignee: technician.id),
-                         theirs: try await order("Theirs", .approved, assignee: colleague.id),
-                         unassigned: try await order("Nobody's", .submitted),
-                         draft: try await order("Draft", .draft))
+            return World(
+                tenant: tenant, technician: technician, colleague: colleague, agent: agent, organization: organization,
+                author: author, member: member,
+                mine: try await order("Mine", .approved, assignee: technician.id),
+                theirs: try await order("Theirs", .approved, assignee: colleague.id),
+                unassigned: try await order("Nobody's", .submitted),
+                draft: try await order("Draft", .draft))
         }
     }
 
@@ -60,7 +66,9 @@ struct LiveEventScopeTests {
 
     func mentions(_ collector: StreamCollector, _ number: Int) -> Bool { collector.text.contains("\"number\":\(number)}") }
 
-    @Test("a technician's console stream carries only their own orders and visits; an agent's carries everything but drafts; members never hear of another's draft")
+    @Test(
+        "a technician's console stream carries only their own orders and visits; an agent's carries everything but drafts; members never hear of another's draft"
+    )
     func scoped() async throws {
         let world = try await world()
         try await TestApp.with { (app: TestApp) async throws in
@@ -82,12 +90,14 @@ struct LiveEventScopeTests {
                 try await tx.execute("UPDATE work_orders SET progress = 5 WHERE number = \(world.unassigned)")
                 try await tx.execute("UPDATE work_orders SET title = 'Draft, edited' WHERE number = \(world.draft)")
                 let theirs = try #require(try await Repositories.postgres.workOrders.find(number: world.theirs, organization: nil, in: tx))
-                _ = try await Repositories.postgres.workOrders.addComment(to: theirs.id, body: "Internal", visibility: .internalOnly,
-                                                                         by: Actor(kind: .staff, id: world.agent.id, name: "Agent"), in: tx)
+                _ = try await Repositories.postgres.workOrders.addComment(
+                    to: theirs.id, body: "Internal", visibility: .internalOnly,
+                    by: Actor(kind: .staff, id: world.agent.id, name: "Agent"), in: tx)
                 let start = Date().addingTimeInterval(86_400)
-                _ = try await Repositories.postgres.appointments.create(NewAppointment(
-                    organizationId: world.organization.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(3600),
-                    technicianId: world.colleague.id), in: tx)
+                _ = try await Repositories.postgres.appointments.create(
+                    NewAppointment(
+                        organizationId: world.organization.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(3600),
+                        technicianId: world.colleague.id), in: tx)
                 _ = try await Repositories.postgres.tasks.create(NewTask(organizationId: world.organization.id, title: "Grant roof access"), in: tx)
             }
             // Then one they must hear of. NOTIFY keeps commit order, so once it arrives the
@@ -131,9 +141,10 @@ struct LiveEventScopeTests {
             try await eventually(timeout: .seconds(10)) { mentions(stream, world.mine) }
             try await world.tenant.transaction { tx in
                 let start = Date().addingTimeInterval(86_400)
-                _ = try await Repositories.postgres.appointments.create(NewAppointment(
-                    organizationId: world.organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(3600),
-                    technicianId: world.technician.id), in: tx)
+                _ = try await Repositories.postgres.appointments.create(
+                    NewAppointment(
+                        organizationId: world.organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(3600),
+                        technicianId: world.technician.id), in: tx)
             }
             try await eventually(timeout: .seconds(10)) { stream.text.contains("\"type\":\"appointment\"") }
         }

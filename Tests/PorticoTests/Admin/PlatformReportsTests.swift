@@ -20,7 +20,8 @@ struct PlatformReportsTests {
         try await tenant.transaction { tx in
             try await tx.execute("UPDATE customers SET created_at = \(monday)::date + interval '1 day' WHERE id IN (\(first.id), \(second.id))")
             for (number, status, submitted) in [(1001, "submitted", "3 days" as String?), (1002, "completed", "4 days"), (1003, "draft", nil)] {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO work_orders (tenant_id, number, organization_id, title, status, submitted_at, created_at, created_by_customer_id)
                     VALUES (\(tx.tenant), \(number), \(organization.id), 'Old order', \(status), \(monday)::date + \(submitted)::interval,
                             \(monday)::date + interval '3 days', \(first.id))

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Portico
 import Testing
+
+@testable import Portico
 
 /// The report filter's defaults and limits, and the chart's layout, without a database.
 @Suite("Reports: filter and chart layout")
@@ -11,23 +12,26 @@ struct ReportChartTests {
     func filterDefaults() throws {
         let filter = try ReportFilter.parse([:], categories: ["Repair"], today: Self.today)
         #expect(filter == ReportFilter(from: "2025-12-22", to: "2026-03-12", category: nil))
-        #expect(try ReportFilter.parse(["from": "2026-03-02", "to": "2026-03-02", "category": "Repair"], categories: ["Repair"], today: Self.today)
-            == ReportFilter(from: "2026-03-02", to: "2026-03-02", category: "Repair"))
+        #expect(
+            try ReportFilter.parse(["from": "2026-03-02", "to": "2026-03-02", "category": "Repair"], categories: ["Repair"], today: Self.today)
+                == ReportFilter(from: "2026-03-02", to: "2026-03-02", category: "Repair"))
         // Two years is the most; one more day is refused.
         #expect(throws: Never.self) { try ReportFilter.parse(["from": "2024-03-11", "to": "2026-03-12"], categories: nil, today: Self.today) }
         #expect(throws: AppError.self) { try ReportFilter.parse(["from": "2024-03-10", "to": "2026-03-12"], categories: nil, today: Self.today) }
         #expect(throws: AppError.self) { try ReportFilter.parse(["to": "2026-02-29"], categories: nil, today: Self.today) }
         // A category on a report without categories (the operator's) is ignored, not an error.
         #expect(try ReportFilter.parse(["category": "x"], categories: nil, today: Self.today).category == nil)
-        #expect(ReportFilter(from: "2026-03-02", to: "2026-03-15", category: "A+B & C").query
-            == "from=2026-03-02&to=2026-03-15&category=A%2BB%20%26%20C")
+        #expect(
+            ReportFilter(from: "2026-03-02", to: "2026-03-15", category: "A+B & C").query
+                == "from=2026-03-02&to=2026-03-15&category=A%2BB%20%26%20C")
     }
 
     @Test("bars scale to a round axis, one group per row, one colour per charted column")
     func chartLayout() {
-        let table = ReportTable(id: "demo", title: "Demo", summary: "Numbers.", label: .init(key: "week", title: "Week"),
-                                columns: [.init(key: "a", title: "A"), .init(key: "b", title: "B"), .init(key: "rate", title: "Rate", charted: false)],
-                                unit: "things", rows: [.init(label: "2026-03-02", values: [10, 5, 99]), .init(label: "2026-03-09", values: [0, nil, nil])])
+        let table = ReportTable(
+            id: "demo", title: "Demo", summary: "Numbers.", label: .init(key: "week", title: "Week"),
+            columns: [.init(key: "a", title: "A"), .init(key: "b", title: "B"), .init(key: "rate", title: "Rate", charted: false)],
+            unit: "things", rows: [.init(label: "2026-03-02", values: [10, 5, 99]), .init(label: "2026-03-09", values: [0, nil, nil])])
         let chart = ReportChart(table)
         #expect(chart.ticks.map(\.label) == ["0", "2.5", "5", "7.5", "10"])
         #expect(chart.bars.count == 4)
@@ -38,12 +42,16 @@ struct ReportChartTests {
         #expect(chart.xLabels.map(\.text) == ["2 Mar", "9 Mar"])
         #expect(chart.legend.map(\.text) == ["A", "B"])
         // Four long names do not fit one row: the legend wraps instead of running off the chart.
-        let long = ReportTable(id: "long", title: "Long", summary: "", label: .init(key: "k", title: "K"),
-                               columns: ["Median hours to approval", "90th percentile hours to approval", "Median hours to completion",
-                                         "90th percentile hours to completion"].map { .init(key: $0, title: $0) },
-                               unit: "hours", rows: [])
+        let long = ReportTable(
+            id: "long", title: "Long", summary: "", label: .init(key: "k", title: "K"),
+            columns: [
+                "Median hours to approval", "90th percentile hours to approval", "Median hours to completion",
+                "90th percentile hours to completion",
+            ].map { .init(key: $0, title: $0) },
+            unit: "hours", rows: [])
         #expect(ReportChart(long).legend.map(\.swatchY) == ["8.0", "8.0", "8.0", "24.0"])
-        #expect(ReportChart.niceCeiling(0) == 4 && ReportChart.niceCeiling(13) == 20 && ReportChart.niceCeiling(365.6) == 400
+        #expect(
+            ReportChart.niceCeiling(0) == 4 && ReportChart.niceCeiling(13) == 20 && ReportChart.niceCeiling(365.6) == 400
                 && ReportChart.niceCeiling(401) == 500)
         #expect(table.csv == "\u{FEFF}week,a,b,rate\r\n2026-03-02,10,5,99\r\n2026-03-09,0,,\r\n")
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Portico
 import HummingbirdOTP
+import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
@@ -83,7 +83,10 @@ struct SettingsTests {
             let clash = try await console.post("/admin/settings/categories/\(billing)", ["name": "No signal"])
             #expect(clash.status == .conflict)
             try await console.get("/admin/settings/categories/\(billing)")
-            #expect(Self.isRedirect(try await console.post("/admin/settings/categories/\(billing)", ["name": "Billing question", "help_text": "Invoices and payments."])))
+            #expect(
+                Self.isRedirect(
+                    try await console.post(
+                        "/admin/settings/categories/\(billing)", ["name": "Billing question", "help_text": "Invoices and payments."])))
 
             // Reorder: Billing question to the top, one step at a time; moving the first up changes nothing.
             for _ in 0..<3 {
@@ -116,7 +119,8 @@ struct SettingsTests {
     func deactivateAndDelete() async throws {
         let world = try await world()
         try await world.tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO work_order_categories (tenant_id, name, help_text, position)
                 VALUES (\(tx.tenant), 'Repair', 'Broken things', 0), (\(tx.tenant), 'Relocation', 'Moving house', 1), (\(tx.tenant), 'Unused', '', 2)
                 """)
@@ -127,8 +131,12 @@ struct SettingsTests {
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.signInCustomer(world.customer.email)
             try await subscriber.get("/portal/work-orders/new")
-            let filed = try await subscriber.post("/portal/work-orders", ["title": "Dish loose", "description": "Wind moved it", "category": "Repair",
-                                                                          "priority": "normal", "quantity": "1", "action": "submit"])
+            let filed = try await subscriber.post(
+                "/portal/work-orders",
+                [
+                    "title": "Dish loose", "description": "Wind moved it", "category": "Repair",
+                    "priority": "normal", "quantity": "1", "action": "submit",
+                ])
             #expect(Self.isRedirect(filed))
 
             let console = try await console(app, world)
@@ -146,12 +154,18 @@ struct SettingsTests {
             #expect(!form.contains("Broken things"))
             #expect(form.contains("value=\"Relocation\""))
             let before = try await count(world, "SELECT count(*)::int FROM work_orders")
-            let submit = try await subscriber.post("/portal/work-orders", ["title": "Again", "description": "More wind", "category": "Repair",
-                                                                           "priority": "normal", "quantity": "1", "action": "submit"])
+            let submit = try await subscriber.post(
+                "/portal/work-orders",
+                [
+                    "title": "Again", "description": "More wind", "category": "Repair",
+                    "priority": "normal", "quantity": "1", "action": "submit",
+                ])
             #expect(submit.status == .unprocessableContent)
             #expect(submit.body.contains("listed categories"))
             #expect(try await count(world, "SELECT count(*)::int FROM work_orders") == before)
-            #expect(try await count(world, "SELECT count(*)::int FROM work_orders WHERE category = 'Repair'") == 1, "the existing order keeps its category")
+            #expect(
+                try await count(world, "SELECT count(*)::int FROM work_orders WHERE category = 'Repair'") == 1,
+                "the existing order keeps its category")
             #expect(try await subscriber.get("/portal/work-orders/1001").body.contains("Repair"))
 
             // Reactivated, it is offered again.
@@ -192,9 +206,14 @@ struct SettingsTests {
             }
             let bill = try await id(world.tenant, "SELECT id FROM faq_entries WHERE question LIKE 'When is the bill%'")
             try await console.get("/admin/settings/faq/\(bill)")
-            #expect(try await console.post("/admin/settings/faq/\(bill)", ["question": "When is the bill due?", "answer": " "]).status == .unprocessableContent)
+            #expect(
+                try await console.post("/admin/settings/faq/\(bill)", ["question": "When is the bill due?", "answer": " "]).status
+                    == .unprocessableContent)
             try await console.get("/admin/settings/faq/\(bill)")
-            #expect(Self.isRedirect(try await console.post("/admin/settings/faq/\(bill)", ["question": "When is the bill due?", "answer": "On the 5th of each month."])))
+            #expect(
+                Self.isRedirect(
+                    try await console.post(
+                        "/admin/settings/faq/\(bill)", ["question": "When is the bill due?", "answer": "On the 5th of each month."])))
             try await console.get("/admin/settings/faq")
             #expect(Self.isRedirect(try await console.post("/admin/settings/faq/\(bill)/move", ["direction": "up"])))
 
@@ -210,7 +229,9 @@ struct SettingsTests {
             #expect(Self.isRedirect(try await console.post("/admin/settings/faq/\(bill)/delete")))
             #expect(!(try await subscriber.get("/portal/support").body.contains("When is the bill due?")))
             #expect(try await console.get("/admin/settings/faq/\(bill)").status == .notFound)
-            for action in ["settings.faq_updated", "settings.faq_moved", "settings.faq_deleted"] { #expect(try await audits(world, action) == 1, "\(action)") }
+            for action in ["settings.faq_updated", "settings.faq_moved", "settings.faq_deleted"] {
+                #expect(try await audits(world, action) == 1, "\(action)")
+            }
             #expect(try await audits(world, "settings.faq_created") == 2)
         }
     }
@@ -230,7 +251,8 @@ struct SettingsTests {
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
             try await console.get("/admin/settings/notices")
-            let bad = try await console.post("/admin/settings/notices", ["kind": "meteor", "title": "", "starts_at": local(0), "ends_at": local(-3600)])
+            let bad = try await console.post(
+                "/admin/settings/notices", ["kind": "meteor", "title": "", "starts_at": local(0), "ends_at": local(-3600)])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.body.contains("Choose outage, maintenance or information"))
             #expect(bad.body.contains("Enter a title"))
@@ -263,11 +285,19 @@ struct SettingsTests {
             // Edit, then resolve: it leaves the dashboard and the current list, and stays in the history.
             let ridge = try await id(world.tenant, "SELECT id FROM service_notices WHERE title = 'Ridge tower down'")
             try await console.get("/admin/settings/notices/\(ridge)")
-            let wrong = try await console.post("/admin/settings/notices/\(ridge)", ["kind": "outage", "title": "Ridge tower down", "starts_at": local(-600), "ends_at": local(-1200)])
+            let wrong = try await console.post(
+                "/admin/settings/notices/\(ridge)",
+                ["kind": "outage", "title": "Ridge tower down", "starts_at": local(-600), "ends_at": local(-1200)])
             #expect(wrong.status == .unprocessableContent)
             try await console.get("/admin/settings/notices/\(ridge)")
-            #expect(Self.isRedirect(try await console.post("/admin/settings/notices/\(ridge)", ["kind": "outage", "title": "Ridge tower down (north sector)",
-                                                                                               "body": "Crews on site.", "starts_at": local(-600)])))
+            #expect(
+                Self.isRedirect(
+                    try await console.post(
+                        "/admin/settings/notices/\(ridge)",
+                        [
+                            "kind": "outage", "title": "Ridge tower down (north sector)",
+                            "body": "Crews on site.", "starts_at": local(-600),
+                        ])))
             #expect(try await subscriber.get("/portal").body.contains("Ridge tower down (north sector)"))
             try await console.get("/admin/settings/notices")
             #expect(Self.isRedirect(try await console.post("/admin/settings/notices/\(ridge)/resolve")))
@@ -300,7 +330,10 @@ struct SettingsTests {
                 (["staff_idle_minutes": "30", "customer_idle_hours": "73", "remember_me_days": "30"], "customer_idle_hours", "from 1 to 72"),
                 (["staff_idle_minutes": "30", "customer_idle_hours": "24", "remember_me_days": "91"], "remember_me_days", "from 1 to 90"),
                 (["staff_idle_minutes": "30", "customer_idle_hours": "24", "remember_me_days": "ten"], "remember_me_days", "from 1 to 90"),
-                (["staff_idle_minutes": "30", "customer_idle_hours": "24", "remember_me_days": "30", "require_staff_totp": "maybe"], "require_staff_totp", "Choose yes or no"),
+                (
+                    ["staff_idle_minutes": "30", "customer_idle_hours": "24", "remember_me_days": "30", "require_staff_totp": "maybe"],
+                    "require_staff_totp", "Choose yes or no"
+                ),
             ]
             for (fields, field, message) in cases {
                 try await console.get("/admin/settings/security")
@@ -309,12 +342,19 @@ struct SettingsTests {
                 #expect(response.body.contains(message), "\(fields)")
                 #expect(response.body.contains("href=\"#field-\(field)\""))
             }
-            #expect(try await count(world, "SELECT count(*)::int FROM tenant_settings WHERE staff_idle_minutes <> 30 OR customer_idle_hours <> 24") == 0)
+            #expect(
+                try await count(world, "SELECT count(*)::int FROM tenant_settings WHERE staff_idle_minutes <> 30 OR customer_idle_hours <> 24") == 0)
             try await console.get("/admin/settings/security")
-            let saved = try await console.post("/admin/settings/security", ["staff_idle_minutes": "15", "customer_idle_hours": "8", "remember_me_days": "14", "require_staff_totp": "no"])
+            let saved = try await console.post(
+                "/admin/settings/security",
+                ["staff_idle_minutes": "15", "customer_idle_hours": "8", "remember_me_days": "14", "require_staff_totp": "no"])
             #expect(Self.isRedirect(saved))
             #expect(try await console.get("/admin/settings/security").body.contains("value=\"15\""))
-            #expect(try await count(world, "SELECT count(*)::int FROM tenant_settings WHERE staff_idle_minutes = 15 AND customer_idle_hours = 8 AND remember_me_days = 14") == 1)
+            #expect(
+                try await count(
+                    world,
+                    "SELECT count(*)::int FROM tenant_settings WHERE staff_idle_minutes = 15 AND customer_idle_hours = 8 AND remember_me_days = 14")
+                    == 1)
             #expect(try await audits(world, "settings.security_changed") == 1)
         }
     }
@@ -325,7 +365,8 @@ struct SettingsTests {
         let agent = try await world.tenant.staff(role: .agent)
         func age(_ kind: String, principal: UUID, idle seconds: Int) async throws {
             try await world.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE sessions SET last_seen_at = now() - make_interval(secs => \(seconds))
                      WHERE principal_kind = \(kind) AND principal_id = \(principal)
                     """)
@@ -347,8 +388,14 @@ struct SettingsTests {
 
             let console = try await console(app, world)
             try await console.get("/admin/settings/security")
-            #expect(Self.isRedirect(try await console.post("/admin/settings/security", ["staff_idle_minutes": "5", "customer_idle_hours": "1",
-                                                                                         "remember_me_days": "7", "require_staff_totp": "no"])))
+            #expect(
+                Self.isRedirect(
+                    try await console.post(
+                        "/admin/settings/security",
+                        [
+                            "staff_idle_minutes": "5", "customer_idle_hours": "1",
+                            "remember_me_days": "7", "require_staff_totp": "no",
+                        ])))
 
             // The session opened before the change follows it: six idle minutes are now too many.
             try await age("staff", principal: agent.id, idle: 6 * 60)
@@ -364,18 +411,23 @@ struct SettingsTests {
 
             // Subscribers: two idle hours exceed one; a remembered device is not affected by that.
             try await world.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE sessions SET last_seen_at = now() - interval '2 hours' WHERE principal_kind = 'customer' AND principal_id = \(world.customer.id)
                     """)
             }
             #expect(try await subscriber.get("/portal").header("Location")?.hasPrefix("/portal/login") == true)
             #expect(try await remembered.get("/portal").status == .ok)
             // …but it ends once it is older than the remember-me duration (seven days).
-            #expect(try await count(world, """
-                SELECT count(*)::int FROM sessions WHERE principal_kind = 'customer' AND remember AND expires_at <= created_at + interval '7 days'
-                """) == 1)
+            #expect(
+                try await count(
+                    world,
+                    """
+                    SELECT count(*)::int FROM sessions WHERE principal_kind = 'customer' AND remember AND expires_at <= created_at + interval '7 days'
+                    """) == 1)
             try await world.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE sessions SET created_at = now() - interval '8 days', expires_at = now() - interval '1 day'
                      WHERE principal_kind = 'customer' AND remember
                     """)
@@ -384,12 +436,18 @@ struct SettingsTests {
             // A new remembered sign-in lasts the configured seven days.
             let fresh = Browser(app: app, host: world.tenant.host)
             try await fresh.get("/portal/login")
-            let signedIn = try await fresh.post("/portal/login", ["identifier": world.customer.email, "password": TestPasswords.password, "remember": "on"])
-            #expect(signedIn.headers("Set-Cookie").contains { $0.hasPrefix("portico_session=") && $0.contains("Max-Age=604800") }, "the cookie lasts seven days")
-            #expect(try await count(world, """
-                SELECT count(*)::int FROM sessions WHERE principal_kind = 'customer' AND remember
-                   AND expires_at BETWEEN now() + interval '6 days 23 hours' AND now() + interval '7 days 1 minute'
-                """) == 1)
+            let signedIn = try await fresh.post(
+                "/portal/login", ["identifier": world.customer.email, "password": TestPasswords.password, "remember": "on"])
+            #expect(
+                signedIn.headers("Set-Cookie").contains { $0.hasPrefix("portico_session=") && $0.contains("Max-Age=604800") },
+                "the cookie lasts seven days")
+            #expect(
+                try await count(
+                    world,
+                    """
+                    SELECT count(*)::int FROM sessions WHERE principal_kind = 'customer' AND remember
+                       AND expires_at BETWEEN now() + interval '6 days 23 hours' AND now() + interval '7 days 1 minute'
+                    """) == 1)
         }
     }
 
@@ -400,8 +458,14 @@ struct SettingsTests {
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
             try await console.get("/admin/settings/security")
-            #expect(Self.isRedirect(try await console.post("/admin/settings/security", ["staff_idle_minutes": "30", "customer_idle_hours": "24",
-                                                                                         "remember_me_days": "30", "require_staff_totp": "yes"])))
+            #expect(
+                Self.isRedirect(
+                    try await console.post(
+                        "/admin/settings/security",
+                        [
+                            "staff_idle_minutes": "30", "customer_idle_hours": "24",
+                            "remember_me_days": "30", "require_staff_totp": "yes",
+                        ])))
             // The admin has no second factor either: the console is closed to them too, apart from enrolment.
             #expect(try await console.get("/admin/settings").header("Location") == "/admin/account")
 
@@ -422,14 +486,17 @@ struct SettingsTests {
             // Enrol; then the console opens.
             try await agentBrowser.get("/admin/account")
             try await agentBrowser.post("/admin/account/totp/start")
-            let secret = try #require(try await world.tenant.transaction { tx in
-                try await Repositories.postgres.staff.credentials(id: agent.id, in: tx)?.totpSecret
-            })
-            let confirmed = try await agentBrowser.post("/admin/account/totp/confirm", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
+            let secret = try #require(
+                try await world.tenant.transaction { tx in
+                    try await Repositories.postgres.staff.credentials(id: agent.id, in: tx)?.totpSecret
+                })
+            let confirmed = try await agentBrowser.post(
+                "/admin/account/totp/confirm", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
             #expect(confirmed.body.contains("recovery codes"))
             #expect(try await agentBrowser.get("/admin").status == .ok)
             try await agentBrowser.get("/admin/account")
-            let off = try await agentBrowser.post("/admin/account/totp/disable", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
+            let off = try await agentBrowser.post(
+                "/admin/account/totp/disable", ["code": String(format: "%06d", TOTP(secret: secret).compute(date: Date().addingTimeInterval(30)))])
             #expect(off.status == .conflict)
             #expect(off.body.contains("cannot be turned off"))
             #expect(try await count(world, "SELECT count(*)::int FROM staff_users WHERE id = \(agent.id) AND totp_enabled_at IS NOT NULL") == 1)
@@ -438,9 +505,13 @@ struct SettingsTests {
 
     // MARK: Access
 
-    static let readPaths = ["/admin/settings", "/admin/settings/categories", "/admin/settings/faq", "/admin/settings/notices", "/admin/settings/security"]
+    static let readPaths = [
+        "/admin/settings", "/admin/settings/categories", "/admin/settings/faq", "/admin/settings/notices", "/admin/settings/security",
+    ]
 
-    @Test("role matrix: only admins reach settings; agents and technicians get 403, customers and strangers the sign-in page, another tenant's staff nothing")
+    @Test(
+        "role matrix: only admins reach settings; agents and technicians get 403, customers and strangers the sign-in page, another tenant's staff nothing"
+    )
     func roleMatrix() async throws {
         let world = try await world()
         let other = try await TestTenant.create()
@@ -462,9 +533,13 @@ struct SettingsTests {
             ("/admin/settings/categories/\(category)/reactivate", [:]), ("/admin/settings/categories/\(category)/delete", [:]),
             ("/admin/settings/faq", ["question": "Sneaky?", "answer": "x"]), ("/admin/settings/faq/\(faq)", ["question": "Sneaky?", "answer": "x"]),
             ("/admin/settings/faq/\(faq)/move", ["direction": "up"]), ("/admin/settings/faq/\(faq)/delete", [:]),
-            ("/admin/settings/notices", ["kind": "outage", "title": "Sneaky"]), ("/admin/settings/notices/\(notice)", ["kind": "outage", "title": "Sneaky"]),
+            ("/admin/settings/notices", ["kind": "outage", "title": "Sneaky"]),
+            ("/admin/settings/notices/\(notice)", ["kind": "outage", "title": "Sneaky"]),
             ("/admin/settings/notices/\(notice)/resolve", [:]),
-            ("/admin/settings/security", ["staff_idle_minutes": "60", "customer_idle_hours": "72", "remember_me_days": "90", "require_staff_totp": "no"]),
+            (
+                "/admin/settings/security",
+                ["staff_idle_minutes": "60", "customer_idle_hours": "72", "remember_me_days": "90", "require_staff_totp": "no"]
+            ),
         ]
         func unchanged() async throws {
             #expect(try await count(world, "SELECT count(*)::int FROM work_order_categories WHERE name = 'Repair' AND active") == 1)
@@ -537,16 +612,20 @@ struct SettingsTests {
         let made = UUID().uuidString.lowercased()
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, mine)
-            for (section, target) in [("categories", category), ("faq", faq), ("notices", notice), ("categories", made), ("faq", "not-a-uuid"), ("notices", made)] {
+            for (section, target) in [
+                ("categories", category), ("faq", faq), ("notices", notice), ("categories", made), ("faq", "not-a-uuid"), ("notices", made),
+            ] {
                 #expect(try await console.get("/admin/settings/\(section)/\(target)").status == .notFound, "GET \(section)/\(target)")
             }
             let posts: [(String, [String: String])] = [
-                ("/admin/settings/categories/\(category)", ["name": "Hijacked"]), ("/admin/settings/categories/\(category)/move", ["direction": "down"]),
+                ("/admin/settings/categories/\(category)", ["name": "Hijacked"]),
+                ("/admin/settings/categories/\(category)/move", ["direction": "down"]),
                 ("/admin/settings/categories/\(category)/deactivate", [:]), ("/admin/settings/categories/\(category)/reactivate", [:]),
                 ("/admin/settings/categories/\(category)/delete", [:]),
                 ("/admin/settings/faq/\(faq)", ["question": "Hijacked?", "answer": "x"]), ("/admin/settings/faq/\(faq)/move", ["direction": "up"]),
                 ("/admin/settings/faq/\(faq)/delete", [:]),
-                ("/admin/settings/notices/\(notice)", ["kind": "information", "title": "Hijacked"]), ("/admin/settings/notices/\(notice)/resolve", [:]),
+                ("/admin/settings/notices/\(notice)", ["kind": "information", "title": "Hijacked"]),
+                ("/admin/settings/notices/\(notice)/resolve", [:]),
                 ("/admin/settings/categories/\(made)/delete", [:]), ("/admin/settings/notices/\(made)/resolve", [:]),
             ]
             for (path, fields) in posts {

@@ -1,13 +1,15 @@
 import Foundation
 import HTTPTypes
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
 
+@testable import Portico
+
 @Suite("Staff: logo and favicon uploads")
 struct BrandAssetTests {
-    static let cleanSVG = Array("""
+    static let cleanSVG = Array(
+        """
         <?xml version="1.0" encoding="UTF-8"?>
         <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 40 20">
           <defs><linearGradient id="g"><stop offset="0" stop-color="#0b5cab"/></linearGradient></defs>
@@ -29,8 +31,10 @@ struct BrandAssetTests {
     func stored(_ tenant: TestTenant) async throws -> (logoURL: String?, logoType: String?, faviconType: String?, version: Int) {
         try await tenant.transaction { tx in
             let row = try await tx.first("SELECT logo_url, logo_type, favicon_type, version FROM tenant_branding")!
-            return (try row.decode("logo_url", as: String?.self), try row.decode("logo_type", as: String?.self),
-                    try row.decode("favicon_type", as: String?.self), try row.decode("version", as: Int.self))
+            return (
+                try row.decode("logo_url", as: String?.self), try row.decode("logo_type", as: String?.self),
+                try row.decode("favicon_type", as: String?.self), try row.decode("version", as: Int.self)
+            )
         }
     }
 
@@ -43,7 +47,9 @@ struct BrandAssetTests {
             let uploaded = try await console.upload("/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: png)
             #expect(uploaded.status == .seeOther)
             try await console.get("/admin/branding")
-            #expect(try await console.upload("/admin/branding/favicon", fileName: "favicon.ico", contentType: "image/x-icon", file: Self.icon).status == .seeOther)
+            #expect(
+                try await console.upload("/admin/branding/favicon", fileName: "favicon.ico", contentType: "image/x-icon", file: Self.icon).status
+                    == .seeOther)
 
             let state = try await stored(tenant)
             let logoURL = try #require(state.logoURL)
@@ -61,7 +67,8 @@ struct BrandAssetTests {
             #expect(try await app.get("/branding/favicon", host: tenant.host).header("Content-Type") == "image/x-icon")
 
             let audits = try await tenant.transaction { tx in
-                try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action IN ('branding.logo_uploaded', 'branding.favicon_uploaded')", as: Int.self)
+                try await tx.scalar(
+                    "SELECT count(*)::int FROM audit_events WHERE action IN ('branding.logo_uploaded', 'branding.favicon_uploaded')", as: Int.self)
             }
             #expect(audits == 2)
 
@@ -79,7 +86,9 @@ struct BrandAssetTests {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await admin(app, tenant)
-            #expect(try await console.upload("/admin/branding/logo", fileName: "logo.svg", contentType: "image/svg+xml", file: Self.cleanSVG).status == .seeOther)
+            #expect(
+                try await console.upload("/admin/branding/logo", fileName: "logo.svg", contentType: "image/svg+xml", file: Self.cleanSVG).status
+                    == .seeOther)
             let served = try await app.get("/branding/logo", host: tenant.host)
             #expect(served.header("Content-Type") == "image/svg+xml")
             #expect(served.header("Content-Security-Policy")?.contains("sandbox") == true)
@@ -89,18 +98,29 @@ struct BrandAssetTests {
             let hostile: [(String, String)] = [
                 ("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>", "contains a <script> element"),
                 ("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><rect/></svg>", "has an event handler (onload)"),
-                ("<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"><image xlink:href=\"https://evil.example/x.png\"/></svg>",
-                 "links to something outside the file"),
+                (
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"><image xlink:href=\"https://evil.example/x.png\"/></svg>",
+                    "links to something outside the file"
+                ),
                 ("<svg xmlns=\"http://www.w3.org/2000/svg\"><foreignObject><p>hi</p></foreignObject></svg>", "contains a <foreignobject> element"),
-                ("<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY x \"y\">]><svg xmlns=\"http://www.w3.org/2000/svg\">&x;</svg>", "declares a DOCTYPE"),
-                ("<svg xmlns=\"http://www.w3.org/2000/svg\"><style>@import url(https://evil.example/a.css);</style></svg>", "styles load something from outside"),
+                (
+                    "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY x \"y\">]><svg xmlns=\"http://www.w3.org/2000/svg\">&x;</svg>",
+                    "declares a DOCTYPE"
+                ),
+                (
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\"><style>@import url(https://evil.example/a.css);</style></svg>",
+                    "styles load something from outside"
+                ),
                 ("<svg xmlns=\"http://www.w3.org/2000/svg\"><rect></svg>", "not well-formed XML"),
             ]
             for (svg, reason) in hostile {
                 try await console.get("/admin/branding")
-                let refused = try await console.upload("/admin/branding/logo", fileName: "logo.svg", contentType: "image/svg+xml", file: Array(svg.utf8))
+                let refused = try await console.upload(
+                    "/admin/branding/logo", fileName: "logo.svg", contentType: "image/svg+xml", file: Array(svg.utf8))
                 #expect(refused.status == .unprocessableContent, "\(reason)")
-                #expect(refused.body.contains(reason.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")), "\(reason)")
+                #expect(
+                    refused.body.contains(reason.replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")), "\(reason)"
+                )
             }
             #expect(try await stored(tenant).version == version, "nothing changed")
             #expect(try await app.get("/branding/logo", host: tenant.host).body == String(decoding: Self.cleanSVG, as: UTF8.self))
@@ -126,7 +146,8 @@ struct BrandAssetTests {
                 #expect(refused.body.contains(message), "\(name): \(message)")
             }
             try await console.get("/admin/branding")
-            let forged = try await console.upload("/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png(), includeCSRF: false)
+            let forged = try await console.upload(
+                "/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png(), includeCSRF: false)
             #expect(forged.status == .forbidden)
             #expect(try await stored(tenant).logoType == nil)
             #expect(AttachmentRouteTests.blobs(app, tenant).isEmpty, "no blob was left behind")
@@ -140,16 +161,21 @@ struct BrandAssetTests {
         let agent = try await tenant.staff(role: .agent)
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await admin(app, tenant)
-            #expect(try await console.upload("/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png()).status == .seeOther)
+            #expect(
+                try await console.upload("/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png()).status
+                    == .seeOther)
             #expect(try await app.get("/branding/logo", host: tenant.host).status == .ok)
             #expect(try await app.get("/branding/logo", host: other.host).status == .notFound)
 
             let agentConsole = Browser(app: app, host: tenant.host)
             try await agentConsole.signInStaff(agent.email)
             try await agentConsole.get("/admin")
-            #expect(try await agentConsole.upload("/admin/branding/favicon", fileName: "f.png", contentType: "image/png", file: SampleFile.png()).status == .forbidden)
+            #expect(
+                try await agentConsole.upload("/admin/branding/favicon", fileName: "f.png", contentType: "image/png", file: SampleFile.png()).status
+                    == .forbidden)
             let anonymous = Browser(app: app, host: tenant.host)
-            let refused = try await anonymous.upload("/admin/branding/favicon", fileName: "f.png", contentType: "image/png", file: SampleFile.png(), includeCSRF: false)
+            let refused = try await anonymous.upload(
+                "/admin/branding/favicon", fileName: "f.png", contentType: "image/png", file: SampleFile.png(), includeCSRF: false)
             #expect(refused.status != .seeOther || refused.header("Location")?.hasPrefix("/admin/login") == true)
             #expect(try await stored(tenant).faviconType == nil)
         }

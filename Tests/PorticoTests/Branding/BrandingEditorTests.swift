@@ -1,8 +1,9 @@
 import Foundation
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 @Suite("Staff: branding editor")
 struct BrandingEditorTests {
@@ -66,7 +67,8 @@ struct BrandingEditorTests {
                 let editor = try await console.get("/admin/branding")
                 #expect(editor.status == .ok)
                 #expect(editor.body.contains("id=\"brand-preview\""))
-                let saved = try await console.post("/admin/branding", Self.form(version: try await version(tenant), ["color_primary": "#7B2D8E", "theme": "horizon"]))
+                let saved = try await console.post(
+                    "/admin/branding", Self.form(version: try await version(tenant), ["color_primary": "#7B2D8E", "theme": "horizon"]))
                 #expect(saved.status == .seeOther)
                 #expect(saved.header("Location") == "/admin/branding?saved=1")
 
@@ -76,7 +78,9 @@ struct BrandingEditorTests {
                 #expect(row.supportEmail == "help@ridge.example")
                 #expect(row.websiteUrl == "https://ridge.example")
                 #expect(row.customCss == ".card { border-width: 2px; }")
-                let theme = try await tenant.transaction { tx in try await tx.scalar("SELECT theme FROM tenants WHERE id = \(tx.tenant)", as: String.self) }
+                let theme = try await tenant.transaction { tx in
+                    try await tx.scalar("SELECT theme FROM tenants WHERE id = \(tx.tenant)", as: String.self)
+                }
                 #expect(theme == "horizon")
 
                 // The other instance, without restart: new colours, new ETag, new name and theme on the portal.
@@ -115,13 +119,19 @@ struct BrandingEditorTests {
             #expect(faint.body.contains("href=\"#field-color_text\""))
             #expect(faint.body.contains("value=\"Faint\""), "what was typed is kept")
 
-            let bad = try await console.post("/admin/branding", Self.form(version: start, [
-                "color_accent": "orange", "support_email": "not-an-email", "website_url": "javascript:alert(1)",
-                "custom_css": "@import url(https://evil.example/x.css);", "theme": "../../etc", "company_name": "",
-            ]))
+            let bad = try await console.post(
+                "/admin/branding",
+                Self.form(
+                    version: start,
+                    [
+                        "color_accent": "orange", "support_email": "not-an-email", "website_url": "javascript:alert(1)",
+                        "custom_css": "@import url(https://evil.example/x.css);", "theme": "../../etc", "company_name": "",
+                    ]))
             #expect(bad.status == .unprocessableContent)
-            for text in ["Accent colour: use six hex digits", "Enter an email address", "Enter a full web address", "@import is not allowed",
-                         "Choose one of the themes listed", "Enter the name subscribers know you by"] {
+            for text in [
+                "Accent colour: use six hex digits", "Enter an email address", "Enter a full web address", "@import is not allowed",
+                "Choose one of the themes listed", "Enter the name subscribers know you by",
+            ] {
                 #expect(bad.body.contains(text), "\(text)")
             }
             let tooLong = try await console.post("/admin/branding", Self.form(version: start, ["custom_css": String(repeating: "a", count: 50_001)]))
@@ -135,12 +145,17 @@ struct BrandingEditorTests {
 
             let (name, footer, versionNow) = try await tenant.transaction { tx in
                 let row = try await tx.first("SELECT company_name, footer_text, version FROM tenant_branding")!
-                return (try row.decode("company_name", as: String.self), try row.decode("footer_text", as: String.self), try row.decode("version", as: Int.self))
+                return (
+                    try row.decode("company_name", as: String.self), try row.decode("footer_text", as: String.self),
+                    try row.decode("version", as: Int.self)
+                )
             }
             #expect(name == "Careful Wireless")
             #expect(footer == "theirs")
             #expect(versionNow == start + 1)
-            let audits = try await tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'branding.updated'", as: Int.self) }
+            let audits = try await tenant.transaction { tx in
+                try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'branding.updated'", as: Int.self)
+            }
             #expect(audits == 0)
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 @Suite("/favicon.ico on every host")
 struct FaviconTests {
@@ -26,8 +27,11 @@ struct FaviconTests {
             let console = Browser(app: app, host: tenant.host)
             try await console.signInStaff(admin.email)
             try await console.get("/admin/branding")
-            #expect(try await console.upload("/admin/branding/favicon", fileName: "favicon.ico", contentType: "image/x-icon",
-                                             file: BrandAssetTests.icon).status == .seeOther)
+            #expect(
+                try await console.upload(
+                    "/admin/branding/favicon", fileName: "favicon.ico", contentType: "image/x-icon",
+                    file: BrandAssetTests.icon
+                ).status == .seeOther)
             let own = try await app.get("/favicon.ico", host: tenant.host)
             #expect(own.status == .ok)
             #expect(own.bytes == BrandAssetTests.icon)

@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 @Suite("CSV import and export: roles, isolation, CSRF, unreadable files")
 struct CSVAccessTests {
@@ -34,7 +35,10 @@ struct CSVAccessTests {
             let agentUpload = try await agentBrowser.upload("/admin/import", fileName: "x.csv", file: Array(Self.smallFile.utf8))
             #expect(agentUpload.status == .forbidden)
             try await agentBrowser.get("/admin")
-            #expect(try await agentBrowser.post("/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]).status == .forbidden)
+            #expect(
+                try await agentBrowser.post(
+                    "/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]
+                ).status == .forbidden)
             #expect(try await agentBrowser.get("/admin/export").status == .ok)
             let export = try await agentBrowser.get("/admin/export/customers.csv")
             #expect(export.status == .ok)
@@ -58,7 +62,10 @@ struct CSVAccessTests {
                 }
             }
             #expect(try await stranger.upload("/admin/import", fileName: "x.csv", file: Array(Self.smallFile.utf8), includeCSRF: false).status != .ok)
-            #expect(try await stranger.post("/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]).status != .ok)
+            #expect(
+                try await stranger.post(
+                    "/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]
+                ).status != .ok)
             #expect(try await stranger.post("/admin/import/\(id)/discard").status != .ok)
 
             // Another tenant's admin can neither sign in here nor bring their session over.
@@ -74,19 +81,28 @@ struct CSVAccessTests {
                 #expect(response.header("Location")?.hasPrefix("/admin/login") == true)
             }
             #expect(try await carried.upload("/admin/import", fileName: "x.csv", file: Array(Self.smallFile.utf8), includeCSRF: false).status != .ok)
-            #expect(try await carried.post("/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]).status != .ok)
+            #expect(
+                try await carried.post(
+                    "/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]
+                ).status != .ok)
             #expect(try await carried.post("/admin/import/\(id)/discard").status != .ok)
 
             // Technicians cannot run or discard the upload either; the admin still can.
             try await techBrowser.get("/admin")
-            #expect(try await techBrowser.post("/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]).status == .forbidden)
+            #expect(
+                try await techBrowser.post(
+                    "/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"]
+                ).status == .forbidden)
             try await techBrowser.get("/admin")
             #expect(try await techBrowser.post("/admin/import/\(id)/discard").status == .forbidden)
             try await agentBrowser.get("/admin")
             #expect(try await agentBrowser.post("/admin/import/\(id)/discard").status == .forbidden)
             // Only the subscriber's own account exists: nothing was imported.
             #expect(try await CSVTesting.counts(tenant).organizations == 1)
-            #expect(try await tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM organizations WHERE account_number = 'R-1'", as: Int.self) } == 0)
+            #expect(
+                try await tenant.transaction { tx in
+                    try await tx.scalar("SELECT count(*)::int FROM organizations WHERE account_number = 'R-1'", as: Int.self)
+                } == 0)
             #expect(try await admin.get("/admin/import/\(id)").status == .ok, "the upload survived every refused attempt")
             // Unknown export names are the same 404 as any missing page.
             #expect(try await admin.get("/admin/export/passwords.csv").status == .notFound)
@@ -102,16 +118,21 @@ struct CSVAccessTests {
             let firstAdmin = try await CSVTesting.admin(app, first)
             let secondAdmin = try await CSVTesting.admin(app, second)
             let id = try await CSVTesting.upload(firstAdmin, "Account Number,Name,Email\r\nI-1,Only First,only@first.example\r\n")
-            _ = try await CSVTesting.run(secondAdmin, id: try await CSVTesting.upload(secondAdmin, "Account Number,Name,Email\r\nI-2,Only Second,only@second.example\r\n"), mode: "import")
+            _ = try await CSVTesting.run(
+                secondAdmin, id: try await CSVTesting.upload(secondAdmin, "Account Number,Name,Email\r\nI-2,Only Second,only@second.example\r\n"),
+                mode: "import")
 
             #expect(try await secondAdmin.get("/admin/import/\(id)").status == .notFound)
             try await secondAdmin.get("/admin/import")
-            let foreignRun = try await secondAdmin.post("/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"])
+            let foreignRun = try await secondAdmin.post(
+                "/admin/import/\(id)", ["mode": "import", "map_0": "account_number", "map_1": "customer_name", "map_2": "email"])
             #expect(foreignRun.status == .notFound)
             try await secondAdmin.get("/admin/import")
             #expect(try await secondAdmin.post("/admin/import/\(id)/discard").status == .notFound)
             for malformed in ["../../etc/passwd", "x", String(repeating: "a", count: 32) + ".json"] {
-                #expect(try await secondAdmin.get("/admin/import/\(malformed.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").status == .notFound)
+                #expect(
+                    try await secondAdmin.get("/admin/import/\(malformed.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)").status
+                        == .notFound)
             }
             #expect(try await CSVTesting.counts(second).organizations == 1)
             // The owner still has it.
@@ -120,17 +141,21 @@ struct CSVAccessTests {
             // Work orders, their history and appointments in both tenants, with telling text.
             for (tenant, marker) in [(first, "first"), (second, "second")] {
                 try await tenant.transaction { tx in
-                    let organization = try #require(try await Repositories.postgres.organizations.find(accountNumber: marker == "first" ? "I-1" : "I-2", in: tx))
-                    let order = try await tx.first("""
+                    let organization = try #require(
+                        try await Repositories.postgres.organizations.find(accountNumber: marker == "first" ? "I-1" : "I-2", in: tx))
+                    let order = try await tx.first(
+                        """
                         INSERT INTO work_orders (tenant_id, number, organization_id, title, internal_notes)
                         VALUES (\(tx.tenant), 9001, \(organization.id), \("Job of " + marker + ".example"), \("secret " + marker + ".example"))
                         RETURNING id
                         """)!.decode("id", as: UUID.self)
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         INSERT INTO work_order_changes (tenant_id, work_order_id, field, new_value, actor_kind, reason)
                         VALUES (\(tx.tenant), \(order), 'status', 'submitted', 'system', \("change in " + marker + ".example"))
                         """)
-                    try await tx.execute("""
+                    try await tx.execute(
+                        """
                         INSERT INTO appointments (tenant_id, organization_id, work_order_id, starts_at, ends_at, notes)
                         VALUES (\(tx.tenant), \(organization.id), \(order), now(), now() + interval '1 hour', \("visit " + marker + ".example"))
                         """)
@@ -157,8 +182,9 @@ struct CSVAccessTests {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
             let admin = try await CSVTesting.admin(app, tenant)
-            let wrong = try await admin.upload("/admin/import", fields: ["csrf_token": "not-the-token-" + String(repeating: "x", count: 30)],
-                                               fileName: "a.csv", file: Array(Self.smallFile.utf8))
+            let wrong = try await admin.upload(
+                "/admin/import", fields: ["csrf_token": "not-the-token-" + String(repeating: "x", count: 30)],
+                fileName: "a.csv", file: Array(Self.smallFile.utf8))
             #expect(wrong.status == .forbidden)
             #expect(wrong.body.contains("security token does not match"))
             let missing = try await admin.upload("/admin/import", fileName: "a.csv", file: Array(Self.smallFile.utf8), includeCSRF: false)
@@ -169,7 +195,8 @@ struct CSVAccessTests {
             headers[.contentType] = "multipart/form-data; boundary=b"
             headers[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
             let token = try #require(admin.csrfToken)
-            let body = "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n\(token)\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n\(Self.smallFile)\r\n--b--\r\n"
+            let body =
+                "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n\(token)\r\n--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n\(Self.smallFile)\r\n--b--\r\n"
             #expect(try await admin.send(.post, "/admin/import", bytes: Array(body.utf8), headers: headers).status == .forbidden)
             // Nothing was stored.
             let folder = app.dependencies.configuration.dataDirectory.appendingPathComponent("imports/\(tenant.id.rawValue.uuidString.lowercased())")
@@ -191,12 +218,20 @@ struct CSVAccessTests {
             ("blank lines", Array("\r\n\r\n  \r\n".utf8), .unprocessableContent, "The file is empty"),
             ("header only", Array("Account Number,Name,Email\r\n".utf8), .unprocessableContent, "no data rows"),
             ("header only with BOM", [0xEF, 0xBB, 0xBF] + Array("Account Number;Name".utf8), .unprocessableContent, "no data rows"),
-            ("binary", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52], .unsupportedMediaType, "binary data"),
-            ("xlsx", [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00] + Array(repeating: 0x41, count: 200), .unsupportedMediaType, "spreadsheet workbook"),
+            (
+                "binary", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52], .unsupportedMediaType,
+                "binary data"
+            ),
+            (
+                "xlsx", [0x50, 0x4B, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00] + Array(repeating: 0x41, count: 200), .unsupportedMediaType,
+                "spreadsheet workbook"
+            ),
             ("pdf", Array("%PDF-1.7\n%âãÏÓ\n".utf8), .unsupportedMediaType, "PDF"),
             ("pipes", Array("Account Number|Name|Email\r\nP-1|Pat|pat@example.net\r\n".utf8), .unprocessableContent, "only one column"),
-            ("mixed delimiters", Array("Account Number,Name,Email\r\nM-1;Max;max@example.net\r\nM-2;Mia;mia@example.net\r\n".utf8),
-             .unprocessableContent, "same number of values as the header"),
+            (
+                "mixed delimiters", Array("Account Number,Name,Email\r\nM-1;Max;max@example.net\r\nM-2;Mia;mia@example.net\r\n".utf8),
+                .unprocessableContent, "same number of values as the header"
+            ),
             ("too many rows", Array(tooManyRows.utf8), .unprocessableContent, "more than 100,000 data rows"),
         ]
         try await TestApp.with { (app: TestApp) async throws in
@@ -210,7 +245,8 @@ struct CSVAccessTests {
             }
             // Larger than 20 MB: refused before it is read.
             try await admin.get("/admin/import")
-            let large = try await admin.upload("/admin/import", fileName: "large.csv", file: Array(repeating: UInt8(ascii: "a"), count: 21 * 1024 * 1024))
+            let large = try await admin.upload(
+                "/admin/import", fileName: "large.csv", file: Array(repeating: UInt8(ascii: "a"), count: 21 * 1024 * 1024))
             #expect(large.status == .contentTooLarge)
             #expect(large.body.contains("larger than 20 MB"))
             // No file chosen, and a body that is not multipart.
@@ -232,8 +268,9 @@ struct CSVAccessTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let files = ImportFiles(dataDirectory: root)
         let tenant = TenantID(UUID())
-        let upload = ImportUpload(id: ImportFiles.newId(), tenantId: tenant.rawValue, fileName: "a.csv", uploadedAt: Date(), uploadedBy: UUID(),
-                                  byteCount: 3, encoding: .utf8, delimiter: .comma, header: ["a", "b"], samples: [[], []], rowCount: 1, mapping: ["", ""])
+        let upload = ImportUpload(
+            id: ImportFiles.newId(), tenantId: tenant.rawValue, fileName: "a.csv", uploadedAt: Date(), uploadedBy: UUID(),
+            byteCount: 3, encoding: .utf8, delimiter: .comma, header: ["a", "b"], samples: [[], []], rowCount: 1, mapping: ["", ""])
         try files.save(upload, text: "a,b\n1,2\n", tenant: tenant)
         #expect(files.sweep() == 0)
         #expect(try files.load(upload.id, tenant: tenant).rowCount == 1)

@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 @Suite("CSV export: streaming, formula cells, round trip through the import")
 struct CSVExportTests {
@@ -13,18 +14,25 @@ struct CSVExportTests {
         try await tenant.transaction { tx in
             let organizations = Repositories.postgres.organizations
             let customers = Repositories.postgres.customers
-            let first = try await organizations.create(NewOrganization(
-                accountNumber: "RT-1", name: "=cmd|' /C calc'!A0", kind: .business, serviceAddress: "+1 Plus Street, \"Suite\" 5\nBack door",
-                servicePlan: "-2 Mbps, capped", serviceStatus: .active, externalId: "@ext-1"), in: tx)
-            _ = try await organizations.addEquipment(NewEquipment(model: "LiteBeam AC", serial: "SN,1", mac: "AA:BB:CC:00:11:22", installedOn: "2024-02-29"), to: first.id, in: tx)
+            let first = try await organizations.create(
+                NewOrganization(
+                    accountNumber: "RT-1", name: "=cmd|' /C calc'!A0", kind: .business, serviceAddress: "+1 Plus Street, \"Suite\" 5\nBack door",
+                    servicePlan: "-2 Mbps, capped", serviceStatus: .active, externalId: "@ext-1"), in: tx)
+            _ = try await organizations.addEquipment(
+                NewEquipment(model: "LiteBeam AC", serial: "SN,1", mac: "AA:BB:CC:00:11:22", installedOn: "2024-02-29"), to: first.id, in: tx)
             _ = try await organizations.addEquipment(NewEquipment(model: "Router ☃", serial: "", mac: "", installedOn: nil), to: first.id, in: tx)
-            _ = try await customers.create(NewCustomer(organizationId: first.id, role: .owner, name: "@Ann Ürban", email: "ann@rt.example",
-                                                       phone: "+1 555 0100", status: .active, emailVerified: true, externalId: "=C1"), in: tx)
-            _ = try await customers.create(NewCustomer(organizationId: first.id, role: .member, name: "Bo, \"the\" Member", email: "bo@rt.example",
-                                                       phone: "-555-0101", status: .suspended), in: tx)
-            let second = try await organizations.create(NewOrganization(
-                accountNumber: "RT-2", name: "Quiet Household", kind: .household, serviceAddress: "", servicePlan: "",
-                serviceStatus: .pendingInstall), in: tx)
+            _ = try await customers.create(
+                NewCustomer(
+                    organizationId: first.id, role: .owner, name: "@Ann Ürban", email: "ann@rt.example",
+                    phone: "+1 555 0100", status: .active, emailVerified: true, externalId: "=C1"), in: tx)
+            _ = try await customers.create(
+                NewCustomer(
+                    organizationId: first.id, role: .member, name: "Bo, \"the\" Member", email: "bo@rt.example",
+                    phone: "-555-0101", status: .suspended), in: tx)
+            let second = try await organizations.create(
+                NewOrganization(
+                    accountNumber: "RT-2", name: "Quiet Household", kind: .household, serviceAddress: "", servicePlan: "",
+                    serviceStatus: .pendingInstall), in: tx)
             _ = try await customers.create(NewCustomer(organizationId: second.id, role: .owner, name: "Cy Quiet", email: "cy@rt.example"), in: tx)
             _ = try await organizations.create(NewOrganization(accountNumber: "RT-3", name: "Nobody Home", serviceStatus: .cancelled), in: tx)
         }
@@ -39,18 +47,24 @@ struct CSVExportTests {
     static func snapshot(_ tenant: TestTenant) async throws -> Snapshot {
         try await tenant.transaction { tx in
             var snapshot = Snapshot()
-            snapshot.organizations = try await tx.rows("""
+            snapshot.organizations = try await tx.rows(
+                """
                 SELECT concat_ws('|', account_number, name, kind, service_address, service_plan, service_status, coalesce(external_id, '-'))
                   FROM organizations ORDER BY account_number
-                """).map { try $0.decode(at: 0, as: String.self) }
-            snapshot.equipment = try await tx.rows("""
+                """
+            ).map { try $0.decode(at: 0, as: String.self) }
+            snapshot.equipment = try await tx.rows(
+                """
                 SELECT concat_ws('|', o.account_number, e.model, e.serial, e.mac, coalesce(e.installed_on::text, '-'))
                   FROM equipment e JOIN organizations o ON o.id = e.organization_id ORDER BY 1
-                """).map { try $0.decode(at: 0, as: String.self) }
-            snapshot.customers = try await tx.rows("""
+                """
+            ).map { try $0.decode(at: 0, as: String.self) }
+            snapshot.customers = try await tx.rows(
+                """
                 SELECT concat_ws('|', c.email, o.account_number, c.name, c.phone, c.phone_digits, c.role, coalesce(c.external_id, '-'))
                   FROM customers c JOIN organizations o ON o.id = c.organization_id ORDER BY 1
-                """).map { try $0.decode(at: 0, as: String.self) }
+                """
+            ).map { try $0.decode(at: 0, as: String.self) }
             return snapshot
         }
     }
@@ -84,7 +98,10 @@ struct CSVExportTests {
             #expect(expected.organizations.count == 3 && expected.equipment.count == 2 && expected.customers.count == 3)
             #expect(try await Self.snapshot(target) == expected)
             // Imported customers wait for an invitation, whatever their status was.
-            #expect(try await target.transaction { tx in try await tx.scalar("SELECT count(*) FROM customers WHERE status = 'pending' AND password_hash IS NULL", as: Int.self) } == 3)
+            #expect(
+                try await target.transaction { tx in
+                    try await tx.scalar("SELECT count(*) FROM customers WHERE status = 'pending' AND password_hash IS NULL", as: Int.self)
+                } == 3)
 
             // Importing the same exports again changes nothing.
             for file in [organizations.body, customers.body] {
@@ -103,18 +120,21 @@ struct CSVExportTests {
         let technician = try await tenant.staff(role: .technician, email: "=tech\(UUID().uuidString.prefix(4).lowercased())@staff.example")
         try await tenant.transaction { tx in
             let organization = try #require(try await Repositories.postgres.organizations.find(accountNumber: "RT-1", in: tx))
-            let order = try await tx.first("""
+            let order = try await tx.first(
+                """
                 INSERT INTO work_orders (tenant_id, number, organization_id, title, description, category, internal_notes, shop_notes,
                                          assignee_id, status, closed_reason)
                 VALUES (\(tx.tenant), 7001, \(organization.id), '=cmd', '@x', '+1', '-2', '=HYPERLINK("http://evil.example")',
                         \(technician.id), 'in_progress', '@reason')
                 RETURNING id
                 """)!.decode("id", as: UUID.self)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO work_order_changes (tenant_id, work_order_id, field, old_value, new_value, actor_kind, actor_name, reason)
                 VALUES (\(tx.tenant), \(order), 'title', '+1', '=cmd', 'staff', '@admin', '-2')
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO appointments (tenant_id, organization_id, work_order_id, starts_at, ends_at, technician_id, address, notes, reschedule_note)
                 VALUES (\(tx.tenant), \(organization.id), \(order), now(), now() + interval '2 hours', \(technician.id), '@x', '=cmd', '+1')
                 """)
@@ -147,8 +167,10 @@ struct CSVExportTests {
 
     @Test("the writer quotes line breaks and neutralises formula cells reversibly; the import reads every value back")
     func cellRoundTrip() throws {
-        let values = ["=SUM(A1:A2)", "+1 555 0100", "-5", "@mention", "\tindented", "\rreturn", "'=already", "''=twice", "'plain",
-                      "12 Main St\r\nApt 4", "line\nbreak", "comma, inside", "\"quoted\"", "Zoë ☃", "a-b=c", "'", "plain"]
+        let values = [
+            "=SUM(A1:A2)", "+1 555 0100", "-5", "@mention", "\tindented", "\rreturn", "'=already", "''=twice", "'plain",
+            "12 Main St\r\nApt 4", "line\nbreak", "comma, inside", "\"quoted\"", "Zoë ☃", "a-b=c", "'", "plain",
+        ]
         #expect(CSVWriter.cell("12 Main St\r\nApt 4") == "\"12 Main St\r\nApt 4\"")
         #expect(CSVWriter.cell("=1+2") == "\"'=1+2\"")
         #expect(CSVWriter.cell("'=1+2") == "\"''=1+2\"")
@@ -169,30 +191,36 @@ struct CSVExportTests {
     func keysetPages() async throws {
         let tenant = try await TestTenant.create()
         try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO organizations (tenant_id, account_number, name)
                 SELECT \(tx.tenant), 'K-' || lpad(n::text, 5, '0'), 'Org ' || n FROM generate_series(1, 2500) AS n
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO equipment (tenant_id, organization_id, model)
                 SELECT o.tenant_id, o.id, 'Model ' || m FROM organizations o CROSS JOIN generate_series(1, 2) AS m
                  WHERE o.account_number <= 'K-01200'
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO customers (tenant_id, organization_id, name, email)
                 SELECT o.tenant_id, o.id, 'Person ' || o.account_number, lower(o.account_number) || '@keyset.example' FROM organizations o
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO work_orders (tenant_id, number, organization_id, title)
                 SELECT o.tenant_id, 1000 + row_number() OVER (ORDER BY o.account_number), o.id, 'Job ' || o.account_number
                   FROM organizations o WHERE o.account_number <= 'K-01500'
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO work_order_changes (tenant_id, work_order_id, field, new_value, actor_kind)
                 SELECT w.tenant_id, w.id, 'status', 'draft', 'system' FROM work_orders w
                 """)
             // Many appointments share a start time: the keyset must still separate them.
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO appointments (tenant_id, organization_id, starts_at, ends_at)
                 SELECT o.tenant_id, o.id, timestamptz '2025-01-01 09:00:00+00' + (substr(o.account_number, 3)::int % 3) * interval '1 hour',
                        timestamptz '2025-01-01 12:00:00+00' + (substr(o.account_number, 3)::int % 3) * interval '1 hour'

@@ -1,28 +1,32 @@
 import Foundation
 import HTTPTypes
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 @Suite("CSV import: upload, mapping, dry run, import")
 struct CSVImportTests {
     /// BOM, `;` delimiter, CRLF line ends, a quoted field with a line break and doubled
     /// quotes, good rows, a second member of an account, duplicates, bad values.
-    static let mixedFile: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(([
-        "Account #;Household;Type;Service Address;Package;Status;Full name;E-mail;Mobile;Model;S/N;MAC Address;Install date",
-        "A-1001;Smith household;residential;\"12 Main St\r\nApt 4\";Basic 25;active;Jo Smith;jo@smith.example;+1 555 0100;LiteBeam;SN-1;00:1A:2B:3C:4D:01;2024-03-01",
-        "A-1001;Smith household;;;;;Sam Smith;sam@smith.example;555-0101;;;;",
-        "A-1002;Zoë's Café;business;\"1 \"\"Quoted\"\" Rd; Unit 2\";Biz 100;pending install;Zoë Chef;zoe@cafe.example;;PowerBeam;SN-2;00-1a-2b-3c-4d-02;2024/04/02",
-        "A-1003;Bad Email Inc;business;;;;Ann Bad;not-an-email;;;;;",
-        "A-1004;Dupe;;;;;Jo Again;JO@smith.example;;;;;",
-        "A-1002;Zoë's Café;business;;;;;;;PowerBeam;SN-2;00-1a-2b-3c-4d-02;",
-        "A-1005;Bad Mac;;;;active;Mac Bad;mac@bad.example;;Rocket;SN-5;ZZ:11;",
-        "A-1006;Bad Status;;;;on fire;;;;;;;",
-        ";No Account;;;;;;noacct@x.example;;;;;",
-        "A-1007;Org Only LLC;business;9 Elm;Biz 50;suspended;;;;;;;",
-        "",
-    ].joined(separator: "\r\n")).utf8)
+    static let mixedFile: [UInt8] =
+        [0xEF, 0xBB, 0xBF]
+        + Array(
+            ([
+                "Account #;Household;Type;Service Address;Package;Status;Full name;E-mail;Mobile;Model;S/N;MAC Address;Install date",
+                "A-1001;Smith household;residential;\"12 Main St\r\nApt 4\";Basic 25;active;Jo Smith;jo@smith.example;+1 555 0100;LiteBeam;SN-1;00:1A:2B:3C:4D:01;2024-03-01",
+                "A-1001;Smith household;;;;;Sam Smith;sam@smith.example;555-0101;;;;",
+                "A-1002;Zoë's Café;business;\"1 \"\"Quoted\"\" Rd; Unit 2\";Biz 100;pending install;Zoë Chef;zoe@cafe.example;;PowerBeam;SN-2;00-1a-2b-3c-4d-02;2024/04/02",
+                "A-1003;Bad Email Inc;business;;;;Ann Bad;not-an-email;;;;;",
+                "A-1004;Dupe;;;;;Jo Again;JO@smith.example;;;;;",
+                "A-1002;Zoë's Café;business;;;;;;;PowerBeam;SN-2;00-1a-2b-3c-4d-02;",
+                "A-1005;Bad Mac;;;;active;Mac Bad;mac@bad.example;;Rocket;SN-5;ZZ:11;",
+                "A-1006;Bad Status;;;;on fire;;;;;;;",
+                ";No Account;;;;;;noacct@x.example;;;;;",
+                "A-1007;Org Only LLC;business;9 Elm;Biz 50;suspended;;;;;;;",
+                "",
+            ].joined(separator: "\r\n")).utf8)
 
     @Test("dry run reports every row and writes nothing; the import writes exactly the good rows; importing again updates")
     func dryRunThenImport() async throws {
@@ -139,7 +143,8 @@ struct CSVImportTests {
             _ = try await CSVTesting.run(admin, id: try await CSVTesting.upload(admin, first), mode: "import")
 
             // E-2 claims Erin: a duplicate, in the dry run and in the import; E-3 is fine.
-            let second = "Account Number,Name,Email\r\nE-2,Wes West,ERIN@east.example\r\nE-3,Nia North,nia@north.example\r\nE-2,Wes West,wes@west.example\r\n"
+            let second =
+                "Account Number,Name,Email\r\nE-2,Wes West,ERIN@east.example\r\nE-3,Nia North,nia@north.example\r\nE-2,Wes West,wes@west.example\r\n"
             let id = try await CSVTesting.upload(admin, second)
             let dry = try await CSVTesting.run(admin, id: id, mode: "dry_run")
             let dryTotals = CSVTesting.totals(dry.body)
@@ -173,7 +178,8 @@ struct CSVImportTests {
     func windows1252() async throws {
         let tenant = try await TestTenant.create()
         // "José Muñoz", "Café € plan" in Windows-1252.
-        let bytes: [UInt8] = Array("Account Number,Name,Email Address,Service Plan\r\nW-1,Jos".utf8) + [0xE9] + Array(" Mu".utf8) + [0xF1]
+        let bytes: [UInt8] =
+            Array("Account Number,Name,Email Address,Service Plan\r\nW-1,Jos".utf8) + [0xE9] + Array(" Mu".utf8) + [0xF1]
             + Array("oz,jose@example.net,Caf".utf8) + [0xE9, 0x20, 0x80] + Array(" plan\r\n".utf8)
         try await TestApp.with { (app: TestApp) async throws in
             let admin = try await CSVTesting.admin(app, tenant)
@@ -234,7 +240,9 @@ struct CSVImportTests {
         // Every export's header maps back onto the import without a correction.
         for name in CSVExport.organizations.header + CSVExport.customers.header {
             let field = ImportMapping.automatic(header: [name]).columns[0]
-            #expect(field?.rawValue == name || ["created_at", "updated_at", "customer_status", "email_verified", "last_sign_in_at"].contains(name), "\(name)")
+            #expect(
+                field?.rawValue == name || ["created_at", "updated_at", "customer_status", "email_verified", "last_sign_in_at"].contains(name),
+                "\(name)")
         }
         // Two columns for one field: the first gets it.
         #expect(ImportMapping.automatic(header: ["Email", "E-mail"]).columns == [.email, nil])
@@ -300,11 +308,13 @@ struct CSVImportTests {
     func fiftyThousandRows() async throws {
         let tenant = try await TestTenant.create()
         let count = 50_000
-        var file = "account_number,organization_name,kind,service_address,service_plan,service_status,customer_name,email,phone,equipment_model,equipment_serial,equipment_mac,equipment_installed_on\r\n"
+        var file =
+            "account_number,organization_name,kind,service_address,service_plan,service_status,customer_name,email,phone,equipment_model,equipment_serial,equipment_mac,equipment_installed_on\r\n"
         file.reserveCapacity(count * 190)
         for index in 0..<count {
             let mac = String(format: "02:00:%02x:%02x:%02x:%02x", (index >> 24) & 0xFF, (index >> 16) & 0xFF, (index >> 8) & 0xFF, index & 0xFF)
-            file += "B\(100_000 + index),\"Household \(index), Unit \(index % 7)\",\(index % 5 == 0 ? "business" : "household"),"
+            file +=
+                "B\(100_000 + index),\"Household \(index), Unit \(index % 7)\",\(index % 5 == 0 ? "business" : "household"),"
                 + "\(index) Long Road,Plan \(index % 4),active,Person \(index),person\(index)@bulk.example,+1 555 \(1_000_000 + index),"
                 + "LiteBeam AC,SN\(index),\(mac),2024-0\(index % 9 + 1)-1\(index % 9)\r\n"
         }

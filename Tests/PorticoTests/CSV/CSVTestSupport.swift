@@ -1,9 +1,10 @@
 import Foundation
 import HTTPTypes
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 /// Helpers shared by the CSV suites: an admin's browser, uploads, totals of result pages,
 /// and what a tenant holds.
@@ -17,8 +18,10 @@ enum CSVTesting {
     }
 
     /// Uploads `bytes` on the import page; returns the upload id from the redirect.
-    static func upload(_ browser: Browser, _ bytes: [UInt8], name: String = "subscribers.csv",
-                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    static func upload(
+        _ browser: Browser, _ bytes: [UInt8], name: String = "subscribers.csv",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
         let response = try await browser.upload("/admin/import", fileName: name, file: bytes)
         #expect(response.status == .seeOther, "upload answered \(response.status): \(response.body.prefix(600))", sourceLocation: sourceLocation)
         let location = try #require(response.header("Location"), sourceLocation: sourceLocation)
@@ -26,8 +29,10 @@ enum CSVTesting {
         return String(location.dropFirst("/admin/import/".count))
     }
 
-    static func upload(_ browser: Browser, _ text: String, name: String = "subscribers.csv",
-                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+    static func upload(
+        _ browser: Browser, _ text: String, name: String = "subscribers.csv",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> String {
         try await upload(browser, Array(text.utf8), name: name, sourceLocation: sourceLocation)
     }
 
@@ -58,7 +63,8 @@ enum CSVTesting {
     }
 
     /// Dry run or import with the mapping the page proposes.
-    static func run(_ browser: Browser, id: String, mode: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> HTTPTestResponse {
+    static func run(_ browser: Browser, id: String, mode: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> HTTPTestResponse
+    {
         let page = try await browser.get("/admin/import/\(id)")
         #expect(page.status == .ok, sourceLocation: sourceLocation)
         let response = try await submit(browser, id: id, mapping: proposedMapping(page.body), mode: mode)
@@ -88,11 +94,13 @@ enum CSVTesting {
 
     static func counts(_ tenant: TestTenant) async throws -> Counts {
         try await tenant.transaction { tx in
-            let row = try await tx.first("""
+            let row = try await tx.first(
+                """
                 SELECT (SELECT count(*) FROM organizations), (SELECT count(*) FROM customers), (SELECT count(*) FROM equipment)
                 """)!
-            return Counts(organizations: try row.decode(at: 0, as: Int.self), customers: try row.decode(at: 1, as: Int.self),
-                          equipment: try row.decode(at: 2, as: Int.self))
+            return Counts(
+                organizations: try row.decode(at: 0, as: Int.self), customers: try row.decode(at: 1, as: Int.self),
+                equipment: try row.decode(at: 2, as: Int.self))
         }
     }
 

@@ -14,34 +14,40 @@ struct RetentionTests {
     static func plant(_ tenant: TestTenant, days: Int, tag: String, organization: UUID, endpoint: UUID, number: Int) async throws {
         try await tenant.transaction { tx in
             let age: SQL = "now() - make_interval(days => \(days))"
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO audit_events (tenant_id, actor_kind, action, target_id, occurred_at)
                 VALUES (\(tenant.id.rawValue), 'system', 'test.retention', \("\(tag)-\(days)"), \(age))
                 """)
             for status in ["sent", "dead", "failed"] {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status, created_at, sent_at)
                     VALUES (\(tenant.id.rawValue), 'test', \("\(tag)@example.net"), \("\(status)-\(days)"), 'Body',
                             \("\(UUID().uuidString)@example.net"), \(status), \(age), CASE WHEN \(status) = 'sent' THEN \(age) END)
                     """)
             }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO sessions (tenant_id, token_hash, principal_kind, principal_id, csrf_token, idle_timeout_seconds, expires_at, last_seen_at, user_agent)
                 VALUES (\(tenant.id.rawValue), encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'customer', gen_random_uuid(), repeat('c', 43),
                         86400, \(age), \(age) - interval '1 hour', \("\(tag)-\(days)"))
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO account_tokens (tenant_id, token_hash, kind, email, expires_at)
                 VALUES (\(tenant.id.rawValue), encode(sha256(gen_random_uuid()::text::bytea), 'hex'), 'verify_email', \("\(tag)-\(days)@example.net"), \(age))
                 """)
             // An untouched draft, and a submitted order of the same age (never retention's business).
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO work_orders (tenant_id, number, organization_id, title, status, submitted_at, created_at, updated_at)
                 VALUES (\(tenant.id.rawValue), \(number), \(organization), \("draft-\(days)"), 'draft', NULL, \(age), \(age)),
                        (\(tenant.id.rawValue), \(number + 1), \(organization), \("submitted-\(days)"), 'submitted', \(age), \(age), \(age))
                 """)
             for status in ["delivered", "dead", "queued"] {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload, status, created_at, next_attempt_at)
                     VALUES (\(tenant.id.rawValue), \(endpoint), gen_random_uuid(), 'work_order.created', \("\(status)-\(days)"), \(status), \(age),
                             now() + interval '10 years')
@@ -92,10 +98,12 @@ struct RetentionTests {
         let tenant = try await TestTenant.create()
         let (organization, _) = try await tenant.subscriber()
         let endpoint = try await tenant.transaction { tx in
-            try #require(try await tx.scalar("""
-                INSERT INTO webhook_endpoints (tenant_id, url, events, secret)
-                VALUES (\(tenant.id.rawValue), 'https://hooks.example.net/retention', '{work_order.created}', repeat('a', 64)) RETURNING id
-                """, as: UUID.self))
+            try #require(
+                try await tx.scalar(
+                    """
+                    INSERT INTO webhook_endpoints (tenant_id, url, events, secret)
+                    VALUES (\(tenant.id.rawValue), 'https://hooks.example.net/retention', '{work_order.created}', repeat('a', 64)) RETURNING id
+                    """, as: UUID.self))
         }
         return Setup(tenant: tenant, organization: organization.id, endpoint: endpoint)
     }
@@ -104,20 +112,24 @@ struct RetentionTests {
     static func everything(_ ages: [Int]) -> Set<String> {
         var all: Set<String> = []
         for days in ages {
-            all.formUnion(["audit:\(days)", "mail-sent:\(days)", "mail-dead:\(days)", "mail-failed:\(days)", "session:\(days)", "token:\(days)",
-                           "draft:\(days)", "submitted:\(days)", "webhook-delivered:\(days)", "webhook-dead:\(days)", "webhook-queued:\(days)"])
+            all.formUnion([
+                "audit:\(days)", "mail-sent:\(days)", "mail-dead:\(days)", "mail-failed:\(days)", "session:\(days)", "token:\(days)",
+                "draft:\(days)", "submitted:\(days)", "webhook-delivered:\(days)", "webhook-dead:\(days)", "webhook-queued:\(days)",
+            ])
         }
         return all
     }
 
-    @Test("each period removes what is a day older and keeps what is a day younger; another tenant's defaults hold; queued and submitted records stay")
+    @Test(
+        "each period removes what is a day older and keeps what is a day younger; another tenant's defaults hold; queued and submitted records stay")
     func boundaries() async throws {
         try await TestApp.with { (app: TestApp) async throws in
             let custom = try await Self.setup()
             let other = try await Self.setup()
             // Custom periods: audit 40, sent mail 10, undelivered 20, sessions 2, tokens 3, drafts 50, delivered webhooks 5, dead webhooks 15.
             try await custom.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO tenant_settings (tenant_id, retain_audit_days, retain_sent_mail_days, retain_undelivered_mail_days, retain_ended_sessions_days,
                                                  retain_expired_tokens_days, retain_drafts_days, retain_delivered_webhooks_days, retain_dead_webhooks_days)
                     VALUES (\(custom.tenant.id.rawValue), 40, 10, 20, 2, 3, 50, 5, 15)
@@ -129,8 +141,9 @@ struct RetentionTests {
             let ages = [1, 4, 6, 9, 11, 14, 16, 19, 21, 39, 41, 49, 51]
             for setup in [custom, other] {
                 for (index, days) in ages.enumerated() {
-                    try await Self.plant(setup.tenant, days: days, tag: "rt", organization: setup.organization, endpoint: setup.endpoint,
-                                         number: 5000 + index * 2)
+                    try await Self.plant(
+                        setup.tenant, days: days, tag: "rt", organization: setup.organization, endpoint: setup.endpoint,
+                        number: 5000 + index * 2)
                 }
             }
             // Other suites' maintenance sweeps (every tenant) may run at the same moment and take
@@ -163,10 +176,11 @@ struct RetentionTests {
 
             // Hand-counted from `ages`: e.g. 41, 49, 51 are past 40 days; 11 … 51 past 10 (9 ages);
             // 21 … 51 past 20 (5 ages, dead and failed mail).
-            #expect(try await Self.recorded(custom.tenant) == [
-                "audit_events": 3, "sent_mail": 9, "undelivered_mail": 10, "sessions": 12, "tokens": 12, "drafts": 1,
-                "delivered_webhooks": 11, "dead_webhooks": 7,
-            ])
+            #expect(
+                try await Self.recorded(custom.tenant) == [
+                    "audit_events": 3, "sent_mail": 9, "undelivered_mail": 10, "sessions": 12, "tokens": 12, "drafts": 1,
+                    "delivered_webhooks": 11, "dead_webhooks": 7,
+                ])
             #expect(try await Self.recorded(other.tenant) == ["sent_mail": 4, "sessions": 13, "tokens": 10, "delivered_webhooks": 4])
 
             // A second pass finds nothing more.
@@ -190,7 +204,8 @@ struct RetentionTests {
         try await TestApp.with { (app: TestApp) async throws in
             let setup = try await Self.setup()
             try await setup.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status, created_at, sent_at)
                     SELECT \(setup.tenant.id.rawValue), 'test', 'bulk@example.net', 'Bulk', 'Body', 'bulk-' || n || '@example.net', 'sent',
                            now() - interval '31 days', now() - interval '31 days'
@@ -218,8 +233,10 @@ struct RetentionTests {
             #expect(page.body.contains("value=\"365\""))  // the audit log's default
             #expect(try await browser.get("/admin/settings").body.contains("Data retention"))
 
-            var fields = ["audit_days": "29", "sent_mail_days": "", "undelivered_mail_days": "ninety", "ended_sessions_days": "0",
-                          "expired_tokens_days": "7", "drafts_days": "365", "delivered_webhooks_days": "30", "dead_webhooks_days": "366"]
+            var fields = [
+                "audit_days": "29", "sent_mail_days": "", "undelivered_mail_days": "ninety", "ended_sessions_days": "0",
+                "expired_tokens_days": "7", "drafts_days": "365", "delivered_webhooks_days": "30", "dead_webhooks_days": "366",
+            ]
             let refused = try await browser.post("/admin/settings/retention", fields)
             #expect(refused.status == .unprocessableContent)
             #expect(refused.body.contains("Audit log: enter a whole number of days from 30 to 3650 (not “29”)."))
@@ -231,16 +248,21 @@ struct RetentionTests {
             }
             #expect(unchanged == nil || unchanged == 365)
 
-            fields = ["audit_days": "400", "sent_mail_days": "14", "undelivered_mail_days": "60", "ended_sessions_days": "1",
-                      "expired_tokens_days": "7", "drafts_days": "365", "delivered_webhooks_days": "30", "dead_webhooks_days": "90"]
+            fields = [
+                "audit_days": "400", "sent_mail_days": "14", "undelivered_mail_days": "60", "ended_sessions_days": "1",
+                "expired_tokens_days": "7", "drafts_days": "365", "delivered_webhooks_days": "30", "dead_webhooks_days": "90",
+            ]
             let saved = try await browser.post("/admin/settings/retention", fields)
             #expect(saved.status == .ok)
             #expect(saved.body.contains("Retention periods saved"))
             #expect(saved.body.contains("value=\"400\""))
             let (stored, audit) = try await setup.tenant.transaction { tx in
-                (try await tx.scalar("SELECT retain_audit_days || ',' || retain_sent_mail_days || ',' || retain_ended_sessions_days FROM tenant_settings",
-                                     as: String.self),
-                 try await tx.scalar("SELECT details::text FROM audit_events WHERE action = 'settings.retention_changed'", as: String.self))
+                (
+                    try await tx.scalar(
+                        "SELECT retain_audit_days || ',' || retain_sent_mail_days || ',' || retain_ended_sessions_days FROM tenant_settings",
+                        as: String.self),
+                    try await tx.scalar("SELECT details::text FROM audit_events WHERE action = 'settings.retention_changed'", as: String.self)
+                )
             }
             #expect(stored == "400,14,1")
             #expect(audit?.contains("365 → 400") == true)

@@ -46,37 +46,52 @@ struct SubscriberDataRightsTests {
         let hidden = try await Self.storeBlob(app, tenant: tenant, Array("internal \(tag)".utf8))
         return try await tenant.transaction { tx in
             let repositories = Repositories.postgres
-            let member = try await repositories.customers.create(NewCustomer(
-                organizationId: organization.id, role: .member, name: "Milo Member \(tag)", email: "milo-\(tag)@example.net",
-                passwordHash: hash, status: .active, emailVerified: true), in: tx)
+            let member = try await repositories.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .member, name: "Milo Member \(tag)", email: "milo-\(tag)@example.net",
+                    passwordHash: hash, status: .active, emailVerified: true), in: tx)
             let ownerActor = Actor(kind: .customer, id: owner.id, name: owner.name)
             let staffActor = Actor(kind: .staff, id: admin.id, name: "Stan Staff")
-            let order = try await repositories.workOrders.create(NewWorkOrder(
-                organizationId: organization.id, title: "Dish realignment \(tag)", description: "Signal drops at night", status: .submitted),
+            let order = try await repositories.workOrders.create(
+                NewWorkOrder(
+                    organizationId: organization.id, title: "Dish realignment \(tag)", description: "Signal drops at night", status: .submitted),
                 by: ownerActor, in: tx)
-            _ = try await repositories.workOrders.update(order, changes: [.init(.internalNotes, "STAFF-ONLY-NOTE-\(tag)")], expectedVersion: order.version,
-                                                         by: staffActor, reason: "", in: tx)
-            _ = try await repositories.workOrders.addComment(to: order.id, body: "Owner asks about Tuesday \(tag)", visibility: .shared, by: ownerActor, in: tx)
-            _ = try await repositories.workOrders.addComment(to: order.id, body: "INTERNAL-COMMENT-\(tag)", visibility: .internalOnly, by: staffActor, in: tx)
-            let sharedFile = try await repositories.workOrders.addAttachment(NewAttachment(
-                workOrderId: order.id, fileName: "dish.jpg", contentType: "image/jpeg", sizeBytes: Int64(shared.size), sha256: shared.sha256,
-                storageKey: shared.key.rawValue, uploadedBy: ownerActor), in: tx)
-            _ = try await repositories.workOrders.addAttachment(NewAttachment(
-                workOrderId: order.id, fileName: "INTERNAL-FILE.pdf", contentType: "application/pdf", sizeBytes: Int64(hidden.size), sha256: hidden.sha256,
-                storageKey: hidden.key.rawValue, uploadedBy: staffActor, visibility: .internalOnly), in: tx)
-            let memberDraft = try await repositories.workOrders.create(NewWorkOrder(
-                organizationId: organization.id, title: "MEMBER-DRAFT-\(tag)", description: "Private", status: .draft),
+            _ = try await repositories.workOrders.update(
+                order, changes: [.init(.internalNotes, "STAFF-ONLY-NOTE-\(tag)")], expectedVersion: order.version,
+                by: staffActor, reason: "", in: tx)
+            _ = try await repositories.workOrders.addComment(
+                to: order.id, body: "Owner asks about Tuesday \(tag)", visibility: .shared, by: ownerActor, in: tx)
+            _ = try await repositories.workOrders.addComment(
+                to: order.id, body: "INTERNAL-COMMENT-\(tag)", visibility: .internalOnly, by: staffActor, in: tx)
+            let sharedFile = try await repositories.workOrders.addAttachment(
+                NewAttachment(
+                    workOrderId: order.id, fileName: "dish.jpg", contentType: "image/jpeg", sizeBytes: Int64(shared.size), sha256: shared.sha256,
+                    storageKey: shared.key.rawValue, uploadedBy: ownerActor), in: tx)
+            _ = try await repositories.workOrders.addAttachment(
+                NewAttachment(
+                    workOrderId: order.id, fileName: "INTERNAL-FILE.pdf", contentType: "application/pdf", sizeBytes: Int64(hidden.size),
+                    sha256: hidden.sha256,
+                    storageKey: hidden.key.rawValue, uploadedBy: staffActor, visibility: .internalOnly), in: tx)
+            let memberDraft = try await repositories.workOrders.create(
+                NewWorkOrder(
+                    organizationId: organization.id, title: "MEMBER-DRAFT-\(tag)", description: "Private", status: .draft),
                 by: Actor(kind: .customer, id: member.id, name: member.name), in: tx)
-            let ownerDraft = try await repositories.workOrders.create(NewWorkOrder(
-                organizationId: organization.id, title: "OWNER-DRAFT-\(tag)", description: "Mine", status: .draft), by: ownerActor, in: tx)
-            _ = try await repositories.notes.create(organization: organization.id, customer: nil, body: "Shared note \(tag)", visibility: .shared,
-                                                    author: staffActor, in: tx)
-            _ = try await repositories.notes.create(organization: organization.id, customer: nil, body: "INTERNAL-NOTE-\(tag)", visibility: .internalOnly,
-                                                    author: staffActor, in: tx)
-            _ = try await repositories.tasks.create(NewTask(organizationId: organization.id, customerId: nil, workOrderId: nil,
-                                                            title: "Reboot the router \(tag)", details: "", dueDate: nil, createdByStaffId: admin.id), in: tx)
-            return World(tenant: tenant, organization: organization, owner: owner, member: member, admin: admin, order: order,
-                         memberDraft: memberDraft, ownerDraft: ownerDraft, tag: String(tag), sharedFile: sharedFile, fileBytes: fileBytes)
+            let ownerDraft = try await repositories.workOrders.create(
+                NewWorkOrder(
+                    organizationId: organization.id, title: "OWNER-DRAFT-\(tag)", description: "Mine", status: .draft), by: ownerActor, in: tx)
+            _ = try await repositories.notes.create(
+                organization: organization.id, customer: nil, body: "Shared note \(tag)", visibility: .shared,
+                author: staffActor, in: tx)
+            _ = try await repositories.notes.create(
+                organization: organization.id, customer: nil, body: "INTERNAL-NOTE-\(tag)", visibility: .internalOnly,
+                author: staffActor, in: tx)
+            _ = try await repositories.tasks.create(
+                NewTask(
+                    organizationId: organization.id, customerId: nil, workOrderId: nil,
+                    title: "Reboot the router \(tag)", details: "", dueDate: nil, createdByStaffId: admin.id), in: tx)
+            return World(
+                tenant: tenant, organization: organization, owner: owner, member: member, admin: admin, order: order,
+                memberDraft: memberDraft, ownerDraft: ownerDraft, tag: String(tag), sharedFile: sharedFile, fileBytes: fileBytes)
         }
     }
 
@@ -91,7 +106,9 @@ struct SubscriberDataRightsTests {
         return files
     }
 
-    @Test("the ZIP holds the member's profile, the account's orders with history, shared comments and files, notes and tasks — and nothing staff-only, private or foreign")
+    @Test(
+        "the ZIP holds the member's profile, the account's orders with history, shared comments and files, notes and tasks — and nothing staff-only, private or foreign"
+    )
     func exportZip() async throws {
         try await TestApp.with { (app: TestApp) async throws in
             let world = try await world(app)
@@ -109,18 +126,24 @@ struct SubscriberDataRightsTests {
             #expect(response.header("Cache-Control") == "no-store")
 
             let files = try Self.entries(response.bytes)
-            for name in ["README.txt", "data.json", "profile.txt", "work-orders.csv", "appointments.csv", "tasks.csv", "notes.txt",
-                         "activity.csv", "emails.csv", "work-orders/\(world.order.number).txt"] {
+            for name in [
+                "README.txt", "data.json", "profile.txt", "work-orders.csv", "appointments.csv", "tasks.csv", "notes.txt",
+                "activity.csv", "emails.csv", "work-orders/\(world.order.number).txt",
+            ] {
                 #expect(files[name] != nil, "\(name) is in the archive")
             }
             let everything = files.values.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
             let json = String(decoding: try #require(files["data.json"]), as: UTF8.self)
-            for expected in ["Olive Owner \(world.tag)", world.owner.email, "Dish realignment \(world.tag)", "Owner asks about Tuesday \(world.tag)",
-                             "Shared note \(world.tag)", "Reboot the router \(world.tag)", "OWNER-DRAFT-\(world.tag)", "Milo Member \(world.tag)"] {
+            for expected in [
+                "Olive Owner \(world.tag)", world.owner.email, "Dish realignment \(world.tag)", "Owner asks about Tuesday \(world.tag)",
+                "Shared note \(world.tag)", "Reboot the router \(world.tag)", "OWNER-DRAFT-\(world.tag)", "Milo Member \(world.tag)",
+            ] {
                 #expect(json.contains(expected), "data.json has \(expected)")
             }
-            for hidden in ["STAFF-ONLY-NOTE", "INTERNAL-COMMENT", "INTERNAL-NOTE", "INTERNAL-FILE", "MEMBER-DRAFT", "STRANGER-", "FOREIGN-",
-                           stranger.1.email] {
+            for hidden in [
+                "STAFF-ONLY-NOTE", "INTERNAL-COMMENT", "INTERNAL-NOTE", "INTERNAL-FILE", "MEMBER-DRAFT", "STRANGER-", "FOREIGN-",
+                stranger.1.email,
+            ] {
                 #expect(!everything.contains(hidden), "the archive never mentions \(hidden)")
             }
             // The shared file, byte for byte, where the order's text says it is.
@@ -130,7 +153,8 @@ struct SubscriberDataRightsTests {
             #expect(String(decoding: files["work-orders/\(world.order.number).txt"]!, as: UTF8.self).contains(path))
 
             let audited = try await world.tenant.transaction { tx in
-                try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'customer.data_exported' AND actor_id = \(world.owner.id)", as: Int.self)
+                try await tx.scalar(
+                    "SELECT count(*)::int FROM audit_events WHERE action = 'customer.data_exported' AND actor_id = \(world.owner.id)", as: Int.self)
             }
             #expect(audited == 1)
 
@@ -227,7 +251,9 @@ struct SubscriberDataRightsTests {
         }
     }
 
-    @Test("handing over ownership names a member of the same account: another account's or tenant's member, a pending login and nonsense are the same 404")
+    @Test(
+        "handing over ownership names a member of the same account: another account's or tenant's member, a pending login and nonsense are the same 404"
+    )
     func makeOwnerIsolation() async throws {
         try await TestApp.with { (app: TestApp) async throws in
             let world = try await world(app)
@@ -235,18 +261,23 @@ struct SubscriberDataRightsTests {
             let otherTenant = try await TestTenant.create()
             let (_, foreign) = try await otherTenant.signInableSubscriber(name: "Foreigner")
             let pending = try await world.tenant.transaction { tx in
-                try await Repositories.postgres.customers.create(NewCustomer(
-                    organizationId: world.organization.id, role: .member, name: "Invited", email: "invited-\(world.tag)@example.net",
-                    passwordHash: nil, status: .pending, emailVerified: false), in: tx)
+                try await Repositories.postgres.customers.create(
+                    NewCustomer(
+                        organizationId: world.organization.id, role: .member, name: "Invited", email: "invited-\(world.tag)@example.net",
+                        passwordHash: nil, status: .pending, emailVerified: false), in: tx)
             }
             let owner = Browser(app: app, host: world.tenant.host)
             #expect(try await owner.signInCustomer(world.owner.email).status == .seeOther)
-            for id in [stranger.id.uuidString, foreign.id.uuidString, pending.id.uuidString, UUID().uuidString, "not-a-uuid", world.owner.id.uuidString] {
+            for id in [
+                stranger.id.uuidString, foreign.id.uuidString, pending.id.uuidString, UUID().uuidString, "not-a-uuid", world.owner.id.uuidString,
+            ] {
                 try await owner.get("/portal/profile")  // a page with the form token
                 #expect(try await owner.post("/portal/profile/members/\(id.lowercased())/make-owner").status == .notFound, "\(id)")
             }
             let owners = try await world.tenant.transaction { tx in
-                try await tx.scalar("SELECT string_agg(name, ',') FROM customers WHERE role = 'owner' AND organization_id = \(world.organization.id)", as: String.self)
+                try await tx.scalar(
+                    "SELECT string_agg(name, ',') FROM customers WHERE role = 'owner' AND organization_id = \(world.organization.id)", as: String.self
+                )
             }
             #expect(owners == world.owner.name)
             let foreignRole = try await otherTenant.transaction { tx in
@@ -256,7 +287,9 @@ struct SubscriberDataRightsTests {
         }
     }
 
-    @Test("deleting a login: the person is gone, signed out, tokens revoked; history shows “Deleted customer”; the audit log keeps facts without personal data")
+    @Test(
+        "deleting a login: the person is gone, signed out, tokens revoked; history shows “Deleted customer”; the audit log keeps facts without personal data"
+    )
     func staffDeletes() async throws {
         try await TestApp.with { (app: TestApp) async throws in
             let world = try await world(app)
@@ -267,20 +300,26 @@ struct SubscriberDataRightsTests {
             // Milo's own traces: a shared comment and a change on the account's order.
             try await world.tenant.transaction { tx in
                 let actor = Actor(kind: .customer, id: world.member.id, name: world.member.name)
-                _ = try await Repositories.postgres.workOrders.addComment(to: world.order.id, body: "Milo says hi", visibility: .shared, by: actor, in: tx)
+                _ = try await Repositories.postgres.workOrders.addComment(
+                    to: world.order.id, body: "Milo says hi", visibility: .shared, by: actor, in: tx)
                 let current = try #require(try await Repositories.postgres.workOrders.find(id: world.order.id, in: tx))
-                _ = try await Repositories.postgres.workOrders.update(current, changes: [.init(.title, "Dish realignment \(world.tag) (both)")],
-                                                                      expectedVersion: current.version, by: actor, reason: "", in: tx)
-                try await tx.execute("""
+                _ = try await Repositories.postgres.workOrders.update(
+                    current, changes: [.init(.title, "Dish realignment \(world.tag) (both)")],
+                    expectedVersion: current.version, by: actor, reason: "", in: tx)
+                try await tx.execute(
+                    """
                     INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id)
                     VALUES (\(world.tenant.id.rawValue), 'test', \(world.member.email), 'Hello Milo', 'Body', \("m-\(world.tag)@example.net"))
                     """)
             }
             // What must survive: everything outside the member's private draft, and every audit fact about them.
             let before = try await world.tenant.transaction { tx in
-                (try await tx.scalar("SELECT count(*)::int FROM work_order_changes WHERE work_order_id <> \(world.memberDraft.id)", as: Int.self),
-                 try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self),
-                 try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE actor_kind = 'customer' AND actor_id = \(world.member.id)", as: Int.self))
+                (
+                    try await tx.scalar("SELECT count(*)::int FROM work_order_changes WHERE work_order_id <> \(world.memberDraft.id)", as: Int.self),
+                    try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self),
+                    try await tx.scalar(
+                        "SELECT count(*)::int FROM audit_events WHERE actor_kind = 'customer' AND actor_id = \(world.member.id)", as: Int.self)
+                )
             }
             #expect((before.2 ?? 0) >= 2, "the member's sign-in and request are on record")
 
@@ -293,7 +332,10 @@ struct SubscriberDataRightsTests {
             let wrong = try await admin.post(base, ["confirm_email": "someone@example.net"])
             #expect(wrong.status == .unprocessableContent)
             #expect(wrong.body.contains("to confirm the deletion"))
-            #expect(try await world.tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM customers WHERE id = \(world.member.id)", as: Int.self) } == 1)
+            #expect(
+                try await world.tenant.transaction { tx in
+                    try await tx.scalar("SELECT count(*)::int FROM customers WHERE id = \(world.member.id)", as: Int.self)
+                } == 1)
 
             let done = try await admin.post(base, ["confirm_email": world.member.email.uppercased()])
             #expect(done.status == .ok)
@@ -304,25 +346,33 @@ struct SubscriberDataRightsTests {
 
             let email = world.member.email
             let after = try await world.tenant.transaction { tx in
-                (customers: try await tx.scalar("SELECT count(*)::int FROM customers WHERE id = \(world.member.id) OR email = \(email)", as: Int.self),
-                 sessions: try await tx.scalar("SELECT count(*)::int FROM sessions WHERE principal_id = \(world.member.id)", as: Int.self),
-                 drafts: try await tx.scalar("SELECT count(*)::int FROM work_orders WHERE id = \(world.memberDraft.id)", as: Int.self),
-                 ownerDraft: try await tx.scalar("SELECT count(*)::int FROM work_orders WHERE id = \(world.ownerDraft.id)", as: Int.self),
-                 changes: try await tx.scalar("SELECT count(*)::int FROM work_order_changes", as: Int.self),
-                 comments: try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self),
-                 commentAuthor: try await tx.scalar("SELECT author_name FROM work_order_comments WHERE body = 'Milo says hi'", as: String.self),
-                 changeActor: try await tx.scalar("SELECT actor_name FROM work_order_changes WHERE new_value LIKE '%(both)'", as: String.self),
-                 mail: try await tx.scalar("SELECT count(*)::int FROM outbox WHERE recipient = \(email)", as: Int.self),
-                 request: try await tx.scalar("SELECT status || ':' || reason || ':' || resolved_by FROM deletion_requests", as: String.self),
-                 leaks: try await tx.scalar("""
-                     SELECT count(*)::int FROM audit_events
-                      WHERE actor_label ILIKE \(email) OR target_id ILIKE \(email) OR details::text ILIKE \("%\(email)%")
-                         OR actor_id = \(world.member.id) OR details::text LIKE \("%\(world.member.id.uuidString.lowercased())%")
-                     """, as: Int.self),
-                 audits: try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE actor_kind = 'customer' AND actor_label = 'Deleted customer' AND ip = ''", as: Int.self),
-                 deleted: try await tx.scalar("SELECT count(*)::int FROM audit_events WHERE action = 'customer.deleted' AND target_id = 'Deleted customer'", as: Int.self),
-                 requestedKept: try await tx.scalar("SELECT actor_label FROM audit_events WHERE action = 'customer.deletion_requested'", as: String.self),
-                 ownerRole: try await tx.scalar("SELECT role FROM customers WHERE id = \(world.owner.id)", as: String.self))
+                (
+                    customers: try await tx.scalar(
+                        "SELECT count(*)::int FROM customers WHERE id = \(world.member.id) OR email = \(email)", as: Int.self),
+                    sessions: try await tx.scalar("SELECT count(*)::int FROM sessions WHERE principal_id = \(world.member.id)", as: Int.self),
+                    drafts: try await tx.scalar("SELECT count(*)::int FROM work_orders WHERE id = \(world.memberDraft.id)", as: Int.self),
+                    ownerDraft: try await tx.scalar("SELECT count(*)::int FROM work_orders WHERE id = \(world.ownerDraft.id)", as: Int.self),
+                    changes: try await tx.scalar("SELECT count(*)::int FROM work_order_changes", as: Int.self),
+                    comments: try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self),
+                    commentAuthor: try await tx.scalar("SELECT author_name FROM work_order_comments WHERE body = 'Milo says hi'", as: String.self),
+                    changeActor: try await tx.scalar("SELECT actor_name FROM work_order_changes WHERE new_value LIKE '%(both)'", as: String.self),
+                    mail: try await tx.scalar("SELECT count(*)::int FROM outbox WHERE recipient = \(email)", as: Int.self),
+                    request: try await tx.scalar("SELECT status || ':' || reason || ':' || resolved_by FROM deletion_requests", as: String.self),
+                    leaks: try await tx.scalar(
+                        """
+                        SELECT count(*)::int FROM audit_events
+                         WHERE actor_label ILIKE \(email) OR target_id ILIKE \(email) OR details::text ILIKE \("%\(email)%")
+                            OR actor_id = \(world.member.id) OR details::text LIKE \("%\(world.member.id.uuidString.lowercased())%")
+                        """, as: Int.self),
+                    audits: try await tx.scalar(
+                        "SELECT count(*)::int FROM audit_events WHERE actor_kind = 'customer' AND actor_label = 'Deleted customer' AND ip = ''",
+                        as: Int.self),
+                    deleted: try await tx.scalar(
+                        "SELECT count(*)::int FROM audit_events WHERE action = 'customer.deleted' AND target_id = 'Deleted customer'", as: Int.self),
+                    requestedKept: try await tx.scalar(
+                        "SELECT actor_label FROM audit_events WHERE action = 'customer.deletion_requested'", as: String.self),
+                    ownerRole: try await tx.scalar("SELECT role FROM customers WHERE id = \(world.owner.id)", as: String.self)
+                )
             }
             #expect(after.customers == 0)
             #expect(after.sessions == 0)
@@ -355,7 +405,8 @@ struct SubscriberDataRightsTests {
         try await TestApp.with { (app: TestApp) async throws in
             let world = try await world(app)
             try await world.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO api_tokens (tenant_id, token_hash, kind, family_id, customer_id, expires_at)
                     VALUES (\(world.tenant.id.rawValue), repeat('7', 64), 'refresh', gen_random_uuid(), \(world.owner.id), now() + interval '1 day')
                     """)
@@ -367,9 +418,12 @@ struct SubscriberDataRightsTests {
             let done = try await admin.post(base, ["confirm_email": world.owner.email])
             #expect(done.body.contains("now owns the account"))
             let (role, tokens, orders) = try await world.tenant.transaction { tx in
-                (try await tx.scalar("SELECT role FROM customers WHERE id = \(world.member.id)", as: String.self),
-                 try await tx.scalar("SELECT count(*)::int FROM api_tokens WHERE customer_id = \(world.owner.id)", as: Int.self),
-                 try await tx.scalar("SELECT count(*)::int FROM work_orders WHERE id = \(world.order.id) AND created_by_customer_id IS NULL", as: Int.self))
+                (
+                    try await tx.scalar("SELECT role FROM customers WHERE id = \(world.member.id)", as: String.self),
+                    try await tx.scalar("SELECT count(*)::int FROM api_tokens WHERE customer_id = \(world.owner.id)", as: Int.self),
+                    try await tx.scalar(
+                        "SELECT count(*)::int FROM work_orders WHERE id = \(world.order.id) AND created_by_customer_id IS NULL", as: Int.self)
+                )
             }
             #expect(role == "owner")
             #expect(tokens == 0)

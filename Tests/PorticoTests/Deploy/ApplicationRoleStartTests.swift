@@ -64,9 +64,10 @@ struct ApplicationRoleStartTests {
         let database = try await TestCluster.database()
         let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: scratch.ownerURL, maxConnections: 1))
         try await owner.withConnection { connection in
-            let revoke = try await connection.scalar(
-                "SELECT format('REVOKE SELECT ON schema_migrations FROM %I', \(database.handle.credentials.appUser)::text)", as: String.self
-            ) ?? ""
+            let revoke =
+                try await connection.scalar(
+                    "SELECT format('REVOKE SELECT ON schema_migrations FROM %I', \(database.handle.credentials.appUser)::text)", as: String.self
+                ) ?? ""
             try await connection.run(script: revoke)
         }
 

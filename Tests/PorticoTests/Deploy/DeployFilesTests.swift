@@ -33,12 +33,15 @@ struct DeployFilesTests {
     @Test("portico.env.example lists every variable Portico reads")
     func environmentExample() throws {
         let variables = try Self.variablesRead()
-        #expect(variables.isSuperset(of: ["DATABASE_URL", "PORTICO_BASE_DOMAIN", "SMTP_URL", "PORTICO_INTERNAL_PORT", "PORTICO_LISTEN_DATABASE_URL"]))
+        #expect(
+            variables.isSuperset(of: ["DATABASE_URL", "PORTICO_BASE_DOMAIN", "SMTP_URL", "PORTICO_INTERNAL_PORT", "PORTICO_LISTEN_DATABASE_URL"]))
         let example = try Self.read("deploy/portico.env.example")
         var listed: Set<String> = []
         for line in example.split(separator: "\n") {
             let entry = line.hasPrefix("#") ? line.dropFirst() : line[...]
-            if let equals = entry.firstIndex(of: "="), entry[..<equals].allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }), !entry[..<equals].isEmpty {
+            if let equals = entry.firstIndex(of: "="), entry[..<equals].allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }),
+                !entry[..<equals].isEmpty
+            {
                 listed.insert(String(entry[..<equals]))
             }
         }

@@ -46,8 +46,10 @@ struct MetricsEndpointTests {
             try await DomainTLSAskTests.withInternalListener(app) { address in
                 try await TestClient.withClient(host: "127.0.0.1", port: try #require(address.port)) { client in
                     let before = try await Self.scrape(client)
-                    for name in [Name.poolOpen, Name.poolInUse, Name.poolWaiting, Name.poolMax, Name.outboxBacklog, Name.outboxOldestDue,
-                                 Name.webhookBacklog, Name.webhookOldestDue, Name.buildInfo] {
+                    for name in [
+                        Name.poolOpen, Name.poolInUse, Name.poolWaiting, Name.poolMax, Name.outboxBacklog, Name.outboxOldestDue,
+                        Name.webhookBacklog, Name.webhookOldestDue, Name.buildInfo,
+                    ] {
                         #expect(before.value(name) != nil, "\(name) missing")
                     }
                     #expect(before.value(Name.listenConnected) == 1)
@@ -101,11 +103,13 @@ struct MetricsEndpointTests {
                     // message is held as `sending` (nobody claims those for 5 minutes), one is
                     // queued and ten minutes overdue.
                     let overdue = try await tenant.transaction { tx in
-                        try await tx.execute("""
+                        try await tx.execute(
+                            """
                             INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, status, claimed_by, claimed_at)
                             VALUES (\(tx.tenant), 'test', 'held@example.org', 'Held', 'Held', '<held@example.org>', 'sending', 'metrics-test', now())
                             """)
-                        return try await tx.scalar("""
+                        return try await tx.scalar(
+                            """
                             INSERT INTO outbox (tenant_id, kind, recipient, subject, text_body, message_id, next_attempt_at)
                             VALUES (\(tx.tenant), 'test', 'due@example.org', 'Due', 'Due', '<due@example.org>', now() - interval '10 minutes')
                             RETURNING id

@@ -49,8 +49,9 @@ struct PgBouncerReadinessTests {
     func listenerRoundTrip() async throws {
         let database = try await TestCluster.database()
         let channel = "portico_events"
-        let listener = NotificationListener(conninfo: database.appURL, channels: [channel], cacheStatements: false,
-                                            logger: TestLogging.logger("listen"))
+        let listener = NotificationListener(
+            conninfo: database.appURL, channels: [channel], cacheStatements: false,
+            logger: TestLogging.logger("listen"))
         #expect(listener.status == .connecting)
         let events = listener.subscribe()
         listener.start()

@@ -107,7 +107,9 @@ struct DocsChecker {
                     if command.subcommands?.isEmpty == false, token.wholeMatch(of: #/[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)*/#) != nil {
                         let alternatives = token.split(separator: "|").map(String.init)
                         if let unknown = alternatives.first(where: { command.subcommand($0) == nil }) {
-                            problems.append("\(file): `\(match.0.trimmingCharacters(in: .whitespaces))`: \((path + [unknown]).joined(separator: " ")) is no command")
+                            problems.append(
+                                "\(file): `\(match.0.trimmingCharacters(in: .whitespaces))`: \((path + [unknown]).joined(separator: " ")) is no command"
+                            )
                             break
                         }
                         command = command.subcommand(alternatives[0])!
@@ -116,7 +118,8 @@ struct DocsChecker {
                     }
                     let rest = tokens[index...].joined(separator: " ")
                     for option in rest.matches(of: #/--([a-z][a-z0-9-]*)/#) where !command.optionNames.contains(String(option.1)) {
-                        problems.append("\(file): `\(match.0.trimmingCharacters(in: .whitespaces))`: \(path.joined(separator: " ")) has no --\(option.1)")
+                        problems.append(
+                            "\(file): `\(match.0.trimmingCharacters(in: .whitespaces))`: \(path.joined(separator: " ")) has no --\(option.1)")
                     }
                     break
                 }

@@ -12,8 +12,9 @@ struct DocsTests {
     /// the test bundle).
     static func commandTree() throws -> DocsChecker.Command {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("portico")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path),
-                     "no portico binary at \(binary.path): build everything first (swift build --build-tests)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary.path),
+            "no portico binary at \(binary.path): build everything first (swift build --build-tests)")
         let process = Process()
         process.executableURL = binary
         process.arguments = ["--experimental-dump-help"]
@@ -49,16 +50,16 @@ struct DocsTests {
     func checkerCatchesMistakes() throws {
         let checker = DocsChecker(root: Self.root, cli: try Self.commandTree())
         let sample = """
-        # Sample
-        See [the guide](docs/no-such-guide.md), [operators](docs/operator-guide.md#no-such-heading)
-        and [the real one](docs/operator-guide.md#command-line).
+            # Sample
+            See [the guide](docs/no-such-guide.md), [operators](docs/operator-guide.md#no-such-heading)
+            and [the real one](docs/operator-guide.md#command-line).
 
-        ```sh
-        portico tenant rename acme
-        portico tenant create --slug acme --colour red
-        portico backup list --dir /tmp
-        ```
-        """
+            ```sh
+            portico tenant rename acme
+            portico tenant create --slug acme --colour red
+            portico backup list --dir /tmp
+            ```
+            """
         let problems = checker.problems(in: "README.md", text: sample)
         #expect(problems.count == 4, "\(problems)")
         #expect(problems.contains { $0.contains("no-such-guide.md") && $0.contains("no such file") })

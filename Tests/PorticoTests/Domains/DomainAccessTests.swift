@@ -14,7 +14,8 @@ struct DomainAccessTests {
         let technician = try await tenant.staff(role: .technician)
         let domain = DomainTestSupport.uniqueDomain(tenant)
         try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at)
                 VALUES (\(tx.tenant), \(domain), 'custom', 'token', now())
                 """)
@@ -30,8 +31,10 @@ struct DomainAccessTests {
                 let page = try await browser.get("/admin/domains")
                 #expect(page.status == .forbidden, "\(member.role) GET")
                 #expect(page.body.contains("for admins"))
-                for (path, fields) in [("/admin/domains", ["domain": "new-\(tenant.slug).example.net"]), ("/admin/domains/\(domain)/verify", [:]),
-                                       ("/admin/domains/\(domain)/primary", [:]), ("/admin/domains/\(domain)/remove", [:])] {
+                for (path, fields) in [
+                    ("/admin/domains", ["domain": "new-\(tenant.slug).example.net"]), ("/admin/domains/\(domain)/verify", [:]),
+                    ("/admin/domains/\(domain)/primary", [:]), ("/admin/domains/\(domain)/remove", [:]),
+                ] {
                     try await browser.get("/admin")
                     #expect(try await browser.post(path, fields).status == .forbidden, "\(member.role) POST \(path)")
                 }
@@ -59,7 +62,8 @@ struct DomainAccessTests {
         let foreignAdmin = try await other.staff(role: .admin)
         let domain = DomainTestSupport.uniqueDomain(tenant)
         try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tx.tenant), \(domain), 'custom', 'guarded-token')
                 """)
         }
@@ -113,10 +117,12 @@ struct DomainAccessTests {
         let otherPending = DomainTestSupport.uniqueDomain(other, prefix: "pending")
         let otherActive = DomainTestSupport.uniqueDomain(other, prefix: "active")
         try await other.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tx.tenant), \(otherPending), 'custom', 'other-token')
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at, is_primary)
                 VALUES (\(tx.tenant), \(otherActive), 'custom', 'other-token-2', now(), true)
                 """)

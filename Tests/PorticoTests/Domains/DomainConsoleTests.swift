@@ -12,18 +12,22 @@ enum DomainTestSupport {
     }
 
     static func token(_ domain: String, of tenant: TestTenant) async throws -> String {
-        try #require(try await tenant.transaction { tx in
-            try await tx.scalar("""
-                SELECT verification_token FROM tenant_domains WHERE tenant_id = \(tx.tenant) AND domain = \(domain)
-                """, as: String.self)
-        })
+        try #require(
+            try await tenant.transaction { tx in
+                try await tx.scalar(
+                    """
+                    SELECT verification_token FROM tenant_domains WHERE tenant_id = \(tx.tenant) AND domain = \(domain)
+                    """, as: String.self)
+            })
     }
 
     static func row(_ domain: String, of tenant: TestTenant) async throws -> (verified: Bool, primary: Bool)? {
         try await tenant.transaction { tx in
-            try await tx.first("""
+            try await tx.first(
+                """
                 SELECT verified_at IS NOT NULL AS verified, is_primary FROM tenant_domains WHERE tenant_id = \(tx.tenant) AND domain = \(domain)
-                """).map { (try $0.decode("verified", as: Bool.self), try $0.decode("is_primary", as: Bool.self)) }
+                """
+            ).map { (try $0.decode("verified", as: Bool.self), try $0.decode("is_primary", as: Bool.self)) }
         }
     }
 
@@ -54,7 +58,9 @@ enum DomainTestSupport {
 
 @Suite("Custom domains in the staff console")
 struct DomainConsoleTests {
-    @Test("add → TXT record shown → verify: missing record, wrong value, DNS error, right value → the domain resolves on every instance within a second")
+    @Test(
+        "add → TXT record shown → verify: missing record, wrong value, DNS error, right value → the domain resolves on every instance within a second"
+    )
     func addAndVerify() async throws {
         let tenant = try await TestTenant.create(name: "Domain Wireless")
         let admin = try await tenant.staff(role: .admin)

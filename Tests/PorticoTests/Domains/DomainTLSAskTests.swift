@@ -40,12 +40,15 @@ struct DomainTLSAskTests {
     static func ask(_ client: TestClient, _ domain: String?) async throws -> HTTPResponse.Status {
         var path = "/internal/tls/ask"
         if let domain {
-            path += "?domain=" + (domain.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? domain)
+            path +=
+                "?domain=" + (domain.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? domain)
         }
         return try await client.execute(TestClient.Request(path, method: .get, authority: "127.0.0.1")).head.status
     }
 
-    @Test("200 only for hosts served now: verified custom domains and platform subdomains of active tenants, the operator host; 404 otherwise; 400 when malformed")
+    @Test(
+        "200 only for hosts served now: verified custom domains and platform subdomains of active tenants, the operator host; 404 otherwise; 400 when malformed"
+    )
     func answers() async throws {
         let tenant = try await TestTenant.create(name: "Ask Wireless")
         let suspended = try await TestTenant.create(name: "Paused Ask Wireless")
@@ -55,14 +58,16 @@ struct DomainTLSAskTests {
         let suspendedDomain = DomainTestSupport.uniqueDomain(suspended)
         try await tenant.transaction { tx in
             for (domain, isVerified) in [(verified, true), (pending, false), (doomed, true)] {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at)
                     VALUES (\(tx.tenant), \(domain), 'custom', 'token', CASE WHEN \(isVerified) THEN now() END)
                     """)
             }
         }
         try await suspended.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at)
                 VALUES (\(tx.tenant), \(suspendedDomain), 'custom', 'token', now())
                 """)
@@ -76,12 +81,16 @@ struct DomainTLSAskTests {
                     for domain in [verified, verified.uppercased() + ".", tenant.host, "operator.localhost", doomed] {
                         #expect(try await Self.ask(client, domain) == .ok, "\(domain)")
                     }
-                    for domain in [pending, suspendedDomain, suspended.host, "nobody-\(UUID().uuidString.prefix(6).lowercased()).localhost",
-                                   "unknown-\(UUID().uuidString.prefix(6).lowercased()).example.org", "localhost", "sub.\(tenant.host)", "203.0.113.5"] {
+                    for domain in [
+                        pending, suspendedDomain, suspended.host, "nobody-\(UUID().uuidString.prefix(6).lowercased()).localhost",
+                        "unknown-\(UUID().uuidString.prefix(6).lowercased()).example.org", "localhost", "sub.\(tenant.host)", "203.0.113.5",
+                    ] {
                         #expect(try await Self.ask(client, domain) == .notFound, "\(domain)")
                     }
-                    for domain in [nil, "", "bad domain.example.net", "a..example.net", "-x.example.net", "\(tenant.host):443",
-                                   "user@\(tenant.host)", String(repeating: "a", count: 64) + ".example.net", "[::1]"] {
+                    for domain in [
+                        nil, "", "bad domain.example.net", "a..example.net", "-x.example.net", "\(tenant.host):443",
+                        "user@\(tenant.host)", String(repeating: "a", count: 64) + ".example.net", "[::1]",
+                    ] {
                         #expect(try await Self.ask(client, domain) == .badRequest, "\(domain ?? "(none)")")
                     }
 
@@ -96,7 +105,8 @@ struct DomainTLSAskTests {
                         let response = try await client.execute(TestClient.Request(path, method: .get, authority: tenant.host))
                         #expect(response.head.status == .notFound, "\(path)")
                     }
-                    let post = try await client.execute(TestClient.Request("/internal/tls/ask?domain=\(verified)", method: .post, authority: "127.0.0.1"))
+                    let post = try await client.execute(
+                        TestClient.Request("/internal/tls/ask?domain=\(verified)", method: .post, authority: "127.0.0.1"))
                     #expect(post.head.status != .ok)
                 }
             }
@@ -108,7 +118,8 @@ struct DomainTLSAskTests {
         let tenant = try await TestTenant.create()
         let domain = DomainTestSupport.uniqueDomain(tenant)
         try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at)
                 VALUES (\(tx.tenant), \(domain), 'custom', 'token', now())
                 """)
@@ -125,8 +136,9 @@ struct DomainTLSAskTests {
                 #expect(posted.status == .notFound)
             }
             // Trusted-proxy headers change nothing.
-            let proxied = try await app.request(.get, "/internal/tls/ask?domain=\(domain)", host: tenant.host,
-                                                headers: [HTTPField.Name("X-Forwarded-For")!: "127.0.0.1"], peer: "127.0.0.1")
+            let proxied = try await app.request(
+                .get, "/internal/tls/ask?domain=\(domain)", host: tenant.host,
+                headers: [HTTPField.Name("X-Forwarded-For")!: "127.0.0.1"], peer: "127.0.0.1")
             #expect(proxied.status == .notFound)
         }
     }

@@ -1,24 +1,26 @@
 import Foundation
-@testable import Portico
 import Testing
+
+@testable import Portico
 
 @Suite("Language negotiation and plural forms")
 struct LanguageNegotiationTests {
-    @Test("Accept-Language picks the best offered language by quality, full tag, then primary subtag",
-          arguments: [
-              ("es-MX,es;q=0.9,en;q=0.8", [Language.en, .es], Language.es),
-              ("en-US,en;q=0.9", [.es, .en], .en),
-              ("pt-PT", [.en, .ptBR], .ptBR),
-              ("pt", [.en, .ptBR], .ptBR),
-              ("PT-br", [.en, .ptBR], .ptBR),
-              ("fr-CA;q=0.5, es;q=0.8", [.en, .fr, .es], .es),
-              ("de-DE, fr;q=0.3", [.en, .fr], .fr),
-              ("en;q=0, es;q=0.1", [.en, .es], .es),
-              ("*", [.fr, .en], .fr),
-              ("de , it;q=0.5", [.en, .es], nil),
-              ("es;q=nope, fr", [.en, .fr, .es], .fr),
-              (";;,,", [.en], nil),
-          ] as [(String, [Language], Language?)])
+    @Test(
+        "Accept-Language picks the best offered language by quality, full tag, then primary subtag",
+        arguments: [
+            ("es-MX,es;q=0.9,en;q=0.8", [Language.en, .es], Language.es),
+            ("en-US,en;q=0.9", [.es, .en], .en),
+            ("pt-PT", [.en, .ptBR], .ptBR),
+            ("pt", [.en, .ptBR], .ptBR),
+            ("PT-br", [.en, .ptBR], .ptBR),
+            ("fr-CA;q=0.5, es;q=0.8", [.en, .fr, .es], .es),
+            ("de-DE, fr;q=0.3", [.en, .fr], .fr),
+            ("en;q=0, es;q=0.1", [.en, .es], .es),
+            ("*", [.fr, .en], .fr),
+            ("de , it;q=0.5", [.en, .es], nil),
+            ("es;q=nope, fr", [.en, .fr, .es], .fr),
+            (";;,,", [.en], nil),
+        ] as [(String, [Language], Language?)])
     func bestMatch(header: String, offered: [Language], expected: Language?) {
         #expect(LanguageNegotiation.bestMatch(acceptLanguage: header, offered: offered) == expected)
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Portico
 import Testing
+
+@testable import Portico
 
 /// The shipped catalogs are complete and consistent, every text a template or enum asks for
 /// exists, and a broken catalog refuses to start.
@@ -68,7 +69,8 @@ struct MessageCatalogTests {
     @Test("statuses and kinds shown to people have a text in every language")
     func enumerationLabels() throws {
         let catalogs = try Self.shipped()
-        let keys = WorkOrderStatus.allCases.map { "workOrders.status.\($0.rawValue)" }
+        let keys =
+            WorkOrderStatus.allCases.map { "workOrders.status.\($0.rawValue)" }
             + AppointmentStatus.allCases.map { "appointments.status.\($0.rawValue)" }
             + AppointmentKind.allCases.flatMap { ["appointments.kind.\($0.rawValue)", "appointments.visit.\($0.rawValue)"] }
             + WorkOrderPriority.allCases.map { "workOrders.priority.\($0.rawValue)" }
@@ -113,17 +115,19 @@ struct MessageCatalogTests {
         #expect(try attempt { _ in } == "")
         #expect(try attempt { try FileManager.default.removeItem(at: $0.appendingPathComponent("fr.json")) }.contains("without fr.json"))
         #expect(try attempt { try Data("{ not json".utf8).write(to: $0.appendingPathComponent("es.json")) }.contains("es.json: not a JSON object"))
-        #expect(try attempt { directory in
-            let url = directory.appendingPathComponent("pt-BR.json")
-            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-            object["layout.menu"] = nil
-            try JSONSerialization.data(withJSONObject: object).write(to: url)
-        }.contains("pt-BR.json without layout.menu"))
-        #expect(try attempt { directory in
-            let url = directory.appendingPathComponent("fr.json")
-            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-            object["portal.dashboard.moreTasks"] = ["other": "{count} autres tâches"]
-            try JSONSerialization.data(withJSONObject: object).write(to: url)
-        }.contains("portal.dashboard.moreTasks: needs the plural forms one, other"))
+        #expect(
+            try attempt { directory in
+                let url = directory.appendingPathComponent("pt-BR.json")
+                var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+                object["layout.menu"] = nil
+                try JSONSerialization.data(withJSONObject: object).write(to: url)
+            }.contains("pt-BR.json without layout.menu"))
+        #expect(
+            try attempt { directory in
+                let url = directory.appendingPathComponent("fr.json")
+                var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+                object["portal.dashboard.moreTasks"] = ["other": "{count} autres tâches"]
+                try JSONSerialization.data(withJSONObject: object).write(to: url)
+            }.contains("portal.dashboard.moreTasks: needs the plural forms one, other"))
     }
 }

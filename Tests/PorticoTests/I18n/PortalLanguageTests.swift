@@ -97,7 +97,9 @@ struct PortalLanguageTests {
         let agent = try await tenant.staff(role: .agent)
         func stored() async throws -> String {
             try await tenant.transaction { tx in
-                let row = try #require(try await tx.first("SELECT default_language, array_to_string(offered_languages, ',') AS offered FROM tenants WHERE id = \(tx.tenant)"))
+                let row = try #require(
+                    try await tx.first(
+                        "SELECT default_language, array_to_string(offered_languages, ',') AS offered FROM tenants WHERE id = \(tx.tenant)"))
                 return "\(try row.decode("default_language", as: String.self))|\(try row.decode("offered", as: String.self))"
             }
         }
@@ -141,8 +143,10 @@ struct PortalLanguageTests {
     func onboarding() async throws {
         let environment = try await OnboardingTests.environment()
         let slug = OnboardingTests.uniqueSlug()
-        _ = try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "Montaña Net", adminEmail: "jefa@montana.example",
-                                                                    defaultLanguage: .es), environment: environment)
+        _ = try await TenantCommands.create(
+            TenantOnboardingRequest(
+                slug: slug, name: "Montaña Net", adminEmail: "jefa@montana.example",
+                defaultLanguage: .es), environment: environment)
         let tenant = try #require(try await PostgresTenantStore(pool: environment.pool).tenant(slug: slug))
         #expect(tenant.defaultLanguage == "es")
         #expect(tenant.offeredLanguages == ["es"])

@@ -17,9 +17,11 @@ struct PseudoLocaleTests {
             case .plural(let forms): .plural(forms.mapValues { "⟦\($0)⟧" })
             }
         }
-        return MessageCatalogs(catalogs: Dictionary(uniqueKeysWithValues: Language.allCases.map {
-            ($0, MessageCatalog(language: $0, messages: wrapped))
-        }))
+        return MessageCatalogs(
+            catalogs: Dictionary(
+                uniqueKeysWithValues: Language.allCases.map {
+                    ($0, MessageCatalog(language: $0, messages: wrapped))
+                }))
     }
 
     /// Visible text of a page: text nodes of the body and the person-facing attributes.
@@ -47,7 +49,8 @@ struct PseudoLocaleTests {
     static func leftover(_ text: String, data: [String]) -> String {
         var rest = text.replacing(try! Regex("⟦[^⟧]*⟧"), with: " ")
         for value in data.sorted(by: { $0.count > $1.count }) { rest = rest.replacingOccurrences(of: value, with: " ") }
-        rest = rest.replacing(try! Regex(#"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"#), with: " ")
+        rest = rest.replacing(
+            try! Regex(#"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"#), with: " ")
         rest = rest.replacing(try! Regex(#"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?|\d{2}:\d{2}|UTC|GMT"#), with: " ")
         return rest.filter(\.isLetter)
     }
@@ -58,12 +61,15 @@ struct PseudoLocaleTests {
         let fixture = try await PortalIsolationTests.fixture(tenant, name: "Zed")
         try await tenant.transaction { tx in
             for index in 1...6 {
-                _ = try await Repositories.postgres.tasks.create(NewTask(organizationId: fixture.organization.id, title: "Zed's task \(index)"), in: tx)
+                _ = try await Repositories.postgres.tasks.create(
+                    NewTask(organizationId: fixture.organization.id, title: "Zed's task \(index)"), in: tx)
             }
-            _ = try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "LiteBeam 5AC", serial: "SN42", mac: "00:27:22:aa:bb:cc", installedOn: "2024-03-01"),
-                                                                          to: fixture.organization.id, in: tx)
+            _ = try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(model: "LiteBeam 5AC", serial: "SN42", mac: "00:27:22:aa:bb:cc", installedOn: "2024-03-01"),
+                to: fixture.organization.id, in: tx)
             try await tx.execute("INSERT INTO faq_entries (tenant_id, question, answer) VALUES (\(tx.tenant), 'Zed question?', 'Zed answer.')")
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at)
                 VALUES (\(tx.tenant), 'outage', 'Zed outage', 'Zed body', now() - interval '1 hour', now() + interval '1 hour'),
                        (\(tx.tenant), 'maintenance', 'Zed works', 'Zed body', now() + interval '2 days', now() + interval '3 days')
@@ -72,11 +78,13 @@ struct PseudoLocaleTests {
         let order = fixture.orderNumber
         let appointment = fixture.appointmentID.uuidString.lowercased()
         // The test's own data, which pages show as it is.
-        let data = ["Quorra Net", fixture.customer.name, fixture.customer.email, fixture.customer.phone, "Zed's order", "Zed's task", "Zed question?",
-                    "Zed answer.", "Zed outage", "Zed works", "Zed body", "household", "1 Test Lane", fixture.organization.accountNumber,
-                    "LiteBeam 5AC", "SN42", "00:27:22:aa:bb:cc", "Other",
-                    // A history reason stored with the change when the order was made (data, not a page text).
-                    "Created", "#", ".ics", "CSV", "MAC", "JPEG, PNG, HEIC, WebP", "PDF", "DXF, DWG", "MB", "Mo"]
+        let data = [
+            "Quorra Net", fixture.customer.name, fixture.customer.email, fixture.customer.phone, "Zed's order", "Zed's task", "Zed question?",
+            "Zed answer.", "Zed outage", "Zed works", "Zed body", "household", "1 Test Lane", fixture.organization.accountNumber,
+            "LiteBeam 5AC", "SN42", "00:27:22:aa:bb:cc", "Other",
+            // A history reason stored with the change when the order was made (data, not a page text).
+            "Created", "#", ".ics", "CSV", "MAC", "JPEG, PNG, HEIC, WebP", "PDF", "DXF, DWG", "MB", "Mo",
+        ]
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             var pages: [(String, HTTPTestResponse)] = []
@@ -84,9 +92,11 @@ struct PseudoLocaleTests {
                 pages.append((path, try await browser.get(path)))
             }
             try await browser.signInCustomer(fixture.customer.email)
-            for path in ["/portal", "/portal/work-orders", "/portal/work-orders/\(order)", "/portal/work-orders/\(order)/history",
-                         "/portal/work-orders/new", "/portal/appointments", "/portal/appointments/\(appointment)", "/portal/tasks",
-                         "/portal/notes", "/portal/service", "/portal/support", "/portal/support?q=nothing-matches", "/portal/profile"] {
+            for path in [
+                "/portal", "/portal/work-orders", "/portal/work-orders/\(order)", "/portal/work-orders/\(order)/history",
+                "/portal/work-orders/new", "/portal/appointments", "/portal/appointments/\(appointment)", "/portal/tasks",
+                "/portal/notes", "/portal/service", "/portal/support", "/portal/support?q=nothing-matches", "/portal/profile",
+            ] {
                 pages.append((path, try await browser.get(path)))
             }
             for (path, page) in pages {

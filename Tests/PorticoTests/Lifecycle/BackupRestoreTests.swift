@@ -66,7 +66,9 @@ struct BackupRestoreTests {
         let targetData = try LifecycleSupport.temporaryDirectory("backup-dst")
         let backups = try LifecycleSupport.temporaryDirectory("backups")
         defer {
-            Task { await source.drop(); await target.drop() }
+            Task {
+                await source.drop(); await target.drop()
+            }
             for url in [sourceData, targetData, backups] { try? FileManager.default.removeItem(at: url) }
         }
         let sourcePool = ConnectionPool(configuration: PoolConfiguration(conninfo: source.appURL, maxConnections: 2))
@@ -81,8 +83,9 @@ struct BackupRestoreTests {
         try Data("old".utf8).write(to: old)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -400 * 86_400)], ofItemAtPath: old.path)
         let sourceEnvironment = Self.environment(databaseURL: source.appURL, ownerURL: source.ownerURL, dataDirectory: sourceData)
-        let created = try await LifecycleSupport.portico(["backup", "create", "--output", backups.path, "--prune"],
-                                                         environment: sourceEnvironment.merging(["PORTICO_BACKUP_KEEP": "1"]) { $1 })
+        let created = try await LifecycleSupport.portico(
+            ["backup", "create", "--output", backups.path, "--prune"],
+            environment: sourceEnvironment.merging(["PORTICO_BACKUP_KEEP": "1"]) { $1 })
         #expect(created.code == 0, "backup create: \(created.output)")
         #expect(created.output.contains("pruned (keep 1, at most 30 days old): portico-backup-20200101T000000Z.tar"), "\(created.output)")
         #expect(!FileManager.default.fileExists(atPath: old.path))
@@ -166,7 +169,9 @@ struct BackupRestoreTests {
         let targetData = try LifecycleSupport.temporaryDirectory("backup-bad-dst")
         let backups = try LifecycleSupport.temporaryDirectory("backups-bad")
         defer {
-            Task { await source.drop(); await target.drop() }
+            Task {
+                await source.drop(); await target.drop()
+            }
             for url in [sourceData, targetData, backups] { try? FileManager.default.removeItem(at: url) }
         }
         let sourcePool = ConnectionPool(configuration: PoolConfiguration(conninfo: source.appURL, maxConnections: 2))
@@ -206,7 +211,9 @@ struct BackupRestoreTests {
         manifest["migration_level"] = 9_999
         try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
         let newer = backups.appendingPathComponent("newer.tar")
-        let tar = try await TestProcess.run(["/usr/bin/tar", "--create", "--file", newer.path, "--directory", unpacked.path, "manifest.json", "database.dump", "files"])
+        let tar = try await TestProcess.run([
+            "/usr/bin/tar", "--create", "--file", newer.path, "--directory", unpacked.path, "manifest.json", "database.dump", "files",
+        ])
         #expect(tar.exitCode == 0, "\(tar.output)")
         let restoreNewer = try await LifecycleSupport.portico(["backup", "restore", newer.path], environment: targetEnvironment)
         #expect(restoreNewer.code != 0)
@@ -215,7 +222,8 @@ struct BackupRestoreTests {
 
         // Nothing reached the target.
         let admin = ConnectionPool(configuration: PoolConfiguration(conninfo: try await Self.adminURL(for: target.ownerURL), maxConnections: 1))
-        let objects = try await admin.query("SELECT count(*)::int FROM pg_class WHERE relnamespace = 'public'::regnamespace").rows.first?.decode(at: 0, as: Int.self)
+        let objects = try await admin.query("SELECT count(*)::int FROM pg_class WHERE relnamespace = 'public'::regnamespace").rows.first?.decode(
+            at: 0, as: Int.self)
         await admin.close()
         #expect(objects == 0)
         #expect(LifecycleSupport.files(under: targetData).isEmpty)
@@ -229,8 +237,9 @@ struct BackupRestoreTests {
             Task { await source.drop() }
             try? FileManager.default.removeItem(at: data)
         }
-        let result = try await LifecycleSupport.portico(["backup", "create", "--output", data.path],
-                                                        environment: ["DATABASE_URL": source.appURL, "PORTICO_DATA_DIR": data.path])
+        let result = try await LifecycleSupport.portico(
+            ["backup", "create", "--output", data.path],
+            environment: ["DATABASE_URL": source.appURL, "PORTICO_DATA_DIR": data.path])
         #expect(result.code == 78)
         #expect(result.output.contains("MIGRATE_DATABASE_URL"))
         #expect(LifecycleSupport.files(under: data).isEmpty)

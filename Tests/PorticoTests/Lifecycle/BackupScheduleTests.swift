@@ -22,16 +22,25 @@ struct BackupScheduleTests {
             #expect(BackupSchedule.parse(bad) == nil, "\(bad)")
         }
 
-        let parsed = try BackupSettings.fromEnvironment { ["PORTICO_BACKUP_DIR": "/var/backups/portico", "PORTICO_BACKUP_SCHEDULE": "daily 03:00",
-                                                          "PORTICO_BACKUP_KEEP": "14", "PORTICO_BACKUP_MAX_AGE_DAYS": "60"][$0] }
-        #expect(parsed == BackupSettings(directory: URL(fileURLWithPath: "/var/backups/portico"), schedule: .daily(hour: 3, minute: 0), keep: 14, maxAgeDays: 60))
+        let parsed = try BackupSettings.fromEnvironment {
+            [
+                "PORTICO_BACKUP_DIR": "/var/backups/portico", "PORTICO_BACKUP_SCHEDULE": "daily 03:00",
+                "PORTICO_BACKUP_KEEP": "14", "PORTICO_BACKUP_MAX_AGE_DAYS": "60",
+            ][$0]
+        }
+        #expect(
+            parsed
+                == BackupSettings(
+                    directory: URL(fileURLWithPath: "/var/backups/portico"), schedule: .daily(hour: 3, minute: 0), keep: 14, maxAgeDays: 60))
         #expect(try BackupSettings.fromEnvironment { _ in nil }.schedule == nil)
 
         let bad = #expect(throws: ConfigurationError.self) {
             _ = try AppConfiguration.fromEnvironment(["PORTICO_BACKUP_DIR": "/b", "PORTICO_BACKUP_SCHEDULE": "sometimes"])
         }
         #expect(bad?.variable == "PORTICO_BACKUP_SCHEDULE")
-        let noDirectory = #expect(throws: ConfigurationError.self) { _ = try AppConfiguration.fromEnvironment(["PORTICO_BACKUP_SCHEDULE": "every 1h"]) }
+        let noDirectory = #expect(throws: ConfigurationError.self) {
+            _ = try AppConfiguration.fromEnvironment(["PORTICO_BACKUP_SCHEDULE": "every 1h"])
+        }
         #expect(noDirectory?.variable == "PORTICO_BACKUP_DIR")
         let keep = #expect(throws: ConfigurationError.self) { _ = try AppConfiguration.fromEnvironment(["PORTICO_BACKUP_KEEP": "0"]) }
         #expect(keep?.variable == "PORTICO_BACKUP_KEEP")
@@ -93,8 +102,9 @@ struct BackupScheduleTests {
         let logger = TestLogging.logger("backup-schedule")
         let settings = BackupSettings(directory: folder, schedule: .every(seconds: 3600), keep: 2, maxAgeDays: 30)
         func instance() -> BackupService {
-            BackupService(backups: Backups(ownerURL: database.ownerURL, dataDirectory: data, logger: logger), settings: settings,
-                          schedule: .every(seconds: 3600), directory: folder, logger: logger)
+            BackupService(
+                backups: Backups(ownerURL: database.ownerURL, dataDirectory: data, logger: logger), settings: settings,
+                schedule: .every(seconds: 3600), directory: folder, logger: logger)
         }
         let slot = BackupSchedule.every(seconds: 3600).slot(containing: Date())
 

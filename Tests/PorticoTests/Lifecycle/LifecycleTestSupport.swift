@@ -17,8 +17,10 @@ struct LifecycleWorld: Sendable {
     let photo: [UInt8]
     let pdf: [UInt8]
 
-    static func seed(marker: String = "mk" + UUID().uuidString.prefix(10).lowercased(), pool: ConnectionPool? = nil,
-                     databaseURL: String? = nil, dataDirectory: URL? = nil) async throws -> LifecycleWorld {
+    static func seed(
+        marker: String = "mk" + UUID().uuidString.prefix(10).lowercased(), pool: ConnectionPool? = nil,
+        databaseURL: String? = nil, dataDirectory: URL? = nil
+    ) async throws -> LifecycleWorld {
         let tenant = try await TestTenant.create(name: "Wisp \(marker)", pool: pool)
         let admin = try await tenant.staff(role: .admin, email: "admin-\(marker)@staff.example", name: "Admin \(marker)")
         let (_, customer) = try await tenant.signInableSubscriber(name: "Pat \(marker)", email: "pat-\(marker)@example.net")
@@ -28,16 +30,19 @@ struct LifecycleWorld: Sendable {
             let portal = Browser(app: app, host: tenant.host)
             try await portal.signInCustomer(customer.email)
             try await portal.get("/portal/work-orders/new")
-            let submitted = try await portal.postForm("/portal/work-orders", fields: [
-                ("title", "Dish down \(marker)"), ("description", "Photos attached."), ("priority", "high"), ("quantity", "1"),
-                ("service_location", "1 Test Lane"), ("action", "submit"),
-            ], files: [("attachments", "dish.png", photo), ("attachments", "quote.pdf", pdf)])
+            let submitted = try await portal.postForm(
+                "/portal/work-orders",
+                fields: [
+                    ("title", "Dish down \(marker)"), ("description", "Photos attached."), ("priority", "high"), ("quantity", "1"),
+                    ("service_location", "1 Test Lane"), ("action", "submit"),
+                ], files: [("attachments", "dish.png", photo), ("attachments", "quote.pdf", pdf)])
             #expect(submitted.status == .seeOther, "submitting the work order: \(submitted.status)")
 
             let console = Browser(app: app, host: tenant.host)
             try await console.signInStaff(admin.email)
             try await console.get("/admin/branding")
-            let logo = try await console.upload("/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png(size: 2_000))
+            let logo = try await console.upload(
+                "/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png(size: 2_000))
             #expect(logo.status == .seeOther, "uploading the logo: \(logo.status)")
         }
         return LifecycleWorld(tenant: tenant, admin: admin, customer: customer, marker: marker, photo: photo, pdf: pdf)
@@ -59,7 +64,8 @@ enum LifecycleSupport {
     }
 
     static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// The `portico` executable built beside the tests (`swift build --build-tests` builds
@@ -71,7 +77,8 @@ enum LifecycleSupport {
             let path = candidate.appendingPathComponent("portico").path
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: path) {
+                FileManager.default.isExecutableFile(atPath: path)
+            {
                 return path
             }
         }
@@ -79,7 +86,9 @@ enum LifecycleSupport {
     }
 
     /// Runs the real `portico` binary with only the environment given (plus PATH and PORTICO_HOME).
-    static func portico(_ arguments: [String], environment: [String: String], timeout: Duration = .seconds(180)) async throws -> (code: Int32, output: String) {
+    static func portico(
+        _ arguments: [String], environment: [String: String], timeout: Duration = .seconds(180)
+    ) async throws -> (code: Int32, output: String) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("portico-cli-\(UUID().uuidString).log")
         defer { try? FileManager.default.removeItem(at: log) }
         var env = environment
@@ -111,12 +120,14 @@ enum LifecycleSupport {
 
     /// Tables with a tenant_id column (the catalog, as the isolation tests read it).
     static func tenantTables(_ pool: ConnectionPool) async throws -> [String] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT c.relname FROM pg_class c
               JOIN pg_namespace n ON n.oid = c.relnamespace
               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1
-            """).rows.map { try $0.decode("relname", as: String.self) }
+            """
+        ).rows.map { try $0.decode("relname", as: String.self) }
     }
 
     /// Rows of `tenant` in every tenant table, counted as the superuser (no row-level security
@@ -127,10 +138,13 @@ enum LifecycleSupport {
             var counts: [String: Int] = [:]
             for table in try await tenantTables(admin) {
                 // Table names cannot be bound; query_to_xml runs the count with the name quoted by format(%I).
-                counts[table] = try await admin.query("""
-                    SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I WHERE tenant_id = %L', \(table)::text, \(tenant.description)::text),
-                            false, true, '')))[1]::text::int
-                    """).rows.first?.decode(at: 0, as: Int.self) ?? -1
+                counts[table] =
+                    try await admin.query(
+                        """
+                        SELECT (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I WHERE tenant_id = %L', \(table)::text, \(tenant.description)::text),
+                                false, true, '')))[1]::text::int
+                        """
+                    ).rows.first?.decode(at: 0, as: Int.self) ?? -1
             }
             await admin.close()
             return counts
@@ -154,7 +168,9 @@ enum LifecycleSupport {
         try await browser.get(path)
         try await browser.post(path, ["password": "operator passphrase 1"])
         try await browser.get("/operator/enrol")
-        let secret = try #require(try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode("totp_secret", as: String.self))
+        let secret = try #require(
+            try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode(
+                "totp_secret", as: String.self))
         try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
         #expect(try await browser.get("/operator").status == .ok)
         return (browser, email)

@@ -36,9 +36,11 @@ struct OperatorDataConsoleTests {
             #expect(files.contains("manifest.json") && files.contains("README.md") && files.contains("data/work_orders.jsonl"))
             #expect(files.filter { $0.hasPrefix("files/") }.count == 3)
             let database = try await TestCluster.database()
-            let audited = try await database.appPool.query("""
+            let audited = try await database.appPool.query(
+                """
                 SELECT actor_label FROM platform_audit_events WHERE action = 'tenant.exported' AND target_id = \(world.tenant.slug) AND actor_kind = 'operator'
-                """).rows.map { try $0.decode("actor_label", as: String.self) }
+                """
+            ).rows.map { try $0.decode("actor_label", as: String.self) }
             #expect(audited == [email])
             #expect(try await operatorBrowser.get("/operator/tenants/\(world.tenant.slug)/data").body.contains("tenant.exported"))
 
@@ -105,9 +107,11 @@ struct OperatorDataConsoleTests {
             #expect(after.values.allSatisfy { $0 == 0 }, "\(after.filter { $0.value != 0 })")
             for folder in TenantDeletionTests.tenantFolders(world.tenant) { #expect(!FileManager.default.fileExists(atPath: folder.path)) }
             let database = try await TestCluster.database()
-            let audited = try await database.appPool.query("""
+            let audited = try await database.appPool.query(
+                """
                 SELECT actor_label FROM platform_audit_events WHERE action = 'tenant.deleted' AND target_id = \(world.tenant.slug) AND actor_kind = 'operator'
-                """).rows.map { try $0.decode("actor_label", as: String.self) }
+                """
+            ).rows.map { try $0.decode("actor_label", as: String.self) }
             #expect(audited == [email])
             // The portal is gone: its host no longer names a tenant.
             try await eventually(timeout: .seconds(10)) { try await app.get("/portal/login", host: world.tenant.host).status == .notFound }
@@ -120,11 +124,13 @@ struct OperatorDataConsoleTests {
         let database = try await TestCluster.database()
         let stamp = UUID().uuidString.prefix(8).lowercased()
         let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: database.ownerURL, maxConnections: 1))
-        try await owner.query("""
+        try await owner.query(
+            """
             INSERT INTO backup_runs (trigger, status, started_at, finished_at, file_name, size_bytes, migration_level)
             VALUES ('schedule', 'succeeded', now() - interval '2 minutes', now() - interval '1 minute', \("portico-backup-\(stamp).tar"), 52428800, 32)
             """)
-        try await owner.query("""
+        try await owner.query(
+            """
             INSERT INTO backup_runs (trigger, status, started_at, finished_at, error)
             VALUES ('cli', 'failed', now(), now(), \("pg_dump failed: disk full \(stamp)"))
             """)

@@ -21,8 +21,10 @@ struct TenantDeletionTests {
 
     static func tenantFolders(_ tenant: TestTenant) -> [URL] {
         let data = TestApp.configuration().dataDirectory
-        return [data.appendingPathComponent("files").appendingPathComponent(tenant.id.description),
-                data.appendingPathComponent("imports").appendingPathComponent(tenant.id.description)]
+        return [
+            data.appendingPathComponent("files").appendingPathComponent(tenant.id.description),
+            data.appendingPathComponent("imports").appendingPathComponent(tenant.id.description),
+        ]
     }
 
     @Test("an active tenant and a wrong confirmation are refused; a suspended tenant with its slug typed goes entirely; its neighbour stays")
@@ -37,7 +39,8 @@ struct TenantDeletionTests {
         #expect(!LifecycleSupport.files(under: Self.tenantFolders(world.tenant)[0]).isEmpty)
 
         // Active: refused, with the way forward.
-        let active = try await LifecycleSupport.portico(["tenant", "delete", world.tenant.slug, "--confirm", world.tenant.slug], environment: environment)
+        let active = try await LifecycleSupport.portico(
+            ["tenant", "delete", world.tenant.slug, "--confirm", world.tenant.slug], environment: environment)
         #expect(active.code == 1)
         #expect(active.output.contains("is active. Suspend it first"), "\(active.output)")
         #expect(try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: adminURL) == before)
@@ -49,13 +52,15 @@ struct TenantDeletionTests {
         let unconfirmed = try await LifecycleSupport.portico(["tenant", "delete", world.tenant.slug], environment: environment)
         #expect(unconfirmed.code != 0)
         #expect(unconfirmed.output.contains("--confirm \(world.tenant.slug)"), "\(unconfirmed.output)")
-        let wrong = try await LifecycleSupport.portico(["tenant", "delete", world.tenant.slug, "--confirm", neighbour.tenant.slug], environment: environment)
+        let wrong = try await LifecycleSupport.portico(
+            ["tenant", "delete", world.tenant.slug, "--confirm", neighbour.tenant.slug], environment: environment)
         #expect(wrong.code == 1)
         #expect(wrong.output.contains("confirmation does not match"), "\(wrong.output)")
         #expect(try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: adminURL) == before)
 
         // Confirmed: every row and file goes.
-        let deleted = try await LifecycleSupport.portico(["tenant", "delete", world.tenant.slug, "--confirm", world.tenant.slug], environment: environment)
+        let deleted = try await LifecycleSupport.portico(
+            ["tenant", "delete", world.tenant.slug, "--confirm", world.tenant.slug], environment: environment)
         #expect(deleted.code == 0, "\(deleted.output)")
         #expect(deleted.output.contains("Deleted \(world.tenant.slug): \(before.values.reduce(0, +) + 1) rows"), "\(deleted.output)")
         let after = try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: adminURL)
@@ -66,10 +71,12 @@ struct TenantDeletionTests {
         for folder in Self.tenantFolders(world.tenant) { #expect(!FileManager.default.fileExists(atPath: folder.path), "\(folder.path) remains") }
 
         // Audited at platform level, beyond the tenant's own (now deleted) log.
-        let audit = try await database.appPool.query("""
+        let audit = try await database.appPool.query(
+            """
             SELECT actor_kind, details->>'tenant_id' AS tenant FROM platform_audit_events
              WHERE action = 'tenant.deleted' AND target_kind = 'tenant' AND target_id = \(world.tenant.slug)
-            """).rows
+            """
+        ).rows
         #expect(audit.count == 1)
         #expect(try audit.first?.decode("actor_kind", as: String.self) == "cli")
         #expect(try audit.first?.decode("tenant", as: String.self) == world.tenant.id.description)
@@ -89,8 +96,9 @@ struct TenantDeletionTests {
             let variables = (environment.merging(["PORTICO_HOME": LifecycleSupport.repositoryRoot.path, "LOG_LEVEL": "error"]) { $1 })
                 .map { "\($0.key)='\($0.value)'" }.sorted().joined(separator: " ")
             let command = "\(try LifecycleSupport.binary()) tenant delete \(world.tenant.slug)"
-            return try await TestProcess.run(["/bin/sh", "-c", "printf '%s\\n' '\(text)' | env \(variables) /usr/bin/script -q -e -c '\(command)' /dev/null"],
-                                             timeout: .seconds(120))
+            return try await TestProcess.run(
+                ["/bin/sh", "-c", "printf '%s\\n' '\(text)' | env \(variables) /usr/bin/script -q -e -c '\(command)' /dev/null"],
+                timeout: .seconds(120))
         }
         let wrong = try await answer("not-the-slug")
         #expect(wrong.exitCode == 1)
@@ -108,7 +116,8 @@ struct TenantDeletionTests {
     func refusals() async throws {
         let world = try await LifecycleWorld.seed()
         let environment = try await Self.environment()
-        let unknown = try await LifecycleSupport.portico(["tenant", "delete", "no-such-tenant", "--confirm", "no-such-tenant"], environment: environment)
+        let unknown = try await LifecycleSupport.portico(
+            ["tenant", "delete", "no-such-tenant", "--confirm", "no-such-tenant"], environment: environment)
         #expect(unknown.code == 1)
         #expect(unknown.output.contains("No tenant has the slug 'no-such-tenant'"))
 

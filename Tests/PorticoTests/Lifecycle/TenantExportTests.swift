@@ -21,7 +21,8 @@ struct TenantExportTests {
         // the export must still hold only its own.
         for seeded in [world, other] {
             try await seeded.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token)
                     VALUES (\(seeded.tenant.id), \("portal.\(seeded.marker).example.net"), 'custom', 'token')
                     """)
@@ -31,8 +32,9 @@ struct TenantExportTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let output = folder.appendingPathComponent("\(world.tenant.slug).tar.gz")
 
-        let result = try await LifecycleSupport.portico(["tenant", "export", world.tenant.slug, "--output", output.path],
-                                                        environment: try await Self.environment())
+        let result = try await LifecycleSupport.portico(
+            ["tenant", "export", world.tenant.slug, "--output", output.path],
+            environment: try await Self.environment())
         #expect(result.code == 0, "tenant export: \(result.output)")
         #expect(result.output.contains("Exported \(world.tenant.slug)"))
         #expect(try FileManager.default.attributesOfItem(atPath: output.path)[.posixPermissions] as? Int == 0o600)
@@ -42,8 +44,10 @@ struct TenantExportTests {
 
         // Counts per table match the database, table by table, for every tenant table of the catalog.
         let database = try await TestCluster.database()
-        let truth = try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: database.adminURL(database: database.handle.credentials.database))
-        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("manifest.json"))) as? [String: Any])
+        let truth = try await LifecycleSupport.rowCounts(
+            tenant: world.tenant.id, adminURL: database.adminURL(database: database.handle.credentials.database))
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("manifest.json"))) as? [String: Any])
         #expect(manifest["format"] as? String == "portico-tenant-export")
         #expect(manifest["format_version"] as? Int == 1)
         let tables = try #require(manifest["tables"] as? [[String: Any]])
@@ -99,13 +103,17 @@ struct TenantExportTests {
         #expect((customers["omitted_columns"] as? [String]) == ["password_hash", "unsubscribe_key"])
         #expect((customers["columns"] as? [String])?.contains("email") == true)
         #expect(try String(contentsOf: root.appendingPathComponent("data/organizations.jsonl"), encoding: .utf8).contains(world.marker))
-        #expect(try String(contentsOf: root.appendingPathComponent("data/tenant_domains.jsonl"), encoding: .utf8).contains("portal.\(world.marker).example.net"))
+        #expect(
+            try String(contentsOf: root.appendingPathComponent("data/tenant_domains.jsonl"), encoding: .utf8).contains(
+                "portal.\(world.marker).example.net"))
         #expect(exported["tenant_domains"] == 1)
 
         // Audited at platform level.
-        let audited = try await database.appPool.query("""
+        let audited = try await database.appPool.query(
+            """
             SELECT count(*)::int FROM platform_audit_events WHERE action = 'tenant.exported' AND target_id = \(world.tenant.slug) AND actor_kind = 'cli'
-            """).rows.first?.decode(at: 0, as: Int.self)
+            """
+        ).rows.first?.decode(at: 0, as: Int.self)
         #expect(audited == 1)
     }
 
@@ -116,8 +124,9 @@ struct TenantExportTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let environment = try await Self.environment()
 
-        let unknown = try await LifecycleSupport.portico(["tenant", "export", "no-such-tenant", "--output", folder.appendingPathComponent("x.tar.gz").path],
-                                                         environment: environment)
+        let unknown = try await LifecycleSupport.portico(
+            ["tenant", "export", "no-such-tenant", "--output", folder.appendingPathComponent("x.tar.gz").path],
+            environment: environment)
         #expect(unknown.code == 1)
         #expect(unknown.output.contains("No tenant has the slug 'no-such-tenant'"))
 

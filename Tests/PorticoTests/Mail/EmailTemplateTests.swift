@@ -21,8 +21,9 @@ struct EmailTemplateTests {
                 "newEmail": "new@example.net", "subjectLine": "A notice", "message": "Something happened",
             ]
             for theme in app.dependencies.renderer.themes.themeNames {
-                let themed = ResolvedTenant(id: resolved.id, slug: resolved.slug, name: resolved.name, status: resolved.status, theme: theme,
-                                            branding: resolved.branding, publicOrigin: resolved.publicOrigin)
+                let themed = ResolvedTenant(
+                    id: resolved.id, slug: resolved.slug, name: resolved.name, status: resolved.status, theme: theme,
+                    branding: resolved.branding, publicOrigin: resolved.publicOrigin)
                 for kind in NotificationKind.allCases {
                     let email = try composer.compose(kind, tenant: themed, recipientName: "Zoë", values: values)
                     #expect(!email.subject.isEmpty, "\(kind) in \(theme)")
@@ -53,12 +54,15 @@ struct EmailTemplateTests {
         text.components(separatedBy: "\n-- \n").last ?? ""
     }
 
-    @Test("every email kind for two differently branded tenants: each link and button has visible text, the text part carries the same links, the signature names the company once, SVG logos stay out")
+    @Test(
+        "every email kind for two differently branded tenants: each link and button has visible text, the text part carries the same links, the signature names the company once, SVG logos stay out"
+    )
     func everyKindReadsWell() async throws {
         // Acme-like: an SVG logo and a footer text that already names the company.
         let svgTenant = try await TestTenant.create(name: "Ridge Wireless")
         try await svgTenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE tenant_branding SET logo_url = '/static/default/demo/acme-logo.svg', footer_text = 'Ridge Wireless · Serving the valley since 2009',
                        support_email = 'help@ridge.example', support_phone = '+1 555 0100', color_primary = '#0b5d1e'
                 """)
@@ -66,7 +70,8 @@ struct EmailTemplateTests {
         // Zenith-like: an uploaded PNG logo, another colour, a footer text without the name.
         let pngTenant = try await TestTenant.create(name: "Zenith Air")
         try await pngTenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE tenant_branding SET logo_url = '/branding/logo?v=7', logo_key = 'pngLogoKey0123456789', logo_type = 'image/png',
                        footer_text = 'Fast rural internet', color_primary = '#5b21b6', support_email = NULL
                 """)
@@ -98,22 +103,26 @@ struct EmailTemplateTests {
                         #expect(email.text.contains(inText), "\(kind) for \(name): the text part lacks \(inText)")
                     }
                     if kind != .emailChangedNotice {
-                        #expect(links.contains { $0.href == resolved.url("/portal/x?token=abc&y=1") && $0.text == kind.actionLabel },
-                                "\(kind) for \(name): no button labelled \(kind.actionLabel)")
+                        #expect(
+                            links.contains { $0.href == resolved.url("/portal/x?token=abc&y=1") && $0.text == kind.actionLabel },
+                            "\(kind) for \(name): no button labelled \(kind.actionLabel)")
                     }
                     if values["unsubscribeUrl"] != nil {
                         #expect(links.contains { $0.text == "Unsubscribe from these emails" }, "\(kind) for \(name): no unsubscribe link")
                     }
                     let signature = Self.signature(of: email.text)
-                    #expect(signature.components(separatedBy: name).count - 1 == 1,
-                            "\(kind) for \(name): the signature names the company \(signature.components(separatedBy: name).count - 1) times:\n\(signature)")
+                    #expect(
+                        signature.components(separatedBy: name).count - 1 == 1,
+                        "\(kind) for \(name): the signature names the company \(signature.components(separatedBy: name).count - 1) times:\n\(signature)"
+                    )
                     if tenant.slug == svgTenant.slug {
                         #expect(!email.html.contains("<img"), "\(kind): an SVG logo in an email (Gmail and Outlook do not show SVG)")
                     } else {
                         #expect(email.html.contains("<img src=\"http://\(tenant.host):8080/branding/logo?v=7\""), "\(kind): the PNG logo is missing")
                     }
-                    #expect(email.html.contains(">\n\(name)\n") || email.html.contains(">\(name)\n") || email.html.contains("\(name)\n</td>"),
-                            "\(kind): the header does not name the company")
+                    #expect(
+                        email.html.contains(">\n\(name)\n") || email.html.contains(">\(name)\n") || email.html.contains("\(name)\n</td>"),
+                        "\(kind): the header does not name the company")
                 }
             }
         }

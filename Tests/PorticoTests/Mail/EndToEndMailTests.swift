@@ -31,11 +31,12 @@ struct EndToEndMailTests {
                     let token = try #require(Browser.firstMatch(in: html, after: "name=\"csrf_token\" value=\"", until: "\""))
                     let cookie = try #require(form.head.headerFields[values: .setCookie].first?.split(separator: ";").first.map(String.init))
                     let body = Browser.encode(["csrf_token": token, "name": "Lena Live", "email": email, "password": "a live and long passphrase"])
-                    let posted = try await http.execute(TestClient.Request(
-                        "/portal/register", method: .post, authority: authority,
-                        headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded", .origin: "http://\(authority)"],
-                        body: ByteBuffer(string: body)
-                    ))
+                    let posted = try await http.execute(
+                        TestClient.Request(
+                            "/portal/register", method: .post, authority: authority,
+                            headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded", .origin: "http://\(authority)"],
+                            body: ByteBuffer(string: body)
+                        ))
                     #expect(posted.head.status == .ok)
 
                     let deadline = ContinuousClock.now + .seconds(15)
@@ -50,7 +51,8 @@ struct EndToEndMailTests {
                     let text = try #require(parsed.parts.first { $0.contentType == "text/plain" }).text
                     let link = try #require(text.components(separatedBy: .whitespacesAndNewlines).first { $0.contains("/portal/verify?token=") })
                     #expect(link.hasPrefix("http://\(tenant.host):8080/"))
-                    let path = try #require(URLComponents(string: link)).percentEncodedPath + "?" + (URLComponents(string: link)?.percentEncodedQuery ?? "")
+                    let path =
+                        try #require(URLComponents(string: link)).percentEncodedPath + "?" + (URLComponents(string: link)?.percentEncodedQuery ?? "")
                     let verified = try await http.execute(TestClient.Request(path, method: .get, authority: authority))
                     #expect(verified.head.status == .ok)
                     #expect(String(buffer: verified.body ?? ByteBuffer()).contains("Email confirmed"))

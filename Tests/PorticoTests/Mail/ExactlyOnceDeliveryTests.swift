@@ -1,10 +1,11 @@
 import Foundation
 import Mailer
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import ServiceLifecycle
 import Testing
+
+@testable import Portico
 
 /// Two `serve` instances on one database and a slow relay: a worker holds only the message it
 /// is sending and renews its lease while the relay takes its time, so the other instance never
@@ -31,7 +32,9 @@ struct ExactlyOnceDeliveryTests {
     func world() async throws -> World {
         let dependencies = try await Self.shared.value.dependencies
         try await OutboxDelivery.acrossTenants(dependencies.pool) { tx in
-            try await tx.execute("UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = 'left by an earlier test' WHERE status IN ('queued', 'sending')")
+            try await tx.execute(
+                "UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = 'left by an earlier test' WHERE status IN ('queued', 'sending')"
+            )
         }
         let tenant = try await TestTenant.create(name: "Once Only Wireless", pool: dependencies.pool)
         guard case .tenant(let resolved) = try await dependencies.directory.resolve(host: tenant.host) else {
@@ -47,9 +50,10 @@ struct ExactlyOnceDeliveryTests {
             // A verification mail names its one-time token (the outbox keeps it out of the stored bodies).
             let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
             _ = try await world.pool.withTenant(world.tenant.id) { tx in
-                try await world.dependencies.outbox.enqueue(.verifyEmail, to: recipient, name: "Olive Once", tenant: world.resolved,
-                                                            values: ["actionUrl": world.resolved.url("/portal/verify?token=\(token)")],
-                                                            linkToken: token, in: tx)
+                try await world.dependencies.outbox.enqueue(
+                    .verifyEmail, to: recipient, name: "Olive Once", tenant: world.resolved,
+                    values: ["actionUrl": world.resolved.url("/portal/verify?token=\(token)")],
+                    linkToken: token, in: tx)
             }
         }
         return recipients
@@ -63,8 +67,9 @@ struct ExactlyOnceDeliveryTests {
         policy.stuckAfter = stuckAfter
         // A loaded machine may make an attempt fail; the retry then comes soon.
         policy.firstRetry = .seconds(1)
-        return OutboxDelivery(pool: world.pool, transport: SMTPTransport(configuration: smtp), fromAddress: "noreply@portico.example",
-                              policy: policy, workerName: name, logger: TestLogging.logger("outbox"))
+        return OutboxDelivery(
+            pool: world.pool, transport: SMTPTransport(configuration: smtp), fromAddress: "noreply@portico.example",
+            policy: policy, workerName: name, logger: TestLogging.logger("outbox"))
     }
 
     func outboxRows(_ world: World) async throws -> [OutboxMessage] {
@@ -83,11 +88,14 @@ struct ExactlyOnceDeliveryTests {
 
     /// The outbox service as `serve` runs it, in a service group of its own, stopped (at the
     /// latest) when `body` ends. `body` gets the group and the task running it.
-    func withService(_ delivery: OutboxDelivery, grace: Duration, signal: ShutdownSignal = ShutdownSignal(),
-                     _ body: (ServiceGroup, Task<Void, any Error>) async throws -> Void) async throws {
+    func withService(
+        _ delivery: OutboxDelivery, grace: Duration, signal: ShutdownSignal = ShutdownSignal(),
+        _ body: (ServiceGroup, Task<Void, any Error>) async throws -> Void
+    ) async throws {
         let (events, _) = AsyncStream<NotificationListener.Event>.makeStream()
-        let service = OutboxService(delivery: delivery, events: events, pollInterval: .milliseconds(200),
-                                    shutdown: WorkerShutdown(signal: signal, grace: grace))
+        let service = OutboxService(
+            delivery: delivery, events: events, pollInterval: .milliseconds(200),
+            shutdown: WorkerShutdown(signal: signal, grace: grace))
         let group = ServiceGroup(configuration: .init(services: [service], logger: TestLogging.logger("group")))
         let task = Task { try await group.run() }
         do {
@@ -170,7 +178,7 @@ struct ExactlyOnceDeliveryTests {
             try await withService(try worker(world, relay: server.url, name: "stopping"), grace: .seconds(10), signal: signal) { group, task in
                 try await waitUntil { try await outboxRows(world).contains { $0.status == .sending } }
                 let stoppedAt = ContinuousClock.now
-                signal.trigger()   // what `portico serve` does at SIGTERM, before the HTTP server drains
+                signal.trigger()  // what `portico serve` does at SIGTERM, before the HTTP server drains
                 do {
                     try await waitUntil(timeout: .seconds(10)) { try await !outboxRows(world).contains { $0.status == .sending } }
                 } catch {
@@ -243,8 +251,9 @@ struct ExactlyOnceDeliveryTests {
                 "PORTICO_DATA_DIR": directory.path, "PORTICO_INTERNAL_PORT": "\(try SMTPTestServer.unusedPort())",
                 "PORTICO_SHUTDOWN_GRACE_SECONDS": "5", "LOG_FORMAT": "json",
             ]
-            let process = try TestProcess([try PorticoBinary.path(), "serve", "--port", "\(try SMTPTestServer.unusedPort())"],
-                                          outputFile: directory.appendingPathExtension("log"), environment: environment)
+            let process = try TestProcess(
+                [try PorticoBinary.path(), "serve", "--port", "\(try SMTPTestServer.unusedPort())"],
+                outputFile: directory.appendingPathExtension("log"), environment: environment)
             defer { try? FileManager.default.removeItem(at: directory.appendingPathExtension("log")) }
             try await waitUntil(timeout: .seconds(60)) {
                 if let code = process.exitCode { throw TestSupportError("serve exited (\(code)): \(process.output)") }
@@ -262,7 +271,8 @@ struct ExactlyOnceDeliveryTests {
             let received = try relay.messages().flatMap(\.recipients).filter { recipients.contains($0) }
             #expect(Set(received).count == received.count, "sent twice: \(received)")
             let rows = try await outboxRows(world)
-            let summary = "rows: \(Dictionary(grouping: rows, by: \.status).mapValues(\.count)), received \(received.count); log:\n\(process.output.suffix(4000))"
+            let summary =
+                "rows: \(Dictionary(grouping: rows, by: \.status).mapValues(\.count)), received \(received.count); log:\n\(process.output.suffix(4000))"
             #expect(!rows.contains { $0.status == .sending }, "\(summary)")
             #expect(rows.filter { $0.status == .sent }.count == received.count, "\(summary)")
             #expect(rows.filter { $0.status == .queued }.count == 20 - received.count, "\(summary)")

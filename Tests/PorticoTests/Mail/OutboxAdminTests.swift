@@ -15,16 +15,19 @@ struct OutboxAdminTests {
         let (_, foreignCustomer) = try await other.subscriber()
         try await TestApp.with { (app: TestApp) async throws in
             guard case .tenant(let resolved) = try await app.dependencies.directory.resolve(host: tenant.host),
-                  case .tenant(let foreignResolved) = try await app.dependencies.directory.resolve(host: other.host)
+                case .tenant(let foreignResolved) = try await app.dependencies.directory.resolve(host: other.host)
             else { Issue.record("tenants did not resolve"); return }
             try await tenant.transaction { tx in
-                try await app.dependencies.outbox.enqueue(.welcome, to: customer.email, name: customer.name, tenant: resolved,
-                                                          values: ["actionUrl": resolved.url("/portal")], in: tx)
-                try await tx.execute("UPDATE outbox SET status = 'dead', attempts = 10, last_error = 'Gave up after 10 attempts. Last error: 451 try later'")
+                try await app.dependencies.outbox.enqueue(
+                    .welcome, to: customer.email, name: customer.name, tenant: resolved,
+                    values: ["actionUrl": resolved.url("/portal")], in: tx)
+                try await tx.execute(
+                    "UPDATE outbox SET status = 'dead', attempts = 10, last_error = 'Gave up after 10 attempts. Last error: 451 try later'")
             }
             let foreignID = try await other.transaction { tx in
-                try await app.dependencies.outbox.enqueue(.welcome, to: foreignCustomer.email, name: "", tenant: foreignResolved,
-                                                          values: ["actionUrl": foreignResolved.url("/portal")], in: tx)
+                try await app.dependencies.outbox.enqueue(
+                    .welcome, to: foreignCustomer.email, name: "", tenant: foreignResolved,
+                    values: ["actionUrl": foreignResolved.url("/portal")], in: tx)
                 try await tx.execute("UPDATE outbox SET status = 'dead'")
                 return try await tx.first("SELECT id FROM outbox")!.decode("id", as: UUID.self)
             }
@@ -63,16 +66,18 @@ struct OutboxAdminTests {
             var body = ["csrf_token": console.csrfToken ?? ""]
             for (index, kind) in enabled.enumerated() { body["enabled_\(index)"] = kind }
             let encoded = Browser.encode(["csrf_token": console.csrfToken ?? ""]) + "&" + enabled.map { "enabled=\($0)" }.joined(separator: "&")
-            let saved = try await console.send(.post, "/admin/settings/notifications", body: encoded,
-                                               headers: [.contentType: "application/x-www-form-urlencoded", .origin: console.origin])
+            let saved = try await console.send(
+                .post, "/admin/settings/notifications", body: encoded,
+                headers: [.contentType: "application/x-www-form-urlencoded", .origin: console.origin])
             #expect(saved.status == .ok)
             guard case .tenant(let resolved) = try await app.dependencies.directory.resolve(host: tenant.host) else { return }
             let (welcome, verify) = try await tenant.transaction { tx in
                 let welcome = try await app.dependencies.outbox.enqueue(.welcome, to: customer.email, name: "", tenant: resolved, in: tx)
                 let token = String(repeating: "t", count: 43)
-                let verify = try await app.dependencies.outbox.enqueue(.verifyEmail, to: customer.email, name: "", tenant: resolved,
-                                                                       values: ["actionUrl": resolved.url("/portal/verify?token=\(token)")],
-                                                                       linkToken: token, in: tx)
+                let verify = try await app.dependencies.outbox.enqueue(
+                    .verifyEmail, to: customer.email, name: "", tenant: resolved,
+                    values: ["actionUrl": resolved.url("/portal/verify?token=\(token)")],
+                    linkToken: token, in: tx)
                 return (welcome, verify)
             }
             #expect(welcome == false)

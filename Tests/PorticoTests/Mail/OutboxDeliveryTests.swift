@@ -30,7 +30,8 @@ struct OutboxDeliveryTests {
         try await tenant.transaction { tx in
             try await tx.execute("UPDATE tenant_branding SET support_email = 'help@outbox-co.example', color_primary = '#0a7b55'")
             if primaryDomain {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at, is_primary)
                     VALUES (\(tx.tenant), \("portal.\(tenant.slug).example.net"), 'custom', 't', now(), true)
                     """)
@@ -45,12 +46,15 @@ struct OutboxDeliveryTests {
     /// A one-time token as the account code makes them (43 URL-safe characters).
     static let linkToken = "Tok3n-Of-Exactly-Forty-Three-Characters_abc"
 
-    func enqueue(_ world: World, to recipient: String, kind: NotificationKind = .verifyEmail,
-                 link: String = "/portal/verify?token=\(OutboxDeliveryTests.linkToken)") async throws {
+    func enqueue(
+        _ world: World, to recipient: String, kind: NotificationKind = .verifyEmail,
+        link: String = "/portal/verify?token=\(OutboxDeliveryTests.linkToken)"
+    ) async throws {
         try await world.pool.withTenant(world.tenant.id) { tx in
-            try await world.dependencies.outbox.enqueue(kind, to: recipient, name: "Zoë Ünicode", tenant: world.resolved,
-                                                        values: ["actionUrl": world.resolved.url(link)],
-                                                        linkToken: kind.carriesLinkToken ? Self.linkToken : nil, in: tx)
+            try await world.dependencies.outbox.enqueue(
+                kind, to: recipient, name: "Zoë Ünicode", tenant: world.resolved,
+                values: ["actionUrl": world.resolved.url(link)],
+                linkToken: kind.carriesLinkToken ? Self.linkToken : nil, in: tx)
         }
     }
 
@@ -59,8 +63,9 @@ struct OutboxDeliveryTests {
         var configuration = smtp
         configuration.connectTimeout = .seconds(2)
         configuration.totalTimeout = .seconds(5)
-        return OutboxDelivery(pool: world.pool, transport: SMTPTransport(configuration: configuration), fromAddress: "noreply@portico.example",
-                              workerName: name, logger: TestLogging.logger("outbox"))
+        return OutboxDelivery(
+            pool: world.pool, transport: SMTPTransport(configuration: configuration), fromAddress: "noreply@portico.example",
+            workerName: name, logger: TestLogging.logger("outbox"))
     }
 
     func rows(_ world: World, to recipient: String) async throws -> [OutboxMessage] {
@@ -93,7 +98,8 @@ struct OutboxDeliveryTests {
             #expect(parsed.value("Message-ID")?.trimmingCharacters(in: .whitespaces) == "<\(row.messageId)>")
             #expect(row.messageId.hasSuffix("@portal.\(world.tenant.slug).example.net"))
             #expect(parsed.value("Subject") == "Confirm your email address for Outbox & Co Wireless")
-            #expect(parsed.addresses["from"]?.first == MIMEInspection.Address(displayName: "Outbox & Co Wireless", address: "noreply@portico.example"))
+            #expect(
+                parsed.addresses["from"]?.first == MIMEInspection.Address(displayName: "Outbox & Co Wireless", address: "noreply@portico.example"))
             #expect(parsed.addresses["reply-to"]?.first?.address == "help@outbox-co.example")
             #expect(parsed.addresses["to"]?.first?.displayName == "Zoë Ünicode")
             #expect(parsed.value("Date") != nil)
@@ -237,8 +243,9 @@ struct OutboxDeliveryTests {
         let recipient = unique("drop")
         try await enqueue(world, to: recipient)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("drop-\(UUID().uuidString.prefix(6))")
-        let worker = OutboxDelivery(pool: world.pool, transport: MailDropTransport(directory: directory, logger: TestLogging.logger("drop")),
-                                    fromAddress: "noreply@portico.example", logger: TestLogging.logger("outbox"))
+        let worker = OutboxDelivery(
+            pool: world.pool, transport: MailDropTransport(directory: directory, logger: TestLogging.logger("drop")),
+            fromAddress: "noreply@portico.example", logger: TestLogging.logger("outbox"))
         while try await worker.runOnce() > 0 {}
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".eml") }
         let contents = try files.map { try String(contentsOf: directory.appendingPathComponent($0), encoding: .utf8) }
@@ -251,7 +258,8 @@ struct OutboxDeliveryTests {
 enum OutboxDeliveryWorkerCrash {
     static func simulate(pool: ConnectionPool, tenant: TenantID, recipient: String) async throws {
         try await pool.withTenant(tenant) { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE outbox SET status = 'sending', attempts = 1, claimed_by = 'vanished', claimed_at = now() - interval '10 minutes'
                  WHERE recipient = \(recipient)
                 """)

@@ -21,7 +21,9 @@ struct OutboxLinkStorageTests {
             #expect(try await visitor.post("/portal/forgot-password", ["email": customer.email]).status == .ok)
             let newcomer = "new-\(UUID().uuidString.prefix(6).lowercased())@example.net"
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "New Person", "email": newcomer, "password": "a fine long passphrase"]).status == .ok)
+            #expect(
+                try await visitor.post("/portal/register", ["name": "New Person", "email": newcomer, "password": "a fine long passphrase"]).status
+                    == .ok)
             let owner = Browser(app: app, host: tenant.host)
             try await owner.signInCustomer(customer.email)
             try await owner.get("/portal/profile")
@@ -30,7 +32,10 @@ struct OutboxLinkStorageTests {
 
             let stored = try await tenant.transaction { tx in
                 try await tx.rows("SELECT kind, text_body, coalesce(html_body, '') AS html_body FROM outbox ORDER BY created_at").map {
-                    (try $0.decode("kind", as: String.self), try $0.decode("text_body", as: String.self) + (try $0.decode("html_body", as: String.self)))
+                    (
+                        try $0.decode("kind", as: String.self),
+                        try $0.decode("text_body", as: String.self) + (try $0.decode("html_body", as: String.self))
+                    )
                 }
             }
             #expect(Set(stored.map(\.0)).isSuperset(of: ["reset_password", "verify_email", "invite_customer"]))

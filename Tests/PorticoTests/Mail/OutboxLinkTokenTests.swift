@@ -108,7 +108,8 @@ extension OutboxDeliveryTests {
             let ids = try await tx.rows("SELECT id FROM outbox WHERE recipient = \(recipient) ORDER BY id").map { try $0.decode("id", as: UUID.self) }
             let plan: [(String, Int)] = [("sent", 31), ("sent", 29), ("dead", 91), ("failed", 89), ("queued", 400), ("failed", 91)]
             for (id, (status, days)) in zip(ids, plan) {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     UPDATE outbox SET status = \(status), created_at = now() - make_interval(days => \(days)),
                            sent_at = CASE WHEN \(status) = 'sent' THEN now() - make_interval(days => \(days)) END
                      WHERE id = \(id)
@@ -116,7 +117,9 @@ extension OutboxDeliveryTests {
             }
         }
         try await MaintenanceService(dependencies: world.dependencies).sweep()
-        let left = try await rows(world, to: recipient).map { "\($0.status.rawValue):\(Int((-$0.createdAt.timeIntervalSinceNow / 86_400).rounded()))" }
+        let left = try await rows(world, to: recipient).map {
+            "\($0.status.rawValue):\(Int((-$0.createdAt.timeIntervalSinceNow / 86_400).rounded()))"
+        }
         #expect(left.sorted() == ["failed:89", "queued:400", "sent:29"])
     }
 }

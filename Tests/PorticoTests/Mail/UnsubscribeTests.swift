@@ -15,10 +15,13 @@ struct UnsubscribeTests {
             guard case .tenant(let resolved) = try await app.dependencies.directory.resolve(host: tenant.host) else { return }
             let mail = SubscriberMail(outbox: app.dependencies.outbox)
             let values: [String: any Sendable] = ["number": 1001, "title": "Dish", "actionUrl": resolved.url("/portal/work-orders/1001")]
-            #expect(try await tenant.transaction { tx in try await mail.send(.workOrderReceived, to: customer, tenant: resolved, values: values, in: tx) })
-            let link = try #require(try await tenant.transaction { tx in
-                try await tx.scalar("SELECT list_unsubscribe FROM outbox WHERE kind = 'work_order_received'", as: String.self)
-            })
+            #expect(
+                try await tenant.transaction { tx in try await mail.send(.workOrderReceived, to: customer, tenant: resolved, values: values, in: tx) }
+            )
+            let link = try #require(
+                try await tenant.transaction { tx in
+                    try await tx.scalar("SELECT list_unsubscribe FROM outbox WHERE kind = 'work_order_received'", as: String.self)
+                })
             #expect(link.hasPrefix("http://\(tenant.host):8080/portal/unsubscribe/\(customer.id.uuidString.lowercased())/work_orders/"))
             let path = try #require(URLComponents(string: link)?.path)
 
@@ -26,12 +29,15 @@ struct UnsubscribeTests {
             #expect(try await app.get(String(path.dropLast(3)) + "xyz", host: tenant.host).status == .notFound)
             // The link opens a confirmation; the mail client's one-click POST needs no session or form token.
             #expect(try await app.get(path, host: tenant.host).status == .ok)
-            let clicked = try await app.request(.post, path, host: tenant.host,
-                                                headers: [.contentType: "application/x-www-form-urlencoded"], body: "List-Unsubscribe=One-Click")
+            let clicked = try await app.request(
+                .post, path, host: tenant.host,
+                headers: [.contentType: "application/x-www-form-urlencoded"], body: "List-Unsubscribe=One-Click")
             #expect(clicked.status == .ok)
             #expect(clicked.body.contains("You are unsubscribed"))
 
-            let muted = try await tenant.transaction { tx in try await mail.send(.workOrderApproved, to: customer, tenant: resolved, values: values, in: tx) }
+            let muted = try await tenant.transaction { tx in
+                try await mail.send(.workOrderApproved, to: customer, tenant: resolved, values: values, in: tx)
+            }
             #expect(muted == false)
             let appointments = try await tenant.transaction { tx in
                 try await mail.send(.taskAssigned, to: customer, tenant: resolved, values: ["title": "x", "actionUrl": "y"], in: tx)
@@ -39,8 +45,9 @@ struct UnsubscribeTests {
             #expect(appointments == true)  // other groups still on
             let security = try await tenant.transaction { tx in
                 let token = String(repeating: "t", count: 43)
-                return try await mail.send(.verifyEmail, to: customer, tenant: resolved, values: ["actionUrl": resolved.url("/portal/verify?token=\(token)")],
-                                           linkToken: token, in: tx)
+                return try await mail.send(
+                    .verifyEmail, to: customer, tenant: resolved, values: ["actionUrl": resolved.url("/portal/verify?token=\(token)")],
+                    linkToken: token, in: tx)
             }
             #expect(security == true)
             let securityHeader = try await tenant.transaction { tx in
@@ -59,9 +66,10 @@ struct UnsubscribeTests {
             try await browser.signInCustomer(customer.email)
             try await browser.get("/portal/profile")
             let token = try #require(browser.csrfToken)
-            let saved = try await browser.send(.post, "/portal/profile/notifications",
-                                               body: "csrf_token=\(token)&enabled=appointments&enabled=tasks",
-                                               headers: [.contentType: "application/x-www-form-urlencoded", .origin: browser.origin])
+            let saved = try await browser.send(
+                .post, "/portal/profile/notifications",
+                body: "csrf_token=\(token)&enabled=appointments&enabled=tasks",
+                headers: [.contentType: "application/x-www-form-urlencoded", .origin: browser.origin])
             #expect(saved.body.contains("Your email preferences are saved"))
             let preferences = try await tenant.transaction { tx in
                 try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(customer.id)")!

@@ -54,11 +54,13 @@ struct AccessLogTests {
         let capture = LogCapture()
         try await TestApp.with(configuration: configuration(), logger: capture.logger("app")) { app in
             // Through the trusted proxy: the client is the address it forwarded.
-            let proxied = try await app.request(.get, "/portal/login", host: tenant.host,
-                                                headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.23"], peer: Self.proxy)
+            let proxied = try await app.request(
+                .get, "/portal/login", host: tenant.host,
+                headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.23"], peer: Self.proxy)
             // From anywhere else: X-Forwarded-For is not believed.
-            let direct = try await app.request(.get, "/portal/login", host: tenant.host,
-                                               headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.99"], peer: "192.0.2.44")
+            let direct = try await app.request(
+                .get, "/portal/login", host: tenant.host,
+                headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.99"], peer: "192.0.2.44")
             let lines = capture.accessLines
             #expect(lines.count == 2)
             let first = try #require(lines.first).metadata
@@ -102,9 +104,11 @@ struct AccessLogTests {
 
     @Test("JSON lines escape what they carry and keep nested metadata nested")
     func jsonEncoding() throws {
-        let line = JSONLogHandlerProbe.line(message: "quote \" newline \n tab \t", metadata: [
-            "path": "a\\b", "list": ["x", "y"], "nested": ["k": "v"], "msg": "shadowed",
-        ])
+        let line = JSONLogHandlerProbe.line(
+            message: "quote \" newline \n tab \t",
+            metadata: [
+                "path": "a\\b", "list": ["x", "y"], "nested": ["k": "v"], "msg": "shadowed",
+            ])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["msg"] as? String == "quote \" newline \n tab \t")
         #expect(object["meta.msg"] as? String == "shadowed")

@@ -38,8 +38,10 @@ struct BodyLimitTests {
     }
 
     func head(_ world: World, _ method: String, _ path: String, contentType: String, length: Int?, signedIn: Bool = true) -> String {
-        var lines = ["\(method) \(path) HTTP/1.1", "Host: \(world.tenant.host)", "Origin: http://\(world.tenant.host)",
-                     "Sec-Fetch-Site: same-origin", "Content-Type: \(contentType)"]
+        var lines = [
+            "\(method) \(path) HTTP/1.1", "Host: \(world.tenant.host)", "Origin: http://\(world.tenant.host)",
+            "Sec-Fetch-Site: same-origin", "Content-Type: \(contentType)",
+        ]
         lines.append(length.map { "Content-Length: \($0)" } ?? "Transfer-Encoding: chunked")
         if signedIn { lines.append("Cookie: \(world.cookie)") }
         return lines.joined(separator: "\r\n") + "\r\n\r\n"
@@ -59,7 +61,9 @@ struct BodyLimitTests {
 
     func multipart(boundary: String, csrf: String, field: String, fileName: String, contentType: String, file: [UInt8]) -> [UInt8] {
         Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n\(csrf)\r\n".utf8)
-            + Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+            + Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                    .utf8)
             + file + Array("\r\n--\(boundary)--\r\n".utf8)
     }
 
@@ -76,12 +80,18 @@ struct BodyLimitTests {
     @Test("a form over 1 MiB, with Content-Length or chunked")
     func largeForm() async throws {
         try await withWorld { world in
-            let form = Array("identifier=a&password=" .utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 1_200_000)
-            let declared = try await send(world, head: head(world, "POST", "/portal/login", contentType: "application/x-www-form-urlencoded",
-                                                            length: form.count, signedIn: false), body: form)
+            let form = Array("identifier=a&password=".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 1_200_000)
+            let declared = try await send(
+                world,
+                head: head(
+                    world, "POST", "/portal/login", contentType: "application/x-www-form-urlencoded",
+                    length: form.count, signedIn: false), body: form)
             #expect(declared.status == "413")
-            let streamed = try await send(world, head: head(world, "POST", "/portal/login", contentType: "application/x-www-form-urlencoded",
-                                                            length: nil, signedIn: false), body: chunked(form))
+            let streamed = try await send(
+                world,
+                head: head(
+                    world, "POST", "/portal/login", contentType: "application/x-www-form-urlencoded",
+                    length: nil, signedIn: false), body: chunked(form))
             #expect(streamed.status == "413")
             #expect(streamed.text.contains("too large"))
         }
@@ -90,9 +100,13 @@ struct BodyLimitTests {
     @Test("chunked JSON over 64 KiB to the API")
     func largeJSON() async throws {
         try await withWorld { world in
-            let json = Array("{\"email\":\"a@example.net\",\"password\":\"".utf8) + [UInt8](repeating: UInt8(ascii: "p"), count: 100_000) + Array("\"}".utf8)
-            let response = try await send(world, head: head(world, "POST", "/api/v1/auth/login", contentType: "application/json",
-                                                            length: nil, signedIn: false), body: chunked(json))
+            let json =
+                Array("{\"email\":\"a@example.net\",\"password\":\"".utf8) + [UInt8](repeating: UInt8(ascii: "p"), count: 100_000) + Array("\"}".utf8)
+            let response = try await send(
+                world,
+                head: head(
+                    world, "POST", "/api/v1/auth/login", contentType: "application/json",
+                    length: nil, signedIn: false), body: chunked(json))
             #expect(response.status == "413")
             let body = try await RawConnection.with(port: world.server.port) { connection in
                 try await connection.send(head(world, "POST", "/api/v1/auth/login", contentType: "application/json", length: nil, signedIn: false))
@@ -112,8 +126,11 @@ struct BodyLimitTests {
             csv.reserveCapacity(21 * 1_048_576)
             while csv.count < 21 * 1_048_576 { csv += row }
             let body = multipart(boundary: boundary, csrf: world.csrf, field: "file", fileName: "big.csv", contentType: "text/csv", file: csv)
-            let response = try await send(world, head: head(world, "POST", "/admin/import", contentType: "multipart/form-data; boundary=\(boundary)",
-                                                            length: nil), body: chunked(body))
+            let response = try await send(
+                world,
+                head: head(
+                    world, "POST", "/admin/import", contentType: "multipart/form-data; boundary=\(boundary)",
+                    length: nil), body: chunked(body))
             #expect(response.status == "413")
             #expect(try await world.capture.waitForAccessLine(route: "/admin/import").metadata["status"] == "413")
         }
@@ -123,17 +140,23 @@ struct BodyLimitTests {
     func largeUpload() async throws {
         try await withWorld { world in
             let boundary = "PorticoBodyLimit\(UUID().uuidString.prefix(8))"
-            let body = multipart(boundary: boundary, csrf: world.csrf, field: "file", fileName: "logo.png", contentType: "image/png",
-                                 file: SampleFile.png(size: 1_200_000))
-            let response = try await send(world, head: head(world, "POST", "/admin/branding/logo", contentType: "multipart/form-data; boundary=\(boundary)",
-                                                            length: body.count), body: body)
+            let body = multipart(
+                boundary: boundary, csrf: world.csrf, field: "file", fileName: "logo.png", contentType: "image/png",
+                file: SampleFile.png(size: 1_200_000))
+            let response = try await send(
+                world,
+                head: head(
+                    world, "POST", "/admin/branding/logo", contentType: "multipart/form-data; boundary=\(boundary)",
+                    length: body.count), body: body)
             #expect(response.status == "413")
         }
     }
 
-    @Test("a client that goes away mid-body: a 400 in the access log, nothing else", arguments: [
-        "/portal/login", "/admin/import", "/admin/branding/logo", "/api/v1/auth/login",
-    ])
+    @Test(
+        "a client that goes away mid-body: a 400 in the access log, nothing else",
+        arguments: [
+            "/portal/login", "/admin/import", "/admin/branding/logo", "/api/v1/auth/login",
+        ])
     func clientGoesAway(_ path: String) async throws {
         try await withWorld { world in
             let boundary = "PorticoBodyLimit\(UUID().uuidString.prefix(8))"
@@ -151,8 +174,11 @@ struct BodyLimitTests {
                 start = Array("{\"email\":\"a@example.net\",\"password\":\"".utf8) + [UInt8](repeating: UInt8(ascii: "p"), count: 20_000)
             default:
                 contentType = "multipart/form-data; boundary=\(boundary)"
-                start = Array(multipart(boundary: boundary, csrf: world.csrf, field: "file", fileName: "logo.png", contentType: "image/png",
-                                        file: SampleFile.png(size: 400_000)).prefix(100_000))
+                start = Array(
+                    multipart(
+                        boundary: boundary, csrf: world.csrf, field: "file", fileName: "logo.png", contentType: "image/png",
+                        file: SampleFile.png(size: 400_000)
+                    ).prefix(100_000))
             }
             try await RawConnection.with(port: world.server.port) { connection in
                 try await connection.send(head(world, "POST", path, contentType: contentType, length: declared, signedIn: path.hasPrefix("/admin")))
@@ -160,7 +186,8 @@ struct BodyLimitTests {
                 try await Task.sleep(for: .milliseconds(300))
                 await connection.abort()
             }
-            let line = try await world.capture.waitForAccessLine(route: path, timeout: .seconds(30), failure: "\(world.capture.accessLines.map(\.metadata))")
+            let line = try await world.capture.waitForAccessLine(
+                route: path, timeout: .seconds(30), failure: "\(world.capture.accessLines.map(\.metadata))")
             #expect(line.metadata["status"] == "400")
             #expect(line.level == .info)
         }

@@ -23,8 +23,10 @@ struct ConfigurationErrorTests {
     }
 
     /// Exit 78 and one non-empty line that starts with `prefix`.
-    func expectConfigurationError(_ arguments: [String], _ environment: [String: String], prefix: String,
-                                  sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func expectConfigurationError(
+        _ arguments: [String], _ environment: [String: String], prefix: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let result = try await PorticoBinary.run(arguments, environment: environment)
         let lines = result.output.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         #expect(result.exitCode == 78, "exit \(result.exitCode): \(result.output)", sourceLocation: sourceLocation)
@@ -49,38 +51,43 @@ struct ConfigurationErrorTests {
 
     @Test("--port out of range", arguments: ["99999", "0", "-1", "65536"])
     func portOutOfRange(_ port: String) async throws {
-        try await expectConfigurationError(["serve", "--port=\(port)"], try environment(),
-                                           prefix: "Configuration error: --port must be a TCP port from 1 to 65535, got \(port)")
+        try await expectConfigurationError(
+            ["serve", "--port=\(port)"], try environment(),
+            prefix: "Configuration error: --port must be a TCP port from 1 to 65535, got \(port)")
     }
 
     @Test("PORTICO_INTERNAL_PORT out of range", arguments: ["99999", "0", "-5", "eighty"])
     func internalPortOutOfRange(_ port: String) async throws {
-        try await expectConfigurationError(["serve", "--port=\(try SMTPTestServer.unusedPort())"], try environment(["PORTICO_INTERNAL_PORT": port]),
-                                           prefix: "Configuration error: PORTICO_INTERNAL_PORT must be a TCP port from 1 to 65535, got '\(port)'")
+        try await expectConfigurationError(
+            ["serve", "--port=\(try SMTPTestServer.unusedPort())"], try environment(["PORTICO_INTERNAL_PORT": port]),
+            prefix: "Configuration error: PORTICO_INTERNAL_PORT must be a TCP port from 1 to 65535, got '\(port)'")
     }
 
     @Test("a taken --port is named with the flag")
     func publicPortInUse() async throws {
         try await withPortInUse { port in
-            try await expectConfigurationError(["serve", "--port", "\(port)"], try environment(),
-                                               prefix: "Configuration error: --port \(port) is in use")
+            try await expectConfigurationError(
+                ["serve", "--port", "\(port)"], try environment(),
+                prefix: "Configuration error: --port \(port) is in use")
         }
     }
 
     @Test("a taken PORTICO_INTERNAL_PORT is named with the variable")
     func internalPortInUse() async throws {
         try await withPortInUse { port in
-            try await expectConfigurationError(["serve", "--port", "\(try SMTPTestServer.unusedPort())"],
-                                               try environment(["PORTICO_INTERNAL_PORT": "\(port)"]),
-                                               prefix: "Configuration error: PORTICO_INTERNAL_PORT \(port) is in use")
+            try await expectConfigurationError(
+                ["serve", "--port", "\(try SMTPTestServer.unusedPort())"],
+                try environment(["PORTICO_INTERNAL_PORT": "\(port)"]),
+                prefix: "Configuration error: PORTICO_INTERNAL_PORT \(port) is in use")
         }
     }
 
     @Test("one port for both listeners is refused")
     func samePortTwice() async throws {
         let port = try SMTPTestServer.unusedPort()
-        try await expectConfigurationError(["serve", "--port", "\(port)"], try environment(["PORTICO_INTERNAL_PORT": "\(port)"]),
-                                           prefix: "Configuration error: PORTICO_INTERNAL_PORT \(port) is also --port")
+        try await expectConfigurationError(
+            ["serve", "--port", "\(port)"], try environment(["PORTICO_INTERNAL_PORT": "\(port)"]),
+            prefix: "Configuration error: PORTICO_INTERNAL_PORT \(port) is also --port")
     }
 
     @Test("PORTICO_DATA_DIR that is a file, lies under a file, or cannot be written")
@@ -90,33 +97,47 @@ struct ConfigurationErrorTests {
         defer { try? FileManager.default.removeItem(at: file) }
         let serve = ["serve", "--port", "\(try SMTPTestServer.unusedPort())"]
 
-        try await expectConfigurationError(serve, try environment(["PORTICO_DATA_DIR": file.path]),
-                                           prefix: "Configuration error: PORTICO_DATA_DIR \(file.path) is a file, not a directory")
-        try await expectConfigurationError(serve, try environment(["PORTICO_DATA_DIR": file.path + "/data"]),
-                                           prefix: "Configuration error: PORTICO_DATA_DIR \(file.path)/data cannot be created: \(file.path) is a file, not a directory")
+        try await expectConfigurationError(
+            serve, try environment(["PORTICO_DATA_DIR": file.path]),
+            prefix: "Configuration error: PORTICO_DATA_DIR \(file.path) is a file, not a directory")
+        try await expectConfigurationError(
+            serve, try environment(["PORTICO_DATA_DIR": file.path + "/data"]),
+            prefix: "Configuration error: PORTICO_DATA_DIR \(file.path)/data cannot be created: \(file.path) is a file, not a directory")
         // sysfs refuses new files even to root (and is read-only in most containers).
-        try await expectConfigurationError(serve, try environment(["PORTICO_DATA_DIR": "/sys"]),
-                                           prefix: "Configuration error: PORTICO_DATA_DIR /sys is not writable by this user: ")
-        try await expectConfigurationError(serve, try environment(["PORTICO_DATA_DIR": "/sys/portico-data"]),
-                                           prefix: "Configuration error: PORTICO_DATA_DIR /sys/portico-data cannot be created: /sys/portico-data: ")
+        try await expectConfigurationError(
+            serve, try environment(["PORTICO_DATA_DIR": "/sys"]),
+            prefix: "Configuration error: PORTICO_DATA_DIR /sys is not writable by this user: ")
+        try await expectConfigurationError(
+            serve, try environment(["PORTICO_DATA_DIR": "/sys/portico-data"]),
+            prefix: "Configuration error: PORTICO_DATA_DIR /sys/portico-data cannot be created: /sys/portico-data: ")
     }
 
     @Test("a CLI command that would start the embedded cluster checks PORTICO_DATA_DIR first")
     func cliDataDirectory() async throws {
         var environment = try environment(["PORTICO_DATA_DIR": "/sys/portico-data"])
         environment["DATABASE_URL"] = nil
-        try await expectConfigurationError(["tenant", "list"], environment,
-                                           prefix: "Configuration error: PORTICO_DATA_DIR /sys/portico-data cannot be created")
+        try await expectConfigurationError(
+            ["tenant", "list"], environment,
+            prefix: "Configuration error: PORTICO_DATA_DIR /sys/portico-data cannot be created")
     }
 
-    @Test("the new variables are validated like the others", arguments: [
-        ("LOG_FORMAT", "xml", "Configuration error: LOG_FORMAT must be text or json, got 'xml'"),
-        ("PORTICO_SHUTDOWN_GRACE_SECONDS", "0", "Configuration error: PORTICO_SHUTDOWN_GRACE_SECONDS must be a whole number of seconds from 1 to 300"),
-        ("PORTICO_HTTP_HEADER_TIMEOUT_SECONDS", "ten", "Configuration error: PORTICO_HTTP_HEADER_TIMEOUT_SECONDS must be a whole number of seconds"),
-        ("PORTICO_HTTP_IDLE_TIMEOUT_SECONDS", "-1", "Configuration error: PORTICO_HTTP_IDLE_TIMEOUT_SECONDS must be a whole number of seconds"),
-        ("PORTICO_MAX_CONNECTIONS", "0", "Configuration error: PORTICO_MAX_CONNECTIONS must be a whole number from 1 to 1000000, got '0'"),
-    ])
+    @Test(
+        "the new variables are validated like the others",
+        arguments: [
+            ("LOG_FORMAT", "xml", "Configuration error: LOG_FORMAT must be text or json, got 'xml'"),
+            (
+                "PORTICO_SHUTDOWN_GRACE_SECONDS", "0",
+                "Configuration error: PORTICO_SHUTDOWN_GRACE_SECONDS must be a whole number of seconds from 1 to 300"
+            ),
+            (
+                "PORTICO_HTTP_HEADER_TIMEOUT_SECONDS", "ten",
+                "Configuration error: PORTICO_HTTP_HEADER_TIMEOUT_SECONDS must be a whole number of seconds"
+            ),
+            ("PORTICO_HTTP_IDLE_TIMEOUT_SECONDS", "-1", "Configuration error: PORTICO_HTTP_IDLE_TIMEOUT_SECONDS must be a whole number of seconds"),
+            ("PORTICO_MAX_CONNECTIONS", "0", "Configuration error: PORTICO_MAX_CONNECTIONS must be a whole number from 1 to 1000000, got '0'"),
+        ])
     func newVariables(_ variable: String, _ value: String, _ prefix: String) async throws {
-        try await expectConfigurationError(["serve", "--port", "\(try SMTPTestServer.unusedPort())"], try environment([variable: value]), prefix: prefix)
+        try await expectConfigurationError(
+            ["serve", "--port", "\(try SMTPTestServer.unusedPort())"], try environment([variable: value]), prefix: prefix)
     }
 }

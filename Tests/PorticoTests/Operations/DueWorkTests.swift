@@ -13,8 +13,9 @@ struct DueWorkTests {
     static func expiredLink(in tenant: TestTenant) async throws -> Customer {
         let (_, customer) = try await tenant.subscriber()
         try await tenant.transaction { tx in
-            try await AccountTokens.insert(token: "old-\(UUID())", kind: .verifyEmail, email: customer.email, customerID: customer.id,
-                                           lifetime: .seconds(1), in: tx)
+            try await AccountTokens.insert(
+                token: "old-\(UUID())", kind: .verifyEmail, email: customer.email, customerID: customer.id,
+                lifetime: .seconds(1), in: tx)
             try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '8 days' WHERE customer_id = \(customer.id)")
         }
         return customer
@@ -25,15 +26,18 @@ struct DueWorkTests {
         let (organization, customer) = try await tenant.subscriber()
         let start = Date().addingTimeInterval(20 * 3600)
         _ = try await tenant.transaction { tx in
-            try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200), status: .confirmed,
-                address: "1 Test Lane"), in: tx)
+            try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200), status: .confirmed,
+                    address: "1 Test Lane"), in: tx)
         }
         return customer
     }
 
     static func links(of customer: Customer, in tenant: TestTenant) async throws -> Int {
-        try await tenant.transaction { tx in try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id)", as: Int.self) ?? -1 }
+        try await tenant.transaction { tx in
+            try await tx.scalar("SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id)", as: Int.self) ?? -1
+        }
     }
 
     @Test("one statement names exactly the tenants with work due; one pass then does the work of all of them and touches no idle tenant")
@@ -79,7 +83,8 @@ struct DueWorkTests {
 
             for (tenant, customer) in busy { #expect(try await Self.links(of: customer, in: tenant) == 0, "\(tenant.slug)") }
             for (tenant, customer) in visits {
-                #expect(try await TestMailbox.messages(to: customer.email, tenant: tenant.id, kind: "appointment_reminder").count == 1, "\(tenant.slug)")
+                #expect(
+                    try await TestMailbox.messages(to: customer.email, tenant: tenant.id, kind: "appointment_reminder").count == 1, "\(tenant.slug)")
             }
             // Nothing is due any more; idle tenants never were, and got no retention record.
             #expect(try await due.housekeeping().filter { ours.contains($0.tenant) }.isEmpty)

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import Portico
-import Synchronization
 import PorticoTestSupport
+import Synchronization
 import Testing
 
 /// A database outage fails every request the same way. The log says so once per interval,

@@ -71,7 +71,9 @@ struct SlowClientTests {
         let tenant = try await TestTenant.create(pool: dependencies.pool)
         try await LiveServer.with(dependencies) { server in
             try await RawConnection.with(port: server.port) { connection in
-                try await connection.send("POST /portal/login HTTP/1.1\r\nHost: \(tenant.host)\r\nOrigin: http://\(tenant.host)\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=a")
+                try await connection.send(
+                    "POST /portal/login HTTP/1.1\r\nHost: \(tenant.host)\r\nOrigin: http://\(tenant.host)\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=a"
+                )
                 let waited = try await connection.waitForClose(timeout: .seconds(10))
                 #expect(waited < .seconds(8))
             }
@@ -84,8 +86,9 @@ struct SlowClientTests {
     @Test("at the connection cap the connection idle the longest is closed to make room; reaching the cap is logged")
     func connectionCapShedsIdle() async throws {
         let capture = LogCapture()
-        let dependencies = try await OperationsDatabase.dependencies(http: OperationsDatabase.limits(header: 30, idle: 30, maxConnections: 2),
-                                                                     logger: capture)
+        let dependencies = try await OperationsDatabase.dependencies(
+            http: OperationsDatabase.limits(header: 30, idle: 30, maxConnections: 2),
+            logger: capture)
         try await LiveServer.with(dependencies) { server in
             try await RawConnection.with(port: server.port) { slow in
                 // A head that trickles in: it holds a slot without a request in progress.
@@ -116,7 +119,8 @@ struct SlowClientTests {
     func connectionCapWaitsForBusy() async throws {
         let dependencies = try await OperationsDatabase.dependencies(http: OperationsDatabase.limits(header: 30, idle: 30, maxConnections: 2))
         // A request whose body is still arriving is busy, not idle: it is never closed to make room.
-        let busy = "POST /portal/login HTTP/1.1\r\nHost: busy.localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=a"
+        let busy =
+            "POST /portal/login HTTP/1.1\r\nHost: busy.localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=a"
         try await LiveServer.with(dependencies) { server in
             try await RawConnection.with(port: server.port) { first in
                 try await first.send(busy)

@@ -38,17 +38,20 @@ struct StatementBoundsTests {
                     by: Actor(kind: .customer, id: owner.id, name: owner.name), in: tx)
                 numbers.append(order.number)
             }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE work_orders SET status = 'approved', approved_at = now(),
                        assignee_id = CASE WHEN number % 2 = 0 THEN \(agent.id)::uuid ELSE \(technician.id)::uuid END
                  WHERE number % 3 = 0
                 """)
             let first = try #require(try await Repositories.postgres.workOrders.find(number: numbers[0], organization: nil, in: tx))
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO appointments (tenant_id, organization_id, work_order_id, starts_at, ends_at, technician_id, status)
                 VALUES (\(tx.tenant), \(organization.id), \(first.id), now() + interval '1 day', now() + interval '1 day 2 hours', \(technician.id), 'confirmed')
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 UPDATE work_orders SET assignee_id = \(technician.id) WHERE id = \(first.id)
                 """)
             return numbers
@@ -176,12 +179,14 @@ struct StatementBoundsTests {
         let world = try await Self.world()
         // Six tasks and three more visits on the subscriber's own work orders, with two technicians.
         try await world.tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tasks (tenant_id, organization_id, customer_id, work_order_id, title)
                 SELECT tenant_id, organization_id, \(world.customer.id), id, 'Task for ' || title
                   FROM work_orders WHERE organization_id = \(world.customer.organizationId) ORDER BY number LIMIT 6
                 """)
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO appointments (tenant_id, organization_id, work_order_id, starts_at, ends_at, technician_id, status)
                 SELECT tenant_id, organization_id, id, now() + make_interval(days => 2 + (number % 3)), now() + make_interval(days => 2 + (number % 3), hours => 2),
                        CASE WHEN number % 2 = 0 THEN \(world.agent.id)::uuid ELSE NULL END, 'confirmed'

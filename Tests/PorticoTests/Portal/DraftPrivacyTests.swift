@@ -29,28 +29,38 @@ struct DraftPrivacyTests {
         let hash = try await TestPasswords.hash()
         let tag = UUID().uuidString.prefix(6).lowercased()
         return try await tenant.transaction { tx in
-            let member = try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: organization.id, role: .member, name: "Max Member", email: "max-\(tag)@example.net",
-                passwordHash: hash, status: .active, emailVerified: true), in: tx)
+            let member = try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .member, name: "Max Member", email: "max-\(tag)@example.net",
+                    passwordHash: hash, status: .active, emailVerified: true), in: tx)
             let actor = Actor(kind: .customer, id: author.id, name: author.name)
             let orders = Repositories.postgres.workOrders
-            let draft = try await orders.create(NewWorkOrder(organizationId: organization.id, title: "Secret draft \(tag)",
-                                                             description: "Half a thought", status: .draft), by: actor, in: tx)
-            let abandoned = try await orders.create(NewWorkOrder(organizationId: organization.id, title: "Abandoned draft \(tag)",
-                                                                 description: "Never mind", status: .draft), by: actor, in: tx)
-            let discarded = try await orders.update(abandoned, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue)],
-                                                    expectedVersion: abandoned.version, by: actor, reason: "Changed my mind", in: tx)
-            let submitted = try await orders.create(NewWorkOrder(organizationId: organization.id, title: "Submitted order \(tag)",
-                                                                 description: "Please come", status: .submitted), by: actor, in: tx)
-            return World(tenant: tenant, organization: organization, author: author, member: member, agent: agent, admin: admin,
-                         draft: draft, discarded: discarded, submitted: submitted)
+            let draft = try await orders.create(
+                NewWorkOrder(
+                    organizationId: organization.id, title: "Secret draft \(tag)",
+                    description: "Half a thought", status: .draft), by: actor, in: tx)
+            let abandoned = try await orders.create(
+                NewWorkOrder(
+                    organizationId: organization.id, title: "Abandoned draft \(tag)",
+                    description: "Never mind", status: .draft), by: actor, in: tx)
+            let discarded = try await orders.update(
+                abandoned, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue)],
+                expectedVersion: abandoned.version, by: actor, reason: "Changed my mind", in: tx)
+            let submitted = try await orders.create(
+                NewWorkOrder(
+                    organizationId: organization.id, title: "Submitted order \(tag)",
+                    description: "Please come", status: .submitted), by: actor, in: tx)
+            return World(
+                tenant: tenant, organization: organization, author: author, member: member, agent: agent, admin: admin,
+                draft: draft, discarded: discarded, submitted: submitted)
         }
     }
 
     /// Every column of every order, to prove a refused request changed nothing.
     func snapshot(_ world: World) async throws -> String {
         try await world.tenant.transaction { tx in
-            try await tx.scalar("""
+            try await tx.scalar(
+                """
                 SELECT string_agg(number || ':' || status || ':' || version || ':' || title, ',' ORDER BY number) FROM work_orders
                 """, as: String.self) ?? ""
         }
@@ -71,10 +81,12 @@ struct DraftPrivacyTests {
                 for path in ["edit", "history", "history.csv"] {
                     #expect(try await member.get("/portal/work-orders/\(number)/\(path)").status == .notFound, "\(path) #\(number)")
                 }
-                for (path, fields) in [("edit", ["title": "Hijacked", "version": "1", "action": "submit"]),
-                                       ("autosave", ["title": "Hijacked", "version": "1"]),
-                                       ("cancel", ["reason": "Not yours", "version": "1"]),
-                                       ("comments", ["body": "Peeking"])] {
+                for (path, fields) in [
+                    ("edit", ["title": "Hijacked", "version": "1", "action": "submit"]),
+                    ("autosave", ["title": "Hijacked", "version": "1"]),
+                    ("cancel", ["reason": "Not yours", "version": "1"]),
+                    ("comments", ["body": "Peeking"]),
+                ] {
                     try await member.get("/portal/work-orders")  // a page with the form token
                     #expect(try await member.post("/portal/work-orders/\(number)/\(path)", fields).status == .notFound, "\(path) #\(number)")
                 }
@@ -103,7 +115,8 @@ struct DraftPrivacyTests {
             #expect(try await author.get("/portal/work-orders/\(world.discarded.number)").status == .ok)
             #expect(try await author.get("/portal/work-orders").body.contains(world.draft.title))
             let own = APIClient(app: app, host: world.tenant.host, token: try await WorkOrderAPITests.token(world.tenant, world.author))
-            #expect(Set(try await own.get("/api/v1/work-orders")["items"]?.array?.compactMap { $0["number"]?.int } ?? [])
+            #expect(
+                Set(try await own.get("/api/v1/work-orders")["items"]?.array?.compactMap { $0["number"]?.int } ?? [])
                     == [world.draft.number, world.discarded.number, world.submitted.number])
         }
     }
@@ -120,17 +133,23 @@ struct DraftPrivacyTests {
                 let page = try await console.get("/admin/work-orders/\(number)")
                 #expect(page.status == .notFound, "#\(number)")
                 #expect(page.status == missing.status)
-                for (path, fields) in [("update", ["status": "submitted", "version": "1", "reason": "On their behalf"]),
-                                       ("approve", ["version": "1"]),
-                                       ("reject", ["version": "1", "reason": "No"]),
-                                       ("comments", ["body": "Hello", "visibility": "internal"])] {
+                for (path, fields) in [
+                    ("update", ["status": "submitted", "version": "1", "reason": "On their behalf"]),
+                    ("approve", ["version": "1"]),
+                    ("reject", ["version": "1", "reason": "No"]),
+                    ("comments", ["body": "Hello", "visibility": "internal"]),
+                ] {
                     try await console.get("/admin/work-orders")  // a page with the form token
                     #expect(try await console.post("/admin/work-orders/\(number)/\(path)", fields).status == .notFound, "\(path) #\(number)")
                 }
             }
             try await console.get("/admin/work-orders")
-            let bulk = try await console.post("/admin/work-orders/bulk", ["numbers": String(world.draft.number), "bulk_action": "status",
-                                                                          "status": "submitted", "reason": "x"])
+            let bulk = try await console.post(
+                "/admin/work-orders/bulk",
+                [
+                    "numbers": String(world.draft.number), "bulk_action": "status",
+                    "status": "submitted", "reason": "x",
+                ])
             #expect(bulk.body.contains("0 changed, 1 not changed"))
             #expect(try await snapshot(world) == before)
 
@@ -180,9 +199,12 @@ struct DraftPrivacyTests {
             let author = Browser(app: app, host: world.tenant.host)
             try await author.signInCustomer(world.author.email)
             try await author.get("/portal/work-orders/\(world.draft.number)/edit")
-            let submitted = try await author.post("/portal/work-orders/\(world.draft.number)/edit", [
-                "title": world.draft.title, "description": "Now complete", "priority": "normal", "quantity": "1",
-                "version": String(world.draft.version), "action": "submit"])
+            let submitted = try await author.post(
+                "/portal/work-orders/\(world.draft.number)/edit",
+                [
+                    "title": world.draft.title, "description": "Now complete", "priority": "normal", "quantity": "1",
+                    "version": String(world.draft.version), "action": "submit",
+                ])
             #expect(submitted.status == .seeOther)
             let member = Browser(app: app, host: world.tenant.host)
             try await member.signInCustomer(world.member.email)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Portico
 
 /// Visit notes are typed in a textarea, which submits CRLF line breaks; calendar apps refuse a

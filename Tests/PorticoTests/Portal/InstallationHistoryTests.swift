@@ -6,7 +6,8 @@ import Testing
 
 @Suite("Portal: installation history on the service page")
 struct InstallationHistoryTests {
-    @Test("equipment install dates and completed install work orders, newest first; repairs, open installs and other accounts' installs are not listed")
+    @Test(
+        "equipment install dates and completed install work orders, newest first; repairs, open installs and other accounts' installs are not listed")
     func history() async throws {
         let tenant = try await TestTenant.create()
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Ivy Install")
@@ -15,21 +16,28 @@ struct InstallationHistoryTests {
         let actor = Actor(kind: .staff, id: staff.id, name: staff.displayName)
         func order(_ organization: Organization, _ title: String, category: String, completed: Bool) async throws {
             try await tenant.transaction { tx in
-                let created = try await Repositories.postgres.workOrders.create(NewWorkOrder(
-                    organizationId: organization.id, title: title, category: category, status: .submitted), by: actor, in: tx)
+                let created = try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(
+                        organizationId: organization.id, title: title, category: category, status: .submitted), by: actor, in: tx)
                 if completed {
-                    _ = try await Repositories.postgres.workOrders.update(created, changes: [.init(.status, "completed"), .init(.progress, "100")],
-                                                                         expectedVersion: created.version, by: actor, reason: "", in: tx)
+                    _ = try await Repositories.postgres.workOrders.update(
+                        created, changes: [.init(.status, "completed"), .init(.progress, "100")],
+                        expectedVersion: created.version, by: actor, reason: "", in: tx)
                 }
             }
         }
         try await tenant.transaction { tx in
-            _ = try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "LiteBeam 5AC", serial: "SN-OLD", mac: "00:27:22:aa:bb:01",
-                                                                                         installedOn: "2023-04-02"), to: organization.id, in: tx)
-            _ = try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "Spare router", serial: "", mac: "", installedOn: nil),
-                                                                          to: organization.id, in: tx)
-            _ = try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "Neighbour dish", serial: "SN-N", mac: "",
-                                                                                         installedOn: "2023-05-05"), to: neighbour.id, in: tx)
+            _ = try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(
+                    model: "LiteBeam 5AC", serial: "SN-OLD", mac: "00:27:22:aa:bb:01",
+                    installedOn: "2023-04-02"), to: organization.id, in: tx)
+            _ = try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(model: "Spare router", serial: "", mac: "", installedOn: nil),
+                to: organization.id, in: tx)
+            _ = try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(
+                    model: "Neighbour dish", serial: "SN-N", mac: "",
+                    installedOn: "2023-05-05"), to: neighbour.id, in: tx)
         }
         try await order(organization, "Mount the new antenna", category: "Installation", completed: true)
         try await order(organization, "Fix the cable", category: "Repair", completed: true)
@@ -45,7 +53,9 @@ struct InstallationHistoryTests {
             let section = page.body[start.upperBound...].components(separatedBy: "</ol>")[0]
             let entries = section.components(separatedBy: "<li>").dropFirst()
             #expect(entries.count == 2, "\(section)")
-            #expect(entries.first?.contains("href=\"/portal/work-orders/1001\">#1001 Mount the new antenna</a>") == true, "the work order, completed today, first")
+            #expect(
+                entries.first?.contains("href=\"/portal/work-orders/1001\">#1001 Mount the new antenna</a>") == true,
+                "the work order, completed today, first")
             #expect(entries.first?.contains("Installation completed") == true)
             #expect(entries.last?.contains("Sun 2 Apr 2023") == true)
             #expect(entries.last?.contains("LiteBeam 5AC installed") == true)

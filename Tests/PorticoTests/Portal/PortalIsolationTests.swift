@@ -22,10 +22,13 @@ struct PortalIsolationTests {
         let (organization, customer) = try await tenant.signInableSubscriber(name: name)
         let (number, appointment, task) = try await tenant.transaction { tx in
             let actor = Actor(kind: .customer, id: customer.id, name: customer.name)
-            let order = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "\(name)'s order", status: .submitted), by: actor, in: tx)
+            let order = try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: organization.id, title: "\(name)'s order", status: .submitted), by: actor, in: tx)
             let start = Date().addingTimeInterval(3 * 86_400)
-            let appointment = try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: organization.id, workOrderId: order.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(3600)), in: tx)
+            let appointment = try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: organization.id, workOrderId: order.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(3600)),
+                in: tx)
             let task = try await Repositories.postgres.tasks.create(NewTask(organizationId: organization.id, title: "\(name)'s task"), in: tx)
             return (order.number, appointment.id, task.id)
         }
@@ -35,9 +38,13 @@ struct PortalIsolationTests {
     /// A snapshot of everything the attacker might have changed.
     static func snapshot(_ victim: Fixture) async throws -> String {
         try await victim.tenant.transaction { tx in
-            let orders = try await tx.rows("SELECT number, status, version, title FROM work_orders ORDER BY number").map { "\(try $0.decode("number", as: Int.self)):\(try $0.decode("status", as: String.self)):\(try $0.decode("version", as: Int.self))" }
+            let orders = try await tx.rows("SELECT number, status, version, title FROM work_orders ORDER BY number").map {
+                "\(try $0.decode("number", as: Int.self)):\(try $0.decode("status", as: String.self)):\(try $0.decode("version", as: Int.self))"
+            }
             let comments = try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self) ?? 0
-            let appointments = try await tx.rows("SELECT status, version FROM appointments").map { "\(try $0.decode("status", as: String.self)):\(try $0.decode("version", as: Int.self))" }
+            let appointments = try await tx.rows("SELECT status, version FROM appointments").map {
+                "\(try $0.decode("status", as: String.self)):\(try $0.decode("version", as: Int.self))"
+            }
             let tasks = try await tx.rows("SELECT status FROM tasks").map { try $0.decode("status", as: String.self) }
             return "\(orders)|\(comments)|\(appointments)|\(tasks)"
         }
@@ -48,8 +55,8 @@ struct PortalIsolationTests {
         let tenant = try await TestTenant.create()
         let otherTenant = try await TestTenant.create()
         let me = try await Self.fixture(tenant, name: "Mallory")
-        let neighbour = try await Self.fixture(tenant, name: "Nina")       // same tenant, other organization
-        let foreign = try await Self.fixture(otherTenant, name: "Frank")   // other tenant
+        let neighbour = try await Self.fixture(tenant, name: "Nina")  // same tenant, other organization
+        let foreign = try await Self.fixture(otherTenant, name: "Frank")  // other tenant
         // The foreign tenant's numbers overlap ours (both start at 1001), so use ids and unknown numbers too.
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
@@ -64,18 +71,22 @@ struct PortalIsolationTests {
                 // For the foreign tenant, its order number exists here too (ours): try a number only it has.
                 let numbers = target.tenant.id == tenant.id ? [number] : [999_998]
                 for number in numbers {
-                    for path in ["/portal/work-orders/\(number)", "/portal/work-orders/\(number)/edit", "/portal/work-orders/\(number)/history",
-                                 "/portal/work-orders/\(number)/history.csv"] {
+                    for path in [
+                        "/portal/work-orders/\(number)", "/portal/work-orders/\(number)/edit", "/portal/work-orders/\(number)/history",
+                        "/portal/work-orders/\(number)/history.csv",
+                    ] {
                         let response = try await browser.get(path)
                         #expect(response.status == .notFound, "GET \(path)")
                         #expect(!response.body.contains(target.customer.name))
                     }
                     try await browser.get("/portal")
-                    for (path, fields) in [("/portal/work-orders/\(number)/edit", ["title": "Hijacked", "version": "1", "action": "draft"]),
-                                           ("/portal/work-orders/\(number)/autosave", ["title": "Hijacked", "version": "1"]),
-                                           ("/portal/work-orders/\(number)/cancel", ["reason": "Hijacked", "version": "1"]),
-                                           ("/portal/work-orders/\(number)/reopen", ["reason": "Hijacked", "version": "1"]),
-                                           ("/portal/work-orders/\(number)/comments", ["body": "Hijacked"])] {
+                    for (path, fields) in [
+                        ("/portal/work-orders/\(number)/edit", ["title": "Hijacked", "version": "1", "action": "draft"]),
+                        ("/portal/work-orders/\(number)/autosave", ["title": "Hijacked", "version": "1"]),
+                        ("/portal/work-orders/\(number)/cancel", ["reason": "Hijacked", "version": "1"]),
+                        ("/portal/work-orders/\(number)/reopen", ["reason": "Hijacked", "version": "1"]),
+                        ("/portal/work-orders/\(number)/comments", ["body": "Hijacked"]),
+                    ] {
                         try await browser.get("/portal")
                         #expect(try await browser.post(path, fields).status == .notFound, "POST \(path)")
                     }
@@ -83,9 +94,11 @@ struct PortalIsolationTests {
                 for path in ["/portal/appointments/\(appointment)", "/portal/appointments/\(appointment).ics"] {
                     #expect(try await browser.get(path).status == .notFound, "GET \(path)")
                 }
-                for (path, fields) in [("/portal/appointments/\(appointment)/confirm", ["version": "1"]),
-                                       ("/portal/appointments/\(appointment)/reschedule", ["version": "1", "date1": "2099-01-01", "start1": "09:00", "end1": "10:00"]),
-                                       ("/portal/tasks/\(task)/done", ["note": "Hijacked"])] {
+                for (path, fields) in [
+                    ("/portal/appointments/\(appointment)/confirm", ["version": "1"]),
+                    ("/portal/appointments/\(appointment)/reschedule", ["version": "1", "date1": "2099-01-01", "start1": "09:00", "end1": "10:00"]),
+                    ("/portal/tasks/\(task)/done", ["note": "Hijacked"]),
+                ] {
                     try await browser.get("/portal")
                     #expect(try await browser.post(path, fields).status == .notFound, "POST \(path)")
                 }
@@ -98,7 +111,9 @@ struct PortalIsolationTests {
             #expect(try await Self.snapshot(foreign) == before.1)
 
             // Lists show only our own organization's rows.
-            let lists = try await browser.get("/portal/work-orders").body + (try await browser.get("/portal/appointments").body) + (try await browser.get("/portal/tasks").body)
+            let lists =
+                try await browser.get("/portal/work-orders").body + (try await browser.get("/portal/appointments").body)
+                + (try await browser.get("/portal/tasks").body)
             #expect(lists.contains("Mallory&#39;s order"))
             #expect(!lists.contains("Nina"))
             #expect(!lists.contains("Frank"))

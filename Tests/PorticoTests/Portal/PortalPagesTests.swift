@@ -26,20 +26,27 @@ struct PortalPagesTests {
             #expect(try await browser.post("/portal/appointments/\(id)/confirm", ["version": "1"]).status == .conflict)
 
             try await browser.get("/portal/appointments/\(id)")
-            let bad = try await browser.post("/portal/appointments/\(id)/reschedule", ["version": "2", "date1": "2024-02-30", "start1": "09:00", "end1": "10:00"])
+            let bad = try await browser.post(
+                "/portal/appointments/\(id)/reschedule", ["version": "2", "date1": "2024-02-30", "start1": "09:00", "end1": "10:00"])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.body.contains("Use a date like"))
             try await browser.get("/portal/appointments/\(id)")
-            let backwards = try await browser.post("/portal/appointments/\(id)/reschedule", ["version": "2", "date1": "2099-06-01", "start1": "12:00", "end1": "09:00"])
+            let backwards = try await browser.post(
+                "/portal/appointments/\(id)/reschedule", ["version": "2", "date1": "2099-06-01", "start1": "12:00", "end1": "09:00"])
             #expect(backwards.body.contains("The end must be after the start"))
             try await browser.get("/portal/appointments/\(id)")
-            let asked = try await browser.post("/portal/appointments/\(id)/reschedule", [
-                "version": "2", "date1": "2099-06-01", "start1": "09:00", "end1": "12:00", "date2": "2099-06-02", "start2": "13:00", "end2": "15:00",
-                "note": "Mornings are best",
-            ])
+            let asked = try await browser.post(
+                "/portal/appointments/\(id)/reschedule",
+                [
+                    "version": "2", "date1": "2099-06-01", "start1": "09:00", "end1": "12:00", "date2": "2099-06-02", "start2": "13:00",
+                    "end2": "15:00",
+                    "note": "Mornings are best",
+                ])
             #expect(asked.body.contains("Your request is sent"))
             #expect(asked.body.contains("Mon 1 Jun 2099, 09:00–12:00 GMT"))
-            #expect(try await TestMailbox.latest(to: "desk-\(tenant.slug)@staff.example", tenant: tenant.id, kind: "staff_notice")?.text.contains("Mornings are best") == true)
+            #expect(
+                try await TestMailbox.latest(to: "desk-\(tenant.slug)@staff.example", tenant: tenant.id, kind: "staff_notice")?.text.contains(
+                    "Mornings are best") == true)
 
             let ics = try await browser.get("/portal/appointments/\(id).ics")
             #expect(ics.header("Content-Type")?.hasPrefix("text/calendar") == true)
@@ -55,9 +62,12 @@ struct PortalPagesTests {
         let tenant = try await TestTenant.create()
         let fixture = try await PortalIsolationTests.fixture(tenant, name: "Tess")
         try await tenant.transaction { tx in
-            _ = try await Repositories.postgres.organizations.addEquipment(NewEquipment(model: "LiteBeam 5AC", serial: "SN42", mac: "00:27:22:aa:bb:cc", installedOn: "2024-03-01"),
-                                                                          to: fixture.organization.id, in: tx)
-            try await tx.execute("INSERT INTO faq_entries (tenant_id, question, answer) VALUES (\(tx.tenant), 'How do I restart?', 'Unplug the antenna for 30 seconds.'), (\(tx.tenant), 'Billing?', 'Call us.')")
+            _ = try await Repositories.postgres.organizations.addEquipment(
+                NewEquipment(model: "LiteBeam 5AC", serial: "SN42", mac: "00:27:22:aa:bb:cc", installedOn: "2024-03-01"),
+                to: fixture.organization.id, in: tx)
+            try await tx.execute(
+                "INSERT INTO faq_entries (tenant_id, question, answer) VALUES (\(tx.tenant), 'How do I restart?', 'Unplug the antenna for 30 seconds.'), (\(tx.tenant), 'Billing?', 'Call us.')"
+            )
         }
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
@@ -83,7 +93,9 @@ struct PortalPagesTests {
         try await TestApp.with { (app: TestApp) async throws in
             #expect(try await app.get("/status", host: tenant.host).body.contains("All systems operating normally"))
             try await tenant.transaction { tx in
-                try await tx.execute("INSERT INTO service_notices (tenant_id, kind, title, body) VALUES (\(tx.tenant), 'outage', 'Ridge tower down', 'Crews on site.')")
+                try await tx.execute(
+                    "INSERT INTO service_notices (tenant_id, kind, title, body) VALUES (\(tx.tenant), 'outage', 'Ridge tower down', 'Crews on site.')"
+                )
             }
             let status = try await app.get("/status", host: tenant.host)
             #expect(status.status == .ok)
@@ -105,13 +117,16 @@ struct PortalPagesTests {
             let cookie = try #require(browser.cookie("portico_session"))
             let collector = StreamCollector()
             let stream = Task {
-                _ = try? await app.stream(.get, "/portal/events?work_order=\(me.orderNumber)", host: tenant.host,
-                                          headers: [.cookie: "portico_session=\(cookie)"], into: collector)
+                _ = try? await app.stream(
+                    .get, "/portal/events?work_order=\(me.orderNumber)", host: tenant.host,
+                    headers: [.cookie: "portico_session=\(cookie)"], into: collector)
             }
             // The stream subscribes before it writes its first line.
             try await eventually(timeout: .seconds(20)) { collector.text.contains(": connected") }
             // A neighbour's change must not arrive…
-            try await neighbour.tenant.transaction { tx in try await tx.execute("UPDATE work_orders SET progress = 10 WHERE number = \(neighbour.orderNumber)") }
+            try await neighbour.tenant.transaction { tx in
+                try await tx.execute("UPDATE work_orders SET progress = 10 WHERE number = \(neighbour.orderNumber)")
+            }
             // …ours must, through another connection (the shared test pool, not the app's).
             try await me.tenant.transaction { tx in try await tx.execute("UPDATE work_orders SET progress = 55 WHERE number = \(me.orderNumber)") }
             // Pushed by NOTIFY (the stream never polls; its only other output is a 15 s heartbeat).

@@ -7,8 +7,10 @@ import Testing
 
 @Suite("Portal work orders")
 struct PortalWorkOrderTests {
-    let complete = ["title": "No signal since the storm", "description": "The antenna looks bent.", "priority": "high", "quantity": "1",
-                    "service_location": "1 Test Lane", "preferred_dates": "Mornings", "customer_notes": "Ring twice"]
+    let complete = [
+        "title": "No signal since the storm", "description": "The antenna looks bent.", "priority": "high", "quantity": "1",
+        "service_location": "1 Test Lane", "preferred_dates": "Mornings", "customer_notes": "Ring twice",
+    ]
 
     func staffActor(_ tenant: TestTenant) async throws -> Actor {
         let staff = try await tenant.staff(role: .agent, name: "Avery Agent")
@@ -20,7 +22,8 @@ struct PortalWorkOrderTests {
         let actor = try await staffActor(tenant)
         try await tenant.transaction { tx in
             let order = try #require(try await Repositories.postgres.workOrders.find(number: number, organization: nil, in: tx))
-            _ = try await Repositories.postgres.workOrders.update(order, changes: changes, expectedVersion: order.version, by: actor, reason: "", in: tx)
+            _ = try await Repositories.postgres.workOrders.update(
+                order, changes: changes, expectedVersion: order.version, by: actor, reason: "", in: tx)
         }
     }
 
@@ -37,7 +40,8 @@ struct PortalWorkOrderTests {
             let browser = Browser(app: app, host: tenant.host)
             try await browser.signInCustomer(customer.email)
             try await browser.get("/portal/work-orders/new")
-            let draft = try await browser.post("/portal/work-orders", ["title": "Half-written", "action": "draft", "priority": "normal", "quantity": "1"])
+            let draft = try await browser.post(
+                "/portal/work-orders", ["title": "Half-written", "action": "draft", "priority": "normal", "quantity": "1"])
             #expect(draft.status == .seeOther)
             let editPath = try #require(draft.header("Location")).components(separatedBy: "?").first!
             #expect(editPath.hasSuffix("/edit"))
@@ -66,7 +70,9 @@ struct PortalWorkOrderTests {
             #expect(csv.body.hasPrefix("\u{FEFF}when,field,from,to,who,reason"), "a UTF-8 BOM, then the header")
             #expect(csv.header("Content-Disposition")?.contains("attachment") == true)
 
-            #expect(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "work_order_received")?.subject.contains("#\(number)") == true)
+            #expect(
+                try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "work_order_received")?.subject.contains("#\(number)")
+                    == true)
             #expect(try await TestMailbox.latest(to: "agent-\(tenant.slug)@staff.example", tenant: tenant.id, kind: "staff_notice") != nil)
         }
     }
@@ -79,7 +85,8 @@ struct PortalWorkOrderTests {
             let browser = Browser(app: app, host: tenant.host)
             try await browser.signInCustomer(customer.email)
             try await browser.get("/portal/work-orders/new")
-            let response = try await browser.post("/portal/work-orders", ["title": "Started typing", "autosave": "1", "priority": "normal", "quantity": "1"])
+            let response = try await browser.post(
+                "/portal/work-orders", ["title": "Started typing", "autosave": "1", "priority": "normal", "quantity": "1"])
             #expect(response.status == .created)
             #expect(response.body.contains("\"edit_url\":\"/portal/work-orders/"))
         }
@@ -156,10 +163,13 @@ struct PortalWorkOrderTests {
             #expect(!editForm.body.contains("This changed while you were working on it"))
             #expect(editForm.body.contains("href=\"/portal/work-orders/1001\">Open work order #1001</a>"))
             try await browser.get("/portal/work-orders/1001")
-            let edit = try await browser.post("/portal/work-orders/1001/edit", complete.merging(["title": "Changed!", "version": String(try await version(tenant, 1001))]) { $1 })
+            let edit = try await browser.post(
+                "/portal/work-orders/1001/edit", complete.merging(["title": "Changed!", "version": String(try await version(tenant, 1001))]) { $1 })
             #expect(edit.status == .conflict)
             #expect(edit.body.contains("This work order can no longer be edited"))
-            let title = try await tenant.transaction { tx in try await Repositories.postgres.workOrders.find(number: 1001, organization: nil, in: tx)?.title }
+            let title = try await tenant.transaction { tx in
+                try await Repositories.postgres.workOrders.find(number: 1001, organization: nil, in: tx)?.title
+            }
             #expect(title == "No signal since the storm")
 
             try await browser.get("/portal/work-orders/1001")
@@ -183,8 +193,9 @@ struct PortalWorkOrderTests {
             try await Task.sleep(for: .seconds(1))
             // Meanwhile, staff change the priority.
             try await staffUpdate(tenant, number: 1001, [.init(.priority, "urgent")])
-            let stale = try await browser.post("/portal/work-orders/1001/edit",
-                                               complete.merging(["title": "My new title", "version": "1", "loaded_at": loadedAt]) { $1 })
+            let stale = try await browser.post(
+                "/portal/work-orders/1001/edit",
+                complete.merging(["title": "My new title", "version": "1", "loaded_at": loadedAt]) { $1 })
             #expect(stale.status == .conflict)
             #expect(stale.body.contains("Changed while you were editing"))
             #expect(stale.body.contains("Avery Agent changed <strong>Priority</strong>"))
@@ -204,12 +215,14 @@ struct PortalWorkOrderTests {
             try await browser.post("/portal/work-orders", complete.merging(["action": "draft"]) { $1 })
             for edit in 1...20 {
                 try await browser.get("/portal/work-orders/1001/edit")
-                let response = try await browser.post("/portal/work-orders/1001/edit",
-                                                       complete.merging(["title": "Edit \(edit)", "version": String(edit), "action": "draft"]) { $1 })
+                let response = try await browser.post(
+                    "/portal/work-orders/1001/edit",
+                    complete.merging(["title": "Edit \(edit)", "version": String(edit), "action": "draft"]) { $1 })
                 #expect(response.status == .seeOther, "edit \(edit)")
             }
             try await browser.get("/portal/work-orders/1001/edit")
-            let limited = try await browser.post("/portal/work-orders/1001/edit", complete.merging(["title": "Edit 21", "version": "21", "action": "draft"]) { $1 })
+            let limited = try await browser.post(
+                "/portal/work-orders/1001/edit", complete.merging(["title": "Edit 21", "version": "21", "action": "draft"]) { $1 })
             #expect(limited.status == .tooManyRequests)
             #expect(limited.body.contains("edited 20 times today"))
             #expect(limited.body.contains("Nothing was saved; what you typed is still below"))
@@ -217,7 +230,8 @@ struct PortalWorkOrderTests {
             #expect(limited.body.contains(">The antenna looks bent.</textarea>"))
             #expect(Int(limited.header("Retry-After") ?? "") ?? 0 > 0)
             // (A draft is its author's alone, so read it straight from the table.)
-            let title = try await tenant.transaction { tx in try await tx.scalar("SELECT title FROM work_orders WHERE number = 1001", as: String.self) }
+            let title = try await tenant.transaction { tx in try await tx.scalar("SELECT title FROM work_orders WHERE number = 1001", as: String.self)
+            }
             #expect(title == "Edit 20")
         }
     }
@@ -252,9 +266,12 @@ struct PortalWorkOrderTests {
             #expect(try await browser.get("/portal/work-orders/1002").body.contains("badge--in_progress"))
 
             try await staffUpdate(tenant, number: 1002, [.init(.status, "completed")])
-            try await tenant.transaction { tx in try await tx.execute("UPDATE work_orders SET completed_at = now() - interval '15 days' WHERE number = 1002") }
+            try await tenant.transaction { tx in
+                try await tx.execute("UPDATE work_orders SET completed_at = now() - interval '15 days' WHERE number = 1002")
+            }
             try await browser.get("/portal/work-orders/1002")
-            let late = try await browser.post("/portal/work-orders/1002/reopen", ["reason": "Again", "version": String(try await version(tenant, 1002))])
+            let late = try await browser.post(
+                "/portal/work-orders/1002/reopen", ["reason": "Again", "version": String(try await version(tenant, 1002))])
             #expect(late.status == .conflict)
             #expect(late.body.contains("last 14 days"))
         }
@@ -266,23 +283,30 @@ struct PortalWorkOrderTests {
         let (organization, customer) = try await tenant.signInableSubscriber()
         let actor = try await staffActor(tenant)
         try await tenant.transaction { tx in
-            let order = try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "Visible", status: .submitted),
-                                                                         by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
-            let updated = try await Repositories.postgres.workOrders.update(order, changes: [.init(.internalNotes, "SECRET-INTERNAL-NOTE"), .init(.shopNotes, "Shared shop note")],
-                                                                           expectedVersion: order.version, by: actor, reason: "", in: tx)
-            _ = try await Repositories.postgres.workOrders.addComment(to: updated.id, body: "SECRET-INTERNAL-COMMENT", visibility: .internalOnly, by: actor, in: tx)
+            let order = try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: organization.id, title: "Visible", status: .submitted),
+                by: Actor(kind: .customer, id: customer.id, name: customer.name), in: tx)
+            let updated = try await Repositories.postgres.workOrders.update(
+                order, changes: [.init(.internalNotes, "SECRET-INTERNAL-NOTE"), .init(.shopNotes, "Shared shop note")],
+                expectedVersion: order.version, by: actor, reason: "", in: tx)
+            _ = try await Repositories.postgres.workOrders.addComment(
+                to: updated.id, body: "SECRET-INTERNAL-COMMENT", visibility: .internalOnly, by: actor, in: tx)
             _ = try await Repositories.postgres.workOrders.addComment(to: updated.id, body: "Public reply", visibility: .shared, by: actor, in: tx)
-            _ = try await Repositories.postgres.notes.create(organization: organization.id, customer: nil, body: "SECRET-INTERNAL-ORG-NOTE",
-                                                             visibility: .internalOnly, author: actor, in: tx)
-            _ = try await Repositories.postgres.notes.create(organization: organization.id, customer: nil, body: "Shared org note",
-                                                             visibility: .shared, author: actor, in: tx)
+            _ = try await Repositories.postgres.notes.create(
+                organization: organization.id, customer: nil, body: "SECRET-INTERNAL-ORG-NOTE",
+                visibility: .internalOnly, author: actor, in: tx)
+            _ = try await Repositories.postgres.notes.create(
+                organization: organization.id, customer: nil, body: "Shared org note",
+                visibility: .shared, author: actor, in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: tenant.host)
             try await browser.signInCustomer(customer.email)
             var seen = ""
-            for path in ["/portal", "/portal/work-orders", "/portal/work-orders/1001", "/portal/work-orders/1001/history",
-                         "/portal/work-orders/1001/history.csv", "/portal/notes", "/portal/service"] {
+            for path in [
+                "/portal", "/portal/work-orders", "/portal/work-orders/1001", "/portal/work-orders/1001/history",
+                "/portal/work-orders/1001/history.csv", "/portal/notes", "/portal/service",
+            ] {
                 seen += try await browser.get(path).body
             }
             #expect(seen.contains("Shared shop note"))

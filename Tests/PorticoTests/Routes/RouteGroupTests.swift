@@ -9,12 +9,16 @@ import Testing
 /// only the unmatched-route claims (`UnmatchedRoutes`) keep inside the right group.
 @Suite("Route groups answer for their surface")
 struct RouteGroupTests {
-    @Test("a page address answers the tenant's branded page for an unknown path or a method it does not take, and sends a signed-out visitor to sign in")
+    @Test(
+        "a page address answers the tenant's branded page for an unknown path or a method it does not take, and sends a signed-out visitor to sign in"
+    )
     func pagesAnswerWithPages() async throws {
         let tenant = try await TestTenant.create(name: "Groupwise Wireless")
         try await TestApp.with { (app: TestApp) async throws in
-            for (method, path) in [(HTTPRequest.Method.get, "/portal/no-such-page"), (.get, "/portal/work-orders/1/no-such-part"),
-                                   (.delete, "/portal"), (.put, "/admin/customers"), (.get, "/no-such-area/at-all")] {
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/portal/no-such-page"), (.get, "/portal/work-orders/1/no-such-part"),
+                (.delete, "/portal"), (.put, "/admin/customers"), (.get, "/no-such-area/at-all"),
+            ] {
                 let response = try await app.request(method, path, host: tenant.host)
                 #expect(response.status == .notFound, "\(method) \(path)")
                 #expect(response.header("Content-Type")?.hasPrefix("text/html") == true, "\(method) \(path)")
@@ -26,7 +30,9 @@ struct RouteGroupTests {
         }
     }
 
-    @Test("an API address answers the JSON error shape for an unknown path, a deeper unknown path, a method it does not take and a missing token: never a page, never a redirect")
+    @Test(
+        "an API address answers the JSON error shape for an unknown path, a deeper unknown path, a method it does not take and a missing token: never a page, never a redirect"
+    )
     func apiAnswersWithJSON() async throws {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
@@ -59,14 +65,18 @@ struct RouteGroupTests {
         }
     }
 
-    @Test("a method no route takes (TRACE, CONNECT, QUERY, PROPFIND, an invented one) gets 405 with Allow and the security headers on every host and surface, and the access log says 405, not 500")
+    @Test(
+        "a method no route takes (TRACE, CONNECT, QUERY, PROPFIND, an invented one) gets 405 with Allow and the security headers on every host and surface, and the access log says 405, not 500"
+    )
     func unsupportedMethods() async throws {
         let tenant = try await TestTenant.create()
         let capture = LogCapture()
         try await TestApp.with(logger: capture.logger("app")) { (app: TestApp) async throws in
             let methods = ["TRACE", "CONNECT", "QUERY", "PROPFIND", "BREW"].map { HTTPRequest.Method($0)! }
-            let targets: [(String?, String)] = [(tenant.host, "/portal"), (tenant.host, "/api/v1/work-orders"), (tenant.host, "/no/such/page"),
-                                                ("nobody.localhost", "/portal"), (nil, "/healthz")]
+            let targets: [(String?, String)] = [
+                (tenant.host, "/portal"), (tenant.host, "/api/v1/work-orders"), (tenant.host, "/no/such/page"),
+                ("nobody.localhost", "/portal"), (nil, "/healthz"),
+            ]
             for method in methods {
                 for (host, path) in targets {
                     let before = capture.accessLines.count

@@ -57,7 +57,8 @@ struct TemplateLinkTests {
     /// fragments and wholly computed values (`{{href}}`, built by the typed routes) are skipped.
     static func templateLinks() throws -> [Link] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../Themes").standardizedFileURL
-        let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
+        let files =
+            FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "mustache" } ?? []
         let tag = try Regex(#"<(\w+)\b[^>]*>"#)
         let attribute = try Regex(#"\s(href|src|action|formaction)="([^"]*)""#)
@@ -73,11 +74,12 @@ struct TemplateLinkTests {
                     let kind = String(found.output[1].substring ?? "")
                     let value = String(found.output[2].substring ?? "")
                     guard value.hasPrefix("/"), !value.hasPrefix("//") else { continue }
-                    let linkMethod: HTTPRequest.Method? = switch kind {
-                    case "action": HTTPRequest.Method(declared ?? "GET")
-                    case "formaction": nil
-                    default: .get
-                    }
+                    let linkMethod: HTTPRequest.Method? =
+                        switch kind {
+                        case "action": HTTPRequest.Method(declared ?? "GET")
+                        case "formaction": nil
+                        default: .get
+                        }
                     links.append(Link(file: name, attribute: kind, method: linkMethod, value: value))
                 }
             }

@@ -9,7 +9,8 @@ import Testing
 /// exist only if that transaction was scoped to the new tenant.
 @Suite("Demo seeding")
 struct DemoSeedTests {
-    @Test("the demo tenants come with their branding, categories, subscribers and staff, each row scoped to its tenant; a second run leaves them alone")
+    @Test(
+        "the demo tenants come with their branding, categories, subscribers and staff, each row scoped to its tenant; a second run leaves them alone")
     func seedsTenantScopedRows() async throws {
         // Setup: a database of its own (the demo slugs are fixed).
         let scratch = try await TestCluster.migratedScratchDatabase(prefix: "demo")
@@ -27,10 +28,12 @@ struct DemoSeedTests {
             for slug in ["acme", "zenith"] {
                 let id = try #require(try await pool.query("SELECT id FROM tenants WHERE slug = \(slug)").rows.first?.decode("id", as: TenantID.self))
                 let counts = try await pool.withTenant(id) { tx in
-                    (branding: try await tx.scalar("SELECT count(*)::int FROM tenant_branding", as: Int.self) ?? 0,
-                     categories: try await tx.scalar("SELECT count(*)::int FROM work_order_categories", as: Int.self) ?? 0,
-                     customers: try await tx.scalar("SELECT count(*)::int FROM customers", as: Int.self) ?? 0,
-                     staff: try await tx.scalar("SELECT count(*)::int FROM staff_users", as: Int.self) ?? 0)
+                    (
+                        branding: try await tx.scalar("SELECT count(*)::int FROM tenant_branding", as: Int.self) ?? 0,
+                        categories: try await tx.scalar("SELECT count(*)::int FROM work_order_categories", as: Int.self) ?? 0,
+                        customers: try await tx.scalar("SELECT count(*)::int FROM customers", as: Int.self) ?? 0,
+                        staff: try await tx.scalar("SELECT count(*)::int FROM staff_users", as: Int.self) ?? 0
+                    )
                 }
                 #expect(counts.branding == 1, "\(slug)")
                 let zone = try await pool.query("SELECT time_zone FROM tenants WHERE id = \(id)").rows.first?.decode("time_zone", as: String.self)

@@ -21,7 +21,8 @@ struct OnboardingTests {
         let environment = try await Self.environment()
         let slug = Self.uniqueSlug()
         let output = try await TenantCommands.create(
-            TenantOnboardingRequest(slug: slug, name: "Onboarded Wireless", adminEmail: "Boss@Onboarded.Example", customDomain: "Portal.\(slug).example.net."),
+            TenantOnboardingRequest(
+                slug: slug, name: "Onboarded Wireless", adminEmail: "Boss@Onboarded.Example", customDomain: "Portal.\(slug).example.net."),
             environment: environment
         )
         #expect(output.contains("Created tenant \(slug)"))
@@ -52,9 +53,11 @@ struct OnboardingTests {
     func duplicateSlug() async throws {
         let environment = try await Self.environment()
         let slug = Self.uniqueSlug()
-        _ = try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "First", adminEmail: "a@first.example"), environment: environment)
+        _ = try await TenantCommands.create(
+            TenantOnboardingRequest(slug: slug, name: "First", adminEmail: "a@first.example"), environment: environment)
         let error = await #expect(throws: AppError.self) {
-            try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "Second", adminEmail: "b@second.example"), environment: environment)
+            try await TenantCommands.create(
+                TenantOnboardingRequest(slug: slug, name: "Second", adminEmail: "b@second.example"), environment: environment)
         }
         #expect(error?.code == "slug_taken")
         #expect(error?.message.contains("already exists") == true)
@@ -98,7 +101,8 @@ struct OnboardingTests {
     func suspendAndResume() async throws {
         let environment = try await Self.environment()
         let slug = Self.uniqueSlug()
-        _ = try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "Toggle Wireless", adminEmail: "a@toggle.example"), environment: environment)
+        _ = try await TenantCommands.create(
+            TenantOnboardingRequest(slug: slug, name: "Toggle Wireless", adminEmail: "a@toggle.example"), environment: environment)
         try await TestApp.with { (app: TestApp) async throws in
             #expect(try await app.get("/", host: "\(slug).localhost").status == .ok)
             #expect(try await TenantCommands.setStatus(.suspended, slug: slug, environment: environment).contains("Suspended"))
@@ -106,7 +110,9 @@ struct OnboardingTests {
             #expect(try await TenantCommands.setStatus(.active, slug: slug, environment: environment).contains("Resumed"))
             try await eventually { try await app.get("/", host: "\(slug).localhost").status == .ok }
         }
-        let missing = await #expect(throws: AppError.self) { try await TenantCommands.setStatus(.suspended, slug: "no-such-tenant-x", environment: environment) }
+        let missing = await #expect(throws: AppError.self) {
+            try await TenantCommands.setStatus(.suspended, slug: "no-such-tenant-x", environment: environment)
+        }
         #expect(missing?.message.contains("No tenant has the slug") == true)
         let listed = try await TenantCommands.list(environment: environment)
         #expect(listed.contains { $0.slug == slug && $0.status == "active" })
@@ -120,8 +126,9 @@ struct TenantStartingSetTests {
     func defaultCategories() async throws {
         let environment = try await OnboardingTests.environment()
         let slug = OnboardingTests.uniqueSlug()
-        _ = try await TenantCommands.create(TenantOnboardingRequest(slug: slug, name: "Fresh Wireless", adminEmail: "boss@\(slug).example"),
-                                            environment: environment)
+        _ = try await TenantCommands.create(
+            TenantOnboardingRequest(slug: slug, name: "Fresh Wireless", adminEmail: "boss@\(slug).example"),
+            environment: environment)
         let tenant = try #require(try await PostgresTenantStore(pool: environment.pool).tenant(slug: slug))
         let names = try await environment.pool.withTenant(tenant.id) { tx in try await WorkOrderCategories.active(in: tx).map(\.name) }
         #expect(names == WorkOrderCategories.defaults.map(\.name))
@@ -139,9 +146,10 @@ struct TenantStartingSetTests {
         let hash = try await TestPasswords.hash()
         let customer = try await environment.pool.withTenant(tenant.id) { tx in
             let organization = try await Repositories.postgres.organizations.create(NewOrganization(name: "First household"), in: tx)
-            return try await Repositories.postgres.customers.create(NewCustomer(
-                organizationId: organization.id, role: .owner, name: "First Subscriber", email: "first@\(slug).example",
-                passwordHash: hash, status: .active, emailVerified: true), in: tx)
+            return try await Repositories.postgres.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: .owner, name: "First Subscriber", email: "first@\(slug).example",
+                    passwordHash: hash, status: .active, emailVerified: true), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let browser = Browser(app: app, host: "\(slug).localhost")

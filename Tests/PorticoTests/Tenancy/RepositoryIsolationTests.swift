@@ -15,8 +15,10 @@ struct RepositoryIsolationTests {
             let (organization, customer) = try await tenant.subscriber(name: "Owner \(index)")
             let order = try await tenant.transaction { tx in
                 let actor = Actor(kind: .customer, id: customer.id, name: customer.name)
-                let order = try await repositories.workOrders.create(NewWorkOrder(organizationId: organization.id, title: "Order of tenant \(index)", status: .submitted), by: actor, in: tx)
-                _ = try await repositories.notes.create(organization: organization.id, customer: nil, body: "note \(index)", visibility: .shared, author: actor, in: tx)
+                let order = try await repositories.workOrders.create(
+                    NewWorkOrder(organizationId: organization.id, title: "Order of tenant \(index)", status: .submitted), by: actor, in: tx)
+                _ = try await repositories.notes.create(
+                    organization: organization.id, customer: nil, body: "note \(index)", visibility: .shared, author: actor, in: tx)
                 _ = try await repositories.tasks.create(NewTask(organizationId: organization.id, title: "task \(index)"), in: tx)
                 return order
             }
@@ -71,7 +73,9 @@ struct RepositoryIsolationTests {
             // …and a transaction without a tenant sees nothing at all.
             let none = try await pool.withTransaction { tx in try await tx.rows("SELECT name FROM customers").count }
             #expect(none == 0)
-            let names = try await pool.withTenant(tenant.id) { tx in try await tx.rows("SELECT name FROM customers").map { try $0.decode("name", as: String.self) } }
+            let names = try await pool.withTenant(tenant.id) { tx in
+                try await tx.rows("SELECT name FROM customers").map { try $0.decode("name", as: String.self) }
+            }
             #expect(names == [expected])
         }
         await pool.close()

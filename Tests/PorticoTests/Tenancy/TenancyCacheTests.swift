@@ -11,7 +11,8 @@ struct TenancyCacheTests {
         let tenant = try await TestTenant.create(name: "Two Instance Wireless")
         let domain = "portal.\(tenant.slug).example.org"
         try await tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token, verified_at)
                 VALUES (\(tx.tenant), \(domain), 'custom', 'token', now())
                 """)

@@ -18,7 +18,9 @@ struct TenantDirectoryInvalidationTests {
         await directory.followChanges(stream)
     }
 
-    @Test("a tenancy notification naming one tenant sends only its hosts and the unknown hosts back to the database; one naming none, or a reconnect, sends all")
+    @Test(
+        "a tenancy notification naming one tenant sends only its hosts and the unknown hosts back to the database; one naming none, or a reconnect, sends all"
+    )
     func notificationForgetsOneTenant() async throws {
         let changed = try await TestTenant.create(name: "Changing Wireless")
         let untouched = try await TestTenant.create(name: "Steady Wireless")
@@ -34,8 +36,9 @@ struct TenantDirectoryInvalidationTests {
         #expect(lookups() == [1, 1, 1])
 
         // The trigger's payload: the changed tenant's id.
-        await deliver([.notification(channel: TenantDirectory.notificationChannel, payload: changed.id.rawValue.uuidString.lowercased())],
-                      to: directory)
+        await deliver(
+            [.notification(channel: TenantDirectory.notificationChannel, payload: changed.id.rawValue.uuidString.lowercased())],
+            to: directory)
         try await resolveAll()
         #expect(lookups() == [2, 1, 2])
 
@@ -60,7 +63,8 @@ struct TenantDirectoryInvalidationTests {
             guard case .tenant(let before) = try await directory.resolve(host: changed.host) else { Issue.record("unresolved"); return }
             _ = try await directory.resolve(host: untouched.host)
             try await app.dependencies.pool.withTenant(changed.id) { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO tenant_branding (tenant_id, company_name, welcome_message) VALUES (\(changed.id), \(changed.name), 'Fresh colours')
                     ON CONFLICT (tenant_id) DO UPDATE SET welcome_message = EXCLUDED.welcome_message
                     """)

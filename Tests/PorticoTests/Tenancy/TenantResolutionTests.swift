@@ -23,7 +23,10 @@ struct TenantResolutionTests {
     func rejectedHostForms() async throws {
         let tenant = try await TestTenant.create()
         try await TestApp.with { (app: TestApp) async throws in
-            for host in ["", "\(tenant.host)..", "user@\(tenant.host)", "bad host.localhost", "[::1]:8080", "\(tenant.host):99999", "\(tenant.host):x", "a..localhost"] {
+            for host in [
+                "", "\(tenant.host)..", "user@\(tenant.host)", "bad host.localhost", "[::1]:8080", "\(tenant.host):99999", "\(tenant.host):x",
+                "a..localhost",
+            ] {
                 let response = try await app.get("/", host: host)
                 #expect(response.status == .badRequest, "Host \"\(host)\" gave \(response.status)")
                 #expect(!response.body.contains(tenant.name))
@@ -40,7 +43,9 @@ struct TenantResolutionTests {
     func unknownHost() async throws {
         let tenant = try await TestTenant.create(name: "Secretive Wireless")
         try await TestApp.with { (app: TestApp) async throws in
-            for host in ["nobody-\(UUID().uuidString.prefix(6).lowercased()).localhost", "example.com", "\(tenant.slug).example.com", "sub.\(tenant.host)"] {
+            for host in [
+                "nobody-\(UUID().uuidString.prefix(6).lowercased()).localhost", "example.com", "\(tenant.slug).example.com", "sub.\(tenant.host)",
+            ] {
                 let response = try await app.get("/", host: host)
                 #expect(response.status == .notFound, "Host \(host)")
                 #expect(!response.body.contains("Secretive"))
@@ -55,7 +60,8 @@ struct TenantResolutionTests {
         let tenant = try await TestTenant.create(name: "Custom Domain Co")
         let domain = "portal.\(tenant.slug).example.net"
         try await tenant.transaction { tx in
-            try await tx.execute("INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tx.tenant), \(domain), 'custom', 'token')")
+            try await tx.execute(
+                "INSERT INTO tenant_domains (tenant_id, domain, kind, verification_token) VALUES (\(tx.tenant), \(domain), 'custom', 'token')")
         }
         try await TestApp.with { (app: TestApp) async throws in
             #expect(try await app.get("/", host: domain).status == .notFound)

@@ -2,6 +2,7 @@ import Foundation
 import PorticoTestSupport
 import Postgres
 import Testing
+
 @testable import Portico
 
 /// Every time a person sees or types is in the tenant's zone (or a staff member's own in the
@@ -98,9 +99,11 @@ struct TimeZoneTests {
         // Sent at 17:00 CST on 1 Nov 2026 for a visit at 19:00–20:00 CST that evening.
         let now = Self.at("2026-11-01T23:00:00Z")
         try await tenant.transaction { tx in
-            _ = try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: organization.id, kind: .repair, startsAt: Self.at("2026-11-02T01:00:00Z"), endsAt: Self.at("2026-11-02T02:00:00Z"),
-                status: .confirmed, address: "1 Test Lane"), in: tx)
+            _ = try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: organization.id, kind: .repair, startsAt: Self.at("2026-11-02T01:00:00Z"),
+                    endsAt: Self.at("2026-11-02T02:00:00Z"),
+                    status: .confirmed, address: "1 Test Lane"), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             try await AppointmentReminders(dependencies: app.dependencies).send(now: now)
@@ -128,14 +131,19 @@ struct TimeZoneTests {
         return World(tenant: tenant, admin: admin, agent: agent, organization: organization, customer: customer)
     }
 
-    @Test("staff type a visit window in the tenant's zone: a spring-forward gap is a 422 that writes nothing; a good window is stored as its instant and shown with CDT")
+    @Test(
+        "staff type a visit window in the tenant's zone: a spring-forward gap is a 422 that writes nothing; a good window is stored as its instant and shown with CDT"
+    )
     func visitWindowInput() async throws {
         let world = try await world()
         try await TestApp.with { (app: TestApp) async throws in
             let console = Browser(app: app, host: world.tenant.host)
             try await console.signInStaff(world.agent.email)
             try await console.get("/admin/appointments/new")
-            let form = ["account": world.organization.accountNumber, "kind": "repair", "status": "proposed", "date": "2027-03-14", "start": "02:30", "end": "04:00"]
+            let form = [
+                "account": world.organization.accountNumber, "kind": "repair", "status": "proposed", "date": "2027-03-14", "start": "02:30",
+                "end": "04:00",
+            ]
             let refused = try await console.post("/admin/appointments", form)
             #expect(refused.status == .unprocessableContent)
             #expect(refused.body.contains("2027-03-14 02:30 does not exist in America/Chicago"))
@@ -166,9 +174,10 @@ struct TimeZoneTests {
         let world = try await world("UTC")
         let start = Self.at("2027-11-07T15:00:00Z")
         let appointment = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: world.organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200),
-                status: .confirmed, address: "1 Test Lane"), in: tx)
+            try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: world.organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(7200),
+                    status: .confirmed, address: "1 Test Lane"), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let agent = Browser(app: app, host: world.tenant.host)
@@ -208,9 +217,10 @@ struct TimeZoneTests {
         let world = try await world()
         let start = Self.at("2027-06-01T14:00:00Z")
         let appointment = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: world.organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(3600),
-                status: .confirmed, address: "1 Test Lane"), in: tx)
+            try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: world.organization.id, kind: .install, startsAt: start, endsAt: start.addingTimeInterval(3600),
+                    status: .confirmed, address: "1 Test Lane"), in: tx)
         }
         let path = "/admin/appointments/\(appointment.id.uuidString.lowercased())"
         try await TestApp.with { (app: TestApp) async throws in
@@ -242,7 +252,8 @@ struct TimeZoneTests {
     func dateFiltersAreLocalDays() async throws {
         let world = try await world()
         try await world.tenant.transaction { tx in
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 INSERT INTO audit_events (tenant_id, occurred_at, actor_kind, action) VALUES (\(tx.tenant), '2027-01-01T03:00:00Z', 'system', 'test.late_evening')
                 """)
         }
@@ -264,10 +275,11 @@ struct TimeZoneTests {
         let customer = world.customer
         let start = Self.at("2027-10-31T01:30:00Z")  // 02:30 CEST, the first of Madrid's two 02:30s that night
         let appointment = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: world.organization.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(7200),
-                status: .confirmed, address: "Calle Mayor 1, Madrid",
-                notes: "Código de la verja 4411\r\nPerro en el patio; llamar primero,\nluego esperar"), in: tx)
+            try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: world.organization.id, kind: .repair, startsAt: start, endsAt: start.addingTimeInterval(7200),
+                    status: .confirmed, address: "Calle Mayor 1, Madrid",
+                    notes: "Código de la verja 4411\r\nPerro en el patio; llamar primero,\nluego esperar"), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let portal = Browser(app: app, host: world.tenant.host)
@@ -298,15 +310,19 @@ struct TimeZoneTests {
         let world = try await world()
         try await world.tenant.transaction { tx in
             try await tx.execute("UPDATE organizations SET name = 'Peña Ñandú household' WHERE id = \(world.organization.id)")
-            _ = try await Repositories.postgres.appointments.create(NewAppointment(
-                organizationId: world.organization.id, kind: .repair, startsAt: Self.at("2027-11-07T07:30:00Z"), endsAt: Self.at("2027-11-07T09:00:00Z"),
-                status: .confirmed, address: "1 Test Lane"), in: tx)
+            _ = try await Repositories.postgres.appointments.create(
+                NewAppointment(
+                    organizationId: world.organization.id, kind: .repair, startsAt: Self.at("2027-11-07T07:30:00Z"),
+                    endsAt: Self.at("2027-11-07T09:00:00Z"),
+                    status: .confirmed, address: "1 Test Lane"), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let admin = Browser(app: app, host: world.tenant.host)
             try await admin.signInStaff(world.admin.email)
             let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
-            for path in ["/admin/export/organizations.csv", "/admin/export/appointments.csv", "/admin/audit.csv", "/admin/reports/work-orders-weekly.csv"] {
+            for path in [
+                "/admin/export/organizations.csv", "/admin/export/appointments.csv", "/admin/audit.csv", "/admin/reports/work-orders-weekly.csv",
+            ] {
                 let response = try await admin.get(path)
                 #expect(response.status == .ok, "\(path)")
                 #expect(Array(response.bytes.prefix(3)) == bom, "\(path) starts with a BOM")

@@ -30,28 +30,35 @@ struct AttachmentRouteTests {
 
     /// Where a tenant's blobs live for the test app, and the files there now.
     static func blobs(_ app: TestApp, _ tenant: TestTenant) -> [String] {
-        regularFiles(under: app.dependencies.configuration.dataDirectory.appendingPathComponent("files").appendingPathComponent(tenant.id.description))
+        regularFiles(
+            under: app.dependencies.configuration.dataDirectory.appendingPathComponent("files").appendingPathComponent(tenant.id.description))
     }
 
     static func counts(_ tenant: TestTenant) async throws -> (orders: Int, comments: Int, attachments: Int) {
         try await tenant.transaction { tx in
-            (try await tx.scalar("SELECT count(*)::int FROM work_orders", as: Int.self) ?? 0,
-             try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self) ?? 0,
-             try await tx.scalar("SELECT count(*)::int FROM attachments", as: Int.self) ?? 0)
+            (
+                try await tx.scalar("SELECT count(*)::int FROM work_orders", as: Int.self) ?? 0,
+                try await tx.scalar("SELECT count(*)::int FROM work_order_comments", as: Int.self) ?? 0,
+                try await tx.scalar("SELECT count(*)::int FROM attachments", as: Int.self) ?? 0
+            )
         }
     }
 
     static func attachmentIDs(_ tenant: TestTenant, number: Int) async throws -> [(id: String, name: String)] {
         try await tenant.transaction { tx in
-            try await tx.rows("""
+            try await tx.rows(
+                """
                 SELECT a.id::text AS id, a.file_name FROM attachments a JOIN work_orders w ON w.id = a.work_order_id
                  WHERE w.number = \(number) ORDER BY a.created_at, a.file_name
-                """).map { (try $0.decode("id", as: String.self), try $0.decode("file_name", as: String.self)) }
+                """
+            ).map { (try $0.decode("id", as: String.self), try $0.decode("file_name", as: String.self)) }
         }
     }
 
-    static let order = ["title": "Dish knocked over", "description": "See the photos.", "priority": "normal", "quantity": "1",
-                        "service_location": "1 Test Lane"]
+    static let order = [
+        "title": "Dish knocked over", "description": "See the photos.", "priority": "normal", "quantity": "1",
+        "service_location": "1 Test Lane",
+    ]
 
     static func orderFields(action: String) -> [(String, String)] {
         order.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("action", action)]
@@ -70,8 +77,9 @@ struct AttachmentRouteTests {
             #expect(form.body.contains("id=\"field-attachments\""))
             let photo = SampleFile.png(size: 40_000)
             let pdf = SampleFile.pdf()
-            let response = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                       files: [("attachments", "Dish Photo.png", photo), ("attachments", "quote.pdf", pdf)])
+            let response = try await browser.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                files: [("attachments", "Dish Photo.png", photo), ("attachments", "quote.pdf", pdf)])
             #expect(response.status == .seeOther)
             #expect(response.header("Location") == "/portal/work-orders/1001?submitted=1")
             let detail = try await browser.get("/portal/work-orders/1001")
@@ -117,8 +125,9 @@ struct AttachmentRouteTests {
             let browser = Browser(app: app, host: world.tenant.host)
             try await browser.signInCustomer(world.customer.email)
             try await browser.get("/portal/work-orders/new")
-            let draft = try await browser.postForm("/portal/work-orders", fields: [("title", "Half done"), ("action", "draft"), ("quantity", "1"), ("priority", "normal")],
-                                                   files: [("attachments", "site.jpg", SampleFile.jpeg())])
+            let draft = try await browser.postForm(
+                "/portal/work-orders", fields: [("title", "Half done"), ("action", "draft"), ("quantity", "1"), ("priority", "normal")],
+                files: [("attachments", "site.jpg", SampleFile.jpeg())])
             #expect(draft.status == .seeOther)
             #expect(draft.header("Location") == "/portal/work-orders/1001/edit?saved=1")
             let edit = try await browser.get("/portal/work-orders/1001/edit")
@@ -127,14 +136,16 @@ struct AttachmentRouteTests {
 
             var fields = Self.orderFields(action: "submit")
             fields.insert(("version", "1"), at: 0)
-            let submitted = try await browser.postForm("/portal/work-orders/1001/edit", fields: fields,
-                                                       files: [("attachments", "plan.dxf", SampleFile.dxf), ("attachments", "", [])])
+            let submitted = try await browser.postForm(
+                "/portal/work-orders/1001/edit", fields: fields,
+                files: [("attachments", "plan.dxf", SampleFile.dxf), ("attachments", "", [])])
             #expect(submitted.status == .seeOther)
             #expect(submitted.header("Location") == "/portal/work-orders/1001?submitted=1")
 
             try await browser.get("/portal/work-orders/1001")
-            let comment = try await browser.postForm("/portal/work-orders/1001/comments", fields: [("body", "One more angle")],
-                                                     files: [("attachments", "angle.webp", SampleFile.webp())])
+            let comment = try await browser.postForm(
+                "/portal/work-orders/1001/comments", fields: [("body", "One more angle")],
+                files: [("attachments", "angle.webp", SampleFile.webp())])
             #expect(comment.status == .seeOther)
             let detail = try await browser.get("/portal/work-orders/1001")
             for name in ["site.jpg", "plan.dxf", "angle.webp", "One more angle"] { #expect(detail.body.contains(name), "\(name)") }
@@ -142,8 +153,9 @@ struct AttachmentRouteTests {
             #expect(Self.blobs(app, world.tenant).count == 3)
             // A comment with only a file is fine too.
             try await browser.get("/portal/work-orders/1001")
-            let fileOnly = try await browser.postForm("/portal/work-orders/1001/comments", fields: [("body", "")],
-                                                      files: [("attachments", "scan.pdf", SampleFile.pdf())])
+            let fileOnly = try await browser.postForm(
+                "/portal/work-orders/1001/comments", fields: [("body", "")],
+                files: [("attachments", "scan.pdf", SampleFile.pdf())])
             #expect(fileOnly.status == .seeOther)
             #expect(try await Self.counts(world.tenant).attachments == 4)
         }
@@ -158,8 +170,9 @@ struct AttachmentRouteTests {
             let browser = Browser(app: app, host: world.tenant.host)
             try await browser.signInCustomer(world.customer.email)
             try await browser.get("/portal/work-orders/new")
-            let renamedPNG = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                        files: [("attachments", "good.jpg", SampleFile.jpeg()), ("attachments", "invoice.pdf", SampleFile.png())])
+            let renamedPNG = try await browser.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                files: [("attachments", "good.jpg", SampleFile.jpeg()), ("attachments", "invoice.pdf", SampleFile.png())])
             #expect(renamedPNG.status == .unsupportedMediaType)
             #expect(renamedPNG.body.contains("invoice.pdf is not a PDF file (its contents look like a PNG image)"))
             #expect(renamedPNG.body.contains("rename it to end in .png"))
@@ -168,14 +181,16 @@ struct AttachmentRouteTests {
             #expect(renamedPNG.body.contains("value=\"Dish knocked over\""))
 
             try await browser.get("/portal/work-orders/new")
-            let exe = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                 files: [("attachments", "photo.png", SampleFile.exe())])
+            let exe = try await browser.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                files: [("attachments", "photo.png", SampleFile.exe())])
             #expect(exe.status == .unsupportedMediaType)
             #expect(exe.body.contains("photo.png is not a PNG file (its contents look like a Windows program)"))
 
             try await browser.get("/portal/work-orders/new")
-            let wrongType = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                       files: [("attachments", "setup.exe", SampleFile.exe())])
+            let wrongType = try await browser.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                files: [("attachments", "setup.exe", SampleFile.exe())])
             #expect(wrongType.status == .unsupportedMediaType)
             #expect(wrongType.body.contains("setup.exe is not an accepted file type"))
 
@@ -195,8 +210,9 @@ struct AttachmentRouteTests {
             try await browser.get("/portal/work-orders/new")
             let pulled = PulledBytes()
             let big = SampleFile.jpeg(size: 20 * 1024 * 1024)
-            let response = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                      files: [("attachments", "huge.jpg", big)], chunkSize: 64 * 1024, pulled: pulled)
+            let response = try await browser.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                files: [("attachments", "huge.jpg", big)], chunkSize: 64 * 1024, pulled: pulled)
             #expect(response.status == .contentTooLarge)
             #expect(response.body.contains("huge.jpg is larger than 15 MB, the most we accept for one file"))
             #expect(pulled.value < 15 * 1024 * 1024 + 256 * 1024)
@@ -225,19 +241,24 @@ struct AttachmentRouteTests {
             #expect(Self.blobs(app, world.tenant).count == 9)
 
             try await browser.get("/portal/work-orders/1001")
-            let two = try await browser.postForm("/portal/work-orders/1001/comments", fields: [("body", "Two more")],
-                                                 files: [("attachments", "a.jpg", SampleFile.jpeg()), ("attachments", "b.jpg", SampleFile.jpeg())])
+            let two = try await browser.postForm(
+                "/portal/work-orders/1001/comments", fields: [("body", "Two more")],
+                files: [("attachments", "a.jpg", SampleFile.jpeg()), ("attachments", "b.jpg", SampleFile.jpeg())])
             #expect(two.status == .unprocessableContent)
             #expect(two.body.contains("Work order #1001 already has 9 files and can have at most 10, so you can add 1 more."))
             #expect(two.body.contains(">Two more</textarea>"))
 
             try await browser.get("/portal/work-orders/1001")
-            #expect(try await browser.postForm("/portal/work-orders/1001/comments", fields: [("body", "The tenth")],
-                                               files: [("attachments", "ten.jpg", SampleFile.jpeg())]).status == .seeOther)
+            #expect(
+                try await browser.postForm(
+                    "/portal/work-orders/1001/comments", fields: [("body", "The tenth")],
+                    files: [("attachments", "ten.jpg", SampleFile.jpeg())]
+                ).status == .seeOther)
             let full = try await browser.get("/portal/work-orders/1001")
             #expect(full.body.contains("This work order has the most files it can have"))
-            let eleventh = try await browser.postForm("/portal/work-orders/1001/comments", fields: [("body", "The eleventh")],
-                                                      files: [("attachments", "eleven.jpg", SampleFile.jpeg())])
+            let eleventh = try await browser.postForm(
+                "/portal/work-orders/1001/comments", fields: [("body", "The eleventh")],
+                files: [("attachments", "eleven.jpg", SampleFile.jpeg())])
             #expect(eleventh.status == .unprocessableContent)
             #expect(eleventh.body.contains("Work order #1001 already has 10 files, the most one order can have."))
             let counts = try await Self.counts(world.tenant)
@@ -254,8 +275,9 @@ struct AttachmentRouteTests {
             let browser = Browser(app: app, host: world.tenant.host)
             try await browser.signInCustomer(world.customer.email)
             try await browser.get("/portal/work-orders/new")
-            let response = try await browser.postForm("/portal/work-orders", fields: [("title", ""), ("action", "submit"), ("quantity", "1"), ("priority", "normal")],
-                                                      files: [("attachments", "site.jpg", SampleFile.jpeg())])
+            let response = try await browser.postForm(
+                "/portal/work-orders", fields: [("title", ""), ("action", "submit"), ("quantity", "1"), ("priority", "normal")],
+                files: [("attachments", "site.jpg", SampleFile.jpeg())])
             #expect(response.status == .unprocessableContent)
             #expect(response.body.contains("Your files were not kept because of the problems above"))
             let counts = try await Self.counts(world.tenant)
@@ -264,14 +286,17 @@ struct AttachmentRouteTests {
             #expect(Self.blobs(app, world.tenant).isEmpty)
 
             // A comment on an order that is not ours: 404 before anything is read or stored.
-            let foreign = try await browser.postForm("/portal/work-orders/4242/comments", fields: [("body", "Hi")],
-                                                     files: [("attachments", "site.jpg", SampleFile.jpeg())])
+            let foreign = try await browser.postForm(
+                "/portal/work-orders/4242/comments", fields: [("body", "Hi")],
+                files: [("attachments", "site.jpg", SampleFile.jpeg())])
             #expect(foreign.status == .notFound)
             #expect(Self.blobs(app, world.tenant).isEmpty)
         }
     }
 
-    @Test("a multipart form without its CSRF token, with a wrong one, with the token after the files, or from another site is refused and stores nothing")
+    @Test(
+        "a multipart form without its CSRF token, with a wrong one, with the token after the files, or from another site is refused and stores nothing"
+    )
     func csrfRefused() async throws {
         let world = try await Self.world()
         try await TestApp.with { (app: TestApp) async throws in
@@ -280,30 +305,41 @@ struct AttachmentRouteTests {
             try await browser.get("/portal/work-orders/new")
             let files = [("attachments", "site.jpg", SampleFile.jpeg())]
             for placement in [CSRFPlacement.missing, .wrong, .afterFiles] {
-                let response = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: files, csrf: placement)
+                let response = try await browser.postForm(
+                    "/portal/work-orders", fields: Self.orderFields(action: "submit"), files: files, csrf: placement)
                 #expect(response.status == .forbidden, "\(placement)")
                 #expect(response.body.contains("This form could not be accepted"), "\(placement)")
                 try await browser.get("/portal/work-orders/new")
             }
             var crossSite = HTTPFields()
             crossSite[HTTPField.Name("Sec-Fetch-Site")!] = "cross-site"
-            #expect(try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: files, headers: crossSite).status == .forbidden)
+            #expect(
+                try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: files, headers: crossSite).status
+                    == .forbidden)
             var foreignOrigin = HTTPFields()
             foreignOrigin[.origin] = "http://evil.example"
-            #expect(try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: files, headers: foreignOrigin).status == .forbidden)
+            #expect(
+                try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: files, headers: foreignOrigin)
+                    .status == .forbidden)
 
             // The comment forms of both sides too.
             let order = try await world.tenant.transaction { tx in
-                try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: world.organization.id, title: "Existing", status: .submitted),
-                                                                 by: Actor(kind: .customer, id: world.customer.id, name: world.customer.name), in: tx)
+                try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: world.organization.id, title: "Existing", status: .submitted),
+                    by: Actor(kind: .customer, id: world.customer.id, name: world.customer.name), in: tx)
             }
             try await browser.get("/portal/work-orders/\(order.number)")
-            #expect(try await browser.postForm("/portal/work-orders/\(order.number)/comments", fields: [("body", "x")], files: files, csrf: .missing).status == .forbidden)
+            #expect(
+                try await browser.postForm("/portal/work-orders/\(order.number)/comments", fields: [("body", "x")], files: files, csrf: .missing)
+                    .status == .forbidden)
             let console = Browser(app: app, host: world.tenant.host)
             try await console.signInStaff(world.agent.email)
             try await console.get("/admin/work-orders/\(order.number)")
-            #expect(try await console.postForm("/admin/work-orders/\(order.number)/comments", fields: [("body", "x"), ("visibility", "shared")], files: files,
-                                               csrf: .missing).status == .forbidden)
+            #expect(
+                try await console.postForm(
+                    "/admin/work-orders/\(order.number)/comments", fields: [("body", "x"), ("visibility", "shared")], files: files,
+                    csrf: .missing
+                ).status == .forbidden)
 
             let counts = try await Self.counts(world.tenant)
             #expect(counts.orders == 1)
@@ -325,7 +361,8 @@ struct AttachmentRouteTests {
             let owner = Browser(app: app, host: world.tenant.host)
             try await owner.signInCustomer(world.customer.email)
             try await owner.get("/portal/work-orders/new")
-            try await owner.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: [("attachments", "private.pdf", SampleFile.pdf())])
+            try await owner.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"), files: [("attachments", "private.pdf", SampleFile.pdf())])
             let id = try #require(try await Self.attachmentIDs(world.tenant, number: 1001).first?.id)
             let path = "/portal/work-orders/1001/attachments/\(id)"
             #expect(try await owner.get(path).status == .ok)
@@ -347,8 +384,9 @@ struct AttachmentRouteTests {
             let foreign = Browser(app: app, host: otherTenant.host)
             try await foreign.signInCustomer(stranger.email)
             _ = try await otherTenant.transaction { tx in
-                try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: strangerOrganization.id, title: "Theirs", status: .submitted),
-                                                                 by: Actor(kind: .customer, id: stranger.id, name: stranger.name), in: tx)
+                try await Repositories.postgres.workOrders.create(
+                    NewWorkOrder(organizationId: strangerOrganization.id, title: "Theirs", status: .submitted),
+                    by: Actor(kind: .customer, id: stranger.id, name: stranger.name), in: tx)
             }
             let crossTenant = try await foreign.get(path)
             #expect(crossTenant.status == .notFound)
@@ -360,8 +398,10 @@ struct AttachmentRouteTests {
             try await foreignConsole.signInStaff(foreignAgent.email)
             #expect(try await foreignConsole.get("/admin/work-orders/1001/attachments/\(id)").status == .notFound)
 
-            for malformed in ["/portal/work-orders/1001/attachments/not-a-uuid", "/portal/work-orders/abc/attachments/\(id)",
-                              "/portal/work-orders/1002/attachments/\(id)"] {
+            for malformed in [
+                "/portal/work-orders/1001/attachments/not-a-uuid", "/portal/work-orders/abc/attachments/\(id)",
+                "/portal/work-orders/1002/attachments/\(id)",
+            ] {
                 let response = try await owner.get(malformed)
                 #expect(response.status == .notFound, "\(malformed)")
                 #expect(response.body.contains(reference), "\(malformed)")
@@ -381,7 +421,8 @@ struct AttachmentRouteTests {
             let owner = Browser(app: app, host: world.tenant.host)
             try await owner.signInCustomer(world.customer.email)
             try await owner.get("/portal/work-orders/new")
-            try await owner.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"), files: [("attachments", "drawing.dwg", SampleFile.dwg())])
+            try await owner.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"), files: [("attachments", "drawing.dwg", SampleFile.dwg())])
             let id = try #require(try await Self.attachmentIDs(world.tenant, number: 1001).first?.id)
             let path = "/admin/work-orders/1001/attachments/\(id)"
 
@@ -418,26 +459,31 @@ struct AttachmentRouteTests {
     func staffAttachments() async throws {
         let world = try await Self.world()
         let order = try await world.tenant.transaction { tx in
-            try await Repositories.postgres.workOrders.create(NewWorkOrder(organizationId: world.organization.id, title: "Needs a site survey", status: .submitted),
-                                                             by: Actor(kind: .customer, id: world.customer.id, name: world.customer.name), in: tx)
+            try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: world.organization.id, title: "Needs a site survey", status: .submitted),
+                by: Actor(kind: .customer, id: world.customer.id, name: world.customer.name), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
             let console = Browser(app: app, host: world.tenant.host)
             try await console.signInStaff(world.agent.email)
             let page = try await console.get("/admin/work-orders/\(order.number)")
             #expect(page.body.contains("enctype=\"multipart/form-data\""))
-            let reply = try await console.postForm("/admin/work-orders/\(order.number)/comments", fields: [("body", "Survey report attached"), ("visibility", "shared")],
-                                                   files: [("attachments", "survey.pdf", SampleFile.pdf())])
+            let reply = try await console.postForm(
+                "/admin/work-orders/\(order.number)/comments", fields: [("body", "Survey report attached"), ("visibility", "shared")],
+                files: [("attachments", "survey.pdf", SampleFile.pdf())])
             #expect(reply.status == .ok)
             #expect(reply.body.contains("Reply sent to the subscriber with 1 file."))
-            let note = try await console.postForm("/admin/work-orders/\(order.number)/comments", fields: [("body", "Landlord dispute, see letter"), ("visibility", "internal")],
-                                                  files: [("attachments", "landlord-letter.pdf", SampleFile.pdf(body: "secret"))])
+            let note = try await console.postForm(
+                "/admin/work-orders/\(order.number)/comments", fields: [("body", "Landlord dispute, see letter"), ("visibility", "internal")],
+                files: [("attachments", "landlord-letter.pdf", SampleFile.pdf(body: "secret"))])
             #expect(note.body.contains("Internal note added with 1 file."))
             #expect(note.body.contains("landlord-letter.pdf"))
 
             let audited = try await world.tenant.transaction { tx in
-                try await tx.rows("SELECT details->>'file_name' AS name, details->>'visibility' AS visibility FROM audit_events WHERE action = 'work_order.attachment_added' ORDER BY id")
-                    .map { "\(try $0.decode("name", as: String.self)):\(try $0.decode("visibility", as: String.self))" }
+                try await tx.rows(
+                    "SELECT details->>'file_name' AS name, details->>'visibility' AS visibility FROM audit_events WHERE action = 'work_order.attachment_added' ORDER BY id"
+                )
+                .map { "\(try $0.decode("name", as: String.self)):\(try $0.decode("visibility", as: String.self))" }
             }
             #expect(audited == ["survey.pdf:shared", "landlord-letter.pdf:internal"])
 
@@ -464,8 +510,11 @@ struct AttachmentRouteTests {
             try await tech.signInStaff(world.technician.email)
             #expect(try await tech.get("/admin/work-orders/\(order.number)/attachments/\(shared)").status == .notFound)
             try await tech.get("/admin/work-orders")
-            #expect(try await tech.postForm("/admin/work-orders/\(order.number)/comments", fields: [("body", "x"), ("visibility", "shared")],
-                                            files: [("attachments", "t.pdf", SampleFile.pdf())]).status == .notFound)
+            #expect(
+                try await tech.postForm(
+                    "/admin/work-orders/\(order.number)/comments", fields: [("body", "x"), ("visibility", "shared")],
+                    files: [("attachments", "t.pdf", SampleFile.pdf())]
+                ).status == .notFound)
             #expect(Self.blobs(app, world.tenant).count == 2)
         }
     }
@@ -482,15 +531,17 @@ struct AttachmentRouteTests {
                 let browser = Browser(app: app, host: world.tenant.host)
                 try await browser.signInCustomer(world.customer.email)
                 try await browser.get("/portal/work-orders/new")
-                let infected = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                          files: [("attachments", "invoice.pdf", SampleFile.pdf(body: "") + SampleFile.eicar)])
+                let infected = try await browser.postForm(
+                    "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                    files: [("attachments", "invoice.pdf", SampleFile.pdf(body: "") + SampleFile.eicar)])
                 #expect(infected.status == .unprocessableContent)
                 #expect(infected.body.contains("invoice.pdf was not accepted: our virus scanner found Eicar-Test-Signature in it."))
                 #expect(Self.blobs(app, world.tenant).isEmpty)
 
                 try await browser.get("/portal/work-orders/new")
-                let clean = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                       files: [("attachments", "clean.pdf", SampleFile.pdf())])
+                let clean = try await browser.postForm(
+                    "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                    files: [("attachments", "clean.pdf", SampleFile.pdf())])
                 #expect(clean.status == .seeOther)
                 #expect(clamd.scans.count == 2)
             }
@@ -501,8 +552,9 @@ struct AttachmentRouteTests {
             let browser = Browser(app: app, host: world.tenant.host)
             try await browser.signInCustomer(world.customer.email)
             try await browser.get("/portal/work-orders/new")
-            let refused = try await browser.postForm("/portal/work-orders", fields: Self.orderFields(action: "submit"),
-                                                     files: [("attachments", "photo.jpg", SampleFile.jpeg())])
+            let refused = try await browser.postForm(
+                "/portal/work-orders", fields: Self.orderFields(action: "submit"),
+                files: [("attachments", "photo.jpg", SampleFile.jpeg())])
             #expect(refused.status == .serviceUnavailable)
             #expect(refused.body.contains("photo.jpg could not be checked for viruses right now, so it was not accepted. Please try again later."))
             #expect(try await Self.counts(world.tenant).orders == 1)
@@ -528,8 +580,10 @@ extension Browser {
     /// Posts a `multipart/form-data` form the way a browser does: the CSRF token of the last
     /// page first (unless a test places it otherwise), then the fields, then the files.
     @discardableResult
-    func postForm(_ path: String, fields: [(String, String)], files: [(String, String, [UInt8])], csrf: CSRFPlacement = .first,
-                  headers: HTTPFields = [:], chunkSize: Int? = nil, pulled: PulledBytes? = nil) async throws -> HTTPTestResponse {
+    func postForm(
+        _ path: String, fields: [(String, String)], files: [(String, String, [UInt8])], csrf: CSRFPlacement = .first,
+        headers: HTTPFields = [:], chunkSize: Int? = nil, pulled: PulledBytes? = nil
+    ) async throws -> HTTPTestResponse {
         var body = MultipartBody()
         let token = csrfToken ?? ""
         switch csrf {
@@ -543,11 +597,13 @@ extension Browser {
         }
         if case .afterFiles = csrf { body.field("csrf_token", token) }
         let bytes = body.finished()
-        let requestBody: RequestBody = if let chunkSize {
-            RequestBody(asyncSequence: ChunkedBody(bytes: bytes, chunkSize: chunkSize, pulled: pulled))
-        } else {
-            RequestBody(buffer: ByteBuffer(bytes: bytes))
-        }
-        return try await post(path, contentType: body.contentType, body: requestBody, contentLength: chunkSize == nil ? bytes.count : nil, headers: headers)
+        let requestBody: RequestBody =
+            if let chunkSize {
+                RequestBody(asyncSequence: ChunkedBody(bytes: bytes, chunkSize: chunkSize, pulled: pulled))
+            } else {
+                RequestBody(buffer: ByteBuffer(bytes: bytes))
+            }
+        return try await post(
+            path, contentType: body.contentType, body: requestBody, contentLength: chunkSize == nil ? bytes.count : nil, headers: headers)
     }
 }

@@ -126,7 +126,11 @@ extension UploadTests {
                 try await fixture.store.delete(tenant: fixture.tenant, key: BlobKey.generate())
                 #expect(fixture.filesOnDisk.isEmpty)
                 let error = await #expect(throws: BlobStoreError.self) { try await fixture.store.open(tenant: fixture.tenant, key: blob.key) }
-                if case .notFound(let key)? = error { #expect(key == blob.key) } else { Issue.record("expected notFound, got \(String(describing: error))") }
+                if case .notFound(let key)? = error {
+                    #expect(key == blob.key)
+                } else {
+                    Issue.record("expected notFound, got \(String(describing: error))")
+                }
             }
         }
 
@@ -148,7 +152,8 @@ extension UploadTests {
                 let key = BlobKey.generate()
                 let shard = fixture.tenantDirectory.appendingPathComponent(String(key.rawValue.prefix(2)))
                 try FileManager.default.createDirectory(at: shard, withIntermediateDirectories: true)
-                let target = fixture.tenantDirectory.appendingPathComponent(String(blob.key.rawValue.prefix(2))).appendingPathComponent(blob.key.rawValue)
+                let target = fixture.tenantDirectory.appendingPathComponent(String(blob.key.rawValue.prefix(2))).appendingPathComponent(
+                    blob.key.rawValue)
                 try FileManager.default.createSymbolicLink(atPath: shard.appendingPathComponent(key.rawValue).path, withDestinationPath: target.path)
                 await #expect(throws: BlobStoreError.self) { try await fixture.store.open(tenant: fixture.tenant, key: key) }
             }

@@ -70,16 +70,21 @@ extension UploadTests {
 
         @Test("Content-Disposition carries an ASCII fallback and the UTF-8 name (RFC 6266)")
         func contentDisposition() {
-            #expect(FileNames.contentDisposition(.attachment, fileName: "plan.pdf")
-                == "attachment; filename=\"plan.pdf\"; filename*=UTF-8''plan.pdf")
-            #expect(FileNames.contentDisposition(.attachment, fileName: "Café plan.pdf")
-                == "attachment; filename=\"Cafe plan.pdf\"; filename*=UTF-8''Caf%C3%A9%20plan.pdf")
-            #expect(FileNames.contentDisposition(.inline, fileName: "東京.jpg")
-                == "inline; filename=\"__.jpg\"; filename*=UTF-8''%E6%9D%B1%E4%BA%AC.jpg")
-            #expect(FileNames.contentDisposition(.attachment, fileName: "say \"hi\" 100%.pdf")
-                == "attachment; filename=\"say _hi_ 100_.pdf\"; filename*=UTF-8''say%20%22hi%22%20100%25.pdf")
-            #expect(FileNames.contentDisposition(.attachment, fileName: "Straße.dwg")
-                == "attachment; filename=\"Stra_e.dwg\"; filename*=UTF-8''Stra%C3%9Fe.dwg")
+            #expect(
+                FileNames.contentDisposition(.attachment, fileName: "plan.pdf")
+                    == "attachment; filename=\"plan.pdf\"; filename*=UTF-8''plan.pdf")
+            #expect(
+                FileNames.contentDisposition(.attachment, fileName: "Café plan.pdf")
+                    == "attachment; filename=\"Cafe plan.pdf\"; filename*=UTF-8''Caf%C3%A9%20plan.pdf")
+            #expect(
+                FileNames.contentDisposition(.inline, fileName: "東京.jpg")
+                    == "inline; filename=\"__.jpg\"; filename*=UTF-8''%E6%9D%B1%E4%BA%AC.jpg")
+            #expect(
+                FileNames.contentDisposition(.attachment, fileName: "say \"hi\" 100%.pdf")
+                    == "attachment; filename=\"say _hi_ 100_.pdf\"; filename*=UTF-8''say%20%22hi%22%20100%25.pdf")
+            #expect(
+                FileNames.contentDisposition(.attachment, fileName: "Straße.dwg")
+                    == "attachment; filename=\"Stra_e.dwg\"; filename*=UTF-8''Stra%C3%9Fe.dwg")
         }
 
         @Test("Content-Disposition cannot be used to inject headers or paths")

@@ -32,8 +32,10 @@ extension UploadTests {
                     body.field("csrf", "abc")
                     body.file("photo", fileName: "mast.jpg", contentType: "image/jpeg", SampleFile.jpeg(size: 300_000))
                     body.file("plan", fileName: "site.dxf", SampleFile.dxf)
-                    try await client.execute(uri: "/upload", method: .post, headers: [.contentType: body.contentType],
-                                             body: ByteBuffer(bytes: body.finished())) { response in
+                    try await client.execute(
+                        uri: "/upload", method: .post, headers: [.contentType: body.contentType],
+                        body: ByteBuffer(bytes: body.finished())
+                    ) { response in
                         #expect(response.status == .ok)
                         #expect(String(buffer: response.body) == "mast.jpg:300000:image/jpeg,site.dxf:\(SampleFile.dxf.count):image/vnd.dxf")
                     }
@@ -41,8 +43,10 @@ extension UploadTests {
 
                     var tooBig = MultipartBody()
                     tooBig.file("photo", fileName: "big.png", SampleFile.png(size: 300_001))
-                    try await client.execute(uri: "/upload", method: .post, headers: [.contentType: tooBig.contentType],
-                                             body: ByteBuffer(bytes: tooBig.finished())) { response in
+                    try await client.execute(
+                        uri: "/upload", method: .post, headers: [.contentType: tooBig.contentType],
+                        body: ByteBuffer(bytes: tooBig.finished())
+                    ) { response in
                         #expect(response.status == .contentTooLarge)
                         #expect(String(buffer: response.body).hasPrefix("big.png is larger than 293 KB"))
                     }

@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
 import NIOCore
-@testable import Portico
 import PorticoCrypto
 import Testing
+
+@testable import Portico
 
 extension UploadTests {
     @Suite("Upload multipart: streaming, limits, no orphans")
@@ -169,11 +170,21 @@ extension UploadTests {
         func noOrphansAfterLaterFailure() async throws {
             try await UploadFixture.with { fixture in
                 let failures: [(MultipartBody) -> MultipartBody] = [
-                    { var body = $0; body.file("f", fileName: "cat.png", SampleFile.exe()); return body },
-                    { var body = $0; body.file("f", fileName: "setup.exe", SampleFile.exe()); return body },
-                    { var body = $0; body.file("f", fileName: "big.jpg", SampleFile.jpeg(size: 5000)); return body },
-                    { var body = $0; body.file("f", fileName: "empty.pdf", []); return body },
-                    { var body = $0; body.field("note", String(repeating: "x", count: 70_000)); return body },
+                    {
+                        var body = $0; body.file("f", fileName: "cat.png", SampleFile.exe()); return body
+                    },
+                    {
+                        var body = $0; body.file("f", fileName: "setup.exe", SampleFile.exe()); return body
+                    },
+                    {
+                        var body = $0; body.file("f", fileName: "big.jpg", SampleFile.jpeg(size: 5000)); return body
+                    },
+                    {
+                        var body = $0; body.file("f", fileName: "empty.pdf", []); return body
+                    },
+                    {
+                        var body = $0; body.field("note", String(repeating: "x", count: 70_000)); return body
+                    },
                 ]
                 for makeFailing in failures {
                     var body = MultipartBody()
@@ -237,8 +248,12 @@ extension UploadTests {
             try await UploadFixture.with { fixture in
                 var body = MultipartBody()
                 body.file("f", fileName: "../../etc/passwd.jpg", SampleFile.jpeg())
-                body.part(headers: ["Content-Disposition: form-data; name=\"g\"; filename=\"C:\\\\Users\\\\me\\\\plan \\\"v2\\\".pdf\""], body: SampleFile.pdf())
-                body.part(headers: ["Content-Disposition: form-data; name=\"h\"; filename=\"x.png\"; filename*=UTF-8''Stra%C3%9Fe%20%E6%9D%B1.png"], body: SampleFile.png())
+                body.part(
+                    headers: ["Content-Disposition: form-data; name=\"g\"; filename=\"C:\\\\Users\\\\me\\\\plan \\\"v2\\\".pdf\""],
+                    body: SampleFile.pdf())
+                body.part(
+                    headers: ["Content-Disposition: form-data; name=\"h\"; filename=\"x.png\"; filename*=UTF-8''Stra%C3%9Fe%20%E6%9D%B1.png"],
+                    body: SampleFile.png())
                 let form = try await fixture.receive(body)
                 #expect(form.files.map(\.fileName) == ["passwd.jpg", "plan \"v2\".pdf", "Straße 東.png"])
                 for file in form.files {
@@ -254,10 +269,12 @@ extension UploadTests {
                 var body = MultipartBody()
                 body.field("a", "b")
                 let bytes = body.finished()
-                for contentType in [nil, "", "application/json", "multipart/form-data", "multipart/form-data; boundary=",
-                                    "multipart/mixed; boundary=\(body.boundary)",
-                                    "multipart/form-data; boundary=\(String(repeating: "x", count: 71))",
-                                    "multipart/form-data; boundary=\"bad\u{1}boundary\""] as [String?] {
+                for contentType in [
+                    nil, "", "application/json", "multipart/form-data", "multipart/form-data; boundary=",
+                    "multipart/mixed; boundary=\(body.boundary)",
+                    "multipart/form-data; boundary=\(String(repeating: "x", count: 71))",
+                    "multipart/form-data; boundary=\"bad\u{1}boundary\"",
+                ] as [String?] {
                     let request = fixture.request(bytes, contentType: contentType)
                     let error = await #expect(throws: AppError.self, "\(String(describing: contentType))") {
                         try await MultipartUpload.receive(request: request, blobStore: fixture.store, tenant: fixture.tenant)
@@ -277,8 +294,9 @@ extension UploadTests {
                 var body = MultipartBody()
                 body.file("f", fileName: "a.jpg", SampleFile.jpeg())
                 let pulled = PulledBytes()
-                let request = fixture.request(body.finished(), contentType: body.contentType, chunkSize: 100, pulled: pulled,
-                                              contentLength: 2 * 1024 * 1024)
+                let request = fixture.request(
+                    body.finished(), contentType: body.contentType, chunkSize: 100, pulled: pulled,
+                    contentLength: 2 * 1024 * 1024)
                 let error = await #expect(throws: AppError.self) {
                     try await MultipartUpload.receive(request: request, limits: Self.small, blobStore: fixture.store, tenant: fixture.tenant)
                 }

@@ -1,7 +1,8 @@
 import Foundation
 import NIOCore
-@testable import Portico
 import Testing
+
+@testable import Portico
 
 /// A stand-in for clamd on a UNIX socket, written against the protocol description rather
 /// than our client: `zINSTREAM` chunks in, `stream: OK` / `stream: Eicar-Test-Signature FOUND`
@@ -9,75 +10,75 @@ import Testing
 /// `close` (hangs up without a word).
 final class FakeClamd {
     static let script = #"""
-    import os, signal, socketserver, struct, sys, threading, time
+        import os, signal, socketserver, struct, sys, threading, time
 
-    # The test process may spawn us with signals blocked; and if it dies, so do we (stdin closes).
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # The test process may spawn us with signals blocked; and if it dies, so do we (stdin closes).
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-    def exit_with_parent():
-        sys.stdin.buffer.read()
-        os._exit(0)
+        def exit_with_parent():
+            sys.stdin.buffer.read()
+            os._exit(0)
 
-    threading.Thread(target=exit_with_parent, daemon=True).start()
+        threading.Thread(target=exit_with_parent, daemon=True).start()
 
-    EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS" + b"-TEST-FILE!$H+H*"
-    STREAM_MAX = 25 * 1024 * 1024
-    path, mode, log_path = sys.argv[1], sys.argv[2], sys.argv[3]
+        EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS" + b"-TEST-FILE!$H+H*"
+        STREAM_MAX = 25 * 1024 * 1024
+        path, mode, log_path = sys.argv[1], sys.argv[2], sys.argv[3]
 
-    def read_exactly(f, n):
-        data = f.read(n)
-        if data is None or len(data) != n:
-            raise EOFError
-        return data
+        def read_exactly(f, n):
+            data = f.read(n)
+            if data is None or len(data) != n:
+                raise EOFError
+            return data
 
-    class Handler(socketserver.StreamRequestHandler):
-        def handle(self):
-            command = b""
-            while True:
-                byte = self.rfile.read(1)
-                if not byte or byte in (b"\0", b"\n"):
-                    break
-                command += byte
-            if command == b"zPING":
-                self.wfile.write(b"PONG\0")
-                return
-            if command != b"zINSTREAM":
-                self.wfile.write(b"UNKNOWN COMMAND\0")
-                return
-            if mode == "hang":
-                time.sleep(30)
-                return
-            data = bytearray()
-            chunks = 0
-            try:
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                command = b""
                 while True:
-                    (length,) = struct.unpack(">I", read_exactly(self.rfile, 4))
-                    if length == 0:
+                    byte = self.rfile.read(1)
+                    if not byte or byte in (b"\0", b"\n"):
                         break
-                    chunks += 1
-                    data += read_exactly(self.rfile, length)
-                    if len(data) > STREAM_MAX:
-                        self.wfile.write(b"INSTREAM size limit exceeded. ERROR\0")
-                        return
-            except EOFError:
-                return
-            with open(log_path, "a") as log:
-                log.write("%d %d\n" % (len(data), chunks))
-            if mode == "close":
-                return
-            if mode == "error":
-                self.wfile.write(b"stream: Can't allocate memory ERROR\0")
-            elif EICAR in data:
-                self.wfile.write(b"stream: Eicar-Test-Signature FOUND\0")
-            else:
-                self.wfile.write(b"stream: OK\0")
+                    command += byte
+                if command == b"zPING":
+                    self.wfile.write(b"PONG\0")
+                    return
+                if command != b"zINSTREAM":
+                    self.wfile.write(b"UNKNOWN COMMAND\0")
+                    return
+                if mode == "hang":
+                    time.sleep(30)
+                    return
+                data = bytearray()
+                chunks = 0
+                try:
+                    while True:
+                        (length,) = struct.unpack(">I", read_exactly(self.rfile, 4))
+                        if length == 0:
+                            break
+                        chunks += 1
+                        data += read_exactly(self.rfile, length)
+                        if len(data) > STREAM_MAX:
+                            self.wfile.write(b"INSTREAM size limit exceeded. ERROR\0")
+                            return
+                except EOFError:
+                    return
+                with open(log_path, "a") as log:
+                    log.write("%d %d\n" % (len(data), chunks))
+                if mode == "close":
+                    return
+                if mode == "error":
+                    self.wfile.write(b"stream: Can't allocate memory ERROR\0")
+                elif EICAR in data:
+                    self.wfile.write(b"stream: Eicar-Test-Signature FOUND\0")
+                else:
+                    self.wfile.write(b"stream: OK\0")
 
-    class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-        daemon_threads = True
+        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
 
-    Server(path, Handler).serve_forever()
-    """#
+        Server(path, Handler).serve_forever()
+        """#
 
     let directory: URL
     let socketPath: String
@@ -224,7 +225,10 @@ extension UploadTests {
                     let direct = await #expect(throws: ScannerError.self) {
                         try await scanner.scan(BlobContent(buffer: ByteBuffer(bytes: SampleFile.pdf())))
                     }
-                    if mode == "hang", case .timedOut? = direct {} else if mode == "hang" { Issue.record("expected a timeout, got \(String(describing: direct))") }
+                    if mode == "hang", case .timedOut? = direct {
+                    } else if mode == "hang" {
+                        Issue.record("expected a timeout, got \(String(describing: direct))")
+                    }
 
                     var body = MultipartBody()
                     body.file("f", fileName: "plan.pdf", SampleFile.pdf())

@@ -76,8 +76,9 @@ struct MultipartBody {
     }
 
     mutating func file(_ name: String, fileName: String, contentType: String = "application/octet-stream", _ content: [UInt8]) {
-        part(headers: ["Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(fileName)\"", "Content-Type: \(contentType)"],
-             body: content)
+        part(
+            headers: ["Content-Disposition: form-data; name=\"\(name)\"; filename=\"\(fileName)\"", "Content-Type: \(contentType)"],
+            body: content)
     }
 
     /// What a browser sends for a file input with nothing chosen.
@@ -157,8 +158,10 @@ struct UploadFixture {
         regularFiles(under: tenantDirectory)
     }
 
-    func request(_ body: [UInt8], contentType: String?, chunkSize: Int? = nil, pulled: PulledBytes? = nil,
-                 failAfter: Int? = nil, contentLength: Int? = nil) -> Request {
+    func request(
+        _ body: [UInt8], contentType: String?, chunkSize: Int? = nil, pulled: PulledBytes? = nil,
+        failAfter: Int? = nil, contentLength: Int? = nil
+    ) -> Request {
         var headers = HTTPFields()
         if let contentType { headers[.contentType] = contentType }
         if let contentLength { headers[.contentLength] = String(contentLength) }

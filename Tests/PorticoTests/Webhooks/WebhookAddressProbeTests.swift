@@ -28,7 +28,9 @@ extension WebhookTests {
         }
     }
 
-    @Test("delivering: an endpoint saved as [::127.0.0.1] (while private hosts were allowed) or 2130706433 (before the save check) is refused, nothing is sent")
+    @Test(
+        "delivering: an endpoint saved as [::127.0.0.1] (while private hosts were allowed) or 2130706433 (before the save check) is refused, nothing is sent"
+    )
     func oddAddressesRefusedOnDelivery() async throws {
         let world = try await world()
         let receiver = try await WebhookReceiver.start()
@@ -38,15 +40,22 @@ extension WebhookTests {
             _ = try await createEndpoint(console, url: "http://[::127.0.0.1]:\(receiver.port)/hooks/portico", events: [.customerRegistered])
             // Stored before save-time checks read odd notations.
             try await world.tenant.transaction { tx in
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO webhook_endpoints (tenant_id, url, events, secret)
                     VALUES (\(tx.tenant), \("http://2130706433:\(receiver.port)/hooks/portico"), ARRAY['customer.registered'], \(String(repeating: "ab", count: 32)))
                     """)
             }
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Odd Address", "email": "odd-\(UUID().uuidString.prefix(6).lowercased())@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Odd Address", "email": "odd-\(UUID().uuidString.prefix(6).lowercased())@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
             let worker = Self.worker(app, world.tenant, maximumAttempts: 1, allowPrivate: false)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead'") == 2

@@ -1,9 +1,10 @@
 import Foundation
-@testable import Portico
 import PorticoTestSupport
 import Postgres
 import ServiceLifecycle
 import Testing
+
+@testable import Portico
 
 /// Webhook workers hold only what they send at once and renew those leases while a slow
 /// receiver takes its time: a second instance never sends the same delivery again. On
@@ -13,16 +14,19 @@ struct WebhookExactlyOnceTests {
     /// An endpoint at `receiver` and `count` queued deliveries for it.
     func queue(_ tenant: TestTenant, receiver: WebhookReceiver, count: Int) async throws -> [UUID] {
         try await tenant.transaction { tx in
-            let endpoint = try await PostgresWebhookRepository().createEndpoint(NewWebhookEndpoint(
-                url: receiver.url, description: "Slow receiver", events: [.workOrderCreated], secret: String(repeating: "ab", count: 32)
-            ), in: tx)
+            let endpoint = try await PostgresWebhookRepository().createEndpoint(
+                NewWebhookEndpoint(
+                    url: receiver.url, description: "Slow receiver", events: [.workOrderCreated], secret: String(repeating: "ab", count: 32)
+                ), in: tx)
             var ids: [UUID] = []
             for index in 0..<count {
-                let id = try #require(try await tx.scalar("""
-                    INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
-                    VALUES (\(tx.tenant), \(endpoint.id), gen_random_uuid(), 'work_order.created', \("{\"n\":\(index)}"))
-                    RETURNING id
-                    """, as: UUID.self))
+                let id = try #require(
+                    try await tx.scalar(
+                        """
+                        INSERT INTO webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, payload)
+                        VALUES (\(tx.tenant), \(endpoint.id), gen_random_uuid(), 'work_order.created', \("{\"n\":\(index)}"))
+                        RETURNING id
+                        """, as: UUID.self))
                 ids.append(id)
             }
             return ids
@@ -31,8 +35,10 @@ struct WebhookExactlyOnceTests {
 
     /// A worker for `tenant`'s deliveries with a pool of its own, as each `serve` has: on the
     /// pool every test shares, a loaded machine could hold a lease renewal back for seconds.
-    func withWorker<T>(_ tenant: TestTenant, name: String, stuckAfter: Duration = .seconds(300),
-                       _ body: (WebhookDelivery) async throws -> T) async throws -> T {
+    func withWorker<T>(
+        _ tenant: TestTenant, name: String, stuckAfter: Duration = .seconds(300),
+        _ body: (WebhookDelivery) async throws -> T
+    ) async throws -> T {
         var policy = WebhookDelivery.Policy()
         policy.allowHTTP = true
         policy.allowPrivate = true
@@ -89,8 +95,9 @@ struct WebhookExactlyOnceTests {
         _ = try await queue(tenant, receiver: receiver, count: 2)
         let (events, _) = AsyncStream<NotificationListener.Event>.makeStream()
         try await withWorker(tenant, name: "hooks-stopping") { worker in
-            let service = WebhookService(delivery: worker, events: events, pollInterval: .milliseconds(200),
-                                         shutdown: WorkerShutdown(signal: ShutdownSignal(), grace: .seconds(3)))
+            let service = WebhookService(
+                delivery: worker, events: events, pollInterval: .milliseconds(200),
+                shutdown: WorkerShutdown(signal: ShutdownSignal(), grace: .seconds(3)))
             let group = ServiceGroup(configuration: .init(services: [service], logger: TestLogging.logger("group")))
             let task = Task { try await group.run() }
             let waitUntil = ContinuousClock.now + .seconds(20)

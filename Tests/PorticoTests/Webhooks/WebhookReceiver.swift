@@ -58,8 +58,10 @@ final class WebhookReceiver: Sendable {
 
     /// `redirectTo`: every answer is a 302 there. `largeBody`: 200 answers carry 200 KiB.
     /// `delay`: a slow receiver, answering that long after it recorded the request.
-    static func start(failFirst: Int = 0, alwaysFail: Bool = false, redirectTo: String? = nil, largeBody: Bool = false,
-                      delay: Duration = .zero) async throws -> WebhookReceiver {
+    static func start(
+        failFirst: Int = 0, alwaysFail: Bool = false, redirectTo: String? = nil, largeBody: Bool = false,
+        delay: Duration = .zero
+    ) async throws -> WebhookReceiver {
         let state = State(failFirst: failFirst, alwaysFail: alwaysFail, redirectTo: redirectTo)
         let router = Router()
         router.post("/hooks/portico") { request, _ -> Response in
@@ -76,11 +78,12 @@ final class WebhookReceiver: Sendable {
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "webhook-receiver")
         logger.logLevel = .warning
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  portContinuation.yield(channel.localAddress?.port ?? 0)
-                                  portContinuation.finish()
-                              }, logger: logger)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()

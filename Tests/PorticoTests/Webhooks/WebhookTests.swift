@@ -66,8 +66,10 @@ struct WebhookTests {
     static func isRedirect(_ response: HTTPTestResponse) -> Bool { response.status == .seeOther || response.status == .found }
 
     /// Creates an endpoint through the page; returns its id and the secret the page showed.
-    func createEndpoint(_ console: Browser, url: String, events: [WebhookEventType] = WebhookEventType.allCases,
-                        description: String = "Billing") async throws -> (id: String, secret: String) {
+    func createEndpoint(
+        _ console: Browser, url: String, events: [WebhookEventType] = WebhookEventType.allCases,
+        description: String = "Billing"
+    ) async throws -> (id: String, secret: String) {
         try await console.get("/admin/webhooks")
         var fields = ["url": url, "description": description]
         for event in events { fields[event.formField] = "on" }
@@ -91,10 +93,11 @@ struct WebhookTests {
         let delivery = try #require(request.header("Portico-Delivery"))
         #expect(UUID(uuidString: delivery) != nil)
         let signature = try #require(request.header("Portico-Signature"))
-        let parts = Dictionary(uniqueKeysWithValues: signature.split(separator: ",").map {
-            let pair = $0.split(separator: "=", maxSplits: 1)
-            return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
-        })
+        let parts = Dictionary(
+            uniqueKeysWithValues: signature.split(separator: ",").map {
+                let pair = $0.split(separator: "=", maxSplits: 1)
+                return (String(pair[0]), pair.count > 1 ? String(pair[1]) : "")
+            })
         let timestamp = try #require(parts["t"])
         let expected = Hex.encode(Digest.hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).\(request.body)".utf8)))
         #expect(Digest.constantTimeEquals(expected, parts["v1"] ?? ""), "signature verifies with the secret the page showed")
@@ -132,15 +135,21 @@ struct WebhookTests {
             // customer.registered, through the registration page.
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            let registered = try await visitor.post("/portal/register", ["name": "Nia New", "email": "nia@example.net", "password": "a long enough passphrase"])
+            let registered = try await visitor.post(
+                "/portal/register", ["name": "Nia New", "email": "nia@example.net", "password": "a long enough passphrase"])
             #expect(registered.status.code < 400)
 
             // work_order.created, through the portal.
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.signInCustomer(world.customer.email)
             try await subscriber.get("/portal/work-orders/new")
-            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders", [
-                "title": "Dish loose", "description": "Wind moved it", "priority": "normal", "quantity": "1", "action": "submit"])))
+            #expect(
+                Self.isRedirect(
+                    try await subscriber.post(
+                        "/portal/work-orders",
+                        [
+                            "title": "Dish loose", "description": "Wind moved it", "priority": "normal", "quantity": "1", "action": "submit",
+                        ])))
             // work_order.status_changed, through the console.
             try await console.get("/admin/work-orders/1001")
             #expect(try await console.post("/admin/work-orders/1001/approve", ["version": "1"]).status == .ok)
@@ -149,14 +158,20 @@ struct WebhookTests {
             #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders/1001/comments", ["body": "Still loose today"])))
             // appointment.changed, through the console.
             try await console.get("/admin/appointments/new")
-            let booked = try await console.post("/admin/appointments", ["account": world.organization.accountNumber, "date": Self.day(3),
-                                                                       "start": "09:00", "end": "10:00", "work_order": "1001"])
+            let booked = try await console.post(
+                "/admin/appointments",
+                [
+                    "account": world.organization.accountNumber, "date": Self.day(3),
+                    "start": "09:00", "end": "10:00", "work_order": "1001",
+                ])
             #expect(booked.status == .seeOther, "\(booked.status) \(booked.body.prefix(300))")
             // customer.deleted, through the console: the login Nia registered above.
-            let nia = try #require(try await world.tenant.transaction { tx in
-                try await tx.first("SELECT id, organization_id FROM customers WHERE email = 'nia@example.net'")
-            })
-            let deletion = "/admin/customers/\(try nia.decode("organization_id", as: UUID.self).uuidString.lowercased())/members/"
+            let nia = try #require(
+                try await world.tenant.transaction { tx in
+                    try await tx.first("SELECT id, organization_id FROM customers WHERE email = 'nia@example.net'")
+                })
+            let deletion =
+                "/admin/customers/\(try nia.decode("organization_id", as: UUID.self).uuidString.lowercased())/members/"
                 + "\(try nia.decode("id", as: UUID.self).uuidString.lowercased())/delete"
             try await console.get(deletion)
             #expect(try await console.post(deletion, ["confirm_email": "nia@example.net"]).status == .ok)
@@ -233,8 +248,14 @@ struct WebhookTests {
             let (id, secret) = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Rita Retry", "email": "rita@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Rita Retry", "email": "rita@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
             let worker = Self.worker(app, world.tenant)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered'") == 1
@@ -246,7 +267,9 @@ struct WebhookTests {
             for request in received { try Self.verify(request, secret: secret, event: "customer.registered") }
             let attempts = try await world.tenant.transaction { tx in
                 try await tx.rows("SELECT attempt, status_code, error FROM webhook_attempts ORDER BY attempt")
-                    .map { (try $0.decode("attempt", as: Int.self), try $0.decode("status_code", as: Int.self), try $0.decode("error", as: String?.self)) }
+                    .map {
+                        (try $0.decode("attempt", as: Int.self), try $0.decode("status_code", as: Int.self), try $0.decode("error", as: String?.self))
+                    }
             }
             #expect(attempts.map(\.0) == [1, 2, 3])
             #expect(attempts.map(\.1) == [500, 500, 200])
@@ -270,8 +293,14 @@ struct WebhookTests {
             let (id, _) = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Dee Dead", "email": "dee@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Dee Dead", "email": "dee@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
             let worker = Self.worker(app, world.tenant, maximumAttempts: 4)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead'") == 1
@@ -284,8 +313,10 @@ struct WebhookTests {
             let page = try await console.get("/admin/webhooks/\(id)").body
             #expect(page.contains("Dead (gave up)"))
             #expect(page.contains("Gave up after 4 attempts"))
-            let delivery = try #require(try await world.tenant.transaction { tx in try await tx.scalar("SELECT id FROM webhook_deliveries", as: UUID.self) })
-                .uuidString.lowercased()
+            let delivery = try #require(
+                try await world.tenant.transaction { tx in try await tx.scalar("SELECT id FROM webhook_deliveries", as: UUID.self) }
+            )
+            .uuidString.lowercased()
 
             await receiver.recover()
             let redelivered = try await console.post("/admin/webhooks/\(id)/deliveries/\(delivery)/redeliver")
@@ -315,7 +346,11 @@ struct WebhookTests {
         let disabledReceiver = try await WebhookReceiver.start()
         let narrowReceiver = try await WebhookReceiver.start()
         let otherReceiver = try await WebhookReceiver.start()
-        defer { Task { await disabledReceiver.stop(); await narrowReceiver.stop(); await otherReceiver.stop() } }
+        defer {
+            Task {
+                await disabledReceiver.stop(); await narrowReceiver.stop(); await otherReceiver.stop()
+            }
+        }
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
             let console = try await console(app, world)
             let (disabled, _) = try await createEndpoint(console, url: disabledReceiver.url)
@@ -329,17 +364,30 @@ struct WebhookTests {
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.signInCustomer(world.customer.email)
             try await subscriber.get("/portal/work-orders/new")
-            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders", [
-                "title": "Noisy", "description": "Hum", "priority": "normal", "quantity": "1", "action": "submit"])))
-            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0,
-                    "nobody enabled takes work_order.created in this tenant")
-            #expect(try await count(other.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0,
-                    "the other tenant's endpoint hears nothing of this tenant")
+            #expect(
+                Self.isRedirect(
+                    try await subscriber.post(
+                        "/portal/work-orders",
+                        [
+                            "title": "Noisy", "description": "Hum", "priority": "normal", "quantity": "1", "action": "submit",
+                        ])))
+            #expect(
+                try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0,
+                "nobody enabled takes work_order.created in this tenant")
+            #expect(
+                try await count(other.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0,
+                "the other tenant's endpoint hears nothing of this tenant")
 
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Ona Only", "email": "ona@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Ona Only", "email": "ona@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
             let worker = Self.worker(app, world.tenant)
             try await Self.deliver(worker) { await narrowReceiver.received.count == 1 }
             try await Self.worker(app, other.tenant).runOnce()
@@ -347,7 +395,8 @@ struct WebhookTests {
             #expect(await narrowReceiver.received.first?.header("Portico-Event") == "customer.registered")
             #expect(await disabledReceiver.received.isEmpty)
             #expect(await otherReceiver.received.isEmpty)
-            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE endpoint_id = \(UUID(uuidString: narrow)!)") == 1)
+            #expect(
+                try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE endpoint_id = \(UUID(uuidString: narrow)!)") == 1)
 
             // Enabled again, it receives the next events (not the ones it missed).
             try await console.get("/admin/webhooks/\(disabled)")
@@ -379,13 +428,23 @@ struct WebhookTests {
             let (id, secret) = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Al Access", "email": "al@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
-            let delivery = try #require(try await world.tenant.transaction { tx in try await tx.scalar("SELECT id FROM webhook_deliveries", as: UUID.self) })
-                .uuidString.lowercased()
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Al Access", "email": "al@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
+            let delivery = try #require(
+                try await world.tenant.transaction { tx in try await tx.scalar("SELECT id FROM webhook_deliveries", as: UUID.self) }
+            )
+            .uuidString.lowercased()
             let reads = ["/admin/webhooks", "/admin/webhooks/\(id)"]
-            let writes = ["/admin/webhooks", "/admin/webhooks/\(id)/disable", "/admin/webhooks/\(id)/enable", "/admin/webhooks/\(id)/rotate-secret",
-                          "/admin/webhooks/\(id)/delete", "/admin/webhooks/\(id)/deliveries/\(delivery)/redeliver"]
+            let writes = [
+                "/admin/webhooks", "/admin/webhooks/\(id)/disable", "/admin/webhooks/\(id)/enable", "/admin/webhooks/\(id)/rotate-secret",
+                "/admin/webhooks/\(id)/delete", "/admin/webhooks/\(id)/deliveries/\(delivery)/redeliver",
+            ]
             func unchanged() async throws {
                 let row = try await world.tenant.transaction { tx in
                     try await tx.first("SELECT secret, enabled FROM webhook_endpoints WHERE id = \(UUID(uuidString: id)!)")
@@ -394,7 +453,11 @@ struct WebhookTests {
                 #expect(try row?.decode("enabled", as: Bool.self) == true)
                 #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'queued' AND attempts = 0") == 1)
                 #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_endpoints") == 1)
-                #expect(try await count(world.tenant, "SELECT count(*)::int FROM audit_events WHERE action LIKE 'webhook.%' AND action NOT IN ('webhook.created', 'webhook.deleted')") == 0)
+                #expect(
+                    try await count(
+                        world.tenant,
+                        "SELECT count(*)::int FROM audit_events WHERE action LIKE 'webhook.%' AND action NOT IN ('webhook.created', 'webhook.deleted')"
+                    ) == 0)
             }
             for (role, staff) in [("agent", world.agent), ("technician", world.technician)] {
                 let browser = Browser(app: app, host: world.tenant.host)
@@ -406,8 +469,9 @@ struct WebhookTests {
                 }
                 for path in writes {
                     try await browser.get("/admin")
-                    #expect(try await browser.post(path, ["url": "http://127.0.0.1:9/x", "event_customer_registered": "on"]).status == .forbidden,
-                            "\(role) POST \(path)")
+                    #expect(
+                        try await browser.post(path, ["url": "http://127.0.0.1:9/x", "event_customer_registered": "on"]).status == .forbidden,
+                        "\(role) POST \(path)")
                 }
             }
             let customer = Browser(app: app, host: world.tenant.host)
@@ -513,8 +577,14 @@ struct WebhookTests {
             _ = try await createEndpoint(console, url: "http://localhost:\(receiver.port)/hooks/portico", events: [.customerRegistered])
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Sam SSRF", "email": "sam@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Sam SSRF", "email": "sam@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
             let worker = Self.worker(app, world.tenant, maximumAttempts: 2, allowPrivate: false)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead'") == 2
@@ -539,8 +609,13 @@ struct WebhookTests {
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.signInCustomer(world.customer.email)
             try await subscriber.get("/portal/work-orders/new")
-            #expect(Self.isRedirect(try await subscriber.post("/portal/work-orders", [
-                "title": "Mast", "description": "Leaning", "priority": "normal", "quantity": "1", "action": "submit"])))
+            #expect(
+                Self.isRedirect(
+                    try await subscriber.post(
+                        "/portal/work-orders",
+                        [
+                            "title": "Mast", "description": "Leaning", "priority": "normal", "quantity": "1", "action": "submit",
+                        ])))
             #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE event_type = 'work_order.created'") == 1)
             try await console.get("/admin/work-orders/1001")
             let stale = try await console.post("/admin/work-orders/1001/approve", ["version": "7"])
@@ -619,15 +694,25 @@ struct WebhookTests {
         let target = try await WebhookReceiver.start()
         let redirecting = try await WebhookReceiver.start(redirectTo: target.url)
         let chatty = try await WebhookReceiver.start(largeBody: true)
-        defer { Task { await target.stop(); await redirecting.stop(); await chatty.stop() } }
+        defer {
+            Task {
+                await target.stop(); await redirecting.stop(); await chatty.stop()
+            }
+        }
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
             let console = try await console(app, world)
             _ = try await createEndpoint(console, url: redirecting.url, events: [.customerRegistered])
             _ = try await createEndpoint(console, url: chatty.url, events: [.customerRegistered])
             let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
             try await visitor.get("/portal/register")
-            #expect(try await visitor.post("/portal/register", ["name": "Reo Redirect", "email": "reo@example.net",
-                                                                 "password": "a long enough passphrase"]).status.code < 400)
+            #expect(
+                try await visitor.post(
+                    "/portal/register",
+                    [
+                        "name": "Reo Redirect", "email": "reo@example.net",
+                        "password": "a long enough passphrase",
+                    ]
+                ).status.code < 400)
             let worker = Self.worker(app, world.tenant, maximumAttempts: 2)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status IN ('dead', 'delivered')") == 2
@@ -635,8 +720,11 @@ struct WebhookTests {
             #expect(await redirecting.received.count == 2)
             #expect(await target.received.isEmpty, "the redirect was not followed")
             #expect(await chatty.received.count == 1)
-            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead' AND last_status_code = 302") == 1)
-            #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered' AND last_status_code = 200") == 1)
+            #expect(
+                try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead' AND last_status_code = 302") == 1)
+            #expect(
+                try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered' AND last_status_code = 200")
+                    == 1)
         }
     }
 }

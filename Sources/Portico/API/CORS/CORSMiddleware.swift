@@ -1,5 +1,5 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Postgres
 
 /// Cross-origin browser access to `/api/v1`, per tenant and off by default.
@@ -47,9 +47,10 @@ struct CORSMiddleware: RouterMiddleware {
 
     func preflight(origin: String?, tenant: ResolvedTenant, context: Context) async -> Response {
         guard let origin, await allowed(origin, tenant: tenant, context: context) else {
-            var refused = APIError.response(AppError(
-                .forbidden, code: "cors_origin_not_allowed",
-                "Cross-origin requests from this origin are not allowed. An administrator can list the origin under Settings → API access."))
+            var refused = APIError.response(
+                AppError(
+                    .forbidden, code: "cors_origin_not_allowed",
+                    "Cross-origin requests from this origin are not allowed. An administrator can list the origin under Settings → API access."))
             Self.addVary(&refused.headers)
             return refused
         }
@@ -73,8 +74,9 @@ struct CORSMiddleware: RouterMiddleware {
             let origins = try await pool.withTenant(tenant.id) { tx in try await settings.apiCORSOrigins(in: tx) }
             return origins.allows(origin)
         } catch {
-            context.logger.throttled(throttle, key: "cors_origins_unreadable", level: .warning, "CORS origins could not be read",
-                                     metadata: ["error": "\(error)"])
+            context.logger.throttled(
+                throttle, key: "cors_origins_unreadable", level: .warning, "CORS origins could not be read",
+                metadata: ["error": "\(error)"])
             return false
         }
     }

@@ -87,7 +87,8 @@ public struct CORSOrigins: Sendable, Equatable {
         if let colon = rest.lastIndex(of: ":") {
             let digits = rest[rest.index(after: colon)...]
             guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let number = Int(digits), (1...65535).contains(number) else {
+                let number = Int(digits), (1...65535).contains(number)
+            else {
                 return .failure(Problem(message: "The port must be a number from 1 to 65535. \(shape)"))
             }
             port = number

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// An integration API key as the console lists it (never the key itself).
 public struct APIKeyRecord: Sendable, Decodable {
@@ -27,7 +27,9 @@ public struct CreatedAPIKey: Sendable {
 
 /// Integration API keys (storage seam). Only SHA-256 hashes are stored.
 public protocol APIKeyStore: Sendable {
-    func create(name: String, scopes: Set<APIKeyIdentity.Scope>, createdBy staff: UUID?, in transaction: TenantTransaction) async throws -> CreatedAPIKey
+    func create(
+        name: String, scopes: Set<APIKeyIdentity.Scope>, createdBy staff: UUID?, in transaction: TenantTransaction
+    ) async throws -> CreatedAPIKey
     func list(in transaction: TenantTransaction) async throws -> [APIKeyRecord]
     func find(id: UUID, in transaction: TenantTransaction) async throws -> APIKeyRecord?
     /// Revokes a live key; nil when no live key of this tenant has that id.
@@ -49,7 +51,9 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     public static func validate(name: String, scope: String) throws -> (String, Set<APIKeyIdentity.Scope>) {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 100 { problems["name"] = "Name the key after the system that uses it, e.g. “Billing sync” (at most 100 characters)." }
+        if trimmed.isEmpty || trimmed.count > 100 {
+            problems["name"] = "Name the key after the system that uses it, e.g. “Billing sync” (at most 100 characters)."
+        }
         let scopes: Set<APIKeyIdentity.Scope>
         switch scope {
         case "read": scopes = [.read]
@@ -62,9 +66,12 @@ public struct PostgresAPIKeyStore: APIKeyStore {
         return (trimmed, scopes)
     }
 
-    public func create(name: String, scopes: Set<APIKeyIdentity.Scope>, createdBy staff: UUID?, in tx: TenantTransaction) async throws -> CreatedAPIKey {
+    public func create(
+        name: String, scopes: Set<APIKeyIdentity.Scope>, createdBy staff: UUID?, in tx: TenantTransaction
+    ) async throws -> CreatedAPIKey {
         let secret = Self.prefix + SecureRandom.token()
-        let record = try await tx.first("""
+        let record = try await tx.first(
+            """
             INSERT INTO api_keys (tenant_id, name, key_prefix, key_hash, scopes, created_by_staff_id)
             VALUES (\(tx.tenant), \(name), \(String(secret.prefix(Self.displayPrefixLength))), \(Digest.sha256Hex(secret)),
                     \(scopes.map(\.rawValue).sorted())::text[], \(staff))
@@ -83,7 +90,8 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     }
 
     public func revoke(id: UUID, in tx: TenantTransaction) async throws -> APIKeyRecord? {
-        try await tx.first("""
+        try await tx.first(
+            """
             UPDATE api_keys SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING \(Self.columns)
             """)?.decode(APIKeyRecord.self)
     }
@@ -96,7 +104,8 @@ public struct PostgresAPIKeyStore: APIKeyStore {
 
     public func authenticate(secret: String, in tx: TenantTransaction) async throws -> APIKeyIdentity? {
         guard secret.hasPrefix(Self.prefix), secret.count <= 100 else { return nil }
-        let row = try await tx.first("""
+        let row = try await tx.first(
+            """
             WITH key AS (
                 SELECT id, name, array_to_string(scopes, ',') AS scope_list, last_used_at FROM api_keys
                  WHERE key_hash = \(Digest.sha256Hex(secret)) AND revoked_at IS NULL

@@ -33,8 +33,9 @@ struct APIKeyAuthenticator: RouterMiddleware {
     let pool: ConnectionPool
     let keys: any APIKeyStore
 
-    static let invalidKey = AppError(.unauthorized, code: "invalid_token",
-                                     "The API key is unknown or revoked. An admin can create a new one in the console under Settings → API keys.")
+    static let invalidKey = AppError(
+        .unauthorized, code: "invalid_token",
+        "The API key is unknown or revoked. An admin can create a new one in the console under Settings → API keys.")
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let secret = try BearerCredential.from(request)
@@ -57,14 +58,17 @@ struct APIKeyPolicy: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let needed: APIKeyIdentity.Scope = (request.method == .get || request.method == .head) ? .read : .write
         guard context.apiKey.scopes.contains(needed) else {
-            throw AppError(.forbidden, code: "insufficient_scope",
-                           "This API key lacks the `\(needed.rawValue)` scope this request needs. An admin can create a key with the \(needed == .write ? "read and write" : "read") scope.")
+            throw AppError(
+                .forbidden, code: "insufficient_scope",
+                "This API key lacks the `\(needed.rawValue)` scope this request needs. An admin can create a key with the \(needed == .write ? "read and write" : "read") scope."
+            )
         }
         let decision = try await limiter.hit(Self.limit, bucket: RateLimit.apiKeyBucket(context.apiKey.id))
         guard decision.allowed else {
-            throw AppError(.tooManyRequests, code: "rate_limited",
-                           "This API key sent more than \(Self.limit.limit) requests in a minute. Wait \(decision.retryAfter) seconds, then continue.",
-                           retryAfter: max(1, decision.retryAfter))
+            throw AppError(
+                .tooManyRequests, code: "rate_limited",
+                "This API key sent more than \(Self.limit.limit) requests in a minute. Wait \(decision.retryAfter) seconds, then continue.",
+                retryAfter: max(1, decision.retryAfter))
         }
         return try await next(request, context)
     }

@@ -34,7 +34,8 @@ struct IntegrationController {
 
     func number(_ context: IntegrationAPIContext) throws -> Int {
         guard let text = context.parameters.get("number"), let number = Int(text.hasPrefix("#") ? String(text.dropFirst()) : text),
-              number > 0, number < 1_000_000_000 else { throw AppError.notFound("work order") }
+            number > 0, number < 1_000_000_000
+        else { throw AppError.notFound("work order") }
         return number
     }
 
@@ -93,16 +94,18 @@ struct IntegrationController {
     @Sendable func putOrganization(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
         let externalId = try parameter("external_id", context, what: "organization")
         let body = try await APIBody.decode(IntegrationSync.OrganizationBody.self, from: request)
-        let (organization, outcome) = try await sync.upsertOrganization(externalId: externalId, body, key: context.apiKey,
-                                                                        origin: origin(request, context), tenant: context.tenant)
+        let (organization, outcome) = try await sync.upsertOrganization(
+            externalId: externalId, body, key: context.apiKey,
+            origin: origin(request, context), tenant: context.tenant)
         return try APIJSON.response(OrganizationResource(organization), status: Self.status(outcome))
     }
 
     @Sendable func putService(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
         let externalId = try parameter("external_id", context, what: "organization")
         let body = try await APIBody.decode(IntegrationSync.ServiceBody.self, from: request)
-        let (organization, _) = try await sync.updateService(externalId: externalId, body, key: context.apiKey,
-                                                             origin: origin(request, context), tenant: context.tenant)
+        let (organization, _) = try await sync.updateService(
+            externalId: externalId, body, key: context.apiKey,
+            origin: origin(request, context), tenant: context.tenant)
         return try APIJSON.response(OrganizationResource(organization))
     }
 
@@ -110,8 +113,9 @@ struct IntegrationController {
         let organization = try parameter("external_id", context, what: "organization")
         let externalId = try parameter("equipment_external_id", context, what: "equipment")
         let body = try await APIBody.decode(IntegrationSync.EquipmentBody.self, from: request)
-        let (equipment, outcome) = try await sync.upsertEquipment(organization: organization, externalId: externalId, body, key: context.apiKey,
-                                                                  origin: origin(request, context), tenant: context.tenant)
+        let (equipment, outcome) = try await sync.upsertEquipment(
+            organization: organization, externalId: externalId, body, key: context.apiKey,
+            origin: origin(request, context), tenant: context.tenant)
         return try APIJSON.response(equipment, status: Self.status(outcome))
     }
 
@@ -125,7 +129,8 @@ struct IntegrationController {
     /// `updated_since` here means deleted at or after.
     @Sendable func listDeletedCustomers(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
         let query = try syncQuery(request)
-        return try APIJSON.response(try await sync.deletedCustomers(since: query.since, after: query.cursor, limit: query.limit, tenant: context.tenant))
+        return try APIJSON.response(
+            try await sync.deletedCustomers(since: query.since, after: query.cursor, limit: query.limit, tenant: context.tenant))
     }
 
     @Sendable func getCustomer(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
@@ -136,8 +141,9 @@ struct IntegrationController {
     @Sendable func putCustomer(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
         let externalId = try parameter("external_id", context, what: "customer")
         let body = try await APIBody.decode(IntegrationSync.CustomerBody.self, from: request)
-        let (customer, outcome) = try await sync.upsertCustomer(externalId: externalId, body, key: context.apiKey,
-                                                                origin: origin(request, context), tenant: context.tenant)
+        let (customer, outcome) = try await sync.upsertCustomer(
+            externalId: externalId, body, key: context.apiKey,
+            origin: origin(request, context), tenant: context.tenant)
         return try APIJSON.response(customer, status: Self.status(outcome))
     }
 
@@ -149,13 +155,17 @@ struct IntegrationController {
         if let raw = request.uri.queryParameters.get("status") {
             for part in raw.split(separator: ",") {
                 guard let status = WorkOrderStatus(rawValue: String(part)) else {
-                    throw AppError.validation(["status": "Use one or more of \(WorkOrderStatus.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated."])
+                    throw AppError.validation([
+                        "status": "Use one or more of \(WorkOrderStatus.allCases.map(\.rawValue).joined(separator: ", ")), comma-separated."
+                    ])
                 }
                 statuses.append(status)
             }
         }
-        return try APIJSON.response(try await sync.workOrders(since: query.since, statuses: statuses, after: query.cursor, limit: query.limit,
-                                                              tenant: context.tenant))
+        return try APIJSON.response(
+            try await sync.workOrders(
+                since: query.since, statuses: statuses, after: query.cursor, limit: query.limit,
+                tenant: context.tenant))
     }
 
     @Sendable func createWorkOrder(_ request: Request, context: IntegrationAPIContext) async throws -> Response {
@@ -191,8 +201,9 @@ struct IntegrationController {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("appointment") }
         let ifMatch = try Self.ifMatch(request)
         let body = try await APIBody.decode(IntegrationSync.AppointmentPatch.self, from: request)
-        let appointment = try await sync.updateAppointment(id: id, body, ifMatch: ifMatch, key: context.apiKey, origin: origin(request, context),
-                                                           tenant: context.tenant)
+        let appointment = try await sync.updateAppointment(
+            id: id, body, ifMatch: ifMatch, key: context.apiKey, origin: origin(request, context),
+            tenant: context.tenant)
         return try APIJSON.response(appointment, headers: Self.etag(appointment.version))
     }
 

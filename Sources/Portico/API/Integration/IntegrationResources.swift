@@ -107,7 +107,8 @@ public struct EquipmentResource: Encodable, Sendable {
     enum CodingKeys: String, CodingKey { case id, externalId, organizationExternalId, model, serial, mac, installedOn, createdAt, updatedAt }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id); try c.encode(externalId, forKey: .externalId); try c.encode(organizationExternalId, forKey: .organizationExternalId)
+        try c.encode(id, forKey: .id); try c.encode(externalId, forKey: .externalId);
+        try c.encode(organizationExternalId, forKey: .organizationExternalId)
         try c.encode(model, forKey: .model); try c.encode(serial, forKey: .serial); try c.encode(mac, forKey: .mac)
         try c.encode(installedOn, forKey: .installedOn); try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }
@@ -157,7 +158,8 @@ public struct IntegrationWorkOrderResource: Encodable, Sendable {
         try c.encode(number, forKey: .number); try c.encode(organizationId, forKey: .organizationId)
         try c.encode(organizationExternalId, forKey: .organizationExternalId); try c.encode(title, forKey: .title)
         try c.encode(description, forKey: .description); try c.encode(category, forKey: .category); try c.encode(priority, forKey: .priority)
-        try c.encode(status, forKey: .status); try c.encode(progress, forKey: .progress); try c.encode(estimatedCompletion, forKey: .estimatedCompletion)
+        try c.encode(status, forKey: .status); try c.encode(progress, forKey: .progress);
+        try c.encode(estimatedCompletion, forKey: .estimatedCompletion)
         try c.encode(dueDate, forKey: .dueDate); try c.encode(closedReason, forKey: .closedReason); try c.encode(version, forKey: .version)
         try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
     }
@@ -197,7 +199,8 @@ public struct IntegrationAppointmentResource: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, organizationId, organizationExternalId, workOrderNumber, kind, status, startsAt, endsAt, technician, address, notes, version, createdAt, updatedAt
+        case id, organizationId, organizationExternalId, workOrderNumber, kind, status, startsAt, endsAt, technician, address, notes, version,
+            createdAt, updatedAt
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)

@@ -31,7 +31,9 @@ struct DeletedCustomerResource: Encodable, Sendable {
 
 extension IntegrationSync {
     /// Customers erased since `since` (the customer listing cannot show what no longer exists).
-    func deletedCustomers(since: Date?, after cursor: SyncCursor?, limit: Int, tenant: ResolvedTenant) async throws -> APIPage<DeletedCustomerResource> {
+    func deletedCustomers(
+        since: Date?, after cursor: SyncCursor?, limit: Int, tenant: ResolvedTenant
+    ) async throws -> APIPage<DeletedCustomerResource> {
         let rows = try await pool.withTenant(tenant.id) { tx in
             try await repositories.deletedCustomers.changed(since: since, after: cursor, limit: limit + 1, in: tx)
         }

@@ -21,7 +21,8 @@ public struct SyncCursor: Sendable, Equatable {
         var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
-              let separator = text.lastIndex(of: "|"), let id = UUID(uuidString: String(text[text.index(after: separator)...])) else { return nil }
+            let separator = text.lastIndex(of: "|"), let id = UUID(uuidString: String(text[text.index(after: separator)...]))
+        else { return nil }
         let stamp = String(text[..<separator])
         // `2026-11-22 10:00:00.123456+00`: digits and the few separators of a timestamp only.
         guard (19...40).contains(stamp.count), stamp.allSatisfy({ $0.isASCII && ($0.isNumber || " -:.+".contains($0)) }) else { return nil }

@@ -34,9 +34,11 @@ struct SubscriberAccountController {
             var resources: [TaskResource] = []
             for task in tasks {
                 let number = task.workOrderId.flatMap { numbers[$0] }
-                resources.append(TaskResource(id: task.id.apiString, title: task.title, details: task.details, status: task.status.rawValue,
-                                              dueDate: task.dueDate, doneAt: task.doneAt, doneNote: task.doneNote, workOrderNumber: number,
-                                              createdAt: task.createdAt))
+                resources.append(
+                    TaskResource(
+                        id: task.id.apiString, title: task.title, details: task.details, status: task.status.rawValue,
+                        dueDate: task.dueDate, doneAt: task.doneAt, doneNote: task.doneNote, workOrderNumber: number,
+                        createdAt: task.createdAt))
             }
             return resources
         }
@@ -45,7 +47,8 @@ struct SubscriberAccountController {
     @Sendable func tasks(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let paging = try APIPaging(request)
         let page = try await APICursor.page(paging) { after in
-            try await CustomerTasks(dependencies: dependencies).page(customer: context.customer, after: after, limit: paging.limit, tenant: context.tenant)
+            try await CustomerTasks(dependencies: dependencies).page(
+                customer: context.customer, after: after, limit: paging.limit, tenant: context.tenant)
         } map: { tasks in
             try await resources(tasks, tenant: context.tenant)
         }
@@ -82,11 +85,14 @@ struct SubscriberAccountController {
         let repositories = dependencies.repositories
         let page = try await APICursor.page(paging) { after in
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await repositories.notes.sharedPage(organization: context.customer.organizationId, customer: context.customer.id,
-                                                        after: after, limit: paging.limit, in: tx)
+                try await repositories.notes.sharedPage(
+                    organization: context.customer.organizationId, customer: context.customer.id,
+                    after: after, limit: paging.limit, in: tx)
             }
         } map: { notes in
-            notes.map { NoteResource(id: $0.id.apiString, body: $0.body, author: $0.authorName, aboutYou: $0.customerId != nil, createdAt: $0.createdAt) }
+            notes.map {
+                NoteResource(id: $0.id.apiString, body: $0.body, author: $0.authorName, aboutYou: $0.customerId != nil, createdAt: $0.createdAt)
+            }
         }
         return try APIJSON.response(page)
     }
@@ -124,15 +130,22 @@ struct SubscriberAccountController {
     @Sendable func service(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let repositories = dependencies.repositories
         let (organization, equipment, notices) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
-             try await repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
-             try await ServiceNotices.active(in: tx))
+            (
+                try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
+                try await repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
+                try await ServiceNotices.active(in: tx)
+            )
         }
         guard let organization else { throw APIAuthError.invalidToken }
-        return try APIJSON.response(ServiceResource(
-            accountNumber: organization.accountNumber, name: organization.name, plan: organization.servicePlan,
-            status: organization.serviceStatus.rawValue, serviceAddress: organization.serviceAddress,
-            equipment: equipment.map { EquipmentResource(id: $0.id.apiString, model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
-            notices: notices.map { NoticeResource(id: $0.id.apiString, kind: $0.kind, title: $0.title, body: $0.body, startsAt: $0.startsAt, endsAt: $0.endsAt) }))
+        return try APIJSON.response(
+            ServiceResource(
+                accountNumber: organization.accountNumber, name: organization.name, plan: organization.servicePlan,
+                status: organization.serviceStatus.rawValue, serviceAddress: organization.serviceAddress,
+                equipment: equipment.map {
+                    EquipmentResource(id: $0.id.apiString, model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn)
+                },
+                notices: notices.map {
+                    NoticeResource(id: $0.id.apiString, kind: $0.kind, title: $0.title, body: $0.body, startsAt: $0.startsAt, endsAt: $0.endsAt)
+                }))
     }
 }

@@ -50,16 +50,19 @@ struct SubscriberAppointmentsController {
             for appointment in appointments {
                 let technician = appointment.technicianId.flatMap { technicians[$0]?.displayName }
                 let number = appointment.workOrderId.flatMap { numbers[$0] }
-                let request = appointment.status == .rescheduleRequested
-                    ? RescheduleRequestResource(preferredTimes: appointment.rescheduleWindows.map { WindowResource(startsAt: $0.startsAt, endsAt: $0.endsAt) },
-                                                note: appointment.rescheduleNote)
+                let request =
+                    appointment.status == .rescheduleRequested
+                    ? RescheduleRequestResource(
+                        preferredTimes: appointment.rescheduleWindows.map { WindowResource(startsAt: $0.startsAt, endsAt: $0.endsAt) },
+                        note: appointment.rescheduleNote)
                     : nil
-                resources.append(AppointmentResource(
-                    id: appointment.id.apiString, kind: appointment.kind.rawValue, status: appointment.status.rawValue,
-                    startsAt: appointment.startsAt, endsAt: appointment.endsAt, address: appointment.address, notes: appointment.notes,
-                    technician: technician, workOrderNumber: number, version: appointment.version,
-                    canConfirm: CustomerAppointments.canConfirm(appointment), canReschedule: CustomerAppointments.canReschedule(appointment),
-                    rescheduleRequest: request, cancelReason: appointment.status == .cancelled ? appointment.cancelReason : nil))
+                resources.append(
+                    AppointmentResource(
+                        id: appointment.id.apiString, kind: appointment.kind.rawValue, status: appointment.status.rawValue,
+                        startsAt: appointment.startsAt, endsAt: appointment.endsAt, address: appointment.address, notes: appointment.notes,
+                        technician: technician, workOrderNumber: number, version: appointment.version,
+                        canConfirm: CustomerAppointments.canConfirm(appointment), canReschedule: CustomerAppointments.canReschedule(appointment),
+                        rescheduleRequest: request, cancelReason: appointment.status == .cancelled ? appointment.cancelReason : nil))
             }
             return resources
         }
@@ -89,8 +92,9 @@ struct SubscriberAppointmentsController {
     @Sendable func confirm(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let id = try id(context)
         let body = try await APIBody.decodeIfPresent(ConfirmBody.self, from: request)
-        let updated = try await service.confirm(id, version: body?.version, customer: context.customer, tenant: context.tenant,
-                                                origin: SubscriberAuthController.origin(request, ip: context.clientIP))
+        let updated = try await service.confirm(
+            id, version: body?.version, customer: context.customer, tenant: context.tenant,
+            origin: SubscriberAuthController.origin(request, ip: context.clientIP))
         return try APIJSON.response(try await resources([updated], tenant: context.tenant)[0])
     }
 
@@ -106,9 +110,10 @@ struct SubscriberAppointmentsController {
         let id = try id(context)
         let body = try await APIBody.decode(RescheduleBody.self, from: request)
         let windows = try CustomerAppointments.validate(windows: body.preferredTimes)
-        let updated = try await service.requestReschedule(id, windows: windows, note: body.note ?? "", version: body.version,
-                                                          customer: context.customer, tenant: context.tenant,
-                                                          origin: SubscriberAuthController.origin(request, ip: context.clientIP))
+        let updated = try await service.requestReschedule(
+            id, windows: windows, note: body.note ?? "", version: body.version,
+            customer: context.customer, tenant: context.tenant,
+            origin: SubscriberAuthController.origin(request, ip: context.clientIP))
         return try APIJSON.response(try await resources([updated], tenant: context.tenant)[0])
     }
 }

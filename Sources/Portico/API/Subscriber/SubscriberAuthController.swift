@@ -31,13 +31,15 @@ struct SubscriberAuthController {
         let password: String
     }
 
-    static let invalidCredentials = AppError(.unauthorized, code: "invalid_credentials",
-                                             "The email, account number or phone, or the password, is not right. Check them and try again.")
+    static let invalidCredentials = AppError(
+        .unauthorized, code: "invalid_credentials",
+        "The email, account number or phone, or the password, is not right. Check them and try again.")
 
     @Sendable func login(_ request: Request, context: APIRequestContext) async throws -> Response {
         let body = try await APIBody.decode(LoginBody.self, from: request)
-        let outcome = try await accounts.signInForAPI(identifier: body.identifier, password: body.password, tenant: context.tenant,
-                                                      origin: Self.origin(request, ip: context.clientIP))
+        let outcome = try await accounts.signInForAPI(
+            identifier: body.identifier, password: body.password, tenant: context.tenant,
+            origin: Self.origin(request, ip: context.clientIP))
         switch outcome {
         case .signedIn(let tokens, _):
             return try APIJSON.response(tokens)
@@ -45,8 +47,9 @@ struct SubscriberAuthController {
             throw Self.invalidCredentials
         case .notAllowed(let status):
             let reason = status == .suspended ? "suspended" : "locked"
-            throw AppError(.forbidden, code: "account_\(reason)",
-                           "Your account is \(reason), so you cannot sign in. Please contact \(context.tenant.branding.companyName) support to restore access.")
+            throw AppError(
+                .forbidden, code: "account_\(reason)",
+                "Your account is \(reason), so you cannot sign in. Please contact \(context.tenant.branding.companyName) support to restore access.")
         }
     }
 
@@ -76,8 +79,12 @@ struct SubscriberAuthController {
             name: body.name ?? "", email: body.email ?? "", phone: body.phone ?? "", password: body.password ?? "",
             accountNumber: body.accountNumber ?? "", accessCode: body.accessCode ?? "")
         try await accounts.register(registration, tenant: context.tenant, origin: Self.origin(request, ip: context.clientIP), channel: .api)
-        return try APIJSON.response(CheckEmail(message: "Check your email: we sent a message to \(EmailAddress.normalize(registration.email) ?? registration.email). You can sign in with your email and password now; confirm the address from the email to receive notifications."),
-                                    status: .accepted)
+        return try APIJSON.response(
+            CheckEmail(
+                message:
+                    "Check your email: we sent a message to \(EmailAddress.normalize(registration.email) ?? registration.email). You can sign in with your email and password now; confirm the address from the email to receive notifications."
+            ),
+            status: .accepted)
     }
 
     // MARK: Refresh and logout
@@ -93,17 +100,20 @@ struct SubscriberAuthController {
         case .rotated(let tokens):
             return try APIJSON.response(tokens)
         case .invalid:
-            throw AppError(.unauthorized, code: "invalid_refresh_token",
-                           "The refresh token is unknown, expired or revoked. Sign in again.")
+            throw AppError(
+                .unauthorized, code: "invalid_refresh_token",
+                "The refresh token is unknown, expired or revoked. Sign in again.")
         case .reused:
-            throw AppError(.unauthorized, code: "refresh_token_reused",
-                           "This refresh token was already used. For your security every token of this sign-in has been revoked; sign in again.")
+            throw AppError(
+                .unauthorized, code: "refresh_token_reused",
+                "This refresh token was already used. For your security every token of this sign-in has been revoked; sign in again.")
         }
     }
 
     @Sendable func logout(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
-        try await accounts.signOutOfAPI(family: context.tokenFamily, customer: context.customer, tenant: context.tenant,
-                                        origin: Self.origin(request, ip: context.clientIP))
+        try await accounts.signOutOfAPI(
+            family: context.tokenFamily, customer: context.customer, tenant: context.tenant,
+            origin: Self.origin(request, ip: context.clientIP))
         return APIJSON.noContent()
     }
 }

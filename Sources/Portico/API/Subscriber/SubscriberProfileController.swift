@@ -30,15 +30,18 @@ struct SubscriberProfileController {
     func load(_ context: SubscriberAPIContext) async throws -> MeResource {
         let repositories = dependencies.repositories
         let (customer, organization) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            (try await repositories.customers.find(id: context.customer.id, in: tx),
-             try await repositories.organizations.find(id: context.customer.organizationId, in: tx))
+            (
+                try await repositories.customers.find(id: context.customer.id, in: tx),
+                try await repositories.organizations.find(id: context.customer.organizationId, in: tx)
+            )
         }
         guard let customer, let organization else { throw APIAuthError.invalidToken }
         return MeResource(
             id: customer.id.apiString, name: customer.name, email: customer.email, emailVerified: customer.isEmailVerified,
             phone: customer.phone, role: customer.role.rawValue,
-            organization: OrganizationResource(id: organization.id.apiString, name: organization.name,
-                                               accountNumber: organization.accountNumber, kind: organization.kind.rawValue))
+            organization: OrganizationResource(
+                id: organization.id.apiString, name: organization.name,
+                accountNumber: organization.accountNumber, kind: organization.kind.rawValue))
     }
 
     @Sendable func show(_ request: Request, context: SubscriberAPIContext) async throws -> Response {

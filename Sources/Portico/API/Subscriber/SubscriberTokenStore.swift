@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// A freshly issued pair. The raw tokens exist only in this value and in the response.
 public struct IssuedTokens: Sendable, Encodable {
@@ -70,7 +70,8 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
         let refresh = Self.refreshPrefix + SecureRandom.token()
         let ip = String(origin.ip.prefix(64))
         let agent = String(origin.userAgent.prefix(500))
-        try await tx.execute("""
+        try await tx.execute(
+            """
             INSERT INTO api_tokens (tenant_id, token_hash, kind, family_id, customer_id, expires_at, ip, user_agent)
             VALUES (\(tx.tenant), \(Digest.sha256Hex(access)), 'access', \(family), \(customer),
                     now() + make_interval(secs => \(Self.accessLifetime)), \(ip), \(agent)),
@@ -92,16 +93,20 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
     public func authenticate(accessToken: String, in tx: TenantTransaction) async throws -> APISubscriber? {
         guard accessToken.hasPrefix(Self.accessPrefix), accessToken.count <= 100 else { return nil }
         // Suspended or locked subscribers lose API access at once, as they lose their sessions.
-        guard let row = try await tx.first("""
-            SELECT c.id, c.organization_id, c.name, c.email, c.email_verified_at IS NOT NULL AS email_verified, t.family_id
-              FROM api_tokens t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
-             WHERE t.token_hash = \(Digest.sha256Hex(accessToken)) AND t.kind = 'access'
-               AND t.revoked_at IS NULL AND t.expires_at > now() AND c.status IN ('active', 'pending')
-            """) else { return nil }
+        guard
+            let row = try await tx.first(
+                """
+                SELECT c.id, c.organization_id, c.name, c.email, c.email_verified_at IS NOT NULL AS email_verified, t.family_id
+                  FROM api_tokens t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+                 WHERE t.token_hash = \(Digest.sha256Hex(accessToken)) AND t.kind = 'access'
+                   AND t.revoked_at IS NULL AND t.expires_at > now() AND c.status IN ('active', 'pending')
+                """)
+        else { return nil }
         let principal = try row.decode(Principal.self)
         return APISubscriber(
-            customer: SignedInCustomer(id: principal.id, organizationId: principal.organizationId, name: principal.name,
-                                       email: principal.email, emailVerified: principal.emailVerified),
+            customer: SignedInCustomer(
+                id: principal.id, organizationId: principal.organizationId, name: principal.name,
+                email: principal.email, emailVerified: principal.emailVerified),
             tokenFamily: principal.familyId
         )
     }
@@ -118,13 +123,16 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
         let hash = Digest.sha256Hex(refreshToken)
         // The row lock makes two concurrent refreshes of one token serialise: the second sees
         // it used and is treated as reuse.
-        guard let row = try await tx.first("""
-            SELECT t.family_id, t.customer_id, t.used_at IS NOT NULL AS used,
-                   (t.revoked_at IS NULL AND t.expires_at > now() AND c.status IN ('active', 'pending')) AS live
-              FROM api_tokens t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
-             WHERE t.token_hash = \(hash) AND t.kind = 'refresh'
-               FOR UPDATE OF t
-            """) else { return .invalid }
+        guard
+            let row = try await tx.first(
+                """
+                SELECT t.family_id, t.customer_id, t.used_at IS NOT NULL AS used,
+                       (t.revoked_at IS NULL AND t.expires_at > now() AND c.status IN ('active', 'pending')) AS live
+                  FROM api_tokens t JOIN customers c ON c.tenant_id = t.tenant_id AND c.id = t.customer_id
+                 WHERE t.token_hash = \(hash) AND t.kind = 'refresh'
+                   FOR UPDATE OF t
+                """)
+        else { return .invalid }
         let presented = try row.decode(Presented.self)
         if presented.used {
             try await revokeFamily(presented.familyId, in: tx)
@@ -133,7 +141,8 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
         guard presented.live else { return .invalid }
         try await tx.execute("UPDATE api_tokens SET used_at = now() WHERE token_hash = \(hash)")
         // The access token of the previous pair ends with it.
-        try await tx.execute("""
+        try await tx.execute(
+            """
             UPDATE api_tokens SET revoked_at = now()
              WHERE family_id = \(presented.familyId) AND kind = 'access' AND revoked_at IS NULL
             """)
@@ -146,18 +155,21 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
     }
 
     public func families(customer: UUID, in tx: TenantTransaction) async throws -> [APISignIn] {
-        try await tx.rows("""
+        try await tx.rows(
+            """
             SELECT family_id, min(created_at) AS signed_in_at, max(created_at) AS last_refresh_at,
                    (array_agg(ip ORDER BY created_at DESC))[1] AS ip, (array_agg(user_agent ORDER BY created_at DESC))[1] AS user_agent
               FROM api_tokens WHERE customer_id = \(customer)
              GROUP BY family_id
             HAVING bool_or(kind = 'refresh' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now())
              ORDER BY max(created_at) DESC
-            """).map { try $0.decode(APISignIn.self) }
+            """
+        ).map { try $0.decode(APISignIn.self) }
     }
 
     public func revokeFamily(_ family: UUID, customer: UUID, in tx: TenantTransaction) async throws -> Bool {
-        try await tx.execute("""
+        try await tx.execute(
+            """
             UPDATE api_tokens SET revoked_at = now() WHERE family_id = \(family) AND customer_id = \(customer) AND revoked_at IS NULL
             """) > 0
     }
@@ -167,7 +179,8 @@ public struct PostgresSubscriberTokenStore: SubscriberTokenStore {
     }
 
     public func deleteExpired(in tx: TenantTransaction) async throws -> Int {
-        try await tx.execute("""
+        try await tx.execute(
+            """
             DELETE FROM api_tokens WHERE expires_at < now() - interval '1 day' OR revoked_at < now() - interval '1 day'
             """)
     }

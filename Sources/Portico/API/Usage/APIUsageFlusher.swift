@@ -43,7 +43,8 @@ public struct APIUsageFlusher: Service {
         do {
             try await pool.withTransaction { tx in
                 try await tx.execute("SELECT set_config('app.worker', 'api_usage', true)")
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO api_usage_daily (tenant_id, day, surface, requests)
                     SELECT tenant, DATE '1970-01-01' + day, surface, requests
                       FROM unnest(\(entries.map { $0.key.tenant.rawValue })::uuid[], \(entries.map { $0.key.day })::int[],

@@ -39,7 +39,8 @@ struct WorkOrderAPIController {
 
     // MARK: List
 
-    static let statusHelp = "Use one or more of \(WorkOrderStatus.allCases.map(\.rawValue).joined(separator: ", ")), repeating the parameter or separating them with commas."
+    static let statusHelp =
+        "Use one or more of \(WorkOrderStatus.allCases.map(\.rawValue).joined(separator: ", ")), repeating the parameter or separating them with commas."
 
     @Sendable func list(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let query = request.uri.queryParameters
@@ -89,8 +90,10 @@ struct WorkOrderAPIController {
     // MARK: Create
 
     struct CreateBody: APIRequestBody {
-        static let fields: Set<String> = ["title", "description", "category", "priority", "quantity", "service_location",
-                                          "preferred_dates", "customer_notes", "submit"]
+        static let fields: Set<String> = [
+            "title", "description", "category", "priority", "quantity", "service_location",
+            "preferred_dates", "customer_notes", "submit",
+        ]
         var title: String?
         var description: String?
         var category: String?
@@ -124,8 +127,10 @@ struct WorkOrderAPIController {
     }
 
     struct UpdateBody: APIRequestBody {
-        static let fields: Set<String> = ["title", "description", "category", "priority", "quantity", "service_location",
-                                          "preferred_dates", "customer_notes", "status", "reason"]
+        static let fields: Set<String> = [
+            "title", "description", "category", "priority", "quantity", "service_location",
+            "preferred_dates", "customer_notes", "status", "reason",
+        ]
         var title: String?
         var description: String?
         var category: String?
@@ -155,8 +160,10 @@ struct WorkOrderAPIController {
         func trimmed(_ text: String?) -> String? { WorkOrderAPIController.trimmed(text) }
     }
 
-    static let ifMatchRequired = AppError(.badRequest, code: "if_match_required",
-        "Send the order's current version as `If-Match: \"<version>\"` (the ETag of GET /work-orders/{number}), so a change made meanwhile is not overwritten.")
+    static let ifMatchRequired = AppError(
+        .badRequest, code: "if_match_required",
+        "Send the order's current version as `If-Match: \"<version>\"` (the ETag of GET /work-orders/{number}), so a change made meanwhile is not overwritten."
+    )
 
     /// The version named by `If-Match: "<version>"`.
     static func expectedVersion(_ request: Request) throws -> Int {
@@ -164,15 +171,18 @@ struct WorkOrderAPIController {
         var text = Substring(header)
         if text.count >= 2, text.first == "\"", text.last == "\"" { text = text.dropFirst().dropLast() }
         guard let version = Int(text), version >= 0 else {
-            throw AppError(.badRequest, code: "if_match_invalid",
-                           "`If-Match` must be the order's ETag, a version number in double quotes such as \"3\".")
+            throw AppError(
+                .badRequest, code: "if_match_invalid",
+                "`If-Match` must be the order's ETag, a version number in double quotes such as \"3\".")
         }
         return version
     }
 
     static func versionMismatch(_ order: WorkOrder) -> AppError {
-        AppError(.preconditionFailed, code: "version_mismatch",
-                 "Work order #\(order.number) has changed since the version you sent (it is now at version \(order.version)). Fetch it again, then reapply your change.")
+        AppError(
+            .preconditionFailed, code: "version_mismatch",
+            "Work order #\(order.number) has changed since the version you sent (it is now at version \(order.version)). Fetch it again, then reapply your change."
+        )
     }
 
     @Sendable func update(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
@@ -193,7 +203,8 @@ struct WorkOrderAPIController {
         case (_, .cancelled?), (_, .inProgress?):
             if body.editsFields { problems["status"] = "Cancel or reopen in a request of its own, without other fields." }
         default:
-            problems["status"] = "Use submitted (submit a draft), cancelled (cancel a draft or submitted order, with a reason) or in_progress (reopen an order completed in the last 14 days, with a reason)."
+            problems["status"] =
+                "Use submitted (submit a draft), cancelled (cancel a draft or submitted order, with a reason) or in_progress (reopen an order completed in the last 14 days, with a reason)."
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         guard order.version == version else { throw Self.versionMismatch(order) }
@@ -202,12 +213,15 @@ struct WorkOrderAPIController {
         do {
             switch action {
             case .cancelled?:
-                updated = try await service.cancel(number, reason: body.reason ?? "", version: version, customer: context.customer, tenant: context.tenant)
+                updated = try await service.cancel(
+                    number, reason: body.reason ?? "", version: version, customer: context.customer, tenant: context.tenant)
             case .inProgress?:
-                updated = try await service.reopen(number, reason: body.reason ?? "", version: version, customer: context.customer, tenant: context.tenant)
+                updated = try await service.reopen(
+                    number, reason: body.reason ?? "", version: version, customer: context.customer, tenant: context.tenant)
             default:
-                updated = try await service.edit(number, input: body.input(over: order), version: version, submit: action == .submitted,
-                                                 customer: context.customer, tenant: context.tenant)
+                updated = try await service.edit(
+                    number, input: body.input(over: order), version: version, submit: action == .submitted,
+                    customer: context.customer, tenant: context.tenant)
             }
         } catch let error as AppError where error.code == "version_conflict" {
             // Someone changed it between our read and the conditional update: nothing was written.
@@ -257,8 +271,9 @@ struct WorkOrderAPIController {
         for name in unknown.prefix(20) {
             fields[String(name.prefix(100))] = "This part is not recognised here. Send files as parts named `file`, and optionally a `comment`."
         }
-        return AppError(.badRequest, code: "unknown_fields", "The upload has parts this endpoint does not accept: \(unknown.prefix(20).joined(separator: ", ")).",
-                        fields: fields)
+        return AppError(
+            .badRequest, code: "unknown_fields", "The upload has parts this endpoint does not accept: \(unknown.prefix(20).joined(separator: ", ")).",
+            fields: fields)
     }
 
     /// One or more files as `multipart/form-data` parts named `file`, through the portal's
@@ -270,8 +285,9 @@ struct WorkOrderAPIController {
         let (order, existing) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
         let contentType = (request.headers[.contentType] ?? "").lowercased()
         guard contentType.hasPrefix("multipart/form-data") else {
-            throw AppError(.unsupportedMediaType, code: "unsupported_media_type",
-                           "Send files as multipart/form-data, each in a part named `file`.")
+            throw AppError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                "Send files as multipart/form-data, each in a part named `file`.")
         }
         var limits = UploadLimits.standard
         limits.maxFiles = max(0, WorkOrderAttachments.perOrder - existing.count)
@@ -302,8 +318,9 @@ struct WorkOrderAPIController {
         }
         let records: [AttachmentRecord] = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
             if let text = posted.fields["comment"] {
-                let comment = try await service.comment(number, body: text, customer: context.customer, tenant: context.tenant,
-                                                        attachments: posted.attachments)
+                let comment = try await service.comment(
+                    number, body: text, customer: context.customer, tenant: context.tenant,
+                    attachments: posted.attachments)
                 return try await service.attachments(of: number, customer: context.customer, tenant: context.tenant).1
                     .filter { $0.commentId == comment.id }
             }

@@ -67,7 +67,8 @@ struct WorkOrderJSON: Encodable, Sendable {
         version = order.version
         editable = !order.status.isLockedForCustomer
         cancellable = order.status == .draft || order.status == .submitted
-        reopenable = order.status == .completed
+        reopenable =
+            order.status == .completed
             && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
     }
 }

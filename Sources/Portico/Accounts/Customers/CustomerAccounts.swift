@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Where a request comes from, for audit events and rate limits.
 public struct RequestOrigin: Sendable {
@@ -51,14 +51,17 @@ public struct CustomerAccounts: Sendable {
     }
 
     /// Signs in to the portal: a fresh cookie session (replacing the one the browser brought).
-    public func signIn(identifier: String, password: String, remember: Bool, tenant: ResolvedTenant, origin: RequestOrigin,
-                       replacing oldToken: String?) async throws -> SignInOutcome {
+    public func signIn(
+        identifier: String, password: String, remember: Bool, tenant: ResolvedTenant, origin: RequestOrigin,
+        replacing oldToken: String?
+    ) async throws -> SignInOutcome {
         let sessions = dependencies.sessions
         let outcome = try await checkedSignIn(identifier: identifier, password: password, tenant: tenant, origin: origin, channel: .portal) {
             customerID, tx in
             if let oldToken { try await sessions.revoke(token: oldToken, in: tx) }
-            return try await sessions.create(kind: .customer, principal: customerID, remember: remember,
-                                             secondFactorPending: false, ip: origin.ip, userAgent: origin.userAgent, in: tx)
+            return try await sessions.create(
+                kind: .customer, principal: customerID, remember: remember,
+                secondFactorPending: false, ip: origin.ip, userAgent: origin.userAgent, in: tx)
         }
         switch outcome {
         case .signedIn(let token, let customerID): return .signedIn(token: token, customerID: customerID, remember: remember)
@@ -68,8 +71,10 @@ public struct CustomerAccounts: Sendable {
     }
 
     /// Signs in to the API: a new token family (access + refresh token).
-    public func signInForAPI(identifier: String, password: String, tenant: ResolvedTenant,
-                             origin: RequestOrigin) async throws -> CheckedSignIn<IssuedTokens> {
+    public func signInForAPI(
+        identifier: String, password: String, tenant: ResolvedTenant,
+        origin: RequestOrigin
+    ) async throws -> CheckedSignIn<IssuedTokens> {
         let tokens = repositories.apiTokens
         return try await checkedSignIn(identifier: identifier, password: password, tenant: tenant, origin: origin, channel: .api) {
             customerID, tx in
@@ -114,24 +119,30 @@ public struct CustomerAccounts: Sendable {
         }
         guard let customer = matched else {
             try await recordFailure(buckets, limits: limits, tenant: tenant)
-            try await audit(.init(actorKind: "anonymous", actorLabel: String(normalized.prefix(254)), action: "signin.failure",
-                                  targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), tenant: tenant)
+            try await audit(
+                .init(
+                    actorKind: "anonymous", actorLabel: String(normalized.prefix(254)), action: "signin.failure",
+                    targetKind: "customer", ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), tenant: tenant)
             PorticoMetrics.signInFailed(actor: "customer")
             return .invalidCredentials
         }
         guard customer.status == .active || customer.status == .pending else {
-            try await audit(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "signin.refused",
-                                  targetKind: "customer", targetId: customer.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
-                                  details: channel.auditDetails.merging(["status": customer.status.rawValue]) { $1 }), tenant: tenant)
+            try await audit(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: "signin.refused",
+                    targetKind: "customer", targetId: customer.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
+                    details: channel.auditDetails.merging(["status": customer.status.rawValue]) { $1 }), tenant: tenant)
             return .notAllowed(customer.status)
         }
         let newHash = rehash ? try await dependencies.hasher.hash(password) : nil
         let credential = try await pool.withTenant(tenant.id) { tx in
             if let newHash { try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx) }
             try await repositories.customers.recordSignIn(customer.id, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "signin.success", targetKind: "customer", targetId: customer.id.uuidString,
-                                                      ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                    action: "signin.success", targetKind: "customer", targetId: customer.id.uuidString,
+                    ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
             return try await issue(customer.id, tx)
         }
         try await limits.recordSuccess(buckets)
@@ -147,9 +158,11 @@ public struct CustomerAccounts: Sendable {
     public func signOutOfAPI(family: UUID, customer: SignedInCustomer, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         try await pool.withTenant(tenant.id) { tx in
             try await repositories.apiTokens.revokeFamily(family, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "signout", ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: SignInChannel.api.auditDetails), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                    action: "signout", ip: origin.ip, userAgent: origin.userAgent,
+                    details: SignInChannel.api.auditDetails), in: tx)
         }
     }
 
@@ -170,10 +183,12 @@ public struct CustomerAccounts: Sendable {
                 return .invalid
             case .reused(let customerID):
                 let email = try await repositories.customers.find(id: customerID, in: tx)?.email ?? ""
-                try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: email,
-                                                          action: "api.refresh_reused", targetKind: "customer", targetId: customerID.uuidString,
-                                                          ip: origin.ip, userAgent: origin.userAgent,
-                                                          details: ["effect": "every token of this sign-in revoked"]), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "customer", actorId: customerID, actorLabel: email,
+                        action: "api.refresh_reused", targetKind: "customer", targetId: customerID.uuidString,
+                        ip: origin.ip, userAgent: origin.userAgent,
+                        details: ["effect": "every token of this sign-in revoked"]), in: tx)
                 return .reused
             }
         }
@@ -183,8 +198,10 @@ public struct CustomerAccounts: Sendable {
         try await pool.withTenant(tenant.id) { tx in
             try await dependencies.sessions.revoke(token: token, in: tx)
             if let customer {
-                try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                          action: "signout", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                        action: "signout", ip: origin.ip, userAgent: origin.userAgent), in: tx)
             }
         }
     }
@@ -213,7 +230,11 @@ public struct CustomerAccounts: Sendable {
     public func problems(in registration: Registration) -> [String: String] {
         var problems: [String: String] = [:]
         let name = registration.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { problems["name"] = L10n.t("validation.enterYourName") } else if name.count > 200 { problems["name"] = L10n.atMostCharacters(200) }
+        if name.isEmpty {
+            problems["name"] = L10n.t("validation.enterYourName")
+        } else if name.count > 200 {
+            problems["name"] = L10n.atMostCharacters(200)
+        }
         let email = EmailAddress.normalize(registration.email)
         if email == nil { problems["email"] = L10n.t("validation.emailLike") }
         if registration.phone.count > 40 { problems["phone"] = L10n.atMostCharacters(40) }
@@ -227,8 +248,10 @@ public struct CustomerAccounts: Sendable {
 
     /// Registers a subscriber. The outcome is the same whether or not the email already has an
     /// account (that account's owner gets an email instead), so registration reveals nothing.
-    public func register(_ registration: Registration, tenant: ResolvedTenant, origin: RequestOrigin,
-                         channel: SignInChannel = .portal) async throws {
+    public func register(
+        _ registration: Registration, tenant: ResolvedTenant, origin: RequestOrigin,
+        channel: SignInChannel = .portal
+    ) async throws {
         let problems = problems(in: registration)
         guard problems.isEmpty else { throw AppError.validation(problems) }
         let decision = try await limiter.hit(.registerIP, bucket: RateLimiter.bucket(.registerIP, origin.ip))
@@ -249,19 +272,22 @@ public struct CustomerAccounts: Sendable {
         let verifyToken = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
             if let existing = try await repositories.customers.find(email: email, in: tx) {
-                try await dependencies.outbox.enqueue(.accountExists, to: existing.email, name: existing.name, tenant: tenant,
-                                                      values: ["actionUrl": tenant.url(PortalRoutes.login.path)], in: tx)
-                try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "register.existing_email",
-                                                          ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
+                try await dependencies.outbox.enqueue(
+                    .accountExists, to: existing.email, name: existing.name, tenant: tenant,
+                    values: ["actionUrl": tenant.url(PortalRoutes.login.path)], in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "anonymous", actorLabel: email, action: "register.existing_email",
+                        ip: origin.ip, userAgent: origin.userAgent, details: channel.auditDetails), in: tx)
                 return
             }
             let organization: Organization
             var role = CustomerRole.owner
             if !accessCode.isEmpty {
                 guard let linked = try await AccountTokens.consume(accessCode, kind: .accessCode, in: tx),
-                      let organizationID = linked.organizationId,
-                      let found = try await repositories.organizations.find(id: organizationID, in: tx),
-                      found.accountNumber == accountNumber
+                    let organizationID = linked.organizationId,
+                    let found = try await repositories.organizations.find(id: organizationID, in: tx),
+                    found.accountNumber == accountNumber
                 else {
                     throw AppError.validation(["access_code": L10n.t("validation.accessCodeMismatch")])
                 }
@@ -270,18 +296,23 @@ public struct CustomerAccounts: Sendable {
             } else {
                 organization = try await repositories.organizations.create(NewOrganization(name: "\(name) household", kind: .household), in: tx)
             }
-            let customer = try await repositories.customers.create(NewCustomer(
-                organizationId: organization.id, role: role, name: name, email: email, phone: registration.phone,
-                passwordHash: passwordHash, status: .active, emailVerified: false
-            ), in: tx)
-            try await AccountTokens.insert(token: verifyToken, kind: .verifyEmail, email: email, customerID: customer.id,
-                                           lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(.verifyEmail, to: email, name: name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(verifyToken)")], linkToken: verifyToken, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: email, action: "register",
-                                                      targetKind: "organization", targetId: organization.accountNumber,
-                                                      ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: (accessCode.isEmpty ? [:] : ["linked_by": "access_code"]).merging(channel.auditDetails) { $1 }), in: tx)
+            let customer = try await repositories.customers.create(
+                NewCustomer(
+                    organizationId: organization.id, role: role, name: name, email: email, phone: registration.phone,
+                    passwordHash: passwordHash, status: .active, emailVerified: false
+                ), in: tx)
+            try await AccountTokens.insert(
+                token: verifyToken, kind: .verifyEmail, email: email, customerID: customer.id,
+                lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(
+                .verifyEmail, to: email, name: name, tenant: tenant,
+                values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(verifyToken)")], linkToken: verifyToken, in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: email, action: "register",
+                    targetKind: "organization", targetId: organization.accountNumber,
+                    ip: origin.ip, userAgent: origin.userAgent,
+                    details: (accessCode.isEmpty ? [:] : ["linked_by": "access_code"]).merging(channel.auditDetails) { $1 }), in: tx)
             try await WebhookEvents(repositories: repositories).customerRegistered(customer.id, tenant: tenant, in: tx)
         }
     }
@@ -294,21 +325,27 @@ public struct CustomerAccounts: Sendable {
         try await pool.withTenant(tenant.id) { tx in
             if let consumed = try await AccountTokens.consume(token, kind: .verifyEmail, in: tx), let customerID = consumed.customerId {
                 guard try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx) else { return nil }
-                try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
-                                                          action: "email.verified", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                        action: "email.verified", ip: origin.ip, userAgent: origin.userAgent), in: tx)
                 return consumed.email
             }
             if let consumed = try await AccountTokens.consume(token, kind: .changeEmail, in: tx), let customerID = consumed.customerId,
-               let customer = try await repositories.customers.find(id: customerID, in: tx),
-               // Someone registered the address after the link was sent: the link is void.
-               try await repositories.customers.find(email: consumed.email, in: tx) == nil {
+                let customer = try await repositories.customers.find(id: customerID, in: tx),
+                // Someone registered the address after the link was sent: the link is void.
+                try await repositories.customers.find(email: consumed.email, in: tx) == nil
+            {
                 let previous = customer.email
                 try await repositories.customers.changeEmail(customerID, to: consumed.email, in: tx)
-                try await dependencies.outbox.enqueue(.emailChangedNotice, to: previous, name: customer.name, tenant: tenant,
-                                                      values: ["newEmail": consumed.email], in: tx)
-                try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
-                                                          action: "email.changed", ip: origin.ip, userAgent: origin.userAgent,
-                                                          details: ["previous": previous]), in: tx)
+                try await dependencies.outbox.enqueue(
+                    .emailChangedNotice, to: previous, name: customer.name, tenant: tenant,
+                    values: ["newEmail": consumed.email], in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                        action: "email.changed", ip: origin.ip, userAgent: origin.userAgent,
+                        details: ["previous": previous]), in: tx)
                 return consumed.email
             }
             return nil
@@ -322,10 +359,12 @@ public struct CustomerAccounts: Sendable {
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
             try await AccountTokens.revoke(kind: .verifyEmail, customerID: customer.id, in: tx)
-            try await AccountTokens.insert(token: token, kind: .verifyEmail, email: customer.email, customerID: customer.id,
-                                           lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(.verifyEmail, to: customer.email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
+            try await AccountTokens.insert(
+                token: token, kind: .verifyEmail, email: customer.email, customerID: customer.id,
+                lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(
+                .verifyEmail, to: customer.email, name: customer.name, tenant: tenant,
+                values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
         }
     }
 
@@ -345,16 +384,20 @@ public struct CustomerAccounts: Sendable {
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
             guard let customer = try await repositories.customers.find(email: email, in: tx),
-                  customer.status == .active || customer.status == .pending
+                customer.status == .active || customer.status == .pending
             else { return }
             try await AccountTokens.revoke(kind: .resetPassword, customerID: customer.id, in: tx)
-            try await AccountTokens.insert(token: token, kind: .resetPassword, email: email, customerID: customer.id,
-                                           lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(.resetPassword, to: email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.resetPassword.path)?token=\(token)")], linkToken: token, in: tx)
-            try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "password.reset_requested",
-                                                      targetKind: "customer", targetId: customer.id.uuidString,
-                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await AccountTokens.insert(
+                token: token, kind: .resetPassword, email: email, customerID: customer.id,
+                lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(
+                .resetPassword, to: email, name: customer.name, tenant: tenant,
+                values: ["actionUrl": tenant.url("\(PortalRoutes.resetPassword.path)?token=\(token)")], linkToken: token, in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "anonymous", actorLabel: email, action: "password.reset_requested",
+                    targetKind: "customer", targetId: customer.id.uuidString,
+                    ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
@@ -366,7 +409,9 @@ public struct CustomerAccounts: Sendable {
     /// Sets a new password through a reset link; ends every session of the account. The person
     /// signs in afterwards (no automatic sign-in).
     public func resetPassword(token: String, newPassword: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
-        let email = try await pool.withTenant(tenant.id) { tx in try await AccountTokens.peek(token, kind: .resetPassword, holder: .customer, in: tx)?.email }
+        let email = try await pool.withTenant(tenant.id) { tx in
+            try await AccountTokens.peek(token, kind: .resetPassword, holder: .customer, in: tx)?.email
+        }
         guard let email else { throw Self.invalidLink }
         if let problem = dependencies.passwordPolicy.problem(with: newPassword, email: email) {
             throw AppError.validation(["password": problem])
@@ -374,7 +419,8 @@ public struct CustomerAccounts: Sendable {
         let hash = try await dependencies.hasher.hash(newPassword)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, holder: .customer, in: tx),
-                  let customerID = consumed.customerId else {
+                let customerID = consumed.customerId
+            else {
                 throw Self.invalidLink
             }
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
@@ -382,13 +428,16 @@ public struct CustomerAccounts: Sendable {
             try await repositories.apiTokens.revokeAll(customer: customerID, in: tx)
             // Following the emailed link proves the address.
             _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
-                                                      action: "password.reset", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                    action: "password.reset", ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
-    static let invalidLink = AppError(.notFound, code: "invalid_link",
-                                      L10n.t("validation.linkNotValid"))
+    static let invalidLink = AppError(
+        .notFound, code: "invalid_link",
+        L10n.t("validation.linkNotValid"))
 
     // MARK: Invitations
 
@@ -403,8 +452,9 @@ public struct CustomerAccounts: Sendable {
         }
     }
 
-    static let suspendedLogin = AppError(.forbidden, code: "login_suspended",
-                                         L10n.t("validation.inviteSuspended"))
+    static let suspendedLogin = AppError(
+        .forbidden, code: "login_suspended",
+        L10n.t("validation.inviteSuspended"))
 
     func requireInvitable(_ customerID: UUID?, in tx: TenantTransaction) async throws {
         guard let customerID, let customer = try await repositories.customers.find(id: customerID, in: tx) else { return }
@@ -428,20 +478,25 @@ public struct CustomerAccounts: Sendable {
             // Suspended since the form was shown: the transaction rolls back, the link stays unused.
             try await requireInvitable(customerID, in: tx)
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
-            try await repositories.customers.updateProfile(customerID, name: trimmedName,
-                                                           phone: try await repositories.customers.find(id: customerID, in: tx)?.phone ?? "", in: tx)
+            try await repositories.customers.updateProfile(
+                customerID, name: trimmedName,
+                phone: try await repositories.customers.find(id: customerID, in: tx)?.phone ?? "", in: tx)
             try await repositories.customers.setStatus(.active, for: customerID, in: tx)
             _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
-                                                      action: "invitation.accepted", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customerID, actorLabel: consumed.email,
+                    action: "invitation.accepted", ip: origin.ip, userAgent: origin.userAgent), in: tx)
             try await WebhookEvents(repositories: repositories).customerRegistered(customerID, tenant: tenant, in: tx)
         }
     }
 
     /// Creates a login for someone in an organization and emails them an invitation (staff, from
     /// the console; they see every account anyway, so a taken address is named plainly).
-    public func inviteMember(name: String, email rawEmail: String, organization: UUID, invitedBy: String, tenant: ResolvedTenant,
-                             origin: RequestOrigin, createdByStaff: UUID? = nil) async throws -> Customer {
+    public func inviteMember(
+        name: String, email rawEmail: String, organization: UUID, invitedBy: String, tenant: ResolvedTenant,
+        origin: RequestOrigin, createdByStaff: UUID? = nil
+    ) async throws -> Customer {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
@@ -454,33 +509,43 @@ public struct CustomerAccounts: Sendable {
                 throw AppError.validation(["member_email": L10n.t("validation.emailTaken")])
             }
             // The first person on an account (staff inviting into a new account) owns it.
-            let role: CustomerRole = try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
-            let member = try await repositories.customers.create(NewCustomer(
-                organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
+            let role: CustomerRole =
+                try await repositories.customers.members(of: organization, in: tx).contains { $0.role == .owner } ? .member : .owner
+            let member = try await repositories.customers.create(
+                NewCustomer(
+                    organizationId: organization, role: role, name: trimmed, email: email, status: .pending), in: tx)
             // Staff invitations share the tenant's hourly allowance (see `InvitationQuota`).
             if createdByStaff != nil { try await InvitationQuota.take(1, tenant: tenant.id, in: tx) }
             try await enqueueInvitation(for: member, token: token, createdByStaff: createdByStaff, tenant: tenant, in: tx)
-            try await repositories.audit.record(.init(actorKind: createdByStaff == nil ? "customer" : "staff", actorId: createdByStaff,
-                                                      actorLabel: invitedBy, action: "customer.invited", targetKind: "customer", targetId: email,
-                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: createdByStaff == nil ? "customer" : "staff", actorId: createdByStaff,
+                    actorLabel: invitedBy, action: "customer.invited", targetKind: "customer", targetId: email,
+                    ip: origin.ip, userAgent: origin.userAgent), in: tx)
             return member
         }
     }
 
     /// Emails a login without a password its invitation link (single use, hashed at rest),
     /// in the caller's transaction.
-    public func enqueueInvitation(for member: Customer, token: String = SecureRandom.token(), createdByStaff: UUID?, tenant: ResolvedTenant,
-                                  in tx: TenantTransaction) async throws {
-        try await AccountTokens.insert(token: token, kind: .inviteCustomer, email: member.email, customerID: member.id, organizationID: member.organizationId,
-                                       createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
-        try await dependencies.outbox.enqueue(.inviteCustomer, to: member.email, name: member.name, tenant: tenant,
-                                              values: ["actionUrl": tenant.url(PortalRoutes.invite(token))], linkToken: token, in: tx)
+    public func enqueueInvitation(
+        for member: Customer, token: String = SecureRandom.token(), createdByStaff: UUID?, tenant: ResolvedTenant,
+        in tx: TenantTransaction
+    ) async throws {
+        try await AccountTokens.insert(
+            token: token, kind: .inviteCustomer, email: member.email, customerID: member.id, organizationID: member.organizationId,
+            createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
+        try await dependencies.outbox.enqueue(
+            .inviteCustomer, to: member.email, name: member.name, tenant: tenant,
+            values: ["actionUrl": tenant.url(PortalRoutes.invite(token))], linkToken: token, in: tx)
     }
 
     // MARK: Profile
 
-    public func updateProfile(customer: SignedInCustomer, name: String, phone: String, tenant: ResolvedTenant,
-                              origin: RequestOrigin? = nil) async throws {
+    public func updateProfile(
+        customer: SignedInCustomer, name: String, phone: String, tenant: ResolvedTenant,
+        origin: RequestOrigin? = nil
+    ) async throws {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = L10n.t("validation.yourNameAtMost") }
@@ -488,17 +553,21 @@ public struct CustomerAccounts: Sendable {
         guard problems.isEmpty else { throw AppError.validation(problems) }
         try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.updateProfile(customer.id, name: trimmed, phone: phone.trimmingCharacters(in: .whitespaces), in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "profile.updated", targetKind: "customer", targetId: customer.id.uuidString,
-                                                      ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                    action: "profile.updated", targetKind: "customer", targetId: customer.id.uuidString,
+                    ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
         }
     }
 
     /// Changes the password (the current one is required) and ends every other session and
     /// app sign-in; returns how many ended.
     @discardableResult
-    public func changePassword(customer: SignedInCustomer, current: String, new: String, keeping token: String,
-                               tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
+    public func changePassword(
+        customer: SignedInCustomer, current: String, new: String, keeping token: String,
+        tenant: ResolvedTenant, origin: RequestOrigin
+    ) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
         guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
             throw AppError.validation(["current_password": L10n.t("validation.notCurrentPassword")])
@@ -513,11 +582,14 @@ public struct CustomerAccounts: Sendable {
             // API sign-ins end too (the page keeps only the session that made the change).
             let apps = try await repositories.apiTokens.families(customer: customer.id, in: tx).count
             try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
-            try await dependencies.outbox.enqueue(.passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url(PortalRoutes.forgotPassword.path)], in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "password.changed", ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: ["signed_out_elsewhere": "\(sessions + apps)"]), in: tx)
+            try await dependencies.outbox.enqueue(
+                .passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
+                values: ["actionUrl": tenant.url(PortalRoutes.forgotPassword.path)], in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                    action: "password.changed", ip: origin.ip, userAgent: origin.userAgent,
+                    details: ["signed_out_elsewhere": "\(sessions + apps)"]), in: tx)
             return sessions + apps
         }
     }
@@ -527,8 +599,10 @@ public struct CustomerAccounts: Sendable {
     /// an account (whose owner is told instead), so the form reveals nothing about who is
     /// registered; at most 10 requests per account per hour (this also bounds guessing the
     /// password it asks for).
-    public func requestEmailChange(customer: SignedInCustomer, newEmail rawEmail: String, password: String,
-                                   tenant: ResolvedTenant, origin: RequestOrigin) async throws {
+    public func requestEmailChange(
+        customer: SignedInCustomer, newEmail rawEmail: String, password: String,
+        tenant: ResolvedTenant, origin: RequestOrigin
+    ) async throws {
         guard let newEmail = EmailAddress.normalize(rawEmail) else {
             throw AppError.validation(["new_email": L10n.t("validation.emailLike")])
         }
@@ -542,17 +616,22 @@ public struct CustomerAccounts: Sendable {
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
             if let owner = try await repositories.customers.find(email: newEmail, in: tx) {
-                try await tellOwner(owner, attempt: .emailChange, by: customer, action: "email.change_to_taken_address", tenant: tenant, origin: origin, in: tx)
+                try await tellOwner(
+                    owner, attempt: .emailChange, by: customer, action: "email.change_to_taken_address", tenant: tenant, origin: origin, in: tx)
                 return
             }
             try await AccountTokens.revoke(kind: .changeEmail, customerID: customer.id, in: tx)
-            try await AccountTokens.insert(token: token, kind: .changeEmail, email: newEmail, customerID: customer.id,
-                                           lifetime: AccountTokens.Kind.changeEmail.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(.changeEmail, to: newEmail, name: customer.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
-                                                      action: "email.change_requested", ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: ["new_email": newEmail]), in: tx)
+            try await AccountTokens.insert(
+                token: token, kind: .changeEmail, email: newEmail, customerID: customer.id,
+                lifetime: AccountTokens.Kind.changeEmail.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(
+                .changeEmail, to: newEmail, name: customer.name, tenant: tenant,
+                values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
+                    action: "email.change_requested", ip: origin.ip, userAgent: origin.userAgent,
+                    details: ["new_email": newEmail]), in: tx)
         }
     }
 
@@ -562,13 +641,18 @@ public struct CustomerAccounts: Sendable {
 
     /// The neutral answer's other half: the owner of an address someone tried to use hears
     /// about it (security mail), and the attempt is audited with who made it.
-    func tellOwner(_ owner: Customer, attempt: AddressAttempt, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
-                   origin: RequestOrigin, in tx: TenantTransaction) async throws {
-        try await dependencies.outbox.enqueue(.addressInUse, to: owner.email, name: owner.name, tenant: tenant,
-                                              values: [attempt.rawValue: true, "actionUrl": tenant.url(PortalRoutes.login.path), "actionLabel": "Sign in"], in: tx)
-        try await repositories.audit.record(.init(actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
-                                                  targetKind: "customer", targetId: owner.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
-                                                  details: ["email": owner.email]), in: tx)
+    func tellOwner(
+        _ owner: Customer, attempt: AddressAttempt, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
+        origin: RequestOrigin, in tx: TenantTransaction
+    ) async throws {
+        try await dependencies.outbox.enqueue(
+            .addressInUse, to: owner.email, name: owner.name, tenant: tenant,
+            values: [attempt.rawValue: true, "actionUrl": tenant.url(PortalRoutes.login.path), "actionLabel": "Sign in"], in: tx)
+        try await repositories.audit.record(
+            .init(
+                actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
+                targetKind: "customer", targetId: owner.id.uuidString, ip: origin.ip, userAgent: origin.userAgent,
+                details: ["email": owner.email]), in: tx)
     }
 
     // MARK: Household members
@@ -578,8 +662,10 @@ public struct CustomerAccounts: Sendable {
     /// an email saying someone tried (an unaccepted invitation to the same household is sent
     /// again instead), and the profile lists only people who accepted, so nothing shows the
     /// difference. At most 10 invitations per account per hour.
-    public func inviteHouseholdMember(name: String, email rawEmail: String, by owner: SignedInCustomer, tenant: ResolvedTenant,
-                                      origin: RequestOrigin) async throws {
+    public func inviteHouseholdMember(
+        name: String, email rawEmail: String, by owner: SignedInCustomer, tenant: ResolvedTenant,
+        origin: RequestOrigin
+    ) async throws {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
@@ -587,7 +673,8 @@ public struct CustomerAccounts: Sendable {
         if email == nil { problems["member_email"] = L10n.t("validation.emailLike") }
         guard problems.isEmpty, let email else { throw AppError.validation(problems) }
         guard email != owner.email else { throw AppError.validation(["member_email": L10n.t("validation.ownAddress")]) }
-        let decision = try await limiter.hit(.householdInvitations, bucket: RateLimiter.bucket(.householdInvitations, tenant.id.description, owner.id.uuidString))
+        let decision = try await limiter.hit(
+            .householdInvitations, bucket: RateLimiter.bucket(.householdInvitations, tenant.id.description, owner.id.uuidString))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
@@ -596,23 +683,29 @@ public struct CustomerAccounts: Sendable {
                     // Invited before and not joined yet: the new link replaces the old one.
                     try await AccountTokens.revoke(kind: .inviteCustomer, customerID: existing.id, in: tx)
                     try await enqueueInvitation(for: existing, token: token, createdByStaff: nil, tenant: tenant, in: tx)
-                    try await repositories.audit.record(.init(actorKind: "customer", actorId: owner.id, actorLabel: owner.email, action: "customer.invited",
-                                                              targetKind: "customer", targetId: email, ip: origin.ip, userAgent: origin.userAgent,
-                                                              details: ["again": "yes"]), in: tx)
+                    try await repositories.audit.record(
+                        .init(
+                            actorKind: "customer", actorId: owner.id, actorLabel: owner.email, action: "customer.invited",
+                            targetKind: "customer", targetId: email, ip: origin.ip, userAgent: origin.userAgent,
+                            details: ["again": "yes"]), in: tx)
                 } else if existing.organizationId == owner.organizationId {
                     // Already listed on the owner's own profile: no secret to keep.
                     throw AppError.validation(["member_email": "\(existing.name.isEmpty ? email : existing.name) is already on this account."])
                 } else {
-                    try await tellOwner(existing, attempt: .invitation, by: owner, action: "customer.invite_to_taken_address", tenant: tenant,
-                                        origin: origin, in: tx)
+                    try await tellOwner(
+                        existing, attempt: .invitation, by: owner, action: "customer.invite_to_taken_address", tenant: tenant,
+                        origin: origin, in: tx)
                 }
                 return
             }
-            let member = try await repositories.customers.create(NewCustomer(
-                organizationId: owner.organizationId, role: .member, name: trimmed, email: email, status: .pending), in: tx)
+            let member = try await repositories.customers.create(
+                NewCustomer(
+                    organizationId: owner.organizationId, role: .member, name: trimmed, email: email, status: .pending), in: tx)
             try await enqueueInvitation(for: member, token: token, createdByStaff: nil, tenant: tenant, in: tx)
-            try await repositories.audit.record(.init(actorKind: "customer", actorId: owner.id, actorLabel: owner.email, action: "customer.invited",
-                                                      targetKind: "customer", targetId: email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "customer", actorId: owner.id, actorLabel: owner.email, action: "customer.invited",
+                    targetKind: "customer", targetId: email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 

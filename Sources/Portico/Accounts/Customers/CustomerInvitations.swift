@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Staff inviting logins that exist without a password (imported, created by staff or by an
 /// integration): one at a time from the account's page (a resend replaces the old link), or
@@ -20,32 +20,40 @@ public struct CustomerInvitations: Sendable {
 
     /// Emails a login of `organization` its invitation; an earlier one stops working. A login
     /// of another account or tenant is as unknown as a missing one.
-    public func invite(customer customerID: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant,
-                       origin: RequestOrigin) async throws -> (Customer, Sent) {
+    public func invite(
+        customer customerID: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant,
+        origin: RequestOrigin
+    ) async throws -> (Customer, Sent) {
         try await dependencies.pool.withTenant(tenant.id) { tx in
             guard let customer = try await repositories.customers.find(id: customerID, in: tx), customer.organizationId == organization else {
                 throw AppError.notFound("login")
             }
             let status = try await InvitationStatus.of([customer.id], in: tx)[customer.id] ?? .notInvited
             if case .accepted = status {
-                throw AppError(.conflict, code: "already_has_login",
-                               "\(customer.email) already has a login. They can sign in, or use “Forgot your password?” on the sign-in page.")
+                throw AppError(
+                    .conflict, code: "already_has_login",
+                    "\(customer.email) already has a login. They can sign in, or use “Forgot your password?” on the sign-in page.")
             }
             guard customer.status == .pending else {
-                throw AppError(.conflict, code: "login_suspended",
-                               "\(customer.email) cannot sign in while the login is \(customer.status.rawValue). Reactivate it first, then invite.")
+                throw AppError(
+                    .conflict, code: "login_suspended",
+                    "\(customer.email) cannot sign in while the login is \(customer.status.rawValue). Reactivate it first, then invite.")
             }
             try await InvitationQuota.take(1, tenant: tenant.id, in: tx)
-            let previous = try await tx.scalar("""
-                SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id) AND kind = 'invite_customer'
-                """, as: Int.self) ?? 0
+            let previous =
+                try await tx.scalar(
+                    """
+                    SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id) AND kind = 'invite_customer'
+                    """, as: Int.self) ?? 0
             try await AccountTokens.revoke(kind: .inviteCustomer, customerID: customer.id, in: tx)
             try await CustomerAccounts(dependencies: dependencies).enqueueInvitation(for: customer, createdByStaff: staff.id, tenant: tenant, in: tx)
             let sent: Sent = previous > 0 ? .resent : .invited
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email,
-                                                      action: sent == .resent ? "customer.invitation_resent" : "customer.invited",
-                                                      targetKind: "customer", targetId: customer.email, ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: previous > 0 ? ["effect": "earlier invitation links no longer work"] : [:]), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email,
+                    action: sent == .resent ? "customer.invitation_resent" : "customer.invited",
+                    targetKind: "customer", targetId: customer.email, ip: origin.ip, userAgent: origin.userAgent,
+                    details: previous > 0 ? ["effect": "earlier invitation links no longer work"] : [:]), in: tx)
             return (customer, sent)
         }
     }
@@ -109,36 +117,45 @@ public struct CustomerInvitations: Sendable {
 
     public func preview(_ selection: Selection, tenant: ResolvedTenant, sampleSize: Int = 20) async throws -> Preview {
         try await dependencies.pool.withTenant(tenant.id) { tx in
-            let matching = try await tx.scalar("""
-                SELECT count(*)::int FROM customers c \(InvitationStatus.SQLFragments.newestInvitation) WHERE \(selection.condition)
-                """, as: Int.self) ?? 0
+            let matching =
+                try await tx.scalar(
+                    """
+                    SELECT count(*)::int FROM customers c \(InvitationStatus.SQLFragments.newestInvitation) WHERE \(selection.condition)
+                    """, as: Int.self) ?? 0
             let (remaining, endsAt) = try await InvitationQuota.remaining(tenant: tenant.id, in: tx)
-            return Preview(matching: matching, willInvite: min(matching, remaining), remainingThisHour: remaining, hourEndsAt: endsAt,
-                           sample: try await candidates(selection, limit: sampleSize, in: tx))
+            return Preview(
+                matching: matching, willInvite: min(matching, remaining), remainingThisHour: remaining, hourEndsAt: endsAt,
+                sample: try await candidates(selection, limit: sampleSize, in: tx))
         }
     }
 
     func candidates(_ selection: Selection, limit: Int, in tx: TenantTransaction) async throws -> [Candidate] {
-        try await tx.rows("""
+        try await tx.rows(
+            """
             SELECT c.id, c.name, c.email, c.organization_id, o.account_number
               FROM customers c \(InvitationStatus.SQLFragments.newestInvitation)
               JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id
              WHERE \(selection.condition)
              ORDER BY o.account_number, c.email
              LIMIT \(limit)
-            """).map { try $0.decode(Candidate.self) }
+            """
+        ).map { try $0.decode(Candidate.self) }
     }
 
     /// Thrown when what the preview promised is no longer what would happen.
     public static func selectionChanged(_ now: Int) -> AppError {
-        AppError(.conflict, code: "selection_changed",
-                 "The selection changed since you looked at it: it would now invite \(now) subscriber\(now == 1 ? "" : "s"). Check the list and confirm again.")
+        AppError(
+            .conflict, code: "selection_changed",
+            "The selection changed since you looked at it: it would now invite \(now) subscriber\(now == 1 ? "" : "s"). Check the list and confirm again."
+        )
     }
 
     /// Invites the selection's first `expected` logins (what the preview showed), in one
     /// transaction: all of them or, on any problem, none.
-    public func inviteAll(_ selection: Selection, expected: Int, by staff: SignedInStaff, tenant: ResolvedTenant,
-                          origin: RequestOrigin) async throws -> Int {
+    public func inviteAll(
+        _ selection: Selection, expected: Int, by staff: SignedInStaff, tenant: ResolvedTenant,
+        origin: RequestOrigin
+    ) async throws -> Int {
         try await dependencies.pool.withTenant(tenant.id) { tx in
             // Two staff members inviting at once must not invite the same people twice.
             try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('portico-invitations:' || \(tenant.id.description), 0))")
@@ -157,9 +174,11 @@ public struct CustomerInvitations: Sendable {
             if !selection.search.isEmpty { details["search"] = selection.search }
             if let access = selection.access { details["access"] = access.rawValue }
             if let importId = selection.importId { details["import"] = importId }
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "customers.bulk_invited",
-                                                      targetKind: "customer", targetId: "\(chosen.count) logins", ip: origin.ip,
-                                                      userAgent: origin.userAgent, details: details), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "customers.bulk_invited",
+                    targetKind: "customer", targetId: "\(chosen.count) logins", ip: origin.ip,
+                    userAgent: origin.userAgent, details: details), in: tx)
             return chosen.count
         }
     }
@@ -176,17 +195,21 @@ public enum InvitationQuota {
 
     /// What is left of this hour's allowance, and when the hour ends (nil: nothing used yet).
     static func remaining(tenant: TenantID, in tx: TenantTransaction) async throws -> (Int, Date?) {
-        guard let row = try await tx.first("""
-            SELECT hits, window_started_at + interval '1 hour' AS ends_at FROM rate_limits
-             WHERE bucket = \(bucket(tenant)) AND window_started_at > now() - interval '1 hour'
-            """) else { return (perHour, nil) }
+        guard
+            let row = try await tx.first(
+                """
+                SELECT hits, window_started_at + interval '1 hour' AS ends_at FROM rate_limits
+                 WHERE bucket = \(bucket(tenant)) AND window_started_at > now() - interval '1 hour'
+                """)
+        else { return (perHour, nil) }
         return (max(0, perHour - (try row.decode("hits", as: Int.self))), try row.decode("ends_at", as: Date.self))
     }
 
     /// Takes `count` invitations from the hour's allowance, all or none.
     static func take(_ count: Int, tenant: TenantID, in tx: TenantTransaction) async throws {
         guard count <= perHour else { throw exhausted(nil) }
-        let taken = try await tx.first("""
+        let taken = try await tx.first(
+            """
             INSERT INTO rate_limits AS r (bucket, window_started_at, hits) VALUES (\(bucket(tenant)), now(), \(count))
             ON CONFLICT (bucket) DO UPDATE SET
                 hits = CASE WHEN r.window_started_at <= now() - interval '1 hour' THEN EXCLUDED.hits ELSE r.hits + EXCLUDED.hits END,
@@ -203,9 +226,10 @@ public enum InvitationQuota {
     static func exhausted(_ endsAt: Date?) -> AppError {
         let wait = max(60, Int((endsAt ?? Date().addingTimeInterval(3600)).timeIntervalSinceNow.rounded(.up)))
         let minutes = (wait + 59) / 60
-        return AppError(.tooManyRequests, code: "invitation_limit",
-                        "This portal has sent its \(GroupedNumber.text(perHour)) invitations for this hour, the most it sends in an hour to keep "
-                        + "its mail out of spam folders. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                        retryAfter: wait)
+        return AppError(
+            .tooManyRequests, code: "invitation_limit",
+            "This portal has sent its \(GroupedNumber.text(perHour)) invitations for this hour, the most it sends in an hour to keep "
+                + "its mail out of spam folders. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+            retryAfter: wait)
     }
 }

@@ -67,12 +67,14 @@ public enum InvitationStatus: Sendable, Equatable {
     /// The statuses of these logins.
     static func of(_ customers: [UUID], in tx: TenantTransaction) async throws -> [UUID: InvitationStatus] {
         guard !customers.isEmpty else { return [:] }
-        let rows = try await tx.rows("""
+        let rows = try await tx.rows(
+            """
             SELECT c.id AS customer_id, c.password_hash IS NOT NULL AS has_password,
                    inv.created_at AS invited_at, inv.expires_at, inv.consumed_at, inv.revoked_at
               FROM customers c \(SQLFragments.newestInvitation)
              WHERE c.id = ANY(\(customers)::uuid[])
-            """).map { try $0.decode(Row.self) }
+            """
+        ).map { try $0.decode(Row.self) }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.customerId, $0.status) })
     }
 
@@ -80,12 +82,14 @@ public enum InvitationStatus: Sendable, Equatable {
     static func summaries(of organizations: [UUID], in tx: TenantTransaction) async throws -> [UUID: [(Key, Int)]] {
         guard !organizations.isEmpty else { return [:] }
         var result: [UUID: [(Key, Int)]] = [:]
-        for row in try await tx.rows("""
+        for row in try await tx.rows(
+            """
             SELECT c.organization_id, \(SQLFragments.state) AS state, count(*)::int AS n
               FROM customers c \(SQLFragments.newestInvitation)
              WHERE c.organization_id = ANY(\(organizations)::uuid[])
              GROUP BY 1, 2
-            """) {
+            """)
+        {
             guard let key = Key(rawValue: try row.decode("state", as: String.self)) else { continue }
             result[try row.decode("organization_id", as: UUID.self), default: []].append((key, try row.decode("n", as: Int.self)))
         }

@@ -36,8 +36,10 @@ struct CSRFMiddleware<Context: CSRFProtectedContext>: RouterMiddleware {
 
 enum CSRF {
     static func failure(_ detail: String) -> AppError {
-        AppError(.forbidden, code: "csrf_failed",
-                 "This form could not be accepted (\(detail)). It may have been open too long or come from another site. Go back, reload the page, and submit it again.")
+        AppError(
+            .forbidden, code: "csrf_failed",
+            "This form could not be accepted (\(detail)). It may have been open too long or come from another site. Go back, reload the page, and submit it again."
+        )
     }
 
     static func checkOrigin(_ request: Request, context: some CSRFProtectedContext) throws {

@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// A limit: at most `limit` hits per `window`; past it, the bucket is blocked with
 /// exponential back-off (base, doubling with each repeated offence, capped) — never a
@@ -58,20 +58,24 @@ public struct RateLimiter: Sendable {
 
     /// Is the bucket currently blocked? Does not count a hit.
     public func check(_ limit: RateLimit, bucket: String) async throws -> RateLimitDecision {
-        let seconds = try await pool.query("""
+        let seconds = try await pool.query(
+            """
             SELECT GREATEST(0, ceil(extract(epoch FROM blocked_until - now())))::int AS wait
               FROM rate_limits WHERE bucket = \(bucket) AND blocked_until > now()
-            """).rows.first?.decode("wait", as: Int.self)
+            """
+        ).rows.first?.decode("wait", as: Int.self)
         if let seconds, seconds > 0 { return RateLimitDecision(allowed: false, retryAfter: seconds) }
         return RateLimitDecision(allowed: true, retryAfter: 0)
     }
 
     /// Is any of these buckets blocked? The longest wait wins. Counts nothing.
     public func check(buckets: [String]) async throws -> RateLimitDecision {
-        let seconds = try await pool.query("""
+        let seconds = try await pool.query(
+            """
             SELECT max(GREATEST(0, ceil(extract(epoch FROM blocked_until - now()))))::int AS wait
               FROM rate_limits WHERE bucket = ANY(\(buckets)::text[]) AND blocked_until > now()
-            """).rows.first?.decode("wait", as: Int?.self)
+            """
+        ).rows.first?.decode("wait", as: Int?.self)
         if let seconds, seconds > 0 { return RateLimitDecision(allowed: false, retryAfter: seconds) }
         return RateLimitDecision(allowed: true, retryAfter: 0)
     }
@@ -83,7 +87,8 @@ public struct RateLimiter: Sendable {
         let window = Int(limit.window.components.seconds)
         let base = Int(limit.baseBlock.components.seconds)
         let cap = Int(limit.maximumBlock.components.seconds)
-        let row = try await pool.query("""
+        let row = try await pool.query(
+            """
             INSERT INTO rate_limits AS r (bucket, window_started_at, hits) VALUES (\(bucket), now(), 1)
             ON CONFLICT (bucket) DO UPDATE SET
                 strikes = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) AND (r.blocked_until IS NULL OR r.blocked_until < now())
@@ -92,7 +97,8 @@ public struct RateLimiter: Sendable {
                             WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN 1 ELSE r.hits + 1 END,
                 window_started_at = CASE WHEN r.window_started_at < now() - make_interval(secs => \(window)) THEN now() ELSE r.window_started_at END
             RETURNING hits, strikes, blocked_until
-            """).rows.first!
+            """
+        ).rows.first!
         let hits: Int = try row.decode("hits")
         let strikes: Int = try row.decode("strikes")
         if let blockedUntil = try row.decode("blocked_until", as: Date?.self), blockedUntil > Date() {
@@ -101,7 +107,8 @@ public struct RateLimiter: Sendable {
         // The limit-th hit is still allowed; it closes the bucket for the ones after it.
         guard hits >= limit.limit else { return RateLimitDecision(allowed: true, retryAfter: 0) }
         let block = min(cap, base << min(strikes, 16))
-        try await pool.query("""
+        try await pool.query(
+            """
             UPDATE rate_limits SET blocked_until = now() + make_interval(secs => \(block)), strikes = strikes + 1,
                    hits = 0, window_started_at = now()
              WHERE bucket = \(bucket)
@@ -126,7 +133,8 @@ public struct RateLimiter: Sendable {
         let caps = rows.map { Int($0.limit.maximumBlock.components.seconds) }
         // In ON CONFLICT's SET only the target row and EXCLUDED are in scope, so each bucket's
         // own limit comes from the `counted` rows through a correlated sub-select.
-        try await pool.query("""
+        try await pool.query(
+            """
             WITH counted AS (
                 SELECT * FROM unnest(\(buckets)::text[], \(limits)::int[], \(windows)::int[], \(bases)::int[], \(caps)::int[])
                     AS c(bucket, lim, win, base, cap)
@@ -161,15 +169,18 @@ public struct RateLimiter: Sendable {
 
     /// Drops counters that have been quiet for a day.
     public func deleteStale() async throws -> Int {
-        try await pool.query("""
+        try await pool.query(
+            """
             DELETE FROM rate_limits WHERE window_started_at < now() - interval '1 day' AND (blocked_until IS NULL OR blocked_until < now())
-            """).affectedRows
+            """
+        ).affectedRows
     }
 
     public static func tooMany(retryAfter: Int) -> AppError {
         let minutes = max(1, (retryAfter + 59) / 60)
-        return AppError(.tooManyRequests, code: "rate_limited",
-                        "Too many attempts. For your security, please wait \(minutes) minute\(minutes == 1 ? "" : "s") before trying again.",
-                        retryAfter: retryAfter)
+        return AppError(
+            .tooManyRequests, code: "rate_limited",
+            "Too many attempts. For your security, please wait \(minutes) minute\(minutes == 1 ? "" : "s") before trying again.",
+            retryAfter: retryAfter)
     }
 }

@@ -51,13 +51,15 @@ public struct SignInLimits: Sendable {
         accountParts.append(identifier)
         let account = RateLimiter.bucket(.signInAccount, parts: accountParts)
         let tenant: String? = if case .tenant(let id) = scope { RateLimiter.bucket(.signInTenant, id.description) } else { nil }
-        return Buckets(account: account, address: RateLimiter.bucket(.signInIP, scope.key, ip),
-                       anyTenantAddress: RateLimiter.bucket(.signInAnyTenantIP, ip), tenant: tenant)
+        return Buckets(
+            account: account, address: RateLimiter.bucket(.signInIP, scope.key, ip),
+            anyTenantAddress: RateLimiter.bucket(.signInAnyTenantIP, ip), tenant: tenant)
     }
 
     /// Refuses (429) when any of the attempt's buckets is blocked. Counts nothing.
     public func admit(_ buckets: Buckets) async throws {
-        let decision = try await limiter.check(buckets: [buckets.account, buckets.address, buckets.anyTenantAddress] + [buckets.tenant].compactMap { $0 })
+        let decision = try await limiter.check(
+            buckets: [buckets.account, buckets.address, buckets.anyTenantAddress] + [buckets.tenant].compactMap { $0 })
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
     }
 
@@ -79,7 +81,8 @@ public struct SignInLimits: Sendable {
     /// Sign-in accounts of the tenant in this transaction: subscribers who may sign in and
     /// active staff.
     public static func accountCount(in tx: TenantTransaction) async throws -> Int {
-        try await tx.scalar("""
+        try await tx.scalar(
+            """
             SELECT (SELECT count(*) FROM customers WHERE status IN ('active', 'pending'))
                  + (SELECT count(*) FROM staff_users WHERE status = 'active')
             """, as: Int.self) ?? 0
@@ -105,7 +108,8 @@ extension RateLimit {
     /// Failed sign-ins to one tenant per hour from anywhere: 5,000 plus one per 10 accounts.
     /// Blocks are short (1 minute doubling to 10): this ceiling stops everyone in the tenant.
     public static func signInTenant(accounts: Int) -> RateLimit {
-        RateLimit(name: "signin-tenant", limit: 5000 + max(0, accounts) / 10, window: .seconds(3600), baseBlock: .seconds(60), maximumBlock: .seconds(600))
+        RateLimit(
+            name: "signin-tenant", limit: 5000 + max(0, accounts) / 10, window: .seconds(3600), baseBlock: .seconds(60), maximumBlock: .seconds(600))
     }
 
     public static let signInTenant = signInTenant(accounts: 0)

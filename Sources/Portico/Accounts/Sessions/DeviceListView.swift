@@ -26,12 +26,13 @@ struct DeviceListView: Sendable {
 
     init(_ devices: [SignedInDevice], signOut: Route1<UUID>, signOutOthers: Route, explanation: String) {
         self.devices = devices.map { device in
-            Device(id: device.id.uuidString.lowercased(), label: device.agent.label,
-                   kind: L10n.t(device.kind == .app ? "devices.kind.app" : "devices.kind.browser"),
-                   ip: device.ip.isEmpty ? L10n.t("devices.unknownAddress") : device.ip,
-                   signedIn: DisplayDate.dateTime(device.signedInAt), lastSeen: DisplayDate.dateTime(device.lastSeenAt),
-                   current: device.isCurrent, waitingForCode: device.waitingForSecondFactor,
-                   signOutAction: signOut(device.id))
+            Device(
+                id: device.id.uuidString.lowercased(), label: device.agent.label,
+                kind: L10n.t(device.kind == .app ? "devices.kind.app" : "devices.kind.browser"),
+                ip: device.ip.isEmpty ? L10n.t("devices.unknownAddress") : device.ip,
+                signedIn: DisplayDate.dateTime(device.signedInAt), lastSeen: DisplayDate.dateTime(device.lastSeenAt),
+                current: device.isCurrent, waitingForCode: device.waitingForSecondFactor,
+                signOutAction: signOut(device.id))
         }
         self.hasOthers = devices.contains { !$0.isCurrent }
         self.signOutOthersAction = signOutOthers.path

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Reads the session cookie and, when it names a live session of this tenant whose principal
 /// may still sign in, puts it in the context. A suspended customer or deactivated staff member

@@ -1,14 +1,16 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Server-side sessions in PostgreSQL, shared by every instance. The cookie carries a
 /// 256-bit random token; only its SHA-256 is stored. A session belongs to one tenant (the
 /// lookup runs scoped to the request's tenant, so another tenant's token finds nothing).
 public protocol SessionStore: Sendable {
     /// Creates a session and returns its token (never one the client brought).
-    func create(kind: PrincipalKind, principal: UUID, remember: Bool, secondFactorPending: Bool, ip: String, userAgent: String,
-                in transaction: TenantTransaction) async throws -> String
+    func create(
+        kind: PrincipalKind, principal: UUID, remember: Bool, secondFactorPending: Bool, ip: String, userAgent: String,
+        in transaction: TenantTransaction
+    ) async throws -> String
     /// The query that finds the live session for a token (nil: unknown, idle too long, past
     /// its absolute limit) and touches it; nil when the token cannot be one of ours. A query
     /// value, so the session middleware can send it with `BEGIN` in one round trip.
@@ -52,15 +54,18 @@ public struct PostgresSessionStore: SessionStore {
 
     static func hash(_ token: String) -> String { Digest.sha256Hex(token) }
 
-    public func create(kind: PrincipalKind, principal: UUID, remember: Bool, secondFactorPending: Bool, ip: String, userAgent: String,
-                       in transaction: TenantTransaction) async throws -> String {
+    public func create(
+        kind: PrincipalKind, principal: UUID, remember: Bool, secondFactorPending: Bool, ip: String, userAgent: String,
+        in transaction: TenantTransaction
+    ) async throws -> String {
         let token = SecureRandom.token()
         // The tenant's own options (within safe bounds) decide the timeouts, read afresh each time.
         let settings = try await PostgresTenantSettingsRepository().security(in: transaction)
         let idle = settings.idleSeconds(kind, remember: remember)
         var absolute = Int(policy.absolute(kind, remember: remember).components.seconds)
         if kind == .customer && remember { absolute = settings.rememberMeDays * 86_400 }
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             INSERT INTO sessions (tenant_id, token_hash, principal_kind, principal_id, csrf_token, remember, second_factor_pending,
                                   idle_timeout_seconds, expires_at, ip, user_agent)
             VALUES (\(transaction.tenant), \(Self.hash(token)), \(kind), \(principal), \(SecureRandom.token()), \(remember),
@@ -74,7 +79,8 @@ public struct PostgresSessionStore: SessionStore {
         guard token.count >= 20, token.count <= 100 else { return nil }
         let touchSeconds = Int(policy.touchInterval.components.seconds)
         // One round trip: the session, its principal's current state, and a throttled touch.
-        return Query<SessionRecord?>.first("""
+        return Query<SessionRecord?>.first(
+            """
             WITH live AS (
                 SELECT s.* FROM sessions s
                  WHERE s.token_hash = \(Self.hash(token)) AND s.expires_at > now()
@@ -109,14 +115,16 @@ public struct PostgresSessionStore: SessionStore {
 
     public func revokeAll(kind: PrincipalKind, principal: UUID, except token: String?, in transaction: TenantTransaction) async throws -> Int {
         let kept = token.map(Self.hash) ?? ""
-        return try await transaction.execute("""
+        return try await transaction.execute(
+            """
             DELETE FROM sessions WHERE principal_kind = \(kind) AND principal_id = \(principal) AND token_hash <> \(kept)
             """)
     }
 
     public func rotate(token: String, secondFactorPending: Bool, in transaction: TenantTransaction) async throws -> String? {
         let fresh = SecureRandom.token()
-        let rows = try await transaction.execute("""
+        let rows = try await transaction.execute(
+            """
             INSERT INTO sessions (tenant_id, token_hash, principal_kind, principal_id, csrf_token, remember, second_factor_pending,
                                   idle_timeout_seconds, created_at, last_seen_at, expires_at, ip, user_agent)
             SELECT tenant_id, \(Self.hash(fresh)), principal_kind, principal_id, \(SecureRandom.token()), remember, \(secondFactorPending),
@@ -128,25 +136,30 @@ public struct PostgresSessionStore: SessionStore {
         return fresh
     }
 
-    public func list(kind: PrincipalKind, principal: UUID, current token: String, in transaction: TenantTransaction) async throws -> [SessionSummary] {
-        try await transaction.rows("""
+    public func list(kind: PrincipalKind, principal: UUID, current token: String, in transaction: TenantTransaction) async throws -> [SessionSummary]
+    {
+        try await transaction.rows(
+            """
             SELECT id, created_at, last_seen_at, ip, user_agent, remember, second_factor_pending,
                    (token_hash = \(Self.hash(token))) AS current
               FROM sessions
              WHERE principal_kind = \(kind) AND principal_id = \(principal)
                AND expires_at > now() AND last_seen_at > now() - make_interval(secs => idle_timeout_seconds)
              ORDER BY token_hash = \(Self.hash(token)) DESC, last_seen_at DESC, created_at DESC
-            """).map { try $0.decode(SessionSummary.self) }
+            """
+        ).map { try $0.decode(SessionSummary.self) }
     }
 
     public func revoke(id: UUID, kind: PrincipalKind, principal: UUID, in transaction: TenantTransaction) async throws -> Bool {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             DELETE FROM sessions WHERE id = \(id) AND principal_kind = \(kind) AND principal_id = \(principal)
             """) == 1
     }
 
     public func deleteExpired(in transaction: TenantTransaction) async throws -> Int {
-        try await transaction.execute("""
+        try await transaction.execute(
+            """
             DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => idle_timeout_seconds)
             """)
     }

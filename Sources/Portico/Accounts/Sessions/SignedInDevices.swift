@@ -48,13 +48,15 @@ public struct SignedInDevices: Sendable {
     func list(for owner: Owner, in tx: TenantTransaction) async throws -> [SignedInDevice] {
         let sessions = try await dependencies.sessions.list(kind: owner.kind, principal: owner.id, current: owner.token, in: tx)
         var devices = sessions.map {
-            SignedInDevice(id: $0.id, kind: .browser, agent: UserAgentSummary($0.userAgent), ip: $0.ip, signedInAt: $0.createdAt,
-                           lastSeenAt: $0.lastSeenAt, isCurrent: $0.current, waitingForSecondFactor: $0.secondFactorPending)
+            SignedInDevice(
+                id: $0.id, kind: .browser, agent: UserAgentSummary($0.userAgent), ip: $0.ip, signedInAt: $0.createdAt,
+                lastSeenAt: $0.lastSeenAt, isCurrent: $0.current, waitingForSecondFactor: $0.secondFactorPending)
         }
         if owner.kind == .customer {
             devices += try await dependencies.repositories.apiTokens.families(customer: owner.id, in: tx).map {
-                SignedInDevice(id: $0.familyId, kind: .app, agent: UserAgentSummary($0.userAgent), ip: $0.ip, signedInAt: $0.signedInAt,
-                               lastSeenAt: $0.lastRefreshAt, isCurrent: false, waitingForSecondFactor: false)
+                SignedInDevice(
+                    id: $0.familyId, kind: .app, agent: UserAgentSummary($0.userAgent), ip: $0.ip, signedInAt: $0.signedInAt,
+                    lastSeenAt: $0.lastRefreshAt, isCurrent: false, waitingForSecondFactor: false)
             }
         }
         return devices
@@ -77,9 +79,11 @@ public struct SignedInDevices: Sendable {
             case .app: ended = try await dependencies.repositories.apiTokens.revokeFamily(id, customer: owner.id, in: tx)
             }
             guard ended else { throw AppError.notFound("session") }
-            try await audit(owner, action: "session.ended", origin: origin, details: [
-                "device": device.agent.label, "ip": device.ip, "kind": device.kind.rawValue, "this_device": device.isCurrent ? "yes" : "no",
-            ], in: tx)
+            try await audit(
+                owner, action: "session.ended", origin: origin,
+                details: [
+                    "device": device.agent.label, "ip": device.ip, "kind": device.kind.rawValue, "this_device": device.isCurrent ? "yes" : "no",
+                ], in: tx)
             return device.isCurrent ? .signedOutHere : .signedOut(label: device.agent.label)
         }
     }
@@ -99,9 +103,10 @@ public struct SignedInDevices: Sendable {
     }
 
     func audit(_ owner: Owner, action: String, origin: RequestOrigin, details: [String: String], in tx: TenantTransaction) async throws {
-        try await dependencies.repositories.audit.record(.init(
-            actorKind: owner.kind.rawValue, actorId: owner.id, actorLabel: owner.email,
-            action: owner.kind == .staff ? "staff.\(action)" : action, targetKind: owner.kind.rawValue, targetId: owner.id.uuidString,
-            ip: origin.ip, userAgent: origin.userAgent, details: details), in: tx)
+        try await dependencies.repositories.audit.record(
+            .init(
+                actorKind: owner.kind.rawValue, actorId: owner.id, actorLabel: owner.email,
+                action: owner.kind == .staff ? "staff.\(action)" : action, targetKind: owner.kind.rawValue, targetId: owner.id.uuidString,
+                ip: origin.ip, userAgent: origin.userAgent, details: details), in: tx)
     }
 }

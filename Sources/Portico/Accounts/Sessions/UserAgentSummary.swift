@@ -24,12 +24,13 @@ public struct UserAgentSummary: Sendable, Equatable {
     /// "Chrome 126 on Android phone", "Safari on iPad", "curl 8", "Unknown browser".
     public var label: String {
         let name = browser.map { name in version.map { "\(name) \($0)" } ?? name }
-        let place: String? = switch (system, device) {
-        case ("Android", .phone): L10n.t("devices.androidPhone")
-        case ("Android", .tablet): L10n.t("devices.androidTablet")
-        case (let system?, _): system
-        case (nil, _): nil
-        }
+        let place: String? =
+            switch (system, device) {
+            case ("Android", .phone): L10n.t("devices.androidPhone")
+            case ("Android", .tablet): L10n.t("devices.androidTablet")
+            case (let system?, _): system
+            case (nil, _): nil
+            }
         switch (name, place) {
         case let (name?, place?): return L10n.t("devices.browserOn", ["browser": name, "place": place])
         case let (name?, nil): return name

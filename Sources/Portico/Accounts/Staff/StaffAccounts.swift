@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Staff accounts of a tenant: sign-in with optional TOTP, invitations, roles, deactivation.
 public struct StaffAccounts: Sendable {
@@ -20,7 +20,9 @@ public struct StaffAccounts: Sendable {
         case deactivated
     }
 
-    public func signIn(email rawEmail: String, password: String, tenant: ResolvedTenant, origin: RequestOrigin, replacing oldToken: String?) async throws -> SignInOutcome {
+    public func signIn(
+        email rawEmail: String, password: String, tenant: ResolvedTenant, origin: RequestOrigin, replacing oldToken: String?
+    ) async throws -> SignInOutcome {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
         let limits = SignInLimits(limiter: limiter)
         let buckets = limits.buckets(scope: .tenant(tenant.id), kind: "staff", identifier: email, ip: origin.ip)
@@ -37,8 +39,10 @@ public struct StaffAccounts: Sendable {
         }
         guard verified, let staff = credentials else {
             let accounts = try await pool.withTenant(tenant.id) { tx in
-                try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "staff.signin.failure",
-                                                          ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "anonymous", actorLabel: email, action: "staff.signin.failure",
+                        ip: origin.ip, userAgent: origin.userAgent), in: tx)
                 return try await SignInLimits.accountCount(in: tx)
             }
             try await limits.recordFailure(buckets, accounts: accounts)
@@ -53,11 +57,14 @@ public struct StaffAccounts: Sendable {
             if let newHash { try await repositories.staff.setPassword(newHash, activate: false, for: staff.id, in: tx) }
             if !needsCode {
                 try await repositories.staff.recordSignIn(staff.id, in: tx)
-                try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email,
-                                                          action: "staff.signin.success", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: staff.id, actorLabel: staff.email,
+                        action: "staff.signin.success", ip: origin.ip, userAgent: origin.userAgent), in: tx)
             }
-            return try await dependencies.sessions.create(kind: .staff, principal: staff.id, remember: false, secondFactorPending: needsCode,
-                                                          ip: origin.ip, userAgent: origin.userAgent, in: tx)
+            return try await dependencies.sessions.create(
+                kind: .staff, principal: staff.id, remember: false, secondFactorPending: needsCode,
+                ip: origin.ip, userAgent: origin.userAgent, in: tx)
         }
         try await limits.recordSuccess(buckets)
         return needsCode ? .needsSecondFactor(token: token) : .signedIn(token: token)
@@ -72,25 +79,33 @@ public struct StaffAccounts: Sendable {
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let staffID = session.session.principalId
         let fresh = try await pool.withTenant(tenant.id) { tx -> String? in
-            guard let credentials = try await repositories.staff.credentials(id: staffID, in: tx), let secret = credentials.totpSecret else { return nil }
+            guard let credentials = try await repositories.staff.credentials(id: staffID, in: tx), let secret = credentials.totpSecret else {
+                return nil
+            }
             var accepted = try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staffID, in: tx)
             var usedRecovery = false
             if !accepted {
-                accepted = try await tx.execute("""
-                    UPDATE staff_recovery_codes SET used_at = now()
-                     WHERE staff_id = \(staffID) AND code_hash = \(TOTPCodes.hashRecoveryCode(code)) AND used_at IS NULL
-                    """) == 1
+                accepted =
+                    try await tx.execute(
+                        """
+                        UPDATE staff_recovery_codes SET used_at = now()
+                         WHERE staff_id = \(staffID) AND code_hash = \(TOTPCodes.hashRecoveryCode(code)) AND used_at IS NULL
+                        """) == 1
                 usedRecovery = accepted
             }
             guard accepted else {
-                try await repositories.audit.record(.init(actorKind: "staff", actorId: staffID, actorLabel: credentials.email,
-                                                          action: "staff.signin.code_failure", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: staffID, actorLabel: credentials.email,
+                        action: "staff.signin.code_failure", ip: origin.ip, userAgent: origin.userAgent), in: tx)
                 return nil
             }
             try await repositories.staff.recordSignIn(staffID, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staffID, actorLabel: credentials.email,
-                                                      action: "staff.signin.success", ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: usedRecovery ? ["second_factor": "recovery_code"] : ["second_factor": "totp"]), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staffID, actorLabel: credentials.email,
+                    action: "staff.signin.success", ip: origin.ip, userAgent: origin.userAgent,
+                    details: usedRecovery ? ["second_factor": "recovery_code"] : ["second_factor": "totp"]), in: tx)
             return try await dependencies.sessions.rotate(token: session.token, secondFactorPending: false, in: tx)
         }
         if fresh == nil {
@@ -103,8 +118,10 @@ public struct StaffAccounts: Sendable {
     public func signOut(_ auth: AuthState, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         try await pool.withTenant(tenant.id) { tx in
             try await dependencies.sessions.revoke(token: auth.token, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: auth.session.principalId, actorLabel: auth.session.principalEmail,
-                                                      action: "staff.signout", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: auth.session.principalId, actorLabel: auth.session.principalEmail,
+                    action: "staff.signout", ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
@@ -124,18 +141,22 @@ public struct StaffAccounts: Sendable {
         let hash = try await dependencies.hasher.hash(password)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .inviteStaff, in: tx), let staffID = consumed.staffId,
-                  let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
+                let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
             else { throw CustomerAccounts.invalidLink }
             try await repositories.staff.setPassword(hash, activate: true, for: staffID, in: tx)
             try await repositories.staff.setName(trimmed, for: staffID, in: tx)
             _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staffID, except: nil, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staffID, actorLabel: consumed.email,
-                                                      action: "staff.invitation.accepted", ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staffID, actorLabel: consumed.email,
+                    action: "staff.invitation.accepted", ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
     /// Invites a new staff member (or sends an existing one a new set-password link).
-    public func invite(email rawEmail: String, name: String, role: StaffRole, by admin: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> StaffUser {
+    public func invite(
+        email rawEmail: String, name: String, role: StaffRole, by admin: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin
+    ) async throws -> StaffUser {
         guard let email = EmailAddress.normalize(rawEmail) else {
             throw AppError.validation(["email": "Enter an email address like name@example.com."])
         }
@@ -145,9 +166,11 @@ public struct StaffAccounts: Sendable {
         return try await pool.withTenant(tenant.id) { tx in
             let staff = try await repositories.staff.create(email: email, name: trimmed, role: role, status: .invited, passwordHash: nil, in: tx)
             try await sendInvitation(to: staff, token: token, tenant: tenant, by: admin, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.invited",
-                                                      targetKind: "staff", targetId: email, ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: ["role": role.rawValue]), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.invited",
+                    targetKind: "staff", targetId: email, ip: origin.ip, userAgent: origin.userAgent,
+                    details: ["role": role.rawValue]), in: tx)
             return staff
         }
     }
@@ -156,19 +179,25 @@ public struct StaffAccounts: Sendable {
     public func resendInvitation(staffID: UUID, by admin: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
-            guard let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated else { throw AppError.notFound("staff member") }
+            guard let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated else {
+                throw AppError.notFound("staff member")
+            }
             try await AccountTokens.revoke(kind: .inviteStaff, staffID: staff.id, in: tx)
             try await sendInvitation(to: staff, token: token, tenant: tenant, by: admin, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.invitation.resent",
-                                                      targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.invitation.resent",
+                    targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
     func sendInvitation(to staff: StaffUser, token: String, tenant: ResolvedTenant, by admin: SignedInStaff?, in tx: TenantTransaction) async throws {
-        try await AccountTokens.insert(token: token, kind: .inviteStaff, email: staff.email, staffID: staff.id, createdBy: admin?.id,
-                                       lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: tx)
-        try await dependencies.outbox.enqueue(.inviteStaff, to: staff.email, name: staff.name, tenant: tenant,
-                                              values: ["actionUrl": tenant.url(ConsoleRoutes.invite(token)), "role": staff.role.label], linkToken: token, in: tx)
+        try await AccountTokens.insert(
+            token: token, kind: .inviteStaff, email: staff.email, staffID: staff.id, createdBy: admin?.id,
+            lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: tx)
+        try await dependencies.outbox.enqueue(
+            .inviteStaff, to: staff.email, name: staff.name, tenant: tenant,
+            values: ["actionUrl": tenant.url(ConsoleRoutes.invite(token)), "role": staff.role.label], linkToken: token, in: tx)
     }
 
     // MARK: Roles and status
@@ -181,9 +210,11 @@ public struct StaffAccounts: Sendable {
             try await repositories.staff.setRole(role, for: staff.id, in: tx)
             // A privilege change ends the person's sessions: the next sign-in gets a fresh one.
             _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: nil, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.role_changed",
-                                                      targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: ["from": staff.role.rawValue, "to": role.rawValue]), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.role_changed",
+                    targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent,
+                    details: ["from": staff.role.rawValue, "to": role.rawValue]), in: tx)
         }
     }
 
@@ -202,16 +233,20 @@ public struct StaffAccounts: Sendable {
                 let hasPassword = try await repositories.staff.credentials(id: staff.id, in: tx)?.passwordHash != nil
                 try await repositories.staff.setStatus(hasPassword ? .active : .invited, for: staff.id, in: tx)
             }
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: admin.id, actorLabel: admin.email,
-                                                      action: active ? "staff.reactivated" : "staff.deactivated",
-                                                      targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: admin.id, actorLabel: admin.email,
+                    action: active ? "staff.reactivated" : "staff.deactivated",
+                    targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
     func requireAnotherAdmin(than staffID: UUID, in tx: TenantTransaction) async throws {
-        let others = try await tx.scalar("""
-            SELECT count(*)::int FROM staff_users WHERE role = 'admin' AND status = 'active' AND id <> \(staffID)
-            """, as: Int.self) ?? 0
+        let others =
+            try await tx.scalar(
+                """
+                SELECT count(*)::int FROM staff_users WHERE role = 'admin' AND status = 'active' AND id <> \(staffID)
+                """, as: Int.self) ?? 0
         if others == 0 {
             throw AppError(.conflict, code: "last_admin", "This is the only active admin. Make someone else an admin first.")
         }
@@ -221,8 +256,10 @@ public struct StaffAccounts: Sendable {
 
     /// Changes a staff member's own password (the current one is required) and ends their
     /// other sessions; returns how many ended.
-    public func changePassword(staff: SignedInStaff, current: String, new: String, keeping token: String,
-                               tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
+    public func changePassword(
+        staff: SignedInStaff, current: String, new: String, keeping token: String,
+        tenant: ResolvedTenant, origin: RequestOrigin
+    ) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.credentials(id: staff.id, in: tx) }
         guard current.count <= 512, let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
             throw AppError.validation(["current_password": "This is not your current password."])
@@ -234,10 +271,13 @@ public struct StaffAccounts: Sendable {
         return try await pool.withTenant(tenant.id) { tx in
             try await repositories.staff.setPassword(newHash, activate: false, for: staff.id, in: tx)
             let ended = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
-            try await dependencies.outbox.enqueue(.passwordChanged, to: staff.email, name: staff.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url(ConsoleRoutes.login.path)], in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.password.changed",
-                                                      ip: origin.ip, userAgent: origin.userAgent, details: ["signed_out_elsewhere": "\(ended)"]), in: tx)
+            try await dependencies.outbox.enqueue(
+                .passwordChanged, to: staff.email, name: staff.name, tenant: tenant,
+                values: ["actionUrl": tenant.url(ConsoleRoutes.login.path)], in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.password.changed",
+                    ip: origin.ip, userAgent: origin.userAgent, details: ["signed_out_elsewhere": "\(ended)"]), in: tx)
             return ended
         }
     }
@@ -259,16 +299,19 @@ public struct StaffAccounts: Sendable {
             }
             try await repositories.staff.setTOTP(secret: secret, enabled: false, for: staff.id, in: tx)
         }
-        return Enrolment(secret: secret, url: TOTPCodes.authenticatorURL(secret: secret, account: staff.email, issuer: tenant.branding.companyName),
-                         manualKey: TOTPCodes.manualKey(secret: secret))
+        return Enrolment(
+            secret: secret, url: TOTPCodes.authenticatorURL(secret: secret, account: staff.email, issuer: tenant.branding.companyName),
+            manualKey: TOTPCodes.manualKey(secret: secret))
     }
 
     /// Confirms enrolment with a code from the device; returns the recovery codes (shown once).
-    public func confirmTOTP(staff: SignedInStaff, code: String, keeping token: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> [String] {
+    public func confirmTOTP(
+        staff: SignedInStaff, code: String, keeping token: String, tenant: ResolvedTenant, origin: RequestOrigin
+    ) async throws -> [String] {
         let codes = TOTPCodes.newRecoveryCodes()
         try await pool.withTenant(tenant.id) { tx in
             guard let credentials = try await repositories.staff.credentials(id: staff.id, in: tx), let secret = credentials.totpSecret,
-                  credentials.totpEnabledAt == nil
+                credentials.totpEnabledAt == nil
             else { throw AppError(.conflict, code: "totp_not_started", "Start the set-up again: no device is waiting to be confirmed.") }
             guard try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staff.id, in: tx) else {
                 throw AppError.validation(["code": "This code is not right. Check the device's clock and enter the current 6-digit code."])
@@ -276,13 +319,16 @@ public struct StaffAccounts: Sendable {
             try await repositories.staff.setTOTP(secret: secret, enabled: true, for: staff.id, in: tx)
             try await tx.execute("DELETE FROM staff_recovery_codes WHERE staff_id = \(staff.id)")
             for recovery in codes {
-                try await tx.execute("""
+                try await tx.execute(
+                    """
                     INSERT INTO staff_recovery_codes (tenant_id, staff_id, code_hash) VALUES (\(tx.tenant), \(staff.id), \(TOTPCodes.hashRecoveryCode(recovery)))
                     """)
             }
             _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.totp.enabled",
-                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.totp.enabled",
+                    ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
         return codes
     }
@@ -290,15 +336,17 @@ public struct StaffAccounts: Sendable {
     public func disableTOTP(staff: SignedInStaff, code: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         try await pool.withTenant(tenant.id) { tx in
             guard let credentials = try await repositories.staff.credentials(id: staff.id, in: tx), let secret = credentials.totpSecret,
-                  credentials.totpEnabledAt != nil
+                credentials.totpEnabledAt != nil
             else { return }
             guard try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staff.id, in: tx) else {
                 throw AppError.validation(["code": "This code is not right or was used already. Enter the next 6-digit code from your device."])
             }
             try await repositories.staff.setTOTP(secret: nil, enabled: false, for: staff.id, in: tx)
             try await tx.execute("DELETE FROM staff_recovery_codes WHERE staff_id = \(staff.id)")
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.totp.disabled",
-                                                      ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.totp.disabled",
+                    ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 }

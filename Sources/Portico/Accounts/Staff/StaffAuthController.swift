@@ -54,9 +54,11 @@ struct StaffAuthController {
 
     @Sendable func login(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        let next = Redirect.safeNext(request.uri.queryParameters.get("next"), fallback: ConsoleRoutes.home.path, allowedPrefix: ConsoleRoutes.home.path)
-        let outcome = try await accounts.signIn(email: form.text("email"), password: form["password"] ?? "", tenant: context.tenant,
-                                                origin: origin(request, context), replacing: context.auth?.token)
+        let next = Redirect.safeNext(
+            request.uri.queryParameters.get("next"), fallback: ConsoleRoutes.home.path, allowedPrefix: ConsoleRoutes.home.path)
+        let outcome = try await accounts.signIn(
+            email: form.text("email"), password: form["password"] ?? "", tenant: context.tenant,
+            origin: origin(request, context), replacing: context.auth?.token)
         switch outcome {
         case .signedIn(let token):
             var response = Redirect(to: next).response
@@ -70,7 +72,8 @@ struct StaffAuthController {
             var state = FormState.keeping(form)
             state.message = "The email or the password is not right, or this staff account is not active."
             let view = LoginView(layout: layout(context, "Staff sign-in"), form: FormView(state), next: nil)
-            return try renderer.render(.adminLogin, theme: context.tenant.theme, view, status: .unauthorized).response(from: request, context: context)
+            return try renderer.render(.adminLogin, theme: context.tenant.theme, view, status: .unauthorized).response(
+                from: request, context: context)
         }
     }
 
@@ -82,18 +85,25 @@ struct StaffAuthController {
 
     @Sendable func codeForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
         guard context.auth?.session.secondFactorPending == true else { return Redirect(to: ConsoleRoutes.login.path).response }
-        return try renderer.render(.adminLoginCode, theme: context.tenant.theme,
-                                   CodeView(layout: layout(context, "Two-factor code"), form: FormView(FormState()))).response(from: request, context: context)
+        return try renderer.render(
+            .adminLoginCode, theme: context.tenant.theme,
+            CodeView(layout: layout(context, "Two-factor code"), form: FormView(FormState()))
+        ).response(from: request, context: context)
     }
 
     @Sendable func code(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         guard let auth = context.auth, auth.session.secondFactorPending else { return Redirect(to: ConsoleRoutes.login.path).response }
-        guard let token = try await accounts.completeSecondFactor(session: auth, code: form.text("code"), tenant: context.tenant, origin: origin(request, context)) else {
+        guard
+            let token = try await accounts.completeSecondFactor(
+                session: auth, code: form.text("code"), tenant: context.tenant, origin: origin(request, context))
+        else {
             var state = FormState()
             state.errors["code"] = "This code is not right. Enter the current 6-digit code from your authenticator, or a recovery code."
-            return try renderer.render(.adminLoginCode, theme: context.tenant.theme,
-                                       CodeView(layout: layout(context, "Two-factor code"), form: FormView(state)), status: .unauthorized).response(from: request, context: context)
+            return try renderer.render(
+                .adminLoginCode, theme: context.tenant.theme,
+                CodeView(layout: layout(context, "Two-factor code"), form: FormView(state)), status: .unauthorized
+            ).response(from: request, context: context)
         }
         var response = Redirect(to: ConsoleRoutes.home.path).response
         response.setCookie(cookies.session(token, persistentFor: nil))
@@ -122,17 +132,19 @@ struct StaffAuthController {
     }
 
     func inviteView(_ context: TenantRequestContext, token: String, email: String?, form: FormState) -> InviteView {
-        InviteView(layout: layout(context, "Set up your staff account"), form: FormView(form),
-                   heading: "Set up your staff account",
-                   intro: "Choose a password for \(email ?? "your account") at \(context.tenant.branding.companyName).",
-                   action: ConsoleRoutes.invite(token), token: nil, askName: true, submitLabel: "Save and continue to sign-in")
+        InviteView(
+            layout: layout(context, "Set up your staff account"), form: FormView(form),
+            heading: "Set up your staff account",
+            intro: "Choose a password for \(email ?? "your account") at \(context.tenant.branding.companyName).",
+            action: ConsoleRoutes.invite(token), token: nil, askName: true, submitLabel: "Save and continue to sign-in")
     }
 
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
         guard let invitation = try await accounts.invitation(token, tenant: context.tenant) else { throw CustomerAccounts.invalidLink }
-        var html = try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
-                                       inviteView(context, token: token, email: invitation.email, form: FormState()))
+        var html = try renderer.render(
+            .portalAccountSetPassword, theme: context.tenant.theme,
+            inviteView(context, token: token, email: invitation.email, form: FormState()))
         html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
     }
@@ -141,13 +153,16 @@ struct StaffAuthController {
         let token = context.parameters.get("token") ?? ""
         let form = try await FormFields.read(request)
         do {
-            try await accounts.acceptInvitation(token: token, name: form.text("name"), password: form["password"] ?? "",
-                                                tenant: context.tenant, origin: origin(request, context))
+            try await accounts.acceptInvitation(
+                token: token, name: form.text("name"), password: form["password"] ?? "",
+                tenant: context.tenant, origin: origin(request, context))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
-                                       inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent).response(from: request, context: context)
+            return try renderer.render(
+                .portalAccountSetPassword, theme: context.tenant.theme,
+                inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent
+            ).response(from: request, context: context)
         }
         return Redirect(to: "\(ConsoleRoutes.login.path)?ready=1").response
     }
@@ -158,16 +173,21 @@ struct StaffAuthController {
     typealias MessageView = CustomerAuthController.MessageView
 
     func forgotView(_ context: TenantRequestContext, form: FormState) -> ForgotView {
-        ForgotView(layout: layout(context, "Reset your staff password"), form: FormView(form),
-                   intro: "Enter the email address of your staff account. If it has one, we will send it a link to choose a new password.",
-                   action: ConsoleRoutes.forgotPassword.path, loginUrl: ConsoleRoutes.login.path)
+        ForgotView(
+            layout: layout(context, "Reset your staff password"), form: FormView(form),
+            intro: "Enter the email address of your staff account. If it has one, we will send it a link to choose a new password.",
+            action: ConsoleRoutes.forgotPassword.path, loginUrl: ConsoleRoutes.login.path)
     }
 
-    func message(_ context: TenantRequestContext, title: String, heading: String, _ paragraphs: [String], action: (String, String),
-                 status: HTTPResponse.Status = .ok) throws -> HTML {
-        try renderer.render(.portalAccountMessage, theme: context.tenant.theme,
-                            MessageView(layout: layout(context, title), heading: heading, paragraphs: paragraphs,
-                                        actionUrl: action.0, actionLabel: action.1), status: status)
+    func message(
+        _ context: TenantRequestContext, title: String, heading: String, _ paragraphs: [String], action: (String, String),
+        status: HTTPResponse.Status = .ok
+    ) throws -> HTML {
+        try renderer.render(
+            .portalAccountMessage, theme: context.tenant.theme,
+            MessageView(
+                layout: layout(context, title), heading: heading, paragraphs: paragraphs,
+                actionUrl: action.0, actionLabel: action.1), status: status)
     }
 
     @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -182,49 +202,64 @@ struct StaffAuthController {
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try renderer.render(.portalAccountForgot, theme: context.tenant.theme, forgotView(context, form: state),
-                                       status: .unprocessableContent)
+            return try renderer.render(
+                .portalAccountForgot, theme: context.tenant.theme, forgotView(context, form: state),
+                status: .unprocessableContent)
         }
-        return try message(context, title: "Check your email", heading: "Check your email", [
-            "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to a staff account here, we sent it a link to choose a new password. The link works for one hour.",
-            "No email after a few minutes? Check your spam folder, or ask an admin to send you a set-password link.",
-        ], action: (ConsoleRoutes.login.path, "Back to sign-in"))
+        return try message(
+            context, title: "Check your email", heading: "Check your email",
+            [
+                "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to a staff account here, we sent it a link to choose a new password. The link works for one hour.",
+                "No email after a few minutes? Check your spam folder, or ask an admin to send you a set-password link.",
+            ], action: (ConsoleRoutes.login.path, "Back to sign-in"))
     }
 
     func resetView(_ context: TenantRequestContext, token: String, form: FormState) -> InviteView {
-        InviteView(layout: layout(context, "Choose a new password"), form: FormView(form), heading: "Choose a new password",
-                   intro: "Choose a new password for your staff account at \(context.tenant.branding.companyName). You will sign in with it afterwards.",
-                   action: ConsoleRoutes.resetPassword.path, token: token, askName: false, submitLabel: "Save the new password")
+        InviteView(
+            layout: layout(context, "Choose a new password"), form: FormView(form), heading: "Choose a new password",
+            intro: "Choose a new password for your staff account at \(context.tenant.branding.companyName). You will sign in with it afterwards.",
+            action: ConsoleRoutes.resetPassword.path, token: token, askName: false, submitLabel: "Save the new password")
     }
 
     func invalidResetLink(_ context: TenantRequestContext) throws -> HTML {
-        try message(context, title: "Link not valid", heading: "This link is not valid any more", [
-            "It may have been used already, have expired, or be incomplete.",
-        ], action: (ConsoleRoutes.forgotPassword.path, "Ask for a new link"), status: .notFound).keepingTokenOnThisSite()
+        try message(
+            context, title: "Link not valid", heading: "This link is not valid any more",
+            [
+                "It may have been used already, have expired, or be incomplete."
+            ], action: (ConsoleRoutes.forgotPassword.path, "Ask for a new link"), status: .notFound
+        ).keepingTokenOnThisSite()
     }
 
     @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = request.uri.queryParameters.get("token") ?? ""
         guard try await accounts.resetTokenIsValid(token, tenant: context.tenant) else { return try invalidResetLink(context) }
-        return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme,
-                                   resetView(context, token: token, form: FormState())).keepingTokenOnThisSite()
+        return try renderer.render(
+            .portalAccountSetPassword, theme: context.tenant.theme,
+            resetView(context, token: token, form: FormState())
+        ).keepingTokenOnThisSite()
     }
 
     @Sendable func reset(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         let token = form["token"] ?? ""
         do {
-            try await accounts.resetPassword(token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: origin(request, context))
+            try await accounts.resetPassword(
+                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: origin(request, context))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields
-            return try renderer.render(.portalAccountSetPassword, theme: context.tenant.theme, resetView(context, token: token, form: state),
-                                       status: .unprocessableContent).keepingTokenOnThisSite().response(from: request, context: context)
+            return try renderer.render(
+                .portalAccountSetPassword, theme: context.tenant.theme, resetView(context, token: token, form: state),
+                status: .unprocessableContent
+            ).keepingTokenOnThisSite().response(from: request, context: context)
         } catch let error as AppError where error.code == "invalid_link" {
             return try invalidResetLink(context).response(from: request, context: context)
         }
-        return try message(context, title: "Password changed", heading: "Your password is changed", [
-            "For your security, you were signed out everywhere. Sign in with your new password; if you use an authenticator app, it still asks for its code.",
-        ], action: (ConsoleRoutes.login.path, "Sign in")).keepingTokenOnThisSite().response(from: request, context: context)
+        return try message(
+            context, title: "Password changed", heading: "Your password is changed",
+            [
+                "For your security, you were signed out everywhere. Sign in with your new password; if you use an authenticator app, it still asks for its code."
+            ], action: (ConsoleRoutes.login.path, "Sign in")
+        ).keepingTokenOnThisSite().response(from: request, context: context)
     }
 }

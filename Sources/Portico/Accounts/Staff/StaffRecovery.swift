@@ -1,6 +1,6 @@
 import Foundation
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Staff who forgot their password get back in on their own: the same single-use, hashed,
 /// one-hour reset tokens, neutral answers and rate limits as subscribers, on `/admin`. A
@@ -26,12 +26,16 @@ extension StaffAccounts {
         try await pool.withTenant(tenant.id) { tx in
             guard let staff = try await repositories.staff.find(email: email, in: tx), staff.status != .deactivated else { return }
             try await AccountTokens.revoke(kind: .resetPassword, staffID: staff.id, in: tx)
-            try await AccountTokens.insert(token: token, kind: .resetPassword, email: staff.email, staffID: staff.id,
-                                           lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(.resetPassword, to: staff.email, name: staff.name, tenant: tenant,
-                                                  values: ["actionUrl": tenant.url(Self.resetPath(token))], linkToken: token, in: tx)
-            try await repositories.audit.record(.init(actorKind: "anonymous", actorLabel: email, action: "staff.password.reset_requested",
-                                                      targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
+            try await AccountTokens.insert(
+                token: token, kind: .resetPassword, email: staff.email, staffID: staff.id,
+                lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
+            try await dependencies.outbox.enqueue(
+                .resetPassword, to: staff.email, name: staff.name, tenant: tenant,
+                values: ["actionUrl": tenant.url(Self.resetPath(token))], linkToken: token, in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "anonymous", actorLabel: email, action: "staff.password.reset_requested",
+                    targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent), in: tx)
         }
     }
 
@@ -41,7 +45,7 @@ extension StaffAccounts {
     /// the account may still sign in.
     func resetHolder(_ token: String, in tx: TenantTransaction) async throws -> StaffUser? {
         guard let peeked = try await AccountTokens.peek(token, kind: .resetPassword, holder: .staff, in: tx), let staffID = peeked.staffId,
-              let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
+            let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
         else { return nil }
         return staff
     }
@@ -62,13 +66,15 @@ extension StaffAccounts {
         let hash = try await dependencies.hasher.hash(newPassword)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, holder: .staff, in: tx), let staffID = consumed.staffId,
-                  let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
+                let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
             else { throw CustomerAccounts.invalidLink }
             try await repositories.staff.setPassword(hash, activate: true, for: staffID, in: tx)
             let ended = try await dependencies.sessions.revokeAll(kind: .staff, principal: staffID, except: nil, in: tx)
-            try await repositories.audit.record(.init(actorKind: "staff", actorId: staffID, actorLabel: staff.email, action: "staff.password.reset",
-                                                      targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent,
-                                                      details: ["sessions_ended": String(ended)]), in: tx)
+            try await repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: staffID, actorLabel: staff.email, action: "staff.password.reset",
+                    targetKind: "staff", targetId: staff.email, ip: origin.ip, userAgent: origin.userAgent,
+                    details: ["sessions_ended": String(ended)]), in: tx)
         }
     }
 }
@@ -86,8 +92,10 @@ public enum StaffResetLinks {
 
     /// Issues a link for the admin with `email` in the tenant `slug`, built on the tenant's
     /// primary domain. Earlier open reset links of that admin stop working.
-    public static func issue(slug: String, email rawEmail: String, operatorLabel: String, operatorID: UUID?, ip: String,
-                             pool: ConnectionPool, directory: TenantDirectory) async throws -> Issued {
+    public static func issue(
+        slug: String, email rawEmail: String, operatorLabel: String, operatorID: UUID?, ip: String,
+        pool: ConnectionPool, directory: TenantDirectory
+    ) async throws -> Issued {
         let store = PostgresTenantStore(pool: pool)
         guard let tenant = try await store.tenant(slug: slug.trimmingCharacters(in: .whitespaces).lowercased()) else {
             throw AppError(.notFound, code: "tenant_not_found", "No tenant has the slug '\(slug)'. `portico tenant list` shows them.")
@@ -102,7 +110,8 @@ public enum StaffResetLinks {
         try await pool.withTenant(tenant.id) { tx in
             let repository = PostgresStaffRepository()
             guard let staff = try await repository.find(email: email, in: tx), staff.role == .admin else {
-                let problem = "\(tenant.slug) has no admin with the email \(email). Only admins get set-password links from an operator; other staff ask their admin."
+                let problem =
+                    "\(tenant.slug) has no admin with the email \(email). Only admins get set-password links from an operator; other staff ask their admin."
                 throw AppError.validation(["email": problem], message: problem)
             }
             guard staff.status != .deactivated else {
@@ -110,12 +119,15 @@ public enum StaffResetLinks {
                 throw AppError.validation(["email": problem], message: problem)
             }
             try await AccountTokens.revoke(kind: .resetPassword, staffID: staff.id, in: tx)
-            try await AccountTokens.insert(token: token, kind: .resetPassword, email: staff.email, staffID: staff.id,
-                                           lifetime: StaffAccounts.operatorLinkLifetime, in: tx)
-            try await PostgresAuditRepository().record(.init(
-                actorKind: "operator", actorId: operatorID, actorLabel: operatorLabel, action: "staff.password.reset_link_issued",
-                targetKind: "staff", targetId: staff.email, ip: ip, details: ["by": "operator"]), in: tx)
+            try await AccountTokens.insert(
+                token: token, kind: .resetPassword, email: staff.email, staffID: staff.id,
+                lifetime: StaffAccounts.operatorLinkLifetime, in: tx)
+            try await PostgresAuditRepository().record(
+                .init(
+                    actorKind: "operator", actorId: operatorID, actorLabel: operatorLabel, action: "staff.password.reset_link_issued",
+                    targetKind: "staff", targetId: staff.email, ip: ip, details: ["by": "operator"]), in: tx)
         }
-        return Issued(link: resolved.url(StaffAccounts.resetPath(token)), slug: tenant.slug, email: email, expiresIn: StaffAccounts.operatorLinkLifetime)
+        return Issued(
+            link: resolved.url(StaffAccounts.resetPath(token)), slug: tenant.slug, email: email, expiresIn: StaffAccounts.operatorLinkLifetime)
     }
 }

@@ -90,8 +90,9 @@ struct RequireRole: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.staff.role >= minimum else {
-            throw AppError(.forbidden, code: "forbidden",
-                           "This part of the console is for \(minimum == .admin ? "admins" : "agents and admins"). Ask an admin if you need access.")
+            throw AppError(
+                .forbidden, code: "forbidden",
+                "This part of the console is for \(minimum == .admin ? "admins" : "agents and admins"). Ask an admin if you need access.")
         }
         return try await next(request, context)
     }

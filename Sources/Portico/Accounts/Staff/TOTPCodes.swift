@@ -59,11 +59,13 @@ public enum TOTPCodes {
         guard let step = matchingStep(code, secret: secret) else { return false }
         switch table {
         case .staff:
-            return try await tx.execute("""
+            return try await tx.execute(
+                """
                 UPDATE staff_users SET totp_last_step = \(step) WHERE id = \(id) AND (totp_last_step IS NULL OR totp_last_step < \(step))
                 """) == 1
         case .operators:
-            return try await tx.execute("""
+            return try await tx.execute(
+                """
                 UPDATE operators SET totp_last_step = \(step) WHERE id = \(id) AND (totp_last_step IS NULL OR totp_last_step < \(step))
                 """) == 1
         }

@@ -56,14 +56,16 @@ struct BrandAssetsController {
         } catch BlobStoreError.notFound {
             throw AppError.notFound(kind.rawValue)
         }
-        return Response(status: .ok, headers: [
-            .contentType: type.contentType,
-            .contentLength: String(content.size),
-            .xContentTypeOptions: "nosniff",
-            // The URL carries the branding version, so a new upload is a new URL.
-            .cacheControl: "public, max-age=3600",
-            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-        ], body: ResponseBody(asyncSequence: content))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: type.contentType,
+                .contentLength: String(content.size),
+                .xContentTypeOptions: "nosniff",
+                // The URL carries the branding version, so a new upload is a new URL.
+                .cacheControl: "public, max-age=3600",
+                .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            ], body: ResponseBody(asyncSequence: content))
     }
 
     func upload(_ kind: BrandingAssetKind, request: Request, context: StaffRequestContext) async throws -> Response {
@@ -84,11 +86,12 @@ struct BrandAssetsController {
         } catch let error as AppError where error.code.hasPrefix("upload_") {
             // Too large stays 413 and a body that broke off 400 (the page says why); a file
             // that is not acceptable is 422.
-            let status: HTTPResponse.Status = switch error.kind {
-            case .payloadTooLarge: .contentTooLarge
-            case .badRequest: .badRequest
-            default: .unprocessableContent
-            }
+            let status: HTTPResponse.Status =
+                switch error.kind {
+                case .payloadTooLarge: .contentTooLarge
+                case .badRequest: .badRequest
+                default: .unprocessableContent
+                }
             return try await refuse(kind, error.message, status: status, request: request, context: context)
         }
         guard let file = form.files.first else {
@@ -100,17 +103,20 @@ struct BrandAssetsController {
                 do {
                     try SVGSanitizer.check(Data(buffer: bytes))
                 } catch let refusal as SVGSanitizer.Refusal {
-                    throw AppError(.unsupportedMediaType, code: "unsafe_svg",
-                                   "\(file.fileName) was refused: \(refusal.reason). Export the logo again as a plain SVG, or upload a PNG.")
+                    throw AppError(
+                        .unsupportedMediaType, code: "unsafe_svg",
+                        "\(file.fileName) was refused: \(refusal.reason). Export the logo again as a plain SVG, or upload a PNG.")
                 }
             }
             let previous = try await dependencies.pool.withTenant(tenant) { tx in
                 let previous = try await dependencies.repositories.branding.asset(kind, in: tx)
                 try await dependencies.repositories.branding.setUploadedAsset(kind, key: file.key, contentType: file.kind.contentType, in: tx)
-                try await dependencies.repositories.audit.record(.init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "branding.\(kind.rawValue)_uploaded",
-                    targetKind: "tenant", targetId: tenant.rawValue.uuidString.lowercased(), ip: context.clientIP,
-                    userAgent: request.headers[.userAgent] ?? "", details: ["file": file.fileName, "type": file.kind.contentType, "bytes": String(file.size)]), in: tx)
+                try await dependencies.repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "branding.\(kind.rawValue)_uploaded",
+                        targetKind: "tenant", targetId: tenant.rawValue.uuidString.lowercased(), ip: context.clientIP,
+                        userAgent: request.headers[.userAgent] ?? "",
+                        details: ["file": file.fileName, "type": file.kind.contentType, "bytes": String(file.size)]), in: tx)
                 return previous
             }
             if let previous { try? await dependencies.blobStore.delete(tenant: tenant, key: previous.key) }
@@ -126,8 +132,10 @@ struct BrandAssetsController {
         return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 
-    func refuse(_ kind: BrandingAssetKind, _ message: String, status: HTTPResponse.Status = .unprocessableContent, request: Request,
-                context: StaffRequestContext) async throws -> Response {
+    func refuse(
+        _ kind: BrandingAssetKind, _ message: String, status: HTTPResponse.Status = .unprocessableContent, request: Request,
+        context: StaffRequestContext
+    ) async throws -> Response {
         var state = FormState(errors: [kind.rawValue: message], message: "The \(kind.rawValue) was not changed.")
         state.values = [:]
         let page = try await BrandingEditorController(dependencies: dependencies).render(context, form: nil, assetProblem: state, status: status)

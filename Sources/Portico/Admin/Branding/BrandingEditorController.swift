@@ -34,7 +34,9 @@ struct BrandingEditorController {
         @MustacheView
         struct ContrastRow { let what: String; let ratio: String; let minimum: String; let passes: Bool }
         @MustacheView
-        struct Preview { let companyName: String; let welcomeMessage: String; let footerText: String; let supportEmail: String?; let supportPhone: String? }
+        struct Preview {
+            let companyName: String; let welcomeMessage: String; let footerText: String; let supportEmail: String?; let supportPhone: String?
+        }
     }
 
     static func values(of branding: Branding, theme: String) -> [String: String] {
@@ -47,8 +49,10 @@ struct BrandingEditorController {
         ]
     }
 
-    func render(_ context: StaffRequestContext, form: FormState? = nil, assetProblem: FormState? = nil, notice: String? = nil,
-                status: HTTPResponse.Status = .ok) async throws -> HTML {
+    func render(
+        _ context: StaffRequestContext, form: FormState? = nil, assetProblem: FormState? = nil, notice: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> HTML {
         let (branding, theme) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await dependencies.repositories.branding.current(in: tx)
         }
@@ -68,20 +72,26 @@ struct BrandingEditorController {
         layout.notice = notice
         let contrast = ((try? BrandingContrast.pairs(shown)) ?? []).map {
             let ratio = $0.foreground.contrast(with: $0.background)
-            return View.ContrastRow(what: $0.what, ratio: BrandingContrast.format(ratio) + ":1", minimum: BrandingContrast.format($0.minimum) + ":1",
-                                    passes: ratio >= $0.minimum)
+            return View.ContrastRow(
+                what: $0.what, ratio: BrandingContrast.format(ratio) + ":1", minimum: BrandingContrast.format($0.minimum) + ":1",
+                passes: ratio >= $0.minimum)
         }
         var query = URLComponents()
         query.queryItems = BrandingInput.colorFields.map { URLQueryItem(name: $0.field, value: values[$0.field] ?? "") }
         let view = View(
             layout: layout, form: FormView(state),
-            colors: BrandingInput.colorFields.map { View.ColorField(name: $0.field, label: $0.label, value: values[$0.field] ?? "", error: state.errors[$0.field]) },
-            themes: dependencies.renderer.themes.themeNames.map { Option(value: $0, label: $0.capitalized, selected: $0 == (values["theme"] ?? theme)) },
+            colors: BrandingInput.colorFields.map {
+                View.ColorField(name: $0.field, label: $0.label, value: values[$0.field] ?? "", error: state.errors[$0.field])
+            },
+            themes: dependencies.renderer.themes.themeNames.map {
+                Option(value: $0, label: $0.capitalized, selected: $0 == (values["theme"] ?? theme))
+            },
             version: Int(values["version"] ?? "") ?? branding.version, contrast: contrast,
             previewCssHref: "\(ConsoleRoutes.brandingPreviewCSS.path)?" + (query.percentEncodedQuery ?? ""),
-            preview: .init(companyName: values["company_name"] ?? branding.companyName, welcomeMessage: values["welcome_message"] ?? "",
-                           footerText: values["footer_text"] ?? "", supportEmail: values["support_email"].flatMap { $0.isEmpty ? nil : $0 },
-                           supportPhone: values["support_phone"].flatMap { $0.isEmpty ? nil : $0 }),
+            preview: .init(
+                companyName: values["company_name"] ?? branding.companyName, welcomeMessage: values["welcome_message"] ?? "",
+                footerText: values["footer_text"] ?? "", supportEmail: values["support_email"].flatMap { $0.isEmpty ? nil : $0 },
+                supportPhone: values["support_phone"].flatMap { $0.isEmpty ? nil : $0 }),
             logoUrl: branding.logoUrl, faviconUrl: branding.faviconUrl,
             logoError: assetProblem?.errors["logo"], faviconError: assetProblem?.errors["favicon"]
         )
@@ -104,10 +114,11 @@ struct BrandingEditorController {
                 let changed = Self.values(of: current, theme: currentTheme).filter { key, value in
                     key != "version" && Self.values(of: saved, theme: input.theme)[key] != value
                 }.keys.sorted()
-                try await repositories.audit.record(.init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "branding.updated",
-                    targetKind: "tenant", targetId: context.tenant.id.rawValue.uuidString.lowercased(), ip: context.clientIP,
-                    userAgent: request.headers[.userAgent] ?? "", details: ["fields": changed.joined(separator: ",")]), in: tx)
+                try await repositories.audit.record(
+                    .init(
+                        actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "branding.updated",
+                        targetKind: "tenant", targetId: context.tenant.id.rawValue.uuidString.lowercased(), ip: context.clientIP,
+                        userAgent: request.headers[.userAgent] ?? "", details: ["fields": changed.joined(separator: ",")]), in: tx)
             }
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
@@ -128,7 +139,8 @@ struct BrandingEditorController {
             if let typed = request.uri.queryParameters.get(field), let color = try? Color(hex: typed) { branding[keyPath: keyPath] = color.hex }
         }
         let css = branding.cssVariables.replacingOccurrences(of: ":root", with: ".brand-preview")
-        return Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: css)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: css)))
     }
 }

@@ -35,7 +35,11 @@ struct BrandingInput {
         func optional(_ field: String, limit: Int, _ check: (String) -> String? = { _ in nil }) -> String? {
             let value = form.text(field)
             guard !value.isEmpty else { return nil }
-            if value.count > limit { problems[field] = "Use at most \(limit) characters." } else if let problem = check(value) { problems[field] = problem }
+            if value.count > limit {
+                problems[field] = "Use at most \(limit) characters."
+            } else if let problem = check(value) {
+                problems[field] = problem
+            }
             return value
         }
         branding.supportEmail = optional("support_email", limit: 254) {
@@ -74,9 +78,11 @@ struct BrandingInput {
             problems[problem.field] = problem.message
         }
         guard problems.isEmpty else {
-            throw AppError.validation(problems, message: problems.keys.contains(where: { $0.hasPrefix("color_") })
-                ? "Some colours are hard to read together, or are not colours. Nothing was saved."
-                : "Some fields need attention. Nothing was saved.")
+            throw AppError.validation(
+                problems,
+                message: problems.keys.contains(where: { $0.hasPrefix("color_") })
+                    ? "Some colours are hard to read together, or are not colours. Nothing was saved."
+                    : "Some fields need attention. Nothing was saved.")
         }
         return BrandingInput(branding: branding, theme: theme, version: version)
     }

@@ -66,17 +66,26 @@ struct AdminHomeController {
         }
         let counts = snapshot.counts
         var cards = [
-            View.Count(label: "Awaiting approval", value: counts.awaitingApproval, href: "\(ConsoleRoutes.workOrders.path)?status=submitted", attention: counts.awaitingApproval > 0),
+            View.Count(
+                label: "Awaiting approval", value: counts.awaitingApproval, href: "\(ConsoleRoutes.workOrders.path)?status=submitted",
+                attention: counts.awaitingApproval > 0),
             View.Count(label: "Overdue", value: counts.overdue, href: "\(ConsoleRoutes.workOrders.path)?overdue=1", attention: counts.overdue > 0),
             View.Count(label: "Due today", value: counts.dueToday, href: "\(ConsoleRoutes.workOrders.path)?due=today", attention: false),
             View.Count(label: "Appointments today", value: counts.appointmentsToday, href: ConsoleRoutes.appointments.path, attention: false),
-            View.Count(label: "Reschedule requests", value: counts.rescheduleRequests, href: "\(ConsoleRoutes.appointments.path)?status=reschedule_requested",
-                       attention: counts.rescheduleRequests > 0),
+            View.Count(
+                label: "Reschedule requests", value: counts.rescheduleRequests,
+                href: "\(ConsoleRoutes.appointments.path)?status=reschedule_requested",
+                attention: counts.rescheduleRequests > 0),
         ]
         if !isTechnician {
-            cards.insert(View.Count(label: "Unassigned", value: counts.unassigned, href: "\(ConsoleRoutes.workOrders.path)?unassigned=1", attention: counts.unassigned > 0), at: 2)
-            cards.append(View.Count(label: "Undeliverable emails", value: counts.undeliverableEmails, href: "\(ConsoleRoutes.outbox.path)?status=dead",
-                                    attention: counts.undeliverableEmails > 0))
+            cards.insert(
+                View.Count(
+                    label: "Unassigned", value: counts.unassigned, href: "\(ConsoleRoutes.workOrders.path)?unassigned=1",
+                    attention: counts.unassigned > 0), at: 2)
+            cards.append(
+                View.Count(
+                    label: "Undeliverable emails", value: counts.undeliverableEmails, href: "\(ConsoleRoutes.outbox.path)?status=dead",
+                    attention: counts.undeliverableEmails > 0))
         }
         let view = View(
             layout: context.layout(title: "Command centre", current: ConsoleRoutes.home.path), staffName: staff.displayName, role: staff.role.label,
@@ -84,10 +93,11 @@ struct AdminHomeController {
             awaitingApproval: snapshot.awaitingApproval.map(Self.order), overdue: snapshot.overdue.map(Self.order),
             unassigned: snapshot.unassigned.map(Self.order), dueToday: snapshot.dueToday.map(Self.order),
             appointments: snapshot.appointments.map {
-                View.Appointment(window: DisplayDate.window($0.startsAt, $0.endsAt), organization: $0.organization,
-                                 organizationHref: ConsoleRoutes.customer($0.organizationId),
-                                 technician: $0.technician ?? "Nobody yet", status: $0.status.replacingOccurrences(of: "_", with: " "),
-                                 rescheduleRequested: $0.status == "reschedule_requested")
+                View.Appointment(
+                    window: DisplayDate.window($0.startsAt, $0.endsAt), organization: $0.organization,
+                    organizationHref: ConsoleRoutes.customer($0.organizationId),
+                    technician: $0.technician ?? "Nobody yet", status: $0.status.replacingOccurrences(of: "_", with: " "),
+                    rescheduleRequested: $0.status == "reschedule_requested")
             },
             hasAwaiting: !snapshot.awaitingApproval.isEmpty, hasOverdue: !snapshot.overdue.isEmpty, hasUnassigned: !snapshot.unassigned.isEmpty,
             hasDueToday: !snapshot.dueToday.isEmpty, hasAppointments: !snapshot.appointments.isEmpty,
@@ -97,8 +107,9 @@ struct AdminHomeController {
     }
 
     static func order(_ row: CommandCentre.OrderRow) -> View.Order {
-        View.Order(number: row.number, title: row.title, organization: row.organization,
-                   priority: WorkOrderPriority(rawValue: row.priority)?.label ?? row.priority, urgent: row.priority == "urgent",
-                   due: row.dueDate ?? "", assignee: row.assignee ?? "", since: row.since.map(DisplayDate.dateTime) ?? "", version: row.version)
+        View.Order(
+            number: row.number, title: row.title, organization: row.organization,
+            priority: WorkOrderPriority(rawValue: row.priority)?.label ?? row.priority, urgent: row.priority == "urgent",
+            due: row.dueDate ?? "", assignee: row.assignee ?? "", since: row.since.map(DisplayDate.dateTime) ?? "", version: row.version)
     }
 }

@@ -47,11 +47,12 @@ struct CommandCentre: Sendable {
     /// Rows per list: enough to act on at a glance; the counts link to the full queues.
     static let listLength = 8
 
-        /// `assignee` limits every order and appointment to one technician; nil shows the tenant.
+    /// `assignee` limits every order and appointment to one technician; nil shows the tenant.
     static func load(assignee: UUID?, today: String, in tx: TenantTransaction) async throws -> Snapshot {
         let mine = assignee
         var snapshot = Snapshot()
-        let counts = try await tx.first("""
+        let counts = try await tx.first(
+            """
             SELECT (SELECT count(*) FROM work_orders WHERE status = 'submitted' AND (\(mine)::uuid IS NULL OR assignee_id = \(mine)))::int AS awaiting,
                    (SELECT count(*) FROM work_orders WHERE due_date < \(today)::date AND status IN ('submitted', 'approved', 'in_progress', 'waiting')
                        AND (\(mine)::uuid IS NULL OR assignee_id = \(mine)))::int AS overdue,
@@ -75,14 +76,17 @@ struct CommandCentre: Sendable {
             where: "w.status = 'submitted'", orderBy: "w.submitted_at NULLS LAST, w.number", since: "w.submitted_at", assignee: mine, in: tx)
         snapshot.overdue = try await orders(
             where: "w.due_date < \(today)::date AND \(active)", orderBy: "w.due_date, w.number", since: "w.submitted_at", assignee: mine, in: tx)
-        snapshot.unassigned = assignee == nil ? try await orders(
-            where: "w.assignee_id IS NULL AND w.status IN ('approved', 'in_progress', 'waiting')",
-            orderBy: "w.approved_at NULLS LAST, w.number", since: "w.approved_at", assignee: nil, in: tx) : []
+        snapshot.unassigned =
+            assignee == nil
+            ? try await orders(
+                where: "w.assignee_id IS NULL AND w.status IN ('approved', 'in_progress', 'waiting')",
+                orderBy: "w.approved_at NULLS LAST, w.number", since: "w.approved_at", assignee: nil, in: tx) : []
         snapshot.dueToday = try await orders(
             where: "w.due_date = \(today)::date AND \(active)", orderBy: "w.priority = 'urgent' DESC, w.number",
             since: "w.submitted_at", assignee: mine, in: tx)
 
-        let appointmentRows = try await tx.rows("""
+        let appointmentRows = try await tx.rows(
+            """
             SELECT a.id, a.organization_id, o.name AS organization, a.starts_at, a.ends_at, a.status, COALESCE(NULLIF(s.name, ''), s.email) AS technician
             FROM appointments a
             JOIN organizations o ON o.id = a.organization_id
@@ -94,16 +98,18 @@ struct CommandCentre: Sendable {
             LIMIT \(listLength * 2)
             """)
         snapshot.appointments = try appointmentRows.map {
-            AppointmentRow(id: try $0.decode("id"), organization: try $0.decode("organization"), organizationId: try $0.decode("organization_id"),
-                           startsAt: try $0.decode("starts_at"), endsAt: try $0.decode("ends_at"), status: try $0.decode("status"),
-                           technician: try $0.decode("technician", as: String?.self))
+            AppointmentRow(
+                id: try $0.decode("id"), organization: try $0.decode("organization"), organizationId: try $0.decode("organization_id"),
+                startsAt: try $0.decode("starts_at"), endsAt: try $0.decode("ends_at"), status: try $0.decode("status"),
+                technician: try $0.decode("technician", as: String?.self))
         }
         return snapshot
     }
 
     /// One list of orders; the fragments are fixed SQL chosen above, their values bound.
     private static func orders(where condition: SQL, orderBy: SQL, since: SQL, assignee: UUID?, in tx: TenantTransaction) async throws -> [OrderRow] {
-        let rows = try await tx.rows("""
+        let rows = try await tx.rows(
+            """
             SELECT w.number, w.title, o.name AS organization, w.priority, w.due_date::text AS due_date,
                    COALESCE(NULLIF(s.name, ''), s.email) AS assignee, \(since) AS since, w.version
             FROM work_orders w
@@ -114,10 +120,11 @@ struct CommandCentre: Sendable {
             LIMIT \(listLength)
             """)
         return try rows.map {
-            OrderRow(number: try $0.decode("number"), title: try $0.decode("title"), organization: try $0.decode("organization"),
-                     priority: try $0.decode("priority"), dueDate: try $0.decode("due_date", as: String?.self),
-                     assignee: try $0.decode("assignee", as: String?.self), since: try $0.decode("since", as: Date?.self),
-                     version: try $0.decode("version"))
+            OrderRow(
+                number: try $0.decode("number"), title: try $0.decode("title"), organization: try $0.decode("organization"),
+                priority: try $0.decode("priority"), dueDate: try $0.decode("due_date", as: String?.self),
+                assignee: try $0.decode("assignee", as: String?.self), since: try $0.decode("since", as: Date?.self),
+                version: try $0.decode("version"))
         }
     }
 }

@@ -70,7 +70,9 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         if Set(entries.map(\.path)).count != entries.count { problems.append("manifest lists a member twice") }
         for entry in entries {
             if !Self.isSafeMemberPath(entry.path) { problems.append("manifest lists an unsafe member path '\(entry.path.prefix(120))'") }
-            if entry.size < 0 || entry.sha256.count != 64 { problems.append("manifest entry \(entry.path.prefix(120)) has no valid size and SHA-256") }
+            if entry.size < 0 || entry.sha256.count != 64 {
+                problems.append("manifest entry \(entry.path.prefix(120)) has no valid size and SHA-256")
+            }
         }
         if fileCount != entries.count - 1 { problems.append("manifest file_count \(fileCount) does not match its \(entries.count - 1) file entries") }
         return problems
@@ -83,9 +85,10 @@ public struct BackupManifest: Codable, Sendable, Equatable {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         guard components.count >= 2, components[0] == "files", path.utf8.count <= 1000 else { return false }
         return components.dropFirst().allSatisfy { component in
-            !component.isEmpty && component.first != "." && component.unicodeScalars.allSatisfy {
-                ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || $0 == "-" || $0 == "_" || $0 == "."
-            }
+            !component.isEmpty && component.first != "."
+                && component.unicodeScalars.allSatisfy {
+                    ($0.isASCII && CharacterSet.alphanumerics.contains($0)) || $0 == "-" || $0 == "_" || $0 == "."
+                }
         }
     }
 }

@@ -19,7 +19,8 @@ extension Backups {
     public func restore(_ file: URL, force: Bool, knownMigrationLevel: Int) async throws -> Restored {
         let manifest = try await BackupVerification.readManifest(file)
         guard manifest.migrationLevel <= knownMigrationLevel else {
-            throw LifecycleError("""
+            throw LifecycleError(
+                """
                 This backup's schema is newer than this portico: it was taken at migration level \(manifest.migrationLevel) \
                 (portico \(manifest.porticoVersion)); this binary knows migrations up to \(knownMigrationLevel). \
                 Restore it with a portico at least as new as the one that took it.
@@ -31,7 +32,8 @@ extension Backups {
             let contents = try? await databaseContents(owner)
             await owner.close()
             if let contents, contents.objects > 0 {
-                throw LifecycleError("""
+                throw LifecycleError(
+                    """
                     The database '\(contents.database)' is not empty (\(contents.objects) objects, e.g. \(contents.examples)). \
                     Restore into an empty database, or pass --force to replace everything the owner role owns in it.
                     """)
@@ -44,13 +46,16 @@ extension Backups {
         return try await Scratch.using(near: dataDirectory, prefix: "restore") { scratch in
             let verification = try await BackupVerification.check(file, unpackingInto: scratch.url)
             guard verification.isValid else {
-                throw LifecycleError("\(file.lastPathComponent) does not verify, nothing was restored: \(verification.problems.prefix(5).joined(separator: "; "))")
+                throw LifecycleError(
+                    "\(file.lastPathComponent) does not verify, nothing was restored: \(verification.problems.prefix(5).joined(separator: "; "))")
             }
             let owner = ConnectionPool(configuration: PoolConfiguration(conninfo: ownerURL, maxConnections: 1), logger: logger)
             do {
                 let restored = try await restore(unpacked: scratch.url, manifest: manifest, force: force, owner: owner)
                 await owner.close()
-                logger.info("Backup restored", metadata: ["file": "\(file.path)", "migration_level": "\(manifest.migrationLevel)", "files": "\(manifest.fileCount)"])
+                logger.info(
+                    "Backup restored",
+                    metadata: ["file": "\(file.path)", "migration_level": "\(manifest.migrationLevel)", "files": "\(manifest.fileCount)"])
                 return restored
             } catch {
                 await owner.close()
@@ -65,13 +70,15 @@ extension Backups {
         let existingFiles = try await offThread { Self.countFiles(in: filesRoot) }
         if !force {
             if contents.objects > 0 {
-                throw LifecycleError("""
+                throw LifecycleError(
+                    """
                     The database '\(contents.database)' is not empty (\(contents.objects) objects, e.g. \(contents.examples)). \
                     Restore into an empty database, or pass --force to replace everything the owner role owns in it.
                     """)
             }
             if existingFiles > 0 {
-                throw LifecycleError("""
+                throw LifecycleError(
+                    """
                     The file store \(filesRoot.path) is not empty (\(existingFiles) files). Restore into an empty data directory, \
                     or pass --force to move those files aside.
                     """)
@@ -91,7 +98,8 @@ extension Backups {
                 }
                 let after = try await databaseContents(owner)
                 guard after.objects == 0 else {
-                    throw LifecycleError("""
+                    throw LifecycleError(
+                        """
                         After dropping what the owner role owns, \(after.objects) objects of other roles remain in '\(after.database)' \
                         (e.g. \(after.examples)); drop them by hand, then restore again.
                         """)
@@ -105,8 +113,11 @@ extension Backups {
         }
 
         let restored = try await PostgresClientTools.locate().run(
-            "pg_restore", ["--no-owner", "--single-transaction", "--exit-on-error", "--no-password",
-                           unpacked.appendingPathComponent(BackupManifest.databaseFile).path],
+            "pg_restore",
+            [
+                "--no-owner", "--single-transaction", "--exit-on-error", "--no-password",
+                unpacked.appendingPathComponent(BackupManifest.databaseFile).path,
+            ],
             conninfo: ownerURL
         )
         guard restored.exitCode == 0 else {
@@ -114,7 +125,8 @@ extension Backups {
         }
         let level = try await owner.query("SELECT max(version) FROM schema_migrations").rows.first?.decode(at: 0, as: Int?.self)
         guard level == manifest.migrationLevel else {
-            throw LifecycleError("The restored database is at migration level \(level.map(String.init) ?? "none"), the manifest says \(manifest.migrationLevel)")
+            throw LifecycleError(
+                "The restored database is at migration level \(level.map(String.init) ?? "none"), the manifest says \(manifest.migrationLevel)")
         }
 
         if manifest.fileCount > 0 {
@@ -140,16 +152,19 @@ extension Backups {
 
     /// Relations and functions in the public schema: a fresh database has none.
     func databaseContents(_ owner: ConnectionPool) async throws -> DatabaseContents {
-        let row = try requireRow(try await owner.query("""
-            WITH objects AS (
-                SELECT c.relname::text AS name FROM pg_class c
-                 WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
-                UNION ALL
-                SELECT p.proname::text || '()' FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
-            )
-            SELECT current_database() AS database, (SELECT count(*) FROM objects)::int AS objects,
-                   coalesce((SELECT string_agg(name, ', ') FROM (SELECT name FROM objects ORDER BY name LIMIT 3) x), '') AS examples
-            """).rows.first)
+        let row = try requireRow(
+            try await owner.query(
+                """
+                WITH objects AS (
+                    SELECT c.relname::text AS name FROM pg_class c
+                     WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+                    UNION ALL
+                    SELECT p.proname::text || '()' FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+                )
+                SELECT current_database() AS database, (SELECT count(*) FROM objects)::int AS objects,
+                       coalesce((SELECT string_agg(name, ', ') FROM (SELECT name FROM objects ORDER BY name LIMIT 3) x), '') AS examples
+                """
+            ).rows.first)
         return DatabaseContents(database: try row.decode("database"), objects: try row.decode("objects"), examples: try row.decode("examples"))
     }
 

@@ -18,13 +18,16 @@ public struct BackupRun: Sendable, Decodable {
 
     static func start(_ trigger: Trigger, on db: some QueryRunner) async throws -> Int64 {
         let host = ProcessInfo.processInfo.hostName
-        return try await db.query("""
+        return try await db.query(
+            """
             INSERT INTO backup_runs (trigger, host) VALUES (\(trigger.rawValue), \(String(host.prefix(255)))) RETURNING id
-            """).rows.first?.decode("id", as: Int64.self) ?? 0
+            """
+        ).rows.first?.decode("id", as: Int64.self) ?? 0
     }
 
     static func succeeded(_ id: Int64, file: String, size: Int64, migrationLevel: Int, on db: some QueryRunner) async throws {
-        try await db.execute("""
+        try await db.execute(
+            """
             UPDATE backup_runs SET status = 'succeeded', finished_at = now(), file_name = \(file), size_bytes = \(size),
                    migration_level = \(migrationLevel)
              WHERE id = \(id)
@@ -32,14 +35,16 @@ public struct BackupRun: Sendable, Decodable {
     }
 
     static func failed(_ id: Int64, error: String, on db: some QueryRunner) async throws {
-        try await db.execute("""
+        try await db.execute(
+            """
             UPDATE backup_runs SET status = 'failed', finished_at = now(), error = \(String(error.prefix(2000))) WHERE id = \(id)
             """)
     }
 
     /// Runs still 'running' after a day belong to a process that died mid-backup.
     static func abandonStale(on db: some QueryRunner) async throws {
-        try await db.execute("""
+        try await db.execute(
+            """
             UPDATE backup_runs SET status = 'failed', finished_at = now(), error = 'abandoned: the process taking it stopped'
              WHERE status = 'running' AND started_at < now() - interval '1 day'
             """)
@@ -47,14 +52,17 @@ public struct BackupRun: Sendable, Decodable {
 
     /// Whether a scheduled run started at or after `slot` (another instance took this one).
     static func scheduledRunExists(since slot: Date, on db: some QueryRunner) async throws -> Bool {
-        try await db.query("""
+        try await db.query(
+            """
             SELECT count(*) FROM backup_runs WHERE trigger = 'schedule' AND status <> 'failed' AND started_at >= \(slot)
-            """).rows.first?.decode(at: 0, as: Int.self) ?? 0 > 0
+            """
+        ).rows.first?.decode(at: 0, as: Int.self) ?? 0 > 0
     }
 
     /// Keeps the table small: the newest 500 runs.
     static func prune(on db: some QueryRunner) async throws {
-        try await db.execute("""
+        try await db.execute(
+            """
             DELETE FROM backup_runs WHERE id < (SELECT min(id) FROM (SELECT id FROM backup_runs ORDER BY id DESC LIMIT 500) newest)
             """)
     }

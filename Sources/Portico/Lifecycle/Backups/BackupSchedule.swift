@@ -96,11 +96,13 @@ public struct BackupSettings: Sendable, Equatable {
         }
         if let text = value("PORTICO_BACKUP_SCHEDULE") {
             guard let schedule = BackupSchedule.parse(text) else {
-                throw ConfigurationError(variable: "PORTICO_BACKUP_SCHEDULE",
-                                         message: "must be 'daily HH:MM' (UTC) or 'every N' with N in m, h or d (at least 5 minutes), got '\(text)'")
+                throw ConfigurationError(
+                    variable: "PORTICO_BACKUP_SCHEDULE",
+                    message: "must be 'daily HH:MM' (UTC) or 'every N' with N in m, h or d (at least 5 minutes), got '\(text)'")
             }
             guard settings.directory != nil else {
-                throw ConfigurationError(variable: "PORTICO_BACKUP_DIR", message: "must name the folder for scheduled backups (PORTICO_BACKUP_SCHEDULE is set)")
+                throw ConfigurationError(
+                    variable: "PORTICO_BACKUP_DIR", message: "must name the folder for scheduled backups (PORTICO_BACKUP_SCHEDULE is set)")
             }
             settings.schedule = schedule
         }
@@ -112,7 +114,8 @@ public struct BackupSettings: Sendable, Equatable {
         }
         if let age = value("PORTICO_BACKUP_MAX_AGE_DAYS") {
             guard let parsed = Int(age), (1...3650).contains(parsed) else {
-                throw ConfigurationError(variable: "PORTICO_BACKUP_MAX_AGE_DAYS", message: "must be a whole number of days from 1 to 3650, got '\(age)'")
+                throw ConfigurationError(
+                    variable: "PORTICO_BACKUP_MAX_AGE_DAYS", message: "must be a whole number of days from 1 to 3650, got '\(age)'")
             }
             settings.maxAgeDays = parsed
         }

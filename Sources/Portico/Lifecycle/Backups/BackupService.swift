@@ -102,7 +102,8 @@ public enum BackupRetention {
             .compactMap { name in
                 let url = directory.appendingPathComponent(name)
                 guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path) else { return nil }
-                return Archive(file: url, size: (attributes[.size] as? Int64) ?? 0, modified: (attributes[.modificationDate] as? Date) ?? .distantPast)
+                return Archive(
+                    file: url, size: (attributes[.size] as? Int64) ?? 0, modified: (attributes[.modificationDate] as? Date) ?? .distantPast)
             }
             .sorted { ($0.modified, $0.file.lastPathComponent) > ($1.modified, $1.file.lastPathComponent) }
     }
@@ -120,7 +121,9 @@ public enum BackupRetention {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasPrefix(".portico-backup-") {
             let url = directory.appendingPathComponent(name)
-            if let modified = try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date, modified < now.addingTimeInterval(-86_400) {
+            if let modified = try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date,
+                modified < now.addingTimeInterval(-86_400)
+            {
                 try? FileManager.default.removeItem(at: url)
             }
         }
@@ -133,10 +136,12 @@ extension BackupService {
     public static func scheduled(configuration: AppConfiguration, ownerURL: String?, logger: Logger) throws -> BackupService? {
         guard let schedule = configuration.backup.schedule, let directory = configuration.backup.directory else { return nil }
         guard let ownerURL else {
-            throw ConfigurationError(variable: "MIGRATE_DATABASE_URL",
-                                     message: "must be set for scheduled backups (PORTICO_BACKUP_SCHEDULE is set): pg_dump runs as the schema owner")
+            throw ConfigurationError(
+                variable: "MIGRATE_DATABASE_URL",
+                message: "must be set for scheduled backups (PORTICO_BACKUP_SCHEDULE is set): pg_dump runs as the schema owner")
         }
-        return BackupService(backups: Backups(ownerURL: ownerURL, dataDirectory: configuration.dataDirectory, logger: logger),
-                             settings: configuration.backup, schedule: schedule, directory: directory, logger: logger)
+        return BackupService(
+            backups: Backups(ownerURL: ownerURL, dataDirectory: configuration.dataDirectory, logger: logger),
+            settings: configuration.backup, schedule: schedule, directory: directory, logger: logger)
     }
 }

@@ -79,8 +79,11 @@ public struct BackupVerification: Sendable {
                     continue
                 }
                 let digest = try FileDigest.sha256(of: url)
-                if digest.size != entry.size { problems.append("\(entry.path) has \(digest.size) bytes, the manifest says \(entry.size)") }
-                else if digest.sha256 != entry.sha256 { problems.append("\(entry.path) does not match its SHA-256 checksum (damaged)") }
+                if digest.size != entry.size {
+                    problems.append("\(entry.path) has \(digest.size) bytes, the manifest says \(entry.size)")
+                } else if digest.sha256 != entry.sha256 {
+                    problems.append("\(entry.path) does not match its SHA-256 checksum (damaged)")
+                }
             }
             return problems
         }

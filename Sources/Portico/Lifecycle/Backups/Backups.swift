@@ -45,8 +45,9 @@ public struct Backups: Sendable {
             let created = try await write(into: directory, owner: owner)
             if let run {
                 _ = try? await owner.withConnection { connection in
-                    try await BackupRun.succeeded(run, file: created.file.lastPathComponent, size: created.size,
-                                                  migrationLevel: created.manifest.migrationLevel, on: connection)
+                    try await BackupRun.succeeded(
+                        run, file: created.file.lastPathComponent, size: created.size,
+                        migrationLevel: created.manifest.migrationLevel, on: connection)
                 }
             }
             await owner.close()
@@ -59,7 +60,9 @@ public struct Backups: Sendable {
     }
 
     private func write(into directory: URL, owner: ConnectionPool) async throws -> Created {
-        try await offThread { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        try await offThread {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         let facts = try await databaseFacts(owner)
         return try await Scratch.using(near: directory, prefix: "backup") { scratch in
             let dump = scratch.url.appendingPathComponent(BackupManifest.databaseFile)
@@ -72,7 +75,9 @@ public struct Backups: Sendable {
             guard dumped.exitCode == 0 else { throw LifecycleError("pg_dump failed: \(dumped.output.suffix(600))") }
 
             let filesRoot = filesRoot
-            let staged = try await offThread { try Self.stageFiles(from: filesRoot, into: scratch.url.appendingPathComponent(BackupManifest.filesDirectory)) }
+            let staged = try await offThread {
+                try Self.stageFiles(from: filesRoot, into: scratch.url.appendingPathComponent(BackupManifest.filesDirectory))
+            }
             let entries = try await offThread {
                 try ([BackupManifest.databaseFile] + staged).map { path in
                     let digest = try FileDigest.sha256(of: scratch.url.appendingPathComponent(path))
@@ -111,13 +116,17 @@ public struct Backups: Sendable {
     }
 
     func databaseFacts(_ owner: ConnectionPool) async throws -> DatabaseFacts {
-        guard let row = try await owner.query("""
-            SELECT (SELECT max(version) FROM schema_migrations) AS level, current_setting('server_version') AS server,
-                   current_database() AS database, (SELECT count(*) FROM tenants)::int AS tenants
-            """).rows.first, let level = try row.decode("level", as: Int?.self)
+        guard
+            let row = try await owner.query(
+                """
+                SELECT (SELECT max(version) FROM schema_migrations) AS level, current_setting('server_version') AS server,
+                       current_database() AS database, (SELECT count(*) FROM tenants)::int AS tenants
+                """
+            ).rows.first, let level = try row.decode("level", as: Int?.self)
         else { throw LifecycleError("The database has no applied migrations: there is nothing to back up") }
-        return DatabaseFacts(migrationLevel: level, serverVersion: try row.decode("server"), database: try row.decode("database"),
-                             tenants: try row.decode("tenants"))
+        return DatabaseFacts(
+            migrationLevel: level, serverVersion: try row.decode("server"), database: try row.decode("database"),
+            tenants: try row.decode("tenants"))
     }
 
     /// Hard-links (or, across file systems, copies) every finished blob under `root` into
@@ -129,12 +138,15 @@ public struct Backups: Sendable {
         var paths: [String] = []
         let rootPath = root.standardizedFileURL.path
         for case let url as URL in walker {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, !url.lastPathComponent.hasPrefix(".") else { continue }
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, !url.lastPathComponent.hasPrefix(".") else {
+                continue
+            }
             let relative = String(url.standardizedFileURL.path.dropFirst(rootPath.count + 1))
             let path = BackupManifest.filesDirectory + "/" + relative
             guard BackupManifest.isSafeMemberPath(path) else { continue }
             let destination = target.appendingPathComponent(relative)
-            try manager.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try manager.createDirectory(
+                at: destination.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             if link(url.path, destination.path) != 0 {
                 // Deleted since the walk saw it: it is not part of this backup.
                 if errno == ENOENT { continue }

@@ -32,25 +32,30 @@ public struct TenantDeletion: Sendable {
             throw AppError(.notFound, code: "tenant_not_found", "No tenant has the slug '\(slug)'. `portico tenant list` shows them.")
         }
         guard confirmation == tenant.slug else {
-            throw AppError.validation(["confirm": "Type the tenant's slug, \(tenant.slug), exactly to confirm the deletion."],
-                                      message: "The confirmation does not match: type the tenant's slug, \(tenant.slug), exactly. Nothing was deleted.")
+            throw AppError.validation(
+                ["confirm": "Type the tenant's slug, \(tenant.slug), exactly to confirm the deletion."],
+                message: "The confirmation does not match: type the tenant's slug, \(tenant.slug), exactly. Nothing was deleted.")
         }
         guard tenant.status == .suspended else {
-            throw AppError(.conflict, code: "tenant_active",
-                           "\(tenant.slug) is active. Suspend it first (`portico tenant suspend \(tenant.slug)`), export its data, then delete it.")
+            throw AppError(
+                .conflict, code: "tenant_active",
+                "\(tenant.slug) is active. Suspend it first (`portico tenant suspend \(tenant.slug)`), export its data, then delete it.")
         }
         let rows: [(table: String, rows: Int)]
         do {
             rows = try await pool.withTransaction { tx in
-                let removed: [(table: String, rows: Int)] = try await tx.rows("SELECT table_name, removed FROM portico_purge_tenant(\(tenant.id))").map {
-                    (table: try $0.decode("table_name", as: String.self), rows: try $0.decode("removed", as: Int.self))
-                }
+                let removed: [(table: String, rows: Int)] = try await tx.rows("SELECT table_name, removed FROM portico_purge_tenant(\(tenant.id))")
+                    .map {
+                        (table: try $0.decode("table_name", as: String.self), rows: try $0.decode("removed", as: Int.self))
+                    }
                 var event = actor
                 event.action = "tenant.deleted"
                 event.targetKind = "tenant"
                 event.targetId = tenant.slug
-                event.details = ["tenant_id": tenant.id.description, "name": tenant.name,
-                                 "rows": "\(removed.reduce(0) { $0 + $1.rows })"]
+                event.details = [
+                    "tenant_id": tenant.id.description, "name": tenant.name,
+                    "rows": "\(removed.reduce(0) { $0 + $1.rows })",
+                ]
                 try await event.record(on: tx)
                 return removed
             }

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
-import Postgres
 import PorticoCrypto
+import Postgres
 
 /// Everything one tenant owns, as a `.tar.gz` a departing ISP can read without Portico:
 /// `data/<table>.jsonl` (one JSON object per row, every tenant table found in the catalog),
@@ -133,7 +133,8 @@ public struct TenantExport: Sendable {
     /// this tenant's rows of it.
     func tenantTables(_ tx: TenantTransaction) async throws -> [TenantTable] {
         let omitted = SQL(raw: Self.omittedColumnRuleStatic)
-        return try await tx.rows("""
+        return try await tx.rows(
+            """
             WITH tables AS (
                 SELECT c.oid, c.relname FROM pg_class c
                   JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -156,9 +157,11 @@ public struct TenantExport: Sendable {
                           name, \(tx.tenant.description)::text,
                           CASE WHEN primary_key IS NULL THEN '' ELSE ' ORDER BY ' || primary_key END) AS declare
               FROM described ORDER BY name
-            """).map { row in
-            TenantTable(name: try row.decode("name"), columns: try row.decode("columns"), omitted: try row.decode("omitted"),
-                        declare: try row.decode("declare"))
+            """
+        ).map { row in
+            TenantTable(
+                name: try row.decode("name"), columns: try row.decode("columns"), omitted: try row.decode("omitted"),
+                declare: try row.decode("declare"))
         }
     }
 
@@ -192,7 +195,8 @@ public struct TenantExport: Sendable {
     /// `data/tenants.jsonl`: the tenant's own row.
     func writeTenantRow(_ tenant: Tenant, tx: TenantTransaction, into root: URL) async throws -> Manifest.TableFile {
         let path = "data/tenants.jsonl"
-        let row = try await tx.first("SELECT row_to_json(t)::text AS line, array(SELECT jsonb_object_keys(to_jsonb(t))) AS columns FROM tenants t WHERE t.id = \(tenant.id)")
+        let row = try await tx.first(
+            "SELECT row_to_json(t)::text AS line, array(SELECT jsonb_object_keys(to_jsonb(t))) AS columns FROM tenants t WHERE t.id = \(tenant.id)")
         guard let row else { throw LifecycleError("The tenant \(tenant.slug) no longer exists") }
         let file = try await StagedFile.create(root.appendingPathComponent(path))
         defer { file.close() }

@@ -13,7 +13,7 @@ public struct DeletedCustomer: Sendable, Decodable, Equatable {
 
 /// Tombstones of erased customers (`deleted_customers`), written by `CustomerErasure` in the
 /// erasing transaction and listed to integrations in deletion order.
-public protocol DeletedCustomerStore: Sendable {
+public protocol DeletedCustomerRepository: Sendable {
     func record(
         customer: UUID, externalId: String?, organization: UUID, organizationExternalId: String?,
         in transaction: TenantTransaction
@@ -24,7 +24,7 @@ public protocol DeletedCustomerStore: Sendable {
     ) async throws -> [(DeletedCustomer, SyncCursor)]
 }
 
-public struct PostgresDeletedCustomerStore: DeletedCustomerStore {
+public struct PostgresDeletedCustomerRepository: DeletedCustomerRepository {
     public init() {}
 
     public func record(

@@ -34,7 +34,7 @@ struct WorkOrderAPIController {
     static func orderResponse(_ order: WorkOrder, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var fields = headers
         fields[.eTag] = "\"\(order.version)\""
-        return try APIJSON.response(WorkOrderJSON(order), status: status, headers: fields)
+        return try APIJSON.response(WorkOrderResource(order), status: status, headers: fields)
     }
 
     // MARK: List
@@ -84,7 +84,7 @@ struct WorkOrderAPIController {
         let rows = try await service.page(filter, after: cursor, limit: paging.limit + 1, customer: context.customer, tenant: context.tenant)
         let items = Array(rows.prefix(paging.limit))
         let next = rows.count > paging.limit ? items.last.map { OpaqueCursor.encode(WorkOrderSort.updated.cursor(after: $0).token) } : nil
-        return try APIJSON.response(APIPage(items: items.map(WorkOrderJSON.init), nextCursor: next))
+        return try APIJSON.response(APIPage(items: items.map(WorkOrderResource.init), nextCursor: next))
     }
 
     // MARK: Create
@@ -235,11 +235,11 @@ struct WorkOrderAPIController {
 
     @Sendable func history(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let (_, changes, comments) = try await service.timeline(of: try Self.number(context), customer: context.customer, tenant: context.tenant)
-        let entries = changes.map { HistoryItemJSON.change(.init($0)) } + comments.map { HistoryItemJSON.comment(.init($0)) }
+        let entries = changes.map { HistoryItemResource.change(.init($0)) } + comments.map { HistoryItemResource.comment(.init($0)) }
         let ordered = entries.enumerated().sorted { left, right in
             left.element.at != right.element.at ? left.element.at < right.element.at : left.offset < right.offset
         }.map(\.element)
-        return try APIJSON.response(HistoryJSON(items: ordered))
+        return try APIJSON.response(HistoryResource(items: ordered))
     }
 
     struct CommentBody: APIRequestBody {
@@ -252,105 +252,7 @@ struct WorkOrderAPIController {
         _ = try await service.find(number, customer: context.customer, tenant: context.tenant)
         let body = try await APIBody.decode(CommentBody.self, from: request)
         let comment = try await service.comment(number, body: body.body, customer: context.customer, tenant: context.tenant)
-        return try APIJSON.response(CommentJSON(comment), status: .created)
+        return try APIJSON.response(CommentResource(comment), status: .created)
     }
 
-    // MARK: Attachments
-
-    @Sendable func attachments(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
-        let number = try Self.number(context)
-        let (order, files) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
-        return try APIJSON.response(AttachmentListJSON(items: files.map { AttachmentJSON($0, number: order.number) }))
-    }
-
-    static let uploadFields: Set<String> = ["file", "comment"]
-
-    static func unknownParts(_ names: [String]) -> AppError {
-        let unknown = Set(names).subtracting(uploadFields).sorted()
-        var fields: [String: String] = [:]
-        for name in unknown.prefix(20) {
-            fields[String(name.prefix(100))] = "This part is not recognised here. Send files as parts named `file`, and optionally a `comment`."
-        }
-        return AppError(
-            .badRequest, code: "unknown_fields", "The upload has parts this endpoint does not accept: \(unknown.prefix(20).joined(separator: ", ")).",
-            fields: fields)
-    }
-
-    /// One or more files as `multipart/form-data` parts named `file`, through the portal's
-    /// streamed upload path (per-file and total size while streaming, at most 10 per order,
-    /// extension and magic-byte allow-list, virus scan failing closed). With a `comment` part
-    /// the files go with a new comment (any order); without, onto a draft or submitted order.
-    @Sendable func upload(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
-        let number = try Self.number(context)
-        let (order, existing) = try await service.attachments(of: number, customer: context.customer, tenant: context.tenant)
-        let contentType = (request.headers[.contentType] ?? "").lowercased()
-        guard contentType.hasPrefix("multipart/form-data") else {
-            throw AppError(
-                .unsupportedMediaType, code: "unsupported_media_type",
-                "Send files as multipart/form-data, each in a part named `file`.")
-        }
-        var limits = UploadLimits.standard
-        limits.maxFiles = max(0, WorkOrderAttachments.perOrder - existing.count)
-        limits.maxFields = 10
-        let form: UploadedForm
-        do {
-            form = try await MultipartUpload.receive(
-                request: request, limits: limits, blobStore: dependencies.blobStore, tenant: context.tenant.id,
-                scanner: dependencies.virusScanner, logger: dependencies.logger
-            ) { fields in
-                // Unknown text parts before the first file: refuse before a byte is stored.
-                if fields.contains(where: { !Self.uploadFields.contains($0.name) }) { throw Self.unknownParts(fields.map(\.name)) }
-            }
-        } catch let error as AppError where error.code == "upload_too_many_files" {
-            throw WorkOrderAttachments.tooMany(number: order.number, existing: existing.count)
-        }
-        let posted = PostedForm(fields: FormFields(form.fields), files: form.files)
-        let names = form.fields.map(\.name) + form.files.map(\.fieldName)
-        if names.contains(where: { !Self.uploadFields.contains($0) }) || form.fields.contains(where: { $0.name == "file" }) {
-            await posted.discard(from: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
-            if form.fields.contains(where: { $0.name == "file" }) && !names.contains(where: { !Self.uploadFields.contains($0) }) {
-                throw AppError.validation(["file": "The `file` part must be a file (with a filename), not text."])
-            }
-            throw Self.unknownParts(names)
-        }
-        if form.files.isEmpty {
-            throw AppError.validation(["file": "Attach at least one file, as a part named `file`."])
-        }
-        let records: [AttachmentRecord] = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
-            if let text = posted.fields["comment"] {
-                let comment = try await service.comment(
-                    number, body: text, customer: context.customer, tenant: context.tenant,
-                    attachments: posted.attachments)
-                return try await service.attachments(of: number, customer: context.customer, tenant: context.tenant).1
-                    .filter { $0.commentId == comment.id }
-            }
-            return try await service.attach(number, attachments: posted.attachments, customer: context.customer, tenant: context.tenant)
-        }
-        return try APIJSON.response(AttachmentListJSON(items: records.map { AttachmentJSON($0, number: order.number) }), status: .created)
-    }
-
-    /// The file, with the portal download's headers (`nosniff`, `Content-Disposition`, a
-    /// sandboxing CSP). Internal files, files of other organizations or tenants: 404.
-    @Sendable func download(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
-        let number = try Self.number(context)
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound("file") }
-        let record = try await service.attachment(id, of: number, customer: context.customer, tenant: context.tenant)
-        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
-    }
-}
-
-/// Cursors handed to clients: base64url of an internal token, so clients treat them as opaque.
-enum OpaqueCursor {
-    static func encode(_ token: String) -> String {
-        Data(token.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func decode(_ text: String) -> String? {
-        guard text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        return String(data: data, encoding: .utf8)
-    }
 }

@@ -9,19 +9,19 @@ struct WorkOrderCategoriesAPIController {
         group.get(SubscriberAPIRoutes.workOrderCategories, use: list)
     }
 
-    struct CategoryJSON: Encodable, Sendable {
+    struct CategoryResource: Encodable, Sendable {
         let name: String
         let helpText: String
     }
 
     struct Categories: Encodable, Sendable {
-        let items: [CategoryJSON]
+        let items: [CategoryResource]
     }
 
     @Sendable func list(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await WorkOrderCategories.active(in: tx)
         }
-        return try APIJSON.response(Categories(items: categories.map { CategoryJSON(name: $0.name, helpText: $0.helpText) }))
+        return try APIJSON.response(Categories(items: categories.map { CategoryResource(name: $0.name, helpText: $0.helpText) }))
     }
 }

@@ -14,7 +14,7 @@ struct Nullable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
 }
 
 /// A work order as the subscriber sees it: no internal notes, no staff-only fields.
-struct WorkOrderJSON: Encodable, Sendable {
+struct WorkOrderResource: Encodable, Sendable {
     let number: Int
     let title: String
     let description: String
@@ -74,7 +74,7 @@ struct WorkOrderJSON: Encodable, Sendable {
 }
 
 /// Who did something, as the portal names them.
-struct ActorJSON: Encodable, Sendable {
+struct ActorResource: Encodable, Sendable {
     let kind: String
     let name: String
 
@@ -89,13 +89,13 @@ struct ActorJSON: Encodable, Sendable {
     }
 }
 
-struct ChangeJSON: Encodable, Sendable {
+struct ChangeResource: Encodable, Sendable {
     let type = "change"
     let at: Date
     let field: String
     let from: Nullable<String>
     let to: Nullable<String>
-    let actor: ActorJSON
+    let actor: ActorResource
     let reason: String
 
     init(_ change: WorkOrderChange) {
@@ -103,29 +103,29 @@ struct ChangeJSON: Encodable, Sendable {
         field = change.field
         from = Nullable(change.oldValue)
         to = Nullable(change.newValue)
-        actor = ActorJSON(kind: change.actorKind, name: change.actorName)
+        actor = ActorResource(kind: change.actorKind, name: change.actorName)
         reason = change.reason
     }
 }
 
-struct CommentJSON: Encodable, Sendable {
+struct CommentResource: Encodable, Sendable {
     let type = "comment"
     let id: String
     let at: Date
     let body: String
-    let author: ActorJSON
+    let author: ActorResource
 
     init(_ comment: WorkOrderComment) {
         id = comment.id.uuidString.lowercased()
         at = comment.createdAt
         body = comment.body
-        author = ActorJSON(kind: comment.authorKind, name: comment.authorName)
+        author = ActorResource(kind: comment.authorKind, name: comment.authorName)
     }
 }
 
-enum HistoryItemJSON: Encodable, Sendable {
-    case change(ChangeJSON)
-    case comment(CommentJSON)
+enum HistoryItemResource: Encodable, Sendable {
+    case change(ChangeResource)
+    case comment(CommentResource)
 
     var at: Date {
         switch self {
@@ -142,11 +142,11 @@ enum HistoryItemJSON: Encodable, Sendable {
     }
 }
 
-struct HistoryJSON: Encodable, Sendable {
-    let items: [HistoryItemJSON]
+struct HistoryResource: Encodable, Sendable {
+    let items: [HistoryItemResource]
 }
 
-struct AttachmentJSON: Encodable, Sendable {
+struct AttachmentResource: Encodable, Sendable {
     let id: String
     let fileName: String
     let contentType: String
@@ -168,6 +168,6 @@ struct AttachmentJSON: Encodable, Sendable {
     }
 }
 
-struct AttachmentListJSON: Encodable, Sendable {
-    let items: [AttachmentJSON]
+struct AttachmentListResource: Encodable, Sendable {
+    let items: [AttachmentResource]
 }

@@ -100,167 +100,91 @@ public struct AppConfiguration: Sendable {
 
     /// Reads and validates the environment.
     public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfiguration {
-        func value(_ name: String) -> String? {
-            guard let raw = environment[name]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
-        }
+        let read = EnvironmentReader(environment: environment)
         var configuration = AppConfiguration()
-        if let url = value("DATABASE_URL") {
-            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
-                throw ConfigurationError(
-                    variable: "DATABASE_URL",
-                    message: "must be a PostgreSQL URI (postgresql://user:password@host:5432/db) or a libpq key=value string")
-            }
-            configuration.databaseURL = url
+        try configuration.readDatabase(read)
+        try configuration.readSites(read)
+        try configuration.readMail(read)
+        try configuration.readLogging(read)
+        try configuration.readHTTP(read)
+        for (name, keyPath) in [
+            ("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
+            ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate),
+            ("PORTICO_AUDIT_VIEWS", \AppConfiguration.auditViews),
+        ] {
+            if let flag = try read.oneOrZero(name) { configuration[keyPath: keyPath] = flag }
         }
-        if let url = value("MIGRATE_DATABASE_URL") {
-            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
-                throw ConfigurationError(
-                    variable: "MIGRATE_DATABASE_URL",
-                    message: "must be a PostgreSQL URI (postgresql://owner:password@host:5432/db) or a libpq key=value string")
-            }
-            configuration.migrateDatabaseURL = url
-        }
-        if let url = value("PORTICO_LISTEN_DATABASE_URL") {
-            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") || url.contains("=") else {
-                throw ConfigurationError(
-                    variable: "PORTICO_LISTEN_DATABASE_URL",
-                    message: "must be a PostgreSQL URI (postgresql://user:password@primary:5432/db) or a libpq key=value string")
-            }
-            configuration.listenDatabaseURL = url
-        }
-        if let domain = value("PORTICO_BASE_DOMAIN") {
-            guard let normalized = HostName.normalize(domain) else {
-                throw ConfigurationError(variable: "PORTICO_BASE_DOMAIN", message: "must be a host name such as portal.example.net, got '\(domain)'")
-            }
-            configuration.baseDomain = normalized
-        }
-        if let host = value("PORTICO_OPERATOR_HOST") {
-            guard let normalized = HostName.normalize(host) else {
-                throw ConfigurationError(
-                    variable: "PORTICO_OPERATOR_HOST", message: "must be a host name such as operator.example.net, got '\(host)'")
-            }
-            configuration.operatorHost = normalized
-        }
-        if let directory = value("PORTICO_DATA_DIR") {
-            configuration.dataDirectory = URL(fileURLWithPath: directory)
-        }
-        if let url = value("SMTP_URL") {
+        configuration.clamdSocket = read.value("CLAMD_SOCKET")
+        configuration.backup = try BackupSettings.fromEnvironment(read.value)
+        return configuration
+    }
+
+    private mutating func readDatabase(_ read: EnvironmentReader) throws {
+        databaseURL = try read.databaseURL("DATABASE_URL", example: "postgresql://user:password@host:5432/db") ?? databaseURL
+        migrateDatabaseURL =
+            try read.databaseURL("MIGRATE_DATABASE_URL", example: "postgresql://owner:password@host:5432/db")
+            ?? migrateDatabaseURL
+        listenDatabaseURL =
+            try read.databaseURL("PORTICO_LISTEN_DATABASE_URL", example: "postgresql://user:password@primary:5432/db")
+            ?? listenDatabaseURL
+        databasePoolSize = try read.number("PORTICO_DB_POOL_SIZE", in: 1...500) ?? databasePoolSize
+        databaseStatementCache = try read.onOff("PORTICO_DB_STATEMENT_CACHE") ?? databaseStatementCache
+    }
+
+    private mutating func readSites(_ read: EnvironmentReader) throws {
+        baseDomain = try read.hostName("PORTICO_BASE_DOMAIN", example: "portal.example.net") ?? baseDomain
+        operatorHost = try read.hostName("PORTICO_OPERATOR_HOST", example: "operator.example.net") ?? operatorHost
+        if let directory = read.value("PORTICO_DATA_DIR") { dataDirectory = URL(fileURLWithPath: directory) }
+        publicScheme = try read.choice("PORTICO_PUBLIC_SCHEME", as: Scheme.self, expected: "http or https") ?? publicScheme
+    }
+
+    private mutating func readMail(_ read: EnvironmentReader) throws {
+        if let url = read.value("SMTP_URL") {
             guard url.hasPrefix("smtp://") || url.hasPrefix("smtps://") else {
                 throw ConfigurationError(
                     variable: "SMTP_URL", message: "must start with smtp:// (STARTTLS) or smtps:// (implicit TLS), got '\(url.prefix(12))…'")
             }
-            configuration.smtpURL = url
+            smtpURL = url
         }
-        if let from = value("SMTP_FROM") {
+        if let from = read.value("SMTP_FROM") {
             guard from.contains("@"), !from.contains("\r"), !from.contains("\n"), !from.contains(" ") else {
                 throw ConfigurationError(variable: "SMTP_FROM", message: "must be a bare email address such as noreply@example.net")
             }
-            configuration.smtpFrom = from
+            smtpFrom = from
         }
-        if let startTLS = value("SMTP_STARTTLS") {
-            switch startTLS.lowercased() {
-            case "on", "true", "1", "required": configuration.smtpStartTLS = true
-            case "off", "false", "0": configuration.smtpStartTLS = false
-            default: throw ConfigurationError(variable: "SMTP_STARTTLS", message: "must be on or off, got '\(startTLS)'")
-            }
-        }
-        configuration.smtpCAFile = value("SMTP_CA_FILE")
-        if let scheme = value("PORTICO_PUBLIC_SCHEME") {
-            guard let parsed = Scheme(rawValue: scheme.lowercased()) else {
-                throw ConfigurationError(variable: "PORTICO_PUBLIC_SCHEME", message: "must be http or https, got '\(scheme)'")
-            }
-            configuration.publicScheme = parsed
-        }
-        if let level = value("LOG_LEVEL") {
+        smtpStartTLS = try read.onOff("SMTP_STARTTLS", alsoOn: ["required"]) ?? smtpStartTLS
+        smtpCAFile = read.value("SMTP_CA_FILE")
+    }
+
+    private mutating func readLogging(_ read: EnvironmentReader) throws {
+        if let level = read.value("LOG_LEVEL") {
             guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError(
                     variable: "LOG_LEVEL", message: "must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
             }
-            configuration.logLevel = parsed
+            logLevel = parsed
         }
-        if let proxies = value("PORTICO_TRUSTED_PROXIES") {
-            var networks: [IPNetwork] = []
-            for entry in proxies.split(separator: ",") {
+        logFormat = try read.choice("LOG_FORMAT", as: LogFormat.self, expected: "text or json") ?? logFormat
+    }
+
+    private mutating func readHTTP(_ read: EnvironmentReader) throws {
+        if let proxies = read.value("PORTICO_TRUSTED_PROXIES") {
+            trustedProxies = try proxies.split(separator: ",").map { entry in
                 let trimmed = entry.trimmingCharacters(in: .whitespaces)
                 guard let network = IPNetwork(trimmed) else {
                     throw ConfigurationError(
                         variable: "PORTICO_TRUSTED_PROXIES",
                         message: "must be a comma-separated list of IP addresses or CIDR ranges; '\(trimmed)' is neither")
                 }
-                networks.append(network)
-            }
-            configuration.trustedProxies = networks
-        }
-        if let size = value("PORTICO_DB_POOL_SIZE") {
-            guard let parsed = Int(size), (1...500).contains(parsed) else {
-                throw ConfigurationError(variable: "PORTICO_DB_POOL_SIZE", message: "must be a whole number from 1 to 500, got '\(size)'")
-            }
-            configuration.databasePoolSize = parsed
-        }
-        configuration.clamdSocket = value("CLAMD_SOCKET")
-        if let port = value("PORTICO_INTERNAL_PORT") {
-            guard let parsed = Int(port), (1...65535).contains(parsed) else {
-                throw ConfigurationError(variable: "PORTICO_INTERNAL_PORT", message: "must be a TCP port from 1 to 65535, got '\(port)'")
-            }
-            configuration.internalPort = parsed
-        }
-        if let port = value("PORTICO_PUBLIC_PORT") {
-            guard let parsed = Int(port), (1...65535).contains(parsed) else {
-                throw ConfigurationError(variable: "PORTICO_PUBLIC_PORT", message: "must be a TCP port from 1 to 65535, got '\(port)'")
-            }
-            configuration.publicPort = parsed
-        }
-        if let cache = value("PORTICO_DB_STATEMENT_CACHE") {
-            switch cache.lowercased() {
-            case "on", "true", "1": configuration.databaseStatementCache = true
-            case "off", "false", "0": configuration.databaseStatementCache = false
-            default: throw ConfigurationError(variable: "PORTICO_DB_STATEMENT_CACHE", message: "must be on or off, got '\(cache)'")
+                return network
             }
         }
-        if let format = value("LOG_FORMAT") {
-            guard let parsed = LogFormat(rawValue: format.lowercased()) else {
-                throw ConfigurationError(variable: "LOG_FORMAT", message: "must be text or json, got '\(format)'")
-            }
-            configuration.logFormat = parsed
-        }
-        func seconds(_ raw: String?, _ name: String, in range: ClosedRange<Int>) throws -> Duration? {
-            guard let raw else { return nil }
-            guard let parsed = Int(raw), range.contains(parsed) else {
-                throw ConfigurationError(
-                    variable: name, message: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound), got '\(raw)'")
-            }
-            return .seconds(parsed)
-        }
-        if let grace = try seconds(value("PORTICO_SHUTDOWN_GRACE_SECONDS"), "PORTICO_SHUTDOWN_GRACE_SECONDS", in: 1...300) {
-            configuration.shutdownGrace = grace
-        }
-        if let timeout = try seconds(value("PORTICO_HTTP_HEADER_TIMEOUT_SECONDS"), "PORTICO_HTTP_HEADER_TIMEOUT_SECONDS", in: 1...300) {
-            configuration.http.headerTimeout = timeout
-        }
-        if let timeout = try seconds(value("PORTICO_HTTP_IDLE_TIMEOUT_SECONDS"), "PORTICO_HTTP_IDLE_TIMEOUT_SECONDS", in: 1...3600) {
-            configuration.http.idleTimeout = timeout
-        }
-        if let limit = value("PORTICO_MAX_CONNECTIONS") {
-            guard let parsed = Int(limit), (1...1_000_000).contains(parsed) else {
-                throw ConfigurationError(variable: "PORTICO_MAX_CONNECTIONS", message: "must be a whole number from 1 to 1000000, got '\(limit)'")
-            }
-            configuration.http.maxConnections = parsed
-        }
-        for (name, keyPath) in [
-            ("PORTICO_WEBHOOKS_ALLOW_HTTP", \AppConfiguration.webhooksAllowHTTP),
-            ("PORTICO_WEBHOOKS_ALLOW_PRIVATE", \AppConfiguration.webhooksAllowPrivate),
-            ("PORTICO_AUDIT_VIEWS", \AppConfiguration.auditViews),
-        ] {
-            guard let flag = value(name) else { continue }
-            switch flag.lowercased() {
-            case "1", "on", "true", "yes": configuration[keyPath: keyPath] = true
-            case "0", "off", "false", "no": configuration[keyPath: keyPath] = false
-            default: throw ConfigurationError(variable: name, message: "must be 1 or 0, got '\(flag)'")
-            }
-        }
-        configuration.backup = try BackupSettings.fromEnvironment(value)
-        return configuration
+        internalPort = try read.port("PORTICO_INTERNAL_PORT") ?? internalPort
+        publicPort = try read.port("PORTICO_PUBLIC_PORT") ?? publicPort
+        shutdownGrace = try read.seconds("PORTICO_SHUTDOWN_GRACE_SECONDS", in: 1...300) ?? shutdownGrace
+        http.headerTimeout = try read.seconds("PORTICO_HTTP_HEADER_TIMEOUT_SECONDS", in: 1...300) ?? http.headerTimeout
+        http.idleTimeout = try read.seconds("PORTICO_HTTP_IDLE_TIMEOUT_SECONDS", in: 1...3600) ?? http.idleTimeout
+        http.maxConnections = try read.number("PORTICO_MAX_CONNECTIONS", in: 1...1_000_000) ?? http.maxConnections
     }
 
     /// Pool size actually used: configured, or the pool's default.

@@ -14,13 +14,17 @@ struct DeployFilesTests {
         try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
     }
 
-    /// Every environment variable the sources read: `value("X")` in AppConfiguration and
-    /// `environment["X"]` anywhere in Sources/Portico.
+    /// Every environment variable the sources read: `value("X")` and `read.…("X")` (the
+    /// `EnvironmentReader` of AppConfiguration), the flags listed as `("X", \AppConfiguration.…)`,
+    /// and `environment["X"]` anywhere in Sources/Portico.
     static func variablesRead() throws -> Set<String> {
         var names: Set<String> = []
         let sources = root.appendingPathComponent("Sources/Portico")
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!
-        let patterns = [#/value\("([A-Z][A-Z0-9_]+)"\)/#, #/environment\["([A-Z][A-Z0-9_]+)"\]/#]
+        let patterns = [
+            #/value\("([A-Z][A-Z0-9_]+)"\)/#, #/read\.[a-zA-Z]+\("([A-Z][A-Z0-9_]+)"/#, #/\("([A-Z][A-Z0-9_]+)", \\AppConfiguration\./#,
+            #/environment\["([A-Z][A-Z0-9_]+)"\]/#,
+        ]
         for case let file as URL in files where file.pathExtension == "swift" {
             let text = try String(contentsOf: file, encoding: .utf8)
             for pattern in patterns {

@@ -7,27 +7,6 @@ import Testing
 
 @Suite("Operator console: the tenant table and platform health")
 struct OperatorTenantTableTests {
-    /// An operator set up through the CLI link, enrolled in TOTP and signed in, in a browser.
-    static func signedInOperator(_ app: TestApp) async throws -> Browser {
-        let database = try await TestCluster.database()
-        var configuration = TestApp.configuration()
-        configuration.databaseURL = database.appURL
-        let environment = CommandEnvironment(configuration: configuration, pool: database.appPool, logger: TestLogging.logger("cli"))
-        let email = "op-\(UUID().uuidString.prefix(6).lowercased())@platform.example"
-        let output = try await OperatorCommands.create(email: email, environment: environment)
-        let link = try #require(output.components(separatedBy: "setup link (one use, 7 days): ").last?.split(separator: "\n").first.map(String.init))
-        let path = try #require(URLComponents(string: link)?.path)
-        let browser = Browser(app: app, host: "operator.localhost")
-        try await browser.get(path)
-        try await browser.post(path, ["password": "operator passphrase 1"])
-        try await browser.get("/operator/enrol")
-        let secret = try #require(
-            try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?
-                .decode("totp_secret", as: String.self))
-        try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
-        #expect(try await browser.get("/operator").status == .ok)
-        return browser
-    }
 
     static func row(of slug: String, in page: String) -> String? {
         guard let start = page.range(of: "<span class=\"muted\">\(slug)</span>") else { return nil }
@@ -41,7 +20,7 @@ struct OperatorTenantTableTests {
         let suspended = try await TestTenant.create(name: "Already Suspended")
         try await TestCluster.database().appPool.query("UPDATE tenants SET status = 'suspended' WHERE id = \(suspended.id)")
         try await TestApp.with { (app: TestApp) async throws in
-            let console = try await Self.signedInOperator(app)
+            let console = try await OperatorFixture.signedIn(app).browser
             let page = try await console.get("/operator")
             let activeRow = try #require(Self.row(of: active.slug, in: page.body))
             #expect(activeRow.contains("/operator/tenants/\(active.slug)/suspend"))
@@ -74,7 +53,7 @@ struct OperatorTenantTableTests {
                 """)
         }
         try await TestApp.with { (app: TestApp) async throws in
-            let console = try await Self.signedInOperator(app)
+            let console = try await OperatorFixture.signedIn(app).browser
             // Tests running beside this one create, suspend and delete tenants while the page is
             // rendered, so its figures are checked for consistency (the badges add up to the total)
             // and against the counts taken just before and after, with room for those changes.

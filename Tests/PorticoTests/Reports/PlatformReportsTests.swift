@@ -35,7 +35,7 @@ struct PlatformReportsTests {
     func operatorReports() async throws {
         let tenant = try await Self.oldTenant(monday: "2001-01-01")
         try await TestApp.with { (app: TestApp) async throws in
-            let (browser, _) = try await LifecycleSupport.signedInOperator(app)
+            let (browser, _) = try await OperatorFixture.signedIn(app)
             let growth = try await browser.get("/operator/reports/platform-growth.csv?from=2001-01-01&to=2001-01-14")
             #expect(growth.status == .ok)
             #expect(growth.header("Content-Disposition") == "attachment; filename=\"portico-platform-growth-2001-01-01-to-2001-01-14.csv\"")

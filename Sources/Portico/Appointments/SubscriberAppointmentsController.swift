@@ -4,8 +4,7 @@ import Hummingbird
 /// `/api/v1/appointments`: the organization's visits; confirm one, or ask to move it. The
 /// rules are `CustomerAppointments`', as on the portal's pages.
 struct SubscriberAppointmentsController {
-    let dependencies: AppDependencies
-    var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
+    let service: CustomerAppointments
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
         group.get(SubscriberAPIRoutes.appointments, use: list)

@@ -66,3 +66,37 @@ def test_zenith_in_spanish_then_a_subscriber_switches_to_portuguese(server, new_
     harness.submit(driver, "Salvar idioma")
     assert driver.execute_script("return location.pathname") == "/portal/profile"
     assert html_lang(driver) == "es"
+
+
+def test_a_spanish_subscribers_work_order_email_is_spanish_and_opens_a_spanish_page(server, new_browser):
+    # zenith's subscriber (Spanish, the tenant's default) submits a work order from the portal.
+    driver = new_browser(1280, 900, lang="es-ES")
+    harness.open_page(driver, server.url("zenith", "/portal/login"))
+    harness.fill(driver, "field-identifier", "lodge@zenith.example")
+    harness.fill(driver, "field-password", harness.PASSWORD)
+    harness.submit(driver, "Entrar")
+    harness.open_page(driver, server.url("zenith", "/portal/work-orders/new"))
+    since = server.smtp.count()
+    harness.fill(driver, "field-title", "La antena se movió con el viento")
+    categories = Select(driver.find_element(By.ID, "field-category"))
+    categories.select_by_index(len(categories.options) - 1)
+    harness.fill(driver, "field-description", "La antena del tejado apunta ahora al vecino.")
+    harness.submit(driver, "Enviar")
+
+    # The confirmation arrives in Spanish: subject, both parts, button and Content-Language.
+    mail = harness.wait_for_message(server, "lodge@zenith.example", r"^Hemos recibido tu solicitud #\d+: La antena se movió", since)
+    assert str(mail.message["Content-Language"]) == "es"
+    assert mail.text.startswith("Hola, "), mail.text
+    assert "Nuestro equipo la revisará" in mail.text
+    assert '<html lang="es">' in mail.html
+    assert mail.button()["text"] == "Ver la solicitud"
+    assert "work order" not in mail.text.lower() and "View the work order" not in mail.html
+
+    # Its link opens the work order, in Spanish.
+    link = mail.action_link()
+    assert link.startswith(server.url("zenith", "/portal/work-orders/")), link
+    harness.open_page(driver, link)
+    assert html_lang(driver) == "es"
+    assert driver.title.startswith("Solicitud #"), driver.title
+    assert "La antena se movió con el viento" in driver.find_element(By.TAG_NAME, "main").text
+    assert not harness.page_errors(driver)

@@ -32,7 +32,7 @@ public struct AppointmentReminders: Sendable {
                         let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
                         for member in members where member.status == .active {
                             var values = AppointmentMail.values(appointment, tenant: resolved)
-                            values["day"] = Self.day(of: appointment.startsAt, now: now)
+                            values["day"] = MailText(key: "email.appointment_reminder.\(Self.day(of: appointment.startsAt, now: now))")
                             let sent = try await SubscriberMail(outbox: dependencies.outbox).send(
                                 .appointmentReminder, to: member, tenant: resolved, values: values, in: tx
                             )
@@ -56,16 +56,31 @@ public struct AppointmentReminders: Sendable {
 
 /// What appointment emails show.
 enum AppointmentMail {
-    static func values(_ appointment: Appointment, tenant: ResolvedTenant, technician: String? = nil, note: String? = nil) -> [String: any Sendable] {
+    /// `note`: as staff wrote it; `cancelledBecause`: the reason of a cancellation, which the
+    /// email introduces in the recipient's language.
+    static func values(
+        _ appointment: Appointment, tenant: ResolvedTenant, technician: String? = nil, note: String? = nil, cancelledBecause: String? = nil
+    ) -> [String: any Sendable] {
+        // Names and the window are written in each recipient's language when the email renders.
+        let (kind, status, start, end) = (appointment.kind, appointment.status, appointment.startsAt, appointment.endsAt)
         var values: [String: any Sendable] = [
-            "kind": appointment.kind.label.lowercased(),
-            "when": DisplayDate.window(appointment.startsAt, appointment.endsAt),
+            "kind": MailText { kind.label.lowercased() },
+            "when": MailText { DisplayDate.window(start, end) },
             "address": appointment.address,
-            "status": appointment.status.label.lowercased(),
+            "status": MailText { status.label.lowercased() },
             "actionUrl": tenant.url(PortalRoutes.appointment(appointment.id)),
         ]
         if let technician { values["technician"] = technician }
         if let note, !note.isEmpty { values["note"] = note }
+        if let cancelledBecause, !cancelledBecause.isEmpty {
+            values["note"] = MailText(key: "email.appointment.cancelledNote", ["reason": cancelledBecause])
+        }
         return values
+    }
+
+    /// What a notice to staff about a visit names: the subscriber, the visit's kind and window.
+    static func noticeValues(_ appointment: Appointment, customer: String) -> [String: any Sendable] {
+        let (kind, start, end) = (appointment.kind, appointment.startsAt, appointment.endsAt)
+        return ["customer": customer, "kind": MailText { kind.label.lowercased() }, "when": MailText { DisplayDate.window(start, end) }]
     }
 }

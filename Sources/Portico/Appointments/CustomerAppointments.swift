@@ -71,9 +71,7 @@ public struct CustomerAppointments: Sendable {
                 .confirmed, of: id, expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.confirmed", appointment, customer: customer, origin: origin, in: tx)
             try await StaffNotices(dependencies: dependencies).send(
-                subject: "Appointment confirmed by the subscriber",
-                message:
-                    "\(customer.name) confirmed the \(appointment.kind.label.lowercased()) visit on \(DisplayDate.window(appointment.startsAt, appointment.endsAt)).",
+                .appointmentConfirmed, AppointmentMail.noticeValues(appointment, customer: customer.name),
                 link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
             try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "confirmed", tenant: tenant, in: tx)
             return updated
@@ -135,11 +133,11 @@ public struct CustomerAppointments: Sendable {
                 id, windows: windows, note: note,
                 expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.reschedule_requested", appointment, customer: customer, origin: origin, in: tx)
-            let proposals = windows.map { DisplayDate.window($0.startsAt, $0.endsAt) }.joined(separator: "; ")
+            let proposed = windows.map { ($0.startsAt, $0.endsAt) }
+            var values = AppointmentMail.noticeValues(appointment, customer: customer.name)
+            values["proposals"] = MailText { proposed.map { DisplayDate.window($0.0, $0.1) }.joined(separator: "; ") }
             try await StaffNotices(dependencies: dependencies).send(
-                subject: "Reschedule requested",
-                message:
-                    "\(customer.name) asks to move the \(appointment.kind.label.lowercased()) visit of \(DisplayDate.window(appointment.startsAt, appointment.endsAt)). Suggested: \(proposals).\(note.isEmpty ? "" : " Note: \(note)")",
+                .rescheduleRequested, values, note: note,
                 link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
             try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(
                 updated, change: "reschedule_requested", tenant: tenant, in: tx)

@@ -217,7 +217,7 @@ public struct StaffAppointments: Sendable {
             let updated = try await repositories.appointments.cancel(id, reason: reason, expectedVersion: version, in: tx)
             try await audit("appointment.cancelled", updated, staff: staff, origin: origin, details: ["reason": reason], in: tx)
             try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "cancelled", tenant: tenant, in: tx)
-            try await notify(.appointmentChanged, updated, note: "Cancelled: \(reason)", tenant: tenant, in: tx)
+            try await notify(.appointmentChanged, updated, note: nil, cancelledBecause: reason, tenant: tenant, in: tx)
             return updated
         }
     }
@@ -323,9 +323,12 @@ public struct StaffAppointments: Sendable {
     }
 
     /// One email to each member of the organization who takes appointment mail.
-    func notify(_ kind: NotificationKind, _ appointment: Appointment, note: String?, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
+    func notify(
+        _ kind: NotificationKind, _ appointment: Appointment, note: String?, cancelledBecause: String? = nil, tenant: ResolvedTenant,
+        in tx: TenantTransaction
+    ) async throws {
         let technician = try await appointment.technicianId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
-        let values = AppointmentMail.values(appointment, tenant: tenant, technician: technician, note: note)
+        let values = AppointmentMail.values(appointment, tenant: tenant, technician: technician, note: note, cancelledBecause: cancelledBecause)
         let mail = SubscriberMail(outbox: dependencies.outbox)
         for member in try await repositories.customers.members(of: appointment.organizationId, in: tx) {
             try await mail.send(kind, to: member, tenant: tenant, values: values, in: tx)

@@ -74,7 +74,8 @@ public struct EmailComposer: Sendable {
         var view: [String: Any] = values
         let brand = Self.brand(for: tenant)
         let texts = renderer.texts
-        let name = recipientName.isEmpty ? texts("email.there") : recipientName
+        // Someone not named yet: a subscriber ("Hi there,") or a colleague invited to the console.
+        let name = recipientName.isEmpty ? texts(kind.isStaffMail ? "email.thereStaff" : "email.there") : recipientName
         view["brand"] = brand
         view["recipientName"] = name
         view["lang"] = texts.language.code

@@ -45,6 +45,9 @@ public enum NotificationKind: String, Sendable, CaseIterable {
         }
     }
 
+    /// Mail to the tenant's staff rather than its subscribers.
+    public var isStaffMail: Bool { self == .inviteStaff || self == .staffNotice }
+
     public var label: String {
         switch self {
         case .verifyEmail: "Email verification"

@@ -16,20 +16,9 @@ public struct Outbox: Sendable {
     /// What stands in the stored bodies for the token of a one-time link.
     public static let linkTokenPlaceholder = "{one-time-link-token}"
 
-    /// The email kinds whose templates read the message catalogs. The others are still
-    /// English only, and go out in English (labels included) so no email mixes languages
-    /// or claims a `Content-Language` it is not written in.
-    public static let translatedKinds: Set<NotificationKind> = [
-        .verifyEmail, .resetPassword, .inviteCustomer, .changeEmail, .emailChangedNotice, .passwordChanged, .accountExists,
-        .addressInUse, .welcome,
-    ]
-
     /// The recipient's language: a subscriber's or staff member's own choice while the tenant
-    /// offers it, else the tenant's default.
-    static func language(
-        of recipient: String, kind: NotificationKind, tenant: ResolvedTenant, in transaction: TenantTransaction
-    ) async throws -> Language {
-        guard translatedKinds.contains(kind) else { return .en }
+    /// offers it, else the tenant's default. Every kind reads the message catalogs.
+    static func language(of recipient: String, tenant: ResolvedTenant, in transaction: TenantTransaction) async throws -> Language {
         let chosen = try await transaction.scalar(
             """
             SELECT COALESCE((SELECT language FROM customers WHERE email = \(recipient.lowercased())),
@@ -66,7 +55,8 @@ public struct Outbox: Sendable {
         var values = values
         // The same link as the `List-Unsubscribe` header, visible in both parts' footers.
         if let listUnsubscribe { values["unsubscribeUrl"] = listUnsubscribe }
-        let language = try await Self.language(of: recipient, kind: kind, tenant: tenant, in: transaction)
+        let language = try await Self.language(of: recipient, tenant: tenant, in: transaction)
+        // Values that are `MailText` (status names, dates) are written here, in the recipient's language.
         let email = try Texts.$current.withValue(composer.renderer.catalogs.texts(language)) {
             try composer.compose(kind, tenant: tenant, recipientName: recipientName, values: values)
         }

@@ -318,7 +318,9 @@ struct OperatorController {
                 try await dependencies.pool.withTenant(tenant.id) { tx in
                     try await dependencies.outbox.enqueue(
                         .inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
-                        values: ["actionUrl": resolved.url(ConsoleRoutes.invite(token)), "role": StaffRole.admin.label], linkToken: token, in: tx)
+                        values: [
+                            "actionUrl": resolved.url(ConsoleRoutes.invite(token)), "role": MailText(key: "email.role.\(StaffRole.admin.rawValue)"),
+                        ], linkToken: token, in: tx)
                     try await dependencies.repositories.audit.record(
                         .init(
                             actorKind: "operator", actorId: context.session.operatorId,

@@ -40,8 +40,7 @@ public struct CustomerTasks: Sendable {
             guard let task = try await repositories.tasks.find(id: id, organization: customer.organizationId, in: tx) else { return nil }
             if try await repositories.tasks.markDone(id, by: customer.id, note: note, in: tx) {
                 try await StaffNotices(dependencies: dependencies).send(
-                    subject: "Task done: \(task.title)",
-                    message: "\(customer.name) marked “\(task.title)” as done.\(note.isEmpty ? "" : " Note: \(note)")",
+                    .taskDone, ["customer": customer.name, "title": task.title], note: note,
                     link: tenant.url(ConsoleRoutes.home.path), tenant: tenant, in: tx)
                 try await repositories.audit.record(
                     .init(

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The date formats of pages, mail, forms and files, each built once and shared.
 ///
-/// Every format is UTC with the POSIX locale (the console and mail say "UTC"; i18n will add
+/// These are UTC with the POSIX locale (the console and mail say "UTC"; i18n will add
 /// per-locale styles here). They are `Date.VerbatimFormatStyle` / `Date.ISO8601FormatStyle`
 /// values: `Sendable`, immutable and safe to use from any thread, unlike `DateFormatter`. A
 /// `DateFormatter` built per call cost about 100–150 µs of CPU (ICU setup) and was built on
@@ -62,10 +62,10 @@ extension DateFormats {
         let localInput: Date.VerbatimFormatStyle
         /// `09:00`
         let time: Date.VerbatimFormatStyle
-        /// `Tue 4 Mar 2031`
-        let shortDay: Date.VerbatimFormatStyle
-        /// `Tuesday 4 March 2031`
-        let longDay: Date.VerbatimFormatStyle
+        /// `Tue 4 Mar 2031`, `mar, 4 mar 2031`, `mar. 4 mars 2031`
+        let shortDay: DayStyle
+        /// `Tuesday 4 March 2031`, `martes, 4 de marzo de 2031`, `mardi 4 mars 2031`
+        let longDay: DayStyle
         /// `CST`, `CDT`, `GMT+1`: the zone's short name at an instant, as the locale writes it
         let zoneName: Date.VerbatimFormatStyle
         /// `2031-03-04T09:00:00-06:00`: ISO 8601 with the zone's offset (files people open)
@@ -92,10 +92,32 @@ extension DateFormats {
                 "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
                 locale: posix)
             time = style("\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
-            shortDay = style("\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated) \(year: .padded(4))", locale: locale)
-            longDay = style("\(weekday: .wide) \(day: .defaultDigits) \(month: .wide) \(year: .padded(4))", locale: locale)
+            if locale.language.languageCode == .english {
+                // Portico's own English layout, the same in every English locale.
+                shortDay = .verbatim(
+                    style("\(weekday: .abbreviated) \(day: .defaultDigits) \(month: .abbreviated) \(year: .padded(4))", locale: locale))
+                longDay = .verbatim(style("\(weekday: .wide) \(day: .defaultDigits) \(month: .wide) \(year: .padded(4))", locale: locale))
+            } else {
+                // The locale's own order, words and punctuation ("martes, 4 de marzo de 2031").
+                let base = Date.FormatStyle(locale: locale, calendar: calendar, timeZone: zone)
+                shortDay = .localized(base.weekday(.abbreviated).day().month(.abbreviated).year())
+                longDay = .localized(base.weekday(.wide).day().month(.wide).year())
+            }
             zoneName = style("\(timeZone: .specificName(.short))", locale: locale)
             iso = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: zone)
+        }
+    }
+
+    /// A day's name in a person's language: a fixed layout (English) or the locale's own.
+    enum DayStyle: Sendable {
+        case verbatim(Date.VerbatimFormatStyle)
+        case localized(Date.FormatStyle)
+
+        func format(_ date: Date) -> String {
+            switch self {
+            case .verbatim(let style): style.format(date)
+            case .localized(let style): style.format(date)
+            }
         }
     }
 

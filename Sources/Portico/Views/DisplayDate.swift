@@ -23,11 +23,11 @@ public struct DisplayDate: Sendable {
         formats.dayTime.format(date) + " " + formats.zoneName.format(date)
     }
 
-    /// "Tue 4 Jun 2024, 09:00–12:00 CDT"; both ends named when a clock change falls inside
+    /// "Tue 4 Jun 2024, 09:00–12:00 CDT" ("sábado, 12 de diciembre de 2026, 09:00–11:00 CET"); both ends named when a clock change falls inside
     /// ("Sun 1 Nov 2026, 01:30 CDT–01:15 CST").
     func window(_ start: Date, _ end: Date) -> String {
         let startZone = formats.zoneName.format(start), endZone = formats.zoneName.format(end)
-        let day = formats.shortDay.format(start)
+        let day = self.day(of: start)
         if startZone == endZone {
             return "\(day), \(formats.time.format(start))–\(formats.time.format(end)) \(endZone)"
         }
@@ -39,9 +39,14 @@ public struct DisplayDate: Sendable {
         formats.time.format(date) + " " + formats.zoneName.format(date)
     }
 
-    /// "Tue 4 Jun 2024"
+    /// "Tue 4 Jun 2024"; other languages write the day out as their readers do ("martes, 4 de
+    /// junio de 2024", "terça-feira, 4 de junho de 2024", "mardi 4 juin 2024").
     func date(_ date: Date) -> String {
-        formats.shortDay.format(date)
+        day(of: date)
+    }
+
+    private func day(of date: Date) -> String {
+        (formats.locale.language.languageCode == .english ? formats.shortDay : formats.longDay).format(date)
     }
 
     /// "2031-03-04T09:00:00-06:00": ISO 8601 with this zone's offset, for files people open.
@@ -60,10 +65,19 @@ public struct DisplayDate: Sendable {
     /// SQL for the first instant after the local day `day`.
     func endOfDay(_ day: String) -> SQL { "((\(day)::date + 1)::timestamp AT TIME ZONE \(zone.identifier))" }
 
-    static func dateTime(_ date: Date) -> String { current.dateTime(date) }
-    static func window(_ start: Date, _ end: Date) -> String { current.window(start, end) }
-    static func time(_ date: Date) -> String { current.time(date) }
-    static func date(_ date: Date) -> String { current.date(date) }
+    /// The current reader's zone in the current language: the page's negotiated language, or
+    /// an email's recipient's while `Outbox` renders it (`Texts.current`). English keeps
+    /// Portico's `en_US` layout, whichever English the reader asked for.
+    static var reader: DisplayDate {
+        guard let language = Texts.current?.language, language != .en else { return current }
+        let locale = language.locale
+        return locale == current.formats.locale ? current : DisplayDate(zone: current.zone, locale: locale)
+    }
+
+    static func dateTime(_ date: Date) -> String { reader.dateTime(date) }
+    static func window(_ start: Date, _ end: Date) -> String { reader.window(start, end) }
+    static func time(_ date: Date) -> String { reader.time(date) }
+    static func date(_ date: Date) -> String { reader.date(date) }
 }
 
 /// A tenant's (or a staff member's) zone: an IANA name the system zone database knows.

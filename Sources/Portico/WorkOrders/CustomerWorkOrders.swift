@@ -73,8 +73,7 @@ public struct CustomerWorkOrders: Sendable {
                 values: WorkOrderMail.values(order, tenant: tenant), in: tx)
         }
         try await StaffNotices(dependencies: dependencies).send(
-            subject: "New work order #\(order.number) awaits review",
-            message: "\(customer.name) submitted work order #\(order.number) “\(order.title)”.",
+            .workOrderSubmitted, ["customer": customer.name, "number": order.number, "title": order.title],
             link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
     }
 
@@ -180,8 +179,7 @@ public struct CustomerWorkOrders: Sendable {
                 expectedVersion: version, by: customer.actor, reason: trimmed, in: tx)
             if order.status == .submitted {
                 try await StaffNotices(dependencies: dependencies).send(
-                    subject: "Work order #\(order.number) was cancelled by the subscriber",
-                    message: "\(customer.name) cancelled work order #\(order.number) “\(order.title)”: \(trimmed)",
+                    .workOrderCancelled, ["customer": customer.name, "number": order.number, "title": order.title, "reason": trimmed],
                     link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             }
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
@@ -206,8 +204,7 @@ public struct CustomerWorkOrders: Sendable {
                 order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
                 expectedVersion: version, by: customer.actor, reason: "Reopened: \(trimmed)", in: tx)
             try await StaffNotices(dependencies: dependencies).send(
-                subject: "Work order #\(order.number) was reopened",
-                message: "\(customer.name) reopened work order #\(order.number) “\(order.title)”: \(trimmed)",
+                .workOrderReopened, ["customer": customer.name, "number": order.number, "title": order.title, "reason": trimmed],
                 link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
@@ -390,11 +387,13 @@ enum WorkOrderMail {
     static func values(
         _ order: WorkOrder, tenant: ResolvedTenant, reason: String? = nil, extra: [String: any Sendable] = [:]
     ) -> [String: any Sendable] {
+        // Written in each recipient's language when the email renders (`MailText`).
+        let status = order.status
         var values: [String: any Sendable] = [
-            "number": order.number, "title": order.title, "status": order.status.label.lowercased(), "progress": order.progress,
+            "number": order.number, "title": order.title, "status": MailText { status.label.lowercased() }, "progress": order.progress,
             "actionUrl": tenant.url(PortalRoutes.workOrder(order.number)),
         ]
-        if let eta = order.estimatedCompletion { values["eta"] = DisplayDate.date(eta) }
+        if let eta = order.estimatedCompletion { values["eta"] = MailText { DisplayDate.date(eta) } }
         if let reason, !reason.isEmpty { values["reason"] = reason }
         for (key, value) in extra { values[key] = value }
         return values

@@ -1,8 +1,9 @@
 import Foundation
-import Portico
 import PorticoTestSupport
 import Postgres
 import Testing
+
+@testable import Portico
 
 /// The converted pages rendered with a pseudo-locale (`en-XA`, test only): every catalog text
 /// wrapped in ⟦ ⟧. Any visible text left outside the brackets that is not the test's own data is
@@ -43,11 +44,13 @@ struct PseudoLocaleTests {
     }
 
     /// What is left of a text once catalog texts, the test's data and dates are taken out.
-    /// Dates are still formatted in English (the locale is not yet passed to `DateFormats`);
-    /// they are matched by shape here, not by words. The fixture tenant's zone is UTC, whose
+    /// The pseudo-locale is English underneath, so dates come out in Portico's English layout
+    /// (`DisplayDate`); they are matched by shape here, not by words. The fixture tenant's zone is UTC, whose
     /// short name Foundation gives as GMT: data, like the dates it follows.
     static func leftover(_ text: String, data: [String]) -> String {
-        var rest = text.replacing(try! Regex("⟦[^⟧]*⟧"), with: " ")
+        // Innermost first: a catalog text can carry another (a status name inside a sentence).
+        var rest = text
+        while rest.contains(try! Regex("⟦[^⟦⟧]*⟧")) { rest = rest.replacing(try! Regex("⟦[^⟦⟧]*⟧"), with: " ") }
         for value in data.sorted(by: { $0.count > $1.count }) { rest = rest.replacingOccurrences(of: value, with: " ") }
         rest = rest.replacing(
             try! Regex(#"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}"#), with: " ")
@@ -109,7 +112,7 @@ struct PseudoLocaleTests {
         }
     }
 
-    @Test("every translated email kind, subject, text and HTML, with the values its senders pass")
+    @Test("every email kind, subject, text and HTML, with the values its senders pass")
     func emails() async throws {
         let tenant = try await TestTenant.create(name: "Quorra Net")
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
@@ -117,9 +120,24 @@ struct PseudoLocaleTests {
                 Issue.record("no tenant"); return
             }
             let composer = EmailComposer(renderer: app.dependencies.renderer)
-            let values: [String: any Sendable] = ["actionUrl": resolved.url("/portal/x"), "newEmail": "zed@example.net", "emailChange": true]
-            let data = ["Quorra Net", "Zed", "zed@example.net", resolved.url("/portal/x"), resolved.url("/portal"), resolved.url("/status")]
-            for kind in NotificationKind.allCases where Outbox.translatedKinds.contains(kind) {
+            // Every value any sender passes: the test's data as entered, and the texts senders
+            // write in the recipient's language (`MailText`: status names, kinds, windows, roles).
+            let start = Date(timeIntervalSince1970: 1_930_000_000)
+            let values: [String: any Sendable] = [
+                "actionUrl": resolved.url("/portal/x"), "newEmail": "zed@example.net", "emailChange": true, "number": 42, "title": "Zed's order",
+                "status": MailText { WorkOrderStatus.inProgress.label.lowercased() }, "progress": 40,
+                "eta": MailText { DisplayDate.date(start) }, "reason": "Zed reason", "author": "Zed Staff", "comment": "Zed comment",
+                "kind": MailText { AppointmentKind.repair.label.lowercased() }, "when": MailText { DisplayDate.window(start, start + 7200) },
+                "address": "1 Test Lane", "note": "Zed note", "technician": "Zed Tech", "day": MailText(key: "email.appointment_reminder.tomorrow"),
+                "due": "2031-03-04", "details": "Zed details", "role": MailText(key: "email.role.agent"),
+                "subjectLine": MailText(key: "email.staff_notice.task_done.subject", ["title": "Zed's order"]),
+                "message": MailText(key: "email.staff_notice.task_done.message", ["customer": "Zed", "title": "Zed's order"]),
+            ]
+            let data = [
+                "Quorra Net", "Zed", "zed@example.net", resolved.url("/portal/x"), resolved.url("/portal"), resolved.url("/status"), "Zed's order",
+                "Zed reason", "Zed Staff", "Zed comment", "1 Test Lane", "Zed note", "Zed Tech", "Zed details",
+            ]
+            for kind in NotificationKind.allCases {
                 let email = try Texts.$current.withValue(app.dependencies.renderer.catalogs.texts(.en)) {
                     try composer.compose(kind, tenant: resolved, recipientName: "Zed", values: values)
                 }

@@ -197,7 +197,8 @@ public struct StaffAccounts: Sendable {
             lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: tx)
         try await dependencies.outbox.enqueue(
             .inviteStaff, to: staff.email, name: staff.name, tenant: tenant,
-            values: ["actionUrl": tenant.url(ConsoleRoutes.invite(token)), "role": staff.role.label], linkToken: token, in: tx)
+            values: ["actionUrl": tenant.url(ConsoleRoutes.invite(token)), "role": MailText(key: "email.role.\(staff.role.rawValue)")],
+            linkToken: token, in: tx)
     }
 
     // MARK: Roles and status

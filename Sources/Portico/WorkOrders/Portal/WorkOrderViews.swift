@@ -66,11 +66,18 @@ struct HistoryEntry: Sendable {
         return label != key ? label : field.prefix(1).uppercased() + field.dropFirst()
     }
 
+    /// "40 %" in English as always; "40 %" / "40%" as the current language writes a percentage.
+    static func percent(_ value: String) -> String {
+        let texts = L10n.texts
+        guard texts.language != .en, let number = Double(value) else { return "\(value) %" }
+        return (number / 100).formatted(.percent.locale(texts.locale))
+    }
+
     static func display(_ field: String, _ value: String?) -> String {
         guard let value, !value.isEmpty else { return "—" }
         if field == "status" { return WorkOrderStatus(rawValue: value)?.label ?? value }
         if field == "estimated_completion", let date = ISODates.parse(value) { return DisplayDate.date(date) }
-        if field == "progress" { return "\(value) %" }
+        if field == "progress" { return Self.percent(value) }
         return value
     }
 }

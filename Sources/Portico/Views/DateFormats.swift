@@ -66,7 +66,7 @@ extension DateFormats {
         let shortDay: DayStyle
         /// `Tuesday 4 March 2031`, `martes, 4 de marzo de 2031`, `mardi 4 mars 2031`
         let longDay: DayStyle
-        /// `CST`, `CDT`, `GMT+1`: the zone's short name at an instant, as the locale writes it
+        /// `CST`, `CDT`, `GMT+1`: the zone's short name at an instant, as the locale writes it (never `UTC+1`)
         let zoneName: Date.VerbatimFormatStyle
         /// `2031-03-04T09:00:00-06:00`: ISO 8601 with the zone's offset (files people open)
         let iso: Date.ISO8601FormatStyle
@@ -103,7 +103,12 @@ extension DateFormats {
                 shortDay = .localized(base.weekday(.abbreviated).day().month(.abbreviated).year())
                 longDay = .localized(base.weekday(.wide).day().month(.wide).year())
             }
-            zoneName = style("\(timeZone: .specificName(.short))", locale: locale)
+            // French writes zones without an abbreviation of their own as "UTC+1", which reads as
+            // a UTC time to a subscriber; the English abbreviation ("CET") is understood and is not.
+            let localZoneName = style("\(timeZone: .specificName(.short))", locale: locale)
+            let now = Date()
+            let writesUTC = [now, now.addingTimeInterval(182 * 86_400)].contains { localZoneName.format($0).contains("UTC") }
+            zoneName = writesUTC ? style("\(timeZone: .specificName(.short))", locale: Locale(identifier: "en_US")) : localZoneName
             iso = Date.ISO8601FormatStyle(timeZoneSeparator: .colon, timeZone: zone)
         }
     }

@@ -14,7 +14,7 @@ public struct Repositories: Sendable {
     public let apiTokens: any SubscriberTokenStore
     public let apiKeys: any APIKeyStore
     public var webhooks: any WebhookRepository = PostgresWebhookRepository()
-    public var deletedCustomers: any DeletedCustomerStore = PostgresDeletedCustomerStore()
+    public var deletedCustomers: any DeletedCustomerRepository = PostgresDeletedCustomerRepository()
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),

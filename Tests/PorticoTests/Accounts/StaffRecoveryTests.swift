@@ -197,28 +197,6 @@ struct StaffRecoveryTests {
 
     // MARK: Operators
 
-    /// An operator signed in with the second factor, on the operator host.
-    func signedInOperator(_ app: TestApp) async throws -> (Browser, String) {
-        let database = try await TestCluster.database()
-        var configuration = TestApp.configuration()
-        configuration.databaseURL = database.appURL
-        let environment = CommandEnvironment(configuration: configuration, pool: database.appPool, logger: TestLogging.logger("cli"))
-        let email = "op-\(UUID().uuidString.prefix(6).lowercased())@platform.example"
-        let output = try await OperatorCommands.create(email: email, environment: environment)
-        let link = try #require(output.components(separatedBy: "setup link (one use, 7 days): ").last?.split(separator: "\n").first.map(String.init))
-        let path = try #require(URLComponents(string: link)?.path)
-        let browser = Browser(app: app, host: "operator.localhost")
-        try await browser.get(path)
-        try await browser.post(path, ["password": "operator passphrase 1"])
-        try await browser.get("/operator/enrol")
-        let secret = try #require(
-            try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode(
-                "totp_secret", as: String.self))
-        try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
-        #expect(try await browser.get("/operator").status == .ok)
-        return (browser, email)
-    }
-
     @Test("the operator console issues a set-password link for a tenant's admin: shown once, audited under the operator, works once")
     func operatorConsoleLink() async throws {
         let tenant = try await TestTenant.create(name: "Locked Out Wireless")
@@ -227,7 +205,7 @@ struct StaffRecoveryTests {
         let agent = try await tenant.staff(role: .agent)
         let foreignAdmin = try await other.staff(role: .admin)
         try await TestApp.with { (app: TestApp) async throws in
-            let (console, operatorEmail) = try await signedInOperator(app)
+            let (console, operatorEmail) = try await OperatorFixture.signedIn(app)
             let page = try await console.get("/operator/tenants/\(tenant.slug)")
             #expect(page.status == .ok)
             #expect(page.body.contains(admin.email))

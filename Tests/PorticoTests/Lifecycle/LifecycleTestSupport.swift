@@ -154,25 +154,4 @@ enum LifecycleSupport {
         }
     }
 
-    /// A signed-in operator's browser on the operator host (set-up link, password, TOTP enrolment).
-    static func signedInOperator(_ app: TestApp) async throws -> (Browser, String) {
-        let database = try await TestCluster.database()
-        var configuration = TestApp.configuration()
-        configuration.databaseURL = database.appURL
-        let environment = CommandEnvironment(configuration: configuration, pool: database.appPool, logger: TestLogging.logger("cli"))
-        let email = "op-\(UUID().uuidString.prefix(8).lowercased())@platform.example"
-        let output = try await OperatorCommands.create(email: email, environment: environment)
-        let link = try #require(output.components(separatedBy: "setup link (one use, 7 days): ").last?.split(separator: "\n").first.map(String.init))
-        let path = try #require(URLComponents(string: link)?.path)
-        let browser = Browser(app: app, host: "operator.localhost")
-        try await browser.get(path)
-        try await browser.post(path, ["password": "operator passphrase 1"])
-        try await browser.get("/operator/enrol")
-        let secret = try #require(
-            try await database.appPool.query("SELECT totp_secret FROM operators WHERE email = \(email)").rows.first?.decode(
-                "totp_secret", as: String.self))
-        try await browser.post("/operator/enrol", ["code": String(format: "%06d", TOTP(secret: secret).compute())])
-        #expect(try await browser.get("/operator").status == .ok)
-        return (browser, email)
-    }
 }

@@ -13,7 +13,7 @@ struct OperatorDataConsoleTests {
     func exportDownloadIsOperatorOnly() async throws {
         let world = try await LifecycleWorld.seed()
         try await TestApp.with { (app: TestApp) async throws in
-            let (operatorBrowser, email) = try await LifecycleSupport.signedInOperator(app)
+            let (operatorBrowser, email) = try await OperatorFixture.signedIn(app)
             let tenants = try await operatorBrowser.get("/operator")
             #expect(tenants.body.contains("/operator/tenants/\(world.tenant.slug)/data"))
             let page = try await operatorBrowser.get("/operator/tenants/\(world.tenant.slug)/data")
@@ -83,7 +83,7 @@ struct OperatorDataConsoleTests {
         let adminURL = try await TenantDeletionTests.adminURL()
         let before = try await LifecycleSupport.rowCounts(tenant: world.tenant.id, adminURL: adminURL)
         try await TestApp.with { (app: TestApp) async throws in
-            let (browser, email) = try await LifecycleSupport.signedInOperator(app)
+            let (browser, email) = try await OperatorFixture.signedIn(app)
             try await browser.get("/operator/tenants/\(world.tenant.slug)/data")
             let active = try await browser.post("/operator/tenants/\(world.tenant.slug)/delete", ["confirm": world.tenant.slug])
             #expect(active.status == .conflict)
@@ -136,7 +136,7 @@ struct OperatorDataConsoleTests {
             """)
         await owner.close()
         try await TestApp.with { (app: TestApp) async throws in
-            let (browser, _) = try await LifecycleSupport.signedInOperator(app)
+            let (browser, _) = try await OperatorFixture.signedIn(app)
             let panel = try await browser.get("/operator/backups")
             #expect(panel.status == .ok)
             #expect(panel.body.contains("<h1>Backups</h1>"))

@@ -111,6 +111,14 @@ struct WebhookTests {
     /// Registration is rate-limited per IP across tenants: each visitor gets an address of its own.
     static func randomPeer() -> String { "198.51.\(Int.random(in: 0...255)).\(Int.random(in: 1...254))" }
 
+    /// A visitor signs up on the tenant's portal: the `customer.registered` event most tests deliver.
+    static func register(_ app: TestApp, _ world: World, name: String, email: String) async throws {
+        let visitor = Browser(app: app, host: world.tenant.host, peer: randomPeer())
+        try await visitor.get("/portal/register")
+        let response = try await visitor.post("/portal/register", ["name": name, "email": email, "password": "a long enough passphrase"])
+        #expect(response.status.code < 400)
+    }
+
     static func day(_ days: Int) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -246,16 +254,7 @@ struct WebhookTests {
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
             let console = try await console(app, world)
             let (id, secret) = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
-            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
-            try await visitor.get("/portal/register")
-            #expect(
-                try await visitor.post(
-                    "/portal/register",
-                    [
-                        "name": "Rita Retry", "email": "rita@example.net",
-                        "password": "a long enough passphrase",
-                    ]
-                ).status.code < 400)
+            try await Self.register(app, world, name: "Rita Retry", email: "rita@example.net")
             let worker = Self.worker(app, world.tenant)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'delivered'") == 1
@@ -291,16 +290,7 @@ struct WebhookTests {
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
             let console = try await console(app, world)
             let (id, _) = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
-            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
-            try await visitor.get("/portal/register")
-            #expect(
-                try await visitor.post(
-                    "/portal/register",
-                    [
-                        "name": "Dee Dead", "email": "dee@example.net",
-                        "password": "a long enough passphrase",
-                    ]
-                ).status.code < 400)
+            try await Self.register(app, world, name: "Dee Dead", email: "dee@example.net")
             let worker = Self.worker(app, world.tenant, maximumAttempts: 4)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead'") == 1
@@ -378,16 +368,7 @@ struct WebhookTests {
                 try await count(other.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0,
                 "the other tenant's endpoint hears nothing of this tenant")
 
-            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
-            try await visitor.get("/portal/register")
-            #expect(
-                try await visitor.post(
-                    "/portal/register",
-                    [
-                        "name": "Ona Only", "email": "ona@example.net",
-                        "password": "a long enough passphrase",
-                    ]
-                ).status.code < 400)
+            try await Self.register(app, world, name: "Ona Only", email: "ona@example.net")
             let worker = Self.worker(app, world.tenant)
             try await Self.deliver(worker) { await narrowReceiver.received.count == 1 }
             try await Self.worker(app, other.tenant).runOnce()
@@ -426,16 +407,7 @@ struct WebhookTests {
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
             let console = try await console(app, world)
             let (id, secret) = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
-            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
-            try await visitor.get("/portal/register")
-            #expect(
-                try await visitor.post(
-                    "/portal/register",
-                    [
-                        "name": "Al Access", "email": "al@example.net",
-                        "password": "a long enough passphrase",
-                    ]
-                ).status.code < 400)
+            try await Self.register(app, world, name: "Al Access", email: "al@example.net")
             let delivery = try #require(
                 try await world.tenant.transaction { tx in try await tx.scalar("SELECT id FROM webhook_deliveries", as: UUID.self) }
             )
@@ -575,16 +547,7 @@ struct WebhookTests {
             // Saved while private hosts were allowed; the delivery-time check still applies.
             _ = try await createEndpoint(console, url: receiver.url, events: [.customerRegistered])
             _ = try await createEndpoint(console, url: "http://localhost:\(receiver.port)/hooks/portico", events: [.customerRegistered])
-            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
-            try await visitor.get("/portal/register")
-            #expect(
-                try await visitor.post(
-                    "/portal/register",
-                    [
-                        "name": "Sam SSRF", "email": "sam@example.net",
-                        "password": "a long enough passphrase",
-                    ]
-                ).status.code < 400)
+            try await Self.register(app, world, name: "Sam SSRF", email: "sam@example.net")
             let worker = Self.worker(app, world.tenant, maximumAttempts: 2, allowPrivate: false)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status = 'dead'") == 2
@@ -703,16 +666,7 @@ struct WebhookTests {
             let console = try await console(app, world)
             _ = try await createEndpoint(console, url: redirecting.url, events: [.customerRegistered])
             _ = try await createEndpoint(console, url: chatty.url, events: [.customerRegistered])
-            let visitor = Browser(app: app, host: world.tenant.host, peer: Self.randomPeer())
-            try await visitor.get("/portal/register")
-            #expect(
-                try await visitor.post(
-                    "/portal/register",
-                    [
-                        "name": "Reo Redirect", "email": "reo@example.net",
-                        "password": "a long enough passphrase",
-                    ]
-                ).status.code < 400)
+            try await Self.register(app, world, name: "Reo Redirect", email: "reo@example.net")
             let worker = Self.worker(app, world.tenant, maximumAttempts: 2)
             try await Self.deliver(worker) {
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE status IN ('dead', 'delivered')") == 2

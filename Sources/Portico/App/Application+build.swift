@@ -187,11 +187,14 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
         .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .subscriber, tally: dependencies.apiUsage))
-    WorkOrderAPIController(dependencies: dependencies).addRoutes(to: subscriber)
-    WorkOrderCategoriesAPIController(dependencies: dependencies).addRoutes(to: subscriber)
+    let customerWorkOrders = CustomerWorkOrders(dependencies: dependencies)
+    WorkOrderAPIController(
+        service: customerWorkOrders, files: dependencies.blobStore, scanner: dependencies.virusScanner, logger: dependencies.logger
+    ).addRoutes(to: subscriber)
+    WorkOrderCategoriesAPIController(service: customerWorkOrders).addRoutes(to: subscriber)
     subscriberAuth.addRoutes(to: subscriber)
     SubscriberProfileController(dependencies: dependencies).addRoutes(to: subscriber)
-    SubscriberAppointmentsController(dependencies: dependencies).addRoutes(to: subscriber)
+    SubscriberAppointmentsController(service: CustomerAppointments(dependencies: dependencies)).addRoutes(to: subscriber)
     SubscriberAccountController(dependencies: dependencies).addRoutes(to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.

@@ -17,10 +17,33 @@ public struct CustomerAppointments: Sendable {
     }
 
     /// The organization's appointments a page at a time, upcoming first (the API's list).
-    public func page(customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant) async throws -> KeysetPage<Appointment> {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await dependencies.repositories.appointments.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+    /// What each visit refers to: its technician and its work order's number.
+    public struct References: Sendable {
+        public var technicians: [UUID: StaffUser] = [:]
+        public var workOrderNumbers: [UUID: Int] = [:]
+
+        static func of(_ appointments: [Appointment], repositories: Repositories, in tx: TenantTransaction) async throws -> References {
+            References(
+                technicians: try await repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx),
+                workOrderNumbers: try await repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx))
         }
+    }
+
+    /// One page of the organization's visits and what they refer to, read in one transaction.
+    public func page(
+        customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant
+    ) async throws -> (page: KeysetPage<Appointment>, related: References) {
+        let repositories = dependencies.repositories
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let page = try await repositories.appointments.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+            return (page, try await References.of(page.items, repositories: repositories, in: tx))
+        }
+    }
+
+    /// What `appointments` refer to, for a response after a change.
+    public func references(of appointments: [Appointment], tenant: ResolvedTenant) async throws -> References {
+        let repositories = dependencies.repositories
+        return try await dependencies.pool.withTenant(tenant.id) { tx in try await References.of(appointments, repositories: repositories, in: tx) }
     }
 
     /// Whether the subscriber may confirm or ask to move it now (what the page offers).

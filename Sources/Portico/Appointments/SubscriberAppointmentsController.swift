@@ -4,8 +4,7 @@ import Hummingbird
 /// `/api/v1/appointments`: the organization's visits; confirm one, or ask to move it. The
 /// rules are `CustomerAppointments`', as on the portal's pages.
 struct SubscriberAppointmentsController {
-    let dependencies: AppDependencies
-    var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
+    let service: CustomerAppointments
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
         group.get(SubscriberAPIRoutes.appointments, use: list)
@@ -41,39 +40,33 @@ struct SubscriberAppointmentsController {
         @NullEncoded var cancelReason: String?
     }
 
-    func resources(_ appointments: [Appointment], tenant: ResolvedTenant) async throws -> [AppointmentResource] {
-        let repositories = dependencies.repositories
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let technicians = try await repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx)
-            let numbers = try await repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx)
-            var resources: [AppointmentResource] = []
-            for appointment in appointments {
-                let technician = appointment.technicianId.flatMap { technicians[$0]?.displayName }
-                let number = appointment.workOrderId.flatMap { numbers[$0] }
-                let request =
-                    appointment.status == .rescheduleRequested
-                    ? RescheduleRequestResource(
-                        preferredTimes: appointment.rescheduleWindows.map { WindowResource(startsAt: $0.startsAt, endsAt: $0.endsAt) },
-                        note: appointment.rescheduleNote)
-                    : nil
-                resources.append(
-                    AppointmentResource(
-                        id: appointment.id.apiString, kind: appointment.kind.rawValue, status: appointment.status.rawValue,
-                        startsAt: appointment.startsAt, endsAt: appointment.endsAt, address: appointment.address, notes: appointment.notes,
-                        technician: technician, workOrderNumber: number, version: appointment.version,
-                        canConfirm: CustomerAppointments.canConfirm(appointment), canReschedule: CustomerAppointments.canReschedule(appointment),
-                        rescheduleRequest: request, cancelReason: appointment.status == .cancelled ? appointment.cancelReason : nil))
-            }
-            return resources
-        }
+    static func resource(_ appointment: Appointment, _ references: CustomerAppointments.References) -> AppointmentResource {
+        let request =
+            appointment.status == .rescheduleRequested
+            ? RescheduleRequestResource(
+                preferredTimes: appointment.rescheduleWindows.map { WindowResource(startsAt: $0.startsAt, endsAt: $0.endsAt) },
+                note: appointment.rescheduleNote)
+            : nil
+        return AppointmentResource(
+            id: appointment.id.apiString, kind: appointment.kind.rawValue, status: appointment.status.rawValue,
+            startsAt: appointment.startsAt, endsAt: appointment.endsAt, address: appointment.address, notes: appointment.notes,
+            technician: appointment.technicianId.flatMap { references.technicians[$0]?.displayName },
+            workOrderNumber: appointment.workOrderId.flatMap { references.workOrderNumbers[$0] }, version: appointment.version,
+            canConfirm: CustomerAppointments.canConfirm(appointment), canReschedule: CustomerAppointments.canReschedule(appointment),
+            rescheduleRequest: request, cancelReason: appointment.status == .cancelled ? appointment.cancelReason : nil)
+    }
+
+    /// A changed visit as the response shows it.
+    func resource(_ appointment: Appointment, tenant: ResolvedTenant) async throws -> AppointmentResource {
+        Self.resource(appointment, try await service.references(of: [appointment], tenant: tenant))
     }
 
     @Sendable func list(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let paging = try APIPaging(request)
         let page = try await APICursor.page(paging) { after in
             try await service.page(customer: context.customer, after: after, limit: paging.limit, tenant: context.tenant)
-        } map: { appointments in
-            try await resources(appointments, tenant: context.tenant)
+        } map: { appointments, references in
+            appointments.map { Self.resource($0, references) }
         }
         return try APIJSON.response(page)
     }
@@ -95,7 +88,7 @@ struct SubscriberAppointmentsController {
         let updated = try await service.confirm(
             id, version: body?.version, customer: context.customer, tenant: context.tenant,
             origin: SubscriberAuthController.origin(request, ip: context.clientIP))
-        return try APIJSON.response(try await resources([updated], tenant: context.tenant)[0])
+        return try APIJSON.response(try await resource(updated, tenant: context.tenant))
     }
 
     struct RescheduleBody: APIRequestBody {
@@ -114,6 +107,6 @@ struct SubscriberAppointmentsController {
             id, windows: windows, note: body.note ?? "", version: body.version,
             customer: context.customer, tenant: context.tenant,
             origin: SubscriberAuthController.origin(request, ip: context.clientIP))
-        return try APIJSON.response(try await resources([updated], tenant: context.tenant)[0])
+        return try APIJSON.response(try await resource(updated, tenant: context.tenant))
     }
 }

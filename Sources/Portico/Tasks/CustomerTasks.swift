@@ -8,10 +8,23 @@ public struct CustomerTasks: Sendable {
 
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
 
-    public func page(customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant) async throws -> KeysetPage<TaskItem> {
+    /// One page of the organization's tasks and the numbers of the work orders they belong to,
+    /// read in one transaction.
+    public func page(
+        customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant
+    ) async throws -> (page: KeysetPage<TaskItem>, related: [UUID: Int]) {
         try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await dependencies.repositories.tasks.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+            let page = try await dependencies.repositories.tasks.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+            let numbers = try await dependencies.repositories.workOrders.numbers(ids: page.items.compactMap(\.workOrderId), in: tx)
+            return (page, numbers)
         }
+    }
+
+    /// The numbers of the work orders `tasks` belong to, for a response after a change.
+    public func workOrderNumbers(of tasks: [TaskItem], tenant: ResolvedTenant) async throws -> [UUID: Int] {
+        let ids = tasks.compactMap(\.workOrderId)
+        guard !ids.isEmpty else { return [:] }
+        return try await dependencies.pool.withTenant(tenant.id) { tx in try await dependencies.repositories.workOrders.numbers(ids: ids, in: tx) }
     }
 
     /// Marks a task of the customer's organization done (with an optional note for staff).

@@ -8,6 +8,11 @@ public struct CustomerWorkOrders: Sendable {
 
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
 
+    /// The categories a subscriber may choose for a new order.
+    func activeCategories(tenant: TenantID) async throws -> [WorkOrderCategory] {
+        try await dependencies.pool.withTenant(tenant) { tx in try await WorkOrderCategories.active(in: tx) }
+    }
+
     var repositories: Repositories { dependencies.repositories }
     var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
     public static let editsPerDay = RateLimit(

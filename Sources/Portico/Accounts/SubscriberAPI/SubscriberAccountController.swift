@@ -27,21 +27,11 @@ struct SubscriberAccountController {
         let createdAt: Date
     }
 
-    func resources(_ tasks: [TaskItem], tenant: ResolvedTenant) async throws -> [TaskResource] {
-        let repositories = dependencies.repositories
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
-            var resources: [TaskResource] = []
-            for task in tasks {
-                let number = task.workOrderId.flatMap { numbers[$0] }
-                resources.append(
-                    TaskResource(
-                        id: task.id.apiString, title: task.title, details: task.details, status: task.status.rawValue,
-                        dueDate: task.dueDate, doneAt: task.doneAt, doneNote: task.doneNote, workOrderNumber: number,
-                        createdAt: task.createdAt))
-            }
-            return resources
-        }
+    static func resource(_ task: TaskItem, workOrderNumbers: [UUID: Int]) -> TaskResource {
+        TaskResource(
+            id: task.id.apiString, title: task.title, details: task.details, status: task.status.rawValue,
+            dueDate: task.dueDate, doneAt: task.doneAt, doneNote: task.doneNote,
+            workOrderNumber: task.workOrderId.flatMap { workOrderNumbers[$0] }, createdAt: task.createdAt)
     }
 
     @Sendable func tasks(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
@@ -49,8 +39,8 @@ struct SubscriberAccountController {
         let page = try await APICursor.page(paging) { after in
             try await CustomerTasks(dependencies: dependencies).page(
                 customer: context.customer, after: after, limit: paging.limit, tenant: context.tenant)
-        } map: { tasks in
-            try await resources(tasks, tenant: context.tenant)
+        } map: { tasks, numbers in
+            tasks.map { Self.resource($0, workOrderNumbers: numbers) }
         }
         return try APIJSON.response(page)
     }
@@ -66,7 +56,8 @@ struct SubscriberAccountController {
         let task = try await CustomerTasks(dependencies: dependencies).markDone(
             id, note: body?.note ?? "", customer: context.customer, tenant: context.tenant,
             origin: SubscriberAuthController.origin(request, ip: context.clientIP))
-        return try APIJSON.response(try await resources([task], tenant: context.tenant)[0])
+        let numbers = try await CustomerTasks(dependencies: dependencies).workOrderNumbers(of: [task], tenant: context.tenant)
+        return try APIJSON.response(Self.resource(task, workOrderNumbers: numbers))
     }
 
     // MARK: Notes

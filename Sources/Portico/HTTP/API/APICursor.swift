@@ -35,6 +35,23 @@ enum APICursor {
         }
         return APIPage(items: try await map(page.items), nextCursor: page.nextKey.map(encode))
     }
+
+    /// The same for a page read together with what its items refer to (technicians' names,
+    /// work-order numbers), so the page and those lookups share one transaction and the
+    /// mapping needs none.
+    static func page<Item: Sendable, Related, Resource: Encodable & Sendable>(
+        _ paging: APIPaging, load: ([String]?) async throws -> (page: KeysetPage<Item>, related: Related),
+        map: ([Item], Related) throws -> [Resource]
+    ) async throws -> APIPage<Resource> {
+        let after = try paging.cursor.map(decode)
+        let loaded: (page: KeysetPage<Item>, related: Related)
+        do {
+            loaded = try await load(after)
+        } catch is InvalidPageKey {
+            throw invalid
+        }
+        return APIPage(items: try map(loaded.page.items, loaded.related), nextCursor: loaded.page.nextKey.map(encode))
+    }
 }
 
 /// An optional value that is always written, as `null` when absent, so a response's keys do

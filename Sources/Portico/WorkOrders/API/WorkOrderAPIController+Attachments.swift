@@ -41,8 +41,8 @@ extension WorkOrderAPIController {
         let form: UploadedForm
         do {
             form = try await MultipartUpload.receive(
-                request: request, limits: limits, blobStore: dependencies.blobStore, tenant: context.tenant.id,
-                scanner: dependencies.virusScanner, logger: dependencies.logger
+                request: request, limits: limits, blobStore: files, tenant: context.tenant.id,
+                scanner: scanner, logger: logger
             ) { fields in
                 // Unknown text parts before the first file: refuse before a byte is stored.
                 if fields.contains(where: { !Self.uploadFields.contains($0.name) }) { throw Self.unknownParts(fields.map(\.name)) }
@@ -53,7 +53,7 @@ extension WorkOrderAPIController {
         let posted = PostedForm(fields: FormFields(form.fields), files: form.files)
         let names = form.fields.map(\.name) + form.files.map(\.fieldName)
         if names.contains(where: { !Self.uploadFields.contains($0) }) || form.fields.contains(where: { $0.name == "file" }) {
-            await posted.discard(from: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+            await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
             if form.fields.contains(where: { $0.name == "file" }) && !names.contains(where: { !Self.uploadFields.contains($0) }) {
                 throw AppError.validation(["file": "The `file` part must be a file (with a filename), not text."])
             }
@@ -62,7 +62,7 @@ extension WorkOrderAPIController {
         if form.files.isEmpty {
             throw AppError.validation(["file": "Attach at least one file, as a part named `file`."])
         }
-        let records: [AttachmentRecord] = try await posted.using(dependencies.blobStore, tenant: context.tenant.id, logger: context.logger) {
+        let records: [AttachmentRecord] = try await posted.using(files, tenant: context.tenant.id, logger: context.logger) {
             if let text = posted.fields["comment"] {
                 let comment = try await service.comment(
                     number, body: text, customer: context.customer, tenant: context.tenant,
@@ -81,6 +81,6 @@ extension WorkOrderAPIController {
         let number = try Self.number(context)
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw AppError.notFound("file") }
         let record = try await service.attachment(id, of: number, customer: context.customer, tenant: context.tenant)
-        return try await WorkOrderAttachments.download(record, store: dependencies.blobStore, tenant: context.tenant.id, logger: context.logger)
+        return try await WorkOrderAttachments.download(record, store: files, tenant: context.tenant.id, logger: context.logger)
     }
 }

@@ -1,13 +1,17 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// `/api/v1/work-orders…` for a signed-in subscriber: the portal's work-order pages as JSON,
 /// through the same `CustomerWorkOrders` service (same rules, messages, rate limits, history,
 /// live events and notifications). Everything is scoped to the subscriber's organization: an
 /// order or file of another organization or tenant is the same 404 as a missing one.
 struct WorkOrderAPIController {
-    let dependencies: AppDependencies
-    var service: CustomerWorkOrders { CustomerWorkOrders(dependencies: dependencies) }
+    let service: CustomerWorkOrders
+    /// Where uploaded files are kept, and what scans them before they are.
+    let files: any BlobStore
+    let scanner: any VirusScanner
+    let logger: Logger
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
         group.get(SubscriberAPIRoutes.workOrders, use: list)

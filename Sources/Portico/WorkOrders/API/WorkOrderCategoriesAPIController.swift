@@ -3,7 +3,7 @@ import Hummingbird
 /// The categories a subscriber can choose from when creating a work order: an app needs them
 /// to build its form, and `POST /work-orders` takes a category by its `name`.
 struct WorkOrderCategoriesAPIController {
-    let dependencies: AppDependencies
+    let service: CustomerWorkOrders
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
         group.get(SubscriberAPIRoutes.workOrderCategories, use: list)
@@ -19,9 +19,7 @@ struct WorkOrderCategoriesAPIController {
     }
 
     @Sendable func list(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
-        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await WorkOrderCategories.active(in: tx)
-        }
+        let categories = try await service.activeCategories(tenant: context.tenant.id)
         return try APIJSON.response(Categories(items: categories.map { CategoryResource(name: $0.name, helpText: $0.helpText) }))
     }
 }

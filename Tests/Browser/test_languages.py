@@ -100,3 +100,37 @@ def test_a_spanish_subscribers_work_order_email_is_spanish_and_opens_a_spanish_p
     assert driver.title.startswith("Solicitud #"), driver.title
     assert "La antena se movió con el viento" in driver.find_element(By.TAG_NAME, "main").text
     assert not harness.page_errors(driver)
+
+
+def test_staff_member_switches_the_console_to_spanish_and_keeps_it_after_signing_in_again(server, new_browser):
+    # zenith's technician with an English browser: the console starts in English.
+    driver = new_browser(1280, 900, lang="en-US")
+    harness.sign_in(driver, server, "zenith", "technician")
+    assert html_lang(driver) == "en"
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Command centre"
+
+    # My account → Language: Spanish.
+    harness.open_page(driver, server.url("zenith", "/admin/account"))
+    Select(driver.find_element(By.ID, "field-language")).select_by_value("es")
+    harness.submit(driver, "Save language")
+    assert driver.execute_script("return location.pathname") == "/admin/account"
+    assert html_lang(driver) == "es"
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Mi cuenta"
+    assert "Órdenes de trabajo" in driver.find_element(By.CSS_SELECTOR, "header nav").get_attribute("textContent")
+    assert not harness.page_errors(driver)
+
+    # Signed out (the header's button, now in Spanish), then in again from a fresh English
+    # browser: the choice was stored with the account, not only in this browser.
+    sign_out = driver.find_element(By.XPATH, "//header//nav//button[normalize-space()='Cerrar sesión']")
+    old = driver.find_element(By.TAG_NAME, "html")
+    harness.click_like_a_user(driver, sign_out)
+    harness.wait_for(driver, harness.left_the_page(old))
+    assert driver.execute_script("return location.pathname") == "/admin/login"
+    other = new_browser(1280, 900, lang="en-US")
+    harness.sign_in(other, server, "zenith", "technician")
+    assert html_lang(other) == "es"
+    assert other.find_element(By.TAG_NAME, "h1").text == "Centro de control"
+    harness.open_page(other, server.url("zenith", "/admin/work-orders"))
+    assert other.find_element(By.TAG_NAME, "h1").text == "Órdenes de trabajo"
+    harness.save_screenshot(other, "zenith-console-es-1280")
+    assert not harness.page_errors(other)

@@ -48,6 +48,8 @@ struct AdminAppointmentsController {
         let statusLabel: String
         let attention: Bool
         let workOrder: Int?
+        /// "work order #12" in the page's language ("" without one).
+        let workOrderLabel: String
         let when: String
     }
 
@@ -64,9 +66,11 @@ struct AdminAppointmentsController {
         let title: String
         let isWeek: Bool
         let days: [Day]
-        let total: Int
+        /// "3 visits. Times are in Europe/Madrid."
+        let summary: String
         let requests: [Row]
-        let requestCount: Int
+        /// "Reschedule requests waiting (2)"
+        let requestsHeading: String
         let previousHref: String
         let nextHref: String
         let todayHref: String
@@ -97,13 +101,15 @@ struct AdminAppointmentsController {
         func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(100)) } }
         var problems: [String: String] = [:]
         let view = value("view") ?? "day"
-        if view != "day" && view != "week" { problems["view"] = "Choose the day or the week view." }
+        if view != "day" && view != "week" { problems["view"] = L10n.t("console.appointments.chooseView") }
         let dateText = value("date") ?? ISODates.today()
-        if !DateInput.isISODate(dateText) { problems["date"] = "Use a date like 2024-06-04." }
+        if !DateInput.isISODate(dateText) { problems["date"] = L10n.t("console.appointments.dateLike") }
         let status = value("status")
-        if let status, AppointmentStatus(rawValue: status) == nil { problems["status"] = "Choose a status from the list." }
+        if let status, AppointmentStatus(rawValue: status) == nil { problems["status"] = L10n.t("console.appointments.chooseStatus") }
         let technician = value("technician")
-        if let technician, technician != "none", UUID(uuidString: technician) == nil { problems["technician"] = "Choose a technician from the list." }
+        if let technician, technician != "none", UUID(uuidString: technician) == nil {
+            problems["technician"] = L10n.t("console.appointments.chooseTechnician")
+        }
         let calendar = Self.calendar
         guard problems.isEmpty,
             let date = ISODates.parseDay(dateText).flatMap({ noonUTC -> Date? in
@@ -111,7 +117,7 @@ struct AdminAppointmentsController {
                 return calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day, hour: 12))
             })
         else {
-            throw AppError.validation(problems, message: "The calendar could not show that.")
+            throw AppError.validation(problems, message: L10n.t("console.appointments.cannotShow"))
         }
         let (from, to) = Self.range(view: view, date: date, calendar: calendar)
         var filter = AppointmentFilter(from: from, to: to, status: status.flatMap(AppointmentStatus.init))
@@ -131,15 +137,19 @@ struct AdminAppointmentsController {
         let numbers = try await workOrderNumbers(Set((appointments + requests).compactMap(\.workOrderId)), context: context)
         let formats = DisplayDate.current.formats
         let times = formats.time
+        let texts = L10n.texts
         func row(_ appointment: Appointment) -> Row {
             Row(
                 href: ConsoleRoutes.appointment(appointment.id),
                 time: "\(times.format(appointment.startsAt))–\(times.format(appointment.endsAt))",
-                kind: appointment.kind.label, organization: organizations[appointment.organizationId] ?? "",
-                technician: appointment.technicianId.flatMap { staffNames[$0] } ?? "Not assigned",
+                kind: texts("appointments.visit.\(appointment.kind.rawValue)"), organization: organizations[appointment.organizationId] ?? "",
+                technician: appointment.technicianId.flatMap { staffNames[$0] } ?? texts("console.appointments.notAssigned"),
                 status: appointment.status.rawValue, statusLabel: appointment.status.label,
                 attention: appointment.status == .rescheduleRequested,
-                workOrder: appointment.workOrderId.flatMap { numbers[$0] }, when: DisplayDate.window(appointment.startsAt, appointment.endsAt))
+                workOrder: appointment.workOrderId.flatMap { numbers[$0] },
+                workOrderLabel: appointment.workOrderId.flatMap { numbers[$0] }.map { texts("console.appointments.workOrder", ["number": "\($0)"]) }
+                    ?? "",
+                when: DisplayDate.window(appointment.startsAt, appointment.endsAt))
         }
         let shown = Array(appointments.prefix(Self.listLimit))
         let dayCount = view == "week" ? 7 : 1
@@ -165,27 +175,31 @@ struct AdminAppointmentsController {
         let step = view == "week" ? 7 : 1
         let title =
             view == "week"
-            ? "Week of \(formats.shortDay.format(from))"
+            ? texts("console.appointments.weekOf", ["date": formats.shortDay.format(from)])
             : headings.format(from)
         return try renderer.render(
             .adminAppointmentsCalendar, theme: context.tenant.theme,
             CalendarView(
-                layout: context.layout(title: "Appointments", current: ConsoleRoutes.appointments.path),
-                title: title, isWeek: view == "week", days: days, total: shown.count, requests: requests.map(row), requestCount: requests.count,
+                layout: context.layout(title: texts("console.appointments.title"), current: ConsoleRoutes.appointments.path),
+                title: title, isWeek: view == "week", days: days,
+                summary: texts.plural("console.appointments.count", count: shown.count) + " "
+                    + texts("console.appointments.timesIn", ["zone": DisplayDate.current.zone.identifier]),
+                requests: requests.map(row),
+                requestsHeading: texts("console.appointments.requestsWaiting", ["count": requests.count.formatted(.number.locale(texts.locale))]),
                 previousHref: link(view: view, date: calendar.date(byAdding: .day, value: -step, to: from)!),
                 nextHref: link(view: view, date: calendar.date(byAdding: .day, value: step, to: from)!),
                 todayHref: link(view: view, date: Date()), dayHref: link(view: "day", date: date), weekHref: link(view: "week", date: date),
                 date: dateText, view: view,
                 technicians: [
-                    Option(value: "", label: "Anyone", selected: technician == nil),
-                    Option(value: "none", label: "Not assigned", selected: technician == "none"),
+                    Option(value: "", label: texts("console.appointments.anyone"), selected: technician == nil),
+                    Option(value: "none", label: texts("console.appointments.notAssigned"), selected: technician == "none"),
                 ]
                     + staff.filter { $0.status == .active }.map {
                         Option(
                             value: $0.id.uuidString.lowercased(), label: $0.displayName,
                             selected: $0.id.uuidString.lowercased() == technician?.lowercased())
                     },
-                statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+                statuses: [Option(value: "", label: texts("console.appointments.anyStatus"), selected: status == nil)]
                     + AppointmentStatus.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status) },
                 canFilterTechnician: !isTechnician, canCreate: context.staff.role >= .agent,
                 truncated: appointments.count > Self.listLimit, eventsUrl: ConsoleRoutes.events.path))
@@ -210,6 +224,9 @@ struct AdminAppointmentsController {
         let action: String
         let isNew: Bool
         let submitLabel: String
+        /// "From (Europe/Madrid)": the zone the times are read in.
+        let fromLabel: String
+        let toLabel: String
     }
 
     func fields(
@@ -217,22 +234,25 @@ struct AdminAppointmentsController {
         team: [StaffUser]
     ) -> FormFieldsView {
         let technician = values["technician_id"] ?? ""
+        let texts = L10n.texts
+        let zone = ["zone": DisplayDate.current.zone.identifier]
         return FormFieldsView(
             form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
             kinds: AppointmentKind.allCases.map {
                 Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["kind"] ?? "repair"))
             },
-            technicians: [Option(value: "", label: "Nobody yet", selected: technician.isEmpty)]
+            technicians: [Option(value: "", label: texts("console.appointment.nobodyYet"), selected: technician.isEmpty)]
                 + team.filter { $0.status == .active }.map {
                     Option(
-                        value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))",
+                        value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.consoleLabel))",
                         selected: $0.id.uuidString.lowercased() == technician.lowercased())
                 },
             statuses: [
-                Option(value: "proposed", label: "Proposed — the subscriber confirms it in the portal", selected: values["status"] != "confirmed"),
-                Option(value: "confirmed", label: "Confirmed — already agreed with the subscriber", selected: values["status"] == "confirmed"),
+                Option(value: "proposed", label: texts("console.appointment.proposedOption"), selected: values["status"] != "confirmed"),
+                Option(value: "confirmed", label: texts("console.appointment.confirmedOption"), selected: values["status"] == "confirmed"),
             ],
-            action: action, isNew: isNew, submitLabel: isNew ? "Schedule the visit" : "Save changes")
+            action: action, isNew: isNew, submitLabel: texts(isNew ? "console.appointment.scheduleSubmit" : "console.appointment.saveChanges"),
+            fromLabel: texts("console.appointment.from", zone), toLabel: texts("console.appointment.to", zone))
     }
 
     // MARK: New
@@ -248,7 +268,7 @@ struct AdminAppointmentsController {
         return try renderer.render(
             .adminAppointmentsNew, theme: context.tenant.theme,
             NewView(
-                layout: context.layout(title: "Schedule a visit", current: ConsoleRoutes.appointments.path),
+                layout: context.layout(title: L10n.t("console.appointment.schedule"), current: ConsoleRoutes.appointments.path),
                 fields: fields(context, values: form.values, form: form, action: ConsoleRoutes.appointments.path, isNew: true, team: team)),
             status: status)
     }
@@ -323,7 +343,8 @@ struct AdminAppointmentsController {
                 try await appointment.workOrderId.asyncMap { try await repositories.workOrders.find(id: $0, in: tx)?.number } ?? nil
             )
         }
-        var layout = context.layout(title: "\(appointment.kind.label) visit", current: ConsoleRoutes.appointments.path)
+        let visit = L10n.t("appointments.visit.\(appointment.kind.rawValue)")
+        var layout = context.layout(title: visit, current: ConsoleRoutes.appointments.path)
         layout.notice = notice
         let formats = DisplayDate.current.formats, dayFormat = formats.day, timeFormat = formats.time
         var values = [
@@ -337,13 +358,14 @@ struct AdminAppointmentsController {
         let canManage = staff.role >= .agent
         let now = Date()
         let view = DetailView(
-            layout: layout, id: id.uuidString.lowercased(), kind: appointment.kind.label,
+            layout: layout, id: id.uuidString.lowercased(), kind: visit,
             when: DisplayDate.window(appointment.startsAt, appointment.endsAt), status: appointment.status.rawValue,
             statusLabel: appointment.status.label, attention: appointment.status == .rescheduleRequested,
             organization: organization?.name ?? "",
             organizationHref: canManage ? ConsoleRoutes.customer(appointment.organizationId) : "",
             accountNumber: organization?.accountNumber ?? "", workOrder: number,
-            technician: appointment.technicianId.flatMap { tech in team.first { $0.id == tech }?.displayName } ?? "Not assigned",
+            technician: appointment.technicianId.flatMap { tech in team.first { $0.id == tech }?.displayName }
+                ?? L10n.t("console.appointments.notAssigned"),
             address: appointment.address, notes: appointment.notes, cancelReason: appointment.cancelReason,
             rescheduleNote: appointment.rescheduleNote,
             proposals: appointment.status == .rescheduleRequested
@@ -361,7 +383,7 @@ struct AdminAppointmentsController {
     }
 
     @Sendable func detail(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let notice = request.uri.queryParameters.get("created") == "1" ? "Visit scheduled. The subscriber is told." : nil
+        let notice = request.uri.queryParameters.get("created") == "1" ? L10n.t("console.appointment.scheduled") : nil
         return try await renderDetail(try Self.id(context), context: context, notice: notice)
     }
 
@@ -387,8 +409,8 @@ struct AdminAppointmentsController {
             let result = try await service.update(
                 id, StaffAppointments.Input(form: form), version: version(form), staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
-            guard result.changed else { return "Nothing changed." }
-            return result.appointment.status == .proposed ? "Saved. The subscriber is told and asked to confirm." : "Saved. The subscriber is told."
+            guard result.changed else { return L10n.t("console.appointment.nothingChanged") }
+            return L10n.t(result.appointment.status == .proposed ? "console.appointment.savedAsk" : "console.appointment.saved")
         }
     }
 
@@ -399,7 +421,7 @@ struct AdminAppointmentsController {
             _ = try await service.cancel(
                 id, reason: form.text("reason"), version: version(form), staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
-            return "Visit cancelled. The subscriber is told why."
+            return L10n.t("console.appointment.cancelled")
         }
     }
 
@@ -410,7 +432,7 @@ struct AdminAppointmentsController {
             _ = try await service.accept(
                 id, choice: Int(form.text("choice")) ?? 0, version: version(form), staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
-            return "The visit is moved to the subscriber's time and confirmed. They are told."
+            return L10n.t("console.appointment.accepted")
         }
     }
 
@@ -422,7 +444,7 @@ struct AdminAppointmentsController {
                 id, date: form.text("propose_date"), start: form.text("propose_start"), end: form.text("propose_end"),
                 note: form.text("propose_note"), version: version(form), staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
-            return "New time proposed. The subscriber is asked to confirm it."
+            return L10n.t("console.appointment.proposed")
         }
     }
 
@@ -431,7 +453,7 @@ struct AdminAppointmentsController {
         let form = try await FormFields.read(request)
         return try await act(id, context: context, form: form) {
             _ = try await service.complete(id, version: version(form), staff: context.staff, origin: context.origin(request), tenant: context.tenant)
-            return "Marked done."
+            return L10n.t("console.appointment.markedDone")
         }
     }
 }
@@ -440,6 +462,7 @@ struct AdminAppointmentsController {
 @MustacheView
 struct AppointmentLink: Sendable {
     let href: String
+    /// "Install visit", as one phrase (word order differs by language).
     let kind: String
     let when: String
     let technician: String
@@ -462,8 +485,9 @@ struct AppointmentLink: Sendable {
         let team = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
         return appointments.map {
             AppointmentLink(
-                href: ConsoleRoutes.appointment($0.id), kind: $0.kind.label,
-                when: DisplayDate.window($0.startsAt, $0.endsAt), technician: $0.technicianId.flatMap { team[$0] } ?? "Not assigned",
+                href: ConsoleRoutes.appointment($0.id), kind: L10n.t("appointments.visit.\($0.kind.rawValue)"),
+                when: DisplayDate.window($0.startsAt, $0.endsAt),
+                technician: $0.technicianId.flatMap { team[$0] } ?? L10n.t("console.appointments.notAssigned"),
                 status: $0.status.rawValue, statusLabel: $0.status.label, attention: $0.status == .rescheduleRequested)
         }
     }

@@ -60,21 +60,21 @@ public struct StaffAppointments: Sendable {
     /// end after the start, between 15 minutes and 12 hours long, and (when `future`) not in
     /// the past nor more than two years ahead. Problems are keyed by `prefix` + field.
     static func window(date: String, start: String, end: String, future: Bool, now: Date = Date(), prefix: String = "") throws -> TimeWindow {
-        guard DateInput.isISODate(date) else { throw AppError.validation(["\(prefix)date": "Use a date like 2024-06-04."]) }
+        guard DateInput.isISODate(date) else { throw AppError.validation(["\(prefix)date": L10n.t("validation.dateLike")]) }
         guard let from = try DateInput.time(date, start, field: "\(prefix)start") else {
-            throw AppError.validation(["\(prefix)start": "Use a start time like 09:00."])
+            throw AppError.validation(["\(prefix)start": L10n.t("console.appointment.startLike")])
         }
         guard let to = try DateInput.time(date, end, field: "\(prefix)end") else {
-            throw AppError.validation(["\(prefix)end": "Use an end time like 12:00."])
+            throw AppError.validation(["\(prefix)end": L10n.t("console.appointment.endLike")])
         }
-        guard to > from else { throw AppError.validation(["\(prefix)end": "The end must be after the start."]) }
+        guard to > from else { throw AppError.validation(["\(prefix)end": L10n.t("validation.endAfterStart")]) }
         let length = to.timeIntervalSince(from)
         guard length >= minimumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at least 15 minutes long."]) }
         guard length <= maximumLength else { throw AppError.validation(["\(prefix)end": "A visit window is at most 12 hours long."]) }
         if future {
-            guard from > now else { throw AppError.validation(["\(prefix)date": "Choose a time in the future."]) }
+            guard from > now else { throw AppError.validation(["\(prefix)date": L10n.t("validation.future")]) }
             guard from < now.addingTimeInterval(horizon) else {
-                throw AppError.validation(["\(prefix)date": "Choose a date within the next two years."])
+                throw AppError.validation(["\(prefix)date": L10n.t("console.appointment.withinTwoYears")])
             }
         }
         return TimeWindow(startsAt: from, endsAt: to)
@@ -91,11 +91,11 @@ public struct StaffAppointments: Sendable {
         if organization == nil {
             let number = input.accountNumber.trimmingCharacters(in: .whitespaces)
             if number.isEmpty {
-                problems["account"] = "Enter the subscriber's account number."
+                problems["account"] = L10n.t("console.tasks.enterAccount")
             } else if let found = try await repositories.organizations.find(accountNumber: String(number.prefix(64)), in: tx) {
                 organization = found
             } else {
-                problems["account"] = "No subscriber has the account number “\(number.prefix(64))”."
+                problems["account"] = L10n.t("console.errors.noSuchAccount", ["account": String(number.prefix(64))])
             }
         }
         var workOrderId: UUID?
@@ -106,21 +106,21 @@ public struct StaffAppointments: Sendable {
                 workOrderId = order.id
             } else if organization != nil || Int(input.workOrder) == nil {
                 problems["work_order"] =
-                    "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders. Leave it blank or use one of theirs."
+                    L10n.t("console.appointment.notTheirOrder", ["number": String(input.workOrder.prefix(12))])
             }
         }
         let kind = AppointmentKind(rawValue: input.kind.isEmpty ? "repair" : input.kind)
-        if kind == nil { problems["kind"] = "Choose the kind of visit from the list." }
+        if kind == nil { problems["kind"] = L10n.t("console.appointment.chooseKind") }
         var technicianId: UUID?
         if !input.technician.isEmpty {
             if let id = UUID(uuidString: input.technician), let person = try await repositories.staff.find(id: id, in: tx), person.status == .active {
                 technicianId = person.id
             } else {
-                problems["technician_id"] = "Choose an active member of your team, or nobody yet."
+                problems["technician_id"] = L10n.t("console.appointment.chooseTechnician")
             }
         }
-        if input.address.count > 500 { problems["address"] = "Use at most 500 characters." }
-        if input.notes.count > 5000 { problems["notes"] = "Use at most 5,000 characters." }
+        if input.address.count > 500 { problems["address"] = L10n.atMostCharacters(500) }
+        if input.notes.count > 5000 { problems["notes"] = L10n.atMostCharacters(5000, grouped: true) }
         var window: TimeWindow?
         do {
             // Past windows are refused unless an edit keeps the window it already had.
@@ -148,7 +148,7 @@ public struct StaffAppointments: Sendable {
         try requireAgent(staff)
         let status: AppointmentStatus = input.status == "confirmed" ? .confirmed : .proposed
         guard input.status.isEmpty || input.status == "proposed" || input.status == "confirmed" else {
-            throw AppError.validation(["status": "Choose proposed or confirmed."])
+            throw AppError.validation(["status": L10n.t("console.appointment.chooseStatus")])
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let (organization, changes) = try await resolve(input, organization: nil, current: nil, in: tx)
@@ -209,8 +209,8 @@ public struct StaffAppointments: Sendable {
     ) async throws -> Appointment {
         try requireAgent(staff)
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !reason.isEmpty else { throw AppError.validation(["reason": "Give a reason for the cancellation: the subscriber will see it."]) }
-        guard reason.count <= 2000 else { throw AppError.validation(["reason": "Use at most 2,000 characters."]) }
+        guard !reason.isEmpty else { throw AppError.validation(["reason": L10n.t("console.appointment.giveReason")]) }
+        guard reason.count <= 2000 else { throw AppError.validation(["reason": L10n.atMostCharacters(2000, grouped: true)]) }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             try Self.requireOpen(current)
@@ -232,14 +232,15 @@ public struct StaffAppointments: Sendable {
             let current = try await find(id, staff: staff, in: tx)
             guard current.status == .rescheduleRequested else {
                 throw AppError(
-                    .conflict, code: "no_request", "The subscriber has not asked to move this visit (it is \(current.status.label.lowercased())).")
+                    .conflict, code: "no_request",
+                    L10n.t("console.appointment.noRequest", ["status": current.status.label.lowercased(with: L10n.texts.locale)]))
             }
             guard current.rescheduleWindows.indices.contains(choice - 1) else {
-                throw AppError.validation(["choice": "Choose one of the times the subscriber suggested."])
+                throw AppError.validation(["choice": L10n.t("console.appointment.chooseSuggested")])
             }
             let window = current.rescheduleWindows[choice - 1]
             guard window.startsAt > Date() else {
-                throw AppError.validation(["choice": "That time has passed. Propose another time instead."])
+                throw AppError.validation(["choice": L10n.t("console.appointment.timePassed")])
             }
             let updated = try await repositories.appointments.reschedule(
                 id, to: window, technician: current.technicianId, status: .confirmed,
@@ -262,7 +263,7 @@ public struct StaffAppointments: Sendable {
         try requireAgent(staff)
         let note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
-        if note.count > 2000 { problems["propose_note"] = "Use at most 2,000 characters." }
+        if note.count > 2000 { problems["propose_note"] = L10n.atMostCharacters(2000, grouped: true) }
         var window: TimeWindow?
         do { window = try Self.window(date: date, start: start, end: end, future: true, prefix: "propose_") } catch let error as AppError {
             problems.merge(error.fields) { first, _ in first }

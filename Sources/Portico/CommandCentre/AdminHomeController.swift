@@ -14,8 +14,8 @@ struct AdminHomeController {
     @MustacheView
     struct View {
         let layout: LayoutModel
-        let staffName: String
-        let role: String
+        /// "Signed in as Ana (Agent).", word order by language.
+        let signedInAs: String
         let isTechnician: Bool
         let canReview: Bool
         let counts: [Count]
@@ -65,30 +65,37 @@ struct AdminHomeController {
             try await CommandCentre.load(assignee: isTechnician ? staff.id : nil, today: today, in: tx)
         }
         let counts = snapshot.counts
+        let texts = L10n.texts
         var cards = [
             View.Count(
-                label: "Awaiting approval", value: counts.awaitingApproval, href: "\(ConsoleRoutes.workOrders.path)?status=submitted",
+                label: texts("console.home.awaiting"), value: counts.awaitingApproval, href: "\(ConsoleRoutes.workOrders.path)?status=submitted",
                 attention: counts.awaitingApproval > 0),
-            View.Count(label: "Overdue", value: counts.overdue, href: "\(ConsoleRoutes.workOrders.path)?overdue=1", attention: counts.overdue > 0),
-            View.Count(label: "Due today", value: counts.dueToday, href: "\(ConsoleRoutes.workOrders.path)?due=today", attention: false),
-            View.Count(label: "Appointments today", value: counts.appointmentsToday, href: ConsoleRoutes.appointments.path, attention: false),
             View.Count(
-                label: "Reschedule requests", value: counts.rescheduleRequests,
+                label: texts("console.home.overdue"), value: counts.overdue, href: "\(ConsoleRoutes.workOrders.path)?overdue=1",
+                attention: counts.overdue > 0),
+            View.Count(
+                label: texts("console.home.dueToday"), value: counts.dueToday, href: "\(ConsoleRoutes.workOrders.path)?due=today", attention: false),
+            View.Count(
+                label: texts("console.home.appointmentsToday"), value: counts.appointmentsToday, href: ConsoleRoutes.appointments.path,
+                attention: false),
+            View.Count(
+                label: texts("console.home.rescheduleRequests"), value: counts.rescheduleRequests,
                 href: "\(ConsoleRoutes.appointments.path)?status=reschedule_requested",
                 attention: counts.rescheduleRequests > 0),
         ]
         if !isTechnician {
             cards.insert(
                 View.Count(
-                    label: "Unassigned", value: counts.unassigned, href: "\(ConsoleRoutes.workOrders.path)?unassigned=1",
+                    label: texts("console.home.unassigned"), value: counts.unassigned, href: "\(ConsoleRoutes.workOrders.path)?unassigned=1",
                     attention: counts.unassigned > 0), at: 2)
             cards.append(
                 View.Count(
-                    label: "Undeliverable emails", value: counts.undeliverableEmails, href: "\(ConsoleRoutes.outbox.path)?status=dead",
+                    label: texts("console.home.undeliverable"), value: counts.undeliverableEmails, href: "\(ConsoleRoutes.outbox.path)?status=dead",
                     attention: counts.undeliverableEmails > 0))
         }
         let view = View(
-            layout: context.layout(title: "Command centre", current: ConsoleRoutes.home.path), staffName: staff.displayName, role: staff.role.label,
+            layout: context.layout(title: texts("console.nav.home"), current: ConsoleRoutes.home.path),
+            signedInAs: texts("console.home.signedInAs", ["name": staff.displayName, "role": staff.role.consoleLabel]),
             isTechnician: isTechnician, canReview: !isTechnician, counts: cards,
             awaitingApproval: snapshot.awaitingApproval.map(Self.order), overdue: snapshot.overdue.map(Self.order),
             unassigned: snapshot.unassigned.map(Self.order), dueToday: snapshot.dueToday.map(Self.order),
@@ -96,7 +103,8 @@ struct AdminHomeController {
                 View.Appointment(
                     window: DisplayDate.window($0.startsAt, $0.endsAt), organization: $0.organization,
                     organizationHref: ConsoleRoutes.customer($0.organizationId),
-                    technician: $0.technician ?? "Nobody yet", status: $0.status.replacingOccurrences(of: "_", with: " "),
+                    technician: $0.technician ?? texts("console.home.nobodyYet"),
+                    status: texts("appointments.status.\($0.status)").lowercased(with: texts.locale),
                     rescheduleRequested: $0.status == "reschedule_requested")
             },
             hasAwaiting: !snapshot.awaitingApproval.isEmpty, hasOverdue: !snapshot.overdue.isEmpty, hasUnassigned: !snapshot.unassigned.isEmpty,

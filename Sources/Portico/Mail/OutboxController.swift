@@ -26,6 +26,7 @@ struct OutboxController {
             let recipient: String
             let subject: String
             let status: String
+            let statusLabel: String
             let attempts: Int
             let lastError: String?
             let retryable: Bool
@@ -33,15 +34,27 @@ struct OutboxController {
             let linkRemoved: Bool
         }
         @MustacheView
-        struct Count { let status: String; let count: Int }
+        struct Count {
+            let status: String; let count: Int
+            /// "queued: 3" in the page's language.
+            let label: String
+            init(status: String, count: Int) {
+                self.status = status
+                self.count = count
+                let texts = L10n.texts
+                self.label = texts(
+                    "console.outbox.statusCount",
+                    ["status": texts("console.outbox.state.\(status)"), "count": count.formatted(.number.locale(texts.locale))])
+            }
+        }
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let status = request.uri.queryParameters.get("status").flatMap { $0.isEmpty ? nil : $0 }
         guard status == nil || OutboxStatus(rawValue: status!) != nil else {
             throw AppError.validation(
-                ["status": "Choose one of: \(OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))."],
-                message: "Unknown email status.")
+                ["status": L10n.t("console.outbox.chooseStatus", ["statuses": OutboxStatus.allCases.map(\.rawValue).joined(separator: ", ")])],
+                message: L10n.t("console.outbox.unknownStatus"))
         }
         return try await render(context, notice: nil, status: status.flatMap(OutboxStatus.init))
     }
@@ -61,24 +74,24 @@ struct OutboxController {
             ).map { View.Count(status: try $0.decode("status"), count: try $0.decode("n")) }
             return (messages, counts)
         }
-        var layout = context.layout(title: "Email outbox", current: ConsoleRoutes.outbox.path)
+        var layout = context.layout(title: L10n.t("console.outbox.title"), current: ConsoleRoutes.outbox.path)
         layout.notice = notice
         let view = View(
             layout: layout,
             messages: messages.map { message in
                 View.Row(
                     id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,
-                    recipient: message.recipient, subject: message.subject, status: message.status.rawValue, attempts: message.attempts,
+                    recipient: message.recipient, subject: message.subject, status: message.status.rawValue,
+                    statusLabel: L10n.t("console.outbox.state.\(message.status.rawValue)"), attempts: message.attempts,
                     lastError: message.lastError, retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
                     linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
             }, counts: counts)
         return try dependencies.renderer.render(.adminOutbox, theme: context.tenant.theme, view)
     }
 
-    static let linkGone = AppError(
-        .conflict, code: "link_removed",
-        "This email carried a one-time link (password reset, verification or invitation), removed when delivery stopped so that it cannot be used from here. Send a new one instead: ask the person to request a new reset link, or re-send the invitation."
-    )
+    static var linkGone: AppError {
+        AppError(.conflict, code: "link_removed", L10n.t("console.outbox.linkGone"))
+    }
 
     @Sendable func retry(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("email") }
@@ -106,6 +119,6 @@ struct OutboxController {
             return rows == 1
         }
         guard retried else { throw AppError.notFound("failed email") }
-        return try await render(context, notice: "The email is queued again and will be sent within a few seconds.")
+        return try await render(context, notice: L10n.t("console.outbox.requeued"))
     }
 }

@@ -29,6 +29,8 @@ struct AdminTasksController {
         let due: String?
         let overdue: Bool
         let workOrder: Int?
+        /// "Work order #12" in the page's language.
+        let workOrderLabel: String
         let doneNote: String
         let created: String
         let doneAction: String?
@@ -51,7 +53,7 @@ struct AdminTasksController {
         let query = request.uri.queryParameters
         let statusText = String((query.get("status") ?? "open").prefix(20))
         guard ["open", "done", "all"].contains(statusText) else {
-            throw AppError.validation(["status": "Choose open, done or all."], message: "The task list could not be filtered.")
+            throw AppError.validation(["status": L10n.t("console.tasks.chooseStatus")], message: L10n.t("console.tasks.filterFailed"))
         }
         let account = String((query.get("account") ?? "").prefix(64)).trimmingCharacters(in: .whitespaces)
         let (tasks, organizations, customers, numbers) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
@@ -59,7 +61,7 @@ struct AdminTasksController {
             if !account.isEmpty {
                 guard let organization = try await repositories.organizations.find(accountNumber: account, in: tx) else {
                     throw AppError.validation(
-                        ["account": "No subscriber has the account number \(account)."], message: "The task list could not be filtered.")
+                        ["account": L10n.t("console.tasks.noAccount", ["account": account])], message: L10n.t("console.tasks.filterFailed"))
                 }
                 organizationId = organization.id
             }
@@ -72,7 +74,8 @@ struct AdminTasksController {
             return (tasks, organizations, customers, numbers)
         }
         let today = ISODates.today()
-        var layout = context.layout(title: "Tasks", current: ConsoleRoutes.tasks.path)
+        let texts = L10n.texts
+        var layout = context.layout(title: texts("console.tasks.title"), current: ConsoleRoutes.tasks.path)
         layout.notice = notice
         var values = form.values
         if values["account"] == nil { values["account"] = account }
@@ -85,13 +88,18 @@ struct AdminTasksController {
                     return Row(
                         title: task.title, details: task.details, organization: organization.map { "\($0.name) (\($0.accountNumber))" } ?? "",
                         organizationHref: ConsoleRoutes.customer(task.organizationId),
-                        customer: task.customerId.flatMap { customers[$0] } ?? "Whole account",
-                        status: task.status.rawValue, statusLabel: task.status == .open ? "Open" : "Done", due: task.dueDate,
+                        customer: task.customerId.flatMap { customers[$0] } ?? texts("console.tasks.wholeAccount"),
+                        status: task.status.rawValue,
+                        statusLabel: texts(task.status == .open ? "console.tasks.statusOpen" : "console.tasks.statusDone"), due: task.dueDate,
                         overdue: task.status == .open && (task.dueDate.map { $0 < today } ?? false),
-                        workOrder: task.workOrderId.flatMap { numbers[$0] }, doneNote: task.doneNote, created: DisplayDate.dateTime(task.createdAt),
+                        workOrder: task.workOrderId.flatMap { numbers[$0] },
+                        workOrderLabel: task.workOrderId.flatMap { numbers[$0] }.map { texts("console.tasks.workOrder", ["number": "\($0)"]) } ?? "",
+                        doneNote: task.doneNote, created: DisplayDate.dateTime(task.createdAt),
                         doneAction: task.status == .open ? ConsoleRoutes.taskDone(task.id) : nil)
                 },
-                statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map { Option(value: $0.0, label: $0.1, selected: $0.0 == statusText) },
+                statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map {
+                    Option(value: $0.0, label: texts("console.tasks.status\($0.1)"), selected: $0.0 == statusText)
+                },
                 account: account, truncated: tasks.count > Self.limit,
                 form: FormView(FormState(values: values, errors: form.errors, message: form.message))), status: status)
     }
@@ -111,14 +119,15 @@ struct AdminTasksController {
             guard let organization else {
                 throw AppError.validation([
                     "account": number.isEmpty
-                        ? "Enter the subscriber's account number."
-                        : "No subscriber has the account number “\(number.prefix(64))”."
+                        ? L10n.t("console.tasks.enterAccount")
+                        : L10n.t("console.errors.noSuchAccount", ["account": String(number.prefix(64))])
                 ])
             }
             let task = try await StaffTasks(dependencies: dependencies).create(
                 StaffTasks.Input(form: form), for: organization.id, staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
-            return try await render(request, context: context, notice: "Task “\(task.title)” set for \(organization.name). The subscriber is told.")
+            return try await render(
+                request, context: context, notice: L10n.t("console.tasks.created", ["title": task.title, "organization": organization.name]))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -133,7 +142,7 @@ struct AdminTasksController {
         let task = try await dependencies.pool.withTenant(context.tenant.id) { tx -> TaskItem in
             guard let task = try await repositories.tasks.find(id: id, organization: nil, in: tx) else { throw AppError.notFound("task") }
             guard try await repositories.tasks.markDone(id, by: nil, note: "Marked done by \(context.staff.displayName)", in: tx) else {
-                throw AppError(.conflict, code: "already_done", "This task is already done.")
+                throw AppError(.conflict, code: "already_done", L10n.t("console.tasks.alreadyDone"))
             }
             try await repositories.audit.record(
                 .init(

@@ -34,16 +34,16 @@ public struct StaffTasks: Sendable {
         _ input: Input, for organization: UUID, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant,
         today: String = ISODates.today()
     ) async throws -> TaskItem {
-        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins set tasks for subscribers.") }
+        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", L10n.t("console.tasks.onlyAgents")) }
         var problems: [String: String] = [:]
         let title = input.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        if title.isEmpty || title.count > 200 { problems["task_title"] = "Say what the subscriber should do (at most 200 characters)." }
-        if input.details.count > 5000 { problems["task_details"] = "Use at most 5,000 characters." }
+        if title.isEmpty || title.count > 200 { problems["task_title"] = L10n.t("console.tasks.titleNeeded") }
+        if input.details.count > 5000 { problems["task_details"] = L10n.atMostCharacters(5000, grouped: true) }
         if !input.due.isEmpty {
             if !DateInput.isISODate(input.due) {
-                problems["task_due"] = "Use a date like 2024-05-31."
+                problems["task_due"] = L10n.t("console.tasks.dueLike")
             } else if input.due < today {
-                problems["task_due"] = "Choose today or a later date."
+                problems["task_due"] = L10n.t("console.tasks.dueFuture")
             }
         }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
@@ -54,8 +54,7 @@ public struct StaffTasks: Sendable {
                 customer = try await repositories.customers.find(email: String(email.prefix(254)), in: tx)
                 if customer?.organizationId != org.id {
                     customer = nil
-                    problems["task_customer"] =
-                        "No member of \(org.name) has the email “\(email.prefix(254))”. Leave it blank to set the task for the whole account."
+                    problems["task_customer"] = L10n.t("console.tasks.noMember", ["organization": org.name, "email": String(email.prefix(254))])
                 }
             }
             var workOrder: WorkOrder?
@@ -64,7 +63,7 @@ public struct StaffTasks: Sendable {
                     try await Int(input.workOrder).asyncMap { try await repositories.workOrders.find(number: $0, organization: org.id, in: tx) }
                     ?? nil
                 if workOrder == nil {
-                    problems["task_work_order"] = "Work order #\(input.workOrder.prefix(12)) is not one of this subscriber's work orders."
+                    problems["task_work_order"] = L10n.t("console.tasks.notTheirOrder", ["number": String(input.workOrder.prefix(12))])
                 }
             }
             guard problems.isEmpty else { throw AppError.validation(problems) }

@@ -381,11 +381,14 @@ public struct StaffWorkOrders: Sendable {
             do {
                 let current = try await dependencies.pool.withTenant(tenant.id) { tx in try await find(number, staff: staff, in: tx) }
                 let updated = try await self.update(number, update, version: current.version, staff: staff, tenant: tenant)
-                results.append(BulkResult(number: number, ok: true, message: "Now \(updated.status.label.lowercased())"))
+                results.append(
+                    BulkResult(
+                        number: number, ok: true,
+                        message: L10n.t("console.workOrders.bulkNow", ["status": updated.status.label.lowercased(with: L10n.texts.locale)])))
             } catch let error as AppError {
                 results.append(BulkResult(number: number, ok: false, message: error.message))
             } catch {
-                results.append(BulkResult(number: number, ok: false, message: "Could not be changed; try it on its own."))
+                results.append(BulkResult(number: number, ok: false, message: L10n.t("console.workOrders.bulkFailed")))
             }
         }
         return results

@@ -234,7 +234,7 @@ struct InvitationTests {
         try await TestApp.with { (app: TestApp) async throws in
             let agent = try await console(app, tenant)
             let list = try await agent.get("/admin/customers?q=birch")
-            #expect(list.body.contains("3 account(s) match"))
+            #expect(list.body.contains("3 accounts match"))
             #expect(list.body.contains("1 has a login"))
             #expect(list.body.contains("1 not invited"))
             #expect(list.body.contains("href=\"/admin/customers/invitations?q=birch\""))

@@ -54,7 +54,8 @@ struct AdminCustomersController {
     struct ListView {
         let layout: LayoutModel
         let rows: [Row]
-        let total: Int
+        /// "12 accounts" / "3 accounts match", counted in the page's language.
+        let total: String
         let query: String
         let accessOptions: [Option]
         let filtered: Bool
@@ -72,15 +73,9 @@ struct AdminCustomersController {
 
     /// "2 have a login", "1 not invited": how an account's logins stand with their invitations.
     static func accessCounts(_ counts: [(InvitationStatus.Key, Int)]) -> [ListView.AccessCount] {
-        counts.map { key, count in
-            let text =
-                switch key {
-                case .accepted: count == 1 ? "1 has a login" : "\(count) have a login"
-                case .invited: "\(count) invited"
-                case .expired: "\(count) invitation\(count == 1 ? "" : "s") expired"
-                case .notInvited: "\(count) not invited"
-                }
-            return ListView.AccessCount(key: key.rawValue, text: text)
+        let texts = L10n.texts
+        return counts.map { key, count in
+            ListView.AccessCount(key: key.rawValue, text: texts.plural("console.customers.access.\(key.rawValue)", count: count))
         }
     }
 
@@ -102,15 +97,16 @@ struct AdminCustomersController {
         return try renderer.render(
             .adminCustomersList, theme: context.tenant.theme,
             ListView(
-                layout: context.layout(title: "Subscribers", current: ConsoleRoutes.customers.path),
+                layout: context.layout(title: L10n.t("console.customers.title"), current: ConsoleRoutes.customers.path),
                 rows: organizations.prefix(Self.pageSize).map {
                     .init(
                         name: $0.name, accountNumber: $0.accountNumber, plan: $0.servicePlan, status: $0.serviceStatus.rawValue,
                         statusLabel: $0.serviceStatus.label, href: ConsoleRoutes.customer($0.id),
                         access: Self.accessCounts(counts[$0.id] ?? []))
                 },
-                total: total, query: query,
-                accessOptions: [Option(value: "", label: "Any", selected: access == nil)]
+                total: L10n.texts.plural(query.isEmpty && access == nil ? "console.customers.count" : "console.customers.countMatch", count: total),
+                query: query,
+                accessOptions: [Option(value: "", label: L10n.t("console.customers.any"), selected: access == nil)]
                     + InvitationStatus.Key.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == access) },
                 filtered: !query.isEmpty || access != nil,
                 inviteHref: bulk.states.isEmpty ? nil : "\(ConsoleRoutes.invitations.path)?" + filter,
@@ -139,7 +135,9 @@ struct AdminCustomersController {
             layout: context.layout(title: title, current: ConsoleRoutes.customers.path),
             form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
             kinds: OrganizationKind.allCases.map {
-                Option(value: $0.rawValue, label: $0.rawValue.capitalized, selected: $0.rawValue == (values["kind"] ?? "household"))
+                Option(
+                    value: $0.rawValue, label: L10n.t("console.customer.kindOption.\($0.rawValue)"),
+                    selected: $0.rawValue == (values["kind"] ?? "household"))
             },
             statuses: ServiceStatus.allCases.map {
                 Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (values["service_status"] ?? "pending_install"))
@@ -150,7 +148,7 @@ struct AdminCustomersController {
     @Sendable func newForm(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try renderer.render(
             .adminCustomersEdit, theme: context.tenant.theme,
-            editView(context, values: [:], title: "New subscriber account", action: ConsoleRoutes.customers.path))
+            editView(context, values: [:], title: L10n.t("console.customer.newTitle"), action: ConsoleRoutes.customers.path))
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -167,7 +165,7 @@ struct AdminCustomersController {
             let view = editView(
                 context, values: FormState.keeping(form).values,
                 form: FormState(errors: error.fields, message: error.fields.isEmpty ? error.message : nil),
-                title: "New subscriber account", action: ConsoleRoutes.customers.path)
+                title: L10n.t("console.customer.newTitle"), action: ConsoleRoutes.customers.path)
             return try renderer.render(.adminCustomersEdit, theme: context.tenant.theme, view, status: error.status).response(
                 from: request, context: context)
         }
@@ -181,6 +179,8 @@ struct AdminCustomersController {
         let id: String
         let name: String
         let accountNumber: String
+        /// "Account 100042".
+        let summary: String
         let kind: String
         let plan: String
         let address: String
@@ -205,15 +205,26 @@ struct AdminCustomersController {
         @MustacheView
         struct Member {
             let memberId: String; let name: String; let email: String; let phone: String; let role: String; let status: String
+            let roleLabel: String; let statusLabel: String
             let verified: Bool; let suspended: Bool
             let invitation: String; let invitationKey: String; let canInvite: Bool; let inviteLabel: String
+            /// The hidden ends of the invite and delete buttons' names: "to ana@…", "of ana@…".
+            let inviteTo: String; let deleteOf: String
         }
         @MustacheView
         struct Equipment { let equipmentId: String; let model: String; let serial: String; let mac: String; let installedOn: String? }
         @MustacheView
         struct NoteRow { let body: String; let author: String; let when: String; let shared: Bool }
         @MustacheView
-        struct TaskRow { let title: String; let status: String; let due: String? }
+        struct TaskRow {
+            let title: String; let status: String; let statusLabel: String; let due: String?
+            init(_ task: TaskItem) {
+                self.title = task.title
+                self.status = task.status.rawValue
+                self.statusLabel = L10n.t("console.customer.taskStatus.\(task.status.rawValue)")
+                self.due = task.dueDate
+            }
+        }
     }
 
     func renderDetail(
@@ -244,19 +255,26 @@ struct AdminCustomersController {
         ]
         let today = ISODates.today()
         let encodedAccount = organization.accountNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let texts = L10n.texts
         let view = DetailView(
             layout: layout, id: id.uuidString.lowercased(), name: organization.name, accountNumber: organization.accountNumber,
-            kind: organization.kind.rawValue, plan: organization.servicePlan, address: organization.serviceAddress,
+            summary: texts("console.customer.summary", ["account": organization.accountNumber]),
+            kind: texts("console.customer.kindName.\(organization.kind.rawValue)"), plan: organization.servicePlan,
+            address: organization.serviceAddress,
             status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
             members: members.map { member in
                 let invitation = invitations[member.id] ?? .notInvited
                 return .init(
                     memberId: member.id.uuidString.lowercased(), name: member.name, email: member.email, phone: member.phone,
-                    role: member.role.rawValue, status: member.status.rawValue, verified: member.isEmailVerified,
+                    role: member.role.rawValue, status: member.status.rawValue,
+                    roleLabel: texts("console.customer.memberRole.\(member.role.rawValue)"),
+                    statusLabel: texts("console.customer.memberStatus.\(member.status.rawValue)"), verified: member.isEmailVerified,
                     suspended: member.status == .suspended || member.status == .locked,
                     invitation: invitation.label, invitationKey: invitation.key.rawValue,
                     canInvite: member.status == .pending && invitation.key != .accepted,
-                    inviteLabel: invitation.key == .notInvited ? "Send invitation" : "Resend invitation")
+                    inviteLabel: texts(invitation.key == .notInvited ? "console.customer.sendInvitation" : "console.customer.resendInvitation"),
+                    inviteTo: texts("console.customer.inviteTo", ["email": member.email]),
+                    deleteOf: texts("console.customer.ofEmail", ["email": member.email]))
             },
             equipment: equipment.map {
                 .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn)
@@ -264,7 +282,7 @@ struct AdminCustomersController {
             notes: notes.map {
                 .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared)
             },
-            tasks: tasks.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
+            tasks: tasks.map(DetailView.TaskRow.init),
             orders: orders.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
             form: FormView(form),
             edit: editView(
@@ -311,7 +329,7 @@ struct AdminCustomersController {
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
-        return try await act(id, request, context: context, form: form, notice: "Saved.") {
+        return try await act(id, request, context: context, form: form, notice: L10n.t("console.customer.saved")) {
             let fields = try OrganizationInput.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 guard let updated = try await repositories.organizations.update(id, with: fields, in: tx) else {
@@ -326,7 +344,9 @@ struct AdminCustomersController {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
         _ = try await requireOrganization(id, context: context)
-        return try await act(id, request, context: context, form: form, notice: "Invitation sent to \(form.text("member_email")).") {
+        return try await act(
+            id, request, context: context, form: form, notice: L10n.t("console.customer.invitationSent", ["email": form.text("member_email")])
+        ) {
             _ = try await CustomerAccounts(dependencies: dependencies).inviteMember(
                 name: form.text("member_name"), email: form.text("member_email"), organization: id, invitedBy: context.staff.email,
                 tenant: context.tenant, origin: context.origin(request), createdByStaff: context.staff.id)
@@ -343,8 +363,8 @@ struct AdminCustomersController {
             return try await renderDetail(
                 id, context: context,
                 notice: sent == .resent
-                    ? "A new invitation is on its way to \(customer.email). The link in the earlier one no longer works."
-                    : "Invitation sent to \(customer.email).")
+                    ? L10n.t("console.customer.invitationResent", ["email": customer.email])
+                    : L10n.t("console.customer.invitationSent", ["email": customer.email]))
         } catch let error as AppError where error.kind == .conflict || error.kind == .tooManyRequests {
             var html = try await renderDetail(id, context: context, form: FormState(message: error.message), status: error.status)
             if let retryAfter = error.retryAfter { html.headers[.retryAfter] = "\(retryAfter)" }
@@ -419,7 +439,7 @@ struct AdminCustomersController {
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.suspended",
                     targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
         }
-        return try await renderDetail(id, context: context, notice: "\(customer.name) is suspended and signed out everywhere.")
+        return try await renderDetail(id, context: context, notice: L10n.t("console.customer.suspended", ["name": customer.name]))
     }
 
     @Sendable func reactivate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -433,14 +453,14 @@ struct AdminCustomersController {
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "customer.reactivated",
                     targetKind: "customer", targetId: customer.email, ip: context.clientIP), in: tx)
         }
-        return try await renderDetail(id, context: context, notice: "\(customer.name) can sign in again.")
+        return try await renderDetail(id, context: context, notice: L10n.t("console.customer.reactivated", ["name": customer.name]))
     }
 
     @Sendable func addEquipment(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
         _ = try await requireOrganization(id, context: context)
-        return try await act(id, request, context: context, form: form, notice: "Equipment added.") {
+        return try await act(id, request, context: context, form: form, notice: L10n.t("console.customer.equipmentAdded")) {
             let equipment = try EquipmentInput.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 _ = try await repositories.organizations.addEquipment(equipment, to: id, in: tx)
@@ -455,16 +475,16 @@ struct AdminCustomersController {
             try await repositories.organizations.removeEquipment(equipmentID, from: id, in: tx)
         }
         guard removed else { throw AppError.notFound("equipment") }
-        return try await renderDetail(id, context: context, notice: "Equipment removed.")
+        return try await renderDetail(id, context: context, notice: L10n.t("console.customer.equipmentRemoved"))
     }
 
     @Sendable func addNote(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
         _ = try await requireOrganization(id, context: context)
-        return try await act(id, request, context: context, form: form, notice: "Note added.") {
+        return try await act(id, request, context: context, form: form, notice: L10n.t("console.customer.noteAdded")) {
             let body = form.text("note_body")
-            guard !body.isEmpty, body.count <= 10_000 else { throw AppError.validation(["note_body": "Write the note (at most 10,000 characters)."]) }
+            guard !body.isEmpty, body.count <= 10_000 else { throw AppError.validation(["note_body": L10n.t("console.customer.noteNeeded")]) }
             let visibility: Visibility = form.text("note_visibility") == "shared" ? .shared : .internalOnly
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 _ = try await repositories.notes.create(
@@ -477,7 +497,7 @@ struct AdminCustomersController {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
         _ = try await requireOrganization(id, context: context)
-        return try await act(id, request, context: context, form: form, notice: "Task created; the subscriber is told.") {
+        return try await act(id, request, context: context, form: form, notice: L10n.t("console.customer.taskCreated")) {
             _ = try await StaffTasks(dependencies: dependencies).create(
                 StaffTasks.Input(form: form), for: id, staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
@@ -521,7 +541,7 @@ struct AdminCustomersController {
                 layout: layout, name: data.0.name, backHref: ConsoleRoutes.customer(id),
                 orders: data.1.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
                 appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },
-                tasks: data.3.map { .init(title: $0.title, status: $0.status.rawValue, due: $0.dueDate) },
+                tasks: data.3.map(DetailView.TaskRow.init),
                 notes: data.4.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: true) }))
     }
 }

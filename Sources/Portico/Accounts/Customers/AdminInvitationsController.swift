@@ -41,7 +41,7 @@ struct AdminInvitationsController {
         let search = String((values("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
         let access = (values("access") ?? "").isEmpty ? nil : InvitationStatus.Key(rawValue: values("access") ?? "")
         if let raw = values("access"), !raw.isEmpty, access == nil {
-            throw AppError(.badRequest, code: "bad_filter", "Unknown portal-access filter “\(raw.prefix(40))”. Choose one from the subscriber list.")
+            throw AppError(.badRequest, code: "bad_filter", L10n.t("console.invitations.unknownFilter", ["filter": String(raw.prefix(40))]))
         }
         var importId: String?
         if let raw = values("import"), !raw.isEmpty {
@@ -56,29 +56,28 @@ struct AdminInvitationsController {
         notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let preview = try await invitations.preview(selection, tenant: context.tenant)
-        var layout = context.layout(title: "Invite subscribers", current: ConsoleRoutes.customers.path)
+        let texts = L10n.texts
+        var layout = context.layout(title: texts("console.invitations.title"), current: ConsoleRoutes.customers.path)
         layout.notice = notice
-        let people = { (count: Int) in "\(GroupedNumber.text(count)) subscriber\(count == 1 ? "" : "s")" }
-        let hourEnds = preview.hourEndsAt.map { DisplayDate.time($0) } ?? "the top of the hour"
+        let people = { (count: Int) in texts.plural("console.invitations.people", count: count) }
+        let number = { (count: Int) in count.formatted(.number.locale(texts.locale)) }
+        let hourEnds = preview.hourEndsAt.map { DisplayDate.time($0) } ?? texts("console.invitations.topOfHour")
         var summary: String
         var detail: String?
         if preview.matching == 0 {
-            summary = "Nobody to invite here: every login in this selection already has a password, a live invitation, or is suspended."
+            summary = texts("console.invitations.nobody")
         } else if preview.willInvite == 0 {
-            summary =
-                "This selection has \(people(preview.matching)) to invite, but this portal has used its \(GroupedNumber.text(InvitationQuota.perHour)) invitations for this hour."
-            detail = "Invitations are limited per hour to keep your mail out of spam folders. Come back after \(hourEnds)."
+            summary = texts("console.invitations.quotaUsed", ["people": people(preview.matching), "quota": number(InvitationQuota.perHour)])
+            detail = texts("console.invitations.comeBack", ["time": hourEnds])
         } else if preview.willInvite < preview.matching {
-            summary = "This will invite \(people(preview.willInvite)) now, of the \(GroupedNumber.text(preview.matching)) in this selection."
-            detail =
-                "This portal can send \(GroupedNumber.text(preview.remainingThisHour)) more invitation\(preview.remainingThisHour == 1 ? "" : "s") this hour (at most \(GroupedNumber.text(InvitationQuota.perHour)) an hour, to keep your mail out of spam folders). Invite the others after \(hourEnds)."
+            summary = texts("console.invitations.partial", ["people": people(preview.willInvite), "matching": number(preview.matching)])
+            detail = texts.plural(
+                "console.invitations.remaining", count: preview.remainingThisHour, ["quota": number(InvitationQuota.perHour), "time": hourEnds])
         } else {
-            summary = "This will invite \(people(preview.willInvite))."
+            summary = texts("console.invitations.willInvite", ["people": people(preview.willInvite)])
         }
         if preview.willInvite > 0 {
-            detail =
-                (detail.map { $0 + " " } ?? "")
-                + "Each gets an email with a link to choose a password; the link works for 7 days. Logins that already have a live invitation are left alone."
+            detail = (detail.map { $0 + " " } ?? "") + texts("console.invitations.howItWorks")
         }
         var hidden = [View.Hidden(name: "q", value: selection.search), View.Hidden(name: "expected", value: "\(preview.willInvite)")]
         if let access = selection.access { hidden.append(.init(name: "access", value: access.rawValue)) }
@@ -86,23 +85,28 @@ struct AdminInvitationsController {
         let listQuery = AdminCustomersController.listQuery(search: selection.search, access: selection.access)
         let view = View(
             layout: layout, form: FormView(form), selection: Self.describe(selection), summary: summary, detail: detail,
-            canSend: preview.willInvite > 0, willInvite: preview.willInvite, buttonLabel: "Invite \(people(preview.willInvite))",
+            canSend: preview.willInvite > 0, willInvite: preview.willInvite,
+            buttonLabel: texts("console.invitations.invite", ["people": people(preview.willInvite)]),
             sample: preview.sample.map { .init(name: $0.name, email: $0.email, accountNumber: $0.accountNumber) },
-            more: preview.matching > preview.sample.count ? "and \(GroupedNumber.text(preview.matching - preview.sample.count)) more" : nil,
+            more: preview.matching > preview.sample.count
+                ? texts("console.invitations.more", ["count": number(preview.matching - preview.sample.count)]) : nil,
             hidden: hidden,
             backHref: selection.importId != nil
                 ? "\(ConsoleRoutes.customers.path)?access=not_invited" : "\(ConsoleRoutes.customers.path)?\(listQuery)",
-            backLabel: selection.importId != nil ? "All subscribers not invited yet" : "Back to the subscriber list")
+            backLabel: texts(selection.importId != nil ? "console.invitations.allNotInvited" : "console.invitations.backToList"))
         return try dependencies.renderer.render(.adminCustomersInvitations, theme: context.tenant.theme, view, status: status)
     }
 
     static func describe(_ selection: CustomerInvitations.Selection) -> String {
+        let texts = L10n.texts
         var parts: [String] = []
-        if selection.importId != nil { parts.append("logins created by this CSV import") }
-        if !selection.search.isEmpty { parts.append("accounts matching “\(selection.search)”") }
-        if let access = selection.access { parts.append("logins that are “\(access.label.lowercased())”") }
+        if selection.importId != nil { parts.append(texts("console.invitations.fromImport")) }
+        if !selection.search.isEmpty { parts.append(texts("console.invitations.matching", ["search": selection.search])) }
+        if let access = selection.access {
+            parts.append(texts("console.invitations.withAccess", ["access": access.label.lowercased(with: texts.locale)]))
+        }
         return parts.isEmpty
-            ? "Every subscriber login without a password." : "Subscriber logins without a password: " + parts.joined(separator: ", ") + "."
+            ? texts("console.invitations.everyone") : texts("console.invitations.selection", ["parts": parts.joined(separator: ", ")])
     }
 
     @Sendable func preview(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -115,7 +119,7 @@ struct AdminInvitationsController {
         let selection = try selection { form[$0] }
         guard let expected = Int(form.text("expected")), expected > 0, expected <= InvitationQuota.perHour else {
             throw AppError(
-                .badRequest, code: "missing_count", "The form is incomplete (the number to invite is missing). Open the invitation page again.")
+                .badRequest, code: "missing_count", L10n.t("console.invitations.incomplete"))
         }
         do {
             let sent = try await invitations.inviteAll(
@@ -123,7 +127,7 @@ struct AdminInvitationsController {
                 origin: context.origin(request))
             return try await render(
                 selection, context: context,
-                notice: "Invited \(GroupedNumber.text(sent)) subscriber\(sent == 1 ? "" : "s"). The emails go out within a minute (see Email outbox)."
+                notice: L10n.texts.plural("console.invitations.sent", count: sent)
             )
         } catch let error as AppError where error.kind == .conflict || error.kind == .tooManyRequests {
             var html = try await render(selection, context: context, form: FormState(message: error.message), status: error.status)

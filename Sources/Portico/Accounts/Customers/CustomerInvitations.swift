@@ -146,7 +146,7 @@ public struct CustomerInvitations: Sendable {
     public static func selectionChanged(_ now: Int) -> AppError {
         AppError(
             .conflict, code: "selection_changed",
-            "The selection changed since you looked at it: it would now invite \(now) subscriber\(now == 1 ? "" : "s"). Check the list and confirm again."
+            L10n.texts.plural("console.invitations.selectionChanged", count: now)
         )
     }
 
@@ -228,8 +228,8 @@ public enum InvitationQuota {
         let minutes = (wait + 59) / 60
         return AppError(
             .tooManyRequests, code: "invitation_limit",
-            "This portal has sent its \(GroupedNumber.text(perHour)) invitations for this hour, the most it sends in an hour to keep "
-                + "its mail out of spam folders. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+            L10n.texts.plural(
+                "console.invitations.exhausted", count: minutes, ["quota": perHour.formatted(.number.locale(L10n.texts.locale))]),
             retryAfter: wait)
     }
 }

@@ -18,14 +18,7 @@ public enum InvitationStatus: Sendable, Equatable {
         case expired
         case accepted
 
-        public var label: String {
-            switch self {
-            case .notInvited: "Not invited"
-            case .invited: "Invited"
-            case .expired: "Invitation expired"
-            case .accepted: "Has a login"
-            }
-        }
+        public var label: String { L10n.t("console.invitation.key.\(rawValue)") }
     }
 
     public var key: Key {
@@ -40,11 +33,12 @@ public enum InvitationStatus: Sendable, Equatable {
     /// "Invited Tue 4 Jun 2024 · expires Tue 11 Jun 2024".
     public var label: String {
         switch self {
-        case .notInvited: "Not invited"
-        case .invited(let at, let expires): "Invited \(DisplayDate.date(at)) · expires \(DisplayDate.date(expires))"
-        case .expired(let at): "Invitation expired \(DisplayDate.date(at))"
-        case .accepted(let at?): "Accepted \(DisplayDate.date(at))"
-        case .accepted(nil): "Has a login"
+        case .notInvited: L10n.t("console.invitation.key.not_invited")
+        case .invited(let at, let expires):
+            L10n.t("console.invitation.invited", ["date": DisplayDate.date(at), "expires": DisplayDate.date(expires)])
+        case .expired(let at): L10n.t("console.invitation.expired", ["date": DisplayDate.date(at)])
+        case .accepted(let at?): L10n.t("console.invitation.accepted", ["date": DisplayDate.date(at)])
+        case .accepted(nil): L10n.t("console.invitation.key.accepted")
         }
     }
 

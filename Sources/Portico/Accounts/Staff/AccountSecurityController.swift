@@ -19,9 +19,7 @@ struct AccountSecurityController {
         group.post(ConsoleRoutes.accountTimeZone, use: saveTimeZone)
     }
 
-    static let devicesExplanation =
-        "Browsers signed in to your staff account. Changing your password signs out every other session; "
-        + "setting a new one through an emailed reset or set-password link signs out all of them."
+    static var devicesExplanation: String { L10n.t("console.account.devicesExplanation") }
 
     @MustacheView
     struct View {
@@ -35,7 +33,8 @@ struct AccountSecurityController {
         let devices: DeviceListView
         /// This person's own zone for the console ("": the tenant's).
         let timeZone: String
-        let tenantTimeZone: String
+        /// "Leave empty to use Europe/Madrid, …", with the tenant's zone in its place.
+        let timeZoneHint: String
         let zoneChoices: [String]
         @MustacheView
         struct Enrolment { let url: String; let manualKey: String }
@@ -52,25 +51,26 @@ struct AccountSecurityController {
                 try await devices.list(for: Self.owner(context), in: tx)
             )
         }
-        var layout = context.layout(title: "My account", current: ConsoleRoutes.account.path)
+        var layout = context.layout(title: L10n.t("console.account.title"), current: ConsoleRoutes.account.path)
         layout.notice = notice
         if context.auth.session.staffTotpRequired && credentials?.totpEnabledAt == nil && enrolment == nil {
-            layout.notice = "Two-factor sign-in is required for staff. Set it up below to use the console."
+            layout.notice = L10n.t("console.account.twoFactorRequired")
         }
         let view = View(
             layout: layout, form: FormView(form),
-            email: context.staff.email, role: context.staff.role.label, totpEnabled: credentials?.totpEnabledAt != nil,
+            email: context.staff.email, role: context.staff.role.consoleLabel, totpEnabled: credentials?.totpEnabledAt != nil,
             enrolment: enrolment.map { View.Enrolment(url: $0.url, manualKey: $0.manualKey) }, recoveryCodes: recoveryCodes,
             devices: DeviceListView(
                 signedIn, signOut: ConsoleRoutes.accountSessionSignOut, signOutOthers: ConsoleRoutes.accountSessionsSignOutOthers,
                 explanation: Self.devicesExplanation),
-            timeZone: context.auth.session.staffTimeZone ?? "", tenantTimeZone: TenantTimeZone.name(context.tenant.timeZone),
+            timeZone: context.auth.session.staffTimeZone ?? "",
+            timeZoneHint: L10n.t("console.account.timeZoneHint", ["zone": TenantTimeZone.name(context.tenant.timeZone)]),
             zoneChoices: TenantTimeZone.choices)
         return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await render(context, notice: SettingsSupport.notice(request, ["time-zone": "Saved. The console shows times in your chosen zone."]))
+        try await render(context, notice: SettingsSupport.notice(request, ["time-zone": L10n.t("console.account.timeZoneSaved")]))
     }
 
     @Sendable func start(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -97,8 +97,7 @@ struct AccountSecurityController {
         if context.auth.session.staffTotpRequired {
             var state = FormState()
             state.errors = [
-                "code":
-                    "Two-factor sign-in is required for staff here, so it cannot be turned off. An admin can change this under Settings → Session and security."
+                "code": L10n.t("console.account.totpRequiredCannotOff")
             ]
             return try await render(context, form: state, status: .conflict)
         }
@@ -149,7 +148,7 @@ struct AccountSecurityController {
         } catch let error as AppError where error.kind == .validation {
             return try await render(context, form: FormState(errors: error.fields), status: .unprocessableContent)
         }
-        return try await render(context, notice: "Your password is changed. " + ProfileController.endedElsewhere(ended))
+        return try await render(context, notice: L10n.t("console.account.passwordChanged") + " " + ProfileController.endedElsewhere(ended))
     }
 
     @Sendable func signOutOthers(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -171,7 +170,7 @@ struct AccountSecurityController {
             response.setCookie(dependencies.cookies.clearSession())
             return response
         case .signedOut(let label):
-            return try await render(context, notice: "\(label) was signed out.").response(from: request, context: context)
+            return try await render(context, notice: L10n.t("devices.signedOut", ["device": label])).response(from: request, context: context)
         }
     }
 }

@@ -263,7 +263,7 @@ public struct StaffAccounts: Sendable {
     ) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.credentials(id: staff.id, in: tx) }
         guard current.count <= 512, let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
-            throw AppError.validation(["current_password": "This is not your current password."])
+            throw AppError.validation(["current_password": L10n.t("validation.notCurrentPassword")])
         }
         if let problem = dependencies.passwordPolicy.problem(with: new, email: staff.email) {
             throw AppError.validation(["new_password": problem])
@@ -296,7 +296,7 @@ public struct StaffAccounts: Sendable {
         let secret = TOTPCodes.newSecret()
         try await pool.withTenant(tenant.id) { tx in
             guard let credentials = try await repositories.staff.credentials(id: staff.id, in: tx), credentials.totpEnabledAt == nil else {
-                throw AppError(.conflict, code: "totp_enabled", "Two-factor sign-in is already on. Turn it off first to enrol a new device.")
+                throw AppError(.conflict, code: "totp_enabled", L10n.t("console.errors.totpAlreadyOn"))
             }
             try await repositories.staff.setTOTP(secret: secret, enabled: false, for: staff.id, in: tx)
         }
@@ -313,9 +313,9 @@ public struct StaffAccounts: Sendable {
         try await pool.withTenant(tenant.id) { tx in
             guard let credentials = try await repositories.staff.credentials(id: staff.id, in: tx), let secret = credentials.totpSecret,
                 credentials.totpEnabledAt == nil
-            else { throw AppError(.conflict, code: "totp_not_started", "Start the set-up again: no device is waiting to be confirmed.") }
+            else { throw AppError(.conflict, code: "totp_not_started", L10n.t("console.errors.totpNotStarted")) }
             guard try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staff.id, in: tx) else {
-                throw AppError.validation(["code": "This code is not right. Check the device's clock and enter the current 6-digit code."])
+                throw AppError.validation(["code": L10n.t("console.errors.totpWrongCode")])
             }
             try await repositories.staff.setTOTP(secret: secret, enabled: true, for: staff.id, in: tx)
             try await tx.execute("DELETE FROM staff_recovery_codes WHERE staff_id = \(staff.id)")
@@ -340,7 +340,7 @@ public struct StaffAccounts: Sendable {
                 credentials.totpEnabledAt != nil
             else { return }
             guard try await TOTPCodes.consume(code, secret: secret, table: .staff, id: staff.id, in: tx) else {
-                throw AppError.validation(["code": "This code is not right or was used already. Enter the next 6-digit code from your device."])
+                throw AppError.validation(["code": L10n.t("console.errors.totpUsedCode")])
             }
             try await repositories.staff.setTOTP(secret: nil, enabled: false, for: staff.id, in: tx)
             try await tx.execute("DELETE FROM staff_recovery_codes WHERE staff_id = \(staff.id)")

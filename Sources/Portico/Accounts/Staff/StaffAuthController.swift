@@ -28,12 +28,19 @@ struct StaffAuthController {
         let layout: LayoutModel
         let form: FormView
         let next: String?
+        /// "Acme staff console", word order by language.
+        let subtitle: String
     }
 
     func layout(_ context: TenantRequestContext, _ title: String) -> LayoutModel {
         var layout = LayoutModel(tenant: context.tenant, title: title, area: "admin")
         layout.csrfToken = context.csrfToken
+        layout.languageBack = context.requestPath
         return layout
+    }
+
+    static func subtitle(_ context: TenantRequestContext) -> String {
+        L10n.t("console.login.subtitle", ["company": context.tenant.branding.companyName])
     }
 
     func origin(_ request: Request, _ context: TenantRequestContext) -> RequestOrigin {
@@ -43,12 +50,13 @@ struct StaffAuthController {
     @Sendable func loginForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
         if context.auth?.staff != nil { return Redirect(to: ConsoleRoutes.home.path).response }
         let next = request.uri.queryParameters.get("next").map { Redirect.safeNext($0, fallback: "", allowedPrefix: ConsoleRoutes.home.path) }
-        var page = layout(context, "Staff sign-in")
+        var page = layout(context, L10n.t("console.login.title"))
         // Arriving from a just-accepted invitation: say it worked, so the sign-in form is expected.
         if request.uri.queryParameters.get("ready") == "1" {
-            page.notice = "Your staff account is ready. Sign in with your email address and the password you chose."
+            page.notice = L10n.t("console.login.ready")
         }
-        let view = LoginView(layout: page, form: FormView(FormState()), next: next?.isEmpty == false ? next : nil)
+        let view = LoginView(
+            layout: page, form: FormView(FormState()), next: next?.isEmpty == false ? next : nil, subtitle: Self.subtitle(context))
         return try renderer.render(.adminLogin, theme: context.tenant.theme, view).response(from: request, context: context)
     }
 
@@ -70,8 +78,9 @@ struct StaffAuthController {
             return response
         case .invalidCredentials, .deactivated:
             var state = FormState.keeping(form)
-            state.message = "The email or the password is not right, or this staff account is not active."
-            let view = LoginView(layout: layout(context, "Staff sign-in"), form: FormView(state), next: nil)
+            state.message = L10n.t("console.login.failed")
+            let view = LoginView(
+                layout: layout(context, L10n.t("console.login.title")), form: FormView(state), next: nil, subtitle: Self.subtitle(context))
             return try renderer.render(.adminLogin, theme: context.tenant.theme, view, status: .unauthorized).response(
                 from: request, context: context)
         }
@@ -87,7 +96,7 @@ struct StaffAuthController {
         guard context.auth?.session.secondFactorPending == true else { return Redirect(to: ConsoleRoutes.login.path).response }
         return try renderer.render(
             .adminLoginCode, theme: context.tenant.theme,
-            CodeView(layout: layout(context, "Two-factor code"), form: FormView(FormState()))
+            CodeView(layout: layout(context, L10n.t("console.code.title")), form: FormView(FormState()))
         ).response(from: request, context: context)
     }
 
@@ -99,10 +108,10 @@ struct StaffAuthController {
                 session: auth, code: form.text("code"), tenant: context.tenant, origin: origin(request, context))
         else {
             var state = FormState()
-            state.errors["code"] = "This code is not right. Enter the current 6-digit code from your authenticator, or a recovery code."
+            state.errors["code"] = L10n.t("console.code.wrong")
             return try renderer.render(
                 .adminLoginCode, theme: context.tenant.theme,
-                CodeView(layout: layout(context, "Two-factor code"), form: FormView(state)), status: .unauthorized
+                CodeView(layout: layout(context, L10n.t("console.code.title")), form: FormView(state)), status: .unauthorized
             ).response(from: request, context: context)
         }
         var response = Redirect(to: ConsoleRoutes.home.path).response

@@ -44,8 +44,10 @@ public struct StaffRequestContext: ChildRequestContext {
         layout.signedIn = true
         layout.userName = staff.displayName
         layout.signOutAction = ConsoleRoutes.logout.path
+        layout.languageBack = parent.requestPath
+        let texts = L10n.texts
         layout.nav = AdminNavigation.items(for: staff.role).map {
-            LayoutModel.NavItem(label: $0.label, href: $0.href, current: $0.href == current)
+            LayoutModel.NavItem(label: texts("console.nav.\($0.key)"), href: $0.href, current: $0.href == current)
         }
         return layout
     }
@@ -54,7 +56,8 @@ public struct StaffRequestContext: ChildRequestContext {
 /// Which sections of the console each role sees.
 enum AdminNavigation {
     struct Item {
-        let label: String
+        /// `console.nav.<key>` in the catalog.
+        let key: String
         let href: String
         let minimumRole: StaffRole
         /// Staff above this role see another item instead (nil: no upper bound).
@@ -62,19 +65,19 @@ enum AdminNavigation {
     }
 
     static let all: [Item] = [
-        Item(label: "Command centre", href: ConsoleRoutes.home.path, minimumRole: .technician),
-        Item(label: "Work orders", href: ConsoleRoutes.workOrders.path, minimumRole: .technician),
-        Item(label: "Appointments", href: ConsoleRoutes.appointments.path, minimumRole: .technician),
-        Item(label: "Subscribers", href: ConsoleRoutes.customers.path, minimumRole: .agent),
-        Item(label: "Tasks", href: ConsoleRoutes.tasks.path, minimumRole: .agent),
-        Item(label: "Email outbox", href: ConsoleRoutes.outbox.path, minimumRole: .agent),
-        Item(label: "Settings", href: ConsoleRoutes.settings.path, minimumRole: .admin),
-        Item(label: "Reports", href: ConsoleRoutes.reports.path, minimumRole: .admin),
-        Item(label: "Audit log", href: ConsoleRoutes.audit.path, minimumRole: .admin),
-        Item(label: "Deletion requests", href: ConsoleRoutes.deletionRequests.path, minimumRole: .admin),
-        Item(label: "Import / export", href: ConsoleRoutes.imports.path, minimumRole: .admin),
-        Item(label: "Export", href: ConsoleRoutes.exports.path, minimumRole: .agent, maximumRole: .agent),
-        Item(label: "My account", href: ConsoleRoutes.account.path, minimumRole: .technician),
+        Item(key: "home", href: ConsoleRoutes.home.path, minimumRole: .technician),
+        Item(key: "workOrders", href: ConsoleRoutes.workOrders.path, minimumRole: .technician),
+        Item(key: "appointments", href: ConsoleRoutes.appointments.path, minimumRole: .technician),
+        Item(key: "customers", href: ConsoleRoutes.customers.path, minimumRole: .agent),
+        Item(key: "tasks", href: ConsoleRoutes.tasks.path, minimumRole: .agent),
+        Item(key: "outbox", href: ConsoleRoutes.outbox.path, minimumRole: .agent),
+        Item(key: "settings", href: ConsoleRoutes.settings.path, minimumRole: .admin),
+        Item(key: "reports", href: ConsoleRoutes.reports.path, minimumRole: .admin),
+        Item(key: "audit", href: ConsoleRoutes.audit.path, minimumRole: .admin),
+        Item(key: "deletionRequests", href: ConsoleRoutes.deletionRequests.path, minimumRole: .admin),
+        Item(key: "imports", href: ConsoleRoutes.imports.path, minimumRole: .admin),
+        Item(key: "exports", href: ConsoleRoutes.exports.path, minimumRole: .agent, maximumRole: .agent),
+        Item(key: "account", href: ConsoleRoutes.account.path, minimumRole: .technician),
     ]
 
     static func items(for role: StaffRole) -> [Item] {
@@ -90,9 +93,7 @@ struct RequireRole: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.staff.role >= minimum else {
-            throw AppError(
-                .forbidden, code: "forbidden",
-                "This part of the console is for \(minimum == .admin ? "admins" : "agents and admins"). Ask an admin if you need access.")
+            throw AppError(.forbidden, code: "forbidden", L10n.t(minimum == .admin ? "console.errors.forAdmins" : "console.errors.forAgents"))
         }
         return try await next(request, context)
     }

@@ -17,6 +17,10 @@ public enum StaffRole: String, Sendable, Codable, CaseIterable, PostgresTextEnum
     public static func < (lhs: StaffRole, rhs: StaffRole) -> Bool { lhs.rank < rhs.rank }
 
     public var label: String { rawValue.capitalized }
+
+    /// The role's name in the console's language (`label` stays English for the emails that
+    /// still name it literally).
+    public var consoleLabel: String { L10n.t("console.role.\(rawValue)") }
 }
 
 public enum StaffStatus: String, Sendable, Codable, PostgresTextEnum {

@@ -51,13 +51,16 @@ struct AdminWorkOrdersController {
         let overdue: Bool
         let created: String
         let href: String
+        /// The checkbox's name: "Select #12".
+        let selectLabel: String
     }
 
     @MustacheView
     struct QueueView {
         let layout: LayoutModel
         let rows: [Row]
-        let total: Int
+        /// "12 work orders", counted in the page's language.
+        let total: String
         let filter: [String: String]
         let statuses: [Option]
         let priorities: [Option]
@@ -77,19 +80,19 @@ struct AdminWorkOrdersController {
         func value(_ name: String) -> String? { query.get(name).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } }
         var problems: [String: String] = [:]
         let status = value("status")
-        if let status, WorkOrderStatus(rawValue: status) == nil { problems["status"] = "Choose a status from the list." }
+        if let status, WorkOrderStatus(rawValue: status) == nil { problems["status"] = L10n.t("console.workOrders.chooseStatus") }
         let priority = value("priority")
-        if let priority, WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = "Choose a priority from the list." }
+        if let priority, WorkOrderPriority(rawValue: priority) == nil { problems["priority"] = L10n.t("console.workOrders.choosePriority") }
         let assignee = value("assignee")
-        if let assignee, assignee != "none", UUID(uuidString: assignee) == nil { problems["assignee"] = "Choose a staff member from the list." }
-        for key in ["from", "to"] where value(key).map({ !DateInput.isISODate($0) }) == true { problems[key] = "Use a date like 2024-05-31." }
+        if let assignee, assignee != "none", UUID(uuidString: assignee) == nil { problems["assignee"] = L10n.t("console.workOrders.chooseStaff") }
+        for key in ["from", "to"] where value(key).map({ !DateInput.isISODate($0) }) == true { problems[key] = L10n.t("console.workOrders.dateLike") }
         let dueOn = value("due") == "today" ? ISODates.today() : value("due")
-        if let dueOn, !DateInput.isISODate(dueOn) { problems["due"] = "Use a date like 2024-05-31, or “today”." }
+        if let dueOn, !DateInput.isISODate(dueOn) { problems["due"] = L10n.t("console.workOrders.dueLike") }
         let sort = value("sort").flatMap(WorkOrderSort.init(rawValue:)) ?? .newest
-        if value("sort") != nil && WorkOrderSort(rawValue: value("sort")!) == nil { problems["sort"] = "Choose a sort order from the list." }
+        if value("sort") != nil && WorkOrderSort(rawValue: value("sort")!) == nil { problems["sort"] = L10n.t("console.workOrders.chooseSort") }
         let cursor = value("after").flatMap(WorkOrderCursor.init(token:))
-        if value("after") != nil && cursor == nil { problems["after"] = "This page link is damaged; start from the first page." }
-        guard problems.isEmpty else { throw AppError.validation(problems, message: "The filters could not be applied.") }
+        if value("after") != nil && cursor == nil { problems["after"] = L10n.t("console.workOrders.badPageLink") }
+        guard problems.isEmpty else { throw AppError.validation(problems, message: L10n.t("console.workOrders.filtersFailed")) }
 
         var filter = WorkOrderFilter(
             statuses: status.flatMap(WorkOrderStatus.init).map { [$0] } ?? [], category: value("category"),
@@ -119,10 +122,11 @@ struct AdminWorkOrdersController {
             components.queryItems = items
             return ConsoleRoutes.workOrders.path + (items.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? ""))
         }
-        var layout = context.layout(title: "Work orders", current: ConsoleRoutes.workOrders.path)
+        let texts = L10n.texts
+        var layout = context.layout(title: texts("console.workOrders.title"), current: ConsoleRoutes.workOrders.path)
         if !results.isEmpty {
             let failed = results.filter { !$0.ok }.count
-            layout.notice = "\(results.count - failed) changed, \(failed) not changed."
+            layout.notice = texts("console.workOrders.bulkDone", ["changed": "\(results.count - failed)", "failed": "\(failed)"])
         }
         let view = QueueView(
             layout: layout,
@@ -131,29 +135,32 @@ struct AdminWorkOrdersController {
                     number: order.number, title: order.title, status: order.status.rawValue, statusLabel: order.status.label,
                     priority: order.priority.label, organization: organizations[order.organizationId] ?? "",
                     assignee: order.assigneeId.flatMap { staffNames[$0] } ?? "—", due: order.dueDate, overdue: order.isOverdue(today: today),
-                    created: DisplayDate.dateTime(order.createdAt), href: ConsoleRoutes.workOrder(order.number))
+                    created: DisplayDate.dateTime(order.createdAt), href: ConsoleRoutes.workOrder(order.number),
+                    selectLabel: texts("console.workOrders.selectNumber", ["number": "\(order.number)"]))
             },
-            total: total,
+            total: texts.plural("console.workOrders.count", count: total),
             filter: [
                 "q": value("q") ?? "", "account": accountNumber ?? "", "from": value("from") ?? "", "to": value("to") ?? "",
                 "overdue": filter.overdue ? "1" : "", "unassigned": value("unassigned") ?? "",
             ],
-            statuses: [Option(value: "", label: "Any status", selected: status == nil)]
+            statuses: [Option(value: "", label: texts("console.workOrders.anyStatus"), selected: status == nil)]
                 + WorkOrderStatus.allCases.filter { $0 != .draft }.map {
                     Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == status)
                 },
-            priorities: [Option(value: "", label: "Any priority", selected: priority == nil)]
+            priorities: [Option(value: "", label: texts("console.workOrders.anyPriority"), selected: priority == nil)]
                 + WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == priority) },
-            categories: [Option(value: "", label: "Any category", selected: value("category") == nil)]
+            categories: [Option(value: "", label: texts("console.workOrders.anyCategory"), selected: value("category") == nil)]
                 + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == value("category")) },
             assignees: [
-                Option(value: "", label: "Anyone", selected: assignee == nil),
-                Option(value: "none", label: "Unassigned", selected: assignee == "none"),
+                Option(value: "", label: texts("console.workOrders.anyone"), selected: assignee == nil),
+                Option(value: "none", label: texts("console.workOrders.unassigned"), selected: assignee == "none"),
             ]
                 + staff.filter { $0.status == .active }.map {
                     Option(value: $0.id.uuidString.lowercased(), label: $0.displayName, selected: $0.id.uuidString.lowercased() == assignee)
                 },
-            sorts: WorkOrderSort.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == sort) },
+            sorts: WorkOrderSort.allCases.map {
+                Option(value: $0.rawValue, label: texts("console.workOrders.sortBy.\($0.rawValue)"), selected: $0 == sort)
+            },
             nextPage: orders.count > Self.pageSize ? link(after: sort.cursor(after: shown.last!)) : nil,
             firstPage: cursor != nil ? link(after: nil) : nil,
             canBulk: context.staff.role >= .agent,
@@ -172,20 +179,22 @@ struct AdminWorkOrdersController {
 
     @Sendable func bulk(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard context.staff.role >= .agent else {
-            throw AppError(.forbidden, code: "forbidden", "Only agents and admins change several orders at once.")
+            throw AppError(.forbidden, code: "forbidden", L10n.t("console.workOrders.bulkForAgents"))
         }
         let form = try await FormFields.read(request)
         let numbers = form.all("numbers").compactMap { Int($0) }
-        guard !numbers.isEmpty else { throw AppError.validation(["numbers": "Tick at least one work order."]) }
+        guard !numbers.isEmpty else { throw AppError.validation(["numbers": L10n.t("console.workOrders.tickOne")]) }
         var update = StaffWorkOrders.Update(reason: form.text("reason"))
         switch form.text("bulk_action") {
         case "assign":
             update.assigneeId = form.text("assignee")
         case "status":
-            guard let status = WorkOrderStatus(rawValue: form.text("status")) else { throw AppError.validation(["status": "Choose a status."]) }
+            guard let status = WorkOrderStatus(rawValue: form.text("status")) else {
+                throw AppError.validation(["status": L10n.t("console.workOrders.chooseBulkStatus")])
+            }
             update.status = status
         default:
-            throw AppError.validation(["bulk_action": "Choose what to do with the ticked orders."])
+            throw AppError.validation(["bulk_action": L10n.t("console.workOrders.chooseBulkAction")])
         }
         let results = await service.bulk(numbers, update: update, staff: context.staff, tenant: context.tenant)
         return try await renderQueue(request, context: context, results: results)
@@ -250,7 +259,8 @@ struct AdminWorkOrdersController {
         let encodedAccount: String = (organization?.accountNumber ?? "").addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let newAppointmentHref: String? =
             staff.role >= .agent ? "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)&work_order=\(order.number)" : nil
-        var layout = context.layout(title: "Work order #\(order.number)", current: ConsoleRoutes.workOrders.path)
+        let texts = L10n.texts
+        var layout = context.layout(title: texts("console.workOrder.title", ["number": "\(order.number)"]), current: ConsoleRoutes.workOrders.path)
         layout.notice = notice
         layout.printable = true
         let view = DetailView(
@@ -262,11 +272,13 @@ struct AdminWorkOrdersController {
             internalNotes: form.values["internal_notes"] ?? order.internalNotes, progress: order.progress,
             eta: order.estimatedCompletion.map { ISODates.today($0) } ?? "", due: order.dueDate ?? "", closedReason: order.closedReason,
             version: order.version, overdue: order.isOverdue(today: ISODates.today()), isSubmitted: order.status == .submitted,
-            transitions: [Option(value: "", label: "Keep \(order.status.label)", selected: true)]
+            transitions: [Option(value: "", label: texts("console.workOrder.keep", ["status": order.status.label]), selected: true)]
                 + order.status.staffTransitions.map { Option(value: $0.rawValue, label: $0.label, selected: false) },
-            assignees: [Option(value: "", label: "Nobody", selected: order.assigneeId == nil)]
+            assignees: [Option(value: "", label: texts("console.workOrder.nobody"), selected: order.assigneeId == nil)]
                 + team.filter { $0.status == .active }.map {
-                    Option(value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.label))", selected: $0.id == order.assigneeId)
+                    Option(
+                        value: $0.id.uuidString.lowercased(), label: "\($0.displayName) (\($0.role.consoleLabel))",
+                        selected: $0.id == order.assigneeId)
                 },
             priorities: WorkOrderPriority.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == order.priority) },
             canAssign: staff.role >= .agent,
@@ -303,10 +315,10 @@ struct AdminWorkOrdersController {
     }
 
     @Sendable func approve(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins review work orders.") }
+        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", L10n.t("console.workOrder.onlyAgentsReview")) }
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
-        return try await act(number, context: context, form: form, notice: "Approved. The subscriber is told.") {
+        return try await act(number, context: context, form: form, notice: L10n.t("console.workOrder.approved")) {
             _ = try await service.approve(
                 number, version: Int(form.text("version")) ?? -1, eta: form.text("estimated_completion"),
                 priority: WorkOrderPriority(rawValue: form.text("priority")), assignee: form.text("assignee_id"),
@@ -315,10 +327,10 @@ struct AdminWorkOrdersController {
     }
 
     @Sendable func reject(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins review work orders.") }
+        guard context.staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", L10n.t("console.workOrder.onlyAgentsReview")) }
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
-        return try await act(number, context: context, form: form, notice: "Rejected. The subscriber is told why.") {
+        return try await act(number, context: context, form: form, notice: L10n.t("console.workOrder.rejected")) {
             _ = try await service.reject(
                 number, version: Int(form.text("version")) ?? -1, reason: form.text("reason"), staff: context.staff, tenant: context.tenant)
         }
@@ -329,11 +341,13 @@ struct AdminWorkOrdersController {
         let form = try await FormFields.read(request)
         var update = StaffWorkOrders.Update(reason: form.text("reason"))
         if let status = form["status"], !status.isEmpty {
-            guard let parsed = WorkOrderStatus(rawValue: status) else { throw AppError.validation(["status": "Choose a status from the list."]) }
+            guard let parsed = WorkOrderStatus(rawValue: status) else {
+                throw AppError.validation(["status": L10n.t("console.workOrders.chooseStatus")])
+            }
             update.status = parsed
         }
         if let progress = form["progress"], !progress.isEmpty {
-            guard let value = Int(progress) else { throw AppError.validation(["progress": "Enter a percentage from 0 to 100."]) }
+            guard let value = Int(progress) else { throw AppError.validation(["progress": L10n.t("console.workOrder.percentage")]) }
             update.progress = value
         }
         if form["estimated_completion"] != nil { update.estimatedCompletion = form.text("estimated_completion") }
@@ -341,13 +355,13 @@ struct AdminWorkOrdersController {
         if form["assignee_id"] != nil && context.staff.role >= .agent { update.assigneeId = form.text("assignee_id") }
         if let priority = form["priority"], !priority.isEmpty {
             guard let value = WorkOrderPriority(rawValue: priority) else {
-                throw AppError.validation(["priority": "Choose a priority from the list."])
+                throw AppError.validation(["priority": L10n.t("console.workOrders.choosePriority")])
             }
             update.priority = value
         }
         if form["shop_notes"] != nil { update.shopNotes = form["shop_notes"] }
         if form["internal_notes"] != nil { update.internalNotes = form["internal_notes"] }
-        return try await act(number, context: context, form: form, notice: "Saved.") {
+        return try await act(number, context: context, form: form, notice: L10n.t("console.workOrder.saved")) {
             _ = try await service.update(number, update, version: Int(form.text("version")) ?? -1, staff: context.staff, tenant: context.tenant)
         }
     }
@@ -368,8 +382,14 @@ struct AdminWorkOrdersController {
         }
         let form = posted.fields
         let visibility: Visibility = form.text("visibility") == "internal" ? .internalOnly : .shared
-        let files = posted.files.isEmpty ? "" : posted.files.count == 1 ? " with 1 file" : " with \(posted.files.count) files"
-        let notice = visibility == .shared ? "Reply sent to the subscriber\(files)." : "Internal note added\(files)."
+        let texts = L10n.texts
+        let notice =
+            switch (visibility, posted.files.count) {
+            case (.shared, 0): texts("console.workOrder.replySent")
+            case (.shared, let count): texts.plural("console.workOrder.replySentFiles", count: count)
+            case (_, 0): texts("console.workOrder.noteAdded")
+            case (_, let count): texts.plural("console.workOrder.noteAddedFiles", count: count)
+            }
         return try await act(number, context: context, form: form, notice: notice) {
             _ = try await posted.using(self.files, tenant: context.tenant.id, logger: context.logger) {
                 try await service.comment(
@@ -405,8 +425,8 @@ struct AdminWorkOrdersController {
         return try renderer.render(
             .adminWorkOrdersNew, theme: context.tenant.theme,
             NewView(
-                layout: context.layout(title: "New work order", current: ConsoleRoutes.workOrders.path), form: FormView(form),
-                categories: [Option(value: "", label: "No category", selected: current.isEmpty)]
+                layout: context.layout(title: L10n.t("console.newWorkOrder.title"), current: ConsoleRoutes.workOrders.path), form: FormView(form),
+                categories: [Option(value: "", label: L10n.t("console.newWorkOrder.noCategory"), selected: current.isEmpty)]
                     + categories.map { Option(value: $0.name, label: $0.name, selected: $0.name == current) },
                 priorities: WorkOrderPriority.allCases.map {
                     Option(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["priority"] ?? "normal"))
@@ -425,7 +445,9 @@ struct AdminWorkOrdersController {
         let input = WorkOrderInput(form: form)
         do {
             let organization = try await service.organization(accountNumber: form.text("account"), tenant: context.tenant.id)
-            guard let organization else { throw AppError.validation(["account": "No subscriber has the account number “\(form.text("account"))”."]) }
+            guard let organization else {
+                throw AppError.validation(["account": L10n.t("console.errors.noSuchAccount", ["account": form.text("account")])])
+            }
             let order = try await service.create(
                 for: organization.id, input: input, approve: form.text("action") == "approve",
                 staff: context.staff, tenant: context.tenant)

@@ -15,11 +15,23 @@ import ServiceLifecycle
 public struct LiveServer: Sendable {
     public let port: Int
     public let dependencies: AppDependencies
+    /// The listener's idle connections (no request in progress), shared with its connection cap.
+    public let idle: IdleConnections
+
+    /// Waits until exactly `count` connections are idle: the server has read what was sent.
+    public func waitForIdleConnections(_ count: Int, timeout: Duration = .seconds(10)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while idle.count != count {
+            guard ContinuousClock.now < deadline else { throw TestSupportError("\(idle.count) idle connections, not \(count), after \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
 
     /// Runs `body` with the server up; stops it gracefully afterwards.
     public static func with<T: Sendable>(_ dependencies: AppDependencies, _ body: (LiveServer) async throws -> T) async throws -> T {
         let (ports, portFound) = AsyncStream<Int>.makeStream()
-        let app = try buildApplication(dependencies, hostname: "127.0.0.1", port: 0) { address in
+        let idle = IdleConnections()
+        let app = try buildApplication(dependencies, hostname: "127.0.0.1", port: 0, idleConnections: idle) { address in
             portFound.yield(address?.port ?? 0)
             portFound.finish()
         }
@@ -38,7 +50,7 @@ public struct LiveServer: Sendable {
             throw TestSupportError("the live server did not start")
         }
         do {
-            let result = try await body(LiveServer(port: port, dependencies: dependencies))
+            let result = try await body(LiveServer(port: port, dependencies: dependencies, idle: idle))
             await stop()
             return result
         } catch {

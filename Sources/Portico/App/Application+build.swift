@@ -12,13 +12,13 @@ public func buildApplication(
     _ dependencies: AppDependencies,
     hostname: String = "127.0.0.1",
     port: Int = 8080,
+    idleConnections idle: IdleConnections = IdleConnections(),
     onServerRunning: (@Sendable (SocketAddress?) async -> Void)? = nil
 ) throws -> some ApplicationProtocol {
     let router = try buildRouter(dependencies)
     var logger = dependencies.logger
     logger[metadataKey: "component"] = "http"
     let limits = dependencies.configuration.http
-    let idle = IdleConnections()
     let workers = WorkerShutdown(signal: dependencies.shutdownSignal, grace: dependencies.configuration.shutdownGrace)
     return Application(
         router: router,

@@ -208,12 +208,14 @@ final class RequestHeadObserver: ChannelDuplexHandler, RemovableChannelHandler {
 /// Connections that hold a slot without a request in progress: between requests (keep-alive)
 /// or while a request head is still arriving. At the connection cap the one idle the longest
 /// is closed (408), as nginx does with keep-alive connections when it runs out.
-final class IdleConnections: Sendable {
+public final class IdleConnections: Sendable {
     private struct State {
         var entries: [ObjectIdentifier: (sequence: UInt64, shed: @Sendable () -> Void)] = [:]
         var sequence: UInt64 = 0
     }
     private let state = Mutex(State())
+
+    public init() {}
 
     func add(_ id: ObjectIdentifier, shed: @escaping @Sendable () -> Void) {
         state.withLock { state in
@@ -226,7 +228,8 @@ final class IdleConnections: Sendable {
         _ = state.withLock { $0.entries.removeValue(forKey: id) }
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    /// How many connections are idle now (tests wait on it rather than on the clock).
+    public var count: Int { state.withLock { $0.entries.count } }
 
     /// Closes the connection idle the longest; false when no connection is idle.
     func shedOldest() -> Bool {

@@ -20,9 +20,12 @@ struct SlowClientTests {
                 #expect(waited < .seconds(8))
                 #expect(connection.text.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
             }
-            // A connection that never sends a byte goes the same way.
+            // A connection that never sends a byte goes the same way. Timed from before it
+            // connects, so a slow test task cannot make the server look early.
+            let connecting = ContinuousClock.now
             try await RawConnection.with(port: server.port) { connection in
-                let waited = try await connection.waitForClose(timeout: .seconds(10))
+                try await connection.waitForClose(timeout: .seconds(10))
+                let waited = ContinuousClock.now - connecting
                 #expect(waited > .milliseconds(800) && waited < .seconds(8))
                 #expect(connection.text.hasPrefix("HTTP/1.1 408"))
             }
@@ -115,6 +118,16 @@ struct SlowClientTests {
         #expect(warnings.first?.level == .warning)
     }
 
+    /// Makes `connection` one the server has certainly accepted (it answers a request on it)
+    /// and now sees busy: the head of `request` is read and its body is still arriving. Waiting
+    /// on the server's own idle list, not on a sleep, keeps this true on a loaded machine.
+    static func makeBusy(_ connection: RawConnection, _ request: String, on server: LiveServer) async throws {
+        try await connection.send(Self.request)
+        try await connection.waitForText(containing: "ok\n")
+        try await connection.send(request)
+        try await server.waitForIdleConnections(0)
+    }
+
     @Test("at the connection cap with every connection busy, a new client waits until one closes")
     func connectionCapWaitsForBusy() async throws {
         let dependencies = try await OperationsDatabase.dependencies(http: OperationsDatabase.limits(header: 30, idle: 30, maxConnections: 2))
@@ -123,10 +136,9 @@ struct SlowClientTests {
             "POST /portal/login HTTP/1.1\r\nHost: busy.localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=a"
         try await LiveServer.with(dependencies) { server in
             try await RawConnection.with(port: server.port) { first in
-                try await first.send(busy)
+                try await Self.makeBusy(first, busy, on: server)
                 try await RawConnection.with(port: server.port) { second in
-                    try await second.send(busy)
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await Self.makeBusy(second, busy, on: server)
                     try await RawConnection.with(port: server.port) { third in
                         try await third.send(Self.request)
                         try await Task.sleep(for: .seconds(1))

@@ -50,6 +50,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     let renderer = dependencies.renderer
     // Order matters: outer middleware see what inner ones return, errors included. Each
     // behaviour belongs to the route group it serves, never to a check of the URL path.
+    router.add(middleware: DefaultTextsMiddleware(texts: renderer.catalogs.texts(.en)))
     router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware(https: dependencies.configuration.publicScheme == .https))

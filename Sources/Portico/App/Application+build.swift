@@ -89,7 +89,9 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         .add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
         .add(middleware: LanguageMiddleware(catalogs: renderer.catalogs, cookies: dependencies.cookies))
     // Outside the CSRF check: mail clients post one-click unsubscribes (RFC 8058).
-    UnsubscribeController(dependencies: dependencies).addRoutes(to: tenantSite)
+    UnsubscribeController(
+        preferences: EmailPreferences(pool: dependencies.pool, repositories: dependencies.repositories), renderer: dependencies.renderer
+    ).addRoutes(to: tenantSite)
     let tenantRoutes = tenantSite.group().add(middleware: CSRFMiddleware<TenantRequestContext>())
     BrandingController().addRoutes(to: tenantRoutes)
     LanguageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
@@ -101,19 +103,28 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     StaffAuthController(accounts: StaffAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
     StatusPageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
-    CalendarFeedController(dependencies: dependencies).addRoutes(to: tenantRoutes)
+    CalendarFeedController(service: CustomerAppointments(dependencies: dependencies)).addRoutes(to: tenantRoutes)
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
     DashboardController(dashboards: PortalDashboards(pool: dependencies.pool, repositories: dependencies.repositories), renderer: renderer)
         .addRoutes(to: portal)
-    ProfileController(dependencies: dependencies).addRoutes(to: portal)
-    SubscriberRightsController(dependencies: dependencies).addRoutes(to: portal)
+    let profile = ProfileController(
+        accounts: CustomerAccounts(dependencies: dependencies), devices: SignedInDevices(dependencies: dependencies),
+        preferences: EmailPreferences(pool: dependencies.pool, repositories: dependencies.repositories), renderer: dependencies.renderer,
+        cookies: dependencies.cookies)
+    profile.addRoutes(to: portal)
+    SubscriberRightsController(
+        rights: SubscriberRights(
+            pool: dependencies.pool, repositories: dependencies.repositories, rateLimiter: dependencies.rateLimiter, blobStore: dependencies.blobStore
+        ),
+        profile: profile
+    ).addRoutes(to: portal)
     PortalWorkOrdersController(
         service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
         receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore
     ).addRoutes(to: portal)
     PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
-    PortalAppointmentsController(dependencies: dependencies).addRoutes(to: portal)
+    PortalAppointmentsController(service: CustomerAppointments(dependencies: dependencies), renderer: dependencies.renderer).addRoutes(to: portal)
     PortalPagesController(dependencies: dependencies).addRoutes(to: portal)
 
     // The console: every route needs a signed-in staff member; some need a role.

@@ -46,6 +46,38 @@ public struct CustomerAppointments: Sendable {
         return try await dependencies.pool.withTenant(tenant.id) { tx in try await References.of(appointments, repositories: repositories, in: tx) }
     }
 
+    /// Everything the appointments page shows, read in one transaction: every visit of the
+    /// organization, what they refer to, and whether it has a calendar feed.
+    public struct Overview: Sendable {
+        public let appointments: [Appointment]
+        public let related: References
+        public let hasFeed: Bool
+    }
+
+    public func overview(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Overview {
+        let repositories = dependencies.repositories
+        return try await dependencies.pool.withTenant(tenant.id) { tx in
+            let appointments = try await repositories.appointments.list(organization: customer.organizationId, from: nil, to: nil, in: tx)
+            return Overview(
+                appointments: appointments, related: try await References.of(appointments, repositories: repositories, in: tx),
+                hasFeed: try await repositories.calendarFeeds.exists(organization: customer.organizationId, in: tx))
+        }
+    }
+
+    /// One of the organization's visits and what it refers to; another organization's or a
+    /// missing one: not found.
+    public func detail(_ id: UUID, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> (Appointment, References) {
+        let repositories = dependencies.repositories
+        let found = try await dependencies.pool.withTenant(tenant.id) { tx -> (Appointment, References)? in
+            guard let appointment = try await repositories.appointments.find(id: id, organization: customer.organizationId, in: tx) else {
+                return nil
+            }
+            return (appointment, try await References.of([appointment], repositories: repositories, in: tx))
+        }
+        guard let found else { throw AppError.notFound("appointment") }
+        return found
+    }
+
     /// Whether the subscriber may confirm or ask to move it now (what the page offers).
     public static func canConfirm(_ appointment: Appointment, now: Date = Date()) -> Bool {
         appointment.startsAt > now && (appointment.status == .proposed || appointment.status == .rescheduleRequested)
@@ -161,24 +193,27 @@ public struct CustomerAppointments: Sendable {
     public func createFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> String {
         let token = SecureRandom.token()
         try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await tx.execute("DELETE FROM calendar_feeds WHERE organization_id = \(customer.organizationId)")
-            try await tx.execute(
-                """
-                INSERT INTO calendar_feeds (tenant_id, organization_id, token_hash) VALUES (\(tx.tenant), \(customer.organizationId), \(Digest.sha256Hex(token)))
-                """)
+            try await dependencies.repositories.calendarFeeds.replace(
+                organization: customer.organizationId, tokenHash: AccountTokens.hash(token), in: tx)
         }
         return tenant.url(PublicRoutes.calendarFeed("\(token).ics"))
     }
 
     public func revokeFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws {
         try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await tx.execute("DELETE FROM calendar_feeds WHERE organization_id = \(customer.organizationId)")
+            try await dependencies.repositories.calendarFeeds.revoke(organization: customer.organizationId, in: tx)
         }
     }
 
-    public func hasFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Bool {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await tx.scalar("SELECT count(*)::int FROM calendar_feeds WHERE organization_id = \(customer.organizationId)", as: Int.self) ?? 0 > 0
+    /// What a calendar app reads through the feed URL: the organization's visits from 90 days
+    /// back; nil when no feed has this token (never issued, replaced or revoked).
+    public func feed(token: String, tenant: ResolvedTenant, now: Date = Date()) async throws -> [Appointment]? {
+        let repositories = dependencies.repositories
+        return try await dependencies.pool.withTenant(tenant.id) { tx -> [Appointment]? in
+            guard let organization = try await repositories.calendarFeeds.organization(tokenHash: AccountTokens.hash(token), in: tx) else {
+                return nil
+            }
+            return try await repositories.appointments.list(organization: organization, from: now.addingTimeInterval(-90 * 86_400), to: nil, in: tx)
         }
     }
 }

@@ -6,8 +6,8 @@ import Postgres
 /// `/portal/appointments`: upcoming and past visits, confirm, ask to reschedule, `.ics`
 /// downloads and a private calendar feed.
 struct PortalAppointmentsController {
-    let dependencies: AppDependencies
-    var service: CustomerAppointments { CustomerAppointments(dependencies: dependencies) }
+    let service: CustomerAppointments
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.appointments, use: list)
@@ -57,26 +57,10 @@ struct PortalAppointmentsController {
         )
     }
 
-    /// Appointments with their technician's name and work-order number, for one organization.
-    func load(_ context: CustomerRequestContext, id: UUID? = nil) async throws -> [AppointmentView] {
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let appointments: [Appointment]
-            if let id {
-                appointments =
-                    try await dependencies.repositories.appointments.find(id: id, organization: context.customer.organizationId, in: tx).map { [$0] }
-                    ?? []
-            } else {
-                appointments = try await dependencies.repositories.appointments.list(
-                    organization: context.customer.organizationId, from: nil, to: nil, in: tx)
-            }
-            let technicians = try await dependencies.repositories.staff.find(ids: appointments.compactMap(\.technicianId), in: tx)
-            let numbers = try await dependencies.repositories.workOrders.numbers(ids: appointments.compactMap(\.workOrderId), in: tx)
-            return appointments.map { appointment in
-                Self.view(
-                    appointment, technician: appointment.technicianId.flatMap { technicians[$0]?.displayName },
-                    workOrder: appointment.workOrderId.flatMap { numbers[$0] })
-            }
-        }
+    static func view(_ appointment: Appointment, related: CustomerAppointments.References) -> AppointmentView {
+        view(
+            appointment, technician: appointment.technicianId.flatMap { related.technicians[$0]?.displayName },
+            workOrder: appointment.workOrderId.flatMap { related.workOrderNumbers[$0] })
     }
 
     @MustacheView
@@ -89,19 +73,18 @@ struct PortalAppointmentsController {
     }
 
     func renderList(_ context: CustomerRequestContext, feedUrl: String? = nil, notice: String? = nil) async throws -> HTML {
-        let all = try await load(context)
-        let raw = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.appointments.list(organization: context.customer.organizationId, from: nil, to: nil, in: tx)
+        let overview = try await service.overview(customer: context.customer, tenant: context.tenant)
+        let now = Date()
+        let isUpcoming = { (appointment: Appointment) in
+            appointment.endsAt > now && appointment.status != .cancelled && appointment.status != .completed
         }
-        let upcomingIDs = Set(
-            raw.filter { $0.endsAt > Date() && $0.status != .cancelled && $0.status != .completed }.map { $0.id.uuidString.lowercased() })
         var layout = context.layout(title: L10n.t("portal.appointments.heading"), current: PortalRoutes.appointments.path)
         layout.notice = notice
         let view = ListView(
-            layout: layout, upcoming: all.filter { upcomingIDs.contains($0.id) },
-            past: all.filter { !upcomingIDs.contains($0.id) }.reversed(),
-            hasFeed: try await service.hasFeed(customer: context.customer, tenant: context.tenant), feedUrl: feedUrl)
-        return try dependencies.renderer.render(.portalAppointmentsList, theme: context.tenant.theme, view)
+            layout: layout, upcoming: overview.appointments.filter(isUpcoming).map { Self.view($0, related: overview.related) },
+            past: overview.appointments.filter { !isUpcoming($0) }.map { Self.view($0, related: overview.related) }.reversed(),
+            hasFeed: overview.hasFeed, feedUrl: feedUrl)
+        return try renderer.render(.portalAppointmentsList, theme: context.tenant.theme, view)
     }
 
     @Sendable func list(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
@@ -141,10 +124,11 @@ struct PortalAppointmentsController {
         _ id: UUID, context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        guard let appointment = try await load(context, id: id).first else { throw AppError.notFound("appointment") }
+        let (found, related) = try await service.detail(id, customer: context.customer, tenant: context.tenant)
+        let appointment = Self.view(found, related: related)
         var layout = context.layout(title: appointment.kindVisit, current: PortalRoutes.appointments.path)
         layout.notice = notice
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .portalAppointmentsDetail, theme: context.tenant.theme,
             DetailView(layout: layout, appointment: appointment, form: FormView(form)), status: status)
     }
@@ -199,7 +183,7 @@ struct PortalAppointmentsController {
 /// `/calendar/{token}.ics`: an organization's appointments for calendar apps. The token in the
 /// URL is the only credential (calendar apps cannot sign in); it can be revoked.
 struct CalendarFeedController {
-    let dependencies: AppDependencies
+    let service: CustomerAppointments
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
         group.get(PublicRoutes.calendarFeed, use: feed)
@@ -209,17 +193,7 @@ struct CalendarFeedController {
         guard let file = context.parameters.get("file"), file.hasSuffix(".ics") else { throw AppError.notFound("calendar") }
         let token = String(file.dropLast(4))
         guard token.count >= 20, token.count <= 100 else { throw AppError.notFound("calendar") }
-        let appointments = try await dependencies.pool.withTenant(context.tenant.id) { tx -> [Appointment]? in
-            guard
-                let organization = try await tx.scalar(
-                    """
-                    SELECT organization_id FROM calendar_feeds WHERE token_hash = \(AccountTokens.hash(token))
-                    """, as: UUID.self)
-            else { return nil }
-            return try await dependencies.repositories.appointments.list(
-                organization: organization, from: Date().addingTimeInterval(-90 * 86_400), to: nil, in: tx)
-        }
-        guard let appointments else { throw AppError.notFound("calendar") }
+        guard let appointments = try await service.feed(token: token, tenant: context.tenant) else { throw AppError.notFound("calendar") }
         let host = URLComponents(string: context.tenant.publicOrigin)?.host ?? "portico"
         let body = ICalendar.document(
             appointments.map { ICalendar.event($0, tenant: context.tenant, host: host) }, name: context.tenant.branding.companyName,

@@ -15,6 +15,7 @@ public struct Repositories: Sendable {
     public let apiKeys: any APIKeyStore
     public var webhooks: any WebhookRepository = PostgresWebhookRepository()
     public var deletedCustomers: any DeletedCustomerRepository = PostgresDeletedCustomerRepository()
+    public var calendarFeeds: any CalendarFeedRepository = PostgresCalendarFeedRepository()
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),

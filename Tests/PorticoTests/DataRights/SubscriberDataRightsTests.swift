@@ -202,7 +202,7 @@ struct SubscriberDataRightsTests {
             #expect(refused.body.contains("Make one of them the owner"))
             let tooLong = try await owner.post("/portal/profile/deletion", ["reason": String(repeating: "x", count: 1001)])
             #expect(tooLong.status == .unprocessableContent)
-            #expect(tooLong.body.contains("under 1,000 characters"))
+            #expect(tooLong.body.contains("Use at most 1,000 characters."))
             #expect(try await requests(world) == [])
 
             let handedOver = try await owner.post("/portal/profile/members/\(world.member.id.uuidString.lowercased())/make-owner")

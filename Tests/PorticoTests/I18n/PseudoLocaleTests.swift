@@ -115,6 +115,19 @@ struct PseudoLocaleTests {
             ] {
                 pages.append((path, try await browser.get(path)))
             }
+            // Reached from an email: the unsubscribe link (GET, then the button); and what the
+            // profile's data-rights forms answer.
+            let key = "pseudo-unsubscribe-key-0123456789"
+            try await tenant.transaction { tx in
+                try await tx.execute("UPDATE customers SET unsubscribe_key = \(key) WHERE id = \(fixture.customer.id)")
+            }
+            let unsubscribe = "/portal/unsubscribe/\(fixture.customer.id.uuidString.lowercased())/work_orders/\(key)"
+            pages.append((unsubscribe, try await browser.get(unsubscribe)))
+            pages.append(("\(unsubscribe) (POST)", try await browser.post(unsubscribe, [:])))
+            pages.append(("/portal/profile/deletion", try await browser.post("/portal/profile/deletion", ["reason": "Moving"])))
+            pages.append(("/portal/profile/deletion (again)", try await browser.post("/portal/profile/deletion", ["reason": "Moving"])))
+            pages.append(("/portal/profile/deletion/withdraw", try await browser.post("/portal/profile/deletion/withdraw", [:])))
+            pages.append(("/portal/profile/deletion/withdraw (none)", try await browser.post("/portal/profile/deletion/withdraw", [:])))
             for (path, page) in pages {
                 #expect(page.status == .ok, "\(path)")
                 for text in Self.visibleTexts(page.body) where !Self.leftover(text, data: data).isEmpty {

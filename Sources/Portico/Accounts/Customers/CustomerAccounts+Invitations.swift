@@ -113,6 +113,9 @@ extension CustomerAccounts {
         name: String, email rawEmail: String, by owner: SignedInCustomer, tenant: ResolvedTenant,
         origin: RequestOrigin
     ) async throws {
+        // The role as stored now: an owner who handed the account over is no longer one.
+        let role = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.find(id: owner.id, in: tx)?.role }
+        guard role == .owner else { throw AppError(.forbidden, code: "owner_only", L10n.t("portal.profile.ownerOnly")) }
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }

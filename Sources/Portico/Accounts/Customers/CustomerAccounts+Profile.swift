@@ -119,3 +119,34 @@ extension CustomerAccounts {
     }
 
 }
+
+extension CustomerAccounts {
+    /// Everything the profile page shows, read in one transaction.
+    public struct ProfilePage: Sendable {
+        public let customer: Customer
+        public let organization: Organization
+        public let members: [Customer]
+        public let preferences: NotificationPreferences
+        public let devices: [SignedInDevice]
+        /// When the subscriber asked for their account to be deleted, if that is still pending.
+        public let deletionRequestedAt: Date?
+    }
+
+    public func profilePage(customer: SignedInCustomer, device: SignedInDevices.Owner, tenant: ResolvedTenant) async throws -> ProfilePage {
+        let repositories = self.repositories
+        let devices = SignedInDevices(dependencies: dependencies)
+        let page = try await pool.withTenant(tenant.id) { tx -> ProfilePage? in
+            guard let stored = try await repositories.customers.find(id: customer.id, in: tx),
+                let organization = try await repositories.organizations.find(id: customer.organizationId, in: tx)
+            else { return nil }
+            return ProfilePage(
+                customer: stored, organization: organization,
+                members: try await repositories.customers.members(of: customer.organizationId, in: tx),
+                preferences: try await repositories.customers.notificationPreferences(of: customer.id, in: tx),
+                devices: try await devices.list(for: device, in: tx),
+                deletionRequestedAt: try await DeletionRequests.pending(for: customer.id, in: tx))
+        }
+        guard let page else { throw AppError.notFound() }
+        return page
+    }
+}

@@ -17,6 +17,18 @@ public protocol CustomerRepository: Sendable {
     func updateProfile(_ customer: UUID, name: String, phone: String, in transaction: TenantTransaction) async throws
     func changeEmail(_ customer: UUID, to email: String, in transaction: TenantTransaction) async throws
     func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws
+    /// What the customer wants to hear about by email (nothing muted when never set).
+    func notificationPreferences(of customer: UUID, in transaction: TenantTransaction) async throws -> NotificationPreferences
+    func setNotificationPreferences(_ preferences: NotificationPreferences, of customer: UUID, in transaction: TenantTransaction) async throws
+    /// The key that authenticates the customer's unsubscribe links; nil for an unknown customer.
+    func unsubscribeKey(of customer: UUID, in transaction: TenantTransaction) async throws -> String?
+    /// The customer's role, with their row locked until the transaction ends (so two requests
+    /// about the account's ownership run one after the other).
+    func lockRole(of customer: UUID, in transaction: TenantTransaction) async throws -> CustomerRole?
+    /// Whether anyone besides `customer` has joined the organization (invitations not accepted do not count).
+    func hasOtherMembers(of organization: UUID, besides customer: UUID, in transaction: TenantTransaction) async throws -> Bool
+    /// Makes `heir`, a member who joined `organization`, its owner and `owner` a member.
+    func handOver(organization: UUID, from owner: UUID, to heir: UUID, in transaction: TenantTransaction) async throws -> HandOver
     // Sync by external id (integration API).
     func find(externalId: String, in transaction: TenantTransaction) async throws -> Customer?
     /// Customers changed at or after `since`, in (updated_at, id) order, after `cursor`.
@@ -26,6 +38,15 @@ public protocol CustomerRepository: Sendable {
         _ customer: UUID, organization: UUID, role: CustomerRole, name: String, email: String, phone: String,
         in transaction: TenantTransaction
     ) async throws -> Customer
+}
+
+/// What handing an account over did.
+public enum HandOver: Sendable, Equatable {
+    case handedOver(heirName: String)
+    /// The heir is not a member who joined this organization.
+    case noSuchMember
+    /// The one handing over does not own the account (any more).
+    case notOwner
 }
 
 public struct PostgresCustomerRepository: CustomerRepository {
@@ -137,6 +158,47 @@ public struct PostgresCustomerRepository: CustomerRepository {
 
     public func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws {
         try await transaction.execute("UPDATE customers SET last_sign_in_at = now() WHERE id = \(customer)")
+    }
+
+    public func notificationPreferences(of customer: UUID, in transaction: TenantTransaction) async throws -> NotificationPreferences {
+        try await transaction.first("SELECT notification_preferences FROM customers WHERE id = \(customer)")?
+            .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences()
+    }
+
+    public func setNotificationPreferences(
+        _ preferences: NotificationPreferences, of customer: UUID, in transaction: TenantTransaction
+    ) async throws {
+        try await transaction.execute(
+            "UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(customer)")
+    }
+
+    public func lockRole(of customer: UUID, in transaction: TenantTransaction) async throws -> CustomerRole? {
+        try await transaction.scalar("SELECT role FROM customers WHERE id = \(customer) FOR UPDATE", as: CustomerRole.self)
+    }
+
+    public func hasOtherMembers(of organization: UUID, besides customer: UUID, in transaction: TenantTransaction) async throws -> Bool {
+        try await transaction.scalar(
+            """
+            SELECT EXISTS (SELECT 1 FROM customers WHERE organization_id = \(organization) AND id <> \(customer) AND status <> 'pending')
+            """, as: Bool.self) ?? false
+    }
+
+    public func handOver(organization: UUID, from owner: UUID, to heir: UUID, in transaction: TenantTransaction) async throws -> HandOver {
+        guard
+            let name = try await transaction.scalar(
+                """
+                SELECT name FROM customers WHERE id = \(heir) AND organization_id = \(organization) AND status <> 'pending' FOR UPDATE
+                """, as: String.self)
+        else { return .noSuchMember }
+        guard try await transaction.execute("UPDATE customers SET role = 'member' WHERE id = \(owner) AND role = 'owner'") == 1 else {
+            return .notOwner
+        }
+        try await transaction.execute("UPDATE customers SET role = 'owner' WHERE id = \(heir)")
+        return .handedOver(heirName: name)
+    }
+
+    public func unsubscribeKey(of customer: UUID, in transaction: TenantTransaction) async throws -> String? {
+        try await transaction.scalar("SELECT unsubscribe_key FROM customers WHERE id = \(customer)", as: String.self)
     }
 
     public func find(externalId: String, in transaction: TenantTransaction) async throws -> Customer? {

@@ -7,8 +7,11 @@ import Postgres
 /// password change (other sessions end), and where the subscriber is signed in (sign out one
 /// device or every other one).
 struct ProfileController {
-    let dependencies: AppDependencies
-    var accounts: CustomerAccounts { CustomerAccounts(dependencies: dependencies) }
+    let accounts: CustomerAccounts
+    let devices: SignedInDevices
+    let preferences: EmailPreferences
+    let renderer: PageRenderer
+    let cookies: SessionCookies
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.profile, use: show)
@@ -53,22 +56,8 @@ struct ProfileController {
         _ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let repositories = dependencies.repositories
-        let devices = SignedInDevices(dependencies: dependencies)
-        let owner = Self.owner(context)
-        let (customer, organization, members, preferences, signedIn, deletionRequested) = try await dependencies.pool.withTenant(context.tenant.id) {
-            tx in
-            (
-                try await repositories.customers.find(id: context.customer.id, in: tx),
-                try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
-                try await repositories.customers.members(of: context.customer.organizationId, in: tx),
-                try await tx.first("SELECT notification_preferences FROM customers WHERE id = \(context.customer.id)")?
-                    .decodeJSON("notification_preferences", as: NotificationPreferences.self) ?? NotificationPreferences(),
-                try await devices.list(for: owner, in: tx),
-                try await DeletionRequests.pending(for: context.customer.id, in: tx)
-            )
-        }
-        guard let customer, let organization else { throw AppError.notFound() }
+        let page = try await accounts.profilePage(customer: context.customer, device: Self.owner(context), tenant: context.tenant)
+        let (customer, organization, members) = (page.customer, page.organization, page.members)
         var layout = context.layout(title: L10n.t("portal.nav.profile"), current: PortalRoutes.profile.path)
         layout.notice = notice
         let isOwner = customer.role == .owner
@@ -88,16 +77,16 @@ struct ProfileController {
                 },
             isOwner: isOwner,
             notifications: NotificationPreferences.Group.allCases.map {
-                View.Toggle(value: $0.rawValue, label: $0.label, enabled: !preferences.muted.contains($0.rawValue))
+                View.Toggle(value: $0.rawValue, label: $0.label, enabled: !page.preferences.muted.contains($0.rawValue))
             },
             devices: DeviceListView(
-                signedIn, signOut: PortalRoutes.profileSessionSignOut, signOutOthers: PortalRoutes.profileSessionsSignOutOthers,
+                page.devices, signOut: PortalRoutes.profileSessionSignOut, signOutOthers: PortalRoutes.profileSessionsSignOutOthers,
                 explanation: Self.devicesExplanation),
-            deletionRequested: deletionRequested.map(DisplayDate.dateTime),
+            deletionRequested: page.deletionRequestedAt.map(DisplayDate.dateTime),
             mustHandOver: isOwner && !joined.isEmpty,
-            deletionNote: deletionRequested.map { L10n.t("portal.profile.deletionNote", ["date": DisplayDate.dateTime($0)]) } ?? ""
+            deletionNote: page.deletionRequestedAt.map { L10n.t("portal.profile.deletionNote", ["date": DisplayDate.dateTime($0)]) } ?? ""
         )
-        return try dependencies.renderer.render(.portalProfile, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.portalProfile, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func show(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
@@ -147,26 +136,12 @@ struct ProfileController {
 
     @Sendable func saveNotifications(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
-        let enabled = Set(form.all("enabled"))
-        guard enabled.allSatisfy({ NotificationPreferences.Group(rawValue: $0) != nil }) else {
-            throw AppError.validation(["enabled": "Unknown kind of email."])
-        }
-        let preferences = NotificationPreferences(muted: NotificationPreferences.Group.allCases.map(\.rawValue).filter { !enabled.contains($0) })
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute(
-                "UPDATE customers SET notification_preferences = \(JSONParameter(preferences))::jsonb WHERE id = \(context.customer.id)")
-        }
+        try await preferences.save(enabled: form.all("enabled"), customer: context.customer, tenant: context.tenant)
         return try await render(context, notice: L10n.t("portal.profile.emailPrefsSaved"))
     }
 
     @Sendable func inviteMember(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
-        let role = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.customers.find(id: context.customer.id, in: tx)?.role
-        }
-        guard role == .owner else {
-            throw AppError(.forbidden, code: "owner_only", "Only the account owner can invite people to this account.")
-        }
         let email = EmailAddress.normalize(form.text("member_email")) ?? form.text("member_email")
         return try await handle(
             request, context: context, form: form,
@@ -203,7 +178,7 @@ struct ProfileController {
     }
 
     @Sendable func signOutOthers(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(
+        let ended = try await devices.signOutOthers(
             for: Self.owner(context), tenant: context.tenant,
             origin: origin(request, context))
         return try await render(context, notice: Self.endedElsewhere(ended))
@@ -212,13 +187,13 @@ struct ProfileController {
     /// Signs one device out; naming this very session signs out here, like the header's button.
     @Sendable func signOutDevice(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("session") }
-        let result = try await SignedInDevices(dependencies: dependencies).signOut(
+        let result = try await devices.signOut(
             device: id, for: Self.owner(context), tenant: context.tenant,
             origin: origin(request, context))
         switch result {
         case .signedOutHere:
             var response = Redirect(to: PortalRoutes.login.path).response
-            response.setCookie(dependencies.cookies.clearSession())
+            response.setCookie(cookies.clearSession())
             return response
         case .signedOut(let label):
             return try await render(context, notice: L10n.t("devices.signedOut", ["device": label])).response(from: request, context: context)

@@ -178,9 +178,6 @@ public struct RateLimiter: Sendable {
 
     public static func tooMany(retryAfter: Int) -> AppError {
         let minutes = max(1, (retryAfter + 59) / 60)
-        return AppError(
-            .tooManyRequests, code: "rate_limited",
-            "Too many attempts. For your security, please wait \(minutes) minute\(minutes == 1 ? "" : "s") before trying again.",
-            retryAfter: retryAfter)
+        return AppError(.tooManyRequests, code: "rate_limited", L10n.texts.plural("errors.rateLimited", count: minutes), retryAfter: retryAfter)
     }
 }

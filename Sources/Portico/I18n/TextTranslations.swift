@@ -47,6 +47,8 @@ struct TranslatableField: Sendable {
     let name: String
     /// The default field's label ("Answer"); each language's input says "Answer — English".
     let label: String
+    /// The label's catalog key, on pages whose texts come from the catalog.
+    var labelKey: String? = nil
     let limit: Int
     let multiline: Bool
 }
@@ -104,7 +106,11 @@ extension TextTranslations {
             languages.map { language in
                 let name = formName(field.name, language)
                 return TranslationInput(
-                    name: name, label: "\(field.label) — \(language.nativeName)", lang: language.code,
+                    name: name,
+                    label: L10n.t(
+                        "console.settings.translationLabel",
+                        ["field": field.labelKey.map { L10n.t($0) } ?? field.label, "language": language.nativeName]),
+                    lang: language.code,
                     value: typed.map { $0[name] ?? "" } ?? stored.text(field.name, in: language) ?? "", error: errors[name],
                     multiline: field.multiline, maxLength: field.limit)
             }

@@ -10,7 +10,10 @@ struct FAQSettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any TenantSettingsRepository { support.repository }
 
-    static let messages = ["added": "Question added.", "saved": "Question saved.", "moved": "Order changed.", "deleted": "Question deleted."]
+    /// The `?done=` notices, in the reader's language.
+    static var messages: [String: String] {
+        Dictionary(uniqueKeysWithValues: ["added", "saved", "moved", "deleted"].map { ($0, L10n.t("console.settings.faq.\($0)")) })
+    }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsFAQ, use: list)
@@ -22,8 +25,8 @@ struct FAQSettingsController {
     }
 
     static let translatable = [
-        TranslatableField(name: "question", label: "Question", limit: 300, multiline: false),
-        TranslatableField(name: "answer", label: "Answer", limit: 5000, multiline: true),
+        TranslatableField(name: "question", label: "Question", labelKey: "console.settings.faq.question", limit: 300, multiline: false),
+        TranslatableField(name: "answer", label: "Answer", labelKey: "console.settings.faq.answer", limit: 5000, multiline: true),
     ]
 
     /// The other languages' inputs of the add or edit form.
@@ -43,14 +46,14 @@ struct FAQSettingsController {
         let answer = form.text("answer").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
         if question.isEmpty {
-            problems["question"] = "Enter the question, as a subscriber would ask it."
+            problems["question"] = L10n.t("console.settings.faq.enterQuestion")
         } else if question.count > 300 {
-            problems["question"] = "Use at most 300 characters for the question."
+            problems["question"] = L10n.t("console.settings.faq.questionTooLong")
         }
         if answer.isEmpty {
-            problems["answer"] = "Enter the answer."
+            problems["answer"] = L10n.t("console.settings.faq.enterAnswer")
         } else if answer.count > 5000 {
-            problems["answer"] = "Use at most 5,000 characters for the answer."
+            problems["answer"] = L10n.t("console.settings.faq.answerTooLong")
         }
         let translations = TextTranslations.parse(
             form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
@@ -66,7 +69,17 @@ struct FAQSettingsController {
         let translations: [TranslationInput]
         let rows: [Row]
         @MustacheView
-        struct Row { let id: String; let question: String; let answer: String; let canMoveUp: Bool; let canMoveDown: Bool }
+        struct Row {
+            let id: String
+            let question: String
+            let answer: String
+            let canMoveUp: Bool
+            let canMoveDown: Bool
+            let editLabel: String
+            let moveUpLabel: String
+            let moveDownLabel: String
+            let deleteLabel: String
+        }
     }
 
     func renderList(
@@ -74,12 +87,15 @@ struct FAQSettingsController {
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
-        var layout = context.layout(title: "Frequently asked questions", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.faq.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
-            ListView.Row(
+            let named = ["question": entry.question]
+            return ListView.Row(
                 id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
-                canMoveUp: index > 0, canMoveDown: index < entries.count - 1)
+                canMoveUp: index > 0, canMoveDown: index < entries.count - 1, editLabel: L10n.t("console.settings.faq.editLabel", named),
+                moveUpLabel: L10n.t("console.settings.faq.moveUpLabel", named), moveDownLabel: L10n.t("console.settings.faq.moveDownLabel", named),
+                deleteLabel: L10n.t("console.settings.faq.deleteLabel", named))
         }
         return try dependencies.renderer.render(
             .adminSettingsFaq, theme: context.tenant.theme,
@@ -129,7 +145,7 @@ struct FAQSettingsController {
         return try dependencies.renderer.render(
             .adminSettingsFaqEntry, theme: context.tenant.theme,
             EditView(
-                layout: context.layout(title: "Edit question", current: ConsoleRoutes.settings.path), form: FormView(shown),
+                layout: context.layout(title: L10n.t("console.settings.faq.editTitle"), current: ConsoleRoutes.settings.path), form: FormView(shown),
                 translations: Self.translationInputs(
                     context, stored: entry.translations, form: values == nil ? FormState(errors: form.errors) : shown),
                 id: entry.id.uuidString.lowercased()),

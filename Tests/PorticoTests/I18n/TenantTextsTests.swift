@@ -59,7 +59,8 @@ struct TenantTextsTests {
             // The forms ask for English beside the default (Spanish) fields.
             let faqPage = try await console.get("/admin/settings/faq")
             #expect(faqPage.body.contains(#"name="answer_en" lang="en""#))
-            #expect(faqPage.body.contains("Answer — English"))
+            #expect(faqPage.body.contains("Respuesta — English"), "the console is in the tenant's default language here")
+            #expect(faqPage.body.contains("<h1>Preguntas frecuentes</h1>"))
             #expect(!faqPage.body.contains("answer_es"), "the default language has its own field")
 
             try await console.post(
@@ -161,6 +162,8 @@ struct TenantTextsTests {
             #expect(long.body.contains("Escribe como máximo 5000 caracteres."), "in the console's language (the tenant's default here)")
             #expect(long.body.contains(">¿Velocidad?<") || long.body.contains(#"value="¿Velocidad?""#), "typed values are kept")
             #expect(try await Self.scalar(world, "SELECT count(*)::int FROM faq_entries", as: Int.self) == 0)
+            let empty = try await console.post("/admin/settings/faq", ["question": "", "answer": ""])
+            #expect(empty.body.contains("Escribe la pregunta tal como la haría un abonado."))
 
             try await console.get("/admin/settings/faq")
             try await console.post("/admin/settings/faq", ["question": "¿Velocidad?", "answer": "100 Mb.", "answer_en": "100 Mb."])

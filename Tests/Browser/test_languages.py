@@ -134,3 +134,40 @@ def test_staff_member_switches_the_console_to_spanish_and_keeps_it_after_signing
     assert other.find_element(By.TAG_NAME, "h1").text == "Órdenes de trabajo"
     harness.save_screenshot(other, "zenith-console-es-1280")
     assert not harness.page_errors(other)
+
+
+def test_staff_give_a_spanish_and_an_english_answer_and_an_english_subscriber_reads_the_english_one(server, new_browser):
+    # zenith's admin adds a question in Spanish (the default) with its English version beside it.
+    admin = new_browser(1280, 900, lang="en-US")
+    harness.sign_in(admin, server, "zenith", "admin")
+    harness.open_page(admin, server.url("zenith", "/admin/settings/faq"))
+    assert admin.find_element(By.CSS_SELECTOR, "label[for='field-answer_en']").text == "Answer — English"
+    harness.fill(admin, "field-question", "¿Puedo pausar el servicio en verano?")
+    harness.fill(admin, "field-answer", "Sí, hasta tres meses al año sin coste.")
+    harness.fill(admin, "field-question_en", "Can I pause my service for the summer?")
+    harness.fill(admin, "field-answer_en", "Yes, for up to three months a year at no cost.")
+    harness.submit(admin, "Add question")
+    assert "Question added." in admin.find_element(By.CSS_SELECTOR, ".notice").text
+
+    # A subscriber whose browser asks for English reads the English question and answer.
+    english = new_browser(1280, 900, lang="en-US")
+    harness.open_page(english, server.url("zenith", "/portal/login"))
+    harness.fill(english, "field-identifier", "ravi@zenith.example")
+    harness.fill(english, "field-password", harness.PASSWORD)
+    harness.submit(english, "Sign in")
+    harness.open_page(english, server.url("zenith", "/portal/support"))
+    # Answers sit in closed <details>: read the text the page holds, shown or not.
+    main = english.find_element(By.TAG_NAME, "main").get_attribute("textContent")
+    assert "Can I pause my service for the summer?" in main
+    assert "Yes, for up to three months a year at no cost." in main
+    assert "pausar" not in main
+    assert not harness.page_errors(english)
+
+    # A Spanish one reads the Spanish.
+    spanish = new_browser(1280, 900, lang="es-ES")
+    harness.open_page(spanish, server.url("zenith", "/portal/login"))
+    harness.fill(spanish, "field-identifier", "sofia@zenith.example")
+    harness.fill(spanish, "field-password", harness.PASSWORD)
+    harness.submit(spanish, "Entrar")
+    harness.open_page(spanish, server.url("zenith", "/portal/support"))
+    assert "¿Puedo pausar el servicio en verano?" in spanish.find_element(By.TAG_NAME, "main").text

@@ -22,6 +22,8 @@ public struct Branding: Sendable, Codable, Equatable {
     public var version: Int
     /// The checked type of an uploaded logo (`image/png`, `image/svg+xml`); nil otherwise.
     public var logoType: String? = nil
+    /// The welcome message, footer text and support hours in the tenant's other languages.
+    public var translations = TextTranslations()
 
     public static func defaults(companyName: String) -> Branding {
         Branding(

@@ -28,6 +28,7 @@ struct BrandingEditorController {
         let faviconUrl: String?
         let logoError: String?
         let faviconError: String?
+        let translations: [TranslationInput]
 
         @MustacheView
         struct ColorField { let name: String; let label: String; let value: String; let error: String? }
@@ -40,13 +41,18 @@ struct BrandingEditorController {
     }
 
     static func values(of branding: Branding, theme: String) -> [String: String] {
-        [
+        var values = [
+
             "company_name": branding.companyName, "color_primary": branding.colorPrimary, "color_secondary": branding.colorSecondary,
             "color_accent": branding.colorAccent, "color_background": branding.colorBackground, "color_text": branding.colorText,
             "support_email": branding.supportEmail ?? "", "support_phone": branding.supportPhone ?? "", "support_hours": branding.supportHours ?? "",
             "website_url": branding.websiteUrl ?? "", "welcome_message": branding.welcomeMessage, "footer_text": branding.footerText,
             "custom_css": branding.customCss, "theme": theme, "version": String(branding.version),
         ]
+        for (language, texts) in branding.translations.texts {
+            for (field, text) in texts { values["\(field)_\(language)"] = text }
+        }
+        return values
     }
 
     func render(
@@ -93,7 +99,10 @@ struct BrandingEditorController {
                 footerText: values["footer_text"] ?? "", supportEmail: values["support_email"].flatMap { $0.isEmpty ? nil : $0 },
                 supportPhone: values["support_phone"].flatMap { $0.isEmpty ? nil : $0 }),
             logoUrl: branding.logoUrl, faviconUrl: branding.faviconUrl,
-            logoError: assetProblem?.errors["logo"], faviconError: assetProblem?.errors["favicon"]
+            logoError: assetProblem?.errors["logo"], faviconError: assetProblem?.errors["favicon"],
+            translations: TextTranslations.inputs(
+                fields: BrandingInput.translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: branding.translations,
+                typed: values, errors: state.errors)
         )
         return try dependencies.renderer.render(.adminBranding, theme: context.tenant.theme, view, status: status)
     }
@@ -109,7 +118,7 @@ struct BrandingEditorController {
         do {
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let (current, currentTheme) = try await repositories.branding.current(in: tx)
-                let input = try BrandingInput.parse(form, current: current, themes: themes)
+                let input = try BrandingInput.parse(form, current: current, themes: themes, tenant: context.tenant)
                 let saved = try await repositories.branding.save(input.branding, theme: input.theme, expectedVersion: input.version, in: tx)
                 let changed = Self.values(of: current, theme: currentTheme).filter { key, value in
                     key != "version" && Self.values(of: saved, theme: input.theme)[key] != value

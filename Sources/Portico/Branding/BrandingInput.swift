@@ -16,8 +16,14 @@ struct BrandingInput {
         ("color_text", "Text", \.colorText),
     ]
 
+    static let translatable = [
+        TranslatableField(name: "welcome_message", label: "Welcome message", limit: 2000, multiline: true),
+        TranslatableField(name: "footer_text", label: "Footer text", limit: 1000, multiline: true),
+        TranslatableField(name: "support_hours", label: "Support hours", limit: 200, multiline: false),
+    ]
+
     /// Checks every field and the colour contrast; all problems are reported at once.
-    static func parse(_ form: FormFields, current: Branding, themes: [String]) throws -> BrandingInput {
+    static func parse(_ form: FormFields, current: Branding, themes: [String], tenant: ResolvedTenant) throws -> BrandingInput {
         var problems: [String: String] = [:]
         var branding = current
         branding.companyName = form.text("company_name")
@@ -67,6 +73,9 @@ struct BrandingInput {
         } else if branding.customCss.lowercased().contains("@import") {
             problems["custom_css"] = "@import is not allowed: the portal only loads stylesheets from its own host. Paste the rules instead."
         }
+        branding.translations = TextTranslations.parse(
+            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
+            keeping: current.translations, problems: &problems)
         if form["remove_logo"] == "1" { branding.logoUrl = nil }
         if form["remove_favicon"] == "1" { branding.faviconUrl = nil }
 

@@ -47,7 +47,8 @@ public struct PostgresBrandingRepository: BrandingRepository {
                 color_primary = \(b.colorPrimary), color_secondary = \(b.colorSecondary), color_accent = \(b.colorAccent),
                 color_background = \(b.colorBackground), color_text = \(b.colorText), support_email = \(b.supportEmail),
                 support_phone = \(b.supportPhone), support_hours = \(b.supportHours), website_url = \(b.websiteUrl),
-                welcome_message = \(b.welcomeMessage), footer_text = \(b.footerText), custom_css = \(b.customCss), version = version + 1
+                welcome_message = \(b.welcomeMessage), footer_text = \(b.footerText), custom_css = \(b.customCss),
+                translations = \(JSONParameter(b.translations))::jsonb, version = version + 1
             WHERE version = \(expectedVersion)
             RETURNING *
             """)

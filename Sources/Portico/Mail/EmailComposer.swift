@@ -52,15 +52,19 @@ public struct EmailComposer: Sendable {
         return "\(companyName) · \(footer)"
     }
 
-    public static func brand(for tenant: ResolvedTenant) -> Brand {
+    /// The brand as a reader of `language` sees it: footer text and support hours in their
+    /// language when the tenant gave them.
+    public static func brand(for tenant: ResolvedTenant, language: Language = L10n.texts.language) -> Brand {
         let branding = tenant.branding
+        let footerText = branding.translations.localized("footer_text", default: branding.footerText, language: language)
         let onPrimary = (try? Color(hex: branding.colorPrimary))?.bestTextColor.hex ?? "#ffffff"
         var logo = emailLogoUrl(for: branding)
         if let path = logo, path.hasPrefix("/") { logo = tenant.url(path) }
         return Brand(
             companyName: branding.companyName, logoUrl: logo, colorPrimary: branding.colorPrimary, colorOnPrimary: onPrimary,
-            supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours,
-            footerText: branding.footerText, signature: signature(companyName: branding.companyName, footerText: branding.footerText),
+            supportEmail: branding.supportEmail, supportPhone: branding.supportPhone,
+            supportHours: branding.translations.localized("support_hours", default: branding.supportHours, language: language),
+            footerText: footerText, signature: signature(companyName: branding.companyName, footerText: footerText),
             portalUrl: tenant.url(PortalRoutes.home.path), statusUrl: tenant.url(PublicRoutes.status.path)
         )
     }
@@ -72,8 +76,8 @@ public struct EmailComposer: Sendable {
         _ kind: NotificationKind, tenant: ResolvedTenant, recipientName: String, values: [String: any Sendable] = [:]
     ) throws -> ComposedEmail {
         var view: [String: Any] = values
-        let brand = Self.brand(for: tenant)
         let texts = renderer.texts
+        let brand = Self.brand(for: tenant, language: texts.language)
         // Someone not named yet: a subscriber ("Hi there,") or a colleague invited to the console.
         let name = recipientName.isEmpty ? texts(kind.isStaffMail ? "email.thereStaff" : "email.there") : recipientName
         view["brand"] = brand

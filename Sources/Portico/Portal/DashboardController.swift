@@ -40,7 +40,8 @@ struct DashboardController {
             customerName: context.customer.name,
             greeting: L10n.t("portal.dashboard.greeting", ["name": context.customer.name]),
             confirmEmail: L10n.t("portal.dashboard.confirmEmail", ["email": context.customer.email]),
-            welcomeMessage: context.tenant.branding.welcomeMessage,
+            welcomeMessage: context.tenant.branding.translations.localized(
+                "welcome_message", default: context.tenant.branding.welcomeMessage),
             emailVerified: context.customer.emailVerified, email: context.customer.email,
             openOrders: orders.map { WorkOrderCard($0, today: today) },
             nextAppointment: next.map { PortalAppointmentsController.view($0.appointment, technician: $0.technician, workOrder: $0.workOrderNumber) },

@@ -10,7 +10,10 @@ struct FAQSettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any TenantSettingsRepository { support.repository }
 
-    static let messages = ["added": "Question added.", "saved": "Question saved.", "moved": "Order changed.", "deleted": "Question deleted."]
+    /// The `?done=` notices, in the reader's language.
+    static var messages: [String: String] {
+        Dictionary(uniqueKeysWithValues: ["added", "saved", "moved", "deleted"].map { ($0, L10n.t("console.settings.faq.\($0)")) })
+    }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsFAQ, use: list)
@@ -21,31 +24,62 @@ struct FAQSettingsController {
         group.post(ConsoleRoutes.settingsFAQEntryDelete, use: delete)
     }
 
-    static func parse(_ form: FormFields) throws -> (question: String, answer: String) {
+    static let translatable = [
+        TranslatableField(name: "question", label: "Question", labelKey: "console.settings.faq.question", limit: 300, multiline: false),
+        TranslatableField(name: "answer", label: "Answer", labelKey: "console.settings.faq.answer", limit: 5000, multiline: true),
+    ]
+
+    /// The other languages' inputs of the add or edit form.
+    static func translationInputs(_ context: StaffRequestContext, stored: TextTranslations, form: FormState) -> [TranslationInput] {
+        TextTranslations.inputs(
+            fields: translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: stored,
+            typed: form.values.isEmpty ? nil : form.values, errors: form.errors)
+    }
+
+    /// The question and answer in the default language (required) and the others (optional).
+    static func parse(
+        _ form: FormFields, tenant: ResolvedTenant, stored: TextTranslations = TextTranslations()
+    ) throws -> (
+        question: String, answer: String, translations: TextTranslations
+    ) {
         let question = form.text("question").trimmingCharacters(in: .whitespacesAndNewlines)
         let answer = form.text("answer").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
         if question.isEmpty {
-            problems["question"] = "Enter the question, as a subscriber would ask it."
+            problems["question"] = L10n.t("console.settings.faq.enterQuestion")
         } else if question.count > 300 {
-            problems["question"] = "Use at most 300 characters for the question."
+            problems["question"] = L10n.t("console.settings.faq.questionTooLong")
         }
         if answer.isEmpty {
-            problems["answer"] = "Enter the answer."
+            problems["answer"] = L10n.t("console.settings.faq.enterAnswer")
         } else if answer.count > 5000 {
-            problems["answer"] = "Use at most 5,000 characters for the answer."
+            problems["answer"] = L10n.t("console.settings.faq.answerTooLong")
         }
+        let translations = TextTranslations.parse(
+            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
+            keeping: stored, problems: &problems)
         guard problems.isEmpty else { throw AppError.validation(problems) }
-        return (question, answer)
+        return (question, answer, translations)
     }
 
     @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
+        let translations: [TranslationInput]
         let rows: [Row]
         @MustacheView
-        struct Row { let id: String; let question: String; let answer: String; let canMoveUp: Bool; let canMoveDown: Bool }
+        struct Row {
+            let id: String
+            let question: String
+            let answer: String
+            let canMoveUp: Bool
+            let canMoveDown: Bool
+            let editLabel: String
+            let moveUpLabel: String
+            let moveDownLabel: String
+            let deleteLabel: String
+        }
     }
 
     func renderList(
@@ -53,16 +87,22 @@ struct FAQSettingsController {
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
-        var layout = context.layout(title: "Frequently asked questions", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.faq.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
-            ListView.Row(
+            let named = ["question": entry.question]
+            return ListView.Row(
                 id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
-                canMoveUp: index > 0, canMoveDown: index < entries.count - 1)
+                canMoveUp: index > 0, canMoveDown: index < entries.count - 1, editLabel: L10n.t("console.settings.faq.editLabel", named),
+                moveUpLabel: L10n.t("console.settings.faq.moveUpLabel", named), moveDownLabel: L10n.t("console.settings.faq.moveDownLabel", named),
+                deleteLabel: L10n.t("console.settings.faq.deleteLabel", named))
         }
         return try dependencies.renderer.render(
             .adminSettingsFaq, theme: context.tenant.theme,
-            ListView(layout: layout, form: FormView(form), rows: rows), status: status)
+            ListView(
+                layout: layout, form: FormView(form), translations: Self.translationInputs(context, stored: TextTranslations(), form: form),
+                rows: rows),
+            status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -72,9 +112,9 @@ struct FAQSettingsController {
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         do {
-            let (question, answer) = try Self.parse(form)
+            let (question, answer, translations) = try Self.parse(form, tenant: context.tenant)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                let entry = try await repository.createFAQ(question: question, answer: answer, in: tx)
+                let entry = try await repository.createFAQ(question: question, answer: answer, translations: translations, in: tx)
                 try await support.audit(
                     context, request, action: "settings.faq_created", targetKind: "faq_entry",
                     targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
@@ -91,6 +131,7 @@ struct FAQSettingsController {
     struct EditView {
         let layout: LayoutModel
         let form: FormView
+        let translations: [TranslationInput]
         let id: String
     }
 
@@ -100,12 +141,14 @@ struct FAQSettingsController {
     ) async throws -> HTML {
         let entry = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
         guard let entry else { throw AppError.notFound("question") }
-        let shown = values ?? ["question": entry.question, "answer": entry.answer]
+        let shown = FormState(values: values ?? ["question": entry.question, "answer": entry.answer], errors: form.errors, message: form.message)
         return try dependencies.renderer.render(
             .adminSettingsFaqEntry, theme: context.tenant.theme,
             EditView(
-                layout: context.layout(title: "Edit question", current: ConsoleRoutes.settings.path),
-                form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), id: entry.id.uuidString.lowercased()),
+                layout: context.layout(title: L10n.t("console.settings.faq.editTitle"), current: ConsoleRoutes.settings.path), form: FormView(shown),
+                translations: Self.translationInputs(
+                    context, stored: entry.translations, form: values == nil ? FormState(errors: form.errors) : shown),
+                id: entry.id.uuidString.lowercased()),
             status: status)
     }
 
@@ -117,9 +160,13 @@ struct FAQSettingsController {
         let id = try support.id(context, "question")
         let form = try await FormFields.read(request)
         do {
-            let (question, answer) = try Self.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                guard try await repository.updateFAQ(id: id, question: question, answer: answer, in: tx) else { throw AppError.notFound("question") }
+                // The languages the form did not ask for (no longer offered) keep their texts.
+                guard let stored = try await repository.faqEntry(id: id, in: tx) else { throw AppError.notFound("question") }
+                let (question, answer, translations) = try Self.parse(form, tenant: context.tenant, stored: stored.translations)
+                guard try await repository.updateFAQ(id: id, question: question, answer: answer, translations: translations, in: tx) else {
+                    throw AppError.notFound("question")
+                }
                 try await support.audit(
                     context, request, action: "settings.faq_updated", targetKind: "faq_entry",
                     targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)

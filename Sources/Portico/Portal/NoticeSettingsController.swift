@@ -23,6 +23,34 @@ struct NoticeSettingsController {
         group.post(ConsoleRoutes.settingsNoticeResolve, use: resolve)
     }
 
+    static let translatable = [
+        TranslatableField(name: "title", label: "Title", limit: 200, multiline: false),
+        TranslatableField(name: "body", label: "Details", limit: 5000, multiline: true),
+    ]
+
+    /// The notice in the default language (title required) and the others (optional); every
+    /// problem is reported at once.
+    static func parse(_ form: FormFields, tenant: ResolvedTenant, stored: TextTranslations = TextTranslations()) throws -> NoticeInput {
+        var problems: [String: String] = [:]
+        var input: NoticeInput?
+        do { input = try NoticeInput.parse(form) } catch let error as AppError where error.kind == .validation { problems = error.fields }
+        let translations = TextTranslations.parse(
+            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
+            keeping: stored, problems: &problems)
+        guard problems.isEmpty, var input else { throw AppError.validation(problems) }
+        input.translations = translations
+        return input
+    }
+
+    static func translationInputs(
+        _ context: StaffRequestContext, stored: TextTranslations, typed: [String: String]?, errors: [String: String]
+    )
+        -> [TranslationInput]
+    {
+        TextTranslations.inputs(
+            fields: translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: stored, typed: typed, errors: errors)
+    }
+
     static func kinds(_ selected: String) -> [Option] {
         NoticeInput.kinds.map { Option(value: $0, label: ServiceNotices.label($0), selected: $0 == selected) }
     }
@@ -32,6 +60,7 @@ struct NoticeSettingsController {
         let layout: LayoutModel
         let form: FormView
         let kinds: [Option]
+        let translations: [TranslationInput]
         let rows: [Row]
         @MustacheView
         struct Row {
@@ -70,7 +99,9 @@ struct NoticeSettingsController {
             .adminSettingsNotices, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
-                kinds: Self.kinds(shown["kind"] ?? "outage"), rows: rows), status: status)
+                kinds: Self.kinds(shown["kind"] ?? "outage"),
+                translations: Self.translationInputs(context, stored: TextTranslations(), typed: values, errors: form.errors), rows: rows),
+            status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -87,7 +118,7 @@ struct NoticeSettingsController {
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         do {
-            let input = try NoticeInput.parse(form)
+            let input = try Self.parse(form, tenant: context.tenant)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 let notice = try await repository.createNotice(input, in: tx)
                 try await support.audit(
@@ -108,6 +139,7 @@ struct NoticeSettingsController {
         let layout: LayoutModel
         let form: FormView
         let kinds: [Option]
+        let translations: [TranslationInput]
         let id: String
         let resolved: Bool
         let resolvedAt: String?
@@ -129,6 +161,7 @@ struct NoticeSettingsController {
             EditView(
                 layout: context.layout(title: "Edit notice", current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
+                translations: Self.translationInputs(context, stored: notice.translations, typed: values, errors: form.errors),
                 id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
                 resolvedAt: notice.resolvedAt.map { DisplayDate.dateTime($0) }), status: status)
     }
@@ -141,8 +174,10 @@ struct NoticeSettingsController {
         let id = try support.id(context, "notice")
         let form = try await FormFields.read(request)
         do {
-            let input = try NoticeInput.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
+                // The languages the form did not ask for (no longer offered) keep their texts.
+                guard let stored = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }
+                let input = try Self.parse(form, tenant: context.tenant, stored: stored.translations)
                 guard try await repository.updateNotice(id: id, input, in: tx) else { throw AppError.notFound("notice") }
                 try await support.audit(
                     context, request, action: "settings.notice_updated", targetKind: "service_notice",

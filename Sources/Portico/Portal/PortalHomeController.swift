@@ -22,7 +22,7 @@ struct PortalHomeController {
         let tenant = context.tenant
         let view = View(
             layout: .portal(context, title: L10n.t("portal.home.title"), current: ""),
-            welcomeMessage: tenant.branding.welcomeMessage,
+            welcomeMessage: tenant.branding.translations.localized("welcome_message", default: tenant.branding.welcomeMessage),
             companyName: tenant.branding.companyName,
             heading: L10n.t("portal.home.heading", ["company": tenant.branding.companyName]),
             signedIn: context.auth?.customer != nil

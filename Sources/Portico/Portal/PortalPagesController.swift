@@ -163,9 +163,14 @@ struct PortalPagesController {
             .portalSupport, theme: context.tenant.theme,
             SupportView(
                 layout: context.layout(title: L10n.t("portal.support.heading"), current: PortalRoutes.support.path),
-                faq: entries.map { .init(question: $0.question, answer: $0.answer) }, query: query,
+                faq: entries.map {
+                    .init(
+                        question: $0.translations.localized("question", default: $0.question),
+                        answer: $0.translations.localized("answer", default: $0.answer))
+                }, query: query,
                 noMatch: L10n.t("portal.support.noMatch", ["query": query]),
-                supportEmail: branding.supportEmail, supportPhone: branding.supportPhone, supportHours: branding.supportHours,
+                supportEmail: branding.supportEmail, supportPhone: branding.supportPhone,
+                supportHours: branding.translations.localized("support_hours", default: branding.supportHours),
                 websiteUrl: branding.websiteUrl))
     }
 }
@@ -177,15 +182,23 @@ enum FAQ {
         let question: String
         let answer: String
         let position: Int
+        let translations: TextTranslations
     }
 
+    /// Matches the default texts and the reader's language's.
     static func search(_ query: String, in tx: TenantTransaction) async throws -> [Entry] {
         var condition: SQL = "true"
         if !query.isEmpty {
             let pattern = "%" + SQLPattern.escapeLike(query.lowercased()) + "%"
-            condition = "(lower(question) LIKE \(pattern) OR lower(answer) LIKE \(pattern))"
+            let language = L10n.texts.language.code
+            condition = """
+                (lower(question) LIKE \(pattern) OR lower(answer) LIKE \(pattern)
+                 OR lower(translations -> \(language) ->> 'question') LIKE \(pattern) OR lower(translations -> \(language) ->> 'answer') LIKE \(pattern))
+                """
         }
-        return try await tx.rows("SELECT id, question, answer, position FROM faq_entries WHERE \(condition) ORDER BY position, question")
-            .map { try $0.decode(Entry.self) }
+        return try await tx.rows(
+            "SELECT id, question, answer, position, translations FROM faq_entries WHERE \(condition) ORDER BY position, question"
+        )
+        .map { try $0.decode(Entry.self) }
     }
 }

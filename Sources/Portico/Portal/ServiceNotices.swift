@@ -13,6 +13,7 @@ public struct ServiceNotice: Sendable, Decodable {
     public let endsAt: Date?
     public let resolvedAt: Date?
     public let createdAt: Date
+    public let translations: TextTranslations
 
     /// Happening now: started, not ended, not resolved.
     public func isCurrent(at now: Date = Date()) -> Bool {
@@ -29,7 +30,7 @@ public enum ServiceNotices {
     public static func recent(days: Int = 30, in tx: TenantTransaction) async throws -> [ServiceNotice] {
         try await tx.rows(
             """
-            SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
+            SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at, translations FROM service_notices
              WHERE starts_at > now() - make_interval(days => \(days))
                 OR (resolved_at IS NULL AND (ends_at IS NULL OR ends_at > now()))
              ORDER BY starts_at DESC LIMIT 100
@@ -44,7 +45,7 @@ public enum ServiceNotices {
 
     static let activeQuery = Query.rows(
         """
-        SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at FROM service_notices
+        SELECT id, kind, title, body, starts_at, ends_at, resolved_at, created_at, translations FROM service_notices
          WHERE \(activeCondition) ORDER BY starts_at DESC LIMIT 20
         """, as: ServiceNotice.self)
 
@@ -89,7 +90,9 @@ public enum ServiceNotices {
         }
         if let resolved = notice.resolvedAt { when = L10n.t("notices.when.resolved", ["date": DisplayDate.dateTime(resolved)]) }
         return View(
-            kind: notice.kind, kindLabel: label(notice.kind), style: style(notice.kind), title: notice.title, body: notice.body, when: when,
+            kind: notice.kind, kindLabel: label(notice.kind), style: style(notice.kind),
+            title: notice.translations.localized("title", default: notice.title), body: notice.translations.localized("body", default: notice.body),
+            when: when,
             current: notice.isCurrent(at: now), upcoming: notice.startsAt > now && notice.resolvedAt == nil)
     }
 }

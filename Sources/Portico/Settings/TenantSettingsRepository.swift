@@ -60,6 +60,8 @@ public struct NoticeInput: Sendable {
     public var body: String
     public var startsAt: Date
     public var endsAt: Date?
+    /// The title and body in the tenant's other languages.
+    public var translations = TextTranslations()
 
     public init(kind: String, title: String, body: String, startsAt: Date, endsAt: Date?) {
         self.kind = kind
@@ -127,6 +129,8 @@ public struct FAQEntry: Sendable, Decodable {
     public let question: String
     public let answer: String
     public let position: Int
+    /// The question and answer in the tenant's other languages.
+    public let translations: TextTranslations
 }
 
 /// Where a list item moves.
@@ -141,16 +145,25 @@ public protocol TenantSettingsRepository: Sendable {
     func category(id: UUID, in transaction: TenantTransaction) async throws -> WorkOrderCategory?
     /// How many work orders carry this category name.
     func ordersUsing(category name: String, in transaction: TenantTransaction) async throws -> Int
-    func createCategory(name: String, helpText: String, in transaction: TenantTransaction) async throws -> WorkOrderCategory
-    func updateCategory(id: UUID, name: String, helpText: String, in transaction: TenantTransaction) async throws -> Bool
+    func createCategory(
+        name: String, helpText: String, translations: TextTranslations, in transaction: TenantTransaction
+    ) async throws
+        -> WorkOrderCategory
+    func updateCategory(
+        id: UUID, name: String, helpText: String, translations: TextTranslations, in transaction: TenantTransaction
+    ) async throws
+        -> Bool
     func setCategoryActive(id: UUID, active: Bool, in transaction: TenantTransaction) async throws -> Bool
     func deleteCategory(id: UUID, in transaction: TenantTransaction) async throws -> Bool
     func moveCategory(id: UUID, _ direction: MoveDirection, in transaction: TenantTransaction) async throws -> Bool
 
     func faqEntries(in transaction: TenantTransaction) async throws -> [FAQEntry]
     func faqEntry(id: UUID, in transaction: TenantTransaction) async throws -> FAQEntry?
-    func createFAQ(question: String, answer: String, in transaction: TenantTransaction) async throws -> FAQEntry
-    func updateFAQ(id: UUID, question: String, answer: String, in transaction: TenantTransaction) async throws -> Bool
+    func createFAQ(question: String, answer: String, translations: TextTranslations, in transaction: TenantTransaction) async throws -> FAQEntry
+    func updateFAQ(
+        id: UUID, question: String, answer: String, translations: TextTranslations, in transaction: TenantTransaction
+    ) async throws
+        -> Bool
     func deleteFAQ(id: UUID, in transaction: TenantTransaction) async throws -> Bool
     func moveFAQ(id: UUID, _ direction: MoveDirection, in transaction: TenantTransaction) async throws -> Bool
 
@@ -173,8 +186,9 @@ public protocol TenantSettingsRepository: Sendable {
 public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     public init() {}
 
-    static let categoryColumns: SQL = "id, name, help_text, position, active"
-    static let noticeColumns: SQL = "id, kind, title, body, starts_at, ends_at, resolved_at, created_at"
+    static let categoryColumns: SQL = "id, name, help_text, position, active, translations"
+    static let noticeColumns: SQL = "id, kind, title, body, starts_at, ends_at, resolved_at, created_at, translations"
+    static let faqColumns: SQL = "id, question, answer, position, translations"
 
     func duplicateName(_ body: () async throws -> Void) async throws {
         do { try await body() } catch let error as PostgresError where error.sqlState == .uniqueViolation {
@@ -198,13 +212,18 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
         try await transaction.scalar("SELECT count(*)::int FROM work_orders WHERE category = \(name)", as: Int.self) ?? 0
     }
 
-    public func createCategory(name: String, helpText: String, in transaction: TenantTransaction) async throws -> WorkOrderCategory {
+    public func createCategory(
+        name: String, helpText: String, translations: TextTranslations, in transaction: TenantTransaction
+    ) async throws
+        -> WorkOrderCategory
+    {
         var created: WorkOrderCategory?
         try await duplicateName {
             created = try await transaction.first(
                 """
-                INSERT INTO work_order_categories (tenant_id, name, help_text, position)
-                SELECT \(transaction.tenant), \(name), \(helpText), COALESCE(max(position) + 1, 0) FROM work_order_categories
+                INSERT INTO work_order_categories (tenant_id, name, help_text, translations, position)
+                SELECT \(transaction.tenant), \(name), \(helpText), \(JSONParameter(translations))::jsonb, COALESCE(max(position) + 1, 0)
+                  FROM work_order_categories
                 RETURNING \(Self.categoryColumns)
                 """)?.decode(WorkOrderCategory.self)
         }
@@ -212,10 +231,18 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
         return created
     }
 
-    public func updateCategory(id: UUID, name: String, helpText: String, in transaction: TenantTransaction) async throws -> Bool {
+    public func updateCategory(
+        id: UUID, name: String, helpText: String, translations: TextTranslations, in transaction: TenantTransaction
+    )
+        async throws -> Bool
+    {
         var rows = 0
         try await duplicateName {
-            rows = try await transaction.execute("UPDATE work_order_categories SET name = \(name), help_text = \(helpText) WHERE id = \(id)")
+            rows = try await transaction.execute(
+                """
+                UPDATE work_order_categories SET name = \(name), help_text = \(helpText), translations = \(JSONParameter(translations))::jsonb
+                 WHERE id = \(id)
+                """)
         }
         return rows == 1
     }
@@ -253,29 +280,42 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     // MARK: FAQ
 
     public func faqEntries(in transaction: TenantTransaction) async throws -> [FAQEntry] {
-        try await transaction.rows("SELECT id, question, answer, position FROM faq_entries ORDER BY position, question").map {
+        try await transaction.rows("SELECT \(Self.faqColumns) FROM faq_entries ORDER BY position, question").map {
             try $0.decode(FAQEntry.self)
         }
     }
 
     public func faqEntry(id: UUID, in transaction: TenantTransaction) async throws -> FAQEntry? {
-        try await transaction.first("SELECT id, question, answer, position FROM faq_entries WHERE id = \(id)")?.decode(FAQEntry.self)
+        try await transaction.first("SELECT \(Self.faqColumns) FROM faq_entries WHERE id = \(id)")?.decode(FAQEntry.self)
     }
 
-    public func createFAQ(question: String, answer: String, in transaction: TenantTransaction) async throws -> FAQEntry {
+    public func createFAQ(
+        question: String, answer: String, translations: TextTranslations, in transaction: TenantTransaction
+    ) async throws
+        -> FAQEntry
+    {
         guard
             let entry = try await transaction.first(
                 """
-                INSERT INTO faq_entries (tenant_id, question, answer, position)
-                SELECT \(transaction.tenant), \(question), \(answer), COALESCE(max(position) + 1, 0) FROM faq_entries
-                RETURNING id, question, answer, position
+                INSERT INTO faq_entries (tenant_id, question, answer, translations, position)
+                SELECT \(transaction.tenant), \(question), \(answer), \(JSONParameter(translations))::jsonb, COALESCE(max(position) + 1, 0)
+                  FROM faq_entries
+                RETURNING \(Self.faqColumns)
                 """)?.decode(FAQEntry.self)
         else { throw AppError(.conflict, code: "faq_not_created", "The question could not be added. Try again.") }
         return entry
     }
 
-    public func updateFAQ(id: UUID, question: String, answer: String, in transaction: TenantTransaction) async throws -> Bool {
-        try await transaction.execute("UPDATE faq_entries SET question = \(question), answer = \(answer) WHERE id = \(id)") == 1
+    public func updateFAQ(
+        id: UUID, question: String, answer: String, translations: TextTranslations, in transaction: TenantTransaction
+    )
+        async throws -> Bool
+    {
+        try await transaction.execute(
+            """
+            UPDATE faq_entries SET question = \(question), answer = \(answer), translations = \(JSONParameter(translations))::jsonb
+             WHERE id = \(id)
+            """) == 1
     }
 
     public func deleteFAQ(id: UUID, in transaction: TenantTransaction) async throws -> Bool {
@@ -310,8 +350,9 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
         guard
             let notice = try await transaction.first(
                 """
-                INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at)
-                VALUES (\(transaction.tenant), \(input.kind), \(input.title), \(input.body), \(input.startsAt), \(input.endsAt))
+                INSERT INTO service_notices (tenant_id, kind, title, body, starts_at, ends_at, translations)
+                VALUES (\(transaction.tenant), \(input.kind), \(input.title), \(input.body), \(input.startsAt), \(input.endsAt),
+                        \(JSONParameter(input.translations))::jsonb)
                 RETURNING \(Self.noticeColumns)
                 """)?.decode(ServiceNotice.self)
         else { throw AppError(.conflict, code: "notice_not_created", "The notice could not be created. Try again.") }
@@ -322,7 +363,8 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
         try await transaction.execute(
             """
             UPDATE service_notices SET kind = \(input.kind), title = \(input.title), body = \(input.body),
-                   starts_at = \(input.startsAt), ends_at = \(input.endsAt) WHERE id = \(id)
+                   starts_at = \(input.startsAt), ends_at = \(input.endsAt), translations = \(JSONParameter(input.translations))::jsonb
+             WHERE id = \(id)
             """) == 1
     }
 

@@ -58,8 +58,10 @@ public struct DemoData: Sendable {
                 colorPrimary: "#5b21b6", colorSecondary: "#0f766e", colorAccent: "#0f766e",
                 colorBackground: "#faf7ff", colorText: "#1e1b2e",
                 supportEmail: "help@zenith.example", supportPhone: "+1 555 0200", supportHours: "Every day 7:00–22:00",
-                websiteUrl: "https://zenith.example", welcomeMessage: "Welcome to Zenith — high-altitude internet for mountain homes.",
-                footerText: "Zenith Networks LLC", customCss: "", version: 1
+                websiteUrl: "https://zenith.example", welcomeMessage: "Bienvenido a Zenith: internet de altura para casas de montaña.",
+                footerText: "Zenith Networks LLC", customCss: "", version: 1,
+                // Its default is Spanish; English readers get their own welcome (issue 17).
+                translations: TextTranslations(["en": ["welcome_message": "Welcome to Zenith — high-altitude internet for mountain homes."]])
             ),
             people: [("Ravi Patel", "ravi", "+1 555 0201"), ("Sofia Rossi", "sofia", "+1 555 0202"), ("Trailhead Lodge", "lodge", "+1 555 0203")],
             plans: ["Summit 25", "Summit 75", "Lodge Pro"],
@@ -105,10 +107,10 @@ public struct DemoData: Sendable {
                 try await tx.execute(
                     """
                     INSERT INTO tenant_branding (tenant_id, company_name, logo_url, color_primary, color_secondary, color_accent, color_background,
-                        color_text, support_email, support_phone, support_hours, website_url, welcome_message, footer_text)
+                        color_text, support_email, support_phone, support_hours, website_url, welcome_message, footer_text, translations)
                     VALUES (\(tenantID), \(b.companyName), \(b.logoUrl), \(b.colorPrimary), \(b.colorSecondary), \(b.colorAccent),
                         \(b.colorBackground), \(b.colorText), \(b.supportEmail), \(b.supportPhone), \(b.supportHours), \(b.websiteUrl),
-                        \(b.welcomeMessage), \(b.footerText))
+                        \(b.welcomeMessage), \(b.footerText), \(JSONParameter(b.translations))::jsonb)
                     """)
                 try await settings(for: spec, in: tx)
                 try await populate(spec, passwordHash: passwordHash, in: tx)
@@ -140,6 +142,17 @@ public struct DemoData: Sendable {
         for (index, entry) in faq.enumerated() {
             try await tx.execute(
                 "INSERT INTO faq_entries (tenant_id, question, answer, position) VALUES (\(tx.tenant), \(entry.0), \(entry.1), \(index))")
+        }
+        if spec.languages.first == .es {
+            // A Spanish-first tenant asks its first question in Spanish and gives the English beside it.
+            let english = TextTranslations(["en": ["question": faq[0].0, "answer": faq[0].1]])
+            try await tx.execute(
+                """
+                UPDATE faq_entries SET question = '¿Por qué va lento internet por la tarde?',
+                       answer = 'Por la tarde la red está más ocupada. Reinicia primero el router; si la velocidad sigue por debajo de la mitad de tu plan más de un día, crea una solicitud de reparación.',
+                       translations = \(JSONParameter(english))::jsonb
+                 WHERE position = 0
+                """)
         }
         let now = Date()
         try await tx.execute(

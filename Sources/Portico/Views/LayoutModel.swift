@@ -60,10 +60,10 @@ public struct LayoutModel: Sendable {
         self.brandingVersion = branding.version
         self.hasBranding = true
         self.hasCustomCss = !branding.customCss.isEmpty
-        self.footerText = branding.footerText
+        self.footerText = branding.translations.localized("footer_text", default: branding.footerText)
         self.supportEmail = branding.supportEmail
         self.supportPhone = branding.supportPhone
-        self.supportHours = branding.supportHours
+        self.supportHours = branding.translations.localized("support_hours", default: branding.supportHours)
         self.websiteUrl = branding.websiteUrl
         self.area = area
         self.nav = []

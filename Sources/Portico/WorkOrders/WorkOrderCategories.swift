@@ -7,6 +7,14 @@ public struct WorkOrderCategory: Sendable, Decodable {
     public let helpText: String
     public let position: Int
     public let active: Bool
+    /// The name and help text in the tenant's other languages. Work orders keep the default
+    /// name (`work_orders.category`); only what a reader sees is translated.
+    public let translations: TextTranslations
+
+    /// The name in the reader's language.
+    public var displayName: String { translations.localized("name", default: name) }
+    /// The help text in the reader's language.
+    public var displayHelpText: String { translations.localized("help_text", default: helpText) }
 }
 
 /// The tenant's list of work-order categories (with help text for the form).
@@ -14,7 +22,7 @@ public enum WorkOrderCategories {
     public static func active(in transaction: TenantTransaction) async throws -> [WorkOrderCategory] {
         try await transaction.rows(
             """
-            SELECT id, name, help_text, position, active FROM work_order_categories WHERE active ORDER BY position, name
+            SELECT id, name, help_text, position, active, translations FROM work_order_categories WHERE active ORDER BY position, name
             """
         ).map { try $0.decode(WorkOrderCategory.self) }
     }
@@ -46,7 +54,7 @@ public enum WorkOrderCategories {
     public static func all(in transaction: TenantTransaction) async throws -> [WorkOrderCategory] {
         try await transaction.rows(
             """
-            SELECT id, name, help_text, position, active FROM work_order_categories ORDER BY position, name
+            SELECT id, name, help_text, position, active, translations FROM work_order_categories ORDER BY position, name
             """
         ).map { try $0.decode(WorkOrderCategory.self) }
     }

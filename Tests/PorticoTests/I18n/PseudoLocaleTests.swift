@@ -144,6 +144,7 @@ struct PseudoLocaleTests {
         "/admin", "/admin/account", "/admin/tasks", "/admin/tasks?status=all", "/admin/work-orders", "/admin/work-orders?status=submitted&sort=due",
         "/admin/appointments", "/admin/appointments?view=week", "/admin/customers", "/admin/customers?q=Zed",
         "/admin/customers/invitations?access=not_invited", "/admin/customers/new", "/admin/outbox", "/admin/outbox?status=dead",
+        "/admin/settings/faq",
     ]
 
     @Test("converted console pages: sign-in, two-factor code, command centre, my account, tasks (with an order, a visit and tasks)")

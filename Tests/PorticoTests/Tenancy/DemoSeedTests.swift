@@ -40,6 +40,17 @@ struct DemoSeedTests {
                 #expect(zone == (slug == "acme" ? "America/Chicago" : "Europe/Madrid"))
                 #expect(counts.categories > 0 && counts.customers > 0 && counts.staff >= 3, "\(slug): \(counts)")
             }
+            // Zenith speaks Spanish first and gives its welcome and first question in English too.
+            let zenith = try #require(
+                try await pool.query("SELECT id FROM tenants WHERE slug = 'zenith'").rows.first?.decode("id", as: TenantID.self))
+            let english = try await pool.withTenant(zenith) { tx in
+                try await tx.scalar(
+                    """
+                    SELECT (SELECT translations -> 'en' ->> 'welcome_message' FROM tenant_branding)
+                           || ' / ' || (SELECT translations -> 'en' ->> 'question' FROM faq_entries WHERE position = 0)
+                    """, as: String.self)
+            }
+            #expect(english == "Welcome to Zenith — high-altitude internet for mountain homes. / My internet is slow in the evening. Why?")
         } catch {
             await pool.close()
             await scratch.drop()

@@ -28,8 +28,26 @@ struct CategorySettingsController {
         group.post(ConsoleRoutes.settingsCategoryDelete, use: delete)
     }
 
-    /// Name and help text from the form, or every problem with them.
-    static func parse(_ form: FormFields) throws -> (name: String, helpText: String) {
+    static let translatable = [
+        TranslatableField(name: "name", label: "Name", limit: 100, multiline: false),
+        TranslatableField(name: "help_text", label: "Help text", limit: 500, multiline: true),
+    ]
+
+    static func translationInputs(
+        _ context: StaffRequestContext, stored: TextTranslations, typed: [String: String]?, errors: [String: String]
+    )
+        -> [TranslationInput]
+    {
+        TextTranslations.inputs(
+            fields: translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: stored, typed: typed, errors: errors)
+    }
+
+    /// Name and help text from the form in every offered language, or every problem with them.
+    static func parse(
+        _ form: FormFields, tenant: ResolvedTenant, stored: TextTranslations = TextTranslations()
+    ) throws -> (
+        name: String, helpText: String, translations: TextTranslations
+    ) {
         let name = form.text("name").trimmingCharacters(in: .whitespacesAndNewlines)
         let help = form.text("help_text").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
@@ -39,14 +57,18 @@ struct CategorySettingsController {
             problems["name"] = "Use at most 100 characters for the name."
         }
         if help.count > 500 { problems["help_text"] = "Use at most 500 characters for the help text." }
+        let translations = TextTranslations.parse(
+            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
+            keeping: stored, problems: &problems)
         guard problems.isEmpty else { throw AppError.validation(problems) }
-        return (name, help)
+        return (name, help, translations)
     }
 
     @MustacheView
     struct ListView {
         let layout: LayoutModel
         let form: FormView
+        let translations: [TranslationInput]
         let rows: [Row]
         @MustacheView
         struct Row {
@@ -83,7 +105,12 @@ struct CategorySettingsController {
         }
         return try dependencies.renderer.render(
             .adminSettingsCategories, theme: context.tenant.theme,
-            ListView(layout: layout, form: FormView(form), rows: rows), status: status)
+            ListView(
+                layout: layout, form: FormView(form),
+                translations: Self.translationInputs(
+                    context, stored: TextTranslations(), typed: form.values.isEmpty ? nil : form.values, errors: form.errors),
+                rows: rows),
+            status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -93,9 +120,9 @@ struct CategorySettingsController {
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         do {
-            let (name, help) = try Self.parse(form)
+            let (name, help, translations) = try Self.parse(form, tenant: context.tenant)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                let category = try await repository.createCategory(name: name, helpText: help, in: tx)
+                let category = try await repository.createCategory(name: name, helpText: help, translations: translations, in: tx)
                 try await support.audit(
                     context, request, action: "settings.category_created", targetKind: "work_order_category",
                     targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
@@ -112,6 +139,7 @@ struct CategorySettingsController {
     struct EditView {
         let layout: LayoutModel
         let form: FormView
+        let translations: [TranslationInput]
         let id: String
         let name: String
         let active: Bool
@@ -129,6 +157,7 @@ struct CategorySettingsController {
             EditView(
                 layout: context.layout(title: "Edit category", current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
+                translations: Self.translationInputs(context, stored: category.translations, typed: values, errors: form.errors),
                 id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
     }
 
@@ -140,13 +169,17 @@ struct CategorySettingsController {
         let id = try support.id(context, "category")
         let form = try await FormFields.read(request)
         do {
-            let (name, help) = try Self.parse(form)
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
                 guard let before = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
-                guard try await repository.updateCategory(id: id, name: name, helpText: help, in: tx) else { throw AppError.notFound("category") }
+                // The languages the form did not ask for (no longer offered) keep their texts.
+                let (name, help, translations) = try Self.parse(form, tenant: context.tenant, stored: before.translations)
+                guard try await repository.updateCategory(id: id, name: name, helpText: help, translations: translations, in: tx) else {
+                    throw AppError.notFound("category")
+                }
                 var details: [String: String] = [:]
                 if before.name != name { details["name"] = "\(before.name) → \(name)" }
                 if before.helpText != help { details["help_text"] = "changed" }
+                if before.translations != translations { details["translations"] = "changed" }
                 try await support.audit(
                     context, request, action: "settings.category_updated", targetKind: "work_order_category",
                     targetId: id.uuidString.lowercased(), details: details, in: tx)

@@ -45,7 +45,9 @@ extension PortalWorkOrdersController {
             form: FormView(FormState(values: values, errors: errors, message: message)),
             categories: [Option(value: "", label: L10n.t("portal.form.chooseCategory"), selected: current.isEmpty)]
                 + categories.map {
-                    Option(value: $0.name, label: $0.name, selected: $0.name == current, help: $0.helpText.isEmpty ? nil : $0.helpText)
+                    Option(
+                        value: $0.name, label: $0.displayName, selected: $0.name == current,
+                        help: $0.displayHelpText.isEmpty ? nil : $0.displayHelpText)
                 }
                 // An order keeps a category that is no longer offered to new ones.
                 + (order.flatMap { order in

@@ -211,43 +211,6 @@ public struct CustomerWorkOrders: Sendable {
         }
     }
 
-    /// Attaches files to a draft or submitted order on their own (as the edit form does); once
-    /// the order is locked, files go with a comment instead.
-    public func attach(
-        _ number: Int, attachments: [UploadedAttachment], customer: SignedInCustomer,
-        tenant: ResolvedTenant
-    ) async throws -> [AttachmentRecord] {
-        guard !attachments.isEmpty else { throw AppError.validation(["file": "Attach at least one file."]) }
-        let order = try await find(number, customer: customer, tenant: tenant)
-        guard !order.status.isLockedForCustomer else {
-            throw AppError(
-                .conflict, code: "work_order_locked",
-                "Work order #\(order.number) is \(order.status.label.lowercased()), so files can only be added with a comment now. Send a `comment` field with the files."
-            )
-        }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await WorkOrderAttachments.checkRoom(
-                for: order, adding: attachments.count, includeInternal: false,
-                repositories: repositories, in: tx)
-            var records: [AttachmentRecord] = []
-            for file in attachments {
-                records.append(
-                    try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: nil, by: customer.actor), in: tx))
-            }
-            return records
-        }
-    }
-
-    /// The files of one of the organization's orders that the subscriber may see (never
-    /// internal ones, nor those on internal comments).
-    public func attachments(of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> (WorkOrder, [AttachmentRecord]) {
-        let order = try await find(number, customer: customer, tenant: tenant)
-        let files = try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx)
-        }
-        return (order, files)
-    }
-
     /// What the work-order form offers: the active categories, and the files the subscriber sees
     /// on the order being edited (none for a new one).
     func formChoices(
@@ -274,18 +237,6 @@ public struct CustomerWorkOrders: Sendable {
         try await dependencies.pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.history(of: order.id, in: tx)
         }
-    }
-
-    /// One such file; another organization's, an internal one or a missing one: the same 404.
-    public func attachment(_ id: UUID, of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> AttachmentRecord {
-        let organization = customer.organizationId
-        let record = try await dependencies.pool.withTenant(tenant.id) { tx -> AttachmentRecord? in
-            guard let order = try await repositories.workOrders.find(number: number, organization: organization, draftsOf: customer.id, in: tx)
-            else { return nil }
-            return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)
-        }
-        guard let record else { throw AppError.notFound("file") }
-        return record
     }
 
     /// What the subscriber sees of an order's past: every field change but internal notes, and
@@ -332,70 +283,5 @@ public struct CustomerWorkOrders: Sendable {
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.page(scoped, sort: .updated, after: cursor, limit: limit, in: tx)
         }
-    }
-
-    /// Adds a comment (shared with staff) to any of the organization's orders.
-    public func comment(
-        _ number: Int, body: String, customer: SignedInCustomer, tenant: ResolvedTenant,
-        attachments: [UploadedAttachment] = []
-    ) async throws -> WorkOrderComment {
-        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": L10n.t("validation.workOrder.emptyMessage")]) }
-        guard text.count <= 10_000 else { throw AppError.validation(["body": L10n.atMostCharacters(10_000, grouped: true)]) }
-        let order = try await find(number, customer: customer, tenant: tenant)
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await WorkOrderAttachments.checkRoom(
-                for: order, adding: attachments.count, includeInternal: false,
-                repositories: repositories, in: tx)
-            let comment = try await repositories.workOrders.addComment(
-                to: order.id, body: text.isEmpty ? "(attached files)" : text,
-                visibility: .shared, by: customer.actor, in: tx)
-            for file in attachments {
-                _ = try await repositories.workOrders.addAttachment(file.record(workOrder: order.id, comment: comment.id, by: customer.actor), in: tx)
-            }
-            try await webhooks.commentAdded(comment, to: order, tenant: tenant, in: tx)
-            return comment
-        }
-    }
-}
-
-/// A file already stored by the upload handling, ready to be recorded against an order.
-public struct UploadedAttachment: Sendable {
-    public let fileName: String
-    public let contentType: String
-    public let sizeBytes: Int64
-    public let sha256: String
-    public let storageKey: String
-
-    public init(fileName: String, contentType: String, sizeBytes: Int64, sha256: String, storageKey: String) {
-        self.fileName = fileName
-        self.contentType = contentType
-        self.sizeBytes = sizeBytes
-        self.sha256 = sha256
-        self.storageKey = storageKey
-    }
-
-    func record(workOrder: UUID, comment: UUID?, by actor: Actor, visibility: Visibility = .shared) -> NewAttachment {
-        NewAttachment(
-            workOrderId: workOrder, commentId: comment, fileName: fileName, contentType: contentType, sizeBytes: sizeBytes,
-            sha256: sha256, storageKey: storageKey, uploadedBy: actor, visibility: visibility)
-    }
-}
-
-/// What work-order emails show.
-enum WorkOrderMail {
-    static func values(
-        _ order: WorkOrder, tenant: ResolvedTenant, reason: String? = nil, extra: [String: any Sendable] = [:]
-    ) -> [String: any Sendable] {
-        // Written in each recipient's language when the email renders (`MailText`).
-        let status = order.status
-        var values: [String: any Sendable] = [
-            "number": order.number, "title": order.title, "status": MailText { status.label.lowercased() }, "progress": order.progress,
-            "actionUrl": tenant.url(PortalRoutes.workOrder(order.number)),
-        ]
-        if let eta = order.estimatedCompletion { values["eta"] = MailText { DisplayDate.date(eta) } }
-        if let reason, !reason.isEmpty { values["reason"] = reason }
-        for (key, value) in extra { values[key] = value }
-        return values
     }
 }

@@ -289,108 +289,11 @@ public struct StaffWorkOrders: Sendable {
         }
     }
 
-    /// A reply: shared ones are emailed to the subscriber; internal ones stay with staff.
-    /// A reply (shared, emailed) or an internal note, optionally with files. Files on an
-    /// internal note are internal too: subscribers never see or download them.
-    public func comment(
-        _ number: Int, body: String, visibility: Visibility, staff: SignedInStaff, tenant: ResolvedTenant,
-        attachments: [UploadedAttachment] = [], origin: RequestOrigin = RequestOrigin(ip: "", userAgent: "")
-    ) async throws -> WorkOrderComment {
-        let text = body.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (!text.isEmpty || !attachments.isEmpty), text.count <= 10_000 else {
-            throw AppError.validation(["body": "Write a message (at most 10,000 characters) or attach a file."])
-        }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let order = try await find(number, staff: staff, in: tx)
-            try await WorkOrderAttachments.checkRoom(
-                for: order, adding: attachments.count, includeInternal: true,
-                repositories: repositories, in: tx)
-            let comment = try await repositories.workOrders.addComment(
-                to: order.id, body: text.isEmpty ? "(attached files)" : text,
-                visibility: visibility, by: staff.actor, in: tx)
-            for file in attachments {
-                let record = try await repositories.workOrders.addAttachment(
-                    file.record(workOrder: order.id, comment: comment.id, by: staff.actor, visibility: visibility), in: tx)
-                try await repositories.audit.record(
-                    .init(
-                        actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "work_order.attachment_added",
-                        targetKind: "work_order", targetId: String(order.number), ip: origin.ip, userAgent: origin.userAgent,
-                        details: [
-                            "attachment": record.id.uuidString.lowercased(), "file_name": record.fileName,
-                            "size": String(record.sizeBytes), "sha256": record.sha256, "visibility": visibility.rawValue,
-                        ]), in: tx)
-            }
-            if visibility == .shared {
-                let mail = SubscriberMail(outbox: dependencies.outbox)
-                for customer in try await recipients(of: order, in: tx) {
-                    try await mail.send(
-                        .workOrderComment, to: customer, tenant: tenant,
-                        values: WorkOrderMail.values(order, tenant: tenant, extra: ["author": staff.displayName, "comment": comment.body]), in: tx)
-                }
-            }
-            try await webhooks.commentAdded(comment, to: order, tenant: tenant, in: tx)
-            return comment
-        }
-    }
-
-    /// Creates an order for an organization (submitted or straight to approved).
-    public func create(
-        for organization: UUID, input: WorkOrderInput, approve: Bool, staff: SignedInStaff, tenant: ResolvedTenant
-    ) async throws -> WorkOrder {
-        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins create work orders.") }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            guard let org = try await repositories.organizations.find(id: organization, in: tx) else {
-                throw AppError.validation(["organization": "Choose a subscriber account."])
-            }
-            let categories = try await WorkOrderCategories.active(in: tx).map(\.name)
-            let problems = input.problems(categories: categories, requireComplete: false)
-            guard problems.isEmpty else { throw AppError.validation(problems) }
-            let order = try await repositories.workOrders.create(
-                NewWorkOrder(
-                    organizationId: org.id, title: input.title, description: input.description, category: input.category,
-                    priority: WorkOrderPriority(rawValue: input.priority) ?? .normal, quantity: Int(input.quantity) ?? 1,
-                    serviceLocation: input.serviceLocation.isEmpty ? org.serviceAddress : input.serviceLocation, preferredDates: input.preferredDates,
-                    customerNotes: input.customerNotes, status: approve ? .approved : .submitted
-                ), by: staff.actor, in: tx)
-            if approve {
-                try await tx.execute(
-                    "UPDATE work_orders SET approved_at = now(), submitted_at = COALESCE(submitted_at, now()) WHERE id = \(order.id)")
-            }
-            if staff.kind == .integration {
-                try await auditIntegration(
-                    staff, action: "work_order.created", order: order,
-                    details: ["account": org.accountNumber, "status": order.status.rawValue], in: tx)
-            }
-            try await webhooks.workOrderCreated(order, tenant: tenant, in: tx)
-            return order
-        }
-    }
-
     /// The outcome of one row of a bulk action.
     @MustacheView
     public struct BulkResult: Sendable {
         public let number: Int
         public let ok: Bool
         public let message: String
-    }
-
-    /// Assigns or moves several orders; each succeeds or fails on its own.
-    public func bulk(_ numbers: [Int], update: Update, staff: SignedInStaff, tenant: ResolvedTenant) async -> [BulkResult] {
-        var results: [BulkResult] = []
-        for number in numbers.prefix(200) {
-            do {
-                let current = try await dependencies.pool.withTenant(tenant.id) { tx in try await find(number, staff: staff, in: tx) }
-                let updated = try await self.update(number, update, version: current.version, staff: staff, tenant: tenant)
-                results.append(
-                    BulkResult(
-                        number: number, ok: true,
-                        message: L10n.t("console.workOrders.bulkNow", ["status": updated.status.label.lowercased(with: L10n.texts.locale)])))
-            } catch let error as AppError {
-                results.append(BulkResult(number: number, ok: false, message: error.message))
-            } catch {
-                results.append(BulkResult(number: number, ok: false, message: L10n.t("console.workOrders.bulkFailed")))
-            }
-        }
-        return results
     }
 }

@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import Mustache
+import Postgres
+
+/// A visit as other console pages link to it (work-order and subscriber pages).
+@MustacheView
+struct AppointmentLink: Sendable {
+    let href: String
+    /// "Install visit", as one phrase (word order differs by language).
+    let kind: String
+    let when: String
+    let technician: String
+    let status: String
+    let statusLabel: String
+    let attention: Bool
+
+    /// The visits of an organization or work order this staff member may open (technicians:
+    /// their own), newest window last.
+    /// `team`: the tenant's staff, when the caller has them already.
+    static func load(
+        _ filter: AppointmentFilter, staff: SignedInStaff, team: [StaffUser]? = nil, repositories: Repositories,
+        in tx: TenantTransaction
+    ) async throws -> [AppointmentLink] {
+        var filter = filter
+        if staff.role == .technician { filter.technicianId = staff.id }
+        let appointments = try await repositories.appointments.search(filter, limit: 50, in: tx)
+        let members: [StaffUser]
+        if let team { members = team } else { members = try await repositories.staff.all(in: tx) }
+        let team = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
+        return appointments.map {
+            AppointmentLink(
+                href: ConsoleRoutes.appointment($0.id), kind: L10n.t("appointments.visit.\($0.kind.rawValue)"),
+                when: DisplayDate.window($0.startsAt, $0.endsAt),
+                technician: $0.technicianId.flatMap { team[$0] } ?? L10n.t("console.appointments.notAssigned"),
+                status: $0.status.rawValue, statusLabel: $0.status.label, attention: $0.status == .rescheduleRequested)
+        }
+    }
+}

@@ -172,7 +172,9 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     // The operator host.
     let operatorSite = pages.group(context: OperatorSiteContext.self)
     operatorSite.add(middleware: OperatorSessionMiddleware(accounts: OperatorAccounts(dependencies: dependencies), cookies: dependencies.cookies))
+    operatorSite.add(middleware: OperatorLanguageMiddleware(catalogs: renderer.catalogs, cookies: dependencies.cookies))
     operatorSite.add(middleware: CSRFMiddleware<OperatorSiteContext>())
+    OperatorLanguageController(cookies: dependencies.cookies).addRoutes(to: operatorSite)
     let operatorController = OperatorController(dependencies: dependencies)
     operatorController.addPublicRoutes(to: operatorSite)
     let operatorPages = operatorSite.group(context: OperatorRequestContext.self)

@@ -135,7 +135,8 @@ struct AdminAppointmentsController {
         }
         let staffNames = Dictionary(uniqueKeysWithValues: staff.map { ($0.id, $0.displayName) })
         let numbers = try await workOrderNumbers(Set((appointments + requests).compactMap(\.workOrderId)), context: context)
-        let formats = DisplayDate.current.formats
+        // Day headings name weekdays and months in the staff member's language.
+        let formats = DisplayDate.reader.formats
         let times = formats.time
         let texts = L10n.texts
         func row(_ appointment: Appointment) -> Row {

@@ -30,7 +30,7 @@ struct AuditController {
         var filter = AuditFilter(action: query.get("action"), actor: query.get("actor"), from: query.get("from"), to: query.get("to"))
         for (key, value) in [("from", filter.from), ("to", filter.to)] {
             if let value, !value.isEmpty, !DateInput.isISODate(value) {
-                throw AppError.validation([key: "Use a date like 2024-05-31."])
+                throw AppError.validation([key: L10n.t("validation.dateLike")])
             }
         }
         if filter.from?.isEmpty == true { filter.from = nil }
@@ -46,7 +46,7 @@ struct AuditController {
         }
         let query = request.uri.query ?? ""
         let view = View(
-            layout: context.layout(title: "Audit log", current: ConsoleRoutes.audit.path),
+            layout: context.layout(title: L10n.t("console.nav.audit"), current: ConsoleRoutes.audit.path),
             events: events.prefix(Self.pageSize).map { event in
                 View.Event(
                     time: DisplayDate.dateTime(event.occurredAt), actor: event.actorLabel.isEmpty ? event.actorKind : event.actorLabel,

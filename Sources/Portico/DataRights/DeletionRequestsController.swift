@@ -19,6 +19,7 @@ struct DeletionRequestsController {
     @MustacheView
     struct ListView {
         let layout: LayoutModel
+        let intro: String
         let pending: [Pending]
         let closed: [Closed]
         @MustacheView
@@ -37,7 +38,8 @@ struct DeletionRequestsController {
         return try renderer.render(
             .adminDeletionRequests, theme: context.tenant.theme,
             ListView(
-                layout: context.layout(title: "Deletion requests", current: ConsoleRoutes.deletionRequests.path),
+                layout: context.layout(title: L10n.t("console.deletions.title"), current: ConsoleRoutes.deletionRequests.path),
+                intro: L10n.t("console.deletions.intro", ["replacement": CustomerErasure.replacement]),
                 pending: pending.map {
                     .init(
                         name: $0.name, email: $0.email, account: $0.accountNumber, organization: $0.organizationName, reason: $0.reason,
@@ -46,7 +48,8 @@ struct DeletionRequestsController {
                 },
                 closed: closed.map {
                     .init(
-                        account: $0.accountNumber, outcome: $0.status == "completed" ? "Login deleted" : "Withdrawn by the subscriber",
+                        account: $0.accountNumber,
+                        outcome: L10n.t($0.status == "completed" ? "console.deletions.deleted" : "console.deletions.withdrawn"),
                         requested: DisplayDate.dateTime($0.requestedAt), resolved: DisplayDate.dateTime($0.resolvedAt), by: $0.resolvedBy)
                 }))
     }
@@ -63,6 +66,14 @@ struct DeletionRequestsController {
         let requested: String?
         let reason: String
         let isOwner: Bool
+        let heading: String
+        /// "Ana asked for this on …: “…”." when she did.
+        let requestedText: String?
+        let notRequestedText: String
+        let removedText: String
+        let historyText: String
+        let ownerText: String
+        let confirmLabel: String
     }
 
     /// The member named by the path, in the account named by the path (anything else: 404).
@@ -87,13 +98,28 @@ struct DeletionRequestsController {
     func renderConfirm(_ context: StaffRequestContext, form: FormState = FormState(), status: HTTPResponse.Status = .ok) async throws -> HTML {
         let (customer, organization, request) = try await target(context)
         let accountHref = ConsoleRoutes.customer(organization.id)
+        let texts = L10n.texts
+        let name = customer.name
+        let requested = request.map { DisplayDate.dateTime($0.0) }
+        let heading = texts("console.deleteLogin.heading", ["name": name])
         return try renderer.render(
             .adminCustomersDeleteLogin, theme: context.tenant.theme,
             ConfirmView(
-                layout: context.layout(title: "Delete \(customer.name)'s login", current: ConsoleRoutes.customers.path), form: FormView(form),
-                name: customer.name, email: customer.email, accountName: organization.name, accountHref: accountHref,
+                layout: context.layout(title: heading, current: ConsoleRoutes.customers.path), form: FormView(form),
+                name: name, email: customer.email, accountName: organization.name, accountHref: accountHref,
                 action: "\(accountHref)/members/\(customer.id.uuidString.lowercased())/delete",
-                requested: request.map { DisplayDate.dateTime($0.0) }, reason: request?.1 ?? "", isOwner: customer.role == .owner), status: status)
+                requested: requested, reason: request?.1 ?? "", isOwner: customer.role == .owner, heading: heading,
+                requestedText: requested.map { when in
+                    let reason = request?.1 ?? ""
+                    return reason.isEmpty
+                        ? texts("console.deleteLogin.asked", ["name": name, "when": when])
+                        : texts("console.deleteLogin.askedBecause", ["name": name, "when": when, "reason": reason])
+                },
+                notRequestedText: texts("console.deleteLogin.notAsked", ["name": name]),
+                removedText: texts("console.deleteLogin.removed", ["name": name, "email": customer.email]),
+                historyText: texts("console.deleteLogin.history", ["account": organization.name, "replacement": CustomerErasure.replacement]),
+                ownerText: texts("console.deleteLogin.owner", ["name": name]),
+                confirmLabel: texts("console.deleteLogin.confirmLabel", ["email": customer.email])), status: status)
     }
 
     @Sendable func confirmPage(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -105,13 +131,13 @@ struct DeletionRequestsController {
         let form = try await FormFields.read(request)
         guard EmailAddress.normalize(form.text("confirm_email")) == customer.email else {
             var state = FormState.keeping(form)
-            state.errors = ["confirm_email": "Type the login's email address, \(customer.email), to confirm the deletion."]
+            state.errors = ["confirm_email": L10n.t("console.deleteLogin.typeEmail", ["email": customer.email])]
             return try await renderConfirm(context, form: state, status: .unprocessableContent)
         }
         let outcome = try await CustomerErasure(dependencies: dependencies).erase(
             customer: customer.id, organization: organization.id, by: context.staff, tenant: context.tenant, origin: context.origin(request))
-        var notice = "\(outcome.name)'s login is deleted; the account's history now shows “\(CustomerErasure.replacement)”."
-        if let owner = outcome.newOwner { notice += " \(owner) now owns the account." }
+        var notice = L10n.t("console.deleteLogin.done", ["name": outcome.name, "replacement": CustomerErasure.replacement])
+        if let owner = outcome.newOwner { notice += " " + L10n.t("console.deleteLogin.newOwner", ["name": owner]) }
         return try await AdminCustomersController(dependencies: dependencies).renderDetail(organization.id, context: context, notice: notice)
     }
 }

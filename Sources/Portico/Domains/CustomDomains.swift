@@ -63,7 +63,7 @@ struct CustomDomains {
         switch DomainInput.parse(text, configuration: dependencies.configuration) {
         case .success(let parsed): input = parsed
         case .failure(let problem):
-            throw AppError.validation(["domain": problem.message], message: "The domain cannot be added: \(problem.message).")
+            throw AppError.validation(["domain": problem.message], message: L10n.t("console.domains.cannotAdd", ["problem": problem.message]))
         }
         let domain = input.ascii
         let added = try await pool.withTenant(tenant.id) { tx -> TenantDomain in
@@ -76,19 +76,21 @@ struct CustomDomains {
                  WHERE tenant_id = \(tx.tenant) OR domain = \(domain)
                 """)!
             if try rows.decode("same", as: Int.self) > 0 {
-                throw AppError(.conflict, code: "domain_exists", "\(domain) is already on your list of domains.", fields: ["domain": "already added"])
+                throw AppError(
+                    .conflict, code: "domain_exists", L10n.t("console.domains.exists", ["domain": domain]),
+                    fields: ["domain": L10n.t("console.domains.alreadyAdded")])
             }
             if try rows.decode("elsewhere", as: Int.self) > 0 {
                 throw AppError(
                     .conflict, code: "domain_taken",
-                    "\(domain) is already active for another portal. If the domain is yours, have it removed there first, or contact platform support.",
-                    fields: ["domain": "already active for another portal"])
+                    L10n.t("console.domains.activeElsewhere", ["domain": domain]),
+                    fields: ["domain": L10n.t("console.domains.activeElsewhereShort")])
             }
             if try rows.decode("own", as: Int.self) >= Self.maximumPerTenant {
                 throw AppError(
                     .conflict, code: "too_many_domains",
-                    "A portal can have at most \(Self.maximumPerTenant) custom domains. Remove one you no longer use first.",
-                    fields: ["domain": "limit reached"])
+                    L10n.t("console.domains.tooMany", ["max": "\(Self.maximumPerTenant)"]),
+                    fields: ["domain": L10n.t("console.domains.limitReached")])
             }
             let inserted: TenantDomain
             do {
@@ -99,7 +101,9 @@ struct CustomDomains {
                     RETURNING *
                     """)!.decode(TenantDomain.self)
             } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-                throw AppError(.conflict, code: "domain_exists", "\(domain) is already on your list of domains.", fields: ["domain": "already added"])
+                throw AppError(
+                    .conflict, code: "domain_exists", L10n.t("console.domains.exists", ["domain": domain]),
+                    fields: ["domain": L10n.t("console.domains.alreadyAdded")])
             }
             try await audit(
                 "domain.added", domain: domain, by: staff, origin: origin,
@@ -151,7 +155,7 @@ struct CustomDomains {
                 // Removed, re-added or verified meanwhile: report what is there now.
                 let current = try await find(domain.domain, tenant: tenant.id)
                 if current.isActive { return .alreadyActive(current) }
-                throw AppError(.conflict, code: "domain_changed", "\(domain.domain) changed while it was being checked. Please try again.")
+                throw AppError(.conflict, code: "domain_changed", L10n.t("console.domains.changed", ["domain": domain.domain]))
             }
             return .verified(verified)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
@@ -182,7 +186,7 @@ struct CustomDomains {
                 guard try row.decode("active", as: Bool.self) else {
                     throw AppError(
                         .conflict, code: "domain_not_verified",
-                        "\(host) is not verified yet. Verify it first; only an active domain can carry your links.")
+                        L10n.t("console.domains.notVerifiedPrimary", ["host": host]))
                 }
             }
             guard previous != host else { return }

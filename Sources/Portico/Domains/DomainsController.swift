@@ -40,6 +40,13 @@ struct DomainsController {
             let added: String
             let verified: String
             let highlighted: Bool
+            let sinceText: String
+            /// "x stops opening your portal at once, and …"
+            let removeEffect: String
+            let removeLabel: String
+            let setupHeading: String
+            let addedText: String
+            let verifyLabel: String
         }
 
         /// The result of a verification that did not activate the domain.
@@ -59,16 +66,26 @@ struct DomainsController {
     ) async throws -> HTML {
         let list = try await domains.list(tenant: context.tenant.id)
         let platformHost = dependencies.directory.platformHost(slug: context.tenant.slug)
-        var layout = context.layout(title: "Domains", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.domains.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
+        let texts = L10n.texts
         let rows = list.map { domain in
-            View.Row(
+            let name = domain.domain
+            return View.Row(
                 domain: domain.domain, active: domain.isActive, primary: domain.isPrimary,
-                status: domain.isActive ? "Active" : "Waiting for DNS verification",
+                status: texts(domain.isActive ? "console.domains.active" : "console.domains.waiting"),
                 badge: domain.isActive ? "confirmed" : "waiting",
                 recordName: DomainVerification.recordName(for: domain.domain), token: domain.verificationToken,
                 added: DisplayDate.dateTime(domain.createdAt), verified: domain.verifiedAt.map(DisplayDate.dateTime) ?? "",
-                highlighted: domain.domain == highlight
+                highlighted: domain.domain == highlight,
+                sinceText: texts("console.domains.since", ["date": domain.verifiedAt.map(DisplayDate.dateTime) ?? ""]),
+                removeEffect: domain.isPrimary
+                    ? texts("console.domains.removeEffectPrimary", ["domain": name, "platform": platformHost])
+                    : texts("console.domains.removeEffect", ["domain": name]),
+                removeLabel: texts("console.domains.removeNamed", ["domain": name]),
+                setupHeading: texts("console.domains.setUp", ["domain": name]),
+                addedText: texts("console.domains.added", ["date": DisplayDate.dateTime(domain.createdAt)]),
+                verifyLabel: texts("console.domains.verifyNamed", ["domain": name])
             )
         }
         let view = View(
@@ -88,11 +105,10 @@ struct DomainsController {
         do {
             let (added, enteredAs) = try await domains.add(
                 form.text("domain"), tenant: context.tenant, by: context.staff, origin: context.origin(request))
-            let name = enteredAs.map { "\($0) (in DNS: \(added.domain))" } ?? added.domain
+            let name = enteredAs.map { L10n.t("console.domains.inDNS", ["entered": $0, "domain": added.domain]) } ?? added.domain
             return try await render(
                 context,
-                notice:
-                    "\(name) was added. Create the two DNS records below, then press “Verify now”. Until it is verified, the domain shows nothing.",
+                notice: L10n.t("console.domains.addedNotice", ["domain": name]),
                 highlight: added.domain
             )
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
@@ -109,17 +125,16 @@ struct DomainsController {
         case .verified(let domain):
             return try await render(
                 context,
-                notice: "\(domain.domain) is verified and active: it now opens your portal. Make it primary to use it in the links of your emails.",
+                notice: L10n.t("console.domains.verified", ["domain": domain.domain]),
                 highlight: domain.domain)
         case .alreadyActive(let domain):
-            return try await render(context, notice: "\(domain.domain) is already verified and active.", highlight: domain.domain)
+            return try await render(context, notice: L10n.t("console.domains.alreadyActive", ["domain": domain.domain]), highlight: domain.domain)
         case .activeElsewhere(let domain):
             return try await render(
                 context,
                 check: View.Check(
-                    heading: "\(domain.domain) cannot be verified",
-                    message:
-                        "\(domain.domain) is already active for another portal. If the domain is yours, have it removed there first, or contact platform support.",
+                    heading: L10n.t("console.domains.cannotVerify", ["domain": domain.domain]),
+                    message: L10n.t("console.domains.activeElsewhere", ["domain": domain.domain]),
                     found: [], hasFound: false, expected: domain.verificationToken
                 ), highlight: domain.domain, status: .conflict)
         case .recordNotFound(let domain):
@@ -127,9 +142,8 @@ struct DomainsController {
             return try await render(
                 context,
                 check: View.Check(
-                    heading: "\(domain.domain) is not verified yet",
-                    message:
-                        "No TXT record was found at \(record). Create it with the value below, then try again. New DNS records can take a few minutes, sometimes hours, to appear.",
+                    heading: L10n.t("console.domains.notYet", ["domain": domain.domain]),
+                    message: L10n.t("console.domains.noRecord", ["record": record]),
                     found: [], hasFound: false, expected: domain.verificationToken
                 ), highlight: domain.domain, status: .unprocessableContent)
         case .differentValue(let domain, let found):
@@ -138,9 +152,8 @@ struct DomainsController {
             return try await render(
                 context,
                 check: View.Check(
-                    heading: "\(domain.domain) is not verified yet",
-                    message:
-                        "The TXT record at \(record) has a different value. Change it to the expected value below (and remove old values), then try again.",
+                    heading: L10n.t("console.domains.notYet", ["domain": domain.domain]),
+                    message: L10n.t("console.domains.differentValue", ["record": record]),
                     found: shown, hasFound: true, expected: domain.verificationToken
                 ), highlight: domain.domain, status: .unprocessableContent)
         case .lookupFailed(let domain, let error):
@@ -148,8 +161,8 @@ struct DomainsController {
             return try await render(
                 context,
                 check: View.Check(
-                    heading: "\(domain.domain) could not be checked",
-                    message: "The DNS lookup of \(record) failed: \(error). Nothing was changed; please try again in a few minutes.",
+                    heading: L10n.t("console.domains.notChecked", ["domain": domain.domain]),
+                    message: L10n.t("console.domains.lookupFailed", ["record": record, "error": "\(error)"]),
                     found: [], hasFound: false, expected: domain.verificationToken
                 ), highlight: domain.domain, status: .badGateway)
         }
@@ -162,21 +175,21 @@ struct DomainsController {
         return try await render(
             context,
             notice: platform
-                ? "Links in your emails now use \(host) again."
-                : "\(host) is now your primary domain: links in your emails use it from now on.")
+                ? L10n.t("console.domains.linksAgain", ["host": host])
+                : L10n.t("console.domains.nowPrimary", ["host": host]))
     }
 
     @Sendable func remove(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let name = context.parameters.get("domain") ?? ""
         let removed = try await domains.remove(name, tenant: context.tenant, by: context.staff, origin: context.origin(request))
-        var notice = "\(removed.domain) was removed: it no longer opens your portal."
+        var notice = L10n.t("console.domains.removed", ["domain": removed.domain])
         if removed.isPrimary {
-            notice += " Links in your emails use \(dependencies.directory.platformHost(slug: context.tenant.slug)) again."
+            notice += " " + L10n.t("console.domains.removedLinks", ["host": dependencies.directory.platformHost(slug: context.tenant.slug)])
         }
         if HostName.fromHostHeader(context.requestHost) == removed.domain {
             let platform = PublicOrigin(configuration: dependencies.configuration).origin(
                 host: dependencies.directory.platformHost(slug: context.tenant.slug))
-            notice += " You were using it for this page: continue at \(platform)/admin."
+            notice += " " + L10n.t("console.domains.continueAt", ["url": "\(platform)/admin"])
         }
         return try await render(context, notice: notice)
     }

@@ -9,6 +9,9 @@ enum CSVTextEncoding: String, Codable, Sendable {
     case utf16BE = "utf16be"
     case windows1252
 
+    /// The name of its catalog texts (`console.import.encoding.<key>`).
+    var key: String { rawValue }
+
     var label: String {
         switch self {
         case .utf8: "UTF-8"
@@ -157,6 +160,15 @@ enum CSVDelimiter: String, Codable, Sendable, CaseIterable {
     case tab = "\t"
 
     var scalar: Unicode.Scalar { rawValue.unicodeScalars.first! }
+
+    /// The name of its catalog text (`console.import.delimiter.<key>`).
+    var key: String {
+        switch self {
+        case .comma: "comma"
+        case .semicolon: "semicolon"
+        case .tab: "tab"
+        }
+    }
 
     var label: String {
         switch self {

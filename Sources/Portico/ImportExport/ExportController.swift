@@ -17,7 +17,12 @@ struct ExportController {
     struct Link { let title: String; let description: String; let href: String; let fileName: String }
 
     static var links: [Link] {
-        CSVExport.all.map { Link(title: $0.title, description: $0.description, href: $0.path, fileName: $0.fileName) }
+        // The catalog's console.export.<kind>.*; `CSVExport.title` stays the English name of the file.
+        CSVExport.all.map {
+            Link(
+                title: L10n.t("console.export.\($0.kind).title"), description: L10n.t("console.export.\($0.kind).description"), href: $0.path,
+                fileName: $0.fileName)
+        }
     }
 
     @MustacheView
@@ -29,7 +34,7 @@ struct ExportController {
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let view = View(
-            layout: context.layout(title: "Export", current: ConsoleRoutes.exports.path), exports: Self.links,
+            layout: context.layout(title: L10n.t("console.export.title"), current: ConsoleRoutes.exports.path), exports: Self.links,
             canImport: context.staff.role >= .admin)
         return try dependencies.renderer.render(.adminExport, theme: context.tenant.theme, view)
     }

@@ -27,6 +27,8 @@ struct ImportController {
         let form: FormView
         let maximumMegabytes: Int
         let maximumRows: String
+        /// "CSV in UTF-8 …; at most 20 MB and 50,000 rows. …"
+        let limits: String
         let fields: [FieldHelp]
         let exports: [ExportController.Link]
         @MustacheView
@@ -37,13 +39,16 @@ struct ImportController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) throws -> HTML {
-        var layout = context.layout(title: "Import and export", current: ConsoleRoutes.imports.path)
+        var layout = context.layout(title: L10n.t("console.import.title"), current: ConsoleRoutes.imports.path)
         layout.notice = notice
         let view = StartView(
             layout: layout, form: FormView(form), maximumMegabytes: ImportUploadForm.maximumFileBytes / 1_048_576,
             maximumRows: GroupedNumber.text(CSVFileSummary.maximumRows),
+            limits: L10n.t(
+                "console.import.limits",
+                ["megabytes": "\(ImportUploadForm.maximumFileBytes / 1_048_576)", "rows": GroupedNumber.text(CSVFileSummary.maximumRows)]),
             fields: ImportField.allCases.map { field in
-                StartView.FieldHelp(label: field.label, names: ([field.rawValue] + field.synonyms.prefix(4)).joined(separator: ", "))
+                StartView.FieldHelp(label: field.consoleLabel, names: ([field.rawValue] + field.synonyms.prefix(4)).joined(separator: ", "))
             },
             exports: ExportController.links
         )
@@ -135,6 +140,8 @@ struct ImportController {
             let index: Int
             let name: String
             let samples: String
+            /// "Import column Email as", the picker's hidden label.
+            let importColumnAs: String
             let options: [Option]
         }
         @MustacheView
@@ -150,12 +157,21 @@ struct ImportController {
         let encoding: String
         let delimiter: String
         let encodingNotice: String?
+        /// "120 data rows in 9 columns separated by commas, read as UTF-8."
+        let description: String
     }
 
     static func summary(_ upload: ImportUpload) -> UploadSummary {
-        UploadSummary(
+        let texts = L10n.texts
+        let encoding = texts("console.import.encoding.\(upload.encoding.key)")
+        let delimiter = texts("console.import.delimiter.\(upload.delimiter.key)")
+        return UploadSummary(
             id: upload.id, fileName: upload.fileName, rows: GroupedNumber.text(upload.rowCount), columns: upload.header.count,
-            encoding: upload.encoding.label, delimiter: upload.delimiter.label, encodingNotice: upload.encoding.notice)
+            encoding: encoding, delimiter: delimiter,
+            encodingNotice: upload.encoding.notice == nil ? nil : texts("console.import.encodingNotice.\(upload.encoding.key)"),
+            description: texts(
+                "console.import.fileDescription",
+                ["rows": GroupedNumber.text(upload.rowCount), "columns": "\(upload.header.count)", "delimiter": delimiter, "encoding": encoding]))
     }
 
     func renderMapping(
@@ -163,15 +179,17 @@ struct ImportController {
         status: HTTPResponse.Status = .ok
     ) throws -> HTML {
         let view = MappingView(
-            layout: context.layout(title: "Import: match the columns", current: ConsoleRoutes.imports.path),
+            layout: context.layout(title: L10n.t("console.import.matchTitle"), current: ConsoleRoutes.imports.path),
             problems: problems, hasProblems: !problems.isEmpty, upload: Self.summary(upload),
             columns: upload.header.enumerated().map { index, name in
                 let chosen = index < mapping.columns.count ? mapping.columns[index] : nil
+                let shown = name.isEmpty ? L10n.t("console.import.columnNumber", ["number": "\(index + 1)"]) : name
                 return MappingView.Column(
-                    index: index, name: name.isEmpty ? "Column \(index + 1)" : name,
+                    index: index, name: shown,
                     samples: index < upload.samples.count ? upload.samples[index].joined(separator: " · ") : "",
-                    options: [MappingView.Option(value: "", label: "Ignore this column", selected: chosen == nil)]
-                        + ImportField.allCases.map { MappingView.Option(value: $0.rawValue, label: $0.label, selected: $0 == chosen) }
+                    importColumnAs: L10n.t("console.import.importColumnAs", ["name": shown]),
+                    options: [MappingView.Option(value: "", label: L10n.t("console.import.ignoreColumn"), selected: chosen == nil)]
+                        + ImportField.allCases.map { MappingView.Option(value: $0.rawValue, label: $0.consoleLabel, selected: $0 == chosen) }
                 )
             }
         )
@@ -201,6 +219,8 @@ struct ImportController {
         let layout: LayoutModel
         let upload: UploadSummary
         let dryRun: Bool
+        /// "Nothing was saved. This is what importing … would do" / "… was imported in 1.2 s. …"
+        let outcomeText: String
         let totals: [Total]
         let entities: [Total]
         let problems: [Row]
@@ -241,12 +261,12 @@ struct ImportController {
                 columns.append(field)
             } else {
                 columns.append(nil)
-                unknown.append("column \(index + 1)")
+                unknown.append(L10n.t("console.import.columnLower", ["number": "\(index + 1)"]))
             }
         }
         let mapping = ImportMapping(columns: columns)
         var problems = mapping.problems(header: upload.header)
-        if !unknown.isEmpty { problems.insert("Choose a field or “Ignore” for \(unknown.joined(separator: ", ")).", at: 0) }
+        if !unknown.isEmpty { problems.insert(L10n.t("console.import.chooseField", ["columns": L10n.texts.list(unknown)]), at: 0) }
         if !problems.isEmpty {
             return try renderMapping(upload, mapping: mapping, context: context, problems: problems, status: .unprocessableContent)
         }
@@ -271,46 +291,68 @@ struct ImportController {
     func renderResult(_ report: ImportReport, upload: ImportUpload, mapping: ImportMapping, write: Bool, context: StaffRequestContext) throws -> HTML
     {
         let totals = report.totals
+        let texts = L10n.texts
         func row(_ result: ImportRowResult) -> ResultView.Row {
             ResultView.Row(
-                row: result.row, outcome: result.outcome.rawValue, label: result.outcome.label, subject: result.subject, message: result.message)
+                row: result.row, outcome: result.outcome.rawValue, label: texts("console.import.outcome.\(result.outcome.rawValue)"),
+                subject: result.subject, message: result.message)
         }
         let accepted = totals.created + totals.updated
-        var layout = context.layout(title: write ? "Import finished" : "Import: dry run", current: ConsoleRoutes.imports.path)
+        var layout = context.layout(
+            title: texts(write ? "console.import.finishedTitle" : "console.import.dryRunTitle"), current: ConsoleRoutes.imports.path)
         if write {
             layout.notice =
-                "Imported \(GroupedNumber.text(accepted)) of \(GroupedNumber.text(totals.rows)) rows."
-                + (totals.customersCreated > 0 ? " New customers have no password yet: invite them below when you are ready." : "")
+                texts("console.import.imported", ["accepted": GroupedNumber.text(accepted), "rows": GroupedNumber.text(totals.rows)])
+                + (totals.customersCreated > 0 ? " " + texts("console.import.inviteBelow") : "")
         }
+        let seconds = String(format: "%.1f", report.seconds)
         let view = ResultView(
             layout: layout, upload: Self.summary(upload), dryRun: !write,
+            outcomeText: write
+                ? texts("console.import.finishedText", ["file": upload.fileName, "seconds": seconds])
+                : texts("console.import.dryRunText", ["file": upload.fileName, "rows": GroupedNumber.text(upload.rowCount), "seconds": seconds]),
             totals: [
-                .init(key: "rows", label: "Rows read", value: GroupedNumber.text(totals.rows)),
-                .init(key: "created", label: write ? "Created" : "Would be created", value: GroupedNumber.text(totals.created)),
-                .init(key: "updated", label: write ? "Updated" : "Would be updated", value: GroupedNumber.text(totals.updated)),
-                .init(key: "duplicates", label: "Duplicates (skipped)", value: GroupedNumber.text(totals.duplicates)),
-                .init(key: "errors", label: "Errors (skipped)", value: GroupedNumber.text(totals.errors)),
+                .init(key: "rows", label: texts("console.import.total.rows"), value: GroupedNumber.text(totals.rows)),
+                .init(
+                    key: "created", label: texts(write ? "console.import.total.created" : "console.import.total.wouldCreate"),
+                    value: GroupedNumber.text(totals.created)),
+                .init(
+                    key: "updated", label: texts(write ? "console.import.total.updated" : "console.import.total.wouldUpdate"),
+                    value: GroupedNumber.text(totals.updated)),
+                .init(key: "duplicates", label: texts("console.import.total.duplicates"), value: GroupedNumber.text(totals.duplicates)),
+                .init(key: "errors", label: texts("console.import.total.errors"), value: GroupedNumber.text(totals.errors)),
             ],
             entities: [
-                .init(key: "organizations_created", label: "Accounts created", value: GroupedNumber.text(totals.organizationsCreated)),
-                .init(key: "organizations_updated", label: "Accounts updated", value: GroupedNumber.text(totals.organizationsUpdated)),
-                .init(key: "customers_created", label: "Customers created", value: GroupedNumber.text(totals.customersCreated)),
-                .init(key: "customers_updated", label: "Customers updated", value: GroupedNumber.text(totals.customersUpdated)),
-                .init(key: "equipment_added", label: "Equipment added", value: GroupedNumber.text(totals.equipmentAdded)),
-                .init(key: "equipment_updated", label: "Equipment updated", value: GroupedNumber.text(totals.equipmentUpdated)),
+                .init(
+                    key: "organizations_created", label: texts("console.import.total.organizationsCreated"),
+                    value: GroupedNumber.text(totals.organizationsCreated)),
+                .init(
+                    key: "organizations_updated", label: texts("console.import.total.organizationsUpdated"),
+                    value: GroupedNumber.text(totals.organizationsUpdated)),
+                .init(
+                    key: "customers_created", label: texts("console.import.total.customersCreated"),
+                    value: GroupedNumber.text(totals.customersCreated)),
+                .init(
+                    key: "customers_updated", label: texts("console.import.total.customersUpdated"),
+                    value: GroupedNumber.text(totals.customersUpdated)),
+                .init(key: "equipment_added", label: texts("console.import.total.equipmentAdded"), value: GroupedNumber.text(totals.equipmentAdded)),
+                .init(
+                    key: "equipment_updated", label: texts("console.import.total.equipmentUpdated"),
+                    value: GroupedNumber.text(totals.equipmentUpdated)),
             ],
             problems: report.problems.map(row), hasProblems: !report.problems.isEmpty,
-            moreProblems: report.moreProblems > 0 ? "\(GroupedNumber.text(report.moreProblems)) more rows with problems are not listed." : nil,
+            moreProblems: report.moreProblems > 0 ? texts.plural("console.import.moreProblems", count: report.moreProblems) : nil,
             preview: report.preview.map(row),
             mapping: mapping.stored.enumerated().map { .init(name: "map_\($0.offset)", value: $0.element) },
             mappedColumns: upload.header.enumerated().compactMap { index, name in
                 guard index < mapping.columns.count, let field = mapping.columns[index] else { return nil }
-                return .init(column: name.isEmpty ? "Column \(index + 1)" : name, field: field.label)
+                return .init(
+                    column: name.isEmpty ? texts("console.import.columnNumber", ["number": "\(index + 1)"]) : name, field: field.consoleLabel)
             },
             canImport: !write && accepted > 0,
-            seconds: String(format: "%.1f", report.seconds),
+            seconds: seconds,
             inviteHref: write && totals.customersCreated > 0 ? "\(ConsoleRoutes.invitations.path)?import=\(upload.id)" : nil,
-            newLogins: totals.customersCreated == 1 ? "1 new login" : "\(GroupedNumber.text(totals.customersCreated)) new logins"
+            newLogins: texts.plural("console.import.newLogins", count: totals.customersCreated)
         )
         return try dependencies.renderer.render(.adminImportResult, theme: context.tenant.theme, view)
     }
@@ -321,6 +363,6 @@ struct ImportController {
         let files = files, tenant = context.tenant.id
         await CSVImporter.offload { files.delete(id, tenant: tenant) }
         try await audit(context, request, action: "import.discarded", upload: upload, details: ["file": upload.fileName])
-        return try renderStart(context, notice: "The uploaded file was deleted.")
+        return try renderStart(context, notice: L10n.t("console.import.deleted"))
     }
 }

@@ -20,6 +20,9 @@ enum ImportField: String, CaseIterable, Codable, Sendable {
     case equipmentMAC = "equipment_mac"
     case equipmentInstalledOn = "equipment_installed_on"
 
+    /// The field's name in the console's language (`label` stays English for the CLI).
+    var consoleLabel: String { L10n.t("console.import.fieldName.\(rawValue)") }
+
     var label: String {
         switch self {
         case .accountNumber: "Account number"
@@ -150,23 +153,23 @@ struct ImportMapping: Sendable, Equatable {
     func problems(header: [String]) -> [String] {
         var problems: [String] = []
         if !fields.contains(.accountNumber) {
-            problems.append(
-                "Choose the column that holds the account number: accounts are matched by it, so importing the file again updates them instead of duplicating them."
-            )
+            problems.append(L10n.t("console.import.needAccountNumber"))
         }
         if !fields.contains(.organizationName) && !fields.contains(.customerName) {
-            problems.append("Choose a column with the organization or household name, or with the customer name (new accounts need a name).")
+            problems.append(L10n.t("console.import.needName"))
         }
         if fields.contains(.customerName) || fields.contains(.phone) || fields.contains(.customerRole) || fields.contains(.customerExternalId),
             !fields.contains(.email)
         {
-            problems.append("Customers are matched by email: choose the email column too, or set the customer columns to “Ignore”.")
+            problems.append(L10n.t("console.import.needEmail"))
         }
         for field in ImportField.allCases {
             let indexes = columns.indices.filter { columns[$0] == field }
             if indexes.count > 1 {
-                let names = indexes.map { "“\(header.indices.contains($0) && !header[$0].isEmpty ? header[$0] : "column \($0 + 1)")”" }
-                problems.append("\(names.joined(separator: " and ")) are both set to \(field.label); choose one and set the other to “Ignore”.")
+                let names = indexes.map {
+                    header.indices.contains($0) && !header[$0].isEmpty ? header[$0] : L10n.t("console.import.columnLower", ["number": "\($0 + 1)"])
+                }
+                problems.append(L10n.t("console.import.twice", ["columns": L10n.texts.list(names), "field": field.consoleLabel]))
             }
         }
         return problems

@@ -52,7 +52,7 @@ public struct PostgresAPIKeyStore: APIKeyStore {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 100 {
-            problems["name"] = "Name the key after the system that uses it, e.g. “Billing sync” (at most 100 characters)."
+            problems["name"] = L10n.t("console.apiKeys.nameProblem")
         }
         let scopes: Set<APIKeyIdentity.Scope>
         switch scope {
@@ -60,7 +60,7 @@ public struct PostgresAPIKeyStore: APIKeyStore {
         case "write", "read+write", "read,write": scopes = [.read, .write]
         default:
             scopes = []
-            problems["scope"] = "Choose read (look up and list only) or read and write."
+            problems["scope"] = L10n.t("console.apiKeys.scopeProblem")
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return (trimmed, scopes)

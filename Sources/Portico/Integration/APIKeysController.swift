@@ -32,29 +32,37 @@ struct APIKeysController {
             let created: String
             let lastUsed: String
             let revoked: String?
+            /// "Requests with Billing sync are refused at once. …"
+            let refusedText: String
+            let revokeLabel: String
         }
         @MustacheView
         struct Created {
             let name: String
             let secret: String
             let scopes: String
+            /// "Your new key: Billing sync"
+            let heading: String
         }
     }
 
-    static func scopeLabel(_ scopes: Set<APIKeyIdentity.Scope>) -> String { scopes.contains(.write) ? "Read and write" : "Read only" }
+    static func scopeLabel(_ scopes: Set<APIKeyIdentity.Scope>) -> String {
+        L10n.t(scopes.contains(.write) ? "console.apiKeys.readWrite" : "console.apiKeys.readOnly")
+    }
 
     func render(
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let records = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
-        var layout = context.layout(title: "API keys", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.apiKeys.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = records.map {
             ListView.Row(
                 id: $0.id.uuidString.lowercased(), name: $0.name, prefix: $0.keyPrefix + "…", scopes: Self.scopeLabel($0.scopes),
-                created: DisplayDate.dateTime($0.createdAt), lastUsed: $0.lastUsedAt.map(DisplayDate.dateTime) ?? "Never",
-                revoked: $0.revokedAt.map(DisplayDate.dateTime))
+                created: DisplayDate.dateTime($0.createdAt), lastUsed: $0.lastUsedAt.map(DisplayDate.dateTime) ?? L10n.t("console.apiKeys.never"),
+                revoked: $0.revokedAt.map(DisplayDate.dateTime), refusedText: L10n.t("console.apiKeys.refusedAtOnce", ["name": $0.name]),
+                revokeLabel: L10n.t("console.apiKeys.revokeNamed", ["name": $0.name]))
         }
         return try dependencies.renderer.render(
             .adminApiKeys, theme: context.tenant.theme,
@@ -82,8 +90,10 @@ struct APIKeysController {
                 return created
             }
             return try await render(
-                context, notice: "API key “\(name)” created. Copy it now: it is shown only this once.",
-                created: .init(name: name, secret: created.secret, scopes: Self.scopeLabel(scopes)), status: .created)
+                context, notice: L10n.t("console.apiKeys.createdNotice", ["name": name]),
+                created: .init(
+                    name: name, secret: created.secret, scopes: Self.scopeLabel(scopes), heading: L10n.t("console.apiKeys.newKey", ["name": name])),
+                status: .created)
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -103,6 +113,6 @@ struct APIKeysController {
             return record
         }
         guard let revoked else { throw AppError.notFound("API key") }
-        return try await render(context, notice: "API key “\(revoked.name)” is revoked: requests with it are refused from now on.")
+        return try await render(context, notice: L10n.t("console.apiKeys.revokedNotice", ["name": revoked.name]))
     }
 }

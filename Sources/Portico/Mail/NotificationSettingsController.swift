@@ -25,12 +25,14 @@ struct NotificationSettingsController {
         let disabled = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.scalar("SELECT disabled_notifications FROM tenant_settings", as: [String].self) ?? []
         }
-        var layout = context.layout(title: "Email notifications", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.notifications.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let view = View(
             layout: layout,
             kinds: NotificationKind.allCases.filter { $0 != .staffNotice }.map {
-                View.Kind(value: $0.rawValue, label: $0.label, enabled: !disabled.contains($0.rawValue), locked: $0.isSecurity)
+                View.Kind(
+                    value: $0.rawValue, label: L10n.t("console.notifications.kind.\($0.rawValue)"), enabled: !disabled.contains($0.rawValue),
+                    locked: $0.isSecurity)
             })
         return try dependencies.renderer.render(.adminNotifications, theme: context.tenant.theme, view)
     }
@@ -43,7 +45,9 @@ struct NotificationSettingsController {
         let form = try await FormFields.read(request)
         let enabled = Set(form.all("enabled"))
         let unknown = enabled.filter { NotificationKind(rawValue: $0) == nil }
-        guard unknown.isEmpty else { throw AppError.validation(["enabled": "Unknown notification: \(unknown.sorted().joined(separator: ", "))"]) }
+        guard unknown.isEmpty else {
+            throw AppError.validation(["enabled": L10n.t("console.notifications.unknown", ["kinds": unknown.sorted().joined(separator: ", ")])])
+        }
         let disabled = NotificationKind.allCases.filter { !$0.isSecurity && !enabled.contains($0.rawValue) }.map(\.rawValue)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
             try await tx.execute(
@@ -57,6 +61,6 @@ struct NotificationSettingsController {
                     action: "settings.notifications_changed", ip: context.clientIP,
                     details: ["disabled": disabled.joined(separator: ",")]), in: tx)
         }
-        return try await render(context, notice: "Saved.")
+        return try await render(context, notice: L10n.t("console.notifications.saved"))
     }
 }

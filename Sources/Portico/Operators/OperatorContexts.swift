@@ -30,6 +30,7 @@ public struct OperatorRequestContext: ChildRequestContext {
     public let token: String
     public let csrfToken: String
     public let clientIP: String
+    public let requestPath: String
 
     public init(context: OperatorSiteContext) throws {
         guard let session = context.session, let token = context.sessionToken else {
@@ -43,6 +44,7 @@ public struct OperatorRequestContext: ChildRequestContext {
         self.token = token
         self.csrfToken = context.csrfToken
         self.clientIP = context.clientIP
+        self.requestPath = context.requestPath
     }
 
     func layout(title: String) -> LayoutModel {
@@ -51,13 +53,27 @@ public struct OperatorRequestContext: ChildRequestContext {
         layout.signedIn = true
         layout.userName = session.email
         layout.signOutAction = OperatorRoutes.logout.path
+        let texts = L10n.texts
         layout.nav = [
-            .init(label: "Tenants", href: OperatorRoutes.home.path, current: title == "Tenants"),
-            .init(label: "New tenant", href: OperatorRoutes.newTenant.path, current: title == "New tenant"),
-            .init(label: "Backups", href: OperatorRoutes.backups.path, current: title == "Backups"),
-            .init(label: "Reports", href: OperatorRoutes.reports.path, current: title == "Reports"),
-        ]
+            ("tenants", OperatorRoutes.home.path), ("newTenant", OperatorRoutes.newTenant.path), ("backups", OperatorRoutes.backups.path),
+            ("reports", OperatorRoutes.reports.path),
+        ].map { key, href in
+            let label = texts("operator.nav.\(key)")
+            return .init(label: label, href: href, current: title == label)
+        }
+        layout.offerOperatorLanguages(back: requestPath)
         return layout
+    }
+}
+
+extension LayoutModel {
+    /// The operator console's footer switcher: every shipped language (operators belong to no
+    /// tenant), posting to `/operator/language`.
+    mutating func offerOperatorLanguages(back: String) {
+        let current = L10n.texts.language
+        languages = Language.allCases.map { LanguageOption(code: $0.code, name: $0.nativeName, selected: $0 == current) }
+        languageAction = OperatorRoutes.language.path
+        languageBack = back
     }
 }
 

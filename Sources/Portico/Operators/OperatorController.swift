@@ -33,6 +33,7 @@ struct OperatorController {
     func publicLayout(_ context: OperatorSiteContext, _ title: String) -> LayoutModel {
         var layout = LayoutModel(platformTitle: title, area: "operator")
         layout.csrfToken = context.csrfToken
+        layout.offerOperatorLanguages(back: context.requestPath)
         return layout
     }
 
@@ -71,7 +72,9 @@ struct OperatorController {
     // MARK: Sign-in
 
     @Sendable func loginForm(_ request: Request, context: OperatorSiteContext) async throws -> HTML {
-        try page(publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: OperatorRoutes.login.path)
+        try page(
+            publicLayout(context, L10n.t("operator.signIn.title")), kind: "login", heading: L10n.t("operator.signIn.title"),
+            action: OperatorRoutes.login.path)
     }
 
     @Sendable func login(_ request: Request, context: OperatorSiteContext) async throws -> Response {
@@ -81,9 +84,10 @@ struct OperatorController {
                 email: form.text("email"), password: form["password"] ?? "", origin: origin(request, context.clientIP))
         else {
             var state = FormState.keeping(form)
-            state.message = "The email or the password is not right."
+            state.message = L10n.t("operator.signIn.failed")
             return try page(
-                publicLayout(context, "Operator sign-in"), kind: "login", heading: "Operator sign-in", action: OperatorRoutes.login.path,
+                publicLayout(context, L10n.t("operator.signIn.title")), kind: "login", heading: L10n.t("operator.signIn.title"),
+                action: OperatorRoutes.login.path,
                 form: state, status: .unauthorized
             ).response(from: request, context: context)
         }
@@ -97,7 +101,7 @@ struct OperatorController {
         guard let session = context.session else { return Redirect(to: OperatorRoutes.login.path).response }
         if session.totpEnabledAt == nil { return Redirect(to: OperatorRoutes.enrol.path).response }
         return try page(
-            publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
+            publicLayout(context, L10n.t("operator.code.title")), kind: "code", heading: L10n.t("operator.code.heading"),
             action: OperatorRoutes.loginCode.path
         ).response(from: request, context: context)
     }
@@ -109,9 +113,9 @@ struct OperatorController {
         }
         guard let fresh = try await accounts.completeSecondFactor(session: session, token: token, code: form.text("code")) else {
             var state = FormState()
-            state.errors["code"] = "This code is not right. Enter the current 6-digit code, or a recovery code."
+            state.errors["code"] = L10n.t("operator.code.wrong")
             return try page(
-                publicLayout(context, "Two-factor code"), kind: "code", heading: "Enter your two-factor code",
+                publicLayout(context, L10n.t("operator.code.title")), kind: "code", heading: L10n.t("operator.code.heading"),
                 action: OperatorRoutes.loginCode.path, form: state, status: .unauthorized
             ).response(from: request, context: context)
         }
@@ -133,7 +137,7 @@ struct OperatorController {
         let token = context.parameters.get("token") ?? ""
         guard try await accounts.setupTokenIsValid(token) else { throw CustomerAccounts.invalidLink }
         var html = try page(
-            publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
+            publicLayout(context, L10n.t("operator.setup.title")), kind: "setup", heading: L10n.t("operator.setup.heading"),
             action: OperatorRoutes.setup(token))
         html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
         return html
@@ -151,7 +155,7 @@ struct OperatorController {
             var state = FormState()
             state.errors = error.fields
             return try page(
-                publicLayout(context, "Operator set-up"), kind: "setup", heading: "Choose your operator password",
+                publicLayout(context, L10n.t("operator.setup.title")), kind: "setup", heading: L10n.t("operator.setup.heading"),
                 action: OperatorRoutes.setup(token), form: state, status: .unprocessableContent
             ).response(from: request, context: context)
         }
@@ -165,7 +169,7 @@ struct OperatorController {
         let secret = try await accounts.enrolmentSecret(for: session)
         let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
         return try page(
-            publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
+            publicLayout(context, L10n.t("operator.enrol.title")), kind: "enrol", heading: L10n.t("operator.enrol.heading"),
             action: OperatorRoutes.enrol.path, enrol: (url, TOTPCodes.manualKey(secret: secret))
         ).response(from: request, context: context)
     }
@@ -176,16 +180,16 @@ struct OperatorController {
         guard let (fresh, codes) = try await accounts.confirmEnrolment(session: session, token: token, code: form.text("code")) else {
             let secret = try await accounts.enrolmentSecret(for: session)
             var state = FormState()
-            state.errors["code"] = "This code is not right. Check the device's clock and enter the current 6-digit code."
+            state.errors["code"] = L10n.t("operator.enrol.wrong")
             let url = TOTPCodes.authenticatorURL(secret: secret, account: session.email, issuer: "Portico operators")
             return try page(
-                publicLayout(context, "Enrol an authenticator"), kind: "enrol", heading: "Enrol an authenticator (required)",
+                publicLayout(context, L10n.t("operator.enrol.title")), kind: "enrol", heading: L10n.t("operator.enrol.heading"),
                 action: OperatorRoutes.enrol.path, form: state, enrol: (url, TOTPCodes.manualKey(secret: secret)),
                 status: .unprocessableContent
             ).response(from: request, context: context)
         }
         var response = try page(
-            publicLayout(context, "Recovery codes"), kind: "codes", heading: "Save your recovery codes",
+            publicLayout(context, L10n.t("operator.codes.title")), kind: "codes", heading: L10n.t("operator.codes.heading"),
             action: OperatorRoutes.home.path, codes: codes
         ).response(from: request, context: context)
         response.setCookie(cookies.operatorSession(fresh))
@@ -211,6 +215,7 @@ struct OperatorController {
         let slug: String
         let name: String
         let status: String
+        let statusLabel: String
         let host: String
         let domains: [String]
         let organizations: Int
@@ -218,11 +223,21 @@ struct OperatorController {
         let staff: Int
         let openWorkOrders: Int
         let isActive: Bool
+        /// "3 accounts, 5 logins"
+        let subscribersText: String
 
         init(_ listed: TenantCommands.Listed) {
             slug = listed.slug
             name = listed.name
             status = listed.status
+            let texts = L10n.texts
+            statusLabel = texts("operator.tenantStatus.\(listed.status)")
+            subscribersText = texts(
+                "operator.tenants.accountsAndLogins",
+                [
+                    "accounts": texts.plural("operator.tenants.accounts", count: listed.organizations),
+                    "logins": texts.plural("operator.tenants.logins", count: listed.customers),
+                ])
             host = listed.host
             domains = listed.domains
             organizations = listed.organizations
@@ -244,37 +259,63 @@ struct OperatorController {
         let version: String
         let checkedAt: String
         @MustacheView
-        struct Count { let status: String; let count: Int }
+        struct Count {
+            let status: String; let count: Int
+            /// "3 active"
+            let label: String
+            init(status: String, count: Int) {
+                self.status = status
+                self.count = count
+                label = L10n.t("operator.health.tenantCount.\(status)", ["count": "\(count)"])
+            }
+        }
         @MustacheView
-        struct Backlog { let waiting: Int; let failed: Int; let oldest: String?; let attention: Bool }
+        struct Backlog {
+            let waiting: Int; let failed: Int; let oldest: String?; let attention: Bool
+            /// "waiting, oldest 3 min" / "waiting"
+            let waitingText: String
+            /// "2 failed or dead" (outbox) / "2 dead" (webhooks)
+            let failedText: String
+        }
+        /// "Checked …. Reload the page to check again."
+        let checkedText: String
 
         init(_ health: PlatformHealth) {
             tenants = (health.tenants ?? []).map { Count(status: $0.status, count: $0.count) }
             tenantTotal = tenants.reduce(0) { $0 + $1.count }
-            func backlog(_ backlog: PlatformHealth.Backlog?) -> Backlog? {
+            let texts = L10n.texts
+            func backlog(_ backlog: PlatformHealth.Backlog?, failedKey: String) -> Backlog? {
                 backlog.map {
-                    Backlog(
-                        waiting: $0.waiting, failed: $0.failed, oldest: $0.oldestWaiting.map { PlatformHealth.age(since: $0) },
-                        attention: $0.failed > 0 || ($0.oldestWaiting.map { Date().timeIntervalSince($0) > 900 } ?? false))
+                    let oldest = $0.oldestWaiting.map { PlatformHealth.age(since: $0) }
+                    return Backlog(
+                        waiting: $0.waiting, failed: $0.failed, oldest: oldest,
+                        attention: $0.failed > 0 || ($0.oldestWaiting.map { Date().timeIntervalSince($0) > 900 } ?? false),
+                        waitingText: oldest.map { texts("operator.health.waitingOldest", ["age": $0]) } ?? texts("operator.health.waiting"),
+                        failedText: texts(failedKey, ["count": "\($0.failed)"]))
                 }
             }
-            outbox = backlog(health.outbox)
-            webhooks = backlog(health.webhooks)
+            outbox = backlog(health.outbox, failedKey: "operator.health.outboxFailed")
+            webhooks = backlog(health.webhooks, failedKey: "operator.health.webhooksFailed")
             databaseReachable = health.databaseMilliseconds != nil
             // "15.6 (Debian 15.6-0+deb12u1)" → "15.6"
             let postgres = health.databaseVersion.map { String($0.prefix { $0 != " " }) } ?? "?"
             database =
-                health.databaseMilliseconds.map { "Reachable, answered in \($0 < 1 ? "under 1" : String($0)) ms (PostgreSQL \(postgres))" }
-                ?? "Not reachable within 2 seconds"
+                health.databaseMilliseconds.map {
+                    $0 < 1
+                        ? texts("operator.health.databaseFast", ["version": postgres])
+                        : texts("operator.health.databaseAnswered", ["ms": String($0), "version": postgres])
+                }
+                ?? texts("operator.health.databaseDown")
             version = health.porticoVersion
             checkedAt = DisplayDate.dateTime(Date())
+            checkedText = texts("operator.health.checked", ["when": checkedAt])
         }
     }
 
     /// The tenant table with the health panel above it.
     func tenantsPage(_ context: OperatorRequestContext, notice: String? = nil) async throws -> HTML {
         let tenants = try await TenantCommands.list(environment: environment())
-        var layout = context.layout(title: "Tenants")
+        var layout = context.layout(title: L10n.t("operator.nav.tenants"))
         layout.notice = notice
         return try renderer.render(
             .operatorTenants,
@@ -293,7 +334,8 @@ struct OperatorController {
 
     @Sendable func newTenantForm(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
         try renderer.render(
-            .operatorNewTenant, TenantsView(layout: context.layout(title: "New tenant"), tenants: [], notice: nil, form: FormView(FormState())))
+            .operatorNewTenant,
+            TenantsView(layout: context.layout(title: L10n.t("operator.nav.newTenant")), tenants: [], notice: nil, form: FormView(FormState())))
     }
 
     @Sendable func createTenant(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -304,7 +346,7 @@ struct OperatorController {
         let language = languageCode.isEmpty ? Language.en : Language(code: languageCode)
         let onboarding = TenantOnboarding(pool: dependencies.pool, configuration: dependencies.configuration, repositories: dependencies.repositories)
         do {
-            guard let language else { throw AppError.validation(["default_language": "Choose the portal's language from the list."]) }
+            guard let language else { throw AppError.validation(["default_language": L10n.t("operator.newTenant.chooseLanguage")]) }
             let created = try await onboarding.create(
                 TenantOnboardingRequest(
                     slug: form.text("slug"), name: form.text("name"),
@@ -328,7 +370,7 @@ struct OperatorController {
                             targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP), in: tx)
                 }
             }
-            return try await tenantsPage(context, notice: "Created \(created.tenant.slug). The first admin was emailed a set-up link.")
+            return try await tenantsPage(context, notice: L10n.t("operator.newTenant.created", ["slug": created.tenant.slug]))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
             state.errors = error.fields.reduce(into: [:]) {
@@ -338,7 +380,7 @@ struct OperatorController {
             return try renderer.render(
                 .operatorNewTenant,
                 TenantsView(
-                    layout: context.layout(title: "New tenant"), tenants: [], notice: nil,
+                    layout: context.layout(title: L10n.t("operator.nav.newTenant")), tenants: [], notice: nil,
                     form: FormView(state),
                     languages: Language.allCases.map { .init(code: $0.code, name: $0.nativeName, selected: $0 == (language ?? .en)) }),
                 status: error.status)
@@ -358,10 +400,10 @@ struct OperatorController {
     func setStatus(_ status: TenantStatus, context: OperatorRequestContext) async throws -> HTML {
         let slug = context.parameters.get("slug") ?? ""
         guard let current = try await dependencies.tenants.tenant(slug: slug) else {
-            throw AppError(.notFound, code: "tenant_not_found", "No tenant has the slug '\(slug.prefix(60))'.")
+            throw AppError(.notFound, code: "tenant_not_found", L10n.t("operator.tenants.notFound", ["slug": String(slug.prefix(60))]))
         }
         if current.status == status {
-            return try await tenantsPage(context, notice: "\(slug) is already \(status == .suspended ? "suspended" : "active"): nothing changed.")
+            return try await tenantsPage(context, notice: L10n.t("operator.tenants.already.\(status.rawValue)", ["slug": slug]))
         }
         let message = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
         if let tenant = try await dependencies.tenants.tenant(slug: slug) {

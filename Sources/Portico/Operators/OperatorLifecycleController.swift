@@ -159,7 +159,7 @@ struct OperatorLifecycleController {
         let directory = settings.directory
         let archives = try await offThread { directory.map { BackupRetention.archives(in: $0) } ?? [] }
         let view = BackupsView(
-            layout: context.layout(title: "Backups"), scheduled: settings.schedule != nil,
+            layout: context.layout(title: L10n.t("operator.nav.backups")), scheduled: settings.schedule != nil,
             schedule: settings.schedule?.description ?? "off (set PORTICO_BACKUP_SCHEDULE and PORTICO_BACKUP_DIR)",
             directory: settings.directory?.path ?? "not set", retention: "keep \(settings.keep), none older than \(settings.maxAgeDays) days",
             lastSuccess: status.lastSuccess.map(Self.row), lastFailure: status.lastFailure.map(Self.row), runs: status.recent.map(Self.row),

@@ -33,7 +33,7 @@ struct OperatorReportsController {
             try await PlatformReports.growth(filter, pool: dependencies.pool),
         ]
         let view = View(
-            layout: context.layout(title: "Reports"), from: filter.from, to: filter.to,
+            layout: context.layout(title: L10n.t("operator.nav.reports")), from: filter.from, to: filter.to,
             reports: tables.map { ReportView($0, csvBase: OperatorRoutes.reports.path, query: filter.query) })
         return try dependencies.renderer.render(.operatorReports, view)
     }

@@ -5,6 +5,7 @@ enum OperatorRoutes {
     static let home = Route("/operator")
     static let backups = Route("/operator/backups")
     static let enrol = Route("/operator/enrol")
+    static let language = Route("/operator/language")
     static let login = Route("/operator/login")
     static let loginCode = Route("/operator/login/code")
     static let logout = Route("/operator/logout")

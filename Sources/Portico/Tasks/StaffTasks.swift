@@ -89,7 +89,9 @@ public struct StaffTasks: Sendable {
                 try await mail.send(
                     .taskAssigned, to: member, tenant: tenant,
                     values: [
-                        "title": task.title, "details": task.details, "due": task.dueDate ?? "", "actionUrl": tenant.url(PortalRoutes.tasks.path),
+                        "title": task.title, "details": task.details,
+                        "due": task.dueDate.map { due -> any Sendable in MailText { DisplayDate.day(due) } } ?? "",
+                        "actionUrl": tenant.url(PortalRoutes.tasks.path),
                     ], in: tx)
             }
             return task

@@ -78,6 +78,20 @@ public struct DisplayDate: Sendable {
     static func window(_ start: Date, _ end: Date) -> String { reader.window(start, end) }
     static func time(_ date: Date) -> String { reader.time(date) }
     static func date(_ date: Date) -> String { reader.date(date) }
+
+    /// A calendar day stored without a time (a task's due date, yyyy-mm-dd) as the reader says
+    /// it: "Tue 4 Jun 2024", "martes, 4 de junio de 2024". Noon of that day in the reader's own
+    /// zone, so no zone can move it to the day before or after. Anything else comes back as is.
+    static func day(_ text: String) -> String {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard text.count == 10, parts.count == 3 else { return text }
+        let reader = reader
+        guard
+            let noon = reader.formats.calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2], hour: 12)),
+            reader.formats.day.format(noon) == text
+        else { return text }
+        return reader.date(noon)
+    }
 }
 
 /// A tenant's (or a staff member's) zone: an IANA name the system zone database knows.

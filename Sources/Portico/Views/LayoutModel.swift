@@ -48,6 +48,8 @@ public struct LayoutModel: Sendable {
     public var languages: [LanguageOption]
     /// Where the switcher returns to: this page.
     public var languageBack: String
+    /// Where the switcher posts: `/language` on tenant sites, `/operator/language` for operators.
+    public var languageAction = PublicRoutes.language.path
 
     /// The layout for pages of a tenant.
     public init(tenant: ResolvedTenant, title: String, area: String = "public") {

@@ -82,4 +82,47 @@ struct ConsoleLanguageTests {
             #expect(forbidden.body.contains("Cette partie de la console est réservée aux agents et aux administrateurs."))
         }
     }
+
+    @Test("the rest of the console follows a Spanish choice: staff, API keys, audit, domains, import, deletion requests, day headings, messages")
+    func restOfConsoleInSpanish() async throws {
+        let zenith = try await TestTenant.create(name: "Zenith Red")
+        try await PortalLanguageTests.offer(zenith, ["es", "en"])
+        let ana = try await zenith.staff(role: .admin, name: "Ana López")
+        try await zenith.transaction { tx in try await tx.execute("UPDATE staff_users SET language = 'es' WHERE id = \(ana.id)") }
+        try await TestApp.with { (app: TestApp) async throws in
+            let browser = Browser(app: app, host: zenith.host)
+            try await browser.signInStaff(ana.email)
+            for (path, text) in [
+                ("/admin/staff", ">Invitar a un miembro del personal<"), ("/admin/api-keys", ">Crear una clave de API<"),
+                ("/admin/audit", ">Registro de actividad<"), ("/admin/domains", ">Añadir un dominio<"),
+                ("/admin/import", ">Importar abonados desde un archivo CSV<"), ("/admin/deletion-requests", ">Solicitudes de eliminación<"),
+                ("/admin/settings/notifications", ">Notificaciones por correo<"), ("/admin/export", ">Cuentas y equipos<"),
+                // The calendar's day heading names the day in Spanish (2031-03-04 is a Tuesday).
+                ("/admin/appointments?date=2031-03-04", "martes, 4 de marzo de 2031"),
+            ] {
+                let page = try await browser.get(path, headers: [.acceptLanguage: "en-US,en;q=0.9"])
+                #expect(page.status == .ok, "\(path)")
+                #expect(page.body.contains(#"<html lang="es">"#), "\(path)")
+                #expect(page.body.contains(text), "\(path): \(text)")
+            }
+
+            // A validation message from the controller, and a notice after an action.
+            let invalid = try await browser.post("/admin/staff/invite", ["email": "nobody", "name": "", "role": "agent"])
+            #expect(invalid.status == .unprocessableContent)
+            #expect(invalid.body.contains("Escribe un correo como nombre@ejemplo.com."))
+            let created = try await browser.post("/admin/api-keys", ["name": "Facturación", "scope": "read"])
+            #expect(created.status == .created)
+            #expect(created.body.contains("Clave de API «Facturación» creada."))
+            #expect(created.body.contains("Solo lectura"))
+
+            // Signed out, the staff recovery pages follow the browser's language.
+            let signedOut = Browser(app: app, host: zenith.host)
+            let english = try await signedOut.get("/admin/forgot-password", headers: [.acceptLanguage: "en"])
+            #expect(english.body.contains("Reset your staff password"))
+            // French is not offered here: the tenant's default, Spanish.
+            let spanish = try await signedOut.get("/admin/forgot-password", headers: [.acceptLanguage: "fr"])
+            #expect(spanish.body.contains(#"<html lang="es">"#))
+            #expect(spanish.body.contains("Restablece tu contraseña del personal"))
+        }
+    }
 }

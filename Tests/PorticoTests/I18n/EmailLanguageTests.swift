@@ -224,6 +224,29 @@ struct EmailLanguageTests {
         }
     }
 
+    @Test("a task's due date is a date in the recipient's language, though an English console set it as yyyy-mm-dd")
+    func taskDueDates() async throws {
+        let world = try await Self.world()
+        let admin = try await world.tenant.staff(role: .admin)
+        try await TestApp.with { (app: TestApp) async throws in
+            let console = Browser(app: app, host: world.tenant.host)
+            try await console.signInStaff(admin.email)
+            for organization in [world.organization.id, world.ed.organizationId] {
+                let account = "/admin/customers/\(organization.uuidString.lowercased())"
+                try await console.get(account, headers: [.acceptLanguage: "en"])
+                let created = try await console.post(
+                    "\(account)/tasks", ["task_title": "Reiniciar el router", "task_due": "2031-03-04"], headers: [.acceptLanguage: "en"])
+                #expect(created.status == .ok)
+            }
+            let rosa = try #require(try await TestMailbox.latest(to: world.rosa.email, tenant: world.tenant.id, kind: "task_assigned"))
+            #expect(rosa.text.contains("Reiniciar el router (antes del martes, 4 de marzo de 2031)."), "\(rosa.text)")
+            #expect(rosa.html?.contains("(antes del martes, 4 de marzo de 2031).") == true)
+            let ed = try #require(try await TestMailbox.latest(to: world.ed.email, tenant: world.tenant.id, kind: "task_assigned"))
+            #expect(ed.text.contains("Reiniciar el router (by Tue 4 Mar 2031)."), "\(ed.text)")
+            #expect(!ed.text.contains("2031-03-04") && !rosa.text.contains("2031-03-04"))
+        }
+    }
+
     @Test("staff mail: an invitation and a notice in each staff member's language, the role named in it")
     func staffMail() async throws {
         let world = try await Self.world()

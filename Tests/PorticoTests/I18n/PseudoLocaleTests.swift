@@ -46,8 +46,15 @@ struct PseudoLocaleTests {
     /// `leftover` for console pages: also long day headings (the calendar's; `DateFormats` is
     /// still English), an error page's reference and an authenticator's key and link, which are data.
     static func consoleLeftover(_ text: String, data: [String]) -> String {
-        var rest = text.replacing(try! Regex(#"otpauth://\S+"#), with: " ")
+        // Machine values the console shows as they are: hosts and URLs, API paths and key
+        // prefixes, DNS records and tokens, audit action codes, an access code, and the
+        // import's lists of recognised column names.
+        if text.wholeMatch(of: try! Regex(#"[a-z_]+(, [a-z_]+)+"#)) != nil { return "" }
+        var rest = text.replacing(try! Regex(#"(otpauth|https?)://[^\s⟧]+|[^\s⟦]+\.localhost[^\s⟧]*|/api/v1/[^\s⟧]*|pk_[^\s⟧]+"#), with: " ")
         for value in data.sorted(by: { $0.count > $1.count }) { rest = rest.replacingOccurrences(of: value, with: " ") }
+        rest = rest.replacing(
+            try! Regex(#"portico-verify=\S+|_portico-challenge\.\S*|\b[a-z_]+(\.[a-z_]+)+\b|\b[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{2}\b"#), with: " ")
+        rest = rest.replacingOccurrences(of: "Authorization: Bearer &lt;key&gt;", with: " ")
         rest = rest.replacing(
             try! Regex(
                 #"(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) \d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"#
@@ -138,15 +145,17 @@ struct PseudoLocaleTests {
         }
     }
 
-    /// The console pages converted so far (issue 17): the rest still show literal English and
-    /// join this list as they are converted.
     /// A help text over the limit, kept in the form that refuses it (data, not a page text).
     static let longHelp = String(repeating: "h", count: 501)
 
+    /// The console pages converted so far (issue 17): the rest still show literal English and
+    /// join this list as they are converted.
     static let convertedConsolePages = [
         "/admin", "/admin/account", "/admin/tasks", "/admin/tasks?status=all", "/admin/work-orders", "/admin/work-orders?status=submitted&sort=due",
         "/admin/appointments", "/admin/appointments?view=week", "/admin/customers", "/admin/customers?q=Zed",
         "/admin/customers/invitations?access=not_invited", "/admin/customers/new", "/admin/outbox", "/admin/outbox?status=dead",
+        "/admin/staff", "/admin/api-keys", "/admin/audit", "/admin/domains", "/admin/deletion-requests", "/admin/settings/notifications",
+        "/admin/export", "/admin/import",
         "/admin/settings", "/admin/settings/faq", "/admin/settings/categories", "/admin/settings/notices",
         "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security",
     ]
@@ -240,6 +249,73 @@ struct PseudoLocaleTests {
 
             for (path, page) in pages {
                 #expect([.ok, .unauthorized, .forbidden, .unprocessableContent].contains(page.status), "\(path)")
+                for text in Self.visibleTexts(page.body) where !Self.consoleLeftover(text, data: data).isEmpty {
+                    Issue.record("\(path) shows text not from the catalog: \(text)")
+                }
+            }
+        }
+    }
+
+    @Test("more console pages: staff recovery and invitation, view as, delete login, letter, API keys, domains, import steps")
+    func moreConsolePages() async throws {
+        let tenant = try await TestTenant.create(name: "Quorra Net")
+        let fixture = try await PortalIsolationTests.fixture(tenant, name: "Zed")
+        let admin = try await tenant.staff(role: .admin, name: "Yuri Admin")
+        let organization = fixture.organization.id.uuidString.lowercased()
+        let member = fixture.customer.id.uuidString.lowercased()
+        try await tenant.transaction { tx in
+            try await tx.execute(
+                """
+                INSERT INTO deletion_requests (tenant_id, customer_id, organization_id, reason)
+                VALUES (\(tx.tenant), \(fixture.customer.id), \(fixture.organization.id), 'Zed moved away')
+                """)
+        }
+        let data = [
+            "Quorra Net", "Yuri Admin", admin.email, fixture.customer.name, fixture.customer.email, fixture.organization.name,
+            fixture.organization.accountNumber, "Zed's order", "Zed's task", "Zed moved away", "Zed sync", "portal.zed-example.net",
+            "Deleted customer",
+            "subscribers.csv", "Robin Roe", "robin@roe.example", "R-1", "Account Number", "Name", "Email", "household", "1 Test Lane",
+            "TXT", "CNAME", "CSV", "UTF-8", "MB", "Mo", "API", "https://", "Authorization: Bearer <key>", "/api/v1/admin/…",
+            "/api/v1/openapi.json", "2FA", "IP", "bad", "#", "·", "—", "(", ")", "←", "→", "…",
+            // Not converted yet: the import's per-row messages (issue 17 follow-up), listed so
+            // that everything else on the dry-run page is still checked.
+            "Account R-1 created, customer robin@roe.example created (pending invitation).",
+            "Account number is missing; Email “bad” is not a valid email address.",
+        ]
+        try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
+            var pages: [(String, HTTPTestResponse)] = []
+            let signedOut = Browser(app: app, host: tenant.host)
+            for path in ["/admin/reset-password?token=not-a-token", "/admin/invite/not-a-token", "/admin/forgot-password"] {
+                pages.append((path, try await signedOut.get(path)))
+            }
+            pages.append(("/admin/forgot-password (sent)", try await signedOut.post("/admin/forgot-password", ["email": admin.email])))
+
+            let browser = Browser(app: app, host: tenant.host)
+            try await browser.signInStaff(admin.email)
+            for path in [
+                "/admin/customers/\(organization)/view-as", "/admin/customers/\(organization)/members/\(member)/delete",
+                "/admin/deletion-requests",
+            ] {
+                pages.append((path, try await browser.get(path)))
+            }
+            pages.append(("/admin/customers/…/access-code", try await browser.post("/admin/customers/\(organization)/access-code", [:])))
+            _ = try await browser.get("/admin/staff")
+            pages.append(("/admin/staff/invite (invalid)", try await browser.post("/admin/staff/invite", ["email": "nobody", "role": "agent"])))
+            _ = try await browser.get("/admin/api-keys")
+            pages.append(("/admin/api-keys (created)", try await browser.post("/admin/api-keys", ["name": "Zed sync", "scope": "write"])))
+            pages.append(("/admin/api-keys (list)", try await browser.get("/admin/api-keys")))
+            _ = try await browser.get("/admin/domains")
+            pages.append(("/admin/domains (added)", try await browser.post("/admin/domains", ["domain": "portal.zed-example.net"])))
+            _ = try await browser.get("/admin/import")
+            let upload = try await CSVTesting.upload(browser, "Account Number,Name,Email\r\nR-1,Robin Roe,robin@roe.example\r\n,,bad\r\n")
+            let mapping = try await browser.get("/admin/import/\(upload)")
+            pages.append(("/admin/import/… (mapping)", mapping))
+            var form = ["mode": "dry_run"]
+            for (index, field) in CSVTesting.proposedMapping(mapping.body) { form["map_\(index)"] = field }
+            pages.append(("/admin/import/… (dry run)", try await browser.post("/admin/import/\(upload)", form)))
+
+            for (path, page) in pages {
+                #expect([.ok, .created, .notFound, .unprocessableContent].contains(page.status), "\(path): \(page.status)")
                 for text in Self.visibleTexts(page.body) where !Self.consoleLeftover(text, data: data).isEmpty {
                     Issue.record("\(path) shows text not from the catalog: \(text)")
                 }

@@ -397,7 +397,8 @@ struct AdminCustomersController {
             .adminCustomersLetter, theme: context.tenant.theme,
             LetterView(
                 layout: {
-                    var layout = context.layout(title: "Access code letter", current: ConsoleRoutes.customers.path); layout.printable = true;
+                    var layout = context.layout(title: L10n.t("console.letter.title"), current: ConsoleRoutes.customers.path);
+                    layout.printable = true;
                     return layout
                 }(),
                 name: organization.name, address: organization.serviceAddress, accountNumber: organization.accountNumber, code: formatted,
@@ -418,6 +419,31 @@ struct AdminCustomersController {
         let supportPhone: String?
         let backHref: String
         let expires: String
+        /// "You can follow … with Acme online."
+        let followText: String
+        /// "The code works once and expires on …."
+        let expiresText: String
+        let callText: String?
+
+        init(
+            layout: LayoutModel, name: String, address: String, accountNumber: String, code: String, registerUrl: String, companyName: String,
+            supportPhone: String?, backHref: String, expires: String
+        ) {
+            self.layout = layout
+            self.name = name
+            self.address = address
+            self.accountNumber = accountNumber
+            self.code = code
+            self.registerUrl = registerUrl
+            self.companyName = companyName
+            self.supportPhone = supportPhone
+            self.backHref = backHref
+            self.expires = expires
+            let texts = L10n.texts
+            followText = texts("console.letter.follow", ["company": companyName])
+            expiresText = texts("console.letter.expires", ["date": expires])
+            callText = supportPhone.map { texts("console.letter.call", ["phone": $0]) }
+        }
     }
 
     func member(_ context: StaffRequestContext, organization: UUID) async throws -> Customer {
@@ -511,6 +537,10 @@ struct AdminCustomersController {
         let layout: LayoutModel
         let name: String
         let backHref: String
+        /// "Zed's portal"
+        let heading: String
+        /// "Notes from Acme"
+        let notesHeading: String
         let orders: [WorkOrderCard]
         let appointments: [PortalAppointmentsController.AppointmentView]
         let tasks: [DetailView.TaskRow]
@@ -533,12 +563,14 @@ struct AdminCustomersController {
             )
         }
         let today = ISODates.today()
-        var layout = context.layout(title: "Viewing as \(data.0.name)", current: ConsoleRoutes.customers.path)
-        layout.notice = "Read-only: this is what \(data.0.name) sees in the portal. Staff-only notes and comments are not shown."
+        var layout = context.layout(title: L10n.t("console.viewAs.title", ["name": data.0.name]), current: ConsoleRoutes.customers.path)
+        layout.notice = L10n.t("console.viewAs.readOnly", ["name": data.0.name])
         return try renderer.render(
             .adminCustomersViewAs, theme: context.tenant.theme,
             ViewAsView(
                 layout: layout, name: data.0.name, backHref: ConsoleRoutes.customer(id),
+                heading: L10n.t("console.viewAs.heading", ["name": data.0.name]),
+                notesHeading: L10n.t("console.viewAs.notesFrom", ["company": layout.siteName]),
                 orders: data.1.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
                 appointments: data.2.map { PortalAppointmentsController.view($0, technician: nil, workOrder: nil) },
                 tasks: data.3.map(DetailView.TaskRow.init),

@@ -16,9 +16,10 @@ extension CustomerAccounts {
         }
     }
 
-    static let suspendedLogin = AppError(
-        .forbidden, code: "login_suspended",
-        L10n.t("validation.inviteSuspended"))
+    /// Built per use, in the request's language (a `static let` keeps the first request's).
+    static var suspendedLogin: AppError {
+        AppError(.forbidden, code: "login_suspended", L10n.t("validation.inviteSuspended"))
+    }
 
     func requireInvitable(_ customerID: UUID?, in tx: TenantTransaction) async throws {
         guard let customerID, let customer = try await repositories.customers.find(id: customerID, in: tx) else { return }

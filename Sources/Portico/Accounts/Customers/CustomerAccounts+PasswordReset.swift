@@ -70,8 +70,9 @@ extension CustomerAccounts {
         }
     }
 
-    static let invalidLink = AppError(
-        .notFound, code: "invalid_link",
-        L10n.t("validation.linkNotValid"))
+    /// Built per use: a `static let` would keep the language of whichever request used it first.
+    static var invalidLink: AppError {
+        AppError(.notFound, code: "invalid_link", L10n.t("validation.linkNotValid"))
+    }
 
 }

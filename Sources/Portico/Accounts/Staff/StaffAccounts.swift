@@ -135,7 +135,7 @@ public struct StaffAccounts: Sendable {
         guard let invitation = try await invitation(token, tenant: tenant) else { throw CustomerAccounts.invalidLink }
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = "Enter your name (at most 200 characters)." }
+        if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = L10n.t("validation.yourNameAtMost") }
         if let problem = dependencies.passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         let hash = try await dependencies.hasher.hash(password)
@@ -158,10 +158,10 @@ public struct StaffAccounts: Sendable {
         email rawEmail: String, name: String, role: StaffRole, by admin: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin
     ) async throws -> StaffUser {
         guard let email = EmailAddress.normalize(rawEmail) else {
-            throw AppError.validation(["email": "Enter an email address like name@example.com."])
+            throw AppError.validation(["email": L10n.t("validation.emailLike")])
         }
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard trimmed.count <= 200 else { throw AppError.validation(["name": "Use at most 200 characters."]) }
+        guard trimmed.count <= 200 else { throw AppError.validation(["name": L10n.atMostCharacters(200)]) }
         let token = SecureRandom.token()
         return try await pool.withTenant(tenant.id) { tx in
             let staff = try await repositories.staff.create(email: email, name: trimmed, role: role, status: .invited, passwordHash: nil, in: tx)
@@ -224,7 +224,7 @@ public struct StaffAccounts: Sendable {
             guard let staff = try await repositories.staff.find(id: staffID, in: tx) else { throw AppError.notFound("staff member") }
             if !active {
                 guard staff.id != admin.id else {
-                    throw AppError(.conflict, code: "cannot_deactivate_self", "You cannot deactivate your own account. Ask another admin.")
+                    throw AppError(.conflict, code: "cannot_deactivate_self", L10n.t("console.staff.cannotDeactivateSelf"))
                 }
                 if staff.role == .admin { try await requireAnotherAdmin(than: staff.id, in: tx) }
                 try await repositories.staff.setStatus(.deactivated, for: staff.id, in: tx)
@@ -249,7 +249,7 @@ public struct StaffAccounts: Sendable {
                 SELECT count(*)::int FROM staff_users WHERE role = 'admin' AND status = 'active' AND id <> \(staffID)
                 """, as: Int.self) ?? 0
         if others == 0 {
-            throw AppError(.conflict, code: "last_admin", "This is the only active admin. Make someone else an admin first.")
+            throw AppError(.conflict, code: "last_admin", L10n.t("console.staff.lastAdmin"))
         }
     }
 

@@ -142,10 +142,11 @@ struct StaffAuthController {
 
     func inviteView(_ context: TenantRequestContext, token: String, email: String?, form: FormState) -> InviteView {
         InviteView(
-            layout: layout(context, "Set up your staff account"), form: FormView(form),
-            heading: "Set up your staff account",
-            intro: "Choose a password for \(email ?? "your account") at \(context.tenant.branding.companyName).",
-            action: ConsoleRoutes.invite(token), token: nil, askName: true, submitLabel: "Save and continue to sign-in")
+            layout: layout(context, L10n.t("console.invite.title")), form: FormView(form),
+            heading: L10n.t("console.invite.title"),
+            intro: L10n.t(
+                "console.invite.intro", ["email": email ?? L10n.t("console.invite.yourAccount"), "company": context.tenant.branding.companyName]),
+            action: ConsoleRoutes.invite(token), token: nil, askName: true, submitLabel: L10n.t("console.invite.submit"))
     }
 
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
@@ -183,8 +184,8 @@ struct StaffAuthController {
 
     func forgotView(_ context: TenantRequestContext, form: FormState) -> ForgotView {
         ForgotView(
-            layout: layout(context, "Reset your staff password"), form: FormView(form),
-            intro: "Enter the email address of your staff account. If it has one, we will send it a link to choose a new password.",
+            layout: layout(context, L10n.t("console.recovery.forgotTitle")), form: FormView(form),
+            intro: L10n.t("console.recovery.forgotIntro"),
             action: ConsoleRoutes.forgotPassword.path, loginUrl: ConsoleRoutes.login.path)
     }
 
@@ -216,26 +217,26 @@ struct StaffAuthController {
                 status: .unprocessableContent)
         }
         return try message(
-            context, title: "Check your email", heading: "Check your email",
+            context, title: L10n.t("console.recovery.checkEmail"), heading: L10n.t("console.recovery.checkEmail"),
             [
-                "If \(EmailAddress.normalize(form.text("email")) ?? form.text("email")) belongs to a staff account here, we sent it a link to choose a new password. The link works for one hour.",
-                "No email after a few minutes? Check your spam folder, or ask an admin to send you a set-password link.",
-            ], action: (ConsoleRoutes.login.path, "Back to sign-in"))
+                L10n.t("console.recovery.sent", ["email": EmailAddress.normalize(form.text("email")) ?? form.text("email")]),
+                L10n.t("console.recovery.noEmail"),
+            ], action: (ConsoleRoutes.login.path, L10n.t("console.recovery.backToSignIn")))
     }
 
     func resetView(_ context: TenantRequestContext, token: String, form: FormState) -> InviteView {
         InviteView(
-            layout: layout(context, "Choose a new password"), form: FormView(form), heading: "Choose a new password",
-            intro: "Choose a new password for your staff account at \(context.tenant.branding.companyName). You will sign in with it afterwards.",
-            action: ConsoleRoutes.resetPassword.path, token: token, askName: false, submitLabel: "Save the new password")
+            layout: layout(context, L10n.t("console.recovery.newPasswordTitle")), form: FormView(form),
+            heading: L10n.t("console.recovery.newPasswordTitle"),
+            intro: L10n.t("console.recovery.newPasswordIntro", ["company": context.tenant.branding.companyName]),
+            action: ConsoleRoutes.resetPassword.path, token: token, askName: false, submitLabel: L10n.t("console.recovery.saveNewPassword"))
     }
 
     func invalidResetLink(_ context: TenantRequestContext) throws -> HTML {
         try message(
-            context, title: "Link not valid", heading: "This link is not valid any more",
-            [
-                "It may have been used already, have expired, or be incomplete."
-            ], action: (ConsoleRoutes.forgotPassword.path, "Ask for a new link"), status: .notFound
+            context, title: L10n.t("console.recovery.invalidTitle"), heading: L10n.t("console.recovery.invalidHeading"),
+            [L10n.t("console.recovery.invalidWhy")], action: (ConsoleRoutes.forgotPassword.path, L10n.t("console.recovery.askNew")),
+            status: .notFound
         ).keepingTokenOnThisSite()
     }
 
@@ -265,10 +266,8 @@ struct StaffAuthController {
             return try invalidResetLink(context).response(from: request, context: context)
         }
         return try message(
-            context, title: "Password changed", heading: "Your password is changed",
-            [
-                "For your security, you were signed out everywhere. Sign in with your new password; if you use an authenticator app, it still asks for its code."
-            ], action: (ConsoleRoutes.login.path, "Sign in")
+            context, title: L10n.t("console.recovery.changedTitle"), heading: L10n.t("console.recovery.changedHeading"),
+            [L10n.t("console.recovery.changedBody")], action: (ConsoleRoutes.login.path, L10n.t("console.recovery.signIn"))
         ).keepingTokenOnThisSite().response(from: request, context: context)
     }
 }

@@ -30,6 +30,9 @@ struct StaffManagementController {
             let email: String
             let role: String
             let status: String
+            let statusLabel: String
+            /// "Role of Ana López", the role picker's hidden label.
+            let roleOf: String
             let twoFactor: Bool
             let isSelf: Bool
             let deactivated: Bool
@@ -43,19 +46,23 @@ struct StaffManagementController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let staff = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
-        var layout = context.layout(title: "Staff", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.staff.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let view = View(
             layout: layout, form: FormView(form),
             members: staff.map { member in
                 View.Member(
-                    id: member.id.uuidString.lowercased(), name: member.displayName, email: member.email, role: member.role.label,
-                    status: member.status.rawValue, twoFactor: member.totpEnabledAt != nil, isSelf: member.id == context.staff.id,
+                    id: member.id.uuidString.lowercased(), name: member.displayName, email: member.email, role: member.role.consoleLabel,
+                    status: member.status.rawValue, statusLabel: L10n.t("console.staff.state.\(member.status.rawValue)"),
+                    roleOf: L10n.t("console.staff.roleOf", ["name": member.displayName]), twoFactor: member.totpEnabledAt != nil,
+                    isSelf: member.id == context.staff.id,
                     deactivated: member.status == .deactivated,
-                    roleOptions: StaffRole.allCases.reversed().map { View.Role(value: $0.rawValue, label: $0.label, selected: $0 == member.role) })
+                    roleOptions: StaffRole.allCases.reversed().map {
+                        View.Role(value: $0.rawValue, label: $0.consoleLabel, selected: $0 == member.role)
+                    })
             },
             roles: StaffRole.allCases.reversed().map {
-                View.Role(value: $0.rawValue, label: $0.label, selected: $0.rawValue == (form.values["role"] ?? "agent"))
+                View.Role(value: $0.rawValue, label: $0.consoleLabel, selected: $0.rawValue == (form.values["role"] ?? "agent"))
             }
         )
         return try dependencies.renderer.render(.adminStaff, theme: context.tenant.theme, view, status: status)
@@ -69,14 +76,14 @@ struct StaffManagementController {
         let form = try await FormFields.read(request)
         guard let role = StaffRole(rawValue: form.text("role")) else {
             var state = FormState.keeping(form)
-            state.errors["role"] = "Choose admin, agent or technician."
+            state.errors["role"] = L10n.t("console.staff.chooseRole")
             return try await render(context, form: state, status: .unprocessableContent)
         }
         do {
             let staff = try await accounts.invite(
                 email: form.text("email"), name: form.text("name"), role: role, by: context.staff,
                 tenant: context.tenant, origin: context.origin(request))
-            return try await render(context, notice: "Invitation sent to \(staff.email).")
+            return try await render(context, notice: L10n.t("console.staff.invited", ["email": staff.email]))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -92,24 +99,24 @@ struct StaffManagementController {
 
     @Sendable func changeRole(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
-        guard let role = StaffRole(rawValue: form.text("role")) else { throw AppError.validation(["role": "Choose admin, agent or technician."]) }
+        guard let role = StaffRole(rawValue: form.text("role")) else { throw AppError.validation(["role": L10n.t("console.staff.chooseRole")]) }
         try await accounts.changeRole(
             staffID: try staffID(context), to: role, by: context.staff, tenant: context.tenant, origin: context.origin(request))
-        return try await render(context, notice: "Role changed. The person signs in again to use it.")
+        return try await render(context, notice: L10n.t("console.staff.roleChanged"))
     }
 
     @Sendable func deactivate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try await accounts.setActive(false, staffID: try staffID(context), by: context.staff, tenant: context.tenant, origin: context.origin(request))
-        return try await render(context, notice: "Account deactivated and signed out everywhere.")
+        return try await render(context, notice: L10n.t("console.staff.deactivated"))
     }
 
     @Sendable func reactivate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try await accounts.setActive(true, staffID: try staffID(context), by: context.staff, tenant: context.tenant, origin: context.origin(request))
-        return try await render(context, notice: "Account reactivated.")
+        return try await render(context, notice: L10n.t("console.staff.reactivated"))
     }
 
     @Sendable func resend(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try await accounts.resendInvitation(staffID: try staffID(context), by: context.staff, tenant: context.tenant, origin: context.origin(request))
-        return try await render(context, notice: "A new set-password link was sent.")
+        return try await render(context, notice: L10n.t("console.staff.linkSent"))
     }
 }

@@ -35,7 +35,7 @@ public struct PostgresStaffRepository: StaffRepository {
                 """)!.decode(StaffUser.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             throw AppError(
-                .conflict, code: "email_taken", "A staff account with this email address already exists.", fields: ["email": "Already a staff member"]
+                .conflict, code: "email_taken", L10n.t("console.staff.emailTaken"), fields: ["email": L10n.t("console.staff.alreadyStaff")]
             )
         }
     }

@@ -34,7 +34,7 @@ struct LanguageSettingsController {
         _ context: StaffRequestContext, defaultLanguage: Language, offered: [Language], form: FormState = FormState(),
         notice: String? = nil, status: HTTPResponse.Status = .ok
     ) throws -> HTML {
-        var layout = context.layout(title: "Languages", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.languages.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let choices = Language.allCases.map {
             View.Choice(code: $0.code, name: $0.nativeName, offered: offered.contains($0), isDefault: $0 == defaultLanguage)
@@ -47,7 +47,7 @@ struct LanguageSettingsController {
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try render(
             context, defaultLanguage: context.tenant.defaultLanguage, offered: context.tenant.offeredLanguages,
-            notice: SettingsSupport.notice(request, ["saved": "Saved. The portal offers the new languages from the next page."]))
+            notice: SettingsSupport.notice(request, ["saved": L10n.t("console.settings.languages.saved")]))
     }
 
     @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -57,8 +57,8 @@ struct LanguageSettingsController {
         var errors: [String: String] = [:]
         let defaultLanguage = Language(code: defaultCode)
         let offered = offeredCodes.compactMap(Language.init(code:))
-        if defaultLanguage == nil { errors["default_language"] = "Choose the default language from the list." }
-        if offered.count != offeredCodes.count { errors["offered"] = "Choose offered languages from the list." }
+        if defaultLanguage == nil { errors["default_language"] = L10n.t("console.settings.languages.chooseDefault") }
+        if offered.count != offeredCodes.count { errors["offered"] = L10n.t("console.settings.languages.chooseOffered") }
         guard errors.isEmpty, let defaultLanguage else {
             return try render(
                 context, defaultLanguage: defaultLanguage ?? context.tenant.defaultLanguage, offered: offered,

@@ -11,9 +11,10 @@ struct NoticeSettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any TenantSettingsRepository { support.repository }
 
-    static let messages = [
-        "added": "Notice created.", "saved": "Notice saved.", "resolved": "Notice resolved: it moves to the status page’s history.",
-    ]
+    /// The `?done=` notices, in the reader's language.
+    static var messages: [String: String] {
+        Dictionary(uniqueKeysWithValues: ["added", "saved", "resolved"].map { ($0, L10n.t("console.settings.notices.\($0)")) })
+    }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsNotices, use: list)
@@ -24,8 +25,8 @@ struct NoticeSettingsController {
     }
 
     static let translatable = [
-        TranslatableField(name: "title", label: "Title", limit: 200, multiline: false),
-        TranslatableField(name: "body", label: "Details", limit: 5000, multiline: true),
+        TranslatableField(name: "title", label: "Title", labelKey: "console.settings.notices.titleField", limit: 200, multiline: false),
+        TranslatableField(name: "body", label: "Details", labelKey: "console.settings.notices.details", limit: 5000, multiline: true),
     ]
 
     /// The notice in the default language (title required) and the others (optional); every
@@ -71,14 +72,17 @@ struct NoticeSettingsController {
             let state: String
             let stateLabel: String
             let resolvable: Bool
+            let editLabel: String
+            let resolveLabel: String
         }
     }
 
     static func state(_ notice: ServiceNotice, now: Date = Date()) -> (String, String) {
-        if notice.resolvedAt != nil { return ("resolved", "Resolved") }
-        if notice.startsAt > now { return ("planned", "Planned") }
-        if let end = notice.endsAt, end <= now { return ("ended", "Ended") }
-        return ("active", "Showing now")
+        let state =
+            if notice.resolvedAt != nil { "resolved" } else if notice.startsAt > now { "planned" } else if let end = notice.endsAt, end <= now {
+                "ended"
+            } else { "active" }
+        return (state, L10n.t("console.settings.notices.state.\(state)"))
     }
 
     func renderList(
@@ -86,14 +90,16 @@ struct NoticeSettingsController {
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notices(in: tx) }
-        var layout = context.layout(title: "Service notices", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.notices.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? ["kind": "outage", "starts_at": NoticeInput.formatTime(Date())]
         let rows = notices.map { notice in
             let (state, label) = Self.state(notice)
             return ListView.Row(
                 id: notice.id.uuidString.lowercased(), title: notice.title, kindLabel: ServiceNotices.label(notice.kind),
-                when: ServiceNotices.view(notice).when, state: state, stateLabel: label, resolvable: notice.resolvedAt == nil)
+                when: ServiceNotices.view(notice).when, state: state, stateLabel: label, resolvable: notice.resolvedAt == nil,
+                editLabel: L10n.t("console.settings.notices.editLabel", ["title": notice.title]),
+                resolveLabel: L10n.t("console.settings.notices.resolveLabel", ["title": notice.title]))
         }
         return try dependencies.renderer.render(
             .adminSettingsNotices, theme: context.tenant.theme,
@@ -159,11 +165,12 @@ struct NoticeSettingsController {
         return try dependencies.renderer.render(
             .adminSettingsNotice, theme: context.tenant.theme,
             EditView(
-                layout: context.layout(title: "Edit notice", current: ConsoleRoutes.settings.path),
+                layout: context.layout(title: L10n.t("console.settings.notice.title"), current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
                 translations: Self.translationInputs(context, stored: notice.translations, typed: values, errors: form.errors),
                 id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
-                resolvedAt: notice.resolvedAt.map { DisplayDate.dateTime($0) }), status: status)
+                resolvedAt: notice.resolvedAt.map { L10n.t("console.settings.notice.resolvedAt", ["when": DisplayDate.dateTime($0)]) }),
+            status: status)
     }
 
     @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {

@@ -33,7 +33,7 @@ struct SettingsSupport {
 
     static func direction(_ form: FormFields) throws -> MoveDirection {
         guard let direction = MoveDirection(rawValue: form.text("direction")) else {
-            throw AppError(.badRequest, code: "bad_direction", "Choose to move the item up or down.")
+            throw AppError(.badRequest, code: "bad_direction", L10n.t("console.settings.moveDirection"))
         }
         return direction
     }
@@ -66,50 +66,68 @@ struct SettingsController {
                 try await support.repository.apiCORSOrigins(in: tx)
             )
         }
+        let texts = L10n.texts
         let active = categories.filter(\.active).count
+        let inactive = categories.count - active
+        let tenant = context.tenant
+        let others = tenant.offeredLanguages.dropFirst().map(\.nativeName)
         let sections: [IndexView.Section] = [
             .init(
-                title: "Work-order categories", href: ConsoleRoutes.settingsCategories.path,
-                summary: "\(active) offered to subscribers\(categories.count > active ? ", \(categories.count - active) inactive" : "")."),
+                title: texts("console.settings.index.categories"), href: ConsoleRoutes.settingsCategories.path,
+                summary: inactive > 0
+                    ? texts.plural("console.settings.index.categoriesSummaryInactive", count: active, ["inactive": "\(inactive)"])
+                    : texts.plural("console.settings.index.categoriesSummary", count: active)),
             .init(
-                title: "Frequently asked questions", href: ConsoleRoutes.settingsFAQ.path, summary: "\(faq.count) on the subscribers’ support page."),
+                title: texts("console.settings.faq.title"), href: ConsoleRoutes.settingsFAQ.path,
+                summary: texts.plural("console.settings.index.faqSummary", count: faq.count)),
             .init(
-                title: "Service notices", href: ConsoleRoutes.settingsNotices.path,
-                summary: notices.isEmpty ? "No notice is showing right now." : "\(notices.count) showing now on the status page and dashboards."),
+                title: texts("console.settings.index.notices"), href: ConsoleRoutes.settingsNotices.path,
+                summary: notices.isEmpty
+                    ? texts("console.settings.index.noticesNone") : texts.plural("console.settings.index.noticesShowing", count: notices.count)),
             .init(
-                title: "Time zone", href: ConsoleRoutes.settingsTimeZone.path,
-                summary: "Times show and are entered in \(TenantTimeZone.name(context.tenant.timeZone))."),
+                title: texts("console.settings.index.timeZone"), href: ConsoleRoutes.settingsTimeZone.path,
+                summary: texts("console.settings.index.timeZoneSummary", ["zone": TenantTimeZone.name(tenant.timeZone)])),
             .init(
-                title: "Languages", href: ConsoleRoutes.settingsLanguages.path,
-                summary: "Portal in \(context.tenant.defaultLanguage.nativeName)"
-                    + (context.tenant.offeredLanguages.count > 1
-                        ? ", also offered in \(context.tenant.offeredLanguages.dropFirst().map(\.nativeName).joined(separator: ", "))." : ".")),
-            .init(title: "Email notifications", href: ConsoleRoutes.settingsNotifications.path, summary: "Which emails subscribers receive."),
+                title: texts("console.settings.index.languages"), href: ConsoleRoutes.settingsLanguages.path,
+                summary: others.isEmpty
+                    ? texts("console.settings.index.languagesSummary", ["language": tenant.defaultLanguage.nativeName])
+                    : texts(
+                        "console.settings.index.languagesSummaryAlso",
+                        ["language": tenant.defaultLanguage.nativeName, "others": others.joined(separator: ", ")])),
             .init(
-                title: "Session and security", href: ConsoleRoutes.settingsSecurity.path,
-                summary:
-                    "Staff signed out after \(security.staffIdleMinutes) idle minutes; two-factor sign-in \(security.requireStaffTotp ? "required" : "optional") for staff."
-            ),
+                title: texts("console.settings.index.notifications"), href: ConsoleRoutes.settingsNotifications.path,
+                summary: texts("console.settings.index.notificationsSummary")),
             .init(
-                title: "API access", href: ConsoleRoutes.settingsAPIAccess.path,
+                title: texts("console.settings.index.security"), href: ConsoleRoutes.settingsSecurity.path,
+                summary: texts.plural(
+                    security.requireStaffTotp ? "console.settings.index.securitySummaryRequired" : "console.settings.index.securitySummaryOptional",
+                    count: security.staffIdleMinutes)),
+            .init(
+                title: texts("console.settings.index.apiAccess"), href: ConsoleRoutes.settingsAPIAccess.path,
                 summary: corsOrigins.isEmpty
-                    ? "No browser origin may call the API (cross-origin access off)."
-                    : "\(corsOrigins.origins.count) browser origin(s) may call the API."),
+                    ? texts("console.settings.index.apiAccessNone")
+                    : texts.plural("console.settings.index.apiAccessSome", count: corsOrigins.origins.count)),
             .init(
-                title: "Data retention", href: ConsoleRoutes.settingsRetention.path,
-                summary: "How long the audit log, emails, drafts and webhook deliveries are kept, and what was removed lately."),
-            .init(title: "Staff", href: ConsoleRoutes.staff.path, summary: "Invite staff, change roles, deactivate accounts."),
-            .init(title: "Branding", href: ConsoleRoutes.branding.path, summary: "Logo, colours and texts of the portal and emails."),
-            .init(title: "Domains", href: ConsoleRoutes.domains.path, summary: "Custom domains and the primary one used in email links."),
+                title: texts("console.settings.index.retention"), href: ConsoleRoutes.settingsRetention.path,
+                summary: texts("console.settings.index.retentionSummary")),
             .init(
-                title: "API keys", href: ConsoleRoutes.apiKeys.path, summary: "Keys for your billing or CRM system to sync accounts and work orders."),
+                title: texts("console.settings.index.staff"), href: ConsoleRoutes.staff.path, summary: texts("console.settings.index.staffSummary")),
             .init(
-                title: "Webhooks", href: ConsoleRoutes.webhooks.path,
-                summary: "Signed event POSTs to your billing or CRM system, with a delivery log."),
+                title: texts("console.settings.index.branding"), href: ConsoleRoutes.branding.path,
+                summary: texts("console.settings.index.brandingSummary")),
+            .init(
+                title: texts("console.settings.index.domains"), href: ConsoleRoutes.domains.path,
+                summary: texts("console.settings.index.domainsSummary")),
+            .init(
+                title: texts("console.settings.index.apiKeys"), href: ConsoleRoutes.apiKeys.path,
+                summary: texts("console.settings.index.apiKeysSummary")),
+            .init(
+                title: texts("console.settings.index.webhooks"), href: ConsoleRoutes.webhooks.path,
+                summary: texts("console.settings.index.webhooksSummary")),
         ]
         return try dependencies.renderer.render(
             .adminSettingsIndex, theme: context.tenant.theme,
-            IndexView(layout: context.layout(title: "Settings", current: ConsoleRoutes.settings.path), sections: sections))
+            IndexView(layout: context.layout(title: texts("console.settings.title"), current: ConsoleRoutes.settings.path), sections: sections))
     }
 
     @MustacheView
@@ -120,7 +138,7 @@ struct SettingsController {
         let staffBounds: String
         let customerBounds: String
         let rememberBounds: String
-        let staffWithoutTotp: Int
+        let staffWithoutTotp: String
     }
 
     func renderSecurity(
@@ -138,22 +156,27 @@ struct SettingsController {
             "remember_me_days": String(settings.rememberMeDays), "require_staff_totp": settings.requireStaffTotp ? "yes" : "no",
         ]
         let shown = values ?? stored
-        var layout = context.layout(title: "Session and security", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.security.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         return try dependencies.renderer.render(
             .adminSettingsSecurity, theme: context.tenant.theme,
             SecurityView(
                 layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
                 requireTotp: shown["require_staff_totp"] == "yes",
-                staffBounds: "\(SecuritySettings.staffIdleBounds.lowerBound)–\(SecuritySettings.staffIdleBounds.upperBound) minutes",
-                customerBounds: "\(SecuritySettings.customerIdleBounds.lowerBound)–\(SecuritySettings.customerIdleBounds.upperBound) hours",
-                rememberBounds: "\(SecuritySettings.rememberMeBounds.lowerBound)–\(SecuritySettings.rememberMeBounds.upperBound) days",
-                staffWithoutTotp: withoutTotp), status: status)
+                staffBounds: Self.range("minutesRange", SecuritySettings.staffIdleBounds),
+                customerBounds: Self.range("hoursRange", SecuritySettings.customerIdleBounds),
+                rememberBounds: Self.range("daysRange", SecuritySettings.rememberMeBounds),
+                staffWithoutTotp: L10n.texts.plural("console.settings.security.withoutTotp", count: withoutTotp)), status: status)
+    }
+
+    /// "5–60 minutes", in the reader's language.
+    static func range(_ key: String, _ bounds: ClosedRange<Int>) -> String {
+        L10n.t("console.settings.security.\(key)", ["min": "\(bounds.lowerBound)", "max": "\(bounds.upperBound)"])
     }
 
     @Sendable func security(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         try await renderSecurity(
-            context, notice: SettingsSupport.notice(request, ["saved": "Saved. Open sessions follow the new timeouts from their next request."]))
+            context, notice: SettingsSupport.notice(request, ["saved": L10n.t("console.settings.security.saved")]))
     }
 
     @Sendable func saveSecurity(_ request: Request, context: StaffRequestContext) async throws -> Response {

@@ -34,19 +34,19 @@ public struct SecuritySettings: Sendable, Decodable, Equatable {
     /// Reads the form; every field outside its bounds is explained.
     public static func parse(_ form: FormFields) throws -> SecuritySettings {
         var problems: [String: String] = [:]
-        func number(_ field: String, _ bounds: ClosedRange<Int>, _ unit: String, _ what: String) -> Int {
+        func number(_ field: String, _ bounds: ClosedRange<Int>, _ problemKey: String) -> Int {
             let text = form.text(field).trimmingCharacters(in: .whitespaces)
             guard let value = Int(text), bounds.contains(value) else {
-                problems[field] = "Enter a whole number of \(unit) from \(bounds.lowerBound) to \(bounds.upperBound) for the \(what)."
+                problems[field] = L10n.t(problemKey, ["min": "\(bounds.lowerBound)", "max": "\(bounds.upperBound)"])
                 return bounds.lowerBound
             }
             return value
         }
-        let staff = number("staff_idle_minutes", staffIdleBounds, "minutes", "staff idle timeout")
-        let customer = number("customer_idle_hours", customerIdleBounds, "hours", "subscriber idle timeout")
-        let remember = number("remember_me_days", rememberMeBounds, "days", "“remember me” duration")
+        let staff = number("staff_idle_minutes", staffIdleBounds, "console.settings.security.badStaffIdle")
+        let customer = number("customer_idle_hours", customerIdleBounds, "console.settings.security.badCustomerIdle")
+        let remember = number("remember_me_days", rememberMeBounds, "console.settings.security.badRememberMe")
         let require = form.text("require_staff_totp")
-        if !["", "yes", "no"].contains(require) { problems["require_staff_totp"] = "Choose yes or no." }
+        if !["", "yes", "no"].contains(require) { problems["require_staff_totp"] = L10n.t("console.settings.security.chooseYesNo") }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return SecuritySettings(staffIdleMinutes: staff, customerIdleHours: customer, rememberMeDays: remember, requireStaffTotp: require == "yes")
     }
@@ -90,22 +90,22 @@ public struct NoticeInput: Sendable {
     public static func parse(_ form: FormFields, now: Date = Date()) throws -> NoticeInput {
         var problems: [String: String] = [:]
         let kind = form.text("kind")
-        if !kinds.contains(kind) { problems["kind"] = "Choose outage, maintenance or information." }
+        if !kinds.contains(kind) { problems["kind"] = L10n.t("console.settings.notices.chooseKind") }
         let title = form.text("title").trimmingCharacters(in: .whitespacesAndNewlines)
         if title.isEmpty {
-            problems["title"] = "Enter a title."
+            problems["title"] = L10n.t("console.settings.notices.enterTitle")
         } else if title.count > 200 {
-            problems["title"] = "Use at most 200 characters for the title."
+            problems["title"] = L10n.t("console.settings.notices.titleTooLong")
         }
         let body = form.text("body").trimmingCharacters(in: .whitespacesAndNewlines)
-        if body.count > 5000 { problems["body"] = "Use at most 5,000 characters for the details." }
+        if body.count > 5000 { problems["body"] = L10n.t("console.settings.notices.detailsTooLong") }
         var startsAt = now
         let startText = form.text("starts_at").trimmingCharacters(in: .whitespaces)
         if !startText.isEmpty {
             if let date = try parseTime(startText, field: "starts_at") {
                 startsAt = date
             } else {
-                problems["starts_at"] = "Enter the start as a date and time, e.g. 2025-06-01T08:00."
+                problems["starts_at"] = L10n.t("console.settings.notices.badStart")
             }
         }
         var endsAt: Date?
@@ -113,9 +113,9 @@ public struct NoticeInput: Sendable {
         if !endText.isEmpty {
             if let date = try parseTime(endText, field: "ends_at") {
                 endsAt = date
-                if problems["starts_at"] == nil, date <= startsAt { problems["ends_at"] = "The end must be after the start." }
+                if problems["starts_at"] == nil, date <= startsAt { problems["ends_at"] = L10n.t("console.settings.notices.endBeforeStart") }
             } else {
-                problems["ends_at"] = "Enter the end as a date and time, e.g. 2025-06-01T12:00, or leave it empty."
+                problems["ends_at"] = L10n.t("console.settings.notices.badEnd")
             }
         }
         guard problems.isEmpty else { throw AppError.validation(problems) }
@@ -193,8 +193,8 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     func duplicateName(_ body: () async throws -> Void) async throws {
         do { try await body() } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             throw AppError(
-                .conflict, code: "category_exists", "Another category already has this name.",
-                fields: ["name": "Another category already has this name. Choose a different one."])
+                .conflict, code: "category_exists", L10n.t("console.settings.categories.exists"),
+                fields: ["name": L10n.t("console.settings.categories.existsField")])
         }
     }
 
@@ -227,7 +227,7 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
                 RETURNING \(Self.categoryColumns)
                 """)?.decode(WorkOrderCategory.self)
         }
-        guard let created else { throw AppError(.conflict, code: "category_not_created", "The category could not be created. Try again.") }
+        guard let created else { throw AppError(.conflict, code: "category_not_created", L10n.t("console.settings.categories.notCreated")) }
         return created
     }
 
@@ -355,7 +355,7 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
                         \(JSONParameter(input.translations))::jsonb)
                 RETURNING \(Self.noticeColumns)
                 """)?.decode(ServiceNotice.self)
-        else { throw AppError(.conflict, code: "notice_not_created", "The notice could not be created. Try again.") }
+        else { throw AppError(.conflict, code: "notice_not_created", L10n.t("console.settings.notices.notCreated")) }
         return notice
     }
 
@@ -393,7 +393,7 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
                        require_staff_totp = EXCLUDED.require_staff_totp, updated_at = now()
                 """)
         } catch let error as PostgresError where error.sqlState == .checkViolation {
-            throw AppError.validation([:], message: "A value is outside the allowed range. Check the limits shown next to each field.")
+            throw AppError.validation([:], message: L10n.t("console.settings.security.outOfRange"))
         }
         // Sessions already open follow the new timeouts from their next request on.
         try await transaction.execute(

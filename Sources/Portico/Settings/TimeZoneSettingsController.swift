@@ -20,14 +20,14 @@ struct TimeZoneSettingsController {
         let layout: LayoutModel
         let form: FormView
         let zoneChoices: [String]
-        let example: String
+        let zoneHint: String
     }
 
     func render(
         _ context: StaffRequestContext, value: String? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) throws -> HTML {
-        var layout = context.layout(title: "Time zone", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.timeZone.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let zone = context.tenant.timeZone
         let now = DisplayDate(zone: zone).dateTime(Date())
@@ -36,11 +36,11 @@ struct TimeZoneSettingsController {
             View(
                 layout: layout,
                 form: FormView(FormState(values: ["time_zone": value ?? TenantTimeZone.name(zone)], errors: form.errors, message: form.message)),
-                zoneChoices: TenantTimeZone.choices, example: now), status: status)
+                zoneChoices: TenantTimeZone.choices, zoneHint: L10n.t("console.settings.timeZone.hint", ["now": now])), status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try render(context, notice: SettingsSupport.notice(request, ["saved": "Saved. Pages and emails show times in the new zone from now on."]))
+        try render(context, notice: SettingsSupport.notice(request, ["saved": L10n.t("console.settings.timeZone.saved")]))
     }
 
     @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> Response {

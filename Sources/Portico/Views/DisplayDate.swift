@@ -100,10 +100,9 @@ public enum TenantTimeZone {
     /// (`America/Chicago`), not abbreviations (`CST`) or offsets (`GMT+5`), which ignore DST.
     public static func problem(_ text: String) -> String? {
         let name = text.trimmingCharacters(in: .whitespaces)
-        if name.isEmpty { return "Choose a time zone, such as America/Chicago." }
+        if name.isEmpty { return L10n.t("console.settings.timeZone.choose") }
         guard name == "UTC" || known.contains(name), TimeZone(identifier: name) != nil else {
-            return
-                "“\(name.prefix(64))” is not a time zone this server knows. Use a name from the IANA zone database, such as America/Chicago or Europe/Madrid."
+            return L10n.t("console.settings.timeZone.unknown", ["name": String(name.prefix(64))])
         }
         return nil
     }

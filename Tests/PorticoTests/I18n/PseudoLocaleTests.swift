@@ -147,6 +147,9 @@ struct PseudoLocaleTests {
         }
     }
 
+    /// A help text over the limit, kept in the form that refuses it (data, not a page text).
+    static let longHelp = String(repeating: "h", count: 501)
+
     /// The console pages converted so far (issue 17): the rest still show literal English and
     /// join this list as they are converted.
     static let convertedConsolePages = [
@@ -155,7 +158,8 @@ struct PseudoLocaleTests {
         "/admin/customers/invitations?access=not_invited", "/admin/customers/new", "/admin/outbox", "/admin/outbox?status=dead",
         "/admin/staff", "/admin/api-keys", "/admin/audit", "/admin/domains", "/admin/deletion-requests", "/admin/settings/notifications",
         "/admin/export", "/admin/import",
-        "/admin/settings/faq",
+        "/admin/settings", "/admin/settings/faq", "/admin/settings/categories", "/admin/settings/notices",
+        "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security",
     ]
 
     @Test("converted console pages: sign-in, two-factor code, command centre, my account, tasks (with an order, a visit and tasks)")
@@ -176,7 +180,9 @@ struct PseudoLocaleTests {
             fixture.organization.name, fixture.organization.accountNumber, "Zed's order", "Zed's task", "Zed's other task",
             // A history reason stored with the change when the order was made (data, not a page text).
             "Created", "%",
-            "English", "Español", "household", "1 Test Lane", "MAC", "#", "·", "—", "(", ")", "✓", "✗", "←", "→",
+            "Zed category", Self.longHelp, "Zed notice", "Mars/Olympus", "English", "Español", "Português (Brasil)", "Français", "household",
+            "1 Test Lane", "MAC",
+            "#", "·", "—", "(", ")", "✓", "✗", "←", "→",
         ]
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
             var pages: [(String, HTTPTestResponse)] = []
@@ -204,6 +210,41 @@ struct PseudoLocaleTests {
             pages.append(("/admin/tasks (technician, 403)", forbidden))
             let enrol = try await browser.post("/admin/account/totp/start", [:])
             pages.append(("/admin/account/totp/start", enrol))
+            let badCategory = try await browser.post("/admin/settings/categories", ["name": " ", "help_text": Self.longHelp])
+            #expect(badCategory.status == .unprocessableContent)
+            pages.append(("/admin/settings/categories (invalid)", badCategory))
+            try await browser.post("/admin/settings/categories", ["name": "Zed category"])
+            let category = try #require(
+                try await tenant.transaction { tx in
+                    try await tx.scalar("SELECT id FROM work_order_categories WHERE tenant_id = \(tx.tenant)", as: UUID.self)
+                })
+            for path in ["/admin/settings/categories?done=added", "/admin/settings/categories/\(category.uuidString.lowercased())"] {
+                pages.append((path, try await browser.get(path)))
+            }
+            let badNotice = try await browser.post("/admin/settings/notices", ["kind": "party", "title": "", "starts_at": "soon"])
+            #expect(badNotice.status == .unprocessableContent)
+            pages.append(("/admin/settings/notices (invalid)", badNotice))
+            try await browser.post("/admin/settings/notices", ["kind": "outage", "title": "Zed notice"])
+            let notice = try #require(
+                try await tenant.transaction { tx in
+                    try await tx.scalar("SELECT id FROM service_notices WHERE tenant_id = \(tx.tenant)", as: UUID.self)
+                })
+            let noticePath = "/admin/settings/notices/\(notice.uuidString.lowercased())"
+            pages.append(("/admin/settings/notices?done=added", try await browser.get("/admin/settings/notices?done=added")))
+            pages.append((noticePath, try await browser.get(noticePath)))
+            try await browser.post("\(noticePath)/resolve", [:])
+            pages.append(("\(noticePath) (resolved)", try await browser.get(noticePath)))
+            let badLanguages = try await browser.post("/admin/settings/languages", ["default_language": "xx", "offered": "yy"])
+            #expect(badLanguages.status == .unprocessableContent)
+            pages.append(("/admin/settings/languages (invalid)", badLanguages))
+            let badZone = try await browser.post("/admin/settings/time-zone", ["time_zone": "Mars/Olympus"])
+            #expect(badZone.status == .unprocessableContent)
+            pages.append(("/admin/settings/time-zone (invalid)", badZone))
+            let badSecurity = try await browser.post(
+                "/admin/settings/security",
+                ["staff_idle_minutes": "0", "customer_idle_hours": "x", "remember_me_days": "999", "require_staff_totp": "maybe"])
+            #expect(badSecurity.status == .unprocessableContent)
+            pages.append(("/admin/settings/security (invalid)", badSecurity))
             let badTask = try await browser.post("/admin/tasks", ["account": "no-such-account", "task_title": ""])
             #expect(badTask.status == .unprocessableContent)
             pages.append(("/admin/tasks (invalid)", badTask))

@@ -11,11 +11,13 @@ struct CategorySettingsController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any TenantSettingsRepository { support.repository }
 
-    static let messages = [
-        "added": "Category added.", "saved": "Category saved.", "moved": "Order changed.",
-        "deactivated": "Category deactivated: subscribers no longer see it; existing work orders keep it.",
-        "reactivated": "Category reactivated.", "deleted": "Category deleted.",
-    ]
+    /// The `?done=` notices, in the reader's language.
+    static var messages: [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: ["added", "saved", "moved", "deactivated", "reactivated", "deleted"].map {
+                ($0, L10n.t("console.settings.categories.\($0)"))
+            })
+    }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsCategories, use: list)
@@ -29,8 +31,8 @@ struct CategorySettingsController {
     }
 
     static let translatable = [
-        TranslatableField(name: "name", label: "Name", limit: 100, multiline: false),
-        TranslatableField(name: "help_text", label: "Help text", limit: 500, multiline: true),
+        TranslatableField(name: "name", label: "Name", labelKey: "console.settings.categories.name", limit: 100, multiline: false),
+        TranslatableField(name: "help_text", label: "Help text", labelKey: "console.settings.categories.helpText", limit: 500, multiline: true),
     ]
 
     static func translationInputs(
@@ -52,11 +54,11 @@ struct CategorySettingsController {
         let help = form.text("help_text").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
         if name.isEmpty {
-            problems["name"] = "Enter a name for the category, for example “No signal”."
+            problems["name"] = L10n.t("console.settings.categories.enterName")
         } else if name.count > 100 {
-            problems["name"] = "Use at most 100 characters for the name."
+            problems["name"] = L10n.t("console.settings.categories.nameTooLong")
         }
-        if help.count > 500 { problems["help_text"] = "Use at most 500 characters for the help text." }
+        if help.count > 500 { problems["help_text"] = L10n.t("console.settings.categories.helpTextTooLong") }
         let translations = TextTranslations.parse(
             form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
             keeping: stored, problems: &problems)
@@ -81,6 +83,12 @@ struct CategorySettingsController {
             let deletable: Bool
             let canMoveUp: Bool
             let canMoveDown: Bool
+            let editLabel: String
+            let moveUpLabel: String
+            let moveDownLabel: String
+            let deactivateLabel: String
+            let reactivateLabel: String
+            let deleteLabel: String
         }
     }
 
@@ -94,14 +102,23 @@ struct CategorySettingsController {
             for category in categories { usage[category.name] = try await repository.ordersUsing(category: category.name, in: tx) }
             return (categories, usage)
         }
-        var layout = context.layout(title: "Work-order categories", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.categories.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = categories.enumerated().map { index, category in
             let used = usage[category.name] ?? 0
+            let texts = L10n.texts
+            let named = ["name": category.name]
             return ListView.Row(
                 id: category.id.uuidString.lowercased(), name: category.name, helpText: category.helpText, active: category.active,
-                usage: used, usageLabel: used == 0 ? "Not used" : used == 1 ? "1 work order" : "\(used) work orders",
-                deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1)
+                usage: used,
+                usageLabel: used == 0 ? texts("console.settings.categories.notUsed") : texts.plural("console.settings.categories.usage", count: used),
+                deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1,
+                editLabel: texts("console.settings.categories.editLabel", named),
+                moveUpLabel: texts("console.settings.categories.moveUpLabel", named),
+                moveDownLabel: texts("console.settings.categories.moveDownLabel", named),
+                deactivateLabel: texts("console.settings.categories.deactivateLabel", named),
+                reactivateLabel: texts("console.settings.categories.reactivateLabel", named),
+                deleteLabel: texts("console.settings.categories.deleteLabel", named))
         }
         return try dependencies.renderer.render(
             .adminSettingsCategories, theme: context.tenant.theme,
@@ -155,7 +172,7 @@ struct CategorySettingsController {
         return try dependencies.renderer.render(
             .adminSettingsCategory, theme: context.tenant.theme,
             EditView(
-                layout: context.layout(title: "Edit category", current: ConsoleRoutes.settings.path),
+                layout: context.layout(title: L10n.t("console.settings.category.title"), current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
                 translations: Self.translationInputs(context, stored: category.translations, typed: values, errors: form.errors),
                 id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
@@ -235,8 +252,7 @@ struct CategorySettingsController {
                 guard used == 0 else {
                     throw AppError(
                         .conflict, code: "category_in_use",
-                        "“\(category.name)” is used by \(used == 1 ? "1 work order" : "\(used) work orders"), so it cannot be deleted. Deactivate it instead: subscribers stop seeing it and existing work orders keep it."
-                    )
+                        L10n.texts.plural("console.settings.categories.inUse", count: used, ["name": category.name]))
                 }
                 guard try await repository.deleteCategory(id: id, in: tx) else { throw AppError.notFound("category") }
                 try await support.audit(

@@ -22,10 +22,9 @@ public struct RetentionJob: Sendable {
     }
 
     /// The kinds, in the order they run, as named in reports and on the settings page.
-    static let labels: [(String, String)] = [
-        ("audit_events", "audit entries"), ("sent_mail", "delivered emails"), ("undelivered_mail", "undelivered emails"),
-        ("sessions", "ended sign-ins"), ("tokens", "used or expired links"), ("drafts", "untouched drafts"),
-        ("delivered_webhooks", "delivered webhooks"), ("dead_webhooks", "dead webhooks"),
+    /// The kinds of record a run removes, in the order its summary names them.
+    static let summaryOrder = [
+        "audit_events", "sent_mail", "undelivered_mail", "sessions", "tokens", "drafts", "delivered_webhooks", "dead_webhooks",
     ]
 
     static let ownRecords = "retention_runs"
@@ -168,8 +167,10 @@ public struct RetentionJob: Sendable {
         }
     }
 
-    /// "3 delivered emails, 12 audit entries".
+    /// "12 audit entries, 3 delivered emails", in the reader's language.
     static func summary(_ removed: [String: Int]) -> String {
-        labels.compactMap { kind, label in removed[kind].map { "\($0) \(label)" } }.joined(separator: ", ")
+        summaryOrder.compactMap { kind in
+            removed[kind].map { L10n.texts.plural("console.settings.retention.removedKind.\(kind)", count: $0) }
+        }.joined(separator: ", ")
     }
 }

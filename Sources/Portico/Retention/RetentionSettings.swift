@@ -17,35 +17,31 @@ struct RetentionSettings: Sendable, Equatable {
 
     struct Field: Sendable {
         let name: String
-        let label: String
-        let hint: String
         let range: ClosedRange<Int>
         let keyPath: WritableKeyPath<RetentionSettings, Int> & Sendable
+
+        /// "Audit log", in the reader's language.
+        var label: String { L10n.t("console.settings.retention.field.\(name).label") }
+        var hint: String { L10n.t("console.settings.retention.field.\(name).hint") }
     }
 
     static let fields: [Field] = [
         Field(
-            name: "audit_days", label: "Audit log", hint: "Sign-ins, changes and other events in the audit log.", range: 30...3650,
+            name: "audit_days", range: 30...3650,
             keyPath: \.auditDays),
-        Field(name: "sent_mail_days", label: "Delivered emails", hint: "Emails the outbox delivered.", range: 1...365, keyPath: \.sentMailDays),
+        Field(name: "sent_mail_days", range: 1...365, keyPath: \.sentMailDays),
         Field(
-            name: "undelivered_mail_days", label: "Undelivered emails", hint: "Emails that bounced or were given up on.",
-            range: 7...365, keyPath: \.undeliveredMailDays),
+            name: "undelivered_mail_days", range: 7...365, keyPath: \.undeliveredMailDays),
         Field(
-            name: "ended_sessions_days", label: "Ended sign-ins", hint: "Sessions that expired or timed out (0: removed at once).",
-            range: 0...30, keyPath: \.endedSessionsDays),
+            name: "ended_sessions_days", range: 0...30, keyPath: \.endedSessionsDays),
         Field(
-            name: "expired_tokens_days", label: "Used or expired links", hint: "Confirmation, reset and invitation links after use or expiry.",
-            range: 1...90, keyPath: \.expiredTokensDays),
+            name: "expired_tokens_days", range: 1...90, keyPath: \.expiredTokensDays),
         Field(
-            name: "drafts_days", label: "Untouched drafts", hint: "Work-order drafts nobody submitted or changed in this time.",
-            range: 30...3650, keyPath: \.draftsDays),
+            name: "drafts_days", range: 30...3650, keyPath: \.draftsDays),
         Field(
-            name: "delivered_webhooks_days", label: "Delivered webhooks", hint: "Webhook deliveries your system accepted.",
-            range: 1...365, keyPath: \.deliveredWebhooksDays),
+            name: "delivered_webhooks_days", range: 1...365, keyPath: \.deliveredWebhooksDays),
         Field(
-            name: "dead_webhooks_days", label: "Dead webhooks", hint: "Webhook deliveries given up on after every retry.",
-            range: 7...365, keyPath: \.deadWebhooksDays),
+            name: "dead_webhooks_days", range: 7...365, keyPath: \.deadWebhooksDays),
     ]
 
     static func load(in tx: TenantTransaction) async throws -> RetentionSettings {
@@ -71,9 +67,11 @@ struct RetentionSettings: Sendable, Equatable {
         for field in fields {
             let text = form.text(field.name).trimmingCharacters(in: .whitespaces)
             guard let days = Int(text), field.range.contains(days) else {
+                let values = ["label": field.label, "min": "\(field.range.lowerBound)", "max": "\(field.range.upperBound)"]
                 errors[field.name] =
-                    "\(field.label): enter a whole number of days from \(field.range.lowerBound) to \(field.range.upperBound)"
-                    + (text.isEmpty ? "." : " (not “\(text.prefix(20))”).")
+                    text.isEmpty
+                    ? L10n.t("console.settings.retention.invalid", values)
+                    : L10n.t("console.settings.retention.invalidWas", values.merging(["text": String(text.prefix(20))]) { $1 })
                 continue
             }
             settings[keyPath: field.keyPath] = days

@@ -22,7 +22,9 @@ struct RetentionSettingsController {
         let runs: [Run]
         @MustacheView
         struct Field {
-            let name: String; let label: String; let hint: String; let value: String; let min: Int; let max: Int; let defaultDays: Int;
+            let name: String; let label: String; let hint: String; let value: String; let min: Int; let max: Int
+            /// "(30 to 3650; default 365)".
+            let range: String
             let error: String?
         }
         @MustacheView
@@ -36,7 +38,7 @@ struct RetentionSettingsController {
         let (settings, runs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await RetentionSettings.load(in: tx), try await RetentionJob.recentRuns(limit: 20, in: tx))
         }
-        var layout = context.layout(title: "Data retention", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.retention.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let defaults = RetentionSettings()
         return try dependencies.renderer.render(
@@ -45,9 +47,15 @@ struct RetentionSettingsController {
                 layout: layout, form: FormView(form),
                 fields: RetentionSettings.fields.map { field in
                     .init(
-                        name: field.name, label: field.label, hint: field.hint,
+                        name: field.name, label: L10n.t("console.settings.retention.fieldLabel", ["label": field.label]), hint: field.hint,
                         value: form.values[field.name] ?? "\(settings[keyPath: field.keyPath])",
-                        min: field.range.lowerBound, max: field.range.upperBound, defaultDays: defaults[keyPath: field.keyPath],
+                        min: field.range.lowerBound, max: field.range.upperBound,
+                        range: L10n.t(
+                            "console.settings.retention.fieldRange",
+                            [
+                                "min": "\(field.range.lowerBound)", "max": "\(field.range.upperBound)",
+                                "default": "\(defaults[keyPath: field.keyPath])",
+                            ]),
                         error: form.errors[field.name])
                 },
                 runs: runs.map { .init(when: DisplayDate.dateTime($0.ranAt), summary: RetentionJob.summary($0.removed), total: $0.total) }),
@@ -75,6 +83,6 @@ struct RetentionSettingsController {
                 context, request, action: "settings.retention_changed", targetKind: "tenant", targetId: context.tenant.slug,
                 details: settings.changes(from: old), in: tx)
         }
-        return try await render(context, notice: "Retention periods saved. The next maintenance pass (within five minutes) applies them.")
+        return try await render(context, notice: L10n.t("console.settings.retention.saved"))
     }
 }

@@ -159,7 +159,8 @@ struct PseudoLocaleTests {
         "/admin/staff", "/admin/api-keys", "/admin/audit", "/admin/domains", "/admin/deletion-requests", "/admin/settings/notifications",
         "/admin/export", "/admin/import",
         "/admin/settings", "/admin/settings/faq", "/admin/settings/categories", "/admin/settings/notices",
-        "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security",
+        "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security", "/admin/settings/api-access",
+        "/admin/settings/api-access?done=saved", "/admin/settings/retention",
     ]
 
     @Test("converted console pages: sign-in, two-factor code, command centre, my account, tasks (with an order, a visit and tasks)")
@@ -171,6 +172,9 @@ struct PseudoLocaleTests {
         let technician = try await tenant.staff(role: .technician, name: "Yuri Tech")
         try await tenant.transaction { tx in
             try await tx.execute("UPDATE work_orders SET due_date = current_date - 1 WHERE tenant_id = \(tx.tenant)")
+            // A maintenance run the retention page lists ("1 audit entry, 3 delivered emails").
+            try await tx.execute(
+                "INSERT INTO retention_runs (tenant_id, removed, total) VALUES (\(tx.tenant), '{\"audit_events\": 1, \"sent_mail\": 3}', 4)")
             let order = try await tx.scalar("SELECT id FROM work_orders WHERE tenant_id = \(tx.tenant)", as: UUID.self)
             _ = try await Repositories.postgres.tasks.create(
                 NewTask(organizationId: fixture.organization.id, workOrderId: order, title: "Zed's other task", dueDate: "2024-01-02"), in: tx)
@@ -183,6 +187,8 @@ struct PseudoLocaleTests {
             "Zed category", Self.longHelp, "Zed notice", "Mars/Olympus", "English", "Español", "Português (Brasil)", "Français", "household",
             "1 Test Lane", "MAC",
             "#", "·", "—", "(", ")", "✓", "✗", "←", "→",
+            // An origin typed into the API access form, shown again with the reason it is refused.
+            "ftp://app.example.com",
         ]
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
             var pages: [(String, HTTPTestResponse)] = []
@@ -245,6 +251,25 @@ struct PseudoLocaleTests {
                 ["staff_idle_minutes": "0", "customer_idle_hours": "x", "remember_me_days": "999", "require_staff_totp": "maybe"])
             #expect(badSecurity.status == .unprocessableContent)
             pages.append(("/admin/settings/security (invalid)", badSecurity))
+            // Every way an origin can be wrong, more than the five a message names at once.
+            let badOrigins = try await browser.post(
+                "/admin/settings/api-access",
+                [
+                    "origins": [
+                        "https://app.example.com:0", "https://u:p@app.example.com", "https://app.example.com/portal", "http://app.example.com",
+                        "https://192.0.2.10", "https://[::1]:8443", "https://app_example.com", "app.example.com", "*", "ftp://app.example.com",
+                    ].joined(separator: "\n")
+                ])
+            #expect(badOrigins.status == .unprocessableContent)
+            pages.append(("/admin/settings/api-access (invalid)", badOrigins))
+            let tooManyOrigins = try await browser.post(
+                "/admin/settings/api-access", ["origins": (1...21).map { "https://app\($0).example.com" }.joined(separator: "\n")])
+            #expect(tooManyOrigins.status == .unprocessableContent)
+            pages.append(("/admin/settings/api-access (too many)", tooManyOrigins))
+            #expect(pages.first { $0.0 == "/admin/settings/retention" }?.1.body.contains("⟦1 audit entry⟧, ⟦3 delivered emails⟧") == true)
+            let badRetention = try await browser.post("/admin/settings/retention", ["audit_days": "7", "sent_mail_days": ""])
+            #expect(badRetention.status == .unprocessableContent)
+            pages.append(("/admin/settings/retention (invalid)", badRetention))
             let badTask = try await browser.post("/admin/tasks", ["account": "no-such-account", "task_title": ""])
             #expect(badTask.status == .unprocessableContent)
             pages.append(("/admin/tasks (invalid)", badTask))

@@ -18,7 +18,8 @@ struct APIAccessSettingsController {
     struct View {
         let layout: LayoutModel
         let form: FormView
-        let maximum: Int
+        /// "(at most 20; https://host or …)", in the staff member's language.
+        let fieldHint: String
         let origins: [String]
         let apiBase: String
     }
@@ -28,18 +29,19 @@ struct APIAccessSettingsController {
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await support.repository.apiCORSOrigins(in: tx) }
-        var layout = context.layout(title: "API access", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.settings.apiAccess.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let values = ["origins": text ?? stored.origins.joined(separator: "\n")]
         return try dependencies.renderer.render(
             .adminSettingsApiAccess, theme: context.tenant.theme,
             View(
                 layout: layout, form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
-                maximum: CORSOrigins.maximum, origins: stored.origins, apiBase: context.tenant.url(SubscriberAPIRoutes.base)), status: status)
+                fieldHint: L10n.t("console.settings.apiAccess.fieldHint", ["max": "\(CORSOrigins.maximum)"]), origins: stored.origins,
+                apiBase: context.tenant.url(SubscriberAPIRoutes.base)), status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await render(context, notice: SettingsSupport.notice(request, ["saved": "Saved. Browsers follow the new list from their next request."]))
+        try await render(context, notice: SettingsSupport.notice(request, ["saved": L10n.t("console.settings.apiAccess.saved")]))
     }
 
     @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> Response {

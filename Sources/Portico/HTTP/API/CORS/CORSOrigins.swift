@@ -38,16 +38,16 @@ public struct CORSOrigins: Sendable, Equatable {
             case .success(let origin):
                 if !origins.contains(origin) { origins.append(origin) }
             case .failure(let problem):
-                problems.append("“\(entry.prefix(80))”: \(problem.message)")
+                problems.append(L10n.t("console.cors.entry", ["entry": String(entry.prefix(80)), "problem": problem.message]))
             }
         }
         if !problems.isEmpty {
             let shown = problems.prefix(5).joined(separator: " ")
-            let more = problems.count > 5 ? " (and \(problems.count - 5) more)" : ""
+            let more = problems.count > 5 ? " " + L10n.t("console.cors.more", ["count": "\(problems.count - 5)"]) : ""
             throw AppError.validation(["origins": shown + more])
         }
         if origins.count > maximum {
-            throw AppError.validation(["origins": "List at most \(maximum) origins (you entered \(origins.count))."])
+            throw AppError.validation(["origins": L10n.t("console.cors.tooMany", ["max": "\(maximum)", "count": "\(origins.count)"])])
         }
         return CORSOrigins(origins)
     }
@@ -60,48 +60,52 @@ public struct CORSOrigins: Sendable, Equatable {
     /// we accept is a problem saying what to write.
     public static func normalize(_ entry: String) -> Result<String, Problem> {
         let text = entry.trimmingCharacters(in: .whitespaces)
-        let shape = "Write an origin such as https://app.example.com, https://app.example.com:8443 or http://localhost:3000."
-        guard text.utf8.count <= 300 else { return .failure(Problem(message: "This is too long to be an origin. \(shape)")) }
+        let shape = L10n.t("console.cors.shape")
+        /// A problem, then how an origin is written.
+        func problem(_ key: String, _ values: [String: String] = [:]) -> Result<String, Problem> {
+            .failure(Problem(message: L10n.t(key, values) + " " + shape))
+        }
+        guard text.utf8.count <= 300 else { return problem("console.cors.tooLong") }
         if text.contains("*") {
-            return .failure(Problem(message: "Wildcards are not allowed: list each origin. \(shape)"))
+            return problem("console.cors.wildcard")
         }
         guard let separator = text.range(of: "://") else {
-            return .failure(Problem(message: "Start with https:// (or http:// for localhost). \(shape)"))
+            return problem("console.cors.scheme")
         }
         let scheme = text[..<separator.lowerBound].lowercased()
         var rest = Substring(text[separator.upperBound...])
         guard scheme == "https" || scheme == "http" else {
-            return .failure(Problem(message: "Only https:// origins (and http://localhost) are allowed. \(shape)"))
+            return problem("console.cors.onlyHTTPS")
         }
         if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) {
             let bare = "\(scheme)://\(rest[..<slash].lowercased())"
-            return .failure(Problem(message: "An origin has no path, query or fragment: write \(bare)"))
+            return .failure(Problem(message: L10n.t("console.cors.path", ["origin": bare])))
         }
         if rest.contains("@") {
-            return .failure(Problem(message: "An origin has no user name or password. \(shape)"))
+            return problem("console.cors.credentials")
         }
         var port: Int?
         if rest.hasPrefix("[") {
-            return .failure(Problem(message: "IP address literals are not allowed; use a host name. \(shape)"))
+            return problem("console.cors.ipLiteral")
         }
         if let colon = rest.lastIndex(of: ":") {
             let digits = rest[rest.index(after: colon)...]
             guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
                 let number = Int(digits), (1...65535).contains(number)
             else {
-                return .failure(Problem(message: "The port must be a number from 1 to 65535. \(shape)"))
+                return problem("console.cors.port")
             }
             port = number
             rest = rest[..<colon]
         }
         guard let host = HostName.normalize(String(rest)), !rest.hasSuffix(".") else {
-            return .failure(Problem(message: "“\(rest.prefix(80))” is not a valid host name. \(shape)"))
+            return problem("console.cors.host", ["host": String(rest.prefix(80))])
         }
         if scheme == "http" && host != "localhost" {
-            return .failure(Problem(message: "Plain http:// is allowed only for localhost (development); use https://\(host)."))
+            return .failure(Problem(message: L10n.t("console.cors.plainHTTP", ["host": host])))
         }
         if host.split(separator: ".").allSatisfy({ $0.allSatisfy(\.isNumber) }) {
-            return .failure(Problem(message: "IP addresses are not allowed; use a host name. \(shape)"))
+            return problem("console.cors.ip")
         }
         let defaultPort = scheme == "https" ? 443 : 80
         let portText = port.map { $0 == defaultPort ? "" : ":\($0)" } ?? ""

@@ -18,13 +18,10 @@ public struct DomainInput: Sendable, Equatable {
     /// `text` normalised, or the reason it cannot be a custom domain of a tenant.
     public static func parse(_ text: String, configuration: AppConfiguration) -> Result<DomainInput, Problem> {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { return .failure(Problem("enter a domain name such as portal.example.net")) }
+        guard !trimmed.isEmpty else { return .failure(Problem(L10n.t("domains.problem.empty"))) }
         let shown = trimmed.count > 80 ? String(trimmed.prefix(80)) + "…" : trimmed
         if trimmed.contains("://") || trimmed.contains("/") || trimmed.contains("@") || trimmed.contains(":") {
-            return .failure(
-                Problem(
-                    "'\(shown)' is not a domain name such as portal.example.net: enter the name alone, without https://, a path, a port or an email address"
-                ))
+            return .failure(Problem(L10n.t("domains.problem.nameOnly", ["domain": shown])))
         }
         // UTS #46 maps the ideographic and full-width full stops to dots; lower-case, NFC.
         var name = trimmed.replacingOccurrences(of: "\u{3002}", with: ".")
@@ -43,11 +40,10 @@ public struct DomainInput: Sendable, Equatable {
                 if let bad = label.unicodeScalars.first(where: { !Self.allowedInLabel($0) }) {
                     let code = "U+" + String(bad.value, radix: 16, uppercase: true)
                     return .failure(
-                        Problem("'\(shown)' contains '\(Character(bad))' (\(code)), which a domain name cannot hold; use letters, digits and hyphens")
-                    )
+                        Problem(L10n.t("domains.problem.badCharacter", ["domain": shown, "character": String(Character(bad)), "code": code])))
                 }
                 guard let encoded = Punycode.encode(String(label)) else {
-                    return .failure(Problem("'\(shown)' is not a domain name such as portal.example.net"))
+                    return .failure(Problem(L10n.t("domains.problem.notDomain", ["domain": shown])))
                 }
                 labels.append("xn--" + encoded)
             }
@@ -55,10 +51,9 @@ public struct DomainInput: Sendable, Equatable {
         }
         guard let host = HostName.normalize(ascii), host.contains(".") else {
             if isInternational, ascii.split(separator: ".").contains(where: { $0.utf8.count > 63 }) {
-                return .failure(
-                    Problem("'\(shown)' has a part that is too long once converted for DNS (\(ascii.prefix(80))…); at most 63 characters per part"))
+                return .failure(Problem(L10n.t("domains.problem.labelTooLong", ["domain": shown, "ascii": String(ascii.prefix(80))])))
             }
-            return .failure(Problem("'\(shown)' is not a domain name such as portal.example.net"))
+            return .failure(Problem(L10n.t("domains.problem.notDomain", ["domain": shown])))
         }
         if let problem = TenantOnboarding.customDomainProblem(host, configuration: configuration) {
             return .failure(Problem(problem))

@@ -67,8 +67,12 @@ struct CSVImporter {
                 merge(outcome.totals, into: &report.totals)
             } catch let error as PostgresError where Self.isRefusal(error) {
                 let first = batch.rows.first!.record.row, last = batch.rows.last!.record.row
-                let reason =
-                    "Rows \(first)–\(last) were refused by the database as one batch (\(error.constraint.map { "constraint \($0)" } ?? "SQLSTATE \(error.sqlState?.rawValue ?? "unknown")")), so none of them was imported. Another import may have changed the same accounts at the same time: import the file again."
+                let reason = L10n.t(
+                    error.constraint == nil ? "console.import.row.batchRefusedState" : "console.import.row.batchRefusedConstraint",
+                    [
+                        "first": "\(first)", "last": "\(last)", "constraint": error.constraint ?? "",
+                        "state": error.sqlState?.rawValue ?? "unknown",
+                    ])
                 var failed: [String: Int] = [:]
                 let results = batch.rows.map { row in
                     if row.carriesOrganization { failed[row.record.accountNumber] = row.record.row }
@@ -107,18 +111,21 @@ struct CSVImporter {
     }
 
     /// Parsing is CPU work: it runs on a global dispatch queue, not on the cooperative pool
-    /// that serves requests.
+    /// that serves requests. The request's texts go along (a task local does not cross to a
+    /// dispatch queue by itself), so the rows' messages are in the console's language.
     static func offloadThrowing<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+        let texts = Texts.current
+        return try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try work() })
+                continuation.resume(with: Result { try Texts.$current.withValue(texts) { try work() } })
             }
         }
     }
 
     static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        let texts = Texts.current
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: Texts.$current.withValue(texts) { work() }) }
         }
     }
 }

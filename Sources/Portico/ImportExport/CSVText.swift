@@ -78,7 +78,7 @@ enum CSVTextDecoder {
             throw CSVFileProblem.spreadsheet
         }
         if bytes.starts(with: Array("%PDF".utf8)) {
-            throw CSVFileProblem.binaryNamed("a PDF document")
+            throw CSVFileProblem.pdf
         }
         if bytes.contains(0) { throw CSVFileProblem.binary }
         let head = bytes.prefix(65_536)
@@ -108,46 +108,41 @@ enum CSVFileProblem: Error, Equatable {
     case empty
     case headerOnly
     case binary
-    case binaryNamed(String)
+    case pdf
     case spreadsheet
     case noDelimiter
-    case delimiterMismatch(delimiter: String, columns: Int)
+    case delimiterMismatch(delimiter: CSVDelimiter, columns: Int)
     case tooManyRows(limit: Int)
     case tooManyColumns(limit: Int)
     case tooLarge(limitMegabytes: Int)
     case missingFile
 
+    /// What the admin reads, in the console's language (`console.import.fileProblem.*`).
     var message: String {
-        switch self {
-        case .empty:
-            "The file is empty. Choose a CSV file with a header row and at least one row of data."
-        case .headerOnly:
-            "The file has a header row but no data rows. Add at least one row below the header."
-        case .binary:
-            "This does not look like a CSV file (it contains binary data). Export or save your data as CSV (“CSV UTF-8” in Excel) and upload that."
-        case .binaryNamed(let what):
-            "This is \(what), not a CSV file. Export or save your data as CSV (“CSV UTF-8” in Excel) and upload that."
-        case .spreadsheet:
-            "This is a spreadsheet workbook (Excel or OpenDocument), not a CSV file. In your spreadsheet use “Save as” → “CSV UTF-8 (comma delimited)” and upload that file."
-        case .noDelimiter:
-            "The header row has only one column. Separate columns with commas, semicolons or tabs (save the file as CSV), and make sure the first row holds the column names."
+        let texts = L10n.texts
+        func number(_ value: Int) -> String { value.formatted(.number.locale(texts.locale)) }
+        return switch self {
+        case .empty: texts("console.import.fileProblem.empty")
+        case .headerOnly: texts("console.import.fileProblem.headerOnly")
+        case .binary: texts("console.import.fileProblem.binary")
+        case .pdf: texts("console.import.fileProblem.pdf")
+        case .spreadsheet: texts("console.import.fileProblem.spreadsheet")
+        case .noDelimiter: texts("console.import.fileProblem.noDelimiter")
         case .delimiterMismatch(let delimiter, let columns):
-            "Most rows do not have the same number of values as the header (\(columns) columns separated by \(delimiter)). Check that every row uses the same delimiter as the header, and that values containing it are in double quotes."
-        case .tooManyRows(let limit):
-            "The file has more than \(GroupedNumber.text(limit)) data rows. Split it into smaller files and import them one after another."
-        case .tooManyColumns(let limit):
-            "The file has more than \(limit) columns. Remove the columns you do not need and upload it again."
-        case .tooLarge(let limit):
-            "The file is larger than \(limit) MB. Split it into smaller files and import them one after another."
-        case .missingFile:
-            "Choose a CSV file to upload."
+            texts(
+                "console.import.fileProblem.delimiterMismatch",
+                ["columns": number(columns), "delimiter": texts("console.import.delimiter.\(delimiter.key)")])
+        case .tooManyRows(let limit): texts("console.import.fileProblem.tooManyRows", ["limit": number(limit)])
+        case .tooManyColumns(let limit): texts("console.import.fileProblem.tooManyColumns", ["limit": number(limit)])
+        case .tooLarge(let limit): texts("console.import.fileProblem.tooLarge", ["megabytes": number(limit)])
+        case .missingFile: texts("console.import.fileProblem.missingFile")
         }
     }
 
     var appError: AppError {
         switch self {
         case .tooLarge: AppError(.payloadTooLarge, code: "csv_too_large", message)
-        case .binary, .binaryNamed, .spreadsheet: AppError(.unsupportedMediaType, code: "csv_not_text", message)
+        case .binary, .pdf, .spreadsheet: AppError(.unsupportedMediaType, code: "csv_not_text", message)
         default: AppError(.validation, code: "csv_unreadable", message)
         }
     }
@@ -269,7 +264,7 @@ struct CSVFileSummary: Sendable {
         }
         guard rows > 0 else { throw CSVFileProblem.headerOnly }
         if mismatched * 2 > checked {
-            throw CSVFileProblem.delimiterMismatch(delimiter: delimiter == .tab ? "tabs" : "“\(delimiter.rawValue)”", columns: header.count)
+            throw CSVFileProblem.delimiterMismatch(delimiter: delimiter, columns: header.count)
         }
         return CSVFileSummary(header: header, rowCount: rows, samples: samples)
     }

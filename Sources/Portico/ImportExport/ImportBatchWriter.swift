@@ -47,9 +47,9 @@ struct ImportBatchWriter {
         for index in organizationRows {
             let record = rows[index].record
             if let external = record.externalId, let holder = externalHolders[external], holder != record.accountNumber {
-                problems[index] = "External id \(external) already belongs to account \(holder)."
+                problems[index] = L10n.t("console.import.row.externalIdTaken", ["id": external, "account": holder])
             } else if !existingAccounts.contains(record.accountNumber) && record.nameForNewOrganization == nil {
-                problems[index] = "Account \(record.accountNumber) is new and the row has no organization or customer name."
+                problems[index] = L10n.t("console.import.row.newAccountNeedsName", ["account": record.accountNumber])
             }
         }
 
@@ -83,10 +83,10 @@ struct ImportBatchWriter {
             // Duplicate detection by email: a customer signs in to one account, and an import
             // never moves them to another (staff do that deliberately, on the account page).
             if let holder = emailAccounts[customer.email], holder != rows[index].record.accountNumber {
-                problems[index] = "Email \(customer.email) already belongs to a customer of account \(holder); this row was skipped."
+                problems[index] = L10n.t("console.import.row.emailTaken", ["email": customer.email, "account": holder])
                 duplicates.insert(index)
             } else if let external = customer.externalId, let holder = customerExternalHolders[external], holder != customer.email {
-                problems[index] = "Customer external id \(external) already belongs to \(holder)."
+                problems[index] = L10n.t("console.import.row.customerExternalIdTaken", ["id": external, "email": holder])
             }
         }
 
@@ -97,7 +97,7 @@ struct ImportBatchWriter {
         }
         for index in rows.indices where problems[index] == nil && !rows[index].carriesOrganization {
             if let failed = outcome.failedAccounts[rows[index].record.accountNumber] {
-                problems[index] = "Account \(rows[index].record.accountNumber) could not be imported (see row \(failed)), so this row was not either."
+                problems[index] = L10n.t("console.import.row.accountFailed", ["account": rows[index].record.accountNumber, "row": "\(failed)"])
             }
         }
 
@@ -133,24 +133,25 @@ struct ImportBatchWriter {
                 continue
             }
             accepted.append(index)
+            let texts = L10n.texts
             var parts: [String] = []
             var created = false
             if planned.carriesOrganization {
                 if existingAccounts.contains(planned.record.accountNumber) {
-                    parts.append("account \(planned.record.accountNumber) updated")
+                    parts.append(texts("console.import.done.accountUpdated", ["account": planned.record.accountNumber]))
                     outcome.totals.organizationsUpdated += 1
                 } else {
-                    parts.append("account \(planned.record.accountNumber) created")
+                    parts.append(texts("console.import.done.accountCreated", ["account": planned.record.accountNumber]))
                     outcome.totals.organizationsCreated += 1
                     created = true
                 }
             }
             if let customer = planned.record.customer {
                 if existingEmails.contains(customer.email) {
-                    parts.append("customer \(customer.email) updated")
+                    parts.append(texts("console.import.done.customerUpdated", ["email": customer.email]))
                     outcome.totals.customersUpdated += 1
                 } else {
-                    parts.append("customer \(customer.email) created (pending invitation)")
+                    parts.append(texts("console.import.done.customerCreated", ["email": customer.email]))
                     outcome.totals.customersCreated += 1
                     created = true
                 }
@@ -158,10 +159,11 @@ struct ImportBatchWriter {
             if let equipment = planned.record.equipment {
                 let isNew = !deviceExists(equipment, account: planned.record.accountNumber)
                 equipmentIsNew[index] = isNew
-                parts.append(isNew ? "equipment added" : "equipment updated")
+                parts.append(texts(isNew ? "console.import.done.equipmentAdded" : "console.import.done.equipmentUpdated"))
                 if isNew { outcome.totals.equipmentAdded += 1; created = true } else { outcome.totals.equipmentUpdated += 1 }
             }
             let kind: ImportOutcome = created ? .created : .updated
+            // Parts are lower-case fragments ("account A-1 created"): one sentence in every language.
             var message = parts.joined(separator: ", ")
             message = message.prefix(1).uppercased() + message.dropFirst() + "."
             outcome.results.append(ImportRowResult(row: planned.record.row, outcome: kind, subject: planned.subject, message: message))

@@ -103,10 +103,11 @@ enum ImportField: String, CaseIterable, Codable, Sendable {
 struct ImportMapping: Sendable, Equatable {
     var columns: [ImportField?]
 
-    /// Lower-case letters and digits only: "Account #" → "account", "E-mail" → "email",
-    /// "S/N" → "sn".
+    /// Lower-case letters and digits only, accents folded: "Account #" → "account", "E-mail" →
+    /// "email", "S/N" → "sn", "Annulé" → "annule".
     static func key(_ header: String) -> String {
-        String(header.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII })
+        let folded = header.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        return String(folded.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) && $0.isASCII })
     }
 
     static let synonymTable: [String: ImportField] = {
@@ -210,9 +211,15 @@ enum ImportValue {
     static func serviceStatus(_ text: String) -> ServiceStatus? {
         switch ImportMapping.key(text) {
         case "active", "activated", "live", "inservice": .active
+        case "activo", "activa", "ativo", "ativa", "actif": .active
         case "suspended", "suspend", "onhold": .suspended
+        case "suspendido", "suspendida", "suspenso", "suspensa", "suspendu", "suspendue": .suspended
         case "pendinginstall", "pendinginstallation", "pending", "installpending", "awaitinginstall", "awaitinginstallation": .pendingInstall
+        case "pendientedeinstalacion", "pendiente", "instalacionpendiente", "instalacaopendente", "pendente", "aguardandoinstalacao",
+            "enattentedinstallation", "installationenattente", "enattente":
+            .pendingInstall
         case "cancelled", "canceled", "cancel", "terminated", "disconnected": .cancelled
+        case "cancelado", "cancelada", "baja", "dadodebaja", "annule", "annulee", "resilie", "resiliee": .cancelled
         default: nil
         }
     }
@@ -220,7 +227,9 @@ enum ImportValue {
     static func kind(_ text: String) -> OrganizationKind? {
         switch ImportMapping.key(text) {
         case "household", "residential", "residence", "home", "private", "consumer": .household
+        case "hogar", "residencial", "domestico", "particular", "residencia", "pessoafisica", "foyer", "particulier", "residentiel": .household
         case "business", "commercial", "company", "corporate", "enterprise", "smb": .business
+        case "empresa", "negocio", "empresarial", "pessoajuridica", "entreprise", "professionnel", "societe": .business
         default: nil
         }
     }
@@ -228,7 +237,9 @@ enum ImportValue {
     static func role(_ text: String) -> CustomerRole? {
         switch ImportMapping.key(text) {
         case "owner", "primary", "accountholder", "main": .owner
+        case "titular", "propietario", "propietaria", "dono", "dona", "proprietario", "titulaire", "proprietaire": .owner
         case "member", "secondary", "additional", "user": .member
+        case "miembro", "adicional", "membro", "membre", "usuario", "utilisateur": .member
         default: nil
         }
     }
@@ -289,81 +300,82 @@ struct ImportRecord: Sendable {
     /// Reads one row with `mapping`; throws the row's problems, all of them at once.
     static func parse(_ values: [String], row: Int, mapping: ImportMapping, columnCount: Int) throws(RowProblems) -> ImportRecord {
         var problems: [String] = []
+        let texts = L10n.texts
+        func problem(_ name: String, _ values: [String: String] = [:]) { problems.append(texts("console.import.row.\(name)", values)) }
         if values.count > columnCount, values[columnCount...].contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
-            problems.append(
-                "has \(values.count) values but the header has \(columnCount) columns (a value containing the delimiter must be in double quotes)")
+            problem("extraValues", ["values": "\(values.count)", "columns": "\(columnCount)"])
         }
         func value(_ field: ImportField) -> String? {
             guard let index = mapping.column(of: field), index < values.count else { return nil }
             let text = ImportValue.clean(values[index])
             return text.isEmpty ? nil : text
         }
-        func text(_ field: ImportField, max: Int, what: String) -> String? {
+        func text(_ field: ImportField, max: Int) -> String? {
             guard let text = value(field) else { return nil }
             if text.count > max {
-                problems.append("\(what) is too long (\(text.count) characters; at most \(max))")
+                problem("tooLong", ["field": field.consoleLabel, "length": "\(text.count)", "max": "\(max)"])
                 return nil
             }
             return text
         }
 
-        let account = text(.accountNumber, max: 64, what: "Account number")
-        if value(.accountNumber) == nil { problems.append("Account number is missing") }
-        if let account, ImportValue.hasControlCharacters(account) { problems.append("Account number contains control characters") }
+        let account = text(.accountNumber, max: 64)
+        if value(.accountNumber) == nil { problem("accountMissing") }
+        if let account, ImportValue.hasControlCharacters(account) { problem("accountControlCharacters") }
         var record = ImportRecord(row: row, accountNumber: account ?? "")
-        record.organizationName = text(.organizationName, max: 200, what: "Organization name")
-        record.serviceAddress = text(.serviceAddress, max: 500, what: "Service address")
-        record.servicePlan = text(.servicePlan, max: 200, what: "Service plan")
-        record.externalId = text(.externalId, max: 200, what: "External id")
+        record.organizationName = text(.organizationName, max: 200)
+        record.serviceAddress = text(.serviceAddress, max: 500)
+        record.servicePlan = text(.servicePlan, max: 200)
+        record.externalId = text(.externalId, max: 200)
         if let kind = value(.kind) {
             record.kind = ImportValue.kind(kind)
-            if record.kind == nil { problems.append("Kind “\(kind.prefix(40))” is not household or business") }
+            if record.kind == nil { problem("kindInvalid", ["value": String(kind.prefix(40))]) }
         }
         if let status = value(.serviceStatus) {
             record.serviceStatus = ImportValue.serviceStatus(status)
             if record.serviceStatus == nil {
-                problems.append("Service status “\(status.prefix(40))” is not one of active, suspended, pending install, cancelled")
+                problem("statusInvalid", ["value": String(status.prefix(40))])
             }
         }
 
-        let customerName = text(.customerName, max: 200, what: "Customer name")
-        let phone = text(.phone, max: 40, what: "Phone")
-        if let phone, !ImportValue.isPhone(phone) { problems.append("Phone “\(phone)” is not a phone number") }
+        let customerName = text(.customerName, max: 200)
+        let phone = text(.phone, max: 40)
+        if let phone, !ImportValue.isPhone(phone) { problem("phoneInvalid", ["value": phone]) }
         var role: CustomerRole?
         if let text = value(.customerRole) {
             role = ImportValue.role(text)
-            if role == nil { problems.append("Customer role “\(text.prefix(40))” is not owner or member") }
+            if role == nil { problem("roleInvalid", ["value": String(text.prefix(40))]) }
         }
-        let customerExternalId = text(.customerExternalId, max: 200, what: "Customer external id")
+        let customerExternalId = text(.customerExternalId, max: 200)
         if let emailText = value(.email) {
             if let email = EmailAddress.normalize(emailText) {
                 record.customer = CustomerPart(email: email, name: customerName, phone: phone, role: role, externalId: customerExternalId)
             } else {
-                problems.append("Email “\(emailText.prefix(80))” is not a valid email address")
+                problem("emailInvalid", ["value": String(emailText.prefix(80))])
             }
         } else if phone != nil || role != nil || customerExternalId != nil {
-            problems.append("Email is missing: a customer (phone, role, customer id) can only be imported with an email address")
+            problem("emailMissing")
         }
         // Without an email the customer name still names a new organization.
         if record.customer == nil, let customerName, record.organizationName == nil {
             record.organizationName = customerName
         }
 
-        let model = text(.equipmentModel, max: 200, what: "Equipment model")
-        let serial = text(.equipmentSerial, max: 200, what: "Serial number")
+        let model = text(.equipmentModel, max: 200)
+        let serial = text(.equipmentSerial, max: 200)
         var mac: String?
         if let text = value(.equipmentMAC) {
             mac = ImportValue.mac(text)
-            if mac == nil { problems.append("MAC address “\(text.prefix(40))” is not valid (use 12 hex digits like 00:1A:2B:3C:4D:5E)") }
+            if mac == nil { problem("macInvalid", ["value": String(text.prefix(40))]) }
         }
         var installed: String?
         if let text = value(.equipmentInstalledOn) {
             installed = ImportValue.date(text)
-            if installed == nil { problems.append("Install date “\(text.prefix(40))” is not a date like 2024-05-31") }
+            if installed == nil { problem("dateInvalid", ["value": String(text.prefix(40))]) }
         }
         if model != nil || serial != nil || mac != nil || installed != nil {
             if model == nil && serial == nil && value(.equipmentMAC) == nil {
-                problems.append("Equipment needs a model, serial number or MAC address")
+                problem("equipmentIncomplete")
             }
             record.equipment = EquipmentPart(model: model, serial: serial, mac: mac, installedOn: installed)
         }

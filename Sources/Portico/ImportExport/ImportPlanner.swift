@@ -99,7 +99,7 @@ final class ImportPlanner: @unchecked Sendable {
                         row: row, outcome: .error, subject: String(subject.prefix(64)),
                         message: problems.messages.joined(separator: "; ") + "."))
             } catch {
-                batch.results.append(ImportRowResult(row: row, outcome: .error, subject: "", message: "This row could not be read."))
+                batch.results.append(ImportRowResult(row: row, outcome: .error, subject: "", message: L10n.t("console.import.row.unreadable")))
             }
         }
         return count == 0 ? nil : batch
@@ -119,29 +119,28 @@ final class ImportPlanner: @unchecked Sendable {
         func duplicate(_ message: String) -> Plan { .result(ImportRowResult(row: row, outcome: .duplicate, subject: subject, message: message)) }
 
         if let email = record.customer?.email, let first = emails[email] {
-            return duplicate("Email \(email) already appears on row \(first); this row was skipped.")
+            return duplicate(L10n.t("console.import.row.emailRepeated", ["email": email, "row": "\(first)"]))
         }
         let known = accounts[account]
         if let failedRow = failedAccounts[account] {
-            return error("Account \(account) could not be imported (see row \(failedRow)), so this row was not either.")
+            return error(L10n.t("console.import.row.accountFailed", ["account": account, "row": "\(failedRow)"]))
         }
         if let known {
             if let equipment = record.equipment, known.equipment.contains(equipment.identity) { record.equipment = nil }
             if record.customer == nil && record.equipment == nil {
-                return duplicate(
-                    "Account number \(account) already appears on row \(known.row) and this row adds no new customer or equipment; it was skipped.")
+                return duplicate(L10n.t("console.import.row.accountRepeated", ["account": account, "row": "\(known.row)"]))
             }
         }
         if let mac = record.equipment?.mac, let holder = macs[mac], holder.account != account {
-            return error("MAC address \(mac) is already on row \(holder.row) (account \(holder.account)).")
+            return error(L10n.t("console.import.row.macRepeated", ["mac": mac, "row": "\(holder.row)", "account": holder.account]))
         }
         if known == nil, let external = record.externalId, let holder = organizationExternalIds[external], holder.account != account {
-            return error("External id \(external) is already used by account \(holder.account) on row \(holder.row).")
+            return error(L10n.t("console.import.row.externalIdRepeated", ["id": external, "account": holder.account, "row": "\(holder.row)"]))
         }
         if let customer = record.customer, let external = customer.externalId, let holder = customerExternalIds[external],
             holder.email != customer.email
         {
-            return error("Customer external id \(external) is already used by \(holder.email) on row \(holder.row).")
+            return error(L10n.t("console.import.row.customerExternalIdRepeated", ["id": external, "email": holder.email, "row": "\(holder.row)"]))
         }
 
         // Accepted: remember what this row brings.

@@ -20,7 +20,7 @@ struct ImportUploadForm {
     static func read(_ request: Request) async throws -> ImportUploadForm {
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = boundary(of: contentType) else {
-            throw AppError(.unsupportedMediaType, code: "multipart_required", "Upload the file with the form on the import page.")
+            throw AppError(.unsupportedMediaType, code: "multipart_required", L10n.t("console.import.multipartRequired"))
         }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maximumBodyBytes {
             throw CSVFileProblem.tooLarge(limitMegabytes: maximumFileBytes / 1_048_576).appError
@@ -64,7 +64,7 @@ struct ImportUploadForm {
         do {
             try parser.execute(body)
         } catch {
-            throw AppError(.badRequest, code: "malformed_upload", "The upload could not be read. Choose the file again and resubmit the form.")
+            throw AppError(.badRequest, code: "malformed_upload", L10n.t("console.import.malformedUpload"))
         }
         return form
     }

@@ -181,15 +181,10 @@ struct FAQSettingsController {
     }
 
     @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "question")
-        let direction = try SettingsSupport.direction(try await FormFields.read(request))
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard try await repository.moveFAQ(id: id, direction, in: tx) else { throw AppError.notFound("question") }
-            try await support.audit(
-                context, request, action: "settings.faq_moved", targetKind: "faq_entry",
-                targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
-        }
-        return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=moved").response
+        let repository = repository
+        return try await support.move(
+            request, context, what: "question", action: "settings.faq_moved", targetKind: "faq_entry", listPath: ConsoleRoutes.settingsFAQ.path
+        ) { id, direction, tx in try await repository.moveFAQ(id: id, direction, in: tx) }
     }
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {

@@ -31,6 +31,23 @@ struct SettingsSupport {
         request.uri.queryParameters.get("done").flatMap { messages[String($0)] }
     }
 
+    /// `POST …/:id/move` of a list staff order by hand (categories, FAQ): one row up or down,
+    /// audited as `action` in the same transaction, then back to the list with its notice.
+    func move(
+        _ request: Request, _ context: StaffRequestContext, what: String, action: String, targetKind: String, listPath: String,
+        by move: @escaping @Sendable (UUID, MoveDirection, TenantTransaction) async throws -> Bool
+    ) async throws -> Response {
+        let id = try self.id(context, what)
+        let direction = try Self.direction(try await FormFields.read(request))
+        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            guard try await move(id, direction, tx) else { throw AppError.notFound(what) }
+            try await audit(
+                context, request, action: action, targetKind: targetKind, targetId: id.uuidString.lowercased(),
+                details: ["direction": direction.rawValue], in: tx)
+        }
+        return Redirect(to: "\(listPath)?done=moved").response
+    }
+
     static func direction(_ form: FormFields) throws -> MoveDirection {
         guard let direction = MoveDirection(rawValue: form.text("direction")) else {
             throw AppError(.badRequest, code: "bad_direction", L10n.t("console.settings.moveDirection"))

@@ -256,15 +256,36 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func moveCategory(id: UUID, _ direction: MoveDirection, in transaction: TenantTransaction) async throws -> Bool {
-        let ids = try await transaction.rows("SELECT id FROM work_order_categories ORDER BY position, name FOR UPDATE").map {
-            try $0.decode(at: 0, as: UUID.self)
+        try await Self.move(id, direction, in: .categories, transaction)
+    }
+
+    /// The tenant lists staff order by hand (`position`), each with its tie-breaker.
+    enum OrderedList {
+        case categories, faq
+
+        var ids: SQL {
+            switch self {
+            case .categories: "SELECT id FROM work_order_categories ORDER BY position, name FOR UPDATE"
+            case .faq: "SELECT id FROM faq_entries ORDER BY position, question FOR UPDATE"
+            }
         }
-        guard let order = Self.moved(ids, id, direction) else { return false }
-        try await transaction.execute(
-            """
-            UPDATE work_order_categories c SET position = o.ord - 1
-              FROM unnest(\(order)::uuid[]) WITH ORDINALITY AS o(id, ord) WHERE c.id = o.id
-            """)
+
+        func renumber(_ order: [UUID]) -> SQL {
+            switch self {
+            case .categories:
+                "UPDATE work_order_categories t SET position = o.ord - 1 FROM unnest(\(order)::uuid[]) WITH ORDINALITY AS o(id, ord) WHERE t.id = o.id"
+            case .faq:
+                "UPDATE faq_entries t SET position = o.ord - 1 FROM unnest(\(order)::uuid[]) WITH ORDINALITY AS o(id, ord) WHERE t.id = o.id"
+            }
+        }
+    }
+
+    /// Swaps `id` with its neighbour and renumbers the whole list (locked, so two staff moving
+    /// at once cannot interleave); false when the list has no such row.
+    static func move(_ id: UUID, _ direction: MoveDirection, in list: OrderedList, _ transaction: TenantTransaction) async throws -> Bool {
+        let ids = try await transaction.rows(list.ids).map { try $0.decode(at: 0, as: UUID.self) }
+        guard let order = moved(ids, id, direction) else { return false }
+        try await transaction.execute(list.renumber(order))
         return true
     }
 
@@ -323,16 +344,7 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
     }
 
     public func moveFAQ(id: UUID, _ direction: MoveDirection, in transaction: TenantTransaction) async throws -> Bool {
-        let ids = try await transaction.rows("SELECT id FROM faq_entries ORDER BY position, question FOR UPDATE").map {
-            try $0.decode(at: 0, as: UUID.self)
-        }
-        guard let order = Self.moved(ids, id, direction) else { return false }
-        try await transaction.execute(
-            """
-            UPDATE faq_entries f SET position = o.ord - 1
-              FROM unnest(\(order)::uuid[]) WITH ORDINALITY AS o(id, ord) WHERE f.id = o.id
-            """)
-        return true
+        try await Self.move(id, direction, in: .faq, transaction)
     }
 
     // MARK: Notices

@@ -92,13 +92,13 @@ public struct TenantOnboarding: Sendable {
     /// Why a host cannot be a tenant's custom domain, or nil when it can.
     public static func customDomainProblem(_ domain: String, configuration: AppConfiguration) -> String? {
         guard let host = HostName.normalize(domain), host.contains(".") else {
-            return "'\(domain)' is not a domain name such as portal.example.net"
+            return L10n.t("domains.problem.notDomain", ["domain": domain])
         }
-        if IPNetwork.parseAddress(host) != nil { return "must be a domain name, not an IP address" }
+        if IPNetwork.parseAddress(host) != nil { return L10n.t("domains.problem.ipAddress", ["domain": host]) }
         if host == configuration.baseDomain || host.hasSuffix("." + configuration.baseDomain) {
-            return "'\(host)' is under the platform's own domain; tenants get <slug>.\(configuration.baseDomain) automatically"
+            return L10n.t("domains.problem.platformDomain", ["domain": host, "base": configuration.baseDomain])
         }
-        if host == configuration.operatorHost { return "'\(host)' is the operator console's host" }
+        if host == configuration.operatorHost { return L10n.t("domains.problem.operatorHost", ["domain": host]) }
         return nil
     }
 

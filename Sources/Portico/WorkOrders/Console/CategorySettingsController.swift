@@ -211,15 +211,11 @@ struct CategorySettingsController {
     }
 
     @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "category")
-        let direction = try SettingsSupport.direction(try await FormFields.read(request))
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard try await repository.moveCategory(id: id, direction, in: tx) else { throw AppError.notFound("category") }
-            try await support.audit(
-                context, request, action: "settings.category_moved", targetKind: "work_order_category",
-                targetId: id.uuidString.lowercased(), details: ["direction": direction.rawValue], in: tx)
-        }
-        return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=moved").response
+        let repository = repository
+        return try await support.move(
+            request, context, what: "category", action: "settings.category_moved", targetKind: "work_order_category",
+            listPath: ConsoleRoutes.settingsCategories.path
+        ) { id, direction, tx in try await repository.moveCategory(id: id, direction, in: tx) }
     }
 
     func setActive(_ active: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> Response {

@@ -95,7 +95,7 @@ struct BrandAssetsController {
             return try await refuse(kind, error.message, status: status, request: request, context: context)
         }
         guard let file = form.files.first else {
-            return try await refuse(kind, "Choose a file to upload.", request: request, context: context)
+            return try await refuse(kind, L10n.t("console.branding.asset.noFile"), request: request, context: context)
         }
         do {
             if file.kind == .svg {
@@ -105,7 +105,7 @@ struct BrandAssetsController {
                 } catch let refusal as SVGSanitizer.Refusal {
                     throw AppError(
                         .unsupportedMediaType, code: "unsafe_svg",
-                        "\(file.fileName) was refused: \(refusal.reason). Export the logo again as a plain SVG, or upload a PNG.")
+                        L10n.t("console.branding.asset.unsafeSVG", ["file": file.fileName, "reason": refusal.reason]))
                 }
             }
             let previous = try await dependencies.pool.withTenant(tenant) { tx in
@@ -136,7 +136,7 @@ struct BrandAssetsController {
         _ kind: BrandingAssetKind, _ message: String, status: HTTPResponse.Status = .unprocessableContent, request: Request,
         context: StaffRequestContext
     ) async throws -> Response {
-        var state = FormState(errors: [kind.rawValue: message], message: "The \(kind.rawValue) was not changed.")
+        var state = FormState(errors: [kind.rawValue: message], message: L10n.t("console.branding.asset.unchanged.\(kind.rawValue)"))
         state.values = [:]
         let page = try await BrandingEditorController(dependencies: dependencies).render(context, form: nil, assetProblem: state, status: status)
         return try page.response(from: request, context: context)

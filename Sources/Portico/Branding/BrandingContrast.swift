@@ -11,11 +11,16 @@ struct BrandingContrast {
 
     struct Pair {
         let field: String
-        let what: String
+        /// The pair's catalog name (`console.branding.pair.<id>.what` and `.advice`).
+        let id: String
         let foreground: Color
         let background: Color
         let minimum: Double
-        let advice: String
+
+        /// "Body text on the page background", in the reader's language.
+        var what: String { L10n.t("console.branding.pair.\(id).what") }
+        /// What to change, in the reader's language.
+        var advice: String { L10n.t("console.branding.pair.\(id).advice") }
     }
 
     static let nonTextMinimum = 3.0
@@ -29,24 +34,18 @@ struct BrandingContrast {
         let text = try Color(hex: branding.colorText)
         return [
             Pair(
-                field: "color_text", what: "Body text on the page background", foreground: text, background: background,
-                minimum: Color.minimumTextContrast, advice: "Darken the text colour or lighten the background (or the reverse)."),
+                field: "color_text", id: "text", foreground: text, background: background, minimum: Color.minimumTextContrast),
             Pair(
-                field: "color_primary", what: "Links and outlined buttons (primary colour) on the page background", foreground: primary,
-                background: background, minimum: Color.minimumTextContrast, advice: "Choose a darker primary colour on a light background."),
+                field: "color_primary", id: "primary", foreground: primary, background: background, minimum: Color.minimumTextContrast),
             Pair(
-                field: "color_primary", what: "Header and button text on the primary colour", foreground: primary.bestTextColor,
-                background: primary, minimum: Color.minimumTextContrast,
-                advice: "Mid-tones read badly in both black and white: make the primary colour clearly darker or lighter."),
+                field: "color_primary", id: "onPrimary", foreground: primary.bestTextColor, background: primary,
+                minimum: Color.minimumTextContrast),
             Pair(
-                field: "color_secondary", what: "Secondary text on the page background", foreground: secondary, background: background,
-                minimum: Color.minimumTextContrast, advice: "Choose a darker secondary colour on a light background."),
+                field: "color_secondary", id: "secondary", foreground: secondary, background: background, minimum: Color.minimumTextContrast),
             Pair(
-                field: "color_accent", what: "Progress bars and highlights (accent colour) against the page background", foreground: accent,
-                background: background, minimum: nonTextMinimum, advice: "Choose an accent colour that stands out more from the background."),
+                field: "color_accent", id: "accent", foreground: accent, background: background, minimum: nonTextMinimum),
             Pair(
-                field: "color_accent", what: "Text on the accent colour", foreground: accent.bestTextColor, background: accent,
-                minimum: Color.minimumTextContrast, advice: "Make the accent colour clearly darker or lighter."),
+                field: "color_accent", id: "onAccent", foreground: accent.bestTextColor, background: accent, minimum: Color.minimumTextContrast),
         ]
     }
 
@@ -63,8 +62,12 @@ struct BrandingContrast {
             problems.append(
                 Problem(
                     field: pair.field,
-                    message: "\(pair.what): \(pair.foreground.hex) on \(pair.background.hex) has a contrast of "
-                        + "\(format(ratio)):1; WCAG AA needs at least \(format(pair.minimum)):1. \(pair.advice)"))
+                    message: L10n.t(
+                        "console.branding.contrastProblem",
+                        [
+                            "what": pair.what, "foreground": pair.foreground.hex, "background": pair.background.hex, "ratio": format(ratio),
+                            "minimum": format(pair.minimum), "advice": pair.advice,
+                        ])))
         }
         return problems
     }

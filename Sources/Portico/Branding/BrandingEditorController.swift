@@ -31,7 +31,11 @@ struct BrandingEditorController {
         let translations: [TranslationInput]
 
         @MustacheView
-        struct ColorField { let name: String; let label: String; let value: String; let error: String? }
+        struct ColorField {
+            let name: String; let label: String; let value: String; let error: String?
+            /// "Pick the primary colour" (the colour picker's label).
+            let pickLabel: String
+        }
         @MustacheView
         struct ContrastRow { let what: String; let ratio: String; let minimum: String; let passes: Bool }
         @MustacheView
@@ -74,7 +78,7 @@ struct BrandingEditorController {
         for (field, _, keyPath) in BrandingInput.colorFields {
             if let typed = values[field], let color = try? Color(hex: typed) { shown[keyPath: keyPath] = color.hex }
         }
-        var layout = context.layout(title: "Branding", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.branding.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let contrast = ((try? BrandingContrast.pairs(shown)) ?? []).map {
             let ratio = $0.foreground.contrast(with: $0.background)
@@ -87,10 +91,14 @@ struct BrandingEditorController {
         let view = View(
             layout: layout, form: FormView(state),
             colors: BrandingInput.colorFields.map {
-                View.ColorField(name: $0.field, label: $0.label, value: values[$0.field] ?? "", error: state.errors[$0.field])
+                View.ColorField(
+                    name: $0.field, label: BrandingInput.colorLabel($0.label), value: values[$0.field] ?? "", error: state.errors[$0.field],
+                    pickLabel: L10n.t("console.branding.pickColor.\($0.label)"))
             },
             themes: dependencies.renderer.themes.themeNames.map {
-                Option(value: $0, label: $0.capitalized, selected: $0 == (values["theme"] ?? theme))
+                Option(
+                    value: $0, label: $0 == "default" ? L10n.t("console.branding.themeDefault") : $0.capitalized,
+                    selected: $0 == (values["theme"] ?? theme))
             },
             version: Int(values["version"] ?? "") ?? branding.version, contrast: contrast,
             previewCssHref: "\(ConsoleRoutes.brandingPreviewCSS.path)?" + (query.percentEncodedQuery ?? ""),
@@ -108,7 +116,7 @@ struct BrandingEditorController {
     }
 
     @Sendable func editor(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await render(context, notice: request.uri.queryParameters.get("saved") == "1" ? "Branding saved. Every page shows it now." : nil)
+        try await render(context, notice: request.uri.queryParameters.get("saved") == "1" ? L10n.t("console.branding.saved") : nil)
     }
 
     @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> Response {

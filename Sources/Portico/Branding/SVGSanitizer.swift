@@ -9,17 +9,23 @@ import FoundationXML
 /// A logo that fails is refused with the reason (we do not rewrite people's files); one that
 /// passes is still served with a sandboxing content-security policy.
 enum SVGSanitizer {
+    /// Why a file is refused: a catalog text (`branding.svg.<key>`) in the reader's language.
     struct Refusal: Error, Equatable {
+        let key: String
         let reason: String
+        init(_ key: String, _ values: [String: String] = [:]) {
+            self.key = key
+            self.reason = L10n.t("branding.svg.\(key)", values)
+        }
     }
 
     static let forbiddenElements: Set<String> = ["script", "foreignobject", "iframe", "object", "embed", "handler", "listener", "animate", "set"]
 
     static func check(_ data: Data) throws {
-        guard let text = String(data: data, encoding: .utf8) else { throw Refusal(reason: "it is not UTF-8 text") }
+        guard let text = String(data: data, encoding: .utf8) else { throw Refusal("notUTF8") }
         let lowered = text.lowercased()
         if lowered.contains("<!doctype") || lowered.contains("<!entity") {
-            throw Refusal(reason: "it declares a DOCTYPE or entities, which logos never need")
+            throw Refusal("doctype")
         }
         let delegate = Inspector()
         let parser = XMLParser(data: data)
@@ -27,8 +33,8 @@ enum SVGSanitizer {
         parser.shouldResolveExternalEntities = false
         let parsed = parser.parse()
         if let refusal = delegate.refusal { throw refusal }
-        guard parsed, delegate.openElements == 0 else { throw Refusal(reason: "it is not well-formed XML") }
-        guard delegate.rootName == "svg" else { throw Refusal(reason: "its outermost element is not <svg>") }
+        guard parsed, delegate.openElements == 0 else { throw Refusal("malformed") }
+        guard delegate.rootName == "svg" else { throw Refusal("notSVG") }
     }
 
     private final class Inspector: NSObject, XMLParserDelegate {
@@ -38,8 +44,8 @@ enum SVGSanitizer {
         var openElements = 0
         private var inStyle = false
 
-        private func refuse(_ reason: String, _ parser: XMLParser) {
-            if refusal == nil { refusal = Refusal(reason: reason) }
+        private func refuse(_ key: String, _ parser: XMLParser, _ values: [String: String] = [:]) {
+            if refusal == nil { refusal = Refusal(key, values) }
             parser.abortParsing()
         }
 
@@ -66,16 +72,16 @@ enum SVGSanitizer {
             let name = Self.localName(elementName)
             if rootName == nil { rootName = name }
             openElements += 1
-            if SVGSanitizer.forbiddenElements.contains(name) { return refuse("it contains a <\(name)> element", parser) }
+            if SVGSanitizer.forbiddenElements.contains(name) { return refuse("element", parser, ["element": "<\(name)>"]) }
             inStyle = name == "style"
             for (attribute, value) in attributes {
                 let local = Self.localName(attribute)
-                if local.hasPrefix("on") { return refuse("it has an event handler (\(attribute))", parser) }
+                if local.hasPrefix("on") { return refuse("handler", parser, ["attribute": attribute]) }
                 if local == "href" || local == "src", !value.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
-                    return refuse("it links to something outside the file (\(attribute)=\"\(value.prefix(40))\")", parser)
+                    return refuse("reference", parser, ["reference": "\(attribute)=\"\(value.prefix(40))\""])
                 }
-                if value.lowercased().contains("javascript:") { return refuse("it contains a javascript: address", parser) }
-                if local == "style" && Self.unsafeCSS(value) { return refuse("its styles load something from outside the file", parser) }
+                if value.lowercased().contains("javascript:") { return refuse("javascript", parser) }
+                if local == "style" && Self.unsafeCSS(value) { return refuse("externalStyle", parser) }
             }
         }
 
@@ -85,21 +91,21 @@ enum SVGSanitizer {
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if inStyle && Self.unsafeCSS(string) { refuse("its styles load something from outside the file", parser) }
+            if inStyle && Self.unsafeCSS(string) { refuse("externalStyle", parser) }
         }
 
         func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
             if inStyle, let text = String(data: CDATABlock, encoding: .utf8), Self.unsafeCSS(text) {
-                refuse("its styles load something from outside the file", parser)
+                refuse("externalStyle", parser)
             }
         }
 
         func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-            if refusal == nil { refusal = Refusal(reason: "it is not well-formed XML") }
+            if refusal == nil { refusal = Refusal("malformed") }
         }
 
         func parser(_ parser: XMLParser, foundProcessingInstructionWithTarget target: String, data: String?) {
-            if target.lowercased() == "xml-stylesheet" { refuse("it pulls in an external stylesheet", parser) }
+            if target.lowercased() == "xml-stylesheet" { refuse("stylesheet", parser) }
         }
     }
 }

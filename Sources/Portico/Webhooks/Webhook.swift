@@ -10,16 +10,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case customerRegistered = "customer.registered"
     case customerDeleted = "customer.deleted"
 
-    public var label: String {
-        switch self {
-        case .workOrderCreated: "Work order created"
-        case .workOrderStatusChanged: "Work order status changed"
-        case .workOrderCommentAdded: "Comment added to a work order"
-        case .appointmentChanged: "Appointment booked or changed"
-        case .customerRegistered: "Subscriber registered (or accepted an invitation)"
-        case .customerDeleted: "Subscriber login deleted (ids only)"
-        }
-    }
+    /// "Work order created", in the reader's language (the event name itself is machine data).
+    public var label: String { L10n.t("webhooks.event.\(rawValue)") }
 
     /// The form field of its checkbox (`event_work_order_created`).
     public var formField: String { "event_" + rawValue.replacingOccurrences(of: ".", with: "_") }
@@ -41,14 +33,8 @@ public struct WebhookEndpoint: Sendable, Decodable {
 public enum WebhookDeliveryStatus: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
     case queued, sending, delivered, dead
 
-    public var label: String {
-        switch self {
-        case .queued: "Queued"
-        case .sending: "Sending"
-        case .delivered: "Delivered"
-        case .dead: "Dead (gave up)"
-        }
-    }
+    /// "Dead (gave up)", in the reader's language.
+    public var label: String { L10n.t("console.webhooks.state.\(rawValue)") }
 }
 
 /// One event for one endpoint, with its delivery state.

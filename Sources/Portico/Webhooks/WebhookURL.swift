@@ -9,39 +9,39 @@ public enum WebhookURL {
     public static func validate(_ raw: String, allowHTTP: Bool, allowPrivate: Bool) -> Result<String, WebhookURLProblem> {
         let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty {
-            return .failure(.init("Enter the URL that should receive the events, such as https://billing.example.net/portico/webhooks."))
+            return .failure(.init(key: "empty"))
         }
-        if text.count > maximumLength { return .failure(.init("Use a URL of at most 2,000 characters.")) }
+        if text.count > maximumLength { return .failure(.init(key: "tooLong")) }
         if text.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7f || $0.value > 0x7e }) {
-            return .failure(.init("The URL contains spaces or characters that are not allowed; percent-encode them."))
+            return .failure(.init(key: "characters"))
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
-            return .failure(.init("This is not a valid URL. Use one like https://billing.example.net/portico/webhooks."))
+            return .failure(.init(key: "invalid"))
         }
         switch scheme {
         case "https": break
         case "http":
-            guard allowHTTP else { return .failure(.init("Use an https:// URL: events are signed but not encrypted otherwise.")) }
+            guard allowHTTP else { return .failure(.init(key: "https")) }
         default:
-            return .failure(.init("Use an https:// URL (\(scheme):// is not supported)."))
+            return .failure(.init(key: "scheme", ["scheme": String(scheme.prefix(20))]))
         }
         if components.user != nil || components.password != nil || components.percentEncodedHost?.contains("@") == true {
-            return .failure(.init("Remove the user name and password from the URL: receivers check the Portico-Signature header instead."))
+            return .failure(.init(key: "credentials"))
         }
         if components.fragment != nil || text.contains("#") {
-            return .failure(.init("Remove the #fragment from the URL: it is never sent to the server."))
+            return .failure(.init(key: "fragment"))
         }
         guard let host = components.host?.trimmingCharacters(in: CharacterSet(charactersIn: "[]")), !host.isEmpty else {
-            return .failure(.init("The URL needs a host name, such as https://billing.example.net/…"))
+            return .failure(.init(key: "host"))
         }
-        if let port = components.port, !(1...65535).contains(port) { return .failure(.init("Use a port from 1 to 65535.")) }
+        if let port = components.port, !(1...65535).contains(port) { return .failure(.init(key: "port")) }
         // The same reading of the host as at delivery: one trailing dot ignored, IPv4 in any
         // notation a resolver accepts (`127.1`, `0x7f.1`, `2130706433`, `0177.0.0.1`).
         switch AddressGuard.HostForm(host) {
         case .invalidNumeric:
-            return .failure(.init("The host looks like an IP address but is not a valid one. Write it like 203.0.113.10, or use a host name."))
+            return .failure(.init(key: "invalidAddress"))
         case .address(_, canonical: false):
-            return .failure(.init("Write the IP address in the usual dotted form, like 203.0.113.10 (not in hexadecimal, octal or as one number)."))
+            return .failure(.init(key: "addressForm"))
         case .address(let bytes, canonical: true):
             if !allowPrivate && AddressGuard.isForbidden(bytes: bytes) { return .failure(Self.notPublic) }
         case .name(let name):
@@ -52,12 +52,18 @@ public enum WebhookURL {
 }
 
 extension WebhookURL {
-    static let notPublic = WebhookURLProblem("Use a public host: webhooks are not sent to loopback, private or link-local addresses.")
+    static var notPublic: WebhookURLProblem { WebhookURLProblem(key: "notPublic") }
 }
 
+/// Why a URL is refused: a catalog text (`webhooks.url.<key>`) in the reader's language, read
+/// when the problem is made (validation runs within the request).
 public struct WebhookURLProblem: Error, Sendable {
+    public let key: String
     public let message: String
-    init(_ message: String) { self.message = message }
+    init(key: String, _ values: [String: String] = [:]) {
+        self.key = key
+        self.message = L10n.t("webhooks.url.\(key)", values)
+    }
 }
 
 /// Which addresses webhooks may not reach (unless `PORTICO_WEBHOOKS_ALLOW_PRIVATE=1`):

@@ -13,12 +13,10 @@ struct WebhooksController {
     var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
     var repository: any WebhookRepository { dependencies.repositories.webhooks }
 
-    static let messages = [
-        "enabled": "Endpoint enabled: queued events are sent now.",
-        "disabled": "Endpoint disabled: no events are queued for it until you enable it again.",
-        "deleted": "Endpoint deleted with its delivery log.",
-        "redelivered": "Delivery queued again: it is sent within a few seconds.",
-    ]
+    /// The notices after a redirect (`?done=enabled`), in the reader's language.
+    static var messages: [String: String] {
+        Dictionary(uniqueKeysWithValues: ["enabled", "disabled", "deleted", "redelivered"].map { ($0, L10n.t("console.webhooks.done.\($0)")) })
+    }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.webhooks, use: list)
@@ -52,9 +50,10 @@ struct WebhooksController {
             let description: String
             let events: String
             let enabled: Bool
-            let queued: Int
-            let delivered: Int
-            let dead: Int
+            /// "3 delivered · 0 waiting · 1 dead", in the reader's language.
+            let counts: String
+            /// "Deliveries and settings of https://…".
+            let openLabel: String
         }
     }
 
@@ -65,7 +64,7 @@ struct WebhooksController {
         let (endpoints, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (try await repository.endpoints(in: tx), try await repository.counts(in: tx))
         }
-        var layout = context.layout(title: "Webhooks", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.webhooks.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? [:]
         let events = WebhookEventType.allCases.map {
@@ -76,7 +75,13 @@ struct WebhooksController {
             return ListView.Row(
                 id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
                 events: endpoint.events.joined(separator: ", "), enabled: endpoint.enabled,
-                queued: (count[.queued] ?? 0) + (count[.sending] ?? 0), delivered: count[.delivered] ?? 0, dead: count[.dead] ?? 0)
+                counts: L10n.t(
+                    "console.webhooks.counts",
+                    [
+                        "delivered": "\(count[.delivered] ?? 0)", "queued": "\((count[.queued] ?? 0) + (count[.sending] ?? 0))",
+                        "dead": "\(count[.dead] ?? 0)",
+                    ]),
+                openLabel: L10n.t("console.webhooks.openLabel", ["url": endpoint.url]))
         }
         return try dependencies.renderer.render(
             .adminSettingsWebhooks, theme: context.tenant.theme,
@@ -101,9 +106,9 @@ struct WebhooksController {
         case .failure(let problem): problems["url"] = problem.message
         }
         let description = form.text("description").trimmingCharacters(in: .whitespacesAndNewlines)
-        if description.count > 500 { problems["description"] = "Use at most 500 characters." }
+        if description.count > 500 { problems["description"] = L10n.t("console.webhooks.descriptionTooLong", ["max": "500"]) }
         let events = WebhookEventType.allCases.filter { form.flag($0.formField) }
-        if events.isEmpty { problems["events"] = "Choose at least one event to send." }
+        if events.isEmpty { problems["events"] = L10n.t("console.webhooks.noEvents") }
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return NewWebhookEndpoint(url: url, description: description, events: events, secret: Self.newSecret())
     }
@@ -122,7 +127,7 @@ struct WebhooksController {
             }
             return try await renderShow(
                 context, id: endpoint.id, secret: input.secret,
-                notice: "Endpoint created. Copy the signing secret now: it is not shown again."
+                notice: L10n.t("console.webhooks.createdNotice")
             )
             .response(from: request, context: context)
         } catch let error as AppError where error.kind == .validation {
@@ -164,7 +169,11 @@ struct WebhooksController {
             let log: [Attempt]
         }
         @MustacheView
-        struct Attempt { let attempt: Int; let at: String; let statusCode: Int?; let error: String?; let durationMs: Int }
+        struct Attempt {
+            /// "Attempt 2 at …: HTTP 500 in 120 ms", in the reader's language.
+            let summary: String
+            let error: String?
+        }
     }
 
     func renderShow(_ context: StaffRequestContext, id: UUID, secret: String? = nil, notice: String? = nil) async throws -> HTML {
@@ -174,7 +183,7 @@ struct WebhooksController {
             let attempts = try await repository.attempts(endpoint: id, deliveries: deliveries.map(\.id), in: tx)
             return (endpoint, deliveries, attempts)
         }
-        var layout = context.layout(title: "Webhook endpoint", current: ConsoleRoutes.settings.path)
+        var layout = context.layout(title: L10n.t("console.webhooks.endpointTitle"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let log = Dictionary(grouping: attempts, by: \.deliveryId)
         let rows = deliveries.map { delivery in
@@ -185,10 +194,14 @@ struct WebhooksController {
                 attempts: delivery.attempts, lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError,
                 nextAttempt: delivery.status == .queued ? DisplayDate.dateTime(delivery.nextAttemptAt) : nil,
                 delivered: delivery.deliveredAt.map { DisplayDate.dateTime($0) }, redeliverable: delivery.status != .sending,
-                log: (log[delivery.id] ?? []).map {
-                    ShowView.Attempt(
-                        attempt: $0.attempt, at: DisplayDate.dateTime($0.createdAt), statusCode: $0.statusCode, error: $0.error,
-                        durationMs: $0.durationMs)
+                log: (log[delivery.id] ?? []).map { (attempt: WebhookAttempt) -> ShowView.Attempt in
+                    let values = [
+                        "attempt": "\(attempt.attempt)", "at": DisplayDate.dateTime(attempt.createdAt),
+                        "code": attempt.statusCode.map { String($0) } ?? "", "ms": "\(attempt.durationMs)",
+                    ]
+                    return ShowView.Attempt(
+                        summary: L10n.t(attempt.statusCode == nil ? "console.webhooks.attemptNoResponse" : "console.webhooks.attempt", values),
+                        error: attempt.error)
                 })
         }
         return try dependencies.renderer.render(
@@ -234,7 +247,7 @@ struct WebhooksController {
         }
         return try await renderShow(
             context, id: id, secret: secret,
-            notice: "New signing secret made; the old one no longer signs anything. Copy it now: it is not shown again.")
+            notice: L10n.t("console.webhooks.rotated"))
     }
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -258,7 +271,7 @@ struct WebhooksController {
             guard try await repository.redeliver(delivery, endpoint: id, in: tx) else {
                 throw AppError(
                     .conflict, code: "delivery_in_progress",
-                    "This delivery is being sent right now. Reload the page in a moment and try again if it fails.")
+                    L10n.t("console.webhooks.inProgress"))
             }
             try await support.audit(
                 context, request, action: "webhook.redelivered", targetKind: "webhook_delivery",

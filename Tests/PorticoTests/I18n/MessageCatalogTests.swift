@@ -78,6 +78,8 @@ struct MessageCatalogTests {
             + WorkOrderFieldChange.Field.allCases.map { "workOrders.field.\($0.rawValue)" }
             + NotificationPreferences.Group.allCases.map { "notifications.group.\($0.rawValue)" }
             + ["owner", "member"].map { "portal.profile.role.\($0)" }
+            + WebhookEventType.allCases.map { "webhooks.event.\($0.rawValue)" }
+            + WebhookDeliveryStatus.allCases.map { "console.webhooks.state.\($0.rawValue)" }
         for language in Language.allCases {
             let texts = catalogs.texts(language)
             for key in keys {

@@ -160,7 +160,8 @@ struct PseudoLocaleTests {
         "/admin/export", "/admin/import",
         "/admin/settings", "/admin/settings/faq", "/admin/settings/categories", "/admin/settings/notices",
         "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security", "/admin/settings/api-access",
-        "/admin/settings/api-access?done=saved", "/admin/settings/retention",
+        "/admin/settings/api-access?done=saved", "/admin/settings/retention", "/admin/webhooks", "/admin/branding",
+        "/admin/branding?saved=1",
     ]
 
     @Test("converted console pages: sign-in, two-factor code, command centre, my account, tasks (with an order, a visit and tasks)")
@@ -189,6 +190,8 @@ struct PseudoLocaleTests {
             "#", "·", "—", "(", ")", "✓", "✗", "←", "→",
             // An origin typed into the API access form, shown again with the reason it is refused.
             "ftp://app.example.com",
+            // The webhook headers a receiver checks, and the second theme's name.
+            "Portico-Signature", "Portico-Delivery", "Horizon",
         ]
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
             var pages: [(String, HTTPTestResponse)] = []
@@ -305,6 +308,9 @@ struct PseudoLocaleTests {
             "TXT", "CNAME", "CSV", "UTF-8", "MB", "Mo", "API", "https://", "Authorization: Bearer <key>", "/api/v1/admin/…",
             "/api/v1/openapi.json", "2FA", "IP", "bad", "#", "·", "—", "(", ")", "←", "→", "…", "203.0.113.7", "U+2603", "\u{2603}.example.net",
             "\u{2603}",
+            // Webhooks: the headers a receiver checks; branding: the second theme's name, the colours
+            // a contrast problem names and the custom CSS typed into the refused form.
+            "Portico-Signature", "Portico-Delivery", "Horizon", "#ffff00", "#ffffff", "@import url(x.css)",
         ]
         try await TestApp.with(catalogs: try Self.pseudo()) { (app: TestApp) async throws in
             var pages: [(String, HTTPTestResponse)] = []
@@ -345,6 +351,77 @@ struct PseudoLocaleTests {
             var form = ["mode": "dry_run"]
             for (index, field) in CSVTesting.proposedMapping(mapping.body) { form["map_\(index)"] = field }
             pages.append(("/admin/import/… (dry run)", try await browser.post("/admin/import/\(upload)", form)))
+
+            // Webhooks: a refused URL and no events, then an endpoint with a delivered and a dead
+            // delivery (one attempt answered, one not).
+            _ = try await browser.get("/admin/webhooks")
+            let badWebhook = try await browser.post(
+                "/admin/webhooks", ["url": "https://127.0.0.1/hooks", "description": String(repeating: "x", count: 501)])
+            #expect(badWebhook.status == .unprocessableContent)
+            pages.append(("/admin/webhooks (invalid)", badWebhook))
+            let badScheme = try await browser.post("/admin/webhooks", ["url": "ftp://hooks.zed-example.net/x", "event_work_order_created": "on"])
+            #expect(badScheme.status == .unprocessableContent)
+            pages.append(("/admin/webhooks (invalid scheme)", badScheme))
+            let created = try await browser.post(
+                "/admin/webhooks", ["url": "https://hooks.zed-example.net/portico", "event_work_order_created": "on"])
+            let secret = try #require(created.body.firstMatch(of: try Regex(#"data-webhook-secret>([0-9a-f]{64})<"#))?.output[1].substring)
+            for text in Self.visibleTexts(created.body) where !Self.consoleLeftover(text, data: data + [String(secret)]).isEmpty {
+                Issue.record("/admin/webhooks (created) shows text not from the catalog: \(text)")
+            }
+            let endpoint = try await tenant.transaction { tx in
+                let endpoint = try await tx.scalar("SELECT id FROM webhook_endpoints WHERE tenant_id = \(tx.tenant)", as: UUID.self)
+                try await tx.execute(
+                    """
+                    INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_type, payload, status, attempts, delivered_at)
+                    VALUES (\(tx.tenant), '00000000-0000-4000-8000-000000000001', \(endpoint), gen_random_uuid(), 'work_order.created', '{}',
+                            'delivered', 1, now())
+                    """)
+                try await tx.execute(
+                    """
+                    INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_type, payload, status, attempts, last_status_code)
+                    VALUES (\(tx.tenant), '00000000-0000-4000-8000-000000000002', \(endpoint), gen_random_uuid(), 'work_order.created', '{}',
+                            'dead', 2, 500)
+                    """)
+                try await tx.execute(
+                    """
+                    INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
+                    VALUES (\(tx.tenant), '00000000-0000-4000-8000-000000000001', 1, 200, 12),
+                           (\(tx.tenant), '00000000-0000-4000-8000-000000000002', 1, 500, 30),
+                           (\(tx.tenant), '00000000-0000-4000-8000-000000000002', 2, NULL, 5000)
+                    """)
+                return endpoint.uuidString.lowercased()
+            }
+            let endpointPage = try await browser.get("/admin/webhooks/\(endpoint)?done=redelivered")
+            #expect(endpointPage.body.contains("⟦Attempt 2 at"))
+            #expect(endpointPage.body.contains("⟦Dead (gave up)⟧"))
+            pages.append(("/admin/webhooks/… (deliveries)", endpointPage))
+            pages.append(("/admin/webhooks (list)", try await browser.get("/admin/webhooks")))
+
+            // Branding: a refused form (an illegible colour, bad values) and a refused SVG logo.
+            _ = try await browser.get("/admin/branding")
+            let badBranding = try await browser.post(
+                "/admin/branding",
+                [
+                    "company_name": "", "color_primary": "#ffff00", "color_secondary": "#4b5563", "color_accent": "#b45309",
+                    "color_background": "#ffffff", "color_text": "#1f2933", "support_email": "bad", "support_phone": "call me",
+                    "website_url": "ftp://x", "theme": "nope", "custom_css": "@import url(x.css)",
+                ])
+            #expect(badBranding.status == .unprocessableContent)
+            #expect(badBranding.body.contains("⟦⟦Links and outlined buttons (primary colour) on the page background⟧: #ffff00 on #ffffff"))
+            pages.append(("/admin/branding (invalid)", badBranding))
+            let badColour = try await browser.post(
+                "/admin/branding",
+                [
+                    "company_name": "Quorra Net", "color_primary": "#1f5fbf", "color_secondary": "#4b5563", "color_accent": "#b45309",
+                    "color_background": "#ffffff", "color_text": "zzz", "theme": "default",
+                ])
+            #expect(badColour.status == .unprocessableContent)
+            pages.append(("/admin/branding (not a colour)", badColour))
+            let badLogo = try await browser.upload(
+                "/admin/branding/logo", fileName: "logo.svg", contentType: "image/svg+xml",
+                file: Array("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><rect/></svg>".utf8))
+            #expect(badLogo.status == .unprocessableContent)
+            pages.append(("/admin/branding/logo (refused)", badLogo))
 
             for (path, page) in pages {
                 #expect([.ok, .created, .notFound, .unprocessableContent, .unsupportedMediaType].contains(page.status), "\(path): \(page.status)")

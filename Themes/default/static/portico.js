@@ -128,7 +128,12 @@
           var cells = rows[i].querySelectorAll("td");
           cells[1].textContent = (Math.floor(ratio * 10) / 10).toFixed(1) + ":1";
           var ok = ratio >= pair[2];
-          cells[3].innerHTML = ok ? '<span class="badge badge--approved">legible</span>' : '<span class="badge badge--rejected">too faint</span>';
+          // The verdicts in the page's language, from the table's data attributes.
+          var table = document.getElementById("contrast-table");
+          var badge = document.createElement("span");
+          badge.className = ok ? "badge badge--approved" : "badge badge--rejected";
+          badge.textContent = ok ? table.getAttribute("data-legible") : table.getAttribute("data-too-faint");
+          cells[3].replaceChildren(badge);
         });
       }
     };

@@ -160,7 +160,7 @@ struct PseudoLocaleTests {
         "/admin/export", "/admin/import",
         "/admin/settings", "/admin/settings/faq", "/admin/settings/categories", "/admin/settings/notices",
         "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security", "/admin/settings/api-access",
-        "/admin/settings/api-access?done=saved", "/admin/settings/retention",
+        "/admin/settings/api-access?done=saved", "/admin/settings/retention", "/admin/reports",
     ]
 
     @Test("converted console pages: sign-in, two-factor code, command centre, my account, tasks (with an order, a visit and tasks)")

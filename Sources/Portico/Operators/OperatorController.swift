@@ -225,6 +225,7 @@ struct OperatorController {
         let isActive: Bool
         /// "3 accounts, 5 logins"
         let subscribersText: String
+        static let unverifiedSuffix = " (unverified)"
 
         init(_ listed: TenantCommands.Listed) {
             slug = listed.slug
@@ -239,7 +240,11 @@ struct OperatorController {
                     "logins": texts.plural("operator.tenants.logins", count: listed.customers),
                 ])
             host = listed.host
-            domains = listed.domains
+            // The listing (shared with the CLI) marks a domain awaiting DNS verification in English.
+            domains = listed.domains.map {
+                $0.hasSuffix(TenantRow.unverifiedSuffix)
+                    ? texts("operator.tenant.unverified", ["domain": String($0.dropLast(TenantRow.unverifiedSuffix.count))]) : $0
+            }
             organizations = listed.organizations
             customers = listed.customers
             staff = listed.staff
@@ -405,7 +410,8 @@ struct OperatorController {
         if current.status == status {
             return try await tenantsPage(context, notice: L10n.t("operator.tenants.already.\(status.rawValue)", ["slug": slug]))
         }
-        let message = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
+        _ = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
+        let message = L10n.t(status == .suspended ? "operator.tenants.suspended" : "operator.tenants.resumed", ["slug": slug])
         if let tenant = try await dependencies.tenants.tenant(slug: slug) {
             try await dependencies.pool.withTenant(tenant.id) { tx in
                 try await dependencies.repositories.audit.record(

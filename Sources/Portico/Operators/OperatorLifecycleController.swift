@@ -25,6 +25,14 @@ struct OperatorLifecycleController {
         let suspended: Bool
         let form: FormView
         let events: [EventRow]
+        /// "Data of Quorra Net"
+        let title: String
+        let statusLabel: String
+        /// "3 accounts, 5 logins, 2 staff, 1 open work order"
+        let usageText: String
+        let deleteWarning: String
+        /// "Delete quorra permanently"
+        let deleteButton: String
     }
 
     @MustacheView
@@ -43,13 +51,29 @@ struct OperatorLifecycleController {
 
     func dataView(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState()) async throws -> DataView {
         let usage = try await dependencies.tenants.usage(for: tenant.id)
-        let dates = DisplayDate(zone: TenantTimeZone.zone(tenant.timeZone))  // the tenant's own clock
+        let dates = DisplayDate(zone: TenantTimeZone.zone(tenant.timeZone), locale: L10n.texts.locale)  // the tenant's own clock
+        let texts = L10n.texts
         let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: dependencies.pool).map {
-            EventRow(when: dates.dateTime($0.occurredAt), action: $0.action, actor: "\($0.actorKind): \($0.actorLabel)")
+            EventRow(
+                when: dates.dateTime($0.occurredAt), action: $0.action,
+                actor: texts.has("operator.data.actor.\($0.actorKind)")
+                    ? texts("operator.data.actor.\($0.actorKind)", ["label": $0.actorLabel]) : "\($0.actorKind): \($0.actorLabel)")
         }
+        let title = texts("operator.data.title", ["name": tenant.name])
         return DataView(
-            layout: context.layout(title: "Data of \(tenant.name)"), tenant: tenant, usage: usage,
-            suspended: tenant.status == .suspended, form: FormView(form), events: events)
+            layout: context.layout(title: title), tenant: tenant, usage: usage,
+            suspended: tenant.status == .suspended, form: FormView(form), events: events, title: title,
+            statusLabel: texts("operator.tenantStatus.\(tenant.status.rawValue)"),
+            usageText: texts(
+                "operator.data.usage",
+                [
+                    "accounts": texts.plural("operator.tenants.accounts", count: usage.organizations),
+                    "logins": texts.plural("operator.tenants.logins", count: usage.customers),
+                    "staff": texts.plural("operator.data.staff", count: usage.staff),
+                    "open": texts.plural("operator.data.openWorkOrders", count: usage.openWorkOrders),
+                ]),
+            deleteWarning: texts("operator.data.deleteWarning", ["name": tenant.name]),
+            deleteButton: texts("operator.data.deleteButton", ["slug": tenant.slug]))
     }
 
     @Sendable func dataPage(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -103,7 +127,13 @@ struct OperatorLifecycleController {
             )
             .delete(slug: tenant.slug, confirmation: form.text("confirm"), actor: actor)
             return try await OperatorController(dependencies: dependencies).tenantsPage(
-                context, notice: "Deleted \(report.slug): \(report.totalRows) rows and \(report.files) file(s) removed.")
+                context,
+                notice: L10n.t(
+                    "operator.data.deleted",
+                    [
+                        "slug": report.slug, "rows": L10n.texts.plural("operator.data.rows", count: report.totalRows),
+                        "files": L10n.texts.plural("operator.data.files", count: report.files),
+                    ]))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState()
             state.errors = error.fields
@@ -132,6 +162,7 @@ struct OperatorLifecycleController {
         let started: String
         let trigger: String
         let status: String
+        let statusLabel: String
         let file: String
         let size: String
         let error: String?
@@ -144,13 +175,28 @@ struct OperatorLifecycleController {
     }
 
     static func size(_ bytes: Int64?) -> String {
-        bytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .file) } ?? ""
+        bytes.map { $0.formatted(.byteCount(style: .file).locale(L10n.texts.locale)) } ?? ""
     }
 
     static func row(_ run: BackupRun) -> RunRow {
-        RunRow(
-            started: DisplayDate.dateTime(run.startedAt), trigger: run.trigger, status: run.status,
+        let texts = L10n.texts
+        func label(_ key: String) -> String { texts.has(key) ? texts(key) : String(key.split(separator: ".").last ?? "") }
+        return RunRow(
+            started: DisplayDate.dateTime(run.startedAt), trigger: label("operator.backups.trigger.\(run.trigger)"), status: run.status,
+            statusLabel: label("operator.backups.state.\(run.status)"),
             file: run.fileName, size: size(run.sizeBytes), error: run.error.isEmpty ? nil : run.error)
+    }
+
+    /// "daily at 03:00 UTC", "every 6 hours" in the operator's language.
+    static func describe(_ schedule: BackupSchedule?) -> String {
+        let texts = L10n.texts
+        switch schedule {
+        case nil: return texts("operator.backups.off")
+        case .daily(let hour, let minute)?: return texts("operator.backups.daily", ["time": String(format: "%02d:%02d", hour, minute)])
+        case .every(let seconds)? where seconds % 86_400 == 0: return texts.plural("operator.backups.everyDays", count: seconds / 86_400)
+        case .every(let seconds)? where seconds % 3600 == 0: return texts.plural("operator.backups.everyHours", count: seconds / 3600)
+        case .every(let seconds)?: return texts.plural("operator.backups.everyMinutes", count: seconds / 60)
+        }
     }
 
     @Sendable func backups(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -160,8 +206,11 @@ struct OperatorLifecycleController {
         let archives = try await offThread { directory.map { BackupRetention.archives(in: $0) } ?? [] }
         let view = BackupsView(
             layout: context.layout(title: L10n.t("operator.nav.backups")), scheduled: settings.schedule != nil,
-            schedule: settings.schedule?.description ?? "off (set PORTICO_BACKUP_SCHEDULE and PORTICO_BACKUP_DIR)",
-            directory: settings.directory?.path ?? "not set", retention: "keep \(settings.keep), none older than \(settings.maxAgeDays) days",
+            schedule: Self.describe(settings.schedule),
+            directory: settings.directory?.path ?? L10n.t("operator.backups.notSet"),
+            retention: L10n.texts.plural(
+                "operator.backups.keep", count: settings.keep,
+                ["days": L10n.texts.plural("operator.backups.days", count: settings.maxAgeDays)]),
             lastSuccess: status.lastSuccess.map(Self.row), lastFailure: status.lastFailure.map(Self.row), runs: status.recent.map(Self.row),
             archives: archives.prefix(20).map { ArchiveRow(name: $0.file.lastPathComponent, size: Self.size($0.size)) }
         )

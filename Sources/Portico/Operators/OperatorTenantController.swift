@@ -25,6 +25,14 @@ struct OperatorTenantController {
         let email: String
         let link: String
         let hours: Int
+        init(email: String, link: String, hours: Int) {
+            self.email = email
+            self.link = link
+            self.hours = hours
+            termsText = L10n.texts.plural("operator.tenant.issuedTerms", count: hours)
+        }
+        /// "(one use, 24 hours):"
+        let termsText: String
     }
 
     @MustacheView
@@ -33,6 +41,7 @@ struct OperatorTenantController {
         let slug: String
         let name: String
         let status: String
+        let statusLabel: String
         let host: String
         let domains: [String]
         let admins: [Admin]
@@ -53,12 +62,15 @@ struct OperatorTenantController {
     ) async throws -> HTML {
         let staff = try await dependencies.pool.withTenant(tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
         let admins = staff.filter { $0.role == .admin }.map {
-            Admin(email: $0.email, name: $0.name, status: $0.status.rawValue, twoFactor: $0.totpEnabledAt != nil)
+            Admin(email: $0.email, name: $0.name, status: L10n.t("console.staff.state.\($0.status.rawValue)"), twoFactor: $0.totpEnabledAt != nil)
         }
-        let domains = try await dependencies.tenants.domains(for: tenant.id).map { $0.domain + ($0.isActive ? "" : " (unverified)") }
+        let domains = try await dependencies.tenants.domains(for: tenant.id).map {
+            $0.isActive ? $0.domain : L10n.t("operator.tenant.unverified", ["domain": $0.domain])
+        }
         let view = View(
             layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
-            host: dependencies.directory.platformHost(slug: tenant.slug), domains: domains, admins: admins,
+            statusLabel: L10n.t("operator.tenantStatus.\(tenant.status.rawValue)"), host: dependencies.directory.platformHost(slug: tenant.slug),
+            domains: domains, admins: admins,
             hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
         var html = try dependencies.renderer.render(.operatorTenant, view, status: status)
         // The page may show a live set-password link: keep it out of caches and Referer headers.

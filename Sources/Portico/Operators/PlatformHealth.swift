@@ -69,14 +69,16 @@ struct PlatformHealth: Sendable {
             oldestWaiting: try row.decode("oldest", as: Date?.self))
     }
 
-    /// "3 min", "2 h 5 min", "4 days": how long the oldest waiting item has waited.
+    /// "3 min", "2 h 5 min", "4 days" (in the request's language): how long the oldest waiting
+    /// item has waited.
     static func age(since date: Date, now: Date = Date()) -> String {
         let seconds = max(0, Int(now.timeIntervalSince(date)))
+        let texts = L10n.texts
         switch seconds {
-        case ..<60: return "\(seconds) s"
-        case ..<3600: return "\(seconds / 60) min"
-        case ..<86_400: return "\(seconds / 3600) h \(seconds % 3600 / 60) min"
-        default: return "\(seconds / 86_400) day\(seconds / 86_400 == 1 ? "" : "s")"
+        case ..<60: return texts.plural("operator.health.age.seconds", count: seconds)
+        case ..<3600: return texts.plural("operator.health.age.minutes", count: seconds / 60)
+        case ..<86_400: return texts("operator.health.age.hours", ["hours": "\(seconds / 3600)", "minutes": "\(seconds % 3600 / 60)"])
+        default: return texts.plural("operator.health.age.days", count: seconds / 86_400)
         }
     }
 }

@@ -25,17 +25,16 @@ enum PlatformReports {
             """
         ).rows
         return ReportTable(
-            id: "tenant-usage", title: "Work orders per tenant",
-            summary: "Each tenant's subscriber accounts, subscriber logins, submitted work orders and the open ones among them, "
-                + (limit.map { "the \($0) busiest tenants (the CSV lists every tenant)." } ?? "every tenant, the busiest first."),
-            label: .init(key: "tenant", title: "Tenant"),
+            id: "tenant-usage", title: L10n.t("reports.tenantUsage.title"),
+            summary: limit.map { L10n.texts.plural("reports.tenantUsage.summaryLimited", count: $0) } ?? L10n.t("reports.tenantUsage.summaryAll"),
+            label: .init(key: "tenant"),
             columns: [
-                .init(key: "accounts", title: "Accounts", charted: false),
-                .init(key: "logins", title: "Logins", charted: false),
-                .init(key: "work_orders", title: "Work orders"),
-                .init(key: "open_work_orders", title: "Open work orders"),
+                .init(key: "accounts", charted: false),
+                .init(key: "logins", charted: false),
+                .init(key: "work_orders"),
+                .init(key: "open_work_orders"),
             ],
-            unit: "work orders", rows: rows(result))
+            unit: L10n.t("reports.unit.workOrders"), rows: rows(result))
     }
 
     /// New tenants, subscriber logins and work orders per week of the range.
@@ -47,14 +46,14 @@ enum PlatformReports {
             """
         ).rows
         return ReportTable(
-            id: "platform-growth", title: "Platform growth",
-            summary: "New tenants, new subscriber logins and new work orders across the platform, per week.",
-            label: .init(key: "week_starting", title: "Week starting"),
+            id: "platform-growth", title: L10n.t("reports.growth.title"),
+            summary: L10n.t("reports.growth.summary"),
+            label: .init(key: "week_starting"),
             columns: [
-                .init(key: "new_tenants", title: "New tenants"), .init(key: "new_logins", title: "New logins"),
-                .init(key: "new_work_orders", title: "New work orders"),
+                .init(key: "new_tenants"), .init(key: "new_logins"),
+                .init(key: "new_work_orders"),
             ],
-            unit: "per week", rows: rows(result))
+            unit: L10n.t("reports.unit.perWeek"), rows: rows(result))
     }
 
     private static func rows(_ result: [Row]) -> [ReportTable.Row] {

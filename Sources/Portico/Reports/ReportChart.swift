@@ -55,7 +55,7 @@ struct ReportChart: Sendable {
         ticks = (0...4).map { step in
             let value = scale * Double(step) / 4
             let y = bottom - plotHeight * Double(step) / 4
-            return Tick(y: Self.point(y), labelY: Self.point(y + 4), label: ReportTable.format(value))
+            return Tick(y: Self.point(y), labelY: Self.point(y + 4), label: ReportTable.display(value))
         }
         let groups = max(table.rows.count, 1)
         let groupWidth = (right - left) / Double(groups)
@@ -73,7 +73,7 @@ struct ReportChart: Sendable {
                     Bar(
                         x: Self.point(groupLeft + barWidth * Double(position)), y: Self.point(bottom - height),
                         width: Self.point(barWidth), height: Self.point(height), series: position,
-                        tip: "\(row.label): \(table.columns[column].title) \(row.values[column].map(ReportTable.format) ?? "–")"))
+                        tip: "\(row.label): \(table.columns[column].title) \(row.values[column].map(ReportTable.display) ?? "–")"))
             }
             if index % labelEvery == 0 {
                 labels.append(XLabel(x: Self.point(left + groupWidth * (Double(index) + 0.5)), text: Self.shortLabel(row.label)))
@@ -109,12 +109,13 @@ struct ReportChart: Sendable {
         return 10 * magnitude
     }
 
-    /// "2026-11-02" → "2 Nov"; other labels (names) shortened to fit under a bar group.
+    /// "2026-11-02" → "2 Nov" (month names from the catalog); other labels (names) shortened
+    /// to fit under a bar group.
     static func shortLabel(_ label: String) -> String {
         let parts = label.split(separator: "-")
         if parts.count == 3, let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) {
-            let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-            return "\(day) \(months[month - 1])"
+            let texts = L10n.texts
+            return texts("reports.chart.dayMonth", ["day": "\(day)", "month": texts("reports.chart.month.\(month)")])
         }
         return label.count > 14 ? String(label.prefix(13)) + "…" : label
     }

@@ -31,30 +31,30 @@ struct ReportFilter: Sendable, Equatable {
         let fromText = query["from"]?.trimmingCharacters(in: .whitespaces) ?? ""
         let toText = query["to"]?.trimmingCharacters(in: .whitespaces) ?? ""
         for (key, value) in [("from", fromText), ("to", toText)] where !value.isEmpty && !DateInput.isISODate(value) {
-            problems[key] = "Use a date like 2026-05-31."
+            problems[key] = L10n.t("reports.error.useDate")
         }
         if !problems.isEmpty {
-            throw AppError.validation(problems, message: "The report's dates are not dates: use the form YYYY-MM-DD, like 2026-05-31.")
+            throw AppError.validation(problems, message: L10n.t("reports.error.notDates"))
         }
         let to = toText.isEmpty ? DisplayDate(zone: zone).day(today) : toText
         let from = fromText.isEmpty ? day(defaultStart(to)) : fromText
         guard let first = date(from), let last = date(to), first <= last else {
             throw AppError.validation(
-                ["from": "Choose a start date on or before the end date."],
-                message: "The start date (\(from)) is after the end date (\(to)).")
+                ["from": L10n.t("reports.error.startAfterEnd")],
+                message: L10n.t("reports.error.startAfterEndMessage", ["from": from, "to": to]))
         }
         let days = Int(last.timeIntervalSince(first) / 86_400) + 1
         guard days <= maximumDays else {
             throw AppError.validation(
-                ["from": "Choose a range of at most two years."],
-                message: "The range covers \(days) days; a report covers at most two years (\(maximumDays) days).")
+                ["from": L10n.t("reports.error.tooLong")],
+                message: L10n.t("reports.error.tooLongMessage", ["days": "\(days)", "max": "\(maximumDays)"]))
         }
         var category: String? = nil
         if let categories, let asked = query["category"], !asked.isEmpty {
             guard categories.contains(asked) else {
                 throw AppError.validation(
-                    ["category": "Choose one of the listed categories, or “All categories”."],
-                    message: "There is no work-order category named “\(asked.prefix(100))”.")
+                    ["category": L10n.t("reports.error.category")],
+                    message: L10n.t("reports.error.noCategory", ["name": String(asked.prefix(100))]))
             }
             category = asked
         }

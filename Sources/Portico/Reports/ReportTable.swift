@@ -11,6 +11,17 @@ struct ReportTable: Sendable {
         let title: String
         /// Drawn as bars (columns drawn together share one unit).
         var charted = true
+
+        init(key: String, title: String, charted: Bool = true) {
+            self.key = key
+            self.title = title
+            self.charted = charted
+        }
+
+        /// The table header from the catalog (`reports.column.<key>`), in the request's language.
+        init(key: String, charted: Bool = true) {
+            self.init(key: key, title: L10n.t("reports.column.\(key)"), charted: charted)
+        }
     }
 
     struct Row: Sendable, Equatable {
@@ -46,6 +57,13 @@ struct ReportTable: Sendable {
     static func format(_ value: Double) -> String {
         if value == value.rounded() && abs(value) < 1e15 { return String(Int(value)) }
         return String(format: "%.1f", value)
+    }
+
+    /// A number for people (the page's table and chart): grouped and with the decimal mark of the
+    /// request's language, whole numbers without decimals, others to one decimal place. The CSV
+    /// keeps `format`.
+    static func display(_ value: Double) -> String {
+        value.formatted(.number.precision(.fractionLength(value == value.rounded() ? 0...0 : 1...1)).locale(L10n.texts.locale))
     }
 
     /// The value of one cell of a result row (nil for NULL).

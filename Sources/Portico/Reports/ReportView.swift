@@ -16,6 +16,8 @@ struct ReportView: Sendable {
     let csvHref: String
     let empty: Bool
     let columnCount: Int
+    /// "of Work orders per week" (after "Download CSV", for screen readers)
+    let csvOf: String
 
     /// `csvBase`: the path the CSV files live under (`/admin/reports`).
     init(_ table: ReportTable, csvBase: String, query: String) {
@@ -25,9 +27,10 @@ struct ReportView: Sendable {
         chart = ReportChart(table)
         labelHeader = table.label.title
         headers = table.columns.map(\.title)
-        rows = table.rows.map { row in TableRow(label: row.label, cells: row.values.map { $0.map(ReportTable.format) ?? "–" }) }
+        rows = table.rows.map { row in TableRow(label: row.label, cells: row.values.map { $0.map(ReportTable.display) ?? "–" }) }
         csvHref = "\(csvBase)/\(table.fileName)" + (query.isEmpty ? "" : "?\(query)")
         empty = table.rows.isEmpty
         columnCount = table.columns.count + 1
+        csvOf = L10n.t("reports.downloadCsvOf", ["title": table.title])
     }
 }

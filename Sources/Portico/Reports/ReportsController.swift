@@ -23,6 +23,8 @@ struct ReportsController {
         let to: String
         let categories: [Option]
         let reports: [ReportView]
+        /// "Weeks start on Monday; days are local days in America/Chicago. …"
+        let note: String
     }
 
     /// The filter of this request, checked against the tenant's categories.
@@ -43,9 +45,10 @@ struct ReportsController {
             return (tables, try await WorkOrderCategories.all(in: tx).map(\.name))
         }
         let view = View(
-            layout: context.layout(title: "Reports", current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
+            layout: context.layout(title: L10n.t("console.nav.reports"), current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
             categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
-            reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) })
+            reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) },
+            note: L10n.t("reports.adminNote", ["zone": DisplayDate.current.zone.identifier]))
         return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 

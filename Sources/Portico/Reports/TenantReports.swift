@@ -31,7 +31,8 @@ enum TenantReports {
         }
     }
 
-    private static let week = ReportTable.Column(key: "week_starting", title: "Week starting")
+    /// Computed: the header is in the request's language.
+    private static var week: ReportTable.Column { ReportTable.Column(key: "week_starting") }
 
     /// Orders submitted, approved and completed in each week (drafts not yet submitted are
     /// not work orders yet; an order counts in each week one of its moments falls in).
@@ -54,14 +55,14 @@ enum TenantReports {
              ORDER BY weeks.week
             """)
         return ReportTable(
-            id: "work-orders-weekly", title: "Work orders per week",
-            summary: "Work orders submitted (opened), approved and completed in each week.",
+            id: "work-orders-weekly", title: L10n.t("reports.workOrdersWeekly.title"),
+            summary: L10n.t("reports.workOrdersWeekly.summary"),
             label: week,
             columns: [
-                .init(key: "opened", title: "Opened"), .init(key: "approved", title: "Approved"),
-                .init(key: "completed", title: "Completed"),
+                .init(key: "opened"), .init(key: "approved"),
+                .init(key: "completed"),
             ],
-            unit: "work orders", rows: rows(result))
+            unit: L10n.t("reports.unit.workOrders"), rows: rows(result))
     }
 
     enum Grouping { case category, technician }
@@ -97,20 +98,26 @@ enum TenantReports {
         let byCategory = grouping == .category
         return ReportTable(
             id: byCategory ? "time-by-category" : "time-by-technician",
-            title: byCategory ? "Time to approval and completion by category" : "Time to approval and completion by technician",
-            summary: "Hours from submission to approval (orders approved in the range) and to completion (orders completed in the range): "
-                + "the median (half took less) and the 90th percentile (nine in ten took less)"
-                + (byCategory ? ", per category." : ", per assigned technician."),
-            label: byCategory ? .init(key: "category", title: "Category") : .init(key: "technician", title: "Technician"),
+            title: L10n.t(byCategory ? "reports.timeByCategory.title" : "reports.timeByTechnician.title"),
+            summary: L10n.t(byCategory ? "reports.timeByCategory.summary" : "reports.timeByTechnician.summary"),
+            label: byCategory ? .init(key: "category") : .init(key: "technician"),
             columns: [
-                .init(key: "approved", title: "Approved", charted: false),
-                .init(key: "approval_median_hours", title: "Median hours to approval"),
-                .init(key: "approval_p90_hours", title: "90th percentile hours to approval"),
-                .init(key: "completed", title: "Completed", charted: false),
-                .init(key: "completion_median_hours", title: "Median hours to completion"),
-                .init(key: "completion_p90_hours", title: "90th percentile hours to completion"),
+                .init(key: "approved", charted: false),
+                .init(key: "approval_median_hours"),
+                .init(key: "approval_p90_hours"),
+                .init(key: "completed", charted: false),
+                .init(key: "completion_median_hours"),
+                .init(key: "completion_p90_hours"),
             ],
-            unit: "hours", rows: rows(result))
+            unit: L10n.t("reports.unit.hours"),
+            rows: rows(result).map { row in
+                // The query's placeholders for orders without a category or an assignee, in the reader's language.
+                switch row.label {
+                case "(no category)": ReportTable.Row(label: L10n.t("reports.noCategory"), values: row.values)
+                case "(unassigned)": ReportTable.Row(label: L10n.t("reports.unassigned"), values: row.values)
+                default: row
+                }
+            })
     }
 
     /// At the end of each week (or now, for the current week): how many submitted orders were
@@ -148,9 +155,9 @@ enum TenantReports {
              ORDER BY weeks.week
             """)
         return ReportTable(
-            id: "overdue-weekly", title: "Overdue work orders",
-            summary: "Open work orders past their due date at the end of each week (for the current week: now).",
-            label: week, columns: [.init(key: "overdue", title: "Overdue")], unit: "work orders", rows: rows(result))
+            id: "overdue-weekly", title: L10n.t("reports.overdueWeekly.title"),
+            summary: L10n.t("reports.overdueWeekly.summary"),
+            label: week, columns: [.init(key: "overdue")], unit: L10n.t("reports.unit.workOrders"), rows: rows(result))
     }
 
     /// Appointments by the week they are (or were) for: how many, how many the subscriber
@@ -176,17 +183,16 @@ enum TenantReports {
              ORDER BY weeks.week
             """)
         return ReportTable(
-            id: "appointments-weekly", title: "Appointments: confirmations and reschedules",
-            summary: "Appointments in each week: all of them, those the subscriber confirmed, those they asked to move, "
-                + "those cancelled, and the reschedule rate (asked to move, per cent of all).",
+            id: "appointments-weekly", title: L10n.t("reports.appointmentsWeekly.title"),
+            summary: L10n.t("reports.appointmentsWeekly.summary"),
             label: week,
             columns: [
-                .init(key: "appointments", title: "Appointments"), .init(key: "confirmed", title: "Confirmed"),
-                .init(key: "reschedule_requested", title: "Reschedule requested"),
-                .init(key: "cancelled", title: "Cancelled", charted: false),
-                .init(key: "reschedule_rate_percent", title: "Reschedule rate %", charted: false),
+                .init(key: "appointments"), .init(key: "confirmed"),
+                .init(key: "reschedule_requested"),
+                .init(key: "cancelled", charted: false),
+                .init(key: "reschedule_rate_percent", charted: false),
             ],
-            unit: "appointments", rows: rows(result))
+            unit: L10n.t("reports.unit.appointments"), rows: rows(result))
     }
 
     /// Subscribers' sign-ins (all channels), how many different subscribers signed in, new
@@ -213,16 +219,15 @@ enum TenantReports {
              ORDER BY weeks.week
             """)
         return ReportTable(
-            id: "subscriber-activity-weekly", title: "Subscriber activity",
-            summary: "Subscriber sign-ins (web and app), different subscribers who signed in (active logins), "
-                + "self-registrations, and emails that could not be delivered (refused or given up), per week.",
+            id: "subscriber-activity-weekly", title: L10n.t("reports.subscriberActivityWeekly.title"),
+            summary: L10n.t("reports.subscriberActivityWeekly.summary"),
             label: week,
             columns: [
-                .init(key: "sign_ins", title: "Sign-ins"), .init(key: "active_logins", title: "Active logins"),
-                .init(key: "self_registrations", title: "Self-registrations"),
-                .init(key: "emails_not_delivered", title: "Emails not delivered"),
+                .init(key: "sign_ins"), .init(key: "active_logins"),
+                .init(key: "self_registrations"),
+                .init(key: "emails_not_delivered"),
             ],
-            unit: "per week", rows: rows(result))
+            unit: L10n.t("reports.unit.perWeek"), rows: rows(result))
     }
 
     /// API requests (both APIs, counted per instance and flushed each minute), the subscriber
@@ -250,17 +255,15 @@ enum TenantReports {
              ORDER BY weeks.week
             """)
         return ReportTable(
-            id: "integrations-weekly", title: "API and webhook usage",
-            summary: "Requests to the API (the subscriber app and your integrations), sign-ins through the API, "
-                + "webhook deliveries your endpoints accepted, "
-                + "and webhook deliveries given up on after every retry, per week.",
+            id: "integrations-weekly", title: L10n.t("reports.integrationsWeekly.title"),
+            summary: L10n.t("reports.integrationsWeekly.summary"),
             label: week,
             columns: [
-                .init(key: "api_requests", title: "API requests"),
-                .init(key: "api_sign_ins", title: "API sign-ins"),
-                .init(key: "webhooks_delivered", title: "Webhooks delivered"),
-                .init(key: "webhooks_failed", title: "Webhooks given up"),
+                .init(key: "api_requests"),
+                .init(key: "api_sign_ins"),
+                .init(key: "webhooks_delivered"),
+                .init(key: "webhooks_failed"),
             ],
-            unit: "per week", rows: rows(result))
+            unit: L10n.t("reports.unit.perWeek"), rows: rows(result))
     }
 }

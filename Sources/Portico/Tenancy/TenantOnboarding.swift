@@ -61,22 +61,24 @@ public struct TenantOnboarding: Sendable {
     /// Checks the request; returns field → message for every problem.
     public func validate(_ request: TenantOnboardingRequest) -> [String: String] {
         var problems: [String: String] = [:]
+        // In the operator's language on the console; English for the CLI.
+        let texts = L10n.texts
         let slug = request.slug
         if slug.count < 3 || slug.count > 40 {
-            problems["slug"] = "must be 3 to 40 characters long"
+            problems["slug"] = texts("operator.newTenant.error.slugLength")
         } else if !slug.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }) {
-            problems["slug"] = "may contain only lower-case letters a–z, digits and hyphens"
+            problems["slug"] = texts("operator.newTenant.error.slugCharacters")
         } else if slug.hasPrefix("-") || slug.hasSuffix("-") {
-            problems["slug"] = "must start and end with a letter or digit"
+            problems["slug"] = texts("operator.newTenant.error.slugEnds")
         } else if Self.reservedSlugs.contains(slug) {
-            problems["slug"] = "'\(slug)' is reserved for the platform; choose another"
+            problems["slug"] = texts("operator.newTenant.error.slugReserved", ["slug": slug])
         }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         if name.isEmpty || name.count > 200 {
-            problems["name"] = "must be 1 to 200 characters"
+            problems["name"] = texts("operator.newTenant.error.name")
         }
         if EmailAddress.normalize(request.adminEmail) == nil {
-            problems["admin-email"] = "'\(request.adminEmail)' is not a valid email address"
+            problems["admin-email"] = texts("operator.newTenant.error.email", ["email": request.adminEmail])
         }
         if let problem = TenantTimeZone.problem(request.timeZone) {
             problems["time-zone"] = problem
@@ -107,8 +109,9 @@ public struct TenantOnboarding: Sendable {
         guard problems.isEmpty else {
             throw AppError.validation(
                 problems,
-                message: "The tenant cannot be created: "
-                    + problems.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; "))
+                message: L10n.t(
+                    "operator.newTenant.error.summary",
+                    ["problems": problems.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ")]))
         }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
         let adminEmail = EmailAddress.normalize(request.adminEmail)!
@@ -125,7 +128,8 @@ public struct TenantOnboarding: Sendable {
                         """)!.decode(Tenant.self)
                 } catch let error as PostgresError where error.sqlState == .uniqueViolation {
                     throw AppError(
-                        .conflict, code: "slug_taken", "A tenant with the slug '\(request.slug)' already exists.", fields: ["slug": "already taken"])
+                        .conflict, code: "slug_taken", L10n.t("operator.newTenant.error.slugTakenMessage", ["slug": request.slug]),
+                        fields: ["slug": L10n.t("operator.newTenant.error.slugTaken")])
                 }
             }, tenant: \.id,
             then: { tenant, scoped in
@@ -139,8 +143,8 @@ public struct TenantOnboarding: Sendable {
                             """, as: Int.self) ?? 0
                     if taken > 0 {
                         throw AppError(
-                            .conflict, code: "domain_taken", "The domain \(domain) is already active for another tenant.",
-                            fields: ["domain": "already in use"])
+                            .conflict, code: "domain_taken", L10n.t("operator.newTenant.error.domainTakenMessage", ["domain": domain]),
+                            fields: ["domain": L10n.t("operator.newTenant.error.domainTaken")])
                     }
                     customDomain = try await scoped.first(
                         """

@@ -44,31 +44,61 @@ struct OperatorLanguageTests {
         }
     }
 
-    /// The operator pages converted so far; the rest (a tenant's page, data and offboarding,
-    /// backups, reports) still show literal English.
-    @Test("pseudo-locale: the operator sign-in, the tenant table and the onboarding form show only catalog texts")
+    /// Every operator page: sign-in, the tenant table, onboarding (also refused), a tenant's page
+    /// (also with a refused set-password request), its data and offboarding page (active, then
+    /// suspended with a refused confirmation), backups, and the platform reports (also a refused range).
+    @Test("pseudo-locale: every operator console page shows only catalog texts")
     func pseudoLocale() async throws {
         let tenant = try await TestTenant.create(name: "Quorra Net")
+        let admin = try await tenant.staff(role: .admin, name: "Yuri Admin")
+        let slugs = try await TestCluster.database().appPool.query("SELECT slug FROM tenants").rows.map { try $0.decode("slug", as: String.self) }
         try await TestApp.with(catalogs: try PseudoLocaleTests.pseudo()) { (app: TestApp) async throws in
             let visitor = Browser(app: app, host: "operator.localhost")
             var pages: [(String, HTTPTestResponse)] = [("/operator/login", try await visitor.get("/operator/login"))]
             let (browser, email) = try await OperatorFixture.signedIn(app)
-            pages.append(("/operator", try await browser.get("/operator")))
-            pages.append(("/operator/tenants/new", try await browser.get("/operator/tenants/new")))
-            let data = [
-                email, "Quorra Net", tenant.slug, "Portico", "PostgreSQL", "English", "Español", "Português (Brasil)", "Français", "UTC", "(", ")",
-                "·",
-            ]
+            let slug = tenant.slug
+            for path in [
+                "/operator", "/operator/tenants/new", "/operator/tenants/\(slug)", "/operator/tenants/\(slug)/data", "/operator/backups",
+                "/operator/reports", "/operator/reports?from=2001-01-01&to=2001-01-14",
+            ] {
+                pages.append((path, try await browser.get(path)))
+            }
+            let badTenant = try await browser.post(
+                "/operator/tenants", ["slug": "X", "name": "", "admin_email": "nope", "time_zone": "Mars/Olympus", "default_language": "en"])
+            #expect(badTenant.status == .unprocessableContent)
+            pages.append(("/operator/tenants (refused)", badTenant))
+            let badLink = try await browser.post("/operator/tenants/\(slug)/staff-reset-link", ["email": "nobody@example.com"])
+            #expect(badLink.status == .unprocessableContent)
+            pages.append(("/operator/tenants/\(slug)/staff-reset-link (refused)", badLink))
+            let issued = try await browser.post("/operator/tenants/\(slug)/staff-reset-link", ["email": admin.email])
+            pages.append(("/operator/tenants/\(slug)/staff-reset-link", issued))
+            pages.append(("/operator/tenants/\(slug)/suspend", try await browser.post("/operator/tenants/\(slug)/suspend")))
+            pages.append(("/operator/tenants/\(slug)/data (suspended)", try await browser.get("/operator/tenants/\(slug)/data")))
+            let wrong = try await browser.post("/operator/tenants/\(slug)/delete", ["confirm": "nope"])
+            pages.append(("/operator/tenants/\(slug)/delete (refused)", wrong))
+            let badRange = try await browser.get("/operator/reports?from=2001-01-14&to=2001-01-01")
+            #expect(badRange.status == .unprocessableContent)
+            pages.append(("/operator/reports (refused range)", badRange))
+            let data =
+                [
+                    email, admin.email, "Yuri Admin", "Quorra Net", tenant.slug, "Portico", "PostgreSQL", "English", "Español", "Português (Brasil)",
+                    "Français", "UTC", "(", ")", "·", "Mars/Olympus", "nobody@example.com", "nope",
+                    // Commands and setting names the backups page shows as they are.
+                    "portico backup create", "portico backup verify FILE",
+                ]
+            // The reports name every tenant of the shared test database (the chart shortens long slugs).
+            let reportData = data + slugs + slugs.map { String($0.prefix(13)) }
             for (path, page) in pages {
-                #expect(page.status == .ok, "\(path)")
+                if !path.contains("(refused") { #expect(page.status == .ok, "\(path)") }
                 // The table lists every tenant of the shared test database: only this test's row
                 // is checked, and the running version is data.
                 var body = page.body.replacing(try Regex(#"Portico [^<\s]+"#), with: "Portico")
-                if let start = body.range(of: "<tbody>"), let end = body.range(of: "</tbody>") {
+                if path == "/operator" || path.hasSuffix("/suspend"), let start = body.range(of: "<tbody>"), let end = body.range(of: "</tbody>") {
                     let row = try #require(OperatorTenantTableTests.row(of: tenant.slug, in: body))
                     body.replaceSubrange(start.upperBound..<end.lowerBound, with: "<tr><td>" + row + "</tr>")
                 }
-                for text in PseudoLocaleTests.visibleTexts(body) where !PseudoLocaleTests.consoleLeftover(text, data: data).isEmpty {
+                let known = path.hasPrefix("/operator/reports") ? reportData : data
+                for text in PseudoLocaleTests.visibleTexts(body) where !PseudoLocaleTests.consoleLeftover(text, data: known).isEmpty {
                     Issue.record("\(path) shows text not from the catalog: \(text)")
                 }
             }

@@ -161,7 +161,7 @@ struct PseudoLocaleTests {
         "/admin/settings", "/admin/settings/faq", "/admin/settings/categories", "/admin/settings/notices",
         "/admin/settings/languages", "/admin/settings/time-zone", "/admin/settings/security", "/admin/settings/api-access",
         "/admin/settings/api-access?done=saved", "/admin/settings/retention", "/admin/webhooks", "/admin/branding",
-        "/admin/branding?saved=1",
+        "/admin/branding?saved=1", "/admin/reports",
     ]
 
     @Test("converted console pages: sign-in, two-factor code, command centre, my account, tasks (with an order, a visit and tasks)")

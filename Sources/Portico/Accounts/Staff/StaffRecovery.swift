@@ -101,7 +101,7 @@ public enum StaffResetLinks {
             throw AppError(.notFound, code: "tenant_not_found", "No tenant has the slug '\(slug)'. `portico tenant list` shows them.")
         }
         guard let email = EmailAddress.normalize(rawEmail) else {
-            let problem = "'\(rawEmail)' is not a valid email address."
+            let problem = L10n.t("operator.tenant.error.email", ["email": rawEmail])
             throw AppError.validation(["email": problem], message: problem)
         }
         // The primary domain in the database, never a request's Host header.
@@ -110,12 +110,11 @@ public enum StaffResetLinks {
         try await pool.withTenant(tenant.id) { tx in
             let repository = PostgresStaffRepository()
             guard let staff = try await repository.find(email: email, in: tx), staff.role == .admin else {
-                let problem =
-                    "\(tenant.slug) has no admin with the email \(email). Only admins get set-password links from an operator; other staff ask their admin."
+                let problem = L10n.t("operator.tenant.error.notAdmin", ["slug": tenant.slug, "email": email])
                 throw AppError.validation(["email": problem], message: problem)
             }
             guard staff.status != .deactivated else {
-                let problem = "\(email) is deactivated at \(tenant.slug). Another admin of the tenant must reactivate the account first."
+                let problem = L10n.t("operator.tenant.error.deactivated", ["slug": tenant.slug, "email": email])
                 throw AppError.validation(["email": problem], message: problem)
             }
             try await AccountTokens.revoke(kind: .resetPassword, staffID: staff.id, in: tx)

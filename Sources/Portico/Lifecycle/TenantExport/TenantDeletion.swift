@@ -33,13 +33,13 @@ public struct TenantDeletion: Sendable {
         }
         guard confirmation == tenant.slug else {
             throw AppError.validation(
-                ["confirm": "Type the tenant's slug, \(tenant.slug), exactly to confirm the deletion."],
-                message: "The confirmation does not match: type the tenant's slug, \(tenant.slug), exactly. Nothing was deleted.")
+                ["confirm": L10n.t("operator.data.error.confirm", ["slug": tenant.slug])],
+                message: L10n.t("operator.data.error.confirmMessage", ["slug": tenant.slug]))
         }
         guard tenant.status == .suspended else {
             throw AppError(
                 .conflict, code: "tenant_active",
-                "\(tenant.slug) is active. Suspend it first (`portico tenant suspend \(tenant.slug)`), export its data, then delete it.")
+                L10n.t("operator.data.error.active", ["slug": tenant.slug]))
         }
         let rows: [(table: String, rows: Int)]
         do {
@@ -60,7 +60,7 @@ public struct TenantDeletion: Sendable {
                 return removed
             }
         } catch let error as PostgresError where error.sqlState == SQLState(rawValue: "55000") {
-            throw AppError(.conflict, code: "tenant_active", "\(tenant.slug) was resumed meanwhile; suspend it again before deleting it.")
+            throw AppError(.conflict, code: "tenant_active", L10n.t("operator.data.error.resumed", ["slug": tenant.slug]))
         }
         let files = try await blobStore.removeAll(tenant: tenant.id)
         let imports = dataDirectory.appendingPathComponent("imports", isDirectory: true).appendingPathComponent(tenant.id.description)

@@ -108,7 +108,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         layout.title = heading
         let view = View(
             layout: layout, heading: heading, message: error.message, status: Int(error.status.code),
-            fields: error.fields.sorted { $0.key < $1.key }.map { View.Field(name: $0.key, message: $0.value) },
+            fields: error.fields.sorted { $0.key < $1.key }.map { View.Field(name: Self.fieldName($0.key), message: $0.value) },
             showSignIn: error.kind == .unauthorized, reference: context.id, link: error.link
         )
         let body =
@@ -121,6 +121,12 @@ struct ErrorPageMiddleware: RouterMiddleware {
         )
         if let retryAfter = error.retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
         return response
+    }
+
+    /// A form field's name as a person reads it (`errors.field.<name>`), else the name as sent.
+    static func fieldName(_ name: String) -> String {
+        let key = "errors.field.\(name)"
+        return L10n.texts.has(key) ? L10n.t(key) : name
     }
 
     static func heading(for error: AppError) -> String {

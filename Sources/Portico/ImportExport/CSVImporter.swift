@@ -68,7 +68,7 @@ struct CSVImporter {
             } catch let error as PostgresError where Self.isRefusal(error) {
                 let first = batch.rows.first!.record.row, last = batch.rows.last!.record.row
                 let reason = L10n.t(
-                    error.constraint == nil ? "console.import.row.batchRefusedState" : "console.import.row.batchRefusedConstraint",
+                    error.constraint == nil ? "console.import.rowProblem.batchRefusedState" : "console.import.rowProblem.batchRefusedConstraint",
                     [
                         "first": "\(first)", "last": "\(last)", "constraint": error.constraint ?? "",
                         "state": error.sqlState?.rawValue ?? "unknown",

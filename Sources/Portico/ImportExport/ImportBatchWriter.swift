@@ -47,9 +47,9 @@ struct ImportBatchWriter {
         for index in organizationRows {
             let record = rows[index].record
             if let external = record.externalId, let holder = externalHolders[external], holder != record.accountNumber {
-                problems[index] = L10n.t("console.import.row.externalIdTaken", ["id": external, "account": holder])
+                problems[index] = L10n.t("console.import.rowProblem.externalIdTaken", ["id": external, "account": holder])
             } else if !existingAccounts.contains(record.accountNumber) && record.nameForNewOrganization == nil {
-                problems[index] = L10n.t("console.import.row.newAccountNeedsName", ["account": record.accountNumber])
+                problems[index] = L10n.t("console.import.rowProblem.newAccountNeedsName", ["account": record.accountNumber])
             }
         }
 
@@ -83,10 +83,10 @@ struct ImportBatchWriter {
             // Duplicate detection by email: a customer signs in to one account, and an import
             // never moves them to another (staff do that deliberately, on the account page).
             if let holder = emailAccounts[customer.email], holder != rows[index].record.accountNumber {
-                problems[index] = L10n.t("console.import.row.emailTaken", ["email": customer.email, "account": holder])
+                problems[index] = L10n.t("console.import.rowProblem.emailTaken", ["email": customer.email, "account": holder])
                 duplicates.insert(index)
             } else if let external = customer.externalId, let holder = customerExternalHolders[external], holder != customer.email {
-                problems[index] = L10n.t("console.import.row.customerExternalIdTaken", ["id": external, "email": holder])
+                problems[index] = L10n.t("console.import.rowProblem.customerExternalIdTaken", ["id": external, "email": holder])
             }
         }
 
@@ -97,7 +97,7 @@ struct ImportBatchWriter {
         }
         for index in rows.indices where problems[index] == nil && !rows[index].carriesOrganization {
             if let failed = outcome.failedAccounts[rows[index].record.accountNumber] {
-                problems[index] = L10n.t("console.import.row.accountFailed", ["account": rows[index].record.accountNumber, "row": "\(failed)"])
+                problems[index] = L10n.t("console.import.rowProblem.accountFailed", ["account": rows[index].record.accountNumber, "row": "\(failed)"])
             }
         }
 

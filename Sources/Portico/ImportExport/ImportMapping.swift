@@ -301,7 +301,7 @@ struct ImportRecord: Sendable {
     static func parse(_ values: [String], row: Int, mapping: ImportMapping, columnCount: Int) throws(RowProblems) -> ImportRecord {
         var problems: [String] = []
         let texts = L10n.texts
-        func problem(_ name: String, _ values: [String: String] = [:]) { problems.append(texts("console.import.row.\(name)", values)) }
+        func problem(_ name: String, _ values: [String: String] = [:]) { problems.append(texts("console.import.rowProblem.\(name)", values)) }
         if values.count > columnCount, values[columnCount...].contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             problem("extraValues", ["values": "\(values.count)", "columns": "\(columnCount)"])
         }

@@ -99,7 +99,7 @@ final class ImportPlanner: @unchecked Sendable {
                         row: row, outcome: .error, subject: String(subject.prefix(64)),
                         message: problems.messages.joined(separator: "; ") + "."))
             } catch {
-                batch.results.append(ImportRowResult(row: row, outcome: .error, subject: "", message: L10n.t("console.import.row.unreadable")))
+                batch.results.append(ImportRowResult(row: row, outcome: .error, subject: "", message: L10n.t("console.import.rowProblem.unreadable")))
             }
         }
         return count == 0 ? nil : batch
@@ -119,28 +119,28 @@ final class ImportPlanner: @unchecked Sendable {
         func duplicate(_ message: String) -> Plan { .result(ImportRowResult(row: row, outcome: .duplicate, subject: subject, message: message)) }
 
         if let email = record.customer?.email, let first = emails[email] {
-            return duplicate(L10n.t("console.import.row.emailRepeated", ["email": email, "row": "\(first)"]))
+            return duplicate(L10n.t("console.import.rowProblem.emailRepeated", ["email": email, "row": "\(first)"]))
         }
         let known = accounts[account]
         if let failedRow = failedAccounts[account] {
-            return error(L10n.t("console.import.row.accountFailed", ["account": account, "row": "\(failedRow)"]))
+            return error(L10n.t("console.import.rowProblem.accountFailed", ["account": account, "row": "\(failedRow)"]))
         }
         if let known {
             if let equipment = record.equipment, known.equipment.contains(equipment.identity) { record.equipment = nil }
             if record.customer == nil && record.equipment == nil {
-                return duplicate(L10n.t("console.import.row.accountRepeated", ["account": account, "row": "\(known.row)"]))
+                return duplicate(L10n.t("console.import.rowProblem.accountRepeated", ["account": account, "row": "\(known.row)"]))
             }
         }
         if let mac = record.equipment?.mac, let holder = macs[mac], holder.account != account {
-            return error(L10n.t("console.import.row.macRepeated", ["mac": mac, "row": "\(holder.row)", "account": holder.account]))
+            return error(L10n.t("console.import.rowProblem.macRepeated", ["mac": mac, "row": "\(holder.row)", "account": holder.account]))
         }
         if known == nil, let external = record.externalId, let holder = organizationExternalIds[external], holder.account != account {
-            return error(L10n.t("console.import.row.externalIdRepeated", ["id": external, "account": holder.account, "row": "\(holder.row)"]))
+            return error(L10n.t("console.import.rowProblem.externalIdRepeated", ["id": external, "account": holder.account, "row": "\(holder.row)"]))
         }
         if let customer = record.customer, let external = customer.externalId, let holder = customerExternalIds[external],
             holder.email != customer.email
         {
-            return error(L10n.t("console.import.row.customerExternalIdRepeated", ["id": external, "email": holder.email, "row": "\(holder.row)"]))
+            return error(L10n.t("console.import.rowProblem.customerExternalIdRepeated", ["id": external, "email": holder.email, "row": "\(holder.row)"]))
         }
 
         // Accepted: remember what this row brings.

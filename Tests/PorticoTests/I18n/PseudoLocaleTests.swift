@@ -369,7 +369,7 @@ struct PseudoLocaleTests {
                 Issue.record("/admin/webhooks (created) shows text not from the catalog: \(text)")
             }
             let endpoint = try await tenant.transaction { tx in
-                let endpoint = try await tx.scalar("SELECT id FROM webhook_endpoints WHERE tenant_id = \(tx.tenant)", as: UUID.self)
+                let endpoint = try #require(try await tx.scalar("SELECT id FROM webhook_endpoints WHERE tenant_id = \(tx.tenant)", as: UUID.self))
                 try await tx.execute(
                     """
                     INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_type, payload, status, attempts, delivered_at)

@@ -43,7 +43,7 @@ struct CSVImportLanguageTests {
             ] {
                 #expect(dryRun.body.contains(text), "\(text)")
             }
-            for english in ["created", "is missing", "is not", "already appears"] {
+            for english in ["pending invitation", "is missing", "is not", "already appears", "Account Z-1"] {
                 #expect(!dryRun.body.contains(english), "English left on the Spanish dry run: \(english)")
             }
 
@@ -100,9 +100,9 @@ struct CSVImportLanguageTests {
             for (input, message) in [
                 ("", "digite um nome de domínio como portal.example.net"),
                 ("https://portal.example.net/", "“https://portal.example.net/” não é um nome de domínio como portal.example.net: digite só o nome"),
-                ("\u{2603}.example.net", "contém “\u{2603}” (U+2603), que um nome de domínio não pode ter"),
+                ("\u{2603}.example.net", "“\u{2603}.example.net” contém “\u{2603}” (U+2603), que um nome de domínio não pode ter"),
                 ("203.0.113.7", "“203.0.113.7” deve ser um nome de domínio, não um endereço IP"),
-                ("\(tenant.slug)-x.localhost", "está dentro do domínio da própria plataforma"),
+                ("\(tenant.slug)-x.localhost", "“\(tenant.slug)-x.localhost” está dentro do domínio da própria plataforma"),
             ] {
                 let response = try await console.post("/admin/domains", ["domain": input])
                 #expect(response.status == .unprocessableContent, "input \(input)")

@@ -97,7 +97,8 @@ struct ImportBatchWriter {
         }
         for index in rows.indices where problems[index] == nil && !rows[index].carriesOrganization {
             if let failed = outcome.failedAccounts[rows[index].record.accountNumber] {
-                problems[index] = L10n.t("console.import.rowProblem.accountFailed", ["account": rows[index].record.accountNumber, "row": "\(failed)"])
+                problems[index] = L10n.t(
+                    "console.import.rowProblem.accountFailed", ["account": rows[index].record.accountNumber, "row": "\(failed)"])
             }
         }
 

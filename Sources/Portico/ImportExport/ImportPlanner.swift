@@ -140,7 +140,8 @@ final class ImportPlanner: @unchecked Sendable {
         if let customer = record.customer, let external = customer.externalId, let holder = customerExternalIds[external],
             holder.email != customer.email
         {
-            return error(L10n.t("console.import.rowProblem.customerExternalIdRepeated", ["id": external, "email": holder.email, "row": "\(holder.row)"]))
+            return error(
+                L10n.t("console.import.rowProblem.customerExternalIdRepeated", ["id": external, "email": holder.email, "row": "\(holder.row)"]))
         }
 
         // Accepted: remember what this row brings.

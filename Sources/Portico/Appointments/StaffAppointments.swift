@@ -175,7 +175,8 @@ public struct StaffAppointments: Sendable {
         try await dependencies.pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             guard current.status == .confirmed || current.status == .proposed else {
-                throw AppError(.conflict, code: "cannot_complete", "This visit is \(current.status.label.lowercased()) and cannot be marked done.")
+                throw AppError(
+                    .conflict, code: "cannot_complete", L10n.t("errors.visitCannotComplete", ["status": current.status.label.lowercased()]))
             }
             let updated = try await repositories.appointments.setStatus(.completed, of: id, expectedVersion: version, in: tx)
             try await audit("appointment.completed", updated, staff: staff, origin: origin, in: tx)
@@ -187,12 +188,12 @@ public struct StaffAppointments: Sendable {
     // MARK: Helpers
 
     func requireAgent(_ staff: SignedInStaff) throws {
-        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins schedule visits.") }
+        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", L10n.t("errors.onlyAgentsSchedule")) }
     }
 
     static func requireOpen(_ appointment: Appointment) throws {
         guard [.proposed, .confirmed, .rescheduleRequested].contains(appointment.status) else {
-            throw AppError(.conflict, code: "closed", "This visit is \(appointment.status.label.lowercased()) and can no longer be changed.")
+            throw AppError(.conflict, code: "closed", L10n.t("errors.visitClosed", ["status": appointment.status.label.lowercased()]))
         }
     }
 

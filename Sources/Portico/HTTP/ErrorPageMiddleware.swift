@@ -50,7 +50,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         case let error as AppError:
             return error
         case is SignInRequired:
-            return AppError(.unauthorized, code: "unauthorized", "Sign in first: this needs a valid access token.")
+            return AppError(.unauthorized, code: "unauthorized", L10n.t("errors.signInFirst"))
         // HTTPError, and NIO's NIOTooManyBytesError from `collect(upTo:)` (a body over its limit).
         case let error as any HTTPResponseError:
             switch error.status {
@@ -59,20 +59,20 @@ struct ErrorPageMiddleware: RouterMiddleware {
             case .contentTooLarge:
                 return AppError(.payloadTooLarge, code: "too_large", L10n.t("errors.tooLarge"))
             case .methodNotAllowed:
-                return AppError(.badRequest, code: "method_not_allowed", "This address does not accept that kind of request.")
+                return AppError(.badRequest, code: "method_not_allowed", L10n.t("errors.methodNotAllowed"))
             case .badRequest:
-                return AppError(.badRequest, code: "bad_request", "The request could not be understood. Check what you entered and try again.")
+                return AppError(.badRequest, code: "bad_request", L10n.t("errors.badRequest"))
             case .unsupportedMediaType:
-                return AppError(.unsupportedMediaType, code: "unsupported_media_type", "This kind of content is not accepted here.")
+                return AppError(.unsupportedMediaType, code: "unsupported_media_type", L10n.t("errors.unsupportedMediaType"))
             default:
                 context.logger.warning("HTTP error", metadata: ["status": "\(error.status.code)"])
-                return AppError(.badRequest, code: "bad_request", "The request could not be completed.")
+                return AppError(.badRequest, code: "bad_request", L10n.t("errors.notCompleted"))
             }
         case let error as PostgresError where error.isOutage:
             context.logger.throttled(throttle, key: "database_unavailable", level: .error, "Database unavailable", metadata: ["error": "\(error)"])
             return AppError(.unavailable, code: "unavailable", L10n.t("errors.unavailable"), retryAfter: 30)
         case is DecodingError:
-            return AppError(.badRequest, code: "malformed_body", "The request body could not be read: check its format.")
+            return AppError(.badRequest, code: "malformed_body", L10n.t("errors.malformedBody"))
         default:
             context.logger.error("Unexpected error", metadata: ["error": "\(error)", "type": "\(type(of: error))"])
             return AppError(.unavailable, code: "internal_error", L10n.t("errors.internal", ["reference": context.id]))

@@ -49,14 +49,14 @@ public struct FormFields: Sendable {
     public static func read(_ request: Request, limit: Int = 1_048_576) async throws -> FormFields {
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") || contentType.isEmpty else {
-            throw AppError(.unsupportedMediaType, code: "unsupported_media_type", "This form must be sent as a normal web form.")
+            throw AppError(.unsupportedMediaType, code: "unsupported_media_type", L10n.t("errors.notAForm"))
         }
         var request = request
         do {
             let buffer = try await request.collectBody(upTo: limit)
             return FormFields(urlEncoded: String(buffer: buffer))
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw AppError(.payloadTooLarge, code: "too_large", "What you sent is too large.")
+            throw AppError(.payloadTooLarge, code: "too_large", L10n.t("errors.tooLarge"))
         }
     }
 }

@@ -323,7 +323,7 @@ public struct PostgresTenantSettingsRepository: TenantSettingsRepository {
                   FROM faq_entries
                 RETURNING \(Self.faqColumns)
                 """)?.decode(FAQEntry.self)
-        else { throw AppError(.conflict, code: "faq_not_created", "The question could not be added. Try again.") }
+        else { throw AppError(.conflict, code: "faq_not_created", L10n.t("errors.questionNotAdded")) }
         return entry
     }
 

@@ -7,7 +7,7 @@ extension StaffWorkOrders {
     public func create(
         for organization: UUID, input: WorkOrderInput, approve: Bool, staff: SignedInStaff, tenant: ResolvedTenant
     ) async throws -> WorkOrder {
-        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", "Only agents and admins create work orders.") }
+        guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", L10n.t("errors.onlyAgentsCreate")) }
         return try await dependencies.pool.withTenant(tenant.id) { tx in
             guard let org = try await repositories.organizations.find(id: organization, in: tx) else {
                 throw AppError.validation(["organization": "Choose a subscriber account."])

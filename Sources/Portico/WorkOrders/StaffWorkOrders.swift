@@ -198,7 +198,7 @@ public struct StaffWorkOrders: Sendable {
                     changes.append(.init(.assigneeId, nil, display: "Nobody"))
                 } else {
                     guard staff.role >= .agent else {
-                        throw AppError(.forbidden, code: "forbidden", "Only agents and admins assign work orders.")
+                        throw AppError(.forbidden, code: "forbidden", L10n.t("errors.onlyAgentsAssign"))
                     }
                     guard let id = UUID(uuidString: assignee), let person = try await repositories.staff.find(id: id, in: tx),
                         person.status == .active

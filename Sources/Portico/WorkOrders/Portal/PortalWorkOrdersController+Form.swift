@@ -176,7 +176,7 @@ extension PortalWorkOrdersController {
         let input = WorkOrderInput(form: form)
         guard let version = Int(form.text("version")) else {
             await posted.discard(from: files, tenant: context.tenant.id, logger: context.logger)
-            throw AppError(.badRequest, code: "missing_version", "The form is incomplete (its version is missing). Reload the page and try again.")
+            throw AppError(.badRequest, code: "missing_version", L10n.t("errors.formIncomplete"))
         }
         let submit = form.text("action") == "submit"
         do {
@@ -224,7 +224,7 @@ extension PortalWorkOrdersController {
     @Sendable func autosave(_ request: Request, context: CustomerRequestContext) async throws -> Response {
         let number = try Self.number(context)
         let form = try await FormFields.read(request)
-        guard let version = Int(form.text("version")) else { throw AppError(.badRequest, code: "missing_version", "The version is missing.") }
+        guard let version = Int(form.text("version")) else { throw AppError(.badRequest, code: "missing_version", L10n.t("errors.formIncomplete")) }
         let order = try await service.find(number, customer: context.customer, tenant: context.tenant)
         guard order.status == .draft else { throw CustomerWorkOrders.locked(order) }
         let updated = try await service.edit(

@@ -46,6 +46,7 @@ from selenium.common.exceptions import StaleElementReferenceException, TimeoutEx
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -646,6 +647,31 @@ def sign_in_operator(driver, server: PorticoServer) -> None:
     path = driver.execute_script("return location.pathname")
     if path != "/operator":
         raise AssertionError(f"the operator set-up led to {path}, not /operator")
+
+
+def heading(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def path(driver) -> str:
+    return driver.execute_script("return location.pathname")
+
+
+def main_text(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def html_lang(driver) -> str:
+    return driver.execute_script("return document.documentElement.lang")
+
+
+def switch_language(driver, code: str) -> None:
+    """Picks `code` in the footer's language switcher and waits for the page it leads to."""
+    Select(driver.find_element(By.ID, "language-select")).select_by_value(code)
+    old = driver.find_element(By.TAG_NAME, "html")
+    click_like_a_user(driver, driver.find_element(By.CSS_SELECTOR, "form.language-switcher button[type=submit]"))
+    wait_for(driver, left_the_page(old))
+    wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def sign_in(driver, server: PorticoServer, tenant: str, role: str) -> None:

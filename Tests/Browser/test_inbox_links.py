@@ -18,6 +18,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import harness
+from harness import heading, main_text, path
 
 NEW_PASSWORD = "harbour violet engine 77"
 OTHER_PASSWORD = "copper meadow lantern 42"
@@ -27,16 +28,10 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}@example.net"
 
 
-def heading(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "h1").text
 
 
-def path(driver) -> str:
-    return driver.execute_script("return location.pathname")
 
 
-def main_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "main").text
 
 
 def follow(driver, mail: harness.Mail, expected_prefix: str) -> str:

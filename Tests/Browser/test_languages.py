@@ -5,18 +5,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import harness
+from harness import html_lang, switch_language
 
 
-def html_lang(driver) -> str:
-    return driver.execute_script("return document.documentElement.lang")
 
 
-def switch_language(driver, code: str) -> None:
-    Select(driver.find_element(By.ID, "language-select")).select_by_value(code)
-    old = driver.find_element(By.TAG_NAME, "html")
-    harness.click_like_a_user(driver, driver.find_element(By.CSS_SELECTOR, "form.language-switcher button[type=submit]"))
-    harness.wait_for(driver, harness.left_the_page(old))
-    harness.wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def test_zenith_in_spanish_then_a_subscriber_switches_to_portuguese(server, new_browser):

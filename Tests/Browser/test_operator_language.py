@@ -12,24 +12,17 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 import harness
+from harness import heading, html_lang, main_text, path, switch_language
 
 PASSWORD = "lantern quartz meadow 42"
 
 
-def html_lang(driver) -> str:
-    return driver.execute_script("return document.documentElement.lang")
 
 
-def heading(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "h1").text
 
 
-def path(driver) -> str:
-    return driver.execute_script("return location.pathname")
 
 
-def main_text(driver) -> str:
-    return driver.find_element(By.TAG_NAME, "main").text
 
 
 def sign_in_new_operator(driver, server) -> None:
@@ -48,12 +41,6 @@ def sign_in_new_operator(driver, server) -> None:
     assert path(driver) == "/operator" and heading(driver) == "Tenants"
 
 
-def switch_language(driver, code: str) -> None:
-    Select(driver.find_element(By.ID, "language-select")).select_by_value(code)
-    old = driver.find_element(By.TAG_NAME, "html")
-    harness.click_like_a_user(driver, driver.find_element(By.CSS_SELECTOR, "form.language-switcher button[type=submit]"))
-    harness.wait_for(driver, harness.left_the_page(old))
-    harness.wait_for(driver, lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def test_operator_switches_the_console_to_french(server, new_browser):

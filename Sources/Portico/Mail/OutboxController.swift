@@ -83,7 +83,8 @@ struct OutboxController {
                     id: message.id.uuidString.lowercased(), created: DisplayDate.dateTime(message.createdAt), kind: message.kind,
                     recipient: message.recipient, subject: message.subject, status: message.status.rawValue,
                     statusLabel: L10n.t("console.outbox.state.\(message.status.rawValue)"), attempts: message.attempts,
-                    lastError: message.lastError, retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
+                    lastError: DeliveryDiagnostic.shown(message.lastError),
+                    retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
                     linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
             }, counts: counts)
         return try dependencies.renderer.render(.adminOutbox, theme: context.tenant.theme, view)

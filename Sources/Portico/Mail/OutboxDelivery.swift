@@ -102,8 +102,8 @@ public struct OutboxDelivery: Sendable {
                     status = CASE WHEN uncertain THEN 'dead' ELSE 'queued' END,
                     link_token = CASE WHEN uncertain THEN NULL ELSE link_token END,
                     uncertain = true, next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
-                    last_error = CASE WHEN uncertain THEN 'Delivery uncertain twice (worker stopped mid-send); not retried to avoid sending it again'
-                                      ELSE 'Worker stopped mid-send; retrying once with the same Message-ID' END
+                    last_error = CASE WHEN uncertain THEN \(DeliveryDiagnostic.emailUncertainTwice.stored)::text
+                                      ELSE \(DeliveryDiagnostic.emailWorkerStopped.stored)::text END
                  WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(seconds))
                 """)
         }
@@ -196,7 +196,7 @@ public struct OutboxDelivery: Sendable {
                 try await tx.execute(
                     """
                     UPDATE outbox SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
-                           next_attempt_at = now(), last_error = 'Stopped at shutdown before it was sent; the next worker sends it'
+                           next_attempt_at = now(), last_error = \(DeliveryDiagnostic.emailReleasedAtShutdown.stored)
                      WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                     """)
                 logger.notice("Email released at shutdown", metadata: metadata)
@@ -225,7 +225,7 @@ public struct OutboxDelivery: Sendable {
                     try await tx.execute(
                         """
                         UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
-                               last_error = \("Gave up after \(message.attempts) attempts. Last error: \(error)".prefix(2000).description)
+                               last_error = \(DeliveryDiagnostic.gaveUp(attempts: message.attempts, last: error).column)
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                     logger.error("Email dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
@@ -245,7 +245,7 @@ public struct OutboxDelivery: Sendable {
                     try await tx.execute(
                         """
                         UPDATE outbox SET status = 'dead', claimed_by = NULL, link_token = NULL,
-                               last_error = \("Delivery uncertain twice; not retried to avoid sending it again. \(error)".prefix(2000).description)
+                               last_error = \(DeliveryDiagnostic.emailUncertainTwiceAfter(error).column)
                          WHERE tenant_id = \(message.tenantId) AND id = \(message.id) AND \(held)
                         """)
                 } else {

@@ -59,20 +59,8 @@ public enum FileKind: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// "a PNG image": for "its contents look like …".
-    var describedContent: String {
-        switch self {
-        case .jpeg: "a JPEG photo"
-        case .png: "a PNG image"
-        case .heic: "a HEIC photo"
-        case .webp: "a WebP image"
-        case .pdf: "a PDF"
-        case .dxf: "a DXF drawing"
-        case .dwg: "a DWG drawing"
-        case .svg: "an SVG image"
-        case .ico: "an icon"
-        }
-    }
+    /// "a PNG image", in the current language: for "its contents look like …".
+    var describedContent: String { L10n.t("uploads.content.\(rawValue)") }
 
     /// Images every browser renders safely in an `<img>`; everything else is served as a
     /// download. HEIC is a photo but most browsers cannot show it.

@@ -68,27 +68,31 @@ enum FileSignatures {
         return false
     }
 
-    /// Common formats we do not accept, named so a refusal can say what the file really is.
+    /// Common formats we do not accept, named (in the current language) so a refusal can say what
+    /// the file really is.
     static func describeOther(_ head: [UInt8]) -> String? {
-        if head.starts(with: ascii("MZ")) { return "a Windows program" }
-        if head.starts(with: [0x7F] + ascii("ELF")) { return "a program" }
-        if head.starts(with: ascii("#!")) { return "a script" }
-        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return "a ZIP archive (or an Office document)" }
-        if head.starts(with: ascii("Rar!")) { return "a RAR archive" }
-        if head.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) { return "a 7-Zip archive" }
-        if head.starts(with: ascii("GIF8")) { return "a GIF image" }
-        if head.starts(with: ascii("II*\0")) || head.starts(with: ascii("MM\0*")) { return "a TIFF image" }
+        if head.starts(with: ascii("MZ")) { return other("windowsProgram") }
+        if head.starts(with: [0x7F] + ascii("ELF")) { return other("program") }
+        if head.starts(with: ascii("#!")) { return other("script") }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return other("zip") }
+        if head.starts(with: ascii("Rar!")) { return other("rar") }
+        if head.starts(with: [0x37, 0x7A, 0xBC, 0xAF, 0x27, 0x1C]) { return other("sevenZip") }
+        if head.starts(with: ascii("GIF8")) { return other("gif") }
+        if head.starts(with: ascii("II*\0")) || head.starts(with: ascii("MM\0*")) { return other("tiff") }
         if head.count >= 12, Array(head[4..<8]) == ascii("ftyp") {
             let brand = Array(head[8..<12])
-            if brand == ascii("avif") || brand == ascii("avis") { return "an AVIF image" }
-            return "a video or other media file"
+            if brand == ascii("avif") || brand == ascii("avis") { return other("avif") }
+            return other("media")
         }
-        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) { return "an older Microsoft Office document" }
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) { return other("oldOffice") }
         let text = String(decoding: head.prefix(256), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") { return "a web page" }
-        if text.hasPrefix("<svg") || (text.hasPrefix("<?xml") && text.contains("<svg")) { return "an SVG image" }
+        if text.hasPrefix("<!doctype html") || text.hasPrefix("<html") { return other("webPage") }
+        if text.hasPrefix("<svg") || (text.hasPrefix("<?xml") && text.contains("<svg")) { return FileKind.svg.describedContent }
         return nil
     }
+
+    /// "a RAR archive", in the current language.
+    private static func other(_ name: String) -> String { L10n.t("uploads.other.\(name)") }
 
     private static func ascii(_ text: String) -> [UInt8] { Array(text.utf8) }
 }

@@ -32,7 +32,7 @@ public struct FileTypePolicy: Sendable {
         guard let kind = claimedKind(fileName: fileName) else {
             throw AppError(
                 .unsupportedMediaType, code: "upload_type_not_accepted",
-                "\(Self.shown(fileName)) is not an accepted file type. Accepted: \(acceptedList).")
+                L10n.t("uploads.typeNotAccepted", ["file": Self.shown(fileName), "accepted": acceptedList]))
         }
         return kind
     }
@@ -43,40 +43,38 @@ public struct FileTypePolicy: Sendable {
         let bytes = Array(head.prefix(Self.sniffLength))
         let detected = FileSignatures.detect(bytes)
         if detected == claimed { return claimed }
-        let looksLike: String
+        let looks: String
         if bytes.isEmpty {
-            looksLike = "it is empty"
-        } else if let detected {
-            looksLike = "its contents look like \(detected.describedContent)"
-        } else if let other = FileSignatures.describeOther(bytes) {
-            looksLike = "its contents look like \(other)"
+            looks = L10n.t("uploads.looks.empty")
+        } else if let content = detected?.describedContent ?? FileSignatures.describeOther(bytes) {
+            looks = L10n.t("uploads.looks.like", ["content": content])
         } else {
-            looksLike = "we could not recognise its contents"
+            looks = L10n.t("uploads.looks.unknown")
         }
-        var advice = "Please choose the original \(claimed.displayName) file"
+        let advice: String
         if let detected, accepted.contains(detected) {
-            advice += ", or rename it to end in .\(detected.extensions[0]) if it really is \(detected.describedContent)"
+            advice = L10n.t(
+                "uploads.advice.rename",
+                ["kind": claimed.displayName, "ext": detected.extensions[0], "content": detected.describedContent])
+        } else {
+            advice = L10n.t("uploads.advice.original", ["kind": claimed.displayName])
         }
         throw AppError(
             .unsupportedMediaType, code: "upload_content_mismatch",
-            "\(Self.shown(fileName)) is not a \(claimed.displayName) file (\(looksLike)). \(advice).")
+            L10n.t("uploads.mismatch", ["file": Self.shown(fileName), "kind": claimed.displayName, "looks": looks, "advice": advice]))
     }
 
-    /// "JPEG, PNG, HEIC, WebP photos, PDF, DXF and DWG drawings" for the standard list.
+    /// "JPEG, PNG, HEIC, WebP photos, PDF, DXF and DWG drawings" for the standard list, in the
+    /// current language ("fotos JPEG, PNG, HEIC, WebP, PDF, planos DXF y DWG").
     public var acceptedList: String {
+        let texts = L10n.texts
         let photos = accepted.filter(\.isPhoto).map(\.displayName)
         let drawings = accepted.filter(\.isDrawing).map(\.displayName)
         let others = accepted.filter { !$0.isPhoto && !$0.isDrawing }.map(\.displayName)
         var groups: [String] = []
-        if !photos.isEmpty { groups.append(photos.joined(separator: ", ") + " photos") }
+        if !photos.isEmpty { groups.append(texts("uploads.accepted.photos", ["names": photos.joined(separator: ", ")])) }
         groups += others
-        if !drawings.isEmpty {
-            let names =
-                drawings.count > 1
-                ? drawings.dropLast().joined(separator: ", ") + " and " + drawings.last!
-                : drawings[0]
-            groups.append(names + " drawings")
-        }
+        if !drawings.isEmpty { groups.append(texts("uploads.accepted.drawings", ["names": texts.list(drawings)])) }
         return groups.joined(separator: ", ")
     }
 
@@ -88,6 +86,6 @@ public struct FileTypePolicy: Sendable {
 
     /// A name as quoted in a message: never empty.
     static func shown(_ fileName: String) -> String {
-        fileName.isEmpty ? "The file" : fileName
+        fileName.isEmpty ? L10n.t("uploads.theFile") : fileName
     }
 }

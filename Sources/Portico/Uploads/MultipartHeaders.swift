@@ -6,21 +6,21 @@ enum MultipartHeaders {
     /// The boundary of a `multipart/form-data` request, or a 400 that says what is wrong.
     static func boundary(contentType: String?) throws -> String {
         guard let contentType, !contentType.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw notMultipart("The upload arrived without a Content-Type")
+            throw notMultipart(L10n.t("uploads.noContentType"))
         }
         let (type, parameters) = parse(contentType)
         guard type.lowercased() == "multipart/form-data" else {
-            throw notMultipart("The upload arrived as \(type.isEmpty ? "an unknown type" : type)")
+            throw notMultipart(L10n.t("uploads.arrivedAs", ["type": type.isEmpty ? L10n.t("uploads.unknownType") : type]))
         }
         guard let boundary = parameters.first(where: { $0.name == "boundary" })?.value, !boundary.isEmpty else {
             throw AppError(
                 .badRequest, code: "upload_missing_boundary",
-                "The upload's Content-Type has no multipart boundary, so its parts cannot be told apart. Please try again from the form.")
+                L10n.t("uploads.noBoundary"))
         }
         guard isValidBoundary(boundary) else {
             throw AppError(
                 .badRequest, code: "upload_invalid_boundary",
-                "The upload's multipart boundary is not valid (1 to 70 letters, digits or '()+_,-./:=? ). Please try again from the form.")
+                L10n.t("uploads.badBoundary"))
         }
         return boundary
     }
@@ -28,7 +28,7 @@ enum MultipartHeaders {
     private static func notMultipart(_ what: String) -> AppError {
         AppError(
             .badRequest, code: "upload_not_multipart",
-            "\(what); files must be sent as a form upload (multipart/form-data). Please use the upload form.")
+            L10n.t("uploads.notMultipart", ["what": what]))
     }
 
     /// RFC 2046 §5.1.1: 1–70 `bchars`, not ending in a space.

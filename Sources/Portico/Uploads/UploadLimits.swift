@@ -35,20 +35,23 @@ public struct UploadLimits: Sendable, Equatable {
 }
 
 enum ByteCountText {
-    /// "15 MB", "1.5 MB", "64 KB", "900 bytes" (binary units, as the limits are set).
+    /// "15 MB", "1.5 MB", "64 KB", "900 bytes" (binary units, as the limits are set), in the
+    /// current language ("1,5 Mo").
     static func describe(_ bytes: Int) -> String {
+        let texts = L10n.texts
         let kilobyte = 1024
         let megabyte = 1024 * 1024
-        if bytes >= megabyte {
-            if bytes % megabyte == 0 { return "\(bytes / megabyte) MB" }
-            let tenths = (bytes * 10 + megabyte / 2) / megabyte
-            return tenths % 10 == 0 ? "\(tenths / 10) MB" : "\(tenths / 10).\(tenths % 10) MB"
-        }
-        if bytes >= kilobyte {
-            if bytes % kilobyte == 0 { return "\(bytes / kilobyte) KB" }
-            let tenths = (bytes * 10 + kilobyte / 2) / kilobyte
-            return tenths % 10 == 0 ? "\(tenths / 10) KB" : "\(tenths / 10).\(tenths % 10) KB"
-        }
-        return bytes == 1 ? "1 byte" : "\(bytes) bytes"
+        if bytes >= megabyte { return texts("uploads.size.megabytes", ["n": amount(bytes, unit: megabyte, texts)]) }
+        if bytes >= kilobyte { return texts("uploads.size.kilobytes", ["n": amount(bytes, unit: kilobyte, texts)]) }
+        // Plain digits, as the limits are written in configuration: "1000 bytes".
+        return texts.plural("uploads.size.bytes", count: bytes, ["n": "\(bytes)"])
+    }
+
+    /// Whole units, or one decimal when it is not zero: "15", "1.5" ("1,5").
+    private static func amount(_ bytes: Int, unit: Int, _ texts: Texts) -> String {
+        if bytes % unit == 0 { return "\(bytes / unit)" }
+        let tenths = (bytes * 10 + unit / 2) / unit
+        if tenths % 10 == 0 { return "\(tenths / 10)" }
+        return "\(tenths / 10)\(texts.locale.decimalSeparator ?? ".")\(tenths % 10)"
     }
 }

@@ -108,7 +108,7 @@ final class UploadSession {
         guard case .between = part, endsWithClosingDelimiter else {
             throw AppError(
                 .badRequest, code: "upload_incomplete",
-                "The upload ended before the form was complete. Please check your connection and try again.")
+                L10n.t("uploads.incomplete"))
         }
         try await runBeforeFilesOnce()
         return UploadedForm(fields: fields, files: files, partNames: partNames, fieldsBeforeFirstFile: fieldsBeforeFirstFile ?? fields)
@@ -168,7 +168,7 @@ final class UploadSession {
         guard dispositions.count == 1, let disposition = PartDisposition.parse(dispositions[0].value) else {
             throw AppError(
                 .badRequest, code: "upload_unnamed_part",
-                "Part of the form arrived without a field name. Please reload the page and try again.")
+                L10n.t("uploads.unnamedPart"))
         }
         partNames.append(disposition.name)
         guard let rawFileName = disposition.fileName else {
@@ -187,7 +187,7 @@ final class UploadSession {
         try await runBeforeFilesOnce()
         fileCount += 1
         guard fileCount <= limits.maxFiles else {
-            let message = "You can send at most \(limits.maxFiles) files at a time. Please send the others in another upload."
+            let message = L10n.texts.plural("uploads.tooManyFiles", count: limits.maxFiles)
             throw AppError(.payloadTooLarge, code: "upload_too_many_files", message, fields: [disposition.name: message])
         }
         let claimed: FileKind
@@ -205,20 +205,18 @@ final class UploadSession {
             guard field.value.readableBytes + buffer.readableBytes <= limits.maxFieldSize else {
                 throw AppError(
                     .payloadTooLarge, code: "upload_field_too_large",
-                    "The form field “\(field.name)” is longer than \(ByteCountText.describe(limits.maxFieldSize)). Please shorten it.",
-                    fields: [field.name: "This is longer than \(ByteCountText.describe(limits.maxFieldSize))."])
+                    L10n.t("uploads.fieldTooLong", ["field": field.name, "size": ByteCountText.describe(limits.maxFieldSize)]),
+                    fields: [field.name: L10n.t("uploads.longerThan", ["size": ByteCountText.describe(limits.maxFieldSize)])])
             }
             field.value.writeImmutableBuffer(buffer)
         case .emptyFileInput:
             throw AppError(
                 .badRequest, code: "upload_file_without_name",
-                "A file arrived without a name. Please choose the file again.")
+                L10n.t("uploads.fileWithoutName"))
         case .file(let file):
             file.size += buffer.readableBytes
             guard file.size <= limits.maxFileSize else {
-                let message =
-                    "\(file.fileName) is larger than \(ByteCountText.describe(limits.maxFileSize)), the most we accept for one file. "
-                    + "Please send a smaller version (for a photo, a lower resolution works well)."
+                let message = L10n.t("uploads.fileTooLarge", ["file": file.fileName, "size": ByteCountText.describe(limits.maxFileSize)])
                 throw AppError(.payloadTooLarge, code: "upload_file_too_large", message, fields: [file.fieldName: message])
             }
             if let writer = file.writer {
@@ -240,7 +238,7 @@ final class UploadSession {
             guard let value = String(validating: field.value.readableBytesView, as: UTF8.self) else {
                 throw AppError(
                     .badRequest, code: "upload_field_not_text",
-                    "The form field “\(field.name)” is not valid text (UTF-8). Please retype it and try again.")
+                    L10n.t("uploads.fieldNotText", ["field": field.name]))
             }
             fields.append(UploadedForm.Field(name: field.name, value: value))
         case .emptyFileInput:
@@ -270,7 +268,7 @@ final class UploadSession {
     /// that fails the check never touches the disk.
     private func startStoring(_ file: FileInProgress) async throws {
         if file.head.isEmpty {
-            let message = "\(file.fileName) is empty. Please choose the file again."
+            let message = L10n.t("uploads.emptyFile", ["file": file.fileName])
             throw AppError(.validation, code: "upload_empty_file", message, fields: [file.fieldName: message])
         }
         do {
@@ -292,13 +290,12 @@ final class UploadSession {
             verdict = try await scanner.scan(content)
         } catch {
             logger?.error("Virus scan failed; upload refused", metadata: ["file": "\(file.fileName)", "error": "\(error)"])
-            let message = "\(file.fileName) could not be checked for viruses right now, so it was not accepted. Please try again later."
+            let message = L10n.t("uploads.scanUnavailable", ["file": file.fileName])
             throw AppError(.unavailable, code: "upload_scan_unavailable", message, fields: [file.fieldName: message], retryAfter: 60)
         }
         if case .infected(let signature) = verdict {
             logger?.warning("Upload refused: virus found", metadata: ["file": "\(file.fileName)", "signature": "\(signature)"])
-            let message =
-                "\(file.fileName) was not accepted: our virus scanner found \(signature) in it. Please check your computer and send a clean copy."
+            let message = L10n.t("uploads.virusFound", ["file": file.fileName, "signature": signature])
             throw AppError(.validation, code: "upload_virus_found", message, fields: [file.fieldName: message])
         }
     }
@@ -313,7 +310,7 @@ final class UploadSession {
             throw error
         } catch {
             logger?.error("Could not store an upload", metadata: ["file": "\(file.fileName)", "error": "\(error)"])
-            let message = "We could not save \(file.fileName) right now. Please try again in a few minutes."
+            let message = L10n.t("uploads.storageUnavailable", ["file": file.fileName])
             throw AppError(.unavailable, code: "upload_storage_unavailable", message, fields: [file.fieldName: message], retryAfter: 60)
         }
     }
@@ -331,7 +328,7 @@ final class UploadSession {
         guard fieldCount <= limits.maxFields else {
             throw AppError(
                 .payloadTooLarge, code: "upload_too_many_fields",
-                "The form has more than \(limits.maxFields) fields. Please reload the page and try again.")
+                L10n.t("uploads.tooManyFields", ["max": "\(limits.maxFields)"]))
         }
     }
 
@@ -346,7 +343,7 @@ final class UploadSession {
             logger?.debug("Upload body ended with an error", metadata: ["error": "\(error)"])
             throw AppError(
                 .badRequest, code: "upload_interrupted",
-                "The upload did not finish. Please check your connection and try again.")
+                L10n.t("uploads.interrupted"))
         }
     }
 
@@ -366,12 +363,11 @@ final class UploadSession {
     static func totalTooLarge(_ limits: UploadLimits) -> AppError {
         AppError(
             .payloadTooLarge, code: "upload_too_large",
-            "This upload is larger than \(ByteCountText.describe(limits.maxTotalSize)) in all. Please send fewer or smaller files at a time.")
+            L10n.t("uploads.totalTooLarge", ["size": ByteCountText.describe(limits.maxTotalSize)]))
     }
 
-    static let malformed = AppError(
-        .badRequest, code: "upload_malformed",
-        "The upload was not a well-formed form submission. Please reload the page and try again.")
+    /// Computed, not stored: the message is in the language of the request that meets it.
+    static var malformed: AppError { AppError(.badRequest, code: "upload_malformed", L10n.t("uploads.malformed")) }
 
     /// The same error, also attached to the form field it concerns.
     static func about(field: String, _ error: AppError) -> AppError {

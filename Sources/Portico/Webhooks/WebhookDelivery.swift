@@ -121,7 +121,7 @@ public struct WebhookDelivery: Sendable {
             try await tx.execute(
                 """
                 UPDATE webhook_deliveries SET status = 'queued', next_attempt_at = now(), claimed_by = NULL, claimed_at = NULL,
-                       last_error = 'Worker stopped mid-send; sending again with the same Portico-Delivery id'
+                       last_error = \(DeliveryDiagnostic.webhookWorkerStopped.stored)
                  WHERE status = 'sending' AND claimed_at < now() - make_interval(secs => \(seconds))
                    AND (\(tenant)::uuid IS NULL OR tenant_id = \(tenant))
                 """)
@@ -177,7 +177,8 @@ public struct WebhookDelivery: Sendable {
             },
             logger: logger, what: "a webhook", metadata: ["delivery": "\(delivery.id)"])
         // A stopped POST reports `.released` itself (libcurl was told to stop).
-        let outcome = await attempt.run(stop: stop) { await post(delivery) }.outcome ?? .failed(status: nil, error: "The delivery did not finish")
+        let outcome =
+            await attempt.run(stop: stop) { await post(delivery) }.outcome ?? .failed(status: nil, error: DeliveryDiagnostic.didNotFinish.stored)
         let elapsed = ContinuousClock.now - started
         let milliseconds = Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
         do {
@@ -198,11 +199,11 @@ public struct WebhookDelivery: Sendable {
             let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return .failed(
                 status: response.statusCode,
-                error: "The receiver answered \(response.statusCode)\(excerpt.isEmpty ? "" : ": \(excerpt)")")
+                error: DeliveryDiagnostic.receiverAnswered(status: response.statusCode, excerpt: excerpt).stored)
         } catch let error as HTTPPostError where error.stopped {
             return .released
         } catch let error as HTTPPostError {
-            return .failed(status: nil, error: error.timedOut ? "Timed out: \(error.message)" : error.message)
+            return .failed(status: nil, error: error.timedOut ? DeliveryDiagnostic.timedOut(error.message).stored : error.message)
         } catch {
             return .failed(status: nil, error: "\(error)")
         }
@@ -215,29 +216,28 @@ public struct WebhookDelivery: Sendable {
         guard let components = URLComponents(string: delivery.url), let scheme = components.scheme?.lowercased(),
             let rawHost = components.host, !rawHost.isEmpty
         else {
-            throw WebhookAddressError(message: "The endpoint URL is not valid")
+            throw WebhookAddressError(message: DeliveryDiagnostic.invalidEndpoint.stored)
         }
         guard scheme == "https" || (scheme == "http" && policy.allowHTTP) else {
-            throw WebhookAddressError(message: "Refused: \(scheme):// URLs are not allowed (https only)")
+            throw WebhookAddressError(message: DeliveryDiagnostic.schemeRefused(scheme).stored)
         }
         var resolve: [String] = []
         if !policy.allowPrivate {
             let host = rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let port = components.port ?? (scheme == "https" ? 443 : 80)
-            let refused = { (what: String) in
-                WebhookAddressError(message: "Refused: \(what) is a loopback, private, link-local or otherwise non-public address")
-            }
             switch AddressGuard.HostForm(host) {
             case .address(let bytes, _):
                 // Any notation (`[::127.0.0.1]`, `0x7f.1`, `2130706433`): judged as the address it is.
-                if AddressGuard.isForbidden(bytes: bytes) { throw refused(host) }
+                if AddressGuard.isForbidden(bytes: bytes) { throw WebhookAddressError(message: DeliveryDiagnostic.privateAddress(host).stored) }
             case .invalidNumeric:
-                throw WebhookAddressError(message: "Refused: \(host) is not a valid address")
+                throw WebhookAddressError(message: DeliveryDiagnostic.invalidAddress(host).stored)
             case .name(let name):
                 // Whatever the resolver says (RFC 6761), also for `LOCALHOST.`.
-                if AddressGuard.isLocalName(name) { throw refused("\(host) (always 127.0.0.1 or ::1)") }
+                if AddressGuard.isLocalName(name) { throw WebhookAddressError(message: DeliveryDiagnostic.localName(host).stored) }
                 let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
-                if let bad = addresses.first(where: AddressGuard.isForbidden) { throw refused("\(host) resolves to \(bad), which") }
+                if let bad = addresses.first(where: AddressGuard.isForbidden) {
+                    throw WebhookAddressError(message: DeliveryDiagnostic.resolvesToPrivate(host: host, address: bad).stored)
+                }
                 let address = addresses[0]
                 resolve = ["\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"]
             }
@@ -279,7 +279,7 @@ public struct WebhookDelivery: Sendable {
                 try await tx.execute(
                     """
                     UPDATE webhook_deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
-                           next_attempt_at = now(), last_error = 'Stopped at shutdown; the next worker sends it again with the same Portico-Delivery id'
+                           next_attempt_at = now(), last_error = \(DeliveryDiagnostic.webhookReleasedAtShutdown.stored)
                      WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
                     """)
                 logger.notice("Webhook released at shutdown", metadata: metadata)
@@ -307,7 +307,7 @@ public struct WebhookDelivery: Sendable {
                     try await tx.execute(
                         """
                         UPDATE webhook_deliveries SET status = 'dead', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
-                               last_error = \(String("Gave up after \(delivery.attempts) attempts. Last error: \(error)".prefix(2000)))
+                               last_error = \(DeliveryDiagnostic.gaveUp(attempts: delivery.attempts, last: error).column)
                          WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
                         """)
                     logger.warning("Webhook dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })

@@ -191,7 +191,7 @@ struct WebhooksController {
                 endpointId: id.uuidString.lowercased(), id: delivery.id.uuidString.lowercased(), eventType: delivery.eventType,
                 eventId: delivery.eventId.uuidString.lowercased(),
                 created: DisplayDate.dateTime(delivery.createdAt), status: delivery.status.rawValue, statusLabel: delivery.status.label,
-                attempts: delivery.attempts, lastStatusCode: delivery.lastStatusCode, lastError: delivery.lastError,
+                attempts: delivery.attempts, lastStatusCode: delivery.lastStatusCode, lastError: DeliveryDiagnostic.shown(delivery.lastError),
                 nextAttempt: delivery.status == .queued ? DisplayDate.dateTime(delivery.nextAttemptAt) : nil,
                 delivered: delivery.deliveredAt.map { DisplayDate.dateTime($0) }, redeliverable: delivery.status != .sending,
                 log: (log[delivery.id] ?? []).map { (attempt: WebhookAttempt) -> ShowView.Attempt in
@@ -201,7 +201,7 @@ struct WebhooksController {
                     ]
                     return ShowView.Attempt(
                         summary: L10n.t(attempt.statusCode == nil ? "console.webhooks.attemptNoResponse" : "console.webhooks.attempt", values),
-                        error: attempt.error)
+                        error: DeliveryDiagnostic.shown(attempt.error))
                 })
         }
         return try dependencies.renderer.render(

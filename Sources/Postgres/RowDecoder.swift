@@ -49,6 +49,25 @@ struct RowDecoder: Decoder {
     /// `created_at` → `createdAt`: the property name whose `columnName(for:)` is this column,
     /// when there is one (`ColumnSet` checks the round trip).
     static func propertyName(forColumn column: String) -> String {
+        if column.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII (every column name so far): bytes, not characters — this runs for each
+            // column of each result.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(column.utf8.count)
+            var upperNext = false
+            for byte in column.utf8 {
+                if byte == UInt8(ascii: "_") {
+                    upperNext = true
+                } else if upperNext {
+                    bytes.append((UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 32 : byte)
+                    upperNext = false
+                } else {
+                    bytes.append(byte)
+                }
+            }
+            if upperNext { bytes.append(UInt8(ascii: "_")) }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var result = ""
         var upperNext = false
         for character in column {

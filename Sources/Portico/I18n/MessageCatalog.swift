@@ -12,6 +12,12 @@ public struct MessageCatalog: Sendable {
 
     public let language: Language
     public let messages: [String: Message]
+    /// The same for every copy of this catalog and different for any other catalog, even one
+    /// of the same language: what lets the renderer use templates with this catalog's texts
+    /// written in (`PageRenderer`) only for the catalog they were written from.
+    let identity = Identity()
+
+    final class Identity: Sendable {}
 
     public init(language: Language, messages: [String: Message]) {
         self.language = language

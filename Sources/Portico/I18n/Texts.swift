@@ -50,10 +50,28 @@ public struct Texts: Sendable, MustacheParent {
         items.formatted(.list(type: .and).locale(locale))
     }
 
+    /// `{name}` → its value, in one pass over the text (a Foundation replacement per value
+    /// showed in page profiles); a placeholder without a value stays as written, and a value's
+    /// own braces are never read as placeholders.
     static func fill(_ text: String, _ values: [String: String]) -> String {
         guard !values.isEmpty, text.contains("{") else { return text }
-        var result = text
-        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 16)
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            guard let close = rest[afterOpen...].firstIndex(where: { $0 == "}" || $0 == "{" }), rest[close] == "}",
+                let value = values[String(rest[afterOpen..<close])]
+            else {
+                result.append("{")
+                rest = rest[afterOpen...]
+                continue
+            }
+            result += value
+            rest = rest[rest.index(after: close)...]
+        }
+        result += rest
         return result
     }
 

@@ -37,7 +37,7 @@ struct OperatorController {
         return layout
     }
 
-    func origin(_ request: Request, _ ip: String) -> RequestOrigin { RequestOrigin(ip: ip, userAgent: request.headers[.userAgent] ?? "") }
+    func origin(_ request: Request, _ ip: String) -> RequestOrigin { RequestOrigin(request, ip: ip) }
 
     @MustacheView
     struct FormPage {
@@ -92,9 +92,7 @@ struct OperatorController {
             ).response(from: request, context: context)
         }
         if let old = context.sessionToken { try await accounts.signOut(token: old) }
-        var response = Redirect(to: OperatorRoutes.loginCode.path).response
-        response.setCookie(cookies.operatorSession(token))
-        return response
+        return Redirect(to: OperatorRoutes.loginCode.path).response(setting: cookies.operatorSession(token))
     }
 
     @Sendable func codeForm(_ request: Request, context: OperatorSiteContext) async throws -> Response {
@@ -119,16 +117,12 @@ struct OperatorController {
                 action: OperatorRoutes.loginCode.path, form: state, status: .unauthorized
             ).response(from: request, context: context)
         }
-        var response = Redirect(to: OperatorRoutes.home.path).response
-        response.setCookie(cookies.operatorSession(fresh))
-        return response
+        return Redirect(to: OperatorRoutes.home.path).response(setting: cookies.operatorSession(fresh))
     }
 
     @Sendable func logout(_ request: Request, context: OperatorSiteContext) async throws -> Response {
         if let token = context.sessionToken { try await accounts.signOut(token: token) }
-        var response = Redirect(to: OperatorRoutes.login.path).response
-        response.setCookie(cookies.clearOperatorSession())
-        return response
+        return Redirect(to: OperatorRoutes.login.path).response(setting: cookies.clearOperatorSession())
     }
 
     // MARK: Setup and enrolment (required before anything else)
@@ -148,9 +142,7 @@ struct OperatorController {
         let form = try await FormFields.read(request)
         do {
             let session = try await accounts.completeSetup(token: token, password: form["password"] ?? "", origin: origin(request, context.clientIP))
-            var response = Redirect(to: OperatorRoutes.enrol.path).response
-            response.setCookie(cookies.operatorSession(session))
-            return response
+            return Redirect(to: OperatorRoutes.enrol.path).response(setting: cookies.operatorSession(session))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields
@@ -225,7 +217,6 @@ struct OperatorController {
         let isActive: Bool
         /// "3 accounts, 5 logins"
         let subscribersText: String
-        static let unverifiedSuffix = " (unverified)"
 
         init(_ listed: TenantCommands.Listed) {
             slug = listed.slug
@@ -240,11 +231,7 @@ struct OperatorController {
                     "logins": texts.plural("operator.tenants.logins", count: listed.customers),
                 ])
             host = listed.host
-            // The listing (shared with the CLI) marks a domain awaiting DNS verification in English.
-            domains = listed.domains.map {
-                $0.hasSuffix(TenantRow.unverifiedSuffix)
-                    ? texts("operator.tenant.unverified", ["domain": String($0.dropLast(TenantRow.unverifiedSuffix.count))]) : $0
-            }
+            domains = listed.domains.map { $0.verified ? $0.name : texts("operator.tenant.unverified", ["domain": $0.name]) }
             organizations = listed.organizations
             customers = listed.customers
             staff = listed.staff

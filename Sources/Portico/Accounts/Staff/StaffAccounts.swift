@@ -3,14 +3,10 @@ import PorticoCrypto
 import Postgres
 
 /// Staff accounts of a tenant: sign-in with optional TOTP, invitations, roles, deactivation.
-public struct StaffAccounts: Sendable {
+public struct StaffAccounts: AccountService, Sendable {
     let dependencies: AppDependencies
 
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var pool: ConnectionPool { dependencies.pool }
-    var repositories: Repositories { dependencies.repositories }
-    var limiter: RateLimiter { dependencies.rateLimiter }
 
     public enum SignInOutcome: Sendable {
         case signedIn(token: String)

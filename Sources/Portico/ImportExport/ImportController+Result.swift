@@ -101,35 +101,7 @@ extension ImportController {
             outcomeText: write
                 ? texts("console.import.finishedText", ["file": upload.fileName, "seconds": seconds])
                 : texts("console.import.dryRunText", ["file": upload.fileName, "rows": GroupedNumber.text(upload.rowCount), "seconds": seconds]),
-            totals: [
-                .init(key: "rows", label: texts("console.import.total.rows"), value: GroupedNumber.text(totals.rows)),
-                .init(
-                    key: "created", label: texts(write ? "console.import.total.created" : "console.import.total.wouldCreate"),
-                    value: GroupedNumber.text(totals.created)),
-                .init(
-                    key: "updated", label: texts(write ? "console.import.total.updated" : "console.import.total.wouldUpdate"),
-                    value: GroupedNumber.text(totals.updated)),
-                .init(key: "duplicates", label: texts("console.import.total.duplicates"), value: GroupedNumber.text(totals.duplicates)),
-                .init(key: "errors", label: texts("console.import.total.errors"), value: GroupedNumber.text(totals.errors)),
-            ],
-            entities: [
-                .init(
-                    key: "organizations_created", label: texts("console.import.total.organizationsCreated"),
-                    value: GroupedNumber.text(totals.organizationsCreated)),
-                .init(
-                    key: "organizations_updated", label: texts("console.import.total.organizationsUpdated"),
-                    value: GroupedNumber.text(totals.organizationsUpdated)),
-                .init(
-                    key: "customers_created", label: texts("console.import.total.customersCreated"),
-                    value: GroupedNumber.text(totals.customersCreated)),
-                .init(
-                    key: "customers_updated", label: texts("console.import.total.customersUpdated"),
-                    value: GroupedNumber.text(totals.customersUpdated)),
-                .init(key: "equipment_added", label: texts("console.import.total.equipmentAdded"), value: GroupedNumber.text(totals.equipmentAdded)),
-                .init(
-                    key: "equipment_updated", label: texts("console.import.total.equipmentUpdated"),
-                    value: GroupedNumber.text(totals.equipmentUpdated)),
-            ],
+            totals: Self.resultTotals(totals, write: write), entities: Self.entityTotals(totals),
             problems: report.problems.map(row), hasProblems: !report.problems.isEmpty,
             moreProblems: report.moreProblems > 0 ? texts.plural("console.import.moreProblems", count: report.moreProblems) : nil,
             preview: report.preview.map(row),
@@ -145,6 +117,45 @@ extension ImportController {
             newLogins: texts.plural("console.import.newLogins", count: totals.customersCreated)
         )
         return try dependencies.renderer.render(.adminImportResult, theme: context.tenant.theme, view)
+    }
+
+    /// The rows by outcome: what was (or a dry run would be) created, updated, left as duplicate or refused.
+    static func resultTotals(_ totals: ImportTotals, write: Bool) -> [ResultView.Total] {
+        let texts = L10n.texts
+        return [
+            .init(key: "rows", label: texts("console.import.total.rows"), value: GroupedNumber.text(totals.rows)),
+            .init(
+                key: "created", label: texts(write ? "console.import.total.created" : "console.import.total.wouldCreate"),
+                value: GroupedNumber.text(totals.created)),
+            .init(
+                key: "updated", label: texts(write ? "console.import.total.updated" : "console.import.total.wouldUpdate"),
+                value: GroupedNumber.text(totals.updated)),
+            .init(key: "duplicates", label: texts("console.import.total.duplicates"), value: GroupedNumber.text(totals.duplicates)),
+            .init(key: "errors", label: texts("console.import.total.errors"), value: GroupedNumber.text(totals.errors)),
+        ]
+    }
+
+    /// The records by kind: accounts, customers and equipment created or updated.
+    static func entityTotals(_ totals: ImportTotals) -> [ResultView.Total] {
+        let texts = L10n.texts
+        return [
+            .init(
+                key: "organizations_created", label: texts("console.import.total.organizationsCreated"),
+                value: GroupedNumber.text(totals.organizationsCreated)),
+            .init(
+                key: "organizations_updated", label: texts("console.import.total.organizationsUpdated"),
+                value: GroupedNumber.text(totals.organizationsUpdated)),
+            .init(
+                key: "customers_created", label: texts("console.import.total.customersCreated"),
+                value: GroupedNumber.text(totals.customersCreated)),
+            .init(
+                key: "customers_updated", label: texts("console.import.total.customersUpdated"),
+                value: GroupedNumber.text(totals.customersUpdated)),
+            .init(key: "equipment_added", label: texts("console.import.total.equipmentAdded"), value: GroupedNumber.text(totals.equipmentAdded)),
+            .init(
+                key: "equipment_updated", label: texts("console.import.total.equipmentUpdated"),
+                value: GroupedNumber.text(totals.equipmentUpdated)),
+        ]
     }
 
     @Sendable func discard(_ request: Request, context: StaffRequestContext) async throws -> HTML {

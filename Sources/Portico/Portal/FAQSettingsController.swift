@@ -148,7 +148,7 @@ struct FAQSettingsController {
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "question")
-        try await support.submit(request, context) { form in
+        return try await support.submit(request, context) { form in
             return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "saved") { tx in
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 guard let stored = try await repository.faqEntry(id: id, in: tx) else { throw AppError.notFound("question") }

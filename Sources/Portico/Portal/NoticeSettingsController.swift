@@ -169,7 +169,7 @@ struct NoticeSettingsController {
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "notice")
-        try await support.submit(request, context) { form in
+        return try await support.submit(request, context) { form in
             return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "saved") { tx in
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 guard let stored = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }

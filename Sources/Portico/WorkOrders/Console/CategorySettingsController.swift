@@ -170,7 +170,7 @@ struct CategorySettingsController {
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "category")
-        try await support.submit(request, context, refusals: [.validation, .conflict]) { form in
+        return try await support.submit(request, context, refusals: [.validation, .conflict]) { form in
             return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "saved") { tx in
                 guard let before = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
                 // The languages the form did not ask for (no longer offered) keep their texts.

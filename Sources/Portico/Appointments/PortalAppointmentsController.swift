@@ -144,7 +144,7 @@ struct PortalAppointmentsController {
         do {
             _ = try await service.confirm(
                 id, version: Int(form.text("version")) ?? -1, customer: context.customer, tenant: context.tenant,
-                origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+                origin: RequestOrigin(request, ip: context.clientIP))
             return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.confirmed"))
         } catch let error as AppError where error.kind == .conflict {
             return try await renderDetail(id, context: context, form: FormState(message: error.message), status: .conflict)
@@ -159,7 +159,7 @@ struct PortalAppointmentsController {
             _ = try await service.requestReschedule(
                 id, windows: windows, note: form.text("note"), version: Int(form.text("version")) ?? -1,
                 customer: context.customer, tenant: context.tenant,
-                origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+                origin: RequestOrigin(request, ip: context.clientIP))
             return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.requestSent"))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             var state = FormState.keeping(form)

@@ -17,7 +17,7 @@ struct SubscriberRightsController {
     }
 
     func origin(_ request: Request, _ context: CustomerRequestContext) -> RequestOrigin {
-        RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
+        RequestOrigin(request, ip: context.clientIP)
     }
 
     /// The ZIP, built in a private temporary folder, streamed, then removed.

@@ -70,6 +70,13 @@ public struct Redirect: Error, Sendable {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
+    /// The redirect that also sets `cookie`: a session started, renewed or ended on the way.
+    public func response(setting cookie: Cookie) -> Response {
+        var response = self.response
+        response.setCookie(cookie)
+        return response
+    }
+
     /// A path inside this site only (never `//evil.example`), for `?next=` parameters.
     public static func safeNext(_ next: String?, fallback: String, allowedPrefix: String) -> String {
         guard let next, next.hasPrefix(allowedPrefix), !next.hasPrefix("//"), !next.contains("\\"),

@@ -27,8 +27,7 @@ struct LanguageController {
                 try await tx.execute("UPDATE staff_users SET language = \(language.code) WHERE id = \(staff.id)")
             }
         }
-        var response = Redirect(to: Redirect.safeNext(form.text("back"), fallback: PublicRoutes.root.path, allowedPrefix: "/")).response
-        response.setCookie(dependencies.cookies.language(language))
-        return response
+        return Redirect(to: Redirect.safeNext(form.text("back"), fallback: PublicRoutes.root.path, allowedPrefix: "/")).response(
+            setting: dependencies.cookies.language(language))
     }
 }

@@ -31,9 +31,8 @@ struct FAQSettingsController {
 
     /// The other languages' inputs of the add or edit form.
     static func translationInputs(_ context: StaffRequestContext, stored: TextTranslations, form: FormState) -> [TranslationInput] {
-        TextTranslations.inputs(
-            fields: translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: stored,
-            typed: form.values.isEmpty ? nil : form.values, errors: form.errors)
+        SettingsSupport.translationInputs(
+            translatable, context, stored: stored, typed: form.values.isEmpty ? nil : form.values, errors: form.errors)
     }
 
     /// The question and answer in the default language (required) and the others (optional).
@@ -42,22 +41,14 @@ struct FAQSettingsController {
     ) throws -> (
         question: String, answer: String, translations: TextTranslations
     ) {
-        let question = form.text("question").trimmingCharacters(in: .whitespacesAndNewlines)
-        let answer = form.text("answer").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
-        if question.isEmpty {
-            problems["question"] = L10n.t("console.settings.faq.enterQuestion")
-        } else if question.count > 300 {
-            problems["question"] = L10n.t("console.settings.faq.questionTooLong")
-        }
-        if answer.isEmpty {
-            problems["answer"] = L10n.t("console.settings.faq.enterAnswer")
-        } else if answer.count > 5000 {
-            problems["answer"] = L10n.t("console.settings.faq.answerTooLong")
-        }
-        let translations = TextTranslations.parse(
-            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
-            keeping: stored, problems: &problems)
+        let question = SettingsSupport.text(
+            form, "question", limit: 300, missing: L10n.t("console.settings.faq.enterQuestion"),
+            tooLong: L10n.t("console.settings.faq.questionTooLong"), problems: &problems)
+        let answer = SettingsSupport.text(
+            form, "answer", limit: 5000, missing: L10n.t("console.settings.faq.enterAnswer"), tooLong: L10n.t("console.settings.faq.answerTooLong"),
+            problems: &problems)
+        let translations = SettingsSupport.translations(form, translatable, tenant: tenant, keeping: stored, problems: &problems)
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return (question, answer, translations)
     }
@@ -91,9 +82,10 @@ struct FAQSettingsController {
         layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
             let named = ["question": entry.question]
+            let position = ListPosition(index, of: entries.count)
             return ListView.Row(
                 id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
-                canMoveUp: index > 0, canMoveDown: index < entries.count - 1, editLabel: L10n.t("console.settings.faq.editLabel", named),
+                canMoveUp: position.canMoveUp, canMoveDown: position.canMoveDown, editLabel: L10n.t("console.settings.faq.editLabel", named),
                 moveUpLabel: L10n.t("console.settings.faq.moveUpLabel", named), moveDownLabel: L10n.t("console.settings.faq.moveDownLabel", named),
                 deleteLabel: L10n.t("console.settings.faq.deleteLabel", named))
         }
@@ -110,20 +102,18 @@ struct FAQSettingsController {
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let form = try await FormFields.read(request)
-        do {
+        try await support.submit(request, context) { form in
             let (question, answer, translations) = try Self.parse(form, tenant: context.tenant)
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "added") { tx in
                 let entry = try await repository.createFAQ(question: question, answer: answer, translations: translations, in: tx)
                 try await support.audit(
                     context, request, action: "settings.faq_created", targetKind: "faq_entry",
                     targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=added").response
-        } catch let error as AppError where error.kind == .validation {
+        } page: { form, error in
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try await renderList(context, form: state, status: error.status).response(from: request, context: context)
+            return try await renderList(context, form: state, status: error.status)
         }
     }
 
@@ -158,9 +148,8 @@ struct FAQSettingsController {
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "question")
-        let form = try await FormFields.read(request)
-        do {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await support.submit(request, context) { form in
+            return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "saved") { tx in
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 guard let stored = try await repository.faqEntry(id: id, in: tx) else { throw AppError.notFound("question") }
                 let (question, answer, translations) = try Self.parse(form, tenant: context.tenant, stored: stored.translations)
@@ -171,12 +160,11 @@ struct FAQSettingsController {
                     context, request, action: "settings.faq_updated", targetKind: "faq_entry",
                     targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=saved").response
-        } catch let error as AppError where error.kind == .validation {
+        } page: { form, error in
             return try await renderEdit(
                 context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                 status: error.status
-            ).response(from: request, context: context)
+            )
         }
     }
 
@@ -189,7 +177,7 @@ struct FAQSettingsController {
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "question")
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "deleted") { tx in
             guard let entry = try await repository.faqEntry(id: id, in: tx), try await repository.deleteFAQ(id: id, in: tx) else {
                 throw AppError.notFound("question")
             }
@@ -197,6 +185,5 @@ struct FAQSettingsController {
                 context, request, action: "settings.faq_deleted", targetKind: "faq_entry",
                 targetId: id.uuidString.lowercased(), details: ["question": String(entry.question.prefix(100))], in: tx)
         }
-        return Redirect(to: "\(ConsoleRoutes.settingsFAQ.path)?done=deleted").response
     }
 }

@@ -35,21 +35,10 @@ struct NoticeSettingsController {
         var problems: [String: String] = [:]
         var input: NoticeInput?
         do { input = try NoticeInput.parse(form) } catch let error as AppError where error.kind == .validation { problems = error.fields }
-        let translations = TextTranslations.parse(
-            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
-            keeping: stored, problems: &problems)
+        let translations = SettingsSupport.translations(form, translatable, tenant: tenant, keeping: stored, problems: &problems)
         guard problems.isEmpty, var input else { throw AppError.validation(problems) }
         input.translations = translations
         return input
-    }
-
-    static func translationInputs(
-        _ context: StaffRequestContext, stored: TextTranslations, typed: [String: String]?, errors: [String: String]
-    )
-        -> [TranslationInput]
-    {
-        TextTranslations.inputs(
-            fields: translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: stored, typed: typed, errors: errors)
     }
 
     static func kinds(_ selected: String) -> [Option] {
@@ -106,7 +95,9 @@ struct NoticeSettingsController {
             ListView(
                 layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
                 kinds: Self.kinds(shown["kind"] ?? "outage"),
-                translations: Self.translationInputs(context, stored: TextTranslations(), typed: values, errors: form.errors), rows: rows),
+                translations: SettingsSupport.translationInputs(
+                    Self.translatable, context, stored: TextTranslations(), typed: values, errors: form.errors),
+                rows: rows),
             status: status)
     }
 
@@ -122,21 +113,19 @@ struct NoticeSettingsController {
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let form = try await FormFields.read(request)
-        do {
+        try await support.submit(request, context) { form in
             let input = try Self.parse(form, tenant: context.tenant)
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "added") { tx in
                 let notice = try await repository.createNotice(input, in: tx)
                 try await support.audit(
                     context, request, action: "settings.notice_created", targetKind: "service_notice",
                     targetId: notice.id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=added").response
-        } catch let error as AppError where error.kind == .validation {
+        } page: { form, error in
             return try await renderList(
                 context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                 status: error.status
-            ).response(from: request, context: context)
+            )
         }
     }
 
@@ -167,7 +156,8 @@ struct NoticeSettingsController {
             EditView(
                 layout: context.layout(title: L10n.t("console.settings.notice.title"), current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), kinds: Self.kinds(shown["kind"] ?? notice.kind),
-                translations: Self.translationInputs(context, stored: notice.translations, typed: values, errors: form.errors),
+                translations: SettingsSupport.translationInputs(
+                    Self.translatable, context, stored: notice.translations, typed: values, errors: form.errors),
                 id: notice.id.uuidString.lowercased(), resolved: notice.resolvedAt != nil,
                 resolvedAt: notice.resolvedAt.map { L10n.t("console.settings.notice.resolvedAt", ["when": DisplayDate.dateTime($0)]) }),
             status: status)
@@ -179,9 +169,8 @@ struct NoticeSettingsController {
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "notice")
-        let form = try await FormFields.read(request)
-        do {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await support.submit(request, context) { form in
+            return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "saved") { tx in
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 guard let stored = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }
                 let input = try Self.parse(form, tenant: context.tenant, stored: stored.translations)
@@ -190,18 +179,17 @@ struct NoticeSettingsController {
                     context, request, action: "settings.notice_updated", targetKind: "service_notice",
                     targetId: id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=saved").response
-        } catch let error as AppError where error.kind == .validation {
+        } page: { form, error in
             return try await renderEdit(
                 context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                 status: error.status
-            ).response(from: request, context: context)
+            )
         }
     }
 
     @Sendable func resolve(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "notice")
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "resolved") { tx in
             guard let notice = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }
             guard try await repository.resolveNotice(id: id, in: tx) else {
                 throw AppError(.conflict, code: "notice_resolved", "“\(notice.title)” is already resolved.")
@@ -210,6 +198,5 @@ struct NoticeSettingsController {
                 context, request, action: "settings.notice_resolved", targetKind: "service_notice",
                 targetId: id.uuidString.lowercased(), details: ["title": String(notice.title.prefix(100))], in: tx)
         }
-        return Redirect(to: "\(ConsoleRoutes.settingsNotices.path)?done=resolved").response
     }
 }

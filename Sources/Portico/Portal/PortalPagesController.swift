@@ -75,7 +75,7 @@ struct PortalPagesController {
         }
         try await CustomerTasks(dependencies: dependencies).markDone(
             id, note: note, customer: context.customer, tenant: context.tenant,
-            origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+            origin: RequestOrigin(request, ip: context.clientIP))
         return try await renderTasks(context, notice: L10n.t("portal.tasks.markedDone"))
     }
 

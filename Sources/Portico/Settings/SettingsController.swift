@@ -3,59 +3,6 @@ import Hummingbird
 import Mustache
 import Postgres
 
-/// What every settings page shares: the id in the path, the audit trail, and the one-line
-/// confirmations shown after a change (fixed texts, never echoed from the request).
-struct SettingsSupport {
-    let dependencies: AppDependencies
-
-    var repository: any TenantSettingsRepository { dependencies.repositories.settings }
-
-    /// The `:id` of the path; anything else (including another tenant's id, which row-level
-    /// security hides) is the same 404.
-    func id(_ context: StaffRequestContext, _ what: String) throws -> UUID {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound(what) }
-        return id
-    }
-
-    func audit(
-        _ context: StaffRequestContext, _ request: Request, action: String, targetKind: String, targetId: String,
-        details: [String: String] = [:], in tx: TenantTransaction
-    ) async throws {
-        try await dependencies.repositories.audit.record(
-            .init(
-                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action, targetKind: targetKind,
-                targetId: targetId, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
-    }
-
-    static func notice(_ request: Request, _ messages: [String: String]) -> String? {
-        request.uri.queryParameters.get("done").flatMap { messages[String($0)] }
-    }
-
-    /// `POST …/:id/move` of a list staff order by hand (categories, FAQ): one row up or down,
-    /// audited as `action` in the same transaction, then back to the list with its notice.
-    func move(
-        _ request: Request, _ context: StaffRequestContext, what: String, action: String, targetKind: String, listPath: String,
-        by move: @escaping @Sendable (UUID, MoveDirection, TenantTransaction) async throws -> Bool
-    ) async throws -> Response {
-        let id = try self.id(context, what)
-        let direction = try Self.direction(try await FormFields.read(request))
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard try await move(id, direction, tx) else { throw AppError.notFound(what) }
-            try await audit(
-                context, request, action: action, targetKind: targetKind, targetId: id.uuidString.lowercased(),
-                details: ["direction": direction.rawValue], in: tx)
-        }
-        return Redirect(to: "\(listPath)?done=moved").response
-    }
-
-    static func direction(_ form: FormFields) throws -> MoveDirection {
-        guard let direction = MoveDirection(rawValue: form.text("direction")) else {
-            throw AppError(.badRequest, code: "bad_direction", L10n.t("console.settings.moveDirection"))
-        }
-        return direction
-    }
-}
-
 /// `/admin/settings` (admins): the landing page, and the session and security options.
 struct SettingsController {
     let dependencies: AppDependencies

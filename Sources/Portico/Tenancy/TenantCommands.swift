@@ -19,17 +19,31 @@ public enum TenantCommands {
         return lines.joined(separator: "\n")
     }
 
-    public struct Listed: Codable, Sendable {
+    public struct Listed: Encodable, Sendable {
         public let slug: String
         public let name: String
         public let status: String
         public let host: String
-        public let domains: [String]
+        public let domains: [Domain]
         public let organizations: Int
         public let customers: Int
         public let staff: Int
         public let openWorkOrders: Int
         public let createdAt: Date
+
+        /// A custom domain and whether its DNS record is verified; in the JSON listing it is one
+        /// string, `name` or `name (unverified)`.
+        public struct Domain: Encodable, Sendable {
+            public let name: String
+            public let verified: Bool
+
+            public var label: String { verified ? name : "\(name) (unverified)" }
+
+            public func encode(to encoder: any Encoder) throws {
+                var container = encoder.singleValueContainer()
+                try container.encode(label)
+            }
+        }
     }
 
     public static func list(environment: CommandEnvironment) async throws -> [Listed] {
@@ -37,7 +51,7 @@ public enum TenantCommands {
         var result: [Listed] = []
         for tenant in try await store.allTenants() {
             let usage = try await store.usage(for: tenant.id)
-            let domains = try await store.domains(for: tenant.id).map { $0.domain + ($0.isActive ? "" : " (unverified)") }
+            let domains = try await store.domains(for: tenant.id).map { Listed.Domain(name: $0.domain, verified: $0.isActive) }
             result.append(
                 Listed(
                     slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,

@@ -85,13 +85,7 @@ struct ConsoleLanguageTests {
 
     @Test("the rest of the console follows a Spanish choice: staff, API keys, audit, domains, import, deletion requests, day headings, messages")
     func restOfConsoleInSpanish() async throws {
-        let zenith = try await TestTenant.create(name: "Zenith Red")
-        try await PortalLanguageTests.offer(zenith, ["es", "en"])
-        let ana = try await zenith.staff(role: .admin, name: "Ana López")
-        try await zenith.transaction { tx in try await tx.execute("UPDATE staff_users SET language = 'es' WHERE id = \(ana.id)") }
-        try await TestApp.with { (app: TestApp) async throws in
-            let browser = Browser(app: app, host: zenith.host)
-            try await browser.signInStaff(ana.email)
+        try await SpanishConsoleFixture.withSignedInAdmin { zenith, app, browser in
             for (path, text) in [
                 ("/admin/staff", ">Invitar a un miembro del personal<"), ("/admin/api-keys", ">Crear una clave de API<"),
                 ("/admin/audit", ">Registro de actividad<"), ("/admin/domains", ">Añadir un dominio<"),

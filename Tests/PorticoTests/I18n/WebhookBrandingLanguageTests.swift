@@ -8,13 +8,7 @@ import Testing
 struct WebhookBrandingLanguageTests {
     @Test("a Spanish-console admin sees why a webhook URL is refused, the event labels and the branding checks in Spanish")
     func refusalsInSpanish() async throws {
-        let zenith = try await TestTenant.create(name: "Zenith Red")
-        try await PortalLanguageTests.offer(zenith, ["es", "en"])
-        let ana = try await zenith.staff(role: .admin, name: "Ana López")
-        try await zenith.transaction { tx in try await tx.execute("UPDATE staff_users SET language = 'es' WHERE id = \(ana.id)") }
-        try await TestApp.with { (app: TestApp) async throws in
-            let browser = Browser(app: app, host: zenith.host)
-            try await browser.signInStaff(ana.email)
+        try await SpanishConsoleFixture.withSignedInAdmin { _, _, browser in
             let list = try await browser.get("/admin/webhooks", headers: [.acceptLanguage: "en-US,en;q=0.9"])
             #expect(list.body.contains(#"<html lang="es">"#))
             #expect(list.body.contains(">Nuevo endpoint<"))

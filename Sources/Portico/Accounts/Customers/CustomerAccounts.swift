@@ -3,27 +3,12 @@ import Logging
 import PorticoCrypto
 import Postgres
 
-/// Where a request comes from, for audit events and rate limits.
-public struct RequestOrigin: Sendable {
-    public let ip: String
-    public let userAgent: String
-
-    public init(ip: String, userAgent: String) {
-        self.ip = ip
-        self.userAgent = userAgent
-    }
-}
-
 /// Subscriber accounts: registration, sign-in, verification, password reset, invitations,
 /// access codes, profile and password changes. HTTP-free, so pages and the API share it.
-public struct CustomerAccounts: Sendable {
+public struct CustomerAccounts: AccountService, Sendable {
     let dependencies: AppDependencies
 
     public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var pool: ConnectionPool { dependencies.pool }
-    var repositories: Repositories { dependencies.repositories }
-    var limiter: RateLimiter { dependencies.rateLimiter }
 
     // MARK: Sign-in
 

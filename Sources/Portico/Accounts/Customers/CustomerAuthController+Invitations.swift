@@ -26,7 +26,7 @@ extension CustomerAuthController {
         do {
             try await accounts.acceptInvitation(
                 token: token, name: form.text("name"), password: form["password"] ?? "",
-                tenant: context.tenant, origin: origin(request, context))
+                tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields

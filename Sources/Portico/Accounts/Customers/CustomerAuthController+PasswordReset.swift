@@ -12,7 +12,7 @@ extension CustomerAuthController {
     @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         do {
-            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: origin(request, context))
+            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -57,7 +57,7 @@ extension CustomerAuthController {
         let token = form["token"] ?? ""
         do {
             try await accounts.resetPassword(
-                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: origin(request, context))
+                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields

@@ -19,7 +19,7 @@ extension CustomerAuthController {
             accountNumber: form.text("account_number"), accessCode: form.text("access_code")
         )
         do {
-            try await accounts.register(registration, tenant: context.tenant, origin: origin(request, context))
+            try await accounts.register(registration, tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -41,7 +41,7 @@ extension CustomerAuthController {
 
     @Sendable func verify(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = request.uri.queryParameters.get("token") ?? ""
-        guard let email = try await accounts.verifyEmail(token: token, tenant: context.tenant, origin: origin(request, context)) else {
+        guard let email = try await accounts.verifyEmail(token: token, tenant: context.tenant, origin: context.origin(request)) else {
             return noReferrer(
                 try message(
                     context, title: L10n.t("portal.invalidLink.title"), heading: L10n.t("portal.invalidLink.heading"),

@@ -80,10 +80,6 @@ struct CustomerAuthController {
         let submitLabel: String
     }
 
-    func origin(_ request: Request, _ context: TenantRequestContext) -> RequestOrigin {
-        RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
-    }
-
     func message(
         _ context: TenantRequestContext, title: String, heading: String, _ paragraphs: [String],
         action: (String, String)? = nil, status: HTTPResponse.Status = .ok
@@ -120,7 +116,7 @@ struct CustomerAuthController {
         let next = request.uri.queryParameters.get("next")
         let outcome = try await accounts.signIn(
             identifier: form.text("identifier"), password: form["password"] ?? "", remember: form.flag("remember"),
-            tenant: context.tenant, origin: origin(request, context), replacing: context.auth?.token
+            tenant: context.tenant, origin: context.origin(request), replacing: context.auth?.token
         )
         switch outcome {
         case .signedIn(let token, _, let remember):
@@ -151,10 +147,8 @@ struct CustomerAuthController {
 
     @Sendable func logout(_ request: Request, context: TenantRequestContext) async throws -> Response {
         if let auth = context.auth {
-            try await accounts.signOut(token: auth.token, customer: auth.customer, tenant: context.tenant, origin: origin(request, context))
+            try await accounts.signOut(token: auth.token, customer: auth.customer, tenant: context.tenant, origin: context.origin(request))
         }
-        var response = Redirect(to: PortalRoutes.login.path).response
-        response.setCookie(cookies.clearSession())
-        return response
+        return Redirect(to: PortalRoutes.login.path).response(setting: cookies.clearSession())
     }
 }

@@ -94,7 +94,7 @@ struct ProfileController {
     }
 
     func origin(_ request: Request, _ context: CustomerRequestContext) -> RequestOrigin {
-        RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
+        RequestOrigin(request, ip: context.clientIP)
     }
 
     /// Runs `action`; validation problems re-render the page with the fields marked.
@@ -117,7 +117,7 @@ struct ProfileController {
         return try await handle(request, context: context, form: form, notice: L10n.t("portal.profile.detailsSaved")) {
             try await accounts.updateProfile(
                 customer: context.customer, name: form.text("name"), phone: form.text("phone"), tenant: context.tenant,
-                origin: RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? ""))
+                origin: RequestOrigin(request, ip: context.clientIP))
         }
     }
 
@@ -192,9 +192,7 @@ struct ProfileController {
             origin: origin(request, context))
         switch result {
         case .signedOutHere:
-            var response = Redirect(to: PortalRoutes.login.path).response
-            response.setCookie(cookies.clearSession())
-            return response
+            return Redirect(to: PortalRoutes.login.path).response(setting: cookies.clearSession())
         case .signedOut(let label):
             return try await render(context, notice: L10n.t("devices.signedOut", ["device": label])).response(from: request, context: context)
         }

@@ -166,9 +166,7 @@ struct AccountSecurityController {
             origin: context.origin(request))
         switch result {
         case .signedOutHere:
-            var response = Redirect(to: ConsoleRoutes.login.path).response
-            response.setCookie(dependencies.cookies.clearSession())
-            return response
+            return Redirect(to: ConsoleRoutes.login.path).response(setting: dependencies.cookies.clearSession())
         case .signedOut(let label):
             return try await render(context, notice: L10n.t("devices.signedOut", ["device": label])).response(from: request, context: context)
         }

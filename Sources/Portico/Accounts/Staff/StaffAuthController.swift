@@ -43,10 +43,6 @@ struct StaffAuthController {
         L10n.t("console.login.subtitle", ["company": context.tenant.branding.companyName])
     }
 
-    func origin(_ request: Request, _ context: TenantRequestContext) -> RequestOrigin {
-        RequestOrigin(ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
-    }
-
     @Sendable func loginForm(_ request: Request, context: TenantRequestContext) async throws -> Response {
         if context.auth?.staff != nil { return Redirect(to: ConsoleRoutes.home.path).response }
         let next = request.uri.queryParameters.get("next").map { Redirect.safeNext($0, fallback: "", allowedPrefix: ConsoleRoutes.home.path) }
@@ -66,16 +62,12 @@ struct StaffAuthController {
             request.uri.queryParameters.get("next"), fallback: ConsoleRoutes.home.path, allowedPrefix: ConsoleRoutes.home.path)
         let outcome = try await accounts.signIn(
             email: form.text("email"), password: form["password"] ?? "", tenant: context.tenant,
-            origin: origin(request, context), replacing: context.auth?.token)
+            origin: context.origin(request), replacing: context.auth?.token)
         switch outcome {
         case .signedIn(let token):
-            var response = Redirect(to: next).response
-            response.setCookie(cookies.session(token, persistentFor: nil))
-            return response
+            return Redirect(to: next).response(setting: cookies.session(token, persistentFor: nil))
         case .needsSecondFactor(let token):
-            var response = Redirect(to: ConsoleRoutes.loginCode.path).response
-            response.setCookie(cookies.session(token, persistentFor: nil))
-            return response
+            return Redirect(to: ConsoleRoutes.loginCode.path).response(setting: cookies.session(token, persistentFor: nil))
         case .invalidCredentials, .deactivated:
             var state = FormState.keeping(form)
             state.message = L10n.t("console.login.failed")
@@ -105,7 +97,7 @@ struct StaffAuthController {
         guard let auth = context.auth, auth.session.secondFactorPending else { return Redirect(to: ConsoleRoutes.login.path).response }
         guard
             let token = try await accounts.completeSecondFactor(
-                session: auth, code: form.text("code"), tenant: context.tenant, origin: origin(request, context))
+                session: auth, code: form.text("code"), tenant: context.tenant, origin: context.origin(request))
         else {
             var state = FormState()
             state.errors["code"] = L10n.t("console.code.wrong")
@@ -114,31 +106,18 @@ struct StaffAuthController {
                 CodeView(layout: layout(context, L10n.t("console.code.title")), form: FormView(state)), status: .unauthorized
             ).response(from: request, context: context)
         }
-        var response = Redirect(to: ConsoleRoutes.home.path).response
-        response.setCookie(cookies.session(token, persistentFor: nil))
-        return response
+        return Redirect(to: ConsoleRoutes.home.path).response(setting: cookies.session(token, persistentFor: nil))
     }
 
     @Sendable func logout(_ request: Request, context: TenantRequestContext) async throws -> Response {
         if let auth = context.auth, auth.session.principalKind == .staff {
-            try await accounts.signOut(auth, tenant: context.tenant, origin: origin(request, context))
+            try await accounts.signOut(auth, tenant: context.tenant, origin: context.origin(request))
         }
-        var response = Redirect(to: ConsoleRoutes.login.path).response
-        response.setCookie(cookies.clearSession())
-        return response
+        return Redirect(to: ConsoleRoutes.login.path).response(setting: cookies.clearSession())
     }
 
-    @MustacheView
-    struct InviteView {
-        let layout: LayoutModel
-        let form: FormView
-        let heading: String
-        let intro: String?
-        let action: String
-        let token: String?
-        let askName: Bool
-        let submitLabel: String
-    }
+    /// The set-password page the portal's invitations and resets use too.
+    typealias InviteView = CustomerAuthController.SetPasswordView
 
     func inviteView(_ context: TenantRequestContext, token: String, email: String?, form: FormState) -> InviteView {
         InviteView(
@@ -165,7 +144,7 @@ struct StaffAuthController {
         do {
             try await accounts.acceptInvitation(
                 token: token, name: form.text("name"), password: form["password"] ?? "",
-                tenant: context.tenant, origin: origin(request, context))
+                tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -208,7 +187,7 @@ struct StaffAuthController {
     @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let form = try await FormFields.read(request)
         do {
-            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: origin(request, context))
+            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState.keeping(form)
             state.errors = error.fields
@@ -254,7 +233,7 @@ struct StaffAuthController {
         let token = form["token"] ?? ""
         do {
             try await accounts.resetPassword(
-                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: origin(request, context))
+                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: context.origin(request))
         } catch let error as AppError where error.kind == .validation {
             var state = FormState()
             state.errors = error.fields

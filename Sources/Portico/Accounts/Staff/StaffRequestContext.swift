@@ -34,7 +34,7 @@ public struct StaffRequestContext: ChildRequestContext {
     public var maxUploadSize: Int { 1 * 1024 * 1024 }
 
     public func origin(_ request: Request) -> RequestOrigin {
-        RequestOrigin(ip: clientIP, userAgent: request.headers[.userAgent] ?? "")
+        RequestOrigin(request, ip: clientIP)
     }
 
     /// The staff console's layout: navigation for this person's role.

@@ -35,33 +35,19 @@ struct CategorySettingsController {
         TranslatableField(name: "help_text", label: "Help text", labelKey: "console.settings.categories.helpText", limit: 500, multiline: true),
     ]
 
-    static func translationInputs(
-        _ context: StaffRequestContext, stored: TextTranslations, typed: [String: String]?, errors: [String: String]
-    )
-        -> [TranslationInput]
-    {
-        TextTranslations.inputs(
-            fields: translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: stored, typed: typed, errors: errors)
-    }
-
     /// Name and help text from the form in every offered language, or every problem with them.
     static func parse(
         _ form: FormFields, tenant: ResolvedTenant, stored: TextTranslations = TextTranslations()
     ) throws -> (
         name: String, helpText: String, translations: TextTranslations
     ) {
-        let name = form.text("name").trimmingCharacters(in: .whitespacesAndNewlines)
-        let help = form.text("help_text").trimmingCharacters(in: .whitespacesAndNewlines)
         var problems: [String: String] = [:]
-        if name.isEmpty {
-            problems["name"] = L10n.t("console.settings.categories.enterName")
-        } else if name.count > 100 {
-            problems["name"] = L10n.t("console.settings.categories.nameTooLong")
-        }
-        if help.count > 500 { problems["help_text"] = L10n.t("console.settings.categories.helpTextTooLong") }
-        let translations = TextTranslations.parse(
-            form, fields: translatable, languages: TextTranslations.otherLanguages(of: tenant), defaultLanguage: tenant.defaultLanguage,
-            keeping: stored, problems: &problems)
+        let name = SettingsSupport.text(
+            form, "name", limit: 100, missing: L10n.t("console.settings.categories.enterName"),
+            tooLong: L10n.t("console.settings.categories.nameTooLong"), problems: &problems)
+        let help = SettingsSupport.text(
+            form, "help_text", limit: 500, tooLong: L10n.t("console.settings.categories.helpTextTooLong"), problems: &problems)
+        let translations = SettingsSupport.translations(form, translatable, tenant: tenant, keeping: stored, problems: &problems)
         guard problems.isEmpty else { throw AppError.validation(problems) }
         return (name, help, translations)
     }
@@ -108,11 +94,12 @@ struct CategorySettingsController {
             let used = usage[category.name] ?? 0
             let texts = L10n.texts
             let named = ["name": category.name]
+            let position = ListPosition(index, of: categories.count)
             return ListView.Row(
                 id: category.id.uuidString.lowercased(), name: category.name, helpText: category.helpText, active: category.active,
                 usage: used,
                 usageLabel: used == 0 ? texts("console.settings.categories.notUsed") : texts.plural("console.settings.categories.usage", count: used),
-                deletable: used == 0, canMoveUp: index > 0, canMoveDown: index < categories.count - 1,
+                deletable: used == 0, canMoveUp: position.canMoveUp, canMoveDown: position.canMoveDown,
                 editLabel: texts("console.settings.categories.editLabel", named),
                 moveUpLabel: texts("console.settings.categories.moveUpLabel", named),
                 moveDownLabel: texts("console.settings.categories.moveDownLabel", named),
@@ -124,8 +111,8 @@ struct CategorySettingsController {
             .adminSettingsCategories, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(form),
-                translations: Self.translationInputs(
-                    context, stored: TextTranslations(), typed: form.values.isEmpty ? nil : form.values, errors: form.errors),
+                translations: SettingsSupport.translationInputs(
+                    Self.translatable, context, stored: TextTranslations(), typed: form.values.isEmpty ? nil : form.values, errors: form.errors),
                 rows: rows),
             status: status)
     }
@@ -135,20 +122,18 @@ struct CategorySettingsController {
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let form = try await FormFields.read(request)
-        do {
+        try await support.submit(request, context, refusals: [.validation, .conflict]) { form in
             let (name, help, translations) = try Self.parse(form, tenant: context.tenant)
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "added") { tx in
                 let category = try await repository.createCategory(name: name, helpText: help, translations: translations, in: tx)
                 try await support.audit(
                     context, request, action: "settings.category_created", targetKind: "work_order_category",
                     targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=added").response
-        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+        } page: { form, error in
             var state = FormState.keeping(form)
             state.errors = error.fields
-            return try await renderList(context, form: state, status: error.status).response(from: request, context: context)
+            return try await renderList(context, form: state, status: error.status)
         }
     }
 
@@ -174,7 +159,8 @@ struct CategorySettingsController {
             EditView(
                 layout: context.layout(title: L10n.t("console.settings.category.title"), current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
-                translations: Self.translationInputs(context, stored: category.translations, typed: values, errors: form.errors),
+                translations: SettingsSupport.translationInputs(
+                    Self.translatable, context, stored: category.translations, typed: values, errors: form.errors),
                 id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
     }
 
@@ -184,9 +170,8 @@ struct CategorySettingsController {
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "category")
-        let form = try await FormFields.read(request)
-        do {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await support.submit(request, context, refusals: [.validation, .conflict]) { form in
+            return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "saved") { tx in
                 guard let before = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 let (name, help, translations) = try Self.parse(form, tenant: context.tenant, stored: before.translations)
@@ -201,12 +186,11 @@ struct CategorySettingsController {
                     context, request, action: "settings.category_updated", targetKind: "work_order_category",
                     targetId: id.uuidString.lowercased(), details: details, in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=saved").response
-        } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
+        } page: { form, error in
             return try await renderEdit(
                 context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
                 status: error.status
-            ).response(from: request, context: context)
+            )
         }
     }
 
@@ -220,7 +204,7 @@ struct CategorySettingsController {
 
     func setActive(_ active: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "category")
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: active ? "reactivated" : "deactivated") { tx in
             guard let category = try await repository.category(id: id, in: tx),
                 try await repository.setCategoryActive(id: id, active: active, in: tx)
             else { throw AppError.notFound("category") }
@@ -228,7 +212,6 @@ struct CategorySettingsController {
                 context, request, action: active ? "settings.category_reactivated" : "settings.category_deactivated",
                 targetKind: "work_order_category", targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
         }
-        return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=\(active ? "reactivated" : "deactivated")").response
     }
 
     @Sendable func deactivate(_ request: Request, context: StaffRequestContext) async throws -> Response {
@@ -242,7 +225,7 @@ struct CategorySettingsController {
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "category")
         do {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "deleted") { tx in
                 guard let category = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
                 let used = try await repository.ordersUsing(category: category.name, in: tx)
                 guard used == 0 else {
@@ -255,7 +238,6 @@ struct CategorySettingsController {
                     context, request, action: "settings.category_deleted", targetKind: "work_order_category",
                     targetId: id.uuidString.lowercased(), details: ["name": category.name], in: tx)
             }
-            return Redirect(to: "\(ConsoleRoutes.settingsCategories.path)?done=deleted").response
         } catch let error as AppError where error.kind == .conflict {
             return try await renderList(context, form: FormState(message: error.message), status: error.status).response(
                 from: request, context: context)

@@ -51,12 +51,8 @@ struct DeliveryDiagnosticTests {
 
     @Test("a Spanish-console admin reads a dead email's reason in Spanish, the mail server's reply unchanged")
     func outboxInSpanish() async throws {
-        let zenith = try await TestTenant.create(name: "Zenith Red")
-        try await PortalLanguageTests.offer(zenith, ["es", "en"])
-        let ana = try await zenith.staff(role: .admin, name: "Ana López")
-        try await zenith.transaction { tx in try await tx.execute("UPDATE staff_users SET language = 'es' WHERE id = \(ana.id)") }
-        let (_, customer) = try await zenith.subscriber()
-        try await TestApp.with { (app: TestApp) async throws in
+        try await SpanishConsoleFixture.withSignedInAdmin { zenith, app, browser in
+            let (_, customer) = try await zenith.subscriber()
             guard case .tenant(let resolved) = try await app.dependencies.directory.resolve(host: zenith.host) else {
                 Issue.record("the tenant did not resolve")
                 return
@@ -67,8 +63,6 @@ struct DeliveryDiagnosticTests {
                     .welcome, to: customer.email, name: customer.name, tenant: resolved, values: ["actionUrl": resolved.url("/portal")], in: tx)
                 try await tx.execute("UPDATE outbox SET status = 'dead', attempts = 10, last_error = \(stored)")
             }
-            let browser = Browser(app: app, host: zenith.host)
-            try await browser.signInStaff(ana.email)
             let page = try await browser.get("/admin/outbox")
             #expect(page.body.contains(#"<html lang="es">"#))
             #expect(page.body.contains("Se abandonó tras 10 intentos. Último error: 451 4.7.1 try later"))

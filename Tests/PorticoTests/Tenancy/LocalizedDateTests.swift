@@ -55,14 +55,16 @@ struct LocalizedDateTests {
         #expect(results == ["sábado, 12 de dezembro de 2026"])
     }
 
-    @Test("sizes and percentages on pages are written as the reader's language writes numbers; English as before")
-    func numbers() {
+    @Test("sizes and percentages on pages are written as the reader's language writes numbers and units; English as before")
+    func numbers() throws {
+        let catalogs = try MessageCatalogTests.shipped()
         func inLanguage(_ language: Language, _ body: () -> String) -> String {
-            Texts.$current.withValue(Texts(catalog: MessageCatalog(language: language, messages: [:])), operation: body)
+            Texts.$current.withValue(catalogs.texts(language), operation: body)
         }
         #expect(inLanguage(.en) { ByteSize.display(2_621_440) } == "2.5 MB")
         #expect(inLanguage(.es) { ByteSize.display(2_621_440) } == "2,5 MB")
-        #expect(inLanguage(.fr) { ByteSize.display(2_621_440) } == "2,5 MB")
+        #expect(inLanguage(.fr) { ByteSize.display(2_621_440) } == "2,5 Mo")
+        #expect(inLanguage(.fr) { ByteSize.display(10_240) } == "10 Ko")
         #expect(inLanguage(.en) { HistoryEntry.percent("40") } == "40 %")
         #expect(inLanguage(.ptBR) { HistoryEntry.percent("40") } == "40%")
         #expect(inLanguage(.es) { HistoryEntry.percent("40") } == "40\u{a0}%")

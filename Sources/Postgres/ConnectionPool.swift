@@ -80,6 +80,11 @@ public final class ConnectionPool: Sendable {
         try await withConnection { try await $0.query(sql) }
     }
 
+    /// One trivial round trip: the database answers through this pool (readiness checks).
+    public func ping() async throws {
+        try await query("SELECT 1")
+    }
+
     /// `BEGIN` … `COMMIT`, or `ROLLBACK` if `body` throws.
     ///
     /// If the connection turns out to be dead at `BEGIN` (the server restarted while it sat

@@ -106,4 +106,11 @@ public enum AccountTokens {
                AND ((\(customerID)::uuid IS NOT NULL AND customer_id = \(customerID)) OR (\(staffID)::uuid IS NOT NULL AND staff_id = \(staffID)))
             """)
     }
+
+    /// Uses up the organization's open access code, so only the newest printed one works.
+    public static func retireAccessCodes(organizationID: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute(
+            "UPDATE account_tokens SET consumed_at = now() WHERE kind = 'access_code' AND organization_id = \(organizationID) AND consumed_at IS NULL"
+        )
+    }
 }

@@ -28,6 +28,13 @@ enum DeletionRequests {
             .decode("requested_at", as: Date.self)
     }
 
+    /// The customer's open request: when they asked and the reason they gave.
+    static func pendingRequest(for customer: UUID, in tx: TenantTransaction) async throws -> (requestedAt: Date, reason: String)? {
+        try await tx.first("SELECT requested_at, reason FROM deletion_requests WHERE customer_id = \(customer) AND status = 'pending'").map {
+            (requestedAt: try $0.decode("requested_at", as: Date.self), reason: try $0.decode("reason", as: String.self))
+        }
+    }
+
     static func pending(in tx: TenantTransaction) async throws -> [Pending] {
         try await tx.rows(
             """

@@ -86,10 +86,7 @@ struct DeletionRequestsController {
             guard let customer = try await repositories.customers.find(id: id, in: tx), customer.organizationId == org,
                 let organization = try await repositories.organizations.find(id: org, in: tx)
             else { return nil }
-            let request = try await tx.first("SELECT requested_at, reason FROM deletion_requests WHERE customer_id = \(id) AND status = 'pending'")
-            return (
-                customer, organization, try request.map { (try $0.decode("requested_at", as: Date.self), try $0.decode("reason", as: String.self)) }
-            )
+            return (customer, organization, try await DeletionRequests.pendingRequest(for: id, in: tx).map { ($0.requestedAt, $0.reason) })
         }
         guard let found else { throw AppError.notFound("customer") }
         return found

@@ -16,6 +16,7 @@ public struct Repositories: Sendable {
     public var webhooks: any WebhookRepository = PostgresWebhookRepository()
     public var deletedCustomers: any DeletedCustomerRepository = PostgresDeletedCustomerRepository()
     public var calendarFeeds: any CalendarFeedRepository = PostgresCalendarFeedRepository()
+    public var outbox: any OutboxRepository = PostgresOutboxRepository()
 
     public static let postgres = Repositories(
         organizations: PostgresOrganizationRepository(),

@@ -24,6 +24,12 @@ public struct TenantTransaction: QueryRunner {
     public func pipeline(_ statements: [SQL]) async throws -> [QueryResult] {
         try await base.pipeline(statements)
     }
+
+    /// Makes `to_char` and `timestamptz` text in this transaction read in `zone` (an IANA name),
+    /// for output formatted by PostgreSQL such as CSV exports.
+    public func setTimeZone(_ zone: String) async throws {
+        try await base.execute("SELECT set_config('TimeZone', \(zone), true)")
+    }
 }
 
 extension ConnectionPool {

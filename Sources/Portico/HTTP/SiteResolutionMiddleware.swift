@@ -55,6 +55,9 @@ struct SiteResolutionMiddleware: RouterMiddleware {
         }
         switch resolution {
         case .unknown:
+            // No route of any site served it: one metrics series for all made-up host names,
+            // whatever path they asked for (the router already named the path's pattern).
+            context.coreContext.endpointPath.value = nil
             return pages.unknownHost()
         case .operatorConsole:
             context.site = .operatorConsole

@@ -20,11 +20,11 @@ struct LanguageController {
         }
         if let customer = context.auth?.customer {
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await tx.execute("UPDATE customers SET language = \(language.code) WHERE id = \(customer.id)")
+                try await dependencies.repositories.customers.setLanguage(language.code, for: customer.id, in: tx)
             }
         } else if let staff = context.auth?.staff {
             try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await tx.execute("UPDATE staff_users SET language = \(language.code) WHERE id = \(staff.id)")
+                try await dependencies.repositories.staff.setLanguage(language.code, for: staff.id, in: tx)
             }
         }
         return Redirect(to: Redirect.safeNext(form.text("back"), fallback: PublicRoutes.root.path, allowedPrefix: "/")).response(

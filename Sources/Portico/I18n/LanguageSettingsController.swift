@@ -68,10 +68,7 @@ struct LanguageSettingsController {
         // The default is always offered: ticking it off would leave the portal without its own language.
         let codes = ([defaultLanguage] + Language.allCases.filter { offered.contains($0) && $0 != defaultLanguage }).map(\.code)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute(
-                """
-                UPDATE tenants SET default_language = \(codes[0]), offered_languages = \(codes) WHERE id = \(tx.tenant)
-                """)
+            try await dependencies.repositories.settings.saveLanguages(default: codes[0], offered: codes, in: tx)
             try await support.audit(
                 context, request, action: "settings.languages_changed", targetKind: "tenant",
                 targetId: context.tenant.id.description,

@@ -55,7 +55,7 @@ struct ExportController {
             repeat {
                 let page = try await pool.withTenant(tenant) { tx in
                     // Times come out of `to_char` in the reader's zone, with its offset.
-                    try await tx.execute("SELECT set_config('TimeZone', \(zone), true)")
+                    try await tx.setTimeZone(zone)
                     return try await export.page(cursor, CSVExport.pageSize, tx)
                 }
                 var chunk = ""

@@ -23,7 +23,7 @@ struct NotificationSettingsController {
 
     func render(_ context: StaffRequestContext, notice: String?) async throws -> HTML {
         let disabled = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.scalar("SELECT disabled_notifications FROM tenant_settings", as: [String].self) ?? []
+            try await dependencies.repositories.settings.disabledNotifications(in: tx)
         }
         var layout = context.layout(title: L10n.t("console.notifications.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
@@ -50,11 +50,7 @@ struct NotificationSettingsController {
         }
         let disabled = NotificationKind.allCases.filter { !$0.isSecurity && !enabled.contains($0.rawValue) }.map(\.rawValue)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute(
-                """
-                INSERT INTO tenant_settings (tenant_id, disabled_notifications) VALUES (\(tx.tenant), \(disabled)::text[])
-                ON CONFLICT (tenant_id) DO UPDATE SET disabled_notifications = EXCLUDED.disabled_notifications, updated_at = now()
-                """)
+            try await dependencies.repositories.settings.saveDisabledNotifications(disabled, in: tx)
             try await dependencies.repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,

@@ -61,17 +61,8 @@ struct OutboxController {
 
     func render(_ context: StaffRequestContext, notice: String?, status: OutboxStatus? = nil) async throws -> HTML {
         let (messages, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let messages = try await tx.rows(
-                """
-                SELECT * FROM outbox WHERE tenant_id = \(tx.tenant) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-                ORDER BY created_at DESC LIMIT 100
-                """
-            ).map { try $0.decode(OutboxMessage.self) }
-            let counts = try await tx.rows(
-                """
-                SELECT status, count(*)::int AS n FROM outbox WHERE tenant_id = \(tx.tenant) GROUP BY status ORDER BY status
-                """
-            ).map { View.Count(status: try $0.decode("status"), count: try $0.decode("n")) }
+            let messages = try await dependencies.repositories.outbox.recent(status: status, limit: 100, in: tx)
+            let counts = try await dependencies.repositories.outbox.countsByStatus(in: tx).map { View.Count(status: $0.status, count: $0.count) }
             return (messages, counts)
         }
         var layout = context.layout(title: L10n.t("console.outbox.title"), current: ConsoleRoutes.outbox.path)
@@ -97,27 +88,16 @@ struct OutboxController {
     @Sendable func retry(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("email") }
         let retried = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard
-                let message = try await tx.first("SELECT * FROM outbox WHERE id = \(id) AND status IN ('dead', 'failed')")?.decode(OutboxMessage.self)
-            else {
-                return false
-            }
+            guard let message = try await dependencies.repositories.outbox.stopped(id: id, in: tx) else { return false }
             // Its reset / verification / invitation link was cleared when delivery stopped.
             guard !message.lostItsLink else { throw Self.linkGone }
-            let rows = try await tx.execute(
-                """
-                UPDATE outbox SET status = 'queued', attempts = 0, uncertain = false, next_attempt_at = now(), last_error = NULL
-                 WHERE tenant_id = \(tx.tenant) AND id = \(id) AND status IN ('dead', 'failed')
-                """)
-            if rows == 1 {
-                try await dependencies.repositories.audit.record(
-                    .init(
-                        actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
-                        action: "outbox.retried", targetKind: "email", targetId: id.uuidString,
-                        ip: context.clientIP), in: tx)
-                try await tx.notify(channel: "portico_outbox", payload: "")
-            }
-            return rows == 1
+            guard try await dependencies.repositories.outbox.requeue(id: id, in: tx) else { return false }
+            try await dependencies.repositories.audit.record(
+                .init(
+                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
+                    action: "outbox.retried", targetKind: "email", targetId: id.uuidString,
+                    ip: context.clientIP), in: tx)
+            return true
         }
         guard retried else { throw AppError.notFound("failed email") }
         return try await render(context, notice: L10n.t("console.outbox.requeued"))

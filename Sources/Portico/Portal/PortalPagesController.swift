@@ -156,7 +156,7 @@ struct PortalPagesController {
     @Sendable func support(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
         let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await FAQ.search(query, in: tx)
+            try await dependencies.repositories.settings.searchFAQ(query, language: L10n.texts.language.code, in: tx)
         }
         let branding = context.tenant.branding
         return try renderer.render(
@@ -172,33 +172,5 @@ struct PortalPagesController {
                 supportEmail: branding.supportEmail, supportPhone: branding.supportPhone,
                 supportHours: branding.translations.localized("support_hours", default: branding.supportHours),
                 websiteUrl: branding.websiteUrl))
-    }
-}
-
-/// The tenant's frequently asked questions.
-enum FAQ {
-    struct Entry: Decodable, Sendable {
-        let id: UUID
-        let question: String
-        let answer: String
-        let position: Int
-        let translations: TextTranslations
-    }
-
-    /// Matches the default texts and the reader's language's.
-    static func search(_ query: String, in tx: TenantTransaction) async throws -> [Entry] {
-        var condition: SQL = "true"
-        if !query.isEmpty {
-            let pattern = "%" + SQLPattern.escapeLike(query.lowercased()) + "%"
-            let language = L10n.texts.language.code
-            condition = """
-                (lower(question) LIKE \(pattern) OR lower(answer) LIKE \(pattern)
-                 OR lower(translations -> \(language) ->> 'question') LIKE \(pattern) OR lower(translations -> \(language) ->> 'answer') LIKE \(pattern))
-                """
-        }
-        return try await tx.rows(
-            "SELECT id, question, answer, position, translations FROM faq_entries WHERE \(condition) ORDER BY position, question"
-        )
-        .map { try $0.decode(Entry.self) }
     }
 }

@@ -9,6 +9,19 @@ extension PostgresTenantSettingsRepository {
         }
     }
 
+    public func searchFAQ(_ query: String, language: String, in transaction: TenantTransaction) async throws -> [FAQEntry] {
+        guard !query.isEmpty else { return try await faqEntries(in: transaction) }
+        let pattern = "%" + SQLPattern.escapeLike(query.lowercased()) + "%"
+        return try await transaction.rows(
+            """
+            SELECT \(Self.faqColumns) FROM faq_entries
+             WHERE lower(question) LIKE \(pattern) OR lower(answer) LIKE \(pattern)
+                OR lower(translations -> \(language) ->> 'question') LIKE \(pattern) OR lower(translations -> \(language) ->> 'answer') LIKE \(pattern)
+             ORDER BY position, question
+            """
+        ).map { try $0.decode(FAQEntry.self) }
+    }
+
     public func faqEntry(id: UUID, in transaction: TenantTransaction) async throws -> FAQEntry? {
         try await transaction.first("SELECT \(Self.faqColumns) FROM faq_entries WHERE id = \(id)")?.decode(FAQEntry.self)
     }

@@ -112,7 +112,7 @@ struct SettingsController {
         let (settings, withoutTotp) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
             (
                 try await support.repository.security(in: tx),
-                try await tx.scalar("SELECT count(*)::int FROM staff_users WHERE status = 'active' AND totp_enabled_at IS NULL", as: Int.self) ?? 0
+                try await dependencies.repositories.staff.countActiveWithoutTOTP(in: tx)
             )
         }
         let stored = [

@@ -37,6 +37,9 @@ public protocol TenantSettingsRepository: Sendable {
 
     func faqEntries(in transaction: TenantTransaction) async throws -> [FAQEntry]
     func faqEntry(id: UUID, in transaction: TenantTransaction) async throws -> FAQEntry?
+    /// The entries whose question or answer contains `query`, in the default texts or in
+    /// `language`'s translation; every entry when `query` is empty.
+    func searchFAQ(_ query: String, language: String, in transaction: TenantTransaction) async throws -> [FAQEntry]
     func createFAQ(question: String, answer: String, translations: TextTranslations, in transaction: TenantTransaction) async throws -> FAQEntry
     func updateFAQ(
         id: UUID, question: String, answer: String, translations: TextTranslations, in transaction: TenantTransaction
@@ -59,6 +62,14 @@ public protocol TenantSettingsRepository: Sendable {
     /// The origins whose pages may call `/api/v1` from a browser (empty: none, the default).
     func apiCORSOrigins(in transaction: TenantTransaction) async throws -> CORSOrigins
     func saveAPICORSOrigins(_ origins: CORSOrigins, in transaction: TenantTransaction) async throws
+
+    /// The portal's default language and the ones offered to subscribers (the default first).
+    /// The zone the tenant's pages and emails show times in (an IANA name).
+    func saveTimeZone(_ name: String, in transaction: TenantTransaction) async throws
+    func saveLanguages(default code: String, offered codes: [String], in transaction: TenantTransaction) async throws
+    /// The notification kinds the tenant turned off (raw values of `NotificationKind`).
+    func disabledNotifications(in transaction: TenantTransaction) async throws -> [String]
+    func saveDisabledNotifications(_ kinds: [String], in transaction: TenantTransaction) async throws
 }
 
 public struct PostgresTenantSettingsRepository: TenantSettingsRepository {

@@ -52,7 +52,7 @@ struct TimeZoneSettingsController {
         }
         let before = TenantTimeZone.name(context.tenant.timeZone)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute("UPDATE tenants SET time_zone = \(name) WHERE id = \(tx.tenant)")
+            try await dependencies.repositories.settings.saveTimeZone(name, in: tx)
             try await support.audit(
                 context, request, action: "settings.time_zone_changed", targetKind: "tenant", targetId: context.tenant.slug,
                 details: ["time_zone": "\(before) → \(name)"], in: tx)

@@ -54,4 +54,16 @@ struct LayoutTests {
             #expect(section.contains("`\(suite)`"), "docs/architecture.md should name the cross-feature suite \(suite)")
         }
     }
+
+    @Test("no controller holds SQL: handlers call repositories, which own the tables")
+    func controllersHoldNoSQL() throws {
+        let statement = try Regex(#"\b(SELECT\s.+\sFROM|SELECT set_config|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b"#)
+        let enumerator = try #require(FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil))
+        var offenders: [String] = []
+        for case let url as URL in enumerator where url.lastPathComponent.contains("Controller") && url.pathExtension == "swift" {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            if text.contains(statement) { offenders.append(url.lastPathComponent) }
+        }
+        #expect(offenders.isEmpty, "move these controllers' SQL into their feature's repository: \(offenders.sorted())")
+    }
 }

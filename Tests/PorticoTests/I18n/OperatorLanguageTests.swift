@@ -110,6 +110,11 @@ struct OperatorLanguageTests {
                         body = body.replacing(try Regex(pattern), with: "")
                     }
                 }
+                // A test tenant deleted by its own test before the slugs above were read still
+                // shows on a page fetched earlier: its slug has `TestTenant`'s shape.
+                if path.hasPrefix("/operator/reports") {
+                    body = body.replacing(try Regex(#"t-[0-9a-f]{8}-[0-9a-f]{1,3}"#), with: "")
+                }
                 let known = path.hasPrefix("/operator/reports") ? reportData : data
                 for text in PseudoLocaleTests.visibleTexts(body) where !PseudoLocaleTests.consoleLeftover(text, data: known).isEmpty {
                     Issue.record("\(path) shows text not from the catalog: \(text)")

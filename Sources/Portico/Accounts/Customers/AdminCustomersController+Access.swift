@@ -52,8 +52,7 @@ extension AdminCustomersController {
         let organization = try await requireOrganization(id, context: context)
         let code = SecureRandom.humanCode(length: 10)
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute(
-                "UPDATE account_tokens SET consumed_at = now() WHERE kind = 'access_code' AND organization_id = \(id) AND consumed_at IS NULL")
+            try await AccountTokens.retireAccessCodes(organizationID: id, in: tx)
             try await AccountTokens.insert(
                 token: code, kind: .accessCode, email: "", organizationID: id, createdBy: context.staff.id,
                 lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)

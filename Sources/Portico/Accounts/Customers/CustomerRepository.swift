@@ -17,6 +17,8 @@ public protocol CustomerRepository: Sendable {
     func updateProfile(_ customer: UUID, name: String, phone: String, in transaction: TenantTransaction) async throws
     func changeEmail(_ customer: UUID, to email: String, in transaction: TenantTransaction) async throws
     func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws
+    /// The language the customer chose for the portal and their emails (a catalog code).
+    func setLanguage(_ code: String, for customer: UUID, in transaction: TenantTransaction) async throws
     /// What the customer wants to hear about by email (nothing muted when never set).
     func notificationPreferences(of customer: UUID, in transaction: TenantTransaction) async throws -> NotificationPreferences
     func setNotificationPreferences(_ preferences: NotificationPreferences, of customer: UUID, in transaction: TenantTransaction) async throws
@@ -66,7 +68,7 @@ public struct PostgresCustomerRepository: CustomerRepository {
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             if error.constraint == "customers_tenant_id_email_key" {
                 throw AppError(
-                    .conflict, code: "email_taken", "An account with this email address already exists.", fields: ["email": "Already registered"])
+                    .conflict, code: "email_taken", L10n.t("accounts.email.exists"), fields: ["email": L10n.t("accounts.email.alreadyRegistered")])
             }
             throw AppError(
                 .conflict, code: "external_id_taken", "Another customer already has this external id.",
@@ -152,12 +154,16 @@ public struct PostgresCustomerRepository: CustomerRepository {
                 """)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             throw AppError(
-                .conflict, code: "email_taken", "Another account already uses this email address.", fields: ["email": "Already registered"])
+                .conflict, code: "email_taken", L10n.t("accounts.email.usedByAnother"), fields: ["email": L10n.t("accounts.email.alreadyRegistered")])
         }
     }
 
     public func recordSignIn(_ customer: UUID, in transaction: TenantTransaction) async throws {
         try await transaction.execute("UPDATE customers SET last_sign_in_at = now() WHERE id = \(customer)")
+    }
+
+    public func setLanguage(_ code: String, for customer: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE customers SET language = \(code) WHERE id = \(customer)")
     }
 
     public func notificationPreferences(of customer: UUID, in transaction: TenantTransaction) async throws -> NotificationPreferences {

@@ -122,7 +122,7 @@ struct AccountSecurityController {
                 .response(from: request, context: context)
         }
         try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await tx.execute("UPDATE staff_users SET time_zone = \(name.isEmpty ? nil : name) WHERE id = \(context.staff.id)")
+            try await dependencies.repositories.staff.setTimeZone(name.isEmpty ? nil : name, for: context.staff.id, in: tx)
             try await dependencies.repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "account.time_zone_changed",

@@ -18,6 +18,12 @@ public protocol StaffRepository: Sendable {
     func setName(_ name: String, for staff: UUID, in transaction: TenantTransaction) async throws
     func setTOTP(secret: String?, enabled: Bool, for staff: UUID, in transaction: TenantTransaction) async throws
     func recordSignIn(_ staff: UUID, in transaction: TenantTransaction) async throws
+    /// The language the staff member chose for the console (a catalog code).
+    func setLanguage(_ code: String, for staff: UUID, in transaction: TenantTransaction) async throws
+    /// The zone the console shows times in; nil follows the tenant's.
+    func setTimeZone(_ name: String?, for staff: UUID, in transaction: TenantTransaction) async throws
+    /// Active staff who have not set up a second factor (what requiring one would lock out).
+    func countActiveWithoutTOTP(in transaction: TenantTransaction) async throws -> Int
 }
 
 public struct PostgresStaffRepository: StaffRepository {
@@ -106,5 +112,17 @@ public struct PostgresStaffRepository: StaffRepository {
 
     public func recordSignIn(_ staff: UUID, in transaction: TenantTransaction) async throws {
         try await transaction.execute("UPDATE staff_users SET last_sign_in_at = now() WHERE id = \(staff)")
+    }
+
+    public func setLanguage(_ code: String, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE staff_users SET language = \(code) WHERE id = \(staff)")
+    }
+
+    public func setTimeZone(_ name: String?, for staff: UUID, in transaction: TenantTransaction) async throws {
+        try await transaction.execute("UPDATE staff_users SET time_zone = \(name) WHERE id = \(staff)")
+    }
+
+    public func countActiveWithoutTOTP(in transaction: TenantTransaction) async throws -> Int {
+        try await transaction.scalar("SELECT count(*)::int FROM staff_users WHERE status = 'active' AND totp_enabled_at IS NULL", as: Int.self) ?? 0
     }
 }

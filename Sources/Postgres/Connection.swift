@@ -8,7 +8,7 @@ import Foundation
 /// A connection is used by one caller at a time; the pool guarantees that, which is why
 /// the class can be `@unchecked Sendable`.
 public final class Connection: @unchecked Sendable {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Session state was changed in a way a plain transaction end does not undo
     /// (LISTEN, session-level SET, advisory locks): reset before the next caller.
     var needsReset = false
@@ -17,11 +17,11 @@ public final class Connection: @unchecked Sendable {
     /// Times this connection waited for the server since the pool handed it out.
     var roundTripsSinceCheckout = 0
     /// A pipeline ended in a state libpq could not account for: the pool must not reuse it.
-    private var poisoned = false
+    var poisoned = false
     let createdAt = ContinuousClock.now
     var lastUsedAt = ContinuousClock.now
     /// Named prepared statements of this session, by SQL text; nil when caching is off.
-    private var preparedStatements: [String: String]?
+    var preparedStatements: [String: String]?
     static let preparedStatementLimit = 512
 
     /// Connection settings every Portico connection runs with: predictable text formats.
@@ -156,119 +156,6 @@ public final class Connection: @unchecked Sendable {
         return name
     }
 
-    /// Runs several statements in one round trip (libpq pipeline mode, one Sync at the end)
-    /// and returns their results in order. Blocks.
-    ///
-    /// The statements run one after another on the server as if sent singly; the client just
-    /// does not wait in between. If one fails, the server skips the rest up to the Sync and
-    /// the first error is thrown: inside a transaction, the transaction is then failed and
-    /// rolls back, exactly as with separate calls. Statements not yet prepared are prepared
-    /// within the same pipeline.
-    ///
-    /// The connection stays in blocking mode: meant for a handful of statements (a page's
-    /// reads), whose queries and results fit the socket buffers, not for bulk loads.
-    public func pipeline(_ statements: [SQL]) throws -> [QueryResult] {
-        if statements.count == 1 { return [try query(statements[0])] }
-        if statements.isEmpty { return [] }
-        // Everything is encoded before anything is sent: an encoding error sends nothing.
-        var rendered: [(text: String, values: [String?])] = []
-        rendered.reserveCapacity(statements.count)
-        for sql in statements {
-            let (text, binds) = sql.render()
-            do {
-                rendered.append((text, try binds.map { try $0.encode() }))
-            } catch let error as PostgresError {
-                throw PostgresError(kind: error.kind, message: error.message, query: text)
-            }
-        }
-        guard PQenterPipelineMode(handle) == 1 else {
-            throw PostgresError(kind: isBroken ? .connection : .client, message: "Cannot enter pipeline mode: \(lastErrorMessage)")
-        }
-        // From here on, any path that does not read every result back leaves libpq mid-pipeline:
-        // such a connection is marked unusable and the pool drops it.
-        enum Step { case prepare(text: String, name: String), execute(text: String) }
-        var steps: [Step] = []
-        var pending: [String: String] = [:]
-        for (text, values) in rendered {
-            var name: String?
-            if let cache = preparedStatements {
-                if let known = cache[text] ?? pending[text] {
-                    name = known
-                } else if cache.count + pending.count < Self.preparedStatementLimit {
-                    let fresh = "portico_\(cache.count + pending.count + 1)"
-                    guard PQsendPrepare(handle, fresh, text, Int32(values.count), nil) == 1 else {
-                        poisoned = true
-                        throw PostgresError(kind: .connection, message: "Cannot send a pipelined statement: \(lastErrorMessage)", query: text)
-                    }
-                    steps.append(.prepare(text: text, name: fresh))
-                    pending[text] = fresh
-                    name = fresh
-                }
-            }
-            let sent: Int32 = withArrayOfOptionalCStrings(values) { pointers in
-                if let name {
-                    PQsendQueryPrepared(handle, name, Int32(values.count), pointers, nil, nil, 0)
-                } else {
-                    PQsendQueryParams(handle, text, Int32(values.count), nil, pointers, nil, nil, 0)
-                }
-            }
-            guard sent == 1 else {
-                poisoned = true
-                throw PostgresError(kind: .connection, message: "Cannot send a pipelined statement: \(lastErrorMessage)", query: text)
-            }
-            steps.append(.execute(text: text))
-        }
-        guard PQpipelineSync(handle) == 1 else {
-            poisoned = true
-            throw PostgresError(kind: .connection, message: "Cannot send the pipeline: \(lastErrorMessage)")
-        }
-        statementsSinceCheckout += statements.count
-        roundTripsSinceCheckout += 1
-        lastUsedAt = .now
-
-        var results: [QueryResult] = []
-        results.reserveCapacity(statements.count)
-        var firstError: PostgresError?
-        for step in steps {
-            let query: String
-            switch step {
-            case .prepare(let text, _), .execute(let text): query = text
-            }
-            guard let raw = PQgetResult(handle) else {
-                poisoned = true
-                throw PostgresError(kind: .connection, message: lastErrorMessage, query: query)
-            }
-            let result = ResultHandle(raw)
-            let status = PQresultStatus(raw)
-            // Each statement's results end with a NULL.
-            while let extra = PQgetResult(handle) { PQclear(extra) }
-            switch (step, status) {
-            case (.prepare(let text, let name), PGRES_COMMAND_OK):
-                preparedStatements?[text] = name
-            case (.execute, PGRES_TUPLES_OK), (.execute, PGRES_COMMAND_OK), (.execute, PGRES_EMPTY_QUERY):
-                results.append(result.read())
-            case (_, PGRES_PIPELINE_ABORTED):
-                continue
-            default:
-                if firstError == nil { firstError = result.error(query: query, connectionBroken: isBroken) }
-            }
-        }
-        guard let sync = PQgetResult(handle), PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
-            poisoned = true
-            throw firstError ?? PostgresError(kind: .connection, message: "The pipeline did not end with a Sync: \(lastErrorMessage)")
-        }
-        PQclear(sync)
-        guard PQexitPipelineMode(handle) == 1 else {
-            poisoned = true
-            throw firstError ?? PostgresError(kind: .connection, message: "Cannot leave pipeline mode: \(lastErrorMessage)")
-        }
-        if let firstError { throw firstError }
-        guard results.count == statements.count else {
-            throw PostgresError(kind: .client, message: "The pipeline returned \(results.count) results for \(statements.count) statements")
-        }
-        return results
-    }
-
     /// Forgets prepared statements (after `DISCARD ALL`, which deallocates them).
     func forgetPreparedStatements() {
         if preparedStatements != nil { preparedStatements = [:] }
@@ -309,19 +196,4 @@ public final class Connection: @unchecked Sendable {
         let payload = notify.pointee.extra.map { String(cString: $0) } ?? ""
         return (channel, payload, notify.pointee.be_pid)
     }
-}
-
-private func withArrayOfCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    // libpq's keyword/value arrays end with a NULL entry.
-    withArrayOfOptionalCStrings(strings.map { Optional($0) } + [nil], body)
-}
-
-/// Calls `body` with C strings for each value (nil stays NULL) that live for the call.
-private func withArrayOfOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { value in
-        guard let value else { return nil }
-        return strdup(value)
-    }
-    defer { for pointer in pointers { free(pointer) } }
-    return body(pointers.map { $0.map { UnsafePointer($0) } })
 }

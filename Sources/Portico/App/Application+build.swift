@@ -125,7 +125,10 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ).addRoutes(to: portal)
     PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
     PortalAppointmentsController(service: CustomerAppointments(dependencies: dependencies), renderer: dependencies.renderer).addRoutes(to: portal)
-    PortalPagesController(dependencies: dependencies).addRoutes(to: portal)
+    PortalTasksController(dependencies: dependencies).addRoutes(to: portal)
+    PortalNotesController(dependencies: dependencies).addRoutes(to: portal)
+    PortalServiceController(dependencies: dependencies).addRoutes(to: portal)
+    PortalSupportController(dependencies: dependencies).addRoutes(to: portal)
 
     // The console: every route needs a signed-in staff member; some need a role.
     let console = tenantRoutes.group(context: StaffRequestContext.self)

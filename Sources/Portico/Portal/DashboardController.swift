@@ -24,10 +24,10 @@ struct DashboardController {
         let email: String
         let openOrders: [WorkOrderCard]
         let nextAppointment: PortalAppointmentsController.AppointmentView?
-        let openTasks: [PortalPagesController.TaskView]
+        let openTasks: [PortalTasksController.TaskView]
         /// "3 more tasks" when the dashboard shows only the first five.
         let moreTasks: String
-        let notes: [PortalPagesController.NotesView.NoteView]
+        let notes: [PortalNotesController.NotesView.NoteView]
         let notices: [ServiceNotices.View]
         let eventsUrl: String
     }
@@ -46,7 +46,7 @@ struct DashboardController {
             openOrders: orders.map { WorkOrderCard($0, today: today) },
             nextAppointment: next.map { PortalAppointmentsController.view($0.appointment, technician: $0.technician, workOrder: $0.workOrderNumber) },
             openTasks: tasks.prefix(5).map {
-                PortalPagesController.TaskView(
+                PortalTasksController.TaskView(
                     id: $0.id.uuidString.lowercased(), title: $0.title, details: $0.details, due: $0.dueDate,
                     done: false, doneAt: nil, doneNote: "", workOrder: nil)
             },

@@ -33,25 +33,3 @@ public struct UploadLimits: Sendable, Equatable {
     /// 15 MB per file, 10 files, 64 MB in all, 100 fields of up to 64 KB.
     public static let standard = UploadLimits()
 }
-
-enum ByteCountText {
-    /// "15 MB", "1.5 MB", "64 KB", "900 bytes" (binary units, as the limits are set), in the
-    /// current language ("1,5 Mo").
-    static func describe(_ bytes: Int) -> String {
-        let texts = L10n.texts
-        let kilobyte = 1024
-        let megabyte = 1024 * 1024
-        if bytes >= megabyte { return texts("uploads.size.megabytes", ["n": amount(bytes, unit: megabyte, texts)]) }
-        if bytes >= kilobyte { return texts("uploads.size.kilobytes", ["n": amount(bytes, unit: kilobyte, texts)]) }
-        // Plain digits, as the limits are written in configuration: "1000 bytes".
-        return texts.plural("uploads.size.bytes", count: bytes, ["n": "\(bytes)"])
-    }
-
-    /// Whole units, or one decimal when it is not zero: "15", "1.5" ("1,5").
-    private static func amount(_ bytes: Int, unit: Int, _ texts: Texts) -> String {
-        if bytes % unit == 0 { return "\(bytes / unit)" }
-        let tenths = (bytes * 10 + unit / 2) / unit
-        if tenths % 10 == 0 { return "\(tenths / 10)" }
-        return "\(tenths / 10)\(texts.locale.decimalSeparator ?? ".")\(tenths % 10)"
-    }
-}

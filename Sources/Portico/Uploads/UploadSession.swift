@@ -5,12 +5,12 @@ import NIOCore
 
 /// The state of one upload request. Used by one task, start to end.
 final class UploadSession {
-    private let limits: UploadLimits
-    private let store: any BlobStore
-    private let tenant: TenantID
-    private let scanner: any VirusScanner
-    private let policy: FileTypePolicy
-    private let logger: Logger?
+    let limits: UploadLimits
+    let store: any BlobStore
+    let tenant: TenantID
+    let scanner: any VirusScanner
+    let policy: FileTypePolicy
+    let logger: Logger?
     private let beforeFiles: MultipartUpload.BeforeFiles?
 
     private let parser: MultipartParser
@@ -22,17 +22,17 @@ final class UploadSession {
     /// Bytes fed to the parser since it last reported anything: headers or preamble growing.
     private var quietBytes = 0
 
-    private var part = Part.between
-    private var fields: [UploadedForm.Field] = []
+    var part = Part.between
+    var fields: [UploadedForm.Field] = []
     private var fieldsBeforeFirstFile: [UploadedForm.Field]?
-    private var files: [UploadedFile] = []
-    private var partNames: [String] = []
+    var files: [UploadedFile] = []
+    var partNames: [String] = []
     private var fieldCount = 0
-    private var fileCount = 0
+    var fileCount = 0
     /// Every blob this request has stored, including ones not yet accepted: the cleanup list.
-    private var storedKeys: [BlobKey] = []
+    var storedKeys: [BlobKey] = []
 
-    private enum Part {
+    enum Part {
         /// Before the first part, or after a part ended.
         case between
         /// Headers so far, and their size in bytes.
@@ -42,13 +42,13 @@ final class UploadSession {
         case file(FileInProgress)
     }
 
-    private final class FieldInProgress {
+    final class FieldInProgress {
         let name: String
         var value = ByteBuffer()
         init(name: String) { self.name = name }
     }
 
-    private final class FileInProgress {
+    final class FileInProgress {
         let fieldName: String
         let fileName: String
         let claimed: FileKind
@@ -131,199 +131,15 @@ final class UploadSession {
         files = []
     }
 
-    // MARK: Parser events
-
-    private func handle(_ event: PartEvents.Event) async throws {
-        switch event {
-        case .header(let name, let value):
-            var headers: [(name: String, value: String)]
-            var size: Int
-            switch part {
-            case .between: (headers, size) = ([], 0)
-            case .headers(let existing, let existingSize): (headers, size) = (existing, existingSize)
-            default: throw Self.malformed  // the parser reports headers only between parts
-            }
-            headers.append((name, value))
-            size += name.utf8.count + value.utf8.count
-            guard size <= limits.maxPartHeaderSize else { throw Self.malformed }
-            part = .headers(headers, size: size)
-        case .body(let buffer):
-            try await beginPartIfNeeded()
-            try await append(buffer)
-        case .partComplete:
-            try await beginPartIfNeeded()
-            try await completePart()
-        }
-    }
-
-    /// Content or the end of a part means its headers are complete: decide what it is.
-    private func beginPartIfNeeded() async throws {
-        let headers: [(name: String, value: String)]
-        switch part {
-        case .between: headers = []
-        case .headers(let existing, _): headers = existing
-        default: return
-        }
-        let dispositions = headers.filter { $0.name.lowercased() == "content-disposition" }
-        guard dispositions.count == 1, let disposition = PartDisposition.parse(dispositions[0].value) else {
-            throw AppError(
-                .badRequest, code: "upload_unnamed_part",
-                L10n.t("uploads.unnamedPart"))
-        }
-        partNames.append(disposition.name)
-        guard let rawFileName = disposition.fileName else {
-            try countField()
-            part = .field(FieldInProgress(name: disposition.name))
-            return
-        }
-        // A file input with nothing chosen: browsers still send it, with an empty name.
-        if rawFileName.isEmpty {
-            try countField()
-            part = .emptyFileInput
-            return
-        }
-        let fileName = FileNames.sanitize(rawFileName)
-        // The hook (a CSRF check) decides first: a forged request learns nothing of the limits.
-        try await runBeforeFilesOnce()
-        fileCount += 1
-        guard fileCount <= limits.maxFiles else {
-            let message = L10n.texts.plural("uploads.tooManyFiles", count: limits.maxFiles)
-            throw AppError(.payloadTooLarge, code: "upload_too_many_files", message, fields: [disposition.name: message])
-        }
-        let claimed: FileKind
-        do {
-            claimed = try policy.checkName(fileName)
-        } catch let error as AppError {
-            throw Self.about(field: disposition.name, error)
-        }
-        part = .file(FileInProgress(fieldName: disposition.name, fileName: fileName, claimed: claimed))
-    }
-
-    private func append(_ buffer: ByteBuffer) async throws {
-        switch part {
-        case .field(let field):
-            guard field.value.readableBytes + buffer.readableBytes <= limits.maxFieldSize else {
-                throw AppError(
-                    .payloadTooLarge, code: "upload_field_too_large",
-                    L10n.t("uploads.fieldTooLong", ["field": field.name, "size": ByteCountText.describe(limits.maxFieldSize)]),
-                    fields: [field.name: L10n.t("uploads.longerThan", ["size": ByteCountText.describe(limits.maxFieldSize)])])
-            }
-            field.value.writeImmutableBuffer(buffer)
-        case .emptyFileInput:
-            throw AppError(
-                .badRequest, code: "upload_file_without_name",
-                L10n.t("uploads.fileWithoutName"))
-        case .file(let file):
-            file.size += buffer.readableBytes
-            guard file.size <= limits.maxFileSize else {
-                let message = L10n.t("uploads.fileTooLarge", ["file": file.fileName, "size": ByteCountText.describe(limits.maxFileSize)])
-                throw AppError(.payloadTooLarge, code: "upload_file_too_large", message, fields: [file.fieldName: message])
-            }
-            if let writer = file.writer {
-                try await storing(file) { try await writer.write(buffer) }
-            } else {
-                file.head.append(contentsOf: buffer.readableBytesView)
-                if file.head.count >= FileTypePolicy.sniffLength {
-                    try await startStoring(file)
-                }
-            }
-        case .between, .headers:
-            throw Self.malformed
-        }
-    }
-
-    private func completePart() async throws {
-        switch part {
-        case .field(let field):
-            guard let value = String(validating: field.value.readableBytesView, as: UTF8.self) else {
-                throw AppError(
-                    .badRequest, code: "upload_field_not_text",
-                    L10n.t("uploads.fieldNotText", ["field": field.name]))
-            }
-            fields.append(UploadedForm.Field(name: field.name, value: value))
-        case .emptyFileInput:
-            break
-        case .file(let file):
-            if file.writer == nil { try await startStoring(file) }
-            let writer = file.writer!
-            file.writer = nil
-            // finish() cleans up after itself when it fails.
-            let blob = try await storing(file) { try await writer.finish() }
-            storedKeys.append(blob.key)
-            if scanner.isEnabled { try await scan(blob, file) }
-            files.append(
-                UploadedFile(
-                    fieldName: file.fieldName, fileName: file.fileName, kind: file.claimed,
-                    size: blob.size, sha256: blob.sha256, key: blob.key
-                ))
-        case .between, .headers:
-            throw Self.malformed
-        }
-        part = .between
-    }
-
-    // MARK: Files
-
-    /// Content check on the first bytes, then the blob is opened and they are written. A file
-    /// that fails the check never touches the disk.
-    private func startStoring(_ file: FileInProgress) async throws {
-        if file.head.isEmpty {
-            let message = L10n.t("uploads.emptyFile", ["file": file.fileName])
-            throw AppError(.validation, code: "upload_empty_file", message, fields: [file.fieldName: message])
-        }
-        do {
-            _ = try policy.check(fileName: file.fileName, head: file.head)
-        } catch let error as AppError {
-            throw Self.about(field: file.fieldName, error)
-        }
-        let writer = try await storing(file) { try await store.makeWriter(tenant: tenant) }
-        file.writer = writer
-        let head = ByteBuffer(bytes: file.head)
-        file.head = []
-        try await storing(file) { try await writer.write(head) }
-    }
-
-    private func scan(_ blob: StoredBlob, _ file: FileInProgress) async throws {
-        let content = try await storing(file) { try await store.open(tenant: tenant, key: blob.key) }
-        let verdict: ScanVerdict
-        do {
-            verdict = try await scanner.scan(content)
-        } catch {
-            logger?.error("Virus scan failed; upload refused", metadata: ["file": "\(file.fileName)", "error": "\(error)"])
-            let message = L10n.t("uploads.scanUnavailable", ["file": file.fileName])
-            throw AppError(.unavailable, code: "upload_scan_unavailable", message, fields: [file.fieldName: message], retryAfter: 60)
-        }
-        if case .infected(let signature) = verdict {
-            logger?.warning("Upload refused: virus found", metadata: ["file": "\(file.fileName)", "signature": "\(signature)"])
-            let message = L10n.t("uploads.virusFound", ["file": file.fileName, "signature": signature])
-            throw AppError(.validation, code: "upload_virus_found", message, fields: [file.fieldName: message])
-        }
-    }
-
-    /// Runs a blob store call; its failures are ours, not the client's, and say so.
-    private func storing<T>(_ file: FileInProgress, _ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as AppError {
-            throw error
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            logger?.error("Could not store an upload", metadata: ["file": "\(file.fileName)", "error": "\(error)"])
-            let message = L10n.t("uploads.storageUnavailable", ["file": file.fileName])
-            throw AppError(.unavailable, code: "upload_storage_unavailable", message, fields: [file.fieldName: message], retryAfter: 60)
-        }
-    }
-
     // MARK: Helpers
 
-    private func runBeforeFilesOnce() async throws {
+    func runBeforeFilesOnce() async throws {
         guard fieldsBeforeFirstFile == nil else { return }
         fieldsBeforeFirstFile = fields
         try await beforeFiles?(fields)
     }
 
-    private func countField() throws {
+    func countField() throws {
         fieldCount += 1
         guard fieldCount <= limits.maxFields else {
             throw AppError(

@@ -1,8 +1,6 @@
 import Foundation
 import HTTPPost
 import Logging
-import NIOPosix
-import PorticoCrypto
 import Postgres
 
 /// Delivers queued webhooks: claims due rows of every tenant with `FOR UPDATE SKIP LOCKED`
@@ -148,12 +146,6 @@ public struct WebhookDelivery: Sendable {
         return batch.count
     }
 
-    /// The signature header value for `body` at `timestamp`.
-    public static func signature(secret: String, timestamp: Int, body: String) -> String {
-        let mac = Digest.hmacSHA256(key: Array(secret.utf8), message: Array("\(timestamp).\(body)".utf8))
-        return "t=\(timestamp),v1=\(Hex.encode(mac))"
-    }
-
     enum Outcome: Sendable {
         case delivered(Int)
         case failed(status: Int?, error: String)
@@ -186,142 +178,6 @@ public struct WebhookDelivery: Sendable {
         } catch {
             // The row stays `sending` and is rescued later: never lost.
             logger.error("Could not record a webhook's delivery outcome", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-        }
-    }
-
-    func post(_ delivery: Claimed) async -> Outcome {
-        do {
-            let request = try await prepare(delivery)
-            let response = try await poster.post(request)
-            if (200..<300).contains(response.statusCode) {
-                return .delivered(response.statusCode)
-            }
-            let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .failed(
-                status: response.statusCode,
-                error: DeliveryDiagnostic.receiverAnswered(status: response.statusCode, excerpt: excerpt).stored)
-        } catch let error as HTTPPostError where error.stopped {
-            return .released
-        } catch let error as HTTPPostError {
-            return .failed(status: nil, error: error.timedOut ? DeliveryDiagnostic.timedOut(error.message).stored : error.message)
-        } catch {
-            return .failed(status: nil, error: "\(error)")
-        }
-    }
-
-    /// The request, after the scheme and address checks. The address checked is the one
-    /// libcurl connects to (`CURLOPT_RESOLVE`), so a DNS answer that changes in between
-    /// (rebinding) cannot reach a private address.
-    func prepare(_ delivery: Claimed) async throws -> HTTPPostRequest {
-        guard let components = URLComponents(string: delivery.url), let scheme = components.scheme?.lowercased(),
-            let rawHost = components.host, !rawHost.isEmpty
-        else {
-            throw WebhookAddressError(message: DeliveryDiagnostic.invalidEndpoint.stored)
-        }
-        guard scheme == "https" || (scheme == "http" && policy.allowHTTP) else {
-            throw WebhookAddressError(message: DeliveryDiagnostic.schemeRefused(scheme).stored)
-        }
-        var resolve: [String] = []
-        if !policy.allowPrivate {
-            let host = rawHost.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-            let port = components.port ?? (scheme == "https" ? 443 : 80)
-            switch AddressGuard.HostForm(host) {
-            case .address(let bytes, _):
-                // Any notation (`[::127.0.0.1]`, `0x7f.1`, `2130706433`): judged as the address it is.
-                if AddressGuard.isForbidden(bytes: bytes) { throw WebhookAddressError(message: DeliveryDiagnostic.privateAddress(host).stored) }
-            case .invalidNumeric:
-                throw WebhookAddressError(message: DeliveryDiagnostic.invalidAddress(host).stored)
-            case .name(let name):
-                // Whatever the resolver says (RFC 6761), also for `LOCALHOST.`.
-                if AddressGuard.isLocalName(name) { throw WebhookAddressError(message: DeliveryDiagnostic.localName(host).stored) }
-                let addresses = try await NIOThreadPool.singleton.runIfActive { try AddressGuard.resolve(host) }
-                if let bad = addresses.first(where: AddressGuard.isForbidden) {
-                    throw WebhookAddressError(message: DeliveryDiagnostic.resolvesToPrivate(host: host, address: bad).stored)
-                }
-                let address = addresses[0]
-                resolve = ["\(host):\(port):\(address.contains(":") ? "[\(address)]" : address)"]
-            }
-        }
-        let timestamp = Int(Date().timeIntervalSince1970)
-        return HTTPPostRequest(
-            url: delivery.url,
-            headers: [
-                (name: "Content-Type", value: "application/json"),
-                (name: "User-Agent", value: "Portico-Webhooks/1"),
-                (name: "Portico-Event", value: delivery.eventType),
-                (name: "Portico-Delivery", value: delivery.id.uuidString.lowercased()),
-                (name: "Portico-Signature", value: Self.signature(secret: delivery.secret, timestamp: timestamp, body: delivery.payload)),
-            ],
-            body: Array(delivery.payload.utf8), resolve: resolve, protocols: policy.allowHTTP ? "http,https" : "https",
-            connectTimeout: policy.connectTimeout, totalTimeout: policy.totalTimeout, maximumResponseBytes: policy.maximumResponseBytes)
-    }
-
-    /// Seconds before the next attempt after `attempt` failed ones.
-    func backoff(afterAttempt attempt: Int) -> Double {
-        let step = policy.schedule.isEmpty ? .seconds(60) : policy.schedule[min(max(0, attempt - 1), policy.schedule.count - 1)]
-        let base = Double(step.components.seconds) + Double(step.components.attoseconds) / 1e18
-        guard policy.jitter > 0 else { return base }
-        return base * Double.random(in: (1 - policy.jitter)...(1 + policy.jitter))
-    }
-
-    func record(_ outcome: Outcome, for delivery: Claimed, durationMs: Int) async throws {
-        let metadata: Logger.Metadata = [
-            "tenant": "\(delivery.tenantId)", "delivery": "\(delivery.id)", "event": "\(delivery.eventType)",
-            "attempt": "\(delivery.attempts)",
-        ]
-        // Only while this worker still holds the row (it may have been rescued as stuck).
-        let held: SQL = "status = 'sending' AND claimed_by = \(workerName)"
-        // The outcome belongs to one tenant: record it in that tenant's transaction (RLS as
-        // everywhere), so the worker needs no cross-tenant access to the attempt log.
-        try await pool.withTenant(delivery.tenantId) { tx in
-            switch outcome {
-            case .released:
-                try await tx.execute(
-                    """
-                    UPDATE webhook_deliveries SET status = 'queued', attempts = greatest(attempts - 1, 0), claimed_by = NULL, claimed_at = NULL,
-                           next_attempt_at = now(), last_error = \(DeliveryDiagnostic.webhookReleasedAtShutdown.stored)
-                     WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
-                    """)
-                logger.notice("Webhook released at shutdown", metadata: metadata)
-            case .delivered(let status):
-                try await tx.execute(
-                    """
-                    INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, duration_ms)
-                    VALUES (\(delivery.tenantId), \(delivery.id), \(delivery.attempts), \(status), \(durationMs))
-                    """)
-                try await tx.execute(
-                    """
-                    UPDATE webhook_deliveries SET status = 'delivered', delivered_at = now(), claimed_by = NULL, claimed_at = NULL,
-                           last_status_code = \(status), last_error = NULL
-                     WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
-                    """)
-                logger.info("Webhook delivered", metadata: metadata)
-            case .failed(let status, let error):
-                let message = String(error.prefix(2000))
-                try await tx.execute(
-                    """
-                    INSERT INTO webhook_attempts (tenant_id, delivery_id, attempt, status_code, error, duration_ms)
-                    VALUES (\(delivery.tenantId), \(delivery.id), \(delivery.attempts), \(status), \(message), \(durationMs))
-                    """)
-                if delivery.attempts >= policy.maximumAttempts {
-                    try await tx.execute(
-                        """
-                        UPDATE webhook_deliveries SET status = 'dead', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
-                               last_error = \(DeliveryDiagnostic.gaveUp(attempts: delivery.attempts, last: error).column)
-                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
-                        """)
-                    logger.warning("Webhook dead after the maximum attempts", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-                } else {
-                    let delay = backoff(afterAttempt: delivery.attempts)
-                    try await tx.execute(
-                        """
-                        UPDATE webhook_deliveries SET status = 'queued', claimed_by = NULL, claimed_at = NULL, last_status_code = \(status),
-                               last_error = \(message), next_attempt_at = now() + make_interval(secs => \(delay))
-                         WHERE tenant_id = \(delivery.tenantId) AND id = \(delivery.id) AND \(held)
-                        """)
-                    logger.notice("Webhook failed; will retry", metadata: metadata.merging(["error": "\(error)", "retry_in_s": "\(delay)"]) { $1 })
-                }
-            }
         }
     }
 }

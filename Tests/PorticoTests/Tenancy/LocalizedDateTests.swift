@@ -61,10 +61,10 @@ struct LocalizedDateTests {
         func inLanguage(_ language: Language, _ body: () -> String) -> String {
             Texts.$current.withValue(catalogs.texts(language), operation: body)
         }
-        #expect(inLanguage(.en) { ByteSize.display(2_621_440) } == "2.5 MB")
-        #expect(inLanguage(.es) { ByteSize.display(2_621_440) } == "2,5 MB")
-        #expect(inLanguage(.fr) { ByteSize.display(2_621_440) } == "2,5 Mo")
-        #expect(inLanguage(.fr) { ByteSize.display(10_240) } == "10 Ko")
+        #expect(inLanguage(.en) { ByteCountText.display(2_621_440) } == "2.5 MB")
+        #expect(inLanguage(.es) { ByteCountText.display(2_621_440) } == "2,5 MB")
+        #expect(inLanguage(.fr) { ByteCountText.display(2_621_440) } == "2,5 Mo")
+        #expect(inLanguage(.fr) { ByteCountText.display(10_240) } == "10 Ko")
         #expect(inLanguage(.en) { HistoryEntry.percent("40") } == "40 %")
         #expect(inLanguage(.ptBR) { HistoryEntry.percent("40") } == "40%")
         #expect(inLanguage(.es) { HistoryEntry.percent("40") } == "40\u{a0}%")

@@ -62,7 +62,7 @@ extension PortalWorkOrdersController {
 
         init(_ record: AttachmentRecord, base: String) {
             name = record.fileName
-            size = ByteSize.display(record.sizeBytes)
+            size = ByteCountText.display(record.sizeBytes)
             href = "\(base)/attachments/\(record.id.uuidString.lowercased())"
             kind = FileKind(contentType: record.contentType)?.displayName ?? L10n.t("attachments.file")
             when = DisplayDate.dateTime(record.createdAt)

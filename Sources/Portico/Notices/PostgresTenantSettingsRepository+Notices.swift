@@ -3,6 +3,8 @@ import Postgres
 
 /// Service notices (outage, maintenance, information) shown on `/status` and the dashboard.
 extension PostgresTenantSettingsRepository {
+    static let noticeColumns: SQL = "id, kind, title, body, starts_at, ends_at, resolved_at, created_at, translations"
+
     public func notices(in transaction: TenantTransaction) async throws -> [ServiceNotice] {
         try await transaction.rows("SELECT \(Self.noticeColumns) FROM service_notices ORDER BY (resolved_at IS NULL) DESC, starts_at DESC LIMIT 200")
             .map { try $0.decode(ServiceNotice.self) }

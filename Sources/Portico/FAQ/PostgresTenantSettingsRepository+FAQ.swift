@@ -3,6 +3,8 @@ import Postgres
 
 /// The FAQ entries subscribers see on the support page, in the order staff gave them.
 extension PostgresTenantSettingsRepository {
+    static let faqColumns: SQL = "id, question, answer, position, translations"
+
     public func faqEntries(in transaction: TenantTransaction) async throws -> [FAQEntry] {
         try await transaction.rows("SELECT \(Self.faqColumns) FROM faq_entries ORDER BY position, question").map {
             try $0.decode(FAQEntry.self)

@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// `/portal/notes`: the notes staff shared with the subscriber's organization.
+struct PortalNotesController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get(PortalRoutes.notes, use: notes)
+    }
+
+    @MustacheView
+    struct NotesView {
+        let layout: LayoutModel
+        let notes: [NoteView]
+        @MustacheView
+        struct NoteView { let body: String; let author: String; let when: String }
+    }
+
+    @Sendable func notes(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let notes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
+        }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
+        return try renderer.render(
+            .portalNotes, theme: context.tenant.theme,
+            NotesView(
+                layout: context.layout(title: L10n.t("portal.notes.heading"), current: PortalRoutes.notes.path),
+                notes: notes.map { .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt)) }))
+    }
+}

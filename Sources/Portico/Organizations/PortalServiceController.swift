@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// `/portal/service`: the organization's service plan, address, equipment and installations.
+struct PortalServiceController {
+    let dependencies: AppDependencies
+    var renderer: PageRenderer { dependencies.renderer }
+
+    func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
+        group.get(PortalRoutes.service, use: service)
+    }
+
+    @MustacheView
+    struct ServiceView {
+        let layout: LayoutModel
+        let plan: String
+        let status: String
+        let statusLabel: String
+        let address: String
+        let accountNumber: String
+        let name: String
+        let equipment: [EquipmentView]
+        let installs: [InstallationHistory.Entry]
+        @MustacheView
+        struct EquipmentView { let model: String; let serial: String; let mac: String; let installedOn: String? }
+    }
+
+    @Sendable func service(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
+        let (organization, equipment, installs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            (
+                try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx),
+                try await dependencies.repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
+                try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: dependencies.repositories)
+            )
+        }
+        guard let organization else { throw AppError.notFound() }
+        return try renderer.render(
+            .portalService, theme: context.tenant.theme,
+            ServiceView(
+                layout: context.layout(title: L10n.t("portal.service.heading"), current: PortalRoutes.service.path),
+                plan: organization.servicePlan, status: organization.serviceStatus.rawValue, statusLabel: organization.serviceStatus.label,
+                address: organization.serviceAddress, accountNumber: organization.accountNumber, name: organization.name,
+                equipment: equipment.map { .init(model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn) },
+                installs: installs))
+    }
+}

@@ -416,8 +416,8 @@ extension Optional: CompiledOptional {
 
 /// HTML escaping as swift-mustache's `htmlEscape()`: `<`, `>`, `&`, `"` and `'`, each replaced
 /// where it is a whole `Character`. Over bytes: text without any of them is copied as it is; an
-/// ASCII special followed by ASCII (or the end) is a whole character; only text where one is
-/// followed by a non-ASCII byte (a combining mark could join it) goes through `Character`s.
+/// ASCII special between ASCII bytes (or the ends) is a whole character; only text where one
+/// touches a non-ASCII byte (a combining or prepended mark could join it) goes through `Character`s.
 enum HTMLEscaping {
     static func append(_ text: String, to output: inout [UInt8]) {
         var text = text
@@ -425,7 +425,8 @@ enum HTMLEscaping {
             var needsEscape = false
             for (index, byte) in bytes.enumerated() where isSpecial(byte) {
                 needsEscape = true
-                if index + 1 < bytes.count && bytes[index + 1] >= 0x80 { return false }
+                // A combining mark after it, or a prepended mark before it, could make it part of a larger `Character`.
+                if index + 1 < bytes.count && bytes[index + 1] >= 0x80 || index > 0 && bytes[index - 1] >= 0x80 { return false }
             }
             guard needsEscape else {
                 output.append(contentsOf: bytes)

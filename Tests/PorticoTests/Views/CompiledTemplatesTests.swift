@@ -132,7 +132,7 @@ struct CompiledTemplatesTests {
     static let view: [String: Any] = [
         "title": "Tom & Jerry's <show>",
         "raw": "<b>\"quoted\" & 'single'</b>",
-        "combining": "e\u{301} <\u{338} \"\u{301} &\u{20DD} plain",
+        "combining": "e\u{301} <\u{338} \"\u{301} &\u{20DD} \u{600}< plain",
         "items": [
             ["name": "one", "tags": ["a", "b<"]] as [String: Any],
             ["name": "two", "tags": [String]()] as [String: Any],

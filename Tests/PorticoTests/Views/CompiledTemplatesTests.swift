@@ -129,22 +129,24 @@ struct CompiledTemplatesTests {
         "combining": "{{combining}}|{{raw}}",
     ]
 
-    static let view: [String: Any] = [
-        "title": "Tom & Jerry's <show>",
-        "raw": "<b>\"quoted\" & 'single'</b>",
-        "combining": "e\u{301} <\u{338} \"\u{301} &\u{20DD} \u{600}< plain",
-        "items": [
-            ["name": "one", "tags": ["a", "b<"]] as [String: Any],
-            ["name": "two", "tags": [String]()] as [String: Any],
-        ],
-        "none": [String](),
-        "empty": "",
-        "user": ["name": "Ana", "city": ["name": "Lisboa"]] as [String: Any],
-        "outer": "outer value",
-        "count": 7,
-        "flag": true,
-        "ratio": 0.5,
-    ]
+    static var view: [String: Any] {
+        [
+            "title": "Tom & Jerry's <show>",
+            "raw": "<b>\"quoted\" & 'single'</b>",
+            "combining": "e\u{301} <\u{338} \"\u{301} &\u{20DD} \u{600}< plain",
+            "items": [
+                ["name": "one", "tags": ["a", "b<"]] as [String: Any],
+                ["name": "two", "tags": [String]()] as [String: Any],
+            ],
+            "none": [String](),
+            "empty": "",
+            "user": ["name": "Ana", "city": ["name": "Lisboa"]] as [String: Any],
+            "outer": "outer value",
+            "count": 7,
+            "flag": true,
+            "ratio": 0.5,
+        ]
+    }
 
     @Test("standalone lines, indented partials, inheritance, escaping and content types render the same bytes")
     func semantics() throws {

@@ -15,6 +15,12 @@ public struct PageRenderer: Sendable {
     /// Checks each view for values templates would read by reflection and fails the render if
     /// it finds any (`ViewModelAudit`). Tests turn it on; it costs reflection itself.
     public var auditsViews = false
+    /// Renders each page with swift-mustache as well and fails the render unless the compiled
+    /// templates (`CompiledLibrary`) wrote the same bytes. On with `auditsViews` (in tests).
+    public var comparesRenderers = false
+    /// Renders with the compiled templates (`CompiledLibrary`); off, swift-mustache renders
+    /// every page as before.
+    public var rendersCompiledTemplates = true
     /// Per theme and language, the theme's templates with the catalog's plain `{{t.key}}` texts
     /// written in, built on first use.
     private let localized = LocalizedLibraries()
@@ -23,6 +29,7 @@ public struct PageRenderer: Sendable {
         self.themes = themes
         self.catalogs = catalogs
         self.auditsViews = auditsViews
+        self.comparesRenderers = auditsViews
         L10n.fallback.withLock { $0 = catalogs.texts(.en) }
     }
 
@@ -31,8 +38,7 @@ public struct PageRenderer: Sendable {
 
     public func render(_ template: TemplateName, theme: String = "default", _ view: Any, status: HTTPResponse.Status = .ok) throws -> HTML {
         try audit(view, template)
-        let texts = texts
-        guard let text = library(theme, texts).render(Page(t: texts, view: view), withTemplate: template.path) else {
+        guard let text = try render(template, theme: theme, page: Page(t: texts, view: view)) else {
             throw RenderError(template: template.path)
         }
         return HTML(text, status: status)
@@ -41,17 +47,56 @@ public struct PageRenderer: Sendable {
     /// Renders an email or text template; nil when the theme has no such template.
     public func renderText(_ template: TemplateName, theme: String, _ view: Any) throws -> String? {
         try audit(view, template)
-        let texts = texts
-        return library(theme, texts).render(Page(t: texts, view: view), withTemplate: template.path)
+        return try render(template, theme: theme, page: Page(t: texts, view: view))
     }
 
-    /// The theme's library with `texts` written in when they are one of this renderer's
+    /// Renders with the compiled templates; a template they do not compile is rendered by
+    /// swift-mustache. With `comparesRenderers`, both render and must agree byte for byte.
+    private func render(_ template: TemplateName, theme: String, page: Page) throws -> String? {
+        let libraries = self.libraries(theme, page.t)
+        guard rendersCompiledTemplates, let compiled = libraries.compiled.render(page, withTemplate: template.path) else {
+            return libraries.mustache.render(page, withTemplate: template.path)
+        }
+        if comparesRenderers {
+            let expected = libraries.mustache.render(page, withTemplate: template.path)
+            if compiled != expected {
+                throw RenderError(template: template.path, reason: Self.difference(compiled, expected ?? ""))
+            }
+        }
+        return compiled
+    }
+
+    /// Where two renders part, for the differential check's failure.
+    static func difference(_ compiled: String, _ expected: String) -> String {
+        let a = Array(compiled.utf8)
+        let b = Array(expected.utf8)
+        var index = 0
+        while index < a.count && index < b.count && a[index] == b[index] { index += 1 }
+        func around(_ bytes: [UInt8]) -> String {
+            String(decoding: bytes[max(0, index - 80)..<min(bytes.count, index + 80)], as: UTF8.self).debugDescription
+        }
+        return
+            "renders differently from swift-mustache at byte \(index) (\(a.count) vs \(b.count) bytes): compiled \(around(a)), swift-mustache \(around(b))"
+    }
+
+    /// The theme's libraries with `texts` written in when they are one of this renderer's
     /// catalogs; otherwise (texts built elsewhere) the plain library, which looks each up.
-    private func library(_ theme: String, _ texts: Texts) -> MustacheLibrary {
+    func libraries(_ theme: String, _ texts: Texts) -> Libraries {
         guard let catalog = catalogs.catalogs[texts.language], catalog.identity === texts.catalog.identity else {
-            return themes.library(for: theme)
+            return localized.plain(theme: theme, themes: themes)
         }
         return localized.library(theme: theme, catalog: catalog, themes: themes)
+    }
+
+    /// A theme's swift-mustache library and the same templates compiled.
+    struct Libraries: Sendable {
+        let mustache: MustacheLibrary
+        let compiled: CompiledLibrary
+
+        init(_ mustache: MustacheLibrary) {
+            self.mustache = mustache
+            self.compiled = CompiledLibrary(mustache)
+        }
     }
 
     /// What a template renders: its view, with the texts beside it as `t`. Names other than
@@ -73,9 +118,20 @@ public struct PageRenderer: Sendable {
 
     /// Libraries with a catalog's texts written in, one per theme and language.
     final class LocalizedLibraries: Sendable {
-        private let libraries = Mutex<[String: MustacheLibrary]>([:])
+        private let libraries = Mutex<[String: Libraries]>([:])
 
-        func library(theme: String, catalog: MessageCatalog, themes: ThemeLibrary) -> MustacheLibrary {
+        /// The theme's templates as written, compiled on first use.
+        func plain(theme: String, themes: ThemeLibrary) -> Libraries {
+            let key = "plain/\(theme)"
+            return libraries.withLock { libraries in
+                if let library = libraries[key] { return library }
+                let library = Libraries(themes.library(for: theme))
+                libraries[key] = library
+                return library
+            }
+        }
+
+        func library(theme: String, catalog: MessageCatalog, themes: ThemeLibrary) -> Libraries {
             let key = "\(catalog.language.code)/\(theme)"
             return libraries.withLock { libraries in
                 if let library = libraries[key] { return library }
@@ -85,8 +141,9 @@ public struct PageRenderer: Sendable {
                     // Escaped by the engine itself, as `{{t.key}}` would have been.
                     return escape?.render(["text": text])
                 }
-                libraries[key] = library
-                return library
+                let compiled = Libraries(library)
+                libraries[key] = compiled
+                return compiled
             }
         }
 

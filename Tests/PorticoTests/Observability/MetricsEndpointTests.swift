@@ -76,11 +76,12 @@ struct MetricsEndpointTests {
 
                     // Unknown hosts share one series instead of adding one per made-up name, whether
                     // the path is unknown too or one of a tenant's real pages.
-                    let unmatched = try await Self.scrape(client).value(Name.requests, ["route": "unmatched", "status_class": "4xx"]) ?? 0
+                    let unmatched =
+                        try await Self.scrape(client).value(Name.requests, ["route": "unmatched", "method": "GET", "status_class": "4xx"]) ?? 0
                     _ = try await app.get("/whatever/\(UUID())", host: "nobody-\(UUID().uuidString.prefix(8).lowercased()).example.org")
                     _ = try await app.get("/portal/work-orders/42", host: "nobody-\(UUID().uuidString.prefix(8).lowercased()).example.org")
                     let afterUnknown = try await Self.scrape(client)
-                    #expect(afterUnknown.value(Name.requests, ["route": "unmatched", "status_class": "4xx"]) ?? 0 >= unmatched + 2)
+                    #expect(afterUnknown.value(Name.requests, ["route": "unmatched", "method": "GET", "status_class": "4xx"]) ?? 0 >= unmatched + 2)
 
                     // A wrong password is a sign-in failure, labelled by actor only.
                     let failures = try await Self.scrape(client).value(Name.signInFailures, ["actor": "customer"]) ?? 0

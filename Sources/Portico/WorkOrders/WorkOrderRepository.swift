@@ -81,6 +81,9 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         """
 
     public func find(number: Int, organization: UUID?, draftsOf author: UUID?, in transaction: TenantTransaction) async throws -> WorkOrder? {
+        // Numbers are `integer`: a larger one (typed or sent by an API client) names no order,
+        // rather than failing the statement with an out-of-range error.
+        guard number > 0, number <= Int(Int32.max) else { return nil }
         let scope: SQL = organization.map { "AND organization_id = \($0)" } ?? ""
         return try await transaction.first(
             """

@@ -142,6 +142,13 @@ struct IntegrationWorkOrderTests {
                     "work_order_number": number, "starts_at": Self.slot(hour: 9), "ends_at": Self.slot(hour: 11), "kind": "repair",
                 ])
             #expect(book.status == .unprocessableContent && book.errorFields["work_order_number"] != nil)
+            // A number beyond the column's range names no order: a 422, not a failed statement (the fuzz found a 503).
+            let huge = try await api.post(
+                "/api/v1/admin/appointments",
+                json: [
+                    "work_order_number": 37_920_048_216_998, "starts_at": Self.slot(hour: 9), "ends_at": Self.slot(hour: 11), "kind": "repair",
+                ])
+            #expect(huge.status == .unprocessableContent && huge.errorFields["work_order_number"] != nil)
             #expect(try await IntegrationSupport.count(other, "SELECT count(*)::int FROM work_orders WHERE status = 'submitted'") == 1)
             #expect(try await IntegrationSupport.count(other, "SELECT count(*)::int FROM appointments WHERE status = 'proposed'") == 1)
             #expect(try await IntegrationSupport.count(tenant, "SELECT count(*)::int FROM appointments") == 0)

@@ -24,8 +24,7 @@ enum DeletionRequests {
     }
 
     static func pending(for customer: UUID, in tx: TenantTransaction) async throws -> Date? {
-        try await tx.first("SELECT requested_at FROM deletion_requests WHERE customer_id = \(customer) AND status = 'pending'")?
-            .decode("requested_at", as: Date.self)
+        try await pendingRequest(for: customer, in: tx)?.requestedAt
     }
 
     /// The customer's open request: when they asked and the reason they gave.

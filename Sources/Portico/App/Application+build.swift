@@ -28,7 +28,7 @@ public func buildApplication(
             availableConnectionsDelegate: ConnectionCap(maximum: limits.effectiveMaxConnections, idle: idle, logger: logger)
         ),
         services: [
-            NotificationService(dependencies: dependencies),
+            NotificationService(directory: dependencies.directory, listener: dependencies.listener),
             MaintenanceService(dependencies: dependencies),
             OutboxService(
                 delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
@@ -48,6 +48,14 @@ public func buildApplication(
 public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool = true) throws -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let renderer = dependencies.renderer
+    let pool = dependencies.pool
+    let repositories = dependencies.repositories
+    // Services shared by several controllers; each controller gets only what it uses.
+    let customerAccounts = CustomerAccounts(dependencies: dependencies)
+    let staffAccounts = StaffAccounts(dependencies: dependencies)
+    let customerInvitations = dependencies.customerInvitations
+    let settingsSupport = SettingsSupport(dependencies: dependencies)
+    let brandingEditor = BrandingEditorController(directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer)
     // Order matters: outer middleware see what inner ones return, errors included. Each
     // behaviour belongs to the route group it serves, never to a check of the URL path.
     router.add(middleware: DefaultTextsMiddleware(texts: renderer.catalogs.texts(.en)))
@@ -57,7 +65,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     router.add(middleware: UnsupportedMethodMiddleware())
 
     // Load balancers poll these on any host name: before, and without, site resolution.
-    HealthController(pool: dependencies.pool, listener: dependencies.listener, throttle: dependencies.logThrottle).addRoutes(to: router)
+    HealthController(pool: pool, listener: dependencies.listener, throttle: dependencies.logThrottle).addRoutes(to: router)
     // The internal routes live only on the loopback listener: here they are not, on any host.
     let neutral = NeutralPages(renderer: renderer)
     for method in UnmatchedRoutes.methods {
@@ -78,95 +86,150 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     let api = sites.group()
         // CORS (per tenant, off by default): outside the error middleware so errors get the
         // headers too; preflights reach it through the API's unmatched-route claims.
-        .add(middleware: CORSMiddleware(pool: dependencies.pool, settings: dependencies.repositories.settings, throttle: dependencies.logThrottle))
+        .add(middleware: CORSMiddleware(pool: pool, settings: repositories.settings, throttle: dependencies.logThrottle))
         .add(middleware: APIErrorMiddleware(throttle: dependencies.logThrottle))
     let pages = sites.group().add(middleware: ErrorPageMiddleware(renderer: renderer, throttle: dependencies.logThrottle))
 
     StaticAssetsController(themes: renderer.themes).addRoutes(to: pages)
-    BrandAssetsController(dependencies: dependencies).addFaviconRoute(to: pages)
+    BrandAssetsController(
+        blobStore: dependencies.blobStore, directory: dependencies.directory, logger: dependencies.logger, pool: pool,
+        repositories: repositories, renderer: renderer, virusScanner: dependencies.virusScanner,
+        editor: brandingEditor
+    ).addFaviconRoute(to: pages)
 
     let tenantSite = pages.group(context: TenantRequestContext.self)
-        .add(middleware: SessionMiddleware(pool: dependencies.pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
+        .add(middleware: SessionMiddleware(pool: pool, sessions: dependencies.sessions, cookies: dependencies.cookies))
         .add(middleware: LanguageMiddleware(catalogs: renderer.catalogs, cookies: dependencies.cookies))
     // Outside the CSRF check: mail clients post one-click unsubscribes (RFC 8058).
     UnsubscribeController(
-        preferences: EmailPreferences(pool: dependencies.pool, repositories: dependencies.repositories), renderer: dependencies.renderer
+        preferences: EmailPreferences(pool: pool, repositories: repositories), renderer: renderer
     ).addRoutes(to: tenantSite)
     let tenantRoutes = tenantSite.group().add(middleware: CSRFMiddleware<TenantRequestContext>())
     BrandingController().addRoutes(to: tenantRoutes)
-    LanguageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
-    BrandAssetsController(dependencies: dependencies).addPublicRoutes(to: tenantRoutes)
+    LanguageController(pool: pool, repositories: repositories, cookies: dependencies.cookies).addRoutes(to: tenantRoutes)
+    BrandAssetsController(
+        blobStore: dependencies.blobStore, directory: dependencies.directory, logger: dependencies.logger, pool: pool,
+        repositories: repositories, renderer: renderer, virusScanner: dependencies.virusScanner,
+        editor: brandingEditor
+    ).addPublicRoutes(to: tenantRoutes)
     PortalHomeController(renderer: renderer).addRoutes(to: tenantRoutes)
-    CustomerAuthController(accounts: CustomerAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
+    CustomerAuthController(accounts: customerAccounts, renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
 
-    StaffAuthController(accounts: StaffAccounts(dependencies: dependencies), renderer: renderer, cookies: dependencies.cookies)
+    StaffAuthController(accounts: staffAccounts, renderer: renderer, cookies: dependencies.cookies)
         .addRoutes(to: tenantRoutes)
-    StatusPageController(dependencies: dependencies).addRoutes(to: tenantRoutes)
-    CalendarFeedController(service: CustomerAppointments(dependencies: dependencies)).addRoutes(to: tenantRoutes)
+    StatusPageController(pool: pool, renderer: renderer).addRoutes(to: tenantRoutes)
+    CalendarFeedController(service: dependencies.customerAppointments).addRoutes(to: tenantRoutes)
 
     let portal = tenantRoutes.group(context: CustomerRequestContext.self)
-    DashboardController(dashboards: PortalDashboards(pool: dependencies.pool, repositories: dependencies.repositories), renderer: renderer)
+    DashboardController(dashboards: PortalDashboards(pool: pool, repositories: repositories), renderer: renderer)
         .addRoutes(to: portal)
     let profile = ProfileController(
-        accounts: CustomerAccounts(dependencies: dependencies), devices: SignedInDevices(dependencies: dependencies),
-        preferences: EmailPreferences(pool: dependencies.pool, repositories: dependencies.repositories), renderer: dependencies.renderer,
+        accounts: customerAccounts, devices: dependencies.signedInDevices,
+        preferences: EmailPreferences(pool: pool, repositories: repositories), renderer: renderer,
         cookies: dependencies.cookies)
     profile.addRoutes(to: portal)
     SubscriberRightsController(
         rights: SubscriberRights(
-            pool: dependencies.pool, repositories: dependencies.repositories, rateLimiter: dependencies.rateLimiter, blobStore: dependencies.blobStore
+            pool: pool, repositories: repositories, rateLimiter: dependencies.rateLimiter, blobStore: dependencies.blobStore
         ),
         profile: profile
     ).addRoutes(to: portal)
     PortalWorkOrdersController(
         service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
-        receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore
+        receiver: dependencies.attachmentReceiver, files: dependencies.blobStore
     ).addRoutes(to: portal)
-    PortalEventsController(dependencies: dependencies).addRoutes(to: portal)
-    PortalAppointmentsController(service: CustomerAppointments(dependencies: dependencies), renderer: dependencies.renderer).addRoutes(to: portal)
-    PortalTasksController(dependencies: dependencies).addRoutes(to: portal)
-    PortalNotesController(dependencies: dependencies).addRoutes(to: portal)
-    PortalServiceController(dependencies: dependencies).addRoutes(to: portal)
-    PortalSupportController(dependencies: dependencies).addRoutes(to: portal)
+    PortalEventsController(listener: dependencies.listener).addRoutes(to: portal)
+    PortalAppointmentsController(service: dependencies.customerAppointments, renderer: renderer).addRoutes(to: portal)
+    PortalTasksController(
+        pool: pool, repositories: repositories, renderer: renderer, tasks: dependencies.customerTasks
+    ).addRoutes(to: portal)
+    PortalNotesController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: portal)
+    PortalServiceController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: portal)
+    PortalSupportController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: portal)
 
     // The console: every route needs a signed-in staff member; some need a role.
     let console = tenantRoutes.group(context: StaffRequestContext.self)
     console.add(middleware: StaffTwoFactorRequirement())
-    AdminHomeController(dependencies: dependencies).addRoutes(to: console)
-    AccountSecurityController(dependencies: dependencies).addRoutes(to: console)
+    AdminHomeController(pool: pool, renderer: renderer).addRoutes(to: console)
+    AccountSecurityController(
+        pool: pool, repositories: repositories, renderer: renderer, cookies: dependencies.cookies,
+        accounts: staffAccounts, devices: dependencies.signedInDevices
+    ).addRoutes(to: console)
     AdminWorkOrdersController(
         service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
-        receiver: AttachmentReceiver(dependencies: dependencies), files: dependencies.blobStore
+        receiver: dependencies.attachmentReceiver, files: dependencies.blobStore
     ).addRoutes(to: console)
-    AdminEventsController(dependencies: dependencies).addRoutes(to: console)
+    AdminEventsController(listener: dependencies.listener).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(dependencies: dependencies).addRoutes(to: agents)
-    AdminCustomersController(dependencies: dependencies).addRoutes(to: agents)
-    AdminInvitationsController(dependencies: dependencies).addRoutes(to: agents)
-    AdminAppointmentsController(dependencies: dependencies).addRoutes(console: console, agents: agents)
-    AdminTasksController(dependencies: dependencies).addRoutes(to: agents)
-    ExportController(dependencies: dependencies).addRoutes(to: agents)
+    AdminCustomersController(
+        pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
+        accounts: customerAccounts, invitations: customerInvitations,
+        tasks: dependencies.staffTasks
+    ).addRoutes(to: agents)
+    AdminInvitationsController(renderer: renderer, invitations: customerInvitations).addRoutes(to: agents)
+    AdminAppointmentsController(
+        pool: pool, repositories: repositories, renderer: renderer, service: dependencies.staffAppointments
+    ).addRoutes(console: console, agents: agents)
+    AdminTasksController(
+        pool: pool, repositories: repositories, renderer: renderer, tasks: dependencies.staffTasks
+    ).addRoutes(to: agents)
+    ExportController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
-    SettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    NotificationSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    SettingsController(
+        pool: pool, repositories: repositories, renderer: renderer,
+        support: settingsSupport
+    ).addRoutes(to: adminOnly)
+    NotificationSettingsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(
+        to: adminOnly)
     CategorySettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
     NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    TimeZoneSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    APIAccessSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    LanguageSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    RetentionSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    StaffManagementController(dependencies: dependencies).addRoutes(to: adminOnly)
-    DomainsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    AuditController(dependencies: dependencies).addRoutes(to: adminOnly)
-    ReportsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    DeletionRequestsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    BrandingEditorController(dependencies: dependencies).addRoutes(to: adminOnly)
-    BrandAssetsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    ImportController(dependencies: dependencies).addRoutes(to: adminOnly)
-    APIKeysController(dependencies: dependencies).addRoutes(to: adminOnly)
-    WebhooksController(dependencies: dependencies).addRoutes(to: adminOnly)
+    TimeZoneSettingsController(
+        directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer,
+        support: settingsSupport
+    ).addRoutes(to: adminOnly)
+    APIAccessSettingsController(pool: pool, renderer: renderer, support: settingsSupport)
+        .addRoutes(to: adminOnly)
+    LanguageSettingsController(
+        pool: pool, repositories: repositories, renderer: renderer,
+        support: settingsSupport
+    ).addRoutes(to: adminOnly)
+    RetentionSettingsController(pool: pool, renderer: renderer, support: settingsSupport)
+        .addRoutes(to: adminOnly)
+    StaffManagementController(
+        pool: pool, repositories: repositories, renderer: renderer,
+        accounts: staffAccounts
+    ).addRoutes(to: adminOnly)
+    DomainsController(
+        configuration: dependencies.configuration, directory: dependencies.directory, renderer: renderer,
+        domains: dependencies.customDomains
+    ).addRoutes(to: adminOnly)
+    AuditController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
+    ReportsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
+    DeletionRequestsController(
+        pool: pool, repositories: repositories, renderer: renderer,
+        erasure: CustomerErasure(dependencies: dependencies),
+        customers: AdminCustomersController(
+            pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
+            accounts: customerAccounts, invitations: customerInvitations,
+            tasks: dependencies.staffTasks)
+    ).addRoutes(to: adminOnly)
+    brandingEditor.addRoutes(to: adminOnly)
+    BrandAssetsController(
+        blobStore: dependencies.blobStore, directory: dependencies.directory, logger: dependencies.logger, pool: pool,
+        repositories: repositories, renderer: renderer, virusScanner: dependencies.virusScanner,
+        editor: brandingEditor
+    ).addRoutes(to: adminOnly)
+    ImportController(
+        configuration: dependencies.configuration, pool: pool, repositories: repositories, renderer: renderer
+    ).addRoutes(to: adminOnly)
+    APIKeysController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
+    WebhooksController(
+        configuration: dependencies.configuration, pool: pool, repositories: repositories, renderer: renderer,
+        support: settingsSupport
+    ).addRoutes(to: adminOnly)
 
     let pagePaths = Set(router.routes.map(\.path.description))
     try addAPIRoutes(to: api, dependencies)
@@ -174,7 +237,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
 
     // The operator host.
     let operatorSite = pages.group(context: OperatorSiteContext.self)
-    operatorSite.add(middleware: OperatorSessionMiddleware(accounts: OperatorAccounts(dependencies: dependencies), cookies: dependencies.cookies))
+    operatorSite.add(middleware: OperatorSessionMiddleware(accounts: dependencies.operatorAccounts, cookies: dependencies.cookies))
     operatorSite.add(middleware: OperatorLanguageMiddleware(catalogs: renderer.catalogs, cookies: dependencies.cookies))
     operatorSite.add(middleware: CSRFMiddleware<OperatorSiteContext>())
     OperatorLanguageController(cookies: dependencies.cookies).addRoutes(to: operatorSite)
@@ -182,9 +245,15 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     operatorController.addPublicRoutes(to: operatorSite)
     let operatorPages = operatorSite.group(context: OperatorRequestContext.self)
     operatorController.addRoutes(to: operatorPages)
-    OperatorTenantController(dependencies: dependencies).addRoutes(to: operatorPages)
-    OperatorLifecycleController(dependencies: dependencies).addRoutes(to: operatorPages)
-    OperatorReportsController(dependencies: dependencies).addRoutes(to: operatorPages)
+    OperatorTenantController(
+        directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer,
+        tenants: dependencies.tenants
+    ).addRoutes(to: operatorPages)
+    OperatorLifecycleController(
+        blobStore: dependencies.blobStore, configuration: dependencies.configuration, pool: pool, renderer: renderer,
+        tenants: dependencies.tenants, operators: operatorController
+    ).addRoutes(to: operatorPages)
+    OperatorReportsController(pool: pool, renderer: renderer).addRoutes(to: operatorPages)
 
     if claimingUnmatched {
         UnmatchedRoutes.claim(table: router.routes, apiPaths: apiPaths, pages: pages, api: api)
@@ -195,13 +264,16 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
 /// `/api/v1` on tenant hosts: bearer credentials instead of cookies, JSON in and out.
 func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: AppDependencies) throws {
     let api = router.group(context: APIRequestContext.self)
+    let pool = dependencies.pool
+    let repositories = dependencies.repositories
+    let customerAccounts = CustomerAccounts(dependencies: dependencies)
     OpenAPIController(document: try OpenAPIDocument.load()).addRoutes(to: api)
-    let subscriberAuth = SubscriberAuthController(dependencies: dependencies)
+    let subscriberAuth = SubscriberAuthController(accounts: customerAccounts)
     subscriberAuth.addPublicRoutes(to: api)
 
     // Subscriber API: routes that need a signed-in subscriber go on `subscriber`.
     let subscriber = api.group()
-        .add(middleware: SubscriberTokenAuthenticator(pool: dependencies.pool, tokens: dependencies.repositories.apiTokens))
+        .add(middleware: SubscriberTokenAuthenticator(pool: pool, tokens: repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .subscriber, tally: dependencies.apiUsage))
     let customerWorkOrders = CustomerWorkOrders(dependencies: dependencies)
@@ -210,15 +282,18 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
     ).addRoutes(to: subscriber)
     WorkOrderCategoriesAPIController(service: customerWorkOrders).addRoutes(to: subscriber)
     subscriberAuth.addRoutes(to: subscriber)
-    SubscriberProfileController(dependencies: dependencies).addRoutes(to: subscriber)
-    SubscriberAppointmentsController(service: CustomerAppointments(dependencies: dependencies)).addRoutes(to: subscriber)
-    SubscriberAccountController(dependencies: dependencies).addRoutes(to: subscriber)
+    SubscriberProfileController(
+        pool: pool, repositories: repositories, accounts: customerAccounts
+    ).addRoutes(to: subscriber)
+    SubscriberAppointmentsController(service: dependencies.customerAppointments).addRoutes(to: subscriber)
+    SubscriberAccountController(pool: pool, repositories: repositories, tasks: dependencies.customerTasks).addRoutes(
+        to: subscriber)
 
     // Integration API (API keys): routes go under `api/v1/admin`.
     let integration = api.group()
-        .add(middleware: APIKeyAuthenticator(pool: dependencies.pool, keys: dependencies.repositories.apiKeys))
+        .add(middleware: APIKeyAuthenticator(pool: pool, keys: repositories.apiKeys))
         .group(context: IntegrationAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .integration, tally: dependencies.apiUsage))
         .add(middleware: APIKeyPolicy(limiter: dependencies.rateLimiter))
-    IntegrationController(dependencies: dependencies).addRoutes(to: integration)
+    IntegrationController(sync: IntegrationSync(dependencies: dependencies)).addRoutes(to: integration)
 }

@@ -96,7 +96,7 @@ extension AdminAppointmentsController {
         var requestFilter = AppointmentFilter(status: .rescheduleRequested)
         if isTechnician { requestFilter.technicianId = context.staff.id }
 
-        let (appointments, requests, staff, organizations) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (appointments, requests, staff, organizations) = try await pool.withTenant(context.tenant.id) { tx in
             let appointments = try await repositories.appointments.search(filter, limit: Self.listLimit + 1, in: tx)
             let requests = try await repositories.appointments.search(requestFilter, limit: 100, in: tx)
             let names = try await repositories.organizations.names(ids: (appointments + requests).map(\.organizationId), in: tx)
@@ -177,7 +177,7 @@ extension AdminAppointmentsController {
 
     func workOrderNumbers(_ ids: Set<UUID>, context: StaffRequestContext) async throws -> [UUID: Int] {
         guard !ids.isEmpty else { return [:] }
-        return try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        return try await pool.withTenant(context.tenant.id) { tx in
             try await repositories.workOrders.numbers(ids: Array(ids), in: tx)
         }
     }

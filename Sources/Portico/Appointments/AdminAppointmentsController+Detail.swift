@@ -42,7 +42,7 @@ extension AdminAppointmentsController {
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let staff = context.staff
-        let (appointment, organization, team, number) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (appointment, organization, team, number) = try await pool.withTenant(context.tenant.id) { tx in
             let appointment = try await service.find(id, staff: staff, in: tx)
             return (
                 appointment, try await repositories.organizations.find(id: appointment.organizationId, in: tx),

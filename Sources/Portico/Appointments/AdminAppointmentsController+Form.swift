@@ -56,7 +56,7 @@ extension AdminAppointmentsController {
     }
 
     func renderNew(_ context: StaffRequestContext, form: FormState, status: HTTPResponse.Status = .ok) async throws -> HTML {
-        let team = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
+        let team = try await pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
         return try renderer.render(
             .adminAppointmentsNew, theme: context.tenant.theme,
             NewView(

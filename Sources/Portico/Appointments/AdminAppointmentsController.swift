@@ -8,10 +8,10 @@ import Postgres
 /// organization, answering reschedule requests, and marking visits done. Agents and admins do
 /// everything; technicians see only their own visits and can mark them done.
 struct AdminAppointmentsController {
-    let dependencies: AppDependencies
-    var service: StaffAppointments { StaffAppointments(dependencies: dependencies) }
-    var renderer: PageRenderer { dependencies.renderer }
-    var repositories: Repositories { dependencies.repositories }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let service: StaffAppointments
     static let listLimit = 500
 
     /// `console`: any signed-in staff; `agents`: agents and admins.

@@ -5,20 +5,22 @@ import Postgres
 /// visit, once (`reminder_sent_at`). Runs from the maintenance loop, for the tenants one
 /// statement finds with reminders due (`DueWork`), each in its own transaction.
 public struct AppointmentReminders: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    let directory: TenantDirectory
+    let outbox: Outbox
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let tenants: any TenantStore
 
     /// Sends what is due; returns how many reminder emails were queued.
     @discardableResult
     public func send(now: Date = Date()) async throws -> Int {
         var queued = 0
-        for tenantID in try await DueWork(pool: dependencies.pool).reminders(now: now) {
-            guard let tenant = try await dependencies.tenants.tenant(id: tenantID), tenant.status == .active else { continue }
-            let resolved = try await dependencies.directory.resolved(tenant)
+        for tenantID in try await DueWork(pool: pool).reminders(now: now) {
+            guard let tenant = try await tenants.tenant(id: tenantID), tenant.status == .active else { continue }
+            let resolved = try await directory.resolved(tenant)
             // The mail's times, and its "today" or "tomorrow", are the tenant's.
             queued += try await DisplayDate.$current.withValue(resolved.dates()) {
-                try await dependencies.pool.withTenant(tenant.id) { tx in
+                try await pool.withTenant(tenant.id) { tx in
                     let due = try await tx.rows(
                         """
                         SELECT * FROM appointments
@@ -29,11 +31,11 @@ public struct AppointmentReminders: Sendable {
                     ).map { try $0.decode(Appointment.self) }
                     var count = 0
                     for appointment in due {
-                        let members = try await dependencies.repositories.customers.members(of: appointment.organizationId, in: tx)
+                        let members = try await repositories.customers.members(of: appointment.organizationId, in: tx)
                         for member in members where member.status == .active {
                             var values = AppointmentMail.values(appointment, tenant: resolved)
                             values["day"] = MailText(key: "email.appointment_reminder.\(Self.day(of: appointment.startsAt, now: now))")
-                            let sent = try await SubscriberMail(outbox: dependencies.outbox).send(
+                            let sent = try await SubscriberMail(outbox: outbox).send(
                                 .appointmentReminder, to: member, tenant: resolved, values: values, in: tx
                             )
                             if sent { count += 1 }

@@ -4,13 +4,13 @@ import Postgres
 
 /// What a subscriber can do with their organization's appointments.
 public struct CustomerAppointments: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let notices: StaffNotices
 
     public func find(_ id: UUID, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Appointment {
-        let appointment = try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await dependencies.repositories.appointments.find(id: id, organization: customer.organizationId, in: tx)
+        let appointment = try await pool.withTenant(tenant.id) { tx in
+            try await repositories.appointments.find(id: id, organization: customer.organizationId, in: tx)
         }
         guard let appointment else { throw AppError.notFound("appointment") }
         return appointment
@@ -33,8 +33,7 @@ public struct CustomerAppointments: Sendable {
     public func page(
         customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant
     ) async throws -> (page: KeysetPage<Appointment>, related: References) {
-        let repositories = dependencies.repositories
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let page = try await repositories.appointments.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
             return (page, try await References.of(page.items, repositories: repositories, in: tx))
         }
@@ -42,8 +41,7 @@ public struct CustomerAppointments: Sendable {
 
     /// What `appointments` refer to, for a response after a change.
     public func references(of appointments: [Appointment], tenant: ResolvedTenant) async throws -> References {
-        let repositories = dependencies.repositories
-        return try await dependencies.pool.withTenant(tenant.id) { tx in try await References.of(appointments, repositories: repositories, in: tx) }
+        return try await pool.withTenant(tenant.id) { tx in try await References.of(appointments, repositories: repositories, in: tx) }
     }
 
     /// Everything the appointments page shows, read in one transaction: every visit of the
@@ -55,8 +53,7 @@ public struct CustomerAppointments: Sendable {
     }
 
     public func overview(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Overview {
-        let repositories = dependencies.repositories
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let appointments = try await repositories.appointments.list(organization: customer.organizationId, from: nil, to: nil, in: tx)
             return Overview(
                 appointments: appointments, related: try await References.of(appointments, repositories: repositories, in: tx),
@@ -67,8 +64,7 @@ public struct CustomerAppointments: Sendable {
     /// One of the organization's visits and what it refers to; another organization's or a
     /// missing one: not found.
     public func detail(_ id: UUID, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> (Appointment, References) {
-        let repositories = dependencies.repositories
-        let found = try await dependencies.pool.withTenant(tenant.id) { tx -> (Appointment, References)? in
+        let found = try await pool.withTenant(tenant.id) { tx -> (Appointment, References)? in
             guard let appointment = try await repositories.appointments.find(id: id, organization: customer.organizationId, in: tx) else {
                 return nil
             }
@@ -98,14 +94,14 @@ public struct CustomerAppointments: Sendable {
                 .conflict, code: "cannot_confirm", L10n.t("validation.appointment.cannotConfirm", ["status": appointment.status.label.lowercased()]))
         }
         guard appointment.startsAt > Date() else { throw AppError(.conflict, code: "in_the_past", L10n.t("validation.appointment.past")) }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await dependencies.repositories.appointments.setStatus(
+        return try await pool.withTenant(tenant.id) { tx in
+            let updated = try await repositories.appointments.setStatus(
                 .confirmed, of: id, expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.confirmed", appointment, customer: customer, origin: origin, in: tx)
-            try await StaffNotices(dependencies: dependencies).send(
+            try await notices.send(
                 .appointmentConfirmed, AppointmentMail.noticeValues(appointment, customer: customer.name),
                 link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
-            try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(updated, change: "confirmed", tenant: tenant, in: tx)
+            try await WebhookEvents(repositories: repositories).appointmentChanged(updated, change: "confirmed", tenant: tenant, in: tx)
             return updated
         }
     }
@@ -160,18 +156,18 @@ public struct CustomerAppointments: Sendable {
             throw AppError(
                 .conflict, code: "cannot_reschedule", L10n.t("validation.appointment.cannotMove", ["status": appointment.status.label.lowercased()]))
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            let updated = try await dependencies.repositories.appointments.requestReschedule(
+        return try await pool.withTenant(tenant.id) { tx in
+            let updated = try await repositories.appointments.requestReschedule(
                 id, windows: windows, note: note,
                 expectedVersion: version ?? appointment.version, in: tx)
             try await audit("appointment.reschedule_requested", appointment, customer: customer, origin: origin, in: tx)
             let proposed = windows.map { ($0.startsAt, $0.endsAt) }
             var values = AppointmentMail.noticeValues(appointment, customer: customer.name)
             values["proposals"] = MailText { proposed.map { DisplayDate.window($0.0, $0.1) }.joined(separator: "; ") }
-            try await StaffNotices(dependencies: dependencies).send(
+            try await notices.send(
                 .rescheduleRequested, values, note: note,
                 link: tenant.url(ConsoleRoutes.appointments.path), tenant: tenant, in: tx)
-            try await WebhookEvents(repositories: dependencies.repositories).appointmentChanged(
+            try await WebhookEvents(repositories: repositories).appointmentChanged(
                 updated, change: "reschedule_requested", tenant: tenant, in: tx)
             return updated
         }
@@ -181,7 +177,7 @@ public struct CustomerAppointments: Sendable {
         _ action: String, _ appointment: Appointment, customer: SignedInCustomer, origin: RequestOrigin?,
         in tx: TenantTransaction
     ) async throws {
-        try await dependencies.repositories.audit.record(
+        try await repositories.audit.record(
             .init(
                 actorKind: "customer", actorId: customer.id, actorLabel: customer.email, action: action,
                 targetKind: "appointment", targetId: appointment.id.uuidString, ip: origin?.ip ?? "", userAgent: origin?.userAgent ?? ""), in: tx)
@@ -192,24 +188,23 @@ public struct CustomerAppointments: Sendable {
     /// A new private feed URL for the organization (the previous one stops working).
     public func createFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> String {
         let token = SecureRandom.token()
-        try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await dependencies.repositories.calendarFeeds.replace(
+        try await pool.withTenant(tenant.id) { tx in
+            try await repositories.calendarFeeds.replace(
                 organization: customer.organizationId, tokenHash: AccountTokens.hash(token), in: tx)
         }
         return tenant.url(PublicRoutes.calendarFeed("\(token).ics"))
     }
 
     public func revokeFeed(customer: SignedInCustomer, tenant: ResolvedTenant) async throws {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
-            try await dependencies.repositories.calendarFeeds.revoke(organization: customer.organizationId, in: tx)
+        try await pool.withTenant(tenant.id) { tx in
+            try await repositories.calendarFeeds.revoke(organization: customer.organizationId, in: tx)
         }
     }
 
     /// What a calendar app reads through the feed URL: the organization's visits from 90 days
     /// back; nil when no feed has this token (never issued, replaced or revoked).
     public func feed(token: String, tenant: ResolvedTenant, now: Date = Date()) async throws -> [Appointment]? {
-        let repositories = dependencies.repositories
-        return try await dependencies.pool.withTenant(tenant.id) { tx -> [Appointment]? in
+        return try await pool.withTenant(tenant.id) { tx -> [Appointment]? in
             guard let organization = try await repositories.calendarFeeds.organization(tokenHash: AccountTokens.hash(token), in: tx) else {
                 return nil
             }

@@ -7,11 +7,9 @@ import Postgres
 /// and emails the organization's members per the tenant's and their own notification
 /// settings, in the same transaction. Technicians reach only the visits assigned to them.
 public struct StaffAppointments: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var repositories: Repositories { dependencies.repositories }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let outbox: Outbox
 
     /// Shortest and longest visit window staff can book.
     static let minimumLength: TimeInterval = 15 * 60
@@ -36,7 +34,7 @@ public struct StaffAppointments: Sendable {
         guard input.status.isEmpty || input.status == "proposed" || input.status == "confirmed" else {
             throw AppError.validation(["status": L10n.t("console.appointment.chooseStatus")])
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let (organization, changes) = try await resolve(input, organization: nil, current: nil, in: tx)
             let appointment = try await repositories.appointments.create(
                 NewAppointment(
@@ -63,7 +61,7 @@ public struct StaffAppointments: Sendable {
         tenant: ResolvedTenant
     ) async throws -> (appointment: Appointment, changed: Bool) {
         try requireAgent(staff)
-        return try await dependencies.pool.withTenant(tenant.id) { tx -> (appointment: Appointment, changed: Bool) in
+        return try await pool.withTenant(tenant.id) { tx -> (appointment: Appointment, changed: Bool) in
             let current = try await find(id, staff: staff, in: tx)
             try Self.requireOpen(current)
             guard let organization = try await repositories.organizations.find(id: current.organizationId, in: tx) else {
@@ -97,7 +95,7 @@ public struct StaffAppointments: Sendable {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty else { throw AppError.validation(["reason": L10n.t("console.appointment.giveReason")]) }
         guard reason.count <= 2000 else { throw AppError.validation(["reason": L10n.atMostCharacters(2000, grouped: true)]) }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             try Self.requireOpen(current)
             let updated = try await repositories.appointments.cancel(id, reason: reason, expectedVersion: version, in: tx)
@@ -114,7 +112,7 @@ public struct StaffAppointments: Sendable {
         _ id: UUID, choice: Int, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant
     ) async throws -> Appointment {
         try requireAgent(staff)
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             guard current.status == .rescheduleRequested else {
                 throw AppError(
@@ -155,7 +153,7 @@ public struct StaffAppointments: Sendable {
             problems.merge(error.fields) { first, _ in first }
         }
         guard problems.isEmpty, let window else { throw AppError.validation(problems) }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             try Self.requireOpen(current)
             let updated = try await repositories.appointments.reschedule(
@@ -172,7 +170,7 @@ public struct StaffAppointments: Sendable {
 
     /// Marks a proposed or confirmed visit done (technicians: their own).
     public func complete(_ id: UUID, version: Int, staff: SignedInStaff, origin: RequestOrigin, tenant: ResolvedTenant) async throws -> Appointment {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             let current = try await find(id, staff: staff, in: tx)
             guard current.status == .confirmed || current.status == .proposed else {
                 throw AppError(
@@ -217,7 +215,7 @@ public struct StaffAppointments: Sendable {
     ) async throws {
         let technician = try await appointment.technicianId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil
         let values = AppointmentMail.values(appointment, tenant: tenant, technician: technician, note: note, cancelledBecause: cancelledBecause)
-        let mail = SubscriberMail(outbox: dependencies.outbox)
+        let mail = SubscriberMail(outbox: outbox)
         for member in try await repositories.customers.members(of: appointment.organizationId, in: tx) {
             try await mail.send(kind, to: member, tenant: tenant, values: values, in: tx)
         }

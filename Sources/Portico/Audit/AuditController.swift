@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/audit` (admins): security and admin events, filterable, exportable as CSV.
 struct AuditController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.audit, use: list)
@@ -41,8 +44,8 @@ struct AuditController {
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let filter = try filter(from: request)
         let page = max(0, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0)
-        let events = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.audit.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx)
+        let events = try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.audit.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx)
         }
         let query = request.uri.query ?? ""
         let view = View(
@@ -56,14 +59,12 @@ struct AuditController {
             nextPage: events.count > Self.pageSize ? page + 1 : nil, previousPage: page > 0 ? page - 1 : nil,
             exportQuery: query
         )
-        return try dependencies.renderer.render(.adminAudit, theme: context.tenant.theme, view)
+        return try renderer.render(.adminAudit, theme: context.tenant.theme, view)
     }
 
     /// The filtered events as CSV, streamed page by page (constant memory). Exports are audited.
     @Sendable func export(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let filter = try filter(from: request)
-        let pool = dependencies.pool
-        let repositories = dependencies.repositories
         let tenant = context.tenant.id
         try await pool.withTenant(tenant) { tx in
             try await repositories.audit.record(

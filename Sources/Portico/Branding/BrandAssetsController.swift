@@ -1,12 +1,21 @@
 import Foundation
 import Hummingbird
+import Logging
+import Postgres
 
 /// Logo and favicon: admins upload them on the branding page (`POST /admin/branding/logo`,
 /// `/favicon`); every portal page of the tenant shows them from `GET /branding/logo` and
 /// `/branding/favicon`. PNG and SVG for the logo, plus ICO for the favicon; an SVG must pass
 /// `SVGSanitizer` and is always served with a sandboxing policy, so it can never run script.
 struct BrandAssetsController {
-    let dependencies: AppDependencies
+    let blobStore: any BlobStore
+    let directory: TenantDirectory
+    let logger: Logger
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let virusScanner: any VirusScanner
+    let editor: BrandingEditorController
 
     static let maximumSize = 1024 * 1024
 
@@ -28,7 +37,7 @@ struct BrandAssetsController {
     /// caches, since a new upload keeps this URL.
     func addFaviconRoute(to router: RouterGroup<AppRequestContext>) {
         router.get(PublicRoutes.faviconICO) { request, context in
-            let themes = dependencies.renderer.themes
+            let themes = renderer.themes
             guard case .tenant(let tenant) = context.site else { return try StaticAssetsController.neutralFavicon(themes: themes, request: request) }
             do {
                 var response = try await serve(.favicon, tenant: tenant.id)
@@ -46,13 +55,13 @@ struct BrandAssetsController {
     }
 
     func serve(_ kind: BrandingAssetKind, tenant: TenantID) async throws -> Response {
-        let stored = try await dependencies.pool.withTenant(tenant) { tx in
-            try await dependencies.repositories.branding.asset(kind, in: tx)
+        let stored = try await pool.withTenant(tenant) { tx in
+            try await repositories.branding.asset(kind, in: tx)
         }
         guard let stored, let type = FileKind(contentType: stored.contentType) else { throw AppError.notFound(kind.rawValue) }
         let content: BlobContent
         do {
-            content = try await dependencies.blobStore.open(tenant: tenant, key: stored.key)
+            content = try await blobStore.open(tenant: tenant, key: stored.key)
         } catch BlobStoreError.notFound {
             throw AppError.notFound(kind.rawValue)
         }
@@ -78,8 +87,8 @@ struct BrandAssetsController {
         let form: UploadedForm
         do {
             form = try await MultipartUpload.receive(
-                request: request, limits: limits, blobStore: dependencies.blobStore, tenant: tenant,
-                scanner: dependencies.virusScanner, policy: policy, logger: dependencies.logger
+                request: request, limits: limits, blobStore: blobStore, tenant: tenant,
+                scanner: virusScanner, policy: policy, logger: logger
             ) { fields in
                 try CSRF.verify(token: fields.first { $0.name == "csrf_token" }?.value, context: context.parent)
             }
@@ -99,7 +108,7 @@ struct BrandAssetsController {
         }
         do {
             if file.kind == .svg {
-                let bytes = try await dependencies.blobStore.read(tenant: tenant, key: file.key, upTo: Self.maximumSize)
+                let bytes = try await blobStore.read(tenant: tenant, key: file.key, upTo: Self.maximumSize)
                 do {
                     try SVGSanitizer.check(Data(buffer: bytes))
                 } catch let refusal as SVGSanitizer.Refusal {
@@ -108,10 +117,10 @@ struct BrandAssetsController {
                         L10n.t("console.branding.asset.unsafeSVG", ["file": file.fileName, "reason": refusal.reason]))
                 }
             }
-            let previous = try await dependencies.pool.withTenant(tenant) { tx in
-                let previous = try await dependencies.repositories.branding.asset(kind, in: tx)
-                try await dependencies.repositories.branding.setUploadedAsset(kind, key: file.key, contentType: file.kind.contentType, in: tx)
-                try await dependencies.repositories.audit.record(
+            let previous = try await pool.withTenant(tenant) { tx in
+                let previous = try await repositories.branding.asset(kind, in: tx)
+                try await repositories.branding.setUploadedAsset(kind, key: file.key, contentType: file.kind.contentType, in: tx)
+                try await repositories.audit.record(
                     .init(
                         actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "branding.\(kind.rawValue)_uploaded",
                         targetKind: "tenant", targetId: tenant.rawValue.uuidString.lowercased(), ip: context.clientIP,
@@ -119,16 +128,16 @@ struct BrandAssetsController {
                         details: ["file": file.fileName, "type": file.kind.contentType, "bytes": String(file.size)]), in: tx)
                 return previous
             }
-            if let previous { try? await dependencies.blobStore.delete(tenant: tenant, key: previous.key) }
+            if let previous { try? await blobStore.delete(tenant: tenant, key: previous.key) }
         } catch let error as AppError {
-            await form.deleteFiles(from: dependencies.blobStore, tenant: tenant, logger: dependencies.logger)
+            await form.deleteFiles(from: blobStore, tenant: tenant, logger: logger)
             if error.kind == .unsupportedMediaType { return try await refuse(kind, error.message, request: request, context: context) }
             throw error
         } catch {
-            await form.deleteFiles(from: dependencies.blobStore, tenant: tenant, logger: dependencies.logger)
+            await form.deleteFiles(from: blobStore, tenant: tenant, logger: logger)
             throw error
         }
-        dependencies.directory.invalidate(tenant: tenant)
+        directory.invalidate(tenant: tenant)
         return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 
@@ -138,7 +147,7 @@ struct BrandAssetsController {
     ) async throws -> Response {
         var state = FormState(errors: [kind.rawValue: message], message: L10n.t("console.branding.asset.unchanged.\(kind.rawValue)"))
         state.values = [:]
-        let page = try await BrandingEditorController(dependencies: dependencies).render(context, form: nil, assetProblem: state, status: status)
+        let page = try await editor.render(context, form: nil, assetProblem: state, status: status)
         return try page.response(from: request, context: context)
     }
 }

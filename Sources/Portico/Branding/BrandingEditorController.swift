@@ -1,12 +1,16 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/branding` (admins): every branding field, the theme, a live preview of the portal
 /// with the unsaved colours and texts, and a WCAG AA contrast check that refuses illegible
 /// pairs. Saving takes effect on every instance at once (the tenancy NOTIFY).
 struct BrandingEditorController {
-    let dependencies: AppDependencies
+    let directory: TenantDirectory
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.branding, use: editor)
@@ -63,8 +67,8 @@ struct BrandingEditorController {
         _ context: StaffRequestContext, form: FormState? = nil, assetProblem: FormState? = nil, notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (branding, theme) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.branding.current(in: tx)
+        let (branding, theme) = try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.branding.current(in: tx)
         }
         var state = form ?? FormState(values: Self.values(of: branding, theme: theme))
         if let assetProblem {
@@ -95,7 +99,7 @@ struct BrandingEditorController {
                     name: $0.field, label: BrandingInput.colorLabel($0.label), value: values[$0.field] ?? "", error: state.errors[$0.field],
                     pickLabel: L10n.t("console.branding.pickColor.\($0.label)"))
             },
-            themes: dependencies.renderer.themes.themeNames.map {
+            themes: renderer.themes.themeNames.map {
                 Option(
                     value: $0, label: $0 == "default" ? L10n.t("console.branding.themeDefault") : $0.capitalized,
                     selected: $0 == (values["theme"] ?? theme))
@@ -112,7 +116,7 @@ struct BrandingEditorController {
                 fields: BrandingInput.translatable, languages: TextTranslations.otherLanguages(of: context.tenant), stored: branding.translations,
                 typed: values, errors: state.errors)
         )
-        return try dependencies.renderer.render(.adminBranding, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminBranding, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func editor(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -121,10 +125,9 @@ struct BrandingEditorController {
 
     @Sendable func save(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
-        let repositories = dependencies.repositories
-        let themes = dependencies.renderer.themes.themeNames
+        let themes = renderer.themes.themeNames
         do {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await pool.withTenant(context.tenant.id) { tx in
                 let (current, currentTheme) = try await repositories.branding.current(in: tx)
                 let input = try BrandingInput.parse(form, current: current, themes: themes, tenant: context.tenant)
                 let saved = try await repositories.branding.save(input.branding, theme: input.theme, expectedVersion: input.version, in: tx)
@@ -144,7 +147,7 @@ struct BrandingEditorController {
             return try await render(context, form: state, status: error.status).response(from: request, context: context)
         }
         // This instance at once; the others through the tenancy NOTIFY.
-        dependencies.directory.invalidate(tenant: context.tenant.id)
+        directory.invalidate(tenant: context.tenant.id)
         return Response(status: .seeOther, headers: [.location: "\(ConsoleRoutes.branding.path)?saved=1"])
     }
 

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin`: the command centre. Today's counts, the first rows behind each with quick
 /// actions, refreshed live when anything in the tenant changes.
 struct AdminHomeController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.home, use: home)
@@ -61,7 +63,7 @@ struct AdminHomeController {
         let staff = context.staff
         let isTechnician = staff.role < .agent
         let today = ISODates.today()
-        let snapshot = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let snapshot = try await pool.withTenant(context.tenant.id) { tx in
             try await CommandCentre.load(assignee: isTechnician ? staff.id : nil, today: today, in: tx)
         }
         let counts = snapshot.counts
@@ -111,7 +113,7 @@ struct AdminHomeController {
             hasDueToday: !snapshot.dueToday.isEmpty, hasAppointments: !snapshot.appointments.isEmpty,
             staffId: staff.id.uuidString.lowercased(), eventsUrl: ConsoleRoutes.events.path
         )
-        return try dependencies.renderer.render(.adminHome, theme: context.tenant.theme, view)
+        return try renderer.render(.adminHome, theme: context.tenant.theme, view)
     }
 
     static func order(_ row: CommandCentre.OrderRow) -> View.Order {

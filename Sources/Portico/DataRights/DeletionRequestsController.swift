@@ -7,8 +7,11 @@ import Postgres
 /// asked for, and `/admin/customers/:id/members/:customer/delete` deletes a login after the
 /// admin types its email address (whether or not the subscriber asked).
 struct DeletionRequestsController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let erasure: CustomerErasure
+    let customers: AdminCustomersController
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.deletionRequests, use: list)
@@ -32,7 +35,7 @@ struct DeletionRequestsController {
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let (pending, closed) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (pending, closed) = try await pool.withTenant(context.tenant.id) { tx in
             (try await DeletionRequests.pending(in: tx), try await DeletionRequests.recentlyClosed(limit: 20, in: tx))
         }
         return try renderer.render(
@@ -81,8 +84,7 @@ struct DeletionRequestsController {
         guard let org = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
             let id = context.parameters.get("customer").flatMap(UUID.init(uuidString:))
         else { throw AppError.notFound("customer") }
-        let repositories = dependencies.repositories
-        let found = try await dependencies.pool.withTenant(context.tenant.id) { tx -> (Customer, Organization, (Date, String)?)? in
+        let found = try await pool.withTenant(context.tenant.id) { tx -> (Customer, Organization, (Date, String)?)? in
             guard let customer = try await repositories.customers.find(id: id, in: tx), customer.organizationId == org,
                 let organization = try await repositories.organizations.find(id: org, in: tx)
             else { return nil }
@@ -131,10 +133,10 @@ struct DeletionRequestsController {
             state.errors = ["confirm_email": L10n.t("console.deleteLogin.typeEmail", ["email": customer.email])]
             return try await renderConfirm(context, form: state, status: .unprocessableContent)
         }
-        let outcome = try await CustomerErasure(dependencies: dependencies).erase(
+        let outcome = try await erasure.erase(
             customer: customer.id, organization: organization.id, by: context.staff, tenant: context.tenant, origin: context.origin(request))
         var notice = L10n.t("console.deleteLogin.done", ["name": outcome.name, "replacement": CustomerErasure.replacement])
         if let owner = outcome.newOwner { notice += " " + L10n.t("console.deleteLogin.newOwner", ["name": owner]) }
-        return try await AdminCustomersController(dependencies: dependencies).renderDetail(organization.id, context: context, notice: notice)
+        return try await customers.renderDetail(organization.id, context: context, notice: notice)
     }
 }

@@ -9,7 +9,12 @@ import Postgres
 /// effect everywhere at once. `tenant_domains` is readable by everyone (the `domain_lookup`
 /// policy), so every query here names the tenant explicitly.
 struct CustomDomains {
-    let dependencies: AppDependencies
+    let configuration: AppConfiguration
+    let directory: TenantDirectory
+    let dnsResolver: any DNSResolver
+    let pool: ConnectionPool
+    let rateLimiter: RateLimiter
+    let repositories: Repositories
 
     /// More than any WISP needs; keeps a runaway script from filling the table.
     static let maximumPerTenant = 20
@@ -24,8 +29,6 @@ struct CustomDomains {
         case differentValue(TenantDomain, found: [String])
         case lookupFailed(TenantDomain, DNSLookupError)
     }
-
-    var pool: ConnectionPool { dependencies.pool }
 
     /// The tenant's custom domains (primary first, then by name).
     func list(tenant: TenantID) async throws -> [TenantDomain] {
@@ -60,7 +63,7 @@ struct CustomDomains {
         _ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin
     ) async throws -> (domain: TenantDomain, enteredAs: String?) {
         let input: DomainInput
-        switch DomainInput.parse(text, configuration: dependencies.configuration) {
+        switch DomainInput.parse(text, configuration: configuration) {
         case .success(let parsed): input = parsed
         case .failure(let problem):
             throw AppError.validation(["domain": problem.message], message: L10n.t("console.domains.cannotAdd", ["problem": problem.message]))
@@ -121,12 +124,12 @@ struct CustomDomains {
         if try await activeElsewhere(domain.domain, tenant: tenant.id) { return .activeElsewhere(domain) }
 
         let bucket = RateLimiter.bucket(.domainVerification, tenant.id.description)
-        let decision = try await dependencies.rateLimiter.hit(.domainVerification, bucket: bucket)
+        let decision = try await rateLimiter.hit(.domainVerification, bucket: bucket)
         guard decision.allowed else { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
 
         let values: [String]
         do {
-            values = try await dependencies.dnsResolver.txtRecords(for: DomainVerification.recordName(for: domain.domain))
+            values = try await dnsResolver.txtRecords(for: DomainVerification.recordName(for: domain.domain))
         } catch let error as DNSLookupError {
             return .lookupFailed(domain, error)
         } catch {
@@ -150,7 +153,7 @@ struct CustomDomains {
                 if row != nil { try await audit("domain.verified", domain: domain.domain, by: staff, origin: origin, in: tx) }
                 return row
             }
-            dependencies.directory.invalidate(tenant: tenant.id)
+            directory.invalidate(tenant: tenant.id)
             guard let verified else {
                 // Removed, re-added or verified meanwhile: report what is there now.
                 let current = try await find(domain.domain, tenant: tenant.id)
@@ -168,7 +171,7 @@ struct CustomDomains {
     /// platform host (then no custom domain is primary). Returns the new primary host.
     @discardableResult
     func makePrimary(_ text: String, tenant: ResolvedTenant, by staff: SignedInStaff, origin: RequestOrigin) async throws -> String {
-        let platformHost = dependencies.directory.platformHost(slug: tenant.slug)
+        let platformHost = directory.platformHost(slug: tenant.slug)
         guard let host = HostName.normalize(text) else { throw AppError.notFound("domain") }
         try await pool.withTenant(tenant.id) { tx in
             // One change at a time per tenant: the "one primary" index would otherwise race.
@@ -202,7 +205,7 @@ struct CustomDomains {
             }
             try await audit("domain.primary_changed", domain: host, by: staff, origin: origin, details: ["from": previous, "to": host], in: tx)
         }
-        dependencies.directory.invalidate(tenant: tenant.id)
+        directory.invalidate(tenant: tenant.id)
         return host
     }
 
@@ -225,7 +228,7 @@ struct CustomDomains {
             return row
         }
         guard let removed else { throw AppError.notFound("domain") }
-        dependencies.directory.invalidate(tenant: tenant.id)
+        directory.invalidate(tenant: tenant.id)
         return removed
     }
 
@@ -251,7 +254,7 @@ struct CustomDomains {
         _ action: String, domain: String, by staff: SignedInStaff, origin: RequestOrigin, details: [String: String] = [:],
         in tx: TenantTransaction
     ) async throws {
-        try await dependencies.repositories.audit.record(
+        try await repositories.audit.record(
             NewAuditEvent(
                 actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action, targetKind: "domain", targetId: domain,
                 ip: origin.ip, userAgent: origin.userAgent, details: details

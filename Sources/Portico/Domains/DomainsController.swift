@@ -5,8 +5,10 @@ import Mustache
 /// `/admin/domains` (admins): the platform subdomain and the tenant's custom domains; add a
 /// domain (then create a DNS TXT record and a CNAME), verify it, make it primary, remove it.
 struct DomainsController {
-    let dependencies: AppDependencies
-    var domains: CustomDomains { CustomDomains(dependencies: dependencies) }
+    let configuration: AppConfiguration
+    let directory: TenantDirectory
+    let renderer: PageRenderer
+    let domains: CustomDomains
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.domains, use: list)
@@ -65,7 +67,7 @@ struct DomainsController {
         highlight: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let list = try await domains.list(tenant: context.tenant.id)
-        let platformHost = dependencies.directory.platformHost(slug: context.tenant.slug)
+        let platformHost = directory.platformHost(slug: context.tenant.slug)
         var layout = context.layout(title: L10n.t("console.domains.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let texts = L10n.texts
@@ -93,7 +95,7 @@ struct DomainsController {
             platformIsPrimary: !list.contains { $0.isPrimary && $0.isActive }, cnameTarget: platformHost,
             domains: rows, pending: rows.filter { !$0.active }, hasDomains: !rows.isEmpty, check: check
         )
-        return try dependencies.renderer.render(.adminDomains, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminDomains, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -171,7 +173,7 @@ struct DomainsController {
     @Sendable func makePrimary(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let name = context.parameters.get("domain") ?? ""
         let host = try await domains.makePrimary(name, tenant: context.tenant, by: context.staff, origin: context.origin(request))
-        let platform = host == dependencies.directory.platformHost(slug: context.tenant.slug)
+        let platform = host == directory.platformHost(slug: context.tenant.slug)
         return try await render(
             context,
             notice: platform
@@ -184,11 +186,11 @@ struct DomainsController {
         let removed = try await domains.remove(name, tenant: context.tenant, by: context.staff, origin: context.origin(request))
         var notice = L10n.t("console.domains.removed", ["domain": removed.domain])
         if removed.isPrimary {
-            notice += " " + L10n.t("console.domains.removedLinks", ["host": dependencies.directory.platformHost(slug: context.tenant.slug)])
+            notice += " " + L10n.t("console.domains.removedLinks", ["host": directory.platformHost(slug: context.tenant.slug)])
         }
         if HostName.fromHostHeader(context.requestHost) == removed.domain {
-            let platform = PublicOrigin(configuration: dependencies.configuration).origin(
-                host: dependencies.directory.platformHost(slug: context.tenant.slug))
+            let platform = PublicOrigin(configuration: configuration).origin(
+                host: directory.platformHost(slug: context.tenant.slug))
             notice += " " + L10n.t("console.domains.continueAt", ["url": "\(platform)/admin"])
         }
         return try await render(context, notice: notice)

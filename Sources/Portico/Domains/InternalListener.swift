@@ -29,7 +29,7 @@ public enum InternalListener {
     public static func router(_ dependencies: AppDependencies) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         TLSAskController(directory: dependencies.directory, throttle: dependencies.logThrottle).addRoutes(to: router)
-        MetricsController(dependencies: dependencies).addRoutes(to: router)
+        MetricsController(pool: dependencies.pool, listener: dependencies.listener).addRoutes(to: router)
         return router
     }
 }

@@ -5,8 +5,9 @@ import Postgres
 
 /// `/portal/support`: the tenant's frequently asked questions (searchable) and how to reach support.
 struct PortalSupportController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.support, use: support)
@@ -29,8 +30,8 @@ struct PortalSupportController {
 
     @Sendable func support(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
-        let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.settings.searchFAQ(query, language: L10n.texts.language.code, in: tx)
+        let entries = try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.settings.searchFAQ(query, language: L10n.texts.language.code, in: tx)
         }
         let branding = context.tenant.branding
         return try renderer.render(

@@ -89,7 +89,7 @@ enum LiveStream {
 /// `/portal/events`: live updates for the signed-in subscriber's organization (optionally one
 /// work order). Internal comments never produce an event here.
 struct PortalEventsController {
-    let dependencies: AppDependencies
+    let listener: NotificationListener
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.events, use: events)
@@ -100,7 +100,7 @@ struct PortalEventsController {
         let organization = context.customer.organizationId
         let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
         let me = context.customer.id
-        return LiveStream.response(listener: dependencies.listener) { event in
+        return LiveStream.response(listener: listener) { event in
             guard event.t == tenant, event.o == organization else { return false }
             // Another member's draft is theirs alone.
             if event.isPrivateDraft && event.c != me { return false }
@@ -115,7 +115,7 @@ struct PortalEventsController {
 /// order, scoped like the pages: never a subscriber's private draft; technicians hear only of
 /// the orders and visits assigned to them (or just taken from them), nothing else.
 struct AdminEventsController {
-    let dependencies: AppDependencies
+    let listener: NotificationListener
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.events, use: events)
@@ -125,7 +125,7 @@ struct AdminEventsController {
         let tenant = context.tenant.id.rawValue
         let number = request.uri.queryParameters.get("work_order").flatMap { Int($0) }
         let staff = context.staff
-        return LiveStream.response(listener: dependencies.listener) { event in
+        return LiveStream.response(listener: listener) { event in
             guard event.t == tenant, Self.staff(staff, mayHearOf: event) else { return false }
             if let number, let eventNumber = event.n, event.type != "appointment" { return eventNumber == number }
             return true

@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 /// `POST /language`: the footer's switcher. A signed-in subscriber's or staff member's choice
 /// is stored with their account (so emails follow it too); a signed-out visitor's goes in a
 /// cookie. Then back to the page the form was on.
 struct LanguageController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let cookies: SessionCookies
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
         group.post(PublicRoutes.language, use: choose)
@@ -19,15 +22,15 @@ struct LanguageController {
             ])
         }
         if let customer = context.auth?.customer {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await dependencies.repositories.customers.setLanguage(language.code, for: customer.id, in: tx)
+            try await pool.withTenant(context.tenant.id) { tx in
+                try await repositories.customers.setLanguage(language.code, for: customer.id, in: tx)
             }
         } else if let staff = context.auth?.staff {
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
-                try await dependencies.repositories.staff.setLanguage(language.code, for: staff.id, in: tx)
+            try await pool.withTenant(context.tenant.id) { tx in
+                try await repositories.staff.setLanguage(language.code, for: staff.id, in: tx)
             }
         }
         return Redirect(to: Redirect.safeNext(form.text("back"), fallback: PublicRoutes.root.path, allowedPrefix: "/")).response(
-            setting: dependencies.cookies.language(language))
+            setting: cookies.language(language))
     }
 }

@@ -7,8 +7,10 @@ import Postgres
 /// offers. Subscribers without a choice of their own get the best match for their browser
 /// among the offered ones, else the default; the footer switches between them.
 struct LanguageSettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let support: SettingsSupport
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsLanguages, use: show)
@@ -39,7 +41,7 @@ struct LanguageSettingsController {
         let choices = Language.allCases.map {
             View.Choice(code: $0.code, name: $0.nativeName, offered: offered.contains($0), isDefault: $0 == defaultLanguage)
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsLanguages, theme: context.tenant.theme,
             View(layout: layout, form: FormView(form), languages: choices), status: status)
     }
@@ -67,8 +69,8 @@ struct LanguageSettingsController {
         }
         // The default is always offered: ticking it off would leave the portal without its own language.
         let codes = ([defaultLanguage] + Language.allCases.filter { offered.contains($0) && $0 != defaultLanguage }).map(\.code)
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.settings.saveLanguages(default: codes[0], offered: codes, in: tx)
+        try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.settings.saveLanguages(default: codes[0], offered: codes, in: tx)
             try await support.audit(
                 context, request, action: "settings.languages_changed", targetKind: "tenant",
                 targetId: context.tenant.id.description,

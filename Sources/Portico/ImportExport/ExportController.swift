@@ -1,12 +1,15 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/export` and `/admin/export/<kind>.csv` (agents and admins): the tenant's data as
 /// CSV, streamed page by page, every cell through `CSVWriter` (formula cells neutralised),
 /// every export audited. Row-level security scopes each page to the tenant.
 struct ExportController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.exports, use: page)
@@ -36,18 +39,17 @@ struct ExportController {
         let view = View(
             layout: context.layout(title: L10n.t("console.export.title"), current: ConsoleRoutes.exports.path), exports: Self.links,
             canImport: context.staff.role >= .admin)
-        return try dependencies.renderer.render(.adminExport, theme: context.tenant.theme, view)
+        return try renderer.render(.adminExport, theme: context.tenant.theme, view)
     }
 
     @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let export = context.parameters.get("file").flatMap(CSVExport.named) else { throw AppError.notFound("export") }
-        let pool = dependencies.pool
         let tenant = context.tenant.id
         let event = NewAuditEvent(
             actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: export.auditAction,
             targetKind: "export", targetId: export.kind, ip: context.clientIP,
             userAgent: request.headers[.userAgent] ?? "")
-        try await pool.withTenant(tenant) { tx in try await dependencies.repositories.audit.record(event, in: tx) }
+        try await pool.withTenant(tenant) { tx in try await repositories.audit.record(event, in: tx) }
         let zone = DisplayDate.current.zone.identifier  // the body streams after this handler returns
         let body = ResponseBody { writer in
             try await writer.write(ByteBuffer(string: CSVWriter.bom + CSVWriter.row(export.header)))

@@ -69,7 +69,7 @@ extension ImportController {
                 )
             }
         )
-        return try dependencies.renderer.render(.adminImportMapping, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminImportMapping, theme: context.tenant.theme, view, status: status)
     }
 
     /// File access runs off the cooperative pool (uploads are up to 20 MB).

@@ -66,7 +66,7 @@ extension ImportController {
             try files.saveDescription(chosen, tenant: tenant)
             return try files.text(of: chosen, tenant: tenant)
         }
-        let report = try await CSVImporter(pool: dependencies.pool).run(
+        let report = try await CSVImporter(pool: pool).run(
             text: text, delimiter: upload.delimiter, mapping: mapping, tenant: context.tenant.id, write: write,
             importId: write ? upload.id : nil
         )
@@ -116,7 +116,7 @@ extension ImportController {
             inviteHref: write && totals.customersCreated > 0 ? "\(ConsoleRoutes.invitations.path)?import=\(upload.id)" : nil,
             newLogins: texts.plural("console.import.newLogins", count: totals.customersCreated)
         )
-        return try dependencies.renderer.render(.adminImportResult, theme: context.tenant.theme, view)
+        return try renderer.render(.adminImportResult, theme: context.tenant.theme, view)
     }
 
     /// The rows by outcome: what was (or a dry run would be) created, updated, left as duplicate or refused.

@@ -1,15 +1,19 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/import` (admins): subscriber accounts, customers and equipment from one CSV file,
 /// in three steps — upload, column mapping, dry run — then the import itself.
 ///
 /// The uploaded file stays on the server (`ImportFiles`); the pages carry only its random id.
 struct ImportController {
-    let dependencies: AppDependencies
+    let configuration: AppConfiguration
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
-    var files: ImportFiles { ImportFiles(dataDirectory: dependencies.configuration.dataDirectory) }
+    var files: ImportFiles { ImportFiles(dataDirectory: configuration.dataDirectory) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.imports, use: start)
@@ -52,7 +56,7 @@ struct ImportController {
             },
             exports: ExportController.links
         )
-        return try dependencies.renderer.render(.adminImport, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminImport, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func start(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -112,7 +116,7 @@ struct ImportController {
             actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
             targetKind: "import", targetId: upload.id, ip: context.clientIP,
             userAgent: request.headers[.userAgent] ?? "", details: details)
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.audit.record(event, in: tx) }
+        try await pool.withTenant(context.tenant.id) { tx in try await repositories.audit.record(event, in: tx) }
     }
 
     private func failedUpload(_ error: AppError, context: StaffRequestContext, request: Request) throws -> Response {

@@ -7,8 +7,10 @@ import Postgres
 /// shown once, on the page that answers its creation; only its hash is kept. Revoking takes
 /// effect on the next request. Creation and revocation are audited.
 struct APIKeysController {
-    let dependencies: AppDependencies
-    var keys: any APIKeyStore { dependencies.repositories.apiKeys }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    var keys: any APIKeyStore { repositories.apiKeys }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.apiKeys, use: list)
@@ -54,7 +56,7 @@ struct APIKeysController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let records = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
+        let records = try await pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
         var layout = context.layout(title: L10n.t("console.apiKeys.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = records.map {
@@ -64,7 +66,7 @@ struct APIKeysController {
                 revoked: $0.revokedAt.map(DisplayDate.dateTime), refusedText: L10n.t("console.apiKeys.refusedAtOnce", ["name": $0.name]),
                 revokeLabel: L10n.t("console.apiKeys.revokeNamed", ["name": $0.name]))
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminApiKeys, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(form), rows: rows, created: created, readChecked: form.values["scope"] != "write"), status: status)
@@ -78,9 +80,9 @@ struct APIKeysController {
         let form = try await FormFields.read(request)
         do {
             let (name, scopes) = try PostgresAPIKeyStore.validate(name: form.text("name"), scope: form.text("scope"))
-            let created = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let created = try await pool.withTenant(context.tenant.id) { tx in
                 let created = try await keys.create(name: name, scopes: scopes, createdBy: context.staff.id, in: tx)
-                try await dependencies.repositories.audit.record(
+                try await repositories.audit.record(
                     .init(
                         actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.created",
                         targetKind: "api_key", targetId: created.record.id.uuidString.lowercased(), ip: context.clientIP,
@@ -103,9 +105,9 @@ struct APIKeysController {
 
     @Sendable func revoke(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("API key") }
-        let revoked = try await dependencies.pool.withTenant(context.tenant.id) { tx -> APIKeyRecord? in
+        let revoked = try await pool.withTenant(context.tenant.id) { tx -> APIKeyRecord? in
             guard let record = try await keys.revoke(id: id, in: tx) else { return nil }
-            try await dependencies.repositories.audit.record(
+            try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.revoked",
                     targetKind: "api_key", targetId: record.id.uuidString.lowercased(), ip: context.clientIP,

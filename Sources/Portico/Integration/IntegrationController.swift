@@ -4,8 +4,7 @@ import Hummingbird
 /// `/api/v1/admin/…`: the integration API for a WISP's billing/CRM (API keys). Thin: every
 /// rule lives in `IntegrationSync` and the staff services it calls.
 struct IntegrationController {
-    let dependencies: AppDependencies
-    var sync: IntegrationSync { IntegrationSync(dependencies: dependencies) }
+    let sync: IntegrationSync
 
     func addRoutes(to group: RouterGroup<IntegrationAPIContext>) {
         group.get(IntegrationAPIRoutes.organizations, use: listOrganizations)

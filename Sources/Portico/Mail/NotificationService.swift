@@ -1,13 +1,13 @@
+import Postgres
 import ServiceLifecycle
 
 /// Runs the `LISTEN` connection for as long as the application runs and feeds its events to
 /// whoever follows them (the tenant cache; live updates later).
 struct NotificationService: Service {
-    let dependencies: AppDependencies
+    let directory: TenantDirectory
+    let listener: NotificationListener
 
     func run() async throws {
-        let listener = dependencies.listener
-        let directory = dependencies.directory
         let events = listener.subscribe()
         listener.start()
         await withGracefulShutdownHandler {

@@ -6,7 +6,9 @@ import Postgres
 /// `/admin/settings/notifications` (admins): which emails go to subscribers. Security mail
 /// (verification, reset, invitations, email change) cannot be switched off.
 struct NotificationSettingsController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsNotifications, use: show)
@@ -22,8 +24,8 @@ struct NotificationSettingsController {
     }
 
     func render(_ context: StaffRequestContext, notice: String?) async throws -> HTML {
-        let disabled = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.settings.disabledNotifications(in: tx)
+        let disabled = try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.settings.disabledNotifications(in: tx)
         }
         var layout = context.layout(title: L10n.t("console.notifications.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
@@ -34,7 +36,7 @@ struct NotificationSettingsController {
                     value: $0.rawValue, label: L10n.t("console.notifications.kind.\($0.rawValue)"), enabled: !disabled.contains($0.rawValue),
                     locked: $0.isSecurity)
             })
-        return try dependencies.renderer.render(.adminNotifications, theme: context.tenant.theme, view)
+        return try renderer.render(.adminNotifications, theme: context.tenant.theme, view)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -49,9 +51,9 @@ struct NotificationSettingsController {
             throw AppError.validation(["enabled": L10n.t("console.notifications.unknown", ["kinds": unknown.sorted().joined(separator: ", ")])])
         }
         let disabled = NotificationKind.allCases.filter { !$0.isSecurity && !enabled.contains($0.rawValue) }.map(\.rawValue)
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.settings.saveDisabledNotifications(disabled, in: tx)
-            try await dependencies.repositories.audit.record(
+        try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.settings.saveDisabledNotifications(disabled, in: tx)
+            try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
                     action: "settings.notifications_changed", ip: context.clientIP,

@@ -4,9 +4,8 @@ import Postgres
 /// Tells the tenant's active admins and agents about something a subscriber did (a new work
 /// order, a reschedule request, a task done), unless the tenant switched these notices off.
 public struct StaffNotices: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    let outbox: Outbox
+    let repositories: Repositories
 
     /// What happened: the catalog's `email.staff_notice.<rawValue>.subject` and `.message`.
     public enum Notice: String, Sendable {
@@ -24,7 +23,7 @@ public struct StaffNotices: Sendable {
     public func send(
         _ notice: Notice, _ values: [String: any Sendable], note: String = "", link: String, tenant: ResolvedTenant, in tx: TenantTransaction
     ) async throws {
-        let staff = try await dependencies.repositories.staff.all(in: tx).filter { $0.status == .active && $0.role >= .agent }
+        let staff = try await repositories.staff.all(in: tx).filter { $0.status == .active && $0.role >= .agent }
         let key = "email.staff_notice.\(notice.rawValue)"
         let subject = MailText { L10n.t(key + ".subject", values.mapValues { "\($0)" }) }
         let message = MailText {
@@ -32,7 +31,7 @@ public struct StaffNotices: Sendable {
             return note.isEmpty ? text : text + " " + L10n.t("email.staff_notice.note", ["note": note])
         }
         for member in staff {
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .staffNotice, to: member.email, name: member.displayName, tenant: tenant,
                 values: ["subjectLine": subject, "message": message, "actionUrl": link], in: tx)
         }

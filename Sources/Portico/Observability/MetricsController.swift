@@ -10,7 +10,8 @@ import Prometheus
 /// counts, the `LISTEN` connection's state, and the outbox and webhook backlogs (one small
 /// query each, across tenants, under the delivery workers' read policies).
 struct MetricsController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let listener: NotificationListener
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get(PublicRoutes.metrics, use: metrics)
@@ -28,14 +29,13 @@ struct MetricsController {
 
     private func recordScrapeTimeGauges(logger: Logger) async {
         typealias Name = PorticoMetrics.Name
-        let pool = dependencies.pool
         let statistics = await pool.statistics()
         Gauge(label: Name.poolOpen).record(statistics.open)
         Gauge(label: Name.poolInUse).record(statistics.open - statistics.idle)
         Gauge(label: Name.poolWaiting).record(statistics.waiting)
         Gauge(label: Name.poolMax).record(statistics.maxConnections)
 
-        let status = dependencies.listener.status
+        let status = listener.status
         Gauge(label: Name.listenConnected).record(status == .listening ? 1 : 0)
         for state in [NotificationListener.Status.connecting, .listening, .reconnecting, .notDelivered] {
             Gauge(label: Name.listenState, dimensions: [("state", state.rawValue)]).record(state == status ? 1 : 0)

@@ -17,13 +17,12 @@ public struct OperatorSession: Sendable, Decodable {
 /// Operators: setup through a one-time link, password plus a mandatory TOTP second factor,
 /// sessions in `operator_sessions` (platform-level: operators belong to no tenant).
 public struct OperatorAccounts: Sendable {
-    let dependencies: AppDependencies
+    let hasher: PasswordHasher
+    let passwordPolicy: PasswordPolicy
+    let pool: ConnectionPool
+    let rateLimiter: RateLimiter
     static let idle: Duration = .seconds(30 * 60)
     static let absolute: Duration = .seconds(12 * 3600)
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var pool: ConnectionPool { dependencies.pool }
 
     func createSession(operatorID: UUID, ip: String, userAgent: String, in transaction: some QueryRunner) async throws -> String {
         let token = SecureRandom.token()
@@ -63,16 +62,16 @@ public struct OperatorAccounts: Sendable {
     /// Password step. The session it returns still owes the TOTP code (or enrolment).
     public func signIn(email rawEmail: String, password: String, origin: RequestOrigin) async throws -> String? {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
-        let limits = SignInLimits(limiter: dependencies.rateLimiter)
+        let limits = SignInLimits(limiter: rateLimiter)
         let buckets = limits.buckets(scope: .operatorConsole, kind: "", identifier: email, ip: origin.ip)
         try await limits.admit(buckets)
         let row = try await pool.query("SELECT id, password_hash, status FROM operators WHERE email = \(email)").rows.first
         let hash: String? = try row?.decode("password_hash")
         var matches = false
         if let hash, password.count <= 512 {
-            matches = try await dependencies.hasher.verify(password, against: hash).matches
+            matches = try await hasher.verify(password, against: hash).matches
         } else {
-            _ = try await dependencies.hasher.verifyDummy(password)
+            _ = try await hasher.verifyDummy(password)
         }
         guard matches, let row, try row.decode("status", as: String.self) == "active" else {
             try await limits.recordFailure(buckets, accounts: 0)
@@ -94,8 +93,8 @@ public struct OperatorAccounts: Sendable {
             """
         ).rows.first?.decode("email", as: String.self)
         guard let email else { throw CustomerAccounts.invalidLink }
-        if let problem = dependencies.passwordPolicy.problem(with: password, email: email) { throw AppError.validation(["password": problem]) }
-        let hash = try await dependencies.hasher.hash(password)
+        if let problem = passwordPolicy.problem(with: password, email: email) { throw AppError.validation(["password": problem]) }
+        let hash = try await hasher.hash(password)
         return try await pool.withTransaction { tx in
             guard
                 let operatorID = try await tx.first(
@@ -160,7 +159,7 @@ public struct OperatorAccounts: Sendable {
     public func completeSecondFactor(session: OperatorSession, token: String, code: String) async throws -> String? {
         // Only wrong codes count toward the limit.
         let bucket = RateLimiter.bucket(.totp, "operator", session.operatorId.uuidString)
-        let decision = try await dependencies.rateLimiter.check(.totp, bucket: bucket)
+        let decision = try await rateLimiter.check(.totp, bucket: bucket)
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         guard let secret = session.totpSecret, session.totpEnabledAt != nil else { return nil }
         let fresh = try await pool.withTransaction { tx -> String? in
@@ -178,7 +177,7 @@ public struct OperatorAccounts: Sendable {
             return try await rotate(token: token, in: tx)
         }
         if fresh == nil {
-            let counted = try await dependencies.rateLimiter.hit(.totp, bucket: bucket)
+            let counted = try await rateLimiter.hit(.totp, bucket: bucket)
             if !counted.allowed { throw RateLimiter.tooMany(retryAfter: counted.retryAfter) }
         }
         return fresh

@@ -6,7 +6,7 @@ import Mustache
 /// onboarding, suspension and usage.
 struct OperatorController {
     let dependencies: AppDependencies
-    var accounts: OperatorAccounts { OperatorAccounts(dependencies: dependencies) }
+    var accounts: OperatorAccounts { dependencies.operatorAccounts }
     var cookies: SessionCookies { dependencies.cookies }
     var renderer: PageRenderer { dependencies.renderer }
 

@@ -2,13 +2,18 @@ import Foundation
 import Hummingbird
 import Mustache
 import NIOCore
+import Postgres
 
 /// Operator console pages for a tenant's data (export download, offboarding) and the
 /// backups panel. Operators only: these routes exist on the operator host alone, behind the
 /// operator session with its second factor.
 struct OperatorLifecycleController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
+    let blobStore: any BlobStore
+    let configuration: AppConfiguration
+    let pool: ConnectionPool
+    let renderer: PageRenderer
+    let tenants: any TenantStore
+    let operators: OperatorController
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
         group.get(OperatorRoutes.tenantData, use: dataPage)
@@ -43,17 +48,17 @@ struct OperatorLifecycleController {
     }
 
     func tenant(_ context: OperatorRequestContext) async throws -> Tenant {
-        guard let slug = context.parameters.get("slug"), let tenant = try await dependencies.tenants.tenant(slug: slug) else {
+        guard let slug = context.parameters.get("slug"), let tenant = try await tenants.tenant(slug: slug) else {
             throw AppError.notFound("tenant")
         }
         return tenant
     }
 
     func dataView(_ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState()) async throws -> DataView {
-        let usage = try await dependencies.tenants.usage(for: tenant.id)
+        let usage = try await tenants.usage(for: tenant.id)
         let dates = DisplayDate(zone: TenantTimeZone.zone(tenant.timeZone), locale: L10n.texts.locale)  // the tenant's own clock
         let texts = L10n.texts
-        let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: dependencies.pool).map {
+        let events = try await RecordedPlatformEvent.recent(targetKind: "tenant", targetId: tenant.slug, pool: pool).map {
             EventRow(
                 when: dates.dateTime($0.occurredAt), action: $0.action,
                 actor: texts.has("operator.data.actor.\($0.actorKind)")
@@ -88,8 +93,8 @@ struct OperatorLifecycleController {
         let file = scratch.url.appendingPathComponent("\(tenant.slug)-export-\(ISODates.today()).tar.gz")
         let size: Int
         do {
-            let manifest = try await TenantExport(pool: dependencies.pool, blobStore: dependencies.blobStore).write(tenant, to: file)
-            try await dependencies.pool.withConnection { connection in
+            let manifest = try await TenantExport(pool: pool, blobStore: blobStore).write(tenant, to: file)
+            try await pool.withConnection { connection in
                 try await PlatformAuditEvent(
                     actorKind: .operator, actorId: context.session.operatorId, actorLabel: context.session.email,
                     action: "tenant.exported", targetKind: "tenant", targetId: tenant.slug, ip: context.clientIP,
@@ -122,11 +127,11 @@ struct OperatorLifecycleController {
             action: "tenant.deleted", ip: context.clientIP)
         do {
             let report = try await TenantDeletion(
-                pool: dependencies.pool, blobStore: dependencies.blobStore,
-                dataDirectory: dependencies.configuration.dataDirectory
+                pool: pool, blobStore: blobStore,
+                dataDirectory: configuration.dataDirectory
             )
             .delete(slug: tenant.slug, confirmation: form.text("confirm"), actor: actor)
-            return try await OperatorController(dependencies: dependencies).tenantsPage(
+            return try await operators.tenantsPage(
                 context,
                 notice: L10n.t(
                     "operator.data.deleted",
@@ -200,8 +205,8 @@ struct OperatorLifecycleController {
     }
 
     @Sendable func backups(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
-        let settings = dependencies.configuration.backup
-        let status = try await BackupStatus.load(pool: dependencies.pool)
+        let settings = configuration.backup
+        let status = try await BackupStatus.load(pool: pool)
         let directory = settings.directory
         let archives = try await offThread { directory.map { BackupRetention.archives(in: $0) } ?? [] }
         let view = BackupsView(

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/operator/reports`: the platform-level reports (tenants, subscribers, work orders per
 /// tenant, growth), each a chart, a table and a CSV download. Operators only.
 struct OperatorReportsController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
         group.get(OperatorRoutes.reports, use: page)
@@ -29,13 +31,13 @@ struct OperatorReportsController {
     @Sendable func page(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
         let filter = try filter(request)
         let tables = [
-            try await PlatformReports.tenantUsage(pool: dependencies.pool, limit: PlatformReports.pageTenants),
-            try await PlatformReports.growth(filter, pool: dependencies.pool),
+            try await PlatformReports.tenantUsage(pool: pool, limit: PlatformReports.pageTenants),
+            try await PlatformReports.growth(filter, pool: pool),
         ]
         let view = View(
             layout: context.layout(title: L10n.t("operator.nav.reports")), from: filter.from, to: filter.to,
             reports: tables.map { ReportView($0, csvBase: OperatorRoutes.reports.path, query: filter.query) })
-        return try dependencies.renderer.render(.operatorReports, view)
+        return try renderer.render(.operatorReports, view)
     }
 
     @Sendable func download(_ request: Request, context: OperatorRequestContext) async throws -> Response {
@@ -43,7 +45,7 @@ struct OperatorReportsController {
             let id = PlatformReports.ids.first(where: { "\($0).csv" == file })
         else { throw AppError.notFound("report") }
         let filter = try filter(request)
-        let table = try await PlatformReports.build(id, filter, pool: dependencies.pool)
+        let table = try await PlatformReports.build(id, filter, pool: pool)
         return Response(
             status: .ok,
             headers: [

@@ -1,11 +1,16 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// One tenant on the operator console: its hosts, its admins, and a one-time set-password
 /// link for an admin who cannot get back in by "Forgot password?" (the mailbox is gone too).
 struct OperatorTenantController {
-    let dependencies: AppDependencies
+    let directory: TenantDirectory
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let tenants: any TenantStore
 
     func addRoutes(to group: RouterGroup<OperatorRequestContext>) {
         group.get(OperatorRoutes.tenant, use: show)
@@ -52,7 +57,7 @@ struct OperatorTenantController {
 
     func tenant(_ context: OperatorRequestContext) async throws -> Tenant {
         let slug = context.parameters.get("slug") ?? ""
-        guard let tenant = try await dependencies.tenants.tenant(slug: slug) else { throw AppError.notFound("tenant") }
+        guard let tenant = try await tenants.tenant(slug: slug) else { throw AppError.notFound("tenant") }
         return tenant
     }
 
@@ -60,19 +65,19 @@ struct OperatorTenantController {
         _ tenant: Tenant, context: OperatorRequestContext, form: FormState = FormState(), issued: IssuedLink? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let staff = try await dependencies.pool.withTenant(tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
+        let staff = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.all(in: tx) }
         let admins = staff.filter { $0.role == .admin }.map {
             Admin(email: $0.email, name: $0.name, status: L10n.t("console.staff.state.\($0.status.rawValue)"), twoFactor: $0.totpEnabledAt != nil)
         }
-        let domains = try await dependencies.tenants.domains(for: tenant.id).map {
+        let domains = try await tenants.domains(for: tenant.id).map {
             $0.isActive ? $0.domain : L10n.t("operator.tenant.unverified", ["domain": $0.domain])
         }
         let view = View(
             layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
-            statusLabel: L10n.t("operator.tenantStatus.\(tenant.status.rawValue)"), host: dependencies.directory.platformHost(slug: tenant.slug),
+            statusLabel: L10n.t("operator.tenantStatus.\(tenant.status.rawValue)"), host: directory.platformHost(slug: tenant.slug),
             domains: domains, admins: admins,
             hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
-        var html = try dependencies.renderer.render(.operatorTenant, view, status: status)
+        var html = try renderer.render(.operatorTenant, view, status: status)
         // The page may show a live set-password link: keep it out of caches and Referer headers.
         if issued != nil { html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy }
         return html
@@ -89,7 +94,7 @@ struct OperatorTenantController {
             let issued = try await StaffResetLinks.issue(
                 slug: tenant.slug, email: form.text("email"), operatorLabel: context.session.email,
                 operatorID: context.session.operatorId, ip: context.clientIP,
-                pool: dependencies.pool, directory: dependencies.directory)
+                pool: pool, directory: directory)
             return try await render(
                 tenant, context: context,
                 issued: IssuedLink(

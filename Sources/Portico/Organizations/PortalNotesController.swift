@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/portal/notes`: the notes staff shared with the subscriber's organization.
 struct PortalNotesController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.notes, use: notes)
@@ -20,8 +22,8 @@ struct PortalNotesController {
     }
 
     @Sendable func notes(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let notes = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
+        let notes = try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
         }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
         return try renderer.render(
             .portalNotes, theme: context.tenant.theme,

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/portal/service`: the organization's service plan, address, equipment and installations.
 struct PortalServiceController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.service, use: service)
@@ -27,11 +29,11 @@ struct PortalServiceController {
     }
 
     @Sendable func service(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let (organization, equipment, installs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (organization, equipment, installs) = try await pool.withTenant(context.tenant.id) { tx in
             (
-                try await dependencies.repositories.organizations.find(id: context.customer.organizationId, in: tx),
-                try await dependencies.repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
-                try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: dependencies.repositories)
+                try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
+                try await repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
+                try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: repositories)
             )
         }
         guard let organization else { throw AppError.notFound() }

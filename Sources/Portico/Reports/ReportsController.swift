@@ -1,13 +1,16 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/reports` (admins): how the queue and the portal are doing over a date range,
 /// optionally for one category: each report a chart, a table and a CSV download
 /// (`/admin/reports/<report>.csv` with the same filter). Technicians and agents get the
 /// console's 403: the reports show every technician's figures.
 struct ReportsController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.reports, use: page)
@@ -29,7 +32,7 @@ struct ReportsController {
 
     /// The filter of this request, checked against the tenant's categories.
     func filter(_ request: Request, _ context: StaffRequestContext) async throws -> ReportFilter {
-        let categories = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let categories = try await pool.withTenant(context.tenant.id) { tx in
             try await WorkOrderCategories.all(in: tx).map(\.name)
         }
         var query: [String: String] = [:]
@@ -39,7 +42,7 @@ struct ReportsController {
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let filter = try await filter(request, context)
-        let (tables, categories) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (tables, categories) = try await pool.withTenant(context.tenant.id) { tx in
             var tables: [ReportTable] = []
             for report in TenantReports.all { tables.append(try await report.build(filter, tx)) }
             return (tables, try await WorkOrderCategories.all(in: tx).map(\.name))
@@ -49,15 +52,15 @@ struct ReportsController {
             categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
             reports: tables.map { ReportView($0, csvBase: ConsoleRoutes.reports.path, query: filter.query) },
             note: L10n.t("reports.adminNote", ["zone": DisplayDate.current.zone.identifier]))
-        return try dependencies.renderer.render(.adminReports, theme: context.tenant.theme, view)
+        return try renderer.render(.adminReports, theme: context.tenant.theme, view)
     }
 
     @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let report = context.parameters.get("file").flatMap(TenantReports.named) else { throw AppError.notFound("report") }
         let filter = try await filter(request, context)
-        let table = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let table = try await pool.withTenant(context.tenant.id) { tx in
             let table = try await report.build(filter, tx)
-            try await dependencies.repositories.audit.record(
+            try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "report.downloaded",
                     targetKind: "report", targetId: report.id, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "",

@@ -7,11 +7,15 @@ import Postgres
 /// snapshot), and records what went — a log line and a `retention_runs` row the tenant's
 /// admins see under Settings. A tenant with nothing to remove costs two short transactions.
 public struct RetentionJob: Sendable {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let blobStore: any BlobStore
+    let logger: Logger
     let batchSize: Int
 
-    public init(dependencies: AppDependencies, batchSize: Int = 500) {
-        self.dependencies = dependencies
+    public init(pool: ConnectionPool, blobStore: any BlobStore, logger: Logger, batchSize: Int = 500) {
+        self.pool = pool
+        self.blobStore = blobStore
+        self.logger = logger
         self.batchSize = batchSize
     }
 
@@ -113,12 +117,12 @@ public struct RetentionJob: Sendable {
     @discardableResult
     public func run(tenant: TenantID, slug: String) async throws -> Report {
         let started = ContinuousClock.now
-        let settings = try await dependencies.pool.withTenant(tenant) { try await RetentionSettings.load(in: $0) }
+        let settings = try await pool.withTenant(tenant) { try await RetentionSettings.load(in: $0) }
         var pending = kinds(settings, tenant: tenant)
         var report = Report()
         while !pending.isEmpty {
             let round = pending
-            let results = try await dependencies.pool.withTenant(tenant) { tx -> [(Int, [String])] in
+            let results = try await pool.withTenant(tenant) { tx -> [(Int, [String])] in
                 var results: [(Int, [String])] = []
                 for kind in round { results.append(try await kind.removeBatch(tx)) }
                 return results
@@ -127,7 +131,7 @@ public struct RetentionJob: Sendable {
                 if removed > 0 && kind.name != Self.ownRecords { report.removed[kind.name, default: 0] += removed }
                 for key in files.compactMap(BlobKey.init) {
                     // The row is gone, so the file is unreachable either way; a leftover is harmless.
-                    try? await dependencies.blobStore.delete(tenant: tenant, key: key)
+                    try? await blobStore.delete(tenant: tenant, key: key)
                 }
             }
             pending = zip(round, results).filter { $0.1.0 >= batchSize }.map(\.0)
@@ -137,7 +141,7 @@ public struct RetentionJob: Sendable {
         let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         if report.total > 0 {
             let removed = report.removed
-            try await dependencies.pool.withTenant(tenant) { tx in
+            try await pool.withTenant(tenant) { tx in
                 try await tx.execute(
                     """
                     INSERT INTO retention_runs (tenant_id, removed, total, duration_ms)
@@ -146,7 +150,7 @@ public struct RetentionJob: Sendable {
             }
             var metadata: Logger.Metadata = ["tenant": "\(slug)", "total": "\(report.total)", "duration_ms": "\(milliseconds)"]
             for (kind, count) in report.removed { metadata[kind] = "\(count)" }
-            dependencies.logger.info("Retention removed old records", metadata: metadata)
+            logger.info("Retention removed old records", metadata: metadata)
         }
         return report
     }

@@ -6,8 +6,9 @@ import Postgres
 /// `/admin/settings/retention` (admins): how many days each kind of short-lived record is
 /// kept, and what the maintenance job removed lately.
 struct RetentionSettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let renderer: PageRenderer
+    let support: SettingsSupport
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsRetention, use: show)
@@ -35,13 +36,13 @@ struct RetentionSettingsController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (settings, runs) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (settings, runs) = try await pool.withTenant(context.tenant.id) { tx in
             (try await RetentionSettings.load(in: tx), try await RetentionJob.recentRuns(limit: 20, in: tx))
         }
         var layout = context.layout(title: L10n.t("console.settings.retention.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let defaults = RetentionSettings()
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsRetention, theme: context.tenant.theme,
             View(
                 layout: layout, form: FormView(form),
@@ -76,7 +77,7 @@ struct RetentionSettingsController {
             state.errors = error.fields
             return try await render(context, form: state, status: .unprocessableContent)
         }
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             let old = try await RetentionSettings.load(in: tx)
             try await settings.save(in: tx)
             try await support.audit(

@@ -5,8 +5,10 @@ import Postgres
 
 /// `/admin/settings` (admins): the landing page, and the session and security options.
 struct SettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let support: SettingsSupport
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settings, use: index)
@@ -23,7 +25,7 @@ struct SettingsController {
     }
 
     @Sendable func index(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let (categories, faq, notices, security, corsOrigins) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (categories, faq, notices, security, corsOrigins) = try await pool.withTenant(context.tenant.id) { tx in
             (
                 try await support.repository.categories(in: tx), try await support.repository.faqEntries(in: tx),
                 try await ServiceNotices.active(in: tx), try await support.repository.security(in: tx),
@@ -89,7 +91,7 @@ struct SettingsController {
                 title: texts("console.settings.index.webhooks"), href: ConsoleRoutes.webhooks.path,
                 summary: texts("console.settings.index.webhooksSummary")),
         ]
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsIndex, theme: context.tenant.theme,
             IndexView(layout: context.layout(title: texts("console.settings.title"), current: ConsoleRoutes.settings.path), sections: sections))
     }
@@ -109,10 +111,10 @@ struct SettingsController {
         _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(),
         notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (settings, withoutTotp) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (settings, withoutTotp) = try await pool.withTenant(context.tenant.id) { tx in
             (
                 try await support.repository.security(in: tx),
-                try await dependencies.repositories.staff.countActiveWithoutTOTP(in: tx)
+                try await repositories.staff.countActiveWithoutTOTP(in: tx)
             )
         }
         let stored = [
@@ -122,7 +124,7 @@ struct SettingsController {
         let shown = values ?? stored
         var layout = context.layout(title: L10n.t("console.settings.security.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsSecurity, theme: context.tenant.theme,
             SecurityView(
                 layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
@@ -147,7 +149,7 @@ struct SettingsController {
         let form = try await FormFields.read(request)
         do {
             let settings = try SecuritySettings.parse(form)
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await pool.withTenant(context.tenant.id) { tx in
                 let before = try await support.repository.security(in: tx)
                 try await support.repository.saveSecurity(settings, in: tx)
                 var details: [String: String] = [:]

@@ -6,9 +6,10 @@ import Postgres
 /// `/admin/tasks` (agents and admins): what subscribers have been asked to do, open or done,
 /// for every account or one, and a form to set a new task for an account or one member.
 struct AdminTasksController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
-    var repositories: Repositories { dependencies.repositories }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let tasks: StaffTasks
     static let limit = 200
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -56,7 +57,7 @@ struct AdminTasksController {
             throw AppError.validation(["status": L10n.t("console.tasks.chooseStatus")], message: L10n.t("console.tasks.filterFailed"))
         }
         let account = String((query.get("account") ?? "").prefix(64)).trimmingCharacters(in: .whitespaces)
-        let (tasks, organizations, customers, numbers) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (tasks, organizations, customers, numbers) = try await pool.withTenant(context.tenant.id) { tx in
             var organizationId: UUID?
             if !account.isEmpty {
                 guard let organization = try await repositories.organizations.find(accountNumber: account, in: tx) else {
@@ -112,7 +113,7 @@ struct AdminTasksController {
         let form = try await FormFields.read(request)
         do {
             let number = form.text("account").trimmingCharacters(in: .whitespaces)
-            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx -> Organization? in
+            let organization = try await pool.withTenant(context.tenant.id) { tx -> Organization? in
                 if number.isEmpty { return nil }
                 return try await repositories.organizations.find(accountNumber: String(number.prefix(64)), in: tx)
             }
@@ -123,7 +124,7 @@ struct AdminTasksController {
                         : L10n.t("console.errors.noSuchAccount", ["account": String(number.prefix(64))])
                 ])
             }
-            let task = try await StaffTasks(dependencies: dependencies).create(
+            let task = try await tasks.create(
                 StaffTasks.Input(form: form), for: organization.id, staff: context.staff,
                 origin: context.origin(request), tenant: context.tenant)
             return try await render(
@@ -139,7 +140,7 @@ struct AdminTasksController {
     /// Staff mark a task done for the subscriber (say, they phoned to say so).
     @Sendable func markDone(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
-        let task = try await dependencies.pool.withTenant(context.tenant.id) { tx -> TaskItem in
+        let task = try await pool.withTenant(context.tenant.id) { tx -> TaskItem in
             guard let task = try await repositories.tasks.find(id: id, organization: nil, in: tx) else { throw AppError.notFound("task") }
             guard try await repositories.tasks.markDone(id, by: nil, note: "Marked done by \(context.staff.displayName)", in: tx) else {
                 throw AppError(.conflict, code: "already_done", L10n.t("console.tasks.alreadyDone"))

@@ -4,18 +4,18 @@ import Postgres
 /// What a subscriber can do with the tasks asked of their organization. HTTP-free: the
 /// portal's pages and the API share it.
 public struct CustomerTasks: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let notices: StaffNotices
 
     /// One page of the organization's tasks and the numbers of the work orders they belong to,
     /// read in one transaction.
     public func page(
         customer: SignedInCustomer, after: [String]?, limit: Int, tenant: ResolvedTenant
     ) async throws -> (page: KeysetPage<TaskItem>, related: [UUID: Int]) {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
-            let page = try await dependencies.repositories.tasks.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
-            let numbers = try await dependencies.repositories.workOrders.numbers(ids: page.items.compactMap(\.workOrderId), in: tx)
+        try await pool.withTenant(tenant.id) { tx in
+            let page = try await repositories.tasks.page(organization: customer.organizationId, after: after, limit: limit, in: tx)
+            let numbers = try await repositories.workOrders.numbers(ids: page.items.compactMap(\.workOrderId), in: tx)
             return (page, numbers)
         }
     }
@@ -24,7 +24,7 @@ public struct CustomerTasks: Sendable {
     public func workOrderNumbers(of tasks: [TaskItem], tenant: ResolvedTenant) async throws -> [UUID: Int] {
         let ids = tasks.compactMap(\.workOrderId)
         guard !ids.isEmpty else { return [:] }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in try await dependencies.repositories.workOrders.numbers(ids: ids, in: tx) }
+        return try await pool.withTenant(tenant.id) { tx in try await repositories.workOrders.numbers(ids: ids, in: tx) }
     }
 
     /// Marks a task of the customer's organization done (with an optional note for staff).
@@ -35,11 +35,10 @@ public struct CustomerTasks: Sendable {
         origin: RequestOrigin? = nil
     ) async throws -> TaskItem {
         guard note.count <= 2000 else { throw AppError.validation(["note": "Use at most 2,000 characters."]) }
-        let repositories = dependencies.repositories
-        let task = try await dependencies.pool.withTenant(tenant.id) { tx -> TaskItem? in
+        let task = try await pool.withTenant(tenant.id) { tx -> TaskItem? in
             guard let task = try await repositories.tasks.find(id: id, organization: customer.organizationId, in: tx) else { return nil }
             if try await repositories.tasks.markDone(id, by: customer.id, note: note, in: tx) {
-                try await StaffNotices(dependencies: dependencies).send(
+                try await notices.send(
                     .taskDone, ["customer": customer.name, "title": task.title], note: note,
                     link: tenant.url(ConsoleRoutes.home.path), tenant: tenant, in: tx)
                 try await repositories.audit.record(

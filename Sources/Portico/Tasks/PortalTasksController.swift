@@ -1,11 +1,14 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/portal/tasks`: the organization's open and done tasks; a subscriber marks one done with a note.
 struct PortalTasksController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let tasks: CustomerTasks
 
     func addRoutes(to group: RouterGroup<CustomerRequestContext>) {
         group.get(PortalRoutes.tasks, use: tasks)
@@ -35,9 +38,9 @@ struct PortalTasksController {
     func renderTasks(
         _ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let items = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let tasks = try await dependencies.repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx)
-            let numbers = try await dependencies.repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
+        let items = try await pool.withTenant(context.tenant.id) { tx in
+            let tasks = try await repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx)
+            let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
             var views: [TaskView] = []
             for task in tasks {
                 let number = task.workOrderId.flatMap { numbers[$0] }
@@ -67,7 +70,7 @@ struct PortalTasksController {
             return try await renderTasks(
                 context, form: FormState(errors: ["note": L10n.atMostCharacters(2000, grouped: true)]), status: .unprocessableContent)
         }
-        try await CustomerTasks(dependencies: dependencies).markDone(
+        try await tasks.markDone(
             id, note: note, customer: context.customer, tenant: context.tenant,
             origin: RequestOrigin(request, ip: context.clientIP))
         return try await renderTasks(context, notice: L10n.t("portal.tasks.markedDone"))

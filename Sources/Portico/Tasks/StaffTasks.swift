@@ -6,11 +6,9 @@ import Postgres
 /// the member (or, for the organization, its owners) is emailed per the notification settings
 /// in the same transaction.
 public struct StaffTasks: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var repositories: Repositories { dependencies.repositories }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let outbox: Outbox
 
     /// The task form as typed (field names carry a `task_` prefix so the form can sit on
     /// pages with other forms).
@@ -46,7 +44,7 @@ public struct StaffTasks: Sendable {
                 problems["task_due"] = L10n.t("console.tasks.dueFuture")
             }
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             guard let org = try await repositories.organizations.find(id: organization, in: tx) else { throw AppError.notFound("subscriber account") }
             var customer: Customer?
             let email = input.customerEmail.trimmingCharacters(in: .whitespaces)
@@ -84,7 +82,7 @@ public struct StaffTasks: Sendable {
             } else {
                 recipients = try await repositories.customers.members(of: org.id, in: tx).filter { $0.role == .owner }
             }
-            let mail = SubscriberMail(outbox: dependencies.outbox)
+            let mail = SubscriberMail(outbox: outbox)
             for member in recipients {
                 try await mail.send(
                     .taskAssigned, to: member, tenant: tenant,

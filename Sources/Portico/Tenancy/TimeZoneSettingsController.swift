@@ -7,8 +7,11 @@ import Postgres
 /// in which its portal, console, mail and files show times and read the times people type;
 /// a staff member's own zone for the console is on their account page (`AccountSecurityController`).
 struct TimeZoneSettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let directory: TenantDirectory
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let support: SettingsSupport
 
     func addRoutes(to admins: RouterGroup<StaffRequestContext>) {
         admins.get(ConsoleRoutes.settingsTimeZone, use: show)
@@ -31,7 +34,7 @@ struct TimeZoneSettingsController {
         layout.notice = notice
         let zone = context.tenant.timeZone
         let now = DisplayDate(zone: zone).dateTime(Date())
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsTimeZone, theme: context.tenant.theme,
             View(
                 layout: layout,
@@ -51,13 +54,13 @@ struct TimeZoneSettingsController {
                 .response(from: request, context: context)
         }
         let before = TenantTimeZone.name(context.tenant.timeZone)
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.settings.saveTimeZone(name, in: tx)
+        try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.settings.saveTimeZone(name, in: tx)
             try await support.audit(
                 context, request, action: "settings.time_zone_changed", targetKind: "tenant", targetId: context.tenant.slug,
                 details: ["time_zone": "\(before) → \(name)"], in: tx)
         }
-        dependencies.directory.invalidate(tenant: context.tenant.id)  // the resolved tenant carries its zone
+        directory.invalidate(tenant: context.tenant.id)  // the resolved tenant carries its zone
         return Redirect(to: "\(ConsoleRoutes.settingsTimeZone.path)?done=saved").response
     }
 }

@@ -9,9 +9,12 @@ import Postgres
 /// disable, delete; per endpoint the delivery log with every attempt and a redeliver button.
 /// Another tenant's endpoint or delivery id is the same 404 as a missing one.
 struct WebhooksController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
-    var repository: any WebhookRepository { dependencies.repositories.webhooks }
+    let configuration: AppConfiguration
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let support: SettingsSupport
+    var repository: any WebhookRepository { repositories.webhooks }
 
     /// The notices after a redirect (`?done=enabled`), in the reader's language.
     static var messages: [String: String] {
@@ -61,7 +64,7 @@ struct WebhooksController {
         _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (endpoints, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (endpoints, counts) = try await pool.withTenant(context.tenant.id) { tx in
             (try await repository.endpoints(in: tx), try await repository.counts(in: tx))
         }
         var layout = context.layout(title: L10n.t("console.webhooks.title"), current: ConsoleRoutes.settings.path)
@@ -83,11 +86,11 @@ struct WebhooksController {
                     ]),
                 openLabel: L10n.t("console.webhooks.openLabel", ["url": endpoint.url]))
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsWebhooks, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)), events: events, rows: rows,
-                allowHTTP: dependencies.configuration.webhooksAllowHTTP), status: status)
+                allowHTTP: configuration.webhooksAllowHTTP), status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -99,8 +102,8 @@ struct WebhooksController {
         var problems: [String: String] = [:]
         var url = ""
         switch WebhookURL.validate(
-            form.text("url"), allowHTTP: dependencies.configuration.webhooksAllowHTTP,
-            allowPrivate: dependencies.configuration.webhooksAllowPrivate)
+            form.text("url"), allowHTTP: configuration.webhooksAllowHTTP,
+            allowPrivate: configuration.webhooksAllowPrivate)
         {
         case .success(let valid): url = valid
         case .failure(let problem): problems["url"] = problem.message
@@ -117,7 +120,7 @@ struct WebhooksController {
         let form = try await FormFields.read(request)
         do {
             let input = try parse(form)
-            let endpoint = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let endpoint = try await pool.withTenant(context.tenant.id) { tx in
                 let endpoint = try await repository.createEndpoint(input, in: tx)
                 try await support.audit(
                     context, request, action: "webhook.created", targetKind: "webhook_endpoint",
@@ -177,7 +180,7 @@ struct WebhooksController {
     }
 
     func renderShow(_ context: StaffRequestContext, id: UUID, secret: String? = nil, notice: String? = nil) async throws -> HTML {
-        let (endpoint, deliveries, attempts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (endpoint, deliveries, attempts) = try await pool.withTenant(context.tenant.id) { tx in
             guard let endpoint = try await repository.endpoint(id: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
             let deliveries = try await repository.deliveries(endpoint: id, limit: 100, in: tx)
             let attempts = try await repository.attempts(endpoint: id, deliveries: deliveries.map(\.id), in: tx)
@@ -204,7 +207,7 @@ struct WebhooksController {
                         error: DeliveryDiagnostic.shown(attempt.error))
                 })
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsWebhook, theme: context.tenant.theme,
             ShowView(
                 layout: layout, id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
@@ -218,7 +221,7 @@ struct WebhooksController {
 
     func setEnabled(_ enabled: Bool, _ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "webhook endpoint")
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             guard try await repository.setEnabled(enabled, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
             try await support.audit(
                 context, request, action: enabled ? "webhook.enabled" : "webhook.disabled", targetKind: "webhook_endpoint",
@@ -239,7 +242,7 @@ struct WebhooksController {
     @Sendable func rotate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try support.id(context, "webhook endpoint")
         let secret = Self.newSecret()
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             guard try await repository.rotateSecret(secret, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
             try await support.audit(
                 context, request, action: "webhook.secret_rotated", targetKind: "webhook_endpoint",
@@ -252,7 +255,7 @@ struct WebhooksController {
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "webhook endpoint")
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             guard let endpoint = try await repository.endpoint(id: id, in: tx), try await repository.deleteEndpoint(id, in: tx) else {
                 throw AppError.notFound("webhook endpoint")
             }
@@ -266,7 +269,7 @@ struct WebhooksController {
     @Sendable func redeliver(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "webhook endpoint")
         guard let text = context.parameters.get("delivery"), let delivery = UUID(uuidString: text) else { throw AppError.notFound("delivery") }
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             guard let found = try await repository.delivery(id: delivery, endpoint: id, in: tx) else { throw AppError.notFound("delivery") }
             guard try await repository.redeliver(delivery, endpoint: id, in: tx) else {
                 throw AppError(

@@ -72,7 +72,7 @@ public struct CustomerWorkOrders: Sendable {
                 .workOrderReceived, to: submitter, tenant: tenant,
                 values: WorkOrderMail.values(order, tenant: tenant), in: tx)
         }
-        try await StaffNotices(dependencies: dependencies).send(
+        try await dependencies.staffNotices.send(
             .workOrderSubmitted, ["customer": customer.name, "number": order.number, "title": order.title],
             link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
     }
@@ -178,7 +178,7 @@ public struct CustomerWorkOrders: Sendable {
                 order, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue), .init(.closedReason, trimmed)],
                 expectedVersion: version, by: customer.actor, reason: trimmed, in: tx)
             if order.status == .submitted {
-                try await StaffNotices(dependencies: dependencies).send(
+                try await dependencies.staffNotices.send(
                     .workOrderCancelled, ["customer": customer.name, "number": order.number, "title": order.title, "reason": trimmed],
                     link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             }
@@ -203,7 +203,7 @@ public struct CustomerWorkOrders: Sendable {
             let updated = try await repositories.workOrders.update(
                 order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
                 expectedVersion: version, by: customer.actor, reason: "Reopened: \(trimmed)", in: tx)
-            try await StaffNotices(dependencies: dependencies).send(
+            try await dependencies.staffNotices.send(
                 .workOrderReopened, ["customer": customer.name, "number": order.number, "title": order.title, "reason": trimmed],
                 link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)

@@ -105,7 +105,9 @@ struct PostedForm: Sendable {
 
 /// Reads a form that may carry attachments.
 struct AttachmentReceiver {
-    let dependencies: AppDependencies
+    let blobStore: any BlobStore
+    let logger: Logger
+    let virusScanner: any VirusScanner
 
     enum Outcome {
         case received(PostedForm)
@@ -132,8 +134,8 @@ struct AttachmentReceiver {
         let seen = SeenFields()
         do {
             let form = try await MultipartUpload.receive(
-                request: request, limits: limits, blobStore: dependencies.blobStore, tenant: tenant,
-                scanner: dependencies.virusScanner, logger: dependencies.logger
+                request: request, limits: limits, blobStore: blobStore, tenant: tenant,
+                scanner: virusScanner, logger: logger
             ) { fields in
                 seen.fields = fields
                 try CSRF.verify(token: fields.first { $0.name == "csrf_token" }?.value, context: csrf)

@@ -129,7 +129,7 @@ struct AccountLifecycleTests {
             }
         }
         try await TestApp.with { (app: TestApp) async throws in
-            let reminders = AppointmentReminders(dependencies: app.dependencies)
+            let reminders = app.dependencies.appointmentReminders
             try await reminders.send()
             try await reminders.send()
             let sent = try await TestMailbox.messages(to: customer.email, tenant: tenant.id, kind: "appointment_reminder")

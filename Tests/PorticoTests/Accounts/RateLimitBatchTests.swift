@@ -113,7 +113,7 @@ struct RateLimitBatchTests {
     func edgeCases() async throws {
         let pool = try await TestCluster.database().appPool
         let limiter = RateLimiter(pool: pool)
-        let single = RateLimit(name: "test-batch-single", limit: 1, window: .seconds(60), baseBlock: .seconds(30))
+        let single = RateLimit(name: "test-batch-single", limit: 1, window: .seconds(60), baseBlock: .seconds(900))
         let pair = RateLimit(name: "test-batch-pair", limit: 5, window: .seconds(60))
         let run = UUID().uuidString
         let singleBucket = RateLimiter.bucket(single, run), pairBucket = RateLimiter.bucket(pair, run)
@@ -123,7 +123,7 @@ struct RateLimitBatchTests {
         let after = try await Self.clock(pool)
 
         #expect(try await Self.state(pool, singleBucket).map { $0.strikes == 1 && $0.hits == 0 } == true)
-        #expect(try await Self.blocked(pool, singleBucket, for: 30, between: before, and: after))
+        #expect(try await Self.blocked(pool, singleBucket, for: 900, between: before, and: after))
         #expect(try await !limiter.check(single, bucket: singleBucket).allowed)
         #expect(try await Self.state(pool, pairBucket) == State(hits: 1, strikes: 0, blockedFor: nil))
         try await limiter.hit(all: [])  // nothing to count, no statement

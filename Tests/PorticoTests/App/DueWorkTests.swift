@@ -79,7 +79,7 @@ struct DueWorkTests {
             }
 
             try await MaintenanceService(dependencies: app.dependencies).sweep()
-            try await AppointmentReminders(dependencies: app.dependencies).send()
+            try await app.dependencies.appointmentReminders.send()
 
             for (tenant, customer) in busy { #expect(try await Self.links(of: customer, in: tenant) == 0, "\(tenant.slug)") }
             for (tenant, customer) in visits {

@@ -261,7 +261,7 @@ struct EmailLanguageTests {
                         values: ["actionUrl": resolved.url("/admin/invite/x"), "role": MailText(key: "email.role.\(staff.role.rawValue)")],
                         linkToken: String(repeating: "t", count: 32), in: tx)
                 }
-                try await StaffNotices(dependencies: app.dependencies).send(
+                try await app.dependencies.staffNotices.send(
                     .taskDone, ["customer": "Rosa Díaz", "title": "Reiniciar el router"], note: "Hecho a las 9",
                     link: resolved.url("/admin"), tenant: resolved, in: tx)
             }

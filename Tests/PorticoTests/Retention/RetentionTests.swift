@@ -85,7 +85,7 @@ struct RetentionTests {
 
     @discardableResult
     static func run(_ app: TestApp, _ tenant: TestTenant, batchSize: Int = 500) async throws -> [String: Int] {
-        try await RetentionJob(dependencies: app.dependencies, batchSize: batchSize).run(tenant: tenant.id, slug: tenant.slug).removed
+        try await app.dependencies.retentionJob(batchSize: batchSize).run(tenant: tenant.id, slug: tenant.slug).removed
     }
 
     struct Setup {

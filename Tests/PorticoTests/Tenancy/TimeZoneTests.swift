@@ -106,7 +106,7 @@ struct TimeZoneTests {
                     status: .confirmed, address: "1 Test Lane"), in: tx)
         }
         try await TestApp.with { (app: TestApp) async throws in
-            try await AppointmentReminders(dependencies: app.dependencies).send(now: now)
+            try await app.dependencies.appointmentReminders.send(now: now)
             let mail = try #require(try await TestMailbox.latest(to: customer.email, tenant: tenant.id, kind: "appointment_reminder"))
             #expect(mail.subject == "Reminder: visit today, Sun 1 Nov 2026, 19:00–20:00 CST")
             #expect(!mail.subject.contains("UTC"))

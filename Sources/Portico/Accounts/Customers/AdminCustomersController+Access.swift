@@ -14,7 +14,7 @@ extension AdminCustomersController {
         return try await act(
             id, request, context: context, form: form, notice: L10n.t("console.customer.invitationSent", ["email": form.text("member_email")])
         ) {
-            _ = try await CustomerAccounts(dependencies: dependencies).inviteMember(
+            _ = try await accounts.inviteMember(
                 name: form.text("member_name"), email: form.text("member_email"), organization: id, invitedBy: context.staff.email,
                 tenant: context.tenant, origin: context.origin(request), createdByStaff: context.staff.id)
         }
@@ -25,7 +25,7 @@ extension AdminCustomersController {
         let id = try organizationID(context)
         guard let text = context.parameters.get("customer"), let customerID = UUID(uuidString: text) else { throw AppError.notFound("login") }
         do {
-            let (customer, sent) = try await CustomerInvitations(dependencies: dependencies).invite(
+            let (customer, sent) = try await invitations.invite(
                 customer: customerID, organization: id, by: context.staff, tenant: context.tenant, origin: context.origin(request))
             return try await renderDetail(
                 id, context: context,
@@ -40,7 +40,7 @@ extension AdminCustomersController {
     }
 
     func requireOrganization(_ id: UUID, context: StaffRequestContext) async throws -> Organization {
-        let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repositories.organizations.find(id: id, in: tx)
+        let organization = try await pool.withTenant(context.tenant.id) { tx in try await repositories.organizations.find(id: id, in: tx)
         }
         guard let organization else { throw AppError.notFound("subscriber account") }
         return organization
@@ -51,7 +51,7 @@ extension AdminCustomersController {
         let id = try organizationID(context)
         let organization = try await requireOrganization(id, context: context)
         let code = SecureRandom.humanCode(length: 10)
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             try await AccountTokens.retireAccessCodes(organizationID: id, in: tx)
             try await AccountTokens.insert(
                 token: code, kind: .accessCode, email: "", organizationID: id, createdBy: context.staff.id,

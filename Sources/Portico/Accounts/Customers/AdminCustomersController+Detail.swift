@@ -65,7 +65,7 @@ extension AdminCustomersController {
         _ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, accessCode: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let data = try await pool.withTenant(context.tenant.id) { tx in
             guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
             let members = try await repositories.customers.members(of: id, in: tx)
             return (
@@ -133,7 +133,7 @@ extension AdminCustomersController {
     /// Staff quote account numbers, not ids: `/admin/customers/account/100042` opens the account.
     @Sendable func byAccountNumber(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let number = String((context.parameters.get("number") ?? "").prefix(64))
-        let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let organization = try await pool.withTenant(context.tenant.id) { tx in
             try await repositories.organizations.find(accountNumber: number, in: tx)
         }
         guard let organization else { throw AppError.notFound("subscriber account") }
@@ -165,7 +165,7 @@ extension AdminCustomersController {
         let form = try await FormFields.read(request)
         return try await act(id, request, context: context, form: form, notice: L10n.t("console.customer.saved")) {
             let fields = try OrganizationInput.parse(form)
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await pool.withTenant(context.tenant.id) { tx in
                 guard let updated = try await repositories.organizations.update(id, with: fields, in: tx) else {
                     throw AppError.notFound("subscriber account")
                 }

@@ -40,7 +40,7 @@ extension AdminCustomersController {
         let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
         let page = max(0, min(100_000, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0))
         let access = request.uri.queryParameters.get("access").flatMap { InvitationStatus.Key(rawValue: String($0)) }
-        let (organizations, total, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (organizations, total, counts) = try await pool.withTenant(context.tenant.id) { tx in
             let organizations = try await repositories.organizations.list(
                 search: query, access: access, limit: Self.pageSize + 1,
                 offset: page * Self.pageSize, in: tx)
@@ -112,7 +112,7 @@ extension AdminCustomersController {
         let form = try await FormFields.read(request)
         do {
             let fields = try OrganizationInput.parse(form)
-            let organization = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            let organization = try await pool.withTenant(context.tenant.id) { tx in
                 let organization = try await repositories.organizations.create(fields, in: tx)
                 try await audit(context, request, action: "organization.created", target: organization.accountNumber, in: tx)
                 return organization

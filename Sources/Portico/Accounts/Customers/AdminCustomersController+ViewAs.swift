@@ -26,7 +26,7 @@ extension AdminCustomersController {
     /// the portal leaves it out. Every look is audited.
     @Sendable func viewAs(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try organizationID(context)
-        let data = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let data = try await pool.withTenant(context.tenant.id) { tx in
             guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
             try await audit(context, request, action: "organization.viewed_as_customer", target: organization.accountNumber, in: tx)
             let orders = try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx)

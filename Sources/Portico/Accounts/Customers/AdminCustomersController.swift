@@ -9,9 +9,13 @@ import Postgres
 /// access-code letter; send or resend a login's invitation and see where each stands; suspend
 /// and reactivate logins; notes and tasks; a read-only, audited "view as the subscriber".
 struct AdminCustomersController {
-    let dependencies: AppDependencies
-    var renderer: PageRenderer { dependencies.renderer }
-    var repositories: Repositories { dependencies.repositories }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let sessions: any SessionStore
+    let accounts: CustomerAccounts
+    let invitations: CustomerInvitations
+    let tasks: StaffTasks
     static let pageSize = 50
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {

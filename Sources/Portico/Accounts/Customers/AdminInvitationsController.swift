@@ -7,8 +7,8 @@ import Mustache
 /// will invite ("This will invite 42 subscribers") and names the first of them; nothing is sent
 /// until that is confirmed, and only as many as the tenant's hourly allowance still permits.
 struct AdminInvitationsController {
-    let dependencies: AppDependencies
-    var invitations: CustomerInvitations { CustomerInvitations(dependencies: dependencies) }
+    let renderer: PageRenderer
+    let invitations: CustomerInvitations
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.invitations, use: preview)
@@ -94,7 +94,7 @@ struct AdminInvitationsController {
             backHref: selection.importId != nil
                 ? "\(ConsoleRoutes.customers.path)?access=not_invited" : "\(ConsoleRoutes.customers.path)?\(listQuery)",
             backLabel: texts(selection.importId != nil ? "console.invitations.allNotInvited" : "console.invitations.backToList"))
-        return try dependencies.renderer.render(.adminCustomersInvitations, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminCustomersInvitations, theme: context.tenant.theme, view, status: status)
     }
 
     static func describe(_ selection: CustomerInvitations.Selection) -> String {

@@ -134,7 +134,7 @@ extension CustomerAccounts {
 
     public func profilePage(customer: SignedInCustomer, device: SignedInDevices.Owner, tenant: ResolvedTenant) async throws -> ProfilePage {
         let repositories = self.repositories
-        let devices = SignedInDevices(dependencies: dependencies)
+        let devices = dependencies.signedInDevices
         let page = try await pool.withTenant(tenant.id) { tx -> ProfilePage? in
             guard let stored = try await repositories.customers.find(id: customer.id, in: tx),
                 let organization = try await repositories.organizations.find(id: customer.organizationId, in: tx)

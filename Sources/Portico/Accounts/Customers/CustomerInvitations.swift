@@ -8,11 +8,9 @@ import Postgres
 /// against a per-tenant hourly allowance, so a slip of the mouse cannot send thousands of
 /// emails at once and hurt the ISP's mail reputation.
 public struct CustomerInvitations: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var repositories: Repositories { dependencies.repositories }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let accounts: CustomerAccounts
 
     // MARK: One login
 
@@ -24,7 +22,7 @@ public struct CustomerInvitations: Sendable {
         customer customerID: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant,
         origin: RequestOrigin
     ) async throws -> (Customer, Sent) {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             guard let customer = try await repositories.customers.find(id: customerID, in: tx), customer.organizationId == organization else {
                 throw AppError.notFound("login")
             }
@@ -46,7 +44,7 @@ public struct CustomerInvitations: Sendable {
                     SELECT count(*)::int FROM account_tokens WHERE customer_id = \(customer.id) AND kind = 'invite_customer'
                     """, as: Int.self) ?? 0
             try await AccountTokens.revoke(kind: .inviteCustomer, customerID: customer.id, in: tx)
-            try await CustomerAccounts(dependencies: dependencies).enqueueInvitation(for: customer, createdByStaff: staff.id, tenant: tenant, in: tx)
+            try await accounts.enqueueInvitation(for: customer, createdByStaff: staff.id, tenant: tenant, in: tx)
             let sent: Sent = previous > 0 ? .resent : .invited
             try await repositories.audit.record(
                 .init(
@@ -116,7 +114,7 @@ public struct CustomerInvitations: Sendable {
     }
 
     public func preview(_ selection: Selection, tenant: ResolvedTenant, sampleSize: Int = 20) async throws -> Preview {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             let matching =
                 try await tx.scalar(
                     """
@@ -156,7 +154,7 @@ public struct CustomerInvitations: Sendable {
         _ selection: Selection, expected: Int, by staff: SignedInStaff, tenant: ResolvedTenant,
         origin: RequestOrigin
     ) async throws -> Int {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             // Two staff members inviting at once must not invite the same people twice.
             try await tx.execute("SELECT pg_advisory_xact_lock(hashtextextended('portico-invitations:' || \(tenant.id.description), 0))")
             let (remaining, endsAt) = try await InvitationQuota.remaining(tenant: tenant.id, in: tx)
@@ -164,7 +162,6 @@ public struct CustomerInvitations: Sendable {
             let chosen = try await candidates(selection, limit: min(remaining, InvitationQuota.perHour), in: tx)
             guard chosen.count == expected, expected > 0 else { throw Self.selectionChanged(chosen.count) }
             try await InvitationQuota.take(chosen.count, tenant: tenant.id, in: tx)
-            let accounts = CustomerAccounts(dependencies: dependencies)
             for candidate in chosen {
                 guard let customer = try await repositories.customers.find(id: candidate.id, in: tx) else { continue }
                 try await AccountTokens.revoke(kind: .inviteCustomer, customerID: customer.id, in: tx)

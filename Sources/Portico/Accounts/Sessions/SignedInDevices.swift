@@ -22,9 +22,9 @@ public struct SignedInDevice: Sendable {
 /// the list, and signing out one device or every other one. Only the person's own sessions
 /// can be named: another person's or another tenant's id is as unknown as a made-up one.
 public struct SignedInDevices: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let sessions: any SessionStore
 
     /// Who is asking: the signed-in principal and the session they are using.
     public struct Owner: Sendable {
@@ -42,18 +42,18 @@ public struct SignedInDevices: Sendable {
     }
 
     public func list(for owner: Owner, tenant: ResolvedTenant) async throws -> [SignedInDevice] {
-        try await dependencies.pool.withTenant(tenant.id) { tx in try await list(for: owner, in: tx) }
+        try await pool.withTenant(tenant.id) { tx in try await list(for: owner, in: tx) }
     }
 
     func list(for owner: Owner, in tx: TenantTransaction) async throws -> [SignedInDevice] {
-        let sessions = try await dependencies.sessions.list(kind: owner.kind, principal: owner.id, current: owner.token, in: tx)
+        let sessions = try await sessions.list(kind: owner.kind, principal: owner.id, current: owner.token, in: tx)
         var devices = sessions.map {
             SignedInDevice(
                 id: $0.id, kind: .browser, agent: UserAgentSummary($0.userAgent), ip: $0.ip, signedInAt: $0.createdAt,
                 lastSeenAt: $0.lastSeenAt, isCurrent: $0.current, waitingForSecondFactor: $0.secondFactorPending)
         }
         if owner.kind == .customer {
-            devices += try await dependencies.repositories.apiTokens.families(customer: owner.id, in: tx).map {
+            devices += try await repositories.apiTokens.families(customer: owner.id, in: tx).map {
                 SignedInDevice(
                     id: $0.familyId, kind: .app, agent: UserAgentSummary($0.userAgent), ip: $0.ip, signedInAt: $0.signedInAt,
                     lastSeenAt: $0.lastRefreshAt, isCurrent: false, waitingForSecondFactor: false)
@@ -71,12 +71,12 @@ public struct SignedInDevices: Sendable {
 
     /// Ends one of the owner's sessions or app sign-ins; anything else is a 404 and changes nothing.
     public func signOut(device id: UUID, for owner: Owner, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> SignOutResult {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             guard let device = try await list(for: owner, in: tx).first(where: { $0.id == id }) else { throw AppError.notFound("session") }
             let ended: Bool
             switch device.kind {
-            case .browser: ended = try await dependencies.sessions.revoke(id: id, kind: owner.kind, principal: owner.id, in: tx)
-            case .app: ended = try await dependencies.repositories.apiTokens.revokeFamily(id, customer: owner.id, in: tx)
+            case .browser: ended = try await sessions.revoke(id: id, kind: owner.kind, principal: owner.id, in: tx)
+            case .app: ended = try await repositories.apiTokens.revokeFamily(id, customer: owner.id, in: tx)
             }
             guard ended else { throw AppError.notFound("session") }
             try await audit(
@@ -90,11 +90,11 @@ public struct SignedInDevices: Sendable {
 
     /// Ends every session and app sign-in of the owner but the one making the request.
     public func signOutOthers(for owner: Owner, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Int {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
-            var ended = try await dependencies.sessions.revokeAll(kind: owner.kind, principal: owner.id, except: owner.token, in: tx)
+        try await pool.withTenant(tenant.id) { tx in
+            var ended = try await sessions.revokeAll(kind: owner.kind, principal: owner.id, except: owner.token, in: tx)
             if owner.kind == .customer {
-                for family in try await dependencies.repositories.apiTokens.families(customer: owner.id, in: tx) {
-                    if try await dependencies.repositories.apiTokens.revokeFamily(family.familyId, customer: owner.id, in: tx) { ended += 1 }
+                for family in try await repositories.apiTokens.families(customer: owner.id, in: tx) {
+                    if try await repositories.apiTokens.revokeFamily(family.familyId, customer: owner.id, in: tx) { ended += 1 }
                 }
             }
             try await audit(owner, action: "session.ended_others", origin: origin, details: ["count": "\(ended)"], in: tx)
@@ -103,7 +103,7 @@ public struct SignedInDevices: Sendable {
     }
 
     func audit(_ owner: Owner, action: String, origin: RequestOrigin, details: [String: String], in tx: TenantTransaction) async throws {
-        try await dependencies.repositories.audit.record(
+        try await repositories.audit.record(
             .init(
                 actorKind: owner.kind.rawValue, actorId: owner.id, actorLabel: owner.email,
                 action: owner.kind == .staff ? "staff.\(action)" : action, targetKind: owner.kind.rawValue, targetId: owner.id.uuidString,

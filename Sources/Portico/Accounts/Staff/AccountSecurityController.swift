@@ -1,12 +1,17 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/account`: the signed-in staff member's own security: password, two-factor sign-in,
 /// and where they are signed in (sign out one session or every other one).
 struct AccountSecurityController {
-    let dependencies: AppDependencies
-    var accounts: StaffAccounts { StaffAccounts(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let cookies: SessionCookies
+    let accounts: StaffAccounts
+    let devices: SignedInDevices
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.account, use: show)
@@ -44,10 +49,9 @@ struct AccountSecurityController {
         _ context: StaffRequestContext, enrolment: StaffAccounts.Enrolment? = nil, recoveryCodes: [String] = [],
         form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let devices = SignedInDevices(dependencies: dependencies)
-        let (credentials, signedIn) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (credentials, signedIn) = try await pool.withTenant(context.tenant.id) { tx in
             (
-                try await dependencies.repositories.staff.credentials(id: context.staff.id, in: tx),
+                try await repositories.staff.credentials(id: context.staff.id, in: tx),
                 try await devices.list(for: Self.owner(context), in: tx)
             )
         }
@@ -66,7 +70,7 @@ struct AccountSecurityController {
             timeZone: context.auth.session.staffTimeZone ?? "",
             timeZoneHint: L10n.t("console.account.timeZoneHint", ["zone": TenantTimeZone.name(context.tenant.timeZone)]),
             zoneChoices: TenantTimeZone.choices)
-        return try dependencies.renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminAccount, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func show(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -121,9 +125,9 @@ struct AccountSecurityController {
             return try await render(context, form: FormState(errors: ["time_zone": problem]), status: .unprocessableContent)
                 .response(from: request, context: context)
         }
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            try await dependencies.repositories.staff.setTimeZone(name.isEmpty ? nil : name, for: context.staff.id, in: tx)
-            try await dependencies.repositories.audit.record(
+        try await pool.withTenant(context.tenant.id) { tx in
+            try await repositories.staff.setTimeZone(name.isEmpty ? nil : name, for: context.staff.id, in: tx)
+            try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "account.time_zone_changed",
                     targetKind: "staff", targetId: context.staff.id.uuidString.lowercased(), ip: context.clientIP,
@@ -152,7 +156,7 @@ struct AccountSecurityController {
     }
 
     @Sendable func signOutOthers(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let ended = try await SignedInDevices(dependencies: dependencies).signOutOthers(
+        let ended = try await devices.signOutOthers(
             for: Self.owner(context), tenant: context.tenant,
             origin: context.origin(request))
         return try await render(context, notice: ProfileController.endedElsewhere(ended))
@@ -161,12 +165,12 @@ struct AccountSecurityController {
     /// Signs one session out; naming this very session signs out here, like the header's button.
     @Sendable func signOutDevice(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("session") }
-        let result = try await SignedInDevices(dependencies: dependencies).signOut(
+        let result = try await devices.signOut(
             device: id, for: Self.owner(context), tenant: context.tenant,
             origin: context.origin(request))
         switch result {
         case .signedOutHere:
-            return Redirect(to: ConsoleRoutes.login.path).response(setting: dependencies.cookies.clearSession())
+            return Redirect(to: ConsoleRoutes.login.path).response(setting: cookies.clearSession())
         case .signedOut(let label):
             return try await render(context, notice: L10n.t("devices.signedOut", ["device": label])).response(from: request, context: context)
         }

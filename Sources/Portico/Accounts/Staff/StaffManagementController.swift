@@ -1,12 +1,15 @@
 import Foundation
 import Hummingbird
 import Mustache
+import Postgres
 
 /// `/admin/staff` (admins): invite staff, change roles, deactivate and reactivate, resend
 /// set-password links.
 struct StaffManagementController {
-    let dependencies: AppDependencies
-    var accounts: StaffAccounts { StaffAccounts(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
+    let accounts: StaffAccounts
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.staff, use: list)
@@ -45,7 +48,7 @@ struct StaffManagementController {
     func render(
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let staff = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await dependencies.repositories.staff.all(in: tx) }
+        let staff = try await pool.withTenant(context.tenant.id) { tx in try await repositories.staff.all(in: tx) }
         var layout = context.layout(title: L10n.t("console.staff.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let view = View(
@@ -65,7 +68,7 @@ struct StaffManagementController {
                 View.Role(value: $0.rawValue, label: $0.consoleLabel, selected: $0.rawValue == (form.values["role"] ?? "agent"))
             }
         )
-        return try dependencies.renderer.render(.adminStaff, theme: context.tenant.theme, view, status: status)
+        return try renderer.render(.adminStaff, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {

@@ -1,10 +1,13 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 /// `/api/v1/tasks`, `/api/v1/notes` and `/api/v1/service`: what the portal shows under Tasks,
 /// Notes and Your service.
 struct SubscriberAccountController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let tasks: CustomerTasks
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
         group.get(SubscriberAPIRoutes.tasks, use: tasks)
@@ -37,7 +40,7 @@ struct SubscriberAccountController {
     @Sendable func tasks(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let paging = try APIPaging(request)
         let page = try await APICursor.page(paging) { after in
-            try await CustomerTasks(dependencies: dependencies).page(
+            try await tasks.page(
                 customer: context.customer, after: after, limit: paging.limit, tenant: context.tenant)
         } map: { tasks, numbers in
             tasks.map { Self.resource($0, workOrderNumbers: numbers) }
@@ -53,10 +56,10 @@ struct SubscriberAccountController {
     @Sendable func taskDone(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
         let body = try await APIBody.decodeIfPresent(DoneBody.self, from: request)
-        let task = try await CustomerTasks(dependencies: dependencies).markDone(
+        let task = try await tasks.markDone(
             id, note: body?.note ?? "", customer: context.customer, tenant: context.tenant,
             origin: SubscriberAuthController.origin(request, ip: context.clientIP))
-        let numbers = try await CustomerTasks(dependencies: dependencies).workOrderNumbers(of: [task], tenant: context.tenant)
+        let numbers = try await tasks.workOrderNumbers(of: [task], tenant: context.tenant)
         return try APIJSON.response(Self.resource(task, workOrderNumbers: numbers))
     }
 
@@ -73,9 +76,8 @@ struct SubscriberAccountController {
 
     @Sendable func notes(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let paging = try APIPaging(request)
-        let repositories = dependencies.repositories
         let page = try await APICursor.page(paging) { after in
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await pool.withTenant(context.tenant.id) { tx in
                 try await repositories.notes.sharedPage(
                     organization: context.customer.organizationId, customer: context.customer.id,
                     after: after, limit: paging.limit, in: tx)
@@ -119,8 +121,7 @@ struct SubscriberAccountController {
     }
 
     @Sendable func service(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
-        let repositories = dependencies.repositories
-        let (organization, equipment, notices) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (organization, equipment, notices) = try await pool.withTenant(context.tenant.id) { tx in
             (
                 try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
                 try await repositories.organizations.equipment(of: context.customer.organizationId, in: tx),

@@ -5,8 +5,7 @@ import Hummingbird
 /// `CustomerAccounts` as the portal's forms (credential check, rate limits, validation,
 /// audit), issuing bearer tokens instead of a cookie session.
 struct SubscriberAuthController {
-    let dependencies: AppDependencies
-    var accounts: CustomerAccounts { CustomerAccounts(dependencies: dependencies) }
+    let accounts: CustomerAccounts
 
     /// Login, registration and refresh need no token.
     func addPublicRoutes(to group: RouterGroup<APIRequestContext>) {

@@ -1,9 +1,12 @@
 import Foundation
 import Hummingbird
+import Postgres
 
 /// `GET|PUT /api/v1/me`: the signed-in subscriber and their organization.
 struct SubscriberProfileController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let accounts: CustomerAccounts
 
     func addRoutes(to group: RouterGroup<SubscriberAPIContext>) {
         group.get(SubscriberAPIRoutes.me, use: show)
@@ -28,8 +31,7 @@ struct SubscriberProfileController {
     }
 
     func load(_ context: SubscriberAPIContext) async throws -> MeResource {
-        let repositories = dependencies.repositories
-        let (customer, organization) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (customer, organization) = try await pool.withTenant(context.tenant.id) { tx in
             (
                 try await repositories.customers.find(id: context.customer.id, in: tx),
                 try await repositories.organizations.find(id: context.customer.organizationId, in: tx)
@@ -58,7 +60,7 @@ struct SubscriberProfileController {
 
     @Sendable func replace(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let body = try await APIBody.decode(ProfileBody.self, from: request)
-        try await CustomerAccounts(dependencies: dependencies).updateProfile(
+        try await accounts.updateProfile(
             customer: context.customer, name: body.name, phone: body.phone, tenant: context.tenant,
             origin: SubscriberAuthController.origin(request, ip: context.clientIP))
         return try APIJSON.response(try await load(context))

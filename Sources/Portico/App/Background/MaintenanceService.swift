@@ -24,7 +24,7 @@ public struct MaintenanceService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await sweep()
-                try await AppointmentReminders(dependencies: dependencies).send()
+                try await dependencies.appointmentReminders.send()
                 ImportFiles(dataDirectory: dependencies.configuration.dataDirectory).sweep()
             } catch {
                 logger.warning("Maintenance pass failed; will try again", metadata: ["error": "\(error)"])
@@ -43,7 +43,7 @@ public struct MaintenanceService: Service {
             // Each tenant's retention settings: audit log, outbox mail, ended sessions, used
             // links, untouched drafts, webhook deliveries (RetentionJob, in small batches).
             if due.retention {
-                removed += try await RetentionJob(dependencies: dependencies).run(tenant: due.tenant, slug: due.slug).total
+                removed += try await dependencies.retentionJob().run(tenant: due.tenant, slug: due.slug).total
             }
             if due.apiTokens {
                 removed += try await dependencies.pool.withTenant(due.tenant) { tx in

@@ -6,8 +6,9 @@ import Postgres
 /// `/admin/settings/api-access` (admins): which browser origins may call `/api/v1` (CORS).
 /// None by default; each change is audited with what was added and removed.
 struct APIAccessSettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let renderer: PageRenderer
+    let support: SettingsSupport
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsAPIAccess, use: show)
@@ -28,11 +29,11 @@ struct APIAccessSettingsController {
         _ context: StaffRequestContext, text: String? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let stored = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await support.repository.apiCORSOrigins(in: tx) }
+        let stored = try await pool.withTenant(context.tenant.id) { tx in try await support.repository.apiCORSOrigins(in: tx) }
         var layout = context.layout(title: L10n.t("console.settings.apiAccess.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let values = ["origins": text ?? stored.origins.joined(separator: "\n")]
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsApiAccess, theme: context.tenant.theme,
             View(
                 layout: layout, form: FormView(FormState(values: values, errors: form.errors, message: form.message)),
@@ -49,7 +50,7 @@ struct APIAccessSettingsController {
         let text = form.text("origins")
         do {
             let origins = try CORSOrigins.parse(text)
-            try await dependencies.pool.withTenant(context.tenant.id) { tx in
+            try await pool.withTenant(context.tenant.id) { tx in
                 let before = try await support.repository.apiCORSOrigins(in: tx)
                 try await support.repository.saveAPICORSOrigins(origins, in: tx)
                 let added = origins.origins.filter { !before.origins.contains($0) }

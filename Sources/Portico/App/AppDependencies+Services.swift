@@ -1,0 +1,47 @@
+/// The domain services, each made from only the dependencies it uses. `buildApplication` and
+/// the background jobs pick them here and hand each controller the few it needs, so a
+/// controller's stored properties say what it can touch.
+extension AppDependencies {
+    public var staffNotices: StaffNotices { StaffNotices(outbox: outbox, repositories: repositories) }
+
+    public var customerTasks: CustomerTasks { CustomerTasks(pool: pool, repositories: repositories, notices: staffNotices) }
+
+    public var staffTasks: StaffTasks { StaffTasks(pool: pool, repositories: repositories, outbox: outbox) }
+
+    public var customerAppointments: CustomerAppointments {
+        CustomerAppointments(pool: pool, repositories: repositories, notices: staffNotices)
+    }
+
+    public var staffAppointments: StaffAppointments { StaffAppointments(pool: pool, repositories: repositories, outbox: outbox) }
+
+    public var signedInDevices: SignedInDevices { SignedInDevices(pool: pool, repositories: repositories, sessions: sessions) }
+}
+
+extension AppDependencies {
+    public var appointmentReminders: AppointmentReminders {
+        AppointmentReminders(directory: directory, outbox: outbox, pool: pool, repositories: repositories, tenants: tenants)
+    }
+
+    public var customerInvitations: CustomerInvitations {
+        CustomerInvitations(pool: pool, repositories: repositories, accounts: CustomerAccounts(dependencies: self))
+    }
+
+    public var operatorAccounts: OperatorAccounts {
+        OperatorAccounts(hasher: hasher, passwordPolicy: passwordPolicy, pool: pool, rateLimiter: rateLimiter)
+    }
+
+    var customDomains: CustomDomains {
+        CustomDomains(
+            configuration: configuration, directory: directory, dnsResolver: dnsResolver, pool: pool, rateLimiter: rateLimiter,
+            repositories: repositories)
+    }
+
+    var attachmentReceiver: AttachmentReceiver { AttachmentReceiver(blobStore: blobStore, logger: logger, virusScanner: virusScanner) }
+}
+
+extension AppDependencies {
+    /// `batchSize` rows of a kind per transaction (tests pass small ones to see batching).
+    public func retentionJob(batchSize: Int = 500) -> RetentionJob {
+        RetentionJob(pool: pool, blobStore: blobStore, logger: logger, batchSize: batchSize)
+    }
+}

@@ -15,10 +15,18 @@ struct LanguageMiddleware: RouterMiddleware {
             stored: stored, acceptLanguage: request.headers[.acceptLanguage],
             offered: context.tenant.offeredLanguages, default: context.tenant.defaultLanguage
         )
+        return try await Self.respond(in: language, catalogs: catalogs) { try await next(request, context) }
+    }
+
+    /// Renders `respond` in `language` (tenant and operator pages alike): its texts in
+    /// `Texts.current`, an error carrying them, and the answer's `Content-Language`.
+    static func respond(
+        in language: Language, catalogs: MessageCatalogs, _ respond: () async throws -> Response
+    ) async throws -> Response {
         let texts = catalogs.texts(language)
         var response: Response
         do {
-            response = try await Texts.$current.withValue(texts) { try await next(request, context) }
+            response = try await Texts.$current.withValue(texts) { try await respond() }
         } catch {
             // The error page is rendered further out (`ErrorPageMiddleware`), after this scope:
             // the error carries the language there.

@@ -12,16 +12,7 @@ struct OperatorLanguageMiddleware: RouterMiddleware {
         let language = LanguageNegotiation.choose(
             stored: request.cookies[cookies.languageName]?.value, acceptLanguage: request.headers[.acceptLanguage],
             offered: Language.allCases, default: .en)
-        let texts = catalogs.texts(language)
-        var response: Response
-        do {
-            response = try await Texts.$current.withValue(texts) { try await next(request, context) }
-        } catch {
-            throw LocalizedFailure(error: error, texts: texts)
-        }
-        response.headers[.contentLanguage] = language.code
-        response.headers[values: .vary].append("Accept-Language")
-        return response
+        return try await LanguageMiddleware.respond(in: language, catalogs: catalogs) { try await next(request, context) }
     }
 }
 

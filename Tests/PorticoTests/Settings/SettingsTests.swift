@@ -45,6 +45,21 @@ struct SettingsTests {
 
     static func isRedirect(_ response: HTTPTestResponse) -> Bool { response.status == .seeOther || response.status == .found }
 
+    /// Saves the security settings through the console form (which answers with a redirect).
+    static func saveSecurity(
+        _ console: Browser, staffIdleMinutes: String, customerIdleHours: String, rememberMeDays: String, requireStaffTOTP: String
+    ) async throws {
+        try await console.get("/admin/settings/security")
+        #expect(
+            isRedirect(
+                try await console.post(
+                    "/admin/settings/security",
+                    [
+                        "staff_idle_minutes": staffIdleMinutes, "customer_idle_hours": customerIdleHours,
+                        "remember_me_days": rememberMeDays, "require_staff_totp": requireStaffTOTP,
+                    ])))
+    }
+
     // MARK: Categories
 
     @Test("categories: add, validation, rename, reorder; the portal form shows active ones with help text")
@@ -387,15 +402,7 @@ struct SettingsTests {
             #expect(try await remembered.get("/portal").status == .ok)
 
             let console = try await console(app, world)
-            try await console.get("/admin/settings/security")
-            #expect(
-                Self.isRedirect(
-                    try await console.post(
-                        "/admin/settings/security",
-                        [
-                            "staff_idle_minutes": "5", "customer_idle_hours": "1",
-                            "remember_me_days": "7", "require_staff_totp": "no",
-                        ])))
+            try await Self.saveSecurity(console, staffIdleMinutes: "5", customerIdleHours: "1", rememberMeDays: "7", requireStaffTOTP: "no")
 
             // The session opened before the change follows it: six idle minutes are now too many.
             try await age("staff", principal: agent.id, idle: 6 * 60)
@@ -457,15 +464,7 @@ struct SettingsTests {
         let agent = try await world.tenant.staff(role: .agent)
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
-            try await console.get("/admin/settings/security")
-            #expect(
-                Self.isRedirect(
-                    try await console.post(
-                        "/admin/settings/security",
-                        [
-                            "staff_idle_minutes": "30", "customer_idle_hours": "24",
-                            "remember_me_days": "30", "require_staff_totp": "yes",
-                        ])))
+            try await Self.saveSecurity(console, staffIdleMinutes: "30", customerIdleHours: "24", rememberMeDays: "30", requireStaffTOTP: "yes")
             // The admin has no second factor either: the console is closed to them too, apart from enrolment.
             #expect(try await console.get("/admin/settings").header("Location") == "/admin/account")
 

@@ -65,6 +65,20 @@ struct WebhookTests {
 
     static func isRedirect(_ response: HTTPTestResponse) -> Bool { response.status == .seeOther || response.status == .found }
 
+    /// The world's subscriber, signed in, submits a work order through the portal; returns
+    /// their browser.
+    static func submitWorkOrder(_ app: TestApp, _ world: World, title: String, description: String) async throws -> Browser {
+        let subscriber = Browser(app: app, host: world.tenant.host)
+        try await subscriber.signInCustomer(world.customer.email)
+        try await subscriber.get("/portal/work-orders/new")
+        #expect(
+            isRedirect(
+                try await subscriber.post(
+                    "/portal/work-orders",
+                    ["title": title, "description": description, "priority": "normal", "quantity": "1", "action": "submit"])))
+        return subscriber
+    }
+
     /// Creates an endpoint through the page; returns its id and the secret the page showed.
     func createEndpoint(
         _ console: Browser, url: String, events: [WebhookEventType] = WebhookEventType.allCases,
@@ -148,16 +162,7 @@ struct WebhookTests {
             #expect(registered.status.code < 400)
 
             // work_order.created, through the portal.
-            let subscriber = Browser(app: app, host: world.tenant.host)
-            try await subscriber.signInCustomer(world.customer.email)
-            try await subscriber.get("/portal/work-orders/new")
-            #expect(
-                Self.isRedirect(
-                    try await subscriber.post(
-                        "/portal/work-orders",
-                        [
-                            "title": "Dish loose", "description": "Wind moved it", "priority": "normal", "quantity": "1", "action": "submit",
-                        ])))
+            let subscriber = try await Self.submitWorkOrder(app, world, title: "Dish loose", description: "Wind moved it")
             // work_order.status_changed, through the console.
             try await console.get("/admin/work-orders/1001")
             #expect(try await console.post("/admin/work-orders/1001/approve", ["version": "1"]).status == .ok)
@@ -351,16 +356,7 @@ struct WebhookTests {
             let otherConsole = try await self.console(app, other)
             _ = try await createEndpoint(otherConsole, url: otherReceiver.url)
 
-            let subscriber = Browser(app: app, host: world.tenant.host)
-            try await subscriber.signInCustomer(world.customer.email)
-            try await subscriber.get("/portal/work-orders/new")
-            #expect(
-                Self.isRedirect(
-                    try await subscriber.post(
-                        "/portal/work-orders",
-                        [
-                            "title": "Noisy", "description": "Hum", "priority": "normal", "quantity": "1", "action": "submit",
-                        ])))
+            let subscriber = try await Self.submitWorkOrder(app, world, title: "Noisy", description: "Hum")
             #expect(
                 try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries") == 0,
                 "nobody enabled takes work_order.created in this tenant")
@@ -569,16 +565,7 @@ struct WebhookTests {
         try await TestApp.with(configuration: Self.permissive) { (app: TestApp) async throws in
             let console = try await console(app, world)
             _ = try await createEndpoint(console, url: "http://127.0.0.1:9/never", events: [.workOrderStatusChanged, .workOrderCreated])
-            let subscriber = Browser(app: app, host: world.tenant.host)
-            try await subscriber.signInCustomer(world.customer.email)
-            try await subscriber.get("/portal/work-orders/new")
-            #expect(
-                Self.isRedirect(
-                    try await subscriber.post(
-                        "/portal/work-orders",
-                        [
-                            "title": "Mast", "description": "Leaning", "priority": "normal", "quantity": "1", "action": "submit",
-                        ])))
+            _ = try await Self.submitWorkOrder(app, world, title: "Mast", description: "Leaning")
             #expect(try await count(world.tenant, "SELECT count(*)::int FROM webhook_deliveries WHERE event_type = 'work_order.created'") == 1)
             try await console.get("/admin/work-orders/1001")
             let stale = try await console.post("/admin/work-orders/1001/approve", ["version": "7"])

@@ -14,26 +14,13 @@ extension CustomerAuthController {
             return try suspendedLogin(context)
         }
         guard let invitation else { return try await invalidInvitation(context, token: token) }
-        return noReferrer(
-            try renderer.render(
-                .portalAccountSetPassword, theme: context.tenant.theme,
-                setPasswordView(context, form: FormState(), token: token, reset: false, email: invitation.email)))
+        return try invitationPage(context, token: token, email: invitation.email)
     }
 
     @Sendable func acceptInvite(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
-        let form = try await FormFields.read(request)
         do {
-            try await accounts.acceptInvitation(
-                token: token, name: form.text("name"), password: form["password"] ?? "",
-                tenant: context.tenant, origin: context.origin(request))
-        } catch let error as AppError where error.kind == .validation {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            return noReferrer(
-                try renderer.render(
-                    .portalAccountSetPassword, theme: context.tenant.theme,
-                    setPasswordView(context, form: state, token: token, reset: false), status: .unprocessableContent))
+            if let retry = try await acceptInvitation(request, context: context, token: token) { return retry }
         } catch let error as AppError where error.code == "invalid_link" {
             return try await invalidInvitation(context, token: token)
         } catch let error as AppError where error.code == "login_suspended" {
@@ -93,7 +80,7 @@ extension CustomerAuthController {
                         L10n.t("portal.invite.expiredBody", ["company": company, "reach": reach])
                     ], status: .notFound))
         case .valid, .unknown:
-            return try invalidLink(context)
+            return try invalidResetLink(context)
         }
     }
 }

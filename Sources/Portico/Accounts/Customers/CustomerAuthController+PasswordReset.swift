@@ -2,30 +2,12 @@ import Foundation
 import Hummingbird
 import Mustache
 
+/// The subscriber's side of the account-link pages (`AccountLinkPages` holds the flow).
 extension CustomerAuthController {
     // MARK: Password reset
 
-    @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        try renderer.render(.portalAccountForgot, theme: context.tenant.theme, ForgotView.portal(context, form: FormState()))
-    }
-
-    @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        let form = try await FormFields.read(request)
-        do {
-            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: context.origin(request))
-        } catch let error as AppError where error.kind == .validation {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            return try renderer.render(
-                .portalAccountForgot, theme: context.tenant.theme, ForgotView.portal(context, form: state),
-                status: .unprocessableContent)
-        }
-        return try message(
-            context, title: L10n.t("portal.checkEmail.title"), heading: L10n.t("portal.checkEmail.title"),
-            [
-                L10n.t("portal.forgot.sent", ["email": EmailAddress.normalize(form.text("email")) ?? form.text("email")]),
-                L10n.t("portal.forgot.noEmail"),
-            ], action: (PortalRoutes.login.path, L10n.t("portal.action.backToSignIn")))
+    func forgotView(_ context: TenantRequestContext, form: FormState) -> ForgotView {
+        ForgotView.portal(context, form: form)
     }
 
     func setPasswordView(_ context: TenantRequestContext, form: FormState, token: String, reset: Bool, email: String? = nil) -> SetPasswordView {
@@ -43,40 +25,32 @@ extension CustomerAuthController {
         )
     }
 
-    @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        let token = request.uri.queryParameters.get("token") ?? ""
-        guard try await accounts.resetTokenIsValid(token, tenant: context.tenant) else { return try invalidLink(context) }
-        return noReferrer(
-            try renderer.render(
-                .portalAccountSetPassword, theme: context.tenant.theme,
-                setPasswordView(context, form: FormState(), token: token, reset: true)))
+    func resetView(_ context: TenantRequestContext, token: String, form: FormState) -> SetPasswordView {
+        setPasswordView(context, form: form, token: token, reset: true)
     }
 
-    @Sendable func reset(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        let form = try await FormFields.read(request)
-        let token = form["token"] ?? ""
-        do {
-            try await accounts.resetPassword(
-                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: context.origin(request))
-        } catch let error as AppError where error.kind == .validation {
-            var state = FormState()
-            state.errors = error.fields
-            return noReferrer(
-                try renderer.render(
-                    .portalAccountSetPassword, theme: context.tenant.theme,
-                    setPasswordView(context, form: state, token: token, reset: true), status: .unprocessableContent))
-        } catch let error as AppError where error.code == "invalid_link" {
-            return try invalidLink(context)
-        }
-        return noReferrer(
-            try message(
-                context, title: L10n.t("portal.setPassword.changedTitle"), heading: L10n.t("portal.setPassword.changedHeading"),
-                [
-                    L10n.t("portal.setPassword.changedBody")
-                ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn"))))
+    func inviteView(_ context: TenantRequestContext, token: String, email: String?, form: FormState) -> SetPasswordView {
+        setPasswordView(context, form: form, token: token, reset: false, email: email)
     }
 
-    func invalidLink(_ context: TenantRequestContext) throws -> HTML {
+    func resetLinkSent(_ context: TenantRequestContext, email: String) throws -> HTML {
+        try message(
+            context, title: L10n.t("portal.checkEmail.title"), heading: L10n.t("portal.checkEmail.title"),
+            [
+                L10n.t("portal.forgot.sent", ["email": email]),
+                L10n.t("portal.forgot.noEmail"),
+            ], action: (PortalRoutes.login.path, L10n.t("portal.action.backToSignIn")))
+    }
+
+    func passwordChanged(_ context: TenantRequestContext) throws -> HTML {
+        try message(
+            context, title: L10n.t("portal.setPassword.changedTitle"), heading: L10n.t("portal.setPassword.changedHeading"),
+            [
+                L10n.t("portal.setPassword.changedBody")
+            ], action: (PortalRoutes.login.path, L10n.t("portal.action.signIn")))
+    }
+
+    func invalidResetLink(_ context: TenantRequestContext) throws -> HTML {
         noReferrer(
             try message(
                 context, title: L10n.t("portal.invalidLink.title"), heading: L10n.t("portal.invalidLink.heading"),

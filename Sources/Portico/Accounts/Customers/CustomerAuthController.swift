@@ -4,7 +4,7 @@ import Mustache
 
 /// The subscriber's way in: sign-in, registration, email verification, password reset,
 /// invitations and sign-out, on the tenant's host under `/portal`.
-struct CustomerAuthController {
+struct CustomerAuthController: AccountLinkPages {
     let accounts: CustomerAccounts
     let renderer: PageRenderer
     let cookies: SessionCookies

@@ -4,7 +4,7 @@ import Mustache
 
 /// Staff sign-in (with the TOTP step when enrolled), sign-out, invitation acceptance and
 /// password recovery ("Forgot password?" → emailed one-time link → new password).
-struct StaffAuthController {
+struct StaffAuthController: AccountLinkPages {
     let accounts: StaffAccounts
     let renderer: PageRenderer
     let cookies: SessionCookies
@@ -131,27 +131,13 @@ struct StaffAuthController {
     @Sendable func inviteForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
         let token = context.parameters.get("token") ?? ""
         guard let invitation = try await accounts.invitation(token, tenant: context.tenant) else { throw CustomerAccounts.invalidLink }
-        var html = try renderer.render(
-            .portalAccountSetPassword, theme: context.tenant.theme,
-            inviteView(context, token: token, email: invitation.email, form: FormState()))
-        html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy
-        return html
+        return try invitationPage(context, token: token, email: invitation.email)
     }
 
     @Sendable func acceptInvite(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
-        let form = try await FormFields.read(request)
-        do {
-            try await accounts.acceptInvitation(
-                token: token, name: form.text("name"), password: form["password"] ?? "",
-                tenant: context.tenant, origin: context.origin(request))
-        } catch let error as AppError where error.kind == .validation {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            return try renderer.render(
-                .portalAccountSetPassword, theme: context.tenant.theme,
-                inviteView(context, token: token, email: nil, form: state), status: .unprocessableContent
-            ).response(from: request, context: context)
+        if let retry = try await acceptInvitation(request, context: context, token: token) {
+            return try retry.response(from: request, context: context)
         }
         return Redirect(to: "\(ConsoleRoutes.login.path)?ready=1").response
     }
@@ -179,26 +165,11 @@ struct StaffAuthController {
                 actionUrl: action.0, actionLabel: action.1), status: status)
     }
 
-    @Sendable func forgotForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        try renderer.render(.portalAccountForgot, theme: context.tenant.theme, forgotView(context, form: FormState()))
-    }
-
-    /// The same answer whether or not the address has a staff account here.
-    @Sendable func forgot(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        let form = try await FormFields.read(request)
-        do {
-            try await accounts.requestPasswordReset(email: form.text("email"), tenant: context.tenant, origin: context.origin(request))
-        } catch let error as AppError where error.kind == .validation {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            return try renderer.render(
-                .portalAccountForgot, theme: context.tenant.theme, forgotView(context, form: state),
-                status: .unprocessableContent)
-        }
-        return try message(
+    func resetLinkSent(_ context: TenantRequestContext, email: String) throws -> HTML {
+        try message(
             context, title: L10n.t("console.recovery.checkEmail"), heading: L10n.t("console.recovery.checkEmail"),
             [
-                L10n.t("console.recovery.sent", ["email": EmailAddress.normalize(form.text("email")) ?? form.text("email")]),
+                L10n.t("console.recovery.sent", ["email": email]),
                 L10n.t("console.recovery.noEmail"),
             ], action: (ConsoleRoutes.login.path, L10n.t("console.recovery.backToSignIn")))
     }
@@ -219,34 +190,9 @@ struct StaffAuthController {
         ).keepingTokenOnThisSite()
     }
 
-    @Sendable func resetForm(_ request: Request, context: TenantRequestContext) async throws -> HTML {
-        let token = request.uri.queryParameters.get("token") ?? ""
-        guard try await accounts.resetTokenIsValid(token, tenant: context.tenant) else { return try invalidResetLink(context) }
-        return try renderer.render(
-            .portalAccountSetPassword, theme: context.tenant.theme,
-            resetView(context, token: token, form: FormState())
-        ).keepingTokenOnThisSite()
-    }
-
-    @Sendable func reset(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        let form = try await FormFields.read(request)
-        let token = form["token"] ?? ""
-        do {
-            try await accounts.resetPassword(
-                token: token, newPassword: form["password"] ?? "", tenant: context.tenant, origin: context.origin(request))
-        } catch let error as AppError where error.kind == .validation {
-            var state = FormState()
-            state.errors = error.fields
-            return try renderer.render(
-                .portalAccountSetPassword, theme: context.tenant.theme, resetView(context, token: token, form: state),
-                status: .unprocessableContent
-            ).keepingTokenOnThisSite().response(from: request, context: context)
-        } catch let error as AppError where error.code == "invalid_link" {
-            return try invalidResetLink(context).response(from: request, context: context)
-        }
-        return try message(
+    func passwordChanged(_ context: TenantRequestContext) throws -> HTML {
+        try message(
             context, title: L10n.t("console.recovery.changedTitle"), heading: L10n.t("console.recovery.changedHeading"),
-            [L10n.t("console.recovery.changedBody")], action: (ConsoleRoutes.login.path, L10n.t("console.recovery.signIn"))
-        ).keepingTokenOnThisSite().response(from: request, context: context)
+            [L10n.t("console.recovery.changedBody")], action: (ConsoleRoutes.login.path, L10n.t("console.recovery.signIn")))
     }
 }

@@ -4,15 +4,11 @@ import NIOCore
 
 /// The context of staff pages: created only when a staff member of this tenant is signed in
 /// (second factor done), so `staff` is not optional beneath it.
-public struct StaffRequestContext: ChildRequestContext {
+public struct StaffRequestContext: SignedInRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let tenant: ResolvedTenant
     public let staff: SignedInStaff
     public let auth: AuthState
-    public let clientIP: String
-    public let requestHost: String
-    public let csrfToken: String
-    let parent: TenantRequestContext
+    public let parent: TenantRequestContext
 
     public init(context: TenantRequestContext) throws {
         guard let auth = context.auth, let staff = auth.staff else {
@@ -22,16 +18,10 @@ public struct StaffRequestContext: ChildRequestContext {
             throw SignInRequired(loginPath: ConsoleRoutes.login.path, next: context.requestPath)
         }
         self.coreContext = context.coreContext
-        self.tenant = context.tenant
         self.staff = staff
         self.auth = auth
-        self.clientIP = context.clientIP
-        self.requestHost = context.requestHost
-        self.csrfToken = context.csrfToken
         self.parent = context
     }
-
-    public var maxUploadSize: Int { 1 * 1024 * 1024 }
 
     public func origin(_ request: Request) -> RequestOrigin {
         RequestOrigin(request, ip: clientIP)

@@ -89,3 +89,37 @@ struct DeliveryWorkerLoop: Sendable {
         }
     }
 }
+
+/// A delivery worker whose passes `DeliveryWorkerService` runs (`OutboxDelivery`,
+/// `WebhookDelivery`): each pass claims what is due, sends it and records the outcome.
+protocol DeliveryPasses: Sendable {
+    /// Names the service in the log ("Outbox delivery").
+    static var serviceName: String { get }
+    /// The `NOTIFY` channel that says work was committed.
+    static var notifyChannel: String { get }
+    var logger: Logger { get }
+    /// One pass; returns how many items it handled (0: nothing due).
+    func runOnce(stop: DeliveryStop?) async throws -> Int
+}
+
+/// Runs a delivery worker inside `portico serve`: at once when work is committed (a `NOTIFY`
+/// on its channel), and every `pollInterval` for retries that fall due. On shutdown it claims
+/// nothing more; what is in hand is sent or, after the grace period, stopped and released for
+/// another instance (`DeliveryWorkerLoop`).
+struct DeliveryWorkerService<Delivery: DeliveryPasses>: Service {
+    let delivery: Delivery
+    let events: AsyncStream<NotificationListener.Event>
+    let pollInterval: Duration
+    let shutdown: WorkerShutdown
+
+    func run() async throws {
+        let delivery = self.delivery
+        let abortAfter = shutdown.abortAfter
+        await DeliveryWorkerLoop(
+            name: Delivery.serviceName, channel: Delivery.notifyChannel, events: events, pollInterval: pollInterval,
+            shutdown: shutdown, logger: delivery.logger
+        ) { signal in
+            try await delivery.runOnce(stop: .init(signal: signal, abortAfter: abortAfter))
+        }.run()
+    }
+}

@@ -162,7 +162,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ).addRoutes(to: console)
     AdminEventsController(listener: dependencies.listener).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
-    OutboxController(dependencies: dependencies).addRoutes(to: agents)
+    OutboxController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: agents)
     AdminCustomersController(
         pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
         accounts: customerAccounts, invitations: customerInvitations,
@@ -183,9 +183,9 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ).addRoutes(to: adminOnly)
     NotificationSettingsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(
         to: adminOnly)
-    CategorySettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    FAQSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
-    NoticeSettingsController(dependencies: dependencies).addRoutes(to: adminOnly)
+    CategorySettingsController(pool: pool, renderer: renderer, support: SettingsSupport(dependencies: dependencies)).addRoutes(to: adminOnly)
+    FAQSettingsController(pool: pool, renderer: renderer, support: SettingsSupport(dependencies: dependencies)).addRoutes(to: adminOnly)
+    NoticeSettingsController(pool: pool, renderer: renderer, support: SettingsSupport(dependencies: dependencies)).addRoutes(to: adminOnly)
     TimeZoneSettingsController(
         directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer,
         support: settingsSupport
@@ -241,7 +241,10 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     operatorSite.add(middleware: OperatorLanguageMiddleware(catalogs: renderer.catalogs, cookies: dependencies.cookies))
     operatorSite.add(middleware: CSRFMiddleware<OperatorSiteContext>())
     OperatorLanguageController(cookies: dependencies.cookies).addRoutes(to: operatorSite)
-    let operatorController = OperatorController(dependencies: dependencies)
+    let operatorController = OperatorController(
+        accounts: dependencies.operatorAccounts, cookies: dependencies.cookies, renderer: renderer, configuration: dependencies.configuration,
+        directory: dependencies.directory, logger: dependencies.logger, outbox: dependencies.outbox, pool: pool, repositories: repositories,
+        tenants: dependencies.tenants)
     operatorController.addPublicRoutes(to: operatorSite)
     let operatorPages = operatorSite.group(context: OperatorRequestContext.self)
     operatorController.addRoutes(to: operatorPages)

@@ -6,8 +6,9 @@ import Postgres
 /// `/admin/settings/faq` (admins): the questions and answers on the subscribers' support page;
 /// add, edit, reorder (plain forms, no script) and delete.
 struct FAQSettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let renderer: PageRenderer
+    let support: SettingsSupport
     var repository: any TenantSettingsRepository { support.repository }
 
     /// The `?done=` notices, in the reader's language.
@@ -77,7 +78,7 @@ struct FAQSettingsController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let entries = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
+        let entries = try await pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
         var layout = context.layout(title: L10n.t("console.settings.faq.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
@@ -89,7 +90,7 @@ struct FAQSettingsController {
                 moveUpLabel: L10n.t("console.settings.faq.moveUpLabel", named), moveDownLabel: L10n.t("console.settings.faq.moveDownLabel", named),
                 deleteLabel: L10n.t("console.settings.faq.deleteLabel", named))
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsFaq, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(form), translations: Self.translationInputs(context, stored: TextTranslations(), form: form),
@@ -129,10 +130,10 @@ struct FAQSettingsController {
         _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let entry = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
+        let entry = try await pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
         guard let entry else { throw AppError.notFound("question") }
         let shown = FormState(values: values ?? ["question": entry.question, "answer": entry.answer], errors: form.errors, message: form.message)
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsFaqEntry, theme: context.tenant.theme,
             EditView(
                 layout: context.layout(title: L10n.t("console.settings.faq.editTitle"), current: ConsoleRoutes.settings.path), form: FormView(shown),
@@ -169,7 +170,6 @@ struct FAQSettingsController {
     }
 
     @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let repository = repository
         return try await support.move(
             request, context, what: "question", action: "settings.faq_moved", targetKind: "faq_entry", listPath: ConsoleRoutes.settingsFAQ.path
         ) { id, direction, tx in try await repository.moveFAQ(id: id, direction, in: tx) }

@@ -6,7 +6,9 @@ import Postgres
 /// `/admin/outbox` (agents and admins): recent emails with status, attempts and last error;
 /// failed or dead ones can be queued again.
 struct OutboxController {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.outbox, use: list)
@@ -60,9 +62,9 @@ struct OutboxController {
     }
 
     func render(_ context: StaffRequestContext, notice: String?, status: OutboxStatus? = nil) async throws -> HTML {
-        let (messages, counts) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            let messages = try await dependencies.repositories.outbox.recent(status: status, limit: 100, in: tx)
-            let counts = try await dependencies.repositories.outbox.countsByStatus(in: tx).map { View.Count(status: $0.status, count: $0.count) }
+        let (messages, counts) = try await pool.withTenant(context.tenant.id) { tx in
+            let messages = try await repositories.outbox.recent(status: status, limit: 100, in: tx)
+            let counts = try await repositories.outbox.countsByStatus(in: tx).map { View.Count(status: $0.status, count: $0.count) }
             return (messages, counts)
         }
         var layout = context.layout(title: L10n.t("console.outbox.title"), current: ConsoleRoutes.outbox.path)
@@ -78,7 +80,7 @@ struct OutboxController {
                     retryable: (message.status == .dead || message.status == .failed) && !message.lostItsLink,
                     linkRemoved: (message.status == .dead || message.status == .failed) && message.lostItsLink)
             }, counts: counts)
-        return try dependencies.renderer.render(.adminOutbox, theme: context.tenant.theme, view)
+        return try renderer.render(.adminOutbox, theme: context.tenant.theme, view)
     }
 
     static var linkGone: AppError {
@@ -87,12 +89,12 @@ struct OutboxController {
 
     @Sendable func retry(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("email") }
-        let retried = try await dependencies.pool.withTenant(context.tenant.id) { tx in
-            guard let message = try await dependencies.repositories.outbox.stopped(id: id, in: tx) else { return false }
+        let retried = try await pool.withTenant(context.tenant.id) { tx in
+            guard let message = try await repositories.outbox.stopped(id: id, in: tx) else { return false }
             // Its reset / verification / invitation link was cleared when delivery stopped.
             guard !message.lostItsLink else { throw Self.linkGone }
-            guard try await dependencies.repositories.outbox.requeue(id: id, in: tx) else { return false }
-            try await dependencies.repositories.audit.record(
+            guard try await repositories.outbox.requeue(id: id, in: tx) else { return false }
+            try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
                     action: "outbox.retried", targetKind: "email", targetId: id.uuidString,

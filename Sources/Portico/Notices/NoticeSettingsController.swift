@@ -7,8 +7,9 @@ import Postgres
 /// start and an optional end; they show on `/status` and as the dashboard banner while active
 /// (started, not ended, not resolved). Create, edit, resolve.
 struct NoticeSettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let renderer: PageRenderer
+    let support: SettingsSupport
     var repository: any TenantSettingsRepository { support.repository }
 
     /// The `?done=` notices, in the reader's language.
@@ -78,7 +79,7 @@ struct NoticeSettingsController {
         _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let notices = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notices(in: tx) }
+        let notices = try await pool.withTenant(context.tenant.id) { tx in try await repository.notices(in: tx) }
         var layout = context.layout(title: L10n.t("console.settings.notices.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? ["kind": "outage", "starts_at": NoticeInput.formatTime(Date())]
@@ -90,7 +91,7 @@ struct NoticeSettingsController {
                 editLabel: L10n.t("console.settings.notices.editLabel", ["title": notice.title]),
                 resolveLabel: L10n.t("console.settings.notices.resolveLabel", ["title": notice.title]))
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsNotices, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
@@ -144,14 +145,14 @@ struct NoticeSettingsController {
         _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let notice = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.notice(id: id, in: tx) }
+        let notice = try await pool.withTenant(context.tenant.id) { tx in try await repository.notice(id: id, in: tx) }
         guard let notice else { throw AppError.notFound("notice") }
         let shown =
             values ?? [
                 "kind": notice.kind, "title": notice.title, "body": notice.body, "starts_at": NoticeInput.formatTime(notice.startsAt),
                 "ends_at": notice.endsAt.map(NoticeInput.formatTime) ?? "",
             ]
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsNotice, theme: context.tenant.theme,
             EditView(
                 layout: context.layout(title: L10n.t("console.settings.notice.title"), current: ConsoleRoutes.settings.path),

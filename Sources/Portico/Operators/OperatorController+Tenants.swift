@@ -63,11 +63,11 @@ extension OperatorController {
             .operatorTenants,
             TenantsView(
                 layout: layout, tenants: tenants.map(TenantRow.init), notice: nil, form: FormView(FormState()),
-                health: HealthView(await PlatformHealth.read(pool: dependencies.pool))))
+                health: HealthView(await PlatformHealth.read(pool: pool))))
     }
 
     func environment() -> CommandEnvironment {
-        CommandEnvironment(configuration: dependencies.configuration, pool: dependencies.pool, logger: dependencies.logger)
+        CommandEnvironment(configuration: configuration, pool: pool, logger: logger)
     }
 
     @Sendable func tenants(_ request: Request, context: OperatorRequestContext) async throws -> HTML {
@@ -86,7 +86,7 @@ extension OperatorController {
         // A form from before the language field (or a script) sends none: English, as before.
         let languageCode = form.text("default_language")
         let language = languageCode.isEmpty ? Language.en : Language(code: languageCode)
-        let onboarding = TenantOnboarding(pool: dependencies.pool, configuration: dependencies.configuration, repositories: dependencies.repositories)
+        let onboarding = TenantOnboarding(pool: pool, configuration: configuration, repositories: repositories)
         do {
             guard let language else { throw AppError.validation(["default_language": L10n.t("operator.newTenant.chooseLanguage")]) }
             let created = try await onboarding.create(
@@ -96,16 +96,16 @@ extension OperatorController {
                     timeZone: form.text("time_zone").isEmpty ? "UTC" : form.text("time_zone"),
                     defaultLanguage: language))
             // The first admin's invitation goes out through the new tenant's outbox.
-            if let tenant = try await dependencies.tenants.tenant(id: created.tenant.id) {
-                let resolved = try await dependencies.directory.resolved(tenant)
+            if let tenant = try await tenants.tenant(id: created.tenant.id) {
+                let resolved = try await directory.resolved(tenant)
                 let token = created.adminSetupToken
-                try await dependencies.pool.withTenant(tenant.id) { tx in
-                    try await dependencies.outbox.enqueue(
+                try await pool.withTenant(tenant.id) { tx in
+                    try await outbox.enqueue(
                         .inviteStaff, to: form.text("admin_email"), name: "", tenant: resolved,
                         values: [
                             "actionUrl": resolved.url(ConsoleRoutes.invite(token)), "role": MailText(key: "email.role.\(StaffRole.admin.rawValue)"),
                         ], linkToken: token, in: tx)
-                    try await dependencies.repositories.audit.record(
+                    try await repositories.audit.record(
                         .init(
                             actorKind: "operator", actorId: context.session.operatorId,
                             actorLabel: context.session.email, action: "tenant.created",
@@ -141,7 +141,7 @@ extension OperatorController {
     /// a stale page asking for the state the tenant is already in changes (and audits) nothing.
     func setStatus(_ status: TenantStatus, context: OperatorRequestContext) async throws -> HTML {
         let slug = context.parameters.get("slug") ?? ""
-        guard let current = try await dependencies.tenants.tenant(slug: slug) else {
+        guard let current = try await tenants.tenant(slug: slug) else {
             throw AppError(.notFound, code: "tenant_not_found", L10n.t("operator.tenants.notFound", ["slug": String(slug.prefix(60))]))
         }
         if current.status == status {
@@ -149,9 +149,9 @@ extension OperatorController {
         }
         _ = try await TenantCommands.setStatus(status, slug: slug, environment: environment())
         let message = L10n.t(status == .suspended ? "operator.tenants.suspended" : "operator.tenants.resumed", ["slug": slug])
-        if let tenant = try await dependencies.tenants.tenant(slug: slug) {
-            try await dependencies.pool.withTenant(tenant.id) { tx in
-                try await dependencies.repositories.audit.record(
+        if let tenant = try await tenants.tenant(slug: slug) {
+            try await pool.withTenant(tenant.id) { tx in
+                try await repositories.audit.record(
                     .init(
                         actorKind: "operator", actorId: context.session.operatorId,
                         actorLabel: context.session.email,

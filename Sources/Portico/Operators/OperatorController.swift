@@ -1,14 +1,22 @@
 import Foundation
 import Hummingbird
+import Logging
 import Mustache
+import Postgres
 
 /// The operator console on `PORTICO_OPERATOR_HOST`: setup, sign-in with TOTP, and tenant
 /// onboarding, suspension and usage.
 struct OperatorController {
-    let dependencies: AppDependencies
-    var accounts: OperatorAccounts { dependencies.operatorAccounts }
-    var cookies: SessionCookies { dependencies.cookies }
-    var renderer: PageRenderer { dependencies.renderer }
+    let accounts: OperatorAccounts
+    let cookies: SessionCookies
+    let renderer: PageRenderer
+    let configuration: AppConfiguration
+    let directory: TenantDirectory
+    let logger: Logger
+    let outbox: Outbox
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let tenants: any TenantStore
 
     func addPublicRoutes(to group: RouterGroup<OperatorSiteContext>) {
         group.get(OperatorRoutes.login, use: loginForm)

@@ -67,25 +67,16 @@ struct LayoutTests {
         #expect(offenders.isEmpty, "move these controllers' SQL into their feature's repository: \(offenders.sorted())")
     }
 
-    /// Controllers not yet given their services one by one; this list only shrinks.
-    static let controllersStillHoldingTheBag: Set<String> = [
-        "CategorySettingsController.swift", "FAQSettingsController.swift", "NoticeSettingsController.swift",
-        "OutboxController.swift", "OperatorController.swift",
-    ]
-
     @Test("a controller holds the few services it uses, not the whole AppDependencies")
     func controllersReceiveTheirServices() throws {
         let enumerator = try #require(FileManager.default.enumerator(at: Self.sources, includingPropertiesForKeys: nil))
-        var offenders: Set<String> = []
+        var offenders: [String] = []
         for case let url as URL in enumerator where url.lastPathComponent.contains("Controller") && url.pathExtension == "swift" {
             let text = try String(contentsOf: url, encoding: .utf8)
-            if text.contains("let dependencies: AppDependencies") { offenders.insert(url.lastPathComponent) }
+            if text.contains("AppDependencies") { offenders.append(url.lastPathComponent) }
         }
         #expect(
-            offenders.subtracting(Self.controllersStillHoldingTheBag).isEmpty,
+            offenders.isEmpty,
             "give these controllers the services they use (see App/AppDependencies+Services.swift): \(offenders.sorted())")
-        #expect(
-            Self.controllersStillHoldingTheBag.subtracting(offenders).isEmpty,
-            "these controllers no longer hold AppDependencies: take them off the list")
     }
 }

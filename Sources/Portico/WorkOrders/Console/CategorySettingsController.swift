@@ -7,8 +7,9 @@ import Postgres
 /// with help text; add, rename, reorder (plain forms, no script), deactivate / reactivate, and
 /// delete those no work order uses.
 struct CategorySettingsController {
-    let dependencies: AppDependencies
-    var support: SettingsSupport { SettingsSupport(dependencies: dependencies) }
+    let pool: ConnectionPool
+    let renderer: PageRenderer
+    let support: SettingsSupport
     var repository: any TenantSettingsRepository { support.repository }
 
     /// The `?done=` notices, in the reader's language.
@@ -82,7 +83,7 @@ struct CategorySettingsController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (categories, usage) = try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        let (categories, usage) = try await pool.withTenant(context.tenant.id) { tx in
             let categories = try await repository.categories(in: tx)
             var usage: [String: Int] = [:]
             for category in categories { usage[category.name] = try await repository.ordersUsing(category: category.name, in: tx) }
@@ -107,7 +108,7 @@ struct CategorySettingsController {
                 reactivateLabel: texts("console.settings.categories.reactivateLabel", named),
                 deleteLabel: texts("console.settings.categories.deleteLabel", named))
         }
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsCategories, theme: context.tenant.theme,
             ListView(
                 layout: layout, form: FormView(form),
@@ -151,10 +152,10 @@ struct CategorySettingsController {
         _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let category = try await dependencies.pool.withTenant(context.tenant.id) { tx in try await repository.category(id: id, in: tx) }
+        let category = try await pool.withTenant(context.tenant.id) { tx in try await repository.category(id: id, in: tx) }
         guard let category else { throw AppError.notFound("category") }
         let shown = values ?? ["name": category.name, "help_text": category.helpText]
-        return try dependencies.renderer.render(
+        return try renderer.render(
             .adminSettingsCategory, theme: context.tenant.theme,
             EditView(
                 layout: context.layout(title: L10n.t("console.settings.category.title"), current: ConsoleRoutes.settings.path),
@@ -195,7 +196,6 @@ struct CategorySettingsController {
     }
 
     @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let repository = repository
         return try await support.move(
             request, context, what: "category", action: "settings.category_moved", targetKind: "work_order_category",
             listPath: ConsoleRoutes.settingsCategories.path

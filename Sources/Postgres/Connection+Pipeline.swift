@@ -33,7 +33,7 @@ extension Connection {
         }
         // From here on, any path that does not read every result back leaves libpq mid-pipeline:
         // such a connection is marked unusable and the pool drops it.
-        enum Step { case prepare(text: String, name: String), execute(text: String) }
+        enum Step { case prepare(text: String, name: String), execute(text: String, statement: String?) }
         var steps: [Step] = []
         var pending: [String: String] = [:]
         for (text, values) in rendered {
@@ -63,7 +63,7 @@ extension Connection {
                 poisoned = true
                 throw PostgresError(kind: .connection, message: "Cannot send a pipelined statement: \(lastErrorMessage)", query: text)
             }
-            steps.append(.execute(text: text))
+            steps.append(.execute(text: text, statement: name))
         }
         guard PQpipelineSync(handle) == 1 else {
             poisoned = true
@@ -79,7 +79,7 @@ extension Connection {
         for step in steps {
             let query: String
             switch step {
-            case .prepare(let text, _), .execute(let text): query = text
+            case .prepare(let text, _), .execute(let text, _): query = text
             }
             guard let raw = PQgetResult(handle) else {
                 poisoned = true
@@ -92,8 +92,9 @@ extension Connection {
             switch (step, status) {
             case (.prepare(let text, let name), PGRES_COMMAND_OK):
                 preparedStatements?[text] = name
-            case (.execute, PGRES_TUPLES_OK), (.execute, PGRES_COMMAND_OK), (.execute, PGRES_EMPTY_QUERY):
-                results.append(result.read())
+            case (.execute(_, let statement), PGRES_TUPLES_OK), (.execute(_, let statement), PGRES_COMMAND_OK),
+                (.execute(_, let statement), PGRES_EMPTY_QUERY):
+                results.append(read(result, statement: statement))
             case (_, PGRES_PIPELINE_ABORTED):
                 continue
             default:

@@ -22,6 +22,9 @@ public final class Connection: @unchecked Sendable {
     var lastUsedAt = ContinuousClock.now
     /// Named prepared statements of this session, by SQL text; nil when caching is off.
     var preparedStatements: [String: String]?
+    /// The columns of each prepared statement's last result, by statement name: the next result
+    /// of the same statement reuses them (`ResultHandle.read(reusing:)` checks they still match).
+    var resultColumns: [String: ColumnSet] = [:]
     static let preparedStatementLimit = 512
 
     /// Connection settings every Portico connection runs with: predictable text formats.
@@ -134,7 +137,7 @@ public final class Connection: @unchecked Sendable {
             let result: OpaquePointer? = withArrayOfOptionalCStrings(values) { pointers in
                 PQexecPrepared(handle, name, Int32(values.count), pointers, nil, nil, 0)
             }
-            return try consume(result, query: text)
+            return try consume(result, query: text, statement: name)
         }
         let result: OpaquePointer? = withArrayOfOptionalCStrings(values) { pointers in
             PQexecParams(handle, text, Int32(values.count), nil, pointers, nil, nil, 0)
@@ -159,6 +162,7 @@ public final class Connection: @unchecked Sendable {
     /// Forgets prepared statements (after `DISCARD ALL`, which deallocates them).
     func forgetPreparedStatements() {
         if preparedStatements != nil { preparedStatements = [:] }
+        resultColumns = [:]
     }
 
     /// Runs SQL text without parameters through the simple protocol; several statements
@@ -171,17 +175,27 @@ public final class Connection: @unchecked Sendable {
         _ = try consume(result, query: String(script.prefix(200)))
     }
 
-    private func consume(_ raw: OpaquePointer?, query: String) throws -> QueryResult {
+    /// `statement`: the prepared statement that produced the result, whose columns are reused.
+    private func consume(_ raw: OpaquePointer?, query: String, statement: String? = nil) throws -> QueryResult {
         guard let raw else {
             throw PostgresError(kind: .connection, message: lastErrorMessage, query: query)
         }
         let result = ResultHandle(raw)
         switch PQresultStatus(raw) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_SINGLE_TUPLE:
-            return result.read()
+            return read(result, statement: statement)
         default:
             throw result.error(query: query, connectionBroken: isBroken)
         }
+    }
+
+    /// Reads a result, reusing (and remembering) the columns of `statement`'s previous result.
+    func read(_ result: ResultHandle, statement: String?) -> QueryResult {
+        guard let statement else { return result.read() }
+        let known = resultColumns[statement]
+        let read = result.read(reusing: known)
+        if read.columns !== known { resultColumns[statement] = read.columns }
+        return read
     }
 
     /// Sends `NOTIFY`-style listen commands and waits for notifications: see `NotificationListener`.

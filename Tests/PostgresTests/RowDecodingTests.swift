@@ -46,4 +46,25 @@ struct RowDecodingTests {
         let empty = #expect(throws: PostgresError.self) { try null.decode(Needs.self) }
         #expect(empty?.message.contains("\"created_at\" is NULL") == true)
     }
+
+    @Test("a prepared statement's later results reuse its columns, singly and in a pipeline; other statements get their own")
+    func reusesColumnsPerStatement() async throws {
+        let pool = try await TestCluster.database().appPool
+        struct Pair: Decodable, Equatable { let createdAt: String; let line2Address: Int }
+        let sql: SQL = "SELECT \("today")::text AS created_at, 2 AS line2_address"
+        let (first, second, piped, other) = try await pool.withTransaction { tx in
+            let first = try await tx.query(sql)
+            let second = try await tx.query(sql)
+            let piped = try await tx.pipeline([sql, "SELECT 1 AS created_at", sql])
+            return (first, second, piped, try await tx.query("SELECT 'x' AS line2_address, 'y' AS created_at"))
+        }
+        #expect(second.columns === first.columns)
+        #expect(piped[0].columns === first.columns && piped[2].columns === first.columns)
+        #expect(piped[1].columns !== first.columns && piped[1].columns.names == ["created_at"])
+        #expect(other.columns.names == ["line2_address", "created_at"])
+        for result in [first, second, piped[0], piped[2]] {
+            #expect(try result.rows.first?.decode(Pair.self) == Pair(createdAt: "today", line2Address: 2))
+        }
+        #expect(try other.rows.first?.decode("created_at", as: String.self) == "y")
+    }
 }

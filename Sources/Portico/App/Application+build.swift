@@ -183,9 +183,9 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ).addRoutes(to: adminOnly)
     NotificationSettingsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(
         to: adminOnly)
-    CategorySettingsController(pool: pool, renderer: renderer, support: SettingsSupport(dependencies: dependencies)).addRoutes(to: adminOnly)
-    FAQSettingsController(pool: pool, renderer: renderer, support: SettingsSupport(dependencies: dependencies)).addRoutes(to: adminOnly)
-    NoticeSettingsController(pool: pool, renderer: renderer, support: SettingsSupport(dependencies: dependencies)).addRoutes(to: adminOnly)
+    CategorySettingsController(pool: pool, renderer: renderer, support: settingsSupport).addRoutes(to: adminOnly)
+    FAQSettingsController(pool: pool, renderer: renderer, support: settingsSupport).addRoutes(to: adminOnly)
+    NoticeSettingsController(pool: pool, renderer: renderer, support: settingsSupport).addRoutes(to: adminOnly)
     TimeZoneSettingsController(
         directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer,
         support: settingsSupport

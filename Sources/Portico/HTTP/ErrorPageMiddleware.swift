@@ -71,6 +71,10 @@ struct ErrorPageMiddleware: RouterMiddleware {
         case let error as PostgresError where error.isOutage:
             context.logger.throttled(throttle, key: "database_unavailable", level: .error, "Database unavailable", metadata: ["error": "\(error)"])
             return AppError(.unavailable, code: "unavailable", L10n.t("errors.unavailable"), retryAfter: 30)
+        case let error as PostgresError where error.kind == .encoding:
+            // A NUL character in a query parameter or form field: PostgreSQL text cannot hold it,
+            // and nothing was written (the transaction rolled back), so the sender can fix it.
+            return AppError(.validation, code: "validation_failed", L10n.t("errors.nulCharacter"))
         case is DecodingError:
             return AppError(.badRequest, code: "malformed_body", L10n.t("errors.malformedBody"))
         default:

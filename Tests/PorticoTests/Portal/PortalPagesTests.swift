@@ -82,6 +82,12 @@ struct PortalPagesTests {
             let support = try await browser.get("/portal/support?q=restart")
             #expect(support.body.contains("How do I restart?"))
             #expect(!support.body.contains("Billing?"))
+            // A NUL character in a search (PostgreSQL text cannot hold it) is the subscriber's to fix.
+            for path in ["/portal/support?q=re%00start", "/portal/work-orders?q=%00"] {
+                let nul = try await browser.get(path)
+                #expect(nul.status == .unprocessableContent, "\(path)")
+                #expect(nul.body.contains("NUL character"), "\(path)")
+            }
             #expect(try await browser.get("/portal/notes").body.contains("No notes yet"))
         }
     }

@@ -163,6 +163,11 @@ struct WorkOrderAPITests {
             let nul = try await client.post("/api/v1/work-orders", json: ["title": "No\u{0}signal"])
             #expect(nul.status == .unprocessableContent)
             #expect(nul.errorFields["title"]?.contains("NUL") == true)
+            // Found by the fuzz too: the same character in a search parameter reached the SQL.
+            let nulSearch = try await client.get("/api/v1/work-orders?limit=15&q=%C3%92%00x")
+            #expect(nulSearch.status == .unprocessableContent)
+            #expect(nulSearch.errorCode == "validation_failed")
+            #expect(nulSearch.body.contains("NUL character"))
 
             let empty = try await client.post("/api/v1/work-orders", json: [String: Any]())
             #expect(empty.status == .unprocessableContent)

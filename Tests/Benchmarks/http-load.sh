@@ -17,6 +17,7 @@
 # --scale adds 10,000 tenants and 1,000,000 work orders (Tests/Benchmarks/seed-scale.sh; its
 # own data directory, kept between runs) before measuring: cost should not grow with them.
 # PORTICO_BIN=path runs that binary instead of building the release (e.g. a baseline build).
+# TOP_STATEMENTS=N prints, after each scenario, its N costliest statements inside PostgreSQL.
 #
 # Sign-ins come from 16,384 addresses through X-Forwarded-For (the server trusts 127.0.0.1 as
 # its proxy here), as a real population behind a reverse proxy would; from one address the
@@ -75,6 +76,9 @@ PY
 # cluster (never a production one) gets it in postgresql.auto.conf; `serve` starts it below.
 if ! grep -q pg_stat_statements "$cluster/postgresql.auto.conf" 2>/dev/null; then
   printf "shared_preload_libraries = 'pg_stat_statements'\n" >>"$cluster/postgresql.auto.conf"
+fi
+if ! grep -q track_planning "$cluster/postgresql.auto.conf" 2>/dev/null; then
+  printf "pg_stat_statements.track_planning = on\n" >>"$cluster/postgresql.auto.conf"
 fi
 
 "$portico" serve --hostname 127.0.0.1 --port "$port" >"$work/server.log" 2>&1 &
@@ -150,6 +154,17 @@ pg_ticks() {
   echo "$total"
 }
 statements() { psql "$db" -qAtc "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE userid = 'portico_app'::regrole"; }
+# TOP_STATEMENTS=N: after each scenario, its N costliest statements (planning + execution time
+# inside PostgreSQL, calls, mean ms), to see where the PostgreSQL CPU of a page goes.
+top_statements() {
+  [[ ${TOP_STATEMENTS:-0} -gt 0 ]] || return 0
+  psql "$db" -qAt -F $'\t' -c "SELECT calls, round(((total_exec_time + total_plan_time) / calls)::numeric, 3),
+      round(total_plan_time::numeric / nullif(total_exec_time + total_plan_time, 0)::numeric * 100) || '% plan',
+      left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+    FROM pg_stat_statements WHERE userid = 'portico_app'::regrole
+    ORDER BY total_exec_time + total_plan_time DESC LIMIT ${TOP_STATEMENTS}" \
+    | awk -F'\t' '{ printf "      %8d calls %7.3f ms %8s  %s\n", $1, $2, $3, $4 }'
+}
 transactions() { psql "$db" -qAtc "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"; }
 peak_kib() { awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status"; }
 
@@ -193,6 +208,7 @@ if errors:
     print(text, file=sys.stderr)
     sys.exit(1)
 PY
+  top_statements
 }
 
 subscriber_cookie=(-H "Cookie: portico_session=$subscriber")

@@ -86,7 +86,7 @@ public struct PostgresAuditRepository: AuditRepository {
             """
             SELECT id, occurred_at, actor_kind, actor_id, actor_label, action, target_kind, target_id, ip, user_agent
               FROM audit_events WHERE \(SQL.join(conditions, separator: " AND "))
-             ORDER BY occurred_at DESC, id DESC LIMIT \(limit) OFFSET \(offset)
+             ORDER BY occurred_at DESC, id DESC \(SQL.limit(limit, offset: offset))
             """
         ).map { try $0.decode(AuditEvent.self) }
     }

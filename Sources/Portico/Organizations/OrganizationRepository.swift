@@ -98,7 +98,7 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
         let condition = Self.matching(search, access: access)
         return try await transaction.rows(
             """
-            SELECT * FROM organizations WHERE \(condition) ORDER BY lower(name), id LIMIT \(limit) OFFSET \(offset)
+            SELECT * FROM organizations WHERE \(condition) ORDER BY lower(name), id \(SQL.limit(limit, offset: offset))
             """
         ).map { try $0.decode(Organization.self) }
     }

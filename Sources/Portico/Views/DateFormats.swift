@@ -55,13 +55,13 @@ extension DateFormats {
         let locale: Locale
         let calendar: Calendar
         /// `2031-03-04`
-        let day: Date.VerbatimFormatStyle
+        let day: NumericDateStyle
         /// `2031-03-04 09:00`
-        let dayTime: Date.VerbatimFormatStyle
+        let dayTime: NumericDateStyle
         /// `2031-03-04T09:00`, a `datetime-local` input's value
-        let localInput: Date.VerbatimFormatStyle
+        let localInput: NumericDateStyle
         /// `09:00`
-        let time: Date.VerbatimFormatStyle
+        let time: NumericDateStyle
         /// `Tue 4 Mar 2031`, `mar, 4 mar 2031`, `mar. 4 mars 2031`
         let shortDay: DayStyle
         /// `Tuesday 4 March 2031`, `martes, 4 de marzo de 2031`, `mardi 4 mars 2031`
@@ -84,14 +84,19 @@ extension DateFormats {
             self.zone = zone
             self.locale = locale
             self.calendar = calendar
-            day = style("\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)", locale: posix)
-            dayTime = style(
-                "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                locale: posix)
-            localInput = style(
-                "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
-                locale: posix)
-            time = style("\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)", locale: posix)
+            func numeric(_ layout: NumericDateStyle.Layout, _ format: Date.FormatString) -> NumericDateStyle {
+                NumericDateStyle(layout: layout, zone: zone, verbatim: style(format, locale: posix))
+            }
+            day = numeric(.day, "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)")
+            dayTime = numeric(
+                .dayTime,
+                "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)"
+            )
+            localInput = numeric(
+                .localInput,
+                "\(year: .padded(4))-\(month: .twoDigits)-\(day: .twoDigits)T\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)"
+            )
+            time = numeric(.time, "\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)")
             if locale.language.languageCode == .english {
                 // Portico's own English layout, the same in every English locale.
                 shortDay = .verbatim(

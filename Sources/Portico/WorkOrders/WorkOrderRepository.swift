@@ -157,7 +157,7 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         .rows(
             """
             SELECT \(Self.columns) FROM work_orders WHERE \(conditions(filter))
-             ORDER BY created_at DESC, number DESC LIMIT \(limit) OFFSET \(offset)
+             ORDER BY created_at DESC, number DESC \(SQL.limit(limit, offset: offset))
             """, as: WorkOrder.self)
     }
 

@@ -22,15 +22,8 @@ struct SubscriberDataRecords: Sendable, Encodable {
         let notificationPreferences: NotificationPreferences
     }
 
-    struct OrganizationRecord: Sendable, Codable {
-        let accountNumber: String
-        let name: String
-        let kind: String
-        let serviceAddress: String
-        let servicePlan: String
-        let serviceStatus: String
-        let createdAt: Date
-    }
+    /// The account the subscriber belongs to, as the integration API writes it (without its ids).
+    typealias OrganizationRecord = OrganizationAccount
 
     struct EquipmentRecord: Sendable, Codable {
         let model: String

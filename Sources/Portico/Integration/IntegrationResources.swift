@@ -11,7 +11,10 @@ public struct OrganizationResource: Encodable, Sendable {
     init(_ organization: Organization) {
         id = organization.id.uuidString.lowercased()
         externalId = organization.externalId
-        account = OrganizationAccount(organization)
+        account = OrganizationAccount(
+            accountNumber: organization.accountNumber, name: organization.name, kind: organization.kind.rawValue,
+            serviceAddress: organization.serviceAddress, servicePlan: organization.servicePlan,
+            serviceStatus: organization.serviceStatus.rawValue, createdAt: organization.createdAt)
         updatedAt = organization.updatedAt
     }
 

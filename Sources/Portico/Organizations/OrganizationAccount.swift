@@ -12,12 +12,3 @@ struct OrganizationAccount: Sendable, Codable {
     let serviceStatus: String
     let createdAt: Date
 }
-
-extension OrganizationAccount {
-    init(_ organization: Organization) {
-        self.init(
-            accountNumber: organization.accountNumber, name: organization.name, kind: organization.kind.rawValue,
-            serviceAddress: organization.serviceAddress, servicePlan: organization.servicePlan,
-            serviceStatus: organization.serviceStatus.rawValue, createdAt: organization.createdAt)
-    }
-}

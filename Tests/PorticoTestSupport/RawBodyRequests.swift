@@ -1,9 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
-import NIOEmbedded
 import Portico
 
 extension TestApp {
@@ -14,24 +12,7 @@ extension TestApp {
     ) async throws -> HTTPTestResponse {
         var fields = headers
         if fields[.contentLength] == nil { fields[.contentLength] = String(bytes.count) }
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: host, path: path, headerFields: fields),
-            body: RequestBody(buffer: ByteBuffer(bytes: bytes))
-        )
-        let channel = NIOAsyncTestingChannel()
-        channel.remoteAddress = try SocketAddress(ipAddress: peer, port: 51_000)
-        var requestLogger = logger
-        requestLogger[metadataKey: "hb.request.id"] = .string(UUID().uuidString.prefix(8).lowercased())
-        let context = AppRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: requestLogger))
-        let response: Response
-        do {
-            response = try await responder.respond(to: request, context: context)
-        } catch {
-            return HTTPTestResponse(status: .internalServerError, headers: [:], body: "unhandled: \(error)")
-        }
-        let collector = BodyCollector()
-        try await response.body.write(collector)
-        return HTTPTestResponse(status: response.status, headers: response.headers, body: String(decoding: collector.bytes(), as: UTF8.self))
+        return try await send(method, path, host: host, headers: fields, body: RequestBody(buffer: ByteBuffer(bytes: bytes)), peer: peer)
     }
 }
 

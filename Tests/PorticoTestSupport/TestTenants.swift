@@ -62,10 +62,34 @@ public enum TestPasswords {
     public static func hash() async throws -> String { try await hashTask.value }
 }
 
+/// An admin, an agent and a technician of one tenant (`TestTenant.staffCast()`).
+public struct StaffCast: Sendable {
+    public let admin: StaffUser
+    public let agent: StaffUser
+    public let technician: StaffUser
+}
+
 extension TestTenant {
     /// A subscriber who can sign in with `TestPasswords.password`.
     public func signInableSubscriber(name: String = "Sam Subscriber", email: String? = nil) async throws -> (Organization, Customer) {
         try await subscriber(name: name, email: email, passwordHash: try await TestPasswords.hash())
+    }
+
+    /// A new subscriber of this tenant, signed in in a browser of a running app.
+    public func withSignedInSubscriber(_ body: (TestApp, Browser, Customer) async throws -> Void) async throws {
+        let (_, customer) = try await signInableSubscriber()
+        try await TestApp.with { (app: TestApp) async throws in
+            let browser = Browser(app: app, host: host)
+            try await browser.signInCustomer(customer.email)
+            try await body(app, browser, customer)
+        }
+    }
+
+    /// The console's usual cast, each able to sign in: Ada Admin, Avery Agent and Terry Tech.
+    public func staffCast() async throws -> StaffCast {
+        StaffCast(
+            admin: try await staff(role: .admin, name: "Ada Admin"), agent: try await staff(role: .agent, name: "Avery Agent"),
+            technician: try await staff(role: .technician, name: "Terry Tech"))
     }
 
     /// An active staff member who can sign in with `TestPasswords.password`.

@@ -22,15 +22,8 @@ struct SubscriberDataRecords: Sendable, Encodable {
         let notificationPreferences: NotificationPreferences
     }
 
-    struct OrganizationRecord: Sendable, Codable {
-        let accountNumber: String
-        let name: String
-        let kind: String
-        let serviceAddress: String
-        let servicePlan: String
-        let serviceStatus: String
-        let createdAt: Date
-    }
+    /// The account the subscriber belongs to, as the integration API writes it (without its ids).
+    typealias OrganizationRecord = OrganizationAccount
 
     struct EquipmentRecord: Sendable, Codable {
         let model: String
@@ -44,61 +37,46 @@ struct SubscriberDataRecords: Sendable, Encodable {
         let role: String
     }
 
+    /// An order of the organization: its own fields as the subscriber API writes them, its dates,
+    /// and (filled in after) its history, shared comments and files, all in one JSON object.
+    @dynamicMemberLookup
     struct WorkOrderRecord: Sendable, Codable {
-        let id: UUID
-        let number: Int
-        let title: String
-        let description: String
-        let category: String
-        let priority: String
-        let quantity: Int
-        let serviceLocation: String
-        let preferredDates: String
-        let customerNotes: String
-        let shopNotes: String
-        let status: String
-        let progress: Int
-        let estimatedCompletion: Date?
-        let dueDate: String?
-        let submittedAt: Date?
-        let approvedAt: Date?
-        let completedAt: Date?
-        let closedReason: String
-        let createdAt: Date
-        let updatedAt: Date
+        let fields: WorkOrderSubscriberFields
+        let dates: Dates
         var history: [ChangeRecord] = []
         var comments: [CommentRecord] = []
         var attachments: [AttachmentEntry] = []
 
-        enum CodingKeys: String, CodingKey {
-            case id, number, title, description, category, priority, quantity, serviceLocation, preferredDates, customerNotes, shopNotes
-            case status, progress, estimatedCompletion, dueDate, submittedAt, approvedAt, completedAt, closedReason, createdAt, updatedAt
-            case history, comments, attachments
+        struct Dates: Sendable, Codable {
+            let id: UUID
+            let estimatedCompletion: Date?
+            let dueDate: String?
+            let submittedAt: Date?
+            let approvedAt: Date?
+            let completedAt: Date?
+            let closedReason: String
+            let createdAt: Date
+            let updatedAt: Date
         }
 
+        subscript<Value>(dynamicMember field: KeyPath<WorkOrderSubscriberFields, Value>) -> Value { fields[keyPath: field] }
+        subscript<Value>(dynamicMember field: KeyPath<Dates, Value>) -> Value { dates[keyPath: field] }
+
+        enum CodingKeys: String, CodingKey { case history, comments, attachments }
+
+        /// From a row of `work_orders` (the history, comments and files come after).
         init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            id = try c.decode(UUID.self, forKey: .id)
-            number = try c.decode(Int.self, forKey: .number)
-            title = try c.decode(String.self, forKey: .title)
-            description = try c.decode(String.self, forKey: .description)
-            category = try c.decode(String.self, forKey: .category)
-            priority = try c.decode(String.self, forKey: .priority)
-            quantity = try c.decode(Int.self, forKey: .quantity)
-            serviceLocation = try c.decode(String.self, forKey: .serviceLocation)
-            preferredDates = try c.decode(String.self, forKey: .preferredDates)
-            customerNotes = try c.decode(String.self, forKey: .customerNotes)
-            shopNotes = try c.decode(String.self, forKey: .shopNotes)
-            status = try c.decode(String.self, forKey: .status)
-            progress = try c.decode(Int.self, forKey: .progress)
-            estimatedCompletion = try c.decodeIfPresent(Date.self, forKey: .estimatedCompletion)
-            dueDate = try c.decodeIfPresent(String.self, forKey: .dueDate)
-            submittedAt = try c.decodeIfPresent(Date.self, forKey: .submittedAt)
-            approvedAt = try c.decodeIfPresent(Date.self, forKey: .approvedAt)
-            completedAt = try c.decodeIfPresent(Date.self, forKey: .completedAt)
-            closedReason = try c.decode(String.self, forKey: .closedReason)
-            createdAt = try c.decode(Date.self, forKey: .createdAt)
-            updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+            fields = try WorkOrderSubscriberFields(from: decoder)
+            dates = try Dates(from: decoder)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try fields.encode(to: encoder)
+            try dates.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(history, forKey: .history)
+            try c.encode(comments, forKey: .comments)
+            try c.encode(attachments, forKey: .attachments)
         }
     }
 

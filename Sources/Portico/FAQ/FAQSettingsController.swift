@@ -5,16 +5,13 @@ import Postgres
 
 /// `/admin/settings/faq` (admins): the questions and answers on the subscribers' support page;
 /// add, edit, reorder (plain forms, no script) and delete.
-struct FAQSettingsController {
+struct FAQSettingsController: SettingsListPage {
     let pool: ConnectionPool
     let renderer: PageRenderer
     let support: SettingsSupport
-    var repository: any TenantSettingsRepository { support.repository }
-
-    /// The `?done=` notices, in the reader's language.
-    static var messages: [String: String] {
-        Dictionary(uniqueKeysWithValues: ["added", "saved", "moved", "deleted"].map { ($0, L10n.t("console.settings.faq.\($0)")) })
-    }
+    static let what = "question"
+    static var listPath: String { ConsoleRoutes.settingsFAQ.path }
+    static var messages: [String: String] { doneNotices("console.settings.faq", ["added", "saved", "moved", "deleted"]) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsFAQ, use: list)
@@ -54,37 +51,28 @@ struct FAQSettingsController {
         return (question, answer, translations)
     }
 
+    /// A question of the list page, with its edit, move and delete buttons.
     @MustacheView
-    struct ListView {
-        let layout: LayoutModel
-        let form: FormView
-        let translations: [TranslationInput]
-        let rows: [Row]
-        @MustacheView
-        struct Row {
-            let id: String
-            let question: String
-            let answer: String
-            let canMoveUp: Bool
-            let canMoveDown: Bool
-            let editLabel: String
-            let moveUpLabel: String
-            let moveDownLabel: String
-            let deleteLabel: String
-        }
+    struct Row {
+        let id: String
+        let question: String
+        let answer: String
+        let canMoveUp: Bool
+        let canMoveDown: Bool
+        let editLabel: String
+        let moveUpLabel: String
+        let moveDownLabel: String
+        let deleteLabel: String
     }
 
     func renderList(
-        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
-        status: HTTPResponse.Status = .ok
+        _ context: StaffRequestContext, values: [String: String]?, form: FormState, notice: String?, status: HTTPResponse.Status
     ) async throws -> HTML {
         let entries = try await pool.withTenant(context.tenant.id) { tx in try await repository.faqEntries(in: tx) }
-        var layout = context.layout(title: L10n.t("console.settings.faq.title"), current: ConsoleRoutes.settings.path)
-        layout.notice = notice
         let rows = entries.enumerated().map { index, entry in
             let named = ["question": entry.question]
             let position = ListPosition(index, of: entries.count)
-            return ListView.Row(
+            return Row(
                 id: entry.id.uuidString.lowercased(), question: entry.question, answer: entry.answer,
                 canMoveUp: position.canMoveUp, canMoveDown: position.canMoveDown, editLabel: L10n.t("console.settings.faq.editLabel", named),
                 moveUpLabel: L10n.t("console.settings.faq.moveUpLabel", named), moveDownLabel: L10n.t("console.settings.faq.moveDownLabel", named),
@@ -92,29 +80,18 @@ struct FAQSettingsController {
         }
         return try renderer.render(
             .adminSettingsFaq, theme: context.tenant.theme,
-            ListView(
-                layout: layout, form: FormView(form), translations: Self.translationInputs(context, stored: TextTranslations(), form: form),
-                rows: rows),
-            status: status)
-    }
-
-    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
+            listView(context, title: L10n.t("console.settings.faq.title"), values: values, form: form, notice: notice, rows: rows), status: status)
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        try await support.submit(request, context) { form in
+        try await add(request, context) { form in
             let (question, answer, translations) = try Self.parse(form, tenant: context.tenant)
-            return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "added") { tx in
+            return try await change(context, done: "added") { tx in
                 let entry = try await repository.createFAQ(question: question, answer: answer, translations: translations, in: tx)
                 try await support.audit(
                     context, request, action: "settings.faq_created", targetKind: "faq_entry",
                     targetId: entry.id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
-        } page: { form, error in
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            return try await renderList(context, form: state, status: error.status)
         }
     }
 
@@ -127,8 +104,7 @@ struct FAQSettingsController {
     }
 
     func renderEdit(
-        _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
-        status: HTTPResponse.Status = .ok
+        _ context: StaffRequestContext, id: UUID, values: [String: String]?, form: FormState, status: HTTPResponse.Status
     ) async throws -> HTML {
         let entry = try await pool.withTenant(context.tenant.id) { tx in try await repository.faqEntry(id: id, in: tx) }
         guard let entry else { throw AppError.notFound("question") }
@@ -143,14 +119,9 @@ struct FAQSettingsController {
             status: status)
     }
 
-    @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await renderEdit(context, id: try support.id(context, "question"))
-    }
-
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "question")
-        return try await support.submit(request, context) { form in
-            return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "saved") { tx in
+        try await save(request, context) { id, form in
+            try await change(context, done: "saved") { tx in
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 guard let stored = try await repository.faqEntry(id: id, in: tx) else { throw AppError.notFound("question") }
                 let (question, answer, translations) = try Self.parse(form, tenant: context.tenant, stored: stored.translations)
@@ -161,23 +132,18 @@ struct FAQSettingsController {
                     context, request, action: "settings.faq_updated", targetKind: "faq_entry",
                     targetId: id.uuidString.lowercased(), details: ["question": String(question.prefix(100))], in: tx)
             }
-        } page: { form, error in
-            return try await renderEdit(
-                context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                status: error.status
-            )
         }
     }
 
     @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        return try await support.move(
-            request, context, what: "question", action: "settings.faq_moved", targetKind: "faq_entry", listPath: ConsoleRoutes.settingsFAQ.path
-        ) { id, direction, tx in try await repository.moveFAQ(id: id, direction, in: tx) }
+        try await move(request, context, action: "settings.faq_moved", targetKind: "faq_entry") { id, direction, tx in
+            try await repository.moveFAQ(id: id, direction, in: tx)
+        }
     }
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "question")
-        return try await support.change(context, then: ConsoleRoutes.settingsFAQ.path, done: "deleted") { tx in
+        let id = try support.id(context, Self.what)
+        return try await change(context, done: "deleted") { tx in
             guard let entry = try await repository.faqEntry(id: id, in: tx), try await repository.deleteFAQ(id: id, in: tx) else {
                 throw AppError.notFound("question")
             }

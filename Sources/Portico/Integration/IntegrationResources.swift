@@ -5,38 +5,27 @@ import Foundation
 public struct OrganizationResource: Encodable, Sendable {
     let id: String
     let externalId: String?
-    let accountNumber: String
-    let name: String
-    let kind: String
-    let serviceAddress: String
-    let servicePlan: String
-    let serviceStatus: String
-    let createdAt: Date
+    let account: OrganizationAccount
     let updatedAt: Date
 
     init(_ organization: Organization) {
         id = organization.id.uuidString.lowercased()
         externalId = organization.externalId
-        accountNumber = organization.accountNumber
-        name = organization.name
-        kind = organization.kind.rawValue
-        serviceAddress = organization.serviceAddress
-        servicePlan = organization.servicePlan
-        serviceStatus = organization.serviceStatus.rawValue
-        createdAt = organization.createdAt
+        account = OrganizationAccount(
+            accountNumber: organization.accountNumber, name: organization.name, kind: organization.kind.rawValue,
+            serviceAddress: organization.serviceAddress, servicePlan: organization.servicePlan,
+            serviceStatus: organization.serviceStatus.rawValue, createdAt: organization.createdAt)
         updatedAt = organization.updatedAt
     }
 
-    // Nullable keys are always present.
+    // Nullable keys are always present; the account's fields stand beside them.
     enum CodingKeys: String, CodingKey {
-        case id, externalId, accountNumber, name, kind, serviceAddress, servicePlan, serviceStatus, createdAt, updatedAt
+        case id, externalId, updatedAt
     }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id); try c.encode(externalId, forKey: .externalId); try c.encode(accountNumber, forKey: .accountNumber)
-        try c.encode(name, forKey: .name); try c.encode(kind, forKey: .kind); try c.encode(serviceAddress, forKey: .serviceAddress)
-        try c.encode(servicePlan, forKey: .servicePlan); try c.encode(serviceStatus, forKey: .serviceStatus)
-        try c.encode(createdAt, forKey: .createdAt); try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(id, forKey: .id); try c.encode(externalId, forKey: .externalId); try c.encode(updatedAt, forKey: .updatedAt)
+        try account.encode(to: encoder)
     }
 }
 

@@ -19,7 +19,7 @@ struct OutboxController {
     struct View {
         let layout: LayoutModel
         let messages: [Row]
-        let counts: [Count]
+        let counts: [StatusCount]
         @MustacheView
         struct Row {
             let id: String
@@ -35,20 +35,14 @@ struct OutboxController {
             /// Failed or dead with its one-time link cleared: a new email is needed, not a retry.
             let linkRemoved: Bool
         }
-        @MustacheView
-        struct Count {
-            let status: String; let count: Int
-            /// "queued: 3" in the page's language.
-            let label: String
-            init(status: String, count: Int) {
-                self.status = status
-                self.count = count
-                let texts = L10n.texts
-                self.label = texts(
-                    "console.outbox.statusCount",
-                    ["status": texts("console.outbox.state.\(status)"), "count": count.formatted(.number.locale(texts.locale))])
-            }
-        }
+    }
+
+    /// "queued: 3" in the page's language.
+    static func count(status: String, count: Int) -> StatusCount {
+        let texts = L10n.texts
+        let label = texts(
+            "console.outbox.statusCount", ["status": texts("console.outbox.state.\(status)"), "count": count.formatted(.number.locale(texts.locale))])
+        return StatusCount(status: status, count: count, label: label)
     }
 
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
@@ -64,7 +58,7 @@ struct OutboxController {
     func render(_ context: StaffRequestContext, notice: String?, status: OutboxStatus? = nil) async throws -> HTML {
         let (messages, counts) = try await pool.withTenant(context.tenant.id) { tx in
             let messages = try await repositories.outbox.recent(status: status, limit: 100, in: tx)
-            let counts = try await repositories.outbox.countsByStatus(in: tx).map { View.Count(status: $0.status, count: $0.count) }
+            let counts = try await repositories.outbox.countsByStatus(in: tx).map { Self.count(status: $0.status, count: $0.count) }
             return (messages, counts)
         }
         var layout = context.layout(title: L10n.t("console.outbox.title"), current: ConsoleRoutes.outbox.path)

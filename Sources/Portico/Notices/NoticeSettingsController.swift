@@ -6,16 +6,13 @@ import Postgres
 /// `/admin/settings/notices` (admins): outage, maintenance and information notices with a
 /// start and an optional end; they show on `/status` and as the dashboard banner while active
 /// (started, not ended, not resolved). Create, edit, resolve.
-struct NoticeSettingsController {
+struct NoticeSettingsController: SettingsListPage {
     let pool: ConnectionPool
     let renderer: PageRenderer
     let support: SettingsSupport
-    var repository: any TenantSettingsRepository { support.repository }
-
-    /// The `?done=` notices, in the reader's language.
-    static var messages: [String: String] {
-        Dictionary(uniqueKeysWithValues: ["added", "saved", "resolved"].map { ($0, L10n.t("console.settings.notices.\($0)")) })
-    }
+    static let what = "notice"
+    static var listPath: String { ConsoleRoutes.settingsNotices.path }
+    static var messages: [String: String] { doneNotices("console.settings.notices", ["added", "saved", "resolved"]) }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.settingsNotices, use: list)
@@ -102,10 +99,6 @@ struct NoticeSettingsController {
             status: status)
     }
 
-    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
-    }
-
     static func details(_ input: NoticeInput) -> [String: String] {
         [
             "kind": input.kind, "title": String(input.title.prefix(100)), "starts_at": ISODates.format(input.startsAt),
@@ -114,19 +107,14 @@ struct NoticeSettingsController {
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        try await support.submit(request, context) { form in
+        try await add(request, context) { form in
             let input = try Self.parse(form, tenant: context.tenant)
-            return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "added") { tx in
+            return try await change(context, done: "added") { tx in
                 let notice = try await repository.createNotice(input, in: tx)
                 try await support.audit(
                     context, request, action: "settings.notice_created", targetKind: "service_notice",
                     targetId: notice.id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
-        } page: { form, error in
-            return try await renderList(
-                context, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                status: error.status
-            )
         }
     }
 
@@ -164,14 +152,9 @@ struct NoticeSettingsController {
             status: status)
     }
 
-    @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await renderEdit(context, id: try support.id(context, "notice"))
-    }
-
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "notice")
-        return try await support.submit(request, context) { form in
-            return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "saved") { tx in
+        try await save(request, context) { id, form in
+            try await change(context, done: "saved") { tx in
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 guard let stored = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }
                 let input = try Self.parse(form, tenant: context.tenant, stored: stored.translations)
@@ -180,17 +163,12 @@ struct NoticeSettingsController {
                     context, request, action: "settings.notice_updated", targetKind: "service_notice",
                     targetId: id.uuidString.lowercased(), details: Self.details(input), in: tx)
             }
-        } page: { form, error in
-            return try await renderEdit(
-                context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                status: error.status
-            )
         }
     }
 
     @Sendable func resolve(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "notice")
-        return try await support.change(context, then: ConsoleRoutes.settingsNotices.path, done: "resolved") { tx in
+        let id = try support.id(context, Self.what)
+        return try await change(context, done: "resolved") { tx in
             guard let notice = try await repository.notice(id: id, in: tx) else { throw AppError.notFound("notice") }
             guard try await repository.resolveNotice(id: id, in: tx) else {
                 throw AppError(.conflict, code: "notice_resolved", "“\(notice.title)” is already resolved.")

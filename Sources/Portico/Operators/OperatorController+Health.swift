@@ -7,7 +7,7 @@ import Mustache
 extension OperatorController {
     @MustacheView
     struct HealthView {
-        let tenants: [Count]
+        let tenants: [StatusCount]
         let tenantTotal: Int
         let outbox: Backlog?
         let webhooks: Backlog?
@@ -15,17 +15,6 @@ extension OperatorController {
         let database: String
         let version: String
         let checkedAt: String
-        @MustacheView
-        struct Count {
-            let status: String; let count: Int
-            /// "3 active"
-            let label: String
-            init(status: String, count: Int) {
-                self.status = status
-                self.count = count
-                label = L10n.t("operator.health.tenantCount.\(status)", ["count": "\(count)"])
-            }
-        }
         @MustacheView
         struct Backlog {
             let waiting: Int; let failed: Int; let oldest: String?; let attention: Bool
@@ -38,7 +27,10 @@ extension OperatorController {
         let checkedText: String
 
         init(_ health: PlatformHealth) {
-            tenants = (health.tenants ?? []).map { Count(status: $0.status, count: $0.count) }
+            // "3 active"
+            tenants = (health.tenants ?? []).map {
+                StatusCount(status: $0.status, count: $0.count, label: L10n.t("operator.health.tenantCount.\($0.status)", ["count": "\($0.count)"]))
+            }
             tenantTotal = tenants.reduce(0) { $0 + $1.count }
             let texts = L10n.texts
             func backlog(_ backlog: PlatformHealth.Backlog?, failedKey: String) -> Backlog? {

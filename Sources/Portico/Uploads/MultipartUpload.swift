@@ -16,8 +16,10 @@ public enum MultipartUpload {
     /// before their file inputs.
     public typealias BeforeFiles = (_ fieldsSoFar: [UploadedForm.Field]) async throws -> Void
 
+    /// Receives the multipart body of `request`: a Hummingbird `Request`, or any stream of bytes
+    /// with its headers (`MultipartStream`).
     public static func receive(
-        request: Request,
+        request: some MultipartSource,
         limits: UploadLimits = .standard,
         blobStore: any BlobStore,
         tenant: TenantID,
@@ -26,30 +28,8 @@ public enum MultipartUpload {
         logger: Logger? = nil,
         beforeFiles: BeforeFiles? = nil
     ) async throws -> UploadedForm {
-        try await receive(
-            contentType: request.headers[.contentType],
-            contentLength: request.headers[.contentLength].flatMap { Int($0) },
-            body: request.body,
-            limits: limits, blobStore: blobStore, tenant: tenant, scanner: scanner, policy: policy,
-            logger: logger, beforeFiles: beforeFiles
-        )
-    }
-
-    /// The same for a body that does not come from a Hummingbird `Request`.
-    public static func receive(
-        contentType: String?,
-        contentLength: Int?,
-        body: some AsyncSequence<ByteBuffer, any Error>,
-        limits: UploadLimits = .standard,
-        blobStore: any BlobStore,
-        tenant: TenantID,
-        scanner: any VirusScanner = NoScanner(),
-        policy: FileTypePolicy = .standard,
-        logger: Logger? = nil,
-        beforeFiles: BeforeFiles? = nil
-    ) async throws -> UploadedForm {
-        let boundary = try MultipartHeaders.boundary(contentType: contentType)
-        if let contentLength, contentLength > limits.maxTotalSize {
+        let boundary = try MultipartHeaders.boundary(contentType: request.multipartContentType)
+        if let contentLength = request.multipartLength, contentLength > limits.maxTotalSize {
             throw UploadSession.totalTooLarge(limits)
         }
         let session = UploadSession(
@@ -57,10 +37,38 @@ public enum MultipartUpload {
             policy: policy, logger: logger, beforeFiles: beforeFiles
         )
         do {
-            return try await session.run(body)
+            return try await session.run(request.multipartBody)
         } catch {
             await session.discardEverything()
             throw error
         }
+    }
+}
+
+/// Where a multipart body comes from: its `Content-Type` (with the boundary), its declared
+/// length, and its bytes as they arrive.
+public protocol MultipartSource {
+    associatedtype Bytes: AsyncSequence<ByteBuffer, any Error>
+    var multipartContentType: String? { get }
+    var multipartLength: Int? { get }
+    var multipartBody: Bytes { get }
+}
+
+extension Request: MultipartSource {
+    public var multipartContentType: String? { headers[.contentType] }
+    public var multipartLength: Int? { headers[.contentLength].flatMap { Int($0) } }
+    public var multipartBody: RequestBody { body }
+}
+
+/// A multipart body that does not come from a Hummingbird `Request`.
+public struct MultipartStream<Bytes: AsyncSequence<ByteBuffer, any Error>>: MultipartSource {
+    public let multipartContentType: String?
+    public let multipartLength: Int?
+    public let multipartBody: Bytes
+
+    public init(contentType: String?, contentLength: Int?, body: Bytes) {
+        multipartContentType = contentType
+        multipartLength = contentLength
+        multipartBody = body
     }
 }

@@ -33,21 +33,23 @@ public struct LayoutModel: Sendable {
     public var supportHours: String?
     public var websiteUrl: String?
     public var area: String
-    public var nav: [NavItem]
-    public var signedIn: Bool
-    public var userName: String
-    public var signOutAction: String
-    public var csrfToken: String
-    public var notice: String?
-    public var printable: Bool
+    // What a page of each surface fills in (see `portal`, the console's and the operators' layouts):
+    // a fresh layout has no navigation, nobody signed in and no notice.
+    public var nav: [NavItem] = []
+    public var signedIn = false
+    public var userName = ""
+    public var signOutAction = ""
+    public var csrfToken = ""
+    public var notice: String? = nil
+    public var printable = false
     /// The zone the page's times are in and its inputs are read in (`America/Chicago`).
-    public var timeZone: String
+    public var timeZone = DisplayDate.current.zone.identifier
     /// `<html lang>`: the language the page is in.
     public var lang: String
     /// The tenant's languages when it offers more than one, for the footer's switcher.
     public var languages: [LanguageOption]
     /// Where the switcher returns to: this page.
-    public var languageBack: String
+    public var languageBack = ""
     /// Where the switcher posts: `/language` on tenant sites, `/operator/language` for operators.
     public var languageAction = PublicRoutes.language.path
 
@@ -68,21 +70,12 @@ public struct LayoutModel: Sendable {
         self.supportHours = branding.translations.localized("support_hours", default: branding.supportHours)
         self.websiteUrl = branding.websiteUrl
         self.area = area
-        self.nav = []
-        self.signedIn = false
-        self.userName = ""
-        self.signOutAction = ""
-        self.csrfToken = ""
-        self.notice = nil
-        self.printable = false
-        self.timeZone = DisplayDate.current.zone.identifier
         let language = L10n.texts.language
         self.lang = language.code
         self.languages =
             tenant.offeredLanguages.count > 1
             ? tenant.offeredLanguages.map { LanguageOption(code: $0.code, name: $0.nativeName, selected: $0 == language) }
             : []
-        self.languageBack = ""
     }
 
     /// The subscriber portal's layout: navigation and the sign-out form.
@@ -121,16 +114,7 @@ public struct LayoutModel: Sendable {
         self.supportHours = nil
         self.websiteUrl = nil
         self.area = area
-        self.nav = []
-        self.signedIn = false
-        self.userName = ""
-        self.signOutAction = ""
-        self.csrfToken = ""
-        self.notice = nil
-        self.printable = false
-        self.timeZone = DisplayDate.current.zone.identifier
         self.lang = L10n.texts.language.code
         self.languages = []
-        self.languageBack = ""
     }
 }

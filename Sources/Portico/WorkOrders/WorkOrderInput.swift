@@ -2,30 +2,20 @@ import Foundation
 
 /// What a subscriber fills in for a work order, validated with the same rules the form's
 /// hints show (`maxlength`, `required`, `min`/`max`).
+/// Made field by field with the memberwise initializer (every field may be left out: an empty
+/// form), or read from a posted form.
 public struct WorkOrderInput: Sendable {
-    public var title: String
-    public var description: String
-    public var category: String
-    public var priority: String
-    public var quantity: String
-    public var serviceLocation: String
-    public var preferredDates: String
-    public var customerNotes: String
+    public var title = ""
+    public var description = ""
+    public var category = ""
+    public var priority = "normal"
+    public var quantity = "1"
+    public var serviceLocation = ""
+    public var preferredDates = ""
+    public var customerNotes = ""
+}
 
-    public init(
-        title: String = "", description: String = "", category: String = "", priority: String = "normal", quantity: String = "1",
-        serviceLocation: String = "", preferredDates: String = "", customerNotes: String = ""
-    ) {
-        self.title = title
-        self.description = description
-        self.category = category
-        self.priority = priority
-        self.quantity = quantity
-        self.serviceLocation = serviceLocation
-        self.preferredDates = preferredDates
-        self.customerNotes = customerNotes
-    }
-
+extension WorkOrderInput {
     public init(form: FormFields) {
         self.init(
             title: form.text("title"), description: form.text("description"), category: form.text("category"),
@@ -33,6 +23,14 @@ public struct WorkOrderInput: Sendable {
             quantity: form.text("quantity").isEmpty ? "1" : form.text("quantity"),
             serviceLocation: form.text("service_location"), preferredDates: form.text("preferred_dates"), customerNotes: form.text("customer_notes")
         )
+    }
+
+    /// What `order` holds of these fields: where its edit form and an update start from.
+    init(editing order: WorkOrder) {
+        self.init(
+            title: order.title, description: order.description, category: order.category, priority: order.priority.rawValue,
+            quantity: String(order.quantity), serviceLocation: order.serviceLocation, preferredDates: order.preferredDates,
+            customerNotes: order.customerNotes)
     }
 
     public static let limits = (title: 200, description: 10_000, location: 500, preferredDates: 500, notes: 5000, quantity: 100_000)

@@ -53,10 +53,7 @@ struct AccountLifecycleTests {
     @Test("profile: details saved; an email change takes effect only through the link sent to the new address, and the old one is told")
     func profileAndEmailChange() async throws {
         let tenant = try await TestTenant.create()
-        let (_, customer) = try await tenant.signInableSubscriber()
-        try await TestApp.with { (app: TestApp) async throws in
-            let browser = Browser(app: app, host: tenant.host)
-            try await browser.signInCustomer(customer.email)
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             try await browser.get("/portal/profile")
             let saved = try await browser.post("/portal/profile", ["name": "Renamed Person", "phone": "+1 555 0199"])
             #expect(saved.body.contains("Your details are saved"))

@@ -24,9 +24,7 @@ struct AdminAppointmentTests {
 
     func world() async throws -> World {
         let tenant = try await TestTenant.create()
-        let admin = try await tenant.staff(role: .admin, name: "Ada Admin")
-        let agent = try await tenant.staff(role: .agent, name: "Avery Agent")
-        let technician = try await tenant.staff(role: .technician, name: "Terry Tech")
+        let staff = try await tenant.staffCast()
         let otherTechnician = try await tenant.staff(role: .technician, name: "Olly Other")
         let (organization, customer) = try await tenant.signInableSubscriber(name: "Sam Subscriber")
         let (otherOrganization, otherCustomer) = try await tenant.signInableSubscriber(name: "Nora Neighbour")
@@ -41,8 +39,9 @@ struct AdminAppointmentTests {
             )
         }
         return World(
-            tenant: tenant, admin: admin, agent: agent, technician: technician, otherTechnician: otherTechnician, organization: organization,
-            customer: customer, order: order, otherOrganization: otherOrganization, otherCustomer: otherCustomer, otherOrder: otherOrder)
+            tenant: tenant, admin: staff.admin, agent: staff.agent, technician: staff.technician, otherTechnician: otherTechnician,
+            organization: organization, customer: customer, order: order, otherOrganization: otherOrganization, otherCustomer: otherCustomer,
+            otherOrder: otherOrder)
     }
 
     func console(_ app: TestApp, _ world: World, as staff: StaffUser? = nil) async throws -> Browser {
@@ -51,22 +50,13 @@ struct AdminAppointmentTests {
         return console
     }
 
-    /// yyyy-mm-dd, `days` from today (UTC).
-    static func day(_ days: Int) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date().addingTimeInterval(Double(days) * 86_400))
-    }
-
     static func at(_ text: String) -> Date { ISODates.parse(text)! }
 
     func appointment(
         _ world: World, days: Int = 5, hour: Int = 9, status: AppointmentStatus = .proposed, technician: UUID? = nil,
         organization: UUID? = nil
     ) async throws -> Appointment {
-        let start = Self.at("\(Self.day(days))T\(String(format: "%02d", hour)):00:00Z")
+        let start = Self.at("\(TestDates.day(days))T\(String(format: "%02d", hour)):00:00Z")
         return try await world.tenant.transaction { tx in
             try await Repositories.postgres.appointments.create(
                 NewAppointment(
@@ -107,7 +97,7 @@ struct AdminAppointmentTests {
         let world = try await world()
         let stranger = try await TestTenant.create()
         let foreignTechnician = try await stranger.staff(role: .technician)
-        let date = Self.day(10)
+        let date = TestDates.day(10)
         let good = [
             "account": world.organization.accountNumber, "work_order": "\(world.order.number)", "kind": "install", "status": "proposed",
             "technician_id": world.technician.id.uuidString.lowercased(), "date": date, "start": "09:00", "end": "12:00",
@@ -122,8 +112,8 @@ struct AdminAppointmentTests {
                 (["end": "08:00"], "The end must be after the start."),
                 (["end": "09:05"], "at least 15 minutes"),
                 (["start": "06:00", "end": "20:00"], "at most 12 hours"),
-                (["date": Self.day(-2)], "Choose a time in the future."),
-                (["date": Self.day(900)], "within the next two years"),
+                (["date": TestDates.day(-2)], "Choose a time in the future."),
+                (["date": TestDates.day(900)], "within the next two years"),
                 (["work_order": "\(world.otherOrder.number)"], "is not one of this subscriber&#39;s work orders"),
                 (["work_order": "999999"], "is not one of this subscriber&#39;s work orders"),
                 (["technician_id": foreignTechnician.id.uuidString.lowercased()], "Choose an active member of your team"),
@@ -179,7 +169,7 @@ struct AdminAppointmentTests {
             var confirmed = good
             confirmed["status"] = "confirmed"
             confirmed["work_order"] = ""
-            confirmed["date"] = Self.day(11)
+            confirmed["date"] = TestDates.day(11)
             #expect(try await console.post("/admin/appointments", confirmed).status == .seeOther)
             #expect(try await mailKinds(world) == ["appointment_proposed", "appointment_confirmed"])
         }
@@ -196,7 +186,7 @@ struct AdminAppointmentTests {
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
             try await console.get(path(visit))
-            let newDate = Self.day(7)
+            let newDate = TestDates.day(7)
             var fields = [
                 "version": "\(visit.version)", "kind": "repair", "date": newDate, "start": "13:00", "end": "15:00",
                 "technician_id": world.otherTechnician.id.uuidString.lowercased(), "address": "1 Test Lane", "notes": "Bring a ladder",
@@ -268,7 +258,7 @@ struct AdminAppointmentTests {
             let subscriber = Browser(app: app, host: world.tenant.host)
             try await subscriber.signInCustomer(world.customer.email)
             try await subscriber.get("/portal/appointments/\(visit.id.uuidString.lowercased())")
-            let first = Self.day(8), second = Self.day(9)
+            let first = TestDates.day(8), second = TestDates.day(9)
             let asked = try await subscriber.post(
                 "/portal/appointments/\(visit.id.uuidString.lowercased())/reschedule",
                 [
@@ -317,14 +307,14 @@ struct AdminAppointmentTests {
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
             try await console.get(path(visit))
-            let date = Self.day(12)
+            let date = TestDates.day(12)
             let bad = try await console.post(
                 "\(path(visit))/propose", ["version": "\(visit.version)", "propose_date": date, "propose_start": "10:00", "propose_end": "09:00"])
             #expect(bad.status == .unprocessableContent)
             #expect(bad.body.contains("href=\"#field-propose_end\""))
             let past = try await console.post(
                 "\(path(visit))/propose",
-                ["version": "\(visit.version)", "propose_date": Self.day(-1), "propose_start": "10:00", "propose_end": "12:00"])
+                ["version": "\(visit.version)", "propose_date": TestDates.day(-1), "propose_start": "10:00", "propose_end": "12:00"])
             #expect(past.status == .unprocessableContent)
             #expect(try await outboxCount(world) == 0)
 
@@ -444,11 +434,11 @@ struct AdminAppointmentTests {
             #expect(!page.body.contains("Cancel the visit"))
             #expect(page.body.contains("Mark the visit done"))
             let posts: [(String, [String: String])] = [
-                ("/admin/appointments", ["account": world.organization.accountNumber, "date": Self.day(3), "start": "09:00", "end": "10:00"]),
-                (path(own), ["version": "1", "date": Self.day(3), "start": "09:00", "end": "10:00"]),
+                ("/admin/appointments", ["account": world.organization.accountNumber, "date": TestDates.day(3), "start": "09:00", "end": "10:00"]),
+                (path(own), ["version": "1", "date": TestDates.day(3), "start": "09:00", "end": "10:00"]),
                 ("\(path(own))/cancel", ["version": "1", "reason": "x"]),
                 ("\(path(own))/accept", ["version": "1", "choice": "1"]),
-                ("\(path(own))/propose", ["version": "1", "propose_date": Self.day(3), "propose_start": "09:00", "propose_end": "10:00"]),
+                ("\(path(own))/propose", ["version": "1", "propose_date": TestDates.day(3), "propose_start": "09:00", "propose_end": "10:00"]),
                 ("/admin/tasks", ["account": world.organization.accountNumber, "task_title": "x"]),
             ]
             for (path, fields) in posts {
@@ -501,12 +491,12 @@ struct AdminAppointmentTests {
             #expect(try await console.get(foreign).status == .notFound)
             #expect(try await console.get("/admin/appointments/not-a-uuid").status == .notFound)
             let posts: [(String, [String: String])] = [
-                (foreign, ["version": "1", "kind": "repair", "date": Self.day(3), "start": "09:00", "end": "10:00"]),
+                (foreign, ["version": "1", "kind": "repair", "date": TestDates.day(3), "start": "09:00", "end": "10:00"]),
                 (foreign, ["version": "1", "date": "bad"]),
                 ("\(foreign)/cancel", ["version": "1", "reason": "Hijacked"]),
                 ("\(foreign)/cancel", ["version": "1", "reason": ""]),
                 ("\(foreign)/accept", ["version": "1", "choice": "1"]),
-                ("\(foreign)/propose", ["version": "1", "propose_date": Self.day(3), "propose_start": "09:00", "propose_end": "10:00"]),
+                ("\(foreign)/propose", ["version": "1", "propose_date": TestDates.day(3), "propose_start": "09:00", "propose_end": "10:00"]),
                 ("\(foreign)/complete", ["version": "1"]),
                 ("/admin/tasks/\(task.id.uuidString.lowercased())/done", [:]),
             ]
@@ -517,7 +507,7 @@ struct AdminAppointmentTests {
             // Their account number and technician are unknown here.
             try await console.get("/admin/appointments/new")
             let booked = try await console.post(
-                "/admin/appointments", ["account": theirs.organization.accountNumber, "date": Self.day(3), "start": "09:00", "end": "10:00"])
+                "/admin/appointments", ["account": theirs.organization.accountNumber, "date": TestDates.day(3), "start": "09:00", "end": "10:00"])
             #expect(booked.status == .unprocessableContent || booked.status == .seeOther)
             let mineCount = try await mine.tenant.transaction { tx in
                 try await tx.scalar("SELECT count(*)::int FROM appointments WHERE organization_id = \(theirs.organization.id)", as: Int.self)
@@ -545,13 +535,13 @@ struct AdminAppointmentTests {
         try await TestApp.with { (app: TestApp) async throws in
             let console = try await console(app, world)
             try await console.get("/admin/tasks")
-            let base = ["account": world.organization.accountNumber, "task_title": "Clear the roof access", "task_due": Self.day(5)]
+            let base = ["account": world.organization.accountNumber, "task_title": "Clear the roof access", "task_due": TestDates.day(5)]
             let refused: [([String: String], String)] = [
                 (["account": ""], "Enter the subscriber&#39;s account number"),
                 (["account": "nope"], "No subscriber has the account number"),
                 (["task_title": " "], "Say what the subscriber should do"),
                 (["task_due": "soon"], "Use a date like"),
-                (["task_due": Self.day(-3)], "Choose today or a later date."),
+                (["task_due": TestDates.day(-3)], "Choose today or a later date."),
                 (["task_customer": world.otherCustomer.email], "No member of"),
                 (["task_work_order": "\(world.otherOrder.number)"], "is not one of this subscriber&#39;s work orders"),
             ]
@@ -580,7 +570,7 @@ struct AdminAppointmentTests {
                 })
             #expect(row.customerId == world.customer.id)
             #expect(row.workOrderId == world.order.id)
-            #expect(row.dueDate == Self.day(5))
+            #expect(row.dueDate == TestDates.day(5))
 
             // For the whole account: the owner hears.
             try await console.post("/admin/tasks", ["account": world.otherOrganization.accountNumber, "task_title": "Trim the tree"])

@@ -60,10 +60,7 @@ struct UnsubscribeTests {
     @Test("the profile turns groups of email on and off")
     func profileToggles() async throws {
         let tenant = try await TestTenant.create()
-        let (_, customer) = try await tenant.signInableSubscriber()
-        try await TestApp.with { (app: TestApp) async throws in
-            let browser = Browser(app: app, host: tenant.host)
-            try await browser.signInCustomer(customer.email)
+        try await tenant.withSignedInSubscriber { _, browser, customer in
             try await browser.get("/portal/profile")
             let token = try #require(browser.csrfToken)
             let saved = try await browser.send(

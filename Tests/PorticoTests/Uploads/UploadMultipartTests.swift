@@ -449,11 +449,9 @@ extension UploadTests {
             try await UploadFixture.with { fixture in
                 var body = MultipartBody()
                 body.file("f", fileName: "a.dwg", SampleFile.dwg())
-                let form = try await MultipartUpload.receive(
-                    contentType: body.contentType, contentLength: nil,
-                    body: ChunkedBody(bytes: body.finished(), chunkSize: 64),
-                    blobStore: fixture.store, tenant: fixture.tenant
-                )
+                let stream = MultipartStream(
+                    contentType: body.contentType, contentLength: nil, body: ChunkedBody(bytes: body.finished(), chunkSize: 64))
+                let form = try await MultipartUpload.receive(request: stream, blobStore: fixture.store, tenant: fixture.tenant)
                 #expect(form.files.first?.kind == .dwg)
                 await form.deleteFiles(from: fixture.store, tenant: fixture.tenant)
                 #expect(fixture.filesOnDisk.isEmpty)

@@ -18,11 +18,10 @@ struct WebhookTests {
 
     func world() async throws -> World {
         let tenant = try await TestTenant.create()
-        let admin = try await tenant.staff(role: .admin, name: "Ada Admin")
-        let agent = try await tenant.staff(role: .agent, name: "Avery Agent")
-        let technician = try await tenant.staff(role: .technician, name: "Terry Tech")
+        let staff = try await tenant.staffCast()
         let (organization, customer) = try await tenant.signInableSubscriber()
-        return World(tenant: tenant, admin: admin, agent: agent, technician: technician, organization: organization, customer: customer)
+        return World(
+            tenant: tenant, admin: staff.admin, agent: staff.agent, technician: staff.technician, organization: organization, customer: customer)
     }
 
     /// Tests and the demo allow http:// and loopback receivers.
@@ -133,14 +132,6 @@ struct WebhookTests {
         #expect(response.status.code < 400)
     }
 
-    static func day(_ days: Int) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.string(from: Date().addingTimeInterval(Double(days) * 86_400))
-    }
-
     // MARK: Every event, signed
 
     @Test("each event kind reaches a loopback receiver, signed with the secret shown once, with the documented payload")
@@ -174,7 +165,7 @@ struct WebhookTests {
             let booked = try await console.post(
                 "/admin/appointments",
                 [
-                    "account": world.organization.accountNumber, "date": Self.day(3),
+                    "account": world.organization.accountNumber, "date": TestDates.day(3),
                     "start": "09:00", "end": "10:00", "work_order": "1001",
                 ])
             #expect(booked.status == .seeOther, "\(booked.status) \(booked.body.prefix(300))")

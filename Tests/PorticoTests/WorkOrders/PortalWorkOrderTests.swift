@@ -27,16 +27,6 @@ struct PortalWorkOrderTests {
         }
     }
 
-    /// A new subscriber of `tenant`, signed in in a browser of a running app.
-    func withSignedInSubscriber(_ tenant: TestTenant, _ body: (TestApp, Browser, Customer) async throws -> Void) async throws {
-        let (_, customer) = try await tenant.signInableSubscriber()
-        try await TestApp.with { (app: TestApp) async throws in
-            let browser = Browser(app: app, host: tenant.host)
-            try await browser.signInCustomer(customer.email)
-            try await body(app, browser, customer)
-        }
-    }
-
     func version(_ tenant: TestTenant, _ number: Int) async throws -> Int {
         try await tenant.transaction { tx in try await Repositories.postgres.workOrders.find(number: number, organization: nil, in: tx)!.version }
     }
@@ -45,7 +35,7 @@ struct PortalWorkOrderTests {
     func draftThenSubmit() async throws {
         let tenant = try await TestTenant.create()
         _ = try await tenant.staff(role: .agent, email: "agent-\(tenant.slug)@staff.example")
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             try await browser.get("/portal/work-orders/new")
             let draft = try await browser.post(
                 "/portal/work-orders", ["title": "Half-written", "action": "draft", "priority": "normal", "quantity": "1"])
@@ -87,7 +77,7 @@ struct PortalWorkOrderTests {
     @Test("a new order can be auto-saved as a draft before it was ever saved")
     func autosaveNew() async throws {
         let tenant = try await TestTenant.create()
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             try await browser.get("/portal/work-orders/new")
             let response = try await browser.post(
                 "/portal/work-orders", ["title": "Started typing", "autosave": "1", "priority": "normal", "quantity": "1"])
@@ -102,7 +92,7 @@ struct PortalWorkOrderTests {
         try await tenant.transaction { tx in
             try await tx.execute("INSERT INTO work_order_categories (tenant_id, name, help_text) VALUES (\(tx.tenant), 'Repair', 'Broken things')")
         }
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             let cases: [([String: String], String)] = [
                 (["title": "", "action": "submit"], "Give the work order a short title"),
                 (["title": String(repeating: "x", count: 201), "action": "submit"], "at most 200 characters"),
@@ -148,7 +138,7 @@ struct PortalWorkOrderTests {
     @Test("once approved the fields are locked (clear message) but comments stay open")
     func lockedAfterApproval() async throws {
         let tenant = try await TestTenant.create()
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             try await browser.get("/portal/work-orders/new")
             try await browser.post("/portal/work-orders", complete.merging(["action": "submit"]) { $1 })
             try await staffUpdate(tenant, number: 1001, [.init(.status, "approved")])
@@ -180,7 +170,7 @@ struct PortalWorkOrderTests {
     @Test("an edit based on a stale version gets a conflict page that shows what changed and keeps the typed values")
     func staleVersion() async throws {
         let tenant = try await TestTenant.create()
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             try await browser.get("/portal/work-orders/new")
             try await browser.post("/portal/work-orders", complete.merging(["action": "submit"]) { $1 })
             let form = try await browser.get("/portal/work-orders/1001/edit")
@@ -202,7 +192,7 @@ struct PortalWorkOrderTests {
     @Test("at most 20 edits per order per day; the 21st keeps what was typed on the form with the reason")
     func editLimit() async throws {
         let tenant = try await TestTenant.create()
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             try await browser.get("/portal/work-orders/new")
             try await browser.post("/portal/work-orders", complete.merging(["action": "draft"]) { $1 })
             for edit in 1...20 {
@@ -231,7 +221,7 @@ struct PortalWorkOrderTests {
     @Test("cancel a submitted order with a reason; reopen a completed one within 14 days, not after")
     func cancelAndReopen() async throws {
         let tenant = try await TestTenant.create()
-        try await withSignedInSubscriber(tenant) { app, browser, customer in
+        try await tenant.withSignedInSubscriber { app, browser, customer in
             for _ in 0..<2 {
                 try await browser.get("/portal/work-orders/new")
                 try await browser.post("/portal/work-orders", complete.merging(["action": "submit"]) { $1 })

@@ -93,10 +93,10 @@ struct WorkOrderAPIController {
 
     // MARK: Create
 
-    struct CreateBody: APIRequestBody {
-        static let fields: Set<String> = [
-            "title", "description", "category", "priority", "quantity", "service_location",
-            "preferred_dates", "customer_notes", "submit",
+    /// The order's own fields, as a create or update body may carry them (each optional).
+    struct OrderFields: Decodable, Sendable {
+        static let names: Set<String> = [
+            "title", "description", "category", "priority", "quantity", "service_location", "preferred_dates", "customer_notes",
         ]
         var title: String?
         var description: String?
@@ -106,19 +106,42 @@ struct WorkOrderAPIController {
         var serviceLocation: String?
         var preferredDates: String?
         var customerNotes: String?
-        var submit: Bool?
+
+        /// Whether the body changes any of them.
+        var present: Bool {
+            title != nil || description != nil || category != nil || priority != nil || quantity != nil || serviceLocation != nil
+                || preferredDates != nil || customerNotes != nil
+        }
+
+        /// `base` with the fields present in the body (trimmed) put in.
+        func input(over base: WorkOrderInput) -> WorkOrderInput {
+            WorkOrderInput(
+                title: trimmed(title) ?? base.title, description: trimmed(description) ?? base.description,
+                category: trimmed(category) ?? base.category, priority: trimmed(priority) ?? base.priority,
+                quantity: quantity.map(String.init) ?? base.quantity, serviceLocation: trimmed(serviceLocation) ?? base.serviceLocation,
+                preferredDates: trimmed(preferredDates) ?? base.preferredDates, customerNotes: trimmed(customerNotes) ?? base.customerNotes)
+        }
+
+        private func trimmed(_ text: String?) -> String? { text?.trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
-    static func trimmed(_ text: String?) -> String? { text?.trimmingCharacters(in: .whitespacesAndNewlines) }
+    struct CreateBody: APIRequestBody {
+        static let fields = OrderFields.names.union(["submit"])
+        let order: OrderFields
+        let submit: Bool?
+
+        enum CodingKeys: String, CodingKey { case submit }
+
+        init(from decoder: any Decoder) throws {
+            order = try OrderFields(from: decoder)
+            submit = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(Bool.self, forKey: .submit)
+        }
+    }
 
     @Sendable func create(_ request: Request, context: SubscriberAPIContext) async throws -> Response {
         let body = try await APIBody.decode(CreateBody.self, from: request)
-        let input = WorkOrderInput(
-            title: Self.trimmed(body.title) ?? "", description: Self.trimmed(body.description) ?? "", category: Self.trimmed(body.category) ?? "",
-            priority: Self.trimmed(body.priority) ?? "normal", quantity: String(body.quantity ?? 1),
-            serviceLocation: Self.trimmed(body.serviceLocation) ?? "", preferredDates: Self.trimmed(body.preferredDates) ?? "",
-            customerNotes: Self.trimmed(body.customerNotes) ?? ""
-        )
+        // What the body leaves out is what an empty form holds.
+        let input = body.order.input(over: WorkOrderInput())
         let order = try await service.create(input, submit: body.submit ?? false, customer: context.customer, tenant: context.tenant)
         return try Self.orderResponse(order, status: .created, headers: [.location: Self.location(order.number)])
     }
@@ -131,37 +154,26 @@ struct WorkOrderAPIController {
     }
 
     struct UpdateBody: APIRequestBody {
-        static let fields: Set<String> = [
-            "title", "description", "category", "priority", "quantity", "service_location",
-            "preferred_dates", "customer_notes", "status", "reason",
-        ]
-        var title: String?
-        var description: String?
-        var category: String?
-        var priority: String?
-        var quantity: Int?
-        var serviceLocation: String?
-        var preferredDates: String?
-        var customerNotes: String?
-        var status: String?
-        var reason: String?
+        static let fields = OrderFields.names.union(["status", "reason"])
+        let order: OrderFields
+        let status: String?
+        let reason: String?
 
-        var editsFields: Bool {
-            title != nil || description != nil || category != nil || priority != nil || quantity != nil || serviceLocation != nil
-                || preferredDates != nil || customerNotes != nil
+        enum CodingKeys: String, CodingKey { case status, reason }
+
+        init(from decoder: any Decoder) throws {
+            order = try OrderFields(from: decoder)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            status = try container.decodeIfPresent(String.self, forKey: .status)
+            reason = try container.decodeIfPresent(String.self, forKey: .reason)
         }
+
+        var editsFields: Bool { order.present }
 
         /// The order's fields with the ones present in the body replaced.
         func input(over order: WorkOrder) -> WorkOrderInput {
-            WorkOrderInput(
-                title: trimmed(title) ?? order.title, description: trimmed(description) ?? order.description,
-                category: trimmed(category) ?? order.category, priority: trimmed(priority) ?? order.priority.rawValue,
-                quantity: String(quantity ?? order.quantity), serviceLocation: trimmed(serviceLocation) ?? order.serviceLocation,
-                preferredDates: trimmed(preferredDates) ?? order.preferredDates, customerNotes: trimmed(customerNotes) ?? order.customerNotes
-            )
+            self.order.input(over: WorkOrderInput(editing: order))
         }
-
-        func trimmed(_ text: String?) -> String? { WorkOrderAPIController.trimmed(text) }
     }
 
     static let ifMatchRequired = AppError(

@@ -13,63 +13,56 @@ struct Nullable<Wrapped: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
-/// A work order as the subscriber sees it: no internal notes, no staff-only fields.
+/// A work order as the subscriber sees it: no internal notes, no staff-only fields. One JSON
+/// object: the order's own fields and its `state` side by side.
 struct WorkOrderResource: Encodable, Sendable {
-    let number: Int
-    let title: String
-    let description: String
-    let category: String
-    let priority: String
-    let quantity: Int
-    let serviceLocation: String
-    let preferredDates: String
-    let customerNotes: String
-    let shopNotes: String
-    let status: String
-    let progress: Int
-    let estimatedCompletion: Nullable<Date>
-    let dueDate: Nullable<String>
-    let overdue: Bool
-    let closedReason: String
-    let submittedAt: Nullable<Date>
-    let approvedAt: Nullable<Date>
-    let completedAt: Nullable<Date>
-    let createdAt: Date
-    let updatedAt: Date
-    let version: Int
-    /// What the subscriber may do now (the portal shows the same buttons).
-    let editable: Bool
-    let cancellable: Bool
-    let reopenable: Bool
+    let fields: WorkOrderSubscriberFields
+    let state: State
+
+    /// Where the order stands in time, and what the subscriber may do now.
+    struct State: Encodable, Sendable {
+        let estimatedCompletion: Nullable<Date>
+        let dueDate: Nullable<String>
+        let overdue: Bool
+        let closedReason: String
+        let submittedAt: Nullable<Date>
+        let approvedAt: Nullable<Date>
+        let completedAt: Nullable<Date>
+        let createdAt: Date
+        let updatedAt: Date
+        let version: Int
+        /// What the subscriber may do now (the portal shows the same buttons).
+        let editable: Bool
+        let cancellable: Bool
+        let reopenable: Bool
+
+        init(_ order: WorkOrder) {
+            estimatedCompletion = Nullable(order.estimatedCompletion)
+            dueDate = Nullable(order.dueDate)
+            overdue = order.isOverdue(today: ISODates.today())
+            closedReason = order.closedReason
+            submittedAt = Nullable(order.submittedAt)
+            approvedAt = Nullable(order.approvedAt)
+            completedAt = Nullable(order.completedAt)
+            createdAt = order.createdAt
+            updatedAt = order.updatedAt
+            version = order.version
+            editable = !order.status.isLockedForCustomer
+            cancellable = order.status == .draft || order.status == .submitted
+            reopenable =
+                order.status == .completed
+                && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
+        }
+    }
 
     init(_ order: WorkOrder) {
-        number = order.number
-        title = order.title
-        description = order.description
-        category = order.category
-        priority = order.priority.rawValue
-        quantity = order.quantity
-        serviceLocation = order.serviceLocation
-        preferredDates = order.preferredDates
-        customerNotes = order.customerNotes
-        shopNotes = order.shopNotes
-        status = order.status.rawValue
-        progress = order.progress
-        estimatedCompletion = Nullable(order.estimatedCompletion)
-        dueDate = Nullable(order.dueDate)
-        overdue = order.isOverdue(today: ISODates.today())
-        closedReason = order.closedReason
-        submittedAt = Nullable(order.submittedAt)
-        approvedAt = Nullable(order.approvedAt)
-        completedAt = Nullable(order.completedAt)
-        createdAt = order.createdAt
-        updatedAt = order.updatedAt
-        version = order.version
-        editable = !order.status.isLockedForCustomer
-        cancellable = order.status == .draft || order.status == .submitted
-        reopenable =
-            order.status == .completed
-            && order.completedAt.map { Date().timeIntervalSince($0) <= CustomerWorkOrders.reopenWindow } == true
+        fields = WorkOrderSubscriberFields(order)
+        state = State(order)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try fields.encode(to: encoder)
+        try state.encode(to: encoder)
     }
 }
 

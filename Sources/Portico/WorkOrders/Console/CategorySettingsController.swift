@@ -6,18 +6,14 @@ import Postgres
 /// `/admin/settings/categories` (admins): the work-order categories subscribers choose from,
 /// with help text; add, rename, reorder (plain forms, no script), deactivate / reactivate, and
 /// delete those no work order uses.
-struct CategorySettingsController {
+struct CategorySettingsController: SettingsListPage {
     let pool: ConnectionPool
     let renderer: PageRenderer
     let support: SettingsSupport
-    var repository: any TenantSettingsRepository { support.repository }
-
-    /// The `?done=` notices, in the reader's language.
+    static let what = "category"
+    static var listPath: String { ConsoleRoutes.settingsCategories.path }
     static var messages: [String: String] {
-        Dictionary(
-            uniqueKeysWithValues: ["added", "saved", "moved", "deactivated", "reactivated", "deleted"].map {
-                ($0, L10n.t("console.settings.categories.\($0)"))
-            })
+        doneNotices("console.settings.categories", ["added", "saved", "moved", "deactivated", "reactivated", "deleted"])
     }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -53,34 +49,28 @@ struct CategorySettingsController {
         return (name, help, translations)
     }
 
+    /// A category of the list page: how many work orders use it, and its buttons.
     @MustacheView
-    struct ListView {
-        let layout: LayoutModel
-        let form: FormView
-        let translations: [TranslationInput]
-        let rows: [Row]
-        @MustacheView
-        struct Row {
-            let id: String
-            let name: String
-            let helpText: String
-            let active: Bool
-            let usage: Int
-            let usageLabel: String
-            let deletable: Bool
-            let canMoveUp: Bool
-            let canMoveDown: Bool
-            let editLabel: String
-            let moveUpLabel: String
-            let moveDownLabel: String
-            let deactivateLabel: String
-            let reactivateLabel: String
-            let deleteLabel: String
-        }
+    struct Row {
+        let id: String
+        let name: String
+        let helpText: String
+        let active: Bool
+        let usage: Int
+        let usageLabel: String
+        let deletable: Bool
+        let canMoveUp: Bool
+        let canMoveDown: Bool
+        let editLabel: String
+        let moveUpLabel: String
+        let moveDownLabel: String
+        let deactivateLabel: String
+        let reactivateLabel: String
+        let deleteLabel: String
     }
 
     func renderList(
-        _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil,
+        _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
         let (categories, usage) = try await pool.withTenant(context.tenant.id) { tx in
@@ -89,14 +79,12 @@ struct CategorySettingsController {
             for category in categories { usage[category.name] = try await repository.ordersUsing(category: category.name, in: tx) }
             return (categories, usage)
         }
-        var layout = context.layout(title: L10n.t("console.settings.categories.title"), current: ConsoleRoutes.settings.path)
-        layout.notice = notice
         let rows = categories.enumerated().map { index, category in
             let used = usage[category.name] ?? 0
             let texts = L10n.texts
             let named = ["name": category.name]
             let position = ListPosition(index, of: categories.count)
-            return ListView.Row(
+            return Row(
                 id: category.id.uuidString.lowercased(), name: category.name, helpText: category.helpText, active: category.active,
                 usage: used,
                 usageLabel: used == 0 ? texts("console.settings.categories.notUsed") : texts.plural("console.settings.categories.usage", count: used),
@@ -108,49 +96,36 @@ struct CategorySettingsController {
                 reactivateLabel: texts("console.settings.categories.reactivateLabel", named),
                 deleteLabel: texts("console.settings.categories.deleteLabel", named))
         }
-        return try renderer.render(
-            .adminSettingsCategories, theme: context.tenant.theme,
-            ListView(
-                layout: layout, form: FormView(form),
-                translations: SettingsSupport.translationInputs(
-                    Self.translatable, context, stored: TextTranslations(), typed: form.values.isEmpty ? nil : form.values, errors: form.errors),
-                rows: rows),
-            status: status)
-    }
-
-    @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await renderList(context, notice: SettingsSupport.notice(request, Self.messages))
+        let view = listView(
+            context, title: L10n.t("console.settings.categories.title"), values: values, form: form, notice: notice, rows: rows)
+        return try renderer.render(.adminSettingsCategories, theme: context.tenant.theme, view, status: status)
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        try await support.submit(request, context, refusals: [.validation, .conflict]) { form in
+        try await add(request, context, refusals: [.validation, .conflict]) { form in
             let (name, help, translations) = try Self.parse(form, tenant: context.tenant)
-            return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "added") { tx in
+            return try await change(context, done: "added") { tx in
                 let category = try await repository.createCategory(name: name, helpText: help, translations: translations, in: tx)
                 try await support.audit(
                     context, request, action: "settings.category_created", targetKind: "work_order_category",
                     targetId: category.id.uuidString.lowercased(), details: ["name": name], in: tx)
             }
-        } page: { form, error in
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            return try await renderList(context, form: state, status: error.status)
         }
     }
 
+    /// The edit page of one category: its name (in the title) and whether it is active.
     @MustacheView
     struct EditView {
-        let layout: LayoutModel
-        let form: FormView
-        let translations: [TranslationInput]
         let id: String
         let name: String
         let active: Bool
+        let layout: LayoutModel
+        let form: FormView
+        let translations: [TranslationInput]
     }
 
     func renderEdit(
-        _ context: StaffRequestContext, id: UUID, values: [String: String]? = nil, form: FormState = FormState(),
-        status: HTTPResponse.Status = .ok
+        _ context: StaffRequestContext, id: UUID, values: [String: String]?, form: FormState, status: HTTPResponse.Status
     ) async throws -> HTML {
         let category = try await pool.withTenant(context.tenant.id) { tx in try await repository.category(id: id, in: tx) }
         guard let category else { throw AppError.notFound("category") }
@@ -158,21 +133,16 @@ struct CategorySettingsController {
         return try renderer.render(
             .adminSettingsCategory, theme: context.tenant.theme,
             EditView(
+                id: category.id.uuidString.lowercased(), name: category.name, active: category.active,
                 layout: context.layout(title: L10n.t("console.settings.category.title"), current: ConsoleRoutes.settings.path),
                 form: FormView(FormState(values: shown, errors: form.errors, message: form.message)),
                 translations: SettingsSupport.translationInputs(
-                    Self.translatable, context, stored: category.translations, typed: values, errors: form.errors),
-                id: category.id.uuidString.lowercased(), name: category.name, active: category.active), status: status)
-    }
-
-    @Sendable func edit(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        try await renderEdit(context, id: try support.id(context, "category"))
+                    Self.translatable, context, stored: category.translations, typed: values, errors: form.errors)), status: status)
     }
 
     @Sendable func update(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "category")
-        return try await support.submit(request, context, refusals: [.validation, .conflict]) { form in
-            return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "saved") { tx in
+        try await save(request, context, refusals: [.validation, .conflict]) { id, form in
+            try await change(context, done: "saved") { tx in
                 guard let before = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
                 // The languages the form did not ask for (no longer offered) keep their texts.
                 let (name, help, translations) = try Self.parse(form, tenant: context.tenant, stored: before.translations)
@@ -187,24 +157,18 @@ struct CategorySettingsController {
                     context, request, action: "settings.category_updated", targetKind: "work_order_category",
                     targetId: id.uuidString.lowercased(), details: details, in: tx)
             }
-        } page: { form, error in
-            return try await renderEdit(
-                context, id: id, values: FormState.keeping(form).values, form: FormState(errors: error.fields),
-                status: error.status
-            )
         }
     }
 
     @Sendable func move(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        return try await support.move(
-            request, context, what: "category", action: "settings.category_moved", targetKind: "work_order_category",
-            listPath: ConsoleRoutes.settingsCategories.path
-        ) { id, direction, tx in try await repository.moveCategory(id: id, direction, in: tx) }
+        try await move(request, context, action: "settings.category_moved", targetKind: "work_order_category") { id, direction, tx in
+            try await repository.moveCategory(id: id, direction, in: tx)
+        }
     }
 
     func setActive(_ active: Bool, _ request: Request, _ context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "category")
-        return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: active ? "reactivated" : "deactivated") { tx in
+        let id = try support.id(context, Self.what)
+        return try await change(context, done: active ? "reactivated" : "deactivated") { tx in
             guard let category = try await repository.category(id: id, in: tx),
                 try await repository.setCategoryActive(id: id, active: active, in: tx)
             else { throw AppError.notFound("category") }
@@ -223,9 +187,9 @@ struct CategorySettingsController {
     }
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
-        let id = try support.id(context, "category")
+        let id = try support.id(context, Self.what)
         do {
-            return try await support.change(context, then: ConsoleRoutes.settingsCategories.path, done: "deleted") { tx in
+            return try await change(context, done: "deleted") { tx in
                 guard let category = try await repository.category(id: id, in: tx) else { throw AppError.notFound("category") }
                 let used = try await repository.ordersUsing(category: category.name, in: tx)
                 guard used == 0 else {

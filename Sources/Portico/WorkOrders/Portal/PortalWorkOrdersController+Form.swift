@@ -132,13 +132,7 @@ extension PortalWorkOrdersController {
         }
     }
 
-    func values(of order: WorkOrder) -> [String: String] {
-        [
-            "title": order.title, "description": order.description, "category": order.category, "priority": order.priority.rawValue,
-            "quantity": String(order.quantity), "service_location": order.serviceLocation, "preferred_dates": order.preferredDates,
-            "customer_notes": order.customerNotes,
-        ]
-    }
+    func values(of order: WorkOrder) -> [String: String] { WorkOrderInput(editing: order).values }
 
     @Sendable func editForm(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
         let order = try await service.find(try Self.number(context), customer: context.customer, tenant: context.tenant)

@@ -137,20 +137,51 @@ public final class ConnectionPool: Sendable {
     /// result), sending `BEGIN`, `setup` and `first` in one round trip; returns the results
     /// of `first`. For work that does not fit one closure: a request's transaction opened by
     /// its session lookup and finished by the page's reads.
-    ///
-    /// A connection found dead at `BEGIN` is replaced and the pipeline sent once more, as in
-    /// `withTransaction`: nothing of it can have committed.
     public func begin(_ statement: String = "BEGIN", setup: [SQL], then first: [SQL]) async throws -> (OpenTransaction, [QueryResult]) {
-        let pipeline = [SQL(parts: [.text(statement)])] + setup + first
+        let (connection, results) = try await send([SQL(parts: [.text(statement)])] + setup + first)
+        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
+        return (OpenTransaction(connection: connection, pool: self), Array(results.dropFirst(1 + setup.count)))
+    }
+
+    /// Reads in a transaction of their own scoped to `tenantID`, in one round trip:
+    /// `BEGIN READ ONLY`, the tenant setting, `statements`, `COMMIT`. The results of
+    /// `statements`, in order.
+    ///
+    /// With a parked transaction for this tenant (a page after its session lookup), the
+    /// statements run in that one instead and `COMMIT` follows them in the same round trip,
+    /// so a page's reads and the end of its request's transaction cost one wait together.
+    public func read(tenant tenantID: UUID, _ statements: [SQL]) async throws -> [QueryResult] {
+        if let open = ParkedTransaction.current?.take(pool: self, tenantID: tenantID) {
+            return try await open.commit(after: statements)
+        }
+        // READ ONLY: a statement that writes fails here rather than committing, which is also
+        // what makes sending the whole pipeline again after a dead connection safe.
+        let (connection, results) = try await send(
+            ["BEGIN READ ONLY", Self.tenantSetting(tenantID)] + statements + ["COMMIT"])
+        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
+        await checkin(connection)
+        return Array(results.dropFirst(2).dropLast())
+    }
+
+    /// `read(tenant:_:)` with typed queries: their values, in order.
+    public func read<each Value>(tenant tenantID: UUID, _ queries: repeat Query<each Value>) async throws -> (repeat each Value) {
+        let results = try await read(tenant: tenantID, QueryBatch.statements(repeat each queries))
+        return try QueryBatch.decode(results, repeat each queries)
+    }
+
+    /// Sends `pipeline`, which begins a transaction, on a checked-out connection and returns
+    /// the connection (still checked out) with the results. A connection found dead is
+    /// replaced and the pipeline sent once more: it opened with `BEGIN`, so nothing of it
+    /// can have committed unless it also ended with `COMMIT` after reads only.
+    private func send(_ pipeline: [SQL]) async throws -> (Connection, [QueryResult]) {
         var connection = try await checkout()
-        var results: [QueryResult]
         do {
-            results = try await blocking(connection) { try $0.pipeline(pipeline) }
+            return (connection, try await blocking(connection) { try $0.pipeline(pipeline) })
         } catch let error as PostgresError where error.isConnectionFailure {
             await discard(connection, evictIdle: true)
             connection = try await checkout()
             do {
-                results = try await blocking(connection) { try $0.pipeline(pipeline) }
+                return (connection, try await blocking(connection) { try $0.pipeline(pipeline) })
             } catch {
                 await checkin(connection)
                 throw error
@@ -159,8 +190,6 @@ public final class ConnectionPool: Sendable {
             await checkin(connection)
             throw error
         }
-        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
-        return (OpenTransaction(connection: connection, pool: self), Array(results.dropFirst(1 + setup.count)))
     }
 
     // MARK: Checkout and checkin

@@ -49,9 +49,20 @@ extension QueryRunner {
     /// Runs independent queries in one round trip and returns their values in order.
     /// They run one after another on the server, so a later one sees what an earlier one wrote.
     public func batch<each Value>(_ queries: repeat Query<each Value>) async throws -> (repeat each Value) {
+        let results = try await pipeline(QueryBatch.statements(repeat each queries))
+        return try QueryBatch.decode(results, repeat each queries)
+    }
+}
+
+/// The statements of several queries, and their results decoded back in the same order.
+enum QueryBatch {
+    static func statements<each Value>(_ queries: repeat Query<each Value>) -> [SQL] {
         var statements: [SQL] = []
         for query in repeat each queries { statements.append(query.sql) }
-        let results = try await pipeline(statements)
+        return statements
+    }
+
+    static func decode<each Value>(_ results: [QueryResult], _ queries: repeat Query<each Value>) throws -> (repeat each Value) {
         var index = 0
         func decode<V>(_ query: Query<V>) throws -> V {
             defer { index += 1 }

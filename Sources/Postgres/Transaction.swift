@@ -122,6 +122,24 @@ public final class OpenTransaction: Sendable {
         await pool.checkin(connection)
     }
 
+    /// Runs `statements` and then `COMMIT` in one round trip, returns the connection and the
+    /// statements' results. If one fails, the server skips the rest, `COMMIT` included, and
+    /// the transaction rolls back as the connection goes back.
+    public func commit(after statements: [SQL]) async throws -> [QueryResult] {
+        guard finish() else {
+            throw PostgresError(kind: .client, message: "The transaction has already ended")
+        }
+        let connection = transaction.connection, pool = transaction.pool
+        do {
+            let results = try await pool.blocking(connection) { try $0.pipeline(statements + ["COMMIT"]) }
+            await pool.checkin(connection)
+            return Array(results.dropLast())
+        } catch {
+            await pool.checkin(connection)
+            throw error
+        }
+    }
+
     /// Rolls back and returns the connection to the pool.
     public func rollback() async {
         guard finish() else { return }

@@ -89,4 +89,62 @@ struct PipelineAndParkingTests {
         #expect(setting == other.uuidString.lowercased())
         await pool.close()
     }
+
+    @Test("read(tenant:) is one round trip and one read-only transaction scoped to the tenant")
+    func readIsOneRoundTrip() async throws {
+        try await scratch.withScratchTable { pool in
+            try await pool.query("INSERT INTO parents (id) VALUES (1), (2)")
+            let tenant = UUID()
+            let ((count, setting), counts) = try await QueryCount.of {
+                try await pool.read(
+                    tenant: tenant, Query.scalar("SELECT count(*) FROM parents", as: Int.self),
+                    Query.scalar("SELECT current_setting('app.tenant_id')", as: String.self))
+            }
+            #expect(count == 2)
+            #expect(setting == tenant.uuidString.lowercased())
+            // BEGIN READ ONLY, the tenant setting, two reads, COMMIT.
+            #expect(counts == QueryTally.Counts(statements: 5, transactions: 1, roundTrips: 1))
+
+            let refused = await #expect(throws: PostgresError.self) {
+                _ = try await pool.read(tenant: tenant, ["INSERT INTO parents (id) VALUES (3)"])
+            }
+            #expect(refused?.sqlState?.rawValue == "25006")  // read_only_sql_transaction
+            let after = try await pool.query("SELECT count(*) FROM parents").rows.first?.decode(at: 0, as: Int.self)
+            #expect(after == 2)
+        }
+    }
+
+    @Test("read(tenant:) after a parked transaction runs in it and commits it in the same round trip")
+    func readCommitsParkedTransaction() async throws {
+        try await scratch.withScratchTable { pool in
+            let tenant = UUID()
+            let (open, _) = try await pool.begin(setup: [ConnectionPool.tenantSetting(tenant)], then: ["INSERT INTO parents (id) VALUES (1)"])
+            let (seen, counts) = try await QueryCount.of {
+                try await ParkedTransaction(open, tenantID: tenant).park {
+                    try await pool.read(tenant: tenant, Query.scalar("SELECT count(*) FROM parents", as: Int.self))
+                }
+            }
+            #expect(seen == 1)  // the parked transaction's own write, seen before it commits
+            // The read and COMMIT, nothing else: no second BEGIN, no commit of its own afterwards.
+            #expect(counts == QueryTally.Counts(statements: 2, transactions: 0, roundTrips: 1))
+            let kept = try await pool.query("SELECT count(*) FROM parents").rows.first?.decode(at: 0, as: Int.self)
+            #expect(kept == 1)
+        }
+    }
+
+    @Test("a failing read after a parked transaction rolls the whole request back")
+    func failingReadRollsBackParkedTransaction() async throws {
+        try await scratch.withScratchTable { pool in
+            let tenant = UUID()
+            let (open, _) = try await pool.begin(setup: [ConnectionPool.tenantSetting(tenant)], then: ["INSERT INTO parents (id) VALUES (1)"])
+            let error = await #expect(throws: PostgresError.self) {
+                try await ParkedTransaction(open, tenantID: tenant).park {
+                    _ = try await pool.read(tenant: tenant, ["SELECT 1 / 0"])
+                }
+            }
+            #expect(error?.sqlState?.rawValue == "22012")  // division_by_zero
+            let count = try await pool.query("SELECT count(*) FROM parents").rows.first?.decode(at: 0, as: Int.self)
+            #expect(count == 0)
+        }
+    }
 }

@@ -42,6 +42,12 @@ extension ConnectionPool {
 }
 
 extension ConnectionPool {
+    /// A page's independent reads in one round trip, as a transaction of their own or, after
+    /// the session lookup, as the end of the request's transaction (see `ConnectionPool.read`).
+    func read<each Value>(_ tenant: TenantID, _ queries: repeat Query<each Value>) async throws -> (repeat each Value) {
+        try await read(tenant: tenant.rawValue, repeat each queries)
+    }
+
     /// `withTenant` in one read-only snapshot (`REPEATABLE READ`): every query sees the same data.
     func withTenantSnapshot<R: Sendable>(_ tenant: TenantID, _ body: (TenantTransaction) async throws -> R) async throws -> R {
         try await withTenantSnapshot(tenant.rawValue) { try await body(TenantTransaction(tenant: tenant, base: $0)) }

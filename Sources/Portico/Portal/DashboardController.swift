@@ -60,7 +60,7 @@ struct DashboardController {
     }
 }
 
-/// What the dashboard shows, read in one transaction and one round trip.
+/// What the dashboard shows, read in one round trip.
 struct PortalDashboards: Sendable {
     let pool: ConnectionPool
     let repositories: Repositories
@@ -74,14 +74,14 @@ struct PortalDashboards: Sendable {
         let openOrders = WorkOrderFilter(
             organizationId: organization, statuses: [.draft, .submitted, .approved, .inProgress, .waiting],
             draftsOf: customer.id)
-        // Independent reads batched; on a GET the transaction is the session's (SessionMiddleware).
-        return try await pool.withTenant(tenant) { tx in
-            try await tx.batch(
-                repositories.workOrders.listQuery(openOrders, limit: 12, offset: 0),
-                repositories.appointments.nextQuery(organization: organization),
-                repositories.tasks.listQuery(organization: organization, status: .open),
-                repositories.notes.listQuery(organization: organization, sharedOnly: true, limit: 3),
-                ServiceNotices.activeQuery)
-        }
+        // One round trip: on a GET the session's transaction continues here and its COMMIT
+        // goes with these reads (SessionMiddleware, ConnectionPool.read).
+        return try await pool.read(
+            tenant,
+            repositories.workOrders.listQuery(openOrders, limit: 12, offset: 0),
+            repositories.appointments.nextQuery(organization: organization),
+            repositories.tasks.listQuery(organization: organization, status: .open),
+            repositories.notes.listQuery(organization: organization, sharedOnly: true, limit: 3),
+            ServiceNotices.activeQuery)
     }
 }

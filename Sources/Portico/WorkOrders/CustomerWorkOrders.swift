@@ -254,9 +254,8 @@ public struct CustomerWorkOrders: Sendable {
         return (order, changes.filter { $0.field != WorkOrderFieldChange.Field.internalNotes.rawValue }, comments)
     }
 
-    /// A page of the organization's orders, most recently changed first.
     /// A page of the organization's orders (newest first), how many match in all, and the
-    /// categories to filter by: the portal's list, in one transaction.
+    /// categories to filter by: the portal's list, in one round trip.
     func list(
         _ filter: WorkOrderFilter, limit: Int, offset: Int, customer: SignedInCustomer,
         tenant: ResolvedTenant
@@ -264,13 +263,11 @@ public struct CustomerWorkOrders: Sendable {
         var scoped = filter
         scoped.organizationId = customer.organizationId
         scoped.draftsOf = customer.id
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
-            (
-                try await repositories.workOrders.list(scoped, limit: limit, offset: offset, in: tx),
-                try await repositories.workOrders.count(scoped, in: tx),
-                try await WorkOrderCategories.all(in: tx)
-            )
-        }
+        return try await dependencies.pool.read(
+            tenant.id,
+            repositories.workOrders.listQuery(scoped, limit: limit, offset: offset),
+            repositories.workOrders.countQuery(scoped),
+            WorkOrderCategories.allQuery)
     }
 
     public func page(

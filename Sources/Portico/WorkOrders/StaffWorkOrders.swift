@@ -59,9 +59,9 @@ public struct StaffWorkOrders: Sendable {
         }
     }
 
-    /// Everything the console's queue shows, in one transaction: a page of orders (one more
-    /// than asked, to know if another page follows), the total, the orders' organization names
-    /// (one statement for all rows), the team and the categories.
+    /// Everything the console's queue shows, in one round trip: a page of orders (one more
+    /// than asked, to know if another page follows) with their organizations' names, the
+    /// total, the team and the categories.
     struct Queue: Sendable {
         let orders: [WorkOrder]
         let total: Int
@@ -76,19 +76,19 @@ public struct StaffWorkOrders: Sendable {
         tenant: TenantID
     ) async throws -> Queue {
         var filter = filter
-        return try await dependencies.pool.withTenant(tenant) { tx in
-            if let accountNumber {
-                guard let organization = try await repositories.organizations.find(accountNumber: accountNumber, in: tx) else {
-                    throw AppError.validation(["account": "No subscriber has the account number \(accountNumber)."])
-                }
-                filter.organizationId = organization.id
-            }
-            let orders = try await repositories.workOrders.page(filter, sort: sort, after: cursor, limit: limit, in: tx)
-            return Queue(
-                orders: orders, total: try await repositories.workOrders.count(filter, in: tx),
-                organizationNames: try await repositories.organizations.names(ids: orders.map(\.organizationId), in: tx),
-                team: try await repositories.staff.all(in: tx), categories: try await WorkOrderCategories.all(in: tx))
+        filter.accountNumber = accountNumber
+        let (rows, total, team, categories) = try await dependencies.pool.read(
+            tenant,
+            repositories.workOrders.pageNamingOrganizations(filter, sort: sort, after: cursor, limit: limit),
+            repositories.workOrders.countQuery(filter), repositories.staff.allQuery, WorkOrderCategories.allQuery)
+        // No orders for an account number: say so if no subscriber has it (a second look, only then).
+        if let accountNumber, rows.isEmpty, try await organization(accountNumber: accountNumber, tenant: tenant) == nil {
+            throw AppError.validation(["account": "No subscriber has the account number \(accountNumber)."])
         }
+        return Queue(
+            orders: rows.map(\.order), total: total,
+            organizationNames: Dictionary(rows.map { ($0.order.organizationId, $0.organizationName) }, uniquingKeysWith: { first, _ in first }),
+            team: team, categories: categories)
     }
 
     /// Everything the console's detail page shows, in one transaction.

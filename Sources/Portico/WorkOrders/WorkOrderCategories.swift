@@ -52,10 +52,11 @@ public enum WorkOrderCategories {
     }
 
     public static func all(in transaction: TenantTransaction) async throws -> [WorkOrderCategory] {
-        try await transaction.rows(
-            """
-            SELECT id, name, help_text, position, active, translations FROM work_order_categories ORDER BY position, name
-            """
-        ).map { try $0.decode(WorkOrderCategory.self) }
+        try await transaction.run(allQuery)
     }
+
+    /// Every category, inactive ones included (lists filter by them), in the tenant's order.
+    static let allQuery = Query.rows(
+        "SELECT id, name, help_text, position, active, translations FROM work_order_categories ORDER BY position, name",
+        as: WorkOrderCategory.self)
 }

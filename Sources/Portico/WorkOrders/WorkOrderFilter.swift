@@ -4,6 +4,8 @@ import Postgres
 /// Which orders a list shows.
 public struct WorkOrderFilter: Sendable {
     public var organizationId: UUID?
+    /// The organization by its account number (the console's filter as typed).
+    public var accountNumber: String?
     public var statuses: [WorkOrderStatus]
     public var category: String?
     public var search: String?

@@ -13,6 +13,10 @@ public protocol WorkOrderRepository: Sendable {
     /// `list` as a query value, to send with a page's other reads in one round trip (`batch`).
     func listQuery(_ filter: WorkOrderFilter, limit: Int, offset: Int) -> Query<[WorkOrder]>
     func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int
+    func countQuery(_ filter: WorkOrderFilter) -> Query<Int>
+    func pageNamingOrganizations(
+        _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int
+    ) -> Query<[(order: WorkOrder, organizationName: String)]>
     func page(
         _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int, in transaction: TenantTransaction
     ) async throws -> [WorkOrder]
@@ -105,6 +109,9 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
     func conditions(_ filter: WorkOrderFilter) -> SQL {
         var conditions: [SQL] = ["true"]
         if let organization = filter.organizationId { conditions.append("organization_id = \(organization)") }
+        if let account = filter.accountNumber {
+            conditions.append("organization_id = (SELECT o.id FROM organizations o WHERE o.account_number = \(account))")
+        }
         if !filter.statuses.isEmpty { conditions.append("status = ANY(\(filter.statuses.map(\.rawValue))::text[])") }
         conditions.append(WorkOrderPrivacy.visible(to: filter.draftsOf))
         if let category = filter.category, !category.isEmpty { conditions.append("category = \(category)") }
@@ -167,6 +174,22 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
         _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int,
         in transaction: TenantTransaction
     ) async throws -> [WorkOrder] {
+        try await transaction.rows(pageStatement(filter, sort: sort, after: cursor, limit: limit)).map { try $0.decode(WorkOrder.self) }
+    }
+
+    /// `page` with each order's organization name, in the same statement (the console's queue).
+    public func pageNamingOrganizations(
+        _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int
+    ) -> Query<[(order: WorkOrder, organizationName: String)]> {
+        let name: SQL = ", (SELECT o.name FROM organizations o WHERE o.id = work_orders.organization_id) AS organization_name"
+        return Query(pageStatement(filter, sort: sort, after: cursor, limit: limit, with: name)) { result in
+            try result.rows.map { (try $0.decode(WorkOrder.self), try $0.decode("organization_name", as: String?.self) ?? "") }
+        }
+    }
+
+    private func pageStatement(
+        _ filter: WorkOrderFilter, sort: WorkOrderSort, after cursor: WorkOrderCursor?, limit: Int, with extra: SQL = ""
+    ) -> SQL {
         var conditions = conditions(filter)
         if let cursor {
             let comparison: SQL = sort.descending ? "<" : ">"
@@ -182,16 +205,16 @@ public struct PostgresWorkOrderRepository: WorkOrderRepository {
                 conditions = conditions + " AND (\(Self.priorityRank), number) \(comparison) (\(Int(cursor.value) ?? 0), \(cursor.number))"
             }
         }
-        return try await transaction.rows(
-            """
-            SELECT \(Self.columns) FROM work_orders WHERE \(conditions) ORDER BY \(sort.orderBy) LIMIT \(limit)
-            """
-        ).map { try $0.decode(WorkOrder.self) }
+        return "SELECT \(Self.columns)\(extra) FROM work_orders WHERE \(conditions) ORDER BY \(sort.orderBy) LIMIT \(limit)"
     }
 
     static let priorityRank: SQL = "(CASE priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END)"
 
     public func count(_ filter: WorkOrderFilter, in transaction: TenantTransaction) async throws -> Int {
-        try await transaction.scalar("SELECT count(*)::int FROM work_orders WHERE \(conditions(filter))", as: Int.self) ?? 0
+        try await transaction.run(countQuery(filter))
+    }
+
+    public func countQuery(_ filter: WorkOrderFilter) -> Query<Int> {
+        Query.scalar("SELECT count(*)::int FROM work_orders WHERE \(conditions(filter))", as: Int.self).map { $0 ?? 0 }
     }
 }

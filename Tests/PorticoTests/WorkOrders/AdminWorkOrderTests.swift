@@ -203,6 +203,43 @@ struct AdminWorkOrderTests {
         }
     }
 
+    @Test("the queue filters by account number: that account's orders only; an account no subscriber of this tenant has is a clear error")
+    func queueByAccountNumber() async throws {
+        let world = try await world(orders: 2)
+        let (quiet, _) = try await world.tenant.signInableSubscriber(name: "Quinn Quiet")
+        let neighbour = try await TestTenant.create()
+        let (foreign, foreigner) = try await neighbour.signInableSubscriber(name: "Fay Foreign")
+        try await neighbour.transaction { tx in
+            _ = try await Repositories.postgres.workOrders.create(
+                NewWorkOrder(organizationId: foreign.id, title: "Foreign order", status: .submitted),
+                by: Actor(kind: .customer, id: foreigner.id, name: foreigner.name), in: tx)
+        }
+        try await TestApp.with { (app: TestApp) async throws in
+            let console = Browser(app: app, host: world.tenant.host)
+            try await console.signInStaff(world.agent.email)
+
+            let own = try await console.get("/admin/work-orders?account=\(world.organization.accountNumber)")
+            #expect(own.status == .ok)
+            #expect(own.body.contains("Order 0") && own.body.contains("Order 1"))
+            #expect(own.body.contains(world.organization.name))
+
+            let none = try await console.get("/admin/work-orders?account=\(quiet.accountNumber)")
+            #expect(none.status == .ok)
+            #expect(!none.body.contains("Order 0"))
+
+            let unknown = try await console.get("/admin/work-orders?account=NOPE-404")
+            #expect(unknown.status == .unprocessableContent)
+            #expect(unknown.body.contains("No subscriber has the account number NOPE-404."))
+
+            // The neighbour's account numbers do not exist here, whatever they are.
+            let foreignNumber = try await console.get("/admin/work-orders?account=\(foreign.accountNumber)")
+            #expect(!foreignNumber.body.contains("Foreign order"))
+            if foreign.accountNumber != world.organization.accountNumber && foreign.accountNumber != quiet.accountNumber {
+                #expect(foreignNumber.status == .unprocessableContent)
+            }
+        }
+    }
+
     @Test("another tenant's order numbers are 404 for every staff route, and nothing changes")
     func crossTenant() async throws {
         let mine = try await world(orders: 0)

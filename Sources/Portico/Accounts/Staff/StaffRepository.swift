@@ -10,6 +10,8 @@ public protocol StaffRepository: Sendable {
     func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: StaffUser]
     func find(email: String, in transaction: TenantTransaction) async throws -> StaffUser?
     func all(in transaction: TenantTransaction) async throws -> [StaffUser]
+    /// The whole team, active members first, by name.
+    var allQuery: Query<[StaffUser]> { get }
     func credentials(email: String, in transaction: TenantTransaction) async throws -> StaffCredentials?
     func credentials(id: UUID, in transaction: TenantTransaction) async throws -> StaffCredentials?
     func setPassword(_ hash: String, activate: Bool, for staff: UUID, in transaction: TenantTransaction) async throws
@@ -61,9 +63,11 @@ public struct PostgresStaffRepository: StaffRepository {
     }
 
     public func all(in transaction: TenantTransaction) async throws -> [StaffUser] {
-        try await transaction.rows("SELECT * FROM staff_users ORDER BY status = 'deactivated', lower(name), email").map {
-            try $0.decode(StaffUser.self)
-        }
+        try await transaction.run(allQuery)
+    }
+
+    public var allQuery: Query<[StaffUser]> {
+        .rows("SELECT * FROM staff_users ORDER BY status = 'deactivated', lower(name), email", as: StaffUser.self)
     }
 
     public func credentials(email: String, in transaction: TenantTransaction) async throws -> StaffCredentials? {

@@ -69,17 +69,21 @@ public struct PooledConnection: QueryRunner {
     }
 }
 
-/// An open transaction; it commits when the `withTransaction`/`withTenant` body returns.
+/// An open transaction; it commits when the `withTransaction`/`withTenant` body returns,
+/// unless the body ended it itself with its last reads (`commit(after:)`).
 public struct Transaction: QueryRunner {
     let connection: Connection
     let pool: ConnectionPool
+    let state: TransactionState
 
     public func query(_ sql: SQL) async throws -> QueryResult {
-        try await pool.blocking(connection) { try $0.query(sql) }
+        try state.checkOpen()
+        return try await pool.blocking(connection) { try $0.query(sql) }
     }
 
     public func pipeline(_ statements: [SQL]) async throws -> [QueryResult] {
-        try await pool.blocking(connection) { try $0.pipeline(statements) }
+        try state.checkOpen()
+        return try await pool.blocking(connection) { try $0.pipeline(statements) }
     }
 
     /// Server process id of this connection.
@@ -87,7 +91,55 @@ public struct Transaction: QueryRunner {
 
     /// Runs a fixed script inside the transaction (several statements allowed).
     public func run(script: String) async throws {
+        try state.checkOpen()
         try await pool.blocking(connection) { try $0.run(script: script) }
+    }
+
+    /// The body's last statements, sent with `COMMIT` in one round trip: the transaction ends
+    /// here and any later statement in it is refused. If one fails, the server skips the rest,
+    /// `COMMIT` included, and the transaction rolls back.
+    public func commit(after statements: [SQL]) async throws -> [QueryResult] {
+        try state.markCommitted()
+        let results = try await pool.blocking(connection) { try $0.pipeline(statements + ["COMMIT"]) }
+        return Array(results.dropLast())
+    }
+
+    /// `commit(after:)` with typed queries: their values, in order.
+    public func commit<each Value>(after queries: repeat Query<each Value>) async throws -> (repeat each Value) {
+        let results = try await commit(after: QueryBatch.statements(repeat each queries))
+        return try QueryBatch.decode(results, repeat each queries)
+    }
+}
+
+/// Where a transaction is in its life, shared by the `Transaction` its body uses and the
+/// `OpenTransaction` that ends it: `COMMIT` may have gone with the body's last statements,
+/// and the connection goes back to the pool exactly once.
+final class TransactionState: Sendable {
+    private let state = Mutex((committed: false, returned: false))
+
+    var committed: Bool { state.withLock { $0.committed } }
+
+    func checkOpen() throws {
+        if state.withLock({ $0.committed || $0.returned }) {
+            throw PostgresError(kind: .client, message: "The transaction has already ended")
+        }
+    }
+
+    func markCommitted() throws {
+        try state.withLock { state in
+            guard !state.committed && !state.returned else {
+                throw PostgresError(kind: .client, message: "The transaction has already ended")
+            }
+            state.committed = true
+        }
+    }
+
+    /// True the first time only: whoever gets true returns the connection.
+    func markReturned() -> Bool {
+        state.withLock { state in
+            defer { state.returned = true }
+            return !state.returned
+        }
     }
 }
 
@@ -95,24 +147,20 @@ public struct Transaction: QueryRunner {
 /// `commit()` or `rollback()`. Finishing twice is harmless; the second call does nothing.
 public final class OpenTransaction: Sendable {
     public let transaction: Transaction
-    private let finished = Mutex(false)
 
     init(connection: Connection, pool: ConnectionPool) {
-        self.transaction = Transaction(connection: connection, pool: pool)
+        self.transaction = Transaction(connection: connection, pool: pool, state: TransactionState())
     }
 
-    /// True the first time only: whoever gets true returns the connection.
-    private func finish() -> Bool {
-        finished.withLock { done in
-            defer { done = true }
-            return !done
-        }
-    }
-
-    /// Commits and returns the connection to the pool. A failed commit rolled back.
+    /// Commits (unless the body's last statements already did) and returns the connection to
+    /// the pool. A failed commit rolled back.
     public func commit() async throws {
-        guard finish() else { return }
+        guard transaction.state.markReturned() else { return }
         let connection = transaction.connection, pool = transaction.pool
+        if transaction.state.committed {
+            await pool.checkin(connection)
+            return
+        }
         do {
             try await pool.blocking(connection) { try $0.run(script: "COMMIT") }
         } catch {
@@ -123,33 +171,28 @@ public final class OpenTransaction: Sendable {
     }
 
     /// Runs `statements` and then `COMMIT` in one round trip, returns the connection and the
-    /// statements' results. If one fails, the server skips the rest, `COMMIT` included, and
-    /// the transaction rolls back as the connection goes back.
+    /// statements' results (see `Transaction.commit(after:)`).
     public func commit(after statements: [SQL]) async throws -> [QueryResult] {
-        guard finish() else {
-            throw PostgresError(kind: .client, message: "The transaction has already ended")
-        }
-        let connection = transaction.connection, pool = transaction.pool
         do {
-            let results = try await pool.blocking(connection) { try $0.pipeline(statements + ["COMMIT"]) }
-            await pool.checkin(connection)
-            return Array(results.dropLast())
+            let results = try await transaction.commit(after: statements)
+            try await commit()
+            return results
         } catch {
-            await pool.checkin(connection)
+            await rollback()
             throw error
         }
     }
 
     /// Rolls back and returns the connection to the pool.
     public func rollback() async {
-        guard finish() else { return }
+        guard transaction.state.markReturned() else { return }
         // The pool rolls back whatever is still open when the connection comes back.
         await transaction.pool.checkin(transaction.connection)
     }
 
     deinit {
         // A caller that forgot to finish must not cost the pool a connection for good.
-        if finish() {
+        if transaction.state.markReturned() {
             let connection = transaction.connection, pool = transaction.pool
             Task { await pool.checkin(connection) }
         }

@@ -147,4 +147,44 @@ struct PipelineAndParkingTests {
             #expect(count == 0)
         }
     }
+
+    @Test("a withTenant body can end with its last reads and COMMIT in one round trip; nothing runs in it afterwards")
+    func bodyCommitsWithItsLastReads() async throws {
+        try await scratch.withScratchTable { pool in
+            let tenant = UUID()
+            func insertThenCount(_ id: Int) async throws -> ((Int?, String?), QueryTally.Counts) {
+                try await QueryCount.of {
+                    try await pool.withTenant(tenant) { tx in
+                        try await tx.execute("INSERT INTO parents (id) VALUES (\(id))")
+                        let count = try await tx.commit(after: Query.scalar("SELECT count(*) FROM parents", as: Int.self))
+                        // The transaction has ended: a statement now would run outside it, unscoped.
+                        let refused = await #expect(throws: PostgresError.self) { try await tx.execute("INSERT INTO parents (id) VALUES (99)") }
+                        return (count, refused?.message)
+                    }
+                }
+            }
+            _ = try await insertThenCount(1)  // prepares the statements on the connection
+            let ((count, afterwards), counts) = try await insertThenCount(2)
+            #expect(count == 2)
+            #expect(afterwards == "The transaction has already ended")
+            // BEGIN + setting, the insert, the read + COMMIT: three round trips, no fourth for COMMIT.
+            #expect(counts == QueryTally.Counts(statements: 5, transactions: 1, roundTrips: 3))
+            let ids = try await pool.query("SELECT id FROM parents ORDER BY id").rows.map { try $0.decode(at: 0, as: Int.self) }
+            #expect(ids == [1, 2])
+        }
+    }
+
+    @Test("a failing last read rolls the body's writes back")
+    func failingLastReadRollsBack() async throws {
+        try await scratch.withScratchTable { pool in
+            await #expect(throws: PostgresError.self) {
+                try await pool.withTenant(UUID()) { tx in
+                    try await tx.execute("INSERT INTO parents (id) VALUES (1)")
+                    _ = try await tx.commit(after: ["SELECT 1 / 0"])
+                }
+            }
+            let count = try await pool.query("SELECT count(*) FROM parents").rows.first?.decode(at: 0, as: Int.self)
+            #expect(count == 0)
+        }
+    }
 }

@@ -25,6 +25,12 @@ public struct TenantTransaction: QueryRunner {
         try await base.pipeline(statements)
     }
 
+    /// The body's last reads, sent with `COMMIT` in one round trip; nothing may run in this
+    /// transaction afterwards (see `Transaction.commit(after:)`).
+    public func commit<each Value>(after queries: repeat Query<each Value>) async throws -> (repeat each Value) {
+        try await base.commit(after: repeat each queries)
+    }
+
     /// Makes `to_char` and `timestamptz` text in this transaction read in `zone` (an IANA name),
     /// for output formatted by PostgreSQL such as CSV exports.
     public func setTimeZone(_ zone: String) async throws {

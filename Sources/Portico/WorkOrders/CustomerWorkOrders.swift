@@ -104,12 +104,14 @@ public struct CustomerWorkOrders: Sendable {
                 let order = try await repositories.workOrders.find(
                     number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
             else { throw AppError.notFound("work order") }
+            // Everything else about it in one round trip, with the transaction's COMMIT.
+            let (history, comments, attachments, technician) = try await tx.commit(
+                after: repositories.workOrders.historyQuery(of: order.id),
+                repositories.workOrders.commentsQuery(of: order.id, includeInternal: false),
+                repositories.workOrders.attachmentsQuery(of: order.id, includeInternal: false),
+                repositories.staff.findQuery(id: order.assigneeId))
             return Detail(
-                order: order,
-                history: try await repositories.workOrders.history(of: order.id, in: tx),
-                comments: try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx),
-                attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx),
-                technician: try await order.assigneeId.asyncMap { try await repositories.staff.find(id: $0, in: tx)?.displayName } ?? nil)
+                order: order, history: history, comments: comments, attachments: attachments, technician: technician?.displayName)
         }
     }
 

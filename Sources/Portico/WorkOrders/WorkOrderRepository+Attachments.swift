@@ -54,12 +54,15 @@ extension PostgresWorkOrderRepository {
     }
 
     public func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord] {
-        try await transaction.rows(
+        try await transaction.run(attachmentsQuery(of: workOrder, includeInternal: includeInternal))
+    }
+
+    public func attachmentsQuery(of workOrder: UUID, includeInternal: Bool) -> Query<[AttachmentRecord]> {
+        .rows(
             """
             SELECT a.* FROM attachments a WHERE a.work_order_id = \(workOrder) \(Self.attachmentVisibility(includeInternal: includeInternal))
              ORDER BY a.created_at, a.id
-            """
-        ).map { try $0.decode(AttachmentRecord.self) }
+            """, as: AttachmentRecord.self)
     }
 
     public func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord? {

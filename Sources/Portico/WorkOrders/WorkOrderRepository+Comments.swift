@@ -15,12 +15,15 @@ extension PostgresWorkOrderRepository {
     }
 
     public func comments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [WorkOrderComment] {
+        try await transaction.run(commentsQuery(of: workOrder, includeInternal: includeInternal))
+    }
+
+    public func commentsQuery(of workOrder: UUID, includeInternal: Bool) -> Query<[WorkOrderComment]> {
         let visibility: SQL = includeInternal ? "" : "AND visibility = 'shared'"
-        return try await transaction.rows(
+        return .rows(
             """
             SELECT id, work_order_id, author_kind, author_id, author_name, body, visibility, created_at
               FROM work_order_comments WHERE work_order_id = \(workOrder) \(visibility) ORDER BY created_at, id
-            """
-        ).map { try $0.decode(WorkOrderComment.self) }
+            """, as: WorkOrderComment.self)
     }
 }

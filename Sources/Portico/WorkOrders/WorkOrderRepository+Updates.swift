@@ -94,11 +94,14 @@ extension PostgresWorkOrderRepository {
     }
 
     public func history(of workOrder: UUID, in transaction: TenantTransaction) async throws -> [WorkOrderChange] {
-        try await transaction.rows(
+        try await transaction.run(historyQuery(of: workOrder))
+    }
+
+    public func historyQuery(of workOrder: UUID) -> Query<[WorkOrderChange]> {
+        .rows(
             """
             SELECT id, field, old_value, new_value, actor_kind, actor_id, actor_name, reason, created_at
               FROM work_order_changes WHERE work_order_id = \(workOrder) ORDER BY created_at, id
-            """
-        ).map { try $0.decode(WorkOrderChange.self) }
+            """, as: WorkOrderChange.self)
     }
 }

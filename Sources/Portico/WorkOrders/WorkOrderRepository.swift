@@ -27,12 +27,15 @@ public protocol WorkOrderRepository: Sendable {
         in transaction: TenantTransaction
     ) async throws -> WorkOrder
     func history(of workOrder: UUID, in transaction: TenantTransaction) async throws -> [WorkOrderChange]
+    func historyQuery(of workOrder: UUID) -> Query<[WorkOrderChange]>
     func addComment(
         to workOrder: UUID, body: String, visibility: Visibility, by actor: Actor, in transaction: TenantTransaction
     ) async throws -> WorkOrderComment
     func comments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [WorkOrderComment]
+    func commentsQuery(of workOrder: UUID, includeInternal: Bool) -> Query<[WorkOrderComment]>
     func addAttachment(_ record: NewAttachment, in transaction: TenantTransaction) async throws -> AttachmentRecord
     func attachments(of workOrder: UUID, includeInternal: Bool, in transaction: TenantTransaction) async throws -> [AttachmentRecord]
+    func attachmentsQuery(of workOrder: UUID, includeInternal: Bool) -> Query<[AttachmentRecord]>
     func attachment(id: UUID, in transaction: TenantTransaction) async throws -> AttachmentRecord?
     /// The attachment, only if it belongs to this order and (unless `includeInternal`) is
     /// shared and not on an internal comment.

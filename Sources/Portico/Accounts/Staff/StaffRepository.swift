@@ -6,6 +6,8 @@ public protocol StaffRepository: Sendable {
         email: String, name: String, role: StaffRole, status: StaffStatus, passwordHash: String?, in transaction: TenantTransaction
     ) async throws -> StaffUser
     func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser?
+    /// The staff member with this id; none for nil (an order nobody is assigned to).
+    func findQuery(id: UUID?) -> Query<StaffUser?>
     /// The staff members with these ids, in one query (lists name each row's technician).
     func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: StaffUser]
     func find(email: String, in transaction: TenantTransaction) async throws -> StaffUser?
@@ -49,7 +51,11 @@ public struct PostgresStaffRepository: StaffRepository {
     }
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> StaffUser? {
-        try await transaction.first("SELECT * FROM staff_users WHERE id = \(id)")?.decode(StaffUser.self)
+        try await transaction.run(findQuery(id: id))
+    }
+
+    public func findQuery(id: UUID?) -> Query<StaffUser?> {
+        .first("SELECT * FROM staff_users WHERE id = \(id)", as: StaffUser.self)
     }
 
     public func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: StaffUser] {

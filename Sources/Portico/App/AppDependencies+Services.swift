@@ -14,6 +14,12 @@ extension AppDependencies {
 
     public var staffAppointments: StaffAppointments { StaffAppointments(pool: pool, repositories: repositories, outbox: outbox) }
 
+    public var customerWorkOrders: CustomerWorkOrders {
+        CustomerWorkOrders(pool: pool, repositories: repositories, outbox: outbox, notices: staffNotices, rateLimiter: rateLimiter)
+    }
+
+    public var staffWorkOrders: StaffWorkOrders { StaffWorkOrders(pool: pool, repositories: repositories, outbox: outbox) }
+
     public var signedInDevices: SignedInDevices { SignedInDevices(pool: pool, repositories: repositories, sessions: sessions) }
 }
 

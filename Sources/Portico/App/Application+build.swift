@@ -136,7 +136,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         profile: profile
     ).addRoutes(to: portal)
     PortalWorkOrdersController(
-        service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
+        service: dependencies.customerWorkOrders, renderer: renderer,
         receiver: dependencies.attachmentReceiver, files: dependencies.blobStore
     ).addRoutes(to: portal)
     PortalEventsController(listener: dependencies.listener).addRoutes(to: portal)
@@ -157,7 +157,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         accounts: staffAccounts, devices: dependencies.signedInDevices
     ).addRoutes(to: console)
     AdminWorkOrdersController(
-        service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
+        service: dependencies.staffWorkOrders, renderer: renderer,
         receiver: dependencies.attachmentReceiver, files: dependencies.blobStore
     ).addRoutes(to: console)
     AdminEventsController(listener: dependencies.listener).addRoutes(to: console)
@@ -279,7 +279,7 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
         .add(middleware: SubscriberTokenAuthenticator(pool: pool, tokens: repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .subscriber, tally: dependencies.apiUsage))
-    let customerWorkOrders = CustomerWorkOrders(dependencies: dependencies)
+    let customerWorkOrders = dependencies.customerWorkOrders
     WorkOrderAPIController(
         service: customerWorkOrders, files: dependencies.blobStore, scanner: dependencies.virusScanner, logger: dependencies.logger
     ).addRoutes(to: subscriber)

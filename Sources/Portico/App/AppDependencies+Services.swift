@@ -32,6 +32,12 @@ extension AppDependencies {
         CustomerInvitations(pool: pool, repositories: repositories, accounts: CustomerAccounts(dependencies: self))
     }
 
+    public var integrationSync: IntegrationSync {
+        IntegrationSync(
+            pool: pool, repositories: repositories, sessions: sessions, workOrders: staffWorkOrders, appointments: staffAppointments,
+            customerAccounts: CustomerAccounts(dependencies: self))
+    }
+
     public var operatorAccounts: OperatorAccounts {
         OperatorAccounts(hasher: hasher, passwordPolicy: passwordPolicy, pool: pool, rateLimiter: rateLimiter)
     }

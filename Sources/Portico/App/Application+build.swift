@@ -54,7 +54,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     let customerAccounts = CustomerAccounts(dependencies: dependencies)
     let staffAccounts = StaffAccounts(dependencies: dependencies)
     let customerInvitations = dependencies.customerInvitations
-    let settingsSupport = SettingsSupport(dependencies: dependencies)
+    let settingsSupport = SettingsSupport(pool: pool, repositories: repositories)
     let brandingEditor = BrandingEditorController(directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer)
     // Order matters: outer middleware see what inner ones return, errors included. Each
     // behaviour belongs to the route group it serves, never to a check of the URL path.
@@ -298,5 +298,5 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
         .group(context: IntegrationAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .integration, tally: dependencies.apiUsage))
         .add(middleware: APIKeyPolicy(limiter: dependencies.rateLimiter))
-    IntegrationController(sync: IntegrationSync(dependencies: dependencies)).addRoutes(to: integration)
+    IntegrationController(sync: dependencies.integrationSync).addRoutes(to: integration)
 }

@@ -210,7 +210,9 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ReportsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
     DeletionRequestsController(
         pool: pool, repositories: repositories, renderer: renderer,
-        erasure: CustomerErasure(dependencies: dependencies),
+        erasure: CustomerErasure(
+            pool: pool, repositories: repositories, sessions: dependencies.sessions, blobStore: dependencies.blobStore,
+            logger: dependencies.logger),
         customers: AdminCustomersController(
             pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
             accounts: customerAccounts, invitations: customerInvitations,

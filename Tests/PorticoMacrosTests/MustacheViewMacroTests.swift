@@ -7,10 +7,30 @@ import Testing
 struct MustacheViewMacroTests {
     let macros: [String: MacroSpec] = ["MustacheView": MacroSpec(type: MustacheViewMacro.self, conformances: ["MustacheParent"])]
 
+    /// The `MustacheParent` witness the macro adds to `type`: one `case` a pair of a key and
+    /// the expression that answers it, in declaration order.
+    func witness(_ type: String, access: String = "", answers: KeyValuePairs<String, String>) -> String {
+        let cases = answers.map { "        case \"\($0.key)\":\n            return \($0.value)\n" }.joined()
+        return """
+            extension \(type): MustacheParent {
+                \(access)func child(named name: String) -> Any? {
+                    switch name {
+            \(cases)        default:
+                        return nil
+                    }
+                }
+            }
+            """
+    }
+
+    /// Expands `@MustacheView` on `declaration`: the declaration stays as written, followed by
+    /// `witness` (the extension the macro adds), if any.
     func expand(
-        _ source: String, _ expanded: String, diagnostics: [DiagnosticSpec] = [],
+        _ declaration: String, adds witness: String?, diagnostics: [DiagnosticSpec] = [],
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
+        let source = "@MustacheView\n" + declaration
+        let expanded = witness.map { declaration + "\n\n" + $0 } ?? declaration
         assertMacroExpansion(source, expandedSource: expanded, diagnostics: diagnostics, macroSpecs: macros) { failure in
             Issue.record(Comment(rawValue: failure.message), sourceLocation: sourceLocation)
         }
@@ -20,7 +40,6 @@ struct MustacheViewMacroTests {
     func storedProperties() {
         expand(
             """
-            @MustacheView
             struct CardView {
                 let title: String
                 var notice: String?
@@ -29,57 +48,18 @@ struct MustacheViewMacroTests {
                 var count = 0 { didSet {} }
             }
             """,
-            """
-            struct CardView {
-                let title: String
-                var notice: String?
-                static let limit = 5
-                var shout: String { title.uppercased() }
-                var count = 0 { didSet {} }
-            }
-
-            extension CardView: MustacheParent {
-                func child(named name: String) -> Any? {
-                    switch name {
-                    case "title":
-                        return self.title
-                    case "notice":
-                        return self.notice
-                    case "count":
-                        return self.count
-                    default:
-                        return nil
-                    }
-                }
-            }
-            """)
+            adds: witness("CardView", answers: ["title": "self.title", "notice": "self.notice", "count": "self.count"]))
     }
 
     @Test("a public view gets a public witness; a backquoted name answers without its quotes")
     func publicView() {
         expand(
             """
-            @MustacheView
             public struct Row {
                 public let `default`: Bool
             }
             """,
-            """
-            public struct Row {
-                public let `default`: Bool
-            }
-
-            extension Row: MustacheParent {
-                public func child(named name: String) -> Any? {
-                    switch name {
-                    case "default":
-                        return self.`default`
-                    default:
-                        return nil
-                    }
-                }
-            }
-            """)
+            adds: witness("Row", access: "public ", answers: ["default": "self.`default`"]))
     }
 
     @Test("a property called `name` answers itself, not the name being looked up")
@@ -88,42 +68,20 @@ struct MustacheViewMacroTests {
         // every `{{name}}` with the word "name".
         expand(
             """
-            @MustacheView
             struct StaffRow {
                 let name: String
             }
             """,
-            """
-            struct StaffRow {
-                let name: String
-            }
-
-            extension StaffRow: MustacheParent {
-                func child(named name: String) -> Any? {
-                    switch name {
-                    case "name":
-                        return self.name
-                    default:
-                        return nil
-                    }
-                }
-            }
-            """)
+            adds: witness("StaffRow", answers: ["name": "self.name"]))
     }
 
     @Test("an enum is refused with a message that says what the macro applies to")
     func refusesEnums() {
         expand(
             """
-            @MustacheView
             enum Status {
                 case open
             }
-            """,
-            """
-            enum Status {
-                case open
-            }
-            """, diagnostics: [DiagnosticSpec(message: "@MustacheView applies to a struct or a class", line: 1, column: 1)])
+            """, adds: nil, diagnostics: [DiagnosticSpec(message: "@MustacheView applies to a struct or a class", line: 1, column: 1)])
     }
 }

@@ -14,6 +14,12 @@ extension AppDependencies {
 
     public var staffAppointments: StaffAppointments { StaffAppointments(pool: pool, repositories: repositories, outbox: outbox) }
 
+    public var customerWorkOrders: CustomerWorkOrders {
+        CustomerWorkOrders(pool: pool, repositories: repositories, outbox: outbox, notices: staffNotices, rateLimiter: rateLimiter)
+    }
+
+    public var staffWorkOrders: StaffWorkOrders { StaffWorkOrders(pool: pool, repositories: repositories, outbox: outbox) }
+
     public var signedInDevices: SignedInDevices { SignedInDevices(pool: pool, repositories: repositories, sessions: sessions) }
 }
 
@@ -24,6 +30,12 @@ extension AppDependencies {
 
     public var customerInvitations: CustomerInvitations {
         CustomerInvitations(pool: pool, repositories: repositories, accounts: CustomerAccounts(dependencies: self))
+    }
+
+    public var integrationSync: IntegrationSync {
+        IntegrationSync(
+            pool: pool, repositories: repositories, sessions: sessions, workOrders: staffWorkOrders, appointments: staffAppointments,
+            customerAccounts: CustomerAccounts(dependencies: self))
     }
 
     public var operatorAccounts: OperatorAccounts {

@@ -54,7 +54,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     let customerAccounts = CustomerAccounts(dependencies: dependencies)
     let staffAccounts = StaffAccounts(dependencies: dependencies)
     let customerInvitations = dependencies.customerInvitations
-    let settingsSupport = SettingsSupport(dependencies: dependencies)
+    let settingsSupport = SettingsSupport(pool: pool, repositories: repositories)
     let brandingEditor = BrandingEditorController(directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer)
     // Order matters: outer middleware see what inner ones return, errors included. Each
     // behaviour belongs to the route group it serves, never to a check of the URL path.
@@ -136,7 +136,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         profile: profile
     ).addRoutes(to: portal)
     PortalWorkOrdersController(
-        service: CustomerWorkOrders(dependencies: dependencies), renderer: renderer,
+        service: dependencies.customerWorkOrders, renderer: renderer,
         receiver: dependencies.attachmentReceiver, files: dependencies.blobStore
     ).addRoutes(to: portal)
     PortalEventsController(listener: dependencies.listener).addRoutes(to: portal)
@@ -157,7 +157,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         accounts: staffAccounts, devices: dependencies.signedInDevices
     ).addRoutes(to: console)
     AdminWorkOrdersController(
-        service: StaffWorkOrders(dependencies: dependencies), renderer: renderer,
+        service: dependencies.staffWorkOrders, renderer: renderer,
         receiver: dependencies.attachmentReceiver, files: dependencies.blobStore
     ).addRoutes(to: console)
     AdminEventsController(listener: dependencies.listener).addRoutes(to: console)
@@ -210,7 +210,9 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ReportsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
     DeletionRequestsController(
         pool: pool, repositories: repositories, renderer: renderer,
-        erasure: CustomerErasure(dependencies: dependencies),
+        erasure: CustomerErasure(
+            pool: pool, repositories: repositories, sessions: dependencies.sessions, blobStore: dependencies.blobStore,
+            logger: dependencies.logger),
         customers: AdminCustomersController(
             pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
             accounts: customerAccounts, invitations: customerInvitations,
@@ -279,7 +281,7 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
         .add(middleware: SubscriberTokenAuthenticator(pool: pool, tokens: repositories.apiTokens))
         .group(context: SubscriberAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .subscriber, tally: dependencies.apiUsage))
-    let customerWorkOrders = CustomerWorkOrders(dependencies: dependencies)
+    let customerWorkOrders = dependencies.customerWorkOrders
     WorkOrderAPIController(
         service: customerWorkOrders, files: dependencies.blobStore, scanner: dependencies.virusScanner, logger: dependencies.logger
     ).addRoutes(to: subscriber)
@@ -298,5 +300,5 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
         .group(context: IntegrationAPIContext.self)
         .add(middleware: APIUsageMiddleware(surface: .integration, tally: dependencies.apiUsage))
         .add(middleware: APIKeyPolicy(limiter: dependencies.rateLimiter))
-    IntegrationController(sync: IntegrationSync(dependencies: dependencies)).addRoutes(to: integration)
+    IntegrationController(sync: dependencies.integrationSync).addRoutes(to: integration)
 }

@@ -82,10 +82,8 @@ extension AdminAppointmentsController {
                 tenant: context.tenant)
             return Redirect(to: "\(ConsoleRoutes.appointment(appointment.id))?created=1").response
         } catch let error as AppError where error.kind == .validation {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            if error.fields.isEmpty { state.message = error.message }
-            return try await renderNew(context, form: state, status: error.status).response(from: request, context: context)
+            return try await renderNew(context, form: FormState.keeping(form, rejectedBy: error), status: error.status).response(
+                from: request, context: context)
         }
     }
 }

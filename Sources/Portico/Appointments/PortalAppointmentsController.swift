@@ -162,10 +162,7 @@ struct PortalAppointmentsController {
                 origin: RequestOrigin(request, ip: context.clientIP))
             return try await renderDetail(id, context: context, notice: L10n.t("portal.appointment.requestSent"))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            if error.fields.isEmpty { state.message = error.message }
-            return try await renderDetail(id, context: context, form: state, status: error.status)
+            return try await renderDetail(id, context: context, form: FormState.keeping(form, rejectedBy: error), status: error.status)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Postgres
 
 /// Deletes a subscriber's login for good: the person is gone, the account's history stays.
@@ -12,7 +13,12 @@ import Postgres
 /// tombstone with the ids (no personal data) tells integrations the login is gone.
 struct CustomerErasure: Sendable {
     static let replacement = "Deleted customer"
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let sessions: any SessionStore
+    /// Where the deleted drafts' attachments are stored.
+    let blobStore: any BlobStore
+    let logger: Logger
 
     struct Outcome: Sendable {
         let name: String
@@ -23,7 +29,7 @@ struct CustomerErasure: Sendable {
 
     func erase(customer id: UUID, organization: UUID, by staff: SignedInStaff, tenant: ResolvedTenant, origin: RequestOrigin) async throws -> Outcome
     {
-        let (outcome, storageKeys) = try await dependencies.pool.withTenant(tenant.id) { tx -> (Outcome, [String]) in
+        let (outcome, storageKeys) = try await pool.withTenant(tenant.id) { tx -> (Outcome, [String]) in
             guard
                 let person = try await tx.first(
                     """
@@ -61,8 +67,8 @@ struct CustomerErasure: Sendable {
             try await tx.execute("UPDATE work_orders SET created_by_customer_id = NULL WHERE created_by_customer_id = \(id)")
             try await tx.execute("UPDATE tasks SET done_by_customer_id = NULL WHERE done_by_customer_id = \(id)")
 
-            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: id, except: nil, in: tx)
-            try await dependencies.repositories.apiTokens.revokeAll(customer: id, in: tx)
+            _ = try await sessions.revokeAll(kind: .customer, principal: id, except: nil, in: tx)
+            try await repositories.apiTokens.revokeAll(customer: id, in: tx)
             let erased = try await tx.rows(
                 """
                 SELECT table_name, changed FROM portico_erase_customer_traces(\(tenant.id.rawValue), \(id), \(email), \(Self.replacement))
@@ -76,10 +82,10 @@ struct CustomerErasure: Sendable {
             try await tx.execute("DELETE FROM customers WHERE id = \(id)")
             // What a syncing billing system needs to drop its copy: ids only, in this transaction,
             // so the tombstone and the webhook exist if and only if the person is gone.
-            let tombstone = try await dependencies.repositories.deletedCustomers.record(
+            let tombstone = try await repositories.deletedCustomers.record(
                 customer: id, externalId: try person.decode("external_id"), organization: organization,
                 organizationExternalId: try person.decode("organization_external_id"), in: tx)
-            try await WebhookEvents(repositories: dependencies.repositories).customerDeleted(tombstone, tenant: tenant, in: tx)
+            try await WebhookEvents(repositories: repositories).customerDeleted(tombstone, tenant: tenant, in: tx)
 
             var details = ["account": accountNumber, "drafts_removed": "\(removedDrafts)"]
             for row in erased {
@@ -87,7 +93,7 @@ struct CustomerErasure: Sendable {
             }
             if let request { details["request"] = try request.decode("id", as: UUID.self).uuidString.lowercased() }
             if newOwner != nil { details["ownership"] = "passed to the longest-standing member" }
-            try await dependencies.repositories.audit.record(
+            try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "customer.deleted", targetKind: "customer",
                     targetId: Self.replacement, ip: origin.ip, userAgent: origin.userAgent, details: details), in: tx)
@@ -95,8 +101,8 @@ struct CustomerErasure: Sendable {
         }
         for key in storageKeys.compactMap(BlobKey.init) {
             // A file left behind is unreachable (its row is gone); the next removal retries nothing, so log it.
-            do { try await dependencies.blobStore.delete(tenant: tenant.id, key: key) } catch {
-                dependencies.logger.warning(
+            do { try await blobStore.delete(tenant: tenant.id, key: key) } catch {
+                logger.warning(
                     "Could not remove a deleted customer's draft attachment", metadata: ["tenant": "\(tenant.slug)", "error": "\(error)"])
             }
         }

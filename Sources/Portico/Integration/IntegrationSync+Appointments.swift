@@ -98,7 +98,7 @@ extension IntegrationSync {
         values["address"] = body.address ?? ""
         values["notes"] = body.notes ?? ""
         do {
-            let appointment = try await dependencies.staffAppointments.create(
+            let appointment = try await appointments.create(
                 .init(form: FormFields(values)), staff: .integration(key), origin: origin, tenant: tenant)
             return try await pool.withTenant(tenant.id) { tx in try await appointmentResource(appointment, in: tx) }
         } catch let error as AppError {
@@ -111,7 +111,7 @@ extension IntegrationSync {
         tenant: ResolvedTenant
     ) async throws -> IntegrationAppointmentResource {
         let staff = SignedInStaff.integration(key)
-        let service = dependencies.staffAppointments
+        let service = appointments
         let current = try await pool.withTenant(tenant.id) { tx in try await service.find(id, staff: staff, in: tx) }
         if let ifMatch, ifMatch != current.version {
             throw AppError(

@@ -50,7 +50,7 @@ extension IntegrationSync {
                     key, origin, action: "customer.created", targetKind: "customer", target: email,
                     details: ["external_id": externalId, "account": organization.accountNumber], in: tx)
                 if body.invite == true {
-                    try await CustomerAccounts(dependencies: dependencies).enqueueInvitation(
+                    try await customerAccounts.enqueueInvitation(
                         for: created, createdByStaff: nil, tenant: tenant, in: tx)
                     try await audit(key, origin, action: "customer.invited", targetKind: "customer", target: email, in: tx)
                 }
@@ -67,7 +67,7 @@ extension IntegrationSync {
                 email: email, phone: phone, in: tx)
             if updated.organizationId != existing.organizationId || updated.email != existing.email {
                 // Moved to another account or given another address: its sessions and tokens end.
-                _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: existing.id, except: nil, in: tx)
+                _ = try await sessions.revokeAll(kind: .customer, principal: existing.id, except: nil, in: tx)
                 try await repositories.apiTokens.revokeAll(customer: existing.id, in: tx)
             }
             try await audit(

@@ -44,7 +44,7 @@ extension IntegrationSync {
             title: body.title.trimmingCharacters(in: .whitespacesAndNewlines),
             description: (body.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
             category: body.category ?? "", priority: body.priority ?? "normal")
-        let order = try await StaffWorkOrders(dependencies: dependencies).create(
+        let order = try await workOrders.create(
             for: organization.id, input: input, approve: approve,
             staff: .integration(key), tenant: tenant)
         return try await pool.withTenant(tenant.id) { tx in
@@ -85,7 +85,7 @@ extension IntegrationSync {
         let current = try await workOrder(number: number, tenant: tenant)
         if let ifMatch, ifMatch != current.version { throw Self.stale(number) }
         do {
-            let updated = try await StaffWorkOrders(dependencies: dependencies).update(
+            let updated = try await workOrders.update(
                 number, .init(status: status, reason: note), version: ifMatch ?? current.version, staff: .integration(key), tenant: tenant)
             return try await pool.withTenant(tenant.id) { tx in try await workOrderResource(updated, in: tx) }
         } catch let error as AppError where error.kind == .validation && error.fields["reason"] != nil {

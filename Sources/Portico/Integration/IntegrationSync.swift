@@ -8,12 +8,14 @@ import Postgres
 /// that changes nothing writes nothing (so `updated_at` stays put and sync loops do not
 /// churn); every write is audited as the API key.
 public struct IntegrationSync: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var repositories: Repositories { dependencies.repositories }
-    var pool: ConnectionPool { dependencies.pool }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let sessions: any SessionStore
+    /// Work orders and appointments go through the staff services' rules.
+    let workOrders: StaffWorkOrders
+    let appointments: StaffAppointments
+    /// Invitations are the portal's own (same email, same link).
+    let customerAccounts: CustomerAccounts
 
     public enum Outcome: Sendable { case created, updated, unchanged }
 

@@ -6,9 +6,10 @@ import Postgres
 /// What every settings page shares: the id in the path, the audit trail, and the one-line
 /// confirmations shown after a change (fixed texts, never echoed from the request).
 struct SettingsSupport {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
 
-    var repository: any TenantSettingsRepository { dependencies.repositories.settings }
+    var repository: any TenantSettingsRepository { repositories.settings }
 
     /// The `:id` of the path; anything else (including another tenant's id, which row-level
     /// security hides) is the same 404.
@@ -21,7 +22,7 @@ struct SettingsSupport {
         _ context: StaffRequestContext, _ request: Request, action: String, targetKind: String, targetId: String,
         details: [String: String] = [:], in tx: TenantTransaction
     ) async throws {
-        try await dependencies.repositories.audit.record(
+        try await repositories.audit.record(
             .init(
                 actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action, targetKind: targetKind,
                 targetId: targetId, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
@@ -39,7 +40,7 @@ struct SettingsSupport {
     ) async throws -> Response {
         let id = try self.id(context, what)
         let direction = try Self.direction(try await FormFields.read(request))
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in
+        try await pool.withTenant(context.tenant.id) { tx in
             guard try await move(id, direction, tx) else { throw AppError.notFound(what) }
             try await audit(
                 context, request, action: action, targetKind: targetKind, targetId: id.uuidString.lowercased(),
@@ -113,7 +114,7 @@ extension SettingsSupport {
     func change(
         _ context: StaffRequestContext, then listPath: String, done: String, _ change: (TenantTransaction) async throws -> Void
     ) async throws -> Response {
-        try await dependencies.pool.withTenant(context.tenant.id) { tx in try await change(tx) }
+        try await pool.withTenant(context.tenant.id) { tx in try await change(tx) }
         return Redirect(to: "\(listPath)?done=\(done)").response
     }
 }

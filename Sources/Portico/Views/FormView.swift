@@ -33,6 +33,15 @@ public struct FormState: Sendable {
         for (name, list) in form.values where !secret.contains(name) { values[name] = list.first ?? "" }
         return FormState(values: values)
     }
+
+    /// What was typed, with the reasons it was refused: per field, or as the summary at the top
+    /// when the error names no field.
+    public static func keeping(_ form: FormFields, rejectedBy error: AppError) -> FormState {
+        var state = keeping(form)
+        state.errors = error.fields
+        if error.fields.isEmpty { state.message = error.message }
+        return state
+    }
 }
 
 /// `FormState` flattened for templates (Mustache sees stored properties only).

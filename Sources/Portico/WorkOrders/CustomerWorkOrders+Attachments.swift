@@ -16,7 +16,7 @@ extension CustomerWorkOrders {
                 "Work order #\(order.number) is \(order.status.label.lowercased()), so files can only be added with a comment now. Send a `comment` field with the files."
             )
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             try await WorkOrderAttachments.checkRoom(
                 for: order, adding: attachments.count, includeInternal: false,
                 repositories: repositories, in: tx)
@@ -33,7 +33,7 @@ extension CustomerWorkOrders {
     /// internal ones, nor those on internal comments).
     public func attachments(of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> (WorkOrder, [AttachmentRecord]) {
         let order = try await find(number, customer: customer, tenant: tenant)
-        let files = try await dependencies.pool.withTenant(tenant.id) { tx in
+        let files = try await pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.attachments(of: order.id, includeInternal: false, in: tx)
         }
         return (order, files)
@@ -42,7 +42,7 @@ extension CustomerWorkOrders {
     /// One such file; another organization's, an internal one or a missing one: the same 404.
     public func attachment(_ id: UUID, of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> AttachmentRecord {
         let organization = customer.organizationId
-        let record = try await dependencies.pool.withTenant(tenant.id) { tx -> AttachmentRecord? in
+        let record = try await pool.withTenant(tenant.id) { tx -> AttachmentRecord? in
             guard let order = try await repositories.workOrders.find(number: number, organization: organization, draftsOf: customer.id, in: tx)
             else { return nil }
             return try await repositories.workOrders.attachment(id: id, workOrder: order.id, includeInternal: false, in: tx)

@@ -11,7 +11,7 @@ extension CustomerWorkOrders {
         guard !text.isEmpty || !attachments.isEmpty else { throw AppError.validation(["body": L10n.t("validation.workOrder.emptyMessage")]) }
         guard text.count <= 10_000 else { throw AppError.validation(["body": L10n.atMostCharacters(10_000, grouped: true)]) }
         let order = try await find(number, customer: customer, tenant: tenant)
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             try await WorkOrderAttachments.checkRoom(
                 for: order, adding: attachments.count, includeInternal: false,
                 repositories: repositories, in: tx)

@@ -4,16 +4,17 @@ import Postgres
 /// What a subscriber can do with their organization's work orders: drafts, submission,
 /// edits until approval (versioned, at most 20 a day), cancellation, reopening, comments.
 public struct CustomerWorkOrders: Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let outbox: Outbox
+    let notices: StaffNotices
+    let rateLimiter: RateLimiter
 
     /// The categories a subscriber may choose for a new order.
     func activeCategories(tenant: TenantID) async throws -> [WorkOrderCategory] {
-        try await dependencies.pool.withTenant(tenant) { tx in try await WorkOrderCategories.active(in: tx) }
+        try await pool.withTenant(tenant) { tx in try await WorkOrderCategories.active(in: tx) }
     }
 
-    var repositories: Repositories { dependencies.repositories }
     var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
     public static let editsPerDay = RateLimit(
         name: "work-order-edits", limit: 20, window: .seconds(24 * 3600),
@@ -44,7 +45,7 @@ public struct CustomerWorkOrders: Sendable {
     ) async throws -> WorkOrder {
         if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
         if attachments.count > WorkOrderAttachments.perOrder { throw WorkOrderAttachments.tooMany(number: nil, existing: 0) }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             try await validate(input, submit: submit, in: tx)
             var location = input.serviceLocation
             if location.isEmpty {
@@ -68,11 +69,11 @@ public struct CustomerWorkOrders: Sendable {
 
     func announceSubmission(_ order: WorkOrder, customer: SignedInCustomer, tenant: ResolvedTenant, in tx: TenantTransaction) async throws {
         if let submitter = try await repositories.customers.find(id: customer.id, in: tx) {
-            try await SubscriberMail(outbox: dependencies.outbox).send(
+            try await SubscriberMail(outbox: outbox).send(
                 .workOrderReceived, to: submitter, tenant: tenant,
                 values: WorkOrderMail.values(order, tenant: tenant), in: tx)
         }
-        try await dependencies.staffNotices.send(
+        try await notices.send(
             .workOrderSubmitted, ["customer": customer.name, "number": order.number, "title": order.title],
             link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
     }
@@ -80,7 +81,7 @@ public struct CustomerWorkOrders: Sendable {
     /// The organization's order with this number; another organization's, and another
     /// member's draft, are as missing as a number that does not exist.
     public func find(_ number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> WorkOrder {
-        let order = try await dependencies.pool.withTenant(tenant.id) { tx in
+        let order = try await pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.find(number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
         }
         guard let order else { throw AppError.notFound("work order") }
@@ -99,7 +100,7 @@ public struct CustomerWorkOrders: Sendable {
     /// The order (as `find` sees it) with its history, shared comments, shared attachments
     /// and its technician's name.
     public func detail(_ number: Int, customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> Detail {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             guard
                 let order = try await repositories.workOrders.find(
                     number: number, organization: customer.organizationId, draftsOf: customer.id, in: tx)
@@ -125,14 +126,14 @@ public struct CustomerWorkOrders: Sendable {
         guard !order.status.isLockedForCustomer else { throw Self.locked(order) }
         if submit && !customer.emailVerified { throw Self.needsVerifiedEmail }
         let bucket = RateLimiter.bucket(Self.editsPerDay, tenant.id.description, order.id.uuidString)
-        let check = try await dependencies.rateLimiter.check(Self.editsPerDay, bucket: bucket)
+        let check = try await rateLimiter.check(Self.editsPerDay, bucket: bucket)
         if !check.allowed {
             throw AppError(
                 .tooManyRequests, code: "too_many_edits",
                 L10n.t("validation.workOrder.tooManyEdits", ["number": "#\(order.number)"]),
                 retryAfter: check.retryAfter)
         }
-        let updated = try await dependencies.pool.withTenant(tenant.id) { tx in
+        let updated = try await pool.withTenant(tenant.id) { tx in
             try await validate(input, submit: submit || order.status == .submitted, keeping: order.category, in: tx)
             var changes = input.changes(from: order)
             if submit && order.status == .draft { changes.append(.init(.status, WorkOrderStatus.submitted.rawValue)) }
@@ -149,7 +150,7 @@ public struct CustomerWorkOrders: Sendable {
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
             return updated
         }
-        if updated.version != order.version { _ = try await dependencies.rateLimiter.hit(Self.editsPerDay, bucket: bucket) }
+        if updated.version != order.version { _ = try await rateLimiter.hit(Self.editsPerDay, bucket: bucket) }
         return updated
     }
 
@@ -175,12 +176,12 @@ public struct CustomerWorkOrders: Sendable {
                 .conflict, code: "cannot_cancel",
                 L10n.t("validation.workOrder.cannotCancel", ["number": "#\(order.number)", "status": order.status.label.lowercased()]))
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let updated = try await repositories.workOrders.update(
                 order, changes: [.init(.status, WorkOrderStatus.cancelled.rawValue), .init(.closedReason, trimmed)],
                 expectedVersion: version, by: customer.actor, reason: trimmed, in: tx)
             if order.status == .submitted {
-                try await dependencies.staffNotices.send(
+                try await notices.send(
                     .workOrderCancelled, ["customer": customer.name, "number": order.number, "title": order.title, "reason": trimmed],
                     link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             }
@@ -201,11 +202,11 @@ public struct CustomerWorkOrders: Sendable {
                 .conflict, code: "cannot_reopen",
                 L10n.t("validation.workOrder.cannotReopen"))
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let updated = try await repositories.workOrders.update(
                 order, changes: [.init(.status, WorkOrderStatus.inProgress.rawValue), .init(.progress, "0")],
                 expectedVersion: version, by: customer.actor, reason: "Reopened: \(trimmed)", in: tx)
-            try await dependencies.staffNotices.send(
+            try await notices.send(
                 .workOrderReopened, ["customer": customer.name, "number": order.number, "title": order.title, "reason": trimmed],
                 link: tenant.url(ConsoleRoutes.workOrder(order.number)), tenant: tenant, in: tx)
             try await webhooks.workOrderChanged(from: order, to: updated, tenant: tenant, in: tx)
@@ -218,7 +219,7 @@ public struct CustomerWorkOrders: Sendable {
     func formChoices(
         editing order: WorkOrder?, tenant: ResolvedTenant
     ) async throws -> (categories: [WorkOrderCategory], attachments: [AttachmentRecord]) {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             (
                 try await WorkOrderCategories.active(in: tx),
                 try await order.asyncMap { try await repositories.workOrders.attachments(of: $0.id, includeInternal: false, in: tx) } ?? []
@@ -228,7 +229,7 @@ public struct CustomerWorkOrders: Sendable {
 
     /// The organization's service address: where a new order's work happens unless it says otherwise.
     func serviceAddress(customer: SignedInCustomer, tenant: ResolvedTenant) async throws -> String {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             try await repositories.organizations.find(id: customer.organizationId, in: tx)?.serviceAddress ?? ""
         }
     }
@@ -236,7 +237,7 @@ public struct CustomerWorkOrders: Sendable {
     /// Every recorded change of an order the caller has already found (internal notes included:
     /// the caller filters what its viewer may see).
     func history(of order: WorkOrder, tenant: ResolvedTenant) async throws -> [WorkOrderChange] {
-        try await dependencies.pool.withTenant(tenant.id) { tx in
+        try await pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.history(of: order.id, in: tx)
         }
     }
@@ -247,7 +248,7 @@ public struct CustomerWorkOrders: Sendable {
         of number: Int, customer: SignedInCustomer, tenant: ResolvedTenant
     ) async throws -> (WorkOrder, [WorkOrderChange], [WorkOrderComment]) {
         let order = try await find(number, customer: customer, tenant: tenant)
-        let (changes, comments) = try await dependencies.pool.withTenant(tenant.id) { tx in
+        let (changes, comments) = try await pool.withTenant(tenant.id) { tx in
             (
                 try await repositories.workOrders.history(of: order.id, in: tx),
                 try await repositories.workOrders.comments(of: order.id, includeInternal: false, in: tx)
@@ -265,7 +266,7 @@ public struct CustomerWorkOrders: Sendable {
         var scoped = filter
         scoped.organizationId = customer.organizationId
         scoped.draftsOf = customer.id
-        return try await dependencies.pool.read(
+        return try await pool.read(
             tenant.id,
             repositories.workOrders.listQuery(scoped, limit: limit, offset: offset),
             repositories.workOrders.countQuery(scoped),
@@ -279,7 +280,7 @@ public struct CustomerWorkOrders: Sendable {
         var scoped = filter
         scoped.organizationId = customer.organizationId
         scoped.draftsOf = customer.id
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             try await repositories.workOrders.page(scoped, sort: .updated, after: cursor, limit: limit, in: tx)
         }
     }

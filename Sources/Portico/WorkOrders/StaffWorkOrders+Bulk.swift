@@ -7,7 +7,7 @@ extension StaffWorkOrders {
         var results: [BulkResult] = []
         for number in numbers.prefix(200) {
             do {
-                let current = try await dependencies.pool.withTenant(tenant.id) { tx in try await find(number, staff: staff, in: tx) }
+                let current = try await pool.withTenant(tenant.id) { tx in try await find(number, staff: staff, in: tx) }
                 let updated = try await self.update(number, update, version: current.version, staff: staff, tenant: tenant)
                 results.append(
                     BulkResult(

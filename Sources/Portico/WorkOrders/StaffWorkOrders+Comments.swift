@@ -13,7 +13,7 @@ extension StaffWorkOrders {
         guard (!text.isEmpty || !attachments.isEmpty), text.count <= 10_000 else {
             throw AppError.validation(["body": "Write a message (at most 10,000 characters) or attach a file."])
         }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let order = try await find(number, staff: staff, in: tx)
             try await WorkOrderAttachments.checkRoom(
                 for: order, adding: attachments.count, includeInternal: true,
@@ -34,7 +34,7 @@ extension StaffWorkOrders {
                         ]), in: tx)
             }
             if visibility == .shared {
-                let mail = SubscriberMail(outbox: dependencies.outbox)
+                let mail = SubscriberMail(outbox: outbox)
                 for customer in try await recipients(of: order, in: tx) {
                     try await mail.send(
                         .workOrderComment, to: customer, tenant: tenant,

@@ -8,7 +8,7 @@ extension StaffWorkOrders {
         for organization: UUID, input: WorkOrderInput, approve: Bool, staff: SignedInStaff, tenant: ResolvedTenant
     ) async throws -> WorkOrder {
         guard staff.role >= .agent else { throw AppError(.forbidden, code: "forbidden", L10n.t("errors.onlyAgentsCreate")) }
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             guard let org = try await repositories.organizations.find(id: organization, in: tx) else {
                 throw AppError.validation(["organization": "Choose a subscriber account."])
             }

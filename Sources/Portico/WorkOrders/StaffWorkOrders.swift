@@ -8,11 +8,10 @@ import Postgres
 /// member's name and reason, and the subscriber is emailed per the tenant's settings.
 /// Technicians reach only the orders assigned to them.
 public struct StaffWorkOrders: Sendable {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let outbox: Outbox
 
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
-
-    var repositories: Repositories { dependencies.repositories }
     var webhooks: WebhookEvents { WebhookEvents(repositories: repositories) }
 
     /// The order, if this staff member may see it (technicians: only assigned ones).
@@ -26,7 +25,7 @@ public struct StaffWorkOrders: Sendable {
     /// How many files an order this staff member may see carries (internal ones included): the
     /// upload limit's count, answered (or 404) before a byte of the body is read.
     func attachmentCount(of number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> Int {
-        try await dependencies.pool.withTenant(tenant) { tx in
+        try await pool.withTenant(tenant) { tx in
             let order = try await find(number, staff: staff, in: tx)
             return try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx).count
         }
@@ -34,7 +33,7 @@ public struct StaffWorkOrders: Sendable {
 
     /// A file of an order this staff member may see; anything else is the same 404.
     func attachment(_ id: UUID, of number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> AttachmentRecord {
-        let record = try await dependencies.pool.withTenant(tenant) { tx -> AttachmentRecord? in
+        let record = try await pool.withTenant(tenant) { tx -> AttachmentRecord? in
             let order: WorkOrder
             do {
                 order = try await find(number, staff: staff, in: tx)
@@ -49,12 +48,12 @@ public struct StaffWorkOrders: Sendable {
 
     /// The categories a new order may take.
     func activeCategories(tenant: TenantID) async throws -> [WorkOrderCategory] {
-        try await dependencies.pool.withTenant(tenant) { tx in try await WorkOrderCategories.active(in: tx) }
+        try await pool.withTenant(tenant) { tx in try await WorkOrderCategories.active(in: tx) }
     }
 
     /// The subscriber account a new order is for, by its account number.
     func organization(accountNumber: String, tenant: TenantID) async throws -> Organization? {
-        try await dependencies.pool.withTenant(tenant) { tx in
+        try await pool.withTenant(tenant) { tx in
             try await repositories.organizations.find(accountNumber: accountNumber, in: tx)
         }
     }
@@ -77,7 +76,7 @@ public struct StaffWorkOrders: Sendable {
     ) async throws -> Queue {
         var filter = filter
         filter.accountNumber = accountNumber
-        let (rows, total, team, categories) = try await dependencies.pool.read(
+        let (rows, total, team, categories) = try await pool.read(
             tenant,
             repositories.workOrders.pageNamingOrganizations(filter, sort: sort, after: cursor, limit: limit),
             repositories.workOrders.countQuery(filter), repositories.staff.allQuery, WorkOrderCategories.allQuery)
@@ -103,7 +102,7 @@ public struct StaffWorkOrders: Sendable {
     }
 
     func detail(_ number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> Detail {
-        try await dependencies.pool.withTenant(tenant) { tx in
+        try await pool.withTenant(tenant) { tx in
             let order = try await find(number, staff: staff, in: tx)
             let team = try await repositories.staff.all(in: tx)
             return Detail(
@@ -170,7 +169,7 @@ public struct StaffWorkOrders: Sendable {
         if update.reason.count > 2000 { problems["reason"] = "Use at most 2,000 characters." }
         guard problems.isEmpty else { throw AppError.validation(problems) }
 
-        return try await dependencies.pool.withTenant(tenant.id) { tx in
+        return try await pool.withTenant(tenant.id) { tx in
             let order = try await find(number, staff: staff, in: tx)
             var changes: [WorkOrderFieldChange] = []
             if let status = update.status, status != order.status {
@@ -281,7 +280,7 @@ public struct StaffWorkOrders: Sendable {
             kinds.append(.workOrderProgress)
         }
         guard !kinds.isEmpty else { return }
-        let mail = SubscriberMail(outbox: dependencies.outbox)
+        let mail = SubscriberMail(outbox: outbox)
         for customer in try await recipients(of: after, in: tx) {
             for kind in kinds {
                 try await mail.send(kind, to: customer, tenant: tenant, values: WorkOrderMail.values(after, tenant: tenant, reason: reason), in: tx)

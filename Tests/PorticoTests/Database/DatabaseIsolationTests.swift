@@ -7,22 +7,10 @@ import Testing
 /// The second wall: PostgreSQL row-level security, checked in the catalog and in behaviour.
 @Suite("Tenant isolation in the database")
 struct DatabaseIsolationTests {
-    /// Tables with a tenant_id column, read from the catalog (so a new table cannot be forgotten).
-    static func tenantTables(_ pool: ConnectionPool) async throws -> [String] {
-        try await pool.query(
-            """
-            SELECT c.relname FROM pg_class c
-              JOIN pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1
-            """
-        ).rows.map { try $0.decode("relname", as: String.self) }
-    }
-
     @Test("every table with a tenant_id has RLS enabled and forced, with a USING and a WITH CHECK on app.tenant_id")
     func catalog() async throws {
         let pool = try await TestCluster.database().appPool
-        let tables = try await Self.tenantTables(pool)
+        let tables = try await TenantCatalog.tables(in: pool)
         #expect(tables.count >= 17)
         for table in tables {
             let row = try #require(
@@ -161,7 +149,7 @@ struct DatabaseIsolationTests {
         let tenant = try await TestTenant.create()
         _ = try await tenant.subscriber()
         let pool = try await TestCluster.database().appPool
-        for table in try await Self.tenantTables(pool) {
+        for table in try await TenantCatalog.tables(in: pool) {
             let visible = try await pool.withTransaction { transaction in
                 // The table name comes from the catalog, quoted by format(%I).
                 try await transaction.scalar(

@@ -118,25 +118,13 @@ enum LifecycleSupport {
         return found.sorted()
     }
 
-    /// Tables with a tenant_id column (the catalog, as the isolation tests read it).
-    static func tenantTables(_ pool: ConnectionPool) async throws -> [String] {
-        try await pool.query(
-            """
-            SELECT c.relname FROM pg_class c
-              JOIN pg_namespace n ON n.oid = c.relnamespace
-              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
-             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY 1
-            """
-        ).rows.map { try $0.decode("relname", as: String.self) }
-    }
-
     /// Rows of `tenant` in every tenant table, counted as the superuser (no row-level security
     /// in the way): the truth an export or a deletion is checked against.
     static func rowCounts(tenant: TenantID, adminURL: String) async throws -> [String: Int] {
         let admin = ConnectionPool(configuration: PoolConfiguration(conninfo: adminURL, maxConnections: 1))
         do {
             var counts: [String: Int] = [:]
-            for table in try await tenantTables(admin) {
+            for table in try await TenantCatalog.tables(in: admin) {
                 // Table names cannot be bound; query_to_xml runs the count with the name quoted by format(%I).
                 counts[table] =
                     try await admin.query(

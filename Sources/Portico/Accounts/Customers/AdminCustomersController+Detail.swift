@@ -153,10 +153,7 @@ extension AdminCustomersController {
             try await action()
             return try await renderDetail(id, context: context, notice: notice)
         } catch let error as AppError where [.validation, .conflict].contains(error.kind) {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            state.message = error.fields.isEmpty ? error.message : nil
-            return try await renderDetail(id, context: context, form: state, status: error.status)
+            return try await renderDetail(id, context: context, form: FormState.keeping(form, rejectedBy: error), status: error.status)
         }
     }
 

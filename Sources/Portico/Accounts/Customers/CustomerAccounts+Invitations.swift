@@ -62,12 +62,7 @@ extension CustomerAccounts {
         name: String, email rawEmail: String, organization: UUID, invitedBy: String, tenant: ResolvedTenant,
         origin: RequestOrigin, createdByStaff: UUID? = nil
     ) async throws -> Customer {
-        var problems: [String: String] = [:]
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
-        let email = EmailAddress.normalize(rawEmail)
-        if email == nil { problems["member_email"] = L10n.t("validation.emailLike") }
-        guard problems.isEmpty, let email else { throw AppError.validation(problems) }
+        let (trimmed, email) = try Self.validInvitee(name: name, email: rawEmail)
         let token = SecureRandom.token()
         return try await pool.withTenant(tenant.id) { tx in
             if try await repositories.customers.find(email: email, in: tx) != nil {
@@ -89,6 +84,17 @@ extension CustomerAccounts {
                     ip: origin.ip, userAgent: origin.userAgent), in: tx)
             return member
         }
+    }
+
+    /// The invitee's name (trimmed) and address (normalized), or the form's problems with them.
+    static func validInvitee(name: String, email rawEmail: String) throws -> (name: String, email: String) {
+        var problems: [String: String] = [:]
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
+        let email = EmailAddress.normalize(rawEmail)
+        if email == nil { problems["member_email"] = L10n.t("validation.emailLike") }
+        guard problems.isEmpty, let email else { throw AppError.validation(problems) }
+        return (trimmed, email)
     }
 
     /// Emails a login without a password its invitation link (single use, hashed at rest),
@@ -117,12 +123,7 @@ extension CustomerAccounts {
         // The role as stored now: an owner who handed the account over is no longer one.
         let role = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.find(id: owner.id, in: tx)?.role }
         guard role == .owner else { throw AppError(.forbidden, code: "owner_only", L10n.t("portal.profile.ownerOnly")) }
-        var problems: [String: String] = [:]
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty || trimmed.count > 200 { problems["member_name"] = L10n.t("validation.theirNameAtMost") }
-        let email = EmailAddress.normalize(rawEmail)
-        if email == nil { problems["member_email"] = L10n.t("validation.emailLike") }
-        guard problems.isEmpty, let email else { throw AppError.validation(problems) }
+        let (trimmed, email) = try Self.validInvitee(name: name, email: rawEmail)
         guard email != owner.email else { throw AppError.validation(["member_email": L10n.t("validation.ownAddress")]) }
         let decision = try await limiter.hit(
             .householdInvitations, bucket: RateLimiter.bucket(.householdInvitations, tenant.id.description, owner.id.uuidString))

@@ -88,10 +88,7 @@ struct StaffManagementController {
                 tenant: context.tenant, origin: context.origin(request))
             return try await render(context, notice: L10n.t("console.staff.invited", ["email": staff.email]))
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            if error.fields.isEmpty { state.message = error.message }
-            return try await render(context, form: state, status: error.status)
+            return try await render(context, form: FormState.keeping(form, rejectedBy: error), status: error.status)
         }
     }
 

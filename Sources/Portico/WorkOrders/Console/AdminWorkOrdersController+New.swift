@@ -48,10 +48,8 @@ extension AdminWorkOrdersController {
                 staff: context.staff, tenant: context.tenant)
             return Redirect(to: ConsoleRoutes.workOrder(order.number)).response
         } catch let error as AppError where error.kind == .validation || error.kind == .forbidden {
-            var state = FormState.keeping(form)
-            state.errors = error.fields
-            if error.fields.isEmpty { state.message = error.message }
-            return try await renderNew(context, form: state, status: error.status).response(from: request, context: context)
+            return try await renderNew(context, form: FormState.keeping(form, rejectedBy: error), status: error.status).response(
+                from: request, context: context)
         }
     }
 }

@@ -139,7 +139,6 @@ public final class ConnectionPool: Sendable {
     /// its session lookup and finished by the page's reads.
     public func begin(_ statement: String = "BEGIN", setup: [SQL], then first: [SQL]) async throws -> (OpenTransaction, [QueryResult]) {
         let (connection, results) = try await send([SQL(parts: [.text(statement)])] + setup + first)
-        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
         return (OpenTransaction(connection: connection, pool: self), Array(results.dropFirst(1 + setup.count)))
     }
 
@@ -158,7 +157,6 @@ public final class ConnectionPool: Sendable {
         // what makes sending the whole pipeline again after a dead connection safe.
         let (connection, results) = try await send(
             ["BEGIN READ ONLY", Self.tenantSetting(tenantID)] + statements + ["COMMIT"])
-        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
         await checkin(connection)
         return Array(results.dropFirst(2).dropLast())
     }
@@ -172,8 +170,15 @@ public final class ConnectionPool: Sendable {
     /// Sends `pipeline`, which begins a transaction, on a checked-out connection and returns
     /// the connection (still checked out) with the results. A connection found dead is
     /// replaced and the pipeline sent once more: it opened with `BEGIN`, so nothing of it
-    /// can have committed unless it also ended with `COMMIT` after reads only.
+    /// can have committed unless it also ended with `COMMIT` after reads only. The one place a
+    /// pipelined transaction is counted for the task's `QueryTally`.
     private func send(_ pipeline: [SQL]) async throws -> (Connection, [QueryResult]) {
+        let sent = try await sendRetryingDeadConnection(pipeline)
+        QueryTally.current?.add(statements: 0, roundTrips: 0, transactions: 1)
+        return sent
+    }
+
+    private func sendRetryingDeadConnection(_ pipeline: [SQL]) async throws -> (Connection, [QueryResult]) {
         var connection = try await checkout()
         do {
             return (connection, try await blocking(connection) { try $0.pipeline(pipeline) })

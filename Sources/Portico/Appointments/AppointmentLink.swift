@@ -22,11 +22,20 @@ struct AppointmentLink: Sendable {
         _ filter: AppointmentFilter, staff: SignedInStaff, team: [StaffUser]? = nil, repositories: Repositories,
         in tx: TenantTransaction
     ) async throws -> [AppointmentLink] {
-        var filter = filter
-        if staff.role == .technician { filter.technicianId = staff.id }
-        let appointments = try await repositories.appointments.search(filter, limit: 50, in: tx)
+        let appointments = try await tx.run(query(filter, staff: staff, repositories: repositories))
         let members: [StaffUser]
         if let team { members = team } else { members = try await repositories.staff.all(in: tx) }
+        return links(appointments, team: members)
+    }
+
+    /// The statement behind `load`, for a page that sends it with its other reads.
+    static func query(_ filter: AppointmentFilter, staff: SignedInStaff, repositories: Repositories) -> Query<[Appointment]> {
+        var filter = filter
+        if staff.role == .technician { filter.technicianId = staff.id }
+        return repositories.appointments.searchQuery(filter, limit: 50)
+    }
+
+    static func links(_ appointments: [Appointment], team members: [StaffUser]) -> [AppointmentLink] {
         let team = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.displayName) })
         return appointments.map {
             AppointmentLink(

@@ -22,6 +22,7 @@ public protocol AppointmentRepository: Sendable {
     ) async throws -> Appointment
     /// The console's calendar: appointments starting in the filter's range, by start time.
     func search(_ filter: AppointmentFilter, limit: Int, in transaction: TenantTransaction) async throws -> [Appointment]
+    func searchQuery(_ filter: AppointmentFilter, limit: Int) -> Query<[Appointment]>
     /// A staff edit; a moved window clears the reminder and any reschedule request.
     func update(
         _ appointment: UUID, with changes: AppointmentChanges, expectedVersion: Int, in transaction: TenantTransaction
@@ -137,6 +138,10 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
     }
 
     public func search(_ filter: AppointmentFilter, limit: Int, in transaction: TenantTransaction) async throws -> [Appointment] {
+        try await transaction.run(searchQuery(filter, limit: limit))
+    }
+
+    public func searchQuery(_ filter: AppointmentFilter, limit: Int) -> Query<[Appointment]> {
         var conditions: [SQL] = ["true"]
         if let from = filter.from { conditions.append("starts_at >= \(from)") }
         if let to = filter.to { conditions.append("starts_at < \(to)") }
@@ -145,11 +150,10 @@ public struct PostgresAppointmentRepository: AppointmentRepository {
         if let status = filter.status { conditions.append("status = \(status)") }
         if let organization = filter.organizationId { conditions.append("organization_id = \(organization)") }
         if let workOrder = filter.workOrderId { conditions.append("work_order_id = \(workOrder)") }
-        return try await transaction.rows(
+        return .rows(
             """
             SELECT * FROM appointments WHERE \(SQL.join(conditions, separator: " AND ")) ORDER BY starts_at, id LIMIT \(limit)
-            """
-        ).map { try $0.decode(Appointment.self) }
+            """, as: Appointment.self)
     }
 
     public func update(

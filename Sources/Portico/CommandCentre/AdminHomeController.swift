@@ -63,9 +63,8 @@ struct AdminHomeController {
         let staff = context.staff
         let isTechnician = staff.role < .agent
         let today = ISODates.today()
-        let snapshot = try await pool.withTenant(context.tenant.id) { tx in
-            try await CommandCentre.load(assignee: isTechnician ? staff.id : nil, today: today, in: tx)
-        }
+        let snapshot = try await CommandCentre.load(
+            assignee: isTechnician ? staff.id : nil, today: today, tenant: context.tenant.id, pool: pool)
         let counts = snapshot.counts
         let texts = L10n.texts
         var cards = [

@@ -5,6 +5,7 @@ import Postgres
 public protocol OrganizationRepository: Sendable {
     func create(_ new: NewOrganization, in transaction: TenantTransaction) async throws -> Organization
     func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization?
+    func findQuery(id: UUID) -> Query<Organization?>
     func find(accountNumber: String, in transaction: TenantTransaction) async throws -> Organization?
     /// The names of several organizations in one statement (list pages: never one query per row).
     func names(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: String]
@@ -72,7 +73,11 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
     }
 
     public func find(id: UUID, in transaction: TenantTransaction) async throws -> Organization? {
-        try await transaction.first("SELECT * FROM organizations WHERE id = \(id)")?.decode(Organization.self)
+        try await transaction.run(findQuery(id: id))
+    }
+
+    public func findQuery(id: UUID) -> Query<Organization?> {
+        .first("SELECT * FROM organizations WHERE id = \(id)", as: Organization.self)
     }
 
     public func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Organization] {

@@ -104,17 +104,17 @@ public struct StaffWorkOrders: Sendable {
     func detail(_ number: Int, staff: SignedInStaff, tenant: TenantID) async throws -> Detail {
         try await pool.withTenant(tenant) { tx in
             let order = try await find(number, staff: staff, in: tx)
-            let team = try await repositories.staff.all(in: tx)
+            // Everything else about it in one round trip, with the transaction's COMMIT.
+            let (organization, history, comments, attachments, team, appointments) = try await tx.commit(
+                after: repositories.organizations.findQuery(id: order.organizationId),
+                repositories.workOrders.historyQuery(of: order.id),
+                repositories.workOrders.commentsQuery(of: order.id, includeInternal: true),
+                repositories.workOrders.attachmentsQuery(of: order.id, includeInternal: true),
+                repositories.staff.allQuery,
+                AppointmentLink.query(AppointmentFilter(workOrderId: order.id), staff: staff, repositories: repositories))
             return Detail(
-                order: order,
-                organization: try await repositories.organizations.find(id: order.organizationId, in: tx),
-                history: try await repositories.workOrders.history(of: order.id, in: tx),
-                comments: try await repositories.workOrders.comments(of: order.id, includeInternal: true, in: tx),
-                attachments: try await repositories.workOrders.attachments(of: order.id, includeInternal: true, in: tx),
-                team: team,
-                appointments: try await AppointmentLink.load(
-                    AppointmentFilter(workOrderId: order.id), staff: staff, team: team,
-                    repositories: repositories, in: tx))
+                order: order, organization: organization, history: history, comments: comments, attachments: attachments, team: team,
+                appointments: AppointmentLink.links(appointments, team: team))
         }
     }
 

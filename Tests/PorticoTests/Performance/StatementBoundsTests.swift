@@ -126,11 +126,13 @@ struct StatementBoundsTests {
 
             let (detail, detailCounts) = try await Self.counted(console, "/admin/work-orders/\(world.ownNumber)")
             #expect(detail.status == .ok)
-            Self.expect(detailCounts, statements: 11, "console work-order detail")
+            // The session lookup, the order, then everything about it with COMMIT.
+            Self.expect(detailCounts, statements: 11, roundTrips: 3, "console work-order detail")
 
             let (home, homeCounts) = try await Self.counted(console, "/admin")
             #expect(home.status == .ok)
-            Self.expect(homeCounts, statements: 10, "command centre")
+            // The session lookup (with BEGIN), then the six reads with COMMIT.
+            Self.expect(homeCounts, statements: 10, roundTrips: 2, "command centre")
         }
     }
 

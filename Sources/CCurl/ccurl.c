@@ -1,5 +1,15 @@
 #include "ccurl.h"
 
+#include <string.h>
+
+CURL *ccurl_easy_init_reporting_errors(char *error_buffer) {
+    CURL *handle = curl_easy_init();
+    if (handle == NULL) return NULL;
+    memset(error_buffer, 0, CURL_ERROR_SIZE);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+    return handle;
+}
+
 CURLcode ccurl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
 }

@@ -126,11 +126,13 @@ final class HTTPPostHandle {
 
     init() throws {
         guard Self.globalInit == CURLE_OK else { throw HTTPPostError(message: "libcurl could not be initialised", timedOut: false) }
-        guard let raw = curl_easy_init() else { throw HTTPPostError(message: "libcurl could not allocate a handle", timedOut: false) }
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+        guard let raw = ccurl_easy_init_reporting_errors(errorBuffer) else {
+            errorBuffer.deallocate()
+            throw HTTPPostError(message: "libcurl could not allocate a handle", timedOut: false)
+        }
         self.raw = raw
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        ccurl_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorBuffer)
+        self.errorBuffer = errorBuffer
     }
 
     deinit {

@@ -19,13 +19,13 @@ final class CurlHandle {
         guard Self.globalInit == CURLE_OK else {
             throw MailDeliveryError.permanent(code: nil, message: "libcurl could not be initialised: \(Self.describe(Self.globalInit))")
         }
-        guard let raw = curl_easy_init() else {
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE))
+        guard let raw = ccurl_easy_init_reporting_errors(errorBuffer) else {
+            errorBuffer.deallocate()
             throw MailDeliveryError.transient(code: nil, message: "libcurl could not allocate a handle")
         }
         self.raw = raw
-        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
-        ccurl_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorBuffer)
+        self.errorBuffer = errorBuffer
     }
 
     deinit {

@@ -13,6 +13,16 @@ public enum MIMEBuilder {
         try build(message, boundary: makeBoundary())
     }
 
+    /// What a transport sends. A message that cannot be built fails the same way on every
+    /// attempt, so the failure is permanent: retrying cannot help.
+    static func deliveryBytes(_ message: MailMessage) throws -> [UInt8] {
+        do {
+            return try build(message)
+        } catch {
+            throw MailDeliveryError.permanent(code: nil, message: "the message cannot be built: \(error)")
+        }
+    }
+
     /// As `build(_:)`, with a given multipart boundary (tests rebuild a received message
     /// byte for byte with it).
     static func build(_ message: MailMessage, boundary: String) throws -> [UInt8] {

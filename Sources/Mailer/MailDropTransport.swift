@@ -18,12 +18,7 @@ public final class MailDropTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try MIMEBuilder.build(message)
-        } catch {
-            throw MailDeliveryError.permanent(code: nil, message: "the message cannot be built: \(error)")
-        }
+        let bytes = try MIMEBuilder.deliveryBytes(message)
         let file = directory.appendingPathComponent(Self.fileName(for: message))
         let directory = directory
         do {

@@ -20,12 +20,7 @@ public final class SMTPTransport: MailTransport {
     }
 
     public func send(_ message: MailMessage) async throws {
-        let bytes: [UInt8]
-        do {
-            bytes = try MIMEBuilder.build(message)
-        } catch {
-            throw MailDeliveryError.permanent(code: nil, message: "the message cannot be built: \(error)")
-        }
+        let bytes = try MIMEBuilder.deliveryBytes(message)
         let delivery = SMTPDelivery(
             configuration: configuration, from: message.from.address, recipient: message.to.address, bytes: bytes
         )

@@ -4,6 +4,11 @@
 #include <curl/curl.h>
 #include <stddef.h>
 
+// A new easy handle that writes the detail of a failed call into `error_buffer`
+// (CURL_ERROR_SIZE bytes, cleared here, which must outlive the handle); NULL when libcurl
+// cannot allocate a handle. The mail and webhook handles start the same way.
+CURL *ccurl_easy_init_reporting_errors(char *error_buffer);
+
 // curl_easy_setopt / curl_easy_getinfo are variadic and cannot be called from Swift.
 // These wrappers give each argument type its own typed entry point.
 

@@ -24,18 +24,32 @@ extension AppDependencies {
 }
 
 extension AppDependencies {
+    public var customerAccounts: CustomerAccounts {
+        CustomerAccounts(
+            pool: pool, repositories: repositories, sessions: sessions, devices: signedInDevices, rateLimiter: rateLimiter,
+            hasher: hasher, passwordPolicy: passwordPolicy, outbox: outbox)
+    }
+
+    public var staffAccounts: StaffAccounts {
+        StaffAccounts(
+            pool: pool, repositories: repositories, sessions: sessions, rateLimiter: rateLimiter, hasher: hasher,
+            passwordPolicy: passwordPolicy, outbox: outbox)
+    }
+}
+
+extension AppDependencies {
     public var appointmentReminders: AppointmentReminders {
         AppointmentReminders(directory: directory, outbox: outbox, pool: pool, repositories: repositories, tenants: tenants)
     }
 
     public var customerInvitations: CustomerInvitations {
-        CustomerInvitations(pool: pool, repositories: repositories, accounts: CustomerAccounts(dependencies: self))
+        CustomerInvitations(pool: pool, repositories: repositories, accounts: customerAccounts)
     }
 
     public var integrationSync: IntegrationSync {
         IntegrationSync(
             pool: pool, repositories: repositories, sessions: sessions, workOrders: staffWorkOrders, appointments: staffAppointments,
-            customerAccounts: CustomerAccounts(dependencies: self))
+            customerAccounts: customerAccounts)
     }
 
     public var operatorAccounts: OperatorAccounts {
@@ -55,5 +69,13 @@ extension AppDependencies {
     /// `batchSize` rows of a kind per transaction (tests pass small ones to see batching).
     public func retentionJob(batchSize: Int = 500) -> RetentionJob {
         RetentionJob(pool: pool, blobStore: blobStore, logger: logger, batchSize: batchSize)
+    }
+
+    /// `interval` between passes inside `portico serve` (tests call `sweep()` directly).
+    public func maintenanceService(interval: Duration = .seconds(300)) -> MaintenanceService {
+        MaintenanceService(
+            pool: pool, repositories: repositories, rateLimiter: rateLimiter, blobStore: blobStore, logger: logger,
+            imports: ImportFiles(dataDirectory: configuration.dataDirectory), retention: retentionJob(), reminders: appointmentReminders,
+            interval: interval)
     }
 }

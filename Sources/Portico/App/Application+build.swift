@@ -29,7 +29,7 @@ public func buildApplication(
         ),
         services: [
             NotificationService(directory: dependencies.directory, listener: dependencies.listener),
-            MaintenanceService(dependencies: dependencies),
+            dependencies.maintenanceService(),
             OutboxService(
                 delivery: dependencies.outboxDelivery, events: dependencies.listener.subscribe(), pollInterval: .seconds(5),
                 shutdown: workers),
@@ -51,8 +51,8 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     let pool = dependencies.pool
     let repositories = dependencies.repositories
     // Services shared by several controllers; each controller gets only what it uses.
-    let customerAccounts = CustomerAccounts(dependencies: dependencies)
-    let staffAccounts = StaffAccounts(dependencies: dependencies)
+    let customerAccounts = dependencies.customerAccounts
+    let staffAccounts = dependencies.staffAccounts
     let customerInvitations = dependencies.customerInvitations
     let settingsSupport = SettingsSupport(pool: pool, repositories: repositories)
     let brandingEditor = BrandingEditorController(directory: dependencies.directory, pool: pool, repositories: repositories, renderer: renderer)
@@ -271,7 +271,7 @@ func addAPIRoutes(to router: RouterGroup<AppRequestContext>, _ dependencies: App
     let api = router.group(context: APIRequestContext.self)
     let pool = dependencies.pool
     let repositories = dependencies.repositories
-    let customerAccounts = CustomerAccounts(dependencies: dependencies)
+    let customerAccounts = dependencies.customerAccounts
     OpenAPIController(document: try OpenAPIDocument.load()).addRoutes(to: api)
     let subscriberAuth = SubscriberAuthController(accounts: customerAccounts)
     subscriberAuth.addPublicRoutes(to: api)

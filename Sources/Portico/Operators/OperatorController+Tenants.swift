@@ -18,12 +18,7 @@ extension OperatorController {
     /// A tenant in the console's table, with the one action its state allows.
     @MustacheView
     struct TenantRow {
-        let slug: String
-        let name: String
-        let status: String
-        let statusLabel: String
-        let host: String
-        let domains: [String]
+        let tenant: OperatorTenantHeading
         let organizations: Int
         let customers: Int
         let staff: Int
@@ -33,19 +28,15 @@ extension OperatorController {
         let subscribersText: String
 
         init(_ listed: TenantCommands.Listed) {
-            slug = listed.slug
-            name = listed.name
-            status = listed.status
+            tenant = OperatorTenantHeading(
+                slug: listed.slug, name: listed.name, status: listed.status, host: listed.host, domains: listed.domains)
             let texts = L10n.texts
-            statusLabel = texts("operator.tenantStatus.\(listed.status)")
             subscribersText = texts(
                 "operator.tenants.accountsAndLogins",
                 [
                     "accounts": texts.plural("operator.tenants.accounts", count: listed.organizations),
                     "logins": texts.plural("operator.tenants.logins", count: listed.customers),
                 ])
-            host = listed.host
-            domains = listed.domains.map { $0.verified ? $0.name : texts("operator.tenant.unverified", ["domain": $0.name]) }
             organizations = listed.organizations
             customers = listed.customers
             staff = listed.staff

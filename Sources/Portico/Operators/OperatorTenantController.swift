@@ -43,12 +43,7 @@ struct OperatorTenantController {
     @MustacheView
     struct View {
         let layout: LayoutModel
-        let slug: String
-        let name: String
-        let status: String
-        let statusLabel: String
-        let host: String
-        let domains: [String]
+        let tenant: OperatorTenantHeading
         let admins: [Admin]
         let hasAdmins: Bool
         let form: FormView
@@ -69,14 +64,13 @@ struct OperatorTenantController {
         let admins = staff.filter { $0.role == .admin }.map {
             Admin(email: $0.email, name: $0.name, status: L10n.t("console.staff.state.\($0.status.rawValue)"), twoFactor: $0.totpEnabledAt != nil)
         }
-        let domains = try await tenants.domains(for: tenant.id).map {
-            $0.isActive ? $0.domain : L10n.t("operator.tenant.unverified", ["domain": $0.domain])
-        }
+        let domains = try await tenants.domains(for: tenant.id).map { TenantCommands.Listed.Domain(name: $0.domain, verified: $0.isActive) }
+        let heading = OperatorTenantHeading(
+            slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue, host: directory.platformHost(slug: tenant.slug),
+            domains: domains)
         let view = View(
-            layout: context.layout(title: tenant.name), slug: tenant.slug, name: tenant.name, status: tenant.status.rawValue,
-            statusLabel: L10n.t("operator.tenantStatus.\(tenant.status.rawValue)"), host: directory.platformHost(slug: tenant.slug),
-            domains: domains, admins: admins,
-            hasAdmins: !admins.isEmpty, form: FormView(form), issued: issued)
+            layout: context.layout(title: tenant.name), tenant: heading, admins: admins, hasAdmins: !admins.isEmpty,
+            form: FormView(form), issued: issued)
         var html = try renderer.render(.operatorTenant, view, status: status)
         // The page may show a live set-password link: keep it out of caches and Referer headers.
         if issued != nil { html.headers[.referrerPolicy] = HTML.tokenPageReferrerPolicy }

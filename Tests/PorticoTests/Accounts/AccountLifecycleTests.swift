@@ -98,7 +98,7 @@ struct AccountLifecycleTests {
                     lifetime: .seconds(1), in: tx)
                 try await tx.execute("UPDATE account_tokens SET expires_at = now() - interval '8 days' WHERE customer_id = \(customer.id)")
             }
-            let removed = try await MaintenanceService(dependencies: app.dependencies).sweep()
+            let removed = try await app.dependencies.maintenanceService().sweep()
             #expect(removed >= 2)
             let (sessions, tokens) = try await tenant.transaction { tx in
                 (

@@ -286,7 +286,7 @@ struct SubscriberAuthAPITests {
         let agent = try await tenant.staff(role: .agent)
         try await TestApp.with { (app: TestApp) async throws in
             let client = APIClient(app: app, host: tenant.host)
-            let accounts = CustomerAccounts(dependencies: app.dependencies)
+            let accounts = app.dependencies.customerAccounts
             guard case .tenant(let resolved) = try await app.dependencies.directory.resolve(host: tenant.host) else {
                 Issue.record("the test tenant does not resolve")
                 return

@@ -138,7 +138,7 @@ struct TokenTests {
             let elsewhere = Browser(app: app, host: tenant.host)
             try await here.signInCustomer(customer.email)
             try await elsewhere.signInCustomer(customer.email)
-            let accounts = CustomerAccounts(dependencies: app.dependencies)
+            let accounts = app.dependencies.customerAccounts
             let token = try #require(here.cookie("portico_session"))
             let session = try await app.dependencies.pool.withTenant(tenant.id) { tx in
                 try await app.dependencies.sessions.find(token: token, in: tx)

@@ -78,7 +78,7 @@ struct DueWorkTests {
                 #expect(try await TestMailbox.messages(to: customer.email, tenant: tenant.id, kind: "appointment_reminder").count == 1)
             }
 
-            try await MaintenanceService(dependencies: app.dependencies).sweep()
+            try await app.dependencies.maintenanceService().sweep()
             try await app.dependencies.appointmentReminders.send()
 
             for (tenant, customer) in busy { #expect(try await Self.links(of: customer, in: tenant) == 0, "\(tenant.slug)") }

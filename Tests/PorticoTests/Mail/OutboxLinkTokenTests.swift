@@ -24,7 +24,7 @@ extension OutboxDeliveryTests {
     func resetLinkKeptOutOfStorage() async throws {
         let world = try await world()
         let (_, customer) = try await world.tenant.subscriber(email: unique("forgetful"))
-        try await CustomerAccounts(dependencies: world.dependencies).requestPasswordReset(
+        try await world.dependencies.customerAccounts.requestPasswordReset(
             email: customer.email, tenant: world.resolved, origin: RequestOrigin(ip: "192.0.2.40", userAgent: "test"))
 
         let queued = try #require(try await storedBodies(world, to: customer.email).first)
@@ -116,7 +116,7 @@ extension OutboxDeliveryTests {
                     """)
             }
         }
-        try await MaintenanceService(dependencies: world.dependencies).sweep()
+        try await world.dependencies.maintenanceService().sweep()
         let left = try await rows(world, to: recipient).map {
             "\($0.status.rawValue):\(Int((-$0.createdAt.timeIntervalSinceNow / 86_400).rounded()))"
         }

@@ -33,9 +33,9 @@ extension CustomerAccounts {
         var problems: [String: String] = [:]
         let trimmedName = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmedName.isEmpty || trimmedName.count > 200 { problems["name"] = L10n.t("validation.yourNameAtMost") }
-        if let problem = dependencies.passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
+        if let problem = passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
         guard problems.isEmpty else { throw AppError.validation(problems) }
-        let hash = try await dependencies.hasher.hash(password)
+        let hash = try await hasher.hash(password)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .inviteCustomer, in: tx), let customerID = consumed.customerId else {
                 throw Self.invalidLink
@@ -106,7 +106,7 @@ extension CustomerAccounts {
         try await AccountTokens.insert(
             token: token, kind: .inviteCustomer, email: member.email, customerID: member.id, organizationID: member.organizationId,
             createdBy: createdByStaff, lifetime: AccountTokens.Kind.inviteCustomer.lifetime, in: tx)
-        try await dependencies.outbox.enqueue(
+        try await outbox.enqueue(
             .inviteCustomer, to: member.email, name: member.name, tenant: tenant,
             values: ["actionUrl": tenant.url(PortalRoutes.invite(token))], linkToken: token, in: tx)
     }
@@ -125,7 +125,7 @@ extension CustomerAccounts {
         guard role == .owner else { throw AppError(.forbidden, code: "owner_only", L10n.t("portal.profile.ownerOnly")) }
         let (trimmed, email) = try Self.validInvitee(name: name, email: rawEmail)
         guard email != owner.email else { throw AppError.validation(["member_email": L10n.t("validation.ownAddress")]) }
-        let decision = try await limiter.hit(
+        let decision = try await rateLimiter.hit(
             .householdInvitations, bucket: RateLimiter.bucket(.householdInvitations, tenant.id.description, owner.id.uuidString))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let token = SecureRandom.token()

@@ -8,12 +8,12 @@ extension CustomerAccounts {
     /// Sends a reset link if the email belongs to an active account; otherwise does nothing.
     /// The caller shows the same page either way.
     public func requestPasswordReset(email rawEmail: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
-        let ipDecision = try await limiter.hit(.forgotIP, bucket: RateLimiter.bucket(.forgotIP, origin.ip))
+        let ipDecision = try await rateLimiter.hit(.forgotIP, bucket: RateLimiter.bucket(.forgotIP, origin.ip))
         if !ipDecision.allowed { throw RateLimiter.tooMany(retryAfter: ipDecision.retryAfter) }
         guard let email = EmailAddress.normalize(rawEmail) else {
             throw AppError.validation(["email": L10n.t("validation.accountEmailLike")])
         }
-        let accountDecision = try await limiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, tenant.id.description, email))
+        let accountDecision = try await rateLimiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, tenant.id.description, email))
         // Over the per-account limit: silently send nothing (answering differently would tell).
         guard accountDecision.allowed else { return }
         let token = SecureRandom.token()
@@ -25,7 +25,7 @@ extension CustomerAccounts {
             try await AccountTokens.insert(
                 token: token, kind: .resetPassword, email: email, customerID: customer.id,
                 lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .resetPassword, to: email, name: customer.name, tenant: tenant,
                 values: ["actionUrl": tenant.url("\(PortalRoutes.resetPassword.path)?token=\(token)")], linkToken: token, in: tx)
             try await repositories.audit.record(
@@ -48,10 +48,10 @@ extension CustomerAccounts {
             try await AccountTokens.peek(token, kind: .resetPassword, holder: .customer, in: tx)?.email
         }
         guard let email else { throw Self.invalidLink }
-        if let problem = dependencies.passwordPolicy.problem(with: newPassword, email: email) {
+        if let problem = passwordPolicy.problem(with: newPassword, email: email) {
             throw AppError.validation(["password": problem])
         }
-        let hash = try await dependencies.hasher.hash(newPassword)
+        let hash = try await hasher.hash(newPassword)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, holder: .customer, in: tx),
                 let customerID = consumed.customerId
@@ -59,7 +59,7 @@ extension CustomerAccounts {
                 throw Self.invalidLink
             }
             try await repositories.customers.setPasswordHash(hash, for: customerID, in: tx)
-            _ = try await dependencies.sessions.revokeAll(kind: .customer, principal: customerID, except: nil, in: tx)
+            _ = try await sessions.revokeAll(kind: .customer, principal: customerID, except: nil, in: tx)
             try await repositories.apiTokens.revokeAll(customer: customerID, in: tx)
             // Following the emailed link proves the address.
             _ = try await repositories.customers.markEmailVerified(customerID, email: consumed.email, in: tx)

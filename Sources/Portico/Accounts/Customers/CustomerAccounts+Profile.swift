@@ -32,28 +32,28 @@ extension CustomerAccounts {
         tenant: ResolvedTenant, origin: RequestOrigin
     ) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
-        guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
+        guard let hash = credentials?.passwordHash, try await hasher.verify(current, against: hash).matches else {
             throw AppError.validation(["current_password": L10n.t("validation.notCurrentPassword")])
         }
-        if let problem = dependencies.passwordPolicy.problem(with: new, email: customer.email) {
+        if let problem = passwordPolicy.problem(with: new, email: customer.email) {
             throw AppError.validation(["new_password": problem])
         }
-        let newHash = try await dependencies.hasher.hash(new)
+        let newHash = try await hasher.hash(new)
         return try await pool.withTenant(tenant.id) { tx in
             try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx)
-            let sessions = try await dependencies.sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
+            let endedSessions = try await sessions.revokeAll(kind: .customer, principal: customer.id, except: token, in: tx)
             // API sign-ins end too (the page keeps only the session that made the change).
             let apps = try await repositories.apiTokens.families(customer: customer.id, in: tx).count
             try await repositories.apiTokens.revokeAll(customer: customer.id, in: tx)
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .passwordChanged, to: customer.email, name: customer.name, tenant: tenant,
                 values: ["actionUrl": tenant.url(PortalRoutes.forgotPassword.path)], in: tx)
             try await repositories.audit.record(
                 .init(
                     actorKind: "customer", actorId: customer.id, actorLabel: customer.email,
                     action: "password.changed", ip: origin.ip, userAgent: origin.userAgent,
-                    details: ["signed_out_elsewhere": "\(sessions + apps)"]), in: tx)
-            return sessions + apps
+                    details: ["signed_out_elsewhere": "\(endedSessions + apps)"]), in: tx)
+            return endedSessions + apps
         }
     }
 
@@ -70,10 +70,11 @@ extension CustomerAccounts {
             throw AppError.validation(["new_email": L10n.t("validation.emailLike")])
         }
         guard newEmail != customer.email else { throw AppError.validation(["new_email": L10n.t("validation.alreadyYourEmail")]) }
-        let decision = try await limiter.hit(.emailChange, bucket: RateLimiter.bucket(.emailChange, tenant.id.description, customer.id.uuidString))
+        let decision = try await rateLimiter.hit(
+            .emailChange, bucket: RateLimiter.bucket(.emailChange, tenant.id.description, customer.id.uuidString))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.customers.credentials(id: customer.id, in: tx) }
-        guard let hash = credentials?.passwordHash, try await dependencies.hasher.verify(password, against: hash).matches else {
+        guard let hash = credentials?.passwordHash, try await hasher.verify(password, against: hash).matches else {
             throw AppError.validation(["email_password": L10n.t("validation.notCurrentPassword")])
         }
         let token = SecureRandom.token()
@@ -87,7 +88,7 @@ extension CustomerAccounts {
             try await AccountTokens.insert(
                 token: token, kind: .changeEmail, email: newEmail, customerID: customer.id,
                 lifetime: AccountTokens.Kind.changeEmail.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .changeEmail, to: newEmail, name: customer.name, tenant: tenant,
                 values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
             try await repositories.audit.record(
@@ -108,7 +109,7 @@ extension CustomerAccounts {
         _ owner: Customer, attempt: AddressAttempt, by customer: SignedInCustomer, action: String, tenant: ResolvedTenant,
         origin: RequestOrigin, in tx: TenantTransaction
     ) async throws {
-        try await dependencies.outbox.enqueue(
+        try await outbox.enqueue(
             .addressInUse, to: owner.email, name: owner.name, tenant: tenant,
             values: [attempt.rawValue: true, "actionUrl": tenant.url(PortalRoutes.login.path), "actionLabel": "Sign in"], in: tx)
         try await repositories.audit.record(
@@ -134,7 +135,7 @@ extension CustomerAccounts {
 
     public func profilePage(customer: SignedInCustomer, device: SignedInDevices.Owner, tenant: ResolvedTenant) async throws -> ProfilePage {
         let repositories = self.repositories
-        let devices = dependencies.signedInDevices
+        let devices = self.devices
         let page = try await pool.withTenant(tenant.id) { tx -> ProfilePage? in
             guard let stored = try await repositories.customers.find(id: customer.id, in: tx),
                 let organization = try await repositories.organizations.find(id: customer.organizationId, in: tx)

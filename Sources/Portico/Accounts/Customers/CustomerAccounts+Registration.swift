@@ -35,7 +35,7 @@ extension CustomerAccounts {
         let email = EmailAddress.normalize(registration.email)
         if email == nil { problems["email"] = L10n.t("validation.emailLike") }
         if registration.phone.count > 40 { problems["phone"] = L10n.atMostCharacters(40) }
-        if let problem = dependencies.passwordPolicy.problem(with: registration.password, email: email) { problems["password"] = problem }
+        if let problem = passwordPolicy.problem(with: registration.password, email: email) { problems["password"] = problem }
         let hasCode = !registration.accessCode.trimmingCharacters(in: .whitespaces).isEmpty
         let hasAccount = !registration.accountNumber.trimmingCharacters(in: .whitespaces).isEmpty
         if hasCode && !hasAccount { problems["account_number"] = L10n.t("validation.accountNumberNeeded") }
@@ -51,25 +51,25 @@ extension CustomerAccounts {
     ) async throws {
         let problems = problems(in: registration)
         guard problems.isEmpty else { throw AppError.validation(problems) }
-        let decision = try await limiter.hit(.registerIP, bucket: RateLimiter.bucket(.registerIP, origin.ip))
+        let decision = try await rateLimiter.hit(.registerIP, bucket: RateLimiter.bucket(.registerIP, origin.ip))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
 
         let email = EmailAddress.normalize(registration.email)!
         let name = registration.name.trimmingCharacters(in: .whitespacesAndNewlines)
         // Hash before looking anything up: both paths spend the same time.
-        let passwordHash = try await dependencies.hasher.hash(registration.password)
+        let passwordHash = try await hasher.hash(registration.password)
         let accessCode = registration.accessCode.trimmingCharacters(in: .whitespaces).uppercased().replacingOccurrences(of: "-", with: "")
         let accountNumber = registration.accountNumber.trimmingCharacters(in: .whitespaces)
         if !accessCode.isEmpty {
             for (limit, key) in [(RateLimit.accessCodeIP, origin.ip), (RateLimit.accessCodeAccount, tenant.id.description + accountNumber)] {
-                let decision = try await limiter.hit(limit, bucket: RateLimiter.bucket(limit, key))
+                let decision = try await rateLimiter.hit(limit, bucket: RateLimiter.bucket(limit, key))
                 if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
             }
         }
         let verifyToken = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
             if let existing = try await repositories.customers.find(email: email, in: tx) {
-                try await dependencies.outbox.enqueue(
+                try await outbox.enqueue(
                     .accountExists, to: existing.email, name: existing.name, tenant: tenant,
                     values: ["actionUrl": tenant.url(PortalRoutes.login.path)], in: tx)
                 try await repositories.audit.record(
@@ -101,7 +101,7 @@ extension CustomerAccounts {
             try await AccountTokens.insert(
                 token: verifyToken, kind: .verifyEmail, email: email, customerID: customer.id,
                 lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .verifyEmail, to: email, name: name, tenant: tenant,
                 values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(verifyToken)")], linkToken: verifyToken, in: tx)
             try await repositories.audit.record(
@@ -133,7 +133,7 @@ extension CustomerAccounts {
             {
                 let previous = customer.email
                 try await repositories.customers.changeEmail(customerID, to: consumed.email, in: tx)
-                try await dependencies.outbox.enqueue(
+                try await outbox.enqueue(
                     .emailChangedNotice, to: previous, name: customer.name, tenant: tenant,
                     values: ["newEmail": consumed.email], in: tx)
                 try await repositories.audit.record(
@@ -149,7 +149,7 @@ extension CustomerAccounts {
 
     /// Sends a fresh verification link to a signed-in, unverified customer.
     public func resendVerification(customer: SignedInCustomer, tenant: ResolvedTenant) async throws {
-        let decision = try await limiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, "verify", customer.id.uuidString))
+        let decision = try await rateLimiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, "verify", customer.id.uuidString))
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
@@ -157,7 +157,7 @@ extension CustomerAccounts {
             try await AccountTokens.insert(
                 token: token, kind: .verifyEmail, email: customer.email, customerID: customer.id,
                 lifetime: AccountTokens.Kind.verifyEmail.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .verifyEmail, to: customer.email, name: customer.name, tenant: tenant,
                 values: ["actionUrl": tenant.url("\(PortalRoutes.verify.path)?token=\(token)")], linkToken: token, in: tx)
         }

@@ -5,10 +5,15 @@ import Postgres
 
 /// Subscriber accounts: registration, sign-in, verification, password reset, invitations,
 /// access codes, profile and password changes. HTTP-free, so pages and the API share it.
-public struct CustomerAccounts: AccountService, Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+public struct CustomerAccounts: Sendable {
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let sessions: any SessionStore
+    let devices: SignedInDevices
+    let rateLimiter: RateLimiter
+    let hasher: PasswordHasher
+    let passwordPolicy: PasswordPolicy
+    let outbox: Outbox
 
     // MARK: Sign-in
 
@@ -40,7 +45,7 @@ public struct CustomerAccounts: AccountService, Sendable {
         identifier: String, password: String, remember: Bool, tenant: ResolvedTenant, origin: RequestOrigin,
         replacing oldToken: String?
     ) async throws -> SignInOutcome {
-        let sessions = dependencies.sessions
+        let sessions = self.sessions
         let outcome = try await checkedSignIn(identifier: identifier, password: password, tenant: tenant, origin: origin, channel: .portal) {
             customerID, tx in
             if let oldToken { try await sessions.revoke(token: oldToken, in: tx) }
@@ -76,11 +81,11 @@ public struct CustomerAccounts: AccountService, Sendable {
         issue: @escaping @Sendable (UUID, TenantTransaction) async throws -> Credential
     ) async throws -> CheckedSignIn<Credential> {
         let normalized = identifier.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let limits = SignInLimits(limiter: limiter)
+        let limits = SignInLimits(limiter: rateLimiter)
         let buckets = limits.buckets(scope: .tenant(tenant.id), kind: "", identifier: normalized, ip: origin.ip)
         try await limits.admit(buckets)
         guard !normalized.isEmpty, !password.isEmpty, password.count <= PasswordPolicy.maximumLength * 4 else {
-            _ = try await dependencies.hasher.verifyDummy(password)
+            _ = try await hasher.verifyDummy(password)
             try await recordFailure(buckets, limits: limits, tenant: tenant)
             PorticoMetrics.signInFailed(actor: "customer")
             return .invalidCredentials
@@ -92,7 +97,7 @@ public struct CustomerAccounts: AccountService, Sendable {
         var rehash = false
         for candidate in candidates.prefix(5) {
             guard let hash = candidate.passwordHash else { continue }
-            let result = try await dependencies.hasher.verify(password, against: hash)
+            let result = try await hasher.verify(password, against: hash)
             if result.matches {
                 matched = candidate
                 rehash = result.needsRehash
@@ -100,7 +105,7 @@ public struct CustomerAccounts: AccountService, Sendable {
             }
         }
         if candidates.allSatisfy({ $0.passwordHash == nil }) {
-            _ = try await dependencies.hasher.verifyDummy(password)
+            _ = try await hasher.verifyDummy(password)
         }
         guard let customer = matched else {
             try await recordFailure(buckets, limits: limits, tenant: tenant)
@@ -119,7 +124,7 @@ public struct CustomerAccounts: AccountService, Sendable {
                     details: channel.auditDetails.merging(["status": customer.status.rawValue]) { $1 }), tenant: tenant)
             return .notAllowed(customer.status)
         }
-        let newHash = rehash ? try await dependencies.hasher.hash(password) : nil
+        let newHash = rehash ? try await hasher.hash(password) : nil
         let credential = try await pool.withTenant(tenant.id) { tx in
             if let newHash { try await repositories.customers.setPasswordHash(newHash, for: customer.id, in: tx) }
             try await repositories.customers.recordSignIn(customer.id, in: tx)
@@ -181,7 +186,7 @@ public struct CustomerAccounts: AccountService, Sendable {
 
     public func signOut(token: String, customer: SignedInCustomer?, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         try await pool.withTenant(tenant.id) { tx in
-            try await dependencies.sessions.revoke(token: token, in: tx)
+            try await sessions.revoke(token: token, in: tx)
             if let customer {
                 try await repositories.audit.record(
                     .init(

@@ -49,7 +49,7 @@ extension CustomerAuthController {
     /// newer invitation (staff resent it), already used, or expired. Only the holder of the
     /// token learns this. Every case is a 404, like any other dead link.
     func invalidInvitation(_ context: TenantRequestContext, token: String) async throws -> HTML {
-        let state = try await accounts.dependencies.pool.withTenant(context.tenant.id) { tx in
+        let state = try await accounts.pool.withTenant(context.tenant.id) { tx in
             try await AccountTokens.state(token, kind: .inviteCustomer, in: tx)
         }
         let company = context.tenant.branding.companyName

@@ -124,8 +124,8 @@ struct CustomerAuthController: AccountLinkPages {
             var lifetime: Duration?
             if remember {
                 // The cookie lasts as long as the tenant's "remember me" duration (the server enforces it too).
-                let days = try await accounts.dependencies.pool.withTenant(context.tenant.id) { tx in
-                    try await accounts.dependencies.repositories.settings.security(in: tx).rememberMeDays
+                let days = try await accounts.pool.withTenant(context.tenant.id) { tx in
+                    try await accounts.repositories.settings.security(in: tx).rememberMeDays
                 }
                 lifetime = .seconds(days * 24 * 3600)
             }

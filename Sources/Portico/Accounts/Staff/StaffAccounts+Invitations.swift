@@ -13,16 +13,16 @@ extension StaffAccounts {
         var problems: [String: String] = [:]
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty || trimmed.count > 200 { problems["name"] = L10n.t("validation.yourNameAtMost") }
-        if let problem = dependencies.passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
+        if let problem = passwordPolicy.problem(with: password, email: invitation.email) { problems["password"] = problem }
         guard problems.isEmpty else { throw AppError.validation(problems) }
-        let hash = try await dependencies.hasher.hash(password)
+        let hash = try await hasher.hash(password)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .inviteStaff, in: tx), let staffID = consumed.staffId,
                 let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
             else { throw CustomerAccounts.invalidLink }
             try await repositories.staff.setPassword(hash, activate: true, for: staffID, in: tx)
             try await repositories.staff.setName(trimmed, for: staffID, in: tx)
-            _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staffID, except: nil, in: tx)
+            _ = try await sessions.revokeAll(kind: .staff, principal: staffID, except: nil, in: tx)
             try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: staffID, actorLabel: consumed.email,
@@ -72,7 +72,7 @@ extension StaffAccounts {
         try await AccountTokens.insert(
             token: token, kind: .inviteStaff, email: staff.email, staffID: staff.id, createdBy: admin?.id,
             lifetime: AccountTokens.Kind.inviteStaff.lifetime, in: tx)
-        try await dependencies.outbox.enqueue(
+        try await outbox.enqueue(
             .inviteStaff, to: staff.email, name: staff.name, tenant: tenant,
             values: ["actionUrl": tenant.url(ConsoleRoutes.invite(token)), "role": MailText(key: "email.role.\(staff.role.rawValue)")],
             linkToken: token, in: tx)

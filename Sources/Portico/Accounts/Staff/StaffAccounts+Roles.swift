@@ -12,7 +12,7 @@ extension StaffAccounts {
             if staff.role == .admin { try await requireAnotherAdmin(than: staff.id, in: tx) }
             try await repositories.staff.setRole(role, for: staff.id, in: tx)
             // A privilege change ends the person's sessions: the next sign-in gets a fresh one.
-            _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: nil, in: tx)
+            _ = try await sessions.revokeAll(kind: .staff, principal: staff.id, except: nil, in: tx)
             try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: admin.id, actorLabel: admin.email, action: "staff.role_changed",
@@ -30,7 +30,7 @@ extension StaffAccounts {
                 }
                 if staff.role == .admin { try await requireAnotherAdmin(than: staff.id, in: tx) }
                 try await repositories.staff.setStatus(.deactivated, for: staff.id, in: tx)
-                _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: nil, in: tx)
+                _ = try await sessions.revokeAll(kind: .staff, principal: staff.id, except: nil, in: tx)
             } else {
                 guard staff.status == .deactivated else { return }
                 let hasPassword = try await repositories.staff.credentials(id: staff.id, in: tx)?.passwordHash != nil

@@ -13,17 +13,17 @@ extension StaffAccounts {
         tenant: ResolvedTenant, origin: RequestOrigin
     ) async throws -> Int {
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.credentials(id: staff.id, in: tx) }
-        guard current.count <= 512, let hash = credentials?.passwordHash, try await dependencies.hasher.verify(current, against: hash).matches else {
+        guard current.count <= 512, let hash = credentials?.passwordHash, try await hasher.verify(current, against: hash).matches else {
             throw AppError.validation(["current_password": L10n.t("validation.notCurrentPassword")])
         }
-        if let problem = dependencies.passwordPolicy.problem(with: new, email: staff.email) {
+        if let problem = passwordPolicy.problem(with: new, email: staff.email) {
             throw AppError.validation(["new_password": problem])
         }
-        let newHash = try await dependencies.hasher.hash(new)
+        let newHash = try await hasher.hash(new)
         return try await pool.withTenant(tenant.id) { tx in
             try await repositories.staff.setPassword(newHash, activate: false, for: staff.id, in: tx)
-            let ended = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
-            try await dependencies.outbox.enqueue(
+            let ended = try await sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
+            try await outbox.enqueue(
                 .passwordChanged, to: staff.email, name: staff.name, tenant: tenant,
                 values: ["actionUrl": tenant.url(ConsoleRoutes.login.path)], in: tx)
             try await repositories.audit.record(
@@ -76,7 +76,7 @@ extension StaffAccounts {
                     INSERT INTO staff_recovery_codes (tenant_id, staff_id, code_hash) VALUES (\(tx.tenant), \(staff.id), \(TOTPCodes.hashRecoveryCode(recovery)))
                     """)
             }
-            _ = try await dependencies.sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
+            _ = try await sessions.revokeAll(kind: .staff, principal: staff.id, except: token, in: tx)
             try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: "staff.totp.enabled",

@@ -3,10 +3,14 @@ import PorticoCrypto
 import Postgres
 
 /// Staff accounts of a tenant: sign-in with optional TOTP, invitations, roles, deactivation.
-public struct StaffAccounts: AccountService, Sendable {
-    let dependencies: AppDependencies
-
-    public init(dependencies: AppDependencies) { self.dependencies = dependencies }
+public struct StaffAccounts: Sendable {
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let sessions: any SessionStore
+    let rateLimiter: RateLimiter
+    let hasher: PasswordHasher
+    let passwordPolicy: PasswordPolicy
+    let outbox: Outbox
 
     public enum SignInOutcome: Sendable {
         case signedIn(token: String)
@@ -20,18 +24,18 @@ public struct StaffAccounts: AccountService, Sendable {
         email rawEmail: String, password: String, tenant: ResolvedTenant, origin: RequestOrigin, replacing oldToken: String?
     ) async throws -> SignInOutcome {
         let email = EmailAddress.normalize(rawEmail) ?? rawEmail.lowercased()
-        let limits = SignInLimits(limiter: limiter)
+        let limits = SignInLimits(limiter: rateLimiter)
         let buckets = limits.buckets(scope: .tenant(tenant.id), kind: "staff", identifier: email, ip: origin.ip)
         try await limits.admit(buckets)
         let credentials = try await pool.withTenant(tenant.id) { tx in try await repositories.staff.credentials(email: email, in: tx) }
         var verified = false
         var rehash = false
         if let hash = credentials?.passwordHash, password.count <= 512 {
-            let result = try await dependencies.hasher.verify(password, against: hash)
+            let result = try await hasher.verify(password, against: hash)
             verified = result.matches
             rehash = result.needsRehash
         } else {
-            _ = try await dependencies.hasher.verifyDummy(password)
+            _ = try await hasher.verifyDummy(password)
         }
         guard verified, let staff = credentials else {
             let accounts = try await pool.withTenant(tenant.id) { tx in
@@ -46,10 +50,10 @@ public struct StaffAccounts: AccountService, Sendable {
             return .invalidCredentials
         }
         guard staff.status == .active else { return .deactivated }
-        let newHash = rehash ? try await dependencies.hasher.hash(password) : nil
+        let newHash = rehash ? try await hasher.hash(password) : nil
         let needsCode = staff.totpEnabledAt != nil
         let token = try await pool.withTenant(tenant.id) { tx in
-            if let oldToken { try await dependencies.sessions.revoke(token: oldToken, in: tx) }
+            if let oldToken { try await sessions.revoke(token: oldToken, in: tx) }
             if let newHash { try await repositories.staff.setPassword(newHash, activate: false, for: staff.id, in: tx) }
             if !needsCode {
                 try await repositories.staff.recordSignIn(staff.id, in: tx)
@@ -58,7 +62,7 @@ public struct StaffAccounts: AccountService, Sendable {
                         actorKind: "staff", actorId: staff.id, actorLabel: staff.email,
                         action: "staff.signin.success", ip: origin.ip, userAgent: origin.userAgent), in: tx)
             }
-            return try await dependencies.sessions.create(
+            return try await sessions.create(
                 kind: .staff, principal: staff.id, remember: false, secondFactorPending: needsCode,
                 ip: origin.ip, userAgent: origin.userAgent, in: tx)
         }
@@ -71,7 +75,7 @@ public struct StaffAccounts: AccountService, Sendable {
         guard session.session.principalKind == .staff, session.session.secondFactorPending else { return nil }
         // Only wrong codes count: a person who types right codes is never slowed down.
         let bucket = RateLimiter.bucket(.totp, tenant.id.description, session.session.principalId.uuidString)
-        let decision = try await limiter.check(.totp, bucket: bucket)
+        let decision = try await rateLimiter.check(.totp, bucket: bucket)
         if !decision.allowed { throw RateLimiter.tooMany(retryAfter: decision.retryAfter) }
         let staffID = session.session.principalId
         let fresh = try await pool.withTenant(tenant.id) { tx -> String? in
@@ -102,10 +106,10 @@ public struct StaffAccounts: AccountService, Sendable {
                     actorKind: "staff", actorId: staffID, actorLabel: credentials.email,
                     action: "staff.signin.success", ip: origin.ip, userAgent: origin.userAgent,
                     details: usedRecovery ? ["second_factor": "recovery_code"] : ["second_factor": "totp"]), in: tx)
-            return try await dependencies.sessions.rotate(token: session.token, secondFactorPending: false, in: tx)
+            return try await sessions.rotate(token: session.token, secondFactorPending: false, in: tx)
         }
         if fresh == nil {
-            let counted = try await limiter.hit(.totp, bucket: bucket)
+            let counted = try await rateLimiter.hit(.totp, bucket: bucket)
             if !counted.allowed { throw RateLimiter.tooMany(retryAfter: counted.retryAfter) }
         }
         return fresh
@@ -113,7 +117,7 @@ public struct StaffAccounts: AccountService, Sendable {
 
     public func signOut(_ auth: AuthState, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         try await pool.withTenant(tenant.id) { tx in
-            try await dependencies.sessions.revoke(token: auth.token, in: tx)
+            try await sessions.revoke(token: auth.token, in: tx)
             try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: auth.session.principalId, actorLabel: auth.session.principalEmail,

@@ -15,12 +15,13 @@ extension StaffAccounts {
     /// or invited and not yet set up); otherwise does nothing. The caller answers the same way
     /// either way, and an address over its hourly limit silently gets nothing more.
     public func requestPasswordReset(email rawEmail: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
-        let ipDecision = try await limiter.hit(.forgotIP, bucket: RateLimiter.bucket(.forgotIP, origin.ip))
+        let ipDecision = try await rateLimiter.hit(.forgotIP, bucket: RateLimiter.bucket(.forgotIP, origin.ip))
         if !ipDecision.allowed { throw RateLimiter.tooMany(retryAfter: ipDecision.retryAfter) }
         guard let email = EmailAddress.normalize(rawEmail) else {
             throw AppError.validation(["email": "Enter the email address of your staff account, like name@example.com."])
         }
-        let accountDecision = try await limiter.hit(.forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, tenant.id.description, "staff", email))
+        let accountDecision = try await rateLimiter.hit(
+            .forgotAccount, bucket: RateLimiter.bucket(.forgotAccount, tenant.id.description, "staff", email))
         guard accountDecision.allowed else { return }
         let token = SecureRandom.token()
         try await pool.withTenant(tenant.id) { tx in
@@ -29,7 +30,7 @@ extension StaffAccounts {
             try await AccountTokens.insert(
                 token: token, kind: .resetPassword, email: staff.email, staffID: staff.id,
                 lifetime: AccountTokens.Kind.resetPassword.lifetime, in: tx)
-            try await dependencies.outbox.enqueue(
+            try await outbox.enqueue(
                 .resetPassword, to: staff.email, name: staff.name, tenant: tenant,
                 values: ["actionUrl": tenant.url(Self.resetPath(token))], linkToken: token, in: tx)
             try await repositories.audit.record(
@@ -60,16 +61,16 @@ extension StaffAccounts {
     public func resetPassword(token: String, newPassword: String, tenant: ResolvedTenant, origin: RequestOrigin) async throws {
         let email = try await pool.withTenant(tenant.id) { tx in try await resetHolder(token, in: tx)?.email }
         guard let email else { throw CustomerAccounts.invalidLink }
-        if let problem = dependencies.passwordPolicy.problem(with: newPassword, email: email) {
+        if let problem = passwordPolicy.problem(with: newPassword, email: email) {
             throw AppError.validation(["password": problem])
         }
-        let hash = try await dependencies.hasher.hash(newPassword)
+        let hash = try await hasher.hash(newPassword)
         try await pool.withTenant(tenant.id) { tx in
             guard let consumed = try await AccountTokens.consume(token, kind: .resetPassword, holder: .staff, in: tx), let staffID = consumed.staffId,
                 let staff = try await repositories.staff.find(id: staffID, in: tx), staff.status != .deactivated
             else { throw CustomerAccounts.invalidLink }
             try await repositories.staff.setPassword(hash, activate: true, for: staffID, in: tx)
-            let ended = try await dependencies.sessions.revokeAll(kind: .staff, principal: staffID, except: nil, in: tx)
+            let ended = try await sessions.revokeAll(kind: .staff, principal: staffID, except: nil, in: tx)
             try await repositories.audit.record(
                 .init(
                     actorKind: "staff", actorId: staffID, actorLabel: staff.email, action: "staff.password.reset",

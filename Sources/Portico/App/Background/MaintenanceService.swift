@@ -11,21 +11,22 @@ import ServiceLifecycle
 /// are then handled tenant by tenant for those alone (RLS holds everywhere), so a pass over
 /// 10,000 mostly idle tenants costs milliseconds, not a transaction per tenant.
 public struct MaintenanceService: Service {
-    let dependencies: AppDependencies
+    let pool: ConnectionPool
+    let repositories: Repositories
+    let rateLimiter: RateLimiter
+    let blobStore: any BlobStore
+    let logger: Logger
+    let imports: ImportFiles
+    let retention: RetentionJob
+    let reminders: AppointmentReminders
     let interval: Duration
 
-    public init(dependencies: AppDependencies, interval: Duration = .seconds(300)) {
-        self.dependencies = dependencies
-        self.interval = interval
-    }
-
     public func run() async throws {
-        let logger = dependencies.logger
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await sweep()
-                try await dependencies.appointmentReminders.send()
-                ImportFiles(dataDirectory: dependencies.configuration.dataDirectory).sweep()
+                try await reminders.send()
+                imports.sweep()
             } catch {
                 logger.warning("Maintenance pass failed; will try again", metadata: ["error": "\(error)"])
             }
@@ -39,32 +40,32 @@ public struct MaintenanceService: Service {
     public func sweep() async throws -> Int {
         var removed = 0
         // Only tenants with something due (one statement finds them across all tenants).
-        for due in try await DueWork(pool: dependencies.pool).housekeeping() {
+        for due in try await DueWork(pool: pool).housekeeping() {
             // Each tenant's retention settings: audit log, outbox mail, ended sessions, used
             // links, untouched drafts, webhook deliveries (RetentionJob, in small batches).
             if due.retention {
-                removed += try await dependencies.retentionJob().run(tenant: due.tenant, slug: due.slug).total
+                removed += try await retention.run(tenant: due.tenant, slug: due.slug).total
             }
             if due.apiTokens {
-                removed += try await dependencies.pool.withTenant(due.tenant) { tx in
-                    try await dependencies.repositories.apiTokens.deleteExpired(in: tx)
+                removed += try await pool.withTenant(due.tenant) { tx in
+                    try await repositories.apiTokens.deleteExpired(in: tx)
                 }
             }
         }
-        removed += try await dependencies.pool.query(
+        removed += try await pool.query(
             """
             DELETE FROM operator_sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => idle_timeout_seconds)
             """
         ).affectedRows
-        removed += try await dependencies.pool.query(
+        removed += try await pool.query(
             """
             DELETE FROM operator_tokens WHERE expires_at < now() - interval '7 days' OR consumed_at < now() - interval '7 days'
             """
         ).affectedRows
-        removed += try await dependencies.rateLimiter.deleteStale()
+        removed += try await rateLimiter.deleteStale()
         // Half-written uploads of a process that crashed mid-upload (a finished or refused one
         // never leaves any).
-        if let files = dependencies.blobStore as? FileBlobStore {
+        if let files = blobStore as? FileBlobStore {
             removed += try await files.removeAbandonedTemporaryFiles()
         }
         return removed

@@ -53,7 +53,8 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // libcurl, and (openssl_at_exit.c) OpenSSL told not to free its state while threads may use it at exit.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("crypto")]),
         // The system resolver (glibc: <resolv.h>, libresolv) for DNS TXT verification of custom domains.
         .systemLibrary(name: "CResolv"),
         // `portico --version`: "dev", or what scripts/build-release.sh links in (git describe).

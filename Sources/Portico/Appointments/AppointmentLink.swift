@@ -16,19 +16,7 @@ struct AppointmentLink: Sendable {
     let attention: Bool
 
     /// The visits of an organization or work order this staff member may open (technicians:
-    /// their own), newest window last.
-    /// `team`: the tenant's staff, when the caller has them already.
-    static func load(
-        _ filter: AppointmentFilter, staff: SignedInStaff, team: [StaffUser]? = nil, repositories: Repositories,
-        in tx: TenantTransaction
-    ) async throws -> [AppointmentLink] {
-        let appointments = try await tx.run(query(filter, staff: staff, repositories: repositories))
-        let members: [StaffUser]
-        if let team { members = team } else { members = try await repositories.staff.all(in: tx) }
-        return links(appointments, team: members)
-    }
-
-    /// The statement behind `load`, for a page that sends it with its other reads.
+    /// their own), for a page that sends it with its other reads; `links` names them.
     static func query(_ filter: AppointmentFilter, staff: SignedInStaff, repositories: Repositories) -> Query<[Appointment]> {
         var filter = filter
         if staff.role == .technician { filter.technicianId = staff.id }

@@ -20,6 +20,8 @@ public protocol OrganizationRepository: Sendable {
     func count(search: String?, access: InvitationStatus.Key?, in transaction: TenantTransaction) async throws -> Int
     func addEquipment(_ new: NewEquipment, to organization: UUID, in transaction: TenantTransaction) async throws -> Equipment
     func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment]
+    /// `equipment(of:in:)` as a query value, to send with a page's other reads in one round trip.
+    func equipmentQuery(of organization: UUID) -> Query<[Equipment]>
     // Sync by external id (integration API).
     func find(externalId: String, in transaction: TenantTransaction) async throws -> Organization?
     /// Organizations changed at or after `since`, in (updated_at, id) order, after `cursor`.
@@ -165,12 +167,15 @@ public struct PostgresOrganizationRepository: OrganizationRepository {
     }
 
     public func equipment(of organization: UUID, in transaction: TenantTransaction) async throws -> [Equipment] {
-        try await transaction.rows(
+        try await transaction.run(equipmentQuery(of: organization))
+    }
+
+    public func equipmentQuery(of organization: UUID) -> Query<[Equipment]> {
+        .rows(
             """
             SELECT \(Self.equipmentColumns)
               FROM equipment WHERE organization_id = \(organization) ORDER BY installed_on NULLS LAST, model
-            """
-        ).map { try $0.decode(Equipment.self) }
+            """, as: Equipment.self)
     }
 
     static let equipmentColumns: SQL =

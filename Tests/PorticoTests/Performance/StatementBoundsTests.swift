@@ -109,7 +109,7 @@ struct StatementBoundsTests {
         }
     }
 
-    @Test("console pages: work-order queue, detail and command centre each run in one transaction")
+    @Test("console pages: work-order queue, detail, command centre and subscriber account each run in one transaction")
     func consolePages() async throws {
         let world = try await Self.world()
         try await Self.app { (app: TestApp) async throws in
@@ -133,6 +133,18 @@ struct StatementBoundsTests {
             #expect(home.status == .ok)
             // The session lookup (with BEGIN), then the six reads with COMMIT.
             Self.expect(homeCounts, statements: 10, roundTrips: 2, "command centre")
+
+            let account = try await world.tenant.transaction { tx in
+                try await Repositories.postgres.customers.find(id: world.customer.id, in: tx)
+            }
+            let accountPath = "/admin/customers/\(try #require(account).organizationId.uuidString.lowercased())"
+            let (customer, customerCounts) = try await Self.counted(console, accountPath)
+            #expect(customer.status == .ok)
+            #expect(customer.body.contains("Bo Bounds"))
+            #expect(customer.body.contains("Order 27"))  // its newest orders
+            #expect(customer.body.contains("Terry Tech"))  // its visit's technician, from the team read
+            // The session lookup (with BEGIN), then the account's nine reads with COMMIT.
+            Self.expect(customerCounts, statements: 13, roundTrips: 2, "console subscriber account")
         }
     }
 

@@ -65,21 +65,9 @@ extension AdminCustomersController {
         _ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, accessCode: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let data = try await pool.withTenant(context.tenant.id) { tx in
-            guard let organization = try await repositories.organizations.find(id: id, in: tx) else { throw AppError.notFound("subscriber account") }
-            let members = try await repositories.customers.members(of: id, in: tx)
-            return (
-                organization, members, try await InvitationStatus.of(members.map(\.id), in: tx),
-                try await repositories.organizations.equipment(of: id, in: tx),
-                try await repositories.notes.list(organization: id, sharedOnly: false, limit: 50, in: tx),
-                try await repositories.tasks.list(organization: id, status: nil, in: tx),
-                try await repositories.workOrders.list(WorkOrderFilter(organizationId: id), limit: 20, offset: 0, in: tx),
-                try await AppointmentLink.load(
-                    AppointmentFilter(from: Date().addingTimeInterval(-30 * 86_400), organizationId: id),
-                    staff: context.staff, repositories: repositories, in: tx)
-            )
-        }
-        let (organization, members, invitations, equipment, notes, tasks, orders, appointments) = data
+        let account = try await CustomerAccountDetail.load(
+            id, staff: context.staff, tenant: context.tenant.id, pool: pool, repositories: repositories)
+        let (organization, members, invitations) = (account.organization, account.members, account.invitations)
         var layout = context.layout(title: organization.name, current: ConsoleRoutes.customers.path)
         layout.notice = notice
         let values = [
@@ -110,14 +98,14 @@ extension AdminCustomersController {
                     inviteTo: texts("console.customer.inviteTo", ["email": member.email]),
                     deleteOf: texts("console.customer.ofEmail", ["email": member.email]))
             },
-            equipment: equipment.map {
+            equipment: account.equipment.map {
                 .init(equipmentId: $0.id.uuidString.lowercased(), model: $0.model, serial: $0.serial, mac: $0.mac, installedOn: $0.installedOn)
             },
-            notes: notes.map {
+            notes: account.notes.map {
                 .init(body: $0.body, author: $0.authorName, when: DisplayDate.dateTime($0.createdAt), shared: $0.visibility == .shared)
             },
-            tasks: tasks.map(DetailView.TaskRow.init),
-            orders: orders.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
+            tasks: account.tasks.map(DetailView.TaskRow.init),
+            orders: account.orders.map { WorkOrderCard($0, today: today, base: ConsoleRoutes.workOrders.path) },
             form: FormView(form),
             edit: editView(
                 context, values: form.values.isEmpty ? values : values.merging(form.values) { $1 }, form: form,
@@ -125,7 +113,7 @@ extension AdminCustomersController {
             canEdit: context.staff.role >= .agent, canDeleteLogins: context.staff.role >= .admin, accessCode: accessCode,
             newWorkOrderHref: "\(ConsoleRoutes.newWorkOrder.path)?account=\(encodedAccount)",
             ordersHref: "\(ConsoleRoutes.workOrders.path)?account=\(encodedAccount)",
-            appointments: appointments, newAppointmentHref: "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)",
+            appointments: account.appointments, newAppointmentHref: "\(ConsoleRoutes.newAppointment.path)?account=\(encodedAccount)",
             tasksHref: "\(ConsoleRoutes.tasks.path)?status=all&account=\(encodedAccount)")
         return try renderer.render(.adminCustomersDetail, theme: context.tenant.theme, view, status: status)
     }

@@ -8,6 +8,8 @@ public protocol CustomerRepository: Sendable {
     func find(ids: [UUID], in transaction: TenantTransaction) async throws -> [UUID: Customer]
     func find(email: String, in transaction: TenantTransaction) async throws -> Customer?
     func members(of organization: UUID, in transaction: TenantTransaction) async throws -> [Customer]
+    /// `members` as a query value, to send with a page's other reads in one round trip.
+    func membersQuery(of organization: UUID) -> Query<[Customer]>
     /// Candidates for a sign-in identifier: an email, an account number or a phone number.
     func credentials(forIdentifier identifier: String, in transaction: TenantTransaction) async throws -> [CustomerCredentials]
     func credentials(id: UUID, in transaction: TenantTransaction) async throws -> CustomerCredentials?
@@ -91,11 +93,11 @@ public struct PostgresCustomerRepository: CustomerRepository {
     }
 
     public func members(of organization: UUID, in transaction: TenantTransaction) async throws -> [Customer] {
-        try await transaction.rows(
-            """
-            SELECT * FROM customers WHERE organization_id = \(organization) ORDER BY role = 'owner' DESC, lower(name)
-            """
-        ).map { try $0.decode(Customer.self) }
+        try await transaction.run(membersQuery(of: organization))
+    }
+
+    public func membersQuery(of organization: UUID) -> Query<[Customer]> {
+        .rows("SELECT * FROM customers WHERE organization_id = \(organization) ORDER BY role = 'owner' DESC, lower(name)", as: Customer.self)
     }
 
     public func credentials(forIdentifier identifier: String, in transaction: TenantTransaction) async throws -> [CustomerCredentials] {

@@ -63,13 +63,20 @@ public enum InvitationStatus: Sendable, Equatable {
         guard !customers.isEmpty else { return [:] }
         let rows = try await tx.rows(
             """
-            SELECT c.id AS customer_id, c.password_hash IS NOT NULL AS has_password,
-                   inv.created_at AS invited_at, inv.expires_at, inv.consumed_at, inv.revoked_at
-              FROM customers c \(SQLFragments.newestInvitation)
+            SELECT \(SQLFragments.rowColumns) FROM customers c \(SQLFragments.newestInvitation)
              WHERE c.id = ANY(\(customers)::uuid[])
             """
         ).map { try $0.decode(Row.self) }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.customerId, $0.status) })
+    }
+
+    /// The statuses of an account's logins, as a query value for a page's other reads.
+    static func query(organization: UUID) -> Query<[Row]> {
+        .rows(
+            """
+            SELECT \(SQLFragments.rowColumns) FROM customers c \(SQLFragments.newestInvitation)
+             WHERE c.organization_id = \(organization)
+            """, as: Row.self)
     }
 
     /// How many logins of each account are in each state: "2 have a login · 1 not invited".
@@ -97,6 +104,11 @@ public enum InvitationStatus: Sendable, Equatable {
             LEFT JOIN LATERAL (SELECT a.created_at, a.expires_at, a.consumed_at, a.revoked_at FROM account_tokens a
                                 WHERE a.tenant_id = c.tenant_id AND a.customer_id = c.id AND a.kind = 'invite_customer'
                                 ORDER BY a.created_at DESC LIMIT 1) inv ON true
+            """
+        /// The columns of `Row` for login `c` with `inv` joined.
+        static let rowColumns: SQL = """
+            c.id AS customer_id, c.password_hash IS NOT NULL AS has_password,
+            inv.created_at AS invited_at, inv.expires_at, inv.consumed_at, inv.revoked_at
             """
         /// The state of `c` (with `inv` joined) as a `Key` raw value; the same rules as `Row.status`.
         static let state: SQL = """

@@ -8,6 +8,10 @@ extension AppDependencies {
 
     public var staffTasks: StaffTasks { StaffTasks(pool: pool, repositories: repositories, outbox: outbox) }
 
+    var staffSubscriberAccounts: StaffSubscriberAccounts {
+        StaffSubscriberAccounts(pool: pool, repositories: repositories, sessions: sessions)
+    }
+
     public var customerAppointments: CustomerAppointments {
         CustomerAppointments(pool: pool, repositories: repositories, notices: staffNotices)
     }

@@ -163,11 +163,10 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     AdminEventsController(listener: dependencies.listener).addRoutes(to: console)
     let agents = console.group().add(middleware: RequireRole(minimum: .agent))
     OutboxController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: agents)
-    AdminCustomersController(
-        pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
-        accounts: customerAccounts, invitations: customerInvitations,
-        tasks: dependencies.staffTasks
-    ).addRoutes(to: agents)
+    let customersConsole = AdminCustomersController(
+        customers: dependencies.staffSubscriberAccounts, renderer: renderer, accounts: customerAccounts, invitations: customerInvitations,
+        tasks: dependencies.staffTasks)
+    customersConsole.addRoutes(to: agents)
     AdminInvitationsController(renderer: renderer, invitations: customerInvitations).addRoutes(to: agents)
     AdminAppointmentsController(
         pool: pool, repositories: repositories, renderer: renderer, service: dependencies.staffAppointments
@@ -213,10 +212,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         erasure: CustomerErasure(
             pool: pool, repositories: repositories, sessions: dependencies.sessions, blobStore: dependencies.blobStore,
             logger: dependencies.logger),
-        customers: AdminCustomersController(
-            pool: pool, repositories: repositories, renderer: renderer, sessions: dependencies.sessions,
-            accounts: customerAccounts, invitations: customerInvitations,
-            tasks: dependencies.staffTasks)
+        customers: customersConsole
     ).addRoutes(to: adminOnly)
     brandingEditor.addRoutes(to: adminOnly)
     BrandAssetsController(

@@ -91,3 +91,14 @@ public struct PostgresAuditRepository: AuditRepository {
         ).map { try $0.decode(AuditEvent.self) }
     }
 }
+
+extension NewAuditEvent {
+    /// What a signed-in staff member did, from where.
+    static func byStaff(
+        _ staff: SignedInStaff, _ action: String, targetKind: String, targetId: String, origin: RequestOrigin, details: [String: String] = [:]
+    ) -> NewAuditEvent {
+        NewAuditEvent(
+            actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action, targetKind: targetKind, targetId: targetId,
+            ip: origin.ip, userAgent: origin.userAgent, details: details)
+    }
+}

@@ -10,7 +10,7 @@ extension AdminCustomersController {
     @Sendable func invite(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
-        _ = try await requireOrganization(id, context: context)
+        _ = try await customers.require(id, tenant: context.tenant.id)
         return try await act(
             id, request, context: context, form: form, notice: L10n.t("console.customer.invitationSent", ["email": form.text("member_email")])
         ) {
@@ -39,25 +39,11 @@ extension AdminCustomersController {
         }
     }
 
-    func requireOrganization(_ id: UUID, context: StaffRequestContext) async throws -> Organization {
-        let organization = try await pool.withTenant(context.tenant.id) { tx in try await repositories.organizations.find(id: id, in: tx)
-        }
-        guard let organization else { throw AppError.notFound("subscriber account") }
-        return organization
-    }
-
     /// A new access code for a letter: shown once, on a printable page; only its hash is kept.
     @Sendable func accessCode(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try organizationID(context)
-        let organization = try await requireOrganization(id, context: context)
-        let code = SecureRandom.humanCode(length: 10)
-        try await pool.withTenant(context.tenant.id) { tx in
-            try await AccountTokens.retireAccessCodes(organizationID: id, in: tx)
-            try await AccountTokens.insert(
-                token: code, kind: .accessCode, email: "", organizationID: id, createdBy: context.staff.id,
-                lifetime: AccountTokens.Kind.accessCode.lifetime, in: tx)
-            try await audit(context, request, action: "organization.access_code_issued", target: organization.accountNumber, in: tx)
-        }
+        let (organization, code) = try await customers.issueAccessCode(
+            for: id, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         let formatted = "\(code.prefix(4))-\(code.dropFirst(4).prefix(4))-\(code.suffix(2))"
         return try renderer.render(
             .adminCustomersLetter, theme: context.tenant.theme,

@@ -65,8 +65,7 @@ extension AdminCustomersController {
         _ id: UUID, context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, accessCode: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let account = try await CustomerAccountDetail.load(
-            id, staff: context.staff, tenant: context.tenant.id, pool: pool, repositories: repositories)
+        let account = try await customers.detail(id, staff: context.staff, tenant: context.tenant.id)
         let (organization, members, invitations) = (account.organization, account.members, account.invitations)
         var layout = context.layout(title: organization.name, current: ConsoleRoutes.customers.path)
         layout.notice = notice
@@ -121,9 +120,7 @@ extension AdminCustomersController {
     /// Staff quote account numbers, not ids: `/admin/customers/account/100042` opens the account.
     @Sendable func byAccountNumber(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let number = String((context.parameters.get("number") ?? "").prefix(64))
-        let organization = try await pool.withTenant(context.tenant.id) { tx in
-            try await repositories.organizations.find(accountNumber: number, in: tx)
-        }
+        let organization = try await customers.find(accountNumber: number, tenant: context.tenant.id)
         guard let organization else { throw AppError.notFound("subscriber account") }
         return Redirect(to: ConsoleRoutes.customer(organization.id)).response
     }
@@ -149,13 +146,8 @@ extension AdminCustomersController {
         let id = try organizationID(context)
         let form = try await FormFields.read(request)
         return try await act(id, request, context: context, form: form, notice: L10n.t("console.customer.saved")) {
-            let fields = try OrganizationInput.parse(form)
-            try await pool.withTenant(context.tenant.id) { tx in
-                guard let updated = try await repositories.organizations.update(id, with: fields, in: tx) else {
-                    throw AppError.notFound("subscriber account")
-                }
-                try await audit(context, request, action: "organization.updated", target: updated.accountNumber, in: tx)
-            }
+            try await customers.update(
+                id, with: try OrganizationInput.parse(form), staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         }
     }
 }

@@ -40,15 +40,8 @@ extension AdminCustomersController {
         let query = String((request.uri.queryParameters.get("q") ?? "").prefix(200)).trimmingCharacters(in: .whitespaces)
         let page = max(0, min(100_000, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0))
         let access = request.uri.queryParameters.get("access").flatMap { InvitationStatus.Key(rawValue: String($0)) }
-        let (organizations, total, counts) = try await pool.withTenant(context.tenant.id) { tx in
-            let organizations = try await repositories.organizations.list(
-                search: query, access: access, limit: Self.pageSize + 1,
-                offset: page * Self.pageSize, in: tx)
-            return (
-                organizations, try await repositories.organizations.count(search: query, access: access, in: tx),
-                try await InvitationStatus.summaries(of: organizations.prefix(Self.pageSize).map(\.id), in: tx)
-            )
-        }
+        let listed = try await customers.list(search: query, access: access, page: page, pageSize: Self.pageSize, tenant: context.tenant.id)
+        let (organizations, total, counts) = (listed.organizations, listed.total, listed.access)
         let filter = Self.listQuery(search: query, access: access)
         let bulk = CustomerInvitations.Selection(search: query, access: access)
         return try renderer.render(
@@ -112,11 +105,7 @@ extension AdminCustomersController {
         let form = try await FormFields.read(request)
         do {
             let fields = try OrganizationInput.parse(form)
-            let organization = try await pool.withTenant(context.tenant.id) { tx in
-                let organization = try await repositories.organizations.create(fields, in: tx)
-                try await audit(context, request, action: "organization.created", target: organization.accountNumber, in: tx)
-                return organization
-            }
+            let organization = try await customers.create(fields, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
             return Redirect(to: ConsoleRoutes.customer(organization.id)).response
         } catch let error as AppError where error.kind == .validation || error.kind == .conflict {
             let view = editView(

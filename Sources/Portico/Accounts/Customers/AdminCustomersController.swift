@@ -9,10 +9,8 @@ import Postgres
 /// access-code letter; send or resend a login's invitation and see where each stands; suspend
 /// and reactivate logins; notes and tasks; a read-only, audited "view as the subscriber".
 struct AdminCustomersController {
-    let pool: ConnectionPool
-    let repositories: Repositories
+    let customers: StaffSubscriberAccounts
     let renderer: PageRenderer
-    let sessions: any SessionStore
     let accounts: CustomerAccounts
     let invitations: CustomerInvitations
     let tasks: StaffTasks
@@ -40,15 +38,5 @@ struct AdminCustomersController {
     func organizationID(_ context: StaffRequestContext) throws -> UUID {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("subscriber account") }
         return id
-    }
-
-    func audit(
-        _ context: StaffRequestContext, _ request: Request, action: String, target: String, details: [String: String] = [:], in tx: TenantTransaction
-    ) async throws {
-        try await repositories.audit.record(
-            .init(
-                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action,
-                targetKind: "organization", targetId: target, ip: context.clientIP,
-                userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
     }
 }

@@ -225,7 +225,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ).addRoutes(to: adminOnly)
     APIKeysController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
     WebhooksController(
-        configuration: dependencies.configuration, pool: pool, repositories: repositories, renderer: renderer,
+        configuration: dependencies.configuration, endpoints: WebhookEndpoints(pool: pool, repositories: repositories), renderer: renderer,
         support: settingsSupport
     ).addRoutes(to: adminOnly)
 

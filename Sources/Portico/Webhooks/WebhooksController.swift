@@ -10,11 +10,9 @@ import Postgres
 /// Another tenant's endpoint or delivery id is the same 404 as a missing one.
 struct WebhooksController {
     let configuration: AppConfiguration
-    let pool: ConnectionPool
-    let repositories: Repositories
+    let endpoints: WebhookEndpoints
     let renderer: PageRenderer
     let support: SettingsSupport
-    var repository: any WebhookRepository { repositories.webhooks }
 
     /// The notices after a redirect (`?done=enabled`), in the reader's language.
     static var messages: [String: String] {
@@ -31,8 +29,6 @@ struct WebhooksController {
         group.post(ConsoleRoutes.webhookDelete, use: delete)
         group.post(ConsoleRoutes.webhookDeliveryRedeliver, use: redeliver)
     }
-
-    static func newSecret() -> String { Hex.encode(SecureRandom.bytes(32)) }
 
     // MARK: List and create
 
@@ -64,9 +60,7 @@ struct WebhooksController {
         _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (endpoints, counts) = try await pool.withTenant(context.tenant.id) { tx in
-            (try await repository.endpoints(in: tx), try await repository.counts(in: tx))
-        }
+        let (endpoints, counts) = try await self.endpoints.overview(tenant: context.tenant.id)
         var layout = context.layout(title: L10n.t("console.webhooks.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? [:]
@@ -113,21 +107,14 @@ struct WebhooksController {
         let events = WebhookEventType.allCases.filter { form.flag($0.formField) }
         if events.isEmpty { problems["events"] = L10n.t("console.webhooks.noEvents") }
         guard problems.isEmpty else { throw AppError.validation(problems) }
-        return NewWebhookEndpoint(url: url, description: description, events: events, secret: Self.newSecret())
+        return NewWebhookEndpoint(url: url, description: description, events: events, secret: WebhookEndpoints.newSecret())
     }
 
     @Sendable func create(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let form = try await FormFields.read(request)
         do {
             let input = try parse(form)
-            let endpoint = try await pool.withTenant(context.tenant.id) { tx in
-                let endpoint = try await repository.createEndpoint(input, in: tx)
-                try await support.audit(
-                    context, request, action: "webhook.created", targetKind: "webhook_endpoint",
-                    targetId: endpoint.id.uuidString.lowercased(),
-                    details: ["url": String(endpoint.url.prefix(300)), "events": endpoint.events.joined(separator: ",")], in: tx)
-                return endpoint
-            }
+            let endpoint = try await endpoints.create(input, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
             return try await renderShow(
                 context, id: endpoint.id, secret: input.secret,
                 notice: L10n.t("console.webhooks.createdNotice")
@@ -180,12 +167,8 @@ struct WebhooksController {
     }
 
     func renderShow(_ context: StaffRequestContext, id: UUID, secret: String? = nil, notice: String? = nil) async throws -> HTML {
-        let (endpoint, deliveries, attempts) = try await pool.withTenant(context.tenant.id) { tx in
-            guard let endpoint = try await repository.endpoint(id: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
-            let deliveries = try await repository.deliveries(endpoint: id, limit: 100, in: tx)
-            let attempts = try await repository.attempts(endpoint: id, deliveries: deliveries.map(\.id), in: tx)
-            return (endpoint, deliveries, attempts)
-        }
+        let found = try await endpoints.log(of: id, tenant: context.tenant.id)
+        let (endpoint, deliveries, attempts) = (found.endpoint, found.deliveries, found.attempts)
         var layout = context.layout(title: L10n.t("console.webhooks.endpointTitle"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let log = Dictionary(grouping: attempts, by: \.deliveryId)
@@ -221,13 +204,7 @@ struct WebhooksController {
 
     func setEnabled(_ enabled: Bool, _ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "webhook endpoint")
-        try await pool.withTenant(context.tenant.id) { tx in
-            guard try await repository.setEnabled(enabled, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
-            try await support.audit(
-                context, request, action: enabled ? "webhook.enabled" : "webhook.disabled", targetKind: "webhook_endpoint",
-                targetId: id.uuidString.lowercased(), in: tx)
-            if enabled { try await tx.notify(channel: WebhookDelivery.channel, payload: "") }
-        }
+        try await endpoints.setEnabled(enabled, endpoint: id, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         return Redirect(to: "\(ConsoleRoutes.webhook(id))?done=\(enabled ? "enabled" : "disabled")").response
     }
 
@@ -241,13 +218,7 @@ struct WebhooksController {
 
     @Sendable func rotate(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let id = try support.id(context, "webhook endpoint")
-        let secret = Self.newSecret()
-        try await pool.withTenant(context.tenant.id) { tx in
-            guard try await repository.rotateSecret(secret, endpoint: id, in: tx) else { throw AppError.notFound("webhook endpoint") }
-            try await support.audit(
-                context, request, action: "webhook.secret_rotated", targetKind: "webhook_endpoint",
-                targetId: id.uuidString.lowercased(), in: tx)
-        }
+        let secret = try await endpoints.rotateSecret(of: id, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         return try await renderShow(
             context, id: id, secret: secret,
             notice: L10n.t("console.webhooks.rotated"))
@@ -255,32 +226,14 @@ struct WebhooksController {
 
     @Sendable func delete(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "webhook endpoint")
-        try await pool.withTenant(context.tenant.id) { tx in
-            guard let endpoint = try await repository.endpoint(id: id, in: tx), try await repository.deleteEndpoint(id, in: tx) else {
-                throw AppError.notFound("webhook endpoint")
-            }
-            try await support.audit(
-                context, request, action: "webhook.deleted", targetKind: "webhook_endpoint", targetId: id.uuidString.lowercased(),
-                details: ["url": String(endpoint.url.prefix(300))], in: tx)
-        }
+        try await endpoints.delete(id, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         return Redirect(to: "\(ConsoleRoutes.webhooks.path)?done=deleted").response
     }
 
     @Sendable func redeliver(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let id = try support.id(context, "webhook endpoint")
         guard let text = context.parameters.get("delivery"), let delivery = UUID(uuidString: text) else { throw AppError.notFound("delivery") }
-        try await pool.withTenant(context.tenant.id) { tx in
-            guard let found = try await repository.delivery(id: delivery, endpoint: id, in: tx) else { throw AppError.notFound("delivery") }
-            guard try await repository.redeliver(delivery, endpoint: id, in: tx) else {
-                throw AppError(
-                    .conflict, code: "delivery_in_progress",
-                    L10n.t("console.webhooks.inProgress"))
-            }
-            try await support.audit(
-                context, request, action: "webhook.redelivered", targetKind: "webhook_delivery",
-                targetId: delivery.uuidString.lowercased(),
-                details: ["endpoint": id.uuidString.lowercased(), "event": found.eventType, "previous_status": found.status.rawValue], in: tx)
-        }
+        try await endpoints.redeliver(delivery, endpoint: id, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         return Redirect(to: "\(ConsoleRoutes.webhook(id))?done=redelivered").response
     }
 }

@@ -171,9 +171,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     AdminAppointmentsController(
         pool: pool, repositories: repositories, renderer: renderer, service: dependencies.staffAppointments
     ).addRoutes(console: console, agents: agents)
-    AdminTasksController(
-        pool: pool, repositories: repositories, renderer: renderer, tasks: dependencies.staffTasks
-    ).addRoutes(to: agents)
+    AdminTasksController(renderer: renderer, tasks: dependencies.staffTasks).addRoutes(to: agents)
     ExportController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: agents)
     let adminOnly = console.group().add(middleware: RequireRole(minimum: .admin))
     SettingsController(
@@ -223,7 +221,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ImportController(
         configuration: dependencies.configuration, pool: pool, repositories: repositories, renderer: renderer
     ).addRoutes(to: adminOnly)
-    APIKeysController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
+    APIKeysController(keys: IntegrationKeys(pool: pool, repositories: repositories), renderer: renderer).addRoutes(to: adminOnly)
     WebhooksController(
         configuration: dependencies.configuration, endpoints: WebhookEndpoints(pool: pool, repositories: repositories), renderer: renderer,
         support: settingsSupport

@@ -93,9 +93,11 @@ public struct PostgresAuditRepository: AuditRepository {
 }
 
 extension NewAuditEvent {
-    /// What a signed-in staff member did, from where.
+    /// What a signed-in staff member did, from where. Without an action: the actor alone, for
+    /// a service that names what was done (`IntegrationKeys`).
     static func byStaff(
-        _ staff: SignedInStaff, _ action: String, targetKind: String, targetId: String, origin: RequestOrigin, details: [String: String] = [:]
+        _ staff: SignedInStaff, _ action: String = "", targetKind: String = "", targetId: String = "", origin: RequestOrigin,
+        details: [String: String] = [:]
     ) -> NewAuditEvent {
         NewAuditEvent(
             actorKind: "staff", actorId: staff.id, actorLabel: staff.email, action: action, targetKind: targetKind, targetId: targetId,

@@ -19,16 +19,10 @@ public enum APIKeyCommands {
             throw CommandError(description: error.fields.sorted { $0.key < $1.key }.map { "--\($0.key): \($0.value)" }.joined(separator: " "))
         }
         let (keyName, scopes) = validated
-        let created = try await environment.pool.withTenant(tenant.id) { tx in
-            let created = try await PostgresAPIKeyStore().create(name: keyName, scopes: scopes, createdBy: nil, in: tx)
-            try await PostgresAuditRepository().record(
-                .init(
-                    actorKind: "system", actorLabel: "portico api-key create", action: "api_key.created", targetKind: "api_key",
-                    targetId: created.record.id.uuidString.lowercased(),
-                    details: ["name": keyName, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]),
-                in: tx)
-            return created
-        }
+        let created = try await IntegrationKeys(pool: environment.pool, repositories: .postgres).create(
+            name: keyName, scopes: scopes, createdBy: nil,
+            actor: NewAuditEvent(actorKind: "system", actorLabel: "portico api-key create", action: ""),
+            tenant: tenant.id)
         return created.secret
     }
 }

@@ -7,10 +7,8 @@ import Postgres
 /// shown once, on the page that answers its creation; only its hash is kept. Revoking takes
 /// effect on the next request. Creation and revocation are audited.
 struct APIKeysController {
-    let pool: ConnectionPool
-    let repositories: Repositories
+    let keys: IntegrationKeys
     let renderer: PageRenderer
-    var keys: any APIKeyStore { repositories.apiKeys }
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
         group.get(ConsoleRoutes.apiKeys, use: list)
@@ -56,7 +54,7 @@ struct APIKeysController {
         _ context: StaffRequestContext, form: FormState = FormState(), notice: String? = nil, created: ListView.Created? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let records = try await pool.withTenant(context.tenant.id) { tx in try await keys.list(in: tx) }
+        let records = try await keys.list(tenant: context.tenant.id)
         var layout = context.layout(title: L10n.t("console.apiKeys.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let rows = records.map {
@@ -80,17 +78,9 @@ struct APIKeysController {
         let form = try await FormFields.read(request)
         do {
             let (name, scopes) = try PostgresAPIKeyStore.validate(name: form.text("name"), scope: form.text("scope"))
-            let created = try await pool.withTenant(context.tenant.id) { tx in
-                let created = try await keys.create(name: name, scopes: scopes, createdBy: context.staff.id, in: tx)
-                try await repositories.audit.record(
-                    .init(
-                        actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.created",
-                        targetKind: "api_key", targetId: created.record.id.uuidString.lowercased(), ip: context.clientIP,
-                        userAgent: request.headers[.userAgent] ?? "",
-                        details: ["name": name, "prefix": created.record.keyPrefix, "scopes": scopes.map(\.rawValue).sorted().joined(separator: ",")]),
-                    in: tx)
-                return created
-            }
+            let created = try await keys.create(
+                name: name, scopes: scopes, createdBy: context.staff.id, actor: .byStaff(context.staff, origin: context.origin(request)),
+                tenant: context.tenant.id)
             return try await render(
                 context, notice: L10n.t("console.apiKeys.createdNotice", ["name": name]),
                 created: .init(
@@ -105,16 +95,7 @@ struct APIKeysController {
 
     @Sendable func revoke(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("API key") }
-        let revoked = try await pool.withTenant(context.tenant.id) { tx -> APIKeyRecord? in
-            guard let record = try await keys.revoke(id: id, in: tx) else { return nil }
-            try await repositories.audit.record(
-                .init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "api_key.revoked",
-                    targetKind: "api_key", targetId: record.id.uuidString.lowercased(), ip: context.clientIP,
-                    userAgent: request.headers[.userAgent] ?? "", details: ["name": record.name, "prefix": record.keyPrefix]), in: tx)
-            return record
-        }
-        guard let revoked else { throw AppError.notFound("API key") }
+        let revoked = try await keys.revoke(id, actor: .byStaff(context.staff, origin: context.origin(request)), tenant: context.tenant.id)
         return try await render(context, notice: L10n.t("console.apiKeys.revokedNotice", ["name": revoked.name]))
     }
 }

@@ -6,8 +6,6 @@ import Postgres
 /// `/admin/tasks` (agents and admins): what subscribers have been asked to do, open or done,
 /// for every account or one, and a form to set a new task for an account or one member.
 struct AdminTasksController {
-    let pool: ConnectionPool
-    let repositories: Repositories
     let renderer: PageRenderer
     let tasks: StaffTasks
     static let limit = 200
@@ -57,23 +55,9 @@ struct AdminTasksController {
             throw AppError.validation(["status": L10n.t("console.tasks.chooseStatus")], message: L10n.t("console.tasks.filterFailed"))
         }
         let account = String((query.get("account") ?? "").prefix(64)).trimmingCharacters(in: .whitespaces)
-        let (tasks, organizations, customers, numbers) = try await pool.withTenant(context.tenant.id) { tx in
-            var organizationId: UUID?
-            if !account.isEmpty {
-                guard let organization = try await repositories.organizations.find(accountNumber: account, in: tx) else {
-                    throw AppError.validation(
-                        ["account": L10n.t("console.tasks.noAccount", ["account": account])], message: L10n.t("console.tasks.filterFailed"))
-                }
-                organizationId = organization.id
-            }
-            let tasks = try await repositories.tasks.search(
-                organization: organizationId, status: TaskStatus(rawValue: statusText),
-                limit: Self.limit + 1, in: tx)
-            let organizations = try await repositories.organizations.find(ids: tasks.map(\.organizationId), in: tx)
-            let customers = try await repositories.customers.find(ids: tasks.compactMap(\.customerId), in: tx).mapValues(\.name)
-            let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
-            return (tasks, organizations, customers, numbers)
-        }
+        let listing = try await tasks.listing(
+            accountNumber: account, status: TaskStatus(rawValue: statusText), limit: Self.limit, tenant: context.tenant.id)
+        let (found, organizations, customers, numbers) = (listing.tasks, listing.organizations, listing.customerNames, listing.workOrderNumbers)
         let today = ISODates.today()
         let texts = L10n.texts
         var layout = context.layout(title: texts("console.tasks.title"), current: ConsoleRoutes.tasks.path)
@@ -84,7 +68,7 @@ struct AdminTasksController {
             .adminTasksList, theme: context.tenant.theme,
             ListView(
                 layout: layout,
-                rows: tasks.prefix(Self.limit).map { task in
+                rows: found.prefix(Self.limit).map { task in
                     let organization = organizations[task.organizationId]
                     return Row(
                         title: task.title, details: task.details, organization: organization.map { "\($0.name) (\($0.accountNumber))" } ?? "",
@@ -101,7 +85,7 @@ struct AdminTasksController {
                 statuses: [("open", "Open"), ("done", "Done"), ("all", "All")].map {
                     Option(value: $0.0, label: texts("console.tasks.status\($0.1)"), selected: $0.0 == statusText)
                 },
-                account: account, truncated: tasks.count > Self.limit,
+                account: account, truncated: found.count > Self.limit,
                 form: FormView(FormState(values: values, errors: form.errors, message: form.message))), status: status)
     }
 
@@ -113,10 +97,7 @@ struct AdminTasksController {
         let form = try await FormFields.read(request)
         do {
             let number = form.text("account").trimmingCharacters(in: .whitespaces)
-            let organization = try await pool.withTenant(context.tenant.id) { tx -> Organization? in
-                if number.isEmpty { return nil }
-                return try await repositories.organizations.find(accountNumber: String(number.prefix(64)), in: tx)
-            }
+            let organization = number.isEmpty ? nil : try await tasks.account(number: String(number.prefix(64)), tenant: context.tenant.id)
             guard let organization else {
                 throw AppError.validation([
                     "account": number.isEmpty
@@ -140,18 +121,7 @@ struct AdminTasksController {
     /// Staff mark a task done for the subscriber (say, they phoned to say so).
     @Sendable func markDone(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw AppError.notFound("task") }
-        let task = try await pool.withTenant(context.tenant.id) { tx -> TaskItem in
-            guard let task = try await repositories.tasks.find(id: id, organization: nil, in: tx) else { throw AppError.notFound("task") }
-            guard try await repositories.tasks.markDone(id, by: nil, note: "Marked done by \(context.staff.displayName)", in: tx) else {
-                throw AppError(.conflict, code: "already_done", L10n.t("console.tasks.alreadyDone"))
-            }
-            try await repositories.audit.record(
-                .init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "task.completed",
-                    targetKind: "task", targetId: id.uuidString.lowercased(), ip: context.clientIP,
-                    userAgent: request.headers[.userAgent] ?? "", details: ["title": task.title]), in: tx)
-            return task
-        }
+        let task = try await tasks.markDone(id, staff: context.staff, origin: context.origin(request), tenant: context.tenant.id)
         return try await render(request, context: context, notice: "“\(task.title)” is marked done.")
     }
 }

@@ -203,8 +203,8 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
         configuration: dependencies.configuration, directory: dependencies.directory, renderer: renderer,
         domains: dependencies.customDomains
     ).addRoutes(to: adminOnly)
-    AuditController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
-    ReportsController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: adminOnly)
+    AuditController(trail: AuditTrail(pool: pool, repositories: repositories), renderer: renderer).addRoutes(to: adminOnly)
+    ReportsController(reports: StaffReports(pool: pool, repositories: repositories), renderer: renderer).addRoutes(to: adminOnly)
     DeletionRequestsController(
         pool: pool, repositories: repositories, renderer: renderer,
         erasure: CustomerErasure(

@@ -5,8 +5,7 @@ import Postgres
 
 /// `/admin/audit` (admins): security and admin events, filterable, exportable as CSV.
 struct AuditController {
-    let pool: ConnectionPool
-    let repositories: Repositories
+    let trail: AuditTrail
     let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -44,9 +43,7 @@ struct AuditController {
     @Sendable func list(_ request: Request, context: StaffRequestContext) async throws -> HTML {
         let filter = try filter(from: request)
         let page = max(0, Int(request.uri.queryParameters.get("page") ?? "0") ?? 0)
-        let events = try await pool.withTenant(context.tenant.id) { tx in
-            try await repositories.audit.list(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, in: tx)
-        }
+        let events = try await trail.events(filter, limit: Self.pageSize + 1, offset: page * Self.pageSize, tenant: context.tenant.id)
         let query = request.uri.query ?? ""
         let view = View(
             layout: context.layout(title: L10n.t("console.nav.audit"), current: ConsoleRoutes.audit.path),
@@ -66,13 +63,7 @@ struct AuditController {
     @Sendable func export(_ request: Request, context: StaffRequestContext) async throws -> Response {
         let filter = try filter(from: request)
         let tenant = context.tenant.id
-        try await pool.withTenant(tenant) { tx in
-            try await repositories.audit.record(
-                .init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email,
-                    action: "audit.exported", ip: context.clientIP,
-                    userAgent: request.headers[.userAgent] ?? ""), in: tx)
-        }
+        try await trail.recordExport(staff: context.staff, origin: context.origin(request), tenant: tenant)
         let dates = DisplayDate.current  // the body streams after this handler returns
         let body = ResponseBody { writer in
             try await writer.write(
@@ -80,7 +71,7 @@ struct AuditController {
                     string: CSVWriter.bom + CSVWriter.row(["time", "actor_kind", "actor", "action", "target_kind", "target", "ip", "user_agent"])))
             var offset = 0
             while true {
-                let events = try await pool.withTenant(tenant) { tx in try await repositories.audit.list(filter, limit: 500, offset: offset, in: tx) }
+                let events = try await trail.events(filter, limit: 500, offset: offset, tenant: tenant)
                 var chunk = ""
                 for event in events {
                     chunk += CSVWriter.row([

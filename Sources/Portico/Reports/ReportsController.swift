@@ -8,8 +8,7 @@ import Postgres
 /// (`/admin/reports/<report>.csv` with the same filter). Technicians and agents get the
 /// console's 403: the reports show every technician's figures.
 struct ReportsController {
-    let pool: ConnectionPool
-    let repositories: Repositories
+    let reports: StaffReports
     let renderer: PageRenderer
 
     func addRoutes(to group: RouterGroup<StaffRequestContext>) {
@@ -30,23 +29,16 @@ struct ReportsController {
         let note: String
     }
 
-    /// The filter of this request, checked against the tenant's categories.
-    func filter(_ request: Request, _ context: StaffRequestContext) async throws -> ReportFilter {
-        let categories = try await pool.withTenant(context.tenant.id) { tx in
-            try await WorkOrderCategories.all(in: tx).map(\.name)
-        }
+    /// The request's query string as the filter reads it.
+    static func query(_ request: Request) -> [String: String] {
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return try ReportFilter.parse(query, categories: categories, zone: DisplayDate.current.zone)
+        return query
     }
 
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let filter = try await filter(request, context)
-        let (tables, categories) = try await pool.withTenant(context.tenant.id) { tx in
-            var tables: [ReportTable] = []
-            for report in TenantReports.all { tables.append(try await report.build(filter, tx)) }
-            return (tables, try await WorkOrderCategories.all(in: tx).map(\.name))
-        }
+        let shown = try await reports.page(Self.query(request), zone: DisplayDate.current.zone, tenant: context.tenant.id)
+        let (filter, tables, categories) = (shown.filter, shown.tables, shown.categories)
         let view = View(
             layout: context.layout(title: L10n.t("console.nav.reports"), current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
             categories: categories.map { View.Option(name: $0, selected: $0 == filter.category) },
@@ -57,16 +49,9 @@ struct ReportsController {
 
     @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let report = context.parameters.get("file").flatMap(TenantReports.named) else { throw AppError.notFound("report") }
-        let filter = try await filter(request, context)
-        let table = try await pool.withTenant(context.tenant.id) { tx in
-            let table = try await report.build(filter, tx)
-            try await repositories.audit.record(
-                .init(
-                    actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: "report.downloaded",
-                    targetKind: "report", targetId: report.id, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "",
-                    details: ["from": filter.from, "to": filter.to, "category": filter.category ?? ""]), in: tx)
-            return table
-        }
+        let (filter, table) = try await reports.download(
+            report, Self.query(request), zone: DisplayDate.current.zone, staff: context.staff, origin: context.origin(request),
+            tenant: context.tenant.id)
         return Response(
             status: .ok,
             headers: [

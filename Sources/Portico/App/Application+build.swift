@@ -141,9 +141,7 @@ public func buildRouter(_ dependencies: AppDependencies, claimingUnmatched: Bool
     ).addRoutes(to: portal)
     PortalEventsController(listener: dependencies.listener).addRoutes(to: portal)
     PortalAppointmentsController(service: dependencies.customerAppointments, renderer: renderer).addRoutes(to: portal)
-    PortalTasksController(
-        pool: pool, repositories: repositories, renderer: renderer, tasks: dependencies.customerTasks
-    ).addRoutes(to: portal)
+    PortalTasksController(renderer: renderer, tasks: dependencies.customerTasks).addRoutes(to: portal)
     PortalNotesController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: portal)
     PortalServiceController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: portal)
     PortalSupportController(pool: pool, repositories: repositories, renderer: renderer).addRoutes(to: portal)

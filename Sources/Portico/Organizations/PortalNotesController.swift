@@ -22,9 +22,7 @@ struct PortalNotesController {
     }
 
     @Sendable func notes(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let notes = try await pool.withTenant(context.tenant.id) { tx in
-            try await repositories.notes.list(organization: context.customer.organizationId, sharedOnly: true, limit: 200, in: tx)
-        }.filter { $0.customerId == nil || $0.customerId == context.customer.id }
+        let notes = try await SubscriberService.sharedNotes(with: context.customer, tenant: context.tenant.id, pool: pool, repositories: repositories)
         return try renderer.render(
             .portalNotes, theme: context.tenant.theme,
             NotesView(

@@ -29,14 +29,9 @@ struct PortalServiceController {
     }
 
     @Sendable func service(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let (organization, equipment, installs) = try await pool.withTenant(context.tenant.id) { tx in
-            (
-                try await repositories.organizations.find(id: context.customer.organizationId, in: tx),
-                try await repositories.organizations.equipment(of: context.customer.organizationId, in: tx),
-                try await InstallationHistory.load(organization: context.customer.organizationId, in: tx, repositories: repositories)
-            )
-        }
-        guard let organization else { throw AppError.notFound() }
+        let service = try await SubscriberService.load(
+            organization: context.customer.organizationId, tenant: context.tenant.id, pool: pool, repositories: repositories)
+        let (organization, equipment, installs) = (service.organization, service.equipment, service.installs)
         return try renderer.render(
             .portalService, theme: context.tenant.theme,
             ServiceView(

@@ -20,6 +20,14 @@ public struct CustomerTasks: Sendable {
         }
     }
 
+    /// All the organization's tasks (the portal's page) and the numbers of their work orders.
+    func all(customer: SignedInCustomer, tenant: TenantID) async throws -> (tasks: [TaskItem], related: [UUID: Int]) {
+        try await pool.withTenant(tenant) { tx in
+            let tasks = try await repositories.tasks.list(organization: customer.organizationId, status: nil, in: tx)
+            return (tasks, try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx))
+        }
+    }
+
     /// The numbers of the work orders `tasks` belong to, for a response after a change.
     public func workOrderNumbers(of tasks: [TaskItem], tenant: ResolvedTenant) async throws -> [UUID: Int] {
         let ids = tasks.compactMap(\.workOrderId)

@@ -5,8 +5,6 @@ import Postgres
 
 /// `/portal/tasks`: the organization's open and done tasks; a subscriber marks one done with a note.
 struct PortalTasksController {
-    let pool: ConnectionPool
-    let repositories: Repositories
     let renderer: PageRenderer
     let tasks: CustomerTasks
 
@@ -38,18 +36,11 @@ struct PortalTasksController {
     func renderTasks(
         _ context: CustomerRequestContext, form: FormState = FormState(), notice: String? = nil, status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let items = try await pool.withTenant(context.tenant.id) { tx in
-            let tasks = try await repositories.tasks.list(organization: context.customer.organizationId, status: nil, in: tx)
-            let numbers = try await repositories.workOrders.numbers(ids: tasks.compactMap(\.workOrderId), in: tx)
-            var views: [TaskView] = []
-            for task in tasks {
-                let number = task.workOrderId.flatMap { numbers[$0] }
-                views.append(
-                    TaskView(
-                        id: task.id.uuidString.lowercased(), title: task.title, details: task.details, due: task.dueDate,
-                        done: task.status == .done, doneAt: task.doneAt.map(DisplayDate.dateTime), doneNote: task.doneNote, workOrder: number))
-            }
-            return views
+        let (found, numbers) = try await tasks.all(customer: context.customer, tenant: context.tenant.id)
+        let items = found.map { task in
+            TaskView(
+                id: task.id.uuidString.lowercased(), title: task.title, details: task.details, due: task.dueDate, done: task.status == .done,
+                doneAt: task.doneAt.map(DisplayDate.dateTime), doneNote: task.doneNote, workOrder: task.workOrderId.flatMap { numbers[$0] })
         }
         var layout = context.layout(title: L10n.t("portal.tasks.heading"), current: PortalRoutes.tasks.path)
         layout.notice = notice

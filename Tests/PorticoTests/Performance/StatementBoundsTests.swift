@@ -82,7 +82,7 @@ struct StatementBoundsTests {
         if let roundTrips { #expect(counts.roundTrips <= roundTrips, "\(page): \(counts)") }
     }
 
-    @Test("subscriber pages: dashboard, work-order list and detail each run in one transaction")
+    @Test("subscriber pages: dashboard, work-order list and detail, service page each run in one transaction")
     func subscriberPages() async throws {
         let world = try await Self.world()
         try await Self.app { (app: TestApp) async throws in
@@ -106,6 +106,12 @@ struct StatementBoundsTests {
             #expect(detail.body.contains("Order 0"))
             // The session lookup, the order, then everything about it with COMMIT.
             Self.expect(detailCounts, statements: 9, roundTrips: 3, "portal work-order detail")
+
+            let (service, serviceCounts) = try await Self.counted(browser, "/portal/service")
+            #expect(service.status == .ok)
+            #expect(service.body.contains("Bo Bounds household"))
+            // The session lookup (with BEGIN), then account, equipment and installs with COMMIT.
+            Self.expect(serviceCounts, statements: 7, roundTrips: 2, "portal service page")
         }
     }
 

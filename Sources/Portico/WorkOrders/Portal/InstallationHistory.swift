@@ -24,16 +24,14 @@ struct InstallationHistory {
         let completedAt: Date
     }
 
-    static func load(organization: UUID, in tx: TenantTransaction, repositories: Repositories) async throws -> [Entry] {
-        let equipment = try await repositories.organizations.equipment(of: organization, in: tx)
-        let orders = try await tx.rows(
+    /// The organization's completed installation orders, newest first (`merge` adds the equipment).
+    static func completedInstalls(organization: UUID) -> Query<[CompletedInstall]> {
+        .rows(
             """
             SELECT number, title, category, COALESCE(completed_at, updated_at) AS completed_at FROM work_orders
              WHERE organization_id = \(organization) AND status = 'completed' AND lower(category) LIKE '%install%'
              ORDER BY 4 DESC LIMIT 100
-            """
-        ).map { try $0.decode(CompletedInstall.self) }
-        return merge(equipment: equipment, orders: orders)
+            """, as: CompletedInstall.self)
     }
 
     static func merge(equipment: [Equipment], orders: [CompletedInstall]) -> [Entry] {

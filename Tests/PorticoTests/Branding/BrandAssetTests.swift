@@ -150,7 +150,7 @@ struct BrandAssetTests {
                 "/admin/branding/logo", fileName: "logo.png", contentType: "image/png", file: SampleFile.png(), includeCSRF: false)
             #expect(forged.status == .forbidden)
             #expect(try await stored(tenant).logoType == nil)
-            #expect(AttachmentRouteTests.blobs(app, tenant).isEmpty, "no blob was left behind")
+            #expect(AttachmentFixture.blobs(app, tenant).isEmpty, "no blob was left behind")
         }
     }
 

@@ -102,14 +102,14 @@ struct UploadLanguageTests {
             try await browser.signInCustomer(customer.email)
             try await browser.get("/portal/work-orders/new")
             let refused = try await browser.postForm(
-                "/portal/work-orders", fields: AttachmentRouteTests.orderFields(action: "submit"),
+                "/portal/work-orders", fields: AttachmentFixture.orderFields(action: "submit"),
                 files: [("attachments", "factura.pdf", SampleFile.png())])
             #expect(refused.status == .unsupportedMediaType)
             #expect(refused.body.contains(#"<html lang="es">"#))
             #expect(refused.body.contains("factura.pdf no es un archivo PDF (su contenido parece una imagen PNG)."))
             #expect(!refused.body.contains("is not a PDF file"))
-            #expect(try await AttachmentRouteTests.counts(tenant).orders == 0)
-            #expect(AttachmentRouteTests.blobs(app, tenant).isEmpty)
+            #expect(try await AttachmentFixture.counts(tenant).orders == 0)
+            #expect(AttachmentFixture.blobs(app, tenant).isEmpty)
         }
     }
 }

@@ -6,7 +6,8 @@ import Testing
 
 /// Addresses written to slip past the guard: IPv4-compatible IPv6 and IPv4 in notations a
 /// resolver or browser reads as loopback. Refused when saved, and again when delivered.
-extension WebhookTests {
+@Suite("Webhooks out: addresses written to slip past the guard, refused when saved and when delivered")
+struct WebhookAddressProbeTests: WebhookScenario {
     @Test("saving: [::127.0.0.1], 0x7f.1, 2130706433, 127.1, octal and LOCALHOST. are refused with a message; nothing is saved")
     func oddAddressesRefusedOnSave() async throws {
         let world = try await world()

@@ -102,7 +102,7 @@ struct DraftPrivacyTests {
             #expect(dashboard.body.contains(world.submitted.title))
             #expect(!dashboard.body.contains(world.draft.title))
 
-            let api = APIClient(app: app, host: world.tenant.host, token: try await WorkOrderAPITests.token(world.tenant, world.member))
+            let api = APIClient(app: app, host: world.tenant.host, token: try await WorkOrderAPIFixture.token(world.tenant, world.member))
             #expect(try await api.get("/api/v1/work-orders/\(world.draft.number)").status == .notFound)
             #expect(try await api.get("/api/v1/work-orders/\(world.draft.number)/history").status == .notFound)
             let listed = try await api.get("/api/v1/work-orders")
@@ -114,7 +114,7 @@ struct DraftPrivacyTests {
             #expect(try await author.get("/portal/work-orders/\(world.draft.number)").status == .ok)
             #expect(try await author.get("/portal/work-orders/\(world.discarded.number)").status == .ok)
             #expect(try await author.get("/portal/work-orders").body.contains(world.draft.title))
-            let own = APIClient(app: app, host: world.tenant.host, token: try await WorkOrderAPITests.token(world.tenant, world.author))
+            let own = APIClient(app: app, host: world.tenant.host, token: try await WorkOrderAPIFixture.token(world.tenant, world.author))
             #expect(
                 Set(try await own.get("/api/v1/work-orders")["items"]?.array?.compactMap { $0["number"]?.int } ?? [])
                     == [world.draft.number, world.discarded.number, world.submitted.number])

@@ -27,7 +27,7 @@ struct APIUsageTests {
         let key = try await IntegrationSupport.key(tenant)
         let neighbourKey = try await IntegrationSupport.key(neighbour)
         let (_, customer) = try await tenant.subscriber()
-        let token = try await WorkOrderAPITests.token(tenant, customer)
+        let token = try await WorkOrderAPIFixture.token(tenant, customer)
         try await TestApp.with { (app: TestApp) async throws in
             let integration = IntegrationSupport.client(app, tenant, key: key)
             for _ in 0..<3 { #expect(try await integration.get("/api/v1/admin/organizations").status == .ok) }

@@ -23,9 +23,7 @@ struct OperatorReportsController {
     }
 
     func filter(_ request: Request) throws -> ReportFilter {
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return try ReportFilter.parse(query, categories: nil)
+        try ReportFilter.parse(ReportFilter.query(of: request), categories: nil)
     }
 
     @Sendable func page(_ request: Request, context: OperatorRequestContext) async throws -> HTML {

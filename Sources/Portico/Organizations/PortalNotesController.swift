@@ -22,7 +22,7 @@ struct PortalNotesController {
     }
 
     @Sendable func notes(_ request: Request, context: CustomerRequestContext) async throws -> HTML {
-        let notes = try await SubscriberService.sharedNotes(with: context.customer, tenant: context.tenant.id, pool: pool, repositories: repositories)
+        let notes = try await SharedNotes.load(for: context.customer, tenant: context.tenant.id, pool: pool, repositories: repositories)
         return try renderer.render(
             .portalNotes, theme: context.tenant.theme,
             NotesView(

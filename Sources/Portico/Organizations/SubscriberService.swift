@@ -16,12 +16,4 @@ struct SubscriberService: Sendable {
         return SubscriberService(
             organization: organization, equipment: equipment, installs: InstallationHistory.merge(equipment: equipment, orders: orders))
     }
-
-    /// The notes staff shared with the organization: those for all of it and those for `customer`.
-    static func sharedNotes(
-        with customer: SignedInCustomer, tenant: TenantID, pool: ConnectionPool, repositories: Repositories
-    ) async throws -> [Note] {
-        let (notes) = try await pool.read(tenant, repositories.notes.listQuery(organization: customer.organizationId, sharedOnly: true, limit: 200))
-        return notes.filter { $0.customerId == nil || $0.customerId == customer.id }
-    }
 }

@@ -29,15 +29,8 @@ struct ReportsController {
         let note: String
     }
 
-    /// The request's query string as the filter reads it.
-    static func query(_ request: Request) -> [String: String] {
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        return query
-    }
-
     @Sendable func page(_ request: Request, context: StaffRequestContext) async throws -> HTML {
-        let shown = try await reports.page(Self.query(request), zone: DisplayDate.current.zone, tenant: context.tenant.id)
+        let shown = try await reports.page(ReportFilter.query(of: request), zone: DisplayDate.current.zone, tenant: context.tenant.id)
         let (filter, tables, categories) = (shown.filter, shown.tables, shown.categories)
         let view = View(
             layout: context.layout(title: L10n.t("console.nav.reports"), current: ConsoleRoutes.reports.path), from: filter.from, to: filter.to,
@@ -50,7 +43,7 @@ struct ReportsController {
     @Sendable func download(_ request: Request, context: StaffRequestContext) async throws -> Response {
         guard let report = context.parameters.get("file").flatMap(TenantReports.named) else { throw AppError.notFound("report") }
         let (filter, table) = try await reports.download(
-            report, Self.query(request), zone: DisplayDate.current.zone, staff: context.staff, origin: context.origin(request),
+            report, ReportFilter.query(of: request), zone: DisplayDate.current.zone, staff: context.staff, origin: context.origin(request),
             tenant: context.tenant.id)
         return Response(
             status: .ok,

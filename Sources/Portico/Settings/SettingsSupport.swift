@@ -23,9 +23,7 @@ struct SettingsSupport {
         details: [String: String] = [:], in tx: TenantTransaction
     ) async throws {
         try await repositories.audit.record(
-            .init(
-                actorKind: "staff", actorId: context.staff.id, actorLabel: context.staff.email, action: action, targetKind: targetKind,
-                targetId: targetId, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", details: details), in: tx)
+            .byStaff(context.staff, action, targetKind: targetKind, targetId: targetId, origin: context.origin(request), details: details), in: tx)
     }
 
     static func notice(_ request: Request, _ messages: [String: String]) -> String? {

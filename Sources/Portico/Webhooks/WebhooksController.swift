@@ -60,14 +60,14 @@ struct WebhooksController {
         _ context: StaffRequestContext, values: [String: String]? = nil, form: FormState = FormState(), notice: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> HTML {
-        let (endpoints, counts) = try await self.endpoints.overview(tenant: context.tenant.id)
+        let (configured, counts) = try await endpoints.overview(tenant: context.tenant.id)
         var layout = context.layout(title: L10n.t("console.webhooks.title"), current: ConsoleRoutes.settings.path)
         layout.notice = notice
         let shown = values ?? [:]
         let events = WebhookEventType.allCases.map {
             EventOption(value: $0.rawValue, label: $0.label, field: $0.formField, checked: values == nil || shown[$0.formField] != nil)
         }
-        let rows = endpoints.map { endpoint in
+        let rows = configured.map { endpoint in
             let count = counts[endpoint.id] ?? [:]
             return ListView.Row(
                 id: endpoint.id.uuidString.lowercased(), url: endpoint.url, description: endpoint.description,
